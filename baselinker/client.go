@@ -1,0 +1,279 @@
+package baselinker
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Int is an integer decoded leniently: a JSON number, a numeric string
+// ("5", " 5 "), an empty string or null (both 0) are all accepted.
+type Int int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Int) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		*n = 0
+		return nil
+	}
+	s := string(b)
+	if b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("decoding integer %.40s: %w", b, err)
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			*n = 0
+			return nil
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		// Some encoders write integral floats ("5.0", 5e0).
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f != float64(int64(f)) {
+			return fmt.Errorf("decoding integer %.40q: not an integer", s)
+		}
+		v = int64(f)
+	}
+	*n = Int(v)
+	return nil
+}
+
+// ExtraFields holds custom_extra_fields: extra field ID → value. Values that
+// are not strings (file objects, numbers) are kept as their JSON text. An empty
+// JSON array (how PHP encodes an empty map) decodes as an empty map.
+type ExtraFields map[string]string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (e *ExtraFields) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		*e = nil
+		return nil
+	}
+	if b[0] == '[' {
+		var arr []json.RawMessage
+		if err := json.Unmarshal(b, &arr); err != nil {
+			return fmt.Errorf("decoding custom_extra_fields: %w", err)
+		}
+		if len(arr) != 0 {
+			return fmt.Errorf("decoding custom_extra_fields: a non-empty list, want an object")
+		}
+		*e = ExtraFields{}
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("decoding custom_extra_fields: %w", err)
+	}
+	out := make(ExtraFields, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			out[k] = s
+			continue
+		}
+		if string(bytes.TrimSpace(v)) == "null" {
+			out[k] = ""
+			continue
+		}
+		out[k] = string(bytes.TrimSpace(v))
+	}
+	*e = out
+	return nil
+}
+
+// Client is one CRM client with every documented field. getCrmClients fills
+// the listed fields; getCrmClientData adds Notes and, on request,
+// CustomExtraFields.
+type Client struct {
+	CrmClientID         Int         `json:"crm_client_id"`
+	StatusID            Int         `json:"status_id"`
+	Star                Int         `json:"star"`
+	Login               string      `json:"login"`
+	Phone               string      `json:"phone"`
+	Email               string      `json:"email"`
+	ContractorID        Int         `json:"contractor_id"`
+	InvoiceCompany      string      `json:"invoice_company"`
+	InvoiceFullname     string      `json:"invoice_fullname"`
+	InvoiceAddress      string      `json:"invoice_address"`
+	InvoicePostcode     string      `json:"invoice_postcode"`
+	InvoiceCity         string      `json:"invoice_city"`
+	InvoiceState        string      `json:"invoice_state"`
+	InvoiceCountryCode  string      `json:"invoice_country_code"`
+	InvoiceTaxID        string      `json:"invoice_tax_id"`
+	DeliveryCompany     string      `json:"delivery_company"`
+	DeliveryFullname    string      `json:"delivery_fullname"`
+	DeliveryAddress     string      `json:"delivery_address"`
+	DeliveryPostcode    string      `json:"delivery_postcode"`
+	DeliveryCity        string      `json:"delivery_city"`
+	DeliveryState       string      `json:"delivery_state"`
+	DeliveryCountryCode string      `json:"delivery_country_code"`
+	Notes               string      `json:"notes,omitempty"`
+	CustomExtraFields   ExtraFields `json:"custom_extra_fields,omitempty"`
+}
+
+func (c *Client) intField(name string) *Int {
+	switch name {
+	case "crm_client_id":
+		return &c.CrmClientID
+	case "status_id":
+		return &c.StatusID
+	case "star":
+		return &c.Star
+	case "contractor_id":
+		return &c.ContractorID
+	}
+	return nil
+}
+
+func (c *Client) textField(name string) *string {
+	switch name {
+	case "login":
+		return &c.Login
+	case "phone":
+		return &c.Phone
+	case "email":
+		return &c.Email
+	case "invoice_company":
+		return &c.InvoiceCompany
+	case "invoice_fullname":
+		return &c.InvoiceFullname
+	case "invoice_address":
+		return &c.InvoiceAddress
+	case "invoice_postcode":
+		return &c.InvoicePostcode
+	case "invoice_city":
+		return &c.InvoiceCity
+	case "invoice_state":
+		return &c.InvoiceState
+	case "invoice_country_code":
+		return &c.InvoiceCountryCode
+	case "invoice_tax_id":
+		return &c.InvoiceTaxID
+	case "delivery_company":
+		return &c.DeliveryCompany
+	case "delivery_fullname":
+		return &c.DeliveryFullname
+	case "delivery_address":
+		return &c.DeliveryAddress
+	case "delivery_postcode":
+		return &c.DeliveryPostcode
+	case "delivery_city":
+		return &c.DeliveryCity
+	case "delivery_state":
+		return &c.DeliveryState
+	case "delivery_country_code":
+		return &c.DeliveryCountryCode
+	case "notes":
+		return &c.Notes
+	}
+	return nil
+}
+
+// Get returns the value of the field called name as text (integers in
+// decimal). ok is false for an unknown name and for custom_extra_fields
+// (use CustomExtraFields).
+func (c *Client) Get(name string) (value string, ok bool) {
+	if p := c.intField(name); p != nil {
+		return strconv.FormatInt(int64(*p), 10), true
+	}
+	if p := c.textField(name); p != nil {
+		return *p, true
+	}
+	return "", false
+}
+
+// Set stores value, given as text, in the field called name. Integer fields
+// must hold a decimal integer.
+func (c *Client) Set(name, value string) error {
+	if p := c.intField(name); p != nil {
+		v, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil {
+			return fmt.Errorf("field %s: %q is not an integer", name, value)
+		}
+		*p = Int(v)
+		return nil
+	}
+	if p := c.textField(name); p != nil {
+		*p = value
+		return nil
+	}
+	return fmt.Errorf("unknown CRM field %q", name)
+}
+
+// ClientFields is the input of addCrmClient: only the fields present are
+// sent, so an update changes only those ("" clears a text field).
+type ClientFields struct {
+	// ID is crm_client_id: > 0 updates that client, 0 creates a new one.
+	ID int64
+	// Values maps an API field name to its value as text. Integer fields are
+	// sent as JSON numbers. crm_client_id and custom_extra_fields do not
+	// belong here (use ID and Extra).
+	Values map[string]string
+	// Extra maps a custom extra field ID to its value ("" removes it).
+	Extra map[string]string
+}
+
+// Params encodes f as addCrmClient's parameters object, fields in the
+// documented order. It fails on an unknown field or a non-integer value for
+// an integer field; nothing is sent then.
+func (f ClientFields) Params() (json.RawMessage, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	sep := func() {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+	}
+	for name := range f.Values {
+		fd, ok := LookupField(name)
+		if !ok || !fd.Writable || fd.Kind == KindExtra || name == "crm_client_id" {
+			return nil, fmt.Errorf("addCrmClient: field %q cannot be sent", name)
+		}
+	}
+	if f.ID > 0 {
+		sep()
+		fmt.Fprintf(&buf, `"crm_client_id":%d`, f.ID)
+	}
+	for _, fd := range fieldTable {
+		v, ok := f.Values[fd.Name]
+		if !ok {
+			continue
+		}
+		sep()
+		key, _ := json.Marshal(fd.Name)
+		buf.Write(key)
+		buf.WriteByte(':')
+		if fd.Kind == KindInt {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("addCrmClient: field %s: %q is not an integer", fd.Name, v)
+			}
+			buf.WriteString(strconv.FormatInt(n, 10))
+			continue
+		}
+		s, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(s)
+	}
+	if len(f.Extra) > 0 {
+		sep()
+		e, err := json.Marshal(f.Extra) // map keys are sorted: deterministic
+		if err != nil {
+			return nil, err
+		}
+		buf.WriteString(`"custom_extra_fields":`)
+		buf.Write(e)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
