@@ -1,0 +1,343 @@
+// Package validate checks CRM field values against the API's rules before
+// anything is sent, and gives the canonical form of a value.
+//
+// The rules come from the one field table in package baselinker: varchar(n)
+// limits counted in characters after Unicode NFC (invoice_tax_id after the
+// whitespace and dashes the API strips), ISO 3166-1 alpha-2 country codes
+// (the officially assigned ones, from github.com/biter777/countries), the
+// star range 0–5 and integer fields. Email syntax is a warning, not an error.
+// The importer and the sandbox both use this package, so the tool and the
+// emulator it is tested against can never disagree about a rule.
+package validate
+
+import (
+	"fmt"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/biter777/countries"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// Severity says whether a problem stops the row.
+type Severity int
+
+const (
+	// Error: the row is invalid and nothing is sent for it.
+	Error Severity = iota
+	// Warning: reported, but the row is still sent.
+	Warning
+)
+
+func (s Severity) String() string {
+	if s == Warning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Rule names, as they appear in reports.
+const (
+	RuleUnknownField = "unknown_field"
+	RuleInteger      = "integer"
+	RuleRange        = "range"
+	RuleMaxLength    = "max_length"
+	RuleCountry      = "country_code"
+	RuleUTF8         = "utf8"
+	RuleEmail        = "email"
+	RuleExtraID      = "extra_field_id"
+)
+
+// Problem is one rule a value breaks.
+type Problem struct {
+	Field    string // API field name, or "custom_extra_fields[15]"
+	Value    string
+	Rule     string
+	Message  string // what is wrong and what to do
+	Severity Severity
+}
+
+func (p Problem) Error() string {
+	return fmt.Sprintf("%s: %s", p.Field, p.Message)
+}
+
+// Length is the number of characters of s after Unicode NFC, the way a
+// varchar(n) column counts.
+func Length(s string) int {
+	return utf8.RuneCountInString(norm.NFC.String(s))
+}
+
+// NormalizeTaxID removes whitespace and dashes, as the API does itself.
+func NormalizeTaxID(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '-' || r == '\u2010' || r == '\u2011' || r == '\u2013' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// NormalizeCountry trims and upper-cases a country code.
+func NormalizeCountry(s string) string {
+	return strings.ToUpper(strings.TrimSpace(s))
+}
+
+// notAssigned lists codes that the countries library knows but that are
+// not officially assigned ISO 3166-1 alpha-2 codes, and codes people write
+// for a country whose official code is another. The value is the code to
+// use instead ("" when there is none).
+func notAssigned(code string) (use string, reason string, ok bool) {
+	switch code {
+	case "UK":
+		return "GB", "UK is exceptionally reserved, not assigned; the United Kingdom is GB", true
+	case "EL":
+		return "GR", "EL is exceptionally reserved, not assigned; Greece is GR", true
+	case "XK":
+		return "", "XK (Kosovo) is a user-assigned code, not an ISO 3166-1 assignment", true
+	case "AN":
+		return "", "AN (Netherlands Antilles) was withdrawn in 2010; use BQ, CW or SX", true
+	case "YU":
+		return "RS", "YU (Yugoslavia) was withdrawn; use RS, ME, BA, HR, SI or MK", true
+	case "EU":
+		return "", "EU is exceptionally reserved for the European Union, not a country", true
+	}
+	return "", "", false
+}
+
+// IsCountry reports whether code (already normalised) is an officially
+// assigned ISO 3166-1 alpha-2 code.
+func IsCountry(code string) bool {
+	if len(code) != 2 {
+		return false
+	}
+	if _, _, bad := notAssigned(code); bad {
+		return false
+	}
+	c := countries.ByName(code)
+	return c != countries.Unknown && c.Alpha2() == code
+}
+
+// SuggestCountry returns the code to use instead of a wrong one: for a
+// reserved code its assigned counterpart, for a country name or a 3-letter
+// code the alpha-2 code, "" when nothing fits.
+func SuggestCountry(s string) string {
+	code := NormalizeCountry(s)
+	if use, _, ok := notAssigned(code); ok {
+		return use
+	}
+	if len(code) == 2 {
+		return ""
+	}
+	c := countries.ByName(strings.TrimSpace(s))
+	if c == countries.Unknown {
+		return ""
+	}
+	a := c.Alpha2()
+	if !IsCountry(a) {
+		return ""
+	}
+	return a
+}
+
+// Normalize returns the canonical form of value for field, the form the
+// importer sends and compares: text in NFC; country codes trimmed and
+// upper-cased; invoice_tax_id without whitespace and dashes; integers in
+// plain decimal. A value that is not valid for the field is returned as is
+// (Value reports it).
+func Normalize(field, value string) string {
+	f, ok := baselinker.LookupField(field)
+	if !ok {
+		return value
+	}
+	switch {
+	case f.Kind == baselinker.KindInt:
+		if n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
+		return value
+	case f.Country:
+		return NormalizeCountry(value)
+	case f.StripTaxID:
+		return norm.NFC.String(NormalizeTaxID(value))
+	}
+	if !utf8.ValidString(value) {
+		return value
+	}
+	return norm.NFC.String(value)
+}
+
+// Value checks one value of field against the field's rules. The value is
+// checked in its canonical form (see Normalize).
+func Value(field, value string) []Problem {
+	f, ok := baselinker.LookupField(field)
+	if !ok || f.Kind == baselinker.KindExtra {
+		return []Problem{{Field: field, Value: value, Rule: RuleUnknownField,
+			Message: fmt.Sprintf("%q is not a CRM field of addCrmClient; see `crmbulk fields`", field)}}
+	}
+	if !utf8.ValidString(value) {
+		return []Problem{{Field: field, Value: value, Rule: RuleUTF8,
+			Message: "the value is not valid UTF-8; check the file's encoding (--encoding windows-1250?)"}}
+	}
+	if f.Kind == baselinker.KindInt {
+		return checkInt(f, value)
+	}
+	v := Normalize(field, value)
+	var out []Problem
+	if f.MaxLen > 0 {
+		if n := Length(v); n > f.MaxLen {
+			what := "characters"
+			if f.StripTaxID {
+				what = "characters without whitespace and dashes"
+			}
+			out = append(out, Problem{Field: field, Value: value, Rule: RuleMaxLength,
+				Message: fmt.Sprintf("%d %s, the API allows at most %d; shorten it", n, what, f.MaxLen)})
+		}
+	}
+	if f.Country && v != "" && !IsCountry(v) {
+		msg := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", value)
+		if _, reason, ok := notAssigned(v); ok {
+			msg += " (" + reason + ")"
+		}
+		if s := SuggestCountry(value); s != "" {
+			msg += fmt.Sprintf("; use %q", s)
+		} else {
+			msg += "; use a two-letter code such as PL, DE, GB (a value map in the mapping file can translate names)"
+		}
+		// A too-long value already has its own problem; keep the country one, it is the useful one.
+		out = append(out[:0], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg})
+	}
+	if field == "email" && v != "" {
+		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
+			out = append(out, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
+				Message: fmt.Sprintf("%q does not look like an email address (sent anyway)", value)})
+		}
+	}
+	return out
+}
+
+func checkInt(f baselinker.Field, value string) []Problem {
+	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil {
+		return []Problem{{Field: f.Name, Value: value, Rule: RuleInteger,
+			Message: fmt.Sprintf("%q is not a whole number", value)}}
+	}
+	lo, hi := int64(0), int64(1<<63-1)
+	if f.HasRange {
+		lo, hi = f.Min, f.Max
+	}
+	if n < lo || n > hi {
+		msg := fmt.Sprintf("%d is out of range; must be %d to %d", n, lo, hi)
+		if !f.HasRange {
+			msg = fmt.Sprintf("%d is negative; must be 0 or more", n)
+		}
+		return []Problem{{Field: f.Name, Value: value, Rule: RuleRange, Message: msg}}
+	}
+	return nil
+}
+
+// ExtraID checks a custom extra field ID (a positive integer).
+func ExtraID(id string) []Problem {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return []Problem{{Field: "custom_extra_fields[" + id + "]", Value: id, Rule: RuleExtraID,
+			Message: fmt.Sprintf("extra field ID %q must be a positive whole number", id)}}
+	}
+	return nil
+}
+
+// Fields checks every value of an addCrmClient payload and returns every
+// problem, in the field table's order (extra fields last, by ID).
+func Fields(values map[string]string, extra map[string]string) []Problem {
+	var out []Problem
+	for _, f := range baselinker.Fields() {
+		if v, ok := values[f.Name]; ok {
+			out = append(out, Value(f.Name, v)...)
+		}
+	}
+	var unknown []string
+	for name := range values {
+		if f, ok := baselinker.LookupField(name); !ok || f.Kind == baselinker.KindExtra {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	for _, name := range unknown {
+		out = append(out, Value(name, values[name])...)
+	}
+	ids := make([]string, 0, len(extra))
+	for id := range extra {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, errA := strconv.Atoi(ids[i])
+		b, errB := strconv.Atoi(ids[j])
+		switch {
+		case errA == nil && errB == nil && a != b:
+			return a < b
+		case (errA == nil) != (errB == nil):
+			return errA == nil // numeric IDs first
+		}
+		return ids[i] < ids[j]
+	})
+	for _, id := range ids {
+		out = append(out, ExtraID(id)...)
+		if !utf8.ValidString(extra[id]) {
+			out = append(out, Problem{Field: "custom_extra_fields[" + id + "]", Value: extra[id], Rule: RuleUTF8,
+				Message: "the value is not valid UTF-8; check the file's encoding"})
+		}
+	}
+	return out
+}
+
+// HasErrors reports whether any problem is of Error severity.
+func HasErrors(ps []Problem) bool {
+	for _, p := range ps {
+		if p.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchKeyFields are the fields --match-by accepts.
+func MatchKeyFields() []string { return []string{"email", "login", "phone", "invoice_tax_id"} }
+
+// MatchKey returns the normalised form of a match key value, so that
+// " Jan@Example.COM " and "jan@example.com" find the same client:
+// email and login are trimmed and case-folded; phone keeps its digits with
+// a leading "00" read as "+"; invoice_tax_id loses whitespace and dashes and
+// is upper-cased. "" means the row has no key.
+func MatchKey(field, value string) string {
+	v := norm.NFC.String(strings.TrimSpace(value))
+	switch field {
+	case "email", "login":
+		return strings.ToLower(v)
+	case "phone":
+		plus := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
+		if strings.HasPrefix(v, "00") {
+			v = v[2:]
+		}
+		d := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, v)
+		if d == "" {
+			return ""
+		}
+		if plus {
+			return "+" + d
+		}
+		return d
+	case "invoice_tax_id":
+		return strings.ToUpper(NormalizeTaxID(v))
+	}
+	return v
+}
