@@ -1,0 +1,195 @@
+package mapping
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// Error is one problem of a mapping file (or of binding it to a sheet
+// header), located at File:Line:Column. Line and Column are 1-based; 0 means
+// unknown (Column 0 is left out of the text, Line 0 leaves out the position).
+type Error struct {
+	File         string
+	Line, Column int
+	// Msg says what is wrong, Hint what to do (often a did-you-mean).
+	Msg, Hint string
+}
+
+// Error formats e as `map.yaml:7:3: unknown API field "emial" — did you mean "email"?`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteByte(':')
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "%d:", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, "%d:", e.Column)
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" — ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+// Errors is every problem found in one mapping file or one Bind, in file
+// order. It implements error (one problem per line) and unwraps to the
+// individual *Error values, so errors.As(err, &e) with e *Error finds the
+// first one.
+type Errors struct {
+	List []*Error
+}
+
+// Error joins the problems, one per line.
+func (e *Errors) Error() string {
+	lines := make([]string, len(e.List))
+	for i, x := range e.List {
+		lines[i] = x.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the individual problems.
+func (e *Errors) Unwrap() []error {
+	out := make([]error, len(e.List))
+	for i, x := range e.List {
+		out[i] = x
+	}
+	return out
+}
+
+// collector gathers errors for one file.
+type collector struct {
+	file string
+	list []*Error
+}
+
+func (c *collector) add(line, col int, hint, format string, args ...any) {
+	c.list = append(c.list, &Error{File: c.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// err returns nil when nothing was collected, else an *Errors sorted by position.
+func (c *collector) err() error {
+	if len(c.list) == 0 {
+		return nil
+	}
+	sort.SliceStable(c.list, func(i, j int) bool {
+		a, b := c.list[i], c.list[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	return &Errors{List: c.list}
+}
+
+// didYouMean returns `did you mean "x"?` for the candidate closest to s, or
+// "" when none is close enough.
+func didYouMean(s string, candidates []string) string {
+	if best := closest(s, candidates); best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return ""
+}
+
+// closest returns the candidate with the smallest Damerau–Levenshtein
+// (optimal string alignment) distance to s, compared case-insensitively and
+// ignoring spaces, dashes and underscores at the edges, if that distance is
+// small for the length of s; ties go to the earlier candidate.
+func closest(s string, candidates []string) string {
+	ns := foldName(s)
+	if ns == "" {
+		return ""
+	}
+	best, bestD := "", -1
+	for _, c := range candidates {
+		d := osaDistance(ns, foldName(c))
+		if bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := max(2, len([]rune(ns))/3)
+	if bestD < 0 || bestD > limit || bestD >= len([]rune(ns)) {
+		return ""
+	}
+	return best
+}
+
+func foldName(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// osaDistance is the optimal string alignment distance (Levenshtein plus
+// transposition of adjacent runes) between a and b.
+func osaDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) == 0 {
+		return len(rb)
+	}
+	if len(rb) == 0 {
+		return len(ra)
+	}
+	// Three rolling rows: two back (for transpositions), previous, current.
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}
+
+// quoteList renders names as `"a", "b", "c"`, at most limit of them.
+func quoteList(names []string, limit int) string {
+	var b strings.Builder
+	n := 0
+	for _, s := range names {
+		if strings.TrimFunc(s, unicode.IsSpace) == "" {
+			continue
+		}
+		if n == limit {
+			fmt.Fprintf(&b, ", … (%d more)", countNonBlank(names)-limit)
+			break
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", s)
+		n++
+	}
+	return b.String()
+}
+
+func countNonBlank(names []string) int {
+	n := 0
+	for _, s := range names {
+		if strings.TrimSpace(s) != "" {
+			n++
+		}
+	}
+	return n
+}

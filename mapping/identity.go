@@ -1,0 +1,68 @@
+package mapping
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// Identity builds the mapping of a sheet whose headers are API field names,
+// as crmbulk's own export writes them: each header that names a writable
+// API field (compared ignoring case and surrounding spaces) feeds that
+// field, extra_<ID> headers feed custom extra field <ID>, and everything
+// else (status_name, unknown headers) is ignored and listed by Ignored.
+// Blank cells are kept (not sent). The result is already bound-ready:
+// m.Bind(header) cannot fail for the same header.
+func Identity(header []string) (*Mapping, error) {
+	c := &collector{}
+	m := &Mapping{Empty: EmptyKeep}
+	first := make(map[string]int)
+	for i, h := range header {
+		name := strings.ToLower(trimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if name == "" {
+			continue
+		}
+		var s *spec
+		if f, ok := baselinker.LookupField(name); ok && f.Writable && f.Kind != baselinker.KindExtra {
+			s = &spec{field: name}
+		} else if id, ok := extraHeader(name); ok {
+			s = &spec{field: id, extra: true}
+		} else {
+			m.ignored = append(m.ignored, h)
+			continue
+		}
+		if j, dup := first[s.key()]; dup {
+			c.add(0, 0, "remove or rename one of the columns",
+				"the sheet's header has %s twice (columns %s and %s)", s.key(), colName(j), colName(i))
+			continue
+		}
+		first[s.key()] = i
+		s.kind = kindColumn
+		s.refs = []ref{{name: h}}
+		s.empty = EmptyKeep
+		m.specs = append(m.specs, s)
+	}
+	if len(m.specs) == 0 && len(c.list) == 0 {
+		hint := "give a mapping file (--mapping) that names the column of each field, or rename the headers to API field names such as email, phone, invoice_fullname"
+		c.add(0, 0, hint, "no column of the sheet's header is a CRM field name (the header has: %s)", quoteList(header, 30))
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// extraHeader recognises extra_<ID> and returns the canonical ID.
+func extraHeader(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, "extra_")
+	if !ok || rest == "" || digits(rest) != rest {
+		return "", false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 {
+		return "", false
+	}
+	return fmt.Sprint(id), true
+}

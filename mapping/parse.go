@@ -1,0 +1,737 @@
+package mapping
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// EmptyPolicy says what a blank cell (empty or only white space, after
+// transforms, map and default) does to its field.
+type EmptyPolicy int
+
+const (
+	// EmptyInherit is a field without its own empty: it follows the file.
+	EmptyInherit EmptyPolicy = iota
+	// EmptyKeep leaves the field unchanged: it is not sent.
+	EmptyKeep
+	// EmptyClear sends "", which clears the field in Base.
+	EmptyClear
+)
+
+func (p EmptyPolicy) String() string {
+	switch p {
+	case EmptyKeep:
+		return "keep"
+	case EmptyClear:
+		return "clear"
+	}
+	return "inherit"
+}
+
+// Source holds the optional source: section: how to read the sheet. Zero
+// values mean "not set"; command-line flags override whatever is set.
+type Source struct {
+	Sheet     string // XLSX sheet name
+	Encoding  string // text encoding of a CSV file, e.g. "windows-1250"
+	Delimiter rune   // CSV delimiter: ',', ';', '\t' or '|'
+	HeaderRow int    // 1-based row that holds the header
+}
+
+// Mapping is a checked mapping file: which sheet column (or template, or
+// constant) feeds which CRM field. It is immutable and safe for concurrent
+// use; Bind it to a sheet header to get a Plan.
+type Mapping struct {
+	// File is the name the mapping was loaded from ("" for Identity).
+	File string
+	// Source is the source: section.
+	Source Source
+	// MatchBy is the match_by: key ("" when not set).
+	MatchBy string
+	// Empty is the file-level empty: policy (EmptyKeep unless set).
+	Empty EmptyPolicy
+
+	specs   []*spec
+	ignored []string
+}
+
+// Fields returns the API field names the mapping fills, in file order
+// (crm_client_id included, custom extra fields excluded).
+func (m *Mapping) Fields() []string {
+	var out []string
+	for _, s := range m.specs {
+		if !s.extra {
+			out = append(out, s.field)
+		}
+	}
+	return out
+}
+
+// ExtraFields returns the custom extra field IDs the mapping fills, in file order.
+func (m *Mapping) ExtraFields() []string {
+	var out []string
+	for _, s := range m.specs {
+		if s.extra {
+			out = append(out, s.field)
+		}
+	}
+	return out
+}
+
+// Ignored returns the header columns an Identity mapping does not use
+// (status_name, unknown headers), in header order. It is nil for a file.
+func (m *Mapping) Ignored() []string {
+	return append([]string(nil), m.ignored...)
+}
+
+type specKind int
+
+const (
+	kindColumn specKind = iota + 1
+	kindTemplate
+	kindValue
+)
+
+// ref is one use of a sheet header, with where the mapping file names it.
+type ref struct {
+	name      string
+	line, col int
+}
+
+// spec is one field's recipe, checked and pre-compiled.
+type spec struct {
+	field      string // API field name, or the extra field ID when extra
+	extra      bool
+	kind       specKind
+	refs       []ref      // the column, or the template's references
+	parts      []tmplPart // kindTemplate
+	value      string     // kindValue
+	transforms []transformFunc
+	exact      map[string]string // map: trimmed key → value
+	folded     map[string]string // map: lower-cased trimmed key → value
+	def        string
+	hasDef     bool
+	empty      EmptyPolicy
+	line, col  int
+}
+
+// key is the name Plan.Source and Problem use for the field.
+func (s *spec) key() string {
+	if s.extra {
+		return "extra_" + s.field
+	}
+	return s.field
+}
+
+// Load reads and checks the mapping file at path.
+func Load(path string) (*Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the mapping file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+):(?: column (\d+):)? ?`)
+
+// Parse checks a mapping file held in data; filename is used in errors.
+// It reports every problem of the file at once, as *Errors.
+func Parse(filename string, data []byte) (m *Mapping, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &Errors{List: []*Error{{File: filename, Line: 1,
+				Msg: fmt.Sprintf("cannot read the mapping file (%v)", r), Hint: "check the YAML syntax"}}}
+		}
+	}()
+	c := &collector{file: filename}
+	var doc yaml.Node
+	if yerr := yaml.Unmarshal(data, &doc); yerr != nil {
+		msg := strings.TrimPrefix(yerr.Error(), "yaml: ")
+		line, col := 1, 0
+		if sm := yamlLine.FindStringSubmatch(msg); sm != nil {
+			line, _ = strconv.Atoi(sm[1])
+			if sm[2] != "" {
+				col, _ = strconv.Atoi(sm[2])
+			}
+			msg = strings.Replace(msg, sm[0], "", 1)
+		}
+		line = max(line, 1)
+		c.add(line, col, "fix the YAML syntax (indentation, quoting, a missing colon)", "YAML syntax: %s", msg)
+		return nil, c.err()
+	}
+	if len(doc.Content) == 0 {
+		c.add(1, 0, `start with a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file is empty")
+		return nil, c.err()
+	}
+	p := &parser{c: c, m: &Mapping{File: filename, Empty: EmptyKeep}}
+	p.root(resolve(doc.Content[0]))
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return p.m, nil
+}
+
+// resolve follows YAML aliases to the node they name.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+type parser struct {
+	c *collector
+	m *Mapping
+}
+
+func (p *parser) add(n *yaml.Node, hint, format string, args ...any) {
+	p.c.add(max(n.Line, 1), n.Column, hint, format, args...)
+}
+
+// pairs calls fn for every key/value of a mapping node, rejecting keys given
+// twice and keys that are not plain scalars.
+func (p *parser) pairs(n *yaml.Node, what string, fn func(k, v *yaml.Node)) {
+	seen := make(map[string]int)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			p.add(k, "write a plain name before the colon", "%s: a key must be a plain name, not a list or mapping", what)
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			p.add(k, "remove one of them", "%s: %q is given twice (first at line %d)", what, k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		fn(k, v)
+	}
+}
+
+func topKeys() []string {
+	return []string{"source", "match_by", "empty", "columns", "custom_extra_fields"}
+}
+
+func (p *parser) root(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		p.add(n, `start with "columns:" and one "field: Header" line per field below it`, "the mapping file must be a YAML mapping with a columns: section")
+		return
+	}
+	var matchBy *yaml.Node
+	haveColumns := false
+	p.pairs(n, "mapping file", func(k, v *yaml.Node) {
+		switch k.Value {
+		case "source":
+			p.source(v)
+		case "match_by":
+			matchBy = v
+			p.matchBy(v)
+		case "empty":
+			p.m.Empty = p.empty(v)
+		case "columns":
+			haveColumns = true
+			p.section(v, false)
+		case "custom_extra_fields":
+			haveColumns = true
+			p.section(v, true)
+		default:
+			hint := didYouMean(k.Value, topKeys())
+			if hint == "" {
+				if _, ok := baselinker.LookupField(k.Value); ok {
+					hint = "API fields go under columns:"
+				} else {
+					hint = "the top-level keys are " + strings.Join(topKeys(), ", ")
+				}
+			}
+			p.add(k, hint, "unknown key %q", k.Value)
+		}
+	})
+	if !haveColumns {
+		p.add(n, `add a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file has no columns: section")
+	}
+	// Resolve field-level empty policies and check match_by is mapped.
+	for _, s := range p.m.specs {
+		if s.empty == EmptyInherit {
+			s.empty = p.m.Empty
+		}
+	}
+	if matchBy != nil && p.m.MatchBy != "" {
+		found := false
+		for _, s := range p.m.specs {
+			if !s.extra && s.field == p.m.MatchBy {
+				found = true
+			}
+		}
+		if !found {
+			p.add(matchBy, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", p.m.MatchBy),
+				"match_by is %s, but no column is mapped to %s", p.m.MatchBy, p.m.MatchBy)
+		}
+	}
+}
+
+// scalar returns the text of a scalar node, reporting anything else.
+func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		p.add(n, "give a single value", "%s must be a single value, not a list or mapping", what)
+		return "", false
+	}
+	if n.Tag == "!!null" {
+		p.add(n, fmt.Sprintf("give a value after %s:", what), "%s has no value", what)
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (p *parser) source(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		p.add(n, "indent sheet:, encoding:, delimiter: or header_row: under source:", "source must be a mapping")
+		return
+	}
+	keys := []string{"sheet", "encoding", "delimiter", "header_row"}
+	p.pairs(n, "source", func(k, v *yaml.Node) {
+		switch k.Value {
+		case "sheet":
+			if s, ok := p.scalar(v, "source.sheet"); ok {
+				p.m.Source.Sheet = s
+			}
+		case "encoding":
+			s, ok := p.scalar(v, "source.encoding")
+			if !ok {
+				return
+			}
+			if !knownEncoding(s) {
+				common := []string{"utf-8", "windows-1250", "windows-1252", "iso-8859-2", "iso-8859-1", "utf-16le", "utf-16be"}
+				hint := didYouMean(s, common)
+				if hint == "" {
+					hint = "use one of " + strings.Join(common, ", ")
+				}
+				p.add(v, hint, "unknown encoding %q", s)
+				return
+			}
+			p.m.Source.Encoding = s
+		case "delimiter":
+			s, ok := p.scalar(v, "source.delimiter")
+			if !ok {
+				return
+			}
+			d, ok := delimiter(s)
+			if !ok {
+				p.add(v, `use one of ",", ";", "\t" (or tab), "|"`, "unknown delimiter %q", s)
+				return
+			}
+			p.m.Source.Delimiter = d
+		case "header_row":
+			s, ok := p.scalar(v, "source.header_row")
+			if !ok {
+				return
+			}
+			r, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || r < 1 {
+				p.add(v, "give the 1-based number of the row that holds the headers, e.g. 1", "header_row %q is not a row number", s)
+				return
+			}
+			p.m.Source.HeaderRow = r
+		default:
+			hint := didYouMean(k.Value, keys)
+			if hint == "" {
+				hint = "source: takes " + strings.Join(keys, ", ")
+			}
+			p.add(k, hint, "unknown key %q in source", k.Value)
+		}
+	})
+}
+
+func knownEncoding(name string) bool {
+	if e, err := htmlindex.Get(name); err == nil && e != nil {
+		return true
+	}
+	e, err := ianaindex.IANA.Encoding(name)
+	return err == nil && e != nil
+}
+
+func delimiter(s string) (rune, bool) {
+	switch strings.ToLower(s) {
+	case ",", "comma":
+		return ',', true
+	case ";", "semicolon":
+		return ';', true
+	case "\t", `\t`, "tab":
+		return '\t', true
+	case "|", "pipe":
+		return '|', true
+	}
+	return 0, false
+}
+
+func matchByKeys() []string { return []string{"email", "login", "phone", "invoice_tax_id"} }
+
+func (p *parser) matchBy(n *yaml.Node) {
+	s, ok := p.scalar(n, "match_by")
+	if !ok {
+		return
+	}
+	for _, k := range matchByKeys() {
+		if s == k {
+			p.m.MatchBy = s
+			return
+		}
+	}
+	hint := didYouMean(s, matchByKeys())
+	if hint == "" {
+		hint = "use one of " + strings.Join(matchByKeys(), ", ")
+	}
+	p.add(n, hint, "match_by %q is not a key clients can be matched by", s)
+}
+
+func (p *parser) empty(n *yaml.Node) EmptyPolicy {
+	s, ok := p.scalar(n, "empty")
+	if !ok {
+		return EmptyKeep
+	}
+	switch s {
+	case "keep":
+		return EmptyKeep
+	case "clear":
+		return EmptyClear
+	}
+	hint := didYouMean(s, []string{"keep", "clear"})
+	if hint == "" {
+		hint = `use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)`
+	}
+	p.add(n, hint, "empty %q is neither keep nor clear", s)
+	return EmptyKeep
+}
+
+// writableFields lists the API fields a column may feed.
+func writableFields() []string {
+	var out []string
+	for _, f := range baselinker.Fields() {
+		if f.Writable && f.Kind != baselinker.KindExtra {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// fieldAliases are the names people coming from other systems try.
+func fieldAlias(name string) string {
+	switch strings.ToLower(strings.NewReplacer("-", "_", " ", "_").Replace(name)) {
+	case "name", "full_name", "fullname", "first_name", "last_name":
+		return "invoice_fullname"
+	case "company", "company_name":
+		return "invoice_company"
+	case "nip", "vat", "vat_id", "tax_id", "vat_number", "nip_number":
+		return "invoice_tax_id"
+	case "mail", "e_mail", "email_address":
+		return "email"
+	case "tel", "telephone", "mobile", "phone_number", "telefon":
+		return "phone"
+	case "status":
+		return "status_id"
+	case "rating", "stars":
+		return "star"
+	case "note", "comment", "comments":
+		return "notes"
+	case "id", "client_id", "customer_id":
+		return "crm_client_id"
+	case "zip", "zip_code", "postal_code":
+		return "invoice_postcode"
+	case "country":
+		return "invoice_country_code"
+	}
+	return ""
+}
+
+// fieldHint suggests a field name for an unknown one.
+func fieldHint(name string) string {
+	if h := didYouMean(name, writableFields()); h != "" {
+		return h
+	}
+	if a := fieldAlias(name); a != "" {
+		return fmt.Sprintf("did you mean %q?", a)
+	}
+	var sfx []string
+	for _, f := range writableFields() {
+		if strings.HasSuffix(f, "_"+strings.ToLower(name)) {
+			sfx = append(sfx, fmt.Sprintf("%q", f))
+		}
+	}
+	if len(sfx) > 0 {
+		return "did you mean " + strings.Join(sfx, " or ") + "?"
+	}
+	return "see `crmbulk fields` for the API field names"
+}
+
+func extraIDHint(key string) string {
+	d := digits(key)
+	if d != "" {
+		return fmt.Sprintf("did you mean %q?", strings.TrimLeft(d, "0"))
+	}
+	return "use the numeric ID of the extra field (from the Base panel or getCrmClientExtraFields)"
+}
+
+// section reads columns: (extra false) or custom_extra_fields: (extra true).
+func (p *parser) section(n *yaml.Node, extra bool) {
+	what := "columns"
+	if extra {
+		what = "custom_extra_fields"
+	}
+	if n.Kind != yaml.MappingNode {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			p.add(n, `add one "field: Header" line per field, indented under it`, "%s is empty", what)
+			return
+		}
+		p.add(n, `write one "field: Header" line per field, indented under it`, "%s must be a mapping of field to source", what)
+		return
+	}
+	seenIDs := make(map[int64]int)
+	p.pairs(n, what, func(k, v *yaml.Node) {
+		name := k.Value
+		if extra {
+			id, err := strconv.ParseInt(name, 10, 64)
+			if err != nil || id <= 0 || strings.TrimLeft(name, "0123456789") != "" {
+				p.add(k, extraIDHint(name), "extra field ID %q is not a positive number", name)
+				return
+			}
+			if first, dup := seenIDs[id]; dup {
+				p.add(k, "remove one of them", "extra field ID %d is given twice (first at line %d)", id, first)
+				return
+			}
+			seenIDs[id] = k.Line
+			name = strconv.FormatInt(id, 10)
+		} else {
+			f, ok := baselinker.LookupField(name)
+			switch {
+			case ok && f.Kind == baselinker.KindExtra:
+				p.add(k, `list extra fields by ID in a top-level custom_extra_fields: section, e.g. "15": "Loyalty number"`, "custom_extra_fields does not belong under columns")
+				return
+			case strings.HasPrefix(name, "extra_") && digits(name[6:]) == name[6:] && name[6:] != "":
+				p.add(k, fmt.Sprintf("put it under custom_extra_fields: as %q", strings.TrimLeft(name[6:], "0")), "unknown API field %q", name)
+				return
+			case !ok || !f.Writable:
+				p.add(k, fieldHint(name), "unknown API field %q", name)
+				return
+			}
+		}
+		if s := p.field(what+"."+k.Value, name, extra, k, v); s != nil {
+			p.m.specs = append(p.m.specs, s)
+		}
+	})
+}
+
+func fieldKeys() []string {
+	return []string{"column", "template", "value", "transform", "map", "default", "empty"}
+}
+
+// field reads one field's recipe: a header name, or a mapping of fieldKeys.
+func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
+	s := &spec{field: name, extra: extra, line: k.Line, col: k.Column}
+	switch v.Kind {
+	case yaml.ScalarNode:
+		h, ok := p.scalar(v, what)
+		if !ok {
+			return nil
+		}
+		if strings.TrimSpace(h) == "" {
+			p.add(v, "give the header of the sheet column, e.g. \"E-mail\"", "%s: the column header is empty", what)
+			return nil
+		}
+		s.kind = kindColumn
+		s.refs = []ref{{name: h, line: v.Line, col: v.Column}}
+		return s
+	case yaml.MappingNode:
+	default:
+		p.add(v, `write a header name ("E-mail") or { column: "E-mail", transform: [trim] }`, "%s must be a header name or a mapping", what)
+		return nil
+	}
+	ok := true
+	var srcs []string
+	var valueNode, mapNode, defNode, trNode *yaml.Node
+	p.pairs(v, what, func(fk, fv *yaml.Node) {
+		switch fk.Value {
+		case "column":
+			srcs = append(srcs, "column")
+			h, good := p.scalar(fv, what+".column")
+			if !good {
+				ok = false
+				return
+			}
+			if strings.TrimSpace(h) == "" {
+				p.add(fv, "give the header of the sheet column", "%s.column is empty", what)
+				ok = false
+				return
+			}
+			s.kind = kindColumn
+			s.refs = []ref{{name: h, line: fv.Line, col: fv.Column}}
+		case "template":
+			srcs = append(srcs, "template")
+			t, good := p.scalar(fv, what+".template")
+			if !good {
+				ok = false
+				return
+			}
+			parts, off, err := parseTemplate(t)
+			if err != nil {
+				p.add(fv, "write {Header} for a cell, {{ and }} for literal braces",
+					"%s.template %q: %v at character %d", what, t, err, len([]rune(t[:off]))+1)
+				ok = false
+				return
+			}
+			s.kind = kindTemplate
+			s.parts = parts
+			for _, pt := range parts {
+				if pt.ref != "" {
+					s.refs = append(s.refs, ref{name: pt.ref, line: fv.Line, col: fv.Column})
+				}
+			}
+			if len(s.refs) == 0 {
+				p.add(fv, "use value: for a constant", "%s.template %q names no {Header}", what, t)
+				ok = false
+			}
+		case "value":
+			srcs = append(srcs, "value")
+			valueNode = fv
+			val, good := p.scalar(fv, what+".value")
+			if !good {
+				if fv.Kind == yaml.ScalarNode {
+					p.c.list[len(p.c.list)-1].Hint = `write value: "" to clear the field in every row`
+				}
+				ok = false
+				return
+			}
+			s.kind = kindValue
+			s.value = val
+		case "transform":
+			trNode = fv
+			s.transforms = p.transforms(fv, what)
+		case "map":
+			mapNode = fv
+			s.exact, s.folded = p.valueMap(fv, what)
+		case "default":
+			defNode = fv
+			d, good := p.scalar(fv, what+".default")
+			if !good {
+				ok = false
+				return
+			}
+			s.def, s.hasDef = d, true
+		case "empty":
+			s.empty = p.empty(fv)
+		default:
+			hint := didYouMean(fk.Value, fieldKeys())
+			switch fk.Value {
+			case "header", "col", "source", "from":
+				hint = `did you mean "column"?`
+			case "const", "constant", "fixed":
+				hint = `did you mean "value"?`
+			}
+			if hint == "" {
+				hint = "a field takes " + strings.Join(fieldKeys(), ", ")
+			}
+			p.add(fk, hint, "unknown key %q in %s", fk.Value, what)
+			ok = false
+		}
+	})
+	switch {
+	case len(srcs) == 0:
+		p.add(v, `add column: "Header", template: "{A} {B}" or value: 3`, "%s has no column, template or value", what)
+		return nil
+	case len(srcs) > 1:
+		p.add(v, "keep only one of them", "%s has both %s", what, strings.Join(srcs, " and "))
+		return nil
+	}
+	if s.kind == kindValue && valueNode != nil {
+		for _, x := range []struct {
+			n    *yaml.Node
+			name string
+		}{{trNode, "transform"}, {mapNode, "map"}, {defNode, "default"}} {
+			if x.n != nil {
+				p.add(x.n, "remove it, or take the value from a column", "%s: %s does not apply to a constant value", what, x.name)
+				ok = false
+			}
+		}
+		if name == "crm_client_id" && !extra {
+			p.add(valueNode, "map crm_client_id from a column of client IDs", "crm_client_id cannot be a constant: every row would update the same client")
+			ok = false
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return s
+}
+
+func (p *parser) transforms(n *yaml.Node, what string) []transformFunc {
+	var items []*yaml.Node
+	switch n.Kind {
+	case yaml.ScalarNode:
+		items = []*yaml.Node{n}
+	case yaml.SequenceNode:
+		for _, it := range n.Content {
+			items = append(items, resolve(it))
+		}
+	default:
+		p.add(n, "write transform: [trim, upper]", "%s.transform must be a list of transform names", what)
+		return nil
+	}
+	var out []transformFunc
+	for _, it := range items {
+		name, ok := p.scalar(it, what+".transform")
+		if !ok {
+			continue
+		}
+		fn, ok := lookupTransform(name)
+		if !ok {
+			hint := didYouMean(name, transformNames())
+			if hint == "" {
+				hint = "the transforms are " + strings.Join(transformNames(), ", ")
+			}
+			p.add(it, hint, "unknown transform %q", name)
+			continue
+		}
+		out = append(out, fn)
+	}
+	return out
+}
+
+func (p *parser) valueMap(n *yaml.Node, what string) (exact, folded map[string]string) {
+	if n.Kind != yaml.MappingNode {
+		p.add(n, `write map: { Polska: PL, Niemcy: DE }`, "%s.map must be a mapping of cell value to API value", what)
+		return nil, nil
+	}
+	exact = make(map[string]string)
+	folded = make(map[string]string)
+	firstLine := make(map[string]int)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		key, ok := p.scalar(k, what+".map key")
+		if !ok {
+			continue
+		}
+		key = trimSpace(key)
+		if key == "" {
+			p.add(k, "use default: for blank cells", "%s.map has an empty key", what)
+			continue
+		}
+		val, ok := p.scalar(v, fmt.Sprintf("%s.map[%s]", what, key))
+		if !ok {
+			continue
+		}
+		fk := strings.ToLower(key)
+		if first, dup := firstLine[fk]; dup {
+			p.add(k, "keys are compared ignoring case and surrounding spaces; remove one", "%s.map: %q is given twice (first at line %d)", what, key, first)
+			continue
+		}
+		firstLine[fk] = k.Line
+		exact[key] = val
+		folded[fk] = val
+	}
+	return exact, folded
+}

@@ -1,0 +1,308 @@
+package mapping
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// Plan is a Mapping bound to one sheet header: every source column is
+// resolved to an index, so Apply does no lookups by name. A Plan is
+// immutable and safe for concurrent use.
+type Plan struct {
+	m       *Mapping
+	header  []string
+	fields  []bound // in mapping order, crm_client_id excluded
+	id      *bound  // crm_client_id, if mapped
+	nValues int
+	nExtra  int
+	src     map[string]bound
+	notes   []string
+	unused  []string
+}
+
+// bound is a spec with its columns resolved.
+type bound struct {
+	*spec
+	cols []int // one per spec.refs
+	// partCol is parallel to spec.parts: the column of a reference, -1 for a literal.
+	partCol []int
+}
+
+// Problem is a mapping-level problem of one row (validation of the values
+// is the validate package's work).
+type Problem struct {
+	Field  string // API field name, or extra_<ID>
+	Column string // header of the source column ("" for constants)
+	Value  string // the offending value
+	Msg    string // what is wrong and what to do
+}
+
+// Result is one row, mapped.
+type Result struct {
+	// ID is the crm_client_id of the row: > 0 updates that client, 0 creates one.
+	ID int64
+	// Values holds the API fields to send (crm_client_id excluded): a field
+	// is absent when its cell is blank and its policy is keep, and "" when
+	// the policy is clear.
+	Values map[string]string
+	// Extra holds the custom extra fields to send, by ID (nil when the
+	// mapping has none), with the same empty rules as Values.
+	Extra map[string]string
+	// Problems lists mapping-level problems of the row (nil if none).
+	Problems []Problem
+}
+
+// ClientFields returns r as addCrmClient's input.
+func (r Result) ClientFields() baselinker.ClientFields {
+	return baselinker.ClientFields{ID: r.ID, Values: r.Values, Extra: r.Extra}
+}
+
+// colName is the spreadsheet letter of a 0-based column index (0 → A, 26 → AA).
+func colName(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append([]byte{byte('A' + (i-1)%26)}, b...)
+	}
+	return string(b)
+}
+
+// Bind resolves the mapping's source columns against a sheet header:
+// exactly first, then ignoring case and surrounding white space (recorded in
+// Notes). It reports every header the mapping names but the sheet lacks, and
+// every named header the sheet holds more than once, as *Errors.
+func (m *Mapping) Bind(header []string) (*Plan, error) {
+	c := &collector{file: m.File}
+	p := &Plan{m: m, header: append([]string(nil), header...), src: make(map[string]bound)}
+	exact := make(map[string][]int)
+	folded := make(map[string][]int)
+	for i, h := range header {
+		h = strings.TrimPrefix(h, "\ufeff")
+		if blank(h) {
+			continue
+		}
+		exact[h] = append(exact[h], i)
+		f := strings.ToLower(trimSpace(h))
+		folded[f] = append(folded[f], i)
+	}
+	if len(exact) == 0 {
+		return nil, &Errors{List: []*Error{{Msg: "the sheet's header row is empty",
+			Hint: "check source.header_row (or --header-row) and that the sheet starts with a header row"}}}
+	}
+	used := make([]bool, len(header))
+	resolveRef := func(s *spec, r ref) int {
+		idx := exact[r.name]
+		if len(idx) == 0 {
+			idx = folded[strings.ToLower(trimSpace(r.name))]
+			if len(idx) == 1 {
+				p.notes = append(p.notes, fmt.Sprintf("%s: column %q for %s matched header %q (column %s) ignoring case and spaces",
+					m.pos(r), r.name, s.key(), header[idx[0]], colName(idx[0])))
+			}
+		}
+		switch len(idx) {
+		case 1:
+			used[idx[0]] = true
+			return idx[0]
+		case 0:
+			hint := didYouMean(r.name, header)
+			list := "the header has: " + quoteList(header, 30)
+			if hint != "" {
+				hint += " " + strings.ToUpper(list[:1]) + list[1:]
+			} else {
+				hint = list
+			}
+			c.add(r.line, r.col, hint, "column %q (for %s) is not in the sheet's header", r.name, s.key())
+		default:
+			cols := make([]string, len(idx))
+			for i, x := range idx {
+				cols[i] = colName(x)
+			}
+			c.add(r.line, r.col, "rename the columns in the sheet so each header is unique",
+				"column %q (for %s) appears %d times in the sheet's header (columns %s)", r.name, s.key(), len(idx), strings.Join(cols, ", "))
+		}
+		return -1
+	}
+	for _, s := range m.specs {
+		b := bound{spec: s, cols: make([]int, len(s.refs))}
+		for i, r := range s.refs {
+			b.cols[i] = resolveRef(s, r)
+		}
+		if s.kind == kindTemplate {
+			b.partCol = make([]int, len(s.parts))
+			j := 0
+			for i, pt := range s.parts {
+				b.partCol[i] = -1
+				if pt.ref != "" {
+					b.partCol[i] = b.cols[j]
+					j++
+				}
+			}
+		}
+		p.src[s.key()] = b
+		if s.extra {
+			p.src["custom_extra_fields."+s.field] = b
+			p.nExtra++
+		}
+		if !s.extra && s.field == "crm_client_id" {
+			bb := b
+			p.id = &bb
+			continue
+		}
+		if !s.extra {
+			p.nValues++
+		}
+		p.fields = append(p.fields, b)
+	}
+	for i, h := range header {
+		if !used[i] && !blank(h) {
+			p.unused = append(p.unused, h)
+		}
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// pos renders where r is named in the mapping file, for notes.
+func (m *Mapping) pos(r ref) string {
+	e := Error{File: m.File, Line: r.line, Column: r.col}
+	s := e.Error()
+	s = strings.TrimSuffix(s, " ")
+	s = strings.TrimSuffix(s, ":")
+	if s == "" {
+		return "header"
+	}
+	return s
+}
+
+// Mapping returns the mapping p was bound from.
+func (p *Plan) Mapping() *Mapping { return p.m }
+
+// Notes returns what Bind resolved loosely (a header matched ignoring case
+// or spaces), for the user to read; nil when every name matched exactly.
+func (p *Plan) Notes() []string { return append([]string(nil), p.notes...) }
+
+// Unused returns the non-blank headers of the sheet no field reads.
+func (p *Plan) Unused() []string { return append([]string(nil), p.unused...) }
+
+// Source returns which column a field comes from: its 0-based index and
+// header. field is an API field name or extra_<ID> (custom_extra_fields.<ID>
+// also works). A template reports its first referenced column. Constants
+// and fields the mapping does not fill return (-1, "").
+func (p *Plan) Source(field string) (col int, header string) {
+	b, ok := p.src[field]
+	if !ok || len(b.cols) == 0 || b.cols[0] < 0 {
+		return -1, ""
+	}
+	return b.cols[0], p.header[b.cols[0]]
+}
+
+// Apply maps one row. cells may be shorter than the header (missing cells
+// are blank) or longer (extra cells are ignored). The order for each field
+// is: column or template → transforms (in the listed order) → map → default
+// → empty policy.
+func (p *Plan) Apply(cells []string) Result {
+	r := Result{Values: make(map[string]string, p.nValues)}
+	if p.nExtra > 0 {
+		r.Extra = make(map[string]string, p.nExtra)
+	}
+	if p.id != nil {
+		if v, send := p.id.eval(cells); send && !blank(v) {
+			id, err := strconv.ParseInt(trimSpace(v), 10, 64)
+			switch {
+			case err != nil || id < 0:
+				_, h := p.Source("crm_client_id")
+				r.Problems = append(r.Problems, Problem{Field: "crm_client_id", Column: h, Value: v,
+					Msg: "crm_client_id is not a client ID (a whole number); leave it blank to create a new client, or give the ID of the client to update"})
+			default:
+				r.ID = id
+			}
+		}
+	}
+	for i := range p.fields {
+		b := &p.fields[i]
+		v, send := b.eval(cells)
+		if !send {
+			continue
+		}
+		if b.extra {
+			r.Extra[b.field] = v
+		} else {
+			r.Values[b.field] = v
+		}
+	}
+	return r
+}
+
+func cell(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
+}
+
+// eval computes one field of a row; send is false when it is not to be sent.
+func (b *bound) eval(cells []string) (v string, send bool) {
+	switch b.kind {
+	case kindValue:
+		return b.value, true
+	case kindColumn:
+		v = cell(cells, b.cols[0])
+	case kindTemplate:
+		v = b.render(cells)
+	}
+	for _, t := range b.transforms {
+		v = t(v)
+	}
+	if b.folded != nil && !blank(v) {
+		k := trimSpace(v)
+		if m, ok := b.exact[k]; ok {
+			v = m
+		} else if m, ok := b.folded[strings.ToLower(k)]; ok {
+			v = m
+		}
+	}
+	if blank(v) {
+		switch {
+		case b.hasDef:
+			return b.def, true
+		case b.empty == EmptyClear:
+			return "", true
+		}
+		return "", false
+	}
+	return v, true
+}
+
+// render fills a template; it is blank when every referenced cell is blank,
+// and trimmed otherwise.
+func (b *bound) render(cells []string) string {
+	n, some := 0, false
+	for i, pt := range b.parts {
+		if pt.ref != "" {
+			s := cell(cells, b.partCol[i])
+			n += len(s)
+			if !blank(s) {
+				some = true
+			}
+		} else {
+			n += len(pt.lit)
+		}
+	}
+	if !some {
+		return ""
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for i, pt := range b.parts {
+		if pt.ref != "" {
+			sb.WriteString(cell(cells, b.partCol[i]))
+		} else {
+			sb.WriteString(pt.lit)
+		}
+	}
+	return trimSpace(sb.String())
+}

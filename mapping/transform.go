@@ -1,0 +1,186 @@
+package mapping
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// transformFunc rewrites one cell value. Every transform is pure and safe
+// for concurrent use, and returns its input unchanged (no allocation) when
+// there is nothing to do.
+type transformFunc func(string) string
+
+// transformNames lists the named transforms, in documentation order.
+func transformNames() []string {
+	return []string{"trim", "upper", "lower", "title", "digits", "digits_plus", "collapse_spaces", "strip_dashes", "nfc"}
+}
+
+func lookupTransform(name string) (transformFunc, bool) {
+	switch name {
+	case "trim":
+		return trimSpace, true
+	case "upper":
+		return strings.ToUpper, true
+	case "lower":
+		return strings.ToLower, true
+	case "title":
+		return title, true
+	case "digits":
+		return digits, true
+	case "digits_plus":
+		return digitsPlus, true
+	case "collapse_spaces":
+		return collapseSpaces, true
+	case "strip_dashes":
+		return stripDashes, true
+	case "nfc":
+		return norm.NFC.String, true
+	}
+	return nil, false
+}
+
+// trimSpace removes leading and trailing white space, including the
+// no-break space (U+00A0) spreadsheets like to leave behind.
+func trimSpace(s string) string { return strings.TrimFunc(s, isSpace) }
+
+func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' }
+
+// title lowercases s and upper-cases the first letter of every word; a word
+// starts after any rune that is not a letter, mark, digit or apostrophe
+// ("jan KOWALSKI-nowak" → "Jan Kowalski-Nowak", "o'brien" → "O'brien").
+func title(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	start := true
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			if start {
+				b.WriteRune(unicode.ToTitle(r))
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
+			start = false
+		case unicode.IsMark(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
+			b.WriteRune(r)
+			start = false
+		default:
+			b.WriteRune(r)
+			start = true
+		}
+	}
+	if b.String() == s {
+		return s
+	}
+	return b.String()
+}
+
+func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digits keeps only the ASCII digits 0-9.
+func digits(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if !isASCIIDigit(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if isASCIIDigit(s[i]) {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+// digitsPlus keeps the digits 0-9 and a + when it is the first non-space
+// character ("+48 601-234-567" → "+48601234567", "(0) 601 234" → "0601234").
+func digitsPlus(s string) string {
+	t := trimSpace(s)
+	if strings.HasPrefix(t, "+") {
+		d := digits(t[1:])
+		if len(d) == len(t)-1 && len(t) == len(s) {
+			return s
+		}
+		return "+" + d
+	}
+	return digits(s)
+}
+
+// collapseSpaces replaces every run of white space by one space and trims
+// the ends.
+func collapseSpaces(s string) string {
+	if collapsed(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		if isSpace(r) {
+			pending = b.Len() > 0
+			continue
+		}
+		if pending {
+			b.WriteByte(' ')
+			pending = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// collapsed reports whether s has no leading, trailing, repeated or
+// non-ASCII-space white space.
+func collapsed(s string) bool {
+	prev := true // the start counts as a space: a leading space fails
+	for _, r := range s {
+		sp := isSpace(r)
+		if sp && (prev || r != ' ') {
+			return false
+		}
+		prev = sp
+	}
+	return !prev || s == ""
+}
+
+// stripDashes removes hyphens and the Unicode dashes (‐ ‑ ‒ – — −).
+func stripDashes(s string) string {
+	if strings.IndexFunc(s, isDash) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isDash(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isDash(r rune) bool {
+	switch r {
+	case '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe63', '\uff0d':
+		return true
+	}
+	return false
+}
+
+// blank reports whether s is empty or only white space.
+func blank(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !isSpace(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
