@@ -1,0 +1,3 @@
+package main
+
+const defaultEndpoint = "https://api.baselinker.com/connector.php"

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/internal/iostreams"
+	"github.com/crmbulk/crmbulk/internal/progress"
+)
+
+// app is one invocation of crmbulk: its streams, environment and the global
+// settings every API-talking command shares.
+type app struct {
+	ios    *iostreams.IOStreams
+	getenv func(string) string
+
+	apiURL     string
+	tokenFile  string
+	rate       int
+	logFormat  string
+	logLevel   string
+	noProgress bool
+
+	logger *slog.Logger
+}
+
+// run executes crmbulk with args and returns the process exit code. Tests
+// call it with iostreams.Test() and a fake environment.
+func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
+	a := &app{ios: ios, getenv: getenv}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(ctx, err)
+	if err != nil && code != exitRowsFailed && !errors.Is(err, errInterrupted) {
+		fmt.Fprintf(ios.ErrOut, "crmbulk: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(ios.ErrOut, "Run 'crmbulk --help' for usage.")
+		}
+	}
+	if code == exitInterrupted {
+		fmt.Fprintln(ios.ErrOut, "crmbulk: interrupted")
+	}
+	return code
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "crmbulk",
+		Short: "Move Base (BaseLinker) CRM clients in and out of spreadsheets, in bulk",
+		Long: `crmbulk exports every CRM client of a Base (BaseLinker) account to XLSX or CSV,
+and imports CSV/XLSX rows through a mapping file: validated, upserted concurrently,
+with a per-row report. It never sends more requests than --rate in any 60 seconds.
+
+The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setup()
+		},
+	}
+	root.Version = version()
+	root.SetVersionTemplate("crmbulk {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
+	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
+	pf.IntVar(&a.rate, "rate", 100, "requests per minute this run may use (lower it when other integrations share the token)")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json (for scheduled runs)")
+	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.BoolVar(&a.noProgress, "no-progress", false, "never draw a progress bar (log lines instead)")
+
+	root.AddCommand(a.versionCmd())
+	for _, c := range a.subcommands() {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// setup validates the global settings and builds the logger.
+func (a *app) setup() error {
+	if a.rate < 1 {
+		return usagef("--rate must be at least 1 request per minute, got %d", a.rate)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return usagef("--log-level %q: use debug, info, warn or error", a.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		a.logger = slog.New(slog.NewTextHandler(a.ios.ErrOut, opts))
+	case "json":
+		a.logger = slog.New(slog.NewJSONHandler(a.ios.ErrOut, opts))
+	default:
+		return usagef("--log-format %q: use text or json", a.logFormat)
+	}
+	if a.noProgress {
+		a.ios.SetStderrTTY(false)
+	}
+	return nil
+}
+
+// progress returns a bar on a terminal, log lines every few seconds otherwise.
+func (a *app) progress() progress.Reporter {
+	if a.ios.IsStderrTTY() && a.logFormat == "text" {
+		return progress.NewBar(a.ios.ErrOut, a.ios.TerminalWidth())
+	}
+	return progress.NewLog(a.logger, 5*time.Second, nil)
+}
+
+// stdout is where commands print their results.
+func (a *app) stdout() io.Writer { return a.ios.Out }
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		if v != "" && v != "(devel)" {
+			return v
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of crmbulk",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.stdout(), "crmbulk %s\n", version())
+			return nil
+		},
+	}
+}
+
+// joinNames formats a list for error messages: "a, b or c".
+func joinNames(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}

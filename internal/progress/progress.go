@@ -1,0 +1,167 @@
+// Package progress reports how far a long run is: a redrawn bar on a
+// terminal, a log line every few seconds elsewhere (cron, CI, systemd), and
+// nothing in tests. The exporter and importer talk to the Reporter interface
+// and never learn which one they have.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// Reporter receives progress of one phase at a time. Implementations are
+// safe for concurrent use.
+type Reporter interface {
+	// Start begins a phase counting total units (-1 when unknown) of unit
+	// ("clients", "rows", "pages").
+	Start(phase string, total int64, unit string)
+	// Add records n more units done.
+	Add(n int64)
+	// Describe sets the detail shown beside the count, e.g.
+	// "created 10 · failed 1 · ETA 4m (limit 100/min)".
+	Describe(detail string)
+	// Finish ends the phase.
+	Finish()
+}
+
+// Nop discards everything.
+type Nop struct{}
+
+func (Nop) Start(string, int64, string) {}
+func (Nop) Add(int64)                   {}
+func (Nop) Describe(string)             {}
+func (Nop) Finish()                     {}
+
+// Bar draws a progress bar on a terminal.
+type Bar struct {
+	w     io.Writer
+	width int
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar
+}
+
+// NewBar returns a Reporter drawing on w (a terminal) of the given width.
+func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
+
+func (b *Bar) Start(phase string, total int64, unit string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		_ = b.bar.Finish()
+	}
+	barWidth := 30
+	if b.width > 0 && b.width < 100 {
+		barWidth = 15
+	}
+	b.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(b.w),
+		progressbar.OptionSetDescription(phase),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString(unit),
+		progressbar.OptionSetWidth(barWidth),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetPredictTime(false), // the ETA comes from the limit, in Describe
+		progressbar.OptionFullWidth(),
+	)
+}
+
+func (b *Bar) Add(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		_ = b.bar.Add64(n)
+	}
+}
+
+func (b *Bar) Describe(detail string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		b.bar.Describe(detail)
+	}
+}
+
+func (b *Bar) Finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		_ = b.bar.Finish()
+		b.bar = nil
+	}
+}
+
+// Log writes a log line at most every Interval, for runs without a terminal.
+type Log struct {
+	logger   *slog.Logger
+	interval time.Duration
+	now      func() time.Time
+
+	mu     sync.Mutex
+	phase  string
+	unit   string
+	total  int64
+	done   int64
+	detail string
+	last   time.Time
+	start  time.Time
+}
+
+// NewLog returns a Reporter that logs through logger every interval.
+func NewLog(logger *slog.Logger, interval time.Duration, now func() time.Time) *Log {
+	if now == nil {
+		now = time.Now
+	}
+	return &Log{logger: logger, interval: interval, now: now}
+}
+
+func (l *Log) Start(phase string, total int64, unit string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
+	l.start = l.now()
+	l.last = l.start
+	l.logger.Info(phase, "total", total, "unit", unit)
+}
+
+func (l *Log) Add(n int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.done += n
+	if t := l.now(); t.Sub(l.last) >= l.interval {
+		l.last = t
+		l.emit(t)
+	}
+}
+
+func (l *Log) emit(t time.Time) {
+	attrs := []any{"done", l.done, "unit", l.unit}
+	if l.total >= 0 {
+		attrs = append(attrs, "total", l.total)
+	}
+	if el := t.Sub(l.start).Seconds(); el > 0 {
+		attrs = append(attrs, "per_second", fmt.Sprintf("%.1f", float64(l.done)/el))
+	}
+	if l.detail != "" {
+		attrs = append(attrs, "detail", l.detail)
+	}
+	l.logger.Info(l.phase+": progress", attrs...)
+}
+
+func (l *Log) Describe(detail string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.detail = detail
+}
+
+func (l *Log) Finish() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.emit(l.now())
+}

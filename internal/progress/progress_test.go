@@ -1,0 +1,48 @@
+package progress
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLogThrottlesToInterval(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	now := time.Unix(0, 0)
+	l := NewLog(logger, 5*time.Second, func() time.Time { return now })
+	l.Start("export", 1000, "clients")
+	for i := 0; i < 100; i++ { // 100 adds over 10 simulated seconds
+		now = now.Add(100 * time.Millisecond)
+		l.Add(10)
+	}
+	l.Describe("pages 10")
+	l.Finish()
+	lines := strings.Count(buf.String(), "\n")
+	// start + one line at 5 s + one at 10 s + finish.
+	if lines != 4 {
+		t.Fatalf("got %d log lines, want 4:\n%s", lines, buf.String())
+	}
+	if !strings.Contains(buf.String(), "done=1000") || !strings.Contains(buf.String(), `detail="pages 10"`) {
+		t.Errorf("final line lacks count or detail:\n%s", buf.String())
+	}
+}
+
+func TestBarWritesToItsWriter(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBar(&buf, 80)
+	b.Start("import", 10, "rows")
+	b.Describe("created 5")
+	time.Sleep(150 * time.Millisecond) // past the redraw throttle
+	b.Add(5)
+	b.Finish()
+	if !strings.Contains(buf.String(), "5/10") || !strings.Contains(buf.String(), "created 5") {
+		t.Errorf("bar output lacks the count: %q", buf.String())
+	}
+	var n Nop
+	n.Start("x", 1, "y")
+	n.Add(1)
+	n.Finish()
+}
