@@ -640,11 +640,13 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 		}
 	})
 	switch {
-	case len(srcs) == 0:
+	case len(srcs) == 0 && ok:
 		p.add(v, `add column: "Header", template: "{A} {B}" or value: 3`, "%s has no column, template or value", what)
 		return nil
 	case len(srcs) > 1:
 		p.add(v, "keep only one of them", "%s has both %s", what, strings.Join(srcs, " and "))
+		return nil
+	case len(srcs) == 0:
 		return nil
 	}
 	if s.kind == kindValue && valueNode != nil {

@@ -46,7 +46,9 @@ func lookupTransform(name string) (transformFunc, bool) {
 // no-break space (U+00A0) spreadsheets like to leave behind.
 func trimSpace(s string) string { return strings.TrimFunc(s, isSpace) }
 
-func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' }
+func isSpace(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff'
+}
 
 // title lowercases s and upper-cases the first letter of every word; a word
 // starts after any rune that is not a letter, mark, digit or apostrophe
