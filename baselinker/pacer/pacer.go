@@ -1,0 +1,365 @@
+// Package pacer paces and retries calls to a rate-limited API, in the spirit
+// of rclone's lib/pacer. It has one job: never let more than limit requests
+// start in any sliding window (60 s by default), across all goroutines, while
+// losing as little throughput as possible, and to back off — every caller at
+// once — when the server says the limit was crossed anyway.
+//
+// The Limiter keeps a sliding-window log: a ring of the last limit start
+// times. A new start is allowed when the start limit places back lies at
+// least window+margin in the past. A full burst of limit starts at t=0 is
+// therefore fine; after it, one start is let through per freed slot. A token
+// bucket with a burst would allow about twice the limit in the first window;
+// this design never does, after an idle pause or a block included.
+//
+// Retry and Backoff implement bounded retries with exponential backoff and
+// full jitter.
+package pacer
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Clock is the limiter's source of time. The real clock is the default; a
+// fake clock lets tests run minutes of traffic in milliseconds.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a timer that sends on C once d has elapsed.
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a one-shot timer made by a Clock.
+type Timer interface {
+	C() <-chan time.Time
+	// Stop prevents the timer from firing; it reports whether it stopped it.
+	Stop() bool
+}
+
+// RealClock returns the wall clock (time.Now, time.NewTimer).
+func RealClock() Clock { return realClock{} }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+func (realClock) NewTimer(d time.Duration) Timer {
+	return realTimer{time.NewTimer(d)}
+}
+
+type realTimer struct{ t *time.Timer }
+
+func (r realTimer) C() <-chan time.Time { return r.t.C }
+func (r realTimer) Stop() bool          { return r.t.Stop() }
+
+// Defaults of New.
+const (
+	DefaultWindow       = 60 * time.Second
+	DefaultMargin       = 250 * time.Millisecond
+	DefaultBlockInitial = 30 * time.Second
+	DefaultBlockMax     = 10 * time.Minute
+)
+
+// Option configures a Limiter.
+type Option func(*Limiter)
+
+// WithClock sets the clock (default RealClock()).
+func WithClock(c Clock) Option { return func(l *Limiter) { l.clock = c } }
+
+// WithWindow sets the length of the sliding window (default 60 s).
+func WithWindow(d time.Duration) Option { return func(l *Limiter) { l.window = d } }
+
+// WithMargin sets the safety margin added to the window for clock and
+// network skew (default 250 ms).
+func WithMargin(d time.Duration) Option { return func(l *Limiter) { l.margin = d } }
+
+// WithBlockBackoff sets the pause after a block: initial for the first block,
+// doubling on consecutive blocks up to max, plus up to 25 % jitter (capped at
+// max). Defaults: 30 s, 10 min.
+func WithBlockBackoff(initial, max time.Duration) Option {
+	return func(l *Limiter) { l.blockInitial, l.blockMax = initial, max }
+}
+
+// WithRecovery sets how the limit climbs back after a block: every period
+// without a new block the effective limit grows by step until it reaches the
+// configured limit. Defaults: period = the window, step = limit/10 (at least 1).
+func WithRecovery(period time.Duration, step int) Option {
+	return func(l *Limiter) { l.recoverEvery, l.recoverStep = period, step }
+}
+
+// WithRand sets the random source of the block jitter (for deterministic
+// tests). The limiter only uses it under its own lock.
+func WithRand(r *rand.Rand) Option { return func(l *Limiter) { l.rand = r } }
+
+// Stats is a snapshot of a Limiter's counters.
+type Stats struct {
+	Starts      int64         // starts granted by Wait
+	Waited      time.Duration // total time callers spent in Wait, summed over callers
+	Blocks      int64         // blocks reported with Blocked (one per pause)
+	Limit       int           // current effective limit per window
+	PausedUntil time.Time     // end of the current block pause; zero if none
+}
+
+// Limiter lets at most limit starts happen in any sliding window. It is safe
+// for concurrent use.
+type Limiter struct {
+	clock        Clock
+	limit        int
+	window       time.Duration
+	margin       time.Duration
+	blockInitial time.Duration
+	blockMax     time.Duration
+	recoverEvery time.Duration
+	recoverStep  int
+	rand         *rand.Rand
+
+	mu   sync.Mutex
+	ring []time.Time // the last len(ring) starts, circular
+	head int         // index of the oldest start in ring
+	n    int         // number of starts held in ring
+
+	pausedUntil time.Time
+	reducedTo   int       // effective limit when recovery began
+	recoverFrom time.Time // zero: not reduced
+	consecutive int       // blocks in a row (a block during recovery counts on)
+
+	starts int64
+	waited time.Duration
+	blocks int64
+}
+
+// New returns a Limiter allowing limit request starts per window (60 s by
+// default). A limit below 1 is treated as 1.
+func New(limit int, opts ...Option) *Limiter {
+	if limit < 1 {
+		limit = 1
+	}
+	l := &Limiter{
+		clock:        realClock{},
+		limit:        limit,
+		window:       DefaultWindow,
+		margin:       DefaultMargin,
+		blockInitial: DefaultBlockInitial,
+		blockMax:     DefaultBlockMax,
+	}
+	for _, o := range opts {
+		o(l)
+	}
+	if l.recoverEvery <= 0 {
+		l.recoverEvery = l.window
+	}
+	if l.recoverStep <= 0 {
+		l.recoverStep = max(1, l.limit/10)
+	}
+	if l.blockMax < l.blockInitial {
+		l.blockMax = l.blockInitial
+	}
+	if l.margin < 0 {
+		l.margin = 0
+	}
+	if l.rand == nil {
+		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	l.ring = make([]time.Time, limit)
+	return l
+}
+
+// Limit returns the configured limit per window (not the reduced one after a
+// block; see Stats().Limit).
+func (l *Limiter) Limit() int { return l.limit }
+
+// Window returns the length of the sliding window.
+func (l *Limiter) Window() time.Duration { return l.window }
+
+// Wait blocks until a request may start, and records the start. It returns an
+// error wrapping ctx.Err() if ctx ends first; a cancelled waiter consumes no
+// slot.
+func (l *Limiter) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pacer: waiting for a request slot: %w", err)
+	}
+	var begin time.Time
+	first := true
+	for {
+		l.mu.Lock()
+		now := l.clock.Now()
+		if first {
+			begin, first = now, false
+		}
+		at := l.nextLocked(now)
+		if !at.After(now) {
+			l.recordLocked(now)
+			l.waited += now.Sub(begin)
+			l.mu.Unlock()
+			return nil
+		}
+		l.mu.Unlock()
+		t := l.clock.NewTimer(at.Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			l.mu.Lock()
+			l.waited += l.clock.Now().Sub(begin)
+			l.mu.Unlock()
+			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
+		case <-t.C():
+		}
+	}
+}
+
+// Blocked reports that the server refused a request because the limit was
+// crossed (a blocked token). Every waiter pauses — no start is granted —
+// for a backoff that doubles on consecutive blocks (with jitter); then the
+// limiter resumes at half its effective limit and climbs back step by step.
+// Reports that arrive while a pause is running belong to the same block and
+// are ignored.
+func (l *Limiter) Blocked() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	if now.Before(l.pausedUntil) {
+		return
+	}
+	eff := l.effectiveLocked(now)
+	if !l.recoverFrom.IsZero() {
+		l.consecutive++ // blocked again before the limit fully recovered
+	} else {
+		l.consecutive = 1
+	}
+	d := l.blockInitial
+	for i := 1; i < l.consecutive && d < l.blockMax; i++ {
+		d *= 2
+	}
+	d = min(d, l.blockMax)
+	if q := int64(d / 4); q > 0 {
+		d += time.Duration(l.rand.Int64N(q + 1))
+	}
+	d = min(d, l.blockMax)
+	l.pausedUntil = now.Add(d)
+	l.reducedTo = max(1, eff/2)
+	l.recoverFrom = l.pausedUntil
+	l.blocks++
+}
+
+// Stats returns a snapshot of the limiter's counters.
+func (l *Limiter) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	s := Stats{Starts: l.starts, Waited: l.waited, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
+	if now.Before(l.pausedUntil) {
+		s.PausedUntil = l.pausedUntil
+	}
+	return s
+}
+
+// ETA returns how long from now until n more starts will have been granted at
+// the current effective limit (a running pause included), for progress bars
+// and "this will take about X" messages. It does not count the time the
+// requests themselves take, nor a later recovery of the limit.
+func (l *Limiter) ETA(n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	l.mu.Lock()
+	now := l.clock.Now()
+	eff := l.effectiveLocked(now)
+	// A ring of the last eff start times, oldest first, simulated forward.
+	sim := make([]time.Time, 0, eff)
+	for k := min(l.n, eff); k >= 1; k-- {
+		sim = append(sim, l.kthLocked(k))
+	}
+	paused := l.pausedUntil
+	l.mu.Unlock()
+
+	t := now
+	if paused.After(t) {
+		t = paused
+	}
+	ring := make([]time.Time, eff)
+	filled, head := 0, 0
+	push := func(v time.Time) {
+		if filled < eff {
+			ring[(head+filled)%eff] = v
+			filled++
+			return
+		}
+		ring[head] = v
+		head = (head + 1) % eff
+	}
+	for _, v := range sim {
+		push(v)
+	}
+	span := l.window + l.margin
+	for range n {
+		if filled == eff {
+			if free := ring[head].Add(span); free.After(t) {
+				t = free
+			}
+		}
+		push(t)
+	}
+	return t.Sub(now)
+}
+
+// nextLocked returns the earliest time a start may happen, given now.
+func (l *Limiter) nextLocked(now time.Time) time.Time {
+	at := now
+	if l.pausedUntil.After(at) {
+		at = l.pausedUntil
+	}
+	eff := l.effectiveLocked(now)
+	if l.n >= eff {
+		if free := l.kthLocked(eff).Add(l.window + l.margin); free.After(at) {
+			at = free
+		}
+	}
+	// While recovering, the limit may grow before the slot frees: wake then.
+	if !l.recoverFrom.IsZero() && at.After(now) {
+		step := l.recoverFrom
+		if now.After(step) {
+			k := now.Sub(l.recoverFrom)/l.recoverEvery + 1
+			step = l.recoverFrom.Add(k * l.recoverEvery)
+		}
+		if step.After(now) && step.Before(at) && !l.pausedUntil.After(step) {
+			at = step
+		}
+	}
+	return at
+}
+
+// kthLocked returns the k-th most recent start (k=1: the newest); k <= l.n.
+func (l *Limiter) kthLocked(k int) time.Time {
+	return l.ring[(l.head+l.n-k)%len(l.ring)]
+}
+
+func (l *Limiter) recordLocked(now time.Time) {
+	if l.n < len(l.ring) {
+		l.ring[(l.head+l.n)%len(l.ring)] = now
+		l.n++
+	} else {
+		l.ring[l.head] = now
+		l.head = (l.head + 1) % len(l.ring)
+	}
+	l.starts++
+}
+
+// effectiveLocked returns the limit in force at now, ending recovery once it
+// is back at the configured limit.
+func (l *Limiter) effectiveLocked(now time.Time) int {
+	if l.recoverFrom.IsZero() {
+		return l.limit
+	}
+	if now.Before(l.recoverFrom) {
+		return l.reducedTo
+	}
+	steps := int64(now.Sub(l.recoverFrom) / l.recoverEvery)
+	e := int64(l.reducedTo) + steps*int64(l.recoverStep)
+	if e >= int64(l.limit) {
+		l.recoverFrom = time.Time{}
+		l.consecutive = 0
+		return l.limit
+	}
+	return int(e)
+}
