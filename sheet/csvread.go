@@ -1,0 +1,193 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+const (
+	bufSize    = 64 << 10
+	sniffBytes = 32 << 10
+	sniffLines = 20
+)
+
+// delimiters are the candidates the sniffer considers, in order of
+// preference on a tie.
+var delimiters = []rune{',', ';', '\t', '|'}
+
+func openFile(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening the input file: %w", err)
+	}
+	return f, nil
+}
+
+// NewCSVReader reads CSV from r; name is the file name used in errors.
+// It reads the header and looks ahead one data row (see Reader). Closing the
+// Reader does not close r.
+func NewCSVReader(r io.Reader, name string, opt Options) (Reader, error) {
+	return newCSVReader(r, name, opt, nil)
+}
+
+func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+	perr := func(err error) error { return &ParseError{File: name, Err: err} }
+	enc, isUTF8, err := lookupEncoding(opt.Encoding)
+	if err != nil {
+		return nil, perr(err)
+	}
+	raw := bufio.NewReaderSize(r, bufSize)
+	head, _ := raw.Peek(3)
+	var text io.Reader = raw
+	checkUTF8 := false
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = raw.Discard(3)
+		checkUTF8 = true
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		text = transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
+	case isUTF8:
+		checkUTF8 = true
+	default:
+		text = transform.NewReader(raw, enc.NewDecoder())
+	}
+	br := bufio.NewReaderSize(text, bufSize)
+	sample, err := br.Peek(sniffBytes)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, perr(fmt.Errorf("reading the file: %w", err))
+	}
+	if checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
+		return nil, perr(hint(ErrEncoding, "the file contains NUL bytes, so it is not UTF-8 text",
+			"if it is UTF-16 without a byte order mark read it with --encoding utf-16le; if it is a workbook name it .xlsx"))
+	}
+	delim := opt.Delimiter
+	if delim == 0 {
+		delim = sniffDelimiter(sample)
+	} else if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
+		return nil, perr(hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`))
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	src := &csvSource{cr: cr, file: name, closer: closer}
+	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
+	if opt.Delimiter != 0 {
+		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
+	}
+	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice}
+	if err := t.start(opt.HeaderRow); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// csvSource numbers CSV records the way a spreadsheet numbers rows: empty
+// lines count, quoted newlines do not.
+type csvSource struct {
+	cr      *csv.Reader
+	file    string
+	closer  io.Closer
+	lastNum int // row number of the last record
+	lastEnd int // line the last record ended on
+}
+
+func (s *csvSource) next() (int, []string, error) {
+	rec, err := s.cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
+			num := s.lastNum + pe.StartLine - s.lastEnd
+			what := fmt.Sprintf("a quoted cell is not closed, or its closing quote is followed by other characters (line %d, character %d)", pe.Line, pe.Column)
+			if errors.Is(pe.Err, csv.ErrBareQuote) {
+				what = fmt.Sprintf(`a quote (") stands inside a cell that does not start with a quote (line %d, character %d)`, pe.Line, pe.Column)
+			}
+			return 0, nil, &ParseError{File: s.file, Row: num, Err: hint(ErrQuote, what,
+				`a quote inside a cell must be doubled ("") and the whole cell quoted; fix the row in the file`)}
+		}
+		return 0, nil, &ParseError{File: s.file, Row: s.lastNum + 1, Err: fmt.Errorf("reading the file: %w", err)}
+	}
+	line, _ := s.cr.FieldPos(0)
+	num := s.lastNum + line - s.lastEnd
+	last, _ := s.cr.FieldPos(len(rec) - 1)
+	s.lastNum, s.lastEnd = num, last+strings.Count(rec[len(rec)-1], "\n")
+	return num, rec, nil
+}
+
+func (s *csvSource) close() error {
+	if s.closer == nil {
+		return nil
+	}
+	c := s.closer
+	s.closer = nil
+	return c.Close()
+}
+
+// sniffDelimiter picks the candidate that splits the first records of the
+// sample most consistently (same count as in the first record), preferring
+// more columns; quotes are respected. It falls back to ','.
+func sniffDelimiter(sample []byte) rune {
+	var counts [][4]int
+	var cur [4]int
+	inQuote, content := false, false
+	for _, b := range sample {
+		switch {
+		case b == '"':
+			inQuote = !inQuote
+			content = true
+		case inQuote:
+		case b == '\n':
+			if content {
+				counts = append(counts, cur)
+			}
+			cur, content = [4]int{}, false
+		default:
+			if b != '\r' && b != ' ' {
+				content = true
+			}
+			for k, d := range delimiters {
+				if rune(b) == d {
+					cur[k]++
+				}
+			}
+		}
+		if len(counts) == sniffLines {
+			break
+		}
+	}
+	if content && len(counts) < sniffLines {
+		counts = append(counts, cur)
+	}
+	best, bestScore := ',', -1
+	for k, d := range delimiters {
+		if len(counts) == 0 || counts[0][k] == 0 {
+			continue
+		}
+		consistent := 0
+		for _, c := range counts {
+			if c[k] == counts[0][k] {
+				consistent++
+			}
+		}
+		score := consistent*1000 + min(counts[0][k], 999)
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	return best
+}

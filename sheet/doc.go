@@ -1,0 +1,28 @@
+// Package sheet moves rows of text in and out of CSV and XLSX files, one row
+// at a time, for crmbulk's exporter (which writes through it) and importer
+// (which reads through it and writes its per-row report through it).
+//
+// Reading (Open, NewCSVReader, NewXLSXReader) yields Rows: the row number a
+// spreadsheet program would show and the cells as text, padded to the
+// header's width. Blank rows are skipped but keep their numbers. CSV input is
+// decoded from UTF-8 (with or without BOM), UTF-16 (by BOM) or a named
+// single-byte encoding such as windows-1250; the delimiter is sniffed unless
+// given. XLSX input is streamed with excelize's Rows iterator; numbers come
+// back as the text a person sees, dates by their number format.
+//
+// Errors about the input are *ParseError values naming the file, the row, the
+// column and what to do; their kind is one of the Err* sentinels. Row-level
+// problems (Recoverable reports true: ErrRagged, ErrEmptyHeader) let the
+// caller keep reading; every other error from Read is sticky.
+//
+// Writing (NewCSVWriter, NewXLSXWriter, Create) takes the header first and
+// then one []string per row. XLSX cells are always written as text (except
+// plain integers in columns marked numeric), so "00-950", "007", "1e5",
+// "TRUE" and "=1+1" come back exactly. GuardFormula/UnguardFormula protect
+// CSV cells from being run as formulas by a spreadsheet, as an exact inverse
+// pair.
+//
+// CreateAtomic and Lock make nightly exports safe: the target file is
+// replaced only when the run succeeds, and two runs cannot write the same
+// place at once.
+package sheet

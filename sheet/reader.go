@@ -1,0 +1,307 @@
+package sheet
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// Row is one data row: Num is the row number a spreadsheet shows (the header
+// row has its own number, the first data row is the header's number + 1;
+// in CSV a quoted newline does not advance it) and Cells has exactly as many
+// cells as the header.
+type Row struct {
+	Num   int
+	Cells []string
+}
+
+// Reader yields data rows after the header.
+//
+// Read returns io.EOF at the end. Blank rows (all cells empty or white
+// space) are skipped and keep their numbers. When the error is Recoverable
+// (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
+// cells and Read may be called again; other errors are sticky.
+//
+// Open and the New*Reader constructors read the header and look ahead for
+// the first data row, so an empty file (ErrEmpty) or a header-only file
+// (ErrNoRows) fails there, before any work starts.
+type Reader interface {
+	Header() []string
+	Read() (Row, error)
+	Close() error
+}
+
+// Options tell a reader how to read a file. The zero value reads CSV or XLSX
+// by the file's extension, sniffs the CSV encoding and delimiter and takes
+// the first non-blank row as the header.
+type Options struct {
+	// Format is "csv", "xlsx" or "" (from the file's extension).
+	Format string
+	// Encoding names the CSV encoding, e.g. "windows-1250", "cp1250",
+	// "iso-8859-2", "latin2", "windows-1252", "utf-16le". "" = UTF-8 unless a
+	// BOM says UTF-16. A BOM always wins over this name.
+	Encoding string
+	// Delimiter of CSV cells; 0 = sniff among , ; tab | from the first lines.
+	Delimiter rune
+	// HeaderRow is the 1-based row number of the header; 0 = 1. Rows above it
+	// are ignored; if it is blank, the first non-blank row below is the header.
+	HeaderRow int
+	// Sheet names the XLSX sheet; "" = the first sheet with data.
+	Sheet string
+	// UnguardFormulas applies UnguardFormula to every CSV cell.
+	UnguardFormulas bool
+	// MaxUnzipSize caps how far an XLSX may inflate, in bytes, in total and
+	// per part; 0 = DefaultMaxUnzipSize.
+	MaxUnzipSize int64
+	// MaxXMLInMemory is the size above which excelize spills a worksheet's
+	// XML to a temporary file instead of memory; 0 = DefaultMaxXMLInMemory.
+	MaxXMLInMemory int64
+}
+
+// Defaults for Options' XLSX limits.
+const (
+	DefaultMaxUnzipSize   = 256 << 20
+	DefaultMaxXMLInMemory = 16 << 20
+)
+
+// Open opens a CSV or XLSX file for reading (see Options, Reader).
+func Open(path string, opt Options) (Reader, error) {
+	name := filepath.Base(path)
+	format, err := formatOf(path, opt.Format)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: err}
+	}
+	if format == "xlsx" {
+		return openXLSXFile(path, name, opt)
+	}
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newCSVReader(f, name, opt, f)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// formatOf decides "csv" or "xlsx" from an explicit format or the extension.
+func formatOf(path, format string) (string, error) {
+	switch f := strings.ToLower(strings.TrimSpace(format)); f {
+	case "csv", "xlsx":
+		return f, nil
+	case "":
+	default:
+		return "", hint(ErrFormat, fmt.Sprintf("format %q", format), `use "csv" or "xlsx"`)
+	}
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv", ".tsv", ".txt":
+		return "csv", nil
+	case ".xlsx", ".xlsm":
+		return "xlsx", nil
+	case ".xls":
+		return "", hint(ErrFormat, "old Excel 97–2003 workbook (.xls)", "save it as .xlsx or CSV in the spreadsheet program")
+	default:
+		return "", hint(ErrFormat, fmt.Sprintf("cannot tell the format from the name (extension %q)", ext),
+			"name the file .csv or .xlsx, or give the format (--format csv)")
+	}
+}
+
+// source yields raw records: num is the row number a spreadsheet shows,
+// cells may be reused by the next call. err is io.EOF or a sticky error.
+type source interface {
+	next() (num int, cells []string, err error)
+	close() error
+}
+
+// tableReader turns a source into header + padded, checked data rows.
+type tableReader struct {
+	src       source
+	file      string
+	checkUTF8 bool
+	unguard   bool
+	advice    string // extra advice for ragged rows (e.g. the delimiter)
+
+	header []string
+	width  int // header width before trailing empty cells were cut
+	hdrNum int
+
+	pend    Row
+	pendErr error
+	hasPend bool
+	fatal   error
+}
+
+// start reads up to and including the header and looks ahead one data row.
+func (t *tableReader) start(headerRow int) error {
+	if headerRow <= 0 {
+		headerRow = 1
+	}
+	for {
+		num, cells, err := t.src.next()
+		if errors.Is(err, io.EOF) {
+			if headerRow > 1 {
+				return &ParseError{File: t.file, Err: hint(ErrEmpty,
+					fmt.Sprintf("no non-blank row at or below row %d (the header row)", headerRow),
+					"check the header row setting and that this is the right file")}
+			}
+			return &ParseError{File: t.file, Err: hint(ErrEmpty, "", "check that this is the right file and that it was saved with data")}
+		}
+		if err != nil {
+			return err
+		}
+		if num < headerRow || blank(cells) {
+			continue
+		}
+		if err := t.setHeader(num, cells); err != nil {
+			return err
+		}
+		break
+	}
+	row, err := t.read()
+	if errors.Is(err, io.EOF) {
+		return &ParseError{File: t.file, Row: t.hdrNum, Err: hint(ErrNoRows,
+			fmt.Sprintf("only the header row %d was found", t.hdrNum), "add client rows under the header, or pick the right file or sheet")}
+	}
+	t.pend, t.pendErr, t.hasPend = row, err, true
+	return nil
+}
+
+func (t *tableReader) setHeader(num int, cells []string) error {
+	t.hdrNum = num
+	t.width = len(cells)
+	last := -1
+	h := make([]string, len(cells))
+	for i, c := range cells {
+		if t.checkUTF8 && !utf8.ValidString(c) {
+			return t.encodingError(num, i+1, "", c)
+		}
+		if t.unguard {
+			c = UnguardFormula(c)
+		}
+		h[i] = strings.TrimSpace(c)
+		if h[i] != "" {
+			last = i
+		}
+	}
+	t.header = h[:last+1]
+	seen := make(map[string]int, len(t.header))
+	for i, name := range t.header {
+		if name == "" {
+			continue
+		}
+		key := strings.ToLower(name)
+		if j, ok := seen[key]; ok {
+			return &ParseError{File: t.file, Row: num, Column: i + 1, Name: name, Err: hint(ErrDuplicateHeader,
+				fmt.Sprintf("%q is also column %d (names are compared ignoring case)", name, j+1),
+				"rename one of them so that every column has its own name")}
+		}
+		seen[key] = i
+	}
+	return nil
+}
+
+func (t *tableReader) encodingError(num, col int, name, cell string) error {
+	bad := cell
+	for i := 0; i < len(cell); {
+		r, n := utf8.DecodeRuneInString(cell[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad = cell[i:min(len(cell), i+2)]
+			break
+		}
+		i += n
+	}
+	return &ParseError{File: t.file, Row: num, Column: col, Name: name, Err: hint(ErrEncoding,
+		fmt.Sprintf("the file is not valid UTF-8 (bytes % x)", bad),
+		"it was probably saved in a Windows code page: read it with --encoding windows-1250 (Polish) or windows-1252 (or `encoding:` in the mapping), or save it as \"CSV UTF-8\"")}
+}
+
+// Header returns the header names, white space trimmed, trailing empty
+// header cells cut. Cells of every Row line up with it.
+func (t *tableReader) Header() []string { return t.header }
+
+// Read returns the next non-blank data row.
+func (t *tableReader) Read() (Row, error) {
+	if t.hasPend {
+		t.hasPend = false
+		row, err := t.pend, t.pendErr
+		t.pend, t.pendErr = Row{}, nil
+		return row, err
+	}
+	return t.read()
+}
+
+func (t *tableReader) read() (Row, error) {
+	if t.fatal != nil {
+		return Row{}, t.fatal
+	}
+	for {
+		num, cells, err := t.src.next()
+		if err != nil {
+			t.fatal = err
+			return Row{}, err
+		}
+		if blank(cells) {
+			continue
+		}
+		return t.build(num, cells)
+	}
+}
+
+// build copies cells into a header-wide row and checks it.
+func (t *tableReader) build(num int, cells []string) (Row, error) {
+	row := Row{Num: num, Cells: make([]string, len(t.header))}
+	var rowErr error
+	for i, c := range cells {
+		if t.checkUTF8 && !utf8.ValidString(c) {
+			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			return Row{}, t.fatal
+		}
+		if t.unguard {
+			c = UnguardFormula(c)
+		}
+		if i < len(t.header) {
+			row.Cells[i] = c
+		}
+		if rowErr != nil || strings.TrimSpace(c) == "" {
+			continue
+		}
+		switch {
+		case i < len(t.header) && t.header[i] != "", i >= t.width:
+			if i >= t.width {
+				rowErr = &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
+					fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, t.hdrNum, t.width),
+					"remove the extra cells or add names for them to the header"+t.advice)}
+			}
+		default:
+			rowErr = &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrEmptyHeader,
+				fmt.Sprintf("the cell has a value but the header cell above it (row %d) is empty", t.hdrNum),
+				"give the column a name in the header row or delete the value")}
+		}
+	}
+	return row, rowErr
+}
+
+func (t *tableReader) name(i int) string {
+	if i < len(t.header) {
+		return t.header[i]
+	}
+	return ""
+}
+
+// Close releases the file.
+func (t *tableReader) Close() error { return t.src.close() }
+
+// blank reports whether every cell is empty or white space.
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,307 @@
+package sheet
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Writer writes rows; the first Write is the header.
+type Writer interface {
+	Write(cells []string) error
+	// Flush pushes buffered rows to the underlying writer (CSV). For XLSX it
+	// is a no-op: the zip can only be written whole, on Close.
+	Flush() error
+	// Close flushes and finishes the file. It does not close an io.Writer
+	// given to NewCSVWriter/NewXLSXWriter; a Writer from Create closes its file.
+	Close() error
+}
+
+// CSVWriterOptions shape the CSV dialect.
+type CSVWriterOptions struct {
+	Delimiter     rune // 0 = ','
+	BOM           bool // start with a UTF-8 byte order mark (Excel then reads UTF-8)
+	GuardFormulas bool // apply GuardFormula to every cell
+	CRLF          bool // end lines with \r\n
+}
+
+// NewCSVWriter writes RFC 4180 CSV to w. A CR LF inside a cell is read back
+// as LF (as spreadsheet programs do).
+func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
+	cw := csv.NewWriter(w)
+	if opt.Delimiter != 0 {
+		cw.Comma = opt.Delimiter
+	}
+	cw.UseCRLF = opt.CRLF
+	return &csvWriter{w: w, cw: cw, opt: opt}
+}
+
+type csvWriter struct {
+	w       io.Writer
+	cw      *csv.Writer
+	opt     CSVWriterOptions
+	started bool
+	buf     []string
+	rows    int
+}
+
+func (c *csvWriter) Write(cells []string) error {
+	if !c.started {
+		c.started = true
+		if c.opt.BOM {
+			if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
+				return fmt.Errorf("writing CSV: %w", err)
+			}
+		}
+	}
+	c.rows++
+	rec := cells
+	if c.opt.GuardFormulas {
+		c.buf = c.buf[:0]
+		for _, s := range cells {
+			c.buf = append(c.buf, GuardFormula(s))
+		}
+		rec = c.buf
+	}
+	if err := c.cw.Write(rec); err != nil {
+		return fmt.Errorf("writing CSV row %d: %w", c.rows, err)
+	}
+	return nil
+}
+
+func (c *csvWriter) Flush() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
+		return fmt.Errorf("writing CSV: %w", err)
+	}
+	return nil
+}
+
+func (c *csvWriter) Close() error { return c.Flush() }
+
+// XLSXWriterOptions shape the workbook.
+type XLSXWriterOptions struct {
+	// SheetName of the only sheet; "" = "Sheet1".
+	SheetName string
+	// NumericColumns marks 0-based columns whose plain integers (no sign
+	// other than '-', no leading zero, at most 15 digits) are written as
+	// numbers; everything else is text.
+	NumericColumns map[int]bool
+	// Widths hints column widths in characters by 0-based column; a missing
+	// or zero entry is sized from the header. All widths are capped by MaxWidth.
+	Widths []float64
+	// MaxWidth caps column widths; 0 = 60.
+	MaxWidth float64
+}
+
+// Limits of the XLSX format.
+const (
+	maxXLSXRows      = 1048576
+	maxXLSXCellChars = 32767
+)
+
+// NewXLSXWriter streams a one-sheet workbook (excelize StreamWriter: rows
+// spill to a temporary file, memory stays flat). Every value is a text cell
+// except plain integers in NumericColumns. The header row is bold, frozen and
+// carries an autofilter. Close writes the zip to w.
+func NewXLSXWriter(w io.Writer, opt XLSXWriterOptions) (Writer, error) {
+	if opt.SheetName == "" {
+		opt.SheetName = "Sheet1"
+	}
+	if opt.MaxWidth <= 0 {
+		opt.MaxWidth = 60
+	}
+	f := excelize.NewFile()
+	if opt.SheetName != "Sheet1" {
+		if err := f.SetSheetName("Sheet1", opt.SheetName); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("naming the sheet %q: %w", opt.SheetName, err)
+		}
+	}
+	return &xlsxWriter{w: w, f: f, opt: opt}, nil
+}
+
+type xlsxWriter struct {
+	w    io.Writer
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	opt  XLSXWriterOptions
+	row  int
+	vals []any
+	done bool
+}
+
+// begin prepares the sheet from the header: autofilter (must precede the
+// stream writer), widths, frozen pane, bold style.
+func (x *xlsxWriter) begin(header []string) (style int, err error) {
+	cols := max(len(header), 1)
+	last, err := excelize.CoordinatesToCellName(cols, 1)
+	if err != nil {
+		return 0, fmt.Errorf("the header has too many columns (%d): %w", len(header), err)
+	}
+	if len(header) > 0 {
+		if err := x.f.AutoFilter(x.opt.SheetName, "A1:"+last, nil); err != nil {
+			return 0, fmt.Errorf("adding the autofilter: %w", err)
+		}
+	}
+	if x.sw, err = x.f.NewStreamWriter(x.opt.SheetName); err != nil {
+		return 0, fmt.Errorf("starting the sheet: %w", err)
+	}
+	for i, h := range header {
+		width := float64(utf8.RuneCountInString(h)) + 4
+		if i < len(x.opt.Widths) && x.opt.Widths[i] > 0 {
+			width = x.opt.Widths[i]
+		}
+		width = min(max(width, 8), x.opt.MaxWidth)
+		if err := x.sw.SetColWidth(i+1, i+1, width); err != nil {
+			return 0, fmt.Errorf("setting the width of column %d: %w", i+1, err)
+		}
+	}
+	if err := x.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return 0, fmt.Errorf("freezing the header: %w", err)
+	}
+	if style, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return 0, fmt.Errorf("making the header style: %w", err)
+	}
+	return style, nil
+}
+
+func (x *xlsxWriter) Write(cells []string) error {
+	if x.done {
+		return errors.New("writing XLSX: the writer is closed")
+	}
+	style := 0
+	if x.sw == nil {
+		var err error
+		if style, err = x.begin(cells); err != nil {
+			return fmt.Errorf("writing XLSX: %w", err)
+		}
+	}
+	x.row++
+	if x.row > maxXLSXRows {
+		return fmt.Errorf("writing XLSX row %d: an XLSX sheet holds at most %d rows — export as CSV instead", x.row, maxXLSXRows)
+	}
+	x.vals = x.vals[:0]
+	for i, s := range cells {
+		if n := utf16Len(s); len(s) > maxXLSXCellChars && n > maxXLSXCellChars {
+			return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, n, maxXLSXCellChars)
+		}
+		var v any = s
+		if x.row > 1 && x.opt.NumericColumns[i] && plainInt(s) {
+			n, _ := strconv.ParseInt(s, 10, 64)
+			v = n
+		}
+		if style != 0 {
+			v = excelize.Cell{StyleID: style, Value: v}
+		}
+		x.vals = append(x.vals, v)
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, x.row)
+	if err := x.sw.SetRow(cell, x.vals); err != nil {
+		return fmt.Errorf("writing XLSX row %d: %w", x.row, err)
+	}
+	return nil
+}
+
+// utf16Len counts UTF-16 code units, the unit of Excel's cell limit.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// plainInt: -?(0|[1-9][0-9]{0,14}) — exact as a float64 and shown as typed.
+func plainInt(s string) bool {
+	d := s
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if d == "" || len(d) > 15 || (d[0] == '0' && len(d) > 1) || d == "0" && s != "0" {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Flush is a no-op for XLSX: rows already stream to excelize's temporary
+// storage and the zip is written whole on Close.
+func (x *xlsxWriter) Flush() error { return nil }
+
+func (x *xlsxWriter) Close() error {
+	if x.done {
+		return nil
+	}
+	x.done = true
+	defer func() { _ = x.f.Close() }()
+	if x.sw == nil {
+		var err error
+		if x.sw, err = x.f.NewStreamWriter(x.opt.SheetName); err != nil {
+			return fmt.Errorf("writing XLSX: %w", err)
+		}
+	}
+	if err := x.sw.Flush(); err != nil {
+		return fmt.Errorf("writing XLSX: %w", err)
+	}
+	if _, err := x.f.WriteTo(x.w); err != nil {
+		return fmt.Errorf("writing XLSX: %w", err)
+	}
+	return nil
+}
+
+// CreateOptions choose and shape a file made by Create.
+type CreateOptions struct {
+	Format string // "csv", "xlsx" or "" (from the extension)
+	CSV    CSVWriterOptions
+	XLSX   XLSXWriterOptions
+}
+
+// Create makes (or truncates) path and returns a Writer for it, CSV or XLSX
+// by opt.Format or the extension. Close closes the file. Used for reports;
+// exports go through CreateAtomic.
+func Create(path string, opt CreateOptions) (Writer, error) {
+	format, err := formatOf(path, opt.Format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating the output file: %w", err)
+	}
+	var w Writer
+	if format == "xlsx" {
+		if w, err = NewXLSXWriter(f, opt.XLSX); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+	} else {
+		w = NewCSVWriter(f, opt.CSV)
+	}
+	return &fileWriter{Writer: w, f: f}, nil
+}
+
+type fileWriter struct {
+	Writer
+	f *os.File
+}
+
+func (w *fileWriter) Close() error {
+	err := w.Writer.Close()
+	if cerr := w.f.Close(); cerr != nil && !errors.Is(cerr, os.ErrClosed) && err == nil {
+		err = fmt.Errorf("closing %s: %w", w.f.Name(), cerr)
+	}
+	return err
+}

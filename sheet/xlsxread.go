@@ -1,0 +1,213 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// NewXLSXReader reads an XLSX workbook from r (read whole into memory: it is
+// the compressed file; the sheet XML is still streamed row by row). name is
+// the file name used in errors. Open streams from the file without reading
+// it into memory.
+func NewXLSXReader(r io.Reader, name string, opt Options) (Reader, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("reading the file: %w", err)}
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, notZip(name, err)
+	}
+	maxUnzip, maxXML := xlsxLimits(opt)
+	if err := checkInflation(name, zr, maxUnzip); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
+	if err != nil {
+		return nil, excelizeOpenError(name, err)
+	}
+	return newXLSXReader(f, name, opt)
+}
+
+func openXLSXFile(path, name string, opt Options) (Reader, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("opening the input file: %w", err)
+		}
+		return nil, notZip(name, err)
+	}
+	maxUnzip, maxXML := xlsxLimits(opt)
+	err = checkInflation(name, &zr.Reader, maxUnzip)
+	_ = zr.Close()
+	if err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
+	if err != nil {
+		return nil, excelizeOpenError(name, err)
+	}
+	return newXLSXReader(f, name, opt)
+}
+
+func xlsxLimits(opt Options) (maxUnzip, maxXML int64) {
+	maxUnzip, maxXML = opt.MaxUnzipSize, opt.MaxXMLInMemory
+	if maxUnzip <= 0 {
+		maxUnzip = DefaultMaxUnzipSize
+	}
+	if maxXML <= 0 {
+		maxXML = DefaultMaxXMLInMemory
+	}
+	return maxUnzip, min(maxXML, maxUnzip)
+}
+
+func notZip(name string, err error) error {
+	return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "not an XLSX workbook (not a zip archive)",
+		"if it is CSV name it .csv or pass --format csv; a password-protected or .xls workbook must be saved as a plain .xlsx first"), err)}
+}
+
+// checkInflation refuses an archive whose parts would inflate past limit, in
+// total or alone (archive/zip enforces the declared sizes while reading).
+func checkInflation(name string, zr *zip.Reader, limit int64) error {
+	var total uint64
+	for _, zf := range zr.File {
+		total += zf.UncompressedSize64
+		if zf.UncompressedSize64 > uint64(limit) || total > uint64(limit) {
+			return &ParseError{File: name, Err: hint(ErrTooLarge,
+				fmt.Sprintf("its part %q inflates to %d bytes (%d so far in total), over the limit of %d bytes", zf.Name, zf.UncompressedSize64, total, limit),
+				"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV or raise the limit")}
+		}
+	}
+	return nil
+}
+
+func excelizeOpenError(name string, err error) error {
+	if strings.Contains(err.Error(), "unzip size") {
+		return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrTooLarge, "the workbook inflates past the size limit",
+			"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV or raise the limit"), err)}
+	}
+	return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the workbook cannot be read",
+		"open it in a spreadsheet program and save it again as .xlsx, or export it as CSV"), err)}
+}
+
+func newXLSXReader(f *excelize.File, name string, opt Options) (Reader, error) {
+	src, err := pickSheet(f, name, opt.Sheet)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	t := &tableReader{src: src, file: name + " [" + src.sheet + "]"}
+	if err := t.start(opt.HeaderRow); err != nil {
+		_ = src.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// pickSheet opens the named sheet, or the first sheet with a non-blank row.
+func pickSheet(f *excelize.File, name, want string) (*xlsxSource, error) {
+	sheets := f.GetSheetList()
+	if want != "" {
+		for _, s := range sheets {
+			if strings.EqualFold(s, want) {
+				return openSheet(f, name, s)
+			}
+		}
+		return nil, &ParseError{File: name, Err: hint(ErrSheetNotFound,
+			fmt.Sprintf("no sheet named %q; the workbook has %s", want, quoteList(sheets)), "pass one of them with --sheet")}
+	}
+	for _, s := range sheets {
+		src, err := openSheet(f, name, s)
+		if err != nil {
+			return nil, err
+		}
+		has, err := src.hasData()
+		_ = src.rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			return openSheet(f, name, s)
+		}
+	}
+	return nil, &ParseError{File: name, Err: hint(ErrEmpty,
+		fmt.Sprintf("none of the sheets %s has a non-blank row", quoteList(sheets)), "check that this is the right workbook")}
+}
+
+func quoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func openSheet(f *excelize.File, name, sheet string) (*xlsxSource, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, fmt.Sprintf("sheet %q cannot be read", sheet),
+			"open the workbook in a spreadsheet program and save it again"), err)}
+	}
+	return &xlsxSource{f: f, rows: rows, file: name + " [" + sheet + "]", sheet: sheet}, nil
+}
+
+// xlsxSource streams one sheet with excelize's Rows iterator.
+type xlsxSource struct {
+	f     *excelize.File
+	rows  *excelize.Rows
+	file  string
+	sheet string
+	num   int
+}
+
+func (s *xlsxSource) hasData() (bool, error) {
+	for {
+		_, cells, err := s.next()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !blank(cells) {
+			return true, nil
+		}
+	}
+}
+
+func (s *xlsxSource) next() (int, []string, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return 0, nil, s.wrap(err)
+		}
+		return 0, nil, io.EOF
+	}
+	s.num++
+	cells, err := s.rows.Columns()
+	if err != nil {
+		return 0, nil, s.wrap(err)
+	}
+	return s.num, cells, nil
+}
+
+func (s *xlsxSource) wrap(err error) error {
+	return &ParseError{File: s.file, Row: s.num, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the sheet cannot be read here",
+		"open the workbook in a spreadsheet program and save it again, or export it as CSV"), err)}
+}
+
+func (s *xlsxSource) close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := errors.Join(s.rows.Close(), s.f.Close())
+	s.f = nil
+	return err
+}
