@@ -1,0 +1,369 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// jsonText returns the text of a parameter that must be a text: a JSON
+// string, or a number taken as its literal (PHP casts numbers to strings).
+func jsonText(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "", false
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
+		return s, true
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(raw), true
+	}
+	return "", false
+}
+
+// jsonInt decodes an int parameter leniently, as a PHP API would: a JSON
+// number or a numeric string.
+func jsonInt(raw json.RawMessage) (int64, bool) {
+	s, ok := jsonText(raw)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil
+}
+
+// jsonBool decodes a bool parameter: true/false, 0/1, "0"/"1"/"true"/"false".
+func jsonBool(raw json.RawMessage) (bool, bool) {
+	switch strings.ToLower(string(bytes.TrimSpace(raw))) {
+	case "true", "1", `"1"`, `"true"`:
+		return true, true
+	case "false", "0", `"0"`, `"false"`, `""`, "null":
+		return false, true
+	}
+	return false, false
+}
+
+func typeError(name, want string) *apiError {
+	return &apiError{CodeParameterType, fmt.Sprintf("Parameter %s: wrong type, expected %s.", name, want)}
+}
+
+func unknownParam(method, name string) *apiError {
+	return &apiError{CodeUnknownParameter, fmt.Sprintf("Parameter %.100q is not a parameter of %s.", name, method)}
+}
+
+// sortedKeys gives the parameters in a stable order, so the first problem
+// reported does not depend on map iteration.
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+type textFilter struct {
+	field  string
+	needle string // lower case
+}
+
+func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiError) {
+	page := int64(1)
+	var idFilter, statusFilter int64
+	var texts []textFilter
+	for _, k := range sortedKeys(params) {
+		raw := params[k]
+		if k == "page" {
+			n, ok := jsonInt(raw)
+			if !ok {
+				return nil, typeError(k, "int")
+			}
+			page = n
+			continue
+		}
+		f, ok := s.filters[k]
+		if !ok {
+			return nil, unknownParam("getCrmClients", k)
+		}
+		if f.FilterExact {
+			n, ok := jsonInt(raw)
+			if !ok {
+				return nil, typeError(k, "int")
+			}
+			switch f.Name {
+			case "crm_client_id":
+				idFilter = n
+			case "status_id":
+				statusFilter = n
+			}
+			continue
+		}
+		v, ok := jsonText(raw)
+		if !ok {
+			return nil, typeError(k, "text")
+		}
+		if v != "" { // an empty filter filters nothing, as PHP's empty() reads it
+			texts = append(texts, textFilter{f.Name, strings.ToLower(v)})
+		}
+	}
+	if page < 1 {
+		page = 1
+	}
+	match := func(c *baselinker.Client) bool {
+		if statusFilter != 0 && int64(c.StatusID) != statusFilter {
+			return false
+		}
+		for _, t := range texts {
+			v, _ := c.Get(t.field)
+			if !strings.Contains(strings.ToLower(v), t.needle) {
+				return false
+			}
+		}
+		return true
+	}
+	b := make([]byte, 0, 64<<10)
+	b = append(b, `{"status":"SUCCESS","clients":[`...)
+	n := 0
+	add := func(c *baselinker.Client) {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = s.appendClient(b, c, false, false)
+		n++
+	}
+	s.data.RLock()
+	all := s.store.clients
+	switch {
+	case idFilter != 0:
+		if c := s.store.get(idFilter); c != nil && page == 1 && match(c) {
+			add(c)
+		}
+	case statusFilter == 0 && len(texts) == 0:
+		// No filter: the page is a slice of the store.
+		if page <= int64(len(all))/PageSize+1 {
+			from := int((page - 1) * PageSize)
+			for i := from; i < len(all) && i < from+PageSize; i++ {
+				add(&all[i])
+			}
+		}
+	default:
+		skip := (page - 1) * PageSize
+		for i := range all {
+			if n == PageSize {
+				break
+			}
+			if !match(&all[i]) {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			add(&all[i])
+		}
+	}
+	s.data.RUnlock()
+	return append(b, "]}"...), nil
+}
+
+func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *apiError) {
+	var id int64
+	var extra, haveID bool
+	for _, k := range sortedKeys(params) {
+		var ok bool
+		switch k {
+		case "crm_client_id":
+			id, ok = jsonInt(params[k])
+			if !ok {
+				return nil, typeError(k, "int")
+			}
+			haveID = true
+		case "include_custom_extra_fields":
+			extra, ok = jsonBool(params[k])
+			if !ok {
+				return nil, typeError(k, "bool")
+			}
+		default:
+			return nil, unknownParam("getCrmClientData", k)
+		}
+	}
+	if !haveID {
+		return nil, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	}
+	s.data.RLock()
+	defer s.data.RUnlock()
+	c := s.store.get(id)
+	if c == nil {
+		return nil, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d.", id)}
+	}
+	b := make([]byte, 0, 2048)
+	b = append(b, `{"status":"SUCCESS",`...)
+	obj := s.appendClient(nil, c, true, extra)
+	b = append(b, obj[1:]...) // the client's fields at the top level
+	return b, nil
+}
+
+func (s *Server) getCrmClientStatuses(params map[string]json.RawMessage) ([]byte, *apiError) {
+	for _, k := range sortedKeys(params) {
+		return nil, unknownParam("getCrmClientStatuses", k)
+	}
+	b, err := json.Marshal(struct {
+		Status   string   `json:"status"`
+		Statuses []Status `json:"statuses"`
+	}{"SUCCESS", s.statuses})
+	if err != nil {
+		return nil, &apiError{CodeBadRequest, "encoding statuses failed"}
+	}
+	return b, nil
+}
+
+// fileMaxBytes is the documented limit of a file sent in an extra field.
+const fileMaxBytes = 2 << 20
+
+// extraValue decodes one custom_extra_fields value: a text ("" removes the
+// field) or a file object {"title","file"}, stored as its compact JSON text.
+func extraValue(id string, raw json.RawMessage) (string, *apiError) {
+	name := "custom_extra_fields[" + id + "]"
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '{' {
+		var file map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &file); err != nil {
+			return "", typeError(name, `text or {"title","file"}`)
+		}
+		title, ok1 := jsonText(file["title"])
+		body, ok2 := jsonText(file["file"])
+		if !ok1 || !ok2 || len(file) != 2 {
+			return "", typeError(name, `a file object with exactly "title" and "file" texts`)
+		}
+		if n := validate.Length(title); n > 40 {
+			return "", &apiError{CodeInvalidValue, fmt.Sprintf("%s: the file title has %d characters, the API allows at most 40; shorten it.", name, n)}
+		}
+		if len(body)/4*3 > fileMaxBytes+3 {
+			return "", &apiError{CodeInvalidValue, fmt.Sprintf("%s: the file is larger than 2 MB; send a smaller file.", name)}
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return "", typeError(name, `text or {"title","file"}`)
+		}
+		return buf.String(), nil
+	}
+	v, ok := jsonText(raw)
+	if !ok {
+		return "", typeError(name, `text or {"title","file"}`)
+	}
+	return v, nil
+}
+
+func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiError) {
+	values := map[string]string{}
+	var extra map[string]string
+	for _, k := range sortedKeys(params) {
+		raw := params[k]
+		f, ok := s.fields[k]
+		if !ok || !f.Writable {
+			return nil, unknownParam("addCrmClient", k)
+		}
+		switch f.Kind {
+		case baselinker.KindExtra:
+			b := bytes.TrimSpace(raw)
+			if string(b) == "[]" || string(b) == "null" {
+				continue
+			}
+			var obj map[string]json.RawMessage
+			if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &obj) != nil {
+				return nil, typeError(k, "an object of extra field ID → value")
+			}
+			extra = make(map[string]string, len(obj))
+			for _, id := range sortedKeys(obj) {
+				v, aerr := extraValue(id, obj[id])
+				if aerr != nil {
+					return nil, aerr
+				}
+				extra[id] = v
+			}
+		case baselinker.KindInt:
+			v, ok := jsonText(raw)
+			if !ok {
+				return nil, typeError(k, "int")
+			}
+			values[k] = v
+		default:
+			v, ok := jsonText(raw)
+			if !ok {
+				return nil, typeError(k, "text")
+			}
+			values[k] = v
+		}
+	}
+	var msgs []string
+	for _, p := range validate.Fields(values, extra) {
+		if p.Severity == validate.Error {
+			msgs = append(msgs, p.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return nil, &apiError{CodeInvalidValue, "Invalid value: " + strings.Join(msgs, "; ") + ". Nothing was saved."}
+	}
+	var id int64
+	if v, ok := values["crm_client_id"]; ok {
+		id, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		delete(values, "crm_client_id")
+	}
+	if v, ok := values["invoice_tax_id"]; ok {
+		values["invoice_tax_id"] = validate.NormalizeTaxID(v)
+	}
+	apply := func(c *baselinker.Client) {
+		for name, v := range values {
+			_ = c.Set(name, v) // validated above: ints parse, names are known
+		}
+		for k, v := range extra {
+			if v == "" {
+				delete(c.CustomExtraFields, k)
+				continue
+			}
+			if c.CustomExtraFields == nil {
+				c.CustomExtraFields = baselinker.ExtraFields{}
+			}
+			c.CustomExtraFields[k] = v
+		}
+		if len(c.CustomExtraFields) == 0 {
+			c.CustomExtraFields = nil
+		}
+	}
+	s.data.Lock()
+	created := false
+	if id > 0 {
+		c := s.store.get(id)
+		if c == nil {
+			s.data.Unlock()
+			return nil, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d; send 0 or omit it to create one.", id)}
+		}
+		apply(c)
+	} else {
+		var c baselinker.Client
+		apply(&c)
+		id = int64(s.store.create(c).CrmClientID)
+		created = true
+	}
+	s.changes++
+	s.data.Unlock()
+	s.mu.Lock()
+	if created {
+		s.stats.Creates++
+	} else {
+		s.stats.Updates++
+	}
+	s.mu.Unlock()
+	return []byte(fmt.Sprintf(`{"status":"SUCCESS","crm_client_id":%d}`, id)), nil
+}

@@ -1,0 +1,515 @@
+// Package sandbox is an in-process emulator of the Base (BaseLinker) CRM API
+// as the vendor's pages document it: the form-POST transport with the
+// X-BLToken header, getCrmClients (pages of 100, every documented filter),
+// addCrmClient (create or update only the fields sent, validated with the
+// same rules as the importer), getCrmClientData and getCrmClientStatuses.
+//
+// It also emulates what makes the real API hard: the per-token request limit
+// over a sliding window that blocks the token when crossed, latency with
+// jitter, and transport faults (HTTP 500, a connection cut before or after a
+// write is applied, a truncated answer), all deterministic under a seed. It
+// records every arrival so tests can prove a client never crossed the limit.
+//
+// It serves crmbulk's demo (`crmbulk sandbox`), tests and benchmarks. Where
+// the vendor's pages are silent the sandbox makes a choice; docs/sandbox.md
+// lists every such choice.
+package sandbox
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// PageSize is the number of clients in a full getCrmClients page.
+const PageSize = 100
+
+// maxBody bounds a request body: a 2 MB file in an extra field is about
+// 2.7 MB of base64, a few of them fit.
+const maxBody = 32 << 20
+
+// Config configures a Server. The zero value of every field but Token is
+// usable.
+type Config struct {
+	// Token is the only X-BLToken accepted. Required.
+	Token string
+	// Limit is the number of requests allowed in any sliding Window; one
+	// more blocks the token for BlockFor. 0 = unlimited.
+	Limit int
+	// Window is the sliding window of the limit (default 60 s).
+	Window time.Duration
+	// BlockFor is how long the token stays blocked (default 60 s).
+	BlockFor time.Duration
+	// Latency delays every answer, ± a uniform Jitter.
+	Latency, Jitter time.Duration
+	// FaultRate is the probability (0..1) that a request fails with one of
+	// Faults (default: all four kinds).
+	FaultRate float64
+	Faults    []Fault
+	// Seed makes the seeded clients, the faults and the jitter reproducible.
+	Seed int64
+	// Clients is the number of clients to seed when no state is loaded.
+	Clients int
+	// StatePath, when set, is loaded at start if it exists and saved
+	// atomically on Close and every SaveEvery while there are changes.
+	StatePath string
+	// SaveEvery is the autosave period (default 3 s).
+	SaveEvery time.Duration
+	// Logger receives one debug line per request (never the token).
+	// nil = discard.
+	Logger *slog.Logger
+	// Now is the clock of arrivals and blocks; nil = time.Now.
+	Now func() time.Time
+}
+
+// Stats counts what the sandbox has seen.
+type Stats struct {
+	// Requests is every arrival with a valid token: the requests counted
+	// against the limit, blocked and faulted ones included.
+	Requests int
+	// AuthFailures counts requests refused for a missing or wrong token.
+	AuthFailures int
+	// ByMethod counts Requests by API method; methods the sandbox does not
+	// know are counted under "other".
+	ByMethod map[string]int
+	// Blocked counts ERROR_BLOCKED_TOKEN answers.
+	Blocked int
+	// Errors counts the other ERROR answers (auth failures excluded).
+	Errors int
+	// Faults counts injected faults by kind.
+	Faults map[Fault]int
+	// Creates and Updates count applied addCrmClient calls.
+	Creates, Updates int
+	// TimesBlocked counts how often the token was blocked.
+	TimesBlocked int
+}
+
+// Status is one CRM client status as getCrmClientStatuses returns it.
+type Status struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Color     string `json:"color"`
+	GroupID   int64  `json:"group_id"`
+	IsPrimary int    `json:"is_primary"`
+}
+
+// Server is the emulator; it is an http.Handler. Its methods are safe for
+// concurrent use.
+type Server struct {
+	cfg      Config
+	now      func() time.Time
+	log      *slog.Logger
+	listed   []baselinker.Field
+	fields   map[string]baselinker.Field // by name
+	filters  map[string]baselinker.Field // by filter parameter name
+	statuses []Status
+
+	// mu guards the limiter, the statistics and the random source.
+	mu           sync.Mutex
+	epoch        time.Time
+	arrivals     []time.Duration // since epoch, in arrival order
+	winStart     int             // first arrival inside the current window
+	blockedUntil time.Time
+	rng          *rand.Rand
+	faultRate    float64
+	stats        Stats
+
+	// data guards the store and changes.
+	data    sync.RWMutex
+	store   store
+	changes uint64 // incremented by every write
+
+	saveMu    sync.Mutex
+	saved     uint64 // changes at the last save
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New makes a Server: it loads StatePath if the file exists, otherwise seeds
+// Clients clients, and starts the autosave when StatePath is set.
+func New(cfg Config) (*Server, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("sandbox: Config.Token is empty; set the token clients must send")
+	}
+	if cfg.Limit < 0 {
+		return nil, fmt.Errorf("sandbox: Config.Limit %d is negative; use 0 for unlimited", cfg.Limit)
+	}
+	if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
+		return nil, fmt.Errorf("sandbox: Config.FaultRate %v is outside 0..1", cfg.FaultRate)
+	}
+	if cfg.Latency < 0 || cfg.Jitter < 0 || cfg.Window < 0 || cfg.BlockFor < 0 || cfg.SaveEvery < 0 {
+		return nil, errors.New("sandbox: Config durations must not be negative")
+	}
+	if cfg.Clients < 0 {
+		return nil, fmt.Errorf("sandbox: Config.Clients %d is negative", cfg.Clients)
+	}
+	for _, f := range cfg.Faults {
+		if _, err := ParseFault(string(f)); err != nil {
+			return nil, err
+		}
+	}
+	if len(cfg.Faults) == 0 {
+		cfg.Faults = AllFaults()
+	} else {
+		cfg.Faults = append([]Fault(nil), cfg.Faults...)
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 60 * time.Second
+	}
+	if cfg.BlockFor == 0 {
+		cfg.BlockFor = 60 * time.Second
+	}
+	if cfg.SaveEvery == 0 {
+		cfg.SaveEvery = 3 * time.Second
+	}
+	s := &Server{
+		cfg:       cfg,
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		listed:    baselinker.ListedFields(),
+		fields:    map[string]baselinker.Field{},
+		filters:   map[string]baselinker.Field{},
+		statuses:  seedStatuses(),
+		rng:       rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		faultRate: cfg.FaultRate,
+		stats:     Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	for _, f := range baselinker.Fields() {
+		s.fields[f.Name] = f
+		if f.Filter != "" {
+			s.filters[f.Filter] = f
+		}
+	}
+	s.epoch = s.now()
+	loaded := false
+	if cfg.StatePath != "" {
+		st, ok, err := loadState(cfg.StatePath)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.store = st
+			loaded = true
+		}
+	}
+	if !loaded {
+		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+	}
+	if cfg.StatePath != "" {
+		s.stop = make(chan struct{})
+		s.done = make(chan struct{})
+		go s.autosave()
+	}
+	return s, nil
+}
+
+// Statuses returns the seeded client statuses.
+func (s *Server) Statuses() []Status { return append([]Status(nil), s.statuses...) }
+
+// apiError is an ERROR answer.
+type apiError struct {
+	code, msg string
+}
+
+func errorBody(code, msg string) []byte {
+	b, _ := json.Marshal(struct {
+		Status  string `json:"status"`
+		Code    string `json:"error_code"`
+		Message string `json:"error_message"`
+	}{"ERROR", code, msg})
+	return b
+}
+
+// arrival is what the limiter and the random source decided for a request.
+type arrival struct {
+	blocked bool
+	fault   Fault
+	delay   time.Duration
+}
+
+// arrive records a request with a valid token and decides its fate, in
+// arrival order under the mutex.
+func (s *Server) arrive(method string) arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	t := now.Sub(s.epoch)
+	s.arrivals = append(s.arrivals, t)
+	s.stats.Requests++
+	if knownMethod(method) {
+		s.stats.ByMethod[method]++
+	} else {
+		s.stats.ByMethod["other"]++
+	}
+	var a arrival
+	if s.cfg.Limit > 0 {
+		if now.Before(s.blockedUntil) {
+			a.blocked = true
+		} else {
+			for s.winStart < len(s.arrivals) && t-s.arrivals[s.winStart] >= s.cfg.Window {
+				s.winStart++
+			}
+			if len(s.arrivals)-s.winStart > s.cfg.Limit {
+				s.blockedUntil = now.Add(s.cfg.BlockFor)
+				s.stats.TimesBlocked++
+				a.blocked = true
+			}
+		}
+	}
+	// One draw per arrival, whatever the outcome, so the sequence of faults
+	// depends only on the seed and the order of arrivals.
+	u := s.rng.Float64()
+	if u < s.faultRate && !a.blocked {
+		a.fault = s.cfg.Faults[s.rng.IntN(len(s.cfg.Faults))]
+		s.stats.Faults[a.fault]++
+	}
+	a.delay = s.cfg.Latency
+	if s.cfg.Jitter > 0 {
+		a.delay += time.Duration((s.rng.Float64()*2 - 1) * float64(s.cfg.Jitter))
+		if a.delay < 0 {
+			a.delay = 0
+		}
+	}
+	if a.blocked {
+		s.stats.Blocked++
+	}
+	return a
+}
+
+func knownMethod(m string) bool {
+	switch m {
+	case "getCrmClients", "addCrmClient", "getCrmClientData", "getCrmClientStatuses":
+		return true
+	}
+	return false
+}
+
+// ServeHTTP answers one API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	tok := r.Header.Get("X-BLToken")
+	switch {
+	case tok == "":
+		s.authFailure(w, CodeEmptyToken, "No API token: send it in the X-BLToken header.")
+		return
+	case subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) != 1:
+		s.authFailure(w, CodeBadToken, "Invalid API token: check the X-BLToken header.")
+		return
+	}
+	var formErr error
+	if r.Method != http.MethodPost {
+		formErr = fmt.Errorf("HTTP method %s; send a POST", r.Method)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err != nil {
+			formErr = fmt.Errorf("the body is not a form: %w", err)
+		}
+	}
+	method := ""
+	if formErr == nil {
+		method = r.PostForm.Get("method")
+	}
+	a := s.arrive(method)
+	if a.delay > 0 {
+		t := time.NewTimer(a.delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	logAnswer := func(answer string) {
+		s.log.Debug("sandbox request", "method", method, "answer", answer,
+			"fault", string(a.fault), "took", time.Since(start))
+	}
+	switch a.fault {
+	case FaultHTTP500:
+		logAnswer("http 500")
+		http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+		return
+	case FaultCutBefore:
+		logAnswer("cut before")
+		cut(w)
+		return
+	}
+	var body []byte
+	var aerr *apiError
+	switch {
+	case a.blocked:
+		aerr = &apiError{CodeBlockedToken, fmt.Sprintf("Too many requests: more than %d in %v; the token is blocked for %v.",
+			s.cfg.Limit, s.cfg.Window, s.cfg.BlockFor)}
+	case formErr != nil:
+		aerr = &apiError{CodeBadRequest, formErr.Error()}
+	default:
+		body, aerr = s.dispatch(method, r.PostForm.Get("parameters"))
+	}
+	if aerr != nil {
+		body = errorBody(aerr.code, aerr.msg)
+		if !a.blocked {
+			s.mu.Lock()
+			s.stats.Errors++
+			s.mu.Unlock()
+		}
+	}
+	switch a.fault {
+	case FaultCutAfter:
+		logAnswer("cut after")
+		cut(w)
+		return
+	case FaultTruncated:
+		logAnswer("truncated")
+		body = body[:len(body)/2]
+	default:
+		if aerr != nil {
+			logAnswer(aerr.code)
+		} else {
+			logAnswer("SUCCESS")
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+func (s *Server) authFailure(w http.ResponseWriter, code, msg string) {
+	s.mu.Lock()
+	s.stats.AuthFailures++
+	s.mu.Unlock()
+	s.log.Debug("sandbox request", "answer", code)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(errorBody(code, msg))
+}
+
+// cut closes the connection without writing an answer.
+func cut(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// HTTP/2 or a recorder: abort the handler; the server resets the stream.
+	panic(http.ErrAbortHandler)
+}
+
+func (s *Server) dispatch(method, parameters string) ([]byte, *apiError) {
+	var h func(map[string]json.RawMessage) ([]byte, *apiError)
+	switch method {
+	case "getCrmClients":
+		h = s.getCrmClients
+	case "addCrmClient":
+		h = s.addCrmClient
+	case "getCrmClientData":
+		h = s.getCrmClientData
+	case "getCrmClientStatuses":
+		h = s.getCrmClientStatuses
+	case "":
+		return nil, &apiError{CodeUnknownMethod, "No method: send the method field, e.g. getCrmClients."}
+	default:
+		return nil, &apiError{CodeUnknownMethod, fmt.Sprintf("Unknown method %.100q.", method)}
+	}
+	params := map[string]json.RawMessage{}
+	if strings.TrimSpace(parameters) != "" {
+		dec := json.NewDecoder(strings.NewReader(parameters))
+		var obj map[string]json.RawMessage
+		if err := dec.Decode(&obj); err != nil || obj == nil {
+			return nil, &apiError{CodeBadParameters, "The parameters field is not a JSON object; send e.g. {\"page\":1}."}
+		}
+		if _, err := dec.Token(); err == nil {
+			return nil, &apiError{CodeBadParameters, "The parameters field has data after the JSON object."}
+		}
+		params = obj
+	}
+	return h(params)
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.stats
+	out.ByMethod = make(map[string]int, len(s.stats.ByMethod))
+	for k, v := range s.stats.ByMethod {
+		out.ByMethod[k] = v
+	}
+	out.Faults = make(map[Fault]int, len(s.stats.Faults))
+	for k, v := range s.stats.Faults {
+		out.Faults[k] = v
+	}
+	return out
+}
+
+// MaxInWindow returns the largest number of arrivals (valid token) that
+// fall in any sliding window of the given length: two arrivals share a
+// window when they are less than window apart.
+func (s *Server) MaxInWindow(window time.Duration) int {
+	s.mu.Lock()
+	a := append([]time.Duration(nil), s.arrivals...)
+	s.mu.Unlock()
+	return maxInWindow(a, window)
+}
+
+func maxInWindow(a []time.Duration, window time.Duration) int {
+	sort.Slice(a, func(i, j int) bool { return a[i] < a[j] })
+	best, i := 0, 0
+	for j := range a {
+		for a[j]-a[i] >= window {
+			i++
+		}
+		if n := j - i + 1; n > best {
+			best = n
+		}
+	}
+	return best
+}
+
+// SetFaultRate changes the fault probability (clamped to 0..1).
+func (s *Server) SetFaultRate(p float64) {
+	p = min(max(p, 0), 1)
+	s.mu.Lock()
+	s.faultRate = p
+	s.mu.Unlock()
+}
+
+// Clients returns a snapshot of every client, ordered by id, with notes and
+// extra fields.
+func (s *Server) Clients() []baselinker.Client {
+	s.data.RLock()
+	defer s.data.RUnlock()
+	out := make([]baselinker.Client, len(s.store.clients))
+	for i := range s.store.clients {
+		out[i] = cloneClient(&s.store.clients[i])
+	}
+	return out
+}
+
+// Client returns a copy of the client with the given id.
+func (s *Server) Client(id int64) (baselinker.Client, bool) {
+	s.data.RLock()
+	defer s.data.RUnlock()
+	c := s.store.get(id)
+	if c == nil {
+		return baselinker.Client{}, false
+	}
+	return cloneClient(c), true
+}

@@ -1,0 +1,35 @@
+// Package sandboxtest starts a sandbox behind an httptest server for tests
+// of crmbulk's client, importer and exporter.
+package sandboxtest
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// DefaultToken is the token used when cfg.Token is empty.
+const DefaultToken = "test-token"
+
+// New starts a sandbox with cfg on a local httptest server and returns it
+// with its endpoint URL (".../connector.php"). Both are closed by t.Cleanup;
+// a failing Close (saving the state) fails the test.
+func New(t testing.TB, cfg sandbox.Config) (*sandbox.Server, string) {
+	t.Helper()
+	if cfg.Token == "" {
+		cfg.Token = DefaultToken
+	}
+	s, err := sandbox.New(cfg)
+	if err != nil {
+		t.Fatalf("sandboxtest: %v", err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(func() {
+		ts.Close()
+		if err := s.Close(); err != nil {
+			t.Errorf("sandboxtest: closing the sandbox: %v", err)
+		}
+	})
+	return s, ts.URL + "/connector.php"
+}
