@@ -1,0 +1,614 @@
+package baselinker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+)
+
+// DefaultEndpoint is the API's one endpoint.
+const DefaultEndpoint = "https://api.baselinker.com/connector.php"
+
+// Defaults of New.
+const (
+	DefaultTimeout    = 90 * time.Second // one request, answer read included
+	DefaultBlockRetry = 5                // pauses on ERROR_BLOCKED_TOKEN before giving up
+	DefaultRateLimit  = 100              // requests per minute per token
+	maxAnswerBytes    = 32 << 20
+	defaultUserAgentV = "dev"
+	userAgentPrefix   = "crmbulk/"
+	userAgentSuffix   = " (+Go)"
+	bodySnippetLen    = 40
+)
+
+// Stats counts what an API sent.
+type Stats struct {
+	Requests int64            // HTTP requests sent (retries included)
+	Retries  int64            // requests that repeated an earlier one
+	Blocks   int64            // ERROR_BLOCKED_TOKEN answers
+	ByMethod map[string]int64 // requests per API method
+}
+
+// API is a client of the Base (BaseLinker) API. It is safe for concurrent
+// use; every request, retries included, first waits for its Limiter.
+type API struct {
+	endpoint     string
+	token        Token
+	hc           *http.Client
+	limiter      *pacer.Limiter
+	backoff      pacer.Backoff
+	blockRetries int
+	log          *slog.Logger
+	userAgent    string
+	timeout      time.Duration
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+// Option configures an API.
+type Option func(*API)
+
+// WithHTTPClient sets the HTTP client. Redirects are never followed (they
+// would carry the token elsewhere), whatever the client says.
+func WithHTTPClient(c *http.Client) Option { return func(a *API) { a.hc = c } }
+
+// WithLimiter sets the request pacer (default pacer.New(100)). Share one
+// Limiter between all APIs that use the same token.
+func WithLimiter(l *pacer.Limiter) Option { return func(a *API) { a.limiter = l } }
+
+// WithRetry sets the retry policy for transient failures (default
+// pacer.DefaultBackoff(): 5 attempts, full jitter). Leave b.Rand nil unless
+// the API is used from one goroutine only.
+func WithRetry(b pacer.Backoff) Option { return func(a *API) { a.backoff = b } }
+
+// WithBlockRetries sets how many ERROR_BLOCKED_TOKEN pauses one call sits out
+// before it returns the error (default 5).
+func WithBlockRetries(n int) Option { return func(a *API) { a.blockRetries = n } }
+
+// WithLogger sets the logger (default: discard). One debug line per request.
+func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
+
+// WithUserAgent sets the whole User-Agent header.
+func WithUserAgent(ua string) Option { return func(a *API) { a.userAgent = ua } }
+
+// WithVersion sets the User-Agent to "crmbulk/<version> (+Go)".
+func WithVersion(version string) Option {
+	return func(a *API) { a.userAgent = userAgentPrefix + version + userAgentSuffix }
+}
+
+// WithTimeout bounds one request, reading the answer included (default 90 s).
+func WithTimeout(d time.Duration) Option { return func(a *API) { a.timeout = d } }
+
+// New returns a client of the API at endpoint ("" is DefaultEndpoint).
+// Plain http:// is refused unless the host is loopback (a local emulator):
+// the token would travel in clear text.
+func New(endpoint string, token Token, opts ...Option) (*API, error) {
+	if endpoint == "" {
+		endpoint = DefaultEndpoint
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("API endpoint: %w; give a full https:// address", err)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("API endpoint %s: plain http would send the token unencrypted; use https "+
+				"(http is accepted only for localhost, 127.0.0.0/8 and ::1)", u.Redacted())
+		}
+	default:
+		return nil, fmt.Errorf("API endpoint %s: scheme %q not supported; use https://", u.Redacted(), u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("API endpoint %s: no host; give a full https:// address", u.Redacted())
+	}
+	if token == "" {
+		return nil, fmt.Errorf("%w: set %s or give a token file", ErrNoToken, TokenEnv)
+	}
+	if err := checkToken(token.Reveal()); err != nil {
+		return nil, err
+	}
+	a := &API{
+		endpoint:     u.String(),
+		token:        token,
+		backoff:      pacer.DefaultBackoff(),
+		blockRetries: DefaultBlockRetry,
+		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
+		timeout:      DefaultTimeout,
+		stats:        Stats{ByMethod: map[string]int64{}},
+	}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.hc == nil {
+		a.hc = DefaultHTTPClient()
+	}
+	hc := *a.hc // a copy: never follow redirects with the token
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	a.hc = &hc
+	if a.limiter == nil {
+		a.limiter = pacer.New(DefaultRateLimit)
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.timeout <= 0 {
+		a.timeout = DefaultTimeout
+	}
+	if a.blockRetries < 0 {
+		a.blockRetries = 0
+	}
+	return a, nil
+}
+
+// DefaultHTTPClient returns the client New uses by default: dial and TLS
+// handshake 10 s, response header 60 s, whole request 90 s, idle connections
+// kept for reuse (16 per host), HTTP/2 when offered.
+func DefaultHTTPClient() *http.Client {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          64,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Transport: tr, Timeout: DefaultTimeout}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Limiter returns the pacer every request waits for.
+func (a *API) Limiter() *pacer.Limiter { return a.limiter }
+
+// Stats returns a snapshot of the request counters.
+func (a *API) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.stats
+	s.ByMethod = make(map[string]int64, len(a.stats.ByMethod))
+	for k, v := range a.stats.ByMethod {
+		s.ByMethod[k] = v
+	}
+	return s
+}
+
+// GetCrmClients returns page (from 1) of the clients matching f; a page
+// holds up to 100 clients, a shorter page is the last one.
+func (a *API) GetCrmClients(ctx context.Context, page int, f Filters) ([]Client, error) {
+	if page < 1 {
+		return nil, fmt.Errorf("baselinker: getCrmClients: page %d; pages are numbered from 1", page)
+	}
+	p := map[string]any{"page": page}
+	f.params(p)
+	var out struct {
+		Clients json.RawMessage `json:"clients"`
+	}
+	if err := a.call(ctx, "getCrmClients", p, true, &out); err != nil {
+		return nil, err
+	}
+	clients, err := decodeList[Client](out.Clients, func(c Client) int64 { return int64(c.CrmClientID) })
+	if err != nil {
+		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
+			Cause: fmt.Errorf("%w: clients: %w", ErrBadResponse, err)}
+	}
+	return clients, nil
+}
+
+// AddCrmClient creates (f.ID == 0) or updates (f.ID > 0) a client and
+// returns its ID. An update is retried on transient failures; a create only
+// when the request certainly never reached the server — otherwise an
+// *OutcomeUnknownError (errors.Is(err, ErrOutcomeUnknown)) is returned and
+// the caller must look the client up before sending it again.
+func (a *API) AddCrmClient(ctx context.Context, f ClientFields) (int64, error) {
+	params, err := f.Params()
+	if err != nil {
+		return 0, err
+	}
+	var out struct {
+		ID Int `json:"crm_client_id"`
+	}
+	if err := a.call(ctx, "addCrmClient", params, f.ID > 0, &out); err != nil {
+		return 0, err
+	}
+	if out.ID <= 0 {
+		err := &TransportError{Method: "addCrmClient", Status: http.StatusOK, Written: true,
+			Cause: fmt.Errorf("%w: SUCCESS without a crm_client_id", ErrBadResponse)}
+		if f.ID > 0 {
+			return f.ID, nil // an update: the ID is known
+		}
+		return 0, &OutcomeUnknownError{Method: "addCrmClient", Cause: err}
+	}
+	return int64(out.ID), nil
+}
+
+// GetCrmClientData returns one client with its notes and, if asked, its
+// custom extra fields.
+func (a *API) GetCrmClientData(ctx context.Context, id int64, includeCustomExtraFields bool) (Client, error) {
+	p := map[string]any{"crm_client_id": id}
+	if includeCustomExtraFields {
+		p["include_custom_extra_fields"] = true
+	}
+	var raw json.RawMessage
+	if err := a.call(ctx, "getCrmClientData", p, true, &raw); err != nil {
+		return Client{}, err
+	}
+	c, err := decodeClientData(raw)
+	if err != nil {
+		return Client{}, &TransportError{Method: "getCrmClientData", Status: http.StatusOK, Written: true,
+			Cause: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+	}
+	return c, nil
+}
+
+// decodeClientData accepts the client's fields at the top level of the
+// answer (as the emulator answers) or under "client" (unverified
+// alternative).
+func decodeClientData(raw []byte) (Client, error) {
+	var probe struct {
+		Client json.RawMessage `json:"client"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return Client{}, err
+	}
+	if b := bytes.TrimSpace(probe.Client); len(b) > 0 && b[0] == '{' {
+		raw = b
+	}
+	var c Client
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Client{}, err
+	}
+	return c, nil
+}
+
+// Status is one CRM client status.
+type Status struct {
+	ID        Int    `json:"id"`
+	Name      string `json:"name"`
+	Color     string `json:"color"`
+	GroupID   Int    `json:"group_id"`
+	IsPrimary bool   `json:"is_primary"`
+}
+
+// UnmarshalJSON decodes is_primary leniently: true/false, 0/1, "0"/"1".
+func (s *Status) UnmarshalJSON(b []byte) error {
+	type plain Status
+	var aux struct {
+		plain
+		IsPrimary lenientBool `json:"is_primary"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*s = Status(aux.plain)
+	s.IsPrimary = bool(aux.IsPrimary)
+	return nil
+}
+
+// GetCrmClientStatuses returns the account's client statuses.
+func (a *API) GetCrmClientStatuses(ctx context.Context) ([]Status, error) {
+	var out struct {
+		Statuses json.RawMessage `json:"statuses"`
+	}
+	if err := a.call(ctx, "getCrmClientStatuses", map[string]any{}, true, &out); err != nil {
+		return nil, err
+	}
+	st, err := decodeList[Status](out.Statuses, func(s Status) int64 { return int64(s.ID) })
+	if err != nil {
+		return nil, &TransportError{Method: "getCrmClientStatuses", Status: http.StatusOK, Written: true,
+			Cause: fmt.Errorf("%w: statuses: %w", ErrBadResponse, err)}
+	}
+	return st, nil
+}
+
+// call sends method with params, retrying as the error classes allow, and
+// decodes a SUCCESS answer into out. idempotent says whether a request that
+// reached the server may be sent again.
+func (a *API) call(ctx context.Context, method string, params any, idempotent bool, out any) error {
+	pj, err := json.Marshal(params)
+	if err != nil {
+		return fmt.Errorf("baselinker: %s: encoding the parameters: %w", method, err)
+	}
+	form := url.Values{"method": {method}, "parameters": {string(pj)}}.Encode()
+	attempts := max(a.backoff.Attempts, 1)
+	failures, blocks := 0, 0
+	for try := 1; ; try++ {
+		if err := a.limiter.Wait(ctx); err != nil {
+			return fmt.Errorf("baselinker: %s: %w", method, err)
+		}
+		a.count(method, try > 1)
+		start := time.Now()
+		err := a.once(ctx, method, form, out)
+		class := Classify(err)
+		a.logRequest(ctx, method, try, time.Since(start), err, class)
+		if err == nil {
+			return nil
+		}
+		written := wasWritten(err)
+		if ctx.Err() != nil { // the run is ending: no more tries
+			if !idempotent && written {
+				return &OutcomeUnknownError{Method: method, Cause: err}
+			}
+			return err
+		}
+		switch class {
+		case ClassBlocked:
+			a.mu.Lock()
+			a.stats.Blocks++
+			a.mu.Unlock()
+			a.limiter.Blocked()
+			blocks++
+			if blocks > a.blockRetries {
+				return fmt.Errorf("baselinker: %s: the token stayed blocked through %d pauses; "+
+					"wait a few minutes, lower the request rate, and check other integrations using the token: %w",
+					method, a.blockRetries, err)
+			}
+			a.log.LogAttrs(ctx, slog.LevelWarn, "request limit exceeded; pausing all requests",
+				slog.String("method", method), slog.Int("limit", a.limiter.Stats().Limit))
+			continue // the API refused: nothing happened, safe even for a create
+		case ClassRetryable:
+			if !idempotent && written {
+				return &OutcomeUnknownError{Method: method, Cause: err}
+			}
+			failures++
+			if failures >= attempts {
+				return fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", method, attempts, err)
+			}
+			if serr := a.backoff.Sleep(ctx, a.backoff.Delay(failures)); serr != nil {
+				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
+			}
+		default:
+			return err
+		}
+	}
+}
+
+func wasWritten(err error) bool {
+	var te *TransportError
+	return errors.As(err, &te) && te.Written
+}
+
+func (a *API) count(method string, retry bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stats.Requests++
+	a.stats.ByMethod[method]++
+	if retry {
+		a.stats.Retries++
+	}
+}
+
+func (a *API) logRequest(ctx context.Context, method string, try int, d time.Duration, err error, class Class) {
+	if !a.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("method", method), slog.Int("attempt", try), slog.Duration("duration", d)}
+	if err == nil {
+		attrs = append(attrs, slog.String("outcome", "ok"))
+	} else {
+		attrs = append(attrs, slog.String("outcome", class.String()))
+		var ae *APIError
+		var te *TransportError
+		switch {
+		case errors.As(err, &ae):
+			attrs = append(attrs, slog.String("error_code", ae.Code))
+		case errors.As(err, &te):
+			if te.Status != 0 {
+				attrs = append(attrs, slog.Int("http_status", te.Status))
+			}
+			attrs = append(attrs, slog.Bool("written", te.Written))
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	a.log.LogAttrs(ctx, slog.LevelDebug, "api request", attrs...)
+}
+
+// once sends one request and decodes its answer.
+func (a *API) once(ctx context.Context, method, form string, out any) error {
+	actx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), http.MethodPost, a.endpoint, strings.NewReader(form))
+	if err != nil {
+		return &TransportError{Method: method, Cause: err}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", a.userAgent)
+	req.Header.Set("X-BLToken", a.token.Reveal())
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return &TransportError{Method: method, Written: wrote.Load(), Cause: a.scrubErr(err)}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	if err != nil {
+		return &TransportError{Method: method, Status: resp.StatusCode, Written: true,
+			Cause: fmt.Errorf("reading the answer: %w", a.scrubErr(err))}
+	}
+	if len(body) > maxAnswerBytes {
+		return &TransportError{Method: method, Status: resp.StatusCode, Written: true,
+			Cause: fmt.Errorf("%w: answer larger than %d bytes", ErrBadResponse, maxAnswerBytes)}
+	}
+	return a.decode(method, resp.StatusCode, body, out)
+}
+
+// envelope is the part every answer shares.
+type envelope struct {
+	Status       string        `json:"status"`
+	ErrorCode    lenientString `json:"error_code"`
+	ErrorMessage lenientString `json:"error_message"`
+}
+
+// decode turns an HTTP answer into nil (SUCCESS, out filled), an *APIError
+// or a *TransportError.
+func (a *API) decode(method string, status int, body []byte, out any) error {
+	var env envelope
+	jerr := json.Unmarshal(body, &env)
+	if jerr == nil && env.Status == "ERROR" {
+		return &APIError{Method: method, Code: a.scrub(string(env.ErrorCode)), Message: a.scrub(string(env.ErrorMessage))}
+	}
+	if status < 200 || status > 299 {
+		return &TransportError{Method: method, Status: status, Written: true}
+	}
+	if jerr != nil || env.Status != "SUCCESS" {
+		why := "no status field"
+		if jerr != nil {
+			why = jerr.Error()
+		} else if env.Status != "" {
+			why = fmt.Sprintf("status %q", a.scrub(truncate(env.Status, bodySnippetLen)))
+		}
+		return &TransportError{Method: method, Status: status, Written: true,
+			Cause: fmt.Errorf("%w (%s; %d bytes starting %q)", ErrBadResponse, why, len(body), a.scrub(truncate(string(body), bodySnippetLen)))}
+	}
+	if out == nil {
+		return nil
+	}
+	if raw, ok := out.(*json.RawMessage); ok {
+		*raw = append((*raw)[:0], body...)
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return &TransportError{Method: method, Status: status, Written: true,
+			Cause: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+	}
+	return nil
+}
+
+// scrub removes the token from text that came from outside (an answer that
+// echoes it, say).
+func (a *API) scrub(s string) string {
+	if t := a.token.Reveal(); t != "" && strings.Contains(s, t) {
+		return strings.ReplaceAll(s, t, redacted)
+	}
+	return s
+}
+
+func (a *API) scrubErr(err error) error {
+	if t := a.token.Reveal(); t != "" && strings.Contains(err.Error(), t) {
+		return &scrubbedError{msg: a.scrub(err.Error()), err: err}
+	}
+	return err
+}
+
+// scrubbedError hides the token in err's text but keeps errors.Is/As working.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r) + "…"
+}
+
+// decodeList decodes a JSON list of T, or an object whose values are T (how
+// PHP encodes a keyed array), ordered by id then. null and "" are empty.
+func decodeList[T any](raw json.RawMessage, id func(T) int64) ([]T, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
+		return nil, nil
+	}
+	switch raw[0] {
+	case '[':
+		var out []T
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	case '{':
+		var m map[string]T
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+		out := make([]T, 0, len(m))
+		for _, v := range m {
+			out = append(out, v)
+		}
+		sort.SliceStable(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
+		return out, nil
+	}
+	return nil, fmt.Errorf("want a list, got %.20s", raw)
+}
+
+// lenientString decodes a JSON string, or keeps any other value's JSON text.
+type lenientString string
+
+func (s *lenientString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*s = ""
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err == nil {
+		*s = lenientString(v)
+		return nil
+	}
+	*s = lenientString(b)
+	return nil
+}
+
+// lenientBool decodes true/false, 0/1, "0"/"1", "true"/"false", "" and null.
+type lenientBool bool
+
+func (v *lenientBool) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("decoding a boolean: %w", err)
+		}
+		s = strings.TrimSpace(s)
+	}
+	switch strings.ToLower(s) {
+	case "true", "1", "yes":
+		*v = true
+		return nil
+	case "false", "0", "", "null", "no":
+		*v = false
+		return nil
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		*v = n != 0
+		return nil
+	}
+	return fmt.Errorf("decoding a boolean: %.20q is not true/false or 0/1", s)
+}

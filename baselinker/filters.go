@@ -1,0 +1,94 @@
+package baselinker
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Filters are getCrmClients' documented filters. Zero values are not sent.
+type Filters struct {
+	CrmClientID     int64  // filter_crm_client_id: exact
+	Email           string // filter_email: partial match
+	Phone           string // filter_phone: partial match
+	Login           string // filter_login: partial match
+	InvoiceCompany  string // filter_invoice_company: partial match
+	InvoiceTaxID    string // filter_invoice_tax_id: partial match
+	InvoiceFullname string // filter_invoice_fullname: partial match
+	StatusID        int64  // filter_status_id: exact
+}
+
+// Set sets the filter called name (without the "filter_" prefix, e.g.
+// "email", "status_id"; see FilterNames) from text. Integer filters take a
+// positive decimal integer; text filters at most the field's length in
+// characters.
+func (f *Filters) Set(name, value string) error {
+	fd, ok := LookupField(name)
+	if !ok || fd.Filter == "" {
+		hint := ""
+		if trimmed, found := strings.CutPrefix(name, "filter_"); found {
+			hint = fmt.Sprintf(" (write %q, without the filter_ prefix)", trimmed)
+		}
+		return fmt.Errorf("unknown filter %q%s; valid filters: %s", name, hint, strings.Join(FilterNames(), ", "))
+	}
+	if fd.Kind == KindInt {
+		v, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil || v < 0 {
+			return fmt.Errorf("filter %s: %q is not a whole number; give a client or status ID such as 12345", name, value)
+		}
+		switch name {
+		case "crm_client_id":
+			f.CrmClientID = v
+		case "status_id":
+			f.StatusID = v
+		}
+		return nil
+	}
+	if fd.MaxLen > 0 && utf8.RuneCountInString(value) > fd.MaxLen {
+		return fmt.Errorf("filter %s: %d characters, the API accepts at most %d; shorten it (it is a partial match)",
+			name, utf8.RuneCountInString(value), fd.MaxLen)
+	}
+	if p := f.text(name); p != nil {
+		*p = value
+		return nil
+	}
+	return fmt.Errorf("filter %s: not supported by this version of crmbulk", name)
+}
+
+func (f *Filters) text(name string) *string {
+	switch name {
+	case "email":
+		return &f.Email
+	case "phone":
+		return &f.Phone
+	case "login":
+		return &f.Login
+	case "invoice_company":
+		return &f.InvoiceCompany
+	case "invoice_tax_id":
+		return &f.InvoiceTaxID
+	case "invoice_fullname":
+		return &f.InvoiceFullname
+	}
+	return nil
+}
+
+// IsZero reports whether no filter is set.
+func (f Filters) IsZero() bool { return f == Filters{} }
+
+// params adds the set filters to p, under their filter_ names.
+func (f Filters) params(p map[string]any) {
+	if f.CrmClientID != 0 {
+		p["filter_crm_client_id"] = f.CrmClientID
+	}
+	if f.StatusID != 0 {
+		p["filter_status_id"] = f.StatusID
+	}
+	for _, name := range FilterNames() {
+		if s := f.text(name); s != nil && *s != "" {
+			fd, _ := LookupField(name)
+			p[fd.Filter] = *s
+		}
+	}
+}
