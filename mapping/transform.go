@@ -94,27 +94,35 @@ func digits(s string) string {
 	if clean {
 		return s
 	}
-	b := make([]byte, 0, len(s))
+	var b strings.Builder
+	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		if isASCIIDigit(s[i]) {
-			b = append(b, s[i])
+			b.WriteByte(s[i])
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 // digitsPlus keeps the digits 0-9 and a + when it is the first non-space
 // character ("+48 601-234-567" → "+48601234567", "(0) 601 234" → "0601234").
 func digitsPlus(s string) string {
 	t := trimSpace(s)
-	if strings.HasPrefix(t, "+") {
-		d := digits(t[1:])
-		if len(d) == len(t)-1 && len(t) == len(s) {
-			return s
-		}
-		return "+" + d
+	if !strings.HasPrefix(t, "+") {
+		return digits(s)
 	}
-	return digits(s)
+	if len(t) == len(s) && digits(t[1:]) == t[1:] {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(t))
+	b.WriteByte('+')
+	for i := 1; i < len(t); i++ {
+		if isASCIIDigit(t[i]) {
+			b.WriteByte(t[i])
+		}
+	}
+	return b.String()
 }
 
 // collapseSpaces replaces every run of white space by one space and trims
