@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/internal/iostreams"
 )
@@ -86,5 +87,34 @@ func TestFieldsFormats(t *testing.T) {
 	txt := runCmd(t, context.Background(), nil, "fields")
 	if !strings.Contains(txt.out, "star") || !strings.Contains(txt.out, "0–5") {
 		t.Errorf("text output lacks star range:\n%s", txt.out)
+	}
+}
+
+func TestSandboxCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan result)
+	go func() {
+		done <- runCmd(t, ctx, nil, "sandbox", "--token", "t", "--addr", "127.0.0.1:0", "--clients", "3")
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	r := <-done
+	if r.code != exitInterrupted {
+		t.Fatalf("exit %d, want %d: %s", r.code, exitInterrupted, r.errOut)
+	}
+	if !strings.Contains(r.out, "sandbox serving http://127.0.0.1:") {
+		t.Errorf("no URL printed: %q", r.out)
+	}
+	if strings.Contains(r.out+r.errOut, " t\n") {
+		t.Errorf("token printed: %q", r.out)
+	}
+	for _, args := range [][]string{
+		{"sandbox", "--addr", "127.0.0.1:0"},               // no token
+		{"sandbox", "--token", "t", "--addr", "0.0.0.0:0"}, // not loopback
+		{"sandbox", "--token", "t", "--fault-rate", "2"},   // out of range
+	} {
+		if r := runCmd(t, context.Background(), nil, args...); r.code != exitError {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
 	}
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+func (a *app) sandboxCmd() *cobra.Command {
+	var (
+		cfg    sandbox.Config
+		addr   string
+		faults []string
+	)
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Serve an in-memory emulator of the CRM API (for trying crmbulk without an account)",
+		Long: `Serves an emulator of the documented Base CRM API methods (getCrmClients, addCrmClient,
+getCrmClientData, getCrmClientStatuses) on a local address, with the same transport, answers,
+request limit and token block as the vendor documents, plus optional latency and faults.
+It prints the URL to point --api-url (or BASELINKER_API_URL) at, and runs until interrupted.
+
+The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not given.`,
+		Example: `  crmbulk sandbox --token demo --clients 1000 --latency 200ms --jitter 50ms
+  BASELINKER_TOKEN=demo crmbulk --api-url http://127.0.0.1:8080/connector.php export --out clients.xlsx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.Token == "" {
+				cfg.Token = a.getenv("BASELINKER_TOKEN")
+			}
+			if cfg.Token == "" {
+				return usagef("the sandbox needs a token to accept: --token T or BASELINKER_TOKEN")
+			}
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return usagef("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return usagef("--addr %q: the sandbox listens on loopback only (127.0.0.1, ::1, localhost)", addr)
+			}
+			if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
+				return usagef("--fault-rate %v: must be between 0 and 1", cfg.FaultRate)
+			}
+			for _, f := range faults {
+				cfg.Faults = append(cfg.Faults, sandbox.Fault(strings.TrimSpace(f)))
+			}
+			cfg.Logger = a.logger
+			ctx := cmd.Context()
+			err = sandbox.Serve(ctx, cfg, addr, func(url string) {
+				fmt.Fprintf(a.stdout(), "sandbox serving %s\n", url)
+				fmt.Fprintf(a.stdout(), "  export BASELINKER_API_URL=%s\n", url)
+				fmt.Fprintf(a.stdout(), "  limit %d requests per %s, clients seeded: %d; Ctrl-C stops\n", cfg.Limit, cfg.Window, cfg.Clients)
+			})
+			if err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				fmt.Fprintln(a.ios.ErrOut, "sandbox stopped; state saved")
+				return errInterrupted // the same exit code (130) as every command stopped by a signal
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (loopback only; port 0 picks a free one)")
+	f.StringVar(&cfg.Token, "token", "", "the token the sandbox accepts (default: $BASELINKER_TOKEN)")
+	f.IntVar(&cfg.Clients, "clients", 250, "realistic clients to seed (when no --state is loaded)")
+	f.IntVar(&cfg.Limit, "limit", 100, "requests allowed per --window before the token is blocked (0 = unlimited)")
+	f.DurationVar(&cfg.Window, "window", time.Minute, "sliding window of the limit")
+	f.DurationVar(&cfg.BlockFor, "block-for", time.Minute, "how long a token that went over the limit stays blocked")
+	f.DurationVar(&cfg.Latency, "latency", 0, "delay before every answer, e.g. 200ms")
+	f.DurationVar(&cfg.Jitter, "jitter", 0, "± uniform jitter added to --latency")
+	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "fraction of requests (0..1) that fail like the real world")
+	f.StringSliceVar(&faults, "faults", nil, "fault kinds to inject: http500, cut_before, cut_after, truncated (default all)")
+	f.Int64Var(&cfg.Seed, "seed", 1, "seed for the data, the faults and the jitter")
+	f.StringVar(&cfg.StatePath, "state", "", "JSON file keeping the data between runs")
+	return cmd
+}
