@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,48 @@ func TestSandboxCommand(t *testing.T) {
 		if r := runCmd(t, context.Background(), nil, args...); r.code != exitError {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
 		}
+	}
+}
+
+func TestAPIClientSettings(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := dir + "/token"
+	if err := os.WriteFile(tokenFile, []byte("file-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		a       app
+		env     map[string]string
+		wantErr string
+	}{
+		{"no token", app{rate: 100}, nil, "BASELINKER_TOKEN"},
+		{"env token", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "x"}, ""},
+		{"token file", app{rate: 100, tokenFile: tokenFile}, nil, ""},
+		{"missing token file", app{rate: 100, tokenFile: dir + "/nope"}, nil, "token file"},
+		{"plain http refused", app{rate: 100, apiURL: "http://example.com/connector.php"}, map[string]string{"BASELINKER_TOKEN": "x"}, "unencrypted"},
+		{"loopback http ok", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "x", "BASELINKER_API_URL": "http://127.0.0.1:9/connector.php"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := tt.a
+			a.getenv = func(k string) string { return tt.env[k] }
+			_, err := a.apiClient()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want one mentioning %q", err, tt.wantErr)
+			}
+			if exitCode(context.Background(), err) != exitError {
+				t.Errorf("configuration error must exit 2")
+			}
+			if strings.Contains(err.Error(), "file-token") {
+				t.Errorf("token leaked into error: %v", err)
+			}
+		})
 	}
 }
