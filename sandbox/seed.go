@@ -73,7 +73,7 @@ func locales() []locale {
 				case 0:
 					return "+48 " + digits(r, 3) + " " + digits(r, 3) + " " + digits(r, 3)
 				case 1:
-					return "0048" + digits(r, 9)
+					return "00486" + digits(r, 8)
 				case 2:
 					return "6" + digits(r, 2) + "-" + digits(r, 3) + "-" + digits(r, 3)
 				}
