@@ -1,0 +1,284 @@
+package exporter
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// Column names the export adds to the API's fields.
+const (
+	// StatusNameColumn holds the name of the client's status
+	// (getCrmClientStatuses); the importer ignores it.
+	StatusNameColumn = "status_name"
+	// ExtraPrefix starts a custom extra field column: extra_<ID>.
+	ExtraPrefix = "extra_"
+	// ExtraAll in a column list stands for every custom extra field found,
+	// by ascending ID.
+	ExtraAll = "extra_*"
+)
+
+// ErrColumn is the kind of every error about a --columns list.
+var ErrColumn = errors.New("bad column list")
+
+type colKind int
+
+const (
+	colField colKind = iota + 1 // an API field read with Client.Get
+	colStatusName
+	colExtra    // one extra field, id set
+	colExtraAll // every extra field found, expanded at the end
+)
+
+type column struct {
+	kind colKind
+	name string // header text
+	id   string // extra field ID (colExtra)
+}
+
+// needs reports what a column list requires from the API.
+type needs struct{ details, statuses bool }
+
+// resolveColumns turns a --columns list (nil = the default) into columns.
+// The default is every getCrmClients field in the documented order, then
+// status_name (with statusNames, placed after status_id), then notes and
+// every extra field (with details).
+func resolveColumns(names []string, details, statusNames bool) ([]column, error) {
+	if len(names) == 0 {
+		var cols []column
+		for _, f := range baselinker.ListedFields() {
+			cols = append(cols, column{kind: colField, name: f.Name})
+			if f.Name == "status_id" && statusNames {
+				cols = append(cols, column{kind: colStatusName, name: StatusNameColumn})
+			}
+		}
+		if details {
+			cols = append(cols, column{kind: colField, name: "notes"}, column{kind: colExtraAll, name: ExtraAll})
+		}
+		return cols, nil
+	}
+	var cols []column
+	seen := map[string]int{}
+	var problems []string
+	for i, raw := range names {
+		name := strings.ToLower(strings.TrimSpace(raw))
+		if name == "" {
+			continue
+		}
+		if j, dup := seen[name]; dup {
+			problems = append(problems, fmt.Sprintf("%q is listed twice (positions %d and %d); list each column once", name, j+1, i+1))
+			continue
+		}
+		seen[name] = i
+		c, err := parseColumn(name, details)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		cols = append(cols, c)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: --columns: %s", ErrColumn, strings.Join(problems, "; "))
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("%w: --columns is empty; name at least one column, e.g. --columns crm_client_id,email", ErrColumn)
+	}
+	return cols, nil
+}
+
+func parseColumn(name string, details bool) (column, error) {
+	switch {
+	case name == StatusNameColumn:
+		return column{kind: colStatusName, name: name}, nil
+	case name == ExtraAll:
+		if !details {
+			return column{}, fmt.Errorf("%q needs --with-details (custom extra fields come from getCrmClientData, one request per client)", name)
+		}
+		return column{kind: colExtraAll, name: name}, nil
+	case strings.HasPrefix(name, ExtraPrefix):
+		id := name[len(ExtraPrefix):]
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+			return column{}, fmt.Errorf("%q: an extra field column is extra_<ID> with a positive ID without leading zeros (e.g. extra_15), or extra_* for all", name)
+		}
+		if !details {
+			return column{}, fmt.Errorf("%q needs --with-details (custom extra fields come from getCrmClientData, one request per client)", name)
+		}
+		return column{kind: colExtra, name: name, id: id}, nil
+	case name == "custom_extra_fields":
+		return column{}, fmt.Errorf("%q: name extra fields one by one as extra_<ID> (e.g. extra_15), or extra_* for all of them, and add --with-details", name)
+	}
+	if f, ok := baselinker.LookupField(name); ok && f.Kind != baselinker.KindExtra {
+		if !f.Listed && !details {
+			return column{}, fmt.Errorf("%q needs --with-details (it comes from getCrmClientData, one request per client)", name)
+		}
+		return column{kind: colField, name: name}, nil
+	}
+	msg := fmt.Sprintf("unknown column %q", name)
+	valid := validColumns()
+	if s := suggest(name, valid); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return column{}, fmt.Errorf("%s; valid columns: %s", msg, strings.Join(valid, ", "))
+}
+
+// validColumns lists every name --columns accepts (extra_<ID> aside).
+func validColumns() []string {
+	var out []string
+	for _, f := range baselinker.Fields() {
+		if f.Kind != baselinker.KindExtra {
+			out = append(out, f.Name)
+		}
+	}
+	return append(out, StatusNameColumn, ExtraAll)
+}
+
+// needsOf reports which extra requests the columns require.
+func needsOf(cols []column) needs {
+	var n needs
+	for _, c := range cols {
+		switch {
+		case c.kind == colStatusName:
+			n.statuses = true
+		case c.kind == colExtra, c.kind == colExtraAll:
+			n.details = true
+		case c.kind == colField:
+			if f, ok := baselinker.LookupField(c.name); ok && !f.Listed {
+				n.details = true
+			}
+		}
+	}
+	return n
+}
+
+// expand replaces extra_* by one column per extra field ID, ascending.
+func expand(cols []column, extraIDs []string) []column {
+	out := make([]column, 0, len(cols)+len(extraIDs))
+	for _, c := range cols {
+		if c.kind != colExtraAll {
+			out = append(out, c)
+			continue
+		}
+		for _, id := range extraIDs {
+			name := ExtraPrefix + id
+			if slices.ContainsFunc(cols, func(o column) bool { return o.kind == colExtra && o.id == id }) {
+				continue // named on its own elsewhere
+			}
+			out = append(out, column{kind: colExtra, name: name, id: id})
+		}
+	}
+	return out
+}
+
+// sortExtraIDs orders extra field IDs numerically (then as text).
+func sortExtraIDs(ids []string) {
+	slices.SortFunc(ids, func(a, b string) int {
+		na, ea := strconv.ParseInt(a, 10, 64)
+		nb, eb := strconv.ParseInt(b, 10, 64)
+		switch {
+		case ea == nil && eb == nil && na != nb:
+			if na < nb {
+				return -1
+			}
+			return 1
+		case ea == nil && eb != nil:
+			return -1
+		case ea != nil && eb == nil:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+}
+
+// header returns the header row of cols.
+func header(cols []column) []string {
+	h := make([]string, len(cols))
+	for i, c := range cols {
+		h[i] = c.name
+	}
+	return h
+}
+
+// row fills dst with the cells of one client.
+func row(dst []string, cols []column, c *baselinker.Client, statuses map[int64]string) []string {
+	dst = dst[:0]
+	for _, col := range cols {
+		var v string
+		switch col.kind {
+		case colField:
+			v, _ = c.Get(col.name)
+		case colStatusName:
+			v = statuses[int64(c.StatusID)]
+		case colExtra:
+			v = c.CustomExtraFields[col.id]
+		}
+		dst = append(dst, v)
+	}
+	return dst
+}
+
+// XLSXOptions returns the workbook settings for an export header: a sheet
+// named Clients, integer fields (ids, status_id, star) as numbers, every
+// other value as text, widths from the fields' lengths.
+func XLSXOptions(header []string) sheet.XLSXWriterOptions {
+	opt := sheet.XLSXWriterOptions{SheetName: "Clients", NumericColumns: map[int]bool{}, Widths: make([]float64, len(header)), MaxWidth: 50}
+	for i, h := range header {
+		f, ok := baselinker.LookupField(h)
+		switch {
+		case ok && f.Kind == baselinker.KindInt:
+			opt.NumericColumns[i] = true
+			opt.Widths[i] = float64(max(len(h)+4, 12))
+		case ok && f.MaxLen > 0:
+			opt.Widths[i] = float64(min(max(f.MaxLen, len(h)+4), 40))
+		case h == "notes":
+			opt.Widths[i] = 50
+		default:
+			opt.Widths[i] = float64(max(len(h)+4, 16))
+		}
+	}
+	return opt
+}
+
+// suggest returns the candidate closest to s by edit distance, if close.
+func suggest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		d := editDistance(s, c)
+		if strings.Contains(c, s) && len(s) >= 3 {
+			d = min(d, 2)
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD <= max(2, len(s)/3) {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

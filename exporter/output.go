@@ -1,0 +1,205 @@
+package exporter
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// ErrOutput is the kind of every error about the output name or file.
+var ErrOutput = errors.New("bad output")
+
+// Placeholders an output name may carry, with the layout each expands to.
+var placeholders = []struct{ name, layout string }{
+	{"{date}", "2006-01-02"},
+	{"{time}", "150405"},
+	{"{datetime}", "2006-01-02_150405"},
+	{"{unix}", ""},
+}
+
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// ExpandName fills the placeholders of an output name from now:
+// {date} 2006-01-02, {time} 150405, {datetime} 2006-01-02_150405 and
+// {unix} (seconds). templated reports whether any was present; an unknown
+// placeholder is an error.
+func ExpandName(pattern string, now time.Time) (name string, templated bool, err error) {
+	var bad []string
+	name = placeholderRE.ReplaceAllStringFunc(pattern, func(m string) string {
+		for _, p := range placeholders {
+			if p.name != m {
+				continue
+			}
+			templated = true
+			if p.layout == "" {
+				return strconv.FormatInt(now.Unix(), 10)
+			}
+			return now.Format(p.layout)
+		}
+		bad = append(bad, m)
+		return m
+	})
+	if len(bad) > 0 {
+		return "", false, fmt.Errorf("%w: --out %q: unknown placeholder %s; use {date}, {time}, {datetime} or {unix}",
+			ErrOutput, pattern, strings.Join(bad, ", "))
+	}
+	return name, templated, nil
+}
+
+// FormatOf decides "csv" or "xlsx" from an explicit format and the name.
+// "-" (standard output) is always CSV.
+func FormatOf(path, format string) (string, error) {
+	format = strings.ToLower(strings.TrimSpace(format))
+	var byExt string
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".tsv", ".txt":
+		byExt = "csv"
+	case ".xlsx":
+		byExt = "xlsx"
+	}
+	switch {
+	case format != "" && format != "csv" && format != "xlsx":
+		return "", fmt.Errorf("%w: --format %q: use csv or xlsx", ErrOutput, format)
+	case path == "-" && format == "xlsx":
+		return "", fmt.Errorf("%w: --out - writes CSV to standard output; for XLSX give a file name such as clients.xlsx", ErrOutput)
+	case path == "-":
+		return "csv", nil
+	case format != "" && byExt != "" && format != byExt:
+		return "", fmt.Errorf("%w: --out %s has a .%s name but --format is %s; make them agree", ErrOutput, path, byExt, format)
+	case format != "":
+		return format, nil
+	case byExt != "":
+		return byExt, nil
+	}
+	return "", fmt.Errorf("%w: --out %s: cannot tell the format from the name; end it in .csv or .xlsx, or add --format csv|xlsx", ErrOutput, path)
+}
+
+// OutputOptions describe where an export goes.
+type OutputOptions struct {
+	// Path is the output name, placeholders allowed; "-" = Stdout (CSV).
+	Path string
+	// Format is "csv", "xlsx" or "" (from the name).
+	Format string
+	// Force replaces an existing file. A templated name replaces it anyway
+	// (a second run in the same {date} updates that day's file).
+	Force bool
+	// CSV shapes CSV output.
+	CSV sheet.CSVWriterOptions
+	// Stdout receives the CSV when Path is "-".
+	Stdout io.Writer
+	// Now fills the placeholders; zero = time.Now().
+	Now time.Time
+}
+
+// Output is an export's destination, opened before the first request: the
+// name is expanded, the place is locked, an existing file is refused without
+// Force and the temporary file exists — so a run that could not save fails
+// before it spends any of the request limit.
+type Output struct {
+	Path   string // the expanded name, or "-"
+	Format string
+
+	opt    OutputOptions
+	af     *sheet.AtomicFile
+	unlock func() error
+}
+
+// OpenOutput prepares the destination described by opt.
+func OpenOutput(opt OutputOptions) (*Output, error) {
+	if opt.Path == "" {
+		return nil, fmt.Errorf("%w: no output given; add --out FILE.xlsx, --out FILE.csv or --out - (CSV to standard output)", ErrOutput)
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	path, templated := opt.Path, false
+	if path != "-" {
+		var err error
+		if path, templated, err = ExpandName(opt.Path, now); err != nil {
+			return nil, err
+		}
+	}
+	format, err := FormatOf(path, opt.Format)
+	if err != nil {
+		return nil, err
+	}
+	o := &Output{Path: path, Format: format, opt: opt}
+	if path == "-" {
+		if opt.Stdout == nil {
+			return nil, fmt.Errorf("%w: no standard output to write to", ErrOutput)
+		}
+		return o, nil
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("%w: --out %s is a directory; give a file name such as %s", ErrOutput, path, filepath.Join(path, "clients.xlsx"))
+		}
+		if !opt.Force && !templated {
+			return nil, fmt.Errorf("%w: %s already exists; add --force to replace it (it is replaced only when the export succeeds), or use a name with {date}", ErrOutput, path)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: checking %s: %w", ErrOutput, path, err)
+	}
+	if o.unlock, err = sheet.Lock(path); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	if o.af, err = sheet.CreateAtomic(path); err != nil {
+		_ = o.unlock()
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	return o, nil
+}
+
+// Opener returns the Opener for Exporter.Run.
+func (o *Output) Opener() Opener {
+	return func(header []string) (sheet.Writer, error) {
+		if o.Path == "-" {
+			return sheet.NewCSVWriter(o.opt.Stdout, o.opt.CSV), nil
+		}
+		if o.Format == "xlsx" {
+			return sheet.NewXLSXWriter(o.af, XLSXOptions(header))
+		}
+		return sheet.NewCSVWriter(o.af, o.opt.CSV), nil
+	}
+}
+
+// Commit renames the finished file over the target and releases the lock.
+func (o *Output) Commit() error {
+	if o.af == nil {
+		return nil
+	}
+	err := o.af.Commit()
+	if o.unlock != nil {
+		if uerr := o.unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
+		}
+		o.unlock = nil
+	}
+	return err
+}
+
+// Abort throws the temporary file away (the previous target, if any, is
+// untouched) and releases the lock. It is safe after Commit.
+func (o *Output) Abort() error {
+	if o.af == nil {
+		return nil
+	}
+	err := o.af.Abort()
+	if o.unlock != nil {
+		if uerr := o.unlock(); err == nil {
+			err = uerr
+		}
+		o.unlock = nil
+	}
+	return err
+}
