@@ -477,3 +477,59 @@ func TestColName(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentApply runs one Plan from several goroutines (run with -race).
+func TestConcurrentApply(t *testing.T) {
+	m, err := Load(filepath.Join("testdata", "good", "full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []string{"E-mail", "Phone", "First Name", "Last Name", "Country", "Rating", "Note", "Loyalty number", "Birthday"}
+	p := mustBind(t, m, header)
+	row := []string{"a@b.pl", "+48 1", "Jan", "K", "Niemcy", "1", "n", "L", "b"}
+	want := p.Apply(row)
+	done := make(chan Result)
+	for range 4 {
+		go func() {
+			var r Result
+			for range 200 {
+				r = p.Apply(row)
+			}
+			done <- r
+		}()
+	}
+	for range 4 {
+		if r := <-done; !reflect.DeepEqual(r, want) {
+			t.Errorf("concurrent Apply = %+v, want %+v", r, want)
+		}
+	}
+}
+
+// TestDocs keeps docs/mapping.md and the package doc in step with the code:
+// every writable API field, transform and key must be documented.
+func TestDocs(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "docs", "mapping.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	names = append(names, writableFields()...)
+	names = append(names, transformNames()...)
+	names = append(names, topKeys()...)
+	names = append(names, fieldKeys()...)
+	names = append(names, matchByKeys()...)
+	for _, n := range names {
+		if !strings.Contains(string(md), "`"+n+"`") {
+			t.Errorf("docs/mapping.md does not mention `%s`", n)
+		}
+	}
+	for _, n := range append(transformNames(), append(topKeys(), fieldKeys()...)...) {
+		if !strings.Contains(string(pkg), n) {
+			t.Errorf("the package doc does not mention %s", n)
+		}
+	}
+}
