@@ -40,7 +40,7 @@ func Identity(header []string) (*Mapping, error) {
 		}
 		first[s.key()] = i
 		s.kind = kindColumn
-		s.refs = []ref{{name: h}}
+		s.refs = []ref{{name: strings.TrimPrefix(h, "\ufeff")}}
 		s.empty = EmptyKeep
 		m.specs = append(m.specs, s)
 	}

@@ -432,7 +432,7 @@ func TestSource(t *testing.T) {
 }
 
 func TestIdentity(t *testing.T) {
-	header := []string{"crm_client_id", "status_id", "status_name", "star", "login", "phone", "email", "contractor_id",
+	header := []string{"\ufeffcrm_client_id", "status_id", "status_name", "star", "login", "phone", "email", "contractor_id",
 		"invoice_fullname", "invoice_country_code", "delivery_city", "notes", "extra_15", "extra_x", "Favourite colour", ""}
 	m, err := Identity(header)
 	if err != nil {
@@ -450,6 +450,9 @@ func TestIdentity(t *testing.T) {
 		"invoice_fullname": "Jan K", "invoice_country_code": "PL", "notes": "hello"}
 	if r.ID != 17 || !reflect.DeepEqual(r.Values, want) || !reflect.DeepEqual(r.Extra, map[string]string{"15": "L1"}) {
 		t.Errorf("Apply = %+v", r)
+	}
+	if n := p.Notes(); n != nil {
+		t.Errorf("Notes = %q, want none for an exact header", n)
 	}
 	if col, h := p.Source("email"); col != 6 || h != "email" {
 		t.Errorf("Source(email) = %d %q", col, h)

@@ -255,6 +255,8 @@ func (p *parser) root(n *yaml.Node) {
 	})
 	if !haveColumns {
 		p.add(n, `add a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file has no columns: section")
+	} else if len(p.m.specs) == 0 && len(p.c.list) == 0 {
+		p.add(n, `add one "field: Header" line per field under columns:`, "the mapping file maps no field")
 	}
 	// Resolve field-level empty policies and check match_by is mapped.
 	for _, s := range p.m.specs {
