@@ -202,4 +202,3 @@ func TestFaultsDeterministic(t *testing.T) {
 		t.Errorf("seeds 7 and 8 gave the same 40 outcomes: %v", a)
 	}
 }
-
