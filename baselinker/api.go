@@ -48,8 +48,11 @@ type Stats struct {
 // API is a client of the Base (BaseLinker) API. It is safe for concurrent
 // use; every request, retries included, first waits for its Limiter.
 type API struct {
-	endpoint     string
-	token        Token
+	endpoint string
+	// token is behind a pointer so that printing an API by mistake shows an
+	// address, not the secret (fmt cannot call Token's methods on an
+	// unexported field).
+	token        *Token
 	hc           *http.Client
 	limiter      *pacer.Limiter
 	backoff      pacer.Backoff
@@ -128,7 +131,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	}
 	a := &API{
 		endpoint:     u.String(),
-		token:        token,
+		token:        &token,
 		backoff:      pacer.DefaultBackoff(),
 		blockRetries: DefaultBlockRetry,
 		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
@@ -184,6 +187,18 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// String describes the API without its token.
+func (a *API) String() string { return "baselinker.API{" + a.endpoint + "}" }
+
+// GoString implements fmt.GoStringer: the token is never shown.
+func (a *API) GoString() string { return a.String() }
+
+// Format implements fmt.Formatter: every verb prints String.
+func (a *API) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
+
+// LogValue implements slog.LogValuer.
+func (a *API) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
 // Limiter returns the pacer every request waits for.
 func (a *API) Limiter() *pacer.Limiter { return a.limiter }

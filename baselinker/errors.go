@@ -151,7 +151,7 @@ func Classify(err error) Class {
 			return ClassFatal
 		case s == http.StatusRequestTimeout, s == http.StatusTooManyRequests, s >= 500:
 			return ClassRetryable
-		case s >= 400: // 404 and the like: a wrong endpoint, every request fails alike
+		case s >= 300: // redirects, 404 and the like: a wrong endpoint, every request fails alike
 			return ClassFatal
 		}
 		return ClassRetryable
