@@ -536,3 +536,17 @@ func TestDocs(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodingNames(t *testing.T) {
+	for _, n := range []string{"utf-8", "UTF8", "utf-16", "utf16le", "windows-1250", "cp1250", "win1250", "windows1250",
+		"cp-1252", "latin2", "latin-1", "iso-8859-2", "iso8859-2", "ISO88592", "shift_jis"} {
+		if !knownEncoding(n) {
+			t.Errorf("encoding %q rejected", n)
+		}
+	}
+	for _, n := range []string{"", "utf-9", "windows-9999", "polish", "latin-99"} {
+		if knownEncoding(n) {
+			t.Errorf("encoding %q accepted", n)
+		}
+	}
+}

@@ -350,11 +350,29 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
+// encodingSpelling folds the common spellings of an encoding name (cp1250,
+// win1250, latin-2, iso8859-2, utf8, utf16le) to the canonical one, as the
+// sheet reader accepts them.
+var encodingSpelling = regexp.MustCompile(`^(?:(cp|win|windows)-?(\d{3,4})|latin-?(\d)|iso-?8859-?(\d{1,2})|utf-?(8|16)(le|be)?)$`)
+
 func knownEncoding(name string) bool {
-	if e, err := htmlindex.Get(name); err == nil && e != nil {
+	key := strings.ToLower(strings.TrimSpace(name))
+	if sm := encodingSpelling.FindStringSubmatch(key); sm != nil {
+		switch {
+		case sm[2] != "":
+			key = "windows-" + sm[2]
+		case sm[3] != "":
+			key = "latin" + sm[3]
+		case sm[4] != "":
+			key = "iso-8859-" + sm[4]
+		default:
+			return true // UTF-8 and UTF-16 in any byte order
+		}
+	}
+	if e, err := htmlindex.Get(key); err == nil && e != nil {
 		return true
 	}
-	e, err := ianaindex.IANA.Encoding(name)
+	e, err := ianaindex.IANA.Encoding(key)
 	return err == nil && e != nil
 }
 
