@@ -1,0 +1,100 @@
+package sheet
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAtomicFile(t *testing.T) {
+	tests := []struct {
+		name   string
+		old    bool
+		commit bool
+		want   string
+	}{
+		{"commit replaces the old file", true, true, "new"},
+		{"commit creates a new file", false, true, "new"},
+		{"abort keeps the old file", true, false, "old"},
+		{"abort leaves nothing", false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			target := filepath.Join(dir, "clients.xlsx")
+			if tt.old {
+				if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+					t.Fatal(err)
+				}
+			}
+			af, err := CreateAtomic(target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer af.Abort()
+			if !strings.HasPrefix(filepath.Base(af.Name()), ".clients.xlsx.tmp-") || filepath.Dir(af.Name()) != dir {
+				t.Errorf("temp name %q is not .clients.xlsx.tmp-* in the same directory", af.Name())
+			}
+			if _, err := af.Write([]byte("new")); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(target); tt.old && string(got) != "old" {
+				t.Errorf("target changed before Commit: %q", got)
+			}
+			if tt.commit {
+				err = af.Commit()
+			} else {
+				err = af.Abort()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(target)
+			if tt.want == "" {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("target exists after abort: %q, %v", got, err)
+				}
+			} else if string(got) != tt.want {
+				t.Errorf("target = %q, want %q", got, tt.want)
+			}
+			if tt.old && tt.commit {
+				if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o640 {
+					t.Errorf("mode = %v, want the old file's 0640", fi.Mode().Perm())
+				}
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.Contains(e.Name(), ".tmp-") {
+					t.Errorf("temporary file left behind: %s", e.Name())
+				}
+			}
+			if err := af.Abort(); err != nil {
+				t.Errorf("second Abort: %v", err)
+			}
+		})
+	}
+}
+
+func TestLock(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "clients.csv")
+	unlock, err := Lock(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Lock(target)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "clients.csv.lock") {
+		t.Fatalf("second Lock: err = %v, want ErrLocked naming the lock file", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	unlock2, err := Lock(target)
+	if err != nil {
+		t.Fatalf("Lock after unlock: %v", err)
+	}
+	if err := unlock2(); err != nil {
+		t.Fatal(err)
+	}
+}
