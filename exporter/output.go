@@ -92,8 +92,12 @@ type OutputOptions struct {
 	// Force replaces an existing file. A templated name replaces it anyway
 	// (a second run in the same {date} updates that day's file).
 	Force bool
-	// CSV shapes CSV output.
+	// CSV shapes CSV output; its GuardFormulas is ignored: see NoFormulaGuard.
 	CSV sheet.CSVWriterOptions
+	// NoFormulaGuard turns off the CSV formula-injection guard, which is on
+	// by default (sheet.GuardFormula: a ' before a cell starting with = + - @
+	// tab or CR; crmbulk's importer removes it again).
+	NoFormulaGuard bool
 	// Stdout receives the CSV when Path is "-".
 	Stdout io.Writer
 	// Now fills the placeholders; zero = time.Now().
@@ -133,6 +137,7 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	opt.CSV.GuardFormulas = !opt.NoFormulaGuard
 	o := &Output{Path: path, Format: format, opt: opt}
 	if path == "-" {
 		if opt.Stdout == nil {
