@@ -1,0 +1,20 @@
+// Package importer moves the rows of a CSV or XLSX file into the CRM of a
+// Base (BaseLinker) account: sheet reader → mapping → validate → an upsert
+// pool → an ordered per-row report.
+//
+// Run is the whole import. It reads the file twice for a real run (a first
+// pass proves the file can be read to the end and counts the rows, so bad
+// input is refused before anything is sent) and once for a dry run. With a
+// match key (--match-by) it walks every client once and builds an index on
+// the normalised key, so a row updates the client it matches, creates one
+// when none matches, fails when two match, and costs nothing when the client
+// already holds the row's values.
+//
+// Rows run in a bounded pool; rows that share a key (match key, client ID
+// or email) run one after another in file order. One goroutine writes the
+// report, in input order, through a reorder buffer bounded by the pool, and
+// flushes every line. An append-only journal (REPORT.journal) records each
+// write before it is sent and after it is answered, so a create whose answer
+// never came — in this run or in a crashed one that is resumed — is looked
+// up before it is ever sent again: a client is never created twice.
+package importer

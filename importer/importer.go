@@ -1,0 +1,598 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// Errors Run returns besides input errors (which name file, row and column).
+var (
+	// ErrFatal: the API refused a request in a way no other request can
+	// succeed (authentication): the run stopped; later rows are "skipped".
+	ErrFatal = errors.New("the run stopped on a fatal API error")
+	// ErrInterrupted: ctx was cancelled; in-flight requests were let finish
+	// and the rest of the rows are "skipped" with error_code INTERRUPTED.
+	ErrInterrupted = errors.New("the import was interrupted")
+	// ErrInputChanged: --resume was given a report made from another file.
+	ErrInputChanged = errors.New("the input file is not the one the report was made from")
+	// ErrBadInput marks a problem with the input, the mapping or the options
+	// found before anything was sent.
+	ErrBadInput = errors.New("bad input")
+)
+
+// Summary is what a run did.
+type Summary struct {
+	Rows     int            // report lines written (= non-blank input rows)
+	Counts   map[Status]int // lines by status
+	Requests int64          // API calls the importer made (index pages, look-ups, writes; the client's retries not counted)
+	Elapsed  time.Duration
+	Report   string // path of the report
+	Journal  string // path of the journal when it was kept (unsettled writes), else ""
+	DryRun   bool
+	InputSHA string // first 16 hex characters of the input file's SHA-256
+}
+
+// Problems is the number of rows that were invalid or failed.
+func (s Summary) Problems() int { return s.Counts[StatusInvalid] + s.Counts[StatusFailed] }
+
+// String formats the summary for people: counts by status, requests, time.
+func (s Summary) String() string {
+	var b strings.Builder
+	if s.DryRun {
+		b.WriteString("dry run (nothing sent): ")
+	}
+	fmt.Fprintf(&b, "%d rows:", s.Rows)
+	for _, st := range Statuses() {
+		fmt.Fprintf(&b, " %s %d", st, s.Counts[st])
+		if st != StatusSkipped {
+			b.WriteString(",")
+		}
+	}
+	fmt.Fprintf(&b, "; %d requests in %s; report %s", s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
+	if s.Journal != "" {
+		fmt.Fprintf(&b, "; journal kept at %s (resume with --resume to settle it)", s.Journal)
+	}
+	return b.String()
+}
+
+// DefaultReportPath is FILE without its extension + ".report.csv".
+func DefaultReportPath(input string) string {
+	return strings.TrimSuffix(input, filepath.Ext(input)) + ".report.csv"
+}
+
+// FileSHA returns the first 16 hex characters of the SHA-256 of the file's bytes.
+func FileSHA(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%w: reading %s: %w", ErrBadInput, filepath.Base(path), err)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// countingAPI counts the calls the importer makes.
+type countingAPI struct {
+	API
+	n atomic.Int64
+}
+
+func (c *countingAPI) GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error) {
+	c.n.Add(1)
+	return c.API.GetCrmClients(ctx, page, f)
+}
+
+func (c *countingAPI) AddCrmClient(ctx context.Context, f baselinker.ClientFields) (int64, error) {
+	c.n.Add(1)
+	return c.API.AddCrmClient(ctx, f)
+}
+
+// run is the state of one import.
+type run struct {
+	cfg     config
+	api     *countingAPI
+	input   string
+	file    string // base name, for messages
+	sha     string
+	plan    *mapping.Plan
+	idx     *index
+	chains  *chains
+	jnl     *journal
+	pending map[int]pendingSend // unsettled writes of a resumed run, by row
+	old     *oldReport
+
+	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	fatalErr error
+	fatalRow int
+
+	placeholder atomic.Int64 // dry run: fake IDs of clients that would be created
+}
+
+// Run imports the rows of the CSV or XLSX file input through api and writes
+// the report. It returns the summary and, besides errors of the input (which
+// wrap ErrBadInput, name the file, row and column, and are found before
+// anything is sent), ErrFatal (wrapping the API's error), ErrInterrupted or
+// ErrInputChanged. Rows that were invalid or failed are not an error: see
+// Summary.Problems.
+func Run(ctx context.Context, api API, input string, opts ...Option) (Summary, error) {
+	cfg := config{workers: DefaultWorkers, drainTimeout: DefaultDrainTimeout, now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.workers < 1 {
+		cfg.workers = 1
+	}
+	if cfg.progress == nil {
+		cfg.progress = progress.Nop{}
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.report == "" {
+		cfg.report = DefaultReportPath(input)
+	}
+	start := cfg.now()
+	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
+		chains: newChains(), stop: make(chan struct{})}
+	sum := Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
+	defer func() { sum.Elapsed = cfg.now().Sub(start); sum.Requests = r.api.n.Load() }()
+
+	if cfg.matchBy != "" && !slices.Contains(validate.MatchKeyFields(), cfg.matchBy) {
+		return sum, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, cfg.matchBy,
+			strings.Join(validate.MatchKeyFields(), ", "))
+	}
+	if same(cfg.report, input) {
+		return sum, fmt.Errorf("%w: the report path %s is the input file; give another --report", ErrBadInput, cfg.report)
+	}
+	sha, err := FileSHA(input)
+	if err != nil {
+		return sum, err
+	}
+	r.sha, sum.InputSHA = sha, sha
+
+	// The header and the plan: every mapping problem before anything else.
+	rd, err := sheet.Open(input, cfg.sheet)
+	if err != nil {
+		return sum, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer rd.Close()
+	if err := r.bind(rd.Header()); err != nil {
+		return sum, err
+	}
+
+	total := int64(-1)
+	if !cfg.dryRun {
+		n, err := r.firstPass()
+		if err != nil {
+			return sum, err
+		}
+		total = int64(n)
+	}
+	if cfg.resume != "" {
+		if err := r.openResume(); err != nil {
+			return sum, err
+		}
+		defer r.old.close()
+	}
+
+	if cfg.matchBy != "" {
+		r.idx = newIndex(cfg.matchBy)
+		cfg.progress.Start("reading clients for --match-by "+cfg.matchBy, -1, "clients")
+		err := r.idx.walk(ctx, r.api, func(n int) { cfg.progress.Add(int64(n)) })
+		cfg.progress.Finish()
+		if err != nil {
+			if ctx.Err() != nil {
+				return sum, fmt.Errorf("%w: %w", ErrInterrupted, err)
+			}
+			if baselinker.Classify(err) == baselinker.ClassFatal {
+				return sum, fmt.Errorf("%w: %w", ErrFatal, err)
+			}
+			return sum, err
+		}
+	}
+
+	w, err := sheet.Create(cfg.report, sheet.CreateOptions{CSV: sheet.CSVWriterOptions{GuardFormulas: true}})
+	if err != nil {
+		return sum, fmt.Errorf("creating the report: %w", err)
+	}
+	if !cfg.dryRun {
+		if r.jnl, err = createJournal(cfg.report+".journal", r.pending); err != nil {
+			_ = w.Close()
+			return sum, err
+		}
+	}
+
+	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSend()
+	r.sendCtx = sendCtx
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			t := time.NewTimer(cfg.drainTimeout)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				cancelSend()
+			case <-finished:
+			}
+		case <-finished:
+		}
+	}()
+
+	cfg.progress.Start("import", total, "rows")
+	rw := newReportWriter(w, r.sha, cfg, total)
+	runErr := r.dispatch(ctx, rd, rw)
+	close(finished)
+	werr := rw.close()
+	cfg.progress.Finish()
+	sum.Rows, sum.Counts = rw.rows, rw.counts
+
+	kept, jerr := r.jnl.close()
+	if kept {
+		sum.Journal = r.jnl.path
+	}
+	switch {
+	case runErr != nil:
+		return sum, runErr
+	case werr != nil:
+		return sum, werr
+	case r.fatalErr != nil:
+		return sum, fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause and run again with --resume %s",
+			ErrFatal, r.fatalRow, r.fatalErr, cfg.report, cfg.report)
+	case ctx.Err() != nil:
+		return sum, fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); run again with --resume %s: %w",
+			ErrInterrupted, cfg.report, cfg.report, ctx.Err())
+	case jerr != nil:
+		return sum, jerr
+	}
+	return sum, nil
+}
+
+func same(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// bind resolves the mapping (or the identity mapping) against the header and
+// checks the match key is mapped.
+func (r *run) bind(header []string) error {
+	m := r.cfg.mapping
+	if m == nil {
+		var err error
+		if m, err = mapping.Identity(header); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrBadInput, r.file, err)
+		}
+	}
+	plan, err := m.Bind(header)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrBadInput, r.file, err)
+	}
+	r.plan = plan
+	if k := r.cfg.matchBy; k != "" && !slices.Contains(m.Fields(), k) {
+		what := "the mapping"
+		if m.File != "" {
+			what = m.File
+		}
+		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have a key; map a column to %s or choose another key",
+			ErrBadInput, k, what, k, k)
+	}
+	return nil
+}
+
+// firstPass reads the whole file once before anything is sent: a file that
+// cannot be read to the end is refused, and the row count feeds the ETA.
+func (r *run) firstPass() (int, error) {
+	rd, err := sheet.Open(r.input, r.cfg.sheet)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer rd.Close()
+	n := 0
+	for {
+		_, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil && !sheet.Recoverable(err) {
+			return 0, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
+		}
+		n++
+	}
+}
+
+// openResume checks the old report belongs to this input, moves it aside if
+// the new report takes its place, and reads the old journal.
+func (r *run) openResume() error {
+	path := r.cfg.resume
+	old, err := openOldReport(path)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if old.sha != "" && old.sha != r.sha {
+		_ = old.close()
+		return fmt.Errorf("%w: %s was made from a file with input_sha256 %s, but %s has %s; give the report of this file, or import without --resume",
+			ErrInputChanged, path, old.sha, r.file, r.sha)
+	}
+	pending, err := readJournal(path + ".journal")
+	if err != nil {
+		_ = old.close()
+		return err
+	}
+	if same(path, r.cfg.report) {
+		_ = old.close()
+		prev := path + ".prev"
+		if err := os.Rename(path, prev); err != nil {
+			return fmt.Errorf("moving the old report aside: %w", err)
+		}
+		if old, err = openOldReport(prev); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+	}
+	r.old, r.pending = old, pending
+	return nil
+}
+
+// halt stops the run after a fatal API error at row.
+func (r *run) halt(err error, row int) {
+	r.stopOnce.Do(func() {
+		r.fatalErr, r.fatalRow = err, row
+		close(r.stop)
+	})
+}
+
+func (r *run) stopped() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (r *run) notAttempted(l Line) Line {
+	l.Status, l.Code = StatusSkipped, CodeNotAttempted
+	l.Message = fmt.Sprintf("not attempted: the run stopped at row %d on a fatal API error; fix it and run again with --resume", r.fatalRow)
+	return l
+}
+
+func interrupted(l Line) Line {
+	l.Status, l.Code = StatusSkipped, CodeInterrupted
+	l.Message = "not sent: the import was interrupted; run again with --resume"
+	return l
+}
+
+// dispatch reads the rows in order and hands each to the pool or answers it
+// at once (invalid, skipped, resumed, dry run).
+func (r *run) dispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
+	g := &errgroup.Group{}
+	g.SetLimit(r.cfg.workers)
+	defer func() { _ = g.Wait() }()
+	for seq := 0; ; seq++ {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil && !sheet.Recoverable(err) {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		rw.acquire()
+		if err != nil {
+			var pe *sheet.ParseError
+			l := Line{Row: row.Num, Status: StatusInvalid, Code: CodeParse, Message: err.Error()}
+			if errors.As(err, &pe) {
+				l.Column = pe.Name
+			}
+			rw.put(seq, l)
+			continue
+		}
+		if r.old != nil {
+			ol, err := r.old.lookup(row.Num)
+			if err != nil {
+				rw.put(seq, Line{Row: row.Num, Status: StatusSkipped, Code: CodeInterrupted, Message: err.Error()})
+				return fmt.Errorf("%w: %w", ErrBadInput, err)
+			}
+			if ol != nil && ol.Status.finished() {
+				rw.put(seq, *ol)
+				continue
+			}
+		}
+		it := r.prepare(row)
+		switch {
+		case it.line.Status != "":
+			rw.put(seq, it.line)
+			continue
+		case r.stopped():
+			rw.put(seq, r.notAttempted(it.base()))
+			continue
+		case ctx.Err() != nil:
+			rw.put(seq, interrupted(it.base()))
+			continue
+		case r.cfg.dryRun:
+			rw.put(seq, r.dry(it))
+			continue
+		}
+		keys := it.chainKeys(r.idx)
+		wait, done := r.chains.enter(keys)
+		g.Go(func() error {
+			defer r.chains.leave(keys, done)
+			rw.put(seq, r.process(ctx, it, wait))
+			return nil
+		})
+	}
+}
+
+// item is one row on its way through the pool.
+type item struct {
+	num      int
+	res      mapping.Result
+	key      string // normalised match key ("" = none)
+	keyLabel string // "field:key" for the report
+	warnings string
+	line     Line // set when the row is answered without a request (invalid)
+}
+
+func (it *item) base() Line {
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: it.warnings}
+}
+
+// chainKeys are the keys whose rows must run one after another.
+func (it *item) chainKeys(idx *index) []string {
+	var keys []string
+	if it.res.ID > 0 {
+		keys = append(keys, fmt.Sprintf("id:%d", it.res.ID))
+	}
+	if it.key != "" {
+		keys = append(keys, "k:"+it.key)
+		if idx != nil && it.res.ID == 0 {
+			for _, id := range idx.find(it.key) {
+				keys = append(keys, fmt.Sprintf("id:%d", id))
+			}
+		}
+	}
+	if e := it.res.Values["email"]; e != "" {
+		keys = append(keys, "e:"+validate.MatchKey("email", e))
+	}
+	return keys
+}
+
+// prepare maps and validates a row; a row with errors comes back with its
+// invalid line set.
+func (r *run) prepare(row sheet.Row) *item {
+	it := &item{num: row.Num, res: r.plan.Apply(row.Cells)}
+	var errs, warns, cols []string
+	addCol := func(c string) {
+		if c != "" && !slices.Contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	for _, p := range it.res.Problems {
+		errs = append(errs, fmt.Sprintf("row %d, %s (%s), value %q: mapping: %s", row.Num, columnRef(p.Column), p.Field, p.Value, p.Msg))
+		addCol(p.Column)
+	}
+	for _, p := range validate.Fields(it.res.Values, it.res.Extra) {
+		src := p.Field
+		if strings.HasPrefix(src, "custom_extra_fields[") {
+			src = "custom_extra_fields." + strings.TrimSuffix(strings.TrimPrefix(src, "custom_extra_fields["), "]")
+		}
+		_, col := r.plan.Source(src)
+		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", row.Num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
+		if p.Severity == validate.Warning {
+			warns = append(warns, msg)
+			continue
+		}
+		errs = append(errs, msg)
+		addCol(col)
+	}
+	for f, v := range it.res.Values {
+		it.res.Values[f] = validate.Normalize(f, v)
+	}
+	if k := r.cfg.matchBy; k != "" {
+		it.key = validate.MatchKey(k, it.res.Values[k])
+		if it.key != "" {
+			it.keyLabel = k + ":" + it.key
+		}
+	}
+	it.warnings = strings.Join(warns, "; ")
+	if len(errs) > 0 {
+		it.line = it.base()
+		it.line.Status, it.line.Code = StatusInvalid, CodeInvalid
+		it.line.Message = strings.Join(errs, "; ")
+		it.line.Column = strings.Join(cols, "; ")
+	}
+	return it
+}
+
+func columnRef(header string) string {
+	if header == "" {
+		return "no column (a constant of the mapping)"
+	}
+	return fmt.Sprintf("column %q", header)
+}
+
+// target decides what a row does: update id (found), create (!found), or
+// answer at once (line set: ambiguous, unchanged).
+func (r *run) target(it *item) (id int64, found bool, done *Line) {
+	if it.res.ID > 0 {
+		id, found = it.res.ID, true
+	} else if r.idx != nil && it.key != "" {
+		ids := r.idx.find(it.key)
+		switch len(ids) {
+		case 0:
+		case 1:
+			id, found = ids[0], true
+		default:
+			l := it.base()
+			l.Status, l.Code = StatusFailed, CodeAmbiguous
+			l.Message = fmt.Sprintf("%d clients have %s %q (crm_client_id %s); the row is not applied to any of them — add a crm_client_id column to choose one, or merge the duplicates",
+				len(ids), r.cfg.matchBy, it.key, joinIDs(ids))
+			return 0, false, &l
+		}
+	}
+	if found && r.idx != nil {
+		if c, ok := r.idx.client(id); ok && sameValues(&c, it.res.Values, it.res.Extra) {
+			l := it.base()
+			l.Status, l.ID = StatusUnchanged, max(id, 0)
+			return id, true, &l
+		}
+	}
+	return id, found, nil
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+const dryNote = "dry run: not sent"
+
+// dry answers a row of a dry run: what would happen, nothing sent.
+func (r *run) dry(it *item) Line {
+	id, found, done := r.target(it)
+	if done != nil {
+		done.Note = dryNote
+		return *done
+	}
+	l := it.base()
+	l.Note = dryNote
+	if found {
+		l.Status, l.ID = StatusUpdated, max(id, 0)
+	} else {
+		l.Status = StatusCreated
+		id = -r.placeholder.Add(1) // a would-be client, so later rows with its key update it
+	}
+	if r.idx != nil {
+		r.idx.apply(id, it.res.Values)
+	}
+	return l
+}
