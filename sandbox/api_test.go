@@ -422,3 +422,12 @@ func TestRequestErrors(t *testing.T) {
 		t.Errorf("GET: %v %v", m, err)
 	}
 }
+
+func TestHugePageWithFilter(t *testing.T) {
+	_, u := newSandbox(t, sandbox.Config{Clients: 10, Seed: 1})
+	for _, p := range []string{`{"page":9223372036854775807,"filter_status_id":1}`, `{"page":92233720368547759,"filter_email":"e"}`} {
+		if cs := clientsOf(t, call(t, u, "getCrmClients", p)); len(cs) != 0 {
+			t.Errorf("%s: %d clients, want none", p, len(cs))
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -158,4 +159,12 @@ func (c *fakeClock) Advance(d time.Duration) {
 func newSandbox(t testing.TB, cfg sandbox.Config) (*sandbox.Server, string) {
 	t.Helper()
 	return sandboxtest.New(t, cfg)
+}
+
+// newServer serves an existing sandbox on a local httptest server.
+func newServer(t testing.TB, s *sandbox.Server) string {
+	t.Helper()
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts.URL + "/connector.php"
 }

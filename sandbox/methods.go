@@ -145,17 +145,17 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 	s.data.RLock()
 	all := s.store.clients
 	switch {
+	case page > int64(len(all))/PageSize+1:
+		// Past the last page (and no overflow of the skip count below).
 	case idFilter != 0:
 		if c := s.store.get(idFilter); c != nil && page == 1 && match(c) {
 			add(c)
 		}
 	case statusFilter == 0 && len(texts) == 0:
 		// No filter: the page is a slice of the store.
-		if page <= int64(len(all))/PageSize+1 {
-			from := int((page - 1) * PageSize)
-			for i := from; i < len(all) && i < from+PageSize; i++ {
-				add(&all[i])
-			}
+		from := int((page - 1) * PageSize)
+		for i := from; i < len(all) && i < from+PageSize; i++ {
+			add(&all[i])
 		}
 	default:
 		skip := (page - 1) * PageSize
