@@ -53,6 +53,14 @@ func (e *TransportError) Error() string {
 	if e.Cause != nil {
 		b.WriteString(e.Cause.Error())
 	}
+	switch s := e.Status; {
+	case s == http.StatusUnauthorized, s == http.StatusForbidden:
+		b.WriteString(" (check the API token)")
+	case s >= 300 && s < 500 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests:
+		b.WriteString(" (check the API endpoint address)")
+	case s >= 500:
+		b.WriteString(" (the API is having trouble; try again later)")
+	}
 	return b.String()
 }
 

@@ -1,0 +1,62 @@
+package baselinker
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestIntUnmarshal(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Int
+		wantErr bool
+	}{
+		{`5`, 5, false}, {`"5"`, 5, false}, {`" 7 "`, 7, false}, {`""`, 0, false}, {`null`, 0, false},
+		{`5.0`, 5, false}, {`"-3"`, -3, false}, {`5.5`, 0, true}, {`"abc"`, 0, true}, {`true`, 0, true},
+	}
+	for _, tc := range tests {
+		var n Int
+		err := json.Unmarshal([]byte(tc.in), &n)
+		if (err != nil) != tc.wantErr || (err == nil && n != tc.want) {
+			t.Errorf("%s: got %d, %v; want %d, error %v", tc.in, n, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestExtraFieldsUnmarshal(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    ExtraFields
+		wantErr bool
+	}{
+		{`[]`, ExtraFields{}, false},
+		{`null`, nil, false},
+		{`{"1":"a","2":null,"3":5,"4":{"title":"f.pdf"}}`, ExtraFields{"1": "a", "2": "", "3": "5", "4": `{"title":"f.pdf"}`}, false},
+		{`["x"]`, nil, true},
+		{`"x"`, nil, true},
+	}
+	for _, tc := range tests {
+		var e ExtraFields
+		err := json.Unmarshal([]byte(tc.in), &e)
+		if (err != nil) != tc.wantErr || (err == nil && !reflect.DeepEqual(e, tc.want)) {
+			t.Errorf("%s: got %#v, %v; want %#v, error %v", tc.in, e, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func FuzzClientUnmarshal(f *testing.F) {
+	for _, s := range []string{`{"crm_client_id":"1","star":5,"custom_extra_fields":[]}`, `{"custom_extra_fields":{"1":{"a":1}}}`, `{"status_id":"x"}`, `[]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var c Client
+		if err := json.Unmarshal([]byte(s), &c); err != nil {
+			return
+		}
+		// What decodes must encode again.
+		if _, err := json.Marshal(c); err != nil {
+			t.Fatalf("re-encoding %q: %v", s, err)
+		}
+	})
+}
