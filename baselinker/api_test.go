@@ -257,9 +257,9 @@ func TestDecoding(t *testing.T) {
 	})
 	t.Run("getCrmClients empty and keyed", func(t *testing.T) {
 		for body, wantIDs := range map[string][]Int{
-			`{"status":"SUCCESS","clients":[]}`:                                           nil,
-			`{"status":"SUCCESS","clients":{}}`:                                           {},
-			`{"status":"SUCCESS"}`:                                                        nil,
+			`{"status":"SUCCESS","clients":[]}`: nil,
+			`{"status":"SUCCESS","clients":{}}`: {},
+			`{"status":"SUCCESS"}`:              nil,
 			`{"status":"SUCCESS","clients":{"9":{"crm_client_id":9},"2":{"crm_client_id":"2"}}}`: {2, 9},
 		} {
 			f := newFakeAPI(t, reply(body))
