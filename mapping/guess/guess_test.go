@@ -1,0 +1,240 @@
+package guess_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/mapping/guess"
+)
+
+// want is what one header column must become: a field ("" = nothing) or a
+// template field ("tmpl:invoice_fullname"), and how.
+type want struct {
+	field  string
+	method guess.Method
+}
+
+func TestHeaderColumns(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []string
+		want   map[string]want // by header; columns not listed must map to nothing
+	}{
+		{
+			name:   "api names from a crmbulk export",
+			header: []string{"crm_client_id", "email", "Invoice_Postcode", "status_name", "delivery_country_code"},
+			want: map[string]want{
+				"crm_client_id":         {"crm_client_id", guess.Exact},
+				"email":                 {"email", guess.Exact},
+				"Invoice_Postcode":      {"invoice_postcode", guess.Exact},
+				"delivery_country_code": {"delivery_country_code", guess.Exact},
+			},
+		},
+		{
+			name: "shopify",
+			header: []string{"Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing", "Default Address Company",
+				"Default Address Address1", "Default Address Address2", "Default Address City", "Default Address Province Code",
+				"Default Address Country Code", "Default Address Zip", "Default Address Phone", "Phone", "Total Spent", "Note", "Tags"},
+			want: map[string]want{
+				"First Name": {"tmpl:invoice_fullname", guess.Synonym}, "Last Name": {"tmpl:invoice_fullname", guess.Synonym},
+				"Email":                         {"email", guess.Exact},
+				"Default Address Company":       {"invoice_company", guess.Synonym},
+				"Default Address Address1":      {"tmpl:invoice_address", guess.Synonym},
+				"Default Address Address2":      {"tmpl:invoice_address", guess.Synonym},
+				"Default Address City":          {"invoice_city", guess.Synonym},
+				"Default Address Province Code": {"invoice_state", guess.Synonym},
+				"Default Address Country Code":  {"invoice_country_code", guess.Synonym},
+				"Default Address Zip":           {"invoice_postcode", guess.Synonym},
+				"Phone":                         {"phone", guess.Exact}, // beats "Default Address Phone"
+				"Note":                          {"notes", guess.Synonym},
+			},
+		},
+		{
+			name:   "woocommerce billing and shipping",
+			header: []string{"first_name", "last_name", "billing_first_name", "billing_last_name", "billing_email", "email", "billing_phone", "shipping_company", "shipping_postcode", "Shipping City", "shipping_country"},
+			want: map[string]want{
+				"billing_first_name": {"tmpl:invoice_fullname", guess.Synonym}, "billing_last_name": {"tmpl:invoice_fullname", guess.Synonym},
+				"email":             {"email", guess.Exact},
+				"billing_phone":     {"phone", guess.Synonym},
+				"shipping_company":  {"delivery_company", guess.Synonym},
+				"shipping_postcode": {"delivery_postcode", guess.Synonym},
+				"Shipping City":     {"delivery_city", guess.Synonym},
+				"shipping_country":  {"delivery_country_code", guess.Synonym},
+			},
+		},
+		{
+			name:   "polish",
+			header: []string{"Imię i nazwisko", "Nazwa firmy", "NIP", "Ulica", "Kod pocztowy", "Miejscowość", "Kraj", "Tel.", "Adres e-mail", "Uwagi", "Adres dostawy", "Kod pocztowy dostawy", "Miasto dostawy", "Data rejestracji"},
+			want: map[string]want{
+				"Imię i nazwisko": {"invoice_fullname", guess.Synonym}, "Nazwa firmy": {"invoice_company", guess.Synonym},
+				"NIP": {"invoice_tax_id", guess.Synonym}, "Ulica": {"invoice_address", guess.Synonym},
+				"Kod pocztowy": {"invoice_postcode", guess.Synonym}, "Miejscowość": {"invoice_city", guess.Synonym},
+				"Kraj": {"invoice_country_code", guess.Synonym}, "Tel.": {"phone", guess.Synonym},
+				"Adres e-mail": {"email", guess.Synonym}, "Uwagi": {"notes", guess.Synonym},
+				"Adres dostawy": {"delivery_address", guess.Synonym}, "Kod pocztowy dostawy": {"delivery_postcode", guess.Synonym},
+				"Miasto dostawy": {"delivery_city", guess.Synonym},
+			},
+		},
+		{
+			name:   "german",
+			header: []string{"Kundennummer", "Vorname", "Nachname", "Firma", "USt-IdNr.", "Straße", "Hausnummer", "PLZ", "Ort", "Land", "Telefon", "E-Mail", "Lieferstraße", "Liefer-PLZ", "Lieferort", "Bemerkung", "Geburtsdatum"},
+			want: map[string]want{
+				"Vorname": {"tmpl:invoice_fullname", guess.Synonym}, "Nachname": {"tmpl:invoice_fullname", guess.Synonym},
+				"Firma": {"invoice_company", guess.Synonym}, "USt-IdNr.": {"invoice_tax_id", guess.Synonym},
+				"Straße": {"tmpl:invoice_address", guess.Synonym}, "Hausnummer": {"tmpl:invoice_address", guess.Synonym},
+				"PLZ": {"invoice_postcode", guess.Synonym}, "Ort": {"invoice_city", guess.Synonym},
+				"Land": {"invoice_country_code", guess.Synonym}, "Telefon": {"phone", guess.Synonym},
+				"E-Mail": {"email", guess.Exact}, "Lieferstraße": {"delivery_address", guess.Synonym},
+				"Liefer-PLZ": {"delivery_postcode", guess.Synonym}, "Lieferort": {"delivery_city", guess.Synonym},
+				"Bemerkung": {"notes", guess.Synonym},
+			},
+		},
+		{
+			name:   "english synonyms and typos",
+			header: []string{"Full Name", "Billing Company", "Town", "E-mial", "Telephone", "VAT number", "Postcde"},
+			want: map[string]want{
+				"Full Name": {"invoice_fullname", guess.Synonym}, "Billing Company": {"invoice_company", guess.Synonym},
+				"Town": {"invoice_city", guess.Synonym},
+				"E-mial": {"email", guess.Fuzzy}, "Telephone": {"phone", guess.Synonym},
+				"VAT number": {"invoice_tax_id", guess.Synonym}, "Postcde": {"invoice_postcode", guess.Fuzzy},
+			},
+		},
+		{
+			name:   "duplicates and blanks are never used",
+			header: []string{"Email", "", "Email", "City"},
+			want:   map[string]want{"City": {"invoice_city", guess.Synonym}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := guess.Header(tt.header)
+			if len(r.Columns) != len(tt.header) {
+				t.Fatalf("%d guesses for %d columns", len(r.Columns), len(tt.header))
+			}
+			for _, g := range r.Columns {
+				w := tt.want[g.Header]
+				got := g.Field
+				if g.Template != "" {
+					got = "tmpl:" + g.Template
+				}
+				if got != w.field {
+					t.Errorf("%q → %q (%s; note %q), want %q", g.Header, got, g.Method, g.Note, w.field)
+					continue
+				}
+				if w.field != "" && g.Method != w.method {
+					t.Errorf("%q → %s by %s, want %s", g.Header, got, g.Method, w.method)
+				}
+				if w.field == "" && g.Note == "" && strings.TrimSpace(g.Header) != "" {
+					t.Errorf("%q is unused but has no note saying why", g.Header)
+				}
+				if g.Method == guess.Fuzzy && (g.Score < 0.8 || g.Score >= 1) {
+					t.Errorf("%q fuzzy score %v out of (0.8, 1)", g.Header, g.Score)
+				}
+			}
+		})
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	r := guess.Header([]string{"billing_first_name", "billing_last_name", "shipping_first_name", "shipping_last_name", "Address 1", "Address 2"})
+	got := map[string]string{}
+	for _, tp := range r.Templates {
+		got[tp.Field] = tp.Text
+	}
+	want := map[string]string{
+		"invoice_fullname":  "{billing_first_name} {billing_last_name}",
+		"delivery_fullname": "{shipping_first_name} {shipping_last_name}",
+		"invoice_address":   "{Address 1} {Address 2}",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("templates %v, want %v", got, want)
+	}
+	for f, w := range want {
+		if got[f] != w {
+			t.Errorf("%s template %q, want %q", f, got[f], w)
+		}
+	}
+	// A header with braces cannot be referenced in a template: no template.
+	r = guess.Header([]string{"First {name}", "Last name"})
+	if len(r.Templates) != 0 {
+		t.Errorf("template proposed for a header with braces: %+v", r.Templates)
+	}
+}
+
+func TestMinScore(t *testing.T) {
+	h := []string{"E-mial"}
+	if g := guess.Header(h).Columns[0]; g.Field != "email" {
+		t.Fatalf("default: %q → %q", h[0], g.Field)
+	}
+	if g := guess.Header(h, guess.WithMinScore(1)).Columns[0]; g.Field != "" {
+		t.Errorf("fuzzy off: %q → %q, want nothing", h[0], g.Field)
+	}
+}
+
+func TestYAMLParsesAndBinds(t *testing.T) {
+	headers := [][]string{
+		{"Imię", "Nazwisko", "Firma", "NIP", "Ulica", "Kod pocztowy", "Miejscowość", "Kraj", "Telefon", "E-mail", "Uwagi"},
+		{"crm_client_id", "email", "status_name", "invoice_fullname"},
+		{"Foo", "Bar"},
+		{"Na\"me", "E-mail\nline", "City: \"x\" # not a comment", "Tel'"},
+	}
+	for _, h := range headers {
+		r := guess.Header(h)
+		out := r.YAML(guess.Source{File: "data file.csv", Encoding: "windows-1250", Delimiter: ';', Sheet: "Arkusz 1"})
+		m, err := mapping.Parse("proposed.yaml", out)
+		if len(r.Fields()) == 0 {
+			// Nothing to propose: the file says so and does not load by accident.
+			if err == nil || !strings.Contains(string(out), "No column looked like a CRM field") {
+				t.Errorf("header %q: an empty proposal must say so and not load: err %v\n%s", h, err, out)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("header %q: the proposal does not parse: %v\n%s", h, err, out)
+		}
+		if m.Source.Encoding != "windows-1250" || m.Source.Delimiter != ';' || m.Source.Sheet != "Arkusz 1" {
+			t.Errorf("source lost: %+v", m.Source)
+		}
+		if _, err := m.Bind(h); err != nil {
+			t.Errorf("header %q: the proposal does not bind: %v\n%s", h, err, out)
+		}
+		if got, want := strings.Join(m.Fields(), ","), strings.Join(r.Fields(), ","); got != want {
+			t.Errorf("parsed fields %s, proposed %s", got, want)
+		}
+	}
+}
+
+func TestColumnName(t *testing.T) {
+	for i, w := range map[int]string{0: "A", 25: "Z", 26: "AA", 701: "ZZ", 702: "AAA"} {
+		if got := guess.ColumnName(i); got != w {
+			t.Errorf("ColumnName(%d) = %q, want %q", i, got, w)
+		}
+	}
+}
+
+func FuzzHeader(f *testing.F) {
+	f.Add("Imię;Nazwisko;E-mail;Kod pocztowy")
+	f.Add("First Name;Last Name;Default Address Address1;Default Address Address2")
+	f.Add("crm_client_id;email;email")
+	f.Add("{a};b}};\"q\";#c;: d;\ufeffPhone")
+	f.Add(";;;")
+	f.Fuzz(func(t *testing.T, joined string) {
+		h := strings.Split(joined, ";")
+		r := guess.Header(h)
+		if len(r.Columns) != len(h) {
+			t.Fatalf("%d guesses for %d columns", len(r.Columns), len(h))
+		}
+		out := r.YAML(guess.Source{File: joined})
+		if len(r.Fields()) == 0 {
+			return
+		}
+		m, err := mapping.Parse("fuzz.yaml", out)
+		if err != nil {
+			t.Fatalf("proposal does not parse: %v\n%s", err, out)
+		}
+		if _, err := m.Bind(h); err != nil {
+			t.Fatalf("proposal does not bind to %q: %v\n%s", h, err, out)
+		}
+	})
+}

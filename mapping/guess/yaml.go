@@ -1,0 +1,191 @@
+package guess
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Source says how the sheet was read; every non-zero field is written into
+// the mapping's source: section, so the import reads the file the same way.
+type Source struct {
+	// File is the sheet's name as the user gave it (used in comments only).
+	File      string
+	Sheet     string
+	Encoding  string
+	Delimiter rune
+}
+
+// YAML renders the proposal as a mapping file: one line per field with a
+// comment saying how sure the guess is, the templates, source: when src
+// needs it, a commented match_by: suggestion and every unused column as a
+// comment saying why. The output loads with mapping.Parse and binds to the
+// header it was made from.
+func (r Result) YAML(src Source) []byte {
+	var b bytes.Buffer
+	used, unused := 0, 0
+	for _, g := range r.Columns {
+		switch {
+		case strings.TrimSpace(g.Header) == "":
+		case g.Field != "" || g.Template != "":
+			used++
+		default:
+			unused++
+		}
+	}
+	name := src.File
+	if name == "" {
+		name = "the sheet"
+	}
+	fmt.Fprintf(&b, "# Mapping proposed by `crmbulk mapping init` for %s: %d columns, %d used, %d not.\n",
+		oneLine(name), used+unused, used, unused)
+	fmt.Fprintf(&b, "# Check every line, then try it: crmbulk import %s --mapping THIS_FILE --dry-run\n", oneLine(shellWord(name)))
+	if src.Sheet != "" || src.Encoding != "" || src.Delimiter != 0 {
+		b.WriteString("source:\n")
+		if src.Sheet != "" {
+			fmt.Fprintf(&b, "  sheet: %s\n", quote(src.Sheet))
+		}
+		if src.Encoding != "" {
+			fmt.Fprintf(&b, "  encoding: %s\n", quote(src.Encoding))
+		}
+		if src.Delimiter != 0 {
+			d := string(src.Delimiter)
+			if src.Delimiter == '\t' {
+				d = "tab"
+			}
+			fmt.Fprintf(&b, "  delimiter: %s\n", quote(d))
+		}
+	}
+	fields := r.Fields()
+	has := map[string]bool{}
+	for _, f := range fields {
+		has[f] = true
+	}
+	switch {
+	case has["crm_client_id"]:
+		b.WriteString("# Rows with a crm_client_id update that client; rows without one create a new client.\n")
+	default:
+		for _, k := range []string{"email", "login", "phone", "invoice_tax_id"} {
+			if has[k] {
+				fmt.Fprintf(&b, "# match_by: %s   # uncomment to update the client with the same %s instead of creating a new one\n", k, k)
+				break
+			}
+		}
+	}
+	type line struct{ text, comment string }
+	var lines []line
+	for _, f := range fields {
+		if t, ok := r.template(f); ok {
+			cols := make([]string, len(t.Columns))
+			for i, c := range t.Columns {
+				cols[i] = ColumnName(c)
+			}
+			lines = append(lines, line{
+				text:    fmt.Sprintf("  %s: { template: %s, transform: [collapse_spaces] }", f, quote(t.Text)),
+				comment: fmt.Sprintf("template: %s (columns %s)", t.Why, strings.Join(cols, ", ")),
+			})
+			continue
+		}
+		g := r.column(f)
+		c := g.Method.String()
+		if g.Method == Fuzzy {
+			c = fmt.Sprintf("fuzzy %.2f — check it", g.Score)
+		}
+		c += ", column " + ColumnName(g.Column)
+		if g.Note != "" {
+			c += "; " + g.Note
+		}
+		lines = append(lines, line{text: fmt.Sprintf("  %s: %s", f, quote(g.Header)), comment: c})
+	}
+	if len(lines) == 0 {
+		b.WriteString("# No column looked like a CRM field; write one \"field: Header\" line per field (see `crmbulk fields`).\n")
+		b.WriteString("columns: {}\n")
+	} else {
+		b.WriteString("columns:\n")
+		width := 0
+		for _, l := range lines {
+			width = max(width, len([]rune(l.text)))
+		}
+		for _, l := range lines {
+			fmt.Fprintf(&b, "%s%s  # %s\n", l.text, strings.Repeat(" ", width-len([]rune(l.text))), oneLine(l.comment))
+		}
+	}
+	if unused > 0 {
+		b.WriteString("# Not used:\n")
+		for _, g := range r.Columns {
+			if strings.TrimSpace(g.Header) == "" || g.Field != "" || g.Template != "" {
+				continue
+			}
+			note := g.Note
+			if strings.HasPrefix(note, "no CRM field") {
+				note += "; to keep it, put it under custom_extra_fields: with the extra field's ID"
+			}
+			fmt.Fprintf(&b, "#   %s (column %s): %s\n", oneLine(quote(g.Header)), ColumnName(g.Column), oneLine(note))
+		}
+	}
+	return b.Bytes()
+}
+
+func (r Result) template(field string) (Template, bool) {
+	for _, t := range r.Templates {
+		if t.Field == field {
+			return t, true
+		}
+	}
+	return Template{}, false
+}
+
+func (r Result) column(field string) Guess {
+	for _, g := range r.Columns {
+		if g.Field == field {
+			return g
+		}
+	}
+	return Guess{}
+}
+
+// quote writes s as a YAML double-quoted scalar (JSON strings are valid
+// YAML), keeping non-ASCII letters readable.
+func quote(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// oneLine keeps a comment on one line whatever a header holds.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			return ' '
+		case r == '\t':
+			return r
+		case unicode.IsControl(r) || r == '\ufeff' || r == utf8.RuneError:
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+}
+
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127)
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ColumnName is the spreadsheet letter of a 0-based column (0 → A, 26 → AA).
+func ColumnName(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append([]byte{byte('A' + (i-1)%26)}, b...)
+	}
+	return string(b)
+}
