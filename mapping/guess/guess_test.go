@@ -95,7 +95,7 @@ func TestHeaderColumns(t *testing.T) {
 			header: []string{"Full Name", "Billing Company", "Town", "E-mial", "Telephone", "VAT number", "Postcde"},
 			want: map[string]want{
 				"Full Name": {"invoice_fullname", guess.Synonym}, "Billing Company": {"invoice_company", guess.Synonym},
-				"Town": {"invoice_city", guess.Synonym},
+				"Town":   {"invoice_city", guess.Synonym},
 				"E-mial": {"email", guess.Fuzzy}, "Telephone": {"phone", guess.Synonym},
 				"VAT number": {"invoice_tax_id", guess.Synonym}, "Postcde": {"invoice_postcode", guess.Fuzzy},
 			},
