@@ -332,7 +332,7 @@ func (r *run) firstPass() (int, error) {
 // the new report takes its place, and reads the old journal.
 func (r *run) openResume() error {
 	path := r.cfg.resume
-	old, err := openOldReport(path)
+	old, err := openOldReport(path, reportFormat(path))
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
@@ -352,7 +352,7 @@ func (r *run) openResume() error {
 		if err := os.Rename(path, prev); err != nil {
 			return fmt.Errorf("moving the old report aside: %w", err)
 		}
-		if old, err = openOldReport(prev); err != nil {
+		if old, err = openOldReport(prev, reportFormat(path)); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadInput, err)
 		}
 	}

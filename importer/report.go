@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -86,8 +87,9 @@ type oldReport struct {
 }
 
 // openOldReport opens a report written by Run and reads its first line.
-func openOldReport(path string) (*oldReport, error) {
-	r, err := sheet.Open(path, sheet.Options{UnguardFormulas: true})
+// format is "xlsx" or "csv" (a moved-aside REPORT.prev has no telling extension).
+func openOldReport(path, format string) (*oldReport, error) {
+	r, err := sheet.Open(path, sheet.Options{Format: format, UnguardFormulas: true})
 	if err != nil {
 		if errors.Is(err, sheet.ErrNoRows) {
 			return &oldReport{done: true}, nil
@@ -112,6 +114,14 @@ func openOldReport(path string) (*oldReport, error) {
 		o.sha = o.cell(o.lastCells, "input_sha256")
 	}
 	return o, nil
+}
+
+// reportFormat is the format of a report path: XLSX by extension, else CSV.
+func reportFormat(path string) string {
+	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		return "xlsx"
+	}
+	return "csv"
 }
 
 func (o *oldReport) cell(cells []string, name string) string {

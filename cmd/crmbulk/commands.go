@@ -6,6 +6,8 @@ import "github.com/spf13/cobra"
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		a.fieldsCmd(),
+		a.importCmd(),
+		a.mappingCmd(),
 		a.sandboxCmd(),
 	}
 }

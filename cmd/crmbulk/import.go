@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// importFlags are the flags of `crmbulk import`.
+type importFlags struct {
+	mapping   string
+	report    string
+	matchBy   string
+	workers   int
+	dryRun    bool
+	resume    string
+	sheet     string
+	encoding  string
+	delimiter string
+	drain     time.Duration
+}
+
+func (a *app) importCmd() *cobra.Command {
+	var f importFlags
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Create or update CRM clients from the rows of a CSV or XLSX file",
+		Long: `Reads FILE (CSV or XLSX), maps each row to a CRM client through --mapping (without it,
+headers that are API field names map to themselves, as an export writes them), validates
+every value, and creates or updates the clients — concurrently, never faster than --rate.
+
+A row with crm_client_id > 0 updates that client. With --match-by the importer reads every
+client once and updates the one with the row's key, creates one when none has it, and fails
+the row when two have it; a client that already holds the row's values is "unchanged" and
+costs no request.
+
+Every non-blank row gets one line in the report (default FILE.report.csv; .xlsx for XLSX):
+created, updated, unchanged, invalid, failed or skipped. Exit 0 when every row is fine,
+1 when some were invalid or failed, 2 for bad input or a fatal API error, 130 when
+interrupted; run again with --resume REPORT to redo only what is not finished.`,
+		Example: `  crmbulk import clients.xlsx --mapping shop.yaml --match-by email
+  crmbulk import export.csv --dry-run
+  crmbulk import clients.csv --mapping shop.yaml --resume clients.report.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runImport(cmd, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
+	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv)")
+	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(validate.MatchKeyFields())+" (default: the mapping's match_by)")
+	fl.IntVar(&f.workers, "workers", importer.DefaultWorkers, "requests in flight at once (the --rate limit still applies)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
+	fl.StringVar(&f.resume, "resume", "", "report of an earlier run of the same FILE: copy its finished rows, redo the rest")
+	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet name (default: the mapping's, else the first sheet with data)")
+	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: the mapping's, else UTF-8 / BOM)")
+	fl.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: the mapping's, else sniffed)")
+	fl.DurationVar(&f.drain, "drain-timeout", importer.DefaultDrainTimeout, "after an interrupt, how long requests in flight may finish")
+	_ = fl.MarkHidden("drain-timeout")
+	return cmd
+}
+
+func parseDelimiter(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case ",", "comma":
+		return ',', nil
+	case ";", "semicolon":
+		return ';', nil
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	case "|", "pipe":
+		return '|', nil
+	}
+	return 0, usagef("--delimiter %q: use , ; tab or |", s)
+}
+
+func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
+	if f.workers < 1 {
+		return usagef("--workers must be at least 1, got %d", f.workers)
+	}
+	var m *mapping.Mapping
+	if f.mapping != "" {
+		var err error
+		if m, err = mapping.Load(f.mapping); err != nil {
+			return err
+		}
+	}
+	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
+	var err error
+	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
+		return err
+	}
+	matchBy := f.matchBy
+	if m != nil {
+		if so.Sheet == "" {
+			so.Sheet = m.Source.Sheet
+		}
+		if so.Encoding == "" {
+			so.Encoding = m.Source.Encoding
+		}
+		if so.Delimiter == 0 {
+			so.Delimiter = m.Source.Delimiter
+		}
+		so.HeaderRow = m.Source.HeaderRow
+		if matchBy == "" {
+			matchBy = m.MatchBy
+		}
+	}
+	if matchBy != "" && !slices.Contains(validate.MatchKeyFields(), matchBy) {
+		return usagef("--match-by %q: clients can be matched by %s", matchBy, joinNames(validate.MatchKeyFields()))
+	}
+
+	// A dry run without a match key reads nothing from the API: no token needed.
+	var api importer.API
+	var client *baselinker.API
+	if !f.dryRun || matchBy != "" {
+		if client, err = a.apiClient(); err != nil {
+			return err
+		}
+		api = client
+	}
+	opts := []importer.Option{
+		importer.WithMapping(m), importer.WithMatchBy(matchBy), importer.WithWorkers(f.workers),
+		importer.WithDryRun(f.dryRun), importer.WithReport(f.report), importer.WithResume(f.resume),
+		importer.WithSheetOptions(so), importer.WithProgress(a.progress()), importer.WithLogger(a.logger),
+		importer.WithDrainTimeout(f.drain),
+	}
+	if client != nil {
+		opts = append(opts, importer.WithETA(client.Limiter().ETA))
+	}
+	sum, err := importer.Run(cmd.Context(), api, input, opts...)
+	if client != nil {
+		sum.Requests = client.Stats().Requests // retries included: what the limit saw
+	}
+	if sum.Rows > 0 || err == nil {
+		fmt.Fprintf(a.ios.ErrOut, "crmbulk import: %s\n", sum)
+	}
+	switch {
+	case errors.Is(err, importer.ErrInterrupted):
+		return fmt.Errorf("%w: %w", errInterrupted, err)
+	case err != nil:
+		return err
+	case sum.Problems() > 0:
+		return errRowsFailed
+	}
+	return nil
+}
