@@ -7,7 +7,6 @@ func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		a.fieldsCmd(),
 		a.importCmd(),
-		a.mappingCmd(),
 		a.sandboxCmd(),
 	}
 }
