@@ -60,7 +60,14 @@ func exportTo(t testing.TB, api API, oo OutputOptions, opts ...Option) (Summary,
 // readBack reads an exported file: the header and every row.
 func readBack(t testing.TB, path string) ([]string, [][]string) {
 	t.Helper()
-	r, err := sheet.Open(path, sheet.Options{UnguardFormulas: strings.HasSuffix(path, ".csv"), Delimiter: ','})
+	return readBackDelim(t, path, ',')
+}
+
+func csvOpt(delim rune) sheet.CSVWriterOptions { return sheet.CSVWriterOptions{Delimiter: delim} }
+
+func readBackDelim(t testing.TB, path string, delim rune) ([]string, [][]string) {
+	t.Helper()
+	r, err := sheet.Open(path, sheet.Options{UnguardFormulas: strings.HasSuffix(path, ".csv"), Delimiter: delim})
 	if errors.Is(err, sheet.ErrNoRows) {
 		return nil, nil // a header alone
 	}
