@@ -155,7 +155,7 @@ func TestPages(t *testing.T) {
 	}
 	// page < 1 is page 1; a numeric string is an int, as in PHP.
 	first := clientsOf(t, call(t, u, "getCrmClients", map[string]any{}))
-	for _, p := range []string{`{"page":0}`, `{"page":-3}`, `{"page":"1"}`, ``} {
+	for _, p := range []string{`{"page":0}`, `{"page":-3}`, `{"page":"1"}`, ``, `{"page":"","filter_status_id":"","filter_email":""}`} {
 		got := clientsOf(t, call(t, u, "getCrmClients", p))
 		if len(got) != 100 || idOf(t, got[0]["crm_client_id"]) != idOf(t, first[0]["crm_client_id"]) {
 			t.Errorf("%s: not page 1", p)

@@ -84,6 +84,9 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 	var texts []textFilter
 	for _, k := range sortedKeys(params) {
 		raw := params[k]
+		if f, ok := s.filters[k]; (k == "page" || ok && f.FilterExact) && string(bytes.TrimSpace(raw)) == `""` {
+			raw = json.RawMessage("0") // PHP's empty(): no filter, page 1
+		}
 		if k == "page" {
 			n, ok := jsonInt(raw)
 			if !ok {
