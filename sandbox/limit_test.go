@@ -80,7 +80,17 @@ func TestConcurrentRequests(t *testing.T) {
 	var wg sync.WaitGroup
 	ids := make(chan int64, 64)
 	for i := range 64 {
-		wg.Go(func() { ids <- create(t, u, map[string]any{"login": fmt.Sprint("u", i)}) })
+		wg.Go(func() { // no t.Fatal off the test goroutine
+			_, body, err := post(u, token, "addCrmClient", fmt.Sprintf(`{"login":"u%d"}`, i))
+			var m struct {
+				Status string `json:"status"`
+				ID     int64  `json:"crm_client_id"`
+			}
+			if err != nil || json.Unmarshal(body, &m) != nil || m.Status != "SUCCESS" {
+				t.Errorf("create %d: %v %s", i, err, body)
+			}
+			ids <- m.ID
+		})
 	}
 	wg.Wait()
 	close(ids)
