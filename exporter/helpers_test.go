@@ -26,7 +26,7 @@ func newAPI(t testing.TB, url string, limit int, window time.Duration, token str
 	if token == "" {
 		token = sandboxtest.DefaultToken
 	}
-	lim := pacer.New(limit, pacer.WithWindow(window), pacer.WithMargin(window/20))
+	lim := pacer.New(limit, pacer.WithWindow(window), pacer.WithMargin(window/5))
 	api, err := baselinker.New(url, baselinker.Token(token), baselinker.WithLimiter(lim),
 		baselinker.WithRetry(pacer.Backoff{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}))
 	if err != nil {

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// exportFlags are the flags of `crmbulk export`.
+type exportFlags struct {
+	out            string
+	format         string
+	filters        []string
+	columns        string
+	details        bool
+	statusNames    bool
+	force          bool
+	bom            bool
+	delimiter      string
+	crlf           bool
+	noFormulaGuard bool
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var f exportFlags
+	cmd := &cobra.Command{
+		Use:   "export --out FILE",
+		Short: "Write every CRM client to an XLSX or CSV file",
+		Long: `Reads every CRM client (getCrmClients, 100 per page, never faster than --rate) and
+writes one row per client. The headers are the API's field names in the documented order,
+so the file imports again with no mapping at all.
+
+The format comes from the name (.xlsx, .csv) or --format; --out - writes CSV to standard
+output. XLSX cells are text, so postcodes (00-950), phones (0048…), 007, 1e5, TRUE and
+2024-01-02 come back exactly; ids, status_id and star are numbers. CSV is UTF-8 (RFC 4180);
+add --bom for Excel, --delimiter ; for a Polish or German Excel. A line break inside a CSV
+cell written as CR LF is read back as LF.
+
+Formula guard (CSV, on by default): a cell that starts with = + - @ tab or CR gets a ' in
+front so that a spreadsheet program shows it instead of running it as a formula; crmbulk's
+importer removes that ' again, so export → import is lossless. Turn it off with
+--no-formula-guard when another program reads the file. XLSX needs no guard: its cells are
+text, never formulas.
+
+--with-details reads each client with getCrmClientData — one request per client — to add
+notes and one extra_<ID> column per custom extra field; the time the limit needs is said
+before it starts. --status-names adds status_name (one request).
+
+Safe for schedules: the file is written beside the target and renamed over it only when
+the export succeeded; an existing file is replaced only with --force or when the name
+carries a placeholder ({date} 2006-01-02, {time} 150405, {datetime}, {unix}); a lock
+stops two exports into the same place from overlapping.`,
+		Example: `  crmbulk export --out clients.xlsx
+  crmbulk export --out 'backup/clients-{date}.csv' --bom --delimiter ';'
+  crmbulk export --out - --filter status_id=3 --columns crm_client_id,email,phone
+  crmbulk export --out full.xlsx --with-details --status-names --rate 60`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runExport(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "out", "o", "", "output file (.xlsx or .csv; placeholders {date} {time} {datetime} {unix}); - = CSV to standard output")
+	fl.StringVar(&f.format, "format", "", "csv or xlsx (default: from the --out name)")
+	fl.StringArrayVar(&f.filters, "filter", nil, "NAME=VALUE, repeatable; names: "+strings.Join(baselinker.FilterNames(), ", "))
+	fl.StringVar(&f.columns, "columns", "", "comma-separated columns in order (API field names, notes, status_name, extra_<ID>, extra_*)")
+	fl.BoolVar(&f.details, "with-details", false, "add notes and custom extra fields (one request per client)")
+	fl.BoolVar(&f.statusNames, "status-names", false, "add a status_name column")
+	fl.BoolVar(&f.force, "force", false, "replace an existing --out file (only once the export succeeded)")
+	fl.BoolVar(&f.bom, "bom", false, "CSV: start with a UTF-8 byte order mark (for Excel)")
+	fl.StringVar(&f.delimiter, "delimiter", ",", "CSV delimiter: , ; tab or |")
+	fl.BoolVar(&f.crlf, "crlf", false, "CSV: end lines with CR LF")
+	fl.BoolVar(&f.noFormulaGuard, "no-formula-guard", false, "CSV: do not put ' before cells starting with = + - @ (see above)")
+	return cmd
+}
+
+func (a *app) runExport(cmd *cobra.Command, f exportFlags) error {
+	if f.out == "" {
+		return usagef("export needs --out FILE (.xlsx or .csv), or --out - for CSV on standard output")
+	}
+	var filters baselinker.Filters
+	for _, kv := range f.filters {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
+		}
+		if err := filters.Set(strings.TrimSpace(name), value); err != nil {
+			return usagef("--filter %s: %v", kv, err)
+		}
+	}
+	delim, err := parseDelimiter(f.delimiter)
+	if err != nil {
+		return err
+	}
+	var columns []string
+	if strings.TrimSpace(f.columns) != "" {
+		columns = strings.Split(f.columns, ",")
+	}
+	if _, err := exporter.FormatOf(f.out, f.format); err != nil {
+		return usageError{err}
+	}
+	api, err := a.apiClient()
+	if err != nil {
+		return err
+	}
+	exp, err := exporter.New(api,
+		exporter.WithFilters(filters), exporter.WithColumns(columns),
+		exporter.WithDetails(f.details), exporter.WithStatusNames(f.statusNames),
+		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))
+	if err != nil {
+		return usageError{err}
+	}
+	out, err := exporter.OpenOutput(exporter.OutputOptions{
+		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
+		CSV:            sheet.CSVWriterOptions{Delimiter: delim, BOM: f.bom, CRLF: f.crlf},
+		NoFormulaGuard: f.noFormulaGuard,
+	})
+	if err != nil {
+		if errors.Is(err, sheet.ErrLocked) {
+			return err
+		}
+		return usageError{err}
+	}
+	defer func() { _ = out.Abort() }()
+
+	sum, err := exp.Run(cmd.Context(), out.Opener())
+	if err != nil {
+		if out.Path != "-" {
+			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
+		}
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := out.Commit(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if a.logFormat == "json" {
+		a.logger.Info("export finished", append([]any{"out", out.Path, "format", out.Format}, sum.LogAttrs()...)...)
+	} else {
+		fmt.Fprintf(a.ios.ErrOut, "crmbulk: %s → %s\n", sum, out.Path)
+	}
+	return nil
+}
