@@ -127,7 +127,11 @@ func (l *Log) Start(phase string, total int64, unit string) {
 	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
 	l.start = l.now()
 	l.last = l.start
-	l.logger.Info(phase, "total", total, "unit", unit)
+	if total >= 0 {
+		l.logger.Info(phase+": starting", "total", total, "unit", unit)
+	} else {
+		l.logger.Info(phase+": starting", "unit", unit)
+	}
 }
 
 func (l *Log) Add(n int64) {
