@@ -140,7 +140,7 @@ type run struct {
 // anything is sent), ErrFatal (wrapping the API's error), ErrInterrupted or
 // ErrInputChanged. Rows that were invalid or failed are not an error: see
 // Summary.Problems.
-func Run(ctx context.Context, api API, input string, opts ...Option) (Summary, error) {
+func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summary, err error) {
 	cfg := config{workers: DefaultWorkers, drainTimeout: DefaultDrainTimeout, now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
@@ -160,7 +160,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (Summary, e
 	start := cfg.now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
 		chains: newChains(), stop: make(chan struct{})}
-	sum := Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
+	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
 	defer func() { sum.Elapsed = cfg.now().Sub(start); sum.Requests = r.api.n.Load() }()
 
 	if cfg.matchBy != "" && !slices.Contains(validate.MatchKeyFields(), cfg.matchBy) {

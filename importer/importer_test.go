@@ -2,8 +2,14 @@ package importer
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -44,5 +50,165 @@ func TestCreateThenUpdateByID(t *testing.T) {
 		if c.Email == "b@example.com" && (c.InvoiceCity != "Berlin" || c.InvoiceCountryCode != "DE") {
 			t.Fatalf("client %+v", c)
 		}
+	}
+}
+
+func mustAdd(t *testing.T, api API, values map[string]string) int64 {
+	t.Helper()
+	id, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: values})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestMatchBy(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 2, Clients: 150}, 0, 0)
+	known := mustAdd(t, api, map[string]string{"email": "Known@Example.com", "invoice_city": "Gdańsk", "invoice_tax_id": "PL 123-456"})
+	dup1 := mustAdd(t, api, map[string]string{"email": "twin@example.com"})
+	dup2 := mustAdd(t, api, map[string]string{"email": "TWIN@example.com"})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", csvOf(
+		"email,invoice_city,invoice_tax_id",
+		"Known@Example.com,Gdańsk,PL-123 456",  // row 2: same values in canonical form → unchanged
+		"known@example.com,Sopot,",            // row 3: update of the match
+		"twin@example.com,Oslo,",              // row 4: two clients have the key → ambiguous
+		"new@example.com,Kraków,",             // row 5: no match → create
+		"NEW@example.com,Poznań,",             // row 6: same key as row 5 → updates what row 5 created
+		"new@example.com,Łódź,",               // row 7: and again, in file order
+	))
+	before := srv.Stats()
+	sum, err := Run(context.Background(), api, in, WithMatchBy("email"), WithWorkers(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	want := map[string]string{"2": "unchanged", "3": "updated", "4": "failed", "5": "created", "6": "updated", "7": "updated"}
+	for row, st := range want {
+		if lines[row]["status"] != st {
+			t.Errorf("row %s: %s (%s), want %s", row, lines[row]["status"], lines[row]["error_message"], st)
+		}
+	}
+	if lines["2"]["crm_client_id"] != fmt.Sprint(known) || lines["3"]["crm_client_id"] != fmt.Sprint(known) {
+		t.Errorf("rows 2, 3 matched %s, %s; want %d", lines["2"]["crm_client_id"], lines["3"]["crm_client_id"], known)
+	}
+	if lines["4"]["error_code"] != CodeAmbiguous || !strings.Contains(lines["4"]["error_message"], fmt.Sprintf("%d, %d", dup1, dup2)) {
+		t.Errorf("row 4: %v", lines["4"])
+	}
+	if lines["6"]["crm_client_id"] != lines["5"]["crm_client_id"] || lines["7"]["crm_client_id"] != lines["5"]["crm_client_id"] {
+		t.Errorf("rows 5–7 hit different clients: %s %s %s", lines["5"]["crm_client_id"], lines["6"]["crm_client_id"], lines["7"]["crm_client_id"])
+	}
+	after := srv.Stats()
+	// 2 index pages (153 clients) + 1 create + 3 updates; row 2 (unchanged) and row 4 (ambiguous) cost nothing.
+	if got := after.Requests - before.Requests; got != 6 || sum.Requests != 6 {
+		t.Errorf("%d requests (importer counted %d), want 6", got, sum.Requests)
+	}
+	id, _ := strconv.ParseInt(lines["5"]["crm_client_id"], 10, 64)
+	c, ok := srv.Client(id)
+	if !ok || c.InvoiceCity != "Łódź" {
+		t.Errorf("client %d = %+v, want the last row's city", id, c)
+	}
+	if c, _ := srv.Client(known); c.InvoiceCity != "Sopot" || c.InvoiceTaxID != "PL123456" {
+		t.Errorf("known client = %+v", c)
+	}
+}
+
+func TestInvalidRowsSendNothing(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 3}, 0, 0)
+	dir := t.TempDir()
+	m, err := mapping.Parse("map.yaml", []byte(`columns:
+  crm_client_id: ID
+  email: E-mail
+  star: Gwiazdki
+  status_id: Status
+  invoice_postcode: Kod
+  invoice_country_code: Kraj
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeFile(t, dir, "in.csv", csvOf(
+		"ID,E-mail,Gwiazdki,Status,Kod,Kraj",
+		"x1,a@example.com,,,,",                 // 2: crm_client_id not a number (mapping)
+		",b@example.com,7,,,",                  // 3: star out of range
+		",c@example.com,,abc,,",                // 4: status_id not an integer
+		",d@example.com,,,123456789012345678901,", // 5: postcode too long
+		",e@example.com,,,,UK",                 // 6: country code not assigned
+		",not-an-email,2,,00-950,pl",           // 7: email warning only: sent
+		",f@example.com,,-1,,XX",               // 8: two problems at once
+		",g@example.com,,,,",                   // 9: bad extra cell beyond the header (ragged)
+	)+"")
+	// make row 9 ragged
+	b, _ := os.ReadFile(in)
+	b = []byte(strings.Replace(string(b), ",g@example.com,,,,", ",g@example.com,,,,,extra", 1))
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), api, in, WithMapping(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	tests := []struct {
+		row, status, column string
+		msg                 []string
+	}{
+		{"2", "invalid", "ID", []string{`row 2, column "ID" (crm_client_id), value "x1"`}},
+		{"3", "invalid", "Gwiazdki", []string{`column "Gwiazdki" (star)`, "range", "0 to 5"}},
+		{"4", "invalid", "Status", []string{`(status_id), value "abc": integer`}},
+		{"5", "invalid", "Kod", []string{"max_length", "at most 20"}},
+		{"6", "invalid", "Kraj", []string{"country_code", `use "GB"`}},
+		{"7", "created", "", nil},
+		{"8", "invalid", "Status; Kraj", []string{"range", "country_code"}},
+		{"9", "invalid", "", []string{"row 9", "column 7"}},
+	}
+	for _, tt := range tests {
+		l := lines[tt.row]
+		if l["status"] != tt.status || l["column"] != tt.column {
+			t.Errorf("row %s: status %q column %q, want %q %q (%s)", tt.row, l["status"], l["column"], tt.status, tt.column, l["error_message"])
+		}
+		for _, s := range tt.msg {
+			if !strings.Contains(l["error_message"], s) {
+				t.Errorf("row %s: message lacks %q: %s", tt.row, s, l["error_message"])
+			}
+		}
+	}
+	if !strings.Contains(lines["7"]["warnings"], "does not look like an email") {
+		t.Errorf("row 7 warnings: %q", lines["7"]["warnings"])
+	}
+	if st := srv.Stats(); st.Creates != 1 || st.Requests != 1 {
+		t.Errorf("sandbox stats %+v: want the one valid row sent", st)
+	}
+	if sum.Problems() != 7 {
+		t.Errorf("Problems() = %d, want 7", sum.Problems())
+	}
+}
+
+func TestDryRunSendsNoWrite(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 4, Clients: 30}, 0, 0)
+	existing := srv.Clients()[0]
+	in := writeFile(t, t.TempDir(), "in.csv", csvOf(
+		"email,invoice_city",
+		existing.Email+","+existing.InvoiceCity, // unchanged
+		existing.Email+",Elsewhere",             // updated
+		"fresh@example.com,Gdynia",              // created
+		"FRESH@example.com,Gdańsk",              // updated (the would-be client of row 4)
+	))
+	sum, err := Run(context.Background(), api, in, WithMatchBy("email"), WithDryRun(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	for row, st := range map[string]string{"2": "unchanged", "3": "updated", "4": "created", "5": "updated"} {
+		if lines[row]["status"] != st || lines[row]["note"] != dryNote {
+			t.Errorf("row %s: %v, want %s (dry run)", row, lines[row], st)
+		}
+	}
+	st := srv.Stats()
+	if st.Creates+st.Updates != 0 || st.ByMethod["addCrmClient"] != 0 || st.ByMethod["getCrmClients"] != 1 {
+		t.Errorf("dry run sent writes: %+v", st)
+	}
+	if _, err := os.Stat(sum.Report + ".journal"); !os.IsNotExist(err) {
+		t.Errorf("dry run left a journal: %v", err)
 	}
 }
