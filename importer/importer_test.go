@@ -70,7 +70,7 @@ func TestMatchBy(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", csvOf(
 		"email,invoice_city,invoice_tax_id",
-		"Known@Example.com,Gdańsk,PL-123 456",  // row 2: same values in canonical form → unchanged
+		"Known@Example.com,Gdańsk,PL-123 456", // row 2: same values in canonical form → unchanged
 		"known@example.com,Sopot,",            // row 3: update of the match
 		"twin@example.com,Oslo,",              // row 4: two clients have the key → ambiguous
 		"new@example.com,Kraków,",             // row 5: no match → create
@@ -129,14 +129,14 @@ func TestInvalidRowsSendNothing(t *testing.T) {
 	}
 	in := writeFile(t, dir, "in.csv", csvOf(
 		"ID,E-mail,Gwiazdki,Status,Kod,Kraj",
-		"x1,a@example.com,,,,",                 // 2: crm_client_id not a number (mapping)
-		",b@example.com,7,,,",                  // 3: star out of range
-		",c@example.com,,abc,,",                // 4: status_id not an integer
+		"x1,a@example.com,,,,",                    // 2: crm_client_id not a number (mapping)
+		",b@example.com,7,,,",                     // 3: star out of range
+		",c@example.com,,abc,,",                   // 4: status_id not an integer
 		",d@example.com,,,123456789012345678901,", // 5: postcode too long
-		",e@example.com,,,,UK",                 // 6: country code not assigned
-		",not-an-email,2,,00-950,pl",           // 7: email warning only: sent
-		",f@example.com,,-1,,XX",               // 8: two problems at once
-		",g@example.com,,,,",                   // 9: bad extra cell beyond the header (ragged)
+		",e@example.com,,,,UK",                    // 6: country code not assigned
+		",not-an-email,2,,00-950,pl",              // 7: email warning only: sent
+		",f@example.com,,-1,,XX",                  // 8: two problems at once
+		",g@example.com,,,,",                      // 9: bad extra cell beyond the header (ragged)
 	)+"")
 	// make row 9 ragged
 	b, _ := os.ReadFile(in)

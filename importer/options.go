@@ -25,7 +25,7 @@ const DefaultDrainTimeout = 30 * time.Second
 
 // maxCreateAttempts bounds how often one row's create is sent when its
 // outcome stays unknown and a look-up proves it was not created.
-const maxCreateAttempts = 3
+const maxCreateAttempts = 5
 
 type config struct {
 	mapping      *mapping.Mapping

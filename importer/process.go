@@ -13,6 +13,9 @@ import (
 // filters can return many clients).
 const maxLookupPages = 20
 
+// lookupRounds bounds how often a failed look-up page is asked again.
+const lookupRounds = 3
+
 // process runs one valid row in the pool: wait for earlier rows with its
 // keys, then update, create or answer at once.
 func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line {
@@ -172,7 +175,16 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	}
 	var found []baselinker.Client
 	for page := 1; page <= maxLookupPages; page++ {
-		cs, err := r.api.GetCrmClients(r.sendCtx, page, f)
+		var cs []baselinker.Client
+		var err error
+		// A look-up is a read: after the client's own retries it is worth
+		// a few more rounds, since the alternative is a row left unsettled.
+		for round := 0; round < lookupRounds; round++ {
+			cs, err = r.api.GetCrmClients(r.sendCtx, page, f)
+			if err == nil || baselinker.Classify(err) != baselinker.ClassRetryable {
+				break
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("look-up by %s: %w", field, err)
 		}
