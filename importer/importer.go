@@ -410,43 +410,51 @@ func (r *run) dispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) e
 			if errors.As(err, &pe) {
 				l.Column = pe.Name
 			}
-			rw.put(seq, l)
+			r.emit(rw, seq, l)
 			continue
 		}
 		if r.old != nil {
 			ol, err := r.old.lookup(row.Num)
 			if err != nil {
-				rw.put(seq, Line{Row: row.Num, Status: StatusSkipped, Code: CodeInterrupted, Message: err.Error()})
+				r.emit(rw, seq, Line{Row: row.Num, Status: StatusSkipped, Code: CodeInterrupted, Message: err.Error()})
 				return fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
 			if ol != nil && ol.Status.finished() {
-				rw.put(seq, *ol)
+				r.emit(rw, seq, *ol)
 				continue
 			}
 		}
 		it := r.prepare(row)
 		switch {
 		case it.line.Status != "":
-			rw.put(seq, it.line)
+			r.emit(rw, seq, it.line)
 			continue
 		case r.stopped():
-			rw.put(seq, r.notAttempted(it.base()))
+			r.emit(rw, seq, r.notAttempted(it.base()))
 			continue
 		case ctx.Err() != nil:
-			rw.put(seq, interrupted(it.base()))
+			r.emit(rw, seq, interrupted(it.base()))
 			continue
 		case r.cfg.dryRun:
-			rw.put(seq, r.dry(it))
+			r.emit(rw, seq, r.dry(it))
 			continue
 		}
 		keys := it.chainKeys(r.idx)
 		wait, done := r.chains.enter(keys)
 		g.Go(func() error {
 			defer r.chains.leave(keys, done)
-			rw.put(seq, r.process(ctx, it, wait))
+			r.emit(rw, seq, r.process(ctx, it, wait))
 			return nil
 		})
 	}
+}
+
+// emit settles the row's journal entry and hands its line to the writer.
+func (r *run) emit(rw *reportWriter, seq int, l Line) {
+	if err := r.jnl.settle(l); err != nil && l.Note == "" {
+		l.Note = err.Error()
+	}
+	rw.put(seq, l)
 }
 
 // item is one row on its way through the pool.

@@ -82,6 +82,21 @@ func (j *journal) done(row int, st Status, id int64) error {
 	return j.write(journalEvent{Ev: "done", Row: row, Status: st, ID: id})
 }
 
+// settle records the end of a row that has a send open (from this run or
+// carried over from a crashed one), unless its outcome is still unknown.
+func (j *journal) settle(l Line) error {
+	if j == nil || l.unsettled {
+		return nil
+	}
+	j.mu.Lock()
+	open := j.open[l.Row]
+	j.mu.Unlock()
+	if !open {
+		return nil
+	}
+	return j.done(l.Row, l.Status, l.ID)
+}
+
 // close closes the journal and removes it when no write is left unsettled.
 func (j *journal) close() (kept bool, err error) {
 	if j == nil {

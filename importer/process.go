@@ -35,6 +35,12 @@ func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line 
 		return interrupted(it.base())
 	}
 	id, found, done := r.target(it)
+	if p, ok := r.pending[it.num]; ok && p.Op == "create" && found && it.res.ID == 0 && r.idx != nil {
+		// A crashed run sent this create and the index walk found the client.
+		if c, ok := r.idx.client(id); ok {
+			return r.adopt(ctx, it, &c)
+		}
+	}
 	if done != nil {
 		return *done
 	}
@@ -75,6 +81,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if err != nil {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
 			l.Message = fmt.Sprintf("an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v); check the account before sending it again", err)
+			l.unsettled = true
 			return l // the journal keeps the send open
 		}
 		if c != nil {
@@ -109,6 +116,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if lerr != nil {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
 			l.Message = fmt.Sprintf("the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate — check the account, then run again with --resume", err, lerr)
+			l.unsettled = true
 			return l // the journal keeps the send open for --resume
 		}
 		if c != nil {

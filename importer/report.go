@@ -62,6 +62,10 @@ type Line struct {
 	Column   string // source column(s) of the problems
 	Warnings string // warnings (the row was still sent)
 	Note     string // e.g. "dry run: not sent"
+
+	// unsettled: a write was sent and whether it took effect is not known;
+	// the journal keeps its "send" open for --resume.
+	unsettled bool
 }
 
 func (l Line) cells(sha string) []string {

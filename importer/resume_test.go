@@ -1,0 +1,128 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+func TestResume(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 10, Latency: 40 * time.Millisecond}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("r", 60))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(150*time.Millisecond, cancel)
+	sum1, err := Run(ctx, api, in, WithMatchBy("email"), WithWorkers(4))
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	first := byRow(t, readReport(t, sum1.Report))
+	if len(first) != 60 || sum1.Counts[StatusSkipped] == 0 || sum1.Counts[StatusCreated] == 0 {
+		t.Fatalf("first run: %v", sum1)
+	}
+	if sum1.Journal != "" {
+		t.Errorf("journal kept after a clean interrupt: %s", sum1.Journal)
+	}
+	creates := srv.Stats().Creates
+
+	// Another file is refused before anything is sent.
+	other := writeFile(t, dir, "other.csv", genRows("r", 61))
+	before := srv.Stats().Requests
+	if _, err := Run(context.Background(), api, other, WithResume(sum1.Report), WithReport(dir+"/o.csv")); !errors.Is(err, ErrInputChanged) {
+		t.Fatalf("resume with another file: err = %v, want ErrInputChanged", err)
+	}
+	if srv.Stats().Requests != before {
+		t.Error("a refused resume sent requests")
+	}
+
+	// Same file, same report path: the old report is moved aside.
+	sum2, err := Run(context.Background(), api, in, WithMatchBy("email"), WithResume(sum1.Report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sum1.Report + ".prev"); err != nil {
+		t.Errorf("old report not kept as .prev: %v", err)
+	}
+	second := byRow(t, readReport(t, sum2.Report))
+	if len(second) != 60 {
+		t.Fatalf("%d lines after resume", len(second))
+	}
+	for row, l := range first {
+		switch l["status"] {
+		case "created":
+			if fmt.Sprint(second[row]) != fmt.Sprint(l) {
+				t.Errorf("row %s: finished line not copied: %v → %v", row, l, second[row])
+			}
+		case "skipped":
+			if second[row]["status"] != "created" {
+				t.Errorf("row %s: %v after resume", row, second[row])
+			}
+		}
+	}
+	if got := srv.Stats().Creates - creates; got != sum1.Counts[StatusSkipped] {
+		t.Errorf("resume created %d, want the %d skipped rows", got, sum1.Counts[StatusSkipped])
+	}
+	assertNoDuplicates(t, srv)
+	if len(srv.Clients()) != 60 {
+		t.Errorf("%d clients, want 60", len(srv.Clients()))
+	}
+}
+
+// TestResumeSettlesJournal: a crashed run left "send" without "done" and no
+// report line; the resumed run looks the key up instead of creating again.
+func TestResumeSettlesJournal(t *testing.T) {
+	for _, matchBy := range []string{"email", ""} {
+		t.Run("match-by="+matchBy, func(t *testing.T) {
+			srv, api := newAPI(t, sandbox.Config{Seed: 11}, 0, 0)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city",
+				"made@example.com,Gdańsk", // row 2: the crash happened after the server stored it
+				"lost@example.com,Sopot",  // row 3: the crash happened before the request arrived
+				"done@example.com,Gdynia", // row 4: finished in the report
+				"",
+			))
+			id2 := mustAdd(t, api, map[string]string{"email": "made@example.com", "invoice_city": "Gdańsk"})
+			id4 := mustAdd(t, api, map[string]string{"email": "done@example.com", "invoice_city": "Gdynia"})
+			sha, err := FileSHA(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := dir + "/in.report.csv"
+			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n"+
+				fmt.Sprintf("4,created,%d,,,,,,%s,\n", id4, sha))
+			writeFile(t, dir, "in.report.csv.journal",
+				`{"ev":"send","row":2,"op":"create","key":"email:made@example.com"}`+"\n"+
+					`{"ev":"send","row":3,"op":"create","key":"email:lost@example.com"}`+"\n"+
+					`{"ev":"send","row":4,"op":"create"}`+"\n"+`{"ev":"done","row":4,"status":"created","id":`+fmt.Sprint(id4)+"}\n"+
+					`{"ev":"send","row":5,"op":"cre`) // torn by the crash
+			creates := srv.Stats().Creates
+			sum, err := Run(context.Background(), api, in, WithMatchBy(matchBy), WithResume(report))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := byRow(t, readReport(t, sum.Report))
+			if l := lines["2"]; l["status"] != "created" || l["crm_client_id"] != fmt.Sprint(id2) || !strings.Contains(l["note"], "adopted") {
+				t.Errorf("row 2: %v, want adopted client %d", l, id2)
+			}
+			if l := lines["3"]; l["status"] != "created" {
+				t.Errorf("row 3: %v", l)
+			}
+			if l := lines["4"]; l["crm_client_id"] != fmt.Sprint(id4) {
+				t.Errorf("row 4: %v", l)
+			}
+			if got := srv.Stats().Creates - creates; got != 1 {
+				t.Errorf("%d creates, want 1 (row 3 only)", got)
+			}
+			if _, err := os.Stat(report + ".journal"); !os.IsNotExist(err) {
+				t.Errorf("journal not removed after a clean run: %v", err)
+			}
+			assertNoDuplicates(t, srv)
+		})
+	}
+}
