@@ -1,0 +1,64 @@
+package importer
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// goldenInput exercises every status a report can hold without faults.
+const goldenInput = `email,invoice_fullname,invoice_country_code,star,invoice_postcode
+anna@example.com,Anna Nowak,PL,3,00-950
+ANNA@example.com,Anna Nowak-Kowalska,PL,4,00-950
+bob@example.com,Bob Smith,UK,,
+carol@example.com,"Carol, Ltd",de,6,
+dave(at)example.com,Dave,FR,1,75001
+
+eve@example.com,Eve,PL,,123456789012345678901
+frank@example.com,Frank,PL,2,
+frank@example.com,Frank,PL,2,
+`
+
+func TestGoldenReports(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{"match_email", []Option{WithMatchBy("email"), WithWorkers(1)}},
+		{"match_email_dry_run", []Option{WithMatchBy("email"), WithDryRun(true)}},
+		{"no_match", []Option{WithWorkers(1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, api := newAPI(t, sandbox.Config{Seed: 42, Clients: 5}, 0, 0)
+			in := writeFile(t, t.TempDir(), "clients.csv", goldenInput)
+			sum, err := Run(context.Background(), api, in, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(sum.Report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.name+".golden.csv")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("report differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
+			}
+		})
+	}
+}
