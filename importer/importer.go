@@ -132,6 +132,7 @@ type run struct {
 	fatalRow int
 
 	placeholder atomic.Int64 // dry run: fake IDs of clients that would be created
+	plainText   map[string]bool
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -159,7 +160,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	}
 	start := cfg.now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
-		chains: newChains(), stop: make(chan struct{})}
+		chains: newChains(), stop: make(chan struct{}), plainText: plainTextFields()}
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
 	defer func() { sum.Elapsed = cfg.now().Sub(start); sum.Requests = r.api.n.Load() }()
 
@@ -392,9 +393,37 @@ func interrupted(l Line) Line {
 // dispatch reads the rows in order and hands each to the pool or answers it
 // at once (invalid, skipped, resumed, dry run).
 func (r *run) dispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
+	// The pool: workers long-lived goroutines (errgroup, SetLimit) take rows
+	// in file order. Rows that share a key were chained in file order by the
+	// dispatcher, and the oldest row in flight never waits, so the pool
+	// cannot deadlock.
+	type job struct {
+		seq  int
+		it   *item
+		keys []string
+		wait []chan struct{}
+		done chan struct{}
+	}
+	jobs := make(chan job, r.cfg.workers)
 	g := &errgroup.Group{}
 	g.SetLimit(r.cfg.workers)
-	defer func() { _ = g.Wait() }()
+	for range r.cfg.workers {
+		g.Go(func() error {
+			for j := range jobs {
+				if r.check(j.it); j.it.line.Status != "" {
+					r.emit(rw, j.seq, j.it.line)
+				} else {
+					r.emit(rw, j.seq, r.process(ctx, j.it, j.wait))
+				}
+				r.chains.leave(j.keys, j.done)
+			}
+			return nil
+		})
+	}
+	defer func() {
+		close(jobs)
+		_ = g.Wait()
+	}()
 	for seq := 0; ; seq++ {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -424,28 +453,20 @@ func (r *run) dispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) e
 				continue
 			}
 		}
-		it := r.prepare(row)
+		it := r.mapRow(row)
 		switch {
-		case it.line.Status != "":
-			r.emit(rw, seq, it.line)
-			continue
 		case r.stopped():
 			r.emit(rw, seq, r.notAttempted(it.base()))
 			continue
 		case ctx.Err() != nil:
 			r.emit(rw, seq, interrupted(it.base()))
 			continue
-		case r.cfg.dryRun:
-			r.emit(rw, seq, r.dry(it))
-			continue
 		}
+		// Keys are taken here, in file order; validation and the request run
+		// in the pool (a dry run too: validation is the costly part of it).
 		keys := it.chainKeys(r.idx)
 		wait, done := r.chains.enter(keys)
-		g.Go(func() error {
-			defer r.chains.leave(keys, done)
-			r.emit(rw, seq, r.process(ctx, it, wait))
-			return nil
-		})
+		jobs <- job{seq: seq, it: it, keys: keys, wait: wait, done: done}
 	}
 }
 
@@ -491,10 +512,21 @@ func (it *item) chainKeys(idx *index) []string {
 	return keys
 }
 
-// prepare maps and validates a row; a row with errors comes back with its
-// invalid line set.
-func (r *run) prepare(row sheet.Row) *item {
+// mapRow maps a row and takes its match key (cheap: done in file order).
+func (r *run) mapRow(row sheet.Row) *item {
 	it := &item{num: row.Num, res: r.plan.Apply(row.Cells)}
+	if k := r.cfg.matchBy; k != "" {
+		it.key = validate.MatchKey(k, it.res.Values[k])
+		if it.key != "" {
+			it.keyLabel = k + ":" + it.key
+		}
+	}
+	return it
+}
+
+// check validates a mapped row and puts its values in canonical form; a row
+// with errors comes back with its invalid line set.
+func (r *run) check(it *item) {
 	var errs, warns, cols []string
 	addCol := func(c string) {
 		if c != "" && !slices.Contains(cols, c) {
@@ -502,7 +534,7 @@ func (r *run) prepare(row sheet.Row) *item {
 		}
 	}
 	for _, p := range it.res.Problems {
-		errs = append(errs, fmt.Sprintf("row %d, %s (%s), value %q: mapping: %s", row.Num, columnRef(p.Column), p.Field, p.Value, p.Msg))
+		errs = append(errs, fmt.Sprintf("row %d, %s (%s), value %q: mapping: %s", it.num, columnRef(p.Column), p.Field, p.Value, p.Msg))
 		addCol(p.Column)
 	}
 	for _, p := range validate.Fields(it.res.Values, it.res.Extra) {
@@ -511,7 +543,7 @@ func (r *run) prepare(row sheet.Row) *item {
 			src = "custom_extra_fields." + strings.TrimSuffix(strings.TrimPrefix(src, "custom_extra_fields["), "]")
 		}
 		_, col := r.plan.Source(src)
-		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", row.Num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
+		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", it.num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
 		if p.Severity == validate.Warning {
 			warns = append(warns, msg)
 			continue
@@ -520,13 +552,10 @@ func (r *run) prepare(row sheet.Row) *item {
 		addCol(col)
 	}
 	for f, v := range it.res.Values {
-		it.res.Values[f] = validate.Normalize(f, v)
-	}
-	if k := r.cfg.matchBy; k != "" {
-		it.key = validate.MatchKey(k, it.res.Values[k])
-		if it.key != "" {
-			it.keyLabel = k + ":" + it.key
+		if r.plainText[f] && isASCII(v) {
+			continue // NFC of ASCII is itself: validate.Normalize would return v
 		}
+		it.res.Values[f] = validate.Normalize(f, v)
 	}
 	it.warnings = strings.Join(warns, "; ")
 	if len(errs) > 0 {
@@ -535,7 +564,26 @@ func (r *run) prepare(row sheet.Row) *item {
 		it.line.Message = strings.Join(errs, "; ")
 		it.line.Column = strings.Join(cols, "; ")
 	}
-	return it
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// plainTextFields are the text fields whose canonical form is only NFC.
+func plainTextFields() map[string]bool {
+	out := map[string]bool{}
+	for _, f := range baselinker.Fields() {
+		if f.Kind == baselinker.KindText && !f.Country && !f.StripTaxID {
+			out[f.Name] = true
+		}
+	}
+	return out
 }
 
 func columnRef(header string) string {
