@@ -126,3 +126,29 @@ func TestResumeSettlesJournal(t *testing.T) {
 		})
 	}
 }
+
+// TestXLSXReportResume: a .xlsx report is written as XLSX and can be resumed from.
+func TestXLSXReportResume(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", csvOf("email,star", "a@example.com,1", "b@example.com,9", "c@example.com,2"))
+	report := dir + "/report.xlsx"
+	sum, err := Run(context.Background(), api, in, WithReport(report))
+	if err != nil || sum.Counts[StatusCreated] != 2 || sum.Counts[StatusInvalid] != 1 {
+		t.Fatalf("first run: %v, %v", sum, err)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil || !strings.HasPrefix(string(b), "PK") {
+		t.Fatalf("report is not a zip (XLSX): %v", err)
+	}
+	sum, err = Run(context.Background(), api, in, WithReport(report), WithResume(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[StatusCreated] != 2 || sum.Counts[StatusInvalid] != 1 || srv.Stats().Creates != 2 {
+		t.Errorf("resume from XLSX: %v, %d creates", sum, srv.Stats().Creates)
+	}
+	if _, err := os.Stat(report + ".prev"); err != nil {
+		t.Errorf("no %s.prev: %v", report, err)
+	}
+}

@@ -101,6 +101,9 @@ func TestImportFatalAuthSkipsTheRest(t *testing.T) {
 	if strings.Contains(r.errOut, "wrong-token-123") {
 		t.Fatal("the token is on stderr")
 	}
+	if b, err := os.ReadFile(strings.TrimSuffix(in, ".csv") + ".report.csv"); err != nil || strings.Contains(string(b), "wrong-token-123") {
+		t.Fatalf("the token is in the report (or no report: %v)", err)
+	}
 	lines := reportLines(t, strings.TrimSuffix(in, ".csv")+".report.csv")
 	if len(lines) != 20 {
 		t.Fatalf("%d report lines, want 20", len(lines))
