@@ -22,7 +22,11 @@ func newAPI(t testing.TB, cfg sandbox.Config, limit int, window time.Duration) (
 	if limit == 0 {
 		limit = 10000
 	}
-	popts := []pacer.Option{pacer.WithMargin(time.Millisecond)}
+	var popts []pacer.Option
+	if window < time.Minute {
+		// Short test windows: a short margin too (the default is 250 ms).
+		popts = append(popts, pacer.WithMargin(time.Millisecond))
+	}
 	if window > 0 {
 		popts = append(popts, pacer.WithWindow(window), pacer.WithBlockBackoff(window, 4*window), pacer.WithRecovery(window, limit))
 	}
