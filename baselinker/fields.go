@@ -1,5 +1,7 @@
 package baselinker
 
+import "sync"
+
 // Kind is the wire type of a CRM field.
 type Kind int
 
@@ -123,14 +125,33 @@ func ListedFields() []Field {
 	return out
 }
 
+// fieldIndex maps a field name to its position in fieldTable. It is built
+// once, on first use, and never modified: LookupField runs for every value of
+// every imported row.
+var fieldIndex = sync.OnceValue(func() map[string]int {
+	m := make(map[string]int, len(fieldTable))
+	for i, f := range fieldTable {
+		m[f.Name] = i
+	}
+	return m
+})
+
 // LookupField returns the field called name.
 func LookupField(name string) (Field, bool) {
-	for _, f := range fieldTable {
-		if f.Name == name {
-			return f, true
-		}
+	i, ok := fieldIndex()[name]
+	if !ok {
+		return Field{}, false
 	}
-	return Field{}, false
+	return fieldTable[i], true
+}
+
+// FieldPosition returns the position of the field called name in the
+// documented order, or -1 for an unknown name.
+func FieldPosition(name string) int {
+	if i, ok := fieldIndex()[name]; ok {
+		return i
+	}
+	return -1
 }
 
 // FieldNames returns the names of all fields, in the documented order.

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -113,15 +114,21 @@ func notAssigned(code string) (use string, reason string, ok bool) {
 // IsCountry reports whether code (already normalised) is an officially
 // assigned ISO 3166-1 alpha-2 code.
 func IsCountry(code string) bool {
-	if len(code) != 2 {
-		return false
-	}
-	if _, _, bad := notAssigned(code); bad {
-		return false
-	}
-	c := countries.ByName(code)
-	return c != countries.Unknown && c.Alpha2() == code
+	return len(code) == 2 && assigned()[code]
 }
+
+// assigned is the set of officially assigned alpha-2 codes: the countries
+// library's list less the codes notAssigned names. Built once, never modified.
+var assigned = sync.OnceValue(func() map[string]bool {
+	set := make(map[string]bool, 256)
+	for _, c := range countries.All() {
+		a := c.Alpha2()
+		if _, _, bad := notAssigned(a); !bad && len(a) == 2 {
+			set[a] = true
+		}
+	}
+	return set
+})
 
 // SuggestCountry returns the code to use instead of a wrong one: for a
 // reserved code its assigned counterpart, for a country name or a 3-letter
@@ -155,6 +162,10 @@ func Normalize(field, value string) string {
 	if !ok {
 		return value
 	}
+	return normalize(f, value)
+}
+
+func normalize(f baselinker.Field, value string) string {
 	switch {
 	case f.Kind == baselinker.KindInt:
 		if n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
@@ -187,10 +198,12 @@ func Value(field, value string) []Problem {
 	if f.Kind == baselinker.KindInt {
 		return checkInt(f, value)
 	}
-	v := Normalize(field, value)
+	v := normalize(f, value)
 	var out []Problem
 	if f.MaxLen > 0 {
-		if n := Length(v); n > f.MaxLen {
+		// v is in NFC already: count its characters (bytes bound them from above).
+		if len(v) > f.MaxLen && utf8.RuneCountInString(v) > f.MaxLen {
+			n := utf8.RuneCountInString(v)
 			what := "characters"
 			if f.StripTaxID {
 				what = "characters without whitespace and dashes"
@@ -212,13 +225,38 @@ func Value(field, value string) []Problem {
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		out = append(out[:0], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg})
 	}
-	if field == "email" && v != "" {
+	if field == "email" && v != "" && !plainEmail(v) {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
 			out = append(out, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
 				Message: fmt.Sprintf("%q does not look like an email address (sent anyway)", value)})
 		}
 	}
 	return out
+}
+
+// plainEmail is a fast, conservative check for the common address shape
+// (ASCII local@domain.tld, no spaces or specials); anything else goes to
+// net/mail for the real verdict.
+func plainEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at != strings.LastIndexByte(s, '@') || at == len(s)-1 {
+		return false
+	}
+	dom := s[at+1:]
+	dot := strings.IndexByte(dom, '.')
+	if dot <= 0 || dom[len(dom)-1] == '.' || strings.Contains(dom, "..") || s[0] == '.' || s[at-1] == '.' || strings.Contains(s[:at], "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '@', c == '.', c == '-', c == '_', c == '+':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func checkInt(f baselinker.Field, value string) []Problem {
@@ -252,23 +290,31 @@ func ExtraID(id string) []Problem {
 }
 
 // Fields checks every value of an addCrmClient payload and returns every
-// problem, in the field table's order (extra fields last, by ID).
+// problem, in the field table's order (unknown fields after, by name; extra
+// fields last, by ID). It runs for every imported row, so it walks only the
+// values given and sorts only when there is more than one problem.
 func Fields(values map[string]string, extra map[string]string) []Problem {
 	var out []Problem
-	for _, f := range baselinker.Fields() {
-		if v, ok := values[f.Name]; ok {
-			out = append(out, Value(f.Name, v)...)
-		}
+	for name, v := range values {
+		out = append(out, Value(name, v)...)
 	}
-	var unknown []string
-	for name := range values {
-		if f, ok := baselinker.LookupField(name); !ok || f.Kind == baselinker.KindExtra {
-			unknown = append(unknown, name)
-		}
+	if len(out) > 1 {
+		sort.SliceStable(out, func(i, j int) bool {
+			pi, pj := baselinker.FieldPosition(out[i].Field), baselinker.FieldPosition(out[j].Field)
+			if pi < 0 {
+				pi = 1 << 30
+			}
+			if pj < 0 {
+				pj = 1 << 30
+			}
+			if pi != pj {
+				return pi < pj
+			}
+			return out[i].Field < out[j].Field
+		})
 	}
-	sort.Strings(unknown)
-	for _, name := range unknown {
-		out = append(out, Value(name, values[name])...)
+	if len(extra) == 0 {
+		return out
 	}
 	ids := make([]string, 0, len(extra))
 	for id := range extra {

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"net/mail"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -82,6 +83,9 @@ func TestIsCountry(t *testing.T) {
 		if !IsCountry(c) {
 			t.Errorf("IsCountry(%s) = false, want true", c)
 		}
+	}
+	if n := len(assigned()); n != 249 {
+		t.Errorf("%d officially assigned codes, ISO 3166-1 has 249", n)
 	}
 	for _, c := range []string{"UK", "EL", "XK", "AN", "YU", "EU", "ZZ", "pl", "P", "POL", ""} {
 		if IsCountry(c) {
@@ -165,5 +169,11 @@ func FuzzValue(f *testing.F) {
 			t.Fatalf("Normalize made invalid UTF-8 of %q", value)
 		}
 		_ = MatchKey(field, value)
+		// The fast email path may only accept what net/mail accepts as a bare address.
+		if plainEmail(value) {
+			if a, err := mail.ParseAddress(value); err != nil || a.Address != value || a.Name != "" {
+				t.Fatalf("plainEmail accepted %q but net/mail says %v", value, err)
+			}
+		}
 	})
 }
