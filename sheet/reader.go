@@ -107,7 +107,7 @@ func formatOf(path, format string) (string, error) {
 		return "", hint(ErrFormat, "old Excel 97–2003 workbook (.xls)", "save it as .xlsx or CSV in the spreadsheet program")
 	default:
 		return "", hint(ErrFormat, fmt.Sprintf("cannot tell the format from the name (extension %q)", ext),
-			"name the file .csv or .xlsx, or give the format (--format csv)")
+			"name the file .csv or .xlsx")
 	}
 }
 

@@ -71,7 +71,7 @@ func xlsxLimits(opt Options) (maxUnzip, maxXML int64) {
 
 func notZip(name string, err error) error {
 	return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "not an XLSX workbook (not a zip archive)",
-		"if it is CSV name it .csv or pass --format csv; a password-protected or .xls workbook must be saved as a plain .xlsx first"), err)}
+		"if it is CSV, name it .csv; a password-protected or .xls workbook must be saved as a plain .xlsx first"), err)}
 }
 
 // checkInflation refuses an archive whose parts would inflate past limit, in
