@@ -79,6 +79,8 @@ func TestBadInput(t *testing.T) {
 		{"xlsx_not_a_zip", "not_a_zip.xlsx", nil, ""},
 		{"unknown_extension", "clients.dat", nil, ""},
 		{"mapping_typo", "shop.csv", []string{"--mapping", "typo_field.yaml"}, "typo_field.yaml:3"},
+		{"unknown_encoding", "shop.csv", []string{"--encoding", "klingon"}, ""},
+		{"mapping_not_yaml", "shop.csv", []string{"--mapping", "broken.yaml"}, "broken.yaml:"},
 		{"mapping_missing_header", "shop.csv", []string{"--mapping", "missing_header.yaml"}, "missing_header.yaml:3"},
 	}
 	flags := importFlags(t)
