@@ -166,7 +166,6 @@ func TestXLSXWorkbook(t *testing.T) {
 	}
 }
 
-
 func TestXLSXZipBomb(t *testing.T) {
 	data := rawXLSX(t, `<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>`, 4<<20)
 	if len(data) > 64<<10 {
