@@ -154,7 +154,27 @@ func quote(s string) string {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(b.String(), "\n")
+	out := strings.TrimSuffix(b.String(), "\n")
+	// JSON leaves DEL, the C1 controls and U+FFFE/U+FFFF as they are; YAML
+	// refuses them unescaped.
+	if strings.IndexFunc(out, notYAMLPrintable) < 0 {
+		return out
+	}
+	var e strings.Builder
+	for _, r := range out {
+		if notYAMLPrintable(r) {
+			fmt.Fprintf(&e, `\u%04X`, r)
+			continue
+		}
+		e.WriteRune(r)
+	}
+	return e.String()
+}
+
+// notYAMLPrintable reports a rune that JSON does not escape but YAML's
+// printable set excludes.
+func notYAMLPrintable(r rune) bool {
+	return r == 0x7f || r >= 0x80 && r <= 0x9f && r != 0x85 || r == 0xfffe || r == 0xffff
 }
 
 // oneLine keeps a comment on one line whatever a header holds.
