@@ -79,6 +79,7 @@ func TestBadInput(t *testing.T) {
 		{"xlsx_not_a_zip", "not_a_zip.xlsx", nil, ""},
 		{"unknown_extension", "clients.dat", nil, ""},
 		{"mapping_typo", "shop.csv", []string{"--mapping", "typo_field.yaml"}, "typo_field.yaml:3"},
+		{"missing_file", "nope.csv", nil, ""},
 		{"unknown_encoding", "shop.csv", []string{"--encoding", "klingon"}, ""},
 		{"mapping_not_yaml", "shop.csv", []string{"--mapping", "broken.yaml"}, "broken.yaml:"},
 		{"mapping_missing_header", "shop.csv", []string{"--mapping", "missing_header.yaml"}, "missing_header.yaml:3"},
@@ -110,6 +111,10 @@ func TestBadInput(t *testing.T) {
 			}
 			if !strings.Contains(res.stderr, names) {
 				t.Errorf("stderr does not name %s:\n%s", names, res.stderr)
+			}
+			// The house style puts what to do after a dash.
+			if !strings.Contains(res.stderr, " — ") {
+				t.Errorf("stderr does not say what to do:\n%s", res.stderr)
 			}
 			// Advice must be followable: every flag it names is a flag of import.
 			for _, f := range flagRE.FindAllString(res.stderr, -1) {
