@@ -1,0 +1,193 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// memLimit is the most any measured run may use, in bytes.
+const memLimit = 100 << 20
+
+// memResult is the memory one run used.
+type memResult struct {
+	n        int    // rows or clients
+	base     uint64 // HeapInuse after a GC before the run
+	peak     uint64 // highest HeapInuse sampled during the run
+	rssKB    int64  // VmHWM after the run, reset before it
+	rssKnown bool
+}
+
+// measureMem runs fn while sampling HeapInuse every 10 ms; on Linux it also
+// resets the peak RSS (writing 5 to /proc/self/clear_refs) before and reads
+// VmHWM after.
+func measureMem(n int, fn func() error) (memResult, error) {
+	res := memResult{n: n}
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	res.base, res.peak = ms.HeapInuse, ms.HeapInuse
+	rssReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			mu.Lock()
+			res.peak = max(res.peak, m.HeapInuse)
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	err := fn()
+	close(done)
+	wg.Wait()
+	if rssReset {
+		if f, ferr := os.Open("/proc/self/status"); ferr == nil {
+			res.rssKB, res.rssKnown = parseStatusKB(f, "VmHWM")
+			_ = f.Close()
+		}
+	}
+	return res, err
+}
+
+func mb(b uint64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+// flat is the memory target: the large run stays under memLimit and within
+// twice the small run plus 16 MB of slack for the GC's pacing.
+func flat(small, big memResult) bool {
+	return big.peak < memLimit && big.peak <= 2*small.peak+16<<20
+}
+
+func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) error {
+	small, big := max(c.rows/100, 100), c.rows
+	name := fmt.Sprintf("memory dry-run import %d → %d rows", small, big)
+	c.log.Info("bench: memory, dry run", "rows", []int{small, big})
+	var res []memResult
+	for _, n := range []int{small, big} {
+		in, err := files.input("csv", n, "Gdańsk")
+		if err != nil {
+			return err
+		}
+		m, err := measureMem(n, func() error {
+			_, err := importer.Run(ctx, nil, in, importer.WithDryRun(true),
+				importer.WithReport(filepath.Join(files.dir, fmt.Sprintf("mem-%d.report.csv", n))))
+			return err
+		})
+		if err != nil {
+			r.failed(name, err)
+			res = nil
+			break
+		}
+		res = append(res, m)
+	}
+	if len(res) == 2 {
+		memLines(r, name, "", res[0], res[1])
+	}
+
+	small, big = max(c.rows/100, 100), max(c.rows/10, 1000)
+	where := "sandbox in another process"
+	if c.launcher == nil {
+		where = "sandbox IN-PROCESS: its store counts"
+	}
+	name = fmt.Sprintf("memory export %d → %d clients", small, big)
+	c.log.Info("bench: memory, export", "clients", []int{small, big}, "sandbox", where)
+	res = res[:0]
+	for _, n := range []int{small, big} {
+		m, err := exportMem(ctx, c, files.dir, n)
+		if err != nil {
+			r.failed(name, err)
+			return nil
+		}
+		res = append(res, m)
+	}
+	memLines(r, name, "; "+where, res[0], res[1])
+	return nil
+}
+
+func memLines(r *Report, name, note string, small, big memResult) {
+	r.add(name, "peak heap in use (HeapInuse sampled every 10 ms)",
+		fmt.Sprintf("%s → %s (before the runs %s → %s)%s", mb(small.peak), mb(big.peak), mb(small.base), mb(big.base), note),
+		"flat, < 100 MB", flat(small, big))
+	if small.rssKnown && big.rssKnown {
+		r.info(name, "peak RSS of the process (VmHWM, reset before each run)",
+			fmt.Sprintf("%s → %s", mb(uint64(small.rssKB)<<10), mb(uint64(big.rssKB)<<10)))
+	} else {
+		r.info(name, "peak RSS of the process", "n/a: cannot reset VmHWM here (Linux /proc/self/clear_refs); heap only")
+	}
+}
+
+// exportMem exports n clients from an unlimited sandbox to an XLSX file and
+// measures the memory of the export alone (the sandbox is started first).
+func exportMem(ctx context.Context, c *config, dir string, n int) (memResult, error) {
+	url, token, stop, err := startSandbox(ctx, c.launcher, n)
+	if err != nil {
+		return memResult{}, err
+	}
+	defer func() { _ = stop() }()
+	api, err := baselinker.New(url, baselinker.Token(token), baselinker.WithLimiter(unlimited()))
+	if err != nil {
+		return memResult{}, err
+	}
+	out := filepath.Join(dir, fmt.Sprintf("export-%d.xlsx", n))
+	var sum exporter.Summary
+	m, err := measureMem(n, func() error {
+		o, err := exporter.OpenOutput(exporter.OutputOptions{Path: out, Force: true})
+		if err != nil {
+			return err
+		}
+		e, err := exporter.New(api)
+		if err != nil {
+			_ = o.Abort()
+			return err
+		}
+		if sum, err = e.Run(ctx, o.Opener()); err != nil {
+			_ = o.Abort()
+			return err
+		}
+		return o.Commit()
+	})
+	if err != nil {
+		return m, fmt.Errorf("export of %d clients: %w", n, err)
+	}
+	if sum.Clients != n {
+		return m, fmt.Errorf("export wrote %d of %d clients", sum.Clients, n)
+	}
+	_ = os.Remove(out)
+	return m, nil
+}
+
+// startSandbox starts an unlimited sandbox with n clients through l, or
+// in-process without one.
+func startSandbox(ctx context.Context, l Launcher, n int) (url, token string, stop func() error, err error) {
+	if l != nil {
+		return l(ctx, n)
+	}
+	srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Clients: n, Seed: 1})
+	if err != nil {
+		return "", "", nil, err
+	}
+	ts := httptest.NewServer(srv)
+	return ts.URL + "/connector.php", sandboxToken, func() error { ts.Close(); return srv.Close() }, nil
+}

@@ -1,0 +1,303 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// sandboxToken is the token of the in-process sandboxes: a made-up value
+// that only they accept.
+const sandboxToken = "crmbulk-bench-sandbox"
+
+// The kinds of client the rate scenario measures.
+const (
+	kindImport   = "import"
+	kindExport   = "export"
+	kindBaseline = "fixed-gap"
+)
+
+// rateConfig shapes the rate scenario.
+type rateConfig struct {
+	window    time.Duration
+	limit     int
+	latencies []time.Duration
+	gap       time.Duration // the baseline's pause after each answer
+	margin    time.Duration // the limiter's safety margin
+	requests  int           // requests of an import or export run
+	baseline  time.Duration // how long the baseline runs
+	block     time.Duration // the limiter's first pause after a block
+	step      time.Duration // spacing of the windows whose fill is averaged
+}
+
+// defaultRateConfig is the real thing (100 per 60 s, 50 ms, 500 ms, 2 s) or,
+// quick, the same scaled by 0.1.
+func defaultRateConfig(quick bool) rateConfig {
+	s := 1.0
+	if quick {
+		s = 0.1
+	}
+	sc := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s) }
+	const limit = 100
+	w := sc(time.Minute)
+	return rateConfig{
+		window:    w,
+		limit:     limit,
+		latencies: []time.Duration{sc(50 * time.Millisecond), sc(500 * time.Millisecond), sc(2 * time.Second)},
+		gap:       sc(600 * time.Millisecond),
+		margin:    sc(pacer.DefaultMargin),
+		requests:  limit*3 + limit/2, // 3.5 windows' worth: the run lasts a little over 3 windows
+		baseline:  3 * w,
+		block:     sc(pacer.DefaultBlockInitial),
+		step:      w / 600,
+	}
+}
+
+// rateResult is one client kind at one latency.
+type rateResult struct {
+	kind        string
+	latency     time.Duration
+	requests    int           // arrivals at the sandbox
+	span        time.Duration // first to last arrival
+	fill, worst float64       // mean and lowest fill of the windows inside the run
+	windows     int           // windows averaged (0: the run was shorter than a window)
+	over        int           // arrivals whose trailing window held more than the limit
+	maxInWindow int           // the sandbox's own count
+	blocked     int           // ERROR_BLOCKED_TOKEN answers
+	err         error
+}
+
+// recorder notes when each request reaches the sandbox.
+type recorder struct {
+	h  http.Handler
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.at = append(r.at, time.Now())
+	r.mu.Unlock()
+	r.h.ServeHTTP(w, req)
+}
+
+func (r *recorder) times() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]time.Time(nil), r.at...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// windowFill returns the mean and the lowest number of arrivals in the
+// windows [t, t+window) that lie inside [first, last] arrival, t stepping
+// by step from the first arrival, each divided by limit; n is the number of
+// windows (0 when the arrivals span less than a window).
+func windowFill(at []time.Time, window, step time.Duration, limit int) (mean, worst float64, n int) {
+	if len(at) == 0 || limit < 1 || window <= 0 {
+		return 0, 0, 0
+	}
+	if step <= 0 {
+		step = window / 600
+		if step <= 0 {
+			step = 1
+		}
+	}
+	last := at[len(at)-1]
+	worst = -1
+	var sum float64
+	for t := at[0]; !t.Add(window).After(last); t = t.Add(step) {
+		lo := sort.Search(len(at), func(i int) bool { return !at[i].Before(t) })
+		hi := sort.Search(len(at), func(i int) bool { return !at[i].Before(t.Add(window)) })
+		f := float64(hi-lo) / float64(limit)
+		sum += f
+		if worst < 0 || f < worst {
+			worst = f
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return sum / float64(n), worst, n
+}
+
+// overLimit counts the arrivals at which the window ending there (the
+// arrivals less than window before it, itself included) holds more than
+// limit: the sandbox's rule for blocking the token.
+func overLimit(at []time.Time, window time.Duration, limit int) int {
+	over, i := 0, 0
+	for j := range at {
+		for at[j].Sub(at[i]) >= window {
+			i++
+		}
+		if j-i+1 > limit {
+			over++
+		}
+	}
+	return over
+}
+
+// unlimited is a limiter that never makes anyone wait (10 000 starts per
+// millisecond) for the scenarios that measure something else.
+func unlimited() *pacer.Limiter {
+	return pacer.New(10_000, pacer.WithWindow(time.Millisecond), pacer.WithMargin(0))
+}
+
+// runRate runs every kind at every latency at once, each with its own
+// sandbox and its own limiter, and adds two lines per run.
+func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error {
+	rc := c.rate
+	var jobs []rateResult
+	for _, kind := range []string{kindImport, kindExport, kindBaseline} {
+		for _, lat := range rc.latencies {
+			jobs = append(jobs, rateResult{kind: kind, latency: lat})
+		}
+	}
+	c.log.Info("bench: rate scenarios start, all at once", "runs", len(jobs), "about", (rc.baseline + rc.window/2).Round(time.Second))
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Go(func() {
+			dir := filepath.Join(files.dir, fmt.Sprintf("rate-%d", i))
+			jobs[i] = rateRun(ctx, rc, jobs[i].kind, jobs[i].latency, dir, files)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	wname := rc.window.String()
+	for _, j := range jobs {
+		name := fmt.Sprintf("rate %s %s", j.kind, j.latency)
+		if j.err != nil {
+			r.failed(name, j.err)
+			continue
+		}
+		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", wname)
+		if j.windows == 0 {
+			r.add(name, measure, fmt.Sprintf("n/a: %d requests in %s, shorter than a window", j.requests, j.span.Round(time.Millisecond)), "≥ 0.98", false)
+		} else {
+			value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
+			if j.kind == kindBaseline {
+				r.info(name, measure+", baseline", value)
+			} else {
+				r.add(name, measure, value, "≥ 0.98", j.fill >= 0.98)
+			}
+		}
+		r.add(name, "requests over the limit (max in one window; blocked answers)",
+			fmt.Sprintf("%d (max %d/%d; blocked %d)", j.over, j.maxInWindow, rc.limit, j.blocked), "0",
+			j.over == 0 && j.maxInWindow <= rc.limit && j.blocked == 0)
+	}
+	return nil
+}
+
+// rateRun measures one kind at one latency.
+func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration, dir string, files *fileCache) rateResult {
+	res := rateResult{kind: kind, latency: lat}
+	fail := func(err error) rateResult { res.err = err; return res }
+	clients := 0
+	if kind == kindExport {
+		clients = rc.requests
+	}
+	srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Limit: rc.limit, Window: rc.window, BlockFor: rc.window,
+		Latency: lat, Jitter: lat / 10, Seed: 7, Clients: clients})
+	if err != nil {
+		return fail(err)
+	}
+	defer srv.Close()
+	rec := &recorder{h: srv}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+
+	lim := unlimited()
+	if kind != kindBaseline {
+		lim = pacer.New(rc.limit, pacer.WithWindow(rc.window), pacer.WithMargin(rc.margin),
+			pacer.WithBlockBackoff(rc.block, 20*rc.block))
+	}
+	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(lim))
+	if err != nil {
+		return fail(err)
+	}
+	switch kind {
+	case kindImport:
+		in, err := files.input("csv", rc.requests, "Gdańsk")
+		if err != nil {
+			return fail(err)
+		}
+		if err := mkdir(dir); err != nil {
+			return fail(err)
+		}
+		sum, err := importer.Run(ctx, api, in, importer.WithReport(filepath.Join(dir, "report.csv")))
+		if err != nil {
+			return fail(fmt.Errorf("import: %w", err))
+		}
+		if sum.Counts[importer.StatusCreated] != rc.requests {
+			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[importer.StatusCreated], rc.requests, sum))
+		}
+	case kindExport:
+		if err := mkdir(dir); err != nil {
+			return fail(err)
+		}
+		e, err := exporter.New(api, exporter.WithDetails(true), exporter.WithSpoolDir(dir))
+		if err != nil {
+			return fail(err)
+		}
+		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) {
+			return sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), nil
+		})
+		if err != nil {
+			return fail(fmt.Errorf("export: %w", err))
+		}
+		if sum.Clients != clients {
+			return fail(fmt.Errorf("export wrote %d of %d clients", sum.Clients, clients))
+		}
+	case kindBaseline:
+		if err := fixedGap(ctx, api, rc.gap, rc.baseline); err != nil {
+			return fail(err)
+		}
+	}
+	at := rec.times()
+	res.requests = len(at)
+	if len(at) > 0 {
+		res.span = at[len(at)-1].Sub(at[0])
+	}
+	res.fill, res.worst, res.windows = windowFill(at, rc.window, rc.step, rc.limit)
+	res.over = overLimit(at, rc.window, rc.limit)
+	res.maxInWindow = srv.MaxInWindow(rc.window)
+	res.blocked = srv.Stats().Blocked
+	return res
+}
+
+// fixedGap is the common integration style: one request at a time, a fixed
+// pause after each answer, for d.
+func fixedGap(ctx context.Context, api *baselinker.API, gap, d time.Duration) error {
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end); i++ {
+		_, err := api.AddCrmClient(ctx, baselinker.ClientFields{Values: map[string]string{
+			"email": fmt.Sprintf("gap%d@example.com", i), "invoice_city": "Gdańsk"}})
+		if err != nil {
+			return fmt.Errorf("fixed-gap client, request %d: %w", i+1, err)
+		}
+		t := time.NewTimer(gap)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}

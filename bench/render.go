@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+var tableHeader = []string{"Scenario", "Measure", "Value", "Target", ""}
+
+func (l Line) cells() []string { return []string{l.Scenario, l.Measure, l.Value, l.Target, l.Verdict} }
+
+// preamble is the text above the table (the same in both formats).
+func (r *Report) preamble() []string {
+	out := []string{
+		fmt.Sprintf("crmbulk bench, %s, took %s", r.Started.Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second)),
+		"machine: " + r.Machine.String(),
+	}
+	if r.LoadEnd != "" {
+		out[1] += "; " + r.LoadEnd + " at end"
+	}
+	if r.Quick {
+		out = append(out, fmt.Sprintf("SCALED (--quick): the rate window is %s instead of 60s and every latency is scaled by the same factor; "+
+			"files are %d rows; not the real-time figures", r.Window, r.Rows))
+	} else {
+		out = append(out, fmt.Sprintf("rate: limit %d per %s window; largest file %d rows", r.Limit, r.Window, r.Rows))
+	}
+	return out
+}
+
+// WriteText prints the report as an aligned plain-text table.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, p := range r.preamble() {
+		b.WriteString(p + "\n")
+	}
+	b.WriteString("\n")
+	rows := [][]string{tableHeader}
+	for _, l := range r.Lines {
+		rows = append(rows, l.cells())
+	}
+	width := make([]int, len(tableHeader))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for i, row := range rows {
+		var line strings.Builder
+		for j, c := range row {
+			line.WriteString(c)
+			if j < len(row)-1 {
+				line.WriteString(strings.Repeat(" ", width[j]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		if i == 0 {
+			var sep []string
+			for _, n := range width {
+				sep = append(sep, strings.Repeat("-", n))
+			}
+			b.WriteString(strings.Join(sep, "  ") + "\n")
+		}
+	}
+	b.WriteString(r.verdict() + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteMarkdown prints the same report as a markdown table (for docs).
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	for _, p := range r.preamble() {
+		b.WriteString(p + "  \n")
+	}
+	b.WriteString("\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	row := func(cells []string) {
+		b.WriteString("|")
+		for _, c := range cells {
+			b.WriteString(" " + cell(c) + " |")
+		}
+		b.WriteString("\n")
+	}
+	row(tableHeader)
+	b.WriteString("|---|---|---:|---|---|\n")
+	for _, l := range r.Lines {
+		row(l.cells())
+	}
+	b.WriteString("\n" + r.verdict() + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r *Report) verdict() string {
+	if r.OK() {
+		return "every target met"
+	}
+	return fmt.Sprintf("%d target(s) MISSED", r.Failures)
+}

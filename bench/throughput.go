@@ -1,0 +1,179 @@
+package bench
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// throughputResult compares a dry run with bare parses of one file.
+type throughputResult struct {
+	format     string
+	rows       int
+	dry        time.Duration // importer dry run: read, map, validate, report
+	sheet      time.Duration // sheet.Reader alone
+	bare       time.Duration // encoding/csv or excelize Rows alone
+	bareName   string
+	sizeOfFile int64
+}
+
+func rate(rows int, d time.Duration) float64 { return float64(rows) / d.Seconds() }
+
+// xlsxRows is the size of the XLSX files: a tenth of the CSV (XLSX is
+// about ten times slower to read).
+func xlsxRows(rows int) int { return max(rows/10, 100) }
+
+func runThroughput(ctx context.Context, c *config, r *Report, files *fileCache) error {
+	for _, tc := range []struct {
+		format string
+		rows   int
+	}{{"csv", c.rows}, {"xlsx", xlsxRows(c.rows)}} {
+		name := fmt.Sprintf("dry run %s %d rows", tc.format, tc.rows)
+		c.log.Info("bench: throughput", "format", tc.format, "rows", tc.rows)
+		res, err := throughput(ctx, files, tc.format, tc.rows)
+		if err != nil {
+			r.failed(name, err)
+			continue
+		}
+		ratioBare := res.bare.Seconds() / res.dry.Seconds()
+		r.add(name, fmt.Sprintf("dry-run rows/s vs %s rows/s (ratio)", res.bareName),
+			fmt.Sprintf("%.0f vs %.0f (%.2f)", rate(res.rows, res.dry), rate(res.rows, res.bare), ratioBare), "≥ 0.5", ratioBare >= 0.5)
+		r.info(name, "dry-run rows/s vs sheet reader rows/s (ratio)",
+			fmt.Sprintf("%.0f vs %.0f (%.2f); file %.1f MB", rate(res.rows, res.dry), rate(res.rows, res.sheet),
+				res.sheet.Seconds()/res.dry.Seconds(), float64(res.sizeOfFile)/(1<<20)))
+	}
+	return nil
+}
+
+// throughput times the three readers over one generated file, each the
+// best of up to three runs within about a second.
+func throughput(ctx context.Context, files *fileCache, format string, rows int) (throughputResult, error) {
+	res := throughputResult{format: format, rows: rows, bareName: "encoding/csv"}
+	in, err := files.input(format, rows, "Gdańsk")
+	if err != nil {
+		return res, err
+	}
+	if fi, err := os.Stat(in); err == nil {
+		res.sizeOfFile = fi.Size()
+	}
+	bare := bareCSV
+	if format == "xlsx" {
+		bare, res.bareName = bareXLSX, "excelize Rows()"
+	}
+	report := filepath.Join(files.dir, "dry-"+filepath.Base(in)+".report.csv")
+	dry := func() (int, error) {
+		sum, err := importer.Run(ctx, nil, in, importer.WithDryRun(true), importer.WithReport(report))
+		return sum.Rows, err
+	}
+	for _, m := range []struct {
+		fn  func() (int, error)
+		out *time.Duration
+	}{
+		{func() (int, error) { return bare(in) }, &res.bare},
+		{func() (int, error) { return sheetRows(in) }, &res.sheet},
+		{dry, &res.dry},
+	} {
+		d, err := best(ctx, rows, m.fn)
+		if err != nil {
+			return res, err
+		}
+		*m.out = d
+	}
+	return res, nil
+}
+
+// best runs fn until a second has passed or three runs are done and
+// returns the shortest run; every run must see rows rows.
+func best(ctx context.Context, rows int, fn func() (int, error)) (time.Duration, error) {
+	var total, shortest time.Duration
+	for i := 0; i < 3 && (i == 0 || total < time.Second); i++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		t0 := time.Now()
+		n, err := fn()
+		d := time.Since(t0)
+		if err != nil {
+			return 0, err
+		}
+		if n != rows {
+			return 0, fmt.Errorf("read %d rows, want %d", n, rows)
+		}
+		total += d
+		if i == 0 || d < shortest {
+			shortest = d
+		}
+	}
+	return shortest, nil
+}
+
+func sheetRows(path string) (int, error) {
+	rd, err := sheet.Open(path, sheet.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	n := 0
+	for {
+		_, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+func bareCSV(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.ReuseRecord = true
+	n := -1 // the header
+	for {
+		_, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("%s: %w", filepath.Base(path), err)
+		}
+		n++
+	}
+}
+
+func bareXLSX(path string) (int, error) {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rows, err := f.Rows(f.GetSheetName(0))
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := -1 // the header
+	for rows.Next() {
+		if _, err := rows.Columns(); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Error()
+}
