@@ -3,6 +3,7 @@ package exporter
 import (
 	"errors"
 	"fmt"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ func parseColumn(name string, details bool) (column, error) {
 	}
 	msg := fmt.Sprintf("unknown column %q", name)
 	valid := validColumns()
-	if s := suggest(name, valid); s != "" {
+	if s := suggest.Closest(name, valid); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return column{}, fmt.Errorf("%s; valid columns: %s", msg, strings.Join(valid, ", "))
@@ -242,43 +243,4 @@ func XLSXOptions(header []string) sheet.XLSXWriterOptions {
 		}
 	}
 	return opt
-}
-
-// suggest returns the candidate closest to s by edit distance, if close.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		d := editDistance(s, c)
-		if strings.Contains(c, s) && len(s) >= 3 {
-			d = min(d, 2)
-		}
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD <= max(2, len(s)/3) {
-		return best
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

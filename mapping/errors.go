@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"sort"
 	"strings"
 	"unicode"
@@ -95,72 +96,10 @@ func (c *collector) err() error {
 // didYouMean returns `did you mean "x"?` for the candidate closest to s, or
 // "" when none is close enough.
 func didYouMean(s string, candidates []string) string {
-	if best := closest(s, candidates); best != "" {
+	if best := suggest.Closest(s, candidates); best != "" {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return ""
-}
-
-// closest returns the candidate with the smallest Damerau–Levenshtein
-// (optimal string alignment) distance to s, compared case-insensitively and
-// ignoring spaces, dashes and underscores at the edges, if that distance is
-// small for the length of s; ties go to the earlier candidate.
-func closest(s string, candidates []string) string {
-	ns := foldName(s)
-	if ns == "" {
-		return ""
-	}
-	best, bestD := "", -1
-	for _, c := range candidates {
-		d := osaDistance(ns, foldName(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := max(2, len([]rune(ns))/3)
-	if bestD < 0 || bestD > limit || bestD >= len([]rune(ns)) {
-		return ""
-	}
-	return best
-}
-
-func foldName(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
-}
-
-// osaDistance is the optimal string alignment distance (Levenshtein plus
-// transposition of adjacent runes) between a and b.
-func osaDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 {
-		return len(rb)
-	}
-	if len(rb) == 0 {
-		return len(ra)
-	}
-	// Three rolling rows: two back (for transpositions), previous, current.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // quoteList renders names as `"a", "b", "c"`, at most limit of them.

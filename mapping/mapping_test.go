@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -238,14 +239,14 @@ func TestDidYouMean(t *testing.T) {
 		{"", writableFields(), ""},
 	}
 	for _, tc := range tests {
-		if got := closest(tc.in, tc.cand); got != tc.want {
+		if got := suggest.Closest(tc.in, tc.cand); got != tc.want {
 			t.Errorf("closest(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if d := osaDistance("ab", "ba"); d != 1 {
+	if d := suggest.Distance("ab", "ba"); d != 1 {
 		t.Errorf("transposition distance = %d, want 1", d)
 	}
-	if d := osaDistance("kitten", "sitting"); d != 3 {
+	if d := suggest.Distance("kitten", "sitting"); d != 3 {
 		t.Errorf("kitten/sitting = %d, want 3", d)
 	}
 }

@@ -469,22 +469,27 @@ func fieldAlias(name string) string {
 	return ""
 }
 
-// fieldHint suggests a field name for an unknown one.
+// fieldHint suggests a field name for an unknown one. A name that ends
+// several fields ("city": invoice_city, delivery_city) lists them all rather
+// than guess one.
 func fieldHint(name string) string {
-	if h := didYouMean(name, writableFields()); h != "" {
-		return h
-	}
-	if a := fieldAlias(name); a != "" {
-		return fmt.Sprintf("did you mean %q?", a)
-	}
 	var sfx []string
 	for _, f := range writableFields() {
 		if strings.HasSuffix(f, "_"+strings.ToLower(name)) {
 			sfx = append(sfx, fmt.Sprintf("%q", f))
 		}
 	}
-	if len(sfx) > 0 {
+	if len(sfx) > 1 {
 		return "did you mean " + strings.Join(sfx, " or ") + "?"
+	}
+	if h := didYouMean(name, writableFields()); h != "" {
+		return h
+	}
+	if a := fieldAlias(name); a != "" {
+		return fmt.Sprintf("did you mean %q?", a)
+	}
+	if len(sfx) == 1 {
+		return "did you mean " + sfx[0] + "?"
 	}
 	return "see `crmbulk fields` for the API field names"
 }
