@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -84,7 +85,11 @@ func DefaultReportPath(input string) string {
 func FileSHA(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadInput, err)
+		hint := "check that the file may be read, and that it is not open in another program"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "check the file's name and the folder crmbulk is run in"
+		}
+		return "", fmt.Errorf("%w: %w — %s", ErrBadInput, err, hint)
 	}
 	defer f.Close()
 	h := sha256.New()
