@@ -8,6 +8,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.fieldsCmd(),
 		a.exportCmd(),
 		a.importCmd(),
+		a.mappingCmd(),
 		a.sandboxCmd(),
 	}
 }

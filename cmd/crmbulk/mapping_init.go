@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/mapping/guess"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+func (a *app) mappingCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mapping",
+		Short: "Work with mapping files (which column feeds which CRM field)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("mapping needs a subcommand: crmbulk mapping init FILE")
+		},
+	}
+	cmd.AddCommand(a.mappingInitCmd())
+	return cmd
+}
+
+// mappingInitFlags are the flags of `crmbulk mapping init`.
+type mappingInitFlags struct {
+	sheet, encoding, delimiter string
+}
+
+func (a *app) mappingInitCmd() *cobra.Command {
+	var f mappingInitFlags
+	cmd := &cobra.Command{
+		Use:   "init FILE",
+		Short: "Propose a mapping file for a CSV or XLSX file from its header row",
+		Long: `Reads the header row of FILE and writes a mapping file to stdout: every column matched to
+the most likely CRM field — by the API's own names, by common names in English, Polish and
+German (E-mail, Telefon, Kod pocztowy, NIP, PLZ, Ort, Nachname, USt-IdNr., Zip…), billing/
+Rechnung/faktura columns to invoice_* and shipping/Liefer/dostawa columns to delivery_*, and
+by a fuzzy score when nothing else fits. A comment on every line says how sure the guess is;
+unused columns are listed with the reason. First and last name columns become a template for
+invoice_fullname. --sheet, --encoding and a delimiter other than a comma go into source:.
+
+Read the proposal, fix what is wrong, then try it with crmbulk import FILE --mapping M --dry-run.`,
+		Example: `  crmbulk mapping init customers_export.csv > shopify.yaml
+  crmbulk mapping init klienci.csv --encoding windows-1250 > klienci.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := mappingInit(args[0], f)
+			if err != nil {
+				return err
+			}
+			_, err = a.stdout().Write(out)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet name (default: the first sheet with data)")
+	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: UTF-8, or UTF-16 by BOM)")
+	fl.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: sniffed)")
+	return cmd
+}
+
+// mappingInit reads the header of path and returns the proposed mapping file.
+func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
+	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
+	var err error
+	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
+		return nil, err
+	}
+	r, err := sheet.Open(path, so)
+	if err != nil {
+		return nil, err
+	}
+	header := r.Header()
+	if err := r.Close(); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	src := guess.Source{File: path, Sheet: f.sheet}
+	if e := strings.ToLower(strings.TrimSpace(f.encoding)); e != "" && e != "utf-8" && e != "utf8" {
+		src.Encoding = f.encoding
+	}
+	src.Delimiter = so.Delimiter
+	if src.Delimiter == 0 && !isXLSX(path) {
+		if src.Delimiter, err = sniffDelimiter(path); err != nil {
+			return nil, err
+		}
+	}
+	if src.Delimiter == ',' {
+		src.Delimiter = 0 // the default: not needed in source:
+	}
+	res := guess.Header(header)
+	if len(res.Fields()) == 0 {
+		return nil, fmt.Errorf("%s: no column of the header (%s) looks like a CRM field — write the mapping by hand: one \"field: Header\" line per field under columns: (see `crmbulk fields`)",
+			filepath.Base(path), quoteHeaders(header, 12))
+	}
+	return res.YAML(src), nil
+}
+
+func isXLSX(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm":
+		return true
+	}
+	return false
+}
+
+// sniffDelimiter reports the delimiter of a CSV file's first line: the most
+// frequent of , ; tab | outside quotes (a comma on a tie). The delimiters are
+// ASCII, so this works for UTF-8 and the single-byte encodings; UTF-16 is
+// read by its BOM.
+func sniffDelimiter(path string) (rune, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+	}
+	defer fh.Close()
+	buf := make([]byte, 64<<10)
+	n, err := io.ReadFull(fh, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+	}
+	b := buf[:n]
+	step := 1
+	switch {
+	case bytes.HasPrefix(b, []byte{0xff, 0xfe}):
+		b, step = b[2:], 2
+	case bytes.HasPrefix(b, []byte{0xfe, 0xff}):
+		b, step = b[3:], 2 // big endian: the ASCII byte is the second of each pair
+	}
+	counts := map[byte]int{}
+	inQuote := false
+	for i := 0; i < len(b); i += step {
+		c := b[i]
+		if c == '"' {
+			inQuote = !inQuote
+		}
+		if inQuote {
+			continue
+		}
+		if c == '\n' && counts[',']+counts[';']+counts['\t']+counts['|'] > 0 {
+			break
+		}
+		switch c {
+		case ',', ';', '\t', '|':
+			counts[c]++
+		}
+	}
+	best := byte(',')
+	for _, c := range []byte{';', '\t', '|'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return rune(best), nil
+}
+
+func quoteHeaders(h []string, max int) string {
+	var parts []string
+	for i, s := range h {
+		if i == max {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%q", s))
+	}
+	return strings.Join(parts, ", ")
+}

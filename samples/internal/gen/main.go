@@ -1,0 +1,166 @@
+// Command gen writes the generated sample files of samples/: the Polish
+// Excel sheet (klienci.xlsx) with its windows-1250 CSV twin, and the
+// round-trip file made from the demo sandbox's seeded clients.
+//
+//	go run ./samples/internal/gen            # from the repository root
+//
+// The round-trip rows are taken from a sandbox seeded exactly like the demo
+// and the samples test (Seed, Clients below), so their crm_client_id values
+// exist there.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// The demo sandbox's seed; samples_test.go and demo.go use the same values.
+const (
+	Seed    = 1
+	Clients = 350
+)
+
+func main() {
+	dir := "samples"
+	if len(os.Args) > 1 {
+		dir = os.Args[1]
+	}
+	if err := run(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		return fmt.Errorf("run from the repository root (or give the samples directory): %w", err)
+	}
+	return errors.Join(polish(filepath.Join(dir, "polish-excel")), roundtrip(filepath.Join(dir, "roundtrip")))
+}
+
+// polishHeader and polishRows are the Polish sheet: hand-kept client data
+// with Polish headers. Rows 9 and 13 are invalid on purpose (see README).
+var polishHeader = []string{"Imię", "Nazwisko", "Firma", "NIP", "Ulica", "Kod pocztowy", "Miejscowość", "Kraj", "Telefon", "E-mail", "Uwagi"}
+
+var polishRows = [][]string{
+	{"Zofia", "Wójcik", "", "", "Rynek Główny 1", "31-042", "KRAKÓW", "Polska", "+48 12 345 67 89", "zofia.wojcik@example.org", "stała klientka"},
+	{"Marek", "Ździebło", "Auto-Mar", "525-000-12-34", "ul. Piotrkowska 12", "90-001", "łódź", "polska", "600 100 200", "marek.zdzieblo@example.org", ""},
+	{"Grażyna", "Żurawska", "Żurawska Catering", "PL 676-000-11-22", "ul. Świętokrzyska 30/2", "00-116", "Warszawa", "PL", "22 620 30 40", "grazyna.zurawska@example.org", "faktura do 10. dnia miesiąca"},
+	{"Jędrzej", "Kręcisz", "", "", "ul. Kościuszki 5", "40-001", "Katowice", "", "", "jedrzej.krecisz@example.org", ""},
+	{"Helga", "Groß", "Groß Logistik GmbH", "DE 123456789", "Bahnhofstraße 3", "01067", "Dresden", "Niemcy", "+49 351 123 456", "helga.gross@example.net", "kontakt po niemiecku"},
+	{"Ondřej", "Černý", "", "", "Národní 20", "110 00", "Praha", "Czechy", "+420 224 000 111", "ondrej.cerny@example.net", ""},
+	{"Bożena", "Świątek", "", "", "ul. Zamkowa 2", "87-100", "toruń", "Polska", "56 622 11 00", "bozena.swiatek@example.org", ""},
+	{"Wiesław", "Kłos", "Kłos i Wspólnicy", "7792433421", "os. Bolesława Chrobrego 14", "60-681", "Poznań", "polska", "61 820 00 01", "wieslaw.klos@example.org", ""},
+	{"Zuzana", "Kováčová", "", "", "Hlavná 1", "040 01", "Košice", "Słowacja", "+421 55 600 00 00", "zuzana.kovacova@example.net", "kraj nie ma kodu w mapowaniu"},
+	{"Tadeusz", "Pająk", "", "", "ul. Długa 44", "80-831", "Gdańsk", "Polska", "58 301 22 33", "tadeusz.pajak@example.org", ""},
+	{"Urszula", "Jaworska-Kędzior", "", "", "ul. Lipowa 3", "15-424", "Białystok", "Polska", "85 744 00 00", "urszula.jaworska@example.org", ""},
+	{"Kazimierz", "Wróbel", "Wróbel Sp. j.", "852-100-20-30", "al. Niepodległości 7", "70-412", "Szczecin", "Polska", "91 433 22 11", "kazimierz.wrobel@example.org", ""},
+	{"Danuta", "Łęcka", "", "", "ul. Ogrodowa 9", "31-042 Kraków, skrytka pocztowa 15", "Kraków", "Polska", "12 411 00 00", "danuta.lecka@example.org", "kod pocztowy z dopiskiem"},
+	{"Ryszard", "Ćwik", "", "", "ul. Słoneczna 1", "10-001", "Olsztyn", "Polska", "89 527 00 00", "ryszard.cwik@example.org", ""},
+}
+
+func polish(dir string) error {
+	w, err := sheet.Create(filepath.Join(dir, "klienci.xlsx"), sheet.CreateOptions{XLSX: sheet.XLSXWriterOptions{SheetName: "Klienci"}})
+	if err != nil {
+		return err
+	}
+	if err := writeAll(w, polishHeader, polishRows); err != nil {
+		return err
+	}
+	// The CSV twin, as Excel's "CSV (separated by semicolons)" saves it on a Polish Windows.
+	f, err := os.Create(filepath.Join(dir, "klienci-cp1250.csv"))
+	if err != nil {
+		return err
+	}
+	cw := sheet.NewCSVWriter(charmap.Windows1250.NewEncoder().Writer(f), sheet.CSVWriterOptions{Delimiter: ';', CRLF: true})
+	err = writeAll(cw, polishHeader, polishRows)
+	return errors.Join(err, f.Close())
+}
+
+// long reports a seeded client with a value at a length limit: real, but
+// not what a person edits by hand.
+func long(c baselinker.Client) bool {
+	for _, f := range baselinker.ListedFields() {
+		if v, _ := c.Get(f.Name); len([]rune(v)) > 60 {
+			return true
+		}
+	}
+	return false
+}
+
+func writeAll(w sheet.Writer, header []string, rows [][]string) error {
+	if err := w.Write(header); err != nil {
+		_ = w.Close()
+		return err
+	}
+	for _, r := range rows {
+		if err := w.Write(r); err != nil {
+			_ = w.Close()
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// roundtrip writes an "export, edited" file: 12 seeded clients with the
+// export's header (API names), some fields changed, two rows broken.
+func roundtrip(dir string) error {
+	s, err := sandbox.New(sandbox.Config{Token: "gen", Seed: Seed, Clients: Clients})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var picked []baselinker.Client
+	for _, c := range s.Clients() {
+		// Plain clients only: an email to match by, no tricky values.
+		if c.Email == "" || strings.ContainsAny(c.Email, "=+ ") || !strings.Contains(c.Email, "@example.") ||
+			strings.ContainsAny(c.InvoiceFullname, "=@+") || c.InvoiceCountryCode == "" || long(c) {
+			continue
+		}
+		picked = append(picked, c)
+		if len(picked) == 12 {
+			break
+		}
+	}
+	if len(picked) < 12 {
+		return fmt.Errorf("only %d plain clients in the seeded sandbox", len(picked))
+	}
+	cols := []string{"crm_client_id", "email", "phone", "invoice_fullname", "invoice_address", "invoice_postcode",
+		"invoice_city", "invoice_country_code", "star"}
+	rows := make([][]string, len(picked))
+	for i, c := range picked {
+		row := make([]string, len(cols))
+		for j, name := range cols {
+			row[j], _ = c.Get(name)
+		}
+		switch {
+		case i < 4: // rows 2–5: untouched, so "unchanged"
+		case i < 9: // rows 6–10: edited, so "updated"
+			row[2] = "+48 500 600 " + strconv.Itoa(700+i)
+			row[8] = strconv.Itoa((i % 5) + 1)
+		case i == 9: // row 11: a country the API does not know
+			row[7] = "UK"
+		case i == 10: // row 12: star out of range
+			row[8] = "7"
+		default: // row 13: a new city
+			row[6] = "Zielona Góra"
+		}
+		rows[i] = row
+	}
+	f, err := os.Create(filepath.Join(dir, "clients-edited.csv"))
+	if err != nil {
+		return err
+	}
+	err = writeAll(sheet.NewCSVWriter(f, sheet.CSVWriterOptions{}), cols, rows)
+	return errors.Join(err, f.Close())
+}
