@@ -162,6 +162,9 @@ func crashOnce(t *testing.T, rows []genRow, sig syscall.Signal, at time.Duration
 		}
 	}
 	checkFinished(t, report, rows)
+	if b, _ := os.ReadFile(report); bytes.Contains(b, []byte(sandboxtest.DefaultToken)) || bytes.Contains(errb.Bytes(), []byte(sandboxtest.DefaultToken)) {
+		t.Errorf("the token is in the report or the interrupted run's stderr")
+	}
 	got := imported(t, srv)
 	if len(got) != len(want) {
 		t.Errorf("%d imported clients, a clean run made %d", len(got), len(want))

@@ -106,6 +106,9 @@ func runBin(t testing.TB, dir, url string, args ...string) result {
 	if err != nil && code < 0 {
 		t.Fatalf("crmbulk %v: %v", args, err)
 	}
+	if strings.Contains(out.String()+errb.String(), sandboxtest.DefaultToken) {
+		t.Errorf("crmbulk %v printed the API token", args)
+	}
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
