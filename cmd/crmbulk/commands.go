@@ -10,5 +10,6 @@ func (a *app) subcommands() []*cobra.Command {
 		a.importCmd(),
 		a.mappingCmd(),
 		a.sandboxCmd(),
+		a.benchCmd(),
 	}
 }

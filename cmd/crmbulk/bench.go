@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/bench"
+)
+
+// errTargetsMissed makes `crmbulk bench` exit 1 when a figure missed its
+// target (the table is printed all the same).
+// It wraps errRowsFailed for the exit code; the table already said what
+// was missed, so run prints nothing more.
+var errTargetsMissed = fmt.Errorf("some benchmark targets were missed: %w", errRowsFailed)
+
+func (a *app) benchCmd() *cobra.Command {
+	var (
+		quick  bool
+		rows   int
+		only   string
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure crmbulk on this machine against local sandboxes and print one table",
+		Long: `Runs crmbulk's benchmark suite against in-process sandboxes (nothing leaves the machine)
+and prints every figure side by side in one table, with the machine it ran on:
+
+  rate        request rate achieved / allowed for import, export and a serial client with a
+              fixed 600 ms gap, at sandbox latencies 50 ms, 500 ms and 2 s, all at once, over
+              three 60 s windows (about 3.5 minutes), with the requests over the limit
+  perrow      requests per row of an import with --match-by email (changed and unchanged rows)
+  throughput  dry-run rows/s against a bare parse of the same CSV (--rows) and XLSX (--rows/10)
+  memory      peak heap and RSS of a dry run (--rows/100 and --rows) and of an export
+              (--rows/100 and --rows/10 clients)
+
+--quick scales the rate window to 6 s and the latencies by the same factor and makes
+100000 rows the default (about 30 s; the output says it is scaled). docs/benchmarks.md
+explains every figure. Exit 1 when a target was missed.`,
+		Example: `  crmbulk bench --quick
+  crmbulk bench --only rate --format markdown
+  crmbulk bench --rows 200000 --only throughput,memory`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "markdown" {
+				return usagef("--format %q: use text or markdown", format)
+			}
+			if rows < 0 {
+				return usagef("--rows %d: give a positive number of rows (0 = the default)", rows)
+			}
+			names, err := bench.ParseOnly(only)
+			if err != nil {
+				return usagef("--only: %v", err)
+			}
+			opts := []bench.Option{bench.WithQuick(quick), bench.WithRows(rows), bench.WithOnly(names...), bench.WithLogger(a.logger)}
+			// The export memory figure needs the sandbox in another
+			// process: this binary's own sandbox command. A test binary
+			// cannot serve as one; the report then says the sandbox ran
+			// in-process.
+			if exe, err := os.Executable(); err == nil && !testing.Testing() {
+				opts = append(opts, bench.WithLauncher(childSandbox(exe)))
+			}
+			rep, err := bench.Run(cmd.Context(), opts...)
+			if err != nil {
+				if cmd.Context().Err() != nil {
+					return errInterrupted
+				}
+				return err
+			}
+			if format == "markdown" {
+				err = rep.WriteMarkdown(a.stdout())
+			} else {
+				err = rep.WriteText(a.stdout())
+			}
+			if err != nil {
+				return fmt.Errorf("printing the table: %w", err)
+			}
+			if !rep.OK() {
+				return errTargetsMissed
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&quick, "quick", false, "scale the rate window to 6 s (latencies too) and default to 100000 rows: a ~30 s smoke run")
+	f.IntVar(&rows, "rows", 0, "rows of the largest generated file (default 1000000, with --quick 100000)")
+	f.StringVar(&only, "only", "", "run only these scenarios, comma-separated: "+strings.Join(bench.Scenarios(), ", "))
+	f.StringVar(&format, "format", "text", "table format: text or markdown")
+	return cmd
+}
+
+// childSandbox starts `exe sandbox` on a free loopback port with a fresh
+// random token (passed in the environment, never on the command line).
+func childSandbox(exe string) bench.Launcher {
+	return func(ctx context.Context, clients int) (string, string, func() error, error) {
+		raw := make([]byte, 16)
+		_, _ = rand.Read(raw)
+		token := "bench-" + hex.EncodeToString(raw)
+		c := exec.Command(exe, "sandbox", "--addr", "127.0.0.1:0", "--clients", strconv.Itoa(clients),
+			"--limit", "0", "--seed", "1", "--log-level", "warn")
+		env := []string{"BASELINKER_TOKEN=" + token}
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "BASELINKER_TOKEN=") {
+				env = append(env, kv)
+			}
+		}
+		c.Env = env
+		out, err := c.StdoutPipe()
+		if err != nil {
+			return "", "", nil, fmt.Errorf("starting the sandbox process: %w", err)
+		}
+		if err := c.Start(); err != nil {
+			return "", "", nil, fmt.Errorf("starting the sandbox process %s: %w", exe, err)
+		}
+		waited := make(chan error, 1)
+		stop := func() error {
+			_ = c.Process.Signal(os.Interrupt)
+			select {
+			case err := <-waited:
+				return ignoreExit(err)
+			case <-time.After(10 * time.Second):
+				_ = c.Process.Kill()
+				return ignoreExit(<-waited)
+			}
+		}
+		urls := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if u, ok := strings.CutPrefix(sc.Text(), "sandbox serving "); ok {
+					urls <- strings.TrimSpace(u)
+					break
+				}
+			}
+			_, _ = io.Copy(io.Discard, out)
+			waited <- c.Wait()
+		}()
+		select {
+		case u := <-urls:
+			return u, token, stop, nil
+		case err := <-waited:
+			waited <- err
+			return "", "", nil, fmt.Errorf("the sandbox process (%d clients) ended before serving: %w", clients, ignoreExit(err))
+		case <-ctx.Done():
+			_ = stop()
+			return "", "", nil, ctx.Err()
+		case <-time.After(2 * time.Minute):
+			_ = stop()
+			return "", "", nil, fmt.Errorf("the sandbox process (%d clients) did not start serving within 2 minutes", clients)
+		}
+	}
+}
+
+// ignoreExit treats the sandbox's exit on the interrupt (code 130) as success.
+func ignoreExit(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == exitInterrupted {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestBenchQuick runs the fast parts of the suite end to end so that the
+// command and its table do not rot. Throughput figures depend on the
+// machine's load, so only the exit code (0 met, 1 missed) is checked for
+// them; the per-row and memory figures are exact or generous.
+func TestBenchQuick(t *testing.T) {
+	for _, format := range []string{"text", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			r := runCmd(t, context.Background(), nil, "bench", "--quick", "--rows", "2000",
+				"--only", "perrow,throughput,memory", "--format", format, "--log-level", "warn")
+			if r.code != exitOK && r.code != exitRowsFailed {
+				t.Fatalf("exit %d: %s", r.code, r.errOut)
+			}
+			wantLines := []string{
+				`^machine: .*\d+ cores, go1\.\d+`,
+				`SCALED \(--quick\)`,
+				`addCrmClient per changed row .*1\.0000 \(2000 for 2000 rows\).*≤ 1\.01 .*ok`,
+				`addCrmClient per unchanged row .*0\.0000 \(0 for 2000 rows\).* 0 .*ok`,
+				`dry run csv 2000 rows .*encoding/csv`,
+				`dry run xlsx 200 rows .*excelize Rows\(\)`,
+				`memory dry-run import 100 → 2000 rows .*peak heap`,
+				`memory export 100 → 1000 clients .*sandbox IN-PROCESS`,
+			}
+			for _, w := range wantLines {
+				if !regexp.MustCompile(`(?m)` + w).MatchString(r.out) {
+					t.Errorf("no line matching %q in:\n%s", w, r.out)
+				}
+			}
+			if strings.Contains(r.out, "rate import") {
+				t.Errorf("--only without rate ran the rate scenario:\n%s", r.out)
+			}
+			if format == "markdown" && !strings.Contains(r.out, "| Scenario | Measure | Value | Target |") {
+				t.Errorf("no markdown table:\n%s", r.out)
+			}
+			missed := strings.Contains(r.out, "MISSED")
+			if missed != (r.code == exitRowsFailed) {
+				t.Errorf("exit %d but MISSED in the table is %v", r.code, missed)
+			}
+		})
+	}
+}
+
+func TestBenchUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--only", "rate,speed"}, `unknown scenario "speed": choose among rate, perrow, throughput, memory`},
+		{[]string{"bench", "--format", "html"}, `--format "html": use text or markdown`},
+		{[]string{"bench", "--rows", "-5"}, `--rows -5`},
+		{[]string{"bench", "extra"}, `unknown command "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runCmd(t, context.Background(), nil, tt.args...)
+			if r.code != exitError {
+				t.Errorf("exit %d, want %d", r.code, exitError)
+			}
+			if !strings.Contains(r.errOut, tt.want) {
+				t.Errorf("stderr %q does not say %q", r.errOut, tt.want)
+			}
+		})
+	}
+}
