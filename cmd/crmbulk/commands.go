@@ -9,6 +9,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.exportCmd(),
 		a.importCmd(),
 		a.mappingCmd(),
+		a.demoCmd(),
 		a.sandboxCmd(),
 		a.benchCmd(),
 	}
