@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/samples"
+	"github.com/crmbulk/crmbulk/sandbox"
 )
 
 // demoFlags are the flags of `crmbulk demo`.
@@ -117,8 +117,12 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	case err != nil:
 		return fmt.Errorf("demo import: %w", err)
 	}
-	fmt.Fprintf(out, "\nFiles are in %s:\n  the export      clients-….xlsx\n  the sample      %s (+ %s)\n  the report      %s\n",
-		f.dir, samples.DemoDataName, samples.DemoMappingName, filepath.Base(report))
+	exported := "clients-….xlsx"
+	if m, _ := filepath.Glob(filepath.Join(f.dir, "clients-*.xlsx")); len(m) > 0 {
+		exported = filepath.Base(m[len(m)-1]) // names sort by time: the newest is last
+	}
+	fmt.Fprintf(out, "\nFiles are in %s:\n  the export      %s\n  the sample      %s (+ %s)\n  the report      %s\n",
+		f.dir, exported, samples.DemoDataName, samples.DemoMappingName, filepath.Base(report))
 	fmt.Fprintln(out, "\nNext: crmbulk mapping init YOUR_FILE > mapping.yaml, then crmbulk import YOUR_FILE --mapping mapping.yaml --dry-run")
 	cancel()
 	if err := <-served; err != nil {
