@@ -316,7 +316,7 @@ func assertOnlyFile(t *testing.T, path, want string) {
 	}
 	ents, _ := os.ReadDir(filepath.Dir(path))
 	for _, e := range ents {
-		if n := e.Name(); n != filepath.Base(path) && n != filepath.Base(path)+".lock" {
+		if n := e.Name(); n != filepath.Base(path) && n != "."+filepath.Base(path)+".lock" {
 			t.Errorf("left behind: %s", n)
 		}
 	}

@@ -155,7 +155,7 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: checking %s: %w", ErrOutput, path, err)
 	}
-	if o.unlock, err = sheet.Lock(path); err != nil {
+	if o.unlock, err = sheet.Lock(lockPath(opt.Path, path)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	if o.af, err = sheet.CreateAtomic(path); err != nil {
@@ -163,6 +163,14 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return o, nil
+}
+
+// lockPath is what two exports into the same place lock: a hidden file named
+// after the --out pattern (placeholders unexpanded) in the target directory.
+// A nightly 'clients-{datetime}.xlsx' so reuses one lock file, and two runs of
+// it overlap no more than two runs of a fixed name do.
+func lockPath(pattern, expanded string) string {
+	return filepath.Join(filepath.Dir(expanded), "."+filepath.Base(pattern))
 }
 
 // Opener returns the Opener for Exporter.Run.

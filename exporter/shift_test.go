@@ -133,6 +133,22 @@ func TestOutputRules(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Errorf("second export into a locked place: %v", err)
 	}
+	// A templated name locks its pattern: two runs of one schedule cannot
+	// overlap even when their timestamps differ, and no lock file piles up
+	// per run.
+	t1 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	first, err := OpenOutput(OutputOptions{Path: dir + "/c-{datetime}.csv", Now: t1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenOutput(OutputOptions{Path: dir + "/c-{datetime}.csv", Now: t1.Add(time.Second)})
+	if err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("second run of the same schedule: %v", err)
+	}
+	_ = first.Abort()
+	if _, err := os.Stat(dir + "/.c-{datetime}.csv.lock"); err != nil {
+		t.Errorf("the lock file is not named after the pattern: %v", err)
+	}
 	if err := held.Abort(); err != nil {
 		t.Fatal(err)
 	}
