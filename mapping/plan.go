@@ -205,10 +205,30 @@ func (p *Plan) Source(field string) (col int, header string) {
 // is: column or template → transforms (in the listed order) → map → default
 // → empty policy.
 func (p *Plan) Apply(cells []string) Result {
-	r := Result{Values: make(map[string]string, p.nValues)}
-	if p.nExtra > 0 {
-		r.Extra = make(map[string]string, p.nExtra)
+	var r Result
+	p.ApplyTo(cells, &r)
+	return r
+}
+
+// ApplyTo is Apply into r, reusing r's maps: a caller that maps many rows
+// and is done with each Result before the next one saves the maps'
+// allocation per row. r's previous contents are discarded and the maps are
+// changed in place, so no earlier copy of r may still be in use.
+func (p *Plan) ApplyTo(cells []string, r *Result) {
+	values, extra := r.Values, r.Extra
+	reused := values != nil
+	if values == nil {
+		values = make(map[string]string, p.nValues)
 	}
+	switch {
+	case p.nExtra == 0:
+		extra = nil
+	case extra == nil:
+		extra = make(map[string]string, p.nExtra)
+	default:
+		reused = true
+	}
+	*r = Result{Values: values, Extra: extra}
 	if p.id != nil {
 		if v, send := p.id.eval(cells); send && !blank(v) {
 			id, err := strconv.ParseInt(trimSpace(v), 10, 64)
@@ -222,19 +242,37 @@ func (p *Plan) Apply(cells []string) Result {
 			}
 		}
 	}
+	nv, ne := p.fill(cells, values, extra, reused)
+	if reused && (len(values) != nv || len(extra) != ne) {
+		// The maps held keys this plan does not fill: start them empty.
+		clear(values)
+		clear(extra)
+		p.fill(cells, values, extra, false)
+	}
+}
+
+// fill evaluates every field into values and extra and returns how many
+// it set in each. With overwrite, a field that is not sent is deleted, so
+// maps that held only this plan's keys end up as if they had started empty
+// (overwriting costs less than clearing a map).
+func (p *Plan) fill(cells []string, values, extra map[string]string, overwrite bool) (nv, ne int) {
 	for i := range p.fields {
 		b := &p.fields[i]
+		m, n := values, &nv
+		if b.extra {
+			m, n = extra, &ne
+		}
 		v, send := b.eval(cells)
 		if !send {
+			if overwrite {
+				delete(m, b.field)
+			}
 			continue
 		}
-		if b.extra {
-			r.Extra[b.field] = v
-		} else {
-			r.Values[b.field] = v
-		}
+		m[b.field] = v
+		*n++
 	}
-	return r
+	return nv, ne
 }
 
 func cell(cells []string, i int) string {
