@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,19 +109,21 @@ func csvParse(b *testing.B, path string) int {
 func benchDryRun(b *testing.B, name string, rows int) {
 	dir := b.TempDir()
 	in := genFile(b, dir, name, rows)
-	var dry, bare, plain time.Duration
+	var dry, bare, plain, dryCPU, bareCPU time.Duration
 	for i := 0; i < b.N; i++ {
+		c0 := cpuTime(b)
 		t0 := time.Now()
 		if n := sheetParse(b, in); n != rows {
 			b.Fatalf("parsed %d rows, want %d", n, rows)
 		}
 		bare += time.Since(t0)
+		bareCPU += cpuTime(b) - c0
 		if filepath.Ext(name) == ".csv" {
 			t0 = time.Now()
 			csvParse(b, in)
 			plain += time.Since(t0)
 		}
-		t0 = time.Now()
+		t0, c0 = time.Now(), cpuTime(b)
 		sum, err := Run(context.Background(), nil, in, WithDryRun(true), WithReport(filepath.Join(dir, "r.csv")))
 		if err != nil {
 			b.Fatal(err)
@@ -129,11 +132,16 @@ func benchDryRun(b *testing.B, name string, rows int) {
 			b.Fatalf("dry run reported %d rows, want %d", sum.Rows, rows)
 		}
 		dry += time.Since(t0)
+		dryCPU += cpuTime(b) - c0
 	}
 	per := func(d time.Duration) float64 { return float64(rows*b.N) / d.Seconds() }
 	b.ReportMetric(per(dry), "dryrun_rows/s")
 	b.ReportMetric(per(bare), "sheet_rows/s")
 	b.ReportMetric(bare.Seconds()/dry.Seconds(), "ratio_vs_sheet")
+	// CPU time (all threads, GC included) per row: on a busy machine the
+	// wall-clock ratios move with the neighbours' load, these do not.
+	b.ReportMetric(float64(dryCPU.Nanoseconds())/float64(rows*b.N), "dryrun_cpu_ns/row")
+	b.ReportMetric(float64(bareCPU.Nanoseconds())/float64(rows*b.N), "sheet_cpu_ns/row")
 	if plain > 0 {
 		b.ReportMetric(per(plain), "encodingcsv_rows/s")
 		b.ReportMetric(plain.Seconds()/dry.Seconds(), "ratio_vs_encodingcsv")
@@ -142,6 +150,15 @@ func benchDryRun(b *testing.B, name string, rows int) {
 
 func BenchmarkDryRunCSV(b *testing.B)  { benchDryRun(b, "in.csv", benchRows(b, 50_000)) }
 func BenchmarkDryRunXLSX(b *testing.B) { benchDryRun(b, "in.xlsx", benchRows(b, 10_000)/1) }
+
+// cpuTime is the CPU time (user + system) the process has used so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // peakHeap runs fn while sampling HeapInuse every 5 ms and returns the peak.
 func peakHeap(fn func()) uint64 {

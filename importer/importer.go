@@ -254,7 +254,13 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 
 	cfg.progress.Start("import", total, "rows")
 	rw := newReportWriter(w, r.sha, cfg, total)
-	runErr := r.dispatch(ctx, rd, rw)
+	var runErr error
+	if cfg.dryRun {
+		runErr = r.dryDispatch(ctx, rd, rw)
+	} else {
+		rw.start()
+		runErr = r.dispatch(ctx, rd, rw)
+	}
 	close(finished)
 	werr := rw.close()
 	cfg.progress.Finish()
@@ -519,14 +525,23 @@ func (it *item) chainKeys(idx *index) []string {
 
 // mapRow maps a row and takes its match key (cheap: done in file order).
 func (r *run) mapRow(row sheet.Row) *item {
-	it := &item{num: row.Num, res: r.plan.Apply(row.Cells)}
+	it := &item{}
+	r.mapRowInto(it, row)
+	return it
+}
+
+// mapRowInto is mapRow into an item of the caller's.
+// Its maps are reused: no earlier copy of *it may still be in use.
+func (r *run) mapRowInto(it *item, row sheet.Row) {
+	res := it.res
+	r.plan.ApplyTo(row.Cells, &res)
+	*it = item{num: row.Num, res: res}
 	if k := r.cfg.matchBy; k != "" {
 		it.key = validate.MatchKey(k, it.res.Values[k])
 		if it.key != "" {
 			it.keyLabel = k + ":" + it.key
 		}
 	}
-	return it
 }
 
 // check validates a mapped row and puts its values in canonical form; a row
@@ -560,7 +575,9 @@ func (r *run) check(it *item) {
 		if r.plainText[f] && isASCII(v) {
 			continue // NFC of ASCII is itself: validate.Normalize would return v
 		}
-		it.res.Values[f] = validate.Normalize(f, v)
+		if n := validate.Normalize(f, v); n != v {
+			it.res.Values[f] = n // only when it changes: a map write costs more than the compare
+		}
 	}
 	it.warnings = strings.Join(warns, "; ")
 	if len(errs) > 0 {

@@ -20,6 +20,8 @@ type reportWriter struct {
 	in    chan msg
 	done  chan struct{}
 
+	started bool
+
 	// owned by the writer goroutine until done is closed
 	rows   int
 	counts map[Status]int
@@ -45,8 +47,14 @@ func newReportWriter(w sheet.Writer, sha string, cfg config, total int64) *repor
 	if rw.err == nil {
 		rw.err = w.Flush()
 	}
-	go rw.loop()
 	return rw
+}
+
+// start runs the goroutine that takes lines from put; a dry run calls write
+// from its own ordered goroutine instead.
+func (rw *reportWriter) start() {
+	rw.started = true
+	go rw.loop()
 }
 
 // acquire reserves a place in the reorder window for the next row.
@@ -70,6 +78,7 @@ func (rw *reportWriter) loop() {
 			delete(pending, next)
 			next++
 			rw.write(l)
+			rw.cfg.progress.Add(1)
 			<-rw.slots
 			if now := time.Now(); now.Sub(lastDescribe) > 200*time.Millisecond {
 				lastDescribe = now
@@ -82,7 +91,6 @@ func (rw *reportWriter) loop() {
 func (rw *reportWriter) write(l Line) {
 	rw.rows++
 	rw.counts[l.Status]++
-	rw.cfg.progress.Add(1)
 	if rw.err != nil {
 		return
 	}
@@ -117,8 +125,10 @@ func (rw *reportWriter) describe() {
 
 // close waits for every line and finishes the file.
 func (rw *reportWriter) close() error {
-	close(rw.in)
-	<-rw.done
+	if rw.started {
+		close(rw.in)
+		<-rw.done
+	}
 	rw.describe()
 	if err := rw.w.Close(); err != nil && rw.err == nil {
 		rw.err = fmt.Errorf("closing the report %s: %w", rw.cfg.report, err)
