@@ -117,7 +117,7 @@ func runBin(t testing.TB, dir, url string, args ...string) result {
 // retry pauses so faults are retried quickly.
 func newAPI(t testing.TB, url string, limit int, window time.Duration) *baselinker.API {
 	t.Helper()
-	lim := pacer.New(limit, pacer.WithWindow(window), pacer.WithMargin(window/20),
+	lim := pacer.New(limit, pacer.WithWindow(window), pacer.WithMargin(max(250*time.Millisecond, window/4)),
 		pacer.WithBlockBackoff(window, 4*window), pacer.WithRecovery(window, limit))
 	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken),
 		baselinker.WithLimiter(lim),
