@@ -323,7 +323,10 @@ func assertOnlyFile(t *testing.T, path, want string) {
 }
 
 func TestRateLimitedWalkStaysUnderTheLimit(t *testing.T) {
-	const limit, window = 5, 500 * time.Millisecond
+	// The limiter counts starts, the sandbox arrivals; on a loaded CI machine
+	// (-race, two cores) the gap between the two can reach a few hundred ms,
+	// so the scaled window is 2 s and the limiter's margin (window/5) 400 ms.
+	const limit, window = 5, 2 * time.Second
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 650, Seed: 2, Limit: limit, Window: window, BlockFor: time.Second})
 	path := tmpOut(t, "r.csv")
 	sum, err := exportTo(t, newAPI(t, url, limit, window, ""), OutputOptions{Path: path}, WithAhead(4))
