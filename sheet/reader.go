@@ -130,6 +130,8 @@ type tableReader struct {
 	width  int // header width before trailing empty cells were cut
 	hdrNum int
 
+	slab []string // see cells
+
 	pend    Row
 	pendErr error
 	hasPend bool
@@ -245,10 +247,102 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
+		if !t.unguard {
+			row, err, ok := t.buildFast(num, cells)
+			if ok {
+				return row, err
+			}
+			continue // blank
+		}
 		if blank(cells) {
 			continue
 		}
 		return t.build(num, cells)
+	}
+}
+
+// buildFast is blank + build in one pass over each cell's bytes, for the
+// common case without UnguardFormulas (which can change a cell's
+// blankness, so it takes the general path). ok is false for a blank row.
+// Cells that are all ASCII need neither utf8.ValidString nor
+// strings.TrimSpace; others fall back to them.
+func (t *tableReader) buildFast(num int, cells []string) (row Row, err error, ok bool) {
+	some := false // a cell with a value
+	for _, c := range cells {
+		if v, _ := scanCell(c, false); v {
+			some = true
+			break
+		}
+	}
+	if !some {
+		return Row{}, nil, false
+	}
+	row = Row{Num: num, Cells: t.cells()}
+	copy(row.Cells, cells)
+	var rowErr error
+	for i, c := range cells {
+		v, bad := scanCell(c, t.checkUTF8)
+		if bad {
+			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			return Row{}, t.fatal, true
+		}
+		if !v || rowErr != nil {
+			continue
+		}
+		rowErr = t.cellError(num, i)
+	}
+	return row, rowErr, true
+}
+
+// slabRows is how many rows' cells one allocation holds.
+const slabRows = 128
+
+// cells returns a new header-wide, empty cell slice. Rows take their cells
+// from a slab shared by slabRows rows (one allocation instead of one per
+// row); each row's slice is capped at its own cells and never handed out
+// again, so the caller owns it as if it were made for it.
+func (t *tableReader) cells() []string {
+	n := len(t.header)
+	if len(t.slab) < n {
+		t.slab = make([]string, n*slabRows)
+	}
+	c := t.slab[:n:n]
+	t.slab = t.slab[n:]
+	return c
+}
+
+// scanCell reports whether c has a value (is not empty or white space) and,
+// with checkUTF8, whether it is not valid UTF-8 (a blank cell is valid).
+// Most cells start with a letter or digit: one byte tells.
+func scanCell(c string, checkUTF8 bool) (value, bad bool) {
+	for i := 0; i < len(c); i++ {
+		b := c[i]
+		if b == ' ' || (b >= '\t' && b <= '\r') {
+			continue
+		}
+		if b >= utf8.RuneSelf && strings.TrimSpace(c[i:]) == "" {
+			return false, false
+		}
+		return true, checkUTF8 && !utf8.ValidString(c)
+	}
+	return false, false
+}
+
+// cellError is the Recoverable problem of a cell with a value at index i:
+// beyond the header (ragged) or under an empty header cell; nil when the
+// cell is under a named header.
+func (t *tableReader) cellError(num, i int) error {
+	switch {
+	case i < len(t.header) && t.header[i] != "":
+		return nil
+	case i >= t.width:
+		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
+			fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, t.hdrNum, t.width),
+			"remove the extra cells or add names for them to the header"+t.advice)}
+	default: // an empty header cell, or one of the empty cells cut from its end
+		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrEmptyHeader,
+			fmt.Sprintf("the cell has a value but the header cell above it (row %d) is empty", t.hdrNum),
+			"give the column a name in the header row or delete the value")}
 	}
 }
 
@@ -270,18 +364,7 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 		if rowErr != nil || strings.TrimSpace(c) == "" {
 			continue
 		}
-		switch {
-		case i < len(t.header) && t.header[i] != "", i >= t.width:
-			if i >= t.width {
-				rowErr = &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
-					fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, t.hdrNum, t.width),
-					"remove the extra cells or add names for them to the header"+t.advice)}
-			}
-		default:
-			rowErr = &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrEmptyHeader,
-				fmt.Sprintf("the cell has a value but the header cell above it (row %d) is empty", t.hdrNum),
-				"give the column a name in the header row or delete the value")}
-		}
+		rowErr = t.cellError(num, i)
 	}
 	return row, rowErr
 }
