@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -36,13 +37,21 @@ type CSVWriterOptions struct {
 // NewCSVWriter writes RFC 4180 CSV to w. A CR LF inside a cell is read back
 // as LF (as spreadsheet programs do).
 func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
-	cw := csv.NewWriter(w)
+	// One 64 KiB buffer (csv.Writer takes it as its own rather than adding
+	// a 4 KiB one): a writer that flushes in batches makes one write per
+	// batch, not one per 4 KiB.
+	bw := bufio.NewWriterSize(w, csvWriteBuf)
+	w = bw
+	cw := csv.NewWriter(bw)
 	if opt.Delimiter != 0 {
 		cw.Comma = opt.Delimiter
 	}
 	cw.UseCRLF = opt.CRLF
 	return &csvWriter{w: w, cw: cw, opt: opt}
 }
+
+// csvWriteBuf is the CSV writer's buffer size.
+const csvWriteBuf = 64 << 10
 
 type csvWriter struct {
 	w       io.Writer
