@@ -136,8 +136,8 @@ type run struct {
 	fatalErr error
 	fatalRow int
 
-	placeholder atomic.Int64 // dry run: fake IDs of clients that would be created
-	plainText   map[string]bool
+	placeholder atomic.Int64         // dry run: fake IDs of clients that would be created
+	canonical   map[string]canonKind // by field: how to tell a value is canonical without validate.Normalize
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -165,7 +165,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	}
 	start := cfg.now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
-		chains: newChains(), stop: make(chan struct{}), plainText: plainTextFields()}
+		chains: newChains(), stop: make(chan struct{}), canonical: canonicalKinds()}
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
 	defer func() { sum.Elapsed = cfg.now().Sub(start); sum.Requests = r.api.n.Load() }()
 
@@ -572,8 +572,8 @@ func (r *run) check(it *item) {
 		addCol(col)
 	}
 	for f, v := range it.res.Values {
-		if r.plainText[f] && isASCII(v) {
-			continue // NFC of ASCII is itself: validate.Normalize would return v
+		if r.canonical[f].is(v) {
+			continue // validate.Normalize would return v
 		}
 		if n := validate.Normalize(f, v); n != v {
 			it.res.Values[f] = n // only when it changes: a map write costs more than the compare
@@ -588,6 +588,48 @@ func (r *run) check(it *item) {
 	}
 }
 
+// canonKind tells, for the common values of a field, that a value is in
+// canonical form already (validate.Normalize would return it unchanged)
+// without the field-table look-up and the Unicode work.
+type canonKind uint8
+
+const (
+	canonUnknown   canonKind = iota // ask validate.Normalize
+	canonPlainText                  // only NFC: ASCII is canonical
+	canonInt                        // plain decimal: 0 or digits without a leading zero
+	canonCountry                    // trimmed, upper-cased: ASCII without lower case or edge space
+)
+
+func (k canonKind) is(v string) bool {
+	switch k {
+	case canonPlainText:
+		return isASCII(v)
+	case canonInt:
+		if v == "" || len(v) > 18 || (v[0] == '0' && len(v) > 1) {
+			return false
+		}
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' {
+				return false
+			}
+		}
+		return true
+	case canonCountry:
+		if v == "" || asciiSpace(v[0]) || asciiSpace(v[len(v)-1]) {
+			return v == ""
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c >= 0x80 || (c >= 'a' && c <= 'z') {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func asciiSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -597,12 +639,17 @@ func isASCII(s string) bool {
 	return true
 }
 
-// plainTextFields are the text fields whose canonical form is only NFC.
-func plainTextFields() map[string]bool {
-	out := map[string]bool{}
+// canonicalKinds classifies the fields of the table (see canonKind).
+func canonicalKinds() map[string]canonKind {
+	out := map[string]canonKind{}
 	for _, f := range baselinker.Fields() {
-		if f.Kind == baselinker.KindText && !f.Country && !f.StripTaxID {
-			out[f.Name] = true
+		switch {
+		case f.Kind == baselinker.KindInt:
+			out[f.Name] = canonInt
+		case f.Country:
+			out[f.Name] = canonCountry
+		case f.Kind == baselinker.KindText && !f.StripTaxID:
+			out[f.Name] = canonPlainText
 		}
 	}
 	return out

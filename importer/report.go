@@ -68,13 +68,15 @@ type Line struct {
 	unsettled bool
 }
 
-func (l Line) cells(sha string) []string {
+// appendCells appends the line's report cells to buf (a writer reuses one
+// buffer for every line).
+func (l Line) appendCells(buf []string, sha string) []string {
 	id := ""
 	if l.ID > 0 {
 		id = strconv.FormatInt(l.ID, 10)
 	}
-	return []string{strconv.Itoa(l.Row), string(l.Status), id, l.Code, l.Message,
-		l.MatchKey, l.Column, l.Warnings, sha, l.Note}
+	return append(buf, strconv.Itoa(l.Row), string(l.Status), id, l.Code, l.Message,
+		l.MatchKey, l.Column, l.Warnings, sha, l.Note)
 }
 
 // oldReport streams a previous report for --resume, in lock-step with the

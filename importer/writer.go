@@ -25,6 +25,7 @@ type reportWriter struct {
 	// owned by the writer goroutine until done is closed
 	rows   int
 	counts map[Status]int
+	buf    []string // the cells of the line being written
 	err    error
 }
 
@@ -94,7 +95,8 @@ func (rw *reportWriter) write(l Line) {
 	if rw.err != nil {
 		return
 	}
-	if err := rw.w.Write(l.cells(rw.sha)); err != nil {
+	rw.buf = l.appendCells(rw.buf[:0], rw.sha)
+	if err := rw.w.Write(rw.buf); err != nil {
 		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
 		return
 	}
