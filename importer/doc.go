@@ -13,7 +13,9 @@
 // Rows run in a bounded pool; rows that share a key (match key, client ID
 // or email) run one after another in file order. One goroutine writes the
 // report, in input order, through a reorder buffer bounded by the pool, and
-// flushes every line. An append-only journal (REPORT.journal) records each
+// flushes every line. A dry run, bound by the CPU rather than the API, moves
+// rows in batches: every core maps and validates, and one goroutine decides
+// (in file order, the order the key chains give) and writes. An append-only journal (REPORT.journal) records each
 // write before it is sent and after it is answered, so a create whose answer
 // never came — in this run or in a crashed one that is resumed — is looked
 // up before it is ever sent again: a client is never created twice.
