@@ -131,21 +131,12 @@ func (r *run) dryRead(ctx context.Context, rd sheet.Reader, free <-chan *dryBatc
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		if err != nil && !sheet.Recoverable(err) {
+		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadInput, err)
 		}
 		b.entries = b.entries[:len(b.entries)+1] // the entry's maps are reused
 		e := &b.entries[len(b.entries)-1]
 		e.row, e.line, e.answer = row, Line{}, false
-		if err != nil {
-			var pe *sheet.ParseError
-			e.line = Line{Row: row.Num, Status: StatusInvalid, Code: CodeParse, Message: err.Error()}
-			if errors.As(err, &pe) {
-				e.line.Column = pe.Name
-			}
-			e.answer = true
-			continue
-		}
 		if r.old != nil {
 			ol, err := r.old.lookup(row.Num)
 			if err != nil {

@@ -333,7 +333,9 @@ func (r *run) firstPass() (int, error) {
 		if errors.Is(err, io.EOF) {
 			return n, nil
 		}
-		if err != nil && !sheet.Recoverable(err) {
+		if err != nil {
+			// A ragged row too: the file is not what the mapping expects,
+			// and no row of it is sent until it is fixed.
 			return 0, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
 		}
 		n++
@@ -440,19 +442,10 @@ func (r *run) dispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) e
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		if err != nil && !sheet.Recoverable(err) {
+		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadInput, err)
 		}
 		rw.acquire()
-		if err != nil {
-			var pe *sheet.ParseError
-			l := Line{Row: row.Num, Status: StatusInvalid, Code: CodeParse, Message: err.Error()}
-			if errors.As(err, &pe) {
-				l.Column = pe.Name
-			}
-			r.emit(rw, seq, l)
-			continue
-		}
 		if r.old != nil {
 			ol, err := r.old.lookup(row.Num)
 			if err != nil {

@@ -42,7 +42,6 @@ const (
 	CodeInterrupted    = "INTERRUPTED"     // SIGINT/SIGTERM before the row was sent
 	CodeNotAttempted   = "NOT_ATTEMPTED"   // a fatal API error stopped the run before the row
 	CodeTransport      = "TRANSPORT"       // no answer after the client's retries
-	CodeParse          = "PARSE"           // the row could not be read (ragged row, value under an empty header)
 )
 
 // ReportHeader is the header of every report, in column order.
