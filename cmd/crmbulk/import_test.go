@@ -130,6 +130,9 @@ func TestImportInterruptExit130(t *testing.T) {
 	if r.code != exitInterrupted {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", r.code, r.errOut)
 	}
+	if !strings.Contains(r.errOut, "--resume "+strings.TrimSuffix(in, ".csv")+".report.csv") {
+		t.Errorf("stderr does not say how to resume:\n%s", r.errOut)
+	}
 	lines := reportLines(t, strings.TrimSuffix(in, ".csv")+".report.csv")
 	if len(lines) != 40 {
 		t.Fatalf("%d report lines, want 40", len(lines))

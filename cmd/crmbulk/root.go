@@ -43,15 +43,17 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv fu
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(ctx, err)
-	if err != nil && code != exitRowsFailed && !errors.Is(err, errInterrupted) {
+	switch {
+	case err == nil, code == exitRowsFailed: // the summary said it all
+	case err == errInterrupted: //nolint:errorlint // the bare sentinel carries nothing more to say
+		fmt.Fprintln(ios.ErrOut, "crmbulk: interrupted")
+	default:
+		// An interrupted import says where its report is and how to resume.
 		fmt.Fprintf(ios.ErrOut, "crmbulk: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(ios.ErrOut, "Run 'crmbulk --help' for usage.")
 		}
-	}
-	if code == exitInterrupted {
-		fmt.Fprintln(ios.ErrOut, "crmbulk: interrupted")
 	}
 	return code
 }
