@@ -35,15 +35,20 @@ func benchRows(b *testing.B, def int) int {
 }
 
 // BenchmarkRate reports the mean window fill (achieved/allowed) of each kind
-// and latency: a 2 s window (latencies scaled by 1/30), about 7 s, unless
-// CRMBULK_LONG_BENCH=1 (60 s, about 3.5 minutes).
+// and latency: a 2 s window (latencies scaled by 1/30, the margin held at
+// 100 ms, so fill tops out near 0.95), about 7 s, unless
+// CRMBULK_LONG_BENCH=1 (60 s, about 3.5 minutes: the figures to quote).
 func BenchmarkRate(b *testing.B) {
 	rc := defaultRateConfig(false)
 	if !longBench() {
 		const scale = 30
 		rc.window /= scale
 		rc.gap /= scale
-		rc.margin /= scale
+		// The margin is not scaled: it covers scheduling jitter between the
+		// limiter's grant and the sandbox's arrival stamp, which does not
+		// shrink with the window. On a loaded 2-core machine 250/30 ms
+		// was not enough (CI saw 4 arrivals over the limit).
+		rc.margin = max(rc.margin/scale, 100*time.Millisecond)
 		rc.baseline /= scale
 		rc.block /= scale
 		rc.step /= scale
