@@ -123,17 +123,7 @@ func sheetRows(path string) (int, error) {
 		return 0, err
 	}
 	defer rd.Close()
-	n := 0
-	for {
-		_, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		n++
-	}
+	return sheet.Count(rd)
 }
 
 func bareCSV(path string) (int, error) {

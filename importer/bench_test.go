@@ -70,17 +70,11 @@ func sheetParse(b *testing.B, path string) int {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	n := 0
-	for {
-		_, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return n
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		n++
+	n, err := sheet.Count(r)
+	if err != nil {
+		b.Fatal(err)
 	}
+	return n
 }
 
 func csvParse(b *testing.B, path string) int {

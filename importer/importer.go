@@ -327,19 +327,13 @@ func (r *run) firstPass() (int, error) {
 		return 0, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	defer rd.Close()
-	n := 0
-	for {
-		_, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			// A ragged row too: the file is not what the mapping expects,
-			// and no row of it is sent until it is fixed.
-			return 0, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
-		}
-		n++
+	n, err := sheet.Count(rd)
+	if err != nil {
+		// A ragged row too: the file is not what the mapping expects, and
+		// no row of it is sent until it is fixed.
+		return 0, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
 	}
+	return n, nil
 }
 
 // openResume checks the old report belongs to this input, moves it aside if

@@ -82,16 +82,9 @@ func BenchmarkCSVRead(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n := 0
-		for {
-			_, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
+		n, err := Count(r)
+		if err != nil {
+			b.Fatal(err)
 		}
 		return n
 	})
@@ -126,16 +119,9 @@ func BenchmarkXLSXRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer r.Close()
-		n := 0
-		for {
-			_, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
+		n, err := Count(r)
+		if err != nil {
+			b.Fatal(err)
 		}
 		return n
 	})

@@ -241,3 +241,27 @@ func TestFormatOf(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     int
+		err      error
+	}{
+		{"two rows", "a,b\n1,2\n3,4\n", 2, nil},
+		{"blank rows are not rows", "a,b\n1,2\n\n , \n3,4\n", 2, nil},
+		{"stops at a row wider than the header", "a,b\n1,2\n3,4,5\n5,6\n", 1, ErrRagged},
+		{"short rows are padded, not ragged", "a,b\n1\n3,4\n", 2, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := NewCSVReader(strings.NewReader(tc.in), "in.csv", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := Count(r)
+			if n != tc.want || !errors.Is(err, tc.err) {
+				t.Errorf("Count = %d, %v; want %d, %v", n, err, tc.want, tc.err)
+			}
+		})
+	}
+}

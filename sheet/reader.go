@@ -67,6 +67,23 @@ const (
 	DefaultMaxXMLInMemory = 16 << 20
 )
 
+// Count reads r to the end and returns how many data rows it yielded. It
+// stops at the first error, which it returns with the rows counted before
+// it; a file that counts without error will read without error.
+func Count(r Reader) (int, error) {
+	n := 0
+	for {
+		_, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
 // Open opens a CSV or XLSX file for reading (see Options, Reader).
 func Open(path string, opt Options) (Reader, error) {
 	name := filepath.Base(path)
