@@ -1,0 +1,61 @@
+package proof
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The pipeline's layers, lowest first: a package may import only packages
+// of a lower layer (DESIGN.md: cmd → importer/exporter → mapping/validate/
+// table I/O → API client; nothing imports cmd). The sandbox is the API's
+// double, ranked above the importer and exporter so that they can never
+// import it: only the commands, the benchmarks and tests do.
+var layers = map[string]int{
+	"baselinker/pacer":     0,
+	"internal/iostreams":   0,
+	"internal/progress":    0,
+	"internal/suggest":     0,
+	"sheet":                0,
+	"samples":              0,
+	"baselinker":           1,
+	"validate":             2,
+	"mapping":              2,
+	"mapping/guess":        2,
+	"importer":             4,
+	"exporter":             4,
+	"sandbox":              5,
+	"sandbox/sandboxtest":  6,
+	"bench":                6,
+	"samples/internal/gen": 6,
+	"cmd/crmbulk":          7,
+	"proof":                7,
+}
+
+func TestLayers(t *testing.T) {
+	const module = "github.com/crmbulk/crmbulk/"
+	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		rank, ok := layers[pkg]
+		if !ok {
+			t.Errorf("package %s has no layer: add it to the layers table in proof/layers_test.go", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module)
+			if r, ok := layers[dep]; ok && r >= rank {
+				t.Errorf("%s (layer %d) imports %s (layer %d): a package may import only lower layers", pkg, rank, dep, r)
+			}
+		}
+	}
+}
