@@ -34,8 +34,10 @@ func (f *Filters) Set(name, value string) error {
 	}
 	if fd.Kind == KindInt {
 		v, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-		if err != nil || v < 0 {
-			return fmt.Errorf("filter %s: %q is not a whole number; give a client or status ID such as 12345", name, value)
+		if err != nil || v <= 0 {
+			// 0 would not be sent (zero values mean "no filter"), so the
+			// export would silently take every client.
+			return fmt.Errorf("filter %s: %q is not a positive whole number; give a client or status ID such as 12345", name, value)
 		}
 		switch name {
 		case "crm_client_id":
@@ -44,6 +46,10 @@ func (f *Filters) Set(name, value string) error {
 			f.StatusID = v
 		}
 		return nil
+	}
+	if strings.TrimSpace(value) == "" {
+		// An empty text filter would not be sent: every client would match.
+		return fmt.Errorf("filter %s: the value is empty; give the text to look for (it is a partial match), or leave the filter out", name)
 	}
 	if fd.MaxLen > 0 && utf8.RuneCountInString(value) > fd.MaxLen {
 		return fmt.Errorf("filter %s: %d characters, the API accepts at most %d; shorten it (it is a partial match)",
@@ -85,9 +91,8 @@ func (f Filters) params(p map[string]any) {
 	if f.StatusID != 0 {
 		p["filter_status_id"] = f.StatusID
 	}
-	for _, name := range FilterNames() {
-		if s := f.text(name); s != nil && *s != "" {
-			fd, _ := LookupField(name)
+	for _, fd := range fieldTable {
+		if s := f.text(fd.Name); fd.Filter != "" && s != nil && *s != "" {
 			p[fd.Filter] = *s
 		}
 	}

@@ -27,9 +27,12 @@ func TestFiltersSet(t *testing.T) {
 		{name: "invoice_company", value: "ACME", want: Filters{InvoiceCompany: "ACME"}},
 		{name: "invoice_tax_id", value: "PL1", want: Filters{InvoiceTaxID: "PL1"}},
 		{name: "invoice_fullname", value: "Jan", want: Filters{InvoiceFullname: "Jan"}},
-		{name: "status_id", value: "abc", wantErr: "not a whole number"},
-		{name: "crm_client_id", value: "-1", wantErr: "not a whole number"},
-		{name: "crm_client_id", value: "1.5", wantErr: "not a whole number"},
+		{name: "status_id", value: "abc", wantErr: "not a positive whole number"},
+		{name: "crm_client_id", value: "-1", wantErr: "not a positive whole number"},
+		{name: "crm_client_id", value: "1.5", wantErr: "not a positive whole number"},
+		{name: "status_id", value: "0", wantErr: "not a positive whole number"},
+		{name: "email", value: "", wantErr: "the value is empty"},
+		{name: "invoice_company", value: "  ", wantErr: "the value is empty"},
 		{name: "nick", value: "x", wantErr: "valid filters: crm_client_id, status_id, login, phone, email, invoice_company, invoice_fullname, invoice_tax_id"},
 		{name: "filter_email", value: "x", wantErr: `write "email", without the filter_ prefix`},
 		{name: "star", value: "1", wantErr: "unknown filter"},
@@ -84,7 +87,9 @@ func FuzzFiltersSet(f *testing.F) {
 		}
 		p := map[string]any{}
 		fl.params(p)
-		if len(p) > 1 {
+		if len(p) != 1 {
+			// A filter that Set accepts is sent: a zero value would be
+			// dropped and the filter silently ignored.
 			t.Fatalf("one Set produced %v", p)
 		}
 	})
