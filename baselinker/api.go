@@ -88,9 +88,6 @@ func WithBlockRetries(n int) Option { return func(a *API) { a.blockRetries = n }
 // WithLogger sets the logger (default: discard). One debug line per request.
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
-// WithUserAgent sets the whole User-Agent header.
-func WithUserAgent(ua string) Option { return func(a *API) { a.userAgent = ua } }
-
 // WithVersion sets the User-Agent to "crmbulk/<version> (+Go)".
 func WithVersion(version string) Option {
 	return func(a *API) { a.userAgent = userAgentPrefix + version + userAgentSuffix }

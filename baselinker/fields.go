@@ -154,15 +154,6 @@ func FieldPosition(name string) int {
 	return -1
 }
 
-// FieldNames returns the names of all fields, in the documented order.
-func FieldNames() []string {
-	out := make([]string, len(fieldTable))
-	for i, f := range fieldTable {
-		out[i] = f.Name
-	}
-	return out
-}
-
 // FilterNames returns the getCrmClients filter names without the "filter_"
 // prefix, in the documented order.
 func FilterNames() []string {

@@ -11,8 +11,8 @@
 // bucket with a burst would allow about twice the limit in the first window;
 // this design never does, after an idle pause or a block included.
 //
-// Retry and Backoff implement bounded retries with exponential backoff and
-// full jitter.
+// Backoff gives the pauses of bounded retries: exponential with full
+// jitter, on the same pluggable clock.
 package pacer
 
 import (
@@ -38,9 +38,6 @@ type Timer interface {
 	Stop() bool
 }
 
-// RealClock returns the wall clock (time.Now, time.NewTimer).
-func RealClock() Clock { return realClock{} }
-
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
@@ -64,7 +61,7 @@ const (
 // Option configures a Limiter.
 type Option func(*Limiter)
 
-// WithClock sets the clock (default RealClock()).
+// WithClock sets the clock (default: the wall clock, time.Now and time.NewTimer).
 func WithClock(c Clock) Option { return func(l *Limiter) { l.clock = c } }
 
 // WithWindow sets the length of the sliding window (default 60 s).

@@ -2,7 +2,6 @@ package pacer
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -81,25 +80,5 @@ func (b Backoff) Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C():
 		return nil
-	}
-}
-
-// Retry calls fn (attempt = 1, 2, …) until it returns retry == false, the
-// attempts run out, or ctx ends, sleeping b.Delay between tries. It returns
-// fn's last error; if ctx ended during a pause, the error wraps both ctx.Err()
-// and fn's last error.
-func Retry(ctx context.Context, b Backoff, fn func(ctx context.Context, attempt int) (retry bool, err error)) error {
-	attempts := max(b.Attempts, 1)
-	for attempt := 1; ; attempt++ {
-		retry, err := fn(ctx, attempt)
-		if err == nil || !retry {
-			return err
-		}
-		if attempt >= attempts {
-			return fmt.Errorf("gave up after %d attempts: %w", attempts, err)
-		}
-		if serr := b.Sleep(ctx, b.Delay(attempt)); serr != nil {
-			return fmt.Errorf("retry stopped: %w; last error: %w", serr, err)
-		}
 	}
 }

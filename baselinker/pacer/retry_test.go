@@ -8,78 +8,6 @@ import (
 	"time"
 )
 
-var errTry = errors.New("try failed")
-
-func TestRetryAttempts(t *testing.T) {
-	tests := []struct {
-		name      string
-		attempts  int
-		failUntil int  // fn fails on attempts < failUntil
-		retry     bool // what fn says about its failures
-		wantCalls int
-		wantErr   bool
-	}{
-		{name: "first try ok", attempts: 5, failUntil: 1, retry: true, wantCalls: 1},
-		{name: "ok on third", attempts: 5, failUntil: 3, retry: true, wantCalls: 3},
-		{name: "ok on last", attempts: 5, failUntil: 5, retry: true, wantCalls: 5},
-		{name: "always fails", attempts: 5, failUntil: 99, retry: true, wantCalls: 5, wantErr: true},
-		{name: "not retryable", attempts: 5, failUntil: 99, retry: false, wantCalls: 1, wantErr: true},
-		{name: "zero attempts means one", attempts: 0, failUntil: 99, retry: true, wantCalls: 1, wantErr: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			b := Backoff{Attempts: tc.attempts, Base: time.Microsecond, Max: 10 * time.Microsecond, Rand: rand.New(rand.NewPCG(1, 1))}
-			calls := 0
-			err := Retry(context.Background(), b, func(_ context.Context, attempt int) (bool, error) {
-				calls++
-				if attempt != calls {
-					t.Errorf("attempt %d on call %d", attempt, calls)
-				}
-				if attempt < tc.failUntil {
-					return tc.retry, errTry
-				}
-				return false, nil
-			})
-			if calls != tc.wantCalls {
-				t.Errorf("calls = %d, want %d", calls, tc.wantCalls)
-			}
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
-			}
-			if err != nil && !errors.Is(err, errTry) {
-				t.Errorf("err %v does not wrap fn's error", err)
-			}
-		})
-	}
-}
-
-func TestRetryHonoursContext(t *testing.T) {
-	fc := newFakeClock()
-	b := Backoff{Attempts: 5, Base: time.Hour, Max: time.Hour, Clock: fc, Rand: rand.New(rand.NewPCG(9, 9))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	calls := 0
-	go func() {
-		done <- Retry(ctx, b, func(context.Context, int) (bool, error) {
-			calls++
-			return true, errTry
-		})
-	}()
-	fc.BlockUntil(t, 1) // sleeping before the second try
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) || !errors.Is(err, errTry) {
-			t.Errorf("err = %v, want both context.Canceled and the last error", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Retry did not return after cancel")
-	}
-	if calls != 1 {
-		t.Errorf("calls = %d, want 1", calls)
-	}
-}
-
 func TestBackoffJitterBounds(t *testing.T) {
 	b := Backoff{Base: 100 * time.Millisecond, Max: time.Second, Rand: rand.New(rand.NewPCG(5, 6))}
 	caps := []time.Duration{100, 200, 400, 800, 1000, 1000}
@@ -114,5 +42,25 @@ func TestBackoffJitterBounds(t *testing.T) {
 	}
 	if got := (Backoff{Base: time.Hour}).Cap(200); got <= 0 {
 		t.Errorf("Cap overflowed: %v", got)
+	}
+}
+
+func TestSleepHonoursContext(t *testing.T) {
+	fc := newFakeClock()
+	b := Backoff{Clock: fc}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Sleep(ctx, time.Hour) }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Sleep = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Sleep did not return when its context ended")
+	}
+	if err := b.Sleep(context.Background(), 0); err != nil {
+		t.Errorf("Sleep(0) = %v", err)
 	}
 }
