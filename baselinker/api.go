@@ -160,21 +160,22 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 }
 
 // DefaultHTTPClient returns the client New uses by default: dial and TLS
-// handshake 10 s, response header 60 s, whole request 90 s, idle connections
-// kept for reuse (16 per host), HTTP/2 when offered.
+// handshake 10 s, idle connections kept for reuse (16 per host), HTTP/2 when
+// offered. It sets no overall timeout: each request is bounded by its
+// context, with WithTimeout's duration (default 90 s), so that option is the
+// one knob.
 func DefaultHTTPClient() *http.Client {
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		MaxIdleConns:          64,
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
-	return &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	return &http.Client{Transport: tr}
 }
 
 func isLoopback(host string) bool {

@@ -383,8 +383,13 @@ func TestDefaultHTTPClient(t *testing.T) {
 	if !ok {
 		t.Fatalf("transport %T", c.Transport)
 	}
-	if c.Timeout <= 0 || tr.TLSHandshakeTimeout <= 0 || tr.ResponseHeaderTimeout <= 0 || tr.MaxIdleConnsPerHost < 16 {
-		t.Errorf("client timeouts/reuse not set: %+v", tr)
+	if tr.TLSHandshakeTimeout <= 0 || tr.DialContext == nil || tr.MaxIdleConnsPerHost < 16 {
+		t.Errorf("client dial/TLS timeouts or reuse not set: %+v", tr)
+	}
+	// WithTimeout is the one bound of a request (through its context): a
+	// client or header timeout here would cut a longer WithTimeout short.
+	if c.Timeout != 0 || tr.ResponseHeaderTimeout != 0 {
+		t.Errorf("client Timeout %v, ResponseHeaderTimeout %v: want none", c.Timeout, tr.ResponseHeaderTimeout)
 	}
 }
 
