@@ -2,8 +2,10 @@ package baselinker
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -47,6 +49,26 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 // are not strings (file objects, numbers) are kept as their JSON text. An empty
 // JSON array (how PHP encodes an empty map) decodes as an empty map.
 type ExtraFields map[string]string
+
+// SortExtraIDs orders custom extra field IDs the way every room shows them:
+// numeric IDs first, by value, then the others as text.
+func SortExtraIDs(ids []string) {
+	slices.SortFunc(ids, func(a, b string) int {
+		na, ea := strconv.ParseInt(a, 10, 64)
+		nb, eb := strconv.ParseInt(b, 10, 64)
+		switch {
+		case ea == nil && eb == nil:
+			if c := cmp.Compare(na, nb); c != 0 {
+				return c
+			}
+		case ea == nil:
+			return -1
+		case eb == nil:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (e *ExtraFields) UnmarshalJSON(b []byte) error {

@@ -3,6 +3,7 @@ package baselinker
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -59,4 +60,19 @@ func FuzzClientUnmarshal(f *testing.F) {
 			t.Fatalf("re-encoding %q: %v", s, err)
 		}
 	})
+}
+
+func TestSortExtraIDs(t *testing.T) {
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"10", "2", "1"}, []string{"1", "2", "10"}},
+		{[]string{"b", "7", "a", "07"}, []string{"07", "7", "a", "b"}}, // equal numbers: as text
+		{[]string{"x"}, []string{"x"}},
+		{nil, nil},
+	} {
+		got := slices.Clone(tc.in)
+		SortExtraIDs(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("SortExtraIDs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }

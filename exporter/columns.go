@@ -176,26 +176,6 @@ func expand(cols []column, extraIDs []string) []column {
 	return out
 }
 
-// sortExtraIDs orders extra field IDs numerically (then as text).
-func sortExtraIDs(ids []string) {
-	slices.SortFunc(ids, func(a, b string) int {
-		na, ea := strconv.ParseInt(a, 10, 64)
-		nb, eb := strconv.ParseInt(b, 10, 64)
-		switch {
-		case ea == nil && eb == nil && na != nb:
-			if na < nb {
-				return -1
-			}
-			return 1
-		case ea == nil && eb != nil:
-			return -1
-		case ea != nil && eb == nil:
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-}
-
 // header returns the header row of cols.
 func header(cols []column) []string {
 	h := make([]string, len(cols))

@@ -85,7 +85,7 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses map[int
 	for k := range extra {
 		extraIDs = append(extraIDs, k)
 	}
-	sortExtraIDs(extraIDs)
+	baselinker.SortExtraIDs(extraIDs)
 	cols := expand(e.cols, extraIDs)
 	sum.Columns = header(cols)
 	w, err := open(sum.Columns)

@@ -187,7 +187,7 @@ func TestDetailsAndStatusNames(t *testing.T) {
 			for k := range ids {
 				wantExtra = append(wantExtra, k)
 			}
-			sortExtraIDs(wantExtra)
+			baselinker.SortExtraIDs(wantExtra)
 			var gotExtra []string
 			for _, name := range h {
 				if strings.HasPrefix(name, ExtraPrefix) {

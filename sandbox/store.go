@@ -2,8 +2,7 @@ package sandbox
 
 import (
 	"maps"
-	"sort"
-	"strconv"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/baselinker"
@@ -99,27 +98,10 @@ func (s *Server) appendClient(b []byte, c *baselinker.Client, notes, extra bool)
 	return append(b, '}')
 }
 
-// sortedExtraIDs orders extra field ids numerically (non-numeric last).
+// sortedExtraIDs returns m's keys in baselinker.SortExtraIDs order.
 func sortedExtraIDs(m map[string]string) []string {
-	ids := make([]string, 0, len(m))
-	for k := range m {
-		ids = append(ids, k)
-	}
-	num := func(s string) (int64, bool) {
-		n, err := strconv.ParseInt(s, 10, 64)
-		return n, err == nil
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		x, okx := num(ids[i])
-		y, oky := num(ids[j])
-		switch {
-		case okx && oky && x != y:
-			return x < y
-		case okx != oky:
-			return okx
-		}
-		return ids[i] < ids[j]
-	})
+	ids := slices.Collect(maps.Keys(m))
+	baselinker.SortExtraIDs(ids)
 	return ids
 }
 

@@ -320,17 +320,7 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 	for id := range extra {
 		ids = append(ids, id)
 	}
-	sort.Slice(ids, func(i, j int) bool {
-		a, errA := strconv.Atoi(ids[i])
-		b, errB := strconv.Atoi(ids[j])
-		switch {
-		case errA == nil && errB == nil && a != b:
-			return a < b
-		case (errA == nil) != (errB == nil):
-			return errA == nil // numeric IDs first
-		}
-		return ids[i] < ids[j]
-	})
+	baselinker.SortExtraIDs(ids)
 	for _, id := range ids {
 		out = append(out, ExtraID(id)...)
 		if !utf8.ValidString(extra[id]) {
