@@ -541,15 +541,16 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
+// truncate keeps the first n characters of s, marking a cut with "…".
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if len(s) <= n { // bytes ≥ characters: nothing to cut
 		return s
 	}
 	r := []rune(s)
-	if len(r) > n {
-		r = r[:n]
+	if len(r) <= n {
+		return s
 	}
-	return string(r) + "…"
+	return string(r[:n]) + "…"
 }
 
 // decodeList decodes a JSON list of T, or an object whose values are T (how
@@ -586,11 +587,7 @@ type lenientString string
 
 func (s *lenientString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*s = ""
-		return nil
-	}
-	var v string
+	var v string // JSON null leaves it "", with no error
 	if err := json.Unmarshal(b, &v); err == nil {
 		*s = lenientString(v)
 		return nil

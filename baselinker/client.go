@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,13 +95,9 @@ func (e *ExtraFields) UnmarshalJSON(b []byte) error {
 	}
 	out := make(ExtraFields, len(raw))
 	for k, v := range raw {
-		var s string
+		var s string // JSON null leaves it "", with no error
 		if err := json.Unmarshal(v, &s); err == nil {
 			out[k] = s
-			continue
-		}
-		if string(bytes.TrimSpace(v)) == "null" {
-			out[k] = ""
 			continue
 		}
 		out[k] = string(bytes.TrimSpace(v))
@@ -254,7 +251,7 @@ func (f ClientFields) Params() (json.RawMessage, error) {
 		}
 		first = false
 	}
-	for name := range f.Values {
+	for _, name := range slices.Sorted(maps.Keys(f.Values)) { // the same name every time
 		fd, ok := LookupField(name)
 		if !ok || !fd.Writable || fd.Kind == KindExtra || name == "crm_client_id" {
 			return nil, fmt.Errorf("addCrmClient: field %q cannot be sent", name)

@@ -126,10 +126,8 @@ func codeClass(code string) Class {
 	switch code {
 	case "ERROR_BLOCKED_TOKEN":
 		return ClassBlocked
-	case "ERROR_EMPTY_TOKEN", "ERROR_BAD_TOKEN":
-		return ClassFatal
 	}
-	if strings.Contains(code, "TOKEN") { // any other token problem: authentication
+	if strings.Contains(code, "TOKEN") { // ERROR_EMPTY_TOKEN, ERROR_BAD_TOKEN, any other: authentication
 		return ClassFatal
 	}
 	return ClassRow
