@@ -273,7 +273,7 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 	var extra map[string]string
 	for _, k := range sortedKeys(params) {
 		raw := params[k]
-		f, ok := s.fields[k]
+		f, ok := baselinker.LookupField(k)
 		if !ok || !f.Writable {
 			return nil, unknownParam("addCrmClient", k)
 		}

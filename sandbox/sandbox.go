@@ -110,7 +110,6 @@ type Server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	listed   []baselinker.Field
-	fields   map[string]baselinker.Field // by name
 	filters  map[string]baselinker.Field // by filter parameter name
 	statuses []Status
 
@@ -179,7 +178,6 @@ func New(cfg Config) (*Server, error) {
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		listed:    baselinker.ListedFields(),
-		fields:    map[string]baselinker.Field{},
 		filters:   map[string]baselinker.Field{},
 		statuses:  seedStatuses(),
 		rng:       rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
@@ -193,7 +191,6 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	for _, f := range baselinker.Fields() {
-		s.fields[f.Name] = f
 		if f.Filter != "" {
 			s.filters[f.Filter] = f
 		}
@@ -254,7 +251,7 @@ func (s *Server) arrive(method string) arrival {
 	t := now.Sub(s.epoch)
 	s.arrivals = append(s.arrivals, t)
 	s.stats.Requests++
-	if knownMethod(method) {
+	if s.handler(method) != nil {
 		s.stats.ByMethod[method]++
 	} else {
 		s.stats.ByMethod["other"]++
@@ -294,12 +291,20 @@ func (s *Server) arrive(method string) arrival {
 	return a
 }
 
-func knownMethod(m string) bool {
-	switch m {
-	case "getCrmClients", "addCrmClient", "getCrmClientData", "getCrmClientStatuses":
-		return true
+// handler returns the method's handler, or nil for a method the API does
+// not have: the one list of methods, for dispatch and the counters.
+func (s *Server) handler(method string) func(map[string]json.RawMessage) ([]byte, *apiError) {
+	switch method {
+	case "getCrmClients":
+		return s.getCrmClients
+	case "addCrmClient":
+		return s.addCrmClient
+	case "getCrmClientData":
+		return s.getCrmClientData
+	case "getCrmClientStatuses":
+		return s.getCrmClientStatuses
 	}
-	return false
+	return nil
 }
 
 // ServeHTTP answers one API request.
@@ -413,19 +418,11 @@ func cut(w http.ResponseWriter) {
 }
 
 func (s *Server) dispatch(method, parameters string) ([]byte, *apiError) {
-	var h func(map[string]json.RawMessage) ([]byte, *apiError)
-	switch method {
-	case "getCrmClients":
-		h = s.getCrmClients
-	case "addCrmClient":
-		h = s.addCrmClient
-	case "getCrmClientData":
-		h = s.getCrmClientData
-	case "getCrmClientStatuses":
-		h = s.getCrmClientStatuses
-	case "":
+	h := s.handler(method)
+	switch {
+	case method == "":
 		return nil, &apiError{CodeUnknownMethod, "No method: send the method field, e.g. getCrmClients."}
-	default:
+	case h == nil:
 		return nil, &apiError{CodeUnknownMethod, fmt.Sprintf("Unknown method %.100q.", method)}
 	}
 	params := map[string]json.RawMessage{}
