@@ -237,7 +237,7 @@ func seedStore(seed int64, n int, statuses []Status) store {
 			InvoiceFullname:    first + " " + last,
 			InvoiceAddress:     fmt.Sprintf("%s %d", pick(l.streets), 1+r.IntN(200)),
 			InvoicePostcode:    ct.postcode,
-			InvoiceCity:        ct.city(),
+			InvoiceCity:        ct.name,
 			InvoiceState:       ct.state,
 			InvoiceCountryCode: ct.country,
 			Phone:              l.phone(r),
@@ -276,7 +276,7 @@ func seedStore(seed int64, n int, statuses []Status) store {
 			dc := l.cities[r.IntN(len(l.cities))]
 			c.DeliveryFullname = pick(l.first) + " " + last
 			c.DeliveryAddress = fmt.Sprintf("%s %d/%d", pick(l.streets), 1+r.IntN(200), 1+r.IntN(40))
-			c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = dc.postcode, dc.city(), dc.state, dc.country
+			c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = dc.postcode, dc.name, dc.state, dc.country
 		}
 		if r.IntN(4) == 0 {
 			c.Notes = pick([]string{"Płaci przelewem, 14 dni.", "Dzwonić po 15:00.\nNie wysyłać faktur papierowych.",
@@ -310,8 +310,6 @@ func seedStore(seed int64, n int, statuses []Status) store {
 	}
 	return newStore(clients, id+1)
 }
-
-func (c city) city() string { return c.name }
 
 // atLimit fills every text field with exactly its varchar(n) characters.
 func atLimit(c *baselinker.Client) {
