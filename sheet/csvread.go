@@ -87,7 +87,7 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice}
+	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim}
 	if err := t.start(opt.HeaderRow); err != nil {
 		return nil, err
 	}

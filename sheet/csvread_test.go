@@ -265,3 +265,23 @@ func TestCount(t *testing.T) {
 		})
 	}
 }
+
+func TestDelimiterOf(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		given rune
+		want  rune
+	}{
+		{"a;b\n1;2\n", 0, ';'},
+		{"a,b\n1,2\n", 0, ','},
+		{"a|b\n1|2\n", '|', '|'},
+	} {
+		r, err := NewCSVReader(strings.NewReader(tc.in), "in.csv", Options{Delimiter: tc.given})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := DelimiterOf(r); got != tc.want {
+			t.Errorf("DelimiterOf(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

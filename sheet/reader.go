@@ -142,6 +142,7 @@ type tableReader struct {
 	checkUTF8 bool
 	unguard   bool
 	advice    string // extra advice for ragged rows (e.g. the delimiter)
+	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
 
 	header []string
 	width  int // header width before trailing empty cells were cut
@@ -242,6 +243,16 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 // Header returns the header names, white space trimmed, trailing empty
 // header cells cut. Cells of every Row line up with it.
 func (t *tableReader) Header() []string { return t.header }
+
+// DelimiterOf returns the delimiter a CSV reader from Open or NewCSVReader
+// splits cells with — the one given in Options or the one it sniffed — and 0
+// for an XLSX reader.
+func DelimiterOf(r Reader) rune {
+	if t, ok := r.(*tableReader); ok {
+		return t.delim
+	}
+	return 0
+}
 
 // Read returns the next non-blank data row.
 func (t *tableReader) Read() (Row, error) {

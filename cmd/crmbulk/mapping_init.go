@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -85,12 +81,9 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 	if e := strings.ToLower(strings.TrimSpace(f.encoding)); e != "" && e != "utf-8" && e != "utf8" {
 		src.Encoding = f.encoding
 	}
-	src.Delimiter = so.Delimiter
-	if src.Delimiter == 0 && !isXLSX(path) {
-		if src.Delimiter, err = sniffDelimiter(path); err != nil {
-			return nil, err
-		}
-	}
+	// The delimiter the reader split the header with, given or sniffed:
+	// the mapping must say the same, or the import would split otherwise.
+	src.Delimiter = sheet.DelimiterOf(r)
 	if src.Delimiter == ',' {
 		src.Delimiter = 0 // the default: not needed in source:
 	}
@@ -100,64 +93,6 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 			filepath.Base(path), quoteHeaders(header, 12))
 	}
 	return res.YAML(src), nil
-}
-
-func isXLSX(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".xlsx", ".xlsm":
-		return true
-	}
-	return false
-}
-
-// sniffDelimiter reports the delimiter of a CSV file's first line: the most
-// frequent of , ; tab | outside quotes (a comma on a tie). The delimiters are
-// ASCII, so this works for UTF-8 and the single-byte encodings; UTF-16 is
-// read by its BOM.
-func sniffDelimiter(path string) (rune, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", filepath.Base(path), err)
-	}
-	defer fh.Close()
-	buf := make([]byte, 64<<10)
-	n, err := io.ReadFull(fh, buf)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return 0, fmt.Errorf("reading %s: %w", filepath.Base(path), err)
-	}
-	b := buf[:n]
-	step := 1
-	switch {
-	case bytes.HasPrefix(b, []byte{0xff, 0xfe}):
-		b, step = b[2:], 2
-	case bytes.HasPrefix(b, []byte{0xfe, 0xff}):
-		b, step = b[3:], 2 // big endian: the ASCII byte is the second of each pair
-	}
-	counts := map[byte]int{}
-	inQuote := false
-	for i := 0; i < len(b); i += step {
-		c := b[i]
-		if c == '"' {
-			inQuote = !inQuote
-		}
-		if inQuote {
-			continue
-		}
-		if c == '\n' && counts[',']+counts[';']+counts['\t']+counts['|'] > 0 {
-			break
-		}
-		switch c {
-		case ',', ';', '\t', '|':
-			counts[c]++
-		}
-	}
-	best := byte(',')
-	for _, c := range []byte{';', '\t', '|'} {
-		if counts[c] > counts[best] {
-			best = c
-		}
-	}
-	return rune(best), nil
 }
 
 func quoteHeaders(h []string, max int) string {

@@ -100,18 +100,19 @@ func TestMappingInitErrors(t *testing.T) {
 	}
 }
 
-func TestSniffDelimiter(t *testing.T) {
+// TestMappingInitDelimiter: the proposal names the delimiter the reader
+// split the header with, so that an import with it reads the same columns —
+// also when the header line alone would suggest another delimiter.
+func TestMappingInitDelimiter(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
 		name, content string
-		want          rune
+		want          string // the source: delimiter line, "" = none (comma)
 	}{
-		{"comma", "a,b,c\n1,2,3\n", ','},
-		{"semicolon", "a;b;\"c,d,e\"\n", ';'},
-		{"tab", "a\tb\tc\n", '\t'},
-		{"pipe", "a|b|c\n", '|'},
-		{"one column", "email\nx@example.org\n", ','},
-		{"utf16le", "\xff\xfea\x00;\x00b\x00\n\x00", ';'},
+		{"comma", "email,phone\nx@example.org,1\n", ""},
+		{"semicolon", "email;phone;\"Kod, pocztowy\"\nx@example.org;1;00-950\n", `delimiter: ";"`},
+		{"tab", "email\tphone\nx@example.org\t1\n", `delimiter: "tab"`},
+		{"header misleads", "E-mail,Telefon;Miasto;Kraj\njan@x.pl,600100200\nola@x.pl,600100201\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,9 +120,18 @@ func TestSniffDelimiter(t *testing.T) {
 			if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, err := sniffDelimiter(p)
-			if err != nil || got != tt.want {
-				t.Errorf("sniffDelimiter = %q, %v; want %q", got, err, tt.want)
+			out, err := mappingInit(p, mappingInitFlags{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, line := range strings.Split(string(out), "\n") {
+				if l := strings.TrimSpace(line); strings.HasPrefix(l, "delimiter:") {
+					got = strings.TrimSpace(strings.SplitN(l, "#", 2)[0])
+				}
+			}
+			if got != tt.want {
+				t.Errorf("delimiter line %q, want %q in:\n%s", got, tt.want, out)
 			}
 		})
 	}
