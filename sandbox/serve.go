@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -24,7 +25,8 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/connector.php", s)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var conns connStates
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnState: conns.set}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
@@ -35,9 +37,7 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	shutErr := srv.Shutdown(sctx)
+	shutErr := shutdown(ctx, srv, &conns)
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
@@ -48,4 +48,60 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 		shutErr = fmt.Errorf("sandbox: shutting down: %w", shutErr)
 	}
 	return errors.Join(serveErr, shutErr, s.Close())
+}
+
+// shutdown stops srv gracefully: requests being answered finish (for at most
+// 5 s), then every other connection is closed. http.Server.Shutdown alone
+// also waits up to 5 s for a connection that was opened but never sent a
+// request — a client's spare connection — and then fails.
+func shutdown(ctx context.Context, srv *http.Server, conns *connStates) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(sctx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			if conns.active() == 0 {
+				_ = srv.Close() // only idle or never-used connections are left
+				return <-done
+			}
+		}
+	}
+}
+
+// connStates tracks the state of every open connection of a server.
+type connStates struct {
+	mu sync.Mutex
+	m  map[net.Conn]http.ConnState
+}
+
+func (c *connStates) set(conn net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[net.Conn]http.ConnState{}
+	}
+	if st == http.StateClosed || st == http.StateHijacked {
+		delete(c.m, conn)
+		return
+	}
+	c.m[conn] = st
+}
+
+// active counts the connections in the middle of a request.
+func (c *connStates) active() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, st := range c.m {
+		if st == http.StateActive {
+			n++
+		}
+	}
+	return n
 }

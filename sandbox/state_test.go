@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -122,5 +123,33 @@ func TestServe(t *testing.T) {
 	}
 	if err := sandbox.Serve(context.Background(), sandbox.Config{}, "127.0.0.1:0", nil); err == nil {
 		t.Error("Serve without a token started")
+	}
+}
+
+// TestServeStopsDespiteAnUnusedConnection: a connection that was opened but
+// never sent a request (a client's spare) does not hold the shutdown up,
+// and is no error; a request in flight is still answered.
+func TestServeStopsDespiteAnUnusedConnection(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	urls := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- sandbox.Serve(ctx, sandbox.Config{Token: token}, "127.0.0.1:0", func(u string) { urls <- u })
+	}()
+	u := <-urls
+	create(t, u, map[string]any{"login": "before"})
+	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/connector.php"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(50 * time.Millisecond) // let the server accept it
+	start := time.Now()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("shutdown took %v with one unused connection open", d)
 	}
 }
