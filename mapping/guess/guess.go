@@ -178,7 +178,6 @@ func Header(header []string, opts ...Option) Result {
 		a2, ok2 := winner[sec+"|address2"]
 		if ok1 && ok2 {
 			if t, ok := makeTemplate(addr, "address line 1 + line 2", header, a1.col, a2.col); ok {
-				delete(winner, addr)
 				r.Templates = append(r.Templates, t)
 				tmplCols[a1.col], tmplCols[a2.col] = addr, addr
 			}

@@ -155,6 +155,14 @@ func TestTemplates(t *testing.T) {
 			t.Errorf("%s template %q, want %q", f, got[f], w)
 		}
 	}
+	// A third address-like column at index 0 is not also mapped to the
+	// field the template fills.
+	r = guess.Header([]string{"Address", "invoice_address", "Address 2", "Email"})
+	for _, c := range r.Columns {
+		if c.Field == "invoice_address" {
+			t.Errorf("column %q mapped to invoice_address beside the template %+v", c.Header, r.Templates)
+		}
+	}
 	// A header with braces cannot be referenced in a template: no template.
 	r = guess.Header([]string{"First {name}", "Last name"})
 	if len(r.Templates) != 0 {
