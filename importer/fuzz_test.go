@@ -1,10 +1,15 @@
 package importer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // FuzzReadJournal: a journal left by a crash is outside input; reading it
@@ -41,6 +46,8 @@ func FuzzOldReport(f *testing.F) {
 	f.Add(h + "x,created,5,,,,,,abcdef0123456789,\n")
 	f.Add(h + "2,created,5,,,,,,aaaa,\n3,created,6,,,,,,bbbb,\n")
 	f.Add("row,status\n2,created\n")
+	f.Add(h + "3,created,5,,,,,,aaaa,\n2,created,6,,,,,,aaaa,\n") // sorted by someone
+	f.Add(h + "2,created,,,,,,,aaaa,dry run: not sent\n")         // a dry run's
 	f.Add(h)
 	f.Add("")
 	f.Fuzz(func(t *testing.T, data string) {
@@ -53,17 +60,38 @@ func FuzzOldReport(f *testing.F) {
 			return
 		}
 		defer o.close()
-		last := 0
+		got := map[int]bool{}
 		for n := 1; n < 50; n++ {
 			l, err := o.lookup(n)
 			if err != nil {
-				return
+				return // refused: an edited, reordered or dry-run report
 			}
 			if l != nil {
-				if l.Row != n || l.Row < last {
+				if l.Row != n {
 					t.Fatalf("lookup(%d) returned row %d", n, l.Row)
 				}
-				last = l.Row
+				got[n] = true
+			}
+		}
+		// Accepted to the end: no line below 50 may have been skipped (a
+		// skipped finished line would be sent again).
+		rd, err := sheet.Open(p, sheet.Options{Format: "csv", UnguardFormulas: true})
+		if errors.Is(err, sheet.ErrNoRows) {
+			return // a header only: an empty report
+		}
+		if err != nil {
+			t.Fatalf("openOldReport accepted what sheet.Open refuses: %v", err)
+		}
+		defer rd.Close()
+		col := slices.Index(rd.Header(), "row")
+		for {
+			row, err := rd.Read()
+			if err != nil {
+				break
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(row.Cells[col]))
+			if err == nil && n >= 1 && n < 50 && !got[n] {
+				t.Fatalf("report line for row %d was never returned by lookup", n)
 			}
 		}
 	})

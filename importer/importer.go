@@ -76,8 +76,13 @@ func (s Summary) String() string {
 	return b.String()
 }
 
-// DefaultReportPath is FILE without its extension + ".report.csv".
-func DefaultReportPath(input string) string {
+// DefaultReportPath is FILE without its extension + ".report.csv", or
+// + ".dry-run.report.csv" for a dry run: a dry run never overwrites the
+// report a real run may have to resume from.
+func DefaultReportPath(input string, dryRun bool) string {
+	if dryRun {
+		return strings.TrimSuffix(input, filepath.Ext(input)) + ".dry-run.report.csv"
+	}
 	return strings.TrimSuffix(input, filepath.Ext(input)) + ".report.csv"
 }
 
@@ -161,7 +166,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.report == "" {
-		cfg.report = DefaultReportPath(input)
+		cfg.report = DefaultReportPath(input, cfg.dryRun)
 	}
 	start := cfg.now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
@@ -204,7 +209,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 		if err := r.openResume(); err != nil {
 			return sum, err
 		}
-		defer r.old.close()
+		defer func() { _ = r.old.close() }() // r.old may be reopened as REPORT.prev
 	}
 
 	if cfg.matchBy != "" {
@@ -223,6 +228,11 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 		}
 	}
 
+	// Only now, with nothing left to refuse the run, may the old report
+	// make way for the new one at its path.
+	if err := r.moveOldReportAside(); err != nil {
+		return sum, err
+	}
 	w, err := sheet.Create(cfg.report, sheet.CreateOptions{CSV: sheet.CSVWriterOptions{GuardFormulas: true}})
 	if err != nil {
 		return sum, fmt.Errorf("creating the report: %w", err)
@@ -336,8 +346,9 @@ func (r *run) firstPass() (int, error) {
 	return n, nil
 }
 
-// openResume checks the old report belongs to this input, moves it aside if
-// the new report takes its place, and reads the old journal.
+// openResume checks the old report belongs to this input and reads the old
+// journal. If the new report takes the old one's path, moveOldReportAside
+// moves it out of the way later, once the run can no longer be refused.
 func (r *run) openResume() error {
 	path := r.cfg.resume
 	old, err := openOldReport(path, reportFormat(path))
@@ -354,17 +365,27 @@ func (r *run) openResume() error {
 		_ = old.close()
 		return err
 	}
-	if same(path, r.cfg.report) {
-		_ = old.close()
-		prev := path + ".prev"
-		if err := os.Rename(path, prev); err != nil {
-			return fmt.Errorf("moving the old report aside: %w", err)
-		}
-		if old, err = openOldReport(prev, reportFormat(path)); err != nil {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-	}
 	r.old, r.pending = old, pending
+	return nil
+}
+
+// moveOldReportAside renames the resumed report to REPORT.prev when the new
+// report is written at its path, and reads it from there.
+func (r *run) moveOldReportAside() error {
+	path := r.cfg.resume
+	if path == "" || !same(path, r.cfg.report) {
+		return nil
+	}
+	_ = r.old.close()
+	prev := path + ".prev"
+	if err := os.Rename(path, prev); err != nil {
+		return fmt.Errorf("moving the old report aside: %w", err)
+	}
+	old, err := openOldReport(prev, reportFormat(path))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	r.old = old
 	return nil
 }
 

@@ -87,13 +87,35 @@ type oldReport struct {
 	next *Line
 	sha  string
 	done bool
+	last int // the row number of the line read before next
 
 	lastCells []string
 }
 
 // openOldReport opens a report written by Run and reads its first line.
 // format is "xlsx" or "csv" (a moved-aside REPORT.prev has no telling extension).
+// It reads the whole report once first: an edited, reordered or dry-run
+// report is refused before any row is sent, not when the run reaches the
+// bad line (the rows before it would have been sent again).
 func openOldReport(path, format string) (*oldReport, error) {
+	o, err := startOldReport(path, format)
+	if err != nil {
+		return nil, err
+	}
+	for o.next != nil {
+		if err := o.advance(); err != nil {
+			_ = o.close()
+			return nil, err
+		}
+	}
+	if err := o.close(); err != nil {
+		return nil, fmt.Errorf("reading the report to resume: %w", err)
+	}
+	return startOldReport(path, format)
+}
+
+// startOldReport opens the report and reads its first line.
+func startOldReport(path, format string) (*oldReport, error) {
 	r, err := sheet.Open(path, sheet.Options{Format: format, UnguardFormulas: true})
 	if err != nil {
 		if errors.Is(err, sheet.ErrNoRows) {
@@ -155,6 +177,15 @@ func (o *oldReport) advance() error {
 	n, err := strconv.Atoi(strings.TrimSpace(o.cell(c, "row")))
 	if err != nil {
 		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.file, row.Num, o.cell(c, "row"))
+	}
+	if n <= o.last {
+		// lookup walks the report in step with the input: a line out of
+		// order would be missed and its row sent again.
+		return fmt.Errorf("%s: row %d, column \"row\": %d comes after %d; the report's lines must stay in input order (was it sorted?) — restore it or import without --resume", o.file, row.Num, n, o.last)
+	}
+	o.last = n
+	if o.cell(c, "note") == dryNote {
+		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.file, row.Num, dryNote)
 	}
 	id, _ := strconv.ParseInt(strings.TrimSpace(o.cell(c, "crm_client_id")), 10, 64)
 	o.next = &Line{Row: n, Status: Status(o.cell(c, "status")), ID: id, Code: o.cell(c, "error_code"),

@@ -152,3 +152,69 @@ func TestXLSXReportResume(t *testing.T) {
 		t.Errorf("no %s.prev: %v", report, err)
 	}
 }
+
+// TestResumeRefusesBadReports: a report that cannot guide a resume is
+// refused before any request, and the report stays where it was.
+func TestResumeRefusesBadReports(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 11}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("b", 4))
+
+	// A dry run's report: its "created" rows were never sent.
+	dry, err := Run(context.Background(), nil, in, WithDryRun(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dry.Report == DefaultReportPath(in, false) {
+		t.Errorf("a dry run wrote the real run's default report %s", dry.Report)
+	}
+	before := srv.Stats().Requests
+	if _, err := Run(context.Background(), api, in, WithResume(dry.Report)); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "dry run") {
+		t.Fatalf("resume from a dry run's report: err = %v, want ErrBadInput naming the dry run", err)
+	}
+
+	// A real report whose lines were sorted out of input order.
+	sum, err := Run(context.Background(), api, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readReport(t, sum.Report)
+	recs[1], recs[len(recs)-1] = recs[len(recs)-1], recs[1]
+	var b strings.Builder
+	for _, r := range recs {
+		b.WriteString(strings.Join(r, ",") + "\n")
+	}
+	sorted := writeFile(t, dir, "sorted.report.csv", b.String())
+	before = srv.Stats().Requests
+	if _, err := Run(context.Background(), api, in, WithResume(sorted), WithReport(sorted)); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "input order") {
+		t.Fatalf("resume from a reordered report: err = %v, want ErrBadInput about the order", err)
+	}
+	if srv.Stats().Requests != before {
+		t.Errorf("refused resumes sent %d requests", srv.Stats().Requests-before)
+	}
+	if _, err := os.Stat(sorted); err != nil {
+		t.Errorf("the refused report was moved: %v", err)
+	}
+	assertNoDuplicates(t, srv)
+}
+
+// TestResumeKeepsReportWhenTheWalkFails: with --resume and --report on the
+// same path, a run that fails before writing (here: the --match-by walk)
+// leaves the report where it was, so the resume can be tried again.
+func TestResumeKeepsReportWhenTheWalkFails(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("w", 3))
+	sum, err := Run(context.Background(), api, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the walk fails at once
+	if _, err := Run(ctx, api, in, WithMatchBy("email"), WithResume(sum.Report)); err == nil {
+		t.Fatal("a run with a cancelled walk succeeded")
+	}
+	if _, err := os.Stat(sum.Report); err != nil {
+		t.Fatalf("the report to resume is gone after a failed walk: %v", err)
+	}
+}

@@ -44,7 +44,8 @@ client once and updates the one with the row's key, creates one when none has it
 the row when two have it; a client that already holds the row's values is "unchanged" and
 costs no request.
 
-Every non-blank row gets one line in the report (default FILE.report.csv; .xlsx for XLSX):
+Every non-blank row gets one line in the report (default FILE.report.csv, FILE.dry-run.report.csv
+for --dry-run; .xlsx for XLSX):
 created, updated, unchanged, invalid, failed or skipped. Exit 0 when every row is fine,
 1 when some were invalid or failed, 2 for bad input or a fatal API error, 130 when
 interrupted; run again with --resume REPORT to redo only what is not finished.`,
@@ -58,7 +59,7 @@ interrupted; run again with --resume REPORT to redo only what is not finished.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
-	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv)")
+	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv; .dry-run.report.csv with --dry-run)")
 	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(validate.MatchKeyFields())+" (default: the mapping's match_by)")
 	fl.IntVar(&f.workers, "workers", importer.DefaultWorkers, "requests in flight at once (the --rate limit still applies)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
