@@ -154,6 +154,11 @@ func FieldPosition(name string) int {
 	return -1
 }
 
+// MatchKeyFields are the fields an import can match rows to existing
+// clients by (--match-by, match_by): text fields that getCrmClients lists and
+// that name one client, unlike a company or a full name.
+func MatchKeyFields() []string { return []string{"email", "login", "phone", "invoice_tax_id"} }
+
 // FilterNames returns the getCrmClients filter names without the "filter_"
 // prefix, in the documented order.
 func FilterNames() []string {

@@ -174,9 +174,9 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
 	defer func() { sum.Elapsed = cfg.now().Sub(start); sum.Requests = r.api.n.Load() }()
 
-	if cfg.matchBy != "" && !slices.Contains(validate.MatchKeyFields(), cfg.matchBy) {
+	if cfg.matchBy != "" && !slices.Contains(baselinker.MatchKeyFields(), cfg.matchBy) {
 		return sum, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, cfg.matchBy,
-			strings.Join(validate.MatchKeyFields(), ", "))
+			strings.Join(baselinker.MatchKeyFields(), ", "))
 	}
 	if same(cfg.report, input) {
 		return sum, fmt.Errorf("%w: the report path %s is the input file; give another --report", ErrBadInput, cfg.report)

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"github.com/crmbulk/crmbulk/internal/suggest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/crmbulk/crmbulk/internal/suggest"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -541,12 +543,12 @@ func TestDocs(t *testing.T) {
 func TestEncodingNames(t *testing.T) {
 	for _, n := range []string{"utf-8", "UTF8", "utf-16", "utf16le", "windows-1250", "cp1250", "win1250", "windows1250",
 		"cp-1252", "latin2", "latin-1", "iso-8859-2", "iso8859-2", "ISO88592", "shift_jis"} {
-		if !knownEncoding(n) {
+		if sheet.CheckEncoding(n) != nil {
 			t.Errorf("encoding %q rejected", n)
 		}
 	}
-	for _, n := range []string{"", "utf-9", "windows-9999", "polish", "latin-99"} {
-		if knownEncoding(n) {
+	for _, n := range []string{"utf-9", "windows-9999", "polish", "latin-99"} {
+		if sheet.CheckEncoding(n) == nil {
 			t.Errorf("encoding %q accepted", n)
 		}
 	}

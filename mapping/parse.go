@@ -8,10 +8,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/encoding/htmlindex"
-	"golang.org/x/text/encoding/ianaindex"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // EmptyPolicy says what a blank cell (empty or only white space, after
@@ -308,7 +307,7 @@ func (p *parser) source(n *yaml.Node) {
 			if !ok {
 				return
 			}
-			if !knownEncoding(s) {
+			if strings.TrimSpace(s) == "" || sheet.CheckEncoding(s) != nil {
 				common := []string{"utf-8", "windows-1250", "windows-1252", "iso-8859-2", "iso-8859-1", "utf-16le", "utf-16be"}
 				hint := didYouMean(s, common)
 				if hint == "" {
@@ -323,7 +322,7 @@ func (p *parser) source(n *yaml.Node) {
 			if !ok {
 				return
 			}
-			d, ok := delimiter(s)
+			d, ok := sheet.ParseDelimiter(s)
 			if !ok {
 				p.add(v, `use one of ",", ";", "\t" (or tab), "|"`, "unknown delimiter %q", s)
 				return
@@ -350,47 +349,7 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
-// encodingSpelling folds the common spellings of an encoding name (cp1250,
-// win1250, latin-2, iso8859-2, utf8, utf16le) to the canonical one, as the
-// sheet reader accepts them.
-var encodingSpelling = regexp.MustCompile(`^(?:(cp|win|windows)-?(\d{3,4})|latin-?(\d)|iso-?8859-?(\d{1,2})|utf-?(8|16)(le|be)?)$`)
-
-func knownEncoding(name string) bool {
-	key := strings.ToLower(strings.TrimSpace(name))
-	if sm := encodingSpelling.FindStringSubmatch(key); sm != nil {
-		switch {
-		case sm[2] != "":
-			key = "windows-" + sm[2]
-		case sm[3] != "":
-			key = "latin" + sm[3]
-		case sm[4] != "":
-			key = "iso-8859-" + sm[4]
-		default:
-			return true // UTF-8 and UTF-16 in any byte order
-		}
-	}
-	if e, err := htmlindex.Get(key); err == nil && e != nil {
-		return true
-	}
-	e, err := ianaindex.IANA.Encoding(key)
-	return err == nil && e != nil
-}
-
-func delimiter(s string) (rune, bool) {
-	switch strings.ToLower(s) {
-	case ",", "comma":
-		return ',', true
-	case ";", "semicolon":
-		return ';', true
-	case "\t", `\t`, "tab":
-		return '\t', true
-	case "|", "pipe":
-		return '|', true
-	}
-	return 0, false
-}
-
-func matchByKeys() []string { return []string{"email", "login", "phone", "invoice_tax_id"} }
+func matchByKeys() []string { return baselinker.MatchKeyFields() }
 
 func (p *parser) matchBy(n *yaml.Node) {
 	s, ok := p.scalar(n, "match_by")

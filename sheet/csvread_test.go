@@ -285,3 +285,26 @@ func TestDelimiterOf(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEncoding: one list of names for the reader and the mapping file.
+func TestCheckEncoding(t *testing.T) {
+	for _, n := range []string{"utf-8", "UTF8", "utf16le", "windows-1250", "cp1250", "win-1250", "windows1250", "cp-1252",
+		"win-1252", "cp874", "cp852", "latin2", "latin-9", "iso8859-2", "ISO88592", "shift_jis"} {
+		if err := CheckEncoding(n); err != nil {
+			t.Errorf("CheckEncoding(%q) = %v", n, err)
+		}
+	}
+	for _, n := range []string{"utf-9", "windows-9999", "polish", "latin-99"} {
+		if err := CheckEncoding(n); !errors.Is(err, ErrEncoding) {
+			t.Errorf("CheckEncoding(%q) = %v, want ErrEncoding", n, err)
+		}
+	}
+	// cp852 is IBM852 (DOS Latin 2), not windows-852: ś is 0x98 there.
+	r, err := NewCSVReader(strings.NewReader("a\n\x98\n"), "in.csv", Options{Encoding: "cp852"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row, err := r.Read(); err != nil || row.Cells[0] != "ś" {
+		t.Errorf("cp852 read %q, %v; want ś", row.Cells, err)
+	}
+}

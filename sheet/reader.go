@@ -244,6 +244,22 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 // header cells cut. Cells of every Row line up with it.
 func (t *tableReader) Header() []string { return t.header }
 
+// ParseDelimiter reads a delimiter as people write it: "," ";" "|" or a tab,
+// or their names comma, semicolon, tab (also written \t) and pipe.
+func ParseDelimiter(s string) (rune, bool) {
+	switch strings.ToLower(s) {
+	case ",", "comma":
+		return ',', true
+	case ";", "semicolon":
+		return ';', true
+	case "\t", `\t`, "tab":
+		return '\t', true
+	case "|", "pipe":
+		return '|', true
+	}
+	return 0, false
+}
+
 // DelimiterOf returns the delimiter a CSV reader from Open or NewCSVReader
 // splits cells with — the one given in Options or the one it sniffed — and 0
 // for an XLSX reader.

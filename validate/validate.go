@@ -341,9 +341,6 @@ func HasErrors(ps []Problem) bool {
 	return false
 }
 
-// MatchKeyFields are the fields --match-by accepts.
-func MatchKeyFields() []string { return []string{"email", "login", "phone", "invoice_tax_id"} }
-
 // MatchKey returns the normalised form of a match key value, so that
 // " Jan@Example.COM " and "jan@example.com" find the same client:
 // email and login are trimmed and case-folded; phone keeps its digits with

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,6 @@ import (
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
-	"github.com/crmbulk/crmbulk/validate"
 )
 
 // importFlags are the flags of `crmbulk import`.
@@ -60,7 +58,7 @@ interrupted; run again with --resume REPORT to redo only what is not finished.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
 	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv; .dry-run.report.csv with --dry-run)")
-	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(validate.MatchKeyFields())+" (default: the mapping's match_by)")
+	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(baselinker.MatchKeyFields())+" (default: the mapping's match_by)")
 	fl.IntVar(&f.workers, "workers", importer.DefaultWorkers, "requests in flight at once (the --rate limit still applies)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
 	fl.StringVar(&f.resume, "resume", "", "report of an earlier run of the same FILE: copy its finished rows, redo the rest")
@@ -73,17 +71,11 @@ interrupted; run again with --resume REPORT to redo only what is not finished.`,
 }
 
 func parseDelimiter(s string) (rune, error) {
-	switch strings.ToLower(s) {
-	case "":
+	if s == "" {
 		return 0, nil
-	case ",", "comma":
-		return ',', nil
-	case ";", "semicolon":
-		return ';', nil
-	case "tab", `\t`, "\t":
-		return '\t', nil
-	case "|", "pipe":
-		return '|', nil
+	}
+	if d, ok := sheet.ParseDelimiter(s); ok {
+		return d, nil
 	}
 	return 0, usagef("--delimiter %q: use , ; tab or |", s)
 }
@@ -120,8 +112,8 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 			matchBy = m.MatchBy
 		}
 	}
-	if matchBy != "" && !slices.Contains(validate.MatchKeyFields(), matchBy) {
-		return usagef("--match-by %q: clients can be matched by %s", matchBy, joinNames(validate.MatchKeyFields()))
+	if matchBy != "" && !slices.Contains(baselinker.MatchKeyFields(), matchBy) {
+		return usagef("--match-by %q: clients can be matched by %s", matchBy, joinNames(baselinker.MatchKeyFields()))
 	}
 
 	// A dry run without a match key reads nothing from the API: no token needed.

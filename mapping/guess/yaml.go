@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/crmbulk/crmbulk/baselinker"
 )
 
 // Source says how the sheet was read; every non-zero field is written into
@@ -68,7 +70,7 @@ func (r Result) YAML(src Source) []byte {
 	case has["crm_client_id"]:
 		b.WriteString("# Rows with a crm_client_id update that client; rows without one create a new client.\n")
 	default:
-		for _, k := range []string{"email", "login", "phone", "invoice_tax_id"} {
+		for _, k := range baselinker.MatchKeyFields() {
 			if has[k] {
 				fmt.Fprintf(&b, "# match_by: %s   # uncomment to update the client with the same %s instead of creating a new one\n", k, k)
 				break
