@@ -318,6 +318,14 @@ func (r *run) bind(header []string) error {
 		return fmt.Errorf("%w: %s: %w", ErrBadInput, r.file, err)
 	}
 	r.plan = plan
+	// What docs/mapping.md promises to say: headers matched loosely, and
+	// columns nothing reads.
+	for _, n := range plan.Notes() {
+		r.cfg.logger.Info("mapping: "+n, "file", r.file)
+	}
+	if u := plan.Unused(); len(u) > 0 {
+		r.cfg.logger.Info("columns not imported (no field reads them)", "file", r.file, "columns", strings.Join(u, ", "))
+	}
 	if k := r.cfg.matchBy; k != "" && !slices.Contains(m.Fields(), k) {
 		what := "the mapping"
 		if m.File != "" {

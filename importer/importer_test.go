@@ -1,9 +1,11 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -231,5 +233,27 @@ func TestDryRunSendsNoWrite(t *testing.T) {
 	}
 	if _, err := os.Stat(sum.Report + ".journal"); !os.IsNotExist(err) {
 		t.Errorf("dry run left a journal: %v", err)
+	}
+}
+
+// TestBindTellsLooseMatchesAndUnusedColumns: what docs/mapping.md promises
+// to say reaches the log — a header matched ignoring case, and columns no
+// field reads.
+func TestBindTellsLooseMatchesAndUnusedColumns(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "E-MAIL,Colour\na@example.org,red\n")
+	m, err := mapping.Parse("map.yaml", []byte("columns:\n  email: \"e-mail\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	if _, err := Run(context.Background(), nil, in, WithMapping(m), WithDryRun(true),
+		WithLogger(slog.New(slog.NewTextHandler(&log, nil)))); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ignoring case", "columns=Colour"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
+		}
 	}
 }

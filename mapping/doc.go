@@ -111,7 +111,7 @@
 // Identity(header) maps a sheet whose headers are API field names, as
 // crmbulk's own export writes them: each API field header feeds that field,
 // extra_<ID> headers feed custom extra field <ID>, and status_name and any
-// other header are ignored (Mapping.Ignored). Blank cells are not sent.
+// other header are ignored (Plan.Unused). Blank cells are not sent.
 //
 // The full reference, with examples for common shops, is docs/mapping.md.
 package mapping

@@ -12,7 +12,7 @@ import (
 // as crmbulk's own export writes them: each header that names a writable
 // API field (compared ignoring case and surrounding spaces) feeds that
 // field, extra_<ID> headers feed custom extra field <ID>, and everything
-// else (status_name, unknown headers) is ignored and listed by Ignored.
+// else (status_name, unknown headers) is ignored (the bound Plan lists it in Unused).
 // Blank cells are kept (not sent). The result is already bound-ready:
 // m.Bind(header) cannot fail for the same header.
 func Identity(header []string) (*Mapping, error) {
@@ -30,7 +30,6 @@ func Identity(header []string) (*Mapping, error) {
 		} else if id, ok := extraHeader(name); ok {
 			s = &spec{field: id, extra: true}
 		} else {
-			m.ignored = append(m.ignored, h)
 			continue
 		}
 		if j, dup := first[s.key()]; dup {

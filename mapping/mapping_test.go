@@ -441,13 +441,13 @@ func TestIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := m.Ignored(), []string{"status_name", "extra_x", "Favourite colour"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("Ignored = %q, want %q", got, want)
-	}
 	if m.Empty != EmptyKeep || m.File != "" {
 		t.Errorf("Empty %v File %q", m.Empty, m.File)
 	}
 	p := mustBind(t, m, header)
+	if got, want := p.Unused(), []string{"status_name", "extra_x", "Favourite colour"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Unused = %q, want %q", got, want)
+	}
 	r := p.Apply([]string{"17", "3", "VIP", "", "jk", "", "jk@x.pl", "0", "Jan K", "PL", "", "hello", "L1", "?", "red"})
 	want := map[string]string{"status_id": "3", "login": "jk", "email": "jk@x.pl", "contractor_id": "0",
 		"invoice_fullname": "Jan K", "invoice_country_code": "PL", "notes": "hello"}

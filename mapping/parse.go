@@ -58,8 +58,7 @@ type Mapping struct {
 	// Empty is the file-level empty: policy (EmptyKeep unless set).
 	Empty EmptyPolicy
 
-	specs   []*spec
-	ignored []string
+	specs []*spec
 }
 
 // Fields returns the API field names the mapping fills, in file order
@@ -83,12 +82,6 @@ func (m *Mapping) ExtraFields() []string {
 		}
 	}
 	return out
-}
-
-// Ignored returns the header columns an Identity mapping does not use
-// (status_name, unknown headers), in header order. It is nil for a file.
-func (m *Mapping) Ignored() []string {
-	return append([]string(nil), m.ignored...)
 }
 
 type specKind int
