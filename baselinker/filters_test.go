@@ -123,7 +123,8 @@ func TestLoadToken(t *testing.T) {
 		wantErr string
 		noToken bool
 	}{
-		{name: "env wins", getenv: env(" env-token "), file: good, want: "env-token"},
+		{name: "env alone", getenv: env(" env-token "), want: "env-token"},
+		{name: "an explicit file wins over env", getenv: env("env-token"), file: good, want: "file-token-1"},
 		{name: "file trimmed", getenv: env(""), file: good, want: "file-token-1"},
 		{name: "nil getenv", file: good, want: "file-token-1"},
 		{name: "nothing", getenv: env(""), wantErr: "set the environment variable BASELINKER_TOKEN", noToken: true},

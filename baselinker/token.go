@@ -44,11 +44,12 @@ func (t Token) LogValue() slog.Value { return slog.StringValue(redacted) }
 // ErrNoToken is returned by LoadToken when no token is configured.
 var ErrNoToken = errors.New("no API token")
 
-// LoadToken returns the token from the BASELINKER_TOKEN environment variable
-// (via getenv) or, if that is empty, from tokenFile (its content trimmed).
-// The error says how to provide one; it never contains the token.
+// LoadToken returns the token from tokenFile (its content trimmed) when one
+// is given — an explicit file wins — else from the BASELINKER_TOKEN
+// environment variable (via getenv). The error says how to provide one; it
+// never contains the token.
 func LoadToken(getenv func(string) string, tokenFile string) (Token, error) {
-	if getenv != nil {
+	if tokenFile == "" && getenv != nil {
 		if v := strings.TrimSpace(getenv(TokenEnv)); v != "" {
 			if err := checkToken(v); err != nil {
 				return "", fmt.Errorf("environment variable %s: %w", TokenEnv, err)

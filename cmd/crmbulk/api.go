@@ -25,11 +25,7 @@ func (a *app) endpoint() string {
 // limiter of --rate requests per sliding minute shared by all its goroutines.
 // Configuration mistakes are usage errors (exit 2) before any request.
 func (a *app) apiClient() (*baselinker.API, error) {
-	getenv := a.getenv
-	if a.tokenFile != "" {
-		getenv = nil // an explicit --token-file wins over the environment
-	}
-	token, err := baselinker.LoadToken(getenv, a.tokenFile)
+	token, err := baselinker.LoadToken(a.getenv, a.tokenFile)
 	if err != nil {
 		return nil, usageError{err}
 	}

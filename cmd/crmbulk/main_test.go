@@ -136,6 +136,8 @@ func TestAPIClientSettings(t *testing.T) {
 		{"env token", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "x"}, ""},
 		{"token file", app{rate: 100, tokenFile: tokenFile}, nil, ""},
 		{"missing token file", app{rate: 100, tokenFile: dir + "/nope"}, nil, "token file"},
+		// --token-file wins: a broken BASELINKER_TOKEN beside it is not even read.
+		{"token file over env", app{rate: 100, tokenFile: tokenFile}, map[string]string{"BASELINKER_TOKEN": "bad\x01token"}, ""},
 		{"plain http refused", app{rate: 100, apiURL: "http://example.com/connector.php"}, map[string]string{"BASELINKER_TOKEN": "x"}, "unencrypted"},
 		{"loopback http ok", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "x", "BASELINKER_API_URL": "http://127.0.0.1:9/connector.php"}, ""},
 	}
