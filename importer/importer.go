@@ -45,12 +45,26 @@ var (
 type Summary struct {
 	Rows     int            // report lines written (= non-blank input rows)
 	Counts   map[Status]int // lines by status
-	Requests int64          // API calls the importer made (index pages, look-ups, writes; the client's retries not counted)
+	Requests int64          // requests sent: with a client that counts them (Stats), retries included — what the limit saw; else the importer's own calls
 	Elapsed  time.Duration
 	Report   string // path of the report
 	Journal  string // path of the journal when it was kept (unsettled writes), else ""
 	DryRun   bool
 	InputSHA string // first 16 hex characters of the input file's SHA-256
+}
+
+// LogAttrs is the summary as slog attributes, for --log-format json.
+func (s Summary) LogAttrs() []any {
+	attrs := []any{"rows", s.Rows}
+	for _, st := range Statuses() {
+		attrs = append(attrs, string(st), s.Counts[st])
+	}
+	attrs = append(attrs, "requests", s.Requests, "seconds", fmt.Sprintf("%.1f", s.Elapsed.Seconds()),
+		"report", s.Report, "dry_run", s.DryRun)
+	if s.Journal != "" {
+		attrs = append(attrs, "journal", s.Journal)
+	}
+	return attrs
 }
 
 // Problems is the number of rows that were invalid or failed.
@@ -172,7 +186,18 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
 		chains: newChains(), stop: make(chan struct{}), canonical: canonicalKinds()}
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
-	defer func() { sum.Elapsed = cfg.now().Sub(start); sum.Requests = r.api.n.Load() }()
+	st, hasStats := api.(interface{ Stats() baselinker.Stats })
+	var before int64
+	if hasStats {
+		before = st.Stats().Requests
+	}
+	defer func() {
+		sum.Elapsed = cfg.now().Sub(start)
+		sum.Requests = r.api.n.Load()
+		if hasStats {
+			sum.Requests = st.Stats().Requests - before
+		}
+	}()
 
 	if cfg.matchBy != "" && !slices.Contains(baselinker.MatchKeyFields(), cfg.matchBy) {
 		return sum, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, cfg.matchBy,

@@ -135,10 +135,11 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		opts = append(opts, importer.WithETA(client.Limiter().ETA))
 	}
 	sum, err := importer.Run(cmd.Context(), api, input, opts...)
-	if client != nil {
-		sum.Requests = client.Stats().Requests // retries included: what the limit saw
-	}
-	if sum.Rows > 0 || err == nil {
+	switch {
+	case sum.Rows == 0 && err != nil:
+	case a.logFormat == "json":
+		a.logger.Info("import finished", sum.LogAttrs()...)
+	default:
 		fmt.Fprintf(a.ios.ErrOut, "crmbulk import: %s\n", sum)
 	}
 	switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -170,5 +171,33 @@ func TestImportDryRunNeedsNoToken(t *testing.T) {
 	}
 	if !strings.Contains(r.errOut, "dry run") {
 		t.Errorf("summary does not say dry run:\n%s", r.errOut)
+	}
+}
+
+// TestImportJSONSummary: with --log-format json the summary is a JSON log
+// line like every other, not a text line among them; its request count is
+// the client's (retries included).
+func TestImportJSONSummary(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 1})
+	in := writeInput(t, "in.csv", "email", "a@example.com", "b@example.com")
+	r := runCmd(t, context.Background(), importEnv(), "--api-url", url, "--no-progress", "--log-format", "json", "import", in)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.errOut)
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(r.errOut), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if rec["msg"] == "import finished" {
+			found = true
+			if rec["created"] != float64(2) || rec["requests"] != float64(2) {
+				t.Errorf("summary %v: want created 2, requests 2", rec)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no \"import finished\" line:\n%s", r.errOut)
 	}
 }
