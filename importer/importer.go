@@ -182,6 +182,12 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	if cfg.report == "" {
 		cfg.report = DefaultReportPath(input, cfg.dryRun)
 	}
+	if m := cfg.mapping; m != nil { // the mapping's source: and match_by, unless set
+		cfg.sheet = m.SheetOptions(cfg.sheet)
+		if cfg.matchBy == "" {
+			cfg.matchBy = m.MatchBy
+		}
+	}
 	start := cfg.now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
 		chains: newChains(), stop: make(chan struct{}), canonical: canonicalKinds()}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -256,4 +257,26 @@ func TestBindTellsLooseMatchesAndUnusedColumns(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, log.String())
 		}
 	}
+}
+
+// TestMappingSourceAndMatchByApply: a library caller gets the mapping's
+// source: settings and match_by without repeating them as options.
+func TestMappingSourceAndMatchByApply(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 3}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "Mail;Name\na@example.org;Ann\n")
+	m, err := mapping.Parse("map.yaml", []byte("source:\n  delimiter: \";\"\nmatch_by: email\ncolumns:\n  email: Mail\n  invoice_fullname: Name\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []Status{StatusCreated, StatusUnchanged} {
+		sum, err := Run(context.Background(), api, in, WithMapping(m), WithReport(filepath.Join(dir, fmt.Sprint(i, ".csv"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Counts[want] != 1 {
+			t.Errorf("run %d: %v, want 1 %s (the ; delimiter and match_by from the mapping)", i+1, sum.Counts, want)
+		}
+	}
+	assertNoDuplicates(t, srv)
 }

@@ -46,7 +46,8 @@ type config struct {
 type Option func(*config)
 
 // WithMapping sets the mapping; nil (the default) maps a sheet whose headers
-// are API field names (an export) to itself.
+// are API field names (an export) to itself. The mapping's source: settings
+// and match_by apply where WithSheetOptions and WithMatchBy leave them unset.
 func WithMapping(m *mapping.Mapping) Option { return func(c *config) { c.mapping = m } }
 
 // WithMatchBy matches rows to existing clients by field (email, login,

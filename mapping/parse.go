@@ -84,6 +84,24 @@ func (m *Mapping) ExtraFields() []string {
 	return out
 }
 
+// SheetOptions returns o with the mapping's source: settings filling what
+// o leaves unset: a command-line flag wins over the mapping file.
+func (m *Mapping) SheetOptions(o sheet.Options) sheet.Options {
+	if o.Sheet == "" {
+		o.Sheet = m.Source.Sheet
+	}
+	if o.Encoding == "" {
+		o.Encoding = m.Source.Encoding
+	}
+	if o.Delimiter == 0 {
+		o.Delimiter = m.Source.Delimiter
+	}
+	if o.HeaderRow == 0 {
+		o.HeaderRow = m.Source.HeaderRow
+	}
+	return o
+}
+
 type specKind int
 
 const (

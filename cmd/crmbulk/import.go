@@ -96,21 +96,9 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
 		return err
 	}
-	matchBy := f.matchBy
-	if m != nil {
-		if so.Sheet == "" {
-			so.Sheet = m.Source.Sheet
-		}
-		if so.Encoding == "" {
-			so.Encoding = m.Source.Encoding
-		}
-		if so.Delimiter == 0 {
-			so.Delimiter = m.Source.Delimiter
-		}
-		so.HeaderRow = m.Source.HeaderRow
-		if matchBy == "" {
-			matchBy = m.MatchBy
-		}
+	matchBy := f.matchBy // importer.Run falls back on the mapping's too; here it decides the token
+	if matchBy == "" && m != nil {
+		matchBy = m.MatchBy
 	}
 	if matchBy != "" && !slices.Contains(baselinker.MatchKeyFields(), matchBy) {
 		return usagef("--match-by %q: clients can be matched by %s", matchBy, joinNames(baselinker.MatchKeyFields()))
