@@ -59,13 +59,7 @@ func ExpandName(pattern string, now time.Time) (name string, templated bool, err
 // "-" (standard output) is always CSV.
 func FormatOf(path, format string) (string, error) {
 	format = strings.ToLower(strings.TrimSpace(format))
-	var byExt string
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv", ".tsv", ".txt":
-		byExt = "csv"
-	case ".xlsx":
-		byExt = "xlsx"
-	}
+	byExt, _ := sheet.FormatOf(path, "") // "" when the name does not tell
 	switch {
 	case format != "" && format != "csv" && format != "xlsx":
 		return "", fmt.Errorf("%w: --format %q: use csv or xlsx", ErrOutput, format)

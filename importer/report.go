@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -143,10 +142,11 @@ func startOldReport(path, format string) (*oldReport, error) {
 	return o, nil
 }
 
-// reportFormat is the format of a report path: XLSX by extension, else CSV.
+// reportFormat is the format of a report path, as sheet.Create chose it
+// (CSV for a name without a known extension).
 func reportFormat(path string) string {
-	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
-		return "xlsx"
+	if f, err := sheet.FormatOf(path, ""); err == nil {
+		return f
 	}
 	return "csv"
 }

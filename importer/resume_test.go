@@ -218,3 +218,11 @@ func TestResumeKeepsReportWhenTheWalkFails(t *testing.T) {
 		t.Fatalf("the report to resume is gone after a failed walk: %v", err)
 	}
 }
+
+func TestReportFormatFollowsSheet(t *testing.T) {
+	for path, want := range map[string]string{"r.csv": "csv", "r.xlsx": "xlsx", "r.XLSM": "xlsx", "r.report": "csv", "r.xlsx.prev": "csv"} {
+		if got := reportFormat(path); got != want {
+			t.Errorf("reportFormat(%q) = %q, want %q", path, got, want)
+		}
+	}
+}

@@ -235,9 +235,9 @@ func TestFormatOf(t *testing.T) {
 		{"a.dat", "csv", "csv", nil}, {"a.xls", "", "", ErrFormat}, {"a", "", "", ErrFormat}, {"a.csv", "ods", "", ErrFormat},
 	}
 	for _, tt := range tests {
-		got, err := formatOf(tt.path, tt.format)
+		got, err := FormatOf(tt.path, tt.format)
 		if got != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
-			t.Errorf("formatOf(%q, %q) = %q, %v; want %q, %v", tt.path, tt.format, got, err, tt.want, tt.err)
+			t.Errorf("FormatOf(%q, %q) = %q, %v; want %q, %v", tt.path, tt.format, got, err, tt.want, tt.err)
 		}
 	}
 }

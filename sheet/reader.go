@@ -87,7 +87,7 @@ func Count(r Reader) (int, error) {
 // Open opens a CSV or XLSX file for reading (see Options, Reader).
 func Open(path string, opt Options) (Reader, error) {
 	name := filepath.Base(path)
-	format, err := formatOf(path, opt.Format)
+	format, err := FormatOf(path, opt.Format)
 	if err != nil {
 		return nil, &ParseError{File: name, Err: err}
 	}
@@ -106,8 +106,10 @@ func Open(path string, opt Options) (Reader, error) {
 	return r, nil
 }
 
-// formatOf decides "csv" or "xlsx" from an explicit format or the extension.
-func formatOf(path, format string) (string, error) {
+// FormatOf decides "csv" or "xlsx" from an explicit format or, when format
+// is "", the file name's extension (.csv .tsv .txt; .xlsx .xlsm), as Open
+// and Create do.
+func FormatOf(path, format string) (string, error) {
 	switch f := strings.ToLower(strings.TrimSpace(format)); f {
 	case "csv", "xlsx":
 		return f, nil

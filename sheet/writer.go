@@ -290,7 +290,7 @@ type CreateOptions struct {
 // by opt.Format or the extension. Close closes the file. Used for reports;
 // exports go through CreateAtomic.
 func Create(path string, opt CreateOptions) (Writer, error) {
-	format, err := formatOf(path, opt.Format)
+	format, err := FormatOf(path, opt.Format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
