@@ -141,13 +141,10 @@ func New(api API, opts ...Option) (*Exporter, error) {
 		return nil, err
 	}
 	e.cols = cols
+	// The columns say what is needed: no details or statuses requests for
+	// columns nobody asked for (with the default columns this is the flags).
 	n := needsOf(cols)
-	e.statusNames = e.statusNames || n.statuses
-	if len(e.columns) > 0 {
-		// An explicit list says what is needed: no details requests for
-		// columns nobody asked for.
-		e.details = n.details
-	}
+	e.details, e.statusNames = n.details, n.statuses
 	return e, nil
 }
 
@@ -163,6 +160,7 @@ var ErrFatal = errors.New("the API refused the token")
 // throws the output away) and the Summary says how far the run got.
 func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error) {
 	start := time.Now()
+	e.requests.Store(0) // this run's requests only
 	st, hasStats := e.api.(counted)
 	var before int64
 	if hasStats {

@@ -343,3 +343,18 @@ func TestRateLimitedWalkStaysUnderTheLimit(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// TestColumnsDecideTheRequests: with an explicit column list, neither the
+// details nor the statuses are requested for columns nobody asked for.
+func TestColumnsDecideTheRequests(t *testing.T) {
+	s, url := sandboxtest.New(t, sandbox.Config{Clients: 5, Seed: 12})
+	path := tmpOut(t, "c.csv")
+	if _, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path},
+		WithColumns([]string{"crm_client_id", "email"}), WithDetails(true), WithStatusNames(true)); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if n := st.ByMethod["getCrmClientStatuses"] + st.ByMethod["getCrmClientData"]; n != 0 {
+		t.Errorf("%d status or details requests for columns crm_client_id,email: %v", n, st.ByMethod)
+	}
+}

@@ -149,8 +149,5 @@ func (r *run) dryRead(ctx context.Context, rd sheet.Reader, free <-chan *dryBatc
 				continue
 			}
 		}
-		if r.stopped() {
-			e.line, e.answer = r.notAttempted(Line{Row: row.Num}), true
-		}
 	}
 }

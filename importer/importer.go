@@ -155,7 +155,7 @@ type run struct {
 	fatalErr error
 	fatalRow int
 
-	placeholder atomic.Int64         // dry run: fake IDs of clients that would be created
+	placeholder int64                // dry run: fake IDs of clients that would be created (one goroutine decides)
 	canonical   map[string]canonKind // by field: how to tell a value is canonical without validate.Normalize
 }
 
@@ -166,7 +166,7 @@ type run struct {
 // ErrInputChanged. Rows that were invalid or failed are not an error: see
 // Summary.Problems.
 func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summary, err error) {
-	cfg := config{workers: DefaultWorkers, drainTimeout: DefaultDrainTimeout, now: time.Now}
+	cfg := config{workers: DefaultWorkers, drainTimeout: DefaultDrainTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -188,7 +188,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 			cfg.matchBy = m.MatchBy
 		}
 	}
-	start := cfg.now()
+	start := time.Now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
 		chains: newChains(), stop: make(chan struct{}), canonical: canonicalKinds()}
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
@@ -198,7 +198,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 		before = st.Stats().Requests
 	}
 	defer func() {
-		sum.Elapsed = cfg.now().Sub(start)
+		sum.Elapsed = time.Since(start)
 		sum.Requests = r.api.n.Load()
 		if hasStats {
 			sum.Requests = st.Stats().Requests - before
@@ -521,7 +521,7 @@ func (r *run) dispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) e
 			continue
 		}
 		// Keys are taken here, in file order; validation and the request run
-		// in the pool (a dry run too: validation is the costly part of it).
+		// in the pool. (A dry run has its own dispatch: dryDispatch.)
 		keys := it.chainKeys(r.idx)
 		wait, done := r.chains.enter(keys)
 		jobs <- job{seq: seq, it: it, keys: keys, wait: wait, done: done}
@@ -761,7 +761,8 @@ func (r *run) dry(it *item) Line {
 		l.Status, l.ID = StatusUpdated, max(id, 0)
 	} else {
 		l.Status = StatusCreated
-		id = -r.placeholder.Add(1) // a would-be client, so later rows with its key update it
+		r.placeholder++
+		id = -r.placeholder // a would-be client, so later rows with its key update it
 	}
 	if r.idx != nil {
 		r.idx.apply(id, it.res.Values)

@@ -173,9 +173,3 @@ func (c *chains) leave(keys []string, done chan struct{}) {
 		}
 	}
 }
-
-func (c *chains) size() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.tail)
-}

@@ -39,7 +39,6 @@ type config struct {
 	logger       *slog.Logger
 	eta          func(n int) time.Duration
 	drainTimeout time.Duration
-	now          func() time.Time
 }
 
 // Option configures Run.
@@ -83,6 +82,3 @@ func WithETA(f func(n int) time.Duration) Option { return func(c *config) { c.et
 // WithDrainTimeout sets how long in-flight requests may finish after ctx is
 // cancelled (default 30 s).
 func WithDrainTimeout(d time.Duration) Option { return func(c *config) { c.drainTimeout = d } }
-
-// WithClock sets the clock used for the summary's elapsed time.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }

@@ -34,9 +34,6 @@ func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line 
 	if ctx.Err() != nil {
 		return interrupted(it.base())
 	}
-	if r.cfg.dryRun {
-		return r.dry(it)
-	}
 	id, found, done := r.target(it)
 	if p, ok := r.pending[it.num]; ok && p.Op == "create" && found && it.res.ID == 0 && r.idx != nil {
 		// A crashed run sent this create and the index walk found the client.
