@@ -68,7 +68,8 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetPredictTime(false), // the ETA comes from the limit, in Describe
-		progressbar.OptionFullWidth(),
+		// No OptionFullWidth: it measures the terminal itself (and would
+		// override this width); the width of stderr's terminal is known here.
 	)
 }
 
