@@ -14,6 +14,14 @@ var (
 	DemoMapping []byte
 )
 
+// The demo sandbox's seed and size. The round-trip sample's client IDs are
+// those of this sandbox, so the demo, the samples test and the generator
+// (samples/internal/gen) all use these.
+const (
+	DemoSeed    = 1
+	DemoClients = 350
+)
+
 // Names the demo gives the embedded files on disk.
 const (
 	DemoDataName    = "shopify-customers_export.csv"

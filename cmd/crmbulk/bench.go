@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -106,9 +105,7 @@ explains every figure. Exit 1 when a target was missed.`,
 // random token (passed in the environment, never on the command line).
 func childSandbox(exe string) bench.Launcher {
 	return func(ctx context.Context, clients int) (string, string, func() error, error) {
-		raw := make([]byte, 16)
-		_, _ = rand.Read(raw)
-		token := "bench-" + hex.EncodeToString(raw)
+		token := "bench-" + rand.Text()
 		c := exec.Command(exe, "sandbox", "--addr", "127.0.0.1:0", "--clients", strconv.Itoa(clients),
 			"--limit", "0", "--seed", "1", "--log-level", "warn")
 		env := []string{"BASELINKER_TOKEN=" + token}

@@ -26,7 +26,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, all)
 		}
 	}
-	if tok := regexp.MustCompile(`demo-[0-9a-f]{32}`).FindString(all); tok != "" {
+	if tok := regexp.MustCompile(`demo-[A-Z2-7]{26}`).FindString(all); tok != "" {
 		t.Errorf("the demo printed its token %q", tok)
 	}
 	exports, _ := filepath.Glob(filepath.Join(dir, "clients-*.xlsx"))

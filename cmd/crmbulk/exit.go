@@ -18,6 +18,16 @@ const (
 // were invalid or failed; its summary has already been printed.
 var errRowsFailed = errors.New("some rows were invalid or failed")
 
+// rowsFailedError is errRowsFailed with the import's counts, for callers
+// that tell invalid rows from refused ones (the demo).
+type rowsFailedError struct{ invalid, failed int }
+
+func (e rowsFailedError) Error() string {
+	return fmt.Sprintf("%s: %d invalid, %d failed", errRowsFailed, e.invalid, e.failed)
+}
+
+func (e rowsFailedError) Is(target error) bool { return target == errRowsFailed }
+
 // errInterrupted is returned when a signal stopped the run.
 var errInterrupted = errors.New("interrupted")
 

@@ -63,7 +63,8 @@ stops two exports into the same place from overlapping.`,
   crmbulk export --out full.xlsx --with-details --status-names --rate 60`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runExport(cmd, f)
+			_, err := a.runExport(cmd, f)
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -81,41 +82,42 @@ stops two exports into the same place from overlapping.`,
 	return cmd
 }
 
-func (a *app) runExport(cmd *cobra.Command, f exportFlags) error {
+// runExport runs one export and returns the path it wrote ("-" for stdout).
+func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if f.out == "" {
-		return usagef("export needs --out FILE (.xlsx or .csv), or --out - for CSV on standard output")
+		return "", usagef("export needs --out FILE (.xlsx or .csv), or --out - for CSV on standard output")
 	}
 	var filters baselinker.Filters
 	for _, kv := range f.filters {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
-			return usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
+			return "", usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
 		}
 		if err := filters.Set(strings.TrimSpace(name), value); err != nil {
-			return usagef("--filter %s: %v", kv, err)
+			return "", usagef("--filter %s: %v", kv, err)
 		}
 	}
 	delim, err := parseDelimiter(f.delimiter)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var columns []string
 	if strings.TrimSpace(f.columns) != "" {
 		columns = strings.Split(f.columns, ",")
 	}
 	if _, err := exporter.FormatOf(f.out, f.format); err != nil {
-		return usageError{err}
+		return "", usageError{err}
 	}
 	api, err := a.apiClient()
 	if err != nil {
-		return err
+		return "", err
 	}
 	exp, err := exporter.New(api,
 		exporter.WithFilters(filters), exporter.WithColumns(columns),
 		exporter.WithDetails(f.details), exporter.WithStatusNames(f.statusNames),
 		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))
 	if err != nil {
-		return usageError{err}
+		return "", usageError{err}
 	}
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
 		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
@@ -124,9 +126,9 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) error {
 	})
 	if err != nil {
 		if errors.Is(err, sheet.ErrLocked) {
-			return err
+			return "", err
 		}
-		return usageError{err}
+		return "", usageError{err}
 	}
 	defer func() { _ = out.Abort() }()
 
@@ -135,15 +137,15 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) error {
 		if out.Path != "-" {
 			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
 		}
-		return fmt.Errorf("export: %w", err)
+		return "", fmt.Errorf("export: %w", err)
 	}
 	if err := out.Commit(); err != nil {
-		return fmt.Errorf("export: %w", err)
+		return "", fmt.Errorf("export: %w", err)
 	}
 	if a.logFormat == "json" {
 		a.logger.Info("export finished", append([]any{"out", out.Path, "format", out.Format}, sum.LogAttrs()...)...)
 	} else {
 		fmt.Fprintf(a.ios.ErrOut, "crmbulk: %s → %s\n", sum, out.Path)
 	}
-	return nil
+	return out.Path, nil
 }

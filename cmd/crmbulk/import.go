@@ -136,7 +136,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	case err != nil:
 		return err
 	case sum.Problems() > 0:
-		return errRowsFailed
+		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed]}
 	}
 	return nil
 }

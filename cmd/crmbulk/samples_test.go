@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/samples"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -19,12 +20,6 @@ import (
 
 // samplesDir is the repository's samples/, seen from this package.
 const samplesDir = "../../samples"
-
-// The demo sandbox's seed: the round-trip sample's client IDs exist there.
-const (
-	demoSeed    = 1
-	demoClients = 350
-)
 
 // expectedSample is one entry of samples/expected.json.
 type expectedSample struct {
@@ -59,7 +54,7 @@ func loadExpected(t *testing.T) []expectedSample {
 // against a sandbox seeded like the demo and checks the outcome counts
 // samples/expected.json (and the README) state, so the samples cannot rot.
 func TestSamplesDryRun(t *testing.T) {
-	_, url := sandboxtest.New(t, sandbox.Config{Seed: demoSeed, Clients: demoClients})
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: samples.DemoSeed, Clients: samples.DemoClients})
 	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
 	for _, s := range loadExpected(t) {
 		t.Run(s.Name, func(t *testing.T) {

@@ -60,7 +60,11 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 				return err
 			}
 			if ctx.Err() != nil {
-				fmt.Fprintln(a.ios.ErrOut, "sandbox stopped; state saved")
+				if cfg.StatePath != "" {
+					fmt.Fprintf(a.ios.ErrOut, "sandbox stopped; state saved to %s\n", cfg.StatePath)
+				} else {
+					fmt.Fprintln(a.ios.ErrOut, "sandbox stopped")
+				}
 				return errInterrupted // the same exit code (130) as every command stopped by a signal
 			}
 			return nil

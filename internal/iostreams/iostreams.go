@@ -18,7 +18,6 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	stdoutTTY bool
 	stderrTTY bool
 	width     int
 }
@@ -26,7 +25,6 @@ type IOStreams struct {
 // System returns the process's streams, with terminal detection.
 func System(getenv func(string) string) *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	s.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	s.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	if getenv("TERM") == "dumb" || getenv("CI") != "" {
 		// CI logs and dumb terminals get log lines, not redrawn bars.
@@ -46,18 +44,12 @@ func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
 
-// IsStdoutTTY reports whether standard output is a terminal.
-func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-
 // IsStderrTTY reports whether standard error is a terminal: progress bars
 // are drawn only then.
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // SetStderrTTY overrides terminal detection (tests, --no-progress).
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
-
-// SetStdoutTTY overrides terminal detection for standard output.
-func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 
 // TerminalWidth is the width of the terminal on stderr, 80 when unknown.
 func (s *IOStreams) TerminalWidth() int {

@@ -5,7 +5,7 @@
 //	go run ./samples/internal/gen            # from the repository root
 //
 // The round-trip rows are taken from a sandbox seeded exactly like the demo
-// and the samples test (Seed, Clients below), so their crm_client_id values
+// and the samples test (samples.DemoSeed, samples.DemoClients), so their crm_client_id values
 // exist there.
 package main
 
@@ -20,14 +20,9 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/samples"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
-)
-
-// The demo sandbox's seed; samples_test.go and demo.go use the same values.
-const (
-	Seed    = 1
-	Clients = 350
 )
 
 func main() {
@@ -115,7 +110,7 @@ func writeAll(w sheet.Writer, header []string, rows [][]string) error {
 // roundtrip writes an "export, edited" file: 12 seeded clients with the
 // export's header (API names), some fields changed, two rows broken.
 func roundtrip(dir string) error {
-	s, err := sandbox.New(sandbox.Config{Token: "gen", Seed: Seed, Clients: Clients})
+	s, err := sandbox.New(sandbox.Config{Token: "gen", Seed: samples.DemoSeed, Clients: samples.DemoClients})
 	if err != nil {
 		return err
 	}
