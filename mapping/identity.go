@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // Identity builds the mapping of a sheet whose headers are API field names,
@@ -34,7 +35,7 @@ func Identity(header []string) (*Mapping, error) {
 		}
 		if j, dup := first[s.key()]; dup {
 			c.add(0, 0, "remove or rename one of the columns",
-				"the sheet's header has %s twice (columns %s and %s)", s.key(), colName(j), colName(i))
+				"the sheet's header has %s twice (columns %s and %s)", s.key(), sheet.ColumnName(j), sheet.ColumnName(i))
 			continue
 		}
 		first[s.key()] = i

@@ -478,8 +478,8 @@ func TestIdentity(t *testing.T) {
 
 func TestColName(t *testing.T) {
 	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 27: "AB", 701: "ZZ", 702: "AAA"} {
-		if got := colName(i); got != want {
-			t.Errorf("colName(%d) = %q, want %q", i, got, want)
+		if got := sheet.ColumnName(i); got != want {
+			t.Errorf("sheet.ColumnName(%d) = %q, want %q", i, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // Plan is a Mapping bound to one sheet header: every source column is
@@ -60,15 +61,6 @@ func (r Result) ClientFields() baselinker.ClientFields {
 	return baselinker.ClientFields{ID: r.ID, Values: r.Values, Extra: r.Extra}
 }
 
-// colName is the spreadsheet letter of a 0-based column index (0 → A, 26 → AA).
-func colName(i int) string {
-	var b []byte
-	for i++; i > 0; i = (i - 1) / 26 {
-		b = append([]byte{byte('A' + (i-1)%26)}, b...)
-	}
-	return string(b)
-}
-
 // Bind resolves the mapping's source columns against a sheet header:
 // exactly first, then ignoring case and surrounding white space (recorded in
 // Notes). It reports every header the mapping names but the sheet lacks, and
@@ -98,7 +90,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 			idx = folded[strings.ToLower(trimSpace(r.name))]
 			if len(idx) == 1 {
 				p.notes = append(p.notes, fmt.Sprintf("%s: column %q for %s matched header %q (column %s) ignoring case and spaces",
-					m.pos(r), r.name, s.key(), header[idx[0]], colName(idx[0])))
+					m.pos(r), r.name, s.key(), header[idx[0]], sheet.ColumnName(idx[0])))
 			}
 		}
 		switch len(idx) {
@@ -117,7 +109,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		default:
 			cols := make([]string, len(idx))
 			for i, x := range idx {
-				cols[i] = colName(x)
+				cols[i] = sheet.ColumnName(x)
 			}
 			c.add(r.line, r.col, "rename the columns in the sheet so each header is unique",
 				"column %q (for %s) appears %d times in the sheet's header (columns %s)", r.name, s.key(), len(idx), strings.Join(cols, ", "))

@@ -308,3 +308,11 @@ func TestCheckEncoding(t *testing.T) {
 		t.Errorf("cp852 read %q, %v; want ś", row.Cells, err)
 	}
 }
+
+func TestColumnName(t *testing.T) {
+	for i, w := range map[int]string{0: "A", 25: "Z", 26: "AA", 701: "ZZ", 702: "AAA"} {
+		if got := ColumnName(i); got != w {
+			t.Errorf("ColumnName(%d) = %q, want %q", i, got, w)
+		}
+	}
+}

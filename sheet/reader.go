@@ -246,6 +246,15 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 // header cells cut. Cells of every Row line up with it.
 func (t *tableReader) Header() []string { return t.header }
 
+// ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA, AB …
+func ColumnName(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append([]byte{byte('A' + (i-1)%26)}, b...)
+	}
+	return string(b)
+}
+
 // ParseDelimiter reads a delimiter as people write it: "," ";" "|" or a tab,
 // or their names comma, semicolon, tab (also written \t) and pipe.
 func ParseDelimiter(s string) (rune, bool) {

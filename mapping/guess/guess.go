@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
 // Method says how a column was matched to its field.
@@ -183,7 +184,9 @@ func Header(header []string, opts ...Option) Result {
 			}
 		}
 	}
-	sort.SliceStable(r.Templates, func(i, j int) bool { return fieldIndex(r.Templates[i].Field) < fieldIndex(r.Templates[j].Field) })
+	sort.SliceStable(r.Templates, func(i, j int) bool {
+		return baselinker.FieldPosition(r.Templates[i].Field) < baselinker.FieldPosition(r.Templates[j].Field)
+	})
 	for _, c := range cands {
 		g := &r.Columns[c.col]
 		switch {
@@ -262,15 +265,6 @@ func makeTemplate(field, why string, header []string, cols ...int) (Template, bo
 		parts[i] = "{" + h + "}"
 	}
 	return Template{Field: field, Text: strings.Join(parts, " "), Columns: cols, Why: why}, true
-}
-
-func fieldIndex(name string) int {
-	for i, f := range baselinker.Fields() {
-		if f.Name == name {
-			return i
-		}
-	}
-	return 1 << 30
 }
 
 // candidate is the best reading of one header.
@@ -503,36 +497,10 @@ func similarity(a, b string) float64 {
 	if len(ra) < 3 || len(rb) < 3 {
 		return 0
 	}
-	d := osa(ra, rb)
+	d := suggest.Distance(a, b)
 	s := 1 - float64(d)/float64(max(len(ra), len(rb)))
 	if len(ra) >= 4 && len(ra) < len(rb) && strings.HasPrefix(b, a) {
 		s = max(s, 0.5+0.5*float64(len(ra))/float64(len(rb)))
 	}
 	return s
-}
-
-// osa is the optimal string alignment distance (Levenshtein with adjacent
-// transpositions).
-func osa(a, b []rune) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

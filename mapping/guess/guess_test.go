@@ -213,14 +213,6 @@ func TestYAMLParsesAndBinds(t *testing.T) {
 	}
 }
 
-func TestColumnName(t *testing.T) {
-	for i, w := range map[int]string{0: "A", 25: "Z", 26: "AA", 701: "ZZ", 702: "AAA"} {
-		if got := guess.ColumnName(i); got != w {
-			t.Errorf("ColumnName(%d) = %q, want %q", i, got, w)
-		}
-	}
-}
-
 func FuzzHeader(f *testing.F) {
 	f.Add("Imię;Nazwisko;E-mail;Kod pocztowy")
 	f.Add("First Name;Last Name;Default Address Address1;Default Address Address2")

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // Source says how the sheet was read; every non-zero field is written into
@@ -83,7 +84,7 @@ func (r Result) YAML(src Source) []byte {
 		if t, ok := r.template(f); ok {
 			cols := make([]string, len(t.Columns))
 			for i, c := range t.Columns {
-				cols[i] = ColumnName(c)
+				cols[i] = sheet.ColumnName(c)
 			}
 			lines = append(lines, line{
 				text:    fmt.Sprintf("  %s: { template: %s, transform: [collapse_spaces] }", f, quote(t.Text)),
@@ -96,7 +97,7 @@ func (r Result) YAML(src Source) []byte {
 		if g.Method == Fuzzy {
 			c = fmt.Sprintf("fuzzy %.2f — check it", g.Score)
 		}
-		c += ", column " + ColumnName(g.Column)
+		c += ", column " + sheet.ColumnName(g.Column)
 		if g.Note != "" {
 			c += "; " + g.Note
 		}
@@ -125,7 +126,7 @@ func (r Result) YAML(src Source) []byte {
 			if strings.HasPrefix(note, "no CRM field") {
 				note += "; to keep it, put it under custom_extra_fields: with the extra field's ID"
 			}
-			fmt.Fprintf(&b, "#   %s (column %s): %s\n", oneLine(quote(g.Header)), ColumnName(g.Column), oneLine(note))
+			fmt.Fprintf(&b, "#   %s (column %s): %s\n", oneLine(quote(g.Header)), sheet.ColumnName(g.Column), oneLine(note))
 		}
 	}
 	return b.Bytes()
@@ -201,13 +202,4 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// ColumnName is the spreadsheet letter of a 0-based column (0 → A, 26 → AA).
-func ColumnName(i int) string {
-	var b []byte
-	for i++; i > 0; i = (i - 1) / 26 {
-		b = append([]byte{byte('A' + (i-1)%26)}, b...)
-	}
-	return string(b)
 }
