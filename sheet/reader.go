@@ -316,11 +316,12 @@ func (t *tableReader) read() (Row, error) {
 	}
 }
 
-// buildFast is blank + build in one pass over each cell's bytes, for the
-// common case without UnguardFormulas (which can change a cell's
-// blankness, so it takes the general path). ok is false for a blank row.
-// Cells that are all ASCII need neither utf8.ValidString nor
-// strings.TrimSpace; others fall back to them.
+// buildFast is blank + build for the common case without UnguardFormulas
+// (which can change a cell's blankness, so it takes the general path): a
+// first pass finds a cell with a value (ok is false for a blank row), a
+// second copies the cells and checks each one's encoding and value with
+// scanCell, which walks the bytes once and needs strings.TrimSpace or
+// utf8.ValidString only for non-ASCII cells.
 func (t *tableReader) buildFast(num int, cells []string) (row Row, err error, ok bool) {
 	some := false // a cell with a value
 	for _, c := range cells {

@@ -201,8 +201,10 @@ func (x *xlsxWriter) Write(cells []string) error {
 	}
 	x.vals = x.vals[:0]
 	for i, s := range cells {
-		if n := utf16Len(s); len(s) > maxXLSXCellChars && n > maxXLSXCellChars {
-			return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, n, maxXLSXCellChars)
+		if len(s) > maxXLSXCellChars { // bytes ≥ UTF-16 units: most cells stop here
+			if n := utf16Len(s); n > maxXLSXCellChars {
+				return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, n, maxXLSXCellChars)
+			}
 		}
 		var v any = s
 		if x.row > 1 && x.opt.NumericColumns[i] && plainInt(s) {

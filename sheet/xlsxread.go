@@ -83,7 +83,7 @@ func checkInflation(name string, zr *zip.Reader, limit int64) error {
 		if zf.UncompressedSize64 > uint64(limit) || total > uint64(limit) {
 			return &ParseError{File: name, Err: hint(ErrTooLarge,
 				fmt.Sprintf("its part %q inflates to %d bytes (%d so far in total), over the limit of %d bytes", zf.Name, zf.UncompressedSize64, total, limit),
-				"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV or raise the limit")}
+				"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV in the spreadsheet program and import that")}
 		}
 	}
 	return nil
@@ -92,7 +92,7 @@ func checkInflation(name string, zr *zip.Reader, limit int64) error {
 func excelizeOpenError(name string, err error) error {
 	if strings.Contains(err.Error(), "unzip size") {
 		return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrTooLarge, "the workbook inflates past the size limit",
-			"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV or raise the limit"), err)}
+			"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV in the spreadsheet program and import that"), err)}
 	}
 	return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the workbook cannot be read",
 		"open it in a spreadsheet program and save it again as .xlsx, or export it as CSV"), err)}
