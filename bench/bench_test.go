@@ -175,7 +175,7 @@ func TestFlat(t *testing.T) {
 // TestMeasureMemSeesAnAllocation proves the sampler can see memory grow.
 func TestMeasureMemSeesAnAllocation(t *testing.T) {
 	var keep []byte
-	m, err := measureMem(1, func() error {
+	m, err := measureMem(func() error {
 		keep = make([]byte, 48<<20)
 		for i := range keep {
 			keep[i] = byte(i)

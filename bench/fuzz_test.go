@@ -2,6 +2,7 @@ package bench
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -27,28 +28,48 @@ func FuzzParseOnly(f *testing.F) {
 	})
 }
 
-// FuzzParseStatusKB: /proc/self/status parsing never panics nor returns a
-// negative size.
-func FuzzParseStatusKB(f *testing.F) {
-	for _, s := range []string{"VmHWM:\t  1776 kB\n", "VmHWM: 1 MB", "VmHWM:", "VmHWM:\t-5 kB", "VmHWM:\t99999999999999999999 kB", ""} {
-		f.Add(s)
+// noKeyLines keeps the lines of s that hold no "key: value" pair (and are
+// of a length a /proc file has), so a fuzzed prefix cannot shadow the line
+// the targets append.
+func noKeyLines(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.Contains(l, ":") && len(l) < 4096 {
+			keep = append(keep, l)
+		}
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if n, ok := parseStatusKB(strings.NewReader(s), "VmHWM"); n < 0 || (!ok && n != 0) {
-			t.Fatalf("parseStatusKB(%q) = %d, %v", s, n, ok)
+	return strings.Join(keep, "\n")
+}
+
+// FuzzParseStatusKB: whatever other lines /proc/self/status holds, the
+// field's line is read back exactly; a malformed line is refused, not
+// misread.
+func FuzzParseStatusKB(f *testing.F) {
+	f.Add("VmPeak:\t 1 kB\nName: x", uint32(1776), "kB")
+	f.Add("", uint32(0), "MB")
+	f.Add("\x00\r", uint32(99), "kb")
+	f.Fuzz(func(t *testing.T, other string, n uint32, unit string) {
+		in := noKeyLines(other) + "\nVmHWM:\t  " + strconv.FormatUint(uint64(n), 10) + " " + unit + "\n"
+		got, ok := parseStatusKB(strings.NewReader(in), "VmHWM")
+		if want := unit == "kB"; ok != want || (ok && got != int64(n)) || (!ok && got != 0) {
+			t.Fatalf("parseStatusKB(%q) = %d, %v; want %d, %v", in, got, ok, n, want)
 		}
 	})
 }
 
-// FuzzParseCPUModel: /proc/cpuinfo parsing never panics and returns a value
-// from one line.
+// FuzzParseCPUModel: the "model name" line's value is read back trimmed,
+// whatever other lines /proc/cpuinfo holds.
 func FuzzParseCPUModel(f *testing.F) {
-	for _, s := range []string{"model name\t: AMD EPYC\n", "Model : Pi\nHardware : BCM\n", ":::", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got := parseCPUModel(strings.NewReader(s)); strings.Contains(got, "\n") {
-			t.Fatalf("parseCPUModel(%q) = %q spans lines", s, got)
+	f.Add("processor\nflags", " AMD EPYC ")
+	f.Add("", "")
+	f.Add("\r\n", "Pi: 4")
+	f.Fuzz(func(t *testing.T, other, model string) {
+		if strings.ContainsAny(model, "\n\r") || len(model) > 1024 {
+			return // a value is one line
+		}
+		in := noKeyLines(other) + "\nmodel name\t: " + model + "\n"
+		if got := parseCPUModel(strings.NewReader(in)); got != strings.TrimSpace(model) {
+			t.Fatalf("parseCPUModel(%q) = %q, want %q", in, got, strings.TrimSpace(model))
 		}
 	})
 }

@@ -22,7 +22,6 @@ const memLimit = 100 << 20
 
 // memResult is the memory one run used.
 type memResult struct {
-	n        int    // rows or clients
 	base     uint64 // HeapInuse after a GC before the run
 	peak     uint64 // highest HeapInuse sampled during the run
 	rssKB    int64  // VmHWM after the run, reset before it
@@ -32,8 +31,8 @@ type memResult struct {
 // measureMem runs fn while sampling HeapInuse every 10 ms; on Linux it also
 // resets the peak RSS (writing 5 to /proc/self/clear_refs) before and reads
 // VmHWM after.
-func measureMem(n int, fn func() error) (memResult, error) {
-	res := memResult{n: n}
+func measureMem(fn func() error) (memResult, error) {
+	var res memResult
 	runtime.GC()
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
@@ -90,7 +89,7 @@ func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) erro
 		if err != nil {
 			return err
 		}
-		m, err := measureMem(n, func() error {
+		m, err := measureMem(func() error {
 			_, err := importer.Run(ctx, nil, in, importer.WithDryRun(true),
 				importer.WithReport(filepath.Join(files.dir, fmt.Sprintf("mem-%d.report.csv", n))))
 			return err
@@ -152,7 +151,7 @@ func exportMem(ctx context.Context, c *config, dir string, n int) (memResult, er
 	}
 	out := filepath.Join(dir, fmt.Sprintf("export-%d.xlsx", n))
 	var sum exporter.Summary
-	m, err := measureMem(n, func() error {
+	m, err := measureMem(func() error {
 		o, err := exporter.OpenOutput(exporter.OutputOptions{Path: out, Force: true})
 		if err != nil {
 			return err

@@ -18,7 +18,6 @@ import (
 
 // throughputResult compares a dry run with bare parses of one file.
 type throughputResult struct {
-	format     string
 	rows       int
 	dry        time.Duration // importer dry run: read, map, validate, report
 	sheet      time.Duration // sheet.Reader alone
@@ -58,7 +57,7 @@ func runThroughput(ctx context.Context, c *config, r *Report, files *fileCache) 
 // throughput times the three readers over one generated file, each the
 // best of up to three runs within about a second.
 func throughput(ctx context.Context, files *fileCache, format string, rows int) (throughputResult, error) {
-	res := throughputResult{format: format, rows: rows, bareName: "encoding/csv"}
+	res := throughputResult{rows: rows, bareName: "encoding/csv"}
 	in, err := files.input(format, rows, "Gdańsk")
 	if err != nil {
 		return res, err

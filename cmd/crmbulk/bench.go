@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,11 +65,10 @@ explains every figure. Exit 1 when a target was missed.`,
 			}
 			opts := []bench.Option{bench.WithQuick(quick), bench.WithRows(rows), bench.WithOnly(names...), bench.WithLogger(a.logger)}
 			// The export memory figure needs the sandbox in another
-			// process: this binary's own sandbox command. A test binary
-			// cannot serve as one; the report then says the sandbox ran
-			// in-process.
-			if exe, err := os.Executable(); err == nil && !testing.Testing() {
-				opts = append(opts, bench.WithLauncher(childSandbox(exe)))
+			// process: this binary's own sandbox command. Under tests there
+			// is none; the report then says the sandbox ran in-process.
+			if a.selfExe != "" {
+				opts = append(opts, bench.WithLauncher(childSandbox(a.selfExe)))
 			}
 			rep, err := bench.Run(cmd.Context(), opts...)
 			if err != nil {

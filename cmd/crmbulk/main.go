@@ -17,7 +17,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], iostreams.System(os.Getenv), os.Getenv)
+	code := runWith(ctx, os.Args[1:], iostreams.System(os.Getenv), os.Getenv, func(a *app) {
+		// The real binary can serve as its own sandbox process (crmbulk
+		// bench's export memory figure); a test binary calling run cannot.
+		if exe, err := os.Executable(); err == nil {
+			a.selfExe = exe
+		}
+	})
 	stop()
 	os.Exit(code)
 }

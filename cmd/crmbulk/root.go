@@ -30,12 +30,22 @@ type app struct {
 	noProgress bool
 
 	logger *slog.Logger
+
+	selfExe string // this crmbulk binary, to start as a child process; "" under tests
 }
 
 // run executes crmbulk with args and returns the process exit code. Tests
 // call it with iostreams.Test() and a fake environment.
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
+	return runWith(ctx, args, ios, getenv)
+}
+
+// runWith is run with the app adjusted by setup (main sets selfExe).
+func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, setup ...func(*app)) int {
 	a := &app{ios: ios, getenv: getenv}
+	for _, f := range setup {
+		f(a)
+	}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(ios.In)
