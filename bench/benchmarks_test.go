@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,19 +59,7 @@ func BenchmarkRate(b *testing.B) {
 		// All nine runs at once, as in crmbulk bench: one benchmark of
 		// about 3.2 windows, a metric per kind and latency.
 		files := &fileCache{dir: b.TempDir(), files: map[string]string{}}
-		var jobs []rateResult
-		for _, kind := range []string{kindImport, kindExport, kindBaseline} {
-			for _, lat := range rc.latencies {
-				jobs = append(jobs, rateResult{kind: kind, latency: lat})
-			}
-		}
-		var wg sync.WaitGroup
-		for i := range jobs {
-			wg.Go(func() {
-				jobs[i] = rateRun(context.Background(), rc, jobs[i].kind, jobs[i].latency, b.TempDir(), files)
-			})
-		}
-		wg.Wait()
+		jobs := rateJobs(context.Background(), rc, files)
 		for _, j := range jobs {
 			if j.err != nil {
 				b.Fatalf("%s %s: %v", j.kind, j.latency, j.err)

@@ -157,17 +157,15 @@ func unlimited() *pacer.Limiter {
 	return pacer.New(10_000, pacer.WithWindow(time.Millisecond), pacer.WithMargin(0))
 }
 
-// runRate runs every kind at every latency at once, each with its own
-// sandbox and its own limiter, and adds two lines per run.
-func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error {
-	rc := c.rate
+// rateJobs runs every kind at every latency at once, each with its own
+// sandbox and limiter, and returns the results in kind, latency order.
+func rateJobs(ctx context.Context, rc rateConfig, files *fileCache) []rateResult {
 	var jobs []rateResult
 	for _, kind := range []string{kindImport, kindExport, kindBaseline} {
 		for _, lat := range rc.latencies {
 			jobs = append(jobs, rateResult{kind: kind, latency: lat})
 		}
 	}
-	c.log.Info("bench: rate scenarios start, all at once", "runs", len(jobs), "about", (rc.baseline + rc.window/2).Round(time.Second))
 	var wg sync.WaitGroup
 	for i := range jobs {
 		wg.Go(func() {
@@ -176,6 +174,15 @@ func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error 
 		})
 	}
 	wg.Wait()
+	return jobs
+}
+
+// runRate runs every kind at every latency at once, each with its own
+// sandbox and its own limiter, and adds two lines per run.
+func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error {
+	rc := c.rate
+	c.log.Info("bench: rate scenarios start, all at once", "runs", 3*len(rc.latencies), "about", (rc.baseline + rc.window/2).Round(time.Second))
+	jobs := rateJobs(ctx, rc, files)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
