@@ -25,6 +25,10 @@ import (
 // DefaultEndpoint is the API's one endpoint.
 const DefaultEndpoint = "https://api.baselinker.com/connector.php"
 
+// PageSize is the number of clients on a full getCrmClients page (the
+// documented 100); a shorter page is the last.
+const PageSize = 100
+
 // Defaults of New.
 const (
 	DefaultTimeout    = 90 * time.Second // one request, answer read included

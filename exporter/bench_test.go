@@ -152,14 +152,14 @@ func BenchmarkPageCost(b *testing.B) {
 	all := s.Clients()
 	_ = s.Close()
 	var pages [][]baselinker.Client
-	for i := 0; i < len(all); i += PageSize {
-		pages = append(pages, all[i:min(i+PageSize, len(all))])
+	for i := 0; i < len(all); i += baselinker.PageSize {
+		pages = append(pages, all[i:min(i+baselinker.PageSize, len(all))])
 	}
 	pages = append(pages, nil) // the short last page
 	api := &memAPI{pages: pages}
 	cols := expand(mustCols(b, nil, false, false), nil)
 	h := header(cols)
-	npages := float64(len(all) / PageSize)
+	npages := float64(len(all) / baselinker.PageSize)
 
 	bare := map[string]func(w io.Writer) error{
 		"csv": func(w io.Writer) error {

@@ -14,10 +14,6 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// PageSize is the number of clients on a full getCrmClients page; a page
-// with fewer is the last one.
-const PageSize = 100
-
 // API is what the exporter needs of the API client; *baselinker.API
 // satisfies it. Retries and pacing are the client's business.
 type API interface {

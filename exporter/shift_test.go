@@ -35,7 +35,7 @@ func (s shifting) GetCrmClients(ctx context.Context, page int, f baselinker.Filt
 		return nil, err
 	}
 	all := append(prev, cur...)
-	return all[min(len(all), PageSize-s.k):min(len(all), 2*PageSize-s.k)], nil
+	return all[min(len(all), baselinker.PageSize-s.k):min(len(all), 2*baselinker.PageSize-s.k)], nil
 }
 
 func TestShiftedPagesWriteEveryClientOnce(t *testing.T) {

@@ -14,7 +14,7 @@ type pageResult struct {
 }
 
 // walk reads getCrmClients pages from 1 until a page holds fewer than
-// PageSize clients, with up to e.ahead requests in flight, and calls visit
+// baselinker.PageSize clients, with up to e.ahead requests in flight, and calls visit
 // for every client not seen before, in page order, from one goroutine.
 // Page 1 is read alone: most small exports then cost one request. After the
 // walk the last page is read again (e.recheck) to catch clients added
@@ -90,7 +90,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		}
 		sum.Pages++
 		last, lastLen = page, len(r.clients)
-		if len(r.clients) < PageSize {
+		if len(r.clients) < baselinker.PageSize {
 			cancel() // pages read ahead beyond the last are not needed
 		} else if page == 1 {
 			close(firstFull)
@@ -98,7 +98,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		if err := take(page, r.clients, false); err != nil {
 			return err
 		}
-		if len(r.clients) < PageSize {
+		if len(r.clients) < baselinker.PageSize {
 			break
 		}
 	}

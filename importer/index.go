@@ -9,9 +9,6 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
-// pageSize is how many clients a full getCrmClients page holds.
-const pageSize = 100
-
 // index maps normalised match keys to the clients that hold them. It grows
 // with the account's clients, never with the rows.
 type index struct {
@@ -112,7 +109,7 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int)) e
 		if pageDone != nil {
 			pageDone(len(cs))
 		}
-		if len(cs) < pageSize {
+		if len(cs) < baselinker.PageSize {
 			return nil
 		}
 	}

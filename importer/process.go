@@ -206,7 +206,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 			}
 			found = append(found, c)
 		}
-		if len(cs) < pageSize {
+		if len(cs) < baselinker.PageSize {
 			break
 		}
 		if page == maxLookupPages {

@@ -148,7 +148,7 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 	s.data.RLock()
 	all := s.store.clients
 	switch {
-	case page > int64(len(all))/PageSize+1:
+	case page > int64(len(all))/baselinker.PageSize+1:
 		// Past the last page (and no overflow of the skip count below).
 	case idFilter != 0:
 		if c := s.store.get(idFilter); c != nil && page == 1 && match(c) {
@@ -156,14 +156,14 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 		}
 	case statusFilter == 0 && len(texts) == 0:
 		// No filter: the page is a slice of the store.
-		from := int((page - 1) * PageSize)
-		for i := from; i < len(all) && i < from+PageSize; i++ {
+		from := int((page - 1) * baselinker.PageSize)
+		for i := from; i < len(all) && i < from+baselinker.PageSize; i++ {
 			add(&all[i])
 		}
 	default:
-		skip := (page - 1) * PageSize
+		skip := (page - 1) * baselinker.PageSize
 		for i := range all {
-			if n == PageSize {
+			if n == baselinker.PageSize {
 				break
 			}
 			if !match(&all[i]) {

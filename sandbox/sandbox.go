@@ -31,9 +31,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 )
 
-// PageSize is the number of clients in a full getCrmClients page.
-const PageSize = 100
-
 // maxBody bounds a request body: a 2 MB file in an extra field is about
 // 2.7 MB of base64, a few of them fit.
 const maxBody = 32 << 20
