@@ -2,9 +2,11 @@
 // Base (BaseLinker) account: sheet reader → mapping → validate → an upsert
 // pool → an ordered per-row report.
 //
-// Run is the whole import. It reads the file twice for a real run (a first
-// pass proves the file can be read to the end and counts the rows, so bad
-// input is refused before anything is sent) and once for a dry run. With a
+// Run is the whole import. It reads the file's bytes once for its SHA-256
+// (the report's input_sha256, which ties a resume to its input), then
+// parses it twice for a real run (a first pass proves the file can be read
+// to the end and counts the rows, so bad input is refused before anything
+// is sent) and once for a dry run. With a
 // match key (--match-by) it walks every client once and builds an index on
 // the normalised key, so a row updates the client it matches, creates one
 // when none matches, fails when two match, and costs nothing when the client
@@ -15,7 +17,8 @@
 // report, in input order, through a reorder buffer bounded by the pool, and
 // flushes every line. A dry run, bound by the CPU rather than the API, moves
 // rows in batches: every core maps and validates, and one goroutine decides
-// (in file order, the order the key chains give) and writes. An append-only journal (REPORT.journal) records each
+// (in file order, the order the key chains give) and writes. An
+// append-only journal (REPORT.journal) records each
 // write before it is sent and after it is answered, so a create whose answer
 // never came — in this run or in a crashed one that is resumed — is looked
 // up before it is ever sent again: a client is never created twice.

@@ -87,8 +87,6 @@ type oldReport struct {
 	sha  string
 	done bool
 	last int // the row number of the line read before next
-
-	lastCells []string
 }
 
 // openOldReport opens a report written by Run and reads its first line.
@@ -136,9 +134,6 @@ func startOldReport(path, format string) (*oldReport, error) {
 		_ = r.Close()
 		return nil, err
 	}
-	if o.next != nil {
-		o.sha = o.cell(o.lastCells, "input_sha256")
-	}
 	return o, nil
 }
 
@@ -173,7 +168,6 @@ func (o *oldReport) advance() error {
 		return fmt.Errorf("reading the report to resume: %w", err)
 	}
 	c := row.Cells
-	o.lastCells = c
 	n, err := strconv.Atoi(strings.TrimSpace(o.cell(c, "row")))
 	if err != nil {
 		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.file, row.Num, o.cell(c, "row"))
@@ -191,7 +185,10 @@ func (o *oldReport) advance() error {
 	o.next = &Line{Row: n, Status: Status(o.cell(c, "status")), ID: id, Code: o.cell(c, "error_code"),
 		Message: o.cell(c, "error_message"), MatchKey: o.cell(c, "match_key"), Column: o.cell(c, "column"),
 		Warnings: o.cell(c, "warnings"), Note: o.cell(c, "note")}
-	if sha := o.cell(c, "input_sha256"); o.sha != "" && sha != o.sha {
+	sha := o.cell(c, "input_sha256")
+	if o.sha == "" {
+		o.sha = sha // the first line's: every line must carry the same
+	} else if sha != o.sha {
 		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.file, row.Num, sha, o.sha)
 	}
 	return nil
