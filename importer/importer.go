@@ -605,11 +605,7 @@ func (r *run) check(it *item) {
 		addCol(p.Column)
 	}
 	for _, p := range validate.Fields(it.res.Values, it.res.Extra) {
-		src := p.Field
-		if strings.HasPrefix(src, "custom_extra_fields[") {
-			src = "custom_extra_fields." + strings.TrimSuffix(strings.TrimPrefix(src, "custom_extra_fields["), "]")
-		}
-		_, col := r.plan.Source(src)
+		_, col := r.plan.Source(p.Field)
 		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", it.num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
 		if p.Severity == validate.Warning {
 			warns = append(warns, msg)

@@ -422,6 +422,7 @@ func TestSource(t *testing.T) {
 		{"login", -1, ""},
 		{"extra_16", 8, "Birthday"},
 		{"custom_extra_fields.15", 7, "Loyalty number"},
+		{"custom_extra_fields[15]", 7, "Loyalty number"}, // validate.Problem.Field
 	}
 	for _, tc := range tests {
 		col, h := p.Source(tc.field)

@@ -135,6 +135,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		p.src[s.key()] = b
 		if s.extra {
 			p.src["custom_extra_fields."+s.field] = b
+			p.src["custom_extra_fields["+s.field+"]"] = b // validate.Problem's spelling
 			p.nExtra++
 		}
 		if !s.extra && s.field == "crm_client_id" {
@@ -182,7 +183,7 @@ func (p *Plan) Unused() []string { return append([]string(nil), p.unused...) }
 
 // Source returns which column a field comes from: its 0-based index and
 // header. field is an API field name or extra_<ID> (custom_extra_fields.<ID>
-// also works). A template reports its first referenced column. Constants
+// and validate's custom_extra_fields[<ID>] also work). A template reports its first referenced column. Constants
 // and fields the mapping does not fill return (-1, "").
 func (p *Plan) Source(field string) (col int, header string) {
 	b, ok := p.src[field]
