@@ -90,6 +90,33 @@ func BenchmarkCSVRead(b *testing.B) {
 	})
 }
 
+// BenchmarkCSVChunks reads through NextChunk and Chunk.Rows on one
+// goroutine: the work a parallel reader spreads over the cores.
+func BenchmarkCSVChunks(b *testing.B) {
+	data := benchCSV(b)
+	var rows []Row
+	measure(b, func() int {
+		r, err := NewCSVReader(bytes.NewReader(data), "bench.csv", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			c, err := r.(Chunker).NextChunk()
+			if errors.Is(err, io.EOF) {
+				return n
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if rows, err = c.Rows(rows[:0]); err != nil {
+				b.Fatal(err)
+			}
+			n += len(rows)
+		}
+	})
+}
+
 func BenchmarkBareCSV(b *testing.B) {
 	data := benchCSV(b)
 	measure(b, func() int {

@@ -3,12 +3,10 @@ package sheet
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
@@ -75,58 +73,74 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	delim := opt.Delimiter
 	if delim == 0 {
 		delim = sniffDelimiter(sample)
-	} else if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
+	} else if delim == '"' || delim == '\r' || delim == '\n' || delim < ' ' && delim != '\t' || delim >= utf8.RuneSelf {
 		return nil, perr(hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`))
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	src := &csvSource{cr: cr, file: name, closer: closer}
+	src := &csvSource{sp: csvSplitter{r: br, delim: byte(delim), file: name, line: 1, row: 1}, closer: closer}
 	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim}
-	if err := t.start(opt.HeaderRow); err != nil {
+	cr := &csvReader{tableReader: tableReader{src: src, layout: layout{file: name, checkUTF8: checkUTF8,
+		unguard: opt.UnguardFormulas, advice: advice, delim: delim}}, csv: src}
+	if err := cr.start(opt.HeaderRow); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return cr, nil
 }
 
-// csvSource numbers CSV records the way a spreadsheet numbers rows: empty
-// lines count, quoted newlines do not.
+// csvReader is the Reader of a CSV file; it is also a Chunker.
+type csvReader struct {
+	tableReader
+	csv *csvSource
+}
+
+// csvSource yields the records of the text chunk by chunk, each record's
+// cells in memory of their own (see csvScanner.owned).
 type csvSource struct {
-	cr      *csv.Reader
-	file    string
-	closer  io.Closer
-	lastNum int // row number of the last record
-	lastEnd int // line the last record ended on
+	sp     csvSplitter
+	sc     csvScanner
+	own    []string
+	closer io.Closer
 }
 
 func (s *csvSource) next() (int, []string, error) {
-	rec, err := s.cr.Read()
-	if err != nil {
+	for {
+		num, _, err := s.sc.next()
 		if errors.Is(err, io.EOF) {
-			return 0, nil, io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
-			num := s.lastNum + pe.StartLine - s.lastEnd
-			what := fmt.Sprintf("a quoted cell is not closed, or its closing quote is followed by other characters (line %d, character %d)", pe.Line, pe.Column)
-			if errors.Is(pe.Err, csv.ErrBareQuote) {
-				what = fmt.Sprintf(`a quote (") stands inside a cell that does not start with a quote (line %d, character %d)`, pe.Line, pe.Column)
+			if err := s.load(); err != nil {
+				return 0, nil, err
 			}
-			return 0, nil, &ParseError{File: s.file, Row: num, Err: hint(ErrQuote, what,
-				`a quote inside a cell must be doubled ("") and the whole cell quoted; fix the row in the file`)}
+			continue
 		}
-		return 0, nil, &ParseError{File: s.file, Row: s.lastNum + 1, Err: fmt.Errorf("reading the file: %w", err)}
+		if err != nil {
+			return 0, nil, err
+		}
+		s.own = s.sc.owned(s.own)
+		return num, s.own, nil
 	}
-	line, _ := s.cr.FieldPos(0)
-	num := s.lastNum + line - s.lastEnd
-	last, _ := s.cr.FieldPos(len(rec) - 1)
-	s.lastNum, s.lastEnd = num, last+strings.Count(rec[len(rec)-1], "\n")
-	return num, rec, nil
+}
+
+// load gives the scanner the next chunk of text.
+func (s *csvSource) load() error {
+	text, line, row, final, err := s.sp.next()
+	if err != nil {
+		return err
+	}
+	s.sc = csvScanner{text: text, line: line, row: row, final: final, delim: s.sp.delim, file: s.sp.file,
+		cells: s.sc.cells, offs: s.sc.offs, buf: s.sc.buf}
+	return nil
+}
+
+// rest takes the text the scanner has not parsed yet, or the next chunk's.
+func (s *csvSource) rest() (text string, line, row int, final bool, err error) {
+	if s.sc.pos < len(s.sc.text) {
+		sc := &s.sc
+		text, line, row, final = sc.text[sc.pos:], sc.line, sc.row, sc.final
+		sc.text, sc.pos = "", 0
+		return text, line, row, final, nil
+	}
+	return s.sp.next()
 }
 
 func (s *csvSource) close() error {

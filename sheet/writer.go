@@ -3,13 +3,14 @@ package sheet
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -35,61 +36,152 @@ type CSVWriterOptions struct {
 	CRLF          bool // end lines with \r\n
 }
 
-// NewCSVWriter writes RFC 4180 CSV to w. A CR LF inside a cell is read back
-// as LF (as spreadsheet programs do).
+// NewCSVWriter writes RFC 4180 CSV to w, byte for byte as encoding/csv's
+// Writer does. A CR LF inside a cell is read back as LF (as spreadsheet
+// programs do). The Writer is also a Preformatter (see AsPreformatter).
 func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
-	// One 64 KiB buffer (csv.Writer takes it as its own rather than adding
-	// a 4 KiB one): a writer that flushes in batches makes one write per
-	// batch, not one per 4 KiB.
-	bw := bufio.NewWriterSize(w, csvWriteBuf)
-	w = bw
-	cw := csv.NewWriter(bw)
-	if opt.Delimiter != 0 {
-		cw.Comma = opt.Delimiter
+	if opt.Delimiter == 0 {
+		opt.Delimiter = ','
 	}
-	cw.UseCRLF = opt.CRLF
-	return &csvWriter{w: w, cw: cw, opt: opt}
+	// One 64 KiB buffer: a writer that flushes in batches makes one write
+	// per batch, not one per 4 KiB.
+	return &csvWriter{bw: bufio.NewWriterSize(w, csvWriteBuf), opt: opt}
 }
 
 // csvWriteBuf is the CSV writer's buffer size.
 const csvWriteBuf = 64 << 10
 
 type csvWriter struct {
-	w       io.Writer
-	cw      *csv.Writer
+	bw      *bufio.Writer
 	opt     CSVWriterOptions
 	started bool
-	buf     []string
+	line    []byte
 	rows    int
 }
 
-func (c *csvWriter) Write(cells []string) error {
-	if !c.started {
-		c.started = true
-		if c.opt.BOM {
-			if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
-				return fmt.Errorf("writing CSV: %w", err)
-			}
+// Preformatter is implemented by the CSV Writer: rows can be formatted
+// ahead, on any goroutine, and written later in one piece.
+type Preformatter interface {
+	// AppendRecord appends cells formatted as Write would write them (the
+	// formula guard and the line end included) to dst. It only reads the
+	// writer's options: it is safe for concurrent use.
+	AppendRecord(dst []byte, cells []string) []byte
+	// WriteFormatted writes rows that AppendRecord formatted, like that
+	// many calls of Write.
+	WriteFormatted(rows []byte, n int) error
+}
+
+// AsPreformatter returns the Preformatter of a CSV Writer made by this
+// package (by NewCSVWriter or Create); ok is false for an XLSX Writer.
+func AsPreformatter(w Writer) (p Preformatter, ok bool) {
+	if fw, isFile := w.(*fileWriter); isFile {
+		w = fw.Writer
+	}
+	p, ok = w.(*csvWriter)
+	return p, ok
+}
+
+func (c *csvWriter) start() error {
+	if c.started {
+		return nil
+	}
+	c.started = true
+	if !validDelim(c.opt.Delimiter) {
+		return fmt.Errorf("writing CSV: the delimiter %q cannot be used", c.opt.Delimiter)
+	}
+	if c.opt.BOM {
+		if _, err := c.bw.WriteString("\uFEFF"); err != nil {
+			return fmt.Errorf("writing CSV: %w", err)
 		}
+	}
+	return nil
+}
+
+func (c *csvWriter) Write(cells []string) error {
+	if err := c.start(); err != nil {
+		return err
 	}
 	c.rows++
-	rec := cells
-	if c.opt.GuardFormulas {
-		c.buf = c.buf[:0]
-		for _, s := range cells {
-			c.buf = append(c.buf, GuardFormula(s))
-		}
-		rec = c.buf
-	}
-	if err := c.cw.Write(rec); err != nil {
+	c.line = c.AppendRecord(c.line[:0], cells)
+	if _, err := c.bw.Write(c.line); err != nil {
 		return fmt.Errorf("writing CSV row %d: %w", c.rows, err)
 	}
 	return nil
 }
 
+func (c *csvWriter) WriteFormatted(rows []byte, n int) error {
+	if err := c.start(); err != nil {
+		return err
+	}
+	c.rows += n
+	if _, err := c.bw.Write(rows); err != nil {
+		return fmt.Errorf("writing CSV rows up to %d: %w", c.rows, err)
+	}
+	return nil
+}
+
+func (c *csvWriter) AppendRecord(dst []byte, cells []string) []byte {
+	comma := c.opt.Delimiter
+	for i, cell := range cells {
+		if i > 0 {
+			dst = utf8.AppendRune(dst, comma)
+		}
+		if c.opt.GuardFormulas {
+			cell = GuardFormula(cell)
+		}
+		if !needsQuotes(cell, comma) {
+			dst = append(dst, cell...)
+			continue
+		}
+		dst = append(dst, '"')
+		for j := 0; j < len(cell); j++ {
+			switch b := cell[j]; {
+			case b == '"':
+				dst = append(dst, '"', '"')
+			case b == '\r' && c.opt.CRLF: // dropped, as encoding/csv does
+			case b == '\n' && c.opt.CRLF:
+				dst = append(dst, '\r', '\n')
+			default:
+				dst = append(dst, b)
+			}
+		}
+		dst = append(dst, '"')
+	}
+	if c.opt.CRLF {
+		return append(dst, '\r', '\n')
+	}
+	return append(dst, '\n')
+}
+
+// needsQuotes is encoding/csv's rule: a cell is quoted when it holds the
+// delimiter, a quote, CR or LF, starts with a space, or is \. (which
+// PostgreSQL reads as the end of data).
+func needsQuotes(cell string, comma rune) bool {
+	if cell == "" {
+		return false
+	}
+	if cell == `\.` {
+		return true
+	}
+	if comma < utf8.RuneSelf {
+		for i := 0; i < len(cell); i++ {
+			if b := cell[i]; b == '\n' || b == '\r' || b == '"' || b == byte(comma) {
+				return true
+			}
+		}
+	} else if strings.ContainsRune(cell, comma) || strings.ContainsAny(cell, "\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(cell)
+	return unicode.IsSpace(r)
+}
+
+func validDelim(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
 func (c *csvWriter) Flush() error {
-	c.cw.Flush()
-	if err := c.cw.Error(); err != nil {
+	if err := c.bw.Flush(); err != nil {
 		return fmt.Errorf("writing CSV: %w", err)
 	}
 	return nil

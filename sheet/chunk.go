@@ -1,0 +1,104 @@
+package sheet
+
+import (
+	"errors"
+	"io"
+	"unicode/utf8"
+)
+
+// Chunker is implemented by the Reader of a CSV file. NextChunk hands out
+// the rows not read yet as chunks of whole records, in file order, without
+// parsing them, so that several goroutines can parse (Chunk.Rows) at once:
+// the way to read a big CSV file on every core. At the end it returns
+// io.EOF; a misplaced quote is returned, as a *ParseError, after the chunk
+// of the records before it. Read and NextChunk may be mixed; neither may be
+// called concurrently with itself or the other.
+type Chunker interface {
+	NextChunk() (*Chunk, error)
+}
+
+// Chunk is a run of whole CSV records (about 256 KiB) that knows its first
+// row number. Rows may be called on any goroutine.
+type Chunk struct {
+	lay   *layout
+	text  string
+	line  int
+	row   int
+	final bool
+
+	pre    []Row // rows already read ahead by the Reader
+	preErr error
+}
+
+// NextChunk returns the next chunk of rows (see Chunker).
+func (t *csvReader) NextChunk() (*Chunk, error) {
+	c := &Chunk{lay: &t.layout}
+	if t.hasPend {
+		t.hasPend = false
+		if t.pendErr != nil {
+			c.preErr = t.pendErr
+		} else {
+			c.pre = []Row{t.pend}
+		}
+		t.pend, t.pendErr = Row{}, nil
+		if c.preErr != nil && !Recoverable(c.preErr) {
+			return c, nil // a sticky error: nothing after it
+		}
+	}
+	if t.fatal != nil {
+		if c.pre != nil || c.preErr != nil {
+			return c, nil
+		}
+		return nil, t.fatal
+	}
+	text, line, row, final, err := t.csv.rest()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			t.fatal = err
+		}
+		if c.pre != nil || c.preErr != nil {
+			return c, nil
+		}
+		return nil, err
+	}
+	c.text, c.line, c.row, c.final = text, line, row, final
+	return c, nil
+}
+
+// Rows parses the chunk and appends its non-blank rows to dst, checked as
+// Read checks them. It stops at the first problem and returns it with the
+// rows before it; a row-level problem (Recoverable) ends the chunk too.
+//
+// The cells are substrings of the chunk's text: a row keeps the whole chunk
+// in memory. Clone what is kept beyond the rows' own use.
+func (c *Chunk) Rows(dst []Row) ([]Row, error) {
+	dst = append(dst, c.pre...)
+	if c.preErr != nil {
+		return dst, c.preErr
+	}
+	if c.text == "" {
+		return dst, nil
+	}
+	// One check for the whole text; cell by cell only when it fails, to
+	// name the cell.
+	checkUTF8 := c.lay.checkUTF8 && !utf8.ValidString(c.text)
+	sc := csvScanner{text: c.text, line: c.line, row: c.row, final: c.final, delim: byte(c.lay.delim), file: c.lay.file}
+	var slab []string
+	for {
+		num, cells, err := sc.next()
+		if errors.Is(err, io.EOF) {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+		row, err, ok := c.lay.build(num, cells, checkUTF8, &slab)
+		if !ok {
+			continue
+		}
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, row)
+	}
+}
