@@ -155,8 +155,8 @@ type run struct {
 	fatalErr error
 	fatalRow int
 
-	placeholder int64                // dry run: fake IDs of clients that would be created (one goroutine decides)
-	canonical   map[string]canonKind // by field: how to tell a value is canonical without validate.Normalize
+	placeholder int64           // dry run: fake IDs of clients that would be created (one goroutine decides)
+	rules       []validate.Rule // by the field's place in baselinker.Fields() (mapping.Value.Pos)
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -190,7 +190,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	}
 	start := time.Now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
-		chains: newChains(), stop: make(chan struct{}), canonical: canonicalKinds()}
+		chains: newChains(), stop: make(chan struct{}), rules: fieldRules()}
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
 	st, hasStats := api.(interface{ Stats() baselinker.Stats })
 	var before int64
@@ -543,7 +543,8 @@ type item struct {
 	key      string // normalised match key ("" = none)
 	keyLabel string // "field:key" for the report
 	warnings string
-	line     Line // set when the row is answered without a request (invalid)
+	line     Line               // set when the row is answered without a request (invalid)
+	problems []validate.Problem // check's scratch space
 }
 
 func (it *item) base() Line {
@@ -564,7 +565,7 @@ func (it *item) chainKeys(idx *index) []string {
 			}
 		}
 	}
-	if e := it.res.Values["email"]; e != "" {
+	if e, _ := it.res.Get("email"); e != "" {
 		keys = append(keys, "e:"+validate.MatchKey("email", e))
 	}
 	return keys
@@ -578,22 +579,62 @@ func (r *run) mapRow(row sheet.Row) *item {
 }
 
 // mapRowInto is mapRow into an item of the caller's.
-// Its maps are reused: no earlier copy of *it may still be in use.
+// Its slices are reused: no earlier copy of *it may still be in use.
 func (r *run) mapRowInto(it *item, row sheet.Row) {
-	res := it.res
+	res, problems := it.res, it.problems
 	r.plan.ApplyTo(row.Cells, &res)
-	*it = item{num: row.Num, res: res}
+	*it = item{num: row.Num, res: res, problems: problems[:0]}
 	if k := r.cfg.matchBy; k != "" {
-		it.key = validate.MatchKey(k, it.res.Values[k])
+		v, _ := it.res.Get(k)
+		it.key = validate.MatchKey(k, v)
 		if it.key != "" {
 			it.keyLabel = k + ":" + it.key
 		}
 	}
 }
 
+// fieldRules resolves validate's rule of every field once, by the field's
+// place in the table.
+func fieldRules() []validate.Rule {
+	fields := baselinker.Fields()
+	rules := make([]validate.Rule, len(fields))
+	for i, f := range fields {
+		rules[i], _ = validate.For(f.Name) // custom_extra_fields has none: extra values are checked apart
+	}
+	return rules
+}
+
 // check validates a mapped row and puts its values in canonical form; a row
 // with errors comes back with its invalid line set.
 func (r *run) check(it *item) {
+	ps := it.problems[:0]
+	for i := range it.res.Values {
+		v := &it.res.Values[i]
+		rule := validate.Rule{} // checks as an unknown field
+		if v.Pos >= 0 && v.Pos < len(r.rules) {
+			rule = r.rules[v.Pos]
+		}
+		v.Text, ps = rule.Check(v.Text, ps)
+	}
+	validate.SortProblems(ps)
+	if len(it.res.Extra) > 0 {
+		ids := make([]string, len(it.res.Extra))
+		for i, v := range it.res.Extra {
+			ids[i] = v.Field
+		}
+		baselinker.SortExtraIDs(ids)
+		for _, id := range ids {
+			for _, v := range it.res.Extra {
+				if v.Field == id {
+					ps = validate.Extra(id, v.Text, ps)
+				}
+			}
+		}
+	}
+	it.problems = ps
+	if len(ps) == 0 && len(it.res.Problems) == 0 {
+		return // the common row: nothing to say
+	}
 	var errs, warns, cols []string
 	addCol := func(c string) {
 		if c != "" && !slices.Contains(cols, c) {
@@ -604,7 +645,7 @@ func (r *run) check(it *item) {
 		errs = append(errs, fmt.Sprintf("row %d, %s (%s), value %q: mapping: %s", it.num, columnRef(p.Column), p.Field, p.Value, p.Msg))
 		addCol(p.Column)
 	}
-	for _, p := range validate.Fields(it.res.Values, it.res.Extra) {
+	for _, p := range ps {
 		_, col := r.plan.Source(p.Field)
 		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", it.num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
 		if p.Severity == validate.Warning {
@@ -614,14 +655,6 @@ func (r *run) check(it *item) {
 		errs = append(errs, msg)
 		addCol(col)
 	}
-	for f, v := range it.res.Values {
-		if r.canonical[f].is(v) {
-			continue // validate.Normalize would return v
-		}
-		if n := validate.Normalize(f, v); n != v {
-			it.res.Values[f] = n // only when it changes: a map write costs more than the compare
-		}
-	}
 	it.warnings = strings.Join(warns, "; ")
 	if len(errs) > 0 {
 		it.line = it.base()
@@ -629,73 +662,6 @@ func (r *run) check(it *item) {
 		it.line.Message = strings.Join(errs, "; ")
 		it.line.Column = strings.Join(cols, "; ")
 	}
-}
-
-// canonKind tells, for the common values of a field, that a value is in
-// canonical form already (validate.Normalize would return it unchanged)
-// without the field-table look-up and the Unicode work.
-type canonKind uint8
-
-const (
-	canonUnknown   canonKind = iota // ask validate.Normalize
-	canonPlainText                  // only NFC: ASCII is canonical
-	canonInt                        // plain decimal: 0 or digits without a leading zero
-	canonCountry                    // trimmed, upper-cased: ASCII without lower case or edge space
-)
-
-func (k canonKind) is(v string) bool {
-	switch k {
-	case canonPlainText:
-		return isASCII(v)
-	case canonInt:
-		if v == "" || len(v) > 18 || (v[0] == '0' && len(v) > 1) {
-			return false
-		}
-		for i := 0; i < len(v); i++ {
-			if v[i] < '0' || v[i] > '9' {
-				return false
-			}
-		}
-		return true
-	case canonCountry:
-		if v == "" || asciiSpace(v[0]) || asciiSpace(v[len(v)-1]) {
-			return v == ""
-		}
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; c >= 0x80 || (c >= 'a' && c <= 'z') {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-func asciiSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// canonicalKinds classifies the fields of the table (see canonKind).
-func canonicalKinds() map[string]canonKind {
-	out := map[string]canonKind{}
-	for _, f := range baselinker.Fields() {
-		switch {
-		case f.Kind == baselinker.KindInt:
-			out[f.Name] = canonInt
-		case f.Country:
-			out[f.Name] = canonCountry
-		case f.Kind == baselinker.KindText && !f.StripTaxID:
-			out[f.Name] = canonPlainText
-		}
-	}
-	return out
 }
 
 func columnRef(header string) string {

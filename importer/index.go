@@ -3,9 +3,11 @@ package importer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -80,7 +82,9 @@ func (x *index) client(id int64) (baselinker.Client, bool) {
 }
 
 // apply records that client id now holds values (after a create or update).
-func (x *index) apply(id int64, values map[string]string) {
+// The values are copied: a row's cells may share the memory of a whole
+// chunk of the input, which the index must not keep alive.
+func (x *index) apply(id int64, values []mapping.Value) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	c := &baselinker.Client{}
@@ -89,8 +93,8 @@ func (x *index) apply(id int64, values map[string]string) {
 		c = &cp
 	}
 	c.CrmClientID = baselinker.Int(id)
-	for f, v := range values {
-		_ = c.Set(f, v) // notes and unknown fields are not indexed
+	for _, v := range values {
+		_ = c.Set(v.Field, strings.Clone(v.Text)) // notes and unknown fields are not indexed
 	}
 	x.putLocked(c)
 }
@@ -118,17 +122,17 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int)) e
 // sameValues reports whether c already holds every value of the row, compared
 // in canonical form. A row with custom extra fields or notes cannot be
 // proven unchanged from getCrmClients and is never unchanged.
-func sameValues(c *baselinker.Client, values, extra map[string]string) bool {
+func sameValues(c *baselinker.Client, values, extra []mapping.Value) bool {
 	if len(extra) > 0 {
 		return false
 	}
-	for f, v := range values {
-		fd, ok := baselinker.LookupField(f)
+	for _, v := range values {
+		fd, ok := baselinker.LookupField(v.Field)
 		if !ok || !fd.Listed {
 			return false
 		}
-		have, _ := c.Get(f)
-		if validate.Normalize(f, have) != validate.Normalize(f, v) {
+		have, _ := c.Get(v.Field)
+		if validate.Normalize(v.Field, have) != validate.Normalize(v.Field, v.Text) {
 			return false
 		}
 	}

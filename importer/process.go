@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -172,7 +173,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	if field == "" || it.key == "" {
 		field, strict = "email", true
 	}
-	value := it.res.Values[field]
+	value, _ := it.res.Get(field)
 	want := validate.MatchKey(field, value)
 	if want == "" {
 		return nil, errNoLookupKey
@@ -227,14 +228,14 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 }
 
 // sameListed compares only the fields getCrmClients returns.
-func sameListed(c *baselinker.Client, values map[string]string) bool {
-	for f, v := range values {
-		fd, ok := baselinker.LookupField(f)
+func sameListed(c *baselinker.Client, values []mapping.Value) bool {
+	for _, v := range values {
+		fd, ok := baselinker.LookupField(v.Field)
 		if !ok || !fd.Listed {
 			continue
 		}
-		have, _ := c.Get(f)
-		if validate.Normalize(f, have) != validate.Normalize(f, v) {
+		have, _ := c.Get(v.Field)
+		if validate.Normalize(v.Field, have) != validate.Normalize(v.Field, v.Text) {
 			return false
 		}
 	}

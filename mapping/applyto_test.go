@@ -4,11 +4,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/crmbulk/crmbulk/baselinker"
 )
 
 // TestApplyToReuse maps rows one after another into one Result: each must
 // equal a fresh Apply of the row, whatever the previous row (or the caller)
-// left in the maps.
+// left in it.
 func TestApplyToReuse(t *testing.T) {
 	m, err := Load(filepath.Join("testdata", "good", "full.yaml"))
 	if err != nil {
@@ -23,27 +25,25 @@ func TestApplyToReuse(t *testing.T) {
 		{"a@b.pl", "+48 1", "Jan", "K", "Niemcy", "1", "n", "L", "b"},
 		nil,
 	}
+	same := func(t *testing.T, got, want Result) {
+		t.Helper()
+		if got.ID != want.ID || !reflect.DeepEqual(got.ClientFields(), want.ClientFields()) ||
+			!reflect.DeepEqual(got.Problems, want.Problems) || len(got.Values) != len(want.Values) {
+			t.Errorf("ApplyTo = %+v, want %+v", got, want)
+		}
+	}
 	var r Result
 	for i, row := range rows {
 		p.ApplyTo(row, &r)
-		if want := p.Apply(row); !reflect.DeepEqual(r, want) {
-			t.Errorf("row %d: ApplyTo = %+v, want %+v", i, r, want)
-		}
+		t.Run(string(rune('0'+i)), func(t *testing.T) { same(t, r, p.Apply(row)) })
 	}
 
 	tests := []struct {
 		name  string
 		spoil func(r *Result)
 	}{
-		{"a foreign value key", func(r *Result) { r.Values["not_a_field"] = "x" }},
-		{"a foreign extra key", func(r *Result) { r.Extra["999"] = "x" }},
-		{"a foreign key and a deleted one", func(r *Result) {
-			for k := range r.Values {
-				delete(r.Values, k)
-				break
-			}
-			r.Values["not_a_field"] = "x"
-		}},
+		{"a foreign value", func(r *Result) { r.Values = append(r.Values, Value{Field: "not_a_field", Text: "x"}) }},
+		{"a foreign extra", func(r *Result) { r.Extra = append(r.Extra, Value{Field: "999", Text: "x"}) }},
 		{"problems and an ID", func(r *Result) {
 			r.ID = 5
 			r.Problems = append(r.Problems, Problem{Field: "x"})
@@ -55,26 +55,30 @@ func TestApplyToReuse(t *testing.T) {
 			p.ApplyTo(rows[0], &r)
 			tc.spoil(&r)
 			p.ApplyTo(rows[2], &r)
-			if want := p.Apply(rows[2]); !reflect.DeepEqual(r, want) {
-				t.Errorf("ApplyTo = %+v, want %+v", r, want)
-			}
+			same(t, r, p.Apply(rows[2]))
 		})
 	}
 }
 
-// TestApplyToNoExtra: a plan without extra fields leaves Extra nil even
-// when the Result had an Extra map.
-func TestApplyToNoExtra(t *testing.T) {
-	header := []string{"email", "phone"}
-	m, err := Identity(header)
-	if err != nil {
-		t.Fatal(err)
+// TestValuesInMappingOrder: values come in the mapping's order, each with
+// its place in the field table; extra fields have none.
+func TestValuesInMappingOrder(t *testing.T) {
+	m := mustParse(t, "columns:\n  phone: Phone\n  email: E-mail\ncustom_extra_fields:\n  \"7\": Note\n")
+	p := mustBind(t, m, []string{"E-mail", "Phone", "Note"})
+	r := p.Apply([]string{"a@b.pl", "+48 1", "n"})
+	want := []Value{{Field: "phone", Pos: baselinker.FieldPosition("phone"), Text: "+48 1"},
+		{Field: "email", Pos: baselinker.FieldPosition("email"), Text: "a@b.pl"}}
+	if !reflect.DeepEqual(r.Values, want) {
+		t.Errorf("Values = %+v, want %+v", r.Values, want)
 	}
-	p := mustBind(t, m, header)
-	r := Result{Extra: map[string]string{"1": "x"}, Values: map[string]string{"email": "old"}}
-	p.ApplyTo([]string{"", "+48 1"}, &r)
-	if r.Extra != nil || !reflect.DeepEqual(r.Values, map[string]string{"phone": "+48 1"}) {
-		t.Errorf("ApplyTo = %+v", r)
+	if !reflect.DeepEqual(r.Extra, []Value{{Field: "7", Pos: -1, Text: "n"}}) {
+		t.Errorf("Extra = %+v", r.Extra)
+	}
+	if v, ok := r.Get("email"); !ok || v != "a@b.pl" {
+		t.Errorf("Get(email) = %q, %v", v, ok)
+	}
+	if _, ok := r.Get("login"); ok {
+		t.Error("Get(login) found a field the row does not send")
 	}
 }
 

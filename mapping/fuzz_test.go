@@ -110,13 +110,13 @@ func FuzzApply(f *testing.F) {
 			return
 		}
 		r := p.Apply(cells)
-		if _, ok := r.Values["notes"]; !ok {
+		if _, ok := r.Get("notes"); !ok {
 			t.Fatalf("notes not sent under empty: clear: %+v", r)
 		}
 		if utf8.ValidString(tmpl) && utf8.ValidString(row) {
-			for k, v := range r.Values {
-				if !utf8.ValidString(v) {
-					t.Fatalf("%s = %q is not valid UTF-8 (template %q, transforms %v, row %q)", k, v, tmpl, tr, row)
+			for _, v := range r.Values {
+				if !utf8.ValidString(v.Text) {
+					t.Fatalf("%s = %q is not valid UTF-8 (template %q, transforms %v, row %q)", v.Field, v.Text, tmpl, tr, row)
 				}
 			}
 		}

@@ -13,20 +13,19 @@ import (
 // resolved to an index, so Apply does no lookups by name. A Plan is
 // immutable and safe for concurrent use.
 type Plan struct {
-	m       *Mapping
-	header  []string
-	fields  []bound // in mapping order, crm_client_id excluded
-	id      *bound  // crm_client_id, if mapped
-	nValues int
-	nExtra  int
-	src     map[string]bound
-	notes   []string
-	unused  []string
+	m      *Mapping
+	header []string
+	fields []bound // in mapping order, crm_client_id excluded
+	id     *bound  // crm_client_id, if mapped
+	src    map[string]bound
+	notes  []string
+	unused []string
 }
 
 // bound is a spec with its columns resolved.
 type bound struct {
 	*spec
+	pos  int   // baselinker.FieldPosition of the field; -1 for an extra field
 	cols []int // one per spec.refs
 	// partCol is parallel to spec.parts: the column of a reference, -1 for a literal.
 	partCol []int
@@ -41,24 +40,55 @@ type Problem struct {
 	Msg    string // what is wrong and what to do
 }
 
+// Value is one field of a mapped row.
+type Value struct {
+	// Field is the API field name, or in Result.Extra the extra field's ID.
+	Field string
+	// Pos is the field's place in baselinker.Fields() (-1 in Result.Extra):
+	// a caller keeps per-field state, such as a validate.Rule, in a slice
+	// indexed by it instead of a map.
+	Pos  int
+	Text string
+}
+
 // Result is one row, mapped.
 type Result struct {
 	// ID is the crm_client_id of the row: > 0 updates that client, 0 creates one.
 	ID int64
-	// Values holds the API fields to send (crm_client_id excluded): a field
-	// is absent when its cell is blank and its policy is keep, and "" when
-	// the policy is clear.
-	Values map[string]string
-	// Extra holds the custom extra fields to send, by ID (nil when the
-	// mapping has none), with the same empty rules as Values.
-	Extra map[string]string
+	// Values holds the API fields to send (crm_client_id excluded), in the
+	// mapping's order: a field is absent when its cell is blank and its
+	// policy is keep, and "" when the policy is clear.
+	Values []Value
+	// Extra holds the custom extra fields to send, by ID (Value.Field),
+	// with the same empty rules as Values.
+	Extra []Value
 	// Problems lists mapping-level problems of the row (nil if none).
 	Problems []Problem
 }
 
+// Get returns the value of the API field called field, if the row sends it.
+func (r *Result) Get(field string) (string, bool) {
+	for _, v := range r.Values {
+		if v.Field == field {
+			return v.Text, true
+		}
+	}
+	return "", false
+}
+
 // ClientFields returns r as addCrmClient's input.
 func (r Result) ClientFields() baselinker.ClientFields {
-	return baselinker.ClientFields{ID: r.ID, Values: r.Values, Extra: r.Extra}
+	f := baselinker.ClientFields{ID: r.ID, Values: make(map[string]string, len(r.Values))}
+	for _, v := range r.Values {
+		f.Values[v.Field] = v.Text
+	}
+	if len(r.Extra) > 0 {
+		f.Extra = make(map[string]string, len(r.Extra))
+		for _, v := range r.Extra {
+			f.Extra[v.Field] = v.Text
+		}
+	}
+	return f
 }
 
 // Bind resolves the mapping's source columns against a sheet header:
@@ -117,7 +147,10 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		return -1
 	}
 	for _, s := range m.specs {
-		b := bound{spec: s, cols: make([]int, len(s.refs))}
+		b := bound{spec: s, pos: -1, cols: make([]int, len(s.refs))}
+		if !s.extra {
+			b.pos = baselinker.FieldPosition(s.field)
+		}
 		for i, r := range s.refs {
 			b.cols[i] = resolveRef(s, r)
 		}
@@ -136,15 +169,11 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		if s.extra {
 			p.src["custom_extra_fields."+s.field] = b
 			p.src["custom_extra_fields["+s.field+"]"] = b // validate.Problem's spelling
-			p.nExtra++
 		}
 		if !s.extra && s.field == "crm_client_id" {
 			bb := b
 			p.id = &bb
 			continue
-		}
-		if !s.extra {
-			p.nValues++
 		}
 		p.fields = append(p.fields, b)
 	}
@@ -203,25 +232,12 @@ func (p *Plan) Apply(cells []string) Result {
 	return r
 }
 
-// ApplyTo is Apply into r, reusing r's maps: a caller that maps many rows
-// and is done with each Result before the next one saves the maps'
-// allocation per row. r's previous contents are discarded and the maps are
-// changed in place, so no earlier copy of r may still be in use.
+// ApplyTo is Apply into r, reusing the memory of r's slices: a caller that
+// maps many rows and is done with each Result before the next one saves
+// their allocation per row. r's previous contents are discarded, so no
+// earlier copy of r may still be in use.
 func (p *Plan) ApplyTo(cells []string, r *Result) {
-	values, extra := r.Values, r.Extra
-	reused := values != nil
-	if values == nil {
-		values = make(map[string]string, p.nValues)
-	}
-	switch {
-	case p.nExtra == 0:
-		extra = nil
-	case extra == nil:
-		extra = make(map[string]string, p.nExtra)
-	default:
-		reused = true
-	}
-	*r = Result{Values: values, Extra: extra}
+	*r = Result{Values: r.Values[:0], Extra: r.Extra[:0]}
 	if p.id != nil {
 		if v, send := p.id.eval(cells); send && !blank(v) {
 			id, err := strconv.ParseInt(trimSpace(v), 10, 64)
@@ -235,37 +251,18 @@ func (p *Plan) ApplyTo(cells []string, r *Result) {
 			}
 		}
 	}
-	nv, ne := p.fill(cells, values, extra, reused)
-	if reused && (len(values) != nv || len(extra) != ne) {
-		// The maps held keys this plan does not fill: start them empty.
-		clear(values)
-		clear(extra)
-		p.fill(cells, values, extra, false)
-	}
-}
-
-// fill evaluates every field into values and extra and returns how many
-// it set in each. With overwrite, a field that is not sent is deleted, so
-// maps that held only this plan's keys end up as if they had started empty
-// (overwriting costs less than clearing a map).
-func (p *Plan) fill(cells []string, values, extra map[string]string, overwrite bool) (nv, ne int) {
 	for i := range p.fields {
 		b := &p.fields[i]
-		m, n := values, &nv
-		if b.extra {
-			m, n = extra, &ne
-		}
 		v, send := b.eval(cells)
 		if !send {
-			if overwrite {
-				delete(m, b.field)
-			}
 			continue
 		}
-		m[b.field] = v
-		*n++
+		if b.extra {
+			r.Extra = append(r.Extra, Value{Field: b.field, Pos: -1, Text: v})
+		} else {
+			r.Values = append(r.Values, Value{Field: b.field, Pos: b.pos, Text: v})
+		}
 	}
-	return nv, ne
 }
 
 func cell(cells []string, i int) string {

@@ -152,33 +152,73 @@ func SuggestCountry(s string) string {
 	return a
 }
 
+// Rule checks the values of one field and puts them in canonical form. For
+// resolves it once; Check then runs for every value without looking the
+// field up again. A Rule is a value: safe to copy and to use concurrently.
+type Rule struct {
+	f     baselinker.Field
+	email bool
+	ok    bool
+}
+
+// For returns the rule of the API field called name; ok is false for a name
+// that is not a field addCrmClient takes a value for (custom_extra_fields
+// has its own check, ExtraID).
+func For(name string) (Rule, bool) {
+	f, ok := baselinker.LookupField(name)
+	if !ok || f.Kind == baselinker.KindExtra {
+		return Rule{}, false
+	}
+	return Rule{f: f, email: name == "email", ok: true}, true
+}
+
 // Normalize returns the canonical form of value for field, the form the
 // importer sends and compares: text in NFC; country codes trimmed and
 // upper-cased; invoice_tax_id without whitespace and dashes; integers in
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
-	f, ok := baselinker.LookupField(field)
+	r, ok := For(field)
 	if !ok {
 		return value
 	}
-	return normalize(f, value)
+	return r.Normalize(value)
 }
 
-func normalize(f baselinker.Field, value string) string {
+// Normalize returns the canonical form of value (see the function Normalize).
+func (r Rule) Normalize(value string) string {
+	ascii := isASCII(value)
 	switch {
-	case f.Kind == baselinker.KindInt:
+	case !ascii && !utf8.ValidString(value):
+		return value
+	case r.f.Kind == baselinker.KindInt:
+		if _, ok := plainInt(value); ok {
+			return value
+		}
 		if n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
 			return strconv.FormatInt(n, 10)
 		}
 		return value
-	case f.Country:
-		return NormalizeCountry(value)
-	case f.StripTaxID:
-		return norm.NFC.String(NormalizeTaxID(value))
 	}
-	if !utf8.ValidString(value) {
-		return value
+	return r.text(value, ascii)
+}
+
+// text is the canonical form of a valid UTF-8 value of a text field; the
+// common values (ASCII, already canonical) come back without a copy.
+func (r Rule) text(value string, ascii bool) string {
+	switch {
+	case r.f.Country:
+		if ascii && !needsUpperTrim(value) {
+			return value
+		}
+		return NormalizeCountry(value)
+	case r.f.StripTaxID:
+		if ascii && !hasSpaceOrDash(value) {
+			return value
+		}
+		return norm.NFC.String(NormalizeTaxID(value))
+	case ascii:
+		return value // ASCII is in NFC
 	}
 	return norm.NFC.String(value)
 }
@@ -186,33 +226,49 @@ func normalize(f baselinker.Field, value string) string {
 // Value checks one value of field against the field's rules. The value is
 // checked in its canonical form (see Normalize).
 func Value(field, value string) []Problem {
-	f, ok := baselinker.LookupField(field)
-	if !ok || f.Kind == baselinker.KindExtra {
-		return []Problem{{Field: field, Value: value, Rule: RuleUnknownField,
-			Message: fmt.Sprintf("%q is not a CRM field of addCrmClient; see `crmbulk fields`", field)}}
+	r, ok := For(field)
+	if !ok {
+		return []Problem{r.unknown(field, value)}
 	}
-	if !utf8.ValidString(value) {
-		return []Problem{{Field: field, Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8; check the file's encoding (--encoding windows-1250?)"}}
+	_, ps := r.Check(value, nil)
+	return ps
+}
+
+func (r Rule) unknown(field, value string) Problem {
+	return Problem{Field: field, Value: value, Rule: RuleUnknownField,
+		Message: fmt.Sprintf("%q is not a CRM field of addCrmClient; see `crmbulk fields`", field)}
+}
+
+// Check returns value in canonical form (see Normalize) and appends the
+// rules it breaks to ps, in the order Value gives them.
+func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
+	if !r.ok {
+		return value, append(ps, r.unknown(r.f.Name, value))
 	}
-	if f.Kind == baselinker.KindInt {
-		return checkInt(f, value)
+	field := r.f.Name
+	ascii := isASCII(value)
+	if !ascii && !utf8.ValidString(value) {
+		return value, append(ps, Problem{Field: field, Value: value, Rule: RuleUTF8,
+			Message: "the value is not valid UTF-8; check the file's encoding (--encoding windows-1250?)"})
 	}
-	v := normalize(f, value)
-	var out []Problem
-	if f.MaxLen > 0 {
+	if r.f.Kind == baselinker.KindInt {
+		return r.checkInt(value, ps)
+	}
+	v := r.text(value, ascii)
+	start := len(ps)
+	if r.f.MaxLen > 0 {
 		// v is in NFC already: count its characters (bytes bound them from above).
-		if len(v) > f.MaxLen && utf8.RuneCountInString(v) > f.MaxLen {
+		if len(v) > r.f.MaxLen && utf8.RuneCountInString(v) > r.f.MaxLen {
 			n := utf8.RuneCountInString(v)
 			what := "characters"
-			if f.StripTaxID {
+			if r.f.StripTaxID {
 				what = "characters without whitespace and dashes"
 			}
-			out = append(out, Problem{Field: field, Value: value, Rule: RuleMaxLength,
-				Message: fmt.Sprintf("%d %s, the API allows at most %d; shorten it", n, what, f.MaxLen)})
+			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleMaxLength,
+				Message: fmt.Sprintf("%d %s, the API allows at most %d; shorten it", n, what, r.f.MaxLen)})
 		}
 	}
-	if f.Country && v != "" && !IsCountry(v) {
+	if r.f.Country && v != "" && !IsCountry(v) {
 		msg := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", value)
 		if _, reason, ok := notAssigned(v); ok {
 			msg += " (" + reason + ")"
@@ -223,15 +279,71 @@ func Value(field, value string) []Problem {
 			msg += "; use a two-letter code such as PL, DE, GB (a value map in the mapping file can translate names)"
 		}
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
-		out = append(out[:0], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg})
+		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg})
 	}
-	if field == "email" && v != "" && !plainEmail(v) {
+	if r.email && v != "" && !plainEmail(v) {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
-			out = append(out, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
+			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
 				Message: fmt.Sprintf("%q does not look like an email address (sent anyway)", value)})
 		}
 	}
-	return out
+	return v, ps
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// needsUpperTrim reports whether an ASCII value has lower case letters or
+// white space at an end (NormalizeCountry would change it).
+func needsUpperTrim(s string) bool {
+	if s == "" {
+		return false
+	}
+	if asciiSpace(s[0]) || asciiSpace(s[len(s)-1]) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'a' && s[i] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSpaceOrDash reports whether an ASCII value has white space or a dash
+// (NormalizeTaxID would change it).
+func hasSpaceOrDash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if asciiSpace(s[i]) || s[i] == '-' {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+
+// plainInt parses the canonical form of an integer: 0, or up to 18 digits
+// without a leading zero (no sign, no spaces).
+func plainInt(s string) (int64, bool) {
+	if s == "" || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // plainEmail is a fast, conservative check for the common address shape
@@ -259,11 +371,18 @@ func plainEmail(s string) bool {
 	return true
 }
 
-func checkInt(f baselinker.Field, value string) []Problem {
-	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-	if err != nil {
-		return []Problem{{Field: f.Name, Value: value, Rule: RuleInteger,
-			Message: fmt.Sprintf("%q is not a whole number", value)}}
+func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
+	f := r.f
+	n, canon := plainInt(value)
+	v := value
+	if !canon {
+		var err error
+		n, err = strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil {
+			return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
+				Message: fmt.Sprintf("%q is not a whole number", value)})
+		}
+		v = strconv.FormatInt(n, 10)
 	}
 	lo, hi := int64(0), int64(1<<63-1)
 	if f.HasRange {
@@ -274,9 +393,9 @@ func checkInt(f baselinker.Field, value string) []Problem {
 		if !f.HasRange {
 			msg = fmt.Sprintf("%d is negative; must be 0 or more", n)
 		}
-		return []Problem{{Field: f.Name, Value: value, Rule: RuleRange, Message: msg}}
+		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange, Message: msg})
 	}
-	return nil
+	return v, ps
 }
 
 // ExtraID checks a custom extra field ID (a positive integer).
@@ -291,28 +410,13 @@ func ExtraID(id string) []Problem {
 
 // Fields checks every value of an addCrmClient payload and returns every
 // problem, in the field table's order (unknown fields after, by name; extra
-// fields last, by ID). It runs for every imported row, so it walks only the
-// values given and sorts only when there is more than one problem.
+// fields last, by ID).
 func Fields(values map[string]string, extra map[string]string) []Problem {
 	var out []Problem
 	for name, v := range values {
 		out = append(out, Value(name, v)...)
 	}
-	if len(out) > 1 {
-		sort.SliceStable(out, func(i, j int) bool {
-			pi, pj := baselinker.FieldPosition(out[i].Field), baselinker.FieldPosition(out[j].Field)
-			if pi < 0 {
-				pi = 1 << 30
-			}
-			if pj < 0 {
-				pj = 1 << 30
-			}
-			if pi != pj {
-				return pi < pj
-			}
-			return out[i].Field < out[j].Field
-		})
-	}
+	SortProblems(out)
 	if len(extra) == 0 {
 		return out
 	}
@@ -322,13 +426,41 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 	}
 	baselinker.SortExtraIDs(ids)
 	for _, id := range ids {
-		out = append(out, ExtraID(id)...)
-		if !utf8.ValidString(extra[id]) {
-			out = append(out, Problem{Field: "custom_extra_fields[" + id + "]", Value: extra[id], Rule: RuleUTF8,
-				Message: "the value is not valid UTF-8; check the file's encoding"})
-		}
+		out = Extra(id, extra[id], out)
 	}
 	return out
+}
+
+// SortProblems puts problems of API fields in the field table's order
+// (unknown fields after, by name), keeping the order of one field's own.
+func SortProblems(ps []Problem) {
+	if len(ps) < 2 {
+		return
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		pi, pj := baselinker.FieldPosition(ps[i].Field), baselinker.FieldPosition(ps[j].Field)
+		if pi < 0 {
+			pi = 1 << 30
+		}
+		if pj < 0 {
+			pj = 1 << 30
+		}
+		if pi != pj {
+			return pi < pj
+		}
+		return ps[i].Field < ps[j].Field
+	})
+}
+
+// Extra checks one custom extra field (its ID and value) and appends its
+// problems to ps.
+func Extra(id, value string, ps []Problem) []Problem {
+	ps = append(ps, ExtraID(id)...)
+	if !utf8.ValidString(value) {
+		ps = append(ps, Problem{Field: "custom_extra_fields[" + id + "]", Value: value, Rule: RuleUTF8,
+			Message: "the value is not valid UTF-8; check the file's encoding"})
+	}
+	return ps
 }
 
 // HasErrors reports whether any problem is of Error severity.
