@@ -6,148 +6,268 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// A dry run sends nothing, so it is bound by the CPU, not by the API: rows
-// travel in batches (a goroutine hand-off per row cost more than the row's
-// own work) and the CPU work of a row — mapping, validation, canonical form
-// — runs on every core. What depends on earlier rows (the index of a
-// --match-by run: a would-be client made by one row is updated by a later
-// row with its key) is decided by one goroutine in file order, which is the
-// order the pool's key chains give a real run.
+// A dry run sends nothing, so it is bound by the CPU, not by the API. Its
+// rows travel in batches (a goroutine hand-off per row would cost more than
+// the row's own work), and everything a row needs that does not depend on
+// earlier rows runs on every core:
+//
+//   - the reader (the caller's goroutine) only cuts the input: a CSV file
+//     into chunks of whole records (sheet.Chunker), which the workers parse;
+//     an XLSX sheet, which can only be read in order, into batches of rows;
+//   - a pool of one worker per core parses, maps and checks the rows and,
+//     when the outcome of a row depends on no other row (no --match-by
+//     index, no resumed report), decides it and formats its report line;
+//   - one goroutine takes the batches in file order, decides what depends
+//     on earlier rows (the index of a --match-by run, where a would-be
+//     client made by one row is updated by a later row with its key; the
+//     lines a resumed report finished) and writes the report.
 
-// dryBatchRows is how many rows travel together between the goroutines of a
-// dry run.
+// dryBatchRows is how many rows of an XLSX sheet travel together (a CSV
+// chunk holds about 256 KiB of rows).
 const dryBatchRows = 256
 
-// dryEntry is one input row of a dry run: answered by the reader (line set),
-// or mapped and checked by the pool (it set).
+// dryEntry is one input row of a dry run, mapped and checked by the pool.
 type dryEntry struct {
-	row    sheet.Row
-	line   Line
-	answer bool // line is the row's answer; it is not used
-	it     item
+	it      item
+	line    Line
+	decided bool // line is the row's answer
 }
 
-// dryBatch is up to dryBatchRows consecutive rows.
+// dryBatch is a run of consecutive rows. Its entries are reused from
+// batch to batch (their slices too); what they still hold of an earlier
+// chunk keeps at most one chunk per batch alive.
 type dryBatch struct {
+	chunk   *sheet.Chunk // CSV: the rows, not parsed yet
+	rows    []sheet.Row  // XLSX: the rows, read
+	n       int          // rows in the batch: entries[:n]
+	err     error        // the input's error after the rows: it ends the run
 	entries []dryEntry
-	ready   chan struct{} // one token when the pool has checked the batch
+	out     []byte        // the rows' report lines, when the pool formatted them
+	ready   chan struct{} // one token when the pool is done with the batch
 }
 
-// dryDispatch is dispatch for a dry run: the caller's goroutine reads, a pool
-// of one worker per core maps and checks whole batches, and one goroutine
-// decides and writes the lines in file order.
+func (b *dryBatch) recycle() {
+	clear(b.rows)
+	b.rows, b.chunk, b.n, b.err, b.out = b.rows[:0], nil, 0, nil, b.out[:0]
+}
+
+// dryPipe is what the goroutines of one dry run share.
+type dryPipe struct {
+	free, work, order chan *dryBatch
+	stop              chan struct{} // closed by the writer when the run ends early
+	stopOnce          sync.Once
+	decide            bool // the pool decides every row (no index, no resumed report)
+	pre               sheet.Preformatter
+}
+
+// dryDispatch is dispatch for a dry run (see above).
 func (r *run) dryDispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	inFlight := 2*workers + 2 // batches between reading and writing: bounds memory
-	free := make(chan *dryBatch, inFlight)
-	for range inFlight {
-		free <- &dryBatch{entries: make([]dryEntry, 0, dryBatchRows), ready: make(chan struct{}, 1)}
+	p := &dryPipe{
+		free: make(chan *dryBatch, inFlight), work: make(chan *dryBatch, inFlight), order: make(chan *dryBatch, inFlight),
+		stop: make(chan struct{}), decide: r.idx == nil && r.old == nil,
 	}
-	work := make(chan *dryBatch, inFlight)
-	order := make(chan *dryBatch, inFlight)
+	if p.decide {
+		p.pre, _ = sheet.AsPreformatter(rw.w) // nil for an XLSX report: the writer formats
+	}
+	for range inFlight {
+		p.free <- &dryBatch{ready: make(chan struct{}, 1)}
+	}
 
+	var wg sync.WaitGroup
 	for range workers {
-		go func() {
-			for b := range work {
-				for i := range b.entries {
-					e := &b.entries[i]
-					if e.answer {
-						continue
-					}
-					r.mapRowInto(&e.it, e.row)
-					if ctx.Err() != nil {
-						e.line, e.answer = interrupted(e.it.base()), true
-						continue
-					}
-					r.check(&e.it)
-				}
+		wg.Go(func() {
+			var cells []string
+			for b := range p.work {
+				cells = r.dryWork(ctx, p, b, cells)
 				b.ready <- struct{}{}
 			}
-		}()
+		})
 	}
-
+	var writeErr error
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		lastDescribe := time.Time{}
-		for b := range order {
-			<-b.ready
-			for i := range b.entries {
-				e := &b.entries[i]
-				switch {
-				case e.answer:
-					rw.write(e.line)
-				case e.it.line.Status != "":
-					rw.write(e.it.line)
-				case ctx.Err() != nil:
-					rw.write(interrupted(e.it.base()))
-				default:
-					rw.write(r.dry(&e.it))
+		writeErr = r.dryWrite(ctx, p, rw)
+	}()
+
+	readErr := r.dryRead(rd, p)
+	close(p.work)
+	close(p.order)
+	<-written
+	wg.Wait()
+	if writeErr != nil {
+		return writeErr
+	}
+	return readErr
+}
+
+// dryRead cuts the input into batches, in file order, until its end, an
+// error or the writer's stop. An error of the input's structure (a
+// misplaced quote) comes after the batches of the rows before it.
+func (r *run) dryRead(rd sheet.Reader, p *dryPipe) error {
+	chunker, chunked := rd.(sheet.Chunker)
+	for {
+		select {
+		case <-p.stop:
+			return nil
+		default:
+		}
+		b := <-p.free
+		if chunked {
+			c, err := chunker.NextChunk()
+			if err != nil {
+				p.free <- b
+				if errors.Is(err, io.EOF) {
+					return nil
 				}
-				e.row, e.line = sheet.Row{}, Line{}
+				return fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
-			rw.cfg.progress.Add(int64(len(b.entries)))
-			b.entries = b.entries[:0]
-			free <- b
+			b.chunk = c
+		} else {
+			end := false
+			for len(b.rows) < dryBatchRows {
+				row, err := rd.Read()
+				if errors.Is(err, io.EOF) {
+					end = true
+					break
+				}
+				if err != nil {
+					b.err, end = fmt.Errorf("%w: %w", ErrBadInput, err), true
+					break
+				}
+				b.rows = append(b.rows, row)
+			}
+			if end && len(b.rows) == 0 && b.err == nil {
+				p.free <- b
+				return nil
+			}
+			if end {
+				p.work <- b
+				p.order <- b
+				return nil
+			}
+		}
+		p.work <- b
+		p.order <- b
+	}
+}
+
+// dryWork is one batch's work in the pool: parse, map, check and, when the
+// pool decides, the report lines. cells is the worker's scratch space.
+func (r *run) dryWork(ctx context.Context, p *dryPipe, b *dryBatch, cells []string) []string {
+	each := func(row sheet.Row) error {
+		if b.n == len(b.entries) {
+			b.entries = append(b.entries, dryEntry{})
+		}
+		e := &b.entries[b.n]
+		b.n++
+		r.mapRowInto(&e.it, row) // the entry's slices are reused
+		e.line, e.decided = Line{}, false
+		switch {
+		case ctx.Err() != nil:
+			e.line, e.decided = interrupted(e.it.base()), true
+		case p.decide:
+			r.check(&e.it)
+			e.line, e.decided = r.answer(&e.it), true
+		default:
+			r.check(&e.it)
+		}
+		return nil
+	}
+	if b.chunk != nil {
+		if err := b.chunk.Scan(each); err != nil {
+			b.err = fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		b.chunk = nil
+	}
+	for _, row := range b.rows {
+		_ = each(row)
+	}
+	if p.pre != nil {
+		for i := range b.n {
+			cells = b.entries[i].line.appendCells(cells[:0], r.sha)
+			b.out = p.pre.AppendRecord(b.out, cells)
+		}
+	}
+	return cells
+}
+
+// answer is a dry run's line for a checked row: invalid, or what would be
+// sent.
+func (r *run) answer(it *item) Line {
+	if it.line.Status != "" {
+		return it.line
+	}
+	return r.dry(it)
+}
+
+// dryWrite writes the batches' lines in file order and returns the first
+// error: the input's, or the report's. After an error it stops the reader
+// and lets the batches in flight go unwritten.
+func (r *run) dryWrite(ctx context.Context, p *dryPipe, rw *reportWriter) error {
+	var err error
+	lastDescribe := time.Time{}
+	for b := range p.order {
+		<-b.ready
+		if err == nil {
+			if err = r.dryWriteBatch(ctx, p, b, rw); err != nil {
+				p.stopOnce.Do(func() { close(p.stop) })
+			}
+			rw.cfg.progress.Add(int64(b.n))
 			if now := time.Now(); now.Sub(lastDescribe) > 200*time.Millisecond {
 				lastDescribe = now
 				rw.describe()
 			}
 		}
-	}()
-
-	err := r.dryRead(ctx, rd, free, work, order)
-	close(work)
-	close(order)
-	<-written
+		b.recycle()
+		p.free <- b
+	}
 	return err
 }
 
-// dryRead reads every row in file order into batches; rows it can answer at
-// once (unreadable, finished in the resumed report, interrupted) are answered
-// here. It returns a sticky read error after the rows before it were queued.
-func (r *run) dryRead(ctx context.Context, rd sheet.Reader, free <-chan *dryBatch, work, order chan<- *dryBatch) error {
-	b := <-free
-	send := func() {
-		work <- b
-		order <- b
-		b = <-free
+func (r *run) dryWriteBatch(ctx context.Context, p *dryPipe, b *dryBatch, rw *reportWriter) error {
+	n := b.n
+	if p.pre != nil {
+		for i := range n {
+			rw.count(b.entries[i].line.Status)
+		}
+		if err := rw.writeFormatted(p.pre, b.out, n); err != nil {
+			return err
+		}
+		return b.err
 	}
-	defer func() {
-		if len(b.entries) > 0 {
-			send()
-		}
-	}()
-	for {
-		if len(b.entries) == dryBatchRows {
-			send()
-		}
-		row, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		b.entries = b.entries[:len(b.entries)+1] // the entry's maps are reused
-		e := &b.entries[len(b.entries)-1]
-		e.row, e.line, e.answer = row, Line{}, false
+	for i := range n {
+		e := &b.entries[i]
 		if r.old != nil {
-			ol, err := r.old.lookup(row.Num)
+			ol, err := r.old.lookup(e.it.num)
 			if err != nil {
-				e.line = Line{Row: row.Num, Status: StatusSkipped, Code: CodeInterrupted, Message: err.Error()}
-				e.answer = true
+				rw.write(Line{Row: e.it.num, Status: StatusSkipped, Code: CodeInterrupted, Message: err.Error()})
 				return fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
 			if ol != nil && ol.Status.finished() {
-				e.line, e.answer = *ol, true
+				rw.write(*ol)
 				continue
 			}
 		}
+		switch {
+		case e.decided:
+			rw.write(e.line)
+		case ctx.Err() != nil && e.it.line.Status == "":
+			rw.write(interrupted(e.it.base()))
+		default:
+			rw.write(r.answer(&e.it))
+		}
 	}
+	if err := rw.flush(); err != nil {
+		return err
+	}
+	return b.err
 }

@@ -90,8 +90,7 @@ func (rw *reportWriter) loop() {
 }
 
 func (rw *reportWriter) write(l Line) {
-	rw.rows++
-	rw.counts[l.Status]++
+	rw.count(l.Status)
 	if rw.err != nil {
 		return
 	}
@@ -101,10 +100,37 @@ func (rw *reportWriter) write(l Line) {
 		return
 	}
 	if !rw.cfg.dryRun || rw.rows%dryFlushEvery == 0 {
-		if err := rw.w.Flush(); err != nil {
-			rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
-		}
+		_ = rw.flush()
 	}
+}
+
+// count counts a line that is written (or formatted for writeFormatted).
+func (rw *reportWriter) count(s Status) {
+	rw.rows++
+	rw.counts[s]++
+}
+
+// writeFormatted writes n lines formatted by p (the report writer's
+// Preformatter), already counted, and flushes them.
+func (rw *reportWriter) writeFormatted(p sheet.Preformatter, lines []byte, n int) error {
+	if rw.err != nil {
+		return rw.err
+	}
+	if err := p.WriteFormatted(lines, n); err != nil {
+		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
+		return rw.err
+	}
+	return rw.flush()
+}
+
+func (rw *reportWriter) flush() error {
+	if rw.err != nil {
+		return rw.err
+	}
+	if err := rw.w.Flush(); err != nil {
+		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
+	}
+	return rw.err
 }
 
 func (rw *reportWriter) describe() {

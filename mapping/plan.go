@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -237,7 +238,7 @@ func (p *Plan) Apply(cells []string) Result {
 // their allocation per row. r's previous contents are discarded, so no
 // earlier copy of r may still be in use.
 func (p *Plan) ApplyTo(cells []string, r *Result) {
-	*r = Result{Values: r.Values[:0], Extra: r.Extra[:0]}
+	*r = Result{Values: slices.Grow(r.Values[:0], len(p.fields)), Extra: r.Extra[:0]}
 	if p.id != nil {
 		if v, send := p.id.eval(cells); send && !blank(v) {
 			id, err := strconv.ParseInt(trimSpace(v), 10, 64)

@@ -8,7 +8,7 @@ import (
 
 // Chunker is implemented by the Reader of a CSV file. NextChunk hands out
 // the rows not read yet as chunks of whole records, in file order, without
-// parsing them, so that several goroutines can parse (Chunk.Rows) at once:
+// parsing them, so that several goroutines can parse (Chunk.Scan) at once:
 // the way to read a big CSV file on every core. At the end it returns
 // io.EOF; a misplaced quote is returned, as a *ParseError, after the chunk
 // of the records before it. Read and NextChunk may be mixed; neither may be
@@ -18,7 +18,7 @@ type Chunker interface {
 }
 
 // Chunk is a run of whole CSV records (about 256 KiB) that knows its first
-// row number. Rows may be called on any goroutine.
+// row number. Scan may be called on any goroutine.
 type Chunk struct {
 	lay   *layout
 	text  string
@@ -65,40 +65,48 @@ func (t *csvReader) NextChunk() (*Chunk, error) {
 	return c, nil
 }
 
-// Rows parses the chunk and appends its non-blank rows to dst, checked as
-// Read checks them. It stops at the first problem and returns it with the
-// rows before it; a row-level problem (Recoverable) ends the chunk too.
+// Scan parses the chunk and calls fn with each of its non-blank rows, in
+// order, checked as Read checks them. It stops at the first problem of the
+// input and returns it (a row-level problem, Recoverable, ends the chunk
+// too), or at the first error of fn, which it returns.
 //
-// The cells are substrings of the chunk's text: a row keeps the whole chunk
-// in memory. Clone what is kept beyond the rows' own use.
-func (c *Chunk) Rows(dst []Row) ([]Row, error) {
-	dst = append(dst, c.pre...)
+// Scan reads without copying: a Row is valid only during its call of fn
+// (its Cells slice is reused), and the cells are substrings of the chunk's
+// text, keeping the whole chunk in memory. Clone what is kept.
+func (c *Chunk) Scan(fn func(Row) error) error {
+	for _, row := range c.pre {
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
 	if c.preErr != nil {
-		return dst, c.preErr
+		return c.preErr
 	}
 	if c.text == "" {
-		return dst, nil
+		return nil
 	}
 	// One check for the whole text; cell by cell only when it fails, to
 	// name the cell.
 	checkUTF8 := c.lay.checkUTF8 && !utf8.ValidString(c.text)
 	sc := csvScanner{text: c.text, line: c.line, row: c.row, final: c.final, delim: byte(c.lay.delim), file: c.lay.file}
-	var slab []string
+	var pad []string
 	for {
 		num, cells, err := sc.next()
 		if errors.Is(err, io.EOF) {
-			return dst, nil
+			return nil
 		}
 		if err != nil {
-			return dst, err
+			return err
 		}
-		row, err, ok := c.lay.build(num, cells, checkUTF8, &slab)
+		row, err, ok := c.lay.view(num, cells, checkUTF8, &pad)
 		if !ok {
 			continue
 		}
 		if err != nil {
-			return dst, err
+			return err
 		}
-		dst = append(dst, row)
+		if err := fn(row); err != nil {
+			return err
+		}
 	}
 }

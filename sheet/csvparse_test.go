@@ -214,10 +214,10 @@ func readAllChunks(r Reader) string {
 			fmt.Fprintf(&b, "error: %v\n", err)
 			return b.String()
 		}
-		rows, err := c.Rows(nil)
-		for _, row := range rows {
+		err = c.Scan(func(row Row) error {
 			fmt.Fprintf(&b, "row %d: %q\n", row.Num, row.Cells)
-		}
+			return nil
+		})
 		if err != nil {
 			fmt.Fprintf(&b, "error: %v\n", err)
 			return b.String()
@@ -287,7 +287,7 @@ func TestChunksSameAsRead(t *testing.T) {
 	}
 }
 
-// FuzzChunks holds NextChunk and Chunk.Rows to Read.
+// FuzzChunks holds NextChunk and Chunk.Scan to Read.
 func FuzzChunks(f *testing.F) {
 	for _, s := range scannerSeeds {
 		f.Add([]byte("h1,h2\n" + s))

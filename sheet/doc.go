@@ -14,7 +14,7 @@
 // dialect (strict quotes) and is held to it by FuzzCSVScanner. It parses
 // text already cut into chunks of whole records, so a CSV Reader is also a
 // Chunker: NextChunk hands out the rows not read yet about 256 KiB at a
-// time, cut without parsing (by following the quotes), and Chunk.Rows
+// time, cut without parsing (by following the quotes), and Chunk.Scan
 // parses a chunk on any goroutine — how the importer reads a big file on
 // every core.
 //

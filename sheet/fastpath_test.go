@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// TestBuildFastSameAsBuild: the one-pass reading of a row (buildFast) gives
-// the same row, error and blankness as blank + build, for cells of every
+// TestBuildFastSameAsBuild: the one-pass reading of a row (build and view
+// without UnguardFormulas) gives the same row, error and blankness as blank
+// + buildGeneral, for cells of every
 // kind: empty, ASCII and Unicode white space, values, invalid UTF-8, under
 // named, empty and cut header cells and beyond the header.
 func TestBuildFastSameAsBuild(t *testing.T) {
@@ -32,14 +33,23 @@ func TestBuildFastSameAsBuild(t *testing.T) {
 			if wantOK {
 				wantRow, wantErr, _ = l.buildGeneral(7, cells, check)
 			}
-			var slab []string
-			gotRow, gotErr, gotOK := l.buildFast(7, cells, check, &slab)
+			var slab, pad []string
 			name := fmt.Sprintf("cells %q header %q checkUTF8 %v", cells, headers[h], check)
-			if gotOK != wantOK {
-				t.Fatalf("%s: non-blank %v, want %v", name, gotOK, wantOK)
-			}
-			if !reflect.DeepEqual(gotRow, wantRow) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
-				t.Fatalf("%s:\n got %+v, %v\nwant %+v, %v", name, gotRow, gotErr, wantRow, wantErr)
+			for _, way := range []string{"build", "view"} {
+				var gotRow Row
+				var gotErr error
+				var gotOK bool
+				if way == "build" {
+					gotRow, gotErr, gotOK = l.build(7, cells, check, &slab)
+				} else {
+					gotRow, gotErr, gotOK = l.view(7, cells, check, &pad)
+				}
+				if gotOK != wantOK {
+					t.Fatalf("%s, %s: non-blank %v, want %v", name, way, gotOK, wantOK)
+				}
+				if !reflect.DeepEqual(gotRow, wantRow) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+					t.Fatalf("%s, %s:\n got %+v, %v\nwant %+v, %v", name, way, gotRow, gotErr, wantRow, wantErr)
+				}
 			}
 		}
 	}

@@ -323,9 +323,10 @@ func (t *tableReader) read() (Row, error) {
 
 // build makes a header-wide row of cells and checks it; ok is false for a
 // blank row (all cells empty or white space), which is skipped. The row's
-// cells come from *slab (see cells). A cell that is not UTF-8 (when
-// checkUTF8) is a sticky error; a value beyond the header or under an empty
-// header cell is a Recoverable one, returned with the row.
+// cells come from *slab (see cells): the row is the caller's. A cell that
+// is not UTF-8 (when checkUTF8) is a sticky error; a value beyond the
+// header or under an empty header cell is a Recoverable one, returned with
+// the row.
 func (l *layout) build(num int, cells []string, checkUTF8 bool, slab *[]string) (row Row, err error, ok bool) {
 	if l.unguard {
 		if blank(cells) {
@@ -333,40 +334,54 @@ func (l *layout) build(num int, cells []string, checkUTF8 bool, slab *[]string) 
 		}
 		return l.buildGeneral(num, cells, checkUTF8)
 	}
-	return l.buildFast(num, cells, checkUTF8, slab)
-}
-
-// buildFast is build for the common case without UnguardFormulas (which
-// can change a cell's blankness, so it takes the general path): a first
-// pass finds a cell with a value (ok is false for a blank row), a second
-// copies the cells and checks each one's encoding and value with scanCell,
-// which walks the bytes once and needs strings.TrimSpace or
-// utf8.ValidString only for non-ASCII cells.
-func (l *layout) buildFast(num int, cells []string, checkUTF8 bool, slab *[]string) (row Row, err error, ok bool) {
-	some := false // a cell with a value
-	for _, c := range cells {
-		if v, _ := scanCell(c, false); v {
-			some = true
-			break
-		}
-	}
-	if !some {
-		return Row{}, nil, false
+	err, ok = l.check(num, cells, checkUTF8)
+	if !ok || (err != nil && !Recoverable(err)) {
+		return Row{}, err, ok
 	}
 	row = Row{Num: num, Cells: l.cells(slab)}
 	copy(row.Cells, cells)
+	return row, err, true
+}
+
+// view is build without the copy: the row's cells are cells itself when
+// it is as wide as the header or wider (the extra cells are blank, or the
+// row has a Recoverable error), else cells padded in *pad.
+func (l *layout) view(num int, cells []string, checkUTF8 bool, pad *[]string) (row Row, err error, ok bool) {
+	if l.unguard {
+		return l.build(num, cells, checkUTF8, nil)
+	}
+	err, ok = l.check(num, cells, checkUTF8)
+	if !ok || (err != nil && !Recoverable(err)) {
+		return Row{}, err, ok
+	}
+	n := len(l.header)
+	if len(cells) >= n {
+		return Row{Num: num, Cells: cells[:n:n]}, err, true
+	}
+	*pad = append(append((*pad)[:0], cells...), make([]string, n-len(cells))...)
+	return Row{Num: num, Cells: *pad}, err, true
+}
+
+// check is build's check of a row without UnguardFormulas (which can
+// change a cell's blankness, so it takes the general path): ok is false for
+// a blank row; err is the first problem. One pass checks each cell with
+// scanCell, which walks its bytes once and needs strings.TrimSpace or
+// utf8.ValidString only for non-ASCII cells.
+func (l *layout) check(num int, cells []string, checkUTF8 bool) (err error, ok bool) {
 	var rowErr error
 	for i, c := range cells {
 		v, bad := scanCell(c, checkUTF8)
 		if bad {
-			return Row{}, l.encodingError(num, i+1, l.name(i), c), true
+			return l.encodingError(num, i+1, l.name(i), c), true
 		}
-		if !v || rowErr != nil {
-			continue
+		if v {
+			ok = true
+			if rowErr == nil {
+				rowErr = l.cellError(num, i)
+			}
 		}
-		rowErr = l.cellError(num, i)
 	}
-	return row, rowErr, true
+	return rowErr, ok
 }
 
 // slabRows is how many rows' cells one allocation holds.

@@ -124,9 +124,13 @@ func (c *csvWriter) AppendRecord(dst []byte, cells []string) []byte {
 	comma := c.opt.Delimiter
 	for i, cell := range cells {
 		if i > 0 {
-			dst = utf8.AppendRune(dst, comma)
+			if comma < utf8.RuneSelf {
+				dst = append(dst, byte(comma))
+			} else {
+				dst = utf8.AppendRune(dst, comma)
+			}
 		}
-		if c.opt.GuardFormulas {
+		if c.opt.GuardFormulas && cell != "" && (cell[0] == '\'' || formulaStart(cell[0])) {
 			cell = GuardFormula(cell)
 		}
 		if !needsQuotes(cell, comma) {
@@ -172,9 +176,15 @@ func needsQuotes(cell string, comma rune) bool {
 	} else if strings.ContainsRune(cell, comma) || strings.ContainsAny(cell, "\"\r\n") {
 		return true
 	}
+	if cell[0] < utf8.RuneSelf {
+		return asciiSpace(cell[0])
+	}
 	r, _ := utf8.DecodeRuneInString(cell)
 	return unicode.IsSpace(r)
 }
+
+// asciiSpace is unicode.IsSpace for a byte below utf8.RuneSelf.
+func asciiSpace(b byte) bool { return b == ' ' || (b >= '\t' && b <= '\r') }
 
 func validDelim(r rune) bool {
 	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError

@@ -156,9 +156,13 @@ func SuggestCountry(s string) string {
 // resolves it once; Check then runs for every value without looking the
 // field up again. A Rule is a value: safe to copy and to use concurrently.
 type Rule struct {
-	f     baselinker.Field
+	f *rule
+}
+
+// rule is what a Rule knows of its field; it is never changed.
+type rule struct {
+	baselinker.Field
 	email bool
-	ok    bool
 }
 
 // For returns the rule of the API field called name; ok is false for a name
@@ -169,7 +173,7 @@ func For(name string) (Rule, bool) {
 	if !ok || f.Kind == baselinker.KindExtra {
 		return Rule{}, false
 	}
-	return Rule{f: f, email: name == "email", ok: true}, true
+	return Rule{f: &rule{Field: f, email: name == "email"}}, true
 }
 
 // Normalize returns the canonical form of value for field, the form the
@@ -189,7 +193,7 @@ func Normalize(field, value string) string {
 func (r Rule) Normalize(value string) string {
 	ascii := isASCII(value)
 	switch {
-	case !ascii && !utf8.ValidString(value):
+	case r.f == nil, !ascii && !utf8.ValidString(value):
 		return value
 	case r.f.Kind == baselinker.KindInt:
 		if _, ok := plainInt(value); ok {
@@ -217,8 +221,8 @@ func (r Rule) text(value string, ascii bool) string {
 			return value
 		}
 		return norm.NFC.String(NormalizeTaxID(value))
-	case ascii:
-		return value // ASCII is in NFC
+	case ascii || belowCombining(value):
+		return value // in NFC already
 	}
 	return norm.NFC.String(value)
 }
@@ -228,22 +232,23 @@ func (r Rule) text(value string, ascii bool) string {
 func Value(field, value string) []Problem {
 	r, ok := For(field)
 	if !ok {
-		return []Problem{r.unknown(field, value)}
+		return []Problem{unknown(field, value)}
 	}
 	_, ps := r.Check(value, nil)
 	return ps
 }
 
-func (r Rule) unknown(field, value string) Problem {
+func unknown(field, value string) Problem {
 	return Problem{Field: field, Value: value, Rule: RuleUnknownField,
 		Message: fmt.Sprintf("%q is not a CRM field of addCrmClient; see `crmbulk fields`", field)}
 }
 
 // Check returns value in canonical form (see Normalize) and appends the
-// rules it breaks to ps, in the order Value gives them.
+// rules it breaks to ps, in the order Value gives them. The zero Rule
+// reports every value as of an unknown field.
 func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
-	if !r.ok {
-		return value, append(ps, r.unknown(r.f.Name, value))
+	if r.f == nil {
+		return value, append(ps, unknown("", value))
 	}
 	field := r.f.Name
 	ascii := isASCII(value)
@@ -281,13 +286,28 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg})
 	}
-	if r.email && v != "" && !plainEmail(v) {
+	if r.f.email && v != "" && !plainEmail(v) {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
 			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
 				Message: fmt.Sprintf("%q does not look like an email address (sent anyway)", value)})
 		}
 	}
 	return v, ps
+}
+
+// belowCombining reports whether every character of s (valid UTF-8) is
+// below U+0300, where the combining marks start: Latin-1 and Latin
+// Extended-A and -B, the letters of Polish, German, French, Czech…. Such a
+// string is in NFC already: those characters are NFC_Quick_Check=Yes
+// starters, and no two of them compose (TestBelowCombiningIsNFC checks
+// every pair).
+func belowCombining(s string) bool {
+	for _, r := range s {
+		if r >= 0x300 {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCII(s string) bool {

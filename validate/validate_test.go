@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestValue(t *testing.T) {
@@ -176,4 +178,25 @@ func FuzzValue(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBelowCombiningIsNFC: every character below U+0300, alone and next to
+// any other, is unchanged by NFC, so belowCombining may skip it.
+func TestBelowCombiningIsNFC(t *testing.T) {
+	var b []byte
+	for r1 := rune(0); r1 < 0x300; r1++ {
+		one := string(r1)
+		if norm.NFC.String(one) != one {
+			t.Fatalf("NFC changes U+%04X", r1)
+		}
+		for r2 := rune(0); r2 < 0x300; r2++ {
+			b = utf8.AppendRune(append(b[:0], one...), r2)
+			if !norm.NFC.IsNormal(b) {
+				t.Fatalf("NFC changes U+%04X U+%04X", r1, r2)
+			}
+		}
+	}
+	if belowCombining("e\u0301") || !belowCombining("Gdańsk, Łódź, Straße, Dvořák") {
+		t.Error("belowCombining misjudges its examples")
+	}
 }
