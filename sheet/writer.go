@@ -77,8 +77,10 @@ func AsPreformatter(w Writer) (p Preformatter, ok bool) {
 	if fw, isFile := w.(*fileWriter); isFile {
 		w = fw.Writer
 	}
-	p, ok = w.(*csvWriter)
-	return p, ok
+	if cw, isCSV := w.(*csvWriter); isCSV {
+		return cw, true
+	}
+	return nil, false
 }
 
 func (c *csvWriter) start() error {

@@ -281,6 +281,11 @@ func TestCSVWriterMatchesEncodingCSV(t *testing.T) {
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
 				t.Fatalf("delimiter %q CRLF %v: the writer differs from encoding/csv", delim, crlf)
 			}
+			if x, err := NewXLSXWriter(io.Discard, XLSXWriterOptions{}); err != nil {
+				t.Fatal(err)
+			} else if p, ok := AsPreformatter(x); ok || p != nil {
+				t.Fatalf("an XLSX writer is a Preformatter: %v %v", p, ok)
+			}
 			pw := NewCSVWriter(&pre, opt)
 			p, ok := AsPreformatter(pw)
 			if !ok {
