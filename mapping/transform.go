@@ -186,6 +186,13 @@ func isDash(r rune) bool {
 // blank reports whether s is empty or only white space.
 func blank(s string) bool {
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // isSpace of an ASCII byte, without decoding
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return false
+			}
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if !isSpace(r) {
 			return false

@@ -45,7 +45,12 @@ func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
 	}
 	// One 64 KiB buffer: a writer that flushes in batches makes one write
 	// per batch, not one per 4 KiB.
-	return &csvWriter{bw: bufio.NewWriterSize(w, csvWriteBuf), opt: opt}
+	c := &csvWriter{bw: bufio.NewWriterSize(w, csvWriteBuf), opt: opt}
+	c.special['"'], c.special['\r'], c.special['\n'] = true, true, true
+	if opt.Delimiter < utf8.RuneSelf {
+		c.special[opt.Delimiter] = true
+	}
+	return c
 }
 
 // csvWriteBuf is the CSV writer's buffer size.
@@ -54,6 +59,7 @@ const csvWriteBuf = 64 << 10
 type csvWriter struct {
 	bw      *bufio.Writer
 	opt     CSVWriterOptions
+	special [utf8.RuneSelf]bool // the bytes that make a cell quoted (with an ASCII delimiter)
 	started bool
 	line    []byte
 	rows    int
@@ -132,10 +138,13 @@ func (c *csvWriter) AppendRecord(dst []byte, cells []string) []byte {
 				dst = utf8.AppendRune(dst, comma)
 			}
 		}
-		if c.opt.GuardFormulas && cell != "" && (cell[0] == '\'' || formulaStart(cell[0])) {
+		if cell == "" {
+			continue
+		}
+		if c.opt.GuardFormulas && (cell[0] == '\'' || formulaStart(cell[0])) {
 			cell = GuardFormula(cell)
 		}
-		if !needsQuotes(cell, comma) {
+		if !c.needsQuotes(cell) {
 			dst = append(dst, cell...)
 			continue
 		}
@@ -162,16 +171,16 @@ func (c *csvWriter) AppendRecord(dst []byte, cells []string) []byte {
 // needsQuotes is encoding/csv's rule: a cell is quoted when it holds the
 // delimiter, a quote, CR or LF, starts with a space, or is \. (which
 // PostgreSQL reads as the end of data).
-func needsQuotes(cell string, comma rune) bool {
+func (c *csvWriter) needsQuotes(cell string) bool {
 	if cell == "" {
 		return false
 	}
 	if cell == `\.` {
 		return true
 	}
-	if comma < utf8.RuneSelf {
+	if comma := c.opt.Delimiter; comma < utf8.RuneSelf {
 		for i := 0; i < len(cell); i++ {
-			if b := cell[i]; b == '\n' || b == '\r' || b == '"' || b == byte(comma) {
+			if b := cell[i]; b < utf8.RuneSelf && c.special[b] {
 				return true
 			}
 		}

@@ -103,9 +103,38 @@ func oldCheckInt(f baselinker.Field, value string) []Problem {
 	return nil
 }
 
+// oldPlainEmail is plainEmail as it was (several passes).
+func oldPlainEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at != strings.LastIndexByte(s, '@') || at == len(s)-1 {
+		return false
+	}
+	dom := s[at+1:]
+	dot := strings.IndexByte(dom, '.')
+	if dot <= 0 || dom[len(dom)-1] == '.' || strings.Contains(dom, "..") || s[0] == '.' || s[at-1] == '.' || strings.Contains(s[:at], "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '@', c == '.', c == '-', c == '_', c == '+':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// oldIsCountry is IsCountry as it was (a map look-up).
+func oldIsCountry(code string) bool { return len(code) == 2 && assigned()[code] }
+
 // checkRule holds Rule.Check and Rule.Normalize to the oracle for one value.
 func checkRule(t *testing.T, field, value string) {
 	t.Helper()
+	if plainEmail(value) != oldPlainEmail(value) || IsCountry(value) != oldIsCountry(value) {
+		t.Fatalf("%q: plainEmail %v (was %v), IsCountry %v (was %v)", value, plainEmail(value), oldPlainEmail(value), IsCountry(value), oldIsCountry(value))
+	}
 	r, ok := For(field)
 	want := oldValue(field, value)
 	if !ok {
@@ -132,7 +161,8 @@ func checkRule(t *testing.T, field, value string) {
 
 var ruleSeeds = []string{"", " ", "PL", "pl", " PL", "UK", "Polska", "ż", "e\u0301", "00-950", "0", "00", "007", "5", " 5 ",
 	"-1", "+3", "6", "123456789012345678", "1234567890123456789", "99999999999999999999", "a@b.pl", "A B@x", "x@y..z",
-	"PL 526-000-12-46", "\u00a0PL", "\xff", "Ü", strings.Repeat("a", 501), strings.Repeat("ł", 21)}
+	"PL 526-000-12-46", "\u00a0PL", "\xff", "Ü", strings.Repeat("a", 501), strings.Repeat("ł", 21),
+	".a@b.c", "a.@b.c", "a@.b.c", "a@b.c.", "a@b..c", "a..b@c.d", "a@b@c.d", "@b.c", "a@", "a@bc", "a@b.c@", "a+b_c-d@e-f.gh", "GB", "Gb", "[Z", "ZW", "Z[", "\xc3\x81A"}
 
 func TestRuleMatchesOracle(t *testing.T) {
 	for _, f := range baselinker.Fields() {

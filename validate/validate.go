@@ -114,8 +114,22 @@ func notAssigned(code string) (use string, reason string, ok bool) {
 // IsCountry reports whether code (already normalised) is an officially
 // assigned ISO 3166-1 alpha-2 code.
 func IsCountry(code string) bool {
-	return len(code) == 2 && assigned()[code]
+	if len(code) != 2 {
+		return false
+	}
+	a, b := code[0]-'A', code[1]-'A' // bytes: anything but A–Z wraps past 25
+	return a < 26 && b < 26 && assignedGrid()[int(a)*26+int(b)]
 }
+
+// assignedGrid is assigned as a table of the 26×26 two-letter codes: the
+// importer asks for every row.
+var assignedGrid = sync.OnceValue(func() *[26 * 26]bool {
+	var g [26 * 26]bool
+	for code := range assigned() {
+		g[int(code[0]-'A')*26+int(code[1]-'A')] = true
+	}
+	return &g
+})
 
 // assigned is the set of officially assigned alpha-2 codes: the countries
 // library's list less the codes notAssigned names. Built once, never modified.
@@ -370,25 +384,28 @@ func plainInt(s string) (int64, bool) {
 // (ASCII local@domain.tld, no spaces or specials); anything else goes to
 // net/mail for the real verdict.
 func plainEmail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at != strings.LastIndexByte(s, '@') || at == len(s)-1 {
-		return false
-	}
-	dom := s[at+1:]
-	dot := strings.IndexByte(dom, '.')
-	if dot <= 0 || dom[len(dom)-1] == '.' || strings.Contains(dom, "..") || s[0] == '.' || s[at-1] == '.' || strings.Contains(s[:at], "..") {
-		return false
-	}
+	at, dot := -1, false // the @, and a dot after it
+	prev := byte('.')    // a leading dot fails like ".."
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '@', c == '.', c == '-', c == '_', c == '+':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '+':
+		case c == '.':
+			if prev == '.' || prev == '@' {
+				return false // "..", "@.", or a leading dot
+			}
+			dot = dot || at >= 0
+		case c == '@':
+			if at >= 0 || i == 0 || prev == '.' {
+				return false // a second @, a leading @, ".@"
+			}
+			at = i
 		default:
 			return false
 		}
+		prev = c
 	}
-	return true
+	return at > 0 && dot && prev != '.' && prev != '@'
 }
 
 func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
