@@ -27,10 +27,21 @@ import (
 //     on earlier rows (the index of a --match-by run, where a would-be
 //     client made by one row is updated by a later row with its key; the
 //     lines a resumed report finished) and writes the report.
+//
+// Every report line carries the input's fingerprint, which a dry run
+// computes meanwhile on a goroutine of its own (it reads the whole file).
+// Lines the pool formats before it is known end with shaPending; the writer
+// keeps them (up to parkBytes) and, once the fingerprint is known, writes
+// them with it in place. So the cores check rows while the file is hashed
+// instead of waiting for it.
 
 // dryBatchRows is how many rows of an XLSX sheet travel together (a CSV
 // chunk holds about 256 KiB of rows).
 const dryBatchRows = 256
+
+// dryParkBytes is how much of its report a dry run keeps while the
+// fingerprint is being computed: the lines of about 150,000 rows.
+const dryParkBytes = 16 << 20
 
 // dryEntry is one input row of a dry run, mapped and checked by the pool.
 type dryEntry struct {
@@ -49,12 +60,14 @@ type dryBatch struct {
 	err     error        // the input's error after the rows: it ends the run
 	entries []dryEntry
 	out     []byte        // the rows' report lines, when the pool formatted them
+	patch   bool          // out holds shaPending, not the fingerprint
+	ends    []int         // with patch: where each line of out ends
 	ready   chan struct{} // one token when the pool is done with the batch
 }
 
 func (b *dryBatch) recycle() {
 	clear(b.rows)
-	b.rows, b.chunk, b.n, b.err, b.out = b.rows[:0], nil, 0, nil, b.out[:0]
+	b.rows, b.chunk, b.n, b.err, b.out, b.patch, b.ends = b.rows[:0], nil, 0, nil, b.out[:0], false, b.ends[:0]
 }
 
 // dryPipe is what the goroutines of one dry run share.
@@ -192,9 +205,16 @@ func (r *run) dryWork(ctx context.Context, p *dryPipe, b *dryBatch, cells []stri
 		_ = each(row)
 	}
 	if p.pre != nil {
+		sha, known := r.fp.ready()
+		if !known {
+			sha, b.patch = shaPending, true
+		}
 		for i := range b.n {
-			cells = b.entries[i].line.appendCells(cells[:0], r.sha)
+			cells = b.entries[i].line.appendCells(cells[:0], sha)
 			b.out = p.pre.AppendRecord(b.out, cells)
+			if b.patch {
+				b.ends = append(b.ends, len(b.out))
+			}
 		}
 	}
 	return cells
@@ -210,15 +230,17 @@ func (r *run) answer(it *item) Line {
 }
 
 // dryWrite writes the batches' lines in file order and returns the first
-// error: the input's, or the report's. After an error it stops the reader
-// and lets the batches in flight go unwritten.
+// error: the input's, the fingerprint's or the report's. After an error it
+// stops the reader and lets the batches in flight go unwritten; the lines
+// it kept are written all the same (they are rows before the error).
 func (r *run) dryWrite(ctx context.Context, p *dryPipe, rw *reportWriter) error {
 	var err error
+	var kept parked
 	lastDescribe := time.Time{}
 	for b := range p.order {
 		<-b.ready
 		if err == nil {
-			if err = r.dryWriteBatch(ctx, p, b, rw); err != nil {
+			if err = r.dryWriteBatch(ctx, p, b, rw, &kept); err != nil {
 				p.stopOnce.Do(func() { close(p.stop) })
 			}
 			rw.cfg.progress.Add(int64(b.n))
@@ -230,19 +252,53 @@ func (r *run) dryWrite(ctx context.Context, p *dryPipe, rw *reportWriter) error 
 		b.recycle()
 		p.free <- b
 	}
+	if kept.n > 0 {
+		if kerr := r.unpark(rw, p, &kept); err == nil {
+			err = kerr
+		}
+	}
 	return err
 }
 
-func (r *run) dryWriteBatch(ctx context.Context, p *dryPipe, b *dryBatch, rw *reportWriter) error {
+// parked is report lines formatted before the fingerprint was known.
+type parked struct {
+	out  []byte
+	ends []int
+	n    int
+}
+
+func (r *run) dryWriteBatch(ctx context.Context, p *dryPipe, b *dryBatch, rw *reportWriter, kept *parked) error {
 	n := b.n
 	if p.pre != nil {
 		for i := range n {
 			rw.count(b.entries[i].line.Status)
 		}
+		if b.patch || kept.n > 0 {
+			if _, known := r.fp.ready(); !known && len(kept.out)+len(b.out) <= r.cfg.parkBytes {
+				base := len(kept.out)
+				kept.out = append(kept.out, b.out...)
+				for _, e := range b.ends {
+					kept.ends = append(kept.ends, base+e)
+				}
+				kept.n += n
+				return b.err
+			}
+			if err := r.unpark(rw, p, kept); err != nil {
+				return err
+			}
+			if b.patch {
+				if err := patchSHA(b.out, b.ends, r.sha); err != nil {
+					return err
+				}
+			}
+		}
 		if err := rw.writeFormatted(p.pre, b.out, n); err != nil {
 			return err
 		}
 		return b.err
+	}
+	if err := r.learnSHA(rw); err != nil { // the lines below are formatted here, with it
+		return err
 	}
 	for i := range n {
 		e := &b.entries[i]
@@ -270,4 +326,46 @@ func (r *run) dryWriteBatch(ctx context.Context, p *dryPipe, b *dryBatch, rw *re
 		return err
 	}
 	return b.err
+}
+
+// learnSHA waits for the fingerprint, for the writer's goroutine.
+func (r *run) learnSHA(rw *reportWriter) error {
+	if r.sha != "" {
+		return nil
+	}
+	sha, err := r.fp.wait()
+	if err != nil {
+		return err
+	}
+	r.sha, rw.sha = sha, sha
+	return nil
+}
+
+// unpark waits for the fingerprint and writes the kept lines with it.
+func (r *run) unpark(rw *reportWriter, p *dryPipe, kept *parked) error {
+	if err := r.learnSHA(rw); err != nil {
+		return err
+	}
+	if kept.n == 0 {
+		return nil
+	}
+	if err := patchSHA(kept.out, kept.ends, r.sha); err != nil {
+		return err
+	}
+	err := rw.writeFormatted(p.pre, kept.out, kept.n)
+	*kept = parked{}
+	return err
+}
+
+// patchSHA writes sha over the shaPending that ends each line of out (the
+// report's last cell, before its LF).
+func patchSHA(out []byte, ends []int, sha string) error {
+	for _, e := range ends {
+		at := e - 1 - len(shaPending)
+		if at < 0 || out[e-1] != '\n' || string(out[at:e-1]) != shaPending || len(sha) != len(shaPending) {
+			return fmt.Errorf("internal error: a report line does not end with the fingerprint's place (%q)", out[max(0, at):e])
+		}
+		copy(out[at:], sha)
+	}
+	return nil
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -137,11 +140,11 @@ func checkDryReport(t *testing.T, sum Summary, want map[int][2]string) {
 		if rec[1] != w[0] || rec[3] != w[1] {
 			t.Fatalf("row %d: status %q code %q (%s), want %q %q", row, rec[1], rec[3], rec[4], w[0], w[1])
 		}
-		if w[0] != string(StatusInvalid) && rec[9] != dryNote {
-			t.Fatalf("row %d: note %q, want %q", row, rec[9], dryNote)
+		if w[0] != string(StatusInvalid) && rec[8] != dryNote {
+			t.Fatalf("row %d: note %q, want %q", row, rec[8], dryNote)
 		}
-		if rec[8] != sum.InputSHA {
-			t.Fatalf("row %d: input_sha256 %q, want %q", row, rec[8], sum.InputSHA)
+		if rec[9] != sum.InputSHA || len(sum.InputSHA) != 16 {
+			t.Fatalf("row %d: input_sha256 %q, want %q", row, rec[9], sum.InputSHA)
 		}
 	}
 }
@@ -197,6 +200,76 @@ func TestDryRunDecidedByThePool(t *testing.T) {
 	got := toCSVRecords(t, xsum.Report)
 	if csvRecs := readReport(t, sum.Report); fmt.Sprint(got) != fmt.Sprint(csvRecs) {
 		t.Error("the XLSX report of the same dry run differs from the CSV one")
+	}
+}
+
+// rowCounter is a progress.Reporter that counts rows.
+type rowCounter struct{ n atomic.Int64 }
+
+func (c *rowCounter) Start(string, int64, string) {}
+func (c *rowCounter) Add(n int64)                 { c.n.Add(n) }
+func (c *rowCounter) Describe(string)             {}
+func (c *rowCounter) Finish()                     {}
+
+// TestDryRunWhileHashing: the rows a dry run checks while its input is
+// still being hashed have their lines kept and written with the
+// fingerprint once it is known — all of them, with a budget that holds the
+// report; with a small budget the writer waits for it instead.
+func TestDryRunWhileHashing(t *testing.T) {
+	content, withKeys := dryInput(dryRows)
+	want := map[int][2]string{}
+	for row, w := range withKeys {
+		if w[0] == string(StatusUpdated) {
+			w = [2]string{string(StatusCreated), ""}
+		}
+		want[row] = w
+	}
+	in := writeFile(t, t.TempDir(), "in.csv", content)
+	for _, tc := range []struct {
+		name   string
+		budget int
+		before int64 // rows checked before the fingerprint may be known
+	}{
+		{"every line kept", dryParkBytes, int64(len(want))},
+		{"over the budget", 64 << 10, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := &rowCounter{}
+			slow := func(r io.Reader, name string) (string, error) {
+				deadline := time.Now().Add(20 * time.Second)
+				for rows.n.Load() < tc.before && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				if rows.n.Load() < tc.before {
+					return "", errors.New("the rows were not checked while the input was being hashed")
+				}
+				time.Sleep(20 * time.Millisecond) // the writer waits a little
+				return hashInput(r, name)
+			}
+			sum, err := Run(context.Background(), nil, in, WithDryRun(true), WithProgress(rows), withHash(slow),
+				withParkBytes(tc.budget), WithReport(filepath.Join(t.TempDir(), "r.csv")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sha, _ := FileSHA(in); sum.InputSHA != sha {
+				t.Fatalf("InputSHA %q, want %q", sum.InputSHA, sha)
+			}
+			checkDryReport(t, sum, want)
+		})
+	}
+}
+
+// TestDryRunHashFails: a fingerprint that cannot be computed fails the
+// dry run as bad input.
+func TestDryRunHashFails(t *testing.T) {
+	content, _ := dryInput(1000)
+	in := writeFile(t, t.TempDir(), "in.csv", content)
+	broken := func(io.Reader, string) (string, error) {
+		return "", fmt.Errorf("%w: reading in.csv: the disk is gone", ErrBadInput)
+	}
+	_, err := Run(context.Background(), nil, in, WithDryRun(true), withHash(broken))
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "the disk is gone") {
+		t.Fatalf("err = %v, want the fingerprint's error", err)
 	}
 }
 

@@ -102,20 +102,104 @@ func DefaultReportPath(input string, dryRun bool) string {
 
 // FileSHA returns the first 16 hex characters of the SHA-256 of the file's bytes.
 func FileSHA(path string) (string, error) {
+	f, err := openInput(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return hashInput(f, filepath.Base(path))
+}
+
+// openInput opens the input file, with advice when it cannot be.
+func openInput(path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		hint := "check that the file may be read, and that it is not open in another program"
 		if errors.Is(err, fs.ErrNotExist) {
 			hint = "check the file's name and the folder crmbulk is run in"
 		}
-		return "", fmt.Errorf("%w: %w — %s", ErrBadInput, err, hint)
+		return nil, fmt.Errorf("%w: %w — %s", ErrBadInput, err, hint)
 	}
-	defer f.Close()
+	return f, nil
+}
+
+// hashInput is FileSHA of the input's bytes, read from r.
+func hashInput(r io.Reader, name string) (string, error) {
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 1<<20)); err != nil { // big reads: a tenth of the system calls of io.Copy's 32 KiB
-		return "", fmt.Errorf("%w: reading %s: %w", ErrBadInput, filepath.Base(path), err)
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{r}, make([]byte, 1<<20)); err != nil { // big reads: a tenth of the system calls of io.Copy's 32 KiB
+		return "", fmt.Errorf("%w: reading %s: %w", ErrBadInput, name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// shaPending stands in a report line for the fingerprint while it is
+// being computed (as long as a fingerprint, and as plain: it needs no quotes).
+const shaPending = "0000000000000000"
+
+// fingerprint is the input's FileSHA, computed on a goroutine of its own:
+// a dry run reads, maps and checks rows meanwhile (see dryWrite).
+type fingerprint struct {
+	done chan struct{}
+	stop chan struct{} // closed by cancel
+	sha  string
+	err  error
+}
+
+// errStopped ends a fingerprint nobody waits for any more.
+var errStopped = errors.New("the run ended")
+
+// startFingerprint opens path (an error here is returned at once) and
+// hashes it on its own goroutine with hash.
+func startFingerprint(path string, hash func(io.Reader, string) (string, error)) (*fingerprint, error) {
+	f, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	fp := &fingerprint{done: make(chan struct{}), stop: make(chan struct{})}
+	go func() {
+		defer close(fp.done)
+		defer f.Close()
+		fp.sha, fp.err = hash(stopReader{f, fp.stop}, filepath.Base(path))
+	}()
+	return fp, nil
+}
+
+// stopReader reads r until stop is closed.
+type stopReader struct {
+	r    io.Reader
+	stop chan struct{}
+}
+
+func (s stopReader) Read(p []byte) (int, error) {
+	select {
+	case <-s.stop:
+		return 0, errStopped
+	default:
+		return s.r.Read(p)
+	}
+}
+
+// ready returns the fingerprint if it is known, without waiting.
+func (fp *fingerprint) ready() (string, bool) {
+	select {
+	case <-fp.done:
+		return fp.sha, fp.err == nil
+	default:
+		return "", false
+	}
+}
+
+// wait waits for the fingerprint.
+func (fp *fingerprint) wait() (string, error) {
+	<-fp.done
+	return fp.sha, fp.err
+}
+
+// cancel stops the hashing (at its next read) and waits for it, so the
+// input is closed when Run returns.
+func (fp *fingerprint) cancel() {
+	close(fp.stop)
+	<-fp.done
 }
 
 // countingAPI counts the calls the importer makes.
@@ -140,7 +224,8 @@ type run struct {
 	api     *countingAPI
 	input   string
 	file    string // base name, for messages
-	sha     string
+	fp      *fingerprint
+	sha     string // the fingerprint, once a goroutine that writes has it (see fingerprint)
 	plan    *mapping.Plan
 	idx     *index
 	chains  *chains
@@ -166,7 +251,7 @@ type run struct {
 // ErrInputChanged. Rows that were invalid or failed are not an error: see
 // Summary.Problems.
 func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summary, err error) {
-	cfg := config{workers: DefaultWorkers, drainTimeout: DefaultDrainTimeout}
+	cfg := config{workers: DefaultWorkers, drainTimeout: DefaultDrainTimeout, hash: hashInput, parkBytes: dryParkBytes}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -212,11 +297,23 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	if same(cfg.report, input) {
 		return sum, fmt.Errorf("%w: the report path %s is the input file; give another --report", ErrBadInput, cfg.report)
 	}
-	sha, err := FileSHA(input)
-	if err != nil {
+	// The fingerprint: a real run and a resume need it before anything else
+	// (a resume refuses a report of another file); a dry run only to write
+	// its first line, so it hashes while the rows are read and checked.
+	if r.fp, err = startFingerprint(input, cfg.hash); err != nil {
 		return sum, err
 	}
-	r.sha, sum.InputSHA = sha, sha
+	defer func() {
+		r.fp.cancel()
+		if sha, ok := r.fp.ready(); ok {
+			sum.InputSHA = sha
+		}
+	}()
+	if !cfg.dryRun || cfg.resume != "" {
+		if r.sha, err = r.fp.wait(); err != nil {
+			return sum, err
+		}
+	}
 
 	// The header and the plan: every mapping problem before anything else.
 	rd, err := sheet.Open(input, cfg.sheet)

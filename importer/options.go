@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -39,6 +40,9 @@ type config struct {
 	logger       *slog.Logger
 	eta          func(n int) time.Duration
 	drainTimeout time.Duration
+
+	hash      func(io.Reader, string) (string, error) // the fingerprint (hashInput; tests slow it down)
+	parkBytes int                                     // dry run: report bytes kept while the fingerprint is computed
 }
 
 // Option configures Run.
@@ -82,3 +86,12 @@ func WithETA(f func(n int) time.Duration) Option { return func(c *config) { c.et
 // WithDrainTimeout sets how long in-flight requests may finish after ctx is
 // cancelled (default 30 s).
 func WithDrainTimeout(d time.Duration) Option { return func(c *config) { c.drainTimeout = d } }
+
+// withHash replaces how the input is fingerprinted (tests hold it back).
+func withHash(h func(io.Reader, string) (string, error)) Option {
+	return func(c *config) { c.hash = h }
+}
+
+// withParkBytes sets how many report bytes a dry run keeps while the
+// fingerprint is being computed (default dryParkBytes).
+func withParkBytes(n int) Option { return func(c *config) { c.parkBytes = n } }

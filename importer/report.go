@@ -46,7 +46,7 @@ const (
 // ReportHeader is the header of every report, in column order.
 func ReportHeader() []string {
 	return []string{"row", "status", "crm_client_id", "error_code", "error_message",
-		"match_key", "column", "warnings", "input_sha256", "note"}
+		"match_key", "column", "warnings", "note", "input_sha256"}
 }
 
 // Line is one line of the report: the outcome of one non-blank input row.
@@ -67,14 +67,15 @@ type Line struct {
 }
 
 // appendCells appends the line's report cells to buf (a writer reuses one
-// buffer for every line).
+// buffer for every line). The fingerprint comes last: a line formatted
+// before it was known ends with shaPending, overwritten in place later.
 func (l Line) appendCells(buf []string, sha string) []string {
 	id := ""
 	if l.ID > 0 {
 		id = strconv.FormatInt(l.ID, 10)
 	}
 	return append(buf, strconv.Itoa(l.Row), string(l.Status), id, l.Code, l.Message,
-		l.MatchKey, l.Column, l.Warnings, sha, l.Note)
+		l.MatchKey, l.Column, l.Warnings, l.Note, sha)
 }
 
 // oldReport streams a previous report for --resume, in lock-step with the
