@@ -107,6 +107,10 @@ func BenchmarkThroughput(b *testing.B) {
 				b.ReportMetric(rate(res.rows, res.bare), "bare-rows/s")
 				b.ReportMetric(res.bare.Seconds()/res.dry.Seconds(), "ratio-vs-bare")
 				b.ReportMetric(res.sheet.Seconds()/res.dry.Seconds(), "ratio-vs-sheet")
+				if res.dryCPU > 0 && res.bareCPU > 0 {
+					b.ReportMetric(float64(res.dryCPU.Nanoseconds())/float64(res.rows), "dryrun-cpu-ns/row")
+					b.ReportMetric(float64(res.bareCPU.Nanoseconds())/float64(res.rows), "bare-cpu-ns/row")
+				}
 			}
 		})
 	}

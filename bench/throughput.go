@@ -22,6 +22,8 @@ type throughputResult struct {
 	dry        time.Duration // importer dry run: read, map, validate, report
 	sheet      time.Duration // sheet.Reader alone
 	bare       time.Duration // encoding/csv or excelize Rows alone
+	dryCPU     time.Duration // CPU time of the dry run measured (every core), 0 when unknown
+	bareCPU    time.Duration
 	bareName   string
 	sizeOfFile int64
 }
@@ -50,6 +52,11 @@ func runThroughput(ctx context.Context, c *config, r *Report, files *fileCache) 
 		r.info(name, "dry-run rows/s vs sheet reader rows/s (ratio)",
 			fmt.Sprintf("%.0f vs %.0f (%.2f); file %.1f MB", rate(res.rows, res.dry), rate(res.rows, res.sheet),
 				res.sheet.Seconds()/res.dry.Seconds(), float64(res.sizeOfFile)/(1<<20)))
+		if res.dryCPU > 0 && res.bareCPU > 0 {
+			perRow := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(res.rows) }
+			r.info(name, fmt.Sprintf("CPU per row, dry run (every core) vs %s (ratio)", res.bareName),
+				fmt.Sprintf("%.0f ns vs %.0f ns (%.2f)", perRow(res.dryCPU), perRow(res.bareCPU), res.bareCPU.Seconds()/res.dryCPU.Seconds()))
+		}
 	}
 	return nil
 }
@@ -75,45 +82,51 @@ func throughput(ctx context.Context, files *fileCache, format string, rows int) 
 		return sum.Rows, err
 	}
 	for _, m := range []struct {
-		fn  func() (int, error)
-		out *time.Duration
+		fn       func() (int, error)
+		out, cpu *time.Duration
 	}{
-		{func() (int, error) { return bare(in) }, &res.bare},
-		{func() (int, error) { return sheetRows(in) }, &res.sheet},
-		{dry, &res.dry},
+		{func() (int, error) { return bare(in) }, &res.bare, &res.bareCPU},
+		{func() (int, error) { return sheetRows(in) }, &res.sheet, new(time.Duration)},
+		{dry, &res.dry, &res.dryCPU},
 	} {
-		d, err := best(ctx, rows, m.fn)
+		d, cpu, err := best(ctx, rows, m.fn)
 		if err != nil {
 			return res, err
 		}
-		*m.out = d
+		*m.out, *m.cpu = d, cpu
 	}
 	return res, nil
 }
 
 // best runs fn until a second has passed or three runs are done and
-// returns the shortest run; every run must see rows rows.
-func best(ctx context.Context, rows int, fn func() (int, error)) (time.Duration, error) {
-	var total, shortest time.Duration
+// returns the shortest run and the CPU time it used (0 when unknown);
+// every run must see rows rows.
+func best(ctx context.Context, rows int, fn func() (int, error)) (shortest, cpu time.Duration, err error) {
+	var total time.Duration
 	for i := 0; i < 3 && (i == 0 || total < time.Second); i++ {
 		if err := ctx.Err(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+		c0, cpuOK := cpuTime()
 		t0 := time.Now()
 		n, err := fn()
 		d := time.Since(t0)
+		c1, _ := cpuTime()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if n != rows {
-			return 0, fmt.Errorf("read %d rows, want %d", n, rows)
+			return 0, 0, fmt.Errorf("read %d rows, want %d", n, rows)
 		}
 		total += d
 		if i == 0 || d < shortest {
-			shortest = d
+			shortest, cpu = d, 0
+			if cpuOK {
+				cpu = c1 - c0
+			}
 		}
 	}
-	return shortest, nil
+	return shortest, cpu, nil
 }
 
 func sheetRows(path string) (int, error) {
