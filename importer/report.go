@@ -69,7 +69,7 @@ type Line struct {
 // appendCells appends the line's report cells to buf (a writer reuses one
 // buffer for every line). The fingerprint comes last: a line formatted
 // before it was known ends with shaPending, overwritten in place later.
-func (l Line) appendCells(buf []string, sha string) []string {
+func (l *Line) appendCells(buf []string, sha string) []string {
 	id := ""
 	if l.ID > 0 {
 		id = strconv.FormatInt(l.ID, 10)
