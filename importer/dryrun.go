@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -196,11 +197,15 @@ func (r *run) dryWork(ctx context.Context, p *dryPipe, b *dryBatch, cells []stri
 		return nil
 	}
 	if b.chunk != nil {
+		// Entries are big: grow them once to what the chunk can hold, not
+		// row by row (the batch keeps them for the next chunks).
+		b.entries = slices.Grow(b.entries, max(0, b.chunk.MaxRows()-len(b.entries)))
 		if err := b.chunk.Scan(each); err != nil {
 			b.err = fmt.Errorf("%w: %w", ErrBadInput, err)
 		}
 		b.chunk = nil
 	}
+	b.entries = slices.Grow(b.entries, max(0, len(b.rows)-len(b.entries)))
 	for _, row := range b.rows {
 		_ = each(row)
 	}

@@ -20,11 +20,8 @@ type Chunker interface {
 // Chunk is a run of whole CSV records (about 256 KiB) that knows its first
 // row number. Scan may be called on any goroutine.
 type Chunk struct {
-	lay   *layout
-	text  string
-	line  int
-	row   int
-	final bool
+	lay *layout
+	span
 
 	pre    []Row // rows already read ahead by the Reader
 	preErr error
@@ -51,7 +48,7 @@ func (t *csvReader) NextChunk() (*Chunk, error) {
 		}
 		return nil, t.fatal
 	}
-	text, line, row, final, err := t.csv.rest()
+	sp, err := t.csv.rest()
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
 			t.fatal = err
@@ -61,8 +58,17 @@ func (t *csvReader) NextChunk() (*Chunk, error) {
 		}
 		return nil, err
 	}
-	c.text, c.line, c.row, c.final = text, line, row, final
+	c.span = sp
 	return c, nil
+}
+
+// MaxRows is the most rows the chunk can hold, for sizing what its rows
+// are read into.
+func (c *Chunk) MaxRows() int {
+	if c.text == "" {
+		return len(c.pre)
+	}
+	return len(c.pre) + c.lines + 1
 }
 
 // Scan parses the chunk and calls fn with each of its non-blank rows, in
@@ -88,7 +94,7 @@ func (c *Chunk) Scan(fn func(Row) error) error {
 	// One check for the whole text; cell by cell only when it fails, to
 	// name the cell.
 	checkUTF8 := c.lay.checkUTF8 && !utf8.ValidString(c.text)
-	sc := csvScanner{text: c.text, line: c.line, row: c.row, final: c.final, delim: byte(c.lay.delim), file: c.lay.file}
+	sc := c.span.scan(byte(c.lay.delim), c.lay.file)
 	var pad []string
 	for {
 		num, cells, err := sc.next()

@@ -23,6 +23,16 @@ import (
 // at once (csvSplitter cuts them, Chunk parses them). FuzzCSVScanner holds
 // it to encoding/csv's records and errors.
 
+// span is a run of whole records of the text, and where it stands in the
+// file.
+type span struct {
+	text  string
+	line  int  // the file line number of text[0]
+	row   int  // the spreadsheet row number of text[0]
+	lines int  // the newlines in text (so at most lines+1 records)
+	final bool // text ends the file: a quote still open at its end is an error
+}
+
 // csvScanner parses the records of a chunk of CSV text.
 type csvScanner struct {
 	text  string
@@ -37,6 +47,17 @@ type csvScanner struct {
 	offs  []int    // offset of each cell in text, -1 for a cell that was unescaped into new memory
 	buf   []byte   // unescaping
 	start int      // offset of the last record in text
+}
+
+// scan starts a scanner on sp.
+func (sp span) scan(delim byte, file string) csvScanner {
+	return csvScanner{text: sp.text, line: sp.line, row: sp.row, final: sp.final, delim: delim, file: file}
+}
+
+// rest is the span of the text the scanner has not parsed yet.
+func (s *csvScanner) rest() span {
+	text := s.text[s.pos:]
+	return span{text: text, line: s.line, row: s.row, lines: strings.Count(text, "\n"), final: s.final}
 }
 
 // quoteError is a misplaced quote at a line and character (1-based) of the
@@ -273,15 +294,14 @@ type csvSplitter struct {
 // chunkBlock is how much text a chunk holds, give or take a record.
 const chunkBlock = 256 << 10
 
-// next returns the next chunk: text of whole records, the line and row of
-// its start, and whether it ends the file. At the end it returns io.EOF.
-func (sp *csvSplitter) next() (text string, line, row int, final bool, err error) {
+// next returns the next chunk of whole records. At the end it returns io.EOF.
+func (sp *csvSplitter) next() (span, error) {
 	if sp.block == 0 {
 		sp.block = chunkBlock
 	}
 	for {
 		if sp.err != nil {
-			return "", 0, 0, false, sp.err
+			return span{}, sp.err
 		}
 		if !sp.eof && sp.n < sp.block {
 			if len(sp.buf) < sp.block {
@@ -317,22 +337,21 @@ func (sp *csvSplitter) next() (text string, line, row int, final bool, err error
 }
 
 // take hands out buf[:cut], which holds quoted newlines inside cells.
-func (sp *csvSplitter) take(cut, quoted int, final bool) (string, int, int, bool, error) {
+func (sp *csvSplitter) take(cut, quoted int, final bool) (span, error) {
 	text := string(sp.buf[:cut])
-	line, row := sp.line, sp.row
-	lines := strings.Count(text, "\n")
-	sp.line += lines
-	sp.row += lines - quoted
+	out := span{text: text, line: sp.line, row: sp.row, lines: strings.Count(text, "\n"), final: final}
+	sp.line += out.lines
+	sp.row += out.lines - quoted
 	sp.n = copy(sp.buf, sp.buf[cut:sp.n])
 	if sp.block > chunkBlock && sp.n < chunkBlock {
 		sp.block = chunkBlock
 	}
-	return text, line, row, final, nil
+	return out, nil
 }
 
 // stopAt parses b (cut at the end of the line with the misplaced quote) to
 // find the exact error, and hands out the records before it.
-func (sp *csvSplitter) stopAt(b []byte, cut int) (string, int, int, bool, error) {
+func (sp *csvSplitter) stopAt(b []byte, cut int) (span, error) {
 	s := &csvScanner{text: string(b[:cut]), line: sp.line, row: sp.row, final: sp.eof && cut == len(b), delim: sp.delim, file: sp.file}
 	good := 0
 	for {
@@ -348,11 +367,10 @@ func (sp *csvSplitter) stopAt(b []byte, cut int) (string, int, int, bool, error)
 		good = s.pos
 	}
 	if good == 0 {
-		return "", 0, 0, false, sp.err
+		return span{}, sp.err
 	}
 	text := s.text[:good]
-	line, row := sp.line, sp.row
-	return text, line, row, false, nil
+	return span{text: text, line: sp.line, row: sp.row, lines: strings.Count(text, "\n")}, nil
 }
 
 // splitPoint finds where b may be cut: just after the last newline outside

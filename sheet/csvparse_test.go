@@ -84,7 +84,7 @@ func scanAll(data []byte, delim byte, block int) parsed {
 	}
 	sp := &csvSplitter{r: bytes.NewReader(data), delim: delim, file: "f.csv", line: 1, row: 1, block: block}
 	for {
-		text, line, row, final, err := sp.next()
+		next, err := sp.next()
 		if errors.Is(err, io.EOF) {
 			return p
 		}
@@ -92,7 +92,11 @@ func scanAll(data []byte, delim byte, block int) parsed {
 			add(0, nil, err)
 			return p
 		}
-		s := &csvScanner{text: text, line: line, row: row, final: final, delim: delim, file: "f.csv"}
+		if next.lines != strings.Count(next.text, "\n") {
+			p.err = "a span miscounts its lines"
+			return p
+		}
+		s := next.scan(delim, "f.csv")
 		for {
 			row, cells, err := s.next()
 			if errors.Is(err, io.EOF) {
@@ -216,10 +220,15 @@ func readAllChunks(r Reader) string {
 			fmt.Fprintf(&b, "error: %v\n", err)
 			return b.String()
 		}
+		n := 0
 		err = c.Scan(func(row Row) error {
 			fmt.Fprintf(&b, "row %d: %q\n", row.Num, row.Cells)
+			n++
 			return nil
 		})
+		if n > c.MaxRows() {
+			fmt.Fprintf(&b, "%d rows in a chunk of at most %d\n", n, c.MaxRows())
+		}
 		if err != nil {
 			fmt.Fprintf(&b, "error: %v\n", err)
 			return b.String()

@@ -123,22 +123,22 @@ func (s *csvSource) next() (int, []string, error) {
 
 // load gives the scanner the next chunk of text.
 func (s *csvSource) load() error {
-	text, line, row, final, err := s.sp.next()
+	next, err := s.sp.next()
 	if err != nil {
 		return err
 	}
-	s.sc = csvScanner{text: text, line: line, row: row, final: final, delim: s.sp.delim, file: s.sp.file,
-		cells: s.sc.cells, offs: s.sc.offs, buf: s.sc.buf}
+	sc := next.scan(s.sp.delim, s.sp.file)
+	sc.cells, sc.offs, sc.buf = s.sc.cells, s.sc.offs, s.sc.buf
+	s.sc = sc
 	return nil
 }
 
 // rest takes the text the scanner has not parsed yet, or the next chunk's.
-func (s *csvSource) rest() (text string, line, row int, final bool, err error) {
+func (s *csvSource) rest() (span, error) {
 	if s.sc.pos < len(s.sc.text) {
-		sc := &s.sc
-		text, line, row, final = sc.text[sc.pos:], sc.line, sc.row, sc.final
-		sc.text, sc.pos = "", 0
-		return text, line, row, final, nil
+		r := s.sc.rest()
+		s.sc.text, s.sc.pos = "", 0
+		return r, nil
 	}
 	return s.sp.next()
 }
