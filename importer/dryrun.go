@@ -41,14 +41,16 @@ import (
 const dryBatchRows = 256
 
 // dryParkBytes is how much of its report a dry run keeps while the
-// fingerprint is being computed: the lines of about 150,000 rows.
-const dryParkBytes = 16 << 20
+// fingerprint is being computed: the lines of about 150,000 rows, more
+// than the pool checks while a 1M-row file is hashed.
+const dryParkBytes = 4 << 20
 
 // dryEntry is one input row of a dry run, mapped and checked by the pool.
+// Once decided, its item's line is the row's answer (before, it is set only
+// for an invalid row, as check leaves it).
 type dryEntry struct {
 	it      item
-	line    Line
-	decided bool // line is the row's answer
+	decided bool
 }
 
 // dryBatch is a run of consecutive rows. Its entries are reused from
@@ -83,7 +85,7 @@ type dryPipe struct {
 // dryDispatch is dispatch for a dry run (see above).
 func (r *run) dryDispatch(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
-	inFlight := 2*workers + 2 // batches between reading and writing: bounds memory
+	inFlight := workers + 2 // batches between reading and writing: bounds memory
 	p := &dryPipe{
 		free: make(chan *dryBatch, inFlight), work: make(chan *dryBatch, inFlight), order: make(chan *dryBatch, inFlight),
 		stop: make(chan struct{}), decide: r.idx == nil && r.old == nil,
@@ -184,13 +186,13 @@ func (r *run) dryWork(ctx context.Context, p *dryPipe, b *dryBatch, cells []stri
 		e := &b.entries[b.n]
 		b.n++
 		r.mapRowInto(&e.it, row) // the entry's slices are reused
-		e.line, e.decided = Line{}, false
+		e.decided = false
 		switch {
 		case ctx.Err() != nil:
-			e.line, e.decided = interrupted(e.it.base()), true
+			e.it.line, e.decided = interrupted(e.it.base()), true
 		case p.decide:
 			r.check(&e.it)
-			e.line, e.decided = r.answer(&e.it), true
+			e.it.line, e.decided = r.answer(&e.it), true
 		default:
 			r.check(&e.it)
 		}
@@ -215,7 +217,7 @@ func (r *run) dryWork(ctx context.Context, p *dryPipe, b *dryBatch, cells []stri
 			sha, b.patch = shaPending, true
 		}
 		for i := range b.n {
-			cells = b.entries[i].line.appendCells(cells[:0], sha)
+			cells = b.entries[i].it.line.appendCells(cells[:0], sha)
 			b.out = p.pre.AppendRecord(b.out, cells)
 			if b.patch {
 				b.ends = append(b.ends, len(b.out))
@@ -276,11 +278,16 @@ func (r *run) dryWriteBatch(ctx context.Context, p *dryPipe, b *dryBatch, rw *re
 	n := b.n
 	if p.pre != nil {
 		for i := range n {
-			rw.count(b.entries[i].line.Status)
+			rw.count(b.entries[i].it.line.Status)
 		}
 		if b.patch || kept.n > 0 {
 			if _, known := r.fp.ready(); !known && len(kept.out)+len(b.out) <= r.cfg.parkBytes {
 				base := len(kept.out)
+				if need := base + len(b.out); need > cap(kept.out) { // grow, but never past the budget
+					grown := make([]byte, base, min(max(2*cap(kept.out), need), r.cfg.parkBytes))
+					copy(grown, kept.out)
+					kept.out = grown
+				}
 				kept.out = append(kept.out, b.out...)
 				for _, e := range b.ends {
 					kept.ends = append(kept.ends, base+e)
@@ -320,7 +327,7 @@ func (r *run) dryWriteBatch(ctx context.Context, p *dryPipe, b *dryBatch, rw *re
 		}
 		switch {
 		case e.decided:
-			rw.write(e.line)
+			rw.write(e.it.line)
 		case ctx.Err() != nil && e.it.line.Status == "":
 			rw.write(interrupted(e.it.base()))
 		default:
