@@ -707,11 +707,11 @@ func (r *run) check(it *item) {
 	ps := it.problems[:0]
 	for i := range it.res.Values {
 		v := &it.res.Values[i]
-		rule := validate.Rule{} // checks as an unknown field
-		if v.Pos >= 0 && v.Pos < len(r.rules) {
-			rule = r.rules[v.Pos]
+		if v.Pos < 0 || v.Pos >= len(r.rules) { // not a field of the table: the mapping lets none through
+			ps = append(ps, validate.Value(v.Field, v.Text)...)
+			continue
 		}
-		v.Text, ps = rule.Check(v.Text, ps)
+		v.Text, ps = r.rules[v.Pos].Check(v.Text, ps)
 	}
 	validate.SortProblems(ps)
 	if len(it.res.Extra) > 0 {
