@@ -183,12 +183,26 @@ type rule struct {
 // that is not a field addCrmClient takes a value for (custom_extra_fields
 // has its own check, ExtraID).
 func For(name string) (Rule, bool) {
-	f, ok := baselinker.LookupField(name)
-	if !ok || f.Kind == baselinker.KindExtra {
+	i := baselinker.FieldPosition(name)
+	if i < 0 || rules()[i].f == nil {
 		return Rule{}, false
 	}
-	return Rule{f: &rule{Field: f, email: name == "email"}}, true
+	return rules()[i], true
 }
+
+// rules holds the Rule of every field, by its place in the table (the zero
+// Rule for custom_extra_fields). Built once, never modified: For and
+// Normalize run for every value.
+var rules = sync.OnceValue(func() []Rule {
+	fields := baselinker.Fields()
+	out := make([]Rule, len(fields))
+	for i, f := range fields {
+		if f.Kind != baselinker.KindExtra {
+			out[i] = Rule{f: &rule{Field: f, email: f.Name == "email"}}
+		}
+	}
+	return out
+})
 
 // Normalize returns the canonical form of value for field, the form the
 // importer sends and compares: text in NFC; country codes trimmed and
@@ -210,15 +224,26 @@ func (r Rule) Normalize(value string) string {
 	case r.f == nil, !ascii && !utf8.ValidString(value):
 		return value
 	case r.f.Kind == baselinker.KindInt:
-		if _, ok := plainInt(value); ok {
-			return value
-		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
-			return strconv.FormatInt(n, 10)
+		if _, canon, ok := parseInt(value); ok {
+			return canon
 		}
 		return value
 	}
 	return r.text(value, ascii)
+}
+
+// parseInt reads an integer value as the API does (white space around it
+// allowed) and returns it with its canonical form (value itself when it is
+// canonical already).
+func parseInt(value string) (n int64, canon string, ok bool) {
+	if n, ok := plainInt(value); ok {
+		return n, value, true
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil {
+		return 0, value, false
+	}
+	return n, strconv.FormatInt(n, 10), true
 }
 
 // text is the canonical form of a valid UTF-8 value of a text field; the
@@ -410,16 +435,10 @@ func plainEmail(s string) bool {
 
 func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
 	f := r.f
-	n, canon := plainInt(value)
-	v := value
-	if !canon {
-		var err error
-		n, err = strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-		if err != nil {
-			return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
-				Message: fmt.Sprintf("%q is not a whole number", value)})
-		}
-		v = strconv.FormatInt(n, 10)
+	n, v, ok := parseInt(value)
+	if !ok {
+		return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
+			Message: fmt.Sprintf("%q is not a whole number", value)})
 	}
 	lo, hi := int64(0), int64(1<<63-1)
 	if f.HasRange {

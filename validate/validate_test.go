@@ -200,3 +200,15 @@ func TestBelowCombiningIsNFC(t *testing.T) {
 		t.Error("belowCombining misjudges its examples")
 	}
 }
+
+// TestNormalizeAllocatesNothing: Normalize and Check of a canonical value allocate
+// nothing (they run per value of every row, and per field of every match).
+func TestNormalizeAllocatesNothing(t *testing.T) {
+	r, _ := For("invoice_city")
+	if n := testing.AllocsPerRun(100, func() {
+		_ = Normalize("email", "a@b.pl")
+		_, _ = r.Check("Gdańsk", nil)
+	}); n != 0 {
+		t.Fatalf("%v allocations per call", n)
+	}
+}
