@@ -240,8 +240,7 @@ type run struct {
 	fatalErr error
 	fatalRow int
 
-	placeholder int64           // dry run: fake IDs of clients that would be created (one goroutine decides)
-	rules       []validate.Rule // by the field's place in baselinker.Fields() (mapping.Value.Pos)
+	placeholder int64 // dry run: fake IDs of clients that would be created (one goroutine decides)
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -275,7 +274,7 @@ func Run(ctx context.Context, api API, input string, opts ...Option) (sum Summar
 	}
 	start := time.Now()
 	r := &run{cfg: cfg, api: &countingAPI{API: api}, input: input, file: filepath.Base(input),
-		chains: newChains(), stop: make(chan struct{}), rules: fieldRules()}
+		chains: newChains(), stop: make(chan struct{})}
 	sum = Summary{Counts: map[Status]int{}, Report: cfg.report, DryRun: cfg.dryRun}
 	st, hasStats := api.(interface{ Stats() baselinker.Stats })
 	var before int64
@@ -690,28 +689,18 @@ func (r *run) mapRowInto(it *item, row sheet.Row) {
 	}
 }
 
-// fieldRules resolves validate's rule of every field once, by the field's
-// place in the table.
-func fieldRules() []validate.Rule {
-	fields := baselinker.Fields()
-	rules := make([]validate.Rule, len(fields))
-	for i, f := range fields {
-		rules[i], _ = validate.For(f.Name) // custom_extra_fields has none: extra values are checked apart
-	}
-	return rules
-}
-
 // check validates a mapped row and puts its values in canonical form; a row
 // with errors comes back with its invalid line set.
 func (r *run) check(it *item) {
 	ps := it.problems[:0]
 	for i := range it.res.Values {
 		v := &it.res.Values[i]
-		if v.Pos < 0 || v.Pos >= len(r.rules) { // not a field of the table: the mapping lets none through
+		rule, ok := validate.RuleAt(v.Pos)
+		if !ok { // not a field of the table: the mapping lets none through
 			ps = append(ps, validate.Value(v.Field, v.Text)...)
 			continue
 		}
-		v.Text, ps = r.rules[v.Pos].Check(v.Text, ps)
+		v.Text, ps = rule.Check(v.Text, ps)
 	}
 	validate.SortProblems(ps)
 	if len(it.res.Extra) > 0 {

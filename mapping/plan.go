@@ -45,9 +45,8 @@ type Problem struct {
 type Value struct {
 	// Field is the API field name, or in Result.Extra the extra field's ID.
 	Field string
-	// Pos is the field's place in baselinker.Fields() (-1 in Result.Extra):
-	// a caller keeps per-field state, such as a validate.Rule, in a slice
-	// indexed by it instead of a map.
+	// Pos is the field's place in baselinker.Fields() (-1 in Result.Extra),
+	// for look-ups without the name (validate.RuleAt).
 	Pos  int
 	Text string
 }

@@ -183,8 +183,13 @@ type rule struct {
 // that is not a field addCrmClient takes a value for (custom_extra_fields
 // has its own check, ExtraID).
 func For(name string) (Rule, bool) {
-	i := baselinker.FieldPosition(name)
-	if i < 0 || rules()[i].f == nil {
+	return RuleAt(baselinker.FieldPosition(name))
+}
+
+// RuleAt returns the rule of the field at position i of baselinker.Fields()
+// (mapping.Value.Pos), without a look-up by name; ok as For's.
+func RuleAt(i int) (Rule, bool) {
+	if i < 0 || i >= len(rules()) || rules()[i].f == nil {
 		return Rule{}, false
 	}
 	return rules()[i], true
