@@ -34,9 +34,6 @@ type msg struct {
 	line Line
 }
 
-// dryFlushEvery: a dry run sends nothing, so its report is flushed in batches.
-const dryFlushEvery = 512
-
 func newReportWriter(w sheet.Writer, sha string, cfg config, total int64) *reportWriter {
 	window := 4 * cfg.workers
 	if window < 16 {
@@ -99,7 +96,7 @@ func (rw *reportWriter) write(l Line) {
 		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
 		return
 	}
-	if !rw.cfg.dryRun || rw.rows%dryFlushEvery == 0 {
+	if !rw.cfg.dryRun { // a dry run flushes once a batch (dryWriteBatch)
 		_ = rw.flush()
 	}
 }
