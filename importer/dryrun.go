@@ -137,6 +137,7 @@ func (r *run) dryRead(rd sheet.Reader, p *dryPipe) error {
 		default:
 		}
 		b := <-p.free
+		end := false
 		if chunked {
 			c, err := chunker.NextChunk()
 			if err != nil {
@@ -147,33 +148,33 @@ func (r *run) dryRead(rd sheet.Reader, p *dryPipe) error {
 				return fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
 			b.chunk = c
-		} else {
-			end := false
-			for len(b.rows) < dryBatchRows {
-				row, err := rd.Read()
-				if errors.Is(err, io.EOF) {
-					end = true
-					break
-				}
-				if err != nil {
-					b.err, end = fmt.Errorf("%w: %w", ErrBadInput, err), true
-					break
-				}
-				b.rows = append(b.rows, row)
-			}
-			if end && len(b.rows) == 0 && b.err == nil {
-				p.free <- b
-				return nil
-			}
-			if end {
-				p.work <- b
-				p.order <- b
-				return nil
-			}
+		} else if end = readRows(rd, b); len(b.rows) == 0 && b.err == nil {
+			p.free <- b
+			return nil
 		}
 		p.work <- b
 		p.order <- b
+		if end {
+			return nil
+		}
 	}
+}
+
+// readRows reads up to dryBatchRows rows of an XLSX sheet into b; end is
+// true at the sheet's end or an error (kept in b.err, after the rows).
+func readRows(rd sheet.Reader, b *dryBatch) (end bool) {
+	for len(b.rows) < dryBatchRows {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			b.err = fmt.Errorf("%w: %w", ErrBadInput, err)
+			return true
+		}
+		b.rows = append(b.rows, row)
+	}
+	return false
 }
 
 // dryWork is one batch's work in the pool: parse, map, check and, when the

@@ -352,7 +352,7 @@ func (sp *csvSplitter) take(cut, quoted int, final bool) (span, error) {
 // stopAt parses b (cut at the end of the line with the misplaced quote) to
 // find the exact error, and hands out the records before it.
 func (sp *csvSplitter) stopAt(b []byte, cut int) (span, error) {
-	s := &csvScanner{text: string(b[:cut]), line: sp.line, row: sp.row, final: sp.eof && cut == len(b), delim: sp.delim, file: sp.file}
+	s := span{text: string(b[:cut]), line: sp.line, row: sp.row, final: sp.eof && cut == len(b)}.scan(sp.delim, sp.file)
 	good := 0
 	for {
 		_, _, err := s.next()

@@ -203,7 +203,7 @@ func FuzzCSVScanner(f *testing.F) {
 	})
 }
 
-// readAllChunks reads r through NextChunk and Rows, the way a parallel
+// readAllChunks reads r through NextChunk and Chunk.Scan, the way a parallel
 // reader does, and dumps what it got like dump does (stopping at the first
 // error).
 func readAllChunks(r Reader) string {

@@ -422,7 +422,7 @@ func (l *layout) cells(slab *[]string) []string {
 func scanCell(c string, checkUTF8 bool) (value, bad bool) {
 	for i := 0; i < len(c); i++ {
 		b := c[i]
-		if b == ' ' || (b >= '\t' && b <= '\r') {
+		if asciiSpace(b) {
 			continue
 		}
 		if b >= utf8.RuneSelf && strings.TrimSpace(c[i:]) == "" {
