@@ -123,12 +123,18 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int)) e
 // in canonical form. A row with custom extra fields or notes cannot be
 // proven unchanged from getCrmClients and is never unchanged.
 func sameValues(c *baselinker.Client, values, extra []mapping.Value) bool {
-	if len(extra) > 0 {
-		return false
-	}
+	return len(extra) == 0 && holds(c, values, false)
+}
+
+// holds reports whether c holds values, compared in canonical form. A field
+// getCrmClients does not return (notes) cannot be compared: with
+// listedOnly it is passed over, else it makes the answer false.
+func holds(c *baselinker.Client, values []mapping.Value, listedOnly bool) bool {
 	for _, v := range values {
-		fd, ok := baselinker.LookupField(v.Field)
-		if !ok || !fd.Listed {
+		if fd, ok := baselinker.LookupField(v.Field); !ok || !fd.Listed {
+			if listedOnly {
+				continue
+			}
 			return false
 		}
 		have, _ := c.Get(v.Field)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -202,7 +201,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 			if validate.MatchKey(field, have) != want {
 				continue
 			}
-			if strict && !sameListed(&c, it.res.Values) {
+			if strict && !holds(&c, it.res.Values, true) { // the fields getCrmClients returns
 				continue
 			}
 			found = append(found, c)
@@ -225,21 +224,6 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 		ids[i] = int64(c.CrmClientID)
 	}
 	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), joinIDs(ids))
-}
-
-// sameListed compares only the fields getCrmClients returns.
-func sameListed(c *baselinker.Client, values []mapping.Value) bool {
-	for _, v := range values {
-		fd, ok := baselinker.LookupField(v.Field)
-		if !ok || !fd.Listed {
-			continue
-		}
-		have, _ := c.Get(v.Field)
-		if validate.Normalize(v.Field, have) != validate.Normalize(v.Field, v.Text) {
-			return false
-		}
-	}
-	return true
 }
 
 // failure turns an API error into the row's line; a fatal one stops the run.
