@@ -189,10 +189,11 @@ func For(name string) (Rule, bool) {
 // RuleAt returns the rule of the field at position i of baselinker.Fields()
 // (mapping.Value.Pos), without a look-up by name; ok as For's.
 func RuleAt(i int) (Rule, bool) {
-	if i < 0 || i >= len(rules()) || rules()[i].f == nil {
+	rs := rules()
+	if i < 0 || i >= len(rs) || rs[i].f == nil {
 		return Rule{}, false
 	}
-	return rules()[i], true
+	return rs[i], true
 }
 
 // rules holds the Rule of every field, by its place in the table (the zero
