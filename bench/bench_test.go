@@ -262,14 +262,16 @@ func TestRunRejectsBadOptions(t *testing.T) {
 // smallRate is the rate scenario shrunk to a 1 s window and 20 requests
 // per window: the same shape as the real one (3.5 windows of requests, a
 // baseline pacing at window/limit) in about 4 seconds. The limiter's margin
-// is 100 ms: it must exceed the skew between a request's start at the
-// client and its arrival at the sandbox, which under -race on a loaded
-// 2-core machine went past 25 ms (the sandbox then saw 27 in a window and
-// blocked the token). The expected fill is therefore about 1/1.1.
+// is 250 ms, the real one: it must exceed the skew between a request's
+// start at the client and its arrival at the sandbox, which under -race on
+// a loaded 2-core machine went past 25 ms, and in CI, with every package's
+// tests running beside this one, past 100 ms (the sandbox then saw 21 in a
+// window and blocked the token). The expected fill is therefore about
+// 1/1.25.
 func smallRate() rateConfig {
 	const w, limit = time.Second, 20
 	return rateConfig{window: w, limit: limit, latencies: []time.Duration{time.Millisecond, 20 * time.Millisecond},
-		gap: w / limit, margin: 100 * time.Millisecond, requests: limit*3 + limit/2, baseline: 3 * w,
+		gap: w / limit, margin: 250 * time.Millisecond, requests: limit*3 + limit/2, baseline: 3 * w,
 		block: w / 2, step: w / 200}
 }
 
@@ -311,10 +313,10 @@ func TestRateScenario(t *testing.T) {
 			if l.Verdict != "" || fill >= 0.97 || (strings.HasSuffix(l.Scenario, " 20ms") && fill >= 0.80) {
 				t.Errorf("%s: baseline fill %.3f (verdict %q), want < 0.97 (< 0.80 at 20 ms) and no target", l.Scenario, fill, l.Verdict)
 			}
-		case fill < 0.85:
+		case fill < 0.72:
 			// The 0.98 target is for 60 s windows and a 250 ms margin;
-			// here the margin alone costs 9 %.
-			t.Errorf("%s: fill %.3f, want ≥ 0.85\n%s", l.Scenario, fill, out)
+			// here the same margin alone costs 20 % (1/1.25).
+			t.Errorf("%s: fill %.3f, want ≥ 0.72\n%s", l.Scenario, fill, out)
 		}
 	}
 }
