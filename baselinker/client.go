@@ -53,22 +53,23 @@ type ExtraFields map[string]string
 
 // SortExtraIDs orders custom extra field IDs the way every room shows them:
 // numeric IDs first, by value, then the others as text.
-func SortExtraIDs(ids []string) {
-	slices.SortFunc(ids, func(a, b string) int {
-		na, ea := strconv.ParseInt(a, 10, 64)
-		nb, eb := strconv.ParseInt(b, 10, 64)
-		switch {
-		case ea == nil && eb == nil:
-			if c := cmp.Compare(na, nb); c != 0 {
-				return c
-			}
-		case ea == nil:
-			return -1
-		case eb == nil:
-			return 1
+func SortExtraIDs(ids []string) { slices.SortFunc(ids, CompareExtraIDs) }
+
+// CompareExtraIDs is the order of SortExtraIDs.
+func CompareExtraIDs(a, b string) int {
+	na, ea := strconv.ParseInt(a, 10, 64)
+	nb, eb := strconv.ParseInt(b, 10, 64)
+	switch {
+	case ea == nil && eb == nil:
+		if c := cmp.Compare(na, nb); c != 0 {
+			return c
 		}
-		return strings.Compare(a, b)
-	})
+	case ea == nil:
+		return -1
+	case eb == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.

@@ -2,16 +2,11 @@ package exporter
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 )
-
-type pageResult struct {
-	clients []baselinker.Client
-	err     error
-}
 
 // walk reads getCrmClients pages from 1 until a page holds fewer than
 // baselinker.PageSize clients, with up to e.ahead requests in flight, and calls visit
@@ -47,66 +42,22 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		return nil
 	}
 
-	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
-
-	futures := make(chan chan pageResult, max(e.ahead-1, 0))
-	firstFull := make(chan struct{}) // closed once page 1 turned out full
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(futures)
-		for p := 1; ; p++ {
-			if p == 2 {
-				select {
-				case <-firstFull:
-				case <-wctx.Done():
-					return
-				}
-			}
-			ch := make(chan pageResult, 1)
-			select {
-			case futures <- ch:
-			case <-wctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				e.requests.Add(1)
-				cl, err := e.api.GetCrmClients(wctx, p, e.filters)
-				ch <- pageResult{cl, err}
-			}()
-		}
-	}()
-
-	last, lastLen := 0, 0
-	for ch := range futures {
-		r := <-ch // the request honours wctx
-		page := last + 1
-		if r.err != nil {
-			return apiErr(fmt.Sprintf("reading page %d of the clients (getCrmClients)", page), r.err)
-		}
+	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
+		e.requests.Add(1)
+		return e.api.GetCrmClients(ctx, page, e.filters)
+	}
+	last, lastLen, err := baselinker.WalkPages(ctx, list, e.ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
-		last, lastLen = page, len(r.clients)
-		if len(r.clients) < baselinker.PageSize {
-			cancel() // pages read ahead beyond the last are not needed
-		} else if page == 1 {
-			close(firstFull)
+		return take(page, clients, false)
+	})
+	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
+		if ctx.Err() != nil {
+			return fmt.Errorf("reading the clients: %w", ctx.Err())
 		}
-		if err := take(page, r.clients, false); err != nil {
-			return err
-		}
-		if len(r.clients) < baselinker.PageSize {
-			break
-		}
+		return apiErr(fmt.Sprintf("reading page %d of the clients (getCrmClients)", pe.Page), pe.Err)
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("reading the clients: %w", err)
-	}
-	if last == 0 {
-		return fmt.Errorf("reading page 1 of the clients: %w", context.Canceled)
+	if err != nil {
+		return err
 	}
 	if !e.recheck {
 		return nil

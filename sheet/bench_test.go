@@ -75,7 +75,6 @@ func measure(b *testing.B, fn func() int) {
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(rows), "B/row")
 }
 
-// BenchmarkCSVRead reads row by row with Read (each row's cells copied).
 func BenchmarkCSVRead(b *testing.B) {
 	data := benchCSV(b)
 	measure(b, func() int {
@@ -83,42 +82,11 @@ func BenchmarkCSVRead(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n := 0
-		for {
-			_, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				return n
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-	})
-}
-
-// BenchmarkCSVChunks reads through NextChunk and Chunk.Scan on one
-// goroutine: the work a parallel reader spreads over the cores.
-func BenchmarkCSVChunks(b *testing.B) {
-	data := benchCSV(b)
-	measure(b, func() int {
-		r, err := NewCSVReader(bytes.NewReader(data), "bench.csv", Options{})
+		n, err := Count(r)
 		if err != nil {
 			b.Fatal(err)
 		}
-		n := 0
-		for {
-			c, err := r.(Chunker).NextChunk()
-			if errors.Is(err, io.EOF) {
-				return n
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := c.Scan(func(Row) error { n++; return nil }); err != nil {
-				b.Fatal(err)
-			}
-		}
+		return n
 	})
 }
 

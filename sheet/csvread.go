@@ -3,10 +3,12 @@ package sheet
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
@@ -73,74 +75,58 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	delim := opt.Delimiter
 	if delim == 0 {
 		delim = sniffDelimiter(sample)
-	} else if delim == '"' || delim == '\r' || delim == '\n' || delim < ' ' && delim != '\t' || delim >= utf8.RuneSelf {
+	} else if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
 		return nil, perr(hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`))
 	}
-	src := &csvSource{sp: csvSplitter{r: br, delim: byte(delim), file: name, line: 1, row: 1}, closer: closer}
+	cr := csv.NewReader(br)
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	src := &csvSource{cr: cr, file: name, closer: closer}
 	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	cr := &csvReader{tableReader: tableReader{src: src, layout: layout{file: name, checkUTF8: checkUTF8,
-		unguard: opt.UnguardFormulas, advice: advice, delim: delim}}, csv: src}
-	if err := cr.start(opt.HeaderRow); err != nil {
+	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim}
+	if err := t.start(opt.HeaderRow); err != nil {
 		return nil, err
 	}
-	return cr, nil
+	return t, nil
 }
 
-// csvReader is the Reader of a CSV file; it is also a Chunker.
-type csvReader struct {
-	tableReader
-	csv *csvSource
-}
-
-// csvSource yields the records of the text chunk by chunk, each record's
-// cells in memory of their own (see csvScanner.owned).
+// csvSource numbers CSV records the way a spreadsheet numbers rows: empty
+// lines count, quoted newlines do not.
 type csvSource struct {
-	sp     csvSplitter
-	sc     csvScanner
-	own    []string
-	closer io.Closer
+	cr      *csv.Reader
+	file    string
+	closer  io.Closer
+	lastNum int // row number of the last record
+	lastEnd int // line the last record ended on
 }
 
 func (s *csvSource) next() (int, []string, error) {
-	for {
-		num, _, err := s.sc.next()
-		if errors.Is(err, io.EOF) {
-			if err := s.load(); err != nil {
-				return 0, nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		s.own = s.sc.owned(s.own)
-		return num, s.own, nil
-	}
-}
-
-// load gives the scanner the next chunk of text.
-func (s *csvSource) load() error {
-	next, err := s.sp.next()
+	rec, err := s.cr.Read()
 	if err != nil {
-		return err
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
+			num := s.lastNum + pe.StartLine - s.lastEnd
+			what := fmt.Sprintf("a quoted cell is not closed, or its closing quote is followed by other characters (line %d, character %d)", pe.Line, pe.Column)
+			if errors.Is(pe.Err, csv.ErrBareQuote) {
+				what = fmt.Sprintf(`a quote (") stands inside a cell that does not start with a quote (line %d, character %d)`, pe.Line, pe.Column)
+			}
+			return 0, nil, &ParseError{File: s.file, Row: num, Err: hint(ErrQuote, what,
+				`a quote inside a cell must be doubled ("") and the whole cell quoted; fix the row in the file`)}
+		}
+		return 0, nil, &ParseError{File: s.file, Row: s.lastNum + 1, Err: fmt.Errorf("reading the file: %w", err)}
 	}
-	sc := next.scan(s.sp.delim, s.sp.file)
-	sc.cells, sc.offs, sc.buf = s.sc.cells, s.sc.offs, s.sc.buf
-	s.sc = sc
-	return nil
-}
-
-// rest takes the text the scanner has not parsed yet, or the next chunk's.
-func (s *csvSource) rest() (span, error) {
-	if s.sc.pos < len(s.sc.text) {
-		r := s.sc.rest()
-		s.sc.text, s.sc.pos = "", 0
-		return r, nil
-	}
-	return s.sp.next()
+	line, _ := s.cr.FieldPos(0)
+	num := s.lastNum + line - s.lastEnd
+	last, _ := s.cr.FieldPos(len(rec) - 1)
+	s.lastNum, s.lastEnd = num, last+strings.Count(rec[len(rec)-1], "\n")
+	return num, rec, nil
 }
 
 func (s *csvSource) close() error {

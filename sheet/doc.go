@@ -10,22 +10,13 @@
 // given. XLSX input is streamed with excelize's Rows iterator; numbers come
 // back as the text a person sees, dates by their number format.
 //
-// CSV is parsed by this package's own scanner, which reads encoding/csv's
-// dialect (strict quotes) and is held to it by FuzzCSVScanner. It parses
-// text already cut into chunks of whole records, so a CSV Reader is also a
-// Chunker: NextChunk hands out the rows not read yet about 256 KiB at a
-// time, cut without parsing (by following the quotes), and Chunk.Scan
-// parses a chunk on any goroutine — how the importer reads a big file on
-// every core.
-//
 // Errors about the input are *ParseError values naming the file, the row, the
 // column and what to do; their kind is one of the Err* sentinels. Row-level
 // problems (Recoverable reports true: ErrRagged, ErrEmptyHeader) let the
 // caller keep reading; every other error from Read is sticky.
 //
 // Writing (NewCSVWriter, NewXLSXWriter, Create) takes the header first and
-// then one []string per row; a CSV Writer is also a Preformatter, whose rows
-// can be formatted ahead on other goroutines and written in one piece. XLSX cells are always written as text (except
+// then one []string per row. XLSX cells are always written as text (except
 // plain integers in columns marked numeric), so "00-950", "007", "1e5",
 // "TRUE" and "=1+1" come back exactly. GuardFormula/UnguardFormula protect
 // CSV cells from being run as formulas by a spreadsheet, as an exact inverse

@@ -69,24 +69,9 @@ const (
 
 // Count reads r to the end and returns how many data rows it yielded. It
 // stops at the first error, which it returns with the rows counted before
-// it; a file that counts without error will read without error. A CSV file
-// is counted chunk by chunk, without copying its rows.
+// it; a file that counts without error will read without error.
 func Count(r Reader) (int, error) {
 	n := 0
-	if c, ok := r.(Chunker); ok {
-		for {
-			chunk, err := c.NextChunk()
-			if errors.Is(err, io.EOF) {
-				return n, nil
-			}
-			if err != nil {
-				return n, err
-			}
-			if err := chunk.Scan(func(Row) error { n++; return nil }); err != nil {
-				return n, err
-			}
-		}
-	}
 	for {
 		_, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -152,11 +137,9 @@ type source interface {
 	close() error
 }
 
-// layout is what a reader knows of a table once it has read the header:
-// enough to build and check a row anywhere. It is not changed after the
-// header is read, so chunks of a CSV file are checked with it on other
-// goroutines.
-type layout struct {
+// tableReader turns a source into header + padded, checked data rows.
+type tableReader struct {
+	src       source
 	file      string
 	checkUTF8 bool
 	unguard   bool
@@ -166,12 +149,6 @@ type layout struct {
 	header []string
 	width  int // header width before trailing empty cells were cut
 	hdrNum int
-}
-
-// tableReader turns a source into header + padded, checked data rows.
-type tableReader struct {
-	layout
-	src source
 
 	slab []string // see cells
 
@@ -216,16 +193,16 @@ func (t *tableReader) start(headerRow int) error {
 	return nil
 }
 
-func (l *layout) setHeader(num int, cells []string) error {
-	l.hdrNum = num
-	l.width = len(cells)
+func (t *tableReader) setHeader(num int, cells []string) error {
+	t.hdrNum = num
+	t.width = len(cells)
 	last := -1
 	h := make([]string, len(cells))
 	for i, c := range cells {
-		if l.checkUTF8 && !utf8.ValidString(c) {
-			return l.encodingError(num, i+1, "", c)
+		if t.checkUTF8 && !utf8.ValidString(c) {
+			return t.encodingError(num, i+1, "", c)
 		}
-		if l.unguard {
+		if t.unguard {
 			c = UnguardFormula(c)
 		}
 		h[i] = strings.TrimSpace(c)
@@ -233,15 +210,15 @@ func (l *layout) setHeader(num int, cells []string) error {
 			last = i
 		}
 	}
-	l.header = h[:last+1]
-	seen := make(map[string]int, len(l.header))
-	for i, name := range l.header {
+	t.header = h[:last+1]
+	seen := make(map[string]int, len(t.header))
+	for i, name := range t.header {
 		if name == "" {
 			continue
 		}
 		key := strings.ToLower(name)
 		if j, ok := seen[key]; ok {
-			return &ParseError{File: l.file, Row: num, Column: i + 1, Name: name, Err: hint(ErrDuplicateHeader,
+			return &ParseError{File: t.file, Row: num, Column: i + 1, Name: name, Err: hint(ErrDuplicateHeader,
 				fmt.Sprintf("%q is also column %d (names are compared ignoring case)", name, j+1),
 				"rename one of them so that every column has its own name")}
 		}
@@ -250,7 +227,7 @@ func (l *layout) setHeader(num int, cells []string) error {
 	return nil
 }
 
-func (l *layout) encodingError(num, col int, name, cell string) error {
+func (t *tableReader) encodingError(num, col int, name, cell string) error {
 	bad := cell
 	for i := 0; i < len(cell); {
 		r, n := utf8.DecodeRuneInString(cell[i:])
@@ -260,7 +237,7 @@ func (l *layout) encodingError(num, col int, name, cell string) error {
 		}
 		i += n
 	}
-	return &ParseError{File: l.file, Row: num, Column: col, Name: name, Err: hint(ErrEncoding,
+	return &ParseError{File: t.file, Row: num, Column: col, Name: name, Err: hint(ErrEncoding,
 		fmt.Sprintf("the file is not valid UTF-8 (bytes % x)", bad),
 		"it was probably saved in a Windows code page: read it with --encoding windows-1250 (Polish) or windows-1252 (or `encoding:` in the mapping), or save it as \"CSV UTF-8\"")}
 }
@@ -298,7 +275,7 @@ func ParseDelimiter(s string) (rune, bool) {
 // splits cells with — the one given in Options or the one it sniffed — and 0
 // for an XLSX reader.
 func DelimiterOf(r Reader) rune {
-	if t, ok := r.(*csvReader); ok {
+	if t, ok := r.(*tableReader); ok {
 		return t.delim
 	}
 	return 0
@@ -325,78 +302,52 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		row, err, ok := t.build(num, cells, t.checkUTF8, &t.slab)
-		if !ok {
+		if !t.unguard {
+			row, err, ok := t.buildFast(num, cells)
+			if ok {
+				return row, err
+			}
 			continue // blank
 		}
-		if err != nil && !Recoverable(err) {
-			t.fatal = err
-		}
-		return row, err
-	}
-}
-
-// build makes a header-wide row of cells and checks it; ok is false for a
-// blank row (all cells empty or white space), which is skipped. The row's
-// cells come from *slab (see cells): the row is the caller's. A cell that
-// is not UTF-8 (when checkUTF8) is a sticky error; a value beyond the
-// header or under an empty header cell is a Recoverable one, returned with
-// the row.
-func (l *layout) build(num int, cells []string, checkUTF8 bool, slab *[]string) (row Row, err error, ok bool) {
-	if l.unguard {
 		if blank(cells) {
-			return Row{}, nil, false
+			continue
 		}
-		return l.buildGeneral(num, cells, checkUTF8)
+		return t.build(num, cells)
 	}
-	err, ok = l.check(num, cells, checkUTF8)
-	if !ok || (err != nil && !Recoverable(err)) {
-		return Row{}, err, ok
-	}
-	row = Row{Num: num, Cells: l.cells(slab)}
-	copy(row.Cells, cells)
-	return row, err, true
 }
 
-// view is build without the copy: the row's cells are cells itself when
-// it is as wide as the header or wider (the extra cells are blank, or the
-// row has a Recoverable error), else cells padded in *pad.
-func (l *layout) view(num int, cells []string, checkUTF8 bool, pad *[]string) (row Row, err error, ok bool) {
-	if l.unguard {
-		return l.build(num, cells, checkUTF8, nil)
-	}
-	err, ok = l.check(num, cells, checkUTF8)
-	if !ok || (err != nil && !Recoverable(err)) {
-		return Row{}, err, ok
-	}
-	n := len(l.header)
-	if len(cells) >= n {
-		return Row{Num: num, Cells: cells[:n:n]}, err, true
-	}
-	*pad = append(append((*pad)[:0], cells...), make([]string, n-len(cells))...)
-	return Row{Num: num, Cells: *pad}, err, true
-}
-
-// check is build's check of a row without UnguardFormulas (which can
-// change a cell's blankness, so it takes the general path): ok is false for
-// a blank row; err is the first problem. One pass checks each cell with
-// scanCell, which walks its bytes once and needs strings.TrimSpace or
+// buildFast is blank + build for the common case without UnguardFormulas
+// (which can change a cell's blankness, so it takes the general path): a
+// first pass finds a cell with a value (ok is false for a blank row), a
+// second copies the cells and checks each one's encoding and value with
+// scanCell, which walks the bytes once and needs strings.TrimSpace or
 // utf8.ValidString only for non-ASCII cells.
-func (l *layout) check(num int, cells []string, checkUTF8 bool) (err error, ok bool) {
+func (t *tableReader) buildFast(num int, cells []string) (row Row, err error, ok bool) {
+	some := false // a cell with a value
+	for _, c := range cells {
+		if v, _ := scanCell(c, false); v {
+			some = true
+			break
+		}
+	}
+	if !some {
+		return Row{}, nil, false
+	}
+	row = Row{Num: num, Cells: t.cells()}
+	copy(row.Cells, cells)
 	var rowErr error
 	for i, c := range cells {
-		v, bad := scanCell(c, checkUTF8)
+		v, bad := scanCell(c, t.checkUTF8)
 		if bad {
-			return l.encodingError(num, i+1, l.name(i), c), true
+			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			return Row{}, t.fatal, true
 		}
-		if v {
-			ok = true
-			if rowErr == nil {
-				rowErr = l.cellError(num, i)
-			}
+		if !v || rowErr != nil {
+			continue
 		}
+		rowErr = t.cellError(num, i)
 	}
-	return rowErr, ok
+	return row, rowErr, true
 }
 
 // slabRows is how many rows' cells one allocation holds.
@@ -406,13 +357,13 @@ const slabRows = 128
 // from a slab shared by slabRows rows (one allocation instead of one per
 // row); each row's slice is capped at its own cells and never handed out
 // again, so the caller owns it as if it were made for it.
-func (l *layout) cells(slab *[]string) []string {
-	n := len(l.header)
-	if len(*slab) < n {
-		*slab = make([]string, n*slabRows)
+func (t *tableReader) cells() []string {
+	n := len(t.header)
+	if len(t.slab) < n {
+		t.slab = make([]string, n*slabRows)
 	}
-	c := (*slab)[:n:n]
-	*slab = (*slab)[n:]
+	c := t.slab[:n:n]
+	t.slab = t.slab[n:]
 	return c
 }
 
@@ -422,7 +373,7 @@ func (l *layout) cells(slab *[]string) []string {
 func scanCell(c string, checkUTF8 bool) (value, bad bool) {
 	for i := 0; i < len(c); i++ {
 		b := c[i]
-		if asciiSpace(b) {
+		if b == ' ' || (b >= '\t' && b <= '\r') {
 			continue
 		}
 		if b >= utf8.RuneSelf && strings.TrimSpace(c[i:]) == "" {
@@ -436,47 +387,47 @@ func scanCell(c string, checkUTF8 bool) (value, bad bool) {
 // cellError is the Recoverable problem of a cell with a value at index i:
 // beyond the header (ragged) or under an empty header cell; nil when the
 // cell is under a named header.
-func (l *layout) cellError(num, i int) error {
+func (t *tableReader) cellError(num, i int) error {
 	switch {
-	case i < len(l.header) && l.header[i] != "":
+	case i < len(t.header) && t.header[i] != "":
 		return nil
-	case i >= l.width:
-		return &ParseError{File: l.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
-			fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, l.hdrNum, l.width),
-			"remove the extra cells or add names for them to the header"+l.advice)}
+	case i >= t.width:
+		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
+			fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, t.hdrNum, t.width),
+			"remove the extra cells or add names for them to the header"+t.advice)}
 	default: // an empty header cell, or one of the empty cells cut from its end
-		return &ParseError{File: l.file, Row: num, Column: i + 1, Err: hint(ErrEmptyHeader,
-			fmt.Sprintf("the cell has a value but the header cell above it (row %d) is empty", l.hdrNum),
+		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrEmptyHeader,
+			fmt.Sprintf("the cell has a value but the header cell above it (row %d) is empty", t.hdrNum),
 			"give the column a name in the header row or delete the value")}
 	}
 }
 
-// buildGeneral is build for a row that is not blank, cell by cell, with
-// UnguardFormulas applied.
-func (l *layout) buildGeneral(num int, cells []string, checkUTF8 bool) (Row, error, bool) {
-	row := Row{Num: num, Cells: make([]string, len(l.header))}
+// build copies cells into a header-wide row and checks it.
+func (t *tableReader) build(num int, cells []string) (Row, error) {
+	row := Row{Num: num, Cells: make([]string, len(t.header))}
 	var rowErr error
 	for i, c := range cells {
-		if checkUTF8 && !utf8.ValidString(c) {
-			return Row{}, l.encodingError(num, i+1, l.name(i), c), true
+		if t.checkUTF8 && !utf8.ValidString(c) {
+			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			return Row{}, t.fatal
 		}
-		if l.unguard {
+		if t.unguard {
 			c = UnguardFormula(c)
 		}
-		if i < len(l.header) {
+		if i < len(t.header) {
 			row.Cells[i] = c
 		}
 		if rowErr != nil || strings.TrimSpace(c) == "" {
 			continue
 		}
-		rowErr = l.cellError(num, i)
+		rowErr = t.cellError(num, i)
 	}
-	return row, rowErr, true
+	return row, rowErr
 }
 
-func (l *layout) name(i int) string {
-	if i < len(l.header) {
-		return l.header[i]
+func (t *tableReader) name(i int) string {
+	if i < len(t.header) {
+		return t.header[i]
 	}
 	return ""
 }

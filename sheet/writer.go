@@ -3,14 +3,13 @@ package sheet
 import (
 	"archive/zip"
 	"bufio"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -36,173 +35,61 @@ type CSVWriterOptions struct {
 	CRLF          bool // end lines with \r\n
 }
 
-// NewCSVWriter writes RFC 4180 CSV to w, byte for byte as encoding/csv's
-// Writer does. A CR LF inside a cell is read back as LF (as spreadsheet
-// programs do). The Writer is also a Preformatter (see AsPreformatter).
+// NewCSVWriter writes RFC 4180 CSV to w. A CR LF inside a cell is read back
+// as LF (as spreadsheet programs do).
 func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
-	if opt.Delimiter == 0 {
-		opt.Delimiter = ','
+	// One 64 KiB buffer (csv.Writer takes it as its own rather than adding
+	// a 4 KiB one): a writer that flushes in batches makes one write per
+	// batch, not one per 4 KiB.
+	bw := bufio.NewWriterSize(w, csvWriteBuf)
+	w = bw
+	cw := csv.NewWriter(bw)
+	if opt.Delimiter != 0 {
+		cw.Comma = opt.Delimiter
 	}
-	// One 64 KiB buffer: a writer that flushes in batches makes one write
-	// per batch, not one per 4 KiB.
-	c := &csvWriter{bw: bufio.NewWriterSize(w, csvWriteBuf), opt: opt}
-	c.special['"'], c.special['\r'], c.special['\n'] = true, true, true
-	if opt.Delimiter < utf8.RuneSelf {
-		c.special[opt.Delimiter] = true
-	}
-	return c
+	cw.UseCRLF = opt.CRLF
+	return &csvWriter{w: w, cw: cw, opt: opt}
 }
 
 // csvWriteBuf is the CSV writer's buffer size.
 const csvWriteBuf = 64 << 10
 
 type csvWriter struct {
-	bw      *bufio.Writer
+	w       io.Writer
+	cw      *csv.Writer
 	opt     CSVWriterOptions
-	special [utf8.RuneSelf]bool // the bytes that make a cell quoted (with an ASCII delimiter)
 	started bool
-	line    []byte
+	buf     []string
 	rows    int
 }
 
-// Preformatter is implemented by the CSV Writer: rows can be formatted
-// ahead, on any goroutine, and written later in one piece.
-type Preformatter interface {
-	// AppendRecord appends cells formatted as Write would write them (the
-	// formula guard and the line end included) to dst. It only reads the
-	// writer's options: it is safe for concurrent use.
-	AppendRecord(dst []byte, cells []string) []byte
-	// WriteFormatted writes rows that AppendRecord formatted, like that
-	// many calls of Write.
-	WriteFormatted(rows []byte, n int) error
-}
-
-// AsPreformatter returns the Preformatter of a CSV Writer made by this
-// package (by NewCSVWriter or Create); ok is false for an XLSX Writer.
-func AsPreformatter(w Writer) (p Preformatter, ok bool) {
-	if fw, isFile := w.(*fileWriter); isFile {
-		w = fw.Writer
-	}
-	if cw, isCSV := w.(*csvWriter); isCSV {
-		return cw, true
-	}
-	return nil, false
-}
-
-func (c *csvWriter) start() error {
-	if c.started {
-		return nil
-	}
-	c.started = true
-	if !validDelim(c.opt.Delimiter) {
-		return fmt.Errorf("writing CSV: the delimiter %q cannot be used", c.opt.Delimiter)
-	}
-	if c.opt.BOM {
-		if _, err := c.bw.WriteString("\uFEFF"); err != nil {
-			return fmt.Errorf("writing CSV: %w", err)
+func (c *csvWriter) Write(cells []string) error {
+	if !c.started {
+		c.started = true
+		if c.opt.BOM {
+			if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
+				return fmt.Errorf("writing CSV: %w", err)
+			}
 		}
 	}
-	return nil
-}
-
-func (c *csvWriter) Write(cells []string) error {
-	if err := c.start(); err != nil {
-		return err
-	}
 	c.rows++
-	c.line = c.AppendRecord(c.line[:0], cells)
-	if _, err := c.bw.Write(c.line); err != nil {
+	rec := cells
+	if c.opt.GuardFormulas {
+		c.buf = c.buf[:0]
+		for _, s := range cells {
+			c.buf = append(c.buf, GuardFormula(s))
+		}
+		rec = c.buf
+	}
+	if err := c.cw.Write(rec); err != nil {
 		return fmt.Errorf("writing CSV row %d: %w", c.rows, err)
 	}
 	return nil
 }
 
-func (c *csvWriter) WriteFormatted(rows []byte, n int) error {
-	if err := c.start(); err != nil {
-		return err
-	}
-	c.rows += n
-	if _, err := c.bw.Write(rows); err != nil {
-		return fmt.Errorf("writing CSV rows up to %d: %w", c.rows, err)
-	}
-	return nil
-}
-
-func (c *csvWriter) AppendRecord(dst []byte, cells []string) []byte {
-	comma := c.opt.Delimiter
-	for i, cell := range cells {
-		if i > 0 {
-			if comma < utf8.RuneSelf {
-				dst = append(dst, byte(comma))
-			} else {
-				dst = utf8.AppendRune(dst, comma)
-			}
-		}
-		if cell == "" {
-			continue
-		}
-		if c.opt.GuardFormulas && (cell[0] == '\'' || formulaStart(cell[0])) {
-			cell = GuardFormula(cell)
-		}
-		if !c.needsQuotes(cell) {
-			dst = append(dst, cell...)
-			continue
-		}
-		dst = append(dst, '"')
-		for j := 0; j < len(cell); j++ {
-			switch b := cell[j]; {
-			case b == '"':
-				dst = append(dst, '"', '"')
-			case b == '\r' && c.opt.CRLF: // dropped, as encoding/csv does
-			case b == '\n' && c.opt.CRLF:
-				dst = append(dst, '\r', '\n')
-			default:
-				dst = append(dst, b)
-			}
-		}
-		dst = append(dst, '"')
-	}
-	if c.opt.CRLF {
-		return append(dst, '\r', '\n')
-	}
-	return append(dst, '\n')
-}
-
-// needsQuotes is encoding/csv's rule: a cell is quoted when it holds the
-// delimiter, a quote, CR or LF, starts with a space, or is \. (which
-// PostgreSQL reads as the end of data).
-func (c *csvWriter) needsQuotes(cell string) bool {
-	if cell == "" {
-		return false
-	}
-	if cell == `\.` {
-		return true
-	}
-	if comma := c.opt.Delimiter; comma < utf8.RuneSelf {
-		for i := 0; i < len(cell); i++ {
-			if b := cell[i]; b < utf8.RuneSelf && c.special[b] {
-				return true
-			}
-		}
-	} else if strings.ContainsRune(cell, comma) || strings.ContainsAny(cell, "\"\r\n") {
-		return true
-	}
-	if cell[0] < utf8.RuneSelf {
-		return asciiSpace(cell[0])
-	}
-	r, _ := utf8.DecodeRuneInString(cell)
-	return unicode.IsSpace(r)
-}
-
-// asciiSpace is unicode.IsSpace for a byte below utf8.RuneSelf.
-func asciiSpace(b byte) bool { return b == ' ' || (b >= '\t' && b <= '\r') }
-
-func validDelim(r rune) bool {
-	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
-}
-
 func (c *csvWriter) Flush() error {
-	if err := c.bw.Flush(); err != nil {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
 		return fmt.Errorf("writing CSV: %w", err)
 	}
 	return nil

@@ -3,10 +3,8 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,73 +235,5 @@ func TestCreate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "report.pdf")); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a file was created for an unknown format")
-	}
-}
-
-// TestCSVWriterMatchesEncodingCSV: the writer's bytes are encoding/csv's
-// Writer's, for tricky cells, every delimiter and both line ends; and
-// AppendRecord + WriteFormatted write what Write writes.
-func TestCSVWriterMatchesEncodingCSV(t *testing.T) {
-	pieces := []string{"", "a", " ", "\t", "\u00a0", ",", ";", "\"", "\r", "\n", "\r\n", "ż", `\.`, "=1", "'", "x y"}
-	rng := rand.New(rand.NewPCG(7, 8))
-	var rows [][]string
-	for _, r := range trickyRows() {
-		rows = append(rows, r)
-	}
-	for range 3000 {
-		row := make([]string, 1+rng.IntN(5))
-		for i := range row {
-			for range rng.IntN(4) {
-				row[i] += pieces[rng.IntN(len(pieces))]
-			}
-		}
-		rows = append(rows, row)
-	}
-	for _, delim := range []rune{',', ';', '\t', 'ż'} {
-		for _, crlf := range []bool{false, true} {
-			var want bytes.Buffer
-			cw := csv.NewWriter(&want)
-			cw.Comma, cw.UseCRLF = delim, crlf
-			if err := cw.WriteAll(rows); err != nil {
-				t.Fatal(err)
-			}
-			var got, pre bytes.Buffer
-			opt := CSVWriterOptions{Delimiter: delim, CRLF: crlf}
-			w := NewCSVWriter(&got, opt)
-			for _, r := range rows {
-				if err := w.Write(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), want.Bytes()) {
-				t.Fatalf("delimiter %q CRLF %v: the writer differs from encoding/csv", delim, crlf)
-			}
-			if x, err := NewXLSXWriter(io.Discard, XLSXWriterOptions{}); err != nil {
-				t.Fatal(err)
-			} else if p, ok := AsPreformatter(x); ok || p != nil {
-				t.Fatalf("an XLSX writer is a Preformatter: %v %v", p, ok)
-			}
-			pw := NewCSVWriter(&pre, opt)
-			p, ok := AsPreformatter(pw)
-			if !ok {
-				t.Fatal("a CSV writer is not a Preformatter")
-			}
-			var b []byte
-			for _, r := range rows {
-				b = p.AppendRecord(b, r)
-			}
-			if err := p.WriteFormatted(b, len(rows)); err != nil {
-				t.Fatal(err)
-			}
-			if err := pw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(pre.Bytes(), want.Bytes()) {
-				t.Fatalf("delimiter %q CRLF %v: AppendRecord differs from Write", delim, crlf)
-			}
-		}
 	}
 }
