@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"github.com/crmbulk/crmbulk/internal/chars"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +23,7 @@ func Identity(header []string) (*Mapping, error) {
 	m := &Mapping{Empty: EmptyKeep}
 	first := make(map[string]int)
 	for i, h := range header {
-		name := strings.ToLower(trimSpace(strings.TrimPrefix(h, "\ufeff")))
+		name := strings.ToLower(chars.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if name == "" {
 			continue
 		}

@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"github.com/crmbulk/crmbulk/internal/chars"
+
 	"fmt"
 	"os"
 	"regexp"
@@ -712,7 +714,7 @@ func (p *parser) valueMap(n *yaml.Node, what string) (exact, folded map[string]s
 		if !ok {
 			continue
 		}
-		key = trimSpace(key)
+		key = chars.TrimSpace(key)
 		if key == "" {
 			p.add(k, "use default: for blank cells", "%s.map has an empty key", what)
 			continue

@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"github.com/crmbulk/crmbulk/internal/chars"
+
 	"fmt"
 	"slices"
 	"strconv"
@@ -102,11 +104,11 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 	folded := make(map[string][]int)
 	for i, h := range header {
 		h = strings.TrimPrefix(h, "\ufeff")
-		if blank(h) {
+		if chars.Blank(h) {
 			continue
 		}
 		exact[h] = append(exact[h], i)
-		f := strings.ToLower(trimSpace(h))
+		f := strings.ToLower(chars.TrimSpace(h))
 		folded[f] = append(folded[f], i)
 	}
 	if len(exact) == 0 {
@@ -117,7 +119,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 	resolveRef := func(s *spec, r ref) int {
 		idx := exact[r.name]
 		if len(idx) == 0 {
-			idx = folded[strings.ToLower(trimSpace(r.name))]
+			idx = folded[strings.ToLower(chars.TrimSpace(r.name))]
 			if len(idx) == 1 {
 				p.notes = append(p.notes, fmt.Sprintf("%s: column %q for %s matched header %q (column %s) ignoring case and spaces",
 					m.pos(r), r.name, s.key(), header[idx[0]], sheet.ColumnName(idx[0])))
@@ -178,7 +180,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		p.fields = append(p.fields, b)
 	}
 	for i, h := range header {
-		if !used[i] && !blank(h) {
+		if !used[i] && !chars.Blank(h) {
 			p.unused = append(p.unused, h)
 		}
 	}
@@ -239,8 +241,8 @@ func (p *Plan) Apply(cells []string) Result {
 func (p *Plan) ApplyTo(cells []string, r *Result) {
 	*r = Result{Values: slices.Grow(r.Values[:0], len(p.fields)), Extra: r.Extra[:0]}
 	if p.id != nil {
-		if v, send := p.id.eval(cells); send && !blank(v) {
-			id, err := strconv.ParseInt(trimSpace(v), 10, 64)
+		if v, send := p.id.eval(cells); send && !chars.Blank(v) {
+			id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64)
 			switch {
 			case err != nil || id < 0:
 				_, h := p.Source("crm_client_id")
@@ -285,15 +287,15 @@ func (b *bound) eval(cells []string) (v string, send bool) {
 	for _, t := range b.transforms {
 		v = t(v)
 	}
-	if b.folded != nil && !blank(v) {
-		k := trimSpace(v)
+	if b.folded != nil && !chars.Blank(v) {
+		k := chars.TrimSpace(v)
 		if m, ok := b.exact[k]; ok {
 			v = m
 		} else if m, ok := b.folded[strings.ToLower(k)]; ok {
 			v = m
 		}
 	}
-	if blank(v) {
+	if chars.Blank(v) {
 		switch {
 		case b.hasDef:
 			return b.def, true
@@ -313,7 +315,7 @@ func (b *bound) render(cells []string) string {
 		if pt.ref != "" {
 			s := cell(cells, b.partCol[i])
 			n += len(s)
-			if !blank(s) {
+			if !chars.Blank(s) {
 				some = true
 			}
 		} else {
@@ -332,5 +334,9 @@ func (b *bound) render(cells []string) string {
 			sb.WriteString(pt.lit)
 		}
 	}
-	return trimSpace(sb.String())
+	return chars.TrimSpace(sb.String())
 }
+
+// MapsID reports whether the mapping gives rows a crm_client_id (so a row
+// may update the client it names).
+func (p *Plan) MapsID() bool { return p.id != nil }

@@ -1,9 +1,10 @@
 package mapping
 
 import (
+	"github.com/crmbulk/crmbulk/internal/chars"
+
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -21,7 +22,7 @@ func transformNames() []string {
 func lookupTransform(name string) (transformFunc, bool) {
 	switch name {
 	case "trim":
-		return trimSpace, true
+		return chars.TrimSpace, true
 	case "upper":
 		return strings.ToUpper, true
 	case "lower":
@@ -35,19 +36,11 @@ func lookupTransform(name string) (transformFunc, bool) {
 	case "collapse_spaces":
 		return collapseSpaces, true
 	case "strip_dashes":
-		return stripDashes, true
+		return chars.StripDashes, true
 	case "nfc":
 		return norm.NFC.String, true
 	}
 	return nil, false
-}
-
-// trimSpace removes leading and trailing white space, including the
-// no-break space (U+00A0) spreadsheets like to leave behind.
-func trimSpace(s string) string { return strings.TrimFunc(s, isSpace) }
-
-func isSpace(r rune) bool {
-	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff'
 }
 
 // title lowercases s and upper-cases the first letter of every word; a word
@@ -107,7 +100,7 @@ func digits(s string) string {
 // digitsPlus keeps the digits 0-9 and a + when it is the first non-space
 // character ("+48 601-234-567" → "+48601234567", "(0) 601 234" → "0601234").
 func digitsPlus(s string) string {
-	t := trimSpace(s)
+	t := chars.TrimSpace(s)
 	if !strings.HasPrefix(t, "+") {
 		return digits(s)
 	}
@@ -135,7 +128,7 @@ func collapseSpaces(s string) string {
 	b.Grow(len(s))
 	pending := false
 	for _, r := range s {
-		if isSpace(r) {
+		if chars.IsSpace(r) {
 			pending = b.Len() > 0
 			continue
 		}
@@ -153,51 +146,11 @@ func collapseSpaces(s string) string {
 func collapsed(s string) bool {
 	prev := true // the start counts as a space: a leading space fails
 	for _, r := range s {
-		sp := isSpace(r)
+		sp := chars.IsSpace(r)
 		if sp && (prev || r != ' ') {
 			return false
 		}
 		prev = sp
 	}
 	return !prev || s == ""
-}
-
-// stripDashes removes hyphens and the Unicode dashes (‐ ‑ ‒ – — −).
-func stripDashes(s string) string {
-	if strings.IndexFunc(s, isDash) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isDash(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func isDash(r rune) bool {
-	switch r {
-	case '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe63', '\uff0d':
-		return true
-	}
-	return false
-}
-
-// blank reports whether s is empty or only white space.
-func blank(s string) bool {
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf { // isSpace of an ASCII byte, without decoding
-			if c != ' ' && (c < '\t' || c > '\r') {
-				return false
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if !isSpace(r) {
-			return false
-		}
-		i += n
-	}
-	return true
 }

@@ -1,0 +1,55 @@
+// Package chars is the one home of what crmbulk counts as white space, a
+// dash and a blank value. The sheet reader (is a row blank?), the mapping
+// (trim, strip_dashes, empty cells), validate (the tax-id clean-up the API
+// does itself) and the match keys all ask here, so they cannot disagree.
+package chars
+
+import (
+	"strings"
+	"unicode"
+)
+
+// IsSpace reports whether r is white space: Unicode's (which includes the
+// no-break space U+00A0 that spreadsheets leave behind), the zero-width
+// space U+200B and a stray byte-order mark U+FEFF.
+func IsSpace(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff'
+}
+
+// IsDash reports whether r is a hyphen or dash: - ‐ ‑ ‒ – — ― − ﹣ －.
+func IsDash(r rune) bool {
+	switch r {
+	case '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe63', '\uff0d':
+		return true
+	}
+	return false
+}
+
+// TrimSpace removes leading and trailing white space (IsSpace).
+func TrimSpace(s string) string { return strings.TrimFunc(s, IsSpace) }
+
+// Blank reports whether s is empty or only white space (IsSpace).
+func Blank(s string) bool { return strings.IndexFunc(s, notSpace) < 0 }
+
+func notSpace(r rune) bool { return !IsSpace(r) }
+
+// StripDashes removes every dash (IsDash).
+func StripDashes(s string) string { return remove(s, IsDash) }
+
+// StripSpaceAndDashes removes every white space and dash, as the API does
+// itself to a tax id.
+func StripSpaceAndDashes(s string) string {
+	return remove(s, func(r rune) bool { return IsSpace(r) || IsDash(r) })
+}
+
+func remove(s string, drop func(rune) bool) string {
+	if strings.IndexFunc(s, drop) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if drop(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
