@@ -90,8 +90,7 @@ func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) erro
 			return err
 		}
 		m, err := measureMem(func() error {
-			_, err := importer.Run(ctx, nil, in, importer.WithDryRun(true),
-				importer.WithReport(filepath.Join(files.dir, fmt.Sprintf("mem-%d.report.csv", n))))
+			_, err := importer.Run(ctx, nil, in, importer.Config{DryRun: true, Report: filepath.Join(files.dir, fmt.Sprintf("mem-%d.report.csv", n))})
 			return err
 		})
 		if err != nil {

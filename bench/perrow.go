@@ -109,8 +109,7 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 	for i, run := range runs {
 		before := srv.Stats()
 		clients := len(srv.Clients())
-		sum, err := importer.Run(ctx, api, run.in, importer.WithMatchBy(run.matchBy),
-			importer.WithReport(filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))))
+		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: run.matchBy, Report: filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))})
 		if err != nil {
 			return nil, fmt.Errorf("import %d (%s, match-by %q): %w", i+1, filepath.Base(run.in), run.matchBy, err)
 		}

@@ -247,7 +247,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		if err := mkdir(dir); err != nil {
 			return fail(err)
 		}
-		sum, err := importer.Run(ctx, api, in, importer.WithReport(filepath.Join(dir, "report.csv")))
+		sum, err := importer.Run(ctx, api, in, importer.Config{Report: filepath.Join(dir, "report.csv")})
 		if err != nil {
 			return fail(fmt.Errorf("import: %w", err))
 		}

@@ -78,7 +78,7 @@ func throughput(ctx context.Context, files *fileCache, format string, rows int) 
 	}
 	report := filepath.Join(files.dir, "dry-"+filepath.Base(in)+".report.csv")
 	dry := func() (int, error) {
-		sum, err := importer.Run(ctx, nil, in, importer.WithDryRun(true), importer.WithReport(report))
+		sum, err := importer.Run(ctx, nil, in, importer.Config{DryRun: true, Report: report})
 		return sum.Rows, err
 	}
 	for _, m := range []struct {

@@ -115,7 +115,7 @@ func benchDryRun(b *testing.B, name string, rows int) {
 			plain += time.Since(t0)
 		}
 		t0, c0 = time.Now(), cpuTime(b)
-		sum, err := Run(context.Background(), nil, in, WithDryRun(true), WithReport(filepath.Join(dir, "r.csv")))
+		sum, err := Run(context.Background(), nil, in, Config{DryRun: true, Report: filepath.Join(dir, "r.csv")})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -49,8 +49,7 @@ func FuzzDryRun(f *testing.F) {
 			t.Fatal(err)
 		}
 		so := sheet.Options{Delimiter: delims[int(delim)%len(delims)], Encoding: encs[int(enc)%len(encs)]}
-		sum, err := importer.Run(context.Background(), nil, in, importer.WithMapping(m),
-			importer.WithDryRun(true), importer.WithSheetOptions(so), importer.WithWorkers(2))
+		sum, err := importer.Run(context.Background(), nil, in, importer.Config{Mapping: m, DryRun: true, Sheet: so, Workers: 2})
 		if err != nil {
 			if !errors.Is(err, importer.ErrBadInput) {
 				t.Fatalf("refused without ErrBadInput: %v", err)

@@ -37,7 +37,7 @@ func TestFaultsNeverDuplicate(t *testing.T) {
 				fmt.Fprintf(&extra, "N-%d@example.com,Again %d,\n", i*3, i)
 			}
 			in := writeFile(t, dir, "in.csv", body+extra.String())
-			sum, err := Run(context.Background(), api, in, WithMatchBy("email"), WithWorkers(8))
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", Workers: 8})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestOutcomeUnknownWithoutMatchBy(t *testing.T) {
 		fmt.Fprintf(&b, ",login%d\n", i)
 	}
 	in := writeFile(t, t.TempDir(), "in.csv", b.String())
-	sum, err := Run(context.Background(), api, in)
+	sum, err := Run(context.Background(), api, in, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestBlockedTokenPauses(t *testing.T) {
 	window := 400 * time.Millisecond
 	srv, api := newAPI(t, sandbox.Config{Seed: 9, Limit: 10, Window: window, BlockFor: window}, 25, window)
 	in := writeFile(t, t.TempDir(), "in.csv", genRows("b", 30))
-	sum, err := Run(context.Background(), api, in, WithWorkers(8))
+	sum, err := Run(context.Background(), api, in, Config{Workers: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func FuzzOldReport(f *testing.F) {
 		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		o, err := openOldReport(p, "csv")
+		o, err := openOldReport(p)
 		if err != nil {
 			return
 		}

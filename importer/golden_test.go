@@ -28,17 +28,17 @@ frank@example.com,Frank,PL,2,
 func TestGoldenReports(t *testing.T) {
 	tests := []struct {
 		name string
-		opts []Option
+		cfg  Config
 	}{
-		{"match_email", []Option{WithMatchBy("email"), WithWorkers(1)}},
-		{"match_email_dry_run", []Option{WithMatchBy("email"), WithDryRun(true)}},
-		{"no_match", []Option{WithWorkers(1)}},
+		{"match_email", Config{MatchBy: "email", Workers: 1}},
+		{"match_email_dry_run", Config{MatchBy: "email", DryRun: true}},
+		{"no_match", Config{Workers: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, api := newAPI(t, sandbox.Config{Seed: 42, Clients: 5}, 0, 0)
 			in := writeFile(t, t.TempDir(), "clients.csv", goldenInput)
-			sum, err := Run(context.Background(), api, in, tt.opts...)
+			sum, err := Run(context.Background(), api, in, tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

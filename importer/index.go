@@ -3,11 +3,9 @@ package importer
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -26,12 +24,18 @@ func newIndex(field string) *index {
 
 // keyOf returns the normalised key of c ("" when c has none).
 func (x *index) keyOf(c *baselinker.Client) string {
+	if x.field == "" {
+		return ""
+	}
 	v, _ := c.Get(x.field)
 	return validate.MatchKey(x.field, v)
 }
 
 // put adds or replaces c (by ID), moving it to its current key.
 func (x *index) put(c *baselinker.Client) {
+	if x == nil {
+		return
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.putLocked(c)
@@ -65,6 +69,9 @@ func (x *index) removeKeyLocked(k string, id int64) {
 
 // find returns the IDs of the clients holding key.
 func (x *index) find(key string) []int64 {
+	if x == nil {
+		return nil
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return append([]int64(nil), x.byKey[key]...)
@@ -72,6 +79,9 @@ func (x *index) find(key string) []int64 {
 
 // client returns a copy of the client with id.
 func (x *index) client(id int64) (baselinker.Client, bool) {
+	if x == nil {
+		return baselinker.Client{}, false
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	c, ok := x.byID[id]
@@ -81,10 +91,20 @@ func (x *index) client(id int64) (baselinker.Client, bool) {
 	return *c, true
 }
 
-// apply records that client id now holds values (after a create or update).
-// The values are copied: a row's cells may share the memory of a whole
-// chunk of the input, which the index must not keep alive.
-func (x *index) apply(id int64, values []mapping.Value) {
+// has reports whether a client with id exists.
+func (x *index) has(id int64) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.byID[id]
+	return ok
+}
+
+// apply records that client id now holds the changes (after a create or
+// update, or its plan in a dry run). A nil index records nothing.
+func (x *index) apply(id int64, changes Changes) {
+	if x == nil {
+		return
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	c := &baselinker.Client{}
@@ -93,56 +113,35 @@ func (x *index) apply(id int64, values []mapping.Value) {
 		c = &cp
 	}
 	c.CrmClientID = baselinker.Int(id)
-	for _, v := range values {
-		_ = c.Set(v.Field, strings.Clone(v.Text)) // notes and unknown fields are not indexed
+	for _, ch := range changes {
+		_ = c.Set(ch.Field, ch.After) // notes and extra fields are not indexed
 	}
 	x.putLocked(c)
 }
 
 // walk fills the index with every client, one page of 100 at a time.
 func (x *index) walk(ctx context.Context, api API, pageDone func(clients int)) error {
-	for page := 1; ; page++ {
-		cs, err := api.GetCrmClients(ctx, page, baselinker.Filters{})
-		if err != nil {
-			return fmt.Errorf("reading clients for --match-by %s (page %d): %w", x.field, page, err)
-		}
+	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
+		return api.GetCrmClients(ctx, page, baselinker.Filters{})
+	}
+	_, _, err := baselinker.WalkPages(ctx, list, 1, func(_ int, cs []baselinker.Client) error {
 		for i := range cs {
-			c := cs[i]
-			x.put(&c)
+			x.put(&cs[i])
 		}
-		if pageDone != nil {
-			pageDone(len(cs))
-		}
-		if len(cs) < baselinker.PageSize {
-			return nil
-		}
+		pageDone(len(cs))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the clients (%s): %w", x.why(), err)
 	}
+	return nil
 }
 
-// sameValues reports whether c already holds every value of the row, compared
-// in canonical form. A row with custom extra fields or notes cannot be
-// proven unchanged from getCrmClients and is never unchanged.
-func sameValues(c *baselinker.Client, values, extra []mapping.Value) bool {
-	return len(extra) == 0 && holds(c, values, false)
-}
-
-// holds reports whether c holds values, compared in canonical form. A field
-// getCrmClients does not return (notes) cannot be compared: with
-// listedOnly it is passed over, else it makes the answer false.
-func holds(c *baselinker.Client, values []mapping.Value, listedOnly bool) bool {
-	for _, v := range values {
-		if fd, ok := baselinker.LookupField(v.Field); !ok || !fd.Listed {
-			if listedOnly {
-				continue
-			}
-			return false
-		}
-		have, _ := c.Get(v.Field)
-		if validate.Normalize(v.Field, have) != validate.Normalize(v.Field, v.Text) {
-			return false
-		}
+func (x *index) why() string {
+	if x.field == "" {
+		return "rows keyed by crm_client_id"
 	}
-	return true
+	return "--match-by " + x.field
 }
 
 // chains serialises rows that share a key: each row waits for the previous

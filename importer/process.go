@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/validate"
@@ -16,9 +17,43 @@ const maxLookupPages = 20
 // lookupRounds bounds how often a failed look-up page is asked again.
 const lookupRounds = 3
 
-// process runs one valid row in the pool: wait for earlier rows with its
-// keys, then update, create or answer at once.
+// maxCreateAttempts bounds how often one row's create is sent when its
+// outcome stays unknown and a look-up proves it was not created.
+const maxCreateAttempts = 5
+
+// sender is where a planned write goes: the API (a real run) or a recorder
+// (a dry run). Everything before it — reading, mapping, checks, the index,
+// the plan — is the same in both.
+type sender interface {
+	add(ctx context.Context, f baselinker.ClientFields) (int64, error)
+}
+
+// apiSender sends a write with addCrmClient.
+type apiSender struct{ r *run }
+
+func (s apiSender) add(ctx context.Context, f baselinker.ClientFields) (int64, error) {
+	return s.r.api.AddCrmClient(ctx, f)
+}
+
+// recorder is a dry run's sender: it sends nothing, and gives a would-be
+// client an ID of its own (negative, never shown), so that later rows with
+// its key plan an update of it, as they would in the real run. One key's
+// rows run one after another, so the index sees them in file order.
+type recorder struct{ placeholders atomic.Int64 }
+
+func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (int64, error) {
+	if f.ID != 0 {
+		return f.ID, nil
+	}
+	return -d.placeholders.Add(1), nil
+}
+
+// process runs one row in the pool: check it, wait for earlier rows with
+// its keys, then plan and send it.
 func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line {
+	if l := r.check(it); l != nil {
+		return *l
+	}
 	for _, w := range wait {
 		select {
 		case <-w:
@@ -28,21 +63,21 @@ func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line 
 			return r.notAttempted(it.base())
 		}
 	}
-	if r.stopped() {
+	switch {
+	case r.stopped():
 		return r.notAttempted(it.base())
-	}
-	if ctx.Err() != nil {
+	case ctx.Err() != nil:
 		return interrupted(it.base())
 	}
 	id, found, done := r.target(it)
-	if p, ok := r.pending[it.num]; ok && p.Op == "create" && found && it.res.ID == 0 && r.idx != nil {
+	if done != nil {
+		return *done
+	}
+	if p, ok := r.carry[it.num]; ok && p.Op == "create" && found && it.res.ID == 0 {
 		// A crashed run sent this create and the index walk found the client.
 		if c, ok := r.idx.client(id); ok {
 			return r.adopt(ctx, it, &c)
 		}
-	}
-	if done != nil {
-		return *done
 	}
 	if found {
 		return r.update(ctx, it, id)
@@ -50,37 +85,87 @@ func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line 
 	return r.create(ctx, it)
 }
 
+// target decides what a row does: update id (found), create (!found), or
+// answer at once (done: no such client, ambiguous).
+func (r *run) target(it *item) (id int64, found bool, done *Line) {
+	switch {
+	case it.res.ID > 0:
+		if r.idx != nil && !r.idx.has(it.res.ID) {
+			l := it.base()
+			l.Status, l.Code = StatusInvalid, CodeNoSuchClient
+			l.Message = fmt.Sprintf("check the crm_client_id or empty the cell to create a client — row %d: the account has no client with crm_client_id %d", it.num, it.res.ID)
+			_, l.Column = r.plan.Source("crm_client_id")
+			l.problems = []problem{{field: "crm_client_id", rule: "no_such_client", text: l.Message}}
+			return 0, false, &l
+		}
+		return it.res.ID, true, nil
+	case r.idx == nil || it.key == "":
+		return 0, false, nil
+	}
+	ids := r.idx.find(it.key)
+	switch len(ids) {
+	case 0:
+		return 0, false, nil
+	case 1:
+		return ids[0], true, nil
+	}
+	l := it.base()
+	l.Status, l.Code = StatusFailed, CodeAmbiguous
+	l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
+		len(ids), r.cfg.MatchBy, it.key, joinIDs(ids))
+	return 0, false, &l
+}
+
+// current is the client id as the plan compares with it: the index's copy,
+// or with CompareNotes the client read whole (notes and extra fields).
+func (r *run) current(it *item, id int64) (c baselinker.Client, full bool, err error) {
+	c, _ = r.idx.client(id)
+	if !r.cfg.CompareNotes {
+		return c, false, nil
+	}
+	if _, notes := it.res.Get("notes"); !notes && len(it.res.Extra) == 0 {
+		return c, false, nil
+	}
+	c, err = r.api.GetCrmClientData(r.sendCtx, id, len(it.res.Extra) > 0)
+	return c, err == nil, err
+}
+
 func (r *run) update(ctx context.Context, it *item, id int64) Line {
 	l := it.base()
-	l.ID = id
-	if err := r.jnl.send(it.num, "update", it.keyLabel); err != nil {
-		return r.localFailure(l, err)
+	l.ID = max(id, 0)
+	var changes []Change
+	if r.idx == nil {
+		changes = uncompared(it)
+	} else {
+		c, full, err := r.current(it, id)
+		if err != nil {
+			return r.failure(ctx, l, fmt.Errorf("reading the client to compare its notes: %w", err))
+		}
+		changes = diff(&c, it, full)
 	}
-	f := it.res.ClientFields()
-	f.ID = id
-	if _, err := r.api.AddCrmClient(r.sendCtx, f); err != nil {
-		l = r.failure(ctx, l, err)
-		_ = r.jnl.done(it.num, l.Status, id)
+	if len(changes) == 0 {
+		l.Status = StatusUnchanged
 		return l
 	}
-	if r.idx != nil {
-		r.idx.apply(id, it.res.Values)
+	f := fieldsOf(changes)
+	f.ID = id
+	if _, err := r.write(it, "update", f); err != nil {
+		return r.failure(ctx, l, err)
 	}
-	l.Status = StatusUpdated
-	if err := r.jnl.done(it.num, l.Status, id); err != nil {
-		l.Note = err.Error()
-	}
+	r.idx.apply(id, changes)
+	l.Status, l.Changes = StatusUpdated, changes
 	return l
 }
 
 func (r *run) create(ctx context.Context, it *item) Line {
 	l := it.base()
-	if p, ok := r.pending[it.num]; ok && p.Op == "create" {
+	changes := created(it)
+	if p, ok := r.carry[it.num]; ok && p.Op == "create" {
 		// A crashed run sent this create and never learnt the answer.
 		c, err := r.lookup(it)
 		if err != nil {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
-			l.Message = fmt.Sprintf("an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v); check the account before sending it again", err)
+			l.Message = fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err)
 			l.unsettled = true
 			return l // the journal keeps the send open
 		}
@@ -90,32 +175,21 @@ func (r *run) create(ctx context.Context, it *item) Line {
 	}
 	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
 		if attempt > 1 && ctx.Err() != nil {
-			_ = r.jnl.done(it.num, StatusSkipped, 0)
 			return interrupted(l)
 		}
-		if err := r.jnl.send(it.num, "create", it.keyLabel); err != nil {
-			return r.localFailure(l, err)
-		}
-		id, err := r.api.AddCrmClient(r.sendCtx, it.res.ClientFields())
+		id, err := r.write(it, "create", fieldsOf(changes))
 		if err == nil {
-			l.Status, l.ID = StatusCreated, id
-			if r.idx != nil {
-				r.idx.apply(id, it.res.Values)
-			}
-			if err := r.jnl.done(it.num, l.Status, id); err != nil {
-				l.Note = err.Error()
-			}
+			r.idx.apply(id, changes)
+			l.Status, l.ID, l.Changes = StatusCreated, max(id, 0), changes
 			return l
 		}
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
-			l = r.failure(ctx, l, err)
-			_ = r.jnl.done(it.num, l.Status, 0)
-			return l
+			return r.failure(ctx, l, err)
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
-			l.Message = fmt.Sprintf("the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate — check the account, then run again with --resume", err, lerr)
+			l.Message = fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr)
 			l.unsettled = true
 			return l // the journal keeps the send open for --resume
 		}
@@ -125,8 +199,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		// Proven not created: send it again (bounded).
 	}
 	l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
-	l.Message = fmt.Sprintf("the create's answer never came %d times (each time a look-up proved no client was made); run again with --resume", maxCreateAttempts)
-	_ = r.jnl.done(it.num, l.Status, 0)
+	l.Message = fmt.Sprintf("run again with --resume — the create's answer never came %d times (each time a look-up proved no client was made)", maxCreateAttempts)
 	return l
 }
 
@@ -135,29 +208,34 @@ func (r *run) create(ctx context.Context, it *item) Line {
 func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
 	id := int64(c.CrmClientID)
 	l := it.base()
-	l.Status, l.ID = StatusCreated, id
+	l.Status, l.ID, l.Changes = StatusCreated, id, created(it)
 	l.Note = "the create's answer was lost; the client was found by a look-up and adopted"
-	if r.idx != nil {
-		r.idx.put(c)
-	}
-	if sameValues(c, it.res.Values, it.res.Extra) {
-		_ = r.jnl.done(it.num, l.Status, id)
+	r.idx.put(c)
+	rest := diff(c, it, false)
+	if len(rest) == 0 {
 		return l
 	}
-	if err := r.jnl.send(it.num, "update", it.keyLabel); err != nil {
-		return r.localFailure(l, err)
-	}
-	f := it.res.ClientFields()
+	f := fieldsOf(rest)
 	f.ID = id
-	if _, err := r.api.AddCrmClient(r.sendCtx, f); err != nil {
+	if _, err := r.write(it, "update", f); err != nil {
 		// The client exists: the row stays "created" (a resume must not create it again).
 		fl := r.failure(ctx, l, err)
 		l.Code, l.Message = fl.Code, "created, but the update of its remaining fields failed: "+fl.Message
-	} else if r.idx != nil {
-		r.idx.apply(id, it.res.Values)
+		return l
 	}
-	_ = r.jnl.done(it.num, l.Status, id)
+	r.idx.apply(id, rest)
 	return l
+}
+
+// write sends one addCrmClient through the run's sender, with the
+// journal's "send" before it (a real run's only journal write besides the
+// settling of each row in emit).
+func (r *run) write(it *item, op string, f baselinker.ClientFields) (int64, error) {
+	if err := r.jnl.send(it.num, op, it.keyLabel); err != nil {
+		r.halt(err, it.num)
+		return 0, err
+	}
+	return r.send.add(r.sendCtx, f)
 }
 
 // errNoLookupKey: the row has nothing a look-up could find it by.
@@ -168,7 +246,7 @@ var errNoLookupKey = errors.New("the row has no match key and no email to look t
 // email, adopting only a client whose sent fields all equal the row's.
 // It returns nil, nil when no such client exists.
 func (r *run) lookup(it *item) (*baselinker.Client, error) {
-	field, strict := r.cfg.matchBy, false
+	field, strict := r.cfg.MatchBy, false
 	if field == "" || it.key == "" {
 		field, strict = "email", true
 	}
@@ -183,16 +261,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	}
 	var found []baselinker.Client
 	for page := 1; page <= maxLookupPages; page++ {
-		var cs []baselinker.Client
-		var err error
-		// A look-up is a read: after the client's own retries it is worth
-		// a few more rounds, since the alternative is a row left unsettled.
-		for round := 0; round < lookupRounds; round++ {
-			cs, err = r.api.GetCrmClients(r.sendCtx, page, f)
-			if err == nil || baselinker.Classify(err) != baselinker.ClassRetryable {
-				break
-			}
-		}
+		cs, err := r.lookupPage(page, f)
 		if err != nil {
 			return nil, fmt.Errorf("look-up by %s: %w", field, err)
 		}
@@ -201,7 +270,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 			if validate.MatchKey(field, have) != want {
 				continue
 			}
-			if strict && !holds(&c, it.res.Values, true) { // the fields getCrmClients returns
+			if strict && len(diff(&c, it, false).compared()) > 0 { // the fields getCrmClients returns
 				continue
 			}
 			found = append(found, c)
@@ -226,11 +295,27 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), joinIDs(ids))
 }
 
+// lookupPage reads one page of a look-up: a read, so after the client's own
+// retries it is worth a few more rounds (the alternative is a row left
+// unsettled).
+func (r *run) lookupPage(page int, f baselinker.Filters) ([]baselinker.Client, error) {
+	var cs []baselinker.Client
+	var err error
+	for range lookupRounds {
+		cs, err = r.api.GetCrmClients(r.sendCtx, page, f)
+		if err == nil || baselinker.Classify(err) != baselinker.ClassRetryable {
+			break
+		}
+	}
+	return cs, err
+}
+
 // failure turns an API error into the row's line; a fatal one stops the run.
 func (r *run) failure(ctx context.Context, l Line, err error) Line {
+	l.Changes = nil
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		l.Status, l.Code = StatusSkipped, CodeInterrupted
-		l.Message = "the request was cut off by the interrupt; run again with --resume"
+		l.Message = "run again with --resume — the request was cut off by the interrupt"
 		return l
 	}
 	l.Status = StatusFailed
@@ -238,8 +323,10 @@ func (r *run) failure(ctx context.Context, l Line, err error) Line {
 	switch {
 	case errors.As(err, &ae):
 		l.Code, l.Message = ae.Code, ae.Message
+	case r.stopped() && errors.Is(err, r.fatalErr):
+		l.Code, l.Message = CodeJournal, "nothing was sent for this row — "+err.Error()
 	default:
-		l.Code, l.Message = CodeTransport, err.Error()+" (after the client's retries); run again with --resume"
+		l.Code, l.Message = CodeTransport, "run again with --resume — "+err.Error()+" (after the client's retries)"
 	}
 	if baselinker.Classify(err) == baselinker.ClassFatal {
 		r.halt(err, l.Row)
@@ -247,10 +334,14 @@ func (r *run) failure(ctx context.Context, l Line, err error) Line {
 	return l
 }
 
-// localFailure is a failure of the importer's own files (the journal): the
-// request was not sent, and the run stops rather than write without a journal.
-func (r *run) localFailure(l Line, err error) Line {
-	r.halt(err, l.Row)
-	l.Status, l.Code, l.Message = StatusFailed, "JOURNAL", err.Error()+"; nothing was sent for this row"
+func (r *run) notAttempted(l Line) Line {
+	l.Status, l.Code = StatusSkipped, CodeNotAttempted
+	l.Message = fmt.Sprintf("fix it and run again with --resume — not attempted: the run stopped at row %d on a fatal API error", r.fatalRow)
+	return l
+}
+
+func interrupted(l Line) Line {
+	l.Status, l.Code, l.Changes = StatusSkipped, CodeInterrupted, nil
+	l.Message = "run again with --resume — not sent: the import was interrupted"
 	return l
 }

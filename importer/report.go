@@ -1,11 +1,18 @@
 package importer
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gocarina/gocsv"
 
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -36,68 +43,262 @@ func (s Status) finished() bool {
 // Error codes the importer itself writes (API refusals keep the API's code).
 const (
 	CodeInvalid        = "INVALID"         // validation or mapping problems
+	CodeNoSuchClient   = "NO_SUCH_CLIENT"  // the row's crm_client_id is not a client of the account
 	CodeAmbiguous      = "AMBIGUOUS_MATCH" // two or more clients share the row's key
 	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a create was sent, its answer never came, and a look-up could not settle it
 	CodeInterrupted    = "INTERRUPTED"     // SIGINT/SIGTERM before the row was sent
 	CodeNotAttempted   = "NOT_ATTEMPTED"   // a fatal API error stopped the run before the row
 	CodeTransport      = "TRANSPORT"       // no answer after the client's retries
+	CodeJournal        = "JOURNAL"         // the journal could not be written: nothing was sent
 )
 
-// ReportHeader is the header of every report, in column order.
-func ReportHeader() []string {
-	return []string{"row", "status", "crm_client_id", "error_code", "error_message",
-		"match_key", "column", "warnings", "note", "input_sha256"}
-}
+// dryNote is the note of every line of a dry run.
+const dryNote = "dry run: not sent"
 
 // Line is one line of the report: the outcome of one non-blank input row.
 type Line struct {
-	Row      int    // the row number a spreadsheet shows
-	Status   Status //
-	ID       int64  // crm_client_id created, updated or matched (0 = none)
-	Code     string // error code: the API's verbatim, or one of the Code* constants
-	Message  string // error message: the API's verbatim, or what went wrong and what to do
-	MatchKey string // the normalised match key, "field:value"
-	Column   string // source column(s) of the problems
-	Warnings string // warnings (the row was still sent)
-	Note     string // e.g. "dry run: not sent"
+	Row      int     // the row number a spreadsheet shows
+	Status   Status  //
+	ID       int64   // crm_client_id created, updated or matched (0 = none)
+	Code     string  // error code: the API's verbatim, or one of the Code* constants
+	Message  string  // error message: the API's verbatim, or what to do and what went wrong
+	MatchKey string  // the normalised match key, "field:value"
+	Column   string  // source column(s) of the problems
+	Changes  Changes // the plan: what was (or would be) written
+	Warnings string  // warnings (the row was still sent)
+	Note     string  // e.g. "dry run: not sent"
 
+	changesText string    // Changes as read back from an old report
+	problems    []problem // why an invalid row is invalid, for the summary
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.
 	unsettled bool
 }
 
-// appendCells appends the line's report cells to buf (a writer reuses one
-// buffer for every line). The fingerprint comes last: a line formatted
-// before it was known ends with shaPending, overwritten in place later.
-func (l *Line) appendCells(buf []string, sha string) []string {
+// problem is one reason a row is invalid.
+type problem struct {
+	field, rule, text string
+}
+
+// ChangesText is the report's changes column.
+func (l *Line) ChangesText() string {
+	if l.Changes == nil {
+		return l.changesText
+	}
+	return l.Changes.String()
+}
+
+// changedFields names the fields of the line's plan.
+func (l *Line) changedFields() []string {
+	if l.Changes == nil {
+		return slices.Collect(maps.Keys(parseChanges(l.changesText)))
+	}
+	out := make([]string, len(l.Changes))
+	for i, c := range l.Changes {
+		out[i] = c.Field
+	}
+	return out
+}
+
+// record is a report line as its CSV file holds it: the report is read
+// and written with gocsv through this type. The fingerprint comes last.
+type record struct {
+	Row      string `csv:"row"`
+	Status   string `csv:"status"`
+	ID       string `csv:"crm_client_id"`
+	Code     string `csv:"error_code"`
+	Message  string `csv:"error_message"`
+	MatchKey string `csv:"match_key"`
+	Column   string `csv:"column"`
+	Changes  string `csv:"changes"`
+	Warnings string `csv:"warnings"`
+	Note     string `csv:"note"`
+	SHA      string `csv:"input_sha256"`
+}
+
+// ReportHeader is the header of every report, in column order.
+func ReportHeader() []string {
+	return []string{"row", "status", "crm_client_id", "error_code", "error_message",
+		"match_key", "column", "changes", "warnings", "note", "input_sha256"}
+}
+
+func (l *Line) record(sha string) record {
 	id := ""
 	if l.ID > 0 {
 		id = strconv.FormatInt(l.ID, 10)
 	}
-	return append(buf, strconv.Itoa(l.Row), string(l.Status), id, l.Code, l.Message,
-		l.MatchKey, l.Column, l.Warnings, l.Note, sha)
+	return record{Row: strconv.Itoa(l.Row), Status: string(l.Status), ID: id, Code: l.Code, Message: l.Message,
+		MatchKey: l.MatchKey, Column: l.Column, Changes: l.ChangesText(), Warnings: l.Warnings, Note: l.Note, SHA: sha}
 }
+
+// cells is the record in ReportHeader's order.
+func (rec record) cells() []string {
+	return []string{rec.Row, rec.Status, rec.ID, rec.Code, rec.Message, rec.MatchKey, rec.Column,
+		rec.Changes, rec.Warnings, rec.Note, rec.SHA}
+}
+
+// guarded is the record with every cell guarded against being run as a
+// formula by a spreadsheet (sheet.GuardFormula; read back with Unguard).
+func (rec record) guarded(guard func(string) string) record {
+	for _, p := range []*string{&rec.Row, &rec.Status, &rec.ID, &rec.Code, &rec.Message, &rec.MatchKey,
+		&rec.Column, &rec.Changes, &rec.Warnings, &rec.Note, &rec.SHA} {
+		*p = guard(*p)
+	}
+	return rec
+}
+
+// recordPath is where a report in XLSX keeps its lines while the run goes:
+// a CSV file beside it, written line by line, from which the XLSX is
+// rendered at the end (an XLSX can only be written whole).
+func recordPath(report string) string { return report + ".record.csv" }
+
+// recordSource yields an old report's records in file order, with the row
+// number a spreadsheet shows.
+type recordSource interface {
+	next() (record, int, error) // io.EOF at the end
+	close() error
+}
+
+// openRecords opens a report written by Run: the CSV record of an XLSX
+// report when a crashed run left one, else the report itself.
+func openRecords(path string) (recordSource, string, error) {
+	src := path
+	if _, err := os.Stat(recordPath(path)); err == nil {
+		src = recordPath(path)
+	}
+	format := "csv"
+	if src == path {
+		if f, err := sheet.FormatOf(path, ""); err == nil {
+			format = f
+		}
+	}
+	if format == "xlsx" {
+		rs, err := openXLSXRecords(src)
+		return rs, src, err
+	}
+	rs, err := openCSVRecords(src)
+	return rs, src, err
+}
+
+// csvRecords reads a CSV report with gocsv.
+type csvRecords struct {
+	f    *os.File
+	cr   *csv.Reader
+	um   *gocsv.Unmarshaller
+	file string
+}
+
+func openCSVRecords(path string) (*csvRecords, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the report to resume: %w", err)
+	}
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	um, err := gocsv.NewUnmarshaller(cr, record{})
+	if err != nil {
+		_ = f.Close()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the file is empty: it is not a crmbulk import report; give the report an earlier import wrote", path)
+		}
+		return nil, fmt.Errorf("%s: %w: it is not a crmbulk import report; give the report an earlier import wrote", path, err)
+	}
+	rs := &csvRecords{f: f, cr: cr, um: um, file: path}
+	if err := checkColumns(path, um.Headers); err != nil {
+		_ = rs.close()
+		return nil, err
+	}
+	return rs, nil
+}
+
+func checkColumns(path string, header []string) error {
+	for _, need := range []string{"row", "status", "input_sha256"} {
+		found := false
+		for _, h := range header {
+			found = found || strings.TrimSpace(sheet.UnguardFormula(h)) == need
+		}
+		if !found {
+			return fmt.Errorf("%s: the header has no %q column: it is not a crmbulk import report; give the report an earlier import wrote", path, need)
+		}
+	}
+	return nil
+}
+
+func (c *csvRecords) next() (record, int, error) {
+	v, err := c.um.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return record{}, 0, io.EOF
+		}
+		return record{}, 0, fmt.Errorf("reading the report to resume: %s: %w", c.file, err)
+	}
+	line, _ := c.cr.FieldPos(0)
+	return v.(record).guarded(sheet.UnguardFormula), line, nil
+}
+
+func (c *csvRecords) close() error { return c.f.Close() }
+
+// xlsxRecords reads an XLSX report by its column names.
+type xlsxRecords struct {
+	r   sheet.Reader
+	col map[string]int
+}
+
+func openXLSXRecords(path string) (*xlsxRecords, error) {
+	r, err := sheet.Open(path, sheet.Options{Format: "xlsx"})
+	if err != nil {
+		return nil, fmt.Errorf("reading the report to resume: %w", err)
+	}
+	x := &xlsxRecords{r: r, col: map[string]int{}}
+	for i, h := range r.Header() {
+		x.col[h] = i
+	}
+	if err := checkColumns(path, r.Header()); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+func (x *xlsxRecords) next() (record, int, error) {
+	row, err := x.r.Read()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			err = fmt.Errorf("reading the report to resume: %w", err)
+		}
+		return record{}, 0, err
+	}
+	cell := func(name string) string {
+		if i, ok := x.col[name]; ok && i < len(row.Cells) {
+			return row.Cells[i]
+		}
+		return ""
+	}
+	return record{Row: cell("row"), Status: cell("status"), ID: cell("crm_client_id"), Code: cell("error_code"),
+		Message: cell("error_message"), MatchKey: cell("match_key"), Column: cell("column"), Changes: cell("changes"),
+		Warnings: cell("warnings"), Note: cell("note"), SHA: cell("input_sha256")}, row.Num, nil
+}
+
+func (x *xlsxRecords) close() error { return x.r.Close() }
 
 // oldReport streams a previous report for --resume, in lock-step with the
 // input (reports are in input order).
 type oldReport struct {
-	r    sheet.Reader
-	col  map[string]int
-	file string
+	path string // the report named by --resume
+	src  string // the file read: the report, its record, or either moved aside
+	rs   recordSource
 	next *Line
 	sha  string
-	done bool
 	last int // the row number of the line read before next
 }
 
 // openOldReport opens a report written by Run and reads its first line.
-// format is "xlsx" or "csv" (a moved-aside REPORT.prev has no telling extension).
 // It reads the whole report once first: an edited, reordered or dry-run
 // report is refused before any row is sent, not when the run reaches the
 // bad line (the rows before it would have been sent again).
-func openOldReport(path, format string) (*oldReport, error) {
-	o, err := startOldReport(path, format)
-	if err != nil {
+func openOldReport(path string) (*oldReport, error) {
+	o := &oldReport{path: path}
+	if err := o.start(""); err != nil {
 		return nil, err
 	}
 	for o.next != nil {
@@ -109,89 +310,84 @@ func openOldReport(path, format string) (*oldReport, error) {
 	if err := o.close(); err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	return startOldReport(path, format)
+	return o, o.start(o.src)
 }
 
-// startOldReport opens the report and reads its first line.
-func startOldReport(path, format string) (*oldReport, error) {
-	r, err := sheet.Open(path, sheet.Options{Format: format, UnguardFormulas: true})
+// start opens the report (src, or the one openRecords picks when src is
+// "") and reads its first line.
+func (o *oldReport) start(src string) error {
+	var rs recordSource
+	var err error
+	if src == "" {
+		rs, src, err = openRecords(o.path)
+	} else if strings.HasSuffix(src, ".csv") || strings.HasSuffix(src, ".csv.prev") {
+		rs, err = openCSVRecords(src)
+	} else {
+		rs, err = openXLSXRecords(src)
+	}
 	if err != nil {
 		if errors.Is(err, sheet.ErrNoRows) {
-			return &oldReport{done: true}, nil
+			o.rs, o.src, o.next = nil, src, nil
+			return nil
 		}
-		return nil, fmt.Errorf("reading the report to resume: %w", err)
+		return err
 	}
-	o := &oldReport{r: r, col: map[string]int{}, file: path}
-	for i, h := range r.Header() {
-		o.col[h] = i
-	}
-	for _, need := range []string{"row", "status", "input_sha256"} {
-		if _, ok := o.col[need]; !ok {
-			_ = r.Close()
-			return nil, fmt.Errorf("%s: the header has no %q column: it is not a crmbulk import report; give the report an earlier import wrote", path, need)
-		}
-	}
-	if err := o.advance(); err != nil {
-		_ = r.Close()
-		return nil, err
-	}
-	return o, nil
+	o.rs, o.src, o.last, o.sha = rs, src, 0, ""
+	return o.advance()
 }
 
-// reportFormat is the format of a report path, as sheet.Create chose it
-// (CSV for a name without a known extension).
-func reportFormat(path string) string {
-	if f, err := sheet.FormatOf(path, ""); err == nil {
-		return f
+// moveAside renames the file the report is read from to NAME.prev (the new
+// report takes its path) and reads it from there.
+func (o *oldReport) moveAside() error {
+	_ = o.close()
+	prev := o.src + ".prev"
+	if err := os.Rename(o.src, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("moving the old report aside: %w", err)
 	}
-	return "csv"
-}
-
-func (o *oldReport) cell(cells []string, name string) string {
-	i, ok := o.col[name]
-	if !ok || i >= len(cells) {
-		return ""
+	if o.src != o.path { // the record of an XLSX report: the XLSX goes too
+		if err := os.Rename(o.path, o.path+".prev"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("moving the old report aside: %w", err)
+		}
 	}
-	return cells[i]
+	if err := o.start(prev); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return nil
 }
 
 func (o *oldReport) advance() error {
 	o.next = nil
-	if o.done {
+	if o.rs == nil {
 		return nil
 	}
-	row, err := o.r.Read()
+	rec, num, err := o.rs.next()
 	if errors.Is(err, io.EOF) {
-		o.done = true
-		return nil
+		return o.close()
 	}
 	if err != nil {
-		return fmt.Errorf("reading the report to resume: %w", err)
+		return err
 	}
-	c := row.Cells
-	n, err := strconv.Atoi(strings.TrimSpace(o.cell(c, "row")))
+	n, err := strconv.Atoi(strings.TrimSpace(rec.Row))
 	if err != nil {
-		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.file, row.Num, o.cell(c, "row"))
+		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.src, num, rec.Row)
 	}
 	if n <= o.last {
 		// lookup walks the report in step with the input: a line out of
 		// order would be missed and its row sent again.
-		return fmt.Errorf("%s: row %d, column \"row\": %d comes after %d; the report's lines must stay in input order (was it sorted?) — restore it or import without --resume", o.file, row.Num, n, o.last)
+		return fmt.Errorf("%s: row %d, column \"row\": %d comes after %d; the report's lines must stay in input order (was it sorted?) — restore it or import without --resume", o.src, num, n, o.last)
 	}
 	o.last = n
-	if o.cell(c, "note") == dryNote {
-		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.file, row.Num, dryNote)
+	if rec.Note == dryNote {
+		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, dryNote)
 	}
-	id, _ := strconv.ParseInt(strings.TrimSpace(o.cell(c, "crm_client_id")), 10, 64)
-	o.next = &Line{Row: n, Status: Status(o.cell(c, "status")), ID: id, Code: o.cell(c, "error_code"),
-		Message: o.cell(c, "error_message"), MatchKey: o.cell(c, "match_key"), Column: o.cell(c, "column"),
-		Warnings: o.cell(c, "warnings"), Note: o.cell(c, "note")}
-	sha := o.cell(c, "input_sha256")
 	if o.sha == "" {
-		o.sha = sha // the first line's: every line must carry the same
-	} else if sha != o.sha {
-		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.file, row.Num, sha, o.sha)
+		o.sha = rec.SHA // the first line's: every line must carry the same
+	} else if rec.SHA != o.sha {
+		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.src, num, rec.SHA, o.sha)
 	}
+	id, _ := strconv.ParseInt(strings.TrimSpace(rec.ID), 10, 64)
+	o.next = &Line{Row: n, Status: Status(rec.Status), ID: id, Code: rec.Code, Message: rec.Message,
+		MatchKey: rec.MatchKey, Column: rec.Column, changesText: rec.Changes, Warnings: rec.Warnings, Note: rec.Note}
 	return nil
 }
 
@@ -203,15 +399,16 @@ func (o *oldReport) lookup(num int) (*Line, error) {
 		}
 	}
 	if o.next != nil && o.next.Row == num {
-		l := o.next
-		return l, nil
+		return o.next, nil
 	}
 	return nil, nil
 }
 
 func (o *oldReport) close() error {
-	if o.r == nil {
+	if o.rs == nil {
 		return nil
 	}
-	return o.r.Close()
+	rs := o.rs
+	o.rs = nil
+	return rs.close()
 }

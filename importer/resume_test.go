@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
@@ -18,7 +19,7 @@ func TestResume(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", genRows("r", 60))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(150*time.Millisecond, cancel)
-	sum1, err := Run(ctx, api, in, WithMatchBy("email"), WithWorkers(4))
+	sum1, err := Run(ctx, api, in, Config{MatchBy: "email", Workers: 4})
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
@@ -34,7 +35,7 @@ func TestResume(t *testing.T) {
 	// Another file is refused before anything is sent.
 	other := writeFile(t, dir, "other.csv", genRows("r", 61))
 	before := srv.Stats().Requests
-	if _, err := Run(context.Background(), api, other, WithResume(sum1.Report), WithReport(dir+"/o.csv")); !errors.Is(err, ErrInputChanged) {
+	if _, err := Run(context.Background(), api, other, Config{Resume: sum1.Report, Report: dir + "/o.csv"}); !errors.Is(err, ErrInputChanged) {
 		t.Fatalf("resume with another file: err = %v, want ErrInputChanged", err)
 	}
 	if srv.Stats().Requests != before {
@@ -42,7 +43,7 @@ func TestResume(t *testing.T) {
 	}
 
 	// Same file, same report path: the old report is moved aside.
-	sum2, err := Run(context.Background(), api, in, WithMatchBy("email"), WithResume(sum1.Report))
+	sum2, err := Run(context.Background(), api, in, Config{MatchBy: "email", Resume: sum1.Report})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestResumeSettlesJournal(t *testing.T) {
 					`{"ev":"send","row":4,"op":"create"}`+"\n"+`{"ev":"done","row":4,"status":"created","id":`+fmt.Sprint(id4)+"}\n"+
 					`{"ev":"send","row":5,"op":"cre`) // torn by the crash
 			creates := srv.Stats().Creates
-			sum, err := Run(context.Background(), api, in, WithMatchBy(matchBy), WithResume(report))
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: matchBy, Resume: report})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +134,7 @@ func TestXLSXReportResume(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", csvOf("email,star", "a@example.com,1", "b@example.com,9", "c@example.com,2"))
 	report := dir + "/report.xlsx"
-	sum, err := Run(context.Background(), api, in, WithReport(report))
+	sum, err := Run(context.Background(), api, in, Config{Report: report})
 	if err != nil || sum.Counts[StatusCreated] != 2 || sum.Counts[StatusInvalid] != 1 {
 		t.Fatalf("first run: %v, %v", sum, err)
 	}
@@ -141,7 +142,7 @@ func TestXLSXReportResume(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(b), "PK") {
 		t.Fatalf("report is not a zip (XLSX): %v", err)
 	}
-	sum, err = Run(context.Background(), api, in, WithReport(report), WithResume(report))
+	sum, err = Run(context.Background(), api, in, Config{Report: report, Resume: report})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestResumeRefusesBadReports(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", genRows("b", 4))
 
 	// A dry run's report: its "created" rows were never sent.
-	dry, err := Run(context.Background(), nil, in, WithDryRun(true))
+	dry, err := Run(context.Background(), nil, in, Config{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,24 +170,23 @@ func TestResumeRefusesBadReports(t *testing.T) {
 		t.Errorf("a dry run wrote the real run's default report %s", dry.Report)
 	}
 	before := srv.Stats().Requests
-	if _, err := Run(context.Background(), api, in, WithResume(dry.Report)); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "dry run") {
+	if _, err := Run(context.Background(), api, in, Config{Resume: dry.Report}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "dry run") {
 		t.Fatalf("resume from a dry run's report: err = %v, want ErrBadInput naming the dry run", err)
 	}
 
 	// A real report whose lines were sorted out of input order.
-	sum, err := Run(context.Background(), api, in)
+	sum, err := Run(context.Background(), api, in, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs := readReport(t, sum.Report)
 	recs[1], recs[len(recs)-1] = recs[len(recs)-1], recs[1]
 	var b strings.Builder
-	for _, r := range recs {
-		b.WriteString(strings.Join(r, ",") + "\n")
-	}
+	cw := csv.NewWriter(&b)
+	_ = cw.WriteAll(recs)
 	sorted := writeFile(t, dir, "sorted.report.csv", b.String())
 	before = srv.Stats().Requests
-	if _, err := Run(context.Background(), api, in, WithResume(sorted), WithReport(sorted)); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "input order") {
+	if _, err := Run(context.Background(), api, in, Config{Resume: sorted, Report: sorted}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "input order") {
 		t.Fatalf("resume from a reordered report: err = %v, want ErrBadInput about the order", err)
 	}
 	if srv.Stats().Requests != before {
@@ -205,24 +205,16 @@ func TestResumeKeepsReportWhenTheWalkFails(t *testing.T) {
 	_, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", genRows("w", 3))
-	sum, err := Run(context.Background(), api, in)
+	sum, err := Run(context.Background(), api, in, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the walk fails at once
-	if _, err := Run(ctx, api, in, WithMatchBy("email"), WithResume(sum.Report)); err == nil {
+	if _, err := Run(ctx, api, in, Config{MatchBy: "email", Resume: sum.Report}); err == nil {
 		t.Fatal("a run with a cancelled walk succeeded")
 	}
 	if _, err := os.Stat(sum.Report); err != nil {
 		t.Fatalf("the report to resume is gone after a failed walk: %v", err)
-	}
-}
-
-func TestReportFormatFollowsSheet(t *testing.T) {
-	for path, want := range map[string]string{"r.csv": "csv", "r.xlsx": "xlsx", "r.XLSM": "xlsx", "r.report": "csv", "r.xlsx.prev": "csv"} {
-		if got := reportFormat(path); got != want {
-			t.Errorf("reportFormat(%q) = %q, want %q", path, got, want)
-		}
 	}
 }

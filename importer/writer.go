@@ -1,32 +1,44 @@
 package importer
 
 import (
+	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gocarina/gocsv"
+
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // reportWriter is the one goroutine that writes report lines, in input
 // order, from a reorder buffer bounded by the number of rows in flight.
+// Lines go to a CSV file with gocsv, one record at a time: the report
+// itself, or for an XLSX report its record beside it (recordPath), which is
+// rendered as the XLSX when the run ends. A real run flushes every line; a
+// dry run whenever it has no line waiting.
 type reportWriter struct {
-	w     sheet.Writer
+	cfg   Config
 	sha   string
-	cfg   config
 	total int64
+	tally *tally
+
+	path string // the CSV file written as the run goes
+	xlsx bool   // render cfg.Report from path at the end
+	f    *os.File
+	csv  *gocsv.SafeCSVWriter
+	rec  []record // gocsv marshals a slice: one record at a time
 
 	slots chan struct{} // one per row between "read" and "written"
 	in    chan msg
 	done  chan struct{}
-
-	started bool
-
-	// owned by the writer goroutine until done is closed
-	rows   int
-	counts map[Status]int
-	buf    []string // the cells of the line being written
-	err    error
+	err   error // the writer goroutine's, read after done
 }
 
 type msg struct {
@@ -34,29 +46,42 @@ type msg struct {
 	line Line
 }
 
-func newReportWriter(w sheet.Writer, sha string, cfg config, total int64) *reportWriter {
-	window := 4 * cfg.workers
-	if window < 16 {
-		window = 16
+func newReportWriter(cfg Config, sha string, total int64, t *tally) (*reportWriter, error) {
+	format, err := sheet.FormatOf(cfg.Report, "")
+	if err != nil {
+		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{w: w, sha: sha, cfg: cfg, total: total, slots: make(chan struct{}, window),
-		in: make(chan msg, window), done: make(chan struct{}), counts: map[Status]int{}}
-	rw.err = w.Write(ReportHeader())
-	if rw.err == nil {
-		rw.err = w.Flush()
+	rw := &reportWriter{cfg: cfg, sha: sha, total: total, tally: t, path: cfg.Report, xlsx: format == "xlsx"}
+	if rw.xlsx {
+		rw.path = recordPath(cfg.Report)
 	}
-	return rw
-}
-
-// start runs the goroutine that takes lines from put; a dry run calls write
-// from its own ordered goroutine instead.
-func (rw *reportWriter) start() {
-	rw.started = true
+	if rw.f, err = os.Create(rw.path); err != nil {
+		return nil, fmt.Errorf("creating the report: %w", err)
+	}
+	rw.csv = gocsv.NewSafeCSVWriter(csv.NewWriter(rw.f))
+	if err := rw.csv.Write(ReportHeader()); err == nil {
+		rw.csv.Flush()
+	}
+	if err := rw.csv.Error(); err != nil {
+		_ = rw.f.Close()
+		return nil, fmt.Errorf("writing the report %s: %w", rw.path, err)
+	}
+	window := max(4*cfg.Workers, 16)
+	rw.slots, rw.in, rw.done = make(chan struct{}, window), make(chan msg, window), make(chan struct{})
+	cfg.Progress.Start("import", total, "rows")
 	go rw.loop()
+	return rw, nil
 }
 
 // acquire reserves a place in the reorder window for the next row.
-func (rw *reportWriter) acquire() { rw.slots <- struct{}{} }
+func (rw *reportWriter) acquire(ctx context.Context) error {
+	select {
+	case rw.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // put hands the line of row seq to the writer.
 func (rw *reportWriter) put(seq int, l Line) { rw.in <- msg{seq, l} }
@@ -75,88 +100,201 @@ func (rw *reportWriter) loop() {
 			}
 			delete(pending, next)
 			next++
-			rw.write(l)
-			rw.cfg.progress.Add(1)
+			rw.write(&l)
 			<-rw.slots
-			if now := time.Now(); now.Sub(lastDescribe) > 200*time.Millisecond {
-				lastDescribe = now
-				rw.describe()
-			}
+		}
+		if !rw.cfg.DryRun || len(rw.in) == 0 {
+			rw.flush()
+		}
+		if now := time.Now(); now.Sub(lastDescribe) > 200*time.Millisecond {
+			lastDescribe = now
+			rw.describe()
 		}
 	}
 }
 
-func (rw *reportWriter) write(l Line) {
-	rw.count(l.Status)
+func (rw *reportWriter) write(l *Line) {
+	if rw.cfg.DryRun {
+		l.Note = dryNote
+	}
+	rw.tally.add(l)
+	rw.cfg.Progress.Add(1)
+	if rw.cfg.OnLine != nil {
+		rw.cfg.OnLine(l)
+	}
 	if rw.err != nil {
 		return
 	}
-	rw.buf = l.appendCells(rw.buf[:0], rw.sha)
-	if err := rw.w.Write(rw.buf); err != nil {
-		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
+	rw.rec = append(rw.rec[:0], l.record(rw.sha).guarded(sheet.GuardFormula))
+	if err := gocsv.MarshalCSVWithoutHeaders(&rw.rec, rw.csv); err != nil {
+		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
+	}
+}
+
+func (rw *reportWriter) flush() {
+	if rw.err != nil {
 		return
 	}
-	if !rw.cfg.dryRun { // a dry run flushes once a batch (dryWriteBatch)
-		_ = rw.flush()
+	rw.csv.Flush()
+	if err := rw.csv.Error(); err != nil {
+		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
-}
-
-// count counts a line that is written (or formatted for writeFormatted).
-func (rw *reportWriter) count(s Status) {
-	rw.rows++
-	rw.counts[s]++
-}
-
-// writeFormatted writes n lines formatted by p (the report writer's
-// Preformatter), already counted, and flushes them.
-func (rw *reportWriter) writeFormatted(p sheet.Preformatter, lines []byte, n int) error {
-	if rw.err != nil {
-		return rw.err
-	}
-	if err := p.WriteFormatted(lines, n); err != nil {
-		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
-		return rw.err
-	}
-	return rw.flush()
-}
-
-func (rw *reportWriter) flush() error {
-	if rw.err != nil {
-		return rw.err
-	}
-	if err := rw.w.Flush(); err != nil {
-		rw.err = fmt.Errorf("writing the report %s: %w", rw.cfg.report, err)
-	}
-	return rw.err
 }
 
 func (rw *reportWriter) describe() {
-	var b strings.Builder
-	for _, st := range Statuses() {
-		if n := rw.counts[st]; n > 0 {
-			if b.Len() > 0 {
-				b.WriteString(" · ")
-			}
-			fmt.Fprintf(&b, "%s %d", st, n)
+	s := rw.tally.progress()
+	if rw.cfg.ETA != nil && rw.total >= 0 && !rw.cfg.DryRun {
+		if left := rw.total - int64(rw.tally.rows); left > 0 {
+			s += fmt.Sprintf(" · ETA %s (limit)", rw.cfg.ETA(int(left)).Round(time.Second))
 		}
 	}
-	if rw.cfg.eta != nil && rw.total >= 0 && !rw.cfg.dryRun {
-		if left := rw.total - int64(rw.rows); left > 0 {
-			fmt.Fprintf(&b, " · ETA %s (limit)", rw.cfg.eta(int(left)).Round(time.Second))
-		}
-	}
-	rw.cfg.progress.Describe(b.String())
+	rw.cfg.Progress.Describe(s)
 }
 
-// close waits for every line and finishes the file.
+// close waits for every line, finishes the file and, for an XLSX report,
+// renders it from the record (which is then removed).
 func (rw *reportWriter) close() error {
-	if rw.started {
-		close(rw.in)
-		<-rw.done
-	}
+	close(rw.in)
+	<-rw.done
 	rw.describe()
-	if err := rw.w.Close(); err != nil && rw.err == nil {
-		rw.err = fmt.Errorf("closing the report %s: %w", rw.cfg.report, err)
+	rw.cfg.Progress.Finish()
+	rw.flush()
+	if err := rw.f.Sync(); err != nil && rw.err == nil {
+		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
-	return rw.err
+	if err := rw.f.Close(); err != nil && rw.err == nil {
+		rw.err = fmt.Errorf("closing the report %s: %w", rw.path, err)
+	}
+	if rw.err != nil || !rw.xlsx {
+		return rw.err
+	}
+	if err := renderXLSX(rw.path, rw.cfg.Report, rw.tally.fields()); err != nil {
+		return fmt.Errorf("writing the report %s (its lines are in %s): %w", rw.cfg.Report, rw.path, err)
+	}
+	if err := os.Remove(rw.path); err != nil {
+		return fmt.Errorf("removing the report's record %s: %w", rw.path, err)
+	}
+	return nil
+}
+
+// abort ends a writer whose run never started.
+func (rw *reportWriter) abort() error {
+	close(rw.in)
+	<-rw.done
+	rw.cfg.Progress.Finish()
+	return rw.f.Close()
+}
+
+// renderXLSX writes the report's XLSX from its CSV record: the report's
+// columns, then a "before" and an "after" column for every field that
+// changed (in field-table order), so a person can filter by field.
+func renderXLSX(record, path string, fields []string) error {
+	rs, err := openCSVRecords(record)
+	if err != nil {
+		return err
+	}
+	defer rs.close()
+	header := ReportHeader()
+	for _, f := range fields {
+		header = append(header, f+" before", f+" after")
+	}
+	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17}
+	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: sheet.XLSXWriterOptions{
+		SheetName: "Report", NumericColumns: map[int]bool{0: true, 2: true}, Widths: widths, MaxWidth: 60}})
+	if err != nil {
+		return err
+	}
+	err = writeXLSXRows(w, rs, header, fields)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(path+".tmp", path)
+	}
+	if err != nil {
+		_ = os.Remove(path + ".tmp")
+	}
+	return err
+}
+
+func writeXLSXRows(w sheet.Writer, rs *csvRecords, header, fields []string) error {
+	if err := w.Write(header); err != nil {
+		return err
+	}
+	for {
+		rec, _, err := rs.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cells := rec.cells()
+		byField := parseChanges(rec.Changes)
+		for _, f := range fields {
+			c := byField[f]
+			cells = append(cells, c[0], c[1])
+		}
+		if err := w.Write(cells); err != nil {
+			return err
+		}
+	}
+}
+
+// parseChanges reads a changes column back: field → [before, after]. A
+// before that was not read (or a create's) is "".
+func parseChanges(s string) map[string][2]string {
+	out := map[string][2]string{}
+	for s != "" {
+		field, rest, ok := strings.Cut(s, ": ")
+		if !ok {
+			return out
+		}
+		var before, after string
+		var err error
+		if strings.HasPrefix(rest, "not compared (") {
+			_, rest, _ = strings.Cut(rest, ") → ")
+		} else if before, rest, err = unquotePrefix(rest); err != nil {
+			return out
+		}
+		if r, ok := strings.CutPrefix(rest, " → "); ok {
+			if after, rest, err = unquotePrefix(r); err != nil {
+				return out
+			}
+		} else {
+			before, after = "", before // a create: field: "value"
+		}
+		out[field] = [2]string{before, after}
+		s = strings.TrimPrefix(rest, "; ")
+	}
+	return out
+}
+
+// unquotePrefix reads the Go-quoted string at the start of s.
+func unquotePrefix(s string) (string, string, error) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", s, err
+	}
+	v, err := strconv.Unquote(q)
+	return v, s[len(q):], err
+}
+
+// fieldOrder sorts field names (and extra_<ID>) in the field table's order.
+func fieldOrder(a, b string) int {
+	pa, pb := baselinker.FieldPosition(a), baselinker.FieldPosition(b)
+	ea, aok := strings.CutPrefix(a, "extra_")
+	eb, bok := strings.CutPrefix(b, "extra_")
+	switch {
+	case aok && bok:
+		return baselinker.CompareExtraIDs(ea, eb)
+	case aok:
+		return 1
+	case bok:
+		return -1
+	}
+	if c := pa - pb; c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }

@@ -12,6 +12,7 @@ import (
 // double, ranked above the importer and exporter so that they can never
 // import it: only the commands, the benchmarks and tests do.
 var layers = map[string]int{
+	"internal/chars":       -1, // what white space, a dash and blank mean: every layer asks it
 	"baselinker/pacer":     0,
 	"internal/iostreams":   0,
 	"internal/progress":    0,

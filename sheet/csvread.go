@@ -78,11 +78,12 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	} else if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
 		return nil, perr(hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`))
 	}
-	cr := csv.NewReader(br)
+	lines := &lineTail{r: br}
+	cr := csv.NewReader(lines)
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	src := &csvSource{cr: cr, file: name, closer: closer}
+	src := &csvSource{cr: cr, file: name, closer: closer, lines: lines}
 	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
@@ -100,8 +101,9 @@ type csvSource struct {
 	cr      *csv.Reader
 	file    string
 	closer  io.Closer
-	lastNum int // row number of the last record
-	lastEnd int // line the last record ended on
+	lines   *lineTail // for the character column of a quote error
+	lastNum int       // row number of the last record
+	lastEnd int       // line the last record ended on
 }
 
 func (s *csvSource) next() (int, []string, error) {
@@ -113,9 +115,10 @@ func (s *csvSource) next() (int, []string, error) {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
 			num := s.lastNum + pe.StartLine - s.lastEnd
-			what := fmt.Sprintf("a quoted cell is not closed, or its closing quote is followed by other characters (line %d, character %d)", pe.Line, pe.Column)
+			col := s.lines.charColumn(pe.Line, pe.Column)
+			what := fmt.Sprintf("a quoted cell is not closed, or its closing quote is followed by other characters (line %d, character %d)", pe.Line, col)
 			if errors.Is(pe.Err, csv.ErrBareQuote) {
-				what = fmt.Sprintf(`a quote (") stands inside a cell that does not start with a quote (line %d, character %d)`, pe.Line, pe.Column)
+				what = fmt.Sprintf(`a quote (") stands inside a cell that does not start with a quote (line %d, character %d)`, pe.Line, col)
 			}
 			return 0, nil, &ParseError{File: s.file, Row: num, Err: hint(ErrQuote, what,
 				`a quote inside a cell must be doubled ("") and the whole cell quoted; fix the row in the file`)}
@@ -190,4 +193,63 @@ func sniffDelimiter(sample []byte) rune {
 		}
 	}
 	return best
+}
+
+// lineTail passes text through to encoding/csv and keeps its last lines
+// (about tailBytes), so that the byte column of a csv.ParseError can be
+// told in characters, as people count them. A line it no longer holds
+// (or one longer than it keeps) keeps its byte column.
+type lineTail struct {
+	r     io.Reader
+	tail  []byte // whole lines from line first on, and the start of the next
+	first int    // the line number of tail's first byte; 0 = not known
+	line  int    // the line number of the last byte passed through
+}
+
+const tailBytes = 256 << 10
+
+func (l *lineTail) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if l.line == 0 {
+		l.line, l.first = 1, 1
+	}
+	for _, chunk := range bytes.SplitAfter(p[:n], []byte{'\n'}) {
+		if l.first != 0 {
+			l.tail = append(l.tail, chunk...)
+		}
+		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+			l.line++
+			switch {
+			case l.first == 0: // after a line too long to keep
+				l.tail, l.first = l.tail[:0], l.line
+			case len(l.tail) > tailBytes: // keep the newer half, from a line's start
+				cut := len(l.tail) - tailBytes/2
+				cut += bytes.IndexByte(l.tail[cut:], '\n') + 1
+				l.first += bytes.Count(l.tail[:cut], []byte{'\n'})
+				l.tail = append(l.tail[:0], l.tail[cut:]...)
+			}
+		} else if len(l.tail) > 2*tailBytes { // a line too long to keep
+			l.tail, l.first = l.tail[:0], 0
+		}
+	}
+	return n, err
+}
+
+// charColumn turns the 1-based byte column col of line into characters.
+func (l *lineTail) charColumn(line, col int) int {
+	if l.first == 0 || line < l.first || col < 1 {
+		return col
+	}
+	b := l.tail
+	for range line - l.first {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			return col
+		}
+		b = b[nl+1:]
+	}
+	if col-1 > len(b) {
+		return col
+	}
+	return utf8.RuneCount(b[:col-1]) + 1
 }

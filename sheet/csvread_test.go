@@ -316,3 +316,30 @@ func TestColumnName(t *testing.T) {
 		}
 	}
 }
+
+// TestQuoteErrorCharacter: a quote error says where it is in characters (the
+// closing quote of "x"y is character 8 of Żółć,"x"y, byte 12),
+// also past the lines the reader keeps and after a line too long to keep.
+func TestQuoteErrorCharacter(t *testing.T) {
+	long := strings.Repeat("x", 3*tailBytes)
+	filler := strings.Repeat("łódź,żółw\n", 40000) // > tailBytes of two-byte letters
+	cases := []struct {
+		name, body string
+		want       string
+	}{
+		{"first lines", "a,b\nŻółć,\"x\"y\n", "(line 2, character 8)"},
+		{"after many lines", "a,b\n" + filler + "Żółć,\"x\"y\n", fmt.Sprintf("(line %d, character 8)", 40002)},
+		{"after a long line", "a,b\n" + long + ",1\nŻółć,\"x\"y\n", "(line 3, character 8)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := NewCSVReader(strings.NewReader(c.body), "f.csv", Options{})
+			if err == nil {
+				_, err = Count(r)
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one with %q", err, c.want)
+			}
+		})
+	}
+}

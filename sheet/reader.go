@@ -1,6 +1,8 @@
 package sheet
 
 import (
+	"github.com/crmbulk/crmbulk/internal/chars"
+
 	"errors"
 	"fmt"
 	"io"
@@ -150,8 +152,6 @@ type tableReader struct {
 	width  int // header width before trailing empty cells were cut
 	hdrNum int
 
-	slab []string // see cells
-
 	pend    Row
 	pendErr error
 	hasPend bool
@@ -205,7 +205,7 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 		if t.unguard {
 			c = UnguardFormula(c)
 		}
-		h[i] = strings.TrimSpace(c)
+		h[i] = chars.TrimSpace(c)
 		if h[i] != "" {
 			last = i
 		}
@@ -302,86 +302,11 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if !t.unguard {
-			row, err, ok := t.buildFast(num, cells)
-			if ok {
-				return row, err
-			}
-			continue // blank
-		}
 		if blank(cells) {
 			continue
 		}
 		return t.build(num, cells)
 	}
-}
-
-// buildFast is blank + build for the common case without UnguardFormulas
-// (which can change a cell's blankness, so it takes the general path): a
-// first pass finds a cell with a value (ok is false for a blank row), a
-// second copies the cells and checks each one's encoding and value with
-// scanCell, which walks the bytes once and needs strings.TrimSpace or
-// utf8.ValidString only for non-ASCII cells.
-func (t *tableReader) buildFast(num int, cells []string) (row Row, err error, ok bool) {
-	some := false // a cell with a value
-	for _, c := range cells {
-		if v, _ := scanCell(c, false); v {
-			some = true
-			break
-		}
-	}
-	if !some {
-		return Row{}, nil, false
-	}
-	row = Row{Num: num, Cells: t.cells()}
-	copy(row.Cells, cells)
-	var rowErr error
-	for i, c := range cells {
-		v, bad := scanCell(c, t.checkUTF8)
-		if bad {
-			t.fatal = t.encodingError(num, i+1, t.name(i), c)
-			return Row{}, t.fatal, true
-		}
-		if !v || rowErr != nil {
-			continue
-		}
-		rowErr = t.cellError(num, i)
-	}
-	return row, rowErr, true
-}
-
-// slabRows is how many rows' cells one allocation holds.
-const slabRows = 128
-
-// cells returns a new header-wide, empty cell slice. Rows take their cells
-// from a slab shared by slabRows rows (one allocation instead of one per
-// row); each row's slice is capped at its own cells and never handed out
-// again, so the caller owns it as if it were made for it.
-func (t *tableReader) cells() []string {
-	n := len(t.header)
-	if len(t.slab) < n {
-		t.slab = make([]string, n*slabRows)
-	}
-	c := t.slab[:n:n]
-	t.slab = t.slab[n:]
-	return c
-}
-
-// scanCell reports whether c has a value (is not empty or white space) and,
-// with checkUTF8, whether it is not valid UTF-8 (a blank cell is valid).
-// Most cells start with a letter or digit: one byte tells.
-func scanCell(c string, checkUTF8 bool) (value, bad bool) {
-	for i := 0; i < len(c); i++ {
-		b := c[i]
-		if b == ' ' || (b >= '\t' && b <= '\r') {
-			continue
-		}
-		if b >= utf8.RuneSelf && strings.TrimSpace(c[i:]) == "" {
-			return false, false
-		}
-		return true, checkUTF8 && !utf8.ValidString(c)
-	}
-	return false, false
 }
 
 // cellError is the Recoverable problem of a cell with a value at index i:
@@ -417,7 +342,7 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 		if i < len(t.header) {
 			row.Cells[i] = c
 		}
-		if rowErr != nil || strings.TrimSpace(c) == "" {
+		if rowErr != nil || chars.Blank(c) {
 			continue
 		}
 		rowErr = t.cellError(num, i)
@@ -438,7 +363,7 @@ func (t *tableReader) Close() error { return t.src.close() }
 // blank reports whether every cell is empty or white space.
 func blank(cells []string) bool {
 	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
+		if !chars.Blank(c) {
 			return false
 		}
 	}

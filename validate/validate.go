@@ -11,13 +11,14 @@
 package validate
 
 import (
+	"github.com/crmbulk/crmbulk/internal/chars"
+
 	"fmt"
 	"net/mail"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/biter777/countries"
@@ -60,12 +61,17 @@ type Problem struct {
 	Field    string // API field name, or "custom_extra_fields[15]"
 	Value    string
 	Rule     string
-	Message  string // what is wrong and what to do
+	Message  string // what is wrong
+	Fix      string // what to do ("" when nothing needs doing: a warning)
 	Severity Severity
 }
 
+// Error is the problem as one sentence: the field, what is wrong, what to do.
 func (p Problem) Error() string {
-	return fmt.Sprintf("%s: %s", p.Field, p.Message)
+	if p.Fix == "" {
+		return fmt.Sprintf("%s: %s", p.Field, p.Message)
+	}
+	return fmt.Sprintf("%s: %s; %s", p.Field, p.Message, p.Fix)
 }
 
 // Length is the number of characters of s after Unicode NFC, the way a
@@ -75,18 +81,11 @@ func Length(s string) int {
 }
 
 // NormalizeTaxID removes whitespace and dashes, as the API does itself.
-func NormalizeTaxID(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '-' || r == '\u2010' || r == '\u2011' || r == '\u2013' {
-			return -1
-		}
-		return r
-	}, s)
-}
+func NormalizeTaxID(s string) string { return chars.StripSpaceAndDashes(s) }
 
 // NormalizeCountry trims and upper-cases a country code.
 func NormalizeCountry(s string) string {
-	return strings.ToUpper(strings.TrimSpace(s))
+	return strings.ToUpper(chars.TrimSpace(s))
 }
 
 // notAssigned lists codes that the countries library knows but that are
@@ -113,23 +112,7 @@ func notAssigned(code string) (use string, reason string, ok bool) {
 
 // IsCountry reports whether code (already normalised) is an officially
 // assigned ISO 3166-1 alpha-2 code.
-func IsCountry(code string) bool {
-	if len(code) != 2 {
-		return false
-	}
-	a, b := code[0]-'A', code[1]-'A' // bytes: anything but A–Z wraps past 25
-	return a < 26 && b < 26 && assignedGrid()[int(a)*26+int(b)]
-}
-
-// assignedGrid is assigned as a table of the 26×26 two-letter codes: the
-// importer asks for every row.
-var assignedGrid = sync.OnceValue(func() *[26 * 26]bool {
-	var g [26 * 26]bool
-	for code := range assigned() {
-		g[int(code[0]-'A')*26+int(code[1]-'A')] = true
-	}
-	return &g
-})
+func IsCountry(code string) bool { return len(code) == 2 && assigned()[code] }
 
 // assigned is the set of officially assigned alpha-2 codes: the countries
 // library's list less the codes notAssigned names. Built once, never modified.
@@ -225,51 +208,25 @@ func Normalize(field, value string) string {
 
 // Normalize returns the canonical form of value (see the function Normalize).
 func (r Rule) Normalize(value string) string {
-	ascii := isASCII(value)
 	switch {
-	case r.f == nil, !ascii && !utf8.ValidString(value):
+	case r.f == nil, !utf8.ValidString(value):
 		return value
 	case r.f.Kind == baselinker.KindInt:
-		if _, canon, ok := parseInt(value); ok {
-			return canon
+		if n, err := parseInt(value); err == nil {
+			return strconv.FormatInt(n, 10)
 		}
 		return value
-	}
-	return r.text(value, ascii)
-}
-
-// parseInt reads an integer value as the API does (white space around it
-// allowed) and returns it with its canonical form (value itself when it is
-// canonical already).
-func parseInt(value string) (n int64, canon string, ok bool) {
-	if n, ok := plainInt(value); ok {
-		return n, value, true
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-	if err != nil {
-		return 0, value, false
-	}
-	return n, strconv.FormatInt(n, 10), true
-}
-
-// text is the canonical form of a valid UTF-8 value of a text field; the
-// common values (ASCII, already canonical) come back without a copy.
-func (r Rule) text(value string, ascii bool) string {
-	switch {
 	case r.f.Country:
-		if ascii && !needsUpperTrim(value) {
-			return value
-		}
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
-		if ascii && !hasSpaceOrDash(value) {
-			return value
-		}
 		return norm.NFC.String(NormalizeTaxID(value))
-	case ascii || belowCombining(value):
-		return value // in NFC already
 	}
 	return norm.NFC.String(value)
+}
+
+// parseInt reads an integer value as the API does (white space around it allowed).
+func parseInt(value string) (int64, error) {
+	return strconv.ParseInt(chars.TrimSpace(value), 10, 64)
 }
 
 // Value checks one value of field against the field's rules. The value is
@@ -285,7 +242,7 @@ func Value(field, value string) []Problem {
 
 func unknown(field, value string) Problem {
 	return Problem{Field: field, Value: value, Rule: RuleUnknownField,
-		Message: fmt.Sprintf("%q is not a CRM field of addCrmClient; see `crmbulk fields`", field)}
+		Message: fmt.Sprintf("%q is not a CRM field of addCrmClient", field), Fix: "see `crmbulk fields` for the names"}
 }
 
 // Check returns value in canonical form (see Normalize) and appends the
@@ -296,26 +253,24 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		return value, append(ps, unknown("", value))
 	}
 	field := r.f.Name
-	ascii := isASCII(value)
-	if !ascii && !utf8.ValidString(value) {
+	if !utf8.ValidString(value) {
 		return value, append(ps, Problem{Field: field, Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8; check the file's encoding (--encoding windows-1250?)"})
+			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
 	}
 	if r.f.Kind == baselinker.KindInt {
 		return r.checkInt(value, ps)
 	}
-	v := r.text(value, ascii)
+	v := r.Normalize(value)
 	start := len(ps)
 	if r.f.MaxLen > 0 {
-		// v is in NFC already: count its characters (bytes bound them from above).
-		if len(v) > r.f.MaxLen && utf8.RuneCountInString(v) > r.f.MaxLen {
-			n := utf8.RuneCountInString(v)
+		if n := utf8.RuneCountInString(v); n > r.f.MaxLen { // v is in NFC already
 			what := "characters"
 			if r.f.StripTaxID {
 				what = "characters without whitespace and dashes"
 			}
 			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleMaxLength,
-				Message: fmt.Sprintf("%d %s, the API allows at most %d; shorten it", n, what, r.f.MaxLen)})
+				Message: fmt.Sprintf("%d %s, the API allows at most %d", n, what, r.f.MaxLen),
+				Fix:     fmt.Sprintf("shorten it to %d %s", r.f.MaxLen, what)})
 		}
 	}
 	if r.f.Country && v != "" && !IsCountry(v) {
@@ -323,15 +278,14 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		if _, reason, ok := notAssigned(v); ok {
 			msg += " (" + reason + ")"
 		}
+		fix := "use a two-letter code such as PL, DE, GB (a value map in the mapping file can translate names)"
 		if s := SuggestCountry(value); s != "" {
-			msg += fmt.Sprintf("; use %q", s)
-		} else {
-			msg += "; use a two-letter code such as PL, DE, GB (a value map in the mapping file can translate names)"
+			fix = fmt.Sprintf("use %q", s)
 		}
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
-		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg})
+		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg, Fix: fix})
 	}
-	if r.f.email && v != "" && !plainEmail(v) {
+	if r.f.email && v != "" {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
 			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
 				Message: fmt.Sprintf("%q does not look like an email address (sent anyway)", value)})
@@ -340,124 +294,25 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	return v, ps
 }
 
-// belowCombining reports whether every character of s (valid UTF-8) is
-// below U+0300, where the combining marks start: Latin-1 and Latin
-// Extended-A and -B, the letters of Polish, German, French, Czech…. Such a
-// string is in NFC already: those characters are NFC_Quick_Check=Yes
-// starters, and no two of them compose (TestBelowCombiningIsNFC checks
-// every pair).
-func belowCombining(s string) bool {
-	for _, r := range s {
-		if r >= 0x300 {
-			return false
-		}
-	}
-	return true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// needsUpperTrim reports whether an ASCII value has lower case letters or
-// white space at an end (NormalizeCountry would change it).
-func needsUpperTrim(s string) bool {
-	if s == "" {
-		return false
-	}
-	if asciiSpace(s[0]) || asciiSpace(s[len(s)-1]) {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'a' && s[i] <= 'z' {
-			return true
-		}
-	}
-	return false
-}
-
-// hasSpaceOrDash reports whether an ASCII value has white space or a dash
-// (NormalizeTaxID would change it).
-func hasSpaceOrDash(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if asciiSpace(s[i]) || s[i] == '-' {
-			return true
-		}
-	}
-	return false
-}
-
-func asciiSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
-
-// plainInt parses the canonical form of an integer: 0, or up to 18 digits
-// without a leading zero (no sign, no spaces).
-func plainInt(s string) (int64, bool) {
-	if s == "" || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// plainEmail is a fast, conservative check for the common address shape
-// (ASCII local@domain.tld, no spaces or specials); anything else goes to
-// net/mail for the real verdict.
-func plainEmail(s string) bool {
-	at, dot := -1, false // the @, and a dot after it
-	prev := byte('.')    // a leading dot fails like ".."
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '+':
-		case c == '.':
-			if prev == '.' || prev == '@' {
-				return false // "..", "@.", or a leading dot
-			}
-			dot = dot || at >= 0
-		case c == '@':
-			if at >= 0 || i == 0 || prev == '.' {
-				return false // a second @, a leading @, ".@"
-			}
-			at = i
-		default:
-			return false
-		}
-		prev = c
-	}
-	return at > 0 && dot && prev != '.' && prev != '@'
-}
-
 func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
 	f := r.f
-	n, v, ok := parseInt(value)
-	if !ok {
+	n, err := parseInt(value)
+	if err != nil {
 		return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
-			Message: fmt.Sprintf("%q is not a whole number", value)})
+			Message: fmt.Sprintf("%q is not a whole number", value), Fix: "give a whole number"})
 	}
 	lo, hi := int64(0), int64(1<<63-1)
 	if f.HasRange {
 		lo, hi = f.Min, f.Max
 	}
 	if n < lo || n > hi {
-		msg := fmt.Sprintf("%d is out of range; must be %d to %d", n, lo, hi)
+		msg, fix := fmt.Sprintf("%d is out of range", n), fmt.Sprintf("give a number from %d to %d", lo, hi)
 		if !f.HasRange {
-			msg = fmt.Sprintf("%d is negative; must be 0 or more", n)
+			msg, fix = fmt.Sprintf("%d is negative", n), "give 0 or more"
 		}
-		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange, Message: msg})
+		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange, Message: msg, Fix: fix})
 	}
-	return v, ps
+	return strconv.FormatInt(n, 10), ps
 }
 
 // ExtraID checks a custom extra field ID (a positive integer).
@@ -465,7 +320,8 @@ func ExtraID(id string) []Problem {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n <= 0 {
 		return []Problem{{Field: "custom_extra_fields[" + id + "]", Value: id, Rule: RuleExtraID,
-			Message: fmt.Sprintf("extra field ID %q must be a positive whole number", id)}}
+			Message: fmt.Sprintf("extra field ID %q is not a positive whole number", id),
+			Fix:     "name the extra field by its numeric ID (as an export heads it: extra_15)"}}
 	}
 	return nil
 }
@@ -520,7 +376,7 @@ func Extra(id, value string, ps []Problem) []Problem {
 	ps = append(ps, ExtraID(id)...)
 	if !utf8.ValidString(value) {
 		ps = append(ps, Problem{Field: "custom_extra_fields[" + id + "]", Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8; check the file's encoding"})
+			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
 	}
 	return ps
 }
@@ -541,7 +397,7 @@ func HasErrors(ps []Problem) bool {
 // a leading "00" read as "+"; invoice_tax_id loses whitespace and dashes and
 // is upper-cased. "" means the row has no key.
 func MatchKey(field, value string) string {
-	v := norm.NFC.String(strings.TrimSpace(value))
+	v := norm.NFC.String(chars.TrimSpace(value))
 	switch field {
 	case "email", "login":
 		return strings.ToLower(v)

@@ -26,6 +26,9 @@ type importFlags struct {
 	encoding  string
 	delimiter string
 	drain     time.Duration
+
+	compareNotes bool
+	format       string
 }
 
 func (a *app) importCmd() *cobra.Command {
@@ -65,6 +68,8 @@ interrupted; run again with --resume REPORT to redo only what is not finished.`,
 	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet name (default: the mapping's, else the first sheet with data)")
 	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: the mapping's, else UTF-8 / BOM)")
 	fl.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: the mapping's, else sniffed)")
+	fl.BoolVar(&f.compareNotes, "compare-notes", false, "read each matched client (one request) so that notes and extra fields are compared, not sent again")
+	fl.StringVar(&f.format, "format", "text", "text, or json: print every report line (the plan) as a JSON line on standard output")
 	fl.DurationVar(&f.drain, "drain-timeout", importer.DefaultDrainTimeout, "after an interrupt, how long requests in flight may finish")
 	_ = fl.MarkHidden("drain-timeout")
 	return cmd
@@ -104,25 +109,32 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return usagef("--match-by %q: clients can be matched by %s", matchBy, joinNames(baselinker.MatchKeyFields()))
 	}
 
-	// A dry run without a match key reads nothing from the API: no token needed.
+	// A dry run without a match key needs the API only when its rows carry
+	// a crm_client_id (the plan compares them with the account's clients):
+	// without a token it runs as long as nothing needs reading.
 	var api importer.API
 	var client *baselinker.API
-	if !f.dryRun || matchBy != "" {
-		if client, err = a.apiClient(); err != nil {
-			return err
-		}
-		api = client
-	}
-	opts := []importer.Option{
-		importer.WithMapping(m), importer.WithMatchBy(matchBy), importer.WithWorkers(f.workers),
-		importer.WithDryRun(f.dryRun), importer.WithReport(f.report), importer.WithResume(f.resume),
-		importer.WithSheetOptions(so), importer.WithProgress(a.progress()), importer.WithLogger(a.logger),
-		importer.WithDrainTimeout(f.drain),
+	if client, err = a.apiClient(); err != nil && (!f.dryRun || matchBy != "") {
+		return err
 	}
 	if client != nil {
-		opts = append(opts, importer.WithETA(client.Limiter().ETA))
+		api = client
 	}
-	sum, err := importer.Run(cmd.Context(), api, input, opts...)
+	if f.format == "" {
+		f.format = "text"
+	}
+	if f.format != "text" && f.format != "json" {
+		return usagef("--format %q: use text or json", f.format)
+	}
+	plan := newPlanPrinter(a, f.format)
+	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, DryRun: f.dryRun,
+		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Sheet: so,
+		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
+	if client != nil {
+		cfg.ETA = client.Limiter().ETA
+	}
+	sum, err := importer.Run(cmd.Context(), api, input, cfg)
+	plan.flush()
 	switch {
 	case sum.Rows == 0 && err != nil:
 	case a.logFormat == "json":

@@ -1,0 +1,93 @@
+package importer
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// API is what the importer needs of the Base API; *baselinker.API has it.
+// Stats counts the requests as the limiter sees them (retries included):
+// the summary's one request count.
+type API interface {
+	GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error)
+	GetCrmClientData(ctx context.Context, id int64, includeCustomExtraFields bool) (baselinker.Client, error)
+	AddCrmClient(ctx context.Context, f baselinker.ClientFields) (int64, error)
+	Stats() baselinker.Stats
+}
+
+// DefaultWorkers is the default size of the request pool.
+const DefaultWorkers = 8
+
+// DefaultDrainTimeout is how long in-flight requests may run after an interrupt.
+const DefaultDrainTimeout = 30 * time.Second
+
+// Config is one import. The zero value of every field is a sensible default.
+type Config struct {
+	// Mapping maps the sheet's columns to fields; nil maps a sheet whose
+	// headers are API field names (an export) to itself. Its source:
+	// settings and match_by apply where Sheet and MatchBy leave them unset.
+	Mapping *mapping.Mapping
+	// MatchBy matches rows to existing clients by email, login, phone or
+	// invoice_tax_id; "" = none (rows without crm_client_id create).
+	MatchBy string
+	// Workers is the size of the request pool (default DefaultWorkers).
+	Workers int
+	// DryRun plans every row — the --match-by and crm_client_id reads
+	// included — and writes the plan, sending no write.
+	DryRun bool
+	// CompareNotes reads each matched client (getCrmClientData) so that a
+	// mapped notes field is compared like the others instead of sent again.
+	CompareNotes bool
+	// Report is the report's path (default DefaultReportPath).
+	Report string
+	// Resume is the report of an earlier run of the same input: its
+	// finished rows are copied, the rest done again.
+	Resume string
+	// Sheet says how the input is read (sheet, encoding, delimiter).
+	Sheet sheet.Options
+	// Progress shows the run (default: nothing).
+	Progress progress.Reporter
+	// Logger gets the run's notes (default: discarded).
+	Logger *slog.Logger
+	// ETA is the time n more requests need at the limit
+	// (baselinker.API.Limiter().ETA), for the progress bar.
+	ETA func(n int) time.Duration
+	// DrainTimeout is how long requests in flight may finish after ctx is
+	// cancelled (default DefaultDrainTimeout).
+	DrainTimeout time.Duration
+	// OnLine, if set, is called with every report line in input order, as
+	// it is written (the command prints the plan from it).
+	OnLine func(*Line)
+}
+
+// withDefaults fills in the defaults and the mapping's own settings.
+func (c Config) withDefaults(input string) Config {
+	if c.Workers < 1 {
+		c.Workers = DefaultWorkers
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.Progress == nil {
+		c.Progress = progress.Nop{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Report == "" {
+		c.Report = DefaultReportPath(input, c.DryRun)
+	}
+	if m := c.Mapping; m != nil {
+		c.Sheet = m.SheetOptions(c.Sheet)
+		if c.MatchBy == "" {
+			c.MatchBy = m.MatchBy
+		}
+	}
+	return c
+}

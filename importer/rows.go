@@ -1,0 +1,254 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// rows reads the rows in order and hands each to the pool, or answers it at
+// once (resumed, skipped). The pool is an errgroup of long-lived workers
+// that take rows in file order; a worker's error (the report or journal
+// cannot be written) stops the run. Rows that share a key were chained in
+// file order here, and the oldest row in flight never waits, so the pool
+// cannot deadlock.
+func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
+	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSend()
+	r.sendCtx = sendCtx
+	stopDrain := r.drainAfterInterrupt(ctx, cancelSend)
+	defer stopDrain()
+
+	type job struct {
+		seq  int
+		it   *item
+		keys []string
+		wait []chan struct{}
+		done chan struct{}
+	}
+	jobs := make(chan job, r.cfg.Workers)
+	g, gctx := errgroup.WithContext(context.Background())
+	for range r.cfg.Workers {
+		g.Go(func() error {
+			for j := range jobs {
+				l := r.process(ctx, j.it, j.wait)
+				r.chains.leave(j.keys, j.done)
+				if err := r.emit(rw, j.seq, l); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	readErr := func() error {
+		defer close(jobs)
+		for seq := 0; ; seq++ {
+			row, err := rd.Read()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrBadInput, err)
+			}
+			if err := rw.acquire(gctx); err != nil {
+				return nil // a worker failed: g.Wait has its error
+			}
+			if l, done, err := r.resumed(row.Num); err != nil || done {
+				if err == nil {
+					err = r.emit(rw, seq, l)
+				}
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			it := r.mapRow(row)
+			keys := it.chainKeys(r.idx)
+			wait, done := r.chains.enter(keys)
+			jobs <- job{seq: seq, it: it, keys: keys, wait: wait, done: done}
+		}
+	}()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return readErr
+}
+
+// drainAfterInterrupt cuts the requests still in flight DrainTimeout after
+// ctx is cancelled; the returned func ends the watch.
+func (r *run) drainAfterInterrupt(ctx context.Context, cancelSend context.CancelFunc) func() {
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-time.After(r.cfg.DrainTimeout):
+				cancelSend()
+			case <-finished:
+			}
+		case <-finished:
+		}
+	}()
+	return func() { close(finished) }
+}
+
+// resumed answers a row that a resumed report finished: its old line.
+func (r *run) resumed(num int) (Line, bool, error) {
+	if r.old == nil {
+		return Line{}, false, nil
+	}
+	ol, err := r.old.lookup(num)
+	if err != nil {
+		return Line{}, false, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if ol != nil && ol.Status.finished() {
+		return *ol, true, nil
+	}
+	return Line{}, false, nil
+}
+
+// emit settles the row's journal entry and hands its line to the writer.
+func (r *run) emit(rw *reportWriter, seq int, l Line) error {
+	if err := r.jnl.settle(l); err != nil {
+		return err
+	}
+	rw.put(seq, l)
+	return nil
+}
+
+// item is one row on its way through the pool.
+type item struct {
+	num      int
+	res      mapping.Result
+	key      string // normalised match key ("" = none)
+	keyLabel string // "field:key" for the report
+	warnings []string
+}
+
+func (it *item) base() Line {
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; ")}
+}
+
+// chainKeys are the keys whose rows must run one after another.
+func (it *item) chainKeys(idx *index) []string {
+	var keys []string
+	if it.res.ID > 0 {
+		keys = append(keys, fmt.Sprintf("id:%d", it.res.ID))
+	}
+	if it.key != "" {
+		keys = append(keys, "k:"+it.key)
+		if idx != nil && it.res.ID == 0 {
+			for _, id := range idx.find(it.key) {
+				keys = append(keys, fmt.Sprintf("id:%d", id))
+			}
+		}
+	}
+	if e, _ := it.res.Get("email"); e != "" {
+		keys = append(keys, "e:"+validate.MatchKey("email", e))
+	}
+	return keys
+}
+
+// mapRow maps a row and takes its match key (cheap: done in file order).
+func (r *run) mapRow(row sheet.Row) *item {
+	it := &item{num: row.Num, res: r.plan.Apply(row.Cells)}
+	if k := r.cfg.MatchBy; k != "" {
+		v, _ := it.res.Get(k)
+		it.key = validate.MatchKey(k, v)
+		if it.key != "" {
+			it.keyLabel = k + ":" + it.key
+		}
+	}
+	return it
+}
+
+// check validates a mapped row and puts its values in canonical form; it
+// returns the row's invalid line, or nil when the row may be sent.
+func (r *run) check(it *item) *Line {
+	var ps []validate.Problem
+	for i := range it.res.Values {
+		v := &it.res.Values[i]
+		rule, ok := validate.For(v.Field)
+		if !ok { // not a field of the table: the mapping lets none through
+			ps = append(ps, validate.Value(v.Field, v.Text)...)
+			continue
+		}
+		v.Text, ps = rule.Check(v.Text, ps)
+	}
+	validate.SortProblems(ps)
+	for _, v := range sortedExtra(it.res.Extra) {
+		ps = validate.Extra(v.Field, v.Text, ps)
+	}
+	var errs []problem
+	var cols []string
+	for _, p := range it.res.Problems {
+		errs = append(errs, problem{field: p.Field, rule: "mapping", text: fmt.Sprintf("%s — row %d, %s (%s), value %q", p.Msg, it.num, columnRef(p.Column), p.Field, p.Value)})
+		cols = appendNew(cols, p.Column)
+	}
+	for _, p := range ps {
+		_, col := r.plan.Source(p.Field)
+		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", it.num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
+		if p.Fix != "" { // the fix first: a narrow spreadsheet column shows it
+			msg = p.Fix + " — " + msg
+		}
+		if p.Severity == validate.Warning {
+			it.warnings = append(it.warnings, msg)
+			continue
+		}
+		errs = append(errs, problem{field: p.Field, rule: p.Rule, text: msg})
+		cols = appendNew(cols, col)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	l := it.base()
+	l.Status, l.Code = StatusInvalid, CodeInvalid
+	texts := make([]string, len(errs))
+	for i, e := range errs {
+		texts[i] = e.text
+	}
+	l.Message = strings.Join(texts, "; ")
+	l.Column = strings.Join(cols, "; ")
+	l.problems = errs
+	return &l
+}
+
+// sortedExtra returns the extra fields in ID order.
+func sortedExtra(extra []mapping.Value) []mapping.Value {
+	out := slices.Clone(extra)
+	slices.SortStableFunc(out, func(a, b mapping.Value) int { return baselinker.CompareExtraIDs(a.Field, b.Field) })
+	return out
+}
+
+func appendNew(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func columnRef(header string) string {
+	if header == "" {
+		return "no column (a constant of the mapping)"
+	}
+	return fmt.Sprintf("column %q", header)
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ", ")
+}

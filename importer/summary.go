@@ -1,0 +1,213 @@
+package importer
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Summary is what a run did (or, for a dry run, would do).
+type Summary struct {
+	Rows     int            // report lines written (= non-blank input rows)
+	Counts   map[Status]int // lines by status
+	Fields   map[string]int // updated rows by the field they change
+	Created  map[string]int // created rows by the field they set
+	Invalid  []Group        // invalid rows by reason, most first
+	Failed   []Group        // failed rows by error code, most first
+	Requests int64          // requests the limit saw (retries and reads included)
+	Elapsed  time.Duration
+	Report   string // path of the report
+	Journal  string // path of the journal when it was kept (unsettled writes), else ""
+	DryRun   bool
+	InputSHA string // first 16 hex characters of the input file's SHA-256
+}
+
+// Group is the rows that share one reason: how many, and the first of them.
+type Group struct {
+	Reason  string // "invoice_country_code: country_code", or an error code
+	Count   int
+	Row     int    // the first row with it
+	Example string // that row's message
+}
+
+// Problems is the number of rows that were invalid or failed.
+func (s Summary) Problems() int { return s.Counts[StatusInvalid] + s.Counts[StatusFailed] }
+
+// LogAttrs is the summary as slog attributes, for --log-format json.
+func (s Summary) LogAttrs() []any {
+	attrs := []any{"rows", s.Rows}
+	for _, st := range Statuses() {
+		attrs = append(attrs, string(st), s.Counts[st])
+	}
+	attrs = append(attrs, "fields_updated", s.Fields)
+	for _, g := range s.Invalid {
+		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
+	}
+	attrs = append(attrs, "requests", s.Requests, "seconds", fmt.Sprintf("%.1f", s.Elapsed.Seconds()),
+		"report", s.Report, "dry_run", s.DryRun)
+	if s.Journal != "" {
+		attrs = append(attrs, "journal", s.Journal)
+	}
+	return attrs
+}
+
+// String formats the summary for people: the counts by status and by
+// field, the invalid and failed rows by reason with an example, requests,
+// time and the report.
+func (s Summary) String() string {
+	var b strings.Builder
+	verb := func(done, would string) string {
+		if s.DryRun {
+			return would
+		}
+		return done
+	}
+	if s.DryRun {
+		b.WriteString("dry run (nothing sent): ")
+	}
+	fmt.Fprintf(&b, "%d rows:", s.Rows)
+	for i, st := range Statuses() {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %s %d", st, s.Counts[st])
+	}
+	if n := s.Counts[StatusCreated]; n > 0 {
+		fmt.Fprintf(&b, "\n  %s %d clients", verb("created", "would create"), n)
+	}
+	if n := s.Counts[StatusUpdated]; n > 0 {
+		fmt.Fprintf(&b, "\n  %s %d clients: %s", verb("updated", "would update"), n, byCount(s.Fields))
+	}
+	for _, g := range s.Invalid {
+		fmt.Fprintf(&b, "\n  %d invalid: %s — e.g. %s", g.Count, g.Reason, g.Example)
+	}
+	for _, g := range s.Failed {
+		fmt.Fprintf(&b, "\n  %d failed: %s — e.g. row %d: %s", g.Count, g.Reason, g.Row, g.Example)
+	}
+	fmt.Fprintf(&b, "\n  %d requests in %s; report %s", s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
+	if s.Journal != "" {
+		fmt.Fprintf(&b, "; journal kept at %s (resume with --resume to settle it)", s.Journal)
+	}
+	return b.String()
+}
+
+// byCount is "phone 398, invoice_city 12" (most first, then by name).
+func byCount(m map[string]int) string {
+	names := slices.Collect(maps.Keys(m))
+	sort.Slice(names, func(i, j int) bool {
+		if m[names[i]] != m[names[j]] {
+			return m[names[i]] > m[names[j]]
+		}
+		return fieldOrder(names[i], names[j]) < 0
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, m[n])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tally counts the report's lines as the writer writes them.
+type tally struct {
+	mu      sync.Mutex
+	rows    int
+	counts  map[Status]int
+	fieldsN map[string]int
+	created map[string]int
+	invalid map[string]*Group
+	failed  map[string]*Group
+}
+
+func newTally() *tally {
+	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{},
+		invalid: map[string]*Group{}, failed: map[string]*Group{}}
+}
+
+func (t *tally) add(l *Line) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.rows++
+	t.counts[l.Status]++
+	switch l.Status {
+	case StatusUpdated:
+		for _, field := range l.changedFields() {
+			t.fieldsN[field]++
+		}
+	case StatusCreated:
+		for _, field := range l.changedFields() {
+			t.created[field]++
+		}
+	case StatusInvalid:
+		if len(l.problems) == 0 {
+			group(t.invalid, l.Code, l.Row, l.Message)
+		}
+		for _, p := range l.problems {
+			group(t.invalid, p.field+": "+p.rule, l.Row, p.text)
+		}
+	case StatusFailed:
+		group(t.failed, l.Code, l.Row, l.Message)
+	}
+}
+
+func group(m map[string]*Group, reason string, row int, example string) {
+	if g, ok := m[reason]; ok {
+		g.Count++
+		return
+	}
+	m[reason] = &Group{Reason: reason, Count: 1, Row: row, Example: example}
+}
+
+// fields is every field a line changed or set, in field-table order.
+func (t *tally) fields() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names := slices.Collect(maps.Keys(t.fieldsN))
+	for f := range t.created {
+		if !slices.Contains(names, f) {
+			names = append(names, f)
+		}
+	}
+	slices.SortFunc(names, fieldOrder)
+	return names
+}
+
+// progress is the counts by status for the progress bar.
+func (t *tally) progress() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var parts []string
+	for _, st := range Statuses() {
+		if n := t.counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// summary fills the counts of s.
+func (t *tally) summary(s Summary) Summary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
+	s.Fields, s.Created = maps.Clone(t.fieldsN), maps.Clone(t.created)
+	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
+	return s
+}
+
+func groups(m map[string]*Group) []Group {
+	out := make([]Group, 0, len(m))
+	for _, g := range m {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Row < out[j].Row
+	})
+	return out
+}
