@@ -173,6 +173,9 @@ func TestResumeRefusesBadReports(t *testing.T) {
 	if _, err := Run(context.Background(), api, in, Config{Resume: dry.Report}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "dry run") {
 		t.Fatalf("resume from a dry run's report: err = %v, want ErrBadInput naming the dry run", err)
 	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("the refused resume of a dry run's report sent %d requests", n)
+	}
 
 	// A real report whose lines were sorted out of input order.
 	sum, err := Run(context.Background(), api, in, Config{})

@@ -403,9 +403,7 @@ func MatchKey(field, value string) string {
 		return strings.ToLower(v)
 	case "phone":
 		plus := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
-		if strings.HasPrefix(v, "00") {
-			v = v[2:]
-		}
+		v = strings.TrimPrefix(v, "00")
 		d := strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r
