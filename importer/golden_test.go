@@ -25,19 +25,30 @@ frank@example.com,Frank,PL,2,
 frank@example.com,Frank,PL,2,
 `
 
+// goldenNotes creates a client with notes, then gives it the same notes and
+// other notes: only a read of the client (--compare-notes) can tell them apart.
+const goldenNotes = `email,invoice_city,notes
+gosia@example.com,Kraków,"Płaci przelewem, 14 dni."
+gosia@example.com,Kraków,"Płaci przelewem, 14 dni."
+gosia@example.com,Kraków,Dzwonić po 15:00.
+`
+
 func TestGoldenReports(t *testing.T) {
 	tests := []struct {
-		name string
-		cfg  Config
+		name  string
+		input string
+		cfg   Config
 	}{
-		{"match_email", Config{MatchBy: "email", Workers: 1}},
-		{"match_email_dry_run", Config{MatchBy: "email", DryRun: true}},
-		{"no_match", Config{Workers: 1}},
+		{"match_email", goldenInput, Config{MatchBy: "email", Workers: 1}},
+		{"match_email_dry_run", goldenInput, Config{MatchBy: "email", DryRun: true}},
+		{"no_match", goldenInput, Config{Workers: 1}},
+		{"notes_not_compared", goldenNotes, Config{MatchBy: "email", Workers: 1}},
+		{"notes_compared", goldenNotes, Config{MatchBy: "email", Workers: 1, CompareNotes: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, api := newAPI(t, sandbox.Config{Seed: 42, Clients: 5}, 0, 0)
-			in := writeFile(t, t.TempDir(), "clients.csv", goldenInput)
+			in := writeFile(t, t.TempDir(), "clients.csv", tt.input)
 			sum, err := Run(context.Background(), api, in, tt.cfg)
 			if err != nil {
 				t.Fatal(err)

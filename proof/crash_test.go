@@ -166,6 +166,13 @@ func crashOnce(t *testing.T, rows []genRow, sig syscall.Signal, at time.Duration
 		t.Errorf("the token is in the report or the interrupted run's stderr")
 	}
 	got := imported(t, srv)
+	assertSameClients(t, got, want)
+	checkState(t, got, wantState(rows))
+}
+
+// assertSameClients: the imported clients are those of a clean run, field by field.
+func assertSameClients(t testing.TB, got, want map[string]baselinker.Client) {
+	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%d imported clients, a clean run made %d", len(got), len(want))
 	}
@@ -179,7 +186,6 @@ func crashOnce(t *testing.T, rows []genRow, sig syscall.Signal, at time.Duration
 			t.Errorf("client %s differs from a clean run: %v", k, d)
 		}
 	}
-	checkState(t, got, wantState(rows))
 }
 
 // unfinished counts the rows of the report that are neither done nor invalid.
