@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -33,18 +32,26 @@ type Changes []Change
 // `field: not compared (no read) → "after"`), joined by "; ". Values are
 // quoted as Go strings, so the text can be read back exactly.
 func (cs Changes) String() string {
-	parts := make([]string, len(cs))
+	n := 0
+	for _, c := range cs {
+		n += len(c.Field) + len(c.Before) + len(c.After) + 16
+	}
+	b := make([]byte, 0, n)
 	for i, c := range cs {
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(append(b, c.Field...), ": "...)
 		switch {
 		case c.Create:
-			parts[i] = fmt.Sprintf("%s: %s", c.Field, strconv.Quote(c.After))
 		case c.Known:
-			parts[i] = fmt.Sprintf("%s: %s → %s", c.Field, strconv.Quote(c.Before), strconv.Quote(c.After))
+			b = append(strconv.AppendQuote(b, c.Before), " → "...)
 		default:
-			parts[i] = fmt.Sprintf("%s: not compared (%s) → %s", c.Field, c.Why, strconv.Quote(c.After))
+			b = append(append(append(b, "not compared ("...), c.Why...), ") → "...)
 		}
+		b = strconv.AppendQuote(b, c.After)
 	}
-	return strings.Join(parts, "; ")
+	return string(b)
 }
 
 // compared returns the changes whose before was known.
@@ -111,7 +118,7 @@ func diff(c *baselinker.Client, it *item, full bool) Changes {
 
 // fieldsOf is the addCrmClient input that makes the changes.
 func fieldsOf(cs Changes) baselinker.ClientFields {
-	f := baselinker.ClientFields{Values: map[string]string{}}
+	f := baselinker.ClientFields{Values: make(map[string]string, len(cs))}
 	for _, c := range cs {
 		if id, ok := strings.CutPrefix(c.Field, "extra_"); ok {
 			if f.Extra == nil {

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -32,6 +33,7 @@ type reportWriter struct {
 	path string // the CSV file written as the run goes
 	xlsx bool   // render cfg.Report from path at the end
 	f    *os.File
+	buf  *bufio.Writer // under csv: gocsv flushes the csv.Writer after every record
 	csv  *gocsv.SafeCSVWriter
 	rec  []record // gocsv marshals a slice: one record at a time
 
@@ -44,6 +46,7 @@ type reportWriter struct {
 type msg struct {
 	seq  int
 	line Line
+	rec  record // the line as written, formatted by the worker that made it
 }
 
 func newReportWriter(cfg Config, sha string, total int64, t *tally) (*reportWriter, error) {
@@ -58,11 +61,14 @@ func newReportWriter(cfg Config, sha string, total int64, t *tally) (*reportWrit
 	if rw.f, err = os.Create(rw.path); err != nil {
 		return nil, fmt.Errorf("creating the report: %w", err)
 	}
-	rw.csv = gocsv.NewSafeCSVWriter(csv.NewWriter(rw.f))
+	rw.buf = bufio.NewWriterSize(rw.f, 64<<10)
+	// (hidden behind an io.Writer: csv.NewWriter would adopt a *bufio.Writer
+	// as its own buffer, and gocsv's flush would reach the file)
+	rw.csv = gocsv.NewSafeCSVWriter(csv.NewWriter(struct{ io.Writer }{rw.buf}))
 	if err := rw.csv.Write(ReportHeader()); err == nil {
 		rw.csv.Flush()
 	}
-	if err := rw.csv.Error(); err != nil {
+	if err := errors.Join(rw.csv.Error(), rw.buf.Flush()); err != nil {
 		_ = rw.f.Close()
 		return nil, fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
@@ -83,28 +89,40 @@ func (rw *reportWriter) acquire(ctx context.Context) error {
 	}
 }
 
-// put hands the line of row seq to the writer.
-func (rw *reportWriter) put(seq int, l Line) { rw.in <- msg{seq, l} }
+// put hands the line of row seq to the writer. The caller's goroutine
+// formats it (the changes, the formula guard): the writer only writes.
+func (rw *reportWriter) put(seq int, l Line) {
+	if rw.cfg.DryRun {
+		l.Note = dryNote
+	}
+	rw.in <- msg{seq, l, l.record(rw.sha).guarded(sheet.GuardFormula)}
+}
+
+// dryFlushLines is how many lines a dry run writes between flushes (a real
+// run flushes every line: a crash loses at most the rows in flight).
+const dryFlushLines = 1024
 
 func (rw *reportWriter) loop() {
 	defer close(rw.done)
-	pending := make(map[int]Line, cap(rw.slots))
-	next := 0
+	// At most cap(slots) rows are between read and written, so row seq's
+	// place in the ring is seq % cap(slots) and no two rows share one.
+	ring := make([]msg, cap(rw.slots))
+	has := make([]bool, cap(rw.slots))
+	next, unflushed := 0, 0
 	lastDescribe := time.Time{}
 	for m := range rw.in {
-		pending[m.seq] = m.line
-		for {
-			l, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
+		ring[m.seq%len(ring)], has[m.seq%len(ring)] = m, true
+		for has[next%len(ring)] {
+			i := next % len(ring)
+			rw.write(&ring[i].line, ring[i].rec)
+			ring[i], has[i] = msg{}, false
 			next++
-			rw.write(&l)
+			unflushed++
 			<-rw.slots
 		}
-		if !rw.cfg.DryRun || len(rw.in) == 0 {
+		if !rw.cfg.DryRun || unflushed >= dryFlushLines {
 			rw.flush()
+			unflushed = 0
 		}
 		if now := time.Now(); now.Sub(lastDescribe) > 200*time.Millisecond {
 			lastDescribe = now
@@ -113,10 +131,7 @@ func (rw *reportWriter) loop() {
 	}
 }
 
-func (rw *reportWriter) write(l *Line) {
-	if rw.cfg.DryRun {
-		l.Note = dryNote
-	}
+func (rw *reportWriter) write(l *Line, rec record) {
 	rw.tally.add(l)
 	rw.cfg.Progress.Add(1)
 	if rw.cfg.OnLine != nil {
@@ -125,7 +140,7 @@ func (rw *reportWriter) write(l *Line) {
 	if rw.err != nil {
 		return
 	}
-	rw.rec = append(rw.rec[:0], l.record(rw.sha).guarded(sheet.GuardFormula))
+	rw.rec = append(rw.rec[:0], rec)
 	if err := gocsv.MarshalCSVWithoutHeaders(&rw.rec, rw.csv); err != nil {
 		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
@@ -136,7 +151,7 @@ func (rw *reportWriter) flush() {
 		return
 	}
 	rw.csv.Flush()
-	if err := rw.csv.Error(); err != nil {
+	if err := errors.Join(rw.csv.Error(), rw.buf.Flush()); err != nil {
 		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
 }
