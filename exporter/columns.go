@@ -207,7 +207,8 @@ func row(dst []string, cols []column, c *baselinker.Client, statuses map[int64]s
 // named Clients, integer fields (ids, status_id, star) as numbers, every
 // other value as text, widths from the fields' lengths.
 func XLSXOptions(header []string) sheet.XLSXWriterOptions {
-	opt := sheet.XLSXWriterOptions{SheetName: "Clients", NumericColumns: map[int]bool{}, Widths: make([]float64, len(header)), MaxWidth: 50}
+	opt := sheet.XLSXWriterOptions{SheetName: "Clients", NumericColumns: map[int]bool{}, Widths: make([]float64, len(header)),
+		MaxWidth: 50, ProtectTextMarks: true}
 	for i, h := range header {
 		f, ok := baselinker.LookupField(h)
 		switch {

@@ -12,7 +12,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// goldenInput exercises every status a report can hold without faults.
+// goldenInput exercises every status a report can hold without faults, a
+// country's name (Polska) and a non-code (UK) sent as their codes, a text
+// mark removed ('01067, as Shopify writes a zip) and an apostrophe that
+// belongs to the text ('t Hooft).
 const goldenInput = `email,invoice_fullname,invoice_country_code,star,invoice_postcode
 anna@example.com,Anna Nowak,PL,3,00-950
 ANNA@example.com,Anna Nowak-Kowalska,PL,4,00-950
@@ -23,6 +26,9 @@ dave(at)example.com,Dave,FR,1,75001
 eve@example.com,Eve,PL,,123456789012345678901
 frank@example.com,Frank,PL,2,
 frank@example.com,Frank,PL,2,
+gosia@example.com,Małgorzata Wójcik,Polska,5,'01067
+henk@example.com,Henk 't Hooft,NL,,
+ida@example.com,Ida,Atlantis,,
 `
 
 // goldenNotes creates a client with notes, then gives it the same notes and

@@ -137,7 +137,7 @@ func TestInvalidRowsSendNothing(t *testing.T) {
 		",b@example.com,7,,,",                     // 3: star out of range
 		",c@example.com,,abc,,",                   // 4: status_id not an integer
 		",d@example.com,,,123456789012345678901,", // 5: postcode too long
-		",e@example.com,,,,UK",                    // 6: country code not assigned
+		",e@example.com,,,,XK",                    // 6: country code not assigned
 		",not-an-email,2,,00-950,pl",              // 7: email warning only: sent
 		",f@example.com,,-1,,XX",                  // 8: two problems at once
 	)+"")
@@ -154,7 +154,7 @@ func TestInvalidRowsSendNothing(t *testing.T) {
 		{"3", "invalid", "Gwiazdki", []string{`column "Gwiazdki" (star)`, "range", "0 to 5"}},
 		{"4", "invalid", "Status", []string{`(status_id), value "abc": integer`}},
 		{"5", "invalid", "Kod", []string{"max_length", "at most 20"}},
-		{"6", "invalid", "Kraj", []string{"country_code", `use "GB"`}},
+		{"6", "invalid", "Kraj", []string{"country_code", "user-assigned"}},
 		{"7", "created", "", nil},
 		{"8", "invalid", "Status; Kraj", []string{"range", "country_code"}},
 	}

@@ -70,6 +70,7 @@ type Line struct {
 
 	changesText string    // Changes as read back from an old report
 	problems    []problem // why an invalid row is invalid, for the summary
+	adjusted    []string  // the kinds of values changed on the way in, for the summary
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.
 	unsettled bool

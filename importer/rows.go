@@ -134,10 +134,18 @@ type item struct {
 	key      string // normalised match key ("" = none)
 	keyLabel string // "field:key" for the report
 	warnings []string
+	adjusted []string // the kinds of the values changed on the way in (adjust*)
 }
 
+// The kinds of values changed on their way in, which the report and the
+// summary say.
+const (
+	adjustTextMark = "text mark removed"
+	adjustCountry  = "country → ISO code"
+)
+
 func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; ")}
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted}
 }
 
 // chainKeys are the keys whose rows must run one after another.
@@ -190,6 +198,11 @@ func (r *run) check(it *item) *Line {
 	for _, v := range sortedExtra(it.res.Extra) {
 		ps = validate.Extra(v.Field, v.Text, ps)
 	}
+	for _, m := range it.res.Marks {
+		v, _ := sheet.StripTextMark(m.Cell)
+		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): text mark removed: %q → %q", it.num, columnRef(m.Column), m.Field, m.Cell, v))
+		it.adjusted = append(it.adjusted, adjustTextMark)
+	}
 	var errs []problem
 	var cols []string
 	for _, p := range it.res.Problems {
@@ -204,6 +217,9 @@ func (r *run) check(it *item) *Line {
 		}
 		if p.Severity == validate.Warning {
 			it.warnings = append(it.warnings, msg)
+			if p.Rule == validate.RuleCountryName {
+				it.adjusted = append(it.adjusted, adjustCountry)
+			}
 			continue
 		}
 		errs = append(errs, problem{field: p.Field, rule: p.Rule, text: msg})

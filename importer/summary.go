@@ -16,6 +16,7 @@ type Summary struct {
 	Counts   map[Status]int // lines by status
 	Fields   map[string]int // updated rows by the field they change
 	Created  map[string]int // created rows by the field they set
+	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
 	Invalid  []Group        // invalid rows by reason, most first
 	Failed   []Group        // failed rows by error code, most first
 	Requests int64          // requests the limit saw (retries and reads included)
@@ -43,7 +44,7 @@ func (s Summary) LogAttrs() []any {
 	for _, st := range Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
-	attrs = append(attrs, "fields_updated", s.Fields)
+	attrs = append(attrs, "fields_updated", s.Fields, "adjusted", s.Adjusted)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
@@ -82,6 +83,9 @@ func (s Summary) String() string {
 	if n := s.Counts[StatusUpdated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients: %s", verb("updated", "would update"), n, byCount(s.Fields))
 	}
+	if len(s.Adjusted) > 0 {
+		fmt.Fprintf(&b, "\n  values changed on the way in: %s (the warnings column says which)", byCount(s.Adjusted))
+	}
 	for _, g := range s.Invalid {
 		fmt.Fprintf(&b, "\n  %d invalid: %s — e.g. %s", g.Count, g.Reason, g.Example)
 	}
@@ -118,12 +122,13 @@ type tally struct {
 	counts  map[Status]int
 	fieldsN map[string]int
 	created map[string]int
+	adjust  map[string]int
 	invalid map[string]*Group
 	failed  map[string]*Group
 }
 
 func newTally() *tally {
-	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{},
+	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{},
 		invalid: map[string]*Group{}, failed: map[string]*Group{}}
 }
 
@@ -132,6 +137,9 @@ func (t *tally) add(l *Line) {
 	defer t.mu.Unlock()
 	t.rows++
 	t.counts[l.Status]++
+	for _, a := range l.adjusted {
+		t.adjust[a]++
+	}
 	switch l.Status {
 	case StatusUpdated:
 		for _, field := range l.changedFields() {
@@ -193,7 +201,7 @@ func (t *tally) summary(s Summary) Summary {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
-	s.Fields, s.Created = maps.Clone(t.fieldsN), maps.Clone(t.created)
+	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
 	return s
 }

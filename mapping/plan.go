@@ -66,6 +66,17 @@ type Result struct {
 	Extra []Value
 	// Problems lists mapping-level problems of the row (nil if none).
 	Problems []Problem
+	// Marks lists the cells whose text mark (a leading ' that a
+	// spreadsheet or exporter put there, sheet.StripTextMark) was removed
+	// before the value was mapped: the report says so.
+	Marks []Mark
+}
+
+// Mark is a cell whose text mark was removed.
+type Mark struct {
+	Field  string // the field the cell feeds
+	Column string // the cell's header
+	Cell   string // the cell as the file has it
 }
 
 // Get returns the value of the API field called field, if the row sends it.
@@ -241,7 +252,7 @@ func (p *Plan) Apply(cells []string) Result {
 func (p *Plan) ApplyTo(cells []string, r *Result) {
 	*r = Result{Values: slices.Grow(r.Values[:0], len(p.fields)), Extra: r.Extra[:0]}
 	if p.id != nil {
-		if v, send := p.id.eval(cells); send && !chars.Blank(v) {
+		if v, send := p.id.eval(cells, r); send && !chars.Blank(v) {
 			id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64)
 			switch {
 			case err != nil || id < 0:
@@ -255,7 +266,7 @@ func (p *Plan) ApplyTo(cells []string, r *Result) {
 	}
 	for i := range p.fields {
 		b := &p.fields[i]
-		v, send := b.eval(cells)
+		v, send := b.eval(cells, r)
 		if !send {
 			continue
 		}
@@ -274,15 +285,16 @@ func cell(cells []string, i int) string {
 	return cells[i]
 }
 
-// eval computes one field of a row; send is false when it is not to be sent.
-func (b *bound) eval(cells []string) (v string, send bool) {
+// eval computes one field of a row; send is false when it is not to be
+// sent. The text marks it removes from cells are recorded in r.
+func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	switch b.kind {
 	case kindValue:
 		return b.value, true
 	case kindColumn:
-		v = cell(cells, b.cols[0])
+		v = b.read(cells, b.cols[0], b.refs[0].name, r)
 	case kindTemplate:
-		v = b.render(cells)
+		v = b.render(cells, r)
 	}
 	for _, t := range b.transforms {
 		v = t(v)
@@ -307,13 +319,23 @@ func (b *bound) eval(cells []string) (v string, send bool) {
 	return v, true
 }
 
+// read is the cell at column i without its text mark.
+func (b *bound) read(cells []string, i int, column string, r *Result) string {
+	raw := cell(cells, i)
+	v, marked := sheet.StripTextMark(raw)
+	if marked {
+		r.Marks = append(r.Marks, Mark{Field: b.key(), Column: column, Cell: raw})
+	}
+	return v
+}
+
 // render fills a template; it is blank when every referenced cell is blank,
 // and trimmed otherwise.
-func (b *bound) render(cells []string) string {
+func (b *bound) render(cells []string, r *Result) string {
 	n, some := 0, false
 	for i, pt := range b.parts {
 		if pt.ref != "" {
-			s := cell(cells, b.partCol[i])
+			s := b.read(cells, b.partCol[i], pt.ref, r)
 			n += len(s)
 			if !chars.Blank(s) {
 				some = true
@@ -329,7 +351,8 @@ func (b *bound) render(cells []string) string {
 	sb.Grow(n)
 	for i, pt := range b.parts {
 		if pt.ref != "" {
-			sb.WriteString(cell(cells, b.partCol[i]))
+			v, _ := sheet.StripTextMark(cell(cells, b.partCol[i]))
+			sb.WriteString(v)
 		} else {
 			sb.WriteString(pt.lit)
 		}

@@ -3,10 +3,13 @@
 // mappings, schedules) are documented in samples/README.md.
 package samples
 
-import _ "embed"
+import (
+	_ "embed"
+	"encoding/json"
+)
 
-// DemoData is the Shopify customers export the demo imports (15 rows, 2
-// invalid on purpose); DemoMapping is its mapping file.
+// DemoData is the Shopify customers export the demo imports (its expected
+// outcome is DemoCounts); DemoMapping is its mapping file.
 var (
 	//go:embed shopify/customers_export.csv
 	DemoData []byte
@@ -27,3 +30,26 @@ const (
 	DemoDataName    = "shopify-customers_export.csv"
 	DemoMappingName = "shopify-mapping.yaml"
 )
+
+//go:embed expected.json
+var expectedJSON []byte
+
+// DemoCounts is the outcome of a dry run of the demo's sample, by status,
+// as samples/expected.json states it (and the samples test enforces).
+func DemoCounts() map[string]int {
+	var doc struct {
+		Samples []struct {
+			Name   string         `json:"name"`
+			Counts map[string]int `json:"counts"`
+		} `json:"samples"`
+	}
+	if err := json.Unmarshal(expectedJSON, &doc); err != nil {
+		panic("samples/expected.json: " + err.Error()) // embedded at build time: a test reads it
+	}
+	for _, s := range doc.Samples {
+		if s.Name == "shopify" {
+			return s.Counts
+		}
+	}
+	panic("samples/expected.json has no shopify sample")
+}

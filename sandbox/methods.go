@@ -311,7 +311,9 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 	}
 	var msgs []string
 	for _, p := range validate.Fields(values, extra) {
-		if p.Severity == validate.Error {
+		// The API takes codes only: a country's name, which crmbulk sends
+		// as its code (a warning to the importer), is refused here.
+		if p.Severity == validate.Error || p.Rule == validate.RuleCountryName {
 			msgs = append(msgs, p.Error())
 		}
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func FuzzGuard(f *testing.F) {
-	for _, s := range []string{"", "'", "''", "=1+1", "'=1", "''=1", "+48", "-", "@", "\t", "\r", "'\r", "abc", "'abc", "=", "'''-x"} {
+	for _, s := range []string{"", "'", "''", "=1+1", "'=1", "''=1", "+48", "-", "@", "\t", "\r", "'\r", "abc", "'abc", "=", "'''-x", "'5", "''5", "01067", "'01067", "'t Hooft", "'s-Hertogenbosch"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -20,6 +20,9 @@ func FuzzGuard(f *testing.F) {
 		}
 		if len(g) > 0 && formulaStart(g[0]) {
 			t.Fatalf("GuardFormula(%q) = %q still starts a formula", s, g)
+		}
+		if got, _ := StripTextMark(ProtectTextMark(s)); got != s {
+			t.Fatalf("StripTextMark(ProtectTextMark(%q)) = %q", s, got)
 		}
 	})
 }

@@ -53,7 +53,7 @@ type Options struct {
 	HeaderRow int
 	// Sheet names the XLSX sheet; "" = the first sheet with data.
 	Sheet string
-	// UnguardFormulas applies UnguardFormula to every CSV cell.
+	// UnguardFormulas applies UnguardFormula (StripTextMark) to every cell.
 	UnguardFormulas bool
 	// MaxUnzipSize caps how far an XLSX may inflate, in bytes, in total and
 	// per part; 0 = DefaultMaxUnzipSize.

@@ -110,6 +110,9 @@ type XLSXWriterOptions struct {
 	Widths []float64
 	// MaxWidth caps column widths; 0 = 60.
 	MaxWidth float64
+	// ProtectTextMarks applies ProtectTextMark to every cell, so that an
+	// import (StripTextMark) reads back exactly what was written.
+	ProtectTextMarks bool
 }
 
 // Limits of the XLSX format.
@@ -205,6 +208,9 @@ func (x *xlsxWriter) Write(cells []string) error {
 			if n := utf16Len(s); n > maxXLSXCellChars {
 				return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, n, maxXLSXCellChars)
 			}
+		}
+		if x.row > 1 && x.opt.ProtectTextMarks {
+			s = ProtectTextMark(s)
 		}
 		var v any = s
 		if x.row > 1 && x.opt.NumericColumns[i] && plainInt(s) {

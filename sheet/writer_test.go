@@ -237,3 +237,30 @@ func TestCreate(t *testing.T) {
 		t.Error("a file was created for an unknown format")
 	}
 }
+
+// TestStripTextMark: the marks real exports put before values come off
+// (Shopify's '+48… phones and '01067 zips, WooCommerce's '+…, Excel's
+// '=…); an apostrophe that belongs to the text stays.
+func TestStripTextMark(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"'+48601234567", "+48601234567", true}, // Shopify, WooCommerce
+		{"'01067", "01067", true},               // Shopify: a zip with a leading 0
+		{"'5012345678", "5012345678", true},     // Shopify: an id
+		{"'=SUM(A1)", "=SUM(A1)", true},
+		{"'-5", "-5", true},
+		{"''+48", "'+48", true}, // crmbulk's guard of a value that starts with '+
+		{"'t Hooft", "'t Hooft", false},
+		{"'s-Hertogenbosch", "'s-Hertogenbosch", false},
+		{"O'Brien", "O'Brien", false},
+		{"'", "'", false},
+		{"+48601234567", "+48601234567", false},
+	}
+	for _, c := range cases {
+		if got, ok := StripTextMark(c.in); got != c.want || ok != c.ok {
+			t.Errorf("StripTextMark(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}

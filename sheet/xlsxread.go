@@ -104,7 +104,7 @@ func newXLSXReader(f *excelize.File, name string, opt Options) (Reader, error) {
 		_ = f.Close()
 		return nil, err
 	}
-	t := &tableReader{src: src, file: name + " [" + src.sheet + "]"}
+	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
 	if err := t.start(opt.HeaderRow); err != nil {
 		_ = src.close()
 		return nil, err

@@ -4,10 +4,12 @@
 // The rules come from the one field table in package baselinker: varchar(n)
 // limits counted in characters after Unicode NFC (invoice_tax_id after the
 // whitespace and dashes the API strips), ISO 3166-1 alpha-2 country codes
-// (the officially assigned ones, from github.com/biter777/countries), the
-// star range 0–5 and integer fields. Email syntax is a warning, not an error.
-// The importer and the sandbox both use this package, so the tool and the
-// emulator it is tested against can never disagree about a rule.
+// (the officially assigned ones, from github.com/biter777/countries; a
+// country's name in the usual languages, from CLDR, is read as its code with
+// a warning: country.go), the star range 0–5 and integer fields. Email
+// syntax is a warning, not an error. The importer and the sandbox both use
+// this package, so the tool and the emulator it is tested against can never
+// disagree about a rule (the sandbox, like the API, refuses country names).
 package validate
 
 import (
@@ -51,6 +53,7 @@ const (
 	RuleRange        = "range"
 	RuleMaxLength    = "max_length"
 	RuleCountry      = "country_code"
+	RuleCountryName  = "country_name" // a warning: a country's name was sent as its code
 	RuleUTF8         = "utf8"
 	RuleEmail        = "email"
 	RuleExtraID      = "extra_field_id"
@@ -194,8 +197,9 @@ var rules = sync.OnceValue(func() []Rule {
 })
 
 // Normalize returns the canonical form of value for field, the form the
-// importer sends and compares: text in NFC; country codes trimmed and
-// upper-cased; invoice_tax_id without whitespace and dashes; integers in
+// importer sends and compares: text in NFC with CR LF line breaks as LF;
+// country codes trimmed and upper-cased, and country names as their codes
+// (CountryCode); invoice_tax_id without whitespace and dashes; integers in
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
@@ -217,11 +221,19 @@ func (r Rule) Normalize(value string) string {
 		}
 		return value
 	case r.f.Country:
+		if c := NormalizeCountry(value); c == "" || IsCountry(c) {
+			return c
+		}
+		if code, ok := CountryCode(value); ok {
+			return code
+		}
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
 		return norm.NFC.String(NormalizeTaxID(value))
 	}
-	return norm.NFC.String(value)
+	// A line break is one, however a file spells it: CSV (encoding/csv, as
+	// spreadsheets do) reads a quoted CR LF as LF.
+	return norm.NFC.String(strings.ReplaceAll(value, "\r\n", "\n"))
 }
 
 // parseInt reads an integer value as the API does (white space around it allowed).
@@ -273,14 +285,23 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 				Fix:     fmt.Sprintf("shorten it to %d %s", r.f.MaxLen, what)})
 		}
 	}
+	if r.f.Country && v != "" && value != v {
+		if code, _ := CountryCode(value); code == v { // a name read as its code (see Normalize)
+			ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountryName, Severity: Warning,
+				Message: fmt.Sprintf("%s → %s (sent as the country's ISO 3166-1 code)", strings.TrimSpace(value), code)})
+			return v, ps
+		}
+	}
 	if r.f.Country && v != "" && !IsCountry(v) {
 		msg := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", value)
 		if _, reason, ok := notAssigned(v); ok {
 			msg += " (" + reason + ")"
 		}
-		fix := "use a two-letter code such as PL, DE, GB (a value map in the mapping file can translate names)"
+		fix := "use a two-letter code such as PL, DE, GB, or the country's name in English, Polish, German or its own language"
 		if s := SuggestCountry(value); s != "" {
 			fix = fmt.Sprintf("use %q", s)
+		} else if near := NearestCountries(value, 3); len(near) > 0 {
+			fix = "did you mean " + strings.Join(near, ", ") + "?"
 		}
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg, Fix: fix})

@@ -53,7 +53,7 @@ func manyRows(n int) []string {
 func TestImportExitCodes(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1})
 	ok := writeInput(t, "ok.csv", "email,invoice_country_code", "a@example.com,PL", "b@example.com,DE")
-	bad := writeInput(t, "bad.csv", "email,invoice_country_code", "c@example.com,PL", "d@example.com,UK")
+	bad := writeInput(t, "bad.csv", "email,invoice_country_code", "c@example.com,PL", "d@example.com,XK")
 	ragged := writeInput(t, "ragged.csv", "email,invoice_country_code", "e@example.com,PL", `"f@example.com,DE`)
 	mapFile := writeInput(t, "map.yaml", "columns:", "  email: Mail")
 	tests := []struct {
