@@ -46,9 +46,12 @@ func runThroughput(ctx context.Context, c *config, r *Report, files *fileCache) 
 			r.failed(name, err)
 			continue
 		}
-		ratioBare := res.bare.Seconds() / res.dry.Seconds()
-		r.add(name, fmt.Sprintf("dry-run rows/s vs %s rows/s (ratio)", res.bareName),
-			fmt.Sprintf("%.0f vs %.0f (%.2f)", rate(res.rows, res.dry), rate(res.rows, res.bare), ratioBare), "≥ 0.5", ratioBare >= 0.5)
+		// A figure, not a target: a dry run is the real pipeline (map,
+		// validate, plan, a report line with its changes), bound in a real
+		// run by the API's 100 requests a minute, not by parsing.
+		r.info(name, fmt.Sprintf("dry-run time vs %s on the same file (×)", res.bareName),
+			fmt.Sprintf("%.2f s vs %.2f s (%.1f×); %.0f vs %.0f rows/s", res.dry.Seconds(), res.bare.Seconds(),
+				res.dry.Seconds()/res.bare.Seconds(), rate(res.rows, res.dry), rate(res.rows, res.bare)))
 		r.info(name, "dry-run rows/s vs sheet reader rows/s (ratio)",
 			fmt.Sprintf("%.0f vs %.0f (%.2f); file %.1f MB", rate(res.rows, res.dry), rate(res.rows, res.sheet),
 				res.sheet.Seconds()/res.dry.Seconds(), float64(res.sizeOfFile)/(1<<20)))

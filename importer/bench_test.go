@@ -38,7 +38,7 @@ func benchRecord(i int) []string {
 }
 
 // genFile writes n rows to dir/name (CSV or XLSX by extension).
-func genFile(b *testing.B, dir, name string, n int) string {
+func genFile(b testing.TB, dir, name string, n int) string {
 	b.Helper()
 	p := filepath.Join(dir, name)
 	w, err := sheet.Create(p, sheet.CreateOptions{})
@@ -143,7 +143,7 @@ func BenchmarkDryRunCSV(b *testing.B)  { benchDryRun(b, "in.csv", benchRows(b, 5
 func BenchmarkDryRunXLSX(b *testing.B) { benchDryRun(b, "in.xlsx", benchRows(b, 10_000)) }
 
 // cpuTime is the CPU time (user + system) the process has used so far.
-func cpuTime(b *testing.B) time.Duration {
+func cpuTime(b testing.TB) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)
