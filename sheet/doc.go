@@ -7,8 +7,9 @@
 // header's width. Blank rows are skipped but keep their numbers. CSV input is
 // decoded from UTF-8 (with or without BOM), UTF-16 (by BOM) or a named
 // single-byte encoding such as windows-1250; the delimiter is sniffed unless
-// given. XLSX input is streamed with excelize's Rows iterator; numbers come
-// back as the text a person sees, dates by their number format.
+// given. CSV is read and written with encoding/csv (row numbers from
+// FieldPos). XLSX input is streamed with excelize's Rows iterator; numbers
+// come back as the text a person sees, dates by their number format.
 //
 // Errors about the input are *ParseError values naming the file, the row, the
 // column and what to do; their kind is one of the Err* sentinels. Row-level
@@ -18,9 +19,13 @@
 // Writing (NewCSVWriter, NewXLSXWriter, Create) takes the header first and
 // then one []string per row. XLSX cells are always written as text (except
 // plain integers in columns marked numeric), so "00-950", "007", "1e5",
-// "TRUE" and "=1+1" come back exactly. GuardFormula/UnguardFormula protect
-// CSV cells from being run as formulas by a spreadsheet, as an exact inverse
-// pair.
+// "TRUE" and "=1+1" come back exactly.
+//
+// Text marks (guard.go) are one rule both ways: StripTextMark removes the
+// ' a spreadsheet or exporter puts before a value to keep it as text
+// ('+48…, '01067); GuardFormula (CSV, against formula injection) and
+// ProtectTextMark (XLSX) add exactly what it removes, so an export imports
+// back unchanged.
 //
 // CreateAtomic and Lock make nightly exports safe: the target file is
 // replaced only when the run succeeds, and two runs cannot write the same

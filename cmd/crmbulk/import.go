@@ -38,20 +38,24 @@ func (a *app) importCmd() *cobra.Command {
 		Short: "Create or update CRM clients from the rows of a CSV or XLSX file",
 		Long: `Reads FILE (CSV or XLSX), maps each row to a CRM client through --mapping (without it,
 headers that are API field names map to themselves, as an export writes them), validates
-every value, and creates or updates the clients — concurrently, never faster than --rate.
+every value, plans each row against the account and creates or updates the clients —
+concurrently, never faster than --rate.
 
 A row with crm_client_id > 0 updates that client. With --match-by the importer reads every
 client once and updates the one with the row's key, creates one when none has it, and fails
-the row when two have it; a client that already holds the row's values is "unchanged" and
-costs no request.
+the row when two have it. An update sends only the fields that change; a client that already
+holds the row's values is "unchanged" and costs no request.
 
 Every non-blank row gets one line in the report (default FILE.report.csv, FILE.dry-run.report.csv
-for --dry-run; .xlsx for XLSX):
-created, updated, unchanged, invalid, failed or skipped. Exit 0 when every row is fine,
+for --dry-run; .xlsx for XLSX): created, updated, unchanged, invalid, failed or skipped, and its
+changes — every field of a create, before → after for an update. --dry-run is the same run with
+nothing sent: the plan. Country names are sent as their ISO codes and spreadsheet text marks
+(the ' before '+48…) are removed; the warnings column says so. Exit 0 when every row is fine,
 1 when some were invalid or failed, 2 for bad input or a fatal API error, 130 when
 interrupted; run again with --resume REPORT to redo only what is not finished.`,
-		Example: `  crmbulk import clients.xlsx --mapping shop.yaml --match-by email
-  crmbulk import export.csv --dry-run
+		Example: `  crmbulk import clients.xlsx --mapping shop.yaml --match-by email --dry-run
+  crmbulk import clients.xlsx --mapping shop.yaml --match-by email
+  crmbulk import export.csv --dry-run --format json
   crmbulk import clients.csv --mapping shop.yaml --resume clients.report.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
