@@ -1,5 +1,3 @@
-//go:build unix
-
 package sheet
 
 import (
@@ -7,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/crmbulk/crmbulk/internal/flock"
 )
 
 // Lock takes an exclusive, non-blocking lock on path+".lock" so that two
@@ -19,15 +17,13 @@ func Lock(path string) (unlock func() error, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the lock file %s: %w", name, err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	release, err := flock.Lock(f, false)
+	if err != nil {
 		_ = f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
+		if errors.Is(err, flock.ErrLocked) {
 			return nil, fmt.Errorf("%w: %s is locked (%s) — wait for the other run to finish, or check that it is still alive", ErrLocked, path, name)
 		}
-		return nil, fmt.Errorf("locking %s: %w", name, err)
+		return nil, err
 	}
-	return func() error {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_UN)
-		return errors.Join(err, f.Close())
-	}, nil
+	return func() error { return errors.Join(release(), f.Close()) }, nil
 }
