@@ -89,6 +89,9 @@ func command(ctx context.Context, t testing.TB, dir, url string, args ...string)
 	cmd.Env = append(os.Environ(),
 		"BASELINKER_TOKEN="+sandboxtest.DefaultToken,
 		"BASELINKER_API_URL="+url,
+		// The runs in one folder (a run and its resumes) share the token's
+		// request window, as on a real machine; other tests do not.
+		"CRMBULK_STATE_DIR="+filepath.Join(dir, ".crmbulk-state"),
 		"NO_COLOR=1", "TERM=dumb")
 	return cmd
 }

@@ -12,25 +12,27 @@ import (
 // double, ranked above the importer and exporter so that they can never
 // import it: only the commands, the benchmarks and tests do.
 var layers = map[string]int{
-	"internal/chars":       -1, // what white space, a dash and blank mean: every layer asks it
-	"baselinker/pacer":     0,
-	"internal/iostreams":   0,
-	"internal/progress":    0,
-	"internal/suggest":     0,
-	"sheet":                0,
-	"samples":              0,
-	"baselinker":           1,
-	"validate":             2,
-	"mapping":              2,
-	"mapping/guess":        2,
-	"importer":             4,
-	"exporter":             4,
-	"sandbox":              5,
-	"sandbox/sandboxtest":  6,
-	"bench":                6,
-	"samples/internal/gen": 6,
-	"cmd/crmbulk":          7,
-	"proof":                7,
+	"internal/chars":          -1, // what white space, a dash and blank mean: every layer asks it
+	"internal/flock":          -1, // file locks between processes
+	"baselinker/sharedwindow": 0,
+	"baselinker/pacer":        0,
+	"internal/iostreams":      0,
+	"internal/progress":       0,
+	"internal/suggest":        0,
+	"sheet":                   0,
+	"samples":                 0,
+	"baselinker":              1,
+	"validate":                2,
+	"mapping":                 2,
+	"mapping/guess":           2,
+	"importer":                4,
+	"exporter":                4,
+	"sandbox":                 5,
+	"sandbox/sandboxtest":     6,
+	"bench":                   6,
+	"samples/internal/gen":    6,
+	"cmd/crmbulk":             7,
+	"proof":                   7,
 }
 
 func TestLayers(t *testing.T) {

@@ -11,6 +11,12 @@
 // bucket with a burst would allow about twice the limit in the first window;
 // this design never does, after an idle pause or a block included.
 //
+// The window can also be shared (WithShared) with every other process that
+// uses the same token: a Shared store sees each start the local window
+// allows and may refuse it because other runs used the window, or because
+// one of them met a block. The Limiter's own ring still bounds this
+// process; the store bounds all of them together.
+//
 // Backoff gives the pauses of bounded retries: exponential with full
 // jitter, on the same pluggable clock.
 package pacer
@@ -85,6 +91,26 @@ func WithRecovery(period time.Duration, step int) Option {
 	return func(l *Limiter) { l.recoverEvery, l.recoverStep = period, step }
 }
 
+// Shared is the part of the window that lives outside the process: the
+// starts of every run that uses the same token, and a block one of them met
+// (baselinker/sharedwindow keeps it in a file). It must be safe to call from
+// one goroutine at a time (the Limiter holds its lock around the calls).
+type Shared interface {
+	// Take records a start at now unless limit starts already lie within
+	// span before now, or a pause runs; then ok is false and next is when
+	// a start may be tried again.
+	Take(now time.Time, limit int, span time.Duration) (next time.Time, ok bool, err error)
+	// Pause records that no run may start before until.
+	Pause(until time.Time) error
+}
+
+// WithShared shares the window with other processes through s. When s
+// fails, the Limiter warns once through warn and goes on with its own
+// window alone.
+func WithShared(s Shared, warn func(error)) Option {
+	return func(l *Limiter) { l.shared, l.sharedWarn = s, warn }
+}
+
 // WithRand sets the random source of the block jitter (for deterministic
 // tests). The limiter only uses it under its own lock.
 func WithRand(r *rand.Rand) Option { return func(l *Limiter) { l.rand = r } }
@@ -110,6 +136,8 @@ type Limiter struct {
 	recoverEvery time.Duration
 	recoverStep  int
 	rand         *rand.Rand
+	shared       Shared      // nil: this process's window only
+	sharedWarn   func(error) // told once when shared fails
 
 	mu   sync.Mutex
 	ring []time.Time // the last len(ring) starts, circular
@@ -186,6 +214,9 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		}
 		at := l.nextLocked(now)
 		if !at.After(now) {
+			at = l.takeSharedLocked(now)
+		}
+		if !at.After(now) {
 			l.recordLocked(now)
 			l.waited += now.Sub(begin)
 			l.mu.Unlock()
@@ -202,6 +233,31 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 		case <-t.C():
 		}
+	}
+}
+
+// takeSharedLocked asks the shared window for a start at now: it returns
+// now when the start is granted, or when to try again. A failing store is
+// dropped (with a warning): the local window goes on alone.
+func (l *Limiter) takeSharedLocked(now time.Time) time.Time {
+	if l.shared == nil {
+		return now
+	}
+	next, ok, err := l.shared.Take(now, l.effectiveLocked(now), l.window+l.margin)
+	if err != nil {
+		l.dropSharedLocked(err)
+		return now
+	}
+	if ok {
+		return now
+	}
+	return next // other runs filled the window, or one of them met a block
+}
+
+func (l *Limiter) dropSharedLocked(err error) {
+	l.shared = nil
+	if l.sharedWarn != nil {
+		l.sharedWarn(err)
 	}
 }
 
@@ -237,6 +293,11 @@ func (l *Limiter) Blocked() {
 	l.reducedTo = max(1, eff/2)
 	l.recoverFrom = l.pausedUntil
 	l.blocks++
+	if l.shared != nil {
+		if err := l.shared.Pause(l.pausedUntil); err != nil {
+			l.dropSharedLocked(err)
+		}
+	}
 }
 
 // Stats returns a snapshot of the limiter's counters.

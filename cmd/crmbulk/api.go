@@ -5,6 +5,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 )
 
 const defaultEndpoint = baselinker.DefaultEndpoint
@@ -22,15 +23,17 @@ func (a *app) endpoint() string {
 
 // apiClient builds the API client every API-talking command uses: the token
 // from --token-file (when given) or BASELINKER_TOKEN, the endpoint, and one
-// limiter of --rate requests per sliding minute shared by all its goroutines.
-// Configuration mistakes are usage errors (exit 2) before any request.
+// limiter of --rate requests per sliding minute shared by all its goroutines
+// and, through the token's state file, by every other crmbulk run on this
+// machine that uses the token. Configuration mistakes are usage errors
+// (exit 2) before any request.
 func (a *app) apiClient() (*baselinker.API, error) {
 	token, err := baselinker.LoadToken(a.getenv, a.tokenFile)
 	if err != nil {
 		return nil, usageError{err}
 	}
 	api, err := baselinker.New(a.endpoint(), token,
-		baselinker.WithLimiter(pacer.New(a.rate)),
+		baselinker.WithLimiter(a.limiter(token)),
 		baselinker.WithLogger(a.logger),
 		baselinker.WithVersion(version()),
 	)
@@ -38,4 +41,23 @@ func (a *app) apiClient() (*baselinker.API, error) {
 		return nil, usageError{err}
 	}
 	return api, nil
+}
+
+// limiter is the run's limiter, its window shared with the token's other
+// runs through a state file (sharedwindow). Without a usable state
+// directory the run keeps its own window, and says so.
+func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
+	warn := func(msg string) { a.logger.Warn(msg) }
+	dir, err := sharedwindow.Dir(a.stateDir, a.getenv)
+	var store *sharedwindow.Store
+	if err == nil {
+		store, err = sharedwindow.Open(dir, token.Reveal(), warn)
+	}
+	if err != nil {
+		a.logger.Warn("the request window is not shared with other crmbulk runs on this token: keep runs on one token apart, or fix --state-dir", "error", err)
+		return pacer.New(a.rate, pacer.WithWindow(a.rateWindow))
+	}
+	return pacer.New(a.rate, pacer.WithWindow(a.rateWindow), pacer.WithShared(store, func(err error) {
+		a.logger.Warn("the shared request window failed; this run goes on with its own window", "error", err)
+	}))
 }

@@ -80,6 +80,9 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	// URL and token (never printed) and a rate high enough for a short run.
 	orig := a.getenv
 	a.apiURL, a.tokenFile, a.rate = url, "", f.rate
+	if a.stateDir == "" { // the demo's token is new every run: its window stays in the demo's folder
+		a.stateDir = filepath.Join(f.dir, ".crmbulk-state")
+	}
 	a.getenv = func(k string) string {
 		if k == "BASELINKER_TOKEN" {
 			return token

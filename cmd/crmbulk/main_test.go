@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,9 +22,26 @@ type result struct {
 func runCmd(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	getenv := func(k string) string { return env[k] }
+	stateDir := testStateDir(t) // each test's runs share a window, no two tests do
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok || k != "CRMBULK_STATE_DIR" {
+			return v
+		}
+		return stateDir
+	}
 	code := run(ctx, args, ios, getenv)
 	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+// stateDirs holds one shared-window directory per test (by name).
+var stateDirs sync.Map
+
+func testStateDir(t *testing.T) string {
+	if d, ok := stateDirs.Load(t.Name()); ok {
+		return d.(string)
+	}
+	d, _ := stateDirs.LoadOrStore(t.Name(), t.TempDir())
+	return d.(string)
 }
 
 func TestHelpListsEverySubcommand(t *testing.T) {

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
+
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +28,8 @@ type app struct {
 
 	apiURL     string
 	tokenFile  string
+	stateDir   string        // --state-dir: the shared request windows
+	rateWindow time.Duration // the hidden --rate-window (60 s)
 	rate       int
 	logFormat  string
 	logLevel   string
@@ -90,7 +96,10 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
-	pf.IntVar(&a.rate, "rate", 100, "requests per minute this run may use (lower it when other integrations share the token)")
+	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
+	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
+	_ = pf.MarkHidden("rate-window")
+	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: the user's cache directory)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json (for scheduled runs)")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&a.noProgress, "no-progress", false, "never draw a progress bar (log lines instead)")
@@ -106,6 +115,9 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 func (a *app) setup() error {
 	if a.rate < 1 {
 		return usagef("--rate must be at least 1 request per minute, got %d", a.rate)
+	}
+	if a.rateWindow < time.Second {
+		return usagef("--rate-window must be at least 1s, got %s", a.rateWindow)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
