@@ -356,8 +356,9 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 	form := url.Values{"method": {method}, "parameters": {string(pj)}}.Encode()
 	attempts := max(a.backoff.Attempts, 1)
 	failures, blocks := 0, 0
+	starts := startsOf(ctx) // no request starts once it ends (InFlight)
 	for try := 1; ; try++ {
-		if err := a.limiter.Wait(ctx); err != nil {
+		if err := a.limiter.Wait(starts); err != nil {
 			return fmt.Errorf("baselinker: %s: %w", method, err)
 		}
 		a.count(method, try > 1)
@@ -369,7 +370,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			return nil
 		}
 		written := wasWritten(err)
-		if ctx.Err() != nil { // the run is ending: no more tries
+		if ctx.Err() != nil || starts.Err() != nil { // the run is ending: no more tries
 			if !idempotent && written {
 				return &OutcomeUnknownError{Method: method, Cause: err}
 			}
@@ -398,7 +399,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			if failures >= attempts {
 				return fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", method, attempts, err)
 			}
-			if serr := a.backoff.Sleep(ctx, a.backoff.Delay(failures)); serr != nil {
+			if serr := a.backoff.Sleep(starts, a.backoff.Delay(failures)); serr != nil {
 				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
 			}
 		default:

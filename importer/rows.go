@@ -24,9 +24,11 @@ import (
 // file order here, and the oldest row in flight never waits, so the pool
 // cannot deadlock.
 func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
+	// Requests in flight may finish after an interrupt (DrainTimeout), but
+	// none starts after it: the limiter's waits end with ctx.
 	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSend()
-	r.sendCtx = sendCtx
+	r.sendCtx = baselinker.InFlight(sendCtx, ctx)
 	stopDrain := r.drainAfterInterrupt(ctx, cancelSend)
 	defer stopDrain()
 

@@ -1,0 +1,132 @@
+package proof
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// The real limit, scaled so a test takes seconds: 10 requests in any 5 s
+// window, and the 11th blocks the token (ERROR_BLOCKED_TOKEN) for 5 s.
+const (
+	limitN      = 10
+	limitWindow = 5 * time.Second
+)
+
+func limitSandbox(t *testing.T) (*sandbox.Server, string) {
+	t.Helper()
+	return sandboxtest.New(t, sandbox.Config{Limit: limitN, Window: limitWindow, BlockFor: limitWindow,
+		Latency: 5 * time.Millisecond, Seed: 5, Clients: 20})
+}
+
+// limitArgs imports data (a CSV of the folder) at the sandbox's limit.
+func limitArgs(data, report string, extra ...string) []string {
+	return append([]string{"import", data, "--mapping", "m.yaml", "--match-by", "email", "--report", report,
+		"--rate", "10", "--rate-window", "5s", "--no-progress"}, extra...)
+}
+
+// assertNeverOverTheLimit: no blocked answer, and never more than the
+// limit in any window at the sandbox.
+func assertNeverOverTheLimit(t *testing.T, srv *sandbox.Server) {
+	t.Helper()
+	st := srv.Stats()
+	if st.Blocked != 0 || st.TimesBlocked != 0 {
+		t.Errorf("the token was blocked: %d blocked answers (%d blocks)", st.Blocked, st.TimesBlocked)
+	}
+	if n := srv.MaxInWindow(limitWindow); n > limitN {
+		t.Errorf("%d requests in one %s window at the sandbox, limit %d", n, limitWindow, limitN)
+	}
+	t.Logf("%d requests, at most %d in a window", st.Requests, srv.MaxInWindow(limitWindow))
+}
+
+// TestBackToBackRunsShareTheWindow: a dry run, the import after it and a
+// second import, each starting as the last ends, share the token's window:
+// no block, never over the limit. Each run alone would start with a full
+// budget and, together with the run before it, go over.
+func TestBackToBackRunsShareTheWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary for seconds")
+	}
+	srv, url := limitSandbox(t)
+	dir := crashDir(t, genInput(7, 14))
+	for i, args := range [][]string{
+		limitArgs("data.csv", "dry.csv", "--dry-run"),
+		limitArgs("data.csv", "r.csv"),
+		limitArgs("data.csv", "r2.csv"),
+	} {
+		if res := runBin(t, dir, url, args...); res.code > 1 {
+			t.Fatalf("run %d: exit %d\n%s", i+1, res.code, res.stderr)
+		}
+	}
+	assertNeverOverTheLimit(t, srv)
+}
+
+// TestConcurrentRunsShareTheWindow: two imports of one token started at
+// once share its window.
+func TestConcurrentRunsShareTheWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary for seconds")
+	}
+	srv, url := limitSandbox(t)
+	dir := crashDir(t, genInput(7, 12))
+	writeInput(t, dir, "data2.csv", genInput(8, 12))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var cmds []*exec.Cmd
+	var errs []*bytes.Buffer
+	for _, data := range []string{"data.csv", "data2.csv"} {
+		c := command(ctx, t, dir, url, limitArgs(data, data+".report.csv")...)
+		var b bytes.Buffer
+		c.Stderr = &b
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, errs = append(cmds, c), append(errs, &b)
+	}
+	for i, c := range cmds {
+		_ = c.Wait()
+		if code := c.ProcessState.ExitCode(); code > 1 {
+			t.Errorf("run %d: exit %d\n%s", i+1, code, errs[i])
+		}
+	}
+	assertNeverOverTheLimit(t, srv)
+}
+
+// TestInterruptAndResumeShareTheWindow: Ctrl-C, then --resume at once: the
+// resume counts the interrupted run's requests.
+func TestInterruptAndResumeShareTheWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary for seconds")
+	}
+	srv, url := limitSandbox(t)
+	dir := crashDir(t, genInput(7, 14))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := command(ctx, t, dir, url, limitArgs("data.csv", "r.csv")...)
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	time.AfterFunc(time.Second, func() { _ = c.Process.Signal(syscall.SIGINT) }) // in the first window, after its burst
+	_ = c.Wait()
+	// Requests in flight may finish, but none starts after the interrupt:
+	// workers waiting for the limiter's next slot (at 5 s) stop at once.
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the run interrupted at 1 s ended after %s: requests started after the interrupt", took.Round(time.Millisecond))
+	}
+	if code := c.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("interrupted run: exit %d, want 130\n%s", code, errb.String())
+	}
+	if res := runBin(t, dir, url, limitArgs("data.csv", "r.csv", "--resume", "r.csv")...); res.code > 1 {
+		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
+	}
+	assertNeverOverTheLimit(t, srv)
+}
