@@ -376,27 +376,42 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			}
 			return err
 		}
-		switch class {
-		case ClassBlocked:
+		if isRead(method) && class == ClassRow && !IsNotFound(err) {
+			class = ClassRetryable // an unknown code on a read says nothing of the client: try again, then stop
+		}
+		switch {
+		case class.Pauses():
 			a.mu.Lock()
 			a.stats.Blocks++
 			a.mu.Unlock()
-			a.limiter.Blocked()
+			var until time.Time
+			var started bool
+			if end, ok := BlockedUntil(err, time.Now()); ok {
+				until, started = a.limiter.BlockedUntil(end)
+			} else {
+				until, started = a.limiter.Blocked()
+			}
 			blocks++
 			if blocks > a.blockRetries {
-				return fmt.Errorf("baselinker: %s: the token stayed blocked through %d pauses; "+
+				return fmt.Errorf("baselinker: %s: the %s stayed blocked through %d pauses; "+
 					"wait a few minutes, lower the request rate, and check other integrations using the token: %w",
-					method, a.blockRetries, err)
+					method, blockedWhat(class), a.blockRetries, err)
 			}
-			a.log.LogAttrs(ctx, slog.LevelWarn, "request limit exceeded; pausing all requests",
-				slog.String("method", method), slog.Int("limit", a.limiter.Stats().Limit))
+			if started { // once per block, not once per worker
+				a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
+					until.Format("15:04:05"), time.Until(until).Round(time.Second)),
+					slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
+			}
 			continue // the API refused: nothing happened, safe even for a create
-		case ClassRetryable:
+		case class == ClassRetryable:
 			if !idempotent && written {
 				return &OutcomeUnknownError{Method: method, Cause: err}
 			}
 			failures++
 			if failures >= attempts {
+				if isRead(method) && Classify(err) == ClassRow {
+					return &ReadError{Method: method, Err: err}
+				}
 				return fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", method, attempts, err)
 			}
 			if serr := a.backoff.Sleep(starts, a.backoff.Delay(failures)); serr != nil {
@@ -406,6 +421,24 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			return err
 		}
 	}
+}
+
+// isRead reports whether method only reads (getCrmClients, getCrmClientData, …).
+func isRead(method string) bool { return strings.HasPrefix(method, "get") }
+
+func blockedWhat(c Class) string {
+	if c == ClassAccountBlocked {
+		return "account"
+	}
+	return "token"
+}
+
+func codeOf(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }
 
 func wasWritten(err error) bool {

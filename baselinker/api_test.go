@@ -421,6 +421,12 @@ func TestClassify(t *testing.T) {
 		{"cancelled transport", &TransportError{Written: true, Cause: context.Canceled}, ClassFatal},
 		{"outcome unknown", &OutcomeUnknownError{Method: "addCrmClient", Cause: &TransportError{Status: 500}}, ClassRow},
 		{"unknown error", errors.New("something"), ClassRow},
+		{"account blocked", apiErr("ERROR_USER_ACCOUNT_BLOCKED"), ClassAccountBlocked},
+		{"a limit message with another code", &APIError{Code: "ERROR_X", Message: "Query limit exceeded, token blocked until 2022-05-03 17:15:34"}, ClassAccountBlocked},
+		{"blocked until, any code", &APIError{Code: "ERROR_Y", Message: "Konto blocked until 2022-05-03 17:15:34"}, ClassAccountBlocked},
+		{"malformed parameters", apiErr("ERROR_PARSE_JSON_PARAMETERS"), ClassBug},
+		{"unknown method", apiErr("ERROR_UNKNOWN_METHOD"), ClassBug},
+		{"a read that kept failing", &ReadError{Method: "getCrmClientData", Err: apiErr("ERROR_SOMETHING_NEW")}, ClassFatal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -733,5 +739,81 @@ func TestTruncate(t *testing.T) {
 		if got := truncate(tc.in, tc.n); got != tc.want {
 			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestBlockedUntil: the end a blocked answer states is read in
+// Europe/Warsaw, believed when it is ahead and at most an hour away.
+func TestBlockedUntil(t *testing.T) {
+	warsaw, _ := time.LoadLocation("Europe/Warsaw")
+	now := time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC) // 14:00 in Warsaw (CET)
+	blocked := func(msg string) error {
+		return fmt.Errorf("x: %w", &APIError{Method: "m", Code: "ERROR_BLOCKED_TOKEN", Message: msg})
+	}
+	tests := []struct {
+		name string
+		err  error
+		want time.Time
+		ok   bool
+	}{
+		{"public clients' form", blocked("Query limit exceeded, token blocked until 2026-12-01 14:10:00"), time.Date(2026, 12, 1, 14, 10, 0, 0, warsaw), true},
+		{"summer time", blocked("token blocked until 2026-07-01 14:10:00"), time.Time{}, false}, // months ago
+		{"ISO T", blocked("blocked until 2026-12-01T14:05:12"), time.Date(2026, 12, 1, 14, 5, 12, 0, warsaw), true},
+		{"in the past", blocked("token blocked until 2026-12-01 13:59:00"), time.Time{}, false},
+		{"more than an hour ahead", blocked("token blocked until 2026-12-01 15:30:00"), time.Time{}, false},
+		{"no end", blocked("Too many requests"), time.Time{}, false},
+		{"not an API error", errors.New("blocked until 2026-12-01 14:10:00"), time.Time{}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := BlockedUntil(tc.err, now)
+			if ok != tc.ok || !got.Equal(tc.want) {
+				t.Errorf("BlockedUntil = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// FuzzBlockedUntil: a server's message is outside input: whatever it says,
+// a stated end is ahead of now and at most an hour away.
+func FuzzBlockedUntil(f *testing.F) {
+	f.Add("Query limit exceeded, token blocked until 2026-12-01 14:10:00")
+	f.Add("blocked until 9999-99-99 99:99:99")
+	f.Add("UNTIL 2026-12-01T14:05:12 until 2026-12-01 14:06:00")
+	now := time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, msg string) {
+		got, ok := BlockedUntil(&APIError{Code: "ERROR_BLOCKED_TOKEN", Message: msg}, now)
+		if ok && (!got.After(now) || got.Sub(now) > maxStatedBlock) {
+			t.Fatalf("%q: stated end %v believed", msg, got)
+		}
+	})
+}
+
+// TestUnknownCodeOnARead: an unknown code on a read says nothing of the
+// client: it is tried again, then returned as a ReadError (fatal: the run
+// stops, the client is not taken for deleted). The same code on a write is
+// the row's refusal, returned at once.
+func TestUnknownCodeOnARead(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/html") // the live API's label
+		_, _ = w.Write([]byte(`{"status":"ERROR","error_code":"ERROR_SOMETHING_NEW","error_message":"?"}`))
+	}))
+	defer srv.Close()
+	api, err := New(srv.URL, Token("a-token-of-realistic-length-0123456789"), WithLimiter(pacer.New(10000)),
+		WithRetry(pacer.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = api.GetCrmClientData(context.Background(), 7, false)
+	var re *ReadError
+	if !errors.As(err, &re) || Classify(err) != ClassFatal || calls.Load() != 3 {
+		t.Fatalf("read: %v (class %v) after %d calls; want a ReadError, fatal, after 3", err, Classify(err), calls.Load())
+	}
+	calls.Store(0)
+	_, err = api.AddCrmClient(context.Background(), ClientFields{Values: map[string]string{"email": "a@b.pl"}})
+	if Classify(err) != ClassRow || calls.Load() != 1 {
+		t.Fatalf("write: %v (class %v) after %d calls; want a row error after 1", err, Classify(err), calls.Load())
 	}
 }

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Warsaw for "blocked until", on every system
 )
 
 // APIError is an answer with "status": "ERROR". Code and Message are kept
@@ -89,6 +93,27 @@ func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
 func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
 
 // Class says what a caller should do about an error.
+//
+// The taxonomy, from the vendor's pages and what public clients and live
+// tests show (shared/api/README.md); what the client, the importer and the
+// exporter do with each class:
+//
+//	class            evidence                                   client (call)                    importer / exporter
+//	ClassBlocked     ERROR_BLOCKED_TOKEN, "blocked until T"      every worker pauses until T (+1 s) or a backoff; retried   the row waits; nothing is lost
+//	ClassAccount…    ERROR_USER_ACCOUNT_BLOCKED, or any message  the same pause as a token block                        the same
+//	                 naming a query limit or "blocked until"
+//	ClassFatal       ERROR_EMPTY_TOKEN, ERROR_BAD_TOKEN, *TOKEN*, returned at once                                   the run stops; rows not done are skipped
+//	                 HTTP 401/403, a wrong endpoint; a read the
+//	                 API keeps refusing with an unknown code
+//	ClassBug         ERROR_PARSE_JSON_PARAMETERS,                returned at once, never retried                       the run stops: a crmbulk bug to report
+//	                 ERROR_UNKNOWN_METHOD
+//	ClassRetryable   5xx, a cut connection, a body that is not   retried with backoff (a create only when nothing     the row fails after the retries
+//	                 the API's JSON, timeouts; an unknown code    was written); a read's unknown code a few times
+//	                 on a read
+//	ClassRow         any other code on a write (a refused value) returned verbatim                                 the row's report line keeps it
+//
+// A client is "gone" (deleted during an export) only on a not-found code
+// (IsNotFound), which the exporter then checks with the list.
 type Class int
 
 const (
@@ -101,8 +126,14 @@ const (
 	// pause everything, then retry.
 	ClassBlocked
 	// ClassFatal: no request can succeed (authentication, wrong endpoint,
-	// cancelled run): stop the whole run.
+	// cancelled run, a read the API keeps refusing): stop the whole run.
 	ClassFatal
+	// ClassAccountBlocked: the whole account is blocked (its panel too);
+	// pause everything as for ClassBlocked, never a row error.
+	ClassAccountBlocked
+	// ClassBug: the API could not read the request (its JSON, its method):
+	// a bug of crmbulk's. Stop; retrying row after row cannot help.
+	ClassBug
 )
 
 func (c Class) String() string {
@@ -115,37 +146,112 @@ func (c Class) String() string {
 		return "blocked"
 	case ClassFatal:
 		return "fatal"
+	case ClassAccountBlocked:
+		return "account blocked"
+	case ClassBug:
+		return "bug"
 	}
 	return fmt.Sprintf("Class(%d)", int(c))
 }
 
+// Pauses reports whether the class pauses every worker (a block).
+func (c Class) Pauses() bool { return c == ClassBlocked || c == ClassAccountBlocked }
+
+// Stops reports whether the class ends the whole run.
+func (c Class) Stops() bool { return c == ClassFatal || c == ClassBug }
+
 // codeClass is the table of API error codes with a class other than
 // ClassRow. The codes are partly unverified (see shared/api/README.md):
 // a wrong guess is a one-line change here.
-func codeClass(code string) Class {
+func codeClass(code, message string) Class {
 	switch code {
 	case "ERROR_BLOCKED_TOKEN":
 		return ClassBlocked
+	case "ERROR_USER_ACCOUNT_BLOCKED":
+		return ClassAccountBlocked
+	case "ERROR_PARSE_JSON_PARAMETERS", "ERROR_UNKNOWN_METHOD":
+		return ClassBug
 	}
 	if strings.Contains(code, "TOKEN") { // ERROR_EMPTY_TOKEN, ERROR_BAD_TOKEN, any other: authentication
 		return ClassFatal
 	}
+	if m := strings.ToLower(message); strings.Contains(m, "limit exceeded") || strings.Contains(m, "blocked until") {
+		return ClassAccountBlocked // whatever its code: a block, never a row error
+	}
 	return ClassRow
 }
 
-// Classify returns the class of an error returned by API methods:
-// authentication failures (token codes, HTTP 401/403) and cancellation are
-// ClassFatal; ERROR_BLOCKED_TOKEN is ClassBlocked; transport failures, 5xx,
-// broken JSON and timeouts are ClassRetryable; any other API error, an
-// OutcomeUnknownError (it needs a look-up, not a blind retry) and a nil or
-// unrecognised error are ClassRow.
+// IsNotFound reports whether err is the API saying the client does not
+// exist (a code naming NOT_FOUND): the one answer that may mean a client
+// was deleted.
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && strings.Contains(ae.Code, "NOT_FOUND")
+}
+
+// ReadError is a read the API kept refusing with a code that says nothing
+// of the client, after the retries: the run cannot go on without it, and
+// the client is not to be taken for deleted.
+type ReadError struct {
+	Method string
+	Err    error
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("baselinker: %s kept failing (%v); the run stops rather than go on without the answer — try again later", e.Method, e.Err)
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// warsaw is the zone of the API's "blocked until" times (the vendor is
+// Polish; public clients read them as local time).
+var warsaw = sync.OnceValue(func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Warsaw")
+	if err != nil { // time/tzdata is linked in, so this does not happen
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+})
+
+var untilRE = regexp.MustCompile(`(?i)until\s+(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})`)
+
+// maxStatedBlock bounds a stated end: one further away than this (or in
+// the past) is not believed, and the block is waited out by backoff.
+const maxStatedBlock = time.Hour
+
+// BlockedUntil returns the end of a block that err states ("… token blocked
+// until 2022-05-03 17:15:34", Europe/Warsaw), when it is in the future and
+// at most an hour ahead of now.
+func BlockedUntil(err error, now time.Time) (time.Time, bool) {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return time.Time{}, false
+	}
+	m := untilRE.FindStringSubmatch(ae.Message)
+	if m == nil {
+		return time.Time{}, false
+	}
+	t, perr := time.ParseInLocation("2006-01-02 15:04:05", strings.Replace(m[1], "T", " ", 1), warsaw())
+	if perr != nil || !t.After(now) || t.Sub(now) > maxStatedBlock {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// Classify returns the class of an error returned by API methods (see the
+// table on Class). A nil or unrecognised error, and an OutcomeUnknownError
+// (it needs a look-up, not a blind retry), are ClassRow.
 func Classify(err error) Class {
+	var re *ReadError
 	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
 		return ClassRow
 	}
+	if errors.As(err, &re) {
+		return ClassFatal
+	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return codeClass(ae.Code)
+		return codeClass(ae.Code, ae.Message)
 	}
 	if errors.Is(err, context.Canceled) {
 		return ClassFatal

@@ -261,38 +261,79 @@ func (l *Limiter) dropSharedLocked(err error) {
 	}
 }
 
+// UntilMargin is added to a block's stated end before the first start:
+// the server's clock and ours may differ by a little.
+const UntilMargin = time.Second
+
 // Blocked reports that the server refused a request because the limit was
-// crossed (a blocked token). Every waiter pauses — no start is granted —
-// for a backoff that doubles on consecutive blocks (with jitter); then the
-// limiter resumes at half its effective limit and climbs back step by step.
-// Reports that arrive while a pause is running belong to the same block and
-// are ignored.
-func (l *Limiter) Blocked() {
+// crossed (a blocked token) without saying until when. Every waiter pauses —
+// no start is granted — for a backoff that doubles on consecutive blocks
+// (with jitter); then the limiter resumes at half its effective limit and
+// climbs back step by step. Reports that arrive while a pause is running
+// belong to the same block and are ignored. It returns the pause's end and
+// whether this report started it (so that a block is said once, not once
+// per worker).
+func (l *Limiter) Blocked() (until time.Time, started bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
 	if now.Before(l.pausedUntil) {
-		return
+		return l.pausedUntil, false
 	}
-	eff := l.effectiveLocked(now)
-	if !l.recoverFrom.IsZero() {
-		l.consecutive++ // blocked again before the limit fully recovered
-	} else {
-		l.consecutive = 1
-	}
-	d := l.blockInitial
-	for i := 1; i < l.consecutive && d < l.blockMax; i++ {
+	d, n := l.blockInitial, l.nextConsecutiveLocked()
+	for i := 1; i < n && d < l.blockMax; i++ {
 		d *= 2
 	}
 	d = min(d, l.blockMax)
 	if q := int64(d / 4); q > 0 {
 		d += time.Duration(l.rand.Int64N(q + 1))
 	}
-	d = min(d, l.blockMax)
-	l.pausedUntil = now.Add(d)
-	l.reducedTo = max(1, eff/2)
-	l.recoverFrom = l.pausedUntil
-	l.blocks++
+	l.pauseLocked(now, now.Add(min(d, l.blockMax)))
+	return l.pausedUntil, true
+}
+
+// BlockedUntil reports a block whose end the server stated: no start is
+// granted before until + UntilMargin, every waiter included; then the
+// limiter resumes at half its effective limit, as after Blocked. A report
+// that ends no later than the running pause belongs to it; one that ends
+// later lengthens it. started is as for Blocked.
+func (l *Limiter) BlockedUntil(until time.Time) (end time.Time, started bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	until = until.Add(UntilMargin)
+	if !until.After(l.pausedUntil) {
+		return l.pausedUntil, false
+	}
+	running := now.Before(l.pausedUntil)
+	if !running {
+		l.nextConsecutiveLocked()
+	}
+	l.pauseLocked(now, until)
+	return l.pausedUntil, !running
+}
+
+// nextConsecutiveLocked counts a new block: consecutive when it comes
+// before the limit fully recovered from the last one.
+func (l *Limiter) nextConsecutiveLocked() int {
+	if !l.recoverFrom.IsZero() {
+		l.consecutive++
+	} else {
+		l.consecutive = 1
+	}
+	return l.consecutive
+}
+
+// pauseLocked pauses every start until until, then recovers from half the
+// limit in force, and tells the other runs of the token.
+func (l *Limiter) pauseLocked(now, until time.Time) {
+	if now.Before(l.pausedUntil) { // a running pause lengthened: same block, same reduced limit
+		l.pausedUntil, l.recoverFrom = until, until
+	} else {
+		l.reducedTo = max(1, l.effectiveLocked(now)/2)
+		l.pausedUntil, l.recoverFrom = until, until
+		l.blocks++
+	}
 	if l.shared != nil {
 		if err := l.shared.Pause(l.pausedUntil); err != nil {
 			l.dropSharedLocked(err)

@@ -432,3 +432,46 @@ func TestNewDefaults(t *testing.T) {
 		t.Errorf("effective limit %d", got)
 	}
 }
+
+// TestBlockedUntilIsExact: no waiter starts before a block's stated end (+
+// UntilMargin), every waiter included; a later end lengthens the block, an
+// earlier one changes nothing; after it the limiter resumes at half.
+func TestBlockedUntilIsExact(t *testing.T) {
+	fc := newFakeClock()
+	const limit = 10
+	l := New(limit, WithClock(fc), WithWindow(10*time.Second), WithMargin(0))
+	end := fc.Now().Add(10 * time.Minute)
+	if got, started := l.BlockedUntil(end); !started || !got.Equal(end.Add(UntilMargin)) {
+		t.Fatalf("BlockedUntil = %v, %v; want %v, true", got, started, end.Add(UntilMargin))
+	}
+	if _, started := l.BlockedUntil(end.Add(-time.Minute)); started || !l.Stats().PausedUntil.Equal(end.Add(UntilMargin)) {
+		t.Fatal("an earlier end changed the block")
+	}
+	later := end.Add(2 * time.Minute) // another run's request restarted the block
+	if _, started := l.BlockedUntil(later); started || !l.Stats().PausedUntil.Equal(later.Add(UntilMargin)) || l.Stats().Blocks != 1 {
+		t.Fatalf("a later end of the same block: %+v", l.Stats())
+	}
+	var granted atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 8 {
+		go func() {
+			if l.Wait(ctx) == nil {
+				granted.Add(1)
+			}
+		}()
+	}
+	fc.BlockUntil(t, 8)
+	fc.AdvanceTo(later.Add(UntilMargin - time.Millisecond))
+	fc.BlockUntil(t, 8)
+	if g := granted.Load(); g != 0 {
+		t.Fatalf("%d waiters started before the block's end", g)
+	}
+	fc.AdvanceTo(later.Add(UntilMargin))
+	for deadline := time.Now().Add(5 * time.Second); granted.Load() < limit/2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if g, lim := granted.Load(), l.Stats().Limit; g != limit/2 || lim != limit/2 {
+		t.Errorf("after the block: %d started, limit %d; want %d at the halved limit", g, lim, limit/2)
+	}
+}
