@@ -20,8 +20,11 @@ const (
 	CodeBadRequest = "ERROR_BAD_REQUEST"
 	// CodeUnknownMethod: the method field is empty or names no method.
 	CodeUnknownMethod = "ERROR_UNKNOWN_METHOD"
-	// CodeBadParameters: the parameters field is not a JSON object.
-	CodeBadParameters = "ERROR_BAD_PARAMETERS"
+	// CodeParseJSON: the parameters field is not a JSON object (the live
+	// API's code, sometimes with an empty message).
+	CodeParseJSON = "ERROR_PARSE_JSON_PARAMETERS"
+	// CodeAccountBlocked: the whole account is blocked (AccountBlockAfter).
+	CodeAccountBlocked = "ERROR_USER_ACCOUNT_BLOCKED"
 	// CodeUnknownParameter: a parameter the method does not document.
 	CodeUnknownParameter = "ERROR_UNKNOWN_PARAMETER"
 	// CodeParameterType: a parameter of the wrong JSON type (e.g. an object
@@ -40,8 +43,8 @@ const (
 // of the table in docs/sandbox.md.
 func Codes() []string {
 	return []string{CodeEmptyToken, CodeBadToken, CodeBlockedToken, CodeBadRequest,
-		CodeUnknownMethod, CodeBadParameters, CodeUnknownParameter, CodeParameterType,
-		CodeMissingParameter, CodeInvalidValue, CodeClientNotFound}
+		CodeUnknownMethod, CodeParseJSON, CodeUnknownParameter, CodeParameterType,
+		CodeMissingParameter, CodeInvalidValue, CodeClientNotFound, CodeAccountBlocked}
 }
 
 // Fault is a kind of transport failure the sandbox injects.

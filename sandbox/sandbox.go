@@ -45,8 +45,21 @@ type Config struct {
 	Limit int
 	// Window is the sliding window of the limit (default 60 s).
 	Window time.Duration
-	// BlockFor is how long the token stays blocked (default 60 s).
+	// BlockFor is how long the token stays blocked (default 10 min, as the
+	// live API is reported to block). The answer's message names the end,
+	// "… token blocked until 2022-05-03 17:15:34" (Europe/Warsaw), unless
+	// BlockNoEnd.
 	BlockFor time.Duration
+	// BlockNoEnd leaves the end out of a blocked answer's message.
+	BlockNoEnd bool
+	// ExtendBlock makes a request during a block restart it (one public
+	// report says the live API may do so).
+	ExtendBlock bool
+	// AccountBlockAfter > 0 blocks the whole account after that many
+	// requests with a valid token, for AccountBlockFor (default 5 min):
+	// ERROR_USER_ACCOUNT_BLOCKED to every request meanwhile.
+	AccountBlockAfter int
+	AccountBlockFor   time.Duration
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
 	// FaultRate is the probability (0..1) that a request fails with one of
@@ -116,6 +129,8 @@ type Server struct {
 	arrivals     []time.Duration // since epoch, in arrival order
 	winStart     int             // first arrival inside the current window
 	blockedUntil time.Time
+	accountUntil time.Time // the account block's end; zero: none yet
+	accountDone  bool      // the account block happened (once per server)
 	rng          *rand.Rand
 	faultRate    float64
 	stats        Stats
@@ -164,8 +179,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Window == 0 {
 		cfg.Window = 60 * time.Second
 	}
+	if cfg.AccountBlockFor == 0 {
+		cfg.AccountBlockFor = 5 * time.Minute
+	}
 	if cfg.BlockFor == 0 {
-		cfg.BlockFor = 60 * time.Second
+		cfg.BlockFor = 10 * time.Minute
 	}
 	if cfg.SaveEvery == 0 {
 		cfg.SaveEvery = 3 * time.Second
@@ -235,6 +253,8 @@ func errorBody(code, msg string) []byte {
 // arrival is what the limiter and the random source decided for a request.
 type arrival struct {
 	blocked bool
+	account bool      // blocked is an account block
+	until   time.Time // the block's end
 	fault   Fault
 	delay   time.Duration
 }
@@ -254,18 +274,25 @@ func (s *Server) arrive(method string) arrival {
 		s.stats.ByMethod["other"]++
 	}
 	var a arrival
-	if s.cfg.Limit > 0 {
-		if now.Before(s.blockedUntil) {
-			a.blocked = true
-		} else {
-			for s.winStart < len(s.arrivals) && t-s.arrivals[s.winStart] >= s.cfg.Window {
-				s.winStart++
-			}
-			if len(s.arrivals)-s.winStart > s.cfg.Limit {
-				s.blockedUntil = now.Add(s.cfg.BlockFor)
-				s.stats.TimesBlocked++
-				a.blocked = true
-			}
+	if n := s.cfg.AccountBlockAfter; n > 0 && !s.accountDone && s.stats.Requests > n {
+		s.accountDone, s.accountUntil = true, now.Add(s.cfg.AccountBlockFor)
+	}
+	switch {
+	case now.Before(s.accountUntil):
+		a.blocked, a.account, a.until = true, true, s.accountUntil
+	case s.cfg.Limit > 0 && now.Before(s.blockedUntil):
+		if s.cfg.ExtendBlock {
+			s.blockedUntil = now.Add(s.cfg.BlockFor)
+		}
+		a.blocked, a.until = true, s.blockedUntil
+	case s.cfg.Limit > 0:
+		for s.winStart < len(s.arrivals) && t-s.arrivals[s.winStart] >= s.cfg.Window {
+			s.winStart++
+		}
+		if len(s.arrivals)-s.winStart > s.cfg.Limit {
+			s.blockedUntil = now.Add(s.cfg.BlockFor)
+			s.stats.TimesBlocked++
+			a.blocked, a.until = true, s.blockedUntil
 		}
 	}
 	// One draw per arrival, whatever the outcome, so the sequence of faults
@@ -357,8 +384,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var aerr *apiError
 	switch {
 	case a.blocked:
-		aerr = &apiError{CodeBlockedToken, fmt.Sprintf("Too many requests: more than %d in %v; the token is blocked for %v.",
-			s.cfg.Limit, s.cfg.Window, s.cfg.BlockFor)}
+		aerr = s.blockedAnswer(a)
 	case formErr != nil:
 		aerr = &apiError{CodeBadRequest, formErr.Error()}
 	default:
@@ -392,6 +418,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
+
+// blockedAnswer is the answer to a request during a block: the live API's
+// words ("Query limit exceeded, token blocked until …", in Polish time), or
+// without the end when BlockNoEnd.
+func (s *Server) blockedAnswer(a arrival) *apiError {
+	until := ""
+	if !s.cfg.BlockNoEnd {
+		until = " until " + a.until.In(warsaw()).Format("2006-01-02 15:04:05")
+	}
+	if a.account {
+		return &apiError{CodeAccountBlocked, "User account blocked" + until + "."}
+	}
+	return &apiError{CodeBlockedToken, fmt.Sprintf("Query limit exceeded, token blocked%s (more than %d requests in %v).",
+		until, s.cfg.Limit, s.cfg.Window)}
+}
+
+// warsaw is the zone the API states block ends in.
+var warsaw = sync.OnceValue(func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Warsaw")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+})
 
 func (s *Server) authFailure(w http.ResponseWriter, code, msg string) {
 	s.mu.Lock()
@@ -427,10 +477,10 @@ func (s *Server) dispatch(method, parameters string) ([]byte, *apiError) {
 		dec := json.NewDecoder(strings.NewReader(parameters))
 		var obj map[string]json.RawMessage
 		if err := dec.Decode(&obj); err != nil || obj == nil {
-			return nil, &apiError{CodeBadParameters, "The parameters field is not a JSON object; send e.g. {\"page\":1}."}
+			return nil, &apiError{CodeParseJSON, "The parameters field is not a JSON object; send e.g. {\"page\":1}."}
 		}
 		if _, err := dec.Token(); err == nil {
-			return nil, &apiError{CodeBadParameters, "The parameters field has data after the JSON object."}
+			return nil, &apiError{CodeParseJSON, ""}
 		}
 		params = obj
 	}

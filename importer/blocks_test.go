@@ -1,0 +1,62 @@
+package importer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// TestBlockUntilIsWaitedOut: the sandbox's block names its end and a
+// request during it restarts it (ExtendBlock). The client waits until the
+// stated end: only the requests already in flight when the block began are
+// answered "blocked", the block is never extended, and every row ends once.
+func TestBlockUntilIsWaitedOut(t *testing.T) {
+	window := 2 * time.Second
+	// The block (5 s) outlasts the client's own backoff guess (2–2.5 s): a
+	// client that guessed would send into it, and extend it.
+	srv, api := newAPI(t, sandbox.Config{Seed: 9, Limit: 10, Window: window, BlockFor: 5 * time.Second, ExtendBlock: true}, 14, window)
+	in := writeFile(t, t.TempDir(), "in.csv", genRows("u", 24))
+	start := time.Now()
+	sum, err := Run(context.Background(), api, in, Config{Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Stats()
+	if sum.Counts[StatusCreated] != 24 || st.Creates != 24 {
+		t.Errorf("summary %v, %d creates; want 24", sum.Counts, st.Creates)
+	}
+	if st.TimesBlocked == 0 {
+		t.Fatalf("the token was never blocked (sandbox %+v); the test proves nothing", st)
+	}
+	if st.Blocked > 4*st.TimesBlocked {
+		t.Errorf("%d blocked answers for %d blocks with 4 workers: requests were sent during a block", st.Blocked, st.TimesBlocked)
+	}
+	t.Logf("%d blocks, %d blocked answers, %s", st.TimesBlocked, st.Blocked, time.Since(start).Round(time.Millisecond))
+	assertNoDuplicates(t, srv)
+}
+
+// TestAccountBlockPausesTheRun: ERROR_USER_ACCOUNT_BLOCKED in the middle of
+// an import pauses every worker until the block's end, as a token block
+// does; no row fails for it and nothing is sent meanwhile.
+func TestAccountBlockPausesTheRun(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 9, AccountBlockAfter: 10, AccountBlockFor: 2 * time.Second}, 0, 0)
+	in := writeFile(t, t.TempDir(), "in.csv", genRows("a", 20))
+	start := time.Now()
+	sum, err := Run(context.Background(), api, in, Config{Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("the import took %s for a 2 s block: it did not wait for the stated end", took.Round(time.Millisecond))
+	}
+	st := srv.Stats()
+	if sum.Counts[StatusCreated] != 20 || sum.Counts[StatusFailed] != 0 || st.Creates != 20 {
+		t.Errorf("summary %v, %d creates; want 20 created, none failed", sum.Counts, st.Creates)
+	}
+	if st.Blocked == 0 || st.Blocked > 4 {
+		t.Errorf("%d answers during the account block, want 1..4 (the requests in flight)", st.Blocked)
+	}
+	assertNoDuplicates(t, srv)
+}
