@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -58,8 +59,8 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses map[int
 			e.progress.Describe(e.etaText(len(ids) - done))
 		}
 		if gone {
-			sum.Vanished++
-			e.log.Warn("client deleted during the export; skipped", "crm_client_id", ids[i])
+			sum.Vanished = append(sum.Vanished, ids[i])
+			e.log.Warn("client deleted during the export (not found, and not in the list); skipped", "crm_client_id", ids[i])
 			return nil
 		}
 		for k := range c.CustomExtraFields {
@@ -144,7 +145,9 @@ type detailResult struct {
 
 // fetchDetails reads getCrmClientData for every id with up to e.ahead
 // requests in flight and calls emit in id order from one goroutine. A client
-// the API no longer knows (an error of class ClassRow) is emitted as gone.
+// is emitted as gone only when the API says it is not found and the list
+// confirms it (confirmGone); any other error ends the export — an unknown
+// code is never taken for a deletion.
 func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i int, c *baselinker.Client, gone bool) error) error {
 	fctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -166,8 +169,9 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 				defer wg.Done()
 				e.requests.Add(1)
 				c, err := e.api.GetCrmClientData(fctx, id, true)
-				if err != nil && baselinker.Classify(err) == baselinker.ClassRow && fctx.Err() == nil {
-					ch <- detailResult{gone: true}
+				if err != nil && baselinker.IsNotFound(err) && fctx.Err() == nil {
+					gone, cerr := e.confirmGone(fctx, id, err)
+					ch <- detailResult{gone: gone, err: cerr}
 					return
 				}
 				ch <- detailResult{c: c, err: err}
@@ -189,4 +193,23 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 		return fmt.Errorf("reading the client details: %w", err)
 	}
 	return nil
+}
+
+// confirmGone asks the list, filtered by the id, whether a client that
+// getCrmClientData says is not found is really gone (one request).
+func (e *Exporter) confirmGone(ctx context.Context, id int64, notFound error) (bool, error) {
+	var f baselinker.Filters
+	if err := f.Set("crm_client_id", strconv.FormatInt(id, 10)); err != nil {
+		return false, err
+	}
+	e.requests.Add(1)
+	cs, err := e.api.GetCrmClients(ctx, 1, f)
+	if err != nil {
+		return false, fmt.Errorf("checking whether client %d was deleted (getCrmClients): %w", id, err)
+	}
+	if len(cs) > 0 {
+		return false, fmt.Errorf("getCrmClientData says client %d does not exist (%w), but the list still has it; "+
+			"the export stops rather than leave it out — try again later", id, notFound)
+	}
+	return true, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,7 +43,7 @@ type Summary struct {
 	Requests   int64         // HTTP requests sent (retries included when the API counts them)
 	Duration   time.Duration // wall time of the run
 	Duplicates int           // clients met again on a later page and skipped
-	Vanished   int           // clients deleted before their details could be read
+	Vanished   []int64       // clients deleted before their details could be read (not found, and confirmed by the list)
 	Changed    bool          // the client list changed during the walk
 	ListDelta  int           // clients on the last page at the recheck minus at the walk
 	Columns    []string      // the header written
@@ -51,15 +53,23 @@ type Summary struct {
 func (s Summary) LogAttrs() []any {
 	return []any{"clients", s.Clients, "pages", s.Pages, "requests", s.Requests,
 		"seconds", fmt.Sprintf("%.1f", s.Duration.Seconds()), "duplicates_skipped", s.Duplicates,
-		"vanished", s.Vanished, "list_changed", s.Changed, "columns", len(s.Columns)}
+		"vanished", len(s.Vanished), "vanished_ids", s.Vanished, "list_changed", s.Changed, "columns", len(s.Columns)}
 }
 
 // String is the one-line human summary.
 func (s Summary) String() string {
 	msg := fmt.Sprintf("exported %d clients (%d pages, %d requests, %.1f s, %d duplicates skipped)",
 		s.Clients, s.Pages, s.Requests, s.Duration.Seconds(), s.Duplicates)
-	if s.Vanished > 0 {
-		msg += fmt.Sprintf("; %d clients were deleted before their details could be read", s.Vanished)
+	if n := len(s.Vanished); n > 0 {
+		ids := make([]string, 0, min(n, 20))
+		for _, id := range s.Vanished[:min(n, 20)] {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		more := ""
+		if n > 20 {
+			more = fmt.Sprintf(" and %d more", n-20)
+		}
+		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, strings.Join(ids, ", "), more)
 	}
 	if s.Changed {
 		msg += "; the client list changed while it was read (clients added or removed): " +

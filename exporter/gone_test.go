@@ -1,0 +1,84 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// detailsFault answers getCrmClientData for one client with err, and can
+// hide that client from a list filtered by its id (as if it was deleted).
+type detailsFault struct {
+	API
+	id     int64
+	err    error
+	hidden bool
+}
+
+func (d *detailsFault) GetCrmClientData(ctx context.Context, id int64, extra bool) (baselinker.Client, error) {
+	if id == d.id {
+		return baselinker.Client{}, d.err
+	}
+	return d.API.GetCrmClientData(ctx, id, extra)
+}
+
+func (d *detailsFault) GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error) {
+	cs, err := d.API.GetCrmClients(ctx, page, f)
+	if d.hidden && f.CrmClientID == d.id {
+		return nil, err
+	}
+	return cs, err
+}
+
+// TestClientGoneOnlyWhenConfirmed: a client is left out of a --with-details
+// export only when getCrmClientData says it is not found and the list,
+// filtered by its id, has it no more; the summary names it. A not-found the
+// list contradicts, and an unknown code, stop the export: no file with less.
+func TestClientGoneOnlyWhenConfirmed(t *testing.T) {
+	notFound := &baselinker.APIError{Method: "getCrmClientData", Code: "ERROR_CRM_CLIENT_NOT_FOUND", Message: "no such client"}
+	unknown := &baselinker.APIError{Method: "getCrmClientData", Code: "ERROR_SOMETHING_NEW", Message: "?"}
+	tests := []struct {
+		name   string
+		err    error
+		hidden bool
+		gone   bool // else the export must fail
+	}{
+		{"deleted: not found and not listed", notFound, true, true},
+		{"not found but still listed", notFound, false, false},
+		{"an unknown code", &baselinker.ReadError{Method: "getCrmClientData", Err: unknown}, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 30})
+			victim := s.Clients()[7].CrmClientID
+			api := &detailsFault{API: newAPI(t, url, 0, 0, ""), id: int64(victim), err: tc.err, hidden: tc.hidden}
+			path := tmpOut(t, "x.csv")
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, WithDetails(true))
+			if !tc.gone {
+				if err == nil {
+					t.Fatalf("the export succeeded with %d clients; want it to stop", sum.Clients)
+				}
+				if _, serr := os.Stat(path); !errors.Is(serr, os.ErrNotExist) {
+					t.Errorf("a failed export left %s: %v", path, serr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Clients != 29 || len(sum.Vanished) != 1 || sum.Vanished[0] != int64(victim) {
+				t.Errorf("clients %d, vanished %v; want 29 and [%d]", sum.Clients, sum.Vanished, victim)
+			}
+			if !strings.Contains(sum.String(), fmt.Sprintf("crm_client_id %d", victim)) {
+				t.Errorf("the summary does not name the client: %s", sum)
+			}
+		})
+	}
+}
