@@ -245,25 +245,46 @@ func (a *API) GetCrmClients(ctx context.Context, page int, f Filters) ([]Client,
 // *OutcomeUnknownError (errors.Is(err, ErrOutcomeUnknown)) is returned and
 // the caller must look the client up before sending it again.
 func (a *API) AddCrmClient(ctx context.Context, f ClientFields) (int64, error) {
+	r, err := a.AddCrmClientResult(ctx, f)
+	return r.ID, err
+}
+
+// Added is addCrmClient's answer: the client's ID and the warnings a
+// SUCCESS may carry (verbatim, in the account's language).
+type Added struct {
+	ID       int64
+	Warnings []string
+}
+
+// AddCrmClientResult is AddCrmClient with the whole answer.
+func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, error) {
 	params, err := f.Params()
 	if err != nil {
-		return 0, err
+		return Added{}, err
 	}
 	var out struct {
-		ID Int `json:"crm_client_id"`
+		ID       Int      `json:"crm_client_id"`
+		Warnings Warnings `json:"warnings"`
 	}
 	if err := a.call(ctx, "addCrmClient", params, f.ID > 0, &out); err != nil {
-		return 0, err
+		return Added{}, err
+	}
+	w := make([]string, len(out.Warnings))
+	for i, s := range out.Warnings {
+		w[i] = a.scrub(s)
+	}
+	if len(w) == 0 {
+		w = nil
 	}
 	if out.ID <= 0 {
 		err := &TransportError{Method: "addCrmClient", Status: http.StatusOK, Written: true,
 			Cause: fmt.Errorf("%w: SUCCESS without a crm_client_id", ErrBadResponse)}
 		if f.ID > 0 {
-			return f.ID, nil // an update: the ID is known
+			return Added{ID: f.ID, Warnings: w}, nil // an update: the ID is known
 		}
-		return 0, &OutcomeUnknownError{Method: "addCrmClient", Cause: err}
+		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: err}
 	}
-	return int64(out.ID), nil
+	return Added{ID: int64(out.ID), Warnings: w}, nil
 }
 
 // GetCrmClientData returns one client with its notes and, if asked, its

@@ -137,6 +137,79 @@ type Client struct {
 	CustomExtraFields   ExtraFields `json:"custom_extra_fields,omitempty"`
 }
 
+// UnmarshalJSON decodes a client leniently, both ways: integers as numbers,
+// numeric strings or "" (Int); text fields as strings, or as the literal
+// text of a number or a boolean the API sent instead (a phone or a postcode
+// as a JSON number); custom_extra_fields as an object, [] or null; null as
+// empty. Unknown fields are ignored.
+func (c *Client) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("decoding a client: %w", err)
+	}
+	*c = Client{}
+	for k, v := range raw {
+		switch {
+		case k == "custom_extra_fields":
+			if err := c.CustomExtraFields.UnmarshalJSON(v); err != nil {
+				return err
+			}
+		case c.intField(k) != nil:
+			if err := c.intField(k).UnmarshalJSON(v); err != nil {
+				return fmt.Errorf("decoding a client: field %s: %w", k, err)
+			}
+		case c.textField(k) != nil:
+			var t lenientString
+			_ = t.UnmarshalJSON(v)
+			*c.textField(k) = string(t)
+		}
+	}
+	return nil
+}
+
+// Warnings decodes the warnings of a SUCCESS answer, whatever their shape
+// (seen on other methods): a text, a list, or an object of texts; other
+// values as their JSON text.
+type Warnings []string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (w *Warnings) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	*w = nil
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		return nil
+	case b[0] == '[':
+		var list []json.RawMessage
+		if err := json.Unmarshal(b, &list); err == nil {
+			for _, v := range list {
+				*w = append(*w, textOf(v))
+			}
+			return nil
+		}
+	case b[0] == '{':
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err == nil {
+			keys := slices.Sorted(maps.Keys(m))
+			for _, k := range keys {
+				*w = append(*w, k+": "+textOf(m[k]))
+			}
+			return nil
+		}
+	}
+	if t := textOf(b); t != "" {
+		*w = Warnings{t}
+	}
+	return nil
+}
+
+// textOf is a JSON value as text: a string's content, else its JSON text.
+func textOf(v json.RawMessage) string {
+	var t lenientString
+	_ = t.UnmarshalJSON(v)
+	return string(t)
+}
+
 func (c *Client) intField(name string) *Int {
 	switch name {
 	case "crm_client_id":

@@ -17,7 +17,7 @@ import (
 type API interface {
 	GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error)
 	GetCrmClientData(ctx context.Context, id int64, includeCustomExtraFields bool) (baselinker.Client, error)
-	AddCrmClient(ctx context.Context, f baselinker.ClientFields) (int64, error)
+	AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error)
 	Stats() baselinker.Stats
 }
 

@@ -59,11 +59,11 @@ func TestCreateThenUpdateByID(t *testing.T) {
 
 func mustAdd(t *testing.T, api API, values map[string]string) int64 {
 	t.Helper()
-	id, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: values})
+	added, err := api.AddCrmClientResult(context.Background(), baselinker.ClientFields{Values: values})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return id
+	return added.ID
 }
 
 func TestMatchBy(t *testing.T) {

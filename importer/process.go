@@ -25,14 +25,14 @@ const maxCreateAttempts = 5
 // (a dry run). Everything before it — reading, mapping, checks, the index,
 // the plan — is the same in both.
 type sender interface {
-	add(ctx context.Context, f baselinker.ClientFields) (int64, error)
+	add(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error)
 }
 
 // apiSender sends a write with addCrmClient.
 type apiSender struct{ r *run }
 
-func (s apiSender) add(ctx context.Context, f baselinker.ClientFields) (int64, error) {
-	return s.r.api.AddCrmClient(ctx, f)
+func (s apiSender) add(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+	return s.r.api.AddCrmClientResult(ctx, f)
 }
 
 // recorder is a dry run's sender: it sends nothing, and gives a would-be
@@ -41,11 +41,11 @@ func (s apiSender) add(ctx context.Context, f baselinker.ClientFields) (int64, e
 // rows run one after another, so the index sees them in file order.
 type recorder struct{ placeholders atomic.Int64 }
 
-func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (int64, error) {
+func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
 	if f.ID != 0 {
-		return f.ID, nil
+		return baselinker.Added{ID: f.ID}, nil
 	}
-	return -d.placeholders.Add(1), nil
+	return baselinker.Added{ID: -d.placeholders.Add(1)}, nil
 }
 
 // process runs one row in the pool: check it, wait for earlier rows with
@@ -149,11 +149,13 @@ func (r *run) update(ctx context.Context, it *item, id int64) Line {
 	}
 	f := fieldsOf(changes)
 	f.ID = id
-	if _, err := r.write(it, "update", f); err != nil {
+	added, err := r.write(it, "update", f)
+	if err != nil {
 		return r.failure(ctx, l, err)
 	}
 	r.idx.apply(id, changes)
 	l.Status, l.Changes = StatusUpdated, changes
+	l.warnedBy(added.Warnings)
 	return l
 }
 
@@ -177,10 +179,11 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if attempt > 1 && ctx.Err() != nil {
 			return interrupted(l)
 		}
-		id, err := r.write(it, "create", fieldsOf(changes))
+		added, err := r.write(it, "create", fieldsOf(changes))
 		if err == nil {
-			r.idx.apply(id, changes)
-			l.Status, l.ID, l.Changes = StatusCreated, max(id, 0), changes
+			r.idx.apply(added.ID, changes)
+			l.Status, l.ID, l.Changes = StatusCreated, max(added.ID, 0), changes
+			l.warnedBy(added.Warnings)
 			return l
 		}
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
@@ -217,23 +220,25 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
 	}
 	f := fieldsOf(rest)
 	f.ID = id
-	if _, err := r.write(it, "update", f); err != nil {
+	added, err := r.write(it, "update", f)
+	if err != nil {
 		// The client exists: the row stays "created" (a resume must not create it again).
 		fl := r.failure(ctx, l, err)
 		l.Code, l.Message = fl.Code, "created, but the update of its remaining fields failed: "+fl.Message
 		return l
 	}
 	r.idx.apply(id, rest)
+	l.warnedBy(added.Warnings)
 	return l
 }
 
 // write sends one addCrmClient through the run's sender, with the
 // journal's "send" before it (a real run's only journal write besides the
 // settling of each row in emit).
-func (r *run) write(it *item, op string, f baselinker.ClientFields) (int64, error) {
+func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.Added, error) {
 	if err := r.jnl.send(it.num, op, it.keyLabel); err != nil {
 		r.halt(err, it.num)
-		return 0, err
+		return baselinker.Added{}, err
 	}
 	return r.send.add(r.sendCtx, f)
 }

@@ -71,6 +71,7 @@ type Line struct {
 	changesText string    // Changes as read back from an old report
 	problems    []problem // why an invalid row is invalid, for the summary
 	adjusted    []string  // the kinds of values changed on the way in, for the summary
+	apiWarned   bool      // the API's answer carried warnings
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.
 	unsettled bool
@@ -87,6 +88,18 @@ func (l *Line) ChangesText() string {
 		return l.changesText
 	}
 	return l.Changes.String()
+}
+
+// warnedBy adds the warnings of the API's SUCCESS answer to the line,
+// verbatim.
+func (l *Line) warnedBy(ws []string) {
+	for _, w := range ws {
+		if l.Warnings != "" {
+			l.Warnings += "; "
+		}
+		l.Warnings += "the API warned: " + w
+	}
+	l.apiWarned = l.apiWarned || len(ws) > 0
 }
 
 // changedFields names the fields of the line's plan.

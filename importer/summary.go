@@ -17,6 +17,7 @@ type Summary struct {
 	Fields   map[string]int // updated rows by the field they change
 	Created  map[string]int // created rows by the field they set
 	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
+	Warned   int            // rows whose write the API answered with warnings (in the warnings column)
 	Invalid  []Group        // invalid rows by reason, most first
 	Failed   []Group        // failed rows by error code, most first
 	Requests int64          // requests the limit saw (retries and reads included)
@@ -44,7 +45,7 @@ func (s Summary) LogAttrs() []any {
 	for _, st := range Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
-	attrs = append(attrs, "fields_updated", s.Fields, "adjusted", s.Adjusted)
+	attrs = append(attrs, "fields_updated", s.Fields, "adjusted", s.Adjusted, "api_warnings", s.Warned)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
@@ -82,6 +83,9 @@ func (s Summary) String() string {
 	}
 	if n := s.Counts[StatusUpdated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients: %s", verb("updated", "would update"), n, byCount(s.Fields))
+	}
+	if s.Warned > 0 {
+		fmt.Fprintf(&b, "\n  %d rows were written with warnings from the API (verbatim in the warnings column)", s.Warned)
 	}
 	if len(s.Adjusted) > 0 {
 		fmt.Fprintf(&b, "\n  values changed on the way in: %s (the warnings column says which)", byCount(s.Adjusted))
@@ -123,6 +127,7 @@ type tally struct {
 	fieldsN map[string]int
 	created map[string]int
 	adjust  map[string]int
+	warned  int
 	invalid map[string]*Group
 	failed  map[string]*Group
 }
@@ -139,6 +144,9 @@ func (t *tally) add(l *Line) {
 	t.counts[l.Status]++
 	for _, a := range l.adjusted {
 		t.adjust[a]++
+	}
+	if l.apiWarned {
+		t.warned++
 	}
 	switch l.Status {
 	case StatusUpdated:
@@ -203,6 +211,7 @@ func (t *tally) summary(s Summary) Summary {
 	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
+	s.Warned = t.warned
 	return s
 }
 
