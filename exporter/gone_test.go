@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -80,5 +83,31 @@ func TestClientGoneOnlyWhenConfirmed(t *testing.T) {
 				t.Errorf("the summary does not name the client: %s", sum)
 			}
 		})
+	}
+}
+
+// TestExportThroughADriftingAPI: a --with-details export through transient
+// unknown codes on reads, integers as strings, digit-only texts as numbers
+// and text/html labels ends with every client and its notes, as the
+// sandbox holds them.
+func TestExportThroughADriftingAPI(t *testing.T) {
+	s, url := sandboxtest.New(t, sandbox.Config{Seed: 6, Clients: 120, ReadErrors: 0.15, DriftTypes: true, HTMLLabel: true})
+	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken), baselinker.WithLimiter(pacer.New(1_000_000)),
+		baselinker.WithRetry(pacer.Backoff{Attempts: 10, Base: time.Millisecond, Max: 2 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := tmpOut(t, "x.csv")
+	sum, err := exportTo(t, api, OutputOptions{Path: path}, WithDetails(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Clients != 120 || len(sum.Vanished) != 0 {
+		t.Fatalf("exported %d clients, %v vanished; want all 120", sum.Clients, sum.Vanished)
+	}
+	h, rows := readBack(t, path)
+	checkRows(t, h, rows, asRead(path, s.Clients()), nil)
+	if !slices.Contains(h, "notes") {
+		t.Errorf("no notes column: %q", h)
 	}
 }

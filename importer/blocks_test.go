@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,33 @@ func TestAccountBlockPausesTheRun(t *testing.T) {
 	}
 	if st.Blocked == 0 || st.Blocked > 4 {
 		t.Errorf("%d answers during the account block, want 1..4 (the requests in flight)", st.Blocked)
+	}
+	assertNoDuplicates(t, srv)
+}
+
+// TestDriftingAPI: integers as strings, digit-only texts as numbers, answers
+// labelled text/html, warnings on every third write and transient unknown
+// codes on reads: the import reads every client (retrying the reads),
+// creates every row once, and puts each warning verbatim in its row's
+// warnings column and the count in the summary.
+func TestDriftingAPI(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 12, Clients: 150, DriftTypes: true, HTMLLabel: true, WarnEvery: 3, ReadErrors: 0.2}, 0, 0)
+	in := writeFile(t, t.TempDir(), "in.csv", genRows("d", 12))
+	sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[StatusCreated] != 12 || srv.Stats().Creates != 12 {
+		t.Fatalf("summary %v; want 12 created", sum.Counts)
+	}
+	warned := 0
+	for _, l := range byRow(t, readReport(t, sum.Report)) {
+		if strings.Contains(l["warnings"], "the API warned: Klient") {
+			warned++
+		}
+	}
+	if warned != 4 || sum.Warned != 4 || !strings.Contains(sum.String(), "4 rows were written with warnings from the API") {
+		t.Errorf("%d rows with the API's warnings in the report, %d in the summary; want 4\n%s", warned, sum.Warned, sum)
 	}
 	assertNoDuplicates(t, srv)
 }

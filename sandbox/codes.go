@@ -25,6 +25,9 @@ const (
 	CodeParseJSON = "ERROR_PARSE_JSON_PARAMETERS"
 	// CodeAccountBlocked: the whole account is blocked (AccountBlockAfter).
 	CodeAccountBlocked = "ERROR_USER_ACCOUNT_BLOCKED"
+	// CodeInternal: a transient error on a read (ReadErrors), a code a
+	// client does not know; nothing was applied.
+	CodeInternal = "ERROR_INTERNAL"
 	// CodeUnknownParameter: a parameter the method does not document.
 	CodeUnknownParameter = "ERROR_UNKNOWN_PARAMETER"
 	// CodeParameterType: a parameter of the wrong JSON type (e.g. an object
@@ -44,7 +47,7 @@ const (
 func Codes() []string {
 	return []string{CodeEmptyToken, CodeBadToken, CodeBlockedToken, CodeBadRequest,
 		CodeUnknownMethod, CodeParseJSON, CodeUnknownParameter, CodeParameterType,
-		CodeMissingParameter, CodeInvalidValue, CodeClientNotFound, CodeAccountBlocked}
+		CodeMissingParameter, CodeInvalidValue, CodeClientNotFound, CodeAccountBlocked, CodeInternal}
 }
 
 // Fault is a kind of transport failure the sandbox injects.

@@ -369,6 +369,10 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 	} else {
 		s.stats.Updates++
 	}
+	writes := s.stats.Creates + s.stats.Updates
 	s.mu.Unlock()
+	if n := s.cfg.WarnEvery; n > 0 && writes%n == 0 {
+		return []byte(fmt.Sprintf(`{"status":"SUCCESS","crm_client_id":%d,"warnings":["Klient %d zapisany, ale pole \"notes\" zostało skrócone."]}`, id, id)), nil
+	}
 	return []byte(fmt.Sprintf(`{"status":"SUCCESS","crm_client_id":%d}`, id)), nil
 }

@@ -60,6 +60,20 @@ type Config struct {
 	// ERROR_USER_ACCOUNT_BLOCKED to every request meanwhile.
 	AccountBlockAfter int
 	AccountBlockFor   time.Duration
+	// DriftTypes sends integers as strings ("31675", "" for 0) and
+	// digit-only texts (phones, postcodes) as JSON numbers, as recorded
+	// answers of other methods show the live API doing.
+	DriftTypes bool
+	// HTMLLabel labels answers text/html, as the live API does.
+	HTMLLabel bool
+	// WarnEvery > 0 adds "warnings" to every WarnEvery-th successful
+	// addCrmClient answer (seen on other methods).
+	WarnEvery int
+	// ReadErrors is the probability (0..1) that a read (get…) answers
+	// with a code the client does not know, ERROR_INTERNAL, applying
+	// nothing: a transient error of the kind a client must not take for
+	// "not found".
+	ReadErrors float64
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
 	// FaultRate is the probability (0..1) that a request fails with one of
@@ -255,6 +269,7 @@ type arrival struct {
 	blocked bool
 	account bool      // blocked is an account block
 	until   time.Time // the block's end
+	readErr bool      // a read answered with a transient unknown code (ReadErrors)
 	fault   Fault
 	delay   time.Duration
 }
@@ -301,6 +316,9 @@ func (s *Server) arrive(method string) arrival {
 	if u < s.faultRate && !a.blocked {
 		a.fault = s.cfg.Faults[s.rng.IntN(len(s.cfg.Faults))]
 		s.stats.Faults[a.fault]++
+	}
+	if s.cfg.ReadErrors > 0 && strings.HasPrefix(method, "get") && !a.blocked && a.fault == "" {
+		a.readErr = s.rng.Float64() < s.cfg.ReadErrors // drawn only when asked: other seeds' sequences stay
 	}
 	a.delay = s.cfg.Latency
 	if s.cfg.Jitter > 0 {
@@ -385,6 +403,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case a.blocked:
 		aerr = s.blockedAnswer(a)
+	case a.readErr:
+		aerr = &apiError{CodeInternal, "Wystąpił błąd wewnętrzny. Spróbuj ponownie."}
 	case formErr != nil:
 		aerr = &apiError{CodeBadRequest, formErr.Error()}
 	default:
@@ -413,7 +433,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logAnswer("SUCCESS")
 		}
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", s.contentType())
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
@@ -432,6 +452,14 @@ func (s *Server) blockedAnswer(a arrival) *apiError {
 	}
 	return &apiError{CodeBlockedToken, fmt.Sprintf("Query limit exceeded, token blocked%s (more than %d requests in %v).",
 		until, s.cfg.Limit, s.cfg.Window)}
+}
+
+// contentType is the label of an answer.
+func (s *Server) contentType() string {
+	if s.cfg.HTMLLabel {
+		return "text/html; charset=UTF-8"
+	}
+	return "application/json; charset=utf-8"
 }
 
 // warsaw is the zone the API states block ends in.

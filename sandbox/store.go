@@ -68,9 +68,17 @@ func (s *Server) appendClient(b []byte, c *baselinker.Client, notes, extra bool)
 		b = appendString(b, f.Name)
 		b = append(b, ':')
 		v, _ := c.Get(f.Name)
-		if f.Kind == baselinker.KindInt {
+		switch {
+		case f.Kind == baselinker.KindInt && s.cfg.DriftTypes:
+			if v == "0" {
+				v = ""
+			}
+			b = appendString(b, v)
+		case f.Kind == baselinker.KindInt:
 			b = append(b, v...)
-		} else {
+		case s.cfg.DriftTypes && digitsOnly(v):
+			b = append(b, v...) // a phone or a postcode as a JSON number
+		default:
 			b = appendString(b, v)
 		}
 	}
@@ -96,6 +104,20 @@ func (s *Server) appendClient(b []byte, c *baselinker.Client, notes, extra bool)
 		}
 	}
 	return append(b, '}')
+}
+
+// digitsOnly reports whether v is a JSON number as written: digits, no
+// leading zero (which a number would lose).
+func digitsOnly(v string) bool {
+	if v == "" || v[0] == '0' || len(v) > 15 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // sortedExtraIDs returns m's keys in baselinker.SortExtraIDs order.
