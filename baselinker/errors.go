@@ -189,6 +189,18 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && strings.Contains(ae.Code, "NOT_FOUND")
 }
 
+// IsAuth reports whether err is the API refusing the token (a token code
+// other than a block, HTTP 401 or 403): the one fatal error that is the
+// token's fault.
+func IsAuth(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return strings.Contains(ae.Code, "TOKEN") && codeClass(ae.Code, ae.Message) == ClassFatal
+	}
+	var te *TransportError
+	return errors.As(err, &te) && (te.Status == http.StatusUnauthorized || te.Status == http.StatusForbidden)
+}
+
 // ReadError is a read the API kept refusing with a code that says nothing
 // of the client, after the retries: the run cannot go on without it, and
 // the client is not to be taken for deleted.

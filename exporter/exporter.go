@@ -237,8 +237,13 @@ func (e *Exporter) statusMap(ctx context.Context) (map[int64]string, error) {
 
 // apiErr wraps an API error with what was being done, marking fatal ones.
 func apiErr(what string, err error) error {
-	if baselinker.Classify(err) == baselinker.ClassFatal {
+	switch {
+	case errors.Is(err, context.Canceled): // an interrupt, never the token's fault
+		return fmt.Errorf("%s: interrupted: %w", what, err)
+	case baselinker.IsAuth(err):
 		return fmt.Errorf("%s: %w: %w — check BASELINKER_TOKEN or --token-file", what, ErrFatal, err)
+	case baselinker.Classify(err).Stops():
+		return fmt.Errorf("%s: %w: %w", what, ErrFatal, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

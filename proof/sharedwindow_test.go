@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -129,4 +130,48 @@ func TestInterruptAndResumeShareTheWindow(t *testing.T) {
 		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
 	}
 	assertNeverOverTheLimit(t, srv)
+}
+
+// TestSecondInterruptQuitsAtOnce: the first Ctrl-C lets the requests in
+// flight finish; a second one ends the run at once (exit 130). The
+// requests it abandoned stay open in the journal, and --resume settles
+// them: every row ends once, no client twice.
+func TestSecondInterruptQuitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary for seconds")
+	}
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20, Latency: 3 * time.Second})
+	rows := genInput(9, 12)
+	dir := crashDir(t, rows)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := command(ctx, t, dir, url, importArgs("r.csv", "--workers", "4")...)
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second) // the index page answered; creates in flight
+	_ = c.Process.Signal(syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	second := time.Now()
+	_ = c.Process.Signal(syscall.SIGINT)
+	_ = c.Wait()
+	if took := time.Since(second); took > time.Second {
+		t.Errorf("the second Ctrl-C took %s to end the run", took.Round(time.Millisecond))
+	}
+	if code := c.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d after two interrupts, want 130\n%s", code, errb.String())
+	}
+	for round := 1; round <= 3; round++ {
+		res := runBin(t, dir, url, importArgs("r.csv", "--resume", "r.csv")...)
+		if res.code <= 1 && unfinished(t, filepath.Join(dir, "r.csv")) == 0 {
+			break
+		}
+		if round == 3 {
+			t.Fatalf("unfinished after 3 resumes: exit %d\n%s", res.code, res.stderr)
+		}
+	}
+	checkFinished(t, filepath.Join(dir, "r.csv"), rows)
+	checkState(t, imported(t, srv), wantState(rows))
 }

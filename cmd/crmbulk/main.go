@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,14 +17,31 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := runWith(ctx, os.Args[1:], iostreams.System(os.Getenv), os.Getenv, func(a *app) {
+	ios := iostreams.System(os.Getenv)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first Ctrl-C (or SIGTERM) stops taking rows and cancels every
+		// wait; the requests in flight may finish. A second one abandons
+		// them at once: their journal entries stay open and --resume settles
+		// them with a look-up, as after a crash.
+		<-sigs
+		if ios.IsStderrTTY() {
+			fmt.Fprintln(ios.ErrOut, "\ncrmbulk: interrupted — finishing the requests in flight; press Ctrl-C again to quit at once")
+		}
+		cancel()
+		<-sigs
+		os.Exit(exitInterrupted)
+	}()
+	code := runWith(ctx, os.Args[1:], ios, os.Getenv, func(a *app) {
 		// The real binary can serve as its own sandbox process (crmbulk
 		// bench's export memory figure); a test binary calling run cannot.
 		if exe, err := os.Executable(); err == nil {
 			a.selfExe = exe
 		}
 	})
-	stop()
+	signal.Stop(sigs)
+	cancel()
 	os.Exit(code)
 }
