@@ -386,6 +386,9 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		start := time.Now()
 		err := a.once(ctx, method, form, out)
 		class := Classify(err)
+		if !class.Pauses() {
+			a.limiter.Answered() // a probe after a block with no stated end came back: the others may go
+		}
 		a.logRequest(ctx, method, try, time.Since(start), err, class)
 		if err == nil {
 			return nil

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Warsaw for "blocked until", on every system
+
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 )
 
 // APIError is an answer with "status": "ERROR". Code and Message are kept
@@ -104,7 +106,8 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 //	                 naming a query limit or "blocked until"
 //	ClassFatal       ERROR_EMPTY_TOKEN, ERROR_BAD_TOKEN, *TOKEN*, returned at once                                   the run stops; rows not done are skipped
 //	                 HTTP 401/403, a wrong endpoint; a read the
-//	                 API keeps refusing with an unknown code
+//	                 API keeps refusing with an unknown code;
+//	                 blocks longer than --max-wait in all
 //	ClassBug         ERROR_PARSE_JSON_PARAMETERS,                returned at once, never retried                       the run stops: a crmbulk bug to report
 //	                 ERROR_UNKNOWN_METHOD
 //	ClassRetryable   5xx, a cut connection, a body that is not   retried with backoff (a create only when nothing     the row fails after the retries
@@ -258,7 +261,7 @@ func Classify(err error) Class {
 	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
 		return ClassRow
 	}
-	if errors.As(err, &re) {
+	if errors.As(err, &re) || errors.Is(err, pacer.ErrWaitedTooLong) {
 		return ClassFatal
 	}
 	var ae *APIError

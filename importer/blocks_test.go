@@ -2,11 +2,15 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
 // TestBlockUntilIsWaitedOut: the sandbox's block names its end and a
@@ -85,6 +89,49 @@ func TestDriftingAPI(t *testing.T) {
 	}
 	if warned != 4 || sum.Warned != 4 || !strings.Contains(sum.String(), "4 rows were written with warnings from the API") {
 		t.Errorf("%d rows with the API's warnings in the report, %d in the summary; want 4\n%s", warned, sum.Warned, sum)
+	}
+	assertNoDuplicates(t, srv)
+}
+
+// TestMaxWaitStopsCleanly: a block longer than --max-wait ends the run at
+// once: the rows not done are skipped WAITED_TOO_LONG (or NOT_ATTEMPTED),
+// every row has its line, the run says so, and --resume after the block
+// finishes the work with no client twice.
+func TestMaxWaitStopsCleanly(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 9, Limit: 6, Window: 2 * time.Second, BlockFor: 4 * time.Second})
+	client := func(maxWait time.Duration) *baselinker.API {
+		api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken),
+			baselinker.WithLimiter(pacer.New(20, pacer.WithWindow(2*time.Second), pacer.WithMargin(time.Millisecond), pacer.WithMaxWait(maxWait))),
+			baselinker.WithRetry(pacer.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api
+	}
+	in := writeFile(t, t.TempDir(), "in.csv", genRows("w", 20))
+	sum, err := Run(context.Background(), client(time.Second), in, Config{Workers: 3})
+	if !errors.Is(err, ErrFatal) || !strings.Contains(err.Error(), "max-wait") && !strings.Contains(err.Error(), "waited too long") {
+		t.Fatalf("err = %v, want the run stopped on --max-wait", err)
+	}
+	if sum.Rows != 20 || sum.Counts[StatusSkipped] == 0 {
+		t.Fatalf("summary %v: want a line for all 20 rows, some skipped", sum.Counts)
+	}
+	waited := 0
+	for _, l := range byRow(t, readReport(t, sum.Report)) {
+		if l["error_code"] == CodeWaitedTooLong {
+			waited++
+		}
+	}
+	if waited == 0 {
+		t.Error("no row says WAITED_TOO_LONG")
+	}
+	time.Sleep(4*time.Second + 500*time.Millisecond) // the block ends
+	sum2, err := Run(context.Background(), client(0), in, Config{Workers: 3, Resume: sum.Report})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Counts[StatusCreated] != 20 || srv.Stats().Creates != 20 {
+		t.Errorf("after --resume: %v, %d creates; want 20", sum2.Counts, srv.Stats().Creates)
 	}
 	assertNoDuplicates(t, srv)
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -321,6 +322,12 @@ func (r *run) failure(ctx context.Context, l Line, err error) Line {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		l.Status, l.Code = StatusSkipped, CodeInterrupted
 		l.Message = "run again with --resume — the request was cut off by the interrupt"
+		return l
+	}
+	if errors.Is(err, pacer.ErrWaitedTooLong) {
+		r.halt(err, l.Row)
+		l.Status, l.Code = StatusSkipped, CodeWaitedTooLong
+		l.Message = "run again with --resume once the block is over — not sent: the API's blocks took longer than --max-wait"
 		return l
 	}
 	l.Status = StatusFailed

@@ -50,6 +50,7 @@ const (
 	CodeNotAttempted   = "NOT_ATTEMPTED"   // a fatal API error stopped the run before the row
 	CodeTransport      = "TRANSPORT"       // no answer after the client's retries
 	CodeJournal        = "JOURNAL"         // the journal could not be written: nothing was sent
+	CodeWaitedTooLong  = "WAITED_TOO_LONG" // the API's blocks took longer than --max-wait: not sent
 )
 
 // dryNote is the note of every line of a dry run.

@@ -23,6 +23,7 @@ package pacer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -111,6 +112,19 @@ func WithShared(s Shared, warn func(error)) Option {
 	return func(l *Limiter) { l.shared, l.sharedWarn = s, warn }
 }
 
+// ErrWaitedTooLong is returned by Wait once the run's blocks add up to more
+// than WithMaxWait allows: the run should stop cleanly and be resumed later.
+var ErrWaitedTooLong = errors.New("waited too long for the API's blocks")
+
+// WithMaxWait bounds the time every block of the run may add up to (0 =
+// no bound). A block that would take the total past it makes every Wait
+// return ErrWaitedTooLong at once, instead of waiting.
+func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = d } }
+
+// probePoll is how often waiters look whether the probe after a block
+// with no stated end was answered.
+const probePoll = 50 * time.Millisecond
+
 // WithRand sets the random source of the block jitter (for deterministic
 // tests). The limiter only uses it under its own lock.
 func WithRand(r *rand.Rand) Option { return func(l *Limiter) { l.rand = r } }
@@ -138,6 +152,7 @@ type Limiter struct {
 	rand         *rand.Rand
 	shared       Shared      // nil: this process's window only
 	sharedWarn   func(error) // told once when shared fails
+	maxWait      time.Duration
 
 	mu   sync.Mutex
 	ring []time.Time // the last len(ring) starts, circular
@@ -148,11 +163,24 @@ type Limiter struct {
 	reducedTo   int       // effective limit when recovery began
 	recoverFrom time.Time // zero: not reduced
 	consecutive int       // blocks in a row (a block during recovery counts on)
+	pausedTotal time.Duration
+	gaveUp      bool  // the blocks took longer than maxWait
+	probe       probe // after a block with no stated end: one request first
 
 	starts int64
 	waited time.Duration
 	blocks int64
 }
+
+// probe is the state of the first request after a block whose end the
+// server did not state: it goes alone, and the others wait for its answer.
+type probe int
+
+const (
+	probeNone probe = iota
+	probeNeeded
+	probeOut // granted; the others wait for Answered
+)
 
 // New returns a Limiter allowing limit request starts per window (60 s by
 // default). A limit below 1 is treated as 1.
@@ -212,11 +240,21 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		if first {
 			begin, first = now, false
 		}
+		if l.gaveUp {
+			l.mu.Unlock()
+			return fmt.Errorf("pacer: %w (more than %s in all)", ErrWaitedTooLong, l.maxWait)
+		}
 		at := l.nextLocked(now)
+		if !at.After(now) && l.probe == probeOut {
+			at = now.Add(probePoll) // the probe has not been answered yet
+		}
 		if !at.After(now) {
 			at = l.takeSharedLocked(now)
 		}
 		if !at.After(now) {
+			if l.probe == probeNeeded {
+				l.probe = probeOut
+			}
 			l.recordLocked(now)
 			l.waited += now.Sub(begin)
 			l.mu.Unlock()
@@ -289,7 +327,18 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 		d += time.Duration(l.rand.Int64N(q + 1))
 	}
 	l.pauseLocked(now, now.Add(min(d, l.blockMax)))
+	l.probe = probeNeeded // the end was a guess: one request finds out first
 	return l.pausedUntil, true
+}
+
+// Answered reports that a request got an answer that was not a block:
+// after a block with no stated end, the others may start again.
+func (l *Limiter) Answered() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.probe == probeOut {
+		l.probe = probeNone
+	}
 }
 
 // BlockedUntil reports a block whose end the server stated: no start is
@@ -310,6 +359,7 @@ func (l *Limiter) BlockedUntil(until time.Time) (end time.Time, started bool) {
 		l.nextConsecutiveLocked()
 	}
 	l.pauseLocked(now, until)
+	l.probe = probeNone // the server said when: no guess to check
 	return l.pausedUntil, !running
 }
 
@@ -327,6 +377,14 @@ func (l *Limiter) nextConsecutiveLocked() int {
 // pauseLocked pauses every start until until, then recovers from half the
 // limit in force, and tells the other runs of the token.
 func (l *Limiter) pauseLocked(now, until time.Time) {
+	from := now
+	if l.pausedUntil.After(from) {
+		from = l.pausedUntil // a running pause lengthened: only the extra time counts
+	}
+	l.pausedTotal += max(until.Sub(from), 0)
+	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
+		l.gaveUp = true
+	}
 	if now.Before(l.pausedUntil) { // a running pause lengthened: same block, same reduced limit
 		l.pausedUntil, l.recoverFrom = until, until
 	} else {

@@ -66,6 +66,7 @@ func hammer(t *testing.T, l *Limiter, fc *fakeClock, cfg hammerCfg) []time.Time 
 				if cfg.work != nil {
 					sleep(cfg.work(r))
 				}
+				l.Answered() // the request's answer came (not a block), as the API client says
 			}
 		}()
 	}
@@ -473,5 +474,57 @@ func TestBlockedUntilIsExact(t *testing.T) {
 	}
 	if g, lim := granted.Load(), l.Stats().Limit; g != limit/2 || lim != limit/2 {
 		t.Errorf("after the block: %d started, limit %d; want %d at the halved limit", g, lim, limit/2)
+	}
+}
+
+// TestProbeAfterAGuessedBlock: after a block whose end the server did not
+// state, one request goes first; the others start only once it is answered.
+func TestProbeAfterAGuessedBlock(t *testing.T) {
+	fc := newFakeClock()
+	l := New(100, WithClock(fc), WithWindow(10*time.Second), WithMargin(0), WithBlockBackoff(time.Second, time.Second))
+	until, _ := l.Blocked()
+	var granted atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 5 {
+		go func() {
+			if l.Wait(ctx) == nil {
+				granted.Add(1)
+			}
+		}()
+	}
+	fc.BlockUntil(t, 5)
+	fc.AdvanceTo(until)
+	for deadline := time.Now().Add(5 * time.Second); granted.Load() < 1 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	fc.Advance(time.Second) // time passes; the probe has no answer yet
+	time.Sleep(20 * time.Millisecond)
+	if g := granted.Load(); g != 1 {
+		t.Fatalf("%d started before the probe was answered, want 1", g)
+	}
+	l.Answered()
+	for deadline := time.Now().Add(5 * time.Second); granted.Load() < 5 && time.Now().Before(deadline); {
+		fc.Advance(probePoll)
+		time.Sleep(time.Millisecond)
+	}
+	if g := granted.Load(); g != 5 {
+		t.Errorf("%d started after the probe's answer, want 5", g)
+	}
+}
+
+// TestMaxWait: once the blocks would add up to more than the bound, every
+// wait returns ErrWaitedTooLong at once.
+func TestMaxWait(t *testing.T) {
+	fc := newFakeClock()
+	l := New(100, WithClock(fc), WithMaxWait(90*time.Second))
+	l.BlockedUntil(fc.Now().Add(time.Minute))
+	fc.Advance(time.Minute + UntilMargin)
+	if err := l.Wait(context.Background()); err != nil {
+		t.Fatalf("after a 1 min block with 90 s allowed: %v", err)
+	}
+	l.BlockedUntil(fc.Now().Add(time.Minute)) // 2 min in all
+	if err := l.Wait(context.Background()); !errors.Is(err, ErrWaitedTooLong) {
+		t.Fatalf("after 2 min of blocks with 90 s allowed: %v, want ErrWaitedTooLong", err)
 	}
 }

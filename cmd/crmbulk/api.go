@@ -55,9 +55,9 @@ func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
 	}
 	if err != nil {
 		a.logger.Warn("the request window is not shared with other crmbulk runs on this token: keep runs on one token apart, or fix --state-dir", "error", err)
-		return pacer.New(a.rate, pacer.WithWindow(a.rateWindow))
+		return pacer.New(a.rate, pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait))
 	}
-	return pacer.New(a.rate, pacer.WithWindow(a.rateWindow), pacer.WithShared(store, func(err error) {
+	return pacer.New(a.rate, pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait), pacer.WithShared(store, func(err error) {
 		a.logger.Warn("the shared request window failed; this run goes on with its own window", "error", err)
 	}))
 }

@@ -30,6 +30,7 @@ type app struct {
 	tokenFile  string
 	stateDir   string        // --state-dir: the shared request windows
 	rateWindow time.Duration // the hidden --rate-window (60 s)
+	maxWait    time.Duration // --max-wait: the blocks a run may wait out in all
 	rate       int
 	logFormat  string
 	logLevel   string
@@ -97,6 +98,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
+	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) when the API's blocks add up to more than this")
 	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
 	_ = pf.MarkHidden("rate-window")
 	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: the user's cache directory)")
