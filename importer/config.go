@@ -58,6 +58,10 @@ type Config struct {
 	// ETA is the time n more requests need at the limit
 	// (baselinker.API.Limiter().ETA), for the progress bar.
 	ETA func(n int) time.Duration
+	// Waiting, if set, says what the requests wait for now (the limiter's
+	// Waiting): the progress line shows it, so a run under the limit or in
+	// a block does not look hung.
+	Waiting func() string
 	// DrainTimeout is how long requests in flight may finish after ctx is
 	// cancelled (default DefaultDrainTimeout).
 	DrainTimeout time.Duration

@@ -41,6 +41,8 @@ type reportWriter struct {
 	in    chan msg
 	done  chan struct{}
 	err   error // the writer goroutine's, read after done
+
+	recent []time.Time // when the lines of the last minute were written (the rate shown)
 }
 
 type msg struct {
@@ -110,7 +112,20 @@ func (rw *reportWriter) loop() {
 	has := make([]bool, cap(rw.slots))
 	next, unflushed := 0, 0
 	lastDescribe := time.Time{}
-	for m := range rw.in {
+	tick := time.NewTicker(time.Second) // the progress line says what the run waits for, also when no line comes
+	defer tick.Stop()
+	for {
+		var m msg
+		var ok bool
+		select {
+		case m, ok = <-rw.in:
+		case <-tick.C:
+			rw.describe()
+			continue
+		}
+		if !ok {
+			return
+		}
 		ring[m.seq%len(ring)], has[m.seq%len(ring)] = m, true
 		for has[next%len(ring)] {
 			i := next % len(ring)
@@ -133,6 +148,13 @@ func (rw *reportWriter) loop() {
 
 func (rw *reportWriter) write(l *Line, rec record) {
 	rw.tally.add(l)
+	if !rw.cfg.DryRun {
+		now := time.Now()
+		rw.recent = append(rw.recent, now)
+		for len(rw.recent) > 0 && now.Sub(rw.recent[0]) > time.Minute {
+			rw.recent = rw.recent[1:]
+		}
+	}
 	rw.cfg.Progress.Add(1)
 	if rw.cfg.OnLine != nil {
 		rw.cfg.OnLine(l)
@@ -156,11 +178,21 @@ func (rw *reportWriter) flush() {
 	}
 }
 
+// describe sets the progress line: the counts, the rate over the last
+// minute (not a burst), the ETA at the limit and what the run waits for.
 func (rw *reportWriter) describe() {
 	s := rw.tally.progress()
+	if n := len(rw.recent); n > 1 {
+		s += fmt.Sprintf(" · %.1f rows/min", float64(n)/max(time.Since(rw.recent[0]), time.Second).Minutes())
+	}
 	if rw.cfg.ETA != nil && rw.total >= 0 && !rw.cfg.DryRun {
 		if left := rw.total - int64(rw.tally.rows); left > 0 {
 			s += fmt.Sprintf(" · ETA %s (limit)", rw.cfg.ETA(int(left)).Round(time.Second))
+		}
+	}
+	if rw.cfg.Waiting != nil {
+		if w := rw.cfg.Waiting(); w != "" {
+			s += " · " + w
 		}
 	}
 	rw.cfg.Progress.Describe(s)

@@ -399,6 +399,23 @@ func (l *Limiter) pauseLocked(now, until time.Time) {
 	}
 }
 
+// Waiting says what a request waits for now, for a progress line: "" when
+// one may start within a second or two, else the block and its end
+// ("blocked until 14:05:12 (8m0s)") or the limit ("waiting for the limit
+// — next request in 42s").
+func (l *Limiter) Waiting() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	if now.Before(l.pausedUntil) {
+		return fmt.Sprintf("blocked until %s (%s)", l.pausedUntil.Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
+	}
+	if at := l.nextLocked(now); at.Sub(now) > 2*time.Second {
+		return fmt.Sprintf("waiting for the limit — next request in %s", at.Sub(now).Round(time.Second))
+	}
+	return ""
+}
+
 // Stats returns a snapshot of the limiter's counters.
 func (l *Limiter) Stats() Stats {
 	l.mu.Lock()

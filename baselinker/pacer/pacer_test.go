@@ -528,3 +528,23 @@ func TestMaxWait(t *testing.T) {
 		t.Fatalf("after 2 min of blocks with 90 s allowed: %v, want ErrWaitedTooLong", err)
 	}
 }
+
+// TestWaiting: the progress line's words for a block, a full window and a
+// free slot.
+func TestWaiting(t *testing.T) {
+	fc := newFakeClock()
+	l := New(2, WithClock(fc), WithWindow(10*time.Second), WithMargin(0))
+	if w := l.Waiting(); w != "" {
+		t.Errorf("a free limiter waits for %q", w)
+	}
+	_ = l.Wait(context.Background())
+	_ = l.Wait(context.Background())
+	if w := l.Waiting(); w != "waiting for the limit — next request in 10s" {
+		t.Errorf("a full window: %q", w)
+	}
+	end := fc.Now().Add(8 * time.Minute)
+	l.BlockedUntil(end)
+	if w, want := l.Waiting(), "blocked until "+end.Add(UntilMargin).Format("15:04:05")+" (8m1s)"; w != want {
+		t.Errorf("a block: %q, want %q", w, want)
+	}
+}

@@ -135,7 +135,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Sheet: so,
 		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
 	if client != nil {
-		cfg.ETA = client.Limiter().ETA
+		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Limiter().Waiting
 	}
 	sum, err := importer.Run(cmd.Context(), api, input, cfg)
 	plan.flush()

@@ -31,6 +31,7 @@ type app struct {
 	stateDir   string        // --state-dir: the shared request windows
 	rateWindow time.Duration // the hidden --rate-window (60 s)
 	maxWait    time.Duration // --max-wait: the blocks a run may wait out in all
+	bar        *progress.Bar // on a terminal: the one progress bar, which the log writes above
 	rate       int
 	logFormat  string
 	logLevel   string
@@ -126,24 +127,29 @@ func (a *app) setup() error {
 		return usagef("--log-level %q: use debug, info, warn or error", a.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	if a.noProgress {
+		a.ios.SetStderrTTY(false)
+	}
 	switch a.logFormat {
 	case "text":
-		a.logger = slog.New(slog.NewTextHandler(a.ios.ErrOut, opts))
+		var w io.Writer = a.ios.ErrOut
+		if a.ios.IsStderrTTY() { // one bar for the run; log lines go above it
+			a.bar = progress.NewBar(a.ios.ErrOut, a.ios.TerminalWidth())
+			w = a.bar
+		}
+		a.logger = slog.New(slog.NewTextHandler(w, opts))
 	case "json":
 		a.logger = slog.New(slog.NewJSONHandler(a.ios.ErrOut, opts))
 	default:
 		return usagef("--log-format %q: use text or json", a.logFormat)
-	}
-	if a.noProgress {
-		a.ios.SetStderrTTY(false)
 	}
 	return nil
 }
 
 // progress returns a bar on a terminal, log lines every few seconds otherwise.
 func (a *app) progress() progress.Reporter {
-	if a.ios.IsStderrTTY() && a.logFormat == "text" {
-		return progress.NewBar(a.ios.ErrOut, a.ios.TerminalWidth())
+	if a.bar != nil {
+		return a.bar
 	}
 	return progress.NewLog(a.logger, 5*time.Second, nil)
 }

@@ -62,8 +62,8 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		progressbar.OptionSetWriter(b.w),
 		progressbar.OptionSetDescription(phase),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString(unit),
+		// No OptionShowIts: the rate that means something (over the last
+		// minute, under the limit) comes from the caller, in Describe.
 		progressbar.OptionSetWidth(barWidth),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
@@ -87,6 +87,22 @@ func (b *Bar) Describe(detail string) {
 	if b.bar != nil {
 		b.bar.Describe(detail)
 	}
+}
+
+// Write writes log lines to the terminal above the bar: the bar's line is
+// cleared first and drawn again after, so that a log line is never glued
+// onto it. Without a running bar it writes straight through.
+func (b *Bar) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		_ = b.bar.Clear()
+	}
+	n, err := b.w.Write(p)
+	if b.bar != nil {
+		_ = b.bar.RenderBlank()
+	}
+	return n, err
 }
 
 func (b *Bar) Finish() {

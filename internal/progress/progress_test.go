@@ -46,3 +46,22 @@ func TestBarWritesToItsWriter(t *testing.T) {
 	n.Add(1)
 	n.Finish()
 }
+
+// TestBarWriteClearsTheLine: a log line written while the bar runs starts
+// on a cleared line, never glued onto the bar.
+func TestBarWriteClearsTheLine(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBar(&buf, 80)
+	b.Start("import", 10, "rows")
+	b.Add(3)
+	b.Describe("created 3")
+	if _, err := b.Write([]byte("time=… level=WARN msg=\"the token is blocked\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	b.Finish()
+	out := buf.String()
+	i := strings.Index(out, "time=…")
+	if i < 1 || out[i-1] != '\r' {
+		t.Errorf("the log line does not start on a cleared line: %q", out)
+	}
+}
