@@ -2,6 +2,7 @@ package baselinker
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -285,6 +287,54 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: err}
 	}
 	return Added{ID: int64(out.ID), Warnings: w}, nil
+}
+
+// ExtraFieldDef is one custom extra field of the account
+// (getCrmClientExtraFields).
+type ExtraFieldDef struct {
+	ID         int64
+	Name       string
+	EditorType string   // text, number, select, checkbox, radio, date, file
+	Options    []string // the allowed values, for select, checkbox and radio
+}
+
+// GetCrmClientExtraFields returns the account's custom extra fields, by ID.
+func (a *API) GetCrmClientExtraFields(ctx context.Context) ([]ExtraFieldDef, error) {
+	var out struct {
+		Fields map[string]struct {
+			ID         Int               `json:"extra_field_id"`
+			Name       lenientString     `json:"name"`
+			EditorType lenientString     `json:"editor_type"`
+			Options    []json.RawMessage `json:"options"`
+		} `json:"extra_fields"`
+	}
+	if err := a.call(ctx, "getCrmClientExtraFields", map[string]any{}, true, &out); err != nil {
+		return nil, err
+	}
+	defs := make([]ExtraFieldDef, 0, len(out.Fields))
+	for k, f := range out.Fields {
+		d := ExtraFieldDef{ID: int64(f.ID), Name: string(f.Name), EditorType: string(f.EditorType)}
+		if d.ID == 0 {
+			d.ID, _ = strconv.ParseInt(k, 10, 64)
+		}
+		for _, o := range f.Options {
+			d.Options = append(d.Options, textOf(o))
+		}
+		defs = append(defs, d)
+	}
+	slices.SortFunc(defs, func(a, b ExtraFieldDef) int { return cmp.Compare(a.ID, b.ID) })
+	return defs, nil
+}
+
+// DeleteCrmClient removes the client with id (orders linked to it stay).
+// It is not idempotent from the caller's side: a lost answer may have
+// deleted the client, so a retry after a cut connection is not sent; the
+// error then matches ErrOutcomeUnknown.
+func (a *API) DeleteCrmClient(ctx context.Context, id int64) error {
+	if id <= 0 {
+		return fmt.Errorf("baselinker: deleteCrmClient: crm_client_id %d is not a client ID", id)
+	}
+	return a.call(ctx, "deleteCrmClient", map[string]any{"crm_client_id": id}, false, nil)
 }
 
 // GetCrmClientData returns one client with its notes and, if asked, its

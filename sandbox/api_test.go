@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -429,5 +431,34 @@ func TestHugePageWithFilter(t *testing.T) {
 		if cs := clientsOf(t, call(t, u, "getCrmClients", p)); len(cs) != 0 {
 			t.Errorf("%s: %d clients, want none", p, len(cs))
 		}
+	}
+}
+
+// TestExtraFieldsAndDelete: getCrmClientExtraFields lists the account's
+// extra fields; deleteCrmClient removes a client (getCrmClientData and the
+// list then miss it) and answers not found for an unknown one.
+func TestExtraFieldsAndDelete(t *testing.T) {
+	s, u := newSandbox(t, sandbox.Config{Seed: 2, Clients: 5})
+	api, err := baselinker.New(u, baselinker.Token(token), baselinker.WithLimiter(pacer.New(10000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	defs, err := api.GetCrmClientExtraFields(ctx)
+	if err != nil || len(defs) != len(sandbox.ExtraFieldDefs()) || defs[0].ID != 15 || defs[0].Name != "Rabat" || defs[2].Options[1] != "B" {
+		t.Fatalf("extra fields %+v, %v", defs, err)
+	}
+	id := int64(s.Clients()[2].CrmClientID)
+	if err := api.DeleteCrmClient(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.GetCrmClientData(ctx, id, false); !baselinker.IsNotFound(err) {
+		t.Errorf("the deleted client's data: %v, want not found", err)
+	}
+	if len(s.Clients()) != 4 || s.Stats().Deletes != 1 {
+		t.Errorf("%d clients, %d deletes after one delete", len(s.Clients()), s.Stats().Deletes)
+	}
+	if err := api.DeleteCrmClient(ctx, id); !baselinker.IsNotFound(err) {
+		t.Errorf("deleting it again: %v, want not found", err)
 	}
 }

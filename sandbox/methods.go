@@ -376,3 +376,68 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 	}
 	return []byte(fmt.Sprintf(`{"status":"SUCCESS","crm_client_id":%d}`, id)), nil
 }
+
+// ExtraFieldDefs are the account's custom extra fields the sandbox knows
+// (getCrmClientExtraFields): a discount, an account manager, a segment and
+// a consent, as a Polish shop might define them.
+func ExtraFieldDefs() []baselinker.ExtraFieldDef {
+	return []baselinker.ExtraFieldDef{
+		{ID: 15, Name: "Rabat", EditorType: "number"},
+		{ID: 16, Name: "Opiekun", EditorType: "text"},
+		{ID: 17, Name: "Segment", EditorType: "select", Options: []string{"A", "B", "C"}},
+		{ID: 18, Name: "Zgoda marketingowa", EditorType: "checkbox", Options: []string{"tak"}},
+	}
+}
+
+func (s *Server) getCrmClientExtraFields(params map[string]json.RawMessage) ([]byte, *apiError) {
+	for _, k := range sortedKeys(params) {
+		return nil, unknownParam("getCrmClientExtraFields", k)
+	}
+	type def struct {
+		ID         int64    `json:"extra_field_id"`
+		Name       string   `json:"name"`
+		EditorType string   `json:"editor_type"`
+		Options    []string `json:"options,omitempty"`
+	}
+	out := map[string]def{}
+	for _, d := range ExtraFieldDefs() {
+		out[fmt.Sprint(d.ID)] = def{d.ID, d.Name, d.EditorType, d.Options}
+	}
+	b, _ := json.Marshal(struct {
+		Status string         `json:"status"`
+		Fields map[string]def `json:"extra_fields"`
+	}{"SUCCESS", out})
+	return b, nil
+}
+
+// deleteCrmClient removes a client (orders linked to it would stay).
+func (s *Server) deleteCrmClient(params map[string]json.RawMessage) ([]byte, *apiError) {
+	var id int64
+	have := false
+	for _, k := range sortedKeys(params) {
+		if k != "crm_client_id" {
+			return nil, unknownParam("deleteCrmClient", k)
+		}
+		var ok bool
+		if id, ok = jsonInt(params[k]); !ok {
+			return nil, typeError(k, "int")
+		}
+		have = true
+	}
+	if !have {
+		return nil, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	}
+	s.data.Lock()
+	gone := s.store.remove(id)
+	if gone {
+		s.changes++
+	}
+	s.data.Unlock()
+	if !gone {
+		return nil, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d.", id)}
+	}
+	s.mu.Lock()
+	s.stats.Deletes++
+	s.mu.Unlock()
+	return []byte(`{"status":"SUCCESS"}`), nil
+}

@@ -114,6 +114,8 @@ type Stats struct {
 	Faults map[Fault]int
 	// Creates and Updates count applied addCrmClient calls.
 	Creates, Updates int
+	// Deletes counts deleteCrmClient calls that removed a client.
+	Deletes int
 	// TimesBlocked counts how often the token was blocked.
 	TimesBlocked int
 }
@@ -345,6 +347,10 @@ func (s *Server) handler(method string) func(map[string]json.RawMessage) ([]byte
 		return s.getCrmClientData
 	case "getCrmClientStatuses":
 		return s.getCrmClientStatuses
+	case "getCrmClientExtraFields":
+		return s.getCrmClientExtraFields
+	case "deleteCrmClient":
+		return s.deleteCrmClient
 	}
 	return nil
 }

@@ -49,6 +49,20 @@ func (st *store) create(c baselinker.Client) *baselinker.Client {
 	return &st.clients[len(st.clients)-1]
 }
 
+// remove deletes the client with id; it reports whether there was one.
+func (st *store) remove(id int64) bool {
+	i, ok := st.index[id]
+	if !ok {
+		return false
+	}
+	st.clients = slices.Delete(st.clients, i, i+1)
+	delete(st.index, id)
+	for j := i; j < len(st.clients); j++ {
+		st.index[int64(st.clients[j].CrmClientID)] = j
+	}
+	return true
+}
+
 func cloneClient(c *baselinker.Client) baselinker.Client {
 	out := *c
 	if c.CustomExtraFields != nil {
