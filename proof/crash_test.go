@@ -2,7 +2,6 @@ package proof
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -109,14 +108,7 @@ func crashOnce(t *testing.T, rows []genRow, sig syscall.Signal, at time.Duration
 	dir := crashDir(t, rows)
 	report := filepath.Join(dir, "r.csv")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := command(ctx, t, dir, url, importArgs("r.csv")...)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, errb := startBin(t, dir, url, importArgs("r.csv")...)
 	timer := time.AfterFunc(at, func() { _ = cmd.Process.Signal(sig) })
 	_ = cmd.Wait()
 	fired := !timer.Stop()

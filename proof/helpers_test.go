@@ -96,6 +96,21 @@ func command(ctx context.Context, t testing.TB, dir, url string, args ...string)
 	return cmd
 }
 
+// startBin starts the binary with args against the sandbox at url, its
+// standard error kept in the returned buffer; the test's end stops it.
+func startBin(t testing.TB, dir, url string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	cmd := command(ctx, t, dir, url, args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &errb
+}
+
 // runBin runs the binary to the end and returns its exit code and output.
 func runBin(t testing.TB, dir, url string, args ...string) result {
 	t.Helper()

@@ -2,7 +2,6 @@ package proof
 
 import (
 	"bytes"
-	"context"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -77,18 +76,11 @@ func TestConcurrentRunsShareTheWindow(t *testing.T) {
 	srv, url := limitSandbox(t)
 	dir := crashDir(t, genInput(7, 12))
 	writeInput(t, dir, "data2.csv", genInput(8, 12))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
 	var cmds []*exec.Cmd
 	var errs []*bytes.Buffer
 	for _, data := range []string{"data.csv", "data2.csv"} {
-		c := command(ctx, t, dir, url, limitArgs(data, data+".report.csv")...)
-		var b bytes.Buffer
-		c.Stderr = &b
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds, errs = append(cmds, c), append(errs, &b)
+		c, b := startBin(t, dir, url, limitArgs(data, data+".report.csv")...)
+		cmds, errs = append(cmds, c), append(errs, b)
 	}
 	for i, c := range cmds {
 		_ = c.Wait()
@@ -107,14 +99,7 @@ func TestInterruptAndResumeShareTheWindow(t *testing.T) {
 	}
 	srv, url := limitSandbox(t)
 	dir := crashDir(t, genInput(7, 14))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c := command(ctx, t, dir, url, limitArgs("data.csv", "r.csv")...)
-	var errb bytes.Buffer
-	c.Stderr = &errb
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
+	c, errb := startBin(t, dir, url, limitArgs("data.csv", "r.csv")...)
 	start := time.Now()
 	time.AfterFunc(time.Second, func() { _ = c.Process.Signal(syscall.SIGINT) }) // in the first window, after its burst
 	_ = c.Wait()
@@ -143,14 +128,7 @@ func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20, Latency: 3 * time.Second})
 	rows := genInput(9, 12)
 	dir := crashDir(t, rows)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c := command(ctx, t, dir, url, importArgs("r.csv", "--workers", "4")...)
-	var errb bytes.Buffer
-	c.Stderr = &errb
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
+	c, errb := startBin(t, dir, url, importArgs("r.csv", "--workers", "4")...)
 	time.Sleep(4 * time.Second) // the index page answered; creates in flight
 	_ = c.Process.Signal(syscall.SIGINT)
 	time.Sleep(300 * time.Millisecond)

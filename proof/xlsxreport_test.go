@@ -1,8 +1,6 @@
 package proof
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -41,14 +39,7 @@ func TestXLSXReportSurvivesSIGKILL(t *testing.T) {
 
 	srv, url := crashSandbox(t)
 	dir = crashDir(t, rows)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := command(ctx, t, dir, url, importArgs("r.xlsx")...)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, errb := startBin(t, dir, url, importArgs("r.xlsx")...)
 	timer := time.AfterFunc(took/2, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 	_ = cmd.Wait()
 	if timer.Stop() {
