@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gocarina/gocsv"
+
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -94,5 +96,41 @@ func FuzzOldReport(f *testing.F) {
 				t.Fatalf("report line for row %d was never returned by lookup", n)
 			}
 		}
+	})
+}
+
+// TestReportHeaderIsTheRecord: the header the report is written with is
+// the one gocsv reads its records by (one home for the columns).
+func TestReportHeaderIsTheRecord(t *testing.T) {
+	out, err := gocsv.MarshalString(&[]record{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.TrimSpace(out), strings.Join(ReportHeader(), ","); got != want {
+		t.Fatalf("gocsv's header %q, ReportHeader %q", got, want)
+	}
+}
+
+// FuzzParseChanges: a changes column is read back from reports people may
+// edit: it never panics, and what Changes.String writes reads back exactly.
+func FuzzParseChanges(f *testing.F) {
+	f.Add("email", "a@b.pl", "A@b.pl", true, false)
+	f.Add("notes", "", "line 1\nline \"2\" → 3; x", false, false)
+	f.Add("extra_15", "", "10", false, true)
+	f.Add("phone", "", "", true, false)
+	f.Fuzz(func(t *testing.T, field, before, after string, known, create bool) {
+		if strings.ContainsAny(field, ":;\"") || field == "" {
+			return // field names are the API's (and extra_<ID>)
+		}
+		c := Change{Field: field, Before: before, After: after, Known: known && !create, Create: create, Why: notRead}
+		got := parseChanges(Changes{c, {Field: "z", After: "end", Create: true}}.String())
+		want := [2]string{"", after}
+		if c.Known {
+			want[0] = before
+		}
+		if got[field] != want || got["z"] != [2]string{"", "end"} {
+			t.Fatalf("%+v read back as %q", c, got)
+		}
+		_ = parseChanges(before + after) // anything at all
 	})
 }

@@ -299,17 +299,23 @@ func parseChanges(s string) map[string][2]string {
 		}
 		var before, after string
 		var err error
-		if strings.HasPrefix(rest, "not compared (") {
-			_, rest, _ = strings.Cut(rest, ") → ")
-		} else if before, rest, err = unquotePrefix(rest); err != nil {
-			return out
-		}
-		if r, ok := strings.CutPrefix(rest, " → "); ok {
+		switch {
+		case strings.HasPrefix(rest, "not compared ("): // field: not compared (why) → "after"
+			_, r, _ := strings.Cut(rest, ") → ")
 			if after, rest, err = unquotePrefix(r); err != nil {
 				return out
 			}
-		} else {
-			before, after = "", before // a create: field: "value"
+		default:
+			if before, rest, err = unquotePrefix(rest); err != nil {
+				return out
+			}
+			if r, ok := strings.CutPrefix(rest, " → "); ok { // field: "before" → "after"
+				if after, rest, err = unquotePrefix(r); err != nil {
+					return out
+				}
+			} else { // a create: field: "value"
+				before, after = "", before
+			}
 		}
 		out[field] = [2]string{before, after}
 		s = strings.TrimPrefix(rest, "; ")
