@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
 
@@ -209,7 +210,7 @@ func openCSVRecords(path string) (*csvRecords, error) {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
 	cr := csv.NewReader(f)
-	cr.FieldsPerRecord = -1
+	cr.FieldsPerRecord = 0 // every line as wide as the header, as crmbulk writes it: a ragged line is an edit (and gocsv's ReadUnmatched would index past the header)
 	um, err := gocsv.NewUnmarshaller(cr, record{})
 	if err != nil {
 		_ = f.Close()
@@ -219,11 +220,29 @@ func openCSVRecords(path string) (*csvRecords, error) {
 		return nil, fmt.Errorf("%s: %w: it is not a crmbulk import report; give the report an earlier import wrote", path, err)
 	}
 	rs := &csvRecords{f: f, cr: cr, um: um, file: path}
-	if err := checkColumns(path, um.Headers); err != nil {
+	if err := checkHeader(path, um.Headers); err != nil {
 		_ = rs.close()
 		return nil, err
 	}
 	return rs, nil
+}
+
+// checkHeader refuses a header crmbulk never writes: not UTF-8 (a report
+// saved again by a spreadsheet in a code page), a column twice, or without
+// the columns a resume needs.
+func checkHeader(path string, header []string) error {
+	seen := map[string]bool{}
+	for i, h := range header {
+		if !utf8.ValidString(h) || strings.IndexByte(h, 0) >= 0 {
+			return fmt.Errorf("%s: row 1, column %d: the header is not UTF-8 text — the report was saved again in another encoding; restore it or import without --resume", path, i+1)
+		}
+		k := strings.ToLower(strings.TrimSpace(sheet.UnguardFormula(h)))
+		if seen[k] && k != "" {
+			return fmt.Errorf("%s: row 1, column %d: %q is a column twice — the report was edited; restore it or import without --resume", path, i+1, h)
+		}
+		seen[k] = true
+	}
+	return checkColumns(path, header)
 }
 
 func checkColumns(path string, header []string) error {
@@ -240,7 +259,7 @@ func checkColumns(path string, header []string) error {
 }
 
 func (c *csvRecords) next() (record, int, error) {
-	v, err := c.um.Read()
+	v, unmatched, err := c.um.ReadUnmatched()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return record{}, 0, io.EOF
@@ -248,7 +267,17 @@ func (c *csvRecords) next() (record, int, error) {
 		return record{}, 0, fmt.Errorf("reading the report to resume: %s: %w", c.file, err)
 	}
 	line, _ := c.cr.FieldPos(0)
-	return v.(record).guarded(sheet.UnguardFormula), line, nil
+	rec := v.(record)
+	cells := rec.cells()
+	for _, u := range unmatched {
+		cells = append(cells, u)
+	}
+	for _, cell := range cells {
+		if !utf8.ValidString(cell) || strings.IndexByte(cell, 0) >= 0 {
+			return record{}, 0, fmt.Errorf("%s: row %d: the report is not UTF-8 text — it was saved again in another encoding; restore it or import without --resume", c.file, line)
+		}
+	}
+	return rec.guarded(sheet.UnguardFormula), line, nil
 }
 
 func (c *csvRecords) close() error { return c.f.Close() }
@@ -268,7 +297,7 @@ func openXLSXRecords(path string) (*xlsxRecords, error) {
 	for i, h := range r.Header() {
 		x.col[h] = i
 	}
-	if err := checkColumns(path, r.Header()); err != nil {
+	if err := checkHeader(path, r.Header()); err != nil {
 		_ = r.Close()
 		return nil, err
 	}
