@@ -95,8 +95,9 @@ func TestResumeSettlesJournal(t *testing.T) {
 				t.Fatal(err)
 			}
 			report := dir + "/in.report.csv"
+			done := Line{Row: 4, Status: StatusCreated, ID: id4} // row 4's line as crmbulk writes it
 			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n"+
-				fmt.Sprintf("4,created,%d,,,,,,%s,\n", id4, sha))
+				strings.Join(done.record(sha).cells(), ",")+"\n")
 			writeFile(t, dir, "in.report.csv.journal",
 				`{"ev":"send","row":2,"op":"create","key":"email:made@example.com"}`+"\n"+
 					`{"ev":"send","row":3,"op":"create","key":"email:lost@example.com"}`+"\n"+
@@ -219,5 +220,34 @@ func TestResumeKeepsReportWhenTheWalkFails(t *testing.T) {
 	}
 	if _, err := os.Stat(sum.Report); err != nil {
 		t.Fatalf("the report to resume is gone after a failed walk: %v", err)
+	}
+}
+
+// TestResumeAnOlderReport: a report of the crmbulk before the changes
+// column (ten columns) still resumes: its finished rows are copied, the
+// rest done.
+func TestResumeAnOlderReport(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 11}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city", "old@example.com,Gdańsk", "new@example.com,Sopot"))
+	id := mustAdd(t, api, map[string]string{"email": "old@example.com", "invoice_city": "Gdańsk"})
+	sha, err := FileSHA(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := "row,status,crm_client_id,error_code,error_message,match_key,column,warnings,note,input_sha256\n" +
+		fmt.Sprintf("2,created,%d,,,,,,,%s\n", id, sha)
+	report := writeFile(t, dir, "in.report.csv", old)
+	creates := srv.Stats().Creates
+	sum, err := Run(context.Background(), api, in, Config{Resume: report})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	if lines["2"]["status"] != "created" || lines["2"]["crm_client_id"] != fmt.Sprint(id) || lines["3"]["status"] != "created" {
+		t.Errorf("after resuming an older report: %v", lines)
+	}
+	if n := srv.Stats().Creates - creates; n != 1 {
+		t.Errorf("%d creates, want 1 (row 2 was finished)", n)
 	}
 }
