@@ -207,3 +207,20 @@ func TestXLSXReportColumnsPerField(t *testing.T) {
 	}
 	t.Error("no line for row 2")
 }
+
+// TestSummaryLogAttrs: the JSON summary line carries the counts by field,
+// for creates and updates alike.
+func TestSummaryLogAttrs(t *testing.T) {
+	s := Summary{Counts: map[Status]int{StatusCreated: 2}, Fields: map[string]int{"phone": 1}, Created: map[string]int{"email": 2}}
+	attrs := s.LogAttrs()
+	got := map[string]any{}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		got[attrs[i].(string)] = attrs[i+1]
+	}
+	if c, ok := got["fields_created"].(map[string]int); !ok || c["email"] != 2 {
+		t.Errorf("fields_created = %v", got["fields_created"])
+	}
+	if u, ok := got["fields_updated"].(map[string]int); !ok || u["phone"] != 1 {
+		t.Errorf("fields_updated = %v", got["fields_updated"])
+	}
+}

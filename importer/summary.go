@@ -45,7 +45,7 @@ func (s Summary) LogAttrs() []any {
 	for _, st := range Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
-	attrs = append(attrs, "fields_updated", s.Fields, "adjusted", s.Adjusted, "api_warnings", s.Warned)
+	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
