@@ -445,7 +445,7 @@ func TestExtraFieldsAndDelete(t *testing.T) {
 	}
 	ctx := context.Background()
 	defs, err := api.GetCrmClientExtraFields(ctx)
-	if err != nil || len(defs) != len(sandbox.ExtraFieldDefs()) || defs[0].ID != 15 || defs[0].Name != "Rabat" || defs[2].Options[1] != "B" {
+	if err != nil || len(defs) != len(sandbox.ExtraFieldDefs()) || defs[0].ID != 1 || defs[2].ID != 15 || defs[2].Name != "Rabat" || defs[4].Options[1] != "B" {
 		t.Fatalf("extra fields %+v, %v", defs, err)
 	}
 	id := int64(s.Clients()[2].CrmClientID)
@@ -461,4 +461,56 @@ func TestExtraFieldsAndDelete(t *testing.T) {
 	if err := api.DeleteCrmClient(ctx, id); !baselinker.IsNotFound(err) {
 		t.Errorf("deleting it again: %v, want not found", err)
 	}
+}
+
+// TestListExtraFields: the list takes include_custom_extra_fields only with
+// the ListExtraFields switch, and then lists each client's extra fields
+// exactly as getCrmClientData does.
+func TestListExtraFields(t *testing.T) {
+	ask := map[string]any{"page": 1, "include_custom_extra_fields": true}
+	t.Run("off: refused as unknown", func(t *testing.T) {
+		_, u := newSandbox(t, sandbox.Config{Seed: 3, Clients: 40})
+		m := call(t, u, "getCrmClients", ask)
+		if m["status"] != "ERROR" || m["error_code"] != sandbox.CodeUnknownParameter {
+			t.Errorf("got %v, want %s", m, sandbox.CodeUnknownParameter)
+		}
+	})
+	t.Run("on: every client carries its extra fields", func(t *testing.T) {
+		s, u := newSandbox(t, sandbox.Config{Seed: 3, Clients: 40, ListExtraFields: true})
+		withExtra := 0
+		for _, c := range clientsOf(t, call(t, u, "getCrmClients", ask)) {
+			checkListed(t, c, "custom_extra_fields")
+			id, _ := c["crm_client_id"].(json.Number).Int64()
+			want, _ := s.Client(id)
+			got := map[string]string{}
+			switch ef := c["custom_extra_fields"].(type) {
+			case map[string]any:
+				for k, v := range ef {
+					got[k] = v.(string)
+				}
+			case []any: // PHP's empty array
+				if len(ef) != 0 {
+					t.Errorf("client %d: custom_extra_fields %v", id, ef)
+				}
+			default:
+				t.Errorf("client %d: custom_extra_fields is %T", id, ef)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(map[string]string(want.CustomExtraFields)) && len(got)+len(want.CustomExtraFields) > 0 {
+				t.Errorf("client %d: listed %v, holds %v", id, got, want.CustomExtraFields)
+			}
+			if len(got) > 0 {
+				withExtra++
+			}
+		}
+		if withExtra == 0 {
+			t.Error("no seeded client has an extra field; the test proves nothing")
+		}
+		// Asked false or not at all, the list is as before.
+		for _, c := range clientsOf(t, call(t, u, "getCrmClients", map[string]any{"include_custom_extra_fields": false})) {
+			checkListed(t, c)
+		}
+		if m := call(t, u, "getCrmClients", map[string]any{"include_custom_extra_fields": "maybe"}); m["error_code"] != sandbox.CodeParameterType {
+			t.Errorf("a non-bool: %v", m)
+		}
+	})
 }

@@ -82,8 +82,16 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 	page := int64(1)
 	var idFilter, statusFilter int64
 	var texts []textFilter
+	var extra bool
 	for _, k := range sortedKeys(params) {
 		raw := params[k]
+		if k == "include_custom_extra_fields" && s.cfg.ListExtraFields {
+			var ok bool
+			if extra, ok = jsonBool(raw); !ok {
+				return nil, typeError(k, "bool")
+			}
+			continue
+		}
 		if f, ok := s.filters[k]; (k == "page" || ok && f.FilterExact) && string(bytes.TrimSpace(raw)) == `""` {
 			raw = json.RawMessage("0") // PHP's empty(): no filter, page 1
 		}
@@ -142,7 +150,7 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendClient(b, c, false, false)
+		b = s.appendClient(b, c, false, extra)
 		n++
 	}
 	s.data.RLock()
@@ -378,10 +386,13 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 }
 
 // ExtraFieldDefs are the account's custom extra fields the sandbox knows
-// (getCrmClientExtraFields): a discount, an account manager, a segment and
-// a consent, as a Polish shop might define them.
+// (getCrmClientExtraFields): the client type and the contract date the
+// seeded clients hold (fields 1 and 3), a discount, an account manager, a
+// segment and a consent, as a Polish shop might define them.
 func ExtraFieldDefs() []baselinker.ExtraFieldDef {
 	return []baselinker.ExtraFieldDef{
+		{ID: 1, Name: "Typ klienta", EditorType: "select", Options: []string{"VIP", "B2B", "hurt"}},
+		{ID: 3, Name: "Data umowy", EditorType: "date"},
 		{ID: 15, Name: "Rabat", EditorType: "number"},
 		{ID: 16, Name: "Opiekun", EditorType: "text"},
 		{ID: 17, Name: "Segment", EditorType: "select", Options: []string{"A", "B", "C"}},

@@ -74,6 +74,12 @@ type Config struct {
 	// nothing: a transient error of the kind a client must not take for
 	// "not found".
 	ReadErrors float64
+	// ListExtraFields makes getCrmClients accept include_custom_extra_fields
+	// and answer every client with its custom_extra_fields, as the
+	// getCrmClientExtraFields page says the list can. Off, the parameter is
+	// refused as unknown (ERROR_UNKNOWN_PARAMETER), as the getCrmClients
+	// page, which lists no such parameter, implies.
+	ListExtraFields bool
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
 	// FaultRate is the probability (0..1) that a request fails with one of
