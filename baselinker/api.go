@@ -222,10 +222,27 @@ func (a *API) Stats() Stats {
 // GetCrmClients returns page (from 1) of the clients matching f; a page
 // holds up to 100 clients, a shorter page is the last one.
 func (a *API) GetCrmClients(ctx context.Context, page int, f Filters) ([]Client, error) {
+	return a.listClients(ctx, page, f, false)
+}
+
+// GetCrmClientsWithExtraFields is GetCrmClients asking the list for each
+// client's custom extra fields (include_custom_extra_fields), which one
+// vendor page says the list takes and the list's own page does not name.
+// An API that ignores the parameter answers without them: a client's
+// CustomExtraFields is then nil, where an answer that carries them gives a
+// non-nil map, empty for a client with none.
+func (a *API) GetCrmClientsWithExtraFields(ctx context.Context, page int, f Filters) ([]Client, error) {
+	return a.listClients(ctx, page, f, true)
+}
+
+func (a *API) listClients(ctx context.Context, page int, f Filters, extra bool) ([]Client, error) {
 	if page < 1 {
 		return nil, fmt.Errorf("baselinker: getCrmClients: page %d; pages are numbered from 1", page)
 	}
 	p := map[string]any{"page": page}
+	if extra {
+		p["include_custom_extra_fields"] = true
+	}
 	f.params(p)
 	var out struct {
 		Clients json.RawMessage `json:"clients"`
@@ -450,7 +467,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			}
 			return err
 		}
-		if isRead(method) && class == ClassRow && !IsNotFound(err) {
+		if isRead(method) && class == ClassRow && !IsNotFound(err) && !IsRefusedParameter(err) {
 			class = ClassRetryable // an unknown code on a read says nothing of the client: try again, then stop
 		}
 		switch {

@@ -426,6 +426,7 @@ func TestClassify(t *testing.T) {
 		{"blocked until, any code", &APIError{Code: "ERROR_Y", Message: "Konto blocked until 2022-05-03 17:15:34"}, ClassAccountBlocked},
 		{"malformed parameters", apiErr("ERROR_PARSE_JSON_PARAMETERS"), ClassBug},
 		{"unknown method", apiErr("ERROR_UNKNOWN_METHOD"), ClassBug},
+		{"refused parameter", apiErr("ERROR_UNKNOWN_PARAMETER"), ClassRow},
 		{"a read that kept failing", &ReadError{Method: "getCrmClientData", Err: apiErr("ERROR_SOMETHING_NEW")}, ClassFatal},
 	}
 	for _, tc := range tests {
@@ -484,6 +485,12 @@ func TestRetries(t *testing.T) {
 			wantErr: func(err error) bool { var ae *APIError; return errors.As(err, &ae) && ae.Code == "ERROR_BAD_TOKEN" }, wantClass: ClassFatal},
 		{name: "fatal: HTTP 401 stops at once", call: getClients, answer: status(401, "no"), wantReqs: 1,
 			wantErr: func(err error) bool { return err != nil }, wantClass: ClassFatal},
+		{name: "read: a refused parameter is not retried", call: func(ctx context.Context, a *API) error {
+			_, err := a.GetCrmClientsWithExtraFields(ctx, 1, Filters{})
+			return err
+		},
+			answer: reply(`{"status":"ERROR","error_code":"ERROR_UNKNOWN_PARAMETER","error_message":"Parameter include_custom_extra_fields is not a parameter of getCrmClients."}`), wantReqs: 1,
+			wantErr: IsRefusedParameter, wantClass: ClassRow},
 		{name: "row error verbatim, not retried", call: create,
 			answer: reply(`{"status":"ERROR","error_code":"ERROR_EMAIL","error_message":"Nieprawidłowy e-mail «x»"}`), wantReqs: 1,
 			wantErr: func(err error) bool {

@@ -114,6 +114,9 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 //	                 the API's JSON, timeouts; an unknown code    was written); a read's unknown code a few times
 //	                 on a read
 //	ClassRow         any other code on a write (a refused value) returned verbatim                                 the row's report line keeps it
+//	ClassRow         a code naming a PARAMETER on a read         returned at once, never retried                       the exporter's probe of
+//	(IsRefusedParameter) (ERROR_UNKNOWN_PARAMETER: the request                                                     include_custom_extra_fields falls
+//	                 itself was refused)                                                                           back; elsewhere the run stops
 //
 // A client is "gone" (deleted during an export) only on a not-found code
 // (IsNotFound), which the exporter then checks with the list.
@@ -190,6 +193,15 @@ func codeClass(code, message string) Class {
 func IsNotFound(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && strings.Contains(ae.Code, "NOT_FOUND")
+}
+
+// IsRefusedParameter reports whether err is the API refusing a parameter
+// of the request (a code naming a PARAMETER, ERROR_UNKNOWN_PARAMETER and
+// kin, other than unreadable JSON): sending the same request again cannot
+// help, so it is not retried.
+func IsRefusedParameter(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && strings.Contains(ae.Code, "PARAMETER") && codeClass(ae.Code, ae.Message) == ClassRow
 }
 
 // IsAuth reports whether err is the API refusing the token (a token code
