@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -203,6 +205,14 @@ func (a *API) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String())
 
 // LogValue implements slog.LogValuer.
 func (a *API) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// Account names the account this client talks to — a hash of the endpoint
+// and the token, never the token — so that files kept by one run (an
+// export's details, a report) are not resumed against another account.
+func (a *API) Account() string {
+	sum := sha256.Sum256([]byte("crmbulk account\x00" + a.endpoint + "\x00" + a.token.Reveal()))
+	return hex.EncodeToString(sum[:8])
+}
 
 // Limiter returns the pacer every request waits for.
 func (a *API) Limiter() *pacer.Limiter { return a.limiter }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Int is an integer decoded leniently: a JSON number, a numeric string
@@ -50,6 +51,41 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 // are not strings (file objects, numbers) are kept as their JSON text. An empty
 // JSON array (how PHP encodes an empty map) decodes as an empty map.
 type ExtraFields map[string]string
+
+// ExtraColumnPrefix starts the header of a custom extra field's column.
+const ExtraColumnPrefix = "extra_"
+
+// ExtraColumn is the header of extra field id's column: "extra_15", or
+// "extra_15 Rabat" when the field's name is known (getCrmClientExtraFields).
+// White space inside the name is folded to single spaces.
+func ExtraColumn(id, name string) string {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		return ExtraColumnPrefix + id
+	}
+	return ExtraColumnPrefix + id + " " + name
+}
+
+// ParseExtraColumn reads a header written by ExtraColumn, in either form
+// and ignoring case: "extra_15" or "extra_15 Rabat" give "15". The ID is a
+// positive number; leading zeros are dropped ("extra_015" is field 15).
+func ParseExtraColumn(header string) (id string, ok bool) {
+	rest, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(header)), ExtraColumnPrefix)
+	if !ok {
+		return "", false
+	}
+	if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+		rest = rest[:i]
+	}
+	if rest == "" || strings.TrimLeft(rest, "0123456789") != "" {
+		return "", false
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || n <= 0 {
+		return "", false
+	}
+	return strconv.FormatInt(n, 10), true
+}
 
 // SortExtraIDs orders custom extra field IDs the way every room shows them:
 // numeric IDs first, by value, then the others as text.

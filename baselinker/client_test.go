@@ -76,3 +76,37 @@ func TestSortExtraIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestExtraColumn(t *testing.T) {
+	tests := []struct {
+		header string
+		id     string
+		ok     bool
+	}{
+		{"extra_15", "15", true},
+		{"extra_15 Rabat", "15", true},
+		{"EXTRA_18  Zgoda marketingowa", "18", true},
+		{" extra_015\tx", "15", true},
+		{"extra_", "", false},
+		{"extra_x", "", false},
+		{"extra_0", "", false},
+		{"extra_15a Rabat", "", false},
+		{"extra15", "", false},
+		{"extra_99999999999999999999", "", false},
+	}
+	for _, tt := range tests {
+		id, ok := ParseExtraColumn(tt.header)
+		if id != tt.id || ok != tt.ok {
+			t.Errorf("ParseExtraColumn(%q) = %q, %v; want %q, %v", tt.header, id, ok, tt.id, tt.ok)
+		}
+	}
+	for _, name := range []string{"", "Rabat", " Zgoda\n marketingowa ", "Typ klienta"} {
+		h := ExtraColumn("15", name)
+		if id, ok := ParseExtraColumn(h); id != "15" || !ok {
+			t.Errorf("ExtraColumn(15, %q) = %q does not read back", name, h)
+		}
+	}
+	if h := ExtraColumn("18", " Zgoda\n marketingowa "); h != "extra_18 Zgoda marketingowa" {
+		t.Errorf("ExtraColumn folds spaces: %q", h)
+	}
+}

@@ -140,6 +140,12 @@ func (m *memAPI) GetCrmClientData(context.Context, int64, bool) (baselinker.Clie
 	return baselinker.Client{}, nil
 }
 func (m *memAPI) GetCrmClientStatuses(context.Context) ([]baselinker.Status, error) { return nil, nil }
+func (m *memAPI) GetCrmClientsWithExtraFields(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error) {
+	return m.GetCrmClients(ctx, page, f)
+}
+func (m *memAPI) GetCrmClientExtraFields(context.Context) ([]baselinker.ExtraFieldDef, error) {
+	return nil, nil
+}
 
 // BenchmarkPageCost compares the exporter's local cost per page (100
 // clients) with a bare encoding/csv or excelize StreamWriter write of the
@@ -157,7 +163,7 @@ func BenchmarkPageCost(b *testing.B) {
 	}
 	pages = append(pages, nil) // the short last page
 	api := &memAPI{pages: pages}
-	cols := expand(mustCols(b, nil, false, false), nil)
+	cols := expand(mustCols(b, nil, false, false), nil, nil)
 	h := header(cols)
 	npages := float64(len(all) / baselinker.PageSize)
 

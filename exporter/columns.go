@@ -18,7 +18,7 @@ const (
 	// (getCrmClientStatuses); the importer ignores it.
 	StatusNameColumn = "status_name"
 	// ExtraPrefix starts a custom extra field column: extra_<ID>.
-	ExtraPrefix = "extra_"
+	ExtraPrefix = baselinker.ExtraColumnPrefix
 	// ExtraAll in a column list stands for every custom extra field found,
 	// by ascending ID.
 	ExtraAll = "extra_*"
@@ -42,24 +42,29 @@ type column struct {
 	id   string // extra field ID (colExtra)
 }
 
-// needs reports what a column list requires from the API.
-type needs struct{ details, statuses bool }
+// needs reports what a column list requires from the API: notes (one
+// getCrmClientData per client), custom extra fields (from the list when it
+// carries them, else as for notes) and status names (one request).
+type needs struct{ notes, extras, statuses bool }
 
 // resolveColumns turns a --columns list (nil = the default) into columns.
 // The default is every getCrmClients field in the documented order, then
-// status_name (with statusNames, placed after status_id), then notes and
-// every extra field (with details).
-func resolveColumns(names []string, details, statusNames bool) ([]column, error) {
+// status_name (with want.statuses, placed after status_id), then notes
+// (want.notes) and every extra field (want.extras).
+func resolveColumns(names []string, want needs) ([]column, error) {
 	if len(names) == 0 {
 		var cols []column
 		for _, f := range baselinker.ListedFields() {
 			cols = append(cols, column{kind: colField, name: f.Name})
-			if f.Name == "status_id" && statusNames {
+			if f.Name == "status_id" && want.statuses {
 				cols = append(cols, column{kind: colStatusName, name: StatusNameColumn})
 			}
 		}
-		if details {
-			cols = append(cols, column{kind: colField, name: "notes"}, column{kind: colExtraAll, name: ExtraAll})
+		if want.notes {
+			cols = append(cols, column{kind: colField, name: "notes"})
+		}
+		if want.extras {
+			cols = append(cols, column{kind: colExtraAll, name: ExtraAll})
 		}
 		return cols, nil
 	}
@@ -76,7 +81,7 @@ func resolveColumns(names []string, details, statusNames bool) ([]column, error)
 			continue
 		}
 		seen[name] = i
-		c, err := parseColumn(name, details)
+		c, err := parseColumn(name, want)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
@@ -92,13 +97,18 @@ func resolveColumns(names []string, details, statusNames bool) ([]column, error)
 	return cols, nil
 }
 
-func parseColumn(name string, details bool) (column, error) {
+const (
+	needExtras = "needs --extra-fields (or --with-details): custom extra fields come from the list when it carries them, else from getCrmClientData, one request per client"
+	needNotes  = "needs --notes (or --with-details): it comes from getCrmClientData, one request per client"
+)
+
+func parseColumn(name string, want needs) (column, error) {
 	switch {
 	case name == StatusNameColumn:
 		return column{kind: colStatusName, name: name}, nil
 	case name == ExtraAll:
-		if !details {
-			return column{}, fmt.Errorf("%q needs --with-details (custom extra fields come from getCrmClientData, one request per client)", name)
+		if !want.extras {
+			return column{}, fmt.Errorf("%q %s", name, needExtras)
 		}
 		return column{kind: colExtraAll, name: name}, nil
 	case strings.HasPrefix(name, ExtraPrefix):
@@ -107,16 +117,16 @@ func parseColumn(name string, details bool) (column, error) {
 		if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
 			return column{}, fmt.Errorf("%q: an extra field column is extra_<ID> with a positive ID without leading zeros (e.g. extra_15), or extra_* for all", name)
 		}
-		if !details {
-			return column{}, fmt.Errorf("%q needs --with-details (custom extra fields come from getCrmClientData, one request per client)", name)
+		if !want.extras {
+			return column{}, fmt.Errorf("%q %s", name, needExtras)
 		}
 		return column{kind: colExtra, name: name, id: id}, nil
 	case name == "custom_extra_fields":
-		return column{}, fmt.Errorf("%q: name extra fields one by one as extra_<ID> (e.g. extra_15), or extra_* for all of them, and add --with-details", name)
+		return column{}, fmt.Errorf("%q: name extra fields one by one as extra_<ID> (e.g. extra_15), or extra_* for all of them, and add --extra-fields", name)
 	}
 	if f, ok := baselinker.LookupField(name); ok && f.Kind != baselinker.KindExtra {
-		if !f.Listed && !details {
-			return column{}, fmt.Errorf("%q needs --with-details (it comes from getCrmClientData, one request per client)", name)
+		if !f.Listed && !want.notes {
+			return column{}, fmt.Errorf("%q %s", name, needNotes)
 		}
 		return column{kind: colField, name: name}, nil
 	}
@@ -147,18 +157,21 @@ func needsOf(cols []column) needs {
 		case c.kind == colStatusName:
 			n.statuses = true
 		case c.kind == colExtra, c.kind == colExtraAll:
-			n.details = true
+			n.extras = true
 		case c.kind == colField:
 			if f, ok := baselinker.LookupField(c.name); ok && !f.Listed {
-				n.details = true
+				n.notes = true
 			}
 		}
 	}
 	return n
 }
 
-// expand replaces extra_* by one column per extra field ID, ascending.
-func expand(cols []column, extraIDs []string) []column {
+// expand replaces extra_* by one column per extra field ID, ascending,
+// headed "extra_<ID> <name>" when the field's name is known (names, from
+// getCrmClientExtraFields), else "extra_<ID>". A column named on its own
+// in --columns keeps the header written there.
+func expand(cols []column, extraIDs []string, names map[string]string) []column {
 	out := make([]column, 0, len(cols)+len(extraIDs))
 	for _, c := range cols {
 		if c.kind != colExtraAll {
@@ -166,7 +179,7 @@ func expand(cols []column, extraIDs []string) []column {
 			continue
 		}
 		for _, id := range extraIDs {
-			name := ExtraPrefix + id
+			name := baselinker.ExtraColumn(id, names[id])
 			if slices.ContainsFunc(cols, func(o column) bool { return o.kind == colExtra && o.id == id }) {
 				continue // named on its own elsewhere
 			}

@@ -1,133 +1,272 @@
 package exporter
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 )
 
-// runDetails lists the client IDs (the walk), says how long the details
-// will take, reads every client with getCrmClientData into a JSON-lines
-// spool file — collecting the extra field IDs on the way — and only then
-// writes the sheet from the spool: memory holds the IDs, not the clients.
+// entry is one listed client of a details export.
+type entry struct {
+	id   int64
+	fp   uint64 // fingerprint of its list entry
+	need bool   // its details must be read (notes, or extra fields the list did not carry)
+	gone bool   // deleted before its details could be read
+}
+
+// runDetails is an export with notes or extra fields, in named steps: name
+// the extra fields, open the details file (kept beside the output for
+// --resume, or temporary), walk the list into it, read the details the list
+// did not carry, and only then write the sheet from the file — memory holds
+// the IDs, not the clients.
 func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses map[int64]string) (sum Summary, err error) {
-	var ids []int64
-	e.progress.Start("listing clients", -1, "clients")
-	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {
-		ids = append(ids, int64(c.CrmClientID))
-		return nil
-	})
-	e.progress.Finish()
+	store, err := openStore(e.keep, e.spoolDir, e.storeHeader(), e.resume)
+	if err != nil {
+		return sum, err // before any request: a refused resume costs nothing
+	}
+	finished := false
+	defer func() {
+		if cerr := store.close(finished); cerr != nil && err == nil {
+			err = cerr
+		}
+		if !finished && store.keep && len(store.index) > 0 {
+			sum.Kept = store.path
+		}
+	}()
+	if store.kept > 0 {
+		e.log.Info(fmt.Sprintf("resuming: %d clients' details kept from the export started %s; only the others are read",
+			store.kept, store.age.Local().Format("2006-01-02 15:04")), "kept", store.kept, "file", store.path)
+	}
+
+	names, err := e.extraNames(ctx)
 	if err != nil {
 		return sum, err
 	}
+	entries, err := e.listInto(ctx, &sum, store)
+	if err != nil {
+		return sum, err
+	}
+	extra, err := e.readDetails(ctx, &sum, store, entries)
+	if err != nil {
+		return sum, err
+	}
+	for id := range names {
+		extra[id] = struct{}{}
+	}
+	if err := e.writeFromStore(open, &sum, store, entries, extra, names, statuses); err != nil {
+		return sum, err
+	}
+	finished = true
+	return sum, nil
+}
 
+// storeHeader says which export the details file belongs to.
+func (e *Exporter) storeHeader() storeHeader {
+	h := storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC()}
+	if a, ok := e.api.(accounted); ok {
+		h.Account = a.Account()
+	}
+	return h
+}
+
+// extraNames reads the names of the account's extra fields (one request)
+// to head their columns. The names are a nicety: when the API cannot give
+// them the columns are headed extra_<ID> and the export goes on.
+func (e *Exporter) extraNames(ctx context.Context) (map[string]string, error) {
+	if !e.want.extras {
+		return nil, nil
+	}
+	e.requests.Add(1)
+	defs, err := e.api.GetCrmClientExtraFields(ctx)
+	if err != nil {
+		if ctx.Err() != nil || baselinker.IsAuth(err) || errors.Is(err, pacer.ErrWaitedTooLong) {
+			return nil, apiErr("reading the extra fields' names (getCrmClientExtraFields)", err)
+		}
+		e.log.Warn("the extra fields' names could not be read (getCrmClientExtraFields); their columns are headed extra_<ID> only", "error", err)
+		return nil, nil
+	}
+	names := make(map[string]string, len(defs))
+	for _, d := range defs {
+		names[strconv.FormatInt(d.ID, 10)] = d.Name
+	}
+	return names, nil
+}
+
+// listInto walks the list. A client the list gives whole (no notes asked,
+// extra fields carried) goes to the store at once; the others are marked
+// to have their details read.
+func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore) ([]entry, error) {
+	var entries []entry
+	e.progress.Start("listing clients", -1, "clients")
+	defer e.progress.Finish()
+	err := e.walk(ctx, sum, func(c *baselinker.Client) error {
+		en := entry{id: int64(c.CrmClientID), fp: fingerprint(c)}
+		en.need = e.want.notes || e.want.extras && c.CustomExtraFields == nil
+		entries = append(entries, en)
+		if en.need {
+			return nil
+		}
+		return store.add(en.id, en.fp, c)
+	})
+	if err == nil {
+		err = store.flush()
+	}
+	switch {
+	case !e.want.extras:
+	case e.fromList.Load():
+		sum.ExtraFieldsFrom = "list"
+	default:
+		sum.ExtraFieldsFrom = "details"
+	}
+	return entries, err
+}
+
+// readDetails reads getCrmClientData for every entry that needs it and is
+// not kept from an interrupted run with the same list entry, and returns
+// the extra field IDs met.
+func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry) (map[string]struct{}, error) {
+	extra := map[string]struct{}{}
+	var ids []int64
+	at := map[int64]int{}
+	for i, en := range entries {
+		switch {
+		case en.need && store.reusable(en.id, en.fp):
+			c, err := store.get(en.id)
+			if err != nil {
+				return nil, err
+			}
+			sum.Reused++
+			for k := range c.CustomExtraFields {
+				extra[k] = struct{}{}
+			}
+		case en.need:
+			ids = append(ids, en.id)
+			at[en.id] = i
+		}
+	}
+	if len(ids) == 0 {
+		e.collectListExtras(store, entries, extra)
+		return extra, nil
+	}
 	if p, ok := e.api.(paced); ok {
 		l := p.Limiter()
 		e.log.Info(fmt.Sprintf("reading the details of %d clients: one request each; at %d requests per %s that takes about %s",
 			len(ids), l.Limit(), l.Window(), roundETA(l.ETA(len(ids)))),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
 	}
-
-	spool, err := os.CreateTemp(e.spoolDir, "crmbulk-export-*.jsonl")
-	if err != nil {
-		return sum, fmt.Errorf("creating the details spool file: %w (set TMPDIR to a writable directory)", err)
-	}
-	defer func() {
-		_ = spool.Close()
-		_ = os.Remove(spool.Name())
-	}()
-
-	extra := map[string]struct{}{}
-	bw := bufio.NewWriterSize(spool, 64<<10)
-	enc := json.NewEncoder(bw)
 	e.progress.Start("details", int64(len(ids)), "clients")
-	done := 0
-	err = e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
-		done++
+	defer e.progress.Finish()
+	rate := newRecent(time.Minute)
+	stop := e.watch(func() string { return e.detailText(len(ids)-rate.total(), rate) })
+	defer stop()
+	err := e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
+		rate.add(time.Now())
 		e.progress.Add(1)
-		if done%10 == 0 || done == len(ids) {
-			e.progress.Describe(e.etaText(len(ids) - done))
-		}
+		en := &entries[at[ids[i]]]
 		if gone {
-			sum.Vanished = append(sum.Vanished, ids[i])
-			e.log.Warn("client deleted during the export (not found, and not in the list); skipped", "crm_client_id", ids[i])
+			en.gone = true
+			sum.Vanished = append(sum.Vanished, en.id)
+			e.log.Warn("client deleted during the export (not found, and not in the list); skipped", "crm_client_id", en.id)
 			return nil
 		}
 		for k := range c.CustomExtraFields {
 			extra[k] = struct{}{}
 		}
-		if err := enc.Encode(c); err != nil {
-			return fmt.Errorf("spooling client %d to %s: %w", c.CrmClientID, spool.Name(), err)
+		if err := store.add(en.id, en.fp, c); err != nil {
+			return err
 		}
-		return nil
+		return store.flush() // a crash loses at most the reads in flight
 	})
-	e.progress.Finish()
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	if err := bw.Flush(); err != nil {
-		return sum, fmt.Errorf("spooling to %s: %w", spool.Name(), err)
-	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return sum, fmt.Errorf("rewinding %s: %w", spool.Name(), err)
-	}
+	e.collectListExtras(store, entries, extra)
+	return extra, nil
+}
 
+// collectListExtras adds the extra field IDs of the clients the list gave
+// whole, which walk stored without reading them back.
+func (e *Exporter) collectListExtras(store *detailStore, entries []entry, extra map[string]struct{}) {
+	if !e.fromList.Load() {
+		return
+	}
+	for _, en := range entries {
+		if en.need {
+			continue
+		}
+		if c, err := store.get(en.id); err == nil {
+			maps.Copy(extra, keysOf(c.CustomExtraFields))
+		}
+	}
+}
+
+func keysOf(m baselinker.ExtraFields) map[string]struct{} {
+	out := make(map[string]struct{}, len(m))
+	for k := range m {
+		out[k] = struct{}{}
+	}
+	return out
+}
+
+// writeFromStore writes the header and one row per listed client that was
+// not deleted meanwhile, in list order, from the store.
+func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
+	extra map[string]struct{}, names map[string]string, statuses map[int64]string) error {
 	extraIDs := make([]string, 0, len(extra))
 	for k := range extra {
 		extraIDs = append(extraIDs, k)
 	}
 	baselinker.SortExtraIDs(extraIDs)
-	cols := expand(e.cols, extraIDs)
+	cols := expand(e.cols, extraIDs, names)
 	sum.Columns = header(cols)
 	w, err := open(sum.Columns)
 	if err != nil {
-		return sum, err
+		return err
 	}
 	if err := w.Write(sum.Columns); err != nil {
 		_ = w.Close()
-		return sum, fmt.Errorf("writing the header: %w", err)
+		return fmt.Errorf("writing the header: %w", err)
 	}
-	dec := json.NewDecoder(bufio.NewReaderSize(spool, 64<<10))
 	var buf []string
-	for {
-		var c baselinker.Client
-		if err := dec.Decode(&c); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
+	for _, en := range entries {
+		if en.gone {
+			continue
+		}
+		c, err := store.get(en.id)
+		if err != nil {
 			_ = w.Close()
-			return sum, fmt.Errorf("reading back %s: %w", spool.Name(), err)
+			return err
 		}
 		buf = row(buf, cols, &c, statuses)
 		if err := w.Write(buf); err != nil {
 			_ = w.Close()
-			return sum, fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
+			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
 		}
 		sum.Clients++
 	}
 	if err := w.Close(); err != nil {
-		return sum, fmt.Errorf("finishing the file: %w", err)
+		return fmt.Errorf("finishing the file: %w", err)
 	}
-	return sum, nil
+	return nil
 }
 
-// etaText is the progress detail: the time the limit needs for n more requests.
-func (e *Exporter) etaText(n int) string {
+// detailText is the progress detail of the details phase: the rate over the
+// last minute and the time the limit needs for the n requests left.
+func (e *Exporter) detailText(n int, rate *recent) string {
+	s := fmt.Sprintf("%.0f clients/min", rate.perMinute(time.Now()))
 	p, ok := e.api.(paced)
 	if !ok {
-		return fmt.Sprintf("%d requests", e.requests.Load())
+		return s
 	}
 	l := p.Limiter()
-	return fmt.Sprintf("ETA %s (limit %d/%s)", roundETA(l.ETA(n)), l.Limit(), l.Window())
+	return s + fmt.Sprintf(" · ETA %s (limit %d/%s)", roundETA(l.ETA(n)), l.Limit(), l.Window())
 }
 
 func roundETA(d time.Duration) time.Duration {
@@ -168,7 +307,7 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 			go func() {
 				defer wg.Done()
 				e.requests.Add(1)
-				c, err := e.api.GetCrmClientData(fctx, id, true)
+				c, err := e.api.GetCrmClientData(fctx, id, e.want.extras)
 				if err != nil && baselinker.IsNotFound(err) && fctx.Err() == nil {
 					gone, cerr := e.confirmGone(fctx, id, err)
 					ch <- detailResult{gone: gone, err: cerr}
@@ -190,7 +329,7 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 		i++
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("reading the client details: %w", err)
+		return fmt.Errorf("reading the client details: interrupted: %w", err)
 	}
 	return nil
 }

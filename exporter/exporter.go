@@ -22,6 +22,18 @@ type API interface {
 	GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error)
 	GetCrmClientData(ctx context.Context, id int64, includeCustomExtraFields bool) (baselinker.Client, error)
 	GetCrmClientStatuses(ctx context.Context) ([]baselinker.Status, error)
+	// GetCrmClientsWithExtraFields is GetCrmClients asking the list for
+	// the custom extra fields; an API that ignores the request answers
+	// with nil CustomExtraFields.
+	GetCrmClientsWithExtraFields(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error)
+	// GetCrmClientExtraFields names the account's extra fields.
+	GetCrmClientExtraFields(ctx context.Context) ([]baselinker.ExtraFieldDef, error)
+}
+
+// accounted is implemented by an API that can say which account it talks
+// to (*baselinker.API): kept details are then resumed only on the same one.
+type accounted interface {
+	Account() string
 }
 
 // paced is implemented by an API with a limiter (*baselinker.API): the
@@ -47,19 +59,33 @@ type Summary struct {
 	Changed    bool          // the client list changed during the walk
 	ListDelta  int           // clients on the last page at the recheck minus at the walk
 	Columns    []string      // the header written
+	// ExtraFieldsFrom says where the custom extra fields came from: "list"
+	// (include_custom_extra_fields, 100 a request), "details" (one
+	// getCrmClientData per client) or "" (not asked).
+	ExtraFieldsFrom string
+	// Reused counts details taken from an interrupted run's kept file
+	// (--resume) instead of being read again.
+	Reused int
+	// Kept is the file holding the details read when the export did not
+	// finish ("" when nothing was kept): --resume continues from it.
+	Kept string
 }
 
 // LogAttrs returns the summary as slog attributes (for a JSON log line).
 func (s Summary) LogAttrs() []any {
 	return []any{"clients", s.Clients, "pages", s.Pages, "requests", s.Requests,
 		"seconds", fmt.Sprintf("%.1f", s.Duration.Seconds()), "duplicates_skipped", s.Duplicates,
-		"vanished", len(s.Vanished), "vanished_ids", s.Vanished, "list_changed", s.Changed, "columns", len(s.Columns)}
+		"vanished", len(s.Vanished), "vanished_ids", s.Vanished, "list_changed", s.Changed, "columns", len(s.Columns),
+		"extra_fields_from", s.ExtraFieldsFrom, "details_reused", s.Reused}
 }
 
 // String is the one-line human summary.
 func (s Summary) String() string {
 	msg := fmt.Sprintf("exported %d clients (%d pages, %d requests, %.1f s, %d duplicates skipped)",
 		s.Clients, s.Pages, s.Requests, s.Duration.Seconds(), s.Duplicates)
+	if s.Reused > 0 {
+		msg += fmt.Sprintf("; %d clients' details reused from the interrupted run", s.Reused)
+	}
 	if n := len(s.Vanished); n > 0 {
 		ids := make([]string, 0, min(n, 20))
 		for _, id := range s.Vanished[:min(n, 20)] {
@@ -88,12 +114,23 @@ func WithFilters(f baselinker.Filters) Option { return func(e *Exporter) { e.fil
 // status_name, extra_<ID>, extra_*); nil keeps the default.
 func WithColumns(names []string) Option { return func(e *Exporter) { e.columns = names } }
 
-// WithDetails reads every client with getCrmClientData (one request per
-// client) to add notes and the custom extra fields.
-func WithDetails(on bool) Option { return func(e *Exporter) { e.details = on } }
+// WithDetails is WithNotes and WithExtraFields together.
+func WithDetails(on bool) Option {
+	return func(e *Exporter) { e.want.notes, e.want.extras = on, on }
+}
+
+// WithNotes adds the notes column: one getCrmClientData per client.
+func WithNotes(on bool) Option { return func(e *Exporter) { e.want.notes = on } }
+
+// WithExtraFields adds a column per custom extra field. The list is asked
+// for them first (include_custom_extra_fields, 100 clients a request);
+// when it does not carry them the exporter reads each client with
+// getCrmClientData instead, and says so. Columns are headed
+// "extra_<ID> <name>" when getCrmClientExtraFields names the fields.
+func WithExtraFields(on bool) Option { return func(e *Exporter) { e.want.extras = on } }
 
 // WithStatusNames adds a status_name column (one getCrmClientStatuses call).
-func WithStatusNames(on bool) Option { return func(e *Exporter) { e.statusNames = on } }
+func WithStatusNames(on bool) Option { return func(e *Exporter) { e.want.statuses = on } }
 
 // WithProgress reports progress to r (default: nothing).
 func WithProgress(r progress.Reporter) Option { return func(e *Exporter) { e.progress = r } }
@@ -105,9 +142,19 @@ func WithLogger(l *slog.Logger) Option { return func(e *Exporter) { e.log = l } 
 // the writer, details in parallel); default 4, at least 1.
 func WithAhead(n int) Option { return func(e *Exporter) { e.ahead = max(n, 1) } }
 
-// WithSpoolDir sets where the details spool file is made (default: the
-// system's temporary directory).
+// WithSpoolDir sets where the details spool file is made when it is not
+// kept (no WithKeep; default: the system's temporary directory).
 func WithSpoolDir(dir string) Option { return func(e *Exporter) { e.spoolDir = dir } }
+
+// WithKeep keeps the details read in path (Output.DetailsPath) while the
+// export runs: if it fails or is interrupted the file stays, and a run with
+// WithResume(true) reads only the clients whose details it does not hold
+// or whose list entry changed since. A finished export removes it.
+func WithKeep(path string) Option { return func(e *Exporter) { e.keep = path } }
+
+// WithResume reuses the details kept by an earlier, unfinished run (see
+// WithKeep). Without kept details the export starts from the beginning.
+func WithResume(on bool) Option { return func(e *Exporter) { e.resume = on } }
 
 // WithRecheck turns the final re-read of the last page on or off (default
 // on): it costs one request and catches clients added during the walk.
@@ -119,20 +166,23 @@ func WithPageHook(fn func(page int)) Option { return func(e *Exporter) { e.pageH
 
 // Exporter reads every client and writes one row each.
 type Exporter struct {
-	api         API
-	filters     baselinker.Filters
-	columns     []string
-	details     bool
-	statusNames bool
-	progress    progress.Reporter
-	log         *slog.Logger
-	ahead       int
-	spoolDir    string
-	recheck     bool
-	pageHook    func(int)
+	api      API
+	filters  baselinker.Filters
+	columns  []string
+	want     needs // what the columns need: notes, extra fields, status names
+	keep     string
+	resume   bool
+	progress progress.Reporter
+	log      *slog.Logger
+	ahead    int
+	spoolDir string
+	recheck  bool
+	pageHook func(int)
 
 	cols     []column
 	requests atomic.Int64
+	fromList atomic.Bool // the list carries the extra fields …
+	probed   atomic.Bool // … as page 1 showed
 }
 
 // New returns an Exporter reading through api. It fails on a bad column
@@ -142,15 +192,14 @@ func New(api API, opts ...Option) (*Exporter, error) {
 	for _, o := range opts {
 		o(e)
 	}
-	cols, err := resolveColumns(e.columns, e.details, e.statusNames)
+	cols, err := resolveColumns(e.columns, e.want)
 	if err != nil {
 		return nil, err
 	}
 	e.cols = cols
 	// The columns say what is needed: no details or statuses requests for
 	// columns nobody asked for (with the default columns this is the flags).
-	n := needsOf(cols)
-	e.details, e.statusNames = n.details, n.statuses
+	e.want = needsOf(cols)
 	return e, nil
 }
 
@@ -167,6 +216,7 @@ var ErrFatal = errors.New("the API refused the token")
 func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error) {
 	start := time.Now()
 	e.requests.Store(0) // this run's requests only
+	e.probed.Store(false)
 	st, hasStats := e.api.(counted)
 	var before int64
 	if hasStats {
@@ -181,16 +231,16 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	}()
 
 	var statuses map[int64]string
-	if e.statusNames {
+	if e.want.statuses {
 		if statuses, err = e.statusMap(ctx); err != nil {
 			return sum, err
 		}
 	}
-	if e.details {
+	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
 
-	cols := expand(e.cols, nil)
+	cols := expand(e.cols, nil, nil)
 	w, err := open(header(cols))
 	if err != nil {
 		return sum, err

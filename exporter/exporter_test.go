@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestExportEveryClientOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			h, rows := readBack(t, path)
-			want := header(expand(mustCols(t, nil, false, false), nil))
+			want := header(expand(mustCols(t, nil, false, false), nil, nil))
 			if tt.clients == 0 {
 				b, _ := os.ReadFile(path)
 				if got := strings.TrimSpace(string(b)); got != strings.Join(want, ",") {
@@ -81,7 +82,7 @@ func fmtInt(n int) string {
 
 func mustCols(t testing.TB, names []string, details, statuses bool) []column {
 	t.Helper()
-	c, err := resolveColumns(names, details, statuses)
+	c, err := resolveColumns(names, needs{notes: details, extras: details, statuses: statuses})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +177,15 @@ func TestDetailsAndStatusNames(t *testing.T) {
 			if h[2] != StatusNameColumn || !slices.Contains(h, "notes") {
 				t.Errorf("header %q lacks status_name after status_id or notes", h)
 			}
-			// One column per extra field ID found, ascending.
+			// One column per extra field the account defines or a client
+			// holds, ascending, headed with the field's name.
 			ids := map[string]bool{}
+			for _, d := range sandbox.ExtraFieldDefs() {
+				ids[strconv.FormatInt(d.ID, 10)] = true
+				if !slices.Contains(h, baselinker.ExtraColumn(strconv.FormatInt(d.ID, 10), d.Name)) {
+					t.Errorf("no column headed %q: %q", baselinker.ExtraColumn(strconv.FormatInt(d.ID, 10), d.Name), h)
+				}
+			}
 			for _, c := range all {
 				for k := range c.CustomExtraFields {
 					ids[k] = true
@@ -190,8 +198,8 @@ func TestDetailsAndStatusNames(t *testing.T) {
 			baselinker.SortExtraIDs(wantExtra)
 			var gotExtra []string
 			for _, name := range h {
-				if strings.HasPrefix(name, ExtraPrefix) {
-					gotExtra = append(gotExtra, name[len(ExtraPrefix):])
+				if id, ok := baselinker.ParseExtraColumn(name); ok {
+					gotExtra = append(gotExtra, id)
 				}
 			}
 			if len(wantExtra) == 0 || !slices.Equal(gotExtra, wantExtra) {
@@ -235,8 +243,8 @@ func TestColumnErrors(t *testing.T) {
 		{[]string{"emial"}, false, `did you mean "email"`},
 		{[]string{"invoice_postocde"}, false, `did you mean "invoice_postcode"`},
 		{[]string{"email", "EMAIL"}, false, "listed twice"},
-		{[]string{"notes"}, false, "needs --with-details"},
-		{[]string{"extra_15"}, false, "needs --with-details"},
+		{[]string{"notes"}, false, "needs --notes (or --with-details)"},
+		{[]string{"extra_15"}, false, "needs --extra-fields (or --with-details)"},
 		{[]string{"extra_015"}, true, "without leading zeros"},
 		{[]string{"custom_extra_fields"}, true, "extra_<ID>"},
 		{[]string{" ", ""}, false, "is empty"},

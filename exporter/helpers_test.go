@@ -130,7 +130,8 @@ func checkRows(t testing.TB, h []string, rows [][]string, want []baselinker.Clie
 			case name == StatusNameColumn:
 				want = statuses[int64(c.StatusID)]
 			case strings.HasPrefix(name, ExtraPrefix):
-				want = c.CustomExtraFields[name[len(ExtraPrefix):]]
+				id, _ := baselinker.ParseExtraColumn(name)
+				want = c.CustomExtraFields[id]
 			default:
 				want, _ = c.Get(name)
 			}

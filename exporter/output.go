@@ -167,6 +167,16 @@ func lockPath(pattern, expanded string) string {
 	return filepath.Join(filepath.Dir(expanded), "."+filepath.Base(pattern))
 }
 
+// DetailsPath is where an export into this output keeps the client details
+// it read (WithKeep), for --resume: a hidden file beside the target, named
+// after the --out pattern like the lock. Standard output keeps none ("").
+func (o *Output) DetailsPath() string {
+	if o.Path == "-" {
+		return ""
+	}
+	return lockPath(o.opt.Path, o.Path) + ".details.jsonl"
+}
+
 // Opener returns the Opener for Exporter.Run.
 func (o *Output) Opener() Opener {
 	return func(header []string) (sheet.Writer, error) {

@@ -246,10 +246,10 @@ func FuzzExpandName(f *testing.F) {
 
 func FuzzColumns(f *testing.F) {
 	for _, s := range []string{"email,crm_client_id", "notes,extra_*", "extra_15,EMAIL", "emial", ",,", "status_name"} {
-		f.Add(s, true)
+		f.Add(s, true, false)
 	}
-	f.Fuzz(func(t *testing.T, s string, details bool) {
-		cols, err := resolveColumns(strings.Split(s, ","), details, false)
+	f.Fuzz(func(t *testing.T, s string, notes, extras bool) {
+		cols, err := resolveColumns(strings.Split(s, ","), needs{notes: notes, extras: extras})
 		if err != nil {
 			if !errors.Is(err, ErrColumn) {
 				t.Errorf("error %v is not ErrColumn", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync/atomic"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 )
@@ -16,6 +18,10 @@ import (
 // meanwhile.
 func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinker.Client) error) error {
 	seen := make(map[int64]struct{})
+	var status atomic.Pointer[string]
+	status.Store(new(string))
+	stop := e.watch(func() string { return *status.Load() })
+	defer stop()
 	take := func(page int, clients []baselinker.Client, recheck bool) error {
 		if e.pageHook != nil {
 			e.pageHook(page)
@@ -38,14 +44,12 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 			fresh++
 		}
 		e.progress.Add(int64(fresh))
-		e.progress.Describe(fmt.Sprintf("page %d · %d requests", page, e.requests.Load()))
+		text := fmt.Sprintf("page %d · %d requests", page, e.requests.Load())
+		status.Store(&text)
 		return nil
 	}
 
-	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
-		e.requests.Add(1)
-		return e.api.GetCrmClients(ctx, page, e.filters)
-	}
+	list := e.lister()
 	last, lastLen, err := baselinker.WalkPages(ctx, list, e.ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
@@ -62,8 +66,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	if !e.recheck {
 		return nil
 	}
-	e.requests.Add(1)
-	again, err := e.api.GetCrmClients(ctx, last, e.filters)
+	again, err := list(ctx, last)
 	if err != nil {
 		return apiErr(fmt.Sprintf("re-reading page %d of the clients (getCrmClients)", last), err)
 	}
@@ -73,4 +76,42 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		sum.ListDelta = len(again) - lastLen
 	}
 	return take(last, again, true)
+}
+
+// lister returns the page reader of the walk. Without extra fields it is
+// getCrmClients. With them, the first page read (page 1: WalkPages reads it
+// alone) is asked with include_custom_extra_fields:
+// if the API refuses the parameter, or answers without custom_extra_fields,
+// the list is read as usual and the extra fields come from getCrmClientData
+// (said once in the log); otherwise every page is read that way.
+func (e *Exporter) lister() baselinker.ListFunc {
+	return func(ctx context.Context, page int) ([]baselinker.Client, error) {
+		e.requests.Add(1)
+		probed := e.probed.Load()
+		if !e.want.extras || probed && !e.fromList.Load() {
+			return e.api.GetCrmClients(ctx, page, e.filters)
+		}
+		cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.filters)
+		if probed {
+			return cl, err
+		}
+		if baselinker.IsRefusedParameter(err) {
+			e.probed.Store(true)
+			e.log.Info("the client list does not take include_custom_extra_fields (" + err.Error() + "); " +
+				"the extra fields are read with getCrmClientData instead, one request per client")
+			e.requests.Add(1)
+			return e.api.GetCrmClients(ctx, page, e.filters)
+		}
+		if err != nil {
+			return nil, err
+		}
+		carried := len(cl) == 0 || slices.ContainsFunc(cl, func(c baselinker.Client) bool { return c.CustomExtraFields != nil })
+		if !carried {
+			e.log.Info("the client list answered without custom_extra_fields; " +
+				"the extra fields are read with getCrmClientData instead, one request per client")
+		}
+		e.fromList.Store(carried)
+		e.probed.Store(true)
+		return cl, nil
+	}
 }

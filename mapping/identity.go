@@ -3,8 +3,6 @@ package mapping
 import (
 	"github.com/crmbulk/crmbulk/internal/chars"
 
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
@@ -14,7 +12,9 @@ import (
 // Identity builds the mapping of a sheet whose headers are API field names,
 // as crmbulk's own export writes them: each header that names a writable
 // API field (compared ignoring case and surrounding spaces) feeds that
-// field, extra_<ID> headers feed custom extra field <ID>, and everything
+// field, extra_<ID> headers (also "extra_<ID> <name>", as the export heads
+// them when the account names its extra fields) feed custom extra field
+// <ID>, and everything
 // else (status_name, unknown headers) is ignored (the bound Plan lists it in Unused).
 // Blank cells are kept (not sent). The result is already bound-ready:
 // m.Bind(header) cannot fail for the same header.
@@ -30,7 +30,7 @@ func Identity(header []string) (*Mapping, error) {
 		var s *spec
 		if f, ok := baselinker.LookupField(name); ok && f.Writable && f.Kind != baselinker.KindExtra {
 			s = &spec{field: name}
-		} else if id, ok := extraHeader(name); ok {
+		} else if id, ok := baselinker.ParseExtraColumn(name); ok {
 			s = &spec{field: id, extra: true}
 		} else {
 			continue
@@ -54,17 +54,4 @@ func Identity(header []string) (*Mapping, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-// extraHeader recognises extra_<ID> and returns the canonical ID.
-func extraHeader(name string) (string, bool) {
-	rest, ok := strings.CutPrefix(name, "extra_")
-	if !ok || rest == "" || digits(rest) != rest {
-		return "", false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id <= 0 {
-		return "", false
-	}
-	return fmt.Sprint(id), true
 }

@@ -444,7 +444,7 @@ func TestSource(t *testing.T) {
 
 func TestIdentity(t *testing.T) {
 	header := []string{"\ufeffcrm_client_id", "status_id", "status_name", "star", "login", "phone", "email", "contractor_id",
-		"invoice_fullname", "invoice_country_code", "delivery_city", "notes", "extra_15", "extra_x", "Favourite colour", ""}
+		"invoice_fullname", "invoice_country_code", "delivery_city", "notes", "extra_15", "extra_x", "Favourite colour", "extra_3 Data umowy", ""}
 	m, err := Identity(header)
 	if err != nil {
 		t.Fatal(err)
@@ -456,10 +456,10 @@ func TestIdentity(t *testing.T) {
 	if got, want := p.Unused(), []string{"status_name", "extra_x", "Favourite colour"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Unused = %q, want %q", got, want)
 	}
-	r := p.Apply([]string{"17", "3", "VIP", "", "jk", "", "jk@x.pl", "0", "Jan K", "PL", "", "hello", "L1", "?", "red"})
+	r := p.Apply([]string{"17", "3", "VIP", "", "jk", "", "jk@x.pl", "0", "Jan K", "PL", "", "hello", "L1", "?", "red", "2024-05-01"})
 	want := map[string]string{"status_id": "3", "login": "jk", "email": "jk@x.pl", "contractor_id": "0",
 		"invoice_fullname": "Jan K", "invoice_country_code": "PL", "notes": "hello"}
-	if f := r.ClientFields(); r.ID != 17 || !reflect.DeepEqual(f.Values, want) || !reflect.DeepEqual(f.Extra, map[string]string{"15": "L1"}) {
+	if f := r.ClientFields(); r.ID != 17 || !reflect.DeepEqual(f.Values, want) || !reflect.DeepEqual(f.Extra, map[string]string{"15": "L1", "3": "2024-05-01"}) {
 		t.Errorf("Apply = %+v", r)
 	}
 	if n := p.Notes(); n != nil {
@@ -475,6 +475,7 @@ func TestIdentity(t *testing.T) {
 	}{
 		{[]string{"Name", "Mail"}, `no column of the sheet's header is a CRM field name (the header has: "Name", "Mail") — give a mapping file`},
 		{[]string{"email", "phone", "Email"}, `the sheet's header has email twice (columns A and C) — remove or rename one of the columns`},
+		{[]string{"email", "extra_15", "extra_15 Rabat"}, `the sheet's header has extra_15 twice (columns B and C)`},
 	}
 	for _, tc := range errTests {
 		_, err := Identity(tc.header)

@@ -270,7 +270,8 @@ func checkExport(t *testing.T, path string, clients []baselinker.Client) {
 			var want string
 			switch {
 			case strings.HasPrefix(name, exporter.ExtraPrefix):
-				want = c.CustomExtraFields[name[len(exporter.ExtraPrefix):]]
+				id, _ := baselinker.ParseExtraColumn(name)
+				want = c.CustomExtraFields[id]
 			default:
 				want, _ = c.Get(name)
 			}

@@ -20,6 +20,9 @@ type exportFlags struct {
 	filters        []string
 	columns        string
 	details        bool
+	notes          bool
+	extraFields    bool
+	resume         bool
 	statusNames    bool
 	force          bool
 	bom            bool
@@ -49,9 +52,17 @@ importer removes that ' again, so export → import is lossless. Turn it off wit
 --no-formula-guard when another program reads the file. XLSX needs no guard: its cells are
 text, never formulas.
 
---with-details reads each client with getCrmClientData — one request per client — to add
-notes and one extra_<ID> column per custom extra field; the time the limit needs is said
-before it starts. --status-names adds status_name (one request).
+--extra-fields adds a column per custom extra field, headed "extra_<ID> <name>" (the
+import reads either that or plain extra_<ID>). The list is asked for them first, 100
+clients a request; when it does not carry them each client is read with getCrmClientData
+— one request per client — and the log says so. --notes adds the notes: one request per
+client. --with-details is both. The time the limit needs is said before the per-client
+reads start. --status-names adds status_name (one request).
+
+A long export that stops (Ctrl-C, a block past --max-wait, a network failure) keeps the
+details it read in a hidden file beside --out; the same command with --resume walks the
+list again and reads only the clients it does not hold or whose list entry changed since.
+A client's notes are those read by the first run unless a listed field changed too.
 
 Safe for schedules: the file is written beside the target and renamed over it only when
 the export succeeded; an existing file is replaced only with --force or when the name
@@ -60,7 +71,8 @@ stops two exports into the same place from overlapping.`,
 		Example: `  crmbulk export --out clients.xlsx
   crmbulk export --out 'backup/clients-{date}.csv' --bom --delimiter ';'
   crmbulk export --out - --filter status_id=3 --columns crm_client_id,email,phone
-  crmbulk export --out full.xlsx --with-details --status-names --rate 60`,
+  crmbulk export --out full.xlsx --with-details --status-names --rate 60
+  crmbulk export --out full.xlsx --with-details --status-names --rate 60 --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := a.runExport(cmd, f)
@@ -72,7 +84,10 @@ stops two exports into the same place from overlapping.`,
 	fl.StringVar(&f.format, "format", "", "csv or xlsx (default: from the --out name)")
 	fl.StringArrayVar(&f.filters, "filter", nil, "NAME=VALUE, repeatable; names: "+strings.Join(baselinker.FilterNames(), ", "))
 	fl.StringVar(&f.columns, "columns", "", "comma-separated columns in order (API field names, notes, status_name, extra_<ID>, extra_*)")
-	fl.BoolVar(&f.details, "with-details", false, "add notes and custom extra fields (one request per client)")
+	fl.BoolVar(&f.details, "with-details", false, "--notes and --extra-fields together")
+	fl.BoolVar(&f.notes, "notes", false, "add the notes column (one request per client)")
+	fl.BoolVar(&f.extraFields, "extra-fields", false, "add a column per custom extra field (from the list when it carries them, else one request per client)")
+	fl.BoolVar(&f.resume, "resume", false, "continue an export that stopped: reuse the details it kept beside --out")
 	fl.BoolVar(&f.statusNames, "status-names", false, "add a status_name column")
 	fl.BoolVar(&f.force, "force", false, "replace an existing --out file (only once the export succeeded)")
 	fl.BoolVar(&f.bom, "bom", false, "CSV: start with a UTF-8 byte order mark (for Excel)")
@@ -86,6 +101,9 @@ stops two exports into the same place from overlapping.`,
 func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if f.out == "" {
 		return "", usagef("export needs --out FILE (.xlsx or .csv), or --out - for CSV on standard output")
+	}
+	if f.resume && f.out == "-" {
+		return "", usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
 	}
 	var filters baselinker.Filters
 	for _, kv := range f.filters {
@@ -112,13 +130,6 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	exp, err := exporter.New(api,
-		exporter.WithFilters(filters), exporter.WithColumns(columns),
-		exporter.WithDetails(f.details), exporter.WithStatusNames(f.statusNames),
-		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))
-	if err != nil {
-		return "", usageError{err}
-	}
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
 		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
 		CSV:            sheet.CSVWriterOptions{Delimiter: delim, BOM: f.bom, CRLF: f.crlf},
@@ -131,11 +142,26 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		return "", usageError{err}
 	}
 	defer func() { _ = out.Abort() }()
+	exp, err := exporter.New(api,
+		exporter.WithFilters(filters), exporter.WithColumns(columns),
+		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
+		exporter.WithStatusNames(f.statusNames),
+		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
+		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))
+	if err != nil {
+		return "", usageError{err}
+	}
 
 	sum, err := exp.Run(cmd.Context(), out.Opener())
 	if err != nil {
+		if errors.Is(err, exporter.ErrResume) {
+			return "", usageError{err}
+		}
 		if out.Path != "-" {
 			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
+		}
+		if sum.Kept != "" {
+			err = fmt.Errorf("%w; the details read so far are kept in %s: run the same command with --resume to continue", err, sum.Kept)
 		}
 		return "", fmt.Errorf("export: %w", err)
 	}

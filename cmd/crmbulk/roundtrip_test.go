@@ -25,7 +25,7 @@ var roundTripClients = []map[string]string{
 // unchanged: the formula guard and the text marks come off exactly, and
 // nothing else changes on the way.
 func TestExportImportRoundTrip(t *testing.T) {
-	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 3, Clients: 120})
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 3, Clients: 120, ListExtraFields: true})
 	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken))
 	if err != nil {
 		t.Fatal(err)
@@ -38,21 +38,26 @@ func TestExportImportRoundTrip(t *testing.T) {
 	total := len(srv.Clients())
 	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
 	for _, form := range []struct {
-		name string
-		args []string
+		name       string
+		args       []string
+		importArgs []string
 	}{
-		{"plain.csv", nil},
-		{"excel.csv", []string{"--bom", "--delimiter", ";", "--crlf"}},
-		{"clients.xlsx", nil},
+		{"plain.csv", nil, nil},
+		{"excel.csv", []string{"--bom", "--delimiter", ";", "--crlf"}, nil},
+		{"clients.xlsx", nil, nil},
+		// Notes and extra fields headed "extra_1 Typ klienta": compared
+		// with what the account holds.
+		{"details.xlsx", []string{"--with-details"}, []string{"--compare-notes"}},
+		{"extra.csv", []string{"--extra-fields", "--bom", "--delimiter", ";"}, []string{"--compare-notes"}},
 	} {
 		t.Run(form.name, func(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, form.name)
-			if r := runCmd(t, context.Background(), env, append([]string{"--no-progress", "export", "--out", out}, form.args...)...); r.code != 0 {
+			if r := runCmd(t, context.Background(), env, append([]string{"--no-progress", "--rate-window", "1s", "export", "--out", out}, form.args...)...); r.code != 0 {
 				t.Fatalf("export: exit %d\n%s", r.code, r.errOut)
 			}
 			report := filepath.Join(dir, "r.csv")
-			r := runCmd(t, context.Background(), env, "--no-progress", "import", out, "--match-by", "email", "--dry-run", "--report", report)
+			r := runCmd(t, context.Background(), env, append([]string{"--no-progress", "--rate-window", "1s", "import", out, "--match-by", "email", "--dry-run", "--report", report}, form.importArgs...)...)
 			if r.code != 0 {
 				t.Fatalf("import: exit %d\n%s", r.code, r.errOut)
 			}

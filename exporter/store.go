@@ -1,0 +1,241 @@
+package exporter
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// ErrResume is the kind of every error about kept details that cannot be
+// resumed from (another account, other filters, not crmbulk's file).
+var ErrResume = errors.New("cannot resume the export")
+
+// storeHeader is the first line of a details file: what export it belongs
+// to, so that --resume never mixes two exports.
+type storeHeader struct {
+	Kind        string             `json:"crmbulk_export_details"`
+	Version     int                `json:"version"`
+	Account     string             `json:"account,omitempty"`
+	Filters     baselinker.Filters `json:"filters"`
+	ExtraFields bool               `json:"extra_fields"`
+	Started     time.Time          `json:"started"`
+}
+
+const storeKind = "client details read by crmbulk export; --resume reuses them"
+
+// same reports whether a kept header belongs to the export h describes.
+func (h storeHeader) same(o storeHeader) (bool, string) {
+	switch {
+	case o.Kind != storeKind || o.Version != 1:
+		return false, "it is not a details file of this crmbulk version"
+	case o.Account != h.Account:
+		return false, "it was read with another API token or endpoint"
+	case o.ExtraFields != h.ExtraFields:
+		return false, "it was read with other --extra-fields/--with-details flags"
+	}
+	a, _ := json.Marshal(h.Filters)
+	b, _ := json.Marshal(o.Filters)
+	if !bytes.Equal(a, b) {
+		return false, "it was read with other --filter values"
+	}
+	return true, ""
+}
+
+// storeLine is one client in a details file, with the fingerprint of its
+// list entry at the time its details were read.
+type storeLine struct {
+	ID     int64             `json:"id"`
+	FP     uint64            `json:"list_fp"`
+	Client baselinker.Client `json:"client"`
+}
+
+type storeRef struct {
+	off int64
+	n   int
+	fp  uint64
+}
+
+// detailStore is the append-only JSON-lines file the details go to before
+// the sheet is written: a temporary file for a one-off run, or a file kept
+// beside the output that a failed or interrupted export leaves for
+// --resume. Each client is a line; the last line for an id wins.
+type detailStore struct {
+	f     *os.File
+	path  string
+	keep  bool // the file is kept when the export does not finish
+	w     *bufio.Writer
+	end   int64
+	index map[int64]storeRef
+	kept  int       // lines found at open (a resume)
+	age   time.Time // when the kept details' export started
+	buf   []byte    // scratch for reads
+}
+
+// fingerprint identifies a client's list entry: details read for it are
+// reused only while the list shows the same values.
+func fingerprint(c *baselinker.Client) uint64 {
+	b, _ := json.Marshal(c)
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return h.Sum64()
+}
+
+// openStore opens the details file. With path "" a temporary file is made
+// in tmpDir and always removed. Otherwise the file at path is the kept one:
+// without resume an old one is replaced; with resume it is read (a torn last
+// line, from a crash, is cut off) and must belong to the same export.
+func openStore(path, tmpDir string, hdr storeHeader, resume bool) (*detailStore, error) {
+	s := &detailStore{path: path, keep: path != "", index: map[int64]storeRef{}}
+	var err error
+	switch {
+	case path == "":
+		s.f, err = os.CreateTemp(tmpDir, "crmbulk-export-*.jsonl")
+		if err != nil {
+			return nil, fmt.Errorf("creating the details spool file: %w (set TMPDIR to a writable directory)", err)
+		}
+		s.path = s.f.Name()
+	case resume:
+		s.f, err = os.OpenFile(path, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			return openStore(path, tmpDir, hdr, false) // nothing kept: start from the beginning
+		}
+		if err != nil {
+			return nil, fmt.Errorf("opening the kept details %s: %w", path, err)
+		}
+		if err := s.load(hdr); err != nil {
+			_ = s.f.Close()
+			return nil, err
+		}
+		s.w = bufio.NewWriterSize(s.f, 64<<10)
+		return s, nil
+	default:
+		s.f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("creating %s for the details read (kept for --resume if the export stops): %w", path, err)
+		}
+	}
+	s.w = bufio.NewWriterSize(s.f, 64<<10)
+	b, _ := json.Marshal(hdr)
+	if _, err := s.w.Write(append(b, '\n')); err != nil {
+		_ = s.close(false)
+		return nil, fmt.Errorf("writing %s: %w", s.path, err)
+	}
+	s.end = int64(len(b) + 1)
+	return s, nil
+}
+
+// load reads a kept file's header and index.
+func (s *detailStore) load(want storeHeader) error {
+	r := bufio.NewReaderSize(s.f, 64<<10)
+	first, err := r.ReadBytes('\n')
+	var got storeHeader
+	if err != nil || json.Unmarshal(first, &got) != nil {
+		return fmt.Errorf("%w: %s does not start with crmbulk's details header; remove it, or run without --resume", ErrResume, s.path)
+	}
+	if ok, why := want.same(got); !ok {
+		return fmt.Errorf("%w: the details kept in %s belong to another export: %s; run without --resume to start over (the kept details are then discarded)", ErrResume, s.path, why)
+	}
+	s.age = got.Started
+	off := int64(len(first))
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			var l storeLine
+			if json.Unmarshal(line, &l) == nil && l.ID > 0 {
+				s.index[l.ID] = storeRef{off: off, n: len(line), fp: l.FP}
+				s.kept++
+				off += int64(len(line))
+				continue
+			}
+		}
+		if errors.Is(err, io.EOF) || err == nil { // the end, or a torn or bad line: everything after it goes
+			break
+		}
+		return fmt.Errorf("reading the kept details %s: %w", s.path, err)
+	}
+	if err := s.f.Truncate(off); err != nil {
+		return fmt.Errorf("cutting the torn end off %s: %w", s.path, err)
+	}
+	if _, err := s.f.Seek(off, io.SeekStart); err != nil {
+		return fmt.Errorf("reading the kept details %s: %w", s.path, err)
+	}
+	s.end = off
+	return nil
+}
+
+// reusable reports whether details kept for id were read while its list
+// entry was fp.
+func (s *detailStore) reusable(id int64, fp uint64) bool {
+	r, ok := s.index[id]
+	return ok && r.fp == fp
+}
+
+// add appends one client's line.
+func (s *detailStore) add(id int64, fp uint64, c *baselinker.Client) error {
+	b, err := json.Marshal(storeLine{ID: id, FP: fp, Client: *c})
+	if err != nil {
+		return fmt.Errorf("spooling client %d: %w", id, err)
+	}
+	b = append(b, '\n')
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("spooling client %d to %s: %w", id, s.path, err)
+	}
+	s.index[id] = storeRef{off: s.end, n: len(b), fp: fp}
+	s.end += int64(len(b))
+	return nil
+}
+
+// flush writes what add buffered (after each detail read, so a crash loses
+// at most the reads in flight).
+func (s *detailStore) flush() error {
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("spooling to %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// get reads id's last line back.
+func (s *detailStore) get(id int64) (baselinker.Client, error) {
+	r, ok := s.index[id]
+	if !ok {
+		return baselinker.Client{}, fmt.Errorf("client %d is missing from %s", id, s.path)
+	}
+	if cap(s.buf) < r.n {
+		s.buf = make([]byte, r.n)
+	}
+	buf := s.buf[:r.n]
+	if _, err := s.f.ReadAt(buf, r.off); err != nil {
+		return baselinker.Client{}, fmt.Errorf("reading back %s: %w", s.path, err)
+	}
+	var l storeLine
+	if err := json.Unmarshal(buf, &l); err != nil || l.ID != id {
+		return baselinker.Client{}, fmt.Errorf("reading back client %d from %s: the file changed under the export", id, s.path)
+	}
+	return l.Client, nil
+}
+
+// close closes the file; it is removed when the export finished or the file
+// is a temporary one, and kept (flushed) otherwise.
+func (s *detailStore) close(finished bool) error {
+	ferr := s.w.Flush()
+	cerr := s.f.Close()
+	if finished || !s.keep {
+		if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing %s: %w", s.path, err)
+		}
+		return nil
+	}
+	if err := errors.Join(ferr, cerr); err != nil {
+		return fmt.Errorf("keeping the details read in %s: %w", s.path, err)
+	}
+	return nil
+}
