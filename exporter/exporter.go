@@ -206,9 +206,10 @@ func New(api API, opts ...Option) (*Exporter, error) {
 // Opener makes the sheet writer once the header is known.
 type Opener func(header []string) (sheet.Writer, error)
 
-// ErrFatal marks an API error that stops the export at once (the token is
-// missing, wrong or not allowed).
-var ErrFatal = errors.New("the API refused the token")
+// ErrFatal marks an API error that stops the export at once: the token is
+// missing, wrong or not allowed, the API keeps refusing a read, or its
+// blocks lasted longer than --max-wait.
+var ErrFatal = errors.New("the export stopped")
 
 // Run walks the clients and writes them through the writer open returns,
 // closing it at the end. On error the writer is closed too (the caller
@@ -290,8 +291,10 @@ func apiErr(what string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled): // an interrupt, never the token's fault
 		return fmt.Errorf("%s: interrupted: %w", what, err)
+	case errors.Is(err, pacer.ErrWaitedTooLong):
+		return fmt.Errorf("%s: %w: the API's blocks lasted longer than --max-wait allows: %w", what, ErrFatal, err)
 	case baselinker.IsAuth(err):
-		return fmt.Errorf("%s: %w: %w — check BASELINKER_TOKEN or --token-file", what, ErrFatal, err)
+		return fmt.Errorf("%s: %w: the API refused the token: %w — check BASELINKER_TOKEN or --token-file", what, ErrFatal, err)
 	case baselinker.Classify(err).Stops():
 		return fmt.Errorf("%s: %w: %w", what, ErrFatal, err)
 	}

@@ -124,6 +124,13 @@ type Stats struct {
 	Deletes int
 	// TimesBlocked counts how often the token was blocked.
 	TimesBlocked int
+	// AccountBlocks counts account blocks (AccountBlockAfter).
+	AccountBlocks int
+	// LatestInBlock is how long after a block (token or account) began
+	// the latest request arrived inside it: a client that stops at the
+	// first blocked answer keeps it within the requests already in flight
+	// then (about one Latency + Jitter).
+	LatestInBlock time.Duration
 }
 
 // Status is one CRM client status as getCrmClientStatuses returns it.
@@ -151,8 +158,10 @@ type Server struct {
 	arrivals     []time.Duration // since epoch, in arrival order
 	winStart     int             // first arrival inside the current window
 	blockedUntil time.Time
+	blockStart   time.Time // when the running token block began (an extension keeps it)
 	accountUntil time.Time // the account block's end; zero: none yet
-	accountDone  bool      // the account block happened (once per server)
+	accountStart time.Time
+	accountDone  bool // the account block happened (once per server)
 	rng          *rand.Rand
 	faultRate    float64
 	stats        Stats
@@ -298,22 +307,25 @@ func (s *Server) arrive(method string) arrival {
 	}
 	var a arrival
 	if n := s.cfg.AccountBlockAfter; n > 0 && !s.accountDone && s.stats.Requests > n {
-		s.accountDone, s.accountUntil = true, now.Add(s.cfg.AccountBlockFor)
+		s.accountDone, s.accountUntil, s.accountStart = true, now.Add(s.cfg.AccountBlockFor), now
+		s.stats.AccountBlocks++
 	}
 	switch {
 	case now.Before(s.accountUntil):
 		a.blocked, a.account, a.until = true, true, s.accountUntil
+		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.accountStart))
 	case s.cfg.Limit > 0 && now.Before(s.blockedUntil):
 		if s.cfg.ExtendBlock {
 			s.blockedUntil = now.Add(s.cfg.BlockFor)
 		}
 		a.blocked, a.until = true, s.blockedUntil
+		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.blockStart))
 	case s.cfg.Limit > 0:
 		for s.winStart < len(s.arrivals) && t-s.arrivals[s.winStart] >= s.cfg.Window {
 			s.winStart++
 		}
 		if len(s.arrivals)-s.winStart > s.cfg.Limit {
-			s.blockedUntil = now.Add(s.cfg.BlockFor)
+			s.blockedUntil, s.blockStart = now.Add(s.cfg.BlockFor), now
 			s.stats.TimesBlocked++
 			a.blocked, a.until = true, s.blockedUntil
 		}

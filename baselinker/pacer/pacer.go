@@ -408,7 +408,7 @@ func (l *Limiter) Waiting() string {
 	defer l.mu.Unlock()
 	now := l.clock.Now()
 	if now.Before(l.pausedUntil) {
-		return fmt.Sprintf("blocked until %s (%s)", l.pausedUntil.Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
+		return fmt.Sprintf("blocked until %s (%s)", l.pausedUntil.Local().Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
 	}
 	if at := l.nextLocked(now); at.Sub(now) > 2*time.Second {
 		return fmt.Sprintf("waiting for the limit — next request in %s", at.Sub(now).Round(time.Second))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,5 +27,41 @@ func TestExportInterruptIsNotATokenError(t *testing.T) {
 	}
 	if strings.Contains(r.errOut, "BASELINKER_TOKEN") || strings.Contains(r.errOut, "refused the token") {
 		t.Errorf("an interrupt is reported as a token problem:\n%s", r.errOut)
+	}
+}
+
+// TestExportPastMaxWaitResumes: an export --with-details that meets an
+// account block longer than --max-wait stops cleanly — exit 2, yesterday's
+// file untouched, the details read so far kept — and the same command with
+// --resume, once the block is over, reads only the rest.
+func TestExportPastMaxWaitResumes(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 150, AccountBlockAfter: 60, AccountBlockFor: 3 * time.Second})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	out := filepath.Join(t.TempDir(), "clients.csv")
+	if err := os.WriteFile(out, []byte("yesterday\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--no-progress", "--rate-window", "1s", "--max-wait", "1s", "export", "--out", out, "--force", "--with-details"}
+	r := runCmd(t, context.Background(), env, args...)
+	if r.code != exitError || !strings.Contains(r.errOut, "--resume") || !strings.Contains(r.errOut, "--max-wait") || strings.Contains(r.errOut, "token") {
+		t.Fatalf("exit %d, want %d naming --max-wait and --resume, not the token\n%s", r.code, exitError, r.errOut)
+	}
+	t.Logf("first run:\n%s", r.errOut)
+	if b, _ := os.ReadFile(out); string(b) != "yesterday\n" {
+		t.Errorf("the old file changed: %q", b)
+	}
+	before := srv.Stats().ByMethod["getCrmClientData"]
+	time.Sleep(3 * time.Second) // the account block ends
+	r = runCmd(t, context.Background(), env, append(args, "--resume")...)
+	if r.code != exitOK || !strings.Contains(r.errOut, "reused from the interrupted run") {
+		t.Fatalf("resume: exit %d\n%s", r.code, r.errOut)
+	}
+	t.Logf("resume:\n%s", r.errOut)
+	if read := srv.Stats().ByMethod["getCrmClientData"] - before; read >= 150 {
+		t.Errorf("the resume read %d details of 150 again", read)
+	}
+	b, _ := os.ReadFile(out)
+	if lines := strings.Count(string(b), "\n"); lines < 151 {
+		t.Errorf("the resumed file has %d lines, want a header and 150 clients (more with notes on two lines)", lines)
 	}
 }

@@ -1,0 +1,194 @@
+package proof
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// blockSandbox is the fault campaign's sandbox with the live API's block
+// habits on: an account block after accountAfter requests, and token
+// blocks that name their end and restart on every request inside them.
+func blockSandbox(t *testing.T, seed int64, clients, accountAfter int, readErrors float64) (*sandbox.Server, string) {
+	t.Helper()
+	return sandboxtest.New(t, sandbox.Config{
+		Limit: campaignLimit, Window: campaignWindow, BlockFor: 3 * campaignWindow, ExtendBlock: true,
+		AccountBlockAfter: accountAfter, AccountBlockFor: 2 * campaignWindow,
+		Latency: 8 * time.Millisecond, Jitter: 6 * time.Millisecond,
+		FaultRate: 0.05, Faults: sandbox.AllFaults(), ReadErrors: readErrors, Seed: seed, Clients: clients,
+	})
+}
+
+// intrude plays another integration of the account: once the sandbox has
+// seen after requests, it sends requests with the same token as fast as it
+// can until one is blocked, pushing the token over the limit in the middle
+// of crmbulk's run, and then stops, as a well-behaved integration would.
+func intrude(t *testing.T, srv *sandbox.Server, endpoint string, after int) (wait func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for srv.Stats().Requests < after {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		form := url.Values{"method": {"getCrmClientStatuses"}, "parameters": {"{}"}}.Encode()
+		for ctx.Err() == nil {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-BLToken", sandboxtest.DefaultToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				continue
+			}
+			var b strings.Builder
+			buf := make([]byte, 4096)
+			for {
+				n, rerr := resp.Body.Read(buf)
+				b.Write(buf[:n])
+				if rerr != nil {
+					break
+				}
+			}
+			_ = resp.Body.Close()
+			if strings.Contains(b.String(), "ERROR_BLOCKED_TOKEN") {
+				return
+			}
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
+}
+
+// checkBlocks proves the run met both kinds of block and sent nothing into
+// them beyond the requests already in flight when each began.
+func checkBlocks(t *testing.T, srv *sandbox.Server) {
+	t.Helper()
+	st := srv.Stats()
+	if st.TimesBlocked == 0 || st.AccountBlocks == 0 {
+		t.Fatalf("the run met %d token blocks and %d account blocks; the proof needs both", st.TimesBlocked, st.AccountBlocks)
+	}
+	// In flight when a block begins: a request's answer takes Latency ±
+	// Jitter, so a request started just before the first blocked answer
+	// came back arrives at most that long (and a little) after the start.
+	if bound := 8*time.Millisecond + 6*time.Millisecond + 40*time.Millisecond; st.LatestInBlock > bound {
+		t.Errorf("a request arrived %s into a block; nothing may arrive after the requests in flight (%s)", st.LatestInBlock, bound)
+	}
+	t.Logf("%d token blocks, %d account blocks, %d blocked answers, latest arrival %s into a block",
+		st.TimesBlocked, st.AccountBlocks, st.Blocked, st.LatestInBlock)
+}
+
+// TestBlocksMidImport: an import of 500 rows meets an account block and,
+// when another integration pushes the token over the limit, a token block
+// that names its end and restarts on every request inside it. Every
+// worker stops at the first blocked answer and waits the stated end out:
+// nothing is lost, nothing created twice, every row has one final line.
+func TestBlocksMidImport(t *testing.T) {
+	const n = 500
+	srv, endpoint := blockSandbox(t, 31, 20, 180, 0)
+	api := newAPI(t, endpoint, campaignLimit, campaignWindow)
+	dir := t.TempDir()
+	rows := genInput(31, n)
+	in := writeInput(t, dir, "clients.csv", rows)
+	m, err := mapping.Parse("m.yaml", []byte(mappingYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "clients.report.csv")
+	wait := intrude(t, srv, endpoint, 360)
+	defer wait()
+
+	ctx := context.Background()
+	start := time.Now()
+	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report})
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	t.Logf("import (%s): %v", time.Since(start).Round(time.Millisecond), sum)
+	wait()
+	for round := 1; ; round++ {
+		failed := 0
+		for _, l := range checkOneLinePerRow(t, readReport(t, report), rows) {
+			if l["status"] == "failed" || l["status"] == "skipped" {
+				failed++
+			}
+		}
+		if failed == 0 {
+			break
+		}
+		if round > 5 {
+			t.Fatalf("%d rows still failed after %d resumes", failed, round-1)
+		}
+		if _, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report, Resume: report}); err != nil {
+			t.Fatalf("resume %d: %v", round, err)
+		}
+	}
+	checkOneLinePerRow(t, readReport(t, report), rows)
+	checkState(t, imported(t, srv), wantState(rows))
+	checkBlocks(t, srv)
+}
+
+// TestBlocksMidDetailsExport: an export --with-details meets the same two
+// blocks and transient read errors. It ends with every client and every
+// note — or fails with yesterday's file intact and, after --resume, ends
+// with all of them: never a file with less.
+func TestBlocksMidDetailsExport(t *testing.T) {
+	n := pick(300, 800)
+	srv, endpoint := blockSandbox(t, 41, n, 120, 0.05)
+	api := newAPI(t, endpoint, campaignLimit, campaignWindow)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "clients.xlsx")
+	if err := os.WriteFile(path, []byte("yesterday"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wait := intrude(t, srv, endpoint, 220)
+	defer wait()
+
+	export := func(resume bool) (exporter.Summary, error) {
+		out, err := exporter.OpenOutput(exporter.OutputOptions{Path: path, Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := exporter.New(api, exporter.WithDetails(true), exporter.WithKeep(out.DetailsPath()), exporter.WithResume(resume))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := e.Run(context.Background(), out.Opener())
+		if err != nil {
+			_ = out.Abort()
+			return sum, err
+		}
+		return sum, out.Commit()
+	}
+	sum, err := export(false)
+	for round := 1; err != nil; round++ {
+		t.Logf("export failed (%v); kept %q", err, sum.Kept)
+		if b, rerr := os.ReadFile(path); rerr != nil || string(b) != "yesterday" {
+			t.Fatalf("a failed export touched the old file: %q, %v", b, rerr)
+		}
+		if round > 5 {
+			t.Fatalf("still failing after %d resumes: %v", round-1, err)
+		}
+		sum, err = export(true)
+	}
+	wait()
+	t.Logf("%v; sandbox faults %v", sum, srv.Stats().Faults)
+	checkExport(t, path, srv.Clients())
+	checkBlocks(t, srv)
+}
