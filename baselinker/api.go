@@ -487,7 +487,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			a.mu.Unlock()
 			var until time.Time
 			var started bool
-			if end, ok := BlockedUntil(err, time.Now()); ok {
+			if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
 				until, started = a.limiter.BlockedUntil(end)
 			} else {
 				until, started = a.limiter.Blocked()
@@ -500,7 +500,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			}
 			if started { // once per block, not once per worker
 				a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
-					until.Local().Format("15:04:05"), time.Until(until).Round(time.Second)),
+					until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
 					slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
 			}
 			continue // the API refused: nothing happened, safe even for a create

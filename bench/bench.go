@@ -17,11 +17,12 @@ const (
 	ScenarioPerRow     = "perrow"
 	ScenarioThroughput = "throughput"
 	ScenarioMemory     = "memory"
+	ScenarioBlocks     = "blocks"
 )
 
 // Scenarios returns every scenario name, in the order they run.
 func Scenarios() []string {
-	return []string{ScenarioRate, ScenarioPerRow, ScenarioThroughput, ScenarioMemory}
+	return []string{ScenarioRate, ScenarioPerRow, ScenarioBlocks, ScenarioThroughput, ScenarioMemory}
 }
 
 // DefaultRows is the size of the largest generated file (the CSV of the
@@ -189,6 +190,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	}{
 		{ScenarioRate, runRate},
 		{ScenarioPerRow, runPerRow},
+		{ScenarioBlocks, runBlocks},
 		{ScenarioThroughput, runThroughput},
 		{ScenarioMemory, runMemory},
 	}

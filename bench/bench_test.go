@@ -345,3 +345,40 @@ func TestPerRowScenario(t *testing.T) {
 		t.Errorf("missing lines %v or a missed target: %+v", want, r.Lines)
 	}
 }
+
+// TestBlocksScenario runs the blocks scenario: a 10-minute token block and
+// a 5-minute account block lived through on the skipping clock, and the
+// export's requests per client with extra fields. Its targets are the
+// issue's goals, so a regression fails here.
+func TestBlocksScenario(t *testing.T) {
+	r, err := Run(context.Background(), WithOnly(ScenarioBlocks), WithTempDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range r.Lines {
+		t.Logf("%s | %s | %s | %s %s", l.Scenario, l.Measure, l.Value, l.Target, l.Verdict)
+		n++
+	}
+	if n != 10 || !r.OK() {
+		t.Errorf("%d lines, ok %v", n, r.OK())
+	}
+}
+
+// TestSkipClock: a timer moves the clock to its deadline, once for every
+// waiter of the same deadline.
+func TestSkipClock(t *testing.T) {
+	c := &skipClock{}
+	start := c.Now()
+	at := start.Add(10 * time.Minute)
+	for range 4 {
+		<-c.TimerAt(at).C()
+	}
+	if d := c.Now().Sub(start); d < 10*time.Minute || d > 10*time.Minute+time.Second {
+		t.Errorf("four waiters of one deadline moved the clock %s", d)
+	}
+	<-c.NewTimer(time.Minute).C()
+	if d := c.Now().Sub(start); d < 11*time.Minute || d > 11*time.Minute+time.Second {
+		t.Errorf("after one more minute: %s", d)
+	}
+}

@@ -159,6 +159,7 @@ type Server struct {
 	winStart     int             // first arrival inside the current window
 	blockedUntil time.Time
 	blockStart   time.Time // when the running token block began (an extension keeps it)
+	spans        []BlockSpan
 	accountUntil time.Time // the account block's end; zero: none yet
 	accountStart time.Time
 	accountDone  bool // the account block happened (once per server)
@@ -309,7 +310,9 @@ func (s *Server) arrive(method string) arrival {
 	if n := s.cfg.AccountBlockAfter; n > 0 && !s.accountDone && s.stats.Requests > n {
 		s.accountDone, s.accountUntil, s.accountStart = true, now.Add(s.cfg.AccountBlockFor), now
 		s.stats.AccountBlocks++
+		s.spans = append(s.spans, BlockSpan{Account: true, Start: now, End: s.accountUntil})
 	}
+	s.noteFirstAfterLocked(now)
 	switch {
 	case now.Before(s.accountUntil):
 		a.blocked, a.account, a.until = true, true, s.accountUntil
@@ -317,6 +320,7 @@ func (s *Server) arrive(method string) arrival {
 	case s.cfg.Limit > 0 && now.Before(s.blockedUntil):
 		if s.cfg.ExtendBlock {
 			s.blockedUntil = now.Add(s.cfg.BlockFor)
+			s.spans[len(s.spans)-1].End = s.blockedUntil
 		}
 		a.blocked, a.until = true, s.blockedUntil
 		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.blockStart))
@@ -327,6 +331,7 @@ func (s *Server) arrive(method string) arrival {
 		if len(s.arrivals)-s.winStart > s.cfg.Limit {
 			s.blockedUntil, s.blockStart = now.Add(s.cfg.BlockFor), now
 			s.stats.TimesBlocked++
+			s.spans = append(s.spans, BlockSpan{Start: now, End: s.blockedUntil})
 			a.blocked, a.until = true, s.blockedUntil
 		}
 	}
@@ -553,6 +558,36 @@ func (s *Server) Stats() Stats {
 		out.Faults[k] = v
 	}
 	return out
+}
+
+// BlockSpan is one block as the sandbox applied it: when it began, when it
+// ended (an ExtendBlock extension included) and when the first request
+// after it arrived (zero: none yet).
+type BlockSpan struct {
+	Account    bool // an account block, else a token block
+	Start, End time.Time
+	FirstAfter time.Time
+}
+
+// Blocks returns every block so far, in order.
+func (s *Server) Blocks() []BlockSpan {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]BlockSpan(nil), s.spans...)
+}
+
+// noteFirstAfterLocked records now as the first arrival after every block
+// that has ended and has none yet.
+func (s *Server) noteFirstAfterLocked(now time.Time) {
+	for i := len(s.spans) - 1; i >= 0; i-- {
+		sp := &s.spans[i]
+		if !sp.FirstAfter.IsZero() {
+			break
+		}
+		if !now.Before(sp.End) {
+			sp.FirstAfter = now
+		}
+	}
 }
 
 // MaxInWindow returns the largest number of arrivals (valid token) that

@@ -38,6 +38,16 @@ type Clock interface {
 	NewTimer(d time.Duration) Timer
 }
 
+// DeadlineClock is a Clock that can also make a timer for an absolute
+// time; the limiter then uses it for every wait. A clock that skips the
+// time it is asked to wait needs it: several waiters of one block end ask
+// for the same deadline, and must move such a clock once, not once each.
+type DeadlineClock interface {
+	Clock
+	// TimerAt returns a timer that sends on C once the clock reaches t.
+	TimerAt(t time.Time) Timer
+}
+
 // Timer is a one-shot timer made by a Clock.
 type Timer interface {
 	C() <-chan time.Time
@@ -222,6 +232,10 @@ func New(limit int, opts ...Option) *Limiter {
 // block; see Stats().Limit).
 func (l *Limiter) Limit() int { return l.limit }
 
+// Now is the limiter's clock: the time every wait, block and window of it
+// is measured against.
+func (l *Limiter) Now() time.Time { return l.clock.Now() }
+
 // Window returns the length of the sliding window.
 func (l *Limiter) Window() time.Duration { return l.window }
 
@@ -261,7 +275,12 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return nil
 		}
 		l.mu.Unlock()
-		t := l.clock.NewTimer(at.Sub(now))
+		var t Timer
+		if dc, ok := l.clock.(DeadlineClock); ok {
+			t = dc.TimerAt(at)
+		} else {
+			t = l.clock.NewTimer(at.Sub(now))
+		}
 		select {
 		case <-ctx.Done():
 			t.Stop()

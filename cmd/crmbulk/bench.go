@@ -41,6 +41,10 @@ and prints every figure side by side in one table, with the machine it ran on:
               fixed 600 ms gap, at sandbox latencies 50 ms, 500 ms and 2 s, all at once, over
               three 60 s windows (about 3.5 minutes), with the requests over the limit
   perrow      requests per row of an import with --match-by email (changed and unchanged rows)
+  blocks      time a 10-minute token block and a 5-minute account block cost an import (their
+              stated end + the margin; lived through on a skipping clock, in seconds), the same
+              block without a stated end for comparison, and requests per client of
+              export --extra-fields with and without a list that carries them
   throughput  dry-run rows/s against a bare parse of the same CSV (--rows) and XLSX (--rows/10)
   memory      peak heap and RSS of a dry run (--rows/100 and --rows) and of an export
               (--rows/100 and --rows/10 clients)

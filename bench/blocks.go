@@ -1,0 +1,216 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// The live API's block (shared/api/README.md: about 10 minutes) and account
+// block (one report: 5 minutes).
+const (
+	liveBlock        = 10 * time.Minute
+	liveAccountBlock = 5 * time.Minute
+)
+
+// skipClock is wall time plus the waits it skipped: a timer fires at once
+// and moves the clock to its deadline. The sandbox and the limiter share
+// it, so a 10-minute block is lived through, to the limiter's and the
+// sandbox's eyes, in milliseconds. The limiter asks for absolute deadlines
+// (pacer.DeadlineClock), so a waiter moves the clock exactly to its
+// deadline. It is exact for one waiter at a time: of two waiters with
+// different deadlines, the later one may move the clock first.
+type skipClock struct {
+	mu      sync.Mutex
+	skipped time.Duration
+}
+
+func (c *skipClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skipped)
+}
+
+func (c *skipClock) NewTimer(d time.Duration) pacer.Timer { return c.TimerAt(c.Now().Add(d)) }
+
+func (c *skipClock) TimerAt(t time.Time) pacer.Timer {
+	c.mu.Lock()
+	c.skipped = max(c.skipped, time.Until(t))
+	c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	ch <- c.Now()
+	return firedTimer(ch)
+}
+
+type firedTimer chan time.Time
+
+func (t firedTimer) C() <-chan time.Time { return t }
+func (t firedTimer) Stop() bool          { return false }
+
+// blockRun is what one import through a block cost, in the shared clock.
+type blockRun struct {
+	span     sandbox.BlockSpan
+	inBlock  time.Duration // the latest arrival into the block, after its start
+	rows     int
+	done     int // rows created
+	requests int
+}
+
+// runBlocks measures, at the real limit and the real block lengths, what a
+// block costs an import: it runs 300 creates at 110 requests a minute into
+// a sandbox that allows 100 (another integration took the rest), so the
+// token is blocked for 10 minutes in the first minute; and the same rows
+// into an account blocked for 5 minutes after 120 requests. The figure is
+// the time from the block's start to the next request, against the
+// block's length. Then the export's requests per client with extra fields.
+func runBlocks(ctx context.Context, c *config, r *Report, files *fileCache) error {
+	for _, tc := range []struct {
+		name    string
+		account bool
+		noEnd   bool // the answer does not say until when: the backoff guesses
+		length  time.Duration
+	}{
+		{"token blocked until (10 min)", false, false, liveBlock},
+		{"account blocked until (5 min)", true, false, liveAccountBlock},
+		{"token blocked, no end stated (10 min)", false, true, liveBlock},
+	} {
+		res, err := importThroughBlock(ctx, files, tc.account, tc.noEnd, tc.length)
+		if err != nil {
+			r.failed("block: "+tc.name, err)
+			continue
+		}
+		name := "block: " + tc.name + ", import of 300 creates"
+		lost := res.span.FirstAfter.Sub(res.span.Start)
+		over := lost - (res.span.End.Sub(res.span.Start))
+		value := fmt.Sprintf("%s for a block of %s (+%.2f s)", lost.Round(10*time.Millisecond), res.span.End.Sub(res.span.Start).Round(time.Millisecond), over.Seconds())
+		r.add(name, "rows created", fmt.Sprintf("%d of %d, %d requests", res.done, res.rows, res.requests), "all", res.done == res.rows)
+		if tc.noEnd { // for comparison: what guessing costs
+			r.info(name, "time lost to the block, waited out by backoff probes", value)
+			continue
+		}
+		r.add(name, "time lost to the block (its start to the next request)", value,
+			"block + < 2 s", over >= 0 && over < 2*time.Second)
+		r.add(name, "latest request into the block after its start",
+			fmt.Sprintf("%s (the requests in flight)", res.inBlock.Round(time.Millisecond)), "< 1 s", res.inBlock < time.Second)
+	}
+	return extraFieldsCost(ctx, r)
+}
+
+// importThroughBlock imports 300 new rows into a sandbox on a skipClock.
+// Without noEnd the block restarts on every request inside it (ExtendBlock):
+// a request sent too early would show as a longer block.
+func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bool, length time.Duration) (blockRun, error) {
+	const rows = 300
+	clock := &skipClock{}
+	cfg := sandbox.Config{Token: sandboxToken, Seed: 9, Clients: 1, Limit: 100, Window: time.Minute,
+		BlockFor: length, ExtendBlock: !noEnd, BlockNoEnd: noEnd, Now: clock.Now}
+	rate := 110 // the sandbox's 100 are shared with another integration's 10
+	if account {
+		cfg.AccountBlockAfter, cfg.AccountBlockFor = 120, length
+		rate = 100
+	}
+	srv, err := sandbox.New(cfg)
+	if err != nil {
+		return blockRun{}, err
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	lim := pacer.New(rate, pacer.WithClock(clock))
+	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(lim))
+	if err != nil {
+		return blockRun{}, err
+	}
+	in, err := files.input("csv", rows, "Gdańsk")
+	if err != nil {
+		return blockRun{}, err
+	}
+	dir := filepath.Join(files.dir, "blocks")
+	if err := mkdir(dir); err != nil {
+		return blockRun{}, err
+	}
+	// One worker: a skipping clock is exact only while one goroutine waits
+	// on it (two waiters of different deadlines would move it to the later
+	// one first). That every worker stops at a block is proven in proof/.
+	sum, err := importer.Run(ctx, api, in, importer.Config{Workers: 1, Report: filepath.Join(dir, fmt.Sprintf("report-%v-%v.csv", account, noEnd))})
+	if err != nil {
+		return blockRun{}, fmt.Errorf("import: %w", err)
+	}
+	spans := srv.Blocks()
+	if len(spans) < 1 || spans[0].FirstAfter.IsZero() {
+		return blockRun{}, fmt.Errorf("the import met %d blocks (%+v); the scenario needs one, then requests after it", len(spans), spans)
+	}
+	st := srv.Stats()
+	return blockRun{span: spans[0], inBlock: st.LatestInBlock, rows: rows, done: sum.Counts[importer.StatusCreated], requests: st.Requests}, nil
+}
+
+// extraFieldsCost exports 10,000 clients with --extra-fields from a list
+// that carries them and from one that does not, counting the requests per
+// client the sandbox saw.
+func extraFieldsCost(ctx context.Context, r *Report) error {
+	const clients = 10_000
+	for _, carried := range []bool{true, false} {
+		srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Seed: 4, Clients: clients, ListExtraFields: carried})
+		if err != nil {
+			return err
+		}
+		ts := httptest.NewServer(srv)
+		api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(unlimited()))
+		if err != nil {
+			ts.Close()
+			_ = srv.Close()
+			return err
+		}
+		e, err := exporter.New(api, exporter.WithExtraFields(true))
+		if err != nil {
+			ts.Close()
+			_ = srv.Close()
+			return err
+		}
+		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) { return discardWriter{}, nil })
+		st := srv.Stats()
+		ts.Close()
+		_ = srv.Close()
+		name := fmt.Sprintf("export --extra-fields, %d clients, the list carries them: %v", clients, carried)
+		if err != nil {
+			r.failed(name, err)
+			continue
+		}
+		per := float64(st.Requests) / float64(sum.Clients)
+		target, ok := "≤ 0.011", per <= 0.011
+		if !carried {
+			target, ok = "≤ 1.011", per <= 1.011
+		}
+		r.add(name, "requests per client", fmt.Sprintf("%.4f (%d for %d; %s)", per, st.Requests, sum.Clients, methods(st.ByMethod)), target, ok && sum.Clients == clients)
+	}
+	return nil
+}
+
+// methods lists request counts by method, for a table cell.
+func methods(by map[string]int) string {
+	var parts []string
+	for _, m := range []string{"getCrmClients", "getCrmClientData", "getCrmClientExtraFields"} {
+		if by[m] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", m, by[m]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// discardWriter is a sheet.Writer that keeps nothing.
+type discardWriter struct{}
+
+func (discardWriter) Write([]string) error { return nil }
+func (discardWriter) Flush() error         { return nil }
+func (discardWriter) Close() error         { return nil }
