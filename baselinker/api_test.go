@@ -824,3 +824,34 @@ func TestUnknownCodeOnARead(t *testing.T) {
 		t.Fatalf("write: %v (class %v) after %d calls; want a row error after 1", err, Classify(err), calls.Load())
 	}
 }
+
+// TestBlockSaidOnceEachWay: workers that meet one block log it once when
+// it starts and once when it is over, not once each.
+func TestBlockSaidOnceEachWay(t *testing.T) {
+	end := time.Now().Add(1500 * time.Millisecond).In(warsaw()).Format("2006-01-02 15:04:05")
+	blockedUntil := time.Now().Add(1500 * time.Millisecond)
+	f := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int, _ seen) {
+		w.Header().Set("Content-Type", "text/html")
+		if time.Now().Before(blockedUntil) {
+			_, _ = io.WriteString(w, `{"status":"ERROR","error_code":"ERROR_BLOCKED_TOKEN","error_message":"Query limit exceeded, token blocked until `+end+`"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"SUCCESS","clients":[]}`)
+	})
+	a, logs := testAPI(t, f.srv.URL)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := a.GetCrmClients(context.Background(), 1, Filters{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := strings.Count(logs.String(), "is blocked until"); n != 1 {
+		t.Errorf("the block was said %d times:\n%s", n, logs)
+	}
+	if n := strings.Count(logs.String(), "the block is over"); n != 1 {
+		t.Errorf("its end was said %d times:\n%s", n, logs)
+	}
+}

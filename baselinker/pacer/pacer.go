@@ -177,9 +177,10 @@ type Limiter struct {
 	gaveUp      bool  // the blocks took longer than maxWait
 	probe       probe // after a block with no stated end: one request first
 
-	starts int64
-	waited time.Duration
-	blocks int64
+	starts     int64
+	waited     time.Duration
+	blocks     int64
+	resumeSaid int64 // blocks when Resumed last said one was over
 }
 
 // probe is the state of the first request after a block whose end the
@@ -348,6 +349,21 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 	l.pauseLocked(now, now.Add(min(d, l.blockMax)))
 	l.probe = probeNeeded // the end was a guess: one request finds out first
 	return l.pausedUntil, true
+}
+
+// Resumed reports, once per block, that the block is over: the first
+// caller after its end gets ok, the rate the limiter resumes at (limit
+// per window now) and the limit it climbs back to — for one log line per
+// block, not one per worker.
+func (l *Limiter) Resumed() (now, full int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.clock.Now()
+	if l.blocks == l.resumeSaid || t.Before(l.pausedUntil) {
+		return 0, 0, false
+	}
+	l.resumeSaid = l.blocks
+	return l.effectiveLocked(t), l.limit, true
 }
 
 // Answered reports that a request got an answer that was not a block:

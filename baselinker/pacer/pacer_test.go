@@ -475,6 +475,19 @@ func TestBlockedUntilIsExact(t *testing.T) {
 	if g, lim := granted.Load(), l.Stats().Limit; g != limit/2 || lim != limit/2 {
 		t.Errorf("after the block: %d started, limit %d; want %d at the halved limit", g, lim, limit/2)
 	}
+	// The end is said once, whoever asks first.
+	said := 0
+	for range 8 {
+		if now, full, ok := l.Resumed(); ok {
+			said++
+			if now != limit/2 || full != limit {
+				t.Errorf("Resumed = %d, %d; want %d, %d", now, full, limit/2, limit)
+			}
+		}
+	}
+	if said != 1 {
+		t.Errorf("the block's end was said %d times, want once", said)
+	}
 }
 
 // TestProbeAfterAGuessedBlock: after a block whose end the server did not
