@@ -465,7 +465,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		class := Classify(err)
 		a.logRequest(ctx, method, try, time.Since(start), err, class)
 		if !class.Pauses() {
-			a.limiter.Answered() // a probe after a block with no stated end came back: the others may go
+			a.limiter.Answered()                          // a probe after a block with no stated end came back: the others may go
 			if now, full, ok := a.limiter.Resumed(); ok { // once per block, not once per worker
 				a.log.LogAttrs(ctx, slog.LevelInfo, fmt.Sprintf("the block is over: requests go on at %d per %s, back to %d step by step",
 					now, a.limiter.Window(), full), slog.String("method", method))
