@@ -53,7 +53,7 @@ func TestBenchUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bench", "--only", "rate,speed"}, `unknown scenario "speed": choose among rate, perrow, throughput, memory`},
+		{[]string{"bench", "--only", "rate,speed"}, `unknown scenario "speed": choose among rate, perrow, blocks, throughput, memory`},
 		{[]string{"bench", "--format", "html"}, `--format "html": use text or markdown`},
 		{[]string{"bench", "--rows", "-5"}, `--rows -5`},
 		{[]string{"bench", "extra"}, `unknown command "extra"`},
