@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -109,4 +110,23 @@ func TestExtraColumn(t *testing.T) {
 	if h := ExtraColumn("18", " Zgoda\n marketingowa "); h != "extra_18 Zgoda marketingowa" {
 		t.Errorf("ExtraColumn folds spaces: %q", h)
 	}
+}
+
+// FuzzExtraColumn: any header either is not an extra field's column or
+// names a positive ID, and a header made by ExtraColumn reads back.
+func FuzzExtraColumn(f *testing.F) {
+	for _, s := range []string{"extra_15", "extra_15 Rabat", "EXTRA_0", "extra_1\u00a0x", "extra_9223372036854775808", "extra_ 1"} {
+		f.Add(s, "Rabat")
+	}
+	f.Fuzz(func(t *testing.T, header, name string) {
+		if id, ok := ParseExtraColumn(header); ok {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+				t.Errorf("ParseExtraColumn(%q) = %q", header, id)
+			}
+			if back, ok := ParseExtraColumn(ExtraColumn(id, name)); !ok || back != id {
+				t.Errorf("ExtraColumn(%q, %q) = %q reads back as %q, %v", id, name, ExtraColumn(id, name), back, ok)
+			}
+		}
+	})
 }

@@ -150,7 +150,7 @@ func (s *detailStore) load(want storeHeader) error {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			var l storeLine
-			if json.Unmarshal(line, &l) == nil && l.ID > 0 {
+			if json.Unmarshal(line, &l) == nil && l.ID > 0 && int64(l.Client.CrmClientID) == l.ID {
 				s.index[l.ID] = storeRef{off: off, n: len(line), fp: l.FP}
 				s.kept++
 				off += int64(len(line))
@@ -217,7 +217,7 @@ func (s *detailStore) get(id int64) (baselinker.Client, error) {
 		return baselinker.Client{}, fmt.Errorf("reading back %s: %w", s.path, err)
 	}
 	var l storeLine
-	if err := json.Unmarshal(buf, &l); err != nil || l.ID != id {
+	if err := json.Unmarshal(buf, &l); err != nil || l.ID != id || int64(l.Client.CrmClientID) != id {
 		return baselinker.Client{}, fmt.Errorf("reading back client %d from %s: the file changed under the export", id, s.path)
 	}
 	return l.Client, nil
