@@ -206,11 +206,11 @@ func (a *API) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String())
 // LogValue implements slog.LogValuer.
 func (a *API) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
-// Account names the account this client talks to — a hash of the endpoint
-// and the token, never the token — so that files kept by one run (an
-// export's details, a report) are not resumed against another account.
+// Account names the account this client talks to by its token — a hash,
+// never the token — so that files kept by one run (an export's details, an
+// import's report) are not resumed or undone with another token.
 func (a *API) Account() string {
-	sum := sha256.Sum256([]byte("crmbulk account\x00" + a.endpoint + "\x00" + a.token.Reveal()))
+	sum := sha256.Sum256([]byte("crmbulk account\x00" + a.token.Reveal()))
 	return hex.EncodeToString(sum[:8])
 }
 

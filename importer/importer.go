@@ -139,6 +139,16 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	return sum, r.settle(ctx, runErr, werr, &sum)
 }
 
+// accountOf names the account an API writes to (baselinker.API.Account: a
+// hash of the token), "" when it cannot say. Each report
+// line carries it, so that an undo is never run against another account.
+func accountOf(api API) string {
+	if a, ok := api.(interface{ Account() string }); ok {
+		return a.Account()
+	}
+	return ""
+}
+
 // requestsOf is the API's request count (0 without an API: a dry run that reads nothing).
 func requestsOf(api API) int64 {
 	if api == nil {
@@ -294,7 +304,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, total, r.tally)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally)
 	if err != nil {
 		return nil, err
 	}

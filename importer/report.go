@@ -130,34 +130,35 @@ type record struct {
 	Warnings string `csv:"warnings"`
 	Note     string `csv:"note"`
 	SHA      string `csv:"input_sha256"`
+	Account  string `csv:"account"`
 }
 
 // ReportHeader is the header of every report, in column order.
 func ReportHeader() []string {
 	return []string{"row", "status", "crm_client_id", "error_code", "error_message",
-		"match_key", "column", "changes", "warnings", "note", "input_sha256"}
+		"match_key", "column", "changes", "warnings", "note", "input_sha256", "account"}
 }
 
-func (l *Line) record(sha string) record {
+func (l *Line) record(sha, account string) record {
 	id := ""
 	if l.ID > 0 {
 		id = strconv.FormatInt(l.ID, 10)
 	}
 	return record{Row: strconv.Itoa(l.Row), Status: string(l.Status), ID: id, Code: l.Code, Message: l.Message,
-		MatchKey: l.MatchKey, Column: l.Column, Changes: l.ChangesText(), Warnings: l.Warnings, Note: l.Note, SHA: sha}
+		MatchKey: l.MatchKey, Column: l.Column, Changes: l.ChangesText(), Warnings: l.Warnings, Note: l.Note, SHA: sha, Account: account}
 }
 
 // cells is the record in ReportHeader's order.
 func (rec record) cells() []string {
 	return []string{rec.Row, rec.Status, rec.ID, rec.Code, rec.Message, rec.MatchKey, rec.Column,
-		rec.Changes, rec.Warnings, rec.Note, rec.SHA}
+		rec.Changes, rec.Warnings, rec.Note, rec.SHA, rec.Account}
 }
 
 // guarded is the record with every cell guarded against being run as a
 // formula by a spreadsheet (sheet.GuardFormula; read back with Unguard).
 func (rec record) guarded(guard func(string) string) record {
 	for _, p := range []*string{&rec.Row, &rec.Status, &rec.ID, &rec.Code, &rec.Message, &rec.MatchKey,
-		&rec.Column, &rec.Changes, &rec.Warnings, &rec.Note, &rec.SHA} {
+		&rec.Column, &rec.Changes, &rec.Warnings, &rec.Note, &rec.SHA, &rec.Account} {
 		*p = guard(*p)
 	}
 	return rec
@@ -320,7 +321,7 @@ func (x *xlsxRecords) next() (record, int, error) {
 	}
 	return record{Row: cell("row"), Status: cell("status"), ID: cell("crm_client_id"), Code: cell("error_code"),
 		Message: cell("error_message"), MatchKey: cell("match_key"), Column: cell("column"), Changes: cell("changes"),
-		Warnings: cell("warnings"), Note: cell("note"), SHA: cell("input_sha256")}, row.Num, nil
+		Warnings: cell("warnings"), Note: cell("note"), SHA: cell("input_sha256"), Account: cell("account")}, row.Num, nil
 }
 
 func (x *xlsxRecords) close() error { return x.r.Close() }

@@ -97,7 +97,7 @@ func TestResumeSettlesJournal(t *testing.T) {
 			report := dir + "/in.report.csv"
 			done := Line{Row: 4, Status: StatusCreated, ID: id4} // row 4's line as crmbulk writes it
 			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n"+
-				strings.Join(done.record(sha).cells(), ",")+"\n")
+				strings.Join(done.record(sha, "").cells(), ",")+"\n")
 			writeFile(t, dir, "in.report.csv.journal",
 				`{"ev":"send","row":2,"op":"create","key":"email:made@example.com"}`+"\n"+
 					`{"ev":"send","row":3,"op":"create","key":"email:lost@example.com"}`+"\n"+

@@ -25,9 +25,10 @@ import (
 // rendered as the XLSX when the run ends. A real run flushes every line; a
 // dry run whenever it has no line waiting.
 type reportWriter struct {
-	cfg   Config
-	sha   string
-	total int64
+	cfg     Config
+	sha     string
+	account string // the account the run writes to (a hash, never the token)
+	total   int64
 	tally *tally
 
 	path string // the CSV file written as the run goes
@@ -51,12 +52,12 @@ type msg struct {
 	rec  record // the line as written, formatted by the worker that made it
 }
 
-func newReportWriter(cfg Config, sha string, total int64, t *tally) (*reportWriter, error) {
+func newReportWriter(cfg Config, sha, account string, total int64, t *tally) (*reportWriter, error) {
 	format, err := sheet.FormatOf(cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{cfg: cfg, sha: sha, total: total, tally: t, path: cfg.Report, xlsx: format == "xlsx"}
+	rw := &reportWriter{cfg: cfg, sha: sha, account: account, total: total, tally: t, path: cfg.Report, xlsx: format == "xlsx"}
 	if rw.xlsx {
 		rw.path = recordPath(cfg.Report)
 	}
@@ -97,7 +98,7 @@ func (rw *reportWriter) put(seq int, l Line) {
 	if rw.cfg.DryRun {
 		l.Note = dryNote
 	}
-	rw.in <- msg{seq, l, l.record(rw.sha).guarded(sheet.GuardFormula)}
+	rw.in <- msg{seq, l, l.record(rw.sha, rw.account).guarded(sheet.GuardFormula)}
 }
 
 // dryFlushLines is how many lines a dry run writes between flushes (a real
@@ -245,7 +246,7 @@ func renderXLSX(record, path string, fields []string) error {
 	for _, f := range fields {
 		header = append(header, f+" before", f+" after")
 	}
-	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17}
+	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17, 17}
 	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: sheet.XLSXWriterOptions{
 		SheetName: "Report", NumericColumns: map[int]bool{0: true, 2: true}, Widths: widths, MaxWidth: 60}})
 	if err != nil {
