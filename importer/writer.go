@@ -29,7 +29,7 @@ type reportWriter struct {
 	sha     string
 	account string // the account the run writes to (a hash, never the token)
 	total   int64
-	tally *tally
+	tally   *tally
 
 	path string // the CSV file written as the run goes
 	xlsx bool   // render cfg.Report from path at the end
