@@ -290,38 +290,58 @@ func writeXLSXRows(w sheet.Writer, rs *csvRecords, header, fields []string) erro
 }
 
 // parseChanges reads a changes column back: field → [before, after]. A
-// before that was not read (or a create's) is "".
+// before that was not read (or a create's) is "". What cannot be read is
+// left out.
 func parseChanges(s string) map[string][2]string {
-	out := map[string][2]string{}
+	cs, _ := ParseChanges(s)
+	out := make(map[string][2]string, len(cs))
+	for _, c := range cs {
+		out[c.Field] = [2]string{c.Before, c.After}
+	}
+	return out
+}
+
+// ParseChanges reads a report's changes column back into the plan it
+// shows (Changes.String's format): a create's `field: "value"`, an
+// update's `field: "before" → "after"`, and `field: not compared (why) →
+// "after"`. It returns the changes read before a part it cannot read, and
+// an error naming that part.
+func ParseChanges(s string) (Changes, error) {
+	var out Changes
 	for s != "" {
 		field, rest, ok := strings.Cut(s, ": ")
 		if !ok {
-			return out
+			return out, fmt.Errorf("changes: %.40q is not `field: value`", s)
 		}
-		var before, after string
+		c := Change{Field: field}
 		var err error
 		switch {
 		case strings.HasPrefix(rest, "not compared ("): // field: not compared (why) → "after"
-			_, r, _ := strings.Cut(rest, ") → ")
-			if after, rest, err = unquotePrefix(r); err != nil {
-				return out
+			why, r, _ := strings.Cut(strings.TrimPrefix(rest, "not compared ("), ") → ")
+			c.Why = why
+			if c.After, rest, err = unquotePrefix(r); err != nil {
+				return out, fmt.Errorf("changes: field %s: %w", field, err)
 			}
 		default:
-			if before, rest, err = unquotePrefix(rest); err != nil {
-				return out
+			if c.Before, rest, err = unquotePrefix(rest); err != nil {
+				return out, fmt.Errorf("changes: field %s: %w", field, err)
 			}
 			if r, ok := strings.CutPrefix(rest, " → "); ok { // field: "before" → "after"
-				if after, rest, err = unquotePrefix(r); err != nil {
-					return out
+				c.Known = true
+				if c.After, rest, err = unquotePrefix(r); err != nil {
+					return out, fmt.Errorf("changes: field %s: %w", field, err)
 				}
 			} else { // a create: field: "value"
-				before, after = "", before
+				c.Before, c.After, c.Create = "", c.Before, true
 			}
 		}
-		out[field] = [2]string{before, after}
+		out = append(out, c)
+		if rest != "" && !strings.HasPrefix(rest, "; ") {
+			return out, fmt.Errorf("changes: after field %s: %.40q", field, rest)
+		}
 		s = strings.TrimPrefix(rest, "; ")
 	}
-	return out
+	return out, nil
 }
 
 // unquotePrefix reads the Go-quoted string at the start of s.

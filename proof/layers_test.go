@@ -27,6 +27,7 @@ var layers = map[string]int{
 	"mapping/guess":           2,
 	"importer":                4,
 	"exporter":                4,
+	"undo":                    5, // reads an import's report: above the importer
 	"sandbox":                 5,
 	"sandbox/sandboxtest":     6,
 	"bench":                   6,

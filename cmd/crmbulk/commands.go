@@ -8,6 +8,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.fieldsCmd(),
 		a.exportCmd(),
 		a.importCmd(),
+		a.undoCmd(),
 		a.mappingCmd(),
 		a.demoCmd(),
 		a.sandboxCmd(),

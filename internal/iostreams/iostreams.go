@@ -18,14 +18,16 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	stderrTTY bool
-	width     int
+	stderrTTY   bool
+	interactive bool // stdin and stderr are terminals (--no-progress aside)
+	width       int
 }
 
 // System returns the process's streams, with terminal detection.
 func System(getenv func(string) string) *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	s.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
+	s.interactive = s.stderrTTY && term.IsTerminal(int(os.Stdin.Fd()))
 	if getenv("TERM") == "dumb" || getenv("CI") != "" {
 		// CI logs and dumb terminals get log lines, not redrawn bars.
 		s.stderrTTY = false
@@ -47,6 +49,16 @@ func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 // IsStderrTTY reports whether standard error is a terminal: progress bars
 // are drawn only then.
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// IsInteractive reports whether a person sits at the run: standard input
+// and standard error are both terminals (not cron, CI, a pipe or a test).
+// A command that changes data without being asked to then shows its plan
+// first (crmbulk undo).
+// --no-progress does not change it.
+func (s *IOStreams) IsInteractive() bool { return s.interactive }
+
+// SetInteractive overrides IsInteractive's terminal detection (tests).
+func (s *IOStreams) SetInteractive(v bool) { s.interactive = v }
 
 // SetStderrTTY overrides terminal detection (tests, --no-progress).
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmbulk/crmbulk/undo"
+)
+
+// undoFlags are the flags of `crmbulk undo`.
+type undoFlags struct {
+	report  string
+	resume  string
+	dryRun  bool
+	yes     bool
+	workers int
+}
+
+func (a *app) undoCmd() *cobra.Command {
+	var f undoFlags
+	cmd := &cobra.Command{
+		Use:   "undo REPORT",
+		Short: "Reverse what an import did, from its report",
+		Long: `Reads an import's report and reverses what it did, as safely as the import itself
+(the same --rate, a journal, a report of its own, --resume, the same exit codes):
+
+  created    the client is deleted (deleteCrmClient) only if it still holds exactly what
+             the import wrote; otherwise the line is a conflict naming the fields someone
+             changed since, and the client stays
+  updated    each field the import changed gets its value from before the import back, only
+             while it still holds the import's value; a field changed since is left and
+             reported as a conflict (a value the import did not read — notes and extra
+             fields without --compare-notes — cannot be restored, and is said so)
+  others     unchanged, invalid, failed, skipped: nothing to do
+
+The account's clients are read from the list, 100 a request; getCrmClientData only for
+clients whose notes or extra fields the import changed. On a terminal, without --yes,
+undo shows its plan (a dry run) and changes nothing. The undo's report has the import
+report's columns, so an undo can be undone: that applies the import again.
+
+It refuses a dry run's report, a report written with another token, and a report of an
+older crmbulk (without the changes and account columns).
+
+Exit 0 when everything was undone, 1 when some lines are conflicts or failed (see the
+report), 2 when the report cannot be undone (nothing was sent), 130 when interrupted.`,
+		Example: `  crmbulk undo clients.report.csv                 # on a terminal: the plan first
+  crmbulk undo clients.report.csv --yes           # then the undo (report: clients.report.undo.csv)
+  crmbulk undo clients.report.csv --yes --resume clients.report.undo.csv
+  crmbulk undo clients.report.undo.csv --yes      # undo the undo: the import again`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("undo needs the report of the import to reverse: crmbulk undo REPORT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runUndo(cmd, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.report, "report", "", "the undo's own report, CSV (default: REPORT with .undo.csv)")
+	fl.StringVar(&f.resume, "resume", "", "continue the undo whose report this is (lines it finished are kept)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "read the clients and write the plan; change nothing")
+	fl.BoolVar(&f.yes, "yes", false, "undo without showing the plan first (needed on a terminal)")
+	fl.IntVar(&f.workers, "workers", undo.DefaultWorkers, "requests in flight at once (the --rate limit holds whatever the number)")
+	return cmd
+}
+
+func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
+	if f.workers < 1 || f.workers > 64 {
+		return usagef("--workers %d: give 1 to 64", f.workers)
+	}
+	planFirst := !f.dryRun && !f.yes && a.ios.IsInteractive()
+	client, err := a.apiClient()
+	if err != nil {
+		return err
+	}
+	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
+		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger}
+	sum, err := undo.Run(cmd.Context(), client, source, cfg)
+	if sum.Lines > 0 {
+		if a.logFormat == "json" {
+			a.logger.Info("undo finished", "lines", sum.Lines, "deleted", sum.Counts[undo.StatusDeleted],
+				"restored", sum.Counts[undo.StatusRestored], "created", sum.Counts["created"], "conflicts", sum.Counts[undo.StatusConflict],
+				"failed", sum.Counts["failed"], "skipped", sum.Counts["skipped"], "requests", sum.Requests,
+				"seconds", sum.Elapsed.Seconds(), "report", sum.Report, "dry_run", sum.DryRun)
+		} else {
+			fmt.Fprintf(a.ios.ErrOut, "crmbulk %s\n", sum)
+		}
+	}
+	switch {
+	case errors.Is(err, undo.ErrInterrupted):
+		return fmt.Errorf("%w: %w", errInterrupted, err)
+	case err != nil:
+		return err
+	case planFirst:
+		fmt.Fprintf(a.ios.ErrOut, "crmbulk: that was the plan; nothing was changed. To undo, run: crmbulk undo %s --yes\n", source)
+	case sum.Problems() > 0:
+		return rowsFailedError{failed: sum.Problems()}
+	}
+	return nil
+}

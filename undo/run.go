@@ -1,0 +1,656 @@
+package undo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// op is what a source line asks of the undo.
+type op int
+
+const (
+	opNone     op = iota // the import did nothing to the client
+	opDelete             // the import created it
+	opRestore            // the import (or an undo) changed fields of it
+	opRecreate           // an undo deleted it: undoing that undo makes it again
+)
+
+// item is one line of the source report and what undoing it means.
+type item struct {
+	line    importer.ReportLine
+	op      op
+	changes importer.Changes
+}
+
+// drainTimeout bounds the requests in flight after an interrupt.
+const drainTimeout = 30 * time.Second
+
+type run struct {
+	cfg     Config
+	api     API
+	sha     string // the source report's fingerprint
+	account string
+	mu      sync.Mutex // guards state
+	state   map[int64]*baselinker.Client
+	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
+	j       *journal
+	fatal   atomic.Pointer[error]
+}
+
+// Run undoes what the report at source says its run did, writing the
+// undo's own report. It returns ErrBadInput for a report it will not undo
+// (nothing is sent then), ErrFatal or ErrInterrupted; conflicts and failed
+// lines are not errors: see Summary.Problems.
+func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, err error) {
+	cfg = cfg.withDefaults(source)
+	start, before := time.Now(), api.Stats().Requests
+	sum = Summary{Counts: map[importer.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
+	defer func() { sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before }()
+
+	r := &run{cfg: cfg, api: api, account: api.Account()}
+	items, err := r.readSource(source)
+	if err != nil {
+		return sum, err
+	}
+	done, err := r.readResume()
+	if err != nil {
+		return sum, err
+	}
+	if r.sent, err = readJournal(journalPath(cfg.resumeOrReport())); err != nil {
+		return sum, err
+	}
+	if err := r.readState(ctx, items, done); err != nil {
+		return sum, err
+	}
+	rf, err := importer.CreateReport(cfg.Report)
+	if err != nil {
+		return sum, err
+	}
+	if !cfg.DryRun {
+		if r.j, err = createJournal(journalPath(cfg.Report), r.sent); err != nil {
+			_ = rf.Close()
+			return sum, err
+		}
+	}
+	perr := r.process(ctx, items, done, rf, &sum)
+	if cerr := rf.Close(); perr == nil {
+		perr = cerr
+	}
+	if r.j != nil {
+		if cerr := r.j.close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
+			perr = cerr
+		}
+	}
+	switch {
+	case perr != nil:
+		return sum, perr
+	case r.fatal.Load() != nil:
+		return sum, fmt.Errorf("%w: %w; the lines not done are skipped — fix the cause, then run the same undo with --resume %s", ErrFatal, *r.fatal.Load(), cfg.Report)
+	case ctx.Err() != nil:
+		return sum, fmt.Errorf("%w; run the same undo with --resume %s to finish it: %w", ErrInterrupted, cfg.Report, ctx.Err())
+	}
+	return sum, nil
+}
+
+func (c Config) resumeOrReport() string {
+	if c.Resume != "" {
+		return c.Resume
+	}
+	return c.Report
+}
+
+// readSource reads the report to undo and refuses one that cannot be: a
+// dry run's, another account's, an older crmbulk's or an edited one.
+func (r *run) readSource(source string) ([]item, error) {
+	if same(r.cfg.Report, source) {
+		return nil, fmt.Errorf("%w: the undo's report would overwrite %s; give another --report", ErrBadInput, source)
+	}
+	sha, err := importer.FileSHA(source)
+	if err != nil {
+		return nil, err
+	}
+	r.sha = sha
+	var items []item
+	err = importer.ReadReport(source, func(l importer.ReportLine) error {
+		switch {
+		case l.DryRun():
+			return fmt.Errorf("%w: %s is a dry run's report (row %d: %q): a dry run sent nothing, so there is nothing to undo — give the report of the real run", ErrBadInput, source, l.Num, l.Note)
+		case l.Account == "":
+			return fmt.Errorf("%w: %s, row %d: the line does not say which account it was written on (an older crmbulk's report); undo needs a report of this version", ErrBadInput, source, l.Num)
+		case l.Account != r.account:
+			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", ErrBadInput, source, l.Account, r.account)
+		}
+		it := item{line: l}
+		cs, err := importer.ParseChanges(l.Changes)
+		if err != nil {
+			return fmt.Errorf("%w: %s, row %d, column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, err)
+		}
+		it.changes = cs
+		switch l.Status {
+		case importer.StatusCreated:
+			it.op = opDelete
+		case importer.StatusUpdated, StatusRestored, StatusConflict:
+			it.op = opRestore
+		case StatusDeleted:
+			it.op = opRecreate
+		}
+		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
+			return fmt.Errorf("%w: %s, row %d: a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Status)
+		}
+		if len(cs) == 0 {
+			it.op = opNone
+		}
+		items = append(items, it)
+		return nil
+	})
+	if errors.Is(err, importer.ErrOldReport) {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if err != nil && !errors.Is(err, ErrBadInput) {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return items, err
+}
+
+// readResume reads the finished lines of an earlier undo of the same source.
+func (r *run) readResume() (map[int]importer.ReportLine, error) {
+	done := map[int]importer.ReportLine{}
+	if r.cfg.Resume == "" {
+		return done, nil
+	}
+	err := importer.ReadReport(r.cfg.Resume, func(l importer.ReportLine) error {
+		switch {
+		case l.DryRun():
+			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume", ErrBadInput, r.cfg.Resume)
+		case l.InputSHA != r.sha:
+			return fmt.Errorf("%w: %s, row %d: it is the undo of another report (fingerprint %s, this one %s); resume the undo of this report, or start without --resume", ErrBadInput, r.cfg.Resume, l.Num, l.InputSHA, r.sha)
+		}
+		switch l.Status {
+		case StatusDeleted, StatusRestored, StatusConflict, importer.StatusUnchanged, importer.StatusCreated:
+			done[l.Row] = l
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrBadInput) {
+		err = fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return done, err
+}
+
+// readState reads the clients the undo must look at: the list, 100 a
+// request, keeping only those.
+func (r *run) readState(ctx context.Context, items []item, done map[int]importer.ReportLine) error {
+	want := map[int64]bool{}
+	for _, it := range items {
+		if _, ok := done[it.line.Row]; !ok && (it.op == opDelete || it.op == opRestore) {
+			want[it.line.ID] = true
+		}
+	}
+	r.state = make(map[int64]*baselinker.Client, len(want))
+	if len(want) == 0 {
+		return nil
+	}
+	r.cfg.Progress.Start("reading the clients", -1, "clients")
+	defer r.cfg.Progress.Finish()
+	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
+		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
+	}
+	_, _, err := baselinker.WalkPages(ctx, list, 2, func(_ int, cs []baselinker.Client) error {
+		for i := range cs {
+			if id := int64(cs[i].CrmClientID); want[id] {
+				c := cs[i]
+				r.state[id] = &c
+			}
+		}
+		r.cfg.Progress.Add(int64(len(cs)))
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+		}
+		return fmt.Errorf("%w: reading the clients (getCrmClients): %w", ErrFatal, err)
+	}
+	return nil
+}
+
+// process undoes the items last first — the reverse of the import's order,
+// so that of two lines of one client the later change is undone before the
+// earlier one — with up to Workers requests in flight, and writes their
+// lines in that order, each as it is known. Lines of one client never run
+// at once: each waits for the client's previous one (a lock per client).
+func (r *run) process(ctx context.Context, items []item, done map[int]importer.ReportLine, rf *importer.ReportFile, sum *Summary) error {
+	r.cfg.Progress.Start("undo", int64(len(items)), "lines")
+	defer r.cfg.Progress.Finish()
+	// In-flight writes may finish after an interrupt, within drainTimeout.
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(drainTimeout, cancel) })
+	defer stopDrain()
+
+	futures := make(chan chan importer.ReportLine, r.cfg.Workers)
+	sem := make(chan struct{}, r.cfg.Workers)
+	var wg sync.WaitGroup
+	locks := map[int64]chan struct{}{}
+	go func() {
+		defer close(futures)
+		for i := len(items) - 1; i >= 0; i-- {
+			it := items[i]
+			ch := make(chan importer.ReportLine, 1)
+			futures <- ch
+			if l, ok := done[it.line.Row]; ok {
+				l.Note = strings.TrimPrefix(l.Note+"; kept from the undo resumed", "; ")
+				ch <- l
+				continue
+			}
+			if skip, ok := r.stopped(ctx, it); ok {
+				ch <- skip
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				skip, _ := r.stopped(ctx, it)
+				ch <- skip
+				continue
+			}
+			lock := locks[it.line.ID]
+			if lock == nil {
+				lock = make(chan struct{}, 1)
+				locks[it.line.ID] = lock
+			}
+			lock <- struct{}{} // the client's later line is done first
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem; <-lock }()
+				ch <- r.undoOne(wctx, it)
+			}()
+		}
+	}()
+	var werr error
+	for ch := range futures {
+		l := <-ch
+		if werr == nil {
+			werr = rf.Write(l)
+			// The write is settled once its line is on disk, not before:
+			// a crash in between leaves the send open for --resume.
+			if werr == nil && r.j != nil && l.Status != importer.StatusFailed && l.Status != importer.StatusSkipped {
+				werr = r.j.done(l.Row)
+			}
+		}
+		sum.Lines++
+		sum.Counts[l.Status]++
+		if (l.Status == StatusConflict || l.Status == importer.StatusFailed) && len(sum.Examples) < 10 {
+			sum.Examples = append(sum.Examples, fmt.Sprintf("row %d (client %d): %s: %s", l.Row, l.ID, l.Status, l.Message))
+		}
+		r.cfg.Progress.Add(1)
+		r.describe(sum)
+	}
+	wg.Wait()
+	return werr
+}
+
+func (r *run) describe(sum *Summary) {
+	s := fmt.Sprintf("deleted %d · restored %d · conflicts %d · failed %d", sum.Counts[StatusDeleted],
+		sum.Counts[StatusRestored], sum.Counts[StatusConflict], sum.Counts[importer.StatusFailed])
+	if r.cfg.Waiting != nil {
+		if w := r.cfg.Waiting(); w != "" {
+			s += " · " + w
+		}
+	}
+	r.cfg.Progress.Describe(s)
+}
+
+// stopped returns the skipped line of an item the undo will not start
+// (interrupted, or stopped on a fatal error).
+func (r *run) stopped(ctx context.Context, it item) (importer.ReportLine, bool) {
+	l := r.base(it)
+	switch {
+	case ctx.Err() != nil:
+		l.Status, l.Code, l.Message = importer.StatusSkipped, CodeInterrupted, "interrupted before this line; run the undo again with --resume"
+	case r.fatal.Load() != nil:
+		l.Status, l.Code, l.Message = importer.StatusSkipped, CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
+	default:
+		return l, false
+	}
+	return l, true
+}
+
+// base is the line of an item before its outcome.
+func (r *run) base(it item) importer.ReportLine {
+	l := importer.ReportLine{Row: it.line.Row, ID: it.line.ID, MatchKey: it.line.MatchKey, InputSHA: r.sha, Account: r.account}
+	if r.cfg.DryRun {
+		l.Note = importer.DryRunNote
+	}
+	return l
+}
+
+// undoOne decides and does what undoing one line takes.
+func (r *run) undoOne(ctx context.Context, it item) importer.ReportLine {
+	switch it.op {
+	case opDelete:
+		return r.deleteCreated(ctx, it)
+	case opRestore:
+		return r.restore(ctx, it)
+	case opRecreate:
+		return r.recreate(ctx, it)
+	}
+	l := r.base(it)
+	l.ID = 0
+	l.Status, l.Note = importer.StatusUnchanged, joinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	return l
+}
+
+// current is the client as it is now: the list's entry, read whole when
+// the changes touch notes or extra fields (which the list does not hold).
+func (r *run) current(ctx context.Context, it item) (*baselinker.Client, error) {
+	r.mu.Lock()
+	c, ok := r.state[it.line.ID]
+	if ok {
+		cc := *c
+		c = &cc
+	}
+	r.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	for _, ch := range it.changes {
+		if f, ok := baselinker.LookupField(ch.Field); strings.HasPrefix(ch.Field, "extra_") || ok && !f.Listed {
+			whole, err := r.api.GetCrmClientData(ctx, it.line.ID, true)
+			if baselinker.IsNotFound(err) {
+				return nil, nil
+			}
+			return &whole, err
+		}
+	}
+	return c, nil
+}
+
+// value is a client's value of a changes field (extra_<ID> included).
+func value(c *baselinker.Client, field string) string {
+	if id, ok := strings.CutPrefix(field, "extra_"); ok {
+		return c.CustomExtraFields[id]
+	}
+	v, _ := c.Get(field)
+	return v
+}
+
+// equal compares two values of field as the API stores them.
+func equal(field, a, b string) bool {
+	if strings.HasPrefix(field, "extra_") {
+		return a == b
+	}
+	return validate.Normalize(field, a) == validate.Normalize(field, b)
+}
+
+// deleteCreated deletes a client the import created, if it still holds
+// exactly what the import wrote.
+func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
+	l := r.base(it)
+	c, err := r.current(ctx, it)
+	if err != nil {
+		return r.failed(l, err)
+	}
+	if c == nil {
+		if r.sent[it.line.Row] {
+			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
+			l.Changes = it.changes.String()
+			return l
+		}
+		l.Status, l.Note = importer.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
+		return l
+	}
+	var conflicts []string
+	var cols []string
+	set := map[string]bool{}
+	for _, ch := range it.changes {
+		set[ch.Field] = true
+		if now := value(c, ch.Field); !equal(ch.Field, now, ch.After) {
+			conflicts = append(conflicts, fmt.Sprintf("%s: the import wrote %q, it is now %q", ch.Field, ch.After, now))
+			cols = append(cols, ch.Field)
+		}
+	}
+	for _, f := range baselinker.ListedFields() { // a text field the import left empty and someone filled since
+		if now := value(c, f.Name); f.Kind == baselinker.KindText && !set[f.Name] && now != "" {
+			conflicts = append(conflicts, fmt.Sprintf("%s: empty after the import, it is now %q", f.Name, now))
+			cols = append(cols, f.Name)
+		}
+	}
+	if len(conflicts) > 0 {
+		l.Status, l.Code, l.Column = StatusConflict, CodeChanged, strings.Join(cols, ", ")
+		l.Message = "changed since the import, so the client stays (delete it by hand if it should go): " + strings.Join(conflicts, "; ")
+		return l
+	}
+	l.Status, l.Changes = StatusDeleted, it.changes.String() // what undoing this undo creates again
+	if r.cfg.DryRun {
+		return l
+	}
+	if err := r.j.send(it.line.Row, "delete", it.line.ID); err != nil {
+		return r.failed(l, err)
+	}
+	err = r.api.DeleteCrmClient(ctx, it.line.ID)
+	switch {
+	case err == nil, baselinker.IsNotFound(err):
+	case errors.Is(err, baselinker.ErrOutcomeUnknown):
+		gone, lerr := r.gone(ctx, it.line.ID)
+		if lerr != nil || !gone {
+			l.Status, l.Code = importer.StatusFailed, CodeOutcomeUnknown
+			l.Message = "the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume"
+			return l
+		}
+	default:
+		return r.failed(l, err)
+	}
+	r.mu.Lock()
+	delete(r.state, it.line.ID)
+	r.mu.Unlock()
+	return l
+}
+
+// gone asks the list, filtered by id, whether the client is gone.
+func (r *run) gone(ctx context.Context, id int64) (bool, error) {
+	var f baselinker.Filters
+	if err := f.Set("crm_client_id", strconv.FormatInt(id, 10)); err != nil {
+		return false, err
+	}
+	cs, err := r.api.GetCrmClients(ctx, 1, f)
+	return err == nil && len(cs) == 0, err
+}
+
+// restore gives the fields an update changed their values from before it,
+// each only while it still holds the update's value.
+func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
+	l := r.base(it)
+	c, err := r.current(ctx, it)
+	if err != nil {
+		return r.failed(l, err)
+	}
+	if c == nil {
+		l.Status, l.Code = StatusConflict, CodeChanged
+		l.Message = "the client no longer exists (deleted since the import): nothing to restore"
+		return l
+	}
+	var back importer.Changes
+	var problems, cols []string
+	unknown := false
+	for _, ch := range it.changes {
+		now := value(c, ch.Field)
+		switch {
+		case !ch.Known && !ch.Create:
+			problems = append(problems, fmt.Sprintf("%s: the import did not read the value it replaced (--compare-notes reads it), so it is left as %q", ch.Field, now))
+			cols, unknown = append(cols, ch.Field), true
+		case equal(ch.Field, now, ch.After):
+			back = append(back, importer.Change{Field: ch.Field, Before: now, After: ch.Before, Known: true})
+		case equal(ch.Field, now, ch.Before): // restored already (by the undo that was interrupted, or by hand)
+		default:
+			problems = append(problems, fmt.Sprintf("%s: the import wrote %q, it is now %q, so it is left", ch.Field, ch.After, now))
+			cols = append(cols, ch.Field)
+		}
+	}
+	l.Changes = back.String()
+	switch {
+	case len(problems) > 0:
+		l.Status, l.Code, l.Column = StatusConflict, CodeChanged, strings.Join(cols, ", ")
+		if unknown && len(problems) == 1 {
+			l.Code = CodeBeforeUnknown
+		}
+		l.Message = strings.Join(problems, "; ")
+		if len(back) > 0 {
+			l.Message = "the other fields were restored; " + l.Message
+		}
+	case len(back) == 0:
+		l.Status = StatusRestored
+		l.Note = joinNote(l.Note, "already holds the values from before the import")
+		return l
+	default:
+		l.Status = StatusRestored
+	}
+	if len(back) == 0 || r.cfg.DryRun {
+		return l
+	}
+	if err := r.j.send(it.line.Row, "restore", it.line.ID); err != nil {
+		return r.failed(l, err)
+	}
+	res, err := r.api.AddCrmClientResult(ctx, fieldsOf(it.line.ID, back))
+	if err != nil {
+		return r.failed(l, err)
+	}
+	for _, w := range res.Warnings {
+		l.Warnings = joinNote(l.Warnings, "the API warned: "+w)
+	}
+	r.mu.Lock()
+	if c := r.state[it.line.ID]; c != nil { // the client's earlier line sees what this one wrote
+		for _, ch := range back {
+			if x, ok := strings.CutPrefix(ch.Field, "extra_"); ok {
+				if c.CustomExtraFields == nil {
+					c.CustomExtraFields = baselinker.ExtraFields{}
+				}
+				c.CustomExtraFields[x] = ch.After
+			} else {
+				_ = c.Set(ch.Field, ch.After)
+			}
+		}
+	}
+	r.mu.Unlock()
+	return l
+}
+
+// recreate makes again a client an undo deleted (undoing that undo), unless
+// a client with its match key exists: a retry never creates it twice.
+func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
+	l := r.base(it)
+	l.ID = 0
+	l.Changes = it.changes.String()
+	if id, err := r.lookup(ctx, it.line.MatchKey); err != nil {
+		return r.failed(l, err)
+	} else if id > 0 {
+		l.ID = id
+		if r.sent[it.line.Row] {
+			l.Status, l.Note = importer.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
+			return l
+		}
+		l.Status, l.Code = StatusConflict, CodeExists
+		l.Message = fmt.Sprintf("a client with %s exists already (crm_client_id %d): it is not created again", it.line.MatchKey, id)
+		return l
+	}
+	l.Status = importer.StatusCreated
+	if r.cfg.DryRun {
+		return l
+	}
+	if err := r.j.send(it.line.Row, "create", 0); err != nil {
+		return r.failed(l, err)
+	}
+	res, err := r.api.AddCrmClientResult(ctx, fieldsOf(0, it.changes))
+	if errors.Is(err, baselinker.ErrOutcomeUnknown) && it.line.MatchKey != "" {
+		if id, lerr := r.lookup(ctx, it.line.MatchKey); lerr == nil && id > 0 {
+			res, err = baselinker.Added{ID: id}, nil
+		}
+	}
+	if err != nil {
+		return r.failed(l, err)
+	}
+	l.ID = res.ID
+	return l
+}
+
+// lookup finds the client with match key "field:value" (0: none).
+func (r *run) lookup(ctx context.Context, key string) (int64, error) {
+	field, v, ok := strings.Cut(key, ":")
+	if !ok || v == "" {
+		return 0, nil
+	}
+	var f baselinker.Filters
+	if err := f.Set(field, v); err != nil {
+		return 0, nil // not a filter: cannot look it up
+	}
+	cs, err := r.api.GetCrmClients(ctx, 1, f)
+	if err != nil {
+		return 0, err
+	}
+	for i := range cs {
+		if have, _ := cs[i].Get(field); equal(field, have, v) || strings.EqualFold(have, v) {
+			return int64(cs[i].CrmClientID), nil
+		}
+	}
+	return 0, nil
+}
+
+// fieldsOf is the addCrmClient input that writes the changes' After values.
+func fieldsOf(id int64, cs importer.Changes) baselinker.ClientFields {
+	f := baselinker.ClientFields{ID: id, Values: map[string]string{}}
+	for _, c := range cs {
+		if x, ok := strings.CutPrefix(c.Field, "extra_"); ok {
+			if f.Extra == nil {
+				f.Extra = map[string]string{}
+			}
+			f.Extra[x] = c.After
+			continue
+		}
+		f.Values[c.Field] = c.After
+	}
+	return f
+}
+
+// failed is the line of a request that did not succeed; a fatal error
+// also stops the undo.
+func (r *run) failed(l importer.ReportLine, err error) importer.ReportLine {
+	l.Status = importer.StatusFailed
+	var ae *baselinker.APIError
+	switch {
+	case errors.As(err, &ae) && !baselinker.Classify(err).Stops():
+		l.Code, l.Message = ae.Code, ae.Message
+	case errors.Is(err, baselinker.ErrOutcomeUnknown):
+		l.Code, l.Message = CodeOutcomeUnknown, err.Error()
+	default:
+		l.Code, l.Message = "ERROR", err.Error()
+		if c := baselinker.Classify(err); c.Stops() || errors.Is(err, context.Canceled) {
+			r.fatal.CompareAndSwap(nil, &err)
+		}
+	}
+	return l
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func same(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}

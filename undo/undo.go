@@ -1,0 +1,144 @@
+// Package undo reverses what an import did, from the import's report: a
+// client the import created is deleted, and a client it updated gets back
+// the values it had — each only while it still holds exactly what the
+// import wrote. A field someone changed since is a conflict: it is left as
+// it is and reported. An undo writes a report of the same columns, so an
+// undo can itself be undone (the import is then applied again).
+//
+// An undo reads the current state in as few requests as it can (the list,
+// 100 clients a request; getCrmClientData only for clients whose notes or
+// extra fields the import changed), writes through the same limiter as
+// every run, keeps a journal of the writes it sends, and can be resumed
+// from its own report: nothing is deleted twice, no field restored twice,
+// no client re-created twice.
+package undo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/progress"
+)
+
+// API is what an undo needs of the Base API; *baselinker.API has it.
+type API interface {
+	GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error)
+	GetCrmClientData(ctx context.Context, id int64, includeCustomExtraFields bool) (baselinker.Client, error)
+	AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error)
+	DeleteCrmClient(ctx context.Context, id int64) error
+	// Account names the account (a hash of the token): an undo runs only
+	// on the account its report was written on.
+	Account() string
+	Stats() baselinker.Stats
+}
+
+// The statuses an undo's lines have, besides importer's created (a client
+// deleted by an undo, made again when that undo is undone), unchanged
+// (nothing to do), failed and skipped.
+const (
+	StatusDeleted  importer.Status = "deleted"  // the client the import created was deleted
+	StatusRestored importer.Status = "restored" // the fields the import changed hold their values from before it again
+	StatusConflict importer.Status = "conflict" // someone changed the client since: what they changed was left (see column)
+)
+
+// Codes an undo writes.
+const (
+	CodeChanged        = "CHANGED_SINCE"   // the client no longer holds what the import wrote
+	CodeBeforeUnknown  = "BEFORE_UNKNOWN"  // the import did not read the value it replaced (notes, extra fields without --compare-notes)
+	CodeExists         = "EXISTS"          // re-creating: a client with the match key exists already
+	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a write was sent and its answer lost; the state could not settle it
+	CodeInterrupted    = "INTERRUPTED"
+	CodeNotAttempted   = "NOT_ATTEMPTED"
+)
+
+// ErrBadInput marks a report that cannot be undone (a dry run's, another
+// account's, an older crmbulk's, an edited one): nothing was sent.
+var ErrBadInput = importer.ErrBadInput
+
+// ErrFatal marks an API error that stopped the undo (the token, a block
+// past --max-wait, a bug): the lines not done are skipped; --resume goes on.
+var ErrFatal = errors.New("the undo stopped on a fatal API error")
+
+// ErrInterrupted is returned when ctx was cancelled: the lines not done are
+// skipped; --resume goes on.
+var ErrInterrupted = errors.New("the undo was interrupted")
+
+// DefaultWorkers is the default size of the request pool.
+const DefaultWorkers = 4
+
+// Config is one undo.
+type Config struct {
+	// Report is the undo's own report (CSV); default SOURCE.undo.csv.
+	Report string
+	// Resume is an earlier undo's report of the same source: its finished
+	// lines are kept and the rest is done (it may be Report itself).
+	Resume string
+	// DryRun reads the state and writes the plan, sending nothing.
+	DryRun bool
+	// Workers is the size of the request pool (default DefaultWorkers).
+	Workers int
+	// Progress receives the progress (default: nothing).
+	Progress progress.Reporter
+	// Waiting says what the requests wait for (the limiter's Waiting).
+	Waiting func() string
+	// Log receives the undo's log lines (default: discard).
+	Log *slog.Logger
+}
+
+func (c Config) withDefaults(source string) Config {
+	if c.Report == "" {
+		c.Report = strings.TrimSuffix(source, ".csv") + ".undo.csv"
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.Progress == nil {
+		c.Progress = progress.Nop{}
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Summary is what an undo did.
+type Summary struct {
+	Counts   map[importer.Status]int
+	Lines    int
+	Requests int64
+	Elapsed  time.Duration
+	Report   string
+	DryRun   bool
+	// Examples holds up to 10 conflict and failure lines, for the summary.
+	Examples []string
+}
+
+// Problems counts the lines that need a person: conflicts and failures.
+func (s Summary) Problems() int { return s.Counts[StatusConflict] + s.Counts[importer.StatusFailed] }
+
+// String is the summary a person reads.
+func (s Summary) String() string {
+	var parts []string
+	for _, st := range []importer.Status{StatusDeleted, StatusRestored, importer.StatusCreated, StatusConflict,
+		importer.StatusUnchanged, importer.StatusFailed, importer.StatusSkipped} {
+		if n := s.Counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	what := "undo"
+	if s.DryRun {
+		what = "undo plan (dry run, nothing sent)"
+	}
+	msg := fmt.Sprintf("%s: %d lines: %s; %d requests in %s; report %s", what, s.Lines, strings.Join(parts, ", "),
+		s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
+	for _, e := range s.Examples {
+		msg += "\n  " + e
+	}
+	return msg
+}

@@ -1,0 +1,319 @@
+package undo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+func newAPI(t *testing.T, srvCfg sandbox.Config) (*sandbox.Server, *baselinker.API) {
+	t.Helper()
+	srv, url := sandboxtest.New(t, srvCfg)
+	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken),
+		baselinker.WithLimiter(pacer.New(100000)),
+		baselinker.WithRetry(pacer.Backoff{Attempts: 4, Base: time.Millisecond, Max: 5 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, api
+}
+
+// snapshot is every client's fields, by id, as text.
+func snapshot(srv *sandbox.Server) map[int64]string {
+	out := map[int64]string{}
+	for _, c := range srv.Clients() {
+		out[int64(c.CrmClientID)] = fmt.Sprintf("%+v", c)
+	}
+	return out
+}
+
+func diffSnapshots(t *testing.T, got, want map[int64]string) {
+	t.Helper()
+	var ids []int64
+	for id := range want {
+		ids = append(ids, id)
+	}
+	for id := range got {
+		if _, ok := want[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	bad := 0
+	for _, id := range ids {
+		if got[id] != want[id] && bad < 8 {
+			bad++
+			t.Errorf("client %d:\n got %s\nwant %s", id, got[id], want[id])
+		}
+	}
+}
+
+// importRows imports rows of "email,phone,invoice_city" (a header of API
+// field names: no mapping) with --match-by email and returns the report.
+func importRows(t *testing.T, api importer.API, dir string, rows ...string) string {
+	t.Helper()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("email,phone,invoice_city\n"+strings.Join(rows, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "in.report.csv")
+	if _, err := importer.Run(context.Background(), api, in, importer.Config{MatchBy: "email", Report: report}); err != nil {
+		t.Fatal(err)
+	}
+	return report
+}
+
+// existingRows are rows updating three seeded clients and creating four.
+func existingRows(srv *sandbox.Server) []string {
+	cs := srv.Clients()
+	rows := []string{
+		cs[1].Email + ",+48 600 000 001,Sopot",
+		cs[2].Email + ",+48 600 000 002," + cs[2].InvoiceCity, // the city stays: only the phone changes
+		cs[3].Email + "," + cs[3].Phone + ",Hel",
+	}
+	for i := range 4 {
+		rows = append(rows, fmt.Sprintf("new%d@undo.example,+48 700 000 00%d,Gdynia", i, i))
+	}
+	return rows
+}
+
+// TestUndoRestoresTheStateBefore: import → undo gives back exactly the
+// account before the import; the undo's requests are the list pages plus
+// one write per changed client.
+func TestUndoRestoresTheStateBefore(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 3, Clients: 250})
+	before := snapshot(srv)
+	dir := t.TempDir()
+	report := importRows(t, api, dir, existingRows(srv)...)
+
+	st := srv.Stats()
+	sum, err := Run(context.Background(), api, report, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(sum)
+	diffSnapshots(t, snapshot(srv), before)
+	if sum.Counts[StatusDeleted] != 4 || sum.Counts[StatusRestored] != 3 || sum.Problems() != 0 {
+		t.Errorf("counts %v", sum.Counts)
+	}
+	after := srv.Stats()
+	writes := (after.ByMethod["deleteCrmClient"] - st.ByMethod["deleteCrmClient"]) + (after.ByMethod["addCrmClient"] - st.ByMethod["addCrmClient"])
+	pages := after.ByMethod["getCrmClients"] - st.ByMethod["getCrmClients"]
+	if writes != 7 || pages > 4 || after.Requests-st.Requests != writes+pages {
+		t.Errorf("%d writes and %d list pages (%d requests) for 7 lines to undo", writes, pages, after.Requests-st.Requests)
+	}
+	if _, err := os.Stat(journalPath(sum.Report)); err == nil {
+		t.Error("the journal stays after a finished undo")
+	}
+
+	// Undoing the undo applies the import again (new ids for the clients
+	// made again).
+	sum2, err := Run(context.Background(), api, sum.Report, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Counts[importer.StatusCreated] != 4 || sum2.Counts[StatusRestored] != 3 || sum2.Problems() != 0 {
+		t.Errorf("undo of the undo: %v", sum2)
+	}
+	byEmail := map[string]baselinker.Client{}
+	for _, c := range srv.Clients() {
+		byEmail[strings.ToLower(c.Email)] = c
+	}
+	for _, r := range existingRows(srv) {
+		f := strings.Split(r, ",")
+		c, ok := byEmail[strings.ToLower(f[0])]
+		if !ok || c.Phone != f[1] || c.InvoiceCity != f[2] {
+			t.Errorf("after the undo of the undo, %s is %+v", f[0], c)
+		}
+	}
+}
+
+// TestUndoConflicts: a client edited between the import and the undo is
+// reported as a conflict and kept; an updated field edited since is left,
+// the others restored.
+func TestUndoConflicts(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 4, Clients: 40})
+	cs := srv.Clients()
+	dir := t.TempDir()
+	report := importRows(t, api, dir, cs[1].Email+",+48 600 111 222,Sopot", "fresh@undo.example,+48 700 1,Gdynia")
+	var fresh int64
+	for _, c := range srv.Clients() {
+		if c.Email == "fresh@undo.example" {
+			fresh = int64(c.CrmClientID)
+		}
+	}
+	ctx := context.Background()
+	// Someone edits the created client's city and the updated one's phone.
+	if _, err := api.AddCrmClient(ctx, baselinker.ClientFields{ID: fresh, Values: map[string]string{"invoice_city": "Rumia"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.AddCrmClient(ctx, baselinker.ClientFields{ID: int64(cs[1].CrmClientID), Values: map[string]string{"phone": "+48 999"}}); err != nil {
+		t.Fatal(err)
+	}
+	dry, err := Run(ctx, api, report, Config{DryRun: true, Report: filepath.Join(dir, "plan.csv")})
+	if err != nil || dry.Counts[StatusConflict] != 2 || srv.Stats().Deletes != 0 {
+		t.Fatalf("dry run: %v, %v", dry, err)
+	}
+	sum, err := Run(ctx, api, report, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[StatusConflict] != 2 || srv.Stats().Deletes != 0 {
+		t.Errorf("%v; %d deletes", sum, srv.Stats().Deletes)
+	}
+	if c, ok := srv.Client(fresh); !ok || c.InvoiceCity != "Rumia" {
+		t.Errorf("the edited created client: %+v, %v", c, ok)
+	}
+	c, _ := srv.Client(int64(cs[1].CrmClientID))
+	if c.Phone != "+48 999" || c.InvoiceCity != cs[1].InvoiceCity {
+		t.Errorf("the edited updated client: phone %q (kept?), city %q (restored to %q?)", c.Phone, c.InvoiceCity, cs[1].InvoiceCity)
+	}
+	var lines []importer.ReportLine
+	_ = importer.ReadReport(sum.Report, func(l importer.ReportLine) error { lines = append(lines, l); return nil })
+	for _, l := range lines {
+		if l.Status != StatusConflict || l.Code != CodeChanged || l.Column == "" {
+			t.Errorf("line %+v", l)
+		}
+	}
+	if !strings.Contains(lines[1].Message, "phone") || !strings.Contains(lines[0].Message, "invoice_city") { // last line first
+		t.Errorf("the messages do not name the fields: %q, %q", lines[0].Message, lines[1].Message)
+	}
+}
+
+// otherAccount is an API with another token's account.
+type otherAccount struct{ *baselinker.API }
+
+func (otherAccount) Account() string { return "0000000000000000" }
+
+// TestUndoRefuses: a dry run's report, another account's and an older
+// crmbulk's (no account column) are refused, with nothing sent.
+func TestUndoRefuses(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 5, Clients: 10})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("email\nx@undo.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dry := filepath.Join(dir, "dry.csv")
+	if _, err := importer.Run(context.Background(), api, in, importer.Config{DryRun: true, Report: dry}); err != nil {
+		t.Fatal(err)
+	}
+	real := importRows(t, api, dir, "y@undo.example,,")
+	b, _ := os.ReadFile(real)
+	var old []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		old = append(old, line[:strings.LastIndex(line, ",")]) // the account column cut off
+	}
+	older := filepath.Join(dir, "older.csv")
+	if err := os.WriteFile(older, []byte(strings.Join(old, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Stats().Requests
+	for _, tc := range []struct {
+		name   string
+		api    API
+		report string
+		want   string
+	}{
+		{"a dry run's", api, dry, "dry run"},
+		{"another account's", otherAccount{api}, real, "another API token"},
+		{"an older crmbulk's", api, older, "older crmbulk"},
+	} {
+		_, err := Run(context.Background(), tc.api, tc.report, Config{Report: filepath.Join(dir, "u.csv")})
+		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("%d requests sent for refused reports", n)
+	}
+}
+
+// crashAfter cuts the answer of the k-th delete (it is applied: the
+// request reached the server) and then stops the run, as a kill would.
+type crashAfter struct {
+	*baselinker.API
+	k      int64
+	n      atomic.Int64
+	cancel context.CancelFunc
+}
+
+func (c *crashAfter) DeleteCrmClient(ctx context.Context, id int64) error {
+	err := c.API.DeleteCrmClient(ctx, id)
+	if c.n.Add(1) == c.k {
+		c.cancel()
+		return &baselinker.OutcomeUnknownError{Method: "deleteCrmClient", Cause: errors.New("connection cut")}
+	}
+	return err
+}
+
+// TestUndoResumed: an undo stopped mid-way and resumed from its report
+// deletes nothing twice and restores every field once.
+func TestUndoResumed(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 6, Clients: 60})
+	before := snapshot(srv)
+	dir := t.TempDir()
+	rows := existingRows(srv)
+	for i := range 20 {
+		rows = append(rows, fmt.Sprintf("more%d@undo.example,+48 701 %d,Puck", i, i))
+	}
+	report := importRows(t, api, dir, rows...)
+	st := srv.Stats()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sum, err := Run(ctx, &crashAfter{API: api, k: 6, cancel: cancel}, report, Config{Workers: 2})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted undo: %v, %v", sum, err)
+	}
+	t.Log(sum)
+	if _, err := os.Stat(journalPath(sum.Report)); err != nil {
+		t.Errorf("no journal after an interrupted undo: %v", err)
+	}
+	sum2, err := Run(context.Background(), api, report, Config{Resume: sum.Report, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(sum2)
+	diffSnapshots(t, snapshot(srv), before)
+	after := srv.Stats()
+	if d := after.Deletes - st.Deletes; d != 24 {
+		t.Errorf("%d deletes for 24 created clients", d)
+	}
+	if u := after.Updates - st.Updates; u != 3 {
+		t.Errorf("%d updates for 3 restores", u)
+	}
+	if sum2.Counts[StatusDeleted] != 24 || sum2.Counts[StatusRestored] != 3 || sum2.Lines != 27 {
+		t.Errorf("resumed: %v", sum2.Counts)
+	}
+}
+
+// TestUndoTwoLinesOfOneClient: a client the import created and a later
+// row updated is restored first, then deleted: the later change is undone
+// before the earlier one.
+func TestUndoTwoLinesOfOneClient(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 7, Clients: 20})
+	before := snapshot(srv)
+	report := importRows(t, api, t.TempDir(), "dup@undo.example,+48 1,Hel", "DUP@undo.example,+48 2,Hel")
+	sum, err := Run(context.Background(), api, report, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[StatusRestored] != 1 || sum.Counts[StatusDeleted] != 1 || sum.Problems() != 0 {
+		t.Errorf("%v", sum)
+	}
+	diffSnapshots(t, snapshot(srv), before)
+}
