@@ -332,9 +332,16 @@ func TestPerRowScenario(t *testing.T) {
 		"addCrmClient per unchanged row":                       "0.0000 (0 for 300 rows)",
 		"index walk (getCrmClients pages per match-by run)":    "4 pages for 300 clients (4 for the unchanged run)",
 		"addCrmClient per new row, no match-by (the seed run)": "1.0000 (300 for 300 rows; 0 other requests)",
+		// The list is walked two pages ahead: the page past the last one
+		// is asked or not, as the answers race.
+		"undo of the updated rows: writes per line (restored), then list pages": "1.0000 (300 for 300 lines; + 4 or 5 pages)",
+		"undo of the created rows: writes per line (deleted), then list pages":  "1.0000 (300 for 300 lines; + 4 or 5 pages)",
 	}
 	for _, l := range r.Lines {
 		if w, ok := want[l.Measure]; ok {
+			if strings.Contains(w, "4 or 5") && (l.Value == strings.Replace(w, "4 or 5", "4", 1) || l.Value == strings.Replace(w, "4 or 5", "5", 1)) {
+				w = l.Value
+			}
 			if l.Value != w {
 				t.Errorf("%s: %q, want %q", l.Measure, l.Value, w)
 			}

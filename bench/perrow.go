@@ -10,6 +10,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/undo"
 )
 
 // maxPerRowRows bounds the per-row scenario: the figure is a ratio, a
@@ -31,6 +32,7 @@ type perRowResult struct {
 	writes      int             // addCrmClient requests the sandbox saw
 	walk        int             // getCrmClients requests (the index walk)
 	clientsSeen int             // clients in the sandbox during the walk
+	undoOf      importer.Status // an undo of the lines with this status ("" for an import)
 }
 
 // runPerRow imports the same file three times into one unlimited sandbox:
@@ -67,6 +69,10 @@ func runPerRow(ctx context.Context, c *config, r *Report, files *fileCache) erro
 		fmt.Sprintf("%d pages for %d clients (%d for the unchanged run)", updated.walk, updated.clientsSeen, unchanged.walk))
 	r.info(name, "addCrmClient per new row, no match-by (the seed run)",
 		fmt.Sprintf("%.4f (%d for %d rows; %d other requests)", per(created), created.writes, created.rows, created.walk))
+	for _, u := range res[3:] {
+		r.add(name, fmt.Sprintf("undo of the %s rows: writes per line (%s), then list pages", u.undoOf, u.status),
+			fmt.Sprintf("%.4f (%d for %d lines; + %d pages)", per(u), u.writes, u.rows, u.walk), "≤ 1.01", per(u) <= 1.01)
+	}
 	return nil
 }
 
@@ -106,10 +112,13 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 		{changed, "email", importer.StatusUpdated},
 	}
 	var out []perRowResult
+	var reports []string
 	for i, run := range runs {
 		before := srv.Stats()
 		clients := len(srv.Clients())
-		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: run.matchBy, Report: filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))})
+		report := filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))
+		reports = append(reports, report)
+		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: run.matchBy, Report: report})
 		if err != nil {
 			return nil, fmt.Errorf("import %d (%s, match-by %q): %w", i+1, filepath.Base(run.in), run.matchBy, err)
 		}
@@ -120,6 +129,23 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 			walk:        (after.Requests - before.Requests) - (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]),
 			clientsSeen: clients,
 		})
+	}
+	// Undo the update run, then the create run: one write per line, plus
+	// the list pages.
+	for _, i := range []int{2, 0} {
+		before := srv.Stats()
+		sum, err := undo.Run(ctx, api, reports[i], undo.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("undo of import %d: %w", i+1, err)
+		}
+		after := srv.Stats()
+		want, status := undo.StatusRestored, importer.StatusUpdated
+		if i == 0 {
+			want, status = undo.StatusDeleted, importer.StatusCreated
+		}
+		writes := (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]) + (after.ByMethod["deleteCrmClient"] - before.ByMethod["deleteCrmClient"])
+		out = append(out, perRowResult{rows: rows, status: want, got: sum.Counts[want], writes: writes,
+			walk: (after.Requests - before.Requests) - writes, clientsSeen: len(srv.Clients()), undoOf: status})
 	}
 	return out, nil
 }
