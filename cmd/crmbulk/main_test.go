@@ -182,3 +182,14 @@ func TestAPIClientSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestVersion: crmbulk version says the version, the commit, the build
+// date and the toolchain, also for a build without release ldflags.
+func TestVersion(t *testing.T) {
+	r := runCmd(t, context.Background(), nil, "version")
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.code != 0 || len(lines) != 4 || !strings.HasPrefix(lines[0], "crmbulk ") || !strings.HasPrefix(lines[1], "commit ") ||
+		!strings.HasPrefix(lines[2], "built ") || !strings.HasPrefix(lines[3], "go1.") {
+		t.Errorf("crmbulk version: exit %d\n%s", r.code, r.out)
+	}
+}

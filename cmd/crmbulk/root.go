@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -157,28 +158,88 @@ func (a *app) progress() progress.Reporter {
 // stdout is where commands print their results.
 func (a *app) stdout() io.Writer { return a.ios.Out }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		v := bi.Main.Version
-		if v != "" && v != "(devel)" {
-			return v
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "dev-" + s.Value[:12]
+// Set at link time by the release build (goreleaser's ldflags:
+// -X main.releaseVersion=… -X main.releaseCommit=… -X main.releaseDate=…);
+// empty in other builds, which read debug.ReadBuildInfo instead. They are
+// never written at run time.
+var (
+	releaseVersion string
+	releaseCommit  string
+	releaseDate    string
+)
+
+// build describes this binary: its version, commit and build date.
+type build struct {
+	version, commit, date string
+	modified              bool
+	goVersion, platform   string
+}
+
+// buildOf returns the release ldflags when set, else what the Go toolchain
+// recorded: a `go install …@v1.2.3` build has its module version, a build
+// in a clone its VCS revision and time.
+func buildOf() build {
+	b := build{version: releaseVersion, commit: releaseCommit, date: releaseDate,
+		goVersion: runtime.Version(), platform: runtime.GOOS + "/" + runtime.GOARCH}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b.orDefaults()
+	}
+	if b.version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		b.version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			if b.commit == "" {
+				b.commit = s.Value
 			}
+		case "vcs.time":
+			if b.date == "" {
+				b.date = s.Value
+			}
+		case "vcs.modified":
+			b.modified = s.Value == "true"
 		}
 	}
-	return "dev"
+	return b.orDefaults()
+}
+
+func (b build) orDefaults() build {
+	if b.version == "" {
+		b.version = "dev"
+		if len(b.commit) >= 12 {
+			b.version = "dev-" + b.commit[:12]
+		}
+	}
+	return b
+}
+
+// version is the short version (the root command's --version).
+func version() string { return buildOf().version }
+
+// String is the line `crmbulk version` prints.
+func (b build) String() string {
+	commit, date := b.commit, b.date
+	if commit == "" {
+		commit = "unknown"
+	}
+	if b.modified {
+		commit += " (modified)"
+	}
+	if date == "" {
+		date = "unknown"
+	}
+	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s", b.version, commit, date, b.goVersion, b.platform)
 }
 
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version of crmbulk",
+		Short: "Print the version, commit and build date of crmbulk",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.stdout(), "crmbulk %s\n", version())
+			fmt.Fprintln(a.stdout(), buildOf())
 			return nil
 		},
 	}
