@@ -56,13 +56,6 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 	}
 }
 
-func TestVersion(t *testing.T) {
-	r := runCmd(t, context.Background(), nil, "version")
-	if r.code != 0 || !strings.HasPrefix(r.out, "crmbulk ") {
-		t.Fatalf("version: exit %d, out %q", r.code, r.out)
-	}
-}
-
 func TestUsageErrorsExit2(t *testing.T) {
 	tests := [][]string{
 		{"fields", "--format", "yaml"},
