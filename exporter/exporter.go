@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -74,8 +75,8 @@ type Summary struct {
 // LogAttrs returns the summary as slog attributes (for a JSON log line).
 func (s Summary) LogAttrs() []any {
 	return []any{"clients", s.Clients, "pages", s.Pages, "requests", s.Requests,
-		"seconds", fmt.Sprintf("%.1f", s.Duration.Seconds()), "duplicates_skipped", s.Duplicates,
-		"vanished", len(s.Vanished), "vanished_ids", s.Vanished, "list_changed", s.Changed, "columns", len(s.Columns),
+		"seconds", math.Round(s.Duration.Seconds()*10) / 10, "duplicates_skipped", s.Duplicates,
+		"vanished", len(s.Vanished), "vanished_ids", append([]int64{}, s.Vanished...), "list_changed", s.Changed, "columns", len(s.Columns),
 		"extra_fields_from", s.ExtraFieldsFrom, "details_reused", s.Reused}
 }
 

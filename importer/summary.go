@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -49,7 +50,7 @@ func (s Summary) LogAttrs() []any {
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
-	attrs = append(attrs, "requests", s.Requests, "seconds", fmt.Sprintf("%.1f", s.Elapsed.Seconds()),
+	attrs = append(attrs, "requests", s.Requests, "seconds", math.Round(s.Elapsed.Seconds()*10)/10,
 		"report", s.Report, "dry_run", s.DryRun)
 	if s.Journal != "" {
 		attrs = append(attrs, "journal", s.Journal)

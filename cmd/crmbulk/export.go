@@ -142,6 +142,9 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		return "", usageError{err}
 	}
 	defer func() { _ = out.Abort() }()
+	if out.CreatedDir != "" {
+		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
+	}
 	exp, err := exporter.New(api,
 		exporter.WithFilters(filters), exporter.WithColumns(columns),
 		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),

@@ -5,9 +5,9 @@
 package progress
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -167,7 +167,7 @@ func (l *Log) emit(t time.Time) {
 		attrs = append(attrs, "total", l.total)
 	}
 	if el := t.Sub(l.start).Seconds(); el > 0 {
-		attrs = append(attrs, "per_second", fmt.Sprintf("%.1f", float64(l.done)/el))
+		attrs = append(attrs, "per_second", math.Round(float64(l.done)/el*10)/10)
 	}
 	if l.detail != "" {
 		attrs = append(attrs, "detail", l.detail)
