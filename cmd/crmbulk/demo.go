@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +23,7 @@ type demoFlags struct {
 	clients int
 	latency time.Duration
 	rate    int
+	keep    bool
 }
 
 func (a *app) demoCmd() *cobra.Command {
@@ -32,8 +35,12 @@ func (a *app) demoCmd() *cobra.Command {
 random token, no network), exports every client to an XLSX file and imports the Shopify sample
 with its mapping — through the same code as crmbulk export and crmbulk import — then prints
 where the files are and both summaries. The sample has an invalid row on purpose; the demo
-still exits 0.`,
-		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir /tmp/crmbulk-demo",
+still exits 0.
+
+--keep keeps the sandbox running after the demo, until Ctrl-C, and prints commands to try
+on it (export, import, undo) that work as printed: the sandbox's token is written to a file
+in --dir, readable by you only, and the commands name it with --token-file.`,
+		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir /tmp/crmbulk-demo\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd, f)
@@ -44,6 +51,7 @@ still exits 0.`,
 	fl.IntVar(&f.clients, "clients", samples.DemoClients, "clients to seed the sandbox with")
 	fl.DurationVar(&f.latency, "latency", 20*time.Millisecond, "sandbox latency per request")
 	fl.IntVar(&f.rate, "demo-rate", 600, "requests per minute for the demo (the sandbox's limit is set to match)")
+	fl.BoolVar(&f.keep, "keep", false, "keep the sandbox running after the demo until Ctrl-C, and print commands to try on it")
 	return cmd
 }
 
@@ -115,9 +123,67 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	fmt.Fprintf(out, "\nFiles are in %s:\n  the export      %s\n  the sample      %s (+ %s)\n  the report      %s\n",
 		f.dir, filepath.Base(exported), samples.DemoDataName, samples.DemoMappingName, filepath.Base(report))
 	fmt.Fprintln(out, "\nNext: crmbulk mapping init YOUR_FILE > mapping.yaml, then crmbulk import YOUR_FILE --mapping mapping.yaml --dry-run")
+	if f.keep {
+		if err := a.keepDemo(ctx, f, url, token, data, mapFile, report); err != nil {
+			return err
+		}
+	}
 	cancel()
 	if err := <-served; err != nil {
 		return fmt.Errorf("stopping the demo sandbox: %w", err)
 	}
 	return nil
+}
+
+// keepDemo writes the sandbox's token to a file only the user can read,
+// prints commands that work on the running sandbox as printed, and waits
+// for Ctrl-C.
+func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, data, mapFile, report string) error {
+	tokenFile := filepath.Join(f.dir, "sandbox-token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		return fmt.Errorf("writing the sandbox's token file: %w", err)
+	}
+	defer os.Remove(tokenFile)
+	prefix := fmt.Sprintf("%s --api-url %s --token-file %s --state-dir %s --rate %d",
+		a.selfCommand(), url, quoteArg(tokenFile), quoteArg(a.stateDir), f.rate)
+	out := a.stdout()
+	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until you press Ctrl-C. Try, in another terminal in this folder:\n\n", url)
+	for _, c := range []string{
+		"export --out " + quoteArg(filepath.Join(f.dir, "again.xlsx")) + " --force --with-details",
+		"import " + quoteArg(data) + " --mapping " + quoteArg(mapFile) + " --match-by email --dry-run --report " + quoteArg(filepath.Join(f.dir, "plan.csv")),
+		"undo " + quoteArg(report) + " --yes",
+	} {
+		fmt.Fprintf(out, "  %s %s\n", prefix, c)
+	}
+	fmt.Fprintln(out, "\n(the import's dry run exits 1: one row of the sample is invalid on purpose; the undo reverses the demo's import)")
+	<-ctx.Done()
+	fmt.Fprintln(a.ios.ErrOut, "crmbulk demo: sandbox stopped")
+	return nil
+}
+
+// selfCommand is how the user runs this crmbulk: "go run ./cmd/crmbulk"
+// under go run, "crmbulk" when that is the binary on PATH, else its path.
+func (a *app) selfCommand() string {
+	switch {
+	case a.selfExe == "":
+		return "crmbulk"
+	case strings.Contains(a.selfExe, "go-build"):
+		return "go run ./cmd/crmbulk"
+	}
+	if p, err := exec.LookPath("crmbulk"); err == nil {
+		if ps, err1 := filepath.EvalSymlinks(p); err1 == nil {
+			if self, err2 := filepath.EvalSymlinks(a.selfExe); err2 == nil && ps == self {
+				return "crmbulk"
+			}
+		}
+	}
+	return quoteArg(a.selfExe)
+}
+
+// quoteArg quotes a path for a shell when it needs it.
+func quoteArg(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t'\"$&;|<>()*?[]{}~`\\") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

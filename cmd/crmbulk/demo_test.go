@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/internal/iostreams"
 
 	"github.com/crmbulk/crmbulk/samples"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -58,5 +63,67 @@ func TestDemo(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the demo did not leave %s: %v", f, err)
 		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDemoKeep: demo --keep keeps its sandbox until Ctrl-C and prints
+// commands that work as printed — run here, word for word.
+func TestDemoKeep(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--no-progress", "demo", "--keep", "--clients", "40"}, ios, func(string) string { return "" })
+	}()
+	var cmds []string
+	for deadline := time.Now().Add(30 * time.Second); len(cmds) < 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		cmds = nil
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "  crmbulk --api-url ") {
+				cmds = append(cmds, strings.TrimPrefix(strings.TrimSpace(l), "crmbulk "))
+			}
+		}
+	}
+	if len(cmds) != 3 {
+		t.Fatalf("demo --keep printed %d commands\n%s\n%s", len(cmds), out, errOut)
+	}
+	for _, c := range cmds {
+		r := runCmd(t, context.Background(), nil, splitArgs(c)...)
+		want := 0
+		if strings.Contains(c, " import ") {
+			want = 1 // the sample's invalid row, as the demo says
+		}
+		if r.code != want {
+			t.Errorf("crmbulk %s: exit %d\n%s", c, r.code, r.errOut)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("demo --keep after Ctrl-C: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join("crmbulk-demo", "sandbox-token")); err == nil {
+		t.Error("the sandbox's token file stays after the demo")
 	}
 }
