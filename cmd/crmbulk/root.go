@@ -189,6 +189,12 @@ type build struct {
 func buildOf() build {
 	b := build{version: releaseVersion, commit: releaseCommit, date: releaseDate,
 		goVersion: runtime.Version(), platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if b.commit == "none" { // goreleaser's word when it could not read git (a snapshot of a clone without a remote)
+		b.commit = ""
+	}
+	if strings.HasPrefix(b.date, "0001-") {
+		b.date = ""
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b.orDefaults()
