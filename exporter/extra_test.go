@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -264,19 +263,6 @@ func TestResumeRefusesAnotherExport(t *testing.T) {
 	}
 }
 
-// describes records what the progress line said.
-type describes struct {
-	progress.Nop
-	mu    sync.Mutex
-	lines []string
-}
-
-func (d *describes) Describe(s string) {
-	d.mu.Lock()
-	d.lines = append(d.lines, s)
-	d.mu.Unlock()
-}
-
 // TestProgressSaysBlocked: while an export waits out a block the progress
 // line says until when, though no client arrives meanwhile.
 func TestProgressSaysBlocked(t *testing.T) {
@@ -284,16 +270,11 @@ func TestProgressSaysBlocked(t *testing.T) {
 	window := 2 * time.Second
 	_, url := sandboxtest.New(t, sandbox.Config{Seed: 9, Clients: 24, Limit: 10, Window: window, BlockFor: 2 * time.Second})
 	api := newAPI(t, url, 14, window, "") // above the sandbox's limit: blocked once, then at half of it
-	rec := &describes{}
+	rec := &progress.Recorder{}
 	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, WithNotes(true), WithProgress(rec)); err != nil {
 		t.Fatal(err)
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	for _, l := range rec.lines {
-		if strings.Contains(l, "blocked until ") && strings.Contains(l, "clients/min") {
-			return
-		}
+	if !rec.Said("blocked until ", "clients/min") {
+		t.Errorf("no progress line said the block and the rate: %q", rec.Lines())
 	}
-	t.Errorf("no progress line said the block and the rate: %q", rec.lines)
 }

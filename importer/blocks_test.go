@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -138,35 +137,17 @@ func TestMaxWaitStopsCleanly(t *testing.T) {
 	assertNoDuplicates(t, srv)
 }
 
-// describes records what the progress line said.
-type describes struct {
-	progress.Nop
-	mu    sync.Mutex
-	lines []string
-}
-
-func (d *describes) Describe(s string) {
-	d.mu.Lock()
-	d.lines = append(d.lines, s)
-	d.mu.Unlock()
-}
-
 // TestProgressSaysBlocked: during a block the progress line says until
 // when, also while no row is written.
 func TestProgressSaysBlocked(t *testing.T) {
 	window := 2 * time.Second
 	_, api := newAPI(t, sandbox.Config{Seed: 9, Limit: 6, Window: window, BlockFor: 4 * time.Second}, 20, window)
 	in := writeFile(t, t.TempDir(), "in.csv", genRows("p", 14))
-	rec := &describes{}
+	rec := &progress.Recorder{}
 	if _, err := Run(context.Background(), api, in, Config{Workers: 3, Progress: rec, Waiting: api.Limiter().Waiting}); err != nil {
 		t.Fatal(err)
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	for _, l := range rec.lines {
-		if strings.Contains(l, "blocked until ") && strings.Contains(l, "rows/min") {
-			return
-		}
+	if !rec.Said("blocked until ", "rows/min") {
+		t.Errorf("no progress line said the block and the rate: %q", rec.Lines())
 	}
-	t.Errorf("no progress line said the block and the rate: %q", rec.lines)
 }

@@ -122,23 +122,7 @@ func TestBlocksMidImport(t *testing.T) {
 	}
 	t.Logf("import (%s): %v", time.Since(start).Round(time.Millisecond), sum)
 	wait()
-	for round := 1; ; round++ {
-		failed := 0
-		for _, l := range checkOneLinePerRow(t, readReport(t, report), rows) {
-			if l["status"] == "failed" || l["status"] == "skipped" {
-				failed++
-			}
-		}
-		if failed == 0 {
-			break
-		}
-		if round > 5 {
-			t.Fatalf("%d rows still failed after %d resumes", failed, round-1)
-		}
-		if _, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report, Resume: report}); err != nil {
-			t.Fatalf("resume %d: %v", round, err)
-		}
-	}
+	resumeUntilDone(t, api, in, report, m, rows)
 	checkOneLinePerRow(t, readReport(t, report), rows)
 	checkState(t, imported(t, srv), wantState(rows))
 	checkBlocks(t, srv)

@@ -104,26 +104,7 @@ func TestFaultCampaignImport(t *testing.T) {
 
 	// Failed rows (faults past the client's retries) are redone with
 	// --resume, faults still on, until every row is done.
-	for round := 1; ; round++ {
-		lines := checkOneLinePerRow(t, readReport(t, report), rows)
-		failed := 0
-		for _, l := range lines {
-			if l["status"] == "failed" || l["status"] == "skipped" {
-				failed++
-			}
-		}
-		if failed == 0 {
-			break
-		}
-		if round > 5 {
-			t.Fatalf("%d rows still failed after %d resumes", failed, round-1)
-		}
-		sum, err = importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report, Resume: report})
-		if err != nil {
-			t.Fatalf("resume %d: %v", round, err)
-		}
-		t.Logf("resume %d of %d failed rows: %v", round, failed, sum)
-	}
+	resumeUntilDone(t, api, in, report, m, rows)
 
 	lines := checkOneLinePerRow(t, readReport(t, report), rows)
 	want := wantState(rows)
@@ -286,5 +267,30 @@ func checkExport(t *testing.T, path string, clients []baselinker.Client) {
 	}
 	if len(seen) != len(clients) {
 		t.Errorf("%d clients in the file, %d in the sandbox", len(seen), len(clients))
+	}
+}
+
+// resumeUntilDone runs the import with --resume until no row of the
+// report is failed or skipped (at most 5 times).
+func resumeUntilDone(t *testing.T, api importer.API, in, report string, m *mapping.Mapping, rows []genRow) {
+	t.Helper()
+	for round := 1; ; round++ {
+		failed := 0
+		for _, l := range checkOneLinePerRow(t, readReport(t, report), rows) {
+			if l["status"] == "failed" || l["status"] == "skipped" {
+				failed++
+			}
+		}
+		if failed == 0 {
+			return
+		}
+		if round > 5 {
+			t.Fatalf("%d rows still failed after %d resumes", failed, round-1)
+		}
+		sum, err := importer.Run(context.Background(), api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report, Resume: report})
+		if err != nil {
+			t.Fatalf("resume %d: %v", round, err)
+		}
+		t.Logf("resume %d of %d failed rows: %v", round, failed, sum)
 	}
 }

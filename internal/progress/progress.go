@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,4 +186,41 @@ func (l *Log) Finish() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.emit(l.now())
+}
+
+// Recorder keeps every Describe text, for tests that check what a run's
+// progress line said.
+type Recorder struct {
+	Nop
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *Recorder) Describe(s string) {
+	r.mu.Lock()
+	r.lines = append(r.lines, s)
+	r.mu.Unlock()
+}
+
+// Said reports whether a Describe text held every one of parts.
+func (r *Recorder) Said(parts ...string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.lines {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// Lines returns the texts so far.
+func (r *Recorder) Lines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...)
 }
