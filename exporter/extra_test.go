@@ -195,7 +195,9 @@ func TestResumeDetails(t *testing.T) {
 				t.Fatal(err)
 			}
 			read := s.Stats().ByMethod["getCrmClientData"] - before
-			if sum.Reused < 85 || sum.Reused > 89 || read != n-sum.Reused {
+			// The sandbox may still count the interrupted run's cancelled reads
+			// (up to the 4 in flight) when they arrive late.
+			if sum.Reused < 85 || sum.Reused > 89 || read < n-sum.Reused || read > n-sum.Reused+4 {
 				t.Errorf("resume reused %d details and read %d, want 85..89 reused (one changed) and the rest read", sum.Reused, read)
 			}
 			if _, err := os.Stat(sum.Kept); sum.Kept != "" || err == nil {
