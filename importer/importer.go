@@ -166,7 +166,7 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		return nil, 0, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, k,
 			strings.Join(baselinker.MatchKeyFields(), ", "))
 	}
-	if same(cfg.Report, r.input) {
+	if SamePath(cfg.Report, r.input) {
 		return nil, 0, fmt.Errorf("%w: the report path %s is the input file; give another --report", ErrBadInput, cfg.Report)
 	}
 	var err error
@@ -204,7 +204,9 @@ func (r *run) count() (int, error) {
 	return n, nil
 }
 
-func same(a, b string) bool {
+// SamePath reports whether two paths name the same file (after making
+// them absolute): a report must never overwrite its own input.
+func SamePath(a, b string) bool {
 	aa, err1 := filepath.Abs(a)
 	bb, err2 := filepath.Abs(b)
 	return err1 == nil && err2 == nil && aa == bb
@@ -299,7 +301,7 @@ func (r *run) openResume() error {
 // createReport moves a resumed report at the report's path aside, creates
 // the report and (for a real run) the journal.
 func (r *run) createReport(total int64) (*reportWriter, error) {
-	if r.old != nil && same(r.cfg.Resume, r.cfg.Report) {
+	if r.old != nil && SamePath(r.cfg.Resume, r.cfg.Report) {
 		if err := r.old.moveAside(); err != nil {
 			return nil, err
 		}

@@ -116,15 +116,16 @@ func diff(c *baselinker.Client, it *item, full bool) Changes {
 	return cs
 }
 
-// fieldsOf is the addCrmClient input that makes the changes.
-func fieldsOf(cs Changes) baselinker.ClientFields {
-	f := baselinker.ClientFields{Values: make(map[string]string, len(cs))}
+// ClientFields is the addCrmClient input that writes the changes' After
+// values (custom extra fields by ID) to client id (0: a new client).
+func (cs Changes) ClientFields(id int64) baselinker.ClientFields {
+	f := baselinker.ClientFields{ID: id, Values: make(map[string]string, len(cs))}
 	for _, c := range cs {
-		if id, ok := strings.CutPrefix(c.Field, "extra_"); ok {
+		if x, ok := strings.CutPrefix(c.Field, "extra_"); ok {
 			if f.Extra == nil {
 				f.Extra = map[string]string{}
 			}
-			f.Extra[id] = c.After
+			f.Extra[x] = c.After
 			continue
 		}
 		f.Values[c.Field] = c.After

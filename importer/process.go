@@ -148,9 +148,7 @@ func (r *run) update(ctx context.Context, it *item, id int64) Line {
 		l.Status = StatusUnchanged
 		return l
 	}
-	f := fieldsOf(changes)
-	f.ID = id
-	added, err := r.write(it, "update", f)
+	added, err := r.write(it, "update", Changes(changes).ClientFields(id))
 	if err != nil {
 		return r.failure(ctx, l, err)
 	}
@@ -180,7 +178,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if attempt > 1 && ctx.Err() != nil {
 			return interrupted(l)
 		}
-		added, err := r.write(it, "create", fieldsOf(changes))
+		added, err := r.write(it, "create", Changes(changes).ClientFields(0))
 		if err == nil {
 			r.idx.apply(added.ID, changes)
 			l.Status, l.ID, l.Changes = StatusCreated, max(added.ID, 0), changes
@@ -219,9 +217,7 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
 	if len(rest) == 0 {
 		return l
 	}
-	f := fieldsOf(rest)
-	f.ID = id
-	added, err := r.write(it, "update", f)
+	added, err := r.write(it, "update", rest.ClientFields(id))
 	if err != nil {
 		// The client exists: the row stays "created" (a resume must not create it again).
 		fl := r.failure(ctx, l, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,7 +112,7 @@ func (c Config) resumeOrReport() string {
 // readSource reads the report to undo and refuses one that cannot be: a
 // dry run's, another account's, an older crmbulk's or an edited one.
 func (r *run) readSource(source string) ([]item, error) {
-	if same(r.cfg.Report, source) {
+	if importer.SamePath(r.cfg.Report, source) {
 		return nil, fmt.Errorf("%w: the undo's report would overwrite %s; give another --report", ErrBadInput, source)
 	}
 	sha, err := importer.FileSHA(source)
@@ -523,7 +522,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 	if err := r.j.send(it.line.Row, "restore", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
-	res, err := r.api.AddCrmClientResult(ctx, fieldsOf(it.line.ID, back))
+	res, err := r.api.AddCrmClientResult(ctx, back.ClientFields(it.line.ID))
 	if err != nil {
 		return r.failed(l, err)
 	}
@@ -572,7 +571,7 @@ func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
 	if err := r.j.send(it.line.Row, "create", 0); err != nil {
 		return r.failed(l, err)
 	}
-	res, err := r.api.AddCrmClientResult(ctx, fieldsOf(0, it.changes))
+	res, err := r.api.AddCrmClientResult(ctx, it.changes.ClientFields(0))
 	if errors.Is(err, baselinker.ErrOutcomeUnknown) && it.line.MatchKey != "" {
 		if id, lerr := r.lookup(ctx, it.line.MatchKey); lerr == nil && id > 0 {
 			res, err = baselinker.Added{ID: id}, nil
@@ -607,22 +606,6 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	return 0, nil
 }
 
-// fieldsOf is the addCrmClient input that writes the changes' After values.
-func fieldsOf(id int64, cs importer.Changes) baselinker.ClientFields {
-	f := baselinker.ClientFields{ID: id, Values: map[string]string{}}
-	for _, c := range cs {
-		if x, ok := strings.CutPrefix(c.Field, "extra_"); ok {
-			if f.Extra == nil {
-				f.Extra = map[string]string{}
-			}
-			f.Extra[x] = c.After
-			continue
-		}
-		f.Values[c.Field] = c.After
-	}
-	return f
-}
-
 // failed is the line of a request that did not succeed; a fatal error
 // also stops the undo.
 func (r *run) failed(l importer.ReportLine, err error) importer.ReportLine {
@@ -647,10 +630,4 @@ func joinNote(a, b string) string {
 		return b
 	}
 	return a + "; " + b
-}
-
-func same(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
 }
