@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -49,12 +48,12 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses map[int
 	if err != nil {
 		return sum, err
 	}
-	entries, err := e.listInto(ctx, &sum, store)
+	extra := map[string]struct{}{} // the extra field IDs met, for the columns
+	entries, err := e.listInto(ctx, &sum, store, extra)
 	if err != nil {
 		return sum, err
 	}
-	extra, err := e.readDetails(ctx, &sum, store, entries)
-	if err != nil {
+	if err := e.readDetails(ctx, &sum, store, entries, extra); err != nil {
 		return sum, err
 	}
 	for id := range names {
@@ -100,9 +99,9 @@ func (e *Exporter) extraNames(ctx context.Context) (map[string]string, error) {
 }
 
 // listInto walks the list. A client the list gives whole (no notes asked,
-// extra fields carried) goes to the store at once; the others are marked
-// to have their details read.
-func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore) ([]entry, error) {
+// extra fields carried) goes to the store at once, its extra field IDs to
+// extra; the others are marked to have their details read.
+func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore, extra map[string]struct{}) ([]entry, error) {
 	var entries []entry
 	e.progress.Start("listing clients", -1, "clients")
 	defer e.progress.Finish()
@@ -112,6 +111,9 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 		entries = append(entries, en)
 		if en.need {
 			return nil
+		}
+		for k := range c.CustomExtraFields {
+			extra[k] = struct{}{}
 		}
 		return store.add(en.id, en.fp, c)
 	})
@@ -129,10 +131,9 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 }
 
 // readDetails reads getCrmClientData for every entry that needs it and is
-// not kept from an interrupted run with the same list entry, and returns
-// the extra field IDs met.
-func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry) (map[string]struct{}, error) {
-	extra := map[string]struct{}{}
+// not kept from an interrupted run with the same list entry, adding the
+// extra field IDs met to extra.
+func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry, extra map[string]struct{}) error {
 	var ids []int64
 	at := map[int64]int{}
 	for i, en := range entries {
@@ -140,7 +141,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 		case en.need && store.reusable(en.id, en.fp):
 			c, err := store.get(en.id)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			sum.Reused++
 			for k := range c.CustomExtraFields {
@@ -152,8 +153,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 		}
 	}
 	if len(ids) == 0 {
-		e.collectListExtras(store, entries, extra)
-		return extra, nil
+		return nil
 	}
 	if p, ok := e.api.(paced); ok {
 		l := p.Limiter()
@@ -184,35 +184,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 		}
 		return store.flush() // a crash loses at most the reads in flight
 	})
-	if err != nil {
-		return nil, err
-	}
-	e.collectListExtras(store, entries, extra)
-	return extra, nil
-}
-
-// collectListExtras adds the extra field IDs of the clients the list gave
-// whole, which walk stored without reading them back.
-func (e *Exporter) collectListExtras(store *detailStore, entries []entry, extra map[string]struct{}) {
-	if !e.fromList.Load() {
-		return
-	}
-	for _, en := range entries {
-		if en.need {
-			continue
-		}
-		if c, err := store.get(en.id); err == nil {
-			maps.Copy(extra, keysOf(c.CustomExtraFields))
-		}
-	}
-}
-
-func keysOf(m baselinker.ExtraFields) map[string]struct{} {
-	out := make(map[string]struct{}, len(m))
-	for k := range m {
-		out[k] = struct{}{}
-	}
-	return out
+	return err
 }
 
 // writeFromStore writes the header and one row per listed client that was
