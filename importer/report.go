@@ -248,11 +248,7 @@ func checkHeader(path string, header []string) error {
 
 func checkColumns(path string, header []string) error {
 	for _, need := range []string{"row", "status", "input_sha256"} {
-		found := false
-		for _, h := range header {
-			found = found || strings.TrimSpace(sheet.UnguardFormula(h)) == need
-		}
-		if !found {
+		if !hasColumn(header, need) {
 			return fmt.Errorf("%s: the header has no %q column: it is not a crmbulk import report; give the report an earlier import wrote", path, need)
 		}
 	}

@@ -147,8 +147,11 @@ func (r *run) readSource(source string) ([]item, error) {
 		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
 			return fmt.Errorf("%w: %s, row %d: a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Status)
 		}
-		if len(cs) == 0 {
-			it.op = opNone
+		if len(cs) == 0 && it.op != opNone {
+			// crmbulk writes every created, updated or deleted line with
+			// its changes: without them nothing could be undone, and the
+			// undo must not end "done" having left the client as it is.
+			return fmt.Errorf("%w: %s, row %d: a %s line with an empty \"changes\" column; the report was edited — restore it", ErrBadInput, source, l.Num, l.Status)
 		}
 		items = append(items, it)
 		return nil

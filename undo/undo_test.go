@@ -221,6 +221,17 @@ func TestUndoRefuses(t *testing.T) {
 	if err := os.WriteFile(older, []byte(strings.Join(old, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	blanked := filepath.Join(dir, "blanked.csv") // the created line's changes cleared in a spreadsheet
+	rf, err := importer.CreateReport(blanked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := importer.ReadReport(real, func(l importer.ReportLine) error { l.Changes = ""; return rf.Write(l) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Close(); err != nil {
+		t.Fatal(err)
+	}
 	before := srv.Stats().Requests
 	for _, tc := range []struct {
 		name   string
@@ -231,6 +242,7 @@ func TestUndoRefuses(t *testing.T) {
 		{"a dry run's", api, dry, "dry run"},
 		{"another account's", otherAccount{api}, real, "another API token"},
 		{"an older crmbulk's", api, older, "older crmbulk"},
+		{"one whose created line names no change", api, blanked, "empty \"changes\""},
 	} {
 		_, err := Run(context.Background(), tc.api, tc.report, Config{Report: filepath.Join(dir, "u.csv")})
 		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
