@@ -160,6 +160,7 @@ type Server struct {
 	blockedUntil time.Time
 	blockStart   time.Time // when the running token block began (an extension keeps it)
 	spans        []BlockSpan
+	tokenSpan    int // the running token block's index in spans
 	accountUntil time.Time // the account block's end; zero: none yet
 	accountStart time.Time
 	accountDone  bool // the account block happened (once per server)
@@ -320,7 +321,7 @@ func (s *Server) arrive(method string) arrival {
 	case s.cfg.Limit > 0 && now.Before(s.blockedUntil):
 		if s.cfg.ExtendBlock {
 			s.blockedUntil = now.Add(s.cfg.BlockFor)
-			s.spans[len(s.spans)-1].End = s.blockedUntil
+			s.spans[s.tokenSpan].End = s.blockedUntil
 		}
 		a.blocked, a.until = true, s.blockedUntil
 		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.blockStart))
@@ -331,7 +332,7 @@ func (s *Server) arrive(method string) arrival {
 		if len(s.arrivals)-s.winStart > s.cfg.Limit {
 			s.blockedUntil, s.blockStart = now.Add(s.cfg.BlockFor), now
 			s.stats.TimesBlocked++
-			s.spans = append(s.spans, BlockSpan{Start: now, End: s.blockedUntil})
+			s.tokenSpan, s.spans = len(s.spans), append(s.spans, BlockSpan{Start: now, End: s.blockedUntil})
 			a.blocked, a.until = true, s.blockedUntil
 		}
 	}
