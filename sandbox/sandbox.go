@@ -160,7 +160,7 @@ type Server struct {
 	blockedUntil time.Time
 	blockStart   time.Time // when the running token block began (an extension keeps it)
 	spans        []BlockSpan
-	tokenSpan    int // the running token block's index in spans
+	tokenSpan    int       // the running token block's index in spans
 	accountUntil time.Time // the account block's end; zero: none yet
 	accountStart time.Time
 	accountDone  bool // the account block happened (once per server)
