@@ -45,6 +45,7 @@ type run struct {
 	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
 	j       *journal
 	fatal   atomic.Pointer[error]
+	counts  atomic.Pointer[string] // the progress line's counts
 }
 
 // Run undoes what the report at source says its run did, writing the
@@ -69,6 +70,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if r.sent, err = readJournal(journalPath(cfg.resumeOrReport())); err != nil {
 		return sum, err
 	}
+	defer r.watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
 	}
@@ -304,15 +306,46 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 	return werr
 }
 
+// describe sets the progress line from the counts so far and what the
+// requests wait for; watch redraws it every second, so an undo waiting out
+// a block says so though no line is written meanwhile.
 func (r *run) describe(sum *Summary) {
 	s := fmt.Sprintf("deleted %d · restored %d · conflicts %d · failed %d", sum.Counts[StatusDeleted],
 		sum.Counts[StatusRestored], sum.Counts[StatusConflict], sum.Counts[importer.StatusFailed])
+	r.counts.Store(&s)
+	r.draw()
+}
+
+func (r *run) draw() {
+	s := ""
+	if p := r.counts.Load(); p != nil {
+		s = *p
+	}
 	if r.cfg.Waiting != nil {
 		if w := r.cfg.Waiting(); w != "" {
 			s += " · " + w
 		}
 	}
 	r.cfg.Progress.Describe(s)
+}
+
+// watch redraws the progress line every second until stop.
+func (r *run) watch() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				r.draw()
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // stopped returns the skipped line of an item the undo will not start

@@ -15,6 +15,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -328,4 +329,20 @@ func TestUndoTwoLinesOfOneClient(t *testing.T) {
 		t.Errorf("%v", sum)
 	}
 	diffSnapshots(t, snapshot(srv), before)
+}
+
+// TestUndoProgressSaysBlocked: while an undo waits out a block the progress
+// line says until when, though no line is written meanwhile.
+func TestUndoProgressSaysBlocked(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 8, Clients: 10})
+	report := importRows(t, api, t.TempDir(), "p1@undo.example,+48 1,Hel", "p2@undo.example,+48 2,Hel")
+	until, _ := api.Limiter().BlockedUntil(time.Now().Add(1500 * time.Millisecond)) // as if the API had said so
+	rec := &progress.Recorder{}
+	sum, err := Run(context.Background(), api, report, Config{Progress: rec, Waiting: api.Limiter().Waiting})
+	if err != nil || sum.Counts[StatusDeleted] != 2 {
+		t.Fatalf("%v, %v", sum, err)
+	}
+	if !rec.Said("blocked until "+until.Local().Format("15:04:05")) || srv.Stats().Deletes != 2 {
+		t.Errorf("no progress line said the block: %q", rec.Lines())
+	}
 }
