@@ -39,6 +39,9 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses map[int
 			sum.Kept = store.path
 		}
 	}()
+	if e.resume && store.kept == 0 {
+		e.log.Info("--resume: no details kept by an earlier run of this export; reading all of them", "file", store.path)
+	}
 	if store.kept > 0 {
 		e.log.Info(fmt.Sprintf("resuming: %d clients' details kept from the export started %s; only the others are read",
 			store.kept, store.age.Local().Format("2006-01-02 15:04")), "kept", store.kept, "file", store.path)

@@ -241,6 +241,9 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
+	if e.resume {
+		e.log.Info("--resume: an export without notes or extra fields keeps nothing to resume from (its pages are cheap); it runs whole")
+	}
 
 	cols := expand(e.cols, nil, nil)
 	w, err := open(header(cols))

@@ -280,3 +280,28 @@ func TestProgressSaysBlocked(t *testing.T) {
 		t.Errorf("no progress line said the block and the rate: %q", rec.Lines())
 	}
 }
+
+// TestResumeWithNothingKeptSaysSo: --resume with no kept details, and
+// --resume of an export that keeps none, run whole and say so.
+func TestResumeWithNothingKeptSaysSo(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Clients: 30, Seed: 2})
+	api := newAPI(t, url, 0, 0, "")
+	for _, opts := range [][]Option{{WithNotes(true)}, nil} {
+		var log bytes.Buffer
+		out, err := OpenOutput(OutputOptions{Path: filepath.Join(t.TempDir(), "c.csv")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(api, append(opts, WithKeep(out.DetailsPath()), WithResume(true), WithLogger(slog.New(slog.NewTextHandler(&log, nil))))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := e.Run(context.Background(), out.Opener())
+		if err != nil || sum.Clients != 30 || out.Commit() != nil {
+			t.Fatalf("%v, %v", sum, err)
+		}
+		if !strings.Contains(log.String(), "--resume:") {
+			t.Errorf("--resume with nothing to resume from says nothing:\n%s", log.String())
+		}
+	}
+}
