@@ -260,6 +260,13 @@ func (a *API) listClients(ctx context.Context, page int, f Filters, extra bool) 
 	if err := a.call(ctx, "getCrmClients", p, true, &out); err != nil {
 		return nil, err
 	}
+	// The documented answer always has the list ([] or {} when empty): an
+	// answer without it says nothing of which clients exist, and must not
+	// pass for "none" (a look-up would take it as proof a create was lost).
+	if raw := bytes.TrimSpace(out.Clients); len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
+		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
+			Cause: fmt.Errorf("%w: the answer has no clients list", ErrBadResponse)}
+	}
 	clients, err := decodeList[Client](out.Clients, func(c Client) int64 { return int64(c.CrmClientID) })
 	if err != nil {
 		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,

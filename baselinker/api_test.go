@@ -257,9 +257,8 @@ func TestDecoding(t *testing.T) {
 	})
 	t.Run("getCrmClients empty and keyed", func(t *testing.T) {
 		for body, wantIDs := range map[string][]Int{
-			`{"status":"SUCCESS","clients":[]}`: nil,
-			`{"status":"SUCCESS","clients":{}}`: {},
-			`{"status":"SUCCESS"}`:              nil,
+			`{"status":"SUCCESS","clients":[]}`:                                                  nil,
+			`{"status":"SUCCESS","clients":{}}`:                                                  {},
 			`{"status":"SUCCESS","clients":{"9":{"crm_client_id":9},"2":{"crm_client_id":"2"}}}`: {2, 9},
 		} {
 			f := newFakeAPI(t, reply(body))
@@ -274,6 +273,15 @@ func TestDecoding(t *testing.T) {
 			}
 			if len(ids) != len(wantIDs) || (len(ids) > 0 && !reflect.DeepEqual(ids, wantIDs)) {
 				t.Errorf("%s: ids %v, want %v", body, ids, wantIDs)
+			}
+		}
+	})
+	t.Run("getCrmClients without its list proves nothing", func(t *testing.T) {
+		for _, body := range []string{`{"status":"SUCCESS"}`, `{"status":"SUCCESS","clients":null}`, `{"status":"SUCCESS","clients":""}`} {
+			f := newFakeAPI(t, reply(body))
+			a, _ := testAPI(t, f.srv.URL)
+			if got, err := a.GetCrmClients(ctx, 1, Filters{}); !errors.Is(err, ErrBadResponse) {
+				t.Errorf("%s: %v, %v; want ErrBadResponse, not an empty page", body, got, err)
 			}
 		}
 	})

@@ -164,6 +164,9 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	if o.unlock, err = sheet.Lock(lockPath(opt.Path, path)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
+	if templated { // yesterday's killed run left its temporary file under yesterday's name
+		sheet.SweepTemps(filepath.Dir(path), placeholderGlob(filepath.Base(opt.Path)))
+	}
 	if o.af, err = sheet.CreateAtomic(path); err != nil {
 		_ = o.unlock()
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
@@ -176,7 +179,25 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 // A nightly 'clients-{datetime}.xlsx' so reuses one lock file, and two runs of
 // it overlap no more than two runs of a fixed name do.
 func lockPath(pattern, expanded string) string {
-	return filepath.Join(filepath.Dir(expanded), "."+filepath.Base(pattern))
+	return filepath.Join(filepath.Dir(expanded), "."+placeholderWords(filepath.Base(pattern)))
+}
+
+// placeholderWords is a --out pattern with each placeholder's braces
+// dropped ({date} → date): a file name with braces in it is awkward to type
+// in every shell.
+func placeholderWords(pattern string) string {
+	for _, p := range placeholders {
+		pattern = strings.ReplaceAll(pattern, p.name, strings.Trim(p.name, "{}"))
+	}
+	return pattern
+}
+
+// placeholderGlob is a --out pattern with each placeholder as "*".
+func placeholderGlob(pattern string) string {
+	for _, p := range placeholders {
+		pattern = strings.ReplaceAll(pattern, p.name, "*")
+	}
+	return pattern
 }
 
 // DetailsPath is where an export into this output keeps the client details

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -146,8 +147,8 @@ func TestOutputRules(t *testing.T) {
 		t.Errorf("second run of the same schedule: %v", err)
 	}
 	_ = first.Abort()
-	if _, err := os.Stat(dir + "/.c-{datetime}.csv.lock"); err != nil {
-		t.Errorf("the lock file is not named after the pattern: %v", err)
+	if _, err := os.Stat(dir + "/.c-datetime.csv.lock"); err != nil {
+		t.Errorf("the lock file is not named after the pattern (braces dropped): %v", err)
 	}
 	if err := held.Abort(); err != nil {
 		t.Fatal(err)
@@ -260,4 +261,50 @@ func FuzzColumns(f *testing.F) {
 			t.Errorf("no columns and no error for %q", s)
 		}
 	})
+}
+
+// TestKilledExportsLeaveNothing: the temporary output file and the details
+// spool of an export that was killed (no lock held on them any more) are
+// removed by the next export; a live run's are not.
+func TestKilledExportsLeaveNothing(t *testing.T) {
+	dir := t.TempDir()
+	dead := filepath.Join(dir, ".c-2026-12-01.csv.tmp-123")
+	deadSpool := filepath.Join(dir, "crmbulk-export-456.jsonl")
+	for _, p := range []string{dead, deadSpool} {
+		if err := os.WriteFile(p, []byte("client records"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, err := OpenOutput(OutputOptions{Path: dir + "/live.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	out, err := OpenOutput(OutputOptions{Path: dir + "/c-{date}.csv", Now: time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Abort()
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("yesterday's killed run's temporary file is still there: %v", err)
+	}
+	sheetTmps, _ := filepath.Glob(filepath.Join(dir, ".live.csv.tmp-*"))
+	if len(sheetTmps) != 1 {
+		t.Errorf("the live run's temporary file was touched: %v", sheetTmps)
+	}
+	f, unlock, err := createSpool(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = unlock(); _ = f.Close() }()
+	if _, err := os.Stat(deadSpool); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a dead run's spool is still there: %v", err)
+	}
+	if fi, err := os.Stat(f.Name()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("spool %s: %v %v, want mode 0600", f.Name(), fi, err)
+	}
+	sweepSpools(dir)
+	if _, err := os.Stat(f.Name()); err != nil {
+		t.Errorf("a live spool was swept: %v", err)
+	}
 }

@@ -10,9 +10,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/flock"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 )
 
 // ErrResume is the kind of every error about kept details that cannot be
@@ -78,6 +82,9 @@ type detailStore struct {
 	kept  int       // lines found at open (a resume)
 	age   time.Time // when the kept details' export started
 	buf   []byte    // scratch for reads
+	// unlock releases the lock on a spool (path "" at open), which tells
+	// a later export's sweep the spool is in use.
+	unlock func() error
 }
 
 // fingerprint identifies a client's list entry: details read for it are
@@ -98,13 +105,12 @@ func openStore(path, tmpDir string, hdr storeHeader, resume bool) (*detailStore,
 	var err error
 	switch {
 	case path == "":
-		s.f, err = os.CreateTemp(tmpDir, "crmbulk-export-*.jsonl")
-		if err != nil {
-			return nil, fmt.Errorf("creating the details spool file: %w (set TMPDIR to a writable directory)", err)
+		if s.f, s.unlock, err = createSpool(tmpDir); err != nil {
+			return nil, err
 		}
 		s.path = s.f.Name()
 	case resume:
-		s.f, err = os.OpenFile(path, os.O_RDWR, 0)
+		s.f, err = safefile.OpenFile(path, os.O_RDWR, 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			return openStore(path, tmpDir, hdr, false) // nothing kept: start from the beginning
 		}
@@ -118,7 +124,7 @@ func openStore(path, tmpDir string, hdr storeHeader, resume bool) (*detailStore,
 		s.w = bufio.NewWriterSize(s.f, 64<<10)
 		return s, nil
 	default:
-		s.f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+		s.f, err = safefile.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("creating %s for the details read (kept for --resume if the export stops): %w", path, err)
 		}
@@ -227,6 +233,9 @@ func (s *detailStore) get(id int64) (baselinker.Client, error) {
 // is a temporary one, and kept (flushed) otherwise.
 func (s *detailStore) close(finished bool) error {
 	ferr := s.w.Flush()
+	if s.unlock != nil {
+		defer func() { _ = s.unlock() }() // after the removal: no sweep takes a live spool
+	}
 	cerr := s.f.Close()
 	if finished || !s.keep {
 		if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -238,4 +247,48 @@ func (s *detailStore) close(finished bool) error {
 		return fmt.Errorf("keeping the details read in %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// spoolPattern names the details spool of an export that keeps none (to
+// standard output): full client records, so mode 0600 in the folder given.
+const spoolPattern = "crmbulk-export-*.jsonl"
+
+// createSpool makes a new spool in dir and holds a lock on it while the
+// export runs. Spools of runs that died (SIGKILL, a power cut) hold no
+// lock: each is removed here, so none stays for ever.
+func createSpool(dir string) (*os.File, func() error, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("creating the folder %s for the details spool file: %w", dir, err)
+	}
+	sweepSpools(dir)
+	f, err := safefile.CreateTemp(dir, strings.TrimSuffix(spoolPattern, "*.jsonl"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the details spool file in %s: %w (set --state-dir to a writable folder)", dir, err)
+	}
+	unlock, err := flock.Lock(f, false)
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, nil, fmt.Errorf("locking the details spool file %s: %w", f.Name(), err)
+	}
+	return f, unlock, nil
+}
+
+// sweepSpools removes the spools in dir that no live export holds.
+func sweepSpools(dir string) {
+	names, _ := filepath.Glob(filepath.Join(dir, spoolPattern))
+	for _, name := range names {
+		f, err := safefile.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if unlock, err := flock.Lock(f, false); err == nil {
+			_ = os.Remove(name)
+			_ = unlock()
+		}
+		_ = f.Close()
+	}
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -23,6 +24,10 @@ type API interface {
 
 // DefaultWorkers is the default size of the request pool.
 const DefaultWorkers = 8
+
+// MaxWorkers bounds the pool: at 100 requests a minute a handful of workers
+// already keep the limit busy, and each worker holds rows in flight.
+const MaxWorkers = 64
 
 // DefaultDrainTimeout is how long in-flight requests may run after an interrupt.
 const DefaultDrainTimeout = 30 * time.Second
@@ -68,6 +73,9 @@ type Config struct {
 	// OnLine, if set, is called with every report line in input order, as
 	// it is written (the command prints the plan from it).
 	OnLine func(*Line)
+
+	// reportWrap, in tests, wraps the report file's writer (a full disk).
+	reportWrap func(io.Writer) io.Writer
 }
 
 // withDefaults fills in the defaults and the mapping's own settings.
@@ -75,6 +83,7 @@ func (c Config) withDefaults(input string) Config {
 	if c.Workers < 1 {
 		c.Workers = DefaultWorkers
 	}
+	c.Workers = min(c.Workers, MaxWorkers)
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
 	}

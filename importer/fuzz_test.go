@@ -15,13 +15,15 @@ import (
 )
 
 // FuzzReadJournal: a journal left by a crash is outside input; reading it
-// must never panic, and every row it returns had a send event.
+// must never panic, every open row had a send event, every settled row a
+// done event, and a journal is torn only when it does not end a line.
 func FuzzReadJournal(f *testing.F) {
 	f.Add(`{"ev":"send","row":2,"op":"create","key":"email:a@b.c"}` + "\n")
 	f.Add(`{"ev":"send","row":2,"op":"create"}` + "\n" + `{"ev":"done","row":2,"status":"created","id":5}` + "\n")
 	f.Add(`{"ev":"send","row":3,"op":"upd`)
 	f.Add("\n\n{}\n[1,2]\nnull\n")
 	f.Add(`{"ev":"send","row":"x"}`)
+	f.Add(`{"ev":"start","sha":"0123456789abcdef","window":32}` + "\n" + `{"ev":"done","row":4,"status":"created","id":9,"changes":"email: \"a@b.c\""}` + "\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		p := filepath.Join(t.TempDir(), "r.journal")
 		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
@@ -31,10 +33,21 @@ func FuzzReadJournal(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for row := range got {
+		for row := range got.open {
 			if !strings.Contains(data, `"send"`) {
 				t.Fatalf("row %d pending without any send event", row)
 			}
+		}
+		for row, l := range got.done {
+			if !strings.Contains(data, `"done"`) || l.Row != row {
+				t.Fatalf("row %d settled (%v) without a done event", row, l)
+			}
+			if _, open := got.open[row]; open && strings.Count(data, `"send"`) == 0 {
+				t.Fatalf("row %d both open and done", row)
+			}
+		}
+		if got.torn && data != "" && data[len(data)-1] == '\n' {
+			t.Fatalf("a journal that ends its last line is torn")
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -74,19 +75,20 @@ func openInput(path string) (*os.File, error) {
 
 // run is the state of one import.
 type run struct {
-	cfg    Config
-	api    API
-	send   sender
-	input  string
-	file   string // base name, for messages
-	sha    string // the input's fingerprint
-	plan   *mapping.Plan
-	idx    *index // nil when no row can be compared (no match key, no crm_client_id)
-	chains *chains
-	jnl    *journal
-	old    *oldReport
-	carry  map[int]pendingSend // unsettled writes of a resumed run, by row
-	tally  *tally
+	cfg     Config
+	api     API
+	send    sender
+	input   string
+	file    string // base name, for messages
+	sha     string // the input's fingerprint
+	plan    *mapping.Plan
+	idx     *index // nil when no row can be compared (no match key, no crm_client_id)
+	chains  *chains
+	jnl     *journal
+	old     *oldReport
+	carry   map[int]pendingSend // writes of a resumed run that may have been sent, by row
+	settled map[int]Line        // rows the old journal settled and the old report lacks
+	tally   *tally
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -166,8 +168,15 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		return nil, 0, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, k,
 			strings.Join(baselinker.MatchKeyFields(), ", "))
 	}
-	if SamePath(cfg.Report, r.input) {
-		return nil, 0, fmt.Errorf("%w: the report path %s is the input file; give another --report", ErrBadInput, cfg.Report)
+	for _, p := range []string{cfg.Report, cfg.Report + ".journal", recordPath(cfg.Report)} {
+		if SamePath(p, r.input) {
+			return nil, 0, fmt.Errorf("%w: %s is the input file %s (or a link to it), and the import would overwrite it; give another --report", ErrBadInput, p, r.file)
+		}
+		if !cfg.DryRun || p == cfg.Report {
+			if err := safefile.CheckWritable(p); err != nil {
+				return nil, 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+			}
+		}
 	}
 	var err error
 	if r.sha, err = FileSHA(r.input); err != nil {
@@ -204,12 +213,13 @@ func (r *run) count() (int, error) {
 	return n, nil
 }
 
-// SamePath reports whether two paths name the same file (after making
-// them absolute): a report must never overwrite its own input.
+// SamePath reports whether two paths name the same file: the same path
+// after making them absolute, or one file through a link of either kind.
+// A report must never overwrite its own input.
 func SamePath(a, b string) bool {
 	aa, err1 := filepath.Abs(a)
 	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
+	return err1 == nil && err2 == nil && aa == bb || safefile.SameFile(a, b)
 }
 
 // bind resolves the mapping (or the identity mapping) against the header and
@@ -272,49 +282,28 @@ func (r *run) readIndex(ctx context.Context) error {
 	return err
 }
 
-// openResume checks the old report belongs to this input and reads the old
-// journal. If the new report takes the old one's path, createReport moves it
-// out of the way, once the run can no longer be refused.
-func (r *run) openResume() error {
-	path := r.cfg.Resume
-	if path == "" {
-		return nil
-	}
-	old, err := openOldReport(path)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	if old.sha != "" && old.sha != r.sha {
-		_ = old.close()
-		return fmt.Errorf("%w: %s was made from a file with input_sha256 %s, but %s has %s; give the report of this file, or import without --resume",
-			ErrInputChanged, path, old.sha, r.file, r.sha)
-	}
-	carry, err := readJournal(path + ".journal")
-	if err != nil {
-		_ = old.close()
-		return err
-	}
-	r.old, r.carry = old, carry
-	return nil
-}
-
 // createReport moves a resumed report at the report's path aside, creates
 // the report and (for a real run) the journal.
 func (r *run) createReport(total int64) (*reportWriter, error) {
+	if !r.cfg.DryRun {
+		// The journal first: it holds everything the old report and
+		// journal proved, before the old report is moved aside.
+		var err error
+		st := journalStart{sha: r.sha, window: reorderWindow(r.cfg.Workers), open: r.carry, settled: r.settledLines}
+		if r.jnl, err = createJournal(r.cfg.Report+".journal", st); err != nil {
+			return nil, err
+		}
+	}
 	if r.old != nil && SamePath(r.cfg.Resume, r.cfg.Report) {
 		if err := r.old.moveAside(); err != nil {
+			_, _ = r.jnl.close(false)
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.halt)
 	if err != nil {
+		_, _ = r.jnl.close(false)
 		return nil, err
-	}
-	if !r.cfg.DryRun {
-		if r.jnl, err = createJournal(r.cfg.Report+".journal", r.carry); err != nil {
-			_ = rw.abort()
-			return nil, err
-		}
 	}
 	return rw, nil
 }
@@ -324,7 +313,8 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	if r.old != nil {
 		_ = r.old.close()
 	}
-	kept, jerr := r.jnl.close()
+	// The journal goes only once the report is whole and synced.
+	kept, jerr := r.jnl.close(runErr == nil && werr == nil)
 	if kept {
 		sum.Journal = r.jnl.path
 	}
@@ -332,7 +322,7 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	case runErr != nil:
 		return runErr
 	case werr != nil:
-		return werr
+		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause) and run again with --resume %s", werr, r.cfg.Report)
 	case r.fatalErr != nil:
 		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause and run again with --resume %s",
 			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Report)

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gocarina/gocsv"
 
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -71,6 +73,7 @@ type Line struct {
 	Note     string  // e.g. "dry run: not sent"
 
 	changesText string    // Changes as read back from an old report
+	num         int       // the line's row in the old report it was read from
 	problems    []problem // why an invalid row is invalid, for the summary
 	adjusted    []string  // the kinds of values changed on the way in, for the summary
 	apiWarned   bool      // the API's answer carried warnings
@@ -203,14 +206,20 @@ type csvRecords struct {
 	cr   *csv.Reader
 	um   *gocsv.Unmarshaller
 	file string
+	torn bool // the bytes after the last newline (a line cut by a crash) are not read
 }
 
 func openCSVRecords(path string) (*csvRecords, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	cr := csv.NewReader(f)
+	whole, err := wholeLines(f)
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("reading the report to resume: %s: %w", path, err)
+	}
+	cr := csv.NewReader(io.LimitReader(f, whole))
 	cr.FieldsPerRecord = 0 // every line as wide as the header, as crmbulk writes it: a ragged line is an edit (and gocsv's ReadUnmatched would index past the header)
 	um, err := gocsv.NewUnmarshaller(cr, record{})
 	if err != nil {
@@ -221,6 +230,9 @@ func openCSVRecords(path string) (*csvRecords, error) {
 		return nil, fmt.Errorf("%s: %w: it is not a crmbulk import report; give the report an earlier import wrote", path, err)
 	}
 	rs := &csvRecords{f: f, cr: cr, um: um, file: path}
+	if st, err := f.Stat(); err == nil && st.Size() > whole {
+		rs.torn = true
+	}
 	if err := checkHeader(path, um.Headers); err != nil {
 		_ = rs.close()
 		return nil, err
@@ -279,6 +291,29 @@ func (c *csvRecords) next() (record, int, error) {
 
 func (c *csvRecords) close() error { return c.f.Close() }
 
+// wholeLines returns how many bytes of f end with its last newline: crmbulk
+// ends every report line with one, so bytes after it are a line a crash
+// cut short, which a resume settles from the journal. f is left at 0.
+func wholeLines(f *os.File) (int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 64<<10)
+	for end := st.Size(); end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
 // xlsxRecords reads an XLSX report by its column names.
 type xlsxRecords struct {
 	r   sheet.Reader
@@ -331,6 +366,10 @@ type oldReport struct {
 	next *Line
 	sha  string
 	last int // the row number of the line read before next
+	// Of the whole report (openOldReport's first pass):
+	lines   int  // how many lines it has
+	lastRow int  // the input row of its last line
+	torn    bool // its last line was cut by a crash (and is not read)
 }
 
 // openOldReport opens a report written by Run and reads its first line.
@@ -342,16 +381,27 @@ func openOldReport(path string) (*oldReport, error) {
 	if err := o.start(""); err != nil {
 		return nil, err
 	}
+	sha := o.sha
 	for o.next != nil {
+		o.lines++
+		o.lastRow = o.next.Row
 		if err := o.advance(); err != nil {
 			_ = o.close()
 			return nil, err
 		}
 	}
+	o.torn = o.tornNow()
 	if err := o.close(); err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	return o, o.start(o.src)
+	o.sha = sha
+	return o, nil
+}
+
+// tornNow reports whether the source being read had its last line cut.
+func (o *oldReport) tornNow() bool {
+	c, ok := o.rs.(*csvRecords)
+	return ok && c.torn
 }
 
 // start opens the report (src, or the one openRecords picks when src is
@@ -421,14 +471,24 @@ func (o *oldReport) advance() error {
 	if rec.Note == dryNote {
 		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, dryNote)
 	}
+	if strings.TrimSpace(rec.SHA) == "" {
+		return fmt.Errorf("%s: row %d, column \"input_sha256\" is empty: crmbulk writes the input's fingerprint on every line, so the report was edited — restore it or import without --resume", o.src, num)
+	}
 	if o.sha == "" {
 		o.sha = rec.SHA // the first line's: every line must carry the same
 	} else if rec.SHA != o.sha {
 		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.src, num, rec.SHA, o.sha)
 	}
 	id, _ := strconv.ParseInt(strings.TrimSpace(rec.ID), 10, 64)
-	o.next = &Line{Row: n, Status: Status(rec.Status), ID: id, Code: rec.Code, Message: rec.Message,
-		MatchKey: rec.MatchKey, Column: rec.Column, changesText: rec.Changes, Warnings: rec.Warnings, Note: rec.Note}
+	st := Status(rec.Status)
+	if !slices.Contains(Statuses(), st) {
+		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, rec.Status, statusList())
+	}
+	if st.finished() && id <= 0 {
+		return fmt.Errorf("%s: row %d says %s but has no crm_client_id: crmbulk writes the client's ID with every %s line, so the report was edited — restore it or import without --resume", o.src, num, st, st)
+	}
+	o.next = &Line{Row: n, Status: st, ID: id, Code: rec.Code, Message: rec.Message,
+		MatchKey: rec.MatchKey, Column: rec.Column, changesText: rec.Changes, Warnings: rec.Warnings, Note: rec.Note, num: num}
 	return nil
 }
 
@@ -443,6 +503,17 @@ func (o *oldReport) lookup(num int) (*Line, error) {
 		return o.next, nil
 	}
 	return nil, nil
+}
+
+func statusList() string {
+	var b strings.Builder
+	for i, s := range Statuses() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(s))
+	}
+	return b.String()
 }
 
 func (o *oldReport) close() error {

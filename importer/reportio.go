@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocarina/gocsv"
 
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -111,7 +112,7 @@ type ReportFile struct {
 // CreateReport creates (or truncates) a CSV report at path and writes its
 // header.
 func CreateReport(path string) (*ReportFile, error) {
-	f, err := os.Create(path)
+	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("creating the report: %w", err)
 	}

@@ -78,7 +78,11 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 			it := r.mapRow(row)
 			keys := it.chainKeys(r.idx)
 			wait, done := r.chains.enter(keys)
-			jobs <- job{seq: seq, it: it, keys: keys, wait: wait, done: done}
+			select {
+			case jobs <- job{seq: seq, it: it, keys: keys, wait: wait, done: done}:
+			case <-gctx.Done():
+				return nil // every worker may have stopped: g.Wait has the error
+			}
 		}
 	}()
 	if err := g.Wait(); err != nil {
@@ -116,6 +120,9 @@ func (r *run) resumed(num int) (Line, bool, error) {
 	}
 	if ol != nil && ol.Status.finished() {
 		return *ol, true, nil
+	}
+	if l, ok := r.settled[num]; ok {
+		return l, true, nil
 	}
 	return Line{}, false, nil
 }

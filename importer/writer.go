@@ -15,6 +15,7 @@ import (
 	"github.com/gocarina/gocsv"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -44,6 +45,11 @@ type reportWriter struct {
 	err   error // the writer goroutine's, read after done
 
 	recent []time.Time // when the lines of the last minute were written (the rate shown)
+
+	// fail is called once, with the row, when a line cannot be written: the
+	// run stops sending (a row is only sent while its line can be kept).
+	fail    func(err error, row int)
+	lastRow int // the row of the last line written
 }
 
 type msg struct {
@@ -52,19 +58,23 @@ type msg struct {
 	rec  record // the line as written, formatted by the worker that made it
 }
 
-func newReportWriter(cfg Config, sha, account string, total int64, t *tally) (*reportWriter, error) {
+func newReportWriter(cfg Config, sha, account string, total int64, t *tally, fail func(error, int)) (*reportWriter, error) {
 	format, err := sheet.FormatOf(cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{cfg: cfg, sha: sha, account: account, total: total, tally: t, path: cfg.Report, xlsx: format == "xlsx"}
+	rw := &reportWriter{cfg: cfg, sha: sha, account: account, total: total, tally: t, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
 	if rw.xlsx {
 		rw.path = recordPath(cfg.Report)
 	}
-	if rw.f, err = os.Create(rw.path); err != nil {
+	if rw.f, err = safefile.Create(rw.path, 0o644); err != nil {
 		return nil, fmt.Errorf("creating the report: %w", err)
 	}
-	rw.buf = bufio.NewWriterSize(rw.f, 64<<10)
+	var w io.Writer = rw.f
+	if cfg.reportWrap != nil {
+		w = cfg.reportWrap(w)
+	}
+	rw.buf = bufio.NewWriterSize(w, 64<<10)
 	// (hidden behind an io.Writer: csv.NewWriter would adopt a *bufio.Writer
 	// as its own buffer, and gocsv's flush would reach the file)
 	rw.csv = gocsv.NewSafeCSVWriter(csv.NewWriter(struct{ io.Writer }{rw.buf}))
@@ -165,8 +175,9 @@ func (rw *reportWriter) write(l *Line, rec record) {
 	}
 	rw.rec = append(rw.rec[:0], rec)
 	if err := gocsv.MarshalCSVWithoutHeaders(&rw.rec, rw.csv); err != nil {
-		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
+		rw.failed(fmt.Errorf("writing the report %s: %w", rw.path, err), l.Row)
 	}
+	rw.lastRow = l.Row
 }
 
 func (rw *reportWriter) flush() {
@@ -175,7 +186,14 @@ func (rw *reportWriter) flush() {
 	}
 	rw.csv.Flush()
 	if err := errors.Join(rw.csv.Error(), rw.buf.Flush()); err != nil {
-		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
+		rw.failed(fmt.Errorf("writing the report %s: %w", rw.path, err), rw.lastRow)
+	}
+}
+
+func (rw *reportWriter) failed(err error, row int) {
+	rw.err = err
+	if rw.fail != nil {
+		rw.fail(err, row)
 	}
 }
 

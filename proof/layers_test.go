@@ -14,6 +14,7 @@ import (
 var layers = map[string]int{
 	"internal/chars":          -1, // what white space, a dash and blank mean: every layer asks it
 	"internal/flock":          -1, // file locks between processes
+	"internal/safefile":       -1, // files written without following links, read without blocking on FIFOs
 	"baselinker/sharedwindow": 0,
 	"baselinker/pacer":        0,
 	"internal/iostreams":      0,

@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/crmbulk/crmbulk/internal/flock"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 )
 
 // AtomicFile is a temporary file next to its target that replaces the
@@ -16,19 +19,53 @@ type AtomicFile struct {
 	f      *os.File
 	target string
 	done   bool
+	unlock func() error
 }
 
-// CreateAtomic creates `.name.tmp-XXXX` in the directory of path.
+// CreateAtomic creates `.name.tmp-XXXX` (mode 0600 until Commit) in the
+// directory of path and holds a lock on it until Commit or Abort, so that
+// SweepTemps tells it from the temporary file of a run that died. The
+// temporary files a dead run left for path are removed first.
 func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	SweepTemps(dir, base)
+	f, err := safefile.CreateTemp(dir, "."+base+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary file next to %s: %w", path, err)
 	}
-	return &AtomicFile{f: f, target: path}, nil
+	unlock, err := flock.Lock(f, false)
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, fmt.Errorf("locking the temporary file %s: %w", f.Name(), err)
+	}
+	return &AtomicFile{f: f, target: path, unlock: unlock}, nil
+}
+
+// SweepTemps removes the temporary files CreateAtomic made for names
+// matching glob (a file name, or a pattern such as "clients-*.csv") in dir
+// that no live run holds: those of runs that were killed. It returns the
+// files removed.
+func SweepTemps(dir, glob string) []string {
+	names, _ := filepath.Glob(filepath.Join(dir, "."+glob+".tmp-*"))
+	var removed []string
+	for _, name := range names {
+		f, err := safefile.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if unlock, err := flock.Lock(f, false); err == nil {
+			if os.Remove(name) == nil {
+				removed = append(removed, name)
+			}
+			_ = unlock()
+		}
+		_ = f.Close()
+	}
+	return removed
 }
 
 // Write writes to the temporary file.
@@ -52,6 +89,7 @@ func (a *AtomicFile) Commit() error {
 	if err == nil {
 		err = a.f.Sync()
 	}
+	_ = a.unlock()
 	if cerr := a.f.Close(); err == nil {
 		err = cerr
 	}
@@ -76,6 +114,7 @@ func (a *AtomicFile) Abort() error {
 		return nil
 	}
 	a.done = true
+	_ = a.unlock()
 	err := a.f.Close()
 	if rerr := os.Remove(a.f.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 		return fmt.Errorf("removing the temporary file %s: %w", a.f.Name(), rerr)

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 )
 
 // Lock takes an exclusive, non-blocking lock on path+".lock" so that two
@@ -13,7 +14,7 @@ import (
 // (removing it would race); the lock itself dies with the process.
 func Lock(path string) (unlock func() error, err error) {
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := safefile.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("creating the lock file %s: %w", name, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -302,7 +303,7 @@ func Create(path string, opt CreateOptions) (Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	f, err := os.Create(path)
+	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("creating the output file: %w", err)
 	}

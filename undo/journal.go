@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"io/fs"
 	"os"
 	"sync"
@@ -67,7 +68,7 @@ type journal struct {
 // createJournal starts the journal, carrying the sends an earlier undo
 // left open (until this run settles them).
 func createJournal(path string, carry map[int]bool) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	f, err := safefile.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("creating the undo's journal: %w", err)
 	}

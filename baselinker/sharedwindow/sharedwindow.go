@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 )
 
 // DirEnv names the environment variable that overrides the directory.
@@ -117,7 +118,7 @@ func (s *Store) Pause(until time.Time) error {
 // update reads the state under the file lock, lets fn change it and writes
 // it back when fn says so. A file that is not a state file is replaced.
 func (s *Store) update(fn func(*state) (changed bool)) error {
-	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := safefile.OpenFile(s.path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("the shared request window %s: %w", s.path, err)
 	}

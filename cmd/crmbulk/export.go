@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -145,12 +146,18 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if out.CreatedDir != "" {
 		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
 	}
-	exp, err := exporter.New(api,
+	var spool []exporter.Option
+	if dir, err := sharedwindow.Dir(a.stateDir, a.getenv); err == nil && out.DetailsPath() == "" {
+		// To standard output nothing is kept beside a file: the details
+		// read are spooled in crmbulk's own folder, not a shared /tmp.
+		spool = append(spool, exporter.WithSpoolDir(dir))
+	}
+	exp, err := exporter.New(api, append(spool,
 		exporter.WithFilters(filters), exporter.WithColumns(columns),
 		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
 		exporter.WithStatusNames(f.statusNames),
 		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
-		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))
+		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))...)
 	if err != nil {
 		return "", usageError{err}
 	}

@@ -1,0 +1,243 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// A resume trusts only what it can prove. The report says what became of
+// each row it has a line for; the journal says which writes were sent and
+// what became of them, also for rows whose line a crash kept from the
+// report. Before anything is sent, openResume reads both whole, against
+// the input's rows, and refuses a report that was edited (a gap before its
+// last line, a line for a row the input lacks, a missing fingerprint, a
+// status the journal contradicts). What it cannot prove unsent it looks up
+// before sending (see pendingSend): a row whose create's answer never came,
+// and, when the journal was torn, the rows that may have been in flight.
+
+// reorderWindow is how many rows a run holds between reading them and
+// writing their report lines: no row further than this after the report's
+// last line can have been sent.
+func reorderWindow(workers int) int { return max(4*workers, 16) }
+
+// openResume checks the old report and journal belong to this input and
+// settles, row by row, what they prove. If the new report takes the old
+// one's path, createReport moves it out of the way once the run can no
+// longer be refused.
+func (r *run) openResume() error {
+	path := r.cfg.Resume
+	if path == "" {
+		return nil
+	}
+	old, err := openOldReport(path)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	js, err := readJournal(path + ".journal")
+	if err == nil {
+		err = r.checkFingerprints(old, js)
+	}
+	if err == nil {
+		err = r.prove(old, js)
+	}
+	if err == nil {
+		err = old.start(old.src) // rows() reads it again, in step with the input
+	}
+	if err != nil {
+		_ = old.close()
+		return err
+	}
+	r.old = old
+	return nil
+}
+
+// checkFingerprints refuses a report or journal of another input, and a
+// report that proves nothing (no line, and no journal of its run).
+func (r *run) checkFingerprints(old *oldReport, js journalState) error {
+	path := r.cfg.Resume
+	for _, c := range []struct{ what, sha string }{{path, old.sha}, {path + ".journal", js.sha}} {
+		if c.sha != "" && c.sha != r.sha {
+			return fmt.Errorf("%w: %s was made from a file with input_sha256 %s, but %s has %s; give the report of this file, or import without --resume",
+				ErrInputChanged, c.what, c.sha, r.file, r.sha)
+		}
+	}
+	if old.lines == 0 && js.sha == "" {
+		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
+			"import without --resume, with --match-by email (or another key) so that clients already created are found and not created again",
+			ErrBadInput, path, path)
+	}
+	return nil
+}
+
+// prove walks the input's rows with the old report and the journal, and
+// fills r.carry (writes that may have been sent, looked up before sending
+// again) and r.settled (rows the journal settled and the report lacks).
+func (r *run) prove(old *oldReport, js journalState) error {
+	rd, err := sheet.Open(r.input, r.cfg.Sheet)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer rd.Close()
+	if err := old.start(old.src); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	p := prover{r: r, old: old, js: js, window: js.window}
+	if p.window == 0 {
+		p.window = reorderWindow(MaxWorkers)
+	}
+	r.carry, r.settled = map[int]pendingSend{}, map[int]Line{}
+	for {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		if err := p.row(row.Num); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrBadInput, old.src, err)
+		}
+	}
+	if l := old.next; l != nil {
+		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",
+			ErrBadInput, old.src, l.num, l.Row, r.file)
+	}
+	if p.unproven > 0 {
+		r.cfg.Logger.Warn(fmt.Sprintf("the journal of the run was cut, so up to %d rows after the report's last line may have been sent: each is looked up before it is created", p.unproven),
+			"report", old.src)
+	}
+	return nil
+}
+
+// prover is the state of prove's walk.
+type prover struct {
+	r        *run
+	old      *oldReport
+	js       journalState
+	window   int
+	after    int // rows seen after the report's last line
+	unproven int // of those, rows carried because the journal cannot say
+}
+
+const restoreAdvice = "restore the report and its journal as the run left them, or import without --resume"
+
+func (p *prover) row(num int) error {
+	if l := p.old.next; l != nil && l.Row < num {
+		return fmt.Errorf("row %d is the line of input row %d, which is blank or missing in %s — the report was edited or is of another file; %s",
+			l.num, l.Row, p.r.file, restoreAdvice)
+	}
+	l, err := p.old.lookup(num)
+	if err != nil {
+		return err
+	}
+	if l != nil {
+		line := *l
+		if err := p.old.advance(); err != nil {
+			return err
+		}
+		return p.reported(line)
+	}
+	if p.old.lastRow > num {
+		return fmt.Errorf("input row %d has no line, but the report goes on to row %d: lines were deleted (a crmbulk report has a line for every row up to its last); %s",
+			num, p.old.lastRow, restoreAdvice)
+	}
+	return p.unreported(num)
+}
+
+// reported checks a row's report line against the journal.
+func (p *prover) reported(l Line) error {
+	d, done := p.js.done[l.Row]
+	if done && (d.Status != l.Status || d.ID != l.ID) {
+		return fmt.Errorf("row %d (input row %d) says %s%s, but the journal recorded %s%s — the report was edited; %s",
+			l.num, l.Row, l.Status, idText(l.ID), d.Status, idText(d.ID), restoreAdvice)
+	}
+	_, open := p.js.open[l.Row]
+	switch {
+	case open && l.Status.finished() && p.js.torn:
+		// The journal was cut after the send: its done is lost, and the
+		// line (written after the done) says how the row ended.
+	case open && l.Status.finished():
+		return fmt.Errorf("row %d (input row %d) says %s, but the journal has its write with no outcome — the report was edited; %s",
+			l.num, l.Row, l.Status, restoreAdvice)
+	case open:
+		p.r.carry[l.Row] = p.js.open[l.Row]
+	case l.Status == StatusFailed && l.Code == CodeOutcomeUnknown:
+		// The journal that kept this send open is gone or was cut: the
+		// create may have been made, so it is looked up before it is sent.
+		p.r.carry[l.Row] = pendingSend{Op: "create", Key: l.MatchKey}
+	}
+	return nil
+}
+
+// unreported settles a row after the report's last line.
+func (p *prover) unreported(num int) error {
+	defer func() { p.after++ }()
+	if d, ok := p.js.done[num]; ok && d.Status.finished() {
+		d.Note = joinNote(d.Note, "settled from the journal: the run stopped before writing this line")
+		p.r.settled[num] = d
+		return nil
+	}
+	if s, ok := p.js.open[num]; ok {
+		p.r.carry[num] = s
+		return nil
+	}
+	switch {
+	case !p.js.found && p.r.cfg.MatchBy == "" && p.after < p.window:
+		return fmt.Errorf("the report ends at input row %d and there is no journal of its run (%s.journal): rows after it may have been sent, and without a match key nothing can find them; "+
+			"restore the journal, or resume with --match-by email (or another key) so that clients already created are found and not created again",
+			p.old.lastRow, p.r.cfg.Resume)
+	case p.js.torn && p.r.cfg.MatchBy == "" && p.after < p.window:
+		// (With a match key, the index read at the start finds what the
+		// crashed run created.)
+		p.r.carry[num] = pendingSend{Op: "create"}
+		p.unproven++
+	}
+	return nil
+}
+
+func idText(id int64) string {
+	if id > 0 {
+		return fmt.Sprintf(" (crm_client_id %d)", id)
+	}
+	return ""
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// settledLines yields, for the new journal, every row whose outcome is
+// known before this run and whose line the new report does not have yet:
+// the old report's finished lines and the rows the old journal settled.
+func (r *run) settledLines(yield func(Line) error) error {
+	if r.old == nil {
+		return nil
+	}
+	o := &oldReport{path: r.old.path}
+	if err := o.start(r.old.src); err != nil {
+		return err
+	}
+	defer o.close()
+	for o.next != nil {
+		if l := *o.next; l.Status.finished() {
+			if err := yield(l); err != nil {
+				return err
+			}
+		}
+		if err := o.advance(); err != nil {
+			return err
+		}
+	}
+	for _, l := range r.settled {
+		if err := yield(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}

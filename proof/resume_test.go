@@ -1,0 +1,217 @@
+package proof
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// The resume's attacks (issue 14, part 1): crashes of a run without a match
+// key, a full disk, a lost or cut journal, edited reports. Each ends with
+// no client created twice, or is refused before a request is sent.
+
+// uniqueRows drops the rows that repeat an earlier row's email: without a
+// match key each row creates its own client, so a repeat would be a
+// duplicate by design.
+func uniqueRows(rows []genRow) []genRow {
+	seen := map[string]bool{}
+	var out []genRow
+	for _, r := range rows {
+		if !seen[r.key] {
+			seen[r.key] = true
+			r.num = len(out) + 2
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// noKeyDir is crashDir with a mapping that has no match key.
+func noKeyDir(t *testing.T, rows []genRow) string {
+	dir := t.TempDir()
+	writeInput(t, dir, "data.csv", rows)
+	writeFile(t, dir, "m.yaml", strings.Replace(mappingYAML, "match_by: email\n", "", 1))
+	return dir
+}
+
+func noKeyArgs(extra ...string) []string {
+	return append([]string{"import", "data.csv", "--mapping", "m.yaml", "--report", "r.csv",
+		"--rate", crashRate, "--no-progress", "--workers", "8"}, extra...)
+}
+
+// clientsPerKey counts the sandbox's clients per proof email.
+func clientsPerKey(srv *sandbox.Server) map[string]int {
+	n := map[string]int{}
+	for _, c := range srv.Clients() {
+		if k := validate.MatchKey("email", c.Email); strings.HasSuffix(k, "@proof.example") {
+			n[k]++
+		}
+	}
+	return n
+}
+
+// checkOnePerRow: every valid row made exactly one client, no invalid row one.
+func checkOnePerRow(t *testing.T, srv *sandbox.Server, rows []genRow) {
+	t.Helper()
+	n := clientsPerKey(srv)
+	dups := 0
+	for _, r := range rows {
+		switch {
+		case r.valid && n[r.key] > 1:
+			dups += n[r.key] - 1
+		case r.valid && n[r.key] == 0:
+			t.Errorf("row %d (%s) made no client", r.num, r.key)
+		case !r.valid && n[r.key] > 0:
+			t.Errorf("invalid row %d made a client", r.num)
+		}
+	}
+	if dups > 0 {
+		t.Errorf("%d duplicate clients", dups)
+	}
+}
+
+// resumeToEnd resumes (with extra flags) until the report is finished.
+func resumeToEnd(t *testing.T, dir, url string, rows []genRow, extra ...string) {
+	t.Helper()
+	for round := 1; ; round++ {
+		res := runBin(t, dir, url, noKeyArgs(append([]string{"--resume", "r.csv"}, extra...)...)...)
+		if res.code == 2 || res.code > 100 {
+			t.Fatalf("resume %d: exit %d\n%s", round, res.code, res.stderr)
+		}
+		if unfinished(t, filepath.Join(dir, "r.csv")) == 0 {
+			break
+		}
+		if round >= 3 {
+			t.Fatalf("%d rows unfinished after %d resumes\n%s", unfinished(t, filepath.Join(dir, "r.csv")), round, res.stderr)
+		}
+	}
+	checkFinished(t, filepath.Join(dir, "r.csv"), rows)
+}
+
+// killAt starts an import and kills it (SIGKILL) after at.
+func killAt(t *testing.T, dir, url string, at time.Duration, args ...string) {
+	t.Helper()
+	cmd, errb := startBin(t, dir, url, args...)
+	timer := time.AfterFunc(at, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
+	_ = cmd.Wait()
+	if timer.Stop() {
+		t.Fatalf("the run ended (exit %d) before the kill at %s\n%s", cmd.ProcessState.ExitCode(), at, errb)
+	}
+}
+
+// TestKillWithoutMatchKey: SIGKILL at points spread over a run with no
+// match key (rows finish out of order: 8 workers, jittered latency), then
+// --resume: no row creates a second client.
+func TestKillWithoutMatchKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	rows := uniqueRows(genInput(7, 300))
+	bin(t)
+	_, url := crashSandbox(t)
+	dir := noKeyDir(t, rows)
+	start := time.Now()
+	if res := runBin(t, dir, url, noKeyArgs()...); res.code != 1 {
+		t.Fatalf("clean run: exit %d\n%s", res.code, res.stderr)
+	}
+	took := time.Since(start)
+	n := pick(4, 12)
+	for i := range n {
+		at := time.Duration(float64(took) * (0.1 + 0.8*float64(i)/float64(n))).Round(time.Millisecond)
+		t.Run(fmt.Sprintf("kill-at-%s", at), func(t *testing.T) {
+			t.Parallel()
+			srv, url := crashSandbox(t)
+			dir := noKeyDir(t, rows)
+			killAt(t, dir, url, at, noKeyArgs()...)
+			t.Logf("killed after %s with %d creates", at, srv.Stats().Creates)
+			resumeToEnd(t, dir, url, rows)
+			checkOnePerRow(t, srv, rows)
+		})
+	}
+}
+
+// TestFullDisk: the report cannot be written past a file-size limit (the
+// shell's ulimit -f: the writes fail as on a full disk). The run stops,
+// keeps its journal, and the resume settles every row without a duplicate.
+func TestFullDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	rows := uniqueRows(genInput(8, 200))
+	srv, url := crashSandbox(t)
+	dir := noKeyDir(t, rows)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	args := append([]string{"-c", `ulimit -f 24; exec "$0" "$@"`, bin(t)}, noKeyArgs()...)
+	cmd := command(ctx, t, dir, url)
+	cmd.Path, cmd.Args = "/bin/sh", append([]string{"sh"}, args...)
+	out, _ := cmd.CombinedOutput()
+	code := cmd.ProcessState.ExitCode()
+	if code == 0 || !strings.Contains(string(out), "too large") {
+		t.Fatalf("exit %d with a full disk; want a failure naming the write\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.csv.journal")); err != nil {
+		t.Fatalf("the journal is gone after the report failed: %v\n%s", err, out)
+	}
+	t.Logf("full disk: exit %d after %d creates\n%s", code, srv.Stats().Creates, out)
+	resumeToEnd(t, dir, url, rows)
+	checkOnePerRow(t, srv, rows)
+}
+
+// TestJournalLoss: after a SIGKILL the journal is deleted, or cut in the
+// middle of a line. Deleted: the resume without a match key is refused
+// before any request (nothing can prove which rows were in flight), and
+// with --match-by email it finishes. Cut: the rows that may have been in
+// flight are looked up first. Either way no client is made twice.
+func TestJournalLoss(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	rows := uniqueRows(genInput(9, 200))
+	for _, loss := range []string{"deleted", "cut"} {
+		t.Run(loss, func(t *testing.T) {
+			t.Parallel()
+			srv, url := crashSandbox(t)
+			dir := noKeyDir(t, rows)
+			killAt(t, dir, url, 350*time.Millisecond, noKeyArgs()...)
+			jpath := filepath.Join(dir, "r.csv.journal")
+			b, err := os.ReadFile(jpath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch loss {
+			case "deleted":
+				_ = os.Remove(jpath)
+				before := srv.Stats().Requests
+				res := runBin(t, dir, url, noKeyArgs("--resume", "r.csv")...)
+				if res.code != 2 || !strings.Contains(res.stderr, "no journal") {
+					t.Fatalf("resume without the journal: exit %d, want 2 naming the journal\n%s", res.code, res.stderr)
+				}
+				if n := srv.Stats().Requests - before; n != 0 {
+					t.Errorf("the refused resume sent %d requests", n)
+				}
+				resumeToEnd(t, dir, url, rows, "--match-by", "email")
+			case "cut":
+				rng := rand.New(rand.NewPCG(uint64(len(b)), 3))
+				cut := len(b)/2 + rng.IntN(len(b)/2)
+				for cut < len(b) && b[cut-1] == '\n' {
+					cut++ // mid-line
+				}
+				if err := os.WriteFile(jpath, b[:cut], 0o600); err != nil {
+					t.Fatal(err)
+				}
+				resumeToEnd(t, dir, url, rows)
+			}
+			checkOnePerRow(t, srv, rows)
+		})
+	}
+}
