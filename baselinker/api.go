@@ -270,7 +270,7 @@ func (a *API) listClients(ctx context.Context, page int, f Filters, extra bool) 
 	clients, err := decodeList[Client](out.Clients, func(c Client) int64 { return int64(c.CrmClientID) })
 	if err != nil {
 		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: clients: %w", ErrBadResponse, err)}
+			Cause: fmt.Errorf("%w: clients: %w", ErrBadResponse, a.scrubErr(err))}
 	}
 	return clients, nil
 }
@@ -385,7 +385,7 @@ func (a *API) GetCrmClientData(ctx context.Context, id int64, includeCustomExtra
 	c, err := decodeClientData(raw)
 	if err != nil {
 		return Client{}, &TransportError{Method: "getCrmClientData", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+			Cause: fmt.Errorf("%w: %w", ErrBadResponse, a.scrubErr(err))}
 	}
 	return c, nil
 }
@@ -445,7 +445,7 @@ func (a *API) GetCrmClientStatuses(ctx context.Context) ([]Status, error) {
 	st, err := decodeList[Status](out.Statuses, func(s Status) int64 { return int64(s.ID) })
 	if err != nil {
 		return nil, &TransportError{Method: "getCrmClientStatuses", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: statuses: %w", ErrBadResponse, err)}
+			Cause: fmt.Errorf("%w: statuses: %w", ErrBadResponse, a.scrubErr(err))}
 	}
 	return st, nil
 }
@@ -647,10 +647,10 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 		if jerr != nil {
 			why = jerr.Error()
 		} else if env.Status != "" {
-			why = fmt.Sprintf("status %q", a.scrub(truncate(env.Status, bodySnippetLen)))
+			why = fmt.Sprintf("status %q", truncate(a.scrub(env.Status), bodySnippetLen)) // scrubbed whole, then cut: a cut token would not be found
 		}
 		return &TransportError{Method: method, Status: status, Written: true,
-			Cause: fmt.Errorf("%w (%s; %d bytes starting %q)", ErrBadResponse, why, len(body), a.scrub(truncate(string(body), bodySnippetLen)))}
+			Cause: fmt.Errorf("%w (%s; %d bytes starting %q)", ErrBadResponse, why, len(body), truncate(a.scrub(string(body)), bodySnippetLen))}
 	}
 	if out == nil {
 		return nil
@@ -661,23 +661,91 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return &TransportError{Method: method, Status: status, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+			Cause: fmt.Errorf("%w: %w", ErrBadResponse, a.scrubErr(err))}
 	}
 	return nil
 }
 
 // scrub removes the token from text that came from outside (an answer that
-// echoes it, say).
+// echoes it, say): as it is, and in the encodings an echo may use — URL
+// escapes and JSON escapes (\u0041, \/). Text that holds an encoded token
+// is returned decoded, with the token removed.
 func (a *API) scrub(s string) string {
-	if t := a.token.Reveal(); t != "" && strings.Contains(s, t) {
-		return strings.ReplaceAll(s, t, redacted)
+	return ScrubToken(s, a.token.Reveal())
+}
+
+// ScrubToken is scrub for a token t (see API.scrub).
+func ScrubToken(s, t string) string {
+	if t == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, t, redacted)
+	if strings.Contains(s, "%") {
+		if u, err := url.QueryUnescape(s); err == nil && strings.Contains(u, t) {
+			s = strings.ReplaceAll(u, t, redacted)
+		} else if u, err := url.PathUnescape(s); err == nil && strings.Contains(u, t) {
+			s = strings.ReplaceAll(u, t, redacted)
+		}
+	}
+	if strings.Contains(s, `\`) {
+		if u := unescapeJSON(s); strings.Contains(u, t) {
+			s = strings.ReplaceAll(u, t, redacted)
+		}
 	}
 	return s
 }
 
+// unescapeJSON replaces the JSON escapes in s (\uXXXX, \/, \n, …) by what
+// they stand for; what is not a valid escape is kept.
+func unescapeJSON(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch c := s[i+1]; c {
+		case 'u':
+			if i+6 <= len(s) {
+				if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
+					b.WriteRune(rune(v))
+					i += 5
+					continue
+				}
+			}
+			b.WriteByte(s[i])
+		case '/', '\\', '"':
+			b.WriteByte(c)
+			i++
+		case 'n', 't', 'r', 'b', 'f':
+			b.WriteByte(map[byte]byte{'n': '\n', 't': '\t', 'r': '\r', 'b': '\b', 'f': '\f'}[c])
+			i++
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// jsonKind names the kind of JSON value that starts with c.
+func jsonKind(c byte) string {
+	switch {
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == '-' || c >= '0' && c <= '9':
+		return "a number"
+	}
+	return "another value"
+}
+
 func (a *API) scrubErr(err error) error {
-	if t := a.token.Reveal(); t != "" && strings.Contains(err.Error(), t) {
-		return &scrubbedError{msg: a.scrub(err.Error()), err: err}
+	if err == nil {
+		return nil
+	}
+	if msg := a.scrub(err.Error()); msg != err.Error() {
+		return &scrubbedError{msg: msg, err: err}
 	}
 	return err
 }
@@ -729,7 +797,7 @@ func decodeList[T any](raw json.RawMessage, id func(T) int64) ([]T, error) {
 		sort.SliceStable(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
 		return out, nil
 	}
-	return nil, fmt.Errorf("want a list, got %.20s", raw)
+	return nil, fmt.Errorf("want a list, got %s", jsonKind(raw[0])) // (not quoted: an answer's bytes may echo the token)
 }
 
 // lenientString decodes a JSON string, or keeps any other value's JSON text.
@@ -770,5 +838,5 @@ func (v *lenientBool) UnmarshalJSON(b []byte) error {
 		*v = n != 0
 		return nil
 	}
-	return fmt.Errorf("decoding a boolean: %.20q is not true/false or 0/1", s)
+	return errors.New("decoding a boolean: a value that is not true/false or 0/1")
 }

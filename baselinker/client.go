@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,7 +27,7 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	if b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("decoding integer %.40s: %w", b, err)
+			return fmt.Errorf("decoding an integer: a malformed JSON string: %w", err)
 		}
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -39,7 +40,7 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 		// Some encoders write integral floats ("5.0", 5e0).
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || f != float64(int64(f)) {
-			return fmt.Errorf("decoding integer %.40q: not an integer", s)
+			return errors.New("decoding an integer: a string that is not a whole number") // (the value is not quoted: an answer's bytes may echo the token)
 		}
 		v = int64(f)
 	}

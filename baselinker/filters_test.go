@@ -104,9 +104,15 @@ func TestLoadToken(t *testing.T) {
 		}
 		return p
 	}
-	good := write("good", "  file-token-1 \n")
+	const fileTok, envTok = "3001111-3002222-FILETOKEN0123456789ABCDEF", "3003333-3004444-ENVTOKEN0123456789ABCDEFG"
+	good := write("good", "  "+fileTok+" \n")
 	empty := write("empty", "\n \n")
 	two := write("two", "a b\n")
+	bom := write("bom", "\ufeff"+fileTok+"\r\n")                                                // Notepad's UTF-8
+	utf16 := write("utf16", "\xff\xfe"+strings.Join(strings.Split(fileTok, ""), "\x00")+"\x00") // Notepad's "Unicode"
+	short := write("short", "secret\n")
+	big := write("big", strings.Repeat("A", 5000))
+
 	env := func(v string) func(string) string {
 		return func(k string) string {
 			if k == TokenEnv {
@@ -123,10 +129,16 @@ func TestLoadToken(t *testing.T) {
 		wantErr string
 		noToken bool
 	}{
-		{name: "env alone", getenv: env(" env-token "), want: "env-token"},
-		{name: "an explicit file wins over env", getenv: env("env-token"), file: good, want: "file-token-1"},
-		{name: "file trimmed", getenv: env(""), file: good, want: "file-token-1"},
-		{name: "nil getenv", file: good, want: "file-token-1"},
+		{name: "env alone", getenv: env(" " + envTok + " "), want: envTok},
+		{name: "an explicit file wins over env", getenv: env(envTok), file: good, want: fileTok},
+		{name: "file trimmed", getenv: env(""), file: good, want: fileTok},
+		{name: "nil getenv", file: good, want: fileTok},
+		{name: "UTF-8 BOM and CRLF", file: bom, want: fileTok},
+		{name: "UTF-16 with BOM", file: utf16, want: fileTok},
+		{name: "too short", file: short, wantErr: "much longer"},
+		{name: "short env", getenv: env("secret"), wantErr: "much longer"},
+		{name: "larger than a token file", file: big, wantErr: "larger than 4 KB"},
+		{name: "a device", file: "/dev/zero", wantErr: "not a regular file"},
 		{name: "nothing", getenv: env(""), wantErr: "set the environment variable BASELINKER_TOKEN", noToken: true},
 		{name: "empty file", getenv: env(""), file: empty, wantErr: "is empty", noToken: true},
 		{name: "missing file", getenv: env(""), file: filepath.Join(dir, "nope"), wantErr: "reading the token file"},
@@ -135,7 +147,7 @@ func TestLoadToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := LoadToken(tc.getenv, tc.file)
+			got, err := LoadToken(tc.getenv, tc.file, nil)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want containing %q", err, tc.wantErr)
@@ -155,6 +167,23 @@ func TestLoadToken(t *testing.T) {
 	}
 }
 
+func TestLoadTokenWarnsOfAnOpenFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(p, []byte("3001111-3002222-FILETOKEN0123456789ABCDEF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	if _, err := LoadToken(nil, p, func(s string) { warned = append(warned, s) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "chmod 600") {
+		t.Errorf("warnings %q, want one saying chmod 600", warned)
+	}
+}
+
 // TestErrorTexts pins the wording users see (golden file).
 func TestErrorTexts(t *testing.T) {
 	var f Filters
@@ -170,7 +199,7 @@ func TestErrorTexts(t *testing.T) {
 	}
 	_, err := New("http://example.com/connector.php", testToken)
 	errs = append(errs, err)
-	_, err = LoadToken(func(string) string { return "" }, "")
+	_, err = LoadToken(func(string) string { return "" }, "", nil)
 	errs = append(errs, err)
 	var b strings.Builder
 	for _, e := range errs {

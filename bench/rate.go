@@ -21,7 +21,7 @@ import (
 
 // sandboxToken is the token of the in-process sandboxes: a made-up value
 // that only they accept.
-const sandboxToken = "crmbulk-bench-sandbox"
+const sandboxToken = "3000003-3000004-crmbulk-bench-sandbox"
 
 // The kinds of client the rate scenario measures.
 const (

@@ -28,7 +28,7 @@ func (a *app) endpoint() string {
 // machine that uses the token. Configuration mistakes are usage errors
 // (exit 2) before any request.
 func (a *app) apiClient() (*baselinker.API, error) {
-	token, err := baselinker.LoadToken(a.getenv, a.tokenFile)
+	token, err := baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -90,7 +90,7 @@ func TestExportCommandStdoutAndJSONSummary(t *testing.T) {
 
 func TestExportCommandErrors(t *testing.T) {
 	_, env := exportEnv(t, 10)
-	bad := map[string]string{"BASELINKER_TOKEN": "not-the-token-42", "BASELINKER_API_URL": env["BASELINKER_API_URL"]}
+	bad := map[string]string{"BASELINKER_TOKEN": "not-the-token-3000009-3000010-42", "BASELINKER_API_URL": env["BASELINKER_API_URL"]}
 	dir := t.TempDir()
 	tests := []struct {
 		name string

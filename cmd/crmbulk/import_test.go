@@ -94,7 +94,7 @@ func TestImportExitCodes(t *testing.T) {
 func TestImportFatalAuthSkipsTheRest(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1})
 	in := writeInput(t, "in.csv", manyRows(20)...)
-	env := map[string]string{"BASELINKER_TOKEN": "wrong-token-123"}
+	env := map[string]string{"BASELINKER_TOKEN": "wrong-token-3000007-3000008-XYZ"}
 	r := runCmd(t, context.Background(), env, "--api-url", url, "--no-progress", "import", in, "--workers", "1")
 	if r.code != exitError {
 		t.Fatalf("exit %d, want 2; stderr:\n%s", r.code, r.errOut)

@@ -106,7 +106,7 @@ func TestSandboxCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan result)
 	go func() {
-		done <- runCmd(t, ctx, nil, "sandbox", "--token", "t", "--addr", "127.0.0.1:0", "--clients", "3")
+		done <- runCmd(t, ctx, nil, "sandbox", "--token", "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "--addr", "127.0.0.1:0", "--clients", "3")
 	}()
 	time.Sleep(300 * time.Millisecond)
 	cancel()
@@ -121,9 +121,9 @@ func TestSandboxCommand(t *testing.T) {
 		t.Errorf("token printed: %q", r.out)
 	}
 	for _, args := range [][]string{
-		{"sandbox", "--addr", "127.0.0.1:0"},               // no token
-		{"sandbox", "--token", "t", "--addr", "0.0.0.0:0"}, // not loopback
-		{"sandbox", "--token", "t", "--fault-rate", "2"},   // out of range
+		{"sandbox", "--addr", "127.0.0.1:0"},                                                     // no token
+		{"sandbox", "--token", "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "--addr", "0.0.0.0:0"}, // not loopback
+		{"sandbox", "--token", "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "--fault-rate", "2"},   // out of range
 	} {
 		if r := runCmd(t, context.Background(), nil, args...); r.code != exitError {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
@@ -134,7 +134,7 @@ func TestSandboxCommand(t *testing.T) {
 func TestAPIClientSettings(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := dir + "/token"
-	if err := os.WriteFile(tokenFile, []byte("file-token\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte("file-token-3000005-3000006-ABCDEFGHIJ\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -144,13 +144,13 @@ func TestAPIClientSettings(t *testing.T) {
 		wantErr string
 	}{
 		{"no token", app{rate: 100}, nil, "BASELINKER_TOKEN"},
-		{"env token", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "x"}, ""},
+		{"env token", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y"}, ""},
 		{"token file", app{rate: 100, tokenFile: tokenFile}, nil, ""},
 		{"missing token file", app{rate: 100, tokenFile: dir + "/nope"}, nil, "token file"},
 		// --token-file wins: a broken BASELINKER_TOKEN beside it is not even read.
 		{"token file over env", app{rate: 100, tokenFile: tokenFile}, map[string]string{"BASELINKER_TOKEN": "bad\x01token"}, ""},
-		{"plain http refused", app{rate: 100, apiURL: "http://example.com/connector.php"}, map[string]string{"BASELINKER_TOKEN": "x"}, "unencrypted"},
-		{"loopback http ok", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "x", "BASELINKER_API_URL": "http://127.0.0.1:9/connector.php"}, ""},
+		{"plain http refused", app{rate: 100, apiURL: "http://example.com/connector.php"}, map[string]string{"BASELINKER_TOKEN": "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y"}, "unencrypted"},
+		{"loopback http ok", app{rate: 100}, map[string]string{"BASELINKER_TOKEN": "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "BASELINKER_API_URL": "http://127.0.0.1:9/connector.php"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

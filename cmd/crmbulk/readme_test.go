@@ -71,7 +71,7 @@ func TestReadmeCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, url := sandboxtest.New(t, sandbox.Config{Token: "readme-token", Clients: 250, Seed: 7})
+	_, url := sandboxtest.New(t, sandbox.Config{Token: "3001234-3005678-READMETOKEN0AB12CD34EF56GH78", Clients: 250, Seed: 7})
 	dir := t.TempDir()
 	copyTree(t, filepath.Join(repo, "samples"), filepath.Join(dir, "samples"))
 	copyFile(t, filepath.Join(repo, "samples/shopify/customers_export.csv"), filepath.Join(dir, "clients.csv"))
@@ -82,12 +82,12 @@ func TestReadmeCommands(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"root/etc/crmbulk/token", "home/.config/crmbulk/token"} {
-		if err := os.WriteFile(filepath.Join(dir, p), []byte("readme-token\n"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("3001234-3005678-READMETOKEN0AB12CD34EF56GH78\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Chdir(dir)
-	env := map[string]string{"BASELINKER_TOKEN": "readme-token", "BASELINKER_API_URL": url}
+	env := map[string]string{"BASELINKER_TOKEN": "3001234-3005678-READMETOKEN0AB12CD34EF56GH78", "BASELINKER_API_URL": url}
 	for _, line := range cmds {
 		t.Run(line, func(t *testing.T) {
 			args := splitArgs(line)[1:]
@@ -116,7 +116,7 @@ func TestReadmeCommands(t *testing.T) {
 			case r.code != exitOK && r.code != exitRowsFailed:
 				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
 			}
-			if strings.Contains(r.out+r.errOut, "readme-token") {
+			if strings.Contains(r.out+r.errOut, "3001234-3005678-READMETOKEN0AB12CD34EF56GH78") {
 				t.Fatalf("the token was printed")
 			}
 		})

@@ -5,9 +5,11 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -26,8 +28,8 @@ request limit and token block as the vendor documents, plus optional latency and
 It prints the URL to point --api-url (or BASELINKER_API_URL) at, and runs until interrupted.
 
 The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not given.`,
-		Example: `  crmbulk sandbox --token demo --clients 1000 --latency 200ms --jitter 50ms
-  BASELINKER_TOKEN=demo crmbulk --api-url http://127.0.0.1:8080/connector.php export --out clients.xlsx`,
+		Example: `  crmbulk sandbox --token 3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y --clients 1000 --latency 200ms --jitter 50ms
+  BASELINKER_TOKEN=3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y crmbulk --api-url http://127.0.0.1:8080/connector.php export --out clients.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Token == "" {
@@ -35,6 +37,9 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 			}
 			if cfg.Token == "" {
 				return usagef("the sandbox needs a token to accept: --token T or BASELINKER_TOKEN")
+			}
+			if n := utf8.RuneCountInString(cfg.Token); n < baselinker.MinTokenLen {
+				return usagef("--token: %d characters; give a token as long as a real one (at least %d), since crmbulk refuses shorter ones", n, baselinker.MinTokenLen)
 			}
 			host, _, err := net.SplitHostPort(addr)
 			if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // DefaultToken is the token used when cfg.Token is empty.
-const DefaultToken = "test-token"
+const DefaultToken = "3004211-3011977-SANDBOXT0KEN8RAQ2ZJ5N7W1LMF6XC4HVD9"
 
 // New starts a sandbox with cfg on a local httptest server and returns it
 // with its endpoint URL (".../connector.php"). Both are closed by t.Cleanup;
