@@ -482,6 +482,8 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			return nil
 		}
 		written := wasWritten(err)
+		var te *TransportError
+		errors.As(err, &te)
 		if ctx.Err() != nil || starts.Err() != nil { // the run is ending: no more tries
 			if !idempotent && written {
 				return &OutcomeUnknownError{Method: method, Cause: err}
@@ -516,8 +518,18 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			}
 			continue // the API refused: nothing happened, safe even for a create
 		case class == ClassRetryable:
+			wait := a.backoff.Delay(failures + 1)
+			if te != nil && te.RetryAfter > 0 {
+				wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
+			}
+			if a.tooLong(te, wait) {
+				err = fmt.Errorf("baselinker: %s: %w; last error: %w", method, pacer.ErrWaitedTooLong, err)
+			}
 			if !idempotent && written {
 				return &OutcomeUnknownError{Method: method, Cause: err}
+			}
+			if errors.Is(err, pacer.ErrWaitedTooLong) {
+				return err
 			}
 			failures++
 			if failures >= attempts {
@@ -526,13 +538,55 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 				}
 				return fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", method, attempts, err)
 			}
-			if serr := a.backoff.Sleep(starts, a.backoff.Delay(failures)); serr != nil {
+			a.logRetry(ctx, method, te, wait, failures+1, attempts)
+			if serr := a.backoff.Sleep(starts, wait); serr != nil {
 				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
 			}
 		default:
 			return err
 		}
 	}
+}
+
+// maxRetryAfter caps the pause a Retry-After header may ask for.
+const maxRetryAfter = 10 * time.Minute
+
+// tooLong counts the time a retryable failure cost toward --max-wait: the
+// request's timeout when it was never answered, and a pause the server
+// asked for. It reports whether the run is past --max-wait.
+func (a *API) tooLong(te *TransportError, wait time.Duration) bool {
+	var d time.Duration
+	if te != nil && te.NoAnswer {
+		d += a.timeout
+	}
+	if te != nil && te.RetryAfter > 0 {
+		d += wait
+	}
+	return d > 0 && a.limiter.Unanswered(d)
+}
+
+// logRetry says why a request is sent again, and when: a run that waits
+// for an API that does not answer is never silent.
+func (a *API) logRetry(ctx context.Context, method string, te *TransportError, wait time.Duration, try, attempts int) {
+	why := "it failed"
+	switch {
+	case te != nil && te.NoAnswer:
+		why = fmt.Sprintf("no answer in %s", roundWait(a.timeout))
+	case te != nil && te.RetryAfter > 0:
+		why = fmt.Sprintf("HTTP %d, the server asked to wait %s (Retry-After)", te.Status, roundWait(te.RetryAfter))
+	case te != nil && te.Status != 0:
+		why = fmt.Sprintf("HTTP %d", te.Status)
+	}
+	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, why, try, attempts, roundWait(wait)),
+		slog.String("method", method))
+}
+
+// roundWait shows a wait to the second, or to the millisecond below one.
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // isRead reports whether method only reads (getCrmClients, getCrmClientData, …).
@@ -609,13 +663,18 @@ func (a *API) once(ctx context.Context, method, form string, out any) error {
 	req.Header.Set("X-BLToken", a.token.Reveal())
 	resp, err := a.hc.Do(req)
 	if err != nil {
-		return &TransportError{Method: method, Written: wrote.Load(), Cause: a.scrubErr(err)}
+		return &TransportError{Method: method, Written: wrote.Load(), Cause: a.scrubErr(err), NoAnswer: isTimeout(ctx, err)}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
 	if err != nil {
-		return &TransportError{Method: method, Status: resp.StatusCode, Written: true,
+		return &TransportError{Method: method, Status: resp.StatusCode, Written: true, NoAnswer: isTimeout(ctx, err),
 			Cause: fmt.Errorf("reading the answer: %w", a.scrubErr(err))}
+	}
+	if s := resp.StatusCode; s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return &TransportError{Method: method, Status: s, Written: true, RetryAfter: d}
+		}
 	}
 	if len(body) > maxAnswerBytes {
 		return &TransportError{Method: method, Status: resp.StatusCode, Written: true,
@@ -839,4 +898,26 @@ func (v *lenientBool) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	return errors.New("decoding a boolean: a value that is not true/false or 0/1")
+}
+
+// isTimeout reports whether err is a request cut at its own timeout (the
+// run's ctx still going): the API did not answer in time.
+func isTimeout(ctx context.Context, err error) bool {
+	var ne net.Error
+	return ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout())
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(h string, now time.Time) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }

@@ -41,6 +41,11 @@ type TransportError struct {
 	// so the server may have acted on it.
 	Written bool
 	Cause   error
+	// RetryAfter is the wait a 429 or 503 answer asked for (its
+	// Retry-After header), 0 if none.
+	RetryAfter time.Duration
+	// NoAnswer: the request was cut at its timeout without an answer.
+	NoAnswer bool
 }
 
 func (e *TransportError) Error() string {

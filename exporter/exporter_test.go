@@ -266,12 +266,12 @@ func TestFatalTokenLeavesOldFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("previous export"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	api := newAPI(t, url, 0, 0, "wrong-token-123")
+	api := newAPI(t, url, 0, 0, "wrong-token-3000011-3000012-XY")
 	_, err := exportTo(t, api, OutputOptions{Path: path, Force: true})
 	if !errors.Is(err, ErrFatal) {
 		t.Fatalf("error %v, want ErrFatal", err)
 	}
-	if strings.Contains(err.Error(), "wrong-token-123") {
+	if strings.Contains(err.Error(), "wrong-token-3000011-3000012-XY") {
 		t.Errorf("the token leaked into the error: %v", err)
 	}
 	if got := api.Stats().Requests; got != 1 {

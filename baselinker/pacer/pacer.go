@@ -122,14 +122,28 @@ func WithShared(s Shared, warn func(error)) Option {
 	return func(l *Limiter) { l.shared, l.sharedWarn = s, warn }
 }
 
-// ErrWaitedTooLong is returned by Wait once the run's blocks add up to more
+// ErrWaitedTooLong is returned by Wait once the run's blocks (and the time
+// spent on requests the API never answered, see Unanswered) add up to more
 // than WithMaxWait allows: the run should stop cleanly and be resumed later.
-var ErrWaitedTooLong = errors.New("waited too long for the API's blocks")
+var ErrWaitedTooLong = errors.New("waited too long for the API (its blocks, or requests it never answered)")
 
 // WithMaxWait bounds the time every block of the run may add up to (0 =
 // no bound). A block that would take the total past it makes every Wait
 // return ErrWaitedTooLong at once, instead of waiting.
 func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = d } }
+
+// Unanswered counts d, spent on a request the API never answered (cut at
+// its timeout) or in a pause the server asked for (Retry-After), toward
+// WithMaxWait, like a block. It reports whether the run is now past it.
+func (l *Limiter) Unanswered(d time.Duration) (gaveUp bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pausedTotal += max(d, 0)
+	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
+		l.gaveUp = true
+	}
+	return l.gaveUp
+}
 
 // probePoll is how often waiters look whether the probe after a block
 // with no stated end was answered.
@@ -265,6 +279,10 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		}
 		if !at.After(now) {
 			at = l.takeSharedLocked(now)
+		}
+		if !at.After(now) && ctx.Err() != nil { // a timer and the end of ctx at once: the end wins
+			l.mu.Unlock()
+			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 		}
 		if !at.After(now) {
 			if l.probe == probeNeeded {

@@ -99,10 +99,10 @@ func TestImportFatalAuthSkipsTheRest(t *testing.T) {
 	if r.code != exitError {
 		t.Fatalf("exit %d, want 2; stderr:\n%s", r.code, r.errOut)
 	}
-	if strings.Contains(r.errOut, "wrong-token-123") {
+	if strings.Contains(r.errOut, "wrong-token-3000007-3000008-XYZ") {
 		t.Fatal("the token is on stderr")
 	}
-	if b, err := os.ReadFile(strings.TrimSuffix(in, ".csv") + ".report.csv"); err != nil || strings.Contains(string(b), "wrong-token-123") {
+	if b, err := os.ReadFile(strings.TrimSuffix(in, ".csv") + ".report.csv"); err != nil || strings.Contains(string(b), "wrong-token-3000007-3000008-XYZ") {
 		t.Fatalf("the token is in the report (or no report: %v)", err)
 	}
 	lines := reportLines(t, strings.TrimSuffix(in, ".csv")+".report.csv")

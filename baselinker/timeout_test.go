@@ -1,0 +1,116 @@
+package baselinker
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+)
+
+// silent accepts the request and never answers (until the test ends).
+func silent(done <-chan struct{}) func(http.ResponseWriter, *http.Request, int, seen) {
+	return func(http.ResponseWriter, *http.Request, int, seen) {
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+// TestNoAnswerIsCutAndSaid: a server that never answers costs each
+// request its timeout, every retry is logged with why, and --max-wait
+// bounds the whole: the call ends with ErrWaitedTooLong, not after every
+// retry of every row.
+func TestNoAnswerIsCutAndSaid(t *testing.T) {
+	done := make(chan struct{})
+	defer close(done)
+	f := newFakeAPI(t, silent(done))
+	lim := pacer.New(1000, pacer.WithMaxWait(250*time.Millisecond))
+	a, logs := testAPI(t, f.srv.URL, WithTimeout(100*time.Millisecond), WithLimiter(lim),
+		WithRetry(pacer.Backoff{Attempts: 10, Base: time.Millisecond, Max: time.Millisecond}))
+	start := time.Now()
+	_, err := a.GetCrmClients(context.Background(), 1, Filters{})
+	took := time.Since(start)
+	if !errors.Is(err, pacer.ErrWaitedTooLong) {
+		t.Fatalf("err = %v, want ErrWaitedTooLong once the unanswered time passed --max-wait", err)
+	}
+	if n := len(f.requests()); n != 3 {
+		t.Errorf("%d requests, want 3 (the third takes the unanswered time past 250ms)", n)
+	}
+	if took > 2*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if !strings.Contains(logs.String(), "no answer in 100ms, retrying 2/10") {
+		t.Errorf("the retry was not said:\n%s", logs)
+	}
+	// A create with no answer is never sent again blind.
+	a, _ = testAPI(t, f.srv.URL, WithTimeout(100*time.Millisecond))
+	_, err = a.AddCrmClient(context.Background(), ClientFields{Values: map[string]string{"email": "a@b.pl"}})
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		t.Errorf("create: err = %v, want ErrOutcomeUnknown", err)
+	}
+}
+
+// TestRetryAfterIsHonoured: a 503 (or 429) with Retry-After is retried no
+// sooner than it asks, and the wait is said.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	var first atomic.Int64
+	f := newFakeAPI(t, sequence(func(w http.ResponseWriter, _ *http.Request, _ int, _ seen) {
+		first.Store(time.Now().UnixNano())
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, reply(`{"status":"SUCCESS","clients":[]}`)))
+	a, logs := testAPI(t, f.srv.URL)
+	if _, err := a.GetCrmClients(context.Background(), 1, Filters{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(time.Unix(0, first.Load())); d < 950*time.Millisecond {
+		t.Errorf("retried %s after a Retry-After of 1s", d)
+	}
+	if !strings.Contains(logs.String(), "asked to wait 1s (Retry-After)") {
+		t.Errorf("the wait was not said:\n%s", logs)
+	}
+	for _, tc := range []struct {
+		h    string
+		want time.Duration
+		ok   bool
+	}{{"120", 2 * time.Minute, true}, {"", 0, false}, {"soon", 0, false},
+		{time.Unix(1000, 0).UTC().Format(http.TimeFormat), 40 * time.Second, true}} {
+		d, ok := retryAfter(tc.h, time.Unix(960, 0))
+		if d != tc.want || ok != tc.ok {
+			t.Errorf("retryAfter(%q) = %s, %v; want %s, %v", tc.h, d, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestNoStartAfterTheEnd: requests waiting for the limiter when the run
+// ends (an interrupt) never start, however the timer and the end race.
+func TestNoStartAfterTheEnd(t *testing.T) {
+	f := newFakeAPI(t, reply(`{"status":"SUCCESS","clients":[]}`))
+	lim := pacer.New(2, pacer.WithWindow(400*time.Millisecond), pacer.WithMargin(time.Millisecond))
+	a, _ := testAPI(t, f.srv.URL, WithLimiter(lim))
+	starts, stop := context.WithCancel(context.Background())
+	ctx := InFlight(context.Background(), starts)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := a.GetCrmClients(ctx, 1, Filters{})
+			errs <- err
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // two went, six wait for the window
+	stop()
+	at := len(f.requests())
+	for range 8 {
+		<-errs
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(f.requests()); n != at || n != 2 {
+		t.Errorf("%d requests at the end, %d after it; want 2 and no more", at, n)
+	}
+}
