@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
@@ -209,18 +210,18 @@ func (r *run) check(it *item) *Line {
 	}
 	for _, m := range it.res.Marks {
 		v, _ := sheet.StripTextMark(m.Cell)
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): text mark removed: %q → %q", it.num, columnRef(m.Column), m.Field, m.Cell, v))
+		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): text mark removed: %s → %s", it.num, columnRef(m.Column), m.Field, chars.Quote(m.Cell), chars.Quote(v)))
 		it.adjusted = append(it.adjusted, adjustTextMark)
 	}
 	var errs []problem
 	var cols []string
 	for _, p := range it.res.Problems {
-		errs = append(errs, problem{field: p.Field, rule: "mapping", text: fmt.Sprintf("%s — row %d, %s (%s), value %q", p.Msg, it.num, columnRef(p.Column), p.Field, p.Value)})
+		errs = append(errs, problem{field: p.Field, rule: "mapping", text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 		cols = appendNew(cols, p.Column)
 	}
 	for _, p := range ps {
 		_, col := r.plan.Source(p.Field)
-		msg := fmt.Sprintf("row %d, %s (%s), value %q: %s: %s", it.num, columnRef(col), p.Field, p.Value, p.Rule, p.Message)
+		msg := fmt.Sprintf("row %d, %s (%s), value %s: %s: %s", it.num, columnRef(col), p.Field, chars.Quote(p.Value), p.Rule, p.Message)
 		if p.Fix != "" { // the fix first: a narrow spreadsheet column shows it
 			msg = p.Fix + " — " + msg
 		}

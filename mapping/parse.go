@@ -1,10 +1,8 @@
 package mapping
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"fmt"
-	"os"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +10,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -144,13 +144,25 @@ func (s *spec) key() string {
 }
 
 // Load reads and checks the mapping file at path.
+// A mapping file is a few KB; one of more than MaxFileBytes is not one.
 func Load(path string) (*Mapping, error) {
-	data, err := os.ReadFile(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the mapping file: %w", err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the mapping file %s: %w", path, err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("the mapping file %s is larger than %d KB: a mapping is a few lines per column; check that this is the mapping file", path, MaxFileBytes>>10)
+	}
 	return Parse(path, data)
 }
+
+// MaxFileBytes bounds a mapping file.
+const MaxFileBytes = 256 << 10
 
 var yamlLine = regexp.MustCompile(`line (\d+):(?: column (\d+):)? ?`)
 

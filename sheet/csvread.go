@@ -73,17 +73,29 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 			"if it is UTF-16 without a byte order mark read it with --encoding utf-16le; if it is a workbook name it .xlsx"))
 	}
 	delim := opt.Delimiter
+	if sep, n := excelSepLine(sample); n > 0 {
+		// Excel's "sep=;" first line names the delimiter and is no row.
+		_, _ = br.Discard(n)
+		if delim == 0 {
+			delim = sep
+		}
+		sample = sample[n:]
+	}
 	if delim == 0 {
 		delim = sniffDelimiter(sample)
 	} else if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
 		return nil, perr(hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`))
 	}
-	lines := &lineTail{r: br}
+	budget := &recordBudget{r: br, max: MaxRecordBytes}
+	lines := &lineTail{r: budget}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
+	if delim < utf8.RuneSelf {
+		budget.delim = byte(delim)
+	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	src := &csvSource{cr: cr, file: name, closer: closer, lines: lines}
+	src := &csvSource{cr: cr, file: name, closer: closer, lines: lines, budget: budget}
 	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
@@ -95,6 +107,63 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	return t, nil
 }
 
+// The bounds of one CSV row: a hostile or broken file is refused in
+// bounded memory instead of read whole into one record.
+const (
+	MaxRecordBytes = 1 << 20 // bytes of one row (its quoted newlines included)
+	MaxColumns     = 2000    // cells of one row
+)
+
+var errRecordTooLarge = errors.New("record too large")
+
+// recordBudget fails a read once more than max bytes, or more than
+// maxDelims delimiter bytes (quoted ones too: a bound, not a count of
+// cells), passed since the last reset (the start of the row being read):
+// encoding/csv would otherwise build the whole row first.
+type recordBudget struct {
+	r      io.Reader
+	max    int
+	used   int
+	delim  byte // 0: a delimiter of more than one byte, not counted
+	delims int
+}
+
+// maxDelims bounds the delimiters of one row before it is parsed.
+const maxDelims = 32 * MaxColumns
+
+func (b *recordBudget) reset() { b.used, b.delims = 0, 0 }
+
+func (b *recordBudget) Read(p []byte) (int, error) {
+	if b.used > b.max || b.delims > maxDelims {
+		return 0, errRecordTooLarge
+	}
+	n, err := b.r.Read(p)
+	b.used += n
+	if b.delim != 0 {
+		b.delims += bytes.Count(p[:n], []byte{b.delim})
+	}
+	return n, err
+}
+
+// excelSepLine reads Excel's "sep=X" first line (also quoted, any case):
+// the delimiter and the bytes of the line, or 0, 0.
+func excelSepLine(sample []byte) (rune, int) {
+	end := bytes.IndexByte(sample, '\n')
+	if end < 0 {
+		return 0, 0
+	}
+	line := strings.Trim(strings.TrimRight(string(sample[:end]), "\r"), `"`)
+	v, ok := strings.CutPrefix(strings.ToLower(line), "sep=")
+	if !ok {
+		return 0, 0
+	}
+	r, size := utf8.DecodeRuneInString(v)
+	if size == 0 || size != len(v) || r == '"' || r == utf8.RuneError {
+		return 0, 0
+	}
+	return r, end + 1
+}
+
 // csvSource numbers CSV records the way a spreadsheet numbers rows: empty
 // lines count, quoted newlines do not.
 type csvSource struct {
@@ -102,15 +171,22 @@ type csvSource struct {
 	file    string
 	closer  io.Closer
 	lines   *lineTail // for the character column of a quote error
-	lastNum int       // row number of the last record
-	lastEnd int       // line the last record ended on
+	budget  *recordBudget
+	lastNum int // row number of the last record
+	lastEnd int // line the last record ended on
 }
 
 func (s *csvSource) next() (int, []string, error) {
+	s.budget.reset()
 	rec, err := s.cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return 0, nil, io.EOF
+		}
+		if errors.Is(err, errRecordTooLarge) {
+			return 0, nil, &ParseError{File: s.file, Row: s.lastNum + 1, Err: hint(ErrRowTooLarge,
+				fmt.Sprintf("a row of more than %d MB or %d delimiters (a cell, or a quote never closed, runs on)", MaxRecordBytes>>20, maxDelims),
+				"this is not an ordinary export; check the quotes around the row, or split the cell")}
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
@@ -127,6 +203,11 @@ func (s *csvSource) next() (int, []string, error) {
 	}
 	line, _ := s.cr.FieldPos(0)
 	num := s.lastNum + line - s.lastEnd
+	if len(rec) > MaxColumns {
+		return 0, nil, &ParseError{File: s.file, Row: num, Err: hint(ErrRowTooLarge,
+			fmt.Sprintf("the row has %d cells, more than the %d crmbulk reads", len(rec), MaxColumns),
+			"check the delimiter (--delimiter), or save only the columns you import")}
+	}
 	last, _ := s.cr.FieldPos(len(rec) - 1)
 	s.lastNum, s.lastEnd = num, last+strings.Count(rec[len(rec)-1], "\n")
 	return num, rec, nil

@@ -27,6 +27,8 @@ var (
 	ErrFormat = errors.New("the file format is not supported")
 	// ErrTooLarge: an XLSX part inflates beyond the configured limit.
 	ErrTooLarge = errors.New("the spreadsheet inflates beyond the size limit")
+	// ErrRowTooLarge: a row has more bytes or cells than crmbulk reads.
+	ErrRowTooLarge = errors.New("a row is larger than crmbulk reads")
 	// ErrSheetNotFound: the requested XLSX sheet does not exist.
 	ErrSheetNotFound = errors.New("no such sheet")
 	// ErrLocked: another process holds the lock of an output path.

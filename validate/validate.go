@@ -293,7 +293,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		}
 	}
 	if r.f.Country && v != "" && !IsCountry(v) {
-		msg := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", value)
+		msg := fmt.Sprintf("%s is not an ISO 3166-1 alpha-2 country code", chars.Quote(value))
 		if _, reason, ok := notAssigned(v); ok {
 			msg += " (" + reason + ")"
 		}
@@ -309,7 +309,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	if r.f.email && v != "" {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
 			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
-				Message: fmt.Sprintf("%q does not look like an email address (sent anyway)", value)})
+				Message: fmt.Sprintf("%s does not look like an email address (sent anyway)", chars.Quote(value))})
 		}
 	}
 	return v, ps
@@ -320,7 +320,7 @@ func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
 	n, err := parseInt(value)
 	if err != nil {
 		return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
-			Message: fmt.Sprintf("%q is not a whole number", value), Fix: "give a whole number"})
+			Message: fmt.Sprintf("%s is not a whole number", chars.Quote(value)), Fix: "give a whole number"})
 	}
 	lo, hi := int64(0), int64(1<<63-1)
 	if f.HasRange {

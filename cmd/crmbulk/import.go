@@ -90,8 +90,8 @@ func parseDelimiter(s string) (rune, error) {
 }
 
 func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
-	if f.workers < 1 {
-		return usagef("--workers must be at least 1, got %d", f.workers)
+	if f.workers < 1 || f.workers > importer.MaxWorkers {
+		return usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
 	}
 	var m *mapping.Mapping
 	if f.mapping != "" {

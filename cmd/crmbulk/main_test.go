@@ -61,6 +61,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"fields", "--format", "yaml"},
 		{"fields", "--no-such-flag"},
 		{"--rate", "0", "fields"},
+		{"--rate", "10000000000", "fields"},
+		{"import", "x.csv", "--workers", "1000000"},
+		{"undo", "x.report.csv", "--workers", "65"},
 		{"--log-format", "xml", "fields"},
 		{"fields", "extra-arg"},
 	}

@@ -125,8 +125,8 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 
 // setup validates the global settings and builds the logger.
 func (a *app) setup() error {
-	if a.rate < 1 {
-		return usagef("--rate must be at least 1 request per minute, got %d", a.rate)
+	if a.rate < 1 || a.rate > maxRate {
+		return usagef("--rate %d: give 1 to %d requests per minute (the API allows 100 per token unless the account bought more)", a.rate, maxRate)
 	}
 	if a.rateWindow < time.Second {
 		return usagef("--rate-window must be at least 1s, got %s", a.rateWindow)
@@ -266,3 +266,7 @@ func joinNames(names []string) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
+
+// maxRate bounds --rate: far above any account's limit (the sandbox's
+// tests run at tens of thousands), far below what would exhaust memory.
+const maxRate = 100_000

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/undo"
 )
 
@@ -69,8 +70,8 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 }
 
 func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
-	if f.workers < 1 || f.workers > 64 {
-		return usagef("--workers %d: give 1 to 64", f.workers)
+	if f.workers < 1 || f.workers > importer.MaxWorkers {
+		return usagef("--workers %d: give 1 to %d", f.workers, importer.MaxWorkers)
 	}
 	planFirst := !f.dryRun && !f.yes && a.ios.IsInteractive()
 	client, err := a.apiClient()

@@ -1,12 +1,15 @@
 // Package chars is the one home of what crmbulk counts as white space, a
-// dash and a blank value. The sheet reader (is a row blank?), the mapping
+// dash and a blank value, and of how much of a value a message quotes. The sheet reader (is a row blank?), the mapping
 // (trim, strip_dashes, empty cells), validate (the tax-id clean-up the API
 // does itself) and the match keys all ask here, so they cannot disagree.
 package chars
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // IsSpace reports whether r is white space: Unicode's (which includes the
@@ -52,4 +55,25 @@ func remove(s string, drop func(rune) bool) string {
 		}
 		return r
 	}, s)
+}
+
+// QuoteMax is how many characters of a value a message quotes.
+const QuoteMax = 200
+
+// Quote is %q of s for a message, cut after QuoteMax characters with the
+// full length said: a 50 MB cell makes a line of a report, not 50 MB of it.
+func Quote(s string) string {
+	if len(s) <= QuoteMax { // bytes ≥ characters
+		return strconv.Quote(s)
+	}
+	n := utf8.RuneCountInString(s)
+	if n <= QuoteMax {
+		return strconv.Quote(s)
+	}
+	cut := 0
+	for range QuoteMax {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		cut += size
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d characters in all)", n)
 }
