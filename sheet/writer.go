@@ -149,6 +149,7 @@ type xlsxWriter struct {
 	sw   *excelize.StreamWriter
 	opt  XLSXWriterOptions
 	row  int
+	cols int // the widest row written (the sheet's dimension)
 	vals []any
 	done bool
 }
@@ -204,6 +205,7 @@ func (x *xlsxWriter) Write(cells []string) error {
 		return fmt.Errorf("writing XLSX row %d: an XLSX sheet holds at most %d rows — export as CSV instead", x.row, maxXLSXRows)
 	}
 	x.vals = x.vals[:0]
+	x.cols = max(x.cols, len(cells))
 	for i, s := range cells {
 		if len(s) > maxXLSXCellChars { // bytes ≥ UTF-16 units: most cells stop here
 			if n := utf16Len(s); n > maxXLSXCellChars {
@@ -212,6 +214,10 @@ func (x *xlsxWriter) Write(cells []string) error {
 		}
 		if x.row > 1 && x.opt.ProtectTextMarks {
 			s = ProtectTextMark(s)
+		}
+		s, err := placeControls(s)
+		if err != nil {
+			return fmt.Errorf("writing XLSX row %d, column %d: %w", x.row, i+1, err)
 		}
 		var v any = s
 		if x.row > 1 && x.opt.NumericColumns[i] && plainInt(s) {
@@ -281,7 +287,11 @@ func (x *xlsxWriter) Close() error {
 	// written straight to x.w instead; the buffer it then hands back is empty.
 	// (What is lost is excelize's zip64 header patching, needed only for
 	// parts over 4 GiB — far past XLSX's 1,048,576-row limit for this data.)
-	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(x.w) })
+	dim, err := excelize.CoordinatesToCellName(max(x.cols, 1), max(x.row, 1))
+	if err != nil {
+		return fmt.Errorf("writing XLSX: %w", err)
+	}
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return &fixZip{Writer: zip.NewWriter(x.w), dim: "A1:" + dim} })
 	if _, err := x.f.WriteTo(io.Discard); err != nil {
 		return fmt.Errorf("writing XLSX: %w", err)
 	}
