@@ -29,7 +29,8 @@ var (
 	// ErrInterrupted: ctx was cancelled; in-flight requests were let finish
 	// and the rest of the rows are "skipped" with error_code INTERRUPTED.
 	ErrInterrupted = errors.New("the import was interrupted")
-	// ErrInputChanged: --resume was given a report made from another file.
+	// ErrInputChanged: --resume was given a report made from another file,
+	// or the input changed while it was imported.
 	ErrInputChanged = errors.New("the input file is not the one the report was made from")
 	// ErrBadInput marks a problem with the input, the mapping or the options
 	// found before anything was sent.
@@ -62,7 +63,7 @@ func FileSHA(path string) (string, error) {
 
 // openInput opens the input file, with advice when it cannot be.
 func openInput(path string) (*os.File, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		hint := "check that the file may be read, and that it is not open in another program"
 		if errors.Is(err, fs.ErrNotExist) {
@@ -138,7 +139,27 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	}
 	runErr := r.rows(ctx, rd, rw)
 	werr := rw.close()
+	if runErr == nil {
+		runErr = r.checkUnchanged()
+	}
 	return sum, r.settle(ctx, runErr, werr, &sum)
+}
+
+// checkUnchanged fingerprints the input again at the end: a file that
+// changed while it was read (saved again, cut short, replaced) was not
+// imported as the report's fingerprint says.
+func (r *run) checkUnchanged() error {
+	sha, err := FileSHA(r.input)
+	if err != nil {
+		return fmt.Errorf("%w: %s could not be read again at the end of the run (%w): it changed while it was imported; the report %s says which rows were done",
+			ErrInputChanged, r.file, err, r.cfg.Report)
+	}
+	if sha != r.sha {
+		return fmt.Errorf("%w: %s changed while it was imported (input_sha256 %s at the start, %s at the end): the report %s says which rows were done, from the file as it was read; "+
+			"import the file as it is now with a match key (--match-by email) so that rows already done are found, not created again",
+			ErrInputChanged, r.file, r.sha, sha, r.cfg.Report)
+	}
+	return nil
 }
 
 // accountOf names the account an API writes to (baselinker.API.Account: a

@@ -140,6 +140,7 @@ func (r *run) emit(rw *reportWriter, seq int, l Line) error {
 // item is one row on its way through the pool.
 type item struct {
 	num      int
+	unsaved  []int // columns holding a formula with no saved value
 	res      mapping.Result
 	key      string // normalised match key ("" = none)
 	keyLabel string // "field:key" for the report
@@ -180,7 +181,7 @@ func (it *item) chainKeys(idx *index) []string {
 
 // mapRow maps a row and takes its match key (cheap: done in file order).
 func (r *run) mapRow(row sheet.Row) *item {
-	it := &item{num: row.Num, res: r.plan.Apply(row.Cells)}
+	it := &item{num: row.Num, res: r.plan.Apply(row.Cells), unsaved: row.Unsaved}
 	if k := r.cfg.MatchBy; k != "" {
 		v, _ := it.res.Get(k)
 		it.key = validate.MatchKey(k, v)
@@ -215,6 +216,16 @@ func (r *run) check(it *item) *Line {
 	}
 	var errs []problem
 	var cols []string
+	for _, c := range it.unsaved {
+		if !r.plan.Reads(c) {
+			continue
+		}
+		h := r.plan.Header()[c]
+		errs = append(errs, problem{field: h, rule: "formula_not_saved", text: fmt.Sprintf(
+			"open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored — row %d, %s: a formula with no saved value (it would be read as empty)",
+			it.num, columnRef(h))})
+		cols = appendNew(cols, h)
+	}
 	for _, p := range it.res.Problems {
 		errs = append(errs, problem{field: p.Field, rule: "mapping", text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 		cols = appendNew(cols, p.Column)

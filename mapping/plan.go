@@ -23,6 +23,7 @@ type Plan struct {
 	src    map[string]bound
 	notes  []string
 	unused []string
+	used   []bool // the columns some field reads
 }
 
 // bound is a spec with its columns resolved.
@@ -195,6 +196,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 			p.unused = append(p.unused, h)
 		}
 	}
+	p.used = used
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -222,6 +224,12 @@ func (p *Plan) Notes() []string { return append([]string(nil), p.notes...) }
 
 // Unused returns the non-blank headers of the sheet no field reads.
 func (p *Plan) Unused() []string { return append([]string(nil), p.unused...) }
+
+// Header returns the sheet's header the plan was bound to.
+func (p *Plan) Header() []string { return p.header }
+
+// Reads reports whether some field reads column col (0-based).
+func (p *Plan) Reads(col int) bool { return col >= 0 && col < len(p.used) && p.used[col] }
 
 // Source returns which column a field comes from: its 0-based index and
 // header. field is an API field name or extra_<ID> (custom_extra_fields.<ID>

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/crmbulk/crmbulk/internal/safefile"
 	"golang.org/x/text/transform"
 )
 
@@ -26,7 +28,7 @@ const (
 var delimiters = []rune{',', ';', '\t', '|'}
 
 func openFile(path string) (*os.File, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening the input file: %w", err)
 	}

@@ -18,6 +18,10 @@ import (
 type Row struct {
 	Num   int
 	Cells []string
+	// Unsaved lists the cells (0-based) that hold a formula with no saved
+	// value (an XLSX written by a program that does not compute formulas):
+	// they read as empty, though the sheet would show a value.
+	Unsaved []int
 }
 
 // Reader yields data rows after the header.
@@ -93,12 +97,13 @@ func Open(path string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, &ParseError{File: name, Err: err}
 	}
-	if format == "xlsx" {
-		return openXLSXFile(path, name, opt)
-	}
-	f, err := openFile(path)
+	f, err := openFile(path) // a FIFO or device is refused here, never waited on
 	if err != nil {
 		return nil, err
+	}
+	if format == "xlsx" {
+		_ = f.Close()
+		return openXLSXFile(path, name, opt)
 	}
 	r, err := newCSVReader(f, name, opt, f)
 	if err != nil {
@@ -330,6 +335,9 @@ func (t *tableReader) cellError(num, i int) error {
 // build copies cells into a header-wide row and checks it.
 func (t *tableReader) build(num int, cells []string) (Row, error) {
 	row := Row{Num: num, Cells: make([]string, len(t.header))}
+	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
+		row.Unsaved = u.unsavedCols(num)
+	}
 	var rowErr error
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {

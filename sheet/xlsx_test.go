@@ -70,8 +70,8 @@ func TestXLSXRawValues(t *testing.T) {
 	defer r.Close()
 	got := readAll(t, r)
 	want := []Row{
-		{2, []string{"48600700800", "3", "6", "ab"}},
-		{4, []string{"0.1", "0.3", "TRUE", "-12.5"}},
+		{Num: 2, Cells: []string{"48600700800", "3", "6", "ab"}},
+		{Num: 4, Cells: []string{"0.1", "0.3", "TRUE", "-12.5"}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d rows %v, want %d", len(got), got, len(want))

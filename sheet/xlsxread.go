@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -29,11 +30,15 @@ func NewXLSXReader(r io.Reader, name string, opt Options) (Reader, error) {
 	if err := checkInflation(name, zr, maxUnzip); err != nil {
 		return nil, err
 	}
+	facts, err := scanXLSX(name, zr)
+	if err != nil {
+		return nil, err
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
 	if err != nil {
 		return nil, excelizeOpenError(name, err)
 	}
-	return newXLSXReader(f, name, opt)
+	return newXLSXReader(f, name, opt, facts)
 }
 
 func openXLSXFile(path, name string, opt Options) (Reader, error) {
@@ -47,6 +52,10 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	}
 	maxUnzip, maxXML := xlsxLimits(opt)
 	err = checkInflation(name, &zr.Reader, maxUnzip)
+	var facts map[string]*sheetFacts
+	if err == nil {
+		facts, err = scanXLSX(name, &zr.Reader)
+	}
 	_ = zr.Close()
 	if err != nil {
 		return nil, err
@@ -55,7 +64,7 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, excelizeOpenError(name, err)
 	}
-	return newXLSXReader(f, name, opt)
+	return newXLSXReader(f, name, opt, facts)
 }
 
 func xlsxLimits(opt Options) (maxUnzip, maxXML int64) {
@@ -98,12 +107,13 @@ func excelizeOpenError(name string, err error) error {
 		"open it in a spreadsheet program and save it again as .xlsx, or export it as CSV"), err)}
 }
 
-func newXLSXReader(f *excelize.File, name string, opt Options) (Reader, error) {
+func newXLSXReader(f *excelize.File, name string, opt Options, facts map[string]*sheetFacts) (Reader, error) {
 	src, err := pickSheet(f, name, opt.Sheet)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
 	}
+	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
 	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
 	if err := t.start(opt.HeaderRow); err != nil {
 		_ = src.close()
@@ -166,6 +176,8 @@ type xlsxSource struct {
 	file  string
 	sheet string
 	num   int
+	facts *sheetFacts          // from scanXLSX: unsaved formulas, merged ranges
+	first map[mergeArea]string // each merged range's value, once its first row is read
 }
 
 func (s *xlsxSource) hasData() (bool, error) {
@@ -195,7 +207,26 @@ func (s *xlsxSource) next() (int, []string, error) {
 	if err != nil {
 		return 0, nil, s.wrap(err)
 	}
+	if s.facts != nil && len(s.facts.merges) > 0 {
+		// A merged range's value is in its first cell only: every row it
+		// covers gets it (a customer's company merged over its three rows).
+		cells = s.facts.fill(s.num, cells, s.first)
+	}
 	return s.num, cells, nil
+}
+
+// unsavedCols returns the 0-based columns of row num that hold a formula
+// with no saved value: they read as empty.
+func (s *xlsxSource) unsavedCols(num int) []int {
+	if s.facts == nil || len(s.facts.unsaved) == 0 {
+		return nil
+	}
+	var out []int
+	for _, c := range s.facts.unsaved[num] {
+		out = append(out, c-1)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (s *xlsxSource) wrap(err error) error {
