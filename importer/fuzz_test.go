@@ -75,6 +75,9 @@ func FuzzOldReport(f *testing.F) {
 			return
 		}
 		defer o.close()
+		if err := o.start(o.src); err != nil {
+			t.Fatalf("a report read whole once fails the second time: %v", err)
+		}
 		got := map[int]bool{}
 		for n := 1; n < 50; n++ {
 			l, err := o.lookup(n)
@@ -89,7 +92,13 @@ func FuzzOldReport(f *testing.F) {
 			}
 		}
 		// Accepted to the end: no line below 50 may have been skipped (a
-		// skipped finished line would be sent again).
+		// skipped finished line would be sent again). Bytes after the last
+		// newline are a line a crash cut: not read, and settled from the
+		// journal.
+		whole := data[:strings.LastIndexByte(data, '\n')+1]
+		if err := os.WriteFile(p, []byte(whole), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		rd, err := sheet.Open(p, sheet.Options{Format: "csv", UnguardFormulas: true})
 		if errors.Is(err, sheet.ErrNoRows) {
 			return // a header only: an empty report

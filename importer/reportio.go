@@ -56,6 +56,9 @@ func ReadReport(path string, fn func(ReportLine) error) error {
 		return err
 	}
 	defer rs.close()
+	if c, ok := rs.(*csvRecords); ok && c.torn {
+		return fmt.Errorf("%s: its last line was cut short (the run that wrote it was killed): the outcome of that row is in the run's journal; finish the run first with --resume %s", src, path)
+	}
 	if h, ok := rs.(interface{ header() []string }); ok {
 		for _, need := range []string{"changes", "account"} {
 			if !hasColumn(h.header(), need) {

@@ -3,10 +3,13 @@ package sheet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func FuzzGuard(f *testing.F) {
@@ -85,6 +88,63 @@ func FuzzXLSXReader(f *testing.F) {
 			if _, err := r.Read(); err != nil && !Recoverable(err) {
 				return
 			}
+		}
+	})
+}
+
+// FuzzScanSheet: a worksheet's XML is outside input; the scan never
+// panics, and what it reports is within the sheet's bounds.
+func FuzzScanSheet(f *testing.F) {
+	f.Add(`<worksheet><sheetData><row r="2"><c r="B2"><f>A2*2</f></c></row></sheetData><mergeCells><mergeCell ref="A2:A4"/></mergeCells></worksheet>`)
+	f.Add(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>`)
+	f.Add(`<mergeCell ref="XFD1048576:A1"/>`)
+	f.Fuzz(func(t *testing.T, x string) {
+		facts, err := scanSheet(strings.NewReader(x))
+		if err != nil {
+			return
+		}
+		for r, cols := range facts.unsaved {
+			for _, c := range cols {
+				if r < 1 || c < 1 {
+					t.Fatalf("unsaved cell %d,%d", r, c)
+				}
+			}
+		}
+		for _, m := range facts.merges {
+			if m.r1 < 1 || m.c1 < 1 || m.r2 < m.r1 || m.c2 < m.c1 {
+				t.Fatalf("merge %+v", m)
+			}
+		}
+	})
+}
+
+// FuzzSheetFixer: whatever the bytes and however they are cut into
+// writes, the fixer turns exactly the placeholders into escapes and keeps
+// every other byte.
+func FuzzSheetFixer(f *testing.F) {
+	f.Add([]byte("<sheetData><c><is><t>a\U000F0001b</t></is></c>"), 3)
+	f.Add([]byte("\xf3\xb0\x80"), 1)
+	f.Fuzz(func(t *testing.T, b []byte, cut int) {
+		var out bytes.Buffer
+		s := &sheetFixer{w: &out, headed: true}
+		if cut <= 0 || cut > len(b) {
+			cut = len(b)
+		}
+		_, _ = s.Write(b[:cut])
+		_, _ = s.Write(b[cut:])
+		_ = s.flush()
+		var want strings.Builder
+		for i := 0; i < len(b); {
+			r, size := utf8.DecodeRune(b[i:])
+			if isPlaceholder(r) && size == 4 {
+				fmt.Fprintf(&want, "_x%04X_", r-ctrlBase)
+			} else {
+				want.Write(b[i : i+size])
+			}
+			i += size
+		}
+		if out.String() != want.String() {
+			t.Fatalf("fixed %q into %q, want %q", b, out.String(), want.String())
 		}
 	})
 }

@@ -36,6 +36,7 @@ func (a *app) apiClient() (*baselinker.API, error) {
 		baselinker.WithLimiter(a.limiter(token)),
 		baselinker.WithLogger(a.logger),
 		baselinker.WithVersion(version()),
+		baselinker.WithTimeout(a.timeout),
 	)
 	if err != nil {
 		return nil, usageError{err}

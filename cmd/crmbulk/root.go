@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
@@ -31,7 +32,8 @@ type app struct {
 	tokenFile  string
 	stateDir   string        // --state-dir: the shared request windows
 	rateWindow time.Duration // the hidden --rate-window (60 s)
-	maxWait    time.Duration // --max-wait: the blocks a run may wait out in all
+	maxWait    time.Duration // --max-wait: the blocks (and unanswered requests) a run may wait out in all
+	timeout    time.Duration // --request-timeout: one request, its answer read
 	bar        *progress.Bar // on a terminal: the one progress bar, which the log writes above
 	rate       int
 	logFormat  string
@@ -108,7 +110,8 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
-	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) when the API's blocks add up to more than this")
+	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) when the API's blocks and the requests it never answered add up to more than this")
+	pf.DurationVar(&a.timeout, "request-timeout", baselinker.DefaultTimeout, "cut a request the API has not answered in this long, and retry it (the retry is logged)")
 	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
 	_ = pf.MarkHidden("rate-window")
 	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: the user's cache directory)")
@@ -125,6 +128,9 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 
 // setup validates the global settings and builds the logger.
 func (a *app) setup() error {
+	if a.timeout < time.Second || a.timeout > 10*time.Minute {
+		return usagef("--request-timeout %s: give 1s to 10m", a.timeout)
+	}
 	if a.rate < 1 || a.rate > maxRate {
 		return usagef("--rate %d: give 1 to %d requests per minute (the API allows 100 per token unless the account bought more)", a.rate, maxRate)
 	}
