@@ -243,14 +243,6 @@ func (rw *reportWriter) close() error {
 	return nil
 }
 
-// abort ends a writer whose run never started.
-func (rw *reportWriter) abort() error {
-	close(rw.in)
-	<-rw.done
-	rw.cfg.Progress.Finish()
-	return rw.f.Close()
-}
-
 // renderXLSX writes the report's XLSX from its CSV record: the report's
 // columns, then a "before" and an "after" column for every field that
 // changed (in field-table order), so a person can filter by field.
