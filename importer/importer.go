@@ -76,20 +76,21 @@ func openInput(path string) (*os.File, error) {
 
 // run is the state of one import.
 type run struct {
-	cfg     Config
-	api     API
-	send    sender
-	input   string
-	file    string // base name, for messages
-	sha     string // the input's fingerprint
-	plan    *mapping.Plan
-	idx     *index // nil when no row can be compared (no match key, no crm_client_id)
-	chains  *chains
-	jnl     *journal
-	old     *oldReport
-	carry   map[int]pendingSend // writes of a resumed run that may have been sent, by row
-	settled map[int]Line        // rows the old journal settled and the old report lacks
-	tally   *tally
+	cfg      Config
+	api      API
+	send     sender
+	input    string
+	file     string // base name, for messages
+	sha      string // the input's fingerprint
+	detected string // the code page the input was read in, when detected
+	plan     *mapping.Plan
+	idx      *index // nil when no row can be compared (no match key, no crm_client_id)
+	chains   *chains
+	jnl      *journal
+	old      *oldReport
+	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
+	settled  map[int]Line        // rows the old journal settled and the old report lacks
+	tally    *tally
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -118,7 +119,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	before := requestsOf(api)
 	defer func() {
 		sum = r.tally.summary(sum)
-		sum.Report, sum.DryRun, sum.InputSHA = cfg.Report, cfg.DryRun, r.sha
+		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding = cfg.Report, cfg.DryRun, r.sha, r.detected
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 	}()
 
@@ -210,6 +211,11 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	rd, err := sheet.Open(r.input, cfg.Sheet)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if name, detected := sheet.EncodingOf(rd); detected {
+		r.detected = name
+		r.cfg.Logger.Info(fmt.Sprintf("%s is not UTF-8: reading it as %s, whose letters make sense of it (give --encoding if it is another)", r.file, name),
+			"file", r.file, "encoding", name)
 	}
 	if err := r.bind(rd.Header()); err != nil {
 		_ = rd.Close()

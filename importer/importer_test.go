@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/text/encoding/charmap"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -280,4 +281,29 @@ func TestMappingSourceAndMatchByApply(t *testing.T) {
 		}
 	}
 	assertNoDuplicates(t, srv)
+}
+
+// TestDetectedCodePageIsSaid: a CSV in windows-1250 without --encoding is
+// read right, and the log, the summary and its text say how it was read.
+func TestDetectedCodePageIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	cp1250, err := charmap.Windows1250.NewEncoder().String("email;invoice_fullname;invoice_city\nl@example.org;Łukasz Wąsik;Łódź\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeFile(t, dir, "klienci.csv", cp1250)
+	var log bytes.Buffer
+	sum, err := Run(context.Background(), nil, in, Config{DryRun: true, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Encoding != "windows-1250" || !strings.Contains(sum.String(), "read as windows-1250") {
+		t.Errorf("summary encoding %q, text:\n%s", sum.Encoding, sum)
+	}
+	if !strings.Contains(log.String(), "encoding=windows-1250") {
+		t.Errorf("the log does not say the code page:\n%s", log.String())
+	}
+	if got := byRow(t, readReport(t, sum.Report))["2"]["changes"]; !strings.Contains(got, `"Łukasz Wąsik"`) || !strings.Contains(got, `"Łódź"`) {
+		t.Errorf("row 2 plans %s", got)
+	}
 }

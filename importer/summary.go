@@ -27,6 +27,7 @@ type Summary struct {
 	Journal  string // path of the journal when it was kept (unsettled writes), else ""
 	DryRun   bool
 	InputSHA string // first 16 hex characters of the input file's SHA-256
+	Encoding string // the code page the input was read in when it was detected, not given ("" otherwise)
 }
 
 // Group is the rows that share one reason: how many, and the first of them.
@@ -49,6 +50,9 @@ func (s Summary) LogAttrs() []any {
 	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
+	}
+	if s.Encoding != "" {
+		attrs = append(attrs, "encoding_detected", s.Encoding)
 	}
 	attrs = append(attrs, "requests", s.Requests, "seconds", math.Round(s.Elapsed.Seconds()*10)/10,
 		"report", s.Report, "dry_run", s.DryRun)
@@ -96,6 +100,9 @@ func (s Summary) String() string {
 	}
 	for _, g := range s.Failed {
 		fmt.Fprintf(&b, "\n  %d failed: %s — e.g. row %d: %s", g.Count, g.Reason, g.Row, g.Example)
+	}
+	if s.Encoding != "" {
+		fmt.Fprintf(&b, "\n  read as %s: the file is not UTF-8, and its letters make sense in that code page (give --encoding if it is another)", s.Encoding)
 	}
 	fmt.Fprintf(&b, "\n  %d requests in %s; report %s", s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
 	if s.Journal != "" {

@@ -48,18 +48,37 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	if err != nil {
 		return nil, perr(err)
 	}
+	detect := isUTF8 && strings.TrimSpace(opt.Encoding) == ""
 	raw := bufio.NewReaderSize(r, bufSize)
+	if detect {
+		raw = bufio.NewReaderSize(r, detectBytes)
+	}
 	head, _ := raw.Peek(3)
 	var text io.Reader = raw
 	checkUTF8 := false
+	encName, detected := "", false
+	if isUTF8 {
+		encName = "utf-8"
+	} else {
+		encName = strings.TrimSpace(opt.Encoding)
+	}
+	if detect && !hasBOM(head) {
+		if d, ok, err := detectRaw(raw); err != nil {
+			return nil, perr(fmt.Errorf("reading the file: %w", err))
+		} else if ok {
+			enc, isUTF8, encName, detected = d.enc, false, d.Name, true
+		}
+	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		_, _ = raw.Discard(3)
 		checkUTF8 = true
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		text = transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+		encName = "utf-16le"
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
+		encName = "utf-16be"
 	case isUTF8:
 		checkUTF8 = true
 	default:
@@ -102,11 +121,44 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim}
+	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim,
+		encoding: encName, detected: detected}
 	if err := t.start(opt.HeaderRow); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// detectBytes is how much of a CSV without a named encoding is looked at
+// to tell UTF-8 from a legacy code page: thousands of rows.
+const detectBytes = 1 << 20
+
+func hasBOM(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
+}
+
+// detectRaw looks at the first detectBytes of raw: UTF-8 (ok false), or
+// not, and then the code page detectCodePage finds convincing (ok true).
+// When none is, ok is false and the UTF-8 check reports the first bad byte.
+func detectRaw(raw *bufio.Reader) (DetectedEncoding, bool, error) {
+	sample, err := raw.Peek(detectBytes)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return DetectedEncoding{}, false, err
+	}
+	if len(sample) == detectBytes {
+		// The sample may end inside a character: not a sign of anything.
+		for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
+			sample = sample[:len(sample)-1]
+		}
+		if len(sample) > 0 && sample[len(sample)-1] >= utf8.RuneSelf {
+			sample = sample[:len(sample)-1]
+		}
+	}
+	if utf8.Valid(sample) {
+		return DetectedEncoding{}, false, nil
+	}
+	d, ok := detectCodePage(sample)
+	return d, ok, nil
 }
 
 // The bounds of one CSV row: a hostile or broken file is refused in

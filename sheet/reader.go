@@ -152,6 +152,8 @@ type tableReader struct {
 	unguard   bool
 	advice    string // extra advice for ragged rows (e.g. the delimiter)
 	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
+	encoding  string // the CSV encoding in use (given, by BOM or detected); "" for XLSX
+	detected  bool   // encoding was detected, not given
 
 	header []string
 	width  int // header width before trailing empty cells were cut
@@ -244,7 +246,7 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 	}
 	return &ParseError{File: t.file, Row: num, Column: col, Name: name, Err: hint(ErrEncoding,
 		fmt.Sprintf("the file is not valid UTF-8 (bytes % x)", bad),
-		"it was probably saved in a Windows code page: read it with --encoding windows-1250 (Polish) or windows-1252 (or `encoding:` in the mapping), or save it as \"CSV UTF-8\"")}
+		"crmbulk could not tell which code page it is in (parts of it may be UTF-8, or its letters make no language): save it as \"CSV UTF-8\", or name the code page with --encoding windows-1250 (Polish, Czech), windows-1252 (Western) or iso-8859-2 (or `encoding:` in the mapping)")}
 }
 
 // Header returns the header names, white space trimmed, trailing empty
@@ -284,6 +286,16 @@ func DelimiterOf(r Reader) rune {
 		return t.delim
 	}
 	return 0
+}
+
+// EncodingOf returns the encoding a CSV Reader decodes its file from —
+// "utf-8", the name given in Options.Encoding, "utf-16le"/"utf-16be" by BOM,
+// or the code page it detected (detected true) — and "" for other Readers.
+func EncodingOf(r Reader) (name string, detected bool) {
+	if t, ok := r.(*tableReader); ok {
+		return t.encoding, t.detected
+	}
+	return "", false
 }
 
 // Read returns the next non-blank data row.

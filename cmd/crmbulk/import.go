@@ -70,7 +70,7 @@ interrupted; run again with --resume REPORT to redo only what is not finished.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
 	fl.StringVar(&f.resume, "resume", "", "report of an earlier run of the same FILE: copy its finished rows, redo the rest")
 	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet name (default: the mapping's, else the first sheet with data)")
-	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: the mapping's, else UTF-8 / BOM)")
+	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: the mapping's, else UTF-8, UTF-16 by BOM, or the code page detected)")
 	fl.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: the mapping's, else sniffed)")
 	fl.BoolVar(&f.compareNotes, "compare-notes", false, "read each matched client (one request) so that notes and extra fields are compared, not sent again")
 	fl.StringVar(&f.format, "format", "text", "text, or json: print every report line (the plan) as a JSON line on standard output")

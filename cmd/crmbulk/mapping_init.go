@@ -40,7 +40,8 @@ German (E-mail, Telefon, Kod pocztowy, NIP, PLZ, Ort, Nachname, USt-IdNr., Zipâ€
 Rechnung/faktura columns to invoice_* and shipping/Liefer/dostawa columns to delivery_*, and
 by a fuzzy score when nothing else fits. A comment on every line says how sure the guess is;
 unused columns are listed with the reason. First and last name columns become a template for
-invoice_fullname. --sheet, --encoding and a delimiter other than a comma go into source:.
+invoice_fullname. --sheet, --encoding (or the code page detected in a CSV that is not UTF-8)
+and a delimiter other than a comma go into source:.
 
 Read the proposal, fix what is wrong, then try it with crmbulk import FILE --mapping M --dry-run.`,
 		Example: `  crmbulk mapping init customers_export.csv > shopify.yaml
@@ -57,7 +58,7 @@ Read the proposal, fix what is wrong, then try it with crmbulk import FILE --map
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet name (default: the first sheet with data)")
-	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: UTF-8, or UTF-16 by BOM)")
+	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: UTF-8, UTF-16 by BOM, or the code page detected)")
 	fl.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: sniffed)")
 	return cmd
 }
@@ -80,6 +81,11 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 	src := guess.Source{File: path, Sheet: f.sheet}
 	if e := strings.ToLower(strings.TrimSpace(f.encoding)); e != "" && e != "utf-8" && e != "utf8" {
 		src.Encoding = f.encoding
+	}
+	// A code page the reader detected goes into the mapping, so the import
+	// reads the file the way this proposal did, and a person sees it.
+	if name, detected := sheet.EncodingOf(r); detected {
+		src.Encoding, src.EncodingDetected = name, true
 	}
 	// The delimiter the reader split the header with, given or sniffed:
 	// the mapping must say the same, or the import would split otherwise.

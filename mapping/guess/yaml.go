@@ -16,10 +16,13 @@ import (
 // the mapping's source: section, so the import reads the file the same way.
 type Source struct {
 	// File is the sheet's name as the user gave it (used in comments only).
-	File      string
-	Sheet     string
-	Encoding  string
-	Delimiter rune
+	File     string
+	Sheet    string
+	Encoding string
+	// EncodingDetected says Encoding is the code page the reader detected
+	// (the comment says so, and how to change it).
+	EncodingDetected bool
+	Delimiter        rune
 }
 
 // YAML renders the proposal as a mapping file: one line per field with a
@@ -52,7 +55,11 @@ func (r Result) YAML(src Source) []byte {
 			fmt.Fprintf(&b, "  sheet: %s\n", quote(src.Sheet))
 		}
 		if src.Encoding != "" {
-			fmt.Fprintf(&b, "  encoding: %s\n", quote(src.Encoding))
+			fmt.Fprintf(&b, "  encoding: %s", quote(src.Encoding))
+			if src.EncodingDetected {
+				b.WriteString(" # detected: the file is not UTF-8 and reads as this code page; change it if its letters look wrong")
+			}
+			b.WriteString("\n")
 		}
 		if src.Delimiter != 0 {
 			d := string(src.Delimiter)

@@ -1,0 +1,149 @@
+package sheet
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// A code page detector for CSV files that are not UTF-8: the Excel of a
+// Polish, Czech or German Windows saves "CSV" in the system's ANSI code page.
+// No well-kept Go library detects single-byte code pages (the ICU port is
+// unmaintained and judges by trigrams of a few languages), so this is a small
+// scorer: each candidate decodes the bytes, and what it makes of the
+// non-ASCII ones is judged — letters of the region's languages inside words
+// count for it, symbols inside words (¹ ³ ¿ ±) and C1 control characters
+// count hard against it. The candidate whose letters one language explains
+// best wins; a tie goes to the first candidate (the decodings are then the
+// same wherever they matter).
+
+// codePage is one candidate.
+type codePage struct {
+	name string
+	enc  encoding.Encoding
+}
+
+// codePages are the candidates in order of preference on a tie: the
+// Western page first (a German file decodes the same in all three), then
+// Central Europe's Windows page before its ISO one.
+var codePages = []codePage{
+	{"windows-1252", charmap.Windows1252},
+	{"windows-1250", charmap.Windows1250},
+	{"iso-8859-2", charmap.ISO8859_2},
+}
+
+// languages are the letters beyond ASCII of the languages whose files the
+// candidates are for (lower case). A decoding whose letters one of them
+// explains is more likely than one that needs several.
+var languages = []string{
+	"ąćęłńóśźż",         // Polish
+	"áčďéěíňóřšťúůýž",   // Czech
+	"áäčďéíĺľňóôŕšťúýž", // Slovak
+	"áéíóöőúüű",         // Hungarian
+	"äöüß",              // German
+	"àâæçéèêëîïôœùûüÿ",  // French
+	"áéíñóúü",           // Spanish
+	"åäöæø",             // Nordic
+	"ăâîșşțţ",           // Romanian
+}
+
+// DetectedEncoding is the result of detectCodePage.
+type DetectedEncoding struct {
+	Name string // the candidate's name, as Options.Encoding takes it
+	enc  encoding.Encoding
+}
+
+// detectCodePage returns the code page sample (bytes that are not valid
+// UTF-8) was most likely written in, and false when no candidate is
+// convincing: then the caller's "not UTF-8" error stands.
+func detectCodePage(sample []byte) (DetectedEncoding, bool) {
+	if mostlyUTF8(sample) {
+		return DetectedEncoding{}, false
+	}
+	best, bestScore, found := DetectedEncoding{}, 0, false
+	for _, cp := range codePages {
+		text, err := cp.enc.NewDecoder().Bytes(sample)
+		if err != nil {
+			continue
+		}
+		s, ok := judge(string(text))
+		if ok && (!found || s > bestScore) {
+			best, bestScore, found = DetectedEncoding{Name: cp.name, enc: cp.enc}, s, true
+		}
+	}
+	return best, found
+}
+
+// mostlyUTF8 reports whether b looks like a UTF-8 file with a few broken
+// bytes (a row pasted from elsewhere), which no code page reads right — as
+// windows-1250 its "ó" would become "Ăł". The sign is UTF-8 characters of
+// the Latin alphabets or of typography (“ ” – €) among the bad bytes: a
+// code page makes such byte pairs only by accident (an uppercase letter
+// before a symbol), far fewer than its bytes that are not UTF-8. Pairs
+// that happen to decode to other scripts ("SPÓŁKA" in windows-1250 holds
+// Cyrillic "ӣ") are no sign.
+func mostlyUTF8(b []byte) bool {
+	latin, invalid := 0, 0
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			invalid++
+		case n > 1 && (r >= 0xa0 && r <= 0x24f || r >= 0x2010 && r <= 0x206f || r == 0x20ac):
+			latin++
+		}
+		b = b[n:]
+	}
+	return latin > 0 && latin*20 >= invalid
+}
+
+// judge scores one decoding: ok is false when it is not convincing — a
+// control character or a byte the page does not define, symbols inside
+// words in more than one word of ten, no letters beyond ASCII, or more of
+// them than of ASCII letters (Cyrillic or Greek read as a Latin page is
+// all accented letters; a Polish or Czech text has a few in a word).
+func judge(text string) (score int, ok bool) {
+	var ascii, letters, bad int
+	hits := make([]int, len(languages))
+	prev := ' '
+	for i, r := range text {
+		if r < utf8.RuneSelf {
+			if unicode.IsLetter(r) {
+				ascii++
+			}
+			prev = r
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):])
+		switch {
+		case r >= 0x80 && r <= 0x9f, r == utf8.RuneError:
+			return 0, false
+		case unicode.IsLetter(r):
+			letters++
+			lr := unicode.ToLower(r)
+			for j, l := range languages {
+				if strings.ContainsRune(l, lr) {
+					hits[j]++
+				}
+			}
+		case unicode.IsPunct(r) && unicode.IsLetter(prev) && unicode.IsLetter(next),
+			!unicode.IsPunct(r) && (unicode.IsLetter(prev) || unicode.IsLetter(next)):
+			// A symbol at a word ("Wa³brzych", "¯ó³w") or punctuation
+			// inside one ("Wie¿a"); „quotes” and – dashes between words
+			// are no sign either way.
+			bad++
+		}
+		prev = r
+	}
+	if letters == 0 || bad*10 > letters || letters > ascii {
+		return 0, false
+	}
+	most := 0
+	for _, h := range hits {
+		most = max(most, h)
+	}
+	return 2*letters + most - 10*bad, true
+}
