@@ -562,3 +562,57 @@ func TestEncodingNames(t *testing.T) {
 		}
 	}
 }
+
+// TestBindMisreadHeader: a header the mapping names but the sheet has only
+// garbled (the file read in the wrong encoding) is an error that names the
+// encoding to give, not a "did you mean" of the garbled name.
+func TestBindMisreadHeader(t *testing.T) {
+	m := mustParse(t, "columns:\n  invoice_fullname: \"Imię\"\n  invoice_city: Miejscowość\n")
+	tests := []struct {
+		name   string
+		header []string
+		want   string
+	}{
+		{"UTF-8 read as windows-1252", []string{"ImiÄ™", "MiejscowoÅ›Ä‡"}, "the file is in utf-8 but was read as windows-1252"},
+		{"UTF-8 read as windows-1250", []string{"ImiÄ™", "MiejscowoĹ›Ä‡"}, "the file is in utf-8 but was read as windows-1250"},
+		{"windows-1250 read as windows-1252", []string{"Imiê", "Miejscowoœæ"}, "the file is in windows-1250 but was read as windows-1252"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := m.Bind(tt.header)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "did you mean") {
+				t.Errorf("Bind(%q) = %v; want %q and no did-you-mean", tt.header, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestYAMLErrorLine: a YAML syntax error is reported at the broken line,
+// not at the start of the block it is in.
+func TestYAMLErrorLine(t *testing.T) {
+	body := "columns:\n  email: E-mail\n  phone: Telefon\n  invoice_company: Firma\n  invoice_nip: NIP\n  invoice_city: Miasto\n  invoice_postcode: Kod\n"
+	tests := []struct {
+		name, broken string
+		line         int
+	}{
+		{"a list item among keys", "  - Uwagi\n", 8},
+		{"indented too little", " notes: Uwagi\n", 8},
+		{"a missing colon", "  notes Uwagi\n  star: Ocena\n", 8},
+		{"a second colon", "  notes: Uwagi: x\n", 8},
+		{"a tab", "\tnotes: Uwagi\n", 8},
+		{"an unclosed bracket", "  notes: [Uwagi\n", 8},
+		{"an unclosed quote", "  notes: \"Uwagi\n", 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("map.yaml", []byte(body+tt.broken))
+			var errs *Errors
+			if !errors.As(err, &errs) || len(errs.List) != 1 {
+				t.Fatalf("Parse = %v, want one error", err)
+			}
+			if got := errs.List[0].Line; got != tt.line {
+				t.Errorf("error at line %d, want %d: %v", got, tt.line, err)
+			}
+		})
+	}
+}

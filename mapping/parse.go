@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"regexp"
@@ -166,6 +167,32 @@ const MaxFileBytes = 256 << 10
 
 var yamlLine = regexp.MustCompile(`line (\d+):(?: column (\d+):)? ?`)
 
+// brokenLine finds the line a YAML syntax error is on. The YAML library
+// names the start of the block the error is in (the context), which can be
+// "columns:" many lines above the broken one; the broken line is the first
+// from there whose prefix of the file no longer parses. An error at the end
+// of the text (an unclosed quote or bracket) is where the library says.
+func brokenLine(data []byte, context int, msg string) int {
+	if strings.Contains(msg, "end of stream") {
+		return context
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if context > len(lines) {
+		return context
+	}
+	prefix := bytes.Join(lines[:context-1], nil)
+	// A mapping's blocks are short; past a few hundred lines the search
+	// would cost more than it tells.
+	for i := context - 1; i < min(len(lines), context+500); i++ {
+		prefix = append(prefix, lines[i]...)
+		var n yaml.Node
+		if err := yaml.Unmarshal(prefix, &n); err != nil && !strings.Contains(err.Error(), "end of stream") {
+			return i + 1
+		}
+	}
+	return context
+}
+
 // Parse checks a mapping file held in data; filename is used in errors.
 // It reports every problem of the file at once, as *Errors.
 func Parse(filename string, data []byte) (m *Mapping, err error) {
@@ -188,6 +215,9 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 			msg = strings.Replace(msg, sm[0], "", 1)
 		}
 		line = max(line, 1)
+		if l := brokenLine(data, line, msg); l != line {
+			line, col = l, 0
+		}
 		c.add(line, col, "fix the YAML syntax (indentation, quoting, a missing colon)", "YAML syntax: %s", msg)
 		return nil, c.err()
 	}

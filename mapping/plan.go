@@ -142,6 +142,11 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 			used[idx[0]] = true
 			return idx[0]
 		case 0:
+			if h, rr, ok := misread(r.name, header); ok {
+				c.add(r.line, r.col, fmt.Sprintf("the file is in %s but was read as %s: set source: encoding: %s (or --encoding %s)", rr.Really, rr.ReadAs, rr.Really, rr.Really),
+					"column %q (for %s) is not in the sheet's header, but %q is, which is %q read in the wrong encoding", r.name, s.key(), h, rr.Text)
+				return -1
+			}
 			hint := didYouMean(r.name, header)
 			list := "the header has: " + quoteList(header, 30)
 			if hint != "" {
@@ -371,3 +376,15 @@ func (b *bound) render(cells []string, r *Result) string {
 // MapsID reports whether the mapping gives rows a crm_client_id (so a row
 // may update the client it names).
 func (p *Plan) MapsID() bool { return p.id != nil }
+
+// misread finds the header that is name read in the wrong encoding.
+func misread(name string, header []string) (string, sheet.Rereading, bool) {
+	for _, h := range header {
+		for _, rr := range sheet.Rereadings(h) {
+			if strings.EqualFold(chars.TrimSpace(rr.Text), chars.TrimSpace(name)) {
+				return h, rr, true
+			}
+		}
+	}
+	return "", sheet.Rereading{}, false
+}

@@ -147,3 +147,42 @@ func judge(text string) (score int, ok bool) {
 	}
 	return 2*letters + most - 10*bad, true
 }
+
+// A Rereading is what a text read in the wrong encoding was meant to be.
+type Rereading struct {
+	Text   string // the text as its file meant it
+	ReadAs string // the encoding it was read in ("utf-8" or a code page)
+	Really string // the encoding its file is in
+}
+
+// Rereadings returns what text would have been had its bytes been read in
+// another of the encodings crmbulk tells apart (UTF-8 and the code pages
+// above): "ImiÄ™" is UTF-8's "Imię" read as windows-1252. A header a
+// mapping names but the sheet lacks is looked up among them, so the error
+// names the encoding to give rather than the garbled name.
+func Rereadings(text string) []Rereading {
+	var out []Rereading
+	if !strings.ContainsFunc(text, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return nil
+	}
+	for _, as := range codePages {
+		raw, err := as.enc.NewEncoder().Bytes([]byte(text))
+		if err != nil {
+			continue // text has letters this page cannot hold: not read in it
+		}
+		if utf8.Valid(raw) && string(raw) != text {
+			out = append(out, Rereading{Text: string(raw), ReadAs: as.name, Really: "utf-8"})
+		}
+		for _, really := range codePages {
+			if really.name == as.name {
+				continue
+			}
+			if t, err := really.enc.NewDecoder().Bytes(raw); err == nil && string(t) != text {
+				out = append(out, Rereading{Text: string(t), ReadAs: as.name, Really: really.name})
+			}
+		}
+	}
+	// UTF-8 read as... is never a misreading of valid text the other way
+	// round: a code-page file read as UTF-8 is refused, not garbled.
+	return out
+}
