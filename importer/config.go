@@ -54,6 +54,9 @@ type Config struct {
 	// Resume is the report of an earlier run of the same input: its
 	// finished rows are copied, the rest done again.
 	Resume string
+	// Again runs a file without a match key although Report says an
+	// earlier run of it created clients (they are created again).
+	Again bool
 	// Sheet says how the input is read (sheet, encoding, delimiter).
 	Sheet sheet.Options
 	// Progress shows the run (default: nothing).

@@ -128,6 +128,9 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 		return sum, err
 	}
 	defer rd.Close()
+	if err := r.guardRerun(); err != nil {
+		return sum, err
+	}
 	if err := r.readIndex(ctx); err != nil {
 		return sum, err
 	}

@@ -307,3 +307,68 @@ func TestDetectedCodePageIsSaid(t *testing.T) {
 		t.Errorf("row 2 plans %s", got)
 	}
 }
+
+// TestRerunGuard: a second real run of a file without a match key, over
+// the report of a run that created clients, stops before sending anything
+// and says when, how many and what to do; --again, --match-by and a dry run
+// go on.
+func TestRerunGuard(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 41}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("g", 6))
+	sum, err := Run(context.Background(), api, in, Config{})
+	if err != nil || sum.Counts[StatusCreated] != 6 {
+		t.Fatalf("first run: %v, %v", sum.Counts, err)
+	}
+	before := srv.Stats().Requests
+	_, err = Run(context.Background(), api, in, Config{})
+	if !errors.Is(err, ErrBadInput) {
+		t.Fatalf("second run: err = %v, want ErrBadInput", err)
+	}
+	for _, want := range []string{"creating 6 clients", "--resume " + sum.Report, "--match-by", "--again", "nothing was sent"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal lacks %q: %v", want, err)
+		}
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("the refused run sent %d requests", n)
+	}
+	// A dry run and --match-by go on (the match key finds the clients).
+	if _, err := Run(context.Background(), api, in, Config{DryRun: true}); err != nil {
+		t.Errorf("dry run: %v", err)
+	}
+	sum2, err := Run(context.Background(), api, in, Config{MatchBy: "email"})
+	if err != nil || sum2.Counts[StatusUnchanged] != 6 {
+		t.Errorf("--match-by: %v, %v; want 6 unchanged", sum2.Counts, err)
+	}
+	// That report holds no creates: a run without a key may go on, and
+	// creates them again — so write it back to the first run's.
+	sum3, err := Run(context.Background(), api, in, Config{Again: true})
+	if err != nil || sum3.Counts[StatusCreated] != 6 || srv.Stats().Creates != 12 {
+		t.Errorf("--again: %v, %v, %d creates; want 6 more", sum3.Counts, err, srv.Stats().Creates)
+	}
+	// A changed file is another input: no guard.
+	other := writeFile(t, dir, "in.csv", genRows("h", 2))
+	if _, err := Run(context.Background(), api, other, Config{}); err != nil {
+		t.Errorf("another file over the same report: %v", err)
+	}
+}
+
+// TestRerunGuardAfterACrash: the report of a run that was killed (its
+// journal is still there) stops a fresh run too, and says so.
+func TestRerunGuardAfterACrash(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 42}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("k", 4))
+	sum, err := Run(context.Background(), api, in, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sum.Report+".journal", []byte{}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), api, in, Config{})
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "stopped before it ended") {
+		t.Fatalf("err = %v, want the guard to say the run was stopped", err)
+	}
+}

@@ -29,6 +29,7 @@ type importFlags struct {
 
 	compareNotes bool
 	format       string
+	again        bool
 }
 
 func (a *app) importCmd() *cobra.Command {
@@ -52,7 +53,11 @@ changes — every field of a create, before → after for an update. --dry-run i
 nothing sent: the plan. Country names are sent as their ISO codes and spreadsheet text marks
 (the ' before '+48…) are removed; the warnings column says so. Exit 0 when every row is fine,
 1 when some were invalid or failed, 2 for bad input or a fatal API error, 130 when
-interrupted; run again with --resume REPORT to redo only what is not finished.`,
+interrupted; run again with --resume REPORT to redo only what is not finished.
+
+Without a match key every row creates a client, so a second run of the same file would create
+them all again: a run whose report says an earlier run of the same file created clients stops
+before sending anything and offers --resume, --match-by, or --again (create them again).`,
 		Example: `  crmbulk import clients.xlsx --mapping shop.yaml --match-by email --dry-run
   crmbulk import clients.xlsx --mapping shop.yaml --match-by email
   crmbulk import export.csv --dry-run --format json
@@ -72,6 +77,7 @@ interrupted; run again with --resume REPORT to redo only what is not finished.`,
 	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet name (default: the mapping's, else the first sheet with data)")
 	fl.StringVar(&f.encoding, "encoding", "", "CSV encoding, e.g. windows-1250 (default: the mapping's, else UTF-8, UTF-16 by BOM, or the code page detected)")
 	fl.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: the mapping's, else sniffed)")
+	fl.BoolVar(&f.again, "again", false, "import a file without a match key although its report says an earlier run created its clients (they are created again)")
 	fl.BoolVar(&f.compareNotes, "compare-notes", false, "read each matched client (one request) so that notes and extra fields are compared, not sent again")
 	fl.StringVar(&f.format, "format", "text", "text, or json: print every report line (the plan) as a JSON line on standard output")
 	fl.DurationVar(&f.drain, "drain-timeout", importer.DefaultDrainTimeout, "after an interrupt, how long requests in flight may finish")
@@ -132,7 +138,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	}
 	plan := newPlanPrinter(a, f.format)
 	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, DryRun: f.dryRun,
-		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Sheet: so,
+		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
 		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
 	if client != nil {
 		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Limiter().Waiting

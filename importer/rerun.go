@@ -1,0 +1,80 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// An import without a match key creates a client for every row, so running
+// it twice on one file creates every client twice. The re-run guard stops a
+// real run before anything is sent when the report it would write over says
+// an earlier run of the same file (same fingerprint) created clients.
+
+// earlierRun is what an earlier run's report says of it.
+type earlierRun struct {
+	when    time.Time // the report's last write
+	created int       // lines with status created
+	killed  bool      // its journal is still there, or its last line was cut
+}
+
+// guardRerun refuses a real run without a match key over the report of a
+// finished or crashed earlier run of the same input that created clients.
+// Config.Again (--again) creates them again on purpose.
+func (r *run) guardRerun() error {
+	cfg := r.cfg
+	if cfg.DryRun || cfg.MatchBy != "" || cfg.Resume != "" || cfg.Again {
+		return nil
+	}
+	prev, ok := r.earlierRun(cfg.Report)
+	if !ok || prev.created == 0 {
+		return nil
+	}
+	what := "imported"
+	if prev.killed {
+		what = "imported by a run that was stopped before it ended"
+	}
+	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, creating %d clients; without a match key this run would create them again — "+
+		"continue that run with --resume %s, match rows to the clients made with --match-by email (or invoice_tax_id, login; the dry run shows what changes), "+
+		"or give --again to create every client again on purpose (nothing was sent)",
+		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), prev.created, cfg.Report)
+}
+
+// earlierRun reads the report at path: ok is false when there is none, or
+// it is not a report of this input (another file, a dry run, not
+// crmbulk's) — then it holds nothing this run could repeat.
+func (r *run) earlierRun(path string) (earlierRun, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return earlierRun{}, false
+	}
+	rs, src, err := openRecords(path)
+	if err != nil {
+		return earlierRun{}, false
+	}
+	defer rs.close()
+	prev := earlierRun{when: fi.ModTime()}
+	if s, err := os.Stat(src); err == nil && s.ModTime().After(prev.when) {
+		prev.when = s.ModTime()
+	}
+	if c, ok := rs.(*csvRecords); ok && c.torn {
+		prev.killed = true
+	}
+	if _, err := os.Stat(path + ".journal"); err == nil {
+		prev.killed = true
+	}
+	for {
+		rec, _, err := rs.next()
+		if errors.Is(err, io.EOF) {
+			return prev, true
+		}
+		if err != nil || rec.SHA != r.sha || rec.Note == dryNote {
+			return earlierRun{}, false
+		}
+		if Status(rec.Status) == StatusCreated {
+			prev.created++
+		}
+	}
+}
