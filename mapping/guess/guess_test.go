@@ -238,3 +238,38 @@ func FuzzHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestYAMLSetsMatchBy: a column that names one client (email, then tax ID,
+// then login) sets match_by, so running the proposal twice creates no
+// client twice; a phone alone is only suggested; with crm_client_id none.
+func TestYAMLSetsMatchBy(t *testing.T) {
+	tests := []struct {
+		header []string
+		want   string // the match_by line's start; "" = none set
+	}{
+		{[]string{"E-mail", "NIP", "Telefon"}, "match_by: email "},
+		{[]string{"Firma", "NIP", "Telefon"}, "match_by: invoice_tax_id "},
+		{[]string{"Login", "Telefon"}, "match_by: login "},
+		{[]string{"Firma", "Telefon"}, ""},
+		{[]string{"crm_client_id", "email"}, ""},
+	}
+	for _, tt := range tests {
+		out := string(guess.Header(tt.header).YAML(guess.Source{}))
+		m, err := mapping.Parse("m.yaml", []byte(out))
+		if err != nil {
+			t.Fatalf("%q: the proposal does not parse: %v\n%s", tt.header, err, out)
+		}
+		set := ""
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "match_by:") {
+				set = l
+			}
+		}
+		switch {
+		case tt.want == "" && (set != "" || m.MatchBy != ""):
+			t.Errorf("%q: match_by set: %q", tt.header, set)
+		case tt.want != "" && (!strings.HasPrefix(set, tt.want) || !strings.Contains(set, "delete this line")):
+			t.Errorf("%q: match_by line %q, want %q… with how to turn it off\n%s", tt.header, set, tt.want, out)
+		}
+	}
+}

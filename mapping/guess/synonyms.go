@@ -26,7 +26,7 @@ var (
 	cState    = concept{field: "state", addressed: true}
 	cCode     = concept{field: "country_code", addressed: true}
 	cCountry  = concept{field: "country_code", addressed: true,
-		note: "must hold ISO codes (PL, DE); if it holds country names, add map: { Polska: PL, Deutschland: DE }"}
+		note: "country names (Polska, Deutschland) are sent as their ISO codes, and the report says so"}
 	cTaxID  = concept{field: "invoice_tax_id"}
 	cNotes  = concept{field: "notes"}
 	cStar   = concept{field: "star", note: "must hold 0 to 5"}

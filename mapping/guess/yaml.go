@@ -78,12 +78,7 @@ func (r Result) YAML(src Source) []byte {
 	case has["crm_client_id"]:
 		b.WriteString("# Rows with a crm_client_id update that client; rows without one create a new client.\n")
 	default:
-		for _, k := range baselinker.MatchKeyFields() {
-			if has[k] {
-				fmt.Fprintf(&b, "# match_by: %s   # uncomment to update the client with the same %s instead of creating a new one\n", k, k)
-				break
-			}
-		}
+		writeMatchBy(&b, has)
 	}
 	type line struct{ text, comment string }
 	var lines []line
@@ -209,4 +204,27 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// matchKeys are the fields mapping init sets match_by to, best first: each
+// names one client. A phone is shared (a family, a switchboard), so it is
+// only suggested.
+var matchKeys = []string{"email", "invoice_tax_id", "login"}
+
+// writeMatchBy sets match_by when a column that names one client is
+// mapped: without it a second run of the mapping creates every client
+// again. The comment says why and how to turn it off.
+func writeMatchBy(b *bytes.Buffer, has map[string]bool) {
+	for _, k := range matchKeys {
+		if has[k] {
+			fmt.Fprintf(b, "match_by: %s   # set because a column is mapped to %s: a row updates the client with the same %s, and a second run creates no client twice; delete this line to create every row as a new client\n", k, k, k)
+			return
+		}
+	}
+	for _, k := range baselinker.MatchKeyFields() {
+		if has[k] {
+			fmt.Fprintf(b, "# match_by: %s   # uncomment to update the client with the same %s instead of creating a new one (a %s may be shared by several clients)\n", k, k, k)
+			return
+		}
+	}
 }
