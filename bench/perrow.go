@@ -118,7 +118,7 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 		clients := len(srv.Clients())
 		report := filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))
 		reports = append(reports, report)
-		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: run.matchBy, Report: report})
+		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: keys(run.matchBy), Report: report})
 		if err != nil {
 			return nil, fmt.Errorf("import %d (%s, match-by %q): %w", i+1, filepath.Base(run.in), run.matchBy, err)
 		}
@@ -148,4 +148,12 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 			walk: (after.Requests - before.Requests) - writes, clientsSeen: len(srv.Clients()), undoOf: status})
 	}
 	return out, nil
+}
+
+// keys is the match_by list of one key ("" = none).
+func keys(k string) []string {
+	if k == "" {
+		return nil
+	}
+	return []string{k}
 }

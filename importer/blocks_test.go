@@ -75,7 +75,7 @@ func TestAccountBlockPausesTheRun(t *testing.T) {
 func TestDriftingAPI(t *testing.T) {
 	srv, api := newAPI(t, sandbox.Config{Seed: 12, Clients: 150, DriftTypes: true, HTMLLabel: true, WarnEvery: 3, ReadErrors: 0.2}, 0, 0)
 	in := writeFile(t, t.TempDir(), "in.csv", genRows("d", 12))
-	sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", Workers: 3})
+	sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

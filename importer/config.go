@@ -39,8 +39,9 @@ type Config struct {
 	// settings and match_by apply where Sheet and MatchBy leave them unset.
 	Mapping *mapping.Mapping
 	// MatchBy matches rows to existing clients by email, login, phone or
-	// invoice_tax_id; "" = none (rows without crm_client_id create).
-	MatchBy string
+	// invoice_tax_id, tried in order: the first key of a row that finds a
+	// client decides (nil = none: rows without crm_client_id create).
+	MatchBy []string
 	// Workers is the size of the request pool (default DefaultWorkers).
 	Workers int
 	// DryRun plans every row — the --match-by and crm_client_id reads
@@ -101,7 +102,7 @@ func (c Config) withDefaults(input string) Config {
 	}
 	if m := c.Mapping; m != nil {
 		c.Sheet = m.SheetOptions(c.Sheet)
-		if c.MatchBy == "" {
+		if len(c.MatchBy) == 0 {
 			c.MatchBy = m.MatchBy
 		}
 	}

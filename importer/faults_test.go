@@ -37,7 +37,7 @@ func TestFaultsNeverDuplicate(t *testing.T) {
 				fmt.Fprintf(&extra, "N-%d@example.com,Again %d,\n", i*3, i)
 			}
 			in := writeFile(t, dir, "in.csv", body+extra.String())
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", Workers: 8})
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 8})
 			if err != nil {
 				t.Fatal(err)
 			}

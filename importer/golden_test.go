@@ -45,11 +45,11 @@ func TestGoldenReports(t *testing.T) {
 		input string
 		cfg   Config
 	}{
-		{"match_email", goldenInput, Config{MatchBy: "email", Workers: 1}},
-		{"match_email_dry_run", goldenInput, Config{MatchBy: "email", DryRun: true}},
+		{"match_email", goldenInput, Config{MatchBy: []string{"email"}, Workers: 1}},
+		{"match_email_dry_run", goldenInput, Config{MatchBy: []string{"email"}, DryRun: true}},
 		{"no_match", goldenInput, Config{Workers: 1}},
-		{"notes_not_compared", goldenNotes, Config{MatchBy: "email", Workers: 1}},
-		{"notes_compared", goldenNotes, Config{MatchBy: "email", Workers: 1, CompareNotes: true}},
+		{"notes_not_compared", goldenNotes, Config{MatchBy: []string{"email"}, Workers: 1}},
+		{"notes_compared", goldenNotes, Config{MatchBy: []string{"email"}, Workers: 1, CompareNotes: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -189,9 +189,14 @@ func requestsOf(api API) int64 {
 // whole is refused before anything is sent; the count feeds the ETA).
 func (r *run) openInput() (sheet.Reader, int64, error) {
 	cfg := r.cfg
-	if k := cfg.MatchBy; k != "" && !slices.Contains(baselinker.MatchKeyFields(), k) {
-		return nil, 0, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, k,
-			strings.Join(baselinker.MatchKeyFields(), ", "))
+	for i, k := range cfg.MatchBy {
+		if !slices.Contains(baselinker.MatchKeyFields(), k) {
+			return nil, 0, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, k,
+				strings.Join(baselinker.MatchKeyFields(), ", "))
+		}
+		if slices.Contains(cfg.MatchBy[:i], k) {
+			return nil, 0, fmt.Errorf("%w: --match-by names %s twice", ErrBadInput, k)
+		}
 	}
 	for _, p := range []string{cfg.Report, cfg.Report + ".journal", recordPath(cfg.Report)} {
 		if SamePath(p, r.input) {
@@ -275,12 +280,15 @@ func (r *run) bind(header []string) error {
 	if u := plan.Unused(); len(u) > 0 {
 		r.cfg.Logger.Info("columns not imported (no field reads them)", "file", r.file, "columns", strings.Join(u, ", "))
 	}
-	if k := r.cfg.MatchBy; k != "" && !slices.Contains(m.Fields(), k) {
+	for _, k := range r.cfg.MatchBy {
+		if slices.Contains(m.Fields(), k) {
+			continue
+		}
 		what := "the mapping"
 		if m.File != "" {
 			what = m.File
 		}
-		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have a key; map a column to %s or choose another key",
+		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
 			ErrBadInput, k, what, k, k)
 	}
 	return nil
@@ -290,7 +298,7 @@ func (r *run) bind(header []string) error {
 // compared with one: by the match key, or by a mapped crm_client_id.
 func (r *run) readIndex(ctx context.Context) error {
 	byID := r.plan.MapsID()
-	if r.cfg.MatchBy == "" && !byID {
+	if len(r.cfg.MatchBy) == 0 && !byID {
 		return nil
 	}
 	if r.api == nil {

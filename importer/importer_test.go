@@ -83,7 +83,7 @@ func TestMatchBy(t *testing.T) {
 		"new@example.com,Łódź,",               // row 7: and again, in file order
 	))
 	before := srv.Stats()
-	sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", Workers: 8})
+	sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestRaggedFileIsBadInput(t *testing.T) {
 			"b@example.com,Gdańsk,extra",
 			"c@example.com,Sopot",
 		))
-		_, err := Run(context.Background(), api, in, Config{DryRun: dry, MatchBy: "email"})
+		_, err := Run(context.Background(), api, in, Config{DryRun: dry, MatchBy: []string{"email"}})
 		if !errors.Is(err, ErrBadInput) {
 			t.Fatalf("dry run %v: err = %v, want ErrBadInput", dry, err)
 		}
@@ -221,7 +221,7 @@ func TestDryRunSendsNoWrite(t *testing.T) {
 		"fresh@example.com,Gdynia",              // created
 		"FRESH@example.com,Gdańsk",              // updated (the would-be client of row 4)
 	))
-	sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", DryRun: true})
+	sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func TestRerunGuard(t *testing.T) {
 	if _, err := Run(context.Background(), api, in, Config{DryRun: true}); err != nil {
 		t.Errorf("dry run: %v", err)
 	}
-	sum2, err := Run(context.Background(), api, in, Config{MatchBy: "email"})
+	sum2, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}})
 	if err != nil || sum2.Counts[StatusUnchanged] != 6 {
 		t.Errorf("--match-by: %v, %v; want 6 unchanged", sum2.Counts, err)
 	}
@@ -371,4 +371,45 @@ func TestRerunGuardAfterACrash(t *testing.T) {
 	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "stopped before it ended") {
 		t.Fatalf("err = %v, want the guard to say the run was stopped", err)
 	}
+}
+
+// TestMatchByKeysInOrder: with match_by [email, invoice_tax_id] a row
+// without an email finds its client by tax ID; a row with neither is a
+// create with a warning, counted in the summary.
+func TestMatchByKeysInOrder(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 43}, 0, 0)
+	dir := t.TempDir()
+	first := writeFile(t, dir, "first.csv", "email,invoice_tax_id,invoice_city\n"+
+		"a@example.org,PL5260250995,Gdańsk\nb@example.org,PL7740001454,Płock\n")
+	if _, err := Run(context.Background(), api, first, Config{MatchBy: []string{"email"}}); err != nil {
+		t.Fatal(err)
+	}
+	second := writeFile(t, dir, "second.csv", "email,invoice_tax_id,invoice_city\n"+
+		"a@example.org,,Sopot\n"+ // by email
+		",PL7740001454,Radom\n"+ // no email: by tax ID
+		",,Kielce\n") // neither: created, and said
+	sum, err := Run(context.Background(), api, second, Config{MatchBy: []string{"email", "invoice_tax_id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	for row, want := range map[string][2]string{
+		"2": {"updated", "email:a@example.org"},
+		"3": {"updated", "invoice_tax_id:PL7740001454"},
+		"4": {"created", ""},
+	} {
+		if l := lines[row]; l["status"] != want[0] || l["match_key"] != want[1] {
+			t.Errorf("row %s: %s by %q, want %s by %q", row, l["status"], l["match_key"], want[0], want[1])
+		}
+	}
+	if w := lines["4"]["warnings"]; !strings.Contains(w, "no email or invoice_tax_id: a re-run creates this client again") {
+		t.Errorf("row 4 warnings %q", w)
+	}
+	if sum.Unkeyed != 1 || !strings.Contains(sum.String(), "1 rows were created without a match key") {
+		t.Errorf("summary: Unkeyed %d\n%s", sum.Unkeyed, sum)
+	}
+	if n := len(srv.Clients()); n != 3 {
+		t.Errorf("%d clients, want 3 (two matched, one new)", n)
+	}
+	assertNoDuplicates(t, srv)
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
@@ -12,26 +13,33 @@ import (
 // index maps normalised match keys to the clients that hold them. It grows
 // with the account's clients, never with the rows.
 type index struct {
-	mu    sync.Mutex
-	field string
-	byKey map[string][]int64
-	byID  map[int64]*baselinker.Client
+	mu     sync.Mutex
+	fields []string           // the match keys, in the order rows try them
+	byKey  map[string][]int64 // indexKey(field, key) → clients
+	byID   map[int64]*baselinker.Client
 }
 
-func newIndex(field string) *index {
-	return &index{field: field, byKey: map[string][]int64{}, byID: map[int64]*baselinker.Client{}}
+func newIndex(fields []string) *index {
+	return &index{fields: fields, byKey: map[string][]int64{}, byID: map[int64]*baselinker.Client{}}
 }
 
-// keyOf returns the normalised key of c ("" when c has none).
-func (x *index) keyOf(c *baselinker.Client) string {
-	if x.field == "" {
-		return ""
+// indexKey is a key of the index: a field's normalised value, by field (an
+// email and a login may be the same text).
+func indexKey(field, key string) string { return field + ":" + key }
+
+// keysOf returns the index keys of c, one per match field it has a value for.
+func (x *index) keysOf(c *baselinker.Client) []string {
+	var keys []string
+	for _, f := range x.fields {
+		v, _ := c.Get(f)
+		if k := validate.MatchKey(f, v); k != "" {
+			keys = append(keys, indexKey(f, k))
+		}
 	}
-	v, _ := c.Get(x.field)
-	return validate.MatchKey(x.field, v)
+	return keys
 }
 
-// put adds or replaces c (by ID), moving it to its current key.
+// put adds or replaces c (by ID), moving it to its current keys.
 func (x *index) put(c *baselinker.Client) {
 	if x == nil {
 		return
@@ -44,10 +52,12 @@ func (x *index) put(c *baselinker.Client) {
 func (x *index) putLocked(c *baselinker.Client) {
 	id := int64(c.CrmClientID)
 	if old, ok := x.byID[id]; ok {
-		x.removeKeyLocked(x.keyOf(old), id)
+		for _, k := range x.keysOf(old) {
+			x.removeKeyLocked(k, id)
+		}
 	}
 	x.byID[id] = c
-	if k := x.keyOf(c); k != "" {
+	for _, k := range x.keysOf(c) {
 		x.byKey[k] = append(x.byKey[k], id)
 	}
 }
@@ -67,14 +77,14 @@ func (x *index) removeKeyLocked(k string, id int64) {
 	}
 }
 
-// find returns the IDs of the clients holding key.
-func (x *index) find(key string) []int64 {
+// find returns the IDs of the clients whose field holds key.
+func (x *index) find(field, key string) []int64 {
 	if x == nil {
 		return nil
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]int64(nil), x.byKey[key]...)
+	return append([]int64(nil), x.byKey[indexKey(field, key)]...)
 }
 
 // client returns a copy of the client with id.
@@ -138,10 +148,10 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int)) e
 }
 
 func (x *index) why() string {
-	if x.field == "" {
+	if len(x.fields) == 0 {
 		return "rows keyed by crm_client_id"
 	}
-	return "--match-by " + x.field
+	return "--match-by " + strings.Join(x.fields, ",")
 }
 
 // chains serialises rows that share a key: each row waits for the previous

@@ -54,11 +54,11 @@ func TestDryRunPlanIsWhatTheRealRunDoes(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", planInput(t, dryAPI))
 
-	dry, err := Run(context.Background(), dryAPI, in, Config{MatchBy: "email", DryRun: true})
+	dry, err := Run(context.Background(), dryAPI, in, Config{MatchBy: []string{"email"}, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	real, err := Run(context.Background(), realAPI, in, Config{MatchBy: "email"})
+	real, err := Run(context.Background(), realAPI, in, Config{MatchBy: []string{"email"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestCompareNotes(t *testing.T) {
 	for _, compare := range []bool{false, true} {
 		t.Run(fmt.Sprint("compare=", compare), func(t *testing.T) {
 			srv, api := newAPI(t, cfg, 0, 0)
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: "email", CompareNotes: compare, Report: t.TempDir() + "/r.csv"})
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, CompareNotes: compare, Report: t.TempDir() + "/r.csv"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +170,7 @@ func TestXLSXReportColumnsPerField(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", planInput(t, api))
 	report := filepath.Join(dir, "r.xlsx")
-	if _, err := Run(context.Background(), api, in, Config{MatchBy: "email", Report: report}); err != nil {
+	if _, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Report: report}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(recordPath(report)); !errors.Is(err, os.ErrNotExist) {

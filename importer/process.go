@@ -100,21 +100,27 @@ func (r *run) target(it *item) (id int64, found bool, done *Line) {
 			return 0, false, &l
 		}
 		return it.res.ID, true, nil
-	case r.idx == nil || it.key == "":
+	case r.idx == nil:
 		return 0, false, nil
 	}
-	ids := r.idx.find(it.key)
-	switch len(ids) {
-	case 0:
-		return 0, false, nil
-	case 1:
-		return ids[0], true, nil
+	// The keys in match_by order: the first that finds a client decides.
+	for _, k := range it.keys {
+		ids := r.idx.find(k.field, k.key)
+		switch len(ids) {
+		case 0:
+			continue
+		case 1:
+			it.keyLabel = k.label()
+			return ids[0], true, nil
+		}
+		it.keyLabel = k.label()
+		l := it.base()
+		l.Status, l.Code = StatusFailed, CodeAmbiguous
+		l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
+			len(ids), k.field, k.key, joinIDs(ids))
+		return 0, false, &l
 	}
-	l := it.base()
-	l.Status, l.Code = StatusFailed, CodeAmbiguous
-	l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
-		len(ids), r.cfg.MatchBy, it.key, joinIDs(ids))
-	return 0, false, &l
+	return 0, false, nil
 }
 
 // current is the client id as the plan compares with it: the index's copy,
@@ -248,9 +254,9 @@ var errNoLookupKey = errors.New("the row has no match key and no email to look t
 // email, adopting only a client whose sent fields all equal the row's.
 // It returns nil, nil when no such client exists.
 func (r *run) lookup(it *item) (*baselinker.Client, error) {
-	field, strict := r.cfg.MatchBy, false
-	if field == "" || it.key == "" {
-		field, strict = "email", true
+	field, strict := "email", true
+	if len(it.keys) > 0 {
+		field, strict = it.keys[0].field, false
 	}
 	value, _ := it.res.Get(field)
 	want := validate.MatchKey(field, value)

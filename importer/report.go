@@ -76,6 +76,7 @@ type Line struct {
 	num         int       // the line's row in the old report it was read from
 	problems    []problem // why an invalid row is invalid, for the summary
 	adjusted    []string  // the kinds of values changed on the way in, for the summary
+	unkeyed     bool      // the row has none of the match keys set (a create cannot be found again)
 	apiWarned   bool      // the API's answer carried warnings
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.

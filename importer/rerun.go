@@ -25,7 +25,7 @@ type earlierRun struct {
 // Config.Again (--again) creates them again on purpose.
 func (r *run) guardRerun() error {
 	cfg := r.cfg
-	if cfg.DryRun || cfg.MatchBy != "" || cfg.Resume != "" || cfg.Again {
+	if cfg.DryRun || len(cfg.MatchBy) > 0 || cfg.Resume != "" || cfg.Again {
 		return nil
 	}
 	prev, ok := r.earlierRun(cfg.Report)

@@ -185,11 +185,11 @@ func (p *prover) unreported(num int) error {
 		return nil
 	}
 	switch {
-	case !p.js.found && p.r.cfg.MatchBy == "" && p.after < p.window:
+	case !p.js.found && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		return fmt.Errorf("the report ends at input row %d and there is no journal of its run (%s.journal): rows after it may have been sent, and without a match key nothing can find them; "+
 			"restore the journal, or resume with --match-by email (or another key) so that clients already created are found and not created again",
 			p.old.lastRow, p.r.cfg.Resume)
-	case p.js.torn && p.r.cfg.MatchBy == "" && p.after < p.window:
+	case p.js.torn && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		// (With a match key, the index read at the start finds what the
 		// crashed run created.)
 		p.r.carry[num] = pendingSend{Op: "create"}

@@ -19,7 +19,7 @@ func TestResume(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", genRows("r", 60))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(150*time.Millisecond, cancel)
-	sum1, err := Run(ctx, api, in, Config{MatchBy: "email", Workers: 4})
+	sum1, err := Run(ctx, api, in, Config{MatchBy: []string{"email"}, Workers: 4})
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
@@ -43,7 +43,7 @@ func TestResume(t *testing.T) {
 	}
 
 	// Same file, same report path: the old report is moved aside.
-	sum2, err := Run(context.Background(), api, in, Config{MatchBy: "email", Resume: sum1.Report})
+	sum2, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Resume: sum1.Report})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestResumeSettlesJournal(t *testing.T) {
 					`{"ev":"send","row":4,"op":"create"}`+"\n"+`{"ev":"done","row":4,"status":"created","id":`+fmt.Sprint(id4)+`,"changes":"email: \"done@example.com\"; invoice_city: \"Gdynia\""}`+"\n"+
 					`{"ev":"send","row":5,"op":"cre`) // torn by the crash
 			creates := srv.Stats().Creates
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: matchBy, Resume: report})
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: keysOf(matchBy), Resume: report})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,7 +215,7 @@ func TestResumeKeepsReportWhenTheWalkFails(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the walk fails at once
-	if _, err := Run(ctx, api, in, Config{MatchBy: "email", Resume: sum.Report}); err == nil {
+	if _, err := Run(ctx, api, in, Config{MatchBy: []string{"email"}, Resume: sum.Report}); err == nil {
 		t.Fatal("a run with a cancelled walk succeeded")
 	}
 	if _, err := os.Stat(sum.Report); err != nil {
@@ -253,4 +253,11 @@ func TestResumeAnOlderReport(t *testing.T) {
 	if n := srv.Stats().Creates - creates; n != 1 {
 		t.Errorf("%d creates, want 1 (row 2 was finished)", n)
 	}
+}
+
+func keysOf(k string) []string {
+	if k == "" {
+		return nil
+	}
+	return []string{k}
 }

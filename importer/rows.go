@@ -142,8 +142,9 @@ type item struct {
 	num      int
 	unsaved  []int // columns holding a formula with no saved value
 	res      mapping.Result
-	key      string // normalised match key ("" = none)
-	keyLabel string // "field:key" for the report
+	keys     []rowKey // the row's match keys with a value, in match_by order
+	keyLabel string   // "field:key" for the report: the key matched by, else the first
+	unkeyed  bool     // match keys are set but the row has none of them
 	warnings []string
 	adjusted []string // the kinds of the values changed on the way in (adjust*)
 }
@@ -156,19 +157,26 @@ const (
 )
 
 func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted}
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted, unkeyed: it.unkeyed}
 }
 
-// chainKeys are the keys whose rows must run one after another.
+// rowKey is one of a row's match keys: a field and its normalised value.
+type rowKey struct{ field, key string }
+
+func (k rowKey) label() string { return k.field + ":" + k.key }
+
+// chainKeys are the keys whose rows must run one after another: its
+// client ID, every match key it has, the clients those keys find, and its
+// email (what a look-up of a lost create goes by).
 func (it *item) chainKeys(idx *index) []string {
 	var keys []string
 	if it.res.ID > 0 {
 		keys = append(keys, fmt.Sprintf("id:%d", it.res.ID))
 	}
-	if it.key != "" {
-		keys = append(keys, "k:"+it.key)
+	for _, k := range it.keys {
+		keys = append(keys, "k:"+k.label())
 		if idx != nil && it.res.ID == 0 {
-			for _, id := range idx.find(it.key) {
+			for _, id := range idx.find(k.field, k.key) {
 				keys = append(keys, fmt.Sprintf("id:%d", id))
 			}
 		}
@@ -179,15 +187,22 @@ func (it *item) chainKeys(idx *index) []string {
 	return keys
 }
 
-// mapRow maps a row and takes its match key (cheap: done in file order).
+// mapRow maps a row and takes its match keys (cheap: done in file order).
 func (r *run) mapRow(row sheet.Row) *item {
 	it := &item{num: row.Num, res: r.plan.Apply(row.Cells), unsaved: row.Unsaved}
-	if k := r.cfg.MatchBy; k != "" {
-		v, _ := it.res.Get(k)
-		it.key = validate.MatchKey(k, v)
-		if it.key != "" {
-			it.keyLabel = k + ":" + it.key
+	for _, f := range r.cfg.MatchBy {
+		v, _ := it.res.Get(f)
+		if k := validate.MatchKey(f, v); k != "" {
+			it.keys = append(it.keys, rowKey{f, k})
 		}
+	}
+	switch {
+	case len(it.keys) > 0:
+		it.keyLabel = it.keys[0].label()
+	case len(r.cfg.MatchBy) > 0 && it.res.ID == 0:
+		// Created, this client cannot be found again by a re-run.
+		it.unkeyed = true
+		it.warnings = append(it.warnings, fmt.Sprintf("no %s: a re-run creates this client again", orList(r.cfg.MatchBy)))
 	}
 	return it
 }
@@ -288,4 +303,12 @@ func joinIDs(ids []int64) string {
 		s[i] = fmt.Sprint(id)
 	}
 	return strings.Join(s, ", ")
+}
+
+// orList is "email", "email or phone", "email, invoice_tax_id or phone".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -19,6 +19,7 @@ type Summary struct {
 	Created  map[string]int // created rows by the field they set
 	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
 	Warned   int            // rows whose write the API answered with warnings (in the warnings column)
+	Unkeyed  int            // rows created without a match key although one was set: a re-run creates them again
 	Invalid  []Group        // invalid rows by reason, most first
 	Failed   []Group        // failed rows by error code, most first
 	Requests int64          // requests the limit saw (retries and reads included)
@@ -47,7 +48,7 @@ func (s Summary) LogAttrs() []any {
 	for _, st := range Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
-	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned)
+	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned, "created_without_key", s.Unkeyed)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
@@ -91,6 +92,10 @@ func (s Summary) String() string {
 	}
 	if s.Warned > 0 {
 		fmt.Fprintf(&b, "\n  %d rows were written with warnings from the API (verbatim in the warnings column)", s.Warned)
+	}
+	if s.Unkeyed > 0 {
+		fmt.Fprintf(&b, "\n  %d rows %s without a match key (their warnings say which): a re-run %s them again", s.Unkeyed,
+			verb("were created", "would be created"), verb("creates", "would create"))
 	}
 	if len(s.Adjusted) > 0 {
 		fmt.Fprintf(&b, "\n  values changed on the way in: %s (the warnings column says which)", byCount(s.Adjusted))
@@ -136,6 +141,7 @@ type tally struct {
 	created map[string]int
 	adjust  map[string]int
 	warned  int
+	unkeyed int
 	invalid map[string]*Group
 	failed  map[string]*Group
 }
@@ -164,6 +170,9 @@ func (t *tally) add(l *Line) {
 	case StatusCreated:
 		for _, field := range l.changedFields() {
 			t.created[field]++
+		}
+		if l.unkeyed {
+			t.unkeyed++
 		}
 	case StatusInvalid:
 		if len(l.problems) == 0 {
@@ -220,6 +229,7 @@ func (t *tally) summary(s Summary) Summary {
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
 	s.Warned = t.warned
+	s.Unkeyed = t.unkeyed
 	return s
 }
 

@@ -263,7 +263,7 @@ func TestParseFull(t *testing.T) {
 	if m.Source != want {
 		t.Errorf("Source = %+v, want %+v", m.Source, want)
 	}
-	if m.MatchBy != "email" || m.Empty != EmptyKeep || !strings.HasSuffix(m.File, "full.yaml") {
+	if !reflect.DeepEqual(m.MatchBy, []string{"email"}) || m.Empty != EmptyKeep || !strings.HasSuffix(m.File, "full.yaml") {
 		t.Errorf("MatchBy %q Empty %v File %q", m.MatchBy, m.Empty, m.File)
 	}
 	if got, want := m.Fields(), []string{"email", "phone", "invoice_fullname", "invoice_country_code", "status_id", "star", "notes"}; !reflect.DeepEqual(got, want) {
@@ -614,5 +614,26 @@ func TestYAMLErrorLine(t *testing.T) {
 				t.Errorf("error at line %d, want %d: %v", got, tt.line, err)
 			}
 		})
+	}
+}
+
+// TestMatchByList: match_by takes one key or a list tried in order; each
+// must be a key and mapped, once.
+func TestMatchByList(t *testing.T) {
+	cols := "columns:\n  email: E-mail\n  invoice_tax_id: NIP\n  phone: Tel\n"
+	m, err := Parse("m.yaml", []byte("match_by: [email, invoice_tax_id, phone]\n"+cols))
+	if err != nil || !reflect.DeepEqual(m.MatchBy, []string{"email", "invoice_tax_id", "phone"}) {
+		t.Fatalf("list: %v, %v", m, err)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"match_by: [email, email]\n", "m.yaml:1:19: match_by names email twice"},
+		{"match_by: []\n", "m.yaml:1:11: match_by is an empty list"},
+		{"match_by: [email, nip]\n", `m.yaml:1:19: match_by "nip" is not a key`},
+		{"match_by:\n  - email\n  - login\n", "m.yaml:3:5: match_by is login, but no column is mapped to login"},
+	} {
+		_, err := Parse("m.yaml", []byte(tt.text+cols))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.text, err, tt.want)
+		}
 	}
 }

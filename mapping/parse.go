@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,8 +57,9 @@ type Mapping struct {
 	File string
 	// Source is the source: section.
 	Source Source
-	// MatchBy is the match_by: key ("" when not set).
-	MatchBy string
+	// MatchBy is the match_by: keys, tried in order (nil when not set):
+	// `match_by: email` or `match_by: [email, invoice_tax_id, phone]`.
+	MatchBy []string
 	// Empty is the file-level empty: policy (EmptyKeep unless set).
 	Empty EmptyPolicy
 
@@ -318,16 +320,22 @@ func (p *parser) root(n *yaml.Node) {
 			s.empty = p.m.Empty
 		}
 	}
-	if matchBy != nil && p.m.MatchBy != "" {
-		found := false
-		for _, s := range p.m.specs {
-			if !s.extra && s.field == p.m.MatchBy {
-				found = true
+	if matchBy != nil {
+		for i, k := range p.m.MatchBy {
+			found := false
+			for _, s := range p.m.specs {
+				if !s.extra && s.field == k {
+					found = true
+				}
 			}
-		}
-		if !found {
-			p.add(matchBy, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", p.m.MatchBy),
-				"match_by is %s, but no column is mapped to %s", p.m.MatchBy, p.m.MatchBy)
+			at := matchBy
+			if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
+				at = matchBy.Content[i]
+			}
+			if !found {
+				p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
+					"match_by is %s, but no column is mapped to %s", k, k)
+			}
 		}
 	}
 }
@@ -406,22 +414,34 @@ func (p *parser) source(n *yaml.Node) {
 
 func matchByKeys() []string { return baselinker.MatchKeyFields() }
 
+// matchBy reads match_by: one key, or a list of keys tried in order.
 func (p *parser) matchBy(n *yaml.Node) {
-	s, ok := p.scalar(n, "match_by")
-	if !ok {
-		return
-	}
-	for _, k := range matchByKeys() {
-		if s == k {
-			p.m.MatchBy = s
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+		if len(items) == 0 {
+			p.add(n, "name a key, e.g. match_by: email, or delete the line", "match_by is an empty list")
 			return
 		}
 	}
-	hint := didYouMean(s, matchByKeys())
-	if hint == "" {
-		hint = "use one of " + strings.Join(matchByKeys(), ", ")
+	for _, it := range items {
+		s, ok := p.scalar(it, "match_by")
+		if !ok {
+			continue
+		}
+		switch {
+		case !slices.Contains(matchByKeys(), s):
+			hint := didYouMean(s, matchByKeys())
+			if hint == "" {
+				hint = "use one of " + strings.Join(matchByKeys(), ", ")
+			}
+			p.add(it, hint, "match_by %q is not a key clients can be matched by", s)
+		case slices.Contains(p.m.MatchBy, s):
+			p.add(it, "remove one of them", "match_by names %s twice", s)
+		default:
+			p.m.MatchBy = append(p.m.MatchBy, s)
+		}
 	}
-	p.add(n, hint, "match_by %q is not a key clients can be matched by", s)
 }
 
 func (p *parser) empty(n *yaml.Node) EmptyPolicy {

@@ -116,7 +116,7 @@ func TestBlocksMidImport(t *testing.T) {
 
 	ctx := context.Background()
 	start := time.Now()
-	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report})
+	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report})
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}

@@ -93,7 +93,7 @@ func TestFaultCampaignImport(t *testing.T) {
 	srv.SetFaultRate(0.1)
 
 	start := time.Now()
-	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report})
+	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report})
 	if err != nil {
 		t.Fatalf("first run: %v", err)
 	}
@@ -146,7 +146,7 @@ func TestFaultCampaignImport(t *testing.T) {
 	// The same file again, faults on: nothing to create, every valid row unchanged.
 	before := srv.Stats()
 	report2 := filepath.Join(dir, "again.report.csv")
-	sum, err = importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report2})
+	sum, err = importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report2})
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}
@@ -287,7 +287,7 @@ func resumeUntilDone(t *testing.T, api importer.API, in, report string, m *mappi
 		if round > 5 {
 			t.Fatalf("%d rows still failed after %d resumes", failed, round-1)
 		}
-		sum, err := importer.Run(context.Background(), api, in, importer.Config{Mapping: m, MatchBy: "email", Report: report, Resume: report})
+		sum, err := importer.Run(context.Background(), api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report, Resume: report})
 		if err != nil {
 			t.Fatalf("resume %d: %v", round, err)
 		}

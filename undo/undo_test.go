@@ -71,7 +71,7 @@ func importRows(t *testing.T, api importer.API, dir string, rows ...string) stri
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "in.report.csv")
-	if _, err := importer.Run(context.Background(), api, in, importer.Config{MatchBy: "email", Report: report}); err != nil {
+	if _, err := importer.Run(context.Background(), api, in, importer.Config{MatchBy: []string{"email"}, Report: report}); err != nil {
 		t.Fatal(err)
 	}
 	return report

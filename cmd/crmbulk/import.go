@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,7 +71,7 @@ before sending anything and offers --resume, --match-by, or --again (create them
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
 	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv; .dry-run.report.csv with --dry-run)")
-	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(baselinker.MatchKeyFields())+" (default: the mapping's match_by)")
+	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(baselinker.MatchKeyFields())+", or several tried in order: email,invoice_tax_id (default: the mapping's match_by)")
 	fl.IntVar(&f.workers, "workers", importer.DefaultWorkers, "requests in flight at once (the --rate limit still applies)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
 	fl.StringVar(&f.resume, "resume", "", "report of an earlier run of the same FILE: copy its finished rows, redo the rest")
@@ -111,12 +112,13 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
 		return err
 	}
-	matchBy := f.matchBy // importer.Run falls back on the mapping's too; here it decides the token
-	if matchBy == "" && m != nil {
-		matchBy = m.MatchBy
+	// importer.Run falls back on the mapping's too; here it decides the token.
+	matchBy, err := parseMatchBy(f.matchBy)
+	if err != nil {
+		return err
 	}
-	if matchBy != "" && !slices.Contains(baselinker.MatchKeyFields(), matchBy) {
-		return usagef("--match-by %q: clients can be matched by %s", matchBy, joinNames(baselinker.MatchKeyFields()))
+	if len(matchBy) == 0 && m != nil {
+		matchBy = m.MatchBy
 	}
 
 	// A dry run without a match key needs the API only when its rows carry
@@ -124,7 +126,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	// without a token it runs as long as nothing needs reading.
 	var api importer.API
 	var client *baselinker.API
-	if client, err = a.apiClient(); err != nil && (!f.dryRun || matchBy != "") {
+	if client, err = a.apiClient(); err != nil && (!f.dryRun || len(matchBy) > 0) {
 		return err
 	}
 	if client != nil {
@@ -161,4 +163,24 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed]}
 	}
 	return nil
+}
+
+// parseMatchBy reads --match-by: one key, or keys separated by commas,
+// tried in order.
+func parseMatchBy(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var keys []string
+	for _, k := range strings.Split(v, ",") {
+		k = strings.TrimSpace(k)
+		switch {
+		case !slices.Contains(baselinker.MatchKeyFields(), k):
+			return nil, usagef("--match-by %q: clients can be matched by %s (several: email,invoice_tax_id)", k, joinNames(baselinker.MatchKeyFields()))
+		case slices.Contains(keys, k):
+			return nil, usagef("--match-by names %s twice", k)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }

@@ -215,11 +215,21 @@ var matchKeys = []string{"email", "invoice_tax_id", "login"}
 // mapped: without it a second run of the mapping creates every client
 // again. The comment says why and how to turn it off.
 func writeMatchBy(b *bytes.Buffer, has map[string]bool) {
+	var keys []string
 	for _, k := range matchKeys {
 		if has[k] {
-			fmt.Fprintf(b, "match_by: %s   # set because a column is mapped to %s: a row updates the client with the same %s, and a second run creates no client twice; delete this line to create every row as a new client\n", k, k, k)
-			return
+			keys = append(keys, k)
 		}
+	}
+	switch len(keys) {
+	case 0:
+	case 1:
+		fmt.Fprintf(b, "match_by: %s   # set because a column is mapped to %s: a row updates the client with the same %s, and a second run creates no client twice; delete this line to create every row as a new client\n", keys[0], keys[0], keys[0])
+		return
+	default:
+		fmt.Fprintf(b, "match_by: [%s]   # set because columns are mapped to these: a row updates the client with the same %s (a row without one by the next), and a second run creates no client twice; delete this line to create every row as a new client\n",
+			strings.Join(keys, ", "), keys[0])
+		return
 	}
 	for _, k := range baselinker.MatchKeyFields() {
 		if has[k] {
