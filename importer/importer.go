@@ -80,9 +80,10 @@ type run struct {
 	api      API
 	send     sender
 	input    string
-	file     string // base name, for messages
-	sha      string // the input's fingerprint
-	detected string // the code page the input was read in, when detected
+	file     string           // base name, for messages
+	sha      string           // the input's fingerprint
+	detected string           // the code page the input was read in, when detected
+	disputes map[int][]string // warnings of rows that share a key and disagree, by row
 	plan     *mapping.Plan
 	idx      *index // nil when no row can be compared (no match key, no crm_client_id)
 	chains   *chains
@@ -226,6 +227,10 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 			"file", r.file, "encoding", name)
 	}
 	if err := r.bind(rd.Header()); err != nil {
+		_ = rd.Close()
+		return nil, 0, err
+	}
+	if r.disputes, err = r.findDisputes(); err != nil {
 		_ = rd.Close()
 		return nil, 0, err
 	}

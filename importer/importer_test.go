@@ -413,3 +413,39 @@ func TestMatchByKeysInOrder(t *testing.T) {
 	}
 	assertNoDuplicates(t, srv)
 }
+
+// TestRowsOfOneClientDisagree: rows that share a match key and disagree
+// are applied in file order, each with a warning naming the other rows and
+// the fields in dispute; rows that repeat each other get none.
+func TestRowsOfOneClientDisagree(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 44}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "email,invoice_city,phone\n"+
+		"a@example.org,Gdańsk,111\n"+
+		"b@example.org,Łódź,222\n"+
+		"A@example.org,Sopot,111\n"+ // a's second row: the city differs
+		"b@example.org,Łódź,222\n") // b repeated: no dispute
+	sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	want := `row 4 shares email:a@example.org with this row, disagreeing on invoice_city (row 2 "Gdańsk", row 4 "Sopot")`
+	if w := lines["2"]["warnings"]; !strings.Contains(w, want) {
+		t.Errorf("row 2 warnings %q, want %q", w, want)
+	}
+	if w := lines["4"]["warnings"]; !strings.Contains(w, "row 2 shares email:a@example.org") {
+		t.Errorf("row 4 warnings %q", w)
+	}
+	for _, row := range []string{"3", "5"} {
+		if w := lines[row]["warnings"]; w != "" {
+			t.Errorf("row %s (a repeat) warned: %q", row, w)
+		}
+	}
+	if lines["4"]["status"] != "updated" || !strings.Contains(lines["4"]["changes"], `"Gdańsk" → "Sopot"`) {
+		t.Errorf("row 4: %s %s; want the later row applied", lines["4"]["status"], lines["4"]["changes"])
+	}
+	if sum.Disputed != 2 || !strings.Contains(sum.String(), "2 rows share a match key with rows that disagree") {
+		t.Errorf("summary: Disputed %d\n%s", sum.Disputed, sum)
+	}
+}

@@ -77,6 +77,7 @@ type Line struct {
 	problems    []problem // why an invalid row is invalid, for the summary
 	adjusted    []string  // the kinds of values changed on the way in, for the summary
 	unkeyed     bool      // the row has none of the match keys set (a create cannot be found again)
+	disputed    bool      // the row shares a key with rows that disagree with it
 	apiWarned   bool      // the API's answer carried warnings
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.

@@ -145,6 +145,7 @@ type item struct {
 	keys     []rowKey // the row's match keys with a value, in match_by order
 	keyLabel string   // "field:key" for the report: the key matched by, else the first
 	unkeyed  bool     // match keys are set but the row has none of them
+	disputed bool     // the row shares a key with rows that disagree with it
 	warnings []string
 	adjusted []string // the kinds of the values changed on the way in (adjust*)
 }
@@ -157,7 +158,7 @@ const (
 )
 
 func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted, unkeyed: it.unkeyed}
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted, unkeyed: it.unkeyed, disputed: it.disputed}
 }
 
 // rowKey is one of a row's match keys: a field and its normalised value.
@@ -203,6 +204,9 @@ func (r *run) mapRow(row sheet.Row) *item {
 		// Created, this client cannot be found again by a re-run.
 		it.unkeyed = true
 		it.warnings = append(it.warnings, fmt.Sprintf("no %s: a re-run creates this client again", orList(r.cfg.MatchBy)))
+	}
+	if w := r.disputes[row.Num]; len(w) > 0 {
+		it.warnings, it.disputed = append(it.warnings, w...), true
 	}
 	return it
 }

@@ -20,6 +20,7 @@ type Summary struct {
 	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
 	Warned   int            // rows whose write the API answered with warnings (in the warnings column)
 	Unkeyed  int            // rows created without a match key although one was set: a re-run creates them again
+	Disputed int            // rows that share a match key or crm_client_id with rows that disagree (applied in file order)
 	Invalid  []Group        // invalid rows by reason, most first
 	Failed   []Group        // failed rows by error code, most first
 	Requests int64          // requests the limit saw (retries and reads included)
@@ -48,7 +49,7 @@ func (s Summary) LogAttrs() []any {
 	for _, st := range Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
-	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned, "created_without_key", s.Unkeyed)
+	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned, "created_without_key", s.Unkeyed, "rows_in_dispute", s.Disputed)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
@@ -92,6 +93,9 @@ func (s Summary) String() string {
 	}
 	if s.Warned > 0 {
 		fmt.Fprintf(&b, "\n  %d rows were written with warnings from the API (verbatim in the warnings column)", s.Warned)
+	}
+	if s.Disputed > 0 {
+		fmt.Fprintf(&b, "\n  %d rows share a match key with rows that disagree with them (their warnings name the rows and fields): applied in file order, the last row wins", s.Disputed)
 	}
 	if s.Unkeyed > 0 {
 		fmt.Fprintf(&b, "\n  %d rows %s without a match key (their warnings say which): a re-run %s them again", s.Unkeyed,
@@ -142,6 +146,7 @@ type tally struct {
 	adjust  map[string]int
 	warned  int
 	unkeyed int
+	dispute int
 	invalid map[string]*Group
 	failed  map[string]*Group
 }
@@ -161,6 +166,9 @@ func (t *tally) add(l *Line) {
 	}
 	if l.apiWarned {
 		t.warned++
+	}
+	if l.disputed {
+		t.dispute++
 	}
 	switch l.Status {
 	case StatusUpdated:
@@ -230,6 +238,7 @@ func (t *tally) summary(s Summary) Summary {
 	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
 	s.Warned = t.warned
 	s.Unkeyed = t.unkeyed
+	s.Disputed = t.dispute
 	return s
 }
 

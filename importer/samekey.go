@@ -1,0 +1,184 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// Rows of one client in one file — a second address row, a duplicate with
+// a newer phone — are applied in file order, so the last one wins. That is
+// never silent: before the run, rows that share a match key (or a
+// crm_client_id) and disagree on a field each get a warning naming the
+// other rows and the fields in dispute.
+//
+// The search costs two reads of the file and memory for the rows that share
+// keys only: the first read keeps 8 bytes a key (a hash), the second maps
+// just the rows whose hash is not alone.
+
+// maxGroupRows bounds the rows of one key that are compared and named.
+const maxGroupRows = 20
+
+// keyedRow is a row that shares a key: its number and what it sends.
+type keyedRow struct {
+	num    int
+	values map[string]string
+}
+
+// findDisputes returns the warning of every row that shares a key with a
+// row that disagrees with it, by row number (nil when there is none).
+func (r *run) findDisputes() (map[int][]string, error) {
+	if len(r.cfg.MatchBy) == 0 && !r.plan.MapsID() {
+		return nil, nil
+	}
+	seed := maphash.MakeSeed()
+	var hashes []uint64
+	if err := r.eachRow(func(it *item) {
+		for _, k := range sameKeys(it) {
+			hashes = append(hashes, maphash.String(seed, k))
+		}
+	}); err != nil {
+		return nil, err
+	}
+	slices.Sort(hashes)
+	shared := map[uint64]bool{}
+	for i := 1; i < len(hashes); i++ {
+		if hashes[i] == hashes[i-1] {
+			shared[hashes[i]] = true
+		}
+	}
+	hashes = nil
+	if len(shared) == 0 {
+		return nil, nil
+	}
+	groups := map[string][]keyedRow{}
+	if err := r.eachRow(func(it *item) {
+		for _, k := range sameKeys(it) {
+			if shared[maphash.String(seed, k)] && len(groups[k]) < maxGroupRows {
+				groups[k] = append(groups[k], keyedRow{num: it.num, values: sentValues(it)})
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return disputeWarnings(groups), nil
+}
+
+// eachRow maps every row of the input, in file order.
+func (r *run) eachRow(fn func(*item)) error {
+	rd, err := sheet.Open(r.input, r.cfg.Sheet)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer rd.Close()
+	for {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil && !sheet.Recoverable(err) {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		if err == nil {
+			fn(r.mapRow(row))
+		}
+	}
+}
+
+// sameKeys are the keys that make two rows one client's: its crm_client_id
+// and each of its match keys.
+func sameKeys(it *item) []string {
+	var keys []string
+	if it.res.ID > 0 {
+		keys = append(keys, fmt.Sprintf("crm_client_id:%d", it.res.ID))
+	}
+	for _, k := range it.keys {
+		keys = append(keys, k.label())
+	}
+	return keys
+}
+
+// sentValues is what a row sends, by field ("extra_15" for extra fields).
+func sentValues(it *item) map[string]string {
+	m := make(map[string]string, len(it.res.Values)+len(it.res.Extra))
+	for _, v := range it.res.Values {
+		m[v.Field] = v.Text
+	}
+	for _, v := range it.res.Extra {
+		m["extra_"+v.Field] = v.Text
+	}
+	return m
+}
+
+// disputeWarnings names, for each row of a group that disagrees, the other
+// rows and the fields in dispute with their values.
+func disputeWarnings(groups map[string][]keyedRow) map[int][]string {
+	out := map[int][]string{}
+	labels := make([]string, 0, len(groups))
+	for k := range groups {
+		labels = append(labels, k)
+	}
+	sort.Strings(labels)
+	for _, key := range labels {
+		rows := groups[key]
+		fields := disputed(rows)
+		if len(fields) == 0 {
+			continue
+		}
+		var parts []string
+		for _, f := range fields {
+			var vs []string
+			for _, kr := range rows {
+				if v, ok := kr.values[f]; ok {
+					vs = append(vs, fmt.Sprintf("row %d %s", kr.num, chars.Quote(v)))
+				}
+			}
+			parts = append(parts, f+" ("+strings.Join(vs, ", ")+")")
+		}
+		for _, kr := range rows {
+			var others []string
+			for _, o := range rows {
+				if o.num != kr.num {
+					others = append(others, fmt.Sprint(o.num))
+				}
+			}
+			who := "rows " + strings.Join(others, ", ") + " share"
+			if len(others) == 1 {
+				who = "row " + others[0] + " shares"
+			}
+			out[kr.num] = append(out[kr.num], fmt.Sprintf("%s %s with this row, disagreeing on %s: applied in file order, the last row wins",
+				who, key, strings.Join(parts, "; ")))
+		}
+	}
+	return out
+}
+
+// disputed returns the fields that two rows of a group send with values
+// that differ (ignoring case and surrounding white space), in field order.
+func disputed(rows []keyedRow) []string {
+	var fields []string
+	seen := map[string]bool{}
+	for i, a := range rows {
+		for f, va := range a.values {
+			if seen[f] {
+				continue
+			}
+			for _, b := range rows[i+1:] {
+				if vb, ok := b.values[f]; ok && !strings.EqualFold(chars.TrimSpace(va), chars.TrimSpace(vb)) {
+					seen[f] = true
+					fields = append(fields, f)
+					break
+				}
+			}
+		}
+	}
+	slices.SortFunc(fields, fieldOrder)
+	return fields
+}
