@@ -449,3 +449,27 @@ func TestRowsOfOneClientDisagree(t *testing.T) {
 		t.Errorf("summary: Disputed %d\n%s", sum.Disputed, sum)
 	}
 }
+
+// TestNoHeaderAndExtension: a CSV without a header row is read through a
+// mapping that names columns by letter and number (row 1 is data), and a
+// dropped phone extension is said in the warnings and the summary.
+func TestNoHeaderAndExtension(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "Jan;Kowalski;jan@example.org;22 123 45 67 wew. 15\nEwa;Nowak;ewa@example.org;601 234 567\n")
+	m, err := mapping.Parse("m.yaml", []byte("source: { header_row: 0 }\ncolumns:\n  email: C\n  invoice_fullname: { template: \"{A} {B}\" }\n  phone: { column: 4, transform: digits_plus, extension: drop }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), nil, in, Config{Mapping: m, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	if l := lines["1"]; !strings.Contains(l["changes"], `phone: "221234567"`) || !strings.Contains(l["changes"], `invoice_fullname: "Jan Kowalski"`) ||
+		!strings.Contains(l["warnings"], `phone extension dropped (extension: drop): "wew. 15"`) {
+		t.Errorf("row 1: %q / %q", l["changes"], l["warnings"])
+	}
+	if sum.Rows != 2 || sum.Adjusted["phone extension dropped"] != 1 {
+		t.Errorf("rows %d, adjusted %v", sum.Rows, sum.Adjusted)
+	}
+}

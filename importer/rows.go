@@ -153,8 +153,9 @@ type item struct {
 // The kinds of values changed on their way in, which the report and the
 // summary say.
 const (
-	adjustTextMark = "text mark removed"
-	adjustCountry  = "country → ISO code"
+	adjustTextMark  = "text mark removed"
+	adjustCountry   = "country → ISO code"
+	adjustExtension = "phone extension dropped"
 )
 
 func (it *item) base() Line {
@@ -232,6 +233,10 @@ func (r *run) check(it *item) *Line {
 		v, _ := sheet.StripTextMark(m.Cell)
 		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): text mark removed: %s → %s", it.num, columnRef(m.Column), m.Field, chars.Quote(m.Cell), chars.Quote(v)))
 		it.adjusted = append(it.adjusted, adjustTextMark)
+	}
+	for _, d := range it.res.Dropped {
+		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
+		it.adjusted = append(it.adjusted, adjustExtension)
 	}
 	var errs []problem
 	var cols []string

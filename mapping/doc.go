@@ -76,6 +76,16 @@
 //	                           the map passes through unchanged
 //	default: PL                used when the value is still blank
 //	empty: keep | clear        overrides the file-level empty
+//	split: " ::: "             the cell holds several values: take one,
+//	pick: 2                    the pick-th (1-based; default 1)
+//	extension: keep | drop     a phone extension ("wew. 15") set apart from
+//	                           the number the transforms see: kept after it
+//	                           (the default for phone) or dropped (listed in
+//	                           Result.Dropped, which the report says)
+//
+// column may also be a list of headers, [Mobile, Phone], as may the whole
+// source: the first cell that is not blank. With source.header_row: 0 the
+// file has no header row, and columns are named by letter (C) or number (3).
 //
 // # Order of operations
 //

@@ -29,6 +29,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("columns:\n  notes: { template: \"{{{A}}}\" }\n"))
 	f.Add([]byte("\xff\xfe"))
 	f.Add([]byte("columns: {email: [x], phone: {column: {a: b}}}"))
+	f.Add([]byte("columns:\n  phone: { column: [Mobile, Phone], split: \" ::: \", pick: 2, extension: drop }\n"))
+	f.Add([]byte("source: { header_row: 0 }\ncolumns:\n  email: C\n  phone: 3\n  notes: { template: \"{A} {b}\" }\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse("f.yaml", data)
 		if err != nil {

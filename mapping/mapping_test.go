@@ -637,3 +637,94 @@ func TestMatchByList(t *testing.T) {
 		}
 	}
 }
+
+// TestRealExportForms: the forms real exports need — the first non-empty
+// of several columns, the n-th of several values in one cell, a phone
+// extension kept readable or dropped (never glued into the number).
+func TestRealExportForms(t *testing.T) {
+	header := []string{"E-mail 1 - Value", "E-mail 2 - Value", "Phone 1 - Value", "Organization Name"}
+	keep := mustBind(t, mustParse(t, `columns:
+  email: [E-mail 1 - Value, E-mail 2 - Value]
+  phone: { column: Phone 1 - Value, split: " ::: ", transform: digits_plus }
+  invoice_company: { column: Organization Name, split: " ::: ", pick: 2 }
+`), header)
+	drop := mustBind(t, mustParse(t, "columns:\n  phone: { column: Phone 1 - Value, transform: digits_plus, extension: drop }\n"), header)
+	tests := []struct {
+		name    string
+		p       *Plan
+		cells   []string
+		want    map[string]string
+		dropped string
+	}{
+		{"first column, first and second value", keep, []string{"a@x.pl", "b@x.pl", "+48 601 234 567 ::: +48 22 123 45 67", "Acme ::: Acme Sp. z o.o."},
+			map[string]string{"email": "a@x.pl", "phone": "+48601234567", "invoice_company": "Acme Sp. z o.o."}, ""},
+		{"second column when the first is blank", keep, []string{" ", "b@x.pl", "601 234 567", "Acme"},
+			map[string]string{"email": "b@x.pl", "phone": "601234567", "invoice_company": ""}, ""},
+		{"an extension kept", keep, []string{"", "", "+48 22 123 45 67 wew. 15", ""},
+			map[string]string{"phone": "+48221234567 wew. 15"}, ""},
+		{"ext. kept", keep, []string{"", "", "+48 22 123 45 67 ext. 204", ""},
+			map[string]string{"phone": "+48221234567 ext. 204"}, ""},
+		{"x kept", keep, []string{"", "", "601234567x15", ""},
+			map[string]string{"phone": "601234567 x 15"}, ""},
+		{"Durchwahl dropped", drop, []string{"", "", "030 123456 Durchwahl 3", ""},
+			map[string]string{"phone": "030123456"}, "Durchwahl 3"},
+		{"# dropped", drop, []string{"", "", "(22) 123-45-67 #9", ""},
+			map[string]string{"phone": "221234567"}, "# 9"},
+		{"no extension", drop, []string{"", "", "+48 601-234-567", ""},
+			map[string]string{"phone": "+48601234567"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.p.Apply(tt.cells)
+			for f, want := range tt.want {
+				if got, _ := r.Get(f); got != want {
+					t.Errorf("%s = %q, want %q", f, got, want)
+				}
+			}
+			var dropped string
+			for _, d := range r.Dropped {
+				dropped = d.Text
+				if d.Field != "phone" || d.Column != "Phone 1 - Value" {
+					t.Errorf("dropped %+v", d)
+				}
+			}
+			if dropped != tt.dropped {
+				t.Errorf("dropped %q, want %q", dropped, tt.dropped)
+			}
+		})
+	}
+	for _, bad := range []struct{ text, want string }{
+		{"columns:\n  phone: { column: P, pick: 2 }\n", "pick needs split"},
+		{"columns:\n  phone: { column: P, split: \"\" }\n", "split is empty"},
+		{"columns:\n  phone: { column: P, extension: glue }\n", `extension "glue" is not keep or drop`},
+		{"columns:\n  phone: { value: 1, split: \",\" }\n", "split does not apply to a constant"},
+		{"columns:\n  phone: []\n", "is an empty list"},
+	} {
+		if _, err := Parse("m.yaml", []byte(bad.text)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.text, err, bad.want)
+		}
+	}
+}
+
+// TestNoHeaderRow: with header_row: 0 columns are named by letter or
+// number, and the first row is data.
+func TestNoHeaderRow(t *testing.T) {
+	m := mustParse(t, "source: { header_row: 0 }\ncolumns:\n  email: c\n  phone: 2\n  invoice_fullname: { template: \"{A} {b}\" }\n")
+	if !m.Source.NoHeader || !m.SheetOptions(sheet.Options{}).NoHeader {
+		t.Fatal("header_row: 0 does not say the file has no header")
+	}
+	if m.SheetOptions(sheet.Options{HeaderRow: 2}).NoHeader {
+		t.Error("--header-row given on the command line did not win")
+	}
+	p := mustBind(t, m, []string{"A", "B", "C"})
+	r := p.Apply([]string{"Jan", "601234567", "jan@x.pl"})
+	for f, want := range map[string]string{"email": "jan@x.pl", "phone": "601234567"} {
+		if got, _ := r.Get(f); got != want {
+			t.Errorf("%s = %q, want %q", f, got, want)
+		}
+	}
+	if _, err := Parse("m.yaml", []byte("source: { header_row: 0 }\ncolumns:\n  email: E-mail\n")); err == nil ||
+		!strings.Contains(err.Error(), "m.yaml:3:10: column \"E-mail\": with header_row: 0") {
+		t.Errorf("a header name without a header: %v", err)
+	}
+}

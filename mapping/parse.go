@@ -47,6 +47,7 @@ type Source struct {
 	Encoding  string // text encoding of a CSV file, e.g. "windows-1250"
 	Delimiter rune   // CSV delimiter: ',', ';', '\t' or '|'
 	HeaderRow int    // 1-based row that holds the header
+	NoHeader  bool   // header_row: 0: no header row; columns are named by letter or number
 }
 
 // Mapping is a checked mapping file: which sheet column (or template, or
@@ -101,8 +102,8 @@ func (m *Mapping) SheetOptions(o sheet.Options) sheet.Options {
 	if o.Delimiter == 0 {
 		o.Delimiter = m.Source.Delimiter
 	}
-	if o.HeaderRow == 0 {
-		o.HeaderRow = m.Source.HeaderRow
+	if o.HeaderRow == 0 && !o.NoHeader {
+		o.HeaderRow, o.NoHeader = m.Source.HeaderRow, m.Source.NoHeader
 	}
 	return o
 }
@@ -135,6 +136,9 @@ type spec struct {
 	def        string
 	hasDef     bool
 	empty      EmptyPolicy
+	split      string    // split: the separator of several values in one cell
+	pick       int       // pick: which of them (1-based; 0 = the first)
+	ext        extPolicy // extension: what a phone extension becomes
 	line, col  int
 }
 
@@ -314,6 +318,9 @@ func (p *parser) root(n *yaml.Node) {
 	} else if len(p.m.specs) == 0 && len(p.c.list) == 0 {
 		p.add(n, `add one "field: Header" line per field under columns:`, "the mapping file maps no field")
 	}
+	if p.m.Source.NoHeader {
+		p.letterRefs()
+	}
 	// Resolve field-level empty policies and check match_by is mapped.
 	for _, s := range p.m.specs {
 		if s.empty == EmptyInherit {
@@ -397,11 +404,11 @@ func (p *parser) source(n *yaml.Node) {
 				return
 			}
 			r, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || r < 1 {
-				p.add(v, "give the 1-based number of the row that holds the headers, e.g. 1", "header_row %q is not a row number", s)
+			if err != nil || r < 0 {
+				p.add(v, "give the 1-based number of the row that holds the headers, e.g. 1, or 0 for a file without one", "header_row %q is not a row number", s)
 				return
 			}
-			p.m.Source.HeaderRow = r
+			p.m.Source.HeaderRow, p.m.Source.NoHeader = r, r == 0
 		default:
 			hint := didYouMean(k.Value, keys)
 			if hint == "" {
@@ -586,7 +593,7 @@ func (p *parser) section(n *yaml.Node, extra bool) {
 }
 
 func fieldKeys() []string {
-	return []string{"column", "template", "value", "transform", "map", "default", "empty"}
+	return []string{"column", "template", "value", "transform", "map", "default", "empty", "split", "pick", "extension"}
 }
 
 // field reads one field's recipe: a header name, or a mapping of fieldKeys.
@@ -605,6 +612,13 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 		s.kind = kindColumn
 		s.refs = []ref{{name: h, line: v.Line, col: v.Column}}
 		return s
+	case yaml.SequenceNode:
+		// [Mobile, Phone]: the first of the columns that is not blank.
+		if s.refs = p.columnList(v, what); s.refs == nil {
+			return nil
+		}
+		s.kind = kindColumn
+		return s
 	case yaml.MappingNode:
 	default:
 		p.add(v, `write a header name ("E-mail") or { column: "E-mail", transform: [trim] }`, "%s must be a header name or a mapping", what)
@@ -612,11 +626,18 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 	}
 	ok := true
 	var srcs []string
-	var valueNode, mapNode, defNode, trNode *yaml.Node
+	var valueNode, mapNode, defNode, trNode, splitNode, pickNode *yaml.Node
 	p.pairs(v, what, func(fk, fv *yaml.Node) {
 		switch fk.Value {
 		case "column":
 			srcs = append(srcs, "column")
+			if fv.Kind == yaml.SequenceNode {
+				if s.refs = p.columnList(fv, what+".column"); s.refs == nil {
+					ok = false
+				}
+				s.kind = kindColumn
+				return
+			}
 			h, good := p.scalar(fv, what+".column")
 			if !good {
 				ok = false
@@ -683,6 +704,31 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 			s.def, s.hasDef = d, true
 		case "empty":
 			s.empty = p.empty(fv)
+		case "split":
+			sep, good := p.scalar(fv, what+".split")
+			if !good || sep == "" {
+				if good {
+					p.add(fv, `name the separator of the values, e.g. split: " ::: "`, "%s.split is empty", what)
+				}
+				ok = false
+				return
+			}
+			s.split = sep
+			splitNode = fv
+		case "pick":
+			n, good := p.scalar(fv, what+".pick")
+			i, err := strconv.Atoi(strings.TrimSpace(n))
+			if !good || err != nil || i < 1 || i > 100 {
+				if good {
+					p.add(fv, "give which of the values to take: 1 for the first, 2 for the second", "%s.pick %q is not a number from 1 to 100", what, n)
+				}
+				ok = false
+				return
+			}
+			s.pick = i
+			pickNode = fv
+		case "extension":
+			s.ext = p.extension(fv, what)
 		default:
 			hint := didYouMean(fk.Value, fieldKeys())
 			switch fk.Value {
@@ -712,7 +758,7 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 		for _, x := range []struct {
 			n    *yaml.Node
 			name string
-		}{{trNode, "transform"}, {mapNode, "map"}, {defNode, "default"}} {
+		}{{trNode, "transform"}, {mapNode, "map"}, {defNode, "default"}, {splitNode, "split"}, {pickNode, "pick"}} {
 			if x.n != nil {
 				p.add(x.n, "remove it, or take the value from a column", "%s: %s does not apply to a constant value", what, x.name)
 				ok = false
@@ -723,10 +769,87 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 			ok = false
 		}
 	}
+	if pickNode != nil && splitNode == nil {
+		p.add(pickNode, `add split: with the separator, e.g. split: " ::: "`, "%s: pick needs split", what)
+		ok = false
+	}
 	if !ok {
 		return nil
 	}
 	return s
+}
+
+// letterRefs turns the column references of a mapping for a file without a
+// header row (header_row: 0) into the names the reader gives the columns:
+// a letter stays (upper-cased), a number n becomes the n-th letter.
+func (p *parser) letterRefs() {
+	for _, s := range p.m.specs {
+		for i := range s.refs {
+			name, ok := columnLetter(s.refs[i].name)
+			if !ok {
+				p.c.add(s.refs[i].line, s.refs[i].col, "write column: C or column: 3 (the third column)",
+					"column %q: with header_row: 0 the file has no header, so columns are named by letter or number", s.refs[i].name)
+				continue
+			}
+			for j := range s.parts {
+				if s.parts[j].ref == s.refs[i].name {
+					s.parts[j].ref = name
+				}
+			}
+			s.refs[i].name = name
+		}
+	}
+}
+
+// columnLetter reads "C", "c", "AA" or "3" as a spreadsheet's column name.
+func columnLetter(ref string) (string, bool) {
+	ref = strings.TrimSpace(ref)
+	if n, err := strconv.Atoi(ref); err == nil {
+		if n < 1 || n > sheet.MaxColumns {
+			return "", false
+		}
+		return sheet.ColumnName(n - 1), true
+	}
+	if ref == "" || len(ref) > 3 || strings.TrimFunc(strings.ToUpper(ref), func(r rune) bool { return r >= 'A' && r <= 'Z' }) != "" {
+		return "", false
+	}
+	return strings.ToUpper(ref), true
+}
+
+// columnList reads a list of headers: the first non-blank cell wins.
+func (p *parser) columnList(n *yaml.Node, what string) []ref {
+	if len(n.Content) == 0 {
+		p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
+		return nil
+	}
+	var refs []ref
+	for _, it := range n.Content {
+		h, ok := p.scalar(it, what)
+		if !ok {
+			return nil
+		}
+		if strings.TrimSpace(h) == "" {
+			p.add(it, "give the header of the sheet column", "%s: a column header is empty", what)
+			return nil
+		}
+		refs = append(refs, ref{name: h, line: it.Line, col: it.Column})
+	}
+	return refs
+}
+
+// extension reads extension: keep or drop.
+func (p *parser) extension(n *yaml.Node, what string) extPolicy {
+	s, ok := p.scalar(n, what+".extension")
+	switch {
+	case !ok:
+	case s == "keep":
+		return extKeep
+	case s == "drop":
+		return extDrop
+	default:
+		p.add(n, "use keep (the number, then the extension as written: +48601234567 wew. 15) or drop (the number only, with a warning)", "%s.extension %q is not keep or drop", what, s)
+	}
+	return extDefault
 }
 
 func (p *parser) transforms(n *yaml.Node, what string) []transformFunc {

@@ -71,6 +71,17 @@ type Result struct {
 	// spreadsheet or exporter put there, sheet.StripTextMark) was removed
 	// before the value was mapped: the report says so.
 	Marks []Mark
+	// Dropped lists what the mapping left out of a value (a phone
+	// extension with extension: drop): the report says so.
+	Dropped []Dropped
+}
+
+// Dropped is a part of a value the mapping left out on purpose (a phone
+// extension with extension: drop): the report says so.
+type Dropped struct {
+	Field  string // the field
+	Column string // the header of its column
+	Text   string // what was left out ("wew. 15")
 }
 
 // Mark is a cell whose text mark was removed.
@@ -305,12 +316,32 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	case kindValue:
 		return b.value, true
 	case kindColumn:
-		v = b.read(cells, b.cols[0], b.refs[0].name, r)
+		for i, col := range b.cols {
+			// A list of columns: the first that is not blank.
+			if v = b.read(cells, col, b.refs[i].name, r); !chars.Blank(v) {
+				break
+			}
+		}
 	case kindTemplate:
 		v = b.render(cells, r)
 	}
+	if b.split != "" {
+		v = pickPart(v, b.split, b.pick)
+	}
+	var ext string
+	if b.ext != extDefault || !b.extra && b.field == "phone" {
+		v, ext = cutExtension(v)
+	}
 	for _, t := range b.transforms {
 		v = t(v)
+	}
+	switch {
+	case ext == "":
+	case b.ext == extDrop:
+		_, h := b.column(cells)
+		r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: h, Text: ext})
+	default:
+		v += " " + ext
 	}
 	if b.folded != nil && !chars.Blank(v) {
 		k := chars.TrimSpace(v)
@@ -330,6 +361,20 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 		return "", false
 	}
 	return v, true
+}
+
+// column returns the column a field's value came from: the first of its
+// columns that is not blank (for a list), else the first.
+func (b *bound) column(cells []string) (int, string) {
+	for i, c := range b.cols {
+		if !chars.Blank(cell(cells, c)) {
+			return c, b.refs[i].name
+		}
+	}
+	if len(b.cols) == 0 {
+		return -1, ""
+	}
+	return b.cols[0], b.refs[0].name
 }
 
 // read is the cell at column i without its text mark.

@@ -123,7 +123,7 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	}
 	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim,
 		encoding: encName, detected: detected}
-	if err := t.start(opt.HeaderRow); err != nil {
+	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		return nil, err
 	}
 	return t, nil

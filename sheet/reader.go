@@ -55,6 +55,10 @@ type Options struct {
 	// HeaderRow is the 1-based row number of the header; 0 = 1. Rows above it
 	// are ignored; if it is blank, the first non-blank row below is the header.
 	HeaderRow int
+	// NoHeader says the file has no header row (a mapping's header_row: 0):
+	// every non-blank row is data, and the columns are named by letter
+	// (A, B, …, as a spreadsheet shows them), as wide as the first row.
+	NoHeader bool
 	// Sheet names the XLSX sheet; "" = the first sheet with data.
 	Sheet string
 	// UnguardFormulas applies UnguardFormula (StripTextMark) to every cell.
@@ -166,9 +170,12 @@ type tableReader struct {
 }
 
 // start reads up to and including the header and looks ahead one data row.
-func (t *tableReader) start(headerRow int) error {
+func (t *tableReader) start(headerRow int, noHeader bool) error {
 	if headerRow <= 0 {
 		headerRow = 1
+	}
+	if noHeader {
+		return t.startWithoutHeader()
 	}
 	for {
 		num, cells, err := t.src.next()
@@ -198,6 +205,31 @@ func (t *tableReader) start(headerRow int) error {
 	}
 	t.pend, t.pendErr, t.hasPend = row, err, true
 	return nil
+}
+
+// startWithoutHeader names the columns A, B, … as wide as the first
+// non-blank row, which is the first data row.
+func (t *tableReader) startWithoutHeader() error {
+	for {
+		num, cells, err := t.src.next()
+		if errors.Is(err, io.EOF) {
+			return &ParseError{File: t.file, Err: hint(ErrEmpty, "", "check that this is the right file and that it was saved with data")}
+		}
+		if err != nil {
+			return err
+		}
+		if blank(cells) {
+			continue
+		}
+		t.width = len(cells)
+		t.header = make([]string, len(cells))
+		for i := range cells {
+			t.header[i] = ColumnName(i)
+		}
+		t.pend, t.pendErr = t.build(num, cells)
+		t.hasPend = true
+		return nil
+	}
 }
 
 func (t *tableReader) setHeader(num int, cells []string) error {
@@ -333,6 +365,10 @@ func (t *tableReader) cellError(num, i int) error {
 	switch {
 	case i < len(t.header) && t.header[i] != "":
 		return nil
+	case i >= t.width && t.hdrNum == 0:
+		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
+			fmt.Sprintf("cell %d has a value but the first row (the file has no header row) has only %d columns", i+1, t.width),
+			"remove the extra cells, or make the first row as wide as the widest"+t.advice)}
 	case i >= t.width:
 		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
 			fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, t.hdrNum, t.width),

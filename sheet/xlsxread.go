@@ -115,7 +115,7 @@ func newXLSXReader(f *excelize.File, name string, opt Options, facts map[string]
 	}
 	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
 	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
-	if err := t.start(opt.HeaderRow); err != nil {
+	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		_ = src.close()
 		return nil, err
 	}
