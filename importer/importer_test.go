@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/mapping"
@@ -471,5 +472,23 @@ func TestNoHeaderAndExtension(t *testing.T) {
 	}
 	if sum.Rows != 2 || sum.Adjusted["phone extension dropped"] != 1 {
 		t.Errorf("rows %d, adjusted %v", sum.Rows, sum.Adjusted)
+	}
+}
+
+// TestTwoKeysOneClient: a row whose email and tax ID both find one client
+// is applied (it once waited for itself).
+func TestTwoKeysOneClient(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 45}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "email,invoice_tax_id,invoice_city\na@example.org,PL5260250995,Gdańsk\n")
+	keys := Config{MatchBy: []string{"email", "invoice_tax_id"}}
+	if _, err := Run(context.Background(), api, in, keys); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sum, err := Run(ctx, api, in, keys)
+	if err != nil || sum.Counts[StatusUnchanged] != 1 {
+		t.Fatalf("second run: %v, %v; want the row unchanged", sum.Counts, err)
 	}
 }

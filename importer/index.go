@@ -171,7 +171,12 @@ func (c *chains) enter(keys []string) (wait []chan struct{}, done chan struct{})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range keys {
-		if t, ok := c.tail[k]; ok {
+		t, ok := c.tail[k]
+		switch {
+		case ok && t == done:
+			// The key twice (two match keys that find one client): a row
+			// never waits for itself.
+		case ok:
 			wait = append(wait, t)
 		}
 		c.tail[k] = done

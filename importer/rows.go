@@ -186,7 +186,8 @@ func (it *item) chainKeys(idx *index) []string {
 	if e, _ := it.res.Get("email"); e != "" {
 		keys = append(keys, "e:"+validate.MatchKey("email", e))
 	}
-	return keys
+	slices.Sort(keys)
+	return slices.Compact(keys) // two keys may find one client
 }
 
 // mapRow maps a row and takes its match keys (cheap: done in file order).
