@@ -9,7 +9,11 @@
 // single-byte encoding such as windows-1250; the delimiter is sniffed unless
 // given. CSV is read and written with encoding/csv (row numbers from
 // FieldPos). XLSX input is streamed with excelize's Rows iterator; numbers
-// come back as the text a person sees, dates by their number format.
+// come back as the text a person sees, dates by their number format. An
+// EDI++ file (.epp, epp.go) is read for its KONTRAHENCI records, as a sheet
+// whose header is the format's field names. A CSV in no named encoding that
+// is not UTF-8 is read in the code page its letters make sense in
+// (codepage.go).
 //
 // Errors about the input are *ParseError values naming the file, the row, the
 // column and what to do; their kind is one of the Err* sentinels. Row-level

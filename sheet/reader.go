@@ -97,13 +97,24 @@ func Count(r Reader) (int, error) {
 // Open opens a CSV or XLSX file for reading (see Options, Reader).
 func Open(path string, opt Options) (Reader, error) {
 	name := filepath.Base(path)
-	format, err := FormatOf(path, opt.Format)
-	if err != nil {
-		return nil, &ParseError{File: name, Err: err}
+	format := "epp"
+	if !isEPP(path, opt.Format) {
+		var err error
+		if format, err = FormatOf(path, opt.Format); err != nil {
+			return nil, &ParseError{File: name, Err: err}
+		}
 	}
 	f, err := openFile(path) // a FIFO or device is refused here, never waited on
 	if err != nil {
 		return nil, err
+	}
+	if format == "epp" {
+		r, err := newEPPReader(f, name, opt, f)
+		if err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		return r, nil
 	}
 	if format == "xlsx" {
 		_ = f.Close()
@@ -137,7 +148,7 @@ func FormatOf(path, format string) (string, error) {
 		return "", hint(ErrFormat, "old Excel 97–2003 workbook (.xls)", "save it as .xlsx or CSV in the spreadsheet program")
 	default:
 		return "", hint(ErrFormat, fmt.Sprintf("cannot tell the format from the name (extension %q)", ext),
-			"name the file .csv or .xlsx")
+			"name the file .csv or .xlsx (or .epp for an EDI++ export)")
 	}
 }
 
@@ -158,6 +169,9 @@ type tableReader struct {
 	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
 	encoding  string // the CSV encoding in use (given, by BOM or detected); "" for XLSX
 	detected  bool   // encoding was detected, not given
+	// fixedWidth names what sets the width when no header row does ("the
+	// first row (the file has no header row)", an EDI++ record).
+	fixedWidth string
 
 	header []string
 	width  int // header width before trailing empty cells were cut
@@ -221,7 +235,7 @@ func (t *tableReader) startWithoutHeader() error {
 		if blank(cells) {
 			continue
 		}
-		t.width = len(cells)
+		t.width, t.fixedWidth = len(cells), "the first row (the file has no header row)"
 		t.header = make([]string, len(cells))
 		for i := range cells {
 			t.header[i] = ColumnName(i)
@@ -365,10 +379,10 @@ func (t *tableReader) cellError(num, i int) error {
 	switch {
 	case i < len(t.header) && t.header[i] != "":
 		return nil
-	case i >= t.width && t.hdrNum == 0:
+	case i >= t.width && t.fixedWidth != "":
 		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
-			fmt.Sprintf("cell %d has a value but the first row (the file has no header row) has only %d columns", i+1, t.width),
-			"remove the extra cells, or make the first row as wide as the widest"+t.advice)}
+			fmt.Sprintf("cell %d has a value but %s has only %d", i+1, t.fixedWidth, t.width),
+			"remove the extra cells"+t.advice)}
 	case i >= t.width:
 		return &ParseError{File: t.file, Row: num, Column: i + 1, Err: hint(ErrRagged,
 			fmt.Sprintf("cell %d has a value but the header (row %d) has only %d columns", i+1, t.hdrNum, t.width),

@@ -51,6 +51,7 @@ var synonyms = map[string]concept{
 	// company
 	"company": cCompany, "companyname": cCompany, "organization": cCompany, "organisation": cCompany,
 	"firma": cCompany, "firmenname": cCompany, "unternehmen": cCompany, "nazwafirmy": cCompany,
+	"nazwapelna": cCompany, "pelnanazwa": cCompany, // EDI++ (Subiekt GT): the contractor's full name
 	// full name and its parts
 	"name": cFullname, "fullname": cFullname, "customername": cFullname, "contactname": cFullname,
 	"imieinazwisko": cFullname, "imienazwisko": cFullname, "nazwiskoiimie": cFullname,
@@ -79,6 +80,7 @@ var synonyms = map[string]concept{
 	"countrycode": cCode, "countryiso": cCode, "isocountry": cCode, "landercode": cCode, "landcode": cCode,
 	"kodkraju": cCode,
 	"country":  cCountry, "countryregion": cCountry, "land": cCountry, "kraj": cCountry, "pays": cCountry,
+	"panstwo": cCountry,
 	// tax ID
 	"taxid": cTaxID, "taxnumber": cTaxID, "vat": cTaxID, "vatid": cTaxID, "vatnumber": cTaxID,
 	"vatno": cTaxID, "nip": cTaxID, "nrnip": cTaxID, "nipue": cTaxID, "ustidnr": cTaxID, "ustid": cTaxID,
@@ -126,4 +128,8 @@ var stop = map[string]bool{
 	"registered": true, "registration": true, "created": true, "updated": true, "visit": true, "active": true,
 	"enabled": true, "date": true, "data": true, "datum": true, "birthday": true, "geburtstag": true,
 	"password": true, "pass": true, "haslo": true, "passwort": true,
+	// Numbers that look like fields but are none: a fax is not a phone or a
+	// tax ID, REGON, PESEL and KRS are registers, not NIP (nor a region).
+	"fax": true, "faks": true, "telefax": true, "telex": true, "teleks": true,
+	"regon": true, "pesel": true, "krs": true,
 }

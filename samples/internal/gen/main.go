@@ -40,7 +40,8 @@ func run(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
 		return fmt.Errorf("run from the repository root (or give the samples directory): %w", err)
 	}
-	return errors.Join(polish(filepath.Join(dir, "polish-excel")), roundtrip(filepath.Join(dir, "roundtrip")))
+	return errors.Join(polish(filepath.Join(dir, "polish-excel")), roundtrip(filepath.Join(dir, "roundtrip")),
+		subiekt(filepath.Join(dir, "subiekt")))
 }
 
 // polishHeader and polishRows are the Polish sheet: hand-kept client data
@@ -80,6 +81,70 @@ func polish(dir string) error {
 	cw := sheet.NewCSVWriter(charmap.Windows1250.NewEncoder().Writer(f), sheet.CSVWriterOptions{Delimiter: ';', CRLF: true})
 	err = writeAll(cw, polishHeader, polishRows)
 	return errors.Join(err, f.Close())
+}
+
+// subiektContractors are the KONTRAHENCI records of the EDI++ sample, as
+// Subiekt GT's "Komunikacja → Zapisz do pliku EDI++" writes its kartoteka
+// kontrahentów: the 30 fields of the specification (Struktura danych EDI++
+// 1.05, table 10): type, code, short and full name, city, postcode, street,
+// NIP, REGON, phone, fax, telex, e-mail, WWW, contact person, two
+// analytics, eight user fields, bank, account, country, EU prefix, EU flag.
+var subiektContractors = [][]string{
+	{"0", "ABC-HURT", "ABC Hurt", "ABC Hurtownia Spożywcza Sp. z o.o.", "Łódź", "90-418", "ul. Piotrkowska 102", "7251801126", "470681370", "42 636 12 00", "42 636 12 01", "", "biuro@abc-hurt.example.pl", "www.abc-hurt.example.pl", "Kowalczyk Anna", "", "", "", "", "", "", "", "", "", "", "Pekao SA", "12 1240 3028 1111 0010 1234 5678", "Polska", "PL", "1"},
+	{"2", "ŻUBR", "Żubr", "Przedsiębiorstwo Handlowe \"Żubr\" Jan Źrebiec", "Białystok", "15-062", "ul. Lipowa 14/3", "5420201789", "", "85 744 20 30 wew. 12", "", "", "zubr@example.pl", "", "Źrebiec Jan", "", "", "stały", "", "", "", "", "", "", "", "", "", "Polska", "PL", "1"},
+	{"0", "GROSS-DE", "Groß", "Groß Logistik GmbH", "Dresden", "01067", "Bahnhofstraße 3", "DE123456789", "", "+49 351 123456", "", "", "info@gross-logistik.example.de", "", "Groß Helga", "", "", "", "", "", "", "", "", "", "", "", "", "Niemcy", "DE", "1"},
+	{"3", "KLIENT-DET", "Detaliczny", "Klient detaliczny", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "Polska", "PL", "1"},
+	{"4", "NOWAK-M", "Nowak Maria", "Maria Nowak", "Kraków", "31-042", "Rynek Główny 1", "", "", "600 100 200", "", "", "maria.nowak@example.org", "", "Nowak Maria", "", "", "", "", "", "", "", "", "", "", "", "", "Polska", "PL", "1"},
+	{"1", "KOV-SK", "Kováč", "Kováč s.r.o.", "Košice", "040 01", "Hlavná 1", "SK2020202020", "", "+421 55 600 00 00", "", "", "kovac@example.sk", "", "Kováčová Zuzana", "", "", "", "", "", "", "", "", "", "", "", "", "Słowacja", "SK", "1"},
+}
+
+// subiekt writes samples/subiekt/kontrahenci.epp: [INFO] (24 fields: format
+// 1.05, purpose 3 "other", code page 1250, program, sender …, the date as
+// yyyymmddhhnnss), the KONTRAHENCI section and, after it, the contractors'
+// groups (another kartoteka, which crmbulk skips) — in windows-1250 with
+// CRLF, text in double quotes, numbers and flags bare, an empty last line,
+// as the format's Jet text driver writes it.
+func subiekt(dir string) error {
+	var b strings.Builder
+	line := func(fields ...string) { b.WriteString(strings.Join(fields, ",") + "\r\n") }
+	q := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	b.WriteString("[INFO]\r\n")
+	line(q("1.05"), "3", "1250", q("Subiekt GT"), q("FIRMA"), q("Firma Demo"), q("Firma Demo Sp. z o.o."), q("Gdańsk"), q("80-001"), q("ul. Długa 1"), q("5840000000"),
+		q("MAG"), q("Główny"), q("Magazyn główny"), "", "0", "", "", q("Szef"), "20261201093000", q("Polska"), q("PL"), q("PL5840000000"), "1")
+	b.WriteString("\r\n[NAGLOWEK]\r\n")
+	line(q("KONTRAHENCI"))
+	b.WriteString("\r\n[ZAWARTOSC]\r\n")
+	for _, c := range subiektContractors {
+		f := make([]string, len(c))
+		for i, v := range c {
+			switch i {
+			case 0, 29: // Bajt, Logiczne
+				f[i] = v
+			default:
+				f[i] = q(v)
+			}
+		}
+		line(f...)
+	}
+	b.WriteString("\r\n[NAGLOWEK]\r\n")
+	line(q("GRUPYKONTRAHENTOW"))
+	b.WriteString("\r\n[ZAWARTOSC]\r\n")
+	line(q("ABC-HURT"), q("Hurtownie"))
+	line(q("ŻUBR"), q("Dostawcy"))
+	b.WriteString("\r\n")
+	data, err := charmap.Windows1250.NewEncoder().String(b.String())
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "kontrahenci.epp"), []byte(data), 0o644)
 }
 
 // long reports a seeded client with a value at a length limit: real, but

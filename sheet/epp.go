@@ -1,0 +1,198 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
+)
+
+// EDI++ (.epp) is the exchange format of InsERT's Subiekt GT, Rachmistrz,
+// Rewizor and the programs that talk to them: sections labelled [INFO],
+// [NAGLOWEK] and [ZAWARTOSC], each record a line of comma-separated fields,
+// text in double quotes, in the code page [INFO] names (1250, or 852 for
+// Latin 2). The contractors (the kartoteka kontrahentów) are the
+// [ZAWARTOSC] after a [NAGLOWEK] holding "KONTRAHENCI". crmbulk reads them
+// as a sheet whose columns are named after the fields of the format's
+// specification ("Struktura danych EDI++", version 1.05, table 10), so a
+// mapping names them like any header; the row number is the line of the
+// file.
+
+// EPPContractorFields are the names of the fields of a KONTRAHENCI record,
+// in the order of the specification: the header of an .epp file's sheet.
+var EPPContractorFields = []string{
+	"Typ kontrahenta", "Kod identyfikacyjny", "Nazwa skrócona", "Nazwa pełna", "Miasto",
+	"Kod pocztowy", "Ulica i numer", "NIP", "REGON", "Telefon",
+	"Faks", "Teleks", "E-mail", "WWW", "Osoba kontaktowa",
+	"Analityka dostawcy", "Analityka odbiorcy", "Pole użytkownika 1", "Pole użytkownika 2", "Pole użytkownika 3",
+	"Pole użytkownika 4", "Pole użytkownika 5", "Pole użytkownika 6", "Pole użytkownika 7", "Pole użytkownika 8",
+	"Nazwa banku", "Numer konta", "Państwo", "Prefiks państwa UE", "Czy kontrahent unijny",
+}
+
+// isEPP reports whether Open reads path as EDI++: by Options.Format "epp"
+// or the .epp extension.
+func isEPP(path, format string) bool {
+	f := strings.ToLower(strings.TrimSpace(format))
+	return f == "epp" || f == "" && strings.EqualFold(filepath.Ext(path), ".epp")
+}
+
+// eppSource yields the KONTRAHENCI records of an EDI++ file.
+type eppSource struct {
+	cr      *csv.Reader
+	file    string
+	closer  io.Closer
+	label   string // the last section label read: INFO, NAGLOWEK, ZAWARTOSC
+	keyword string // what the last [NAGLOWEK] announced
+	found   bool   // a KONTRAHENCI section was seen
+	other   []string
+}
+
+// newEPPReader reads the contractors of the EDI++ file in r.
+func newEPPReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+	perr := func(err error) error { return &ParseError{File: name, Err: err} }
+	raw := bufio.NewReaderSize(r, bufSize)
+	enc, encName, err := eppEncoding(raw, opt.Encoding)
+	if err != nil {
+		return nil, perr(err)
+	}
+	var text io.Reader = raw
+	if enc != nil {
+		text = transform.NewReader(raw, enc.NewDecoder())
+	}
+	budget := &recordBudget{r: text, max: MaxRecordBytes, delim: ','}
+	cr := csv.NewReader(budget)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
+	src := &eppSource{cr: cr, file: name, closer: closer}
+	t := &tableReader{src: src, file: name, unguard: opt.UnguardFormulas, encoding: encName,
+		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
+	t.header = append([]string(nil), EPPContractorFields...)
+	t.width = len(t.header)
+	row, err := t.read()
+	if errors.Is(err, io.EOF) {
+		return nil, src.noContractors()
+	}
+	if err != nil && !Recoverable(err) {
+		return nil, err
+	}
+	t.pend, t.pendErr, t.hasPend = row, err, true
+	return t, nil
+}
+
+// eppEncoding picks the decoder: the name given; else UTF-8 when the start
+// of the file is UTF-8 (web tools write it so, whatever [INFO] says); else
+// the code page [INFO] names (852 is DOS Latin 2, anything else
+// windows-1250). A nil encoding means UTF-8.
+func eppEncoding(raw *bufio.Reader, given string) (encoding.Encoding, string, error) {
+	if strings.TrimSpace(given) != "" {
+		enc, isUTF8, err := lookupEncoding(given)
+		if err != nil || isUTF8 {
+			return nil, "utf-8", err
+		}
+		return enc, strings.TrimSpace(given), nil
+	}
+	sample, err := raw.Peek(bufSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, "", fmt.Errorf("reading the file: %w", err)
+	}
+	if bytes.HasPrefix(sample, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = raw.Discard(3)
+		return nil, "utf-8", nil
+	}
+	if len(sample) == bufSize {
+		for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
+			sample = sample[:len(sample)-1]
+		}
+		if len(sample) > 0 && sample[len(sample)-1] >= utf8.RuneSelf {
+			sample = sample[:len(sample)-1]
+		}
+	}
+	if utf8.Valid(sample) {
+		return nil, "utf-8", nil
+	}
+	if eppCodePage(sample) == "852" {
+		return charmap.CodePage852, "ibm852", nil
+	}
+	return charmap.Windows1250, "windows-1250", nil
+}
+
+// eppCodePage returns field 3 of the [INFO] record ("1250", "852"), or "".
+func eppCodePage(sample []byte) string {
+	lines := strings.Split(string(sample), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "[INFO]" && i+1 < len(lines) {
+			rec, err := csv.NewReader(strings.NewReader(lines[i+1])).Read()
+			if err == nil && len(rec) >= 3 {
+				return strings.TrimSpace(rec[2])
+			}
+		}
+	}
+	return ""
+}
+
+func (s *eppSource) next() (int, []string, error) {
+	for {
+		rec, err := s.cr.Read()
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		if errors.Is(err, errRecordTooLarge) {
+			return 0, nil, &ParseError{File: s.file, Err: hint(ErrRowTooLarge,
+				fmt.Sprintf("a record of more than %d MB or %d delimiters", MaxRecordBytes>>20, maxDelims), "this is not an EDI++ export; check the file")}
+		}
+		if err != nil {
+			return 0, nil, &ParseError{File: s.file, Err: hint(ErrFormat, fmt.Sprintf("not an EDI++ file: %v", err), "export the contractors again from the program")}
+		}
+		line, _ := s.cr.FieldPos(0)
+		if len(rec) == 1 {
+			if l := strings.TrimSpace(rec[0]); len(l) > 2 && l[0] == '[' && l[len(l)-1] == ']' {
+				s.label = l[1 : len(l)-1]
+				continue
+			}
+		}
+		switch s.label {
+		case "NAGLOWEK":
+			s.keyword = strings.ToUpper(strings.TrimSpace(rec[0]))
+			if s.keyword == "KONTRAHENCI" {
+				s.found = true
+			} else if len(s.other) < 10 && len(rec) > 0 && rec[0] != "" {
+				s.other = append(s.other, s.keyword)
+			}
+			s.label = "" // one record: the keyword, or a document's header
+		case "ZAWARTOSC":
+			if s.keyword == "KONTRAHENCI" {
+				return line, rec, nil
+			}
+		}
+	}
+}
+
+func (s *eppSource) close() error {
+	if s.closer == nil {
+		return nil
+	}
+	return s.closer.Close()
+}
+
+// noContractors is the error of an EDI++ file without contractors.
+func (s *eppSource) noContractors() error {
+	what := "no KONTRAHENCI section"
+	if s.found {
+		what = "a KONTRAHENCI section with no records"
+	}
+	if len(s.other) > 0 {
+		what += " (it holds " + strings.Join(s.other, ", ") + ")"
+	}
+	return &ParseError{File: s.file, Err: hint(ErrNoRows, "the EDI++ file has "+what,
+		"export the contractors from the program (Subiekt GT: Kontrahenci → Komunikacja → Zapisz do pliku EDI++), then import that file")}
+}
