@@ -186,3 +186,15 @@ func Rereadings(text string) []Rereading {
 	// round: a code-page file read as UTF-8 is refused, not garbled.
 	return out
 }
+
+// trimCutRune drops the last character of a sample that stopped at a
+// buffer's end, where it may be cut short: that is no sign of an encoding.
+func trimCutRune(sample []byte) []byte {
+	for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
+		sample = sample[:len(sample)-1]
+	}
+	if len(sample) > 0 && sample[len(sample)-1] >= utf8.RuneSelf {
+		sample = sample[:len(sample)-1]
+	}
+	return sample
+}

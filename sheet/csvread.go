@@ -146,13 +146,7 @@ func detectRaw(raw *bufio.Reader) (DetectedEncoding, bool, error) {
 		return DetectedEncoding{}, false, err
 	}
 	if len(sample) == detectBytes {
-		// The sample may end inside a character: not a sign of anything.
-		for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
-			sample = sample[:len(sample)-1]
-		}
-		if len(sample) > 0 && sample[len(sample)-1] >= utf8.RuneSelf {
-			sample = sample[:len(sample)-1]
-		}
+		sample = trimCutRune(sample)
 	}
 	if utf8.Valid(sample) {
 		return DetectedEncoding{}, false, nil

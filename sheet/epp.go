@@ -110,12 +110,7 @@ func eppEncoding(raw *bufio.Reader, given string) (encoding.Encoding, string, er
 		return nil, "utf-8", nil
 	}
 	if len(sample) == bufSize {
-		for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
-			sample = sample[:len(sample)-1]
-		}
-		if len(sample) > 0 && sample[len(sample)-1] >= utf8.RuneSelf {
-			sample = sample[:len(sample)-1]
-		}
+		sample = trimCutRune(sample)
 	}
 	if utf8.Valid(sample) {
 		return nil, "utf-8", nil
