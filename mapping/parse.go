@@ -601,16 +601,11 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 	s := &spec{field: name, extra: extra, line: k.Line, col: k.Column}
 	switch v.Kind {
 	case yaml.ScalarNode:
-		h, ok := p.scalar(v, what)
+		r, ok := p.header(v, what)
 		if !ok {
 			return nil
 		}
-		if strings.TrimSpace(h) == "" {
-			p.add(v, "give the header of the sheet column, e.g. \"E-mail\"", "%s: the column header is empty", what)
-			return nil
-		}
-		s.kind = kindColumn
-		s.refs = []ref{{name: h, line: v.Line, col: v.Column}}
+		s.kind, s.refs = kindColumn, []ref{r}
 		return s
 	case yaml.SequenceNode:
 		// [Mobile, Phone]: the first of the columns that is not blank.
@@ -638,18 +633,12 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 				s.kind = kindColumn
 				return
 			}
-			h, good := p.scalar(fv, what+".column")
+			r, good := p.header(fv, what+".column")
 			if !good {
 				ok = false
 				return
 			}
-			if strings.TrimSpace(h) == "" {
-				p.add(fv, "give the header of the sheet column", "%s.column is empty", what)
-				ok = false
-				return
-			}
-			s.kind = kindColumn
-			s.refs = []ref{{name: h, line: fv.Line, col: fv.Column}}
+			s.kind, s.refs = kindColumn, []ref{r}
 		case "template":
 			srcs = append(srcs, "template")
 			t, good := p.scalar(fv, what+".template")
@@ -816,6 +805,19 @@ func columnLetter(ref string) (string, bool) {
 	return strings.ToUpper(ref), true
 }
 
+// header reads one column header: a scalar that is not blank.
+func (p *parser) header(n *yaml.Node, what string) (ref, bool) {
+	h, ok := p.scalar(n, what)
+	if !ok {
+		return ref{}, false
+	}
+	if strings.TrimSpace(h) == "" {
+		p.add(n, `give the header of the sheet column, e.g. "E-mail"`, "%s: the column header is empty", what)
+		return ref{}, false
+	}
+	return ref{name: h, line: n.Line, col: n.Column}, true
+}
+
 // columnList reads a list of headers: the first non-blank cell wins.
 func (p *parser) columnList(n *yaml.Node, what string) []ref {
 	if len(n.Content) == 0 {
@@ -824,15 +826,11 @@ func (p *parser) columnList(n *yaml.Node, what string) []ref {
 	}
 	var refs []ref
 	for _, it := range n.Content {
-		h, ok := p.scalar(it, what)
+		r, ok := p.header(it, what)
 		if !ok {
 			return nil
 		}
-		if strings.TrimSpace(h) == "" {
-			p.add(it, "give the header of the sheet column", "%s: a column header is empty", what)
-			return nil
-		}
-		refs = append(refs, ref{name: h, line: it.Line, col: it.Column})
+		refs = append(refs, r)
 	}
 	return refs
 }
