@@ -172,6 +172,23 @@ func TestFlat(t *testing.T) {
 	}
 }
 
+// TestExportSizes: the small export is past excelize's 16 MiB stream chunk
+// (10k clients) whenever --rows allows, and the big one four times it.
+func TestExportSizes(t *testing.T) {
+	tests := []struct{ rows, small, big int }{
+		{1_000_000, 10_000, 100_000},
+		{100_000, 10_000, 40_000},
+		{50_000, 10_000, 40_000},
+		{2000, 400, 1600},
+		{100, 100, 400},
+	}
+	for _, tt := range tests {
+		if small, big := exportSizes(tt.rows); small != tt.small || big != tt.big {
+			t.Errorf("exportSizes(%d) = %d, %d, want %d, %d", tt.rows, small, big, tt.small, tt.big)
+		}
+	}
+}
+
 // TestMeasureMemSeesAnAllocation proves the sampler can see memory grow.
 func TestMeasureMemSeesAnAllocation(t *testing.T) {
 	var keep []byte

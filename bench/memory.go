@@ -104,7 +104,7 @@ func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) erro
 		memLines(r, name, "", res[0], res[1])
 	}
 
-	small, big = max(c.rows/100, 100), max(c.rows/10, 1000)
+	small, big = exportSizes(c.rows)
 	where := "sandbox in another process"
 	if c.launcher == nil {
 		where = "sandbox IN-PROCESS: its store counts"
@@ -122,6 +122,16 @@ func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) erro
 	}
 	memLines(r, name, "; "+where, res[0], res[1])
 	return nil
+}
+
+// exportSizes are the two export sizes for --rows: --rows/100 and --rows/10
+// clients, but the small one at least 10k (or a fifth of --rows) and the big
+// one at least four times it. excelize's stream writer holds up to 16 MiB of
+// sheet XML before it spills to a temporary file — about 10k clients — so a
+// smaller export would measure that buffer filling, not the clients.
+func exportSizes(rows int) (small, big int) {
+	small = max(rows/100, min(rows/5, 10_000), 100)
+	return small, max(rows/10, 4*small)
 }
 
 func memLines(r *Report, name, note string, small, big memResult) {

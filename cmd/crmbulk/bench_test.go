@@ -27,7 +27,7 @@ func TestBenchQuick(t *testing.T) {
 				`dry run csv 2000 rows .*encoding/csv`,
 				`dry run xlsx 200 rows .*excelize Rows\(\)`,
 				`memory dry-run import 100 → 2000 rows .*peak heap`,
-				`memory export 100 → 1000 clients .*sandbox IN-PROCESS`,
+				`memory export 400 → 1600 clients .*sandbox IN-PROCESS`,
 			}
 			for _, w := range wantLines {
 				if !regexp.MustCompile(`(?m)` + w).MatchString(r.out) {
