@@ -25,7 +25,7 @@ var layers = map[string]int{
 	"baselinker":              1,
 	"validate":                2,
 	"mapping":                 2,
-	"mapping/guess":           2,
+	"mapping/guess":           3, // judges values as validate does: above it
 	"importer":                4,
 	"exporter":                4,
 	"undo":                    5, // reads an import's report: above the importer

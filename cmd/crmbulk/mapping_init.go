@@ -75,6 +75,7 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 		return nil, err
 	}
 	header := r.Header()
+	rows := sampleRows(r)
 	if err := r.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -93,12 +94,27 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 	if src.Delimiter == ',' {
 		src.Delimiter = 0 // the default: not needed in source:
 	}
-	res := guess.Header(header)
+	res := guess.Header(header, guess.WithRows(rows))
 	if len(res.Fields()) == 0 {
 		return nil, fmt.Errorf("%s: no column of the header (%s) looks like a CRM field — write the mapping by hand: one \"field: Header\" line per field under columns: (see `crmbulk fields`)",
 			filepath.Base(path), quoteHeaders(header, 12))
 	}
 	return res.YAML(src), nil
+}
+
+// sampleRows reads the first rows the guess judges values by. A row the
+// reader can go on after (ragged) is taken as it is; at any other error
+// the rows so far are enough: the import will report it.
+func sampleRows(r sheet.Reader) [][]string {
+	var rows [][]string
+	for len(rows) < guess.SampleRows {
+		row, err := r.Read()
+		if err != nil && !sheet.Recoverable(err) {
+			break
+		}
+		rows = append(rows, row.Cells)
+	}
+	return rows
 }
 
 func quoteHeaders(h []string, max int) string {

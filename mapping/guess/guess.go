@@ -1,10 +1,20 @@
-// Package guess proposes a mapping file for a sheet from its header row
-// alone: every column is matched to the most likely CRM field of the API by
-// its name, its common synonyms in English, Polish and German, and — when
-// nothing fits by name — by a fuzzy score. Section words (billing, shipping,
-// Rechnung, Liefer…, faktura, dostawa, Shopify's "Default Address") decide
-// between invoice_* and delivery_* fields; first and last name columns, and
-// address line 1 and 2, become templates.
+// Package guess proposes a mapping file for a sheet from its header row and,
+// when it is given them, its first rows: every column is matched to the most
+// likely CRM field of the API by its name, its common synonyms in English,
+// Polish and German, and — when nothing fits by name — by a fuzzy score.
+// Section words (billing, shipping, Rechnung, Liefer…, faktura, dostawa,
+// Shopify's "Default Address"; business and private: geschäftlich, privat,
+// firmowy, prywatny, Business, Home) decide between invoice_* and
+// delivery_* fields, the business address first; first and last name
+// columns, and address line 1 and 2, become templates. Numbered columns
+// ("E-mail 2 - Value", "Telefon geschäftlich 2") and Google's
+// "X 1 - Value" headers are understood.
+//
+// The values decide what names cannot (values.go): a field is never
+// proposed for a column whose values contradict it, a column of country
+// codes beats one of names (which becomes its fallback), a first and last
+// name template beats a name column that holds something else, and a
+// column holding Google's " ::: " lists is split.
 //
 // It backs `crmbulk mapping init`. The proposal is a starting point for a
 // person to check, so every guess says how it was made (exact, synonym,
@@ -13,7 +23,10 @@ package guess
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -65,6 +78,17 @@ type Guess struct {
 	Score  float64
 	// Template is the field whose template uses this column ("" if none).
 	Template string
+	// Fallbacks are the columns (0-based) the field is read from, in order,
+	// when this one is blank: the numbered twins of an e-mail or phone
+	// column, the private phone after the business one, a column of country
+	// names behind one of codes.
+	Fallbacks []int
+	// FallbackFor is, for a column that is only a fallback, the field it
+	// is a fallback of.
+	FallbackFor string
+	// Split is the separator of several values in one cell (Google's
+	// " ::: "), when the sampled values hold it: the first value is taken.
+	Split string
 	// Note says, for a column that feeds nothing (or feeds a field whose
 	// values may need a map:), why and what to do.
 	Note string
@@ -117,6 +141,10 @@ type Option func(*config)
 
 type config struct {
 	minScore float64
+	rows     [][]string
+	// privateSec is where a private (home, privat, prywatny) address
+	// goes: delivery when the header also has a business one, else invoice.
+	privateSec string
 }
 
 // WithMinScore sets the lowest fuzzy score (0..1) that still maps a column;
@@ -125,50 +153,113 @@ func WithMinScore(s float64) Option {
 	return func(c *config) { c.minScore = min(max(s, 0), 1) }
 }
 
-// Header proposes a field for every column of header.
+// SampleRows is how many data rows WithRows looks at.
+const SampleRows = 200
+
+// WithRows gives the sheet's first data rows (cells in header order; only
+// the first SampleRows are read), so the values can decide what the header
+// cannot. Values keep their spreadsheet text marks ('+48…): they are
+// judged without them.
+func WithRows(rows [][]string) Option {
+	return func(c *config) { c.rows = rows[:min(len(rows), SampleRows)] }
+}
+
+// Header proposes a field for every column of header: each header is read
+// (classify), the layouts that give a name another meaning are applied,
+// the values judged, and the best column of each field chosen, with its
+// fallbacks and templates.
 func Header(header []string, opts ...Option) Result {
-	cfg := config{minScore: 0.8}
+	cfg := config{minScore: 0.8, privateSec: "invoice"}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if hasBusinessSection(header) {
+		cfg.privateSec = "delivery"
+	}
 	r := Result{Header: append([]string(nil), header...), Columns: make([]Guess, len(header))}
+	cands := readHeaders(header, cfg)
+	applyLayouts(header, cands)
+	vals := samples(cfg.rows, len(header))
+	judge(cands, vals)
+	winner, fallbacks := choose(cands)
+	tmplCols := r.templates(header, winner, vals)
+	for _, c := range cands {
+		r.Columns[c.col] = describe(c, header, winner, fallbacks, tmplCols)
+	}
+	for slot, w := range winner {
+		g := &r.Columns[w.col]
+		if g.Field != slot {
+			continue
+		}
+		g.Fallbacks = fallbacks[slot]
+		g.Split = splitOf(vals, append([]int{w.col}, g.Fallbacks...))
+	}
+	return r
+}
+
+// readHeaders classifies every header; a header repeated or not valid
+// text is never used.
+func readHeaders(header []string, cfg config) []candidate {
 	count := map[string]int{}
 	for _, h := range header {
 		count[strings.TrimPrefix(h, "\ufeff")]++
 	}
 	cands := make([]candidate, len(header))
 	for i, h := range header {
-		r.Columns[i] = Guess{Column: i, Header: h}
-		if n := count[strings.TrimPrefix(h, "\ufeff")]; n > 1 && strings.TrimSpace(h) != "" {
-			cands[i] = candidate{col: i, note: fmt.Sprintf("the header %q appears %d times; rename the columns to use one", h, n)}
-			continue
+		switch n := count[strings.TrimPrefix(h, "\ufeff")]; {
+		case n > 1 && strings.TrimSpace(h) != "":
+			cands[i] = candidate{note: fmt.Sprintf("the header %q appears %d times; rename the columns to use one", h, n)}
+		case !utf8.ValidString(h):
+			cands[i] = candidate{note: "the header is not valid text; check the file's encoding (--encoding windows-1250?)"}
+		default:
+			cands[i] = classify(h, cfg)
 		}
-		if !utf8.ValidString(h) {
-			cands[i] = candidate{col: i, note: "the header is not valid text; check the file's encoding (--encoding windows-1250?)"}
-			continue
-		}
-		cands[i] = classify(h, cfg)
 		cands[i].col = i
 	}
-	// slots: a field (or a template part) → the columns that want it.
+	return cands
+}
+
+// choose picks the best candidate of each slot (a field or a template
+// part), and for the slots that read one value from several columns
+// (e-mail, phone, country) the others in order.
+func choose(cands []candidate) (winner map[string]candidate, fallbacks map[string][]int) {
 	slots := map[string][]candidate{}
 	for _, c := range cands {
 		if c.slot != "" {
 			slots[c.slot] = append(slots[c.slot], c)
 		}
 	}
-	winner := map[string]candidate{}
+	winner, fallbacks = map[string]candidate{}, map[string][]int{}
 	for slot, cs := range slots {
 		sort.SliceStable(cs, func(i, j int) bool { return cs[i].better(cs[j]) })
 		winner[slot] = cs[0]
+		for _, c := range cs[1:] {
+			if len(fallbacks[slot]) < maxFallbacks && cs[0].fallsBackTo(c) {
+				fallbacks[slot] = append(fallbacks[slot], c.col)
+			}
+		}
 	}
-	// Templates: first + last name, address line 1 + 2, per section.
+	return winner, fallbacks
+}
+
+// maxFallbacks is how many columns a field reads after its first.
+const maxFallbacks = 3
+
+// templates proposes first + last name and address line 1 + 2 templates
+// per section, and returns the columns they use. A name template beats a
+// name column whose values are not the names (a label, a company).
+func (r *Result) templates(header []string, winner map[string]candidate, vals [][]string) map[int]string {
 	tmplCols := map[int]string{}
 	for _, sec := range []string{"invoice", "delivery"} {
 		full := sec + "_fullname"
 		first, okF := winner[sec+"|firstname"]
 		last, okL := winner[sec+"|lastname"]
-		if _, direct := winner[full]; !direct && okF && okL {
+		direct, hasDirect := winner[full]
+		if hasDirect && okF && okL && !namesAgree(vals, direct.col, first.col, last.col) {
+			delete(winner, full)
+			hasDirect = false
+		}
+		if !hasDirect && okF && okL {
 			if t, ok := makeTemplate(full, "first name + last name", header, first.col, last.col); ok {
 				r.Templates = append(r.Templates, t)
 				tmplCols[first.col], tmplCols[last.col] = full, full
@@ -187,28 +278,44 @@ func Header(header []string, opts ...Option) Result {
 	sort.SliceStable(r.Templates, func(i, j int) bool {
 		return baselinker.FieldPosition(r.Templates[i].Field) < baselinker.FieldPosition(r.Templates[j].Field)
 	})
-	for _, c := range cands {
-		g := &r.Columns[c.col]
-		switch {
-		case strings.TrimSpace(g.Header) == "":
-			g.Note = "blank header"
-		case tmplCols[c.col] != "":
-			g.Template, g.Method, g.Score = tmplCols[c.col], c.method, c.score
-		case c.slot == "":
-			g.Note = c.note
-			if g.Note == "" {
-				g.Note = "no CRM field fits this name"
-			}
-		case strings.Contains(c.slot, "|"):
-			g.Note = partNote(c, winner, header)
-		case winner[c.slot].col != c.col:
-			w := winner[c.slot]
-			g.Note = fmt.Sprintf("also looks like %s (%s), but column %q is used for it", c.slot, c.describe(), header[w.col])
-		default:
-			g.Field, g.Method, g.Score, g.Note = c.slot, c.method, c.score, c.note
+	return tmplCols
+}
+
+// describe is what became of candidate c.
+func describe(c candidate, header []string, winner map[string]candidate, fallbacks map[string][]int, tmplCols map[int]string) Guess {
+	g := Guess{Column: c.col, Header: header[c.col]}
+	switch {
+	case strings.TrimSpace(g.Header) == "":
+		g.Note = "blank header"
+	case tmplCols[c.col] != "":
+		g.Template, g.Method, g.Score = tmplCols[c.col], c.method, c.score
+	case c.slot == "":
+		g.Note = c.note
+		if g.Note == "" {
+			g.Note = "no CRM field fits this name"
 		}
+	case strings.Contains(c.slot, "|"):
+		g.Note = partNote(c, winner, header)
+	case !isWinner(winner, c):
+		w, ok := winner[c.slot]
+		switch {
+		case !ok && strings.HasSuffix(c.slot, "_fullname"):
+			g.Note = fmt.Sprintf("its values are not the first and last names, which the %s template joins", c.slot)
+		case slices.Contains(fallbacks[c.slot], c.col):
+			g.FallbackFor = c.slot
+			g.Note = fmt.Sprintf("read for %s when column %q is blank", c.slot, header[w.col])
+		default:
+			g.Note = fmt.Sprintf("also looks like %s (%s), but column %q is used for it", c.slot, c.describe(), header[w.col])
+		}
+	default:
+		g.Field, g.Method, g.Score, g.Note = c.slot, c.method, c.score, c.note
 	}
-	return r
+	return g
+}
+
+func isWinner(winner map[string]candidate, c candidate) bool {
+	w, ok := winner[c.slot]
+	return ok && w.col == c.col
 }
 
 // partNote explains a first/last name or address line column that ended in
@@ -273,23 +380,40 @@ type candidate struct {
 	slot   string // API field, or "<section>|<part>" for a template part; "" = nothing
 	method Method
 	score  float64
-	// explicit is true when the header named its section (billing, Liefer…).
+	// explicit is true when the header named its section (billing,
+	// Liefer…, geschäftlich…); sec is that section: invoice, delivery,
+	// business or private ("" when none was named).
 	explicit bool
-	// sectionless fields (phone, email…) prefer headers without a section word.
-	sectionWord bool
-	note        string
+	sec      string
+	// n is the column's number among its twins ("E-mail 2 - Value",
+	// "Telefon privat 2"); 0 when it has none.
+	n int
+	// codes and names say what a country column's values are.
+	codes, names bool
+	note         string
 }
 
-// better orders the candidates for one slot: the surer method, then the
-// header whose section fits the field, then the higher score, then the
-// leftmost column.
+// better orders the candidates for one slot: a country column of codes
+// before one of names, the surer method, then the header whose section
+// fits the field (for fields without a section — phone, e-mail — the
+// business one, then none, billing, private), the lower number, the higher
+// score, the leftmost column.
 func (c candidate) better(o candidate) bool {
+	if c.codes != o.codes {
+		return c.codes
+	}
 	if c.method != o.method {
 		return c.method < o.method
 	}
-	cs, os := c.sectionFit(), o.sectionFit()
-	if cs != os {
-		return cs
+	if sectioned(c.slot) {
+		if c.explicit != o.explicit {
+			return c.explicit
+		}
+	} else if c.rank() != o.rank() {
+		return c.rank() < o.rank()
+	}
+	if max(c.n, 1) != max(o.n, 1) {
+		return c.n < o.n
 	}
 	if c.score != o.score {
 		return c.score > o.score
@@ -297,11 +421,30 @@ func (c candidate) better(o candidate) bool {
 	return c.col < o.col
 }
 
-func (c candidate) sectionFit() bool {
-	if sectioned(c.slot) {
-		return c.explicit
+// rank orders the sections of a field that has none of its own.
+func (c candidate) rank() int {
+	switch c.sec {
+	case "business":
+		return 0
+	case "":
+		return 1
+	case "invoice":
+		return 2
 	}
-	return !c.sectionWord
+	return 3
+}
+
+// fallsBackTo reports whether the winner c of a slot reads o when it is
+// blank: the other e-mail and phone columns (not fuzzy ones), and a column
+// of country names behind one of codes.
+func (c candidate) fallsBackTo(o candidate) bool {
+	switch {
+	case c.slot == "email" || c.slot == "phone":
+		return o.method != Fuzzy
+	case strings.HasSuffix(c.slot, "_country_code"):
+		return c.codes && o.names
+	}
+	return false
 }
 
 func (c candidate) describe() string {
@@ -317,6 +460,52 @@ func sectioned(slot string) bool {
 
 // classify reads one header.
 func classify(h string, cfg config) candidate {
+	if c, ok := numberedPart(h, cfg); ok {
+		return c
+	}
+	return classifyN(h, 0, cfg)
+}
+
+// numberedRE matches Google Contacts' numbered headers: "E-mail 1 - Value",
+// "Phone 2 - Label", "Address 1 - Postal Code".
+var numberedRE = regexp.MustCompile(`^\s*(.+?)\s+(\d+)\s+-\s+(.+?)\s*$`)
+
+// numberedPart reads a "X n - Part" header: the value of X (its n-th), its
+// label (never data), or a part of address n.
+func numberedPart(h string, cfg config) (candidate, bool) {
+	m := numberedRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff"))
+	if m == nil {
+		return candidate{}, false
+	}
+	base, part := m[1], strings.Join(tokens(m[3]), "")
+	n, err := strconv.Atoi(m[2])
+	if err != nil {
+		return candidate{}, false
+	}
+	address := addressWord[strings.Join(tokens(base), "")]
+	var c candidate
+	switch {
+	case part == "label" || part == "type":
+		return candidate{note: fmt.Sprintf("the label of %s %d (Home, Work, …), not client data", base, n)}, true
+	case address && n > 1:
+		return candidate{note: fmt.Sprintf("address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
+	case address && part == "formatted":
+		return candidate{note: "the whole address in one cell; its parts are mapped from the columns beside it"}, true
+	case address && (part == "pobox" || part == "postbox"):
+		return candidate{note: "a PO box: no field of the API holds it"}, true
+	case part == "value":
+		c = classifyN(base, n, cfg)
+	default:
+		c = classifyN(base+" "+m[3], 0, cfg)
+	}
+	if c.method == Exact {
+		c.method = Synonym // "E-mail 1 - Value" is not the API's own name
+	}
+	return c, true
+}
+
+// classifyN reads one header whose number (0 = none yet) is n.
+func classifyN(h string, n int, cfg config) candidate {
 	toks := tokens(h)
 	if len(toks) == 0 {
 		return candidate{}
@@ -325,24 +514,36 @@ func classify(h string, cfg config) candidate {
 	// The API's own names (as crmbulk's export writes them).
 	for _, f := range baselinker.Fields() {
 		if f.Writable && f.Kind != baselinker.KindExtra && sq == strings.ReplaceAll(f.Name, "_", "") {
-			return candidate{slot: f.Name, method: Exact, score: 1}
+			return candidate{slot: f.Name, method: Exact, score: 1, n: n}
 		}
 	}
 	if sq == "statusname" {
 		return candidate{note: "status_name is only informative in an export; status_id is the field to import"}
 	}
 	sec, explicit, rest := section(toks)
-	c := candidate{explicit: explicit, sectionWord: explicit}
+	c := candidate{explicit: explicit, n: n}
+	if explicit {
+		c.sec = sec
+	}
 	if len(rest) == 0 {
-		// The header is only a section word: "Rechnungsadresse", "Billing address".
-		if explicit {
+		// The header is only a section word: "Rechnungsadresse", "Billing
+		// address", "Adres domowy" — but Outlook's "Privat" is a flag.
+		switch {
+		case sec == "invoice" || sec == "delivery":
 			c.slot, c.method, c.score = sec+"_address", Synonym, 1
+		case slices.ContainsFunc(toks, func(t string) bool { return addressWord[t] }):
+			return c.resolve(cAddress, cfg, Synonym, 1)
+		case explicit:
+			c.note = "only a section word (Outlook's private flag), not an address"
 		}
 		return c
 	}
 	if stop[rest[0]] || anyStop(rest) {
-		c.note = "not CRM client data (marketing, totals or dates)"
+		c.note = "not CRM client data (marketing, totals, dates or another register)"
 		return c
+	}
+	if c.n == 0 {
+		rest, c.n = number(rest)
 	}
 	try := [][]string{rest}
 	if len(rest) > 1 && addressWord[rest[0]] {
@@ -350,7 +551,7 @@ func classify(h string, cfg config) candidate {
 	}
 	for _, t := range try {
 		if con, ok := synonyms[strings.Join(t, "")]; ok {
-			return c.resolve(con, sec, Synonym, 1)
+			return c.resolve(con, cfg, Synonym, 1)
 		}
 	}
 	// Fuzzy: the closest synonym, by edit distance or as a leading part.
@@ -364,14 +565,36 @@ func classify(h string, cfg config) candidate {
 		}
 	}
 	if best != "" && bestScore >= cfg.minScore && cfg.minScore < 1 {
-		return c.resolve(synonyms[best], sec, Fuzzy, bestScore)
+		return c.resolve(synonyms[best], cfg, Fuzzy, bestScore)
 	}
 	return c
 }
 
-// resolve turns a concept into a slot for the section.
-func (c candidate) resolve(con concept, sec string, m Method, score float64) candidate {
+// number takes the number out of a header's words ("telefon 2",
+// "e mail 2 adresse") unless the words with it are a known name
+// ("address 2"): the words without it and the number (0 = none).
+func number(words []string) ([]string, int) {
+	if _, ok := synonyms[strings.Join(words, "")]; ok || len(words) < 2 {
+		return words, 0
+	}
+	for i, w := range words {
+		if n, err := strconv.Atoi(w); err == nil {
+			return slices.Delete(slices.Clone(words), i, i+1), n
+		}
+	}
+	return words, 0
+}
+
+// resolve turns a concept into a slot for the candidate's section.
+func (c candidate) resolve(con concept, cfg config, m Method, score float64) candidate {
 	c.method, c.score = m, score
+	sec := "invoice"
+	switch c.sec {
+	case "delivery":
+		sec = "delivery"
+	case "private":
+		sec = cfg.privateSec
+	}
 	switch {
 	case con.id:
 		c.note = "an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export"
@@ -379,6 +602,12 @@ func (c candidate) resolve(con concept, sec string, m Method, score float64) can
 		return c
 	case con.part != "":
 		c.slot = sec + "|" + con.part
+	case con.addressed && con.field == "address" && c.n == 2:
+		c.slot = sec + "|address2" // "Straße geschäftlich 2": the second line
+	case con.addressed && c.n > 1:
+		c.note = fmt.Sprintf("number %d of its kind: the first is mapped; add this one yourself if it holds data", c.n)
+		c.method, c.score = None, 0
+		return c
 	case con.addressed:
 		c.slot = sec + "_" + con.field
 	default:
@@ -429,7 +658,10 @@ func tokens(h string) []string {
 	return out
 }
 
-// section finds the section word of a header and returns the remaining words.
+// section finds the section word of a header and returns the remaining
+// words. sec is invoice unless a word names another: delivery, or business
+// or private (geschäftlich, privat, firmowy, prywatny, Business, Home),
+// which Header places.
 func section(toks []string) (sec string, explicit bool, rest []string) {
 	sec = "invoice"
 	rest = make([]string, 0, len(toks))

@@ -213,15 +213,23 @@ func TestYAMLParsesAndBinds(t *testing.T) {
 	}
 }
 
+// FuzzHeader: any header, with any first rows, gives a proposal that parses
+// and binds to it.
 func FuzzHeader(f *testing.F) {
-	f.Add("Imię;Nazwisko;E-mail;Kod pocztowy")
-	f.Add("First Name;Last Name;Default Address Address1;Default Address Address2")
-	f.Add("crm_client_id;email;email")
-	f.Add("{a};b}};\"q\";#c;: d;\ufeffPhone")
-	f.Add(";;;")
-	f.Fuzz(func(t *testing.T, joined string) {
+	f.Add("Imię;Nazwisko;E-mail;Kod pocztowy", "Jan;Kowalski;jan@x.pl;00-001")
+	f.Add("First Name;Last Name;Default Address Address1;Default Address Address2", "")
+	f.Add("crm_client_id;email;email", "1;a;b")
+	f.Add("{a};b}};\"q\";#c;: d;\ufeffPhone", "'+48;;;")
+	f.Add(";;;", "")
+	f.Add("E-mail 1 - Value;E-mail 2 - Value;Country;Country code", "a ::: b;c;Polska;PL")
+	f.Add("Name;First Name;Last Name;VAT", "Adres domowy;Jan;Nowak;+48 22 555")
+	f.Fuzz(func(t *testing.T, joined, row string) {
 		h := strings.Split(joined, ";")
-		r := guess.Header(h)
+		var opts []guess.Option
+		if row != "" {
+			opts = append(opts, guess.WithRows([][]string{strings.Split(row, ";"), h}))
+		}
+		r := guess.Header(h, opts...)
 		if len(r.Columns) != len(h) {
 			t.Fatalf("%d guesses for %d columns", len(r.Columns), len(h))
 		}
@@ -272,5 +280,125 @@ func TestYAMLSetsMatchBy(t *testing.T) {
 		case tt.want != "" && (!strings.HasPrefix(set, tt.want) || !strings.Contains(set, "delete this line")):
 			t.Errorf("%q: match_by line %q, want %q… with how to turn it off\n%s", tt.header, set, tt.want, out)
 		}
+	}
+}
+
+// TestValuesDecide: the first rows decide what the names cannot.
+func TestValuesDecide(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []string
+		rows   [][]string
+		want   map[string]string // header → field, "tmpl:field", "fallback:field" or "" (with the note's words after "|")
+		split  map[string]string // header → split separator
+	}{
+		{
+			name:   "a column of codes beats a column of names, which becomes its fallback",
+			header: []string{"Country", "Country code", "E-mail"},
+			rows:   [][]string{{"Polska", "PL", "a@x.pl"}, {"Deutschland", "DE", "b@x.de"}, {"Czechy", "", "c@x.cz"}},
+			want: map[string]string{"Country": "fallback:invoice_country_code", "Country code": "invoice_country_code",
+				"E-mail": "email"},
+		},
+		{
+			name:   "a field is never proposed for values that contradict it",
+			header: []string{"VAT", "E-mail", "Telefon"},
+			rows:   [][]string{{"+48 22 555 01 02", "jan", "600 100 200"}, {"+48 22 555 01 03", "ewa", "600 100 201"}},
+			want:   map[string]string{"VAT": "|are not tax IDs", "E-mail": "|are not e-mail addresses", "Telefon": "phone"},
+		},
+		{
+			name:   "first + last name beat a name column of labels",
+			header: []string{"Name", "First Name", "Last Name"},
+			rows: [][]string{{"Adres domowy", "Jan", "Kowalski"}, {"Adres domowy", "Ewa", "Nowak"},
+				{"Adres domowy", "Olga", "Lis"}, {"Adres domowy", "Piotr", "Wróbel"}},
+			want: map[string]string{"Name": "|a label", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname"},
+		},
+		{
+			name:   "first + last name beat a name column holding something else",
+			header: []string{"Name", "First Name", "Last Name"},
+			rows:   [][]string{{"ACME Sp. z o.o.", "Jan", "Kowalski"}, {"Foo GmbH", "Ewa", "Nowak"}},
+			want:   map[string]string{"Name": "|not the first and last names", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname"},
+		},
+		{
+			name:   "a name column that holds the names stays",
+			header: []string{"Name", "First Name", "Last Name"},
+			rows:   [][]string{{"Jan Kowalski", "Jan", "Kowalski"}, {"Ewa Nowak", "Ewa", "Nowak"}},
+			want:   map[string]string{"Name": "invoice_fullname", "First Name": "|", "Last Name": "|"},
+		},
+		{
+			name: "Outlook: business is the invoice address, private the delivery one; Ort is its Location",
+			header: []string{"Straße geschäftlich", "Straße geschäftlich 2", "Ort geschäftlich", "Land/Region geschäftlich",
+				"Straße privat", "Ort privat", "Ort", "Privat", "Telefon geschäftlich", "Mobiltelefon", "Telefon privat", "E-Mail-Adresse", "E-Mail 2: Adresse", "Benutzer 1"},
+			rows: [][]string{{"Königstraße 7", "3. OG", "Stuttgart", "Deutschland", "", "", "Büro", "Aus", "+49 711 1", "+49 170 1", "", "a@x.de", "", ""}},
+			want: map[string]string{"Straße geschäftlich": "tmpl:invoice_address", "Straße geschäftlich 2": "tmpl:invoice_address",
+				"Ort geschäftlich": "invoice_city", "Land/Region geschäftlich": "invoice_country_code", "Straße privat": "delivery_address",
+				"Ort privat": "delivery_city", "Ort": "|Location", "Privat": "|flag", "Telefon geschäftlich": "phone",
+				"Mobiltelefon": "fallback:phone", "Telefon privat": "fallback:phone", "E-Mail-Adresse": "email", "E-Mail 2: Adresse": "fallback:email",
+				"Benutzer 1": "|"},
+		},
+		{
+			name:   "a private address alone is the invoice address (Polish section words)",
+			header: []string{"Ulica prywatna", "Miasto prywatne", "Adres domowy 2"},
+			want:   map[string]string{"Ulica prywatna": "tmpl:invoice_address", "Miasto prywatne": "invoice_city", "Adres domowy 2": "tmpl:invoice_address"},
+		},
+		{
+			name: "Mailchimp: the geo-IP columns are never an address",
+			header: []string{"Email Address", "First Name", "Last Name", "Address", "Phone Number", "MEMBER_RATING", "OPTIN_TIME",
+				"LATITUDE", "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION", "LAST_CHANGED"},
+			want: map[string]string{"Email Address": "email", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname",
+				"Address": "invoice_address", "Phone Number": "phone", "REGION": "|geo-IP"},
+		},
+		{
+			name: "Google: X n - Value headers, labels never, a second address never mixed in",
+			header: []string{"E-mail 1 - Label", "E-mail 1 - Value", "E-mail 2 - Value", "Phone 1 - Value", "Organization Name",
+				"Address 1 - Formatted", "Address 1 - City", "Address 1 - Country", "Address 2 - City"},
+			rows: [][]string{{"* Work", "a@x.pl ::: b@x.pl", "c@y.pl", "+48 600 100 200 ::: +48 22 1", "ACME", "ul. A 1\nWarszawa", "Warszawa", "Polska", "Kraków"}},
+			want: map[string]string{"E-mail 1 - Label": "|label", "E-mail 1 - Value": "email", "E-mail 2 - Value": "fallback:email",
+				"Phone 1 - Value": "phone", "Organization Name": "invoice_company", "Address 1 - Formatted": "|whole address",
+				"Address 1 - City": "invoice_city", "Address 1 - Country": "invoice_country_code", "Address 2 - City": "|address 2"},
+			split: map[string]string{"E-mail 1 - Value": " ::: ", "Phone 1 - Value": " ::: "},
+		},
+		{
+			name:   "a fuzzy name with no value in the first rows is not proposed",
+			header: []string{"E-mial", "Phone"},
+			rows:   [][]string{{"", "600 100 200"}},
+			want:   map[string]string{"E-mial": "|no value to confirm", "Phone": "phone"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []guess.Option
+			if tt.rows != nil {
+				opts = append(opts, guess.WithRows(tt.rows))
+			}
+			r := guess.Header(tt.header, opts...)
+			for _, g := range r.Columns {
+				want, ok := tt.want[g.Header]
+				if !ok {
+					continue
+				}
+				field, words, _ := strings.Cut(want, "|")
+				got := g.Field
+				switch {
+				case g.Template != "":
+					got = "tmpl:" + g.Template
+				case g.FallbackFor != "":
+					got = "fallback:" + g.FallbackFor
+				}
+				if got != field || !strings.Contains(g.Note, words) {
+					t.Errorf("%q → %q (note %q), want %q (note with %q)", g.Header, got, g.Note, field, words)
+				}
+				if g.Split != tt.split[g.Header] {
+					t.Errorf("%q split %q, want %q", g.Header, g.Split, tt.split[g.Header])
+				}
+			}
+			out := r.YAML(guess.Source{})
+			m, err := mapping.Parse("proposed.yaml", out)
+			if err != nil {
+				t.Fatalf("the proposal does not parse: %v\n%s", err, out)
+			}
+			if _, err := m.Bind(tt.header); err != nil {
+				t.Fatalf("the proposal does not bind: %v\n%s", err, out)
+			}
+		})
 	}
 }

@@ -45,11 +45,12 @@ var synonyms = map[string]concept{
 	"phone": cPhone, "phonenumber": cPhone, "telephone": cPhone, "tel": cPhone, "telefon": cPhone,
 	"telefonnummer": cPhone, "telnr": cPhone, "nrtel": cPhone, "nrtelefonu": cPhone, "numertelefonu": cPhone,
 	"mobile": cPhone, "mobilephone": cPhone, "cellphone": cPhone, "mobil": cPhone, "handy": cPhone,
-	"mobilnummer": cPhone, "komorka": cPhone, "telefonkomorkowy": cPhone,
+	"mobilnummer": cPhone, "mobiltelefon": cPhone, "komorka": cPhone, "telefonkomorkowy": cPhone,
 	// login
 	"login": cLogin, "username": cLogin, "userlogin": cLogin, "benutzername": cLogin, "nazwauzytkownika": cLogin,
 	// company
 	"company": cCompany, "companyname": cCompany, "organization": cCompany, "organisation": cCompany,
+	"organizationname": cCompany, "organisationname": cCompany, // Google Contacts
 	"firma": cCompany, "firmenname": cCompany, "unternehmen": cCompany, "nazwafirmy": cCompany,
 	"nazwapelna": cCompany, "pelnanazwa": cCompany, // EDI++ (Subiekt GT): the contractor's full name
 	// full name and its parts
@@ -65,7 +66,8 @@ var synonyms = map[string]concept{
 	"adres": cAddress, "adres1": cAddress, "ulica": cAddress, "ulicainumer": cAddress,
 	"address2": cAddress2, "addressline2": cAddress2, "street2": cAddress2, "adresse2": cAddress2,
 	"adres2": cAddress2, "adresszusatz": cAddress2, "hausnummer": cAddress2, "hausnr": cAddress2,
-	"nrdomu": cAddress2, "numerdomu": cAddress2, "nrlokalu": cAddress2, "apartment": cAddress2,
+	"extendedaddress": cAddress2, // Google Contacts
+	"nrdomu":          cAddress2, "numerdomu": cAddress2, "nrlokalu": cAddress2, "apartment": cAddress2,
 	// postcode
 	"postcode": cPostcode, "postalcode": cPostcode, "zip": cPostcode, "zipcode": cPostcode,
 	"zippostalcode": cPostcode, "postleitzahl": cPostcode, "plz": cPostcode, "kodpocztowy": cPostcode,
@@ -76,11 +78,12 @@ var synonyms = map[string]concept{
 	// state
 	"state": cState, "province": cState, "provincecode": cState, "statecode": cState, "region": cState,
 	"county": cState, "stateprovince": cState, "bundesland": cState, "wojewodztwo": cState,
+	"bundeslandkanton": cState, // Outlook (German)
 	// country
 	"countrycode": cCode, "countryiso": cCode, "isocountry": cCode, "landercode": cCode, "landcode": cCode,
 	"kodkraju": cCode,
 	"country":  cCountry, "countryregion": cCountry, "land": cCountry, "kraj": cCountry, "pays": cCountry,
-	"panstwo": cCountry,
+	"panstwo": cCountry, "landregion": cCountry, // Outlook (German): Land/Region
 	// tax ID
 	"taxid": cTaxID, "taxnumber": cTaxID, "vat": cTaxID, "vatid": cTaxID, "vatnumber": cTaxID,
 	"vatno": cTaxID, "nip": cTaxID, "nrnip": cTaxID, "nipue": cTaxID, "ustidnr": cTaxID, "ustid": cTaxID,
@@ -109,8 +112,16 @@ var synonymKeys = func() []string {
 }()
 
 // sectionWords mark a header as the invoice (billing) or delivery
-// (shipping) address.
+// (shipping) address, or as the business or private one (Outlook's
+// "geschäftlich"/"privat", "Business"/"Home"; Polish "firmowy"/"prywatny",
+// "służbowy"/"domowy"): business is the invoice address, private the
+// delivery address when there is a business one, else the invoice address.
 var sectionWords = map[string]string{
+	"business": "business", "work": "business", "geschaftlich": "business", "geschaeftlich": "business",
+	"firmowy": "business", "firmowa": "business", "firmowe": "business",
+	"sluzbowy": "business", "sluzbowa": "business", "sluzbowe": "business",
+	"home": "private", "private": "private", "privat": "private", "prywatny": "private", "prywatna": "private",
+	"prywatne": "private", "domowy": "private", "domowa": "private", "domowe": "private",
 	"billing": "invoice", "bill": "invoice", "rechnungs": "invoice", "liefer": "delivery", "invoice": "invoice", "rechnung": "invoice",
 	"faktura": "invoice", "faktury": "invoice", "fakturowy": "invoice", "fakturowa": "invoice", "fakturowe": "invoice",
 	"shipping": "delivery", "ship": "delivery", "delivery": "delivery", "lieferung": "delivery", "versand": "delivery",
@@ -131,5 +142,21 @@ var stop = map[string]bool{
 	// Numbers that look like fields but are none: a fax is not a phone or a
 	// tax ID, REGON, PESEL and KRS are registers, not NIP (nor a region).
 	"fax": true, "faks": true, "telefax": true, "telex": true, "teleks": true,
-	"regon": true, "pesel": true, "krs": true,
+	"regon": true, "pesel": true, "krs": true, "organisationsnr": true, "regierungsnr": true,
+	// Marketing tools and analytics: the subscriber's geo-IP location,
+	// ratings, opt-in times (Mailchimp), sign-up and visit dates, sales.
+	"latitude": true, "longitude": true, "gmtoff": true, "dstoff": true, "timezone": true, "leid": true,
+	"euid": true, "rating": true, "confirm": true, "changed": true, "ip": true, "sign": true, "signup": true,
+	"sprzedaz": true, "wlaczony": true, "oferty": true, "rejestracja": true, "wizyta": true, "ostatnia": true,
+	"umsatz": true, "zamowienia": true, "zamowien": true,
+	// Further names, addresses and numbers of a contact (Outlook, Google):
+	// the first is mapped, these are not.
+	"other": true, "weitere": true, "weiterer": true, "weiteres": true, "middle": true, "phonetic": true,
+	"assistent": true, "assistant": true, "horbehinderte": true, "vorgesetzten": true, "angezeigter": true,
+	"typ": true, "type": true, "benutzer": true, "label": true, "labels": true, "postfach": true, "pobox": true,
 }
+
+// geoWords mark a file whose region and country columns are the geo-IP
+// location of a subscriber (Mailchimp's LATITUDE, LONGITUDE, GMTOFF, …),
+// not an address.
+var geoWords = map[string]bool{"latitude": true, "longitude": true, "gmtoff": true, "dstoff": true, "timezone": true}

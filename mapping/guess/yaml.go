@@ -36,7 +36,7 @@ func (r Result) YAML(src Source) []byte {
 	for _, g := range r.Columns {
 		switch {
 		case strings.TrimSpace(g.Header) == "":
-		case g.Field != "" || g.Template != "":
+		case g.Field != "" || g.Template != "" || g.FallbackFor != "":
 			used++
 		default:
 			unused++
@@ -95,15 +95,19 @@ func (r Result) YAML(src Source) []byte {
 			continue
 		}
 		g := r.column(f)
+		text, cols := r.columnValue(g)
 		c := g.Method.String()
 		if g.Method == Fuzzy {
 			c = fmt.Sprintf("fuzzy %.2f — check it", g.Score)
 		}
-		c += ", column " + sheet.ColumnName(g.Column)
+		c += ", " + cols
+		if g.Split != "" {
+			c += fmt.Sprintf("; a cell may hold several values split by %q: the first is taken", g.Split)
+		}
 		if g.Note != "" {
 			c += "; " + g.Note
 		}
-		lines = append(lines, line{text: fmt.Sprintf("  %s: %s", f, quote(g.Header)), comment: c})
+		lines = append(lines, line{text: fmt.Sprintf("  %s: %s", f, text), comment: c})
 	}
 	if len(lines) == 0 {
 		b.WriteString("# No column looked like a CRM field; write one \"field: Header\" line per field (see `crmbulk fields`).\n")
@@ -121,7 +125,7 @@ func (r Result) YAML(src Source) []byte {
 	if unused > 0 {
 		b.WriteString("# Not used:\n")
 		for _, g := range r.Columns {
-			if strings.TrimSpace(g.Header) == "" || g.Field != "" || g.Template != "" {
+			if strings.TrimSpace(g.Header) == "" || g.Field != "" || g.Template != "" || g.FallbackFor != "" {
 				continue
 			}
 			note := g.Note
@@ -132,6 +136,30 @@ func (r Result) YAML(src Source) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// columnValue is the mapping's value for a column guess — its header, or
+// a list of columns with the fallbacks and a split — and the comment's
+// "column C" or "columns C, D (the first that is not blank)".
+func (r Result) columnValue(g Guess) (text, cols string) {
+	if len(g.Fallbacks) == 0 && g.Split == "" {
+		return quote(g.Header), "column " + sheet.ColumnName(g.Column)
+	}
+	names, letters := []string{quote(g.Header)}, []string{sheet.ColumnName(g.Column)}
+	for _, c := range g.Fallbacks {
+		names = append(names, quote(r.Header[c]))
+		letters = append(letters, sheet.ColumnName(c))
+	}
+	col := names[0]
+	cols = "column " + letters[0]
+	if len(names) > 1 {
+		col = "[" + strings.Join(names, ", ") + "]"
+		cols = "columns " + strings.Join(letters, ", ") + " (the first that is not blank)"
+	}
+	if g.Split != "" {
+		return fmt.Sprintf("{ column: %s, split: %s }", col, quote(g.Split)), cols
+	}
+	return fmt.Sprintf("{ column: %s }", col), cols
 }
 
 func (r Result) template(field string) (Template, bool) {

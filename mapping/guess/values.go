@@ -1,0 +1,296 @@
+package guess
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/validate"
+)
+
+// What the values of the first rows (WithRows) decide:
+//
+//   - a field is never proposed for a column whose values contradict it —
+//     more than half of its non-blank values are not what the field holds
+//     (a fax number under "VAT", a name under "E-mail");
+//   - of two country columns, the one of ISO codes is used and the one of
+//     names (Polska, Deutschland) read when it is blank;
+//   - a first + last name template beats a name column whose values are not
+//     those names (a label, a company);
+//   - a column whose values hold Google's " ::: " lists is split, its first
+//     value taken.
+//
+// Values are judged without their spreadsheet text marks ('+48…), as the
+// import reads them.
+
+// samples returns the sampled rows column by column (blank cells kept, so
+// the columns stay aligned), each cell without its text mark.
+func samples(rows [][]string, width int) [][]string {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := make([][]string, width)
+	for i := range cols {
+		cols[i] = make([]string, len(rows))
+	}
+	for r, row := range rows {
+		for i := 0; i < width && i < len(row); i++ {
+			v := strings.TrimSpace(row[i])
+			if s, ok := sheet.StripTextMark(v); ok {
+				v = s
+			}
+			cols[i][r] = v
+		}
+	}
+	return cols
+}
+
+func nonBlank(col []string) []string {
+	return slices.DeleteFunc(slices.Clone(col), func(v string) bool { return chars.Blank(v) })
+}
+
+// kind is what a field's values look like.
+type kind struct {
+	what string // "e-mail addresses"
+	bad  func(v string) bool
+}
+
+var (
+	kEmail = kind{"e-mail addresses", func(v string) bool { return !strings.Contains(v, "@") }}
+	kPhone = kind{"phone numbers", func(v string) bool { return digits(v) < 5 || strings.Contains(v, "@") }}
+	kTaxID = kind{"tax IDs", func(v string) bool {
+		return digits(v) < 7 || strings.ContainsAny(v[:1], "+(") || strings.Contains(v, "@")
+	}}
+	kCountry  = kind{"countries (codes or names)", func(v string) bool { return !isCountryCode(v) && !isCountryName(v) }}
+	kPostcode = kind{"postcodes", func(v string) bool { return digits(v) == 0 || len([]rune(v)) > 12 }}
+	kCity     = kind{"place names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) }}
+	kName     = kind{"names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) || strings.Contains(v, "@") }}
+	kStar     = kind{"stars (0 to 5)", func(v string) bool { return len(v) != 1 || v[0] < '0' || v[0] > '5' }}
+)
+
+// kindOf is the kind of a slot's values, ok false for fields any text fits.
+func kindOf(slot string) (kind, bool) {
+	if _, part, ok := strings.Cut(slot, "|"); ok {
+		return kName, part != "address2"
+	}
+	f := strings.TrimPrefix(strings.TrimPrefix(slot, "invoice_"), "delivery_")
+	switch f {
+	case "email":
+		return kEmail, true
+	case "phone":
+		return kPhone, true
+	case "tax_id":
+		return kTaxID, true
+	case "country_code":
+		return kCountry, true
+	case "postcode":
+		return kPostcode, true
+	case "city":
+		return kCity, true
+	case "fullname", "company":
+		return kName, true
+	case "star":
+		return kStar, true
+	}
+	return kind{}, false
+}
+
+func digits(v string) int {
+	n := 0
+	for _, r := range v {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+func isCountryCode(v string) bool {
+	c := validate.NormalizeCountry(v)
+	return validate.IsCountry(c) || c == "UK" || c == "EL"
+}
+
+func isCountryName(v string) bool { _, ok := validate.CountryCode(v); return ok }
+
+// judge drops the candidates whose values contradict their field, and says
+// what a country column holds.
+func judge(cands []candidate, cols [][]string) {
+	if cols == nil {
+		return
+	}
+	for i := range cands {
+		c := &cands[i]
+		if c.slot == "" {
+			continue
+		}
+		vals := nonBlank(cols[c.col])
+		if len(vals) == 0 && c.method == Fuzzy {
+			c.note = fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score)
+			c.slot, c.method, c.score = "", None, 0
+			continue
+		}
+		k, ok := kindOf(c.slot)
+		if !ok || len(vals) == 0 {
+			continue
+		}
+		if bad := slices.IndexFunc(vals, k.bad); bad >= 0 && 2*countFunc(vals, k.bad) > len(vals) {
+			c.note = fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, short(vals[bad]), k.what)
+			c.slot, c.method, c.score = "", None, 0
+			continue
+		}
+		if strings.HasSuffix(c.slot, "_fullname") && labels(vals) {
+			c.note = fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0]))
+			c.slot, c.method, c.score = "", None, 0
+			continue
+		}
+		if k.what == kCountry.what {
+			c.codes = 5*countFunc(vals, isCountryCode) >= 4*len(vals)
+			c.names = !c.codes
+			c.note = "its values are ISO codes"
+			if c.names {
+				name := vals[slices.IndexFunc(vals, func(v string) bool { return !isCountryCode(v) })]
+				c.note = fmt.Sprintf("its values are country names (e.g. %q): each is sent as its ISO code, and the report says so", short(name))
+			}
+		}
+	}
+}
+
+func countFunc(vals []string, f func(string) bool) int {
+	n := 0
+	for _, v := range vals {
+		if f(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// labels reports values that only repeat a few words ("Home", "Adres
+// domowy"): at least four, at most two different.
+func labels(vals []string) bool {
+	if len(vals) < 4 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, v := range vals {
+		seen[strings.ToLower(v)] = true
+	}
+	return len(seen) <= 2
+}
+
+func short(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return v
+}
+
+// namesAgree reports whether a name column holds the names the first and
+// last name columns hold: in at least half of the rows where both have a
+// value, the full name contains the first or the last name. Without rows
+// it agrees; a blank name column beside filled first and last names does
+// not.
+func namesAgree(cols [][]string, full, first, last int) bool {
+	if cols == nil {
+		return true
+	}
+	rows, agree, parts := 0, 0, 0
+	for r := range cols[full] {
+		f, a, b := fold(cols[full][r]), fold(cols[first][r]), fold(cols[last][r])
+		if a != "" || b != "" {
+			parts++
+		}
+		if f == "" || a == "" && b == "" {
+			continue
+		}
+		rows++
+		if a != "" && strings.Contains(f, a) || b != "" && strings.Contains(f, b) {
+			agree++
+		}
+	}
+	if rows == 0 {
+		return parts == 0
+	}
+	return 2*agree >= rows
+}
+
+func fold(s string) string { return strings.Join(tokens(s), " ") }
+
+// googleSplit is the separator Google Contacts puts between several values
+// of one label in a cell.
+const googleSplit = " ::: "
+
+// splitOf is " ::: " when a sampled value of the columns holds it.
+func splitOf(cols [][]string, which []int) string {
+	if cols == nil {
+		return ""
+	}
+	for _, c := range which {
+		if slices.ContainsFunc(cols[c], func(v string) bool { return strings.Contains(v, googleSplit) }) {
+			return googleSplit
+		}
+	}
+	return ""
+}
+
+// hasBusinessSection reports a header with a business column
+// (geschäftlich, Business, firmowy), which sends the private ones to the
+// delivery address.
+func hasBusinessSection(header []string) bool {
+	for _, h := range header {
+		for _, t := range tokens(h) {
+			if sectionWords[t] == "business" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// applyLayouts gives a header the meaning its neighbours give it:
+//
+//   - beside Mailchimp's LATITUDE, LONGITUDE, GMTOFF or TIMEZONE, REGION,
+//     CC and the like are the subscriber's geo-IP location, not an
+//     address;
+//   - beside Outlook's "Ort geschäftlich" or "Ort privat", a bare "Ort" is
+//     Outlook's Location field, not the city.
+func applyLayouts(header []string, cands []candidate) {
+	geo, city := false, -1
+	words := make([][]string, len(header))
+	for i, h := range header {
+		words[i] = tokens(h)
+		w := words[i]
+		if len(w) == 1 && geoWords[w[0]] {
+			geo = true
+		}
+		if len(w) == 2 && w[0] == "ort" && (sectionWords[w[1]] == "business" || sectionWords[w[1]] == "private") && city < 0 {
+			city = i
+		}
+	}
+	for i := range cands {
+		c := &cands[i]
+		if c.slot == "" || c.explicit {
+			continue
+		}
+		switch {
+		case geo && geoField(c.slot):
+			c.note = "the subscriber's geo-IP location (from their IP address), not their address"
+			c.slot, c.method, c.score = "", None, 0
+		case city >= 0 && len(words[i]) == 1 && words[i][0] == "ort":
+			c.note = fmt.Sprintf("Outlook's Location (Ort), not the city: the city is in %q", header[city])
+			c.slot, c.method, c.score = "", None, 0
+		}
+	}
+}
+
+func geoField(slot string) bool {
+	for _, f := range []string{"_state", "_country_code", "_city", "_postcode"} {
+		if strings.HasSuffix(slot, f) {
+			return true
+		}
+	}
+	return false
+}
