@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/samples"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -164,19 +165,23 @@ func fmtInts(ns []int) string {
 	return strings.Join(parts, " ")
 }
 
-// guessedClean are the samples whose unedited `mapping init` guess imports
-// every row: the guess is imported for real against a sandbox, every row
-// created with codes for country names and no text mark left, one client
-// per row, and a second run creates nothing — but the rows the first run
-// said it could not find again (no match key: "a re-run creates this client
-// again").
-var guessedClean = []string{"subiekt"}
+// guessedClean are the samples whose unedited `mapping init` guess is
+// imported for real against a sandbox: every row a data fault was not
+// planted in is created — codes for country names, no text mark left in
+// any field, one client per row — the planted ones are invalid exactly as
+// under the sample's own mapping, and a second run creates nothing but the
+// rows the first said it could not find again (no match key: "a re-run
+// creates this client again").
+var guessedClean = []string{"shopify", "woocommerce", "woocommerce-analytics", "prestashop", "prestashop-pl",
+	"polish-excel", "polish-excel-cp1250", "subiekt", "outlook", "google"}
 
 func TestSamplesImportThroughTheGuess(t *testing.T) {
+	tested := 0
 	for _, s := range loadExpected(t) {
 		if !slices.Contains(guessedClean, s.Name) {
 			continue
 		}
+		tested++
 		t.Run(s.Name, func(t *testing.T) {
 			srv, url := sandboxtest.New(t, sandbox.Config{Seed: samples.DemoSeed})
 			env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
@@ -190,12 +195,17 @@ func TestSamplesImportThroughTheGuess(t *testing.T) {
 			if err := os.WriteFile(m, []byte(guess.out), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			planted := plantedInvalid(t, env, s)
+			valid := s.Rows - len(planted)
 			unkeyed := 0
 			for run := range 2 {
 				report := filepath.Join(dir, fmt.Sprintf("run%d.csv", run))
 				r := runCmd(t, context.Background(), env, "--no-progress", "import", file, "--mapping", m, "--report", report)
-				if r.code != 0 {
-					t.Fatalf("run %d: exit %d: %s", run+1, r.code, r.errOut)
+				if want := min(len(planted), 1); r.code != want {
+					t.Fatalf("run %d: exit %d, want %d: %s", run+1, r.code, want, r.errOut)
+				}
+				if got := reportColumn(t, report, "invalid"); !slices.Equal(got, planted) {
+					t.Errorf("run %d: invalid rows %v, want only the planted ones %v", run+1, got, planted)
 				}
 				got := reportCounts(t, report)
 				if run == 0 {
@@ -204,29 +214,119 @@ func TestSamplesImportThroughTheGuess(t *testing.T) {
 						t.Fatal(err)
 					}
 					unkeyed = strings.Count(string(data), "a re-run creates this client again")
-					if got["created"] != s.Rows {
-						t.Errorf("run 1: %v, want all %d rows created", got, s.Rows)
+					if got["created"] != valid {
+						t.Errorf("run 1: %v, want all %d valid rows created", got, valid)
 					}
 					continue
 				}
-				if got["created"] != unkeyed || got["unchanged"] != s.Rows-unkeyed {
-					t.Errorf("run 2: %v, want %d unchanged and only the %d rows without a key created", got, s.Rows-unkeyed, unkeyed)
+				// Notes the list cannot show are sent again (see --compare-notes):
+				// an update of nothing else is still "nothing changed".
+				if got["created"] != unkeyed || got["unchanged"]+got["updated"] != valid-unkeyed {
+					t.Errorf("run 2: %v, want %d unchanged and only the %d rows without a key created", got, valid-unkeyed, unkeyed)
+				}
+				for _, ch := range reportField(t, report, "updated", "changes") {
+					if !notesOnly.MatchString(ch) {
+						t.Errorf("run 2 changed a client: %s", ch)
+					}
 				}
 			}
 			clients := srv.Clients()
-			if len(clients) != s.Rows+unkeyed {
-				t.Errorf("%d clients for %d rows (%d without a key, made twice)", len(clients), s.Rows, unkeyed)
+			if len(clients) != valid+unkeyed {
+				t.Errorf("%d clients for %d valid rows (%d without a key, made twice)", len(clients), valid, unkeyed)
 			}
 			for _, c := range clients {
-				for _, f := range []string{"phone", "invoice_postcode", "invoice_tax_id"} {
-					if v, _ := c.Get(f); strings.HasPrefix(v, "'") {
-						t.Errorf("client %d: %s %q keeps a text mark", c.CrmClientID, f, v)
-					}
-				}
-				if v, _ := c.Get("invoice_country_code"); v != "" && len(v) != 2 {
-					t.Errorf("client %d: invoice_country_code %q is not a code", c.CrmClientID, v)
-				}
+				checkImported(t, c)
 			}
 		})
+	}
+	if tested != len(guessedClean) {
+		t.Errorf("%d of the %d samples in guessedClean are in samples/expected.json", tested, len(guessedClean))
+	}
+}
+
+// checkImported: no field of an imported client keeps a text mark, and
+// its country codes are codes.
+func checkImported(t *testing.T, c baselinker.Client) {
+	t.Helper()
+	for _, f := range baselinker.ListedFields() {
+		if v, _ := c.Get(f.Name); strings.HasPrefix(v, "'") {
+			t.Errorf("client %d: %s %q keeps a text mark", c.CrmClientID, f.Name, v)
+		}
+	}
+	for _, f := range []string{"invoice_country_code", "delivery_country_code"} {
+		if v, _ := c.Get(f); v != "" && len(v) != 2 {
+			t.Errorf("client %d: %s %q is not a code", c.CrmClientID, f, v)
+		}
+	}
+}
+
+// plantedInvalid is the rows a sample's own mapping finds invalid in a dry
+// run: the data faults planted on purpose (samples/README.md).
+func plantedInvalid(t *testing.T, env map[string]string, s expectedSample) []string {
+	t.Helper()
+	if s.Counts["invalid"] == 0 {
+		return nil
+	}
+	report := filepath.Join(t.TempDir(), "own.csv")
+	args := append([]string{"--no-progress", "import", filepath.Join(samplesDir, s.File),
+		"--mapping", filepath.Join(samplesDir, s.Mapping), "--dry-run", "--report", report}, s.Args...)
+	runCmd(t, context.Background(), env, args...)
+	return reportColumn(t, report, "invalid")
+}
+
+// notesOnly is the change of an update that sends only the notes, which
+// the list does not show.
+var notesOnly = regexp.MustCompile(`^notes: not compared \(no read\) → "[^"]*"$`)
+
+// reportColumn lists the row numbers of the report's lines with status.
+func reportColumn(t *testing.T, path, status string) []string {
+	t.Helper()
+	return reportField(t, path, status, "row")
+}
+
+// reportField lists a column of the report's lines with status.
+func reportField(t *testing.T, path, status, column string) []string {
+	t.Helper()
+	rd, err := sheet.Open(path, sheet.Options{})
+	if err != nil {
+		t.Fatalf("reading the report: %v", err)
+	}
+	defer rd.Close()
+	h := rd.Header()
+	st, row := slices.Index(h, "status"), slices.Index(h, column)
+	var out []string
+	for {
+		r, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading the report: %v", err)
+		}
+		if r.Cells[st] == status {
+			out = append(out, r.Cells[row])
+		}
+	}
+}
+
+// TestGuessedMappingsAreTheGuess: a sample whose mapping says it was
+// proposed by `crmbulk mapping init` is that proposal, unedited.
+func TestGuessedMappingsAreTheGuess(t *testing.T) {
+	for _, s := range loadExpected(t) {
+		data, err := os.ReadFile(filepath.Join(samplesDir, s.Mapping))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(data), "# Mapping proposed by `crmbulk mapping init`") {
+			continue
+		}
+		golden, err := os.ReadFile(filepath.Join("testdata", "mapping_init", s.Name+".golden.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strings.ReplaceAll(string(golden), samplesDir+"/", "samples/"); string(data) != want {
+			t.Errorf("%s is not the unedited proposal; write it with: go run ./cmd/crmbulk mapping init samples/%s > samples/%s",
+				s.Mapping, s.File, s.Mapping)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 // Command gen writes the generated sample files of samples/: the Polish
-// Excel sheet (klienci.xlsx) with its windows-1250 CSV twin, and the
-// round-trip file made from the demo sandbox's seeded clients.
+// Excel sheet (klienci.xlsx) with its windows-1250 CSV twin, the round-trip
+// file made from the demo sandbox's seeded clients, the EDI++ contractors,
+// and the exports of WooCommerce Analytics, PrestaShop 8 (English and
+// Polish back office), a German Outlook and Google Contacts, each written
+// the way its system writes it (exports.go).
 //
 //	go run ./samples/internal/gen            # from the repository root
 //
@@ -41,7 +44,8 @@ func run(dir string) error {
 		return fmt.Errorf("run from the repository root (or give the samples directory): %w", err)
 	}
 	return errors.Join(polish(filepath.Join(dir, "polish-excel")), roundtrip(filepath.Join(dir, "roundtrip")),
-		subiekt(filepath.Join(dir, "subiekt")))
+		subiekt(filepath.Join(dir, "subiekt")), woocommerceAnalytics(filepath.Join(dir, "woocommerce")),
+		prestashop(filepath.Join(dir, "prestashop")), outlook(filepath.Join(dir, "outlook")), google(filepath.Join(dir, "google")))
 }
 
 // polishHeader and polishRows are the Polish sheet: hand-kept client data
