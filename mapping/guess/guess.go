@@ -388,17 +388,22 @@ type candidate struct {
 	// n is the column's number among its twins ("E-mail 2 - Value",
 	// "Telefon privat 2"); 0 when it has none.
 	n int
-	// codes and names say what a country column's values are.
-	codes, names bool
-	note         string
+	// codes and names say what a country column's values are; filled is
+	// whether the sampled rows have a value in it (true without rows).
+	codes, names, filled bool
+	note                 string
 }
 
-// better orders the candidates for one slot: a country column of codes
-// before one of names, the surer method, then the header whose section
+// better orders the candidates for one slot: a column with values in the
+// first rows before an empty one, a country column of codes before one of
+// names, the surer method, then the header whose section
 // fits the field (for fields without a section — phone, e-mail — the
 // business one, then none, billing, private), the lower number, the higher
 // score, the leftmost column.
 func (c candidate) better(o candidate) bool {
+	if c.filled != o.filled {
+		return c.filled
+	}
 	if c.codes != o.codes {
 		return c.codes
 	}

@@ -336,6 +336,15 @@ func TestValuesDecide(t *testing.T) {
 				"Benutzer 1": "|"},
 		},
 		{
+			name: "Outlook in English: the filled street beats the empty full-address column",
+			header: []string{"Business Phone", "Mobile Phone", "Home Address", "Home Street", "Home City", "Business Address",
+				"Business Street", "Business Street 2", "Business City", "Other Street", "Location"},
+			rows: [][]string{{"+44 20 7946 0000", "+44 7700 900123", "", "1 Home Rd", "London", "", "10 Work St", "", "Leeds", "", ""}},
+			want: map[string]string{"Business Phone": "phone", "Mobile Phone": "fallback:phone", "Home Street": "delivery_address",
+				"Home City": "delivery_city", "Business Street": "tmpl:invoice_address", "Business Street 2": "tmpl:invoice_address",
+				"Business City": "invoice_city", "Other Street": "|", "Location": "|"},
+		},
+		{
 			name:   "a private address alone is the invoice address (Polish section words)",
 			header: []string{"Ulica prywatna", "Miasto prywatne", "Adres domowy 2"},
 			want:   map[string]string{"Ulica prywatna": "tmpl:invoice_address", "Miasto prywatne": "invoice_city", "Adres domowy 2": "tmpl:invoice_address"},

@@ -118,6 +118,9 @@ func isCountryName(v string) bool { _, ok := validate.CountryCode(v); return ok 
 // judge drops the candidates whose values contradict their field, and says
 // what a country column holds.
 func judge(cands []candidate, cols [][]string) {
+	for i := range cands {
+		cands[i].filled = true
+	}
 	if cols == nil {
 		return
 	}
@@ -127,6 +130,7 @@ func judge(cands []candidate, cols [][]string) {
 			continue
 		}
 		vals := nonBlank(cols[c.col])
+		c.filled = len(vals) > 0
 		if len(vals) == 0 && c.method == Fuzzy {
 			c.note = fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score)
 			c.slot, c.method, c.score = "", None, 0
