@@ -440,11 +440,11 @@ func (c candidate) rank() int {
 }
 
 // fallsBackTo reports whether the winner c of a slot reads o when it is
-// blank: the other e-mail and phone columns (not fuzzy ones), and a column
+// blank: the other e-mail, phone and tax ID columns (not fuzzy ones), and a column
 // of country names behind one of codes.
 func (c candidate) fallsBackTo(o candidate) bool {
 	switch {
-	case c.slot == "email" || c.slot == "phone":
+	case c.slot == "email" || c.slot == "phone" || c.slot == "invoice_tax_id":
 		return o.method != Fuzzy
 	case strings.HasSuffix(c.slot, "_country_code"):
 		return c.codes && o.names

@@ -345,6 +345,26 @@ func TestValuesDecide(t *testing.T) {
 				"Business City": "invoice_city", "Other Street": "|", "Location": "|"},
 		},
 		{
+			name: "Magento 2 customer grid: the whole address in one cell is not the street; two VAT columns",
+			header: []string{"ID", "Name", "Email", "Group", "Phone", "ZIP", "Country", "State/Province", "Billing Address",
+				"Shipping Address", "Tax VAT Number", "Street Address", "City", "Fax", "VAT Number", "Company", "Billing Firstname", "Billing Lastname"},
+			rows: [][]string{
+				{"1", "Jan Kowalski", "jan@example.pl", "General", "+48 600 100 200", "80-827", "Poland", "pomorskie", "ul. Długa 12 Gdańsk pomorskie 80-827",
+					"ul. Długa 12 Gdańsk pomorskie 80-827", "PL5840000000", "ul. Długa 12", "Gdańsk", "", "", "Kowalski Sp. z o.o.", "Jan", "Kowalski"},
+				{"2", "Ewa Nowak", "ewa@example.de", "Wholesale", "+49 30 123456", "10115", "Germany", "Berlin", "Invalidenstraße 1 Berlin Berlin 10115",
+					"", "", "Invalidenstraße 1", "Berlin", "+49 30 123457", "DE123456789", "Nowak GmbH", "Ewa", "Nowak"}},
+			want: map[string]string{"Name": "invoice_fullname", "Billing Address": "|whole address", "Shipping Address": "|whole address",
+				"Street Address": "invoice_address", "Tax VAT Number": "invoice_tax_id", "VAT Number": "fallback:invoice_tax_id",
+				"Country": "invoice_country_code|country names", "Fax": "|", "ZIP": "invoice_postcode"},
+		},
+		{
+			name:   "HubSpot contacts",
+			header: []string{"Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Company Name", "Street Address", "City", "Postal Code", "Country/Region", "Lifecycle Stage", "Create Date"},
+			rows:   [][]string{{"101", "Jan", "Kowalski", "jan@example.pl", "+48 600 100 200", "", "Kowalski Sp. z o.o.", "ul. Długa 12", "Gdańsk", "80-827", "Poland", "Customer", "2025-01-05 10:00"}},
+			want: map[string]string{"Record ID": "|", "Phone Number": "phone", "Mobile Phone Number": "fallback:phone", "Company Name": "invoice_company",
+				"Street Address": "invoice_address", "Country/Region": "invoice_country_code", "Create Date": "|"},
+		},
+		{
 			name:   "a private address alone is the invoice address (Polish section words)",
 			header: []string{"Ulica prywatna", "Miasto prywatne", "Adres domowy 2"},
 			want:   map[string]string{"Ulica prywatna": "tmpl:invoice_address", "Miasto prywatne": "invoice_city", "Adres domowy 2": "tmpl:invoice_address"},

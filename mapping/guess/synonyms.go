@@ -45,7 +45,8 @@ var synonyms = map[string]concept{
 	"phone": cPhone, "phonenumber": cPhone, "telephone": cPhone, "tel": cPhone, "telefon": cPhone,
 	"telefonnummer": cPhone, "telnr": cPhone, "nrtel": cPhone, "nrtelefonu": cPhone, "numertelefonu": cPhone,
 	"mobile": cPhone, "mobilephone": cPhone, "cellphone": cPhone, "mobil": cPhone, "handy": cPhone,
-	"mobilnummer": cPhone, "mobiltelefon": cPhone, "haupttelefon": cPhone, "primaryphone": cPhone, "komorka": cPhone, "telefonkomorkowy": cPhone,
+	"mobilnummer": cPhone, "mobiltelefon": cPhone, "haupttelefon": cPhone, "primaryphone": cPhone,
+	"mobilephonenumber": cPhone, "taxvatnumber": cTaxID, // HubSpot, Magento "komorka": cPhone, "telefonkomorkowy": cPhone,
 	// login
 	"login": cLogin, "username": cLogin, "userlogin": cLogin, "benutzername": cLogin, "nazwauzytkownika": cLogin,
 	// company

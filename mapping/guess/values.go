@@ -124,6 +124,12 @@ func judge(cands []candidate, cols [][]string) {
 	if cols == nil {
 		return
 	}
+	var postcodes []int // the postcode columns
+	for _, c := range cands {
+		if strings.HasSuffix(c.slot, "_postcode") {
+			postcodes = append(postcodes, c.col)
+		}
+	}
 	for i := range cands {
 		c := &cands[i]
 		if c.slot == "" {
@@ -133,6 +139,11 @@ func judge(cands []candidate, cols [][]string) {
 		c.filled = len(vals) > 0
 		if len(vals) == 0 && c.method == Fuzzy {
 			c.note = fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score)
+			c.slot, c.method, c.score = "", None, 0
+			continue
+		}
+		if strings.HasSuffix(c.slot, "_address") && wholeAddress(cols, c.col, postcodes) {
+			c.note = fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, short(vals[0]))
 			c.slot, c.method, c.score = "", None, 0
 			continue
 		}
@@ -190,6 +201,24 @@ func short(v string) string {
 		return string(r[:40]) + "…"
 	}
 	return v
+}
+
+// wholeAddress reports an address column that holds, in at least half of
+// its filled rows, the postcode (4 characters or more) of a postcode
+// column of the same row as well: Magento's "Billing Address", street,
+// city, region and postcode in one cell.
+func wholeAddress(cols [][]string, col int, postcodes []int) bool {
+	filled, whole := 0, 0
+	for r, v := range cols[col] {
+		if v == "" {
+			continue
+		}
+		filled++
+		if slices.ContainsFunc(postcodes, func(p int) bool { return len(cols[p][r]) >= 4 && strings.Contains(v, cols[p][r]) }) {
+			whole++
+		}
+	}
+	return filled > 0 && 2*whole >= filled
 }
 
 // namesAgree reports whether a name column holds the names the first and
