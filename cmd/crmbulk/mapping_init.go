@@ -33,15 +33,20 @@ func (a *app) mappingInitCmd() *cobra.Command {
 	var f mappingInitFlags
 	cmd := &cobra.Command{
 		Use:   "init FILE",
-		Short: "Propose a mapping file for a CSV or XLSX file from its header row",
-		Long: `Reads the header row of FILE and writes a mapping file to stdout: every column matched to
-the most likely CRM field — by the API's own names, by common names in English, Polish and
-German (E-mail, Telefon, Kod pocztowy, NIP, PLZ, Ort, Nachname, USt-IdNr., Zip…), billing/
-Rechnung/faktura columns to invoice_* and shipping/Liefer/dostawa columns to delivery_*, and
-by a fuzzy score when nothing else fits. A comment on every line says how sure the guess is;
-unused columns are listed with the reason. First and last name columns become a template for
-invoice_fullname. --sheet, --encoding (or the code page detected in a CSV that is not UTF-8)
-and a delimiter other than a comma go into source:.
+		Short: "Propose a mapping file for a CSV, XLSX or EDI++ file from its header and first rows",
+		Long: `Reads the header row and the first 200 rows of FILE and writes a mapping file to stdout:
+every column matched to the most likely CRM field — by the API's own names, by common names in
+English, Polish and German (E-mail, Telefon, Kod pocztowy, NIP, PLZ, Ort, Nachname, USt-IdNr.,
+Zip…), billing/Rechnung/faktura and business (geschäftlich, firmowy) columns to invoice_*,
+shipping/Liefer/dostawa and private (privat, prywatny, Home) columns to delivery_*, and by a
+fuzzy score when nothing else fits. The values decide what a name cannot: a field is never
+proposed for a column whose values contradict it, a column of country codes beats one of
+names (read when the code is blank), numbered columns (E-mail 1 - Value, E-Mail 2: Adresse)
+are read in order, the first not blank, and cells of Google's "a ::: b" lists are split. A
+comment on every line says how sure the guess is; unused columns are listed with the reason.
+First and last name columns become a template for invoice_fullname. When an e-mail, tax ID
+or login column is mapped, match_by is set to it. --sheet, --encoding (or the code page
+detected in a CSV that is not UTF-8) and a delimiter other than a comma go into source:.
 
 Read the proposal, fix what is wrong, then try it with crmbulk import FILE --mapping M --dry-run.`,
 		Example: `  crmbulk mapping init customers_export.csv > shopify.yaml
