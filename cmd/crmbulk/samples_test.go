@@ -99,21 +99,25 @@ func union(a, b map[string]int) map[string]bool {
 // reportCounts counts the report's lines by status.
 func reportCounts(t *testing.T, path string) map[string]int {
 	t.Helper()
+	out := map[string]int{}
+	for _, l := range reportByColumn(t, path) {
+		out[l["status"]]++
+	}
+	return out
+}
+
+// reportByColumn reads the report, a map of column → value per line.
+func reportByColumn(t *testing.T, path string) []map[string]string {
+	t.Helper()
 	rd, err := sheet.Open(path, sheet.Options{})
 	if err != nil {
 		t.Fatalf("reading the report: %v", err)
 	}
 	defer rd.Close()
-	col := -1
-	for i, h := range rd.Header() {
-		if h == "status" {
-			col = i
-		}
-	}
-	if col < 0 {
+	if !slices.Contains(rd.Header(), "status") {
 		t.Fatalf("the report has no status column: %q", rd.Header())
 	}
-	out := map[string]int{}
+	var out []map[string]string
 	for {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -122,7 +126,11 @@ func reportCounts(t *testing.T, path string) map[string]int {
 		if err != nil {
 			t.Fatalf("reading the report: %v", err)
 		}
-		out[row.Cells[col]]++
+		l := map[string]string{}
+		for i, h := range rd.Header() {
+			l[h] = row.Cells[i]
+		}
+		out = append(out, l)
 	}
 }
 
@@ -287,26 +295,13 @@ func reportColumn(t *testing.T, path, status string) []string {
 // reportField lists a column of the report's lines with status.
 func reportField(t *testing.T, path, status, column string) []string {
 	t.Helper()
-	rd, err := sheet.Open(path, sheet.Options{})
-	if err != nil {
-		t.Fatalf("reading the report: %v", err)
-	}
-	defer rd.Close()
-	h := rd.Header()
-	st, row := slices.Index(h, "status"), slices.Index(h, column)
 	var out []string
-	for {
-		r, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("reading the report: %v", err)
-		}
-		if r.Cells[st] == status {
-			out = append(out, r.Cells[row])
+	for _, l := range reportByColumn(t, path) {
+		if l["status"] == status {
+			out = append(out, l[column])
 		}
 	}
+	return out
 }
 
 // TestGuessedMappingsAreTheGuess: a sample whose mapping says it was

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func woocommerceAnalytics(dir string) error {
 		}
 		b.WriteString(phpCSV(",", row))
 	}
-	return os.WriteFile(filepath.Join(dir, "analytics-customers.csv"), []byte(b.String()), 0o644)
+	return writeFile(filepath.Join(dir, "analytics-customers.csv"), b.String(), nil)
 }
 
 // prestashopHeader is PrestaShop 8's customer export
@@ -105,7 +106,7 @@ func prestashop(dir string) error {
 			row[1], row[5] = title[r[1]], group
 			b.WriteString(phpCSV(";", row))
 		}
-		return os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644)
+		return writeFile(filepath.Join(dir, name), b.String(), nil)
 	}
 	return errors.Join(
 		write("customers.csv", prestashopHeader, map[string]string{"m": "Mr.", "f": "Mrs."}, "Customer"),
@@ -190,14 +191,22 @@ func outlook(dir string) error {
 		}
 		b.WriteString(quoteAll(row))
 	}
-	data, err := charmap.Windows1252.NewEncoder().String(b.String())
-	if err != nil {
+	return writeFile(filepath.Join(dir, "kontakte.csv"), b.String(), charmap.Windows1252)
+}
+
+// writeFile writes text to path (making its folder) in the code page cp,
+// or in UTF-8 when cp is nil.
+func writeFile(path, text string, cp *charmap.Charmap) error {
+	if cp != nil {
+		var err error
+		if text, err = cp.NewEncoder().String(text); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "kontakte.csv"), []byte(data), 0o644)
+	return os.WriteFile(path, []byte(text), 0o644)
 }
 
 // googleHeader is a Google Contacts export (contacts.google.com → Export →
@@ -264,10 +273,7 @@ func google(dir string) error {
 		}
 		line(row)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "contacts.csv"), []byte(b.String()), 0o644)
+	return writeFile(filepath.Join(dir, "contacts.csv"), b.String(), nil)
 }
 
 func slicesNonEmpty(parts ...string) []string {

@@ -141,14 +141,7 @@ func subiekt(dir string) error {
 	line(q("ABC-HURT"), q("Hurtownie"))
 	line(q("ŻUBR"), q("Dostawcy"))
 	b.WriteString("\r\n")
-	data, err := charmap.Windows1250.NewEncoder().String(b.String())
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "kontrahenci.epp"), []byte(data), 0o644)
+	return writeFile(filepath.Join(dir, "kontrahenci.epp"), b.String(), charmap.Windows1250)
 }
 
 // long reports a seeded client with a value at a length limit: real, but
