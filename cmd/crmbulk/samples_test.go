@@ -252,13 +252,18 @@ func TestSamplesImportThroughTheGuess(t *testing.T) {
 	}
 }
 
-// checkImported: no field of an imported client keeps a text mark, and
-// its country codes are codes.
+// checkImported: no field of an imported client keeps a text mark or
+// glues several values of a cell together (Google's " ::: "), and its
+// country codes are codes.
 func checkImported(t *testing.T, c baselinker.Client) {
 	t.Helper()
 	for _, f := range baselinker.ListedFields() {
-		if v, _ := c.Get(f.Name); strings.HasPrefix(v, "'") {
+		v, _ := c.Get(f.Name)
+		if strings.HasPrefix(v, "'") {
 			t.Errorf("client %d: %s %q keeps a text mark", c.CrmClientID, f.Name, v)
+		}
+		if strings.Contains(v, ":::") {
+			t.Errorf("client %d: %s %q holds several values", c.CrmClientID, f.Name, v)
 		}
 	}
 	for _, f := range []string{"invoice_country_code", "delivery_country_code"} {
