@@ -184,7 +184,7 @@ func Header(header []string, opts ...Option) Result {
 	winner, fallbacks := choose(cands)
 	tmplCols := r.templates(header, winner, vals)
 	for _, c := range cands {
-		r.Columns[c.col] = describe(c, header, winner, fallbacks, tmplCols)
+		r.Columns[c.col] = guessOf(c, header, winner, fallbacks, tmplCols)
 	}
 	for slot, w := range winner {
 		g := &r.Columns[w.col]
@@ -255,14 +255,11 @@ func (r *Result) templates(header []string, winner map[string]candidate, vals []
 		first, okF := winner[sec+"|firstname"]
 		last, okL := winner[sec+"|lastname"]
 		direct, hasDirect := winner[full]
-		if hasDirect && okF && okL && !namesAgree(vals, direct.col, first.col, last.col) {
-			delete(winner, full)
-			hasDirect = false
-		}
-		if !hasDirect && okF && okL {
+		if okF && okL && (!hasDirect || !namesAgree(vals, direct.col, first.col, last.col)) {
 			if t, ok := makeTemplate(full, "first name + last name", header, first.col, last.col); ok {
 				r.Templates = append(r.Templates, t)
 				tmplCols[first.col], tmplCols[last.col] = full, full
+				delete(winner, full) // the template feeds the field, not the name column
 			}
 		}
 		addr := sec + "_address"
@@ -281,8 +278,8 @@ func (r *Result) templates(header []string, winner map[string]candidate, vals []
 	return tmplCols
 }
 
-// describe is what became of candidate c.
-func describe(c candidate, header []string, winner map[string]candidate, fallbacks map[string][]int, tmplCols map[int]string) Guess {
+// guessOf is what became of candidate c.
+func guessOf(c candidate, header []string, winner map[string]candidate, fallbacks map[string][]int, tmplCols map[int]string) Guess {
 	g := Guess{Column: c.col, Header: header[c.col]}
 	switch {
 	case strings.TrimSpace(g.Header) == "":
@@ -543,7 +540,7 @@ func classifyN(h string, n int, cfg config) candidate {
 		}
 		return c
 	}
-	if stop[rest[0]] || anyStop(rest) {
+	if anyStop(rest) {
 		c.note = "not CRM client data (marketing, totals, dates or another register)"
 		return c
 	}

@@ -168,6 +168,11 @@ func TestTemplates(t *testing.T) {
 	if len(r.Templates) != 0 {
 		t.Errorf("template proposed for a header with braces: %+v", r.Templates)
 	}
+	// Nor does the name column then give way to a template that cannot be.
+	r = guess.Header([]string{"Name", "First {name}", "Last name"}, guess.WithRows([][]string{{"ACME", "Jan", "Nowak"}}))
+	if r.Columns[0].Field != "invoice_fullname" {
+		t.Errorf("the name column was dropped for a template that cannot be made: %+v", r.Columns[0])
+	}
 }
 
 func TestMinScore(t *testing.T) {
