@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -69,6 +70,23 @@ func TestExportImportRoundTrip(t *testing.T) {
 						t.Logf("row %s %s: %s %s", l[0], l[1], l[7], l[4])
 					}
 				}
+			}
+			// And through what `mapping init` proposes for the export, unedited.
+			guess := runCmd(t, context.Background(), nil, "mapping", "init", out)
+			if guess.code != 0 {
+				t.Fatalf("mapping init: exit %d\n%s", guess.code, guess.errOut)
+			}
+			m := filepath.Join(dir, "guess.yaml")
+			if err := os.WriteFile(m, []byte(guess.out), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			report = filepath.Join(dir, "guess.csv")
+			r = runCmd(t, context.Background(), env, append([]string{"--no-progress", "--rate-window", "1s", "import", out, "--mapping", m, "--dry-run", "--report", report}, form.importArgs...)...)
+			if r.code != 0 {
+				t.Fatalf("import through the guess: exit %d\n%s", r.code, r.errOut)
+			}
+			if counts := reportCounts(t, report); counts["unchanged"] != total || len(counts) != 1 {
+				t.Errorf("the export imported back through its mapping init guess as %v, want all %d unchanged\n%s", counts, total, r.errOut)
 			}
 		})
 	}
