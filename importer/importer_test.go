@@ -475,6 +475,32 @@ func TestNoHeaderAndExtension(t *testing.T) {
 	}
 }
 
+// TestSplitSaysWhatItLeavesOut: of a cell of several values (Google's
+// " ::: "), the ones not taken are said in the warnings and the summary.
+func TestSplitSaysWhatItLeavesOut(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "E-mail 1 - Value,Phone 1 - Value\njan@example.org,+48 601 234 567 ::: +48 22 123 45 67\newa@example.org,601 234 567\n")
+	m, err := mapping.Parse("m.yaml", []byte("columns:\n  email: E-mail 1 - Value\n  phone: { column: Phone 1 - Value, split: \" ::: \", transform: digits_plus }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), nil, in, Config{Mapping: m, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := byRow(t, readReport(t, sum.Report))
+	if l := lines["2"]; !strings.Contains(l["changes"], `phone: "+48601234567"`) ||
+		!strings.Contains(l["warnings"], `other values of the cell not sent (split: " ::: "): "+48 22 123 45 67"`) {
+		t.Errorf("row 2: %q / %q", l["changes"], l["warnings"])
+	}
+	if w := lines["3"]["warnings"]; w != "" {
+		t.Errorf("row 3 (one value) warned: %q", w)
+	}
+	if sum.Adjusted["other values of a cell not sent"] != 1 || !strings.Contains(sum.String(), "other values of a cell not sent 1") {
+		t.Errorf("adjusted %v\n%s", sum.Adjusted, sum)
+	}
+}
+
 // TestTwoKeysOneClient: a row whose email and tax ID both find one client
 // is applied (it once waited for itself).
 func TestTwoKeysOneClient(t *testing.T) {

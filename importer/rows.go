@@ -156,6 +156,7 @@ const (
 	adjustTextMark  = "text mark removed"
 	adjustCountry   = "country → ISO code"
 	adjustExtension = "phone extension dropped"
+	adjustSplit     = "other values of a cell not sent"
 )
 
 func (it *item) base() Line {
@@ -236,6 +237,11 @@ func (r *run) check(it *item) *Line {
 		it.adjusted = append(it.adjusted, adjustTextMark)
 	}
 	for _, d := range it.res.Dropped {
+		if d.Split != "" {
+			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): other values of the cell not sent (split: %s): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Split), chars.Quote(d.Text)))
+			it.adjusted = append(it.adjusted, adjustSplit)
+			continue
+		}
 		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
 		it.adjusted = append(it.adjusted, adjustExtension)
 	}

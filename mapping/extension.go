@@ -51,17 +51,18 @@ func cutExtension(v string) (number, ext string) {
 }
 
 // pickPart returns the n-th (1-based; 0 = the first) of the values of v
-// separated by sep, trimmed; "" when v has fewer.
-func pickPart(v, sep string, n int) string {
+// separated by sep, trimmed ("" when v has fewer), and the other non-blank
+// values, which are not sent.
+func pickPart(v, sep string, n int) (part string, others []string) {
 	n = max(n, 1)
-	for i := 1; ; i++ {
-		part, rest, found := strings.Cut(v, sep)
-		if i == n {
-			return chars.TrimSpace(part)
+	for i, p := range strings.Split(v, sep) {
+		p = chars.TrimSpace(p)
+		switch {
+		case i+1 == n:
+			part = p
+		case p != "":
+			others = append(others, p)
 		}
-		if !found {
-			return ""
-		}
-		v = rest
 	}
+	return part, others
 }

@@ -72,16 +72,20 @@ type Result struct {
 	// before the value was mapped: the report says so.
 	Marks []Mark
 	// Dropped lists what the mapping left out of a value (a phone
-	// extension with extension: drop): the report says so.
+	// extension with extension: drop, the other values of a split cell):
+	// the report says so.
 	Dropped []Dropped
 }
 
-// Dropped is a part of a value the mapping left out on purpose (a phone
-// extension with extension: drop): the report says so.
+// Dropped is a part of a value the mapping left out on purpose: the report
+// says so.
 type Dropped struct {
 	Field  string // the field
 	Column string // the header of its column
-	Text   string // what was left out ("wew. 15")
+	Text   string // what was left out ("wew. 15", "+48 22 123 45 67")
+	// Split is the separator when the part is the other values of a cell
+	// (split:), "" for a phone extension (extension: drop).
+	Split string
 }
 
 // Mark is a cell whose text mark was removed.
@@ -326,7 +330,11 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 		v = b.render(cells, r)
 	}
 	if b.split != "" {
-		v = pickPart(v, b.split, b.pick)
+		var others []string
+		if v, others = pickPart(v, b.split, b.pick); len(others) > 0 {
+			_, h := b.column(cells)
+			r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: h, Text: strings.Join(others, b.split), Split: b.split})
+		}
 	}
 	var ext string
 	if b.ext != extDefault || !b.extra && b.field == "phone" {

@@ -102,7 +102,7 @@ func (r Result) YAML(src Source) []byte {
 		}
 		c += ", " + cols
 		if g.Split != "" {
-			c += fmt.Sprintf("; a cell may hold several values split by %q: the first is taken", g.Split)
+			c += fmt.Sprintf("; a cell may hold several values split by %q: the first is sent, the report names the others", g.Split)
 		}
 		if g.Note != "" {
 			c += "; " + g.Note
