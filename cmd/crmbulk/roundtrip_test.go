@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -72,14 +71,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 				}
 			}
 			// And through what `mapping init` proposes for the export, unedited.
-			guess := runCmd(t, context.Background(), nil, "mapping", "init", out)
-			if guess.code != 0 {
-				t.Fatalf("mapping init: exit %d\n%s", guess.code, guess.errOut)
-			}
-			m := filepath.Join(dir, "guess.yaml")
-			if err := os.WriteFile(m, []byte(guess.out), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			m := writeGuess(t, out, dir)
 			report = filepath.Join(dir, "guess.csv")
 			r = runCmd(t, context.Background(), env, append([]string{"--no-progress", "--rate-window", "1s", "import", out, "--mapping", m, "--dry-run", "--report", report}, form.importArgs...)...)
 			if r.code != 0 {

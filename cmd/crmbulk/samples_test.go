@@ -195,14 +195,7 @@ func TestSamplesImportThroughTheGuess(t *testing.T) {
 			env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
 			dir := t.TempDir()
 			file := filepath.Join(samplesDir, s.File)
-			guess := runCmd(t, context.Background(), nil, "mapping", "init", file)
-			if guess.code != 0 {
-				t.Fatalf("mapping init: exit %d: %s", guess.code, guess.errOut)
-			}
-			m := filepath.Join(dir, "guess.yaml")
-			if err := os.WriteFile(m, []byte(guess.out), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			m := writeGuess(t, file, dir)
 			planted := plantedInvalid(t, env, s)
 			valid := s.Rows - len(planted)
 			unkeyed := 0
@@ -250,6 +243,21 @@ func TestSamplesImportThroughTheGuess(t *testing.T) {
 	if tested != len(guessedClean) {
 		t.Errorf("%d of the %d samples in guessedClean are in samples/expected.json", tested, len(guessedClean))
 	}
+}
+
+// writeGuess writes what `crmbulk mapping init file` proposes, unedited,
+// into dir and returns its path.
+func writeGuess(t *testing.T, file, dir string) string {
+	t.Helper()
+	guess := runCmd(t, context.Background(), nil, "mapping", "init", file)
+	if guess.code != 0 {
+		t.Fatalf("mapping init %s: exit %d: %s", file, guess.code, guess.errOut)
+	}
+	m := filepath.Join(dir, "guess.yaml")
+	if err := os.WriteFile(m, []byte(guess.out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // checkImported: no field of an imported client keeps a text mark or
