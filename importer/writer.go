@@ -58,7 +58,7 @@ type msg struct {
 	rec  record // the line as written, formatted by the worker that made it
 }
 
-func newReportWriter(cfg Config, sha, account string, total int64, t *tally, fail func(error, int)) (*reportWriter, error) {
+func newReportWriter(cfg Config, sha, account string, total int64, window int, t *tally, fail func(error, int)) (*reportWriter, error) {
 	format, err := sheet.FormatOf(cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
@@ -85,7 +85,6 @@ func newReportWriter(cfg Config, sha, account string, total int64, t *tally, fai
 		_ = rw.f.Close()
 		return nil, fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
-	window := max(4*cfg.Workers, 16)
 	rw.slots, rw.in, rw.done = make(chan struct{}, window), make(chan msg, window), make(chan struct{})
 	cfg.Progress.Start("import", total, "rows")
 	go rw.loop()
@@ -108,7 +107,7 @@ func (rw *reportWriter) put(seq int, l Line) {
 	if rw.cfg.DryRun {
 		l.Note = dryNote
 	}
-	rw.in <- msg{seq, l, l.record(rw.sha, rw.account).guarded(sheet.GuardFormula)}
+	rw.in <- msg{seq, l, l.record(rw.sha, rw.account).signed(rw.cfg.recordKey).guarded(sheet.GuardFormula)}
 }
 
 // dryFlushLines is how many lines a dry run writes between flushes (a real
@@ -256,7 +255,7 @@ func renderXLSX(record, path string, fields []string) error {
 	for _, f := range fields {
 		header = append(header, f+" before", f+" after")
 	}
-	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17, 17}
+	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17, 17, 17}
 	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: sheet.XLSXWriterOptions{
 		SheetName: "Report", NumericColumns: map[int]bool{0: true, 2: true}, Widths: widths, MaxWidth: 60}})
 	if err != nil {

@@ -183,7 +183,7 @@ func TestUndoConflicts(t *testing.T) {
 		t.Errorf("the edited updated client: phone %q (kept?), city %q (restored to %q?)", c.Phone, c.InvoiceCity, cs[1].InvoiceCity)
 	}
 	var lines []importer.ReportLine
-	_ = importer.ReadReport(sum.Report, func(l importer.ReportLine) error { lines = append(lines, l); return nil })
+	_ = importer.ReadReport(sum.Report, nil, "", func(l importer.ReportLine) error { lines = append(lines, l); return nil })
 	for _, l := range lines {
 		if l.Status != StatusConflict || l.Code != CodeChanged || l.Column == "" {
 			t.Errorf("line %+v", l)
@@ -216,18 +216,19 @@ func TestUndoRefuses(t *testing.T) {
 	b, _ := os.ReadFile(real)
 	var old []string
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		old = append(old, line[:strings.LastIndex(line, ",")]) // the account column cut off
+		line = line[:strings.LastIndex(line, ",")]                // the line_mac column cut off
+		old = append(old, line[:strings.LastIndex(line, ",")]) // and the account column
 	}
 	older := filepath.Join(dir, "older.csv")
 	if err := os.WriteFile(older, []byte(strings.Join(old, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	blanked := filepath.Join(dir, "blanked.csv") // the created line's changes cleared in a spreadsheet
-	rf, err := importer.CreateReport(blanked)
+	rf, err := importer.CreateReport(blanked, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := importer.ReadReport(real, func(l importer.ReportLine) error { l.Changes = ""; return rf.Write(l) }); err != nil {
+	if err := importer.ReadReport(real, nil, "", func(l importer.ReportLine) error { l.Changes = ""; return rf.Write(l) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := rf.Close(); err != nil {

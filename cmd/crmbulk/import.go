@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -139,9 +140,14 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return usagef("--format %q: use text or json", f.format)
 	}
 	plan := newPlanPrinter(a, f.format)
+	stateDir, err := a.recordStateDir(f.dryRun)
+	if err != nil {
+		return err
+	}
 	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, DryRun: f.dryRun,
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
-		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
+		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line,
+		StateDir: stateDir, Command: "crmbulk import " + input, RequestTimeout: a.timeout}
 	if client != nil {
 		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Limiter().Waiting
 	}
@@ -163,6 +169,17 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed]}
 	}
 	return nil
+}
+
+// recordStateDir is the state directory a real run locks its input in
+// and keeps the account's record key in (see sharedwindow.Dir). A real
+// run without one would write reports nothing can prove: it is refused.
+func (a *app) recordStateDir(dryRun bool) (string, error) {
+	dir, err := sharedwindow.Dir(a.stateDir, a.getenv)
+	if err != nil && !dryRun {
+		return "", usagef("%v: give --state-dir, where crmbulk keeps the locks and the key that proves its reports", err)
+	}
+	return dir, nil
 }
 
 // parseMatchBy reads --match-by: one key, or keys separated by commas,
