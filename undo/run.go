@@ -40,7 +40,7 @@ type run struct {
 	api     API
 	sha     string // the source report's fingerprint
 	account string
-	key     []byte // the account's record key (nil: lines are not proved)
+	key     []byte     // the account's record key (nil: lines are not proved)
 	mu      sync.Mutex // guards state
 	state   map[int64]*baselinker.Client
 	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
