@@ -1,6 +1,8 @@
 package proof
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -176,4 +178,140 @@ func validRows(rows []genRow) int {
 		}
 	}
 	return n
+}
+
+// TestEveryRecordKept: a second import writing the same report path keeps
+// the first's record beside it, dated, and says where; undo --list shows
+// both; the first import stays undoable from its kept record.
+func TestEveryRecordKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	rows := uniqueRows(genInput(31, 20))
+	bin(t)
+	srv, url := crashSandbox(t)
+	dir := crashDir(t, rows)
+	first := runBin(t, dir, url, importArgs("data.report.csv")...)
+	if first.code > 1 {
+		t.Fatalf("first import: exit %d\n%s", first.code, first.stderr)
+	}
+	created := srv.Stats().Creates
+	second := runBin(t, dir, url, importArgs("data.report.csv")...)
+	if second.code > 1 || !strings.Contains(second.stderr, "the earlier run's record that was at data.report.csv is kept as data.report.") {
+		t.Fatalf("second import: exit %d, want it to say where the first record went\n%s", second.code, second.stderr)
+	}
+	kept, _ := filepath.Glob(filepath.Join(dir, "data.report.*-*_*.csv"))
+	if len(kept) != 1 {
+		t.Fatalf("kept records %v, want one", kept)
+	}
+	n := 0
+	for _, l := range readReport(t, kept[0]) {
+		if l["status"] == "created" {
+			n++
+		}
+	}
+	if n != created || n == 0 {
+		t.Fatalf("the kept record has %d created lines, the first import created %d", n, created)
+	}
+	list := runBin(t, dir, url, "undo", "--list", "data.csv")
+	if list.code != 0 || !strings.Contains(list.stdout, "data.report.csv ") || !strings.Contains(list.stdout, filepath.Base(kept[0])) {
+		t.Fatalf("undo --list: exit %d\n%s%s", list.code, list.stdout, list.stderr)
+	}
+	undo := runBin(t, dir, url, "undo", filepath.Base(kept[0]), "--yes", "--report", "u.csv", "--rate", crashRate, "--no-progress")
+	if undo.code != 0 || srv.Stats().Deletes != created {
+		t.Fatalf("undo of the kept record: exit %d, %d deletes for %d created\n%s", undo.code, srv.Stats().Deletes, created, undo.stderr)
+	}
+	t.Logf("first import created %d; second run kept it as %s; its undo deleted %d", created, filepath.Base(kept[0]), srv.Stats().Deletes)
+}
+
+// editReport rewrites the report at path with edit applied to its lines
+// (the header is line 0) and returns the new content's path.
+func editReport(t *testing.T, path, name string, edit func(lines [][]string) [][]string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readCSV(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(filepath.Dir(path), name)
+	writeCSVFile(t, out, edit(recs))
+	return out
+}
+
+// TestEditedAndForgedReports: a report edited by hand (created → failed,
+// created → skipped) is refused by --resume, and a forged created line
+// (a client the import never made) by undo: exit 2, no request, the line
+// named — so nothing is created twice and nothing deleted that the import
+// did not make.
+func TestEditedAndForgedReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	rows := uniqueRows(genInput(37, 12))
+	bin(t)
+	srv, url := crashSandbox(t)
+	dir := noKeyDir(t, rows)
+	if res := runBin(t, dir, url, noKeyArgs()...); res.code > 1 {
+		t.Fatalf("import: exit %d\n%s", res.code, res.stderr)
+	}
+	report := filepath.Join(dir, "r.csv")
+	status := 1 // the columns of a report line
+	setStatus := func(to string) func([][]string) [][]string {
+		return func(recs [][]string) [][]string {
+			recs[1][status] = to
+			return recs
+		}
+	}
+	seeded := srv.Clients()[0] // a client the import never made
+	forge := func(recs [][]string) [][]string {
+		line := append([]string(nil), recs[1]...)
+		line[0], line[2] = "99", fmt.Sprint(seeded.CrmClientID)
+		return append(recs, line)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func([][]string) [][]string
+		args func(path string) []string
+	}{
+		{"created→failed, resumed", setStatus("failed"), func(p string) []string { return noKeyArgs("--resume", p, "--report", "r2.csv") }},
+		{"created→skipped, resumed", setStatus("skipped"), func(p string) []string { return noKeyArgs("--resume", p, "--report", "r2.csv") }},
+		{"forged created line, undone", forge, func(p string) []string { return []string{"undo", p, "--yes", "--report", "u.csv", "--no-progress"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := editReport(t, report, "edited.csv", tc.edit)
+			before := srv.Stats()
+			res := runBin(t, dir, url, tc.args(edited)...)
+			after := srv.Stats()
+			if res.code != 2 || !strings.Contains(res.stderr, "edited.csv: row ") || !strings.Contains(res.stderr, "line_mac") {
+				t.Fatalf("exit %d, want 2 naming the line that fails its proof\n%s", res.code, res.stderr)
+			}
+			if n := after.Requests - before.Requests; n != 0 {
+				t.Errorf("%d requests sent for a refused report", n)
+			}
+			if after.Creates != before.Creates || after.Deletes != before.Deletes {
+				t.Errorf("creates %d→%d, deletes %d→%d", before.Creates, after.Creates, before.Deletes, after.Deletes)
+			}
+			t.Logf("%s", firstLine(res.stderr))
+		})
+	}
+	checkOnePerRow(t, srv, rows)
+}
+
+func readCSV(b []byte) ([][]string, error) {
+	return csv.NewReader(bytes.NewReader(b)).ReadAll()
+}
+
+func writeCSVFile(t *testing.T, path string, recs [][]string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
