@@ -347,3 +347,70 @@ func TestUndoProgressSaysBlocked(t *testing.T) {
 		t.Errorf("no progress line said the block: %q", rec.Lines())
 	}
 }
+
+// TestUndoEmptyCreate: a created line with an empty changes column (a row
+// whose mapped fields were all empty made a client with none) is undone
+// when its proof holds — the client is deleted — and refused when it has
+// none, naming the report's row and the input row.
+func TestUndoEmptyCreate(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 6})
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	added, err := api.AddCrmClientResult(context.Background(), baselinker.ClientFields{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := importer.RecordKey(state, api.Account())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, key []byte) string {
+		p := filepath.Join(dir, name)
+		rf, err := importer.CreateReport(p, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []importer.ReportLine{
+			{Row: 2, Status: importer.StatusInvalid, Code: "INVALID", InputSHA: "abc", Account: api.Account()},
+			{Row: 4, Status: importer.StatusCreated, ID: added.ID, InputSHA: "abc", Account: api.Account()}, // row 3 was blank
+		} {
+			if err := rf.Write(l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := rf.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	_, err = Run(context.Background(), api, write("unproven.csv", nil), Config{Report: filepath.Join(dir, "u0.csv")})
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3 (input row 4): a created line with an empty \"changes\" column") {
+		t.Fatalf("without a proof: %v", err)
+	}
+	sum, err := Run(context.Background(), api, write("proven.csv", key), Config{Report: filepath.Join(dir, "u1.csv"), StateDir: state})
+	if err != nil || sum.Counts[StatusDeleted] != 1 || srv.Stats().Deletes != 1 {
+		t.Fatalf("with its proof: %v, %v, %d deletes", sum, err, srv.Stats().Deletes)
+	}
+}
+
+// TestUndoRefusesALineTwice: a report with two lines of one input row (a
+// line pasted in again) is refused before any request.
+func TestUndoRefusesALineTwice(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 7})
+	dir := t.TempDir()
+	real := importRows(t, api, dir, "z@undo.example,,")
+	b, _ := os.ReadFile(real)
+	lines := strings.SplitAfter(string(b), "\n")
+	twice := filepath.Join(dir, "twice.csv")
+	if err := os.WriteFile(twice, []byte(lines[0]+lines[1]+lines[1]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Stats().Requests
+	_, err := Run(context.Background(), api, twice, Config{Report: filepath.Join(dir, "u.csv")})
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3: input row 2 has a line already (row 2)") {
+		t.Fatalf("err %v", err)
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
