@@ -57,3 +57,21 @@ func TestAcquire(t *testing.T) {
 		t.Errorf("the file names %+v, want the new holder", h)
 	}
 }
+
+// FuzzHolder: whatever a lock file holds (the state folder is shared by
+// every user), reading its holder never panics, and a holder read back
+// names a process.
+func FuzzHolder(f *testing.F) {
+	f.Add([]byte("\n{\"pid\":42,\"host\":\"h\",\"command\":\"crmbulk import a.csv\",\"since\":\"2026-12-06T12:00:00Z\"}\n"))
+	f.Add([]byte("\n{\"pid\":0}"))
+	f.Add([]byte("garbage"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "x.lock")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if h := readHolder(p); h != nil && h.PID == 0 {
+			t.Fatalf("holder without a pid: %+v", h)
+		}
+	})
+}
