@@ -87,8 +87,28 @@ func TestTwoImportsAtOnce(t *testing.T) {
 					t.Errorf("the refused run wrote its report %s", tc.reportB)
 				}
 			}
+			noTokenIn(t, dir)
 			t.Logf("%d rows → %d clients made; the second run: %s", len(rows), srv.Stats().Creates, firstLine(second.stderr))
 		})
+	}
+}
+
+// noTokenIn fails when a file under dir (reports, journals, locks, the
+// state folder's key and window) holds the API token.
+func noTokenIn(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(sandboxtest.DefaultToken)) {
+			t.Errorf("%s holds the API token", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
