@@ -191,7 +191,8 @@ func (rec record) proven(key []byte, file string, num int, account string) error
 	case account != "" && rec.Account != account:
 		return fmt.Errorf("%w: %s: row %d was written with another API token (account %s; this token is %s): use the token of that run (nothing was sent)", ErrUnproven, file, num, rec.Account, account)
 	}
-	return fmt.Errorf("%w: %s: row %d does not match its proof (line_mac): the line was changed after crmbulk wrote it — restore the report as the run left it (nothing was sent)", ErrUnproven, file, num)
+	return fmt.Errorf("%w: %s: row %d does not match its proof (line_mac): the line was changed after crmbulk wrote it — restore the report as the run left it; "+
+		"or, if it is as written, run as the user and with the --state-dir of the run that wrote it, whose key proves it (nothing was sent)", ErrUnproven, file, num)
 }
 
 // ErrUnproven marks a report line whose proof (line_mac) fails: the

@@ -105,7 +105,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 			a.logger.Info("undo finished", "lines", sum.Lines, "deleted", sum.Counts[undo.StatusDeleted],
 				"restored", sum.Counts[undo.StatusRestored], "created", sum.Counts["created"], "conflicts", sum.Counts[undo.StatusConflict],
 				"failed", sum.Counts["failed"], "skipped", sum.Counts["skipped"], "requests", sum.Requests,
-				"seconds", sum.Elapsed.Seconds(), "report", sum.Report, "dry_run", sum.DryRun)
+				"seconds", sum.Elapsed.Seconds(), "report", sum.Report, "dry_run", sum.DryRun, "earlier_record_kept", sum.Kept)
 		} else {
 			fmt.Fprintf(a.ios.ErrOut, "crmbulk %s\n", sum)
 		}

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/safefile"
@@ -30,9 +31,11 @@ const keyBytes = 32
 // macBytes is how much of the HMAC a line keeps (96 bits: 16 characters).
 const macBytes = 12
 
-// FileName is the name of the account's secret in the state directory.
+// FileName is the name of the account's secret in the state directory:
+// a hash of the account and of the user (the folder may be shared by every
+// user of the machine, and a 0600 file is one user's).
 func FileName(account string) string {
-	sum := sha256.Sum256([]byte("crmbulk record key\x00" + account))
+	sum := sha256.Sum256([]byte("crmbulk record key\x00" + account + "\x00" + strconv.Itoa(os.Getuid())))
 	return "records-" + hex.EncodeToString(sum[:8]) + ".key"
 }
 
