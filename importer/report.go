@@ -168,20 +168,26 @@ func (rec record) content() []string {
 		rec.Changes, rec.Warnings, rec.Note, rec.SHA, rec.Account}
 }
 
-// signed is the record with its MAC under key (none without a key: a dry
-// run, or a library caller without a state directory).
-func (rec record) signed(key []byte) record {
+// The MAC of a line covers its cells and the MAC of the line before it
+// (prev; "" for the first): a chain, so a line deleted, moved, or pasted
+// in from another report breaks the proof of the line after it.
+
+// signed is the record with its MAC under key, after the line whose MAC is
+// prev (none without a key: a dry run, or a library caller without a
+// state directory).
+func (rec record) signed(key []byte, prev string) record {
 	if key != nil {
-		rec.MAC = recordmac.Sum(key, rec.content())
+		rec.MAC = recordmac.Sum(key, append(rec.content(), prev))
 	}
 	return rec
 }
 
-// proven checks the line's MAC under key (every line passes without a
-// key). The error names the file and row, and says what to do.
-func (rec record) proven(key []byte, file string, num int, account string) error {
+// proven checks the line's MAC under key, after the line whose MAC is prev
+// (every line passes without a key). The error names the file and row,
+// and says what to do.
+func (rec record) proven(key []byte, prev, file string, num int, account string) error {
 	switch {
-	case key == nil, recordmac.Verify(key, rec.content(), rec.MAC):
+	case key == nil, recordmac.Verify(key, append(rec.content(), prev), rec.MAC):
 		return nil
 	case rec.Note == dryNote && rec.MAC == "":
 		return nil // a dry run's plan proves nothing; resume and undo refuse it as such
@@ -191,7 +197,7 @@ func (rec record) proven(key []byte, file string, num int, account string) error
 	case account != "" && rec.Account != account:
 		return fmt.Errorf("%w: %s: row %d was written with another API token (account %s; this token is %s): use the token of that run (nothing was sent)", ErrUnproven, file, num, rec.Account, account)
 	}
-	return fmt.Errorf("%w: %s: row %d does not match its proof (line_mac): the line was changed after crmbulk wrote it — restore the report as the run left it; "+
+	return fmt.Errorf("%w: %s: row %d does not match its proof (line_mac): the line, or the one before it, was changed, moved or deleted after crmbulk wrote it — restore the report as the run left it; "+
 		"or, if it is as written, run as the user and with the --state-dir of the run that wrote it, whose key proves it (nothing was sent)", ErrUnproven, file, num)
 }
 
@@ -411,6 +417,7 @@ type oldReport struct {
 	// tell a line of another token from an edited one.
 	key     []byte
 	account string
+	prevMAC string // the MAC of the line read last (the chain of proofs)
 	src     string // the file read: the report, its record, or either moved aside
 	rs      recordSource
 	next    *Line
@@ -473,7 +480,7 @@ func (o *oldReport) start(src string) error {
 		}
 		return err
 	}
-	o.rs, o.src, o.last, o.sha = rs, src, 0, ""
+	o.rs, o.src, o.last, o.sha, o.prevMAC = rs, src, 0, "", ""
 	return o.advance()
 }
 
@@ -508,9 +515,10 @@ func (o *oldReport) advance() error {
 	if err != nil {
 		return err
 	}
-	if err := rec.proven(o.key, o.src, num, o.account); err != nil {
+	if err := rec.proven(o.key, o.prevMAC, o.src, num, o.account); err != nil {
 		return err
 	}
+	o.prevMAC = rec.MAC
 	n, err := strconv.Atoi(strings.TrimSpace(rec.Row))
 	if err != nil {
 		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.src, num, rec.Row)

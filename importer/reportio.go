@@ -80,6 +80,7 @@ func readRecords(path string, key []byte, account string, fn func(ReportLine) er
 			}
 		}
 	}
+	prev := ""
 	for {
 		rec, num, err := rs.next()
 		if errors.Is(err, io.EOF) {
@@ -88,9 +89,10 @@ func readRecords(path string, key []byte, account string, fn func(ReportLine) er
 		if err != nil {
 			return err
 		}
-		if err := rec.proven(key, src, num, account); err != nil {
+		if err := rec.proven(key, prev, src, num, account); err != nil {
 			return err
 		}
+		prev = rec.MAC
 		row, err := strconv.Atoi(strings.TrimSpace(rec.Row))
 		if err != nil || row < 1 {
 			return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it", src, num, rec.Row)
@@ -136,6 +138,7 @@ func RecordKey(dir, account string) ([]byte, error) {
 type ReportFile struct {
 	path string
 	key  []byte
+	prev string // the MAC of the line written last
 	f    *os.File
 	buf  *bufio.Writer
 	csv  *gocsv.SafeCSVWriter
@@ -166,7 +169,9 @@ func (rf *ReportFile) Write(l ReportLine) error {
 	rec := record{Row: strconv.Itoa(l.Row), Status: string(l.Status), ID: id, Code: l.Code, Message: l.Message,
 		MatchKey: l.MatchKey, Column: l.Column, Changes: l.Changes, Warnings: l.Warnings, Note: l.Note,
 		SHA: l.InputSHA, Account: l.Account}
-	return rf.writeCells(rec.signed(rf.key).guarded(sheet.GuardFormula).cells())
+	rec = rec.signed(rf.key, rf.prev)
+	rf.prev = rec.MAC
+	return rf.writeCells(rec.guarded(sheet.GuardFormula).cells())
 }
 
 func (rf *ReportFile) writeCells(cells []string) error {

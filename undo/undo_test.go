@@ -414,3 +414,41 @@ func TestUndoRefusesALineTwice(t *testing.T) {
 		t.Errorf("%d requests sent", n)
 	}
 }
+
+// TestUndoRefusesALinePastedIn: a proven line of another run's report of
+// the same file, pasted into this one's, breaks the chain of proofs: the
+// undo is refused and deletes nothing (it would delete a client this
+// import never made).
+func TestUndoRefusesALinePastedIn(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 8})
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("email\np@undo.example\nq@undo.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	for _, report := range []string{a, b} {
+		if _, err := importer.Run(context.Background(), api, in, importer.Config{Report: report, StateDir: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	la, _ := os.ReadFile(a)
+	lb, _ := os.ReadFile(b)
+	linesA, linesB := strings.SplitAfter(string(la), "\n"), strings.SplitAfter(string(lb), "\n")
+	mixed := filepath.Join(dir, "mixed.csv")
+	if err := os.WriteFile(mixed, []byte(linesB[0]+linesB[1]+linesA[2]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Stats()
+	_, err := Run(context.Background(), api, mixed, Config{Report: filepath.Join(dir, "u.csv"), StateDir: state})
+	if !errors.Is(err, importer.ErrUnproven) || !strings.Contains(err.Error(), "row 3 does not match its proof") {
+		t.Fatalf("err %v", err)
+	}
+	if after := srv.Stats(); after.Requests != before.Requests || after.Deletes != 0 {
+		t.Errorf("%d requests, %d deletes", after.Requests-before.Requests, after.Deletes)
+	}
+	if _, err := Run(context.Background(), api, b, Config{Report: filepath.Join(dir, "u2.csv"), StateDir: state}); err != nil || srv.Stats().Deletes != 2 {
+		t.Fatalf("the report as written: %v, %d deletes", err, srv.Stats().Deletes)
+	}
+}
