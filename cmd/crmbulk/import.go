@@ -59,7 +59,13 @@ interrupted; run again with --resume REPORT to redo only what is not finished.
 
 Without a match key every row creates a client, so a second run of the same file would create
 them all again: a run whose report says an earlier run of the same file created clients stops
-before sending anything and offers --resume, --match-by, or --again (create them again).`,
+before sending anything and offers --resume, --match-by, or --again (create them again).
+
+One run per file and per report at a time: a second import of the same file on the same account,
+or into the same report, stops (exit 2, nothing sent) and names the run that holds it. A report
+path holding an earlier run's record is not written over: the earlier report is kept beside it,
+dated (crmbulk undo --list FILE lists them). Every report line carries a proof (line_mac) that
+--resume and undo check, so an edited report is refused rather than sent again.`,
 		Example: `  crmbulk import clients.xlsx --mapping shop.yaml --match-by email --dry-run
   crmbulk import clients.xlsx --mapping shop.yaml --match-by email
   crmbulk import export.csv --dry-run --format json
