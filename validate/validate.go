@@ -162,7 +162,8 @@ type Rule struct {
 // rule is what a Rule knows of its field; it is never changed.
 type rule struct {
 	baselinker.Field
-	email bool
+	email   bool
+	cleaned bool // an email or login: stored cleaned (CleanKey, keys.go)
 }
 
 // For returns the rule of the API field called name; ok is false for a name
@@ -190,7 +191,7 @@ var rules = sync.OnceValue(func() []Rule {
 	out := make([]Rule, len(fields))
 	for i, f := range fields {
 		if f.Kind != baselinker.KindExtra {
-			out[i] = Rule{f: &rule{Field: f, email: f.Name == "email"}}
+			out[i] = Rule{f: &rule{Field: f, email: f.Name == "email", cleaned: cleansKey(f.Name)}}
 		}
 	}
 	return out
@@ -199,7 +200,8 @@ var rules = sync.OnceValue(func() []Rule {
 // Normalize returns the canonical form of value for field, the form the
 // importer sends and compares: text in NFC with CR LF line breaks as LF;
 // country codes trimmed and upper-cased, and country names as their codes
-// (CountryCode); invoice_tax_id without whitespace and dashes; integers in
+// (CountryCode); invoice_tax_id without whitespace and dashes; email and
+// login cleaned of invisible characters (CleanKey, keys.go); integers in
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
@@ -230,6 +232,8 @@ func (r Rule) Normalize(value string) string {
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
 		return norm.NFC.String(NormalizeTaxID(value))
+	case r.f.cleaned:
+		return CleanKey(value)
 	}
 	// A line break is one, however a file spells it: CSV (encoding/csv, as
 	// spreadsheets do) reads a quoted CR LF as LF.
@@ -305,6 +309,9 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		}
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg, Fix: fix})
+	}
+	if r.f.cleaned {
+		ps = append(ps, cleaned(field, value, v)...)
 	}
 	if r.f.email && v != "" {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
@@ -410,36 +417,4 @@ func HasErrors(ps []Problem) bool {
 		}
 	}
 	return false
-}
-
-// MatchKey returns the normalised form of a match key value, so that
-// " Jan@Example.COM " and "jan@example.com" find the same client:
-// email and login are trimmed and case-folded; phone keeps its digits with
-// a leading "00" read as "+"; invoice_tax_id loses whitespace and dashes and
-// is upper-cased. "" means the row has no key.
-func MatchKey(field, value string) string {
-	v := norm.NFC.String(chars.TrimSpace(value))
-	switch field {
-	case "email", "login":
-		return strings.ToLower(v)
-	case "phone":
-		plus := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
-		v = strings.TrimPrefix(v, "00")
-		d := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, v)
-		if d == "" {
-			return ""
-		}
-		if plus {
-			return "+" + d
-		}
-		return d
-	case "invoice_tax_id":
-		return strings.ToUpper(NormalizeTaxID(v))
-	}
-	return v
 }

@@ -143,23 +143,6 @@ func TestFieldsOrderAndExtra(t *testing.T) {
 	}
 }
 
-func TestMatchKey(t *testing.T) {
-	tests := []struct{ field, in, want string }{
-		{"email", " Jan@Example.COM ", "jan@example.com"},
-		{"phone", "+48 600-700-800", "+48600700800"},
-		{"phone", "0048 600 700 800", "+48600700800"},
-		{"phone", "600 700 800", "600700800"},
-		{"phone", "n/a", ""},
-		{"invoice_tax_id", "pl 526-000-12-46", "PL5260001246"},
-		{"login", " JanK ", "jank"},
-	}
-	for _, tt := range tests {
-		if got := MatchKey(tt.field, tt.in); got != tt.want {
-			t.Errorf("MatchKey(%s, %q) = %q, want %q", tt.field, tt.in, got, tt.want)
-		}
-	}
-}
-
 func FuzzValue(f *testing.F) {
 	for _, s := range []string{"PL", "uk", "00-950", "e\u0301", "\xff", "-5", "99999999999999999999", "a@b.c", "Polska", "Česko ", "côte d’ivoire", "Polsak"} {
 		f.Add("invoice_country_code", s)
