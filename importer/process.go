@@ -263,6 +263,11 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	if want == "" {
 		return nil, errNoLookupKey
 	}
+	if field == "invoice_tax_id" {
+		// The key is part of every spelling of it the account may hold
+		// ("PL…"; the API strips spaces and dashes): the filter is a part match.
+		value = want
+	}
 	var f baselinker.Filters
 	if err := f.Set(field, value); err != nil {
 		return nil, fmt.Errorf("look-up by %s: %w", field, err)

@@ -157,6 +157,7 @@ const (
 	adjustCountry   = "country → ISO code"
 	adjustExtension = "phone extension dropped"
 	adjustSplit     = "other values of a cell not sent"
+	adjustKey       = "invisible characters removed from a key"
 )
 
 func (it *item) base() Line {
@@ -269,8 +270,11 @@ func (r *run) check(it *item) *Line {
 		}
 		if p.Severity == validate.Warning {
 			it.warnings = append(it.warnings, msg)
-			if p.Rule == validate.RuleCountryName {
+			switch p.Rule {
+			case validate.RuleCountryName:
 				it.adjusted = append(it.adjusted, adjustCountry)
+			case validate.RuleCleaned:
+				it.adjusted = append(it.adjusted, adjustKey)
 			}
 			continue
 		}

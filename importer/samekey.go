@@ -11,6 +11,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/validate"
 )
 
 // Rows of one client in one file — a second address row, a duplicate with
@@ -161,7 +162,7 @@ func disputeWarnings(groups map[string][]keyedRow) map[int][]string {
 }
 
 // disputed returns the fields that two rows of a group send with values
-// that differ (ignoring case and surrounding white space), in field order.
+// that differ, in field order.
 func disputed(rows []keyedRow) []string {
 	var fields []string
 	seen := map[string]bool{}
@@ -171,7 +172,7 @@ func disputed(rows []keyedRow) []string {
 				continue
 			}
 			for _, b := range rows[i+1:] {
-				if vb, ok := b.values[f]; ok && !strings.EqualFold(chars.TrimSpace(va), chars.TrimSpace(vb)) {
+				if vb, ok := b.values[f]; ok && !sameValue(f, va, vb) {
 					seen[f] = true
 					fields = append(fields, f)
 					break
@@ -181,4 +182,11 @@ func disputed(rows []keyedRow) []string {
 	}
 	slices.SortFunc(fields, fieldOrder)
 	return fields
+}
+
+// sameValue reports whether two rows send one value of field: by the
+// identity rule (validate.Same) or ignoring case and the white space around.
+func sameValue(field, a, b string) bool {
+	return strings.EqualFold(chars.TrimSpace(a), chars.TrimSpace(b)) ||
+		!strings.HasPrefix(field, "extra_") && validate.Same(field, a, b)
 }

@@ -422,12 +422,13 @@ func value(c *baselinker.Client, field string) string {
 	return v
 }
 
-// equal compares two values of field as the API stores them.
+// equal compares two values of field by the identity rule (validate.Same:
+// keys by their match key, other fields as the API stores them).
 func equal(field, a, b string) bool {
 	if strings.HasPrefix(field, "extra_") {
 		return a == b
 	}
-	return validate.Normalize(field, a) == validate.Normalize(field, b)
+	return validate.Same(field, a, b)
 }
 
 // deleteCreated deletes a client the import created, if it still holds
@@ -635,7 +636,7 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 		return 0, err
 	}
 	for i := range cs {
-		if have, _ := cs[i].Get(field); equal(field, have, v) || strings.EqualFold(have, v) {
+		if have, _ := cs[i].Get(field); equal(field, have, v) {
 			return int64(cs[i].CrmClientID), nil
 		}
 	}
