@@ -146,6 +146,8 @@ type item struct {
 	keyLabel string   // "field:key" for the report: the key matched by, else the first
 	unkeyed  bool     // match keys are set but the row has none of them
 	disputed bool     // the row shares a key with rows that disagree with it
+	skipCode string   // the row is no client (empty, a total line): its skipped line's code and message
+	skipMsg  string
 	warnings []string
 	adjusted []string // the kinds of the values changed on the way in (adjust*)
 }
@@ -195,6 +197,7 @@ func (it *item) chainKeys(idx *index) []string {
 // mapRow maps a row and takes its match keys (cheap: done in file order).
 func (r *run) mapRow(row sheet.Row) *item {
 	it := &item{num: row.Num, res: r.plan.Apply(row.Cells), unsaved: row.Unsaved}
+	it.skipCode, it.skipMsg = r.notClientReason(row, it)
 	for _, f := range r.cfg.MatchBy {
 		v, _ := it.res.Get(f)
 		if k := validate.MatchKey(f, v); k != "" {

@@ -146,6 +146,9 @@ func (r *run) readSource(source string) ([]item, error) {
 		case StatusDeleted:
 			it.op = opRecreate
 		}
+		if l.Code == importer.CodeKeyConflict {
+			it.op = opNone // an import's conflict line: nothing was sent
+		}
 		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
 			return fmt.Errorf("%w: %s, row %d: a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Status)
 		}

@@ -160,7 +160,8 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	case err != nil:
 		return err
 	case sum.Problems() > 0:
-		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed]}
+		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed],
+			conflict: sum.Counts[importer.StatusConflict]}
 	}
 	return nil
 }
