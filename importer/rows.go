@@ -159,7 +159,7 @@ const (
 	adjustCountry   = "country → ISO code"
 	adjustExtension = "phone extension dropped"
 	adjustSplit     = "other values of a cell not sent"
-	adjustKey       = "invisible characters removed from a key"
+	adjustKey       = "email or login cleaned (invisible characters, spaces, full-width forms)"
 )
 
 func (it *item) base() Line {
