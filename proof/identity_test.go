@@ -64,11 +64,7 @@ func lookAlikeInput(t *testing.T, dir, name string, shift int) {
 // second; the second run makes no new client, and every stored email is
 // the clean one, never the raw value.
 func TestLookAlikeEmails(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary")
-	}
-	srv, url := sandboxtest.New(t, sandbox.Config{})
-	dir := t.TempDir()
+	srv, url, dir := emptyAccount(t)
 	n := len(lookAlikes)
 	for run, shift := range []int{0, 1, 5} {
 		name := fmt.Sprintf("run%d.csv", run)
@@ -107,11 +103,7 @@ func TestLookAlikeEmails(t *testing.T) {
 // company's tax ID is a conflict naming both: nothing is sent, the company
 // is untouched, the exit code says so, and the report undoes cleanly.
 func TestTaxIDFallbackConflict(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary")
-	}
-	srv, url := sandboxtest.New(t, sandbox.Config{})
-	dir := t.TempDir()
+	srv, url, dir := emptyAccount(t)
 	writeFile(t, dir, "company.csv", "email,invoice_tax_id,invoice_fullname,invoice_company\nbiuro@firma.example,PL 123-456-32-18,Biuro,Firma Sp. z o.o.\n")
 	if res := runBin(t, dir, url, "import", "company.csv", "--match-by", "email", "--rate", crashRate, "--no-progress"); res.code != 0 {
 		t.Fatalf("seed: exit %d\n%s", res.code, res.stderr)
@@ -159,11 +151,7 @@ func TestTaxIDFallbackConflict(t *testing.T) {
 // skipped and named, each repeated row makes one client, and the report
 // undoes cleanly.
 func TestNoClientFromNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary")
-	}
-	srv, url := sandboxtest.New(t, sandbox.Config{})
-	dir := t.TempDir()
+	srv, url, dir := emptyAccount(t)
 	writeFile(t, dir, "m.yaml", "columns:\n  email: E-mail\n  invoice_fullname: Name\n  star: Stars\n")
 	writeFile(t, dir, "sheet.csv", "E-mail,Name,Stars,Uwagi\n"+
 		"anna@proof.example,Anna,3,\n"+
@@ -199,4 +187,15 @@ func TestNoClientFromNothing(t *testing.T) {
 	if cs := srv.Clients(); len(cs) != 0 {
 		t.Errorf("after the undo: %d clients", len(cs))
 	}
+}
+
+// emptyAccount starts a sandbox with no client and a folder to run in;
+// the test is skipped in -short mode (it runs the binary).
+func emptyAccount(t *testing.T) (*sandbox.Server, string, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	srv, url := sandboxtest.New(t, sandbox.Config{})
+	return srv, url, t.TempDir()
 }
