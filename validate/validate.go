@@ -7,7 +7,9 @@
 // (the officially assigned ones, from github.com/biter777/countries; a
 // country's name in the usual languages, from CLDR, is read as its code with
 // a warning: country.go), the star range 0–5 and integer fields. Email
-// syntax is a warning, not an error. The importer and the sandbox both use
+// syntax is a warning, not an error. keys.go is the one identity rule: the
+// form in which email, login, phone and invoice_tax_id are compared (and
+// emails and logins stored). The importer and the sandbox both use
 // this package, so the tool and the emulator it is tested against can never
 // disagree about a rule (the sandbox, like the API, refuses country names).
 package validate
