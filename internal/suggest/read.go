@@ -234,11 +234,13 @@ func tries(rest []string, entity string, v *vocab) [][]string {
 		out = append(out, append([]string{entity}, rest...))
 	}
 	out = append(out, rest)
-	if len(rest) > 1 && v.address[rest[0]] {
-		out = append(out, rest[1:])
-	}
 	if k := slices.DeleteFunc(slices.Clone(rest), func(w string) bool { return kindWords[w] }); len(k) > 0 && len(k) < len(rest) {
 		out = append(out, k)
+	}
+	for _, t := range out {
+		if len(t) > 1 && v.address[t[0]] {
+			out = append(out, t[1:])
+		}
 	}
 	return out
 }
@@ -249,6 +251,8 @@ var kindWords = map[string]bool{
 	"mobile": true, "cell": true, "main": true, "primary": true, "value": true, "direct": true,
 	"landline": true, "preferred": true, "default": true, "komorkowy": true, "stacjonarny": true,
 	"glowny": true, "haupt": true, "mobil": true, "handy": true,
+	"secondary": true, "alternate": true, "alternative": true, "additional": true, "second": true,
+	"zweite": true, "drugi": true, "dodatkowy": true,
 }
 
 // brackets splits a name into what is outside brackets and the words in

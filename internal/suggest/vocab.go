@@ -70,7 +70,7 @@ var phrases = []struct{ concept, lang, list string }{
 	{"email", "uk", "електронна пошта|ел. пошта|е-пошта|elektronna poshta"},
 	{"email", "ru", "электронная почта|эл. почта|e-mail адрес|pochta|elektronnaya pochta"},
 
-	{"phone", "en", "phone|phone number|telephone|tel|mobile|mobile phone|mobile phone number|cell|cell phone|cellphone|primary phone|phone 1|contact phone|main phone"},
+	{"phone", "en", "phone|phone number|telephone|tel|mobile|mobile phone|mobile phone number|cell|cell phone|cellphone|primary phone|phone 1|contact phone|main phone|sms|mobile number|mobile no|phone no|cell number"},
 	{"phone", "pl", "telefon|nr telefonu|numer telefonu|nr tel|tel nr|komórka|telefon komórkowy|telefon kontaktowy|numer telefonu komórkowego"},
 	{"phone", "de", "telefonnummer|handy|mobil|mobiltelefon|mobilnummer|haupttelefon|rufnummer|telefon 1|handynummer"},
 	{"phone", "cs", "telefonní číslo|tel. číslo|mobilní telefon"},
@@ -97,10 +97,10 @@ var phrases = []struct{ concept, lang, list string }{
 	{"login", "ru", "логин|имя пользователя"},
 
 	{"company", "en", "company|company name|organization|organisation|organization name|organisation name|account name|business name|related company|employer|firm|company 1"},
-	{"company", "pl", "firma|nazwa firmy|nazwa pełna|pełna nazwa|nazwa kontrahenta|nazwa firmy kontrahenta"},
+	{"company", "pl", "nazwa|firma|nazwa firmy|nazwa pełna|pełna nazwa|nazwa kontrahenta|nazwa firmy kontrahenta"},
 	{"company", "de", "firmenname|unternehmen|firmenbezeichnung|firma 1"},
-	{"company", "cs", "název firmy|společnost|obchodní jméno|název společnosti"},
-	{"company", "sk", "názov firmy|spoločnosť|obchodné meno"},
+	{"company", "cs", "název|název firmy|společnost|obchodní jméno|název společnosti"},
+	{"company", "sk", "názov|názov firmy|spoločnosť|obchodné meno"},
 	{"company", "fr", "société|entreprise|raison sociale|nom de l'entreprise|nom de la société"},
 	{"company", "es", "empresa|compañía|nombre de la empresa|razón social"},
 	{"company", "it", "azienda|società|ragione sociale|ditta"},
@@ -152,7 +152,7 @@ var phrases = []struct{ concept, lang, list string }{
 	{"lastname", "uk", "прізвище|prizvyshche"},
 	{"lastname", "ru", "фамилия|familiya"},
 
-	{"address", "en", "address|address 1|address line 1|street|street address|street 1|street line 1|street name|street and number|address street"},
+	{"address", "en", "address|address 1|address line 1|street|street address|street 1|street line 1|street name|street and number|address street|street/road name|postal address|mailing address"},
 	{"address", "pl", "adres|adres 1|ulica|ulica i numer|ulica i nr|ulica nr domu|ulica i nr domu|ulica nr|ulica numer"},
 	{"address", "de", "straße|str|straße und hausnummer|straße hausnummer|straße hausnr|adresse|adresse 1|anschrift"},
 	{"address", "cs", "ulice|adresa|ulice a číslo|ulice a čp|ulice čp"},
@@ -167,7 +167,7 @@ var phrases = []struct{ concept, lang, list string }{
 	{"address", "ru", "адрес|улица|ulitsa"},
 
 	{"address2", "en", "address 2|address line 2|street 2|street line 2|extended address|apartment|suite|apt|house number"},
-	{"address2", "pl", "nr domu|numer domu|nr lokalu|numer lokalu|adres 2"},
+	{"address2", "pl", "nr domu|numer domu|nr budynku|numer budynku|nr lokalu|numer lokalu|adres 2"},
 	{"address2", "de", "adresszusatz|hausnummer|hausnr|adresse 2"},
 	{"address2", "cs", "číslo popisné"},
 	{"address2", "fr", "complément d'adresse|adresse 2|adresse ligne 2"},
@@ -202,7 +202,7 @@ var phrases = []struct{ concept, lang, list string }{
 	{"city", "uk", "місто|населений пункт|misto"},
 	{"city", "ru", "город|населенный пункт|gorod"},
 
-	{"state", "en", "state|province|region|county|state/province|state code|province code|state/county|state or province"},
+	{"state", "en", "state|province|region|county|state/province|state code|province code|state/county|state or province|state/region"},
 	{"state", "pl", "województwo"},
 	{"state", "de", "bundesland|bundesland/kanton|kanton"},
 	{"state", "fr", "région|département"},
@@ -234,9 +234,9 @@ var phrases = []struct{ concept, lang, list string }{
 	{"country", "uk", "країна|kraina"},
 	{"country", "ru", "страна|strana"},
 
-	{"taxid", "en", "tax id|tax number|vat|vat id|vat number|vat no|vat reg no|vat registration number|eu vat|tax/vat number|taxvat|tax vat|taxvat number|vat id number|tax identification number"},
+	{"taxid", "en", "tax id|tax number|vat|vat id|vat number|vat no|vat reg no|vat registration number|eu vat|tax/vat number|taxvat|tax vat|taxvat number|vat id number|tax identification number|tax no|vat ids"},
 	{"taxid", "pl", "nip|nr nip|numer nip|nip ue|nip/pesel"},
-	{"taxid", "de", "ust-idnr|ust-id|ustid|umsatzsteuer-id|umsatzsteuer-identifikationsnummer|ust id nr|steuernummer|st.-nr|steuer-nr"},
+	{"taxid", "de", "eu-ustid|eu-ustidnr|ust-idnr|ust-id|ustid|umsatzsteuer-id|umsatzsteuer-identifikationsnummer|ust id nr|steuernummer|st.-nr|steuer-nr"},
 	{"taxid", "cs", "dič|daňové identifikační číslo"},
 	{"taxid", "sk", "ič dph"},
 	{"taxid", "fr", "numéro de tva|n° tva|tva intracommunautaire|numéro tva intracommunautaire"},
@@ -265,6 +265,12 @@ var phrases = []struct{ concept, lang, list string }{
 	{"star", "pl", "gwiazdka|gwiazdki"},
 
 	{"baseid", "xx", "base id|baselinker id|crm id"},
+
+	// DATEV's Debitoren/Kreditoren format names the company and the
+	// person by the address type in brackets.
+	{"company", "xx", "name (adressattyp unternehmen)"},
+	{"lastname", "xx", "name (adressattyp natürl. person)"},
+	{"firstname", "xx", "vorname (adressattyp natürl. person)"},
 
 	{"id", "en", "id|customer id|client id|user id|contact id|record id|account id|person id|organization id|external id|customer number|customer no|contact number"},
 	{"id", "pl", "id klienta|nr klienta|numer klienta|kod kontrahenta|id kontrahenta|symbol kontrahenta"},

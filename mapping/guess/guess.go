@@ -49,6 +49,9 @@ const (
 	Synonym
 	// Fuzzy: the header is close to a known name (see Guess.Score).
 	Fuzzy
+	// Values: the header says nothing, the values in the first rows do
+	// (e-mails, postcodes, tax IDs with their checksums).
+	Values
 )
 
 func (m Method) String() string {
@@ -59,6 +62,8 @@ func (m Method) String() string {
 		return "synonym"
 	case Fuzzy:
 		return "fuzzy"
+	case Values:
+		return "values"
 	}
 	return "none"
 }
@@ -175,6 +180,9 @@ func Header(header []string, opts ...Option) Result {
 	applyLayouts(header, cands)
 	vals := samples(cfg.rows, len(header))
 	judge(cands, vals)
+	vetoByValues(cands, vals)
+	proposeByValues(cands, vals)
+	namesByValues(header, cands, vals)
 	winner, fallbacks := choose(cands)
 	tmplCols := r.templates(header, winner, vals)
 	for _, c := range cands {
