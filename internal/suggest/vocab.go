@@ -103,7 +103,7 @@ var phrases = []struct{ concept, lang, list string }{
 	{"company", "sk", "názov|názov firmy|spoločnosť|obchodné meno"},
 	{"company", "fr", "société|entreprise|raison sociale|nom de l'entreprise|nom de la société"},
 	{"company", "es", "empresa|compañía|nombre de la empresa|razón social"},
-	{"company", "it", "azienda|società|ragione sociale|ditta"},
+	{"company", "it", "azienda|società|ragione sociale|ditta|denominazione"},
 	{"company", "nl", "bedrijf|bedrijfsnaam|organisatie"},
 	{"company", "hu", "cég|cégnév|vállalat"},
 	{"company", "ro", "companie|firmă|denumire firmă|societate|denumire"},
@@ -111,7 +111,7 @@ var phrases = []struct{ concept, lang, list string }{
 	{"company", "ru", "компания|организация|название компании|kompaniya|organizatsiya"},
 
 	{"fullname", "en", "name|full name|customer name|contact name|display name|contact|person name|client name|contact person"},
-	{"fullname", "pl", "imię i nazwisko|imię nazwisko|nazwisko i imię|osoba kontaktowa"},
+	{"fullname", "pl", "imię i nazwisko|imię nazwisko|nazwisko i imię|osoba kontaktowa|osoba"},
 	{"fullname", "de", "vollständiger name|ansprechpartner|kontaktperson|anzeigename"},
 	{"fullname", "cs", "jméno a příjmení|celé jméno|kontaktní osoba"},
 	{"fullname", "sk", "meno a priezvisko|celé meno|kontaktná osoba"},
@@ -340,6 +340,7 @@ var stopWords = []struct{ lang, list string }{
 	{"de", "datum|geburtstag|passwort|umsatz|telefax|weitere|weiterer|weiteres|assistent|horbehinderte|vorgesetzten|angezeigter|typ|benutzer|postfach|organisationsnr|regierungsnr|erstellt|geandert|bankverbindung|kreditlimit|zahlungsziel"},
 	{"cs", "ico|ic|datum|ucet|uctu|sleva|splatnost"},
 	{"fr", "siret|siren|naissance"},
+	{"it", "pec"}, // posta elettronica certificata: legal notices, not the contact e-mail
 	{"es", "fecha|nacimiento"},
 	{"nl", "kvk|geboortedatum"},
 }

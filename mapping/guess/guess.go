@@ -210,7 +210,7 @@ func readHeaders(header []string, cfg config) []candidate {
 	for i, h := range header {
 		switch n := count[strings.TrimPrefix(h, "\ufeff")]; {
 		case n > 1 && strings.TrimSpace(h) != "":
-			cands[i] = candidate{note: fmt.Sprintf("the header %q appears %d times; rename the columns to use one", h, n)}
+			cands[i] = candidate{note: fmt.Sprintf("the header %q appears %d times: no field can read it by name (the import only warns of it); rename the columns to use one", h, n)}
 		case !utf8.ValidString(h):
 			cands[i] = candidate{note: "the header is not valid text; check the file's encoding (--encoding windows-1250?)"}
 		default:
@@ -474,9 +474,20 @@ func classify(h string, cfg config) candidate {
 // "Phone 2 - Label", "Address 1 - Postal Code".
 var numberedRE = regexp.MustCompile(`^\s*(.+?)\s+(\d+)\s+-\s+(.+?)\s*$`)
 
+// recordRE matches a header whose last part is the number of the record
+// (address) it belongs to: BigCommerce's "Address Line 1 - 1", "Zip - 2".
+var recordRE = regexp.MustCompile(`^\s*(.+?)\s+-\s+(\d+)\s*$`)
+
 // numberedPart reads a "X n - Part" header: the value of X (its n-th), its
 // label (never data), or a part of address n.
 func numberedPart(h string, cfg config) (candidate, bool) {
+	if m := recordRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff")); m != nil {
+		// BigCommerce's "City - 1", "Address Line 2 - 1": field of record n.
+		if n, err := strconv.Atoi(m[2]); err == nil && n > 1 {
+			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
+		}
+		return classifyN(m[1], 0, cfg), true
+	}
 	m := numberedRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff"))
 	if m == nil {
 		return candidate{}, false
