@@ -187,7 +187,10 @@ func foldLetter(r rune) string {
 // CountryCode reads a country as people write it: a name in English,
 // Polish, German, its own language and the other languages of
 // nameLanguages (Polska, Poland, Niemcy, Deutschland, Česko, Czechy,
-// Tschechien), an alpha-3 code (POL), and the usual non-codes UK and EL,
+// Tschechien), in any other language CLDR has (where no name above reads
+// otherwise), a long, former or common form (Czech Republic, Česká
+// republika, Holland, Great Britain, Turkey, Macedonia), an alpha-3 code
+// (POL), and the usual non-codes UK and EL,
 // compared ignoring case, diacritics and punctuation. ok is false when the
 // value names no country, or two.
 func CountryCode(s string) (code string, ok bool) {
