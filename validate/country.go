@@ -155,33 +155,12 @@ func foldName(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
-			b.WriteString(foldLetter(r))
+			b.WriteString(suggest.FoldLetter(r))
 		case unicode.IsSpace(r) || r == '-' || r == '_' || r == '/':
 			space = true
 		}
 	}
 	return b.String()
-}
-
-// foldLetter spells the letters NFD does not decompose as ASCII.
-func foldLetter(r rune) string {
-	switch r {
-	case 'ł':
-		return "l"
-	case 'ø':
-		return "o"
-	case 'đ':
-		return "d"
-	case 'ß':
-		return "ss"
-	case 'æ':
-		return "ae"
-	case 'œ':
-		return "oe"
-	case 'ı':
-		return "i"
-	}
-	return string(r)
 }
 
 // CountryCode reads a country as people write it: a name in English,

@@ -31,7 +31,7 @@ func Words(s string) []string {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			f.WriteString(foldLetter(r))
+			f.WriteString(FoldLetter(r))
 		case r == '\'' || r == '’':
 			// "nom d'utilisateur", "ім'я": an apostrophe joins.
 		default:
@@ -65,8 +65,9 @@ func hump(rs []rune, i int) bool {
 	return unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])
 }
 
-// foldLetter spells the letters NFD does not decompose as ASCII.
-func foldLetter(r rune) string {
+// FoldLetter spells the letters NFD does not decompose as ASCII (ł → l,
+// ß → ss): names and column names are compared without them.
+func FoldLetter(r rune) string {
 	switch r {
 	case 'ł':
 		return "l"
