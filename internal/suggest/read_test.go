@@ -168,3 +168,23 @@ func TestSimilarity(t *testing.T) {
 		t.Error("short names must score 0")
 	}
 }
+
+// FuzzRead: any name is read without a panic, into words that are folded
+// (no upper case), and Key is Words joined.
+func FuzzRead(f *testing.F) {
+	for _, s := range []string{"MailingStreet", "Person - Email - Work", "Email (Work)", "Phone [Mobile", "E-mail 2", "Ім'я", "ŁÓDŹ", "((]]", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		rd := Read(name, 0, 0.8)
+		for _, w := range rd.Words {
+			if strings.ToLower(w) != w {
+				t.Fatalf("word %q of %q is not folded", w, name)
+			}
+		}
+		if Key(name) != strings.Join(rd.Words, "") {
+			t.Fatalf("Key(%q) is not its words joined", name)
+		}
+		FieldFor(name)
+	})
+}
