@@ -248,6 +248,15 @@ func wholeNames(vals []string) bool {
 	return len(vals) > 0 && 2*n > len(vals)
 }
 
+// legalFormRE matches a company's legal form at the end of its name (or
+// at its start, as Ukrainian and Russian write it): Sp. z o.o., S.A.,
+// s.c., GmbH, AG, KG, OG, s.r.o., a.s., Ltd, LLC, Inc., SRL, SL, S.p.A.,
+// Kft., Zrt., BV, NV, AB, UAB, OY, ТОВ, ООО.
+var legalFormRE = regexp.MustCompile(`(?i)(\b(sp\. ?z ?o\.? ?o\.?|sp\. ?j\.?|sp\. ?k\.?|s\.? ?c\.?|s\.? ?a\.?|gmbh( & co\.? kg)?|ag|kg|og|e\.? ?k\.?|s\.? ?r\.? ?o\.?|a\.? ?s\.?|ltd\.?|llc|inc\.?|plc|srl|s\.? ?l\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|sas|sarl|kft\.?|zrt\.?|bv|nv|ab|as|oy|uab|d\.? ?o\.? ?o\.?)\s*$)|^(ТОВ|ООО|ПП|ФОП|UAB|SIA)\s`)
+
+// isCompanyName: a name with a legal form.
+func isCompanyName(v string) bool { return legalFormRE.MatchString(strings.TrimSpace(v)) }
+
 // namesByValues reads the name columns by their values:
 //
 //   - a name column beside first and last name columns whose values are
@@ -256,7 +265,10 @@ func wholeNames(vals []string) bool {
 //     a template (Fakturownia's "name" beside first_name/last_name of the
 //     contact person);
 //   - a lone first-name column (no last name beside it) whose values are
-//     whole names is the full name (POHODA's "Jméno").
+//     whole names is the full name (POHODA's "Jméno");
+//   - a name column whose values are, nearly all, names with a legal form
+//     (GmbH, Sp. z o.o., s.r.o.) is the company's name when the file has
+//     no company column.
 func namesByValues(header []string, cands []candidate, cols [][]string) {
 	if cols == nil {
 		return
@@ -279,6 +291,12 @@ func namesByValues(header []string, cands []candidate, cols [][]string) {
 			if _, ok := makeTemplate("", "", header, a, b); ok && !partsMake(cols, f.col, a, b) {
 				f.slot = sec + "_company"
 				f.note = fmt.Sprintf("a name column beside first and last name columns whose values are mostly not those names (e.g. %q): the buyer's or company's name", short(nonBlank(cols[f.col])[0]))
+			}
+		case len(full) == 1 && len(company) == 0 && len(first) == 0 && len(last) == 0:
+			f := &cands[full[0]]
+			if vals := nonBlank(cols[f.col]); len(vals) > 0 && 5*countFunc(vals, isCompanyName) >= 4*len(vals) {
+				f.slot = sec + "_company"
+				f.note = fmt.Sprintf("a name column whose values are company names (e.g. %q)", short(vals[0]))
 			}
 		case len(first) == 1 && len(last) == 0 && len(full) == 0:
 			f := &cands[first[0]]

@@ -81,3 +81,24 @@ func TestNamesByValues(t *testing.T) {
 		t.Errorf("Jméno beside Příjmení → %+v", r.Columns[0])
 	}
 }
+
+func TestCompanyNames(t *testing.T) {
+	for _, v := range []string{"ACME Sp. z o.o.", "Müller GmbH", "Dvořák s.r.o.", "Alpen Sport AG", "Nordic Trade AB", "ТОВ Коваль", "Kovács Kft.", "Bottega Verdi S.r.l."} {
+		if !isCompanyName(v) {
+			t.Errorf("%q is not read as a company", v)
+		}
+	}
+	for _, v := range []string{"Jan Kowalski", "Sabine Wagner", "Olena Shevchenko", "Ivan Petrov"} {
+		if isCompanyName(v) {
+			t.Errorf("%q is read as a company", v)
+		}
+	}
+	r := Header([]string{"Name", "Email"}, WithRows([][]string{{"ACME Sp. z o.o.", "a@x.pl"}, {"Müller GmbH", "b@x.de"}}))
+	if r.Columns[0].Field != "invoice_company" {
+		t.Errorf("a name column of companies → %+v", r.Columns[0])
+	}
+	r = Header([]string{"Name", "Email"}, WithRows([][]string{{"ACME Sp. z o.o.", "a@x.pl"}, {"Jan Kowalski", "b@x.de"}}))
+	if r.Columns[0].Field != "invoice_fullname" {
+		t.Errorf("a name column of people and companies → %+v", r.Columns[0])
+	}
+}
