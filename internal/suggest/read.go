@@ -292,10 +292,13 @@ func section(toks []string) (sec string, explicit bool, rest []string) {
 			sec, explicit = s, true
 			continue
 		}
-		// "default address" is Shopify's main address: invoice.
-		if t == "default" && i+1 < len(toks) && v.address[toks[i+1]] && !explicit {
-			explicit = true
-			continue
+		// A two-word section phrase ("default address", Shopify's main
+		// address) keeps its address word.
+		if i+1 < len(toks) && !explicit {
+			if s, ok := v.section[t+toks[i+1]]; ok && v.address[toks[i+1]] {
+				sec, explicit = s, true
+				continue
+			}
 		}
 		if !explicit && i == 0 {
 			if s, r, ok := compound(t); ok {

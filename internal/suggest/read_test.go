@@ -114,6 +114,7 @@ func TestRead(t *testing.T) {
 		{"Фамилия", "lastname", "invoice", "", 0},
 		{"Rechnungsstraße", "address", "invoice", "", 0},
 		{"Lieferort", "city", "delivery", "", 0},
+		{"Default Address City", "city", "invoice", "", 0},
 	}
 	for _, tt := range tests {
 		rd := Read(tt.name, 0, 0.8)

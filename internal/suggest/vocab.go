@@ -295,6 +295,8 @@ var sectionPhrases = []struct{ section, lang, list string }{
 	{"private", "de", "privat"},
 	{"private", "pl", "prywatny|prywatna|prywatne|domowy|domowa|domowe"},
 	{"invoice", "en", "billing|bill|invoice|mailing"},
+	// Shopify's "Default Address City": the customer's main address.
+	{"invoice", "xx", "default address"},
 	{"invoice", "de", "rechnung|rechnungs"},
 	{"invoice", "pl", "faktura|faktury|fakturowy|fakturowa|fakturowe"},
 	{"invoice", "cs", "fakturační|fakturace"},
