@@ -12,6 +12,8 @@ import (
 func TestFieldHintAgreesWithMappingInit(t *testing.T) {
 	tests := []struct{ field, want, not string }{
 		{"customer_id", "an ID of another system", "crm_client_id\"?"},
+		{"client_id", "an ID of another system", "crm_client_id\"?"},
+		{"id", "an ID of another system", "crm_client_id\"?"},
 		{"rating", "crmbulk fields", "star"},
 		{"komorka", `"phone"`, ""},
 		{"kod_pocztowy", `"invoice_postcode"`, ""},

@@ -486,6 +486,14 @@ func writableFields() []string {
 // several fields ("city": invoice_city, delivery_city) lists them all rather
 // than guess one.
 func fieldHint(name string) string {
+	// The names people coming from other systems try are read with the
+	// vocabulary `crmbulk mapping init` reads headers with
+	// (internal/suggest), first: another system's ID is never offered
+	// crm_client_id, however close the spelling.
+	vocab, foreign := suggest.FieldFor(name)
+	if foreign {
+		return "an ID of another system is not a Base client ID: crm_client_id holds only Base client IDs (from a crmbulk export); leave this column out, or put it under custom_extra_fields: with the extra field's ID"
+	}
 	var sfx []string
 	for _, f := range writableFields() {
 		if strings.HasSuffix(f, "_"+strings.ToLower(name)) {
@@ -498,12 +506,8 @@ func fieldHint(name string) string {
 	if h := didYouMean(name, writableFields()); h != "" {
 		return h
 	}
-	// The names people coming from other systems try: the vocabulary
-	// `crmbulk mapping init` reads headers with (internal/suggest).
-	if a, foreign := suggest.FieldFor(name); foreign {
-		return "an ID of another system is not a Base client ID: crm_client_id holds only Base client IDs (from a crmbulk export); leave this column out, or put it under custom_extra_fields: with the extra field's ID"
-	} else if a != "" && slices.Contains(writableFields(), a) {
-		return fmt.Sprintf("did you mean %q?", a)
+	if vocab != "" && slices.Contains(writableFields(), vocab) {
+		return fmt.Sprintf("did you mean %q?", vocab)
 	}
 	if len(sfx) == 1 {
 		return "did you mean " + sfx[0] + "?"
