@@ -14,6 +14,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -481,39 +482,18 @@ func writableFields() []string {
 	return out
 }
 
-// fieldAliases are the names people coming from other systems try.
-func fieldAlias(name string) string {
-	switch strings.ToLower(strings.NewReplacer("-", "_", " ", "_").Replace(name)) {
-	case "name", "full_name", "fullname", "first_name", "last_name":
-		return "invoice_fullname"
-	case "company", "company_name":
-		return "invoice_company"
-	case "nip", "vat", "vat_id", "tax_id", "vat_number", "nip_number":
-		return "invoice_tax_id"
-	case "mail", "e_mail", "email_address":
-		return "email"
-	case "tel", "telephone", "mobile", "phone_number", "telefon":
-		return "phone"
-	case "status":
-		return "status_id"
-	case "rating", "stars":
-		return "star"
-	case "note", "comment", "comments":
-		return "notes"
-	case "id", "client_id", "customer_id":
-		return "crm_client_id"
-	case "zip", "zip_code", "postal_code":
-		return "invoice_postcode"
-	case "country":
-		return "invoice_country_code"
-	}
-	return ""
-}
-
 // fieldHint suggests a field name for an unknown one. A name that ends
 // several fields ("city": invoice_city, delivery_city) lists them all rather
 // than guess one.
 func fieldHint(name string) string {
+	// The names people coming from other systems try are read with the
+	// vocabulary `crmbulk mapping init` reads headers with
+	// (internal/suggest), first: another system's ID is never offered
+	// crm_client_id, however close the spelling.
+	vocab, foreign := suggest.FieldFor(name)
+	if foreign {
+		return "an ID of another system is not a Base client ID: crm_client_id holds only Base client IDs (from a crmbulk export); leave this column out, or put it under custom_extra_fields: with the extra field's ID"
+	}
 	var sfx []string
 	for _, f := range writableFields() {
 		if strings.HasSuffix(f, "_"+strings.ToLower(name)) {
@@ -526,8 +506,8 @@ func fieldHint(name string) string {
 	if h := didYouMean(name, writableFields()); h != "" {
 		return h
 	}
-	if a := fieldAlias(name); a != "" {
-		return fmt.Sprintf("did you mean %q?", a)
+	if vocab != "" && slices.Contains(writableFields(), vocab) {
+		return fmt.Sprintf("did you mean %q?", vocab)
 	}
 	if len(sfx) == 1 {
 		return "did you mean " + sfx[0] + "?"

@@ -263,20 +263,10 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 			last = i
 		}
 	}
+	// A name may repeat (a filler column twelve times): only a column the
+	// mapping reads must be unique, which mapping.Bind checks; a repeated
+	// name nothing reads is a warning there, not an error here.
 	t.header = h[:last+1]
-	seen := make(map[string]int, len(t.header))
-	for i, name := range t.header {
-		if name == "" {
-			continue
-		}
-		key := strings.ToLower(name)
-		if j, ok := seen[key]; ok {
-			return &ParseError{File: t.file, Row: num, Column: i + 1, Name: name, Err: hint(ErrDuplicateHeader,
-				fmt.Sprintf("%q is also column %d (names are compared ignoring case)", name, j+1),
-				"rename one of them so that every column has its own name")}
-		}
-		seen[key] = i
-	}
 	return nil
 }
 

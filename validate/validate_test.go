@@ -173,3 +173,28 @@ func FuzzValue(f *testing.F) {
 		}
 	})
 }
+
+// TestCountryNames: English and own-language names, the long, former and
+// common forms customer files hold, and names in languages beyond the
+// region's (CLDR) are read as codes.
+func TestCountryNames(t *testing.T) {
+	tests := map[string]string{
+		"Czech Republic": "CZ", "Česká republika": "CZ", "Czechia": "CZ", "Česko": "CZ", "Czechy": "CZ", "Tschechien": "CZ",
+		"Republic of Korea": "KR", "Holland": "NL", "Great Britain": "GB", "Türkiye": "TR", "Turkey": "TR",
+		"Macedonia": "MK", "North Macedonia": "MK", "Slovensko": "SK", "Szlovákia": "SK", "Україна": "UA", "Ukraina": "UA",
+		"Niemcy": "DE", "Deutschland": "DE", "Polen": "PL", "Litwa": "LT", "Węgry": "HU", "Słowacja": "SK",
+		"Schweiz": "CH", "Frankreich": "FR", "Japonia": "JP", "Italia": "IT", "Sverige": "SE",
+		"Polonia": "PL", "Lengyelország": "PL", "Pologne": "PL", "Польша": "PL",
+		"Vietnam": "VN", "Ελλάδα": "GR", "日本": "JP",
+	}
+	for name, want := range tests {
+		if got, ok := CountryCode(name); !ok || got != want {
+			t.Errorf("CountryCode(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"Korea", "Nowhere"} {
+		if got, ok := CountryCode(name); ok {
+			t.Errorf("CountryCode(%q) = %q, want none (ambiguous or unknown)", name, got)
+		}
+	}
+}
