@@ -365,11 +365,19 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if blank(cells) {
+		if blank(cells) && !t.hasUnsaved(num) {
 			continue
 		}
 		return t.build(num, cells)
 	}
+}
+
+// hasUnsaved reports whether row num holds a formula with no saved value:
+// such a row is not blank, though every cell reads as empty, so that it
+// gets its report line (issue 20) instead of disappearing.
+func (t *tableReader) hasUnsaved(num int) bool {
+	u, ok := t.src.(interface{ unsavedCols(int) []int })
+	return ok && len(u.unsavedCols(num)) > 0
 }
 
 // cellError is the Recoverable problem of a cell with a value at index i:
