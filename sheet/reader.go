@@ -74,7 +74,7 @@ type Options struct {
 // Defaults for Options' XLSX limits.
 const (
 	DefaultMaxUnzipSize   = 256 << 20
-	DefaultMaxXMLInMemory = 16 << 20
+	DefaultMaxXMLInMemory = 2 << 20
 )
 
 // Count reads r to the end and returns how many data rows it yielded. It
@@ -412,6 +412,12 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {
 			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			return Row{}, t.fatal
+		}
+		if len(c) > MaxCellChars && utf8.RuneCountInString(c) > MaxCellChars {
+			t.fatal = &ParseError{File: t.file, Row: num, Column: i + 1, Name: t.name(i), Err: hint(ErrRowTooLarge,
+				fmt.Sprintf("the cell holds %d characters, more than the %d any field of the API takes (notes, the longest, holds 65,535 bytes)", utf8.RuneCountInString(c), MaxCellChars),
+				"shorten it, or delete it if it is not client data; nothing was sent")}
 			return Row{}, t.fatal
 		}
 		if t.unguard {
