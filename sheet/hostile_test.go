@@ -129,7 +129,7 @@ func hostileXLSX(size int) map[string][]xlsxPart {
 // opened or read, naming the file and, for a cell, its row and column —
 // in bounded memory (the allocations are a fraction of the input).
 func TestHostileXLSXRefused(t *testing.T) {
-	const size = 4 << 20
+	const size = 32 << 20
 	dir := t.TempDir()
 	want := map[string]struct {
 		kind     error
@@ -156,8 +156,11 @@ func TestHostileXLSXRefused(t *testing.T) {
 			if !errors.Is(err, w.kind) || !errors.As(err, &pe) || pe.File != "h.xlsx" || pe.Row != w.row || pe.Column != w.col {
 				t.Fatalf("err = %v, want %v at row %d, column %d of h.xlsx", err, w.kind, w.row, w.col)
 			}
-			if grew := after.TotalAlloc - before.TotalAlloc; grew > size {
+			// (the XML decoder's buffer reaches the 1 MiB bound, doubling)
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > size/2 {
 				t.Errorf("allocated %d MB refusing a part of %d MB", grew>>20, size>>20)
+			} else {
+				t.Logf("allocated %.1f MB", float64(grew)/(1<<20))
 			}
 		})
 	}
