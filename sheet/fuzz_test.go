@@ -100,7 +100,7 @@ func FuzzScanSheet(f *testing.F) {
 	f.Add(`<mergeCell ref="XFD1048576:A1"/>`)
 	f.Add(`<worksheet><sheetData><row r="3"><c r="C3" t="s"><v>4</v></c></row></sheetData></worksheet>`)
 	f.Fuzz(func(t *testing.T, x string) {
-		facts, err := scanSheet(newXMLGuard(strings.NewReader(x)), &sharedStrings{sizes: []int32{1, 2, 3}, tooBig: 4})
+		facts, err := scanSheet(newXMLGuard(strings.NewReader(x)), &sharedStrings{sizes: []int32{1, 2, 3}, tooBig: 4}, new(int))
 		if err != nil {
 			return
 		}

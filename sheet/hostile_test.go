@@ -210,3 +210,22 @@ func openAndCount(path string) error {
 	_, err = Count(r)
 	return err
 }
+
+// TestTooManySheetFacts: more formulas without a saved value (and merged
+// ranges) than maxSheetFacts, over all the sheets, refuse the workbook:
+// the scan would keep each.
+func TestTooManySheetFacts(t *testing.T) {
+	rows := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString(sheetHead)
+		for r := 2; r < maxSheetFacts/2+10; r++ {
+			fmt.Fprintf(bw, `<row r="%d"><c r="A%d"><f>1</f></c><c r="B%d"><f>2</f></c></row>`, r, r, r)
+		}
+		bw.WriteString(sheetTail)
+		return bw.Flush()
+	}
+	path := writeXLSX(t, t.TempDir(), "f.xlsx", workbookParts(rows))
+	if err := openAndCount(path); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "formulas with no saved value") {
+		t.Fatalf("err = %v, want the formulas refused", err)
+	}
+}

@@ -42,6 +42,7 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 	byPart := map[string]*sheetFacts{}
 	var other int64
 	elems := 0 // of the other XML parts
+	facts := 0 // unsaved formulas and merged ranges, of every sheet
 	for _, zf := range zr.File {
 		if isSharedStrings(zf.Name) {
 			continue
@@ -53,7 +54,7 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 					"this is not an ordinary spreadsheet; save the sheet as CSV in the spreadsheet program and import that")}
 			}
 		}
-		facts, err := scanPart(zf, sst, &elems)
+		sf, err := scanPart(zf, sst, &elems, &facts)
 		if elems > maxOtherElements {
 			return nil, &ParseError{File: name, Err: hint(ErrTooLarge,
 				fmt.Sprintf("its parts other than sheets (styles, the list of sheets…) hold more than %d XML elements, up to %q", maxOtherElements, zf.Name),
@@ -67,8 +68,8 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 		if err != nil {
 			return nil, damaged(name, zf.Name, err)
 		}
-		if facts != nil {
-			byPart[zf.Name] = facts
+		if sf != nil {
+			byPart[zf.Name] = sf
 		}
 	}
 	if sst.tooBig >= 0 {
@@ -170,7 +171,7 @@ func scanSharedStrings(name string, zr *zip.Reader) (*sharedStrings, error) {
 
 // scanPart reads one part to its end; a worksheet is parsed as XML, any
 // other XML part is checked by an xmlGuard.
-func scanPart(zf *zip.File, sst *sharedStrings, elems *int) (*sheetFacts, error) {
+func scanPart(zf *zip.File, sst *sharedStrings, elems, facts *int) (*sheetFacts, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
@@ -191,12 +192,12 @@ func scanPart(zf *zip.File, sst *sharedStrings, elems *int) (*sheetFacts, error)
 		}
 		return nil, err
 	}
-	facts, err := scanSheet(newXMLGuard(rc), sst)
+	sf, err := scanSheet(newXMLGuard(rc), sst, facts)
 	if err != nil {
 		return nil, err
 	}
 	_, err = io.Copy(io.Discard, rc) // to the end: the CRC is checked there
-	return facts, err
+	return sf, err
 }
 
 // sheetScan is the state of scanSheet.
@@ -207,14 +208,16 @@ type sheetScan struct {
 	cellRef, cellType  string
 	inCell, hasF, hasV bool
 	inV                bool
+	budget             *int  // facts kept so far, of every sheet (maxSheetFacts)
 	row                int   // the row being read (1-based)
 	rowStart           int64 // its offset in the XML
 	rowShared          int64 // bytes of the shared strings its cells use
 }
 
-// scanSheet parses a worksheet's XML to its end.
-func scanSheet(r io.Reader, sst *sharedStrings) (*sheetFacts, error) {
-	s := &sheetScan{facts: &sheetFacts{unsaved: map[int][]int{}}, sst: sst, d: xml.NewDecoder(r)}
+// scanSheet parses a worksheet's XML to its end; budget counts the facts
+// kept, over every sheet of the workbook.
+func scanSheet(r io.Reader, sst *sharedStrings, budget *int) (*sheetFacts, error) {
+	s := &sheetScan{facts: &sheetFacts{unsaved: map[int][]int{}}, sst: sst, d: xml.NewDecoder(r), budget: budget}
 	depth := 0
 	for {
 		tok, err := s.d.RawToken()
@@ -263,8 +266,9 @@ func (s *sheetScan) start(t xml.StartElement) error {
 		s.inV = t.Name.Local == "v"
 	case "mergeCell":
 		if m, ok := parseMerge(attr(t, "ref")); ok {
-			if s.facts.merges = append(s.facts.merges, m); len(s.facts.merges) > maxSheetFacts {
-				return s.tooMany("merged ranges")
+			s.facts.merges = append(s.facts.merges, m)
+			if *s.budget++; *s.budget > maxSheetFacts {
+				return s.tooMany()
 			}
 		}
 	}
@@ -298,8 +302,8 @@ func (s *sheetScan) end(t xml.EndElement) error {
 		if s.hasF && !s.hasV && s.cellRef != "" {
 			if c, r, err := excelize.CellNameToCoordinates(s.cellRef); err == nil {
 				s.facts.unsaved[r] = append(s.facts.unsaved[r], c)
-				if len(s.facts.unsaved) > maxSheetFacts {
-					return s.tooMany("rows with formulas that have no saved value")
+				if *s.budget++; *s.budget > maxSheetFacts {
+					return s.tooMany()
 				}
 			}
 		}
@@ -327,9 +331,9 @@ func (s *sheetScan) tooLarge() error {
 	return pe
 }
 
-func (s *sheetScan) tooMany(what string) error {
+func (s *sheetScan) tooMany() error {
 	return &ParseError{Row: s.row, Err: hint(ErrTooLarge,
-		fmt.Sprintf("the sheet holds more than %d %s", maxSheetFacts, what),
+		fmt.Sprintf("its sheets hold more than %d formulas with no saved value and merged ranges", maxSheetFacts),
 		"open it in Excel and save it (or save it as CSV and import that)")}
 }
 
