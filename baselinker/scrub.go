@@ -29,7 +29,7 @@ const maxScrubLayers = 4
 // the bytes [start, end) of the original text.
 type unit struct {
 	r          rune
-	start, end int
+	start, end int32
 }
 
 // Scrub is ScrubToken for t.
@@ -39,50 +39,112 @@ func (t Token) Scrub(s string) string { return ScrubToken(s, string(t)) }
 // token t — as it is, or escaped, entity-encoded or interleaved with
 // invisible characters — replaced by "[redacted]".
 func ScrubToken(s, t string) string {
-	tok := []rune(strings.Map(func(r rune) rune {
+	plain := newTokenMatcher([]rune(t))
+	seen := newTokenMatcher([]rune(strings.Map(func(r rune) rune {
 		if invisible(r) {
 			return -1
 		}
 		return r
-	}, t))
-	if len(tok) < ScrubRun || len(s) < ScrubRun {
+	}, t)))
+	if seen == nil || len(s) < ScrubRun {
 		return s
 	}
-	windows := map[[ScrubRun]rune]bool{}
-	for j := 0; j+ScrubRun <= len(tok); j++ {
-		windows[[ScrubRun]rune(tok[j:j+ScrubRun])] = true
-	}
-	units := make([]unit, 0, len(s))
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		units = append(units, unit{r, i, i + n})
-		i += n
-	}
+	// A long text (a whole answer body, up to 32 MB) is searched in chunks
+	// that overlap by more than any encoded run: memory stays a few MB.
 	var spans [][2]int
-	for layer := 0; ; layer++ {
-		spans = append(spans, tokenRuns(visible(units), windows)...)
-		next, changed := unescapeUnits(units)
-		if !changed || layer == maxScrubLayers {
-			break
+	for start := 0; start < len(s); start += scrubChunk {
+		end := min(len(s), start+scrubChunk+scrubOverlap)
+		for end < len(s) && !utf8.RuneStart(s[end]) {
+			end++
 		}
-		units = next
+		from := start
+		for from > 0 && !utf8.RuneStart(s[from]) {
+			from--
+		}
+		spans = append(spans, chunkRuns(s, from, end, plain, seen)...)
 	}
 	return redactSpans(s, spans)
 }
 
-// tokenRuns returns the spans of the original text that the runs of at
+// The chunks a text is searched in: a run of the token written in any of
+// the forms (10 bytes a character at most, &#x10FFFF;) with invisible
+// characters between is far shorter than the overlap.
+const (
+	scrubChunk   = 256 << 10
+	scrubOverlap = 16 << 10
+)
+
+// tokenMatcher knows the windows of ScrubRun characters of a token, and
+// the characters it is made of.
+type tokenMatcher struct {
+	windows  map[[ScrubRun]rune]bool
+	alphabet map[rune]bool
+}
+
+// newTokenMatcher returns the matcher of tok, or nil when it is shorter
+// than ScrubRun.
+func newTokenMatcher(tok []rune) *tokenMatcher {
+	if len(tok) < ScrubRun {
+		return nil
+	}
+	m := &tokenMatcher{windows: map[[ScrubRun]rune]bool{}, alphabet: map[rune]bool{}}
+	for j := 0; j+ScrubRun <= len(tok); j++ {
+		m.windows[[ScrubRun]rune(tok[j:j+ScrubRun])] = true
+	}
+	for _, r := range tok {
+		m.alphabet[r] = true
+	}
+	return m
+}
+
+// chunkRuns returns the spans of s[from:end] that hold a run of the token:
+// of the token as it is (plain, nil when it is too short) in the text as
+// it is, and of its visible characters (seen) in the text's, each layer of
+// escapes undone in turn.
+func chunkRuns(s string, from, end int, plain, seen *tokenMatcher) [][2]int {
+	units := make([]unit, 0, end-from)
+	for i := from; i < end; {
+		r, n := utf8.DecodeRuneInString(s[i:end])
+		units = append(units, unit{r, int32(i), int32(i + n)})
+		i += n
+	}
+	var spans [][2]int
+	for layer := 0; ; layer++ {
+		if plain != nil {
+			spans = append(spans, plain.runs(units)...)
+		}
+		spans = append(spans, seen.runs(visible(units))...)
+		next, changed := unescapeUnits(units)
+		if !changed || layer == maxScrubLayers {
+			return spans
+		}
+		units = next
+	}
+}
+
+// runs returns the spans of the original text that the runs of at
 // least ScrubRun characters of the token in units came from: every window
 // of ScrubRun units that is one of the token's (a longer run is several
-// windows, and their spans merge).
-func tokenRuns(units []unit, windows map[[ScrubRun]rune]bool) [][2]int {
+// windows, and their spans merge). Only where ScrubRun characters in a
+// row are all the token's is a window looked up.
+func (m *tokenMatcher) runs(units []unit) [][2]int {
 	var spans [][2]int
 	var w [ScrubRun]rune
-	for i := 0; i+ScrubRun <= len(units); i++ {
-		for k := range w {
-			w[k] = units[i+k].r
+	inRow := 0 // units of the token's alphabet ending at i
+	for i := range units {
+		if !m.alphabet[units[i].r] {
+			inRow = 0
+			continue
 		}
-		if windows[w] {
-			spans = append(spans, [2]int{units[i].start, units[i+ScrubRun-1].end})
+		if inRow++; inRow < ScrubRun {
+			continue
+		}
+		first := i - ScrubRun + 1
+		for k := range w {
+			w[k] = units[first+k].r
+		}
+		if m.windows[w] {
+			spans = append(spans, [2]int{int(units[first].start), int(units[i].end)})
 		}
 	}
 	return spans
@@ -92,6 +154,12 @@ func tokenRuns(units []unit, windows map[[ScrubRun]rune]bool) [][2]int {
 // control or format character (zero-width space, joiners, BOM, soft
 // hyphen), a combining mark or a variation selector.
 func invisible(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
+	if unicode.IsLetter(r) { // most text: no table of the ones below holds a letter
+		return false
+	}
 	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Mn, unicode.Me,
 		unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
 }
@@ -108,6 +176,9 @@ func visible(units []unit) []unit {
 // (with surrogate pairs), \xXX, \/ \\ \" and HTML entities (&#x41; &#65;
 // &amp;). changed reports whether any was found.
 func unescapeUnits(in []unit) (out []unit, changed bool) {
+	if !slices.ContainsFunc(in, func(u unit) bool { return u.r == '%' || u.r == '\\' || u.r == '&' }) {
+		return in, false
+	}
 	out = make([]unit, 0, len(in))
 	for i := 0; i < len(in); {
 		u, n := unescapeAt(in, i)

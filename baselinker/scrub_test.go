@@ -5,6 +5,7 @@ import (
 	"html"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -158,4 +159,28 @@ func FuzzScrubToken(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScrubTokenLongText: in a long answer (the whole body is scrubbed
+// before it is cut to a snippet) the token is found across the chunks the
+// text is searched in, and memory stays bounded.
+func TestScrubTokenLongText(t *testing.T) {
+	tok := scrubTok
+	for _, at := range []int{0, scrubChunk - 10, scrubChunk + scrubOverlap - 5, 3*scrubChunk - 1, 1<<20 - 60} {
+		body := []byte(strings.Repeat("ż", 1<<20/2))
+		s := string(body[:at]) + encodeRandomly(rand.New(rand.NewPCG(uint64(at), 1)), tok) + string(body[at:])
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		got := ScrubToken(s, tok)
+		runtime.ReadMemStats(&after)
+		if leak := tokenPiece(got, tok); leak != "" {
+			t.Errorf("token at byte %d: still holds %q", at, leak)
+		}
+		// (the text is searched a chunk at a time: what is allocated for
+		// one is garbage before the next, and the total stays linear)
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 32*uint64(len(s)) {
+			t.Errorf("scrubbing %d MB allocated %d MB", len(s)>>20, grew>>20)
+		}
+	}
 }
