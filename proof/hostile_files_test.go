@@ -221,3 +221,25 @@ func TestUnsavedFormulaRowReported(t *testing.T) {
 		t.Errorf("%d clients stored, want 2", n)
 	}
 }
+
+// TestEPPFiftyThousandContractors (issue 20, item 5): a Subiekt export of
+// 50,000 contractors imports (a dry run here): the bounds of a record are
+// per record, not per section (it was refused past ~2,200).
+func TestEPPFiftyThousandContractors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString(eppHead)
+	for i := range 50_000 {
+		b.WriteString(eppRecord(i) + "\r\n")
+	}
+	writeFile(t, dir, "k.epp", b.String())
+	writeFile(t, dir, "epp.yaml", "columns:\n  email: E-mail\n  invoice_fullname: Nazwa pełna\n")
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 1})
+	res := runBin(t, dir, url, "import", "k.epp", "--mapping", "epp.yaml", "--dry-run", "--report", "r.csv", "--no-progress")
+	if res.code != 0 || !strings.Contains(res.stderr, "50000 rows") {
+		t.Fatalf("exit %d, want 0 and 50000 rows\n%s", res.code, res.stderr)
+	}
+}
