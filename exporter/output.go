@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -115,6 +116,7 @@ type Output struct {
 	opt    OutputOptions
 	af     *sheet.AtomicFile
 	spool  *os.File // the CSV for standard output, until Commit
+	named  bool     // the spool file still has its name (Windows), removed at the end
 	unlock func() error
 }
 
@@ -149,6 +151,9 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 		if o.spool, err = os.CreateTemp(opt.SpoolDir, ".crmbulk-stdout-*.csv"); err != nil {
 			return nil, fmt.Errorf("%w: creating the file that holds the CSV for standard output until the export succeeds: %w", ErrOutput, err)
 		}
+		// Where an open file can lose its name, it does at once: even a
+		// killed run leaves no copy of the clients behind.
+		o.named = runtime.GOOS == "windows" || os.Remove(o.spool.Name()) != nil
 		return o, nil
 	}
 	if fi, err := os.Stat(path); err == nil {
@@ -283,5 +288,9 @@ func (o *Output) release(send bool) error {
 			err = fmt.Errorf("writing the CSV to standard output: %w", err)
 		}
 	}
-	return errors.Join(err, f.Close(), os.Remove(f.Name()))
+	err = errors.Join(err, f.Close())
+	if o.named {
+		err = errors.Join(err, os.Remove(f.Name()))
+	}
+	return err
 }
