@@ -321,13 +321,12 @@ func (s *sheetScan) end(t xml.EndElement) error {
 // tooLarge is the error of a cell (or what follows it) too long to read.
 func (s *sheetScan) tooLarge() error {
 	pe := &ParseError{Row: s.row}
-	where := "after it"
+	what := fmt.Sprintf("the sheet's XML after row %d holds a run of more than %d MB (white space or padding: no cell)", s.row, maxXMLToken>>20)
 	if c, r, err := excelize.CellNameToCoordinates(s.cellRef); err == nil && s.inCell {
-		pe.Row, pe.Column, where = r, c, "in it"
+		pe.Row, pe.Column = r, c
+		what = fmt.Sprintf("the cell holds more than %d MB of text, far more than the %d characters any field of the API takes", maxXMLToken>>20, MaxCellChars)
 	}
-	pe.Err = hint(ErrRowTooLarge,
-		fmt.Sprintf("a text or a piece of XML %s is longer than %d MB, far more than the %d characters any field of the API takes", where, maxXMLToken>>20, MaxCellChars),
-		"shorten the cell, or delete what is not client data; nothing was sent")
+	pe.Err = hint(ErrRowTooLarge, what, "shorten the cell, or delete what is not client data; nothing was sent")
 	return pe
 }
 
