@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -232,12 +233,58 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 		c.add(1, 0, `start with a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file is empty")
 		return nil, c.err()
 	}
+	if line := secondDocument(data); line > 0 {
+		c.add(line, 0, "keep one mapping per file: delete the --- line and what follows it, or move it to a file of its own",
+			"a second YAML document starts here; crmbulk reads one mapping per file and would ignore it")
+		return nil, c.err()
+	}
 	p := &parser{c: c, m: &Mapping{File: filename, Empty: EmptyKeep}}
 	p.root(resolve(doc.Content[0]))
 	if err := c.err(); err != nil {
 		return nil, err
 	}
 	return p.m, nil
+}
+
+// secondDocument returns the line of the --- that starts a second YAML
+// document with something in it (or where a second document that cannot
+// be read starts), or 0 when the file holds one document.
+func secondDocument(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		return 0
+	}
+	err := dec.Decode(&second)
+	if errors.Is(err, io.EOF) {
+		return 0
+	}
+	at := 0
+	if err == nil {
+		if len(second.Content) == 0 || second.Content[0].Tag == "!!null" {
+			return 0 // a trailing --- with nothing after it
+		}
+		at = second.Content[0].Line
+	}
+	// The --- before the second document's content (the last document
+	// marker after the first document's end).
+	lines := bytes.Split(data, []byte("\n"))
+	marker := 0
+	for i, l := range lines {
+		if i+1 > first.Line && bytes.HasPrefix(l, []byte("---")) && (at == 0 || i+1 <= at) {
+			marker = i + 1
+			if at == 0 {
+				break
+			}
+		}
+	}
+	switch {
+	case marker > 0:
+		return marker
+	case at > 0:
+		return at
+	}
+	return 1
 }
 
 // resolve follows YAML aliases to the node they name.

@@ -28,6 +28,9 @@ var (
 	ErrQuote = errors.New("a quote is misplaced")
 	// ErrFormat: the file is not the format its name or the options say.
 	ErrFormat = errors.New("the file format is not supported")
+	// ErrIncomplete: the file is cut short or a record of it is not whole
+	// (an EDI++ line cut, a quote not closed, too few fields).
+	ErrIncomplete = errors.New("the file is damaged or cut short")
 	// ErrTooLarge: an XLSX part inflates beyond the configured limit.
 	ErrTooLarge = errors.New("the spreadsheet inflates beyond the size limit")
 	// ErrRowTooLarge: a row has more bytes or cells than crmbulk reads.

@@ -275,6 +275,9 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		return value, append(ps, Problem{Field: field, Value: value, Rule: RuleUTF8,
 			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
 	}
+	if with := controlProblem(field, value, ps); len(with) > len(ps) {
+		return value, with // never stored, whatever else the value is
+	}
 	if r.f.Kind == baselinker.KindInt {
 		return r.checkInt(value, ps)
 	}
@@ -408,7 +411,7 @@ func Extra(id, value string, ps []Problem) []Problem {
 		ps = append(ps, Problem{Field: "custom_extra_fields[" + id + "]", Value: value, Rule: RuleUTF8,
 			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
 	}
-	return ps
+	return controlProblem("custom_extra_fields["+id+"]", value, ps)
 }
 
 // HasErrors reports whether any problem is of Error severity.
