@@ -85,6 +85,7 @@ type run struct {
 	sha      string           // the input's fingerprint
 	detected string           // the code page the input was read in, when detected
 	disputes map[int][]string // warnings of rows that share a key and disagree, by row
+	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	plan     *mapping.Plan
 	idx      *index // nil when no row can be compared (no match key, no crm_client_id)
 	chains   *chains
@@ -244,7 +245,7 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		_ = rd.Close()
 		return nil, 0, err
 	}
-	if r.disputes, err = r.findDisputes(); err != nil {
+	if err = r.scanRows(); err != nil {
 		_ = rd.Close()
 		return nil, 0, err
 	}

@@ -31,12 +31,13 @@ const (
 	StatusUnchanged Status = "unchanged" // the matched client already held the row's values; nothing sent
 	StatusInvalid   Status = "invalid"   // the row broke a rule; nothing sent
 	StatusFailed    Status = "failed"    // the API refused the row or its outcome could not be settled
-	StatusSkipped   Status = "skipped"   // not attempted (interrupted, or the run stopped on a fatal error)
+	StatusConflict  Status = "conflict"  // a later key of match_by found another person's client; nothing sent
+	StatusSkipped   Status = "skipped"   // not attempted (interrupted, the run stopped on a fatal error), or not a client (an empty or total row, a repeat)
 )
 
 // Statuses lists every status in report order.
 func Statuses() []Status {
-	return []Status{StatusCreated, StatusUpdated, StatusUnchanged, StatusInvalid, StatusFailed, StatusSkipped}
+	return []Status{StatusCreated, StatusUpdated, StatusUnchanged, StatusInvalid, StatusFailed, StatusConflict, StatusSkipped}
 }
 
 // finished reports whether a row with status s needs no further work on resume.
@@ -55,6 +56,10 @@ const (
 	CodeTransport      = "TRANSPORT"       // no answer after the client's retries
 	CodeJournal        = "JOURNAL"         // the journal could not be written: nothing was sent
 	CodeWaitedTooLong  = "WAITED_TOO_LONG" // the API's blocks took longer than --max-wait: not sent
+	CodeKeyConflict    = "KEY_CONFLICT"    // a later key of match_by found a client that is not this row's person (conflict)
+	CodeEmptyRow       = "EMPTY_ROW"       // every mapped field of the row is empty: no client from nothing (skipped)
+	CodeTotalRow       = "TOTAL_ROW"       // the row reads as a spreadsheet's total line (skipped)
+	CodeSameAsRow      = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
 )
 
 // dryNote is the note of every line of a dry run.

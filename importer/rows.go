@@ -156,6 +156,8 @@ type item struct {
 	keyLabel string   // "field:key" for the report: the key matched by, else the first
 	unkeyed  bool     // match keys are set but the row has none of them
 	disputed bool     // the row shares a key with rows that disagree with it
+	skipCode string   // the row is no client (empty, a total line): its skipped line's code and message
+	skipMsg  string
 	warnings []string
 	adjusted []string // the kinds of the values changed on the way in (adjust*)
 }
@@ -167,6 +169,7 @@ const (
 	adjustCountry   = "country → ISO code"
 	adjustExtension = "phone extension dropped"
 	adjustSplit     = "other values of a cell not sent"
+	adjustKey       = "email or login cleaned (invisible characters, spaces, full-width forms)"
 )
 
 func (it *item) base() Line {
@@ -204,6 +207,7 @@ func (it *item) chainKeys(idx *index) []string {
 // mapRow maps a row and takes its match keys (cheap: done in file order).
 func (r *run) mapRow(row sheet.Row) *item {
 	it := &item{num: row.Num, res: r.plan.Apply(row.Cells), unsaved: row.Unsaved}
+	it.skipCode, it.skipMsg = r.notClientReason(row, it)
 	for _, f := range r.cfg.MatchBy {
 		v, _ := it.res.Get(f)
 		if k := validate.MatchKey(f, v); k != "" {
@@ -279,8 +283,11 @@ func (r *run) check(it *item) *Line {
 		}
 		if p.Severity == validate.Warning {
 			it.warnings = append(it.warnings, msg)
-			if p.Rule == validate.RuleCountryName {
+			switch p.Rule {
+			case validate.RuleCountryName:
 				it.adjusted = append(it.adjusted, adjustCountry)
+			case validate.RuleCleaned:
+				it.adjusted = append(it.adjusted, adjustKey)
 			}
 			continue
 		}

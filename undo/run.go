@@ -167,6 +167,9 @@ func (r *run) readSource(source string) ([]item, error) {
 		case StatusDeleted:
 			it.op = opRecreate
 		}
+		if l.Code == importer.CodeKeyConflict {
+			it.op = opNone // an import's conflict line: nothing was sent
+		}
 		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
 			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, l.Status)
 		}
@@ -461,12 +464,13 @@ func value(c *baselinker.Client, field string) string {
 	return v
 }
 
-// equal compares two values of field as the API stores them.
+// equal compares two values of field by the identity rule (validate.Same:
+// keys by their match key, other fields as the API stores them).
 func equal(field, a, b string) bool {
 	if strings.HasPrefix(field, "extra_") {
 		return a == b
 	}
-	return validate.Normalize(field, a) == validate.Normalize(field, b)
+	return validate.Same(field, a, b)
 }
 
 // deleteCreated deletes a client the import created, if it still holds
@@ -674,7 +678,7 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 		return 0, err
 	}
 	for i := range cs {
-		if have, _ := cs[i].Get(field); equal(field, have, v) || strings.EqualFold(have, v) {
+		if have, _ := cs[i].Get(field); equal(field, have, v) {
 			return int64(cs[i].CrmClientID), nil
 		}
 	}

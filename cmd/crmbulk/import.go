@@ -50,11 +50,11 @@ the row when two have it. An update sends only the fields that change; a client 
 holds the row's values is "unchanged" and costs no request.
 
 Every non-blank row gets one line in the report (default FILE.report.csv, FILE.dry-run.report.csv
-for --dry-run; .xlsx for XLSX): created, updated, unchanged, invalid, failed or skipped, and its
+for --dry-run; .xlsx for XLSX): created, updated, unchanged, invalid, failed, conflict or skipped, and its
 changes — every field of a create, before → after for an update. --dry-run is the same run with
 nothing sent: the plan. Country names are sent as their ISO codes and spreadsheet text marks
 (the ' before '+48…) are removed; the warnings column says so. Exit 0 when every row is fine,
-1 when some were invalid or failed, 2 for bad input or a fatal API error, 130 when
+1 when some were invalid, failed or in conflict, 2 for bad input or a fatal API error, 130 when
 interrupted; run again with --resume REPORT to redo only what is not finished.
 
 Without a match key every row creates a client, so a second run of the same file would create
@@ -172,7 +172,8 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	case err != nil:
 		return err
 	case sum.Problems() > 0:
-		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed]}
+		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed],
+			conflict: sum.Counts[importer.StatusConflict]}
 	}
 	return nil
 }
