@@ -154,7 +154,8 @@ func TestTwoUndosAtOnce(t *testing.T) {
 // TestResumeWaitsForLateCreates: a server that applies each create 2 s
 // after it arrives, also when its client is gone; the import is killed at
 // several points and resumed at once, with a match key and without (then
-// the resume looks a row up by its email). The resume waits until
+// the resume looks a row up by its email). The resume takes over the
+// killed run's locks (the OS let them go with it) and waits until
 // --request-timeout has passed since each open send before it looks the
 // row up, so no row makes a second client.
 func TestResumeWaitsForLateCreates(t *testing.T) {
@@ -180,6 +181,9 @@ func TestResumeWaitsForLateCreates(t *testing.T) {
 				res := runBin(t, dir, url, append(args, "--resume", "r.csv")...)
 				if res.code > 1 || !strings.Contains(res.stderr, "may land until") {
 					t.Fatalf("resume: exit %d, want 1 having waited for the open creates\n%s", res.code, res.stderr)
+				}
+				if !strings.Contains(res.stderr, "took over the lock r.csv.lock, which a run that is no longer running left (pid ") {
+					t.Errorf("the killed run's lock was not taken over as a stale one:\n%s", res.stderr)
 				}
 				checkFinished(t, filepath.Join(dir, "r.csv"), rows)
 				checkOnePerRow(t, srv, rows)
