@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"github.com/crmbulk/crmbulk/internal/shellquote"
+
 	"context"
 	"io"
 	"log/slog"
@@ -77,9 +79,24 @@ type Config struct {
 	// OnLine, if set, is called with every report line in input order, as
 	// it is written (the command prints the plan from it).
 	OnLine func(*Line)
+	// Rerun, if set, is how the user runs this import again with other
+	// flags (the command layer makes it): a message that says what to run
+	// next prints it, quoted for the user's shell, ready to paste.
+	Rerun shellquote.Rerun
 
 	// reportWrap, in tests, wraps the report file's writer (a full disk).
 	reportWrap func(io.Writer) io.Writer
+}
+
+// matchedRerun is the command that imports the input again with a match
+// key, so that the clients an earlier run made are found, not created
+// again.
+func (c Config) matchedRerun() string {
+	edits := []shellquote.Edit{shellquote.Drop("resume"), shellquote.Drop("again")}
+	if len(c.MatchBy) == 0 {
+		edits = append(edits, shellquote.Set("match-by", "email"))
+	}
+	return c.Rerun.With(edits...)
 }
 
 // withDefaults fills in the defaults and the mapping's own settings.

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"github.com/crmbulk/crmbulk/internal/shellquote"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -161,8 +163,8 @@ func (r *run) checkUnchanged() error {
 	}
 	if sha != r.sha {
 		return fmt.Errorf("%w: %s changed while it was imported (input_sha256 %s at the start, %s at the end): the report %s says which rows were done, from the file as it was read; "+
-			"import the file as it is now with a match key (--match-by email) so that rows already done are found, not created again",
-			ErrInputChanged, r.file, r.sha, sha, r.cfg.Report)
+			"import the file as it is now with a match key (another: invoice_tax_id, login), so that rows already done are found, not created again:%s",
+			ErrInputChanged, r.file, r.sha, sha, r.cfg.Report, r.cfg.matchedRerun())
 	}
 	return nil
 }
@@ -361,17 +363,18 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	if kept {
 		sum.Journal = r.jnl.path
 	}
+	resume := shellquote.Set("resume", r.cfg.Report)
 	switch {
 	case runErr != nil:
 		return runErr
 	case werr != nil:
-		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause) and run again with --resume %s", werr, r.cfg.Report)
+		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume))
 	case r.fatalErr != nil:
-		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause and run again with --resume %s",
-			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Report)
+		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
+			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume))
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); run again with --resume %s: %w",
-			ErrInterrupted, r.cfg.Report, r.cfg.Report, ctx.Err())
+		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
+			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume))
 	}
 	return jerr
 }

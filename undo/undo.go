@@ -14,6 +14,8 @@
 package undo
 
 import (
+	"github.com/crmbulk/crmbulk/internal/shellquote"
+
 	"context"
 	"errors"
 	"fmt"
@@ -89,6 +91,9 @@ type Config struct {
 	Waiting func() string
 	// Log receives the undo's log lines (default: discard).
 	Log *slog.Logger
+	// Rerun, if set, is how the user runs this undo again with other
+	// flags: the messages that say what to run next print it.
+	Rerun shellquote.Rerun
 }
 
 func (c Config) withDefaults(source string) Config {

@@ -11,6 +11,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -171,7 +172,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
 		}
 		if sum.Kept != "" {
-			err = fmt.Errorf("%w; the details read so far are kept in %s: run the same command with --resume to continue", err, sum.Kept)
+			err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
 		}
 		return "", fmt.Errorf("export: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/iostreams"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // app is one invocation of crmbulk: its streams, environment and the global
@@ -43,6 +44,13 @@ type app struct {
 	logger *slog.Logger
 
 	selfExe string // this crmbulk binary, to start as a child process; "" under tests
+
+	// How the user ran crmbulk, for the commands it prints (command.go):
+	// the arguments, os.Args[0] ("" under tests) and the shell they are
+	// printed for (runtime.GOOS's; tests set either).
+	args  []string
+	args0 string
+	shell shellquote.Shell
 }
 
 // run executes crmbulk with args and returns the process exit code. Tests
@@ -53,7 +61,7 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv fu
 
 // runWith is run with the app adjusted by setup (main sets selfExe).
 func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, setup ...func(*app)) int {
-	a := &app{ios: ios, getenv: getenv}
+	a := &app{ios: ios, getenv: getenv, args: args, shell: shellquote.ForGOOS(runtime.GOOS)}
 	for _, f := range setup {
 		f(a)
 	}

@@ -106,3 +106,57 @@ func flagOf(a string) (name string, hasValue bool) {
 	}
 	return "", false
 }
+
+// OnlyFlags returns the flags of args (with their values) whose long name
+// keep accepts, in their order; positional arguments and other flags are
+// left out. lookup is as for EditArgs.
+func OnlyFlags(args []string, lookup func(name string) (long string, takesValue bool), keep func(long string) bool) []string {
+	var out []string
+	for i := 0; i < len(args) && args[i] != "--"; i++ {
+		name, hasValue := flagOf(args[i])
+		if name == "" {
+			continue
+		}
+		long, takes := lookup(name)
+		n := 1
+		if !hasValue && takes && i+1 < len(args) {
+			n = 2
+		}
+		if keep(long) {
+			out = append(out, args[i:i+n]...)
+		}
+		i += n - 1
+	}
+	return out
+}
+
+// Rerun returns the command line that runs a command again as the user
+// typed it, with edits, ready to paste. The command layer makes it (it
+// knows the program and the arguments); the packages below print it.
+type Rerun func(edits ...Edit) string
+
+// With is r's command line with edits, after a line break and two spaces
+// (on a line of its own, so that it is copied whole); without a Rerun (a
+// caller that is not a command line: tests, the demo), a space and the
+// flags to change, in words. Messages write "…, run:%s".
+func (r Rerun) With(edits ...Edit) string {
+	if r != nil {
+		return "\n  " + r(edits...)
+	}
+	var sets, drops []string
+	for _, e := range edits {
+		if e.Drop {
+			drops = append(drops, "--"+e.Flag)
+		} else {
+			sets = append(sets, POSIX.Words(e))
+		}
+	}
+	s := " the same command"
+	if len(sets) > 0 {
+		s += " with " + strings.Join(sets, " ")
+	}
+	if len(drops) > 0 {
+		s += " without " + strings.Join(drops, ", ")
+	}
+	return s
+}
