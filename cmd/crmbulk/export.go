@@ -168,6 +168,11 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		if errors.Is(err, exporter.ErrResume) {
 			return "", usageError{err}
 		}
+		if cmd.Context().Err() != nil {
+			// The signal's words, not the cut request's ("context canceled").
+			a.logger.Debug("export stopped", "error", err)
+			err = errInterrupted
+		}
 		if out.Path != "-" {
 			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
 		}

@@ -83,7 +83,7 @@ func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, geten
 		}
 		logger.Error(err.Error(), "exit_code", code)
 	case err == errInterrupted: //nolint:errorlint // the bare sentinel carries nothing more to say
-		fmt.Fprintln(ios.ErrOut, "crmbulk: interrupted")
+		fmt.Fprintln(ios.ErrOut, "crmbulk:", errInterrupted)
 	default:
 		// An interrupted import says where its report is and how to resume.
 		fmt.Fprintf(ios.ErrOut, "crmbulk: %v\n", err)
