@@ -40,14 +40,14 @@ still exits 0.
 --keep keeps the sandbox running after the demo, until Ctrl-C, and prints commands to try
 on it (export, import, undo) that work as printed: the sandbox's token is written to a file
 in --dir, readable by you only, and the commands name it with --token-file.`,
-		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir /tmp/crmbulk-demo\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
+		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir demo-files\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd, f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dir, "dir", "crmbulk-demo", "directory for the export, the sample and the report")
+	fl.StringVar(&f.dir, "dir", "", "directory for the export, the sample and the report (default: a new folder in the system's temporary folder)")
 	fl.IntVar(&f.clients, "clients", samples.DemoClients, "clients to seed the sandbox with")
 	fl.DurationVar(&f.latency, "latency", 20*time.Millisecond, "sandbox latency per request")
 	fl.IntVar(&f.rate, "demo-rate", 600, "requests per minute for the demo (the sandbox's limit is set to match)")
@@ -59,7 +59,16 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	if f.clients < 1 || f.rate < 1 {
 		return usagef("--clients and --demo-rate must be at least 1")
 	}
-	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+	if f.dir == "" {
+		// A new folder of its own, never inside the current one (a clone of
+		// crmbulk's repository, a project under git): the demo leaves no
+		// file to commit or to clean up.
+		dir, err := os.MkdirTemp("", "crmbulk-demo-")
+		if err != nil {
+			return fmt.Errorf("creating the demo directory: %w", err)
+		}
+		f.dir = dir
+	} else if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return fmt.Errorf("creating the demo directory: %w", err)
 	}
 	data := filepath.Join(f.dir, samples.DemoDataName)
