@@ -156,7 +156,7 @@ func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, data, mapFi
 	defer os.Remove(tokenFile)
 	prefix := []string{"--api-url", url, "--token-file", tokenFile, "--state-dir", a.stateDir, "--rate", strconv.Itoa(f.rate)}
 	out := a.stdout()
-	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until you press Ctrl-C. Try, in another terminal in this folder:\n\n", url)
+	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until stopped (%s). Try, in another terminal in this folder:\n\n", url, a.howToStop())
 	for _, c := range [][]string{
 		{"export", "--out", filepath.Join(f.dir, "again.xlsx"), "--force", "--with-details"},
 		{"import", data, "--mapping", mapFile, "--match-by", "email", "--dry-run", "--report", filepath.Join(f.dir, "plan.csv")},

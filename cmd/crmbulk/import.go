@@ -100,6 +100,9 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
 	}
+	if err := a.checkMappingName(cmd, input, f.mapping); err != nil {
+		return err
+	}
 	var m *mapping.Mapping
 	if f.mapping != "" {
 		var err error

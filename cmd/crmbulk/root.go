@@ -112,7 +112,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	}
 	root.Version = version()
 	root.SetVersionTemplate("crmbulk {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
