@@ -50,7 +50,9 @@ type rateConfig struct {
 // at the sandbox, which is the machine's, not the scenario's: scaled to
 // 25 ms, a GC pause or a busy core put 101 arrivals in a 6 s window, the
 // sandbox blocked the token, and --quick exited 1. The real 250 ms margin
-// costs 4 % of a 6 s window (6/6.25), so the quick target is 0.94.
+// costs 4 % of a 6 s window (6/6.25), and the first burst and the run's
+// tail weigh ten times what they do in 60 s windows (0.942–0.953 measured
+// on a busy 2-core machine), so the quick target is 0.90.
 func defaultRateConfig(quick bool) rateConfig {
 	s := 1.0
 	if quick {
@@ -72,7 +74,7 @@ func defaultRateConfig(quick bool) rateConfig {
 		target:    0.98,
 	}
 	if quick {
-		rc.target = 0.94
+		rc.target = 0.90
 	}
 	return rc
 }
