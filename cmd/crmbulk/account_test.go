@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// TestAccountCommand: crmbulk account lists the account's statuses (with
+// the filter that picks each) and extra fields, as text and as JSON.
+func TestAccountCommand(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 1, Clients: 5})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	r := runCmd(t, context.Background(), env, "account")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{"2            Stały klient", "--filter 'status=Stały klient'", "extra_15     Rabat", "select    VIP, B2B, hurt"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the listing lacks %q:\n%s", want, r.out)
+		}
+	}
+	r = runCmd(t, context.Background(), env, "account", "--format", "json")
+	var info accountInfo
+	if err := json.Unmarshal([]byte(r.out), &info); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v\n%s", r.code, err, r.out)
+	}
+	if len(info.Statuses) != 5 || info.Statuses[1].Name != "Stały klient" || info.Statuses[1].ID != 2 || len(info.ExtraFields) != 6 {
+		t.Errorf("json: %+v", info)
+	}
+}
+
+// TestExportFilterByStatusName: --filter status=NAME (or status_id=NAME)
+// exports the clients of that status; a name the account does not have
+// stops before any client is read, naming the close one and the command
+// that lists them.
+func TestExportFilterByStatusName(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1, Clients: 60})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	want := 0
+	for _, c := range srv.Clients() {
+		if c.StatusID == 2 {
+			want++
+		}
+	}
+	for _, filter := range []string{"status=Stały klient", "status_id= stały  KLIENT", "status_name=Stały klient"} {
+		r := runCmd(t, context.Background(), env, "--no-progress", "export", "--out", "-", "--filter", filter, "--columns", "crm_client_id,status_id")
+		lines := strings.Split(strings.TrimSpace(r.out), "\n")[1:]
+		if r.code != 0 || len(lines) != want || want == 0 {
+			t.Fatalf("--filter %s: exit %d, %d clients, want %d\n%s", filter, r.code, len(lines), want, r.errOut)
+		}
+		for _, l := range lines {
+			if !strings.HasSuffix(l, ",2") {
+				t.Errorf("--filter %s: %s is not of status 2", filter, l)
+			}
+		}
+	}
+	before := srv.Stats().ByMethod["getCrmClients"]
+	r := runCmd(t, context.Background(), env, "export", "--out", "-", "--filter", "status=Staly klent")
+	if r.code != exitError || !strings.Contains(r.errOut, `did you mean "Stały klient"?`) || !strings.Contains(r.errOut, "\n  crmbulk account\n") {
+		t.Errorf("an unknown status: exit %d, want 2 with did-you-mean and the listing command\n%s", r.code, r.errOut)
+	}
+	if srv.Stats().ByMethod["getCrmClients"] != before {
+		t.Error("clients were read for an unknown status")
+	}
+}
