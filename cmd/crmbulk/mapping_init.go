@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/crmbulk/crmbulk/internal/shellquote"
+
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -27,6 +29,7 @@ func (a *app) mappingCmd() *cobra.Command {
 // mappingInitFlags are the flags of `crmbulk mapping init`.
 type mappingInitFlags struct {
 	sheet, encoding, delimiter string
+	shell                      shellquote.Shell // the user's, for the command in the proposal's comment
 }
 
 func (a *app) mappingInitCmd() *cobra.Command {
@@ -53,6 +56,7 @@ Read the proposal, fix what is wrong, then try it with crmbulk import FILE --map
   crmbulk mapping init klienci.csv --encoding windows-1250 > klienci.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.shell = a.shell
 			out, err := mappingInit(args[0], f)
 			if err != nil {
 				return err
@@ -84,7 +88,7 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 	if err := r.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	src := guess.Source{File: path, Sheet: f.sheet}
+	src := guess.Source{File: path, Sheet: f.sheet, Shell: f.shell}
 	if e := strings.ToLower(strings.TrimSpace(f.encoding)); e != "" && e != "utf-8" && e != "utf8" {
 		src.Encoding = f.encoding
 	}
