@@ -122,7 +122,6 @@ var (
 	pasteInput   = awkward + ".csv"
 	pasteMapping = "mapping " + awkward + ".yaml"
 	pasteNoKey   = "no key " + awkward + ".yaml"
-	pasteReport  = awkward + ".report.csv"
 )
 
 func (p *paster) writeInputs(rows []genRow) {
