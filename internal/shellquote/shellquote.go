@@ -119,3 +119,17 @@ func (s Shell) Program(path string) string {
 func isSingleQuote(r rune) bool {
 	return r == '\'' || r == '‘' || r == '’' || r == '‚' || r == '‛'
 }
+
+// SetEnv is the line that sets the environment variable name to value for
+// the commands that follow in the same shell: export NAME='…' in sh,
+// $env:NAME = '…' in PowerShell (always quoted: it is an expression).
+func (s Shell) SetEnv(name, value string) string {
+	if s == PowerShell {
+		q := s.Quote(value)
+		if !strings.HasPrefix(q, "'") { // a bare word there would run as a command
+			q = "'" + q + "'"
+		}
+		return "$env:" + name + " = " + q
+	}
+	return "export " + name + "=" + s.Quote(value)
+}

@@ -74,6 +74,12 @@ func TestJoinAndProgram(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tt.shell, got, tt.want)
 		}
 	}
+	if got := POSIX.SetEnv("BASELINKER_API_URL", "http://127.0.0.1:8080/connector.php"); got != "export BASELINKER_API_URL=http://127.0.0.1:8080/connector.php" {
+		t.Errorf("POSIX.SetEnv = %s", got)
+	}
+	if got := PowerShell.SetEnv("BASELINKER_API_URL", "http://127.0.0.1:8080/connector.php"); got != "$env:BASELINKER_API_URL = 'http://127.0.0.1:8080/connector.php'" {
+		t.Errorf("PowerShell.SetEnv = %s", got)
+	}
 	if got := POSIX.Words(Set("resume", "a b.csv"), Drop("again"), Set("yes", "")); got != "--resume 'a b.csv' --yes" {
 		t.Errorf("Words = %s", got)
 	}
