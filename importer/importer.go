@@ -363,18 +363,23 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	if kept {
 		sum.Journal = r.jnl.path
 	}
-	resume := shellquote.Set("resume", r.cfg.Report)
+	// To finish: the same command with --resume; a dry run sent nothing
+	// (and --resume refuses its report): the same command again.
+	resume := []shellquote.Edit{shellquote.Set("resume", r.cfg.Report)}
+	if r.cfg.DryRun {
+		resume = nil
+	}
 	switch {
 	case runErr != nil:
 		return runErr
 	case werr != nil:
-		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume))
+		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume...))
 	case r.fatalErr != nil:
 		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
-			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume))
+			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
-			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume))
+			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	}
 	return jerr
 }
