@@ -101,6 +101,8 @@ type run struct {
 	stop     chan struct{}
 	fatalErr error
 	fatalRow int
+
+	statuses *statusBook // the account's statuses, read at the first status given by name (statusnames.go)
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -134,6 +136,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if err := r.guardRerun(); err != nil {
 		return sum, err
 	}
+	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {
 		return sum, err
 	}

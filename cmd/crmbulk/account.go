@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/suggest"
@@ -116,24 +115,20 @@ func statusFilter(name, value string) bool {
 	return name == "status_id" && err != nil
 }
 
-// statusID finds the status called name among the account's (case, spaces
-// and Unicode composition aside). A name it does not know is a usage error
+// statusID finds the status called name among the account's
+// (baselinker.FindStatus: case, spaces and Unicode composition aside). A name it does not know is a usage error
 // naming the closest statuses and the command that lists them all.
 func (a *app) statusID(cmd *cobra.Command, api *baselinker.API, name string) (int64, error) {
 	st, err := api.GetCrmClientStatuses(cmd.Context())
 	if err != nil {
 		return 0, fmt.Errorf("--filter status=%s: reading the account's statuses (getCrmClientStatuses): %w", name, err)
 	}
-	fold := func(s string) string { return strings.Join(strings.Fields(norm.NFC.String(s)), " ") }
-	var names []string
-	for _, s := range st {
-		if strings.EqualFold(fold(s.Name), fold(name)) {
-			return int64(s.ID), nil
-		}
-		names = append(names, s.Name)
+	if s, ok := baselinker.FindStatus(st, name); ok {
+		return int64(s.ID), nil
 	}
+	names := baselinker.StatusNames(st)
 	hint := "."
-	if best := suggest.Closest(fold(name), names); best != "" {
+	if best := suggest.Closest(name, names); best != "" {
 		hint = fmt.Sprintf("; did you mean %q?", best)
 	}
 	return 0, usagef("--filter status=%q: the account has no client status of that name%s Its statuses: %s — this lists them with their IDs:\n  %s",

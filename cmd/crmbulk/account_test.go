@@ -68,3 +68,34 @@ func TestExportFilterByStatusName(t *testing.T) {
 		t.Error("clients were read for an unknown status")
 	}
 }
+
+// TestImportStatusByName: a status_id column that holds the statuses'
+// names (as a spreadsheet says them) is sent as their IDs, and the report
+// says so; a name the account lacks makes its row invalid, naming the
+// close one.
+func TestImportStatusByName(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1, Clients: 3})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	in := writeInput(t, "statusy.csv", "email,status_id", "a@example.com,Stały klient", "b@example.com, vip ", "c@example.com,3", "d@example.com,Staly klent")
+	r := runCmd(t, context.Background(), env, "--no-progress", "import", in)
+	if r.code != exitRowsFailed || !strings.Contains(r.errOut, "status name → ID 2") {
+		t.Fatalf("exit %d, want 1 (one unknown name) and the names counted\n%s", r.code, r.errOut)
+	}
+	got := map[string]int64{}
+	for _, c := range srv.Clients() {
+		got[c.Email] = int64(c.StatusID)
+	}
+	if got["a@example.com"] != 2 || got["b@example.com"] != 3 || got["c@example.com"] != 3 {
+		t.Errorf("statuses sent: %v", got)
+	}
+	if _, ok := got["d@example.com"]; ok {
+		t.Error("the row with an unknown status name was sent")
+	}
+	lines := reportLines(t, strings.TrimSuffix(in, ".csv")+".report.csv")
+	if w := strings.Join(lines[0], ","); !strings.Contains(w, `status name → ID: "Stały klient" → 2`) {
+		t.Errorf("row 2's warnings do not say the name became its ID: %v", lines[0])
+	}
+	if w := strings.Join(lines[3], ","); lines[3][1] != "invalid" || !strings.Contains(w, `did you mean "Stały klient"?`) {
+		t.Errorf("row 5: %v", lines[3])
+	}
+}
