@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
@@ -17,8 +18,9 @@ import (
 // removed while its lock is still held, and a run that gets the lock
 // checks that the file it locked is still the one at that name — if the
 // run before it removed it in between, it locked a file nobody else can
-// see, and opens the name again. (On Windows an open file cannot be
-// removed: the lock file then stays, as harmless as before.)
+// see, and opens the name again. (On Windows the lock file stays, as
+// harmless as before: an open file there is not removed, or its name is
+// blocked until it is closed.)
 func Lock(path string) (unlock func() error, err error) {
 	name := path + ".lock"
 	for range 10 {
@@ -38,7 +40,9 @@ func Lock(path string) (unlock func() error, err error) {
 		named, err2 := os.Lstat(name)
 		if err1 == nil && err2 == nil && os.SameFile(held, named) {
 			return func() error {
-				_ = os.Remove(name) // still locked: nobody can hold it after us
+				if runtime.GOOS != "windows" { // there an open file is not removed (or blocks its name until closed)
+					_ = os.Remove(name) // still locked: nobody can hold it after us
+				}
 				return errors.Join(release(), f.Close())
 			}, nil
 		}

@@ -29,6 +29,9 @@ func isYAMLName(path string) bool {
 // right way round; else it says how to write a mapping for it. (Read as
 // YAML, a spreadsheet would only say "fix the YAML syntax".)
 func (a *app) checkMappingName(cmd *cobra.Command, input, mapFile string) error {
+	if mapFile == "" && isYAMLName(input) {
+		return usagef("%s is named like a mapping, not a file to import: give the spreadsheet (CSV, XLSX or EDI++) as FILE, and this file with --mapping", input)
+	}
 	if mapFile == "" || !isSheetName(mapFile) {
 		return nil
 	}

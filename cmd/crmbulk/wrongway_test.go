@@ -33,6 +33,8 @@ func TestMessagesPointTheRightWay(t *testing.T) {
 			[]string{"the file and the mapping look swapped", "\n  crmbulk import 'klienci sklep.csv' --mapping mapping.yaml --dry-run\n"}, "YAML syntax"},
 		{"a spreadsheet as the mapping", []string{"import", "klienci sklep.csv", "--mapping", "klienci sklep.csv", "--dry-run"},
 			[]string{"named like a spreadsheet, not a mapping", "\n  crmbulk mapping init 'klienci sklep.csv' > mapping.yaml\n"}, "YAML syntax"},
+		{"a mapping as the file", []string{"import", "mapping.yaml", "--dry-run"},
+			[]string{"mapping.yaml is named like a mapping, not a file to import", "this file with --mapping"}, "cannot tell the format"},
 		{"a flag typo", []string{"import", "klienci sklep.csv", "--mappin", "mapping.yaml"},
 			[]string{"unknown flag: --mappin; did you mean --mapping?"}, ""},
 		{"a global flag typo", []string{"--rat", "60", "fields"}, []string{"did you mean --rate?"}, ""},
