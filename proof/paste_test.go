@@ -227,6 +227,36 @@ func TestPastedCommandsAfterAnInterruptAndABlock(t *testing.T) {
 	})
 }
 
+// TestPastedUndoResume: an undo stopped by Ctrl-C prints the command that
+// finishes it; pasted, every client the import made is gone, none twice.
+func TestPastedUndoResume(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Limit: 50000, Latency: 40 * time.Millisecond, Seed: 5, Clients: 20})
+	p := newPaster(t, url)
+	rows := genInput(crashSeed(t)+3, 30)
+	p.writeInputs(rows)
+	if r := p.sh(`crmbulk --no-progress --rate 40000 import "$F" --mapping "$M"`, pasteVars...); r.code != 0 && r.code != 1 {
+		t.Fatalf("import: exit %d\n%s", r.code, r.stderr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := p.cmd(ctx, `exec crmbulk --no-progress --rate 40000 undo "$R" --yes --workers 1`, "R="+awkward+".report.csv")
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	_ = c.Process.Signal(syscall.SIGINT)
+	_ = c.Wait()
+	if code := c.ProcessState.ExitCode(); code != 130 || srv.Stats().Deletes == 0 || len(srv.Clients()) == 20 {
+		t.Fatalf("interrupted undo: exit %d, %d deletes, %d clients; want 130 part way\n%s", code, srv.Stats().Deletes, len(srv.Clients()), errb.String())
+	}
+	p.paste(one(t, errb.String(), "--resume "), 0)
+	if n, d := len(srv.Clients()), srv.Stats().Deletes; n != 20 || d != len(validRows(rows)) {
+		t.Errorf("after the pasted resume: %d clients, %d deletes; want the 20 seeded, %d deletes", n, d, len(validRows(rows)))
+	}
+}
+
 // checkOnce: every valid row's client is in the sandbox exactly once.
 func checkOnce(t *testing.T, srv *sandbox.Server, rows []genRow) {
 	t.Helper()
