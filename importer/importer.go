@@ -322,8 +322,10 @@ func (r *run) readIndex(ctx context.Context) error {
 	switch {
 	case err == nil:
 		return nil
-	case ctx.Err() != nil:
-		return fmt.Errorf("%w: %w", ErrInterrupted, err)
+	case ctx.Err() != nil: // the cut request's words ("context canceled") say nothing more
+		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
+		return fmt.Errorf("%w while it read the account's clients (%s), before any row was sent; to start it again:%s",
+			ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
 	case baselinker.Classify(err) == baselinker.ClassFatal:
 		return fmt.Errorf("%w: %w", ErrFatal, err)
 	}

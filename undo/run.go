@@ -224,7 +224,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+			return fmt.Errorf("%w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
 		}
 		return fmt.Errorf("%w: reading the clients (getCrmClients): %w", ErrFatal, err)
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
 // TestMessagesPointTheRightWay: a mistake gets the message about that
@@ -85,5 +88,22 @@ func TestSandboxNotInTheForeground(t *testing.T) {
 	r := runCmd(t, ctx, nil, "sandbox", "--token", "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "--addr", "127.0.0.1:0", "--clients", "3")
 	if want := fmt.Sprint(os.Getpid()); !strings.Contains(r.out, "stop it with: ") || !strings.Contains(r.out, want) || strings.Contains(r.out, "Ctrl-C") {
 		t.Errorf("the sandbox does not say how to stop it by its process ID %s:\n%s", want, r.out)
+	}
+}
+
+// TestInterruptDuringTheWalk: stopped while it reads the account's
+// clients (nothing sent yet), an import says so in words — no "context
+// canceled" — and prints the command that starts it again.
+func TestInterruptDuringTheWalk(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 1, Clients: 1500, Latency: 100 * time.Millisecond})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	in := writeInput(t, "in.csv", manyRows(3)...)
+	args := []string{"--no-progress", "import", in, "--match-by", "email"}
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+	defer cancel()
+	r := runCmd(t, ctx, env, args...)
+	want := "\n  crmbulk " + strings.Join(args, " ") + "\n"
+	if r.code != exitInterrupted || strings.Contains(r.errOut, "context canceled") || !strings.Contains(r.errOut, "before any row was sent") || !strings.Contains(r.errOut, want) {
+		t.Errorf("exit %d, want 130 in words and the command %q\n%s", r.code, want, r.errOut)
 	}
 }
