@@ -65,10 +65,11 @@ func (s Shell) safe(r rune) bool {
 }
 
 // Quote returns arg as one word of s: unchanged when every character is
-// safe, else single-quoted. Non-ASCII letters are quoted too: a terminal or
+// safe, else single-quoted (in PowerShell also -- and --%, which its parser
+// would take as its own markers). Non-ASCII letters are quoted too: a terminal or
 // a code page that mangles them then cannot split the word.
 func (s Shell) Quote(arg string) string {
-	if arg != "" && arg != "--%" && strings.IndexFunc(arg, func(r rune) bool { return !s.safe(r) }) < 0 {
+	if arg != "" && !(s == PowerShell && (arg == "--%" || arg == "--")) && strings.IndexFunc(arg, func(r rune) bool { return !s.safe(r) }) < 0 {
 		return arg
 	}
 	if s == PowerShell {

@@ -28,7 +28,8 @@ func TestQuote(t *testing.T) {
 		{`C:\Users\ola\klienci.csv`, `'C:\Users\ola\klienci.csv'`, `C:\Users\ola\klienci.csv`},
 		{"a,b", "a,b", "'a,b'"},       // an array in PowerShell
 		{"@list", "@list", "'@list'"}, // a splat in PowerShell
-		{"--%", "'--%'", "'--%'"},     // PowerShell's stop-parsing token
+		{"--%", "--%", "'--%'"},       // PowerShell's stop-parsing token
+		{"--", "--", "'--'"},          // the end of PowerShell's parameters
 		{"~/x", "'~/x'", "'~/x'"},
 		{"a;b&c|d", "'a;b&c|d'", "'a;b&c|d'"},
 		{"#x", "'#x'", "'#x'"},
