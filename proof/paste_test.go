@@ -372,3 +372,28 @@ func TestPastedDemoKeepCommands(t *testing.T) {
 		t.Errorf("demo --keep after SIGINT: exit %d", code)
 	}
 }
+
+// TestPastedExportStartOver: --resume over details kept by another export
+// (other filters) is refused with the command that starts over, which
+// runs when pasted.
+func TestPastedExportStartOver(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 80, AccountBlockAfter: 30, AccountBlockFor: 2 * time.Second})
+	p := newPaster(t, url)
+	out := "O=clients " + awkward + ".xlsx"
+	if r := p.sh(`crmbulk --no-progress --rate-window 1s --max-wait 1s export --out "$O" --with-details`, out); r.code != 2 {
+		t.Fatalf("export into a block: exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	time.Sleep(2 * time.Second)
+	r := p.sh(`crmbulk --no-progress --rate-window 1s export --out "$O" --with-details --resume --filter email=@`, out)
+	if r.code != 2 {
+		t.Fatalf("resume with other filters: exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	start := one(t, r.stderr, "--filter email=@")
+	if strings.Contains(start, "--resume") {
+		t.Fatalf("the command to start over resumes: %s", start)
+	}
+	p.paste(start, 0)
+	if _, err := os.Stat(filepath.Join(p.dir, "clients "+awkward+".xlsx")); err != nil {
+		t.Errorf("no export: %v", err)
+	}
+}

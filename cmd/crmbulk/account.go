@@ -124,6 +124,7 @@ func (a *app) statusID(cmd *cobra.Command, api *baselinker.API, name string) (in
 		return 0, fmt.Errorf("--filter status=%s: reading the account's statuses (getCrmClientStatuses): %w", name, err)
 	}
 	if s, ok := baselinker.FindStatus(st, name); ok {
+		a.logger.Info(fmt.Sprintf("--filter status=%s: the account's status %q, status_id %d", name, s.Name, int64(s.ID)))
 		return int64(s.ID), nil
 	}
 	names := baselinker.StatusNames(st)

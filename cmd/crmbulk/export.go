@@ -179,7 +179,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	sum, err := exp.Run(cmd.Context(), out.Opener())
 	if err != nil {
 		if errors.Is(err, exporter.ErrResume) {
-			return "", usageError{err}
+			return "", usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
 		}
 		if cmd.Context().Err() != nil {
 			// The signal's words, not the cut request's ("context canceled").
