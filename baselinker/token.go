@@ -1,8 +1,6 @@
 package baselinker
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -15,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // TokenEnv is the environment variable LoadToken reads first.

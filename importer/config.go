@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"context"
 	"io"
 	"log/slog"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )

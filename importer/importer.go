@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )

@@ -1,13 +1,13 @@
 package importer
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
+
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // An import without a match key creates a client for every row, so running

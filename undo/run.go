@@ -1,8 +1,6 @@
 package undo
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/validate"
 )
 

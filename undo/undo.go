@@ -14,8 +14,6 @@
 package undo
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +24,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // API is what an undo needs of the Base API; *baselinker.API has it.

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"github.com/crmbulk/crmbulk/internal/shellquote"
-
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping/guess"
 	"github.com/crmbulk/crmbulk/sheet"
 )
