@@ -96,7 +96,11 @@ func (a *app) writeAccount(w io.Writer, format string, info accountInfo) error {
 	for _, s := range info.Statuses {
 		fmt.Fprintf(tw, "%d\t%s\t--filter %s\n", s.ID, s.Name, a.shell.Quote("status="+s.Name))
 	}
-	fmt.Fprintln(tw, "\t\t")
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXTRA FIELD\tNAME\tTYPE\tVALUES")
 	for _, f := range info.ExtraFields {
 		fmt.Fprintf(tw, "extra_%d\t%s\t%s\t%s\n", f.ID, f.Name, f.Type, strings.Join(f.Options, ", "))

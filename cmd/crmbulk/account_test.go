@@ -19,7 +19,7 @@ func TestAccountCommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.errOut)
 	}
-	for _, want := range []string{"2            Stały klient", "--filter 'status=Stały klient'", "extra_15     Rabat", "select    VIP, B2B, hurt"} {
+	for _, want := range []string{"\n2          Stały klient  --filter 'status=Stały klient'\n", "\nextra_15     Rabat               number", "select    VIP, B2B, hurt"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("the listing lacks %q:\n%s", want, r.out)
 		}
