@@ -468,7 +468,11 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		}
 		a.count(method, try > 1)
 		start := time.Now()
-		err := a.once(ctx, method, form, out)
+		timeout := a.timeout
+		if left, bounded := a.limiter.Budget(); bounded && left < timeout {
+			timeout = max(left, time.Millisecond) // a dead server ends the run within --max-wait
+		}
+		err := a.once(ctx, method, form, timeout, out)
 		class := Classify(err)
 		a.logRequest(ctx, method, try, time.Since(start), err, class)
 		if !class.Pauses() {
@@ -481,97 +485,66 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		if err == nil {
 			return nil
 		}
-		written := wasWritten(err)
-		var te *TransportError
-		errors.As(err, &te)
-		if ctx.Err() != nil || starts.Err() != nil { // the run is ending: no more tries
-			if !idempotent && written {
-				return &OutcomeUnknownError{Method: method, Cause: err}
-			}
-			return err
+		ending := ctx.Err() != nil || starts.Err() != nil
+		if class.Pauses() && !ending {
+			a.block(ctx, method, class, err)
 		}
-		if isRead(method) && class == ClassRow && !IsNotFound(err) && !IsRefusedParameter(err) {
-			class = ClassRetryable // an unknown code on a read says nothing of the client: try again, then stop
+		budget, bounded := a.limiter.Budget()
+		v := shouldRetry(attempt{method: method, err: err, class: class, idempotent: idempotent,
+			ending: ending, failures: failures, attempts: attempts,
+			blocks: blocks, blockRetries: a.blockRetries, took: time.Since(start),
+			backoff: a.backoff.Delay(failures + 1), budget: budget, bounded: bounded})
+		if v.cost > 0 && a.limiter.Unanswered(v.cost) && v.action == retryLater { // other workers spent the rest meanwhile
+			v = verdict{err: fmt.Errorf("baselinker: %s: %w; last error: %w", method, pacer.ErrWaitedTooLong, err)}
 		}
-		switch {
-		case class.Pauses():
-			a.mu.Lock()
-			a.stats.Blocks++
-			a.mu.Unlock()
-			var until time.Time
-			var started bool
-			if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
-				until, started = a.limiter.BlockedUntil(end)
-			} else {
-				until, started = a.limiter.Blocked()
-			}
+		switch v.action {
+		case retryStop:
+			return v.err
+		case retryPause:
 			blocks++
-			if blocks > a.blockRetries {
-				return fmt.Errorf("baselinker: %s: the %s stayed blocked through %d pauses; "+
-					"wait a few minutes, lower the request rate, and check other integrations using the token: %w",
-					method, blockedWhat(class), a.blockRetries, err)
-			}
-			if started { // once per block, not once per worker
-				a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
-					until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
-					slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
-			}
-			continue // the API refused: nothing happened, safe even for a create
-		case class == ClassRetryable:
-			wait := a.backoff.Delay(failures + 1)
-			if te != nil && te.RetryAfter > 0 {
-				wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
-			}
-			if a.tooLong(te, wait) {
-				err = fmt.Errorf("baselinker: %s: %w; last error: %w", method, pacer.ErrWaitedTooLong, err)
-			}
-			if !idempotent && written {
-				return &OutcomeUnknownError{Method: method, Cause: err}
-			}
-			if errors.Is(err, pacer.ErrWaitedTooLong) {
-				return err
-			}
+		case retryLater:
 			failures++
-			if failures >= attempts {
-				if isRead(method) && Classify(err) == ClassRow {
-					return &ReadError{Method: method, Err: err}
-				}
-				return fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", method, attempts, err)
-			}
-			a.logRetry(ctx, method, te, wait, failures+1, attempts)
-			if serr := a.backoff.Sleep(starts, wait); serr != nil {
+			var te *TransportError
+			errors.As(err, &te)
+			a.logRetry(ctx, method, te, timeout, v.wait, failures+1, attempts)
+			if serr := a.backoff.Sleep(starts, v.wait); serr != nil {
 				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
 			}
-		default:
-			return err
 		}
+	}
+}
+
+// block tells the limiter of a block the API answered: every start pauses
+// until its stated end, or a backoff when it stated none; said once per
+// block, not once per worker.
+func (a *API) block(ctx context.Context, method string, class Class, err error) {
+	a.mu.Lock()
+	a.stats.Blocks++
+	a.mu.Unlock()
+	var until time.Time
+	var started bool
+	if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
+		until, started = a.limiter.BlockedUntil(end)
+	} else {
+		until, started = a.limiter.Blocked()
+	}
+	if started {
+		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
+			until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
+			slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
 	}
 }
 
 // maxRetryAfter caps the pause a Retry-After header may ask for.
 const maxRetryAfter = 10 * time.Minute
 
-// tooLong counts the time a retryable failure cost toward --max-wait: the
-// request's timeout when it was never answered, and a pause the server
-// asked for. It reports whether the run is past --max-wait.
-func (a *API) tooLong(te *TransportError, wait time.Duration) bool {
-	var d time.Duration
-	if te != nil && te.NoAnswer {
-		d += a.timeout
-	}
-	if te != nil && te.RetryAfter > 0 {
-		d += wait
-	}
-	return d > 0 && a.limiter.Unanswered(d)
-}
-
 // logRetry says why a request is sent again, and when: a run that waits
 // for an API that does not answer is never silent.
-func (a *API) logRetry(ctx context.Context, method string, te *TransportError, wait time.Duration, try, attempts int) {
+func (a *API) logRetry(ctx context.Context, method string, te *TransportError, timeout, wait time.Duration, try, attempts int) {
 	why := "it failed"
 	switch {
 	case te != nil && te.NoAnswer:
-		why = fmt.Sprintf("no answer in %s", roundWait(a.timeout))
+		why = fmt.Sprintf("no answer in %s", roundWait(timeout))
 	case te != nil && te.RetryAfter > 0:
 		why = fmt.Sprintf("HTTP %d, the server asked to wait %s (Retry-After)", te.Status, roundWait(te.RetryAfter))
 	case te != nil && te.Status != 0:
@@ -648,8 +621,8 @@ func (a *API) logRequest(ctx context.Context, method string, try int, d time.Dur
 }
 
 // once sends one request and decodes its answer.
-func (a *API) once(ctx context.Context, method, form string, out any) error {
-	actx, cancel := context.WithTimeout(ctx, a.timeout)
+func (a *API) once(ctx context.Context, method, form string, timeout time.Duration, out any) error {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}

@@ -157,6 +157,10 @@ func WithKeep(path string) Option { return func(e *Exporter) { e.keep = path } }
 // WithKeep). Without kept details the export starts from the beginning.
 func WithResume(on bool) Option { return func(e *Exporter) { e.resume = on } }
 
+// WithMaxClients bounds the walk of the list at n clients (n < 1:
+// baselinker.DefaultMaxClients): an API whose pages never end stops there.
+func WithMaxClients(n int) Option { return func(e *Exporter) { e.maxClients = n } }
+
 // WithRecheck turns the final re-read of the last page on or off (default
 // on): it costs one request and catches clients added during the walk.
 func WithRecheck(on bool) Option { return func(e *Exporter) { e.recheck = on } }
@@ -176,9 +180,11 @@ type Exporter struct {
 	progress progress.Reporter
 	log      *slog.Logger
 	ahead    int
-	spoolDir string
-	recheck  bool
-	pageHook func(int)
+	// maxClients bounds the walk (WithMaxClients).
+	maxClients int
+	spoolDir   string
+	recheck    bool
+	pageHook   func(int)
 
 	cols     []column
 	requests atomic.Int64

@@ -312,14 +312,15 @@ func (r *run) readIndex(ctx context.Context) error {
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.cfg.Progress.Start("reading clients ("+r.idx.why()+")", -1, "clients")
-	err := r.idx.walk(ctx, r.api, func(n int) { r.cfg.Progress.Add(int64(n)) })
+	err := r.idx.walk(ctx, r.api, func(n int) { r.cfg.Progress.Add(int64(n)) }, baselinker.WithMaxClients(r.cfg.MaxClients))
 	r.cfg.Progress.Finish()
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w: %w", ErrInterrupted, err)
-	case baselinker.Classify(err) == baselinker.ClassFatal:
+	case baselinker.Classify(err) == baselinker.ClassFatal,
+		errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
 		return fmt.Errorf("%w: %w", ErrFatal, err)
 	}
 	return err

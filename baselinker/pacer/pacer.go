@@ -132,17 +132,32 @@ var ErrWaitedTooLong = errors.New("waited too long for the API (its blocks, or r
 // return ErrWaitedTooLong at once, instead of waiting.
 func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = d } }
 
-// Unanswered counts d, spent on a request the API never answered (cut at
-// its timeout) or in a pause the server asked for (Retry-After), toward
-// WithMaxWait, like a block. It reports whether the run is now past it.
+// Unanswered counts d, spent on a request that failed without an answer
+// (cut at its timeout, a refused connection, an HTTP error) or in the pause
+// before its retry, toward WithMaxWait, like a block. It reports whether
+// the run is now past it (a total that reaches the bound exactly is past:
+// nothing is left for the retry).
 func (l *Limiter) Unanswered(d time.Duration) (gaveUp bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pausedTotal += max(d, 0)
-	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
+	if l.maxWait > 0 && l.pausedTotal >= l.maxWait {
 		l.gaveUp = true
 	}
 	return l.gaveUp
+}
+
+// Budget returns what WithMaxWait has left for the run's blocks, requests
+// never answered and pauses before retries, and whether there is a bound
+// at all. A request is never given longer than the budget to answer: a run
+// against a dead server ends within --max-wait, its timeouts included.
+func (l *Limiter) Budget() (left time.Duration, bounded bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.maxWait <= 0 {
+		return 0, false
+	}
+	return max(l.maxWait-l.pausedTotal, 0), true
 }
 
 // probePoll is how often waiters look whether the probe after a block

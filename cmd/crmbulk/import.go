@@ -139,7 +139,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return usagef("--format %q: use text or json", f.format)
 	}
 	plan := newPlanPrinter(a, f.format)
-	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, DryRun: f.dryRun,
+	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, MaxClients: a.maxClients, DryRun: f.dryRun,
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
 		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
 	if client != nil {

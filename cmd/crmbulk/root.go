@@ -36,6 +36,7 @@ type app struct {
 	timeout    time.Duration // --request-timeout: one request, its answer read
 	bar        *progress.Bar // on a terminal: the one progress bar, which the log writes above
 	rate       int
+	maxClients int // --max-clients: the bound of every walk of the account's clients
 	logFormat  string
 	logLevel   string
 	noProgress bool
@@ -112,6 +113,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
 	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) when the API's blocks and the requests it never answered add up to more than this")
 	pf.DurationVar(&a.timeout, "request-timeout", baselinker.DefaultTimeout, "cut a request the API has not answered in this long, and retry it (the retry is logged)")
+	pf.IntVar(&a.maxClients, "max-clients", baselinker.DefaultMaxClients, "stop reading the account's clients (export, import --match-by) past this many: an API whose pages never end cannot spend the token's limit for ever")
 	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
 	_ = pf.MarkHidden("rate-window")
 	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: the user's cache directory)")
@@ -133,6 +135,9 @@ func (a *app) setup() error {
 	}
 	if a.rate < 1 || a.rate > maxRate {
 		return usagef("--rate %d: give 1 to %d requests per minute (the API allows 100 per token unless the account bought more)", a.rate, maxRate)
+	}
+	if a.maxClients < 1 {
+		return usagef("--max-clients %d: give at least 1 (default %d)", a.maxClients, baselinker.DefaultMaxClients)
 	}
 	if a.rateWindow < time.Second {
 		return usagef("--rate-window must be at least 1s, got %s", a.rateWindow)
