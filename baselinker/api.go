@@ -314,7 +314,7 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 	}
 	if out.ID <= 0 {
 		err := &TransportError{Method: "addCrmClient", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: SUCCESS without a crm_client_id", ErrBadResponse)}
+			Cause: fmt.Errorf("%w: %w", ErrBadResponse, ErrNoClientID)}
 		if f.ID > 0 {
 			return Added{ID: f.ID, Warnings: w}, nil // an update: the ID is known
 		}

@@ -204,6 +204,13 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if c != nil {
 			return r.adopt(ctx, it, c)
 		}
+		if errors.Is(err, baselinker.ErrNoClientID) { // the API said SUCCESS: not lost, only its ID is unknown
+			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
+			l.Message = "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
+				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate"
+			l.unsettled = true
+			return l
+		}
 		// Proven not created: send it again (bounded).
 	}
 	l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
