@@ -106,13 +106,22 @@ func WithRecovery(period time.Duration, step int) Option {
 // starts of every run that uses the same token, and a block one of them met
 // (baselinker/sharedwindow keeps it in a file). It must be safe to call from
 // one goroutine at a time (the Limiter holds its lock around the calls).
+// Both methods may wait for another process (a file lock): they end with
+// ctx.
 type Shared interface {
 	// Take records a start at now unless limit starts already lie within
-	// span before now, or a pause runs; then ok is false and next is when
-	// a start may be tried again.
-	Take(now time.Time, limit int, span time.Duration) (next time.Time, ok bool, err error)
+	// span before now, or a pause runs; then the grant says when a start
+	// may be tried again, and whether a pause (another run's block) is why.
+	Take(ctx context.Context, now time.Time, limit int, span time.Duration) (Grant, error)
 	// Pause records that no run may start before until.
-	Pause(until time.Time) error
+	Pause(ctx context.Context, now, until time.Time) error
+}
+
+// Grant is Shared.Take's answer.
+type Grant struct {
+	OK     bool      // the start is recorded
+	Next   time.Time // else: when to try again
+	Paused bool      // Next is the end of a block a run of the token met
 }
 
 // WithShared shares the window with other processes through s. When s
@@ -191,6 +200,7 @@ type Limiter struct {
 	rand         *rand.Rand
 	shared       Shared      // nil: this process's window only
 	sharedWarn   func(error) // told once when shared fails
+	sharePause   time.Time   // a pause not yet written to shared (its lock was held)
 	maxWait      time.Duration
 
 	mu   sync.Mutex
@@ -293,7 +303,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			at = now.Add(probePoll) // the probe has not been answered yet
 		}
 		if !at.After(now) {
-			at = l.takeSharedLocked(now)
+			var err error
+			if at, err = l.takeSharedLocked(ctx, now); err != nil {
+				l.mu.Unlock()
+				return err
+			}
 		}
 		if !at.After(now) && ctx.Err() != nil { // a timer and the end of ctx at once: the end wins
 			l.mu.Unlock()
@@ -328,21 +342,65 @@ func (l *Limiter) Wait(ctx context.Context) error {
 }
 
 // takeSharedLocked asks the shared window for a start at now: it returns
-// now when the start is granted, or when to try again. A failing store is
-// dropped (with a warning): the local window goes on alone.
-func (l *Limiter) takeSharedLocked(now time.Time) time.Time {
+// now when the start is granted, or when to try again. A block another run
+// met is this run's too: it is waited out as one, and counts toward
+// WithMaxWait. Waiting for the store (another process holding its lock)
+// ends with ctx and with what WithMaxWait has left. A store that fails
+// otherwise is dropped (with a warning): the local window goes on alone.
+func (l *Limiter) takeSharedLocked(ctx context.Context, now time.Time) (time.Time, error) {
 	if l.shared == nil {
-		return now
+		return now, nil
 	}
-	next, ok, err := l.shared.Take(now, l.effectiveLocked(now), l.window+l.margin)
-	if err != nil {
-		l.dropSharedLocked(err)
-		return now
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if l.maxWait > 0 {
+		sctx, cancel = context.WithTimeoutCause(ctx, max(l.maxWait-l.pausedTotal, 0), ErrWaitedTooLong)
 	}
-	if ok {
-		return now
+	defer cancel()
+	if !l.sharePause.IsZero() {
+		if err := l.shared.Pause(sctx, now, l.sharePause); err != nil {
+			return l.sharedFailedLocked(ctx, sctx, err)
+		}
+		l.sharePause = time.Time{}
 	}
-	return next // other runs filled the window, or one of them met a block
+	g, err := l.shared.Take(sctx, now, l.effectiveLocked(now), l.window+l.margin)
+	switch {
+	case err != nil:
+		return l.sharedFailedLocked(ctx, sctx, err)
+	case g.OK:
+		return now, nil
+	case g.Paused && g.Next.After(l.pausedUntil): // another run's block: this run's too
+		l.pausedTotal += g.Next.Sub(maxTime(now, l.pausedUntil))
+		l.pausedUntil = g.Next
+		if l.maxWait > 0 && l.pausedTotal > l.maxWait {
+			l.gaveUp = true
+			return now, fmt.Errorf("pacer: %w (more than %s in all; another run of the token met a block until %s)",
+				ErrWaitedTooLong, l.maxWait, g.Next.Local().Format("15:04:05"))
+		}
+	}
+	return g.Next, nil // other runs filled the window, or one of them met a block
+}
+
+// sharedFailedLocked handles a failed call to the shared store: the end of
+// ctx is the caller's, a wait past WithMaxWait gives up, anything else
+// drops the store.
+func (l *Limiter) sharedFailedLocked(ctx, sctx context.Context, err error) (time.Time, error) {
+	now := l.clock.Now()
+	switch {
+	case ctx.Err() != nil:
+		return now, fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
+	case errors.Is(context.Cause(sctx), ErrWaitedTooLong):
+		l.gaveUp = true
+		return now, fmt.Errorf("pacer: %w (more than %s in all): %w", ErrWaitedTooLong, l.maxWait, err)
+	}
+	l.dropSharedLocked(err)
+	return now, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (l *Limiter) dropSharedLocked(err error) {
@@ -460,9 +518,13 @@ func (l *Limiter) pauseLocked(now, until time.Time) {
 		l.pausedUntil, l.recoverFrom = until, until
 		l.blocks++
 	}
-	if l.shared != nil {
-		if err := l.shared.Pause(l.pausedUntil); err != nil {
+	if l.shared != nil { // one try at the store's lock (no context here); when held, the next Wait writes it
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := l.shared.Pause(done, now, l.pausedUntil); err != nil && !errors.Is(err, context.Canceled) {
 			l.dropSharedLocked(err)
+		} else if err != nil {
+			l.sharePause = l.pausedUntil
 		}
 	}
 }

@@ -116,7 +116,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.IntVar(&a.maxClients, "max-clients", baselinker.DefaultMaxClients, "stop reading the account's clients (export, import --match-by) past this many: an API whose pages never end cannot spend the token's limit for ever")
 	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
 	_ = pf.MarkHidden("rate-window")
-	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: the user's cache directory)")
+	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: "+sharedwindow.SystemDir(a.getenv)+", shared by every user of the machine)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json (for scheduled runs)")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&a.noProgress, "no-progress", false, "never draw a progress bar (log lines instead)")
