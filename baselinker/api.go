@@ -69,8 +69,19 @@ type API struct {
 	userAgent    string
 	timeout      time.Duration
 
-	mu    sync.Mutex
-	stats Stats
+	mu      sync.Mutex
+	stats   Stats
+	flights map[uint64]flight // requests sent and not answered yet, for Waiting
+	flightN uint64
+	retryAt time.Time // the end of the latest pause before a retry, for Waiting
+	retryIs string    // what that retry is and why
+}
+
+// flight is a request on the wire.
+type flight struct {
+	method  string
+	start   time.Time
+	timeout time.Duration
 }
 
 // Option configures an API.
@@ -142,6 +153,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
 		timeout:      DefaultTimeout,
 		stats:        Stats{ByMethod: map[string]int64{}},
+		flights:      map[uint64]flight{},
 	}
 	for _, o := range opts {
 		o(a)
@@ -472,7 +484,9 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		if left, bounded := a.limiter.Budget(); bounded && left < timeout {
 			timeout = max(left, time.Millisecond) // a dead server ends the run within --max-wait
 		}
+		done := a.fly(method, start, timeout)
 		err := a.once(ctx, method, form, timeout, out)
+		done()
 		class := Classify(err)
 		a.logRequest(ctx, method, try, time.Since(start), err, class)
 		if !class.Pauses() {
@@ -507,6 +521,9 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			var te *TransportError
 			errors.As(err, &te)
 			a.logRetry(ctx, method, te, timeout, v.wait, failures+1, attempts)
+			a.mu.Lock()
+			a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("retrying %s (%d/%d) after %s", method, failures+1, attempts, retryWhy(te, timeout))
+			a.mu.Unlock()
 			if serr := a.backoff.Sleep(starts, v.wait); serr != nil {
 				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
 			}
@@ -541,17 +558,70 @@ const maxRetryAfter = 10 * time.Minute
 // logRetry says why a request is sent again, and when: a run that waits
 // for an API that does not answer is never silent.
 func (a *API) logRetry(ctx context.Context, method string, te *TransportError, timeout, wait time.Duration, try, attempts int) {
-	why := "it failed"
+	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, retryWhy(te, timeout), try, attempts, roundWait(wait)),
+		slog.String("method", method))
+}
+
+// retryWhy is why a request failed, in a few words.
+func retryWhy(te *TransportError, timeout time.Duration) string {
 	switch {
 	case te != nil && te.NoAnswer:
-		why = fmt.Sprintf("no answer in %s", roundWait(timeout))
+		return fmt.Sprintf("no answer in %s", roundWait(timeout))
 	case te != nil && te.RetryAfter > 0:
-		why = fmt.Sprintf("HTTP %d, the server asked to wait %s (Retry-After)", te.Status, roundWait(te.RetryAfter))
+		return fmt.Sprintf("HTTP %d, the server asked to wait %s (Retry-After)", te.Status, roundWait(te.RetryAfter))
 	case te != nil && te.Status != 0:
-		why = fmt.Sprintf("HTTP %d", te.Status)
+		return fmt.Sprintf("HTTP %d", te.Status)
 	}
-	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, why, try, attempts, roundWait(wait)),
-		slog.String("method", method))
+	return "it failed"
+}
+
+// fly records a request on the wire until the returned func is called.
+func (a *API) fly(method string, start time.Time, timeout time.Duration) (landed func()) {
+	a.mu.Lock()
+	a.flightN++
+	id := a.flightN
+	a.flights[id] = flight{method, start, timeout}
+	a.mu.Unlock()
+	return func() {
+		a.mu.Lock()
+		delete(a.flights, id)
+		a.mu.Unlock()
+	}
+}
+
+// slowAnswer is how long a request goes unanswered before Waiting says so.
+const slowAnswer = 3 * time.Second
+
+// Waiting says what the run's requests wait for now, for the progress
+// line and the log — "" when nothing holds them: a block and its end, or
+// another run's lock on the shared window (the limiter's words); else a
+// pause before a retry and why ("retrying getCrmClients (2/5) after no
+// answer in 1s: in 3s, at 14:05:12"); else an answer that is slow to come
+// ("waiting for the answer to getCrmClients: 12s so far, cut at 1m30s");
+// else the limit ("waiting for the limit (100/1m0s): next request in 42s").
+func (a *API) Waiting() string {
+	w := a.limiter.Waiting()
+	if strings.HasPrefix(w, "blocked") || strings.HasPrefix(w, "waiting for another run") {
+		return w
+	}
+	now := time.Now()
+	a.mu.Lock()
+	retryAt, retryIs := a.retryAt, a.retryIs
+	var oldest flight
+	for _, f := range a.flights {
+		if oldest.start.IsZero() || f.start.Before(oldest.start) {
+			oldest = f
+		}
+	}
+	a.mu.Unlock()
+	switch {
+	case retryAt.After(now):
+		return fmt.Sprintf("%s: in %s, at %s", retryIs, retryAt.Sub(now).Round(time.Second), retryAt.Local().Format("15:04:05"))
+	case !oldest.start.IsZero() && now.Sub(oldest.start) > slowAnswer:
+		return fmt.Sprintf("waiting for the answer to %s: %s so far, cut at %s", oldest.method,
+			now.Sub(oldest.start).Round(time.Second), roundWait(oldest.timeout))
+	}
+	return w
 }
 
 // roundWait shows a wait to the second, or to the millisecond below one.

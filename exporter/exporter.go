@@ -43,6 +43,12 @@ type paced interface {
 	Limiter() *pacer.Limiter
 }
 
+// waiter is implemented by an API that says what its requests wait for
+// (*baselinker.API: a block, a retry, a slow answer, the limit).
+type waiter interface {
+	Waiting() string
+}
+
 // counted is implemented by an API that counts its HTTP requests
 // (*baselinker.API): the summary then includes the client's retries.
 type counted interface {

@@ -48,7 +48,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 			fresh++
 		}
 		e.progress.Add(int64(fresh))
-		text := fmt.Sprintf("page %d · %d requests", page, e.requests.Load())
+		text := fmt.Sprintf("reading the account's clients: %d pages so far · %d requests", page, e.requests.Load())
 		status.Store(&text)
 		return nil
 	}

@@ -312,7 +312,13 @@ func (r *run) readIndex(ctx context.Context) error {
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.cfg.Progress.Start("reading clients ("+r.idx.why()+")", -1, "clients")
-	err := r.idx.walk(ctx, r.api, func(n int) { r.cfg.Progress.Add(int64(n)) }, baselinker.WithMaxClients(r.cfg.MaxClients))
+	r.cfg.Progress.Describe("reading the account's clients: page 1")
+	pages := 0
+	err := r.idx.walk(ctx, r.api, func(n int) {
+		pages++
+		r.cfg.Progress.Add(int64(n))
+		r.cfg.Progress.Describe(fmt.Sprintf("reading the account's clients: %d pages so far", pages))
+	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	r.cfg.Progress.Finish()
 	switch {
 	case err == nil:

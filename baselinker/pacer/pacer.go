@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -203,6 +204,11 @@ type Limiter struct {
 	sharePause   time.Time   // a pause not yet written to shared (its lock was held)
 	maxWait      time.Duration
 
+	// sharedSince is when the current call to the shared store began (Unix
+	// nanoseconds, 0: none): Waiting reads it without the lock, which that
+	// call holds while it waits for another process.
+	sharedSince atomic.Int64
+
 	mu   sync.Mutex
 	ring []time.Time // the last len(ring) starts, circular
 	head int         // index of the oldest start in ring
@@ -356,6 +362,8 @@ func (l *Limiter) takeSharedLocked(ctx context.Context, now time.Time) (time.Tim
 		sctx, cancel = context.WithTimeoutCause(ctx, max(l.maxWait-l.pausedTotal, 0), ErrWaitedTooLong)
 	}
 	defer cancel()
+	l.sharedSince.Store(l.clock.Now().UnixNano())
+	defer l.sharedSince.Store(0)
 	if !l.sharePause.IsZero() {
 		if err := l.shared.Pause(sctx, now, l.sharePause); err != nil {
 			return l.sharedFailedLocked(ctx, sctx, err)
@@ -529,21 +537,46 @@ func (l *Limiter) pauseLocked(now, until time.Time) {
 	}
 }
 
-// Waiting says what a request waits for now, for a progress line: "" when
-// one may start within a second or two, else the block and its end
-// ("blocked until 14:05:12 (8m0s)") or the limit ("waiting for the limit
-// — next request in 42s").
+// Waiting says what a request waits for now, for a progress line and the
+// log: "" when one may start within a second or two, else the block and
+// its end with a countdown ("blocked until 14:05:12 (8m0s left)"), another
+// run's lock on the shared window ("waiting for another run's lock on the
+// shared request window (12s)"), or the limit ("waiting for the limit
+// (100/1m0s): next request in 42s"). It never waits itself.
 func (l *Limiter) Waiting() string {
-	l.mu.Lock()
+	if since := l.sharedSince.Load(); since != 0 {
+		if d := l.clock.Now().Sub(time.Unix(0, since)); d > 2*time.Second {
+			return fmt.Sprintf("waiting for another run's lock on the shared request window (%s)", d.Round(time.Second))
+		}
+	}
+	if !l.mu.TryLock() { // held for a moment by a start, or by the wait above
+		return ""
+	}
 	defer l.mu.Unlock()
 	now := l.clock.Now()
 	if now.Before(l.pausedUntil) {
-		return fmt.Sprintf("blocked until %s (%s)", l.pausedUntil.Local().Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
+		return fmt.Sprintf("blocked until %s (%s left)", l.pausedUntil.Local().Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
 	}
 	if at := l.nextLocked(now); at.Sub(now) > 2*time.Second {
-		return fmt.Sprintf("waiting for the limit — next request in %s", at.Sub(now).Round(time.Second))
+		return fmt.Sprintf("waiting for the limit (%d/%s): next request in %s", l.effectiveLocked(now), l.window, at.Sub(now).Round(time.Second))
 	}
 	return ""
+}
+
+// Recent is how many requests started within the last window: the rate a
+// run goes at, which never exceeds the limit it runs under.
+func (l *Limiter) Recent() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	n := 0
+	for k := 1; k <= l.n; k++ {
+		if !l.kthLocked(k).Add(l.window).After(now) {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // Stats returns a snapshot of the limiter's counters.

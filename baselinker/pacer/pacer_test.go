@@ -552,12 +552,12 @@ func TestWaiting(t *testing.T) {
 	}
 	_ = l.Wait(context.Background())
 	_ = l.Wait(context.Background())
-	if w := l.Waiting(); w != "waiting for the limit — next request in 10s" {
+	if w := l.Waiting(); w != "waiting for the limit (2/10s): next request in 10s" {
 		t.Errorf("a full window: %q", w)
 	}
 	end := fc.Now().Add(8 * time.Minute)
 	l.BlockedUntil(end)
-	if w, want := l.Waiting(), "blocked until "+end.Add(UntilMargin).Format("15:04:05")+" (8m1s)"; w != want {
+	if w, want := l.Waiting(), "blocked until "+end.Add(UntilMargin).Format("15:04:05")+" (8m1s left)"; w != want {
 		t.Errorf("a block: %q, want %q", w, want)
 	}
 }

@@ -143,7 +143,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
 		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
 	if client != nil {
-		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Limiter().Waiting
+		cfg.ETA = client.Limiter().ETA // the waits: the progress reporter says them (app.progress)
 	}
 	sum, err := importer.Run(cmd.Context(), api, input, cfg)
 	plan.flush()

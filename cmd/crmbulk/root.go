@@ -35,6 +35,7 @@ type app struct {
 	maxWait    time.Duration // --max-wait: the blocks (and unanswered requests) a run may wait out in all
 	timeout    time.Duration // --request-timeout: one request, its answer read
 	bar        *progress.Bar // on a terminal: the one progress bar, which the log writes above
+	waiting    func() string // what the API client's requests wait for (the reporters say it)
 	rate       int
 	maxClients int // --max-clients: the bound of every walk of the account's clients
 	logFormat  string
@@ -171,7 +172,11 @@ func (a *app) progress() progress.Reporter {
 	if a.bar != nil {
 		return a.bar
 	}
-	return progress.NewLog(a.logger, 5*time.Second, nil)
+	l := progress.NewLog(a.logger, 5*time.Second, nil)
+	if a.waiting != nil {
+		l.SetWaiting(a.waiting) // every wait logged when it begins and while it lasts
+	}
+	return l
 }
 
 // stdout is where commands print their results.

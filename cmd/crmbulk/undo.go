@@ -79,7 +79,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 		return err
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
-		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger}
+		Progress: a.progress(), Log: a.logger} // the waits: the progress reporter says them
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {
 		if a.logFormat == "json" {

@@ -2,6 +2,13 @@
 // terminal, a log line every few seconds elsewhere (cron, CI, systemd), and
 // nothing in tests. The exporter and importer talk to the Reporter interface
 // and never learn which one they have.
+//
+// A run that waits is never silent: given what the run waits for (a
+// Waiting func: a block and its end, the limit's next slot, a retry, an
+// answer slow to come, another run's lock), the bar shows it beside the
+// counts, redrawn every second with its countdown, and the log says it
+// when it begins and every interval while it lasts — even when no unit is
+// done meanwhile.
 package progress
 
 import (
@@ -40,21 +47,90 @@ func (Nop) Finish()                     {}
 
 // Bar draws a progress bar on a terminal.
 type Bar struct {
-	w     io.Writer
-	width int
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
+	w       io.Writer
+	width   int
+	waiting func() string // what the run waits for now; nil: not said
+
+	mu     sync.Mutex
+	bar    *progressbar.ProgressBar
+	detail string        // the last Describe
+	stop   chan struct{} // ends the ticker of the running phase
+	ticker sync.WaitGroup
 }
 
 // NewBar returns a Reporter drawing on w (a terminal) of the given width.
 func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
 
+// SaysWaiting reports whether the bar says the run's waits itself (then a
+// caller leaves them out of its Describe text).
+func (b *Bar) SaysWaiting() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.waiting != nil
+}
+
+// SetWaiting makes the bar say what the run waits for (waiting() != ""),
+// redrawn every second, from the next phase on.
+func (b *Bar) SetWaiting(waiting func() string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.waiting = waiting
+}
+
+// tick redraws the description every second while a phase runs, so that a
+// wait's countdown moves although nothing else does.
+func (b *Bar) tick(stop <-chan struct{}) {
+	defer b.ticker.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			b.mu.Lock()
+			if b.bar != nil {
+				b.bar.Describe(b.describeLocked())
+			}
+			b.mu.Unlock()
+		}
+	}
+}
+
+// describeLocked is the detail and, when the run waits, why.
+func (b *Bar) describeLocked() string {
+	if b.waiting == nil {
+		return b.detail
+	}
+	w := b.waiting()
+	switch {
+	case w == "":
+		return b.detail
+	case b.detail == "":
+		return w
+	}
+	return b.detail + " · " + w
+}
+
+// endLocked stops the running phase's ticker.
+func (b *Bar) endLocked() {
+	if b.stop != nil {
+		close(b.stop)
+		b.stop = nil
+		b.mu.Unlock()
+		b.ticker.Wait()
+		b.mu.Lock()
+	}
+}
+
 func (b *Bar) Start(phase string, total int64, unit string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.endLocked()
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
+	b.detail = ""
 	barWidth := 30
 	if b.width > 0 && b.width < 100 {
 		barWidth = 15
@@ -72,6 +148,11 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		// No OptionFullWidth: it measures the terminal itself (and would
 		// override this width); the width of stderr's terminal is known here.
 	)
+	if b.waiting != nil {
+		b.stop = make(chan struct{})
+		b.ticker.Add(1)
+		go b.tick(b.stop)
+	}
 }
 
 func (b *Bar) Add(n int64) {
@@ -85,8 +166,9 @@ func (b *Bar) Add(n int64) {
 func (b *Bar) Describe(detail string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.detail = detail
 	if b.bar != nil {
-		b.bar.Describe(detail)
+		b.bar.Describe(b.describeLocked())
 	}
 }
 
@@ -109,6 +191,7 @@ func (b *Bar) Write(p []byte) (int, error) {
 func (b *Bar) Finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.endLocked()
 	if b.bar != nil {
 		_ = b.bar.Finish()
 		b.bar = nil
@@ -120,6 +203,11 @@ type Log struct {
 	logger   *slog.Logger
 	interval time.Duration
 	now      func() time.Time
+	waiting  func() string // what the run waits for now; nil: not said
+	stop     chan struct{} // ends the ticker of the running phase
+	ticker   sync.WaitGroup
+	said     string // the wait last logged
+	saidAt   time.Time
 
 	mu     sync.Mutex
 	phase  string
@@ -139,9 +227,72 @@ func NewLog(logger *slog.Logger, interval time.Duration, now func() time.Time) *
 	return &Log{logger: logger, interval: interval, now: now}
 }
 
+// SaysWaiting reports whether the log says the run's waits itself.
+func (l *Log) SaysWaiting() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waiting != nil
+}
+
+// SetWaiting makes the log say what the run waits for: when a wait
+// begins, and every interval while it lasts, from the next phase on.
+func (l *Log) SetWaiting(waiting func() string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waiting = waiting
+}
+
+// tick looks every second whether the run waits, and says so.
+func (l *Log) tick(stop <-chan struct{}) {
+	defer l.ticker.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			l.mu.Lock()
+			l.sayWaitLocked(l.now())
+			l.mu.Unlock()
+		}
+	}
+}
+
+// sayWaitLocked logs the run's wait when one begins, and again every
+// interval while it lasts.
+func (l *Log) sayWaitLocked(t time.Time) {
+	w := l.waiting()
+	if w != "" && (l.said == "" || t.Sub(l.saidAt) >= l.interval) {
+		l.saidAt = t
+		attrs := []any{"done", l.done, "unit", l.unit, "waiting", w}
+		if l.total >= 0 {
+			attrs = append(attrs, "total", l.total)
+		}
+		l.logger.Info(l.phase+": waiting: "+w, attrs...)
+	}
+	l.said = w
+}
+
+func (l *Log) endLocked() {
+	if l.stop != nil {
+		close(l.stop)
+		l.stop = nil
+		l.mu.Unlock()
+		l.ticker.Wait()
+		l.mu.Lock()
+	}
+}
+
 func (l *Log) Start(phase string, total int64, unit string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.endLocked()
+	if l.waiting != nil {
+		l.stop = make(chan struct{})
+		l.ticker.Add(1)
+		go l.tick(l.stop)
+	}
 	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
 	l.start = l.now()
 	l.last = l.start
@@ -167,8 +318,8 @@ func (l *Log) emit(t time.Time) {
 	if l.total >= 0 {
 		attrs = append(attrs, "total", l.total)
 	}
-	if el := t.Sub(l.start).Seconds(); el > 0 {
-		attrs = append(attrs, "per_second", math.Round(float64(l.done)/el*10)/10)
+	if el := t.Sub(l.start); el > 0 { // over a minute at least: a first window's burst is not a rate
+		attrs = append(attrs, "per_second", math.Round(float64(l.done)/max(el, time.Minute).Seconds()*10)/10)
 	}
 	if l.detail != "" {
 		attrs = append(attrs, "detail", l.detail)
@@ -185,6 +336,7 @@ func (l *Log) Describe(detail string) {
 func (l *Log) Finish() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.endLocked()
 	l.emit(l.now())
 }
 
