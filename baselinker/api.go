@@ -522,7 +522,7 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 			errors.As(err, &te)
 			a.logRetry(ctx, method, te, timeout, v.wait, failures+1, attempts)
 			a.mu.Lock()
-			a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("retrying %s (%d/%d) after %s", method, failures+1, attempts, retryWhy(te, timeout))
+			a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", method, failures+1, attempts, retryWhy(te, timeout))
 			a.mu.Unlock()
 			if serr := a.backoff.Sleep(starts, v.wait); serr != nil {
 				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
@@ -595,10 +595,10 @@ const slowAnswer = 3 * time.Second
 // Waiting says what the run's requests wait for now, for the progress
 // line and the log — "" when nothing holds them: a block and its end, or
 // another run's lock on the shared window (the limiter's words); else a
-// pause before a retry and why ("retrying getCrmClients (2/5) after no
-// answer in 1s: in 3s, at 14:05:12"); else an answer that is slow to come
+// pause before a retry and why ("retrying in 3s (14:05:12): getCrmClients
+// (try 2/5) after no answer in 1s"); else an answer that is slow to come
 // ("waiting for the answer to getCrmClients: 12s so far, cut at 1m30s");
-// else the limit ("waiting for the limit (100/1m0s): next request in 42s").
+// else the limit ("waiting for the limit: next request in 42s (100/1m0s)").
 func (a *API) Waiting() string {
 	w := a.limiter.Waiting()
 	if strings.HasPrefix(w, "blocked") || strings.HasPrefix(w, "waiting for another run") {
@@ -616,7 +616,7 @@ func (a *API) Waiting() string {
 	a.mu.Unlock()
 	switch {
 	case retryAt.After(now):
-		return fmt.Sprintf("%s: in %s, at %s", retryIs, retryAt.Sub(now).Round(time.Second), retryAt.Local().Format("15:04:05"))
+		return fmt.Sprintf("retrying in %s (%s): %s", retryAt.Sub(now).Round(time.Second), retryAt.Local().Format("15:04:05"), retryIs)
 	case !oldest.start.IsZero() && now.Sub(oldest.start) > slowAnswer:
 		return fmt.Sprintf("waiting for the answer to %s: %s so far, cut at %s", oldest.method,
 			now.Sub(oldest.start).Round(time.Second), roundWait(oldest.timeout))

@@ -140,7 +140,10 @@ func TestWaitingSaysRetryAndSlowAnswer(t *testing.T) {
 		}
 		t.Errorf("Waiting() = %q, want it to say %q", a.Waiting(), want)
 	}
-	said(a, "retrying getCrmClients (2/4) after HTTP 503, the server asked to wait 30s (Retry-After): in ", 2*time.Second)
+	said(a, "(Retry-After)", 2*time.Second)
+	if w := a.Waiting(); !strings.HasPrefix(w, "retrying in ") || !strings.Contains(w, "): getCrmClients (try 2/4) after HTTP 503, the server asked to wait 30s") {
+		t.Errorf("Waiting() = %q, want the retry, its time and why", w)
+	}
 	cancel()
 
 	b, _ := testAPI(t, f.srv.URL, WithTimeout(10*time.Second))

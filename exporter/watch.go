@@ -6,8 +6,8 @@ import (
 )
 
 // watch redraws the progress detail every second from detail, followed by
-// what the requests wait for (the API's Waiting: "waiting for the limit
-// (100/1m0s): next request in 42s", "blocked until 14:05:12 (8m0s left)",
+// what the requests wait for (the API's Waiting: "waiting for the limit:
+// next request in 42s (100/1m0s)", "blocked until 14:05:12 (8m0s left)",
 // a retry, a slow answer) unless the reporter says it itself, so that a
 // run under the limit or in a block never looks hung. stop ends it.
 func (e *Exporter) watch(detail func() string) (stop func()) {

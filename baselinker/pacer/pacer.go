@@ -540,13 +540,13 @@ func (l *Limiter) pauseLocked(now, until time.Time) {
 // Waiting says what a request waits for now, for a progress line and the
 // log: "" when one may start within a second or two, else the block and
 // its end with a countdown ("blocked until 14:05:12 (8m0s left)"), another
-// run's lock on the shared window ("waiting for another run's lock on the
-// shared request window (12s)"), or the limit ("waiting for the limit
-// (100/1m0s): next request in 42s"). It never waits itself.
+// run's lock on the shared window ("waiting for another run's lock: 12s so
+// far (the shared request window)"), or the limit ("waiting for the limit:
+// next request in 42s (100/1m0s)"). It never waits itself.
 func (l *Limiter) Waiting() string {
 	if since := l.sharedSince.Load(); since != 0 {
 		if d := l.clock.Now().Sub(time.Unix(0, since)); d > 2*time.Second {
-			return fmt.Sprintf("waiting for another run's lock on the shared request window (%s)", d.Round(time.Second))
+			return fmt.Sprintf("waiting for another run's lock: %s so far (the shared request window)", d.Round(time.Second))
 		}
 	}
 	if !l.mu.TryLock() { // held for a moment by a start, or by the wait above
@@ -558,7 +558,7 @@ func (l *Limiter) Waiting() string {
 		return fmt.Sprintf("blocked until %s (%s left)", l.pausedUntil.Local().Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
 	}
 	if at := l.nextLocked(now); at.Sub(now) > 2*time.Second {
-		return fmt.Sprintf("waiting for the limit (%d/%s): next request in %s", l.effectiveLocked(now), l.window, at.Sub(now).Round(time.Second))
+		return fmt.Sprintf("waiting for the limit: next request in %s (%d/%s)", at.Sub(now).Round(time.Second), l.effectiveLocked(now), l.window)
 	}
 	return ""
 }

@@ -552,7 +552,7 @@ func TestWaiting(t *testing.T) {
 	}
 	_ = l.Wait(context.Background())
 	_ = l.Wait(context.Background())
-	if w := l.Waiting(); w != "waiting for the limit (2/10s): next request in 10s" {
+	if w := l.Waiting(); w != "waiting for the limit: next request in 10s (2/10s)" {
 		t.Errorf("a full window: %q", w)
 	}
 	end := fc.Now().Add(8 * time.Minute)

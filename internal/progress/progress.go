@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 )
@@ -47,9 +48,10 @@ func (Nop) Finish()                     {}
 
 // Bar draws a progress bar on a terminal.
 type Bar struct {
-	w       io.Writer
-	width   int
-	waiting func() string // what the run waits for now; nil: not said
+	w        io.Writer
+	width    int
+	barWidth int
+	waiting  func() string // what the run waits for now; nil: not said
 
 	mu     sync.Mutex
 	bar    *progressbar.ProgressBar
@@ -97,19 +99,30 @@ func (b *Bar) tick(stop <-chan struct{}) {
 	}
 }
 
-// describeLocked is the detail and, when the run waits, why.
+// describeLocked is, when the run waits, why — first, it matters most —
+// then the detail, cut to the line the terminal has beside the bar.
 func (b *Bar) describeLocked() string {
-	if b.waiting == nil {
-		return b.detail
+	text := b.detail
+	if b.waiting != nil {
+		if w := b.waiting(); w != "" && text != "" {
+			text = w + " · " + text
+		} else if w != "" {
+			text = w
+		}
 	}
-	w := b.waiting()
-	switch {
-	case w == "":
-		return b.detail
-	case b.detail == "":
-		return w
+	return fitLine(text, b.width-b.barWidth-barChrome)
+}
+
+// barChrome is what the bar's line holds besides the description and the
+// bar: the percentage, the count and the elapsed time.
+const barChrome = 32
+
+// fitLine cuts s to n characters, marking the cut with "…" (n < 20: as is).
+func fitLine(s string, n int) string {
+	if n < 20 || utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return b.detail + " · " + w
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // endLocked stops the running phase's ticker.
@@ -132,9 +145,10 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 	}
 	b.detail = ""
 	barWidth := 30
-	if b.width > 0 && b.width < 100 {
+	if b.width > 0 && b.width < 140 {
 		barWidth = 15
 	}
+	b.barWidth = barWidth
 	b.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(b.w),
 		progressbar.OptionSetDescription(phase),

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestLogThrottlesToInterval(t *testing.T) {
@@ -100,13 +101,13 @@ func TestWaitsAreSaidWithoutProgress(t *testing.T) {
 		return ""
 	}
 	var bar syncBuf
-	b := NewBar(&bar, 80)
+	b := NewBar(&bar, 160)
 	b.SetWaiting(waiting)
 	b.Start("import", 10, "rows")
 	b.Describe("created 0")
 	time.Sleep(2300 * time.Millisecond)
 	b.Finish()
-	if s := bar.String(); !strings.Contains(s, "created 0 · blocked until 14:05:12 (") || strings.Count(s, "blocked until") < 2 {
+	if s := bar.String(); !strings.Contains(s, "s left) · created 0") || strings.Count(s, "blocked until") < 2 {
 		t.Errorf("the bar did not redraw the wait:\n%q", s)
 	}
 
@@ -118,5 +119,15 @@ func TestWaitsAreSaidWithoutProgress(t *testing.T) {
 	l.Finish()
 	if s := buf.String(); !strings.Contains(s, `msg="export: waiting: blocked until 14:05:12 (`) || !strings.Contains(s, "done=0") {
 		t.Errorf("the log did not say the wait:\n%s", s)
+	}
+}
+
+// TestBarFitsItsLine: the description is cut to what the terminal's line
+// has beside the bar, so that a long wait never wraps the bar onto lines
+// of its own.
+func TestBarFitsItsLine(t *testing.T) {
+	b := &Bar{width: 80, barWidth: 15, detail: strings.Repeat("x", 200)}
+	if got := b.describeLocked(); utf8.RuneCountInString(got) != 80-15-barChrome || !strings.HasSuffix(got, "…") {
+		t.Errorf("a 200-character detail on an 80-column line: %d characters %q", utf8.RuneCountInString(got), got)
 	}
 }
