@@ -55,9 +55,8 @@ type Bar struct {
 
 	mu     sync.Mutex
 	bar    *progressbar.ProgressBar
-	detail string        // the last Describe
-	stop   chan struct{} // ends the ticker of the running phase
-	ticker sync.WaitGroup
+	detail string // the last Describe
+	ticker ticker // redraws the running phase's wait every second
 }
 
 // NewBar returns a Reporter drawing on w (a terminal) of the given width.
@@ -79,23 +78,13 @@ func (b *Bar) SetWaiting(waiting func() string) {
 	b.waiting = waiting
 }
 
-// tick redraws the description every second while a phase runs, so that a
-// wait's countdown moves although nothing else does.
-func (b *Bar) tick(stop <-chan struct{}) {
-	defer b.ticker.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			b.mu.Lock()
-			if b.bar != nil {
-				b.bar.Describe(b.describeLocked())
-			}
-			b.mu.Unlock()
-		}
+// redraw redraws the description, so that a wait's countdown moves
+// although nothing else does (the ticker calls it every second).
+func (b *Bar) redraw() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		b.bar.Describe(b.describeLocked())
 	}
 }
 
@@ -125,21 +114,48 @@ func fitLine(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// endLocked stops the running phase's ticker.
-func (b *Bar) endLocked() {
-	if b.stop != nil {
-		close(b.stop)
-		b.stop = nil
-		b.mu.Unlock()
-		b.ticker.Wait()
-		b.mu.Lock()
+// ticker calls fn every second from start until end: a phase's redraws
+// and wait reports, which go on while nothing else moves.
+type ticker struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (t *ticker) start(fn func()) {
+	t.stop = make(chan struct{})
+	t.wg.Add(1)
+	go func(stop <-chan struct{}) {
+		defer t.wg.Done()
+		tk := time.NewTicker(time.Second)
+		defer tk.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+				fn()
+			}
+		}
+	}(t.stop)
+}
+
+// end stops the ticker and waits for it; mu, which fn takes, is held by
+// the caller and let go meanwhile.
+func (t *ticker) end(mu *sync.Mutex) {
+	if t.stop == nil {
+		return
 	}
+	close(t.stop)
+	t.stop = nil
+	mu.Unlock()
+	t.wg.Wait()
+	mu.Lock()
 }
 
 func (b *Bar) Start(phase string, total int64, unit string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.endLocked()
+	b.ticker.end(&b.mu)
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
@@ -163,9 +179,7 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		// override this width); the width of stderr's terminal is known here.
 	)
 	if b.waiting != nil {
-		b.stop = make(chan struct{})
-		b.ticker.Add(1)
-		go b.tick(b.stop)
+		b.ticker.start(b.redraw)
 	}
 }
 
@@ -205,7 +219,7 @@ func (b *Bar) Write(p []byte) (int, error) {
 func (b *Bar) Finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.endLocked()
+	b.ticker.end(&b.mu)
 	if b.bar != nil {
 		_ = b.bar.Finish()
 		b.bar = nil
@@ -218,9 +232,8 @@ type Log struct {
 	interval time.Duration
 	now      func() time.Time
 	waiting  func() string // what the run waits for now; nil: not said
-	stop     chan struct{} // ends the ticker of the running phase
-	ticker   sync.WaitGroup
-	said     string // the wait last logged
+	ticker   ticker        // looks every second whether the run waits
+	said     string        // the wait last logged
 	saidAt   time.Time
 
 	mu     sync.Mutex
@@ -256,21 +269,12 @@ func (l *Log) SetWaiting(waiting func() string) {
 	l.waiting = waiting
 }
 
-// tick looks every second whether the run waits, and says so.
-func (l *Log) tick(stop <-chan struct{}) {
-	defer l.ticker.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			l.mu.Lock()
-			l.sayWaitLocked(l.now())
-			l.mu.Unlock()
-		}
-	}
+// sayWait looks whether the run waits, and says so (the ticker calls it
+// every second).
+func (l *Log) sayWait() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sayWaitLocked(l.now())
 }
 
 // sayWaitLocked logs the run's wait when one begins, and again every
@@ -288,24 +292,12 @@ func (l *Log) sayWaitLocked(t time.Time) {
 	l.said = w
 }
 
-func (l *Log) endLocked() {
-	if l.stop != nil {
-		close(l.stop)
-		l.stop = nil
-		l.mu.Unlock()
-		l.ticker.Wait()
-		l.mu.Lock()
-	}
-}
-
 func (l *Log) Start(phase string, total int64, unit string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.endLocked()
+	l.ticker.end(&l.mu)
 	if l.waiting != nil {
-		l.stop = make(chan struct{})
-		l.ticker.Add(1)
-		go l.tick(l.stop)
+		l.ticker.start(l.sayWait)
 	}
 	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
 	l.start = l.now()
@@ -350,7 +342,7 @@ func (l *Log) Describe(detail string) {
 func (l *Log) Finish() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.endLocked()
+	l.ticker.end(&l.mu)
 	l.emit(l.now())
 }
 
