@@ -111,18 +111,12 @@ func WithRecovery(period time.Duration, step int) Option {
 // ctx.
 type Shared interface {
 	// Take records a start at now unless limit starts already lie within
-	// span before now, or a pause runs; then the grant says when a start
-	// may be tried again, and whether a pause (another run's block) is why.
-	Take(ctx context.Context, now time.Time, limit int, span time.Duration) (Grant, error)
+	// span before now, or a pause runs; then ok is false, next is when a
+	// start may be tried again, and paused says a pause (another run's
+	// block) is why.
+	Take(ctx context.Context, now time.Time, limit int, span time.Duration) (next time.Time, ok, paused bool, err error)
 	// Pause records that no run may start before until.
 	Pause(ctx context.Context, now, until time.Time) error
-}
-
-// Grant is Shared.Take's answer.
-type Grant struct {
-	OK     bool      // the start is recorded
-	Next   time.Time // else: when to try again
-	Paused bool      // Next is the end of a block a run of the token met
 }
 
 // WithShared shares the window with other processes through s. When s
@@ -370,22 +364,22 @@ func (l *Limiter) takeSharedLocked(ctx context.Context, now time.Time) (time.Tim
 		}
 		l.sharePause = time.Time{}
 	}
-	g, err := l.shared.Take(sctx, now, l.effectiveLocked(now), l.window+l.margin)
+	next, ok, paused, err := l.shared.Take(sctx, now, l.effectiveLocked(now), l.window+l.margin)
 	switch {
 	case err != nil:
 		return l.sharedFailedLocked(ctx, sctx, err)
-	case g.OK:
+	case ok:
 		return now, nil
-	case g.Paused && g.Next.After(l.pausedUntil): // another run's block: this run's too
-		l.pausedTotal += g.Next.Sub(maxTime(now, l.pausedUntil))
-		l.pausedUntil = g.Next
+	case paused && next.After(l.pausedUntil): // another run's block: this run's too
+		l.pausedTotal += next.Sub(maxTime(now, l.pausedUntil))
+		l.pausedUntil = next
 		if l.maxWait > 0 && l.pausedTotal > l.maxWait {
 			l.gaveUp = true
 			return now, fmt.Errorf("pacer: %w (more than %s in all; another run of the token met a block until %s)",
-				ErrWaitedTooLong, l.maxWait, g.Next.Local().Format("15:04:05"))
+				ErrWaitedTooLong, l.maxWait, next.Local().Format("15:04:05"))
 		}
 	}
-	return g.Next, nil // other runs filled the window, or one of them met a block
+	return next, nil // other runs filled the window, or one of them met a block
 }
 
 // sharedFailedLocked handles a failed call to the shared store: the end of

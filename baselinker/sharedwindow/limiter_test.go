@@ -118,7 +118,7 @@ func TestSharedWaitsHonourMaxWaitAndContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s2.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
+	if _, _, _, err := s2.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.OpenFile(s2.Path(), os.O_RDWR, 0)

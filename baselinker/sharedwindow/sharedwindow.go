@@ -30,7 +30,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/internal/flock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 )
@@ -154,25 +153,28 @@ type state struct {
 	PausedUntil int64   `json:"paused_until"` // Unix milliseconds; 0 = none
 }
 
-// Take implements pacer.Shared.
-func (s *Store) Take(ctx context.Context, now time.Time, limit int, span time.Duration) (g pacer.Grant, err error) {
+// Take implements pacer.Shared: it records a start at now unless limit
+// starts already lie within span before now (then next is when one
+// leaves), or a block a run met is not over (then next is its end, and
+// paused).
+func (s *Store) Take(ctx context.Context, now time.Time, limit int, span time.Duration) (next time.Time, ok, paused bool, err error) {
 	err = s.update(ctx, now, func(st *state) bool {
 		st.Starts = slices.DeleteFunc(st.Starts, func(ms int64) bool { return !time.UnixMilli(ms).Add(span).After(now) })
 		if until := time.UnixMilli(st.PausedUntil); st.PausedUntil != 0 && until.After(now) {
-			g = pacer.Grant{Next: until, Paused: true}
+			next, paused = until, true
 			return true
 		}
 		if len(st.Starts) >= limit {
-			g.Next = time.UnixMilli(st.Starts[len(st.Starts)-limit]).Add(span)
+			next = time.UnixMilli(st.Starts[len(st.Starts)-limit]).Add(span)
 			return true
 		}
 		ms := now.UnixMilli()
 		i, _ := slices.BinarySearch(st.Starts, ms)
 		st.Starts = slices.Insert(st.Starts, i, ms)
-		g.OK = true
+		ok = true
 		return true
 	})
-	return g, err
+	return next, ok, paused, err
 }
 
 // Pause implements pacer.Shared. A pause beyond MaxPause is cut to it.

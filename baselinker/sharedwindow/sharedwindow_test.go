@@ -20,8 +20,8 @@ const token = "3-12345-67890-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
 
 // take is Take with the grant as the values the tests compare.
 func take(s *Store, now time.Time, limit int, span time.Duration) (next time.Time, ok bool, err error) {
-	g, err := s.Take(context.Background(), now, limit, span)
-	return g.Next, g.OK, err
+	next, ok, _, err = s.Take(context.Background(), now, limit, span)
+	return next, ok, err
 }
 
 func open(t *testing.T, dir string, warn func(string)) *Store {
@@ -236,7 +236,7 @@ func TestLockWaitEnds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = s.Take(ctx, time.Now(), 10, time.Minute)
+	_, _, _, err = s.Take(ctx, time.Now(), 10, time.Minute)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
 		t.Fatalf("take under a held lock: %v after %s, want the context's end after 200ms", err, time.Since(start))
 	}
