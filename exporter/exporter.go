@@ -308,7 +308,7 @@ func apiErr(what string, err error) error {
 	case errors.Is(err, context.Canceled): // an interrupt, never the token's fault
 		return fmt.Errorf("%s: interrupted: %w", what, err)
 	case errors.Is(err, pacer.ErrWaitedTooLong):
-		return fmt.Errorf("%s: %w: the API's blocks lasted longer than --max-wait allows: %w", what, ErrFatal, err)
+		return fmt.Errorf("%s: %w: the API's blocks and the requests it never answered took longer than --max-wait allows: %w", what, ErrFatal, err)
 	case baselinker.IsAuth(err):
 		return fmt.Errorf("%s: %w: the API refused the token: %w — check BASELINKER_TOKEN or --token-file", what, ErrFatal, err)
 	case baselinker.Classify(err).Stops():
