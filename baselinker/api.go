@@ -489,6 +489,11 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		done()
 		class := Classify(err)
 		a.logRequest(ctx, method, try, time.Since(start), err, class)
+		if te := (*TransportError)(nil); errors.As(err, &te) {
+			a.limiter.Failing(time.Since(start)) // no answer: the API's silence counts toward --max-wait
+		} else {
+			a.limiter.Heard()
+		}
 		if !class.Pauses() {
 			a.limiter.Answered()                          // a probe after a block with no stated end came back: the others may go
 			if now, full, ok := a.limiter.Resumed(); ok { // once per block, not once per worker
@@ -506,11 +511,8 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		budget, bounded := a.limiter.Budget()
 		v := shouldRetry(attempt{method: method, err: err, class: class, idempotent: idempotent,
 			ending: ending, failures: failures, attempts: attempts,
-			blocks: blocks, blockRetries: a.blockRetries, took: time.Since(start),
+			blocks: blocks, blockRetries: a.blockRetries,
 			backoff: a.backoff.Delay(failures + 1), budget: budget, bounded: bounded})
-		if v.cost > 0 && a.limiter.Unanswered(v.cost) && v.action == retryLater { // other workers spent the rest meanwhile
-			v = verdict{err: fmt.Errorf("baselinker: %s: %w; last error: %w", method, pacer.ErrWaitedTooLong, err)}
-		}
 		switch v.action {
 		case retryStop:
 			return v.err

@@ -30,9 +30,8 @@ type attempt struct {
 	attempts     int           // tries allowed for transient failures (≥ 1)
 	blocks       int           // blocks sat out before this one
 	blockRetries int           // blocks one call may sit out
-	took         time.Duration // how long the failed try took
 	backoff      time.Duration // the pause drawn for the next try
-	budget       time.Duration // what --max-wait had left before this failure
+	budget       time.Duration // what --max-wait has left, the API's silence so far counted
 	bounded      bool          // --max-wait bounds the run
 }
 
@@ -40,7 +39,6 @@ type attempt struct {
 type verdict struct {
 	action retryAction
 	wait   time.Duration // retryLater: the pause before the next try
-	cost   time.Duration // what the failure spends of --max-wait: the try and the pause after it
 	err    error         // retryStop: the error call returns
 }
 
@@ -49,8 +47,9 @@ type verdict struct {
 // times. A transient failure is tried again after a backoff (or the
 // server's Retry-After), at most attempts times in all, unless it is a
 // write that reached the server (its outcome is unknown: the caller looks
-// it up) or the try and the pause would take the run past --max-wait: a
-// dead server ends the run within --max-wait, its timeouts included.
+// it up) or the pause would take the run past --max-wait (what is left of
+// it after the API's silence so far): a dead server ends the run within
+// --max-wait, its timeouts included.
 func shouldRetry(a attempt) verdict {
 	written := wasWritten(a.err)
 	if a.ending {
@@ -79,8 +78,8 @@ func shouldRetry(a attempt) verdict {
 	if errors.As(a.err, &te) && te.RetryAfter > 0 {
 		wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
 	}
-	v := verdict{action: retryLater, wait: wait, cost: max(a.took, 0) + wait}
-	if a.bounded && v.cost >= a.budget {
+	v := verdict{action: retryLater, wait: wait}
+	if a.bounded && wait >= a.budget {
 		v.err = fmt.Errorf("baselinker: %s: %w; last error: %w", a.method, pacer.ErrWaitedTooLong, a.err)
 	}
 	switch {
@@ -88,14 +87,14 @@ func shouldRetry(a attempt) verdict {
 		if v.err == nil {
 			v.err = a.err
 		}
-		return verdict{cost: a.took, err: &OutcomeUnknownError{Method: a.method, Cause: v.err}}
+		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err}}
 	case v.err != nil:
-		return verdict{cost: v.cost, err: v.err}
+		return verdict{err: v.err}
 	case a.failures+1 >= a.attempts:
 		if isRead(a.method) && Classify(a.err) == ClassRow {
-			return verdict{cost: a.took, err: &ReadError{Method: a.method, Err: a.err}}
+			return verdict{err: &ReadError{Method: a.method, Err: a.err}}
 		}
-		return verdict{cost: a.took, err: fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", a.method, a.attempts, a.err)}
+		return verdict{err: fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", a.method, a.attempts, a.err)}
 	}
 	return v
 }

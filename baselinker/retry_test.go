@@ -23,7 +23,7 @@ func TestShouldRetry(t *testing.T) {
 	rowErr := &APIError{Method: "addCrmClient", Code: "ERROR_INVALID_VALUE", Message: "x"}
 	base := func(method string, err error) attempt {
 		return attempt{method: method, err: err, class: Classify(err), idempotent: isRead(method),
-			attempts: 5, blockRetries: 5, took: time.Second, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
+			attempts: 5, blockRetries: 5, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
 	}
 	with := func(a attempt, change func(*attempt)) attempt {
 		change(&a)
@@ -34,36 +34,35 @@ func TestShouldRetry(t *testing.T) {
 		in       attempt
 		action   retryAction
 		wait     time.Duration
-		cost     time.Duration
 		errIs    error  // for retryStop
 		errWords string // in the error
 	}{
 		{name: "silent read, budget left: retry after the backoff", in: base("getCrmClients", noAnswerRead),
-			action: retryLater, wait: 500 * time.Millisecond, cost: 1500 * time.Millisecond},
-		{name: "silent read, the try and the pause would reach --max-wait: stop", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.budget = 1500 * time.Millisecond }), action: retryStop, cost: 1500 * time.Millisecond, errIs: pacer.ErrWaitedTooLong},
-		{name: "silent read, no bound: retry", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.budget, a.bounded = 0, false }), action: retryLater, wait: 500 * time.Millisecond, cost: 1500 * time.Millisecond},
-		{name: "silent read, last attempt: gave up", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.failures = 4 }), action: retryStop, cost: time.Second, errWords: "gave up after 5 attempts"},
+			action: retryLater, wait: 500 * time.Millisecond},
+		{name: "silent read, the pause would reach what --max-wait has left: stop", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.budget = 500 * time.Millisecond }), action: retryStop, errIs: pacer.ErrWaitedTooLong},
+		{name: "silent read, no bound: retry", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.budget, a.bounded = 0, false }), action: retryLater, wait: 500 * time.Millisecond},
+		{name: "silent read, last attempt: gave up", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.failures = 4 }), action: retryStop, errWords: "gave up after 5 attempts"},
 		{name: "a create that reached the server: outcome unknown, never re-sent", in: base("addCrmClient", noAnswerWrite),
-			action: retryStop, cost: time.Second, errIs: ErrOutcomeUnknown},
-		{name: "a create past --max-wait: outcome unknown, and too long", in: with(base("addCrmClient", noAnswerWrite), func(a *attempt) { a.budget = time.Second }), action: retryStop, cost: time.Second, errIs: pacer.ErrWaitedTooLong},
+			action: retryStop, errIs: ErrOutcomeUnknown},
+		{name: "a create past --max-wait: outcome unknown, and too long", in: with(base("addCrmClient", noAnswerWrite), func(a *attempt) { a.budget = 0 }), action: retryStop, errIs: pacer.ErrWaitedTooLong},
 		{name: "a create that never left: retried", in: base("addCrmClient", refused),
-			action: retryLater, wait: 500 * time.Millisecond, cost: 1500 * time.Millisecond},
+			action: retryLater, wait: 500 * time.Millisecond},
 		{name: "Retry-After longer than the backoff wins", in: base("getCrmClients", retryAfter503),
-			action: retryLater, wait: 20 * time.Second, cost: 21 * time.Second},
-		{name: "Retry-After beyond the budget: stop now, not after the pause", in: with(base("getCrmClients", retryAfter503), func(a *attempt) { a.budget = 10 * time.Second }), action: retryStop, cost: 21 * time.Second, errIs: pacer.ErrWaitedTooLong},
+			action: retryLater, wait: 20 * time.Second},
+		{name: "Retry-After beyond the budget: stop now, not after the pause", in: with(base("getCrmClients", retryAfter503), func(a *attempt) { a.budget = 10 * time.Second }), action: retryStop, errIs: pacer.ErrWaitedTooLong},
 		{name: "a block pauses", in: base("getCrmClients", blocked), action: retryPause},
 		{name: "a block past the block retries stops", in: with(base("getCrmClients", blocked), func(a *attempt) { a.blocks = 5 }), action: retryStop, errWords: "stayed blocked through 5 pauses"},
 		{name: "an unknown code on a read is retried", in: base("getCrmClients", unknownRead),
-			action: retryLater, wait: 500 * time.Millisecond, cost: 1500 * time.Millisecond},
-		{name: "an unknown code on a read, last attempt: a read error", in: with(base("getCrmClients", unknownRead), func(a *attempt) { a.failures = 4 }), action: retryStop, cost: time.Second, errWords: "kept failing"},
+			action: retryLater, wait: 500 * time.Millisecond},
+		{name: "an unknown code on a read, last attempt: a read error", in: with(base("getCrmClients", unknownRead), func(a *attempt) { a.failures = 4 }), action: retryStop, errWords: "kept failing"},
 		{name: "a row's error is the row's", in: base("addCrmClient", rowErr), action: retryStop, errWords: "ERROR_INVALID_VALUE"},
 		{name: "the run is ending: a written create is unknown", in: with(base("addCrmClient", noAnswerWrite), func(a *attempt) { a.ending = true }), action: retryStop, errIs: ErrOutcomeUnknown},
 		{name: "the run is ending: a read stops as it is", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.ending = true }), action: retryStop, errWords: "getCrmClients"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := shouldRetry(tc.in)
-			if v.action != tc.action || v.wait != tc.wait || v.cost != tc.cost {
-				t.Errorf("got action %d wait %s cost %s; want %d, %s, %s (err %v)", v.action, v.wait, v.cost, tc.action, tc.wait, tc.cost, v.err)
+			if v.action != tc.action || v.wait != tc.wait {
+				t.Errorf("got action %d wait %s; want %d, %s (err %v)", v.action, v.wait, tc.action, tc.wait, v.err)
 			}
 			if (v.action == retryStop) != (v.err != nil) {
 				t.Errorf("action %d with err %v", v.action, v.err)

@@ -127,8 +127,7 @@ func WithShared(s Shared, warn func(error)) Option {
 }
 
 // ErrWaitedTooLong is returned by Wait once the run's blocks (and the time
-// spent on requests the API never answered, see Unanswered) add up to more
-// than WithMaxWait allows: the run should stop cleanly and be resumed later.
+// the API was silent, see Failing) add up to more than WithMaxWait allows: the run should stop cleanly and be resumed later.
 var ErrWaitedTooLong = errors.New("waited too long for the API (its blocks, or requests it never answered)")
 
 // WithMaxWait bounds the time every block of the run may add up to (0 =
@@ -136,32 +135,62 @@ var ErrWaitedTooLong = errors.New("waited too long for the API (its blocks, or r
 // return ErrWaitedTooLong at once, instead of waiting.
 func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = d } }
 
-// Unanswered counts d, spent on a request that failed without an answer
-// (cut at its timeout, a refused connection, an HTTP error) or in the pause
-// before its retry, toward WithMaxWait, like a block. It reports whether
-// the run is now past it (a total that reaches the bound exactly is past:
-// nothing is left for the retry).
-func (l *Limiter) Unanswered(d time.Duration) (gaveUp bool) {
+// Failing reports that a request failed without an answer — cut at its
+// timeout, a refused or cut connection, an HTTP error, a garbled answer —
+// after took. From the first such request after the last answer (Heard)
+// the API is silent, and the silence counts toward WithMaxWait with the
+// blocks, as wall time: several workers failing at once count it once, a
+// long run with a fault now and then never adds them up. It reports
+// whether the run is now past WithMaxWait.
+func (l *Limiter) Failing(took time.Duration) (gaveUp bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.pausedTotal += max(d, 0)
-	if l.maxWait > 0 && l.pausedTotal >= l.maxWait {
+	now := l.clock.Now()
+	if start := now.Add(-max(took, 0)); l.silentSince.IsZero() || start.Before(l.silentSince) {
+		l.silentSince = start
+	}
+	return l.overLocked(now)
+}
+
+// Heard reports an answer from the API (a SUCCESS, or an error it
+// answered): a silence, if any, is over.
+func (l *Limiter) Heard() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.silentSince = time.Time{}
+}
+
+// overLocked reports whether the run's blocks and the API's silence so far
+// reached WithMaxWait; once they did, the run gives up for good.
+func (l *Limiter) overLocked(now time.Time) bool {
+	if l.maxWait > 0 && l.pausedTotal+l.silenceLocked(now) >= l.maxWait {
 		l.gaveUp = true
 	}
 	return l.gaveUp
 }
 
-// Budget returns what WithMaxWait has left for the run's blocks, requests
-// never answered and pauses before retries, and whether there is a bound
-// at all. A request is never given longer than the budget to answer: a run
-// against a dead server ends within --max-wait, its timeouts included.
+func (l *Limiter) silenceLocked(now time.Time) time.Duration {
+	if l.silentSince.IsZero() {
+		return 0
+	}
+	return max(now.Sub(l.silentSince), 0)
+}
+
+// Budget returns what WithMaxWait has left for the run's blocks and the
+// API's silence, and whether there is a bound at all. A request is never
+// given longer than the budget to answer, nor a retry a longer pause: a
+// run against a dead server ends within --max-wait, its timeouts included.
 func (l *Limiter) Budget() (left time.Duration, bounded bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.maxWait <= 0 {
 		return 0, false
 	}
-	return max(l.maxWait-l.pausedTotal, 0), true
+	now := l.clock.Now()
+	if l.overLocked(now) {
+		return 0, true
+	}
+	return l.maxWait - l.pausedTotal - l.silenceLocked(now), true
 }
 
 // probePoll is how often waiters look whether the probe after a block
@@ -213,8 +242,9 @@ type Limiter struct {
 	recoverFrom time.Time // zero: not reduced
 	consecutive int       // blocks in a row (a block during recovery counts on)
 	pausedTotal time.Duration
-	gaveUp      bool  // the blocks took longer than maxWait
-	probe       probe // after a block with no stated end: one request first
+	silentSince time.Time // the start of the first request that failed since the last answer; zero: none
+	gaveUp      bool      // the blocks and the silence took longer than maxWait
+	probe       probe     // after a block with no stated end: one request first
 
 	starts     int64
 	waited     time.Duration
@@ -294,7 +324,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		if first {
 			begin, first = now, false
 		}
-		if l.gaveUp {
+		if l.overLocked(now) {
 			l.mu.Unlock()
 			return fmt.Errorf("pacer: %w (more than %s in all)", ErrWaitedTooLong, l.maxWait)
 		}
@@ -353,7 +383,7 @@ func (l *Limiter) takeSharedLocked(ctx context.Context, now time.Time) (time.Tim
 	}
 	sctx, cancel := ctx, context.CancelFunc(func() {})
 	if l.maxWait > 0 {
-		sctx, cancel = context.WithTimeoutCause(ctx, max(l.maxWait-l.pausedTotal, 0), ErrWaitedTooLong)
+		sctx, cancel = context.WithTimeoutCause(ctx, max(l.maxWait-l.pausedTotal-l.silenceLocked(now), 0), ErrWaitedTooLong)
 	}
 	defer cancel()
 	l.sharedSince.Store(l.clock.Now().UnixNano())
