@@ -336,7 +336,7 @@ func (r *run) failure(ctx context.Context, l Line, err error) Line {
 	if errors.Is(err, pacer.ErrWaitedTooLong) {
 		r.halt(err, l.Row)
 		l.Status, l.Code = StatusSkipped, CodeWaitedTooLong
-		l.Message = "run again with --resume once the block is over — not sent: the API's blocks took longer than --max-wait"
+		l.Message = "run again with --resume once the block is over or the API answers again — not sent: the API's blocks or its silence took longer than --max-wait"
 		return l
 	}
 	l.Status = StatusFailed
