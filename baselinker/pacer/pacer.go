@@ -587,22 +587,6 @@ func (l *Limiter) Waiting() string {
 	return ""
 }
 
-// Recent is how many requests started within the last window: the rate a
-// run goes at, which never exceeds the limit it runs under.
-func (l *Limiter) Recent() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock.Now()
-	n := 0
-	for k := 1; k <= l.n; k++ {
-		if !l.kthLocked(k).Add(l.window).After(now) {
-			break
-		}
-		n++
-	}
-	return n
-}
-
 // Stats returns a snapshot of the limiter's counters.
 func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
