@@ -24,10 +24,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
@@ -151,6 +154,10 @@ type state struct {
 	Version     int     `json:"version"`
 	Starts      []int64 `json:"starts"`       // Unix milliseconds, oldest first
 	PausedUntil int64   `json:"paused_until"` // Unix milliseconds; 0 = none
+	// Users holds the latest start of each user's runs (uid → Unix
+	// milliseconds), so that a run on another folder can tell another
+	// user's run is live (LiveOther).
+	Users map[string]int64 `json:"users,omitempty"`
 }
 
 // Take implements pacer.Shared: it records a start at now unless limit
@@ -171,6 +178,11 @@ func (s *Store) Take(ctx context.Context, now time.Time, limit int, span time.Du
 		ms := now.UnixMilli()
 		i, _ := slices.BinarySearch(st.Starts, ms)
 		st.Starts = slices.Insert(st.Starts, i, ms)
+		maps.DeleteFunc(st.Users, func(_ string, last int64) bool { return !time.UnixMilli(last).Add(span).After(now) })
+		if st.Users == nil {
+			st.Users = map[string]int64{}
+		}
+		st.Users[runner()] = ms
 		ok = true
 		return true
 	})
@@ -189,11 +201,11 @@ func (s *Store) Pause(ctx context.Context, now, until time.Time) error {
 	})
 }
 
-// Live reports whether a run used the window lately: a start within span
-// before now, or a pause not over. It only reads (a run on another folder
-// looks whether it would overrun one in this one) and never waits for the
-// lock: a file being written is live.
-func (s *Store) Live(now time.Time, span time.Duration) bool {
+// LiveOther reports whether another user's run used the window lately: a
+// start within span before now by a user other than this process's. It
+// only reads (a run on another folder looks whether it would overrun one
+// in this one) and never waits for the lock.
+func (s *Store) LiveOther(now time.Time, span time.Duration) bool {
 	f, err := safefile.Open(s.path)
 	if err != nil {
 		return false
@@ -205,23 +217,42 @@ func (s *Store) Live(now time.Time, span time.Duration) bool {
 		return false
 	}
 	s.sane(&st, now)
-	if st.PausedUntil > now.UnixMilli() {
-		return true
+	me := runner()
+	for who, ms := range st.Users {
+		if who != me && time.UnixMilli(ms).Add(span).After(now) {
+			return true
+		}
 	}
-	return slices.ContainsFunc(st.Starts, func(ms int64) bool { return time.UnixMilli(ms).Add(span).After(now) })
+	return false
 }
 
-// SystemLive reports whether the token's window in the system-wide folder
-// (SystemDir) is live — another run, maybe another user's, sends on the
-// token — while this run keeps its window in dir, another folder: the two
-// together may then go over the limit. It returns the file it looked at.
+// SystemLive reports whether another user's run sends on the token with
+// its window in the system-wide folder (SystemDir) while this run keeps
+// its window in dir, another folder: the two together may then go over
+// the limit. It returns the file it looked at.
 func SystemLive(dir, token string, getenv func(string) string, now time.Time, span time.Duration) (string, bool) {
 	sys := SystemDir(getenv)
 	if a, err := filepath.Abs(dir); err == nil && (a == filepath.Clean(sys) || safefile.SameFile(a, sys)) {
 		return "", false
 	}
 	s := &Store{path: filepath.Join(sys, FileName(token))}
-	return s.path, s.Live(now, span)
+	return s.path, s.LiveOther(now, span)
+}
+
+// maxUsers bounds the users a state file remembers (the latest start of
+// each, for LiveOther); more are not one machine's crmbulk runs.
+const maxUsers = 64
+
+// runner names the user this process runs as: its uid, or on Windows its
+// SID; "" when it cannot tell.
+func runner() string {
+	if uid := os.Getuid(); uid >= 0 {
+		return strconv.Itoa(uid)
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Uid
+	}
+	return ""
 }
 
 // sane drops what a state file may not say at now: starts further ahead
@@ -232,6 +263,10 @@ func (s *Store) sane(st *state, now time.Time) (dropped string) {
 	st.Starts = slices.DeleteFunc(st.Starts, func(ms int64) bool { return ms > ahead })
 	if k := n - len(st.Starts); k > 0 {
 		dropped = fmt.Sprintf("%d start times more than %s in the future (a clock set wrong, or a machine sharing the folder)", k, MaxSkew)
+	}
+	maps.DeleteFunc(st.Users, func(_ string, ms int64) bool { return ms > ahead })
+	if len(st.Users) > maxUsers {
+		st.Users = nil // not one machine's runs: forgotten, the starts still count
 	}
 	if st.PausedUntil > now.Add(MaxPause).UnixMilli() {
 		if dropped != "" {

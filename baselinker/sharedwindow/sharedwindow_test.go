@@ -231,3 +231,40 @@ func FuzzStateFile(f *testing.F) {
 		}
 	})
 }
+
+// TestLiveOther: a window is live for a run on another folder when another
+// user's run started within the span; this user's own runs, old starts and
+// users in the future (a file that lies) do not count.
+func TestLiveOther(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name  string
+		users string
+		live  bool
+	}{
+		{"another user, a second ago", fmt.Sprintf(`{"another-user":%d}`, now.Add(-time.Second).UnixMilli()), true},
+		{"this user only", fmt.Sprintf(`{%q:%d}`, runner(), now.Add(-time.Second).UnixMilli()), false},
+		{"another user, two minutes ago", fmt.Sprintf(`{"another-user":%d}`, now.Add(-2*time.Minute).UnixMilli()), false},
+		{"another user, an hour ahead", fmt.Sprintf(`{"another-user":%d}`, now.Add(time.Hour).UnixMilli()), false},
+		{"no users", `{}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t, t.TempDir(), nil)
+			if err := os.WriteFile(s.Path(), []byte(`{"version":1,"starts":[],"paused_until":0,"users":`+tc.users+`}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.LiveOther(now, time.Minute); got != tc.live {
+				t.Errorf("LiveOther = %v, want %v", got, tc.live)
+			}
+		})
+	}
+	// A take records this user, so that the others can tell.
+	s := open(t, t.TempDir(), nil)
+	if _, _, err := take(s, now, 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(s.Path())
+	if !strings.Contains(string(b), fmt.Sprintf(`"users":{%q:`, runner())) {
+		t.Errorf("the file after a take: %s", b)
+	}
+}

@@ -54,7 +54,7 @@ func (a *app) apiClient() (*baselinker.API, error) {
 // runs through a state file (sharedwindow). Without a usable state
 // directory the run keeps its own window, and says so. A run told to keep
 // its window in a folder of its own says, before it sends, when another
-// run — maybe another user's — is live on the token in the system-wide one.
+// user's run is live on the token in the system-wide one.
 func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
 	warn := func(msg string) { a.logger.Warn(msg) }
 	opts := []pacer.Option{pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait)}
@@ -68,7 +68,7 @@ func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
 		return pacer.New(a.rate, opts...)
 	}
 	if path, live := sharedwindow.SystemLive(dir, token.Reveal(), a.getenv, time.Now(), a.rateWindow+pacer.DefaultMargin); live {
-		a.logger.Warn(fmt.Sprintf("another crmbulk run is sending on this token with its window in %s, but this run keeps its own in %s "+
+		a.logger.Warn(fmt.Sprintf("another user's crmbulk run is sending on this token with its window in %s, but this run keeps its own in %s "+
 			"(--state-dir or %s): together they may go over --rate and get the token blocked; "+
 			"wait for the other run, or run without --state-dir/%s so that both share one window", path, dir, sharedwindow.DirEnv, sharedwindow.DirEnv))
 	}
