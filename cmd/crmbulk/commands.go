@@ -12,6 +12,5 @@ func (a *app) subcommands() []*cobra.Command {
 		a.mappingCmd(),
 		a.demoCmd(),
 		a.sandboxCmd(),
-		a.benchCmd(),
 	}
 }
