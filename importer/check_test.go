@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"errors"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 		{"subiekt/kontrahenci.epp", "subiekt/mapping.yaml"},
 		{"woocommerce/customers.csv", "woocommerce/mapping.yaml"},
 	}
-	compared, invalid, converted := 0, 0, 0
+	compared, invalid, converted, byFile := 0, 0, 0, 0
 	for _, s := range samples {
 		t.Run(s.input, func(t *testing.T) {
 			input := filepath.Join("..", "samples", s.input)
@@ -48,28 +47,19 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 			}
 			dry := byRow(t, readReport(t, report))
 
-			rd, err := sheet.Open(input, m.SheetOptions(sheet.Options{}))
+			verdicts, err := Preview(input, m, sheet.Options{}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer rd.Close()
-			c, err := NewChecker(m, rd.Header(), nil)
-			if err != nil {
-				t.Fatal(err)
+			if len(verdicts) != len(dry) {
+				t.Errorf("%d verdicts, %d lines in the dry run's report", len(verdicts), len(dry))
 			}
 			keys := map[string]bool{} // the match keys of the rows so far
-			for {
-				row, err := rd.Read()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				v := c.Check(row)
-				d := dry[strconv.Itoa(row.Num)]
+			for _, v := range verdicts {
+				row := v.Line.Row
+				d := dry[strconv.Itoa(row)]
 				if d == nil {
-					t.Fatalf("row %d: no line in the dry run's report", row.Num)
+					t.Fatalf("row %d: no line in the dry run's report", row)
 				}
 				earlier := v.Line.MatchKey != "" && keys[v.Line.MatchKey]
 				keys[v.Line.MatchKey] = true
@@ -77,9 +67,10 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 				case !v.Ready && (v.Line.Status == StatusSkipped || v.Line.Status == StatusInvalid):
 				case d["status"] == string(StatusCreated):
 				case earlier || d["error_code"] == CodeSameAsRow:
+					byFile++
 					continue // the row's key or values came before: the file decides, not the row
 				default:
-					t.Errorf("row %d: Check says ready, the dry run %s %s", row.Num, d["status"], d["error_code"])
+					t.Errorf("row %d: Check says ready, the dry run %s %s", row, d["status"], d["error_code"])
 					continue
 				}
 				want := map[string]string{"status": string(v.Line.Status), "error_code": v.Line.Code, "error_message": v.Line.Message,
@@ -89,15 +80,15 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 				}
 				for col, w := range want {
 					if d[col] != w {
-						t.Errorf("row %d %s: Check says %q, the dry run %q", row.Num, col, w, d[col])
+						t.Errorf("row %d %s: Check says %q, the dry run %q", row, col, w, d[col])
 					}
 				}
 				if len(v.Problems) == 0 && !v.Ready && v.Line.Status == StatusInvalid {
-					t.Errorf("row %d: invalid without problems", row.Num)
+					t.Errorf("row %d: invalid without problems", row)
 				}
 				for _, p := range v.Problems {
 					if p.Field == "" || p.Code == "" || !strings.Contains(v.Line.Message, p.Text) {
-						t.Errorf("row %d: problem %+v lacks a field or code, or is not in the message %q", row.Num, p, v.Line.Message)
+						t.Errorf("row %d: problem %+v lacks a field or code, or is not in the message %q", row, p, v.Line.Message)
 					}
 				}
 				compared++
@@ -115,7 +106,7 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 	if compared < 50 || invalid == 0 || converted == 0 {
 		t.Errorf("compared %d rows, %d invalid, %d with a country name converted", compared, invalid, converted)
 	}
-	t.Logf("compared %d rows, %d invalid, %d with a country name converted", compared, invalid, converted)
+	t.Logf("compared %d rows, %d invalid, %d with a country name converted; %d decided by an earlier row", compared, invalid, converted, byFile)
 }
 
 // TestCheckProblems is the example: "Polska" is sent as PL (and
@@ -166,5 +157,20 @@ func TestCheckProblems(t *testing.T) {
 		if p.Field != tt.problem.Field || p.Column != tt.problem.Column || p.Code != tt.problem.Code || p.Value != tt.problem.Value || p.Hint == "" {
 			t.Errorf("%v: problem %+v, want %+v with a hint", tt.cells, p, tt.problem)
 		}
+	}
+}
+
+func TestPreviewFirstRows(t *testing.T) {
+	input := filepath.Join("..", "samples", "shopify", "customers_export.csv")
+	m, err := mapping.Load(filepath.Join("..", "samples", "shopify", "mapping.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := Preview(input, m, sheet.Options{}, 3)
+	if err != nil || len(vs) != 3 || vs[0].Line.Row != 2 || vs[2].Line.Row != 4 {
+		t.Fatalf("Preview of 3 rows: %d verdicts, %v", len(vs), err)
+	}
+	if _, err := Preview(filepath.Join(t.TempDir(), "nope.csv"), m, sheet.Options{}, 3); !errors.Is(err, ErrBadInput) {
+		t.Errorf("a missing file: %v, want ErrBadInput", err)
 	}
 }
