@@ -45,9 +45,19 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 	for range r.cfg.Workers {
 		g.Go(func() error {
 			for j := range jobs {
-				l := r.process(ctx, j.it, j.wait)
-				r.chains.leave(j.keys, j.done)
-				if err := r.emit(rw, j.seq, l); err != nil {
+				do := func() error {
+					l, stopped := r.waitToLand(ctx, j.it)
+					if !stopped {
+						l = r.process(ctx, j.it, j.wait)
+					}
+					r.chains.leave(j.keys, j.done)
+					return r.emit(rw, j.seq, l)
+				}
+				if _, later := r.landBy(j.it.num); later {
+					g.Go(do) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+					continue
+				}
+				if err := do(); err != nil {
 					return err
 				}
 			}

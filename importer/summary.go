@@ -29,6 +29,7 @@ type Summary struct {
 	Elapsed  time.Duration
 	Report   string // path of the report
 	Journal  string // path of the journal when it was kept (unsettled writes), else ""
+	Kept     string // where the earlier run's record at the report's path was kept, else ""
 	DryRun   bool
 	InputSHA string // first 16 hex characters of the input file's SHA-256
 	Encoding string // the code page the input was read in when it was detected, not given ("" otherwise)
@@ -67,6 +68,9 @@ func (s Summary) LogAttrs() []any {
 		"report", s.Report, "dry_run", s.DryRun)
 	if s.Journal != "" {
 		attrs = append(attrs, "journal", s.Journal)
+	}
+	if s.Kept != "" {
+		attrs = append(attrs, "earlier_record_kept", s.Kept)
 	}
 	return attrs
 }
@@ -129,6 +133,9 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "\n  %d requests in %s; report %s", s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
 	if s.Journal != "" {
 		fmt.Fprintf(&b, "; journal kept at %s (resume with --resume to settle it)", s.Journal)
+	}
+	if s.Kept != "" {
+		fmt.Fprintf(&b, "\n  the earlier run's record that was at %s is kept as %s (crmbulk undo --list %s lists them all)", s.Report, s.Kept, s.Report)
 	}
 	return b.String()
 }

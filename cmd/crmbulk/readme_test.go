@@ -87,7 +87,10 @@ func TestReadmeCommands(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	env := map[string]string{"BASELINKER_TOKEN": "3001234-3005678-READMETOKEN0AB12CD34EF56GH78", "BASELINKER_API_URL": url}
+	// One user on one machine: every step shares the state directory (the
+	// request window, and the key that proves the reports a step resumes or undoes).
+	env := map[string]string{"BASELINKER_TOKEN": "3001234-3005678-READMETOKEN0AB12CD34EF56GH78", "BASELINKER_API_URL": url,
+		"CRMBULK_STATE_DIR": filepath.Join(dir, ".crmbulk-state")}
 	for _, line := range cmds {
 		t.Run(line, func(t *testing.T) {
 			args := splitArgs(line)[1:]
