@@ -131,8 +131,8 @@ func TestXLSXRoundTrip(t *testing.T) {
 		t.Errorf("width of C = %v, want 8 (header 'note' + 4)", wC)
 	}
 	sheetXML := zipPart(t, data, "xl/worksheets/sheet1.xml")
-	if !strings.Contains(strings.ReplaceAll(sheetXML, "$", ""), `<autoFilter ref="A1:C1"`) {
-		t.Errorf("no autofilter over the header in %s", sheetXML[max(0, len(sheetXML)-600):])
+	if !strings.Contains(strings.ReplaceAll(sheetXML, "$", ""), `<autoFilter ref="A1:C22"`) {
+		t.Errorf("no autofilter over every row in %s", sheetXML[max(0, len(sheetXML)-600):])
 	}
 }
 
