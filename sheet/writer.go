@@ -35,6 +35,11 @@ type CSVWriterOptions struct {
 	BOM           bool // start with a UTF-8 byte order mark (Excel then reads UTF-8)
 	GuardFormulas bool // apply GuardFormula to every cell
 	CRLF          bool // end lines with \r\n
+	// ExcelText writes each data cell that Excel or LibreOffice would show
+	// as something else than its text (0048…, 01067, +48…, 2024-01-02) as
+	// ExcelText's ="…", which they show as that text; a cell that cannot be
+	// written so (too long, a line break) is guarded as GuardFormulas says.
+	ExcelText bool
 }
 
 // NewCSVWriter writes RFC 4180 CSV to w. A CR LF inside a cell is read back
@@ -76,10 +81,11 @@ func (c *csvWriter) Write(cells []string) error {
 	}
 	c.rows++
 	rec := cells
-	if c.opt.GuardFormulas {
+	excel := c.opt.ExcelText && c.rows > 1 // the header stays as it is
+	if c.opt.GuardFormulas || excel {
 		c.buf = c.buf[:0]
 		for _, s := range cells {
-			c.buf = append(c.buf, GuardFormula(s))
+			c.buf = append(c.buf, c.cell(s, excel))
 		}
 		rec = c.buf
 	}
@@ -87,6 +93,22 @@ func (c *csvWriter) Write(cells []string) error {
 		return fmt.Errorf("writing CSV row %d: %w", c.rows, err)
 	}
 	return nil
+}
+
+// cell is what the CSV holds for the value s.
+func (c *csvWriter) cell(s string, excel bool) string {
+	if excel && excelNumber(s) {
+		return s // a number, no formula (-5 needs no guard)
+	}
+	if excel && excelChanges(s) {
+		if t, ok := ExcelText(s); ok {
+			return t
+		}
+	}
+	if c.opt.GuardFormulas {
+		return GuardFormula(s)
+	}
+	return s
 }
 
 func (c *csvWriter) Flush() error {
