@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,4 +165,56 @@ func zipText(t *testing.T, path, part string) string {
 	defer rc.Close()
 	b, _ := io.ReadAll(rc)
 	return string(b)
+}
+
+// TestXLSXReportShowsWholeErrors: an import's XLSX report holds each
+// error text whole, and a text longer than its column wraps (top-aligned)
+// instead of being cut at the next cell; the autofilter covers every line.
+func TestXLSXReportShowsWholeErrors(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 1, Clients: 50})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	report := filepath.Join(t.TempDir(), "report.xlsx")
+	r := runCmd(t, context.Background(), env, "--no-progress", "import", "../../samples/shopify/customers_export.csv",
+		"--mapping", "../../samples/shopify/mapping.yaml", "--dry-run", "--report", report)
+	if r.code != exitRowsFailed {
+		t.Fatalf("import: exit %d\n%s", r.code, r.errOut)
+	}
+	f, err := excelize.OpenFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for i, h := range rows[0] {
+		if h == "error_message" {
+			col = i
+		}
+	}
+	found := false
+	for i, row := range rows[1:] {
+		if col < 0 || col >= len(row) || len(row[col]) < 100 {
+			continue
+		}
+		found = true
+		cell, _ := excelize.CoordinatesToCellName(col+1, i+2)
+		if !strings.Contains(row[col], "the API allows at most 20") {
+			t.Errorf("%s holds %q, not the whole error", cell, row[col])
+		}
+		id, _ := f.GetCellStyle("Report", cell)
+		st, err := f.GetStyle(id)
+		if err != nil || st.Alignment == nil || !st.Alignment.WrapText || st.Alignment.Vertical != "top" {
+			t.Errorf("%s (%d characters) does not wrap: %+v %v", cell, len(row[col]), st, err)
+		}
+	}
+	if !found {
+		t.Fatalf("no long error_message in the report: %q", rows)
+	}
+	sheetXML := zipText(t, report, "xl/worksheets/sheet1.xml")
+	if m := regexp.MustCompile(`<autoFilter ref="([^"]*)"`).FindStringSubmatch(sheetXML); m == nil || !strings.HasSuffix(strings.ReplaceAll(m[1], "$", ""), strconv.Itoa(len(rows))) {
+		t.Errorf("the report's autofilter %v does not reach its last line %d", m, len(rows))
+	}
 }

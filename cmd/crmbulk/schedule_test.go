@@ -23,6 +23,33 @@ type sampleCron struct {
 	env           map[string]string
 }
 
+// commentedCommands returns the commands a schedule sample offers in its
+// comments as alternatives: crontab lines (# and five time fields) and
+// systemd Exec lines (# ExecStart=…), continuation lines joined.
+func commentedCommands(t *testing.T, name string) []string {
+	t.Helper()
+	var cmds []string
+	cont := ""
+	start := regexp.MustCompile(`^(?:(?:[0-9*/,-]+\s+){5}|Exec\w*=)(.*)$`)
+	for _, line := range strings.Split(readSample(t, name), "\n") {
+		text, ok := strings.CutPrefix(line, "#")
+		if !ok {
+			continue
+		}
+		text = strings.TrimSpace(text)
+		if cont == "" && !start.MatchString(text) || cont == "" && !strings.Contains(text, "crmbulk") {
+			continue
+		}
+		if joined, ok := strings.CutSuffix(text, "\\"); ok {
+			cont += strings.TrimSpace(joined) + " "
+			continue
+		}
+		cmds = append(cmds, start.FindStringSubmatch(cont + text)[1])
+		cont = ""
+	}
+	return cmds
+}
+
 // readSample reads a file of samples/schedule.
 func readSample(t *testing.T, name string) string {
 	t.Helper()
@@ -219,6 +246,20 @@ func (a *release) onMachineArg(arg string) string {
 func TestSampleSchedulesWorkTheFirstNight(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Clients: 120, Seed: 3})
 	day := time.Now().Format("2006-01-02")
+
+	// The alternatives in the samples' comments (a container instead of
+	// the program) cannot run here: each is listed in notRunHere.
+	for _, name := range []string{"crontab", "crmbulk-export.service"} {
+		alts := commentedCommands(t, name)
+		if len(alts) == 0 {
+			t.Errorf("%s: found no commented alternative; the test reads them to list each in notRunHere", name)
+		}
+		for _, alt := range alts {
+			if _, ok := notRunHere[alt]; !ok {
+				t.Errorf("%s offers %q in its comments: add it to notRunHere with the reason it cannot run here", name, alt)
+			}
+		}
+	}
 
 	t.Run("crontab", func(t *testing.T) {
 		c := cronSample(t)
