@@ -300,8 +300,12 @@ func TestReadmeArchiveNamesAreBuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := regexp.MustCompile(`(?:crmbulk_(?:1\.0\.0|VERSION)|…)_[a-z0-9]+_[a-z0-9]+(?:\.tar\.gz|\.zip)?`).FindAllString(string(readme), -1)
-	if len(names) < 8 {
+	// Every archive name (…tar.gz, …zip) and every folder a cd enters.
+	names := regexp.MustCompile(`[^\s\x60'"(\\/]+\.(?:tar\.gz|zip)\b`).FindAllString(string(readme), -1)
+	for _, m := range regexp.MustCompile(`(?m)^cd \S*?([^\s\\/]+)$`).FindAllStringSubmatch(string(readme), -1) {
+		names = append(names, m[1])
+	}
+	if len(names) < 9 {
 		t.Fatalf("found only %d archive names in README.md: %q", len(names), names)
 	}
 	for _, n := range names {
