@@ -218,3 +218,59 @@ func TestXLSXReportShowsWholeErrors(t *testing.T) {
 		t.Errorf("the report's autofilter %v does not reach its last line %d", m, len(rows))
 	}
 }
+
+// TestXLSXExportLayout reads crmbulk's XLSX export as a second reader
+// does (the zip's XML for the dimension and the autofilter, the cells'
+// styles for wrapping): both name every row, and a multi-line address
+// wraps instead of running over the rows below. It needs no LibreOffice.
+func TestXLSXExportLayout(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20})
+	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range officeClients {
+		if _, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := len(srv.Clients())
+	out := filepath.Join(t.TempDir(), "clients.xlsx")
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	if r := runCmd(t, context.Background(), env, "--no-progress", "export", "--out", out); r.code != 0 {
+		t.Fatalf("export: exit %d\n%s", r.code, r.errOut)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Clients")
+	last, _ := excelize.CoordinatesToCellName(len(rows[0]), total+1)
+	sheetXML := zipText(t, out, "xl/worksheets/sheet1.xml")
+	for _, re := range []string{`<dimension ref="([^"]*)"`, `<autoFilter ref="([^"]*)"`} {
+		if m := regexp.MustCompile(re).FindStringSubmatch(sheetXML); m == nil || strings.ReplaceAll(m[1], "$", "") != "A1:"+last {
+			t.Errorf("%s: %v, want A1:%s", re, m, last)
+		}
+	}
+	if !regexp.MustCompile(`<definedName [^>]*name="_xlnm._FilterDatabase"[^>]*>[^<]*!\$A\$1:\$[A-Z]+\$` + strconv.Itoa(total+1) + `<`).MatchString(zipText(t, out, "xl/workbook.xml")) {
+		t.Errorf("the workbook's _FilterDatabase does not reach row %d: %s", total+1, zipText(t, out, "xl/workbook.xml"))
+	}
+	wrapped := 0
+	for i, row := range rows {
+		for j, v := range row {
+			if !strings.Contains(v, "\n") {
+				continue
+			}
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			id, _ := f.GetCellStyle("Clients", cell)
+			if st, err := f.GetStyle(id); err != nil || st.Alignment == nil || !st.Alignment.WrapText {
+				t.Errorf("%s %q does not wrap", cell, v)
+			}
+			wrapped++
+		}
+	}
+	if wrapped == 0 {
+		t.Error("no multi-line value in the export to check")
+	}
+}
