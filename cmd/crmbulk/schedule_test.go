@@ -261,176 +261,189 @@ func TestSampleSchedulesWorkTheFirstNight(t *testing.T) {
 		}
 	}
 
-	t.Run("crontab", func(t *testing.T) {
-		c := cronSample(t)
-		if c.when != "15 2 * * *" || c.env["SHELL"] != "/bin/sh" {
-			t.Errorf("crontab: schedule %q, SHELL %q", c.when, c.env["SHELL"])
-		}
-		a := unpackRelease(t)
-		line := strings.ReplaceAll(c.command, "/usr/local/bin/crmbulk", a.bin) // its install step
-		a.userFile(t, filepath.Join(a.home, ".config/crmbulk/token"), sandboxtest.DefaultToken+"\n", 0o600)
-		// cron's environment: the user's HOME, SHELL from the crontab, PATH /usr/bin:/bin.
-		cronEnv := map[string]string{"SHELL": c.env["SHELL"], "PATH": "/usr/bin:/bin", "LOGNAME": "crmbulk", "BASELINKER_API_URL": url}
-		for night := 1; night <= 2; night++ {
-			r := a.exec(t, a.home, cronEnv, c.env["SHELL"], "-c", line)
-			if r.code != 0 || r.stdout+r.stderr != "" {
-				t.Fatalf("night %d: exit %d, and cron would mail:\n%s%s", night, r.code, r.stdout, r.stderr)
-			}
-		}
-		if _, err := os.Stat(filepath.Join(a.home, "crmbulk/exports/clients-"+day+".xlsx")); err != nil {
-			t.Errorf("no export: %v", err)
-		}
-		log, _ := os.ReadFile(filepath.Join(a.home, "crmbulk/export.log"))
-		checkJSONLog(t, string(log), 2)
-
-		// A night the API refuses the token: cron mails crmbulk's exit and where its log is.
-		a.userFile(t, filepath.Join(a.home, ".config/crmbulk/token"), "3000009-3000010-NOTTHETOKEN00000000000000\n", 0o600)
-		r := a.exec(t, a.home, cronEnv, c.env["SHELL"], "-c", line)
-		if want := "crmbulk export failed with exit 2 (1 = some problems, 2 = configuration or fatal API error); see " + a.home + "/crmbulk/export.log\n"; r.stdout != want || r.stderr != "" {
-			t.Errorf("the mail of a refused token is %q%q, want %q", r.stdout, r.stderr, want)
-		}
-		// A home folder the user cannot write: the mail is mkdir's, crmbulk is not blamed.
-		if a.cred != nil {
-			noHome := map[string]string{"HOME": "/nonexistent"}
-			for k, v := range cronEnv {
-				noHome[k] = v
-			}
-			r := a.exec(t, "/", noHome, c.env["SHELL"], "-c", line)
-			if r.code == 0 || !strings.Contains(r.stderr, "mkdir") || strings.Contains(r.stdout+r.stderr, "crmbulk export failed") {
-				t.Errorf("an unwritable home folder: exit %d, mail %q%q; want mkdir's error and no word of crmbulk", r.code, r.stdout, r.stderr)
-			}
-		}
-	})
-
-	t.Run("systemd", func(t *testing.T) {
-		keys := unitSample(t)
-		a := unpackRelease(t)
-		if got := strings.Join(keys["DynamicUser"], ""); got != "yes" {
-			t.Fatalf("DynamicUser=%s: the test runs the unit as an unprivileged user of its own", got)
-		}
-		// What systemd makes before the run: the StateDirectory (owned by the
-		// unit's user) and the credentials directory with the token.
-		for _, d := range keys["StateDirectory"] {
-			a.mkdir(t, a.onMachine("/var/lib/"+d), 0o755)
-		}
-		creds := a.onMachine("/run/credentials/crmbulk-export.service")
-		for _, c := range keys["LoadCredential"] {
-			name, _, _ := strings.Cut(c, ":")
-			a.userFile(t, filepath.Join(creds, name), sandboxtest.DefaultToken+"\n", 0o400)
-		}
-		env := map[string]string{"HOME": "/", "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"CREDENTIALS_DIRECTORY": creds, "BASELINKER_API_URL": url}
-		for _, e := range keys["Environment"] {
-			k, v, _ := strings.Cut(e, "=")
-			env[k] = a.onMachine(v)
-		}
-		words := func(cmdline string) []string {
-			var w []string
-			for _, f := range strings.Fields(strings.ReplaceAll(cmdline, "%d", "/run/credentials/crmbulk-export.service")) {
-				w = append(w, a.onMachineArg(f))
-			}
-			return w
-		}
-		workdir := a.onMachine(strings.Join(keys["WorkingDirectory"], ""))
-		for _, pre := range keys["ExecStartPre"] {
-			w := words(strings.TrimPrefix(pre, "+"))
-			run := a.exec
-			if strings.HasPrefix(pre, "+") && a.cred != nil { // + runs with full privileges
-				run = (&release{env: a.env}).exec
-			}
-			if r := run(t, workdir, env, w[0], w[1:]...); r.code != 0 {
-				t.Fatalf("ExecStartPre=%s: exit %d\n%s", pre, r.code, r.stderr)
-			}
-		}
-		for _, b := range keys["BindPaths"] {
-			if _, err := os.Stat(a.onMachine(b)); err != nil {
-				t.Errorf("BindPaths=%s: systemd fails the unit when the folder is missing: %v", b, err)
-			}
-		}
-		state := env["CRMBULK_STATE_DIR"]
-		if fi, err := os.Stat(state); err != nil || fi.Mode()&(os.ModeSticky|0o777) != os.ModeSticky|0o777 {
-			t.Errorf("the shared state folder %s: %v, %v; want it made sticky and writable by all, like /tmp", state, fi, err)
-		}
-		w := words(strings.Join(keys["ExecStart"], ""))
-		for night := 1; night <= 2; night++ {
-			r := a.exec(t, workdir, env, w[0], w[1:]...)
-			if r.code != 0 {
-				t.Fatalf("night %d: ExecStart: exit %d\n%s", night, r.code, r.stderr)
-			}
-			checkJSONLog(t, r.stderr, 1)
-		}
-		if _, err := os.Stat(filepath.Join(a.onMachine("/var/lib/crmbulk"), "exports/clients-"+day+".xlsx")); err != nil {
-			t.Errorf("no export under the StateDirectory: %v", err)
-		}
-		if m, _ := filepath.Glob(filepath.Join(state, "window-*.json")); len(m) != 1 {
-			t.Errorf("the token's request window is not in the shared state folder %s: %v", state, m)
-		}
-	})
-
-	t.Run("kubernetes", func(t *testing.T) {
-		pod, claims := kubeSample(t)
-		c := pod.Containers[0]
-		entry, imageEnv, workdir := dockerImage(t)
-		a := unpackRelease(t)
-		command := c.Command
-		if len(command) == 0 {
-			command = entry
-		}
-		env := map[string]string{"HOME": "/home/nonroot", "BASELINKER_API_URL": url}
-		for k, v := range imageEnv {
-			env[k] = v
-		}
-		for _, e := range c.Env {
-			env[e.Name] = e.Value
-		}
-		for k, v := range env {
-			env[k] = a.onMachine(v)
-		}
-		a.mkdir(t, a.onMachine(workdir), 0o755) // the image's own folder
-		// The volumes, as the kubelet mounts them: the Secret holds the token,
-		// a claim is an empty folder the pod's fsGroup may write.
-		for _, m := range c.VolumeMounts {
-			for _, v := range pod.Volumes {
-				switch {
-				case v.Name != m.Name:
-				case v.Secret != nil:
-					a.userFile(t, filepath.Join(a.onMachine(m.MountPath), "token"), sandboxtest.DefaultToken+"\n", 0o440)
-				case v.PersistentVolumeClaim != nil:
-					if !claims[v.PersistentVolumeClaim.ClaimName] {
-						t.Errorf("the volume %s claims %s, which the manifest does not make", v.Name, v.PersistentVolumeClaim.ClaimName)
-					}
-					a.mkdir(t, a.onMachine(m.MountPath), 0o775)
-				}
-			}
-		}
-		args := make([]string, 0, len(command)+len(c.Args))
-		for _, w := range append(append([]string{}, command...), c.Args...) {
-			args = append(args, a.onMachineArg(w))
-		}
-		r := a.exec(t, a.onMachine(workdir), env, args[0], args[1:]...)
-		if r.code != 0 {
-			t.Fatalf("the container: exit %d\n%s", r.code, r.stderr)
-		}
-		checkJSONLog(t, r.stderr, 1)
-		out := ""
-		for _, arg := range c.Args {
-			if v, ok := strings.CutPrefix(arg, "--out="); ok {
-				out = strings.ReplaceAll(v, "{date}", day)
-			}
-		}
-		if _, err := os.Stat(a.onMachine(out)); out == "" || err != nil {
-			t.Errorf("no export %q on the volume: %v", out, err)
-		}
-		state := env["CRMBULK_STATE_DIR"]
-		if !strings.HasPrefix(state, a.onMachine("/var/lib/crmbulk")+"/") {
-			t.Errorf("CRMBULK_STATE_DIR %s is not on the claimed volume: a Job on another node would not find the token's window", state)
-		}
-		if m, _ := filepath.Glob(filepath.Join(state, "window-*.json")); len(m) != 1 {
-			t.Errorf("the token's request window is not in %s: %v", state, m)
-		}
-	})
+	t.Run("crontab", func(t *testing.T) { cronFirstNight(t, url, day) })
+	t.Run("systemd", func(t *testing.T) { systemdFirstNight(t, url, day) })
+	t.Run("kubernetes", func(t *testing.T) { kubernetesFirstNight(t, url, day) })
 	if srv.Stats().Blocked > 0 {
 		t.Errorf("the token was blocked %d times", srv.Stats().Blocked)
+	}
+}
+
+// cronFirstNight runs the crontab's line through its SHELL with cron's
+// environment, in the user's home folder: two quiet nights, then the mail
+// of a night the token is refused and of a home folder it cannot write.
+func cronFirstNight(t *testing.T, url, day string) {
+	c := cronSample(t)
+	if c.when != "15 2 * * *" || c.env["SHELL"] != "/bin/sh" {
+		t.Errorf("crontab: schedule %q, SHELL %q", c.when, c.env["SHELL"])
+	}
+	a := unpackRelease(t)
+	line := strings.ReplaceAll(c.command, "/usr/local/bin/crmbulk", a.bin) // its install step
+	a.userFile(t, filepath.Join(a.home, ".config/crmbulk/token"), sandboxtest.DefaultToken+"\n", 0o600)
+	// cron's environment: the user's HOME, SHELL from the crontab, PATH /usr/bin:/bin.
+	cronEnv := map[string]string{"SHELL": c.env["SHELL"], "PATH": "/usr/bin:/bin", "LOGNAME": "crmbulk", "BASELINKER_API_URL": url}
+	for night := 1; night <= 2; night++ {
+		r := a.exec(t, a.home, cronEnv, c.env["SHELL"], "-c", line)
+		if r.code != 0 || r.stdout+r.stderr != "" {
+			t.Fatalf("night %d: exit %d, and cron would mail:\n%s%s", night, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(a.home, "crmbulk/exports/clients-"+day+".xlsx")); err != nil {
+		t.Errorf("no export: %v", err)
+	}
+	log, _ := os.ReadFile(filepath.Join(a.home, "crmbulk/export.log"))
+	checkJSONLog(t, string(log), 2)
+
+	// A night the API refuses the token: cron mails crmbulk's exit and where its log is.
+	a.userFile(t, filepath.Join(a.home, ".config/crmbulk/token"), "3000009-3000010-NOTTHETOKEN00000000000000\n", 0o600)
+	r := a.exec(t, a.home, cronEnv, c.env["SHELL"], "-c", line)
+	if want := "crmbulk export failed with exit 2 (1 = some problems, 2 = configuration or fatal API error); see " + a.home + "/crmbulk/export.log\n"; r.stdout != want || r.stderr != "" {
+		t.Errorf("the mail of a refused token is %q%q, want %q", r.stdout, r.stderr, want)
+	}
+	// A home folder the user cannot write: the mail is mkdir's, crmbulk is not blamed.
+	if a.cred != nil {
+		noHome := map[string]string{"HOME": "/nonexistent"}
+		for k, v := range cronEnv {
+			noHome[k] = v
+		}
+		r := a.exec(t, "/", noHome, c.env["SHELL"], "-c", line)
+		if r.code == 0 || !strings.Contains(r.stderr, "mkdir") || strings.Contains(r.stdout+r.stderr, "crmbulk export failed") {
+			t.Errorf("an unwritable home folder: exit %d, mail %q%q; want mkdir's error and no word of crmbulk", r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// systemdFirstNight makes what systemd makes for the unit (its
+// StateDirectory, the credentials directory), then runs ExecStartPre
+// ('+': with full privileges) and ExecStart with the unit's Environment,
+// two nights.
+func systemdFirstNight(t *testing.T, url, day string) {
+	keys := unitSample(t)
+	a := unpackRelease(t)
+	if got := strings.Join(keys["DynamicUser"], ""); got != "yes" {
+		t.Fatalf("DynamicUser=%s: the test runs the unit as an unprivileged user of its own", got)
+	}
+	// What systemd makes before the run: the StateDirectory (owned by the
+	// unit's user) and the credentials directory with the token.
+	for _, d := range keys["StateDirectory"] {
+		a.mkdir(t, a.onMachine("/var/lib/"+d), 0o755)
+	}
+	creds := a.onMachine("/run/credentials/crmbulk-export.service")
+	for _, c := range keys["LoadCredential"] {
+		name, _, _ := strings.Cut(c, ":")
+		a.userFile(t, filepath.Join(creds, name), sandboxtest.DefaultToken+"\n", 0o400)
+	}
+	env := map[string]string{"HOME": "/", "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"CREDENTIALS_DIRECTORY": creds, "BASELINKER_API_URL": url}
+	for _, e := range keys["Environment"] {
+		k, v, _ := strings.Cut(e, "=")
+		env[k] = a.onMachine(v)
+	}
+	words := func(cmdline string) []string {
+		var w []string
+		for _, f := range strings.Fields(strings.ReplaceAll(cmdline, "%d", "/run/credentials/crmbulk-export.service")) {
+			w = append(w, a.onMachineArg(f))
+		}
+		return w
+	}
+	workdir := a.onMachine(strings.Join(keys["WorkingDirectory"], ""))
+	for _, pre := range keys["ExecStartPre"] {
+		w := words(strings.TrimPrefix(pre, "+"))
+		run := a.exec
+		if strings.HasPrefix(pre, "+") && a.cred != nil { // + runs with full privileges
+			run = (&release{env: a.env}).exec
+		}
+		if r := run(t, workdir, env, w[0], w[1:]...); r.code != 0 {
+			t.Fatalf("ExecStartPre=%s: exit %d\n%s", pre, r.code, r.stderr)
+		}
+	}
+	for _, b := range keys["BindPaths"] {
+		if _, err := os.Stat(a.onMachine(b)); err != nil {
+			t.Errorf("BindPaths=%s: systemd fails the unit when the folder is missing: %v", b, err)
+		}
+	}
+	state := env["CRMBULK_STATE_DIR"]
+	if fi, err := os.Stat(state); err != nil || fi.Mode()&(os.ModeSticky|0o777) != os.ModeSticky|0o777 {
+		t.Errorf("the shared state folder %s: %v, %v; want it made sticky and writable by all, like /tmp", state, fi, err)
+	}
+	w := words(strings.Join(keys["ExecStart"], ""))
+	for night := 1; night <= 2; night++ {
+		r := a.exec(t, workdir, env, w[0], w[1:]...)
+		if r.code != 0 {
+			t.Fatalf("night %d: ExecStart: exit %d\n%s", night, r.code, r.stderr)
+		}
+		checkJSONLog(t, r.stderr, 1)
+	}
+	if _, err := os.Stat(filepath.Join(a.onMachine("/var/lib/crmbulk"), "exports/clients-"+day+".xlsx")); err != nil {
+		t.Errorf("no export under the StateDirectory: %v", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(state, "window-*.json")); len(m) != 1 {
+		t.Errorf("the token's request window is not in the shared state folder %s: %v", state, m)
+	}
+}
+
+// kubernetesFirstNight runs the container's image command and args with
+// the image's and the pod's env, the Secret and the claim mounted.
+func kubernetesFirstNight(t *testing.T, url, day string) {
+	pod, claims := kubeSample(t)
+	c := pod.Containers[0]
+	entry, imageEnv, workdir := dockerImage(t)
+	a := unpackRelease(t)
+	command := c.Command
+	if len(command) == 0 {
+		command = entry
+	}
+	env := map[string]string{"HOME": "/home/nonroot", "BASELINKER_API_URL": url}
+	for k, v := range imageEnv {
+		env[k] = v
+	}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	for k, v := range env {
+		env[k] = a.onMachine(v)
+	}
+	a.mkdir(t, a.onMachine(workdir), 0o755) // the image's own folder
+	// The volumes, as the kubelet mounts them: the Secret holds the token,
+	// a claim is an empty folder the pod's fsGroup may write.
+	for _, m := range c.VolumeMounts {
+		for _, v := range pod.Volumes {
+			switch {
+			case v.Name != m.Name:
+			case v.Secret != nil:
+				a.userFile(t, filepath.Join(a.onMachine(m.MountPath), "token"), sandboxtest.DefaultToken+"\n", 0o440)
+			case v.PersistentVolumeClaim != nil:
+				if !claims[v.PersistentVolumeClaim.ClaimName] {
+					t.Errorf("the volume %s claims %s, which the manifest does not make", v.Name, v.PersistentVolumeClaim.ClaimName)
+				}
+				a.mkdir(t, a.onMachine(m.MountPath), 0o775)
+			}
+		}
+	}
+	args := make([]string, 0, len(command)+len(c.Args))
+	for _, w := range append(append([]string{}, command...), c.Args...) {
+		args = append(args, a.onMachineArg(w))
+	}
+	r := a.exec(t, a.onMachine(workdir), env, args[0], args[1:]...)
+	if r.code != 0 {
+		t.Fatalf("the container: exit %d\n%s", r.code, r.stderr)
+	}
+	checkJSONLog(t, r.stderr, 1)
+	out := ""
+	for _, arg := range c.Args {
+		if v, ok := strings.CutPrefix(arg, "--out="); ok {
+			out = strings.ReplaceAll(v, "{date}", day)
+		}
+	}
+	if _, err := os.Stat(a.onMachine(out)); out == "" || err != nil {
+		t.Errorf("no export %q on the volume: %v", out, err)
+	}
+	state := env["CRMBULK_STATE_DIR"]
+	if !strings.HasPrefix(state, a.onMachine("/var/lib/crmbulk")+"/") {
+		t.Errorf("CRMBULK_STATE_DIR %s is not on the claimed volume: a Job on another node would not find the token's window", state)
+	}
+	if m, _ := filepath.Glob(filepath.Join(state, "window-*.json")); len(m) != 1 {
+		t.Errorf("the token's request window is not in %s: %v", state, m)
 	}
 }
 
