@@ -726,65 +726,8 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 }
 
 // scrub removes the token from text that came from outside (an answer that
-// echoes it, say): as it is, and in the encodings an echo may use — URL
-// escapes and JSON escapes (\u0041, \/). Text that holds an encoded token
-// is returned decoded, with the token removed.
-func (a *API) scrub(s string) string {
-	return ScrubToken(s, a.token.Reveal())
-}
-
-// ScrubToken is scrub for a token t (see API.scrub).
-func ScrubToken(s, t string) string {
-	if t == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, t, redacted)
-	if strings.Contains(s, "%") {
-		if u, err := url.QueryUnescape(s); err == nil && strings.Contains(u, t) {
-			s = strings.ReplaceAll(u, t, redacted)
-		} else if u, err := url.PathUnescape(s); err == nil && strings.Contains(u, t) {
-			s = strings.ReplaceAll(u, t, redacted)
-		}
-	}
-	if strings.Contains(s, `\`) {
-		if u := unescapeJSON(s); strings.Contains(u, t) {
-			s = strings.ReplaceAll(u, t, redacted)
-		}
-	}
-	return s
-}
-
-// unescapeJSON replaces the JSON escapes in s (\uXXXX, \/, \n, …) by what
-// they stand for; what is not a valid escape is kept.
-func unescapeJSON(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 >= len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch c := s[i+1]; c {
-		case 'u':
-			if i+6 <= len(s) {
-				if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
-					b.WriteRune(rune(v))
-					i += 5
-					continue
-				}
-			}
-			b.WriteByte(s[i])
-		case '/', '\\', '"':
-			b.WriteByte(c)
-			i++
-		case 'n', 't', 'r', 'b', 'f':
-			b.WriteByte(map[byte]byte{'n': '\n', 't': '\t', 'r': '\r', 'b': '\b', 'f': '\f'}[c])
-			i++
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
-}
+// echoes it, say), in every form it may come back in (see ScrubToken).
+func (a *API) scrub(s string) string { return a.token.Scrub(s) }
 
 // jsonKind names the kind of JSON value that starts with c.
 func jsonKind(c byte) string {

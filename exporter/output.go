@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -92,8 +93,11 @@ type OutputOptions struct {
 	// by default (sheet.GuardFormula: a ' before a cell starting with = + - @
 	// tab or CR; crmbulk's importer removes it again).
 	NoFormulaGuard bool
-	// Stdout receives the CSV when Path is "-".
+	// Stdout receives the CSV when Path is "-": all of it at Commit, none
+	// when the export fails (it is spooled until then).
 	Stdout io.Writer
+	// SpoolDir is where the CSV for Stdout is spooled; "" = os.TempDir().
+	SpoolDir string
 	// Now fills the placeholders; zero = time.Now().
 	Now time.Time
 }
@@ -111,6 +115,8 @@ type Output struct {
 
 	opt    OutputOptions
 	af     *sheet.AtomicFile
+	spool  *os.File // the CSV for standard output, until Commit
+	named  bool     // the spool file still has its name (Windows), removed at the end
 	unlock func() error
 }
 
@@ -140,6 +146,14 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 		if opt.Stdout == nil {
 			return nil, fmt.Errorf("%w: no standard output to write to", ErrOutput)
 		}
+		// A failed export writes nothing to standard output (not even the
+		// header): the CSV is spooled in a private file until Commit.
+		if o.spool, err = os.CreateTemp(opt.SpoolDir, ".crmbulk-stdout-*.csv"); err != nil {
+			return nil, fmt.Errorf("%w: creating the file that holds the CSV for standard output until the export succeeds: %w", ErrOutput, err)
+		}
+		// Where an open file can lose its name, it does at once: even a
+		// killed run leaves no copy of the clients behind.
+		o.named = runtime.GOOS == "windows" || os.Remove(o.spool.Name()) != nil
 		return o, nil
 	}
 	if fi, err := os.Stat(path); err == nil {
@@ -214,7 +228,7 @@ func (o *Output) DetailsPath() string {
 func (o *Output) Opener() Opener {
 	return func(header []string) (sheet.Writer, error) {
 		if o.Path == "-" {
-			return sheet.NewCSVWriter(o.opt.Stdout, o.opt.CSV), nil
+			return sheet.NewCSVWriter(o.spool, o.opt.CSV), nil
 		}
 		if o.Format == "xlsx" {
 			return sheet.NewXLSXWriter(o.af, XLSXOptions(header))
@@ -225,6 +239,9 @@ func (o *Output) Opener() Opener {
 
 // Commit renames the finished file over the target and releases the lock.
 func (o *Output) Commit() error {
+	if o.spool != nil {
+		return o.release(true)
+	}
 	if o.af == nil {
 		return nil
 	}
@@ -241,6 +258,9 @@ func (o *Output) Commit() error {
 // Abort throws the temporary file away (the previous target, if any, is
 // untouched) and releases the lock. It is safe after Commit.
 func (o *Output) Abort() error {
+	if o.spool != nil {
+		return o.release(false)
+	}
 	if o.af == nil {
 		return nil
 	}
@@ -250,6 +270,27 @@ func (o *Output) Abort() error {
 			err = uerr
 		}
 		o.unlock = nil
+	}
+	return err
+}
+
+// release ends the spool of standard output: copied to Stdout when send
+// is true, then removed.
+func (o *Output) release(send bool) error {
+	f := o.spool
+	o.spool = nil
+	var err error
+	if send {
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			_, err = io.Copy(o.opt.Stdout, f)
+		}
+		if err != nil {
+			err = fmt.Errorf("writing the CSV to standard output: %w", err)
+		}
+	}
+	err = errors.Join(err, f.Close())
+	if o.named {
+		err = errors.Join(err, os.Remove(f.Name()))
 	}
 	return err
 }

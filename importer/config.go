@@ -78,8 +78,24 @@ type Config struct {
 	// it is written (the command prints the plan from it).
 	OnLine func(*Line)
 
+	// StateDir is the state directory (sharedwindow.Dir): a real run locks
+	// its input for the account there, so that two runs of one file never
+	// go at once, and keeps the account's record key there, which proves
+	// each report line (recordmac). "" = neither (a library caller's tests).
+	StateDir string
+	// Command describes this run in its locks, for the message of a second
+	// run that finds them held (the command as typed; never a secret).
+	Command string
+	// RequestTimeout is how long one request may take (--request-timeout):
+	// a write a killed run sent may still land until this long after it
+	// was sent, so a resume looks it up only after that (default
+	// baselinker.DefaultTimeout).
+	RequestTimeout time.Duration
+
 	// reportWrap, in tests, wraps the report file's writer (a full disk).
 	reportWrap func(io.Writer) io.Writer
+	// recordKey is the account's record key, loaded by Run from StateDir.
+	recordKey []byte
 }
 
 // withDefaults fills in the defaults and the mapping's own settings.
@@ -88,6 +104,9 @@ func (c Config) withDefaults(input string) Config {
 		c.Workers = DefaultWorkers
 	}
 	c.Workers = min(c.Workers, MaxWorkers)
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = baselinker.DefaultTimeout
+	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
 	}

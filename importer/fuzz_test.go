@@ -70,7 +70,7 @@ func FuzzOldReport(f *testing.F) {
 		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		o, err := openOldReport(p)
+		o, err := openOldReport(p, nil, "")
 		if err != nil {
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -84,6 +85,7 @@ type run struct {
 	sha      string           // the input's fingerprint
 	detected string           // the code page the input was read in, when detected
 	disputes map[int][]string // warnings of rows that share a key and disagree, by row
+	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	plan     *mapping.Plan
 	idx      *index // nil when no row can be compared (no match key, no crm_client_id)
 	chains   *chains
@@ -92,6 +94,9 @@ type run struct {
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
 	settled  map[int]Line        // rows the old journal settled and the old report lacks
 	tally    *tally
+	locks    runlock.Set // the run's locks (report, resumed report, input on the account)
+	window   int         // rows between read and written (the report's reorder window)
+	kept     string      // where the earlier run's record at the report's path was kept
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -120,7 +125,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	before := requestsOf(api)
 	defer func() {
 		sum = r.tally.summary(sum)
-		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding = cfg.Report, cfg.DryRun, r.sha, r.detected
+		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 	}()
 
@@ -129,13 +134,23 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 		return sum, err
 	}
 	defer rd.Close()
+	// Before the first request: the locks, then everything a resume must
+	// prove (an edited or forged report costs nothing).
+	if err := r.lock(); err != nil {
+		return sum, err
+	}
+	defer func() { _ = r.locks.Release() }()
 	if err := r.guardRerun(); err != nil {
 		return sum, err
 	}
-	if err := r.readIndex(ctx); err != nil {
+	if err := r.openResume(); err != nil {
 		return sum, err
 	}
-	if err := r.openResume(); err != nil {
+	r.window = r.reorder()
+	if err := r.readIndex(ctx); err != nil {
+		if r.old != nil {
+			_ = r.old.close()
+		}
 		return sum, err
 	}
 	rw, err := r.createReport(total)
@@ -230,7 +245,7 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		_ = rd.Close()
 		return nil, 0, err
 	}
-	if r.disputes, err = r.findDisputes(); err != nil {
+	if err = r.scanRows(); err != nil {
 		_ = rd.Close()
 		return nil, 0, err
 	}
@@ -328,11 +343,17 @@ func (r *run) readIndex(ctx context.Context) error {
 // createReport moves a resumed report at the report's path aside, creates
 // the report and (for a real run) the journal.
 func (r *run) createReport(total int64) (*reportWriter, error) {
+	var err error
+	if r.old == nil || !SamePath(r.cfg.Resume, r.cfg.Report) {
+		// A new record: an earlier run's at this path is kept, not written over.
+		if r.kept, err = KeepEarlier(r.cfg.Report); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+	}
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		var err error
-		st := journalStart{sha: r.sha, window: reorderWindow(r.cfg.Workers), open: r.carry, settled: r.settledLines}
+		st := journalStart{sha: r.sha, window: r.window, timeout: r.cfg.RequestTimeout, open: r.carry, settled: r.settledLines}
 		if r.jnl, err = createJournal(r.cfg.Report+".journal", st); err != nil {
 			return nil, err
 		}
@@ -343,7 +364,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.halt)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.halt)
 	if err != nil {
 		_, _ = r.jnl.close(false)
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/crmbulk/crmbulk/internal/safefile"
 )
@@ -34,6 +35,10 @@ type journalEvent struct {
 	// most that many rows after the report's last line can have been sent).
 	SHA    string `json:"sha,omitempty"`
 	Window int    `json:"window,omitempty"`
+	// start: the run's --request-timeout (ms): a write it sent may land
+	// until this long after its send. send: when it was sent (Unix ms).
+	Timeout int64 `json:"timeout_ms,omitempty"`
+	At      int64 `json:"at_ms,omitempty"`
 }
 
 // pendingSend is a write whose answer the journal never recorded, or (for
@@ -41,6 +46,10 @@ type journalEvent struct {
 type pendingSend struct {
 	Op  string
 	Key string
+	// At is when it was sent and Timeout the sending run's request
+	// timeout: until At+Timeout the write may still land (landBy).
+	At      time.Time
+	Timeout time.Duration
 }
 
 // journal is the append-only crash log of writes: a "send" before each
@@ -48,16 +57,18 @@ type pendingSend struct {
 // Each event is written with one write call (no user-space buffer), so a
 // crash loses nothing written.
 type journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
-	open map[int]bool // rows with a send and no done yet
+	mu      sync.Mutex
+	f       *os.File
+	path    string
+	open    map[int]bool // rows with a send and no done yet
+	carried map[int]bool // of those, sends of an earlier run (settled only by an outcome)
 }
 
 // journalStart is what a new journal holds before the run's first event.
 type journalStart struct {
 	sha     string
 	window  int
+	timeout time.Duration
 	open    map[int]pendingSend // writes carried over from the resumed run
 	settled func(yield func(Line) error) error
 }
@@ -71,7 +82,7 @@ func createJournal(path string, st journalStart) (*journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the journal: %w", err)
 	}
-	j := &journal{f: tmp, path: tmp.Name(), open: map[int]bool{}}
+	j := &journal{f: tmp, path: tmp.Name(), open: map[int]bool{}, carried: map[int]bool{}}
 	err = j.fill(st)
 	if err == nil {
 		err = tmp.Sync()
@@ -89,13 +100,17 @@ func createJournal(path string, st journalStart) (*journal, error) {
 }
 
 func (j *journal) fill(st journalStart) error {
-	if err := j.write(journalEvent{Ev: "start", SHA: st.sha, Window: st.window}); err != nil {
+	if err := j.write(journalEvent{Ev: "start", SHA: st.sha, Window: st.window, Timeout: st.timeout.Milliseconds()}); err != nil {
 		return err
 	}
 	for row, p := range st.open {
-		if err := j.send(row, p.Op, p.Key); err != nil {
+		// Carried with the time it was sent, and its run's timeout, which
+		// the new start's may not be: the larger decides when it can land.
+		t := max(p.Timeout, st.timeout)
+		if err := j.write(journalEvent{Ev: "send", Row: row, Op: p.Op, Key: p.Key, At: p.At.UnixMilli(), Timeout: t.Milliseconds()}); err != nil {
 			return err
 		}
+		j.open[row], j.carried[row] = true, true
 	}
 	if st.settled == nil {
 		return nil
@@ -131,18 +146,20 @@ func (j *journal) send(row int, op, key string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.open[row] = true
-	return j.write(journalEvent{Ev: "send", Row: row, Op: op, Key: key})
+	return j.write(journalEvent{Ev: "send", Row: row, Op: op, Key: key, At: time.Now().UnixMilli()})
 }
 
 // settle records the end of a row that has a send open (from this run or
 // carried over from a crashed one), unless its outcome is still unknown.
+// A carried send is settled only by an outcome: a row interrupted or
+// stopped before it was looked up keeps it open for the next resume.
 func (j *journal) settle(l Line) error {
 	if j == nil || l.unsettled {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if !j.open[l.Row] {
+	if !j.open[l.Row] || j.carried[l.Row] && l.Status == StatusSkipped {
 		return nil
 	}
 	delete(j.open, l.Row)
@@ -169,12 +186,13 @@ func (j *journal) close(remove bool) (kept bool, err error) {
 
 // journalState is what an old journal proves.
 type journalState struct {
-	found  bool // the file exists
-	torn   bool // its last line was cut (a crash mid-write, or the file was cut)
-	sha    string
-	window int
-	open   map[int]pendingSend // sends without a done: their outcome is unknown
-	done   map[int]Line        // the last outcome recorded for each row
+	found   bool // the file exists
+	torn    bool // its last line was cut (a crash mid-write, or the file was cut)
+	sha     string
+	window  int
+	timeout time.Duration       // the run's request timeout
+	open    map[int]pendingSend // sends without a done: their outcome is unknown
+	done    map[int]Line        // the last outcome recorded for each row
 }
 
 // maxJournalLine bounds one journal line (a done holds a report line).
@@ -226,9 +244,13 @@ func (js *journalState) read(path string, br *bufio.Reader) error {
 func (js *journalState) apply(e journalEvent) {
 	switch e.Ev {
 	case "start":
-		js.sha, js.window = e.SHA, e.Window
+		js.sha, js.window, js.timeout = e.SHA, e.Window, time.Duration(e.Timeout)*time.Millisecond
 	case "send":
-		js.open[e.Row] = pendingSend{Op: e.Op, Key: e.Key}
+		p := pendingSend{Op: e.Op, Key: e.Key, Timeout: max(js.timeout, time.Duration(e.Timeout)*time.Millisecond)}
+		if e.At > 0 {
+			p.At = time.UnixMilli(e.At)
+		}
+		js.open[e.Row] = p
 	case "done":
 		delete(js.open, e.Row)
 		js.done[e.Row] = Line{Row: e.Row, Status: e.Status, ID: e.ID, MatchKey: e.Key, Code: e.Code, Message: e.Message,

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -52,6 +54,9 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 // process runs one row in the pool: check it, wait for earlier rows with
 // its keys, then plan and send it.
 func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line {
+	if l := r.notClient(it); l != nil {
+		return *l
+	}
 	if l := r.check(it); l != nil {
 		return *l
 	}
@@ -103,24 +108,71 @@ func (r *run) target(it *item) (id int64, found bool, done *Line) {
 	case r.idx == nil:
 		return 0, false, nil
 	}
-	// The keys in match_by order: the first that finds a client decides.
-	for _, k := range it.keys {
-		ids := r.idx.find(k.field, k.key)
-		switch len(ids) {
-		case 0:
-			continue
-		case 1:
-			it.keyLabel = k.label()
-			return ids[0], true, nil
-		}
-		it.keyLabel = k.label()
-		l := it.base()
-		l.Status, l.Code = StatusFailed, CodeAmbiguous
-		l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
-			len(ids), k.field, k.key, joinIDs(ids))
-		return 0, false, &l
+	if len(it.keys) == 0 {
+		return 0, false, nil
 	}
-	return 0, false, nil
+	// The first key of match_by the row has a value for decides. A later
+	// key is tried only for a row without the earlier keys' values, and
+	// never merges two people (conflict).
+	k := it.keys[0]
+	ids := r.idx.find(k.field, k.key)
+	switch len(ids) {
+	case 0:
+		for _, later := range it.keys[1:] {
+			if ids := r.idx.find(later.field, later.key); len(ids) > 0 {
+				return 0, false, r.conflict(it, later, ids, fmt.Sprintf("its %s %s finds no client", k.field, chars.Quote(k.key)))
+			}
+		}
+		return 0, false, nil
+	case 1:
+		if k.field != r.cfg.MatchBy[0] { // a fallback: the row has none of the earlier keys
+			if l := r.otherPerson(it, k, ids[0]); l != nil {
+				return 0, false, l
+			}
+		}
+		return ids[0], true, nil
+	}
+	l := it.base()
+	l.Status, l.Code = StatusFailed, CodeAmbiguous
+	l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
+		len(ids), k.field, k.key, joinIDs(ids))
+	return 0, false, &l
+}
+
+// otherPerson is the conflict line of a row that a fallback key k matched
+// with client id whose email is not the row's (both non-empty), or nil.
+func (r *run) otherPerson(it *item, k rowKey, id int64) *Line {
+	mine, _ := it.res.Get("email")
+	c, _ := r.idx.client(id)
+	if validate.MatchKey("email", mine) == "" || validate.MatchKey("email", c.Email) == "" || validate.Same("email", mine, c.Email) {
+		return nil
+	}
+	return r.conflict(it, k, []int64{id}, fmt.Sprintf("its email %s is not that client's", chars.Quote(validate.CleanKey(mine))))
+}
+
+// conflict is the line of a row whose later match key k finds clients ids
+// that are not (or not surely) the row's person: nothing is sent, and the
+// line names the row's own key and the clients.
+func (r *run) conflict(it *item, k rowKey, ids []int64, why string) *Line {
+	l := it.base()
+	l.Status, l.Code = StatusConflict, CodeKeyConflict
+	var who []string
+	for _, id := range ids {
+		c, _ := r.idx.client(id)
+		email := "no email"
+		if c.Email != "" {
+			email = "email " + chars.Quote(c.Email)
+		}
+		if id < 0 { // a dry run's would-be client
+			who = append(who, fmt.Sprintf("the client an earlier row would create (%s)", email))
+			continue
+		}
+		who = append(who, fmt.Sprintf("client %d (%s)", id, email))
+	}
+	l.Message = fmt.Sprintf("give the row the crm_client_id of the client it is, or leave %s out of --match-by to create it — nothing sent: row %d: %s, and its %s %s belongs to %s; a later key of match_by never merges two people",
+		k.field, it.num, why, k.field, chars.Quote(k.key), strings.Join(who, ", "))
+	_, l.Column = r.plan.Source(k.field)
+	return &l
 }
 
 // current is the client id as the plan compares with it: the index's copy,
@@ -262,6 +314,11 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	want := validate.MatchKey(field, value)
 	if want == "" {
 		return nil, errNoLookupKey
+	}
+	if field == "invoice_tax_id" {
+		// The key is part of every spelling of it the account may hold
+		// ("PL…"; the API strips spaces and dashes): the filter is a part match.
+		value = want
 	}
 	var f baselinker.Filters
 	if err := f.Set(field, value); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -137,7 +138,7 @@ func TestResumeChecksTheJournal(t *testing.T) {
 			`{"ev":"send","row":2,"op":"create"}`+"\n"+`{"ev":"done","row":2,"status":"created","id":`+itoa(ida)+"}\n"+
 			`{"ev":"send","row":3,"op":"create"}`+"\n"+`{"ev":"done","row":3,"status":"created","id":`+itoa(idb)+"}\n")
 		creates := srv.Stats().Creates
-		sum, err := Run(context.Background(), api, in, Config{Resume: report})
+		sum, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +164,7 @@ func TestResumeChecksTheJournal(t *testing.T) {
 		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
 			strings.Join(a.record(sha, "").cells(), ",")+"\n"+strings.Join(b.record(sha, "").cells(), ",")+"\n")
 		creates := srv.Stats().Creates
-		sum, err := Run(context.Background(), api, in, Config{Resume: report}) // no journal beside it
+		sum, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: time.Millisecond}) // no journal beside it
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gocarina/gocsv"
 
+	"github.com/crmbulk/crmbulk/internal/recordmac"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -30,12 +31,13 @@ const (
 	StatusUnchanged Status = "unchanged" // the matched client already held the row's values; nothing sent
 	StatusInvalid   Status = "invalid"   // the row broke a rule; nothing sent
 	StatusFailed    Status = "failed"    // the API refused the row or its outcome could not be settled
-	StatusSkipped   Status = "skipped"   // not attempted (interrupted, or the run stopped on a fatal error)
+	StatusConflict  Status = "conflict"  // a later key of match_by found another person's client; nothing sent
+	StatusSkipped   Status = "skipped"   // not attempted (interrupted, the run stopped on a fatal error), or not a client (an empty or total row, a repeat)
 )
 
 // Statuses lists every status in report order.
 func Statuses() []Status {
-	return []Status{StatusCreated, StatusUpdated, StatusUnchanged, StatusInvalid, StatusFailed, StatusSkipped}
+	return []Status{StatusCreated, StatusUpdated, StatusUnchanged, StatusInvalid, StatusFailed, StatusConflict, StatusSkipped}
 }
 
 // finished reports whether a row with status s needs no further work on resume.
@@ -54,6 +56,10 @@ const (
 	CodeTransport      = "TRANSPORT"       // no answer after the client's retries
 	CodeJournal        = "JOURNAL"         // the journal could not be written: nothing was sent
 	CodeWaitedTooLong  = "WAITED_TOO_LONG" // the API's blocks took longer than --max-wait: not sent
+	CodeKeyConflict    = "KEY_CONFLICT"    // a later key of match_by found a client that is not this row's person (conflict)
+	CodeEmptyRow       = "EMPTY_ROW"       // every mapped field of the row is empty: no client from nothing (skipped)
+	CodeTotalRow       = "TOTAL_ROW"       // the row reads as a spreadsheet's total line (skipped)
+	CodeSameAsRow      = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
 )
 
 // dryNote is the note of every line of a dry run.
@@ -122,7 +128,9 @@ func (l *Line) changedFields() []string {
 }
 
 // record is a report line as its CSV file holds it: the report is read
-// and written with gocsv through this type. The fingerprint comes last.
+// and written with gocsv through this type. The fingerprint and account
+// come last, then the line's proof (recordmac: a MAC of the other cells,
+// keyed by the account's secret in the state directory).
 type record struct {
 	Row      string `csv:"row"`
 	Status   string `csv:"status"`
@@ -136,12 +144,13 @@ type record struct {
 	Note     string `csv:"note"`
 	SHA      string `csv:"input_sha256"`
 	Account  string `csv:"account"`
+	MAC      string `csv:"line_mac"`
 }
 
 // ReportHeader is the header of every report, in column order.
 func ReportHeader() []string {
 	return []string{"row", "status", "crm_client_id", "error_code", "error_message",
-		"match_key", "column", "changes", "warnings", "note", "input_sha256", "account"}
+		"match_key", "column", "changes", "warnings", "note", "input_sha256", "account", "line_mac"}
 }
 
 func (l *Line) record(sha, account string) record {
@@ -155,15 +164,57 @@ func (l *Line) record(sha, account string) record {
 
 // cells is the record in ReportHeader's order.
 func (rec record) cells() []string {
+	return append(rec.content(), rec.MAC)
+}
+
+// content is the cells the line's MAC proves: all but the MAC.
+func (rec record) content() []string {
 	return []string{rec.Row, rec.Status, rec.ID, rec.Code, rec.Message, rec.MatchKey, rec.Column,
 		rec.Changes, rec.Warnings, rec.Note, rec.SHA, rec.Account}
 }
+
+// The MAC of a line covers its cells and the MAC of the line before it
+// (prev; "" for the first): a chain, so a line deleted, moved, or pasted
+// in from another report breaks the proof of the line after it.
+
+// signed is the record with its MAC under key, after the line whose MAC is
+// prev (none without a key: a dry run, or a library caller without a
+// state directory).
+func (rec record) signed(key []byte, prev string) record {
+	if key != nil {
+		rec.MAC = recordmac.Sum(key, append(rec.content(), prev))
+	}
+	return rec
+}
+
+// proven checks the line's MAC under key, after the line whose MAC is prev
+// (every line passes without a key). The error names the file and row,
+// and says what to do.
+func (rec record) proven(key []byte, prev, file string, num int, account string) error {
+	switch {
+	case key == nil, recordmac.Verify(key, append(rec.content(), prev), rec.MAC):
+		return nil
+	case rec.Note == dryNote && rec.MAC == "":
+		return nil // a dry run's plan proves nothing; resume and undo refuse it as such
+
+	case strings.TrimSpace(rec.MAC) == "":
+		return fmt.Errorf("%w: %s: row %d has no proof (its line_mac column is empty): crmbulk writes one on every line, so the report was edited or written by an older crmbulk; restore it as the run left it (nothing was sent)", ErrUnproven, file, num)
+	case account != "" && rec.Account != account:
+		return fmt.Errorf("%w: %s: row %d was written with another API token (account %s; this token is %s): use the token of that run (nothing was sent)", ErrUnproven, file, num, rec.Account, account)
+	}
+	return fmt.Errorf("%w: %s: row %d does not match its proof (line_mac): the line, or the one before it, was changed, moved or deleted after crmbulk wrote it — restore the report as the run left it; "+
+		"or, if it is as written, run as the user and with the --state-dir of the run that wrote it, whose key proves it (nothing was sent)", ErrUnproven, file, num)
+}
+
+// ErrUnproven marks a report line whose proof (line_mac) fails: the
+// report was edited or forged, and is not resumed or undone.
+var ErrUnproven = errors.New("a report line fails its proof")
 
 // guarded is the record with every cell guarded against being run as a
 // formula by a spreadsheet (sheet.GuardFormula; read back with Unguard).
 func (rec record) guarded(guard func(string) string) record {
 	for _, p := range []*string{&rec.Row, &rec.Status, &rec.ID, &rec.Code, &rec.Message, &rec.MatchKey,
-		&rec.Column, &rec.Changes, &rec.Warnings, &rec.Note, &rec.SHA, &rec.Account} {
+		&rec.Column, &rec.Changes, &rec.Warnings, &rec.Note, &rec.SHA, &rec.Account, &rec.MAC} {
 		*p = guard(*p)
 	}
 	return rec
@@ -209,6 +260,7 @@ type csvRecords struct {
 	um   *gocsv.Unmarshaller
 	file string
 	torn bool // the bytes after the last newline (a line cut by a crash) are not read
+	read int  // records read: the next is the spreadsheet's row read+2
 }
 
 func openCSVRecords(path string) (*csvRecords, error) {
@@ -277,7 +329,10 @@ func (c *csvRecords) next() (record, int, error) {
 		}
 		return record{}, 0, fmt.Errorf("reading the report to resume: %s: %w", c.file, err)
 	}
-	line, _ := c.cr.FieldPos(0)
+	// The row a spreadsheet shows: the header is row 1 and each record one
+	// row, whatever newlines its cells hold (a file line number is not).
+	c.read++
+	line := c.read + 1
 	rec := v.(record)
 	cells := rec.cells()
 	for _, u := range unmatched {
@@ -354,7 +409,7 @@ func (x *xlsxRecords) next() (record, int, error) {
 	}
 	return record{Row: cell("row"), Status: cell("status"), ID: cell("crm_client_id"), Code: cell("error_code"),
 		Message: cell("error_message"), MatchKey: cell("match_key"), Column: cell("column"), Changes: cell("changes"),
-		Warnings: cell("warnings"), Note: cell("note"), SHA: cell("input_sha256"), Account: cell("account")}, row.Num, nil
+		Warnings: cell("warnings"), Note: cell("note"), SHA: cell("input_sha256"), Account: cell("account"), MAC: cell("line_mac")}, row.Num, nil
 }
 
 func (x *xlsxRecords) close() error { return x.r.Close() }
@@ -363,11 +418,16 @@ func (x *xlsxRecords) close() error { return x.r.Close() }
 // input (reports are in input order).
 type oldReport struct {
 	path string // the report named by --resume
-	src  string // the file read: the report, its record, or either moved aside
-	rs   recordSource
-	next *Line
-	sha  string
-	last int // the row number of the line read before next
+	// key proves each line (nil: not checked); account is this run's, to
+	// tell a line of another token from an edited one.
+	key     []byte
+	account string
+	prevMAC string // the MAC of the line read last (the chain of proofs)
+	src     string // the file read: the report, its record, or either moved aside
+	rs      recordSource
+	next    *Line
+	sha     string
+	last    int // the row number of the line read before next
 	// Of the whole report (openOldReport's first pass):
 	lines   int  // how many lines it has
 	lastRow int  // the input row of its last line
@@ -378,8 +438,8 @@ type oldReport struct {
 // It reads the whole report once first: an edited, reordered or dry-run
 // report is refused before any row is sent, not when the run reaches the
 // bad line (the rows before it would have been sent again).
-func openOldReport(path string) (*oldReport, error) {
-	o := &oldReport{path: path}
+func openOldReport(path string, key []byte, account string) (*oldReport, error) {
+	o := &oldReport{path: path, key: key, account: account}
 	if err := o.start(""); err != nil {
 		return nil, err
 	}
@@ -425,7 +485,7 @@ func (o *oldReport) start(src string) error {
 		}
 		return err
 	}
-	o.rs, o.src, o.last, o.sha = rs, src, 0, ""
+	o.rs, o.src, o.last, o.sha, o.prevMAC = rs, src, 0, "", ""
 	return o.advance()
 }
 
@@ -460,6 +520,10 @@ func (o *oldReport) advance() error {
 	if err != nil {
 		return err
 	}
+	if err := rec.proven(o.key, o.prevMAC, o.src, num, o.account); err != nil {
+		return err
+	}
+	o.prevMAC = rec.MAC
 	n, err := strconv.Atoi(strings.TrimSpace(rec.Row))
 	if err != nil {
 		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.src, num, rec.Row)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocarina/gocsv"
 
+	"github.com/crmbulk/crmbulk/internal/recordmac"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -31,6 +32,8 @@ type ReportLine struct {
 	Note     string
 	InputSHA string // the fingerprint of the file the run read
 	Account  string // the account it wrote to (a hash of the token)
+	// Proven: the line passed its proof (line_mac) under the reader's key.
+	Proven bool
 	// Num is the line's row number in the report file, for messages.
 	Num int
 }
@@ -49,8 +52,19 @@ var ErrOldReport = errors.New("the report was written by an older crmbulk")
 // XLSX report keeps beside it while its run goes, if a crash left one) and
 // calls fn with each line, in file order. It refuses a file crmbulk did
 // not write, and one without the changes and account columns
-// (errors.Is(err, ErrOldReport)).
-func ReadReport(path string, fn func(ReportLine) error) error {
+// (errors.Is(err, ErrOldReport)). With a key (RecordKey) every line must
+// pass its proof: an edited or forged line is refused before fn sees any
+// line (errors.Is(err, ErrUnproven)); account names the reader's account.
+func ReadReport(path string, key []byte, account string, fn func(ReportLine) error) error {
+	if key != nil {
+		if err := readRecords(path, key, account, func(ReportLine) error { return nil }); err != nil {
+			return err
+		}
+	}
+	return readRecords(path, key, account, fn)
+}
+
+func readRecords(path string, key []byte, account string, fn func(ReportLine) error) error {
 	rs, src, err := openRecords(path)
 	if err != nil {
 		return err
@@ -66,6 +80,7 @@ func ReadReport(path string, fn func(ReportLine) error) error {
 			}
 		}
 	}
+	prev := ""
 	for {
 		rec, num, err := rs.next()
 		if errors.Is(err, io.EOF) {
@@ -74,6 +89,10 @@ func ReadReport(path string, fn func(ReportLine) error) error {
 		if err != nil {
 			return err
 		}
+		if err := rec.proven(key, prev, src, num, account); err != nil {
+			return err
+		}
+		prev = rec.MAC
 		row, err := strconv.Atoi(strings.TrimSpace(rec.Row))
 		if err != nil || row < 1 {
 			return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it", src, num, rec.Row)
@@ -84,7 +103,7 @@ func ReadReport(path string, fn func(ReportLine) error) error {
 		}
 		if err := fn(ReportLine{Row: row, Status: Status(rec.Status), ID: id, Code: rec.Code, Message: rec.Message,
 			MatchKey: rec.MatchKey, Column: rec.Column, Changes: rec.Changes, Warnings: rec.Warnings, Note: rec.Note,
-			InputSHA: rec.SHA, Account: rec.Account, Num: num}); err != nil {
+			InputSHA: rec.SHA, Account: rec.Account, Num: num, Proven: key != nil}); err != nil {
 			return err
 		}
 	}
@@ -103,23 +122,36 @@ func (c *csvRecords) header() []string { return c.um.Headers }
 
 func (x *xlsxRecords) header() []string { return x.r.Header() }
 
+// RecordKey is the record key of account in the state directory dir,
+// made the first time (recordmac.Key): what proves an import's or undo's
+// report lines.
+func RecordKey(dir, account string) ([]byte, error) {
+	key, err := recordmac.Key(dir, account)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return key, nil
+}
+
 // ReportFile writes report lines (CSV) one at a time, each flushed to the
 // file before Write returns: a crash loses at most the line being written.
 type ReportFile struct {
 	path string
+	key  []byte
+	prev string // the MAC of the line written last
 	f    *os.File
 	buf  *bufio.Writer
 	csv  *gocsv.SafeCSVWriter
 }
 
 // CreateReport creates (or truncates) a CSV report at path and writes its
-// header.
-func CreateReport(path string) (*ReportFile, error) {
+// header. With a key (RecordKey) every line carries its proof.
+func CreateReport(path string, key []byte) (*ReportFile, error) {
 	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("creating the report: %w", err)
 	}
-	rf := &ReportFile{path: path, f: f, buf: bufio.NewWriterSize(f, 16<<10)}
+	rf := &ReportFile{path: path, key: key, f: f, buf: bufio.NewWriterSize(f, 16<<10)}
 	rf.csv = gocsv.NewSafeCSVWriter(csv.NewWriter(struct{ io.Writer }{rf.buf}))
 	if err := rf.writeCells(ReportHeader()); err != nil {
 		_ = f.Close()
@@ -137,6 +169,8 @@ func (rf *ReportFile) Write(l ReportLine) error {
 	rec := record{Row: strconv.Itoa(l.Row), Status: string(l.Status), ID: id, Code: l.Code, Message: l.Message,
 		MatchKey: l.MatchKey, Column: l.Column, Changes: l.Changes, Warnings: l.Warnings, Note: l.Note,
 		SHA: l.InputSHA, Account: l.Account}
+	rec = rec.signed(rf.key, rf.prev)
+	rf.prev = rec.MAC
 	return rf.writeCells(rec.guarded(sheet.GuardFormula).cells())
 }
 

@@ -32,7 +32,7 @@ func (r *run) openResume() error {
 	if path == "" {
 		return nil
 	}
-	old, err := openOldReport(path)
+	old, err := openOldReport(path, r.cfg.recordKey, accountOf(r.api))
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
@@ -51,6 +51,7 @@ func (r *run) openResume() error {
 		return err
 	}
 	r.old = old
+	r.dateSends()
 	return nil
 }
 
@@ -219,7 +220,7 @@ func (r *run) settledLines(yield func(Line) error) error {
 	if r.old == nil {
 		return nil
 	}
-	o := &oldReport{path: r.old.path}
+	o := &oldReport{path: r.old.path, key: r.old.key, account: r.old.account}
 	if err := o.start(r.old.src); err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func TestResumeSettlesJournal(t *testing.T) {
 					`{"ev":"send","row":4,"op":"create"}`+"\n"+`{"ev":"done","row":4,"status":"created","id":`+fmt.Sprint(id4)+`,"changes":"email: \"done@example.com\"; invoice_city: \"Gdynia\""}`+"\n"+
 					`{"ev":"send","row":5,"op":"cre`) // torn by the crash
 			creates := srv.Stats().Creates
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: keysOf(matchBy), Resume: report})
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: keysOf(matchBy), Resume: report, RequestTimeout: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +242,7 @@ func TestResumeAnOlderReport(t *testing.T) {
 	writeFile(t, dir, "in.report.csv.journal", `{"ev":"send","row":2,"op":"create"}`+"\n"+
 		fmt.Sprintf(`{"ev":"done","row":2,"status":"created","id":%d}`, id)+"\n")
 	creates := srv.Stats().Creates
-	sum, err := Run(context.Background(), api, in, Config{Resume: report})
+	sum, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,9 +45,19 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 	for range r.cfg.Workers {
 		g.Go(func() error {
 			for j := range jobs {
-				l := r.process(ctx, j.it, j.wait)
-				r.chains.leave(j.keys, j.done)
-				if err := r.emit(rw, j.seq, l); err != nil {
+				do := func() error {
+					l, stopped := r.waitToLand(ctx, j.it)
+					if !stopped {
+						l = r.process(ctx, j.it, j.wait)
+					}
+					r.chains.leave(j.keys, j.done)
+					return r.emit(rw, j.seq, l)
+				}
+				if _, later := r.landBy(j.it.num); later {
+					g.Go(do) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+					continue
+				}
+				if err := do(); err != nil {
 					return err
 				}
 			}
@@ -146,6 +156,8 @@ type item struct {
 	keyLabel string   // "field:key" for the report: the key matched by, else the first
 	unkeyed  bool     // match keys are set but the row has none of them
 	disputed bool     // the row shares a key with rows that disagree with it
+	skipCode string   // the row is no client (empty, a total line): its skipped line's code and message
+	skipMsg  string
 	warnings []string
 	adjusted []string // the kinds of the values changed on the way in (adjust*)
 }
@@ -157,6 +169,7 @@ const (
 	adjustCountry   = "country → ISO code"
 	adjustExtension = "phone extension dropped"
 	adjustSplit     = "other values of a cell not sent"
+	adjustKey       = "email or login cleaned (invisible characters, spaces, full-width forms)"
 )
 
 func (it *item) base() Line {
@@ -194,6 +207,7 @@ func (it *item) chainKeys(idx *index) []string {
 // mapRow maps a row and takes its match keys (cheap: done in file order).
 func (r *run) mapRow(row sheet.Row) *item {
 	it := &item{num: row.Num, res: r.plan.Apply(row.Cells), unsaved: row.Unsaved}
+	it.skipCode, it.skipMsg = r.notClientReason(row, it)
 	for _, f := range r.cfg.MatchBy {
 		v, _ := it.res.Get(f)
 		if k := validate.MatchKey(f, v); k != "" {
@@ -269,8 +283,11 @@ func (r *run) check(it *item) *Line {
 		}
 		if p.Severity == validate.Warning {
 			it.warnings = append(it.warnings, msg)
-			if p.Rule == validate.RuleCountryName {
+			switch p.Rule {
+			case validate.RuleCountryName:
 				it.adjusted = append(it.adjusted, adjustCountry)
+			case validate.RuleCleaned:
+				it.adjusted = append(it.adjusted, adjustKey)
 			}
 			continue
 		}

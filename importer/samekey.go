@@ -11,17 +11,20 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/validate"
 )
 
 // Rows of one client in one file — a second address row, a duplicate with
 // a newer phone — are applied in file order, so the last one wins. That is
 // never silent: before the run, rows that share a match key (or a
 // crm_client_id) and disagree on a field each get a warning naming the
-// other rows and the fields in dispute.
+// other rows and the fields in dispute. Rows without a key that repeat an
+// earlier row value for value are planned once: the others are skipped
+// ("same as row N").
 //
 // The search costs two reads of the file and memory for the rows that share
-// keys only: the first read keeps 8 bytes a key (a hash), the second maps
-// just the rows whose hash is not alone.
+// keys or repeat only: the first read keeps 8 bytes a key and a row without
+// one (a hash), the second maps just the rows whose hash is not alone.
 
 // maxGroupRows bounds the rows of one key that are compared and named.
 const maxGroupRows = 20
@@ -32,43 +35,85 @@ type keyedRow struct {
 	values map[string]string
 }
 
-// findDisputes returns the warning of every row that shares a key with a
-// row that disagrees with it, by row number (nil when there is none).
-func (r *run) findDisputes() (map[int][]string, error) {
-	if len(r.cfg.MatchBy) == 0 && !r.plan.MapsID() {
-		return nil, nil
-	}
+// scanRows reads the rows before the run: the rows of one client that
+// disagree (r.disputes), and the rows without a key that repeat an earlier
+// row value for value (r.repeats: planned once, the others skipped).
+func (r *run) scanRows() error {
+	keyed := len(r.cfg.MatchBy) > 0 || r.plan.MapsID()
 	seed := maphash.MakeSeed()
-	var hashes []uint64
+	var keyHashes, rowHashes []uint64
 	if err := r.eachRow(func(it *item) {
-		for _, k := range sameKeys(it) {
-			hashes = append(hashes, maphash.String(seed, k))
+		if keyed {
+			for _, k := range sameKeys(it) {
+				keyHashes = append(keyHashes, maphash.String(seed, k))
+			}
+		}
+		if c, ok := repeatable(it); ok {
+			rowHashes = append(rowHashes, maphash.String(seed, c))
 		}
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	slices.Sort(hashes)
-	shared := map[uint64]bool{}
-	for i := 1; i < len(hashes); i++ {
-		if hashes[i] == hashes[i-1] {
-			shared[hashes[i]] = true
-		}
-	}
-	hashes = nil
-	if len(shared) == 0 {
-		return nil, nil
+	sharedKeys, sharedRows := shared(keyHashes), shared(rowHashes)
+	keyHashes, rowHashes = nil, nil
+	if len(sharedKeys) == 0 && len(sharedRows) == 0 {
+		return nil
 	}
 	groups := map[string][]keyedRow{}
+	first := map[string]int{} // a repeated row's content → the first row with it
+	r.repeats = map[int]int{}
 	if err := r.eachRow(func(it *item) {
 		for _, k := range sameKeys(it) {
-			if shared[maphash.String(seed, k)] && len(groups[k]) < maxGroupRows {
+			if sharedKeys[maphash.String(seed, k)] && len(groups[k]) < maxGroupRows {
 				groups[k] = append(groups[k], keyedRow{num: it.num, values: sentValues(it)})
 			}
 		}
+		if c, ok := repeatable(it); ok && sharedRows[maphash.String(seed, c)] {
+			if n, seen := first[c]; seen {
+				r.repeats[it.num] = n
+			} else {
+				first[c] = it.num
+			}
+		}
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	return disputeWarnings(groups), nil
+	r.disputes = disputeWarnings(groups)
+	return nil
+}
+
+// shared is the set of hashes that occur more than once.
+func shared(hashes []uint64) map[uint64]bool {
+	slices.Sort(hashes)
+	out := map[uint64]bool{}
+	for i := 1; i < len(hashes); i++ {
+		if hashes[i] == hashes[i-1] {
+			out[hashes[i]] = true
+		}
+	}
+	return out
+}
+
+// repeatable returns what a row without a key (no match key value, no
+// crm_client_id) maps, field by field in the form values are compared in
+// (validate.CompareForm): two rows with the same are one client. ok is
+// false for a row with a key (rows of one client are chained and compared
+// instead) and for a row that is no client.
+func repeatable(it *item) (string, bool) {
+	if it.res.ID > 0 || len(it.keys) > 0 || it.skipCode != "" {
+		return "", false
+	}
+	var b strings.Builder
+	for _, v := range it.res.Values {
+		fmt.Fprintf(&b, "%s\x00%s\x01", v.Field, validate.CompareForm(v.Field, v.Text))
+	}
+	for _, v := range sortedExtra(it.res.Extra) {
+		fmt.Fprintf(&b, "extra_%s\x00%s\x01", v.Field, v.Text)
+	}
+	for _, p := range it.res.Problems {
+		fmt.Fprintf(&b, "problem %s\x00%s\x01", p.Field, p.Value)
+	}
+	return b.String(), true
 }
 
 // eachRow maps every row of the input, in file order.
@@ -161,7 +206,7 @@ func disputeWarnings(groups map[string][]keyedRow) map[int][]string {
 }
 
 // disputed returns the fields that two rows of a group send with values
-// that differ (ignoring case and surrounding white space), in field order.
+// that differ, in field order.
 func disputed(rows []keyedRow) []string {
 	var fields []string
 	seen := map[string]bool{}
@@ -171,7 +216,7 @@ func disputed(rows []keyedRow) []string {
 				continue
 			}
 			for _, b := range rows[i+1:] {
-				if vb, ok := b.values[f]; ok && !strings.EqualFold(chars.TrimSpace(va), chars.TrimSpace(vb)) {
+				if vb, ok := b.values[f]; ok && !sameValue(f, va, vb) {
 					seen[f] = true
 					fields = append(fields, f)
 					break
@@ -181,4 +226,11 @@ func disputed(rows []keyedRow) []string {
 	}
 	slices.SortFunc(fields, fieldOrder)
 	return fields
+}
+
+// sameValue reports whether two rows send one value of field: by the
+// identity rule (validate.Same) or ignoring case and the white space around.
+func sameValue(field, a, b string) bool {
+	return strings.EqualFold(chars.TrimSpace(a), chars.TrimSpace(b)) ||
+		!strings.HasPrefix(field, "extra_") && validate.Same(field, a, b)
 }

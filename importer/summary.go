@@ -23,10 +23,13 @@ type Summary struct {
 	Disputed int            // rows that share a match key or crm_client_id with rows that disagree (applied in file order)
 	Invalid  []Group        // invalid rows by reason, most first
 	Failed   []Group        // failed rows by error code, most first
+	Conflict []Group        // rows a later match key found another person's client for, by error code (one: KEY_CONFLICT)
+	NotRows  []Group        // rows skipped as no client (empty, total, a repeat of an earlier row), by error code
 	Requests int64          // requests the limit saw (retries and reads included)
 	Elapsed  time.Duration
 	Report   string // path of the report
 	Journal  string // path of the journal when it was kept (unsettled writes), else ""
+	Kept     string // where the earlier run's record at the report's path was kept, else ""
 	DryRun   bool
 	InputSHA string // first 16 hex characters of the input file's SHA-256
 	Encoding string // the code page the input was read in when it was detected, not given ("" otherwise)
@@ -40,8 +43,10 @@ type Group struct {
 	Example string // that row's message
 }
 
-// Problems is the number of rows that were invalid or failed.
-func (s Summary) Problems() int { return s.Counts[StatusInvalid] + s.Counts[StatusFailed] }
+// Problems is the number of rows that were invalid, failed or in conflict.
+func (s Summary) Problems() int {
+	return s.Counts[StatusInvalid] + s.Counts[StatusFailed] + s.Counts[StatusConflict]
+}
 
 // LogAttrs is the summary as slog attributes, for --log-format json.
 func (s Summary) LogAttrs() []any {
@@ -53,6 +58,9 @@ func (s Summary) LogAttrs() []any {
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
+	for _, g := range s.NotRows {
+		attrs = append(attrs, "skipped_"+g.Reason, g.Count)
+	}
 	if s.Encoding != "" {
 		attrs = append(attrs, "encoding_detected", s.Encoding)
 	}
@@ -60,6 +68,9 @@ func (s Summary) LogAttrs() []any {
 		"report", s.Report, "dry_run", s.DryRun)
 	if s.Journal != "" {
 		attrs = append(attrs, "journal", s.Journal)
+	}
+	if s.Kept != "" {
+		attrs = append(attrs, "earlier_record_kept", s.Kept)
 	}
 	return attrs
 }
@@ -110,12 +121,21 @@ func (s Summary) String() string {
 	for _, g := range s.Failed {
 		fmt.Fprintf(&b, "\n  %d failed: %s — e.g. row %d: %s", g.Count, g.Reason, g.Row, g.Example)
 	}
+	for _, g := range s.Conflict {
+		fmt.Fprintf(&b, "\n  %d in conflict (nothing sent): %s — e.g. row %d: %s", g.Count, g.Reason, g.Row, g.Example)
+	}
+	for _, g := range s.NotRows {
+		fmt.Fprintf(&b, "\n  %d skipped as no client: %s — e.g. row %d: %s", g.Count, g.Reason, g.Row, g.Example)
+	}
 	if s.Encoding != "" {
 		fmt.Fprintf(&b, "\n  read as %s: the file is not UTF-8, and its letters make sense in that code page (give --encoding if it is another)", s.Encoding)
 	}
 	fmt.Fprintf(&b, "\n  %d requests in %s; report %s", s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
 	if s.Journal != "" {
 		fmt.Fprintf(&b, "; journal kept at %s (resume with --resume to settle it)", s.Journal)
+	}
+	if s.Kept != "" {
+		fmt.Fprintf(&b, "\n  the earlier run's record that was at %s is kept as %s (crmbulk undo --list %s lists them all)", s.Report, s.Kept, s.Report)
 	}
 	return b.String()
 }
@@ -149,11 +169,13 @@ type tally struct {
 	dispute int
 	invalid map[string]*Group
 	failed  map[string]*Group
+	clash   map[string]*Group // conflict lines
+	notRows map[string]*Group // rows skipped as no client
 }
 
 func newTally() *tally {
 	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{},
-		invalid: map[string]*Group{}, failed: map[string]*Group{}}
+		invalid: map[string]*Group{}, failed: map[string]*Group{}, clash: map[string]*Group{}, notRows: map[string]*Group{}}
 }
 
 func (t *tally) add(l *Line) {
@@ -191,6 +213,12 @@ func (t *tally) add(l *Line) {
 		}
 	case StatusFailed:
 		group(t.failed, l.Code, l.Row, l.Message)
+	case StatusConflict:
+		group(t.clash, l.Code, l.Row, l.Message)
+	case StatusSkipped:
+		if isNotClientCode(l.Code) {
+			group(t.notRows, l.Code, l.Row, l.Message)
+		}
 	}
 }
 
@@ -236,6 +264,7 @@ func (t *tally) summary(s Summary) Summary {
 	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
+	s.Conflict, s.NotRows = groups(t.clash), groups(t.notRows)
 	s.Warned = t.warned
 	s.Unkeyed = t.unkeyed
 	s.Disputed = t.dispute

@@ -49,16 +49,17 @@ type reportWriter struct {
 	// fail is called once, with the row, when a line cannot be written: the
 	// run stops sending (a row is only sent while its line can be kept).
 	fail    func(err error, row int)
-	lastRow int // the row of the last line written
+	lastRow int    // the row of the last line written
+	prevMAC string // the proof of the last line written (each line's covers it)
 }
 
 type msg struct {
 	seq  int
 	line Line
-	rec  record // the line as written, formatted by the worker that made it
+	rec  record // the line, formatted by the worker that made it (not yet signed or guarded)
 }
 
-func newReportWriter(cfg Config, sha, account string, total int64, t *tally, fail func(error, int)) (*reportWriter, error) {
+func newReportWriter(cfg Config, sha, account string, total int64, window int, t *tally, fail func(error, int)) (*reportWriter, error) {
 	format, err := sheet.FormatOf(cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
@@ -85,7 +86,6 @@ func newReportWriter(cfg Config, sha, account string, total int64, t *tally, fai
 		_ = rw.f.Close()
 		return nil, fmt.Errorf("writing the report %s: %w", rw.path, err)
 	}
-	window := max(4*cfg.Workers, 16)
 	rw.slots, rw.in, rw.done = make(chan struct{}, window), make(chan msg, window), make(chan struct{})
 	cfg.Progress.Start("import", total, "rows")
 	go rw.loop()
@@ -103,12 +103,13 @@ func (rw *reportWriter) acquire(ctx context.Context) error {
 }
 
 // put hands the line of row seq to the writer. The caller's goroutine
-// formats it (the changes, the formula guard): the writer only writes.
+// formats it (the changes); the writer signs it after the line before it
+// and guards it against formulas.
 func (rw *reportWriter) put(seq int, l Line) {
 	if rw.cfg.DryRun {
 		l.Note = dryNote
 	}
-	rw.in <- msg{seq, l, l.record(rw.sha, rw.account).guarded(sheet.GuardFormula)}
+	rw.in <- msg{seq, l, l.record(rw.sha, rw.account)}
 }
 
 // dryFlushLines is how many lines a dry run writes between flushes (a real
@@ -173,7 +174,9 @@ func (rw *reportWriter) write(l *Line, rec record) {
 	if rw.err != nil {
 		return
 	}
-	rw.rec = append(rw.rec[:0], rec)
+	rec = rec.signed(rw.cfg.recordKey, rw.prevMAC)
+	rw.prevMAC = rec.MAC
+	rw.rec = append(rw.rec[:0], rec.guarded(sheet.GuardFormula))
 	if err := gocsv.MarshalCSVWithoutHeaders(&rw.rec, rw.csv); err != nil {
 		rw.failed(fmt.Errorf("writing the report %s: %w", rw.path, err), l.Row)
 	}
@@ -256,7 +259,7 @@ func renderXLSX(record, path string, fields []string) error {
 	for _, f := range fields {
 		header = append(header, f+" before", f+" after")
 	}
-	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17, 17}
+	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17, 17, 17}
 	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: sheet.XLSXWriterOptions{
 		SheetName: "Report", NumericColumns: map[int]bool{0: true, 2: true}, Widths: widths, MaxWidth: 60}})
 	if err != nil {

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -231,12 +233,58 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 		c.add(1, 0, `start with a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file is empty")
 		return nil, c.err()
 	}
+	if line := secondDocument(data); line > 0 {
+		c.add(line, 0, "keep one mapping per file: delete the --- line and what follows it, or move it to a file of its own",
+			"a second YAML document starts here; crmbulk reads one mapping per file and would ignore it")
+		return nil, c.err()
+	}
 	p := &parser{c: c, m: &Mapping{File: filename, Empty: EmptyKeep}}
 	p.root(resolve(doc.Content[0]))
 	if err := c.err(); err != nil {
 		return nil, err
 	}
 	return p.m, nil
+}
+
+// secondDocument returns the line of the --- that starts a second YAML
+// document with something in it (or where a second document that cannot
+// be read starts), or 0 when the file holds one document.
+func secondDocument(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		return 0
+	}
+	err := dec.Decode(&second)
+	if errors.Is(err, io.EOF) {
+		return 0
+	}
+	at := 0
+	if err == nil {
+		if len(second.Content) == 0 || second.Content[0].Tag == "!!null" {
+			return 0 // a trailing --- with nothing after it
+		}
+		at = second.Content[0].Line
+	}
+	// The --- before the second document's content (the last document
+	// marker after the first document's end).
+	lines := bytes.Split(data, []byte("\n"))
+	marker := 0
+	for i, l := range lines {
+		if i+1 > first.Line && bytes.HasPrefix(l, []byte("---")) && (at == 0 || i+1 <= at) {
+			marker = i + 1
+			if at == 0 {
+				break
+			}
+		}
+	}
+	switch {
+	case marker > 0:
+		return marker
+	case at > 0:
+		return at
+	}
+	return 1
 }
 
 // resolve follows YAML aliases to the node they name.
@@ -481,39 +529,18 @@ func writableFields() []string {
 	return out
 }
 
-// fieldAliases are the names people coming from other systems try.
-func fieldAlias(name string) string {
-	switch strings.ToLower(strings.NewReplacer("-", "_", " ", "_").Replace(name)) {
-	case "name", "full_name", "fullname", "first_name", "last_name":
-		return "invoice_fullname"
-	case "company", "company_name":
-		return "invoice_company"
-	case "nip", "vat", "vat_id", "tax_id", "vat_number", "nip_number":
-		return "invoice_tax_id"
-	case "mail", "e_mail", "email_address":
-		return "email"
-	case "tel", "telephone", "mobile", "phone_number", "telefon":
-		return "phone"
-	case "status":
-		return "status_id"
-	case "rating", "stars":
-		return "star"
-	case "note", "comment", "comments":
-		return "notes"
-	case "id", "client_id", "customer_id":
-		return "crm_client_id"
-	case "zip", "zip_code", "postal_code":
-		return "invoice_postcode"
-	case "country":
-		return "invoice_country_code"
-	}
-	return ""
-}
-
 // fieldHint suggests a field name for an unknown one. A name that ends
 // several fields ("city": invoice_city, delivery_city) lists them all rather
 // than guess one.
 func fieldHint(name string) string {
+	// The names people coming from other systems try are read with the
+	// vocabulary `crmbulk mapping init` reads headers with
+	// (internal/suggest), first: another system's ID is never offered
+	// crm_client_id, however close the spelling.
+	vocab, foreign := suggest.FieldFor(name)
+	if foreign {
+		return "an ID of another system is not a Base client ID: crm_client_id holds only Base client IDs (from a crmbulk export); leave this column out, or put it under custom_extra_fields: with the extra field's ID"
+	}
 	var sfx []string
 	for _, f := range writableFields() {
 		if strings.HasSuffix(f, "_"+strings.ToLower(name)) {
@@ -526,8 +553,8 @@ func fieldHint(name string) string {
 	if h := didYouMean(name, writableFields()); h != "" {
 		return h
 	}
-	if a := fieldAlias(name); a != "" {
-		return fmt.Sprintf("did you mean %q?", a)
+	if vocab != "" && slices.Contains(writableFields(), vocab) {
+		return fmt.Sprintf("did you mean %q?", vocab)
 	}
 	if len(sfx) == 1 {
 		return "did you mean " + sfx[0] + "?"

@@ -216,6 +216,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 			p.unused = append(p.unused, h)
 		}
 	}
+	p.notes = append(p.notes, repeatedUnused(header, folded, used)...)
 	p.used = used
 	if err := c.err(); err != nil {
 		return nil, err
@@ -239,7 +240,8 @@ func (m *Mapping) pos(r ref) string {
 func (p *Plan) Mapping() *Mapping { return p.m }
 
 // Notes returns what Bind resolved loosely (a header matched ignoring case
-// or spaces), for the user to read; nil when every name matched exactly.
+// or spaces) and the header names the sheet repeats that no field reads
+// (not imported), for the user to read; nil when there is nothing to say.
 func (p *Plan) Notes() []string { return append([]string(nil), p.notes...) }
 
 // Unused returns the non-blank headers of the sheet no field reads.
@@ -440,4 +442,28 @@ func misread(name string, header []string) (string, sheet.Rereading, bool) {
 		}
 	}
 	return "", sheet.Rereading{}, false
+}
+
+// repeatedUnused says, for each header name the sheet repeats and no field
+// reads, that it is not imported: a warning, not an error (a filler
+// column repeated a dozen times must not block the import). A repeated
+// name a field reads is an error of Bind.
+func repeatedUnused(header []string, folded map[string][]int, used []bool) []string {
+	var out []string
+	for i, h := range header {
+		h = strings.TrimPrefix(h, "\ufeff")
+		if chars.Blank(h) {
+			continue
+		}
+		idx := folded[strings.ToLower(chars.TrimSpace(h))]
+		if len(idx) < 2 || idx[0] != i || slices.ContainsFunc(idx, func(j int) bool { return used[j] }) {
+			continue
+		}
+		cols := make([]string, len(idx))
+		for k, j := range idx {
+			cols[k] = sheet.ColumnName(j)
+		}
+		out = append(out, fmt.Sprintf("header %q appears %d times (columns %s); no field reads it, so it is not imported", h, len(idx), strings.Join(cols, ", ")))
+	}
+	return out
 }

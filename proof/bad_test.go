@@ -22,24 +22,42 @@ var update = flag.Bool("update", false, "rewrite testdata/bad/*.golden from the 
 // past the reader's limit (sheet.DefaultMaxUnzipSize) from a few hundred KB.
 func writeZipBomb(t *testing.T, path string) {
 	t.Helper()
+	writeWorkbook(t, path, func(w io.Writer) {
+		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>`)
+		pad := bytes.Repeat([]byte(" "), 1<<20)
+		for written := int64(0); written <= sheet.DefaultMaxUnzipSize; written += int64(len(pad)) {
+			if _, err := w.Write(pad); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, _ = io.WriteString(w, `</sheetData></worksheet>`)
+	})
+}
+
+// writeWorkbook writes a workbook of one sheet, whose XML writeSheet
+// streams (deflated: a hostile sheet is a small file), and the extra parts
+// (name, then content, in pairs).
+func writeWorkbook(t *testing.T, path string, writeSheet func(w io.Writer), extra ...string) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	zw := zip.NewWriter(f)
-	parts := []struct{ name, body string }{
-		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
-		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
-		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`},
-		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+	parts := []string{
+		"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+		"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
 	}
-	for _, p := range parts {
-		w, err := zw.Create(p.name)
+	parts = append(parts, extra...)
+	for i := 0; i+1 < len(parts); i += 2 {
+		w, err := zw.Create(parts[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := io.WriteString(w, p.body); err != nil {
+		if _, err := io.WriteString(w, parts[i+1]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,14 +65,7 @@ func writeZipBomb(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>`)
-	pad := bytes.Repeat([]byte(" "), 1<<20)
-	for written := int64(0); written <= sheet.DefaultMaxUnzipSize; written += int64(len(pad)) {
-		if _, err := w.Write(pad); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, _ = io.WriteString(w, `</sheetData></worksheet>`)
+	writeSheet(w)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -42,9 +42,13 @@ func crashSandbox(t *testing.T) (*sandbox.Server, string) {
 
 const crashRate = "40000" // requests per minute: never the bottleneck
 
+const crashTimeout = "2s" // --request-timeout: far above the sandbox's answers
+
 func importArgs(report string, extra ...string) []string {
+	// --request-timeout: the sandbox answers in at most 50 ms; a resume
+	// waits this long after a killed run's last send before it looks up.
 	return append([]string{"import", "data.csv", "--mapping", "m.yaml", "--match-by", "email",
-		"--report", report, "--rate", crashRate, "--no-progress"}, extra...)
+		"--report", report, "--rate", crashRate, "--no-progress", "--request-timeout", crashTimeout}, extra...)
 }
 
 // crashDir writes the input and mapping into a fresh directory.

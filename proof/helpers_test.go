@@ -299,7 +299,7 @@ func readReport(t testing.TB, path string) []reportLine {
 // row, in input order, each with a known status; it returns them by row.
 func checkOneLinePerRow(t testing.TB, lines []reportLine, rows []genRow) map[int]reportLine {
 	t.Helper()
-	known := map[string]bool{"created": true, "updated": true, "unchanged": true, "invalid": true, "failed": true, "skipped": true}
+	known := map[string]bool{"created": true, "updated": true, "unchanged": true, "invalid": true, "failed": true, "conflict": true, "skipped": true}
 	if len(lines) != len(rows) {
 		t.Errorf("report has %d lines for %d rows", len(lines), len(rows))
 	}

@@ -36,13 +36,20 @@ func hostileAnswers(tok string) []string {
 		`<html>` + strings.Repeat("x", 30) + url.QueryEscape(tok) + `</html>`,
 		strings.Repeat("y", 25) + tok + strings.Repeat("z", 200),
 		`{"status":"SUCCESS","crm_client_id":5,"warnings":["` + tok + `"]}`,
+		// Issue 20: altered echoes — halves, a %-escape and a \u escape, an
+		// HTML entity, a zero-width space, a 20-character prefix in a warning.
+		`{"status":"ERROR","error_code":"ERROR_X","error_message":"` + tok[:len(tok)/2] + ` / ` + tok[len(tok)/2:] + `"}`,
+		`{"status":"ERROR","error_code":"ERROR_X","error_message":"` + tok[:4] + fmt.Sprintf("%%%02X", tok[4]) + tok[5:11] + esc(tok[11:12]) + tok[12:] + `"}`,
+		`<html>` + tok[:9] + fmt.Sprintf("&#x%x;", tok[9]) + tok[10:] + `</html>`,
+		`{"status":"ERROR","error_code":"ERROR_X","error_message":"` + tok[:12] + "\u200b" + tok[12:] + `"}`,
+		`{"status":"SUCCESS","crm_client_id":6,"warnings":["cut to ` + tok[:20] + `"]}`,
 	}
 }
 
 // TestHostileServerEchoesToken (issue 14, part 5): against a server that
 // echoes the token in every answer, nothing crmbulk writes — standard
 // output and error, the report, the journal, the export — holds the token
-// or a 10-character piece of it.
+// or an 8-character piece of it.
 func TestHostileServerEchoesToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
@@ -72,8 +79,8 @@ func TestHostileServerEchoesToken(t *testing.T) {
 		t.Logf("crmbulk %s: exit %d\n%s", args[0], res.code, res.stderr)
 	}
 	leaks := func(where string, b []byte) {
-		for i := 0; i+10 <= len(tok); i++ {
-			if bytes.Contains(b, []byte(tok[i:i+10])) {
+		for i := 0; i+8 <= len(tok); i++ {
+			if bytes.Contains(b, []byte(tok[i:i+8])) {
 				t.Errorf("%s holds a piece of the token (%q…)", where, tok[i:i+3])
 				return
 			}

@@ -19,6 +19,8 @@ var layers = map[string]int{
 	"baselinker/pacer":        0,
 	"internal/iostreams":      0,
 	"internal/progress":       0,
+	"internal/recordmac":      0, // the proof of a report line (a MAC keyed by the account's secret)
+	"internal/runlock":        0, // one run per report and per input: locks that name their holder
 	"internal/suggest":        0,
 	"sheet":                   0,
 	"samples":                 0,

@@ -45,7 +45,7 @@ func noKeyDir(t *testing.T, rows []genRow) string {
 
 func noKeyArgs(extra ...string) []string {
 	return append([]string{"import", "data.csv", "--mapping", "m.yaml", "--report", "r.csv",
-		"--rate", crashRate, "--no-progress", "--workers", "8"}, extra...)
+		"--rate", crashRate, "--no-progress", "--workers", "8", "--request-timeout", crashTimeout}, extra...)
 }
 
 // clientsPerKey counts the sandbox's clients per proof email.

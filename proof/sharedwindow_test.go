@@ -128,7 +128,8 @@ func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20, Latency: 3 * time.Second})
 	rows := genInput(9, 12)
 	dir := crashDir(t, rows)
-	c, errb := startBin(t, dir, url, importArgs("r.csv", "--workers", "4")...)
+	slow := []string{"--request-timeout", "5s"} // above the 3 s latency: the last --request-timeout wins
+	c, errb := startBin(t, dir, url, importArgs("r.csv", append(slow, "--workers", "4")...)...)
 	time.Sleep(4 * time.Second) // the index page answered; creates in flight
 	_ = c.Process.Signal(syscall.SIGINT)
 	time.Sleep(300 * time.Millisecond)
@@ -142,7 +143,7 @@ func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 		t.Fatalf("exit %d after two interrupts, want 130\n%s", code, errb.String())
 	}
 	for round := 1; round <= 3; round++ {
-		res := runBin(t, dir, url, importArgs("r.csv", "--resume", "r.csv")...)
+		res := runBin(t, dir, url, importArgs("r.csv", append(slow, "--resume", "r.csv")...)...)
 		if res.code <= 1 && unfinished(t, filepath.Join(dir, "r.csv")) == 0 {
 			break
 		}

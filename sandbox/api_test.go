@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
@@ -513,4 +514,26 @@ func TestListExtraFields(t *testing.T) {
 			t.Errorf("a non-bool: %v", m)
 		}
 	})
+}
+
+// TestCommitAfter: with CommitAfter a create is applied that long after it
+// arrives, also when its client gave up before the answer.
+func TestCommitAfter(t *testing.T) {
+	srv, url := newSandbox(t, sandbox.Config{CommitAfter: 300 * time.Millisecond})
+	form := "method=addCrmClient&parameters=" + `{"email":"late@example.com"}`
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(strings.ReplaceAll(form, `"`, "%22")))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-BLToken", token)
+	c := &http.Client{Timeout: 50 * time.Millisecond} // gone long before the commit
+	if resp, err := c.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("answered before CommitAfter")
+	}
+	if n := srv.Stats().Creates; n != 0 {
+		t.Fatalf("%d creates applied before CommitAfter", n)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if n := srv.Stats().Creates; n != 1 {
+		t.Fatalf("%d creates applied after CommitAfter, want 1 (the client's leaving must not cancel it)", n)
+	}
 }

@@ -80,6 +80,11 @@ type Config struct {
 	// refused as unknown (ERROR_UNKNOWN_PARAMETER), as the getCrmClients
 	// page, which lists no such parameter, implies.
 	ListExtraFields bool
+	// CommitAfter > 0 applies an addCrmClient this long after it arrives
+	// and answers then, whether or not its client still waits: a PHP back
+	// end goes on with a request after the client has gone (killed, or
+	// timed out), so a write can land after its sender stopped.
+	CommitAfter time.Duration
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
 	// FaultRate is the probability (0..1) that a request fails with one of
@@ -405,7 +410,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		method = r.PostForm.Get("method")
 	}
 	a := s.arrive(method)
-	if a.delay > 0 {
+	if d := s.cfg.CommitAfter; d > 0 && method == "addCrmClient" && !a.blocked && formErr == nil {
+		time.Sleep(max(d, a.delay)) // not cut short when the client goes: the back end finishes the request
+	} else if a.delay > 0 {
 		t := time.NewTimer(a.delay)
 		select {
 		case <-t.C:

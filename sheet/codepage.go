@@ -121,6 +121,9 @@ func judge(text string) (score int, ok bool) {
 		switch {
 		case r >= 0x80 && r <= 0x9f, r == utf8.RuneError:
 			return 0, false
+		case r == '°' || r == 'º' || r == 'ª':
+			// "N° TVA", "Nº", "1ª": the number sign of French, Spanish,
+			// Italian and Portuguese headers follows a letter.
 		case unicode.IsLetter(r):
 			letters++
 			lr := unicode.ToLower(r)

@@ -47,6 +47,7 @@ func TestDetectCodePage(t *testing.T) {
 		{"Czech, ISO", czechText, charmap.ISO8859_2, "iso-8859-2"},
 		{"German Outlook", germanText, charmap.Windows1252, "windows-1252"},
 		{"French", frenchText, charmap.Windows1252, "windows-1252"},
+		{"French N° after a letter", "Société;N° TVA;Ville\nBoulangerie;FR40303265045;Paris\n", charmap.Windows1252, "windows-1252"},
 		{"€ and – between words", "Name;Betrag\nMüller – Bäckerei;12 €\n", charmap.Windows1252, "windows-1252"},
 		{"Polish „quotes”", "Firma;Miasto\n„Łąka” sp. z o.o.;Łódź\n", charmap.Windows1250, "windows-1250"},
 		// Ó then Ł are bytes d3 a3: UTF-8 for a Cyrillic letter, no sign.

@@ -15,6 +15,13 @@
 // is not UTF-8 is read in the code page its letters make sense in
 // (codepage.go).
 //
+// Input is bounded by what the API can take, not by the file
+// (xmlguard.go): a cell of more than MaxCellChars characters refuses the
+// file naming its row and column in every format, and an XLSX is checked
+// part by part (the length of any piece of its XML, the size of a row,
+// the number of shared strings, the other parts) before excelize reads
+// it. An EDI++ file is read whole or not at all, like an XLSX.
+//
 // Errors about the input are *ParseError values naming the file, the row, the
 // column and what to do; their kind is one of the Err* sentinels. Row-level
 // problems (Recoverable reports true: ErrRagged, ErrEmptyHeader) let the

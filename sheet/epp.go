@@ -48,6 +48,9 @@ func isEPP(path, format string) bool {
 // eppSource yields the KONTRAHENCI records of an EDI++ file.
 type eppSource struct {
 	cr      *csv.Reader
+	budget  *recordBudget // bounds one record, reset at each
+	tail    *lastByte     // tells a file cut mid-line
+	line    int           // the line of the last record read
 	file    string
 	closer  io.Closer
 	label   string // the last section label read: INFO, NAGLOWEK, ZAWARTOSC
@@ -68,12 +71,13 @@ func newEPPReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	if enc != nil {
 		text = transform.NewReader(raw, enc.NewDecoder())
 	}
-	budget := &recordBudget{r: text, max: MaxRecordBytes, delim: ','}
+	tail := &lastByte{r: text}
+	budget := &recordBudget{r: tail, max: MaxRecordBytes, delim: ','}
 	cr := csv.NewReader(budget)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
-	src := &eppSource{cr: cr, file: name, closer: closer}
+	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name, closer: closer}
 	t := &tableReader{src: src, file: name, unguard: opt.UnguardFormulas, encoding: encName,
 		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
 	t.header = append([]string(nil), EPPContractorFields...)
@@ -135,20 +139,35 @@ func eppCodePage(sample []byte) string {
 	return ""
 }
 
+// An EDI++ file is read whole or not at all: a file cut short (its last
+// line has no line break), a record whose quote is never closed (a field
+// runs over a line break) and a contractor with fewer fields than the
+// format has are refused, naming the line, before anything is sent (the
+// importer reads the file to its end first). The bounds of one record
+// (MaxRecordBytes, maxDelims) are per record, as for CSV.
+
 func (s *eppSource) next() (int, []string, error) {
 	for {
+		s.budget.reset()
 		rec, err := s.cr.Read()
 		if errors.Is(err, io.EOF) {
+			if s.tail.n > 0 && s.tail.b != '\n' && s.tail.b != 0x1a { // (^Z: a DOS end of file)
+				return 0, nil, &ParseError{File: s.file, Row: s.line, Err: hint(ErrIncomplete,
+					fmt.Sprintf("the file ends in the middle of line %d (it has no line break at its end): it was cut short", s.line),
+					"export the contractors again from the program, or copy the whole file; nothing was sent")}
+			}
 			return 0, nil, io.EOF
 		}
 		if errors.Is(err, errRecordTooLarge) {
-			return 0, nil, &ParseError{File: s.file, Err: hint(ErrRowTooLarge,
-				fmt.Sprintf("a record of more than %d MB or %d delimiters", MaxRecordBytes>>20, maxDelims), "this is not an EDI++ export; check the file")}
+			return 0, nil, &ParseError{File: s.file, Row: s.line + 1, Err: hint(ErrRowTooLarge,
+				fmt.Sprintf("a record (from line %d) of more than %d MB or %d delimiters (a quote never closed runs on)", s.line+1, MaxRecordBytes>>20, maxDelims),
+				"this is not an EDI++ export, or it is damaged; export the contractors again; nothing was sent")}
 		}
 		if err != nil {
-			return 0, nil, &ParseError{File: s.file, Err: hint(ErrFormat, fmt.Sprintf("not an EDI++ file: %v", err), "export the contractors again from the program")}
+			return 0, nil, &ParseError{File: s.file, Row: s.line + 1, Err: hint(ErrFormat, fmt.Sprintf("not an EDI++ file: %v", err), "export the contractors again from the program")}
 		}
 		line, _ := s.cr.FieldPos(0)
+		s.line = line + strings.Count(strings.Join(rec, ""), "\n")
 		if len(rec) == 1 {
 			if l := strings.TrimSpace(rec[0]); len(l) > 2 && l[0] == '[' && l[len(l)-1] == ']' {
 				s.label = l[1 : len(l)-1]
@@ -166,10 +185,51 @@ func (s *eppSource) next() (int, []string, error) {
 			s.label = "" // one record: the keyword, or a document's header
 		case "ZAWARTOSC":
 			if s.keyword == "KONTRAHENCI" {
+				if err := s.checkRecord(line, rec); err != nil {
+					return 0, nil, err
+				}
 				return line, rec, nil
 			}
 		}
 	}
+}
+
+// checkRecord refuses a contractor record that is not whole: one with a
+// line break in a field (a quote not closed where it should be) or fewer
+// fields than the format's.
+func (s *eppSource) checkRecord(line int, rec []string) error {
+	for i, f := range rec {
+		if strings.ContainsAny(f, "\r\n") {
+			name := ""
+			if i < len(EPPContractorFields) {
+				name = EPPContractorFields[i]
+			}
+			return &ParseError{File: s.file, Row: line, Column: i + 1, Name: name, Err: hint(ErrQuote,
+				fmt.Sprintf("the quote that opens field %d on line %d is not closed on that line", i+1, line),
+				"an EDI++ record is one line: export the contractors again from the program, or close the quote; nothing was sent")}
+		}
+	}
+	if len(rec) < len(EPPContractorFields) {
+		return &ParseError{File: s.file, Row: line, Err: hint(ErrIncomplete,
+			fmt.Sprintf("the contractor on line %d has %d fields, and a KONTRAHENCI record has %d", line, len(rec), len(EPPContractorFields)),
+			"export the contractors again from the program; nothing was sent")}
+	}
+	return nil
+}
+
+// lastByte passes text through and keeps its last byte and how many bytes passed.
+type lastByte struct {
+	r io.Reader
+	b byte
+	n int64
+}
+
+func (l *lastByte) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if n > 0 {
+		l.b, l.n = p[n-1], l.n+int64(n)
+	}
+	return n, err
 }
 
 func (s *eppSource) close() error {

@@ -1,7 +1,10 @@
 package sheet
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +45,8 @@ func TestEPPSample(t *testing.T) {
 }
 
 func TestEPPForms(t *testing.T) {
-	contractor := `0,"K1","Krótka","Pełna nazwa","Łódź","90-001","ul. A 1","1234567890",,,,,"a@example.pl"`
+	contractor := `0,"K1","Krótka","Pełna nazwa","Łódź","90-001","ul. A 1","1234567890",,,,,"a@example.pl"` + strings.Repeat(",", 17)
+	head := "[INFO]\r\n\"1.05\",3,1250\r\n[NAGLOWEK]\r\n\"KONTRAHENCI\"\r\n[ZAWARTOSC]\r\n"
 	tests := []struct {
 		name    string
 		data    []byte
@@ -57,7 +61,12 @@ func TestEPPForms(t *testing.T) {
 		{"UTF-8 whatever [INFO] says", []byte("[INFO]\n\"1.05\",3,1250\n[NAGLOWEK]\n\"KONTRAHENCI\"\n[ZAWARTOSC]\n" + contractor + "\n"), Options{}, 1, "Łódź", "utf-8", nil},
 		{"documents first", cp1250(t, "[INFO]\r\n\"1.05\",3,1250\r\n[NAGLOWEK]\r\n\"FS\",1,0,12,,,\"FS 12/2026\"\r\n[ZAWARTOSC]\r\n\"23\",23.0000,100.0000,23.0000,123.0000\r\n[NAGLOWEK]\r\n\"KONTRAHENCI\"\r\n[ZAWARTOSC]\r\n"+contractor+"\r\n"), Options{}, 1, "Łódź", "windows-1250", nil},
 		{"no contractors", cp1250(t, "[INFO]\r\n\"1.05\",3,1250\r\n[NAGLOWEK]\r\n\"TOWARY\"\r\n[ZAWARTOSC]\r\n1,\"T1\"\r\n"), Options{}, 0, "", "", ErrNoRows},
-		{"a record too long", cp1250(t, "[INFO]\r\n\"1.05\",3,1250\r\n[NAGLOWEK]\r\n\"KONTRAHENCI\"\r\n[ZAWARTOSC]\r\n"+contractor+strings.Repeat(",", 20)+"\"extra\"\r\n"), Options{}, 0, "", "", ErrRagged},
+		{"a record too long", cp1250(t, head+contractor+strings.Repeat(",", 3)+"\"extra\"\r\n"), Options{}, 0, "", "", ErrRagged},
+		// Issue 20: whole or not at all.
+		{"cut mid-record", cp1250(t, head+contractor+"\r\n"+contractor[:40]), Options{}, 0, "", "", ErrIncomplete},
+		{"cut after a whole record", cp1250(t, head+contractor+"\r\n"+contractor), Options{}, 0, "", "", ErrIncomplete},
+		{"unclosed quote", cp1250(t, head+`0,"K1","Krótka`+"\r\n"+contractor+"\r\n"), Options{}, 0, "", "", ErrQuote},
+		{"3 of 30 fields", cp1250(t, head+contractor+"\r\n"+`0,"K2","Krótka"`+"\r\n"+contractor+"\r\n"), Options{}, 0, "", "", ErrIncomplete},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,12 +77,16 @@ func TestEPPForms(t *testing.T) {
 			r, err := Open(path, tt.opt)
 			if tt.err != nil {
 				if err == nil {
-					_, err = r.Read()
+					_, err = Count(r)
 				}
 				var pe *ParseError
 				if !errors.Is(err, tt.err) || !errors.As(err, &pe) || pe.File != "k.epp" {
 					t.Fatalf("err = %v, want a *ParseError of kind %v naming k.epp", err, tt.err)
 				}
+				if tt.err != ErrNoRows && pe.Row == 0 {
+					t.Errorf("err = %v names no line", err)
+				}
+				t.Log(err)
 				return
 			}
 			if err != nil {
@@ -127,4 +140,38 @@ func FuzzEPP(f *testing.F) {
 			}
 		}
 	})
+}
+
+// eppContractors writes an EDI++ file of n contractors, as Subiekt does.
+func eppContractors(w io.Writer, n int) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprint(bw, "[INFO]\r\n\"1.05\",3,1250,\"Subiekt GT\"\r\n\r\n[NAGLOWEK]\r\n\"KONTRAHENCI\"\r\n\r\n[ZAWARTOSC]\r\n")
+	for i := range n {
+		fmt.Fprintf(bw, `0,"K%d","Klient %d","Klient %d Sp. z o.o.","Lodz","90-001","ul. A %d","%010d",,"42 636 12 00",,,"k%d@example.pl",,"Kowalski Jan"`+strings.Repeat(",", 15)+"\r\n", i, i, i, i, i, i)
+	}
+	fmt.Fprint(bw, "\r\n")
+	return bw.Flush()
+}
+
+// TestEPPManyContractors: the bounds are per record, not per section — a
+// file of 5,000 contractors (more than the ~2,200 a section-wide count of
+// delimiters refused, issue 20) reads whole.
+func TestEPPManyContractors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.epp")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eppContractors(f, 5000); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	r, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if n, err := Count(r); err != nil || n != 5000 {
+		t.Fatalf("Count = %d, %v; want 5000", n, err)
+	}
 }

@@ -15,7 +15,10 @@ var (
 	ErrRagged = errors.New("the row has more cells than the header")
 	// ErrEmptyHeader: a cell has a value under a header cell that is empty.
 	ErrEmptyHeader = errors.New("the column has a value but no header name")
-	// ErrDuplicateHeader: two header cells carry the same name.
+	// ErrDuplicateHeader: two header cells carry the same name. The readers
+	// no longer return it (a repeated name nothing reads is only a warning
+	// of mapping.Bind); it names the problem for callers that need unique
+	// names.
 	ErrDuplicateHeader = errors.New("the header name is used twice")
 	// ErrEmpty: the file (or the sheet) has no non-blank row at all.
 	ErrEmpty = errors.New("the file has no rows")
@@ -25,6 +28,9 @@ var (
 	ErrQuote = errors.New("a quote is misplaced")
 	// ErrFormat: the file is not the format its name or the options say.
 	ErrFormat = errors.New("the file format is not supported")
+	// ErrIncomplete: the file is cut short or a record of it is not whole
+	// (an EDI++ line cut, a quote not closed, too few fields).
+	ErrIncomplete = errors.New("the file is damaged or cut short")
 	// ErrTooLarge: an XLSX part inflates beyond the configured limit.
 	ErrTooLarge = errors.New("the spreadsheet inflates beyond the size limit")
 	// ErrRowTooLarge: a row has more bytes or cells than crmbulk reads.

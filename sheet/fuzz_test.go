@@ -103,8 +103,9 @@ func FuzzScanSheet(f *testing.F) {
 	f.Add(`<worksheet><sheetData><row r="2"><c r="B2"><f>A2*2</f></c></row></sheetData><mergeCells><mergeCell ref="A2:A4"/></mergeCells></worksheet>`)
 	f.Add(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>`)
 	f.Add(`<mergeCell ref="XFD1048576:A1"/>`)
+	f.Add(`<worksheet><sheetData><row r="3"><c r="C3" t="s"><v>4</v></c></row></sheetData></worksheet>`)
 	f.Fuzz(func(t *testing.T, x string) {
-		facts, err := scanSheet(strings.NewReader(x))
+		facts, err := scanSheet(newXMLGuard(strings.NewReader(x)), &sharedStrings{sizes: []int32{1, 2, 3}, tooBig: 4}, new(int))
 		if err != nil {
 			return
 		}
@@ -150,6 +151,27 @@ func FuzzSheetFixer(f *testing.F) {
 		}
 		if out.String() != want.String() {
 			t.Fatalf("fixed %q into %q, want %q", b, out.String(), want.String())
+		}
+	})
+}
+
+// FuzzXMLGuard: the guard passes what encoding/xml reads, unchanged, and
+// fails only on a token longer than its bound.
+func FuzzXMLGuard(f *testing.F) {
+	f.Add(`<a b=">'"><!-- > --><![CDATA[ <> ]]><?pi > ?>text</a>`, uint16(8))
+	f.Add(strings.Repeat(" ", 100), uint16(16))
+	f.Fuzz(func(t *testing.T, x string, limit uint16) {
+		g := newXMLGuard(strings.NewReader(x))
+		g.max = int(limit) + 1
+		got, err := io.ReadAll(g)
+		if err == nil && string(got) != x {
+			t.Fatalf("the guard changed the text: %q → %q", x, got)
+		}
+		if err != nil && !errors.Is(err, errXMLToken) && !strings.Contains(err.Error(), "declaration") {
+			t.Fatalf("error %v", err)
+		}
+		if errors.Is(err, errXMLToken) && len(x) <= g.max {
+			t.Fatalf("%q (%d bytes) refused at a bound of %d", x, len(x), g.max)
 		}
 	})
 }

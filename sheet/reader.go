@@ -71,10 +71,13 @@ type Options struct {
 	MaxXMLInMemory int64
 }
 
-// Defaults for Options' XLSX limits.
+// Defaults for Options' XLSX limits. A shared-strings part that excelize
+// parses in memory costs it some 30 times its size (a 16 MB one peaked at
+// 380 MB), so a part over 2 MB is spilled to a temporary file, where
+// excelize keeps only an index (BenchmarkLargeInputRSS).
 const (
 	DefaultMaxUnzipSize   = 256 << 20
-	DefaultMaxXMLInMemory = 16 << 20
+	DefaultMaxXMLInMemory = 2 << 20
 )
 
 // Count reads r to the end and returns how many data rows it yielded. It
@@ -263,20 +266,10 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 			last = i
 		}
 	}
+	// A name may repeat (a filler column twelve times): only a column the
+	// mapping reads must be unique, which mapping.Bind checks; a repeated
+	// name nothing reads is a warning there, not an error here.
 	t.header = h[:last+1]
-	seen := make(map[string]int, len(t.header))
-	for i, name := range t.header {
-		if name == "" {
-			continue
-		}
-		key := strings.ToLower(name)
-		if j, ok := seen[key]; ok {
-			return &ParseError{File: t.file, Row: num, Column: i + 1, Name: name, Err: hint(ErrDuplicateHeader,
-				fmt.Sprintf("%q is also column %d (names are compared ignoring case)", name, j+1),
-				"rename one of them so that every column has its own name")}
-		}
-		seen[key] = i
-	}
 	return nil
 }
 
@@ -365,11 +358,19 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if blank(cells) {
+		if blank(cells) && !t.hasUnsaved(num) {
 			continue
 		}
 		return t.build(num, cells)
 	}
+}
+
+// hasUnsaved reports whether row num holds a formula with no saved value:
+// such a row is not blank, though every cell reads as empty, so that it
+// gets its report line (issue 20) instead of disappearing.
+func (t *tableReader) hasUnsaved(num int) bool {
+	u, ok := t.src.(interface{ unsavedCols(int) []int })
+	return ok && len(u.unsavedCols(num)) > 0
 }
 
 // cellError is the Recoverable problem of a cell with a value at index i:
@@ -404,6 +405,12 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {
 			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			return Row{}, t.fatal
+		}
+		if len(c) > MaxCellChars && utf8.RuneCountInString(c) > MaxCellChars {
+			t.fatal = &ParseError{File: t.file, Row: num, Column: i + 1, Name: t.name(i), Err: hint(ErrRowTooLarge,
+				fmt.Sprintf("the cell holds %d characters, more than the %d any field of the API takes (notes, the longest, holds 65,535 bytes)", utf8.RuneCountInString(c), MaxCellChars),
+				"shorten it, or delete it if it is not client data; nothing was sent")}
 			return Row{}, t.fatal
 		}
 		if t.unguard {

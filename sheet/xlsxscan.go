@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -30,19 +31,51 @@ type sheetFacts struct {
 type mergeArea struct{ r1, c1, r2, c2 int }
 
 // scanXLSX checks the archive and returns the facts of each worksheet, by
-// sheet name.
+// sheet name. It also enforces the bounds of xmlguard.go: the shared
+// strings first (their sizes count in the rows that use them), then every
+// other part.
 func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
+	sst, err := scanSharedStrings(name, zr)
+	if err != nil {
+		return nil, err
+	}
 	byPart := map[string]*sheetFacts{}
+	var other int64
+	elems := 0 // of the other XML parts
+	facts := 0 // unsaved formulas and merged ranges, of every sheet
 	for _, zf := range zr.File {
-		facts, err := scanPart(zf)
+		if isSharedStrings(zf.Name) {
+			continue
+		}
+		if !isWorksheet(zf.Name) {
+			if other += int64(zf.UncompressedSize64); other > maxOtherBytes {
+				return nil, &ParseError{File: name, Err: hint(ErrTooLarge,
+					fmt.Sprintf("its parts other than sheets (styles, pictures…) inflate to more than %d MB, up to %q", maxOtherBytes>>20, zf.Name),
+					"this is not an ordinary spreadsheet; save the sheet as CSV in the spreadsheet program and import that")}
+			}
+		}
+		sf, err := scanPart(zf, sst, &elems, &facts)
+		if elems > maxOtherElements {
+			return nil, &ParseError{File: name, Err: hint(ErrTooLarge,
+				fmt.Sprintf("its parts other than sheets (styles, the list of sheets…) hold more than %d XML elements, up to %q", maxOtherElements, zf.Name),
+				"this is not an ordinary spreadsheet; save the sheet as CSV in the spreadsheet program and import that")}
+		}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			pe.File = name
+			return nil, pe
+		}
 		if err != nil {
-			return nil, &ParseError{File: name, Err: fmt.Errorf("%w (part %s: %w)", hint(ErrFormat,
-				"the workbook is damaged: a part of it is cut short or fails its checksum",
-				"open it in Excel and save it again, or export the sheet as CSV; nothing was sent"), zf.Name, err)}
+			return nil, damaged(name, zf.Name, err)
 		}
-		if facts != nil {
-			byPart[zf.Name] = facts
+		if sf != nil {
+			byPart[zf.Name] = sf
 		}
+	}
+	if sst.tooBig >= 0 {
+		return nil, &ParseError{File: name, Err: hint(ErrRowTooLarge,
+			fmt.Sprintf("its shared text number %d is longer than %d MB (no cell uses it)", sst.tooBig+1, maxXMLToken>>20),
+			"this is not an ordinary spreadsheet; save the sheet as CSV in the spreadsheet program and import that")}
 	}
 	sheets, err := sheetParts(zr)
 	if err != nil {
@@ -58,45 +91,144 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 	return out, nil
 }
 
+func damaged(name, part string, err error) error {
+	return &ParseError{File: name, Err: fmt.Errorf("%w (part %s: %w)", hint(ErrFormat,
+		"the workbook is damaged: a part of it is cut short or fails its checksum",
+		"open it in Excel and save it again, or export the sheet as CSV; nothing was sent"), part, err)}
+}
+
 func isWorksheet(name string) bool {
 	return strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml")
 }
 
-// scanPart reads one part to its end; a worksheet is parsed as XML.
-func scanPart(zf *zip.File) (*sheetFacts, error) {
+func isSharedStrings(name string) bool { return strings.EqualFold(name, "xl/sharedStrings.xml") }
+
+// isXMLPart reports whether a part is XML (excelize may parse it).
+func isXMLPart(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".xml" || ext == ".rels" || ext == ".vml"
+}
+
+// sharedStrings is what the scan keeps of the shared strings: the bytes of
+// each one's XML text, and the first one longer than maxXMLToken (-1: none).
+type sharedStrings struct {
+	sizes  []int32
+	tooBig int
+}
+
+// scanSharedStrings reads the shared strings part, if any, in bounded memory.
+func scanSharedStrings(name string, zr *zip.Reader) (*sharedStrings, error) {
+	sst := &sharedStrings{tooBig: -1}
+	for _, zf := range zr.File {
+		if !isSharedStrings(zf.Name) {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, damaged(name, zf.Name, err)
+		}
+		defer rc.Close()
+		d := xml.NewDecoder(newXMLGuard(rc))
+		in, cur := false, 0
+		for {
+			tok, err := d.RawToken()
+			if errors.Is(err, errXMLToken) {
+				sst.tooBig = len(sst.sizes)
+				return sst, nil // refused when the cells that use it are known
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, damaged(name, zf.Name, err)
+			}
+			switch t := tok.(type) {
+			case xml.StartElement:
+				if t.Name.Local == "si" {
+					in, cur = true, 0
+				}
+			case xml.CharData:
+				if in {
+					cur += len(t)
+				}
+			case xml.EndElement:
+				if t.Name.Local == "si" {
+					in = false
+					if sst.sizes = append(sst.sizes, int32(min(cur, maxXMLToken+1))); len(sst.sizes) > MaxSharedStrings {
+						return nil, &ParseError{File: name, Err: hint(ErrTooLarge,
+							fmt.Sprintf("it holds more than %d distinct texts (shared strings)", MaxSharedStrings),
+							"save the sheet as CSV in the spreadsheet program and import that")}
+					}
+				}
+			}
+		}
+		if _, err := io.Copy(io.Discard, rc); err != nil { // to the end: the CRC is checked there
+			return nil, damaged(name, zf.Name, err)
+		}
+	}
+	return sst, nil
+}
+
+// scanPart reads one part to its end; a worksheet is parsed as XML, any
+// other XML part is checked by an xmlGuard.
+func scanPart(zf *zip.File, sst *sharedStrings, elems, facts *int) (*sheetFacts, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	if !isWorksheet(zf.Name) {
-		_, err := io.Copy(io.Discard, rc)
+		if !isXMLPart(zf.Name) {
+			_, err := io.Copy(io.Discard, rc)
+			return nil, err
+		}
+		g := newXMLGuard(rc)
+		_, err := io.Copy(io.Discard, g)
+		*elems += g.elems
+		if errors.Is(err, errXMLToken) {
+			return nil, &ParseError{Err: hint(ErrTooLarge,
+				fmt.Sprintf("its part %q holds a piece of XML longer than %d MB", zf.Name, maxXMLToken>>20),
+				"this is not an ordinary spreadsheet (possibly a zip bomb); if it is genuine, save it as CSV in the spreadsheet program and import that")}
+		}
 		return nil, err
 	}
-	facts, err := scanSheet(rc)
+	sf, err := scanSheet(newXMLGuard(rc), sst, facts)
 	if err != nil {
 		return nil, err
 	}
 	_, err = io.Copy(io.Discard, rc) // to the end: the CRC is checked there
-	return facts, err
+	return sf, err
 }
 
-// scanSheet parses a worksheet's XML to its end.
-func scanSheet(r io.Reader) (*sheetFacts, error) {
-	facts := &sheetFacts{unsaved: map[int][]int{}}
-	d := xml.NewDecoder(r)
-	var (
-		cellRef            string
-		inCell, hasF, hasV bool
-		depth              int
-	)
+// sheetScan is the state of scanSheet.
+type sheetScan struct {
+	facts              *sheetFacts
+	sst                *sharedStrings
+	d                  *xml.Decoder
+	cellRef, cellType  string
+	inCell, hasF, hasV bool
+	inV                bool
+	budget             *int  // facts kept so far, of every sheet (maxSheetFacts)
+	row                int   // the row being read (1-based)
+	rowStart           int64 // its offset in the XML
+	rowShared          int64 // bytes of the shared strings its cells use
+}
+
+// scanSheet parses a worksheet's XML to its end; budget counts the facts
+// kept, over every sheet of the workbook.
+func scanSheet(r io.Reader, sst *sharedStrings, budget *int) (*sheetFacts, error) {
+	s := &sheetScan{facts: &sheetFacts{unsaved: map[int][]int{}}, sst: sst, d: xml.NewDecoder(r), budget: budget}
+	depth := 0
 	for {
-		tok, err := d.RawToken()
+		tok, err := s.d.RawToken()
 		if errors.Is(err, io.EOF) {
 			if depth != 0 {
 				return nil, errors.New("the sheet's XML ends inside an element")
 			}
-			return facts, nil
+			return s.facts, nil
+		}
+		if errors.Is(err, errXMLToken) {
+			return nil, s.tooLarge()
 		}
 		if err != nil {
 			return nil, err
@@ -104,30 +236,104 @@ func scanSheet(r io.Reader) (*sheetFacts, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			depth++
-			switch t.Name.Local {
-			case "c":
-				inCell, hasF, hasV, cellRef = true, false, false, attr(t, "r")
-			case "f":
-				hasF = hasF || inCell
-			case "v", "is":
-				hasV = hasV || inCell
-			case "mergeCell":
-				if m, ok := parseMerge(attr(t, "ref")); ok {
-					facts.merges = append(facts.merges, m)
-				}
-			}
+			err = s.start(t)
+		case xml.CharData:
+			err = s.text(t)
 		case xml.EndElement:
 			depth--
-			if t.Name.Local == "c" {
-				if hasF && !hasV && cellRef != "" {
-					if c, r, err := excelize.CellNameToCoordinates(cellRef); err == nil {
-						facts.unsaved[r] = append(facts.unsaved[r], c)
-					}
-				}
-				inCell = false
+			err = s.end(t)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (s *sheetScan) start(t xml.StartElement) error {
+	switch t.Name.Local {
+	case "row":
+		s.row++
+		if n, err := strconv.Atoi(attr(t, "r")); err == nil && n > 0 {
+			s.row = n
+		}
+		s.rowStart, s.rowShared = s.d.InputOffset(), 0
+	case "c":
+		s.inCell, s.hasF, s.hasV, s.cellRef, s.cellType = true, false, false, attr(t, "r"), attr(t, "t")
+	case "f":
+		s.hasF = s.hasF || s.inCell
+	case "v", "is":
+		s.hasV = s.hasV || s.inCell
+		s.inV = t.Name.Local == "v"
+	case "mergeCell":
+		if m, ok := parseMerge(attr(t, "ref")); ok {
+			s.facts.merges = append(s.facts.merges, m)
+			if *s.budget++; *s.budget > maxSheetFacts {
+				return s.tooMany()
 			}
 		}
 	}
+	return nil
+}
+
+// text counts a shared string's size in its row, and refuses a cell that
+// uses the one too large to read.
+func (s *sheetScan) text(t xml.CharData) error {
+	if !s.inV || s.cellType != "s" {
+		return nil
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(string(t)))
+	if err != nil || i < 0 {
+		return nil
+	}
+	if i == s.sst.tooBig {
+		return s.tooLarge()
+	}
+	if i < len(s.sst.sizes) {
+		s.rowShared += int64(s.sst.sizes[i])
+	}
+	return nil
+}
+
+func (s *sheetScan) end(t xml.EndElement) error {
+	switch t.Name.Local {
+	case "v":
+		s.inV = false
+	case "c":
+		if s.hasF && !s.hasV && s.cellRef != "" {
+			if c, r, err := excelize.CellNameToCoordinates(s.cellRef); err == nil {
+				s.facts.unsaved[r] = append(s.facts.unsaved[r], c)
+				if *s.budget++; *s.budget > maxSheetFacts {
+					return s.tooMany()
+				}
+			}
+		}
+		s.inCell = false
+	case "row":
+		if n := s.d.InputOffset() - s.rowStart + s.rowShared; n > maxRowBytes {
+			return &ParseError{Row: s.row, Err: hint(ErrRowTooLarge,
+				fmt.Sprintf("the row holds %d MB of text and XML, more than the %d MB crmbulk reads", n>>20, maxRowBytes>>20),
+				"this is not an ordinary spreadsheet; shorten the row's cells, or save the sheet as CSV; nothing was sent")}
+		}
+	}
+	return nil
+}
+
+// tooLarge is the error of a cell (or what follows it) too long to read.
+func (s *sheetScan) tooLarge() error {
+	pe := &ParseError{Row: s.row}
+	what := fmt.Sprintf("the sheet's XML after row %d holds a run of more than %d MB (white space or padding: no cell)", s.row, maxXMLToken>>20)
+	if c, r, err := excelize.CellNameToCoordinates(s.cellRef); err == nil && s.inCell {
+		pe.Row, pe.Column = r, c
+		what = fmt.Sprintf("the cell holds more than %d MB of text, far more than the %d characters any field of the API takes", maxXMLToken>>20, MaxCellChars)
+	}
+	pe.Err = hint(ErrRowTooLarge, what, "shorten the cell, or delete what is not client data; nothing was sent")
+	return pe
+}
+
+func (s *sheetScan) tooMany() error {
+	return &ParseError{Row: s.row, Err: hint(ErrTooLarge,
+		fmt.Sprintf("its sheets hold more than %d formulas with no saved value and merged ranges", maxSheetFacts),
+		"open it in Excel and save it (or save it as CSV and import that)")}
 }
 
 func attr(t xml.StartElement, name string) string {

@@ -131,3 +131,24 @@ func TestXLSXFormulasAndMerges(t *testing.T) {
 		t.Errorf("unsaved on other rows: %v %v", rows[0].Unsaved, rows[2].Unsaved)
 	}
 }
+
+// TestXLSXRowOfUnsavedFormulas: a row whose every cell is a formula with
+// no saved value reads as a row naming them, not as a blank row skipped
+// (issue 20: it disappeared from the report, exit 0).
+func TestXLSXRowOfUnsavedFormulas(t *testing.T) {
+	b := buildWorkbook(t, func(f *excelize.File) {
+		_ = f.SetSheetRow("Sheet1", "A1", &[]any{"email", "phone"})
+		_ = f.SetSheetRow("Sheet1", "A2", &[]any{"a@example.com", "1"})
+		_ = f.SetCellFormula("Sheet1", "A3", `=A2&""`)
+		_ = f.SetCellFormula("Sheet1", "B3", "=B2*10")
+		_ = f.SetSheetRow("Sheet1", "A4", &[]any{"c@example.com", "3"})
+	})
+	r, err := NewXLSXReader(bytes.NewReader(b), "f.xlsx", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readAll(t, r)
+	if len(rows) != 3 || rows[1].Num != 3 || len(rows[1].Unsaved) != 2 {
+		t.Fatalf("rows %+v, want row 3 with its two unsaved cells", rows)
+	}
+}

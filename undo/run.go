@@ -40,6 +40,7 @@ type run struct {
 	api     API
 	sha     string // the source report's fingerprint
 	account string
+	key     []byte     // the account's record key (nil: lines are not proved)
 	mu      sync.Mutex // guards state
 	state   map[int64]*baselinker.Client
 	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
@@ -59,6 +60,17 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	defer func() { sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before }()
 
 	r := &run{cfg: cfg, api: api, account: api.Account()}
+	// One undo of a report at a time, and none while its import runs.
+	locks, err := importer.LockReports(cfg.Command, func(s string) { cfg.Log.Warn(s) }, source, cfg.Report, cfg.Resume)
+	if err != nil {
+		return sum, err
+	}
+	defer func() { _ = locks.Release() }()
+	if cfg.StateDir != "" {
+		if r.key, err = importer.RecordKey(cfg.StateDir, r.account); err != nil {
+			return sum, err
+		}
+	}
 	items, err := r.readSource(source)
 	if err != nil {
 		return sum, err
@@ -74,7 +86,12 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
 	}
-	rf, err := importer.CreateReport(cfg.Report)
+	if cfg.Resume == "" || !importer.SamePath(cfg.Resume, cfg.Report) {
+		if sum.Kept, err = importer.KeepEarlier(cfg.Report); err != nil {
+			return sum, fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+	}
+	rf, err := importer.CreateReport(cfg.Report, r.key)
 	if err != nil {
 		return sum, err
 	}
@@ -123,7 +140,11 @@ func (r *run) readSource(source string) ([]item, error) {
 	}
 	r.sha = sha
 	var items []item
-	err = importer.ReadReport(source, func(l importer.ReportLine) error {
+	rows := map[int]int{} // input row → its line's row in the report
+	err = importer.ReadReport(source, r.key, r.account, func(l importer.ReportLine) error {
+		if err := r.oneRun(source, l, items, rows); err != nil {
+			return err
+		}
 		switch {
 		case l.DryRun():
 			return fmt.Errorf("%w: %s is a dry run's report (row %d: %q): a dry run sent nothing, so there is nothing to undo — give the report of the real run", ErrBadInput, source, l.Num, l.Note)
@@ -135,7 +156,7 @@ func (r *run) readSource(source string) ([]item, error) {
 		it := item{line: l}
 		cs, err := importer.ParseChanges(l.Changes)
 		if err != nil {
-			return fmt.Errorf("%w: %s, row %d, column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, err)
+			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, err)
 		}
 		it.changes = cs
 		switch l.Status {
@@ -146,14 +167,19 @@ func (r *run) readSource(source string) ([]item, error) {
 		case StatusDeleted:
 			it.op = opRecreate
 		}
-		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
-			return fmt.Errorf("%w: %s, row %d: a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Status)
+		if l.Code == importer.CodeKeyConflict {
+			it.op = opNone // an import's conflict line: nothing was sent
 		}
-		if len(cs) == 0 && it.op != opNone {
-			// crmbulk writes every created, updated or deleted line with
-			// its changes: without them nothing could be undone, and the
-			// undo must not end "done" having left the client as it is.
-			return fmt.Errorf("%w: %s, row %d: a %s line with an empty \"changes\" column; the report was edited — restore it", ErrBadInput, source, l.Num, l.Status)
+		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
+			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, l.Status)
+		}
+		if len(cs) == 0 && it.op != opNone && !(it.op == opDelete && l.Proven) {
+			// crmbulk writes every updated or deleted line with its
+			// changes: without them nothing could be undone, and the undo
+			// must not end "done" having left the client as it is. A
+			// created line may have none (a client made of a row whose
+			// fields were all empty): its proof tells it from an edit.
+			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line with an empty \"changes\" column; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, l.Status)
 		}
 		items = append(items, it)
 		return nil
@@ -167,13 +193,29 @@ func (r *run) readSource(source string) ([]item, error) {
 	return items, err
 }
 
+// oneRun refuses a line that cannot be of the run whose report the first
+// line is: another input's (a line pasted in from another report), or a
+// second line of one input row.
+func (r *run) oneRun(source string, l importer.ReportLine, items []item, rows map[int]int) error {
+	if len(items) > 0 && l.InputSHA != items[0].line.InputSHA {
+		return fmt.Errorf("%w: %s, row %d (input row %d): input_sha256 %s differs from the first line's (%s): the line is of another import's report — restore the report as the run left it",
+			ErrBadInput, source, l.Num, l.Row, l.InputSHA, items[0].line.InputSHA)
+	}
+	if num, ok := rows[l.Row]; ok {
+		return fmt.Errorf("%w: %s, row %d: input row %d has a line already (row %d): a report has one line per input row, so it was edited — restore it",
+			ErrBadInput, source, l.Num, l.Row, num)
+	}
+	rows[l.Row] = l.Num
+	return nil
+}
+
 // readResume reads the finished lines of an earlier undo of the same source.
 func (r *run) readResume() (map[int]importer.ReportLine, error) {
 	done := map[int]importer.ReportLine{}
 	if r.cfg.Resume == "" {
 		return done, nil
 	}
-	err := importer.ReadReport(r.cfg.Resume, func(l importer.ReportLine) error {
+	err := importer.ReadReport(r.cfg.Resume, r.key, r.account, func(l importer.ReportLine) error {
 		switch {
 		case l.DryRun():
 			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume", ErrBadInput, r.cfg.Resume)
@@ -422,12 +464,13 @@ func value(c *baselinker.Client, field string) string {
 	return v
 }
 
-// equal compares two values of field as the API stores them.
+// equal compares two values of field by the identity rule (validate.Same:
+// keys by their match key, other fields as the API stores them).
 func equal(field, a, b string) bool {
 	if strings.HasPrefix(field, "extra_") {
 		return a == b
 	}
-	return validate.Normalize(field, a) == validate.Normalize(field, b)
+	return validate.Same(field, a, b)
 }
 
 // deleteCreated deletes a client the import created, if it still holds
@@ -635,7 +678,7 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 		return 0, err
 	}
 	for i := range cs {
-		if have, _ := cs[i].Get(field); equal(field, have, v) || strings.EqualFold(have, v) {
+		if have, _ := cs[i].Get(field); equal(field, have, v) {
 			return int64(cs[i].CrmClientID), nil
 		}
 	}

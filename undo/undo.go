@@ -89,6 +89,13 @@ type Config struct {
 	Waiting func() string
 	// Log receives the undo's log lines (default: discard).
 	Log *slog.Logger
+	// StateDir is the state directory (sharedwindow.Dir), which keeps the
+	// account's record key: with it every line of the report undone (and
+	// of the undo resumed) must pass its proof, and the undo's own lines
+	// carry theirs. "" = no proofs (a library caller's tests).
+	StateDir string
+	// Command describes this run in its locks (the command as typed).
+	Command string
 }
 
 func (c Config) withDefaults(source string) Config {
@@ -115,6 +122,8 @@ type Summary struct {
 	Elapsed  time.Duration
 	Report   string
 	DryRun   bool
+	// Kept is where an earlier undo's record at Report was kept ("" if none).
+	Kept string
 	// Examples holds up to 10 conflict and failure lines, for the summary.
 	Examples []string
 }
@@ -137,6 +146,9 @@ func (s Summary) String() string {
 	}
 	msg := fmt.Sprintf("%s: %d lines: %s; %d requests in %s; report %s", what, s.Lines, strings.Join(parts, ", "),
 		s.Requests, s.Elapsed.Round(time.Millisecond), s.Report)
+	if s.Kept != "" {
+		msg += fmt.Sprintf("\n  the earlier undo's record that was at %s is kept as %s", s.Report, s.Kept)
+	}
 	for _, e := range s.Examples {
 		msg += "\n  " + e
 	}

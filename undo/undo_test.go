@@ -183,7 +183,7 @@ func TestUndoConflicts(t *testing.T) {
 		t.Errorf("the edited updated client: phone %q (kept?), city %q (restored to %q?)", c.Phone, c.InvoiceCity, cs[1].InvoiceCity)
 	}
 	var lines []importer.ReportLine
-	_ = importer.ReadReport(sum.Report, func(l importer.ReportLine) error { lines = append(lines, l); return nil })
+	_ = importer.ReadReport(sum.Report, nil, "", func(l importer.ReportLine) error { lines = append(lines, l); return nil })
 	for _, l := range lines {
 		if l.Status != StatusConflict || l.Code != CodeChanged || l.Column == "" {
 			t.Errorf("line %+v", l)
@@ -216,18 +216,19 @@ func TestUndoRefuses(t *testing.T) {
 	b, _ := os.ReadFile(real)
 	var old []string
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		old = append(old, line[:strings.LastIndex(line, ",")]) // the account column cut off
+		line = line[:strings.LastIndex(line, ",")]             // the line_mac column cut off
+		old = append(old, line[:strings.LastIndex(line, ",")]) // and the account column
 	}
 	older := filepath.Join(dir, "older.csv")
 	if err := os.WriteFile(older, []byte(strings.Join(old, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	blanked := filepath.Join(dir, "blanked.csv") // the created line's changes cleared in a spreadsheet
-	rf, err := importer.CreateReport(blanked)
+	rf, err := importer.CreateReport(blanked, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := importer.ReadReport(real, func(l importer.ReportLine) error { l.Changes = ""; return rf.Write(l) }); err != nil {
+	if err := importer.ReadReport(real, nil, "", func(l importer.ReportLine) error { l.Changes = ""; return rf.Write(l) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := rf.Close(); err != nil {
@@ -344,5 +345,110 @@ func TestUndoProgressSaysBlocked(t *testing.T) {
 	}
 	if !rec.Said("blocked until "+until.Local().Format("15:04:05")) || srv.Stats().Deletes != 2 {
 		t.Errorf("no progress line said the block: %q", rec.Lines())
+	}
+}
+
+// TestUndoEmptyCreate: a created line with an empty changes column (a row
+// whose mapped fields were all empty made a client with none) is undone
+// when its proof holds — the client is deleted — and refused when it has
+// none, naming the report's row and the input row.
+func TestUndoEmptyCreate(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 6})
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	added, err := api.AddCrmClientResult(context.Background(), baselinker.ClientFields{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := importer.RecordKey(state, api.Account())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, key []byte) string {
+		p := filepath.Join(dir, name)
+		rf, err := importer.CreateReport(p, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []importer.ReportLine{
+			{Row: 2, Status: importer.StatusInvalid, Code: "INVALID", InputSHA: "abc", Account: api.Account()},
+			{Row: 4, Status: importer.StatusCreated, ID: added.ID, InputSHA: "abc", Account: api.Account()}, // row 3 was blank
+		} {
+			if err := rf.Write(l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := rf.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	_, err = Run(context.Background(), api, write("unproven.csv", nil), Config{Report: filepath.Join(dir, "u0.csv")})
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3 (input row 4): a created line with an empty \"changes\" column") {
+		t.Fatalf("without a proof: %v", err)
+	}
+	sum, err := Run(context.Background(), api, write("proven.csv", key), Config{Report: filepath.Join(dir, "u1.csv"), StateDir: state})
+	if err != nil || sum.Counts[StatusDeleted] != 1 || srv.Stats().Deletes != 1 {
+		t.Fatalf("with its proof: %v, %v, %d deletes", sum, err, srv.Stats().Deletes)
+	}
+}
+
+// TestUndoRefusesALineTwice: a report with two lines of one input row (a
+// line pasted in again) is refused before any request.
+func TestUndoRefusesALineTwice(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 7})
+	dir := t.TempDir()
+	real := importRows(t, api, dir, "z@undo.example,,")
+	b, _ := os.ReadFile(real)
+	lines := strings.SplitAfter(string(b), "\n")
+	twice := filepath.Join(dir, "twice.csv")
+	if err := os.WriteFile(twice, []byte(lines[0]+lines[1]+lines[1]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Stats().Requests
+	_, err := Run(context.Background(), api, twice, Config{Report: filepath.Join(dir, "u.csv")})
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3: input row 2 has a line already (row 2)") {
+		t.Fatalf("err %v", err)
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestUndoRefusesALinePastedIn: a proven line of another run's report of
+// the same file, pasted into this one's, breaks the chain of proofs: the
+// undo is refused and deletes nothing (it would delete a client this
+// import never made).
+func TestUndoRefusesALinePastedIn(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 8})
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("email\np@undo.example\nq@undo.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	for _, report := range []string{a, b} {
+		if _, err := importer.Run(context.Background(), api, in, importer.Config{Report: report, StateDir: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	la, _ := os.ReadFile(a)
+	lb, _ := os.ReadFile(b)
+	linesA, linesB := strings.SplitAfter(string(la), "\n"), strings.SplitAfter(string(lb), "\n")
+	mixed := filepath.Join(dir, "mixed.csv")
+	if err := os.WriteFile(mixed, []byte(linesB[0]+linesB[1]+linesA[2]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Stats()
+	_, err := Run(context.Background(), api, mixed, Config{Report: filepath.Join(dir, "u.csv"), StateDir: state})
+	if !errors.Is(err, importer.ErrUnproven) || !strings.Contains(err.Error(), "row 3 does not match its proof") {
+		t.Fatalf("err %v", err)
+	}
+	if after := srv.Stats(); after.Requests != before.Requests || after.Deletes != 0 {
+		t.Errorf("%d requests, %d deletes", after.Requests-before.Requests, after.Deletes)
+	}
+	if _, err := Run(context.Background(), api, b, Config{Report: filepath.Join(dir, "u2.csv"), StateDir: state}); err != nil || srv.Stats().Deletes != 2 {
+		t.Fatalf("the report as written: %v, %d deletes", err, srv.Stats().Deletes)
 	}
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -46,12 +47,16 @@ var names = sync.OnceValue(func() *countryNames {
 			return
 		}
 		t.code[k] = code
-		if _, ok := t.of[name]; !ok {
-			t.of[name] = code
-			t.names = append(t.names, name)
-		}
+		t.written(name, code)
 	}
-	for code := range assigned() {
+	// Long, former and common forms first: they name one country whatever
+	// a CLDR name in another language says.
+	for name, code := range commonNames {
+		t.code[foldName(name)] = code
+		t.written(name, code)
+	}
+	codes := slices.Sorted(maps.Keys(assigned()))
+	for _, code := range codes {
 		r, err := language.ParseRegion(code)
 		if err != nil {
 			continue
@@ -69,9 +74,73 @@ var names = sync.OnceValue(func() *countryNames {
 		add(c.String(), code) // the library's English name
 		add(c.Alpha3(), code) // POL, DEU
 	}
+	// Then every other language CLDR has names in: a name only they know
+	// is read, but never one the languages above read otherwise, and a
+	// name two of them give two countries is none.
+	other := map[string]string{}
+	for _, lang := range display.Supported.Tags() {
+		n := display.Regions(lang)
+		if n == nil {
+			continue
+		}
+		for _, code := range codes {
+			r, err := language.ParseRegion(code)
+			if err != nil {
+				continue
+			}
+			k := foldName(n.Name(r))
+			if _, ok := t.code[k]; ok || k == "" {
+				continue
+			}
+			if have, ok := other[k]; ok && have != code {
+				other[k] = ""
+				continue
+			}
+			other[k] = code // read, but not offered as a suggestion
+		}
+	}
+	for k, code := range other {
+		t.code[k] = code
+	}
 	slices.Sort(t.names)
 	return t
 })
+
+// written records a name as written, for suggestions.
+func (t *countryNames) written(name, code string) {
+	if _, ok := t.of[name]; !ok {
+		t.of[name] = code
+		t.names = append(t.names, name)
+	}
+}
+
+// commonNames are the long, former and everyday names of countries that
+// CLDR's one name per language leaves out, as customer files hold them.
+var commonNames = map[string]string{
+	"Czech Republic": "CZ", "Česká republika": "CZ", "Republika Czeska": "CZ", "Tschechische Republik": "CZ",
+	"République tchèque": "CZ", "Repubblica Ceca": "CZ", "República Checa": "CZ", "Tsjechische Republiek": "CZ",
+	"Slovak Republic": "SK", "Slovenská republika": "SK", "Republika Słowacka": "SK", "Slowakische Republik": "SK",
+	"Republic of Korea": "KR", "Korea, Republic of": "KR", "South Korea": "KR", "Korea (South)": "KR",
+	"Democratic People's Republic of Korea": "KP", "Korea, Democratic People's Republic of": "KP", "North Korea": "KP",
+	"Holland": "NL", "The Netherlands": "NL", "Holandia": "NL", "Holandsko": "NL",
+	"Great Britain": "GB", "Britain": "GB", "England": "GB", "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB",
+	"United Kingdom of Great Britain and Northern Ireland": "GB", "Großbritannien": "GB", "Anglia": "GB", "Velká Británie": "GB",
+	"Türkiye": "TR", "Turkey": "TR", "Turkiye": "TR", "Republic of Türkiye": "TR",
+	"Macedonia": "MK", "Republic of Macedonia": "MK", "FYROM": "MK", "Former Yugoslav Republic of Macedonia": "MK",
+	"Mazedonien": "MK", "Makedonie": "MK", "North Macedonia": "MK", "Republic of North Macedonia": "MK",
+	"Macedonia Północna": "MK", "Nordmazedonien": "MK", "Severní Makedonie": "MK", "Macédoine du Nord": "MK",
+	"Eswatini": "SZ", "Cabo Verde": "CV",
+	"Russian Federation": "RU", "Federacja Rosyjska": "RU", "Russische Föderation": "RU",
+	"USA": "US", "U.S.A.": "US", "United States of America": "US", "Stany Zjednoczone Ameryki": "US", "Vereinigte Staaten von Amerika": "US",
+	"UAE": "AE", "Federal Republic of Germany": "DE", "Bundesrepublik Deutschland": "DE", "BRD": "DE",
+	"Republic of Poland": "PL", "Rzeczpospolita Polska": "PL",
+	"Republic of Austria": "AT", "Republik Österreich": "AT", "Swiss Confederation": "CH", "Schweizerische Eidgenossenschaft": "CH",
+	"Republic of Moldova": "MD", "Moldova, Republic of": "MD", "Bosnia": "BA", "Ivory Coast": "CI", "Swaziland": "SZ",
+	"Burma": "MM", "Cape Verde": "CV", "East Timor": "TL", "Vatican": "VA", "Holy See": "VA", "Vatican City": "VA",
+	"Iran, Islamic Republic of": "IR", "Viet Nam": "VN", "Lao People's Democratic Republic": "LA", "Syrian Arab Republic": "SY",
+	"Tanzania, United Republic of": "TZ", "Bolivia, Plurinational State of": "BO", "Venezuela, Bolivarian Republic of": "VE",
+	"Taiwan, Province of China": "TW", "Palestine, State of": "PS", "Hong Kong SAR": "HK", "Macao SAR": "MO",
+}
 
 // foldName is a name as compared: lower case, without diacritics and
 // punctuation, spaces collapsed ("Côte d’Ivoire" → "cote divoire").
@@ -86,7 +155,7 @@ func foldName(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
-			b.WriteString(foldLetter(r))
+			b.WriteString(suggest.FoldLetter(r))
 		case unicode.IsSpace(r) || r == '-' || r == '_' || r == '/':
 			space = true
 		}
@@ -94,31 +163,13 @@ func foldName(s string) string {
 	return b.String()
 }
 
-// foldLetter spells the letters NFD does not decompose as ASCII.
-func foldLetter(r rune) string {
-	switch r {
-	case 'ł':
-		return "l"
-	case 'ø':
-		return "o"
-	case 'đ':
-		return "d"
-	case 'ß':
-		return "ss"
-	case 'æ':
-		return "ae"
-	case 'œ':
-		return "oe"
-	case 'ı':
-		return "i"
-	}
-	return string(r)
-}
-
 // CountryCode reads a country as people write it: a name in English,
 // Polish, German, its own language and the other languages of
 // nameLanguages (Polska, Poland, Niemcy, Deutschland, Česko, Czechy,
-// Tschechien), an alpha-3 code (POL), and the usual non-codes UK and EL,
+// Tschechien), in any other language CLDR has (where no name above reads
+// otherwise), a long, former or common form (Czech Republic, Česká
+// republika, Holland, Great Britain, Turkey, Macedonia), an alpha-3 code
+// (POL), and the usual non-codes UK and EL,
 // compared ignoring case, diacritics and punctuation. ok is false when the
 // value names no country, or two.
 func CountryCode(s string) (code string, ok bool) {

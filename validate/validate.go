@@ -7,7 +7,9 @@
 // (the officially assigned ones, from github.com/biter777/countries; a
 // country's name in the usual languages, from CLDR, is read as its code with
 // a warning: country.go), the star range 0–5 and integer fields. Email
-// syntax is a warning, not an error. The importer and the sandbox both use
+// syntax is a warning, not an error. keys.go is the one identity rule: the
+// form in which email, login, phone and invoice_tax_id are compared (and
+// emails and logins stored). The importer and the sandbox both use
 // this package, so the tool and the emulator it is tested against can never
 // disagree about a rule (the sandbox, like the API, refuses country names).
 package validate
@@ -162,7 +164,8 @@ type Rule struct {
 // rule is what a Rule knows of its field; it is never changed.
 type rule struct {
 	baselinker.Field
-	email bool
+	email   bool
+	cleaned bool // an email or login: stored cleaned (CleanKey, keys.go)
 }
 
 // For returns the rule of the API field called name; ok is false for a name
@@ -190,7 +193,7 @@ var rules = sync.OnceValue(func() []Rule {
 	out := make([]Rule, len(fields))
 	for i, f := range fields {
 		if f.Kind != baselinker.KindExtra {
-			out[i] = Rule{f: &rule{Field: f, email: f.Name == "email"}}
+			out[i] = Rule{f: &rule{Field: f, email: f.Name == "email", cleaned: cleansKey(f.Name)}}
 		}
 	}
 	return out
@@ -199,7 +202,8 @@ var rules = sync.OnceValue(func() []Rule {
 // Normalize returns the canonical form of value for field, the form the
 // importer sends and compares: text in NFC with CR LF line breaks as LF;
 // country codes trimmed and upper-cased, and country names as their codes
-// (CountryCode); invoice_tax_id without whitespace and dashes; integers in
+// (CountryCode); invoice_tax_id without whitespace and dashes; email and
+// login cleaned of invisible characters (CleanKey, keys.go); integers in
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
@@ -230,6 +234,8 @@ func (r Rule) Normalize(value string) string {
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
 		return norm.NFC.String(NormalizeTaxID(value))
+	case r.f.cleaned:
+		return CleanKey(value)
 	}
 	// A line break is one, however a file spells it: CSV (encoding/csv, as
 	// spreadsheets do) reads a quoted CR LF as LF.
@@ -269,6 +275,9 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		return value, append(ps, Problem{Field: field, Value: value, Rule: RuleUTF8,
 			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
 	}
+	if with := controlProblem(field, value, ps); len(with) > len(ps) {
+		return value, with // never stored, whatever else the value is
+	}
 	if r.f.Kind == baselinker.KindInt {
 		return r.checkInt(value, ps)
 	}
@@ -305,6 +314,9 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		}
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg, Fix: fix})
+	}
+	if r.f.cleaned {
+		ps = append(ps, cleaned(field, value, v)...)
 	}
 	if r.f.email && v != "" {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
@@ -399,7 +411,7 @@ func Extra(id, value string, ps []Problem) []Problem {
 		ps = append(ps, Problem{Field: "custom_extra_fields[" + id + "]", Value: value, Rule: RuleUTF8,
 			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
 	}
-	return ps
+	return controlProblem("custom_extra_fields["+id+"]", value, ps)
 }
 
 // HasErrors reports whether any problem is of Error severity.
@@ -410,36 +422,4 @@ func HasErrors(ps []Problem) bool {
 		}
 	}
 	return false
-}
-
-// MatchKey returns the normalised form of a match key value, so that
-// " Jan@Example.COM " and "jan@example.com" find the same client:
-// email and login are trimmed and case-folded; phone keeps its digits with
-// a leading "00" read as "+"; invoice_tax_id loses whitespace and dashes and
-// is upper-cased. "" means the row has no key.
-func MatchKey(field, value string) string {
-	v := norm.NFC.String(chars.TrimSpace(value))
-	switch field {
-	case "email", "login":
-		return strings.ToLower(v)
-	case "phone":
-		plus := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
-		v = strings.TrimPrefix(v, "00")
-		d := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, v)
-		if d == "" {
-			return ""
-		}
-		if plus {
-			return "+" + d
-		}
-		return d
-	case "invoice_tax_id":
-		return strings.ToUpper(NormalizeTaxID(v))
-	}
-	return v
 }

@@ -143,23 +143,6 @@ func TestFieldsOrderAndExtra(t *testing.T) {
 	}
 }
 
-func TestMatchKey(t *testing.T) {
-	tests := []struct{ field, in, want string }{
-		{"email", " Jan@Example.COM ", "jan@example.com"},
-		{"phone", "+48 600-700-800", "+48600700800"},
-		{"phone", "0048 600 700 800", "+48600700800"},
-		{"phone", "600 700 800", "600700800"},
-		{"phone", "n/a", ""},
-		{"invoice_tax_id", "pl 526-000-12-46", "PL5260001246"},
-		{"login", " JanK ", "jank"},
-	}
-	for _, tt := range tests {
-		if got := MatchKey(tt.field, tt.in); got != tt.want {
-			t.Errorf("MatchKey(%s, %q) = %q, want %q", tt.field, tt.in, got, tt.want)
-		}
-	}
-}
-
 func FuzzValue(f *testing.F) {
 	for _, s := range []string{"PL", "uk", "00-950", "e\u0301", "\xff", "-5", "99999999999999999999", "a@b.c", "Polska", "Česko ", "côte d’ivoire", "Polsak"} {
 		f.Add("invoice_country_code", s)
@@ -189,4 +172,29 @@ func FuzzValue(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCountryNames: English and own-language names, the long, former and
+// common forms customer files hold, and names in languages beyond the
+// region's (CLDR) are read as codes.
+func TestCountryNames(t *testing.T) {
+	tests := map[string]string{
+		"Czech Republic": "CZ", "Česká republika": "CZ", "Czechia": "CZ", "Česko": "CZ", "Czechy": "CZ", "Tschechien": "CZ",
+		"Republic of Korea": "KR", "Holland": "NL", "Great Britain": "GB", "Türkiye": "TR", "Turkey": "TR",
+		"Macedonia": "MK", "North Macedonia": "MK", "Slovensko": "SK", "Szlovákia": "SK", "Україна": "UA", "Ukraina": "UA",
+		"Niemcy": "DE", "Deutschland": "DE", "Polen": "PL", "Litwa": "LT", "Węgry": "HU", "Słowacja": "SK",
+		"Schweiz": "CH", "Frankreich": "FR", "Japonia": "JP", "Italia": "IT", "Sverige": "SE",
+		"Polonia": "PL", "Lengyelország": "PL", "Pologne": "PL", "Польша": "PL",
+		"Vietnam": "VN", "Ελλάδα": "GR", "日本": "JP",
+	}
+	for name, want := range tests {
+		if got, ok := CountryCode(name); !ok || got != want {
+			t.Errorf("CountryCode(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"Korea", "Nowhere"} {
+		if got, ok := CountryCode(name); ok {
+			t.Errorf("CountryCode(%q) = %q, want none (ambiguous or unknown)", name, got)
+		}
+	}
 }

@@ -20,9 +20,12 @@ var errRowsFailed = errors.New("some rows were invalid or failed")
 
 // rowsFailedError is errRowsFailed with the import's counts, for callers
 // that tell invalid rows from refused ones (the demo).
-type rowsFailedError struct{ invalid, failed int }
+type rowsFailedError struct{ invalid, failed, conflict int }
 
 func (e rowsFailedError) Error() string {
+	if e.conflict > 0 {
+		return fmt.Sprintf("%s: %d invalid, %d failed, %d in conflict", errRowsFailed, e.invalid, e.failed, e.conflict)
+	}
 	return fmt.Sprintf("%s: %d invalid, %d failed", errRowsFailed, e.invalid, e.failed)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -49,16 +50,22 @@ the row when two have it. An update sends only the fields that change; a client 
 holds the row's values is "unchanged" and costs no request.
 
 Every non-blank row gets one line in the report (default FILE.report.csv, FILE.dry-run.report.csv
-for --dry-run; .xlsx for XLSX): created, updated, unchanged, invalid, failed or skipped, and its
+for --dry-run; .xlsx for XLSX): created, updated, unchanged, invalid, failed, conflict or skipped, and its
 changes — every field of a create, before → after for an update. --dry-run is the same run with
 nothing sent: the plan. Country names are sent as their ISO codes and spreadsheet text marks
 (the ' before '+48…) are removed; the warnings column says so. Exit 0 when every row is fine,
-1 when some were invalid or failed, 2 for bad input or a fatal API error, 130 when
+1 when some were invalid, failed or in conflict, 2 for bad input or a fatal API error, 130 when
 interrupted; run again with --resume REPORT to redo only what is not finished.
 
 Without a match key every row creates a client, so a second run of the same file would create
 them all again: a run whose report says an earlier run of the same file created clients stops
-before sending anything and offers --resume, --match-by, or --again (create them again).`,
+before sending anything and offers --resume, --match-by, or --again (create them again).
+
+One run per file and per report at a time: a second import of the same file on the same account,
+or into the same report, stops (exit 2, nothing sent) and names the run that holds it. A report
+path holding an earlier run's record is not written over: the earlier report is kept beside it,
+dated (crmbulk undo --list FILE lists them). Every report line carries a proof (line_mac) that
+--resume and undo check, so an edited report is refused rather than sent again.`,
 		Example: `  crmbulk import clients.xlsx --mapping shop.yaml --match-by email --dry-run
   crmbulk import clients.xlsx --mapping shop.yaml --match-by email
   crmbulk import export.csv --dry-run --format json
@@ -139,9 +146,14 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return usagef("--format %q: use text or json", f.format)
 	}
 	plan := newPlanPrinter(a, f.format)
+	stateDir, err := a.recordStateDir(f.dryRun)
+	if err != nil {
+		return err
+	}
 	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, DryRun: f.dryRun,
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
-		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line}
+		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line,
+		StateDir: stateDir, Command: "crmbulk import " + input, RequestTimeout: a.timeout}
 	if client != nil {
 		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Limiter().Waiting
 	}
@@ -160,9 +172,21 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	case err != nil:
 		return err
 	case sum.Problems() > 0:
-		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed]}
+		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed],
+			conflict: sum.Counts[importer.StatusConflict]}
 	}
 	return nil
+}
+
+// recordStateDir is the state directory a real run locks its input in
+// and keeps the account's record key in (see sharedwindow.Dir). A real
+// run without one would write reports nothing can prove: it is refused.
+func (a *app) recordStateDir(dryRun bool) (string, error) {
+	dir, err := sharedwindow.Dir(a.stateDir, a.getenv)
+	if err != nil && !dryRun {
+		return "", usagef("%v: give --state-dir, where crmbulk keeps the locks and the key that proves its reports", err)
+	}
+	return dir, nil
 }
 
 // parseMatchBy reads --match-by: one key, or keys separated by commas,

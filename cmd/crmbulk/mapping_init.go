@@ -35,14 +35,21 @@ func (a *app) mappingInitCmd() *cobra.Command {
 		Use:   "init FILE",
 		Short: "Propose a mapping file for a CSV, XLSX or EDI++ file from its header and first rows",
 		Long: `Reads the header row and the first 200 rows of FILE and writes a mapping file to stdout:
-every column matched to the most likely CRM field — by the API's own names, by common names in
-English, Polish and German (E-mail, Telefon, Kod pocztowy, NIP, PLZ, Ort, Nachname, USt-IdNr.,
-Zip…), billing/Rechnung/faktura and business (geschäftlich, firmowy) columns to invoice_*,
-shipping/Liefer/dostawa and private (privat, prywatny, Home) columns to delivery_*, and by a
-fuzzy score when nothing else fits. The values decide what a name cannot: a field is never
-proposed for a column whose values contradict it, a column of country codes beats one of
-names (read when the code is blank), numbered columns (E-mail 1 - Value, E-Mail 2: Adresse)
-are read in order, the first not blank, and cells of Google's "a ::: b" lists are split. A
+every column matched to the most likely CRM field — by the API's own names, by the names systems
+and people give columns in English, Polish, German, Czech, Slovak, French, Spanish, Italian,
+Dutch, Hungarian, Romanian, Ukrainian and Russian (E-mail, Telefon, Kod pocztowy, NIP, PLZ, PSČ,
+Obec, DIČ, Ort, USt-IdNr., Zip…), in any shape (MailingStreet, billing_postcode, "Person - Email",
+"Email (Work)", "Phone [Mobile]", "E-mail 2"), billing/Rechnung/faktura and business (Work,
+geschäftlich, firmowy) columns to invoice_*, shipping/Liefer/dostawa columns to delivery_*,
+a private (Home, privat, prywatny) address to delivery_* beside an invoice one and to invoice_*
+when it is the only one, and by a fuzzy score when nothing else fits. The values decide what a
+name cannot: a field is never proposed for a column whose values contradict it (dates, amounts,
+yes/no flags, register numbers), a column whose name says nothing gets the field its values are
+(e-mails, postcodes, tax IDs with a right checksum, international phone numbers, country names),
+a column of country codes beats one of names (read when the code is blank), numbered columns
+(E-mail 1 - Value, E-Mail 2: Adresse) are read in order, the first not blank, and cells of
+Google's "a ::: b" lists are split. The header is the row of the first 20 that reads most like
+one: a title or a format line above it is skipped and header_row: says which row it is. A
 comment on every line says how sure the guess is; unused columns are listed with the reason.
 First and last name columns become a template for invoice_fullname. When an e-mail, tax ID
 or login column is mapped, match_by is set to it. --sheet, --encoding (or the code page
@@ -75,51 +82,16 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
 		return nil, err
 	}
-	r, err := sheet.Open(path, so)
+	in, err := guess.ReadFile(path, so)
 	if err != nil {
 		return nil, err
 	}
-	header := r.Header()
-	rows := sampleRows(r)
-	if err := r.Close(); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	src := guess.Source{File: path, Sheet: f.sheet}
-	if e := strings.ToLower(strings.TrimSpace(f.encoding)); e != "" && e != "utf-8" && e != "utf8" {
-		src.Encoding = f.encoding
-	}
-	// A code page the reader detected goes into the mapping, so the import
-	// reads the file the way this proposal did, and a person sees it.
-	if name, detected := sheet.EncodingOf(r); detected {
-		src.Encoding, src.EncodingDetected = name, true
-	}
-	// The delimiter the reader split the header with, given or sniffed:
-	// the mapping must say the same, or the import would split otherwise.
-	src.Delimiter = sheet.DelimiterOf(r)
-	if src.Delimiter == ',' {
-		src.Delimiter = 0 // the default: not needed in source:
-	}
-	res := guess.Header(header, guess.WithRows(rows))
+	res := guess.Header(in.Header, guess.WithRows(in.Rows))
 	if len(res.Fields()) == 0 {
 		return nil, fmt.Errorf("%s: no column of the header (%s) looks like a CRM field — write the mapping by hand: one \"field: Header\" line per field under columns: (see `crmbulk fields`)",
-			filepath.Base(path), quoteHeaders(header, 12))
+			filepath.Base(path), quoteHeaders(in.Header, 12))
 	}
-	return res.YAML(src), nil
-}
-
-// sampleRows reads the first rows the guess judges values by. A row the
-// reader can go on after (ragged) is taken as it is; at any other error
-// the rows so far are enough: the import will report it.
-func sampleRows(r sheet.Reader) [][]string {
-	var rows [][]string
-	for len(rows) < guess.SampleRows {
-		row, err := r.Read()
-		if err != nil && !sheet.Recoverable(err) {
-			break
-		}
-		rows = append(rows, row.Cells)
-	}
-	return rows
+	return res.YAML(in.Source), nil
 }
 
 func quoteHeaders(h []string, max int) string {

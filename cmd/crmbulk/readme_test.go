@@ -121,7 +121,7 @@ type lineCheck struct {
 
 var (
 	exported   = `crmbulk: exported \d+ clients \(`
-	dryRunPlan = `dry run \(nothing sent\): 15 rows: created 14, updated 0, unchanged 0, invalid 1, failed 0, skipped 0`
+	dryRunPlan = `dry run \(nothing sent\): 15 rows: created 14, updated 0, unchanged 0, invalid 1, failed 0, (?:conflict 0, )?skipped 0`
 )
 
 // readmeChecks: what each command line of README.md and samples/README.md

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +19,7 @@ type undoFlags struct {
 	dryRun  bool
 	yes     bool
 	workers int
+	list    bool
 }
 
 func (a *app) undoCmd() *cobra.Command {
@@ -41,15 +44,22 @@ clients whose notes or extra fields the import changed. On a terminal, without -
 undo shows its plan (a dry run) and changes nothing. The undo's report has the import
 report's columns, so an undo can be undone: that applies the import again.
 
-It refuses a dry run's report, a report written with another token, and a report of an
-older crmbulk (without the changes and account columns).
+It refuses a dry run's report, a report written with another token, a report of an
+older crmbulk (without the changes and account columns), and a line that fails its proof
+(the line_mac column: a MAC keyed by the account's secret in the state directory), so an
+edited or forged report deletes nothing. One undo of a report runs at a time, and none
+while its import runs.
+
+An import never writes over an earlier run's record: the earlier report is kept beside
+it with its date in the name. --list REPORT (or the imported FILE) lists them all.
 
 Exit 0 when everything was undone, 1 when some lines are conflicts or failed (see the
 report), 2 when the report cannot be undone (nothing was sent), 130 when interrupted.`,
 		Example: `  crmbulk undo clients.report.csv                 # on a terminal: the plan first
   crmbulk undo clients.report.csv --yes           # then the undo (report: clients.report.undo.csv)
   crmbulk undo clients.report.csv --yes --resume clients.report.undo.csv
-  crmbulk undo clients.report.undo.csv --yes      # undo the undo: the import again`,
+  crmbulk undo clients.report.undo.csv --yes      # undo the undo: the import again
+  crmbulk undo --list clients.csv                 # the records of every import of clients.csv`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("undo needs the report of the import to reverse: crmbulk undo REPORT")
@@ -66,6 +76,7 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read the clients and write the plan; change nothing")
 	fl.BoolVar(&f.yes, "yes", false, "undo without showing the plan first (needed on a terminal)")
 	fl.IntVar(&f.workers, "workers", undo.DefaultWorkers, "requests in flight at once (the --rate limit holds whatever the number)")
+	fl.BoolVar(&f.list, "list", false, "list the records of REPORT (or of the imported FILE): the report and earlier runs' kept beside it; send nothing")
 	return cmd
 }
 
@@ -73,20 +84,28 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return usagef("--workers %d: give 1 to %d", f.workers, importer.MaxWorkers)
 	}
+	if f.list {
+		return a.listRecords(source)
+	}
 	planFirst := !f.dryRun && !f.yes && a.ios.IsInteractive()
 	client, err := a.apiClient()
 	if err != nil {
 		return err
 	}
+	stateDir, err := a.recordStateDir(false)
+	if err != nil {
+		return err
+	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
-		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger}
+		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger,
+		StateDir: stateDir, Command: "crmbulk undo " + source}
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {
 		if a.logFormat == "json" {
 			a.logger.Info("undo finished", "lines", sum.Lines, "deleted", sum.Counts[undo.StatusDeleted],
 				"restored", sum.Counts[undo.StatusRestored], "created", sum.Counts["created"], "conflicts", sum.Counts[undo.StatusConflict],
 				"failed", sum.Counts["failed"], "skipped", sum.Counts["skipped"], "requests", sum.Requests,
-				"seconds", sum.Elapsed.Seconds(), "report", sum.Report, "dry_run", sum.DryRun)
+				"seconds", sum.Elapsed.Seconds(), "report", sum.Report, "dry_run", sum.DryRun, "earlier_record_kept", sum.Kept)
 		} else {
 			fmt.Fprintf(a.ios.ErrOut, "crmbulk %s\n", sum)
 		}
@@ -102,4 +121,52 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 		return rowsFailedError{failed: sum.Problems()}
 	}
 	return nil
+}
+
+// listRecords prints the records of a report path (or of the default
+// report of an imported file), newest first.
+func (a *app) listRecords(path string) error {
+	report := path
+	if rs, err := importer.Records(path); err == nil && !slices.ContainsFunc(rs, func(r importer.Record) bool { return r.Path == path && r.Err == nil }) {
+		report = importer.DefaultReportPath(path, false) // not a report: the file imported
+	}
+	rs, err := importer.Records(report)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return fmt.Errorf("no record of %s: no report at %s, and none kept beside it (a report given with --report is listed by its own path)", path, report)
+	}
+	out := a.stdout()
+	fmt.Fprintf(out, "records of %s, newest first:\n", report)
+	for _, r := range rs {
+		fmt.Fprintf(out, "  %s  %s  %s\n", r.Path, r.Modified.Local().Format("2006-01-02 15:04:05"), recordText(r))
+	}
+	fmt.Fprintln(out, "give one of these paths to crmbulk undo to reverse that run")
+	return nil
+}
+
+func recordText(r importer.Record) string {
+	if r.Err != nil {
+		return "not readable as a report: " + r.Err.Error()
+	}
+	var parts []string
+	for _, st := range importer.Statuses() {
+		if n := r.Counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	for _, st := range []importer.Status{undo.StatusDeleted, undo.StatusRestored, undo.StatusConflict} {
+		if n := r.Counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	s := fmt.Sprintf("%d lines: %s; input_sha256 %s", r.Lines, strings.Join(parts, ", "), r.InputSHA)
+	switch {
+	case r.DryRun:
+		s += "; a dry run (nothing sent)"
+	case r.Journal:
+		s += "; stopped before it ended (its journal is beside it): finish it with import --resume"
+	}
+	return s
 }

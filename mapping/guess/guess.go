@@ -1,7 +1,9 @@
 // Package guess proposes a mapping file for a sheet from its header row and,
 // when it is given them, its first rows: every column is matched to the most
-// likely CRM field of the API by its name, its common synonyms in English,
-// Polish and German, and — when nothing fits by name — by a fuzzy score.
+// likely CRM field of the API by its name, the vocabulary of column names
+// in many languages (internal/suggest: one table, one tokenizer, one scorer,
+// shared with the mapping checker's did-you-mean), and — when nothing fits
+// by name — by a fuzzy score.
 // Section words (billing, shipping, Rechnung, Liefer…, faktura, dostawa,
 // Shopify's "Default Address"; business and private: geschäftlich, privat,
 // firmowy, prywatny, Business, Home) decide between invoice_* and
@@ -28,10 +30,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/suggest"
@@ -50,6 +49,9 @@ const (
 	Synonym
 	// Fuzzy: the header is close to a known name (see Guess.Score).
 	Fuzzy
+	// Values: the header says nothing, the values in the first rows do
+	// (e-mails, postcodes, tax IDs with their checksums).
+	Values
 )
 
 func (m Method) String() string {
@@ -60,6 +62,8 @@ func (m Method) String() string {
 		return "synonym"
 	case Fuzzy:
 		return "fuzzy"
+	case Values:
+		return "values"
 	}
 	return "none"
 }
@@ -142,9 +146,6 @@ type Option func(*config)
 type config struct {
 	minScore float64
 	rows     [][]string
-	// privateSec is where a private (home, privat, prywatny) address
-	// goes: delivery when the header also has a business one, else invoice.
-	privateSec string
 }
 
 // WithMinScore sets the lowest fuzzy score (0..1) that still maps a column;
@@ -169,18 +170,19 @@ func WithRows(rows [][]string) Option {
 // the values judged, and the best column of each field chosen, with its
 // fallbacks and templates.
 func Header(header []string, opts ...Option) Result {
-	cfg := config{minScore: 0.8, privateSec: "invoice"}
+	cfg := config{minScore: 0.8}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if hasBusinessSection(header) {
-		cfg.privateSec = "delivery"
-	}
 	r := Result{Header: append([]string(nil), header...), Columns: make([]Guess, len(header))}
 	cands := readHeaders(header, cfg)
+	onlyAddressIsInvoice(cands)
 	applyLayouts(header, cands)
 	vals := samples(cfg.rows, len(header))
 	judge(cands, vals)
+	vetoByValues(cands, vals)
+	proposeByValues(cands, vals)
+	namesByValues(header, cands, vals)
 	winner, fallbacks := choose(cands)
 	tmplCols := r.templates(header, winner, vals)
 	for _, c := range cands {
@@ -208,7 +210,7 @@ func readHeaders(header []string, cfg config) []candidate {
 	for i, h := range header {
 		switch n := count[strings.TrimPrefix(h, "\ufeff")]; {
 		case n > 1 && strings.TrimSpace(h) != "":
-			cands[i] = candidate{note: fmt.Sprintf("the header %q appears %d times; rename the columns to use one", h, n)}
+			cands[i] = candidate{note: fmt.Sprintf("the header %q appears %d times: no field can read it by name (the import only warns of it); rename the columns to use one", h, n)}
 		case !utf8.ValidString(h):
 			cands[i] = candidate{note: "the header is not valid text; check the file's encoding (--encoding windows-1250?)"}
 		default:
@@ -472,19 +474,30 @@ func classify(h string, cfg config) candidate {
 // "Phone 2 - Label", "Address 1 - Postal Code".
 var numberedRE = regexp.MustCompile(`^\s*(.+?)\s+(\d+)\s+-\s+(.+?)\s*$`)
 
+// recordRE matches a header whose last part is the number of the record
+// (address) it belongs to: BigCommerce's "Address Line 1 - 1", "Zip - 2".
+var recordRE = regexp.MustCompile(`^\s*(.+?)\s+-\s+(\d+)\s*$`)
+
 // numberedPart reads a "X n - Part" header: the value of X (its n-th), its
 // label (never data), or a part of address n.
 func numberedPart(h string, cfg config) (candidate, bool) {
+	if m := recordRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff")); m != nil {
+		// BigCommerce's "City - 1", "Address Line 2 - 1": field of record n.
+		if n, err := strconv.Atoi(m[2]); err == nil && n > 1 {
+			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
+		}
+		return classifyN(m[1], 0, cfg), true
+	}
 	m := numberedRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff"))
 	if m == nil {
 		return candidate{}, false
 	}
-	base, part := m[1], strings.Join(tokens(m[3]), "")
+	base, part := m[1], suggest.Key(m[3])
 	n, err := strconv.Atoi(m[2])
 	if err != nil {
 		return candidate{}, false
 	}
-	address := addressWord[strings.Join(tokens(base), "")]
+	address := suggest.IsAddressWord(suggest.Key(base))
 	var c candidate
 	switch {
 	case part == "label" || part == "type":
@@ -508,11 +521,11 @@ func numberedPart(h string, cfg config) (candidate, bool) {
 
 // classifyN reads one header whose number (0 = none yet) is n.
 func classifyN(h string, n int, cfg config) candidate {
-	toks := tokens(h)
-	if len(toks) == 0 {
+	rd := suggest.Read(h, n, cfg.minScore)
+	if len(rd.Words) == 0 {
 		return candidate{}
 	}
-	sq := strings.Join(toks, "")
+	sq := strings.Join(rd.Words, "")
 	// The API's own names (as crmbulk's export writes them).
 	for _, f := range baselinker.Fields() {
 		if f.Writable && f.Kind != baselinker.KindExtra && sq == strings.ReplaceAll(f.Name, "_", "") {
@@ -522,219 +535,65 @@ func classifyN(h string, n int, cfg config) candidate {
 	if sq == "statusname" {
 		return candidate{note: "status_name is only informative in an export; status_id is the field to import"}
 	}
-	sec, explicit, rest := section(toks)
-	c := candidate{explicit: explicit, n: n}
-	if explicit {
-		c.sec = sec
+	c := candidate{explicit: rd.Explicit, n: rd.N}
+	if rd.Explicit {
+		c.sec = rd.Section
 	}
-	if len(rest) == 0 {
+	if len(rd.Rest) == 0 {
 		// The header is only a section word: "Rechnungsadresse", "Billing
 		// address", "Adres domowy" — but Outlook's "Privat" is a flag.
 		switch {
-		case sec == "invoice" || sec == "delivery":
-			c.slot, c.method, c.score = sec+"_address", Synonym, 1
-		case slices.ContainsFunc(toks, func(t string) bool { return addressWord[t] }):
-			return c.resolve(cAddress, cfg, Synonym, 1)
-		case explicit:
+		case rd.Section == "invoice" || rd.Section == "delivery":
+			c.slot, c.method, c.score = rd.Section+"_address", Synonym, 1
+		case slices.ContainsFunc(rd.Words, suggest.IsAddressWord):
+			return c.resolve(suggest.ConceptOf("address"), cfg, Synonym, 1)
+		case rd.Explicit:
 			c.note = "only a section word (Outlook's private flag), not an address"
 		}
 		return c
 	}
-	if anyStop(rest) {
+	switch rd.Match {
+	case suggest.Phrase:
+		return c.resolve(rd.Concept, cfg, Synonym, 1)
+	case suggest.Near:
+		return c.resolve(rd.Concept, cfg, Fuzzy, rd.Score)
+	}
+	if rd.Stop {
 		c.note = "not CRM client data (marketing, totals, dates or another register)"
-		return c
-	}
-	if c.n == 0 {
-		rest, c.n = number(rest)
-	}
-	try := [][]string{rest}
-	if len(rest) > 1 && addressWord[rest[0]] {
-		try = append(try, rest[1:])
-	}
-	for _, t := range try {
-		if con, ok := synonyms[strings.Join(t, "")]; ok {
-			return c.resolve(con, cfg, Synonym, 1)
-		}
-	}
-	// Fuzzy: the closest synonym, by edit distance or as a leading part.
-	best, bestScore := "", 0.0
-	for _, t := range try {
-		s := strings.Join(t, "")
-		for _, syn := range synonymKeys {
-			if sc := similarity(s, syn); sc > bestScore {
-				best, bestScore = syn, sc
-			}
-		}
-	}
-	if best != "" && bestScore >= cfg.minScore && cfg.minScore < 1 {
-		return c.resolve(synonyms[best], cfg, Fuzzy, bestScore)
 	}
 	return c
 }
 
-// number takes the number out of a header's words ("telefon 2",
-// "e mail 2 adresse") unless the words with it are a known name
-// ("address 2"): the words without it and the number (0 = none).
-func number(words []string) ([]string, int) {
-	if _, ok := synonyms[strings.Join(words, "")]; ok || len(words) < 2 {
-		return words, 0
-	}
-	for i, w := range words {
-		if n, err := strconv.Atoi(w); err == nil {
-			return slices.Delete(slices.Clone(words), i, i+1), n
-		}
-	}
-	return words, 0
-}
-
 // resolve turns a concept into a slot for the candidate's section.
-func (c candidate) resolve(con concept, cfg config, m Method, score float64) candidate {
+func (c candidate) resolve(con suggest.Concept, cfg config, m Method, score float64) candidate {
 	c.method, c.score = m, score
 	sec := "invoice"
 	switch c.sec {
 	case "delivery":
 		sec = "delivery"
 	case "private":
-		sec = cfg.privateSec
+		sec = "delivery" // unless it is the file's only address: onlyAddressIsInvoice
 	}
 	switch {
-	case con.id:
+	case con.ForeignID:
 		c.note = "an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export"
 		c.method, c.score = None, 0
 		return c
-	case con.part != "":
-		c.slot = sec + "|" + con.part
-	case con.addressed && con.field == "address" && c.n == 2:
+	case con.Part != "":
+		c.slot = sec + "|" + con.Part
+	case con.Addressed && con.Field == "address" && c.n == 2:
 		c.slot = sec + "|address2" // "Straße geschäftlich 2": the second line
-	case con.addressed && c.n > 1:
+	case con.Addressed && c.n > 1:
 		c.note = fmt.Sprintf("number %d of its kind: the first is mapped; add this one yourself if it holds data", c.n)
 		c.method, c.score = None, 0
 		return c
-	case con.addressed:
-		c.slot = sec + "_" + con.field
+	case con.Addressed:
+		c.slot = sec + "_" + con.Field
 	default:
-		c.slot = con.field
+		c.slot = con.Field
 	}
-	if con.note != "" {
-		c.note = con.note
+	if con.Note != "" {
+		c.note = con.Note
 	}
 	return c
-}
-
-// tokens folds a header to lower-case ASCII-ish words: diacritics removed
-// (ł → l, ß → ss), split at everything that is not a letter or digit, and
-// between letters and digits ("Address1" → "address", "1").
-func tokens(h string) []string {
-	h = strings.TrimPrefix(h, "\ufeff")
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(h)) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'ł':
-			b.WriteRune('l')
-		case r == 'ß':
-			b.WriteString("ss")
-		case r == 'ø':
-			b.WriteRune('o')
-		case r == 'æ':
-			b.WriteString("ae")
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		default:
-			b.WriteRune(' ')
-		}
-	}
-	var out []string
-	for _, w := range strings.Fields(b.String()) {
-		// split letter/digit boundaries
-		start := 0
-		rs := []rune(w)
-		for i := 1; i < len(rs); i++ {
-			if unicode.IsDigit(rs[i]) != unicode.IsDigit(rs[i-1]) {
-				out = append(out, string(rs[start:i]))
-				start = i
-			}
-		}
-		out = append(out, string(rs[start:]))
-	}
-	return out
-}
-
-// section finds the section word of a header and returns the remaining
-// words. sec is invoice unless a word names another: delivery, or business
-// or private (geschäftlich, privat, firmowy, prywatny, Business, Home),
-// which Header places.
-func section(toks []string) (sec string, explicit bool, rest []string) {
-	sec = "invoice"
-	rest = make([]string, 0, len(toks))
-	for i, t := range toks {
-		if s, ok := sectionWords[t]; ok && !explicit {
-			sec, explicit = s, true
-			continue
-		}
-		// "default address" is Shopify's main address: invoice.
-		if t == "default" && i+1 < len(toks) && addressWord[toks[i+1]] && !explicit {
-			explicit = true
-			continue
-		}
-		if !explicit && i == 0 {
-			if s, r, ok := compound(t); ok {
-				sec, explicit = s, true
-				if r != "" {
-					rest = append(rest, r)
-				}
-				continue
-			}
-		}
-		rest = append(rest, t)
-	}
-	// "do faktury", "do wysyłki": drop the dangling preposition.
-	if explicit && len(rest) > 0 && rest[len(rest)-1] == "do" {
-		rest = rest[:len(rest)-1]
-	}
-	// "Billing address", "Adres dostawy": the address word alone is the address.
-	if explicit && len(rest) == 1 && addressWord[rest[0]] {
-		rest = rest[:0]
-	}
-	return sec, explicit, rest
-}
-
-// compound splits German compounds such as "Rechnungsstraße" or "Lieferort".
-func compound(t string) (sec, rest string, ok bool) {
-	for _, p := range []struct{ prefix, sec string }{
-		{"rechnungs", "invoice"}, {"rechnung", "invoice"}, {"liefer", "delivery"}, {"versand", "delivery"},
-	} {
-		if r, found := strings.CutPrefix(t, p.prefix); found && len(t) > len(p.prefix) {
-			if r == "adresse" || r == "anschrift" {
-				r = ""
-			}
-			return p.sec, r, true
-		}
-	}
-	return "", "", false
-}
-
-func anyStop(ws []string) bool {
-	for _, w := range ws {
-		if stop[w] {
-			return true
-		}
-	}
-	return false
-}
-
-// similarity is 1 − the optimal-string-alignment distance / the longer
-// length, or, when a (≥ 4 letter) header is the start of the synonym, the
-// share of the synonym it covers, whichever is higher.
-func similarity(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) < 3 || len(rb) < 3 {
-		return 0
-	}
-	d := suggest.Distance(a, b)
-	s := 1 - float64(d)/float64(max(len(ra), len(rb)))
-	if len(ra) >= 4 && len(ra) < len(rb) && strings.HasPrefix(b, a) {
-		s = max(s, 0.5+0.5*float64(len(ra))/float64(len(rb)))
-	}
-	return s
 }

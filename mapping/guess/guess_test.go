@@ -318,10 +318,16 @@ func TestValuesDecide(t *testing.T) {
 			want: map[string]string{"Name": "|a label", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname"},
 		},
 		{
-			name:   "first + last name beat a name column holding something else",
+			name:   "first + last name beat a name column holding something else, which is the company's name",
 			header: []string{"Name", "First Name", "Last Name"},
 			rows:   [][]string{{"ACME Sp. z o.o.", "Jan", "Kowalski"}, {"Foo GmbH", "Ewa", "Nowak"}},
-			want:   map[string]string{"Name": "|not the first and last names", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname"},
+			want:   map[string]string{"Name": "invoice_company", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname"},
+		},
+		{
+			name:   "beside a company column, a name column holding something else gives way to first + last name",
+			header: []string{"Name", "Company", "First Name", "Last Name"},
+			rows:   [][]string{{"ACME", "ACME Sp. z o.o.", "Jan", "Kowalski"}, {"Foo", "Foo GmbH", "Ewa", "Nowak"}},
+			want:   map[string]string{"Name": "|not the first and last names", "Company": "invoice_company", "First Name": "tmpl:invoice_fullname", "Last Name": "tmpl:invoice_fullname"},
 		},
 		{
 			name:   "a name column that holds the names stays",

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
 )
@@ -250,7 +251,7 @@ func namesAgree(cols [][]string, full, first, last int) bool {
 	return 2*agree >= rows
 }
 
-func fold(s string) string { return strings.Join(tokens(s), " ") }
+func fold(s string) string { return strings.Join(suggest.Words(s), " ") }
 
 // googleSplit is the separator Google Contacts puts between several values
 // of one label in a cell.
@@ -267,63 +268,4 @@ func splitOf(cols [][]string, which []int) string {
 		}
 	}
 	return ""
-}
-
-// hasBusinessSection reports a header with a business column
-// (geschäftlich, Business, firmowy), which sends the private ones to the
-// delivery address.
-func hasBusinessSection(header []string) bool {
-	for _, h := range header {
-		for _, t := range tokens(h) {
-			if sectionWords[t] == "business" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// applyLayouts gives a header the meaning its neighbours give it:
-//
-//   - beside Mailchimp's LATITUDE, LONGITUDE, GMTOFF or TIMEZONE, REGION,
-//     CC and the like are the subscriber's geo-IP location, not an
-//     address;
-//   - beside Outlook's "Ort geschäftlich" or "Ort privat", a bare "Ort" is
-//     Outlook's Location field, not the city.
-func applyLayouts(header []string, cands []candidate) {
-	geo, city := false, -1
-	words := make([][]string, len(header))
-	for i, h := range header {
-		words[i] = tokens(h)
-		w := words[i]
-		if len(w) == 1 && geoWords[w[0]] {
-			geo = true
-		}
-		if len(w) == 2 && w[0] == "ort" && (sectionWords[w[1]] == "business" || sectionWords[w[1]] == "private") && city < 0 {
-			city = i
-		}
-	}
-	for i := range cands {
-		c := &cands[i]
-		if c.slot == "" || c.explicit {
-			continue
-		}
-		switch {
-		case geo && geoField(c.slot):
-			c.note = "the subscriber's geo-IP location (from their IP address), not their address"
-			c.slot, c.method, c.score = "", None, 0
-		case city >= 0 && len(words[i]) == 1 && words[i][0] == "ort":
-			c.note = fmt.Sprintf("Outlook's Location (Ort), not the city: the city is in %q", header[city])
-			c.slot, c.method, c.score = "", None, 0
-		}
-	}
-}
-
-func geoField(slot string) bool {
-	for _, f := range []string{"_state", "_country_code", "_city", "_postcode"} {
-		if strings.HasSuffix(slot, f) {
-			return true
-		}
-	}
-	return false
 }

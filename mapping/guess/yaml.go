@@ -23,6 +23,9 @@ type Source struct {
 	// (the comment says so, and how to change it).
 	EncodingDetected bool
 	Delimiter        rune
+	// HeaderRow is the 1-based row the header was found in, when rows
+	// above it were skipped (a title, a format line); 0 = the first row.
+	HeaderRow int
 }
 
 // YAML renders the proposal as a mapping file: one line per field with a
@@ -49,7 +52,7 @@ func (r Result) YAML(src Source) []byte {
 	fmt.Fprintf(&b, "# Mapping proposed by `crmbulk mapping init` for %s: %d columns, %d used, %d not.\n",
 		oneLine(name), used+unused, used, unused)
 	fmt.Fprintf(&b, "# Check every line, then try it: crmbulk import %s --mapping THIS_FILE --dry-run\n", oneLine(shellWord(name)))
-	if src.Sheet != "" || src.Encoding != "" || src.Delimiter != 0 {
+	if src.Sheet != "" || src.Encoding != "" || src.Delimiter != 0 || src.HeaderRow > 0 {
 		b.WriteString("source:\n")
 		if src.Sheet != "" {
 			fmt.Fprintf(&b, "  sheet: %s\n", quote(src.Sheet))
@@ -67,6 +70,9 @@ func (r Result) YAML(src Source) []byte {
 				d = "tab"
 			}
 			fmt.Fprintf(&b, "  delimiter: %s\n", quote(d))
+		}
+		if src.HeaderRow > 0 {
+			fmt.Fprintf(&b, "  header_row: %d # the header was found in row %d: the rows above it (a title, a format line) are not data\n", src.HeaderRow, src.HeaderRow)
 		}
 	}
 	fields := r.Fields()
@@ -255,8 +261,8 @@ func writeMatchBy(b *bytes.Buffer, has map[string]bool) {
 		fmt.Fprintf(b, "match_by: %s   # set because a column is mapped to %s: a row updates the client with the same %s, and a second run creates no client twice; delete this line to create every row as a new client\n", keys[0], keys[0], keys[0])
 		return
 	default:
-		fmt.Fprintf(b, "match_by: [%s]   # set because columns are mapped to these: a row updates the client with the same %s (a row without one by the next), and a second run creates no client twice; delete this line to create every row as a new client\n",
-			strings.Join(keys, ", "), keys[0])
+		fmt.Fprintf(b, "match_by: [%s]   # set because columns are mapped to these: a row updates the client with the same %s; %s is tried only for a row that has no %s, and a row whose own %s differs from the non-empty %s of the client a later key finds is a conflict, never an update; a second run creates no client twice; delete this line to create every row as a new client\n",
+			strings.Join(keys, ", "), keys[0], fallbackWords(keys[1:]), earlier(keys), keys[0], keys[0])
 		return
 	}
 	for _, k := range baselinker.MatchKeyFields() {
@@ -265,4 +271,24 @@ func writeMatchBy(b *bytes.Buffer, has map[string]bool) {
 			return
 		}
 	}
+	fmt.Fprintf(b, "# No match_by: no column holds a key that names one client (%s), so a second run of this mapping creates every client again.\n",
+		strings.Join(baselinker.MatchKeyFields(), ", "))
+}
+
+// fallbackWords names the later keys of a match_by list: "login", or
+// "invoice_tax_id (then login)".
+func fallbackWords(keys []string) string {
+	if len(keys) == 1 {
+		return keys[0]
+	}
+	return keys[0] + " (then " + strings.Join(keys[1:], ", then ") + ")"
+}
+
+// earlier names what a row lacks before a later key is tried: the first
+// key, or "email nor invoice_tax_id".
+func earlier(keys []string) string {
+	if len(keys) == 2 {
+		return keys[0]
+	}
+	return strings.Join(keys[:len(keys)-1], " nor ")
 }

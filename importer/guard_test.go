@@ -1,0 +1,158 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/internal/runlock"
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// TestLockedRunSendsNothing: a run whose report, or whose input on the
+// account, another run holds stops before its first request, naming it.
+func TestLockedRunSendsNothing(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 41}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", csvOf("email", "a@example.com", "b@example.com"))
+	sha, err := FileSHA(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	for _, tc := range []struct{ name, lock string }{
+		{"report", ReportLockPath(filepath.Join(dir, "r.csv"))},
+		{"input on the account", filepath.Join(state, inputLockName(api.Account(), sha))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.MkdirAll(state, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			held, err := runlock.Acquire(tc.lock, "x", "crmbulk import in.csv (the first run)", 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Release()
+			before := srv.Stats().Requests
+			// Another report path, so only the input lock can stop the second case.
+			report := filepath.Join(dir, "r.csv")
+			if tc.name != "report" {
+				report = filepath.Join(dir, "other.csv")
+			}
+			_, err = Run(context.Background(), api, in, Config{Report: report, StateDir: state, MatchBy: []string{"email"}})
+			if !errors.Is(err, runlock.ErrHeld) || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "(the first run)") {
+				t.Fatalf("err %v, want the held lock named", err)
+			}
+			if n := srv.Stats().Requests - before; n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+}
+
+// TestEarlierRecordKept: a report path holding an earlier real run's
+// record is kept beside it, dated, with its journal; a dry run's plan is
+// written over; Records lists them newest first.
+func TestEarlierRecordKept(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 42}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", csvOf("email", "a@example.com"))
+	report := filepath.Join(dir, "in.report.csv")
+	if _, err := Run(context.Background(), api, in, Config{Report: report, DryRun: true}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), api, in, Config{Report: report, MatchBy: []string{"email"}})
+	if err != nil || sum.Kept != "" {
+		t.Fatalf("over a dry run's plan: kept %q, %v (a plan is no record)", sum.Kept, err)
+	}
+	old := time.Now().Add(-time.Hour)
+	writeFile(t, dir, "in.report.csv.journal", `{"ev":"start"}`+"\n")
+	for _, p := range []string{report, report + ".journal"} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err = Run(context.Background(), api, in, Config{Report: report, MatchBy: []string{"email"}})
+	want := filepath.Join(dir, "in.report."+old.Format("2006-01-02_150405")+".csv")
+	if err != nil || sum.Kept != want || !strings.Contains(sum.String(), "kept as "+want) {
+		t.Fatalf("kept %q (want %q), %v\n%s", sum.Kept, want, err, sum)
+	}
+	for _, p := range []string{want, want + ".journal", report} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%v", err)
+		}
+	}
+	rs, err := Records(report)
+	if err != nil || len(rs) != 2 || rs[0].Path != report || rs[1].Path != want || rs[1].Counts[StatusCreated] != 1 || !rs[1].Journal {
+		t.Fatalf("Records: %+v, %v", rs, err)
+	}
+}
+
+// TestResumeRefusesUnprovenLines: with the account's key, a line whose
+// status was edited, or that has no proof, is refused before any request.
+func TestResumeRefusesUnprovenLines(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 43}, 0, 0)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	in := writeFile(t, dir, "in.csv", csvOf("email", "a@example.com", "b@example.com"))
+	report := filepath.Join(dir, "r.csv")
+	if _, err := Run(context.Background(), api, in, Config{Report: report, StateDir: state}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(report)
+	good := string(b)
+	for _, tc := range []struct{ name, content, want string }{
+		{"status edited", strings.Replace(good, ",created,", ",failed,", 1), "row 2 does not match its proof"},
+		{"proof cut", good[:strings.LastIndex(strings.TrimSuffix(good, "\n"), ",")+1] + "\n", "row 3 has no proof"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := writeFile(t, dir, "edited.csv", tc.content)
+			before := srv.Stats()
+			_, err := Run(context.Background(), api, in, Config{Report: filepath.Join(dir, "r2.csv"), Resume: edited, StateDir: state})
+			if !errors.Is(err, ErrUnproven) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+			if after := srv.Stats(); after.Requests != before.Requests {
+				t.Errorf("%d requests sent", after.Requests-before.Requests)
+			}
+		})
+	}
+	if _, err := Run(context.Background(), api, in, Config{Report: filepath.Join(dir, "r3.csv"), Resume: report, StateDir: state}); err != nil {
+		t.Fatalf("the report as written: %v", err)
+	}
+	if n := srv.Stats().Creates; n != 2 {
+		t.Errorf("%d creates, want 2", n)
+	}
+}
+
+// TestCarriedSendStaysOpen: a create carried from a stopped run that this
+// run skips (interrupted while it waited to land) keeps its send open in
+// the journal, so the next resume still looks it up instead of sending it.
+func TestCarriedSendStaysOpen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv.journal")
+	sent := time.Now().Add(-time.Second)
+	j, err := createJournal(path, journalStart{sha: "s", window: 16, timeout: time.Minute,
+		open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.settle(Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := j.close(true); err != nil || !kept {
+		t.Fatalf("journal kept %v, %v; want kept with the send open", kept, err)
+	}
+	js, err := readJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := js.open[2]
+	if !ok || p.At.UnixMilli() != sent.UnixMilli() || p.Timeout != time.Minute {
+		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.open)
+	}
+}

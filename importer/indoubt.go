@@ -1,0 +1,100 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+)
+
+// In-doubt writes settle only once they can no longer land. A create a
+// stopped run sent and never learnt the answer of may still be running on
+// the server: a back end goes on with a request after its client has gone
+// (killed, or cut at --request-timeout). A look-up before it lands finds
+// nothing, and sending the row again would make the client twice. So a
+// resume looks such a row up only once --request-timeout (the larger of
+// the sending run's and its own) has passed since the send; it does the
+// other rows meanwhile. Without a key to look it up by, the row stays
+// OUTCOME_UNKNOWN and is never sent again blindly (process.go).
+
+// inDoubtWindow is the reorder window of a resume that waits for creates
+// to land: the other rows go on while those wait, their lines held until
+// the waiting rows' are written (at most this many).
+const inDoubtWindow = 4096
+
+// reorder is the run's reorder window: wide while a carried create waits
+// to land, so the rows after it are not held up by it.
+func (r *run) reorder() int {
+	w := reorderWindow(r.cfg.Workers)
+	var last time.Time
+	n := 0
+	for row := range r.carry {
+		if until, later := r.landBy(row); later {
+			n++
+			last = maxTime(last, until)
+		}
+	}
+	if n == 0 {
+		return w
+	}
+	r.cfg.Logger.Warn(fmt.Sprintf("%d rows were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
+		n, last.Local().Format("15:04:05"), r.cfg.RequestTimeout), "rows", n, "until", last)
+	return max(w, inDoubtWindow)
+}
+
+// landBy is when the create of row, carried from a stopped run, can no
+// longer land; later reports whether that is still to come.
+func (r *run) landBy(row int) (until time.Time, later bool) {
+	p, ok := r.carry[row]
+	if !ok || p.Op != "create" || p.At.IsZero() {
+		return time.Time{}, false
+	}
+	until = p.At.Add(max(p.Timeout, r.cfg.RequestTimeout))
+	return until, time.Now().Before(until)
+}
+
+// waitToLand waits until the row's carried create can no longer land. It
+// returns the row's line and true when the run stopped meanwhile (the
+// journal keeps the send open for the next resume).
+func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
+	until, later := r.landBy(it.num)
+	if !later {
+		return Line{}, false
+	}
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return Line{}, false
+	case <-ctx.Done():
+		return interrupted(it.base()), true
+	case <-r.stop:
+		return r.notAttempted(it.base()), true
+	}
+}
+
+// dateSends gives the carried sends without a time (a report's
+// OUTCOME_UNKNOWN line whose journal is gone, rows a cut journal cannot
+// account for) the last write of the report or journal: they were sent
+// no later.
+func (r *run) dateSends() {
+	var last time.Time
+	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", recordPath(r.cfg.Resume)} {
+		if fi, err := os.Stat(p); err == nil {
+			last = maxTime(last, fi.ModTime())
+		}
+	}
+	for row, p := range r.carry {
+		if p.At.IsZero() {
+			p.At = last
+			r.carry[row] = p
+		}
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
