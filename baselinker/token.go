@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // TokenEnv is the environment variable LoadToken reads first.
@@ -97,7 +98,7 @@ func readTokenFile(path string, warn func(string)) (string, error) {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 && warn != nil {
-		warn(fmt.Sprintf("the token file %s may be read by other users (mode %04o): run chmod 600 %s", path, fi.Mode().Perm(), path))
+		warn(fmt.Sprintf("the token file %s may be read by other users (mode %04o): run:\n  chmod 600 %s", path, fi.Mode().Perm(), shellquote.POSIX.Quote(path)))
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -289,7 +291,23 @@ func smallRate() rateConfig {
 	const w, limit = time.Second, 20
 	return rateConfig{window: w, limit: limit, latencies: []time.Duration{time.Millisecond, 20 * time.Millisecond},
 		gap: w / limit, margin: 250 * time.Millisecond, requests: limit*3 + limit/2, baseline: 3 * w,
-		block: w / 2, step: w / 200}
+		block: w / 2, step: w / 200, target: 0.72}
+}
+
+// TestQuickRateKeepsTheRealMargin: --quick scales the window, not the
+// limiter's margin (the start-to-arrival skew is the machine's: at 25 ms a
+// GC pause put 101 requests in a 6 s window and the token was blocked), and
+// its fill target is within what that margin leaves of a window.
+func TestQuickRateKeepsTheRealMargin(t *testing.T) {
+	for _, quick := range []bool{false, true} {
+		rc := defaultRateConfig(quick)
+		if rc.margin != pacer.DefaultMargin {
+			t.Errorf("quick=%v: margin %s, want the real %s", quick, rc.margin, pacer.DefaultMargin)
+		}
+		if best := float64(rc.window) / float64(rc.window+rc.margin); rc.target > best-0.01 {
+			t.Errorf("quick=%v: target %.2f, but the margin alone lets at most %.3f of a %s window be used", quick, rc.target, best, rc.window)
+		}
+	}
 }
 
 // TestRateScenario runs the rate scenario in small: the importer and the

@@ -41,10 +41,18 @@ type rateConfig struct {
 	baseline  time.Duration // how long the baseline runs
 	block     time.Duration // the limiter's first pause after a block
 	step      time.Duration // spacing of the windows whose fill is averaged
+	target    float64       // the fill an import or export must reach
 }
 
 // defaultRateConfig is the real thing (100 per 60 s, 50 ms, 500 ms, 2 s) or,
-// quick, the same scaled by 0.1.
+// quick, the same scaled by 0.1 — all but the limiter's margin. The margin
+// covers the skew between a request's start at the limiter and its arrival
+// at the sandbox, which is the machine's, not the scenario's: scaled to
+// 25 ms, a GC pause or a busy core put 101 arrivals in a 6 s window, the
+// sandbox blocked the token, and --quick exited 1. The real 250 ms margin
+// costs 4 % of a 6 s window (6/6.25), and the first burst and the run's
+// tail weigh ten times what they do in 60 s windows (0.942–0.953 measured
+// on a busy 2-core machine), so the quick target is 0.90.
 func defaultRateConfig(quick bool) rateConfig {
 	s := 1.0
 	if quick {
@@ -53,17 +61,22 @@ func defaultRateConfig(quick bool) rateConfig {
 	sc := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s) }
 	const limit = 100
 	w := sc(time.Minute)
-	return rateConfig{
+	rc := rateConfig{
 		window:    w,
 		limit:     limit,
 		latencies: []time.Duration{sc(50 * time.Millisecond), sc(500 * time.Millisecond), sc(2 * time.Second)},
 		gap:       sc(600 * time.Millisecond),
-		margin:    sc(pacer.DefaultMargin),
+		margin:    pacer.DefaultMargin,
 		requests:  limit*3 + limit/2, // 3.5 windows' worth: the run lasts a little over 3 windows
 		baseline:  3 * w,
 		block:     sc(pacer.DefaultBlockInitial),
 		step:      w / 600,
+		target:    0.98,
 	}
+	if quick {
+		rc.target = 0.90
+	}
+	return rc
 }
 
 // rateResult is one client kind at one latency.
@@ -187,6 +200,7 @@ func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error 
 		return err
 	}
 	wname := rc.window.String()
+	target := fmt.Sprintf("≥ %.2f", rc.target)
 	for _, j := range jobs {
 		name := fmt.Sprintf("rate %s %s", j.kind, j.latency)
 		if j.err != nil {
@@ -195,13 +209,13 @@ func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error 
 		}
 		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", wname)
 		if j.windows == 0 {
-			r.add(name, measure, fmt.Sprintf("n/a: %d requests in %s, shorter than a window", j.requests, j.span.Round(time.Millisecond)), "≥ 0.98", false)
+			r.add(name, measure, fmt.Sprintf("n/a: %d requests in %s, shorter than a window", j.requests, j.span.Round(time.Millisecond)), target, false)
 		} else {
 			value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
 			if j.kind == kindBaseline {
 				r.info(name, measure+", baseline", value)
 			} else {
-				r.add(name, measure, value, "≥ 0.98", j.fill >= 0.98)
+				r.add(name, measure, value, target, j.fill >= rc.target)
 			}
 		}
 		r.add(name, "requests over the limit (max in one window; blocked answers)",

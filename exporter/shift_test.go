@@ -146,9 +146,12 @@ func TestOutputRules(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Errorf("second run of the same schedule: %v", err)
 	}
-	_ = first.Abort()
 	if _, err := os.Stat(dir + "/.c-datetime.csv.lock"); err != nil {
 		t.Errorf("the lock file is not named after the pattern (braces dropped): %v", err)
+	}
+	_ = first.Abort()
+	if _, err := os.Stat(dir + "/.c-datetime.csv.lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file stays after the run: %v", err)
 	}
 	if err := held.Abort(); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -77,6 +78,10 @@ type Config struct {
 	// OnLine, if set, is called with every report line in input order, as
 	// it is written (the command prints the plan from it).
 	OnLine func(*Line)
+	// Rerun, if set, is how the user runs this import again with other
+	// flags (the command layer makes it): a message that says what to run
+	// next prints it, quoted for the user's shell, ready to paste.
+	Rerun shellquote.Rerun
 
 	// StateDir is the state directory (sharedwindow.Dir): a real run locks
 	// its input for the account there, so that two runs of one file never
@@ -96,6 +101,17 @@ type Config struct {
 	reportWrap func(io.Writer) io.Writer
 	// recordKey is the account's record key, loaded by Run from StateDir.
 	recordKey []byte
+}
+
+// matchedRerun is the command that imports the input again with a match
+// key, so that the clients an earlier run made are found, not created
+// again.
+func (c Config) matchedRerun() string {
+	edits := []shellquote.Edit{shellquote.Drop("resume"), shellquote.Drop("again")}
+	if len(c.MatchBy) == 0 {
+		edits = append(edits, shellquote.Set("match-by", "email"))
+	}
+	return c.Rerun.With(edits...)
 }
 
 // withDefaults fills in the defaults and the mapping's own settings.

@@ -18,6 +18,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -104,6 +105,8 @@ type run struct {
 	stop     chan struct{}
 	fatalErr error
 	fatalRow int
+
+	statuses *statusBook // the account's statuses, read at the first status given by name (statusnames.go)
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -147,6 +150,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 		return sum, err
 	}
 	r.window = r.reorder()
+	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {
 		if r.old != nil {
 			_ = r.old.close()
@@ -176,8 +180,8 @@ func (r *run) checkUnchanged() error {
 	}
 	if sha != r.sha {
 		return fmt.Errorf("%w: %s changed while it was imported (input_sha256 %s at the start, %s at the end): the report %s says which rows were done, from the file as it was read; "+
-			"import the file as it is now with a match key (--match-by email) so that rows already done are found, not created again",
-			ErrInputChanged, r.file, r.sha, sha, r.cfg.Report)
+			"import the file as it is now with a match key (another: invoice_tax_id, login), so that rows already done are found, not created again:%s",
+			ErrInputChanged, r.file, r.sha, sha, r.cfg.Report, r.cfg.matchedRerun())
 	}
 	return nil
 }
@@ -332,8 +336,10 @@ func (r *run) readIndex(ctx context.Context) error {
 	switch {
 	case err == nil:
 		return nil
-	case ctx.Err() != nil:
-		return fmt.Errorf("%w: %w", ErrInterrupted, err)
+	case ctx.Err() != nil: // the cut request's words ("context canceled") say nothing more
+		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
+		return fmt.Errorf("%w while it read the account's clients (%s), before any row was sent; to start it again:%s",
+			ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
 	case baselinker.Classify(err) == baselinker.ClassFatal:
 		return fmt.Errorf("%w: %w", ErrFatal, err)
 	}
@@ -382,17 +388,23 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	if kept {
 		sum.Journal = r.jnl.path
 	}
+	// To finish: the same command with --resume; a dry run sent nothing
+	// (and --resume refuses its report): the same command again.
+	resume := []shellquote.Edit{shellquote.Set("resume", r.cfg.Report)}
+	if r.cfg.DryRun {
+		resume = nil
+	}
 	switch {
 	case runErr != nil:
 		return runErr
 	case werr != nil:
-		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause) and run again with --resume %s", werr, r.cfg.Report)
+		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume...))
 	case r.fatalErr != nil:
-		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause and run again with --resume %s",
-			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Report)
+		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
+			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); run again with --resume %s: %w",
-			ErrInterrupted, r.cfg.Report, r.cfg.Report, ctx.Err())
+		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
+			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	}
 	return jerr
 }

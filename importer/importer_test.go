@@ -175,9 +175,13 @@ func TestInvalidRowsSendNothing(t *testing.T) {
 		t.Errorf("row 7 warnings: %q", lines["7"]["warnings"])
 	}
 	// The mapping maps crm_client_id, so the plan reads the account's
-	// clients once (one page) to compare rows keyed by it.
-	if st := srv.Stats(); st.Creates != 1 || st.Requests != 2 || st.ByMethod["getCrmClients"] != 1 {
-		t.Errorf("sandbox stats %+v: want one page read and the one valid row sent", st)
+	// clients once (one page) to compare rows keyed by it; row 4's status
+	// "abc" could be a status's name, so the statuses are read once too.
+	if st := srv.Stats(); st.Creates != 1 || st.Requests != 3 || st.ByMethod["getCrmClients"] != 1 || st.ByMethod["getCrmClientStatuses"] != 1 {
+		t.Errorf("sandbox stats %+v: want one page and the statuses read and the one valid row sent", st)
+	}
+	if !strings.Contains(lines["4"]["warnings"], `"abc" is not a client status of the account`) {
+		t.Errorf("row 4 warnings: %q", lines["4"]["warnings"])
 	}
 	if sum.Problems() != 6 {
 		t.Errorf("Problems() = %d, want 6", sum.Problems())

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // An import without a match key creates a client for every row, so running
@@ -36,10 +38,11 @@ func (r *run) guardRerun() error {
 	if prev.killed {
 		what = "imported by a run that was stopped before it ended"
 	}
-	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, creating %d clients; without a match key this run would create them again — "+
-		"continue that run with --resume %s, match rows to the clients made with --match-by email (or invoice_tax_id, login; the dry run shows what changes), "+
-		"or give --again to create every client again on purpose (nothing was sent)",
-		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), prev.created, cfg.Report)
+	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, creating %d clients; without a match key this run would create them again (nothing was sent). "+
+		"Continue that run:%s\nor match rows to the clients made by email (or invoice_tax_id, login; the dry run shows what changes):%s\nor create every client again on purpose:%s",
+		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), prev.created,
+		cfg.Rerun.With(shellquote.Set("resume", cfg.Report)), cfg.Rerun.With(shellquote.Set("match-by", "email"), shellquote.Set("dry-run", "")),
+		cfg.Rerun.With(shellquote.Set("again", "")))
 }
 
 // earlierRun reads the report at path: ok is false when there is none, or

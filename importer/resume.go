@@ -67,8 +67,8 @@ func (r *run) checkFingerprints(old *oldReport, js journalState) error {
 	}
 	if old.lines == 0 && js.sha == "" {
 		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
-			"import without --resume, with --match-by email (or another key) so that clients already created are found and not created again",
-			ErrBadInput, path, path)
+			"import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
+			ErrBadInput, path, path, r.cfg.matchedRerun())
 	}
 	return nil
 }
@@ -188,8 +188,8 @@ func (p *prover) unreported(num int) error {
 	switch {
 	case !p.js.found && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		return fmt.Errorf("the report ends at input row %d and there is no journal of its run (%s.journal): rows after it may have been sent, and without a match key nothing can find them; "+
-			"restore the journal, or resume with --match-by email (or another key) so that clients already created are found and not created again",
-			p.old.lastRow, p.r.cfg.Resume)
+			"restore the journal, or import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
+			p.old.lastRow, p.r.cfg.Resume, p.r.cfg.matchedRerun())
 	case p.js.torn && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		// (With a match key, the index read at the start finds what the
 		// crashed run created.)

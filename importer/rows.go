@@ -231,6 +231,7 @@ func (r *run) mapRow(row sheet.Row) *item {
 // check validates a mapped row and puts its values in canonical form; it
 // returns the row's invalid line, or nil when the row may be sent.
 func (r *run) check(it *item) *Line {
+	r.statusByName(it)
 	var ps []validate.Problem
 	for i := range it.res.Values {
 		v := &it.res.Values[i]

@@ -567,7 +567,7 @@ func extraIDHint(key string) string {
 	if d != "" {
 		return fmt.Sprintf("did you mean %q?", strings.TrimLeft(d, "0"))
 	}
-	return "use the numeric ID of the extra field (from the Base panel or getCrmClientExtraFields)"
+	return "use the numeric ID of the extra field (crmbulk account lists them, as does the Base panel)"
 }
 
 // section reads columns: (extra false) or custom_extra_fields: (extra true).

@@ -75,7 +75,7 @@ func TestHostileFilesRefused(t *testing.T) {
 		want []string
 	}{
 		{"a 200 MB cell", []string{"cell.xlsx"}, []string{"cell.xlsx", "row 2, column 2", "nothing was sent"}},
-		{"200 MB of white space", []string{"space.xlsx"}, []string{"space.xlsx", "row 2", "longer than 1 MB"}},
+		{"200 MB of white space", []string{"space.xlsx"}, []string{"space.xlsx", "row 2", "more than 1 MB"}},
 		{"too many shared strings", []string{"sst.xlsx"}, []string{"sst.xlsx", "distinct texts", "CSV"}},
 		{"EDI++ cut mid-record", []string{"cut.epp"}, []string{"cut.epp", "row 10", "cut short"}},
 		{"EDI++ 3-field record", []string{"short.epp"}, []string{"short.epp", "row 9", "3 fields"}},

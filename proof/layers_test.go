@@ -15,6 +15,7 @@ var layers = map[string]int{
 	"internal/chars":          -1, // what white space, a dash and blank mean: every layer asks it
 	"internal/flock":          -1, // file locks between processes
 	"internal/safefile":       -1, // files written without following links, read without blocking on FIFOs
+	"internal/shellquote":     -1, // the commands crmbulk prints, quoted for the user's shell
 	"baselinker/sharedwindow": 0,
 	"baselinker/pacer":        0,
 	"internal/iostreams":      0,

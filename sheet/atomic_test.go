@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/crmbulk/crmbulk/internal/flock"
 )
 
 func TestAtomicFile(t *testing.T) {
@@ -93,6 +95,43 @@ func TestLock(t *testing.T) {
 	unlock2, err := Lock(target)
 	if err != nil {
 		t.Fatalf("Lock after unlock: %v", err)
+	}
+	if err := unlock2(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLockLeavesNoFile: unlock removes the lock file; a run that opened
+// the file before it was removed holds a lock nobody sees, and two new
+// runs still exclude each other.
+func TestLockLeavesNoFile(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "clients.csv")
+	unlock, err := Lock(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := os.Open(target + ".lock") // a run that opened it, not yet locked
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Close()
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(target + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the lock file stays after unlock: %v", err)
+	}
+	release, err := flock.Lock(stale, false) // it gets the lock of the removed file…
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	unlock2, err := Lock(target) // …which excludes nobody: the name is a new file
+	if err != nil {
+		t.Fatalf("Lock after a stale holder: %v", err)
+	}
+	if _, err := Lock(target); !errors.Is(err, ErrLocked) {
+		t.Errorf("a second Lock while the first holds: %v, want ErrLocked", err)
 	}
 	if err := unlock2(); err != nil {
 		t.Fatal(err)

@@ -99,6 +99,9 @@ func Count(r Reader) (int, error) {
 
 // Open opens a CSV or XLSX file for reading (see Options, Reader).
 func Open(path string, opt Options) (Reader, error) {
+	if err := excelOwnerFile(path); err != nil {
+		return nil, err
+	}
 	name := filepath.Base(path)
 	format := "epp"
 	if !isEPP(path, opt.Format) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -114,9 +115,9 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	case perr != nil:
 		return sum, perr
 	case r.fatal.Load() != nil:
-		return sum, fmt.Errorf("%w: %w; the lines not done are skipped — fix the cause, then run the same undo with --resume %s", ErrFatal, *r.fatal.Load(), cfg.Report)
+		return sum, fmt.Errorf("%w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	case ctx.Err() != nil:
-		return sum, fmt.Errorf("%w; run the same undo with --resume %s to finish it: %w", ErrInterrupted, cfg.Report, ctx.Err())
+		return sum, fmt.Errorf("%w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	}
 	return sum, nil
 }
@@ -218,9 +219,9 @@ func (r *run) readResume() (map[int]importer.ReportLine, error) {
 	err := importer.ReadReport(r.cfg.Resume, r.key, r.account, func(l importer.ReportLine) error {
 		switch {
 		case l.DryRun():
-			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume", ErrBadInput, r.cfg.Resume)
+			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume:%s", ErrBadInput, r.cfg.Resume, r.cfg.Rerun.With(shellquote.Drop("resume")))
 		case l.InputSHA != r.sha:
-			return fmt.Errorf("%w: %s, row %d: it is the undo of another report (fingerprint %s, this one %s); resume the undo of this report, or start without --resume", ErrBadInput, r.cfg.Resume, l.Num, l.InputSHA, r.sha)
+			return fmt.Errorf("%w: %s, row %d: it is the undo of another report (fingerprint %s, this one %s); resume the undo of this report, or start without --resume:%s", ErrBadInput, r.cfg.Resume, l.Num, l.InputSHA, r.sha, r.cfg.Rerun.With(shellquote.Drop("resume")))
 		}
 		switch l.Status {
 		case StatusDeleted, StatusRestored, StatusConflict, importer.StatusUnchanged, importer.StatusCreated:
@@ -264,7 +265,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+			return fmt.Errorf("%w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
 		}
 		return fmt.Errorf("%w: reading the clients (getCrmClients): %w", ErrFatal, err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // API is what an undo needs of the Base API; *baselinker.API has it.
@@ -96,6 +97,9 @@ type Config struct {
 	StateDir string
 	// Command describes this run in its locks (the command as typed).
 	Command string
+	// Rerun, if set, is how the user runs this undo again with other
+	// flags: the messages that say what to run next print it.
+	Rerun shellquote.Rerun
 }
 
 func (c Config) withDefaults(source string) Config {

@@ -6,6 +6,7 @@ import "github.com/spf13/cobra"
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		a.fieldsCmd(),
+		a.accountCmd(),
 		a.exportCmd(),
 		a.importCmd(),
 		a.undoCmd(),

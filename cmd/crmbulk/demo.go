@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,14 +40,14 @@ still exits 0.
 --keep keeps the sandbox running after the demo, until Ctrl-C, and prints commands to try
 on it (export, import, undo) that work as printed: the sandbox's token is written to a file
 in --dir, readable by you only, and the commands name it with --token-file.`,
-		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir /tmp/crmbulk-demo\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
+		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir demo-files\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd, f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dir, "dir", "crmbulk-demo", "directory for the export, the sample and the report")
+	fl.StringVar(&f.dir, "dir", "", "directory for the export, the sample and the report (default: a new folder in the system's temporary folder)")
 	fl.IntVar(&f.clients, "clients", samples.DemoClients, "clients to seed the sandbox with")
 	fl.DurationVar(&f.latency, "latency", 20*time.Millisecond, "sandbox latency per request")
 	fl.IntVar(&f.rate, "demo-rate", 600, "requests per minute for the demo (the sandbox's limit is set to match)")
@@ -59,7 +59,16 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	if f.clients < 1 || f.rate < 1 {
 		return usagef("--clients and --demo-rate must be at least 1")
 	}
-	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+	if f.dir == "" {
+		// A new folder of its own, never inside the current one (a clone of
+		// crmbulk's repository, a project under git): the demo leaves no
+		// file to commit or to clean up.
+		dir, err := os.MkdirTemp("", "crmbulk-demo-")
+		if err != nil {
+			return fmt.Errorf("creating the demo directory: %w", err)
+		}
+		f.dir = dir
+	} else if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return fmt.Errorf("creating the demo directory: %w", err)
 	}
 	data := filepath.Join(f.dir, samples.DemoDataName)
@@ -103,13 +112,13 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	fmt.Fprintf(out, "crmbulk demo: a sandbox with %d clients is running on %s (limit %d requests/minute, latency %s).\n\n",
 		f.clients, url, f.rate, f.latency)
 	exportPath := filepath.Join(f.dir, "clients-{datetime}.xlsx")
-	fmt.Fprintln(out, "1. Export every client:  crmbulk export --out "+exportPath)
+	fmt.Fprintln(out, "1. Export every client:  "+a.command("export", "--out", exportPath))
 	exported, err := a.runExport(cmd, exportFlags{out: exportPath, delimiter: ","})
 	if err != nil {
 		return fmt.Errorf("demo export: %w", err)
 	}
 	report := filepath.Join(f.dir, "shopify-customers_export.report.csv")
-	fmt.Fprintf(out, "\n2. Import the Shopify sample:  crmbulk import %s --mapping %s --report %s\n", data, mapFile, report)
+	fmt.Fprintf(out, "\n2. Import the Shopify sample:  %s\n", a.command("import", data, "--mapping", mapFile, "--report", report))
 	err = a.runImport(cmd, data, importFlags{mapping: mapFile, report: report, workers: 4, drain: 5 * time.Second})
 	var rf rowsFailedError
 	switch {
@@ -122,7 +131,8 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	}
 	fmt.Fprintf(out, "\nFiles are in %s:\n  the export      %s\n  the sample      %s (+ %s)\n  the report      %s\n",
 		f.dir, filepath.Base(exported), samples.DemoDataName, samples.DemoMappingName, filepath.Base(report))
-	fmt.Fprintln(out, "\nNext: crmbulk mapping init YOUR_FILE > mapping.yaml, then crmbulk import YOUR_FILE --mapping mapping.yaml --dry-run")
+	fmt.Fprintf(out, "\nNext, with your own file: %s > mapping.yaml, then %s\n", a.command("mapping", "init", "YOUR_FILE"),
+		a.command("import", "YOUR_FILE", "--mapping", "mapping.yaml", "--dry-run"))
 	if f.keep {
 		if err := a.keepDemo(ctx, f, url, token, data, mapFile, report); err != nil {
 			return err
@@ -144,46 +154,18 @@ func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, data, mapFi
 		return fmt.Errorf("writing the sandbox's token file: %w", err)
 	}
 	defer os.Remove(tokenFile)
-	prefix := fmt.Sprintf("%s --api-url %s --token-file %s --state-dir %s --rate %d",
-		a.selfCommand(), url, quoteArg(tokenFile), quoteArg(a.stateDir), f.rate)
+	prefix := []string{"--api-url", url, "--token-file", tokenFile, "--state-dir", a.stateDir, "--rate", strconv.Itoa(f.rate)}
 	out := a.stdout()
-	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until you press Ctrl-C. Try, in another terminal in this folder:\n\n", url)
-	for _, c := range []string{
-		"export --out " + quoteArg(filepath.Join(f.dir, "again.xlsx")) + " --force --with-details",
-		"import " + quoteArg(data) + " --mapping " + quoteArg(mapFile) + " --match-by email --dry-run --report " + quoteArg(filepath.Join(f.dir, "plan.csv")),
-		"undo " + quoteArg(report) + " --yes",
+	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until stopped (%s). Try, in another terminal in this folder:\n\n", url, a.howToStop())
+	for _, c := range [][]string{
+		{"export", "--out", filepath.Join(f.dir, "again.xlsx"), "--force", "--with-details"},
+		{"import", data, "--mapping", mapFile, "--match-by", "email", "--dry-run", "--report", filepath.Join(f.dir, "plan.csv")},
+		{"undo", report, "--yes"},
 	} {
-		fmt.Fprintf(out, "  %s %s\n", prefix, c)
+		fmt.Fprintf(out, "  %s\n", a.command(append(slices.Clip(prefix), c...)...))
 	}
 	fmt.Fprintln(out, "\n(the import's dry run exits 1: one row of the sample is invalid on purpose; the undo reverses the demo's import)")
 	<-ctx.Done()
 	fmt.Fprintln(a.ios.ErrOut, "crmbulk demo: sandbox stopped")
 	return nil
-}
-
-// selfCommand is how the user runs this crmbulk: "go run ./cmd/crmbulk"
-// under go run, "crmbulk" when that is the binary on PATH, else its path.
-func (a *app) selfCommand() string {
-	switch {
-	case a.selfExe == "":
-		return "crmbulk"
-	case strings.Contains(a.selfExe, "go-build"):
-		return "go run ./cmd/crmbulk"
-	}
-	if p, err := exec.LookPath("crmbulk"); err == nil {
-		if ps, err1 := filepath.EvalSymlinks(p); err1 == nil {
-			if self, err2 := filepath.EvalSymlinks(a.selfExe); err2 == nil && ps == self {
-				return "crmbulk"
-			}
-		}
-	}
-	return quoteArg(a.selfExe)
-}
-
-// quoteArg quotes a path for a shell when it needs it.
-func quoteArg(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t'\"$&;|<>()*?[]{}~`\\") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

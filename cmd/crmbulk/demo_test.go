@@ -89,6 +89,7 @@ func (l *lockedBuffer) String() string {
 func TestDemoKeep(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
+	t.Setenv("TMPDIR", dir) // the demo's own folder goes here
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,7 +124,11 @@ func TestDemoKeep(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("demo --keep after Ctrl-C: exit %d\n%s", code, errOut)
 	}
-	if _, err := os.Stat(filepath.Join("crmbulk-demo", "sandbox-token")); err == nil {
-		t.Error("the sandbox's token file stays after the demo")
+	tokenFiles, _ := filepath.Glob(filepath.Join(dir, "crmbulk-demo-*", "sandbox-token"))
+	if !strings.Contains(out.String(), filepath.Join(dir, "crmbulk-demo-")) || len(tokenFiles) > 0 {
+		t.Errorf("the demo's folder is not a new one in the temporary folder, or the sandbox's token file stays after the demo: %v\n%s", tokenFiles, out)
+	}
+	if ents, _ := os.ReadDir("."); len(ents) != 1 {
+		t.Errorf("the demo wrote into the current folder: %v", ents)
 	}
 }

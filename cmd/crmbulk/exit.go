@@ -31,8 +31,9 @@ func (e rowsFailedError) Error() string {
 
 func (e rowsFailedError) Is(target error) bool { return target == errRowsFailed }
 
-// errInterrupted is returned when a signal stopped the run.
-var errInterrupted = errors.New("interrupted")
+// errInterrupted is returned when a signal stopped the run; its words are
+// the user's (never Go's "context canceled").
+var errInterrupted = errors.New("stopped by Ctrl-C or SIGTERM")
 
 // usageError marks a mistake in how the command was called.
 type usageError struct{ err error }

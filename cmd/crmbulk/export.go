@@ -11,6 +11,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -80,6 +81,7 @@ stops two exports into the same place from overlapping.`,
 		Example: `  crmbulk export --out clients.xlsx
   crmbulk export --out 'backup/clients-{date}.csv' --excel --delimiter ';'
   crmbulk export --out - --filter status_id=3 --columns crm_client_id,email,phone
+  crmbulk export --out stali.xlsx --filter status="Stały klient" --status-names
   crmbulk export --out full.xlsx --with-details --status-names --rate 60
   crmbulk export --out full.xlsx --with-details --status-names --rate 60 --resume`,
 		Args: cobra.NoArgs,
@@ -91,7 +93,7 @@ stops two exports into the same place from overlapping.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.out, "out", "o", "", "output file (.xlsx or .csv; placeholders {date} {time} {datetime} {unix}); - = CSV to standard output")
 	fl.StringVar(&f.format, "format", "", "csv or xlsx (default: from the --out name)")
-	fl.StringArrayVar(&f.filters, "filter", nil, "NAME=VALUE, repeatable; names: "+strings.Join(baselinker.FilterNames(), ", "))
+	fl.StringArrayVar(&f.filters, "filter", nil, "NAME=VALUE, repeatable; names: "+strings.Join(baselinker.FilterNames(), ", ")+", and status=NAME (a status by its name: crmbulk account lists them)")
 	fl.StringVar(&f.columns, "columns", "", "comma-separated columns in order (API field names, notes, status_name, extra_<ID>, extra_*)")
 	fl.BoolVar(&f.details, "with-details", false, "--notes and --extra-fields together")
 	fl.BoolVar(&f.notes, "notes", false, "add the notes column (one request per client)")
@@ -116,10 +118,15 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		return "", usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
 	}
 	var filters baselinker.Filters
+	var statusName string // --filter status=NAME: found among the account's statuses below
 	for _, kv := range f.filters {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
 			return "", usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
+		}
+		if statusFilter(strings.TrimSpace(name), value) {
+			statusName = strings.TrimSpace(value)
+			continue
 		}
 		if err := filters.Set(strings.TrimSpace(name), value); err != nil {
 			return "", usagef("--filter %s: %v", kv, err)
@@ -143,6 +150,13 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	api, err := a.apiClient()
 	if err != nil {
 		return "", err
+	}
+	if statusName != "" {
+		id, err := a.statusID(cmd, api, statusName)
+		if err != nil {
+			return "", err
+		}
+		filters.StatusID = id
 	}
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
 		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
@@ -181,13 +195,18 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	sum, err := exp.Run(cmd.Context(), out.Opener())
 	if err != nil {
 		if errors.Is(err, exporter.ErrResume) {
-			return "", usageError{err}
+			return "", usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
+		}
+		if cmd.Context().Err() != nil {
+			// The signal's words, not the cut request's ("context canceled").
+			a.logger.Debug("export stopped", "error", err)
+			err = errInterrupted
 		}
 		if out.Path != "-" {
 			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
 		}
 		if sum.Kept != "" {
-			err = fmt.Errorf("%w; the details read so far are kept in %s: run the same command with --resume to continue", err, sum.Kept)
+			err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
 		}
 		return "", fmt.Errorf("export: %w", err)
 	}

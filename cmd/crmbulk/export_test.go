@@ -53,6 +53,10 @@ func TestExportCommand(t *testing.T) {
 			t.Errorf("%s: %d rows, header %q", name, n, h)
 		}
 	}
+	// A finished export leaves its file and nothing else (no lock file).
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("the folder holds %d files after two exports, want just them: %v", len(ents), ents)
+	}
 	b, _ := os.ReadFile(filepath.Join(dir, "c.csv"))
 	if !strings.HasPrefix(string(b), "\uFEFFcrm_client_id;status_id;") {
 		t.Errorf("CSV starts %q, want a BOM and ; delimiters", b[:min(len(b), 40)])

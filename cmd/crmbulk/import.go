@@ -107,6 +107,9 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
 	}
+	if err := a.checkMappingName(cmd, input, f.mapping); err != nil {
+		return err
+	}
 	var m *mapping.Mapping
 	if f.mapping != "" {
 		var err error
@@ -152,7 +155,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	}
 	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, DryRun: f.dryRun,
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
-		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line,
+		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line, Rerun: a.rerun(cmd, "import"),
 		StateDir: stateDir, Command: "crmbulk import " + input, RequestTimeout: a.timeout}
 	if client != nil {
 		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Limiter().Waiting
@@ -165,6 +168,9 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		a.logger.Info("import finished", sum.LogAttrs()...)
 	default:
 		fmt.Fprintf(a.ios.ErrOut, "crmbulk import: %s\n", sum)
+		if n := sum.Counts[importer.StatusCreated] + sum.Counts[importer.StatusUpdated]; n > 0 && !sum.DryRun && a.rerun(cmd, "import") != nil {
+			fmt.Fprintf(a.ios.ErrOut, "To undo it (the plan first, on a terminal):\n  %s\n", a.command(append(a.globalArgs(cmd), "undo", sum.Report)...))
+		}
 	}
 	switch {
 	case errors.Is(err, importer.ErrInterrupted):

@@ -134,6 +134,9 @@ func TestImportInterruptExit130(t *testing.T) {
 	if !strings.Contains(r.errOut, "--resume "+strings.TrimSuffix(in, ".csv")+".report.csv") {
 		t.Errorf("stderr does not say how to resume:\n%s", r.errOut)
 	}
+	if !strings.Contains(r.errOut, "stopped by Ctrl-C or SIGTERM") || strings.Contains(r.errOut, "context canceled") {
+		t.Errorf("the interrupt is not said in words:\n%s", r.errOut)
+	}
 	lines := reportLines(t, strings.TrimSuffix(in, ".csv")+".report.csv")
 	if len(lines) != 40 {
 		t.Fatalf("%d report lines, want 40", len(lines))

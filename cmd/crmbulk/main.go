@@ -40,6 +40,7 @@ func main() {
 		if exe, err := os.Executable(); err == nil {
 			a.selfExe = exe
 		}
+		a.args0 = os.Args[0]
 	})
 	signal.Stop(sigs)
 	cancel()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping/guess"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -27,6 +28,7 @@ func (a *app) mappingCmd() *cobra.Command {
 // mappingInitFlags are the flags of `crmbulk mapping init`.
 type mappingInitFlags struct {
 	sheet, encoding, delimiter string
+	shell                      shellquote.Shell // the user's, for the command in the proposal's comment
 }
 
 func (a *app) mappingInitCmd() *cobra.Command {
@@ -60,6 +62,7 @@ Read the proposal, fix what is wrong, then try it with crmbulk import FILE --map
   crmbulk mapping init klienci.csv --encoding windows-1250 > klienci.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.shell = a.shell
 			out, err := mappingInit(args[0], f)
 			if err != nil {
 				return err
@@ -86,6 +89,7 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Source.Shell = f.shell
 	res := guess.Header(in.Header, guess.WithRows(in.Rows))
 	if len(res.Fields()) == 0 {
 		return nil, fmt.Errorf("%s: no column of the header (%s) looks like a CRM field — write the mapping by hand: one \"field: Header\" line per field under columns: (see `crmbulk fields`)",

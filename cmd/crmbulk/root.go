@@ -20,6 +20,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/iostreams"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // app is one invocation of crmbulk: its streams, environment and the global
@@ -43,6 +44,13 @@ type app struct {
 	logger *slog.Logger
 
 	selfExe string // this crmbulk binary, to start as a child process; "" under tests
+
+	// How the user ran crmbulk, for the commands it prints (command.go):
+	// the arguments, os.Args[0] ("" under tests) and the shell they are
+	// printed for (runtime.GOOS's; tests set either).
+	args  []string
+	args0 string
+	shell shellquote.Shell
 }
 
 // run executes crmbulk with args and returns the process exit code. Tests
@@ -53,7 +61,7 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv fu
 
 // runWith is run with the app adjusted by setup (main sets selfExe).
 func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, setup ...func(*app)) int {
-	a := &app{ios: ios, getenv: getenv}
+	a := &app{ios: ios, getenv: getenv, args: args, shell: shellquote.ForGOOS(runtime.GOOS)}
 	for _, f := range setup {
 		f(a)
 	}
@@ -75,7 +83,7 @@ func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, geten
 		}
 		logger.Error(err.Error(), "exit_code", code)
 	case err == errInterrupted: //nolint:errorlint // the bare sentinel carries nothing more to say
-		fmt.Fprintln(ios.ErrOut, "crmbulk: interrupted")
+		fmt.Fprintln(ios.ErrOut, "crmbulk:", errInterrupted)
 	default:
 		// An interrupted import says where its report is and how to resume.
 		fmt.Fprintf(ios.ErrOut, "crmbulk: %v\n", err)
@@ -104,7 +112,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	}
 	root.Version = version()
 	root.SetVersionTemplate("crmbulk {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")

@@ -58,8 +58,8 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 			ctx := cmd.Context()
 			err = sandbox.Serve(ctx, cfg, addr, func(url string) {
 				fmt.Fprintf(a.stdout(), "sandbox serving %s\n", url)
-				fmt.Fprintf(a.stdout(), "  export BASELINKER_API_URL=%s\n", url)
-				fmt.Fprintf(a.stdout(), "  limit %d requests per %s, clients seeded: %d; Ctrl-C stops\n", cfg.Limit, cfg.Window, cfg.Clients)
+				fmt.Fprintf(a.stdout(), "  %s\n", a.shell.SetEnv("BASELINKER_API_URL", url))
+				fmt.Fprintf(a.stdout(), "  limit %d requests per %s, clients seeded: %d; %s\n", cfg.Limit, cfg.Window, cfg.Clients, a.howToStop())
 			})
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/undo"
 )
 
@@ -97,7 +98,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 		return err
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
-		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger,
+		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger, Rerun: a.rerun(cmd, "undo"),
 		StateDir: stateDir, Command: "crmbulk undo " + source}
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {
@@ -116,7 +117,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 	case err != nil:
 		return err
 	case planFirst:
-		fmt.Fprintf(a.ios.ErrOut, "crmbulk: that was the plan; nothing was changed. To undo, run: crmbulk undo %s --yes\n", source)
+		fmt.Fprintf(a.ios.ErrOut, "crmbulk: that was the plan; nothing was changed. To undo, run:\n  %s\n", a.rerun(cmd, "undo")(shellquote.Set("yes", "")))
 	case sum.Problems() > 0:
 		return rowsFailedError{failed: sum.Problems()}
 	}

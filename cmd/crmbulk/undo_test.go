@@ -49,7 +49,13 @@ func TestUndoCommand(t *testing.T) {
 	if n := len(srv.Clients()); n != 32 || srv.Stats().Deletes != 0 {
 		t.Fatalf("the plan changed the account: %d clients, %d deletes", n, srv.Stats().Deletes)
 	}
-	r := runCmd(t, context.Background(), env, "--no-progress", "undo", report, "--yes")
+	// The command the plan prints runs the undo, as printed.
+	_, printed, ok := strings.Cut(errOut.String(), "To undo, run:\n  crmbulk ")
+	printed, _, _ = strings.Cut(printed, "\n")
+	if want := "--no-progress undo " + report + " --yes"; !ok || printed != want {
+		t.Fatalf("the plan prints %q, want crmbulk %s", printed, want)
+	}
+	r := runCmd(t, context.Background(), env, splitArgs(printed)...)
 	if r.code != 0 || !strings.Contains(r.errOut, "deleted 2") {
 		t.Fatalf("undo --yes: exit %d\n%s", r.code, r.errOut)
 	}

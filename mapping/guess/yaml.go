@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -26,6 +27,8 @@ type Source struct {
 	// HeaderRow is the 1-based row the header was found in, when rows
 	// above it were skipped (a title, a format line); 0 = the first row.
 	HeaderRow int
+	// Shell is the shell the comment's command is written for.
+	Shell shellquote.Shell
 }
 
 // YAML renders the proposal as a mapping file: one line per field with a
@@ -51,7 +54,7 @@ func (r Result) YAML(src Source) []byte {
 	}
 	fmt.Fprintf(&b, "# Mapping proposed by `crmbulk mapping init` for %s: %d columns, %d used, %d not.\n",
 		oneLine(name), used+unused, used, unused)
-	fmt.Fprintf(&b, "# Check every line, then try it: crmbulk import %s --mapping THIS_FILE --dry-run\n", oneLine(shellWord(name)))
+	fmt.Fprintf(&b, "# Check every line, then try it: crmbulk import %s --mapping THIS_FILE --dry-run\n", oneLine(src.Shell.Quote(name)))
 	if src.Sheet != "" || src.Encoding != "" || src.Delimiter != 0 || src.HeaderRow > 0 {
 		b.WriteString("source:\n")
 		if src.Sheet != "" {
@@ -229,15 +232,6 @@ func oneLine(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "?"))
-}
-
-func shellWord(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '-' || r == '_' || r == '.' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127)
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // matchKeys are the fields mapping init sets match_by to, best first: each

@@ -1,0 +1,90 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/internal/suggest"
+)
+
+// adjustStatus is the kind of a status given by its name and sent as its ID.
+const adjustStatus = "status name → ID"
+
+// statusLister is an API that can list the account's client statuses
+// (baselinker.API; the importer's tests' fakes need not).
+type statusLister interface {
+	GetCrmClientStatuses(ctx context.Context) ([]baselinker.Status, error)
+}
+
+// statusBook reads the account's client statuses once, when the first
+// row gives its status_id by name ("Stały klient", as a spreadsheet says
+// it): a file of IDs costs no request.
+type statusBook struct {
+	once sync.Once
+	load func() ([]baselinker.Status, error)
+	st   []baselinker.Status
+	err  error
+}
+
+func (b *statusBook) get() ([]baselinker.Status, error) {
+	b.once.Do(func() { b.st, b.err = b.load() })
+	return b.st, b.err
+}
+
+// prepareStatuses makes the run's statusBook when the mapping maps
+// status_id and the API can list statuses. Without one (no API: a dry run
+// without a token) a name stays what it is, and its row is invalid.
+func (r *run) prepareStatuses(ctx context.Context) {
+	l, ok := r.api.(statusLister)
+	if !ok || !slices.Contains(r.plan.Mapping().Fields(), "status_id") {
+		return
+	}
+	r.statuses = &statusBook{load: func() ([]baselinker.Status, error) { return l.GetCrmClientStatuses(ctx) }}
+}
+
+// statusByName turns a status_id given by its name into the status's ID.
+// A name the account does not have stays, and is invalid as status_id;
+// the row's warnings name the closest status and the command that lists
+// them.
+func (r *run) statusByName(it *item) {
+	if r.statuses == nil {
+		return
+	}
+	for i := range it.res.Values {
+		v := &it.res.Values[i]
+		t := strings.TrimSpace(v.Text)
+		if v.Field != "status_id" || t == "" {
+			continue
+		}
+		if _, err := strconv.ParseInt(t, 10, 64); err == nil {
+			return
+		}
+		_, h := r.plan.Source("status_id")
+		st, err := r.statuses.get()
+		if err != nil {
+			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s looks like a status's name, but the account's statuses could not be read (getCrmClientStatuses: %v)",
+				it.num, columnRef(h), chars.Quote(t), err))
+			return
+		}
+		s, ok := baselinker.FindStatus(st, t)
+		if !ok {
+			hint := ""
+			if best := suggest.Closest(t, baselinker.StatusNames(st)); best != "" {
+				hint = fmt.Sprintf(" — did you mean %s?", chars.Quote(best))
+			}
+			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s is not a client status of the account%s (crmbulk account lists them)",
+				it.num, columnRef(h), chars.Quote(t), hint))
+			return
+		}
+		v.Text = strconv.FormatInt(int64(s.ID), 10)
+		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
+		it.adjusted = append(it.adjusted, adjustStatus)
+		return
+	}
+}
