@@ -29,6 +29,23 @@ var officeClients = []map[string]string{
 	{"email": "lines@example.pl", "phone": "48600700800", "invoice_address": "ul. Długa 5\nm. 7", "invoice_fullname": "Ewa Wiersz", "login": "2024-01-02"},
 }
 
+// officeSandbox starts a sandbox holding officeClients among 20 others
+// and returns its number of clients and crmbulk's environment for it.
+func officeSandbox(t *testing.T) (int, map[string]string) {
+	t.Helper()
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20})
+	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range officeClients {
+		if _, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return len(srv.Clients()), map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+}
+
 // soffice converts in to the format of out's extension in out's folder
 // with LibreOffice headless, as a second reader of crmbulk's files.
 func soffice(t *testing.T, bin, in, infilter, convertTo string) string {
@@ -67,18 +84,7 @@ func TestLibreOfficeReadsTheExports(t *testing.T) {
 	if err != nil {
 		t.Skip("soffice (LibreOffice) is not installed: apt-get install --no-install-recommends libreoffice-calc-nogui to run this check")
 	}
-	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20})
-	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range officeClients {
-		if _, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: v}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	total := len(srv.Clients())
-	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	total, env := officeSandbox(t)
 	dir := t.TempDir()
 	xlsx, excelCSV := filepath.Join(dir, "clients.xlsx"), filepath.Join(dir, "excel.csv")
 	for _, args := range [][]string{{"--out", xlsx}, {"--out", excelCSV, "--excel", "--delimiter", ";"}} {
@@ -224,19 +230,8 @@ func TestXLSXReportShowsWholeErrors(t *testing.T) {
 // styles for wrapping): both name every row, and a multi-line address
 // wraps instead of running over the rows below. It needs no LibreOffice.
 func TestXLSXExportLayout(t *testing.T) {
-	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 5, Clients: 20})
-	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range officeClients {
-		if _, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: v}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	total := len(srv.Clients())
+	total, env := officeSandbox(t)
 	out := filepath.Join(t.TempDir(), "clients.xlsx")
-	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
 	if r := runCmd(t, context.Background(), env, "--no-progress", "export", "--out", out); r.code != 0 {
 		t.Fatalf("export: exit %d\n%s", r.code, r.errOut)
 	}
