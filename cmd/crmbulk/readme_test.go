@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -384,8 +383,8 @@ type release struct {
 	root string // the empty folder the archive was unpacked in
 	dir  string // the archive's folder in it
 	home string
-	bin  string // dir/crmbulk
-	cred *syscall.Credential
+	bin  string   // dir/crmbulk
+	user *osUser  // the unprivileged user it runs as; nil: the test's own user
 	env  []string // the user's environment, on a first night
 }
 
@@ -414,7 +413,7 @@ func unpackRelease(t *testing.T) *release {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		a.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+		a.user = &osUser{uid: uid, gid: gid}
 		if err := os.Chmod(root, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -465,6 +464,9 @@ func unpackRelease(t *testing.T) *release {
 	return a
 }
 
+// osUser is a user of the machine, by its IDs.
+type osUser struct{ uid, gid int }
+
 // mkdir makes a folder owned by the user.
 func (a *release) mkdir(t *testing.T, dir string, mode os.FileMode) {
 	t.Helper()
@@ -494,10 +496,10 @@ func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
 
 func (a *release) chown(t *testing.T, p string) {
 	t.Helper()
-	if a.cred == nil {
+	if a.user == nil {
 		return
 	}
-	if err := os.Chown(p, int(a.cred.Uid), int(a.cred.Gid)); err != nil {
+	if err := os.Chown(p, a.user.uid, a.user.gid); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -517,7 +519,7 @@ func (a *release) exec(t *testing.T, dir string, extra map[string]string, name s
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = a.environ(extra)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: a.cred}
+	cmd.SysProcAttr = a.user.procAttr(false)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -553,7 +555,7 @@ func (a *release) shell(t *testing.T, dir string, extra map[string]string) *sess
 	cmd := exec.Command("/bin/sh")
 	cmd.Dir = dir
 	cmd.Env = a.environ(extra)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: a.cred, Setpgid: true}
+	cmd.SysProcAttr = a.user.procAttr(true)
 	s := &session{cmd: cmd, out: &lockedBuffer{}, err: &lockedBuffer{}}
 	cmd.Stdout, cmd.Stderr = s.out, s.err
 	var err error
@@ -564,7 +566,7 @@ func (a *release) shell(t *testing.T, dir string, extra map[string]string) *sess
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		endGroup(cmd.Process)
 		_ = s.in.Close()
 		_ = cmd.Wait()
 	})

@@ -301,7 +301,7 @@ func cronFirstNight(t *testing.T, url, day string) {
 		t.Errorf("the mail of a refused token is %q%q, want %q", r.stdout, r.stderr, want)
 	}
 	// A home folder the user cannot write: the mail is mkdir's, crmbulk is not blamed.
-	if a.cred != nil {
+	if a.user != nil {
 		noHome := map[string]string{"HOME": "/nonexistent"}
 		for k, v := range cronEnv {
 			noHome[k] = v
@@ -350,7 +350,7 @@ func systemdFirstNight(t *testing.T, url, day string) {
 	for _, pre := range keys["ExecStartPre"] {
 		w := words(strings.TrimPrefix(pre, "+"))
 		run := a.exec
-		if strings.HasPrefix(pre, "+") && a.cred != nil { // + runs with full privileges
+		if strings.HasPrefix(pre, "+") && a.user != nil { // + runs with full privileges
 			run = (&release{env: a.env}).exec
 		}
 		if r := run(t, workdir, env, w[0], w[1:]...); r.code != 0 {
