@@ -136,36 +136,6 @@ func TestLibreOfficeReadsTheExports(t *testing.T) {
 	if m == nil || strings.ReplaceAll(m[1], "$", "") != "A1:"+last {
 		t.Errorf("LibreOffice's autofilter is %v, want A1:%s (every row)", m, last)
 	}
-	// The multi-line address keeps its wrap in what LibreOffice saved.
-	f, err := excelize.OpenFile(resaved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cell := findCell(t, f, f.GetSheetName(0), "ul. Długa 5\nm. 7")
-	id, _ := f.GetCellStyle(f.GetSheetName(0), cell)
-	if st, err := f.GetStyle(id); err != nil || st.Alignment == nil || !st.Alignment.WrapText {
-		t.Errorf("LibreOffice read the multi-line address %s without its wrap: %+v %v", cell, st, err)
-	}
-}
-
-// findCell returns the reference of the first cell of sheet holding v.
-func findCell(t *testing.T, f *excelize.File, sheet, v string) string {
-	t.Helper()
-	rows, err := f.GetRows(sheet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rows {
-		for j, c := range r {
-			if c == v {
-				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-				return cell
-			}
-		}
-	}
-	t.Fatalf("no cell of %s holds %q", sheet, v)
-	return ""
 }
 
 // textMarkShown is a text mark a spreadsheet shows: ' before a digit or a
