@@ -23,7 +23,8 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/crmbulk /usr/local/bin/crmbulk
 USER 65532:65532
 WORKDIR /home/nonroot
-# The token's shared request window (see the README): on a volume it outlives the container.
-ENV CRMBULK_STATE_DIR=/home/nonroot/.cache/crmbulk
+# The token's shared request window (see the README) is kept where every crmbulk of the machine
+# keeps it, /var/tmp/crmbulk: mount the host's folder there (-v /var/tmp/crmbulk:/var/tmp/crmbulk,
+# or a shared volume in Kubernetes) so that the container shares the window with the other runs.
 ENTRYPOINT ["/usr/local/bin/crmbulk"]
 CMD ["--help"]

@@ -69,8 +69,19 @@ type API struct {
 	userAgent    string
 	timeout      time.Duration
 
-	mu    sync.Mutex
-	stats Stats
+	mu      sync.Mutex
+	stats   Stats
+	flights map[uint64]flight // requests sent and not answered yet, for Waiting
+	flightN uint64
+	retryAt time.Time // the end of the latest pause before a retry, for Waiting
+	retryIs string    // what that retry is and why
+}
+
+// flight is a request on the wire.
+type flight struct {
+	method  string
+	start   time.Time
+	timeout time.Duration
 }
 
 // Option configures an API.
@@ -142,6 +153,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
 		timeout:      DefaultTimeout,
 		stats:        Stats{ByMethod: map[string]int64{}},
+		flights:      map[uint64]flight{},
 	}
 	for _, o := range opts {
 		o(a)
@@ -314,7 +326,7 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 	}
 	if out.ID <= 0 {
 		err := &TransportError{Method: "addCrmClient", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: SUCCESS without a crm_client_id", ErrBadResponse)}
+			Cause: fmt.Errorf("%w: %w", ErrBadResponse, ErrNoClientID)}
 		if f.ID > 0 {
 			return Added{ID: f.ID, Warnings: w}, nil // an update: the ID is known
 		}
@@ -468,9 +480,20 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		}
 		a.count(method, try > 1)
 		start := time.Now()
-		err := a.once(ctx, method, form, out)
+		timeout := a.timeout
+		if left, bounded := a.limiter.Budget(); bounded && left < timeout {
+			timeout = max(left, time.Millisecond) // a dead server ends the run within --max-wait
+		}
+		done := a.fly(method, start, timeout)
+		err := a.once(ctx, method, form, timeout, out)
+		done()
 		class := Classify(err)
 		a.logRequest(ctx, method, try, time.Since(start), err, class)
+		if te := (*TransportError)(nil); errors.As(err, &te) {
+			a.limiter.Failing(time.Since(start)) // no answer: the API's silence counts toward --max-wait
+		} else {
+			a.limiter.Heard()
+		}
 		if !class.Pauses() {
 			a.limiter.Answered()                          // a probe after a block with no stated end came back: the others may go
 			if now, full, ok := a.limiter.Resumed(); ok { // once per block, not once per worker
@@ -481,104 +504,126 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		if err == nil {
 			return nil
 		}
-		written := wasWritten(err)
-		var te *TransportError
-		errors.As(err, &te)
-		if ctx.Err() != nil || starts.Err() != nil { // the run is ending: no more tries
-			if !idempotent && written {
-				return &OutcomeUnknownError{Method: method, Cause: err}
-			}
-			return err
+		ending := ctx.Err() != nil || starts.Err() != nil
+		if class.Pauses() && !ending {
+			a.block(ctx, method, class, err)
 		}
-		if isRead(method) && class == ClassRow && !IsNotFound(err) && !IsRefusedParameter(err) {
-			class = ClassRetryable // an unknown code on a read says nothing of the client: try again, then stop
-		}
-		switch {
-		case class.Pauses():
-			a.mu.Lock()
-			a.stats.Blocks++
-			a.mu.Unlock()
-			var until time.Time
-			var started bool
-			if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
-				until, started = a.limiter.BlockedUntil(end)
-			} else {
-				until, started = a.limiter.Blocked()
-			}
+		budget, bounded := a.limiter.Budget()
+		v := shouldRetry(attempt{method: method, err: err, class: class, idempotent: idempotent,
+			ending: ending, failures: failures, attempts: attempts,
+			blocks: blocks, blockRetries: a.blockRetries,
+			backoff: a.backoff.Delay(failures + 1), budget: budget, bounded: bounded})
+		switch v.action {
+		case retryStop:
+			return v.err
+		case retryPause:
 			blocks++
-			if blocks > a.blockRetries {
-				return fmt.Errorf("baselinker: %s: the %s stayed blocked through %d pauses; "+
-					"wait a few minutes, lower the request rate, and check other integrations using the token: %w",
-					method, blockedWhat(class), a.blockRetries, err)
-			}
-			if started { // once per block, not once per worker
-				a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
-					until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
-					slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
-			}
-			continue // the API refused: nothing happened, safe even for a create
-		case class == ClassRetryable:
-			wait := a.backoff.Delay(failures + 1)
-			if te != nil && te.RetryAfter > 0 {
-				wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
-			}
-			if a.tooLong(te, wait) {
-				err = fmt.Errorf("baselinker: %s: %w; last error: %w", method, pacer.ErrWaitedTooLong, err)
-			}
-			if !idempotent && written {
-				return &OutcomeUnknownError{Method: method, Cause: err}
-			}
-			if errors.Is(err, pacer.ErrWaitedTooLong) {
-				return err
-			}
+		case retryLater:
 			failures++
-			if failures >= attempts {
-				if isRead(method) && Classify(err) == ClassRow {
-					return &ReadError{Method: method, Err: err}
-				}
-				return fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", method, attempts, err)
-			}
-			a.logRetry(ctx, method, te, wait, failures+1, attempts)
-			if serr := a.backoff.Sleep(starts, wait); serr != nil {
+			var te *TransportError
+			errors.As(err, &te)
+			a.logRetry(ctx, method, te, timeout, v.wait, failures+1, attempts)
+			a.mu.Lock()
+			a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", method, failures+1, attempts, retryWhy(te, timeout))
+			a.mu.Unlock()
+			if serr := a.backoff.Sleep(starts, v.wait); serr != nil {
 				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
 			}
-		default:
-			return err
 		}
+	}
+}
+
+// block tells the limiter of a block the API answered: every start pauses
+// until its stated end, or a backoff when it stated none; said once per
+// block, not once per worker.
+func (a *API) block(ctx context.Context, method string, class Class, err error) {
+	a.mu.Lock()
+	a.stats.Blocks++
+	a.mu.Unlock()
+	var until time.Time
+	var started bool
+	if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
+		until, started = a.limiter.BlockedUntil(end)
+	} else {
+		until, started = a.limiter.Blocked()
+	}
+	if started {
+		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
+			until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
+			slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
 	}
 }
 
 // maxRetryAfter caps the pause a Retry-After header may ask for.
 const maxRetryAfter = 10 * time.Minute
 
-// tooLong counts the time a retryable failure cost toward --max-wait: the
-// request's timeout when it was never answered, and a pause the server
-// asked for. It reports whether the run is past --max-wait.
-func (a *API) tooLong(te *TransportError, wait time.Duration) bool {
-	var d time.Duration
-	if te != nil && te.NoAnswer {
-		d += a.timeout
-	}
-	if te != nil && te.RetryAfter > 0 {
-		d += wait
-	}
-	return d > 0 && a.limiter.Unanswered(d)
-}
-
 // logRetry says why a request is sent again, and when: a run that waits
 // for an API that does not answer is never silent.
-func (a *API) logRetry(ctx context.Context, method string, te *TransportError, wait time.Duration, try, attempts int) {
-	why := "it failed"
+func (a *API) logRetry(ctx context.Context, method string, te *TransportError, timeout, wait time.Duration, try, attempts int) {
+	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, retryWhy(te, timeout), try, attempts, roundWait(wait)),
+		slog.String("method", method))
+}
+
+// retryWhy is why a request failed, in a few words.
+func retryWhy(te *TransportError, timeout time.Duration) string {
 	switch {
 	case te != nil && te.NoAnswer:
-		why = fmt.Sprintf("no answer in %s", roundWait(a.timeout))
+		return fmt.Sprintf("no answer in %s", roundWait(timeout))
 	case te != nil && te.RetryAfter > 0:
-		why = fmt.Sprintf("HTTP %d, the server asked to wait %s (Retry-After)", te.Status, roundWait(te.RetryAfter))
+		return fmt.Sprintf("HTTP %d, the server asked to wait %s (Retry-After)", te.Status, roundWait(te.RetryAfter))
 	case te != nil && te.Status != 0:
-		why = fmt.Sprintf("HTTP %d", te.Status)
+		return fmt.Sprintf("HTTP %d", te.Status)
 	}
-	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, why, try, attempts, roundWait(wait)),
-		slog.String("method", method))
+	return "it failed"
+}
+
+// fly records a request on the wire until the returned func is called.
+func (a *API) fly(method string, start time.Time, timeout time.Duration) (landed func()) {
+	a.mu.Lock()
+	a.flightN++
+	id := a.flightN
+	a.flights[id] = flight{method, start, timeout}
+	a.mu.Unlock()
+	return func() {
+		a.mu.Lock()
+		delete(a.flights, id)
+		a.mu.Unlock()
+	}
+}
+
+// slowAnswer is how long a request goes unanswered before Waiting says so.
+const slowAnswer = 3 * time.Second
+
+// Waiting says what the run's requests wait for now, for the progress
+// line and the log — "" when nothing holds them: a block and its end, or
+// another run's lock on the shared window (the limiter's words); else a
+// pause before a retry and why ("retrying in 3s (14:05:12): getCrmClients
+// (try 2/5) after no answer in 1s"); else an answer that is slow to come
+// ("waiting for the answer to getCrmClients: 12s so far, cut at 1m30s");
+// else the limit ("waiting for the limit: next request in 42s (100/1m0s)").
+func (a *API) Waiting() string {
+	w := a.limiter.Waiting()
+	if strings.HasPrefix(w, "blocked") || strings.HasPrefix(w, "waiting for another run") {
+		return w
+	}
+	now := time.Now()
+	a.mu.Lock()
+	retryAt, retryIs := a.retryAt, a.retryIs
+	var oldest flight
+	for _, f := range a.flights {
+		if oldest.start.IsZero() || f.start.Before(oldest.start) {
+			oldest = f
+		}
+	}
+	a.mu.Unlock()
+	switch {
+	case retryAt.After(now):
+		return fmt.Sprintf("retrying in %s (%s): %s", retryAt.Sub(now).Round(time.Second), retryAt.Local().Format("15:04:05"), retryIs)
+	case !oldest.start.IsZero() && now.Sub(oldest.start) > slowAnswer:
+		return fmt.Sprintf("waiting for the answer to %s: %s so far, cut at %s", oldest.method,
+			now.Sub(oldest.start).Round(time.Second), roundWait(oldest.timeout))
+	}
+	return w
 }
 
 // roundWait shows a wait to the second, or to the millisecond below one.
@@ -648,8 +693,8 @@ func (a *API) logRequest(ctx context.Context, method string, try int, d time.Dur
 }
 
 // once sends one request and decodes its answer.
-func (a *API) once(ctx context.Context, method, form string, out any) error {
-	actx, cancel := context.WithTimeout(ctx, a.timeout)
+func (a *API) once(ctx context.Context, method, form string, timeout time.Duration, out any) error {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}

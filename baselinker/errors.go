@@ -80,6 +80,12 @@ func (e *TransportError) Unwrap() error { return e.Cause }
 // ErrOutcomeUnknown is matched (errors.Is) by an OutcomeUnknownError.
 var ErrOutcomeUnknown = errors.New("outcome unknown")
 
+// ErrNoClientID is matched (with ErrOutcomeUnknown) by a create the API
+// answered SUCCESS without a usable crm_client_id: the client was most
+// likely made, only its ID is not known. Sending it again would make a
+// second one; the caller looks it up once and otherwise leaves it unknown.
+var ErrNoClientID = errors.New("SUCCESS without a usable crm_client_id")
+
 // OutcomeUnknownError is returned when a create (addCrmClient without an ID)
 // reached the server but no valid answer came back: the client may or may
 // not exist now. It is not retried; look the client up by its key before

@@ -114,3 +114,41 @@ func TestNoStartAfterTheEnd(t *testing.T) {
 		t.Errorf("%d requests at the end, %d after it; want 2 and no more", at, n)
 	}
 }
+
+// TestWaitingSaysRetryAndSlowAnswer (issue 20, item 8): while a request
+// waits to be retried, and while an answer is slow to come, the API says
+// what it waits for and until when.
+func TestWaitingSaysRetryAndSlowAnswer(t *testing.T) {
+	done := make(chan struct{})
+	defer close(done)
+	f := newFakeAPI(t, sequence(func(w http.ResponseWriter, _ *http.Request, _ int, _ seen) {
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, silent(done)))
+	a, _ := testAPI(t, f.srv.URL, WithTimeout(10*time.Second))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _, _ = a.GetCrmClients(ctx, 1, Filters{}) }()
+	said := func(a *API, want string, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for time.Now().Before(deadline) {
+			if strings.Contains(a.Waiting(), want) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("Waiting() = %q, want it to say %q", a.Waiting(), want)
+	}
+	said(a, "(Retry-After)", 2*time.Second)
+	if w := a.Waiting(); !strings.HasPrefix(w, "retrying in ") || !strings.Contains(w, "): getCrmClients (try 2/4) after HTTP 503, the server asked to wait 30s") {
+		t.Errorf("Waiting() = %q, want the retry, its time and why", w)
+	}
+	cancel()
+
+	b, _ := testAPI(t, f.srv.URL, WithTimeout(10*time.Second))
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go func() { _, _ = b.GetCrmClients(ctx2, 1, Filters{}) }() // the silent answer: the fake's second
+	said(b, "waiting for the answer to getCrmClients: 4s so far, cut at 10s", 5*time.Second)
+}

@@ -2,9 +2,91 @@ package baselinker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
 )
+
+// DefaultMaxClients bounds a walk whose caller gives no bound
+// (WithMaxClients): far more clients than any account holds, far fewer
+// pages than a walk that never ends would read.
+const DefaultMaxClients = 5_000_000
+
+// ErrNotPaging is matched (errors.Is) by a walk that ended because the
+// API's pages did not page: a page held only clients of earlier pages, or
+// the pages repeated more clients than they added. Going on would read the
+// same clients for ever, spending the token's limit.
+var ErrNotPaging = errors.New("the API is not paging")
+
+// ErrTooManyClients is matched by a walk that read more clients than its
+// bound (WithMaxClients) and stopped there.
+var ErrTooManyClients = errors.New("more clients than the walk's bound")
+
+// WalkError is why a walk stopped although every page was answered: the
+// page it stopped at, the clients read until then, and the reason
+// (ErrNotPaging or ErrTooManyClients).
+type WalkError struct {
+	Page    int   // the page that ended the walk
+	Clients int   // distinct clients read, that page included
+	Repeats int   // clients met again on a later page
+	Bound   int   // the bound of ErrTooManyClients
+	Err     error // ErrNotPaging or ErrTooManyClients
+}
+
+func (e *WalkError) Error() string {
+	if errors.Is(e.Err, ErrTooManyClients) {
+		return fmt.Sprintf("page %d took the walk past %d clients (--max-clients %d): stopped; "+
+			"if the account really holds more, give a larger --max-clients, else the API's pages never end", e.Page, e.Bound, e.Bound)
+	}
+	if e.Repeats == 0 {
+		return fmt.Sprintf("%v: page %d holds no client that earlier pages did not (%d clients read on %d pages): "+
+			"stopped, nothing written; the endpoint seems to ignore the page number", e.Err, e.Page, e.Clients, e.Page)
+	}
+	return fmt.Sprintf("%v: by page %d the pages had repeated %d clients and added only %d: "+
+		"stopped, nothing written; the endpoint seems to ignore the page number", e.Err, e.Page, e.Repeats, e.Clients)
+}
+
+func (e *WalkError) Unwrap() error { return e.Err }
+
+// WalkOption configures WalkPages.
+type WalkOption func(*walkBound)
+
+// WithMaxClients bounds the walk at n distinct clients (n < 1: DefaultMaxClients).
+func WithMaxClients(n int) WalkOption { return func(b *walkBound) { b.max = n } }
+
+// walkBound is what a walk has seen, to tell pages from a server that does
+// not page.
+type walkBound struct {
+	max     int
+	seen    *roaring64.Bitmap
+	repeats int
+}
+
+// check counts page's clients and says whether the walk must stop there.
+// A page that adds no client is not paging; neither are pages that, in
+// all, repeated more clients than they added (an account that changes
+// while it is read shifts a few clients from page to page, not half).
+func (b *walkBound) check(page int, clients []Client) error {
+	fresh := 0
+	for i := range clients {
+		if b.seen.CheckedAdd(uint64(clients[i].CrmClientID)) {
+			fresh++
+		}
+	}
+	b.repeats += len(clients) - fresh
+	n := int(b.seen.GetCardinality())
+	switch {
+	case len(clients) > 0 && fresh == 0:
+		return &WalkError{Page: page, Clients: n, Err: ErrNotPaging}
+	case b.repeats > PageSize/2 && 2*b.repeats > n:
+		return &WalkError{Page: page, Clients: n, Repeats: b.repeats, Err: ErrNotPaging}
+	case n > b.max:
+		return &WalkError{Page: page, Clients: n, Bound: b.max, Err: ErrTooManyClients}
+	}
+	return nil
+}
 
 // PageError is the failure of one page of a walk (WalkPages).
 type PageError struct {
@@ -24,7 +106,19 @@ type ListFunc func(ctx context.Context, page int) ([]Client, error)
 // are asked only once page 1 turned out full, so a small account costs one
 // request. It returns the last page's number and size. A failed page is a
 // *PageError; the walk stops at it, and at the first error of visit.
-func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page int, clients []Client) error) (last, lastLen int, err error) {
+//
+// Every walk ends: a page that adds no client not met before, pages that
+// repeat more clients than they add (ErrNotPaging), or more clients than
+// the bound (WithMaxClients, ErrTooManyClients) stop it with a *WalkError
+// before visit sees that page.
+func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page int, clients []Client) error, opts ...WalkOption) (last, lastLen int, err error) {
+	bound := walkBound{seen: roaring64.New()}
+	for _, o := range opts {
+		o(&bound)
+	}
+	if bound.max < 1 {
+		bound.max = DefaultMaxClients
+	}
 	type result struct {
 		clients []Client
 		err     error
@@ -67,6 +161,9 @@ func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page in
 		page := last + 1
 		if r.err != nil {
 			return last, lastLen, &PageError{Page: page, Err: r.err}
+		}
+		if err := bound.check(page, r.clients); err != nil {
+			return last, lastLen, err
 		}
 		last, lastLen = page, len(r.clients)
 		if len(r.clients) < PageSize {

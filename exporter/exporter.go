@@ -43,6 +43,12 @@ type paced interface {
 	Limiter() *pacer.Limiter
 }
 
+// waiter is implemented by an API that says what its requests wait for
+// (*baselinker.API: a block, a retry, a slow answer, the limit).
+type waiter interface {
+	Waiting() string
+}
+
 // counted is implemented by an API that counts its HTTP requests
 // (*baselinker.API): the summary then includes the client's retries.
 type counted interface {
@@ -157,6 +163,10 @@ func WithKeep(path string) Option { return func(e *Exporter) { e.keep = path } }
 // WithKeep). Without kept details the export starts from the beginning.
 func WithResume(on bool) Option { return func(e *Exporter) { e.resume = on } }
 
+// WithMaxClients bounds the walk of the list at n clients (n < 1:
+// baselinker.DefaultMaxClients): an API whose pages never end stops there.
+func WithMaxClients(n int) Option { return func(e *Exporter) { e.maxClients = n } }
+
 // WithRecheck turns the final re-read of the last page on or off (default
 // on): it costs one request and catches clients added during the walk.
 func WithRecheck(on bool) Option { return func(e *Exporter) { e.recheck = on } }
@@ -176,9 +186,11 @@ type Exporter struct {
 	progress progress.Reporter
 	log      *slog.Logger
 	ahead    int
-	spoolDir string
-	recheck  bool
-	pageHook func(int)
+	// maxClients bounds the walk (WithMaxClients).
+	maxClients int
+	spoolDir   string
+	recheck    bool
+	pageHook   func(int)
 
 	cols     []column
 	requests atomic.Int64
@@ -296,7 +308,7 @@ func apiErr(what string, err error) error {
 	case errors.Is(err, context.Canceled): // an interrupt, never the token's fault
 		return fmt.Errorf("%s: interrupted: %w", what, err)
 	case errors.Is(err, pacer.ErrWaitedTooLong):
-		return fmt.Errorf("%s: %w: the API's blocks lasted longer than --max-wait allows: %w", what, ErrFatal, err)
+		return fmt.Errorf("%s: %w: the API's blocks and the requests it never answered took longer than --max-wait allows: %w", what, ErrFatal, err)
 	case baselinker.IsAuth(err):
 		return fmt.Errorf("%s: %w: the API refused the token: %w — check BASELINKER_TOKEN or --token-file", what, ErrFatal, err)
 	case baselinker.Classify(err).Stops():

@@ -48,7 +48,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 			fresh++
 		}
 		e.progress.Add(int64(fresh))
-		text := fmt.Sprintf("page %d · %d requests", page, e.requests.Load())
+		text := fmt.Sprintf("reading the account's clients: %d pages so far · %d requests", page, e.requests.Load())
 		status.Store(&text)
 		return nil
 	}
@@ -57,12 +57,15 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	last, lastLen, err := baselinker.WalkPages(ctx, list, e.ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
-	})
+	}, baselinker.WithMaxClients(e.maxClients))
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())
 		}
 		return apiErr(fmt.Sprintf("reading page %d of the clients (getCrmClients)", pe.Page), pe.Err)
+	}
+	if we := (*baselinker.WalkError)(nil); errors.As(err, &we) {
+		return fmt.Errorf("reading the clients (getCrmClients): %w: %w", ErrFatal, err)
 	}
 	if err != nil {
 		return err

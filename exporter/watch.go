@@ -6,16 +6,20 @@ import (
 )
 
 // watch redraws the progress detail every second from detail, followed by
-// what the requests wait for (the limiter's Waiting: "waiting for the limit
-// — next request in 42s", "blocked until 14:05:12 (8m0s)"), so that a run
-// under the limit or in a block never looks hung. stop ends it.
+// what the requests wait for (the API's Waiting: "waiting for the limit:
+// next request in 42s (100/1m0s)", "blocked until 14:05:12 (8m0s left)",
+// a retry, a slow answer) unless the reporter says it itself, so that a
+// run under the limit or in a block never looks hung. stop ends it.
 func (e *Exporter) watch(detail func() string) (stop func()) {
-	p, paced := e.api.(paced)
+	w, waits := e.api.(waiter)
+	if sw, ok := e.progress.(interface{ SaysWaiting() bool }); ok && sw.SaysWaiting() {
+		waits = false // the reporter says it, with its countdown
+	}
 	draw := func() {
 		s := detail()
-		if paced {
-			if w := p.Limiter().Waiting(); w != "" {
-				s += " · " + w
+		if waits {
+			if why := w.Waiting(); why != "" {
+				s += " · " + why
 			}
 		}
 		e.progress.Describe(s)
@@ -73,15 +77,12 @@ func (r *recent) total() int {
 	return r.n
 }
 
-// perMinute is the rate over the last span, per minute; over a shorter
-// time since the first event when the run is younger than the span.
+// perMinute is the rate over the last span, per minute: the events of the
+// span, never a burst stretched to a minute (the first window's burst
+// would show a rate far above the limit the run goes at).
 func (r *recent) perMinute(now time.Time) float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.trim(now)
-	if len(r.times) < 2 {
-		return float64(len(r.times))
-	}
-	d := max(now.Sub(r.times[0]), time.Second)
-	return float64(len(r.times)) / d.Minutes()
+	return float64(len(r.times)) / r.span.Minutes()
 }

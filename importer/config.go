@@ -45,6 +45,9 @@ type Config struct {
 	MatchBy []string
 	// Workers is the size of the request pool (default DefaultWorkers).
 	Workers int
+	// MaxClients bounds the walk that reads the account's clients for
+	// --match-by (< 1: baselinker.DefaultMaxClients).
+	MaxClients int
 	// DryRun plans every row — the --match-by and crm_client_id reads
 	// included — and writes the plan, sending no write.
 	DryRun bool

@@ -331,7 +331,13 @@ func (r *run) readIndex(ctx context.Context) error {
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.cfg.Progress.Start("reading clients ("+r.idx.why()+")", -1, "clients")
-	err := r.idx.walk(ctx, r.api, func(n int) { r.cfg.Progress.Add(int64(n)) })
+	r.cfg.Progress.Describe("reading the account's clients: page 1")
+	pages := 0
+	err := r.idx.walk(ctx, r.api, func(n int) {
+		pages++
+		r.cfg.Progress.Add(int64(n))
+		r.cfg.Progress.Describe(fmt.Sprintf("reading the account's clients: %d pages so far", pages))
+	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	r.cfg.Progress.Finish()
 	switch {
 	case err == nil:
@@ -340,7 +346,8 @@ func (r *run) readIndex(ctx context.Context) error {
 		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
 		return fmt.Errorf("%w while it read the account's clients (%s), before any row was sent; to start it again:%s",
 			ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
-	case baselinker.Classify(err) == baselinker.ClassFatal:
+	case baselinker.Classify(err) == baselinker.ClassFatal,
+		errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
 		return fmt.Errorf("%w: %w", ErrFatal, err)
 	}
 	return err

@@ -256,6 +256,13 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if c != nil {
 			return r.adopt(ctx, it, c)
 		}
+		if errors.Is(err, baselinker.ErrNoClientID) { // the API said SUCCESS: not lost, only its ID is unknown
+			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
+			l.Message = "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
+				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate"
+			l.unsettled = true
+			return l
+		}
 		// Proven not created: send it again (bounded).
 	}
 	l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
@@ -386,7 +393,7 @@ func (r *run) failure(ctx context.Context, l Line, err error) Line {
 	if errors.Is(err, pacer.ErrWaitedTooLong) {
 		r.halt(err, l.Row)
 		l.Status, l.Code = StatusSkipped, CodeWaitedTooLong
-		l.Message = "run again with --resume once the block is over — not sent: the API's blocks took longer than --max-wait"
+		l.Message = "run again with --resume once the block is over or the API answers again — not sent: the API's blocks or its silence took longer than --max-wait"
 		return l
 	}
 	l.Status = StatusFailed

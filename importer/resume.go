@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -31,6 +34,11 @@ func (r *run) openResume() error {
 	path := r.cfg.Resume
 	if path == "" {
 		return nil
+	}
+	if neverStarted(path) {
+		return fmt.Errorf("%w: there is nothing to resume: neither %s nor its journal (%s.journal) exists, so the run that was to write them stopped before it sent a row "+
+			"(or the path is not that run's --report); check the path, or start the import afresh:%s",
+			ErrBadInput, path, path, r.cfg.Rerun.With(shellquote.Drop("resume")))
 	}
 	old, err := openOldReport(path, r.cfg.recordKey, accountOf(r.api))
 	if err != nil {
@@ -241,4 +249,16 @@ func (r *run) settledLines(yield func(Line) error) error {
 		}
 	}
 	return nil
+}
+
+// neverStarted says that neither the report a resume names nor its journal
+// exists: the journal is written before the first send, so a run that
+// left neither sent nothing (a kill during its start, or a wrong path).
+func neverStarted(report string) bool {
+	for _, p := range []string{report, report + ".journal"} {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -260,4 +261,29 @@ func keysOf(k string) []string {
 		return nil
 	}
 	return []string{k}
+}
+
+// TestResumeOfARunThatNeverStarted: --resume names a report that does not
+// exist and has no journal (the run was killed before it wrote either, or
+// the path is wrong): nothing to resume, exit 2, no request, and the
+// message says how to start afresh.
+func TestResumeOfARunThatNeverStarted(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("n", 3))
+	missing := filepath.Join(dir, "in.report.csv")
+	_, err := Run(context.Background(), api, in, Config{Resume: missing, Report: missing})
+	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "nothing to resume") || !strings.Contains(err.Error(), "without --resume") {
+		t.Fatalf("err = %v, want ErrBadInput saying there is nothing to resume and how to start afresh", err)
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("the refused resume sent %d requests", n)
+	}
+	// A journal alone is a run that may have sent: it is not "never started".
+	if err := os.WriteFile(missing+".journal", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), api, in, Config{Resume: missing, Report: missing}); err == nil || strings.Contains(err.Error(), "nothing to resume") {
+		t.Errorf("with a journal beside it: err = %v, want another refusal than 'nothing to resume'", err)
+	}
 }

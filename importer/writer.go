@@ -204,12 +204,14 @@ func (rw *reportWriter) failed(err error, row int) {
 // minute (not a burst), the ETA at the limit and what the run waits for.
 func (rw *reportWriter) describe() {
 	s := rw.tally.progress()
-	if n := len(rw.recent); n > 1 {
-		s += fmt.Sprintf(" · %.1f rows/min", float64(n)/max(time.Since(rw.recent[0]), time.Second).Minutes())
+	if n := len(rw.recent); n > 1 { // the rows of the last minute, never a burst stretched to a minute
+		s += fmt.Sprintf(" · %d rows/min", n)
 	}
 	if rw.cfg.ETA != nil && rw.total >= 0 && !rw.cfg.DryRun {
 		if left := rw.total - int64(rw.tally.rows); left > 0 {
-			s += fmt.Sprintf(" · ETA %s (limit)", rw.cfg.ETA(int(left)).Round(time.Second))
+			if eta := rw.cfg.ETA(int(left)); eta >= time.Second { // under a second: the rows wait for answers, not the limit
+				s += fmt.Sprintf(" · ETA %s (limit)", eta.Round(time.Second))
+			}
 		}
 	}
 	if rw.cfg.Waiting != nil {

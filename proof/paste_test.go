@@ -149,9 +149,9 @@ func validKeys(rows []genRow) map[string]bool {
 func TestPastedCommandsAfterAFinishedImport(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Limit: 50000, Seed: 5, Clients: 20})
 	p := newPaster(t, url)
-	rows := genInput(crashSeed(t), 30)
+	rows := uniqueRows(genInput(crashSeed(t), 30)) // a repeated row is planned once (SAME_AS_ROW): unique rows keep the count plain
 	p.writeInputs(rows)
-	n := 0 // without a match key every valid row creates a client, a repeated one too
+	n := 0 // without a match key every valid row creates a client
 	for _, r := range rows {
 		if r.valid {
 			n++

@@ -133,6 +133,7 @@ func TestKillWithoutMatchKey(t *testing.T) {
 			dir := noKeyDir(t, rows)
 			killAt(t, dir, url, at, noKeyArgs()...)
 			t.Logf("killed after %s with %d creates", at, srv.Stats().Creates)
+			startedAfresh(t, srv, dir, url)
 			resumeToEnd(t, dir, url, rows)
 			checkOnePerRow(t, srv, rows)
 		})
@@ -213,5 +214,31 @@ func TestJournalLoss(t *testing.T) {
 			}
 			checkOnePerRow(t, srv, rows)
 		})
+	}
+}
+
+// startedAfresh: a run killed before it wrote its report or journal sent
+// nothing, and its --resume says there is nothing to resume (exit 2, no
+// request) with the command that starts afresh; that command (without
+// --resume) then runs, so the resumes that follow have a report.
+func startedAfresh(t *testing.T, srv *sandbox.Server, dir, url string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "r.csv")); err == nil {
+		return
+	} else if _, err := os.Stat(filepath.Join(dir, "r.csv.journal")); err == nil {
+		return
+	}
+	if c := srv.Stats().Creates; c != 0 {
+		t.Fatalf("no report and no journal, but %d creates were sent", c)
+	}
+	res := runBin(t, dir, url, noKeyArgs("--resume", "r.csv")...)
+	if res.code != 2 || !strings.Contains(res.stderr, "nothing to resume") {
+		t.Fatalf("resume of a run that never started: exit %d, want 2 saying there is nothing to resume\n%s", res.code, res.stderr)
+	}
+	if c := srv.Stats().Creates; c != 0 {
+		t.Fatalf("the refused resume sent %d creates", c)
+	}
+	if res := runBin(t, dir, url, noKeyArgs()...); res.code == 2 || res.code > 100 {
+		t.Fatalf("the run started afresh: exit %d\n%s", res.code, res.stderr)
 	}
 }

@@ -128,7 +128,7 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 			texts = append(texts, textFilter{f.Name, strings.ToLower(v)})
 		}
 	}
-	if page < 1 {
+	if page < 1 || s.cfg.IgnorePage {
 		page = 1
 	}
 	match := func(c *baselinker.Client) bool {
@@ -156,6 +156,12 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 	s.data.RLock()
 	all := s.store.clients
 	switch {
+	case s.cfg.EndlessPages && page > int64(len(all))/baselinker.PageSize:
+		// Past the store's full pages: 100 clients never listed before.
+		base := s.store.nextID + (page-1)*baselinker.PageSize
+		for i := range int64(baselinker.PageSize) {
+			add(&baselinker.Client{CrmClientID: baselinker.Int(base + i), InvoiceFullname: fmt.Sprintf("Endless %d", base+i)})
+		}
 	case page > int64(len(all))/baselinker.PageSize+1:
 		// Past the last page (and no overflow of the skip count below).
 	case idFilter != 0:

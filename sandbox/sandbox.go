@@ -85,6 +85,14 @@ type Config struct {
 	// end goes on with a request after the client has gone (killed, or
 	// timed out), so a write can land after its sender stopped.
 	CommitAfter time.Duration
+	// IgnorePage answers getCrmClients' page 1 whatever page is asked: a
+	// hostile or broken endpoint (a proxy that drops the parameter) whose
+	// pages never move on. A client must stop, not read page 1 for ever.
+	IgnorePage bool
+	// EndlessPages answers every page past the last with 100 clients never
+	// listed before: an endpoint whose pages never end. A client must stop
+	// at a bound, not walk for ever.
+	EndlessPages bool
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
 	// FaultRate is the probability (0..1) that a request fails with one of

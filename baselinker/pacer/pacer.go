@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -106,13 +107,16 @@ func WithRecovery(period time.Duration, step int) Option {
 // starts of every run that uses the same token, and a block one of them met
 // (baselinker/sharedwindow keeps it in a file). It must be safe to call from
 // one goroutine at a time (the Limiter holds its lock around the calls).
+// Both methods may wait for another process (a file lock): they end with
+// ctx.
 type Shared interface {
 	// Take records a start at now unless limit starts already lie within
-	// span before now, or a pause runs; then ok is false and next is when
-	// a start may be tried again.
-	Take(now time.Time, limit int, span time.Duration) (next time.Time, ok bool, err error)
+	// span before now, or a pause runs; then ok is false, next is when a
+	// start may be tried again, and paused says a pause (another run's
+	// block) is why.
+	Take(ctx context.Context, now time.Time, limit int, span time.Duration) (next time.Time, ok, paused bool, err error)
 	// Pause records that no run may start before until.
-	Pause(until time.Time) error
+	Pause(ctx context.Context, now, until time.Time) error
 }
 
 // WithShared shares the window with other processes through s. When s
@@ -123,8 +127,7 @@ func WithShared(s Shared, warn func(error)) Option {
 }
 
 // ErrWaitedTooLong is returned by Wait once the run's blocks (and the time
-// spent on requests the API never answered, see Unanswered) add up to more
-// than WithMaxWait allows: the run should stop cleanly and be resumed later.
+// the API was silent, see Failing) add up to more than WithMaxWait allows: the run should stop cleanly and be resumed later.
 var ErrWaitedTooLong = errors.New("waited too long for the API (its blocks, or requests it never answered)")
 
 // WithMaxWait bounds the time every block of the run may add up to (0 =
@@ -132,17 +135,62 @@ var ErrWaitedTooLong = errors.New("waited too long for the API (its blocks, or r
 // return ErrWaitedTooLong at once, instead of waiting.
 func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = d } }
 
-// Unanswered counts d, spent on a request the API never answered (cut at
-// its timeout) or in a pause the server asked for (Retry-After), toward
-// WithMaxWait, like a block. It reports whether the run is now past it.
-func (l *Limiter) Unanswered(d time.Duration) (gaveUp bool) {
+// Failing reports that a request failed without an answer — cut at its
+// timeout, a refused or cut connection, an HTTP error, a garbled answer —
+// after took. From the first such request after the last answer (Heard)
+// the API is silent, and the silence counts toward WithMaxWait with the
+// blocks, as wall time: several workers failing at once count it once, a
+// long run with a fault now and then never adds them up. It reports
+// whether the run is now past WithMaxWait.
+func (l *Limiter) Failing(took time.Duration) (gaveUp bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.pausedTotal += max(d, 0)
-	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
+	now := l.clock.Now()
+	if start := now.Add(-max(took, 0)); l.silentSince.IsZero() || start.Before(l.silentSince) {
+		l.silentSince = start
+	}
+	return l.overLocked(now)
+}
+
+// Heard reports an answer from the API (a SUCCESS, or an error it
+// answered): a silence, if any, is over.
+func (l *Limiter) Heard() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.silentSince = time.Time{}
+}
+
+// overLocked reports whether the run's blocks and the API's silence so far
+// reached WithMaxWait; once they did, the run gives up for good.
+func (l *Limiter) overLocked(now time.Time) bool {
+	if l.maxWait > 0 && l.pausedTotal+l.silenceLocked(now) >= l.maxWait {
 		l.gaveUp = true
 	}
 	return l.gaveUp
+}
+
+func (l *Limiter) silenceLocked(now time.Time) time.Duration {
+	if l.silentSince.IsZero() {
+		return 0
+	}
+	return max(now.Sub(l.silentSince), 0)
+}
+
+// Budget returns what WithMaxWait has left for the run's blocks and the
+// API's silence, and whether there is a bound at all. A request is never
+// given longer than the budget to answer, nor a retry a longer pause: a
+// run against a dead server ends within --max-wait, its timeouts included.
+func (l *Limiter) Budget() (left time.Duration, bounded bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.maxWait <= 0 {
+		return 0, false
+	}
+	now := l.clock.Now()
+	if l.overLocked(now) {
+		return 0, true
+	}
+	return l.maxWait - l.pausedTotal - l.silenceLocked(now), true
 }
 
 // probePoll is how often waiters look whether the probe after a block
@@ -176,7 +224,13 @@ type Limiter struct {
 	rand         *rand.Rand
 	shared       Shared      // nil: this process's window only
 	sharedWarn   func(error) // told once when shared fails
+	sharePause   time.Time   // a pause not yet written to shared (its lock was held)
 	maxWait      time.Duration
+
+	// sharedSince is when the current call to the shared store began (Unix
+	// nanoseconds, 0: none): Waiting reads it without the lock, which that
+	// call holds while it waits for another process.
+	sharedSince atomic.Int64
 
 	mu   sync.Mutex
 	ring []time.Time // the last len(ring) starts, circular
@@ -188,8 +242,9 @@ type Limiter struct {
 	recoverFrom time.Time // zero: not reduced
 	consecutive int       // blocks in a row (a block during recovery counts on)
 	pausedTotal time.Duration
-	gaveUp      bool  // the blocks took longer than maxWait
-	probe       probe // after a block with no stated end: one request first
+	silentSince time.Time // the start of the first request that failed since the last answer; zero: none
+	gaveUp      bool      // the blocks and the silence took longer than maxWait
+	probe       probe     // after a block with no stated end: one request first
 
 	starts     int64
 	waited     time.Duration
@@ -269,7 +324,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		if first {
 			begin, first = now, false
 		}
-		if l.gaveUp {
+		if l.overLocked(now) {
 			l.mu.Unlock()
 			return fmt.Errorf("pacer: %w (more than %s in all)", ErrWaitedTooLong, l.maxWait)
 		}
@@ -278,7 +333,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			at = now.Add(probePoll) // the probe has not been answered yet
 		}
 		if !at.After(now) {
-			at = l.takeSharedLocked(now)
+			var err error
+			if at, err = l.takeSharedLocked(ctx, now); err != nil {
+				l.mu.Unlock()
+				return err
+			}
 		}
 		if !at.After(now) && ctx.Err() != nil { // a timer and the end of ctx at once: the end wins
 			l.mu.Unlock()
@@ -313,21 +372,67 @@ func (l *Limiter) Wait(ctx context.Context) error {
 }
 
 // takeSharedLocked asks the shared window for a start at now: it returns
-// now when the start is granted, or when to try again. A failing store is
-// dropped (with a warning): the local window goes on alone.
-func (l *Limiter) takeSharedLocked(now time.Time) time.Time {
+// now when the start is granted, or when to try again. A block another run
+// met is this run's too: it is waited out as one, and counts toward
+// WithMaxWait. Waiting for the store (another process holding its lock)
+// ends with ctx and with what WithMaxWait has left. A store that fails
+// otherwise is dropped (with a warning): the local window goes on alone.
+func (l *Limiter) takeSharedLocked(ctx context.Context, now time.Time) (time.Time, error) {
 	if l.shared == nil {
-		return now
+		return now, nil
 	}
-	next, ok, err := l.shared.Take(now, l.effectiveLocked(now), l.window+l.margin)
-	if err != nil {
-		l.dropSharedLocked(err)
-		return now
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if l.maxWait > 0 {
+		sctx, cancel = context.WithTimeoutCause(ctx, max(l.maxWait-l.pausedTotal-l.silenceLocked(now), 0), ErrWaitedTooLong)
 	}
-	if ok {
-		return now
+	defer cancel()
+	l.sharedSince.Store(l.clock.Now().UnixNano())
+	defer l.sharedSince.Store(0)
+	if !l.sharePause.IsZero() {
+		if err := l.shared.Pause(sctx, now, l.sharePause); err != nil {
+			return l.sharedFailedLocked(ctx, sctx, err)
+		}
+		l.sharePause = time.Time{}
 	}
-	return next // other runs filled the window, or one of them met a block
+	next, ok, paused, err := l.shared.Take(sctx, now, l.effectiveLocked(now), l.window+l.margin)
+	switch {
+	case err != nil:
+		return l.sharedFailedLocked(ctx, sctx, err)
+	case ok:
+		return now, nil
+	case paused && next.After(l.pausedUntil): // another run's block: this run's too
+		l.pausedTotal += next.Sub(maxTime(now, l.pausedUntil))
+		l.pausedUntil = next
+		if l.maxWait > 0 && l.pausedTotal > l.maxWait {
+			l.gaveUp = true
+			return now, fmt.Errorf("pacer: %w (more than %s in all; another run of the token met a block until %s)",
+				ErrWaitedTooLong, l.maxWait, next.Local().Format("15:04:05"))
+		}
+	}
+	return next, nil // other runs filled the window, or one of them met a block
+}
+
+// sharedFailedLocked handles a failed call to the shared store: the end of
+// ctx is the caller's, a wait past WithMaxWait gives up, anything else
+// drops the store.
+func (l *Limiter) sharedFailedLocked(ctx, sctx context.Context, err error) (time.Time, error) {
+	now := l.clock.Now()
+	switch {
+	case ctx.Err() != nil:
+		return now, fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
+	case errors.Is(context.Cause(sctx), ErrWaitedTooLong):
+		l.gaveUp = true
+		return now, fmt.Errorf("pacer: %w (more than %s in all): %w", ErrWaitedTooLong, l.maxWait, err)
+	}
+	l.dropSharedLocked(err)
+	return now, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (l *Limiter) dropSharedLocked(err error) {
@@ -445,26 +550,39 @@ func (l *Limiter) pauseLocked(now, until time.Time) {
 		l.pausedUntil, l.recoverFrom = until, until
 		l.blocks++
 	}
-	if l.shared != nil {
-		if err := l.shared.Pause(l.pausedUntil); err != nil {
+	if l.shared != nil { // one try at the store's lock (no context here); when held, the next Wait writes it
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := l.shared.Pause(done, now, l.pausedUntil); err != nil && !errors.Is(err, context.Canceled) {
 			l.dropSharedLocked(err)
+		} else if err != nil {
+			l.sharePause = l.pausedUntil
 		}
 	}
 }
 
-// Waiting says what a request waits for now, for a progress line: "" when
-// one may start within a second or two, else the block and its end
-// ("blocked until 14:05:12 (8m0s)") or the limit ("waiting for the limit
-// — next request in 42s").
+// Waiting says what a request waits for now, for a progress line and the
+// log: "" when one may start within a second or two, else the block and
+// its end with a countdown ("blocked until 14:05:12 (8m0s left)"), another
+// run's lock on the shared window ("waiting for another run's lock: 12s so
+// far (the shared request window)"), or the limit ("waiting for the limit:
+// next request in 42s (100/1m0s)"). It never waits itself.
 func (l *Limiter) Waiting() string {
-	l.mu.Lock()
+	if since := l.sharedSince.Load(); since != 0 {
+		if d := l.clock.Now().Sub(time.Unix(0, since)); d > 2*time.Second {
+			return fmt.Sprintf("waiting for another run's lock: %s so far (the shared request window)", d.Round(time.Second))
+		}
+	}
+	if !l.mu.TryLock() { // held for a moment by a start, or by the wait above
+		return ""
+	}
 	defer l.mu.Unlock()
 	now := l.clock.Now()
 	if now.Before(l.pausedUntil) {
-		return fmt.Sprintf("blocked until %s (%s)", l.pausedUntil.Local().Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
+		return fmt.Sprintf("blocked until %s (%s left)", l.pausedUntil.Local().Format("15:04:05"), l.pausedUntil.Sub(now).Round(time.Second))
 	}
 	if at := l.nextLocked(now); at.Sub(now) > 2*time.Second {
-		return fmt.Sprintf("waiting for the limit — next request in %s", at.Sub(now).Round(time.Second))
+		return fmt.Sprintf("waiting for the limit: next request in %s (%d/%s)", at.Sub(now).Round(time.Second), l.effectiveLocked(now), l.window)
 	}
 	return ""
 }

@@ -552,12 +552,72 @@ func TestWaiting(t *testing.T) {
 	}
 	_ = l.Wait(context.Background())
 	_ = l.Wait(context.Background())
-	if w := l.Waiting(); w != "waiting for the limit — next request in 10s" {
+	if w := l.Waiting(); w != "waiting for the limit: next request in 10s (2/10s)" {
 		t.Errorf("a full window: %q", w)
 	}
 	end := fc.Now().Add(8 * time.Minute)
 	l.BlockedUntil(end)
-	if w, want := l.Waiting(), "blocked until "+end.Add(UntilMargin).Format("15:04:05")+" (8m1s)"; w != want {
+	if w, want := l.Waiting(), "blocked until "+end.Add(UntilMargin).Format("15:04:05")+" (8m1s left)"; w != want {
 		t.Errorf("a block: %q, want %q", w, want)
+	}
+}
+
+// TestSilenceCountsTowardMaxWait: the API's silence — from the first
+// request that failed without an answer since the last answer — counts
+// toward --max-wait as wall time, on the fake clock: workers failing at
+// once count it once, an answer ends it, and a run silent for the whole
+// bound gives up, its Budget shrinking to nothing on the way.
+func TestSilenceCountsTowardMaxWait(t *testing.T) {
+	type step struct {
+		advance time.Duration
+		fail    time.Duration // > 0: a request failed after this long
+		heard   bool
+		left    time.Duration // Budget after the step
+		gaveUp  bool
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{name: "one silent request, then an answer: the budget comes back", steps: []step{
+			{advance: 10 * time.Second, fail: 10 * time.Second, left: 50 * time.Second},
+			{heard: true, left: time.Minute},
+		}},
+		{name: "eight workers failing at once count the silence once", steps: []step{
+			{advance: 10 * time.Second, fail: 10 * time.Second, left: 50 * time.Second},
+			{fail: 9 * time.Second, left: 50 * time.Second},
+			{fail: 10 * time.Second, left: 50 * time.Second},
+			{advance: 20 * time.Second, left: 30 * time.Second}, // still silent: the time goes on counting
+		}},
+		{name: "a fault now and then over a long run never adds up", steps: []step{
+			{advance: 40 * time.Second, fail: 40 * time.Second, left: 20 * time.Second},
+			{heard: true, left: time.Minute},
+			{advance: time.Hour, fail: 40 * time.Second, left: 20 * time.Second},
+			{heard: true, left: time.Minute},
+		}},
+		{name: "silent for the whole bound: gave up, for good", steps: []step{
+			{advance: 30 * time.Second, fail: 30 * time.Second, left: 30 * time.Second},
+			{advance: 30 * time.Second, fail: 30 * time.Second, gaveUp: true},
+			{heard: true, gaveUp: true},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc := newFakeClock()
+			l := New(100, WithClock(fc), WithMaxWait(time.Minute))
+			for i, s := range tc.steps {
+				fc.Advance(s.advance)
+				if s.fail > 0 {
+					l.Failing(s.fail)
+				}
+				if s.heard {
+					l.Heard()
+				}
+				left, bounded := l.Budget()
+				err := l.Wait(context.Background())
+				if !bounded || left != s.left || errors.Is(err, ErrWaitedTooLong) != s.gaveUp {
+					t.Fatalf("step %d: budget %s (bounded %v), Wait %v; want %s, gave up %v", i+1, left, bounded, err, s.left, s.gaveUp)
+				}
+			}
+		})
 	}
 }

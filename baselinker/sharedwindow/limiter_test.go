@@ -2,7 +2,10 @@ package sharedwindow_test
 
 import (
 	"context"
+	"errors"
+	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
+	"github.com/crmbulk/crmbulk/internal/flock"
 )
 
 // TestTwoLimitersShareOneWindow: two limiters — two crmbulk processes on
@@ -85,4 +89,53 @@ func maxInWindow(ts []time.Time, w time.Duration) int {
 		best = max(best, i-j+1)
 	}
 	return best
+}
+
+// TestSharedWaitsHonourMaxWaitAndContext: a run never hangs on the shared
+// window. Another run's block that would take this one past --max-wait
+// ends it at once (ErrWaitedTooLong) and is said as a block; a lock another
+// process holds is waited for only until the context ends.
+func TestSharedWaitsHonourMaxWaitAndContext(t *testing.T) {
+	const tok = "a-token-of-realistic-length-0123456789"
+	dir := t.TempDir()
+	s, err := sharedwindow.Open(dir, tok, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pause(context.Background(), time.Now(), time.Now().Add(50*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	l := pacer.New(100, pacer.WithShared(s, func(err error) { t.Errorf("shared window failed: %v", err) }), pacer.WithMaxWait(time.Minute))
+	start := time.Now()
+	if err := l.Wait(context.Background()); !errors.Is(err, pacer.ErrWaitedTooLong) || time.Since(start) > time.Second {
+		t.Fatalf("another run's 50-minute block under --max-wait 1m: %v after %s", err, time.Since(start))
+	}
+	if w := l.Waiting(); !strings.Contains(w, "blocked until") {
+		t.Errorf("Waiting() = %q, want the block said", w)
+	}
+
+	s2, err := sharedwindow.Open(t.TempDir(), tok, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s2.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s2.Path(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	unlock, err := flock.Lock(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	l2 := pacer.New(100, pacer.WithShared(s2, func(err error) { t.Errorf("shared window dropped: %v", err) }))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	if err := l2.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		t.Fatalf("Wait under a held lock: %v after %s, want the context's end", err, time.Since(start))
+	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
@@ -41,14 +43,21 @@ func (a *app) apiClient() (*baselinker.API, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	a.waiting = api.Waiting
+	if a.bar != nil {
+		a.bar.SetWaiting(api.Waiting) // every wait said on the bar, with its countdown
+	}
 	return api, nil
 }
 
 // limiter is the run's limiter, its window shared with the token's other
 // runs through a state file (sharedwindow). Without a usable state
-// directory the run keeps its own window, and says so.
+// directory the run keeps its own window, and says so. A run told to keep
+// its window in a folder of its own says, before it sends, when another
+// user's run is live on the token in the system-wide one.
 func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
 	warn := func(msg string) { a.logger.Warn(msg) }
+	opts := []pacer.Option{pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait)}
 	dir, err := sharedwindow.Dir(a.stateDir, a.getenv)
 	var store *sharedwindow.Store
 	if err == nil {
@@ -56,9 +65,14 @@ func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
 	}
 	if err != nil {
 		a.logger.Warn("the request window is not shared with other crmbulk runs on this token: keep runs on one token apart, or fix --state-dir", "error", err)
-		return pacer.New(a.rate, pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait))
+		return pacer.New(a.rate, opts...)
 	}
-	return pacer.New(a.rate, pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait), pacer.WithShared(store, func(err error) {
+	if path, live := sharedwindow.SystemLive(dir, token.Reveal(), a.getenv, time.Now(), a.rateWindow+pacer.DefaultMargin); live {
+		a.logger.Warn(fmt.Sprintf("another user's crmbulk run is sending on this token with its window in %s, but this run keeps its own in %s "+
+			"(--state-dir or %s): together they may go over --rate and get the token blocked; "+
+			"wait for the other run, or run without --state-dir/%s so that both share one window", path, dir, sharedwindow.DirEnv, sharedwindow.DirEnv))
+	}
+	return pacer.New(a.rate, append(opts, pacer.WithShared(store, func(err error) {
 		a.logger.Warn("the shared request window failed; this run goes on with its own window", "error", err)
-	}))
+	}))...)
 }

@@ -185,7 +185,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	exp, err := exporter.New(api, append(spool,
 		exporter.WithFilters(filters), exporter.WithColumns(columns),
 		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
-		exporter.WithStatusNames(f.statusNames),
+		exporter.WithStatusNames(f.statusNames), exporter.WithMaxClients(a.maxClients),
 		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
 		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))...)
 	if err != nil {

@@ -36,7 +36,9 @@ type app struct {
 	maxWait    time.Duration // --max-wait: the blocks (and unanswered requests) a run may wait out in all
 	timeout    time.Duration // --request-timeout: one request, its answer read
 	bar        *progress.Bar // on a terminal: the one progress bar, which the log writes above
+	waiting    func() string // what the API client's requests wait for (the reporters say it)
 	rate       int
+	maxClients int // --max-clients: the bound of every walk of the account's clients
 	logFormat  string
 	logLevel   string
 	noProgress bool
@@ -118,11 +120,12 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
-	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) when the API's blocks and the requests it never answered add up to more than this")
+	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) before the API's blocks and its silences (requests it never answered, their retries) add up to more than this")
 	pf.DurationVar(&a.timeout, "request-timeout", baselinker.DefaultTimeout, "cut a request the API has not answered in this long, and retry it (the retry is logged)")
+	pf.IntVar(&a.maxClients, "max-clients", baselinker.DefaultMaxClients, "stop reading the account's clients (export, import --match-by) past this many: an API whose pages never end cannot spend the token's limit for ever")
 	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
 	_ = pf.MarkHidden("rate-window")
-	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: the user's cache directory)")
+	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: "+sharedwindow.SystemDir(a.getenv)+", shared by every user of the machine)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json (for scheduled runs)")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&a.noProgress, "no-progress", false, "never draw a progress bar (log lines instead)")
@@ -141,6 +144,9 @@ func (a *app) setup() error {
 	}
 	if a.rate < 1 || a.rate > maxRate {
 		return usagef("--rate %d: give 1 to %d requests per minute (the API allows 100 per token unless the account bought more)", a.rate, maxRate)
+	}
+	if a.maxClients < 1 {
+		return usagef("--max-clients %d: give at least 1 (default %d)", a.maxClients, baselinker.DefaultMaxClients)
 	}
 	if a.rateWindow < time.Second {
 		return usagef("--rate-window must be at least 1s, got %s", a.rateWindow)
@@ -174,7 +180,11 @@ func (a *app) progress() progress.Reporter {
 	if a.bar != nil {
 		return a.bar
 	}
-	return progress.NewLog(a.logger, 5*time.Second, nil)
+	l := progress.NewLog(a.logger, 5*time.Second, nil)
+	if a.waiting != nil {
+		l.SetWaiting(a.waiting) // every wait logged when it begins and while it lasts
+	}
+	return l
 }
 
 // stdout is where commands print their results.

@@ -92,6 +92,8 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 	f.Float64Var(&cfg.ReadErrors, "read-errors", 0, "probability (0..1) that a read answers a transient ERROR_INTERNAL")
 	f.BoolVar(&cfg.ListExtraFields, "list-extra-fields", false, "getCrmClients accepts include_custom_extra_fields and lists the extra fields (off: the parameter is refused as unknown)")
 	f.DurationVar(&cfg.CommitAfter, "commit-after", 0, "apply an addCrmClient this long after it arrives, even when its client has gone (a back end that finishes a request after its client died)")
+	f.BoolVar(&cfg.IgnorePage, "ignore-page", false, "getCrmClients answers page 1 whatever page is asked (a hostile endpoint whose pages never move on)")
+	f.BoolVar(&cfg.EndlessPages, "endless-pages", false, "getCrmClients answers 100 new clients on every page past the last (a hostile endpoint whose pages never end)")
 	f.DurationVar(&cfg.Latency, "latency", 0, "delay before every answer, e.g. 200ms")
 	f.DurationVar(&cfg.Jitter, "jitter", 0, "± uniform jitter added to --latency")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "fraction of requests (0..1) that fail like the real world")

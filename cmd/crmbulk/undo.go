@@ -98,7 +98,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 		return err
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
-		Progress: a.progress(), Waiting: client.Limiter().Waiting, Log: a.logger, Rerun: a.rerun(cmd, "undo"),
+		Progress: a.progress(), Log: a.logger, Rerun: a.rerun(cmd, "undo"), // the waits: the progress reporter says them
 		StateDir: stateDir, Command: "crmbulk undo " + source}
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {

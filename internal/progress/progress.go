@@ -2,6 +2,13 @@
 // terminal, a log line every few seconds elsewhere (cron, CI, systemd), and
 // nothing in tests. The exporter and importer talk to the Reporter interface
 // and never learn which one they have.
+//
+// A run that waits is never silent: given what the run waits for (a
+// Waiting func: a block and its end, the limit's next slot, a retry, an
+// answer slow to come, another run's lock), the bar shows it beside the
+// counts, redrawn every second with its countdown, and the log says it
+// when it begins and every interval while it lasts — even when no unit is
+// done meanwhile.
 package progress
 
 import (
@@ -11,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 )
@@ -40,25 +48,123 @@ func (Nop) Finish()                     {}
 
 // Bar draws a progress bar on a terminal.
 type Bar struct {
-	w     io.Writer
-	width int
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
+	w        io.Writer
+	width    int
+	barWidth int
+	waiting  func() string // what the run waits for now; nil: not said
+
+	mu     sync.Mutex
+	bar    *progressbar.ProgressBar
+	detail string // the last Describe
+	ticker ticker // redraws the running phase's wait every second
 }
 
 // NewBar returns a Reporter drawing on w (a terminal) of the given width.
 func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
 
-func (b *Bar) Start(phase string, total int64, unit string) {
+// SaysWaiting reports whether the bar says the run's waits itself (then a
+// caller leaves them out of its Describe text).
+func (b *Bar) SaysWaiting() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.waiting != nil
+}
+
+// SetWaiting makes the bar say what the run waits for (waiting() != ""),
+// redrawn every second, from the next phase on.
+func (b *Bar) SetWaiting(waiting func() string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.waiting = waiting
+}
+
+// redraw redraws the description, so that a wait's countdown moves
+// although nothing else does (the ticker calls it every second).
+func (b *Bar) redraw() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.bar != nil {
+		b.bar.Describe(b.describeLocked())
+	}
+}
+
+// describeLocked is, when the run waits, why — first, it matters most —
+// then the detail, cut to the line the terminal has beside the bar.
+func (b *Bar) describeLocked() string {
+	text := b.detail
+	if b.waiting != nil {
+		if w := b.waiting(); w != "" && text != "" {
+			text = w + " · " + text
+		} else if w != "" {
+			text = w
+		}
+	}
+	return fitLine(text, b.width-b.barWidth-barChrome)
+}
+
+// barChrome is what the bar's line holds besides the description and the
+// bar: the percentage, the count and the elapsed time.
+const barChrome = 32
+
+// fitLine cuts s to n characters, marking the cut with "…" (n < 20: as is).
+func fitLine(s string, n int) string {
+	if n < 20 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// ticker calls fn every second from start until end: a phase's redraws
+// and wait reports, which go on while nothing else moves.
+type ticker struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (t *ticker) start(fn func()) {
+	t.stop = make(chan struct{})
+	t.wg.Add(1)
+	go func(stop <-chan struct{}) {
+		defer t.wg.Done()
+		tk := time.NewTicker(time.Second)
+		defer tk.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+				fn()
+			}
+		}
+	}(t.stop)
+}
+
+// end stops the ticker and waits for it; mu, which fn takes, is held by
+// the caller and let go meanwhile.
+func (t *ticker) end(mu *sync.Mutex) {
+	if t.stop == nil {
+		return
+	}
+	close(t.stop)
+	t.stop = nil
+	mu.Unlock()
+	t.wg.Wait()
+	mu.Lock()
+}
+
+func (b *Bar) Start(phase string, total int64, unit string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ticker.end(&b.mu)
+	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
+	b.detail = ""
 	barWidth := 30
-	if b.width > 0 && b.width < 100 {
+	if b.width > 0 && b.width < 140 {
 		barWidth = 15
 	}
+	b.barWidth = barWidth
 	b.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(b.w),
 		progressbar.OptionSetDescription(phase),
@@ -72,6 +178,9 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		// No OptionFullWidth: it measures the terminal itself (and would
 		// override this width); the width of stderr's terminal is known here.
 	)
+	if b.waiting != nil {
+		b.ticker.start(b.redraw)
+	}
 }
 
 func (b *Bar) Add(n int64) {
@@ -85,8 +194,9 @@ func (b *Bar) Add(n int64) {
 func (b *Bar) Describe(detail string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.detail = detail
 	if b.bar != nil {
-		b.bar.Describe(detail)
+		b.bar.Describe(b.describeLocked())
 	}
 }
 
@@ -109,6 +219,7 @@ func (b *Bar) Write(p []byte) (int, error) {
 func (b *Bar) Finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.ticker.end(&b.mu)
 	if b.bar != nil {
 		_ = b.bar.Finish()
 		b.bar = nil
@@ -120,6 +231,10 @@ type Log struct {
 	logger   *slog.Logger
 	interval time.Duration
 	now      func() time.Time
+	waiting  func() string // what the run waits for now; nil: not said
+	ticker   ticker        // looks every second whether the run waits
+	said     string        // the wait last logged
+	saidAt   time.Time
 
 	mu     sync.Mutex
 	phase  string
@@ -139,9 +254,51 @@ func NewLog(logger *slog.Logger, interval time.Duration, now func() time.Time) *
 	return &Log{logger: logger, interval: interval, now: now}
 }
 
+// SaysWaiting reports whether the log says the run's waits itself.
+func (l *Log) SaysWaiting() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waiting != nil
+}
+
+// SetWaiting makes the log say what the run waits for: when a wait
+// begins, and every interval while it lasts, from the next phase on.
+func (l *Log) SetWaiting(waiting func() string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waiting = waiting
+}
+
+// sayWait looks whether the run waits, and says so (the ticker calls it
+// every second).
+func (l *Log) sayWait() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sayWaitLocked(l.now())
+}
+
+// sayWaitLocked logs the run's wait when one begins, and again every
+// interval while it lasts.
+func (l *Log) sayWaitLocked(t time.Time) {
+	w := l.waiting()
+	if w != "" && (l.said == "" || t.Sub(l.saidAt) >= l.interval) {
+		l.saidAt = t
+		attrs := []any{"done", l.done, "unit", l.unit, "waiting", w}
+		if l.total >= 0 {
+			attrs = append(attrs, "total", l.total)
+		}
+		l.logger.Info(l.phase+": waiting: "+w, attrs...)
+	}
+	l.said = w
+}
+
 func (l *Log) Start(phase string, total int64, unit string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ticker.end(&l.mu)
+	if l.waiting != nil {
+		l.ticker.start(l.sayWait)
+	}
 	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
 	l.start = l.now()
 	l.last = l.start
@@ -167,8 +324,8 @@ func (l *Log) emit(t time.Time) {
 	if l.total >= 0 {
 		attrs = append(attrs, "total", l.total)
 	}
-	if el := t.Sub(l.start).Seconds(); el > 0 {
-		attrs = append(attrs, "per_second", math.Round(float64(l.done)/el*10)/10)
+	if el := t.Sub(l.start); el > 0 { // over a minute at least: a first window's burst is not a rate
+		attrs = append(attrs, "per_second", math.Round(float64(l.done)/max(el, time.Minute).Seconds()*10)/10)
 	}
 	if l.detail != "" {
 		attrs = append(attrs, "detail", l.detail)
@@ -185,6 +342,7 @@ func (l *Log) Describe(detail string) {
 func (l *Log) Finish() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ticker.end(&l.mu)
 	l.emit(l.now())
 }
 

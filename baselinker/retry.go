@@ -1,0 +1,100 @@
+package baselinker
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+)
+
+// retryAction is what call does after a failed try.
+type retryAction int
+
+const (
+	retryStop  retryAction = iota // return the verdict's error
+	retryPause                    // a block: the limiter holds every start; try again after it
+	retryLater                    // a transient failure: try again after the verdict's wait
+)
+
+// attempt is everything call knows after a failed try — the client's
+// state, no clock — so that whether and when to send again is one pure
+// function (shouldRetry), in the spirit of rclone's shouldRetry.
+type attempt struct {
+	method       string
+	err          error
+	class        Class
+	idempotent   bool          // a request that reached the server may be sent again
+	ending       bool          // the run is ending (interrupt): no more tries
+	failures     int           // transient failures before this one
+	attempts     int           // tries allowed for transient failures (≥ 1)
+	blocks       int           // blocks sat out before this one
+	blockRetries int           // blocks one call may sit out
+	backoff      time.Duration // the pause drawn for the next try
+	budget       time.Duration // what --max-wait has left, the API's silence so far counted
+	bounded      bool          // --max-wait bounds the run
+}
+
+// verdict is shouldRetry's answer.
+type verdict struct {
+	action retryAction
+	wait   time.Duration // retryLater: the pause before the next try
+	err    error         // retryStop: the error call returns
+}
+
+// shouldRetry decides what follows a failed try. A block pauses (the API
+// refused: nothing happened, safe even for a create) up to blockRetries
+// times. A transient failure is tried again after a backoff (or the
+// server's Retry-After), at most attempts times in all, unless it is a
+// write that reached the server (its outcome is unknown: the caller looks
+// it up) or the pause would take the run past --max-wait (what is left of
+// it after the API's silence so far): a dead server ends the run within
+// --max-wait, its timeouts included.
+func shouldRetry(a attempt) verdict {
+	written := wasWritten(a.err)
+	if a.ending {
+		if !a.idempotent && written {
+			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err}}
+		}
+		return verdict{err: a.err}
+	}
+	class := a.class
+	if isRead(a.method) && class == ClassRow && !IsNotFound(a.err) && !IsRefusedParameter(a.err) {
+		class = ClassRetryable // an unknown code on a read says nothing of the client: try again, then stop
+	}
+	switch {
+	case class.Pauses():
+		if a.blocks+1 > a.blockRetries {
+			return verdict{err: fmt.Errorf("baselinker: %s: the %s stayed blocked through %d pauses; "+
+				"wait a few minutes, lower the request rate, and check other integrations using the token: %w",
+				a.method, blockedWhat(class), a.blockRetries, a.err)}
+		}
+		return verdict{action: retryPause}
+	case class != ClassRetryable:
+		return verdict{err: a.err}
+	}
+	wait := a.backoff
+	var te *TransportError
+	if errors.As(a.err, &te) && te.RetryAfter > 0 {
+		wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
+	}
+	v := verdict{action: retryLater, wait: wait}
+	if a.bounded && wait >= a.budget {
+		v.err = fmt.Errorf("baselinker: %s: %w; last error: %w", a.method, pacer.ErrWaitedTooLong, a.err)
+	}
+	switch {
+	case !a.idempotent && written:
+		if v.err == nil {
+			v.err = a.err
+		}
+		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err}}
+	case v.err != nil:
+		return verdict{err: v.err}
+	case a.failures+1 >= a.attempts:
+		if isRead(a.method) && Classify(a.err) == ClassRow {
+			return verdict{err: &ReadError{Method: a.method, Err: a.err}}
+		}
+		return verdict{err: fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", a.method, a.attempts, a.err)}
+	}
+	return v
+}

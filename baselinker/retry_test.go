@@ -1,0 +1,78 @@
+package baselinker
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+)
+
+// TestShouldRetry: the retry decision is a function of the client's state
+// alone; each row is one state and what must follow it. The "clock" is the
+// durations in the state: how long the try took, the pause drawn, the
+// budget --max-wait has left.
+func TestShouldRetry(t *testing.T) {
+	noAnswerRead := &TransportError{Method: "getCrmClients", Written: true, NoAnswer: true}
+	noAnswerWrite := &TransportError{Method: "addCrmClient", Written: true, NoAnswer: true}
+	refused := &TransportError{Method: "addCrmClient"} // never reached the server
+	retryAfter503 := &TransportError{Method: "getCrmClients", Status: 503, Written: true, RetryAfter: 20 * time.Second}
+	blocked := &APIError{Method: "getCrmClients", Code: "ERROR_BLOCKED_TOKEN", Message: "Query limit exceeded"}
+	unknownRead := &APIError{Method: "getCrmClients", Code: "ERROR_SOMETHING", Message: "x"}
+	rowErr := &APIError{Method: "addCrmClient", Code: "ERROR_INVALID_VALUE", Message: "x"}
+	base := func(method string, err error) attempt {
+		return attempt{method: method, err: err, class: Classify(err), idempotent: isRead(method),
+			attempts: 5, blockRetries: 5, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
+	}
+	with := func(a attempt, change func(*attempt)) attempt {
+		change(&a)
+		return a
+	}
+	for _, tc := range []struct {
+		name     string
+		in       attempt
+		action   retryAction
+		wait     time.Duration
+		errIs    error  // for retryStop
+		errWords string // in the error
+	}{
+		{name: "silent read, budget left: retry after the backoff", in: base("getCrmClients", noAnswerRead),
+			action: retryLater, wait: 500 * time.Millisecond},
+		{name: "silent read, the pause would reach what --max-wait has left: stop", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.budget = 500 * time.Millisecond }), action: retryStop, errIs: pacer.ErrWaitedTooLong},
+		{name: "silent read, no bound: retry", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.budget, a.bounded = 0, false }), action: retryLater, wait: 500 * time.Millisecond},
+		{name: "silent read, last attempt: gave up", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.failures = 4 }), action: retryStop, errWords: "gave up after 5 attempts"},
+		{name: "a create that reached the server: outcome unknown, never re-sent", in: base("addCrmClient", noAnswerWrite),
+			action: retryStop, errIs: ErrOutcomeUnknown},
+		{name: "a create past --max-wait: outcome unknown, and too long", in: with(base("addCrmClient", noAnswerWrite), func(a *attempt) { a.budget = 0 }), action: retryStop, errIs: pacer.ErrWaitedTooLong},
+		{name: "a create that never left: retried", in: base("addCrmClient", refused),
+			action: retryLater, wait: 500 * time.Millisecond},
+		{name: "Retry-After longer than the backoff wins", in: base("getCrmClients", retryAfter503),
+			action: retryLater, wait: 20 * time.Second},
+		{name: "Retry-After beyond the budget: stop now, not after the pause", in: with(base("getCrmClients", retryAfter503), func(a *attempt) { a.budget = 10 * time.Second }), action: retryStop, errIs: pacer.ErrWaitedTooLong},
+		{name: "a block pauses", in: base("getCrmClients", blocked), action: retryPause},
+		{name: "a block past the block retries stops", in: with(base("getCrmClients", blocked), func(a *attempt) { a.blocks = 5 }), action: retryStop, errWords: "stayed blocked through 5 pauses"},
+		{name: "an unknown code on a read is retried", in: base("getCrmClients", unknownRead),
+			action: retryLater, wait: 500 * time.Millisecond},
+		{name: "an unknown code on a read, last attempt: a read error", in: with(base("getCrmClients", unknownRead), func(a *attempt) { a.failures = 4 }), action: retryStop, errWords: "kept failing"},
+		{name: "a row's error is the row's", in: base("addCrmClient", rowErr), action: retryStop, errWords: "ERROR_INVALID_VALUE"},
+		{name: "the run is ending: a written create is unknown", in: with(base("addCrmClient", noAnswerWrite), func(a *attempt) { a.ending = true }), action: retryStop, errIs: ErrOutcomeUnknown},
+		{name: "the run is ending: a read stops as it is", in: with(base("getCrmClients", noAnswerRead), func(a *attempt) { a.ending = true }), action: retryStop, errWords: "getCrmClients"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := shouldRetry(tc.in)
+			if v.action != tc.action || v.wait != tc.wait {
+				t.Errorf("got action %d wait %s; want %d, %s (err %v)", v.action, v.wait, tc.action, tc.wait, v.err)
+			}
+			if (v.action == retryStop) != (v.err != nil) {
+				t.Errorf("action %d with err %v", v.action, v.err)
+			}
+			if tc.errIs != nil && !errors.Is(v.err, tc.errIs) {
+				t.Errorf("err %v, want %v", v.err, tc.errIs)
+			}
+			if tc.errWords != "" && (v.err == nil || !strings.Contains(v.err.Error(), tc.errWords)) {
+				t.Errorf("err %v, want it to say %q", v.err, tc.errWords)
+			}
+		})
+	}
+}
