@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -320,6 +321,7 @@ func cronFirstNight(t *testing.T, url, day string) {
 func systemdFirstNight(t *testing.T, url, day string) {
 	keys := unitSample(t)
 	a := unpackRelease(t)
+	verifyUnit(t, a)
 	if got := strings.Join(keys["DynamicUser"], ""); got != "yes" {
 		t.Fatalf("DynamicUser=%s: the test runs the unit as an unprivileged user of its own", got)
 	}
@@ -379,6 +381,30 @@ func systemdFirstNight(t *testing.T, url, day string) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(state, "window-*.json")); len(m) != 1 {
 		t.Errorf("the token's request window is not in the shared state folder %s: %v", state, m)
+	}
+}
+
+// verifyUnit has systemd-analyze check the unit and its timer (the
+// program's path made the archive's), where systemd-analyze is installed:
+// it must say nothing — an unknown or misspelt key is only a warning to
+// systemd, which would then run the unit without it.
+func verifyUnit(t *testing.T, a *release) {
+	t.Helper()
+	bin, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("no systemd-analyze here: the unit's keys are not verified")
+		return
+	}
+	dir := t.TempDir()
+	unit := strings.ReplaceAll(readSample(t, "crmbulk-export.service"), "/usr/local/bin/crmbulk", a.bin)
+	if err := os.WriteFile(filepath.Join(dir, "crmbulk-export.service"), []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, "../../samples/schedule/crmbulk-export.timer", filepath.Join(dir, "crmbulk-export.timer"))
+	cmd := exec.Command(bin, "verify", "--man=no", "crmbulk-export.service", "crmbulk-export.timer")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
 
