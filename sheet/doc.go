@@ -34,9 +34,10 @@
 //
 // Text marks (guard.go) are one rule both ways: StripTextMark removes the
 // ' a spreadsheet or exporter puts before a value to keep it as text
-// ('+48…, '01067); GuardFormula (CSV, against formula injection) and
-// ProtectTextMark (XLSX) add exactly what it removes, so an export imports
-// back unchanged.
+// ('+48…, '01067) and Excel's text formula ="0048…"; GuardFormula (CSV,
+// against formula injection), ExcelText (the CSV for Excel, which shows a
+// ' but keeps ="…" as text) and ProtectTextMark (XLSX) add exactly what it
+// removes, so an export imports back unchanged.
 //
 // CreateAtomic and Lock make nightly exports safe: the target file is
 // replaced only when the run succeeds, and two runs cannot write the same

@@ -13,10 +13,15 @@ import (
 )
 
 func FuzzGuard(f *testing.F) {
-	for _, s := range []string{"", "'", "''", "=1+1", "'=1", "''=1", "+48", "-", "@", "\t", "\r", "'\r", "abc", "'abc", "=", "'''-x", "'5", "''5", "01067", "'01067", "'t Hooft", "'s-Hertogenbosch"} {
+	for _, s := range []string{"", "'", "''", "=1+1", "'=1", "''=1", "+48", "-", "@", "\t", "\r", "'\r", "abc", "'abc", "=", "'''-x", "'5", "''5", "01067", "'01067", "'t Hooft", "'s-Hertogenbosch", `="0048"`, `'="x"`, `=""""`, `="a"b"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if x, ok := ExcelText(s); ok {
+			if got, marked := StripTextMark(x); got != s || !marked {
+				t.Fatalf("StripTextMark(ExcelText(%q)) = %q, %v", s, got, marked)
+			}
+		}
 		g := GuardFormula(s)
 		if got := UnguardFormula(g); got != s {
 			t.Fatalf("UnguardFormula(GuardFormula(%q)) = %q", s, got)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -34,6 +35,11 @@ type CSVWriterOptions struct {
 	BOM           bool // start with a UTF-8 byte order mark (Excel then reads UTF-8)
 	GuardFormulas bool // apply GuardFormula to every cell
 	CRLF          bool // end lines with \r\n
+	// ExcelText writes each data cell that Excel or LibreOffice would show
+	// as something else than its text (0048…, 01067, +48…, 2024-01-02) as
+	// ExcelText's ="…", which they show as that text; a cell that cannot be
+	// written so (too long, a line break) is guarded as GuardFormulas says.
+	ExcelText bool
 }
 
 // NewCSVWriter writes RFC 4180 CSV to w. A CR LF inside a cell is read back
@@ -75,10 +81,11 @@ func (c *csvWriter) Write(cells []string) error {
 	}
 	c.rows++
 	rec := cells
-	if c.opt.GuardFormulas {
+	excel := c.opt.ExcelText && c.rows > 1 // the header stays as it is
+	if c.opt.GuardFormulas || excel {
 		c.buf = c.buf[:0]
 		for _, s := range cells {
-			c.buf = append(c.buf, GuardFormula(s))
+			c.buf = append(c.buf, c.cell(s, excel))
 		}
 		rec = c.buf
 	}
@@ -86,6 +93,22 @@ func (c *csvWriter) Write(cells []string) error {
 		return fmt.Errorf("writing CSV row %d: %w", c.rows, err)
 	}
 	return nil
+}
+
+// cell is what the CSV holds for the value s.
+func (c *csvWriter) cell(s string, excel bool) string {
+	if excel && excelNumber(s) {
+		return s // a number, no formula (-5 needs no guard)
+	}
+	if excel && excelChanges(s) {
+		if t, ok := ExcelText(s); ok {
+			return t
+		}
+	}
+	if c.opt.GuardFormulas {
+		return GuardFormula(s)
+	}
+	return s
 }
 
 func (c *csvWriter) Flush() error {
@@ -124,8 +147,12 @@ const (
 
 // NewXLSXWriter streams a one-sheet workbook (excelize StreamWriter: rows
 // spill to a temporary file, memory stays flat). Every value is a text cell
-// except plain integers in NumericColumns. The header row is bold, frozen and
-// carries an autofilter. Close writes the zip to w.
+// except plain integers in NumericColumns. The header row is bold and frozen,
+// and the autofilter covers every row written (so a spreadsheet's filter
+// hides rows, not nothing). A value with a line break, or longer than its
+// column is wide, wraps (top-aligned), so a multi-line address or a long
+// error text is shown whole rather than cut or over its neighbours. Close
+// writes the zip to w.
 func NewXLSXWriter(w io.Writer, opt XLSXWriterOptions) (Writer, error) {
 	if opt.SheetName == "" {
 		opt.SheetName = "Sheet1"
@@ -152,20 +179,20 @@ type xlsxWriter struct {
 	cols int // the widest row written (the sheet's dimension)
 	vals []any
 	done bool
+	// header is the header's column count (the autofilter's width), widths
+	// each column's width in characters, wrap the style of a wrapped cell.
+	header int
+	widths []float64
+	wrap   int
 }
 
-// begin prepares the sheet from the header: autofilter (must precede the
-// stream writer), widths, frozen pane, bold style.
+// begin prepares the sheet from the header: autofilter over the header
+// (must precede the stream writer; Close widens it to every row), widths,
+// frozen pane, bold and wrap styles.
 func (x *xlsxWriter) begin(header []string) (style int, err error) {
-	cols := max(len(header), 1)
-	last, err := excelize.CoordinatesToCellName(cols, 1)
-	if err != nil {
-		return 0, fmt.Errorf("the header has too many columns (%d): %w", len(header), err)
-	}
-	if len(header) > 0 {
-		if err := x.f.AutoFilter(x.opt.SheetName, "A1:"+last, nil); err != nil {
-			return 0, fmt.Errorf("adding the autofilter: %w", err)
-		}
+	x.header = len(header)
+	if err := x.autoFilter(1); err != nil {
+		return 0, err
 	}
 	if x.sw, err = x.f.NewStreamWriter(x.opt.SheetName); err != nil {
 		return 0, fmt.Errorf("starting the sheet: %w", err)
@@ -176,6 +203,7 @@ func (x *xlsxWriter) begin(header []string) (style int, err error) {
 			width = x.opt.Widths[i]
 		}
 		width = min(max(width, 8), x.opt.MaxWidth)
+		x.widths = append(x.widths, width)
 		if err := x.sw.SetColWidth(i+1, i+1, width); err != nil {
 			return 0, fmt.Errorf("setting the width of column %d: %w", i+1, err)
 		}
@@ -186,7 +214,37 @@ func (x *xlsxWriter) begin(header []string) (style int, err error) {
 	if style, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
 		return 0, fmt.Errorf("making the header style: %w", err)
 	}
+	if x.wrap, err = x.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}); err != nil {
+		return 0, fmt.Errorf("making the wrap style: %w", err)
+	}
 	return style, nil
+}
+
+// autoFilter puts the autofilter over the header's columns and rows 1 to
+// rows (and the workbook's _FilterDatabase name with it). Nothing for a
+// sheet without a header.
+func (x *xlsxWriter) autoFilter(rows int) error {
+	if x.header == 0 {
+		return nil
+	}
+	last, err := excelize.CoordinatesToCellName(x.header, max(rows, 1))
+	if err != nil {
+		return fmt.Errorf("the header has too many columns (%d): %w", x.header, err)
+	}
+	if err := x.f.AutoFilter(x.opt.SheetName, "A1:"+last, nil); err != nil {
+		return fmt.Errorf("adding the autofilter: %w", err)
+	}
+	return nil
+}
+
+// wraps reports whether a data cell's text is shown wrapped: it holds a
+// line break or is longer than column i is wide.
+func (x *xlsxWriter) wraps(i int, s string) bool {
+	width := 8.0
+	if i < len(x.widths) {
+		width = x.widths[i]
+	}
+	return strings.ContainsAny(s, "\n\r") || float64(utf8.RuneCountInString(s)) > width
 }
 
 func (x *xlsxWriter) Write(cells []string) error {
@@ -223,6 +281,8 @@ func (x *xlsxWriter) Write(cells []string) error {
 		if x.row > 1 && x.opt.NumericColumns[i] && plainInt(s) {
 			n, _ := strconv.ParseInt(s, 10, 64)
 			v = n
+		} else if x.row > 1 && x.wraps(i, s) {
+			v = excelize.Cell{StyleID: x.wrap, Value: s}
 		}
 		if style != 0 {
 			v = excelize.Cell{StyleID: style, Value: v}
@@ -277,6 +337,11 @@ func (x *xlsxWriter) Close() error {
 		if x.sw, err = x.f.NewStreamWriter(x.opt.SheetName); err != nil {
 			return fmt.Errorf("writing XLSX: %w", err)
 		}
+	}
+	// The stream writer writes the worksheet's autofilter as it stands at
+	// Flush: widened now from the header to every row written.
+	if err := x.autoFilter(x.row); err != nil {
+		return fmt.Errorf("writing XLSX: %w", err)
 	}
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("writing XLSX: %w", err)

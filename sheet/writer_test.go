@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"io"
 	"os"
@@ -131,8 +132,8 @@ func TestXLSXRoundTrip(t *testing.T) {
 		t.Errorf("width of C = %v, want 8 (header 'note' + 4)", wC)
 	}
 	sheetXML := zipPart(t, data, "xl/worksheets/sheet1.xml")
-	if !strings.Contains(strings.ReplaceAll(sheetXML, "$", ""), `<autoFilter ref="A1:C1"`) {
-		t.Errorf("no autofilter over the header in %s", sheetXML[max(0, len(sheetXML)-600):])
+	if !strings.Contains(strings.ReplaceAll(sheetXML, "$", ""), `<autoFilter ref="A1:C22"`) {
+		t.Errorf("no autofilter over every row in %s", sheetXML[max(0, len(sheetXML)-600):])
 	}
 }
 
@@ -263,4 +264,69 @@ func TestStripTextMark(t *testing.T) {
 			t.Errorf("StripTextMark(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
 		}
 	}
+}
+
+// TestCSVForExcel: the CSV for Excel writes each value Excel would show as
+// something else (a leading zero lost, a phone's +, a date, a long number
+// in E notation) as ="…", leaves text and short numbers as they are, keeps
+// the header, and reads back exactly as written through an import's
+// unguarding.
+func TestCSVForExcel(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"0048600700800", `="0048600700800"`},
+		{"01067", `="01067"`},
+		{"+48 501 222 333", `="+48 501 222 333"`},
+		{"48600700800", `="48600700800"`}, // 11 digits: Excel shows 4.86E+10
+		{"2024-01-02", `="2024-01-02"`},
+		{"00-950", `="00-950"`},
+		{"ul. Długa 5", `="ul. Długa 5"`},
+		{"TRUE", `="TRUE"`},
+		{"=1+1", `="=1+1"`},
+		{`say "5"`, `="say ""5"""`},
+		{"'01067", `="'01067"`},
+		{`="x"`, `="=""x"""`},
+		{"13", "13"},
+		{"-5", "-5"},
+		{"Kraków", "Kraków"},
+		{"", ""},
+		{"line 1\nline 2", "line 1\nline 2"}, // a formula cannot hold it; nothing to change
+		{"5 " + strings.Repeat("x", 300), "5 " + strings.Repeat("x", 300)},       // too long for a formula's text
+		{"+" + strings.Repeat("1", 300), "'+" + strings.Repeat("1", 300)},        // then the guard
+		{"-" + strings.Repeat("x", 254), `="-` + strings.Repeat("x", 254) + `"`}, // 255 characters: the limit
+		{"-" + strings.Repeat("x", 255), "'-" + strings.Repeat("x", 255)},        // 256: over it
+	}
+	var buf bytes.Buffer
+	w := NewCSVWriter(&buf, CSVWriterOptions{Delimiter: ';', BOM: true, GuardFormulas: true, ExcelText: true})
+	_ = w.Write([]string{"value", "extra_15 Rabat"})
+	for _, c := range cases {
+		if err := w.Write([]string{c.in, "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\uFEFF"))))
+	raw.Comma = ';'
+	recs, err := raw.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs[0][1] != "extra_15 Rabat" {
+		t.Errorf("header %q, want it unchanged", recs[0])
+	}
+	for i, c := range cases {
+		if got := recs[i+1][0]; got != c.want {
+			t.Errorf("%.40q written as %.60q, want %.60q", c.in, got, c.want)
+		}
+	}
+	r, err := NewCSVReader(bytes.NewReader(buf.Bytes()), "excel.csv", Options{UnguardFormulas: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"value", "extra_15 Rabat"}}
+	for _, c := range cases {
+		want = append(want, []string{strings.ReplaceAll(c.in, "\r\n", "\n"), "x"})
+	}
+	compareRows(t, r, want)
 }

@@ -28,6 +28,7 @@ type exportFlags struct {
 	statusNames    bool
 	force          bool
 	bom            bool
+	excel          bool
 	delimiter      string
 	crlf           bool
 	noFormulaGuard bool
@@ -45,8 +46,15 @@ so the file imports again with no mapping at all.
 The format comes from the name (.xlsx, .csv) or --format; --out - writes CSV to standard
 output. XLSX cells are text, so postcodes (00-950), phones (0048…), 007, 1e5, TRUE and
 2024-01-02 come back exactly; ids, status_id and star are numbers. CSV is UTF-8 (RFC 4180);
-add --bom for Excel, --delimiter ; for a Polish or German Excel. A line break inside a CSV
-cell written as CR LF is read back as LF.
+--delimiter ; for a Polish or German Excel. A line break inside a CSV cell written as CR LF
+is read back as LF.
+
+CSV for Excel: Excel (and LibreOffice) opening a CSV turns 0048600700800 and 01067 into
+numbers, 2024-01-02 into a date, and shows the formula guard's ' before +48…. --excel writes
+the file for them: a BOM, and every such value as ="0048600700800", a formula they show as
+exactly that text (crmbulk's import reads it back); values over 255 characters or with a line
+break cannot be written so and stay as they are. XLSX keeps every value with no trick: prefer
+it when a person opens the file.
 
 Formula guard (CSV, on by default): a cell that starts with = + - @ tab or CR gets a ' in
 front so that a spreadsheet program shows it instead of running it as a formula; crmbulk's
@@ -71,7 +79,7 @@ the export succeeded; an existing file is replaced only with --force or when the
 carries a placeholder ({date} 2006-01-02, {time} 150405, {datetime}, {unix}); a lock
 stops two exports into the same place from overlapping.`,
 		Example: `  crmbulk export --out clients.xlsx
-  crmbulk export --out 'backup/clients-{date}.csv' --bom --delimiter ';'
+  crmbulk export --out 'backup/clients-{date}.csv' --excel --delimiter ';'
   crmbulk export --out - --filter status_id=3 --columns crm_client_id,email,phone
   crmbulk export --out stali.xlsx --filter status="Stały klient" --status-names
   crmbulk export --out full.xlsx --with-details --status-names --rate 60
@@ -93,7 +101,8 @@ stops two exports into the same place from overlapping.`,
 	fl.BoolVar(&f.resume, "resume", false, "continue an export that stopped: reuse the details it kept beside --out")
 	fl.BoolVar(&f.statusNames, "status-names", false, "add a status_name column")
 	fl.BoolVar(&f.force, "force", false, "replace an existing --out file (only once the export succeeded)")
-	fl.BoolVar(&f.bom, "bom", false, "CSV: start with a UTF-8 byte order mark (for Excel)")
+	fl.BoolVar(&f.bom, "bom", false, "CSV: start with a UTF-8 byte order mark (for Excel: see --excel)")
+	fl.BoolVar(&f.excel, "excel", false, `CSV for Excel: a BOM, and values Excel would change (0048…, 01067, +48…, dates) written as ="…" so it shows them as text; XLSX needs none of it`)
 	fl.StringVar(&f.delimiter, "delimiter", ",", "CSV delimiter: , ; tab or |")
 	fl.BoolVar(&f.crlf, "crlf", false, "CSV: end lines with CR LF")
 	fl.BoolVar(&f.noFormulaGuard, "no-formula-guard", false, "CSV: do not put ' before cells starting with = + - @ (see above)")
@@ -131,8 +140,12 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if strings.TrimSpace(f.columns) != "" {
 		columns = strings.Split(f.columns, ",")
 	}
-	if _, err := exporter.FormatOf(f.out, f.format); err != nil {
+	format, err := exporter.FormatOf(f.out, f.format)
+	if err != nil {
 		return "", usageError{err}
+	}
+	if f.excel && format != "csv" {
+		return "", usagef("--excel shapes a CSV file; an XLSX keeps 0048…, 01067 and +48… as text by itself: drop --excel")
 	}
 	api, err := a.apiClient()
 	if err != nil {
@@ -147,7 +160,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	}
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
 		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
-		CSV:            sheet.CSVWriterOptions{Delimiter: delim, BOM: f.bom, CRLF: f.crlf},
+		CSV:            sheet.CSVWriterOptions{Delimiter: delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
 		NoFormulaGuard: f.noFormulaGuard,
 	})
 	if err != nil {
@@ -157,6 +170,9 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		return "", usageError{err}
 	}
 	defer func() { _ = out.Abort() }()
+	if format == "csv" && (f.bom || delim == ';') && !f.excel {
+		a.logger.Info("a CSV opened in Excel turns 0048… and 01067 into numbers and shows the ' before +48…: add --excel to write them as text it keeps, or export .xlsx, which keeps every value")
+	}
 	if out.CreatedDir != "" {
 		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,7 @@ func TestExportCommandErrors(t *testing.T) {
 		{"unknown column", env, []string{"--columns", "crm_client_id,emial"}, `did you mean "email"`},
 		{"notes without details", env, []string{"--columns", "notes"}, "--with-details"},
 		{"bad format", env, []string{"--format", "ods"}, "use csv or xlsx"},
+		{"excel for an xlsx", env, []string{"--out", filepath.Join(dir, "e.xlsx"), "--excel"}, "drop --excel"},
 		{"bad placeholder", env, []string{"--out", filepath.Join(dir, "c-{day}.csv")}, "{day}"},
 		{"bad token", bad, nil, "token"},
 		{"no token", map[string]string{"BASELINKER_API_URL": env["BASELINKER_API_URL"]}, nil, "BASELINKER_TOKEN"},
@@ -126,5 +128,30 @@ func TestExportCommandErrors(t *testing.T) {
 				t.Errorf("a failed export left %s", out)
 			}
 		})
+	}
+}
+
+// TestExportSaysWhatExcelDoesToACSV: a CSV chosen for Excel (--bom, or a
+// ; delimiter) without --excel says what Excel will do to it and what
+// keeps the values; with --excel it is silent, and a plain CSV too.
+func TestExportSaysWhatExcelDoesToACSV(t *testing.T) {
+	_, env := exportEnv(t, 5)
+	dir := t.TempDir()
+	for i, c := range []struct {
+		args []string
+		says bool
+	}{
+		{[]string{"--bom"}, true},
+		{[]string{"--delimiter", ";"}, true},
+		{[]string{"--excel", "--delimiter", ";"}, false},
+		{nil, false},
+	} {
+		r := runCmd(t, context.Background(), env, append([]string{"--no-progress", "export", "--out", filepath.Join(dir, fmt.Sprintf("c%d.csv", i))}, c.args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", c.args, r.code, r.errOut)
+		}
+		if says := strings.Contains(r.errOut, "add --excel") && strings.Contains(r.errOut, ".xlsx, which keeps every value"); says != c.says {
+			t.Errorf("%v: the Excel advice said: %v, want %v\n%s", c.args, says, c.says, r.errOut)
+		}
 	}
 }

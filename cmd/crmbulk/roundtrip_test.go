@@ -18,6 +18,7 @@ var roundTripClients = []map[string]string{
 	{"email": "apostrophe@example.com", "invoice_fullname": "Henk 't Hooft", "invoice_city": "'s-Hertogenbosch", "login": "'5"},
 	{"email": "marked@example.com", "phone": "'+48 literal", "invoice_address": "''=x", "delivery_address": "\ttab first"},
 	{"email": "lines@example.com", "invoice_address": "ul. Długa 1\nm. 5", "invoice_tax_id": "PL5260250274", "invoice_country_code": "DE"},
+	{"email": "excel@example.com", "phone": "0048600700800", "invoice_fullname": `="x"`, "invoice_company": `say "5"`, "delivery_postcode": "00-950", "login": "TRUE"},
 }
 
 // TestExportImportRoundTrip: crmbulk's own export, generated here in each
@@ -44,6 +45,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}{
 		{"plain.csv", nil, nil},
 		{"excel.csv", []string{"--bom", "--delimiter", ";", "--crlf"}, nil},
+		{"for-excel.csv", []string{"--excel", "--delimiter", ";", "--crlf"}, nil},
+		{"extra-for-excel.csv", []string{"--excel", "--extra-fields"}, []string{"--compare-notes"}},
 		{"clients.xlsx", nil, nil},
 		// Notes and extra fields headed "extra_1 Typ klienta": compared
 		// with what the account holds.
