@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -127,15 +126,15 @@ func TestExportStatusNames(t *testing.T) {
 			if tt.wantUnnamed != "" && !strings.Contains(r.errOut, "status_id 987 (2 clients)") {
 				t.Errorf("no warning naming status_id 987 in %q", r.errOut)
 			}
-			rows := readCSV(t, out)
-			col := slices.Index(rows[0], "status_name")
+			h, _ := countRows(t, out, sheet.Options{})
+			col := slices.Index(h, "status_name")
 			if (col == 2) != tt.wantColumn || (col < 0) == tt.wantColumn {
-				t.Fatalf("header %q: status_name at %d, want it after status_id: %v", rows[0], col, tt.wantColumn)
+				t.Fatalf("header %q: status_name at %d, want it after status_id: %v", h, col, tt.wantColumn)
 			}
 			if col < 0 {
 				return
 			}
-			for _, row := range rows[1:] {
+			for _, row := range reportLines(t, out) { // the CSV's rows after its header
 				want := names[row[1]]
 				if row[col] != want || want == "" && row[1] != "987" {
 					t.Errorf("client %s: status_id %s named %q, want %q", row[0], row[1], row[col], want)
@@ -143,20 +142,6 @@ func TestExportStatusNames(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
 }
 
 func TestExportCommandStdoutAndJSONSummary(t *testing.T) {
