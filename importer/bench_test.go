@@ -96,7 +96,7 @@ func csvParse(b *testing.B, path string) int {
 // benchDryRun measures a dry run against bare parses of the same file and
 // reports rows/s, the ratios and the CPU time per row: the importer's own
 // micro-benchmark for profiling. The scenarios of record (rate, memory,
-// throughput at 1M rows) are in bench/ and `crmbulk bench`.
+// throughput at 1M rows) are in bench/ and `go run ./bench/cmd/crmbulk-bench`.
 func benchDryRun(b *testing.B, name string, rows int) {
 	dir := b.TempDir()
 	in := genFile(b, dir, name, rows)

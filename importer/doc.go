@@ -14,6 +14,11 @@
 // creates one when none matches, fails when two match, and costs nothing
 // when the client already holds its values.
 //
+// What a row's own cells decide — mapped, text marks removed, country
+// names sent as ISO codes, checked, or skipped as no client — is a
+// Checker's verdict (check.go): the run's rows go through it, and a
+// preview calls Check on a row without a run, so the two cannot disagree.
+//
 // The plan of a row (plan.go) is what is sent: every field of a create;
 // for an update the fields whose canonical form differs, before → after,
 // and the fields the list cannot show (notes, extra fields: "not compared

@@ -87,8 +87,8 @@ type run struct {
 	detected string           // the code page the input was read in, when detected
 	disputes map[int][]string // warnings of rows that share a key and disagree, by row
 	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
-	plan     *mapping.Plan
-	idx      *index // nil when no row can be compared (no match key, no crm_client_id)
+	Checker                   // the plan and the match keys: what each row's own cells decide
+	idx      *index           // nil when no row can be compared (no match key, no crm_client_id)
 	chains   *chains
 	jnl      *journal
 	old      *oldReport
@@ -105,8 +105,6 @@ type run struct {
 	stop     chan struct{}
 	fatalErr error
 	fatalRow int
-
-	statuses *statusBook // the account's statuses, read at the first status given by name (statusnames.go)
 }
 
 // Run imports the rows of the CSV or XLSX file input through api and writes
@@ -295,7 +293,7 @@ func (r *run) bind(header []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBadInput, r.file, err)
 	}
-	r.plan = plan
+	r.Checker = Checker{plan: plan, matchBy: r.cfg.MatchBy}
 	// What docs/mapping.md promises to say: headers matched loosely, and
 	// columns nothing reads.
 	for _, n := range plan.Notes() {

@@ -77,12 +77,12 @@ func hasIdentity(it *item) bool {
 
 // notClientReason says why a mapped row is no client (its skipped line's
 // code and message), or returns "" when it may be one.
-func (r *run) notClientReason(row sheet.Row, it *item) (code, msg string) {
+func (c *Checker) notClientReason(row sheet.Row, it *item) (code, msg string) {
 	if it.res.ID > 0 || len(it.res.Problems) > 0 {
 		return "", ""
 	}
-	for _, c := range it.unsaved {
-		if r.plan.Reads(c) {
+	for _, col := range it.unsaved {
+		if c.plan.Reads(col) {
 			return "", "" // a formula read as empty: check says so (formula_not_saved)
 		}
 	}
@@ -90,12 +90,12 @@ func (r *run) notClientReason(row sheet.Row, it *item) (code, msg string) {
 		for i, cell := range row.Cells {
 			if isTotalLabel(cell) {
 				return CodeTotalRow, fmt.Sprintf("nothing to do if it is a total line, or give it an email, tax ID or name if it is a client — row %d: %s reads as a spreadsheet's total line (%s) and the row has no email, login, tax ID or name: no client is made of it",
-					it.num, columnRef(r.header(i)), chars.Quote(cell))
+					it.num, columnRef(c.header(i)), chars.Quote(cell))
 			}
 		}
 	}
 	for _, v := range it.res.Values {
-		if col, _ := r.plan.Source(v.Field); col >= 0 && !chars.Blank(v.Text) {
+		if col, _ := c.plan.Source(v.Field); col >= 0 && !chars.Blank(v.Text) {
 			return "", ""
 		}
 	}
@@ -108,25 +108,22 @@ func (r *run) notClientReason(row sheet.Row, it *item) (code, msg string) {
 }
 
 // header is the header of column i ("" when the row is longer than the header).
-func (r *run) header(i int) string {
-	if h := r.plan.Header(); i < len(h) {
+func (c *Checker) header(i int) string {
+	if h := c.plan.Header(); i < len(h) {
 		return h[i]
 	}
 	return fmt.Sprintf("column %d", i+1)
 }
 
-// notClient is the skipped line of a row that is no client (empty, a total
-// line, a repeat of an earlier row without a key), or nil.
-func (r *run) notClient(it *item) *Line {
-	code, msg := it.skipCode, it.skipMsg
-	if first, ok := r.repeats[it.num]; ok && code == "" {
-		code = CodeSameAsRow
-		msg = fmt.Sprintf("nothing to do — row %d is the same as row %d (every value it maps, and no match key or crm_client_id): planned once, as row %d", it.num, first, first)
-	}
-	if code == "" {
+// repeated is the skipped line of a row that repeats an earlier row without
+// a key (samekey.go finds those), or nil.
+func (r *run) repeated(it *item) *Line {
+	first, ok := r.repeats[it.num]
+	if !ok {
 		return nil
 	}
-	return &Line{Row: it.num, Status: StatusSkipped, Code: code, Message: msg}
+	return &Line{Row: it.num, Status: StatusSkipped, Code: CodeSameAsRow, Message: fmt.Sprintf(
+		"nothing to do — row %d is the same as row %d (every value it maps, and no match key or crm_client_id): planned once, as row %d", it.num, first, first)}
 }
 
 // isNotClientCode reports whether a skipped line's code says the row is no client.

@@ -59,14 +59,20 @@ func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line 
 	return l
 }
 
-// processRow checks one row, waits for earlier rows with its keys, then
-// plans and sends it.
+// processRow runs one row: check it, wait for earlier rows with its keys,
+// then plan and send it.
 func (r *run) processRow(ctx context.Context, it *item, wait []chan struct{}) Line {
-	if l := r.notClient(it); l != nil {
+	// The verdict of the row's own cells (Check's), then what the whole
+	// file says: a repeat of an earlier row is planned once.
+	v := r.verdict(it)
+	if v.Line.Status == StatusSkipped {
+		return v.Line
+	}
+	if l := r.repeated(it); l != nil {
 		return *l
 	}
-	if l := r.check(it); l != nil {
-		return *l
+	if !v.Ready {
+		return v.Line
 	}
 	for _, w := range wait {
 		select {

@@ -98,7 +98,8 @@ type Line struct {
 
 // problem is one reason a row is invalid.
 type problem struct {
-	field, rule, text string
+	field, rule, text   string
+	column, value, hint string // for Problem
 }
 
 // ChangesText is the report's changes column.

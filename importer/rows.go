@@ -204,11 +204,21 @@ func (it *item) chainKeys(idx *index) []string {
 	return slices.Compact(keys) // two keys may find one client
 }
 
-// mapRow maps a row and takes its match keys (cheap: done in file order).
+// mapRow maps a row and takes its match keys (cheap: done in file order),
+// with the warnings of the rows of its key that disagree with it.
 func (r *run) mapRow(row sheet.Row) *item {
-	it := &item{num: row.Num, res: r.plan.Apply(row.Cells), unsaved: row.Unsaved}
-	it.skipCode, it.skipMsg = r.notClientReason(row, it)
-	for _, f := range r.cfg.MatchBy {
+	it := r.item(row)
+	if w := r.disputes[row.Num]; len(w) > 0 {
+		it.warnings, it.disputed = append(it.warnings, w...), true
+	}
+	return it
+}
+
+// item maps a row and takes its match keys: what its own cells say.
+func (c *Checker) item(row sheet.Row) *item {
+	it := &item{num: row.Num, res: c.plan.Apply(row.Cells), unsaved: row.Unsaved}
+	it.skipCode, it.skipMsg = c.notClientReason(row, it)
+	for _, f := range c.matchBy {
 		v, _ := it.res.Get(f)
 		if k := validate.MatchKey(f, v); k != "" {
 			it.keys = append(it.keys, rowKey{f, k})
@@ -217,21 +227,18 @@ func (r *run) mapRow(row sheet.Row) *item {
 	switch {
 	case len(it.keys) > 0:
 		it.keyLabel = it.keys[0].label()
-	case len(r.cfg.MatchBy) > 0 && it.res.ID == 0:
+	case len(c.matchBy) > 0 && it.res.ID == 0:
 		// Created, this client cannot be found again by a re-run.
 		it.unkeyed = true
-		it.warnings = append(it.warnings, fmt.Sprintf("no %s: a re-run creates this client again", orList(r.cfg.MatchBy)))
-	}
-	if w := r.disputes[row.Num]; len(w) > 0 {
-		it.warnings, it.disputed = append(it.warnings, w...), true
+		it.warnings = append(it.warnings, fmt.Sprintf("no %s: a re-run creates this client again", orList(c.matchBy)))
 	}
 	return it
 }
 
 // check validates a mapped row and puts its values in canonical form; it
 // returns the row's invalid line, or nil when the row may be sent.
-func (r *run) check(it *item) *Line {
-	r.statusByName(it)
+func (c *Checker) check(it *item) *Line {
+	c.statusByName(it)
 	var ps []validate.Problem
 	for i := range it.res.Values {
 		v := &it.res.Values[i]
@@ -262,22 +269,22 @@ func (r *run) check(it *item) *Line {
 	}
 	var errs []problem
 	var cols []string
-	for _, c := range it.unsaved {
-		if !r.plan.Reads(c) {
+	for _, i := range it.unsaved {
+		if !c.plan.Reads(i) {
 			continue
 		}
-		h := r.plan.Header()[c]
-		errs = append(errs, problem{field: h, rule: "formula_not_saved", text: fmt.Sprintf(
-			"open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored — row %d, %s: a formula with no saved value (it would be read as empty)",
-			it.num, columnRef(h))})
+		h := c.plan.Header()[i]
+		const fix = "open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored"
+		errs = append(errs, problem{field: h, column: h, rule: "formula_not_saved", hint: fix, text: fmt.Sprintf(
+			"%s — row %d, %s: a formula with no saved value (it would be read as empty)", fix, it.num, columnRef(h))})
 		cols = appendNew(cols, h)
 	}
 	for _, p := range it.res.Problems {
-		errs = append(errs, problem{field: p.Field, rule: "mapping", text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
+		errs = append(errs, problem{field: p.Field, column: p.Column, rule: "mapping", value: p.Value, text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 		cols = appendNew(cols, p.Column)
 	}
 	for _, p := range ps {
-		_, col := r.plan.Source(p.Field)
+		_, col := c.plan.Source(p.Field)
 		msg := fmt.Sprintf("row %d, %s (%s), value %s: %s: %s", it.num, columnRef(col), p.Field, chars.Quote(p.Value), p.Rule, p.Message)
 		if p.Fix != "" { // the fix first: a narrow spreadsheet column shows it
 			msg = p.Fix + " — " + msg
@@ -292,7 +299,7 @@ func (r *run) check(it *item) *Line {
 			}
 			continue
 		}
-		errs = append(errs, problem{field: p.Field, rule: p.Rule, text: msg})
+		errs = append(errs, problem{field: p.Field, column: col, rule: p.Rule, value: p.Value, hint: p.Fix, text: msg})
 		cols = appendNew(cols, col)
 	}
 	if len(errs) == 0 {

@@ -52,8 +52,8 @@ func (r *run) prepareStatuses(ctx context.Context) {
 // A name the account does not have stays, and is invalid as status_id;
 // the row's warnings name the closest status and the command that lists
 // them.
-func (r *run) statusByName(it *item) {
-	if r.statuses == nil {
+func (c *Checker) statusByName(it *item) {
+	if c.statuses == nil {
 		return
 	}
 	for i := range it.res.Values {
@@ -65,8 +65,8 @@ func (r *run) statusByName(it *item) {
 		if _, err := strconv.ParseInt(t, 10, 64); err == nil {
 			return
 		}
-		_, h := r.plan.Source("status_id")
-		st, err := r.statuses.get()
+		_, h := c.plan.Source("status_id")
+		st, err := c.statuses.get()
 		if err != nil {
 			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s looks like a status's name, but the account's statuses could not be read (getCrmClientStatuses: %v)",
 				it.num, columnRef(h), chars.Quote(t), err))

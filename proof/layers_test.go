@@ -35,6 +35,7 @@ var layers = map[string]int{
 	"sandbox":                 5,
 	"sandbox/sandboxtest":     6,
 	"bench":                   6,
+	"bench/cmd/crmbulk-bench": 7,
 	"samples/internal/gen":    6,
 	"cmd/crmbulk":             7,
 	"proof":                   7,

@@ -13,6 +13,5 @@ func (a *app) subcommands() []*cobra.Command {
 		a.mappingCmd(),
 		a.demoCmd(),
 		a.sandboxCmd(),
-		a.benchCmd(),
 	}
 }

@@ -35,8 +35,8 @@ func main() {
 		os.Exit(exitInterrupted)
 	}()
 	code := runWith(ctx, os.Args[1:], ios, os.Getenv, func(a *app) {
-		// The real binary can serve as its own sandbox process (crmbulk
-		// bench's export memory figure); a test binary calling run cannot.
+		// The real binary knows its own path (the demo prints commands
+		// with it); a test binary calling run does not.
 		if exe, err := os.Executable(); err == nil {
 			a.selfExe = exe
 		}

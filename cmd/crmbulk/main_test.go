@@ -49,10 +49,18 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
-	for _, c := range []string{"version", "fields", "account", "export", "import", "mapping", "demo", "sandbox", "bench"} {
+	for _, c := range []string{"version", "fields", "account", "export", "import", "mapping", "demo", "sandbox"} {
 		if !strings.Contains(r.out, "\n  "+c+" ") {
 			t.Errorf("--help does not list %q:\n%s", c, r.out)
 		}
+	}
+	// The benchmark suite is a developer's tool (go run ./bench/cmd/crmbulk-bench),
+	// not one of the user's commands.
+	if strings.Contains(r.out, "\n  bench ") {
+		t.Errorf("--help lists bench:\n%s", r.out)
+	}
+	if b := runCmd(t, context.Background(), nil, "bench", "--quick"); b.code != exitError || !strings.Contains(b.errOut, `unknown command "bench"`) {
+		t.Errorf("crmbulk bench: exit %d, %s", b.code, b.errOut)
 	}
 }
 

@@ -249,6 +249,7 @@ func FuzzHeader(f *testing.F) {
 		if _, err := m.Bind(h); err != nil {
 			t.Fatalf("proposal does not bind to %q: %v\n%s", h, err, out)
 		}
+		roundTrip(t, r.Proposal(guess.Source{File: joined}), h)
 	})
 }
 

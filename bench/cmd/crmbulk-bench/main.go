@@ -1,3 +1,13 @@
+// Command crmbulk-bench measures crmbulk on the machine it runs on,
+// against local sandboxes (nothing leaves the machine), and prints every
+// figure side by side in one table. It is a developer's and CI's tool, not
+// one of the user's commands, so it lives beside the suite (package bench)
+// rather than in the crmbulk binary:
+//
+//	go run ./bench/cmd/crmbulk-bench --quick
+//
+// Exit codes: 0 every target met, 1 a target missed, 2 a usage or run
+// error, 130 interrupted.
 package main
 
 import (
@@ -7,22 +17,132 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/crmbulk/crmbulk/bench"
+	"github.com/crmbulk/crmbulk/sandbox"
 )
 
-// errTargetsMissed makes `crmbulk bench` exit 1 when a figure missed its
-// target (the table is printed all the same).
-// It wraps errRowsFailed for the exit code; the table already said what
-// was missed, so run prints nothing more.
-var errTargetsMissed = fmt.Errorf("some benchmark targets were missed: %w", errRowsFailed)
+const (
+	exitOK          = 0   // every target met
+	exitMissed      = 1   // the table was printed; a target was missed
+	exitError       = 2   // usage or run error
+	exitInterrupted = 130 // SIGINT / SIGTERM
+)
+
+// errTargetsMissed makes crmbulk-bench exit 1 when a figure missed its
+// target (the table is printed all the same, so nothing more is printed).
+var errTargetsMissed = errors.New("some benchmark targets were missed")
+
+// errInterrupted is returned when a signal stopped the run.
+var errInterrupted = errors.New("interrupted")
+
+// errUsage marks a usage error (exit 2 like any error, said as such).
+var errUsage = errors.New("usage")
+
+func usagef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "" // the export memory figure then runs its sandbox in-process, and says so
+	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, exe)
+	stop()
+	os.Exit(code)
+}
+
+// app is what the command needs from its process: where it writes, its
+// logger and this binary (to start as its own sandbox process; "" under
+// tests).
+type app struct {
+	out, errOut io.Writer
+	logger      *slog.Logger
+	logLevel    string
+	selfExe     string
+}
+
+func (a *app) stdout() io.Writer { return a.out }
+
+// run runs crmbulk-bench with args and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, selfExe string) int {
+	a := &app{out: stdout, errOut: stderr, selfExe: selfExe}
+	cmd := a.benchCmd()
+	cmd.AddCommand(a.sandboxCmd())
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var level slog.Level
+		if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+			return usagef("--log-level %q: use debug, info, warn or error", a.logLevel)
+		}
+		a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+		return nil
+	}
+	err := cmd.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errTargetsMissed):
+		return exitMissed
+	case errors.Is(err, errInterrupted), errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		fmt.Fprintln(stderr, "crmbulk-bench: interrupted")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "crmbulk-bench: %v\n", err)
+	return exitError
+}
+
+// sandboxCmd serves the sandbox the export memory figure measures against,
+// in a process of its own (started by childSandbox). It is hidden: the
+// user's sandbox is `crmbulk sandbox`.
+func (a *app) sandboxCmd() *cobra.Command {
+	var (
+		addr string
+		cfg  = sandbox.Config{Window: time.Minute}
+	)
+	cmd := &cobra.Command{
+		Use:    "sandbox",
+		Short:  "Serve the sandbox of the export memory figure (started by crmbulk-bench itself)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Token = os.Getenv("BASELINKER_TOKEN")
+			if cfg.Token == "" {
+				return usagef("the sandbox needs its token in BASELINKER_TOKEN")
+			}
+			cfg.Logger = a.logger
+			err := sandbox.Serve(cmd.Context(), cfg, addr, func(url string) {
+				fmt.Fprintf(a.stdout(), "sandbox serving %s\n", url)
+			})
+			if err == nil && cmd.Context().Err() != nil {
+				return errInterrupted
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on")
+	f.IntVar(&cfg.Clients, "clients", 250, "clients to seed")
+	f.IntVar(&cfg.Limit, "limit", 0, "requests allowed per minute (0 = unlimited)")
+	f.Int64Var(&cfg.Seed, "seed", 1, "seed for the data")
+	return cmd
+}
 
 func (a *app) benchCmd() *cobra.Command {
 	var (
@@ -32,7 +152,7 @@ func (a *app) benchCmd() *cobra.Command {
 		format string
 	)
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use:   "crmbulk-bench",
 		Short: "Measure crmbulk on this machine against local sandboxes and print one table",
 		Long: `Runs crmbulk's benchmark suite against in-process sandboxes (nothing leaves the machine)
 and prints every figure side by side in one table, with the machine it ran on:
@@ -52,9 +172,9 @@ and prints every figure side by side in one table, with the machine it ran on:
 --quick scales the rate window to 6 s and the latencies by the same factor and makes
 100000 rows the default (about 30 s; the output says it is scaled). docs/benchmarks.md
 explains every figure. Exit 1 when a target was missed.`,
-		Example: `  crmbulk bench --quick
-  crmbulk bench --only rate --format markdown
-  crmbulk bench --rows 200000 --only throughput,memory`,
+		Example: `  go run ./bench/cmd/crmbulk-bench --quick
+  go run ./bench/cmd/crmbulk-bench --only rate --format markdown
+  go run ./bench/cmd/crmbulk-bench --rows 200000 --only throughput,memory`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "text" && format != "markdown" {

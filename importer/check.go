@@ -1,0 +1,127 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// Checker gives one row the verdict an import gives it from the row's own
+// cells, before any client is looked at: mapped through the plan (text
+// marks removed, transforms, map, default), checked and put in canonical
+// form (country names sent as ISO codes, keys cleaned), or skipped as no
+// client (empty, a total line) or invalid with its problems. The import
+// runs every row through the same checks (Run calls Check's steps in
+// process), so a preview made with a Checker cannot disagree with the dry
+// run.
+//
+// What needs more than the row is not in the verdict: rows of one key that
+// disagree (a warning), a row that repeats an earlier one (skipped), and
+// what the account decides (update, unchanged, conflict, no such client).
+type Checker struct {
+	plan     *mapping.Plan
+	matchBy  []string
+	statuses *statusBook // the account's statuses, read at the first status given by name (statusnames.go); nil: names are not looked up
+}
+
+// NewChecker binds m (nil: the identity mapping, the header's own API
+// field names) to the sheet's header, with the match keys of the run
+// (nil: the mapping's match_by), as an import does.
+func NewChecker(m *mapping.Mapping, header []string, matchBy []string) (*Checker, error) {
+	if m == nil {
+		var err error
+		if m, err = mapping.Identity(header); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+	}
+	plan, err := m.Bind(header)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if len(matchBy) == 0 {
+		matchBy = m.MatchBy
+	}
+	return &Checker{plan: plan, matchBy: matchBy}, nil
+}
+
+// Verdict is what Check decides for one row.
+type Verdict struct {
+	// Ready is true when the row may be sent: it is valid and a client.
+	Ready bool
+	// Line is the row's line in the report as far as the row decides it:
+	// for a row that is not Ready its status (StatusInvalid,
+	// StatusSkipped), code, message and columns; for every row its row
+	// number, match key and warnings (a value changed on the way in says so).
+	Line Line
+	// Values is what the row sends as a new client: the fields in
+	// canonical form, in the mapping's order (nil unless Ready). An update
+	// sends those of them that differ from the client.
+	Values Changes
+	// Problems says why the row is invalid, one per problem.
+	Problems []Problem
+}
+
+// Problem is one reason a row is invalid, for a program to show where it is.
+type Problem struct {
+	Field  string // the API field (extra_<ID> or custom_extra_fields[ID] for an extra field), or the header of a column
+	Column string // the header of the sheet column it comes from ("" for a constant of the mapping)
+	Code   string // the rule broken: a validate rule, "mapping" or "formula_not_saved"
+	Value  string // the offending value, as the row holds it
+	Hint   string // what to do ("" when the message says it)
+	Text   string // the whole sentence the report says
+}
+
+// Check returns the verdict on row, a row of the sheet whose header the
+// Checker was made with.
+func (c *Checker) Check(row sheet.Row) Verdict {
+	return c.verdict(c.item(row))
+}
+
+// verdict checks a mapped row: skipped, invalid, or ready with the values
+// it sends. It puts the row's values in canonical form.
+func (c *Checker) verdict(it *item) Verdict {
+	if it.skipCode != "" {
+		return Verdict{Line: Line{Row: it.num, Status: StatusSkipped, Code: it.skipCode, Message: it.skipMsg}}
+	}
+	if l := c.check(it); l != nil {
+		v := Verdict{Line: *l}
+		for _, p := range l.problems {
+			v.Problems = append(v.Problems, Problem{Field: p.field, Column: p.column, Code: p.rule, Value: p.value, Hint: p.hint, Text: p.text})
+		}
+		return v
+	}
+	return Verdict{Ready: true, Line: it.base(), Values: created(it)}
+}
+
+// Preview gives the first n rows of the file input (n <= 0: every row)
+// their verdicts under m (nil: the identity mapping), read as an import
+// reads them: m's source: settings fill what opts leaves unset.
+func Preview(input string, m *mapping.Mapping, opts sheet.Options, n int) ([]Verdict, error) {
+	if m != nil {
+		opts = m.SheetOptions(opts)
+	}
+	rd, err := sheet.Open(input, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer rd.Close()
+	c, err := NewChecker(m, rd.Header(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", input, err)
+	}
+	var out []Verdict
+	for n <= 0 || len(out) < n {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return out, fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		out = append(out, c.Check(row))
+	}
+	return out, nil
+}
