@@ -199,7 +199,7 @@ func header(cols []column) []string {
 }
 
 // row fills dst with the cells of one client.
-func row(dst []string, cols []column, c *baselinker.Client, statuses map[int64]string) []string {
+func row(dst []string, cols []column, c *baselinker.Client, statuses *statusNamer) []string {
 	dst = dst[:0]
 	for _, col := range cols {
 		var v string
@@ -207,7 +207,7 @@ func row(dst []string, cols []column, c *baselinker.Client, statuses map[int64]s
 		case colField:
 			v, _ = c.Get(col.name)
 		case colStatusName:
-			v = statuses[int64(c.StatusID)]
+			v = statuses.name(int64(c.StatusID))
 		case colExtra:
 			v = c.CustomExtraFields[col.id]
 		}

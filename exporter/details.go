@@ -25,7 +25,7 @@ type entry struct {
 // --resume, or temporary), walk the list into it, read the details the list
 // did not carry, and only then write the sheet from the file — memory holds
 // the IDs, not the clients.
-func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses map[int64]string) (sum Summary, err error) {
+func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *statusNamer) (sum Summary, err error) {
 	store, err := openStore(e.keep, e.spoolDir, e.storeHeader(), e.resume)
 	if err != nil {
 		return sum, err // before any request: a refused resume costs nothing
@@ -193,7 +193,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 // writeFromStore writes the header and one row per listed client that was
 // not deleted meanwhile, in list order, from the store.
 func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
-	extra map[string]struct{}, names map[string]string, statuses map[int64]string) error {
+	extra map[string]struct{}, names map[string]string, statuses *statusNamer) error {
 	extraIDs := make([]string, 0, len(extra))
 	for k := range extra {
 		extraIDs = append(extraIDs, k)

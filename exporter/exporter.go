@@ -76,6 +76,11 @@ type Summary struct {
 	// Kept is the file holding the details read when the export did not
 	// finish ("" when nothing was kept): --resume continues from it.
 	Kept string
+	// UnnamedStatus counts the clients whose status_id the account's
+	// statuses do not list (their status_name is empty);
+	// UnnamedStatusIDs are those IDs, ascending.
+	UnnamedStatus    int
+	UnnamedStatusIDs []int64
 }
 
 // LogAttrs returns the summary as slog attributes (for a JSON log line).
@@ -83,7 +88,8 @@ func (s Summary) LogAttrs() []any {
 	return []any{"clients", s.Clients, "pages", s.Pages, "requests", s.Requests,
 		"seconds", math.Round(s.Duration.Seconds()*10) / 10, "duplicates_skipped", s.Duplicates,
 		"vanished", len(s.Vanished), "vanished_ids", append([]int64{}, s.Vanished...), "list_changed", s.Changed, "columns", len(s.Columns),
-		"extra_fields_from", s.ExtraFieldsFrom, "details_reused", s.Reused}
+		"extra_fields_from", s.ExtraFieldsFrom, "details_reused", s.Reused,
+		"status_unnamed", s.UnnamedStatus, "status_unnamed_ids", append([]int64{}, s.UnnamedStatusIDs...)}
 }
 
 // String is the one-line human summary.
@@ -104,6 +110,7 @@ func (s Summary) String() string {
 		}
 		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, strings.Join(ids, ", "), more)
 	}
+	msg += s.unnamedText()
 	if s.Changed {
 		msg += "; the client list changed while it was read (clients added or removed): " +
 			"every client was written at most once, but run the export again for an exact snapshot"
@@ -136,8 +143,15 @@ func WithNotes(on bool) Option { return func(e *Exporter) { e.want.notes = on } 
 // "extra_<ID> <name>" when getCrmClientExtraFields names the fields.
 func WithExtraFields(on bool) Option { return func(e *Exporter) { e.want.extras = on } }
 
-// WithStatusNames adds a status_name column (one getCrmClientStatuses call).
+// WithStatusNames adds a status_name column after status_id to the default
+// columns (one getCrmClientStatuses call per export).
 func WithStatusNames(on bool) Option { return func(e *Exporter) { e.want.statuses = on } }
+
+// WithStatusList gives the account's client statuses already read (for
+// --filter status=NAME), so that status_name costs no second request.
+func WithStatusList(st []baselinker.Status) Option {
+	return func(e *Exporter) { e.statusList = st }
+}
 
 // WithProgress reports progress to r (default: nothing).
 func WithProgress(r progress.Reporter) Option { return func(e *Exporter) { e.progress = r } }
@@ -190,6 +204,7 @@ type Exporter struct {
 	maxClients int
 	spoolDir   string
 	recheck    bool
+	statusList []baselinker.Status // WithStatusList
 	pageHook   func(int)
 
 	cols     []column
@@ -244,11 +259,12 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		}
 	}()
 
-	var statuses map[int64]string
+	var statuses *statusNamer
 	if e.want.statuses {
-		if statuses, err = e.statusMap(ctx); err != nil {
+		if statuses, err = e.readStatusNames(ctx); err != nil {
 			return sum, err
 		}
+		defer func() { statuses.finish(e, &sum) }()
 	}
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
@@ -286,20 +302,6 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		return sum, fmt.Errorf("finishing the file: %w", err)
 	}
 	return sum, nil
-}
-
-// statusMap reads the status names (one request).
-func (e *Exporter) statusMap(ctx context.Context) (map[int64]string, error) {
-	e.requests.Add(1)
-	list, err := e.api.GetCrmClientStatuses(ctx)
-	if err != nil {
-		return nil, apiErr("reading the client statuses (getCrmClientStatuses)", err)
-	}
-	m := make(map[int64]string, len(list))
-	for _, s := range list {
-		m[int64(s.ID)] = s.Name
-	}
-	return m, nil
 }
 
 // apiErr wraps an API error with what was being done, marking fatal ones.

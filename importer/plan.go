@@ -31,7 +31,11 @@ type Changes []Change
 // `field: "value"`, for an update `field: "before" → "after"` (or
 // `field: not compared (no read) → "after"`), joined by "; ". Values are
 // quoted as Go strings, so the text can be read back exactly.
-func (cs Changes) String() string {
+func (cs Changes) String() string { return cs.format(nil) }
+
+// format is String with, when names holds them, the statuses' names in
+// parentheses after the values of status_id (for people, never parsed).
+func (cs Changes) format(names map[string]string) string {
 	n := 0
 	for _, c := range cs {
 		n += len(c.Field) + len(c.Before) + len(c.After) + 16
@@ -45,11 +49,12 @@ func (cs Changes) String() string {
 		switch {
 		case c.Create:
 		case c.Known:
-			b = append(strconv.AppendQuote(b, c.Before), " → "...)
+			b = appendNamed(strconv.AppendQuote(b, c.Before), c.Field, c.Before, names)
+			b = append(b, " → "...)
 		default:
 			b = append(append(append(b, "not compared ("...), c.Why...), ") → "...)
 		}
-		b = strconv.AppendQuote(b, c.After)
+		b = appendNamed(strconv.AppendQuote(b, c.After), c.Field, c.After, names)
 	}
 	return string(b)
 }
@@ -131,4 +136,12 @@ func (cs Changes) ClientFields(id int64) baselinker.ClientFields {
 		f.Values[c.Field] = c.After
 	}
 	return f
+}
+
+// appendNamed appends " (name)" after a status_id value that names holds.
+func appendNamed(b []byte, field, value string, names map[string]string) []byte {
+	if name := names[value]; field == "status_id" && name != "" {
+		b = append(append(append(b, " ("...), name...), ')')
+	}
+	return b
 }

@@ -51,9 +51,17 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 	return baselinker.Added{ID: -d.placeholders.Add(1)}, nil
 }
 
-// process runs one row in the pool: check it, wait for earlier rows with
-// its keys, then plan and send it.
+// process runs one row in the pool and names the statuses its plan sets
+// (statusnames.go).
 func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line {
+	l := r.processRow(ctx, it, wait)
+	r.nameStatuses(&l)
+	return l
+}
+
+// processRow runs one row: check it, wait for earlier rows with its keys,
+// then plan and send it.
+func (r *run) processRow(ctx context.Context, it *item, wait []chan struct{}) Line {
 	// The verdict of the row's own cells (Check's), then what the whole
 	// file says: a repeat of an earlier row is planned once.
 	v := r.verdict(it)

@@ -77,6 +77,12 @@ type Line struct {
 	Changes  Changes // the plan: what was (or would be) written
 	Warnings string  // warnings (the row was still sent)
 	Note     string  // e.g. "dry run: not sent"
+	// StatusNames names the status IDs of a status_id change (ID → the
+	// account's name) for people: the plan printed and the summary. The
+	// report's changes column keeps the IDs alone (undo and line_mac read
+	// it); nil when the statuses were not read, empty when they do not
+	// list the IDs.
+	StatusNames map[string]string
 
 	changesText string    // Changes as read back from an old report
 	num         int       // the line's row in the old report it was read from
@@ -102,6 +108,15 @@ func (l *Line) ChangesText() string {
 		return l.changesText
 	}
 	return l.Changes.String()
+}
+
+// ChangesForPeople is ChangesText with the statuses' names after their
+// IDs: status_id: "3" (Nowy) → "5" (Stały klient).
+func (l *Line) ChangesForPeople() string {
+	if l.Changes == nil || l.StatusNames == nil {
+		return l.ChangesText()
+	}
+	return l.Changes.format(l.StatusNames)
 }
 
 // warnedBy adds the warnings of the API's SUCCESS answer to the line,

@@ -88,3 +88,48 @@ func (c *Checker) statusByName(it *item) {
 		return
 	}
 }
+
+// nameStatuses names, for people, the status IDs a line's plan changes
+// status_id from and to (Line.StatusNames), reading the account's statuses
+// once per run at the first such line. A status the account does not list
+// stays unnamed; without a way to read them (a dry run without a token)
+// or when the read fails, the line keeps its IDs alone (a row that gives a
+// status by name says the read's error in its warnings).
+func (r *run) nameStatuses(l *Line) {
+	if r.statuses == nil {
+		return
+	}
+	i := slices.IndexFunc(l.Changes, func(c Change) bool { return c.Field == "status_id" })
+	if i < 0 {
+		return
+	}
+	st, err := r.statuses.get()
+	if err != nil {
+		return
+	}
+	c := l.Changes[i]
+	names := map[string]string{} // non-nil: the statuses were read
+	l.StatusNames = names
+	for _, id := range []string{c.Before, c.After} {
+		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if err != nil || id == "" {
+			continue
+		}
+		if k := slices.IndexFunc(st, func(s baselinker.Status) bool { return int64(s.ID) == n }); k >= 0 {
+			names[id] = st[k].Name
+		}
+	}
+}
+
+// statusLabel is how the summary counts a status: "Stały klient (5)";
+// "5 (not a status of the account)" when the statuses read do not list it;
+// "5" when they were not read (names nil).
+func statusLabel(id string, names map[string]string) string {
+	switch n, ok := names[id]; {
+	case ok:
+		return n + " (" + id + ")"
+	case names != nil:
+		return id + " (not a status of the account)"
+	}
+	return id
+}

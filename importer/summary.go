@@ -18,21 +18,24 @@ type Summary struct {
 	Fields   map[string]int // updated rows by the field they change
 	Created  map[string]int // created rows by the field they set
 	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
-	Warned   int            // rows whose write the API answered with warnings (in the warnings column)
-	Unkeyed  int            // rows created without a match key although one was set: a re-run creates them again
-	Disputed int            // rows that share a match key or crm_client_id with rows that disagree (applied in file order)
-	Invalid  []Group        // invalid rows by reason, most first
-	Failed   []Group        // failed rows by error code, most first
-	Conflict []Group        // rows a later match key found another person's client for, by error code (one: KEY_CONFLICT)
-	NotRows  []Group        // rows skipped as no client (empty, total, a repeat of an earlier row), by error code
-	Requests int64          // requests the limit saw (retries and reads included)
-	Elapsed  time.Duration
-	Report   string // path of the report
-	Journal  string // path of the journal when it was kept (unsettled writes), else ""
-	Kept     string // where the earlier run's record at the report's path was kept, else ""
-	DryRun   bool
-	InputSHA string // first 16 hex characters of the input file's SHA-256
-	Encoding string // the code page the input was read in when it was detected, not given ("" otherwise)
+	// StatusSet counts the rows that set status_id (updated or created) by
+	// the status they set: "Stały klient (5)", or the bare ID unnamed.
+	StatusSet map[string]int
+	Warned    int     // rows whose write the API answered with warnings (in the warnings column)
+	Unkeyed   int     // rows created without a match key although one was set: a re-run creates them again
+	Disputed  int     // rows that share a match key or crm_client_id with rows that disagree (applied in file order)
+	Invalid   []Group // invalid rows by reason, most first
+	Failed    []Group // failed rows by error code, most first
+	Conflict  []Group // rows a later match key found another person's client for, by error code (one: KEY_CONFLICT)
+	NotRows   []Group // rows skipped as no client (empty, total, a repeat of an earlier row), by error code
+	Requests  int64   // requests the limit saw (retries and reads included)
+	Elapsed   time.Duration
+	Report    string // path of the report
+	Journal   string // path of the journal when it was kept (unsettled writes), else ""
+	Kept      string // where the earlier run's record at the report's path was kept, else ""
+	DryRun    bool
+	InputSHA  string // first 16 hex characters of the input file's SHA-256
+	Encoding  string // the code page the input was read in when it was detected, not given ("" otherwise)
 }
 
 // Group is the rows that share one reason: how many, and the first of them.
@@ -54,7 +57,7 @@ func (s Summary) LogAttrs() []any {
 	for _, st := range Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
-	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "api_warnings", s.Warned, "created_without_key", s.Unkeyed, "rows_in_dispute", s.Disputed)
+	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "status_set", s.StatusSet, "api_warnings", s.Warned, "created_without_key", s.Unkeyed, "rows_in_dispute", s.Disputed)
 	for _, g := range s.Invalid {
 		attrs = append(attrs, "invalid_"+g.Reason, g.Count)
 	}
@@ -101,6 +104,9 @@ func (s Summary) String() string {
 	}
 	if n := s.Counts[StatusUpdated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients: %s", verb("updated", "would update"), n, byCount(s.Fields))
+	}
+	if len(s.StatusSet) > 0 {
+		fmt.Fprintf(&b, "\n  status_id %s: %s", verb("set to", "would be set to"), byCount(s.StatusSet))
 	}
 	if s.Warned > 0 {
 		fmt.Fprintf(&b, "\n  %d rows were written with warnings from the API (verbatim in the warnings column)", s.Warned)
@@ -164,6 +170,7 @@ type tally struct {
 	fieldsN map[string]int
 	created map[string]int
 	adjust  map[string]int
+	status  map[string]int // rows setting status_id, by status
 	warned  int
 	unkeyed int
 	dispute int
@@ -174,7 +181,7 @@ type tally struct {
 }
 
 func newTally() *tally {
-	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{},
+	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
 		invalid: map[string]*Group{}, failed: map[string]*Group{}, clash: map[string]*Group{}, notRows: map[string]*Group{}}
 }
 
@@ -191,6 +198,13 @@ func (t *tally) add(l *Line) {
 	}
 	if l.disputed {
 		t.dispute++
+	}
+	if l.Status == StatusUpdated || l.Status == StatusCreated {
+		for _, c := range l.Changes {
+			if c.Field == "status_id" {
+				t.status[statusLabel(c.After, l.StatusNames)]++
+			}
+		}
 	}
 	switch l.Status {
 	case StatusUpdated:
@@ -263,6 +277,9 @@ func (t *tally) summary(s Summary) Summary {
 	defer t.mu.Unlock()
 	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
+	if len(t.status) > 0 {
+		s.StatusSet = maps.Clone(t.status)
+	}
 	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
 	s.Conflict, s.NotRows = groups(t.clash), groups(t.notRows)
 	s.Warned = t.warned

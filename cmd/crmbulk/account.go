@@ -120,23 +120,24 @@ func statusFilter(name, value string) bool {
 }
 
 // statusID finds the status called name among the account's
-// (baselinker.FindStatus: case, spaces and Unicode composition aside). A name it does not know is a usage error
+// (baselinker.FindStatus: case, spaces and Unicode composition aside) and
+// returns them with its ID. A name it does not know is a usage error
 // naming the closest statuses and the command that lists them all.
-func (a *app) statusID(cmd *cobra.Command, api *baselinker.API, name string) (int64, error) {
+func (a *app) statusID(cmd *cobra.Command, api *baselinker.API, name string) ([]baselinker.Status, int64, error) {
 	st, err := api.GetCrmClientStatuses(cmd.Context())
 	if err != nil {
-		return 0, fmt.Errorf("--filter status=%s: reading the account's statuses (getCrmClientStatuses): %w", name, err)
+		return nil, 0, fmt.Errorf("--filter status=%s: reading the account's statuses (getCrmClientStatuses): %w", name, err)
 	}
 	if s, ok := baselinker.FindStatus(st, name); ok {
 		a.logger.Info(fmt.Sprintf("--filter status=%s: the account's status %q, status_id %d", name, s.Name, int64(s.ID)))
-		return int64(s.ID), nil
+		return st, int64(s.ID), nil
 	}
 	names := baselinker.StatusNames(st)
 	hint := "."
 	if best := suggest.Closest(name, names); best != "" {
 		hint = fmt.Sprintf("; did you mean %q?", best)
 	}
-	return 0, usagef("--filter status=%q: the account has no client status of that name%s Its statuses: %s — this lists them with their IDs:\n  %s",
+	return nil, 0, usagef("--filter status=%q: the account has no client status of that name%s Its statuses: %s — this lists them with their IDs:\n  %s",
 		name, hint, quoteAll(names), a.command(append(a.globalArgs(cmd), "account")...))
 }
 

@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/internal/iostreams"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -97,5 +102,89 @@ func TestImportStatusByName(t *testing.T) {
 	}
 	if w := strings.Join(lines[3], ","); lines[3][1] != "invalid" || !strings.Contains(w, `did you mean "Stały klient"?`) {
 		t.Errorf("row 5: %v", lines[3])
+	}
+}
+
+// TestImportStatusNamesInPlan: an import that changes statuses speaks
+// their names where people read them — the JSON plan (before_name,
+// after_name) and the summary, which counts the rows by the status they
+// set — while the report's changes column keeps the IDs alone, so undo
+// reads it back and puts every status back.
+func TestImportStatusNamesInPlan(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1, Clients: 4})
+	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
+	names := map[int64]string{}
+	for _, st := range srv.Statuses() {
+		names[st.ID] = st.Name
+	}
+	clients := srv.Clients()
+	was := map[string]int64{}
+	rows := []string{"crm_client_id,status_id"}
+	for i, c := range clients[:3] {
+		was[strconv.FormatInt(int64(c.CrmClientID), 10)] = int64(c.StatusID)
+		to := int64(c.StatusID)%5 + 1 // another status
+		if i == 2 {
+			to = 99 // a status the account does not list: sent, unnamed
+		}
+		rows = append(rows, fmt.Sprintf("%d,%d", c.CrmClientID, to))
+	}
+	in := writeInput(t, "statusy.csv", rows...)
+	// On a terminal, so that the plan's first rows follow the run.
+	ios, _, stdout, stderr := iostreams.Test()
+	ios.SetStderrTTY(true)
+	code := run(context.Background(), []string{"import", in, "--dry-run", "--format", "json", "--report", filepath.Join(t.TempDir(), "dry.csv")},
+		ios, func(k string) string { return env[k] })
+	dry := result{code: code, out: stdout.String(), errOut: stderr.String()}
+	if dry.code != 0 {
+		t.Fatalf("dry run: exit %d\n%s", dry.code, dry.errOut)
+	}
+	c0 := clients[0]
+	if want := fmt.Sprintf(`row 2 updated: status_id: "%d" (%s) → "%d" (%s)`, c0.StatusID, names[int64(c0.StatusID)], int64(c0.StatusID)%5+1, names[int64(c0.StatusID)%5+1]); !strings.Contains(dry.errOut, want) {
+		t.Errorf("the plan shown lacks %q:\n%s", want, dry.errOut)
+	}
+	var planned int
+	for _, line := range strings.Split(strings.TrimSpace(dry.out), "\n") {
+		var pl planLine
+		if err := json.Unmarshal([]byte(line), &pl); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		for _, c := range pl.Changes {
+			if c.Before == nil {
+				t.Fatalf("row %d: status_id not compared: %+v", pl.Row, c)
+			}
+			before, _ := strconv.ParseInt(*c.Before, 10, 64)
+			after, _ := strconv.ParseInt(c.After, 10, 64)
+			if c.Field != "status_id" || c.BeforeName != names[before] || c.AfterName != names[after] {
+				t.Errorf("row %d: %+v, want the names %q → %q", pl.Row, c, names[before], names[after])
+			}
+			planned++
+		}
+	}
+	if planned != 3 {
+		t.Errorf("%d status changes planned, want 3\n%s", planned, dry.out)
+	}
+	to0 := int64(clients[0].StatusID)%5 + 1
+	if !strings.Contains(dry.errOut, "status_id would be set to: ") ||
+		!strings.Contains(dry.errOut, fmt.Sprintf("%s (%d)", names[to0], to0)) || !strings.Contains(dry.errOut, "99 (not a status of the account) 1") {
+		t.Errorf("the summary does not count the statuses by name:\n%s", dry.errOut)
+	}
+
+	r := runCmd(t, context.Background(), env, "--no-progress", "import", in)
+	if r.code != 0 || !strings.Contains(r.errOut, "status_id set to: ") {
+		t.Fatalf("import: exit %d\n%s", r.code, r.errOut)
+	}
+	report := strings.TrimSuffix(in, ".csv") + ".report.csv"
+	for _, l := range reportByColumn(t, report) {
+		if ch := l["changes"]; !regexp.MustCompile(`^status_id: "\d+" → "\d+"$`).MatchString(ch) {
+			t.Errorf("row %s: the report's changes %q, want the IDs alone", l["row"], ch)
+		}
+	}
+	if u := runCmd(t, context.Background(), env, "--no-progress", "undo", report, "--yes"); u.code != 0 {
+		t.Fatalf("undo: exit %d\n%s", u.code, u.errOut)
+	}
+	for _, c := range srv.Clients() {
+		if w, ok := was[strconv.FormatInt(int64(c.CrmClientID), 10)]; ok && int64(c.StatusID) != w {
+			t.Errorf("client %d: status %d after undo, want %d", c.CrmClientID, c.StatusID, w)
+		}
 	}
 }

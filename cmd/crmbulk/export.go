@@ -67,7 +67,12 @@ import reads either that or plain extra_<ID>). The list is asked for them first,
 clients a request; when it does not carry them each client is read with getCrmClientData
 — one request per client — and the log says so. --notes adds the notes: one request per
 client. --with-details is both. The time the limit needs is said before the per-client
-reads start. --status-names adds status_name (one request).
+reads start.
+
+status_name, after status_id, names each client's status (getCrmClientStatuses, one request
+per export, said in the log); a status_id the account no longer lists gets an empty name,
+and the log and the summary count those clients. --status-names=false leaves the column
+(and the request) out. The import ignores status_name: status_id is what it sends.
 
 A long export that stops (Ctrl-C, a block past --max-wait, a network failure) keeps the
 details it read in a hidden file beside --out; the same command with --resume walks the
@@ -81,9 +86,10 @@ stops two exports into the same place from overlapping.`,
 		Example: `  crmbulk export --out clients.xlsx
   crmbulk export --out 'backup/clients-{date}.csv' --excel --delimiter ';'
   crmbulk export --out - --filter status_id=3 --columns crm_client_id,email,phone
-  crmbulk export --out stali.xlsx --filter status="Stały klient" --status-names
-  crmbulk export --out full.xlsx --with-details --status-names --rate 60
-  crmbulk export --out full.xlsx --with-details --status-names --rate 60 --resume`,
+  crmbulk export --out stali.xlsx --filter status="Stały klient"
+  crmbulk export --out ids-only.csv --status-names=false
+  crmbulk export --out full.xlsx --with-details --rate 60
+  crmbulk export --out full.xlsx --with-details --rate 60 --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := a.runExport(cmd, f)
@@ -99,7 +105,7 @@ stops two exports into the same place from overlapping.`,
 	fl.BoolVar(&f.notes, "notes", false, "add the notes column (one request per client)")
 	fl.BoolVar(&f.extraFields, "extra-fields", false, "add a column per custom extra field (from the list when it carries them, else one request per client)")
 	fl.BoolVar(&f.resume, "resume", false, "continue an export that stopped: reuse the details it kept beside --out")
-	fl.BoolVar(&f.statusNames, "status-names", false, "add a status_name column")
+	fl.BoolVar(&f.statusNames, "status-names", true, "add a status_name column after status_id (one request); --status-names=false leaves it out")
 	fl.BoolVar(&f.force, "force", false, "replace an existing --out file (only once the export succeeded)")
 	fl.BoolVar(&f.bom, "bom", false, "CSV: start with a UTF-8 byte order mark (for Excel: see --excel)")
 	fl.BoolVar(&f.excel, "excel", false, `CSV for Excel: a BOM, and values Excel would change (0048…, 01067, +48…, dates) written as ="…" so it shows them as text; XLSX needs none of it`)
@@ -151,12 +157,11 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var statuses []baselinker.Status // read once for the filter and status_name
 	if statusName != "" {
-		id, err := a.statusID(cmd, api, statusName)
-		if err != nil {
+		if statuses, filters.StatusID, err = a.statusID(cmd, api, statusName); err != nil {
 			return "", err
 		}
-		filters.StatusID = id
 	}
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
 		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
@@ -185,7 +190,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	exp, err := exporter.New(api, append(spool,
 		exporter.WithFilters(filters), exporter.WithColumns(columns),
 		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
-		exporter.WithStatusNames(f.statusNames), exporter.WithMaxClients(a.maxClients),
+		exporter.WithStatusNames(f.statusNames), exporter.WithStatusList(statuses), exporter.WithMaxClients(a.maxClients),
 		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
 		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))...)
 	if err != nil {

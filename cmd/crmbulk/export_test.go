@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -49,7 +52,8 @@ func TestExportCommand(t *testing.T) {
 			t.Errorf("%s: summary %q", name, r.errOut)
 		}
 		h, n := countRows(t, path, sheet.Options{UnguardFormulas: true})
-		if n != len(s.Clients()) || h[0] != "crm_client_id" || len(h) != 22 {
+		// The default columns: every listed field, and status_name after status_id.
+		if n != len(s.Clients()) || h[0] != "crm_client_id" || len(h) != 23 || h[2] != "status_name" {
 			t.Errorf("%s: %d rows, header %q", name, n, h)
 		}
 	}
@@ -65,6 +69,79 @@ func TestExportCommand(t *testing.T) {
 	r := runCmd(t, context.Background(), env, "export", "--out", filepath.Join(dir, "c.csv"))
 	if r.code != exitError || !strings.Contains(r.errOut, "--force") {
 		t.Errorf("existing file: exit %d, %q", r.code, r.errOut)
+	}
+}
+
+// TestExportStatusNames: the export names each client's status by default
+// with one getCrmClientStatuses request (said in the log; shared with
+// --filter status=NAME), --status-names=false leaves the column and the
+// request out, and a status_id the account does not list gets an empty
+// name that the log and the summary count.
+func TestExportStatusNames(t *testing.T) {
+	s, env := exportEnv(t, 150)
+	api, err := baselinker.New(env["BASELINKER_API_URL"], baselinker.Token(sandboxtest.DefaultToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two clients whose status the account does not list (deleted since).
+	for _, email := range []string{"gone1@example.com", "gone2@example.com"} {
+		if _, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: map[string]string{"email": email, "status_id": "987"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := map[string]string{}
+	for _, st := range s.Statuses() {
+		names[strconv.FormatInt(st.ID, 10)] = st.Name
+	}
+	first := s.Statuses()[0]
+	tests := []struct {
+		name         string
+		args         []string
+		wantColumn   bool
+		wantRequests int    // getCrmClientStatuses
+		wantUnnamed  string // in the summary; "" = none
+	}{
+		{"default", nil, true, 1, "2 clients hold a status_id the account does not list (987)"},
+		{"off", []string{"--status-names=false"}, false, 0, ""},
+		{"filter by name shares the request", []string{"--filter", "status=" + first.Name}, true, 1, ""},
+		{"filter by name, names off", []string{"--filter", "status=" + first.Name, "--status-names=false"}, false, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := s.Stats().ByMethod["getCrmClientStatuses"]
+			out := filepath.Join(t.TempDir(), "c.csv")
+			r := runCmd(t, context.Background(), env, append([]string{"--no-progress", "export", "--out", out}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.errOut)
+			}
+			if got := s.Stats().ByMethod["getCrmClientStatuses"] - before; got != tt.wantRequests {
+				t.Errorf("%d getCrmClientStatuses requests, want %d", got, tt.wantRequests)
+			}
+			if said := strings.Contains(r.errOut, "client statuses of the account"); said != tt.wantColumn {
+				t.Errorf("the log says the statuses read: %v, want %v\n%s", said, tt.wantColumn, r.errOut)
+			}
+			if tt.wantUnnamed == "" && strings.Contains(r.errOut, "does not list") ||
+				tt.wantUnnamed != "" && !strings.Contains(r.errOut, tt.wantUnnamed) {
+				t.Errorf("stderr %q, want the unnamed statuses as %q", r.errOut, tt.wantUnnamed)
+			}
+			if tt.wantUnnamed != "" && !strings.Contains(r.errOut, "status_id 987 (2 clients)") {
+				t.Errorf("no warning naming status_id 987 in %q", r.errOut)
+			}
+			h, _ := countRows(t, out, sheet.Options{})
+			col := slices.Index(h, "status_name")
+			if (col == 2) != tt.wantColumn || (col < 0) == tt.wantColumn {
+				t.Fatalf("header %q: status_name at %d, want it after status_id: %v", h, col, tt.wantColumn)
+			}
+			if col < 0 {
+				return
+			}
+			for _, row := range reportLines(t, out) { // the CSV's rows after its header
+				want := names[row[1]]
+				if row[col] != want || want == "" && row[1] != "987" {
+					t.Errorf("client %s: status_id %s named %q, want %q", row[0], row[1], row[col], want)
+				}
+			}
+		})
 	}
 }
 

@@ -51,6 +51,9 @@ type planChange struct {
 	Before *string `json:"before,omitempty"` // absent for a create and for a field not compared
 	After  string  `json:"after"`
 	Why    string  `json:"not_compared,omitempty"`
+	// The statuses' names of a status_id change (the report keeps the IDs).
+	BeforeName string `json:"before_name,omitempty"`
+	AfterName  string `json:"after_name,omitempty"`
 }
 
 // line is importer.Config.OnLine: it runs on the report's one writer goroutine.
@@ -62,7 +65,7 @@ func (p *planPrinter) line(l *importer.Line) {
 		return
 	}
 	if len(p.preview) < previewRows {
-		text := l.ChangesText()
+		text := l.ChangesForPeople()
 		if l.Message != "" {
 			text = l.Message
 		}
@@ -88,6 +91,12 @@ func toPlanLine(l *importer.Line) planLine {
 		if c.Known {
 			b := c.Before
 			pc.Before = &b
+		}
+		if c.Field == "status_id" {
+			pc.AfterName = l.StatusNames[c.After]
+			if c.Known {
+				pc.BeforeName = l.StatusNames[c.Before]
+			}
 		}
 		out.Changes = append(out.Changes, pc)
 	}

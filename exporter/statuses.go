@@ -1,0 +1,88 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+)
+
+// statusNamer fills the status_name column: the account's client statuses
+// by ID, and the status IDs met that the account does not list (a status
+// deleted since, or one the list never named), with how many clients hold
+// each. Those clients' status_name is empty, and the summary says so.
+type statusNamer struct {
+	names   map[int64]string
+	unnamed map[int64]int // status_id → clients
+}
+
+func newStatusNames(list []baselinker.Status) *statusNamer {
+	s := &statusNamer{names: make(map[int64]string, len(list)), unnamed: map[int64]int{}}
+	for _, st := range list {
+		s.names[int64(st.ID)] = st.Name
+	}
+	return s
+}
+
+// name is the name of status id; "" for no status (0) and for an ID the
+// account does not list, which is counted.
+func (s *statusNamer) name(id int64) string {
+	if s == nil || id == 0 {
+		return ""
+	}
+	n, ok := s.names[id]
+	if !ok {
+		s.unnamed[id]++
+	}
+	return n
+}
+
+// statusNamer reads the account's client statuses for the status_name
+// column: once per export, and not at all when WithStatusList gave them.
+func (e *Exporter) readStatusNames(ctx context.Context) (*statusNamer, error) {
+	if e.statusList != nil {
+		e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account, read once for this export", len(e.statusList)))
+		return newStatusNames(e.statusList), nil
+	}
+	e.requests.Add(1)
+	list, err := e.api.GetCrmClientStatuses(ctx)
+	if err != nil {
+		return nil, apiErr("reading the client statuses for status_name (getCrmClientStatuses; --status-names=false exports without them)", err)
+	}
+	e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account (getCrmClientStatuses, one request)", len(list)))
+	return newStatusNames(list), nil
+}
+
+// finish puts the status IDs without a name into sum and warns about them.
+func (s *statusNamer) finish(e *Exporter, sum *Summary) {
+	if s == nil || len(s.unnamed) == 0 {
+		return
+	}
+	ids := slices.Sorted(maps.Keys(s.unnamed))
+	sum.UnnamedStatusIDs = ids
+	sum.UnnamedStatus = 0
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		sum.UnnamedStatus += s.unnamed[id]
+		parts[i] = fmt.Sprintf("%d (%d clients)", id, s.unnamed[id])
+	}
+	e.log.Warn(fmt.Sprintf("status_name: status_id %s not among the account's client statuses (getCrmClientStatuses): those clients' status_name is empty; crmbulk account lists the statuses",
+		strings.Join(parts, ", ")), "clients", sum.UnnamedStatus)
+}
+
+// unnamedText is the summary's words about clients whose status has no name.
+func (s Summary) unnamedText() string {
+	if s.UnnamedStatus == 0 {
+		return ""
+	}
+	ids := make([]string, len(s.UnnamedStatusIDs))
+	for i, id := range s.UnnamedStatusIDs {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
+		s.UnnamedStatus, strings.Join(ids, ", "))
+}
