@@ -94,6 +94,7 @@ type run struct {
 	old      *oldReport
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
 	settled  map[int]Line        // rows the old journal settled and the old report lacks
+	landing  landing             // of those carried, the creates waiting now until they can no longer land
 	tally    *tally
 	locks    runlock.Set // the run's locks (report, resumed report, input on the account)
 	window   int         // rows between read and written (the report's reorder window)
