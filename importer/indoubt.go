@@ -39,7 +39,7 @@ func (r *run) reorder() int {
 		return w
 	}
 	r.sayLanding()
-	r.cfg.Logger.Warn(fmt.Sprintf("%d rows were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
+	r.cfg.Logger.Warn(fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
 		n, last.Local().Format("15:04:05"), r.cfg.RequestTimeout), "rows", n, "until", last)
 	return max(w, inDoubtWindow)
 }
@@ -111,7 +111,8 @@ func (l *landing) by() time.Time {
 }
 
 // waiting says the wait, like the API's waits ("" when no row waits):
-// "settling 3 rows a stopped run sent: looking them up at 14:05:12 (in 9s)".
+// "settling 3 in-doubt rows: looking them up at 14:05:12 (in 9s)" — short
+// enough for the bar of a 110-column terminal.
 func (l *landing) waiting() string {
 	l.mu.Lock()
 	n := len(l.until)
@@ -124,7 +125,7 @@ func (l *landing) waiting() string {
 	if n == 1 {
 		rows = "row"
 	}
-	return fmt.Sprintf("settling %d %s a stopped run sent: looking them up at %s (in %s)",
+	return fmt.Sprintf("settling %d in-doubt %s: looking them up at %s (in %s)",
 		n, rows, last.Local().Format("15:04:05"), max(time.Until(last), 0).Round(time.Second))
 }
 

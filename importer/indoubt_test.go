@@ -64,10 +64,10 @@ func TestSettleWaitIsSaid(t *testing.T) {
 	}{
 		{"log", func(w *strings.Builder) progress.Reporter {
 			return progress.NewLog(slog.New(slog.NewTextHandler(w, nil)), time.Second, nil)
-		}, []string{`msg="import: waiting: settling 2 rows a stopped run sent: looking them up at `, `s)" done=0 unit=rows waiting=`}},
+		}, []string{`msg="import: waiting: settling 2 in-doubt rows: looking them up at `, `s)" done=0 unit=rows waiting=`}},
 		{"bar", func(w *strings.Builder) progress.Reporter {
 			return progress.NewBar(w, 200)
-		}, []string{"settling 2 rows a stopped run sent: looking them up at ", " (in-doubt rows settle)"}},
+		}, []string{"settling 2 in-doubt rows: looking them up at ", " (in-doubt rows settle)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
