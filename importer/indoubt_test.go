@@ -90,6 +90,9 @@ func TestSettleWaitIsSaid(t *testing.T) {
 				t.Fatalf("the resume took %s: it did not wait for the creates to land", took)
 			}
 			got := out.String()
+			if strings.Contains(got, "reading in.csv") || strings.Contains(got, "checking the report") {
+				t.Errorf("a start done at once was said phase by phase:\n%s", got)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("the %s does not say %q:\n%s", tc.name, w, got)
