@@ -118,19 +118,7 @@ func TestSharedWaitsHonourMaxWaitAndContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s2.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(s2.Path(), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	unlock, err := flock.Lock(f, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	holdLock(t, s2)
 	l2 := pacer.New(100, pacer.WithShared(s2, func(err error) { t.Errorf("shared window dropped: %v", err) }))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -152,19 +140,7 @@ func TestLockWaitIsSaid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(s.Path(), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	unlock, err := flock.Lock(f, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	holdLock(t, s)
 	l := pacer.New(100, pacer.WithShared(s, func(err error) { t.Errorf("shared window dropped: %v", err) }))
 	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
 	defer cancel()
@@ -191,4 +167,23 @@ func TestLockWaitIsSaid(t *testing.T) {
 		t.Errorf("warned %q, want once %q", warned, want)
 	}
 	t.Logf("the progress line said %q", said)
+}
+
+// holdLock writes the store's file and holds its lock, as another process
+// would, until the test ends.
+func holdLock(t *testing.T, s *sharedwindow.Store) {
+	t.Helper()
+	if _, _, _, err := s.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.Path(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	unlock, err := flock.Lock(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unlock() })
 }
