@@ -245,6 +245,9 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	}
 	if err := r.bind(rd.Header()); err != nil {
 		_ = rd.Close()
+		if rerr := r.readable(); rerr != nil {
+			return nil, 0, rerr // a file that cannot be read whole is refused for that first
+		}
 		return nil, 0, err
 	}
 	n, err := r.scanRows() // the count feeds the ETA
@@ -253,6 +256,21 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		return nil, 0, err
 	}
 	return rd, int64(n), nil
+}
+
+// readable reads the whole file once: a file that cannot be read whole
+// (cut short, a ragged row) is refused for that, before what its header
+// lacks. (A file that binds is read whole by scanRows.)
+func (r *run) readable() error {
+	rd, err := sheet.Open(r.input, r.cfg.Sheet)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer rd.Close()
+	if _, err := sheet.Count(rd); err != nil {
+		return fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
+	}
+	return nil
 }
 
 // SamePath reports whether two paths name the same file: the same path
