@@ -5,7 +5,8 @@
 //
 // A run that waits is never silent: given what the run waits for (a
 // Waiting func: a block and its end, the limit's next slot, a retry, an
-// answer slow to come, another run's lock), the bar shows it beside the
+// answer slow to come, another run's lock; and, by AddWaiting, a run's
+// own: the in-doubt rows a resume settles), the bar shows it beside the
 // counts, redrawn every second with its countdown, and the log says it
 // when it begins and every interval while it lasts — even when no unit is
 // done meanwhile.
