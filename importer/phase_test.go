@@ -3,6 +3,8 @@ package importer
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,8 @@ import (
 // report checked, the report checked against the input's rows, the new
 // journal written — so that the screen is never blank for the seconds
 // they take on a large file; and it reads the input once for all of them
-// (the report is proved against the row numbers the first read kept).
+// (the report is proved against the row numbers the first read kept); the
+// rate it shows counts only the rows it did, not the report's.
 func TestResumeStartSaysEachPhase(t *testing.T) {
 	const rows, left = 50000, 5
 	_, api := newAPI(t, sandbox.Config{Seed: 47}, 0, 0)
@@ -45,6 +48,13 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 	t.Logf("the resume of %d rows (%d left) took %s", rows, left, time.Since(start).Round(time.Millisecond))
 	if sum.Counts[StatusCreated] != rows {
 		t.Errorf("summary %v, want every row created", sum.Counts)
+	}
+	for _, l := range said.Lines() { // the report's lines were done by the run before: no part of this one's rate
+		if m := regexp.MustCompile(`(\d+) rows/min`).FindStringSubmatch(l); m != nil {
+			if n, _ := strconv.Atoi(m[1]); n > left {
+				t.Errorf("the progress said %q: %d rows a minute, but this run did %d", l, n, left)
+			}
+		}
 	}
 	for _, want := range []string{
 		"reading in.csv: 25000 rows so far",

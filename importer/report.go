@@ -88,6 +88,9 @@ type Line struct {
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.
 	unsettled bool
+	// earlier: the line is an earlier run's (the resumed report's, or
+	// settled from its journal), not done by this run: no part of its rate.
+	earlier bool
 }
 
 // problem is one reason a row is invalid.

@@ -160,7 +160,7 @@ func (rw *reportWriter) loop() {
 
 func (rw *reportWriter) write(l *Line, rec record) {
 	rw.tally.add(l)
-	if !rw.cfg.DryRun {
+	if !rw.cfg.DryRun && !l.earlier { // a resumed line was done by an earlier run, not in this minute
 		now := time.Now()
 		rw.recent = append(rw.recent, now)
 		for len(rw.recent) > 0 && now.Sub(rw.recent[0]) > time.Minute {
