@@ -102,6 +102,12 @@ type Config struct {
 
 	// reportWrap, in tests, wraps the report file's writer (a full disk).
 	reportWrap func(io.Writer) io.Writer
+	// landBy is when the carried creates waiting now can no longer land
+	// (indoubt.go): the progress line's ETA is not earlier.
+	landBy func() time.Time
+	// phaseAfter is how long a start phase goes unsaid (phase.go): at
+	// least phaseAfter; < 0, in tests, said at once.
+	phaseAfter time.Duration
 	// recordKey is the account's record key, loaded by Run from StateDir.
 	recordKey []byte
 }

@@ -70,7 +70,7 @@ func FuzzOldReport(f *testing.F) {
 		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		o, err := openOldReport(p, nil, "")
+		o, err := openOldReport(p, nil, "", func() {})
 		if err != nil {
 			return
 		}

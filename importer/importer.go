@@ -94,6 +94,8 @@ type run struct {
 	old      *oldReport
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
 	settled  map[int]Line        // rows the old journal settled and the old report lacks
+	nums     []int               // a resume's input rows, by number, in file order (read once, by scanRows)
+	landing  landing             // of those carried, the creates waiting now until they can no longer land
 	tally    *tally
 	locks    runlock.Set // the run's locks (report, resumed report, input on the account)
 	window   int         // rows between read and written (the report's reorder window)
@@ -230,10 +232,6 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	if r.sha, err = FileSHA(r.input); err != nil {
 		return nil, 0, err
 	}
-	n, err := r.count()
-	if err != nil {
-		return nil, 0, err
-	}
 	rd, err := sheet.Open(r.input, cfg.Sheet)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrBadInput, err)
@@ -245,29 +243,32 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	}
 	if err := r.bind(rd.Header()); err != nil {
 		_ = rd.Close()
+		if rerr := r.readable(); rerr != nil {
+			return nil, 0, rerr // a file that cannot be read whole is refused for that first
+		}
 		return nil, 0, err
 	}
-	if err = r.scanRows(); err != nil {
+	n, err := r.scanRows() // the count feeds the ETA
+	if err != nil {
 		_ = rd.Close()
 		return nil, 0, err
 	}
 	return rd, int64(n), nil
 }
 
-// count reads the whole file once and counts its rows.
-func (r *run) count() (int, error) {
+// readable reads the whole file once: a file that cannot be read whole
+// (cut short, a ragged row) is refused for that, before what its header
+// lacks. (A file that binds is read whole by scanRows.)
+func (r *run) readable() error {
 	rd, err := sheet.Open(r.input, r.cfg.Sheet)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	defer rd.Close()
-	n, err := sheet.Count(rd)
-	if err != nil {
-		// A ragged row too: the file is not what the mapping expects, and
-		// no row of it is sent until it is fixed.
-		return 0, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
+	if _, err := sheet.Count(rd); err != nil {
+		return fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
 	}
-	return n, nil
+	return nil
 }
 
 // SamePath reports whether two paths name the same file: the same path
@@ -364,8 +365,19 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		st := journalStart{sha: r.sha, window: r.window, timeout: r.cfg.RequestTimeout, open: r.carry, settled: r.settledLines}
-		if r.jnl, err = createJournal(r.cfg.Report+".journal", st); err != nil {
+		st := journalStart{sha: r.sha, window: r.window, timeout: r.cfg.RequestTimeout, open: r.carry}
+		var ph *phase
+		if r.old != nil {
+			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
+			st.settled = func(yield func(Line) error) error {
+				return r.settledLines(func(l Line) error { ph.add(); return yield(l) })
+			}
+		}
+		r.jnl, err = createJournal(r.cfg.Report+".journal", st)
+		if ph != nil {
+			ph.end()
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -37,7 +38,8 @@ func (r *run) reorder() int {
 	if n == 0 {
 		return w
 	}
-	r.cfg.Logger.Warn(fmt.Sprintf("%d rows were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
+	r.sayLanding()
+	r.cfg.Logger.Warn(fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
 		n, last.Local().Format("15:04:05"), r.cfg.RequestTimeout), "rows", n, "until", last)
 	return max(w, inDoubtWindow)
 }
@@ -61,6 +63,8 @@ func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
 	if !later {
 		return Line{}, false
 	}
+	r.landing.begin(it.num, until)
+	defer r.landing.end(it.num)
 	t := time.NewTimer(time.Until(until))
 	defer t.Stop()
 	select {
@@ -71,6 +75,86 @@ func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
 	case <-r.stop:
 		return r.notAttempted(it.base()), true
 	}
+}
+
+// landing is the carried creates waiting now until they can no longer
+// land, for the wait the run says: the rows and when each is looked up.
+type landing struct {
+	mu    sync.Mutex
+	until map[int]time.Time // by row
+}
+
+func (l *landing) begin(row int, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.until == nil {
+		l.until = map[int]time.Time{}
+	}
+	l.until[row] = until
+}
+
+func (l *landing) end(row int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.until, row)
+}
+
+// by is when the last waiting row is looked up (zero: none waits).
+func (l *landing) by() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var last time.Time
+	for _, t := range l.until {
+		last = maxTime(last, t)
+	}
+	return last
+}
+
+// waiting says the wait, like the API's waits ("" when no row waits):
+// "settling 3 in-doubt rows: looking them up at 14:05:12 (in 9s)" — short
+// enough for the bar of a 110-column terminal.
+func (l *landing) waiting() string {
+	l.mu.Lock()
+	n := len(l.until)
+	l.mu.Unlock()
+	if n == 0 {
+		return ""
+	}
+	last := l.by()
+	rows := "rows"
+	if n == 1 {
+		rows = "row"
+	}
+	return fmt.Sprintf("settling %d in-doubt %s: looking them up at %s (in %s)",
+		n, rows, last.Local().Format("15:04:05"), max(time.Until(last), 0).Round(time.Second))
+}
+
+// sayLanding makes the run's progress say the wait of its carried creates
+// beside the API's waits (on the bar, with its countdown, and in the log),
+// or, when the progress does not say waits, its progress line.
+func (r *run) sayLanding() {
+	r.cfg.landBy = r.landing.by // the ETA lasts until then at least
+	if w, ok := r.cfg.Progress.(interface{ AddWaiting(func() string) }); ok {
+		w.AddWaiting(r.landing.waiting)
+		return
+	}
+	api := r.cfg.Waiting
+	r.cfg.Waiting = func() string {
+		if api == nil {
+			return r.landing.waiting()
+		}
+		return joinNonEmpty(api(), r.landing.waiting())
+	}
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " · " + b
 }
 
 // dateSends gives the carried sends without a time (a report's

@@ -1,8 +1,14 @@
 package importer
 
 import (
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmbulk/crmbulk/internal/progress"
+	"github.com/crmbulk/crmbulk/sandbox"
 )
 
 // TestLandBy: a carried create is looked up only once the larger of its
@@ -41,5 +47,57 @@ func TestLandBy(t *testing.T) {
 	r.carry = map[int]pendingSend{4: r.carry[4]}
 	if w := r.reorder(); w != reorderWindow(4) {
 		t.Errorf("window %d with nothing to wait for, want %d", w, reorderWindow(4))
+	}
+}
+
+// TestSettleWaitIsSaid: a resume whose report holds two creates of unknown
+// outcome, sent just now, waits until --request-timeout has passed before
+// it looks them up; meanwhile the log says why and until when, with a
+// countdown, every second it lasts (the same wait display as the API's
+// waits), and the terminal's bar says it too; the progress line's ETA is
+// that wait's end, not the limit's.
+func TestSettleWaitIsSaid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(w *strings.Builder) progress.Reporter
+		want []string
+	}{
+		{"log", func(w *strings.Builder) progress.Reporter {
+			return progress.NewLog(slog.New(slog.NewTextHandler(w, nil)), time.Second, nil)
+		}, []string{`msg="import: waiting: settling 2 in-doubt rows: looking them up at `, `s)" done=0 unit=rows waiting=`}},
+		{"bar", func(w *strings.Builder) progress.Reporter {
+			return progress.NewBar(w, 200)
+		}, []string{"settling 2 in-doubt rows: looking them up at ", " (in-doubt rows settle)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, api := newAPI(t, sandbox.Config{Seed: 41}, 0, 0)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city", "a@example.com,Gdańsk", "b@example.com,Sopot"))
+			sha, _ := FileSHA(in)
+			a := Line{Row: 2, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
+			b := Line{Row: 3, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
+			report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
+				strings.Join(a.record(sha, "").cells(), ",")+"\n"+strings.Join(b.record(sha, "").cells(), ",")+"\n")
+			var out strings.Builder
+			start := time.Now()
+			_, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: 3 * time.Second,
+				Progress: tc.make(&out), ETA: func(int) time.Duration { return 0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if took := time.Since(start); took < 2*time.Second {
+				t.Fatalf("the resume took %s: it did not wait for the creates to land", took)
+			}
+			got := out.String()
+			if strings.Contains(got, "reading in.csv") || strings.Contains(got, "checking the report") {
+				t.Errorf("a start done at once was said phase by phase:\n%s", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the %s does not say %q:\n%s", tc.name, w, got)
+				}
+			}
+		})
 	}
 }

@@ -94,6 +94,9 @@ type Line struct {
 	// unsettled: a write was sent and whether it took effect is not known;
 	// the journal keeps its "send" open for --resume.
 	unsettled bool
+	// earlier: the line is an earlier run's (the resumed report's, or
+	// settled from its journal), not done by this run: no part of its rate.
+	earlier bool
 }
 
 // problem is one reason a row is invalid.
@@ -454,13 +457,14 @@ type oldReport struct {
 // It reads the whole report once first: an edited, reordered or dry-run
 // report is refused before any row is sent, not when the run reaches the
 // bad line (the rows before it would have been sent again).
-func openOldReport(path string, key []byte, account string) (*oldReport, error) {
+func openOldReport(path string, key []byte, account string, line func()) (*oldReport, error) {
 	o := &oldReport{path: path, key: key, account: account}
 	if err := o.start(""); err != nil {
 		return nil, err
 	}
 	sha := o.sha
 	for o.next != nil {
+		line()
 		o.lines++
 		o.lastRow = o.next.Row
 		if err := o.advance(); err != nil {

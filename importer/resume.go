@@ -3,12 +3,10 @@ package importer
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
-	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // A resume trusts only what it can prove. The report says what became of
@@ -40,7 +38,9 @@ func (r *run) openResume() error {
 			"(or the path is not that run's --report); check the path, or start the import afresh:%s",
 			ErrBadInput, path, path, r.cfg.Rerun.With(shellquote.Drop("resume")))
 	}
-	old, err := openOldReport(path, r.cfg.recordKey, accountOf(r.api))
+	ph := r.startPhase("checking the report "+path, -1, "lines")
+	old, err := openOldReport(path, r.cfg.recordKey, accountOf(r.api), ph.add)
+	ph.end()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
@@ -81,15 +81,10 @@ func (r *run) checkFingerprints(old *oldReport, js journalState) error {
 	return nil
 }
 
-// prove walks the input's rows with the old report and the journal, and
+// prove walks the input's rows (r.nums) with the old report and the journal, and
 // fills r.carry (writes that may have been sent, looked up before sending
 // again) and r.settled (rows the journal settled and the report lacks).
 func (r *run) prove(old *oldReport, js journalState) error {
-	rd, err := sheet.Open(r.input, r.cfg.Sheet)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	defer rd.Close()
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
@@ -98,17 +93,13 @@ func (r *run) prove(old *oldReport, js journalState) error {
 		p.window = reorderWindow(MaxWorkers)
 	}
 	r.carry, r.settled = map[int]pendingSend{}, map[int]Line{}
-	for {
-		row, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		if err := p.row(row.Num); err != nil {
+	ph := r.startPhase(fmt.Sprintf("checking the report %s against %s", old.src, r.file), int64(len(r.nums)), "rows")
+	defer ph.end()
+	for _, num := range r.nums { // the input's rows, read once by scanRows
+		if err := p.row(num); err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrBadInput, old.src, err)
 		}
+		ph.add()
 	}
 	if l := old.next; l != nil {
 		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",

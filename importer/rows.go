@@ -130,9 +130,12 @@ func (r *run) resumed(num int) (Line, bool, error) {
 		return Line{}, false, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	if ol != nil && ol.Status.finished() {
-		return *ol, true, nil
+		l := *ol
+		l.earlier = true
+		return l, true, nil
 	}
 	if l, ok := r.settled[num]; ok {
+		l.earlier = true
 		return l, true, nil
 	}
 	return Line{}, false, nil

@@ -35,14 +35,19 @@ type keyedRow struct {
 	values map[string]string
 }
 
-// scanRows reads the rows before the run: the rows of one client that
-// disagree (r.disputes), and the rows without a key that repeat an earlier
-// row value for value (r.repeats: planned once, the others skipped).
-func (r *run) scanRows() error {
+// scanRows reads the rows before the run and counts them: the rows of one
+// client that disagree (r.disputes), and the rows without a key that
+// repeat an earlier row value for value (r.repeats: planned once, the
+// others skipped); for a resume, the rows' numbers (r.nums).
+func (r *run) scanRows() (int, error) {
 	keyed := len(r.cfg.MatchBy) > 0 || r.plan.MapsID()
 	seed := maphash.MakeSeed()
 	var keyHashes, rowHashes []uint64
-	if err := r.eachRow(func(it *item) {
+	ph := r.startPhase("reading "+r.file, -1, "rows")
+	n, err := r.eachRow(ph, func(it *item) {
+		if r.cfg.Resume != "" {
+			r.nums = append(r.nums, it.num) // what prove walks: the input is not read again
+		}
 		if keyed {
 			for _, k := range sameKeys(it) {
 				keyHashes = append(keyHashes, maphash.String(seed, k))
@@ -51,18 +56,21 @@ func (r *run) scanRows() error {
 		if c, ok := repeatable(it); ok {
 			rowHashes = append(rowHashes, maphash.String(seed, c))
 		}
-	}); err != nil {
-		return err
+	})
+	ph.end()
+	if err != nil {
+		return 0, err
 	}
 	sharedKeys, sharedRows := shared(keyHashes), shared(rowHashes)
 	keyHashes, rowHashes = nil, nil
 	if len(sharedKeys) == 0 && len(sharedRows) == 0 {
-		return nil
+		return n, nil
 	}
 	groups := map[string][]keyedRow{}
 	first := map[string]int{} // a repeated row's content → the first row with it
 	r.repeats = map[int]int{}
-	if err := r.eachRow(func(it *item) {
+	ph = r.startPhase("comparing the rows of "+r.file+" that share a key or repeat", int64(n), "rows")
+	_, err = r.eachRow(ph, func(it *item) {
 		for _, k := range sameKeys(it) {
 			if sharedKeys[maphash.String(seed, k)] && len(groups[k]) < maxGroupRows {
 				groups[k] = append(groups[k], keyedRow{num: it.num, values: sentValues(it)})
@@ -75,11 +83,13 @@ func (r *run) scanRows() error {
 				first[c] = it.num
 			}
 		}
-	}); err != nil {
-		return err
+	})
+	ph.end()
+	if err != nil {
+		return 0, err
 	}
 	r.disputes = disputeWarnings(groups)
-	return nil
+	return n, nil
 }
 
 // shared is the set of hashes that occur more than once.
@@ -116,24 +126,26 @@ func repeatable(it *item) (string, bool) {
 	return b.String(), true
 }
 
-// eachRow maps every row of the input, in file order.
-func (r *run) eachRow(fn func(*item)) error {
+// eachRow maps every row of the input, in file order, counting them on
+// ph, and returns how many there are. Any row that cannot be read (a
+// ragged one too: the file is not what the mapping expects) refuses the
+// file before anything is sent.
+func (r *run) eachRow(ph *phase, fn func(*item)) (int, error) {
 	rd, err := sheet.Open(r.input, r.cfg.Sheet)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return 0, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	defer rd.Close()
-	for {
+	for n := 0; ; n++ {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return n, nil
 		}
-		if err != nil && !sheet.Recoverable(err) {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		if err != nil {
+			return n, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
 		}
-		if err == nil {
-			fn(r.mapRow(row))
-		}
+		fn(r.mapRow(row))
+		ph.add()
 	}
 }
 

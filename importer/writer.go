@@ -160,7 +160,7 @@ func (rw *reportWriter) loop() {
 
 func (rw *reportWriter) write(l *Line, rec record) {
 	rw.tally.add(l)
-	if !rw.cfg.DryRun {
+	if !rw.cfg.DryRun && !l.earlier { // a resumed line was done by an earlier run, not in this minute
 		now := time.Now()
 		rw.recent = append(rw.recent, now)
 		for len(rw.recent) > 0 && now.Sub(rw.recent[0]) > time.Minute {
@@ -207,12 +207,8 @@ func (rw *reportWriter) describe() {
 	if n := len(rw.recent); n > 1 { // the rows of the last minute, never a burst stretched to a minute
 		s += fmt.Sprintf(" · %d rows/min", n)
 	}
-	if rw.cfg.ETA != nil && rw.total >= 0 && !rw.cfg.DryRun {
-		if left := rw.total - int64(rw.tally.rows); left > 0 {
-			if eta := rw.cfg.ETA(int(left)); eta >= time.Second { // under a second: the rows wait for answers, not the limit
-				s += fmt.Sprintf(" · ETA %s (limit)", eta.Round(time.Second))
-			}
-		}
+	if eta, why := rw.eta(); eta >= time.Second { // under a second: the rows wait for answers, not the limit
+		s += fmt.Sprintf(" · ETA %s (%s)", eta.Round(time.Second), why)
 	}
 	if rw.cfg.Waiting != nil {
 		if w := rw.cfg.Waiting(); w != "" {
@@ -220,6 +216,22 @@ func (rw *reportWriter) describe() {
 		}
 	}
 	rw.cfg.Progress.Describe(s)
+}
+
+// eta is how long the rows left take at the limit, or until the carried
+// creates waiting to land are looked up if that is later (0: not known).
+func (rw *reportWriter) eta() (time.Duration, string) {
+	left := rw.total - int64(rw.tally.rows)
+	if rw.cfg.ETA == nil || rw.total < 0 || rw.cfg.DryRun || left <= 0 {
+		return 0, ""
+	}
+	eta, why := rw.cfg.ETA(int(left)), "limit"
+	if rw.cfg.landBy != nil {
+		if d := time.Until(rw.cfg.landBy()); d > eta {
+			eta, why = d, "in-doubt rows settle"
+		}
+	}
+	return eta, why
 }
 
 // close waits for every line, finishes the file and, for an XLSX report,

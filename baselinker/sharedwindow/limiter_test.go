@@ -118,19 +118,7 @@ func TestSharedWaitsHonourMaxWaitAndContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s2.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(s2.Path(), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	unlock, err := flock.Lock(f, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	holdLock(t, s2)
 	l2 := pacer.New(100, pacer.WithShared(s2, func(err error) { t.Errorf("shared window dropped: %v", err) }))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -138,4 +126,64 @@ func TestSharedWaitsHonourMaxWaitAndContext(t *testing.T) {
 	if err := l2.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
 		t.Fatalf("Wait under a held lock: %v after %s, want the context's end", err, time.Since(start))
 	}
+}
+
+// TestLockWaitIsSaid: a run that waits for another process's lock on the
+// shared window says so — once in the log after a second, naming the
+// window file and that Ctrl-C and --max-wait bound it, and on the progress
+// line (Waiting) with how long it has waited — and stops at its context's end.
+func TestLockWaitIsSaid(t *testing.T) {
+	const tok = "a-token-of-realistic-length-0123456789"
+	var mu sync.Mutex
+	var warned []string
+	s, err := sharedwindow.Open(t.TempDir(), tok, func(msg string) { mu.Lock(); warned = append(warned, msg); mu.Unlock() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	holdLock(t, s)
+	l := pacer.New(100, pacer.WithShared(s, func(err error) { t.Errorf("shared window dropped: %v", err) }))
+	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(ctx) }()
+	var said string
+	for said == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("Wait under a held lock ended (%v) before its wait was said", err)
+		case <-time.After(100 * time.Millisecond):
+			if w := l.Waiting(); strings.HasPrefix(w, "waiting for another run's lock: ") && strings.Contains(w, "s so far (the shared request window)") {
+				said = w
+			}
+		}
+	}
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait under a held lock: %v, want the context's end", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "waiting for another run's lock on the shared request window " + s.Path() + " (held for 1s so far; Ctrl-C stops, --max-wait bounds the wait)"
+	if len(warned) != 1 || warned[0] != want {
+		t.Errorf("warned %q, want once %q", warned, want)
+	}
+	t.Logf("the progress line said %q", said)
+}
+
+// holdLock writes the store's file and holds its lock, as another process
+// would, until the test ends.
+func holdLock(t *testing.T, s *sharedwindow.Store) {
+	t.Helper()
+	if _, _, _, err := s.Take(context.Background(), time.Now(), 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.Path(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	unlock, err := flock.Lock(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unlock() })
 }

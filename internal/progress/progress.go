@@ -5,7 +5,8 @@
 //
 // A run that waits is never silent: given what the run waits for (a
 // Waiting func: a block and its end, the limit's next slot, a retry, an
-// answer slow to come, another run's lock), the bar shows it beside the
+// answer slow to come, another run's lock; and, by AddWaiting, a run's
+// own: the in-doubt rows a resume settles), the bar shows it beside the
 // counts, redrawn every second with its countdown, and the log says it
 // when it begins and every interval while it lasts — even when no unit is
 // done meanwhile.
@@ -51,7 +52,7 @@ type Bar struct {
 	w        io.Writer
 	width    int
 	barWidth int
-	waiting  func() string // what the run waits for now; nil: not said
+	waits    waits // what the run waits for now; none: not said
 
 	mu     sync.Mutex
 	bar    *progressbar.ProgressBar
@@ -67,7 +68,7 @@ func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
 func (b *Bar) SaysWaiting() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.waiting != nil
+	return len(b.waits) > 0
 }
 
 // SetWaiting makes the bar say what the run waits for (waiting() != ""),
@@ -75,7 +76,29 @@ func (b *Bar) SaysWaiting() bool {
 func (b *Bar) SetWaiting(waiting func() string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.waiting = waiting
+	b.waits = waits{waiting}
+}
+
+// AddWaiting makes the bar say one more wait, after those it says
+// already (a run's own: the in-doubt rows a resume settles).
+func (b *Bar) AddWaiting(waiting func() string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.waits = append(b.waits, waiting)
+}
+
+// waits are what a run may wait for, each "" when it does not.
+type waits []func() string
+
+// say joins the waits of now, the first given first ("" when none).
+func (w waits) say() string {
+	var s []string
+	for _, f := range w {
+		if t := f(); t != "" {
+			s = append(s, t)
+		}
+	}
+	return strings.Join(s, " · ")
 }
 
 // redraw redraws the description, so that a wait's countdown moves
@@ -92,12 +115,10 @@ func (b *Bar) redraw() {
 // then the detail, cut to the line the terminal has beside the bar.
 func (b *Bar) describeLocked() string {
 	text := b.detail
-	if b.waiting != nil {
-		if w := b.waiting(); w != "" && text != "" {
-			text = w + " · " + text
-		} else if w != "" {
-			text = w
-		}
+	if w := b.waits.say(); w != "" && text != "" {
+		text = w + " · " + text
+	} else if w != "" {
+		text = w
 	}
 	return fitLine(text, b.width-b.barWidth-barChrome)
 }
@@ -178,7 +199,7 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		// No OptionFullWidth: it measures the terminal itself (and would
 		// override this width); the width of stderr's terminal is known here.
 	)
-	if b.waiting != nil {
+	if len(b.waits) > 0 {
 		b.ticker.start(b.redraw)
 	}
 }
@@ -231,9 +252,9 @@ type Log struct {
 	logger   *slog.Logger
 	interval time.Duration
 	now      func() time.Time
-	waiting  func() string // what the run waits for now; nil: not said
-	ticker   ticker        // looks every second whether the run waits
-	said     string        // the wait last logged
+	waits    waits  // what the run waits for now; none: not said
+	ticker   ticker // looks every second whether the run waits
+	said     string // the wait last logged
 	saidAt   time.Time
 
 	mu     sync.Mutex
@@ -258,7 +279,7 @@ func NewLog(logger *slog.Logger, interval time.Duration, now func() time.Time) *
 func (l *Log) SaysWaiting() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.waiting != nil
+	return len(l.waits) > 0
 }
 
 // SetWaiting makes the log say what the run waits for: when a wait
@@ -266,7 +287,14 @@ func (l *Log) SaysWaiting() bool {
 func (l *Log) SetWaiting(waiting func() string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.waiting = waiting
+	l.waits = waits{waiting}
+}
+
+// AddWaiting makes the log say one more wait, after those it says already.
+func (l *Log) AddWaiting(waiting func() string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waits = append(l.waits, waiting)
 }
 
 // sayWait looks whether the run waits, and says so (the ticker calls it
@@ -280,7 +308,7 @@ func (l *Log) sayWait() {
 // sayWaitLocked logs the run's wait when one begins, and again every
 // interval while it lasts.
 func (l *Log) sayWaitLocked(t time.Time) {
-	w := l.waiting()
+	w := l.waits.say()
 	if w != "" && (l.said == "" || t.Sub(l.saidAt) >= l.interval) {
 		l.saidAt = t
 		attrs := []any{"done", l.done, "unit", l.unit, "waiting", w}
@@ -296,7 +324,7 @@ func (l *Log) Start(phase string, total int64, unit string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ticker.end(&l.mu)
-	if l.waiting != nil {
+	if len(l.waits) > 0 {
 		l.ticker.start(l.sayWait)
 	}
 	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
