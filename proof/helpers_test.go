@@ -47,6 +47,9 @@ type binary struct {
 var crmbulkBin binary
 
 func TestMain(m *testing.M) {
+	if out := os.Getenv(measureEnv); out != "" {
+		os.Exit(measureChild(out, os.Args[1:]))
+	}
 	code := m.Run()
 	if crmbulkBin.dir != "" {
 		_ = os.RemoveAll(crmbulkBin.dir)

@@ -86,6 +86,7 @@ func TestHostileFilesRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := command(t.Context(), t, dir, url, append([]string{"import"}, append(tt.args, "--report", "r.csv", "--rate", crashRate, "--no-progress")...)...)
+			peak := measured(t, cmd)
 			var errb bytes.Buffer
 			cmd.Stderr = &errb
 			_ = cmd.Run()
@@ -97,7 +98,7 @@ func TestHostileFilesRefused(t *testing.T) {
 					t.Errorf("stderr does not say %q:\n%s", w, errb.String())
 				}
 			}
-			rss := maxRSSKB(cmd.ProcessState) >> 10
+			rss := peak() >> 10
 			if rss > 150 {
 				t.Errorf("peak RSS %d MB refusing it", rss)
 			}
