@@ -266,9 +266,18 @@ func (r *run) readable() error {
 	}
 	defer rd.Close()
 	if _, err := sheet.Count(rd); err != nil {
-		return fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
+		return badInputNothingSent(err)
 	}
 	return nil
+}
+
+// badInputNothingSent is a bad input found before the first request; the
+// message says nothing was sent, once (the sheet's own messages may).
+func badInputNothingSent(err error) error {
+	if strings.Contains(err.Error(), "nothing was sent") {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
 }
 
 // SamePath reports whether two paths name the same file: the same path

@@ -142,7 +142,7 @@ func (r *run) eachRow(ph *phase, fn func(*item)) (int, error) {
 			return n, nil
 		}
 		if err != nil {
-			return n, fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
+			return n, badInputNothingSent(err)
 		}
 		fn(r.mapRow(row))
 		ph.add()

@@ -98,6 +98,9 @@ func TestHostileFilesRefused(t *testing.T) {
 					t.Errorf("stderr does not say %q:\n%s", w, errb.String())
 				}
 			}
+			if n := strings.Count(errb.String(), "nothing was sent"); n > 1 {
+				t.Errorf("the message says %d times that nothing was sent:\n%s", n, errb.String())
+			}
 			rss := peak() >> 10
 			if rss > 150 {
 				t.Errorf("peak RSS %d MB refusing it", rss)
