@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,27 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	p, ok := js.open[2]
 	if !ok || p.At.UnixMilli() != sent.UnixMilli() || p.Timeout != time.Minute {
 		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.open)
+	}
+}
+
+// TestPrintedCommandsQuotePaths: the commands a summary and a refused
+// undo print name a report whose name has a space so that they run when
+// pasted.
+func TestPrintedCommandsQuotePaths(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX quoting")
+	}
+	s := Summary{Report: "nowi klienci.report.csv", Kept: "nowi klienci.report.2026-12-06_120000.csv"}
+	if want := "crmbulk undo --list 'nowi klienci.report.csv'"; !strings.Contains(s.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, s.String())
+	}
+	report := filepath.Join(t.TempDir(), "nowi klienci.report.csv")
+	torn := strings.Join(ReportHeader(), ",") + "\n2,created,17"
+	if err := os.WriteFile(report, []byte(torn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := ReadReport(report, nil, "", func(ReportLine) error { return nil })
+	if want := "--resume '" + report + "'"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a torn report: %v, want %q in it", err, want)
 	}
 }
