@@ -88,6 +88,19 @@ func TestKeyPlanted(t *testing.T) {
 			t.Fatalf("planted key taken: %x, %v", k, err)
 		}
 	})
+	t.Run("group bits of a volume's fsGroup", func(t *testing.T) {
+		dir := t.TempDir()
+		want, err := Key(dir, "acc123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(dir, FileName("acc123")), 0o660); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := Key(dir, "acc123"); err != nil || !bytes.Equal(k, want) {
+			t.Fatalf("own key with group bits: %x, %v", k, err)
+		}
+	})
 	t.Run("another owner", func(t *testing.T) {
 		if os.Getuid() != 0 {
 			t.Skip("only root can give a file to another user")
