@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -177,5 +178,35 @@ func TestPrintedCommandsQuotePaths(t *testing.T) {
 	err := ReadReport(report, nil, "", func(ReportLine) error { return nil })
 	if want := "--resume '" + report + "'"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a torn report: %v, want %q in it", err, want)
+	}
+}
+
+// TestRerunGuardReadsTheJournal: a run killed before its first report line
+// leaves only its journal, whose creates were sent with no answer yet.
+// The same command again (no match key, no --resume) would create those
+// clients a second time: it is refused, with nothing sent, as over a
+// report that says created.
+func TestRerunGuardReadsTheJournal(t *testing.T) {
+	for _, withReport := range []bool{true, false} {
+		srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+		dir := t.TempDir()
+		in := writeFile(t, dir, "in.csv", genRows("n", 3))
+		sha, err := FileSHA(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report := filepath.Join(dir, "in.report.csv")
+		if withReport {
+			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n")
+		}
+		writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha)+"\n"+
+			fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at":%d}`, time.Now().UnixMilli())+"\n")
+		_, err = Run(context.Background(), api, in, Config{Report: report})
+		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "1 creates whose answer never came") || !strings.Contains(err.Error(), "--resume") {
+			t.Errorf("report %v: err = %v, want the re-run refused, naming the unanswered create and --resume", withReport, err)
+		}
+		if n := srv.Stats().Requests; n != 0 {
+			t.Errorf("report %v: the refused run sent %d requests", withReport, n)
+		}
 	}
 }
