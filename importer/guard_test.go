@@ -3,8 +3,10 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,57 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	p, ok := js.open[2]
 	if !ok || p.At.UnixMilli() != sent.UnixMilli() || p.Timeout != time.Minute {
 		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.open)
+	}
+}
+
+// TestPrintedCommandsQuotePaths: the commands a summary and a refused
+// undo print name a report whose name has a space so that they run when
+// pasted.
+func TestPrintedCommandsQuotePaths(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX quoting")
+	}
+	s := Summary{Report: "nowi klienci.report.csv", Kept: "nowi klienci.report.2026-12-06_120000.csv"}
+	if want := "crmbulk undo --list 'nowi klienci.report.csv'"; !strings.Contains(s.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, s.String())
+	}
+	report := filepath.Join(t.TempDir(), "nowi klienci.report.csv")
+	torn := strings.Join(ReportHeader(), ",") + "\n2,created,17"
+	if err := os.WriteFile(report, []byte(torn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := ReadReport(report, nil, "", func(ReportLine) error { return nil })
+	if want := "--resume '" + report + "'"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a torn report: %v, want %q in it", err, want)
+	}
+}
+
+// TestRerunGuardReadsTheJournal: a run killed before its first report line
+// leaves only its journal, whose creates were sent with no answer yet.
+// The same command again (no match key, no --resume) would create those
+// clients a second time: it is refused, with nothing sent, as over a
+// report that says created.
+func TestRerunGuardReadsTheJournal(t *testing.T) {
+	for _, withReport := range []bool{true, false} {
+		srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+		dir := t.TempDir()
+		in := writeFile(t, dir, "in.csv", genRows("n", 3))
+		sha, err := FileSHA(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report := filepath.Join(dir, "in.report.csv")
+		if withReport {
+			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n")
+		}
+		writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha)+"\n"+
+			fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at":%d}`, time.Now().UnixMilli())+"\n")
+		_, err = Run(context.Background(), api, in, Config{Report: report})
+		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "1 creates whose answer never came") || !strings.Contains(err.Error(), "--resume") {
+			t.Errorf("report %v: err = %v, want the re-run refused, naming the unanswered create and --resume", withReport, err)
+		}
+		if n := srv.Stats().Requests; n != 0 {
+			t.Errorf("report %v: the refused run sent %d requests", withReport, n)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/recordmac"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -71,7 +73,7 @@ func readRecords(path string, key []byte, account string, fn func(ReportLine) er
 	}
 	defer rs.close()
 	if c, ok := rs.(*csvRecords); ok && c.torn {
-		return fmt.Errorf("%s: its last line was cut short (the run that wrote it was killed): the outcome of that row is in the run's journal; finish the run first with --resume %s", src, path)
+		return fmt.Errorf("%s: its last line was cut short (the run that wrote it was killed): the outcome of that row is in the run's journal; finish the run first with --resume %s", src, shellquote.ForGOOS(runtime.GOOS).Quote(path))
 	}
 	if h, ok := rs.(interface{ header() []string }); ok {
 		for _, need := range []string{"changes", "account"} {

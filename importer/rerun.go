@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
@@ -17,9 +19,11 @@ import (
 
 // earlierRun is what an earlier run's report says of it.
 type earlierRun struct {
-	when    time.Time // the report's last write
-	created int       // lines with status created
-	killed  bool      // its journal is still there, or its last line was cut
+	when    time.Time    // the report's last write
+	created int          // lines with status created
+	killed  bool         // its journal is still there, or its last line was cut
+	unknown int          // creates its journal shows sent with no outcome (in created too)
+	rows    map[int]bool // the input rows of the report's created lines
 }
 
 // guardRerun refuses a real run without a match key over the report of a
@@ -34,13 +38,23 @@ func (r *run) guardRerun() error {
 	if !ok || prev.created == 0 {
 		return nil
 	}
+	if prev.unknown > 0 {
+		prev.created -= prev.unknown // said apart below
+	}
 	what := "imported"
 	if prev.killed {
 		what = "imported by a run that was stopped before it ended"
 	}
-	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, creating %d clients; without a match key this run would create them again (nothing was sent). "+
+	var made []string
+	if prev.created > 0 {
+		made = append(made, fmt.Sprintf("creating %d clients", prev.created))
+	}
+	if prev.unknown > 0 {
+		made = append(made, fmt.Sprintf("sending %d creates whose answer never came (their clients may exist)", prev.unknown))
+	}
+	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, %s; without a match key this run would create them again (nothing was sent). "+
 		"Continue that run:%s\nor match rows to the clients made by email (or invoice_tax_id, login; the dry run shows what changes):%s\nor create every client again on purpose:%s",
-		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), prev.created,
+		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), strings.Join(made, " and "),
 		cfg.Rerun.With(shellquote.Set("resume", cfg.Report)), cfg.Rerun.With(shellquote.Set("match-by", "email"), shellquote.Set("dry-run", "")),
 		cfg.Rerun.With(shellquote.Set("again", "")))
 }
@@ -49,6 +63,37 @@ func (r *run) guardRerun() error {
 // it is not a report of this input (another file, a dry run, not
 // crmbulk's) — then it holds nothing this run could repeat.
 func (r *run) earlierRun(path string) (earlierRun, bool) {
+	prev, ok := r.earlierReport(path)
+	// The journal knows what the report may not yet say: creates done or
+	// sent before the run was killed (before their lines, or the report,
+	// were written).
+	js, err := readJournal(path + ".journal")
+	if err != nil || !js.found || js.sha != "" && js.sha != r.sha {
+		return prev, ok
+	}
+	if !ok {
+		prev, ok = earlierRun{}, true
+		if fi, err := os.Stat(path + ".journal"); err == nil {
+			prev.when = fi.ModTime()
+		}
+	}
+	prev.killed = true
+	for row, d := range js.done {
+		if d.Status == StatusCreated && !prev.rows[row] {
+			prev.created++
+		}
+	}
+	for _, p := range js.open {
+		if p.Op == "create" {
+			prev.created++
+			prev.unknown++
+		}
+	}
+	return prev, ok
+}
+
+// earlierReport is what the report at path says of its run.
+func (r *run) earlierReport(path string) (earlierRun, bool) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return earlierRun{}, false
@@ -58,7 +103,7 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 		return earlierRun{}, false
 	}
 	defer rs.close()
-	prev := earlierRun{when: fi.ModTime()}
+	prev := earlierRun{when: fi.ModTime(), rows: map[int]bool{}}
 	if s, err := os.Stat(src); err == nil && s.ModTime().After(prev.when) {
 		prev.when = s.ModTime()
 	}
@@ -78,6 +123,9 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 		}
 		if Status(rec.Status) == StatusCreated {
 			prev.created++
+			if n, err := strconv.Atoi(strings.TrimSpace(rec.Row)); err == nil {
+				prev.rows[n] = true
+			}
 		}
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // Summary is what a run did (or, for a dry run, would do).
@@ -141,7 +144,8 @@ func (s Summary) String() string {
 		fmt.Fprintf(&b, "; journal kept at %s (resume with --resume to settle it)", s.Journal)
 	}
 	if s.Kept != "" {
-		fmt.Fprintf(&b, "\n  the earlier run's record that was at %s is kept as %s (crmbulk undo --list %s lists them all)", s.Report, s.Kept, s.Report)
+		fmt.Fprintf(&b, "\n  the earlier run's record that was at %s is kept as %s (%s lists them all)", s.Report, s.Kept,
+			shellquote.ForGOOS(runtime.GOOS).Join("crmbulk", "undo", "--list", s.Report))
 	}
 	return b.String()
 }

@@ -97,6 +97,10 @@ type Config struct {
 	StateDir string
 	// Command describes this run in its locks (the command as typed).
 	Command string
+	// MaxClients bounds the walk that reads the account's clients before
+	// anything is changed (< 1: baselinker.DefaultMaxClients): an API whose
+	// pages never end stops there (--max-clients).
+	MaxClients int
 	// Rerun, if set, is how the user runs this undo again with other
 	// flags: the messages that say what to run next print it.
 	Rerun shellquote.Rerun

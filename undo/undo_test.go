@@ -452,3 +452,25 @@ func TestUndoRefusesALinePastedIn(t *testing.T) {
 		t.Fatalf("the report as written: %v, %d deletes", err, srv.Stats().Deletes)
 	}
 }
+
+// TestUndoWalkBounded: the walk that reads the account before an undo
+// stops at --max-clients (Config.MaxClients) when the API's pages never
+// end, instead of reading them until the default bound.
+func TestUndoWalkBounded(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 3, Clients: 150, EndlessPages: true})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("email,phone\nbound@undo.example,+48 700 000 001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "in.report.csv")
+	if _, err := importer.Run(context.Background(), api, in, importer.Config{Report: report}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := Run(ctx, api, report, Config{MaxClients: 1000})
+	if !errors.Is(err, baselinker.ErrTooManyClients) {
+		t.Fatalf("undo over endless pages with MaxClients 1000: %v, want ErrTooManyClients", err)
+	}
+}

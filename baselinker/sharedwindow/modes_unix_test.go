@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -40,5 +41,17 @@ func TestSharedFolderModes(t *testing.T) {
 	}
 	if err := ensureShared(link); err == nil {
 		t.Error("a link in place of the folder was taken")
+	}
+	// Made by someone else, writable by all but not sticky: anyone could
+	// remove the others' lock files, or swap their record keys.
+	loose := filepath.Join(t.TempDir(), "crmbulk")
+	if err := os.Mkdir(loose, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(loose, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureShared(loose); err == nil || !strings.Contains(err.Error(), "chmod 1777") {
+		t.Errorf("a world-writable folder without the sticky bit was taken: %v", err)
 	}
 }

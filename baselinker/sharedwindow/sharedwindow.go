@@ -96,10 +96,14 @@ func Dir(dir string, getenv func(string) string) (string, error) {
 }
 
 // ensureShared makes the system-wide folder: every user's runs create their
-// files in it. A folder that exists is taken as it is, a link refused.
+// files in it. A folder that exists is taken as it is, a link refused, and
+// so is one every user may write to that is not sticky: there any user
+// could remove or replace another's lock and key files.
 func ensureShared(d string) error {
 	fi, err := os.Lstat(d)
 	switch {
+	case err == nil && fi.IsDir() && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 && runtime.GOOS != "windows":
+		return fmt.Errorf("%s lets every user write in it but is not sticky (mode %v), so any user could remove or replace the others' lock and key files: make it sticky (chmod 1777 %s) or remove it", d, fi.Mode(), d)
 	case err == nil && fi.IsDir():
 		return nil
 	case err == nil:

@@ -122,7 +122,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
 	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) before the API's blocks and its silences (requests it never answered, their retries) add up to more than this")
 	pf.DurationVar(&a.timeout, "request-timeout", baselinker.DefaultTimeout, "cut a request the API has not answered in this long, and retry it (the retry is logged)")
-	pf.IntVar(&a.maxClients, "max-clients", baselinker.DefaultMaxClients, "stop reading the account's clients (export, import --match-by) past this many: an API whose pages never end cannot spend the token's limit for ever")
+	pf.IntVar(&a.maxClients, "max-clients", baselinker.DefaultMaxClients, "stop reading the account's clients (export, import --match-by, undo) past this many: an API whose pages never end cannot spend the token's limit for ever")
 	pf.DurationVar(&a.rateWindow, "rate-window", pacer.DefaultWindow, "the window of --rate (tests and benchmarks scale it)")
 	_ = pf.MarkHidden("rate-window")
 	pf.StringVar(&a.stateDir, "state-dir", "", "where the token's shared request window is kept (env "+sharedwindow.DirEnv+"; default: "+sharedwindow.SystemDir(a.getenv)+", shared by every user of the machine)")

@@ -99,7 +99,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
 		Progress: a.progress(), Log: a.logger, Rerun: a.rerun(cmd, "undo"), // the waits: the progress reporter says them
-		StateDir: stateDir, Command: "crmbulk undo " + source}
+		StateDir: stateDir, Command: "crmbulk undo " + source, MaxClients: a.maxClients}
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {
 		if a.logFormat == "json" {

@@ -79,6 +79,9 @@ func read(path string) ([]byte, error) {
 	var last error
 	for range 50 {
 		b, err := readSmall(path)
+		if errors.Is(err, errNotOwn) {
+			return nil, fmt.Errorf("the record key %s is not this user's own: %w — a key someone else could know proves nothing; remove it (another is made) only if no report of this account must be resumed or undone", path, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading the record key %s: %w", path, err)
 		}
@@ -101,8 +104,19 @@ func readSmall(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOwn(fi); err != nil {
+		return nil, fmt.Errorf("%w: %w", errNotOwn, err)
+	}
 	return io.ReadAll(io.LimitReader(f, 4*keyBytes))
 }
+
+// errNotOwn is wrapped by the error of a secret file this user did not
+// make alone (checkOwn).
+var errNotOwn = errors.New("not this user's own file")
 
 // Sum is the MAC of a line's cells: HMAC-SHA256 over the cells, each
 // length-prefixed (so no two lists of cells share their bytes), cut to

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -62,4 +64,58 @@ func TestSum(t *testing.T) {
 	if Verify(k2, cells, mac) {
 		t.Error("another key's MAC verifies")
 	}
+}
+
+// TestKeyPlanted: a key file another user planted under the account's name
+// in the shared folder (mode others may read, or another owner) is refused,
+// not used: its maker would know the key and could forge report lines.
+func TestKeyPlanted(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("unix modes and owners")
+	}
+	planted := strings.Repeat("ab", keyBytes) + "\n"
+	t.Run("readable by others", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, FileName("acc123"))
+		if err := os.WriteFile(path, []byte(planted), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		k, err := Key(dir, "acc123")
+		if err == nil || !strings.Contains(err.Error(), "not this user's own") {
+			t.Fatalf("planted key taken: %x, %v", k, err)
+		}
+	})
+	t.Run("group bits of a volume's fsGroup", func(t *testing.T) {
+		dir := t.TempDir()
+		want, err := Key(dir, "acc123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(dir, FileName("acc123")), 0o660); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := Key(dir, "acc123"); err != nil || !bytes.Equal(k, want) {
+			t.Fatalf("own key with group bits: %x, %v", k, err)
+		}
+	})
+	t.Run("another owner", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("only root can give a file to another user")
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, FileName("acc123"))
+		if err := os.WriteFile(path, []byte(planted), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		k, err := Key(dir, "acc123")
+		if err == nil || !strings.Contains(err.Error(), "another user") {
+			t.Fatalf("planted key taken: %x, %v", k, err)
+		}
+	})
 }

@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
@@ -152,8 +154,11 @@ func (l *Lock) Release() error {
 	return err
 }
 
+// readHolder reads the holder of a lock another run holds. The file may be
+// another user's (a lock in the shared state folder is), so it is opened
+// without blocking on a FIFO planted at its path.
 func readHolder(path string) *Holder {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil
 	}
@@ -171,6 +176,8 @@ func holderOf(f *os.File) *Holder {
 	if json.Unmarshal([]byte(strings.TrimSpace(string(b))), &h) != nil || h.PID == 0 {
 		return nil
 	}
+	// Anyone may have written it: no escape sequence reaches the terminal.
+	h.Host, h.Command = printable(h.Host), printable(h.Command)
 	return &h
 }
 
@@ -184,4 +191,13 @@ func (s Set) Release() error {
 		errs = append(errs, s[i].Release())
 	}
 	return errors.Join(errs...)
+}
+
+// printable is s with its control characters shown as %q shows them.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 )
 
 // TestAcquire: a second lock is refused naming the holder; after release
@@ -74,4 +76,37 @@ func FuzzHolder(f *testing.F) {
 			t.Fatalf("holder without a pid: %+v", h)
 		}
 	})
+}
+
+// TestHolderHostile: the holder of a lock in the shared state folder may be
+// another user's file: a FIFO there does not hang the run that reads it,
+// and an escape sequence in it is not passed to the terminal.
+func TestHolderHostile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.lock")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan *Holder, 1)
+	go func() { done <- readHolder(fifo) }()
+	select {
+	case h := <-done:
+		if h != nil {
+			t.Errorf("holder %+v from a FIFO", h)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading the holder of a FIFO hangs")
+	}
+
+	p := filepath.Join(dir, "evil.lock")
+	if err := os.WriteFile(p, []byte("\n{\"pid\":7,\"host\":\"h\\u001b]0;x\\u0007\",\"command\":\"crmbulk \\u001b[2J import\"}\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	h := readHolder(p)
+	if h == nil || strings.ContainsFunc(h.String(), unicode.IsControl) {
+		t.Fatalf("holder %+v carries control characters", h)
+	}
+	if !strings.Contains(h.Command, `\x1b[2J`) {
+		t.Errorf("command %q: the escape is not shown", h.Command)
+	}
 }

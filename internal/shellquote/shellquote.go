@@ -66,10 +66,11 @@ func (s Shell) safe(r rune) bool {
 
 // Quote returns arg as one word of s: unchanged when every character is
 // safe, else single-quoted (in PowerShell also -- and --%, which its parser
-// would take as its own markers). Non-ASCII letters are quoted too: a terminal or
+// would take as its own markers; in sh also a word that starts with =,
+// which zsh, macOS's shell, expands to the path of a command). Non-ASCII letters are quoted too: a terminal or
 // a code page that mangles them then cannot split the word.
 func (s Shell) Quote(arg string) string {
-	if arg != "" && !(s == PowerShell && (arg == "--%" || arg == "--")) && strings.IndexFunc(arg, func(r rune) bool { return !s.safe(r) }) < 0 {
+	if arg != "" && !(s == PowerShell && (arg == "--%" || arg == "--")) && !(s == POSIX && arg[0] == '=') && strings.IndexFunc(arg, func(r rune) bool { return !s.safe(r) }) < 0 {
 		return arg
 	}
 	if s == PowerShell {

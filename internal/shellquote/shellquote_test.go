@@ -35,6 +35,8 @@ func TestQuote(t *testing.T) {
 		{"#x", "'#x'", "'#x'"},
 		{"two\nlines", "'two\nlines'", "'two\nlines'"},
 		{"{datetime}", "'{datetime}'", "'{datetime}'"},
+		{"=klienci.csv", "'=klienci.csv'", "=klienci.csv"}, // zsh's = expansion: =ls is /bin/ls
+		{"a=b.csv", "a=b.csv", "a=b.csv"},
 	}
 	for _, tt := range tests {
 		if got := POSIX.Quote(tt.arg); got != tt.posix {
