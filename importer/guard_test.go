@@ -210,3 +210,51 @@ func TestRerunGuardReadsTheJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestNoNewRunWhileCreatesMayLand: a stopped run's journal holds a create
+// sent a moment ago whose answer never came. A new run of the same file —
+// with a match key too, and with --again — is refused (nothing sent): its
+// look-up could not find a client the server is still making. Once the
+// create can no longer land, the run with a key goes ahead.
+func TestNoNewRunWhileCreatesMayLand(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"match key", Config{MatchBy: []string{"email"}}},
+		{"again", Config{Again: true}},
+		{"no key", Config{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", genRows("n", 3))
+			sha, err := FileSHA(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := filepath.Join(dir, "in.report.csv")
+			journal := func(at time.Time) {
+				writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout_ms":60000}`, sha)+"\n"+
+					fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at_ms":%d}`, at.UnixMilli())+"\n")
+			}
+			journal(time.Now())
+			cfg := tc.cfg
+			cfg.Report, cfg.RequestTimeout = report, time.Second
+			_, err = Run(context.Background(), api, in, cfg)
+			if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "may still be finishing them") || !strings.Contains(err.Error(), "--resume") {
+				t.Fatalf("err = %v, want the run refused while the create may land, pointing to --resume", err)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("the refused run sent %d requests", n)
+			}
+			if len(tc.cfg.MatchBy) == 0 {
+				return
+			}
+			journal(time.Now().Add(-2 * time.Minute)) // sent long ago: it landed or never will
+			if _, err := Run(context.Background(), api, in, cfg); err != nil {
+				t.Errorf("with the create past its landing time: err = %v, want the run to go ahead", err)
+			}
+		})
+	}
+}

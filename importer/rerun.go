@@ -31,7 +31,13 @@ type earlierRun struct {
 // Config.Again (--again) creates them again on purpose.
 func (r *run) guardRerun() error {
 	cfg := r.cfg
-	if cfg.DryRun || len(cfg.MatchBy) > 0 || cfg.Resume != "" || cfg.Again {
+	if cfg.DryRun || cfg.Resume != "" {
+		return nil
+	}
+	if err := r.guardLanding(); err != nil {
+		return err
+	}
+	if len(cfg.MatchBy) > 0 || cfg.Again {
 		return nil
 	}
 	prev, ok := r.earlierRun(cfg.Report)
@@ -57,6 +63,37 @@ func (r *run) guardRerun() error {
 		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), strings.Join(made, " and "),
 		cfg.Rerun.With(shellquote.Set("resume", cfg.Report)), cfg.Rerun.With(shellquote.Set("match-by", "email"), shellquote.Set("dry-run", "")),
 		cfg.Rerun.With(shellquote.Set("again", "")))
+}
+
+// guardLanding refuses any new run (a match key and --again included)
+// over the journal of a stopped run of this input whose creates may still
+// land: the server may be finishing them, so the new run's look-up would
+// not find those clients yet and would create them again — the case of a
+// supervisor that restarts a killed run within a second. Its --resume
+// waits for them (indoubt.go); so does this command, run once they can no
+// longer land.
+func (r *run) guardLanding() error {
+	js, err := readJournal(r.cfg.Report + ".journal")
+	if err != nil || !js.found || js.sha != "" && js.sha != r.sha {
+		return nil
+	}
+	n, last := 0, time.Time{}
+	for _, p := range js.open {
+		if p.Op != "create" || p.At.IsZero() {
+			continue
+		}
+		if until := p.At.Add(max(p.Timeout, r.cfg.RequestTimeout)); time.Now().Before(until) {
+			n++
+			last = maxTime(last, until)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent whose answers never came; the server may still be finishing them until %s "+
+		"(--request-timeout after each send), so a new run could not find those clients yet and would create them again (nothing was sent). "+
+		"Continue that run — it waits for them, then looks them up:%s\nor run this command again after %s",
+		ErrBadInput, r.cfg.Report, n, last.Local().Format("15:04:05"), r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)), last.Local().Format("15:04:05"))
 }
 
 // earlierRun reads the report at path: ok is false when there is none, or
