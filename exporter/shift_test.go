@@ -217,7 +217,7 @@ func TestFormatOf(t *testing.T) {
 		{"-", "xlsx", "", "standard output"},
 		{"a.xlsx", "csv", "", "make them agree"},
 		{"a.dat", "", "", "cannot tell the format"},
-		{"a.csv", "ods", "", "use csv or xlsx"},
+		{"a.csv", "ods", "", "use csv, xlsx or jsonl"},
 	}
 	for _, tt := range tests {
 		got, err := FormatOf(tt.path, tt.format)

@@ -38,16 +38,18 @@ func (a *app) exportCmd() *cobra.Command {
 	var f exportFlags
 	cmd := &cobra.Command{
 		Use:   "export --out FILE",
-		Short: "Write every CRM client to an XLSX or CSV file",
+		Short: "Write every CRM client to an XLSX, CSV or JSON Lines file",
 		Long: `Reads every CRM client (getCrmClients, 100 per page, never faster than --rate) and
 writes one row per client. The headers are the API's field names in the documented order,
 so the file imports again with no mapping at all.
 
-The format comes from the name (.xlsx, .csv) or --format; --out - writes CSV to standard
-output. XLSX cells are text, so postcodes (00-950), phones (0048…), 007, 1e5, TRUE and
-2024-01-02 come back exactly; ids, status_id and star are numbers. CSV is UTF-8 (RFC 4180);
---delimiter ; for a Polish or German Excel. A line break inside a CSV cell written as CR LF
-is read back as LF.
+The format comes from the name or --format:
+` + exporter.FormatHelp() + `--out - writes to standard output: CSV unless --format names another.
+
+XLSX cells are text, so postcodes (00-950), phones (0048…), 007, 1e5, TRUE and 2024-01-02
+come back exactly; ids, status_id and star are numbers (in JSON Lines too, every other value
+a string). CSV is UTF-8 (RFC 4180); --delimiter ; for a Polish or German Excel. A line
+break inside a CSV cell written as CR LF is read back as LF.
 
 CSV for Excel: Excel (and LibreOffice) opening a CSV turns 0048600700800 and 01067 into
 numbers, 2024-01-02 into a date, and shows the formula guard's ' before +48…. --excel writes
@@ -89,7 +91,9 @@ stops two exports into the same place from overlapping.`,
   crmbulk export --out stali.xlsx --filter status="Stały klient"
   crmbulk export --out ids-only.csv --status-names=false
   crmbulk export --out full.xlsx --with-details --rate 60
-  crmbulk export --out full.xlsx --with-details --rate 60 --resume`,
+  crmbulk export --out full.xlsx --with-details --rate 60 --resume
+  crmbulk export --out clients.jsonl
+  crmbulk export --out - --format jsonl --columns crm_client_id,email`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := a.runExport(cmd, f)
@@ -97,8 +101,8 @@ stops two exports into the same place from overlapping.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "out", "o", "", "output file (.xlsx or .csv; placeholders {date} {time} {datetime} {unix}); - = CSV to standard output")
-	fl.StringVar(&f.format, "format", "", "csv or xlsx (default: from the --out name)")
+	fl.StringVarP(&f.out, "out", "o", "", "output file ("+strings.Join(exporter.FormatExts(), ", ")+"; placeholders {date} {time} {datetime} {unix}); - = standard output (CSV unless --format says)")
+	fl.StringVar(&f.format, "format", "", strings.Join(exporter.FormatNames(), ", ")+" (default: from the --out name)")
 	fl.StringArrayVar(&f.filters, "filter", nil, "NAME=VALUE, repeatable; names: "+strings.Join(baselinker.FilterNames(), ", ")+", and status=NAME (a status by its name: crmbulk account lists them)")
 	fl.StringVar(&f.columns, "columns", "", "comma-separated columns in order (API field names, notes, status_name, extra_<ID>, extra_*)")
 	fl.BoolVar(&f.details, "with-details", false, "--notes and --extra-fields together")
@@ -118,7 +122,7 @@ stops two exports into the same place from overlapping.`,
 // runExport runs one export and returns the path it wrote ("-" for stdout).
 func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if f.out == "" {
-		return "", usagef("export needs --out FILE (.xlsx or .csv), or --out - for CSV on standard output")
+		return "", usagef("export needs %s", exporter.OutHint())
 	}
 	if f.resume && f.out == "-" {
 		return "", usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
@@ -150,8 +154,11 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if err != nil {
 		return "", usageError{err}
 	}
-	if f.excel && format != "csv" {
+	if f.excel && format == "xlsx" {
 		return "", usagef("--excel shapes a CSV file; an XLSX keeps 0048…, 01067 and +48… as text by itself: drop --excel")
+	}
+	if f.excel && format != "csv" {
+		return "", usagef("--excel shapes a CSV file; --format %s writes no spreadsheet: drop --excel", format)
 	}
 	api, err := a.apiClient()
 	if err != nil {

@@ -184,7 +184,7 @@ func TestExportCommandErrors(t *testing.T) {
 		{"filter without =", env, []string{"--filter", "email"}, "NAME=VALUE"},
 		{"unknown column", env, []string{"--columns", "crm_client_id,emial"}, `did you mean "email"`},
 		{"notes without details", env, []string{"--columns", "notes"}, "--with-details"},
-		{"bad format", env, []string{"--format", "ods"}, "use csv or xlsx"},
+		{"bad format", env, []string{"--format", "ods"}, "use csv, xlsx or jsonl"},
 		{"excel for an xlsx", env, []string{"--out", filepath.Join(dir, "e.xlsx"), "--excel"}, "drop --excel"},
 		{"bad placeholder", env, []string{"--out", filepath.Join(dir, "c-{day}.csv")}, "{day}"},
 		{"bad token", bad, nil, "token"},
