@@ -34,8 +34,17 @@ type exportFlags struct {
 	noFormulaGuard bool
 }
 
-func (a *app) exportCmd() *cobra.Command {
-	var f exportFlags
+// exportOptions are one export's: its flags and the account it reads.
+type exportOptions struct {
+	exportFlags
+	account
+}
+
+// exportCmd is `crmbulk export`. RunE parses the flags into the options and
+// hands them to runF (a test's), or to runExport when runF is nil.
+func (a *app) exportCmd(runF func(*cobra.Command, *exportOptions) error) *cobra.Command {
+	opts := &exportOptions{}
+	f := &opts.exportFlags
 	cmd := &cobra.Command{
 		Use:   "export --out FILE",
 		Short: "Write every CRM client to an XLSX, CSV or JSON Lines file",
@@ -96,7 +105,11 @@ stops two exports into the same place from overlapping.`,
   crmbulk export --out - --format jsonl --columns crm_client_id,email`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := a.runExport(cmd, f)
+			opts.account = a.userAccount()
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			_, err := a.runExport(cmd, opts)
 			return err
 		},
 	}
@@ -120,7 +133,8 @@ stops two exports into the same place from overlapping.`,
 }
 
 // runExport runs one export and returns the path it wrote ("-" for stdout).
-func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
+func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error) {
+	f := opts.exportFlags
 	if f.out == "" {
 		return "", usagef("export needs %s", exporter.OutHint())
 	}
@@ -160,7 +174,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if f.excel && format != "csv" {
 		return "", usagef("--excel shapes a CSV file; --format %s writes no spreadsheet: drop --excel", format)
 	}
-	api, err := a.apiClient()
+	api, err := opts.API()
 	if err != nil {
 		return "", err
 	}
@@ -193,7 +207,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		StatusNames: f.statusNames, StatusList: statuses, MaxClients: a.maxClients,
 		Keep: out.DetailsPath(), Resume: f.resume,
 		Progress: a.progress(), Logger: a.logger, Capabilities: exporter.CapabilitiesOf(api)}
-	if dir, err := sharedwindow.Dir(a.stateDir, a.getenv); err == nil && out.DetailsPath() == "" {
+	if dir, err := sharedwindow.Dir(opts.StateDir, a.getenv); err == nil && out.DetailsPath() == "" {
 		// To standard output nothing is kept beside a file: the details
 		// read are spooled in crmbulk's own folder, not a shared /tmp.
 		cfg.SpoolDir = dir
