@@ -135,74 +135,26 @@ stops two exports into the same place from overlapping.`,
 // runExport runs one export and returns the path it wrote ("-" for stdout).
 func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error) {
 	f := opts.exportFlags
-	if f.out == "" {
-		return "", usagef("export needs %s", exporter.OutHint())
-	}
-	if f.resume && f.out == "-" {
-		return "", usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
-	}
-	var filters baselinker.Filters
-	var statusName string // --filter status=NAME: found among the account's statuses below
-	for _, kv := range f.filters {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok {
-			return "", usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
-		}
-		if statusFilter(strings.TrimSpace(name), value) {
-			statusName = strings.TrimSpace(value)
-			continue
-		}
-		if err := filters.Set(strings.TrimSpace(name), value); err != nil {
-			return "", usagef("--filter %s: %v", kv, err)
-		}
-	}
-	delim, err := parseDelimiter(f.delimiter)
+	req, err := f.request()
 	if err != nil {
 		return "", err
-	}
-	var columns []string
-	if strings.TrimSpace(f.columns) != "" {
-		columns = strings.Split(f.columns, ",")
-	}
-	format, err := exporter.FormatOf(f.out, f.format)
-	if err != nil {
-		return "", usageError{err}
-	}
-	if f.excel && format == "xlsx" {
-		return "", usagef("--excel shapes a CSV file; an XLSX keeps 0048…, 01067 and +48… as text by itself: drop --excel")
-	}
-	if f.excel && format != "csv" {
-		return "", usagef("--excel shapes a CSV file; --format %s writes no spreadsheet: drop --excel", format)
 	}
 	api, err := opts.API()
 	if err != nil {
 		return "", err
 	}
 	var statuses []baselinker.Status // read once for the filter and status_name
-	if statusName != "" {
-		if statuses, filters.StatusID, err = a.statusID(cmd, api, statusName); err != nil {
+	if req.statusName != "" {
+		if statuses, req.filters.StatusID, err = a.statusID(cmd, api, req.statusName); err != nil {
 			return "", err
 		}
 	}
-	out, err := exporter.OpenOutput(exporter.OutputOptions{
-		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
-		CSV:            sheet.CSVWriterOptions{Delimiter: delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
-		NoFormulaGuard: f.noFormulaGuard,
-	})
+	out, err := a.openExportOutput(f, req)
 	if err != nil {
-		if errors.Is(err, sheet.ErrLocked) {
-			return "", err
-		}
-		return "", usageError{err}
+		return "", err
 	}
 	defer func() { _ = out.Abort() }()
-	if format == "csv" && (f.bom || delim == ';') && !f.excel {
-		a.logger.Info("a CSV opened in Excel turns 0048… and 01067 into numbers and shows the ' before +48…: add --excel to write them as text it keeps, or export .xlsx, which keeps every value")
-	}
-	if out.CreatedDir != "" {
-		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
-	}
-	cfg := exporter.Config{Filters: filters, Columns: columns,
+	cfg := exporter.Config{Filters: req.filters, Columns: req.columns,
 		Notes: f.details || f.notes, ExtraFields: f.details || f.extraFields,
 		StatusNames: f.statusNames, StatusList: statuses, MaxClients: a.maxClients,
 		Keep: out.DetailsPath(), Resume: f.resume,
@@ -219,21 +171,7 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 
 	sum, err := exp.Run(cmd.Context(), out.Opener())
 	if err != nil {
-		if errors.Is(err, exporter.ErrResume) {
-			return "", usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
-		}
-		if cmd.Context().Err() != nil {
-			// The signal's words, not the cut request's ("context canceled").
-			a.logger.Debug("export stopped", "error", err)
-			err = errInterrupted
-		}
-		if out.Path != "-" {
-			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
-		}
-		if sum.Kept != "" {
-			err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
-		}
-		return "", fmt.Errorf("export: %w", err)
+		return "", a.exportFailed(cmd, out, sum, err)
 	}
 	if err := out.Commit(); err != nil {
 		return "", fmt.Errorf("export: %w", err)
@@ -244,4 +182,99 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 		fmt.Fprintf(a.ios.ErrOut, "crmbulk: %s → %s\n", sum, out.Path)
 	}
 	return out.Path, nil
+}
+
+// exportRequest is what an export's flags ask for, checked before any
+// request: usage mistakes exit 2 with nothing sent.
+type exportRequest struct {
+	filters    baselinker.Filters
+	statusName string // --filter status=NAME: found among the account's statuses
+	delim      rune
+	columns    []string
+	format     string
+}
+
+// request checks the flags and reads them into an exportRequest.
+func (f exportFlags) request() (exportRequest, error) {
+	var req exportRequest
+	if f.out == "" {
+		return req, usagef("export needs %s", exporter.OutHint())
+	}
+	if f.resume && f.out == "-" {
+		return req, usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
+	}
+	for _, kv := range f.filters {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return req, usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
+		}
+		if statusFilter(strings.TrimSpace(name), value) {
+			req.statusName = strings.TrimSpace(value)
+			continue
+		}
+		if err := req.filters.Set(strings.TrimSpace(name), value); err != nil {
+			return req, usagef("--filter %s: %v", kv, err)
+		}
+	}
+	var err error
+	if req.delim, err = parseDelimiter(f.delimiter); err != nil {
+		return req, err
+	}
+	if strings.TrimSpace(f.columns) != "" {
+		req.columns = strings.Split(f.columns, ",")
+	}
+	if req.format, err = exporter.FormatOf(f.out, f.format); err != nil {
+		return req, usageError{err}
+	}
+	if f.excel && req.format == "xlsx" {
+		return req, usagef("--excel shapes a CSV file; an XLSX keeps 0048…, 01067 and +48… as text by itself: drop --excel")
+	}
+	if f.excel && req.format != "csv" {
+		return req, usagef("--excel shapes a CSV file; --format %s writes no spreadsheet: drop --excel", req.format)
+	}
+	return req, nil
+}
+
+// openExportOutput opens the export's destination (exporter.OpenOutput)
+// and says what the user should know of it: a CSV chosen for Excel
+// without --excel, a folder created.
+func (a *app) openExportOutput(f exportFlags, req exportRequest) (*exporter.Output, error) {
+	out, err := exporter.OpenOutput(exporter.OutputOptions{
+		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
+		CSV:            sheet.CSVWriterOptions{Delimiter: req.delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
+		NoFormulaGuard: f.noFormulaGuard,
+	})
+	if err != nil {
+		if errors.Is(err, sheet.ErrLocked) {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if req.format == "csv" && (f.bom || req.delim == ';') && !f.excel {
+		a.logger.Info("a CSV opened in Excel turns 0048… and 01067 into numbers and shows the ' before +48…: add --excel to write them as text it keeps, or export .xlsx, which keeps every value")
+	}
+	if out.CreatedDir != "" {
+		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
+	}
+	return out, nil
+}
+
+// exportFailed is the error of an export that did not finish: what stopped
+// it, that the old file is unchanged, and how to continue or start over.
+func (a *app) exportFailed(cmd *cobra.Command, out *exporter.Output, sum exporter.Summary, err error) error {
+	if errors.Is(err, exporter.ErrResume) {
+		return usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
+	}
+	if cmd.Context().Err() != nil {
+		// The signal's words, not the cut request's ("context canceled").
+		a.logger.Debug("export stopped", "error", err)
+		err = errInterrupted
+	}
+	if out.Path != "-" {
+		err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
+	}
+	if sum.Kept != "" {
+		err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
+	}
+	return fmt.Errorf("export: %w", err)
 }

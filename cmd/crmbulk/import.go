@@ -120,31 +120,9 @@ func parseDelimiter(s string) (rune, error) {
 
 func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
 	input, f := opts.input, opts.importFlags
-	if f.workers < 1 || f.workers > importer.MaxWorkers {
-		return usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
-	}
-	if err := a.checkMappingName(cmd, input, f.mapping); err != nil {
-		return err
-	}
-	var m *mapping.Mapping
-	if f.mapping != "" {
-		var err error
-		if m, err = mapping.Load(f.mapping); err != nil {
-			return err
-		}
-	}
-	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
-	var err error
-	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
-		return err
-	}
-	// importer.Run falls back on the mapping's too; here it decides the token.
-	matchBy, err := parseMatchBy(f.matchBy)
+	m, so, matchBy, err := a.importInput(cmd, opts)
 	if err != nil {
 		return err
-	}
-	if len(matchBy) == 0 && m != nil {
-		matchBy = m.MatchBy
 	}
 
 	// A dry run without a match key needs the API only when its rows carry
@@ -178,6 +156,45 @@ func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
 	}
 	sum, err := importer.Run(cmd.Context(), api, input, cfg)
 	plan.flush()
+	return a.importDone(cmd, sum, err)
+}
+
+// importInput checks the flags and reads what they name: the mapping, how
+// the sheet is read and the match keys (the flag's, else the mapping's).
+func (a *app) importInput(cmd *cobra.Command, opts *importOptions) (*mapping.Mapping, sheet.Options, []string, error) {
+	f := opts.importFlags
+	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
+	if f.workers < 1 || f.workers > importer.MaxWorkers {
+		return nil, so, nil, usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
+	}
+	if err := a.checkMappingName(cmd, opts.input, f.mapping); err != nil {
+		return nil, so, nil, err
+	}
+	var m *mapping.Mapping
+	if f.mapping != "" {
+		var err error
+		if m, err = mapping.Load(f.mapping); err != nil {
+			return nil, so, nil, err
+		}
+	}
+	var err error
+	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
+		return nil, so, nil, err
+	}
+	// importer.Run falls back on the mapping's too; here it decides the token.
+	matchBy, err := parseMatchBy(f.matchBy)
+	if err != nil {
+		return nil, so, nil, err
+	}
+	if len(matchBy) == 0 && m != nil {
+		matchBy = m.MatchBy
+	}
+	return m, so, matchBy, nil
+}
+
+// importDone says how the import went (its summary, and the undo's command
+// after a real run that changed clients) and returns its exit error.
+func (a *app) importDone(cmd *cobra.Command, sum importer.Summary, err error) error {
 	switch {
 	case sum.Rows == 0 && err != nil:
 	case a.logFormat == "json":
