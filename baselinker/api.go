@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -234,10 +235,7 @@ func (a *API) Stats() Stats {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.stats
-	s.ByMethod = make(map[string]int64, len(a.stats.ByMethod))
-	for k, v := range a.stats.ByMethod {
-		s.ByMethod[k] = v
-	}
+	s.ByMethod = maps.Clone(a.stats.ByMethod) // made in New: never nil
 	return s
 }
 

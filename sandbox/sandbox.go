@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -584,14 +585,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.stats
-	out.ByMethod = make(map[string]int, len(s.stats.ByMethod))
-	for k, v := range s.stats.ByMethod {
-		out.ByMethod[k] = v
-	}
-	out.Faults = make(map[Fault]int, len(s.stats.Faults))
-	for k, v := range s.stats.Faults {
-		out.Faults[k] = v
-	}
+	out.ByMethod, out.Faults = maps.Clone(s.stats.ByMethod), maps.Clone(s.stats.Faults) // made in New: never nil
 	return out
 }
 
