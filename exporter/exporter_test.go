@@ -284,9 +284,20 @@ func TestFatalTokenLeavesOldFile(t *testing.T) {
 	assertOnlyFile(t, path, "previous export")
 }
 
+// TestFailureMidWayLeavesOldFile: an export that fails mid-way leaves the
+// previous file as it was and nothing beside it, in every format of the
+// table.
 func TestFailureMidWayLeavesOldFile(t *testing.T) {
+	for _, ext := range FormatExts() {
+		t.Run(ext, func(t *testing.T) {
+			t.Parallel()
+			failMidWay(t, tmpOut(t, "old"+ext))
+		})
+	}
+}
+
+func failMidWay(t *testing.T, path string) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 450, Seed: 1, Faults: []sandbox.Fault{sandbox.FaultHTTP500}})
-	path := tmpOut(t, "old.csv")
 	if err := os.WriteFile(path, []byte("previous export"), 0o600); err != nil {
 		t.Fatal(err)
 	}
