@@ -215,7 +215,7 @@ func placeholderGlob(pattern string) string {
 }
 
 // DetailsPath is where an export into this output keeps the client details
-// it read (WithKeep), for --resume: a hidden file beside the target, named
+// it read (Config.Keep), for --resume: a hidden file beside the target, named
 // after the --out pattern like the lock. Standard output keeps none ("").
 func (o *Output) DetailsPath() string {
 	if o.Path == "-" {

@@ -181,18 +181,17 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 	if out.CreatedDir != "" {
 		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
 	}
-	var spool []exporter.Option
+	cfg := exporter.Config{Filters: filters, Columns: columns,
+		Notes: f.details || f.notes, ExtraFields: f.details || f.extraFields,
+		StatusNames: f.statusNames, StatusList: statuses, MaxClients: a.maxClients,
+		Keep: out.DetailsPath(), Resume: f.resume,
+		Progress: a.progress(), Logger: a.logger, Capabilities: exporter.CapabilitiesOf(api)}
 	if dir, err := sharedwindow.Dir(a.stateDir, a.getenv); err == nil && out.DetailsPath() == "" {
 		// To standard output nothing is kept beside a file: the details
 		// read are spooled in crmbulk's own folder, not a shared /tmp.
-		spool = append(spool, exporter.WithSpoolDir(dir))
+		cfg.SpoolDir = dir
 	}
-	exp, err := exporter.New(api, append(spool,
-		exporter.WithFilters(filters), exporter.WithColumns(columns),
-		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
-		exporter.WithStatusNames(f.statusNames), exporter.WithStatusList(statuses), exporter.WithMaxClients(a.maxClients),
-		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
-		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))...)
+	exp, err := exporter.New(api, cfg)
 	if err != nil {
 		return "", usageError{err}
 	}
