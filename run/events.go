@@ -1,0 +1,108 @@
+// Package run holds what import, undo and export share.
+package run
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Printer receives a run's typed events; the terminal bar, the log lines,
+// --format json and the web UI are Printers. Implementations are safe for
+// concurrent use and return quickly.
+type Printer interface {
+	Update(Update)   // the run's state, at most a few times a second and whenever a wait begins/ends
+	Item(Item)       // one settled line, in input order
+	Message(Message) // a note or warning in words
+	Summary(Summary) // once, at the end
+}
+
+// Update is the run's state at one moment.
+type Update struct {
+	Command  string         // "import", "undo", "export"
+	Phase    string         // what it does now, in words ("reading the account's clients", "importing rows", …)
+	Unit     string         // "rows", "clients", "pages"
+	Done     int64          // units done in this phase
+	Total    int64          // -1: unknown
+	Counts   map[string]int // settled lines by status (created, updated, unchanged, invalid, failed, …)
+	Requests int64          // requests sent so far, retries included
+	Waiting  string         // what the run waits for now, in words ("" = nothing)
+	Until    time.Time      // when that wait ends (zero: unknown)
+	ETA      time.Duration  // time left at the limit (0: unknown)
+	Elapsed  time.Duration  // time since the run began
+}
+
+// Item is one settled line.
+type Item struct {
+	Row    int    // the input row (export: the client's ordinal)
+	Status string // the line's status
+	Reason string // the error/skip reason in words, "" when none
+	Line   any    // the full line (importer's report line) for printers that show it; may be nil
+}
+
+// Message is a note or a warning in words.
+type Message struct {
+	Level slog.Level
+	Text  string
+}
+
+// Summary is the run's end: what it did, said once.
+type Summary struct {
+	Command  string
+	Counts   map[string]int
+	Requests int64
+	Elapsed  time.Duration
+	Text     string
+}
+
+// Tee returns a Printer that hands every event to each of p in turn; nil
+// printers are skipped.
+func Tee(p ...Printer) Printer {
+	var t tee
+	for _, q := range p {
+		if q != nil {
+			t = append(t, q)
+		}
+	}
+	return t
+}
+
+type tee []Printer
+
+func (t tee) Update(u Update) {
+	for _, p := range t {
+		p.Update(u)
+	}
+}
+
+func (t tee) Item(i Item) {
+	for _, p := range t {
+		p.Item(i)
+	}
+}
+
+func (t tee) Message(m Message) {
+	for _, p := range t {
+		p.Message(m)
+	}
+}
+
+func (t tee) Summary(s Summary) {
+	for _, p := range t {
+		p.Summary(s)
+	}
+}
+
+// Nop is a Printer that discards everything.
+type Nop struct{}
+
+// Update discards u.
+func (Nop) Update(Update) {}
+
+// Item discards i.
+func (Nop) Item(Item) {}
+
+// Message discards m.
+func (Nop) Message(Message) {}
+
+// Summary discards s.
+func (Nop) Summary(Summary) {}
