@@ -156,8 +156,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 		return nil
 	}
 	if l := e.caps.Limiter; l != nil {
-		e.log.Info(fmt.Sprintf("reading the details of %d clients: one request each; at %d requests per %s that takes about %s",
-			len(ids), l.Limit(), l.Window(), roundETA(l.ETA(len(ids)))),
+		e.log.Info(DetailsText(l, len(ids)),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
 	}
 	e.progress.Start("details", int64(len(ids)), "clients")
@@ -236,7 +235,7 @@ func (e *Exporter) detailText(n int, rate *recent) string {
 	if l == nil {
 		return s
 	}
-	return s + fmt.Sprintf(" · ETA %s (limit %d/%s)", roundETA(l.ETA(n)), l.Limit(), l.Window())
+	return s + fmt.Sprintf(" · ETA %s (limit %d/%s)", DetailsETA(l, n), l.Limit(), l.Window())
 }
 
 func roundETA(d time.Duration) time.Duration {
