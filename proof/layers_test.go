@@ -37,6 +37,7 @@ var layers = map[string]int{
 	"bench":                   6,
 	"bench/cmd/crmbulk-bench": 7,
 	"samples/internal/gen":    6,
+	"ui":                      6, // the web page: handlers over importer/exporter/undo
 	"cmd/crmbulk":             7,
 	"proof":                   7,
 }

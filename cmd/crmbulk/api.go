@@ -34,6 +34,12 @@ func (a *app) apiClient() (*baselinker.API, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	return a.apiWith(token)
+}
+
+// apiWith is apiClient for a token already found (crmbulk ui's page may
+// paste one).
+func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
 	api, err := baselinker.New(a.endpoint(), token,
 		baselinker.WithLimiter(a.limiter(token)),
 		baselinker.WithLogger(a.logger),
