@@ -35,17 +35,18 @@ type Export struct {
 	// Name is the file's name in the exports folder, with a placeholder
 	// ({date}) so that each night writes its own; its extension follows
 	// Format (Name gets one when it has none).
-	Name string
+	Name string `json:"name"`
 	// Format is XLSX, CSV or Excel.
-	Format string
+	Format string `json:"format"`
 	// Filters are --filter NAME=VALUE, in order (status=NAME included).
-	Filters []string
+	Filters []string `json:"filters"`
 	// Columns are --columns, in order (nil: the default columns).
-	Columns []string
+	Columns []string `json:"columns"`
 	// Notes and ExtraFields are --notes and --extra-fields.
-	Notes, ExtraFields bool
+	Notes       bool `json:"notes"`
+	ExtraFields bool `json:"extraFields"`
 	// Rate is --rate, the requests a minute the run may use.
-	Rate int
+	Rate int `json:"rate"`
 }
 
 // Default are the choices of samples/schedule: every client, every

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/internal/schedule"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// exportPage is a Server against a sandbox and an HTTP client holding the
+// session's cookie, as the page's own requests hold it.
+type exportPage struct {
+	t       *testing.T
+	sandbox *sandbox.Server
+	base    string
+	client  *http.Client
+}
+
+func newExportPage(t *testing.T, cfg sandbox.Config, perMinute int) *exportPage {
+	t.Helper()
+	sb, endpoint := sandboxtest.New(t, cfg)
+	srv, err := New(Config{
+		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
+			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(perMinute)))
+		},
+		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	jar, _ := cookiejar.New(nil)
+	p := &exportPage{t: t, sandbox: sb, base: ts.URL, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	res, err := p.client.Get(srv.URL(strings.TrimPrefix(ts.URL, "http://")))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("entering the page: %v %v", res, err)
+	}
+	res.Body.Close()
+	return p
+}
+
+// do sends a request of the page (JSON body when in is not nil) and
+// returns the status and the body.
+func (p *exportPage) do(method, path string, in any) (int, []byte) {
+	p.t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, p.base+path, body)
+	req.Header.Set("X-Crmbulk-Request", "1")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := p.client.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+func choices(e schedule.Export) exportRequest { return exportRequest{Export: e, Time: "02:15"} }
+
+// TestExportBadChoices: a status the account does not have, a bad column,
+// a bad filter or time answer 4xx in words that name what exists, with
+// the field; nothing is exported.
+func TestExportBadChoices(t *testing.T) {
+	p := newExportPage(t, sandbox.Config{Clients: 20, Seed: 2}, 100000)
+	base := schedule.Default()
+	for _, c := range []struct {
+		path  string
+		edit  func(*exportRequest)
+		field string
+		words []string
+	}{
+		{"/api/export/nightly", func(r *exportRequest) { r.Filters = []string{"status=Stali klienci"} }, "status",
+			[]string{`no client status "Stali klienci"`, `did you mean "Stały klient"?`, `"Nowy klient", "Stały klient", "VIP", "Do kontaktu", "Nieaktywny"`}},
+		{"/api/export", func(r *exportRequest) { r.Filters = []string{"status=Gold"} }, "status", []string{`"VIP"`, `"Nieaktywny"`}},
+		{"/api/export/estimate", func(r *exportRequest) { r.Filters = []string{"status=VIPP"}; r.Notes = true }, "status", []string{`did you mean "VIP"?`}},
+		{"/api/export", func(r *exportRequest) { r.Columns = []string{"email", "emial"} }, "columns", []string{`"emial"`, "valid columns"}},
+		{"/api/export", func(r *exportRequest) { r.Filters = []string{"colour=red"} }, "filter", []string{"colour"}},
+		{"/api/export/nightly", func(r *exportRequest) { r.Time = "25:00" }, "time", []string{"HH:MM"}},
+		{"/api/export", func(r *exportRequest) { r.Format = "ods" }, "export", []string{"xlsx, csv or excel"}},
+	} {
+		req := choices(base)
+		c.edit(&req)
+		status, body := p.do("POST", c.path, req)
+		var e apiError
+		_ = json.Unmarshal(body, &e)
+		if status != http.StatusBadRequest || e.Field != c.field {
+			t.Errorf("%s %+v: %d %s, want 400 on %s", c.path, req, status, body, c.field)
+		}
+		for _, w := range c.words {
+			if !strings.Contains(e.Error, w) {
+				t.Errorf("%s %+v: %q does not say %q", c.path, req, e.Error, w)
+			}
+		}
+	}
+	if got := p.sandbox.Stats().Requests; got > 2 { // the statuses and extra fields, read once
+		t.Errorf("%d requests for refused choices", got)
+	}
+}
+
+// statusClients are the IDs of the sandbox's clients of status id.
+func statusClients(sb *sandbox.Server, id int64) []string {
+	var ids []string
+	for _, c := range sb.Clients() {
+		if int64(c.StatusID) == id {
+			ids = append(ids, strconv.FormatInt(int64(c.CrmClientID), 10))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestExportEstimate: with notes the page is told, before it starts, how
+// many clients the filter selects and how long one request each takes at
+// the limit, in the export's own words; without details nothing is counted.
+func TestExportEstimate(t *testing.T) {
+	p := newExportPage(t, sandbox.Config{Clients: 250, Seed: 3}, 60)
+	req := choices(schedule.Default())
+	req.Filters = []string{"status=stały KLIENT"} // case aside, as the CLI finds it
+	status, body := p.do("POST", "/api/export/estimate", req)
+	var est estimate
+	if err := json.Unmarshal(body, &est); status != http.StatusOK || err != nil || est.Details {
+		t.Fatalf("without details: %d %s", status, body)
+	}
+	req.Notes = true
+	status, body = p.do("POST", "/api/export/estimate", req)
+	if err := json.Unmarshal(body, &est); status != http.StatusOK || err != nil {
+		t.Fatalf("%d %s", status, body)
+	}
+	want := len(statusClients(p.sandbox, 2))
+	if !est.Details || est.Clients != want || est.Requests != want ||
+		!strings.Contains(est.Text, "reading the details of "+strconv.Itoa(want)+" clients") || !strings.Contains(est.Text, "60 requests per 1m0s") {
+		t.Errorf("estimate %+v, want %d clients at 60 a minute", est, want)
+	}
+	// At 60 a minute, the requests left after the count's pages.
+	if lo, hi := float64(want-60), float64(want+10); est.Seconds < lo || est.Seconds > hi {
+		t.Errorf("%.0f s for %d clients at 60 a minute", est.Seconds, want)
+	}
+	before := p.sandbox.Stats().Requests
+	if status, _ := p.do("POST", "/api/export/estimate", req); status != http.StatusOK || p.sandbox.Stats().Requests != before {
+		t.Errorf("the same filter counted again: %d, %d requests", status, p.sandbox.Stats().Requests-before)
+	}
+}
+
+// TestExportNightly: the lines are those internal/schedule writes for the
+// choices as checked (the notes checkbox as a column too).
+func TestExportNightly(t *testing.T) {
+	p := newExportPage(t, sandbox.Config{Clients: 5}, 100000)
+	req := choices(schedule.Export{Name: "vip-{date}", Format: schedule.CSV, Rate: 30, Filters: []string{"status=VIP"},
+		Columns: []string{"email", "crm_client_id"}, Notes: true})
+	req.Time = "23:45"
+	status, body := p.do("POST", "/api/export/nightly", req)
+	var n nightly
+	if err := json.Unmarshal(body, &n); status != http.StatusOK || err != nil {
+		t.Fatalf("%d %s", status, body)
+	}
+	want := req.Export
+	want.Columns = []string{"email", "crm_client_id", "notes"}
+	f, err := schedule.Write(want, schedule.When{Hour: 23, Minute: 45}, schedule.DefaultProgram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Files != f {
+		t.Errorf("nightly files differ from internal/schedule's:\n%s", n.Files.Crontab)
+	}
+	if !strings.Contains(n.Files.Crontab, "45 23 * * * ") || !strings.Contains(n.Files.Crontab, "--filter status=VIP --columns email,crm_client_id,notes --notes") {
+		t.Errorf("crontab:\n%s", n.Files.Crontab)
+	}
+}
+
+// TestExportRunsAndDownloads: an export started by the page streams its
+// state as Server-Sent Events to its end, and the file downloaded holds
+// exactly the sandbox's clients of the status chosen by name, with the
+// columns chosen, in their order.
+func TestExportRunsAndDownloads(t *testing.T) {
+	p := newExportPage(t, sandbox.Config{Clients: 260, Seed: 9}, 100000)
+	req := choices(schedule.Export{Name: "vip {date}", Format: schedule.XLSX, Rate: 60, Filters: []string{"status=VIP"},
+		Columns: []string{"crm_client_id", "email"}})
+	status, body := p.do("POST", "/api/export", req)
+	var started exportStarted
+	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
+		t.Fatalf("%d %s", status, body)
+	}
+	res, err := p.client.Get(p.base + "/api/export/" + started.ID + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Errorf("events: Content-Type %q", ct)
+	}
+	var states []runState
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var st runState
+			if err := json.Unmarshal([]byte(data), &st); err != nil {
+				t.Fatalf("event %q: %v", data, err)
+			}
+			states = append(states, st)
+		}
+	}
+	res.Body.Close()
+	last := states[len(states)-1]
+	want := statusClients(p.sandbox, 3)
+	if last.State != stateDone || last.Counts["exported"] != len(want) || !strings.Contains(last.Summary, "exported "+strconv.Itoa(len(want))+" clients") {
+		t.Fatalf("the last event: %+v", last)
+	}
+	if states[0].Command != kindExport {
+		t.Errorf("first event %+v", states[0])
+	}
+
+	res, err = p.client.Get(p.base + "/api/export/" + started.ID + "/file")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("download: %v %v", res, err)
+	}
+	day := time.Now().Format("2006-01-02")
+	if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="vip `+day+`.xlsx"`) {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	path := filepath.Join(t.TempDir(), "got.xlsx")
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	header, ids := readExported(t, path)
+	if !slices.Equal(header, []string{"crm_client_id", "email"}) {
+		t.Errorf("columns %q", header)
+	}
+	if !slices.Equal(ids, want) {
+		t.Errorf("exported %v, want the clients of status VIP %v", ids, want)
+	}
+}
+
+// readExported reads an exported file: its header and first column, sorted.
+func readExported(t *testing.T, path string) (header, first []string) {
+	t.Helper()
+	r, err := sheet.Open(path, sheet.Options{UnguardFormulas: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		row, err := r.Read()
+		if err != nil {
+			break
+		}
+		first = append(first, strings.Trim(row.Cells[0], `="`))
+	}
+	slices.Sort(first)
+	return r.Header(), first
+}
