@@ -64,6 +64,7 @@ type exportRequest struct {
 // exportOptions is what the page offers to choose from.
 type exportOptions struct {
 	Statuses       []string        `json:"statuses"`       // the account's client statuses, by name
+	Filters        []string        `json:"filters"`        // the other filters' names (--filter NAME=VALUE)
 	Columns        []string        `json:"columns"`        // every column name
 	DefaultColumns []string        `json:"defaultColumns"` // the columns of an export that names none
 	Defaults       schedule.Export `json:"defaults"`
@@ -84,6 +85,11 @@ func (s *Server) handleExportOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := exportOptions{Statuses: baselinker.StatusNames(st), Columns: exporter.ColumnNames(), Defaults: schedule.Default(), Time: "02:15"}
+	for _, f := range baselinker.FilterNames() {
+		if f != "status_id" { // chosen by its name, as status
+			o.Filters = append(o.Filters, f)
+		}
+	}
 	for _, f := range baselinker.ListedFields() {
 		o.DefaultColumns = append(o.DefaultColumns, f.Name)
 		if f.Name == "status_id" {

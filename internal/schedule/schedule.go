@@ -123,10 +123,11 @@ func (e Export) Args(dir string) []string {
 
 // Files are the scheduler files written for one export.
 type Files struct {
-	Crontab string // a crontab: its variables and one line
-	Service string // crmbulk-export.service
-	Timer   string // crmbulk-export.timer
-	Windows string // PowerShell that registers a Task Scheduler task
+	Crontab  string // a crontab: its variables and one line
+	CronLine string // that line alone (crontab -e, /etc/cron.d)
+	Service  string // crmbulk-export.service
+	Timer    string // crmbulk-export.timer
+	Windows  string // PowerShell that registers a Task Scheduler task
 }
 
 // When is the time of day the schedule runs.
@@ -178,6 +179,12 @@ func Write(e Export, w When, p Program) (Files, error) {
 			return Files{}, fmt.Errorf("the %s template: %w", t.name, err)
 		}
 		*t.out = b.String()
+	}
+	for _, l := range strings.Split(f.Crontab, "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "SHELL=") && !strings.HasPrefix(l, "MAILTO=") {
+			f.CronLine = l
+			break
+		}
 	}
 	return f, nil
 }

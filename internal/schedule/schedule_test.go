@@ -50,6 +50,9 @@ func TestCronLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	when, command := CronLine(t, f.Crontab)
+	if f.CronLine != when+" "+command {
+		t.Errorf("CronLine %q is not the crontab's line %q", f.CronLine, when+" "+command)
+	}
 	if when != "5 23 * * *" {
 		t.Errorf("time fields %q, want 5 23 * * *", when)
 	}
