@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -34,6 +35,18 @@ func TestBrowserExport(t *testing.T) {
 	e.click("#exp-col-crm_client_id")
 	e.waitText("#exp-order", "crm_client_id")
 	e.click("#exp-order li:nth-child(2) button.up") // crm_client_id before email
+	e.waitText("#exp-order li:first-child", "crm_client_id")
+
+	// Every control of the section has an accessible name, and the order
+	// buttons work from the keyboard (Enter on the focused button).
+	if unnamed, _ := e.eval(`[...document.querySelectorAll('#export input, #export select, #export button, #export pre')]
+		.filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())
+		.map((c) => c.id || c.outerHTML).join(', ')`); unnamed != "" {
+		t.Errorf("controls without an accessible name: %s", unnamed)
+	}
+	e.run(chromedp.Focus(chromedp.CSS("#exp-order li:first-child button.down")), chromedp.KeyEvent(kb.Enter))
+	e.waitText("#exp-order li:first-child", "email")
+	e.run(chromedp.Focus(chromedp.CSS("#exp-order li:nth-child(2) button.up")), chromedp.KeyEvent(kb.Enter))
 	e.waitText("#exp-order li:first-child", "crm_client_id")
 
 	want := statusClients(e.sandbox, 2)
@@ -61,6 +74,10 @@ func TestBrowserExport(t *testing.T) {
 	e.waitVisible("#exp-download")
 	e.screenshot("export")
 	e.click("#exp-download")
+	e.setSelect("#lang", "pl")
+	e.waitText("#export h2", "Eksport klientów")
+	e.waitText("#exp-download", "Pobierz clients-")
+	e.setSelect("#lang", "en")
 
 	day := time.Now().Format("2006-01-02")
 	path := filepath.Join(dir, "clients-"+day+".csv")

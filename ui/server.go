@@ -99,8 +99,12 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close removes the work folder New made (a WorkDir given in Config stays).
+// Close stops the page's exports and removes the work folder New made (a
+// WorkDir given in Config stays).
 func (s *Server) Close() error {
+	if s.exp != nil {
+		s.exp.runs.close() // a running export stops, its temporary file removed
+	}
 	if s.tempDir {
 		return os.RemoveAll(s.cfg.WorkDir)
 	}
