@@ -161,12 +161,19 @@ type previewView struct {
 
 // previewRow is one row's verdict, as the dry run gives it.
 type previewRow struct {
-	Row      int                 `json:"row"`
-	Status   string              `json:"status"`   // ready, invalid or skipped
-	Cells    map[string]string   `json:"cells"`    // by field: the value sent (ready) or the cell read
-	Problems map[string][]string `json:"problems"` // by field ("" for the row): what is wrong and the fix
-	Message  string              `json:"message,omitempty"`
-	Warnings string              `json:"warnings,omitempty"`
+	Row      int                      `json:"row"`
+	Status   string                   `json:"status"`   // ready, invalid or skipped
+	Cells    map[string]string        `json:"cells"`    // by field: the value sent (ready) or the cell read
+	Problems map[string][]cellProblem `json:"problems"` // by field ("" for the row): what is wrong and the fix
+	Message  string                   `json:"message,omitempty"`
+	Warnings string                   `json:"warnings,omitempty"`
+}
+
+// cellProblem is one problem of a row: the fix to show in the cell, and
+// the whole sentence the report says.
+type cellProblem struct {
+	Fix  string `json:"fix"`
+	Text string `json:"text"`
 }
 
 // handlePreview checks the first rows under the mapping the page sends.
@@ -214,13 +221,37 @@ func (s *Server) preview(doc mappingDoc) (*previewView, error) {
 		return nil, fmt.Errorf("%s: %w", st.input.Name, err)
 	}
 	view := &previewView{Header: st.header, Rows: []previewRow{}}
-	for _, f := range doc.Fields {
-		view.Fields = append(view.Fields, f.Field)
-	}
+	view.Fields = fieldsInFileOrder(doc, st.header)
 	for _, row := range st.rows {
 		view.Rows = append(view.Rows, previewOf(c.Check(row), row, doc, st.header))
 	}
 	return view, nil
+}
+
+// fieldsInFileOrder lists doc's fields in the order of the columns they
+// read in the file (the preview's columns follow the mapping table's
+// rows), then the fields of templates and constants.
+func fieldsInFileOrder(doc mappingDoc, header []string) []string {
+	type at struct {
+		field string
+		pos   int
+	}
+	var list []at
+	for _, f := range doc.Fields {
+		pos := len(header)
+		if len(f.Columns) > 0 {
+			if i := slices.Index(header, f.Columns[0]); i >= 0 {
+				pos = i
+			}
+		}
+		list = append(list, at{f.Field, pos})
+	}
+	slices.SortStableFunc(list, func(a, b at) int { return a.pos - b.pos })
+	out := []string{}
+	for _, a := range list {
+		out = append(out, a.field)
+	}
+	return out
 }
 
 // firstRows reads the header and the first previewRows rows of u as opts says.
@@ -258,7 +289,7 @@ func apiName(field string) string {
 // or for a row that is not sent its cells, with each problem on the
 // field it concerns.
 func previewOf(v importer.Verdict, row sheet.Row, doc mappingDoc, header []string) previewRow {
-	p := previewRow{Row: v.Line.Row, Status: string(v.Line.Status), Cells: map[string]string{}, Problems: map[string][]string{},
+	p := previewRow{Row: v.Line.Row, Status: string(v.Line.Status), Cells: map[string]string{}, Problems: map[string][]cellProblem{},
 		Message: v.Line.Message, Warnings: v.Line.Warnings}
 	if v.Ready {
 		p.Status = "ready"
@@ -280,11 +311,11 @@ func previewOf(v importer.Verdict, row sheet.Row, doc mappingDoc, header []strin
 	}
 	for _, pr := range v.Problems {
 		key := problemField(pr, doc)
-		text := pr.Text
-		if pr.Hint != "" && !strings.Contains(text, pr.Hint) {
-			text += " — " + pr.Hint
+		fix := pr.Hint
+		if fix == "" {
+			fix = pr.Text
 		}
-		p.Problems[key] = append(p.Problems[key], text)
+		p.Problems[key] = append(p.Problems[key], cellProblem{Fix: fix, Text: pr.Text})
 	}
 	return p
 }

@@ -162,7 +162,7 @@ type planLine struct {
 
 type planChange struct {
 	Field  string `json:"field"`
-	Before string `json:"before,omitempty"`
+	Before string `json:"before"`
 	After  string `json:"after"`
 	Known  bool   `json:"known"`
 	Create bool   `json:"create"`

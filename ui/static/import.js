@@ -24,7 +24,8 @@ I18N.add({
     'imp.byhand': 'chosen by hand',
     'imp.transforms.n': '{n} chosen', 'imp.transforms.none': 'none',
     'imp.transforms.aria': 'Changes to the values of {col}',
-    'imp.mapvals': 'Map', 'imp.mapvals.aria': 'Value map of {col}: value=API value, separated by ;',
+    'imp.mapvals': 'Map', 'imp.map.n': '{n} values mapped', 'imp.warnings': '{n} value(s) changed on the way',
+    'imp.mapvals.aria': 'Value map of {col}: value=API value, separated by ;',
     'imp.mapvals.ph': 'Polska=PL; Niemcy=DE',
     'imp.default': 'Default', 'imp.default.aria': 'Value of {col} when its cell is blank',
     'imp.match': 'Find existing clients by (the first key that finds one decides)',
@@ -71,7 +72,8 @@ I18N.add({
     'imp.byhand': 'wybrane ręcznie',
     'imp.transforms.n': 'wybrano {n}', 'imp.transforms.none': 'brak',
     'imp.transforms.aria': 'Zmiany wartości kolumny {col}',
-    'imp.mapvals': 'Zamiana', 'imp.mapvals.aria': 'Zamiana wartości kolumny {col}: wartość=wartość API, oddzielone ;',
+    'imp.mapvals': 'Zamiana', 'imp.map.n': 'zamian: {n}', 'imp.warnings': 'zmienione wartości: {n}',
+    'imp.mapvals.aria': 'Zamiana wartości kolumny {col}: wartość=wartość API, oddzielone ;',
     'imp.mapvals.ph': 'Polska=PL; Niemcy=DE',
     'imp.default': 'Domyślna', 'imp.default.aria': 'Wartość kolumny {col}, gdy komórka jest pusta',
     'imp.match': 'Szukaj istniejących klientów po (decyduje pierwszy klucz, który znajdzie klienta)',
@@ -135,6 +137,17 @@ function setColumnField(header, field) {
   }
 }
 
+// redraw draws the mapping table again and gives the focus back to the
+// control that changed (by id), its folding box kept open.
+function redraw(focusId) {
+  drawMapping();
+  const c = focusId && document.getElementById(focusId);
+  if (!c) return;
+  const box = c.closest('details');
+  if (box) box.open = true;
+  c.focus();
+}
+
 function reasonText(r) { return r === 'chosen by hand' ? t('imp.byhand') : r; }
 
 function fieldSelect(i, header, current) {
@@ -144,7 +157,7 @@ function fieldSelect(i, header, current) {
   for (const x of imp.extra) sel.append(el('option', { value: 'extra:' + x.id, text: t('imp.extra', { name: x.name, id: x.id }) }));
   if (current && ![...sel.options].some((o) => o.value === current)) sel.append(el('option', { value: current, text: fieldLabel(current) }));
   sel.value = current || '';
-  sel.addEventListener('change', () => { setColumnField(header, sel.value); drawMapping(); schedulePreview(); });
+  sel.addEventListener('change', () => { setColumnField(header, sel.value); redraw(sel.id); schedulePreview(); });
   return sel;
 }
 
@@ -160,7 +173,7 @@ function transformControl(i, header, f) {
       const cur = (f.transform || []).filter((x) => x !== name);
       if (cb.checked) cur.push(name);
       f.transform = cur;
-      drawMapping(); schedulePreview();
+      redraw(id); schedulePreview();
     });
     box.append(el('div', {}, cb, el('label', { for: id, text: ' ' + name })));
   }
@@ -170,7 +183,10 @@ function transformControl(i, header, f) {
 function mapText(f) { return (f.map || []).map(([k, v]) => `${k}=${v}`).join('; '); }
 
 function mapControl(i, header, f) {
-  const mapIn = el('input', { type: 'text', id: 'map-vals-' + i, value: mapText(f), placeholder: t('imp.mapvals.ph'), size: 18,
+  const n = (f.map || []).length;
+  const sum = n || f.default ? [n ? t('imp.map.n', { n }) : '', f.default ? t('imp.default') + ': ' + f.default : ''].filter(Boolean).join('; ')
+    : t('imp.transforms.none');
+  const mapIn = el('input', { type: 'text', id: 'map-vals-' + i, value: mapText(f), placeholder: t('imp.mapvals.ph'), size: 22,
     'aria-label': t('imp.mapvals.aria', { col: header }) });
   mapIn.addEventListener('change', () => {
     f.map = mapIn.value.split(';').map((p) => p.split('=')).filter((p) => p.length === 2 && p[0].trim())
@@ -179,7 +195,10 @@ function mapControl(i, header, f) {
   });
   const defIn = el('input', { type: 'text', id: 'map-def-' + i, value: f.default || '', size: 6, 'aria-label': t('imp.default.aria', { col: header }) });
   defIn.addEventListener('change', () => { f.default = defIn.value.trim(); schedulePreview(); });
-  return el('div', { class: 'mapctl' }, mapIn, ' ', el('span', { class: 'note', text: t('imp.default') + ':' }), ' ', defIn);
+  return el('details', { class: 'mapctl' },
+    el('summary', { text: sum, 'aria-label': t('imp.mapvals.aria', { col: header }) }),
+    el('div', {}, el('label', { for: 'map-vals-' + i, text: t('imp.mapvals') + ' ' }), mapIn),
+    el('div', {}, el('label', { for: 'map-def-' + i, text: t('imp.default') + ' ' }), defIn));
 }
 
 function drawMatch() {
@@ -236,7 +255,8 @@ function cellOf(row, field) {
   const td = el('td', { class: probs ? 'bad' : '', text: row.cells[field] || '' });
   if (probs) {
     td.setAttribute('aria-invalid', 'true');
-    for (const p of probs) td.append(el('span', { class: 'fix', text: p }));
+    td.title = probs.map((p) => p.text).join('\n');
+    for (const p of probs) td.append(el('span', { class: 'fix', text: p.fix }));
   }
   return td;
 }
@@ -255,10 +275,9 @@ function drawPreview() {
   const body = el('tbody');
   for (const r of p.rows) {
     const status = el('td', { class: 'status-' + r.status }, t('st.' + r.status));
-    for (const msg of (r.problems[''] || []).concat(r.status === 'skipped' && r.message ? [r.message] : [])) {
-      status.append(el('span', { class: 'fix', text: msg }));
-    }
-    if (r.warnings) status.append(el('span', { class: 'warn', text: r.warnings }));
+    for (const p of (r.problems[''] || [])) status.append(el('span', { class: 'fix', text: p.text }));
+    if (r.status === 'skipped' && r.message) status.append(el('span', { class: 'fix', text: r.message }));
+    if (r.warnings) status.append(warningsBox(r.warnings));
     const tr = el('tr', { 'data-row': r.row }, el('th', { scope: 'row', text: r.row }), status);
     for (const f of p.fields) tr.append(cellOf(r, f));
     body.append(tr);
@@ -381,6 +400,21 @@ function changesCell(l) {
   return td;
 }
 
+// warningsBox folds a line's warnings ("row 2, column …; row 2, …") into
+// one line that opens.
+function warningsBox(text) {
+  const ws = text.split('; row ').map((w, i) => (i ? 'row ' + w : w));
+  const box = el('details', { class: 'warn' }, el('summary', { text: t('imp.warnings', { n: ws.length }) }));
+  for (const w of ws) box.append(el('div', { text: w }));
+  return box;
+}
+
+function messageCell(l) {
+  const td = el('td', { text: [l.code, l.message].filter(Boolean).join(' — ') });
+  if (l.warnings) td.append(warningsBox(l.warnings));
+  return td;
+}
+
 async function loadPlanLines(append) {
   const q = new URLSearchParams({
     status: document.getElementById('plan-status').value,
@@ -398,7 +432,7 @@ async function loadPlanLines(append) {
         el('td', { class: 'status-' + l.status, text: t('st.' + l.status) }),
         el('td', { text: l.matchKey || '' }),
         changesCell(l),
-        el('td', { text: [l.code, l.message, l.warnings].filter(Boolean).join(' — ') })));
+        messageCell(l)));
     }
     imp.planOffset = out.offset + out.lines.length;
     document.getElementById('imp-plan-matched').textContent = t('imp.plan.matched', { n: out.matched });
@@ -412,7 +446,7 @@ function drawPlan(s) {
   for (const g of s.invalid) invalid.append(el('li', { text: `${g.reason}: ${g.count} (${t('imp.row').toLowerCase()} ${g.row})` }));
   const more = el('button', { type: 'button', id: 'imp-plan-more', text: t('imp.plan.more'), hidden: true });
   more.addEventListener('click', () => loadPlanLines(true));
-  box.replaceChildren(
+  box.replaceChildren(...[
     el('p', { id: 'imp-plan-summary', text: t('imp.plan.rows', s) }),
     countList(s.counts),
     el('div', { class: 'row top' }, byFieldTable(s),
@@ -425,7 +459,7 @@ function drawPlan(s) {
         el('th', { scope: 'col', text: t('imp.plan.key') }), el('th', { scope: 'col', text: t('imp.plan.changes') }),
         el('th', { scope: 'col', text: t('imp.plan.message') }))),
       el('tbody'))),
-    more);
+    more].filter(Boolean));
   imp.planOffset = 0;
   loadPlanLines(false);
 }
