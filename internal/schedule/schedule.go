@@ -219,7 +219,7 @@ func values(e Export, w When, p Program) map[string]string {
 		"UnitDocker":  systemdWords(e.Args("/exports")),
 		// Task Scheduler: PowerShell words.
 		"PSProgram": psProgram(p.Windows),
-		"PSExport":  shellquote.PowerShell.Join("", e.Args("exports")...)[1:],
+		"PSExport":  psArgs(e.Args("exports")),
 		"PSRate":    rate,
 	}
 }
@@ -232,6 +232,49 @@ func psProgram(p string) string {
 		q = "'" + q + "'"
 	}
 	return "& " + q
+}
+
+// psArgs writes the export's arguments for the task's script, which
+// powershell.exe (Windows PowerShell 5.1) runs: each one PowerShell word
+// (shellquote), written so that 5.1's legacy passing to a native program
+// hands crmbulk the argument unchanged — it wraps an argument with a space
+// in double quotes without escaping the double quotes inside, so those are
+// written \" (the backslashes before them doubled), and the backslashes
+// that end an argument it wraps are doubled, as the C runtime reads them.
+func psArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellquote.PowerShell.Quote(legacyNative(a))
+	}
+	return strings.Join(q, " ")
+}
+
+// legacyNative is a as Windows PowerShell 5.1 must be given it for a
+// native program to receive a (see psArgs).
+func legacyNative(a string) string {
+	if !strings.Contains(a, `"`) && !(strings.ContainsAny(a, " \t") && strings.HasSuffix(a, `\`)) {
+		return a
+	}
+	var b strings.Builder
+	slashes := 0
+	for _, r := range a {
+		switch r {
+		case '\\':
+			slashes++
+			continue
+		case '"':
+			b.WriteString(strings.Repeat(`\`, 2*slashes) + `\"`)
+		default:
+			b.WriteString(strings.Repeat(`\`, slashes))
+			b.WriteRune(r)
+		}
+		slashes = 0
+	}
+	if slashes > 0 && strings.ContainsAny(a, " \t") {
+		slashes *= 2 // before the closing quote 5.1 adds
+	}
+	b.WriteString(strings.Repeat(`\`, slashes))
+	return b.String()
 }
 
 // cronEscape writes s for a crontab's command field: cron turns a % into a

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
 
 // TestDefaultsAreTheSamples: the files written for the default choices at
@@ -227,7 +225,7 @@ func TestTaskScheduler(t *testing.T) {
 	}
 	script := w[start:end]
 	want := "& 'C:\\Program Files\\crmbulk\\crmbulk.exe' --token-file (Join-Path $env:USERPROFILE '.config\\crmbulk\\token') --rate 45 --no-progress --log-format json " +
-		shellquote.PowerShell.Join("", e.Args("exports")...)[1:] + " 2>&1"
+		psArgs(e.Args("exports")) + " 2>&1"
 	if !strings.Contains(script, want) {
 		t.Errorf("the script does not run\n%s\n%s", want, script)
 	}
@@ -261,5 +259,28 @@ func TestCheck(t *testing.T) {
 	}
 	if _, err := Write(Default(), When{Hour: 24}, DefaultProgram); err == nil {
 		t.Error("24:00 was taken")
+	}
+}
+
+// TestLegacyNative: what Windows PowerShell 5.1 must be given for crmbulk
+// to receive each argument, by the C runtime's rules (a " inside written
+// \", backslashes before it doubled; those ending a wrapped argument too).
+func TestLegacyNative(t *testing.T) {
+	for in, want := range map[string]string{
+		"status=VIP":                "status=VIP",
+		"status=Stały klient":       "status=Stały klient",
+		`status=Stały "klient"`:     `status=Stały \"klient\"`,
+		`status="x"`:                `status=\"x\"`,
+		`a\"b`:                      `a\\\"b`,
+		`C:\dir with space\`:        `C:\dir with space\\`,
+		`C:\nospace\`:               `C:\nospace\`,
+		`exports/klienci $HOME.csv`: `exports/klienci $HOME.csv`,
+	} {
+		if got := legacyNative(in); got != want {
+			t.Errorf("legacyNative(%s) = %s, want %s", in, got, want)
+		}
+	}
+	if got := psArgs([]string{"--filter", `status=O'Brien "x"`}); got != `--filter 'status=O''Brien \"x\"'` {
+		t.Errorf("psArgs: %s", got)
 	}
 }
