@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/run"
 )
@@ -41,6 +42,7 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 		return run.Summary{Command: kindExport}, fmt.Errorf("opening the export's file: %w", err)
 	}
 	defer func() { _ = out.Abort() }()
+	ev = detailsETA{Printer: ev, limiter: j.api.Limiter()}
 	b := newBridge(kindExport, j.api, ev)
 	b.waiting = j.api.Waiting
 	cfg := j.plan.cfg
@@ -69,6 +71,21 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	res.Text = sum.String() + " → " + filepath.Base(out.Path)
 	j.done(out.Path)
 	return res, nil
+}
+
+// detailsETA fills the ETA of the details phase's updates (one request
+// per client left) from the limiter, as the export's own progress line
+// says it (exporter.DetailsETA).
+type detailsETA struct {
+	run.Printer
+	limiter *pacer.Limiter
+}
+
+func (d detailsETA) Update(u run.Update) {
+	if u.Phase == "details" && u.Total > 0 && u.ETA == 0 {
+		u.ETA = exporter.DetailsETA(d.limiter, int(u.Total-u.Done))
+	}
+	d.Printer.Update(u)
 }
 
 // streamRun sends a run's state to the page as Server-Sent Events: the
