@@ -248,6 +248,7 @@ func parseClock(s string) (schedule.When, error) {
 // export starts.
 type estimate struct {
 	Details  bool    `json:"details"`  // per-client requests are asked for (notes, extra fields)
+	AtMost   bool    `json:"atMost"`   // only extra fields: none of those requests if the list carries them
 	Clients  int     `json:"clients"`  // the clients the filters select
 	Requests int     `json:"requests"` // the details' requests: one per client
 	Seconds  float64 `json:"seconds"`  // how long the limit makes them take (exporter.DetailsETA)
@@ -281,7 +282,7 @@ func (s *Server) handleExportEstimate(w http.ResponseWriter, r *http.Request) {
 		s.exp.mu.Unlock()
 	}
 	l := api.Limiter()
-	writeJSON(w, http.StatusOK, estimate{Details: true, Clients: n, Requests: n,
+	writeJSON(w, http.StatusOK, estimate{Details: true, AtMost: !p.cfg.Notes, Clients: n, Requests: n,
 		Seconds: exporter.DetailsETA(l, n).Seconds(), Text: exporter.DetailsText(l, n)})
 }
 

@@ -18,6 +18,7 @@ I18N.add({
     'exp.estimate.none': 'No request per client: the list is read 100 clients a request.',
     'exp.estimate.counting': 'Counting the clients the filters select…',
     'exp.estimate': 'About {time} for {clients} clients: one request per client at the limit of {limit} a minute.',
+    'exp.estimate.atMost': 'At most about {time} for {clients} clients: one request per client at the limit of {limit} a minute, none if the list carries the extra fields.',
     'exp.format': 'Format', 'exp.format.xlsx': 'XLSX (Excel workbook; keeps every value)',
     'exp.format.csv': 'CSV (UTF-8, comma)', 'exp.format.excel': 'CSV for Excel (semicolon, values kept as text)',
     'exp.name': 'File name ({date} becomes today’s date)',
@@ -50,6 +51,7 @@ I18N.add({
     'exp.estimate.none': 'Bez zapytań na klienta: lista jest czytana po 100 klientów na zapytanie.',
     'exp.estimate.counting': 'Liczę klientów wybranych przez filtry…',
     'exp.estimate': 'Około {time} dla {clients} klientów: jedno zapytanie na klienta przy limicie {limit} na minutę.',
+    'exp.estimate.atMost': 'Najwyżej ok. {time} dla {clients} klientów: jedno zapytanie na klienta przy limicie {limit} na minutę, żadne, jeśli lista zawiera pola dodatkowe.',
     'exp.format': 'Format', 'exp.format.xlsx': 'XLSX (skoroszyt Excela; zachowuje każdą wartość)',
     'exp.format.csv': 'CSV (UTF-8, przecinek)', 'exp.format.excel': 'CSV dla Excela (średnik, wartości jako tekst)',
     'exp.name': 'Nazwa pliku ({date} to dzisiejsza data)',
@@ -215,7 +217,7 @@ I18N.add({
     if (!estimate) { estimateBox.textContent = ''; return; }
     if (estimate.counting) { estimateBox.textContent = t('exp.estimate.counting'); return; }
     if (!estimate.details) { estimateBox.textContent = t('exp.estimate.none'); return; }
-    estimateBox.textContent = t('exp.estimate', { time: duration(estimate.seconds), clients: estimate.clients, limit: opts.rateLimit });
+    estimateBox.textContent = t(estimate.atMost ? 'exp.estimate.atMost' : 'exp.estimate', { time: duration(estimate.seconds), clients: estimate.clients, limit: opts.rateLimit });
     estimateBox.title = estimate.text;
   }
 
