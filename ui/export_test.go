@@ -298,3 +298,19 @@ func TestDetailsETA(t *testing.T) {
 		t.Errorf("updates %+v; want the details' ETA for 60 clients at 10 a minute (%s)", rec.got, exporter.DetailsETA(l, 60))
 	}
 }
+
+// FuzzParseClock: a time the page sends is a time of day or an error.
+func FuzzParseClock(f *testing.F) {
+	for _, s := range []string{"02:15", "23:59", "24:00", "2:5", "", ":", "-1:10", " 07:30 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := parseClock(s)
+		if err == nil && (w.Hour < 0 || w.Hour > 23 || w.Minute < 0 || w.Minute > 59) {
+			t.Errorf("%q read as %+v", s, w)
+		}
+		if err != nil && !strings.Contains(err.Error(), "HH:MM") {
+			t.Errorf("%q: %v says no fix", s, err)
+		}
+	})
+}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"text/template"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 )
@@ -70,6 +71,9 @@ func (e Export) Check() error {
 	}
 	words := append(append([]string{e.Name}, e.Filters...), e.Columns...)
 	for _, w := range words {
+		if !utf8.ValidString(w) {
+			return fmt.Errorf("%q is not UTF-8 text, which a unit file or a crontab must be: type it again", w)
+		}
 		if strings.IndexFunc(w, unicode.IsControl) >= 0 {
 			return fmt.Errorf("%q holds a line break or another control character, which no scheduler line can carry: remove it", w)
 		}

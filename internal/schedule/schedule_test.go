@@ -284,3 +284,35 @@ func TestLegacyNative(t *testing.T) {
 		t.Errorf("psArgs: %s", got)
 	}
 }
+
+// FuzzWrite: whatever the page sends, Write either refuses it or writes
+// files whose every layer reads the arguments back: systemd splits the
+// ExecStart line into Args exactly, the cron line holds no bare %, one
+// schedule line, and nothing ends the PowerShell here-string early.
+func FuzzWrite(f *testing.F) {
+	f.Add("clients-{date}", "xlsx", "status=Stały klient", "email", true, 60)
+	f.Add(`a "b" 'c' $d %e \f`, "excel", `status=x"y`, "notes", false, 1)
+	f.Fuzz(func(t *testing.T, name, format, filter, column string, notes bool, rate int) {
+		e := Export{Name: name, Format: format, Filters: []string{filter}, Columns: []string{column}, Notes: notes, Rate: rate}
+		files, err := Write(e, When{Hour: 3, Minute: 7}, DefaultProgram)
+		if err != nil {
+			return
+		}
+		line := ""
+		for _, l := range strings.Split(strings.ReplaceAll(files.Service, "\\\n", " "), "\n") {
+			if v, ok := strings.CutPrefix(l, "ExecStart="); ok {
+				line = v
+			}
+		}
+		words := splitSystemd(t, line)
+		if want := e.Args("exports"); !slices.Equal(words[len(words)-len(want):], want) {
+			t.Errorf("systemd reads %q, want %q", words, want)
+		}
+		if strings.Contains(strings.ReplaceAll(files.CronLine, `\%`, ""), "%") || !strings.HasPrefix(files.CronLine, "7 3 * * * ") {
+			t.Errorf("cron line %q", files.CronLine)
+		}
+		if strings.Count(files.Windows, "\n'@") != 1 {
+			t.Errorf("the here-string ends early:\n%s", files.Windows)
+		}
+	})
+}
