@@ -98,8 +98,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close removes the work folder New made (a WorkDir given in Config stays).
+// Close stops the page's runs (as Ctrl-C does) and removes the work
+// folder New made (a WorkDir given in Config stays).
 func (s *Server) Close() error {
+	s.sess.runs.close()
 	if s.tempDir {
 		return os.RemoveAll(s.cfg.WorkDir)
 	}
@@ -129,7 +131,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/token", s.handleToken)
 	mux.HandleFunc("DELETE /api/token", s.handleForgetToken)
 	mux.HandleFunc("GET /api/account", s.handleAccount)
-	for _, add := range []func(*http.ServeMux){s.importRoutes} {
+	for _, add := range []func(*http.ServeMux){s.importRoutes, s.runRoutes} {
 		add(mux)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
