@@ -45,7 +45,7 @@ func (e *uiEnv) uploadInPage(name, data string) {
 // is shown and filtered, and the import is undone — the page's words and
 // the sandbox's clients checked at each step.
 func TestBrowserRunFlow(t *testing.T) {
-	const rows, badRow = 120, 5
+	const rows, badRow = 160, 5
 	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}, viewport: [2]int64{1280, 1000}})
 	data := e2eClients(rows, badRow)
 	e.uploadInPage("klienci.csv", data)
@@ -126,4 +126,8 @@ func TestBrowserRunFlow(t *testing.T) {
 		t.Errorf("%d clients after the undo, want none", n)
 	}
 	e.waitText("#undo-report", "deleted")
+
+	e.setSelect("#lang", "pl")
+	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows))
+	e.waitText("#run", "Cofnij ten import")
 }

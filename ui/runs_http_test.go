@@ -255,7 +255,7 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{Latency: 100 * time.Millisecond})
 	var b strings.Builder
 	b.WriteString("email,invoice_fullname\n")
-	for i := range 40 {
+	for i := range 200 {
 		b.WriteString("k" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@example.com,Klient\n")
 	}
 	e.upload("klienci.csv", b.String())
@@ -264,12 +264,21 @@ func TestRunStopResumeHTTP(t *testing.T) {
 		t.Fatalf("start: %d %s", code, body)
 	}
 	e.follow(started.ID, func(v runView) bool { return v.Counts["created"] > 0 })
+	// A second run of the same file while the first goes: the importer's
+	// lock refuses it, and the page has its words.
+	var second runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &second); code != http.StatusAccepted {
+		t.Fatalf("second start: %d %s", code, body)
+	}
+	if end := e.follow(second.ID, ended); end.State != stateFailed || !strings.Contains(end.Error, "is in use by another crmbulk run") {
+		t.Errorf("a second run of the file: %q %q, want it refused in words", end.State, end.Error)
+	}
 	if code, body := e.do("POST", "/api/runs/"+started.ID+"/stop", struct{}{}, nil); code != http.StatusAccepted {
 		t.Fatalf("stop: %d %s", code, body)
 	}
 	end := e.follow(started.ID, ended)
 	made := len(e.sandbox.Clients())
-	if end.State != stateStopped || made == 40 || end.Counts["skipped"] == 0 {
+	if end.State != stateStopped || made == 200 || end.Counts["skipped"] == 0 {
 		t.Fatalf("stopped %+v with %d clients", end, made)
 	}
 	var resumed runView
@@ -277,7 +286,7 @@ func TestRunStopResumeHTTP(t *testing.T) {
 		t.Fatalf("resume: %d %s", code, body)
 	}
 	end = e.follow(resumed.ID, ended)
-	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 40 || len(e.sandbox.Clients()) != 40 {
+	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 200 || len(e.sandbox.Clients()) != 200 {
 		t.Fatalf("resumed %+v ended %+v with %d clients", resumed, end, len(e.sandbox.Clients()))
 	}
 }

@@ -164,7 +164,8 @@ const RunStep = (() => {
         const cell = el('td', { class: 'bad' });
         if (p.column && p.column in r.cells) {
           cell.append(el('input', { type: 'text', value: r.cells[p.column], 'data-row': r.row, 'data-column': p.column,
-            'data-was': r.cells[p.column], 'aria-label': t('fix.cell', { row: r.row, column: p.column }), size: 24 }));
+            'data-was': r.cells[p.column], 'aria-label': t('fix.cell', { row: r.row, column: p.column }), size: 24,
+            onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); saveFixes(); } } }));
         } else {
           cell.append(el('span', { text: (p.value || '') + ' — ' + t('fix.constant') }));
         }
