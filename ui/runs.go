@@ -146,8 +146,10 @@ type runState struct {
 	Counts   map[string]int `json:"counts"`
 	Requests int64          `json:"requests"`
 	Waiting  string         `json:"waiting,omitempty"`
-	Until    string         `json:"until,omitempty"` // RFC 3339, when the wait ends
-	ETA      float64        `json:"eta_seconds"`     // 0: unknown
+	Until    string         `json:"until,omitempty"`    // RFC 3339, when the wait ends
+	ETA      float64        `json:"eta_seconds"`        // 0: unknown
+	ETAWhy   string         `json:"eta_why,omitempty"`  // what decides the ETA ("limit 100/1m0s")
+	Statuses []string       `json:"statuses,omitempty"` // the order the counts are said in
 	Elapsed  float64        `json:"elapsed_seconds"`
 	Rate     float64        `json:"rate_per_minute"` // units done a minute, so far
 	Messages []string       `json:"messages,omitempty"`
@@ -171,10 +173,13 @@ func (h *hub) Update(u run.Update) {
 	if !u.Until.IsZero() {
 		v.Until = u.Until.UTC().Format(time.RFC3339)
 	}
-	v.ETA, v.Elapsed = u.ETA.Seconds(), u.Elapsed.Seconds()
+	v.ETA, v.ETAWhy, v.Elapsed = u.ETA.Seconds(), u.ETAWhy, u.Elapsed.Seconds()
+	if u.Statuses != nil {
+		v.Statuses = u.Statuses
+	}
 	v.Rate = 0
-	if m := u.Elapsed.Minutes(); m > 0 && u.Done > 0 {
-		v.Rate = float64(u.Done) / m
+	if u.Paced {
+		v.Rate = float64(u.PerMinute)
 	}
 	if u.Counts != nil {
 		h.updated = true
@@ -247,7 +252,7 @@ func (h *hub) end(sum run.Summary, err error, interrupted bool) {
 	if sum.Elapsed > 0 {
 		v.Elapsed = sum.Elapsed.Seconds()
 	}
-	v.Waiting, v.Until, v.ETA = "", "", 0
+	v.Waiting, v.Until, v.ETA, v.ETAWhy = "", "", 0, ""
 	switch {
 	case err == nil:
 		v.State = stateDone
@@ -275,6 +280,7 @@ func (h *hub) snapshot() runState {
 	v := h.view
 	v.Counts = maps.Clone(v.Counts)
 	v.Messages = append([]string(nil), v.Messages...)
+	v.Statuses = append([]string(nil), v.Statuses...)
 	if v.State == stateRunning || v.State == stateStopping {
 		v.Elapsed = max(v.Elapsed, time.Since(v.started).Seconds())
 	}

@@ -275,12 +275,13 @@ const RunStep = (() => {
         if (v.phase && !bar.hidden) parts.push(t('run.phase', { phase: v.phase === 'import' || v.phase === 'undo' ? t('phase.' + v.phase) : v.phase }));
         parts.push(v.total > 0 ? t('run.done', { done: v.done, total: v.total, unit }) : t('run.done.nototal', { done: v.done, unit }));
         if (v.rate_per_minute > 0) parts.push(t('run.rate', { rate: Math.round(v.rate_per_minute), unit }));
-        if (v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }));
+        if (v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }) + (v.eta_why ? ` (${v.eta_why})` : ''));
         parts.push(t('run.elapsed', { elapsed: duration(v.elapsed_seconds) }), t('run.requests', { n: v.requests }));
         numbers.textContent = parts.join(' · ');
         waiting.textContent = v.waiting ? t('run.waiting', { what: v.waiting }) + (v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '') : '';
         waiting.hidden = !v.waiting;
-        counts.replaceChildren(...Object.entries(v.counts || {}).filter(([, n]) => n > 0).map(([st, n]) =>
+        const order = (v.statuses || []).concat(Object.keys(v.counts || {}).filter((st) => !(v.statuses || []).includes(st)));
+        counts.replaceChildren(...order.map((st) => [st, (v.counts || {})[st]]).filter(([, n]) => n > 0).map(([st, n]) =>
           el('li', { class: 'status-' + st, 'data-status': st, text: `${t('status.' + st)}: ${n}` })));
         messages.replaceChildren(...(v.messages || []).map((m) => el('li', { text: m })));
         summary.textContent = v.summary || '';
