@@ -51,12 +51,13 @@ func chromiumPath(t testing.TB) string {
 
 // uiEnv is one page under test: the sandbox, the server and the browser tab.
 type uiEnv struct {
-	t       *testing.T
-	ctx     context.Context // the tab's context (chromedp.Run runs in it)
-	sandbox *sandbox.Server
-	srv     *Server
-	base    string        // the server's address, http://127.0.0.1:PORT
-	step    time.Duration // the bound of one step
+	t        *testing.T
+	ctx      context.Context // the tab's context (chromedp.Run runs in it)
+	sandbox  *sandbox.Server
+	endpoint string // the sandbox's API address
+	srv      *Server
+	base     string        // the server's address, http://127.0.0.1:PORT
+	step     time.Duration // the bound of one step
 }
 
 // browserOptions adjusts a test's environment before the page opens.
@@ -121,7 +122,7 @@ func newBrowserPage(t *testing.T, o browserOptions) *uiEnv {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting Chromium %s: %v", exe, err)
 	}
-	e := &uiEnv{t: t, ctx: ctx, sandbox: sb, srv: srv, base: ts.URL, step: o.timeout}
+	e := &uiEnv{t: t, ctx: ctx, sandbox: sb, endpoint: endpoint, srv: srv, base: ts.URL, step: o.timeout}
 	addr := strings.TrimPrefix(ts.URL, "http://")
 	e.run(chromedp.Navigate(srv.URL(addr)), chromedp.WaitReady(chromedp.CSS("#main")))
 	return e
@@ -188,8 +189,25 @@ func (e *uiEnv) text(sel string) string {
 // setSelect chooses value in the <select> sel and fires its change event.
 func (e *uiEnv) setSelect(sel, value string) {
 	e.t.Helper()
-	e.run(chromedp.SetValue(chromedp.CSS(sel), value), chromedp.Evaluate[chromedp.Void](
-		`void document.querySelector(`+jsString(sel)+`).dispatchEvent(new Event('change', {bubbles: true}))`))
+	e.run(chromedp.Focus(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](`void (() => { const s = document.querySelector(`+jsString(sel)+`);
+		if (![...s.options].some((o) => o.value === `+jsString(value)+`)) throw new Error('no option ' + `+jsString(value)+`);
+		s.value = `+jsString(value)+`; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+}
+
+// upload sets the file of the <input type=file> sel to path.
+func (e *uiEnv) upload(sel, path string) {
+	e.t.Helper()
+	e.run(chromedp.SetUploadFiles(chromedp.CSS(sel), []string{path}))
+}
+
+// value returns the value of the form control sel.
+func (e *uiEnv) value(sel string) string {
+	e.t.Helper()
+	got, err := e.eval(`document.querySelector(` + jsString(sel) + `).value`)
+	if err != nil {
+		e.t.Fatalf("the value of %s: %v", sel, err)
+	}
+	return got
 }
 
 // screenshot saves the page as NAME.png: into docs/ui/ when

@@ -128,3 +128,10 @@ func (s *Session) setAccount(extra []baselinker.ExtraFieldDef, st []baselinker.S
 	}
 	s.extra, s.statuses = extra, st
 }
+
+// currentUpload is the import's file, nil before one is chosen.
+func (s *Session) currentUpload() *Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.imp.input
+}
