@@ -33,6 +33,7 @@ func ColumnNames() []string { return validColumns() }
 // Config.NoRecheck it saves the re-read of the last page).
 func (e *Exporter) Count(ctx context.Context) (clients int, err error) {
 	var sum Summary
+	e.ev = e.newEvents(e.requests.Load) // the walk counts its pages there (to Config.Events, if any)
 	err = e.walk(ctx, &sum, func(*baselinker.Client) error { clients++; return nil })
 	return clients, err
 }

@@ -30,28 +30,27 @@ import (
 // kindExport is the run manager's kind of an export.
 const kindExport = "export"
 
-// exportState is the export flow's part of the server: its runs, the
-// files they wrote, and the clients counted per filter for the estimate.
+// exportState is the export flow's part of the server: the files its
+// runs (on the session's run manager, kind export) wrote, the export
+// going now, and the clients counted per filter for the estimate.
 type exportState struct {
-	runs *runManager
-
-	mu     sync.Mutex
-	files  map[string]string // run id → the file it wrote, once committed
-	counts map[string]int    // filter → clients counted
+	mu      sync.Mutex
+	files   map[string]string // run id → the file it wrote, once committed
+	current string            // the run id of the last export started
+	counts  map[string]int    // filter → clients counted
 }
 
 // exportRoutes registers the export flow's requests.
 func (s *Server) exportRoutes(mux *http.ServeMux) {
 	if s.exp == nil {
-		s.exp = &exportState{runs: newRunManager(s.cfg.Logger), files: map[string]string{}, counts: map[string]int{}}
+		s.exp = &exportState{files: map[string]string{}, counts: map[string]int{}}
 	}
 	mux.HandleFunc("GET /api/export/options", s.handleExportOptions)
 	mux.HandleFunc("POST /api/export/nightly", s.handleExportNightly)
 	mux.HandleFunc("POST /api/export/estimate", s.handleExportEstimate)
 	mux.HandleFunc("POST /api/export", s.handleExportStart)
-	mux.HandleFunc("GET /api/export/{id}/events", s.handleExportEvents)
+	// Its progress and stop are every run's: /api/runs/{id}/events, /stop.
 	mux.HandleFunc("GET /api/export/{id}/file", s.handleExportFile)
-	mux.HandleFunc("POST /api/export/{id}/stop", s.handleExportStop)
 }
 
 // exportRequest is what the page sends: the export's choices and the time
@@ -298,12 +297,14 @@ func (s *Server) handleExportStart(w http.ResponseWriter, r *http.Request) {
 	}
 	s.exp.mu.Lock()
 	defer s.exp.mu.Unlock()
-	if rec := s.exp.runs.latest(kindExport, ""); rec != nil && isRunning(rec.hub.state().State) {
+	if rec := s.sess.runs.get(s.exp.current); rec != nil && isRunning(rec.hub.state().State) {
 		writeError(w, http.StatusConflict, apiError{Error: "an export is still running: wait for it to end, or stop it, before starting another"})
 		return
 	}
-	job := &exportJob{api: api, plan: p, dir: filepath.Join(s.cfg.WorkDir, "exports"), now: s.cfg.Now(), log: s.cfg.Logger, ready: make(chan struct{})}
-	rec := s.exp.runs.start(kindExport, "", "", "", job.run)
+	dir := filepath.Join(s.cfg.WorkDir, "exports")
+	job := &exportJob{api: api, plan: p, dir: dir, now: s.cfg.Now(), log: s.cfg.Logger, ready: make(chan struct{})}
+	rec := s.sess.runs.start(&runRec{kind: kindExport, input: filepath.Join(dir, p.req.FileName())}, job.run)
+	s.exp.current = rec.id
 	job.done = func(path string) {
 		s.exp.mu.Lock()
 		defer s.exp.mu.Unlock()
@@ -317,25 +318,12 @@ func isRunning(state string) bool { return state == stateRunning || state == sta
 
 // exportRun is the export run the request's {id} names, or nil (answered).
 func (s *Server) exportRun(w http.ResponseWriter, r *http.Request) *runRec {
-	rec := s.exp.runs.get(r.PathValue("id"))
+	rec := s.sess.runs.get(r.PathValue("id"))
 	if rec == nil || rec.kind != kindExport {
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no export %q in this page: start the export again", r.PathValue("id"))})
 		return nil
 	}
 	return rec
-}
-
-func (s *Server) handleExportEvents(w http.ResponseWriter, r *http.Request) {
-	if rec := s.exportRun(w, r); rec != nil {
-		streamRun(w, r, rec.hub)
-	}
-}
-
-func (s *Server) handleExportStop(w http.ResponseWriter, r *http.Request) {
-	if rec := s.exportRun(w, r); rec != nil {
-		s.exp.runs.stopRun(rec)
-		writeJSON(w, http.StatusOK, rec.hub.state())
-	}
 }
 
 // handleExportFile sends the finished export's file as a download.

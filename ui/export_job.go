@@ -2,18 +2,15 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/run"
 )
@@ -42,18 +39,13 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 		return run.Summary{Command: kindExport}, fmt.Errorf("opening the export's file: %w", err)
 	}
 	defer func() { _ = out.Abort() }()
-	ev = detailsETA{Printer: ev, limiter: j.api.Limiter()}
-	b := newBridge(kindExport, j.api, ev)
-	b.waiting = j.api.Waiting
 	cfg := j.plan.cfg
-	cfg.Keep, cfg.Progress, cfg.Logger = out.DetailsPath(), b, messages(ev, j.log)
+	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
 	exp, err := exporter.New(j.api, cfg)
 	if err != nil {
 		return run.Summary{Command: kindExport}, err
 	}
-	stop := b.watch()
 	sum, err := exp.Run(ctx, out.Opener())
-	stop()
 	if err == nil {
 		err = out.Commit()
 	}
@@ -71,60 +63,6 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	res.Text = sum.String() + " → " + filepath.Base(out.Path)
 	j.done(out.Path)
 	return res, nil
-}
-
-// detailsETA fills the ETA of the details phase's updates (one request
-// per client left) from the limiter, as the export's own progress line
-// says it (exporter.DetailsETA).
-type detailsETA struct {
-	run.Printer
-	limiter *pacer.Limiter
-}
-
-func (d detailsETA) Update(u run.Update) {
-	if u.Phase == "details" && u.Total > 0 && u.ETA == 0 {
-		u.ETA = exporter.DetailsETA(d.limiter, int(u.Total-u.Done))
-	}
-	d.Printer.Update(u)
-}
-
-// streamRun sends a run's state to the page as Server-Sent Events: the
-// state now, then every change, until the run ends (its last state) or
-// the page goes away. Each event's data is the whole runState as JSON.
-func streamRun(w http.ResponseWriter, r *http.Request, h *hub) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, http.StatusInternalServerError, apiError{Error: "this server cannot stream; use another browser"})
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	now, ch, cancel := h.subscribe()
-	defer cancel()
-	send := func(data []byte) {
-		fmt.Fprintf(w, "data: %s\n\n", data)
-		fl.Flush()
-	}
-	first, err := json.Marshal(now)
-	if err != nil {
-		return
-	}
-	send(first)
-	for {
-		select {
-		case b, open := <-ch:
-			if !open {
-				last, err := json.Marshal(h.state())
-				if err == nil {
-					send(last)
-				}
-				return
-			}
-			send(b)
-		case <-r.Context().Done():
-			return
-		}
-	}
 }
 
 // asciiName is name for the plain filename of Content-Disposition: what is

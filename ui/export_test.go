@@ -18,9 +18,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
-	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/internal/schedule"
-	"github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -207,7 +205,7 @@ func TestExportRunsAndDownloads(t *testing.T) {
 	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
 		t.Fatalf("%d %s", status, body)
 	}
-	res, err := p.client.Get(p.base + "/api/export/" + started.ID + "/events")
+	res, err := p.client.Get(p.base + "/api/runs/" + started.ID + "/events")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,28 +273,6 @@ func readExported(t *testing.T, path string) (header, first []string) {
 	}
 	slices.Sort(first)
 	return r.Header(), first
-}
-
-// updates keeps the Updates it is given.
-type updates struct {
-	run.Nop
-	got []run.Update
-}
-
-func (u *updates) Update(x run.Update) { u.got = append(u.got, x) }
-
-// TestDetailsETA: the details phase's updates carry the time the limit
-// needs for the clients left, as the export's own line says it; other
-// phases pass unchanged.
-func TestDetailsETA(t *testing.T) {
-	rec := &updates{}
-	l := pacer.New(10)
-	p := detailsETA{Printer: rec, limiter: l}
-	p.Update(run.Update{Phase: "details", Total: 100, Done: 40})
-	p.Update(run.Update{Phase: "listing clients", Total: -1})
-	if len(rec.got) != 2 || rec.got[0].ETA != exporter.DetailsETA(l, 60) || rec.got[0].ETA < 5*time.Minute || rec.got[1].ETA != 0 {
-		t.Errorf("updates %+v; want the details' ETA for 60 clients at 10 a minute (%s)", rec.got, exporter.DetailsETA(l, 60))
-	}
 }
 
 // FuzzParseClock: a time the page sends is a time of day or an error.

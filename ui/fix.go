@@ -58,9 +58,9 @@ func correctedPath(input string) string {
 // format does not keep of the original.
 func correctedLosses(format string) string {
 	if format == "xlsx" {
-		return "the copy holds one sheet with the cells' text as crmbulk reads it (the same values the import reads): other sheets, formatting, formulas and cell types (numbers, dates) are not kept; rows above the header are left empty"
+		return "The copy holds one sheet with the cells' text as crmbulk reads it (the same values the import reads): other sheets, formatting, formulas and cell types (numbers, dates) are not kept; rows above the header are left empty."
 	}
-	return "the copy is UTF-8 with a byte order mark (crmbulk and Excel read it so, whatever the mapping's encoding says); the delimiter and every other cell are kept; quoting and line ends are made plain; rows above the header are left empty"
+	return "The copy is UTF-8 with a byte order mark (crmbulk and Excel read it so, whatever the mapping's encoding says); the delimiter and every other cell are kept; quoting and line ends are made plain; rows above the header are left empty."
 }
 
 // writeCorrected writes the corrected copy of input (read with opts, as

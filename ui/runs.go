@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,9 +47,11 @@ type runJob func(ctx context.Context, ev run.Printer) (run.Summary, error)
 type runRec struct {
 	id     string
 	kind   string
-	input  string // the file imported, or the report undone
-	report string // the report this run writes
-	of     string // the run this one resumes or undoes ("" for none)
+	input  string     // the file imported, or the report undone
+	report string     // the report this run writes
+	of     string     // the run this one resumes or undoes ("" for none)
+	resume bool       // it resumes of
+	spec   importSpec // an import's spec (resume runs it again)
 	hub    *hub
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -74,13 +77,15 @@ func newRunManager(log *slog.Logger) *runManager {
 	return &runManager{log: log, base: ctx, stop: cancel, runs: map[string]*runRec{}}
 }
 
-// start runs job in the background and returns its record at once.
-func (m *runManager) start(kind, input, report, of string, job runJob) *runRec {
+// start runs job in the background as the run rec (its kind, input,
+// report, of, resume and spec set) and returns rec at once.
+func (m *runManager) start(rec *runRec, job runJob) *runRec {
 	ctx, cancel := context.WithCancel(m.base)
+	kind := rec.kind
+	rec.cancel, rec.done, rec.hub = cancel, make(chan struct{}), newHub(kind, time.Now())
 	m.mu.Lock()
 	m.seq++
-	rec := &runRec{id: strconv.Itoa(m.seq), kind: kind, input: input, report: report, of: of,
-		cancel: cancel, done: make(chan struct{}), hub: newHub(kind, time.Now())}
+	rec.id = strconv.Itoa(m.seq)
 	m.runs[rec.id] = rec
 	m.wg.Add(1)
 	m.mu.Unlock()
@@ -100,19 +105,6 @@ func (m *runManager) get(id string) *runRec {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.runs[id]
-}
-
-// latest returns the newest run of kind on input, or nil.
-func (m *runManager) latest(kind, input string) *runRec {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var best *runRec
-	for _, r := range m.runs {
-		if r.kind == kind && r.input == input && (best == nil || len(r.id) > len(best.id) || len(r.id) == len(best.id) && r.id > best.id) {
-			best = r
-		}
-	}
-	return best
 }
 
 // stopRun asks the run to stop, as Ctrl-C does; it reports whether the
@@ -154,8 +146,10 @@ type runState struct {
 	Counts   map[string]int `json:"counts"`
 	Requests int64          `json:"requests"`
 	Waiting  string         `json:"waiting,omitempty"`
-	Until    string         `json:"until,omitempty"` // RFC 3339, when the wait ends
-	ETA      float64        `json:"eta_seconds"`     // 0: unknown
+	Until    string         `json:"until,omitempty"`    // RFC 3339, when the wait ends
+	ETA      float64        `json:"eta_seconds"`        // 0: unknown
+	ETAWhy   string         `json:"eta_why,omitempty"`  // what decides the ETA ("limit 100/1m0s")
+	Statuses []string       `json:"statuses,omitempty"` // the order the counts are said in
 	Elapsed  float64        `json:"elapsed_seconds"`
 	Rate     float64        `json:"rate_per_minute"` // units done a minute, so far
 	Messages []string       `json:"messages,omitempty"`
@@ -179,10 +173,13 @@ func (h *hub) Update(u run.Update) {
 	if !u.Until.IsZero() {
 		v.Until = u.Until.UTC().Format(time.RFC3339)
 	}
-	v.ETA, v.Elapsed = u.ETA.Seconds(), u.Elapsed.Seconds()
+	v.ETA, v.ETAWhy, v.Elapsed = u.ETA.Seconds(), u.ETAWhy, u.Elapsed.Seconds()
+	if u.Statuses != nil {
+		v.Statuses = u.Statuses
+	}
 	v.Rate = 0
-	if m := u.Elapsed.Minutes(); m > 0 && u.Done > 0 {
-		v.Rate = float64(u.Done) / m
+	if u.Paced {
+		v.Rate = float64(u.PerMinute)
 	}
 	if u.Counts != nil {
 		h.updated = true
@@ -255,7 +252,7 @@ func (h *hub) end(sum run.Summary, err error, interrupted bool) {
 	if sum.Elapsed > 0 {
 		v.Elapsed = sum.Elapsed.Seconds()
 	}
-	v.Waiting, v.Until, v.ETA = "", "", 0
+	v.Waiting, v.Until, v.ETA, v.ETAWhy = "", "", 0, ""
 	switch {
 	case err == nil:
 		v.State = stateDone
@@ -283,6 +280,7 @@ func (h *hub) snapshot() runState {
 	v := h.view
 	v.Counts = maps.Clone(v.Counts)
 	v.Messages = append([]string(nil), v.Messages...)
+	v.Statuses = append([]string(nil), v.Statuses...)
 	if v.State == stateRunning || v.State == stateStopping {
 		v.Elapsed = max(v.Elapsed, time.Since(v.started).Seconds())
 	}
@@ -335,4 +333,15 @@ var errRunNotFound = errors.New("no such run")
 // runNotFound says so in words.
 func runNotFound(id string) error {
 	return fmt.Errorf("%w: %q is not a run of this page (it may have been started before the server restarted): start the import again from the plan", errRunNotFound, id)
+}
+
+// jsonLine is v as JSON on one line (an event's data).
+func jsonLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -36,15 +36,11 @@ func importJob(api importer.API, spec importSpec) runJob {
 		cfg := importer.Config{Mapping: spec.Mapping, MatchBy: spec.MatchBy, Sheet: spec.Sheet,
 			Report: importReport(spec.Input), Resume: spec.Resume, StateDir: spec.StateDir,
 			Command: "crmbulk ui: import " + filepath.Base(spec.Input), Logger: messages(ev, spec.Logger)}
-		b := newBridge(kindImport, api, ev)
-		cfg.Progress, cfg.OnLine = b, b.line
+		cfg.Events = ev
 		if a, ok := api.(*baselinker.API); ok {
 			cfg.ETA, cfg.Waiting = a.Limiter().ETA, a.Waiting
-			b.eta, b.waiting = a.Limiter().ETA, a.Waiting
 		}
-		stop := b.watch()
 		sum, err := importer.Run(ctx, api, spec.Input, cfg)
-		stop()
 		counts := map[string]int{}
 		for st, n := range sum.Counts {
 			counts[string(st)] = n
@@ -62,14 +58,11 @@ func undoJob(api undo.API, source, stateDir string, log *slog.Logger) runJob {
 	return func(ctx context.Context, ev run.Printer) (run.Summary, error) {
 		cfg := undo.Config{Report: undoReport(source), StateDir: stateDir, Log: messages(ev, log),
 			Command: "crmbulk ui: undo " + filepath.Base(source)}
-		b := newBridge(kindUndo, api, ev)
-		cfg.Progress = b
+		cfg.Events = ev
 		if a, ok := api.(*baselinker.API); ok {
-			cfg.Waiting, b.waiting = a.Waiting, a.Waiting
+			cfg.Waiting = a.Waiting
 		}
-		stop := b.watch()
 		sum, err := undo.Run(ctx, api, source, cfg)
-		stop()
 		counts := map[string]int{}
 		for st, n := range sum.Counts {
 			counts[string(st)] = n

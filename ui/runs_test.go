@@ -64,7 +64,7 @@ func TestRunManagerImportStopResumeUndo(t *testing.T) {
 	defer m.close()
 	spec := importSpec{Input: input, MatchBy: []string{"email"}, StateDir: state}
 
-	first := m.start(kindImport, input, importReport(input), "", importJob(api, spec))
+	first := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
 	_, ch, cancel := first.hub.subscribe()
 	for b := range ch { // stop once some rows are done
 		if strings.Contains(string(b), `"created":`) {
@@ -88,7 +88,7 @@ func TestRunManagerImportStopResumeUndo(t *testing.T) {
 	}
 
 	spec.Resume = first.report
-	second := m.start(kindImport, input, importReport(input), first.id, importJob(api, spec))
+	second := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), of: first.id, resume: true, spec: spec}, importJob(api, spec))
 	st = waitEnd(t, second)
 	if st.State != stateDone || st.Counts["created"] != 40 || len(srv.Clients()) != 40 {
 		t.Fatalf("resumed: state %q %s, counts %v, %d clients; want done, 40 created", st.State, st.Error, st.Counts, len(srv.Clients()))
@@ -97,7 +97,7 @@ func TestRunManagerImportStopResumeUndo(t *testing.T) {
 		t.Errorf("summary %q, requests %d, elapsed %v", st.Summary, st.Requests, st.Elapsed)
 	}
 
-	u := m.start(kindUndo, second.report, undoReport(second.report), second.id, undoJob(api, second.report, state, nil))
+	u := m.start(&runRec{kind: kindUndo, input: second.report, report: undoReport(second.report), of: second.id}, undoJob(api, second.report, state, nil))
 	st = waitEnd(t, u)
 	if st.State != stateDone || st.Counts["deleted"] != 40 || len(srv.Clients()) != 0 {
 		t.Fatalf("undo: state %q %s, counts %v, %d clients left; want done, 40 deleted, none left", st.State, st.Error, st.Counts, len(srv.Clients()))
@@ -112,7 +112,7 @@ func TestRunManagerOneRunOfAnInput(t *testing.T) {
 	m := newRunManager(nil)
 	defer m.close()
 	spec := importSpec{Input: input, MatchBy: []string{"email"}, StateDir: state}
-	first := m.start(kindImport, input, importReport(input), "", importJob(api, spec))
+	first := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
 	_, ch, cancel := first.hub.subscribe()
 	for b := range ch { // the first run holds its locks once it reads the account
 		if strings.Contains(string(b), "rows") {
@@ -120,7 +120,7 @@ func TestRunManagerOneRunOfAnInput(t *testing.T) {
 		}
 	}
 	cancel()
-	second := m.start(kindImport, input, importReport(input), "", importJob(api, spec))
+	second := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
 	st := waitEnd(t, second)
 	if st.State != stateFailed || !strings.Contains(st.Error, "is in use by another crmbulk run") || !strings.Contains(st.Error, "nothing was sent") {
 		t.Errorf("second run: state %q error %q, want failed, saying the file is in use", st.State, st.Error)

@@ -99,12 +99,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the page's exports and removes the work folder New made (a
-// WorkDir given in Config stays).
+// Close stops the page's runs (as Ctrl-C does) and removes the work
+// folder New made (a WorkDir given in Config stays).
 func (s *Server) Close() error {
-	if s.exp != nil {
-		s.exp.runs.close() // a running export stops, its temporary file removed
-	}
+	s.sess.runs.close()
 	if s.tempDir {
 		return os.RemoveAll(s.cfg.WorkDir)
 	}
@@ -134,7 +132,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/token", s.handleToken)
 	mux.HandleFunc("DELETE /api/token", s.handleForgetToken)
 	mux.HandleFunc("GET /api/account", s.handleAccount)
-	for _, add := range []func(*http.ServeMux){s.importRoutes, s.exportRoutes} {
+	for _, add := range []func(*http.ServeMux){s.importRoutes, s.runRoutes, s.exportRoutes} {
 		add(mux)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,8 @@ type Session struct {
 	statuses []baselinker.Status
 
 	imp importState // the import flow's current file and mapping (import.go)
+
+	runs *runManager // the page's imports and undos (runs.go); not guarded by mu
 }
 
 // Upload is one uploaded file in the work folder.
@@ -43,7 +45,7 @@ func newSession(dir string, tok baselinker.Token, from string) *Session {
 	if tok == "" {
 		from = ""
 	}
-	return &Session{dir: dir, tok: tok, tokFrom: from, files: map[string]*Upload{}}
+	return &Session{dir: dir, tok: tok, tokFrom: from, files: map[string]*Upload{}, runs: newRunManager(nil)}
 }
 
 // token is the session's token and where it came from ("" = none).

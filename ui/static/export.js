@@ -286,17 +286,17 @@ I18N.add({
       runState = { state: 'running', done: 0, total: -1, requests: 0, elapsed_seconds: 0, messages: [] };
       drawRun();
       if (stream) stream.close();
-      stream = new EventSource('/api/export/' + runID + '/events');
-      stream.onmessage = (ev) => {
+      stream = new EventSource('/api/runs/' + runID + '/events');
+      stream.addEventListener('state', (ev) => {
         runState = JSON.parse(ev.data);
         drawRun();
         if (runState.state !== 'running' && runState.state !== 'stopping') { stream.close(); stream = null; start.focus(); }
-      };
+      });
       stream.onerror = () => { if (stream && stream.readyState === EventSource.CLOSED) stream = null; };
     } catch (err) { showError(err); }
   });
   stop.addEventListener('click', async () => {
-    try { runState = await api('/api/export/' + runID + '/stop', { method: 'POST' }); drawRun(); } catch (err) { showError(err); }
+    try { runState = await api('/api/runs/' + runID + '/stop', { method: 'POST' }); drawRun(); } catch (err) { showError(err); }
   });
 
   colsDefault.addEventListener('change', () => { colBoxes.hidden = true; orderBox.hidden = true; changed(); });
