@@ -48,9 +48,12 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.click("#imp-plan-btn")
 	e.waitText("#imp-plan-counts", "invalid: 1")
 
-	e.click("#tab-run")
+	e.click("#imp-plan-fix")
 	e.waitText("#fix-intro", "Invalid rows in klienci.csv: 1.")
 	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, badRow)
+	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(badRow) {
+		t.Errorf("the focus is on %q, want the first cell to fix", focused)
+	}
 	if v, _ := e.eval(`document.querySelector(` + jsString(cell) + `).value`); v != "Narnia" {
 		t.Fatalf("the problem cell holds %q, want the file's Narnia", v)
 	}

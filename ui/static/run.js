@@ -6,6 +6,7 @@
 I18N.add({
   en: {
     'fix.title': 'Fix invalid rows',
+    'fix.go': 'Fix the invalid rows in place ({n})',
     'fix.none': 'No row of {file} is invalid: every row can be sent.',
     'fix.some': 'Invalid rows in {file}: {n}. Nothing is sent for them. Type the right value in a cell; the fixes go to a corrected copy beside the file (the file itself is never changed), and the plan is made again of the copy.',
     'fix.more': 'The first {shown} of them are listed.',
@@ -47,6 +48,7 @@ I18N.add({
   },
   pl: {
     'fix.title': 'Popraw błędne wiersze',
+    'fix.go': 'Popraw błędne wiersze na miejscu ({n})',
     'fix.none': 'Żaden wiersz pliku {file} nie jest błędny: można wysłać wszystkie.',
     'fix.some': 'Błędne wiersze w {file}: {n}. Nic z nich nie zostanie wysłane. Wpisz właściwą wartość w komórce; poprawki trafią do poprawionej kopii obok pliku (sam plik nigdy się nie zmienia), a plan zostanie zrobiony od nowa z kopii.',
     'fix.more': 'Poniżej pierwsze {shown} z nich.',
@@ -175,6 +177,11 @@ const RunStep = (() => {
     }
     fixTable.replaceChildren(head, body);
     drawRun();
+    if (state.focusFix) {
+      state.focusFix = false;
+      const first = fixTable.querySelector('input[data-row]');
+      if (first) first.focus();
+    }
   }
 
   async function saveFixes() {
@@ -204,6 +211,19 @@ const RunStep = (() => {
       const bad = err.row && fixTable.querySelector(`input[data-row="${err.row}"]`);
       if (bad) bad.focus();
     } finally { fixSave.disabled = false; }
+  }
+
+  // offerFixes puts a way to the fixes under a plan with invalid rows.
+  function offerFixes(plan) {
+    const box = document.getElementById('imp-plan');
+    const n = plan && plan.counts ? plan.counts.invalid || 0 : 0;
+    if (!box || n === 0) return;
+    const go = el('button', { type: 'button', id: 'imp-plan-fix', class: 'primary', text: t('fix.go', { n }),
+      onclick: () => {
+        state.focusFix = true; // once the rows are drawn (loadFixes)
+        showTab('run');
+      } });
+    box.prepend(el('p', { class: 'row' }, go));
   }
 
   // --- the run ------------------------------------------------------------------
@@ -388,7 +408,8 @@ const RunStep = (() => {
   // A new plan (import.js) lists its invalid rows here to fix: read when
   // the tab is shown next (never redrawn under the person's typing).
   let stale = true;
-  document.addEventListener('importplan', () => {
+  document.addEventListener('importplan', (e) => {
+    offerFixes(e.detail);
     stale = true;
     if (!sec.hidden) { stale = false; loadFixes(); }
   });
