@@ -104,7 +104,8 @@ func (s *Server) handleFix(w http.ResponseWriter, r *http.Request) {
 	u := &Upload{ID: newID(), Name: filepath.Base(out), Path: out}
 	s.sess.keepUpload(u)
 	s.sess.mu.Lock()
-	s.sess.imp.input = u
+	st := &s.sess.imp
+	st.input, st.rows, st.plan = u, nil, nil // the preview and the plan are made again of the copy
 	s.sess.mu.Unlock()
 	spec.Input = out
 	ans, err := invalidRows(spec)

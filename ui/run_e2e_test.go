@@ -28,19 +28,10 @@ func e2eClients(n, badRow int) string {
 	return b.String()
 }
 
-// uploadInPage uploads a file from the page itself, as its file input does.
-func (e *uiEnv) uploadInPage(name, data string) {
-	e.t.Helper()
-	js := `(async () => { const fd = new FormData(); fd.append('file', new File([` + jsString(data) + `], ` + jsString(name) + `, {type: 'text/csv'}));
-		await api('/api/import/upload', {body: fd}); return 'ok'; })()`
-	if _, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise)); err != nil {
-		e.t.Fatalf("uploading %s in the page: %v", name, err)
-	}
-}
-
 // TestBrowserRunFlow drives the run step in headless Chromium against the
-// sandbox: an invalid row's cell is fixed in the page (a corrected copy;
-// the file itself untouched), the file checked again shows no invalid row,
+// sandbox: from a plan with an invalid row, the row's cell is fixed in the
+// page (a corrected copy; the file itself untouched), the plan made again
+// shows no invalid row,
 // the import runs with live progress, is stopped and resumed, its report
 // is shown and filtered, and the import is undone — the page's words and
 // the sandbox's clients checked at each step.
@@ -48,11 +39,21 @@ func TestBrowserRunFlow(t *testing.T) {
 	const rows, badRow = 160, 5
 	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}, viewport: [2]int64{1280, 1000}})
 	data := e2eClients(rows, badRow)
-	e.uploadInPage("klienci.csv", data)
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", "invalid: 1")
 
-	e.click("#tab-run")
+	e.click("#imp-plan-fix")
 	e.waitText("#fix-intro", "Invalid rows in klienci.csv: 1.")
 	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, badRow)
+	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(badRow) {
+		t.Errorf("the focus is on %q, want the first cell to fix", focused)
+	}
 	if v, _ := e.eval(`document.querySelector(` + jsString(cell) + `).value`); v != "Narnia" {
 		t.Fatalf("the problem cell holds %q, want the file's Narnia", v)
 	}
@@ -68,6 +69,13 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.waitText("#fix-intro", "No row of klienci.corrected.csv is invalid")
 	e.waitText("#fix-note", "Cells fixed: 1, in klienci.corrected.csv.")
 	e.waitText("#run-file", "klienci.corrected.csv")
+	// The plan was made again, of the corrected copy: no row is invalid.
+	e.click("#tab-import")
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	if got := e.text("#imp-plan-counts"); strings.Contains(got, "invalid") {
+		t.Errorf("the plan of the corrected copy still has invalid rows: %q", got)
+	}
+	e.click("#tab-run")
 	originals, _ := filepath.Glob(filepath.Join(e.srv.WorkDir(), "uploads", "*", "klienci.csv"))
 	if len(originals) != 1 {
 		t.Fatalf("uploads: %v", originals)
@@ -78,8 +86,6 @@ func TestBrowserRunFlow(t *testing.T) {
 
 	e.click("#run-start")
 	e.waitText("#run-progress .counts", "created")
-	e.waitText("#run-progress", "rows a minute")
-	e.screenshot("run-progress")
 	e.click("#run-stop")
 	e.waitText("#run-progress .run-state", "Stopped")
 	stopped := len(e.sandbox.Clients())
@@ -88,6 +94,9 @@ func TestBrowserRunFlow(t *testing.T) {
 	}
 	e.waitText("#run-progress .counts", "skipped")
 	e.click("#run-resume")
+	e.waitText("#run-progress", "rows a minute")
+	e.waitJS(`(() => { const p = document.querySelector('#run-progress progress'); return p.value >= 70 || p.hidden; })()`)
+	e.screenshot("run-progress")
 	e.waitText("#run-progress .run-state", "Finished")
 	if n := len(e.sandbox.Clients()); n != rows {
 		t.Fatalf("%d clients after the run, want %d", n, rows)
@@ -130,4 +139,20 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.setSelect("#lang", "pl")
 	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows))
 	e.waitText("#run", "Cofnij ten import")
+}
+
+// waitJS waits until the JavaScript expression cond is true.
+func (e *uiEnv) waitJS(cond string) {
+	e.t.Helper()
+	deadline := time.Now().Add(e.step)
+	for {
+		if got, _ := e.eval(`String(` + cond + `)`); got == "true" {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.screenshot("failed-" + strings.ReplaceAll(e.t.Name(), "/", "-"))
+			e.t.Fatalf("never true: %s", cond)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
 }

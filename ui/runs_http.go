@@ -110,14 +110,15 @@ func (s *Server) importSpec(id string) (importSpec, error) {
 }
 
 // importInput is the upload id ("" = the import flow's file) and the
-// import flow's mapping (nil: the file's headers are API field names).
+// import flow's mapping, the one its preview and plan use (nil: the
+// file's headers are API field names).
 func (s *Server) importInput(id string) (*Upload, *mapping.Mapping) {
 	s.sess.mu.Lock()
 	defer s.sess.mu.Unlock()
 	if id == "" {
-		return s.sess.imp.input, nil
+		return s.sess.imp.input, s.sess.imp.m
 	}
-	return s.sess.files[id], nil
+	return s.sess.files[id], s.sess.imp.m
 }
 
 func (s *Server) handleRunGet(w http.ResponseWriter, _ *http.Request, rec *runRec) {

@@ -101,11 +101,11 @@ func (e *apiEnv) upload(name, data string) uploadInfo {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var u uploadInfo
-	if err := json.NewDecoder(resp.Body).Decode(&u); err != nil || resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("upload: %d %v", resp.StatusCode, err)
+	var v fileView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK || v.File.ID == "" {
+		e.t.Fatalf("upload: %d %v %+v", resp.StatusCode, err, v)
 	}
-	return u
+	return v.File
 }
 
 // follow reads the run's event stream until until(state) holds or the

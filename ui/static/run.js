@@ -6,6 +6,7 @@
 I18N.add({
   en: {
     'fix.title': 'Fix invalid rows',
+    'fix.go': 'Fix the invalid rows in place ({n})',
     'fix.none': 'No row of {file} is invalid: every row can be sent.',
     'fix.some': 'Invalid rows in {file}: {n}. Nothing is sent for them. Type the right value in a cell; the fixes go to a corrected copy beside the file (the file itself is never changed), and the plan is made again of the copy.',
     'fix.more': 'The first {shown} of them are listed.',
@@ -26,7 +27,7 @@ I18N.add({
     'run.state.stopped': 'Stopped. Resume goes on from where it stopped (the rows done are kept).',
     'run.state.done': 'Finished.', 'run.state.failed': 'Did not finish:',
     'run.done': '{done} of {total} {unit}', 'run.done.nototal': '{done} {unit}',
-    'run.rate': '{rate} {unit} a minute', 'run.eta': 'about {eta} left', 'run.elapsed': '{elapsed} so far',
+    'run.rate': '{rate} {unit} a minute', 'run.eta': 'about {eta} left', 'run.elapsed': '{elapsed} so far', 'run.took': 'took {elapsed}',
     'run.requests': '{n} requests', 'run.waiting': 'Waiting: {what}', 'run.until': 'until {time}',
     'run.phase': 'Now: {phase}', 'run.summary': 'Summary',
     'report.title': 'Report', 'report.undo.title': 'Report of the undo',
@@ -47,6 +48,7 @@ I18N.add({
   },
   pl: {
     'fix.title': 'Popraw błędne wiersze',
+    'fix.go': 'Popraw błędne wiersze na miejscu ({n})',
     'fix.none': 'Żaden wiersz pliku {file} nie jest błędny: można wysłać wszystkie.',
     'fix.some': 'Błędne wiersze w {file}: {n}. Nic z nich nie zostanie wysłane. Wpisz właściwą wartość w komórce; poprawki trafią do poprawionej kopii obok pliku (sam plik nigdy się nie zmienia), a plan zostanie zrobiony od nowa z kopii.',
     'fix.more': 'Poniżej pierwsze {shown} z nich.',
@@ -67,7 +69,7 @@ I18N.add({
     'run.state.stopped': 'Zatrzymano. Wznowienie zacznie tam, gdzie skończył (zrobione wiersze zostają).',
     'run.state.done': 'Zakończono.', 'run.state.failed': 'Nie zakończono:',
     'run.done': '{done} z {total} ({unit})', 'run.done.nototal': '{done} ({unit})',
-    'run.rate': '{rate} na minutę ({unit})', 'run.eta': 'zostało około {eta}', 'run.elapsed': 'trwa już {elapsed}',
+    'run.rate': '{rate} na minutę ({unit})', 'run.eta': 'zostało około {eta}', 'run.elapsed': 'trwa już {elapsed}', 'run.took': 'trwało {elapsed}',
     'run.requests': 'żądań: {n}', 'run.waiting': 'Czeka: {what}', 'run.until': 'do {time}',
     'run.phase': 'Teraz: {phase}', 'run.summary': 'Podsumowanie',
     'report.title': 'Raport', 'report.undo.title': 'Raport cofnięcia',
@@ -175,6 +177,11 @@ const RunStep = (() => {
     }
     fixTable.replaceChildren(head, body);
     drawRun();
+    if (state.focusFix) {
+      state.focusFix = false;
+      const first = fixTable.querySelector('input[data-row]');
+      if (first) first.focus();
+    }
   }
 
   async function saveFixes() {
@@ -193,13 +200,30 @@ const RunStep = (() => {
       const ans = await api('/api/fix', { json: { file: state.file && state.file.id, fixes } });
       drawFixes(ans);
       fixNote.textContent = t('fix.saved', { n: ans.fixed, file: ans.file.name }) + ' ' + ans.note;
-      // The import flow makes its plan again of the corrected copy.
+      // The import flow (import.js) makes its plan again, of the corrected copy.
       document.dispatchEvent(new CustomEvent('inputchange', { detail: ans.file }));
+      if (typeof imp === 'object' && typeof makePlan === 'function') {
+        imp.file = ans.file;
+        makePlan();
+      }
     } catch (err) {
       showError(err);
       const bad = err.row && fixTable.querySelector(`input[data-row="${err.row}"]`);
       if (bad) bad.focus();
     } finally { fixSave.disabled = false; }
+  }
+
+  // offerFixes puts a way to the fixes under a plan with invalid rows.
+  function offerFixes(plan) {
+    const box = document.getElementById('imp-plan');
+    const n = plan && plan.counts ? plan.counts.invalid || 0 : 0;
+    if (!box || n === 0) return;
+    const go = el('button', { type: 'button', id: 'imp-plan-fix', class: 'primary', text: t('fix.go', { n }),
+      onclick: () => {
+        state.focusFix = true; // once the rows are drawn (loadFixes)
+        showTab('run');
+      } });
+    box.prepend(el('p', { class: 'row' }, go));
   }
 
   // --- the run ------------------------------------------------------------------
@@ -274,9 +298,10 @@ const RunStep = (() => {
         const parts = [];
         if (v.phase && !bar.hidden) parts.push(t('run.phase', { phase: v.phase === 'import' || v.phase === 'undo' ? t('phase.' + v.phase) : v.phase }));
         parts.push(v.total > 0 ? t('run.done', { done: v.done, total: v.total, unit }) : t('run.done.nototal', { done: v.done, unit }));
-        if (v.rate_per_minute > 0) parts.push(t('run.rate', { rate: Math.round(v.rate_per_minute), unit }));
-        if (v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }) + (v.eta_why ? ` (${v.eta_why})` : ''));
-        parts.push(t('run.elapsed', { elapsed: duration(v.elapsed_seconds) }), t('run.requests', { n: v.requests }));
+        const going = v.state === 'running' || v.state === 'stopping';
+        if (going && v.rate_per_minute > 0) parts.push(t('run.rate', { rate: Math.round(v.rate_per_minute), unit }));
+        if (going && v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }) + (v.eta_why ? ` (${v.eta_why})` : ''));
+        parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsed_seconds) }), t('run.requests', { n: v.requests }));
         numbers.textContent = parts.join(' · ');
         waiting.textContent = v.waiting ? t('run.waiting', { what: v.waiting }) + (v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '') : '';
         waiting.hidden = !v.waiting;
@@ -380,7 +405,18 @@ const RunStep = (() => {
     if (v) follow(v, 'undo');
   }
 
-  document.addEventListener('tabchange', (e) => { if (e.detail === 'run' && !(state.run && state.run.state === 'running')) loadFixes(); });
+  // A new plan (import.js) lists its invalid rows here to fix: read when
+  // the tab is shown next (never redrawn under the person's typing).
+  let stale = true;
+  document.addEventListener('importplan', (e) => {
+    offerFixes(e.detail);
+    stale = true;
+    if (!sec.hidden) { stale = false; loadFixes(); }
+  });
+  const edited = () => [...fixTable.querySelectorAll('input[data-row]')].some((i) => i.value !== i.dataset.was);
+  document.addEventListener('tabchange', (e) => {
+    if (e.detail === 'run' && (stale || !edited())) { stale = false; loadFixes(); }
+  });
   document.addEventListener('langchange', () => {
     if (state.fixes) drawFixes(state.fixes);
     if (state.run) { runProgress.draw(state.run); report.redraw(); }
