@@ -35,10 +35,17 @@ type exportPage struct {
 
 func newExportPage(t *testing.T, cfg sandbox.Config, perMinute int) *exportPage {
 	t.Helper()
+	return newExportPageWindow(t, cfg, perMinute, time.Minute)
+}
+
+// newExportPageWindow is newExportPage with a limit of perWindow requests
+// in window.
+func newExportPageWindow(t *testing.T, cfg sandbox.Config, perWindow int, window time.Duration) *exportPage {
+	t.Helper()
 	sb, endpoint := sandboxtest.New(t, cfg)
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
-			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(perMinute)))
+			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(perWindow, pacer.WithWindow(window))))
 		},
 		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(),
 	})
@@ -205,25 +212,7 @@ func TestExportRunsAndDownloads(t *testing.T) {
 	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
 		t.Fatalf("%d %s", status, body)
 	}
-	res, err := p.client.Get(p.base + "/api/runs/" + started.ID + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
-		t.Errorf("events: Content-Type %q", ct)
-	}
-	var states []runState
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			var st runState
-			if err := json.Unmarshal([]byte(data), &st); err != nil {
-				t.Fatalf("event %q: %v", data, err)
-			}
-			states = append(states, st)
-		}
-	}
-	res.Body.Close()
+	states := p.follow(started.ID)
 	last := states[len(states)-1]
 	want := statusClients(p.sandbox, 3)
 	if last.State != stateDone || last.Counts["exported"] != len(want) || !strings.Contains(last.Summary, "exported "+strconv.Itoa(len(want))+" clients") {
@@ -233,7 +222,7 @@ func TestExportRunsAndDownloads(t *testing.T) {
 		t.Errorf("first event %+v", states[0])
 	}
 
-	res, err = p.client.Get(p.base + "/api/export/" + started.ID + "/file")
+	res, err := p.client.Get(p.base + "/api/export/" + started.ID + "/file")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("download: %v %v", res, err)
 	}
@@ -289,4 +278,62 @@ func FuzzParseClock(f *testing.F) {
 			t.Errorf("%q: %v says no fix", s, err)
 		}
 	})
+}
+
+// follow reads an export's Server-Sent Events (every run's stream) to its
+// end and returns the states it carried.
+func (p *exportPage) follow(id string) []runState {
+	p.t.Helper()
+	res, err := p.client.Get(p.base + "/api/runs/" + id + "/events")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		p.t.Errorf("events: Content-Type %q", ct)
+	}
+	var states []runState
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var st runState
+			if err := json.Unmarshal([]byte(data), &st); err != nil {
+				p.t.Fatalf("event %q: %v", data, err)
+			}
+			states = append(states, st)
+		}
+	}
+	if len(states) == 0 {
+		p.t.Fatal("no event")
+	}
+	return states
+}
+
+// TestExportProgress: an export with notes at a limit streams its phases
+// live — the details phase with its total, count and the time the limit
+// needs for the rest — before it ends.
+func TestExportProgress(t *testing.T) {
+	p := newExportPageWindow(t, sandbox.Config{Clients: 30, Seed: 4}, 15, time.Second)
+	req := choices(schedule.Default())
+	req.Notes = true
+	status, body := p.do("POST", "/api/export", req)
+	var started exportStarted
+	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
+		t.Fatalf("%d %s", status, body)
+	}
+	states := p.follow(started.ID)
+	var details *runState
+	for i, st := range states {
+		if st.Phase == "details" && st.State == stateRunning && st.Total == 30 && st.Done > 0 && st.Done < 30 && st.ETA > 0 {
+			details = &states[i]
+			break
+		}
+	}
+	if details == nil {
+		t.Errorf("no live update of the details phase with its count and ETA among %d states: %+v", len(states), states)
+	}
+	if last := states[len(states)-1]; last.State != stateDone || last.Counts["exported"] != 30 {
+		t.Errorf("the end: %+v", last)
+	}
 }
