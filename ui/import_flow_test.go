@@ -105,6 +105,10 @@ func TestImportFlowHandlers(t *testing.T) {
 		t.Errorf("the update's before → after: %s", data)
 	}
 
+	if res, data := s.do(t, http.MethodGet, "/api/import/plan/report", "", nil); res.StatusCode != http.StatusOK || !strings.Contains(string(data), "A. Kwiatkowska") {
+		t.Errorf("the plan's report download: %d %.300s", res.StatusCode, data)
+	}
+
 	body = mustMarshal(t, doc)
 	res, data = s.do(t, http.MethodPost, "/api/import/yaml", "application/json", body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(data), `invoice_fullname: "Nazwa"`) {

@@ -40,7 +40,7 @@ I18N.add({
     'imp.plan.make': 'Make the plan',
     'imp.plan.making': 'Reading the account and checking every row…',
     'imp.plan.needtoken': 'The plan reads the account: paste the API token at the top of the page first.',
-    'imp.plan.rows': '{rows} rows; {requests} requests; {elapsed}. Report: {report}',
+    'imp.plan.rows': '{rows} rows; {requests} requests; {elapsed}.', 'imp.plan.report': 'Download the plan ({name})',
     'imp.plan.byfield': 'By field', 'imp.plan.created': 'set on new clients', 'imp.plan.updated': 'changed on existing clients',
     'imp.plan.invalid': 'Invalid rows by reason',
     'imp.plan.filter.status': 'Status', 'imp.plan.filter.field': 'Field', 'imp.plan.filter.reason': 'Reason contains',
@@ -88,7 +88,7 @@ I18N.add({
     'imp.plan.make': 'Przygotuj plan',
     'imp.plan.making': 'Czytam konto i sprawdzam każdy wiersz…',
     'imp.plan.needtoken': 'Plan czyta konto: najpierw wklej token API u góry strony.',
-    'imp.plan.rows': 'Wierszy: {rows}; zapytań: {requests}; {elapsed}. Raport: {report}',
+    'imp.plan.rows': 'Wierszy: {rows}; zapytań: {requests}; {elapsed}.', 'imp.plan.report': 'Pobierz plan ({name})',
     'imp.plan.byfield': 'Według pola', 'imp.plan.created': 'ustawione u nowych klientów', 'imp.plan.updated': 'zmienione u istniejących',
     'imp.plan.invalid': 'Błędne wiersze według przyczyny',
     'imp.plan.filter.status': 'Status', 'imp.plan.filter.field': 'Pole', 'imp.plan.filter.reason': 'Przyczyna zawiera',
@@ -447,7 +447,8 @@ function drawPlan(s) {
   const more = el('button', { type: 'button', id: 'imp-plan-more', text: t('imp.plan.more'), hidden: true });
   more.addEventListener('click', () => loadPlanLines(true));
   box.replaceChildren(...[
-    el('p', { id: 'imp-plan-summary', text: t('imp.plan.rows', s) }),
+    el('p', { id: 'imp-plan-summary' }, t('imp.plan.rows', s) + ' ',
+      el('a', { href: '/api/import/plan/report', download: s.reportName, text: t('imp.plan.report', { name: s.reportName }) })),
     countList(s.counts),
     el('div', { class: 'row top' }, byFieldTable(s),
       s.invalid.length ? el('div', {}, el('h3', { text: t('imp.plan.invalid') }), invalid) : null),
