@@ -148,13 +148,21 @@ func summaryOf(sum importer.Summary, ps *planState) planSummary {
 	return out
 }
 
-// handlePlanReport answers the last plan's report file (a download).
-func (s *Server) handlePlanReport(w http.ResponseWriter, r *http.Request) {
+// lastPlan is the last plan; nil (answered in words) before one is made.
+func (s *Server) lastPlan(w http.ResponseWriter) *planState {
 	s.sess.mu.Lock()
 	ps := s.sess.imp.plan
 	s.sess.mu.Unlock()
 	if ps == nil {
 		writeError(w, http.StatusBadRequest, apiError{Error: "no plan yet: make the plan first (the button under the preview)"})
+	}
+	return ps
+}
+
+// handlePlanReport answers the last plan's report file (a download).
+func (s *Server) handlePlanReport(w http.ResponseWriter, r *http.Request) {
+	ps := s.lastPlan(w)
+	if ps == nil {
 		return
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(ps.sum.Report)+`"`)
@@ -188,11 +196,8 @@ type planChange struct {
 // (?status=, ?field=, ?reason= words of the error code or message; ?offset=), a page at
 // a time, with how many pass.
 func (s *Server) handlePlanLines(w http.ResponseWriter, r *http.Request) {
-	s.sess.mu.Lock()
-	ps := s.sess.imp.plan
-	s.sess.mu.Unlock()
+	ps := s.lastPlan(w)
 	if ps == nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: "no plan yet: make the plan first (the button under the preview)"})
 		return
 	}
 	q := r.URL.Query()

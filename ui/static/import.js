@@ -144,8 +144,17 @@ function redraw(focusId) {
   const c = focusId && document.getElementById(focusId);
   if (!c) return;
   const box = c.closest('details');
-  if (box) box.open = true;
+  if (box && c.tagName !== 'SUMMARY') box.open = true;
   c.focus();
+}
+
+// redrawStale draws the table again after drop-down changes, once the
+// focus has left the drop-down, and gives the focus to where it went.
+function redrawStale(e) {
+  if (!imp.stale) return;
+  imp.stale = false;
+  const to = e.relatedTarget && e.relatedTarget.id;
+  redraw(to && document.getElementById('imp-mapping').contains(e.relatedTarget) ? to : null);
 }
 
 function reasonText(r) { return r === 'chosen by hand' ? t('imp.byhand') : r; }
@@ -157,14 +166,17 @@ function fieldSelect(i, header, current) {
   for (const x of imp.extra) sel.append(el('option', { value: 'extra:' + x.id, text: t('imp.extra', { name: x.name, id: x.id }) }));
   if (current && ![...sel.options].some((o) => o.value === current)) sel.append(el('option', { value: current, text: fieldLabel(current) }));
   sel.value = current || '';
-  sel.addEventListener('change', () => { setColumnField(header, sel.value); redraw(sel.id); schedulePreview(); });
+  // The table is drawn again when the focus leaves the drop-down, not at
+  // each change: typing a field's name in it (each letter a change) keeps
+  // working. The preview follows every change.
+  sel.addEventListener('change', () => { setColumnField(header, sel.value); imp.stale = true; schedulePreview(); });
   return sel;
 }
 
 function transformControl(i, header, f) {
   const chosen = f.transform || [];
   const box = el('details', { class: 'transforms' },
-    el('summary', { text: chosen.length ? t('imp.transforms.n', { n: chosen.length }) + ': ' + chosen.join(', ') : t('imp.transforms.none'),
+    el('summary', { id: 'tr-sum-' + i, text: chosen.length ? t('imp.transforms.n', { n: chosen.length }) + ': ' + chosen.join(', ') : t('imp.transforms.none'),
       'aria-label': t('imp.transforms.aria', { col: header }) }));
   for (const name of imp.transforms) {
     const id = `tr-${i}-${name}`;
@@ -196,7 +208,7 @@ function mapControl(i, header, f) {
   const defIn = el('input', { type: 'text', id: 'map-def-' + i, value: f.default || '', size: 6, 'aria-label': t('imp.default.aria', { col: header }) });
   defIn.addEventListener('change', () => { f.default = defIn.value.trim(); schedulePreview(); });
   return el('details', { class: 'mapctl' },
-    el('summary', { text: sum, 'aria-label': t('imp.mapvals.aria', { col: header }) }),
+    el('summary', { id: 'map-sum-' + i, text: sum, 'aria-label': t('imp.mapvals.aria', { col: header }) }),
     el('div', {}, el('label', { for: 'map-vals-' + i, text: t('imp.mapvals') + ' ' }), mapIn),
     el('div', {}, el('label', { for: 'map-def-' + i, text: t('imp.default') + ' ' }), defIn));
 }
@@ -526,7 +538,7 @@ function buildImport() {
     el('div', { id: 'imp-map-box', hidden: true },
       el('h3', { 'data-i18n': 'imp.step.map' }),
       el('fieldset', { id: 'imp-match', class: 'match' }),
-      el('div', { class: 'table-wrap' }, el('table', { id: 'imp-mapping' },
+      el('div', { class: 'table-wrap' }, el('table', { id: 'imp-mapping', onfocusout: redrawStale },
         el('thead', {}, el('tr', {},
           el('th', { scope: 'col', 'data-i18n': 'imp.col' }), el('th', { scope: 'col', 'data-i18n': 'imp.values' }),
           el('th', { scope: 'col', 'data-i18n': 'imp.field' }), el('th', { scope: 'col', 'data-i18n': 'imp.why' }),
