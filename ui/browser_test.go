@@ -281,7 +281,8 @@ const firstLoadGoal = time.Second
 
 // TestFirstLoad measures the page's first load in Chromium (the
 // navigation's own timing, and the moment the token status is drawn from
-// /api/session) and fails above firstLoadGoal.
+// /api/session) and fails above firstLoadGoal, or when anything comes
+// from another origin (the page works offline).
 func TestFirstLoad(t *testing.T) {
 	e := newBrowserPage(t, browserOptions{})
 	e.waitText("#token-status", "BASELINKER_TOKEN")
@@ -304,6 +305,10 @@ func TestFirstLoad(t *testing.T) {
 	}
 	readyMS, _ := strconv.ParseFloat(ready, 64)
 	t.Logf("first load: redirect %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, session state %.0f ms, %d KB transferred", m.Redirect, m.DOM, m.Load, readyMS, m.Bytes>>10)
+	foreign, err := e.eval(`performance.getEntriesByType('resource').map((r) => r.name).filter((n) => !n.startsWith(location.origin + '/')).join(' ')`)
+	if err != nil || foreign != "" {
+		t.Errorf("the page loads from elsewhere (it must work offline): %q %v", foreign, err)
+	}
 	if total := time.Duration(max(m.Load, readyMS) * float64(time.Millisecond)); total > firstLoadGoal || total <= 0 {
 		t.Errorf("the first load took %s, goal %s", total, firstLoadGoal)
 	}
