@@ -112,6 +112,7 @@ func newBrowserPage(t *testing.T, o browserOptions) *uiEnv {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", o.lang),
+		chromedp.Flag("accept-lang", o.lang),
 		chromedp.Env("LANGUAGE=" + strings.ReplaceAll(o.lang, "-", "_")),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(int(o.viewport[0]), int(o.viewport[1])),

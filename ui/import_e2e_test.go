@@ -95,3 +95,20 @@ func TestImportE2E(t *testing.T) {
 		t.Errorf("the sandbox holds %d clients after the plan, want 1 (a dry run writes nothing)", n)
 	}
 }
+
+// TestImportE2EPolish: a browser whose language is Polish gets the page
+// in Polish, the plan's statuses and filters included.
+func TestImportE2EPolish(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{lang: "pl-PL"})
+	e.upload("#imp-file", writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	e.waitText("#imp-loaded", "kolumn 9")
+	e.waitText("#imp-mapping thead", "Pierwsze wartości")
+	e.waitText("#imp-preview thead", "Werdykt")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", "utworzony: 3")
+	for sel, want := range map[string]string{"#imp-plan": "Przyczyna zawiera", "#imp-plan-lines": "Przed → po", "#tab-run": "Uruchomienie", "#token-status": "Token API"} {
+		if got := e.text(sel); !strings.Contains(got, want) {
+			t.Errorf("%s says %q, want %q", sel, got, want)
+		}
+	}
+}
