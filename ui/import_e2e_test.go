@@ -88,6 +88,9 @@ func TestImportE2E(t *testing.T) {
 	e.setSelect("#plan-status", "")
 	e.waitText("#imp-plan-matched", "4 lines match")
 	e.screenshot("import-plan")
+	// A change of the mapping after the plan says the plan is the old one's.
+	e.setSelect("#map-field-8", "")
+	e.waitText("#imp-plan-stale", "make the plan again")
 	if unnamed, _ := e.eval(unlabelledControls); unnamed != "" {
 		t.Errorf("controls without an accessible name: %s", unnamed)
 	}

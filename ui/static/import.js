@@ -38,7 +38,8 @@ I18N.add({
     'imp.row': 'Row', 'imp.status': 'Verdict',
     'imp.step.plan': '4. The plan: what the import would do (a dry run: nothing is sent)',
     'imp.plan.make': 'Make the plan',
-    'imp.plan.making': 'Reading the account and checking every row…',
+    'imp.plan.making': 'Reading the account and checking every row…', 'imp.plan.for': '({s} s)',
+    'imp.plan.stale': 'The mapping changed since this plan was made: make the plan again to see what it does now.',
     'imp.plan.needtoken': 'The plan reads the account: paste the API token at the top of the page first.',
     'imp.plan.rows': '{rows} rows; {requests} requests; {elapsed}.', 'imp.plan.report': 'Download the plan ({name})',
     'imp.plan.byfield': 'By field', 'imp.plan.created': 'set on new clients', 'imp.plan.updated': 'changed on existing clients',
@@ -86,7 +87,8 @@ I18N.add({
     'imp.row': 'Wiersz', 'imp.status': 'Werdykt',
     'imp.step.plan': '4. Plan: co zrobiłby import (próba: nic nie jest wysyłane)',
     'imp.plan.make': 'Przygotuj plan',
-    'imp.plan.making': 'Czytam konto i sprawdzam każdy wiersz…',
+    'imp.plan.making': 'Czytam konto i sprawdzam każdy wiersz…', 'imp.plan.for': '({s} s)',
+    'imp.plan.stale': 'Przypisanie zmieniło się od przygotowania tego planu: przygotuj plan ponownie, by zobaczyć, co zrobi teraz.',
     'imp.plan.needtoken': 'Plan czyta konto: najpierw wklej token API u góry strony.',
     'imp.plan.rows': 'Wierszy: {rows}; zapytań: {requests}; {elapsed}.', 'imp.plan.report': 'Pobierz plan ({name})',
     'imp.plan.byfield': 'Według pola', 'imp.plan.created': 'ustawione u nowych klientów', 'imp.plan.updated': 'zmienione u istniejących',
@@ -297,11 +299,20 @@ function drawPreview() {
   table.replaceChildren(el('thead', {}, head), body);
 }
 
+// markPlanStale says, above a plan made before the mapping changed, that
+// it is the old mapping's.
+function markPlanStale() {
+  const box = document.getElementById('imp-plan');
+  if (!imp.plan || document.getElementById('imp-plan-stale')) return;
+  box.prepend(el('p', { id: 'imp-plan-stale', class: 'stale', role: 'status', text: t('imp.plan.stale') }));
+}
+
 let previewTimer = null;
 // schedulePreview asks for the preview of the mapping as it is now, once
 // the person stops changing it for a moment; an older answer never
 // overwrites a newer one.
 function schedulePreview() {
+  markPlanStale();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(async () => {
     const seq = ++imp.seq;
@@ -482,7 +493,10 @@ async function makePlan() {
   const status = document.getElementById('imp-plan-status');
   if (!session.token) { showError(t('imp.plan.needtoken')); document.getElementById('token-input').focus(); return; }
   btn.disabled = true;
-  status.textContent = t('imp.plan.making');
+  const started = Date.now();
+  const tick = () => { status.textContent = t('imp.plan.making') + ' ' + t('imp.plan.for', { s: Math.round((Date.now() - started) / 1000) }); };
+  tick();
+  const timer = setInterval(tick, 1000);
   try {
     showError(null);
     imp.plan = await api('/api/import/plan', { json: imp.doc });
@@ -492,7 +506,7 @@ async function makePlan() {
   } catch (err) {
     status.textContent = '';
     showError(err);
-  } finally { btn.disabled = false; }
+  } finally { btn.disabled = false; clearInterval(timer); }
 }
 
 // ---- the section ----
