@@ -39,13 +39,17 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 		return run.Summary{Command: kindExport}, fmt.Errorf("opening the export's file: %w", err)
 	}
 	defer func() { _ = out.Abort() }()
+	// An export of the same file that stopped kept the details it read
+	// beside it: this one goes on from them (--resume); kept details of
+	// another export (other filters) are said and read again.
 	cfg := j.plan.cfg
-	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
-	exp, err := exporter.New(j.api, cfg)
-	if err != nil {
-		return run.Summary{Command: kindExport}, err
+	cfg.Keep, cfg.Resume, cfg.Events, cfg.Logger = out.DetailsPath(), out.DetailsPath() != "", ev, messages(ev, j.log)
+	sum, err := j.export(ctx, cfg, out)
+	if errors.Is(err, exporter.ErrResume) {
+		ev.Message(run.Message{Level: slog.LevelInfo, Text: err.Error() + " — the page starts it over"})
+		cfg.Resume = false
+		sum, err = j.export(ctx, cfg, out)
 	}
-	sum, err := exp.Run(ctx, out.Opener())
 	if err == nil {
 		err = out.Commit()
 	}
@@ -56,13 +60,26 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			err = errors.New("stopped: nothing was saved; start the export again (the details read so far are kept and not read twice)")
+			err = errors.New("stopped")
 		}
-		return res, fmt.Errorf("export: %w", err)
+		err = fmt.Errorf("export: %w; nothing was saved", err)
+		if sum.Kept != "" {
+			err = fmt.Errorf("%w; the details read so far are kept: export again with the same choices to go on from them", err)
+		}
+		return res, err
 	}
 	res.Text = sum.String() + " → " + filepath.Base(out.Path)
 	j.done(out.Path)
 	return res, nil
+}
+
+// export runs one export with cfg into out.
+func (j *exportJob) export(ctx context.Context, cfg exporter.Config, out *exporter.Output) (exporter.Summary, error) {
+	exp, err := exporter.New(j.api, cfg)
+	if err != nil {
+		return exporter.Summary{}, err
+	}
+	return exp.Run(ctx, out.Opener())
 }
 
 // asciiName is name for the plain filename of Content-Disposition: what is

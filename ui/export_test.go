@@ -337,3 +337,94 @@ func TestExportProgress(t *testing.T) {
 		t.Errorf("the end: %+v", last)
 	}
 }
+
+// TestExportStopAndAgain: an export stopped while it reads the details
+// saves nothing (no download) and says the details read are kept; the
+// same export again goes on from them, reading only the others.
+func TestExportStopAndAgain(t *testing.T) {
+	p := newExportPageWindow(t, sandbox.Config{Clients: 40, Seed: 8}, 10, time.Second)
+	req := choices(schedule.Default())
+	req.Notes = true
+	first := p.startAndStop(req, 10)
+	if code, _ := p.do("GET", "/api/export/"+first.ID+"/file", nil); code != http.StatusConflict {
+		t.Errorf("a stopped export offers a download: %d", code)
+	}
+
+	before := p.sandbox.Stats().Requests
+	status, body := p.do("POST", "/api/export", req)
+	var again exportStarted
+	if err := json.Unmarshal(body, &again); status != http.StatusAccepted || err != nil {
+		t.Fatalf("%d %s", status, body)
+	}
+	states := p.follow(again.ID)
+	end := states[len(states)-1]
+	said := strings.Join(end.Messages, "\n")
+	if end.State != stateDone || end.Counts["exported"] != 40 || !strings.Contains(said, "resuming: ") {
+		t.Fatalf("again: %+v", end)
+	}
+	// The list (one page, read again at its end) and the details not kept.
+	if got := p.sandbox.Stats().Requests - before; got > 40-10+3 {
+		t.Errorf("the second export sent %d requests: the kept details were read again", got)
+	}
+}
+
+// startAndStop starts the export req and stops it once its details phase
+// has read at least n clients; it checks what the stopped run says.
+func (p *exportPage) startAndStop(req exportRequest, n int64) exportStarted {
+	p.t.Helper()
+	status, body := p.do("POST", "/api/export", req)
+	var started exportStarted
+	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
+		p.t.Fatalf("%d %s", status, body)
+	}
+	res, err := p.client.Get(p.base + "/api/runs/" + started.ID + "/events")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(nil, 1<<20)
+	var last runState
+	stopped := false
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal([]byte(data), &last); err != nil {
+			p.t.Fatal(err)
+		}
+		if !stopped && last.Phase == "details" && last.Done >= n {
+			if code, b := p.do("POST", "/api/runs/"+started.ID+"/stop", nil); code != http.StatusAccepted {
+				p.t.Fatalf("stop: %d %s", code, b)
+			}
+			stopped = true
+		}
+	}
+	if !stopped || last.State != stateStopped || !strings.Contains(last.Error, "nothing was saved") || !strings.Contains(last.Error, "export again with the same choices") {
+		p.t.Fatalf("after stop: %+v", last)
+	}
+	return started
+}
+
+// TestExportAgainOtherFilter: details kept by a stopped export of other
+// filters into the same file are not mixed in: the page says so and
+// starts over.
+func TestExportAgainOtherFilter(t *testing.T) {
+	p := newExportPageWindow(t, sandbox.Config{Clients: 20, Seed: 8}, 10, time.Second)
+	req := choices(schedule.Default())
+	req.Notes = true
+	p.startAndStop(req, 3)
+	req.Filters = []string{"status=VIP"}
+	status, body := p.do("POST", "/api/export", req)
+	var again exportStarted
+	if err := json.Unmarshal(body, &again); status != http.StatusAccepted || err != nil {
+		t.Fatalf("%d %s", status, body)
+	}
+	states := p.follow(again.ID)
+	end := states[len(states)-1]
+	said := strings.Join(end.Messages, "\n")
+	if end.State != stateDone || end.Counts["exported"] != len(statusClients(p.sandbox, 3)) || !strings.Contains(said, "belong to another export") || !strings.Contains(said, "starts it over") {
+		t.Fatalf("again with another filter: %+v", end)
+	}
+}
