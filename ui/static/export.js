@@ -26,7 +26,9 @@ I18N.add({
     'exp.progress': 'Progress', 'exp.state.running': 'Running', 'exp.state.stopping': 'Stopping…',
     'exp.state.done': 'Done', 'exp.state.failed': 'Failed', 'exp.state.stopped': 'Stopped',
     'exp.done': '{done} clients', 'exp.doneOf': '{done} of {total} clients',
-    'exp.requests': '{n} requests', 'exp.left': 'about {time} left', 'exp.rate.now': '{n} clients a minute', 'exp.elapsed': '{s} s', 'exp.waiting': 'Waiting: {what}',
+    'exp.requests': '{n} requests', 'exp.left': 'about {time} left',
+    'exp.phase.export': 'reading the clients', 'exp.phase.listing clients': 'listing the clients',
+    'exp.phase.details': 'reading notes and extra fields', 'exp.rate.now': '{n} clients a minute', 'exp.elapsed': '{s} s', 'exp.waiting': 'Waiting: {what}',
     'exp.nightly': 'Every night', 'exp.nightly.note': 'The same export as a scheduled job: copy the lines for your system. The token is read from a file, never written in a line.',
     'exp.time': 'Time', 'exp.rate': 'Requests a minute (--rate)',
     'exp.cron': 'cron (Linux, macOS)', 'exp.cron.note': 'The line for crontab -e of the user the export runs as (the token in ~/.config/crmbulk/token, chmod 600):',
@@ -59,7 +61,9 @@ I18N.add({
     'exp.progress': 'Postęp', 'exp.state.running': 'Trwa', 'exp.state.stopping': 'Zatrzymuję…',
     'exp.state.done': 'Gotowe', 'exp.state.failed': 'Błąd', 'exp.state.stopped': 'Zatrzymano',
     'exp.done': '{done} klientów', 'exp.doneOf': '{done} z {total} klientów',
-    'exp.requests': 'zapytań: {n}', 'exp.left': 'zostało ok. {time}', 'exp.rate.now': '{n} klientów na minutę', 'exp.elapsed': '{s} s', 'exp.waiting': 'Czeka: {what}',
+    'exp.requests': 'zapytań: {n}', 'exp.left': 'zostało ok. {time}',
+    'exp.phase.export': 'czytanie klientów', 'exp.phase.listing clients': 'lista klientów',
+    'exp.phase.details': 'czytanie notatek i pól dodatkowych', 'exp.rate.now': '{n} klientów na minutę', 'exp.elapsed': '{s} s', 'exp.waiting': 'Czeka: {what}',
     'exp.nightly': 'Co noc', 'exp.nightly.note': 'Ten sam eksport jako zadanie zaplanowane: skopiuj wiersze dla swojego systemu. Token jest czytany z pliku, nigdy nie jest wpisany w wiersz.',
     'exp.time': 'Godzina', 'exp.rate': 'Zapytań na minutę (--rate)',
     'exp.cron': 'cron (Linux, macOS)', 'exp.cron.note': 'Wiersz do crontab -e użytkownika, który wykonuje eksport (token w ~/.config/crmbulk/token, chmod 600):',
@@ -258,7 +262,10 @@ I18N.add({
     stop.hidden = !running;
     if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else if (running) { bar.removeAttribute('value'); } else { bar.max = 1; bar.value = 1; }
     const parts = [t('exp.state.' + s.state)];
-    if (s.phase) parts.push(s.phase);
+    if (s.phase) {
+      const key = 'exp.phase.' + s.phase;
+      parts.push(t(key) === key ? s.phase : t(key));
+    }
     parts.push(s.total > 0 ? t('exp.doneOf', { done: s.done, total: s.total }) : t('exp.done', { done: s.counts && s.counts.exported !== undefined ? s.counts.exported : s.done }));
     parts.push(t('exp.requests', { n: s.requests }), t('exp.elapsed', { s: Math.round(s.elapsed_seconds) }));
     if (running && s.rate_per_minute > 0) parts.push(t('exp.rate.now', { n: Math.round(s.rate_per_minute) }));
