@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,7 +44,10 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	// beside it: this one goes on from them (--resume); kept details of
 	// another export (other filters) are said and read again.
 	cfg := j.plan.cfg
-	cfg.Keep, cfg.Resume, cfg.Events, cfg.Logger = out.DetailsPath(), out.DetailsPath() != "", ev, messages(ev, j.log)
+	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
+	if _, err := os.Stat(cfg.Keep); err == nil && cfg.Keep != "" && (cfg.Notes || cfg.ExtraFields) {
+		cfg.Resume = true
+	}
 	sum, err := j.export(ctx, cfg, out)
 	if errors.Is(err, exporter.ErrResume) {
 		ev.Message(run.Message{Level: slog.LevelInfo, Text: err.Error() + " — the page starts it over"})
