@@ -312,7 +312,7 @@ func (p *exportPage) follow(id string) []runState {
 
 // TestExportProgress: an export with notes at a limit streams its phases
 // live — the details phase with its total, count and the time the limit
-// needs for the rest — before it ends.
+// needs for the rest — before it ends; a second export meanwhile is refused.
 func TestExportProgress(t *testing.T) {
 	p := newExportPageWindow(t, sandbox.Config{Clients: 30, Seed: 4}, 15, time.Second)
 	req := choices(schedule.Default())
@@ -321,6 +321,9 @@ func TestExportProgress(t *testing.T) {
 	var started exportStarted
 	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
 		t.Fatalf("%d %s", status, body)
+	}
+	if code, b := p.do("POST", "/api/export", req); code != http.StatusConflict || !strings.Contains(string(b), "still running") {
+		t.Errorf("a second export while one runs: %d %s", code, b)
 	}
 	states := p.follow(started.ID)
 	var details *runState
