@@ -61,6 +61,10 @@ func TestBrowserExport(t *testing.T) {
 	if got, _ := e.eval(`document.querySelector('#exp-line-service').textContent`); !strings.Contains(got, `--filter "status=Stały klient" --columns crm_client_id,email`) {
 		t.Errorf("the systemd unit does not run the choices:\n%s", got)
 	}
+	if got, _ := e.eval(`document.querySelector('#exp-line-windows').textContent`); !strings.Contains(got, "Register-ScheduledTask") ||
+		!strings.Contains(got, "--filter 'status=Stały klient' --columns 'crm_client_id,email'") {
+		t.Errorf("the Task Scheduler registration does not run the choices:\n%s", got)
+	}
 
 	dir := t.TempDir()
 	e.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
