@@ -13,8 +13,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
-	"github.com/crmbulk/crmbulk/internal/progress"
-	"github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -142,10 +141,9 @@ type Config struct {
 	// (no Keep; "": the system's temporary directory).
 	SpoolDir string
 
-	// Progress shows the run (nil: nothing).
-	Progress progress.Reporter
-	// Events receives the export's typed run events (nil: nothing).
-	Events run.Printer
+	// Events receives the export's typed run events (nil: nothing): its
+	// phases, pages, rate, ETA and waits as Updates, the Summary at the end.
+	Events events.Printer
 	// Logger gets the run's notes (nil: discarded).
 	Logger *slog.Logger
 	// PageHook, if set, is called after each page is read, before its
@@ -186,16 +184,17 @@ func CapabilitiesOf(api *baselinker.API) Capabilities {
 
 // Exporter reads every client and writes one row each.
 type Exporter struct {
-	api      API
-	caps     Capabilities
-	filters  baselinker.Filters
-	columns  []string
-	want     needs // what the columns need: notes, extra fields, status names
-	keep     string
-	resume   bool
-	progress progress.Reporter
-	log      *slog.Logger
-	ahead    int
+	api     API
+	caps    Capabilities
+	filters baselinker.Filters
+	columns []string
+	want    needs // what the columns need: notes, extra fields, status names
+	keep    string
+	resume  bool
+	events  events.Printer
+	ev      *events.Aggregator // the running export's (Run)
+	log     *slog.Logger
+	ahead   int
 	// maxClients bounds the walk (Config.MaxClients).
 	maxClients int
 	spoolDir   string
@@ -214,11 +213,11 @@ type Exporter struct {
 func New(api API, cfg Config) (*Exporter, error) {
 	e := &Exporter{api: api, caps: cfg.Capabilities, filters: cfg.Filters, columns: cfg.Columns,
 		want: needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames},
-		keep: cfg.Keep, resume: cfg.Resume, progress: cfg.Progress, log: cfg.Logger, ahead: cfg.Ahead,
+		keep: cfg.Keep, resume: cfg.Resume, events: cfg.Events, log: cfg.Logger, ahead: cfg.Ahead,
 		maxClients: cfg.MaxClients, spoolDir: cfg.SpoolDir, recheck: !cfg.NoRecheck,
 		statusList: cfg.StatusList, pageHook: cfg.PageHook}
-	if e.progress == nil {
-		e.progress = progress.Nop{}
+	if e.events == nil {
+		e.events = events.Nop{}
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -257,12 +256,18 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if count != nil {
 		before = count()
 	}
+	requests := func() int64 {
+		if count != nil {
+			return count() - before
+		}
+		return e.requests.Load()
+	}
+	e.ev = e.newEvents(requests)
+	defer e.ev.Watch()()
 	defer func() {
 		sum.Duration = time.Since(start)
-		sum.Requests = e.requests.Load()
-		if count != nil {
-			sum.Requests = count() - before
-		}
+		sum.Requests = requests()
+		e.ev.Finish(sum.String())
 	}()
 
 	var statuses *statusNamer
@@ -289,8 +294,8 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		_ = w.Close()
 		return sum, fmt.Errorf("writing the header: %w", err)
 	}
-	e.progress.Start("export", -1, "clients")
-	defer e.progress.Finish()
+	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients"})
+	defer e.ev.End()
 	var buf []string
 	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {
 		buf = row(buf, cols, c, statuses)

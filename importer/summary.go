@@ -262,19 +262,6 @@ func (t *tally) fields() []string {
 	return names
 }
 
-// progress is the counts by status for the progress bar.
-func (t *tally) progress() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var parts []string
-	for _, st := range Statuses() {
-		if n := t.counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
-	}
-	return strings.Join(parts, " · ")
-}
-
 // summary fills the counts of s.
 func (t *tally) summary(s Summary) Summary {
 	t.mu.Lock()

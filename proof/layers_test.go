@@ -22,6 +22,7 @@ var layers = map[string]int{
 	"internal/progress":       0,
 	"internal/recordmac":      0, // the proof of a report line (a MAC keyed by the account's secret)
 	"internal/runlock":        0, // one run per report and per input: locks that name their holder
+	"internal/schedule":       0, // the nightly crontab, systemd units and Task Scheduler lines of an export
 	"internal/suggest":        0,
 	"sheet":                   0,
 	"samples":                 0,
@@ -29,6 +30,7 @@ var layers = map[string]int{
 	"validate":                2,
 	"mapping":                 2,
 	"mapping/guess":           3, // judges values as validate does: above it
+	"run":                     3, // what import, undo and export share (hline owns this line)
 	"importer":                4,
 	"exporter":                4,
 	"undo":                    5, // reads an import's report: above the importer
@@ -37,6 +39,7 @@ var layers = map[string]int{
 	"bench":                   6,
 	"bench/cmd/crmbulk-bench": 7,
 	"samples/internal/gen":    6,
+	"ui":                      6, // the web page: handlers over importer/exporter/undo
 	"cmd/crmbulk":             7,
 	"proof":                   7,
 }

@@ -29,6 +29,16 @@ type Update struct {
 	Until    time.Time      // when that wait ends (zero: unknown)
 	ETA      time.Duration  // time left at the limit (0: unknown)
 	Elapsed  time.Duration  // time since the run began
+
+	// Added to the contract (decisions.md allows fields): what a printer
+	// needs to say the run as crmbulk's bar and log always did.
+	Statuses  []string // the order Counts are said in (the command's statuses)
+	Settles   bool     // the phase settles lines: Counts say how far it is
+	Paced     bool     // the phase's units go at the request limit: PerMinute and ETA mean something
+	PerMinute int64    // units of a paced phase done in the last minute (never a burst stretched to a minute)
+	ETAWhy    string   // what decides the ETA ("limit", "limit 100/1m0s", "in-doubt rows settle")
+	Pages     int64    // pages of the account's clients read so far in this phase (its walk)
+	Ended     bool     // the phase's last Update: it is over
 }
 
 // Item is one settled line.

@@ -84,11 +84,14 @@ func (a *app) newAPI(c conn) (*baselinker.API, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	a.waiting = api.Waiting
-	if a.bar != nil {
-		a.bar.SetWaiting(api.Waiting) // every wait said on the bar, with its countdown
-	}
 	return api, nil
+}
+
+// apiWith is the user's API client for a token already found (crmbulk
+// ui's page may paste one): the endpoint, --rate and --state-dir as the
+// other commands have them.
+func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
+	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) { return token, nil }})
 }
 
 // limiter is the run's limiter, its window shared with the token's other

@@ -13,5 +13,6 @@ func (a *app) subcommands() []*cobra.Command {
 		a.mappingCmd(),
 		a.demoCmd(nil),
 		a.sandboxCmd(),
+		a.uiCmd(),
 	}
 }

@@ -158,7 +158,7 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 		Notes: f.details || f.notes, ExtraFields: f.details || f.extraFields,
 		StatusNames: f.statusNames, StatusList: statuses, MaxClients: a.maxClients,
 		Keep: out.DetailsPath(), Resume: f.resume,
-		Progress: a.progress(), Logger: a.logger, Capabilities: exporter.CapabilitiesOf(api)}
+		Events: a.printer(), Logger: a.logger, Capabilities: exporter.CapabilitiesOf(api)}
 	if dir, err := sharedwindow.Dir(opts.StateDir, a.getenv); err == nil && out.DetailsPath() == "" {
 		// To standard output nothing is kept beside a file: the details
 		// read are spooled in crmbulk's own folder, not a shared /tmp.
