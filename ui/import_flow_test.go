@@ -161,3 +161,44 @@ func TestOpenMappings(t *testing.T) {
 		t.Errorf("a sample that does not fit the file: preview error %q", out.PreviewError)
 	}
 }
+
+// TestPreviewTransformsAndMaps: the table's transforms, value map and
+// default reach the preview as the import applies them.
+func TestPreviewTransformsAndMaps(t *testing.T) {
+	s := newTestServer(t)
+	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	body, ctype := multipartBody(t, "file", "klienci.xlsx", xlsx)
+	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.StatusCode, data)
+	}
+	var view fileView
+	mustJSON(t, data, &view)
+	doc := view.Doc
+	for i, f := range doc.Fields {
+		switch f.Field {
+		case "invoice_city":
+			doc.Fields[i].Transform = []string{"upper"}
+		case "invoice_country_code":
+			doc.Fields[i].Map = [][2]string{{"Polaska", "PL"}}
+		case "invoice_tax_id":
+			doc.Fields[i].Default = "5260250274"
+		}
+	}
+	var p previewView
+	s.postJSON(t, "/api/import/preview", doc, &p, http.StatusOK)
+	if got := p.Rows[0].Cells["invoice_city"]; got != "WARSZAWA" {
+		t.Errorf("transform upper: %q", got)
+	}
+	if r := p.Rows[2]; r.Status != "ready" || r.Cells["invoice_country_code"] != "PL" {
+		t.Errorf("map Polaska → PL: row 4 %+v", r)
+	}
+	if got := p.Rows[0].Cells["invoice_tax_id"]; got != "5260250274" {
+		t.Errorf("default of a blank NIP: %q", got)
+	}
+	doc.Fields[0].Transform = []string{"uppercase"}
+	res, data = s.do(t, http.MethodPost, "/api/import/preview", "application/json", mustMarshal(t, doc))
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `unknown transform \"uppercase\"`) {
+		t.Errorf("an unknown transform: %d %s", res.StatusCode, data)
+	}
+}

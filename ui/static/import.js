@@ -9,6 +9,7 @@ I18N.add({
     'imp.step.file': '1. The file',
     'imp.choose': 'CSV, XLSX or EPP file to import',
     'imp.drop': 'or drop the file here',
+    'imp.reading': 'Reading {name} and guessing its columns… ({s} s)',
     'imp.loaded': '{name}: {cols} columns. The mapping below is a guess: check the "Field" of every column.',
     'imp.open': 'Open a mapping file (YAML)',
     'imp.sample': 'Or a sample mapping',
@@ -58,6 +59,7 @@ I18N.add({
     'imp.step.file': '1. Plik',
     'imp.choose': 'Plik CSV, XLSX lub EPP do importu',
     'imp.drop': 'albo upuść plik tutaj',
+    'imp.reading': 'Czytam {name} i rozpoznaję kolumny… ({s} s)',
     'imp.loaded': '{name}: kolumn {cols}. Poniższe przypisanie to propozycja: sprawdź „Pole” każdej kolumny.',
     'imp.open': 'Otwórz plik przypisań (YAML)',
     'imp.sample': 'Albo przykładowe przypisanie',
@@ -344,10 +346,21 @@ function showImport(view) {
 async function uploadFile(file) {
   const form = new FormData();
   form.append('file', file, file.name);
+  const status = document.getElementById('imp-loaded');
+  const started = Date.now();
+  const tick = () => { status.textContent = t('imp.reading', { name: file.name, s: Math.round((Date.now() - started) / 1000) }); };
+  tick();
+  const timer = setInterval(tick, 1000);
   try {
     showError(null);
-    showImport(await api('/api/import/upload', { body: form }));
-  } catch (err) { showError(err); }
+    const view = await api('/api/import/upload', { body: form });
+    clearInterval(timer);
+    showImport(view);
+  } catch (err) {
+    clearInterval(timer);
+    status.textContent = '';
+    showError(err);
+  }
 }
 
 async function openMapping(promise) {
