@@ -202,3 +202,25 @@ func TestPreviewTransformsAndMaps(t *testing.T) {
 		t.Errorf("an unknown transform: %d %s", res.StatusCode, data)
 	}
 }
+
+// TestUploadRefusedInWords: a file crmbulk cannot read is refused with
+// what to do, and is not kept.
+func TestUploadRefusedInWords(t *testing.T) {
+	s := newTestServer(t)
+	for name, want := range map[string]string{
+		"klienci.xls": "save it as .xlsx or CSV",
+		"klienci.pdf": "name the file .csv or .xlsx",
+	} {
+		body, ctype := multipartBody(t, "file", name, []byte("\xd0\xcf\x11\xe0 not a sheet"))
+		res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), want) || !strings.Contains(string(data), name) {
+			t.Errorf("%s: %d %s, want the words %q", name, res.StatusCode, data, want)
+		}
+	}
+	if entries, _ := os.ReadDir(s.srv.WorkDir() + "/uploads"); len(entries) != 0 {
+		t.Errorf("refused files kept: %d", len(entries))
+	}
+	if s.srv.sess.currentUpload() != nil {
+		t.Error("a refused file became the import's file")
+	}
+}
