@@ -291,7 +291,7 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		_ = w.Close()
 		return sum, fmt.Errorf("writing the header: %w", err)
 	}
-	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients"})
+	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
 	defer e.ev.End()
 	var buf []string
 	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {

@@ -41,6 +41,9 @@ func TestImportEvents(t *testing.T) {
 			t.Errorf("phase %q began before %q ended", u.Phase, phases[len(phases)-1])
 		}
 		open = !u.Ended
+		if u.Ended && u.Phase != "import" && (!u.Walk || u.Pages != 1 || u.Done != 3) {
+			t.Errorf("the read of the clients ended at %d pages, %d clients; want 1 page of all 3", u.Pages, u.Done)
+		}
 	}
 	if want := []string{"reading clients (" + newIndex([]string{"email"}).why() + ")", "import"}; !reflect.DeepEqual(phases, want) || open {
 		t.Errorf("phases %q (open at the end: %v), want %q", phases, open, want)

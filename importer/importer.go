@@ -343,7 +343,7 @@ func (r *run) readIndex(ctx context.Context) error {
 			ErrBadInput, newIndex(r.cfg.MatchBy).why())
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
-	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients"})
+	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
 	err := r.idx.walk(ctx, r.api, func(n int) {
 		r.ev.Page()
 		r.ev.Add(int64(n))

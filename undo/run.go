@@ -252,7 +252,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	if len(want) == 0 {
 		return nil
 	}
-	r.ev.Begin(events.Phase{Name: "reading the clients", Total: -1, Unit: "clients"})
+	r.ev.Begin(events.Phase{Name: "reading the clients", Total: -1, Unit: "clients", Walk: true})
 	defer r.ev.End()
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
