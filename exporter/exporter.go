@@ -261,6 +261,8 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	}
 	e.ev = e.newEvents(requests)
 	defer e.ev.Watch()()
+	defer func(l *slog.Logger) { e.log = l }(e.log)
+	e.log = e.ev.Logger(e.log) // its notes are the run's Messages too
 	defer func() {
 		sum.Duration = time.Since(start)
 		sum.Requests = requests()

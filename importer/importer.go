@@ -129,6 +129,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	}
 	before := requestsOf(api)
 	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
+	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
 		sum = r.tally.summary(sum)

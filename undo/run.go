@@ -60,6 +60,8 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	start, before := time.Now(), api.Stats().Requests
 	sum = Summary{Counts: map[importer.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
 	r := &run{cfg: cfg, api: api, account: api.Account(), ev: newEvents(cfg, func() int64 { return api.Stats().Requests - before })}
+	cfg.Log = r.ev.Logger(cfg.Log) // its notes are the undo's Messages too
+	r.cfg.Log = cfg.Log
 	defer func() {
 		sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before
 		r.ev.Finish(sum.String())
