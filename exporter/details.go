@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // entry is one listed client of a details export.
@@ -106,8 +107,8 @@ func (e *Exporter) extraNames(ctx context.Context) (map[string]string, error) {
 // extra; the others are marked to have their details read.
 func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore, extra map[string]struct{}) ([]entry, error) {
 	var entries []entry
-	e.progress.Start("listing clients", -1, "clients")
-	defer e.progress.Finish()
+	e.ev.Begin(events.Phase{Name: "listing clients", Total: -1, Unit: "clients", Walk: true})
+	defer e.ev.End()
 	err := e.walk(ctx, sum, func(c *baselinker.Client) error {
 		en := entry{id: int64(c.CrmClientID), fp: fingerprint(c)}
 		en.need = e.want.notes || e.want.extras && c.CustomExtraFields == nil
@@ -164,14 +165,10 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 			len(ids), l.Limit(), l.Window(), roundETA(l.ETA(len(ids)))),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
 	}
-	e.progress.Start("details", int64(len(ids)), "clients")
-	defer e.progress.Finish()
-	rate := newRecent(time.Minute)
-	stop := e.watch(func() string { return e.detailText(len(ids)-rate.total(), rate) })
-	defer stop()
+	e.ev.Begin(events.Phase{Name: "details", Total: int64(len(ids)), Unit: "clients", Paced: true, ETA: e.eta()})
+	defer e.ev.End()
 	err := e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
-		rate.add(time.Now())
-		e.progress.Add(1)
+		e.ev.Add(1)
 		en := &entries[at[ids[i]]]
 		if gone {
 			en.gone = true
@@ -232,16 +229,17 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 	return nil
 }
 
-// detailText is the progress detail of the details phase: the rate over the
-// last minute and the time the limit needs for the n requests left.
-func (e *Exporter) detailText(n int, rate *recent) string {
-	s := fmt.Sprintf("%.0f clients/min", rate.perMinute(time.Now()))
+// eta is the time the limit needs for the n requests left, and the limit
+// (nil without a limiter).
+func (e *Exporter) eta() func(n int64) (time.Duration, string) {
 	p, ok := e.api.(paced)
 	if !ok {
-		return s
+		return nil
 	}
 	l := p.Limiter()
-	return s + fmt.Sprintf(" · ETA %s (limit %d/%s)", roundETA(l.ETA(n)), l.Limit(), l.Window())
+	return func(n int64) (time.Duration, string) {
+		return l.ETA(int(n)), fmt.Sprintf("limit %d/%s", l.Limit(), l.Window())
+	}
 }
 
 func roundETA(d time.Duration) time.Duration {

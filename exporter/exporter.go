@@ -13,7 +13,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
-	"github.com/crmbulk/crmbulk/internal/progress"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -153,8 +153,9 @@ func WithStatusList(st []baselinker.Status) Option {
 	return func(e *Exporter) { e.statusList = st }
 }
 
-// WithProgress reports progress to r (default: nothing).
-func WithProgress(r progress.Reporter) Option { return func(e *Exporter) { e.progress = r } }
+// WithEvents sends the run's typed events to p (default: nothing): its
+// phases, pages, rate, ETA and waits as Updates, the Summary at the end.
+func WithEvents(p events.Printer) Option { return func(e *Exporter) { e.events = p } }
 
 // WithLogger logs through l (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(e *Exporter) { e.log = l } }
@@ -191,15 +192,16 @@ func WithPageHook(fn func(page int)) Option { return func(e *Exporter) { e.pageH
 
 // Exporter reads every client and writes one row each.
 type Exporter struct {
-	api      API
-	filters  baselinker.Filters
-	columns  []string
-	want     needs // what the columns need: notes, extra fields, status names
-	keep     string
-	resume   bool
-	progress progress.Reporter
-	log      *slog.Logger
-	ahead    int
+	api     API
+	filters baselinker.Filters
+	columns []string
+	want    needs // what the columns need: notes, extra fields, status names
+	keep    string
+	resume  bool
+	events  events.Printer
+	ev      *events.Aggregator // the running export's (Run)
+	log     *slog.Logger
+	ahead   int
 	// maxClients bounds the walk (WithMaxClients).
 	maxClients int
 	spoolDir   string
@@ -216,7 +218,7 @@ type Exporter struct {
 // New returns an Exporter reading through api. It fails on a bad column
 // list (errors.Is(err, ErrColumn)).
 func New(api API, opts ...Option) (*Exporter, error) {
-	e := &Exporter{api: api, progress: progress.Nop{}, log: slog.New(slog.DiscardHandler), ahead: 4, recheck: true}
+	e := &Exporter{api: api, events: events.Nop{}, log: slog.New(slog.DiscardHandler), ahead: 4, recheck: true}
 	for _, o := range opts {
 		o(e)
 	}
@@ -251,12 +253,20 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if hasStats {
 		before = st.Stats().Requests
 	}
+	requests := func() int64 {
+		if hasStats {
+			return st.Stats().Requests - before
+		}
+		return e.requests.Load()
+	}
+	e.ev = e.newEvents(requests)
+	defer e.ev.Watch()()
+	defer func(l *slog.Logger) { e.log = l }(e.log)
+	e.log = e.ev.Logger(e.log) // its notes are the run's Messages too
 	defer func() {
 		sum.Duration = time.Since(start)
-		sum.Requests = e.requests.Load()
-		if hasStats {
-			sum.Requests = st.Stats().Requests - before
-		}
+		sum.Requests = requests()
+		e.ev.Finish(sum.String())
 	}()
 
 	var statuses *statusNamer
@@ -283,8 +293,8 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		_ = w.Close()
 		return sum, fmt.Errorf("writing the header: %w", err)
 	}
-	e.progress.Start("export", -1, "clients")
-	defer e.progress.Finish()
+	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
+	defer e.ev.End()
 	var buf []string
 	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {
 		buf = row(buf, cols, c, statuses)

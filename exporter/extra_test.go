@@ -15,6 +15,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/progress"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -273,7 +274,7 @@ func TestProgressSaysBlocked(t *testing.T) {
 	_, url := sandboxtest.New(t, sandbox.Config{Seed: 9, Clients: 24, Limit: 10, Window: window, BlockFor: 2 * time.Second})
 	api := newAPI(t, url, 14, window, "") // above the sandbox's limit: blocked once, then at half of it
 	rec := &progress.Recorder{}
-	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, WithNotes(true), WithProgress(rec)); err != nil {
+	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, WithNotes(true), WithEvents(events.Draw(rec))); err != nil {
 		t.Fatal(err)
 	}
 	if !rec.Said("blocked until ", "clients/min") {

@@ -20,6 +20,7 @@ import (
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -97,9 +98,10 @@ type run struct {
 	nums     []int               // a resume's input rows, by number, in file order (read once, by scanRows)
 	landing  landing             // of those carried, the creates waiting now until they can no longer land
 	tally    *tally
-	locks    runlock.Set // the run's locks (report, resumed report, input on the account)
-	window   int         // rows between read and written (the report's reorder window)
-	kept     string      // where the earlier run's record at the report's path was kept
+	locks    runlock.Set        // the run's locks (report, resumed report, input on the account)
+	window   int                // rows between read and written (the report's reorder window)
+	kept     string             // where the earlier run's record at the report's path was kept
+	ev       *events.Aggregator // the run's typed events (progress.go)
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -126,10 +128,14 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 		r.send = &recorder{}
 	}
 	before := requestsOf(api)
+	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
+	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
+	defer r.ev.Watch()()
 	defer func() {
 		sum = r.tally.summary(sum)
 		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
+		r.ev.Finish(sum.String())
 	}()
 
 	rd, total, err := r.openInput()
@@ -338,15 +344,12 @@ func (r *run) readIndex(ctx context.Context) error {
 			ErrBadInput, newIndex(r.cfg.MatchBy).why())
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
-	r.cfg.Progress.Start("reading clients ("+r.idx.why()+")", -1, "clients")
-	r.cfg.Progress.Describe("reading the account's clients: page 1")
-	pages := 0
+	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
 	err := r.idx.walk(ctx, r.api, func(n int) {
-		pages++
-		r.cfg.Progress.Add(int64(n))
-		r.cfg.Progress.Describe(fmt.Sprintf("reading the account's clients: %d pages so far", pages))
+		r.ev.Page()
+		r.ev.Add(int64(n))
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
-	r.cfg.Progress.Finish()
+	r.ev.End()
 	switch {
 	case err == nil:
 		return nil
@@ -396,7 +399,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.halt)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.ev, r.halt)
 	if err != nil {
 		_, _ = r.jnl.close(false)
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -47,7 +48,7 @@ type run struct {
 	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
 	j       *journal
 	fatal   atomic.Pointer[error]
-	counts  atomic.Pointer[string] // the progress line's counts
+	ev      *events.Aggregator // the undo's typed events
 }
 
 // Run undoes what the report at source says its run did, writing the
@@ -58,9 +59,14 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	cfg = cfg.withDefaults(source)
 	start, before := time.Now(), api.Stats().Requests
 	sum = Summary{Counts: map[importer.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
-	defer func() { sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before }()
+	r := &run{cfg: cfg, api: api, account: api.Account(), ev: newEvents(cfg, func() int64 { return api.Stats().Requests - before })}
+	cfg.Log = r.ev.Logger(cfg.Log) // its notes are the undo's Messages too
+	r.cfg.Log = cfg.Log
+	defer func() {
+		sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before
+		r.ev.Finish(sum.String())
+	}()
 
-	r := &run{cfg: cfg, api: api, account: api.Account()}
 	// One undo of a report at a time, and none while its import runs.
 	locks, err := importer.LockReports(cfg.Command, func(s string) { cfg.Log.Warn(s) }, source, cfg.Report, cfg.Resume)
 	if err != nil {
@@ -83,7 +89,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if r.sent, err = readJournal(journalPath(cfg.resumeOrReport())); err != nil {
 		return sum, err
 	}
-	defer r.watch()() // from the first request: reading the clients may wait out a block too
+	defer r.ev.Watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
 	}
@@ -248,8 +254,8 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	if len(want) == 0 {
 		return nil
 	}
-	r.cfg.Progress.Start("reading the clients", -1, "clients")
-	defer r.cfg.Progress.Finish()
+	r.ev.Begin(events.Phase{Name: "reading the clients", Total: -1, Unit: "clients", Walk: true})
+	defer r.ev.End()
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
@@ -260,7 +266,8 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 				r.state[id] = &c
 			}
 		}
-		r.cfg.Progress.Add(int64(len(cs)))
+		r.ev.Page()
+		r.ev.Add(int64(len(cs)))
 		return nil
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	if err != nil {
@@ -278,8 +285,8 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 // lines in that order, each as it is known. Lines of one client never run
 // at once: each waits for the client's previous one (a lock per client).
 func (r *run) process(ctx context.Context, items []item, done map[int]importer.ReportLine, rf *importer.ReportFile, sum *Summary) error {
-	r.cfg.Progress.Start("undo", int64(len(items)), "lines")
-	defer r.cfg.Progress.Finish()
+	r.ev.Begin(events.Phase{Name: "undo", Total: int64(len(items)), Unit: "lines", Settles: true})
+	defer r.ev.End()
 	// In-flight writes may finish after an interrupt, within drainTimeout.
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
@@ -342,53 +349,10 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 		if (l.Status == StatusConflict || l.Status == importer.StatusFailed) && len(sum.Examples) < 10 {
 			sum.Examples = append(sum.Examples, fmt.Sprintf("row %d (client %d): %s: %s", l.Row, l.ID, l.Status, l.Message))
 		}
-		r.cfg.Progress.Add(1)
-		r.describe(sum)
+		r.ev.Settle(events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: l})
 	}
 	wg.Wait()
 	return werr
-}
-
-// describe sets the progress line from the counts so far and what the
-// requests wait for; watch redraws it every second, so an undo waiting out
-// a block says so though no line is written meanwhile.
-func (r *run) describe(sum *Summary) {
-	s := fmt.Sprintf("deleted %d · restored %d · conflicts %d · failed %d", sum.Counts[StatusDeleted],
-		sum.Counts[StatusRestored], sum.Counts[StatusConflict], sum.Counts[importer.StatusFailed])
-	r.counts.Store(&s)
-	r.draw()
-}
-
-func (r *run) draw() {
-	s := ""
-	if p := r.counts.Load(); p != nil {
-		s = *p
-	}
-	if r.cfg.Waiting != nil {
-		if w := r.cfg.Waiting(); w != "" {
-			s += " · " + w
-		}
-	}
-	r.cfg.Progress.Describe(s)
-}
-
-// watch redraws the progress line every second until stop.
-func (r *run) watch() (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				r.draw()
-			case <-done:
-				return
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }
 
 // stopped returns the skipped line of an item the undo will not start

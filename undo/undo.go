@@ -23,8 +23,8 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // API is what an undo needs of the Base API; *baselinker.API has it.
@@ -84,9 +84,12 @@ type Config struct {
 	DryRun bool
 	// Workers is the size of the request pool (default DefaultWorkers).
 	Workers int
-	// Progress receives the progress (default: nothing).
-	Progress progress.Reporter
-	// Waiting says what the requests wait for (the limiter's Waiting).
+	// Events receives the undo's typed events (nil: nothing): its phases,
+	// counts by status and waits as Updates, each line of its report as an
+	// Item in the order written, the Summary at the end.
+	Events events.Printer
+	// Waiting says what the requests wait for (the API's Waiting): the
+	// Updates say it.
 	Waiting func() string
 	// Log receives the undo's log lines (default: discard).
 	Log *slog.Logger
@@ -113,8 +116,8 @@ func (c Config) withDefaults(source string) Config {
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
 	}
-	if c.Progress == nil {
-		c.Progress = progress.Nop{}
+	if c.Events == nil {
+		c.Events = events.Nop{}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

@@ -49,10 +49,6 @@ func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	a.waiting = api.Waiting
-	if a.bar != nil {
-		a.bar.SetWaiting(api.Waiting) // every wait said on the bar, with its countdown
-	}
 	return api, nil
 }
 

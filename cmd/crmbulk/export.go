@@ -192,7 +192,7 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
 		exporter.WithStatusNames(f.statusNames), exporter.WithStatusList(statuses), exporter.WithMaxClients(a.maxClients),
 		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
-		exporter.WithProgress(a.progress()), exporter.WithLogger(a.logger))...)
+		exporter.WithEvents(a.printer()), exporter.WithLogger(a.logger))...)
 	if err != nil {
 		return "", usageError{err}
 	}

@@ -155,10 +155,10 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	}
 	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, MaxClients: a.maxClients, DryRun: f.dryRun,
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
-		Progress: a.progress(), Logger: a.logger, DrainTimeout: f.drain, OnLine: plan.line, Rerun: a.rerun(cmd, "import"),
+		Events: a.printer(plan), Logger: a.logger, DrainTimeout: f.drain, Rerun: a.rerun(cmd, "import"),
 		StateDir: stateDir, Command: "crmbulk import " + input, RequestTimeout: a.timeout}
 	if client != nil {
-		cfg.ETA = client.Limiter().ETA // the waits: the progress reporter says them (app.progress)
+		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Waiting // the printers say them (app.printer)
 	}
 	sum, err := importer.Run(cmd.Context(), api, input, cfg)
 	plan.flush()

@@ -98,7 +98,7 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 		return err
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
-		Progress: a.progress(), Log: a.logger, Rerun: a.rerun(cmd, "undo"), // the waits: the progress reporter says them
+		Events: a.printer(), Waiting: client.Waiting, Log: a.logger, Rerun: a.rerun(cmd, "undo"), // the printers say the waits
 		StateDir: stateDir, Command: "crmbulk undo " + source, MaxClients: a.maxClients}
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {
