@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sandbox"
 )
 
 // remap makes header feed field in doc, as the page's drop-down does.
@@ -222,5 +224,43 @@ func TestUploadRefusedInWords(t *testing.T) {
 	}
 	if s.srv.sess.currentUpload() != nil {
 		t.Error("a refused file became the import's file")
+	}
+}
+
+// TestPlanProgress: while a plan is made (a slow API), the page can ask
+// how far it is: the run events' phase, in words; after it, nothing.
+func TestPlanProgress(t *testing.T) {
+	s := newTestServerWith(t, sandbox.Config{Latency: 400 * time.Millisecond})
+	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	body, ctype := multipartBody(t, "file", "klienci.xlsx", xlsx)
+	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.StatusCode, data)
+	}
+	var view fileView
+	mustJSON(t, data, &view)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, data := s.do(t, http.MethodPost, "/api/import/plan", "application/json", mustMarshal(t, view.Doc)); res.StatusCode != http.StatusOK {
+			t.Errorf("plan: %d %s", res.StatusCode, data)
+		}
+	}()
+	var said progressView
+	deadline := time.Now().Add(10 * time.Second)
+	for said.Phase == "" && time.Now().Before(deadline) {
+		res, data := s.do(t, http.MethodGet, "/api/import/plan/progress", "", nil)
+		if res.StatusCode == http.StatusOK {
+			mustJSON(t, data, &said)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	<-done
+	if said.Phase == "" {
+		t.Fatal("the plan being made never said its phase")
+	}
+	t.Logf("progress said: %+v", said)
+	if res, _ := s.do(t, http.MethodGet, "/api/import/plan/progress", "", nil); res.StatusCode != http.StatusNoContent {
+		t.Errorf("after the plan: %d, want 204", res.StatusCode)
 	}
 }
