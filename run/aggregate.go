@@ -30,6 +30,9 @@ type Phase struct {
 	// Settles: its units are lines that settle (Settle, Kept), so its
 	// updates are said by their counts by status.
 	Settles bool
+	// Walk: it reads the account's clients page by page (Page), so its
+	// updates are said by their pages.
+	Walk bool
 	// ETA, in a paced phase, is the time its left units take at the limit
 	// and what decides it ("limit"); nil: no ETA.
 	ETA func(left int64) (time.Duration, string)
@@ -103,16 +106,21 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 	return a
 }
 
+// lock takes a's lock; false: a is nil, and reports nothing.
+func (a *Aggregator) lock() bool {
+	if a == nil {
+		return false
+	}
+	a.mu.Lock()
+	return true
+}
+
 // AddWait makes the run's updates say one more wait, after those they say
 // already (nil: none).
 func (a *Aggregator) AddWait(w Wait) {
-	if a == nil {
+	if w == nil || !a.lock() {
 		return
 	}
-	if w == nil {
-		return
-	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.waits = append(a.waits, w)
 }
@@ -120,10 +128,9 @@ func (a *Aggregator) AddWait(w Wait) {
 // Begin begins a phase (ending the one that runs, if any) and says so at
 // once.
 func (a *Aggregator) Begin(p Phase) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open {
 		a.endLocked()
@@ -135,10 +142,9 @@ func (a *Aggregator) Begin(p Phase) {
 
 // End ends the phase that runs, said at once with its last counts.
 func (a *Aggregator) End() {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open {
 		a.endLocked()
@@ -152,10 +158,9 @@ func (a *Aggregator) endLocked() {
 
 // Add records n more units of the phase done.
 func (a *Aggregator) Add(n int64) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.addLocked(n, true)
 }
@@ -163,10 +168,9 @@ func (a *Aggregator) Add(n int64) {
 // Step records n more units done and sends an Update at once: a phase
 // that says its count every so many units (its own throttle).
 func (a *Aggregator) Step(n int64) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.done += n
 	if a.open {
@@ -176,10 +180,9 @@ func (a *Aggregator) Step(n int64) {
 
 // Page records one more page of the account's clients read.
 func (a *Aggregator) Page() {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pages++
 	a.dirty = true
@@ -195,10 +198,9 @@ func (a *Aggregator) Settle(it Item) { a.settle(it, true) }
 func (a *Aggregator) Kept(it Item) { a.settle(it, false) }
 
 func (a *Aggregator) settle(it Item, fresh bool) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.counts[it.Status]++
 	a.cfg.Printer.Item(it)
@@ -228,20 +230,18 @@ func (a *Aggregator) throttleLocked() {
 
 // Message sends a note or warning.
 func (a *Aggregator) Message(m Message) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cfg.Printer.Message(m)
 }
 
 // Counts returns the lines settled so far, by status.
 func (a *Aggregator) Counts() map[string]int {
-	if a == nil {
+	if !a.lock() {
 		return nil
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	return maps.Clone(a.counts)
 }
@@ -250,10 +250,9 @@ func (a *Aggregator) Counts() map[string]int {
 // the requests and the time since the aggregator was made, and text, the
 // run's summary in words.
 func (a *Aggregator) Finish(text string) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open {
 		a.endLocked()
@@ -271,10 +270,9 @@ func (a *Aggregator) Finish(text string) {
 // something changed and the last Update is older than Every. Watch calls
 // it; tests call it with their clock.
 func (a *Aggregator) Poll() {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.open {
 		return
@@ -346,7 +344,7 @@ func (a *Aggregator) emitLocked(ended bool) {
 	now := a.cfg.Now()
 	u := Update{Command: a.cfg.Command, Phase: a.phase.Name, Unit: a.phase.Unit, Done: a.done, Total: a.phase.Total,
 		Counts: maps.Clone(a.counts), Requests: a.requests(), Elapsed: now.Sub(a.start),
-		Statuses: a.cfg.Statuses, Pages: a.pages, Paced: a.phase.Paced, Settles: a.phase.Settles, Ended: ended}
+		Statuses: a.cfg.Statuses, Pages: a.pages, Paced: a.phase.Paced, Settles: a.phase.Settles, Walk: a.phase.Walk, Ended: ended}
 	u.Waiting, u.Until = a.waitLocked()
 	if a.phase.Paced {
 		u.PerMinute = a.perMinuteLocked(now)

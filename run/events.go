@@ -37,7 +37,8 @@ type Update struct {
 	Paced     bool     // the phase's units go at the request limit: PerMinute and ETA mean something
 	PerMinute int64    // units of a paced phase done in the last minute (never a burst stretched to a minute)
 	ETAWhy    string   // what decides the ETA ("limit", "limit 100/1m0s", "in-doubt rows settle")
-	Pages     int64    // pages of the account's clients read so far in this phase (its walk)
+	Walk      bool     // the phase walks the account's clients page by page
+	Pages     int64    // pages of that walk read so far
 	Ended     bool     // the phase's last Update: it is over
 }
 
@@ -78,27 +79,15 @@ func Tee(p ...Printer) Printer {
 
 type tee []Printer
 
-func (t tee) Update(u Update) {
-	for _, p := range t {
-		p.Update(u)
-	}
-}
+func (t tee) Update(u Update)   { each(t, u, Printer.Update) }
+func (t tee) Item(i Item)       { each(t, i, Printer.Item) }
+func (t tee) Message(m Message) { each(t, m, Printer.Message) }
+func (t tee) Summary(s Summary) { each(t, s, Printer.Summary) }
 
-func (t tee) Item(i Item) {
+// each hands v to every printer of t, in turn.
+func each[T any](t tee, v T, hand func(Printer, T)) {
 	for _, p := range t {
-		p.Item(i)
-	}
-}
-
-func (t tee) Message(m Message) {
-	for _, p := range t {
-		p.Message(m)
-	}
-}
-
-func (t tee) Summary(s Summary) {
-	for _, p := range t {
-		p.Summary(s)
+		hand(p, v)
 	}
 }
 
