@@ -138,6 +138,7 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
 		f.dir, filepath.Base(exported), samples.DemoDataName, samples.DemoMappingName, filepath.Base(report))
 	fmt.Fprintf(out, "\nNext, with your own file: %s > mapping.yaml, then %s\n", a.command("mapping", "init", "YOUR_FILE"),
 		a.command("import", "YOUR_FILE", "--mapping", "mapping.yaml", "--dry-run"))
+	fmt.Fprintf(out, "Or in a web page, with the mapping as a table to fix and no YAML to edit: %s\n", a.command("ui"))
 	if f.keep {
 		if err := a.keepDemo(ctx, f, url, token, acct.StateDir, data, mapFile, report); err != nil {
 			return err
@@ -182,6 +183,8 @@ func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, stateDir, d
 		fmt.Fprintf(out, "  %s\n", a.command(append(slices.Clip(prefix), c...)...))
 	}
 	fmt.Fprintln(out, "\n(the import's dry run exits 1: one row of the sample is invalid on purpose; the undo reverses the demo's import)")
+	fmt.Fprintf(out, "\nThe same in a web page on this sandbox (import, plan, run, report, undo; export):\n    %s\n",
+		a.command(append(slices.Clip(prefix), "ui")...))
 	<-ctx.Done()
 	fmt.Fprintln(a.ios.ErrOut, "crmbulk demo: sandbox stopped")
 	return nil
