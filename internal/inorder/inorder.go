@@ -20,7 +20,8 @@ import (
 // order, from the caller's goroutine.
 //
 // next is called from one goroutine, input after input, and only once the
-// input may start (fewer than ahead calls are in flight); it
+// input may start (fewer than ahead inputs are between their take and
+// their emit); it
 // returns false when there is no more input. It may block (a page that may
 // be asked only once an earlier one is known); ctx then ends it.
 //
@@ -41,8 +42,10 @@ func Map[T, R any](ctx context.Context, ahead int, next func(ctx context.Context
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
 
-	// room holds a place for each input taken and not yet answered: at
-	// most ahead calls are in flight, and next is asked only with room.
+	// room holds a place for each input from its take to its emit: at
+	// most ahead calls are in flight or being emitted (with ahead 1 the
+	// next call starts after emit: what emit does may decide it), and next
+	// is asked only with room.
 	room := make(chan struct{}, max(ahead, 1))
 	futures := make(chan future, cap(room))
 	wg.Go(func() {
@@ -63,12 +66,11 @@ func Map[T, R any](ctx context.Context, ahead int, next func(ctx context.Context
 		}
 	})
 	for f := range futures {
-		r := <-f.out
-		<-room
-		more, err := emit(f.in, r)
+		more, err := emit(f.in, <-f.out)
 		if err != nil || !more {
 			return err
 		}
+		<-room // only now: the next input starts once this one is emitted
 	}
 	return nil
 }
