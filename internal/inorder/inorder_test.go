@@ -145,3 +145,29 @@ func TestMapContextEnds(t *testing.T) {
 		t.Errorf("emitted %v, want the input taken before the end: [0]", got)
 	}
 }
+
+// TestMapNextStartsAfterEmit: an input's place is held until its emit
+// returns, so with ahead 1 what emit does (the last page's cancel, a
+// fault) is done before the next call starts.
+func TestMapNextStartsAfterEmit(t *testing.T) {
+	var emitting atomic.Bool
+	var overlapped atomic.Int32
+	do := func(_ context.Context, i int) int {
+		if emitting.Load() {
+			overlapped.Add(1)
+		}
+		return i
+	}
+	err := Map(context.Background(), 1, counter(20), do, func(int, int) (bool, error) {
+		emitting.Store(true)
+		defer emitting.Store(false)
+		time.Sleep(time.Millisecond)
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := overlapped.Load(); n > 0 {
+		t.Errorf("%d calls started while an emit ran, want none with ahead 1", n)
+	}
+}
