@@ -43,7 +43,6 @@ type Job[R any] struct {
 // emit in that order, from one goroutine. One goroutine adds the jobs, in
 // input order; Wait ends the run. Import and undo run on it.
 type Pool[R any] struct {
-	cfg    PoolConfig
 	emit   func(R) error
 	adds   chan task[R]
 	chains chains
@@ -68,7 +67,8 @@ type task[R any] struct {
 	left  func()
 }
 
-type outcome[R any] struct {
+// result is what a task's work gave.
+type result[R any] struct {
 	res R
 	err error
 }
@@ -80,7 +80,7 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 	if cfg.Drain <= 0 {
 		cfg.Drain = DefaultDrain
 	}
-	p := &Pool[R]{cfg: cfg, emit: emit, adds: make(chan task[R]), chains: chains{tail: map[string]chan struct{}{}},
+	p := &Pool[R]{emit: emit, adds: make(chan task[R]), chains: chains{tail: map[string]chan struct{}{}},
 		slots: make(chan struct{}, cfg.Workers), done: make(chan struct{})}
 	p.send, p.cancelSend = context.WithCancel(context.WithoutCancel(ctx))
 	p.stopDrain = context.AfterFunc(ctx, func() { time.AfterFunc(cfg.Drain, p.cancelSend) })
@@ -153,9 +153,9 @@ func (p *Pool[R]) next(ctx context.Context) (task[R], bool) {
 	return t, true
 }
 
-func (p *Pool[R]) do(_ context.Context, t task[R]) outcome[R] {
+func (p *Pool[R]) do(_ context.Context, t task[R]) result[R] {
 	if t.ready {
-		return outcome[R]{res: t.res}
+		return result[R]{res: t.res}
 	}
 	defer func() {
 		t.left()
@@ -164,10 +164,10 @@ func (p *Pool[R]) do(_ context.Context, t task[R]) outcome[R] {
 		}
 	}()
 	r, err := t.job.Do(p.send, t.turn)
-	return outcome[R]{r, err}
+	return result[R]{r, err}
 }
 
-func (p *Pool[R]) emitted(_ task[R], o outcome[R]) (bool, error) {
+func (p *Pool[R]) emitted(_ task[R], o result[R]) (bool, error) {
 	if o.err != nil {
 		return false, o.err
 	}
