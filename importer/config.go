@@ -10,7 +10,7 @@ import (
 	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -32,7 +32,7 @@ const DefaultWorkers = 8
 const MaxWorkers = 64
 
 // DefaultDrainTimeout is how long in-flight requests may run after an interrupt.
-const DefaultDrainTimeout = room.DefaultDrain
+const DefaultDrainTimeout = events.DefaultDrain
 
 // Config is one import. The zero value of every field is a sensible default.
 type Config struct {

@@ -20,7 +20,7 @@ import (
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -30,16 +30,16 @@ import (
 var (
 	// ErrFatal: the API refused a request in a way no other request can
 	// succeed (authentication): the run stopped; later rows are "skipped".
-	ErrFatal = room.ErrFatal
+	ErrFatal = events.ErrFatal
 	// ErrInterrupted: ctx was cancelled; in-flight requests were let finish
 	// and the rest of the rows are "skipped" with error_code INTERRUPTED.
-	ErrInterrupted = room.ErrInterrupted
+	ErrInterrupted = events.ErrInterrupted
 	// ErrInputChanged: --resume was given a report made from another file,
 	// or the input changed while it was imported.
 	ErrInputChanged = errors.New("the input file is not the one the report was made from")
 	// ErrBadInput marks a problem with the input, the mapping or the options
 	// found before anything was sent.
-	ErrBadInput = room.ErrBadInput
+	ErrBadInput = events.ErrBadInput
 )
 
 // DefaultReportPath is FILE without its extension + ".report.csv", or

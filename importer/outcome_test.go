@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -51,7 +51,7 @@ func TestImportOutcomeDrain(t *testing.T) {
 			defer cancel()
 			api := &interruptInFlight{API: base, after: latency / 3, cancel: cancel}
 			sum, err := Run(ctx, api, in, Config{Workers: 1, DrainTimeout: tc.drain})
-			if !errors.Is(err, room.ErrInterrupted) || !errors.Is(err, ErrInterrupted) {
+			if !errors.Is(err, events.ErrInterrupted) || !errors.Is(err, ErrInterrupted) {
 				t.Fatalf("Run = %v, want the run's ErrInterrupted", err)
 			}
 			if !strings.HasPrefix(err.Error(), "the import was interrupted: the report ") {
@@ -61,7 +61,7 @@ func TestImportOutcomeDrain(t *testing.T) {
 				t.Errorf("counts %v, want %d created, %d cut (failed) and 3 skipped", sum.Counts, tc.wantCreated, tc.wantCut)
 			}
 			for row, l := range byRow(t, readReport(t, sum.Report)) {
-				want := map[string]string{"skipped": room.CodeInterrupted, "failed": room.CodeOutcomeUnknown, "created": ""}[l["status"]]
+				want := map[string]string{"skipped": events.CodeInterrupted, "failed": events.CodeOutcomeUnknown, "created": ""}[l["status"]]
 				if l["error_code"] != want {
 					t.Errorf("row %s: %s with code %q, want %q", row, l["status"], l["error_code"], want)
 				}

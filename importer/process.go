@@ -10,7 +10,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/internal/chars"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -54,7 +54,7 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 
 // process runs one row in the pool and names the statuses its plan sets
 // (statusnames.go).
-func (r *run) process(ctx context.Context, it *item, turn room.Turn) Line {
+func (r *run) process(ctx context.Context, it *item, turn events.Turn) Line {
 	l := r.processRow(ctx, it, turn)
 	r.nameStatuses(&l)
 	return l
@@ -62,7 +62,7 @@ func (r *run) process(ctx context.Context, it *item, turn room.Turn) Line {
 
 // processRow runs one row: check it, wait for earlier rows with its keys,
 // then plan and send it.
-func (r *run) processRow(ctx context.Context, it *item, turn room.Turn) Line {
+func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) Line {
 	// The verdict of the row's own cells (Check's), then what the whole
 	// file says: a repeat of an earlier row is planned once.
 	v := r.verdict(it)
@@ -76,7 +76,7 @@ func (r *run) processRow(ctx context.Context, it *item, turn room.Turn) Line {
 		return v.Line
 	}
 	switch err := turn.Wait(ctx, r.stop); {
-	case errors.Is(err, room.ErrStopped):
+	case errors.Is(err, events.ErrStopped):
 		return r.notAttempted(it.base())
 	case err != nil:
 		return interrupted(it.base())

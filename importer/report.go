@@ -18,7 +18,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/recordmac"
 	"github.com/crmbulk/crmbulk/internal/safefile"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -63,9 +63,9 @@ const (
 // The codes of the rows a run did not finish are the run's (package run),
 // shared with undo.
 const (
-	CodeOutcomeUnknown = room.CodeOutcomeUnknown // a create was sent, its answer never came, and a look-up could not settle it
-	CodeInterrupted    = room.CodeInterrupted    // SIGINT/SIGTERM before the row was sent
-	CodeNotAttempted   = room.CodeNotAttempted   // a fatal API error stopped the run before the row
+	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a create was sent, its answer never came, and a look-up could not settle it
+	CodeInterrupted    = events.CodeInterrupted    // SIGINT/SIGTERM before the row was sent
+	CodeNotAttempted   = events.CodeNotAttempted   // a fatal API error stopped the run before the row
 )
 
 // dryNote is the note of every line of a dry run.

@@ -11,7 +11,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/mapping"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
 )
@@ -25,7 +25,7 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 	// Requests in flight may finish after an interrupt (DrainTimeout), but
 	// none starts after it: the limiter's waits end with ctx.
 	seq := 0
-	pool := room.StartPool(ctx, room.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l Line) error {
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l Line) error {
 		rw.put(seq, l)
 		seq++
 		return nil
@@ -39,7 +39,7 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 }
 
 // feed reads the rows and adds each to the pool, in file order.
-func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool *room.Pool[Line]) error {
+func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool *events.Pool[Line]) error {
 	for {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -63,7 +63,7 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool 
 		}
 		it := r.mapRow(row)
 		_, later := r.landBy(it.num) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
-		if pool.Add(room.Job[Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn room.Turn) (Line, error) {
+		if pool.Add(events.Job[Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (Line, error) {
 			l, stopped := r.waitToLand(ctx, it)
 			if !stopped {
 				l = r.process(ctx, it, turn)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -47,7 +47,7 @@ func TestUndoOutcomeInterrupted(t *testing.T) {
 	wrapped := &interruptDuring{API: api, k: 3, cancel: cancel}
 	before := srv.Stats().Deletes
 	sum, err := Run(ctx, wrapped, report, Config{Workers: 1})
-	if !errors.Is(err, room.ErrInterrupted) || !errors.Is(err, ErrInterrupted) {
+	if !errors.Is(err, events.ErrInterrupted) || !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("Run = %v, want the run's ErrInterrupted", err)
 	}
 	if !strings.HasPrefix(err.Error(), "the undo was interrupted; the report ") {
@@ -70,8 +70,8 @@ func TestUndoOutcomeInterrupted(t *testing.T) {
 		return nil
 	})
 	for _, c := range codes {
-		if c != room.CodeInterrupted {
-			t.Errorf("a line not started has code %q, want %q", c, room.CodeInterrupted)
+		if c != events.CodeInterrupted {
+			t.Errorf("a line not started has code %q, want %q", c, events.CodeInterrupted)
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -279,7 +279,7 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 	r.cfg.Progress.Start("undo", int64(len(items)), "lines")
 	defer r.cfg.Progress.Finish()
 	var werr error
-	pool := room.StartPool(ctx, room.PoolConfig{Workers: r.cfg.Workers, Window: 2 * r.cfg.Workers}, func(l importer.ReportLine) error {
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: 2 * r.cfg.Workers}, func(l importer.ReportLine) error {
 		if werr == nil {
 			werr = rf.Write(l)
 			// The write is settled once its line is on disk, not before:
@@ -304,8 +304,8 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 			_ = pool.Done(l) // emit never fails: werr says why the report stopped
 			continue
 		}
-		_ = pool.Add(room.Job[importer.ReportLine]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
-			Do: func(send context.Context, turn room.Turn) (importer.ReportLine, error) {
+		_ = pool.Add(events.Job[importer.ReportLine]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
+			Do: func(send context.Context, turn events.Turn) (importer.ReportLine, error) {
 				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
 				if skip, ok := r.stopped(ctx, it); ok {
 					return skip, nil

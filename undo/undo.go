@@ -24,7 +24,7 @@ import (
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
-	room "github.com/crmbulk/crmbulk/run"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // API is what an undo needs of the Base API; *baselinker.API has it.
@@ -50,12 +50,12 @@ const (
 
 // Codes an undo writes.
 const (
-	CodeChanged        = "CHANGED_SINCE"         // the client no longer holds what the import wrote
-	CodeBeforeUnknown  = "BEFORE_UNKNOWN"        // the import did not read the value it replaced (notes, extra fields without --compare-notes)
-	CodeExists         = "EXISTS"                // re-creating: a client with the match key exists already
-	CodeOutcomeUnknown = room.CodeOutcomeUnknown // a write was sent and its answer lost; the state could not settle it
-	CodeInterrupted    = room.CodeInterrupted
-	CodeNotAttempted   = room.CodeNotAttempted
+	CodeChanged        = "CHANGED_SINCE"           // the client no longer holds what the import wrote
+	CodeBeforeUnknown  = "BEFORE_UNKNOWN"          // the import did not read the value it replaced (notes, extra fields without --compare-notes)
+	CodeExists         = "EXISTS"                  // re-creating: a client with the match key exists already
+	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a write was sent and its answer lost; the state could not settle it
+	CodeInterrupted    = events.CodeInterrupted
+	CodeNotAttempted   = events.CodeNotAttempted
 )
 
 // The outcomes of an undo are the run's (package run), checked with
@@ -65,9 +65,9 @@ const (
 // --resume goes on) and ErrInterrupted (ctx was cancelled: likewise). The
 // names here are kept for the commands that check them.
 var (
-	ErrBadInput    = room.ErrBadInput
-	ErrFatal       = room.ErrFatal
-	ErrInterrupted = room.ErrInterrupted
+	ErrBadInput    = events.ErrBadInput
+	ErrFatal       = events.ErrFatal
+	ErrInterrupted = events.ErrInterrupted
 )
 
 // DefaultWorkers is the default size of the request pool.
