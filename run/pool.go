@@ -43,28 +43,31 @@ type Job[R any] struct {
 // emit in that order, from one goroutine. One goroutine adds the jobs, in
 // input order; Wait ends the run. Import and undo run on it.
 type Pool[R any] struct {
-	emit   func(R) error
-	adds   chan task[R]
-	chains chains
-	slots  chan struct{} // one per running job that is not Apart
+	emit    func(R) error
+	order   *inorder.Ordered[task[R], result[R]]
+	chains  chains
+	jobs    chan work[R] // to the workers, in input order
+	workers sync.WaitGroup
 
 	send       context.Context // requests in flight: the run's ctx + Drain
 	cancelSend context.CancelFunc
 	stopDrain  func() bool
 
-	failed context.Context // ends once a job or emit failed
-	fail   context.CancelCauseFunc
-	done   chan struct{} // closed when the pool's loop ended
-	err    error         // the loop's, read after done
+	done chan struct{} // closed when the emitting ended
+	err  error         // the emitting's, read after done
 }
 
-// task is a job on its way, or a result known already (ready).
+// task is a job on its way (a result known already has none).
 type task[R any] struct {
-	job   Job[R]
-	ready bool
-	res   R
-	turn  Turn
-	left  func()
+	job  Job[R]
+	turn Turn
+	left func()
+}
+
+// work is a task for a worker and where its result goes.
+type work[R any] struct {
+	t       task[R]
+	deliver func(result[R])
 }
 
 // result is what a task's work gave.
@@ -76,20 +79,30 @@ type result[R any] struct {
 // StartPool starts a pool for the run of ctx; emit receives the results.
 func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *Pool[R] {
 	cfg.Workers = max(cfg.Workers, 1)
-	cfg.Window = max(cfg.Window, cfg.Workers)
 	if cfg.Drain <= 0 {
 		cfg.Drain = DefaultDrain
 	}
-	p := &Pool[R]{emit: emit, adds: make(chan task[R]), chains: chains{tail: map[string]chan struct{}{}},
-		slots: make(chan struct{}, cfg.Workers), done: make(chan struct{})}
+	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}},
+		jobs: make(chan work[R], cfg.Workers), done: make(chan struct{})}
+	// The order's context is not the run's: after an interrupt the jobs
+	// still come (and say they were not started); it ends when a job or
+	// emit fails.
+	p.order = inorder.New(context.Background(), max(cfg.Window, cfg.Workers), p.emitted)
 	p.send, p.cancelSend = context.WithCancel(context.WithoutCancel(ctx))
 	p.stopDrain = context.AfterFunc(ctx, func() { time.AfterFunc(cfg.Drain, p.cancelSend) })
-	p.failed, p.fail = context.WithCancelCause(context.Background())
 	go func() {
 		defer close(p.done)
-		p.err = inorder.Map(p.failed, cfg.Window, p.next, p.do, p.emitted)
-		p.fail(p.err)
+		p.err = p.order.Emit()
 	}()
+	// Long-lived workers, not a goroutine a job: a row's work grows a
+	// goroutine's stack, and a worker keeps it.
+	for range cfg.Workers {
+		p.workers.Go(func() {
+			for w := range p.jobs {
+				w.deliver(p.do(w.t))
+			}
+		})
+	}
 	return p
 }
 
@@ -99,70 +112,54 @@ func (p *Pool[R]) SendContext() context.Context { return p.send }
 
 // Context ends once the pool failed (a job or emit returned an error):
 // adding more is then pointless, and Wait returns the error.
-func (p *Pool[R]) Context() context.Context { return p.failed }
+func (p *Pool[R]) Context() context.Context { return p.order.Context() }
 
-// Add adds a job after those added before it. It blocks while the window is
-// full, and returns the pool's error if the pool failed.
-func (p *Pool[R]) Add(j Job[R]) error { return p.add(task[R]{job: j}) }
+// Add adds a job after those added before it: its place in the chains of
+// its keys, a place in the window, then (unless Apart) the next free
+// worker, all in input order — a job waits only for earlier ones, which a
+// worker took already, so the pool cannot deadlock. Add blocks while the
+// window is full or every worker busy, and returns the pool's error if the
+// pool failed.
+func (p *Pool[R]) Add(j Job[R]) error {
+	t := task[R]{job: j}
+	t.turn, t.left = p.chains.enter(j.Keys)
+	if !p.order.Reserve() {
+		t.left()
+		return p.order.Cause()
+	}
+	deliver := p.order.Place(t)
+	if j.Apart {
+		p.workers.Go(func() { deliver(p.do(t)) })
+		return nil
+	}
+	p.jobs <- work[R]{t, deliver} // the workers take jobs until Wait, failed or not
+	return nil
+}
 
 // Done adds a result known already (a line an earlier run finished): it
 // takes its place in the order, and no worker.
-func (p *Pool[R]) Done(r R) error { return p.add(task[R]{ready: true, res: r}) }
-
-func (p *Pool[R]) add(t task[R]) error {
-	select {
-	case p.adds <- t:
-		return nil
-	case <-p.failed.Done():
-		return context.Cause(p.failed)
+func (p *Pool[R]) Done(r R) error {
+	if !p.order.Reserve() {
+		return p.order.Cause()
 	}
+	p.order.Place(task[R]{})(result[R]{res: r})
+	return nil
 }
 
-// Wait ends the adding, waits until every result is emitted and returns
-// the first error of a job or of emit.
+// Wait ends the adding, waits until every job ended and every result is
+// emitted, and returns the first error of a job or of emit.
 func (p *Pool[R]) Wait() error {
-	close(p.adds)
+	p.order.Close()
+	close(p.jobs)
+	p.workers.Wait()
 	<-p.done
 	p.stopDrain()
 	p.cancelSend()
 	return p.err
 }
 
-// next takes the next job in input order: its place in the chains of its
-// keys, then (unless Apart) a worker. Both in input order: a job waits only
-// for earlier ones, which hold a worker, so the pool cannot deadlock.
-func (p *Pool[R]) next(ctx context.Context) (task[R], bool) {
-	var t task[R]
-	var ok bool
-	select {
-	case t, ok = <-p.adds:
-	case <-ctx.Done():
-	}
-	if !ok || t.ready {
-		return t, ok
-	}
-	t.turn, t.left = p.chains.enter(t.job.Keys)
-	if !t.job.Apart {
-		select {
-		case p.slots <- struct{}{}:
-		case <-ctx.Done():
-			t.left()
-			return t, false
-		}
-	}
-	return t, true
-}
-
-func (p *Pool[R]) do(_ context.Context, t task[R]) result[R] {
-	if t.ready {
-		return result[R]{res: t.res}
-	}
-	defer func() {
-		t.left()
-		if !t.job.Apart {
-			<-p.slots
-		}
-	}()
+func (p *Pool[R]) do(t task[R]) result[R] {
+	defer t.left()
 	r, err := t.job.Do(p.send, t.turn)
 	return result[R]{r, err}
 }

@@ -3,6 +3,7 @@ package inorder
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,5 +170,45 @@ func TestMapNextStartsAfterEmit(t *testing.T) {
 	}
 	if n := overlapped.Load(); n > 0 {
 		t.Errorf("%d calls started while an emit ran, want none with ahead 1", n)
+	}
+}
+
+// TestOrderedPlace: results delivered by the caller's own goroutines, last
+// first, are emitted in input order; once emit fails, Reserve says no and
+// Cause is emit's error.
+func TestOrderedPlace(t *testing.T) {
+	boom := errors.New("boom")
+	var got []int
+	o := New(context.Background(), 8, func(i, r int) (bool, error) {
+		got = append(got, r)
+		if i == 5 {
+			return false, boom
+		}
+		return true, nil
+	})
+	done := make(chan error)
+	go func() { done <- o.Emit() }()
+	var deliver []func(int)
+	for i := range 8 {
+		if !o.Reserve() {
+			t.Fatalf("no room for input %d of 8", i)
+		}
+		deliver = append(deliver, o.Place(i))
+	}
+	for i := 7; i >= 0; i-- {
+		go deliver[i](i)
+	}
+	for o.Reserve() { // room comes back as results are emitted, until emit fails
+		o.Place(-1)
+	}
+	if !errors.Is(o.Cause(), boom) {
+		t.Errorf("Cause = %v, want emit's error", o.Cause())
+	}
+	o.Close()
+	if err := <-done; !errors.Is(err, boom) {
+		t.Fatalf("Emit = %v, want %v", err, boom)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("emitted %v, want %v", got, want)
 	}
 }
