@@ -71,11 +71,8 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 
 // storeHeader says which export the details file belongs to.
 func (e *Exporter) storeHeader() storeHeader {
-	h := storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC()}
-	if a, ok := e.api.(accounted); ok {
-		h.Account = a.Account()
-	}
-	return h
+	return storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
+		Account: e.caps.Account}
 }
 
 // extraNames reads the names of the account's extra fields (one request)
@@ -158,8 +155,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 	if len(ids) == 0 {
 		return nil
 	}
-	if p, ok := e.api.(paced); ok {
-		l := p.Limiter()
+	if l := e.caps.Limiter; l != nil {
 		e.log.Info(fmt.Sprintf("reading the details of %d clients: one request each; at %d requests per %s that takes about %s",
 			len(ids), l.Limit(), l.Window(), roundETA(l.ETA(len(ids)))),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
@@ -236,11 +232,10 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 // last minute and the time the limit needs for the n requests left.
 func (e *Exporter) detailText(n int, rate *recent) string {
 	s := fmt.Sprintf("%.0f clients/min", rate.perMinute(time.Now()))
-	p, ok := e.api.(paced)
-	if !ok {
+	l := e.caps.Limiter
+	if l == nil {
 		return s
 	}
-	l := p.Limiter()
 	return s + fmt.Sprintf(" · ETA %s (limit %d/%s)", roundETA(l.ETA(n)), l.Limit(), l.Window())
 }
 

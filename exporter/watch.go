@@ -11,14 +11,15 @@ import (
 // a retry, a slow answer) unless the reporter says it itself, so that a
 // run under the limit or in a block never looks hung. stop ends it.
 func (e *Exporter) watch(detail func() string) (stop func()) {
-	w, waits := e.api.(waiter)
+	waiting := e.caps.Waiting
+	waits := waiting != nil
 	if sw, ok := e.progress.(interface{ SaysWaiting() bool }); ok && sw.SaysWaiting() {
 		waits = false // the reporter says it, with its countdown
 	}
 	draw := func() {
 		s := detail()
 		if waits {
-			if why := w.Waiting(); why != "" {
+			if why := waiting(); why != "" {
 				s += " · " + why
 			}
 		}
