@@ -81,7 +81,7 @@ func New[T, R any](ctx context.Context, ahead int, emit func(t T, r R) (more boo
 // emit's error, or the context's.
 func (o *Ordered[T, R]) Cause() error { return context.Cause(o.ctx) }
 
-// Close says there is no more input. The goroutine that calls Go calls it.
+// Close says there is no more input; the goroutine that reserves calls it.
 func (o *Ordered[T, R]) Close() {
 	close(o.futures)
 	close(o.closed)
