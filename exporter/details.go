@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/internal/inorder"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -255,45 +255,28 @@ type detailResult struct {
 // confirms it (confirmGone); any other error ends the export — an unknown
 // code is never taken for a deletion.
 func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i int, c *baselinker.Client, gone bool) error) error {
-	fctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
-	futures := make(chan chan detailResult, max(e.ahead-1, 0))
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(futures)
-		for _, id := range ids {
-			ch := make(chan detailResult, 1)
-			select {
-			case futures <- ch:
-			case <-fctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				e.requests.Add(1)
-				c, err := e.api.GetCrmClientData(fctx, id, e.want.extras)
-				if err != nil && baselinker.IsNotFound(err) && fctx.Err() == nil {
-					gone, cerr := e.confirmGone(fctx, id, err)
-					ch <- detailResult{gone: gone, err: cerr}
-					return
-				}
-				ch <- detailResult{c: c, err: err}
-			}()
-		}
-	}()
-	i := 0
-	for ch := range futures {
-		r := <-ch
-		if r.err != nil {
-			return apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
-		}
-		if err := emit(i, &r.c, r.gone); err != nil {
-			return err
-		}
+	i := -1
+	next := func(context.Context) (int, bool) {
 		i++
+		return i, i < len(ids)
+	}
+	read := func(ctx context.Context, i int) detailResult {
+		e.requests.Add(1)
+		c, err := e.api.GetCrmClientData(ctx, ids[i], e.want.extras)
+		if err != nil && baselinker.IsNotFound(err) && ctx.Err() == nil {
+			gone, cerr := e.confirmGone(ctx, ids[i], err)
+			return detailResult{gone: gone, err: cerr}
+		}
+		return detailResult{c: c, err: err}
+	}
+	err := inorder.Map(ctx, e.ahead, next, read, func(i int, r detailResult) (bool, error) {
+		if r.err != nil {
+			return false, apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
+		}
+		return true, emit(i, &r.c, r.gone)
+	})
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("reading the client details: interrupted: %w", err)

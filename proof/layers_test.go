@@ -14,6 +14,7 @@ import (
 var layers = map[string]int{
 	"internal/chars":          -1, // what white space, a dash and blank mean: every layer asks it
 	"internal/flock":          -1, // file locks between processes
+	"internal/inorder":        -1, // "k in flight, results in order": the page walk, export details, the run pool
 	"internal/safefile":       -1, // files written without following links, read without blocking on FIFOs
 	"internal/shellquote":     -1, // the commands crmbulk prints, quoted for the user's shell
 	"baselinker/sharedwindow": 0,
@@ -30,7 +31,7 @@ var layers = map[string]int{
 	"validate":                2,
 	"mapping":                 2,
 	"mapping/guess":           3, // judges values as validate does: above it
-	"run":                     3, // what import, undo and export share (hline owns this line)
+	"run":                     3, // what import, undo and export share: below them, above the API
 	"importer":                4,
 	"exporter":                4,
 	"undo":                    5, // reads an import's report: above the importer
