@@ -62,8 +62,9 @@ type AggregatorConfig struct {
 // by status, throttled Updates (at once when a phase begins or ends or a
 // wait begins or ends, and every second while a wait lasts), each Item in
 // the order it settles, and one Summary. It is safe for concurrent use;
-// it calls its Printer under its own lock, so events arrive in order. A
-// nil Aggregator reports nothing.
+// it calls its Printer under its own lock, so events arrive in order (a
+// Printer must not call back into it, nor log through its Logger). A nil
+// Aggregator reports nothing.
 type Aggregator struct {
 	cfg   AggregatorConfig
 	start time.Time
