@@ -179,15 +179,15 @@ func (a *Aggregator) Step(n int64) {
 	}
 }
 
-// Page records one more page of the account's clients read.
-func (a *Aggregator) Page() {
+// Page records one more page of the account's clients read, and n more
+// units done (its clients the phase counts).
+func (a *Aggregator) Page(n int64) {
 	if !a.lock() {
 		return
 	}
 	defer a.mu.Unlock()
 	a.pages++
-	a.dirty = true
-	a.throttleLocked()
+	a.addLocked(n, true)
 }
 
 // Settle records a line settled by this run: counted by its status, one
