@@ -29,6 +29,7 @@ var layers = map[string]int{
 	"validate":                2,
 	"mapping":                 2,
 	"mapping/guess":           3, // judges values as validate does: above it
+	"run":                     3, // what import, undo and export share: below them, above the API
 	"importer":                4,
 	"exporter":                4,
 	"undo":                    5, // reads an import's report: above the importer
