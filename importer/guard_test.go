@@ -13,6 +13,8 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/sandbox"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // TestLockedRunSendsNothing: a run whose report, or whose input on the
@@ -138,8 +140,8 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv.journal")
 	sent := time.Now().Add(-time.Second)
-	j, err := createJournal(path, journalStart{sha: "s", window: 16, timeout: time.Minute,
-		open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
+	j, err := createJournal(path, events.JournalStart{SHA: "s", Window: 16, Timeout: time.Minute,
+		Open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +155,9 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, ok := js.open[2]
+	p, ok := js.Open[2]
 	if !ok || p.At.UnixMilli() != sent.UnixMilli() || p.Timeout != time.Minute {
-		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.open)
+		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.Open)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -374,11 +375,11 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		st := journalStart{sha: r.sha, window: r.window, timeout: r.cfg.RequestTimeout, open: r.carry}
+		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
-			st.settled = func(yield func(Line) error) error {
+			st.Settled = func(yield func(Line) error) error {
 				return r.settledLines(func(l Line) error { ph.add(); return yield(l) })
 			}
 		}
