@@ -101,7 +101,8 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 	// (hidden behind an io.Writer: csv.NewWriter would adopt a *bufio.Writer
 	// as its own buffer, and its flush would reach the file)
 	rf.csv = csv.NewWriter(struct{ io.Writer }{rf.buf})
-	if err := rf.append(Columns()); err == nil {
+	err = rf.append(Columns())
+	if err == nil {
 		err = rf.Flush()
 	}
 	if err != nil {
