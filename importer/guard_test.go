@@ -140,15 +140,15 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv.journal")
 	sent := time.Now().Add(-time.Second)
-	j, err := createJournal(path, events.JournalStart{SHA: "s", Window: 16, Timeout: time.Minute,
+	j, err := events.CreateJournal(path, events.JournalStart{SHA: "s", Window: 16, Timeout: time.Minute,
 		Open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.settle(Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}); err != nil {
+	if err := j.Done(&Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}); err != nil {
 		t.Fatal(err)
 	}
-	if kept, err := j.close(true); err != nil || !kept {
+	if kept, err := j.Close(true); err != nil || !kept {
 		t.Fatalf("journal kept %v, %v; want kept with the send open", kept, err)
 	}
 	js, err := readJournal(path)

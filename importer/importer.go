@@ -91,7 +91,7 @@ type run struct {
 	Checker                   // the plan and the match keys: what each row's own cells decide
 	idx      *index           // nil when no row can be compared (no match key, no crm_client_id)
 	chains   *chains
-	jnl      *journal
+	jnl      *events.Journal
 	old      *oldReport
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
 	settled  map[int]Line        // rows the old journal settled and the old report lacks
@@ -383,7 +383,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 				return r.settledLines(func(l Line) error { ph.add(); return yield(l) })
 			}
 		}
-		r.jnl, err = createJournal(r.cfg.Report+".journal", st)
+		r.jnl, err = events.CreateJournal(r.cfg.Report+".journal", st)
 		if ph != nil {
 			ph.end()
 		}
@@ -393,13 +393,13 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	}
 	if r.old != nil && SamePath(r.cfg.Resume, r.cfg.Report) {
 		if err := r.old.moveAside(); err != nil {
-			_, _ = r.jnl.close(false)
+			_, _ = r.jnl.Close(false)
 			return nil, err
 		}
 	}
 	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.halt)
 	if err != nil {
-		_, _ = r.jnl.close(false)
+		_, _ = r.jnl.Close(false)
 		return nil, err
 	}
 	return rw, nil
@@ -411,9 +411,9 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 		_ = r.old.close()
 	}
 	// The journal goes only once the report is whole and synced.
-	kept, jerr := r.jnl.close(runErr == nil && werr == nil)
+	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {
-		sum.Journal = r.jnl.path
+		sum.Journal = r.jnl.Path()
 	}
 	// To finish: the same command with --resume; a dry run sent nothing
 	// (and --resume refuses its report): the same command again.

@@ -312,7 +312,7 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
 // journal's "send" before it (a real run's only journal write besides the
 // settling of each row in emit).
 func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.Added, error) {
-	if err := r.jnl.send(it.num, op, it.keyLabel); err != nil {
+	if err := r.jnl.Send(it.num, op, it.keyLabel, 0); err != nil {
 		r.halt(err, it.num)
 		return baselinker.Added{}, err
 	}

@@ -143,7 +143,7 @@ func (r *run) resumed(num int) (Line, bool, error) {
 
 // emit settles the row's journal entry and hands its line to the writer.
 func (r *run) emit(rw *reportWriter, seq int, l Line) error {
-	if err := r.jnl.settle(l); err != nil {
+	if err := r.jnl.Done(&l); err != nil {
 		return err
 	}
 	rw.put(seq, l)

@@ -185,6 +185,14 @@ func (j *Journal) Done(l *Line) error {
 	return j.done(l)
 }
 
+// Path is where the journal is ("" for a nil Journal).
+func (j *Journal) Path() string {
+	if j == nil {
+		return ""
+	}
+	return j.path
+}
+
 // Close closes the journal. It is removed only when remove is set (the
 // report was written whole and synced) and no write is left unsettled.
 func (j *Journal) Close(remove bool) (kept bool, err error) {
