@@ -149,7 +149,8 @@ func isDryRunReport(path string) bool {
 	}
 	defer rs.Close()
 	c, _, err := rs.Next()
-	return err == nil && c.Cell("note") == dryNote
+	l, _ := c.Line()
+	return err == nil && l.DryRun()
 }
 
 // Record is one record of a report path: the report itself or an earlier
@@ -214,7 +215,8 @@ func readRecord(path string) Record {
 			return rec
 		}
 		rec.Lines++
-		rec.Counts[Status(c.Cell("status"))]++
-		rec.InputSHA, rec.DryRun = c.Cell("input_sha256"), c.Cell("note") == dryNote
+		l, _ := c.Line()
+		rec.Counts[l.Status]++
+		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
 	}
 }

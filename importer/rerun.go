@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -158,13 +157,14 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 		if errors.Is(err, io.EOF) {
 			return prev, true
 		}
-		if err != nil || c.Cell("input_sha256") != r.sha || c.Cell("note") == dryNote {
+		l, _ := c.Line() // a row that is no number reads as 0: not a row
+		if err != nil || l.InputSHA != r.sha || l.DryRun() {
 			return earlierRun{}, false
 		}
-		if Status(c.Cell("status")) == StatusCreated {
+		if l.Status == StatusCreated {
 			prev.created++
-			if n, err := strconv.Atoi(strings.TrimSpace(c.Cell("row"))); err == nil {
-				prev.rows[n] = true
+			if l.Row > 0 {
+				prev.rows[l.Row] = true
 			}
 		}
 	}

@@ -273,7 +273,8 @@ func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) 
 		if err != nil {
 			return err
 		}
-		byField := events.ChangesByField(cells.Cell("changes"))
+		l, _ := cells.Line()
+		byField := events.ChangesByField(l.ChangesText())
 		for _, f := range fields {
 			c := byField[f]
 			cells = append(cells, c[0], c[1])

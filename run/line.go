@@ -38,14 +38,15 @@ const DryRunNote = "dry run: not sent"
 //
 // Its tags are the one list of what a line holds where (see Columns):
 // csv names the report's column, in column order ("-": not a column;
-// omitempty: zero is an empty cell); json the key of the line's JSON
+// omitempty: zero is an empty cell; required: a report without the column
+// is not read back); json the key of the line's JSON
 // (import --format json; "-": not in it); journal the key of the
 // journal's done record ("-": not in it); xlsx the column's width in an
 // XLSX report ("-": not a column). Every exported field has all four: a
 // test fails on a field without them.
 type Line struct {
-	Row      int     `csv:"row" json:"row" journal:"row" xlsx:"6"`                                         // the input row the line accounts for, as a spreadsheet shows it
-	Status   Status  `csv:"status" json:"status" journal:"status" xlsx:"10"`                               //
+	Row      int     `csv:"row,required" json:"row" journal:"row" xlsx:"6"`                                // the input row the line accounts for, as a spreadsheet shows it
+	Status   Status  `csv:"status,required" json:"status" journal:"status" xlsx:"10"`                      //
 	ID       int64   `csv:"crm_client_id,omitempty" json:"crm_client_id,omitempty" journal:"id" xlsx:"13"` // the client created, updated or matched (0 = none)
 	Code     string  `csv:"error_code" json:"error_code,omitempty" journal:"code" xlsx:"16"`               // the API's code verbatim, or one of crmbulk's
 	Message  string  `csv:"error_message" json:"error_message,omitempty" journal:"msg" xlsx:"60"`          // the API's message verbatim, or what went wrong and what to do
@@ -54,7 +55,7 @@ type Line struct {
 	Changes  Changes `csv:"changes" json:"changes,omitempty" journal:"changes" xlsx:"60"`                  // the plan: what was (or would be) written
 	Warnings string  `csv:"warnings" json:"warnings,omitempty" journal:"warnings" xlsx:"40"`               // warnings (the row was still sent)
 	Note     string  `csv:"note" json:"note,omitempty" journal:"note" xlsx:"20"`                           // e.g. DryRunNote
-	InputSHA string  `csv:"input_sha256" json:"-" journal:"-" xlsx:"17"`                                   // the fingerprint of the file the run read (the journal's start holds it)
+	InputSHA string  `csv:"input_sha256,required" json:"-" journal:"-" xlsx:"17"`                          // the fingerprint of the file the run read (the journal's start holds it)
 	Account  string  `csv:"account" json:"-" journal:"-" xlsx:"17"`                                        // the account written to (a hash of the token, never the token)
 	MAC      string  `csv:"line_mac" json:"-" journal:"-" xlsx:"17"`                                       // the line's proof: see Sign
 	// StatusNames names the status IDs of a status_id change (ID → the

@@ -49,16 +49,17 @@ var ErrUnproven = errors.New("a report line fails its proof")
 // and says what to do.
 func (c Cells) Proven(key []byte, prev, file string, num int, account string) error {
 	mac := c.MAC()
+	l, _ := c.Line()
 	switch {
 	case key == nil, recordmac.Verify(key, append(c.content(), prev), mac):
 		return nil
-	case c.Cell("note") == DryRunNote && mac == "":
+	case l.DryRun() && mac == "":
 		return nil // a dry run's plan proves nothing; resume and undo refuse it as such
 
 	case strings.TrimSpace(mac) == "":
 		return fmt.Errorf("%w: %s: row %d has no proof (its line_mac column is empty): crmbulk writes one on every line, so the report was edited or written by an older crmbulk; restore it as the run left it (nothing was sent)", ErrUnproven, file, num)
-	case account != "" && c.Cell("account") != account:
-		return fmt.Errorf("%w: %s: row %d was written with another API token (account %s; this token is %s): use the token of that run (nothing was sent)", ErrUnproven, file, num, c.Cell("account"), account)
+	case account != "" && l.Account != account:
+		return fmt.Errorf("%w: %s: row %d was written with another API token (account %s; this token is %s): use the token of that run (nothing was sent)", ErrUnproven, file, num, l.Account, account)
 	}
 	return fmt.Errorf("%w: %s: row %d does not match its proof (line_mac): the line, or the one before it, was changed, moved or deleted after crmbulk wrote it — restore the report as the run left it; "+
 		"or, if it is as written, run as the user and with the --state-dir of the run that wrote it, whose key proves it (nothing was sent)", ErrUnproven, file, num)
@@ -338,9 +339,9 @@ func checkHeader(path string, header []string) error {
 		}
 		seen[k] = true
 	}
-	for _, need := range []string{"row", "status", "input_sha256"} {
-		if !HasColumn(header, need) {
-			return fmt.Errorf("%s: the header has no %q column: it is not a crmbulk import report; give the report an earlier import wrote", path, need)
+	for _, f := range lineTable().columns {
+		if f.required && !HasColumn(header, f.csv) {
+			return fmt.Errorf("%s: the header has no %q column: it is not a crmbulk import report; give the report an earlier import wrote", path, f.csv)
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ type field struct {
 	changes     bool   // the Changes field: its cell is ChangesText
 	csv         string // the report's column ("" = none)
 	csvOmit     bool   // zero is an empty cell
+	required    bool   // a report without the column is not read back
 	json        string // the key in the line's JSON ("" = none)
 	jsonOmit    bool
 	journal     string  // the key in the journal's done record ("" = none)
@@ -58,9 +59,9 @@ func buildTable(typ reflect.Type) (*table, error) {
 			}
 			tags[k] = v
 		}
-		f.csv, f.csvOmit = tagName(tags["csv"])
-		f.json, f.jsonOmit = tagName(tags["json"])
-		f.journal, _ = tagName(tags["journal"])
+		f.csv, f.csvOmit, f.required = tagName(tags["csv"])
+		f.json, f.jsonOmit, _ = tagName(tags["json"])
+		f.journal, _, _ = tagName(tags["journal"])
 		if f.csv != "" {
 			w, err := strconv.ParseFloat(tags["xlsx"], 64)
 			if err != nil {
@@ -87,13 +88,17 @@ func buildTable(typ reflect.Type) (*table, error) {
 	return t, nil
 }
 
-// tagName splits a tag "name,omitempty"; "-" is no name.
-func tagName(tag string) (string, bool) {
+// tagName splits a tag "name,omitempty,required"; "-" is no name.
+func tagName(tag string) (name string, omitEmpty, required bool) {
 	name, opts, _ := strings.Cut(tag, ",")
 	if name == "-" {
 		name = ""
 	}
-	return name, opts == "omitempty"
+	for o := range strings.SplitSeq(opts, ",") {
+		omitEmpty = omitEmpty || o == "omitempty"
+		required = required || o == "required"
+	}
+	return name, omitEmpty, required
 }
 
 // Columns is the report's header: its columns, in order.

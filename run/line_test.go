@@ -190,3 +190,30 @@ func TestLineJSON(t *testing.T) {
 		t.Fatalf("a create's JSON %s", b)
 	}
 }
+
+// TestRequiredColumns: a report read back must have the columns tagged
+// required (what a resume needs); any other may be missing.
+func TestRequiredColumns(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		header string
+		want   string // "" = read
+	}{
+		{"row,status,input_sha256", ""},
+		{"row,status", `no "input_sha256" column`},
+		{"status,input_sha256,changes", `no "row" column`},
+		{"row,status,input_sha256, Row", "a column twice"},
+	} {
+		p := filepath.Join(dir, "r.csv")
+		if err := os.WriteFile(p, []byte(c.header+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := OpenCSVRecords(p)
+		if err == nil {
+			_ = rs.Close()
+		}
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("header %q: %v, want %q", c.header, err, c.want)
+		}
+	}
+}
