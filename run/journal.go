@@ -37,6 +37,9 @@ type event struct {
 	// until this long after its send. send: when it was sent (Unix ms).
 	Timeout int64 `json:"timeout_ms,omitempty"`
 	At      int64 `json:"at_ms,omitempty"`
+	// Done is an undo's journal before this format (read, never written):
+	// its events had no ev, a send an op and a done Done.
+	Done bool `json:"done,omitempty"`
 }
 
 // Pending is a write whose answer the journal never recorded, or (for a
@@ -271,7 +274,16 @@ var errNotEvent = errors.New("not a journal event")
 // apply reads one event into the state.
 func (js *JournalState) apply(b []byte) error {
 	var e event
-	if err := json.Unmarshal(b, &e); err != nil || e.Ev == "" {
+	if err := json.Unmarshal(b, &e); err != nil {
+		return errNotEvent
+	}
+	switch {
+	case e.Ev != "":
+	case e.Row > 0 && e.Done: // an older undo's
+		e.Ev = "done"
+	case e.Row > 0 && e.Op != "":
+		e.Ev = "send"
+	default:
 		return errNotEvent
 	}
 	switch e.Ev {
