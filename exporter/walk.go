@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 
@@ -23,10 +22,6 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	// client for the dense IDs an account hands out, against some 40 in a
 	// map), so a million-client export holds no more than a few MB for it.
 	seen := roaring64.New()
-	var status atomic.Pointer[string]
-	status.Store(new(string))
-	stop := e.watch(func() string { return *status.Load() })
-	defer stop()
 	take := func(page int, clients []baselinker.Client, recheck bool) error {
 		if e.pageHook != nil {
 			e.pageHook(page)
@@ -47,9 +42,8 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 			}
 			fresh++
 		}
-		e.progress.Add(int64(fresh))
-		text := fmt.Sprintf("reading the account's clients: %d pages so far · %d requests", page, e.requests.Load())
-		status.Store(&text)
+		e.ev.Page()
+		e.ev.Add(int64(fresh))
 		return nil
 	}
 

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -31,7 +31,7 @@ const DefaultWorkers = 8
 const MaxWorkers = 64
 
 // DefaultDrainTimeout is how long in-flight requests may run after an interrupt.
-const DefaultDrainTimeout = 30 * time.Second
+const DefaultDrainTimeout = events.DefaultDrain
 
 // Config is one import. The zero value of every field is a sensible default.
 type Config struct {
@@ -64,22 +64,25 @@ type Config struct {
 	Again bool
 	// Sheet says how the input is read (sheet, encoding, delimiter).
 	Sheet sheet.Options
-	// Progress shows the run (default: nothing).
-	Progress progress.Reporter
+	// Events receives the run's typed events (nil: nothing): its phases,
+	// counts by status, waits and ETA as Updates, each report line as an
+	// Item in input order, the Summary at the end. The terminal's bar, the
+	// log lines and --format json are its printers.
+	Events events.Printer
 	// Logger gets the run's notes (default: discarded).
 	Logger *slog.Logger
 	// ETA is the time n more requests need at the limit
-	// (baselinker.API.Limiter().ETA), for the progress bar.
+	// (baselinker.API.Limiter().ETA), for the Updates' ETA.
 	ETA func(n int) time.Duration
-	// Waiting, if set, says what the requests wait for now (the limiter's
-	// Waiting): the progress line shows it, so a run under the limit or in
-	// a block does not look hung.
+	// Waiting, if set, says what the requests wait for now (the API's
+	// Waiting): the Updates say it, so a run under the limit or in a block
+	// does not look hung.
 	Waiting func() string
 	// DrainTimeout is how long requests in flight may finish after ctx is
 	// cancelled (default DefaultDrainTimeout).
 	DrainTimeout time.Duration
 	// OnLine, if set, is called with every report line in input order, as
-	// it is written (the command prints the plan from it).
+	// it is written (Events has them too, as Items).
 	OnLine func(*Line)
 	// Rerun, if set, is how the user runs this import again with other
 	// flags (the command layer makes it): a message that says what to run
@@ -103,7 +106,7 @@ type Config struct {
 	// reportWrap, in tests, wraps the report file's writer (a full disk).
 	reportWrap func(io.Writer) io.Writer
 	// landBy is when the carried creates waiting now can no longer land
-	// (indoubt.go): the progress line's ETA is not earlier.
+	// (indoubt.go): the Updates' ETA is not earlier.
 	landBy func() time.Time
 	// phaseAfter is how long a start phase goes unsaid (phase.go): at
 	// least phaseAfter; < 0, in tests, said at once.
@@ -135,8 +138,8 @@ func (c Config) withDefaults(input string) Config {
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
 	}
-	if c.Progress == nil {
-		c.Progress = progress.Nop{}
+	if c.Events == nil {
+		c.Events = events.Nop{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

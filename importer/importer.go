@@ -25,19 +25,21 @@ import (
 )
 
 // Errors Run returns besides input errors (which name file, row and column).
+// ErrFatal, ErrInterrupted and ErrBadInput are the run's outcomes (package
+// run), shared with undo; the names here are kept for the code that checks them.
 var (
 	// ErrFatal: the API refused a request in a way no other request can
 	// succeed (authentication): the run stopped; later rows are "skipped".
-	ErrFatal = errors.New("the run stopped on a fatal API error")
+	ErrFatal = events.ErrFatal
 	// ErrInterrupted: ctx was cancelled; in-flight requests were let finish
 	// and the rest of the rows are "skipped" with error_code INTERRUPTED.
-	ErrInterrupted = errors.New("the import was interrupted")
+	ErrInterrupted = events.ErrInterrupted
 	// ErrInputChanged: --resume was given a report made from another file,
 	// or the input changed while it was imported.
 	ErrInputChanged = errors.New("the input file is not the one the report was made from")
 	// ErrBadInput marks a problem with the input, the mapping or the options
 	// found before anything was sent.
-	ErrBadInput = errors.New("bad input")
+	ErrBadInput = events.ErrBadInput
 )
 
 // DefaultReportPath is FILE without its extension + ".report.csv", or
@@ -90,7 +92,6 @@ type run struct {
 	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	Checker                   // the plan and the match keys: what each row's own cells decide
 	idx      *index           // nil when no row can be compared (no match key, no crm_client_id)
-	chains   *chains
 	jnl      *events.Journal
 	old      *oldReport
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
@@ -98,9 +99,10 @@ type run struct {
 	nums     []int               // a resume's input rows, by number, in file order (read once, by scanRows)
 	landing  landing             // of those carried, the creates waiting now until they can no longer land
 	tally    *tally
-	locks    runlock.Set // the run's locks (report, resumed report, input on the account)
-	window   int         // rows between read and written (the report's reorder window)
-	kept     string      // where the earlier run's record at the report's path was kept
+	locks    runlock.Set        // the run's locks (report, resumed report, input on the account)
+	window   int                // rows between read and written (the report's reorder window)
+	kept     string             // where the earlier run's record at the report's path was kept
+	ev       *events.Aggregator // the run's typed events (progress.go)
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -120,17 +122,20 @@ type run struct {
 func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, err error) {
 	cfg = cfg.withDefaults(input)
 	start := time.Now()
-	r := &run{cfg: cfg, api: api, input: input, file: filepath.Base(input), chains: newChains(),
-		stop: make(chan struct{}), tally: newTally()}
+	r := &run{cfg: cfg, api: api, input: input, file: filepath.Base(input), stop: make(chan struct{}), tally: newTally()}
 	r.send = apiSender{r}
 	if cfg.DryRun {
 		r.send = &recorder{}
 	}
 	before := requestsOf(api)
+	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
+	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
+	defer r.ev.Watch()()
 	defer func() {
 		sum = r.tally.summary(sum)
 		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
+		r.ev.Finish(sum.String())
 	}()
 
 	rd, total, err := r.openInput()
@@ -339,25 +344,22 @@ func (r *run) readIndex(ctx context.Context) error {
 			ErrBadInput, newIndex(r.cfg.MatchBy).why())
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
-	r.cfg.Progress.Start("reading clients ("+r.idx.why()+")", -1, "clients")
-	r.cfg.Progress.Describe("reading the account's clients: page 1")
-	pages := 0
+	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
 	err := r.idx.walk(ctx, r.api, func(n int) {
-		pages++
-		r.cfg.Progress.Add(int64(n))
-		r.cfg.Progress.Describe(fmt.Sprintf("reading the account's clients: %d pages so far", pages))
+		r.ev.Page()
+		r.ev.Add(int64(n))
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
-	r.cfg.Progress.Finish()
+	r.ev.End()
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil: // the cut request's words ("context canceled") say nothing more
 		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
-		return fmt.Errorf("%w while it read the account's clients (%s), before any row was sent; to start it again:%s",
+		return fmt.Errorf("the import was %w while it read the account's clients (%s), before any row was sent; to start it again:%s",
 			ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
 	case baselinker.Classify(err) == baselinker.ClassFatal,
 		errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
-		return fmt.Errorf("%w: %w", ErrFatal, err)
+		return fmt.Errorf("the run %w: %w", ErrFatal, err)
 	}
 	return err
 }
@@ -397,7 +399,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.halt)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.ev, r.halt)
 	if err != nil {
 		_, _ = r.jnl.Close(false)
 		return nil, err
@@ -427,10 +429,10 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	case werr != nil:
 		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume...))
 	case r.fatalErr != nil:
-		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
+		return fmt.Errorf("the run %w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
 			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
+		return fmt.Errorf("the import was %w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
 			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	}
 	return jerr

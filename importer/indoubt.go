@@ -129,32 +129,12 @@ func (l *landing) waiting() string {
 		n, rows, last.Local().Format("15:04:05"), max(time.Until(last), 0).Round(time.Second))
 }
 
-// sayLanding makes the run's progress say the wait of its carried creates
-// beside the API's waits (on the bar, with its countdown, and in the log),
-// or, when the progress does not say waits, its progress line.
+// sayLanding makes the run's Updates say the wait of its carried creates,
+// and until when, after the API's waits (the bar says it with its
+// countdown, the log when it begins and while it lasts).
 func (r *run) sayLanding() {
 	r.cfg.landBy = r.landing.by // the ETA lasts until then at least
-	if w, ok := r.cfg.Progress.(interface{ AddWaiting(func() string) }); ok {
-		w.AddWaiting(r.landing.waiting)
-		return
-	}
-	api := r.cfg.Waiting
-	r.cfg.Waiting = func() string {
-		if api == nil {
-			return r.landing.waiting()
-		}
-		return joinNonEmpty(api(), r.landing.waiting())
-	}
-}
-
-func joinNonEmpty(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + " · " + b
+	r.ev.AddWait(func() (string, time.Time) { return r.landing.waiting(), r.landing.by() })
 }
 
 // dateSends gives the carried sends without a time (a report's

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/progress"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -82,7 +83,7 @@ func TestSettleWaitIsSaid(t *testing.T) {
 			var out strings.Builder
 			start := time.Now()
 			_, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: 3 * time.Second,
-				Progress: tc.make(&out), ETA: func(int) time.Duration { return 0 }})
+				Events: events.Draw(tc.make(&out)), ETA: func(int) time.Duration { return 0 }})
 			if err != nil {
 				t.Fatal(err)
 			}

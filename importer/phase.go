@@ -1,44 +1,43 @@
 package importer
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/crmbulk/crmbulk/internal/progress"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // The start of a run is never a blank screen: each phase before the first
 // row is sent (the input read and its rows compared, a resumed report
-// checked line by line against the input, the new journal written) is said
-// on the progress — the bar, or the log without a terminal — with its count
-// as it goes, once it has lasted phaseAfter (a small file's phases, done
-// at once, are not said).
+// checked line by line against the input, the new journal written) is an
+// Update of the run's events — on the bar, or in the log without a
+// terminal — with its count as it goes, once it has lasted phaseAfter (a
+// small file's phases, done at once, are not said).
 
-// phaseStep is how many units a phase counts between two redraws of its text.
+// phaseStep is how many units a phase counts between two of its Updates.
 const phaseStep = 1000
 
 // phaseAfter is how long a start phase goes unsaid.
 const phaseAfter = 500 * time.Millisecond
 
-// phase is one start phase on the run's progress.
+// phase is one start phase on the run's events.
 type phase struct {
-	p     progress.Reporter
-	what  string // "checking the report r.csv against data.csv"
-	unit  string
-	total int64 // -1: not known
+	ev    *events.Aggregator
+	p     events.Phase // "checking the report r.csv against data.csv"
 	timer *time.Timer
 
 	mu    sync.Mutex
 	n     int64
+	said  int64 // of n, the units the events have
 	shown bool
+	ended bool
 }
 
-// startPhase begins a start phase, said on the progress once it has lasted
+// startPhase begins a start phase, said on the events once it has lasted
 // after: what it does, then its count ("reading data.csv: 12000 rows so
-// far", "…: 12000 of 50000 rows").
+// far", "…: 12000 of 50000 rows": the printers' words).
 func (r *run) startPhase(what string, total int64, unit string) *phase {
-	ph := &phase{p: r.cfg.Progress, what: what, unit: unit, total: total}
+	ph := &phase{ev: r.ev, p: events.Phase{Name: what, Total: total, Unit: unit}}
 	if r.cfg.phaseAfter < 0 { // tests: said at once
 		ph.show()
 	} else {
@@ -50,13 +49,12 @@ func (r *run) startPhase(what string, total int64, unit string) *phase {
 func (ph *phase) show() {
 	ph.mu.Lock()
 	defer ph.mu.Unlock()
-	if ph.shown || ph.p == nil {
+	if ph.shown || ph.ended {
 		return
 	}
 	ph.shown = true
-	ph.p.Start(ph.what, ph.total, ph.unit)
-	ph.p.Add(ph.n)
-	ph.describe()
+	ph.ev.Begin(ph.p)
+	ph.step()
 }
 
 // add counts one unit done.
@@ -64,21 +62,15 @@ func (ph *phase) add() {
 	ph.mu.Lock()
 	defer ph.mu.Unlock()
 	ph.n++
-	if !ph.shown {
-		return
-	}
-	ph.p.Add(1)
-	if ph.n%phaseStep == 0 {
-		ph.describe()
+	if ph.shown && ph.n%phaseStep == 0 {
+		ph.step()
 	}
 }
 
-func (ph *phase) describe() {
-	if ph.total >= 0 {
-		ph.p.Describe(fmt.Sprintf("%s: %d of %d %s", ph.what, ph.n, ph.total, ph.unit))
-		return
-	}
-	ph.p.Describe(fmt.Sprintf("%s: %d %s so far", ph.what, ph.n, ph.unit))
+// step says the units done since the last step, at once.
+func (ph *phase) step() {
+	ph.ev.Step(ph.n - ph.said)
+	ph.said = ph.n
 }
 
 // end finishes the phase, its count said if the phase was.
@@ -89,8 +81,9 @@ func (ph *phase) end() {
 	ph.mu.Lock()
 	defer ph.mu.Unlock()
 	if ph.shown {
-		ph.describe()
-		ph.p.Finish()
+		ph.ev.Add(ph.n - ph.said)
+		ph.said = ph.n
+		ph.ev.End()
 	}
-	ph.p = nil // a timer that fired meanwhile shows nothing
+	ph.ended = true // a timer that fired meanwhile shows nothing
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/progress"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -41,7 +42,7 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 	writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n") // its run sent nothing after
 	var said progress.Recorder
 	start := time.Now()
-	sum, err := Run(context.Background(), api, input, Config{Resume: report, Progress: &said, phaseAfter: -1})
+	sum, err := Run(context.Background(), api, input, Config{Resume: report, Events: events.Draw(&said), phaseAfter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/internal/chars"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -53,15 +54,15 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 
 // process runs one row in the pool and names the statuses its plan sets
 // (statusnames.go).
-func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line {
-	l := r.processRow(ctx, it, wait)
+func (r *run) process(ctx context.Context, it *item, turn events.Turn) Line {
+	l := r.processRow(ctx, it, turn)
 	r.nameStatuses(&l)
 	return l
 }
 
 // processRow runs one row: check it, wait for earlier rows with its keys,
 // then plan and send it.
-func (r *run) processRow(ctx context.Context, it *item, wait []chan struct{}) Line {
+func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) Line {
 	// The verdict of the row's own cells (Check's), then what the whole
 	// file says: a repeat of an earlier row is planned once.
 	v := r.verdict(it)
@@ -74,14 +75,11 @@ func (r *run) processRow(ctx context.Context, it *item, wait []chan struct{}) Li
 	if !v.Ready {
 		return v.Line
 	}
-	for _, w := range wait {
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return interrupted(it.base())
-		case <-r.stop:
-			return r.notAttempted(it.base())
-		}
+	switch err := turn.Wait(ctx, r.stop); {
+	case errors.Is(err, events.ErrStopped):
+		return r.notAttempted(it.base())
+	case err != nil:
+		return interrupted(it.base())
 	}
 	switch {
 	case r.stopped():

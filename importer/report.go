@@ -32,19 +32,24 @@ func Statuses() []Status { return events.Statuses() }
 
 // Error codes the importer itself writes (API refusals keep the API's code).
 const (
-	CodeInvalid        = "INVALID"         // validation or mapping problems
-	CodeNoSuchClient   = "NO_SUCH_CLIENT"  // the row's crm_client_id is not a client of the account
-	CodeAmbiguous      = "AMBIGUOUS_MATCH" // two or more clients share the row's key
-	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a create was sent, its answer never came, and a look-up could not settle it
-	CodeInterrupted    = "INTERRUPTED"     // SIGINT/SIGTERM before the row was sent
-	CodeNotAttempted   = "NOT_ATTEMPTED"   // a fatal API error stopped the run before the row
-	CodeTransport      = "TRANSPORT"       // no answer after the client's retries
-	CodeJournal        = "JOURNAL"         // the journal could not be written: nothing was sent
-	CodeWaitedTooLong  = "WAITED_TOO_LONG" // the API's blocks took longer than --max-wait: not sent
-	CodeKeyConflict    = "KEY_CONFLICT"    // a later key of match_by found a client that is not this row's person (conflict)
-	CodeEmptyRow       = "EMPTY_ROW"       // every mapped field of the row is empty: no client from nothing (skipped)
-	CodeTotalRow       = "TOTAL_ROW"       // the row reads as a spreadsheet's total line (skipped)
-	CodeSameAsRow      = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
+	CodeInvalid       = "INVALID"         // validation or mapping problems
+	CodeNoSuchClient  = "NO_SUCH_CLIENT"  // the row's crm_client_id is not a client of the account
+	CodeAmbiguous     = "AMBIGUOUS_MATCH" // two or more clients share the row's key
+	CodeTransport     = "TRANSPORT"       // no answer after the client's retries
+	CodeJournal       = "JOURNAL"         // the journal could not be written: nothing was sent
+	CodeWaitedTooLong = "WAITED_TOO_LONG" // the API's blocks took longer than --max-wait: not sent
+	CodeKeyConflict   = "KEY_CONFLICT"    // a later key of match_by found a client that is not this row's person (conflict)
+	CodeEmptyRow      = "EMPTY_ROW"       // every mapped field of the row is empty: no client from nothing (skipped)
+	CodeTotalRow      = "TOTAL_ROW"       // the row reads as a spreadsheet's total line (skipped)
+	CodeSameAsRow     = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
+)
+
+// The codes of the rows a run did not finish are the run's (package run),
+// shared with undo.
+const (
+	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a create was sent, its answer never came, and a look-up could not settle it
+	CodeInterrupted    = events.CodeInterrupted    // SIGINT/SIGTERM before the row was sent
+	CodeNotAttempted   = events.CodeNotAttempted   // a fatal API error stopped the run before the row
 )
 
 // dryNote is the note of every line of a dry run.

@@ -262,17 +262,12 @@ func (t *tally) fields() []string {
 	return names
 }
 
-// progress is the counts by status for the progress bar.
-func (t *tally) progress() string {
+// settled is the number of lines counted so far (the ETA's, from the
+// events' goroutine).
+func (t *tally) settled() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var parts []string
-	for _, st := range Statuses() {
-		if n := t.counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
-	}
-	return strings.Join(parts, " · ")
+	return t.rows
 }
 
 // summary fills the counts of s.

@@ -26,6 +26,7 @@ type reportWriter struct {
 	account string // the account the run writes to (a hash, never the token)
 	total   int64
 	tally   *tally
+	ev      *events.Aggregator // each line settles there, in input order
 
 	path string // the CSV file written as the run goes
 	xlsx bool   // render cfg.Report from path at the end
@@ -35,8 +36,6 @@ type reportWriter struct {
 	in    chan msg
 	done  chan struct{}
 	err   error // the writer goroutine's, read after done
-
-	recent []time.Time // when the lines of the last minute were written (the rate shown)
 
 	// fail is called once, with the row, when a line cannot be written: the
 	// run stops sending (a row is only sent while its line can be kept).
@@ -50,12 +49,12 @@ type msg struct {
 	rec  events.Cells // the line, formatted by the worker that made it (not yet signed or guarded)
 }
 
-func newReportWriter(cfg Config, sha, account string, total int64, window int, t *tally, fail func(error, int)) (*reportWriter, error) {
+func newReportWriter(cfg Config, sha, account string, total int64, window int, t *tally, ev *events.Aggregator, fail func(error, int)) (*reportWriter, error) {
 	format, err := sheet.FormatOf(cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{cfg: cfg, sha: sha, account: account, total: total, tally: t, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
+	rw := &reportWriter{cfg: cfg, sha: sha, account: account, total: total, tally: t, ev: ev, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
 	if rw.xlsx {
 		rw.path = recordPath(cfg.Report)
 	}
@@ -63,7 +62,9 @@ func newReportWriter(cfg Config, sha, account string, total int64, window int, t
 		return nil, err
 	}
 	rw.slots, rw.in, rw.done = make(chan struct{}, window), make(chan msg, window), make(chan struct{})
-	cfg.Progress.Start("import", total, "rows")
+	// A dry run sends nothing: its rows go at no limit.
+	ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !cfg.DryRun, Settles: true,
+		ETA: func(int64) (time.Duration, string) { return rw.eta() }})
 	go rw.loop()
 	return rw, nil
 }
@@ -100,21 +101,7 @@ func (rw *reportWriter) loop() {
 	ring := make([]msg, cap(rw.slots))
 	has := make([]bool, cap(rw.slots))
 	next, unflushed := 0, 0
-	lastDescribe := time.Time{}
-	tick := time.NewTicker(time.Second) // the progress line says what the run waits for, also when no line comes
-	defer tick.Stop()
-	for {
-		var m msg
-		var ok bool
-		select {
-		case m, ok = <-rw.in:
-		case <-tick.C:
-			rw.describe()
-			continue
-		}
-		if !ok {
-			return
-		}
+	for m := range rw.in {
 		ring[m.seq%len(ring)], has[m.seq%len(ring)] = m, true
 		for has[next%len(ring)] {
 			i := next % len(ring)
@@ -128,23 +115,16 @@ func (rw *reportWriter) loop() {
 			rw.flush()
 			unflushed = 0
 		}
-		if now := time.Now(); now.Sub(lastDescribe) > 200*time.Millisecond {
-			lastDescribe = now
-			rw.describe()
-		}
 	}
 }
 
 func (rw *reportWriter) write(l *Line, rec events.Cells) {
 	rw.tally.add(l)
-	if !rw.cfg.DryRun && !l.Earlier { // a resumed line was done by an earlier run, not in this minute
-		now := time.Now()
-		rw.recent = append(rw.recent, now)
-		for len(rw.recent) > 0 && now.Sub(rw.recent[0]) > time.Minute {
-			rw.recent = rw.recent[1:]
-		}
+	if l.Earlier { // a resumed line was done by an earlier run: no part of this one's rate
+		rw.ev.Kept(itemOf(l))
+	} else {
+		rw.ev.Settle(itemOf(l))
 	}
-	rw.cfg.Progress.Add(1)
 	if rw.cfg.OnLine != nil {
 		rw.cfg.OnLine(l)
 	}
@@ -173,28 +153,10 @@ func (rw *reportWriter) failed(err error, row int) {
 	}
 }
 
-// describe sets the progress line: the counts, the rate over the last
-// minute (not a burst), the ETA at the limit and what the run waits for.
-func (rw *reportWriter) describe() {
-	s := rw.tally.progress()
-	if n := len(rw.recent); n > 1 { // the rows of the last minute, never a burst stretched to a minute
-		s += fmt.Sprintf(" · %d rows/min", n)
-	}
-	if eta, why := rw.eta(); eta >= time.Second { // under a second: the rows wait for answers, not the limit
-		s += fmt.Sprintf(" · ETA %s (%s)", eta.Round(time.Second), why)
-	}
-	if rw.cfg.Waiting != nil {
-		if w := rw.cfg.Waiting(); w != "" {
-			s += " · " + w
-		}
-	}
-	rw.cfg.Progress.Describe(s)
-}
-
 // eta is how long the rows left take at the limit, or until the carried
 // creates waiting to land are looked up if that is later (0: not known).
 func (rw *reportWriter) eta() (time.Duration, string) {
-	left := rw.total - int64(rw.tally.rows)
+	left := rw.total - int64(rw.tally.settled())
 	if rw.cfg.ETA == nil || rw.total < 0 || rw.cfg.DryRun || left <= 0 {
 		return 0, ""
 	}
@@ -212,8 +174,7 @@ func (rw *reportWriter) eta() (time.Duration, string) {
 func (rw *reportWriter) close() error {
 	close(rw.in)
 	<-rw.done
-	rw.describe()
-	rw.cfg.Progress.Finish()
+	rw.ev.End()
 	rw.flush()
 	if err := rw.file.Close(); err != nil && rw.err == nil {
 		rw.err = err

@@ -24,6 +24,7 @@ var layers = map[string]int{
 	"internal/progress":       0,
 	"internal/recordmac":      0, // the proof of a report line (a MAC keyed by the account's secret)
 	"internal/runlock":        0, // one run per report and per input: locks that name their holder
+	"internal/schedule":       0, // the nightly crontab, systemd units and Task Scheduler lines of an export
 	"internal/suggest":        0,
 	"sheet":                   0,
 	"samples":                 0,

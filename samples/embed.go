@@ -4,9 +4,16 @@
 package samples
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 )
+
+// Mappings holds every sample's mapping file, NAME/mapping.yaml (NAME:
+// google, polish-excel, shopify, subiekt…), for crmbulk ui's "open a
+// sample".
+//
+//go:embed */mapping.yaml
+var Mappings embed.FS
 
 // DemoData is the Shopify customers export the demo imports (its expected
 // outcome is DemoCounts); DemoMapping is its mapping file.

@@ -13,6 +13,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -33,9 +34,6 @@ type item struct {
 	changes importer.Changes
 }
 
-// drainTimeout bounds the requests in flight after an interrupt.
-const drainTimeout = 30 * time.Second
-
 type run struct {
 	cfg     Config
 	api     API
@@ -47,7 +45,7 @@ type run struct {
 	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
 	j       *journal
 	fatal   atomic.Pointer[error]
-	counts  atomic.Pointer[string] // the progress line's counts
+	ev      *events.Aggregator // the undo's typed events
 }
 
 // Run undoes what the report at source says its run did, writing the
@@ -58,9 +56,14 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	cfg = cfg.withDefaults(source)
 	start, before := time.Now(), api.Stats().Requests
 	sum = Summary{Counts: map[importer.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
-	defer func() { sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before }()
+	r := &run{cfg: cfg, api: api, account: api.Account(), ev: newEvents(cfg, func() int64 { return api.Stats().Requests - before })}
+	cfg.Log = r.ev.Logger(cfg.Log) // its notes are the undo's Messages too
+	r.cfg.Log = cfg.Log
+	defer func() {
+		sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before
+		r.ev.Finish(sum.String())
+	}()
 
-	r := &run{cfg: cfg, api: api, account: api.Account()}
 	// One undo of a report at a time, and none while its import runs.
 	locks, err := importer.LockReports(cfg.Command, func(s string) { cfg.Log.Warn(s) }, source, cfg.Report, cfg.Resume)
 	if err != nil {
@@ -83,7 +86,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if r.sent, err = readJournal(journalPath(cfg.resumeOrReport())); err != nil {
 		return sum, err
 	}
-	defer r.watch()() // from the first request: reading the clients may wait out a block too
+	defer r.ev.Watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
 	}
@@ -115,9 +118,9 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	case perr != nil:
 		return sum, perr
 	case r.fatal.Load() != nil:
-		return sum, fmt.Errorf("%w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
+		return sum, fmt.Errorf("the undo %w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	case ctx.Err() != nil:
-		return sum, fmt.Errorf("%w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
+		return sum, fmt.Errorf("the undo was %w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	}
 	return sum, nil
 }
@@ -248,8 +251,8 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	if len(want) == 0 {
 		return nil
 	}
-	r.cfg.Progress.Start("reading the clients", -1, "clients")
-	defer r.cfg.Progress.Finish()
+	r.ev.Begin(events.Phase{Name: "reading the clients", Total: -1, Unit: "clients", Walk: true})
+	defer r.ev.End()
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
@@ -260,75 +263,29 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 				r.state[id] = &c
 			}
 		}
-		r.cfg.Progress.Add(int64(len(cs)))
+		r.ev.Page()
+		r.ev.Add(int64(len(cs)))
 		return nil
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
+			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
 		}
-		return fmt.Errorf("%w: reading the clients (getCrmClients): %w", ErrFatal, err)
+		return fmt.Errorf("the undo %w: reading the clients (getCrmClients): %w", ErrFatal, err)
 	}
 	return nil
 }
 
 // process undoes the items last first — the reverse of the import's order,
 // so that of two lines of one client the later change is undone before the
-// earlier one — with up to Workers requests in flight, and writes their
-// lines in that order, each as it is known. Lines of one client never run
-// at once: each waits for the client's previous one (a lock per client).
+// earlier one — on the run pool: up to Workers requests in flight, lines of
+// one client one after another (chained by the client), and their lines
+// written in that order, each as it is known.
 func (r *run) process(ctx context.Context, items []item, done map[int]importer.ReportLine, rf *importer.ReportFile, sum *Summary) error {
-	r.cfg.Progress.Start("undo", int64(len(items)), "lines")
-	defer r.cfg.Progress.Finish()
-	// In-flight writes may finish after an interrupt, within drainTimeout.
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(drainTimeout, cancel) })
-	defer stopDrain()
-
-	futures := make(chan chan importer.ReportLine, r.cfg.Workers)
-	sem := make(chan struct{}, r.cfg.Workers)
-	var wg sync.WaitGroup
-	locks := map[int64]chan struct{}{}
-	go func() {
-		defer close(futures)
-		for i := len(items) - 1; i >= 0; i-- {
-			it := items[i]
-			ch := make(chan importer.ReportLine, 1)
-			futures <- ch
-			if l, ok := done[it.line.Row]; ok {
-				l.Note = strings.TrimPrefix(l.Note+"; kept from the undo resumed", "; ")
-				ch <- l
-				continue
-			}
-			if skip, ok := r.stopped(ctx, it); ok {
-				ch <- skip
-				continue
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				skip, _ := r.stopped(ctx, it)
-				ch <- skip
-				continue
-			}
-			lock := locks[it.line.ID]
-			if lock == nil {
-				lock = make(chan struct{}, 1)
-				locks[it.line.ID] = lock
-			}
-			lock <- struct{}{} // the client's later line is done first
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem; <-lock }()
-				ch <- r.undoOne(wctx, it)
-			}()
-		}
-	}()
+	r.ev.Begin(events.Phase{Name: "undo", Total: int64(len(items)), Unit: "lines", Settles: true})
+	defer r.ev.End()
 	var werr error
-	for ch := range futures {
-		l := <-ch
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: 2 * r.cfg.Workers}, func(l importer.ReportLine) error {
 		if werr == nil {
 			werr = rf.Write(l)
 			// The write is settled once its line is on disk, not before:
@@ -342,53 +299,29 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 		if (l.Status == StatusConflict || l.Status == importer.StatusFailed) && len(sum.Examples) < 10 {
 			sum.Examples = append(sum.Examples, fmt.Sprintf("row %d (client %d): %s: %s", l.Row, l.ID, l.Status, l.Message))
 		}
-		r.cfg.Progress.Add(1)
-		r.describe(sum)
-	}
-	wg.Wait()
-	return werr
-}
-
-// describe sets the progress line from the counts so far and what the
-// requests wait for; watch redraws it every second, so an undo waiting out
-// a block says so though no line is written meanwhile.
-func (r *run) describe(sum *Summary) {
-	s := fmt.Sprintf("deleted %d · restored %d · conflicts %d · failed %d", sum.Counts[StatusDeleted],
-		sum.Counts[StatusRestored], sum.Counts[StatusConflict], sum.Counts[importer.StatusFailed])
-	r.counts.Store(&s)
-	r.draw()
-}
-
-func (r *run) draw() {
-	s := ""
-	if p := r.counts.Load(); p != nil {
-		s = *p
-	}
-	if r.cfg.Waiting != nil {
-		if w := r.cfg.Waiting(); w != "" {
-			s += " · " + w
-		}
-	}
-	r.cfg.Progress.Describe(s)
-}
-
-// watch redraws the progress line every second until stop.
-func (r *run) watch() (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				r.draw()
-			case <-done:
-				return
-			}
-		}
+		r.ev.Settle(events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: l})
+		return nil
 	})
-	return func() { close(done); wg.Wait() }
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		if l, ok := done[it.line.Row]; ok {
+			l.Note = strings.TrimPrefix(l.Note+"; kept from the undo resumed", "; ")
+			_ = pool.Done(l) // emit never fails: werr says why the report stopped
+			continue
+		}
+		_ = pool.Add(events.Job[importer.ReportLine]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
+			Do: func(send context.Context, turn events.Turn) (importer.ReportLine, error) {
+				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
+				if skip, ok := r.stopped(ctx, it); ok {
+					return skip, nil
+				}
+				return r.undoOne(send, it), nil
+			}})
+	}
+	if err := pool.Wait(); err != nil {
+		return err
+	}
+	return werr
 }
 
 // stopped returns the skipped line of an item the undo will not start

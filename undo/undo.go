@@ -15,7 +15,6 @@ package undo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -23,8 +22,8 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // API is what an undo needs of the Base API; *baselinker.API has it.
@@ -50,25 +49,25 @@ const (
 
 // Codes an undo writes.
 const (
-	CodeChanged        = "CHANGED_SINCE"   // the client no longer holds what the import wrote
-	CodeBeforeUnknown  = "BEFORE_UNKNOWN"  // the import did not read the value it replaced (notes, extra fields without --compare-notes)
-	CodeExists         = "EXISTS"          // re-creating: a client with the match key exists already
-	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a write was sent and its answer lost; the state could not settle it
-	CodeInterrupted    = "INTERRUPTED"
-	CodeNotAttempted   = "NOT_ATTEMPTED"
+	CodeChanged        = "CHANGED_SINCE"           // the client no longer holds what the import wrote
+	CodeBeforeUnknown  = "BEFORE_UNKNOWN"          // the import did not read the value it replaced (notes, extra fields without --compare-notes)
+	CodeExists         = "EXISTS"                  // re-creating: a client with the match key exists already
+	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a write was sent and its answer lost; the state could not settle it
+	CodeInterrupted    = events.CodeInterrupted
+	CodeNotAttempted   = events.CodeNotAttempted
 )
 
-// ErrBadInput marks a report that cannot be undone (a dry run's, another
-// account's, an older crmbulk's, an edited one): nothing was sent.
-var ErrBadInput = importer.ErrBadInput
-
-// ErrFatal marks an API error that stopped the undo (the token, a block
-// past --max-wait, a bug): the lines not done are skipped; --resume goes on.
-var ErrFatal = errors.New("the undo stopped on a fatal API error")
-
-// ErrInterrupted is returned when ctx was cancelled: the lines not done are
-// skipped; --resume goes on.
-var ErrInterrupted = errors.New("the undo was interrupted")
+// The outcomes of an undo are the run's (package run), checked with
+// errors.Is: ErrBadInput (a report that cannot be undone — a dry run's,
+// another account's, an older crmbulk's, an edited one: nothing was sent),
+// ErrFatal (an API error stopped the undo: the lines not done are skipped;
+// --resume goes on) and ErrInterrupted (ctx was cancelled: likewise). The
+// names here are kept for the commands that check them.
+var (
+	ErrBadInput    = events.ErrBadInput
+	ErrFatal       = events.ErrFatal
+	ErrInterrupted = events.ErrInterrupted
+)
 
 // DefaultWorkers is the default size of the request pool.
 const DefaultWorkers = 4
@@ -84,9 +83,12 @@ type Config struct {
 	DryRun bool
 	// Workers is the size of the request pool (default DefaultWorkers).
 	Workers int
-	// Progress receives the progress (default: nothing).
-	Progress progress.Reporter
-	// Waiting says what the requests wait for (the limiter's Waiting).
+	// Events receives the undo's typed events (nil: nothing): its phases,
+	// counts by status and waits as Updates, each line of its report as an
+	// Item in the order written, the Summary at the end.
+	Events events.Printer
+	// Waiting says what the requests wait for (the API's Waiting): the
+	// Updates say it.
 	Waiting func() string
 	// Log receives the undo's log lines (default: discard).
 	Log *slog.Logger
@@ -113,8 +115,8 @@ func (c Config) withDefaults(source string) Config {
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
 	}
-	if c.Progress == nil {
-		c.Progress = progress.Nop{}
+	if c.Events == nil {
+		c.Events = events.Nop{}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

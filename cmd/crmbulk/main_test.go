@@ -49,7 +49,7 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
-	for _, c := range []string{"version", "fields", "account", "export", "import", "mapping", "demo", "sandbox"} {
+	for _, c := range []string{"version", "fields", "account", "export", "import", "mapping", "demo", "sandbox", "ui"} {
 		if !strings.Contains(r.out, "\n  "+c+" ") {
 			t.Errorf("--help does not list %q:\n%s", c, r.out)
 		}

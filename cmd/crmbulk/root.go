@@ -21,6 +21,7 @@ import (
 	"github.com/crmbulk/crmbulk/internal/iostreams"
 	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // app is one invocation of crmbulk: its streams, environment and the global
@@ -36,7 +37,6 @@ type app struct {
 	maxWait    time.Duration // --max-wait: the blocks (and unanswered requests) a run may wait out in all
 	timeout    time.Duration // --request-timeout: one request, its answer read
 	bar        *progress.Bar // on a terminal: the one progress bar, which the log writes above
-	waiting    func() string // what the API client's requests wait for (the reporters say it)
 	rate       int
 	maxClients int // --max-clients: the bound of every walk of the account's clients
 	logFormat  string
@@ -175,16 +175,15 @@ func (a *app) setup() error {
 	return nil
 }
 
-// progress returns a bar on a terminal, log lines every few seconds otherwise.
-func (a *app) progress() progress.Reporter {
-	if a.bar != nil {
-		return a.bar
+// printer returns the printers of a run's events: a bar on a terminal, log
+// lines every few seconds otherwise (each saying every wait, the bar with
+// its countdown, the log when it begins and while it lasts), and more.
+func (a *app) printer(more ...events.Printer) events.Printer {
+	var r progress.Reporter = a.bar
+	if a.bar == nil {
+		r = progress.NewLog(a.logger, 5*time.Second, nil)
 	}
-	l := progress.NewLog(a.logger, 5*time.Second, nil)
-	if a.waiting != nil {
-		l.SetWaiting(a.waiting) // every wait logged when it begins and while it lasts
-	}
-	return l
+	return events.Tee(append([]events.Printer{events.Draw(r)}, more...)...)
 }
 
 // stdout is where commands print their results.

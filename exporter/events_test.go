@@ -1,0 +1,52 @@
+package exporter
+
+import (
+	"reflect"
+	"testing"
+
+	events "github.com/crmbulk/crmbulk/run"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// TestExportEvents: an export sends its phases in turn — a walk of the
+// account's clients said by its pages, then the details at the limit with
+// its rate and ETA — and one Summary, the export's own, last.
+func TestExportEvents(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    Config
+		phases []string
+		pages  int64
+	}{
+		{"the list", Config{}, []string{"export"}, 4}, // 3 pages, the last read again (the recheck)
+		{"with details", Config{Notes: true}, []string{"listing clients", "details"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 250})
+			api := newAPI(t, url, 0, 0, "")
+			var rec events.Recorder
+			cfg := tt.cfg
+			cfg.Events = &rec
+			sum, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "e.csv")}, capsConfig(api, cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range rec.Updates() {
+				switch {
+				case u.Ended && u.Walk && (u.Pages != tt.pages || u.Done != 250):
+					t.Errorf("the walk ended at %d pages, %d clients; want %d pages (the recheck included) of 250", u.Pages, u.Done, tt.pages)
+				case u.Phase == "details" && (!u.Paced || u.Total != 250):
+					t.Errorf("the details' update %+v: want paced, of 250 clients", u)
+				}
+			}
+			if phases, open := rec.Phases(); !reflect.DeepEqual(phases, tt.phases) || open {
+				t.Errorf("phases %q (open at the end: %v), want %q", phases, open, tt.phases)
+			}
+			if s, ok := rec.Final(); !ok || s.Command != "export" || s.Requests != sum.Requests || s.Text != sum.String() {
+				t.Errorf("summary %+v (one, last: %v), want the export's (%d requests)", s, ok, sum.Requests)
+			}
+		})
+	}
+}

@@ -1,0 +1,148 @@
+package run
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crmbulk/crmbulk/internal/progress"
+)
+
+// Detail is an Update in the words the progress line says beside its
+// count: the pages of a walk of the account's clients and the requests so
+// far, the counts by status of a phase that settles lines, else the
+// phase's count; then, in a paced phase, the rate over the last minute and
+// the ETA at the limit (left out under a second). What the run waits for
+// is not in it: printers say waits their own way.
+func Detail(u Update) string {
+	var parts []string
+	switch {
+	case u.Walk && u.Pages == 0:
+		parts = append(parts, "reading the account's clients: page 1")
+	case u.Walk:
+		s := fmt.Sprintf("reading the account's clients: %d pages so far", u.Pages)
+		if u.Requests > 0 {
+			s += fmt.Sprintf(" · %d requests", u.Requests)
+		}
+		parts = append(parts, s)
+	case u.Settles:
+		if s := countsText(u.Counts, u.Statuses); s != "" {
+			parts = append(parts, s)
+		}
+	case !u.Paced && u.Total >= 0:
+		parts = append(parts, fmt.Sprintf("%s: %d of %d %s", u.Phase, u.Done, u.Total, u.Unit))
+	case !u.Paced:
+		parts = append(parts, fmt.Sprintf("%s: %d %s so far", u.Phase, u.Done, u.Unit))
+	}
+	if u.Paced && u.PerMinute > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s/min", u.PerMinute, u.Unit))
+	}
+	if u.Paced && u.ETA >= time.Second {
+		parts = append(parts, fmt.Sprintf("ETA %s (%s)", roundETA(u.ETA), u.ETAWhy))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// countsText is the counts above zero, in the order of statuses, then the
+// others by name.
+func countsText(counts map[string]int, statuses []string) string {
+	var parts []string
+	for _, st := range statuses {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	var rest []string
+	for st, n := range counts {
+		if n > 0 && !slices.Contains(statuses, st) {
+			rest = append(rest, st)
+		}
+	}
+	sort.Strings(rest)
+	for _, st := range rest {
+		parts = append(parts, fmt.Sprintf("%s %d", st, counts[st]))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// roundETA shows an ETA to the minute past a minute, else to the second.
+func roundETA(d time.Duration) time.Duration {
+	if d >= time.Minute {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}
+
+// Draw returns a Printer that draws a run's Updates on r — the terminal's
+// bar (progress.Bar) or the log lines of a run without one (progress.Log):
+// each phase a Start, its units Add, its Detail the description, its last
+// Update a Finish. A reporter that says waits itself (SetWaiting: the
+// bar's countdown redrawn every second, the log's line when a wait begins
+// and while it lasts) is given the Updates' waits; another has them after
+// the detail. Items, Messages and the Summary draw nothing (the Summary
+// finishes a phase left open).
+func Draw(r progress.Reporter) Printer {
+	d := &drawer{r: r}
+	d.waiting.Store(new(string))
+	if w, ok := r.(interface{ SetWaiting(func() string) }); ok {
+		d.saysWaits = true
+		w.SetWaiting(func() string { return *d.waiting.Load() })
+	}
+	return d
+}
+
+type drawer struct {
+	r         progress.Reporter
+	saysWaits bool
+	waiting   atomic.Pointer[string] // the last Update's; read by r's own ticker, never under mu
+
+	mu     sync.Mutex
+	open   bool
+	done   int64
+	detail string
+}
+
+func (d *drawer) Update(u Update) {
+	d.waiting.Store(&u.Waiting)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if u.Phase == "" {
+		return
+	}
+	if !d.open {
+		d.r.Start(u.Phase, u.Total, u.Unit)
+		d.open, d.done, d.detail = true, 0, ""
+	}
+	if n := u.Done - d.done; n > 0 {
+		d.r.Add(n)
+		d.done = u.Done
+	}
+	text := Detail(u)
+	if !d.saysWaits && u.Waiting != "" {
+		text = strings.TrimPrefix(text+" · "+u.Waiting, " · ")
+	}
+	if text != "" || d.detail != "" { // until it has words the phase's name stays
+		d.r.Describe(text)
+		d.detail = text
+	}
+	if u.Ended {
+		d.r.Finish()
+		d.open = false
+	}
+}
+
+func (d *drawer) Item(Item)       {}
+func (d *drawer) Message(Message) {}
+
+func (d *drawer) Summary(Summary) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.open {
+		d.r.Finish()
+		d.open = false
+	}
+}

@@ -1,0 +1,116 @@
+package run
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDetail: the words beside the count, as the bar and the log always
+// said them, from an Update's typed fields.
+func TestDetail(t *testing.T) {
+	statuses := []string{"created", "updated", "unchanged", "invalid", "failed"}
+	tests := []struct {
+		name string
+		u    Update
+		want string
+	}{
+		{"a start phase of known size", Update{Phase: "checking the report r.csv against in.csv", Done: 25000, Total: 50000, Unit: "rows"},
+			"checking the report r.csv against in.csv: 25000 of 50000 rows"},
+		{"a start phase of unknown size", Update{Phase: "reading in.csv", Done: 12000, Total: -1, Unit: "rows"}, "reading in.csv: 12000 rows so far"},
+		{"a walk", Update{Phase: "export", Total: -1, Unit: "clients", Walk: true, Pages: 11, Requests: 12}, "reading the account's clients: 11 pages so far · 12 requests"},
+		{"a walk's start", Update{Phase: "reading clients (email)", Total: -1, Unit: "clients", Walk: true}, "reading the account's clients: page 1"},
+		{"counts in the statuses' order", Update{Phase: "import", Total: 10, Unit: "rows", Settles: true, Statuses: statuses,
+			Counts: map[string]int{"failed": 1, "created": 3, "updated": 0, "zzz": 2, "conflict": 1}}, "created 3 · failed 1 · conflict 1 · zzz 2"},
+		{"no line yet", Update{Phase: "import", Total: 10, Unit: "rows", Settles: true, Statuses: statuses}, ""},
+		{"paced: rate and ETA", Update{Phase: "import", Total: 500, Unit: "rows", Settles: true, Paced: true, Statuses: statuses,
+			Counts: map[string]int{"created": 40}, PerMinute: 97, ETA: 4*time.Minute + 40*time.Second, ETAWhy: "limit"},
+			"created 40 · 97 rows/min · ETA 5m0s (limit)"},
+		{"paced details", Update{Phase: "details", Total: 300, Unit: "clients", Paced: true, PerMinute: 10, ETA: 42400 * time.Millisecond, ETAWhy: "limit 100/1m0s"},
+			"10 clients/min · ETA 42s (limit 100/1m0s)"},
+		{"an ETA under a second is left out", Update{Phase: "details", Total: 300, Unit: "clients", Paced: true, ETA: 400 * time.Millisecond}, ""},
+		{"waits are not in it", Update{Phase: "reading in.csv", Total: -1, Unit: "rows", Waiting: "blocked until 14:05:12 (8m0s left)"}, "reading in.csv: 0 rows so far"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Detail(tt.u); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// reporter records the calls a progress.Reporter gets, as words.
+type reporter struct {
+	calls   []string
+	waiting func() string
+}
+
+func (r *reporter) Start(phase string, total int64, unit string) {
+	r.calls = append(r.calls, fmt.Sprintf("start %s %d %s", phase, total, unit))
+}
+func (r *reporter) Add(n int64)            { r.calls = append(r.calls, fmt.Sprintf("add %d", n)) }
+func (r *reporter) Describe(detail string) { r.calls = append(r.calls, "describe "+detail) }
+func (r *reporter) Finish()                { r.calls = append(r.calls, "finish") }
+
+// waitReporter also says waits itself, as the bar and the log do.
+type waitReporter struct{ reporter }
+
+func (r *waitReporter) SetWaiting(f func() string) { r.waiting = f }
+
+// TestDraw: the bar's and the log's calls from a stream of Updates: a
+// phase starts, adds what was done since the last Update, is described,
+// finishes at its end; a reporter that says waits gets them through its
+// SetWaiting, another after the detail.
+func TestDraw(t *testing.T) {
+	stream := []Update{
+		{Phase: "reading in.csv", Total: -1, Unit: "rows"},
+		{Phase: "reading in.csv", Total: -1, Unit: "rows", Done: 1000},
+		{Phase: "reading in.csv", Total: -1, Unit: "rows", Done: 1500, Ended: true},
+		{Phase: "import", Total: 3, Unit: "rows", Settles: true},
+		{Phase: "import", Total: 3, Unit: "rows", Settles: true, Done: 2, Counts: map[string]int{"created": 2}, Waiting: "blocked until 14:05:12 (8m0s left)"},
+		{Phase: "import", Total: 3, Unit: "rows", Settles: true, Done: 3, Counts: map[string]int{"created": 3}, Ended: true},
+	}
+	begin := []string{"start reading in.csv -1 rows", "describe reading in.csv: 0 rows so far", "add 1000", "describe reading in.csv: 1000 rows so far",
+		"add 500", "describe reading in.csv: 1500 rows so far", "finish", "start import 3 rows"}
+	tests := []struct {
+		name string
+		r    interface{ got() (*reporter, bool) }
+		want []string
+	}{
+		{"says waits itself", &waitReporter{}, append(begin, "add 2", "describe created 2", "add 1", "describe created 3", "finish")},
+		{"waits after the detail", &plain{}, append(begin, "add 2", "describe created 2 · blocked until 14:05:12 (8m0s left)", "add 1", "describe created 3", "finish")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, saysWaits := tt.r.got()
+			var p Printer
+			if saysWaits {
+				p = Draw(tt.r.(*waitReporter))
+			} else {
+				p = Draw(r)
+			}
+			var said []string
+			for _, u := range stream {
+				p.Update(u)
+				if r.waiting != nil {
+					said = append(said, r.waiting())
+				}
+			}
+			p.Summary(Summary{})
+			if !reflect.DeepEqual(r.calls, tt.want) {
+				t.Errorf("calls\n%s\nwant\n%s", strings.Join(r.calls, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if saysWaits && !reflect.DeepEqual(said, []string{"", "", "", "", "blocked until 14:05:12 (8m0s left)", ""}) {
+				t.Errorf("the reporter's waits were %q", said)
+			}
+		})
+	}
+}
+
+type plain struct{ reporter }
+
+func (p *plain) got() (*reporter, bool)        { return &p.reporter, false }
+func (w *waitReporter) got() (*reporter, bool) { return &w.reporter, true }

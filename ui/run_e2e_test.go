@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// e2eClients is n clients, row badRow (the spreadsheet's number) with a
+// country that is none.
+func e2eClients(n, badRow int) string {
+	var b strings.Builder
+	b.WriteString("email,invoice_fullname,invoice_country_code\n")
+	for i := 2; i <= n+1; i++ {
+		country := "PL"
+		if i == badRow {
+			country = "Narnia"
+		}
+		fmt.Fprintf(&b, "klient%d@example.com,Klient Numer %d,%s\n", i, i, country)
+	}
+	return b.String()
+}
+
+// TestBrowserRunFlow drives the run step in headless Chromium against the
+// sandbox: from a plan with an invalid row, the row's cell is fixed in the
+// page (a corrected copy; the file itself untouched), the plan made again
+// shows no invalid row,
+// the import runs with live progress, is stopped and resumed, its report
+// is shown and filtered, and the import is undone — the page's words and
+// the sandbox's clients checked at each step.
+func TestBrowserRunFlow(t *testing.T) {
+	const rows, badRow = 160, 5
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}, viewport: [2]int64{1280, 1000}})
+	data := e2eClients(rows, badRow)
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", "invalid: 1")
+
+	e.click("#imp-plan-fix")
+	e.waitText("#fix-intro", "Invalid rows in klienci.csv: 1.")
+	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, badRow)
+	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(badRow) {
+		t.Errorf("the focus is on %q, want the first cell to fix", focused)
+	}
+	if v, _ := e.eval(`document.querySelector(` + jsString(cell) + `).value`); v != "Narnia" {
+		t.Fatalf("the problem cell holds %q, want the file's Narnia", v)
+	}
+	if got := e.text("#fix-table"); !strings.Contains(got, "not an ISO 3166-1 alpha-2 country code") {
+		t.Errorf("the problem is not said: %q", got)
+	}
+	if label, _ := e.eval(`document.querySelector(` + jsString(cell) + `).getAttribute('aria-label')`); !strings.Contains(label, "row 5") {
+		t.Errorf("the cell's label %q", label)
+	}
+	e.run(chromedp.Clear(chromedp.CSS(cell)))
+	e.typeText(cell, "PL")
+	e.click("#fix-save")
+	e.waitText("#fix-intro", "No row of klienci.corrected.csv is invalid")
+	e.waitText("#fix-note", "Cells fixed: 1, in klienci.corrected.csv.")
+	e.waitText("#run-file", "klienci.corrected.csv")
+	// The plan was made again, of the corrected copy: no row is invalid.
+	e.click("#tab-import")
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	if got := e.text("#imp-plan-counts"); strings.Contains(got, "invalid") {
+		t.Errorf("the plan of the corrected copy still has invalid rows: %q", got)
+	}
+	e.click("#tab-run")
+	originals, _ := filepath.Glob(filepath.Join(e.srv.WorkDir(), "uploads", "*", "klienci.csv"))
+	if len(originals) != 1 {
+		t.Fatalf("uploads: %v", originals)
+	}
+	if b, _ := os.ReadFile(originals[0]); string(b) != data {
+		t.Error("the original file was changed")
+	}
+
+	e.click("#run-start")
+	e.waitText("#run-progress .counts", "created")
+	e.click("#run-stop")
+	e.waitText("#run-progress .run-state", "Stopped")
+	stopped := len(e.sandbox.Clients())
+	if stopped == 0 || stopped == rows {
+		t.Fatalf("%d clients after the stop: want some, not all %d", stopped, rows)
+	}
+	e.waitText("#run-progress .counts", "skipped")
+	e.click("#run-resume")
+	e.waitText("#run-progress", "rows a minute")
+	e.waitJS(`(() => { const p = document.querySelector('#run-progress progress'); return p.value >= 70 || p.hidden; })()`)
+	e.screenshot("run-progress")
+	e.waitText("#run-progress .run-state", "Finished")
+	if n := len(e.sandbox.Clients()); n != rows {
+		t.Fatalf("%d clients after the run, want %d", n, rows)
+	}
+	if got := e.text("#run-progress .counts"); !strings.Contains(got, fmt.Sprintf("created: %d", rows)) {
+		t.Errorf("counts %q", got)
+	}
+
+	e.waitText("#report", fmt.Sprintf("100 of %d lines shown", rows))
+	e.waitText("#report-status", fmt.Sprintf("created (%d)", rows))
+	e.setSelect("#report-status", "created")
+	e.waitText("#report-table", `invoice_country_code: "PL"`)
+	if got := e.text(fmt.Sprintf(`#report-table tr[data-row="%d"]`, badRow)); !strings.Contains(got, "created") || !strings.Contains(got, `invoice_country_code: "PL"`) {
+		t.Errorf("the fixed row's line %q", got)
+	}
+	e.click("#report button[data-i18n='report.more']")
+	e.waitText("#report", fmt.Sprintf("%d of %d lines shown", rows, rows))
+	if href, _ := e.eval(`document.getElementById('report-xlsx').href`); !strings.HasSuffix(href, "/report.xlsx") {
+		t.Errorf("XLSX download %q", href)
+	}
+	e.run(chromedp.ScrollIntoView(chromedp.CSS("#report")))
+	e.screenshot("report")
+
+	e.click("#undo-start")
+	e.waitText("#undo-dialog", "Undo the import of klienci.corrected.csv?")
+	if focused, _ := e.eval(`document.activeElement.id`); focused != "undo-no" {
+		t.Errorf("the dialog's focus is on %q, want Cancel", focused)
+	}
+	if n := len(e.sandbox.Clients()); n != rows {
+		t.Fatalf("asking deleted clients: %d left", n)
+	}
+	e.click("#undo-yes")
+	e.waitText("#undo-progress .run-state", "Finished")
+	e.waitText("#undo-progress .counts", fmt.Sprintf("deleted: %d", rows))
+	if n := len(e.sandbox.Clients()); n != 0 {
+		t.Errorf("%d clients after the undo, want none", n)
+	}
+	e.waitText("#undo-report", "deleted")
+
+	e.setSelect("#lang", "pl")
+	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows))
+	e.waitText("#run", "Cofnij ten import")
+}
+
+// waitJS waits until the JavaScript expression cond is true.
+func (e *uiEnv) waitJS(cond string) {
+	e.t.Helper()
+	deadline := time.Now().Add(e.step)
+	for {
+		if got, _ := e.eval(`String(` + cond + `)`); got == "true" {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.screenshot("failed-" + strings.ReplaceAll(e.t.Name(), "/", "-"))
+			e.t.Fatalf("never true: %s", cond)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}

@@ -1,0 +1,347 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/run"
+)
+
+// The run step of the page: an import (or its resume) and an undo go in
+// the background of the server, one goroutine each, with their run events
+// fanned out to the page as Server-Sent Events. Stopping a run cancels its
+// context: the importer lets the requests in flight finish (Ctrl-C in a
+// terminal does the same), and the report it leaves is resumed.
+
+// Run kinds.
+const (
+	kindImport = "import"
+	kindUndo   = "undo"
+)
+
+// Run states, as the page shows them.
+const (
+	stateRunning  = "running"
+	stateStopping = "stopping" // stop asked: the requests in flight finish
+	stateStopped  = "stopped"  // interrupted: resume goes on from its report
+	stateDone     = "done"     // the run ended (its lines may still hold problems: see the counts)
+	stateFailed   = "failed"   // the run did not end its work: the error says why and what to do
+)
+
+// maxMessages bounds the notes a run keeps for the page.
+const maxMessages = 20
+
+// runJob does one run, telling ev what it does; it returns the run's
+// summary (Text in words) and its error.
+type runJob func(ctx context.Context, ev run.Printer) (run.Summary, error)
+
+// runRec is one run of the page.
+type runRec struct {
+	id     string
+	kind   string
+	input  string     // the file imported, or the report undone
+	report string     // the report this run writes
+	of     string     // the run this one resumes or undoes ("" for none)
+	resume bool       // it resumes of
+	spec   importSpec // an import's spec (resume runs it again)
+	hub    *hub
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// runManager holds the session's runs.
+type runManager struct {
+	log  *slog.Logger
+	base context.Context // cancelled by close: every run stops
+	stop context.CancelFunc
+
+	mu   sync.Mutex
+	runs map[string]*runRec
+	seq  int
+	wg   sync.WaitGroup
+}
+
+func newRunManager(log *slog.Logger) *runManager {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &runManager{log: log, base: ctx, stop: cancel, runs: map[string]*runRec{}}
+}
+
+// start runs job in the background as the run rec (its kind, input,
+// report, of, resume and spec set) and returns rec at once.
+func (m *runManager) start(rec *runRec, job runJob) *runRec {
+	ctx, cancel := context.WithCancel(m.base)
+	kind := rec.kind
+	rec.cancel, rec.done, rec.hub = cancel, make(chan struct{}), newHub(kind, time.Now())
+	m.mu.Lock()
+	m.seq++
+	rec.id = strconv.Itoa(m.seq)
+	m.runs[rec.id] = rec
+	m.wg.Add(1)
+	m.mu.Unlock()
+	go func() {
+		defer m.wg.Done()
+		defer close(rec.done)
+		defer cancel()
+		sum, err := job(ctx, rec.hub)
+		m.log.Info("ui: run ended", "run", rec.id, "kind", kind, "error", err)
+		rec.hub.end(sum, err, ctx.Err() != nil)
+	}()
+	return rec
+}
+
+// get returns the run id names, or nil.
+func (m *runManager) get(id string) *runRec {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.runs[id]
+}
+
+// stopRun asks the run to stop, as Ctrl-C does; it reports whether the
+// run was still going.
+func (m *runManager) stopRun(rec *runRec) bool {
+	if !rec.hub.stopping() {
+		return false
+	}
+	rec.cancel()
+	return true
+}
+
+// close stops every run and waits for them (the server's shutdown).
+func (m *runManager) close() {
+	m.stop()
+	m.wg.Wait()
+}
+
+// hub is a run's run.Printer: it keeps the run's state for the page and
+// fans every change out to the page's event streams.
+type hub struct {
+	mu      sync.Mutex
+	view    runState
+	counts  map[string]int // lines by status, from the items (until an Update brings the run's own)
+	updated bool           // an Update brought Counts
+	subs    map[chan []byte]struct{}
+	closed  bool
+}
+
+// runState is what the page shows of a run; every event of its stream
+// carries it whole.
+type runState struct {
+	Command  string         `json:"command"`
+	State    string         `json:"state"`
+	Phase    string         `json:"phase,omitempty"`
+	Unit     string         `json:"unit,omitempty"`
+	Done     int64          `json:"done"`
+	Total    int64          `json:"total"`
+	Counts   map[string]int `json:"counts"`
+	Requests int64          `json:"requests"`
+	Waiting  string         `json:"waiting,omitempty"`
+	Until    string         `json:"until,omitempty"`    // RFC 3339, when the wait ends
+	ETA      float64        `json:"eta_seconds"`        // 0: unknown
+	ETAWhy   string         `json:"eta_why,omitempty"`  // what decides the ETA ("limit 100/1m0s")
+	Statuses []string       `json:"statuses,omitempty"` // the order the counts are said in
+	Elapsed  float64        `json:"elapsed_seconds"`
+	Rate     float64        `json:"rate_per_minute"` // units done a minute, so far
+	Messages []string       `json:"messages,omitempty"`
+	Summary  string         `json:"summary,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	started  time.Time
+}
+
+func newHub(command string, now time.Time) *hub {
+	return &hub{view: runState{Command: command, State: stateRunning, Total: -1, Counts: map[string]int{}, started: now},
+		counts: map[string]int{}, subs: map[chan []byte]struct{}{}}
+}
+
+// Update takes the run's state.
+func (h *hub) Update(u run.Update) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := &h.view
+	v.Phase, v.Unit, v.Done, v.Total, v.Requests, v.Waiting = u.Phase, u.Unit, u.Done, u.Total, u.Requests, u.Waiting
+	v.Until = ""
+	if !u.Until.IsZero() {
+		v.Until = u.Until.UTC().Format(time.RFC3339)
+	}
+	v.ETA, v.ETAWhy, v.Elapsed = u.ETA.Seconds(), u.ETAWhy, u.Elapsed.Seconds()
+	if u.Statuses != nil {
+		v.Statuses = u.Statuses
+	}
+	v.Rate = 0
+	if u.Paced {
+		v.Rate = float64(u.PerMinute)
+	}
+	if u.Counts != nil {
+		h.updated = true
+		v.Counts = maps.Clone(u.Counts)
+	}
+	h.publish()
+}
+
+// Item counts a settled line (the counts the page shows until an Update
+// brings the run's own).
+func (h *hub) Item(i run.Item) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.counts[i.Status]++
+	if !h.updated {
+		v := &h.view
+		v.Counts = maps.Clone(h.counts)
+	}
+}
+
+// Message keeps a note for the page.
+func (h *hub) Message(m run.Message) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := &h.view
+	v.Messages = append(v.Messages, m.Text)
+	if len(v.Messages) > maxMessages {
+		v.Messages = v.Messages[len(v.Messages)-maxMessages:]
+	}
+	h.publish()
+}
+
+// Summary keeps the run's end in words.
+func (h *hub) Summary(s run.Summary) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.view.Summary = s.Text
+	if s.Counts != nil {
+		h.view.Counts = maps.Clone(s.Counts)
+	}
+	h.publish()
+}
+
+// stopping marks a running run as stopping; false if it was not running.
+func (h *hub) stopping() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.view.State != stateRunning {
+		return false
+	}
+	h.view.State = stateStopping
+	h.publish()
+	return true
+}
+
+// end records how the run ended and closes every stream.
+func (h *hub) end(sum run.Summary, err error, interrupted bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := &h.view
+	if sum.Text != "" {
+		v.Summary = sum.Text
+	}
+	if sum.Counts != nil {
+		v.Counts = maps.Clone(sum.Counts)
+	}
+	if sum.Requests > 0 {
+		v.Requests = sum.Requests
+	}
+	if sum.Elapsed > 0 {
+		v.Elapsed = sum.Elapsed.Seconds()
+	}
+	v.Waiting, v.Until, v.ETA, v.ETAWhy = "", "", 0, ""
+	switch {
+	case err == nil:
+		v.State = stateDone
+	case interrupted:
+		v.State, v.Error = stateStopped, err.Error()
+	default:
+		v.State, v.Error = stateFailed, err.Error()
+	}
+	h.publish()
+	h.closed = true
+	for ch := range h.subs {
+		close(ch)
+		delete(h.subs, ch)
+	}
+}
+
+// state returns the run's state now.
+func (h *hub) state() runState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.snapshot()
+}
+
+func (h *hub) snapshot() runState {
+	v := h.view
+	v.Counts = maps.Clone(v.Counts)
+	v.Messages = append([]string(nil), v.Messages...)
+	v.Statuses = append([]string(nil), v.Statuses...)
+	if v.State == stateRunning || v.State == stateStopping {
+		v.Elapsed = max(v.Elapsed, time.Since(v.started).Seconds())
+	}
+	return v
+}
+
+// publish sends the state to every stream; a stream that cannot keep up
+// misses states (the next one holds everything) — never the last, which
+// it reads when its channel closes. h.mu is held.
+func (h *hub) publish() {
+	if len(h.subs) == 0 {
+		return
+	}
+	b, err := json.Marshal(h.snapshot())
+	if err != nil {
+		return
+	}
+	for ch := range h.subs {
+		select {
+		case ch <- b:
+		default:
+		}
+	}
+}
+
+// subscribe returns the state now and a channel of the states that follow,
+// closed when the run ends; cancel stops it.
+func (h *hub) subscribe() (now runState, ch <-chan []byte, cancel func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := make(chan []byte, 16)
+	if h.closed {
+		close(c)
+		return h.snapshot(), c, func() {}
+	}
+	h.subs[c] = struct{}{}
+	return h.snapshot(), c, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if _, ok := h.subs[c]; ok {
+			delete(h.subs, c)
+			close(c)
+		}
+	}
+}
+
+// errRunNotFound is a run id the session does not have.
+var errRunNotFound = errors.New("no such run")
+
+// runNotFound says so in words.
+func runNotFound(id string) error {
+	return fmt.Errorf("%w: %q is not a run of this page (it may have been started before the server restarted): start the import again from the plan", errRunNotFound, id)
+}
+
+// jsonLine is v as JSON on one line (an event's data).
+func jsonLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}

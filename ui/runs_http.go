@@ -1,0 +1,384 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// runRoutes registers the run step's requests: start, follow, stop,
+// resume, the report and the undo of a run; and the fixes of invalid
+// cells (fix_http.go).
+func (s *Server) runRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/runs", s.handleRunStart)
+	mux.HandleFunc("GET /api/runs/{id}", s.withRun(s.handleRunGet))
+	mux.HandleFunc("GET /api/runs/{id}/events", s.withRun(s.handleRunEvents))
+	mux.HandleFunc("POST /api/runs/{id}/stop", s.withRun(s.handleRunStop))
+	mux.HandleFunc("POST /api/runs/{id}/resume", s.withRun(s.handleRunResume))
+	mux.HandleFunc("POST /api/runs/{id}/undo", s.withRun(s.handleRunUndo))
+	mux.HandleFunc("GET /api/runs/{id}/report", s.withRun(s.handleReport))
+	mux.HandleFunc("GET /api/runs/{id}/report.csv", s.withRun(s.handleReportCSV))
+	mux.HandleFunc("GET /api/runs/{id}/report.xlsx", s.withRun(s.handleReportXLSX))
+	s.fixRoutes(mux)
+}
+
+// runView is what the page learns of a run.
+type runView struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`             // import or undo
+	File   string `json:"file"`             // the file imported, or the report undone (base name)
+	Report string `json:"report"`           // the report the run writes (base name)
+	Of     string `json:"of,omitempty"`     // the run it resumes or undoes
+	Resume bool   `json:"resume,omitempty"` // it resumes Of
+	runState
+}
+
+func (rec *runRec) view() runView {
+	return runView{ID: rec.id, Kind: rec.kind, File: filepath.Base(rec.input), Report: filepath.Base(rec.report),
+		Of: rec.of, Resume: rec.resume, runState: rec.hub.state()}
+}
+
+// withRun finds the run the path names, or answers 404 in words.
+func (s *Server) withRun(h func(http.ResponseWriter, *http.Request, *runRec)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		rec := s.sess.runs.get(id)
+		if rec == nil {
+			writeError(w, http.StatusNotFound, apiError{Error: runNotFound(id).Error()})
+			return
+		}
+		h(w, r, rec)
+	}
+}
+
+// runRequest starts an import.
+type runRequest struct {
+	// File is the uploaded file to import ("" = the import flow's file).
+	File string `json:"file,omitempty"`
+	// MatchBy overrides the mapping's match keys.
+	MatchBy []string `json:"match_by,omitempty"`
+}
+
+// handleRunStart starts the real import of the file the plan was made of.
+func (s *Server) handleRunStart(w http.ResponseWriter, r *http.Request) {
+	var in runRequest
+	if err := readJSON(w, r, &in); err != nil {
+		badRequest(w, err)
+		return
+	}
+	spec, err := s.importSpec(in.File)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "file"})
+		return
+	}
+	if len(in.MatchBy) > 0 {
+		spec.MatchBy = in.MatchBy
+	}
+	api, err := s.apiClient()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+		return
+	}
+	rec := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), spec: spec}, importJob(api, spec))
+	writeJSON(w, http.StatusAccepted, rec.view())
+}
+
+// importSpec is the import of the upload id ("" = the import flow's
+// file) under the import flow's mapping.
+func (s *Server) importSpec(id string) (importSpec, error) {
+	u, m := s.importInput(id)
+	if u == nil {
+		if id != "" {
+			return importSpec{}, fmt.Errorf("%q is not a file of this page: choose the file again in the Import tab", id)
+		}
+		return importSpec{}, errors.New("no file to import yet: choose one in the Import tab and make its plan first")
+	}
+	spec := importSpec{Input: u.Path, Mapping: m, StateDir: s.cfg.StateDir, Logger: s.cfg.Logger}
+	if m != nil {
+		spec.Sheet = m.SheetOptions(sheet.Options{})
+	}
+	return spec, nil
+}
+
+// importInput is the upload id ("" = the import flow's file) and the
+// import flow's mapping, the one its preview and plan use (nil: the
+// file's headers are API field names).
+func (s *Server) importInput(id string) (*Upload, *mapping.Mapping) {
+	s.sess.mu.Lock()
+	defer s.sess.mu.Unlock()
+	if id == "" {
+		return s.sess.imp.input, s.sess.imp.m
+	}
+	return s.sess.files[id], s.sess.imp.m
+}
+
+func (s *Server) handleRunGet(w http.ResponseWriter, _ *http.Request, rec *runRec) {
+	writeJSON(w, http.StatusOK, rec.view())
+}
+
+// handleRunEvents streams the run's state as Server-Sent Events: an
+// event "state" with the whole runView now and at every change, until
+// the run ends (its last state is the end) or the page goes.
+func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request, rec *runRec) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, apiError{Error: "this server cannot stream; reload the page"})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	_, ch, cancel := rec.hub.subscribe()
+	defer cancel()
+	send := func() bool {
+		b, err := jsonLine(rec.view())
+		if err != nil {
+			return false
+		}
+		_, err = fmt.Fprintf(w, "event: state\ndata: %s\n\n", b)
+		fl.Flush()
+		return err == nil
+	}
+	if !send() {
+		return
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case _, open := <-ch:
+			if !send() || !open {
+				return
+			}
+		case <-ping.C:
+			if _, err := fmt.Fprint(w, ": still here\n\n"); err != nil {
+				return
+			}
+			fl.Flush()
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// handleRunStop stops the run as Ctrl-C does: the requests in flight
+// finish, the rows not sent are "skipped" (INTERRUPTED) in its report.
+func (s *Server) handleRunStop(w http.ResponseWriter, _ *http.Request, rec *runRec) {
+	if !s.sess.runs.stopRun(rec) {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the %s %s is not running (it is %s): nothing to stop", rec.kind, rec.id, rec.hub.state().State)})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, rec.view())
+}
+
+// handleRunResume runs a stopped or failed import again from its report
+// (importer.Config.Resume): the rows it finished are kept, the rest done.
+func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *runRec) {
+	st := rec.hub.state().State
+	switch {
+	case rec.kind != kindImport:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an undo: resume an import; to finish an undo, undo its import's report again", rec.id)})
+		return
+	case st == stateRunning || st == stateStopping:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: wait for it to end, then resume", rec.id, st)})
+		return
+	case st == stateDone:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s ended: there is nothing to resume (see its report)", rec.id)})
+		return
+	case !exists(rec.report) && !exists(rec.report+".journal"):
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s stopped before it wrote a report, so there is nothing to resume: start it again from the plan", rec.id)})
+		return
+	}
+	spec := rec.spec
+	spec.Resume = rec.report
+	api, err := s.apiClient()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+		return
+	}
+	next := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
+		importJob(api, spec))
+	writeJSON(w, http.StatusAccepted, next.view())
+}
+
+// undoRequest confirms an undo.
+type undoRequest struct {
+	Confirm bool `json:"confirm"`
+}
+
+// handleRunUndo undoes what the run's report says it did (undo.Run).
+func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runRec) {
+	var in undoRequest
+	if err := readJSON(w, r, &in); err != nil {
+		badRequest(w, err)
+		return
+	}
+	st := rec.hub.state().State
+	switch {
+	case !in.Confirm:
+		writeError(w, http.StatusBadRequest, apiError{Error: "an undo changes the account: confirm it (the page asks before it sends)", Field: "confirm"})
+		return
+	case rec.kind != kindImport:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an undo: undo an import", rec.id)})
+		return
+	case st == stateRunning || st == stateStopping:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: stop it or wait for it to end, then undo", rec.id, st)})
+		return
+	case !exists(rec.report):
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s wrote no report, so it changed nothing to undo", rec.id)})
+		return
+	}
+	api, err := s.apiClient()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+		return
+	}
+	u := s.sess.runs.start(&runRec{kind: kindUndo, input: rec.report, report: undoReport(rec.report), of: rec.id},
+		undoJob(api, rec.report, s.cfg.StateDir, s.cfg.Logger))
+	writeJSON(w, http.StatusAccepted, u.view())
+}
+
+// reportLine is one line of a report as the page's table shows it.
+type reportLine struct {
+	Row      int    `json:"row"`
+	Status   string `json:"status"`
+	ID       int64  `json:"id,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Message  string `json:"message,omitempty"`
+	Column   string `json:"column,omitempty"`
+	Changes  string `json:"changes,omitempty"`
+	Warnings string `json:"warnings,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+// reportPage is a page of a report's lines.
+type reportPage struct {
+	Lines   []reportLine   `json:"lines"`
+	Counts  map[string]int `json:"counts"`  // every line by status
+	Matched int            `json:"matched"` // lines of the status asked for
+	Offset  int            `json:"offset"`
+}
+
+// maxReportPage bounds the lines one answer holds.
+const maxReportPage = 500
+
+// handleReport answers the lines of the run's report (?status= keeps one
+// status; ?offset= and ?limit= page through), read as crmbulk reads it.
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRec) {
+	q := r.URL.Query()
+	offset, err1 := atoiOr(q.Get("offset"), 0)
+	limit, err2 := atoiOr(q.Get("limit"), 100)
+	if err := errors.Join(err1, err2); err != nil || offset < 0 || limit < 1 {
+		writeError(w, http.StatusBadRequest, apiError{Error: "offset and limit are whole numbers (offset from 0, limit from 1): reload the page", Field: "offset"})
+		return
+	}
+	limit = min(limit, maxReportPage)
+	status := q.Get("status")
+	if st := rec.hub.state().State; st == stateRunning || st == stateStopping {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)})
+		return
+	}
+	page := reportPage{Lines: []reportLine{}, Counts: map[string]int{}, Offset: offset}
+	err := importer.ReadReport(rec.report, nil, "", func(l importer.ReportLine) error {
+		page.Counts[string(l.Status)]++
+		if status != "" && string(l.Status) != status {
+			return nil
+		}
+		page.Matched++
+		if page.Matched > offset && len(page.Lines) < limit {
+			page.Lines = append(page.Lines, reportLine{Row: l.Row, Status: string(l.Status), ID: l.ID, Code: l.Code, Message: l.Message,
+				Column: l.Column, Changes: l.ChangesText(), Warnings: l.Warnings, Note: l.Note})
+		}
+		return nil
+	})
+	if err != nil {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the report %s cannot be read: %v", filepath.Base(rec.report), err)})
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// handleReportCSV downloads the run's report as crmbulk wrote it.
+func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rec *runRec) {
+	if !s.reportReady(w, rec) {
+		return
+	}
+	download(w, r, rec.report, filepath.Base(rec.report), "text/csv; charset=utf-8")
+}
+
+// handleReportXLSX downloads the run's report as the XLSX report a run
+// given an .xlsx --report writes (importer.ReportXLSX).
+func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *runRec) {
+	if !s.reportReady(w, rec) {
+		return
+	}
+	dir, err := os.MkdirTemp(s.cfg.WorkDir, "xlsx-")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("a temporary folder in %s: %v", s.cfg.WorkDir, err)})
+		return
+	}
+	defer os.RemoveAll(dir)
+	name := strings.TrimSuffix(filepath.Base(rec.report), ".csv") + ".xlsx"
+	out := filepath.Join(dir, name)
+	if err := importer.ReportXLSX(rec.report, out); err != nil {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the report %s cannot be written as XLSX: %v", filepath.Base(rec.report), err)})
+		return
+	}
+	download(w, r, out, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+}
+
+// reportReady answers 409 for a run whose report is not finished.
+func (s *Server) reportReady(w http.ResponseWriter, rec *runRec) bool {
+	st := rec.hub.state().State
+	switch {
+	case st == stateRunning || st == stateStopping:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the %s %s is still %s: download its report when it ends", rec.kind, rec.id, st)})
+		return false
+	case !exists(rec.report):
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("the %s %s wrote no report (it stopped before its first row): see its message", rec.kind, rec.id)})
+		return false
+	}
+	return true
+}
+
+// download sends the file path as an attachment named name.
+func download(w http.ResponseWriter, r *http.Request, path, name, ctype string) {
+	f, err := os.Open(path)
+	if err != nil {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("%s cannot be read: %v", name, err)})
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("%s cannot be read: %v", name, err)})
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.Header().Set("Cache-Control", "no-store")
+	http.ServeContent(w, r, name, st.ModTime(), f)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// atoiOr is s as a number, or def when s is empty.
+func atoiOr(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
+}

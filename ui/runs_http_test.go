@@ -1,0 +1,292 @@
+package ui
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+	"github.com/crmbulk/crmbulk/sheet"
+)
+
+// apiEnv is a Server against a sandbox, with a client that holds the
+// session's cookie.
+type apiEnv struct {
+	t       *testing.T
+	sandbox *sandbox.Server
+	srv     *Server
+	base    string
+	c       *http.Client
+}
+
+func newAPIEnv(t *testing.T, cfg sandbox.Config) *apiEnv {
+	t.Helper()
+	sb, endpoint := sandboxtest.New(t, cfg)
+	srv, err := New(Config{
+		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
+			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(100000)))
+		},
+		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(), StateDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
+	jar, _ := cookiejar.New(nil)
+	e := &apiEnv{t: t, sandbox: sb, srv: srv, base: ts.URL, c: &http.Client{Jar: jar}}
+	resp, err := e.c.Get(srv.URL(strings.TrimPrefix(ts.URL, "http://")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return e
+}
+
+// do sends a request (body: JSON of v, unless v is nil) and decodes the
+// JSON answer into out (when not nil); it returns the status and the body.
+func (e *apiEnv) do(method, path string, v, out any) (int, string) {
+	e.t.Helper()
+	var body io.Reader
+	if v != nil {
+		b, _ := json.Marshal(v)
+		body = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.base+path, body)
+	req.Header.Set("X-Crmbulk-Request", "1")
+	if v != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	return resp.StatusCode, string(b)
+}
+
+// upload uploads name with data as the import flow's file.
+func (e *apiEnv) upload(name, data string) uploadInfo {
+	e.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write([]byte(data))
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.base+"/api/import/upload", &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-Crmbulk-Request", "1")
+	resp, err := e.c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v fileView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK || v.File.ID == "" {
+		e.t.Fatalf("upload: %d %v %+v", resp.StatusCode, err, v)
+	}
+	return v.File
+}
+
+// follow reads the run's event stream until until(state) holds or the
+// stream ends; it returns the last state.
+func (e *apiEnv) follow(id string, until func(runView) bool) runView {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.base+"/api/runs/"+id+"/events", nil)
+	resp, err := e.c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		e.t.Fatalf("events: %d %s", resp.StatusCode, ct)
+	}
+	var last runView
+	done := make(chan struct{})
+	timer := time.AfterFunc(30*time.Second, func() { resp.Body.Close() })
+	defer timer.Stop()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	event := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			if event != "state" {
+				e.t.Fatalf("event %q", event)
+			}
+			last = runView{}
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &last); err != nil {
+				e.t.Fatal(err)
+			}
+			if until(last) {
+				close(done)
+				return last
+			}
+		}
+	}
+	return last
+}
+
+func ended(v runView) bool { return v.State != stateRunning && v.State != stateStopping }
+
+const invalidCSV = "email,invoice_fullname,invoice_country_code\nanna@example.com,Anna Nowak,PL\njan@example.com,Jan Kowalski,Narnia\nola@example.com,Ola Żak,DE\n"
+
+func TestRunFlowHTTP(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	up := e.upload("klienci.csv", invalidCSV)
+
+	var probs fixAnswer
+	if code, body := e.do("GET", "/api/fix/problems", nil, &probs); code != http.StatusOK {
+		t.Fatalf("problems: %d %s", code, body)
+	}
+	if probs.Invalid != 1 || len(probs.Rows) != 1 || probs.Rows[0].Row != 3 || probs.Rows[0].Problems[0].Column != "invoice_country_code" ||
+		probs.Rows[0].Cells["invoice_country_code"] != "Narnia" || !strings.Contains(probs.Rows[0].Problems[0].Hint, "did you mean") || probs.File.ID != up.ID {
+		t.Fatalf("problems %+v, want row 3's country", probs)
+	}
+
+	var fixed fixAnswer
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 3, Column: "invoice_country_code", Value: "PL"}}}, &fixed); code != http.StatusOK {
+		t.Fatalf("fix: %d %s", code, body)
+	}
+	if fixed.Invalid != 0 || fixed.File.Name != "klienci.corrected.csv" || fixed.File.ID == up.ID || fixed.Fixed != 1 || !strings.Contains(fixed.Note, "UTF-8") {
+		t.Fatalf("after the fix %+v", fixed)
+	}
+	orig, _ := os.ReadFile(filepath.Join(e.srv.WorkDir(), "uploads", up.ID, "klienci.csv"))
+	if string(orig) != invalidCSV {
+		t.Errorf("the original was changed: %q", orig)
+	}
+
+	var started runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	if started.File != "klienci.corrected.csv" || started.Kind != kindImport {
+		t.Errorf("started %+v", started)
+	}
+	end := e.follow(started.ID, ended)
+	if end.State != stateDone || end.Counts["created"] != 3 || len(e.sandbox.Clients()) != 3 || !strings.Contains(end.Summary, "created 3") {
+		t.Fatalf("run ended %+v with %d clients", end, len(e.sandbox.Clients()))
+	}
+
+	var page reportPage
+	if code, body := e.do("GET", "/api/runs/"+started.ID+"/report?status=created&limit=2", nil, &page); code != http.StatusOK {
+		t.Fatalf("report: %d %s", code, body)
+	}
+	if page.Matched != 3 || len(page.Lines) != 2 || page.Counts["created"] != 3 || page.Lines[1].Row != 3 ||
+		!strings.Contains(page.Lines[1].Changes, `invoice_country_code: "PL"`) {
+		t.Errorf("report page %+v", page)
+	}
+	code, csvBody := e.do("GET", "/api/runs/"+started.ID+"/report.csv", nil, nil)
+	if code != http.StatusOK || !strings.HasPrefix(csvBody, "row,status,crm_client_id") || strings.Count(csvBody, ",created,") != 3 {
+		t.Errorf("report.csv: %d %.200s", code, csvBody)
+	}
+	code, xlsx := e.do("GET", "/api/runs/"+started.ID+"/report.xlsx", nil, nil)
+	if code != http.StatusOK {
+		t.Fatalf("report.xlsx: %d %.200s", code, xlsx)
+	}
+	xp := filepath.Join(t.TempDir(), "r.xlsx")
+	_ = os.WriteFile(xp, []byte(xlsx), 0o644)
+	header, rows := readAll(t, xp, sheet.Options{})
+	if !slices.Contains(header, "invoice_country_code after") || len(rows) != 3 {
+		t.Errorf("report.xlsx: header %q, %d rows", header, len(rows))
+	}
+
+	for _, c := range []struct {
+		method, path string
+		body         any
+		status       int
+		want         string
+	}{
+		{"GET", "/api/runs/nope", nil, http.StatusNotFound, `\"nope\" is not a run of this page`},
+		{"POST", "/api/runs/nope/stop", struct{}{}, http.StatusNotFound, "is not a run of this page"},
+		{"GET", "/api/runs/nope/report.csv", nil, http.StatusNotFound, "is not a run of this page"},
+		{"POST", "/api/runs/" + started.ID + "/stop", struct{}{}, http.StatusConflict, "is not running (it is done)"},
+		{"POST", "/api/runs/" + started.ID + "/resume", struct{}{}, http.StatusConflict, "nothing to resume"},
+		{"POST", "/api/runs/" + started.ID + "/undo", undoRequest{}, http.StatusBadRequest, "confirm it"},
+		{"GET", "/api/runs/" + started.ID + "/report?offset=x", nil, http.StatusBadRequest, "whole numbers"},
+		{"POST", "/api/runs", runRequest{File: "nope"}, http.StatusBadRequest, `\"nope\" is not a file of this page`},
+		{"POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "phone", Value: "1"}}}, http.StatusUnprocessableEntity, `has no column \"phone\"`},
+		{"POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 40, Column: "email", Value: "x@y.pl"}}}, http.StatusUnprocessableEntity, `"row":40`},
+		{"POST", "/api/fix", fixRequest{}, http.StatusBadRequest, "no cell was changed"},
+		{"POST", "/api/fix", fixRequest{File: "nope", Fixes: []cellFix{{Row: 2, Column: "email"}}}, http.StatusBadRequest, "is not a file of this page"},
+	} {
+		if code, body := e.do(c.method, c.path, c.body, nil); code != c.status || !strings.Contains(body, c.want) {
+			t.Errorf("%s %s: %d %s, want %d and %q", c.method, c.path, code, body, c.status, c.want)
+		}
+	}
+
+	var u runView
+	if code, body := e.do("POST", "/api/runs/"+started.ID+"/undo", undoRequest{Confirm: true}, &u); code != http.StatusAccepted {
+		t.Fatalf("undo: %d %s", code, body)
+	}
+	end = e.follow(u.ID, ended)
+	if u.Kind != kindUndo || u.Of != started.ID || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
+		t.Fatalf("undo %+v ended %+v with %d clients", u, end, len(e.sandbox.Clients()))
+	}
+	if code, body := e.do("GET", "/api/runs/"+u.ID+"/report?status=deleted", nil, &page); code != http.StatusOK || page.Matched != 3 {
+		t.Errorf("undo's report: %d %s", code, body)
+	}
+}
+
+func TestRunStopResumeHTTP(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{Latency: 100 * time.Millisecond})
+	var b strings.Builder
+	b.WriteString("email,invoice_fullname\n")
+	for i := range 200 {
+		b.WriteString("k" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@example.com,Klient\n")
+	}
+	e.upload("klienci.csv", b.String())
+	var started runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	e.follow(started.ID, func(v runView) bool { return v.Counts["created"] > 0 })
+	// A second run of the same file while the first goes: the importer's
+	// lock refuses it, and the page has its words.
+	var second runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &second); code != http.StatusAccepted {
+		t.Fatalf("second start: %d %s", code, body)
+	}
+	if end := e.follow(second.ID, ended); end.State != stateFailed || !strings.Contains(end.Error, "is in use by another crmbulk run") {
+		t.Errorf("a second run of the file: %q %q, want it refused in words", end.State, end.Error)
+	}
+	if code, body := e.do("POST", "/api/runs/"+started.ID+"/stop", struct{}{}, nil); code != http.StatusAccepted {
+		t.Fatalf("stop: %d %s", code, body)
+	}
+	end := e.follow(started.ID, ended)
+	made := len(e.sandbox.Clients())
+	if end.State != stateStopped || made == 200 || end.Counts["skipped"] == 0 {
+		t.Fatalf("stopped %+v with %d clients", end, made)
+	}
+	var resumed runView
+	if code, body := e.do("POST", "/api/runs/"+started.ID+"/resume", struct{}{}, &resumed); code != http.StatusAccepted {
+		t.Fatalf("resume: %d %s", code, body)
+	}
+	end = e.follow(resumed.ID, ended)
+	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 200 || len(e.sandbox.Clients()) != 200 {
+		t.Fatalf("resumed %+v ended %+v with %d clients", resumed, end, len(e.sandbox.Clients()))
+	}
+}

@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/run"
+	"github.com/crmbulk/crmbulk/sheet"
+	"github.com/crmbulk/crmbulk/undo"
+)
+
+// importSpec is an import the page asks for: what the plan was made of.
+type importSpec struct {
+	Input    string
+	Mapping  *mapping.Mapping
+	MatchBy  []string
+	Sheet    sheet.Options
+	Resume   string // the report of the run this one resumes ("" = a new run)
+	StateDir string // the state directory: the input's lock on the account, the record key
+	Logger   *slog.Logger
+}
+
+// importReport is the report an import of input writes: the CLI's default,
+// beside the input.
+func importReport(input string) string { return importer.DefaultReportPath(input, false) }
+
+// importJob is the real import of spec through api (importer.Run, as
+// `crmbulk import` runs it); a resume writes on the report it resumes.
+func importJob(api importer.API, spec importSpec) runJob {
+	return func(ctx context.Context, ev run.Printer) (run.Summary, error) {
+		cfg := importer.Config{Mapping: spec.Mapping, MatchBy: spec.MatchBy, Sheet: spec.Sheet,
+			Report: importReport(spec.Input), Resume: spec.Resume, StateDir: spec.StateDir,
+			Command: "crmbulk ui: import " + filepath.Base(spec.Input), Logger: messages(ev, spec.Logger)}
+		cfg.Events = ev
+		if a, ok := api.(*baselinker.API); ok {
+			cfg.ETA, cfg.Waiting = a.Limiter().ETA, a.Waiting
+		}
+		sum, err := importer.Run(ctx, api, spec.Input, cfg)
+		counts := map[string]int{}
+		for st, n := range sum.Counts {
+			counts[string(st)] = n
+		}
+		return run.Summary{Command: kindImport, Counts: counts, Requests: sum.Requests, Elapsed: sum.Elapsed, Text: sum.String()}, err
+	}
+}
+
+// undoReport is the report an undo of the report source writes.
+func undoReport(source string) string { return strings.TrimSuffix(source, ".csv") + ".undo.csv" }
+
+// undoJob undoes what the report source says its import did (undo.Run,
+// as `crmbulk undo --yes` does).
+func undoJob(api undo.API, source, stateDir string, log *slog.Logger) runJob {
+	return func(ctx context.Context, ev run.Printer) (run.Summary, error) {
+		cfg := undo.Config{Report: undoReport(source), StateDir: stateDir, Log: messages(ev, log),
+			Command: "crmbulk ui: undo " + filepath.Base(source)}
+		cfg.Events = ev
+		if a, ok := api.(*baselinker.API); ok {
+			cfg.Waiting = a.Waiting
+		}
+		sum, err := undo.Run(ctx, api, source, cfg)
+		counts := map[string]int{}
+		for st, n := range sum.Counts {
+			counts[string(st)] = n
+		}
+		return run.Summary{Command: kindUndo, Counts: counts, Requests: sum.Requests, Elapsed: sum.Elapsed, Text: sum.String()}, err
+	}
+}
+
+// messages is a logger whose records go to the page as the run's notes
+// (and to log, the server's own log).
+func messages(ev run.Printer, log *slog.Logger) *slog.Logger {
+	var next slog.Handler = slog.DiscardHandler
+	if log != nil {
+		next = log.Handler()
+	}
+	return slog.New(noteHandler{ev: ev, next: next})
+}
+
+// noteHandler hands each record's message to a run.Printer as a Message.
+type noteHandler struct {
+	ev   run.Printer
+	next slog.Handler
+}
+
+func (h noteHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h noteHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelInfo {
+		h.ev.Message(run.Message{Level: r.Level, Text: r.Message})
+	}
+	if h.next.Enabled(ctx, r.Level) {
+		return h.next.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (h noteHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return noteHandler{ev: h.ev, next: h.next.WithAttrs(as)}
+}
+
+func (h noteHandler) WithGroup(name string) slog.Handler {
+	return noteHandler{ev: h.ev, next: h.next.WithGroup(name)}
+}

@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/run"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// sandboxAPI starts a sandbox and a client of it allowed perMinute requests.
+func sandboxAPI(t *testing.T, cfg sandbox.Config, perMinute int) (*sandbox.Server, *baselinker.API) {
+	t.Helper()
+	srv, url := sandboxtest.New(t, cfg)
+	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken), baselinker.WithLimiter(pacer.New(perMinute)),
+		baselinker.WithRetry(pacer.Backoff{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, api
+}
+
+// clientsCSV writes n clients (email, invoice_fullname) to dir/name.
+func clientsCSV(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("email,invoice_fullname\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "client%d@example.com,Klient %d\n", i, i)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// waitEnd waits for rec to end and returns its final state.
+func waitEnd(t *testing.T, rec *runRec) runState {
+	t.Helper()
+	select {
+	case <-rec.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("run %s did not end: %+v", rec.id, rec.hub.state())
+	}
+	return rec.hub.state()
+}
+
+func TestRunManagerImportStopResumeUndo(t *testing.T) {
+	srv, api := sandboxAPI(t, sandbox.Config{Latency: 100 * time.Millisecond}, 100000)
+	dir, state := t.TempDir(), t.TempDir()
+	input := clientsCSV(t, dir, "klienci.csv", 40)
+	m := newRunManager(nil)
+	defer m.close()
+	spec := importSpec{Input: input, MatchBy: []string{"email"}, StateDir: state}
+
+	first := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
+	_, ch, cancel := first.hub.subscribe()
+	for b := range ch { // stop once some rows are done
+		if strings.Contains(string(b), `"created":`) {
+			break
+		}
+	}
+	cancel()
+	if !m.stopRun(first) {
+		t.Fatal("stopRun: the run was not running")
+	}
+	st := waitEnd(t, first)
+	if st.State != stateStopped || !strings.Contains(st.Error, "interrupted") {
+		t.Fatalf("after stop: state %q error %q, want stopped and interrupted", st.State, st.Error)
+	}
+	made := len(srv.Clients())
+	if made == 0 || made == 40 || st.Counts["created"] != made {
+		t.Fatalf("stopped with %d clients made and %d created counted: want some, not all, and the same", made, st.Counts["created"])
+	}
+	if m.stopRun(first) {
+		t.Error("a run that ended stopped again")
+	}
+
+	spec.Resume = first.report
+	second := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), of: first.id, resume: true, spec: spec}, importJob(api, spec))
+	st = waitEnd(t, second)
+	if st.State != stateDone || st.Counts["created"] != 40 || len(srv.Clients()) != 40 {
+		t.Fatalf("resumed: state %q %s, counts %v, %d clients; want done, 40 created", st.State, st.Error, st.Counts, len(srv.Clients()))
+	}
+	if !strings.Contains(st.Summary, "created 40") || st.Requests == 0 || st.Elapsed <= 0 {
+		t.Errorf("summary %q, requests %d, elapsed %v", st.Summary, st.Requests, st.Elapsed)
+	}
+
+	u := m.start(&runRec{kind: kindUndo, input: second.report, report: undoReport(second.report), of: second.id}, undoJob(api, second.report, state, nil))
+	st = waitEnd(t, u)
+	if st.State != stateDone || st.Counts["deleted"] != 40 || len(srv.Clients()) != 0 {
+		t.Fatalf("undo: state %q %s, counts %v, %d clients left; want done, 40 deleted, none left", st.State, st.Error, st.Counts, len(srv.Clients()))
+	}
+}
+
+func TestRunManagerOneRunOfAnInput(t *testing.T) {
+	// Slow answers: the first run is still going when the second starts.
+	srv, api := sandboxAPI(t, sandbox.Config{Latency: 200 * time.Millisecond}, 100000)
+	dir, state := t.TempDir(), t.TempDir()
+	input := clientsCSV(t, dir, "klienci.csv", 30)
+	m := newRunManager(nil)
+	defer m.close()
+	spec := importSpec{Input: input, MatchBy: []string{"email"}, StateDir: state}
+	first := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
+	_, ch, cancel := first.hub.subscribe()
+	for b := range ch { // the first run holds its locks once it reads the account
+		if strings.Contains(string(b), "rows") {
+			break
+		}
+	}
+	cancel()
+	second := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
+	st := waitEnd(t, second)
+	if st.State != stateFailed || !strings.Contains(st.Error, "is in use by another crmbulk run") || !strings.Contains(st.Error, "nothing was sent") {
+		t.Errorf("second run: state %q error %q, want failed, saying the file is in use", st.State, st.Error)
+	}
+	m.stopRun(first)
+	if st := waitEnd(t, first); st.State != stateStopped {
+		t.Errorf("first run: %q %s", st.State, st.Error)
+	}
+	if n := len(srv.Clients()); n == 30 {
+		t.Errorf("%d clients: the first run was not stopped before its end", n)
+	}
+}
+
+func TestHubStreams(t *testing.T) {
+	h := newHub(kindImport, time.Now())
+	_, ch, cancel := h.subscribe()
+	defer cancel()
+	h.Message(runMessage("reading the account's clients"))
+	if b := <-ch; !strings.Contains(string(b), "reading the account") {
+		t.Errorf("message event %s", b)
+	}
+	h.end(runSummary("import: 1 rows"), errors.New("boom"), false)
+	if b := <-ch; !strings.Contains(string(b), `"state":"failed"`) || !strings.Contains(string(b), "boom") {
+		t.Errorf("end event %s", b)
+	}
+	if _, ok := <-ch; ok {
+		t.Error("the stream stays open after the end")
+	}
+	st, ch2, _ := h.subscribe()
+	if _, ok := <-ch2; ok || st.State != stateFailed || st.Summary != "import: 1 rows" {
+		t.Errorf("late subscriber: %+v", st)
+	}
+	if importer.DefaultReportPath("x.csv", false) != importReport("x.csv") {
+		t.Error("the page's report is not the command line's")
+	}
+}
+
+func runMessage(s string) run.Message { return run.Message{Level: slog.LevelInfo, Text: s} }
+func runSummary(s string) run.Summary { return run.Summary{Command: kindImport, Text: s} }

@@ -1,0 +1,205 @@
+// common.js: what every area of the page shares: api(), the strings
+// (I18N.add, t), the tabs, the token box and the error banner.
+'use strict';
+
+const I18N = {
+  lang: 'en',
+  strings: { en: {}, pl: {} },
+  // add merges an area's strings: I18N.add({en: {...}, pl: {...}}).
+  add(tables) {
+    for (const [lang, table] of Object.entries(tables)) {
+      this.strings[lang] = Object.assign(this.strings[lang] || {}, table);
+    }
+  },
+  // set switches the language, remembers it and redraws every labelled node.
+  set(lang) {
+    this.lang = this.strings[lang] ? lang : 'en';
+    try { localStorage.setItem('crmbulk.lang', this.lang); } catch (e) { /* private mode */ }
+    document.documentElement.lang = this.lang;
+    applyI18n(document);
+    document.dispatchEvent(new CustomEvent('langchange', { detail: this.lang }));
+  },
+};
+
+// t returns the string key in the page's language (English when missing),
+// {name} replaced by vars.name.
+function t(key, vars) {
+  let s = I18N.strings[I18N.lang][key];
+  if (s === undefined) s = I18N.strings.en[key];
+  if (s === undefined) s = key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] !== undefined ? String(vars[k]) : m));
+  return s;
+}
+
+// applyI18n fills data-i18n (text) and data-i18n-ATTR (an attribute:
+// aria-label, placeholder, title) under root.
+function applyI18n(root) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('*')) {
+    for (const a of el.getAttributeNames()) {
+      if (a.startsWith('data-i18n-')) el.setAttribute(a.slice('data-i18n-'.length), t(el.getAttribute(a)));
+    }
+  }
+}
+
+// ApiError is an answer of the server that is not 2xx: message in words
+// with the fix, the field and the row it concerns when known.
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.error) || t('err.status', { status }));
+    this.status = status;
+    this.field = body && body.field;
+    this.row = body && body.row;
+  }
+}
+
+// api calls the page's JSON API. options: method, json (a value sent as
+// JSON), body (FormData or text), signal. It returns the parsed JSON (or
+// the Response when options.raw), and throws ApiError with words.
+async function api(path, options = {}) {
+  const init = { method: options.method || 'GET', headers: { 'X-Crmbulk-Request': '1' }, credentials: 'same-origin', signal: options.signal };
+  if (options.json !== undefined) {
+    init.method = options.method || 'POST';
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.json);
+  } else if (options.body !== undefined) {
+    init.method = options.method || 'POST';
+    init.body = options.body;
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, { error: t('err.network') });
+  }
+  if (!res.ok) {
+    let body = null;
+    try { body = await res.json(); } catch (e) { /* not JSON */ }
+    throw new ApiError(res.status, body);
+  }
+  if (options.raw) return res;
+  const ct = res.headers.get('Content-Type') || '';
+  return ct.startsWith('application/json') ? res.json() : res.text();
+}
+
+// showError puts err (an ApiError, an Error or words) in the banner; null hides it.
+function showError(err) {
+  const box = document.getElementById('error');
+  if (!err) { box.hidden = true; box.textContent = ''; return; }
+  box.textContent = typeof err === 'string' ? err : err.message;
+  box.hidden = false;
+}
+
+// el makes an element: el('td', {class: 'x', text: 'y'}, child, ...).
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k in e && typeof v !== 'string') e[k] = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+// showTab shows the area name ('import', 'run', 'export').
+function showTab(name) {
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const on = tab.getAttribute('aria-controls') === name;
+    tab.setAttribute('aria-selected', on ? 'true' : 'false');
+    tab.tabIndex = on ? 0 : -1;
+    document.getElementById(tab.getAttribute('aria-controls')).hidden = !on;
+  }
+  document.dispatchEvent(new CustomEvent('tabchange', { detail: name }));
+}
+
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  tabs.forEach((tab, i) => {
+    tab.addEventListener('click', () => showTab(tab.getAttribute('aria-controls')));
+    tab.addEventListener('keydown', (e) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (!step) return;
+      const next = tabs[(i + step + tabs.length) % tabs.length];
+      showTab(next.getAttribute('aria-controls'));
+      next.focus();
+    });
+  });
+}
+
+// session is what the server said of the session (token known, from where).
+const session = { token: false, tokenFrom: '', workDir: '' };
+
+function drawToken() {
+  const status = document.getElementById('token-status');
+  status.textContent = session.token ? t('token.set.' + session.tokenFrom) : t('token.none');
+  document.getElementById('token-form').hidden = session.token;
+  document.getElementById('token-forget').hidden = !(session.token && session.tokenFrom === 'page');
+}
+
+async function loadSession() {
+  Object.assign(session, await api('/api/session'));
+  drawToken();
+  document.dispatchEvent(new CustomEvent('session', { detail: session }));
+}
+
+function setupToken() {
+  document.getElementById('token-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = document.getElementById('token-input');
+    try {
+      Object.assign(session, await api('/api/token', { json: { token: input.value } }));
+      input.value = '';
+      showError(null);
+      drawToken();
+      document.dispatchEvent(new CustomEvent('session', { detail: session }));
+    } catch (err) { showError(err); input.focus(); }
+  });
+  document.getElementById('token-forget').addEventListener('click', async () => {
+    try {
+      Object.assign(session, await api('/api/token', { method: 'DELETE' }));
+      drawToken();
+    } catch (err) { showError(err); }
+  });
+}
+
+I18N.add({
+  en: {
+    skip: 'Skip to the content', areas: 'Areas', lang: 'Language',
+    'tab.import': 'Import', 'tab.run': 'Run', 'tab.export': 'Export',
+    'token.label': 'API token', 'token.use': 'Use', 'token.forget': 'Forget token',
+    'token.none': 'No API token yet: paste it here (kept in memory only).',
+    'token.set.env': 'API token: from BASELINKER_TOKEN.', 'token.set.file': 'API token: from the token file.',
+    'token.set.page': 'API token: pasted here, kept in memory only.',
+    'err.status': 'The server answered {status}; reload the page.',
+    'err.network': 'crmbulk ui does not answer: is it still running? Start it again and open the address it prints.',
+  },
+  pl: {
+    skip: 'Przejdź do treści', areas: 'Obszary', lang: 'Język',
+    'tab.import': 'Import', 'tab.run': 'Uruchomienie', 'tab.export': 'Eksport',
+    'token.label': 'Token API', 'token.use': 'Użyj', 'token.forget': 'Zapomnij token',
+    'token.none': 'Brak tokenu API: wklej go tutaj (tylko w pamięci).',
+    'token.set.env': 'Token API: z BASELINKER_TOKEN.', 'token.set.file': 'Token API: z pliku tokenu.',
+    'token.set.page': 'Token API: wklejony tutaj, tylko w pamięci.',
+    'err.status': 'Serwer odpowiedział {status}; odśwież stronę.',
+    'err.network': 'crmbulk ui nie odpowiada: czy nadal działa? Uruchom go ponownie i otwórz adres, który wypisze.',
+  },
+});
+
+document.addEventListener('DOMContentLoaded', () => {
+  let lang = null;
+  try { lang = localStorage.getItem('crmbulk.lang'); } catch (e) { /* private mode */ }
+  if (!lang) lang = (navigator.language || 'en').toLowerCase().startsWith('pl') ? 'pl' : 'en';
+  const select = document.getElementById('lang');
+  select.value = lang;
+  select.addEventListener('change', () => I18N.set(select.value));
+  setupTabs();
+  setupToken();
+  I18N.set(lang);
+  loadSession().catch(showError);
+});
+document.addEventListener('langchange', drawToken);

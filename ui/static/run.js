@@ -1,0 +1,428 @@
+// run.js: the steps after the plan — fix invalid cells into a corrected
+// copy, run the import with live progress (stop, resume), its report, and
+// its undo.
+'use strict';
+
+I18N.add({
+  en: {
+    'fix.title': 'Fix invalid rows',
+    'fix.go': 'Fix the invalid rows in place ({n})',
+    'fix.none': 'No row of {file} is invalid: every row can be sent.',
+    'fix.some': 'Invalid rows in {file}: {n}. Nothing is sent for them. Type the right value in a cell; the fixes go to a corrected copy beside the file (the file itself is never changed), and the plan is made again of the copy.',
+    'fix.more': 'The first {shown} of them are listed.',
+    'fix.row': 'Row', 'fix.column': 'Column', 'fix.value': 'Value', 'fix.problem': 'Problem',
+    'fix.cell': 'New value of row {row}, column {column}',
+    'fix.constant': 'set by the mapping, not the file: change the mapping',
+    'fix.save': 'Save the fixes and plan again',
+    'fix.saved': 'Cells fixed: {n}, in {file}.',
+    'fix.unchanged': 'Change a cell first: no value differs from the file.',
+    'fix.nofile': 'Choose a file in the Import tab first.',
+    'run.title': 'Run the import',
+    'run.file': 'File: {file}',
+    'run.start': 'Start the import',
+    'run.stop': 'Stop',
+    'run.resume': 'Resume',
+    'run.progress': 'Progress',
+    'run.state.running': 'Running', 'run.state.stopping': 'Stopping: the requests already sent finish, nothing new is sent…',
+    'run.state.stopped': 'Stopped. Resume goes on from where it stopped (the rows done are kept).',
+    'run.state.done': 'Finished.', 'run.state.failed': 'Did not finish:',
+    'run.done': '{done} of {total} {unit}', 'run.done.nototal': '{done} {unit}',
+    'run.rate': '{rate} {unit} a minute', 'run.eta': 'about {eta} left', 'run.elapsed': '{elapsed} so far', 'run.took': 'took {elapsed}',
+    'run.requests': '{n} requests', 'run.waiting': 'Waiting: {what}', 'run.until': 'until {time}',
+    'run.phase': 'Now: {phase}', 'run.summary': 'Summary',
+    'report.title': 'Report', 'report.undo.title': 'Report of the undo',
+    'report.filter': 'Show lines', 'report.all': 'all ({n})',
+    'report.csv': 'Download the report (CSV)', 'report.xlsx': 'Download the report (XLSX)',
+    'report.row': 'Row', 'report.status': 'Status', 'report.reason': 'Reason', 'report.changes': 'Changes',
+    'report.id': 'Client ID', 'report.more': 'Show more lines', 'report.shown': '{shown} of {n} lines shown',
+    'report.empty': 'No line has this status.',
+    'undo.title': 'Undo',
+    'undo.start': 'Undo this import…',
+    'undo.ask': 'Undo the import of {file}? Every client it created is deleted and every field it changed gets its value from before again — unless someone changed the client since (then it is left, and the undo\'s report says so).',
+    'undo.yes': 'Yes, undo it', 'undo.no': 'Cancel',
+    'status.created': 'created', 'status.updated': 'updated', 'status.unchanged': 'unchanged', 'status.invalid': 'invalid',
+    'status.failed': 'failed', 'status.conflict': 'conflict', 'status.skipped': 'skipped', 'status.deleted': 'deleted',
+    'status.restored': 'restored',
+    'phase.import': 'importing the rows', 'phase.undo': 'undoing the lines',
+    'unit.rows': 'rows', 'unit.clients': 'clients', 'unit.lines': 'lines', 'unit.pages': 'pages',
+  },
+  pl: {
+    'fix.title': 'Popraw błędne wiersze',
+    'fix.go': 'Popraw błędne wiersze na miejscu ({n})',
+    'fix.none': 'Żaden wiersz pliku {file} nie jest błędny: można wysłać wszystkie.',
+    'fix.some': 'Błędne wiersze w {file}: {n}. Nic z nich nie zostanie wysłane. Wpisz właściwą wartość w komórce; poprawki trafią do poprawionej kopii obok pliku (sam plik nigdy się nie zmienia), a plan zostanie zrobiony od nowa z kopii.',
+    'fix.more': 'Poniżej pierwsze {shown} z nich.',
+    'fix.row': 'Wiersz', 'fix.column': 'Kolumna', 'fix.value': 'Wartość', 'fix.problem': 'Problem',
+    'fix.cell': 'Nowa wartość: wiersz {row}, kolumna {column}',
+    'fix.constant': 'ustawia to mapowanie, nie plik: zmień mapowanie',
+    'fix.save': 'Zapisz poprawki i zrób plan od nowa',
+    'fix.saved': 'Poprawione komórki: {n}, w pliku {file}.',
+    'fix.unchanged': 'Najpierw zmień komórkę: żadna wartość nie różni się od pliku.',
+    'fix.nofile': 'Najpierw wybierz plik na karcie Import.',
+    'run.title': 'Uruchom import',
+    'run.file': 'Plik: {file}',
+    'run.start': 'Rozpocznij import',
+    'run.stop': 'Zatrzymaj',
+    'run.resume': 'Wznów',
+    'run.progress': 'Postęp',
+    'run.state.running': 'Trwa', 'run.state.stopping': 'Zatrzymywanie: wysłane już żądania się kończą, nic nowego nie jest wysyłane…',
+    'run.state.stopped': 'Zatrzymano. Wznowienie zacznie tam, gdzie skończył (zrobione wiersze zostają).',
+    'run.state.done': 'Zakończono.', 'run.state.failed': 'Nie zakończono:',
+    'run.done': '{done} z {total} ({unit})', 'run.done.nototal': '{done} ({unit})',
+    'run.rate': '{rate} na minutę ({unit})', 'run.eta': 'zostało około {eta}', 'run.elapsed': 'trwa już {elapsed}', 'run.took': 'trwało {elapsed}',
+    'run.requests': 'żądań: {n}', 'run.waiting': 'Czeka: {what}', 'run.until': 'do {time}',
+    'run.phase': 'Teraz: {phase}', 'run.summary': 'Podsumowanie',
+    'report.title': 'Raport', 'report.undo.title': 'Raport cofnięcia',
+    'report.filter': 'Pokaż wiersze', 'report.all': 'wszystkie ({n})',
+    'report.csv': 'Pobierz raport (CSV)', 'report.xlsx': 'Pobierz raport (XLSX)',
+    'report.row': 'Wiersz', 'report.status': 'Status', 'report.reason': 'Przyczyna', 'report.changes': 'Zmiany',
+    'report.id': 'ID klienta', 'report.more': 'Pokaż więcej wierszy', 'report.shown': 'pokazano {shown} z {n}',
+    'report.empty': 'Żaden wiersz nie ma tego statusu.',
+    'undo.title': 'Cofnij',
+    'undo.start': 'Cofnij ten import…',
+    'undo.ask': 'Cofnąć import pliku {file}? Każdy utworzony przez niego klient zostanie usunięty, a każde zmienione pole odzyska wartość sprzed importu — chyba że ktoś od tego czasu zmienił klienta (wtedy zostaje, a raport cofnięcia to mówi).',
+    'undo.yes': 'Tak, cofnij', 'undo.no': 'Anuluj',
+    'status.created': 'utworzony', 'status.updated': 'zmieniony', 'status.unchanged': 'bez zmian', 'status.invalid': 'błędny',
+    'status.failed': 'nieudany', 'status.conflict': 'konflikt', 'status.skipped': 'pominięty', 'status.deleted': 'usunięty',
+    'status.restored': 'przywrócony',
+    'phase.import': 'import wierszy', 'phase.undo': 'cofanie linii',
+    'unit.rows': 'wiersze', 'unit.clients': 'klienci', 'unit.lines': 'linie', 'unit.pages': 'strony',
+  },
+});
+
+const RunStep = (() => {
+  const sec = document.getElementById('run');
+  const state = { file: null, run: null, undo: null, source: null };
+
+  // --- fixing invalid cells ---------------------------------------------
+  const fixBox = el('div', { id: 'fix' });
+  const fixIntro = el('p', { id: 'fix-intro', role: 'status' });
+  const fixTable = el('table', { id: 'fix-table' });
+  const fixSave = el('button', { type: 'button', id: 'fix-save', class: 'primary', 'data-i18n': 'fix.save', onclick: saveFixes });
+  const fixNote = el('p', { id: 'fix-note', class: 'note', role: 'status' });
+  fixBox.append(el('h2', { 'data-i18n': 'fix.title' }), fixIntro,
+    el('div', { class: 'table-wrap', id: 'fix-wrap' }, fixTable), el('div', { class: 'row' }, fixSave), fixNote);
+
+  // --- the run ----------------------------------------------------------
+  const runFile = el('p', { id: 'run-file' });
+  const startBtn = el('button', { type: 'button', id: 'run-start', class: 'primary', 'data-i18n': 'run.start', onclick: startRun });
+  const stopBtn = el('button', { type: 'button', id: 'run-stop', 'data-i18n': 'run.stop', onclick: () => post(`/api/runs/${state.run.id}/stop`) });
+  const resumeBtn = el('button', { type: 'button', id: 'run-resume', 'data-i18n': 'run.resume', onclick: resumeRun });
+  const runProgress = progressView('run-progress');
+
+  // --- the report and the undo ----------------------------------------------
+  const report = reportView('report', 'report.title');
+  const undoBtn = el('button', { type: 'button', id: 'undo-start', 'data-i18n': 'undo.start', onclick: askUndo });
+  const undoText = el('p', { id: 'undo-ask' });
+  const undoDialog = el('dialog', { id: 'undo-dialog', 'aria-labelledby': 'undo-ask' }, undoText,
+    el('div', { class: 'row' },
+      el('button', { type: 'button', id: 'undo-yes', class: 'primary danger', 'data-i18n': 'undo.yes', onclick: undoRun }),
+      el('button', { type: 'button', id: 'undo-no', 'data-i18n': 'undo.no', onclick: () => undoDialog.close() })));
+  const undoProgress = progressView('undo-progress');
+  const undoReport = reportView('undo-report', 'report.undo.title');
+  const undoBox = el('div', { id: 'undo', hidden: true }, el('h2', { 'data-i18n': 'undo.title' }),
+    el('div', { class: 'row' }, undoBtn), undoDialog, undoProgress.root, undoReport.root);
+
+  sec.append(fixBox,
+    el('h2', { 'data-i18n': 'run.title' }), runFile,
+    el('div', { class: 'row' }, startBtn, stopBtn, resumeBtn),
+    runProgress.root, report.root, undoBox);
+
+  // post sends a state-changing request; errors go to the banner.
+  async function post(path, json) {
+    try {
+      showError(null);
+      return await api(path, { json: json || {} });
+    } catch (err) { showError(err); return null; }
+  }
+
+  // --- fixing ---------------------------------------------------------------
+  async function loadFixes() {
+    try {
+      drawFixes(await api('/api/fix/problems'));
+    } catch (err) {
+      state.file = null;
+      fixIntro.textContent = err.status === 400 ? t('fix.nofile') : err.message;
+      fixTable.replaceChildren();
+      fixSave.hidden = true;
+      drawRun();
+    }
+  }
+
+  function drawFixes(ans) {
+    state.file = ans.file;
+    state.fixes = ans;
+    fixIntro.textContent = ans.invalid === 0 ? t('fix.none', { file: ans.file.name })
+      : t('fix.some', { n: ans.invalid, file: ans.file.name }) + (ans.rows.length < ans.invalid ? ' ' + t('fix.more', { shown: ans.rows.length }) : '');
+    fixSave.hidden = ans.invalid === 0;
+    document.getElementById('fix-wrap').hidden = ans.invalid === 0;
+    const head = el('thead', null, el('tr', null, ...['fix.row', 'fix.column', 'fix.value', 'fix.problem'].map((k) => el('th', { scope: 'col', text: t(k) }))));
+    const body = el('tbody');
+    for (const r of ans.rows) {
+      r.problems.forEach((p, i) => {
+        const tr = el('tr', { 'data-row': r.row });
+        if (i === 0) tr.append(el('th', { scope: 'row', rowspan: r.problems.length, text: String(r.row) }));
+        tr.append(el('td', { text: p.column || p.field }));
+        const cell = el('td', { class: 'bad' });
+        if (p.column && p.column in r.cells) {
+          cell.append(el('input', { type: 'text', value: r.cells[p.column], 'data-row': r.row, 'data-column': p.column,
+            'data-was': r.cells[p.column], 'aria-label': t('fix.cell', { row: r.row, column: p.column }), size: 24,
+            onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); saveFixes(); } } }));
+        } else {
+          cell.append(el('span', { text: (p.value || '') + ' — ' + t('fix.constant') }));
+        }
+        tr.append(cell, el('td', null, el('span', { text: p.text }), p.hint && !p.text.includes(p.hint) ? el('span', { class: 'fix', text: p.hint }) : null));
+        body.append(tr);
+      });
+    }
+    fixTable.replaceChildren(head, body);
+    drawRun();
+    if (state.focusFix) {
+      state.focusFix = false;
+      const first = fixTable.querySelector('input[data-row]');
+      if (first) first.focus();
+    }
+  }
+
+  async function saveFixes() {
+    const fixes = [];
+    const seen = new Set();
+    for (const input of fixTable.querySelectorAll('input[data-row]')) {
+      const key = input.dataset.row + '\u0000' + input.dataset.column;
+      if (seen.has(key) || input.value === input.dataset.was) continue;
+      seen.add(key);
+      fixes.push({ row: Number(input.dataset.row), column: input.dataset.column, value: input.value });
+    }
+    if (fixes.length === 0) { showError(t('fix.unchanged')); return; }
+    fixSave.disabled = true;
+    try {
+      showError(null);
+      const ans = await api('/api/fix', { json: { file: state.file && state.file.id, fixes } });
+      drawFixes(ans);
+      fixNote.textContent = t('fix.saved', { n: ans.fixed, file: ans.file.name }) + ' ' + ans.note;
+      // The import flow (import.js) makes its plan again, of the corrected copy.
+      document.dispatchEvent(new CustomEvent('inputchange', { detail: ans.file }));
+      if (typeof imp === 'object' && typeof makePlan === 'function') {
+        imp.file = ans.file;
+        makePlan();
+      }
+    } catch (err) {
+      showError(err);
+      const bad = err.row && fixTable.querySelector(`input[data-row="${err.row}"]`);
+      if (bad) bad.focus();
+    } finally { fixSave.disabled = false; }
+  }
+
+  // offerFixes puts a way to the fixes under a plan with invalid rows.
+  function offerFixes(plan) {
+    const box = document.getElementById('imp-plan');
+    const n = plan && plan.counts ? plan.counts.invalid || 0 : 0;
+    if (!box || n === 0) return;
+    const go = el('button', { type: 'button', id: 'imp-plan-fix', class: 'primary', text: t('fix.go', { n }),
+      onclick: () => {
+        state.focusFix = true; // once the rows are drawn (loadFixes)
+        showTab('run');
+      } });
+    box.prepend(el('p', { class: 'row' }, go));
+  }
+
+  // --- the run ------------------------------------------------------------------
+  function drawRun() {
+    const v = state.run;
+    const going = v && (v.state === 'running' || v.state === 'stopping');
+    runFile.textContent = state.file ? t('run.file', { file: state.file.name }) : t('fix.nofile');
+    startBtn.disabled = !state.file || going;
+    stopBtn.hidden = !going;
+    stopBtn.disabled = !v || v.state !== 'running';
+    resumeBtn.hidden = !(v && (v.state === 'stopped' || v.state === 'failed') && v.kind === 'import');
+    const u = state.undo;
+    undoBox.hidden = !(v && !going && (v.counts.created || v.counts.updated));
+    undoBtn.disabled = !!(u && (u.state === 'running' || u.state === 'stopping' || u.state === 'done'));
+  }
+
+  async function startRun() {
+    const v = await post('/api/runs', { file: state.file && state.file.id });
+    if (v) follow(v, 'run');
+  }
+
+  async function resumeRun() {
+    const v = await post(`/api/runs/${state.run.id}/resume`);
+    if (v) follow(v, 'run');
+  }
+
+  // follow shows a run's events as they come: which is 'run' or 'undo'.
+  function follow(v, which) {
+    state[which] = v;
+    const view = which === 'run' ? runProgress : undoProgress;
+    const rep = which === 'run' ? report : undoReport;
+    rep.clear();
+    if (which === 'run') { state.undo = null; undoProgress.clear(); undoReport.clear(); }
+    view.draw(v);
+    drawRun();
+    const es = new EventSource(`/api/runs/${v.id}/events`);
+    es.addEventListener('state', (e) => {
+      const now = JSON.parse(e.data);
+      state[which] = now;
+      view.draw(now);
+      drawRun();
+      if (now.state !== 'running' && now.state !== 'stopping') {
+        es.close();
+        rep.load(now);
+      }
+    });
+    es.onerror = () => { if (es.readyState === EventSource.CLOSED) showError(t('err.network')); };
+  }
+
+  // --- progress ------------------------------------------------------------------
+  function progressView(id) {
+    const root = el('div', { id, class: 'progress', role: 'status', 'aria-live': 'polite', hidden: true });
+    const stateLine = el('p', { class: 'run-state' });
+    const bar = el('progress', { 'data-i18n-aria-label': 'run.progress', 'aria-label': t('run.progress') });
+    const numbers = el('p', { class: 'run-numbers' });
+    const waiting = el('p', { class: 'run-waiting' });
+    const counts = el('ul', { class: 'counts' });
+    const messages = el('ul', { class: 'run-messages note' });
+    const summary = el('pre', { class: 'run-summary' });
+    root.append(stateLine, bar, numbers, waiting, counts, messages, summary);
+    return {
+      root,
+      clear() { root.hidden = true; },
+      draw(v) {
+        root.hidden = false;
+        root.dataset.state = v.state;
+        stateLine.replaceChildren(el('strong', { text: t('run.state.' + v.state) }));
+        if (v.error) stateLine.append(' ', el('span', { class: 'run-error', role: 'alert', text: v.error }));
+        const unit = t('unit.' + (v.unit || 'rows'));
+        if (v.total > 0) { bar.max = v.total; bar.value = Math.min(v.done, v.total); } else { bar.removeAttribute('value'); }
+        bar.hidden = !(v.state === 'running' || v.state === 'stopping');
+        const parts = [];
+        if (v.phase && !bar.hidden) parts.push(t('run.phase', { phase: v.phase === 'import' || v.phase === 'undo' ? t('phase.' + v.phase) : v.phase }));
+        parts.push(v.total > 0 ? t('run.done', { done: v.done, total: v.total, unit }) : t('run.done.nototal', { done: v.done, unit }));
+        const going = v.state === 'running' || v.state === 'stopping';
+        if (going && v.rate_per_minute > 0) parts.push(t('run.rate', { rate: Math.round(v.rate_per_minute), unit }));
+        if (going && v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }) + (v.eta_why ? ` (${v.eta_why})` : ''));
+        parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsed_seconds) }), t('run.requests', { n: v.requests }));
+        numbers.textContent = parts.join(' · ');
+        waiting.textContent = v.waiting ? t('run.waiting', { what: v.waiting }) + (v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '') : '';
+        waiting.hidden = !v.waiting;
+        const order = (v.statuses || []).concat(Object.keys(v.counts || {}).filter((st) => !(v.statuses || []).includes(st)));
+        counts.replaceChildren(...order.map((st) => [st, (v.counts || {})[st]]).filter(([, n]) => n > 0).map(([st, n]) =>
+          el('li', { class: 'status-' + st, 'data-status': st, text: `${t('status.' + st)}: ${n}` })));
+        messages.replaceChildren(...(v.messages || []).map((m) => el('li', { text: m })));
+        summary.textContent = v.summary || '';
+        summary.hidden = !v.summary;
+      },
+    };
+  }
+
+  // duration says seconds for people: 45 s, 3 min 20 s, 1 h 5 min.
+  function duration(s) {
+    s = Math.round(s);
+    if (s < 60) return `${s} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  }
+
+  // --- the report ---------------------------------------------------------------------
+  function reportView(id, titleKey) {
+    const root = el('div', { id, class: 'report', hidden: true });
+    const title = el('h2', { 'data-i18n': titleKey, text: t(titleKey) });
+    const filter = el('select', { id: id + '-status' });
+    const csv = el('a', { id: id + '-csv', class: 'button', 'data-i18n': 'report.csv', download: '' });
+    const xlsx = el('a', { id: id + '-xlsx', class: 'button', 'data-i18n': 'report.xlsx', download: '' });
+    const table = el('table', { id: id + '-table' });
+    const shown = el('p', { class: 'note', role: 'status' });
+    const more = el('button', { type: 'button', 'data-i18n': 'report.more', onclick: () => page(false) });
+    root.append(title, el('div', { class: 'row' }, el('label', { for: filter.id, 'data-i18n': 'report.filter', text: t('report.filter') }), filter, csv, xlsx),
+      el('div', { class: 'table-wrap' }, table), shown, more);
+    let run = null; let lines = []; let matched = 0; let asked = 0;
+    filter.addEventListener('change', () => page(true));
+
+    // page loads the next lines (fresh: the first, for the filter now); an
+    // answer to a request that a later one replaced is dropped.
+    async function page(fresh) {
+      if (fresh) lines = [];
+      const mine = ++asked;
+      const q = new URLSearchParams({ offset: lines.length, limit: 100 });
+      if (filter.value) q.set('status', filter.value);
+      try {
+        const p = await api(`/api/runs/${run.id}/report?${q}`);
+        if (mine !== asked) return;
+        lines = lines.concat(p.lines);
+        matched = p.matched;
+        if (fresh) drawFilter(p.counts);
+        drawLines();
+      } catch (err) { showError(err); }
+    }
+
+    function drawFilter(counts) {
+      const keep = filter.value;
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      filter.replaceChildren(el('option', { value: '', text: t('report.all', { n: total }) }),
+        ...Object.entries(counts).map(([st, n]) => el('option', { value: st, text: `${t('status.' + st)} (${n})` })));
+      filter.value = keep in counts ? keep : '';
+    }
+
+    function drawLines() {
+      const head = el('thead', null, el('tr', null, ...['report.row', 'report.status', 'report.id', 'report.reason', 'report.changes'].map((k) => el('th', { scope: 'col', text: t(k) }))));
+      const body = el('tbody', null, ...lines.map((l) => el('tr', { 'data-row': l.row, 'data-status': l.status },
+        el('td', { text: String(l.row) }),
+        el('td', { class: 'status-' + l.status, text: t('status.' + l.status) }),
+        el('td', { text: l.id ? String(l.id) : '' }),
+        el('td', { text: [l.code, l.message, l.warnings, l.note].filter(Boolean).join(' — ') }),
+        el('td', { class: 'changes', text: l.changes || '' }))));
+      table.replaceChildren(head, body);
+      shown.textContent = lines.length === 0 ? t('report.empty') : t('report.shown', { shown: lines.length, n: matched });
+      more.hidden = lines.length >= matched;
+    }
+
+    return {
+      root,
+      clear() { root.hidden = true; run = null; },
+      load(v) {
+        run = v;
+        if (!v.report || v.state === 'failed' && !v.summary) { root.hidden = true; return; }
+        root.hidden = false;
+        csv.href = `/api/runs/${v.id}/report.csv`;
+        xlsx.href = `/api/runs/${v.id}/report.xlsx`;
+        filter.value = '';
+        page(true);
+      },
+      redraw() { if (run && !root.hidden) drawLines(); },
+    };
+  }
+
+  // --- the undo -------------------------------------------------------------------------------
+  function askUndo() {
+    undoText.textContent = t('undo.ask', { file: state.run.file });
+    undoDialog.showModal();
+    document.getElementById('undo-no').focus();
+  }
+
+  async function undoRun() {
+    undoDialog.close();
+    const v = await post(`/api/runs/${state.run.id}/undo`, { confirm: true });
+    if (v) follow(v, 'undo');
+  }
+
+  // A new plan (import.js) lists its invalid rows here to fix: read when
+  // the tab is shown next (never redrawn under the person's typing).
+  let stale = true;
+  document.addEventListener('importplan', (e) => {
+    offerFixes(e.detail);
+    stale = true;
+    if (!sec.hidden) { stale = false; loadFixes(); }
+  });
+  const edited = () => [...fixTable.querySelectorAll('input[data-row]')].some((i) => i.value !== i.dataset.was);
+  document.addEventListener('tabchange', (e) => {
+    if (e.detail === 'run' && (stale || !edited())) { stale = false; loadFixes(); }
+  });
+  document.addEventListener('langchange', () => {
+    if (state.fixes) drawFixes(state.fixes);
+    if (state.run) { runProgress.draw(state.run); report.redraw(); }
+    if (state.undo) { undoProgress.draw(state.undo); undoReport.redraw(); }
+    drawRun();
+  });
+  drawRun();
+  return { refresh: loadFixes };
+})();

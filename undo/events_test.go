@@ -1,0 +1,52 @@
+package undo
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// TestUndoEvents: an undo of a small import sends the typed stream: the
+// read of the clients it must look at (its pages), then its lines as
+// Items in the order it writes them (the import's last first), counted by
+// status, and one Summary — the undo's own — last.
+func TestUndoEvents(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 11, Clients: 3})
+	known := srv.Clients()[1]
+	report := importRows(t, api, t.TempDir(), "a@events.example,+48 1,Hel", known.Email+",+48 600 000 009,Sopot", "b@events.example,+48 2,Hel")
+	var rec events.Recorder
+	sum, err := Run(context.Background(), api, report, Config{Events: &rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range rec.Updates() {
+		if u.Phase == "reading the clients" && u.Ended && (!u.Walk || u.Pages != 1 || u.Done != 5) {
+			t.Errorf("the read of the clients ended at %d pages, %d clients; want 1 page of all 5", u.Pages, u.Done)
+		}
+	}
+	if phases, open := rec.Phases(); !reflect.DeepEqual(phases, []string{"reading the clients", "undo"}) || open {
+		t.Errorf("phases %q (open at the end: %v), want the read of the clients, then the undo", phases, open)
+	}
+	var got []string
+	var rows []int
+	for _, it := range rec.Items() {
+		if l, ok := it.Line.(importer.ReportLine); !ok || l.Row != it.Row || string(l.Status) != it.Status {
+			t.Errorf("item %+v does not carry its line", it)
+		}
+		got, rows = append(got, it.Status), append(rows, it.Row)
+	}
+	if want := []string{"deleted", "restored", "deleted"}; !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rows, []int{4, 3, 2}) {
+		t.Errorf("items %q of rows %v, want %q of rows 4, 3, 2", got, rows, want)
+	}
+	counts := map[string]int{}
+	for st, n := range sum.Counts {
+		counts[string(st)] = n
+	}
+	if s, ok := rec.Final(); !ok || !reflect.DeepEqual(s.Counts, counts) || s.Requests != sum.Requests || s.Text != sum.String() || s.Command != "undo" {
+		t.Errorf("summary %+v (one, last: %v), want the undo's (%v, %d requests)", s, ok, counts, sum.Requests)
+	}
+}
