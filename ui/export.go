@@ -78,11 +78,12 @@ func (s *Server) handleExportOptions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, apiError{Error: err.Error(), Field: "token"})
 		return
 	}
-	_, st, err := s.readAccount(r.Context())
+	acc, err := s.readAccount(r.Context())
 	if err != nil {
 		writeError(w, http.StatusBadGateway, apiError{Error: err.Error(), Field: "token"})
 		return
 	}
+	st := acc.Statuses
 	o := exportOptions{Statuses: baselinker.StatusNames(st), Columns: exporter.ColumnNames(), Defaults: schedule.Default(), Time: "02:15"}
 	for _, f := range baselinker.FilterNames() {
 		if f != "status_id" { // chosen by its name, as status
@@ -149,10 +150,11 @@ func (s *Server) planExport(ctx context.Context, api *baselinker.API, req export
 			}
 			continue
 		}
-		_, st, err := s.readAccount(ctx)
+		acc, err := s.readAccount(ctx)
 		if err != nil {
 			return exportPlan{}, &apiError{Error: err.Error(), Field: "status"}
 		}
+		st := acc.Statuses
 		found, ok := baselinker.FindStatus(st, value)
 		if !ok {
 			return exportPlan{}, &apiError{Error: unknownStatus(value, st), Field: "status"}

@@ -241,49 +241,28 @@ func (s *Server) apiClient() (*baselinker.API, error) {
 	return s.sess.client(s.cfg.NewAPI)
 }
 
-// account is what the page needs of the account: its extra fields (the
-// mapping's drop-downs) and its statuses (filters, status by name).
-type account struct {
-	ExtraFields []extraField `json:"extraFields"`
-	Statuses    []status     `json:"statuses"`
-}
-
-type extraField struct {
-	ID      int64    `json:"id"`
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Options []string `json:"options,omitempty"`
-}
-
-type status struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
-
-// readAccount returns the account's extra fields and statuses, read once
-// per token (two requests) and kept in the session.
-func (s *Server) readAccount(ctx context.Context) ([]baselinker.ExtraFieldDef, []baselinker.Status, error) {
-	if extra, st, ok := s.sess.account(); ok {
-		return extra, st, nil
+// readAccount returns the account's statuses and extra fields
+// (baselinker.ReadAccount), read once per token and kept in the session.
+func (s *Server) readAccount(ctx context.Context) (baselinker.Account, error) {
+	if acc, ok := s.sess.account(); ok {
+		return acc, nil
 	}
 	api, err := s.apiClient()
 	if err != nil {
-		return nil, nil, err
+		return baselinker.Account{}, err
 	}
-	extra, err := api.GetCrmClientExtraFields(ctx)
+	acc, err := api.ReadAccount(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading the account's extra fields: %w", err)
+		return baselinker.Account{}, err
 	}
-	st, err := api.GetCrmClientStatuses(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the account's client statuses: %w", err)
-	}
-	s.sess.setAccount(extra, st)
-	return extra, st, nil
+	s.sess.setAccount(acc)
+	return acc, nil
 }
 
+// handleAccount answers the account's statuses and extra fields in the
+// JSON `crmbulk account --format json` prints (baselinker.Account).
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	extra, st, err := s.readAccount(r.Context())
+	acc, err := s.readAccount(r.Context())
 	if err != nil {
 		status := http.StatusBadGateway
 		if errors.Is(err, errNoToken) {
@@ -292,12 +271,5 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, apiError{Error: err.Error(), Field: "token"})
 		return
 	}
-	out := account{ExtraFields: []extraField{}, Statuses: []status{}}
-	for _, e := range extra {
-		out.ExtraFields = append(out.ExtraFields, extraField{ID: e.ID, Name: e.Name, Type: e.EditorType, Options: e.Options})
-	}
-	for _, x := range st {
-		out.Statuses = append(out.Statuses, status{ID: int64(x.ID), Name: x.Name})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, acc)
 }

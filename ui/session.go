@@ -24,9 +24,9 @@ type Session struct {
 
 	files map[string]*Upload // uploaded inputs by ID
 
-	// The account's extra fields and statuses once read (nil: not yet).
-	extra    []baselinker.ExtraFieldDef
-	statuses []baselinker.Status
+	// The account's statuses and extra fields once read.
+	acc     baselinker.Account
+	accRead bool
 
 	imp importState // the import flow's current file and mapping (import.go)
 
@@ -63,7 +63,7 @@ func (s *Session) setToken(tok baselinker.Token, from string, cli *baselinker.AP
 		from = ""
 	}
 	if tok != s.tok {
-		s.extra, s.statuses = nil, nil // another token may be another account
+		s.acc, s.accRead = baselinker.Account{}, false // another token may be another account
 	}
 	s.tok, s.tokFrom, s.cli = tok, from, cli
 }
@@ -112,21 +112,18 @@ func (s *Session) keepUpload(u *Upload) {
 	s.files[u.ID] = u
 }
 
-// account is the account's extra fields and statuses, ok when read.
-func (s *Session) account() ([]baselinker.ExtraFieldDef, []baselinker.Status, bool) {
+// account is the account's statuses and extra fields, ok when read.
+func (s *Session) account() (baselinker.Account, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.extra, s.statuses, s.statuses != nil
+	return s.acc, s.accRead
 }
 
 // setAccount keeps what readAccount read.
-func (s *Session) setAccount(extra []baselinker.ExtraFieldDef, st []baselinker.Status) {
+func (s *Session) setAccount(acc baselinker.Account) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st == nil {
-		st = []baselinker.Status{}
-	}
-	s.extra, s.statuses = extra, st
+	s.acc, s.accRead = acc, true
 }
 
 // currentUpload is the import's file, nil before one is chosen.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,26 +13,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 )
-
-// accountInfo is what `crmbulk account` lists: the account's client
-// statuses and custom extra fields.
-type accountInfo struct {
-	Statuses    []accountStatus `json:"statuses"`
-	ExtraFields []accountExtra  `json:"extra_fields"`
-}
-
-type accountStatus struct {
-	ID      int64  `json:"id"`
-	Name    string `json:"name"`
-	Primary bool   `json:"is_primary"`
-}
-
-type accountExtra struct {
-	ID      int64    `json:"id"`
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Options []string `json:"options,omitempty"`
-}
 
 // accountOptions are one `crmbulk account`'s: the format and the account.
 type accountOptions struct {
@@ -75,33 +54,14 @@ func (a *app) runAccount(cmd *cobra.Command, opts *accountOptions) error {
 	if err != nil {
 		return err
 	}
-	info, err := readAccount(cmd.Context(), api)
+	info, err := api.ReadAccount(cmd.Context())
 	if err != nil {
 		return err
 	}
 	return a.writeAccount(a.stdout(), opts.format, info)
 }
 
-func readAccount(ctx context.Context, api *baselinker.API) (accountInfo, error) {
-	info := accountInfo{Statuses: []accountStatus{}, ExtraFields: []accountExtra{}}
-	st, err := api.GetCrmClientStatuses(ctx)
-	if err != nil {
-		return info, fmt.Errorf("reading the account's client statuses (getCrmClientStatuses): %w", err)
-	}
-	for _, s := range st {
-		info.Statuses = append(info.Statuses, accountStatus{ID: int64(s.ID), Name: s.Name, Primary: s.IsPrimary})
-	}
-	ef, err := api.GetCrmClientExtraFields(ctx)
-	if err != nil {
-		return info, fmt.Errorf("reading the account's extra fields (getCrmClientExtraFields): %w", err)
-	}
-	for _, f := range ef {
-		info.ExtraFields = append(info.ExtraFields, accountExtra{ID: f.ID, Name: f.Name, Type: f.EditorType, Options: f.Options})
-	}
-	return info, nil
-}
-
-func (a *app) writeAccount(w io.Writer, format string, info accountInfo) error {
+func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -110,7 +70,7 @@ func (a *app) writeAccount(w io.Writer, format string, info accountInfo) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS ID\tNAME\tFILTER")
 	for _, s := range info.Statuses {
-		fmt.Fprintf(tw, "%d\t%s\t--filter %s\n", s.ID, s.Name, a.shell.Quote("status="+s.Name))
+		fmt.Fprintf(tw, "%d\t%s\t--filter %s\n", int64(s.ID), s.Name, a.shell.Quote("status="+s.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -119,7 +79,7 @@ func (a *app) writeAccount(w io.Writer, format string, info accountInfo) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXTRA FIELD\tNAME\tTYPE\tVALUES")
 	for _, f := range info.ExtraFields {
-		fmt.Fprintf(tw, "extra_%d\t%s\t%s\t%s\n", f.ID, f.Name, f.Type, strings.Join(f.Options, ", "))
+		fmt.Fprintf(tw, "extra_%d\t%s\t%s\t%s\n", f.ID, f.Name, f.EditorType, strings.Join(f.Options, ", "))
 	}
 	return tw.Flush()
 }

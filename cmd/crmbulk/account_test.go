@@ -30,7 +30,13 @@ func TestAccountCommand(t *testing.T) {
 		}
 	}
 	r = runCmd(t, context.Background(), env, "account", "--format", "json")
-	var info accountInfo
+	var info struct {
+		Statuses []struct {
+			ID   int64
+			Name string
+		}
+		ExtraFields []struct{ ID int64 } `json:"extra_fields"`
+	}
 	if err := json.Unmarshal([]byte(r.out), &info); err != nil || r.code != 0 {
 		t.Fatalf("exit %d, %v\n%s", r.code, err, r.out)
 	}

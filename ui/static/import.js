@@ -616,7 +616,7 @@ function buildImport() {
 // The account's extra fields join the drop-downs once a token is known.
 document.addEventListener('session', () => {
   if (!session.token) return;
-  api('/api/account').then((acc) => { imp.extra = acc.extraFields; drawMapping(); }).catch(() => { /* the plan says it */ });
+  api('/api/account').then((acc) => { imp.extra = acc.extra_fields; drawMapping(); }).catch(() => { /* the plan says it */ });
 });
 document.addEventListener('langchange', () => { drawMapping(); drawPreview(); if (imp.plan) drawPlan(imp.plan); });
 
