@@ -5,10 +5,13 @@
 const I18N = {
   lang: 'en',
   strings: { en: {}, pl: {} },
-  // add merges an area's strings: I18N.add({en: {...}, pl: {...}}).
-  add(tables) {
-    for (const [lang, table] of Object.entries(tables)) {
-      this.strings[lang] = Object.assign(this.strings[lang] || {}, table);
+  // add merges an area's strings, each key with its languages side by
+  // side, so that a translator sees them together:
+  // I18N.add({'imp.title': {en: 'Import a file', pl: 'Import pliku'}}).
+  add(entries) {
+    if (entries.en && entries.pl && typeof entries.en.en !== 'string') entries = byKey(entries);
+    for (const [key, langs] of Object.entries(entries)) {
+      for (const [lang, s] of Object.entries(langs)) (this.strings[lang] ||= {})[key] = s;
     }
   },
   // set switches the language, remembers it and redraws every labelled node.
@@ -20,6 +23,16 @@ const I18N = {
     document.dispatchEvent(new CustomEvent('langchange', { detail: this.lang }));
   },
 };
+
+// byKey turns the older shape of I18N.add's argument, {en: {...}, pl: {...}},
+// into one entry a key.
+function byKey(tables) {
+  const out = {};
+  for (const [lang, table] of Object.entries(tables)) {
+    for (const [key, s] of Object.entries(table)) (out[key] ||= {})[lang] = s;
+  }
+  return out;
+}
 
 // t returns the string key in the page's language (English when missing),
 // {name} replaced by vars.name.
@@ -168,26 +181,21 @@ function setupToken() {
 }
 
 I18N.add({
-  en: {
-    skip: 'Skip to the content', areas: 'Areas', lang: 'Language',
-    'tab.import': 'Import', 'tab.run': 'Run', 'tab.export': 'Export',
-    'token.label': 'API token', 'token.use': 'Use', 'token.forget': 'Forget token',
-    'token.none': 'No API token yet: paste it here (kept in memory only).',
-    'token.set.env': 'API token: from BASELINKER_TOKEN.', 'token.set.file': 'API token: from the token file.',
-    'token.set.page': 'API token: pasted here, kept in memory only.',
-    'err.status': 'The server answered {status}; reload the page.',
-    'err.network': 'crmbulk ui does not answer: is it still running? Start it again and open the address it prints.',
-  },
-  pl: {
-    skip: 'Przejdź do treści', areas: 'Obszary', lang: 'Język',
-    'tab.import': 'Import', 'tab.run': 'Uruchomienie', 'tab.export': 'Eksport',
-    'token.label': 'Token API', 'token.use': 'Użyj', 'token.forget': 'Zapomnij token',
-    'token.none': 'Brak tokenu API: wklej go tutaj (tylko w pamięci).',
-    'token.set.env': 'Token API: z BASELINKER_TOKEN.', 'token.set.file': 'Token API: z pliku tokenu.',
-    'token.set.page': 'Token API: wklejony tutaj, tylko w pamięci.',
-    'err.status': 'Serwer odpowiedział {status}; odśwież stronę.',
-    'err.network': 'crmbulk ui nie odpowiada: czy nadal działa? Uruchom go ponownie i otwórz adres, który wypisze.',
-  },
+  skip: { en: 'Skip to the content', pl: 'Przejdź do treści' },
+  areas: { en: 'Areas', pl: 'Obszary' },
+  lang: { en: 'Language', pl: 'Język' },
+  'tab.import': { en: 'Import', pl: 'Import' },
+  'tab.run': { en: 'Run', pl: 'Uruchomienie' },
+  'tab.export': { en: 'Export', pl: 'Eksport' },
+  'token.label': { en: 'API token', pl: 'Token API' },
+  'token.use': { en: 'Use', pl: 'Użyj' },
+  'token.forget': { en: 'Forget token', pl: 'Zapomnij token' },
+  'token.none': { en: 'No API token yet: paste it here (kept in memory only).', pl: 'Brak tokenu API: wklej go tutaj (tylko w pamięci).' },
+  'token.set.env': { en: 'API token: from BASELINKER_TOKEN.', pl: 'Token API: z BASELINKER_TOKEN.' },
+  'token.set.file': { en: 'API token: from the token file.', pl: 'Token API: z pliku tokenu.' },
+  'token.set.page': { en: 'API token: pasted here, kept in memory only.', pl: 'Token API: wklejony tutaj, tylko w pamięci.' },
+  'err.status': { en: 'The server answered {status}; reload the page.', pl: 'Serwer odpowiedział {status}; odśwież stronę.' },
+  'err.network': { en: 'crmbulk ui does not answer: is it still running? Start it again and open the address it prints.', pl: 'crmbulk ui nie odpowiada: czy nadal działa? Uruchom go ponownie i otwórz adres, który wypisze.' },
 });
 
 document.addEventListener('DOMContentLoaded', () => {
