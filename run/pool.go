@@ -47,14 +47,16 @@ type Job[R any] struct {
 //
 // The workers, the Apart jobs and the emitting run in one errgroup.Group:
 // the first job that fails ends the group's context, which stops the
-// adding at once, and its error is what Wait returns.
+// adding at once, and its error is what Wait returns. A worker whose job
+// failed ends, and the jobs queued for the workers (all added after that
+// job) are not run: their keys are let go, their results never emitted.
 type Pool[R any] struct {
 	emit   func(R) error
 	order  *inorder.Ordered[task[R], result[R]]
 	chains chains
-	jobs   chan work[R] // to the workers, in input order; unbuffered: a job sent is a job a worker runs
+	jobs   chan work[R] // to the workers, in input order
 	group  *errgroup.Group
-	failed context.Context // the group's: ends at the first job's error, or when Wait returns
+	failed context.Context // the group's: ends at the first job's error, or once Wait's group ended
 
 	send       context.Context // requests in flight: the run's ctx + Drain
 	cancelSend context.CancelFunc
@@ -86,7 +88,7 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 	if cfg.Drain <= 0 {
 		cfg.Drain = DefaultDrain
 	}
-	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}}, jobs: make(chan work[R])}
+	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}}, jobs: make(chan work[R], cfg.Workers)}
 	// The group's context is not the run's: after an interrupt the jobs
 	// still come (and say they were not started); it ends when a job
 	// fails, and the order's with it (or when emit fails).
@@ -97,11 +99,13 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 	p.group.Go(p.order.Emit)
 	// Long-lived workers, not a goroutine a job (SetLimit's way): a row's
 	// work grows a goroutine's stack, and a worker keeps it. A worker
-	// whose job fails ends: the group stops the pool.
+	// whose job fails ends; a settler takes its place on the queue, so
+	// that Add never blocks on a queue no worker reads.
 	for range cfg.Workers {
 		p.group.Go(func() error {
 			for w := range p.jobs {
 				if err := p.run(w.t, w.deliver); err != nil {
+					p.group.Go(p.settleRest)
 					return err
 				}
 			}
@@ -125,7 +129,7 @@ func (p *Pool[R]) Context() context.Context { return p.order.Context() }
 // worker, all in input order — a job waits only for earlier ones, which a
 // worker took already, so the pool cannot deadlock. Add blocks while the
 // window is full or every worker busy, and returns the pool's error if the
-// pool failed: the job then does not run (nor holds up its keys).
+// pool failed.
 func (p *Pool[R]) Add(j Job[R]) error {
 	t := task[R]{job: j}
 	t.turn, t.left = p.chains.enter(j.Keys)
@@ -138,17 +142,19 @@ func (p *Pool[R]) Add(j Job[R]) error {
 		p.group.Go(func() error { return p.run(t, deliver) })
 		return nil
 	}
-	select {
-	case p.jobs <- work[R]{t, deliver}:
-		return nil
-	case <-p.failed.Done():
-		// A job failed, and its worker took no more: this job's result
-		// comes after that error, which ends the emitting.
-		t.left()
-		err := context.Cause(p.failed)
-		deliver(result[R]{err: err})
-		return err
+	p.jobs <- work[R]{t, deliver}
+	return nil
+}
+
+// settleRest takes a failed worker's place: it lets go of the keys of
+// the jobs queued after the failure, without running them, until Wait.
+// Their results come after the failed job's, where the emitting stopped.
+func (p *Pool[R]) settleRest() error {
+	for w := range p.jobs {
+		w.t.left()
+		w.deliver(result[R]{err: context.Cause(p.failed)})
 	}
+	return nil
 }
 
 // Done adds a result known already (a line an earlier run finished): it

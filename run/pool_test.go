@@ -245,6 +245,50 @@ func TestPoolFailureEnds(t *testing.T) {
 	}
 }
 
+// TestPoolFailureReleasesQueued: the one worker's job fails while a keyed
+// job waits in the queue and an apart job waits for that job's turn: the
+// queued job is not run, its key is let go, and Wait ends with the error.
+func TestPoolFailureReleasesQueued(t *testing.T) {
+	boom := errors.New("boom")
+	p := StartPool(context.Background(), PoolConfig{Workers: 1, Window: 4}, func(string) error { return nil })
+	started, release := make(chan struct{}), make(chan struct{})
+	var ran []string
+	var mu sync.Mutex
+	job := func(name string, err error) func(context.Context, Turn) (string, error) {
+		return func(ctx context.Context, turn Turn) (string, error) {
+			if name == "a" {
+				close(started)
+				<-release
+			}
+			if werr := turn.Wait(ctx, nil); werr != nil {
+				return "", werr
+			}
+			mu.Lock()
+			ran = append(ran, name)
+			mu.Unlock()
+			return name, err
+		}
+	}
+	_ = p.Add(Job[string]{Do: job("a", boom)})
+	<-started
+	_ = p.Add(Job[string]{Keys: []string{"k"}, Do: job("queued", nil)})
+	_ = p.Add(Job[string]{Keys: []string{"k"}, Apart: true, Do: job("apart", nil)})
+	close(release)
+	waited := make(chan error, 1)
+	go func() { waited <- p.Wait() }()
+	select {
+	case err := <-waited:
+		if !errors.Is(err, boom) {
+			t.Fatalf("Wait = %v, want %v", err, boom)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pool did not end: the apart job waits for a queued job's turn")
+	}
+	if want := []string{"a", "apart"}; !slices.Equal(ran, want) {
+		t.Errorf("jobs ran %q, want %q (the queued one not run after the failure)", ran, want)
+	}
+}
+
 // TestPoolDrain: after the run's ctx ends, a request in flight may finish
 // within Drain; one that takes longer is cut at Drain; a job added after
 // the interrupt sees the run's ctx ended.
