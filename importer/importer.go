@@ -92,7 +92,7 @@ type run struct {
 	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	Checker                   // the plan and the match keys: what each row's own cells decide
 	idx      *index           // nil when no row can be compared (no match key, no crm_client_id)
-	jnl      *journal
+	jnl      *events.Journal
 	old      *oldReport
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
 	settled  map[int]Line        // rows the old journal settled and the old report lacks
@@ -346,8 +346,7 @@ func (r *run) readIndex(ctx context.Context) error {
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
 	err := r.idx.walk(ctx, r.api, func(n int) {
-		r.ev.Page()
-		r.ev.Add(int64(n))
+		r.ev.Page(int64(n))
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	r.ev.End()
 	switch {
@@ -377,15 +376,15 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		st := journalStart{sha: r.sha, window: r.window, timeout: r.cfg.RequestTimeout, open: r.carry}
+		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
-			st.settled = func(yield func(Line) error) error {
+			st.Settled = func(yield func(Line) error) error {
 				return r.settledLines(func(l Line) error { ph.add(); return yield(l) })
 			}
 		}
-		r.jnl, err = createJournal(r.cfg.Report+".journal", st)
+		r.jnl, err = events.CreateJournal(r.cfg.Report+".journal", st)
 		if ph != nil {
 			ph.end()
 		}
@@ -395,13 +394,13 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	}
 	if r.old != nil && SamePath(r.cfg.Resume, r.cfg.Report) {
 		if err := r.old.moveAside(); err != nil {
-			_, _ = r.jnl.close(false)
+			_, _ = r.jnl.Close(false)
 			return nil, err
 		}
 	}
 	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.ev, r.halt)
 	if err != nil {
-		_, _ = r.jnl.close(false)
+		_, _ = r.jnl.Close(false)
 		return nil, err
 	}
 	return rw, nil
@@ -413,9 +412,9 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 		_ = r.old.close()
 	}
 	// The journal goes only once the report is whole and synced.
-	kept, jerr := r.jnl.close(runErr == nil && werr == nil)
+	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {
-		sum.Journal = r.jnl.path
+		sum.Journal = r.jnl.Path()
 	}
 	// To finish: the same command with --resume; a dry run sent nothing
 	// (and --resume refuses its report): the same command again.

@@ -53,7 +53,7 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool 
 		}
 		if l, done, err := r.resumed(row.Num); err != nil || done {
 			if err == nil {
-				err = r.jnl.settle(l)
+				err = r.jnl.Done(&l)
 			}
 			if err != nil {
 				return err
@@ -68,7 +68,7 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool 
 			if !stopped {
 				l = r.process(ctx, it, turn)
 			}
-			return l, r.jnl.settle(l)
+			return l, r.jnl.Done(&l)
 		}}) != nil {
 			return nil // the pool failed: its Wait has the error
 		}
@@ -84,13 +84,13 @@ func (r *run) resumed(num int) (Line, bool, error) {
 	if err != nil {
 		return Line{}, false, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	if ol != nil && ol.Status.finished() {
+	if ol != nil && ol.Status.Finished() {
 		l := *ol
-		l.earlier = true
+		l.Earlier = true
 		return l, true, nil
 	}
 	if l, ok := r.settled[num]; ok {
-		l.earlier = true
+		l.Earlier = true
 		return l, true, nil
 	}
 	return Line{}, false, nil
@@ -122,7 +122,7 @@ const (
 )
 
 func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted, unkeyed: it.unkeyed, disputed: it.disputed}
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), Adjusted: it.adjusted, Unkeyed: it.unkeyed, Disputed: it.disputed}
 }
 
 // rowKey is one of a row's match keys: a field and its normalised value.
@@ -216,7 +216,7 @@ func (c *Checker) check(it *item) *Line {
 		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
 		it.adjusted = append(it.adjusted, adjustExtension)
 	}
-	var errs []problem
+	var errs []Problem
 	var cols []string
 	for _, i := range it.unsaved {
 		if !c.plan.Reads(i) {
@@ -224,12 +224,12 @@ func (c *Checker) check(it *item) *Line {
 		}
 		h := c.plan.Header()[i]
 		const fix = "open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored"
-		errs = append(errs, problem{field: h, column: h, rule: "formula_not_saved", hint: fix, text: fmt.Sprintf(
+		errs = append(errs, Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
 			"%s — row %d, %s: a formula with no saved value (it would be read as empty)", fix, it.num, columnRef(h))})
 		cols = appendNew(cols, h)
 	}
 	for _, p := range it.res.Problems {
-		errs = append(errs, problem{field: p.Field, column: p.Column, rule: "mapping", value: p.Value, text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
+		errs = append(errs, Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 		cols = appendNew(cols, p.Column)
 	}
 	for _, p := range ps {
@@ -248,7 +248,7 @@ func (c *Checker) check(it *item) *Line {
 			}
 			continue
 		}
-		errs = append(errs, problem{field: p.Field, column: col, rule: p.Rule, value: p.Value, hint: p.Fix, text: msg})
+		errs = append(errs, Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
 		cols = appendNew(cols, col)
 	}
 	if len(errs) == 0 {
@@ -258,11 +258,11 @@ func (c *Checker) check(it *item) *Line {
 	l.Status, l.Code = StatusInvalid, CodeInvalid
 	texts := make([]string, len(errs))
 	for i, e := range errs {
-		texts[i] = e.text
+		texts[i] = e.Text
 	}
 	l.Message = strings.Join(texts, "; ")
 	l.Column = strings.Join(cols, "; ")
-	l.problems = errs
+	l.Problems = errs
 	return &l
 }
 

@@ -158,7 +158,7 @@ func (r *run) readSource(source string) ([]item, error) {
 			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", ErrBadInput, source, l.Account, r.account)
 		}
 		it := item{line: l}
-		cs, err := importer.ParseChanges(l.Changes)
+		cs, err := importer.ParseChanges(l.ChangesText())
 		if err != nil {
 			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, err)
 		}
@@ -263,8 +263,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 				r.state[id] = &c
 			}
 		}
-		r.ev.Page()
-		r.ev.Add(int64(len(cs)))
+		r.ev.Page(int64(len(cs)))
 		return nil
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	if err != nil {
@@ -291,7 +290,7 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 			// The write is settled once its line is on disk, not before:
 			// a crash in between leaves the send open for --resume.
 			if werr == nil && r.j != nil && l.Status != importer.StatusFailed && l.Status != importer.StatusSkipped {
-				werr = r.j.done(l.Row)
+				werr = r.j.done(&l)
 			}
 		}
 		sum.Lines++
@@ -418,7 +417,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 	if c == nil {
 		if r.sent[it.line.Row] {
 			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
-			l.Changes = it.changes.String()
+			l.Changes = it.changes
 			return l
 		}
 		l.Status, l.Note = importer.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
@@ -445,7 +444,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 		l.Message = "changed since the import, so the client stays (delete it by hand if it should go): " + strings.Join(conflicts, "; ")
 		return l
 	}
-	l.Status, l.Changes = StatusDeleted, it.changes.String() // what undoing this undo creates again
+	l.Status, l.Changes = StatusDeleted, it.changes // what undoing this undo creates again
 	if r.cfg.DryRun {
 		return l
 	}
@@ -511,7 +510,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 			cols = append(cols, ch.Field)
 		}
 	}
-	l.Changes = back.String()
+	l.Changes = back
 	switch {
 	case len(problems) > 0:
 		l.Status, l.Code, l.Column = StatusConflict, CodeChanged, strings.Join(cols, ", ")
@@ -564,7 +563,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
 	l := r.base(it)
 	l.ID = 0
-	l.Changes = it.changes.String()
+	l.Changes = it.changes
 	if id, err := r.lookup(ctx, it.line.MatchKey); err != nil {
 		return r.failed(l, err)
 	} else if id > 0 {
