@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -83,9 +84,8 @@ func (s *Server) handleRunStart(w http.ResponseWriter, r *http.Request) {
 	if len(in.MatchBy) > 0 {
 		spec.MatchBy = in.MatchBy
 	}
-	api, err := s.apiClient()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+	api, ok := s.runAPI(w)
+	if !ok {
 		return
 	}
 	rec := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), spec: spec}, importJob(api, spec))
@@ -123,6 +123,17 @@ func (s *Server) importInput(id string) (*Upload, *mapping.Mapping) {
 
 func (s *Server) handleRunGet(w http.ResponseWriter, _ *http.Request, rec *runRec) {
 	writeJSON(w, http.StatusOK, rec.view())
+}
+
+// runAPI is the session's API client for a run, or false when there is
+// none (answered in words: no token yet).
+func (s *Server) runAPI(w http.ResponseWriter) (*baselinker.API, bool) {
+	api, err := s.apiClient()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+		return nil, false
+	}
+	return api, true
 }
 
 // handleRunEvents streams the run's state as Server-Sent Events: an
@@ -201,9 +212,8 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	}
 	spec := rec.spec
 	spec.Resume = rec.report
-	api, err := s.apiClient()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+	api, ok := s.runAPI(w)
+	if !ok {
 		return
 	}
 	next := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
@@ -238,9 +248,8 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s wrote no report, so it changed nothing to undo", rec.id)})
 		return
 	}
-	api, err := s.apiClient()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+	api, ok := s.runAPI(w)
+	if !ok {
 		return
 	}
 	u := s.sess.runs.start(&runRec{kind: kindUndo, input: rec.report, report: undoReport(rec.report), of: rec.id},

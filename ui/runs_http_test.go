@@ -35,12 +35,18 @@ type apiEnv struct {
 
 func newAPIEnv(t *testing.T, cfg sandbox.Config) *apiEnv {
 	t.Helper()
+	return newAPIEnvToken(t, cfg, sandboxtest.DefaultToken)
+}
+
+// newAPIEnvToken is newAPIEnv with the token found at the start ("" = none).
+func newAPIEnvToken(t *testing.T, cfg sandbox.Config, token baselinker.Token) *apiEnv {
+	t.Helper()
 	sb, endpoint := sandboxtest.New(t, cfg)
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
 			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(100000)))
 		},
-		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(), StateDir: t.TempDir(),
+		Token: token, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(), StateDir: t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -288,5 +294,22 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	end = e.follow(resumed.ID, ended)
 	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 200 || len(e.sandbox.Clients()) != 200 {
 		t.Fatalf("resumed %+v ended %+v with %d clients", resumed, end, len(e.sandbox.Clients()))
+	}
+}
+
+func TestRunWithoutTokenOrFile(t *testing.T) {
+	e := newAPIEnvToken(t, sandbox.Config{}, "")
+	if code, body := e.do("POST", "/api/runs", runRequest{}, nil); code != http.StatusBadRequest || !strings.Contains(body, "no file to import yet") {
+		t.Errorf("a run before any file: %d %s", code, body)
+	}
+	if code, body := e.do("GET", "/api/fix/problems", nil, nil); code != http.StatusBadRequest || !strings.Contains(body, "no file to import yet") {
+		t.Errorf("problems before any file: %d %s", code, body)
+	}
+	e.upload("klienci.csv", invalidCSV)
+	if code, body := e.do("POST", "/api/runs", runRequest{}, nil); code != http.StatusBadRequest || !strings.Contains(body, "paste your token") {
+		t.Errorf("a run without a token: %d %s", code, body)
+	}
+	if n := len(e.sandbox.Clients()); n != 0 {
+		t.Errorf("%d clients", n)
 	}
 }
