@@ -7,10 +7,12 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +112,7 @@ func newBrowserPage(t *testing.T, o browserOptions) *uiEnv {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", o.lang),
+		chromedp.Flag("accept-lang", o.lang),
 		chromedp.Env("LANGUAGE=" + strings.ReplaceAll(o.lang, "-", "_")),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(int(o.viewport[0]), int(o.viewport[1])),
@@ -269,5 +272,45 @@ func TestBrowserSmoke(t *testing.T) {
 		if st, err := os.Stat(p); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s: %v, %v", p, st, err)
 		}
+	}
+}
+
+// firstLoadGoal is the page's first load on this machine: from the
+// printed address (the key traded for the cookie, the redirect) to the
+// page drawn with the session's state.
+const firstLoadGoal = time.Second
+
+// TestFirstLoad measures the page's first load in Chromium (the
+// navigation's own timing, and the moment the token status is drawn from
+// /api/session) and fails above firstLoadGoal, or when anything comes
+// from another origin (the page works offline).
+func TestFirstLoad(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{})
+	e.waitText("#token-status", "BASELINKER_TOKEN")
+	got, err := e.eval(`(() => { const n = performance.getEntriesByType('navigation')[0];
+		return JSON.stringify({redirect: n.redirectEnd - n.redirectStart, dom: n.domContentLoadedEventEnd, load: n.loadEventEnd,
+			bytes: performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, n.transferSize)}); })()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Redirect, DOM, Load float64
+		Bytes               int
+	}
+	if err := json.Unmarshal([]byte(got), &m); err != nil {
+		t.Fatal(err)
+	}
+	ready, err := e.eval(`String(performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/session')).map((r) => r.responseEnd)[0] || 0)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readyMS, _ := strconv.ParseFloat(ready, 64)
+	t.Logf("first load: redirect %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, session state %.0f ms, %d KB transferred", m.Redirect, m.DOM, m.Load, readyMS, m.Bytes>>10)
+	foreign, err := e.eval(`performance.getEntriesByType('resource').map((r) => r.name).filter((n) => !n.startsWith(location.origin + '/')).join(' ')`)
+	if err != nil || foreign != "" {
+		t.Errorf("the page loads from elsewhere (it must work offline): %q %v", foreign, err)
+	}
+	if total := time.Duration(max(m.Load, readyMS) * float64(time.Millisecond)); total > firstLoadGoal || total <= 0 {
+		t.Errorf("the first load took %s, goal %s", total, firstLoadGoal)
 	}
 }

@@ -54,6 +54,7 @@ func (s *Server) importRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/import/yaml", s.handleSaveYAML)
 	mux.HandleFunc("POST /api/import/plan", s.handlePlan)
 	mux.HandleFunc("GET /api/import/plan/lines", s.handlePlanLines)
+	mux.HandleFunc("GET /api/import/plan/report", s.handlePlanReport)
 }
 
 // fieldInfo is one CRM field the mapping's drop-downs offer.

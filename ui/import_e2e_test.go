@@ -3,7 +3,17 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
+
+// unlabelledControls lists (as JavaScript gives it) the page's visible
+// form controls that have no accessible name: no <label>, aria-label or
+// text.
+const unlabelledControls = `[...document.querySelectorAll('input, select, button, textarea, summary')]
+	.filter((c) => c.offsetParent !== null && !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())
+	.map((c) => c.outerHTML.slice(0, 80)).join(' | ')`
 
 // TestImportE2E imports a Polish shop's XLSX in headless Chromium, as a
 // person would: the guess takes "Nazwa" (people's names) for the company;
@@ -27,8 +37,23 @@ func TestImportE2E(t *testing.T) {
 		t.Errorf("the preview's row 4 does not show the misspelt country: %q", got)
 	}
 
-	e.setSelect("#map-field-0", "invoice_fullname")
+	// With the keyboard, as a person without a mouse: focus the drop-down,
+	// type the field's name.
+	e.run(chromedp.Focus(chromedp.CSS("#map-field-0")), chromedp.KeyEvent("invoice_fu"))
 	e.waitText("#imp-preview thead", "invoice_fullname")
+	if got := e.value("#map-field-0"); got != "invoice_fullname" {
+		t.Fatalf("typing in the drop-down chose %q", got)
+	}
+	if focused, _ := e.eval(`document.activeElement.id`); focused != "map-field-0" {
+		t.Errorf("after the change the focus is on %q, not the drop-down", focused)
+	}
+	// Tab on: the table is drawn again (the reason says the person chose
+	// it) and the focus is where Tab took it.
+	e.run(chromedp.KeyEvent(kb.Tab))
+	e.waitText("#imp-mapping tbody tr:nth-child(1) td.why", "chosen by hand")
+	if focused, _ := e.eval(`document.activeElement.id`); focused != "tr-sum-0" {
+		t.Errorf("after Tab the focus is on %q, not the next control (tr-sum-0)", focused)
+	}
 	head := e.text("#imp-preview thead")
 	if strings.Contains(head, "invoice_company") {
 		t.Errorf("the preview still has invoice_company after the remap: %q", head)
@@ -63,7 +88,30 @@ func TestImportE2E(t *testing.T) {
 	e.setSelect("#plan-status", "")
 	e.waitText("#imp-plan-matched", "4 lines match")
 	e.screenshot("import-plan")
+	// A change of the mapping after the plan says the plan is the old one's.
+	e.setSelect("#map-field-8", "")
+	e.waitText("#imp-plan-stale", "make the plan again")
+	if unnamed, _ := e.eval(unlabelledControls); unnamed != "" {
+		t.Errorf("controls without an accessible name: %s", unnamed)
+	}
 	if n := len(e.sandbox.Clients()); n != 1 {
 		t.Errorf("the sandbox holds %d clients after the plan, want 1 (a dry run writes nothing)", n)
+	}
+}
+
+// TestImportE2EPolish: a browser whose language is Polish gets the page
+// in Polish, the plan's statuses and filters included.
+func TestImportE2EPolish(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{lang: "pl-PL"})
+	e.upload("#imp-file", writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	e.waitText("#imp-loaded", "kolumn 9")
+	e.waitText("#imp-mapping thead", "Pierwsze wartości")
+	e.waitText("#imp-preview thead", "Werdykt")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", "utworzony: 3")
+	for sel, want := range map[string]string{"#imp-plan": "Przyczyna zawiera", "#imp-plan-lines": "Przed → po", "#tab-run": "Uruchomienie", "#token-status": "Token API"} {
+		if got := e.text(sel); !strings.Contains(got, want) {
+			t.Errorf("%s says %q, want %q", sel, got, want)
+		}
 	}
 }

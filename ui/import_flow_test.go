@@ -105,6 +105,10 @@ func TestImportFlowHandlers(t *testing.T) {
 		t.Errorf("the update's before → after: %s", data)
 	}
 
+	if res, data := s.do(t, http.MethodGet, "/api/import/plan/report", "", nil); res.StatusCode != http.StatusOK || !strings.Contains(string(data), "A. Kwiatkowska") {
+		t.Errorf("the plan's report download: %d %.300s", res.StatusCode, data)
+	}
+
 	body = mustMarshal(t, doc)
 	res, data = s.do(t, http.MethodPost, "/api/import/yaml", "application/json", body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(data), `invoice_fullname: "Nazwa"`) {
@@ -115,5 +119,45 @@ func TestImportFlowHandlers(t *testing.T) {
 	}
 	if n := len(s.sandbox.Clients()); n != 1 {
 		t.Errorf("the sandbox holds %d clients after the plan, want 1 (a dry run writes nothing)", n)
+	}
+}
+
+// TestOpenMappings: a sample's mapping and a mapping file open into the
+// page's model (a template kept); a broken file is refused with its line;
+// an unknown sample is refused; a mapping that does not fit the file
+// opens with the preview's error in words.
+func TestOpenMappings(t *testing.T) {
+	s := newTestServer(t)
+	var out struct {
+		Doc          mappingDoc   `json:"doc"`
+		Preview      *previewView `json:"preview"`
+		PreviewError string       `json:"previewError"`
+	}
+	s.postJSON(t, "/api/import/sample", map[string]string{"name": "polish-excel"}, &out, http.StatusOK)
+	var tmpl string
+	for _, f := range out.Doc.Fields {
+		if f.Field == "invoice_fullname" {
+			tmpl = f.Template
+		}
+	}
+	if tmpl != "{Imię} {Nazwisko}" || out.Doc.Source.Sheet != "Klienci" || out.Preview != nil {
+		t.Errorf("the polish-excel sample: template %q, source %+v, preview %v", tmpl, out.Doc.Source, out.Preview)
+	}
+	s.postJSON(t, "/api/import/sample", map[string]string{"name": "../../etc"}, nil, http.StatusBadRequest)
+
+	body, ctype := multipartBody(t, "mapping", "broken.yaml", []byte("columns:\n  email: E-mail\n  emial: Mail\n"))
+	res, data := s.do(t, http.MethodPost, "/api/import/mapping", ctype, body)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "broken.yaml:3") || !strings.Contains(string(data), `did you mean \"email\"`) {
+		t.Errorf("a broken mapping: %d %s", res.StatusCode, data)
+	}
+
+	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	body, ctype = multipartBody(t, "file", "klienci.xlsx", xlsx)
+	if res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body); res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.StatusCode, data)
+	}
+	s.postJSON(t, "/api/import/sample", map[string]string{"name": "polish-excel"}, &out, http.StatusOK)
+	if !strings.Contains(out.PreviewError, "Imię") {
+		t.Errorf("a sample that does not fit the file: preview error %q", out.PreviewError)
 	}
 }

@@ -93,7 +93,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	sb, endpoint := sandboxtest.New(t, sandbox.Config{})
+	sb, endpoint := sandboxtest.New(t, sandboxConfig())
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
 			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(100000)))
@@ -174,3 +174,6 @@ func mustMarshal(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// sandboxConfig is the sandbox of the ui tests: no seeded clients.
+func sandboxConfig() sandbox.Config { return sandbox.Config{} }

@@ -30,17 +30,18 @@ type planState struct {
 
 // planSummary is what the page shows of a dry run.
 type planSummary struct {
-	Rows      int            `json:"rows"`
-	Counts    map[string]int `json:"counts"`  // lines by status
-	Updated   map[string]int `json:"updated"` // updated rows by the field they change
-	Created   map[string]int `json:"created"` // created rows by the field they set
-	Invalid   []group        `json:"invalid"` // invalid rows by reason, most first
-	Requests  int64          `json:"requests"`
-	Elapsed   string         `json:"elapsed"`
-	Report    string         `json:"report"`    // the plan's report file
-	Kept      int            `json:"kept"`      // lines the page can browse
-	Truncated bool           `json:"truncated"` // more lines than that (the report has them all)
-	Fields    []string       `json:"fields"`    // the fields the plan's lines change (the field filter)
+	Rows       int            `json:"rows"`
+	Counts     map[string]int `json:"counts"`  // lines by status
+	Updated    map[string]int `json:"updated"` // updated rows by the field they change
+	Created    map[string]int `json:"created"` // created rows by the field they set
+	Invalid    []group        `json:"invalid"` // invalid rows by reason, most first
+	Requests   int64          `json:"requests"`
+	Elapsed    string         `json:"elapsed"`
+	Report     string         `json:"report"`     // the plan's report file
+	ReportName string         `json:"reportName"` // its name, for the download
+	Kept       int            `json:"kept"`       // lines the page can browse
+	Truncated  bool           `json:"truncated"`  // more lines than that (the report has them all)
+	Fields     []string       `json:"fields"`     // the fields the plan's lines change (the field filter)
 }
 
 type group struct {
@@ -120,7 +121,7 @@ func (s *Server) planReportPath(input *Upload) (string, error) {
 
 func summaryOf(sum importer.Summary, ps *planState) planSummary {
 	out := planSummary{Rows: sum.Rows, Counts: map[string]int{}, Updated: sum.Fields, Created: sum.Created, Invalid: []group{},
-		Requests: sum.Requests, Elapsed: sum.Elapsed.Round(time.Millisecond).String(), Report: sum.Report,
+		Requests: sum.Requests, Elapsed: sum.Elapsed.Round(time.Millisecond).String(), Report: sum.Report, ReportName: filepath.Base(sum.Report),
 		Kept: len(ps.lines), Truncated: ps.truncated, Fields: []string{}}
 	for k, v := range sum.Counts {
 		out.Counts[string(k)] = v
@@ -145,6 +146,28 @@ func summaryOf(sum importer.Summary, ps *planState) planSummary {
 		out.Created = map[string]int{}
 	}
 	return out
+}
+
+// lastPlan is the last plan; nil (answered in words) before one is made.
+func (s *Server) lastPlan(w http.ResponseWriter) *planState {
+	s.sess.mu.Lock()
+	ps := s.sess.imp.plan
+	s.sess.mu.Unlock()
+	if ps == nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: "no plan yet: make the plan first (the button under the preview)"})
+	}
+	return ps
+}
+
+// handlePlanReport answers the last plan's report file (a download).
+func (s *Server) handlePlanReport(w http.ResponseWriter, r *http.Request) {
+	ps := s.lastPlan(w)
+	if ps == nil {
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(ps.sum.Report)+`"`)
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	http.ServeFile(w, r, ps.sum.Report)
 }
 
 // planLine is one line of the plan for the page.
@@ -173,11 +196,8 @@ type planChange struct {
 // (?status=, ?field=, ?reason= words of the error code or message; ?offset=), a page at
 // a time, with how many pass.
 func (s *Server) handlePlanLines(w http.ResponseWriter, r *http.Request) {
-	s.sess.mu.Lock()
-	ps := s.sess.imp.plan
-	s.sess.mu.Unlock()
+	ps := s.lastPlan(w)
 	if ps == nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: "no plan yet: make the plan first (the button under the preview)"})
 		return
 	}
 	q := r.URL.Query()

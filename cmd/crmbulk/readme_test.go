@@ -98,6 +98,7 @@ var notRunHere = map[string]string{
 	`tar xzf crmbulk_1.0.0_darwin_arm64.tar.gz`: "a macOS archive of a released version; the test unpacks the archive it builds for this machine the same way (tar xzf crmbulk_VERSION_linux_ARCH.tar.gz in an empty folder), and TestReadmeArchiveNamesAreBuilt checks the names against .goreleaser.yaml",
 	`cd crmbulk_1.0.0_darwin_arm64`:             "the folder of that macOS archive; the lines after it run in the folder of the archive built here",
 	`go run ./cmd/crmbulk demo`:                 "a developer's command, for a clone of the repository (the archive has no Go sources); TestDemo runs the demo",
+	`crmbulk ui`:                                "a web page that runs until stopped and opens a browser; TestUICommand starts it (--no-browser), opens the address it prints and stops it",
 	`go test ./...`:                             "a developer's command, for a clone of the repository; CI runs it (.ci/run)",
 	`go run github.com/goreleaser/goreleaser/v2@v2.15.1 release --snapshot --clean`:                                                                                                                                "a release from a clone; CI runs goreleaser check and build (.ci/run)",
 	`docker build -t crmbulk:1.0.0 --build-arg VERSION=1.0.0 --build-arg COMMIT=$(git rev-parse HEAD) .`:                                                                                                           "no Docker daemon here; .ci/run runs the Dockerfile's go build line as written",

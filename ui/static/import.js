@@ -38,9 +38,10 @@ I18N.add({
     'imp.row': 'Row', 'imp.status': 'Verdict',
     'imp.step.plan': '4. The plan: what the import would do (a dry run: nothing is sent)',
     'imp.plan.make': 'Make the plan',
-    'imp.plan.making': 'Reading the account and checking every row…',
+    'imp.plan.making': 'Reading the account and checking every row…', 'imp.plan.for': '({s} s)',
+    'imp.plan.stale': 'The mapping changed since this plan was made: make the plan again to see what it does now.',
     'imp.plan.needtoken': 'The plan reads the account: paste the API token at the top of the page first.',
-    'imp.plan.rows': '{rows} rows; {requests} requests; {elapsed}. Report: {report}',
+    'imp.plan.rows': '{rows} rows; {requests} requests; {elapsed}.', 'imp.plan.report': 'Download the plan ({name})',
     'imp.plan.byfield': 'By field', 'imp.plan.created': 'set on new clients', 'imp.plan.updated': 'changed on existing clients',
     'imp.plan.invalid': 'Invalid rows by reason',
     'imp.plan.filter.status': 'Status', 'imp.plan.filter.field': 'Field', 'imp.plan.filter.reason': 'Reason contains',
@@ -86,9 +87,10 @@ I18N.add({
     'imp.row': 'Wiersz', 'imp.status': 'Werdykt',
     'imp.step.plan': '4. Plan: co zrobiłby import (próba: nic nie jest wysyłane)',
     'imp.plan.make': 'Przygotuj plan',
-    'imp.plan.making': 'Czytam konto i sprawdzam każdy wiersz…',
+    'imp.plan.making': 'Czytam konto i sprawdzam każdy wiersz…', 'imp.plan.for': '({s} s)',
+    'imp.plan.stale': 'Przypisanie zmieniło się od przygotowania tego planu: przygotuj plan ponownie, by zobaczyć, co zrobi teraz.',
     'imp.plan.needtoken': 'Plan czyta konto: najpierw wklej token API u góry strony.',
-    'imp.plan.rows': 'Wierszy: {rows}; zapytań: {requests}; {elapsed}. Raport: {report}',
+    'imp.plan.rows': 'Wierszy: {rows}; zapytań: {requests}; {elapsed}.', 'imp.plan.report': 'Pobierz plan ({name})',
     'imp.plan.byfield': 'Według pola', 'imp.plan.created': 'ustawione u nowych klientów', 'imp.plan.updated': 'zmienione u istniejących',
     'imp.plan.invalid': 'Błędne wiersze według przyczyny',
     'imp.plan.filter.status': 'Status', 'imp.plan.filter.field': 'Pole', 'imp.plan.filter.reason': 'Przyczyna zawiera',
@@ -144,8 +146,17 @@ function redraw(focusId) {
   const c = focusId && document.getElementById(focusId);
   if (!c) return;
   const box = c.closest('details');
-  if (box) box.open = true;
+  if (box && c.tagName !== 'SUMMARY') box.open = true;
   c.focus();
+}
+
+// redrawStale draws the table again after drop-down changes, once the
+// focus has left the drop-down, and gives the focus to where it went.
+function redrawStale(e) {
+  if (!imp.stale) return;
+  imp.stale = false;
+  const to = e.relatedTarget && e.relatedTarget.id;
+  redraw(to && document.getElementById('imp-mapping').contains(e.relatedTarget) ? to : null);
 }
 
 function reasonText(r) { return r === 'chosen by hand' ? t('imp.byhand') : r; }
@@ -157,14 +168,17 @@ function fieldSelect(i, header, current) {
   for (const x of imp.extra) sel.append(el('option', { value: 'extra:' + x.id, text: t('imp.extra', { name: x.name, id: x.id }) }));
   if (current && ![...sel.options].some((o) => o.value === current)) sel.append(el('option', { value: current, text: fieldLabel(current) }));
   sel.value = current || '';
-  sel.addEventListener('change', () => { setColumnField(header, sel.value); redraw(sel.id); schedulePreview(); });
+  // The table is drawn again when the focus leaves the drop-down, not at
+  // each change: typing a field's name in it (each letter a change) keeps
+  // working. The preview follows every change.
+  sel.addEventListener('change', () => { setColumnField(header, sel.value); imp.stale = true; schedulePreview(); });
   return sel;
 }
 
 function transformControl(i, header, f) {
   const chosen = f.transform || [];
   const box = el('details', { class: 'transforms' },
-    el('summary', { text: chosen.length ? t('imp.transforms.n', { n: chosen.length }) + ': ' + chosen.join(', ') : t('imp.transforms.none'),
+    el('summary', { id: 'tr-sum-' + i, text: chosen.length ? t('imp.transforms.n', { n: chosen.length }) + ': ' + chosen.join(', ') : t('imp.transforms.none'),
       'aria-label': t('imp.transforms.aria', { col: header }) }));
   for (const name of imp.transforms) {
     const id = `tr-${i}-${name}`;
@@ -196,7 +210,7 @@ function mapControl(i, header, f) {
   const defIn = el('input', { type: 'text', id: 'map-def-' + i, value: f.default || '', size: 6, 'aria-label': t('imp.default.aria', { col: header }) });
   defIn.addEventListener('change', () => { f.default = defIn.value.trim(); schedulePreview(); });
   return el('details', { class: 'mapctl' },
-    el('summary', { text: sum, 'aria-label': t('imp.mapvals.aria', { col: header }) }),
+    el('summary', { id: 'map-sum-' + i, text: sum, 'aria-label': t('imp.mapvals.aria', { col: header }) }),
     el('div', {}, el('label', { for: 'map-vals-' + i, text: t('imp.mapvals') + ' ' }), mapIn),
     el('div', {}, el('label', { for: 'map-def-' + i, text: t('imp.default') + ' ' }), defIn));
 }
@@ -285,11 +299,20 @@ function drawPreview() {
   table.replaceChildren(el('thead', {}, head), body);
 }
 
+// markPlanStale says, above a plan made before the mapping changed, that
+// it is the old mapping's.
+function markPlanStale() {
+  const box = document.getElementById('imp-plan');
+  if (!imp.plan || document.getElementById('imp-plan-stale')) return;
+  box.prepend(el('p', { id: 'imp-plan-stale', class: 'stale', role: 'status', text: t('imp.plan.stale') }));
+}
+
 let previewTimer = null;
 // schedulePreview asks for the preview of the mapping as it is now, once
 // the person stops changing it for a moment; an older answer never
 // overwrites a newer one.
 function schedulePreview() {
+  markPlanStale();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(async () => {
     const seq = ++imp.seq;
@@ -447,7 +470,8 @@ function drawPlan(s) {
   const more = el('button', { type: 'button', id: 'imp-plan-more', text: t('imp.plan.more'), hidden: true });
   more.addEventListener('click', () => loadPlanLines(true));
   box.replaceChildren(...[
-    el('p', { id: 'imp-plan-summary', text: t('imp.plan.rows', s) }),
+    el('p', { id: 'imp-plan-summary' }, t('imp.plan.rows', s) + ' ',
+      el('a', { href: '/api/import/plan/report', download: s.reportName, text: t('imp.plan.report', { name: s.reportName }) })),
     countList(s.counts),
     el('div', { class: 'row top' }, byFieldTable(s),
       s.invalid.length ? el('div', {}, el('h3', { text: t('imp.plan.invalid') }), invalid) : null),
@@ -469,7 +493,10 @@ async function makePlan() {
   const status = document.getElementById('imp-plan-status');
   if (!session.token) { showError(t('imp.plan.needtoken')); document.getElementById('token-input').focus(); return; }
   btn.disabled = true;
-  status.textContent = t('imp.plan.making');
+  const started = Date.now();
+  const tick = () => { status.textContent = t('imp.plan.making') + ' ' + t('imp.plan.for', { s: Math.round((Date.now() - started) / 1000) }); };
+  tick();
+  const timer = setInterval(tick, 1000);
   try {
     showError(null);
     imp.plan = await api('/api/import/plan', { json: imp.doc });
@@ -479,7 +506,7 @@ async function makePlan() {
   } catch (err) {
     status.textContent = '';
     showError(err);
-  } finally { btn.disabled = false; }
+  } finally { btn.disabled = false; clearInterval(timer); }
 }
 
 // ---- the section ----
@@ -525,7 +552,7 @@ function buildImport() {
     el('div', { id: 'imp-map-box', hidden: true },
       el('h3', { 'data-i18n': 'imp.step.map' }),
       el('fieldset', { id: 'imp-match', class: 'match' }),
-      el('div', { class: 'table-wrap' }, el('table', { id: 'imp-mapping' },
+      el('div', { class: 'table-wrap' }, el('table', { id: 'imp-mapping', onfocusout: redrawStale },
         el('thead', {}, el('tr', {},
           el('th', { scope: 'col', 'data-i18n': 'imp.col' }), el('th', { scope: 'col', 'data-i18n': 'imp.values' }),
           el('th', { scope: 'col', 'data-i18n': 'imp.field' }), el('th', { scope: 'col', 'data-i18n': 'imp.why' }),
