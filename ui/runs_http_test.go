@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -311,5 +312,34 @@ func TestRunWithoutTokenOrFile(t *testing.T) {
 	}
 	if n := len(e.sandbox.Clients()); n != 0 {
 		t.Errorf("%d clients", n)
+	}
+}
+
+// TestRunSaysItsWaits: a run the API blocks says on its stream what it
+// waits for and until when, with its ETA, and ends with every row done.
+func TestRunSaysItsWaits(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{Limit: 10, Window: time.Second, BlockFor: time.Second})
+	var b strings.Builder
+	b.WriteString("email,invoice_fullname\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
+	}
+	e.upload("klienci.csv", b.String())
+	var started runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	var waited runView
+	end := e.follow(started.ID, func(v runView) bool {
+		if v.Waiting != "" && waited.Waiting == "" {
+			waited = v
+		}
+		return ended(v)
+	})
+	if !strings.Contains(waited.Waiting, "blocked until") || waited.ETA <= 0 {
+		t.Errorf("while blocked the stream said waiting %q, ETA %v s; want the block and its end, and an ETA", waited.Waiting, waited.ETA)
+	}
+	if end.State != stateDone || end.Counts["created"] != 20 || end.Waiting != "" {
+		t.Errorf("ended %+v", end)
 	}
 }
