@@ -335,7 +335,7 @@ const RunStep = (() => {
     const more = el('button', { type: 'button', 'data-i18n': 'report.more', onclick: () => page(false) });
     root.append(title, el('div', { class: 'row' }, el('label', { for: filter.id, 'data-i18n': 'report.filter', text: t('report.filter') }), filter, csv, xlsx),
       el('div', { class: 'table-wrap' }, table), shown, more);
-    let run = null; let lines = []; let matched = 0; let asked = 0;
+    let run = null; let lines = []; let matched = 0; let asked = 0; let counts = {};
     filter.addEventListener('change', () => page(true));
 
     // page loads the next lines (fresh: the first, for the filter now); an
@@ -350,7 +350,7 @@ const RunStep = (() => {
         if (mine !== asked) return;
         lines = lines.concat(p.lines);
         matched = p.matched;
-        if (fresh) drawFilter(p.counts);
+        if (fresh) { counts = p.counts; drawFilter(counts); }
         drawLines();
       } catch (err) { showError(err); }
     }
@@ -388,7 +388,7 @@ const RunStep = (() => {
         filter.value = '';
         page(true);
       },
-      redraw() { if (run && !root.hidden) drawLines(); },
+      redraw() { if (run && !root.hidden) { drawFilter(counts); drawLines(); } },
     };
   }
 
