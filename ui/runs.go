@@ -147,11 +147,11 @@ type runState struct {
 	Requests int64          `json:"requests"`
 	Waiting  string         `json:"waiting,omitempty"`
 	Until    string         `json:"until,omitempty"`    // RFC 3339, when the wait ends
-	ETA      float64        `json:"eta_seconds"`        // 0: unknown
-	ETAWhy   string         `json:"eta_why,omitempty"`  // what decides the ETA ("limit 100/1m0s")
+	ETA      float64        `json:"etaSeconds"`         // 0: unknown
+	ETAWhy   string         `json:"etaWhy,omitempty"`   // what decides the ETA ("limit 100/1m0s")
 	Statuses []string       `json:"statuses,omitempty"` // the order the counts are said in
-	Elapsed  float64        `json:"elapsed_seconds"`
-	Rate     float64        `json:"rate_per_minute"` // units done a minute, so far
+	Elapsed  float64        `json:"elapsedSeconds"`
+	Rate     float64        `json:"ratePerMinute"` // units done in the last minute (a paced phase)
 	Messages []string       `json:"messages,omitempty"`
 	Summary  string         `json:"summary,omitempty"`
 	Error    string         `json:"error,omitempty"`

@@ -66,7 +66,7 @@ type runRequest struct {
 	// File is the uploaded file to import ("" = the import flow's file).
 	File string `json:"file,omitempty"`
 	// MatchBy overrides the mapping's match keys.
-	MatchBy []string `json:"match_by,omitempty"`
+	MatchBy []string `json:"matchBy,omitempty"`
 }
 
 // handleRunStart starts the real import of the file the plan was made of.

@@ -299,9 +299,9 @@ const RunStep = (() => {
         if (v.phase && !bar.hidden) parts.push(t('run.phase', { phase: v.phase === 'import' || v.phase === 'undo' ? t('phase.' + v.phase) : v.phase }));
         parts.push(v.total > 0 ? t('run.done', { done: v.done, total: v.total, unit }) : t('run.done.nototal', { done: v.done, unit }));
         const going = v.state === 'running' || v.state === 'stopping';
-        if (going && v.rate_per_minute > 0) parts.push(t('run.rate', { rate: Math.round(v.rate_per_minute), unit }));
-        if (going && v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }) + (v.eta_why ? ` (${v.eta_why})` : ''));
-        parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsed_seconds) }), t('run.requests', { n: v.requests }));
+        if (going && v.ratePerMinute > 0) parts.push(t('run.rate', { rate: Math.round(v.ratePerMinute), unit }));
+        if (going && v.etaSeconds > 0) parts.push(t('run.eta', { eta: duration(v.etaSeconds) }) + (v.etaWhy ? ` (${v.etaWhy})` : ''));
+        parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsedSeconds) }), t('run.requests', { n: v.requests }));
         numbers.textContent = parts.join(' · ');
         waiting.textContent = v.waiting ? t('run.waiting', { what: v.waiting }) + (v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '') : '';
         waiting.hidden = !v.waiting;
