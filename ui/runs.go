@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/run"
 )
 
@@ -95,7 +96,7 @@ func (m *runManager) start(rec *runRec, job runJob) *runRec {
 		defer cancel()
 		sum, err := job(ctx, rec.hub)
 		m.log.Info("ui: run ended", "run", rec.id, "kind", kind, "error", err)
-		rec.hub.end(sum, err, ctx.Err() != nil)
+		rec.hub.end(sum, err, ctx.Err() != nil, kind == kindImport && resumable(err))
 	}()
 	return rec
 }
@@ -155,7 +156,11 @@ type runState struct {
 	Messages []string       `json:"messages,omitempty"`
 	Summary  string         `json:"summary,omitempty"`
 	Error    string         `json:"error,omitempty"`
-	started  time.Time
+	// Resumable: the import stopped with rows not done (interrupted, or a
+	// fatal API error) and its report lets a resume go on; a run refused
+	// before it sent anything (a bad input, another run's lock) is not.
+	Resumable bool `json:"resumable,omitempty"`
+	started   time.Time
 }
 
 func newHub(command string, now time.Time) *hub {
@@ -236,7 +241,7 @@ func (h *hub) stopping() bool {
 }
 
 // end records how the run ended and closes every stream.
-func (h *hub) end(sum run.Summary, err error, interrupted bool) {
+func (h *hub) end(sum run.Summary, err error, interrupted, resume bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v := &h.view
@@ -252,7 +257,7 @@ func (h *hub) end(sum run.Summary, err error, interrupted bool) {
 	if sum.Elapsed > 0 {
 		v.Elapsed = sum.Elapsed.Seconds()
 	}
-	v.Waiting, v.Until, v.ETA, v.ETAWhy = "", "", 0, ""
+	v.Waiting, v.Until, v.ETA, v.ETAWhy, v.Resumable = "", "", 0, "", resume
 	switch {
 	case err == nil:
 		v.State = stateDone
@@ -325,6 +330,12 @@ func (h *hub) subscribe() (now runState, ch <-chan []byte, cancel func()) {
 			close(c)
 		}
 	}
+}
+
+// resumable reports whether an import that ended with err can go on
+// from its report (importer.Config.Resume).
+func resumable(err error) bool {
+	return errors.Is(err, importer.ErrInterrupted) || errors.Is(err, importer.ErrFatal)
 }
 
 // errRunNotFound is a run id the session does not have.

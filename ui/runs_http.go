@@ -206,8 +206,8 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	case st == stateDone:
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s ended: there is nothing to resume (see its report)", rec.id)})
 		return
-	case !exists(rec.report) && !exists(rec.report+".journal"):
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s stopped before it wrote a report, so there is nothing to resume: start it again from the plan", rec.id)})
+	case !rec.hub.state().Resumable:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", rec.id)})
 		return
 	}
 	spec := rec.spec

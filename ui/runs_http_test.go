@@ -280,6 +280,9 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if end := e.follow(second.ID, ended); end.State != stateFailed || !strings.Contains(end.Error, "is in use by another crmbulk run") {
 		t.Errorf("a second run of the file: %q %q, want it refused in words", end.State, end.Error)
 	}
+	if code, body := e.do("POST", "/api/runs/"+second.ID+"/resume", struct{}{}, nil); code != http.StatusConflict || !strings.Contains(body, "refused before it sent anything") {
+		t.Errorf("resuming the refused run: %d %s", code, body)
+	}
 	if code, body := e.do("POST", "/api/runs/"+started.ID+"/stop", struct{}{}, nil); code != http.StatusAccepted {
 		t.Fatalf("stop: %d %s", code, body)
 	}

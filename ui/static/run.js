@@ -234,7 +234,7 @@ const RunStep = (() => {
     startBtn.disabled = !state.file || going;
     stopBtn.hidden = !going;
     stopBtn.disabled = !v || v.state !== 'running';
-    resumeBtn.hidden = !(v && (v.state === 'stopped' || v.state === 'failed') && v.kind === 'import');
+    resumeBtn.hidden = !(v && v.resumable && v.kind === 'import');
     const u = state.undo;
     undoBox.hidden = !(v && !going && (v.counts.created || v.counts.updated));
     undoBtn.disabled = !!(u && (u.state === 'running' || u.state === 'stopping' || u.state === 'done'));
