@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -93,7 +94,11 @@ func TestBrowserRunFlow(t *testing.T) {
 		t.Fatalf("%d clients after the stop: want some, not all %d", stopped, rows)
 	}
 	e.waitText("#run-progress .counts", "skipped")
-	e.click("#run-resume")
+	// Keyboard: the focus went from Stop to Resume; Enter resumes.
+	if focused, _ := e.eval(`document.activeElement.id`); focused != "run-resume" {
+		t.Errorf("after the stop the focus is on %q, want Resume", focused)
+	}
+	e.run(chromedp.SendKeys(chromedp.CSS("#run-resume"), kb.Enter, chromedp.NodeVisible))
 	e.waitText("#run-progress", "rows a minute")
 	e.waitJS(`(() => { const p = document.querySelector('#run-progress progress'); return p.value >= 70 || p.hidden; })()`)
 	e.screenshot("run-progress")

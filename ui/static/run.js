@@ -106,7 +106,8 @@ const RunStep = (() => {
   // --- the run ----------------------------------------------------------
   const runFile = el('p', { id: 'run-file' });
   const startBtn = el('button', { type: 'button', id: 'run-start', class: 'primary', 'data-i18n': 'run.start', onclick: startRun });
-  const stopBtn = el('button', { type: 'button', id: 'run-stop', 'data-i18n': 'run.stop', onclick: () => post(`/api/runs/${state.run.id}/stop`) });
+  const stopBtn = el('button', { type: 'button', id: 'run-stop', 'data-i18n': 'run.stop',
+    onclick: () => { if (state.run && state.run.state === 'running') post(`/api/runs/${state.run.id}/stop`); } });
   const resumeBtn = el('button', { type: 'button', id: 'run-resume', 'data-i18n': 'run.resume', onclick: resumeRun });
   const runProgress = progressView('run-progress');
 
@@ -229,15 +230,21 @@ const RunStep = (() => {
   // --- the run ------------------------------------------------------------------
   function drawRun() {
     const v = state.run;
+    const had = document.activeElement;
     const going = v && (v.state === 'running' || v.state === 'stopping');
     runFile.textContent = state.file ? t('run.file', { file: state.file.name }) : t('fix.nofile');
     startBtn.disabled = !state.file || going;
     stopBtn.hidden = !going;
-    stopBtn.disabled = !v || v.state !== 'running';
+    // Not disabled while stopping: a disabled button drops the focus.
+    stopBtn.setAttribute('aria-disabled', String(!v || v.state !== 'running'));
     resumeBtn.hidden = !(v && v.resumable && v.kind === 'import');
     const u = state.undo;
     undoBox.hidden = !(v && !going && (v.counts.created || v.counts.updated));
     undoBtn.disabled = !!(u && (u.state === 'running' || u.state === 'stopping' || u.state === 'done'));
+    // The focus follows the step a keyboard user is at: a control that
+    // went away hands it to the one that took its place.
+    if ((had === startBtn || had === resumeBtn) && (had.disabled || had.hidden) && !stopBtn.hidden) stopBtn.focus();
+    else if (had === stopBtn && stopBtn.hidden) (resumeBtn.hidden ? startBtn : resumeBtn).focus();
   }
 
   async function startRun() {
