@@ -92,7 +92,7 @@ I18N.add({
 
 const RunStep = (() => {
   const sec = document.getElementById('run');
-  const state = { file: null, run: null, undo: null, source: null };
+  const state = { file: null, fixes: null, run: null, undo: null, focusFix: false };
 
   // --- fixing invalid cells ---------------------------------------------
   const fixBox = el('div', { id: 'fix' });
@@ -199,7 +199,9 @@ const RunStep = (() => {
     try {
       showError(null);
       const ans = await api('/api/fix', { json: { file: state.file && state.file.id, fixes } });
+      state.focusFix = ans.invalid > 0; // the next cell to fix, or else the run
       drawFixes(ans);
+      if (ans.invalid === 0) startBtn.focus();
       fixNote.textContent = t('fix.saved', { n: ans.fixed, file: ans.file.name }) + ' ' + ans.note;
       // The import flow (import.js) makes its plan again, of the corrected copy.
       document.dispatchEvent(new CustomEvent('inputchange', { detail: ans.file }));
