@@ -114,7 +114,7 @@ func (s *testServer) do(t testing.TB, method, path, ctype string, body []byte) (
 	req := httptest.NewRequest(method, s.ts.URL+path, bytes.NewReader(body))
 	req.RequestURI = ""
 	req.Host = strings.TrimPrefix(s.ts.URL, "http://")
-	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.srv.secret})
+	req.AddCookie(&http.Cookie{Name: cookieNameFor(req.Host), Value: s.srv.secret})
 	req.Header.Set(requestHeader, "1")
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)

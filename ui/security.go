@@ -20,7 +20,7 @@ import (
 
 const (
 	secretParam = "s"               // the first URL's query parameter holding the secret
-	cookieName  = "crmbulk_session" // the cookie the secret becomes
+	cookieName  = "crmbulk_session" // the cookie the secret becomes, by port: cookieNameFor
 	// requestHeader is the header common.js's api() adds to every request;
 	// a request that changes state without it is refused (a plain HTML
 	// form of another site cannot add a header).
@@ -117,14 +117,22 @@ func (s *Server) enter(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, http.StatusForbidden, "the session key in the address is not this server's: open the address the running crmbulk ui printed (each start makes a new one)")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieNameFor(r.Host), Value: s.secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func (s *Server) hasCookie(r *http.Request) bool {
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(cookieNameFor(r.Host))
 	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.secret)) == 1
+}
+
+// cookieNameFor is the session cookie's name for a server at host:port:
+// a browser keeps cookies by host, not port, so two crmbulk ui servers on
+// one machine (two ports) would otherwise take each other's cookie.
+func cookieNameFor(host string) string {
+	_, port, _ := net.SplitHostPort(host)
+	return cookieName + "_" + port
 }
 
 func safeMethod(m string) bool {

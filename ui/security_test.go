@@ -20,7 +20,7 @@ func (s *testServer) request(t *testing.T, method, path string, body []byte, edi
 	t.Helper()
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
 	req.Host = "127.0.0.1:8080"
-	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.srv.secret})
+	req.AddCookie(&http.Cookie{Name: cookieNameFor(req.Host), Value: s.srv.secret})
 	req.Header.Set(requestHeader, "1")
 	req.Header.Set("Content-Type", "application/json")
 	if edit != nil {
@@ -58,7 +58,11 @@ func TestSecurityRules(t *testing.T) {
 		{"no cookie, static", "GET", "/static/common.js", nil, noCookie, http.StatusForbidden},
 		{"wrong cookie", "GET", "/api/session", nil, func(r *http.Request) {
 			noCookie(r)
-			r.AddCookie(&http.Cookie{Name: cookieName, Value: strings.Repeat("0", 64)})
+			r.AddCookie(&http.Cookie{Name: cookieNameFor(r.Host), Value: strings.Repeat("0", 64)})
+		}, http.StatusForbidden},
+		{"another port's cookie", "GET", "/api/session", nil, func(r *http.Request) {
+			noCookie(r)
+			r.AddCookie(&http.Cookie{Name: cookieNameFor("127.0.0.1:9090"), Value: s.srv.secret})
 		}, http.StatusForbidden},
 		{"wrong key in the URL", "GET", "/?s=" + strings.Repeat("a", 64), nil, noCookie, http.StatusForbidden},
 		{"cross-site POST (Sec-Fetch-Site)", "POST", "/api/token", tokenBody, func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") }, http.StatusForbidden},
@@ -101,7 +105,7 @@ func TestSessionKeyBecomesCookie(t *testing.T) {
 		t.Fatalf("GET %s: %d to %q", u, rec.Code, rec.Header().Get("Location"))
 	}
 	c := rec.Result().Cookies()
-	if len(c) != 1 || c[0].Name != cookieName || c[0].Value != s.srv.secret || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode {
+	if len(c) != 1 || c[0].Name != "crmbulk_session_8080" || c[0].Value != s.srv.secret || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode {
 		t.Fatalf("cookies %+v", c)
 	}
 	if len(s.srv.secret) < 32 {
