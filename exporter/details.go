@@ -107,7 +107,7 @@ func (e *Exporter) extraNames(ctx context.Context) (map[string]string, error) {
 // extra; the others are marked to have their details read.
 func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore, extra map[string]struct{}) ([]entry, error) {
 	var entries []entry
-	e.ev.Begin(events.Phase{Name: "listing clients", Total: -1, Unit: "clients"})
+	e.ev.Begin(events.Phase{Name: "listing clients", Total: -1, Unit: "clients", Walk: true})
 	defer e.ev.End()
 	err := e.walk(ctx, sum, func(c *baselinker.Client) error {
 		en := entry{id: int64(c.CrmClientID), fp: fingerprint(c)}

@@ -261,6 +261,8 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	}
 	e.ev = e.newEvents(requests)
 	defer e.ev.Watch()()
+	defer func(l *slog.Logger) { e.log = l }(e.log)
+	e.log = e.ev.Logger(e.log) // its notes are the run's Messages too
 	defer func() {
 		sum.Duration = time.Since(start)
 		sum.Requests = requests()
@@ -291,7 +293,7 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		_ = w.Close()
 		return sum, fmt.Errorf("writing the header: %w", err)
 	}
-	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients"})
+	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
 	defer e.ev.End()
 	var buf []string
 	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {

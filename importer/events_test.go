@@ -12,17 +12,17 @@ import (
 // TestImportEvents: a small run against the sandbox sends the typed
 // stream a printer needs: each phase begun and ended in turn (the read of
 // the account's clients, then the rows), each report line as an Item in
-// input order with its status and reason, the counts by status, and one
-// Summary — the run's own — last.
+// input order with its status and reason, the counts by status, its notes
+// as Messages, and one Summary — the run's own — last.
 func TestImportEvents(t *testing.T) {
 	srv, api := newAPI(t, sandbox.Config{Seed: 5, Clients: 3}, 0, 0)
 	known := srv.Clients()[0]
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city,invoice_country_code",
-		"new1@events.example,Gdańsk,PL",
-		"bad@events.example,Sopot,XX",
-		known.Email+","+known.InvoiceCity+"x,"+known.InvoiceCountryCode,
-		"new2@events.example,Hel,PL"))
+	in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city,invoice_country_code,uwagi",
+		"new1@events.example,Gdańsk,PL,",
+		"bad@events.example,Sopot,XX,",
+		known.Email+","+known.InvoiceCity+"x,"+known.InvoiceCountryCode+",",
+		"new2@events.example,Hel,PL,"))
 	var rec events.Recorder
 	sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Events: &rec, Report: dir + "/r.csv"})
 	if err != nil {
@@ -41,6 +41,9 @@ func TestImportEvents(t *testing.T) {
 			t.Errorf("phase %q began before %q ended", u.Phase, phases[len(phases)-1])
 		}
 		open = !u.Ended
+		if u.Ended && u.Phase != "import" && (!u.Walk || u.Pages != 1 || u.Done != 3) {
+			t.Errorf("the read of the clients ended at %d pages, %d clients; want 1 page of all 3", u.Pages, u.Done)
+		}
 	}
 	if want := []string{"reading clients (" + newIndex([]string{"email"}).why() + ")", "import"}; !reflect.DeepEqual(phases, want) || open {
 		t.Errorf("phases %q (open at the end: %v), want %q", phases, open, want)
@@ -62,6 +65,14 @@ func TestImportEvents(t *testing.T) {
 	}
 	if rows := rowsOf(rec.Items()); !reflect.DeepEqual(rows, []int{2, 3, 4, 5}) {
 		t.Errorf("items of rows %v, want input order", rows)
+	}
+
+	said := false
+	for _, e := range rec.Events() {
+		said = said || e.Message != nil && e.Message.Text == "columns not imported (no field reads them)"
+	}
+	if !said {
+		t.Error("the note of the column not imported was no Message")
 	}
 
 	counts := map[string]int{}

@@ -129,6 +129,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	}
 	before := requestsOf(api)
 	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
+	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
 		sum = r.tally.summary(sum)
@@ -343,7 +344,7 @@ func (r *run) readIndex(ctx context.Context) error {
 			ErrBadInput, newIndex(r.cfg.MatchBy).why())
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
-	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients"})
+	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
 	err := r.idx.walk(ctx, r.api, func(n int) {
 		r.ev.Page()
 		r.ev.Add(int64(n))

@@ -262,6 +262,14 @@ func (t *tally) fields() []string {
 	return names
 }
 
+// settled is the number of lines counted so far (the ETA's, from the
+// events' goroutine).
+func (t *tally) settled() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.rows
+}
+
 // summary fills the counts of s.
 func (t *tally) summary(s Summary) Summary {
 	t.mu.Lock()

@@ -184,7 +184,7 @@ func (rw *reportWriter) failed(err error, row int) {
 // eta is how long the rows left take at the limit, or until the carried
 // creates waiting to land are looked up if that is later (0: not known).
 func (rw *reportWriter) eta() (time.Duration, string) {
-	left := rw.total - int64(rw.tally.rows)
+	left := rw.total - int64(rw.tally.settled())
 	if rw.cfg.ETA == nil || rw.total < 0 || rw.cfg.DryRun || left <= 0 {
 		return 0, ""
 	}

@@ -30,6 +30,9 @@ type Phase struct {
 	// Settles: its units are lines that settle (Settle, Kept), so its
 	// updates are said by their counts by status.
 	Settles bool
+	// Walk: it reads the account's clients page by page (Page), so its
+	// updates are said by their pages.
+	Walk bool
 	// ETA, in a paced phase, is the time its left units take at the limit
 	// and what decides it ("limit"); nil: no ETA.
 	ETA func(left int64) (time.Duration, string)
@@ -346,7 +349,7 @@ func (a *Aggregator) emitLocked(ended bool) {
 	now := a.cfg.Now()
 	u := Update{Command: a.cfg.Command, Phase: a.phase.Name, Unit: a.phase.Unit, Done: a.done, Total: a.phase.Total,
 		Counts: maps.Clone(a.counts), Requests: a.requests(), Elapsed: now.Sub(a.start),
-		Statuses: a.cfg.Statuses, Pages: a.pages, Paced: a.phase.Paced, Settles: a.phase.Settles, Ended: ended}
+		Statuses: a.cfg.Statuses, Pages: a.pages, Paced: a.phase.Paced, Settles: a.phase.Settles, Walk: a.phase.Walk, Ended: ended}
 	u.Waiting, u.Until = a.waitLocked()
 	if a.phase.Paced {
 		u.PerMinute = a.perMinuteLocked(now)

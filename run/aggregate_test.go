@@ -221,7 +221,7 @@ func TestAggregatorSummaryOnce(t *testing.T) {
 	c := newClock()
 	reqs := int64(0)
 	a := NewAggregator(AggregatorConfig{Command: "export", Printer: &rec, Now: c.now, Requests: func() int64 { return reqs }})
-	a.Begin(Phase{Name: "export", Total: -1, Unit: "clients"})
+	a.Begin(Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
 	reqs = 3
 	a.Page()
 	a.Add(100)
@@ -232,7 +232,7 @@ func TestAggregatorSummaryOnce(t *testing.T) {
 	if len(s) != 1 || s[0].Requests != 3 || s[0].Elapsed != 2*time.Second || s[0].Text != "100 clients" {
 		t.Errorf("summaries %+v, want one", s)
 	}
-	if u := lastUpdate(&rec); !u.Ended || u.Pages != 1 || u.Done != 100 || u.Requests != 3 {
+	if u := lastUpdate(&rec); !u.Ended || !u.Walk || u.Pages != 1 || u.Done != 100 || u.Requests != 3 {
 		t.Errorf("the end %+v", u)
 	}
 	evs := rec.Events()

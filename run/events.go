@@ -37,7 +37,8 @@ type Update struct {
 	Paced     bool     // the phase's units go at the request limit: PerMinute and ETA mean something
 	PerMinute int64    // units of a paced phase done in the last minute (never a burst stretched to a minute)
 	ETAWhy    string   // what decides the ETA ("limit", "limit 100/1m0s", "in-doubt rows settle")
-	Pages     int64    // pages of the account's clients read so far in this phase (its walk)
+	Walk      bool     // the phase walks the account's clients page by page
+	Pages     int64    // pages of that walk read so far
 	Ended     bool     // the phase's last Update: it is over
 }
 

@@ -13,15 +13,17 @@ import (
 )
 
 // Detail is an Update in the words the progress line says beside its
-// count: the counts by status of a phase that settles lines, the pages of
-// a walk of the account's clients and the requests so far, else the
+// count: the pages of a walk of the account's clients and the requests so
+// far, the counts by status of a phase that settles lines, else the
 // phase's count; then, in a paced phase, the rate over the last minute and
 // the ETA at the limit (left out under a second). What the run waits for
 // is not in it: printers say waits their own way.
 func Detail(u Update) string {
 	var parts []string
 	switch {
-	case u.Pages > 0:
+	case u.Walk && u.Pages == 0:
+		parts = append(parts, "reading the account's clients: page 1")
+	case u.Walk:
 		s := fmt.Sprintf("reading the account's clients: %d pages so far", u.Pages)
 		if u.Requests > 0 {
 			s += fmt.Sprintf(" · %d requests", u.Requests)

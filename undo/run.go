@@ -60,6 +60,8 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	start, before := time.Now(), api.Stats().Requests
 	sum = Summary{Counts: map[importer.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
 	r := &run{cfg: cfg, api: api, account: api.Account(), ev: newEvents(cfg, func() int64 { return api.Stats().Requests - before })}
+	cfg.Log = r.ev.Logger(cfg.Log) // its notes are the undo's Messages too
+	r.cfg.Log = cfg.Log
 	defer func() {
 		sum.Elapsed, sum.Requests = time.Since(start), api.Stats().Requests-before
 		r.ev.Finish(sum.String())
@@ -252,7 +254,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	if len(want) == 0 {
 		return nil
 	}
-	r.ev.Begin(events.Phase{Name: "reading the clients", Total: -1, Unit: "clients"})
+	r.ev.Begin(events.Phase{Name: "reading the clients", Total: -1, Unit: "clients", Walk: true})
 	defer r.ev.End()
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})

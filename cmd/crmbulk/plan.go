@@ -7,13 +7,12 @@ import (
 	"strings"
 
 	"github.com/crmbulk/crmbulk/importer"
-	events "github.com/crmbulk/crmbulk/run"
 )
 
 // previewRows is how many rows of the plan a terminal is shown.
 const previewRows = 10
 
-// planPrinter is the events.Printer of an import's plan: with --format json every report line
+// planPrinter shows an import's plan: with --format json every report line
 // as a JSON line on standard output (for scripts); on a terminal the first
 // rows that change something, after the run.
 type planPrinter struct {
@@ -57,19 +56,7 @@ type planChange struct {
 	AfterName  string `json:"after_name,omitempty"`
 }
 
-// Item prints the report line of it: the run sends them in input order,
-// from the report's one writer goroutine.
-func (p *planPrinter) Item(it events.Item) {
-	if l, ok := it.Line.(*importer.Line); ok {
-		p.line(l)
-	}
-}
-
-// The plan printer prints lines only (the bar or log say the rest).
-func (p *planPrinter) Update(events.Update)   {}
-func (p *planPrinter) Message(events.Message) {}
-func (p *planPrinter) Summary(events.Summary) {}
-
+// line is importer.Config.OnLine: it runs on the report's one writer goroutine.
 func (p *planPrinter) line(l *importer.Line) {
 	if p.json != nil {
 		_ = p.json.Encode(toPlanLine(l))

@@ -1,15 +1,14 @@
-// Package progress reports how far a long run is: a redrawn bar on a
+// Package progress draws how far a long run is: a redrawn bar on a
 // terminal, a log line every few seconds elsewhere (cron, CI, systemd), and
-// nothing in tests. The exporter and importer talk to the Reporter interface
-// and never learn which one they have.
+// nothing in tests. They are Reporters, which run.Draw drives from a run's
+// typed events: the pipelines never learn which one they have.
 //
 // A run that waits is never silent: given what the run waits for (a
 // Waiting func: a block and its end, the limit's next slot, a retry, an
-// answer slow to come, another run's lock; and, by AddWaiting, a run's
-// own: the in-doubt rows a resume settles), the bar shows it beside the
-// counts, redrawn every second with its countdown, and the log says it
-// when it begins and every interval while it lasts — even when no unit is
-// done meanwhile.
+// answer slow to come, another run's lock, the in-doubt rows a resume
+// settles), the bar shows it beside the counts, redrawn every second with
+// its countdown, and the log says it when it begins and every interval
+// while it lasts — even when no unit is done meanwhile.
 package progress
 
 import (
@@ -63,28 +62,12 @@ type Bar struct {
 // NewBar returns a Reporter drawing on w (a terminal) of the given width.
 func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
 
-// SaysWaiting reports whether the bar says the run's waits itself (then a
-// caller leaves them out of its Describe text).
-func (b *Bar) SaysWaiting() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.waits) > 0
-}
-
 // SetWaiting makes the bar say what the run waits for (waiting() != ""),
 // redrawn every second, from the next phase on.
 func (b *Bar) SetWaiting(waiting func() string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.waits = waits{waiting}
-}
-
-// AddWaiting makes the bar say one more wait, after those it says
-// already (a run's own: the in-doubt rows a resume settles).
-func (b *Bar) AddWaiting(waiting func() string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.waits = append(b.waits, waiting)
 }
 
 // waits are what a run may wait for, each "" when it does not.
@@ -275,26 +258,12 @@ func NewLog(logger *slog.Logger, interval time.Duration, now func() time.Time) *
 	return &Log{logger: logger, interval: interval, now: now}
 }
 
-// SaysWaiting reports whether the log says the run's waits itself.
-func (l *Log) SaysWaiting() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.waits) > 0
-}
-
 // SetWaiting makes the log say what the run waits for: when a wait
 // begins, and every interval while it lasts, from the next phase on.
 func (l *Log) SetWaiting(waiting func() string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.waits = waits{waiting}
-}
-
-// AddWaiting makes the log say one more wait, after those it says already.
-func (l *Log) AddWaiting(waiting func() string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.waits = append(l.waits, waiting)
 }
 
 // sayWait looks whether the run waits, and says so (the ticker calls it

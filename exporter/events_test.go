@@ -1,0 +1,61 @@
+package exporter
+
+import (
+	"reflect"
+	"testing"
+
+	events "github.com/crmbulk/crmbulk/run"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// TestExportEvents: an export sends its phases in turn — a walk of the
+// account's clients said by its pages, then the details at the limit with
+// its rate and ETA — and one Summary, the export's own, last.
+func TestExportEvents(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []Option
+		phases []string
+		pages  int64
+	}{
+		{"the list", nil, []string{"export"}, 4}, // 3 pages, the last read again (the recheck)
+		{"with details", []Option{WithNotes(true)}, []string{"listing clients", "details"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 250})
+			api := newAPI(t, url, 0, 0, "")
+			var rec events.Recorder
+			sum, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "e.csv")}, append(tt.opts, WithEvents(&rec))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var phases []string
+			open := false
+			for _, u := range rec.Updates() {
+				if !open {
+					phases = append(phases, u.Phase)
+				}
+				open = !u.Ended
+				switch {
+				case u.Ended && u.Walk && (u.Pages != tt.pages || u.Done != 250):
+					t.Errorf("the walk ended at %d pages, %d clients; want %d pages (the recheck included) of 250", u.Pages, u.Done, tt.pages)
+				case u.Phase == "details" && (!u.Paced || u.Total != 250):
+					t.Errorf("the details' update %+v: want paced, of 250 clients", u)
+				}
+			}
+			if !reflect.DeepEqual(phases, tt.phases) || open {
+				t.Errorf("phases %q (open at the end: %v), want %q", phases, open, tt.phases)
+			}
+			s := rec.Summaries()
+			evs := rec.Events()
+			if len(s) != 1 || evs[len(evs)-1].Summary == nil {
+				t.Fatalf("%d summaries, the last event %+v: want one, last", len(s), evs[len(evs)-1])
+			}
+			if s[0].Command != "export" || s[0].Requests != sum.Requests || s[0].Text != sum.String() {
+				t.Errorf("summary %+v, want the export's (%d requests)", s[0], sum.Requests)
+			}
+		})
+	}
+}

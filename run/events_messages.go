@@ -1,0 +1,51 @@
+package run
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Messages returns a slog.Handler that hands each record of level info or
+// above to say as a Message (its words: the record's message) and passes
+// every record on to h as before. A pipeline's notes and warnings, which
+// its logger writes, so reach the run's printers too (the bar and the log
+// print them through the logger already and draw no Message).
+func Messages(h slog.Handler, say func(Message)) slog.Handler {
+	return messages{h: h, say: say}
+}
+
+// Logger returns l, whose records of info and above are also the run's
+// Messages (nil Aggregator: l).
+func (a *Aggregator) Logger(l *slog.Logger) *slog.Logger {
+	if a == nil {
+		return l
+	}
+	return slog.New(Messages(l.Handler(), a.Message))
+}
+
+type messages struct {
+	h   slog.Handler
+	say func(Message)
+}
+
+func (m messages) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelInfo || m.h.Enabled(ctx, l)
+}
+
+func (m messages) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelInfo {
+		m.say(Message{Level: r.Level, Text: r.Message})
+	}
+	if !m.h.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return m.h.Handle(ctx, r)
+}
+
+func (m messages) WithAttrs(as []slog.Attr) slog.Handler {
+	return messages{h: m.h.WithAttrs(as), say: m.say}
+}
+
+func (m messages) WithGroup(name string) slog.Handler {
+	return messages{h: m.h.WithGroup(name), say: m.say}
+}
