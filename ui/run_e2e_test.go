@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +12,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
 // e2eClients is n clients, row badRow (the spreadsheet's number) with a
@@ -44,6 +48,7 @@ func TestBrowserRunFlow(t *testing.T) {
 	if err := os.WriteFile(input, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	existing := addClient(t, e, "klient3@example.com", "K. Trzeci") // row 3 updates it
 	e.upload("#imp-file", input)
 	e.waitText("#imp-loaded", "klienci.csv")
 	e.click("#imp-plan-btn")
@@ -72,7 +77,8 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.waitText("#run-file", "klienci.corrected.csv")
 	// The plan was made again, of the corrected copy: no row is invalid.
 	e.click("#tab-import")
-	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows-1))
+	e.waitText("#imp-plan-counts", "updated: 1")
 	if got := e.text("#imp-plan-counts"); strings.Contains(got, "invalid") {
 		t.Errorf("the plan of the corrected copy still has invalid rows: %q", got)
 	}
@@ -90,7 +96,7 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.click("#run-stop")
 	e.waitText("#run-progress .run-state", "Stopped")
 	stopped := len(e.sandbox.Clients())
-	if stopped == 0 || stopped == rows {
+	if stopped <= 1 || stopped == rows {
 		t.Fatalf("%d clients after the stop: want some, not all %d", stopped, rows)
 	}
 	e.waitText("#run-progress .counts", "skipped")
@@ -106,24 +112,30 @@ func TestBrowserRunFlow(t *testing.T) {
 	if n := len(e.sandbox.Clients()); n != rows {
 		t.Fatalf("%d clients after the run, want %d", n, rows)
 	}
-	if got := e.text("#run-progress .counts"); !strings.Contains(got, fmt.Sprintf("created: %d", rows)) {
+	if c, _ := e.sandbox.Client(existing); c.InvoiceFullname != "Klient Numer 3" {
+		t.Errorf("the existing client's name after the run: %q", c.InvoiceFullname)
+	}
+	if got := e.text("#run-progress .counts"); !strings.Contains(got, fmt.Sprintf("created: %d", rows-1)) || !strings.Contains(got, "updated: 1") {
 		t.Errorf("counts %q", got)
 	}
 
 	e.waitText("#report", fmt.Sprintf("100 of %d lines shown", rows))
-	e.waitText("#report-status", fmt.Sprintf("created (%d)", rows))
+	if got := e.text(`#report-table tr[data-row="3"]`); !strings.Contains(got, "updated") || !strings.Contains(got, `invoice_fullname: "K. Trzeci" → "Klient Numer 3"`) {
+		t.Errorf("the updated row's line %q", got)
+	}
+	e.run(chromedp.ScrollIntoView(chromedp.CSS("#report")))
+	e.screenshot("report")
+	e.waitText("#report-status", fmt.Sprintf("created (%d)", rows-1))
 	e.setSelect("#report-status", "created")
 	e.waitText("#report-table", `invoice_country_code: "PL"`)
 	if got := e.text(fmt.Sprintf(`#report-table tr[data-row="%d"]`, badRow)); !strings.Contains(got, "created") || !strings.Contains(got, `invoice_country_code: "PL"`) {
 		t.Errorf("the fixed row's line %q", got)
 	}
 	e.click("#report button[data-i18n='report.more']")
-	e.waitText("#report", fmt.Sprintf("%d of %d lines shown", rows, rows))
+	e.waitText("#report", fmt.Sprintf("%d of %d lines shown", rows-1, rows-1))
 	if href, _ := e.eval(`document.getElementById('report-xlsx').href`); !strings.HasSuffix(href, "/report.xlsx") {
 		t.Errorf("XLSX download %q", href)
 	}
-	e.run(chromedp.ScrollIntoView(chromedp.CSS("#report")))
-	e.screenshot("report")
 
 	e.click("#undo-start")
 	e.waitText("#undo-dialog", "Undo the import of klienci.corrected.csv?")
@@ -135,14 +147,18 @@ func TestBrowserRunFlow(t *testing.T) {
 	}
 	e.click("#undo-yes")
 	e.waitText("#undo-progress .run-state", "Finished")
-	e.waitText("#undo-progress .counts", fmt.Sprintf("deleted: %d", rows))
-	if n := len(e.sandbox.Clients()); n != 0 {
-		t.Errorf("%d clients after the undo, want none", n)
+	e.waitText("#undo-progress .counts", fmt.Sprintf("deleted: %d", rows-1))
+	e.waitText("#undo-progress .counts", "restored: 1")
+	if n := len(e.sandbox.Clients()); n != 1 {
+		t.Errorf("%d clients after the undo, want the one that was there before", n)
+	}
+	if c, _ := e.sandbox.Client(existing); c.InvoiceFullname != "K. Trzeci" {
+		t.Errorf("the existing client's name after the undo: %q, want it restored", c.InvoiceFullname)
 	}
 	e.waitText("#undo-report", "deleted")
 
 	e.setSelect("#lang", "pl")
-	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows))
+	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows-1))
 	e.waitText("#run", "Cofnij ten import")
 }
 
@@ -160,4 +176,19 @@ func (e *uiEnv) waitJS(cond string) {
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
+}
+
+// addClient adds a client to the page's sandbox, as someone did before the
+// import, and returns its ID.
+func addClient(t *testing.T, e *uiEnv, email, name string) int64 {
+	t.Helper()
+	api, err := baselinker.New(e.endpoint, sandboxtest.DefaultToken, baselinker.WithLimiter(pacer.New(100000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: map[string]string{"email": email, "invoice_fullname": name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
