@@ -119,6 +119,10 @@ func TestBrowserRunFlow(t *testing.T) {
 		t.Errorf("counts %q", got)
 	}
 
+	// A page loaded again finds the run the server holds, and its report.
+	e.run(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("#main")))
+	e.click("#tab-run")
+	e.waitText("#run-progress .run-state", "Finished")
 	e.waitText("#report", fmt.Sprintf("100 of %d lines shown", rows))
 	if got := e.text(`#report-table tr[data-row="3"]`); !strings.Contains(got, "updated") || !strings.Contains(got, `invoice_fullname: "K. Trzeci" → "Klient Numer 3"`) {
 		t.Errorf("the updated row's line %q", got)
@@ -139,6 +143,7 @@ func TestBrowserRunFlow(t *testing.T) {
 
 	e.click("#undo-start")
 	e.waitText("#undo-dialog", "Undo the import of klienci.corrected.csv?")
+	e.waitText("#undo-dialog", fmt.Sprintf("Clients it created (%d) are deleted, and clients it changed (1)", rows-1))
 	if focused, _ := e.eval(`document.activeElement.id`); focused != "undo-no" {
 		t.Errorf("the dialog's focus is on %q, want Cancel", focused)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -47,6 +48,7 @@ type runJob func(ctx context.Context, ev run.Printer) (run.Summary, error)
 // runRec is one run of the page.
 type runRec struct {
 	id     string
+	seq    int // the order runs started in
 	kind   string
 	input  string     // the file imported, or the report undone
 	report string     // the report this run writes
@@ -86,7 +88,7 @@ func (m *runManager) start(rec *runRec, job runJob) *runRec {
 	rec.cancel, rec.done, rec.hub = cancel, make(chan struct{}), newHub(kind, time.Now())
 	m.mu.Lock()
 	m.seq++
-	rec.id = strconv.Itoa(m.seq)
+	rec.id, rec.seq = strconv.Itoa(m.seq), m.seq
 	m.runs[rec.id] = rec
 	m.wg.Add(1)
 	m.mu.Unlock()
@@ -106,6 +108,18 @@ func (m *runManager) get(id string) *runRec {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.runs[id]
+}
+
+// list returns the runs, newest first.
+func (m *runManager) list() []*runRec {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*runRec, 0, len(m.runs))
+	for _, r := range m.runs {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *runRec) int { return b.seq - a.seq })
+	return out
 }
 
 // stopRun asks the run to stop, as Ctrl-C does; it reports whether the

@@ -21,6 +21,7 @@ import (
 // cells (fix_http.go).
 func (s *Server) runRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/runs", s.handleRunStart)
+	mux.HandleFunc("GET /api/runs", s.handleRunList)
 	mux.HandleFunc("GET /api/runs/{id}", s.withRun(s.handleRunGet))
 	mux.HandleFunc("GET /api/runs/{id}/events", s.withRun(s.handleRunEvents))
 	mux.HandleFunc("POST /api/runs/{id}/stop", s.withRun(s.handleRunStop))
@@ -119,6 +120,16 @@ func (s *Server) importInput(id string) (*Upload, *mapping.Mapping) {
 		return s.sess.imp.input, s.sess.imp.m
 	}
 	return s.sess.files[id], s.sess.imp.m
+}
+
+// handleRunList answers the session's runs, newest first: a page loaded
+// again finds the run that goes on in the server.
+func (s *Server) handleRunList(w http.ResponseWriter, _ *http.Request) {
+	out := []runView{}
+	for _, rec := range s.sess.runs.list() {
+		out = append(out, rec.view())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
 }
 
 func (s *Server) handleRunGet(w http.ResponseWriter, _ *http.Request, rec *runRec) {

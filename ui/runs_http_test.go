@@ -256,6 +256,11 @@ func TestRunFlowHTTP(t *testing.T) {
 	if code, body := e.do("GET", "/api/runs/"+u.ID+"/report?status=deleted", nil, &page); code != http.StatusOK || page.Matched != 3 {
 		t.Errorf("undo's report: %d %s", code, body)
 	}
+	var list struct{ Runs []runView }
+	if code, body := e.do("GET", "/api/runs", nil, &list); code != http.StatusOK || len(list.Runs) != 2 ||
+		list.Runs[0].ID != u.ID || list.Runs[1].ID != started.ID || list.Runs[1].State != stateDone {
+		t.Errorf("the runs: %d %s", code, body)
+	}
 }
 
 func TestRunStopResumeHTTP(t *testing.T) {

@@ -38,7 +38,7 @@ I18N.add({
     'report.empty': 'No line has this status.',
     'undo.title': 'Undo',
     'undo.start': 'Undo this import…',
-    'undo.ask': 'Undo the import of {file}? Every client it created is deleted and every field it changed gets its value from before again — unless someone changed the client since (then it is left, and the undo\'s report says so).',
+    'undo.ask': 'Undo the import of {file}? Clients it created ({created}) are deleted, and clients it changed ({updated}) get their values from before again — unless someone changed a client since (then it is left, and the undo\'s report says so).',
     'undo.yes': 'Yes, undo it', 'undo.no': 'Cancel',
     'status.created': 'created', 'status.updated': 'updated', 'status.unchanged': 'unchanged', 'status.invalid': 'invalid',
     'status.failed': 'failed', 'status.conflict': 'conflict', 'status.skipped': 'skipped', 'status.deleted': 'deleted',
@@ -80,7 +80,7 @@ I18N.add({
     'report.empty': 'Żaden wiersz nie ma tego statusu.',
     'undo.title': 'Cofnij',
     'undo.start': 'Cofnij ten import…',
-    'undo.ask': 'Cofnąć import pliku {file}? Każdy utworzony przez niego klient zostanie usunięty, a każde zmienione pole odzyska wartość sprzed importu — chyba że ktoś od tego czasu zmienił klienta (wtedy zostaje, a raport cofnięcia to mówi).',
+    'undo.ask': 'Cofnąć import pliku {file}? Utworzeni przez niego klienci ({created}) zostaną usunięci, a zmienieni ({updated}) odzyskają wartości sprzed importu — chyba że ktoś od tego czasu zmienił klienta (wtedy zostaje, a raport cofnięcia to mówi).',
     'undo.yes': 'Tak, cofnij', 'undo.no': 'Anuluj',
     'status.created': 'utworzony', 'status.updated': 'zmieniony', 'status.unchanged': 'bez zmian', 'status.invalid': 'błędny',
     'status.failed': 'nieudany', 'status.conflict': 'konflikt', 'status.skipped': 'pominięty', 'status.deleted': 'usunięty',
@@ -403,7 +403,7 @@ const RunStep = (() => {
 
   // --- the undo -------------------------------------------------------------------------------
   function askUndo() {
-    undoText.textContent = t('undo.ask', { file: state.run.file });
+    undoText.textContent = t('undo.ask', { file: state.run.file, created: state.run.counts.created || 0, updated: state.run.counts.updated || 0 });
     undoDialog.showModal();
     document.getElementById('undo-no').focus();
   }
@@ -432,6 +432,19 @@ const RunStep = (() => {
     if (state.undo) { undoProgress.draw(state.undo); undoReport.redraw(); }
     drawRun();
   });
+  // A page loaded again finds its runs: the newest import (and its undo)
+  // is shown, followed if it still goes.
+  document.addEventListener('session', async () => {
+    if (state.run) return;
+    try {
+      const { runs } = await api('/api/runs');
+      const imp = runs.find((r) => r.kind === 'import');
+      if (!imp) return;
+      follow(imp, 'run');
+      const u = runs.find((r) => r.kind === 'undo' && r.of === imp.id);
+      if (u) follow(u, 'undo');
+    } catch (err) { showError(err); }
+  }, { once: true });
   drawRun();
   return { refresh: loadFixes };
 })();
