@@ -91,6 +91,10 @@ func (s *Server) handleFix(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "file"})
 		return
 	}
+	if rec := s.sess.runs.running(correctedPath(spec.Input)); rec != nil {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s of %s is running, and the copy the fixes go to is the file it reads: stop it or wait for it to end, then save the fixes", rec.id, filepath.Base(rec.input)), Field: "fixes"})
+		return
+	}
 	out, err := writeCorrected(spec.Input, spec.Sheet, in.Fixes)
 	var fe *fixError
 	switch {

@@ -122,6 +122,16 @@ func (m *runManager) list() []*runRec {
 	return out
 }
 
+// running returns a run that imports path now, or nil.
+func (m *runManager) running(path string) *runRec {
+	for _, r := range m.list() {
+		if st := r.hub.state().State; r.kind == kindImport && importer.SamePath(r.input, path) && (st == stateRunning || st == stateStopping) {
+			return r
+		}
+	}
+	return nil
+}
+
 // stopRun asks the run to stop, as Ctrl-C does; it reports whether the
 // run was still going.
 func (m *runManager) stopRun(rec *runRec) bool {

@@ -271,11 +271,18 @@ func TestRunStopResumeHTTP(t *testing.T) {
 		b.WriteString("k" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@example.com,Klient\n")
 	}
 	e.upload("klienci.csv", b.String())
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "Klient A"}}}, nil); code != http.StatusOK {
+		t.Fatalf("fix: %d %s", code, body)
+	}
 	var started runView
-	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted || started.File != "klienci.corrected.csv" {
 		t.Fatalf("start: %d %s", code, body)
 	}
 	e.follow(started.ID, func(v runView) bool { return v.Counts["created"] > 0 })
+	// The file a run reads is not rewritten under it by a fix.
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "X"}}}, nil); code != http.StatusConflict || !strings.Contains(body, "is running") {
+		t.Errorf("a fix of the file a run reads: %d %s", code, body)
+	}
 	// A second run of the same file while the first goes: the importer's
 	// lock refuses it, and the page has its words.
 	var second runView
