@@ -36,10 +36,9 @@ func e2eClients(n, badRow int) string {
 // TestBrowserRunFlow drives the run step in headless Chromium against the
 // sandbox: from a plan with an invalid row, the row's cell is fixed in the
 // page (a corrected copy; the file itself untouched), the plan made again
-// shows no invalid row,
-// the import runs with live progress, is stopped and resumed, its report
-// is shown and filtered, and the import is undone — the page's words and
-// the sandbox's clients checked at each step.
+// shows no invalid row, the import runs with live progress, is stopped and
+// resumed, its report is shown and filtered, and the import is undone —
+// the page's words and the sandbox's clients checked at each step.
 func TestBrowserRunFlow(t *testing.T) {
 	const rows, badRow = 160, 5
 	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}, viewport: [2]int64{1280, 1000}})
@@ -48,16 +47,36 @@ func TestBrowserRunFlow(t *testing.T) {
 	if err := os.WriteFile(input, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	existing := addClient(t, e, "klient3@example.com", "K. Trzeci") // row 3 updates it
+	f := &runFlow{e: e, t: t, rows: rows, badRow: badRow, data: data}
+	f.existing = addClient(t, e, "klient3@example.com", "K. Trzeci") // row 3 updates it
 	e.upload("#imp-file", input)
 	e.waitText("#imp-loaded", "klienci.csv")
 	e.click("#imp-plan-btn")
 	e.waitText("#imp-plan-counts", "invalid: 1")
 
+	f.fixTheCell()
+	f.runStopResume()
+	f.report()
+	f.undo()
+	f.inPolish()
+}
+
+// runFlow is TestBrowserRunFlow's page and what it knows, for its steps.
+type runFlow struct {
+	e            *uiEnv
+	t            *testing.T
+	rows, badRow int
+	data         string // the file as uploaded
+	existing     int64  // the client that was there before the import (row 3 updates it)
+}
+
+// fixTheCell fixes the invalid cell in place and checks the plan made again of the copy.
+func (f *runFlow) fixTheCell() {
+	e, t, rows := f.e, f.t, f.rows
 	e.click("#imp-plan-fix")
 	e.waitText("#fix-intro", "Invalid rows in klienci.csv: 1.")
-	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, badRow)
-	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(badRow) {
+	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, f.badRow)
+	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(f.badRow) {
 		t.Errorf("the focus is on %q, want the first cell to fix", focused)
 	}
 	if v, _ := e.eval(`document.querySelector(` + jsString(cell) + `).value`); v != "Narnia" {
@@ -87,10 +106,15 @@ func TestBrowserRunFlow(t *testing.T) {
 	if len(originals) != 1 {
 		t.Fatalf("uploads: %v", originals)
 	}
-	if b, _ := os.ReadFile(originals[0]); string(b) != data {
+	if b, _ := os.ReadFile(originals[0]); string(b) != f.data {
 		t.Error("the original file was changed")
 	}
 
+}
+
+// runStopResume runs the import, stops it, resumes it by keyboard and waits for its end.
+func (f *runFlow) runStopResume() {
+	e, t, rows := f.e, f.t, f.rows
 	e.click("#run-start")
 	e.waitText("#run-progress .counts", "created")
 	e.click("#run-stop")
@@ -115,13 +139,18 @@ func TestBrowserRunFlow(t *testing.T) {
 	if n := len(e.sandbox.Clients()); n != rows {
 		t.Fatalf("%d clients after the run, want %d", n, rows)
 	}
-	if c, _ := e.sandbox.Client(existing); c.InvoiceFullname != "Klient Numer 3" {
+	if c, _ := e.sandbox.Client(f.existing); c.InvoiceFullname != "Klient Numer 3" {
 		t.Errorf("the existing client's name after the run: %q", c.InvoiceFullname)
 	}
 	if got := e.text("#run-progress .counts"); !strings.Contains(got, fmt.Sprintf("created: %d", rows-1)) || !strings.Contains(got, "updated: 1") {
 		t.Errorf("counts %q", got)
 	}
 
+}
+
+// report checks the report table after a reload of the page, its filter and downloads.
+func (f *runFlow) report() {
+	e, t, rows := f.e, f.t, f.rows
 	// A page loaded again finds the run the server holds, and its report.
 	e.run(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("#main")))
 	e.click("#tab-run")
@@ -135,7 +164,7 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.waitText("#report-status", fmt.Sprintf("created (%d)", rows-1))
 	e.setSelect("#report-status", "created")
 	e.waitText("#report-table", `invoice_country_code: "PL"`)
-	if got := e.text(fmt.Sprintf(`#report-table tr[data-row="%d"]`, badRow)); !strings.Contains(got, "created") || !strings.Contains(got, `invoice_country_code: "PL"`) {
+	if got := e.text(fmt.Sprintf(`#report-table tr[data-row="%d"]`, f.badRow)); !strings.Contains(got, "created") || !strings.Contains(got, `invoice_country_code: "PL"`) {
 		t.Errorf("the fixed row's line %q", got)
 	}
 	e.click("#report button[data-i18n='report.more']")
@@ -144,6 +173,11 @@ func TestBrowserRunFlow(t *testing.T) {
 		t.Errorf("XLSX download %q", href)
 	}
 
+}
+
+// undo undoes the import after the confirmation and checks the sandbox.
+func (f *runFlow) undo() {
+	e, t, rows := f.e, f.t, f.rows
 	e.click("#undo-start")
 	e.waitText("#undo-dialog", "Undo the import of klienci.corrected.csv?")
 	e.waitText("#undo-dialog", fmt.Sprintf("Clients it created (%d) are deleted, and clients it changed (1)", rows-1))
@@ -160,11 +194,16 @@ func TestBrowserRunFlow(t *testing.T) {
 	if n := len(e.sandbox.Clients()); n != 1 {
 		t.Errorf("%d clients after the undo, want the one that was there before", n)
 	}
-	if c, _ := e.sandbox.Client(existing); c.InvoiceFullname != "K. Trzeci" {
+	if c, _ := e.sandbox.Client(f.existing); c.InvoiceFullname != "K. Trzeci" {
 		t.Errorf("the existing client's name after the undo: %q, want it restored", c.InvoiceFullname)
 	}
 	e.waitText("#undo-report", "deleted")
 
+}
+
+// inPolish switches the page to Polish: the run step speaks it.
+func (f *runFlow) inPolish() {
+	e, rows := f.e, f.rows
 	e.setSelect("#lang", "pl")
 	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows-1))
 	e.waitText("#run", "Cofnij ten import")

@@ -161,10 +161,21 @@ func ended(v runView) bool { return v.State != stateRunning && v.State != stateS
 
 const invalidCSV = "email,invoice_fullname,invoice_country_code\nanna@example.com,Anna Nowak,PL\njan@example.com,Jan Kowalski,Narnia\nola@example.com,Ola Żak,DE\n"
 
+// TestRunFlowHTTP goes through the run step's requests: the invalid rows,
+// a fix, the run, its report (page, CSV, XLSX), the refusals in words,
+// and the undo.
 func TestRunFlowHTTP(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{})
 	up := e.upload("klienci.csv", invalidCSV)
+	fixHTTP(t, e, up)
+	started := runHTTP(t, e)
+	reportHTTP(t, e, started.ID)
+	refusalsHTTP(t, e, started.ID)
+	undoHTTP(t, e, started.ID)
+}
 
+// fixHTTP lists the invalid row of invalidCSV and fixes it.
+func fixHTTP(t *testing.T, e *apiEnv, up uploadInfo) {
 	var probs fixAnswer
 	if code, body := e.do("GET", "/api/fix/problems", nil, &probs); code != http.StatusOK {
 		t.Fatalf("problems: %d %s", code, body)
@@ -185,7 +196,10 @@ func TestRunFlowHTTP(t *testing.T) {
 	if string(orig) != invalidCSV {
 		t.Errorf("the original was changed: %q", orig)
 	}
+}
 
+// runHTTP runs the import of the corrected copy to its end.
+func runHTTP(t *testing.T, e *apiEnv) runView {
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
 		t.Fatalf("start: %d %s", code, body)
@@ -197,20 +211,24 @@ func TestRunFlowHTTP(t *testing.T) {
 	if end.State != stateDone || end.Counts["created"] != 3 || len(e.sandbox.Clients()) != 3 || !strings.Contains(end.Summary, "created 3") {
 		t.Fatalf("run ended %+v with %d clients", end, len(e.sandbox.Clients()))
 	}
+	return started
+}
 
+// reportHTTP reads the run's report: a filtered page, the CSV, the XLSX.
+func reportHTTP(t *testing.T, e *apiEnv, id string) {
 	var page reportPage
-	if code, body := e.do("GET", "/api/runs/"+started.ID+"/report?status=created&limit=2", nil, &page); code != http.StatusOK {
+	if code, body := e.do("GET", "/api/runs/"+id+"/report?status=created&limit=2", nil, &page); code != http.StatusOK {
 		t.Fatalf("report: %d %s", code, body)
 	}
 	if page.Matched != 3 || len(page.Lines) != 2 || page.Counts["created"] != 3 || page.Lines[1].Row != 3 ||
 		!strings.Contains(page.Lines[1].Changes, `invoice_country_code: "PL"`) {
 		t.Errorf("report page %+v", page)
 	}
-	code, csvBody := e.do("GET", "/api/runs/"+started.ID+"/report.csv", nil, nil)
+	code, csvBody := e.do("GET", "/api/runs/"+id+"/report.csv", nil, nil)
 	if code != http.StatusOK || !strings.HasPrefix(csvBody, "row,status,crm_client_id") || strings.Count(csvBody, ",created,") != 3 {
 		t.Errorf("report.csv: %d %.200s", code, csvBody)
 	}
-	code, xlsx := e.do("GET", "/api/runs/"+started.ID+"/report.xlsx", nil, nil)
+	code, xlsx := e.do("GET", "/api/runs/"+id+"/report.xlsx", nil, nil)
 	if code != http.StatusOK {
 		t.Fatalf("report.xlsx: %d %.200s", code, xlsx)
 	}
@@ -220,7 +238,11 @@ func TestRunFlowHTTP(t *testing.T) {
 	if !slices.Contains(header, "invoice_country_code after") || len(rows) != 3 {
 		t.Errorf("report.xlsx: header %q, %d rows", header, len(rows))
 	}
+}
 
+// refusalsHTTP sends what the run step refuses: each answer's status and
+// words.
+func refusalsHTTP(t *testing.T, e *apiEnv, id string) {
 	for _, c := range []struct {
 		method, path string
 		body         any
@@ -230,10 +252,10 @@ func TestRunFlowHTTP(t *testing.T) {
 		{"GET", "/api/runs/nope", nil, http.StatusNotFound, `\"nope\" is not a run of this page`},
 		{"POST", "/api/runs/nope/stop", struct{}{}, http.StatusNotFound, "is not a run of this page"},
 		{"GET", "/api/runs/nope/report.csv", nil, http.StatusNotFound, "is not a run of this page"},
-		{"POST", "/api/runs/" + started.ID + "/stop", struct{}{}, http.StatusConflict, "is not running (it is done)"},
-		{"POST", "/api/runs/" + started.ID + "/resume", struct{}{}, http.StatusConflict, "nothing to resume"},
-		{"POST", "/api/runs/" + started.ID + "/undo", undoRequest{}, http.StatusBadRequest, "confirm it"},
-		{"GET", "/api/runs/" + started.ID + "/report?offset=x", nil, http.StatusBadRequest, "whole numbers"},
+		{"POST", "/api/runs/" + id + "/stop", struct{}{}, http.StatusConflict, "is not running (it is done)"},
+		{"POST", "/api/runs/" + id + "/resume", struct{}{}, http.StatusConflict, "nothing to resume"},
+		{"POST", "/api/runs/" + id + "/undo", undoRequest{}, http.StatusBadRequest, "confirm it"},
+		{"GET", "/api/runs/" + id + "/report?offset=x", nil, http.StatusBadRequest, "whole numbers"},
 		{"POST", "/api/runs", runRequest{File: "nope"}, http.StatusBadRequest, `\"nope\" is not a file of this page`},
 		{"POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "phone", Value: "1"}}}, http.StatusUnprocessableEntity, `has no column \"phone\"`},
 		{"POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 40, Column: "email", Value: "x@y.pl"}}}, http.StatusUnprocessableEntity, `"row":40`},
@@ -244,21 +266,26 @@ func TestRunFlowHTTP(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d and %q", c.method, c.path, code, body, c.status, c.want)
 		}
 	}
+}
 
+// undoHTTP undoes the run id and checks the sandbox, the undo's report
+// and the session's list of runs.
+func undoHTTP(t *testing.T, e *apiEnv, id string) {
 	var u runView
-	if code, body := e.do("POST", "/api/runs/"+started.ID+"/undo", undoRequest{Confirm: true}, &u); code != http.StatusAccepted {
+	if code, body := e.do("POST", "/api/runs/"+id+"/undo", undoRequest{Confirm: true}, &u); code != http.StatusAccepted {
 		t.Fatalf("undo: %d %s", code, body)
 	}
-	end = e.follow(u.ID, ended)
-	if u.Kind != kindUndo || u.Of != started.ID || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
+	end := e.follow(u.ID, ended)
+	if u.Kind != kindUndo || u.Of != id || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
 		t.Fatalf("undo %+v ended %+v with %d clients", u, end, len(e.sandbox.Clients()))
 	}
+	var page reportPage
 	if code, body := e.do("GET", "/api/runs/"+u.ID+"/report?status=deleted", nil, &page); code != http.StatusOK || page.Matched != 3 {
 		t.Errorf("undo's report: %d %s", code, body)
 	}
 	var list struct{ Runs []runView }
 	if code, body := e.do("GET", "/api/runs", nil, &list); code != http.StatusOK || len(list.Runs) != 2 ||
-		list.Runs[0].ID != u.ID || list.Runs[1].ID != started.ID || list.Runs[1].State != stateDone {
+		list.Runs[0].ID != u.ID || list.Runs[1].ID != id || list.Runs[1].State != stateDone {
 		t.Errorf("the runs: %d %s", code, body)
 	}
 }
