@@ -31,13 +31,7 @@ func TestExportEvents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var phases []string
-			open := false
 			for _, u := range rec.Updates() {
-				if !open {
-					phases = append(phases, u.Phase)
-				}
-				open = !u.Ended
 				switch {
 				case u.Ended && u.Walk && (u.Pages != tt.pages || u.Done != 250):
 					t.Errorf("the walk ended at %d pages, %d clients; want %d pages (the recheck included) of 250", u.Pages, u.Done, tt.pages)
@@ -45,16 +39,11 @@ func TestExportEvents(t *testing.T) {
 					t.Errorf("the details' update %+v: want paced, of 250 clients", u)
 				}
 			}
-			if !reflect.DeepEqual(phases, tt.phases) || open {
+			if phases, open := rec.Phases(); !reflect.DeepEqual(phases, tt.phases) || open {
 				t.Errorf("phases %q (open at the end: %v), want %q", phases, open, tt.phases)
 			}
-			s := rec.Summaries()
-			evs := rec.Events()
-			if len(s) != 1 || evs[len(evs)-1].Summary == nil {
-				t.Fatalf("%d summaries, the last event %+v: want one, last", len(s), evs[len(evs)-1])
-			}
-			if s[0].Command != "export" || s[0].Requests != sum.Requests || s[0].Text != sum.String() {
-				t.Errorf("summary %+v, want the export's (%d requests)", s[0], sum.Requests)
+			if s, ok := rec.Final(); !ok || s.Command != "export" || s.Requests != sum.Requests || s.Text != sum.String() {
+				t.Errorf("summary %+v (one, last: %v), want the export's (%d requests)", s, ok, sum.Requests)
 			}
 		})
 	}

@@ -29,23 +29,16 @@ func TestImportEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var phases []string
-	open := false
 	for _, u := range rec.Updates() {
 		if u.Command != "import" {
 			t.Errorf("an update of command %q", u.Command)
 		}
-		if !open {
-			phases = append(phases, u.Phase)
-		} else if u.Phase != phases[len(phases)-1] {
-			t.Errorf("phase %q began before %q ended", u.Phase, phases[len(phases)-1])
-		}
-		open = !u.Ended
 		if u.Ended && u.Phase != "import" && (!u.Walk || u.Pages != 1 || u.Done != 3) {
 			t.Errorf("the read of the clients ended at %d pages, %d clients; want 1 page of all 3", u.Pages, u.Done)
 		}
 	}
-	if want := []string{"reading clients (" + newIndex([]string{"email"}).why() + ")", "import"}; !reflect.DeepEqual(phases, want) || open {
+	want := []string{"reading clients (" + newIndex([]string{"email"}).why() + ")", "import"}
+	if phases, open := rec.Phases(); !reflect.DeepEqual(phases, want) || open {
 		t.Errorf("phases %q (open at the end: %v), want %q", phases, open, want)
 	}
 
@@ -83,13 +76,8 @@ func TestImportEvents(t *testing.T) {
 	if !reflect.DeepEqual(last.Counts, counts) || last.Done != 4 || last.Total != 4 || !last.Settles || !last.Paced {
 		t.Errorf("the rows' last update %+v, want the summary's counts %v", last, counts)
 	}
-	evs := rec.Events()
-	s := rec.Summaries()
-	if len(s) != 1 || evs[len(evs)-1].Summary == nil {
-		t.Fatalf("%d summaries, the last event %+v: want one, last", len(s), evs[len(evs)-1])
-	}
-	if !reflect.DeepEqual(s[0].Counts, counts) || s[0].Requests != sum.Requests || s[0].Text != sum.String() || s[0].Command != "import" {
-		t.Errorf("summary %+v, want the run's (%v, %d requests)", s[0], counts, sum.Requests)
+	if s, ok := rec.Final(); !ok || !reflect.DeepEqual(s.Counts, counts) || s.Requests != sum.Requests || s.Text != sum.String() || s.Command != "import" {
+		t.Errorf("summary %+v (one, last: %v), want the run's (%v, %d requests)", s, ok, counts, sum.Requests)
 	}
 }
 

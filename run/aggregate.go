@@ -106,16 +106,21 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 	return a
 }
 
+// lock takes a's lock; false: a is nil, and reports nothing.
+func (a *Aggregator) lock() bool {
+	if a == nil {
+		return false
+	}
+	a.mu.Lock()
+	return true
+}
+
 // AddWait makes the run's updates say one more wait, after those they say
 // already (nil: none).
 func (a *Aggregator) AddWait(w Wait) {
-	if a == nil {
+	if w == nil || !a.lock() {
 		return
 	}
-	if w == nil {
-		return
-	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.waits = append(a.waits, w)
 }
@@ -123,10 +128,9 @@ func (a *Aggregator) AddWait(w Wait) {
 // Begin begins a phase (ending the one that runs, if any) and says so at
 // once.
 func (a *Aggregator) Begin(p Phase) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open {
 		a.endLocked()
@@ -138,10 +142,9 @@ func (a *Aggregator) Begin(p Phase) {
 
 // End ends the phase that runs, said at once with its last counts.
 func (a *Aggregator) End() {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open {
 		a.endLocked()
@@ -155,10 +158,9 @@ func (a *Aggregator) endLocked() {
 
 // Add records n more units of the phase done.
 func (a *Aggregator) Add(n int64) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.addLocked(n, true)
 }
@@ -166,10 +168,9 @@ func (a *Aggregator) Add(n int64) {
 // Step records n more units done and sends an Update at once: a phase
 // that says its count every so many units (its own throttle).
 func (a *Aggregator) Step(n int64) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.done += n
 	if a.open {
@@ -179,10 +180,9 @@ func (a *Aggregator) Step(n int64) {
 
 // Page records one more page of the account's clients read.
 func (a *Aggregator) Page() {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pages++
 	a.dirty = true
@@ -198,10 +198,9 @@ func (a *Aggregator) Settle(it Item) { a.settle(it, true) }
 func (a *Aggregator) Kept(it Item) { a.settle(it, false) }
 
 func (a *Aggregator) settle(it Item, fresh bool) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.counts[it.Status]++
 	a.cfg.Printer.Item(it)
@@ -231,20 +230,18 @@ func (a *Aggregator) throttleLocked() {
 
 // Message sends a note or warning.
 func (a *Aggregator) Message(m Message) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cfg.Printer.Message(m)
 }
 
 // Counts returns the lines settled so far, by status.
 func (a *Aggregator) Counts() map[string]int {
-	if a == nil {
+	if !a.lock() {
 		return nil
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	return maps.Clone(a.counts)
 }
@@ -253,10 +250,9 @@ func (a *Aggregator) Counts() map[string]int {
 // the requests and the time since the aggregator was made, and text, the
 // run's summary in words.
 func (a *Aggregator) Finish(text string) {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open {
 		a.endLocked()
@@ -274,10 +270,9 @@ func (a *Aggregator) Finish(text string) {
 // something changed and the last Update is older than Every. Watch calls
 // it; tests call it with their clock.
 func (a *Aggregator) Poll() {
-	if a == nil {
+	if !a.lock() {
 		return
 	}
-	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.open {
 		return

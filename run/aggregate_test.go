@@ -228,16 +228,11 @@ func TestAggregatorSummaryOnce(t *testing.T) {
 	c.move(2 * time.Second)
 	a.Finish("100 clients")
 	a.Finish("again")
-	s := rec.Summaries()
-	if len(s) != 1 || s[0].Requests != 3 || s[0].Elapsed != 2*time.Second || s[0].Text != "100 clients" {
-		t.Errorf("summaries %+v, want one", s)
+	if s, ok := rec.Final(); !ok || s.Requests != 3 || s.Elapsed != 2*time.Second || s.Text != "100 clients" || len(rec.Summaries()) != 1 {
+		t.Errorf("summary %+v (one, last: %v), want one, last", rec.Summaries(), ok)
 	}
 	if u := lastUpdate(&rec); !u.Ended || !u.Walk || u.Pages != 1 || u.Done != 100 || u.Requests != 3 {
 		t.Errorf("the end %+v", u)
-	}
-	evs := rec.Events()
-	if evs[len(evs)-1].Summary == nil {
-		t.Errorf("the last event is not the summary: %+v", evs[len(evs)-1])
 	}
 	var none *Aggregator
 	none.Begin(Phase{Name: "x"})

@@ -79,27 +79,15 @@ func Tee(p ...Printer) Printer {
 
 type tee []Printer
 
-func (t tee) Update(u Update) {
-	for _, p := range t {
-		p.Update(u)
-	}
-}
+func (t tee) Update(u Update)   { each(t, u, Printer.Update) }
+func (t tee) Item(i Item)       { each(t, i, Printer.Item) }
+func (t tee) Message(m Message) { each(t, m, Printer.Message) }
+func (t tee) Summary(s Summary) { each(t, s, Printer.Summary) }
 
-func (t tee) Item(i Item) {
+// each hands v to every printer of t, in turn.
+func each[T any](t tee, v T, hand func(Printer, T)) {
 	for _, p := range t {
-		p.Item(i)
-	}
-}
-
-func (t tee) Message(m Message) {
-	for _, p := range t {
-		p.Message(m)
-	}
-}
-
-func (t tee) Summary(s Summary) {
-	for _, p := range t {
-		p.Summary(s)
+		hand(p, v)
 	}
 }
 

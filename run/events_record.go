@@ -43,34 +43,45 @@ func (r *Recorder) Events() []Event {
 }
 
 // Updates returns the Updates so far, in order.
-func (r *Recorder) Updates() []Update {
-	var out []Update
-	for _, e := range r.Events() {
-		if e.Update != nil {
-			out = append(out, *e.Update)
-		}
-	}
-	return out
-}
+func (r *Recorder) Updates() []Update { return pick(r, func(e Event) *Update { return e.Update }) }
 
 // Items returns the Items so far, in order.
-func (r *Recorder) Items() []Item {
-	var out []Item
+func (r *Recorder) Items() []Item { return pick(r, func(e Event) *Item { return e.Item }) }
+
+// Summaries returns the Summaries so far (a run sends one).
+func (r *Recorder) Summaries() []Summary { return pick(r, func(e Event) *Summary { return e.Summary }) }
+
+// pick is the events of one kind, in order.
+func pick[T any](r *Recorder, of func(Event) *T) []T {
+	var out []T
 	for _, e := range r.Events() {
-		if e.Item != nil {
-			out = append(out, *e.Item)
+		if v := of(e); v != nil {
+			out = append(out, *v)
 		}
 	}
 	return out
 }
 
-// Summaries returns the Summaries so far (a run sends one).
-func (r *Recorder) Summaries() []Summary {
-	var out []Summary
-	for _, e := range r.Events() {
-		if e.Summary != nil {
-			out = append(out, *e.Summary)
+// Phases are the phases of the Updates so far, in the order they began
+// (one name each time a phase begins), and whether the last one is still
+// open (its last Update not Ended).
+func (r *Recorder) Phases() (names []string, open bool) {
+	for _, u := range r.Updates() {
+		if !open {
+			names = append(names, u.Phase)
 		}
+		open = !u.Ended
 	}
-	return out
+	return names, open
+}
+
+// Final is the run's Summary when the run sent exactly one, as its last
+// event.
+func (r *Recorder) Final() (Summary, bool) {
+	evs := r.Events()
+	s := r.Summaries()
+	if len(s) != 1 || len(evs) == 0 || evs[len(evs)-1].Summary == nil {
+		return Summary{}, false
+	}
+	return s[0], true
 }

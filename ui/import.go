@@ -33,8 +33,9 @@ type importState struct {
 	rows     []sheet.Row
 	rowsOpts sheet.Options
 
-	plan *planState // the last dry run, nil before
-	runs int        // dry runs made (names their reports)
+	plan     *planState    // the last dry run, nil before
+	planning *planProgress // the dry run being made, nil when none
+	runs     int           // dry runs made (names their reports)
 }
 
 // previewRows is how many rows the preview checks and shows.
@@ -55,6 +56,7 @@ func (s *Server) importRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/import/plan", s.handlePlan)
 	mux.HandleFunc("GET /api/import/plan/lines", s.handlePlanLines)
 	mux.HandleFunc("GET /api/import/plan/report", s.handlePlanReport)
+	mux.HandleFunc("GET /api/import/plan/progress", s.handlePlanProgress)
 }
 
 // fieldInfo is one CRM field the mapping's drop-downs offer.

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/mapping"
+	"github.com/crmbulk/crmbulk/sandbox"
 )
 
 // remap makes header feed field in doc, as the page's drop-down does.
@@ -159,5 +161,106 @@ func TestOpenMappings(t *testing.T) {
 	s.postJSON(t, "/api/import/sample", map[string]string{"name": "polish-excel"}, &out, http.StatusOK)
 	if !strings.Contains(out.PreviewError, "Imię") {
 		t.Errorf("a sample that does not fit the file: preview error %q", out.PreviewError)
+	}
+}
+
+// TestPreviewTransformsAndMaps: the table's transforms, value map and
+// default reach the preview as the import applies them.
+func TestPreviewTransformsAndMaps(t *testing.T) {
+	s := newTestServer(t)
+	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	body, ctype := multipartBody(t, "file", "klienci.xlsx", xlsx)
+	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.StatusCode, data)
+	}
+	var view fileView
+	mustJSON(t, data, &view)
+	doc := view.Doc
+	for i, f := range doc.Fields {
+		switch f.Field {
+		case "invoice_city":
+			doc.Fields[i].Transform = []string{"upper"}
+		case "invoice_country_code":
+			doc.Fields[i].Map = [][2]string{{"Polaska", "PL"}}
+		case "invoice_tax_id":
+			doc.Fields[i].Default = "5260250274"
+		}
+	}
+	var p previewView
+	s.postJSON(t, "/api/import/preview", doc, &p, http.StatusOK)
+	if got := p.Rows[0].Cells["invoice_city"]; got != "WARSZAWA" {
+		t.Errorf("transform upper: %q", got)
+	}
+	if r := p.Rows[2]; r.Status != "ready" || r.Cells["invoice_country_code"] != "PL" {
+		t.Errorf("map Polaska → PL: row 4 %+v", r)
+	}
+	if got := p.Rows[0].Cells["invoice_tax_id"]; got != "5260250274" {
+		t.Errorf("default of a blank NIP: %q", got)
+	}
+	doc.Fields[0].Transform = []string{"uppercase"}
+	res, data = s.do(t, http.MethodPost, "/api/import/preview", "application/json", mustMarshal(t, doc))
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `unknown transform \"uppercase\"`) {
+		t.Errorf("an unknown transform: %d %s", res.StatusCode, data)
+	}
+}
+
+// TestUploadRefusedInWords: a file crmbulk cannot read is refused with
+// what to do, and is not kept.
+func TestUploadRefusedInWords(t *testing.T) {
+	s := newTestServer(t)
+	for name, want := range map[string]string{
+		"klienci.xls": "save it as .xlsx or CSV",
+		"klienci.pdf": "name the file .csv or .xlsx",
+	} {
+		body, ctype := multipartBody(t, "file", name, []byte("\xd0\xcf\x11\xe0 not a sheet"))
+		res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), want) || !strings.Contains(string(data), name) {
+			t.Errorf("%s: %d %s, want the words %q", name, res.StatusCode, data, want)
+		}
+	}
+	if entries, _ := os.ReadDir(s.srv.WorkDir() + "/uploads"); len(entries) != 0 {
+		t.Errorf("refused files kept: %d", len(entries))
+	}
+	if s.srv.sess.currentUpload() != nil {
+		t.Error("a refused file became the import's file")
+	}
+}
+
+// TestPlanProgress: while a plan is made (a slow API), the page can ask
+// how far it is: the run events' phase, in words; after it, nothing.
+func TestPlanProgress(t *testing.T) {
+	s := newTestServerWith(t, sandbox.Config{Latency: 400 * time.Millisecond})
+	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	body, ctype := multipartBody(t, "file", "klienci.xlsx", xlsx)
+	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.StatusCode, data)
+	}
+	var view fileView
+	mustJSON(t, data, &view)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, data := s.do(t, http.MethodPost, "/api/import/plan", "application/json", mustMarshal(t, view.Doc)); res.StatusCode != http.StatusOK {
+			t.Errorf("plan: %d %s", res.StatusCode, data)
+		}
+	}()
+	var said progressView
+	deadline := time.Now().Add(10 * time.Second)
+	for said.Phase == "" && time.Now().Before(deadline) {
+		res, data := s.do(t, http.MethodGet, "/api/import/plan/progress", "", nil)
+		if res.StatusCode == http.StatusOK {
+			mustJSON(t, data, &said)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	<-done
+	if said.Phase == "" {
+		t.Fatal("the plan being made never said its phase")
+	}
+	t.Logf("progress said: %+v", said)
+	if res, _ := s.do(t, http.MethodGet, "/api/import/plan/progress", "", nil); res.StatusCode != http.StatusNoContent {
+		t.Errorf("after the plan: %d, want 204", res.StatusCode)
 	}
 }

@@ -93,7 +93,13 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	sb, endpoint := sandboxtest.New(t, sandboxConfig())
+	return newTestServerWith(t, sandboxConfig())
+}
+
+// newTestServerWith is newTestServer on a sandbox made with cfg.
+func newTestServerWith(t *testing.T, cfg sandbox.Config) *testServer {
+	t.Helper()
+	sb, endpoint := sandboxtest.New(t, cfg)
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
 			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(100000)))

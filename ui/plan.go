@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // maxPlanLines bounds the plan lines the page can browse and filter; the
@@ -80,8 +81,13 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	}
 	ps := &planState{}
 	var mu sync.Mutex
+	prog := &planProgress{}
+	s.sess.mu.Lock()
+	s.sess.imp.planning = prog
+	s.sess.mu.Unlock()
 	cfg := importer.Config{Mapping: m, DryRun: true, Report: report, Logger: s.cfg.Logger,
 		Command: "crmbulk ui (plan of " + input.Name + ")",
+		Events:  prog, ETA: api.Limiter().ETA, Waiting: api.Waiting,
 		OnLine: func(l *importer.Line) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -92,6 +98,9 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 			}
 		}}
 	sum, err := importer.Run(r.Context(), api, input.Path, cfg)
+	s.sess.mu.Lock()
+	s.sess.imp.planning = nil
+	s.sess.mu.Unlock()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, apiError{Error: ctxErr(r.Context(), err).Error()})
 		return
@@ -168,6 +177,63 @@ func (s *Server) handlePlanReport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(ps.sum.Report)+`"`)
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	http.ServeFile(w, r, ps.sum.Report)
+}
+
+// planProgress is the Printer of a plan being made (the run events,
+// run.Printer): it keeps the last Update, which the page asks for while
+// it waits.
+type planProgress struct {
+	mu   sync.Mutex
+	last events.Update
+	seen bool
+}
+
+func (p *planProgress) Update(u events.Update) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last, p.seen = u, true
+}
+func (p *planProgress) Item(events.Item)       {}
+func (p *planProgress) Message(events.Message) {}
+func (p *planProgress) Summary(events.Summary) {}
+
+// progressView is a plan's progress for the page.
+type progressView struct {
+	Phase    string         `json:"phase"`
+	Unit     string         `json:"unit"`
+	Done     int64          `json:"done"`
+	Total    int64          `json:"total"`
+	Counts   map[string]int `json:"counts"`
+	Requests int64          `json:"requests"`
+	Waiting  string         `json:"waiting,omitempty"`
+	Until    string         `json:"until,omitempty"` // RFC 3339
+	ETA      int64          `json:"etaSeconds,omitempty"`
+	Elapsed  int64          `json:"elapsedSeconds"`
+}
+
+// handlePlanProgress answers how far the plan being made is (the last run
+// event); 204 when none is being made or nothing is said yet.
+func (s *Server) handlePlanProgress(w http.ResponseWriter, _ *http.Request) {
+	s.sess.mu.Lock()
+	p := s.sess.imp.planning
+	s.sess.mu.Unlock()
+	if p == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	p.mu.Lock()
+	u, seen := p.last, p.seen
+	p.mu.Unlock()
+	if !seen {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	v := progressView{Phase: u.Phase, Unit: u.Unit, Done: u.Done, Total: u.Total, Counts: u.Counts, Requests: u.Requests,
+		Waiting: u.Waiting, ETA: int64(u.ETA.Seconds()), Elapsed: int64(u.Elapsed.Seconds())}
+	if !u.Until.IsZero() {
+		v.Until = u.Until.Format(time.RFC3339)
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // planLine is one line of the plan for the page.

@@ -23,19 +23,13 @@ func TestUndoEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var phases []string
-	open := false
 	for _, u := range rec.Updates() {
-		if !open {
-			phases = append(phases, u.Phase)
-		}
-		open = !u.Ended
 		if u.Phase == "reading the clients" && u.Ended && (!u.Walk || u.Pages != 1 || u.Done != 5) {
 			t.Errorf("the read of the clients ended at %d pages, %d clients; want 1 page of all 5", u.Pages, u.Done)
 		}
 	}
-	if want := []string{"reading the clients", "undo"}; !reflect.DeepEqual(phases, want) || open {
-		t.Errorf("phases %q (open at the end: %v), want %q", phases, open, want)
+	if phases, open := rec.Phases(); !reflect.DeepEqual(phases, []string{"reading the clients", "undo"}) || open {
+		t.Errorf("phases %q (open at the end: %v), want the read of the clients, then the undo", phases, open)
 	}
 	var got []string
 	var rows []int
@@ -52,12 +46,7 @@ func TestUndoEvents(t *testing.T) {
 	for st, n := range sum.Counts {
 		counts[string(st)] = n
 	}
-	s := rec.Summaries()
-	evs := rec.Events()
-	if len(s) != 1 || evs[len(evs)-1].Summary == nil {
-		t.Fatalf("%d summaries, the last event %+v: want one, last", len(s), evs[len(evs)-1])
-	}
-	if !reflect.DeepEqual(s[0].Counts, counts) || s[0].Requests != sum.Requests || s[0].Text != sum.String() || s[0].Command != "undo" {
-		t.Errorf("summary %+v, want the undo's (%v, %d requests)", s[0], counts, sum.Requests)
+	if s, ok := rec.Final(); !ok || !reflect.DeepEqual(s.Counts, counts) || s.Requests != sum.Requests || s.Text != sum.String() || s.Command != "undo" {
+		t.Errorf("summary %+v (one, last: %v), want the undo's (%v, %d requests)", s, ok, counts, sum.Requests)
 	}
 }

@@ -9,6 +9,7 @@ I18N.add({
     'imp.step.file': '1. The file',
     'imp.choose': 'CSV, XLSX or EPP file to import',
     'imp.drop': 'or drop the file here',
+    'imp.reading': 'Reading {name} and guessing its columns… ({s} s)',
     'imp.loaded': '{name}: {cols} columns. The mapping below is a guess: check the "Field" of every column.',
     'imp.open': 'Open a mapping file (YAML)',
     'imp.sample': 'Or a sample mapping',
@@ -39,6 +40,7 @@ I18N.add({
     'imp.step.plan': '4. The plan: what the import would do (a dry run: nothing is sent)',
     'imp.plan.make': 'Make the plan',
     'imp.plan.making': 'Reading the account and checking every row…', 'imp.plan.for': '({s} s)',
+    'imp.plan.waiting': 'waiting for {what}', 'imp.plan.until': 'until {time}',
     'imp.plan.stale': 'The mapping changed since this plan was made: make the plan again to see what it does now.',
     'imp.plan.needtoken': 'The plan reads the account: paste the API token at the top of the page first.',
     'imp.plan.rows': '{rows} rows; {requests} requests; {elapsed}.', 'imp.plan.report': 'Download the plan ({name})',
@@ -58,6 +60,7 @@ I18N.add({
     'imp.step.file': '1. Plik',
     'imp.choose': 'Plik CSV, XLSX lub EPP do importu',
     'imp.drop': 'albo upuść plik tutaj',
+    'imp.reading': 'Czytam {name} i rozpoznaję kolumny… ({s} s)',
     'imp.loaded': '{name}: kolumn {cols}. Poniższe przypisanie to propozycja: sprawdź „Pole” każdej kolumny.',
     'imp.open': 'Otwórz plik przypisań (YAML)',
     'imp.sample': 'Albo przykładowe przypisanie',
@@ -88,6 +91,7 @@ I18N.add({
     'imp.step.plan': '4. Plan: co zrobiłby import (próba: nic nie jest wysyłane)',
     'imp.plan.make': 'Przygotuj plan',
     'imp.plan.making': 'Czytam konto i sprawdzam każdy wiersz…', 'imp.plan.for': '({s} s)',
+    'imp.plan.waiting': 'czekam: {what}', 'imp.plan.until': 'do {time}',
     'imp.plan.stale': 'Przypisanie zmieniło się od przygotowania tego planu: przygotuj plan ponownie, by zobaczyć, co zrobi teraz.',
     'imp.plan.needtoken': 'Plan czyta konto: najpierw wklej token API u góry strony.',
     'imp.plan.rows': 'Wierszy: {rows}; zapytań: {requests}; {elapsed}.', 'imp.plan.report': 'Pobierz plan ({name})',
@@ -344,10 +348,21 @@ function showImport(view) {
 async function uploadFile(file) {
   const form = new FormData();
   form.append('file', file, file.name);
+  const status = document.getElementById('imp-loaded');
+  const started = Date.now();
+  const tick = () => { status.textContent = t('imp.reading', { name: file.name, s: Math.round((Date.now() - started) / 1000) }); };
+  tick();
+  const timer = setInterval(tick, 1000);
   try {
     showError(null);
-    showImport(await api('/api/import/upload', { body: form }));
-  } catch (err) { showError(err); }
+    const view = await api('/api/import/upload', { body: form });
+    clearInterval(timer);
+    showImport(view);
+  } catch (err) {
+    clearInterval(timer);
+    status.textContent = '';
+    showError(err);
+  }
 }
 
 async function openMapping(promise) {
@@ -488,15 +503,36 @@ function drawPlan(s) {
   loadPlanLines(false);
 }
 
+// progressText says a plan's last run event: the phase, how far, what
+// it waits for and until when.
+function progressText(p) {
+  let s = p.phase || '';
+  if (p.done) s += p.total > 0 ? ` ${p.done}/${p.total} ${p.unit}` : ` ${p.done} ${p.unit}`;
+  if (p.waiting) {
+    s += ' — ' + t('imp.plan.waiting', { what: p.waiting });
+    if (p.until) s += ' ' + t('imp.plan.until', { time: new Date(p.until).toLocaleTimeString(I18N.lang) });
+  }
+  return s ? '(' + s + ')' : '';
+}
+
 async function makePlan() {
   const btn = document.getElementById('imp-plan-btn');
   const status = document.getElementById('imp-plan-status');
   if (!session.token) { showError(t('imp.plan.needtoken')); document.getElementById('token-input').focus(); return; }
   btn.disabled = true;
   const started = Date.now();
-  const tick = () => { status.textContent = t('imp.plan.making') + ' ' + t('imp.plan.for', { s: Math.round((Date.now() - started) / 1000) }); };
+  let said = '';
+  const tick = () => {
+    status.textContent = [t('imp.plan.making'), said, t('imp.plan.for', { s: Math.round((Date.now() - started) / 1000) })].filter(Boolean).join(' ');
+  };
   tick();
-  const timer = setInterval(tick, 1000);
+  const timer = setInterval(async () => {
+    try {
+      const res = await api('/api/import/plan/progress', { raw: true });
+      if (res.status === 200) said = progressText(await res.json());
+    } catch (e) { /* the plan's own answer says what went wrong */ }
+    tick();
+  }, 700);
   try {
     showError(null);
     imp.plan = await api('/api/import/plan', { json: imp.doc });
