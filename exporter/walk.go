@@ -42,8 +42,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 			}
 			fresh++
 		}
-		e.ev.Page()
-		e.ev.Add(int64(fresh))
+		e.ev.Page(int64(fresh))
 		return nil
 	}
 

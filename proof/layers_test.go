@@ -29,7 +29,7 @@ var layers = map[string]int{
 	"validate":                2,
 	"mapping":                 2,
 	"mapping/guess":           3, // judges values as validate does: above it
-	"run":                     3, // what import, undo and export share (hline owns this line)
+	"run":                     3, // what import, undo and export share: below them, above the API
 	"importer":                4,
 	"exporter":                4,
 	"undo":                    5, // reads an import's report: above the importer
@@ -38,7 +38,6 @@ var layers = map[string]int{
 	"bench":                   6,
 	"bench/cmd/crmbulk-bench": 7,
 	"samples/internal/gen":    6,
-	"ui":                      6, // the web page: handlers over importer/exporter/undo
 	"cmd/crmbulk":             7,
 	"proof":                   7,
 }

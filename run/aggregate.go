@@ -62,8 +62,9 @@ type AggregatorConfig struct {
 // by status, throttled Updates (at once when a phase begins or ends or a
 // wait begins or ends, and every second while a wait lasts), each Item in
 // the order it settles, and one Summary. It is safe for concurrent use;
-// it calls its Printer under its own lock, so events arrive in order. A
-// nil Aggregator reports nothing.
+// it calls its Printer under its own lock, so events arrive in order (a
+// Printer must not call back into it, nor log through its Logger). A nil
+// Aggregator reports nothing.
 type Aggregator struct {
 	cfg   AggregatorConfig
 	start time.Time
@@ -178,15 +179,15 @@ func (a *Aggregator) Step(n int64) {
 	}
 }
 
-// Page records one more page of the account's clients read.
-func (a *Aggregator) Page() {
+// Page records one more page of the account's clients read, and n more
+// units done (its clients the phase counts).
+func (a *Aggregator) Page(n int64) {
 	if !a.lock() {
 		return
 	}
 	defer a.mu.Unlock()
 	a.pages++
-	a.dirty = true
-	a.throttleLocked()
+	a.addLocked(n, true)
 }
 
 // Settle records a line settled by this run: counted by its status, one

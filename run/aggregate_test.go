@@ -223,8 +223,7 @@ func TestAggregatorSummaryOnce(t *testing.T) {
 	a := NewAggregator(AggregatorConfig{Command: "export", Printer: &rec, Now: c.now, Requests: func() int64 { return reqs }})
 	a.Begin(Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
 	reqs = 3
-	a.Page()
-	a.Add(100)
+	a.Page(100)
 	c.move(2 * time.Second)
 	a.Finish("100 clients")
 	a.Finish("again")

@@ -117,10 +117,6 @@ func (d *drawer) Update(u Update) {
 		d.r.Start(u.Phase, u.Total, u.Unit)
 		d.open, d.done, d.detail = true, 0, ""
 	}
-	if n := u.Done - d.done; n > 0 {
-		d.r.Add(n)
-		d.done = u.Done
-	}
 	text := Detail(u)
 	if !d.saysWaits && u.Waiting != "" {
 		text = strings.TrimPrefix(text+" · "+u.Waiting, " · ")
@@ -128,6 +124,10 @@ func (d *drawer) Update(u Update) {
 	if text != "" || d.detail != "" { // until it has words the phase's name stays
 		d.r.Describe(text)
 		d.detail = text
+	}
+	if n := u.Done - d.done; n > 0 { // after the words: the bar's redraw shows both
+		d.r.Add(n)
+		d.done = u.Done
 	}
 	if u.Ended {
 		d.r.Finish()

@@ -73,15 +73,15 @@ func TestDraw(t *testing.T) {
 		{Phase: "import", Total: 3, Unit: "rows", Settles: true, Done: 2, Counts: map[string]int{"created": 2}, Waiting: "blocked until 14:05:12 (8m0s left)"},
 		{Phase: "import", Total: 3, Unit: "rows", Settles: true, Done: 3, Counts: map[string]int{"created": 3}, Ended: true},
 	}
-	begin := []string{"start reading in.csv -1 rows", "describe reading in.csv: 0 rows so far", "add 1000", "describe reading in.csv: 1000 rows so far",
-		"add 500", "describe reading in.csv: 1500 rows so far", "finish", "start import 3 rows"}
+	begin := []string{"start reading in.csv -1 rows", "describe reading in.csv: 0 rows so far", "describe reading in.csv: 1000 rows so far", "add 1000",
+		"describe reading in.csv: 1500 rows so far", "add 500", "finish", "start import 3 rows"}
 	tests := []struct {
 		name string
 		r    interface{ got() (*reporter, bool) }
 		want []string
 	}{
-		{"says waits itself", &waitReporter{}, append(begin, "add 2", "describe created 2", "add 1", "describe created 3", "finish")},
-		{"waits after the detail", &plain{}, append(begin, "add 2", "describe created 2 · blocked until 14:05:12 (8m0s left)", "add 1", "describe created 3", "finish")},
+		{"says waits itself", &waitReporter{}, append(begin, "describe created 2", "add 2", "describe created 3", "add 1", "finish")},
+		{"waits after the detail", &plain{}, append(begin, "describe created 2 · blocked until 14:05:12 (8m0s left)", "add 2", "describe created 3", "add 1", "finish")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -266,8 +266,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 				r.state[id] = &c
 			}
 		}
-		r.ev.Page()
-		r.ev.Add(int64(len(cs)))
+		r.ev.Page(int64(len(cs)))
 		return nil
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	if err != nil {
