@@ -38,6 +38,7 @@ var layers = map[string]int{
 	"bench":                   6,
 	"bench/cmd/crmbulk-bench": 7,
 	"samples/internal/gen":    6,
+	"ui":                      6, // the web page (crmbulk ui): handlers over importer/exporter/undo, beside cmd; only cmd imports it
 	"cmd/crmbulk":             7,
 	"proof":                   7,
 }
