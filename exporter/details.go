@@ -222,6 +222,7 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
 		}
 		sum.Clients++
+		e.ev.Record(exported(sum.Clients))
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("finishing the file: %w", err)

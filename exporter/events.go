@@ -4,6 +4,13 @@ import (
 	events "github.com/crmbulk/crmbulk/run"
 )
 
+// StatusExported is the status of a client's row written: its Item's, and
+// the Summary's count of them.
+const StatusExported = "exported"
+
+// exported is the Item of the n-th row written.
+func exported(n int) events.Item { return events.Item{Row: n, Status: StatusExported} }
+
 // newEvents is the aggregator of a run's typed events, to the printer of
 // WithEvents: what the requests wait for is the API's Waiting ("waiting
 // for the limit: next request in 42s (100/1m0s)", "blocked until 14:05:12

@@ -11,7 +11,8 @@ import (
 
 // TestExportEvents: an export sends its phases in turn — a walk of the
 // account's clients said by its pages, then the details at the limit with
-// its rate and ETA — and one Summary, the export's own, last.
+// its rate and ETA — each row written as an Item (its ordinal), counted,
+// and one Summary, the export's own, last.
 func TestExportEvents(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -42,7 +43,12 @@ func TestExportEvents(t *testing.T) {
 			if phases, open := rec.Phases(); !reflect.DeepEqual(phases, tt.phases) || open {
 				t.Errorf("phases %q (open at the end: %v), want %q", phases, open, tt.phases)
 			}
-			if s, ok := rec.Final(); !ok || s.Command != "export" || s.Requests != sum.Requests || s.Text != sum.String() {
+			items := rec.Items()
+			if len(items) != 250 || items[0].Row != 1 || items[249].Row != 250 || items[249].Status != StatusExported {
+				t.Errorf("%d items, the first %+v: want one per row, in order", len(items), items[:min(1, len(items))])
+			}
+			if s, ok := rec.Final(); !ok || s.Command != "export" || s.Requests != sum.Requests || s.Text != sum.String() ||
+				!reflect.DeepEqual(s.Counts, map[string]int{StatusExported: 250}) {
 				t.Errorf("summary %+v (one, last: %v), want the export's (%d requests)", s, ok, sum.Requests)
 			}
 		})

@@ -302,6 +302,7 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
 		}
 		sum.Clients++
+		e.ev.Record(exported(sum.Clients))
 		return nil
 	})
 	if err != nil {

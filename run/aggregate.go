@@ -208,6 +208,18 @@ func (a *Aggregator) settle(it Item, fresh bool) {
 	a.addLocked(1, fresh)
 }
 
+// Record counts a line by its status and sends its Item, with no unit of
+// the phase done: an export's rows, written as its walk counts the
+// clients it reads (or after it, from the details read).
+func (a *Aggregator) Record(it Item) {
+	if !a.lock() {
+		return
+	}
+	defer a.mu.Unlock()
+	a.counts[it.Status]++
+	a.cfg.Printer.Item(it)
+}
+
 func (a *Aggregator) addLocked(n int64, fresh bool) {
 	a.done += n
 	if fresh && a.phase.Paced {

@@ -39,6 +39,7 @@ func TestAggregatorCounts(t *testing.T) {
 			map[string]int{"created": 2, "failed": 1}, []int{2, 3, 4}},
 		{"kept first", []Item{{Row: 4, Status: "updated"}}, []Item{{Row: 2, Status: "created"}, {Row: 3, Status: "created"}},
 			map[string]int{"created": 2, "updated": 1}, []int{2, 3, 4}},
+		{"recorded", nil, nil, map[string]int{"exported": 2}, []int{1, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +53,11 @@ func TestAggregatorCounts(t *testing.T) {
 			for _, it := range tt.settle {
 				a.Settle(it)
 			}
+			done := len(tt.rows)
+			for i := range tt.want["exported"] {
+				a.Record(Item{Row: i + 1, Status: "exported"})
+				done--
+			}
 			a.Finish("done")
 			if got := a.Counts(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("counts %v, want %v", got, tt.want)
@@ -63,7 +69,7 @@ func TestAggregatorCounts(t *testing.T) {
 			if len(s) != 1 || !reflect.DeepEqual(s[0].Counts, tt.want) || s[0].Command != "import" || s[0].Text != "done" {
 				t.Errorf("summaries %+v, want one with counts %v", s, tt.want)
 			}
-			if u := lastUpdate(&rec); !u.Ended || u.Done != int64(len(tt.rows)) || !reflect.DeepEqual(u.Counts, tt.want) {
+			if u := lastUpdate(&rec); !u.Ended || u.Done != int64(done) || !reflect.DeepEqual(u.Counts, tt.want) {
 				t.Errorf("last update %+v: want the phase ended with every line counted", u)
 			}
 		})
