@@ -64,6 +64,10 @@ func (s *Server) handleFixProblems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans.File = s.fileInfo(id, spec.Input)
+	if ans.Invalid > 0 { // what a corrected copy would not keep, said before the fixes are saved
+		format, _ := sheet.FormatOf(spec.Input, spec.Sheet.Format)
+		ans.Note = correctedLosses(format)
+	}
 	writeJSON(w, http.StatusOK, ans)
 }
 

@@ -181,7 +181,8 @@ func fixHTTP(t *testing.T, e *apiEnv, up uploadInfo) {
 		t.Fatalf("problems: %d %s", code, body)
 	}
 	if probs.Invalid != 1 || len(probs.Rows) != 1 || probs.Rows[0].Row != 3 || probs.Rows[0].Problems[0].Column != "invoice_country_code" ||
-		probs.Rows[0].Cells["invoice_country_code"] != "Narnia" || !strings.Contains(probs.Rows[0].Problems[0].Hint, "did you mean") || probs.File.ID != up.ID {
+		probs.Rows[0].Cells["invoice_country_code"] != "Narnia" || !strings.Contains(probs.Rows[0].Problems[0].Hint, "did you mean") || probs.File.ID != up.ID ||
+		!strings.Contains(probs.Note, "UTF-8 with a byte order mark") {
 		t.Fatalf("problems %+v, want row 3's country", probs)
 	}
 
@@ -383,5 +384,31 @@ func TestRunSaysItsWaits(t *testing.T) {
 	}
 	if end.State != stateDone || end.Counts["created"] != 20 || end.Waiting != "" {
 		t.Errorf("ended %+v", end)
+	}
+}
+
+// TestFixXLSXHTTP: the fix of an XLSX file makes an XLSX copy beside it
+// (the original untouched), which the plan's checks then find valid.
+func TestFixXLSXHTTP(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	src := filepath.Join(t.TempDir(), "klienci.xlsx")
+	writeXLSX(t, src, [][]string{{"email", "invoice_fullname", "invoice_country_code"},
+		{"anna@example.com", "Anna", "PL"}, {"jan@example.com", "Jan", "Narnia"}})
+	data, _ := os.ReadFile(src)
+	up := e.upload("klienci.xlsx", string(data))
+	var fixed fixAnswer
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 3, Column: "invoice_country_code", Value: "DE"}}}, &fixed); code != http.StatusOK {
+		t.Fatalf("fix: %d %s", code, body)
+	}
+	if fixed.File.Name != "klienci.corrected.xlsx" || fixed.Invalid != 0 || !strings.Contains(fixed.Note, "one sheet") {
+		t.Fatalf("after the fix %+v", fixed)
+	}
+	dir := filepath.Join(e.srv.WorkDir(), "uploads", up.ID)
+	if orig, _ := os.ReadFile(filepath.Join(dir, "klienci.xlsx")); !bytes.Equal(orig, data) {
+		t.Error("the original was changed")
+	}
+	_, rows := readAll(t, filepath.Join(dir, "klienci.corrected.xlsx"), sheet.Options{})
+	if len(rows) != 2 || rows[1].Num != 3 || rows[1].Cells[2] != "DE" || rows[0].Cells[0] != "anna@example.com" {
+		t.Errorf("the copy's rows %v", rows)
 	}
 }

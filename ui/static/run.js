@@ -15,6 +15,7 @@ I18N.add({
     'fix.constant': 'set by the mapping, not the file: change the mapping',
     'fix.save': 'Save the fixes and plan again',
     'fix.saved': 'Cells fixed: {n}, in {file}.',
+    'fix.copy': 'The corrected copy:',
     'fix.unchanged': 'Change a cell first: no value differs from the file.',
     'fix.nofile': 'Choose a file in the Import tab first.',
     'run.title': 'Run the import',
@@ -57,6 +58,7 @@ I18N.add({
     'fix.constant': 'ustawia to mapowanie, nie plik: zmień mapowanie',
     'fix.save': 'Zapisz poprawki i zrób plan od nowa',
     'fix.saved': 'Poprawione komórki: {n}, w pliku {file}.',
+    'fix.copy': 'Poprawiona kopia:',
     'fix.unchanged': 'Najpierw zmień komórkę: żadna wartość nie różni się od pliku.',
     'fix.nofile': 'Najpierw wybierz plik na karcie Import.',
     'run.title': 'Uruchom import',
@@ -156,6 +158,7 @@ const RunStep = (() => {
     fixIntro.textContent = ans.invalid === 0 ? t('fix.none', { file: ans.file.name })
       : t('fix.some', { n: ans.invalid, file: ans.file.name }) + (ans.rows.length < ans.invalid ? ' ' + t('fix.more', { shown: ans.rows.length }) : '');
     fixSave.hidden = ans.invalid === 0;
+    if (ans.invalid > 0 && ans.note) fixNote.textContent = t('fix.copy') + ' ' + ans.note;
     document.getElementById('fix-wrap').hidden = ans.invalid === 0;
     const head = el('thead', null, el('tr', null, ...['fix.row', 'fix.column', 'fix.value', 'fix.problem'].map((k) => el('th', { scope: 'col', text: t(k) }))));
     const body = el('tbody');
