@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -234,10 +235,7 @@ func (a *API) Stats() Stats {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.stats
-	s.ByMethod = make(map[string]int64, len(a.stats.ByMethod))
-	for k, v := range a.stats.ByMethod {
-		s.ByMethod[k] = v
-	}
+	s.ByMethod = maps.Clone(a.stats.ByMethod) // made in New: never nil
 	return s
 }
 
@@ -462,75 +460,123 @@ func (a *API) GetCrmClientStatuses(ctx context.Context) ([]Status, error) {
 	return st, nil
 }
 
-// call sends method with params, retrying as the error classes allow, and
+// call sends method with params, retrying as shouldRetry decides, and
 // decodes a SUCCESS answer into out. idempotent says whether a request that
-// reached the server may be sent again.
+// reached the server may be sent again. Each try is: wait for the limiter,
+// send, and on a failure tell the limiter of a block, decide, and follow
+// the verdict.
 func (a *API) call(ctx context.Context, method string, params any, idempotent bool, out any) error {
 	pj, err := json.Marshal(params)
 	if err != nil {
 		return fmt.Errorf("baselinker: %s: encoding the parameters: %w", method, err)
 	}
 	form := url.Values{"method": {method}, "parameters": {string(pj)}}.Encode()
-	attempts := max(a.backoff.Attempts, 1)
-	failures, blocks := 0, 0
-	starts := startsOf(ctx) // no request starts once it ends (InFlight)
+	c := &tries{method: method, idempotent: idempotent, attempts: max(a.backoff.Attempts, 1),
+		starts: startsOf(ctx)} // no request starts once ctx ends (InFlight)
 	for try := 1; ; try++ {
-		if err := a.limiter.Wait(starts); err != nil {
+		if err := a.limiter.Wait(c.starts); err != nil {
 			return fmt.Errorf("baselinker: %s: %w", method, err)
 		}
-		a.count(method, try > 1)
-		start := time.Now()
-		timeout := a.timeout
-		if left, bounded := a.limiter.Budget(); bounded && left < timeout {
-			timeout = max(left, time.Millisecond) // a dead server ends the run within --max-wait
-		}
-		done := a.fly(method, start, timeout)
-		err := a.once(ctx, method, form, timeout, out)
-		done()
-		class := Classify(err)
-		a.logRequest(ctx, method, try, time.Since(start), err, class)
-		if te := (*TransportError)(nil); errors.As(err, &te) {
-			a.limiter.Failing(time.Since(start)) // no answer: the API's silence counts toward --max-wait
-		} else {
-			a.limiter.Heard()
-		}
-		if !class.Pauses() {
-			a.limiter.Answered()                          // a probe after a block with no stated end came back: the others may go
-			if now, full, ok := a.limiter.Resumed(); ok { // once per block, not once per worker
-				a.log.LogAttrs(ctx, slog.LevelInfo, fmt.Sprintf("the block is over: requests go on at %d per %s, back to %d step by step",
-					now, a.limiter.Window(), full), slog.String("method", method))
-			}
-		}
-		if err == nil {
+		s := a.send(ctx, method, form, try, out)
+		if s.err == nil {
 			return nil
 		}
-		ending := ctx.Err() != nil || starts.Err() != nil
-		if class.Pauses() && !ending {
-			a.block(ctx, method, class, err)
+		ending := ctx.Err() != nil || c.starts.Err() != nil
+		if s.class.Pauses() && !ending {
+			a.block(ctx, method, s.class, s.err)
 		}
-		budget, bounded := a.limiter.Budget()
-		v := shouldRetry(attempt{method: method, err: err, class: class, idempotent: idempotent,
-			ending: ending, failures: failures, attempts: attempts,
-			blocks: blocks, blockRetries: a.blockRetries,
-			backoff: a.backoff.Delay(failures + 1), budget: budget, bounded: bounded})
-		switch v.action {
-		case retryStop:
-			return v.err
-		case retryPause:
-			blocks++
-		case retryLater:
-			failures++
-			var te *TransportError
-			errors.As(err, &te)
-			a.logRetry(ctx, method, te, timeout, v.wait, failures+1, attempts)
-			a.mu.Lock()
-			a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", method, failures+1, attempts, retryWhy(te, timeout))
-			a.mu.Unlock()
-			if serr := a.backoff.Sleep(starts, v.wait); serr != nil {
-				return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", method, serr, err)
-			}
+		if err := a.follow(ctx, c, s, shouldRetry(a.attemptOf(c, s, ending))); err != nil {
+			return err
 		}
 	}
+}
+
+// tries is what one call keeps between its tries.
+type tries struct {
+	method     string
+	idempotent bool
+	attempts   int             // tries allowed for transient failures
+	failures   int             // transient failures so far
+	blocks     int             // blocks sat out so far
+	starts     context.Context // when a try may still start
+}
+
+// sent is the outcome of one try.
+type sent struct {
+	err     error
+	class   Class
+	timeout time.Duration // the time the try was given
+}
+
+// send makes one try: it counts it, sends it within the request timeout
+// (cut to what --max-wait leaves), logs it, and tells the limiter whether
+// the API answered.
+func (a *API) send(ctx context.Context, method, form string, try int, out any) sent {
+	a.count(method, try > 1)
+	start := time.Now()
+	timeout := a.timeout
+	if left, bounded := a.limiter.Budget(); bounded && left < timeout {
+		timeout = max(left, time.Millisecond) // a dead server ends the run within --max-wait
+	}
+	done := a.fly(method, start, timeout)
+	err := a.once(ctx, method, form, timeout, out)
+	done()
+	class := Classify(err)
+	a.logRequest(ctx, method, try, time.Since(start), err, class)
+	a.heard(ctx, method, err, class, start)
+	return sent{err: err, class: class, timeout: timeout}
+}
+
+// heard tells the limiter how a try ended: no answer counts toward
+// --max-wait; an answer that is not a block lets the others go on after a
+// block (said once per block, not once per worker).
+func (a *API) heard(ctx context.Context, method string, err error, class Class, start time.Time) {
+	if te := (*TransportError)(nil); errors.As(err, &te) {
+		a.limiter.Failing(time.Since(start)) // no answer: the API's silence counts toward --max-wait
+	} else {
+		a.limiter.Heard()
+	}
+	if class.Pauses() {
+		return
+	}
+	a.limiter.Answered() // a probe after a block with no stated end came back: the others may go
+	if now, full, ok := a.limiter.Resumed(); ok {
+		a.log.LogAttrs(ctx, slog.LevelInfo, fmt.Sprintf("the block is over: requests go on at %d per %s, back to %d step by step",
+			now, a.limiter.Window(), full), slog.String("method", method))
+	}
+}
+
+// attemptOf is what shouldRetry is told of a failed try.
+func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
+	budget, bounded := a.limiter.Budget()
+	return attempt{method: c.method, err: s.err, class: s.class, idempotent: c.idempotent,
+		ending: ending, failures: c.failures, attempts: c.attempts,
+		blocks: c.blocks, blockRetries: a.blockRetries,
+		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
+}
+
+// follow carries out shouldRetry's verdict on a failed try: stop with its
+// error, count a block (the limiter holds the next start until its end),
+// or say why and when the request goes again and sleep until then.
+func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
+	switch v.action {
+	case retryStop:
+		return v.err
+	case retryPause:
+		c.blocks++
+	case retryLater:
+		c.failures++
+		var te *TransportError
+		errors.As(s.err, &te)
+		a.logRetry(ctx, c.method, te, s.timeout, v.wait, c.failures+1, c.attempts)
+		a.mu.Lock()
+		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, retryWhy(te, s.timeout))
+		a.mu.Unlock()
+		if serr := a.backoff.Sleep(c.starts, v.wait); serr != nil {
+			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, s.err)
+		}
+	}
+	return nil
 }
 
 // block tells the limiter of a block the API answered: every start pauses

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
+	"github.com/crmbulk/crmbulk/internal/inorder"
 )
 
 // DefaultMaxClients bounds a walk whose caller gives no bound
@@ -123,47 +124,33 @@ func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page in
 		clients []Client
 		err     error
 	}
+	// The walk's own context: the pages read ahead beyond the last are cut
+	// as soon as the last is known, before visit sees it.
 	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
-
-	futures := make(chan chan result, max(ahead-1, 0))
+	defer cancel()
 	firstFull := make(chan struct{}) // closed once page 1 turned out full
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(futures)
-		for p := 1; ; p++ {
-			if p == 2 {
-				select {
-				case <-firstFull:
-				case <-wctx.Done():
-					return
-				}
-			}
-			ch := make(chan result, 1)
+	p := 0
+	next := func(ctx context.Context) (int, bool) {
+		if p++; p == 2 {
 			select {
-			case futures <- ch:
-			case <-wctx.Done():
-				return
+			case <-firstFull:
+			case <-ctx.Done():
+				return 0, false
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				cl, err := list(wctx, p)
-				ch <- result{cl, err}
-			}()
 		}
-	}()
-
-	for ch := range futures {
-		r := <-ch // the request honours wctx
-		page := last + 1
+		return p, true
+	}
+	read := func(ctx context.Context, page int) result {
+		cl, err := list(ctx, page)
+		return result{cl, err}
+	}
+	ended := false
+	err = inorder.Map(wctx, ahead, next, read, func(page int, r result) (bool, error) {
 		if r.err != nil {
-			return last, lastLen, &PageError{Page: page, Err: r.err}
+			return false, &PageError{Page: page, Err: r.err}
 		}
 		if err := bound.check(page, r.clients); err != nil {
-			return last, lastLen, err
+			return false, err
 		}
 		last, lastLen = page, len(r.clients)
 		if len(r.clients) < PageSize {
@@ -172,14 +159,16 @@ func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page in
 			close(firstFull)
 		}
 		if err := visit(page, r.clients); err != nil {
-			return last, lastLen, err
+			return false, err
 		}
-		if len(r.clients) < PageSize {
-			return last, lastLen, nil
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return last, lastLen, &PageError{Page: last + 1, Err: err}
+		ended = len(r.clients) < PageSize
+		return !ended, nil
+	})
+	switch {
+	case err != nil || ended:
+		return last, lastLen, err
+	case ctx.Err() != nil:
+		return last, lastLen, &PageError{Page: last + 1, Err: ctx.Err()}
 	}
 	return last, lastLen, &PageError{Page: last + 1, Err: context.Canceled}
 }

@@ -172,7 +172,7 @@ func extraFieldsCost(ctx context.Context, r *Report) error {
 			_ = srv.Close()
 			return err
 		}
-		e, err := exporter.New(api, exporter.WithExtraFields(true))
+		e, err := exporter.New(api, exporter.Config{ExtraFields: true, Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			ts.Close()
 			_ = srv.Close()

@@ -165,7 +165,7 @@ func exportMem(ctx context.Context, c *config, dir string, n int) (memResult, er
 		if err != nil {
 			return err
 		}
-		e, err := exporter.New(api)
+		e, err := exporter.New(api, exporter.Config{Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			_ = o.Abort()
 			return err

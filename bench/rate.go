@@ -272,7 +272,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		if err := mkdir(dir); err != nil {
 			return fail(err)
 		}
-		e, err := exporter.New(api, exporter.WithDetails(true), exporter.WithSpoolDir(dir))
+		e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir, Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			return fail(err)
 		}

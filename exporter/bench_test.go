@@ -111,7 +111,7 @@ func BenchmarkExportMemory(b *testing.B) {
 				dir := b.TempDir()
 				for i := 0; b.Loop(); i++ {
 					stop := heapPeak()
-					sum, err := exportTo(b, api, OutputOptions{Path: dir + "/m" + strconv.Itoa(i) + "." + format})
+					sum, err := exportTo(b, api, OutputOptions{Path: dir + "/m" + strconv.Itoa(i) + "." + format}, capsConfig(api, Config{}))
 					peak := stop()
 					if err != nil || sum.Clients != n {
 						b.Fatalf("%v, %d clients", err, sum.Clients)
@@ -217,7 +217,7 @@ func BenchmarkPageCost(b *testing.B) {
 				}
 				tBare += time.Since(t0)
 				t0 = time.Now()
-				e, err := New(api, WithRecheck(false))
+				e, err := New(api, Config{NoRecheck: true})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -272,7 +272,7 @@ func BenchmarkAchievedRate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sum, err := exportTo(b, api, OutputOptions{Path: b.TempDir() + "/rate.xlsx"}, WithDetails(true))
+		sum, err := exportTo(b, api, OutputOptions{Path: b.TempDir() + "/rate.xlsx"}, capsConfig(api, Config{Notes: true, ExtraFields: true}))
 		if err != nil {
 			b.Fatal(err)
 		}

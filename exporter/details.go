@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/internal/inorder"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -72,11 +72,8 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 
 // storeHeader says which export the details file belongs to.
 func (e *Exporter) storeHeader() storeHeader {
-	h := storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC()}
-	if a, ok := e.api.(accounted); ok {
-		h.Account = a.Account()
-	}
-	return h
+	return storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
+		Account: e.caps.Account}
 }
 
 // extraNames reads the names of the account's extra fields (one request)
@@ -159,10 +156,8 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 	if len(ids) == 0 {
 		return nil
 	}
-	if p, ok := e.api.(paced); ok {
-		l := p.Limiter()
-		e.log.Info(fmt.Sprintf("reading the details of %d clients: one request each; at %d requests per %s that takes about %s",
-			len(ids), l.Limit(), l.Window(), roundETA(l.ETA(len(ids)))),
+	if l := e.caps.Limiter; l != nil {
+		e.log.Info(DetailsText(l, len(ids)),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
 	}
 	e.ev.Begin(events.Phase{Name: "details", Total: int64(len(ids)), Unit: "clients", Paced: true, ETA: e.eta()})
@@ -233,11 +228,10 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 // eta is the time the limit needs for the n requests left, and the limit
 // (nil without a limiter).
 func (e *Exporter) eta() func(n int64) (time.Duration, string) {
-	p, ok := e.api.(paced)
-	if !ok {
+	l := e.caps.Limiter
+	if l == nil {
 		return nil
 	}
-	l := p.Limiter()
 	return func(n int64) (time.Duration, string) {
 		return l.ETA(int(n)), fmt.Sprintf("limit %d/%s", l.Limit(), l.Window())
 	}
@@ -262,45 +256,28 @@ type detailResult struct {
 // confirms it (confirmGone); any other error ends the export — an unknown
 // code is never taken for a deletion.
 func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i int, c *baselinker.Client, gone bool) error) error {
-	fctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
-	futures := make(chan chan detailResult, max(e.ahead-1, 0))
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(futures)
-		for _, id := range ids {
-			ch := make(chan detailResult, 1)
-			select {
-			case futures <- ch:
-			case <-fctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				e.requests.Add(1)
-				c, err := e.api.GetCrmClientData(fctx, id, e.want.extras)
-				if err != nil && baselinker.IsNotFound(err) && fctx.Err() == nil {
-					gone, cerr := e.confirmGone(fctx, id, err)
-					ch <- detailResult{gone: gone, err: cerr}
-					return
-				}
-				ch <- detailResult{c: c, err: err}
-			}()
-		}
-	}()
-	i := 0
-	for ch := range futures {
-		r := <-ch
-		if r.err != nil {
-			return apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
-		}
-		if err := emit(i, &r.c, r.gone); err != nil {
-			return err
-		}
+	i := -1
+	next := func(context.Context) (int, bool) {
 		i++
+		return i, i < len(ids)
+	}
+	read := func(ctx context.Context, i int) detailResult {
+		e.requests.Add(1)
+		c, err := e.api.GetCrmClientData(ctx, ids[i], e.want.extras)
+		if err != nil && baselinker.IsNotFound(err) && ctx.Err() == nil {
+			gone, cerr := e.confirmGone(ctx, ids[i], err)
+			return detailResult{gone: gone, err: cerr}
+		}
+		return detailResult{c: c, err: err}
+	}
+	err := inorder.Map(ctx, e.ahead, next, read, func(i int, r detailResult) (bool, error) {
+		if r.err != nil {
+			return false, apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
+		}
+		return true, emit(i, &r.c, r.gone)
+	})
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("reading the client details: interrupted: %w", err)

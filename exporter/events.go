@@ -12,14 +12,14 @@ const StatusExported = "exported"
 func exported(n int) events.Item { return events.Item{Row: n, Status: StatusExported} }
 
 // newEvents is the aggregator of a run's typed events, to the printer of
-// WithEvents: what the requests wait for is the API's Waiting ("waiting
+// Config.Events: what the requests wait for is the API's Waiting ("waiting
 // for the limit: next request in 42s (100/1m0s)", "blocked until 14:05:12
 // (8m0s left)", a retry, a slow answer), so that a run under the limit or
 // in a block never looks hung.
 func (e *Exporter) newEvents(requests func() int64) *events.Aggregator {
 	var waits []events.Wait
-	if w, ok := e.api.(waiter); ok {
-		waits = append(waits, events.Words(w.Waiting))
+	if w := e.caps.Waiting; w != nil {
+		waits = append(waits, events.Words(w))
 	}
 	return events.NewAggregator(events.AggregatorConfig{Command: "export", Printer: e.events, Waits: waits, Requests: requests})
 }

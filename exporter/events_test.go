@@ -16,19 +16,21 @@ import (
 func TestExportEvents(t *testing.T) {
 	tests := []struct {
 		name   string
-		opts   []Option
+		cfg    Config
 		phases []string
 		pages  int64
 	}{
-		{"the list", nil, []string{"export"}, 4}, // 3 pages, the last read again (the recheck)
-		{"with details", []Option{WithNotes(true)}, []string{"listing clients", "details"}, 4},
+		{"the list", Config{}, []string{"export"}, 4}, // 3 pages, the last read again (the recheck)
+		{"with details", Config{Notes: true}, []string{"listing clients", "details"}, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 250})
 			api := newAPI(t, url, 0, 0, "")
 			var rec events.Recorder
-			sum, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "e.csv")}, append(tt.opts, WithEvents(&rec))...)
+			cfg := tt.cfg
+			cfg.Events = &rec
+			sum, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "e.csv")}, capsConfig(api, cfg))
 			if err != nil {
 				t.Fatal(err)
 			}

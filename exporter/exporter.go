@@ -31,30 +31,6 @@ type API interface {
 	GetCrmClientExtraFields(ctx context.Context) ([]baselinker.ExtraFieldDef, error)
 }
 
-// accounted is implemented by an API that can say which account it talks
-// to (*baselinker.API): kept details are then resumed only on the same one.
-type accounted interface {
-	Account() string
-}
-
-// paced is implemented by an API with a limiter (*baselinker.API): the
-// exporter then says how long the details will take.
-type paced interface {
-	Limiter() *pacer.Limiter
-}
-
-// waiter is implemented by an API that says what its requests wait for
-// (*baselinker.API: a block, a retry, a slow answer, the limit).
-type waiter interface {
-	Waiting() string
-}
-
-// counted is implemented by an API that counts its HTTP requests
-// (*baselinker.API): the summary then includes the client's retries.
-type counted interface {
-	Stats() baselinker.Stats
-}
-
 // Summary describes a finished (or failed) export.
 type Summary struct {
 	Clients    int           // rows written
@@ -118,81 +94,98 @@ func (s Summary) String() string {
 	return msg
 }
 
-// Option configures an Exporter.
-type Option func(*Exporter)
+// DefaultAhead is how many requests an export keeps in flight when
+// Config.Ahead is not set.
+const DefaultAhead = 4
 
-// WithFilters limits the export to the clients matching f.
-func WithFilters(f baselinker.Filters) Option { return func(e *Exporter) { e.filters = f } }
+// Config says what an export reads and how; the zero value exports every
+// client with the default columns, reporting nothing.
+type Config struct {
+	// Filters limits the export to the clients matching them.
+	Filters baselinker.Filters
+	// Columns selects and orders the columns (API field names, notes,
+	// status_name, extra_<ID>, extra_*); nil keeps the default.
+	Columns []string
+	// Notes adds the notes column: one getCrmClientData per client.
+	Notes bool
+	// ExtraFields adds a column per custom extra field. The list is asked
+	// for them first (include_custom_extra_fields, 100 clients a request);
+	// when it does not carry them the exporter reads each client with
+	// getCrmClientData instead, and says so. Columns are headed
+	// "extra_<ID> <name>" when getCrmClientExtraFields names the fields.
+	ExtraFields bool
+	// StatusNames adds a status_name column after status_id to the default
+	// columns (one getCrmClientStatuses call per export).
+	StatusNames bool
+	// StatusList is the account's client statuses already read (for
+	// --filter status=NAME), so that status_name costs no second request.
+	StatusList []baselinker.Status
+	// Ahead is how many requests may be in flight at once (pages ahead of
+	// the writer, details in parallel); < 1: DefaultAhead.
+	Ahead int
+	// MaxClients bounds the walk of the list (< 1:
+	// baselinker.DefaultMaxClients): an API whose pages never end stops there.
+	MaxClients int
+	// NoRecheck skips the final re-read of the last page, which costs one
+	// request and catches clients added during the walk.
+	NoRecheck bool
+	// Keep keeps the details read in this file (Output.DetailsPath) while
+	// the export runs: if it fails or is interrupted the file stays, and a
+	// run with Resume reads only the clients whose details it does not hold
+	// or whose list entry changed since. A finished export removes it.
+	Keep string
+	// Resume reuses the details kept by an earlier, unfinished run (see
+	// Keep). Without kept details the export starts from the beginning.
+	Resume bool
+	// SpoolDir is where the details spool file is made when it is not kept
+	// (no Keep; "": the system's temporary directory).
+	SpoolDir string
 
-// WithColumns selects and orders the columns (API field names, notes,
-// status_name, extra_<ID>, extra_*); nil keeps the default.
-func WithColumns(names []string) Option { return func(e *Exporter) { e.columns = names } }
+	// Events receives the export's typed run events (nil: nothing): its
+	// phases, pages, rate, ETA and waits as Updates, the Summary at the end.
+	Events events.Printer
+	// Logger gets the run's notes (nil: discarded).
+	Logger *slog.Logger
+	// PageHook, if set, is called after each page is read, before its
+	// clients are written (tests use it to change the data under the walk).
+	PageHook func(page int)
 
-// WithDetails is WithNotes and WithExtraFields together.
-func WithDetails(on bool) Option {
-	return func(e *Exporter) { e.want.notes, e.want.extras = on, on }
+	// Capabilities are what the exporter may use of its API client beyond
+	// reading clients (CapabilitiesOf gives a *baselinker.API's).
+	Capabilities
 }
 
-// WithNotes adds the notes column: one getCrmClientData per client.
-func WithNotes(on bool) Option { return func(e *Exporter) { e.want.notes = on } }
-
-// WithExtraFields adds a column per custom extra field. The list is asked
-// for them first (include_custom_extra_fields, 100 clients a request);
-// when it does not carry them the exporter reads each client with
-// getCrmClientData instead, and says so. Columns are headed
-// "extra_<ID> <name>" when getCrmClientExtraFields names the fields.
-func WithExtraFields(on bool) Option { return func(e *Exporter) { e.want.extras = on } }
-
-// WithStatusNames adds a status_name column after status_id to the default
-// columns (one getCrmClientStatuses call per export).
-func WithStatusNames(on bool) Option { return func(e *Exporter) { e.want.statuses = on } }
-
-// WithStatusList gives the account's client statuses already read (for
-// --filter status=NAME), so that status_name costs no second request.
-func WithStatusList(st []baselinker.Status) Option {
-	return func(e *Exporter) { e.statusList = st }
+// Capabilities are what an API client may offer the exporter beyond the
+// API interface; each one left unset is simply not used.
+type Capabilities struct {
+	// Account names the account the API talks to: kept details are resumed
+	// only on the same one ("": unknown, as an API that cannot say).
+	Account string
+	// Limiter is the pacer every request waits for: the exporter then says
+	// how long the details will take.
+	Limiter *pacer.Limiter
+	// Waiting says what the requests wait for now (a block, a retry, a
+	// slow answer, the limit), for the progress line.
+	Waiting func() string
+	// Requests counts the HTTP requests sent so far (retries included):
+	// the summary then counts the client's retries too.
+	Requests func() int64
 }
 
-// WithEvents sends the run's typed events to p (default: nothing): its
-// phases, pages, rate, ETA and waits as Updates, the Summary at the end.
-func WithEvents(p events.Printer) Option { return func(e *Exporter) { e.events = p } }
-
-// WithLogger logs through l (default: discard).
-func WithLogger(l *slog.Logger) Option { return func(e *Exporter) { e.log = l } }
-
-// WithAhead sets how many requests may be in flight at once (pages ahead of
-// the writer, details in parallel); default 4, at least 1.
-func WithAhead(n int) Option { return func(e *Exporter) { e.ahead = max(n, 1) } }
-
-// WithSpoolDir sets where the details spool file is made when it is not
-// kept (no WithKeep; default: the system's temporary directory).
-func WithSpoolDir(dir string) Option { return func(e *Exporter) { e.spoolDir = dir } }
-
-// WithKeep keeps the details read in path (Output.DetailsPath) while the
-// export runs: if it fails or is interrupted the file stays, and a run with
-// WithResume(true) reads only the clients whose details it does not hold
-// or whose list entry changed since. A finished export removes it.
-func WithKeep(path string) Option { return func(e *Exporter) { e.keep = path } }
-
-// WithResume reuses the details kept by an earlier, unfinished run (see
-// WithKeep). Without kept details the export starts from the beginning.
-func WithResume(on bool) Option { return func(e *Exporter) { e.resume = on } }
-
-// WithMaxClients bounds the walk of the list at n clients (n < 1:
-// baselinker.DefaultMaxClients): an API whose pages never end stops there.
-func WithMaxClients(n int) Option { return func(e *Exporter) { e.maxClients = n } }
-
-// WithRecheck turns the final re-read of the last page on or off (default
-// on): it costs one request and catches clients added during the walk.
-func WithRecheck(on bool) Option { return func(e *Exporter) { e.recheck = on } }
-
-// WithPageHook calls fn after each page is read, before its clients are
-// written (tests use it to change the data under the walk).
-func WithPageHook(fn func(page int)) Option { return func(e *Exporter) { e.pageHook = fn } }
+// CapabilitiesOf returns everything api offers the exporter.
+func CapabilitiesOf(api *baselinker.API) Capabilities {
+	return Capabilities{
+		Account:  api.Account(),
+		Limiter:  api.Limiter(),
+		Waiting:  api.Waiting,
+		Requests: func() int64 { return api.Stats().Requests },
+	}
+}
 
 // Exporter reads every client and writes one row each.
 type Exporter struct {
 	api     API
+	caps    Capabilities
 	filters baselinker.Filters
 	columns []string
 	want    needs // what the columns need: notes, extra fields, status names
@@ -202,11 +195,11 @@ type Exporter struct {
 	ev      *events.Aggregator // the running export's (Run)
 	log     *slog.Logger
 	ahead   int
-	// maxClients bounds the walk (WithMaxClients).
+	// maxClients bounds the walk (Config.MaxClients).
 	maxClients int
 	spoolDir   string
 	recheck    bool
-	statusList []baselinker.Status // WithStatusList
+	statusList []baselinker.Status // Config.StatusList
 	pageHook   func(int)
 
 	cols     []column
@@ -215,12 +208,22 @@ type Exporter struct {
 	probed   atomic.Bool // … as page 1 showed
 }
 
-// New returns an Exporter reading through api. It fails on a bad column
-// list (errors.Is(err, ErrColumn)).
-func New(api API, opts ...Option) (*Exporter, error) {
-	e := &Exporter{api: api, events: events.Nop{}, log: slog.New(slog.DiscardHandler), ahead: 4, recheck: true}
-	for _, o := range opts {
-		o(e)
+// New returns an Exporter reading through api as cfg says. It fails on a
+// bad column list (errors.Is(err, ErrColumn)).
+func New(api API, cfg Config) (*Exporter, error) {
+	e := &Exporter{api: api, caps: cfg.Capabilities, filters: cfg.Filters, columns: cfg.Columns,
+		want: needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames},
+		keep: cfg.Keep, resume: cfg.Resume, events: cfg.Events, log: cfg.Logger, ahead: cfg.Ahead,
+		maxClients: cfg.MaxClients, spoolDir: cfg.SpoolDir, recheck: !cfg.NoRecheck,
+		statusList: cfg.StatusList, pageHook: cfg.PageHook}
+	if e.events == nil {
+		e.events = events.Nop{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.ahead < 1 {
+		e.ahead = DefaultAhead
 	}
 	cols, err := resolveColumns(e.columns, e.want)
 	if err != nil {
@@ -248,14 +251,14 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	start := time.Now()
 	e.requests.Store(0) // this run's requests only
 	e.probed.Store(false)
-	st, hasStats := e.api.(counted)
+	count := e.caps.Requests
 	var before int64
-	if hasStats {
-		before = st.Stats().Requests
+	if count != nil {
+		before = count()
 	}
 	requests := func() int64 {
-		if hasStats {
-			return st.Stats().Requests - before
+		if count != nil {
+			return count() - before
 		}
 		return e.requests.Load()
 	}

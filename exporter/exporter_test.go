@@ -35,7 +35,8 @@ func TestExportEveryClientOnce(t *testing.T) {
 			t.Parallel()
 			s, url := sandboxtest.New(t, sandbox.Config{Clients: tt.clients, Seed: 7})
 			path := tmpOut(t, tt.file)
-			sum, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path})
+			api := newAPI(t, url, 0, 0, "")
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +116,7 @@ func TestTrickyValuesSurvive(t *testing.T) {
 				}
 			}
 			path := tmpOut(t, file)
-			if _, err := exportTo(t, api, OutputOptions{Path: path}); err != nil {
+			if _, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{})); err != nil {
 				t.Fatal(err)
 			}
 			h, rows := readBack(t, path)
@@ -139,7 +140,8 @@ func TestFilters(t *testing.T) {
 		}
 	}
 	path := tmpOut(t, "f.csv")
-	sum, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path}, WithFilters(f))
+	api := newAPI(t, url, 0, 0, "")
+	sum, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Filters: f}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +156,7 @@ func TestFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	path = tmpOut(t, "one.xlsx")
-	if _, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path}, WithFilters(byID)); err != nil {
+	if _, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Filters: byID})); err != nil {
 		t.Fatal(err)
 	}
 	h, rows = readBack(t, path)
@@ -167,7 +169,8 @@ func TestDetailsAndStatusNames(t *testing.T) {
 			t.Parallel()
 			s, url := sandboxtest.New(t, sandbox.Config{Clients: 130, Seed: 11})
 			path := tmpOut(t, file)
-			sum, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path}, WithDetails(true), WithStatusNames(true))
+			api := newAPI(t, url, 0, 0, "")
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Notes: true, ExtraFields: true, StatusNames: true}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,7 +223,8 @@ func TestColumnsSelectAndOrder(t *testing.T) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 40, Seed: 5})
 	path := tmpOut(t, "cols.csv")
 	cols := []string{"email", "crm_client_id", "status_name", "invoice_postcode"}
-	_, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path}, WithColumns(cols))
+	api := newAPI(t, url, 0, 0, "")
+	_, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Columns: cols}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +256,7 @@ func TestColumnErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.cols, ","), func(t *testing.T) {
-			_, err := New(nil, WithColumns(tt.cols), WithDetails(tt.details))
+			_, err := New(nil, Config{Columns: tt.cols, Notes: tt.details, ExtraFields: tt.details})
 			if !errors.Is(err, ErrColumn) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want ErrColumn containing %q", err, tt.want)
 			}
@@ -267,7 +271,7 @@ func TestFatalTokenLeavesOldFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := newAPI(t, url, 0, 0, "wrong-token-3000011-3000012-XY")
-	_, err := exportTo(t, api, OutputOptions{Path: path, Force: true})
+	_, err := exportTo(t, api, OutputOptions{Path: path, Force: true}, capsConfig(api, Config{}))
 	if !errors.Is(err, ErrFatal) {
 		t.Fatalf("error %v, want ErrFatal", err)
 	}
@@ -280,17 +284,29 @@ func TestFatalTokenLeavesOldFile(t *testing.T) {
 	assertOnlyFile(t, path, "previous export")
 }
 
+// TestFailureMidWayLeavesOldFile: an export that fails mid-way leaves the
+// previous file as it was and nothing beside it, in every format of the
+// table.
 func TestFailureMidWayLeavesOldFile(t *testing.T) {
+	for _, ext := range FormatExts() {
+		t.Run(ext, func(t *testing.T) {
+			t.Parallel()
+			failMidWay(t, tmpOut(t, "old"+ext))
+		})
+	}
+}
+
+func failMidWay(t *testing.T, path string) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 450, Seed: 1, Faults: []sandbox.Fault{sandbox.FaultHTTP500}})
-	path := tmpOut(t, "old.csv")
 	if err := os.WriteFile(path, []byte("previous export"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(newAPI(t, url, 0, 0, ""), WithAhead(1), WithPageHook(func(page int) {
+	api := newAPI(t, url, 0, 0, "")
+	e, err := New(api, capsConfig(api, Config{Ahead: 1, PageHook: func(page int) {
 		if page == 2 {
 			s.SetFaultRate(1) // every later request fails, beyond the client's retries
 		}
-	}))
+	}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +353,8 @@ func TestRateLimitedWalkStaysUnderTheLimit(t *testing.T) {
 	const limit, window = 5, 2 * time.Second
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 650, Seed: 2, Limit: limit, Window: window, BlockFor: time.Second})
 	path := tmpOut(t, "r.csv")
-	sum, err := exportTo(t, newAPI(t, url, limit, window, ""), OutputOptions{Path: path}, WithAhead(4))
+	api := newAPI(t, url, limit, window, "")
+	sum, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Ahead: 4}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,8 +374,9 @@ func TestRateLimitedWalkStaysUnderTheLimit(t *testing.T) {
 func TestColumnsDecideTheRequests(t *testing.T) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 5, Seed: 12})
 	path := tmpOut(t, "c.csv")
-	if _, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path},
-		WithColumns([]string{"crm_client_id", "email"}), WithDetails(true), WithStatusNames(true)); err != nil {
+	api := newAPI(t, url, 0, 0, "")
+	if _, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{
+		Columns: []string{"crm_client_id", "email"}, Notes: true, ExtraFields: true, StatusNames: true})); err != nil {
 		t.Fatal(err)
 	}
 	st := s.Stats()

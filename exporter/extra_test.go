@@ -56,8 +56,8 @@ func TestExtraFieldsPerPage(t *testing.T) {
 			}
 			var log bytes.Buffer
 			path := tmpOut(t, "x.csv")
-			sum, err := exportTo(t, api, OutputOptions{Path: path}, WithExtraFields(true),
-				WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, Config{ExtraFields: true,
+				Logger: slog.New(slog.NewTextHandler(&log, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,8 @@ func TestExtraFieldsPerPage(t *testing.T) {
 func TestNotesAlone(t *testing.T) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 120, Seed: 6, ListExtraFields: true})
 	path := tmpOut(t, "n.xlsx")
-	if _, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: path}, WithNotes(true)); err != nil {
+	api := newAPI(t, url, 0, 0, "")
+	if _, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Notes: true})); err != nil {
 		t.Fatal(err)
 	}
 	h, rows := readBack(t, path)
@@ -122,16 +123,6 @@ type stopAfter struct {
 	cancel context.CancelFunc
 }
 
-func (s *stopAfter) Account() string { return s.API.(accounted).Account() }
-
-// accountAs is an API that says it talks to another account.
-type accountAs struct {
-	API
-	account string
-}
-
-func (a accountAs) Account() string { return a.account }
-
 func (s *stopAfter) GetCrmClientData(ctx context.Context, id int64, extra bool) (baselinker.Client, error) {
 	if s.n.Add(1) > s.k {
 		s.cancel()
@@ -142,13 +133,14 @@ func (s *stopAfter) GetCrmClientData(ctx context.Context, id int64, extra bool) 
 }
 
 // runKept runs one export into path with the details kept beside it.
-func runKept(t *testing.T, ctx context.Context, api API, path string, resume bool, opts ...Option) (Summary, error) {
+func runKept(t *testing.T, ctx context.Context, api API, path string, resume bool, cfg Config) (Summary, error) {
 	t.Helper()
 	out, err := OpenOutput(OutputOptions{Path: path, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(api, append([]Option{WithDetails(true), WithKeep(out.DetailsPath()), WithResume(resume)}, opts...)...)
+	cfg.Notes, cfg.ExtraFields, cfg.Keep, cfg.Resume = true, true, out.DetailsPath(), resume
+	e, err := New(api, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +168,8 @@ func TestResumeDetails(t *testing.T) {
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			sum, err := runKept(t, ctx, &stopAfter{API: api, k: 90, cancel: cancel}, path, false)
+			caps := capsConfig(api, Config{})
+			sum, err := runKept(t, ctx, &stopAfter{API: api, k: 90, cancel: cancel}, path, false, caps)
 			if !errors.Is(err, context.Canceled) || sum.Kept == "" {
 				t.Fatalf("interrupted run: %v, kept %q", err, sum.Kept)
 			}
@@ -191,7 +184,7 @@ func TestResumeDetails(t *testing.T) {
 			}
 
 			before := s.Stats().ByMethod["getCrmClientData"]
-			sum, err = runKept(t, context.Background(), api, path, true)
+			sum, err = runKept(t, context.Background(), api, path, true, caps)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +202,7 @@ func TestResumeDetails(t *testing.T) {
 			}
 
 			whole := filepath.Join(dir, "whole-"+name)
-			if _, err := runKept(t, context.Background(), api, whole, false); err != nil {
+			if _, err := runKept(t, context.Background(), api, whole, false, caps); err != nil {
 				t.Fatal(err)
 			}
 			h1, rows1 := readBack(t, path)
@@ -230,7 +223,8 @@ func TestResumeRefusesAnotherExport(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.csv")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sum, err := runKept(t, ctx, &stopAfter{API: api, k: 20, cancel: cancel}, path, false)
+	caps := capsConfig(api, Config{})
+	sum, err := runKept(t, ctx, &stopAfter{API: api, k: 20, cancel: cancel}, path, false, caps)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
@@ -238,10 +232,11 @@ func TestResumeRefusesAnotherExport(t *testing.T) {
 
 	var f baselinker.Filters
 	_ = f.Set("status_id", "2")
-	if _, err := runKept(t, context.Background(), api, path, true, WithFilters(f)); !errors.Is(err, ErrResume) || !strings.Contains(err.Error(), "--filter") {
+	if _, err := runKept(t, context.Background(), api, path, true, capsConfig(api, Config{Filters: f})); !errors.Is(err, ErrResume) || !strings.Contains(err.Error(), "--filter") {
 		t.Errorf("other filters: %v", err)
 	}
-	if _, err := runKept(t, context.Background(), accountAs{api, "0123456789abcdef"}, path, true); !errors.Is(err, ErrResume) || !strings.Contains(err.Error(), "token") {
+	other := Config{Capabilities: Capabilities{Account: "0123456789abcdef"}} // an API that says it talks to another account
+	if _, err := runKept(t, context.Background(), api, path, true, other); !errors.Is(err, ErrResume) || !strings.Contains(err.Error(), "token") {
 		t.Errorf("another token: %v", err)
 	}
 	// A torn last line (a crash mid-write) is cut off; the rest is reused.
@@ -253,7 +248,7 @@ func TestResumeRefusesAnotherExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := bytes.Count(b, []byte("\n")) - 1 // the header aside
-	sum, err = runKept(t, context.Background(), api, path, true)
+	sum, err = runKept(t, context.Background(), api, path, true, caps)
 	if err != nil || sum.Reused != lines || lines < 17 {
 		t.Errorf("after a torn line: %v, reused %d, want the %d kept", err, sum.Reused, lines)
 	}
@@ -261,7 +256,7 @@ func TestResumeRefusesAnotherExport(t *testing.T) {
 	if err := os.WriteFile(kept, []byte("hello\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runKept(t, context.Background(), api, path, true); !errors.Is(err, ErrResume) {
+	if _, err := runKept(t, context.Background(), api, path, true, caps); !errors.Is(err, ErrResume) {
 		t.Errorf("a foreign file: %v", err)
 	}
 }
@@ -274,7 +269,7 @@ func TestProgressSaysBlocked(t *testing.T) {
 	_, url := sandboxtest.New(t, sandbox.Config{Seed: 9, Clients: 24, Limit: 10, Window: window, BlockFor: 2 * time.Second})
 	api := newAPI(t, url, 14, window, "") // above the sandbox's limit: blocked once, then at half of it
 	rec := &progress.Recorder{}
-	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, WithNotes(true), WithEvents(events.Draw(rec))); err != nil {
+	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, capsConfig(api, Config{Notes: true, Events: events.Draw(rec)})); err != nil {
 		t.Fatal(err)
 	}
 	if !rec.Said("blocked until ", "clients/min") {
@@ -287,13 +282,13 @@ func TestProgressSaysBlocked(t *testing.T) {
 func TestResumeWithNothingKeptSaysSo(t *testing.T) {
 	_, url := sandboxtest.New(t, sandbox.Config{Clients: 30, Seed: 2})
 	api := newAPI(t, url, 0, 0, "")
-	for _, opts := range [][]Option{{WithNotes(true)}, nil} {
+	for _, notes := range []bool{true, false} {
 		var log bytes.Buffer
 		out, err := OpenOutput(OutputOptions{Path: filepath.Join(t.TempDir(), "c.csv")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := New(api, append(opts, WithKeep(out.DetailsPath()), WithResume(true), WithLogger(slog.New(slog.NewTextHandler(&log, nil))))...)
+		e, err := New(api, capsConfig(api, Config{Notes: notes, Keep: out.DetailsPath(), Resume: true, Logger: slog.New(slog.NewTextHandler(&log, nil))}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func TestClientGoneOnlyWhenConfirmed(t *testing.T) {
 			victim := s.Clients()[7].CrmClientID
 			api := &detailsFault{API: newAPI(t, url, 0, 0, ""), id: int64(victim), err: tc.err, hidden: tc.hidden}
 			path := tmpOut(t, "x.csv")
-			sum, err := exportTo(t, api, OutputOptions{Path: path}, WithDetails(true))
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, Config{Notes: true, ExtraFields: true})
 			if !tc.gone {
 				if err == nil {
 					t.Fatalf("the export succeeded with %d clients; want it to stop", sum.Clients)
@@ -98,7 +98,7 @@ func TestExportThroughADriftingAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := tmpOut(t, "x.csv")
-	sum, err := exportTo(t, api, OutputOptions{Path: path}, WithDetails(true))
+	sum, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{Notes: true, ExtraFields: true}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,14 +35,21 @@ func newAPI(t testing.TB, url string, limit int, window time.Duration, token str
 	return api
 }
 
+// capsConfig is cfg with everything api offers the exporter, as the
+// command gives it.
+func capsConfig(api *baselinker.API, cfg Config) Config {
+	cfg.Capabilities = CapabilitiesOf(api)
+	return cfg
+}
+
 // exportTo runs a whole export into path (or stdout for "-").
-func exportTo(t testing.TB, api API, oo OutputOptions, opts ...Option) (Summary, error) {
+func exportTo(t testing.TB, api API, oo OutputOptions, cfg Config) (Summary, error) {
 	t.Helper()
 	out, err := OpenOutput(oo)
 	if err != nil {
 		return Summary{}, err
 	}
-	e, err := New(api, opts...)
+	e, err := New(api, cfg)
 	if err != nil {
 		_ = out.Abort()
 		return Summary{}, err

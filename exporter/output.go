@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,33 +57,143 @@ func ExpandName(pattern string, now time.Time) (name string, templated bool, err
 	return name, templated, nil
 }
 
-// FormatOf decides "csv" or "xlsx" from an explicit format and the name.
-// "-" (standard output) is always CSV.
+// outputFormat is one format an export writes. The formats table below is
+// the one place that lists them: --format, the names an --out may end in,
+// standard output, the messages and the help all come from it.
+type outputFormat struct {
+	name   string   // --format NAME
+	exts   []string // the --out names that choose it, lower case; the first is the one suggested
+	stdout bool     // it can go to standard output (--out -); the first such format is the default there
+	what   string   // the help's words for it
+	open   func(w io.Writer, header []string, opt OutputOptions) (sheet.Writer, error)
+}
+
+var formats = []outputFormat{
+	{name: "csv", exts: []string{".csv", ".tsv", ".txt"}, stdout: true, what: "UTF-8 text, one row a client",
+		open: func(w io.Writer, _ []string, opt OutputOptions) (sheet.Writer, error) {
+			return sheet.NewCSVWriter(w, opt.CSV), nil
+		}},
+	{name: "xlsx", exts: []string{".xlsx", ".xlsm"}, what: "an Excel workbook",
+		open: func(w io.Writer, header []string, _ OutputOptions) (sheet.Writer, error) {
+			return sheet.NewXLSXWriter(w, XLSXOptions(header))
+		}},
+	{name: "jsonl", exts: []string{".jsonl", ".ndjson"}, stdout: true,
+		what: "JSON Lines: one object a client, the columns as keys, integers as numbers",
+		open: func(w io.Writer, header []string, _ OutputOptions) (sheet.Writer, error) {
+			// The integer fields are numbers, as in the workbook.
+			return sheet.NewJSONLWriter(w, sheet.JSONLWriterOptions{NumericColumns: XLSXOptions(header).NumericColumns}), nil
+		}},
+}
+
+// formatNamed returns the format called name ("": none).
+func formatNamed(name string) (outputFormat, bool) {
+	for _, f := range formats {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return outputFormat{}, false
+}
+
+// formatOfName returns the format an --out name's extension chooses.
+func formatOfName(path string) (outputFormat, bool) {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range formats {
+		if slices.Contains(f.exts, ext) {
+			return f, true
+		}
+	}
+	return outputFormat{}, false
+}
+
+// FormatNames lists the formats an export writes, in the table's order.
+func FormatNames() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.name
+	}
+	return names
+}
+
+// FormatExts lists the name ending each format is suggested with (".csv", …).
+func FormatExts() []string {
+	exts := make([]string, len(formats))
+	for i, f := range formats {
+		exts[i] = f.exts[0]
+	}
+	return exts
+}
+
+// FormatHelp describes each format an export writes, one per line
+// ("  .csv    UTF-8 text, …"), for the command's help.
+func FormatHelp() string {
+	var b strings.Builder
+	for _, f := range formats {
+		fmt.Fprintf(&b, "  %-7s %s", f.exts[0], f.what)
+		if f.stdout {
+			b.WriteString(" (--out - too)")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// OutHint says what --out takes: "--out FILE.csv, --out FILE.xlsx, … or
+// --out - (CSV to standard output)".
+func OutHint() string {
+	var outs []string
+	for _, f := range formats {
+		outs = append(outs, "--out FILE"+f.exts[0])
+	}
+	std, _ := FormatOf("-", "")
+	return orList(append(outs, "--out - ("+strings.ToUpper(std)+" to standard output)"))
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// FormatOf decides the format (a FormatNames name) from an explicit format
+// and the name. "-" (standard output) is the first format that can go
+// there (CSV) unless format names another such.
 func FormatOf(path, format string) (string, error) {
 	format = strings.ToLower(strings.TrimSpace(format))
-	byExt, _ := sheet.FormatOf(path, "") // "" when the name does not tell
+	named, known := formatNamed(format)
+	byExt, extKnown := formatOfName(path)
 	switch {
-	case format != "" && format != "csv" && format != "xlsx":
-		return "", fmt.Errorf("%w: --format %q: use csv or xlsx", ErrOutput, format)
-	case path == "-" && format == "xlsx":
-		return "", fmt.Errorf("%w: --out - writes CSV to standard output; for XLSX give a file name such as clients.xlsx", ErrOutput)
+	case format != "" && !known:
+		return "", fmt.Errorf("%w: --format %q: use %s", ErrOutput, format, orList(FormatNames()))
+	case path == "-" && format != "" && !named.stdout:
+		return "", fmt.Errorf("%w: --out - cannot write %s to standard output; give a file name such as clients%s", ErrOutput, format, named.exts[0])
+	case path == "-" && format != "":
+		return format, nil
 	case path == "-":
-		return "csv", nil
-	case format != "" && byExt != "" && format != byExt:
-		return "", fmt.Errorf("%w: --out %s has a .%s name but --format is %s; make them agree", ErrOutput, path, byExt, format)
+		for _, f := range formats {
+			if f.stdout {
+				return f.name, nil
+			}
+		}
+	case format != "" && extKnown && format != byExt.name:
+		return "", fmt.Errorf("%w: --out %s has a %s name but --format is %s; make them agree", ErrOutput, path, filepath.Ext(path), format)
 	case format != "":
 		return format, nil
-	case byExt != "":
-		return byExt, nil
+	case extKnown:
+		return byExt.name, nil
 	}
-	return "", fmt.Errorf("%w: --out %s: cannot tell the format from the name; end it in .csv or .xlsx, or add --format csv|xlsx", ErrOutput, path)
+	return "", fmt.Errorf("%w: --out %s: cannot tell the format from the name; end it in %s, or add --format %s",
+		ErrOutput, path, orList(FormatExts()), strings.Join(FormatNames(), "|"))
 }
 
 // OutputOptions describe where an export goes.
 type OutputOptions struct {
-	// Path is the output name, placeholders allowed; "-" = Stdout (CSV).
+	// Path is the output name, placeholders allowed; "-" = Stdout (CSV
+	// unless Format names another format that can go there).
 	Path string
-	// Format is "csv", "xlsx" or "" (from the name).
+	// Format is one of FormatNames or "" (from the name).
 	Format string
 	// Force replaces an existing file. A templated name replaces it anyway
 	// (a second run in the same {date} updates that day's file).
@@ -93,10 +204,10 @@ type OutputOptions struct {
 	// by default (sheet.GuardFormula: a ' before a cell starting with = + - @
 	// tab or CR; crmbulk's importer removes it again).
 	NoFormulaGuard bool
-	// Stdout receives the CSV when Path is "-": all of it at Commit, none
+	// Stdout receives the output when Path is "-": all of it at Commit, none
 	// when the export fails (it is spooled until then).
 	Stdout io.Writer
-	// SpoolDir is where the CSV for Stdout is spooled; "" = os.TempDir().
+	// SpoolDir is where the output for Stdout is spooled; "" = os.TempDir().
 	SpoolDir string
 	// Now fills the placeholders; zero = time.Now().
 	Now time.Time
@@ -123,7 +234,7 @@ type Output struct {
 // OpenOutput prepares the destination described by opt.
 func OpenOutput(opt OutputOptions) (*Output, error) {
 	if opt.Path == "" {
-		return nil, fmt.Errorf("%w: no output given; add --out FILE.xlsx, --out FILE.csv or --out - (CSV to standard output)", ErrOutput)
+		return nil, fmt.Errorf("%w: no output given; add %s", ErrOutput, OutHint())
 	}
 	now := opt.Now
 	if now.IsZero() {
@@ -147,9 +258,9 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 			return nil, fmt.Errorf("%w: no standard output to write to", ErrOutput)
 		}
 		// A failed export writes nothing to standard output (not even the
-		// header): the CSV is spooled in a private file until Commit.
-		if o.spool, err = os.CreateTemp(opt.SpoolDir, ".crmbulk-stdout-*.csv"); err != nil {
-			return nil, fmt.Errorf("%w: creating the file that holds the CSV for standard output until the export succeeds: %w", ErrOutput, err)
+		// header): the output is spooled in a private file until Commit.
+		if o.spool, err = os.CreateTemp(opt.SpoolDir, ".crmbulk-stdout-*."+format); err != nil {
+			return nil, fmt.Errorf("%w: creating the file that holds the %s for standard output until the export succeeds: %w", ErrOutput, strings.ToUpper(format), err)
 		}
 		// Where an open file can lose its name, it does at once: even a
 		// killed run leaves no copy of the clients behind.
@@ -215,7 +326,7 @@ func placeholderGlob(pattern string) string {
 }
 
 // DetailsPath is where an export into this output keeps the client details
-// it read (WithKeep), for --resume: a hidden file beside the target, named
+// it read (Config.Keep), for --resume: a hidden file beside the target, named
 // after the --out pattern like the lock. Standard output keeps none ("").
 func (o *Output) DetailsPath() string {
 	if o.Path == "-" {
@@ -227,13 +338,11 @@ func (o *Output) DetailsPath() string {
 // Opener returns the Opener for Exporter.Run.
 func (o *Output) Opener() Opener {
 	return func(header []string) (sheet.Writer, error) {
+		f, _ := formatNamed(o.Format) // OpenOutput checked it
 		if o.Path == "-" {
-			return sheet.NewCSVWriter(o.spool, o.opt.CSV), nil
+			return f.open(o.spool, header, o.opt)
 		}
-		if o.Format == "xlsx" {
-			return sheet.NewXLSXWriter(o.af, XLSXOptions(header))
-		}
-		return sheet.NewCSVWriter(o.af, o.opt.CSV), nil
+		return f.open(o.af, header, o.opt)
 	}
 }
 
@@ -285,7 +394,7 @@ func (o *Output) release(send bool) error {
 			_, err = io.Copy(o.opt.Stdout, f)
 		}
 		if err != nil {
-			err = fmt.Errorf("writing the CSV to standard output: %w", err)
+			err = fmt.Errorf("writing the %s to standard output: %w", strings.ToUpper(o.Format), err)
 		}
 	}
 	err = errors.Join(err, f.Close())

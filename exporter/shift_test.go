@@ -42,7 +42,7 @@ func (s shifting) GetCrmClients(ctx context.Context, page int, f baselinker.Filt
 func TestShiftedPagesWriteEveryClientOnce(t *testing.T) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 350, Seed: 4})
 	path := tmpOut(t, "shift.csv")
-	sum, err := exportTo(t, shifting{newAPI(t, url, 0, 0, ""), 7}, OutputOptions{Path: path}, WithRecheck(false))
+	sum, err := exportTo(t, shifting{newAPI(t, url, 0, 0, ""), 7}, OutputOptions{Path: path}, Config{NoRecheck: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestClientsAddedDuringTheWalk(t *testing.T) {
 			s, url := sandboxtest.New(t, sandbox.Config{Clients: 250, Seed: 9})
 			api := newAPI(t, url, 0, 0, "")
 			added := false
-			hook := WithPageHook(func(page int) {
+			hook := func(page int) {
 				if page != tt.addAfter || added {
 					return
 				}
@@ -80,9 +80,9 @@ func TestClientsAddedDuringTheWalk(t *testing.T) {
 						t.Error(err)
 					}
 				}
-			})
+			}
 			path := tmpOut(t, "add.csv")
-			sum, err := exportTo(t, api, OutputOptions{Path: path}, hook, WithAhead(1))
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, capsConfig(api, Config{PageHook: hook, Ahead: 1}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,19 +106,19 @@ func TestOutputRules(t *testing.T) {
 	now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 	// An existing file is refused without --force, before any request.
-	if _, err := exportTo(t, api, OutputOptions{Path: existing}); !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "--force") {
+	if _, err := exportTo(t, api, OutputOptions{Path: existing}, capsConfig(api, Config{})); !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "--force") {
 		t.Errorf("existing file: %v", err)
 	}
 	if api.Stats().Requests != 0 {
 		t.Errorf("requests were spent before the output was checked")
 	}
-	if _, err := exportTo(t, api, OutputOptions{Path: existing, Force: true}); err != nil {
+	if _, err := exportTo(t, api, OutputOptions{Path: existing, Force: true}, capsConfig(api, Config{})); err != nil {
 		t.Errorf("--force: %v", err)
 	}
 	// A templated name may replace that run's earlier file.
 	tpl := dir + "/c-{date}.csv"
 	for range 2 {
-		if _, err := exportTo(t, api, OutputOptions{Path: tpl, Now: now}); err != nil {
+		if _, err := exportTo(t, api, OutputOptions{Path: tpl, Now: now}, capsConfig(api, Config{})); err != nil {
 			t.Errorf("templated: %v", err)
 		}
 	}
@@ -164,7 +164,8 @@ func TestOutputRules(t *testing.T) {
 func TestStdout(t *testing.T) {
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 120, Seed: 6})
 	var out strings.Builder
-	_, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: "-", Stdout: &out, CSV: csvOpt(';')})
+	api := newAPI(t, url, 0, 0, "")
+	_, err := exportTo(t, api, OutputOptions{Path: "-", Stdout: &out, CSV: csvOpt(';')}, capsConfig(api, Config{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestFormatOf(t *testing.T) {
 		{"-", "xlsx", "", "standard output"},
 		{"a.xlsx", "csv", "", "make them agree"},
 		{"a.dat", "", "", "cannot tell the format"},
-		{"a.csv", "ods", "", "use csv or xlsx"},
+		{"a.csv", "ods", "", "use csv, xlsx or jsonl"},
 	}
 	for _, tt := range tests {
 		got, err := FormatOf(tt.path, tt.format)

@@ -14,17 +14,17 @@ import (
 // TestUnnamedStatuses: a status_id the account's statuses do not list
 // gets an empty status_name, and the summary counts those clients and
 // names the IDs (its text and its log attributes), on the list's path and
-// on the details' path; statuses given with WithStatusList cost no request.
+// on the details' path; statuses given in Config.StatusList cost no request.
 func TestUnnamedStatuses(t *testing.T) {
 	tests := []struct {
 		name     string
-		opts     []Option
-		list     bool // give the statuses with WithStatusList
+		details  bool
+		list     bool // give the statuses in Config.StatusList
 		requests int  // getCrmClientStatuses
 	}{
-		{"list", nil, false, 1},
-		{"details", []Option{WithDetails(true)}, false, 1},
-		{"statuses given", nil, true, 0},
+		{"list", false, false, 1},
+		{"details", true, false, 1},
+		{"statuses given", false, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,16 +35,16 @@ func TestUnnamedStatuses(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			opts := append([]Option{WithStatusNames(true)}, tt.opts...)
+			cfg := capsConfig(api, Config{StatusNames: true, Notes: tt.details, ExtraFields: tt.details})
 			if tt.list {
 				var given []baselinker.Status
 				for _, st := range s.Statuses() {
 					given = append(given, baselinker.Status{ID: baselinker.Int(st.ID), Name: st.Name})
 				}
-				opts = append(opts, WithStatusList(given))
+				cfg.StatusList = given
 			}
 			path := tmpOut(t, "s.csv")
-			sum, err := exportTo(t, api, OutputOptions{Path: path}, opts...)
+			sum, err := exportTo(t, api, OutputOptions{Path: path}, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,7 +19,8 @@ func TestStdoutNothingOnFailure(t *testing.T) {
 	spool := t.TempDir()
 	s, url := sandboxtest.New(t, sandbox.Config{Clients: 450, Seed: 1, Faults: []sandbox.Fault{sandbox.FaultHTTP500}})
 	var out strings.Builder
-	_, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: "-", Stdout: &out, SpoolDir: spool}, WithAhead(1), WithPageHook(func(page int) {
+	api := newAPI(t, url, 0, 0, "")
+	_, err := exportTo(t, api, OutputOptions{Path: "-", Stdout: &out, SpoolDir: spool}, capsConfig(api, Config{Ahead: 1, PageHook: func(page int) {
 		if page == 2 {
 			s.SetFaultRate(1)
 			// The spool has no name while the export runs: a killed run
@@ -28,7 +29,7 @@ func TestStdoutNothingOnFailure(t *testing.T) {
 				t.Errorf("the spool file is visible while the export runs: %v", left)
 			}
 		}
-	}))
+	}}))
 	if err == nil {
 		t.Fatal("the export succeeded with every request failing")
 	}
@@ -36,7 +37,7 @@ func TestStdoutNothingOnFailure(t *testing.T) {
 		t.Errorf("a failed export wrote %d bytes to standard output: %.80q", out.Len(), out.String())
 	}
 	s.SetFaultRate(0)
-	if _, err := exportTo(t, newAPI(t, url, 0, 0, ""), OutputOptions{Path: "-", Stdout: &out, SpoolDir: spool}); err != nil {
+	if _, err := exportTo(t, api, OutputOptions{Path: "-", Stdout: &out, SpoolDir: spool}, capsConfig(api, Config{})); err != nil {
 		t.Fatal(err)
 	}
 	if recs, err := csv.NewReader(strings.NewReader(out.String())).ReadAll(); err != nil || len(recs) != 451 {

@@ -64,16 +64,6 @@ type Verdict struct {
 	Problems []Problem
 }
 
-// Problem is one reason a row is invalid, for a program to show where it is.
-type Problem struct {
-	Field  string // the API field (extra_<ID> or custom_extra_fields[ID] for an extra field), or the header of a column
-	Column string // the header of the sheet column it comes from ("" for a constant of the mapping)
-	Code   string // the rule broken: a validate rule, "mapping" or "formula_not_saved"
-	Value  string // the offending value, as the row holds it
-	Hint   string // what to do ("" when the message says it)
-	Text   string // the whole sentence the report says
-}
-
 // Check returns the verdict on row, a row of the sheet whose header the
 // Checker was made with.
 func (c *Checker) Check(row sheet.Row) Verdict {
@@ -88,9 +78,7 @@ func (c *Checker) verdict(it *item) Verdict {
 	}
 	if l := c.check(it); l != nil {
 		v := Verdict{Line: *l}
-		for _, p := range l.problems {
-			v.Problems = append(v.Problems, Problem{Field: p.field, Column: p.column, Code: p.rule, Value: p.value, Hint: p.hint, Text: p.text})
-		}
+		v.Problems = append(v.Problems, l.Problems...)
 		return v
 	}
 	return Verdict{Ready: true, Line: it.base(), Values: created(it)}

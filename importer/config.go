@@ -31,7 +31,7 @@ const DefaultWorkers = 8
 const MaxWorkers = 64
 
 // DefaultDrainTimeout is how long in-flight requests may run after an interrupt.
-const DefaultDrainTimeout = 30 * time.Second
+const DefaultDrainTimeout = events.DefaultDrain
 
 // Config is one import. The zero value of every field is a sensible default.
 type Config struct {

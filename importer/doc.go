@@ -25,9 +25,9 @@
 // (no read)", unless Config.CompareNotes reads the client). Every report
 // line carries it in its changes column.
 //
-// Rows run in a bounded pool (an errgroup that carries a worker's error);
-// rows that share a key (match key, client ID or email) run one after
-// another in file order. One goroutine writes the report with gocsv, in
+// Rows run in the run pool (run.Pool, which undo shares: a job's error
+// stops the run); rows that share a key (match key, client ID or email)
+// run one after another in file order. One goroutine writes the report (run.ReportFile), in
 // input order, through a ring bounded by the rows in flight, and flushes
 // every line of a real run (an XLSX report is kept as a CSV record beside
 // it and rendered at the end). An append-only journal (REPORT.journal)

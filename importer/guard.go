@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/runlock"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // One run per input and per record at a time. Before its first request an
@@ -142,13 +143,14 @@ func exists(p string) bool {
 // isDryRunReport reports whether the report's first line is a dry run's
 // (a dry run's report is a plan, not a record, and may be written over).
 func isDryRunReport(path string) bool {
-	rs, _, err := openRecords(path)
+	rs, err := events.OpenRecords(path)
 	if err != nil {
 		return false
 	}
-	defer rs.close()
-	rec, _, err := rs.next()
-	return err == nil && rec.Note == dryNote
+	defer rs.Close()
+	c, _, err := rs.Next()
+	l, _ := c.Line()
+	return err == nil && l.DryRun()
 }
 
 // Record is one record of a report path: the report itself or an earlier
@@ -197,14 +199,14 @@ func readRecord(path string) Record {
 	if fi, err := os.Stat(path); err == nil {
 		rec.Modified = fi.ModTime()
 	}
-	rs, _, err := openRecords(path)
+	rs, err := events.OpenRecords(path)
 	if err != nil {
 		rec.Err = err
 		return rec
 	}
-	defer rs.close()
+	defer rs.Close()
 	for {
-		l, _, err := rs.next()
+		c, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			return rec
 		}
@@ -213,7 +215,8 @@ func readRecord(path string) Record {
 			return rec
 		}
 		rec.Lines++
-		rec.Counts[Status(l.Status)]++
-		rec.InputSHA, rec.DryRun = l.SHA, l.Note == dryNote
+		l, _ := c.Line()
+		rec.Counts[l.Status]++
+		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/sandbox"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // TestLockedRunSendsNothing: a run whose report, or whose input on the
@@ -138,24 +140,24 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv.journal")
 	sent := time.Now().Add(-time.Second)
-	j, err := createJournal(path, journalStart{sha: "s", window: 16, timeout: time.Minute,
-		open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
+	j, err := events.CreateJournal(path, events.JournalStart{SHA: "s", Window: 16, Timeout: time.Minute,
+		Open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.settle(Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}); err != nil {
+	if err := j.Done(&Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}); err != nil {
 		t.Fatal(err)
 	}
-	if kept, err := j.close(true); err != nil || !kept {
+	if kept, err := j.Close(true); err != nil || !kept {
 		t.Fatalf("journal kept %v, %v; want kept with the send open", kept, err)
 	}
 	js, err := readJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, ok := js.open[2]
+	p, ok := js.Open[2]
 	if !ok || p.At.UnixMilli() != sent.UnixMilli() || p.Timeout != time.Minute {
-		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.open)
+		t.Fatalf("open sends %+v: want row 2 with its send time and timeout", js.Open)
 	}
 }
 

@@ -85,3 +85,10 @@ func byRow(t testing.TB, recs [][]string) map[string]map[string]string {
 
 // csvOf joins lines with newlines.
 func csvOf(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
+
+// recordCells is the cells of l as a report of the input with fingerprint
+// sha holds them (no proof).
+func recordCells(l Line, sha string) []string {
+	l.InputSHA = sha
+	return l.Cells()
+}

@@ -25,19 +25,21 @@ import (
 )
 
 // Errors Run returns besides input errors (which name file, row and column).
+// ErrFatal, ErrInterrupted and ErrBadInput are the run's outcomes (package
+// run), shared with undo; the names here are kept for the code that checks them.
 var (
 	// ErrFatal: the API refused a request in a way no other request can
 	// succeed (authentication): the run stopped; later rows are "skipped".
-	ErrFatal = errors.New("the run stopped on a fatal API error")
+	ErrFatal = events.ErrFatal
 	// ErrInterrupted: ctx was cancelled; in-flight requests were let finish
 	// and the rest of the rows are "skipped" with error_code INTERRUPTED.
-	ErrInterrupted = errors.New("the import was interrupted")
+	ErrInterrupted = events.ErrInterrupted
 	// ErrInputChanged: --resume was given a report made from another file,
 	// or the input changed while it was imported.
 	ErrInputChanged = errors.New("the input file is not the one the report was made from")
 	// ErrBadInput marks a problem with the input, the mapping or the options
 	// found before anything was sent.
-	ErrBadInput = errors.New("bad input")
+	ErrBadInput = events.ErrBadInput
 )
 
 // DefaultReportPath is FILE without its extension + ".report.csv", or
@@ -90,8 +92,7 @@ type run struct {
 	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	Checker                   // the plan and the match keys: what each row's own cells decide
 	idx      *index           // nil when no row can be compared (no match key, no crm_client_id)
-	chains   *chains
-	jnl      *journal
+	jnl      *events.Journal
 	old      *oldReport
 	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
 	settled  map[int]Line        // rows the old journal settled and the old report lacks
@@ -121,8 +122,7 @@ type run struct {
 func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, err error) {
 	cfg = cfg.withDefaults(input)
 	start := time.Now()
-	r := &run{cfg: cfg, api: api, input: input, file: filepath.Base(input), chains: newChains(),
-		stop: make(chan struct{}), tally: newTally()}
+	r := &run{cfg: cfg, api: api, input: input, file: filepath.Base(input), stop: make(chan struct{}), tally: newTally()}
 	r.send = apiSender{r}
 	if cfg.DryRun {
 		r.send = &recorder{}
@@ -354,11 +354,11 @@ func (r *run) readIndex(ctx context.Context) error {
 		return nil
 	case ctx.Err() != nil: // the cut request's words ("context canceled") say nothing more
 		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
-		return fmt.Errorf("%w while it read the account's clients (%s), before any row was sent; to start it again:%s",
+		return fmt.Errorf("the import was %w while it read the account's clients (%s), before any row was sent; to start it again:%s",
 			ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
 	case baselinker.Classify(err) == baselinker.ClassFatal,
 		errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
-		return fmt.Errorf("%w: %w", ErrFatal, err)
+		return fmt.Errorf("the run %w: %w", ErrFatal, err)
 	}
 	return err
 }
@@ -376,15 +376,15 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		st := journalStart{sha: r.sha, window: r.window, timeout: r.cfg.RequestTimeout, open: r.carry}
+		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
-			st.settled = func(yield func(Line) error) error {
+			st.Settled = func(yield func(Line) error) error {
 				return r.settledLines(func(l Line) error { ph.add(); return yield(l) })
 			}
 		}
-		r.jnl, err = createJournal(r.cfg.Report+".journal", st)
+		r.jnl, err = events.CreateJournal(r.cfg.Report+".journal", st)
 		if ph != nil {
 			ph.end()
 		}
@@ -394,13 +394,13 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	}
 	if r.old != nil && SamePath(r.cfg.Resume, r.cfg.Report) {
 		if err := r.old.moveAside(); err != nil {
-			_, _ = r.jnl.close(false)
+			_, _ = r.jnl.Close(false)
 			return nil, err
 		}
 	}
 	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.ev, r.halt)
 	if err != nil {
-		_, _ = r.jnl.close(false)
+		_, _ = r.jnl.Close(false)
 		return nil, err
 	}
 	return rw, nil
@@ -412,9 +412,9 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 		_ = r.old.close()
 	}
 	// The journal goes only once the report is whole and synced.
-	kept, jerr := r.jnl.close(runErr == nil && werr == nil)
+	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {
-		sum.Journal = r.jnl.path
+		sum.Journal = r.jnl.Path()
 	}
 	// To finish: the same command with --resume; a dry run sent nothing
 	// (and --resume refuses its report): the same command again.
@@ -428,10 +428,10 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 	case werr != nil:
 		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume...))
 	case r.fatalErr != nil:
-		return fmt.Errorf("%w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
+		return fmt.Errorf("the run %w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
 			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
+		return fmt.Errorf("the import was %w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
 			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	}
 	return jerr

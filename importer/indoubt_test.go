@@ -79,7 +79,7 @@ func TestSettleWaitIsSaid(t *testing.T) {
 			a := Line{Row: 2, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
 			b := Line{Row: 3, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
 			report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
-				strings.Join(a.record(sha, "").cells(), ",")+"\n"+strings.Join(b.record(sha, "").cells(), ",")+"\n")
+				strings.Join(recordCells(a, sha), ",")+"\n"+strings.Join(recordCells(b, sha), ",")+"\n")
 			var out strings.Builder
 			start := time.Now()
 			_, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: 3 * time.Second,

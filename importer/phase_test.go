@@ -36,7 +36,7 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 	rep.WriteString(strings.Join(ReportHeader(), ",") + "\n")
 	for row := 2; row < rows+2-left; row++ {
 		l := Line{Row: row, Status: StatusCreated, ID: int64(row + 1000)}
-		rep.WriteString(strings.Join(l.record(sha, "").cells(), ",") + "\n")
+		rep.WriteString(strings.Join(recordCells(l, sha), ",") + "\n")
 	}
 	report := writeFile(t, dir, "r.csv", rep.String())
 	writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n") // its run sent nothing after

@@ -10,6 +10,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/internal/chars"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -53,15 +54,15 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 
 // process runs one row in the pool and names the statuses its plan sets
 // (statusnames.go).
-func (r *run) process(ctx context.Context, it *item, wait []chan struct{}) Line {
-	l := r.processRow(ctx, it, wait)
+func (r *run) process(ctx context.Context, it *item, turn events.Turn) Line {
+	l := r.processRow(ctx, it, turn)
 	r.nameStatuses(&l)
 	return l
 }
 
 // processRow runs one row: check it, wait for earlier rows with its keys,
 // then plan and send it.
-func (r *run) processRow(ctx context.Context, it *item, wait []chan struct{}) Line {
+func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) Line {
 	// The verdict of the row's own cells (Check's), then what the whole
 	// file says: a repeat of an earlier row is planned once.
 	v := r.verdict(it)
@@ -74,14 +75,11 @@ func (r *run) processRow(ctx context.Context, it *item, wait []chan struct{}) Li
 	if !v.Ready {
 		return v.Line
 	}
-	for _, w := range wait {
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return interrupted(it.base())
-		case <-r.stop:
-			return r.notAttempted(it.base())
-		}
+	switch err := turn.Wait(ctx, r.stop); {
+	case errors.Is(err, events.ErrStopped):
+		return r.notAttempted(it.base())
+	case err != nil:
+		return interrupted(it.base())
 	}
 	switch {
 	case r.stopped():
@@ -115,7 +113,7 @@ func (r *run) target(it *item) (id int64, found bool, done *Line) {
 			l.Status, l.Code = StatusInvalid, CodeNoSuchClient
 			l.Message = fmt.Sprintf("check the crm_client_id or empty the cell to create a client — row %d: the account has no client with crm_client_id %d", it.num, it.res.ID)
 			_, l.Column = r.plan.Source("crm_client_id")
-			l.problems = []problem{{field: "crm_client_id", rule: "no_such_client", text: l.Message}}
+			l.Problems = []Problem{{Field: "crm_client_id", Code: "no_such_client", Text: l.Message}}
 			return 0, false, &l
 		}
 		return it.res.ID, true, nil
@@ -226,7 +224,7 @@ func (r *run) update(ctx context.Context, it *item, id int64) Line {
 	}
 	r.idx.apply(id, changes)
 	l.Status, l.Changes = StatusUpdated, changes
-	l.warnedBy(added.Warnings)
+	l.WarnedBy(added.Warnings)
 	return l
 }
 
@@ -239,7 +237,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if err != nil {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
 			l.Message = fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err)
-			l.unsettled = true
+			l.Unsettled = true
 			return l // the journal keeps the send open
 		}
 		if c != nil {
@@ -254,7 +252,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if err == nil {
 			r.idx.apply(added.ID, changes)
 			l.Status, l.ID, l.Changes = StatusCreated, max(added.ID, 0), changes
-			l.warnedBy(added.Warnings)
+			l.WarnedBy(added.Warnings)
 			return l
 		}
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
@@ -264,7 +262,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if lerr != nil {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
 			l.Message = fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr)
-			l.unsettled = true
+			l.Unsettled = true
 			return l // the journal keeps the send open for --resume
 		}
 		if c != nil {
@@ -274,7 +272,7 @@ func (r *run) create(ctx context.Context, it *item) Line {
 			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
 			l.Message = "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
 				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate"
-			l.unsettled = true
+			l.Unsettled = true
 			return l
 		}
 		// Proven not created: send it again (bounded).
@@ -304,7 +302,7 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
 		return l
 	}
 	r.idx.apply(id, rest)
-	l.warnedBy(added.Warnings)
+	l.WarnedBy(added.Warnings)
 	return l
 }
 
@@ -312,7 +310,7 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
 // journal's "send" before it (a real run's only journal write besides the
 // settling of each row in emit).
 func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.Added, error) {
-	if err := r.jnl.send(it.num, op, it.keyLabel); err != nil {
+	if err := r.jnl.Send(it.num, op, it.keyLabel, 0); err != nil {
 		r.halt(err, it.num)
 		return baselinker.Added{}, err
 	}
@@ -356,7 +354,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 			if validate.MatchKey(field, have) != want {
 				continue
 			}
-			if strict && len(diff(&c, it, false).compared()) > 0 { // the fields getCrmClients returns
+			if strict && len(compared(diff(&c, it, false))) > 0 { // the fields getCrmClients returns
 				continue
 			}
 			found = append(found, c)

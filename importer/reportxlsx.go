@@ -3,7 +3,10 @@ package importer
 import (
 	"errors"
 	"io"
+	"maps"
 	"slices"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // ReportXLSX writes the report at report (a CSV report crmbulk wrote, an
@@ -11,27 +14,28 @@ import (
 // --report writes: the same columns, then a "before" and an "after"
 // column for every field a line changed, for a person to filter by field.
 func ReportXLSX(report, path string) error {
-	rs, err := openCSVRecords(report)
+	rs, err := events.OpenCSVRecords(report)
 	if err != nil {
 		return err
 	}
 	var fields []string
 	for {
-		rec, _, err := rs.next()
+		c, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			_ = rs.close()
+			_ = rs.Close()
 			return err
 		}
-		for f := range parseChanges(rec.Changes) {
+		l, _ := c.Line()
+		for f := range maps.Keys(events.ChangesByField(l.ChangesText())) {
 			if !slices.Contains(fields, f) {
 				fields = append(fields, f)
 			}
 		}
 	}
-	if err := rs.close(); err != nil {
+	if err := rs.Close(); err != nil {
 		return err
 	}
 	slices.SortFunc(fields, fieldOrder)

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // An import without a match key creates a client for every row, so running
@@ -74,11 +75,11 @@ func (r *run) guardRerun() error {
 // longer land.
 func (r *run) guardLanding() error {
 	js, err := readJournal(r.cfg.Report + ".journal")
-	if err != nil || !js.found || js.sha != "" && js.sha != r.sha {
+	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
 		return nil
 	}
 	n, last := 0, time.Time{}
-	for _, p := range js.open {
+	for _, p := range js.Open {
 		if p.Op != "create" || p.At.IsZero() {
 			continue
 		}
@@ -105,7 +106,7 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 	// sent before the run was killed (before their lines, or the report,
 	// were written).
 	js, err := readJournal(path + ".journal")
-	if err != nil || !js.found || js.sha != "" && js.sha != r.sha {
+	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
 		return prev, ok
 	}
 	if !ok {
@@ -115,12 +116,12 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 		}
 	}
 	prev.killed = true
-	for row, d := range js.done {
+	for row, d := range js.Done {
 		if d.Status == StatusCreated && !prev.rows[row] {
 			prev.created++
 		}
 	}
-	for _, p := range js.open {
+	for _, p := range js.Open {
 		if p.Op == "create" {
 			prev.created++
 			prev.unknown++
@@ -135,33 +136,35 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 	if err != nil {
 		return earlierRun{}, false
 	}
-	rs, src, err := openRecords(path)
+	rs, err := events.OpenRecords(path)
 	if err != nil {
 		return earlierRun{}, false
 	}
-	defer rs.close()
+	defer rs.Close()
+	src := rs.Path()
 	prev := earlierRun{when: fi.ModTime(), rows: map[int]bool{}}
 	if s, err := os.Stat(src); err == nil && s.ModTime().After(prev.when) {
 		prev.when = s.ModTime()
 	}
-	if c, ok := rs.(*csvRecords); ok && c.torn {
+	if rs.Torn() {
 		prev.killed = true
 	}
 	if _, err := os.Stat(path + ".journal"); err == nil {
 		prev.killed = true
 	}
 	for {
-		rec, _, err := rs.next()
+		c, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			return prev, true
 		}
-		if err != nil || rec.SHA != r.sha || rec.Note == dryNote {
+		l, _ := c.Line() // a row that is no number reads as 0: not a row
+		if err != nil || l.InputSHA != r.sha || l.DryRun() {
 			return earlierRun{}, false
 		}
-		if Status(rec.Status) == StatusCreated {
+		if l.Status == StatusCreated {
 			prev.created++
-			if n, err := strconv.Atoi(strings.TrimSpace(rec.Row)); err == nil {
-				prev.rows[n] = true
+			if l.Row > 0 {
+				prev.rows[l.Row] = true
 			}
 		}
 	}

@@ -67,13 +67,13 @@ func (r *run) openResume() error {
 // report that proves nothing (no line, and no journal of its run).
 func (r *run) checkFingerprints(old *oldReport, js journalState) error {
 	path := r.cfg.Resume
-	for _, c := range []struct{ what, sha string }{{path, old.sha}, {path + ".journal", js.sha}} {
+	for _, c := range []struct{ what, sha string }{{path, old.sha}, {path + ".journal", js.SHA}} {
 		if c.sha != "" && c.sha != r.sha {
 			return fmt.Errorf("%w: %s was made from a file with input_sha256 %s, but %s has %s; give the report of this file, or import without --resume",
 				ErrInputChanged, c.what, c.sha, r.file, r.sha)
 		}
 	}
-	if old.lines == 0 && js.sha == "" {
+	if old.lines == 0 && js.SHA == "" {
 		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
 			"import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
 			ErrBadInput, path, path, r.cfg.matchedRerun())
@@ -88,7 +88,7 @@ func (r *run) prove(old *oldReport, js journalState) error {
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	p := prover{r: r, old: old, js: js, window: js.window}
+	p := prover{r: r, old: old, js: js, window: js.Window}
 	if p.window == 0 {
 		p.window = reorderWindow(MaxWorkers)
 	}
@@ -103,7 +103,7 @@ func (r *run) prove(old *oldReport, js journalState) error {
 	}
 	if l := old.next; l != nil {
 		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",
-			ErrBadInput, old.src, l.num, l.Row, r.file)
+			ErrBadInput, old.src, l.Num, l.Row, r.file)
 	}
 	if p.unproven > 0 {
 		r.cfg.Logger.Warn(fmt.Sprintf("the journal of the run was cut, so up to %d rows after the report's last line may have been sent: each is looked up before it is created", p.unproven),
@@ -127,7 +127,7 @@ const restoreAdvice = "restore the report and its journal as the run left them, 
 func (p *prover) row(num int) error {
 	if l := p.old.next; l != nil && l.Row < num {
 		return fmt.Errorf("row %d is the line of input row %d, which is blank or missing in %s — the report was edited or is of another file; %s",
-			l.num, l.Row, p.r.file, restoreAdvice)
+			l.Num, l.Row, p.r.file, restoreAdvice)
 	}
 	l, err := p.old.lookup(num)
 	if err != nil {
@@ -149,21 +149,21 @@ func (p *prover) row(num int) error {
 
 // reported checks a row's report line against the journal.
 func (p *prover) reported(l Line) error {
-	d, done := p.js.done[l.Row]
+	d, done := p.js.Done[l.Row]
 	if done && (d.Status != l.Status || d.ID != l.ID) {
 		return fmt.Errorf("row %d (input row %d) says %s%s, but the journal recorded %s%s — the report was edited; %s",
-			l.num, l.Row, l.Status, idText(l.ID), d.Status, idText(d.ID), restoreAdvice)
+			l.Num, l.Row, l.Status, idText(l.ID), d.Status, idText(d.ID), restoreAdvice)
 	}
-	_, open := p.js.open[l.Row]
+	_, open := p.js.Open[l.Row]
 	switch {
-	case open && l.Status.finished() && p.js.torn:
+	case open && l.Status.Finished() && p.js.Torn:
 		// The journal was cut after the send: its done is lost, and the
 		// line (written after the done) says how the row ended.
-	case open && l.Status.finished():
+	case open && l.Status.Finished():
 		return fmt.Errorf("row %d (input row %d) says %s, but the journal has its write with no outcome — the report was edited; %s",
-			l.num, l.Row, l.Status, restoreAdvice)
+			l.Num, l.Row, l.Status, restoreAdvice)
 	case open:
-		p.r.carry[l.Row] = p.js.open[l.Row]
+		p.r.carry[l.Row] = p.js.Open[l.Row]
 	case l.Status == StatusFailed && l.Code == CodeOutcomeUnknown:
 		// The journal that kept this send open is gone or was cut: the
 		// create may have been made, so it is looked up before it is sent.
@@ -175,21 +175,21 @@ func (p *prover) reported(l Line) error {
 // unreported settles a row after the report's last line.
 func (p *prover) unreported(num int) error {
 	defer func() { p.after++ }()
-	if d, ok := p.js.done[num]; ok && d.Status.finished() {
+	if d, ok := p.js.Done[num]; ok && d.Status.Finished() {
 		d.Note = joinNote(d.Note, "settled from the journal: the run stopped before writing this line")
 		p.r.settled[num] = d
 		return nil
 	}
-	if s, ok := p.js.open[num]; ok {
+	if s, ok := p.js.Open[num]; ok {
 		p.r.carry[num] = s
 		return nil
 	}
 	switch {
-	case !p.js.found && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
+	case !p.js.Found && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		return fmt.Errorf("the report ends at input row %d and there is no journal of its run (%s.journal): rows after it may have been sent, and without a match key nothing can find them; "+
 			"restore the journal, or import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
 			p.old.lastRow, p.r.cfg.Resume, p.r.cfg.matchedRerun())
-	case p.js.torn && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
+	case p.js.Torn && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		// (With a match key, the index read at the start finds what the
 		// crashed run created.)
 		p.r.carry[num] = pendingSend{Op: "create"}
@@ -225,7 +225,7 @@ func (r *run) settledLines(yield func(Line) error) error {
 	}
 	defer o.close()
 	for o.next != nil {
-		if l := *o.next; l.Status.finished() {
+		if l := *o.next; l.Status.Finished() {
 			if err := yield(l); err != nil {
 				return err
 			}

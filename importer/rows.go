@@ -7,117 +7,72 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
-// rows reads the rows in order and hands each to the pool, or answers it at
-// once (resumed, skipped). The pool is an errgroup of long-lived workers
-// that take rows in file order; a worker's error (the report or journal
-// cannot be written) stops the run. Rows that share a key were chained in
-// file order here, and the oldest row in flight never waits, so the pool
-// cannot deadlock.
+// rows reads the rows in order and hands each to the run pool (package
+// run), or answers it at once (resumed, skipped). The pool runs up to
+// Workers rows at once and hands their lines to the report writer in file
+// order; rows that share a key are chained in file order, and a job's
+// error (the journal cannot be written) stops the run.
 func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
 	// Requests in flight may finish after an interrupt (DrainTimeout), but
 	// none starts after it: the limiter's waits end with ctx.
-	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelSend()
-	r.sendCtx = baselinker.InFlight(sendCtx, ctx)
-	stopDrain := r.drainAfterInterrupt(ctx, cancelSend)
-	defer stopDrain()
-
-	type job struct {
-		seq  int
-		it   *item
-		keys []string
-		wait []chan struct{}
-		done chan struct{}
-	}
-	jobs := make(chan job, r.cfg.Workers)
-	g, gctx := errgroup.WithContext(context.Background())
-	for range r.cfg.Workers {
-		g.Go(func() error {
-			for j := range jobs {
-				do := func() error {
-					l, stopped := r.waitToLand(ctx, j.it)
-					if !stopped {
-						l = r.process(ctx, j.it, j.wait)
-					}
-					r.chains.leave(j.keys, j.done)
-					return r.emit(rw, j.seq, l)
-				}
-				if _, later := r.landBy(j.it.num); later {
-					g.Go(do) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
-					continue
-				}
-				if err := do(); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	readErr := func() error {
-		defer close(jobs)
-		for seq := 0; ; seq++ {
-			row, err := rd.Read()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("%w: %w", ErrBadInput, err)
-			}
-			if err := rw.acquire(gctx); err != nil {
-				return nil // a worker failed: g.Wait has its error
-			}
-			if l, done, err := r.resumed(row.Num); err != nil || done {
-				if err == nil {
-					err = r.emit(rw, seq, l)
-				}
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			it := r.mapRow(row)
-			keys := it.chainKeys(r.idx)
-			wait, done := r.chains.enter(keys)
-			select {
-			case jobs <- job{seq: seq, it: it, keys: keys, wait: wait, done: done}:
-			case <-gctx.Done():
-				return nil // every worker may have stopped: g.Wait has the error
-			}
-		}
-	}()
-	if err := g.Wait(); err != nil {
+	seq := 0
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l Line) error {
+		rw.put(seq, l)
+		seq++
+		return nil
+	})
+	r.sendCtx = baselinker.InFlight(pool.SendContext(), ctx)
+	readErr := r.feed(ctx, rd, rw, pool)
+	if err := pool.Wait(); err != nil {
 		return err
 	}
 	return readErr
 }
 
-// drainAfterInterrupt cuts the requests still in flight DrainTimeout after
-// ctx is cancelled; the returned func ends the watch.
-func (r *run) drainAfterInterrupt(ctx context.Context, cancelSend context.CancelFunc) func() {
-	finished := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			select {
-			case <-time.After(r.cfg.DrainTimeout):
-				cancelSend()
-			case <-finished:
-			}
-		case <-finished:
+// feed reads the rows and adds each to the pool, in file order.
+func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool *events.Pool[Line]) error {
+	for {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-	}()
-	return func() { close(finished) }
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		if err := rw.acquire(pool.Context()); err != nil {
+			return nil // the pool failed: its Wait has the error
+		}
+		if l, done, err := r.resumed(row.Num); err != nil || done {
+			if err == nil {
+				err = r.jnl.Done(&l)
+			}
+			if err != nil {
+				return err
+			}
+			_ = pool.Done(l) // an error is the pool's: its Wait has it
+			continue
+		}
+		it := r.mapRow(row)
+		_, later := r.landBy(it.num) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+		if pool.Add(events.Job[Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (Line, error) {
+			l, stopped := r.waitToLand(ctx, it)
+			if !stopped {
+				l = r.process(ctx, it, turn)
+			}
+			return l, r.jnl.Done(&l)
+		}}) != nil {
+			return nil // the pool failed: its Wait has the error
+		}
+	}
 }
 
 // resumed answers a row that a resumed report finished: its old line.
@@ -129,25 +84,16 @@ func (r *run) resumed(num int) (Line, bool, error) {
 	if err != nil {
 		return Line{}, false, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	if ol != nil && ol.Status.finished() {
+	if ol != nil && ol.Status.Finished() {
 		l := *ol
-		l.earlier = true
+		l.Earlier = true
 		return l, true, nil
 	}
 	if l, ok := r.settled[num]; ok {
-		l.earlier = true
+		l.Earlier = true
 		return l, true, nil
 	}
 	return Line{}, false, nil
-}
-
-// emit settles the row's journal entry and hands its line to the writer.
-func (r *run) emit(rw *reportWriter, seq int, l Line) error {
-	if err := r.jnl.settle(l); err != nil {
-		return err
-	}
-	rw.put(seq, l)
-	return nil
 }
 
 // item is one row on its way through the pool.
@@ -176,7 +122,7 @@ const (
 )
 
 func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), adjusted: it.adjusted, unkeyed: it.unkeyed, disputed: it.disputed}
+	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), Adjusted: it.adjusted, Unkeyed: it.unkeyed, Disputed: it.disputed}
 }
 
 // rowKey is one of a row's match keys: a field and its normalised value.
@@ -270,7 +216,7 @@ func (c *Checker) check(it *item) *Line {
 		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
 		it.adjusted = append(it.adjusted, adjustExtension)
 	}
-	var errs []problem
+	var errs []Problem
 	var cols []string
 	for _, i := range it.unsaved {
 		if !c.plan.Reads(i) {
@@ -278,12 +224,12 @@ func (c *Checker) check(it *item) *Line {
 		}
 		h := c.plan.Header()[i]
 		const fix = "open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored"
-		errs = append(errs, problem{field: h, column: h, rule: "formula_not_saved", hint: fix, text: fmt.Sprintf(
+		errs = append(errs, Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
 			"%s — row %d, %s: a formula with no saved value (it would be read as empty)", fix, it.num, columnRef(h))})
 		cols = appendNew(cols, h)
 	}
 	for _, p := range it.res.Problems {
-		errs = append(errs, problem{field: p.Field, column: p.Column, rule: "mapping", value: p.Value, text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
+		errs = append(errs, Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 		cols = appendNew(cols, p.Column)
 	}
 	for _, p := range ps {
@@ -302,7 +248,7 @@ func (c *Checker) check(it *item) *Line {
 			}
 			continue
 		}
-		errs = append(errs, problem{field: p.Field, column: col, rule: p.Rule, value: p.Value, hint: p.Fix, text: msg})
+		errs = append(errs, Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
 		cols = appendNew(cols, col)
 	}
 	if len(errs) == 0 {
@@ -312,11 +258,11 @@ func (c *Checker) check(it *item) *Line {
 	l.Status, l.Code = StatusInvalid, CodeInvalid
 	texts := make([]string, len(errs))
 	for i, e := range errs {
-		texts[i] = e.text
+		texts[i] = e.Text
 	}
 	l.Message = strings.Join(texts, "; ")
 	l.Column = strings.Join(cols, "; ")
-	l.problems = errs
+	l.Problems = errs
 	return &l
 }
 

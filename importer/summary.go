@@ -194,13 +194,13 @@ func (t *tally) add(l *Line) {
 	defer t.mu.Unlock()
 	t.rows++
 	t.counts[l.Status]++
-	for _, a := range l.adjusted {
+	for _, a := range l.Adjusted {
 		t.adjust[a]++
 	}
-	if l.apiWarned {
+	if l.APIWarned {
 		t.warned++
 	}
-	if l.disputed {
+	if l.Disputed {
 		t.dispute++
 	}
 	if l.Status == StatusUpdated || l.Status == StatusCreated {
@@ -212,22 +212,22 @@ func (t *tally) add(l *Line) {
 	}
 	switch l.Status {
 	case StatusUpdated:
-		for _, field := range l.changedFields() {
+		for _, field := range l.ChangedFields() {
 			t.fieldsN[field]++
 		}
 	case StatusCreated:
-		for _, field := range l.changedFields() {
+		for _, field := range l.ChangedFields() {
 			t.created[field]++
 		}
-		if l.unkeyed {
+		if l.Unkeyed {
 			t.unkeyed++
 		}
 	case StatusInvalid:
-		if len(l.problems) == 0 {
+		if len(l.Problems) == 0 {
 			group(t.invalid, l.Code, l.Row, l.Message)
 		}
-		for _, p := range l.problems {
-			group(t.invalid, p.field+": "+p.rule, l.Row, p.text)
+		for _, p := range l.Problems {
+			group(t.invalid, p.Field+": "+p.Code, l.Row, p.Text)
 		}
 	case StatusFailed:
 		group(t.failed, l.Code, l.Row, l.Message)

@@ -1,28 +1,22 @@
 package importer
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gocarina/gocsv"
-
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/internal/safefile"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // reportWriter is the one goroutine that writes report lines, in input
 // order, from a reorder buffer bounded by the number of rows in flight.
-// Lines go to a CSV file with gocsv, one record at a time: the report
+// Lines go to a CSV file (run.ReportFile), one at a time: the report
 // itself, or for an XLSX report its record beside it (recordPath), which is
 // rendered as the XLSX when the run ends. A real run flushes every line; a
 // dry run whenever it has no line waiting.
@@ -36,10 +30,7 @@ type reportWriter struct {
 
 	path string // the CSV file written as the run goes
 	xlsx bool   // render cfg.Report from path at the end
-	f    *os.File
-	buf  *bufio.Writer // under csv: gocsv flushes the csv.Writer after every record
-	csv  *gocsv.SafeCSVWriter
-	rec  []record // gocsv marshals a slice: one record at a time
+	file *events.ReportFile
 
 	slots chan struct{} // one per row between "read" and "written"
 	in    chan msg
@@ -49,14 +40,13 @@ type reportWriter struct {
 	// fail is called once, with the row, when a line cannot be written: the
 	// run stops sending (a row is only sent while its line can be kept).
 	fail    func(err error, row int)
-	lastRow int    // the row of the last line written
-	prevMAC string // the proof of the last line written (each line's covers it)
+	lastRow int // the row of the last line written
 }
 
 type msg struct {
 	seq  int
 	line Line
-	rec  record // the line, formatted by the worker that made it (not yet signed or guarded)
+	rec  events.Cells // the line, formatted by the worker that made it (not yet signed or guarded)
 }
 
 func newReportWriter(cfg Config, sha, account string, total int64, window int, t *tally, ev *events.Aggregator, fail func(error, int)) (*reportWriter, error) {
@@ -68,23 +58,8 @@ func newReportWriter(cfg Config, sha, account string, total int64, window int, t
 	if rw.xlsx {
 		rw.path = recordPath(cfg.Report)
 	}
-	if rw.f, err = safefile.Create(rw.path, 0o644); err != nil {
-		return nil, fmt.Errorf("creating the report: %w", err)
-	}
-	var w io.Writer = rw.f
-	if cfg.reportWrap != nil {
-		w = cfg.reportWrap(w)
-	}
-	rw.buf = bufio.NewWriterSize(w, 64<<10)
-	// (hidden behind an io.Writer: csv.NewWriter would adopt a *bufio.Writer
-	// as its own buffer, and gocsv's flush would reach the file)
-	rw.csv = gocsv.NewSafeCSVWriter(csv.NewWriter(struct{ io.Writer }{rw.buf}))
-	if err := rw.csv.Write(ReportHeader()); err == nil {
-		rw.csv.Flush()
-	}
-	if err := errors.Join(rw.csv.Error(), rw.buf.Flush()); err != nil {
-		_ = rw.f.Close()
-		return nil, fmt.Errorf("writing the report %s: %w", rw.path, err)
+	if rw.file, err = events.CreateReportFile(rw.path, cfg.recordKey, cfg.reportWrap); err != nil {
+		return nil, err
 	}
 	rw.slots, rw.in, rw.done = make(chan struct{}, window), make(chan msg, window), make(chan struct{})
 	// A dry run sends nothing: its rows go at no limit.
@@ -111,7 +86,8 @@ func (rw *reportWriter) put(seq int, l Line) {
 	if rw.cfg.DryRun {
 		l.Note = dryNote
 	}
-	rw.in <- msg{seq, l, l.record(rw.sha, rw.account)}
+	l.InputSHA, l.Account = rw.sha, rw.account
+	rw.in <- msg{seq, l, l.Cells()}
 }
 
 // dryFlushLines is how many lines a dry run writes between flushes (a real
@@ -142,9 +118,9 @@ func (rw *reportWriter) loop() {
 	}
 }
 
-func (rw *reportWriter) write(l *Line, rec record) {
+func (rw *reportWriter) write(l *Line, rec events.Cells) {
 	rw.tally.add(l)
-	if l.earlier { // a resumed line was done by an earlier run: no part of this one's rate
+	if l.Earlier { // a resumed line was done by an earlier run: no part of this one's rate
 		rw.ev.Kept(itemOf(l))
 	} else {
 		rw.ev.Settle(itemOf(l))
@@ -155,11 +131,8 @@ func (rw *reportWriter) write(l *Line, rec record) {
 	if rw.err != nil {
 		return
 	}
-	rec = rec.signed(rw.cfg.recordKey, rw.prevMAC)
-	rw.prevMAC = rec.MAC
-	rw.rec = append(rw.rec[:0], rec.guarded(sheet.GuardFormula))
-	if err := gocsv.MarshalCSVWithoutHeaders(&rw.rec, rw.csv); err != nil {
-		rw.failed(fmt.Errorf("writing the report %s: %w", rw.path, err), l.Row)
+	if err := rw.file.Append(rec); err != nil {
+		rw.failed(err, l.Row)
 	}
 	rw.lastRow = l.Row
 }
@@ -168,9 +141,8 @@ func (rw *reportWriter) flush() {
 	if rw.err != nil {
 		return
 	}
-	rw.csv.Flush()
-	if err := errors.Join(rw.csv.Error(), rw.buf.Flush()); err != nil {
-		rw.failed(fmt.Errorf("writing the report %s: %w", rw.path, err), rw.lastRow)
+	if err := rw.file.Flush(); err != nil {
+		rw.failed(err, rw.lastRow)
 	}
 }
 
@@ -204,11 +176,8 @@ func (rw *reportWriter) close() error {
 	<-rw.done
 	rw.ev.End()
 	rw.flush()
-	if err := rw.f.Sync(); err != nil && rw.err == nil {
-		rw.err = fmt.Errorf("writing the report %s: %w", rw.path, err)
-	}
-	if err := rw.f.Close(); err != nil && rw.err == nil {
-		rw.err = fmt.Errorf("closing the report %s: %w", rw.path, err)
+	if err := rw.file.Close(); err != nil && rw.err == nil {
+		rw.err = err
 	}
 	if rw.err != nil || !rw.xlsx {
 		return rw.err
@@ -226,18 +195,17 @@ func (rw *reportWriter) close() error {
 // columns, then a "before" and an "after" column for every field that
 // changed (in field-table order), so a person can filter by field.
 func renderXLSX(record, path string, fields []string) error {
-	rs, err := openCSVRecords(record)
+	rs, err := events.OpenCSVRecords(record)
 	if err != nil {
 		return err
 	}
-	defer rs.close()
-	header := ReportHeader()
+	defer rs.Close()
+	header := events.Columns()
 	for _, f := range fields {
 		header = append(header, f+" before", f+" after")
 	}
-	widths := []float64{6, 10, 13, 16, 60, 24, 18, 60, 40, 20, 17, 17, 17}
 	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: sheet.XLSXWriterOptions{
-		SheetName: "Report", NumericColumns: map[int]bool{0: true, 2: true}, Widths: widths, MaxWidth: 60}})
+		SheetName: "Report", NumericColumns: events.NumericColumns(), Widths: events.ColumnWidths(), MaxWidth: 60}})
 	if err != nil {
 		return err
 	}
@@ -254,20 +222,20 @@ func renderXLSX(record, path string, fields []string) error {
 	return err
 }
 
-func writeXLSXRows(w sheet.Writer, rs *csvRecords, header, fields []string) error {
+func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) error {
 	if err := w.Write(header); err != nil {
 		return err
 	}
 	for {
-		rec, _, err := rs.next()
+		cells, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		cells := rec.cells()
-		byField := parseChanges(rec.Changes)
+		l, _ := cells.Line()
+		byField := events.ChangesByField(l.ChangesText())
 		for _, f := range fields {
 			c := byField[f]
 			cells = append(cells, c[0], c[1])
@@ -278,70 +246,9 @@ func writeXLSXRows(w sheet.Writer, rs *csvRecords, header, fields []string) erro
 	}
 }
 
-// parseChanges reads a changes column back: field → [before, after]. A
-// before that was not read (or a create's) is "". What cannot be read is
-// left out.
-func parseChanges(s string) map[string][2]string {
-	cs, _ := ParseChanges(s)
-	out := make(map[string][2]string, len(cs))
-	for _, c := range cs {
-		out[c.Field] = [2]string{c.Before, c.After}
-	}
-	return out
-}
-
 // ParseChanges reads a report's changes column back into the plan it
-// shows (Changes.String's format): a create's `field: "value"`, an
-// update's `field: "before" → "after"`, and `field: not compared (why) →
-// "after"`. It returns the changes read before a part it cannot read, and
-// an error naming that part.
-func ParseChanges(s string) (Changes, error) {
-	var out Changes
-	for s != "" {
-		field, rest, ok := strings.Cut(s, ": ")
-		if !ok {
-			return out, fmt.Errorf("changes: %.40q is not `field: value`", s)
-		}
-		c := Change{Field: field}
-		var err error
-		switch {
-		case strings.HasPrefix(rest, "not compared ("): // field: not compared (why) → "after"
-			why, r, _ := strings.Cut(strings.TrimPrefix(rest, "not compared ("), ") → ")
-			c.Why = why
-			if c.After, rest, err = unquotePrefix(r); err != nil {
-				return out, fmt.Errorf("changes: field %s: %w", field, err)
-			}
-		default:
-			if c.Before, rest, err = unquotePrefix(rest); err != nil {
-				return out, fmt.Errorf("changes: field %s: %w", field, err)
-			}
-			if r, ok := strings.CutPrefix(rest, " → "); ok { // field: "before" → "after"
-				c.Known = true
-				if c.After, rest, err = unquotePrefix(r); err != nil {
-					return out, fmt.Errorf("changes: field %s: %w", field, err)
-				}
-			} else { // a create: field: "value"
-				c.Before, c.After, c.Create = "", c.Before, true
-			}
-		}
-		out = append(out, c)
-		if rest != "" && !strings.HasPrefix(rest, "; ") {
-			return out, fmt.Errorf("changes: after field %s: %.40q", field, rest)
-		}
-		s = strings.TrimPrefix(rest, "; ")
-	}
-	return out, nil
-}
-
-// unquotePrefix reads the Go-quoted string at the start of s.
-func unquotePrefix(s string) (string, string, error) {
-	q, err := strconv.QuotedPrefix(s)
-	if err != nil {
-		return "", s, err
-	}
-	v, err := strconv.Unquote(q)
-	return v, s[len(q):], err
-}
+// shows: see run.ParseChanges.
+func ParseChanges(s string) (Changes, error) { return events.ParseChanges(s) }
 
 // fieldOrder sorts field names (and extra_<ID>) in the field table's order.
 func fieldOrder(a, b string) int {

@@ -149,7 +149,8 @@ func TestBlocksMidDetailsExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := exporter.New(api, exporter.WithDetails(true), exporter.WithKeep(out.DetailsPath()), exporter.WithResume(resume))
+		e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, Keep: out.DetailsPath(), Resume: resume,
+			Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			t.Fatal(err)
 		}

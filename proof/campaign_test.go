@@ -186,7 +186,7 @@ func TestFaultCampaignExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := exporter.New(api, exporter.WithDetails(true))
+			e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, Capabilities: exporter.CapabilitiesOf(api)})
 			if err != nil {
 				t.Fatal(err)
 			}

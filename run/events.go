@@ -1,4 +1,3 @@
-// Package run holds what import, undo and export share.
 package run
 
 import (

@@ -78,71 +78,86 @@ type textFilter struct {
 	needle string // lower case
 }
 
+// listQuery is what a getCrmClients request asks for.
+type listQuery struct {
+	page   int64
+	id     int64 // crm_client_id filter (0 = none)
+	status int64 // status_id filter (0 = none)
+	texts  []textFilter
+	extra  bool // include_custom_extra_fields (with Config.ListExtraFields)
+}
+
 func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiError) {
-	page := int64(1)
-	var idFilter, statusFilter int64
-	var texts []textFilter
-	var extra bool
+	q := listQuery{page: 1}
 	for _, k := range sortedKeys(params) {
-		raw := params[k]
-		if k == "include_custom_extra_fields" && s.cfg.ListExtraFields {
-			var ok bool
-			if extra, ok = jsonBool(raw); !ok {
-				return nil, typeError(k, "bool")
-			}
-			continue
+		if err := s.readListParam(&q, k, params[k]); err != nil {
+			return nil, err
 		}
-		if f, ok := s.filters[k]; (k == "page" || ok && f.FilterExact) && string(bytes.TrimSpace(raw)) == `""` {
-			raw = json.RawMessage("0") // PHP's empty(): no filter, page 1
+	}
+	if q.page < 1 || s.cfg.IgnorePage {
+		q.page = 1
+	}
+	return s.listPage(q), nil
+}
+
+// readListParam reads one parameter of getCrmClients into q, as the live
+// API reads it: its type checked, an empty value PHP's empty().
+func (s *Server) readListParam(q *listQuery, k string, raw json.RawMessage) *apiError {
+	if k == "include_custom_extra_fields" && s.cfg.ListExtraFields {
+		var ok bool
+		if q.extra, ok = jsonBool(raw); !ok {
+			return typeError(k, "bool")
 		}
-		if k == "page" {
-			n, ok := jsonInt(raw)
-			if !ok {
-				return nil, typeError(k, "int")
-			}
-			page = n
-			continue
-		}
-		f, ok := s.filters[k]
+		return nil
+	}
+	f, known := s.filters[k]
+	if (k == "page" || known && f.FilterExact) && string(bytes.TrimSpace(raw)) == `""` {
+		raw = json.RawMessage("0") // PHP's empty(): no filter, page 1
+	}
+	switch {
+	case k == "page" || known && f.FilterExact:
+		n, ok := jsonInt(raw)
 		if !ok {
-			return nil, unknownParam("getCrmClients", k)
+			return typeError(k, "int")
 		}
-		if f.FilterExact {
-			n, ok := jsonInt(raw)
-			if !ok {
-				return nil, typeError(k, "int")
-			}
-			switch f.Name {
-			case "crm_client_id":
-				idFilter = n
-			case "status_id":
-				statusFilter = n
-			}
-			continue
+		switch {
+		case k == "page":
+			q.page = n
+		case f.Name == "crm_client_id":
+			q.id = n
+		case f.Name == "status_id":
+			q.status = n
 		}
+	case !known:
+		return unknownParam("getCrmClients", k)
+	default:
 		v, ok := jsonText(raw)
 		if !ok {
-			return nil, typeError(k, "text")
+			return typeError(k, "text")
 		}
 		if v != "" { // an empty filter filters nothing, as PHP's empty() reads it
-			texts = append(texts, textFilter{f.Name, strings.ToLower(v)})
+			q.texts = append(q.texts, textFilter{f.Name, strings.ToLower(v)})
 		}
 	}
-	if page < 1 || s.cfg.IgnorePage {
-		page = 1
+	return nil
+}
+
+// match says whether c passes q's status and text filters.
+func (q *listQuery) match(c *baselinker.Client) bool {
+	if q.status != 0 && int64(c.StatusID) != q.status {
+		return false
 	}
-	match := func(c *baselinker.Client) bool {
-		if statusFilter != 0 && int64(c.StatusID) != statusFilter {
+	for _, t := range q.texts {
+		v, _ := c.Get(t.field)
+		if !strings.Contains(strings.ToLower(v), t.needle) {
 			return false
 		}
-		for _, t := range texts {
-			v, _ := c.Get(t.field)
-			if !strings.Contains(strings.ToLower(v), t.needle) {
-				return false
-			}
-		}
-		return true
 	}
+	return true
+}
+
+// listPage answers q: the page of the clients it matches.
+func (s *Server) listPage(q listQuery) []byte {
 	b := make([]byte, 0, 64<<10)
 	b = append(b, `{"status":"SUCCESS","clients":[`...)
 	n := 0
@@ -150,37 +165,37 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendClient(b, c, false, extra)
+		b = s.appendClient(b, c, false, q.extra)
 		n++
 	}
 	s.data.RLock()
 	all := s.store.clients
 	switch {
-	case s.cfg.EndlessPages && page > int64(len(all))/baselinker.PageSize:
+	case s.cfg.EndlessPages && q.page > int64(len(all))/baselinker.PageSize:
 		// Past the store's full pages: 100 clients never listed before.
-		base := s.store.nextID + (page-1)*baselinker.PageSize
+		base := s.store.nextID + (q.page-1)*baselinker.PageSize
 		for i := range int64(baselinker.PageSize) {
 			add(&baselinker.Client{CrmClientID: baselinker.Int(base + i), InvoiceFullname: fmt.Sprintf("Endless %d", base+i)})
 		}
-	case page > int64(len(all))/baselinker.PageSize+1:
+	case q.page > int64(len(all))/baselinker.PageSize+1:
 		// Past the last page (and no overflow of the skip count below).
-	case idFilter != 0:
-		if c := s.store.get(idFilter); c != nil && page == 1 && match(c) {
+	case q.id != 0:
+		if c := s.store.get(q.id); c != nil && q.page == 1 && q.match(c) {
 			add(c)
 		}
-	case statusFilter == 0 && len(texts) == 0:
+	case q.status == 0 && len(q.texts) == 0:
 		// No filter: the page is a slice of the store.
-		from := int((page - 1) * baselinker.PageSize)
+		from := int((q.page - 1) * baselinker.PageSize)
 		for i := from; i < len(all) && i < from+baselinker.PageSize; i++ {
 			add(&all[i])
 		}
 	default:
-		skip := (page - 1) * baselinker.PageSize
+		skip := (q.page - 1) * baselinker.PageSize
 		for i := range all {
 			if n == baselinker.PageSize {
 				break
 			}
-			if !match(&all[i]) {
+			if !q.match(&all[i]) {
 				continue
 			}
 			if skip > 0 {
@@ -191,7 +206,7 @@ func (s *Server) getCrmClients(params map[string]json.RawMessage) ([]byte, *apiE
 		}
 	}
 	s.data.RUnlock()
-	return append(b, "]}"...), nil
+	return append(b, "]}"...)
 }
 
 func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *apiError) {
@@ -283,56 +298,12 @@ func extraValue(id string, raw json.RawMessage) (string, *apiError) {
 }
 
 func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiError) {
-	values := map[string]string{}
-	var extra map[string]string
-	for _, k := range sortedKeys(params) {
-		raw := params[k]
-		f, ok := baselinker.LookupField(k)
-		if !ok || !f.Writable {
-			return nil, unknownParam("addCrmClient", k)
-		}
-		switch f.Kind {
-		case baselinker.KindExtra:
-			b := bytes.TrimSpace(raw)
-			if string(b) == "[]" || string(b) == "null" {
-				continue
-			}
-			var obj map[string]json.RawMessage
-			if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &obj) != nil {
-				return nil, typeError(k, "an object of extra field ID → value")
-			}
-			extra = make(map[string]string, len(obj))
-			for _, id := range sortedKeys(obj) {
-				v, aerr := extraValue(id, obj[id])
-				if aerr != nil {
-					return nil, aerr
-				}
-				extra[id] = v
-			}
-		case baselinker.KindInt:
-			v, ok := jsonText(raw)
-			if !ok {
-				return nil, typeError(k, "int")
-			}
-			values[k] = v
-		default:
-			v, ok := jsonText(raw)
-			if !ok {
-				return nil, typeError(k, "text")
-			}
-			values[k] = v
-		}
+	values, extra, aerr := readClientParams(params)
+	if aerr != nil {
+		return nil, aerr
 	}
-	var msgs []string
-	for _, p := range validate.Fields(values, extra) {
-		// The API takes codes only: a country's name, which crmbulk sends
-		// as its code (a warning to the importer), is refused here.
-		if p.Severity == validate.Error || p.Rule == validate.RuleCountryName {
-			msgs = append(msgs, p.Error())
-		}
-	}
-	if len(msgs) > 0 {
-		return nil, &apiError{CodeInvalidValue, "Invalid value: " + strings.Join(msgs, "; ") + ". Nothing was saved."}
+	if aerr := checkClient(values, extra); aerr != nil {
+		return nil, aerr
 	}
 	var id int64
 	if v, ok := values["crm_client_id"]; ok {
@@ -342,41 +313,10 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 	if v, ok := values["invoice_tax_id"]; ok {
 		values["invoice_tax_id"] = validate.NormalizeTaxID(v)
 	}
-	apply := func(c *baselinker.Client) {
-		for name, v := range values {
-			_ = c.Set(name, v) // validated above: ints parse, names are known
-		}
-		for k, v := range extra {
-			if v == "" {
-				delete(c.CustomExtraFields, k)
-				continue
-			}
-			if c.CustomExtraFields == nil {
-				c.CustomExtraFields = baselinker.ExtraFields{}
-			}
-			c.CustomExtraFields[k] = v
-		}
-		if len(c.CustomExtraFields) == 0 {
-			c.CustomExtraFields = nil
-		}
+	id, created, aerr := s.saveClient(id, values, extra)
+	if aerr != nil {
+		return nil, aerr
 	}
-	s.data.Lock()
-	created := false
-	if id > 0 {
-		c := s.store.get(id)
-		if c == nil {
-			s.data.Unlock()
-			return nil, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d; send 0 or omit it to create one.", id)}
-		}
-		apply(c)
-	} else {
-		var c baselinker.Client
-		apply(&c)
-		id = int64(s.store.create(c).CrmClientID)
-		created = true
-	}
-	s.changes++
-	s.data.Unlock()
 	s.mu.Lock()
 	if created {
 		s.stats.Creates++
@@ -389,6 +329,115 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 		return []byte(fmt.Sprintf(`{"status":"SUCCESS","crm_client_id":%d,"warnings":["Klient %d zapisany, ale pole \"notes\" zostało skrócone."]}`, id, id)), nil
 	}
 	return []byte(fmt.Sprintf(`{"status":"SUCCESS","crm_client_id":%d}`, id)), nil
+}
+
+// readClientParams reads addCrmClient's parameters: the fields' values
+// (crm_client_id among them) and the custom extra fields, each type
+// checked as the live API checks it.
+func readClientParams(params map[string]json.RawMessage) (values, extra map[string]string, aerr *apiError) {
+	values = map[string]string{}
+	for _, k := range sortedKeys(params) {
+		raw := params[k]
+		f, ok := baselinker.LookupField(k)
+		if !ok || !f.Writable {
+			return nil, nil, unknownParam("addCrmClient", k)
+		}
+		want := "text"
+		switch f.Kind {
+		case baselinker.KindExtra:
+			if extra, aerr = readExtraParam(k, raw); aerr != nil {
+				return nil, nil, aerr
+			}
+			continue
+		case baselinker.KindInt:
+			want = "int"
+		}
+		v, ok := jsonText(raw)
+		if !ok {
+			return nil, nil, typeError(k, want)
+		}
+		values[k] = v
+	}
+	return values, extra, nil
+}
+
+// readExtraParam reads custom_extra_fields: an object of extra field ID →
+// value (nil for [] or null).
+func readExtraParam(k string, raw json.RawMessage) (map[string]string, *apiError) {
+	b := bytes.TrimSpace(raw)
+	if string(b) == "[]" || string(b) == "null" {
+		return nil, nil
+	}
+	var obj map[string]json.RawMessage
+	if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &obj) != nil {
+		return nil, typeError(k, "an object of extra field ID → value")
+	}
+	extra := make(map[string]string, len(obj))
+	for _, id := range sortedKeys(obj) {
+		v, aerr := extraValue(id, obj[id])
+		if aerr != nil {
+			return nil, aerr
+		}
+		extra[id] = v
+	}
+	return extra, nil
+}
+
+// checkClient refuses values the live API refuses, saving nothing.
+func checkClient(values, extra map[string]string) *apiError {
+	var msgs []string
+	for _, p := range validate.Fields(values, extra) {
+		// The API takes codes only: a country's name, which crmbulk sends
+		// as its code (a warning to the importer), is refused here.
+		if p.Severity == validate.Error || p.Rule == validate.RuleCountryName {
+			msgs = append(msgs, p.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return &apiError{CodeInvalidValue, "Invalid value: " + strings.Join(msgs, "; ") + ". Nothing was saved."}
+	}
+	return nil
+}
+
+// saveClient updates client id (> 0) or creates one with the values and
+// extra fields, and returns its ID.
+func (s *Server) saveClient(id int64, values, extra map[string]string) (int64, bool, *apiError) {
+	s.data.Lock()
+	defer s.data.Unlock()
+	if id > 0 {
+		c := s.store.get(id)
+		if c == nil {
+			return 0, false, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d; send 0 or omit it to create one.", id)}
+		}
+		applyClient(c, values, extra)
+		s.changes++
+		return id, false, nil
+	}
+	var c baselinker.Client
+	applyClient(&c, values, extra)
+	id = int64(s.store.create(c).CrmClientID)
+	s.changes++
+	return id, true, nil
+}
+
+// applyClient sets the values on c; an empty extra field value removes it.
+func applyClient(c *baselinker.Client, values, extra map[string]string) {
+	for name, v := range values {
+		_ = c.Set(name, v) // validated: ints parse, names are known
+	}
+	for k, v := range extra {
+		if v == "" {
+			delete(c.CustomExtraFields, k)
+			continue
+		}
+		if c.CustomExtraFields == nil {
+			c.CustomExtraFields = baselinker.ExtraFields{}
+		}
+		c.CustomExtraFields[k] = v
+	}
+	if len(c.CustomExtraFields) == 0 {
+		c.CustomExtraFields = nil
+	}
 }
 
 // ExtraFieldDefs are the account's custom extra fields the sandbox knows

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -197,42 +198,9 @@ type Server struct {
 // New makes a Server: it loads StatePath if the file exists, otherwise seeds
 // Clients clients, and starts the autosave when StatePath is set.
 func New(cfg Config) (*Server, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("sandbox: Config.Token is empty; set the token clients must send")
-	}
-	if cfg.Limit < 0 {
-		return nil, fmt.Errorf("sandbox: Config.Limit %d is negative; use 0 for unlimited", cfg.Limit)
-	}
-	if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
-		return nil, fmt.Errorf("sandbox: Config.FaultRate %v is outside 0..1", cfg.FaultRate)
-	}
-	if cfg.Latency < 0 || cfg.Jitter < 0 || cfg.Window < 0 || cfg.BlockFor < 0 || cfg.SaveEvery < 0 {
-		return nil, errors.New("sandbox: Config durations must not be negative")
-	}
-	if cfg.Clients < 0 {
-		return nil, fmt.Errorf("sandbox: Config.Clients %d is negative", cfg.Clients)
-	}
-	for _, f := range cfg.Faults {
-		if _, err := ParseFault(string(f)); err != nil {
-			return nil, err
-		}
-	}
-	if len(cfg.Faults) == 0 {
-		cfg.Faults = AllFaults()
-	} else {
-		cfg.Faults = append([]Fault(nil), cfg.Faults...)
-	}
-	if cfg.Window == 0 {
-		cfg.Window = 60 * time.Second
-	}
-	if cfg.AccountBlockFor == 0 {
-		cfg.AccountBlockFor = 5 * time.Minute
-	}
-	if cfg.BlockFor == 0 {
-		cfg.BlockFor = 10 * time.Minute
-	}
-	if cfg.SaveEvery == 0 {
-		cfg.SaveEvery = 3 * time.Second
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{
 		cfg:       cfg,
@@ -277,6 +245,58 @@ func New(cfg Config) (*Server, error) {
 		go s.autosave()
 	}
 	return s, nil
+}
+
+// withDefaults checks cfg and fills what it leaves unset: every fault, a
+// 60-second window, a 10-minute token block, a 5-minute account block, a
+// save every 3 seconds.
+func (cfg Config) withDefaults() (Config, error) {
+	if err := cfg.check(); err != nil {
+		return cfg, err
+	}
+	if len(cfg.Faults) == 0 {
+		cfg.Faults = AllFaults()
+	} else {
+		cfg.Faults = append([]Fault(nil), cfg.Faults...)
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 60 * time.Second
+	}
+	if cfg.AccountBlockFor == 0 {
+		cfg.AccountBlockFor = 5 * time.Minute
+	}
+	if cfg.BlockFor == 0 {
+		cfg.BlockFor = 10 * time.Minute
+	}
+	if cfg.SaveEvery == 0 {
+		cfg.SaveEvery = 3 * time.Second
+	}
+	return cfg, nil
+}
+
+// check refuses a Config the sandbox cannot run.
+func (cfg Config) check() error {
+	if cfg.Token == "" {
+		return errors.New("sandbox: Config.Token is empty; set the token clients must send")
+	}
+	if cfg.Limit < 0 {
+		return fmt.Errorf("sandbox: Config.Limit %d is negative; use 0 for unlimited", cfg.Limit)
+	}
+	if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
+		return fmt.Errorf("sandbox: Config.FaultRate %v is outside 0..1", cfg.FaultRate)
+	}
+	if cfg.Latency < 0 || cfg.Jitter < 0 || cfg.Window < 0 || cfg.BlockFor < 0 || cfg.SaveEvery < 0 {
+		return errors.New("sandbox: Config durations must not be negative")
+	}
+	if cfg.Clients < 0 {
+		return fmt.Errorf("sandbox: Config.Clients %d is negative", cfg.Clients)
+	}
+	for _, f := range cfg.Faults {
+		if _, err := ParseFault(string(f)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Statuses returns the seeded client statuses.
@@ -565,14 +585,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.stats
-	out.ByMethod = make(map[string]int, len(s.stats.ByMethod))
-	for k, v := range s.stats.ByMethod {
-		out.ByMethod[k] = v
-	}
-	out.Faults = make(map[Fault]int, len(s.stats.Faults))
-	for k, v := range s.stats.Faults {
-		out.Faults[k] = v
-	}
+	out.ByMethod, out.Faults = maps.Clone(s.stats.ByMethod), maps.Clone(s.stats.Faults) // made in New: never nil
 	return out
 }
 

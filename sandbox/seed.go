@@ -208,107 +208,150 @@ func fill(alphabet string, n int) string {
 // seedStore makes n realistic clients, the same for the same seed. Ids start
 // at 1 with small gaps (deleted clients), as an account's history leaves them.
 func seedStore(seed int64, n int, statuses []Status) store {
-	r := rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed)))
-	locs := locales()
-	tricky := trickyValues()
+	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), tricky: trickyValues(), statuses: statuses}
 	clients := make([]baselinker.Client, 0, n)
 	id := int64(0)
 	for i := range n {
-		id += 1 + int64(r.IntN(3)/2) // about one id in three skipped
-		var l *locale
-		switch p := r.IntN(100); {
-		case p < 55:
-			l = &locs[0]
-		case p < 70:
-			l = &locs[1]
-		case p < 80:
-			l = &locs[2]
-		case p < 88:
-			l = &locs[3]
-		default:
-			l = &locs[4]
-		}
-		pick := func(s []string) string { return s[r.IntN(len(s))] }
-		first, last := pick(l.first), pick(l.last)
-		ct := l.cities[r.IntN(len(l.cities))]
-		c := baselinker.Client{
-			CrmClientID:        baselinker.Int(id),
-			StatusID:           baselinker.Int(statuses[r.IntN(len(statuses))].ID),
-			InvoiceFullname:    first + " " + last,
-			InvoiceAddress:     fmt.Sprintf("%s %d", pick(l.streets), 1+r.IntN(200)),
-			InvoicePostcode:    ct.postcode,
-			InvoiceCity:        ct.name,
-			InvoiceState:       ct.state,
-			InvoiceCountryCode: ct.country,
-			Phone:              l.phone(r),
-		}
-		if r.IntN(3) == 0 {
-			c.Star = baselinker.Int(1 + r.IntN(5))
-		}
-		if r.IntN(10) == 0 {
-			c.ContractorID = baselinker.Int(1 + r.IntN(500))
-		}
-		if r.IntN(10) < 7 {
-			c.Login = asciiFold(first) + "." + asciiFold(last) + strconv.Itoa(r.IntN(100))
-		}
-		switch p := r.IntN(20); {
-		case p == 0: // no email
-		case p == 1:
-			c.Email = strings.ToUpper(asciiFold(first)[:1]) + asciiFold(last) + "@Example.COM"
-		default:
-			c.Email = fmt.Sprintf("%s.%s%d@example.%s", asciiFold(first), asciiFold(last), i, strings.ToLower(ct.country))
-		}
-		if r.IntN(20) == 0 {
-			c.Phone = ""
-		}
-		if r.IntN(2) == 0 { // a company
-			c.InvoiceCompany = fmt.Sprintf(pick(l.companyForms), last)
-			c.InvoiceTaxID = l.taxID(r)
-		}
-		if r.IntN(10) == 0 {
-			c.InvoiceAddress += pick([]string{"\nlok. 3", "\r\nHinterhaus, 2. OG", "\nc/o " + first + " " + last})
-		}
-		switch r.IntN(3) {
-		case 0: // delivery = invoice
-			c.DeliveryCompany, c.DeliveryFullname, c.DeliveryAddress = c.InvoiceCompany, c.InvoiceFullname, c.InvoiceAddress
-			c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = c.InvoicePostcode, c.InvoiceCity, c.InvoiceState, c.InvoiceCountryCode
-		case 1: // another place
-			dc := l.cities[r.IntN(len(l.cities))]
-			c.DeliveryFullname = pick(l.first) + " " + last
-			c.DeliveryAddress = fmt.Sprintf("%s %d/%d", pick(l.streets), 1+r.IntN(200), 1+r.IntN(40))
-			c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = dc.postcode, dc.name, dc.state, dc.country
-		}
-		if r.IntN(4) == 0 {
-			c.Notes = pick([]string{"Płaci przelewem, 14 dni.", "Dzwonić po 15:00.\nNie wysyłać faktur papierowych.",
-				"=HYPERLINK(\"x\")", "Kunde seit 2019 — Rabatt 5 %", "Zákazník preferuje e-mail."})
-		}
-		if r.IntN(5) == 0 {
-			c.CustomExtraFields = baselinker.ExtraFields{"1": pick([]string{"VIP", "B2B", "hurt"})}
-			if r.IntN(2) == 0 {
-				c.CustomExtraFields["3"] = fmt.Sprintf("2024-%02d-%02d", 1+r.IntN(12), 1+r.IntN(28))
-			}
-		}
-		if r.IntN(12) == 0 { // something a spreadsheet would turn into a formula, number or date
-			v := pick(tricky)
-			switch r.IntN(5) {
-			case 0:
-				c.Login = v
-			case 1:
-				c.InvoiceCompany = v
-			case 2:
-				c.InvoiceFullname = v
-			case 3:
-				c.DeliveryAddress = v
-			default:
-				c.InvoiceState = v
-			}
-		}
-		if i%500 == 3 { // every field at its limit, in multibyte characters
-			atLimit(&c)
-		}
-		clients = append(clients, c)
+		id += 1 + int64(g.r.IntN(3)/2) // about one id in three skipped
+		clients = append(clients, g.client(i, id))
 	}
 	return newStore(clients, id+1)
+}
+
+// seeder draws the seeded clients: each step below draws from r in the
+// same order for the same seed, so the same seed makes the same clients.
+type seeder struct {
+	r        *rand.Rand
+	locs     []locale
+	tricky   []string
+	statuses []Status
+}
+
+func (g *seeder) pick(s []string) string { return s[g.r.IntN(len(s))] }
+
+// client draws the i-th client, whose ID is id.
+func (g *seeder) client(i int, id int64) baselinker.Client {
+	r := g.r
+	l := g.locale()
+	first, last := g.pick(l.first), g.pick(l.last)
+	ct := l.cities[r.IntN(len(l.cities))]
+	c := baselinker.Client{
+		CrmClientID:        baselinker.Int(id),
+		StatusID:           baselinker.Int(g.statuses[r.IntN(len(g.statuses))].ID),
+		InvoiceFullname:    first + " " + last,
+		InvoiceAddress:     fmt.Sprintf("%s %d", g.pick(l.streets), 1+r.IntN(200)),
+		InvoicePostcode:    ct.postcode,
+		InvoiceCity:        ct.name,
+		InvoiceState:       ct.state,
+		InvoiceCountryCode: ct.country,
+		Phone:              l.phone(r),
+	}
+	g.contact(&c, i, first, last, ct.country)
+	g.company(&c, l, first, last)
+	g.delivery(&c, l, last)
+	g.extras(&c)
+	if i%500 == 3 { // every field at its limit, in multibyte characters
+		atLimit(&c)
+	}
+	return c
+}
+
+// locale draws the client's country: Poland most often.
+func (g *seeder) locale() *locale {
+	switch p := g.r.IntN(100); {
+	case p < 55:
+		return &g.locs[0]
+	case p < 70:
+		return &g.locs[1]
+	case p < 80:
+		return &g.locs[2]
+	case p < 88:
+		return &g.locs[3]
+	}
+	return &g.locs[4]
+}
+
+// contact draws the star, the contractor, the login, the e-mail (sometimes
+// none, sometimes in capitals) and, rarely, no phone.
+func (g *seeder) contact(c *baselinker.Client, i int, first, last, country string) {
+	r := g.r
+	if r.IntN(3) == 0 {
+		c.Star = baselinker.Int(1 + r.IntN(5))
+	}
+	if r.IntN(10) == 0 {
+		c.ContractorID = baselinker.Int(1 + r.IntN(500))
+	}
+	if r.IntN(10) < 7 {
+		c.Login = asciiFold(first) + "." + asciiFold(last) + strconv.Itoa(r.IntN(100))
+	}
+	switch p := r.IntN(20); {
+	case p == 0: // no email
+	case p == 1:
+		c.Email = strings.ToUpper(asciiFold(first)[:1]) + asciiFold(last) + "@Example.COM"
+	default:
+		c.Email = fmt.Sprintf("%s.%s%d@example.%s", asciiFold(first), asciiFold(last), i, strings.ToLower(country))
+	}
+	if r.IntN(20) == 0 {
+		c.Phone = ""
+	}
+}
+
+// company draws a company (half the clients) and a second address line.
+func (g *seeder) company(c *baselinker.Client, l *locale, first, last string) {
+	if g.r.IntN(2) == 0 {
+		c.InvoiceCompany = fmt.Sprintf(g.pick(l.companyForms), last)
+		c.InvoiceTaxID = l.taxID(g.r)
+	}
+	if g.r.IntN(10) == 0 {
+		c.InvoiceAddress += g.pick([]string{"\nlok. 3", "\r\nHinterhaus, 2. OG", "\nc/o " + first + " " + last})
+	}
+}
+
+// delivery draws the delivery address: the invoice's, another place, or none.
+func (g *seeder) delivery(c *baselinker.Client, l *locale, last string) {
+	r := g.r
+	switch r.IntN(3) {
+	case 0: // delivery = invoice
+		c.DeliveryCompany, c.DeliveryFullname, c.DeliveryAddress = c.InvoiceCompany, c.InvoiceFullname, c.InvoiceAddress
+		c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = c.InvoicePostcode, c.InvoiceCity, c.InvoiceState, c.InvoiceCountryCode
+	case 1: // another place
+		dc := l.cities[r.IntN(len(l.cities))]
+		c.DeliveryFullname = g.pick(l.first) + " " + last
+		c.DeliveryAddress = fmt.Sprintf("%s %d/%d", g.pick(l.streets), 1+r.IntN(200), 1+r.IntN(40))
+		c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = dc.postcode, dc.name, dc.state, dc.country
+	}
+}
+
+// extras draws notes, custom extra fields and, now and then, a value a
+// spreadsheet would turn into a formula, a number or a date.
+func (g *seeder) extras(c *baselinker.Client) {
+	r := g.r
+	if r.IntN(4) == 0 {
+		c.Notes = g.pick([]string{"Płaci przelewem, 14 dni.", "Dzwonić po 15:00.\nNie wysyłać faktur papierowych.",
+			"=HYPERLINK(\"x\")", "Kunde seit 2019 — Rabatt 5 %", "Zákazník preferuje e-mail."})
+	}
+	if r.IntN(5) == 0 {
+		c.CustomExtraFields = baselinker.ExtraFields{"1": g.pick([]string{"VIP", "B2B", "hurt"})}
+		if r.IntN(2) == 0 {
+			c.CustomExtraFields["3"] = fmt.Sprintf("2024-%02d-%02d", 1+r.IntN(12), 1+r.IntN(28))
+		}
+	}
+	if r.IntN(12) != 0 {
+		return
+	}
+	v := g.pick(g.tricky)
+	switch r.IntN(5) {
+	case 0:
+		c.Login = v
+	case 1:
+		c.InvoiceCompany = v
+	case 2:
+		c.InvoiceFullname = v
+	case 3:
+		c.DeliveryAddress = v
+	default:
+		c.InvoiceState = v
+	}
 }
 
 // atLimit fills every text field with exactly its varchar(n) characters.

@@ -44,70 +44,23 @@ func NewCSVReader(r io.Reader, name string, opt Options) (Reader, error) {
 
 func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
-	enc, isUTF8, err := lookupEncoding(opt.Encoding)
+	txt, err := decodeCSV(r, opt)
 	if err != nil {
 		return nil, perr(err)
 	}
-	detect := isUTF8 && strings.TrimSpace(opt.Encoding) == ""
-	raw := bufio.NewReaderSize(r, bufSize)
-	if detect {
-		raw = bufio.NewReaderSize(r, detectBytes)
-	}
-	head, _ := raw.Peek(3)
-	var text io.Reader = raw
-	checkUTF8 := false
-	encName, detected := "", false
-	if isUTF8 {
-		encName = "utf-8"
-	} else {
-		encName = strings.TrimSpace(opt.Encoding)
-	}
-	if detect && !hasBOM(head) {
-		if d, ok, err := detectRaw(raw); err != nil {
-			return nil, perr(fmt.Errorf("reading the file: %w", err))
-		} else if ok {
-			enc, isUTF8, encName, detected = d.enc, false, d.Name, true
-		}
-	}
-	switch {
-	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		_, _ = raw.Discard(3)
-		checkUTF8 = true
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		text = transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
-		encName = "utf-16le"
-	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
-		encName = "utf-16be"
-	case isUTF8:
-		checkUTF8 = true
-	default:
-		text = transform.NewReader(raw, enc.NewDecoder())
-	}
-	br := bufio.NewReaderSize(text, bufSize)
-	sample, err := br.Peek(sniffBytes)
+	sample, err := txt.br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, perr(fmt.Errorf("reading the file: %w", err))
 	}
-	if checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
+	if txt.checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
 		return nil, perr(hint(ErrEncoding, "the file contains NUL bytes, so it is not UTF-8 text",
 			"if it is UTF-16 without a byte order mark read it with --encoding utf-16le; if it is a workbook name it .xlsx"))
 	}
-	delim := opt.Delimiter
-	if sep, n := excelSepLine(sample); n > 0 {
-		// Excel's "sep=;" first line names the delimiter and is no row.
-		_, _ = br.Discard(n)
-		if delim == 0 {
-			delim = sep
-		}
-		sample = sample[n:]
+	delim, err := csvDelimiter(txt.br, sample, opt.Delimiter)
+	if err != nil {
+		return nil, perr(err)
 	}
-	if delim == 0 {
-		delim = sniffDelimiter(sample)
-	} else if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
-		return nil, perr(hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`))
-	}
-	budget := &recordBudget{r: br, max: MaxRecordBytes}
+	budget := &recordBudget{r: txt.br, max: MaxRecordBytes}
 	lines := &lineTail{r: budget}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
@@ -121,12 +74,86 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	t := &tableReader{src: src, file: name, checkUTF8: checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim,
-		encoding: encName, detected: detected}
+	t := &tableReader{src: src, file: name, checkUTF8: txt.checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim,
+		encoding: txt.encoding, detected: txt.detected}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// csvText is a CSV file's bytes decoded to UTF-8 text, and how.
+type csvText struct {
+	br        *bufio.Reader
+	checkUTF8 bool   // read as UTF-8 as it is: each cell is checked
+	encoding  string // the encoding's name
+	detected  bool   // the code page was detected, not named
+}
+
+// decodeCSV decides a CSV's encoding — named in opt, else by its byte
+// order mark, else UTF-8 or the code page its letters make sense in — and
+// returns its text.
+func decodeCSV(r io.Reader, opt Options) (csvText, error) {
+	enc, isUTF8, err := lookupEncoding(opt.Encoding)
+	if err != nil {
+		return csvText{}, err
+	}
+	detect := isUTF8 && strings.TrimSpace(opt.Encoding) == ""
+	raw := bufio.NewReaderSize(r, bufSize)
+	if detect {
+		raw = bufio.NewReaderSize(r, detectBytes)
+	}
+	head, _ := raw.Peek(3)
+	t := csvText{encoding: strings.TrimSpace(opt.Encoding)}
+	if isUTF8 {
+		t.encoding = "utf-8"
+	}
+	if detect && !hasBOM(head) {
+		if d, ok, err := detectRaw(raw); err != nil {
+			return csvText{}, fmt.Errorf("reading the file: %w", err)
+		} else if ok {
+			enc, isUTF8, t.encoding, t.detected = d.enc, false, d.Name, true
+		}
+	}
+	var text io.Reader = raw
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = raw.Discard(3)
+		t.checkUTF8 = true
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		text = transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+		t.encoding = "utf-16le"
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
+		t.encoding = "utf-16be"
+	case isUTF8:
+		t.checkUTF8 = true
+	default:
+		text = transform.NewReader(raw, enc.NewDecoder())
+	}
+	t.br = bufio.NewReaderSize(text, bufSize)
+	return t, nil
+}
+
+// csvDelimiter decides the delimiter: Excel's "sep=;" first line (which is
+// no row: it is skipped in br), else the one given, else the one sample's
+// lines agree on. A delimiter CSV cannot have is refused.
+func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
+	delim := given
+	if sep, n := excelSepLine(sample); n > 0 {
+		_, _ = br.Discard(n)
+		if delim == 0 {
+			delim = sep
+		}
+		sample = sample[n:]
+	}
+	if delim == 0 {
+		return sniffDelimiter(sample), nil
+	}
+	if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
+		return 0, hint(ErrFormat, fmt.Sprintf("delimiter %q cannot be used", delim), `use ",", ";", tab or "|"`)
+	}
+	return delim, nil
 }
 
 // detectBytes is how much of a CSV without a named encoding is looked at

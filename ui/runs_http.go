@@ -317,7 +317,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 		page.Matched++
 		if page.Matched > offset && len(page.Lines) < limit {
 			page.Lines = append(page.Lines, reportLine{Row: l.Row, Status: string(l.Status), ID: l.ID, Code: l.Code, Message: l.Message,
-				Column: l.Column, Changes: l.Changes, Warnings: l.Warnings, Note: l.Note})
+				Column: l.Column, Changes: l.ChangesText(), Warnings: l.Warnings, Note: l.Note})
 		}
 		return nil
 	})

@@ -62,7 +62,8 @@ type Server struct {
 	cfg     Config
 	secret  string // the session secret: in the first URL, then the cookie
 	sess    *Session
-	tempDir bool // WorkDir was made by New and is removed by Close
+	tempDir bool         // WorkDir was made by New and is removed by Close
+	exp     *exportState // the export flow (export.go)
 }
 
 // New checks cfg and makes the session (its secret, its work folder).
@@ -131,7 +132,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/token", s.handleToken)
 	mux.HandleFunc("DELETE /api/token", s.handleForgetToken)
 	mux.HandleFunc("GET /api/account", s.handleAccount)
-	for _, add := range []func(*http.ServeMux){s.importRoutes, s.runRoutes} {
+	for _, add := range []func(*http.ServeMux){s.importRoutes, s.runRoutes, s.exportRoutes} {
 		add(mux)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -34,9 +34,6 @@ type item struct {
 	changes importer.Changes
 }
 
-// drainTimeout bounds the requests in flight after an interrupt.
-const drainTimeout = 30 * time.Second
-
 type run struct {
 	cfg     Config
 	api     API
@@ -121,9 +118,9 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	case perr != nil:
 		return sum, perr
 	case r.fatal.Load() != nil:
-		return sum, fmt.Errorf("%w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
+		return sum, fmt.Errorf("the undo %w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	case ctx.Err() != nil:
-		return sum, fmt.Errorf("%w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
+		return sum, fmt.Errorf("the undo was %w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	}
 	return sum, nil
 }
@@ -161,7 +158,7 @@ func (r *run) readSource(source string) ([]item, error) {
 			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", ErrBadInput, source, l.Account, r.account)
 		}
 		it := item{line: l}
-		cs, err := importer.ParseChanges(l.Changes)
+		cs, err := importer.ParseChanges(l.ChangesText())
 		if err != nil {
 			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, err)
 		}
@@ -271,76 +268,29 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 	}, baselinker.WithMaxClients(r.cfg.MaxClients))
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
+			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
 		}
-		return fmt.Errorf("%w: reading the clients (getCrmClients): %w", ErrFatal, err)
+		return fmt.Errorf("the undo %w: reading the clients (getCrmClients): %w", ErrFatal, err)
 	}
 	return nil
 }
 
 // process undoes the items last first — the reverse of the import's order,
 // so that of two lines of one client the later change is undone before the
-// earlier one — with up to Workers requests in flight, and writes their
-// lines in that order, each as it is known. Lines of one client never run
-// at once: each waits for the client's previous one (a lock per client).
+// earlier one — on the run pool: up to Workers requests in flight, lines of
+// one client one after another (chained by the client), and their lines
+// written in that order, each as it is known.
 func (r *run) process(ctx context.Context, items []item, done map[int]importer.ReportLine, rf *importer.ReportFile, sum *Summary) error {
 	r.ev.Begin(events.Phase{Name: "undo", Total: int64(len(items)), Unit: "lines", Settles: true})
 	defer r.ev.End()
-	// In-flight writes may finish after an interrupt, within drainTimeout.
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(drainTimeout, cancel) })
-	defer stopDrain()
-
-	futures := make(chan chan importer.ReportLine, r.cfg.Workers)
-	sem := make(chan struct{}, r.cfg.Workers)
-	var wg sync.WaitGroup
-	locks := map[int64]chan struct{}{}
-	go func() {
-		defer close(futures)
-		for i := len(items) - 1; i >= 0; i-- {
-			it := items[i]
-			ch := make(chan importer.ReportLine, 1)
-			futures <- ch
-			if l, ok := done[it.line.Row]; ok {
-				l.Note = strings.TrimPrefix(l.Note+"; kept from the undo resumed", "; ")
-				ch <- l
-				continue
-			}
-			if skip, ok := r.stopped(ctx, it); ok {
-				ch <- skip
-				continue
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				skip, _ := r.stopped(ctx, it)
-				ch <- skip
-				continue
-			}
-			lock := locks[it.line.ID]
-			if lock == nil {
-				lock = make(chan struct{}, 1)
-				locks[it.line.ID] = lock
-			}
-			lock <- struct{}{} // the client's later line is done first
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem; <-lock }()
-				ch <- r.undoOne(wctx, it)
-			}()
-		}
-	}()
 	var werr error
-	for ch := range futures {
-		l := <-ch
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: 2 * r.cfg.Workers}, func(l importer.ReportLine) error {
 		if werr == nil {
 			werr = rf.Write(l)
 			// The write is settled once its line is on disk, not before:
 			// a crash in between leaves the send open for --resume.
 			if werr == nil && r.j != nil && l.Status != importer.StatusFailed && l.Status != importer.StatusSkipped {
-				werr = r.j.done(l.Row)
+				werr = r.j.done(&l)
 			}
 		}
 		sum.Lines++
@@ -349,8 +299,27 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 			sum.Examples = append(sum.Examples, fmt.Sprintf("row %d (client %d): %s: %s", l.Row, l.ID, l.Status, l.Message))
 		}
 		r.ev.Settle(events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: l})
+		return nil
+	})
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		if l, ok := done[it.line.Row]; ok {
+			l.Note = strings.TrimPrefix(l.Note+"; kept from the undo resumed", "; ")
+			_ = pool.Done(l) // emit never fails: werr says why the report stopped
+			continue
+		}
+		_ = pool.Add(events.Job[importer.ReportLine]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
+			Do: func(send context.Context, turn events.Turn) (importer.ReportLine, error) {
+				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
+				if skip, ok := r.stopped(ctx, it); ok {
+					return skip, nil
+				}
+				return r.undoOne(send, it), nil
+			}})
 	}
-	wg.Wait()
+	if err := pool.Wait(); err != nil {
+		return err
+	}
 	return werr
 }
 
@@ -448,7 +417,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 	if c == nil {
 		if r.sent[it.line.Row] {
 			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
-			l.Changes = it.changes.String()
+			l.Changes = it.changes
 			return l
 		}
 		l.Status, l.Note = importer.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
@@ -475,7 +444,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 		l.Message = "changed since the import, so the client stays (delete it by hand if it should go): " + strings.Join(conflicts, "; ")
 		return l
 	}
-	l.Status, l.Changes = StatusDeleted, it.changes.String() // what undoing this undo creates again
+	l.Status, l.Changes = StatusDeleted, it.changes // what undoing this undo creates again
 	if r.cfg.DryRun {
 		return l
 	}
@@ -541,7 +510,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 			cols = append(cols, ch.Field)
 		}
 	}
-	l.Changes = back.String()
+	l.Changes = back
 	switch {
 	case len(problems) > 0:
 		l.Status, l.Code, l.Column = StatusConflict, CodeChanged, strings.Join(cols, ", ")
@@ -594,7 +563,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
 	l := r.base(it)
 	l.ID = 0
-	l.Changes = it.changes.String()
+	l.Changes = it.changes
 	if id, err := r.lookup(ctx, it.line.MatchKey); err != nil {
 		return r.failed(l, err)
 	} else if id > 0 {

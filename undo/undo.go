@@ -15,7 +15,6 @@ package undo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -50,25 +49,25 @@ const (
 
 // Codes an undo writes.
 const (
-	CodeChanged        = "CHANGED_SINCE"   // the client no longer holds what the import wrote
-	CodeBeforeUnknown  = "BEFORE_UNKNOWN"  // the import did not read the value it replaced (notes, extra fields without --compare-notes)
-	CodeExists         = "EXISTS"          // re-creating: a client with the match key exists already
-	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a write was sent and its answer lost; the state could not settle it
-	CodeInterrupted    = "INTERRUPTED"
-	CodeNotAttempted   = "NOT_ATTEMPTED"
+	CodeChanged        = "CHANGED_SINCE"           // the client no longer holds what the import wrote
+	CodeBeforeUnknown  = "BEFORE_UNKNOWN"          // the import did not read the value it replaced (notes, extra fields without --compare-notes)
+	CodeExists         = "EXISTS"                  // re-creating: a client with the match key exists already
+	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a write was sent and its answer lost; the state could not settle it
+	CodeInterrupted    = events.CodeInterrupted
+	CodeNotAttempted   = events.CodeNotAttempted
 )
 
-// ErrBadInput marks a report that cannot be undone (a dry run's, another
-// account's, an older crmbulk's, an edited one): nothing was sent.
-var ErrBadInput = importer.ErrBadInput
-
-// ErrFatal marks an API error that stopped the undo (the token, a block
-// past --max-wait, a bug): the lines not done are skipped; --resume goes on.
-var ErrFatal = errors.New("the undo stopped on a fatal API error")
-
-// ErrInterrupted is returned when ctx was cancelled: the lines not done are
-// skipped; --resume goes on.
-var ErrInterrupted = errors.New("the undo was interrupted")
+// The outcomes of an undo are the run's (package run), checked with
+// errors.Is: ErrBadInput (a report that cannot be undone — a dry run's,
+// another account's, an older crmbulk's, an edited one: nothing was sent),
+// ErrFatal (an API error stopped the undo: the lines not done are skipped;
+// --resume goes on) and ErrInterrupted (ctx was cancelled: likewise). The
+// names here are kept for the commands that check them.
+var (
+	ErrBadInput    = events.ErrBadInput
+	ErrFatal       = events.ErrFatal
+	ErrInterrupted = events.ErrInterrupted
+)
 
 // DefaultWorkers is the default size of the request pool.
 const DefaultWorkers = 4

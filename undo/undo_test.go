@@ -229,7 +229,7 @@ func TestUndoRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := importer.ReadReport(real, nil, "", func(l importer.ReportLine) error { l.Changes = ""; return rf.Write(l) }); err != nil {
+	if err := importer.ReadReport(real, nil, "", func(l importer.ReportLine) error { l.Changes = importer.Changes{}; return rf.Write(l) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := rf.Close(); err != nil {

@@ -35,8 +35,16 @@ type accountExtra struct {
 	Options []string `json:"options,omitempty"`
 }
 
-func (a *app) accountCmd() *cobra.Command {
-	var format string
+// accountOptions are one `crmbulk account`'s: the format and the account.
+type accountOptions struct {
+	format string
+	account
+}
+
+// accountCmd is `crmbulk account`. RunE parses the flags into the options
+// and hands them to runF (a test's), or to runAccount when runF is nil.
+func (a *app) accountCmd(runF func(*cobra.Command, *accountOptions) error) *cobra.Command {
+	opts := &accountOptions{}
 	cmd := &cobra.Command{
 		Use:   "account",
 		Short: "List the account's client statuses and extra fields (two requests)",
@@ -48,22 +56,30 @@ extra_<ID> columns use. Two requests; nothing is changed.`,
 		Example: "  crmbulk account\n  crmbulk account --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "text" && format != "json" {
-				return usagef("--format %q: use text or json", format)
+			opts.account = a.userAccount()
+			if runF != nil {
+				return runF(cmd, opts)
 			}
-			api, err := a.apiClient()
-			if err != nil {
-				return err
-			}
-			info, err := readAccount(cmd.Context(), api)
-			if err != nil {
-				return err
-			}
-			return a.writeAccount(a.stdout(), format, info)
+			return a.runAccount(cmd, opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.format, "format", "text", "output format: text or json")
 	return cmd
+}
+
+func (a *app) runAccount(cmd *cobra.Command, opts *accountOptions) error {
+	if opts.format != "text" && opts.format != "json" {
+		return usagef("--format %q: use text or json", opts.format)
+	}
+	api, err := opts.API()
+	if err != nil {
+		return err
+	}
+	info, err := readAccount(cmd.Context(), api)
+	if err != nil {
+		return err
+	}
+	return a.writeAccount(a.stdout(), opts.format, info)
 }
 
 func readAccount(ctx context.Context, api *baselinker.API) (accountInfo, error) {

@@ -23,25 +23,60 @@ func (a *app) endpoint() string {
 	return defaultEndpoint
 }
 
-// apiClient builds the API client every API-talking command uses: the token
-// from --token-file (when given) or BASELINKER_TOKEN, the endpoint, and one
-// limiter of --rate requests per sliding minute shared by all its goroutines
-// and, through the token's state file, by every other crmbulk run on this
-// machine that uses the token. Configuration mistakes are usage errors
-// (exit 2) before any request.
+// account is how a command reaches the API and where the runs on it keep
+// their state: gh's HttpClient factory in a command's options. The user's
+// comes from the global flags and the environment (userAccount); the demo
+// (and a server) give their own (accountOf), so that nothing swaps the
+// environment or the global flags to talk to another account.
+type account struct {
+	// API makes the API client (a new one each call; the token is read then).
+	API func() (*baselinker.API, error)
+	// StateDir keeps the token's shared request window, the locks and the
+	// record key: "" = $CRMBULK_STATE_DIR or the system's (sharedwindow.Dir).
+	StateDir string
+}
+
+// conn says where an account's API is and how fast to go: the endpoint,
+// the token's source, --rate and the state directory.
+type conn struct {
+	endpoint string
+	token    func() (baselinker.Token, error)
+	rate     int
+	stateDir string
+}
+
+// userAccount is the account the global flags and the environment name:
+// --api-url or BASELINKER_API_URL, --token-file or BASELINKER_TOKEN, --rate
+// and --state-dir. Read when a command runs, after its flags are parsed.
+func (a *app) userAccount() account {
+	return account{API: a.apiClient, StateDir: a.stateDir}
+}
+
+// accountOf is the account c describes.
+func (a *app) accountOf(c conn) account {
+	return account{API: func() (*baselinker.API, error) { return a.newAPI(c) }, StateDir: c.stateDir}
+}
+
+// apiClient builds the user's API client: the token from --token-file (when
+// given) or BASELINKER_TOKEN, the endpoint, --rate and --state-dir.
 func (a *app) apiClient() (*baselinker.API, error) {
-	token, err := baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
+	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) {
+		return baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
+	}})
+}
+
+// newAPI builds the API client every API-talking command uses: c's token
+// and endpoint, and one limiter of c.rate requests per sliding minute
+// shared by all its goroutines and, through the token's state file, by
+// every other crmbulk run on this machine that uses the token.
+// Configuration mistakes are usage errors (exit 2) before any request.
+func (a *app) newAPI(c conn) (*baselinker.API, error) {
+	token, err := c.token()
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return a.apiWith(token)
-}
-
-// apiWith is apiClient for a token already found (crmbulk ui's page may
-// paste one).
-func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
-	api, err := baselinker.New(a.endpoint(), token,
-		baselinker.WithLimiter(a.limiter(token)),
+	api, err := baselinker.New(c.endpoint, token,
+		baselinker.WithLimiter(a.limiter(token, c.rate, c.stateDir)),
 		baselinker.WithLogger(a.logger),
 		baselinker.WithVersion(version()),
 		baselinker.WithTimeout(a.timeout),
@@ -52,29 +87,36 @@ func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
 	return api, nil
 }
 
+// apiWith is the user's API client for a token already found (crmbulk
+// ui's page may paste one): the endpoint, --rate and --state-dir as the
+// other commands have them.
+func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
+	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) { return token, nil }})
+}
+
 // limiter is the run's limiter, its window shared with the token's other
 // runs through a state file (sharedwindow). Without a usable state
 // directory the run keeps its own window, and says so. A run told to keep
 // its window in a folder of its own says, before it sends, when another
 // user's run is live on the token in the system-wide one.
-func (a *app) limiter(token baselinker.Token) *pacer.Limiter {
+func (a *app) limiter(token baselinker.Token, rate int, stateDir string) *pacer.Limiter {
 	warn := func(msg string) { a.logger.Warn(msg) }
 	opts := []pacer.Option{pacer.WithWindow(a.rateWindow), pacer.WithMaxWait(a.maxWait)}
-	dir, err := sharedwindow.Dir(a.stateDir, a.getenv)
+	dir, err := sharedwindow.Dir(stateDir, a.getenv)
 	var store *sharedwindow.Store
 	if err == nil {
 		store, err = sharedwindow.Open(dir, token.Reveal(), warn)
 	}
 	if err != nil {
 		a.logger.Warn("the request window is not shared with other crmbulk runs on this token: keep runs on one token apart, or fix --state-dir", "error", err)
-		return pacer.New(a.rate, opts...)
+		return pacer.New(rate, opts...)
 	}
 	if path, live := sharedwindow.SystemLive(dir, token.Reveal(), a.getenv, time.Now(), a.rateWindow+pacer.DefaultMargin); live {
 		a.logger.Warn(fmt.Sprintf("another user's crmbulk run is sending on this token with its window in %s, but this run keeps its own in %s "+
 			"(--state-dir or %s): together they may go over --rate and get the token blocked; "+
 			"wait for the other run, or run without --state-dir/%s so that both share one window", path, dir, sharedwindow.DirEnv, sharedwindow.DirEnv))
 	}
-	return pacer.New(a.rate, append(opts, pacer.WithShared(store, func(err error) {
+	return pacer.New(rate, append(opts, pacer.WithShared(store, func(err error) {
 		a.logger.Warn("the shared request window failed; this run goes on with its own window", "error", err)
 	}))...)
 }

@@ -6,12 +6,12 @@ import "github.com/spf13/cobra"
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		a.fieldsCmd(),
-		a.accountCmd(),
-		a.exportCmd(),
-		a.importCmd(),
-		a.undoCmd(),
+		a.accountCmd(nil),
+		a.exportCmd(nil),
+		a.importCmd(nil),
+		a.undoCmd(nil),
 		a.mappingCmd(),
-		a.demoCmd(),
+		a.demoCmd(nil),
 		a.sandboxCmd(),
 		a.uiCmd(),
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/samples"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -26,8 +27,16 @@ type demoFlags struct {
 	keep    bool
 }
 
-func (a *app) demoCmd() *cobra.Command {
-	var f demoFlags
+// demoOptions are one demo's.
+type demoOptions struct {
+	demoFlags
+}
+
+// demoCmd is `crmbulk demo`. RunE hands the options to runF (a test's), or
+// to runDemo when runF is nil.
+func (a *app) demoCmd(runF func(*cobra.Command, *demoOptions) error) *cobra.Command {
+	opts := &demoOptions{}
+	f := &opts.demoFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try crmbulk without an account: export and import against a local sandbox",
@@ -43,7 +52,10 @@ in --dir, readable by you only, and the commands name it with --token-file.`,
 		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir demo-files\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd, f)
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return a.runDemo(cmd, opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -55,7 +67,8 @@ in --dir, readable by you only, and the commands name it with --token-file.`,
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
+func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
+	f := opts.demoFlags
 	if f.clients < 1 || f.rate < 1 {
 		return usagef("--clients and --demo-rate must be at least 1")
 	}
@@ -93,33 +106,25 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 		return errInterrupted
 	}
 
-	// The demo's own settings, as if given on the command line: the sandbox's
-	// URL and token (never printed) and a rate high enough for a short run.
-	orig := a.getenv
-	a.apiURL, a.tokenFile, a.rate = url, "", f.rate
-	if a.stateDir == "" { // the demo's token is new every run: its window stays in the demo's folder
-		a.stateDir = filepath.Join(f.dir, ".crmbulk-state")
-	}
-	a.getenv = func(k string) string {
-		if k == "BASELINKER_TOKEN" {
-			return token
-		}
-		return orig(k)
-	}
-	defer func() { a.getenv = orig }()
+	// The demo's own account: the sandbox's URL and token (never printed)
+	// and a rate high enough for a short run, given to the export and the
+	// import as their API's factory; the environment and the global flags
+	// stay as they are.
+	acct := a.demoAccount(f, url, token)
 
 	out := a.stdout()
 	fmt.Fprintf(out, "crmbulk demo: a sandbox with %d clients is running on %s (limit %d requests/minute, latency %s).\n\n",
 		f.clients, url, f.rate, f.latency)
 	exportPath := filepath.Join(f.dir, "clients-{datetime}.xlsx")
 	fmt.Fprintln(out, "1. Export every client:  "+a.command("export", "--out", exportPath))
-	exported, err := a.runExport(cmd, exportFlags{out: exportPath, delimiter: ","})
+	exported, err := a.runExport(cmd, &exportOptions{exportFlags: exportFlags{out: exportPath, delimiter: ","}, account: acct})
 	if err != nil {
 		return fmt.Errorf("demo export: %w", err)
 	}
 	report := filepath.Join(f.dir, "shopify-customers_export.report.csv")
 	fmt.Fprintf(out, "\n2. Import the Shopify sample:  %s\n", a.command("import", data, "--mapping", mapFile, "--report", report))
-	err = a.runImport(cmd, data, importFlags{mapping: mapFile, report: report, workers: 4, drain: 5 * time.Second})
+	err = a.runImport(cmd, &importOptions{input: data, importFlags: importFlags{mapping: mapFile, report: report, workers: 4, drain: 5 * time.Second},
+		account: acct})
 	var rf rowsFailedError
 	switch {
 	case errors.As(err, &rf) && rf.failed == 0 && rf.invalid == samples.DemoCounts()["invalid"]:
@@ -133,8 +138,9 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 		f.dir, filepath.Base(exported), samples.DemoDataName, samples.DemoMappingName, filepath.Base(report))
 	fmt.Fprintf(out, "\nNext, with your own file: %s > mapping.yaml, then %s\n", a.command("mapping", "init", "YOUR_FILE"),
 		a.command("import", "YOUR_FILE", "--mapping", "mapping.yaml", "--dry-run"))
+	fmt.Fprintf(out, "Or in a web page, with the mapping as a table to fix and no YAML to edit: %s\n", a.command("ui"))
 	if f.keep {
-		if err := a.keepDemo(ctx, f, url, token, data, mapFile, report); err != nil {
+		if err := a.keepDemo(ctx, f, url, token, acct.StateDir, data, mapFile, report); err != nil {
 			return err
 		}
 	}
@@ -145,16 +151,28 @@ func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	return nil
 }
 
+// demoAccount is the demo sandbox's account: its URL and token, the
+// demo's rate, and --state-dir or else a folder of the demo's (its token is
+// new every run: its window stays with the demo's files).
+func (a *app) demoAccount(f demoFlags, url, token string) account {
+	stateDir := a.stateDir
+	if stateDir == "" {
+		stateDir = filepath.Join(f.dir, ".crmbulk-state")
+	}
+	return a.accountOf(conn{endpoint: url, rate: f.rate, stateDir: stateDir,
+		token: func() (baselinker.Token, error) { return baselinker.Token(token), nil }})
+}
+
 // keepDemo writes the sandbox's token to a file only the user can read,
 // prints commands that work on the running sandbox as printed, and waits
 // for Ctrl-C.
-func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, data, mapFile, report string) error {
+func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, stateDir, data, mapFile, report string) error {
 	tokenFile := filepath.Join(f.dir, "sandbox-token")
 	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		return fmt.Errorf("writing the sandbox's token file: %w", err)
 	}
 	defer os.Remove(tokenFile)
-	prefix := []string{"--api-url", url, "--token-file", tokenFile, "--state-dir", a.stateDir, "--rate", strconv.Itoa(f.rate)}
+	prefix := []string{"--api-url", url, "--token-file", tokenFile, "--state-dir", stateDir, "--rate", strconv.Itoa(f.rate)}
 	out := a.stdout()
 	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until stopped (%s). Try, in another terminal in this folder:\n\n", url, a.howToStop())
 	for _, c := range [][]string{
@@ -165,6 +183,8 @@ func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, data, mapFi
 		fmt.Fprintf(out, "  %s\n", a.command(append(slices.Clip(prefix), c...)...))
 	}
 	fmt.Fprintln(out, "\n(the import's dry run exits 1: one row of the sample is invalid on purpose; the undo reverses the demo's import)")
+	fmt.Fprintf(out, "\nThe same in a web page on this sandbox (import, plan, run, report, undo; export):\n    %s\n",
+		a.command(append(slices.Clip(prefix), "ui")...))
 	<-ctx.Done()
 	fmt.Fprintln(a.ios.ErrOut, "crmbulk demo: sandbox stopped")
 	return nil

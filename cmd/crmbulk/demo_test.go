@@ -29,7 +29,7 @@ func TestDemo(t *testing.T) {
 	}
 	all := r.out + r.errOut
 	want := samples.DemoCounts()
-	for _, want := range []string{"exported 230 clients", fmt.Sprintf("created %d", want["created"]), fmt.Sprintf("invalid %d", want["invalid"]), "invalid on purpose", dir} {
+	for _, want := range []string{"exported 230 clients", fmt.Sprintf("created %d", want["created"]), fmt.Sprintf("invalid %d", want["invalid"]), "invalid on purpose", dir, "no YAML to edit: crmbulk ui\n"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("output lacks %q:\n%s", want, all)
 		}
@@ -119,6 +119,19 @@ func TestDemoKeep(t *testing.T) {
 		if r.code != want {
 			t.Errorf("crmbulk %s: exit %d\n%s", c, r.code, r.errOut)
 		}
+	}
+	// The web page's line: it serves the sandbox's account, as printed
+	// (--no-browser added: no browser in a test).
+	var uiLine string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "    crmbulk --api-url ") && strings.HasSuffix(l, " ui") {
+			uiLine = strings.TrimPrefix(strings.TrimSpace(l), "crmbulk ")
+		}
+	}
+	if uiLine == "" {
+		t.Errorf("demo --keep printed no crmbulk ui line:\n%s", out)
+	} else {
+		checkUI(t, append(splitArgs(uiLine), "--no-browser", "--work-dir", t.TempDir()), nil, "demo-")
 	}
 	cancel()
 	if code := <-done; code != 0 {

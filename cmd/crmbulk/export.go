@@ -34,20 +34,31 @@ type exportFlags struct {
 	noFormulaGuard bool
 }
 
-func (a *app) exportCmd() *cobra.Command {
-	var f exportFlags
+// exportOptions are one export's: its flags and the account it reads.
+type exportOptions struct {
+	exportFlags
+	account
+}
+
+// exportCmd is `crmbulk export`. RunE parses the flags into the options and
+// hands them to runF (a test's), or to runExport when runF is nil.
+func (a *app) exportCmd(runF func(*cobra.Command, *exportOptions) error) *cobra.Command {
+	opts := &exportOptions{}
+	f := &opts.exportFlags
 	cmd := &cobra.Command{
 		Use:   "export --out FILE",
-		Short: "Write every CRM client to an XLSX or CSV file",
+		Short: "Write every CRM client to an XLSX, CSV or JSON Lines file",
 		Long: `Reads every CRM client (getCrmClients, 100 per page, never faster than --rate) and
 writes one row per client. The headers are the API's field names in the documented order,
 so the file imports again with no mapping at all.
 
-The format comes from the name (.xlsx, .csv) or --format; --out - writes CSV to standard
-output. XLSX cells are text, so postcodes (00-950), phones (0048…), 007, 1e5, TRUE and
-2024-01-02 come back exactly; ids, status_id and star are numbers. CSV is UTF-8 (RFC 4180);
---delimiter ; for a Polish or German Excel. A line break inside a CSV cell written as CR LF
-is read back as LF.
+The format comes from the name or --format:
+` + exporter.FormatHelp() + `--out - writes to standard output: CSV unless --format names another.
+
+XLSX cells are text, so postcodes (00-950), phones (0048…), 007, 1e5, TRUE and 2024-01-02
+come back exactly; ids, status_id and star are numbers (in JSON Lines too, every other value
+a string). CSV is UTF-8 (RFC 4180); --delimiter ; for a Polish or German Excel. A line
+break inside a CSV cell written as CR LF is read back as LF.
 
 CSV for Excel: Excel (and LibreOffice) opening a CSV turns 0048600700800 and 01067 into
 numbers, 2024-01-02 into a date, and shows the formula guard's ' before +48…. --excel writes
@@ -89,16 +100,22 @@ stops two exports into the same place from overlapping.`,
   crmbulk export --out stali.xlsx --filter status="Stały klient"
   crmbulk export --out ids-only.csv --status-names=false
   crmbulk export --out full.xlsx --with-details --rate 60
-  crmbulk export --out full.xlsx --with-details --rate 60 --resume`,
+  crmbulk export --out full.xlsx --with-details --rate 60 --resume
+  crmbulk export --out clients.jsonl
+  crmbulk export --out - --format jsonl --columns crm_client_id,email`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := a.runExport(cmd, f)
+			opts.account = a.userAccount()
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			_, err := a.runExport(cmd, opts)
 			return err
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "out", "o", "", "output file (.xlsx or .csv; placeholders {date} {time} {datetime} {unix}); - = CSV to standard output")
-	fl.StringVar(&f.format, "format", "", "csv or xlsx (default: from the --out name)")
+	fl.StringVarP(&f.out, "out", "o", "", "output file ("+strings.Join(exporter.FormatExts(), ", ")+"; placeholders {date} {time} {datetime} {unix}); - = standard output (CSV unless --format says)")
+	fl.StringVar(&f.format, "format", "", strings.Join(exporter.FormatNames(), ", ")+" (default: from the --out name)")
 	fl.StringArrayVar(&f.filters, "filter", nil, "NAME=VALUE, repeatable; names: "+strings.Join(baselinker.FilterNames(), ", ")+", and status=NAME (a status by its name: crmbulk account lists them)")
 	fl.StringVar(&f.columns, "columns", "", "comma-separated columns in order (API field names, notes, status_name, extra_<ID>, extra_*)")
 	fl.BoolVar(&f.details, "with-details", false, "--notes and --extra-fields together")
@@ -116,104 +133,45 @@ stops two exports into the same place from overlapping.`,
 }
 
 // runExport runs one export and returns the path it wrote ("-" for stdout).
-func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
-	if f.out == "" {
-		return "", usagef("export needs --out FILE (.xlsx or .csv), or --out - for CSV on standard output")
-	}
-	if f.resume && f.out == "-" {
-		return "", usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
-	}
-	var filters baselinker.Filters
-	var statusName string // --filter status=NAME: found among the account's statuses below
-	for _, kv := range f.filters {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok {
-			return "", usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
-		}
-		if statusFilter(strings.TrimSpace(name), value) {
-			statusName = strings.TrimSpace(value)
-			continue
-		}
-		if err := filters.Set(strings.TrimSpace(name), value); err != nil {
-			return "", usagef("--filter %s: %v", kv, err)
-		}
-	}
-	delim, err := parseDelimiter(f.delimiter)
+func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error) {
+	f := opts.exportFlags
+	req, err := f.request()
 	if err != nil {
 		return "", err
 	}
-	var columns []string
-	if strings.TrimSpace(f.columns) != "" {
-		columns = strings.Split(f.columns, ",")
-	}
-	format, err := exporter.FormatOf(f.out, f.format)
-	if err != nil {
-		return "", usageError{err}
-	}
-	if f.excel && format != "csv" {
-		return "", usagef("--excel shapes a CSV file; an XLSX keeps 0048…, 01067 and +48… as text by itself: drop --excel")
-	}
-	api, err := a.apiClient()
+	api, err := opts.API()
 	if err != nil {
 		return "", err
 	}
 	var statuses []baselinker.Status // read once for the filter and status_name
-	if statusName != "" {
-		if statuses, filters.StatusID, err = a.statusID(cmd, api, statusName); err != nil {
+	if req.statusName != "" {
+		if statuses, req.filters.StatusID, err = a.statusID(cmd, api, req.statusName); err != nil {
 			return "", err
 		}
 	}
-	out, err := exporter.OpenOutput(exporter.OutputOptions{
-		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
-		CSV:            sheet.CSVWriterOptions{Delimiter: delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
-		NoFormulaGuard: f.noFormulaGuard,
-	})
+	out, err := a.openExportOutput(f, req)
 	if err != nil {
-		if errors.Is(err, sheet.ErrLocked) {
-			return "", err
-		}
-		return "", usageError{err}
+		return "", err
 	}
 	defer func() { _ = out.Abort() }()
-	if format == "csv" && (f.bom || delim == ';') && !f.excel {
-		a.logger.Info("a CSV opened in Excel turns 0048… and 01067 into numbers and shows the ' before +48…: add --excel to write them as text it keeps, or export .xlsx, which keeps every value")
-	}
-	if out.CreatedDir != "" {
-		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
-	}
-	var spool []exporter.Option
-	if dir, err := sharedwindow.Dir(a.stateDir, a.getenv); err == nil && out.DetailsPath() == "" {
+	cfg := exporter.Config{Filters: req.filters, Columns: req.columns,
+		Notes: f.details || f.notes, ExtraFields: f.details || f.extraFields,
+		StatusNames: f.statusNames, StatusList: statuses, MaxClients: a.maxClients,
+		Keep: out.DetailsPath(), Resume: f.resume,
+		Events: a.printer(), Logger: a.logger, Capabilities: exporter.CapabilitiesOf(api)}
+	if dir, err := sharedwindow.Dir(opts.StateDir, a.getenv); err == nil && out.DetailsPath() == "" {
 		// To standard output nothing is kept beside a file: the details
 		// read are spooled in crmbulk's own folder, not a shared /tmp.
-		spool = append(spool, exporter.WithSpoolDir(dir))
+		cfg.SpoolDir = dir
 	}
-	exp, err := exporter.New(api, append(spool,
-		exporter.WithFilters(filters), exporter.WithColumns(columns),
-		exporter.WithNotes(f.details || f.notes), exporter.WithExtraFields(f.details || f.extraFields),
-		exporter.WithStatusNames(f.statusNames), exporter.WithStatusList(statuses), exporter.WithMaxClients(a.maxClients),
-		exporter.WithKeep(out.DetailsPath()), exporter.WithResume(f.resume),
-		exporter.WithEvents(a.printer()), exporter.WithLogger(a.logger))...)
+	exp, err := exporter.New(api, cfg)
 	if err != nil {
 		return "", usageError{err}
 	}
 
 	sum, err := exp.Run(cmd.Context(), out.Opener())
 	if err != nil {
-		if errors.Is(err, exporter.ErrResume) {
-			return "", usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
-		}
-		if cmd.Context().Err() != nil {
-			// The signal's words, not the cut request's ("context canceled").
-			a.logger.Debug("export stopped", "error", err)
-			err = errInterrupted
-		}
-		if out.Path != "-" {
-			err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
-		}
-		if sum.Kept != "" {
-			err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
-		}
-		return "", fmt.Errorf("export: %w", err)
+		return "", a.exportFailed(cmd, out, sum, err)
 	}
 	if err := out.Commit(); err != nil {
 		return "", fmt.Errorf("export: %w", err)
@@ -224,4 +182,99 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags) (string, error) {
 		fmt.Fprintf(a.ios.ErrOut, "crmbulk: %s → %s\n", sum, out.Path)
 	}
 	return out.Path, nil
+}
+
+// exportRequest is what an export's flags ask for, checked before any
+// request: usage mistakes exit 2 with nothing sent.
+type exportRequest struct {
+	filters    baselinker.Filters
+	statusName string // --filter status=NAME: found among the account's statuses
+	delim      rune
+	columns    []string
+	format     string
+}
+
+// request checks the flags and reads them into an exportRequest.
+func (f exportFlags) request() (exportRequest, error) {
+	var req exportRequest
+	if f.out == "" {
+		return req, usagef("export needs %s", exporter.OutHint())
+	}
+	if f.resume && f.out == "-" {
+		return req, usagef("--resume continues an export into a file; --out - keeps nothing to resume from")
+	}
+	for _, kv := range f.filters {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return req, usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
+		}
+		if statusFilter(strings.TrimSpace(name), value) {
+			req.statusName = strings.TrimSpace(value)
+			continue
+		}
+		if err := req.filters.Set(strings.TrimSpace(name), value); err != nil {
+			return req, usagef("--filter %s: %v", kv, err)
+		}
+	}
+	var err error
+	if req.delim, err = parseDelimiter(f.delimiter); err != nil {
+		return req, err
+	}
+	if strings.TrimSpace(f.columns) != "" {
+		req.columns = strings.Split(f.columns, ",")
+	}
+	if req.format, err = exporter.FormatOf(f.out, f.format); err != nil {
+		return req, usageError{err}
+	}
+	if f.excel && req.format == "xlsx" {
+		return req, usagef("--excel shapes a CSV file; an XLSX keeps 0048…, 01067 and +48… as text by itself: drop --excel")
+	}
+	if f.excel && req.format != "csv" {
+		return req, usagef("--excel shapes a CSV file; --format %s writes no spreadsheet: drop --excel", req.format)
+	}
+	return req, nil
+}
+
+// openExportOutput opens the export's destination (exporter.OpenOutput)
+// and says what the user should know of it: a CSV chosen for Excel
+// without --excel, a folder created.
+func (a *app) openExportOutput(f exportFlags, req exportRequest) (*exporter.Output, error) {
+	out, err := exporter.OpenOutput(exporter.OutputOptions{
+		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
+		CSV:            sheet.CSVWriterOptions{Delimiter: req.delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
+		NoFormulaGuard: f.noFormulaGuard,
+	})
+	if err != nil {
+		if errors.Is(err, sheet.ErrLocked) {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if req.format == "csv" && (f.bom || req.delim == ';') && !f.excel {
+		a.logger.Info("a CSV opened in Excel turns 0048… and 01067 into numbers and shows the ' before +48…: add --excel to write them as text it keeps, or export .xlsx, which keeps every value")
+	}
+	if out.CreatedDir != "" {
+		a.logger.Info("created the folder "+out.CreatedDir+" for --out", "folder", out.CreatedDir)
+	}
+	return out, nil
+}
+
+// exportFailed is the error of an export that did not finish: what stopped
+// it, that the old file is unchanged, and how to continue or start over.
+func (a *app) exportFailed(cmd *cobra.Command, out *exporter.Output, sum exporter.Summary, err error) error {
+	if errors.Is(err, exporter.ErrResume) {
+		return usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
+	}
+	if cmd.Context().Err() != nil {
+		// The signal's words, not the cut request's ("context canceled").
+		a.logger.Debug("export stopped", "error", err)
+		err = errInterrupted
+	}
+	if out.Path != "-" {
+		err = fmt.Errorf("%w (nothing was saved; %s is unchanged)", err, out.Path)
+	}
+	if sum.Kept != "" {
+		err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
+	}
+	return fmt.Errorf("export: %w", err)
 }

@@ -170,6 +170,45 @@ func TestExportCommandStdoutAndJSONSummary(t *testing.T) {
 	}
 }
 
+// TestExportJSONLines: --out NAME.jsonl and --out - --format jsonl write
+// one JSON object a client, keyed by the columns; --help names the format;
+// --excel is refused for it.
+func TestExportJSONLines(t *testing.T) {
+	s, env := exportEnv(t, 30)
+	path := filepath.Join(t.TempDir(), "clients.jsonl")
+	for _, args := range [][]string{{"--out", path}, {"--out", "-", "--format", "jsonl"}} {
+		r := runCmd(t, context.Background(), env, append([]string{"export", "--columns", "crm_client_id,email"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, r.code, r.errOut)
+		}
+		text := r.out
+		if args[1] != "-" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text = string(b)
+		}
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if len(lines) != len(s.Clients()) {
+			t.Fatalf("%q: %d lines, want %d clients", args, len(lines), len(s.Clients()))
+		}
+		var first struct {
+			ID    int64  `json:"crm_client_id"`
+			Email string `json:"email"`
+		}
+		if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.ID != int64(s.Clients()[0].CrmClientID) || first.Email != s.Clients()[0].Email {
+			t.Errorf("%q: first line %s (%v), want client %d", args, lines[0], err, s.Clients()[0].CrmClientID)
+		}
+	}
+	if r := runCmd(t, context.Background(), env, "export", "--out", path, "--force", "--excel"); r.code != exitError || !strings.Contains(r.errOut, "drop --excel") {
+		t.Errorf("--excel with jsonl: exit %d: %s", r.code, r.errOut)
+	}
+	if r := runCmd(t, context.Background(), nil, "export", "--help"); !strings.Contains(r.out, ".jsonl  JSON Lines") || !strings.Contains(r.out, "csv, xlsx, jsonl") {
+		t.Errorf("export --help does not name JSON Lines:\n%s", r.out)
+	}
+}
+
 func TestExportCommandErrors(t *testing.T) {
 	_, env := exportEnv(t, 10)
 	bad := map[string]string{"BASELINKER_TOKEN": "not-the-token-3000009-3000010-42", "BASELINKER_API_URL": env["BASELINKER_API_URL"]}
@@ -184,7 +223,7 @@ func TestExportCommandErrors(t *testing.T) {
 		{"filter without =", env, []string{"--filter", "email"}, "NAME=VALUE"},
 		{"unknown column", env, []string{"--columns", "crm_client_id,emial"}, `did you mean "email"`},
 		{"notes without details", env, []string{"--columns", "notes"}, "--with-details"},
-		{"bad format", env, []string{"--format", "ods"}, "use csv or xlsx"},
+		{"bad format", env, []string{"--format", "ods"}, "use csv, xlsx or jsonl"},
 		{"excel for an xlsx", env, []string{"--out", filepath.Join(dir, "e.xlsx"), "--excel"}, "drop --excel"},
 		{"bad placeholder", env, []string{"--out", filepath.Join(dir, "c-{day}.csv")}, "{day}"},
 		{"bad token", bad, nil, "token"},

@@ -34,8 +34,19 @@ type importFlags struct {
 	again        bool
 }
 
-func (a *app) importCmd() *cobra.Command {
-	var f importFlags
+// importOptions are one import's: the file, the flags and the account it
+// writes to.
+type importOptions struct {
+	input string
+	importFlags
+	account
+}
+
+// importCmd is `crmbulk import`. RunE parses the flags into the options and
+// hands them to runF (a test's), or to runImport when runF is nil.
+func (a *app) importCmd(runF func(*cobra.Command, *importOptions) error) *cobra.Command {
+	opts := &importOptions{}
+	f := &opts.importFlags
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Create or update CRM clients from the rows of a CSV or XLSX file",
@@ -72,7 +83,11 @@ dated (crmbulk undo --list FILE lists them). Every report line carries a proof (
   crmbulk import clients.csv --mapping shop.yaml --resume clients.report.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runImport(cmd, args[0], f)
+			opts.input, opts.account = args[0], a.userAccount()
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return a.runImport(cmd, opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -103,32 +118,11 @@ func parseDelimiter(s string) (rune, error) {
 	return 0, usagef("--delimiter %q: use , ; tab or |", s)
 }
 
-func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
-	if f.workers < 1 || f.workers > importer.MaxWorkers {
-		return usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
-	}
-	if err := a.checkMappingName(cmd, input, f.mapping); err != nil {
-		return err
-	}
-	var m *mapping.Mapping
-	if f.mapping != "" {
-		var err error
-		if m, err = mapping.Load(f.mapping); err != nil {
-			return err
-		}
-	}
-	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
-	var err error
-	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
-		return err
-	}
-	// importer.Run falls back on the mapping's too; here it decides the token.
-	matchBy, err := parseMatchBy(f.matchBy)
+func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
+	input, f := opts.input, opts.importFlags
+	m, so, matchBy, err := a.importInput(cmd, opts)
 	if err != nil {
 		return err
-	}
-	if len(matchBy) == 0 && m != nil {
-		matchBy = m.MatchBy
 	}
 
 	// A dry run without a match key needs the API only when its rows carry
@@ -136,7 +130,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	// without a token it runs as long as nothing needs reading.
 	var api importer.API
 	var client *baselinker.API
-	if client, err = a.apiClient(); err != nil && (!f.dryRun || len(matchBy) > 0) {
+	if client, err = opts.API(); err != nil && (!f.dryRun || len(matchBy) > 0) {
 		return err
 	}
 	if client != nil {
@@ -149,7 +143,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 		return usagef("--format %q: use text or json", f.format)
 	}
 	plan := newPlanPrinter(a, f.format)
-	stateDir, err := a.recordStateDir(f.dryRun)
+	stateDir, err := a.recordStateDir(opts.StateDir, f.dryRun)
 	if err != nil {
 		return err
 	}
@@ -162,6 +156,45 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 	}
 	sum, err := importer.Run(cmd.Context(), api, input, cfg)
 	plan.flush()
+	return a.importDone(cmd, sum, err)
+}
+
+// importInput checks the flags and reads what they name: the mapping, how
+// the sheet is read and the match keys (the flag's, else the mapping's).
+func (a *app) importInput(cmd *cobra.Command, opts *importOptions) (*mapping.Mapping, sheet.Options, []string, error) {
+	f := opts.importFlags
+	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
+	if f.workers < 1 || f.workers > importer.MaxWorkers {
+		return nil, so, nil, usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
+	}
+	if err := a.checkMappingName(cmd, opts.input, f.mapping); err != nil {
+		return nil, so, nil, err
+	}
+	var m *mapping.Mapping
+	if f.mapping != "" {
+		var err error
+		if m, err = mapping.Load(f.mapping); err != nil {
+			return nil, so, nil, err
+		}
+	}
+	var err error
+	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
+		return nil, so, nil, err
+	}
+	// importer.Run falls back on the mapping's too; here it decides the token.
+	matchBy, err := parseMatchBy(f.matchBy)
+	if err != nil {
+		return nil, so, nil, err
+	}
+	if len(matchBy) == 0 && m != nil {
+		matchBy = m.MatchBy
+	}
+	return m, so, matchBy, nil
+}
+
+// importDone says how the import went (its summary, and the undo's command
+// after a real run that changed clients) and returns its exit error.
+func (a *app) importDone(cmd *cobra.Command, sum importer.Summary, err error) error {
 	switch {
 	case sum.Rows == 0 && err != nil:
 	case a.logFormat == "json":
@@ -187,8 +220,8 @@ func (a *app) runImport(cmd *cobra.Command, input string, f importFlags) error {
 // recordStateDir is the state directory a real run locks its input in
 // and keeps the account's record key in (see sharedwindow.Dir). A real
 // run without one would write reports nothing can prove: it is refused.
-func (a *app) recordStateDir(dryRun bool) (string, error) {
-	dir, err := sharedwindow.Dir(a.stateDir, a.getenv)
+func (a *app) recordStateDir(stateDir string, dryRun bool) (string, error) {
+	dir, err := sharedwindow.Dir(stateDir, a.getenv)
 	if err != nil && !dryRun {
 		return "", usagef("%v: give --state-dir, where crmbulk keeps the locks and the key that proves its reports", err)
 	}

@@ -33,33 +33,10 @@ func newPlanPrinter(a *app, format string) *planPrinter {
 	return p
 }
 
-// planLine is a report line as --format json prints it.
-type planLine struct {
-	Row      int          `json:"row"`
-	Status   string       `json:"status"`
-	ID       int64        `json:"crm_client_id,omitempty"`
-	Changes  []planChange `json:"changes,omitempty"`
-	Code     string       `json:"error_code,omitempty"`
-	Message  string       `json:"error_message,omitempty"`
-	MatchKey string       `json:"match_key,omitempty"`
-	Warnings string       `json:"warnings,omitempty"`
-	Note     string       `json:"note,omitempty"`
-}
-
-type planChange struct {
-	Field  string  `json:"field"`
-	Before *string `json:"before,omitempty"` // absent for a create and for a field not compared
-	After  string  `json:"after"`
-	Why    string  `json:"not_compared,omitempty"`
-	// The statuses' names of a status_id change (the report keeps the IDs).
-	BeforeName string `json:"before_name,omitempty"`
-	AfterName  string `json:"after_name,omitempty"`
-}
-
 // line is importer.Config.OnLine: it runs on the report's one writer goroutine.
 func (p *planPrinter) line(l *importer.Line) {
 	if p.json != nil {
-		_ = p.json.Encode(toPlanLine(l))
+		_ = p.json.Encode(l) // run.Line's JSON: its json tags
 	}
 	if p.errOut == nil || l.Status == importer.StatusUnchanged {
 		return
@@ -81,26 +58,6 @@ func (p *planPrinter) flush() {
 	}
 	fmt.Fprintf(p.errOut, "plan, the first %d of %d rows that change something or need a look (all in the report):\n%s\n",
 		len(p.preview), p.shown, strings.Join(p.preview, "\n"))
-}
-
-func toPlanLine(l *importer.Line) planLine {
-	out := planLine{Row: l.Row, Status: string(l.Status), ID: l.ID, Code: l.Code, Message: l.Message,
-		MatchKey: l.MatchKey, Warnings: l.Warnings, Note: l.Note}
-	for _, c := range l.Changes {
-		pc := planChange{Field: c.Field, After: c.After, Why: c.Why}
-		if c.Known {
-			b := c.Before
-			pc.Before = &b
-		}
-		if c.Field == "status_id" {
-			pc.AfterName = l.StatusNames[c.After]
-			if c.Known {
-				pc.BeforeName = l.StatusNames[c.Before]
-			}
-		}
-		out.Changes = append(out.Changes, pc)
-	}
-	return out
 }
 
 func truncate(s string, n int) string {

@@ -56,3 +56,26 @@ func TestDryRunPlanOutput(t *testing.T) {
 		}
 	}
 }
+
+// planLine is a report line as --format json prints it (run.Line's JSON),
+// as a script reads it.
+type planLine struct {
+	Row      int          `json:"row"`
+	Status   string       `json:"status"`
+	ID       int64        `json:"crm_client_id,omitempty"`
+	Changes  []planChange `json:"changes,omitempty"`
+	Code     string       `json:"error_code,omitempty"`
+	Message  string       `json:"error_message,omitempty"`
+	MatchKey string       `json:"match_key,omitempty"`
+	Warnings string       `json:"warnings,omitempty"`
+	Note     string       `json:"note,omitempty"`
+}
+
+type planChange struct {
+	Field      string  `json:"field"`
+	Before     *string `json:"before,omitempty"`
+	After      string  `json:"after"`
+	Why        string  `json:"not_compared,omitempty"`
+	BeforeName string  `json:"before_name,omitempty"`
+	AfterName  string  `json:"after_name,omitempty"`
+}

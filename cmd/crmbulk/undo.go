@@ -23,8 +23,18 @@ type undoFlags struct {
 	list    bool
 }
 
-func (a *app) undoCmd() *cobra.Command {
-	var f undoFlags
+// undoOptions are one undo's: the report, the flags and the account.
+type undoOptions struct {
+	source string
+	undoFlags
+	account
+}
+
+// undoCmd is `crmbulk undo`. RunE parses the flags into the options and
+// hands them to runF (a test's), or to runUndo when runF is nil.
+func (a *app) undoCmd(runF func(*cobra.Command, *undoOptions) error) *cobra.Command {
+	opts := &undoOptions{}
+	f := &opts.undoFlags
 	cmd := &cobra.Command{
 		Use:   "undo REPORT",
 		Short: "Reverse what an import did, from its report",
@@ -68,7 +78,11 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runUndo(cmd, args[0], f)
+			opts.source, opts.account = args[0], a.userAccount()
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return a.runUndo(cmd, opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,7 +95,8 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 	return cmd
 }
 
-func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
+func (a *app) runUndo(cmd *cobra.Command, opts *undoOptions) error {
+	source, f := opts.source, opts.undoFlags
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return usagef("--workers %d: give 1 to %d", f.workers, importer.MaxWorkers)
 	}
@@ -89,11 +104,11 @@ func (a *app) runUndo(cmd *cobra.Command, source string, f undoFlags) error {
 		return a.listRecords(source)
 	}
 	planFirst := !f.dryRun && !f.yes && a.ios.IsInteractive()
-	client, err := a.apiClient()
+	client, err := opts.API()
 	if err != nil {
 		return err
 	}
-	stateDir, err := a.recordStateDir(false)
+	stateDir, err := a.recordStateDir(opts.StateDir, false)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 // Command gen writes the generated sample files of samples/: the Polish
-// Excel sheet (klienci.xlsx) with its windows-1250 CSV twin, the round-trip
+// Excel sheet (klienci.xlsx) with its windows-1250 CSV twin, the nightly
+// schedules (crontab, systemd units: internal/schedule's defaults), the round-trip
 // file made from the demo sandbox's seeded clients, the EDI++ contractors,
 // and the exports of WooCommerce Analytics, PrestaShop 8 (English and
 // Polish back office), a German Outlook and Google Contacts, each written
@@ -23,6 +24,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/schedule"
 	"github.com/crmbulk/crmbulk/samples"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -45,7 +47,21 @@ func run(dir string) error {
 	}
 	return errors.Join(polish(filepath.Join(dir, "polish-excel")), roundtrip(filepath.Join(dir, "roundtrip")),
 		subiekt(filepath.Join(dir, "subiekt")), woocommerceAnalytics(filepath.Join(dir, "woocommerce")),
-		prestashop(filepath.Join(dir, "prestashop")), outlook(filepath.Join(dir, "outlook")), google(filepath.Join(dir, "google")))
+		prestashop(filepath.Join(dir, "prestashop")), outlook(filepath.Join(dir, "outlook")), google(filepath.Join(dir, "google")),
+		schedules(filepath.Join(dir, "schedule")))
+}
+
+// schedules writes samples/schedule: the crontab and the systemd units of
+// internal/schedule for its default choices at 02:15 (the Kubernetes
+// manifest is kept by hand).
+func schedules(dir string) error {
+	f, err := schedule.Write(schedule.Default(), schedule.When{Hour: 2, Minute: 15}, schedule.DefaultProgram)
+	if err != nil {
+		return err
+	}
+	return errors.Join(os.WriteFile(filepath.Join(dir, "crontab"), []byte(f.Crontab), 0o644),
+		os.WriteFile(filepath.Join(dir, "crmbulk-export.service"), []byte(f.Service), 0o644),
+		os.WriteFile(filepath.Join(dir, "crmbulk-export.timer"), []byte(f.Timer), 0o644))
 }
 
 // polishHeader and polishRows are the Polish sheet: hand-kept client data

@@ -1,0 +1,330 @@
+package run
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/internal/safefile"
+)
+
+// A journal (REPORT.journal) is the append-only crash log of a run's
+// writes, one JSON event a line: a "start" with the run's input, a "send"
+// before each write and a "done" with the line's outcome (the journal
+// fields of Line) before its report line. Each event is written with one
+// write call (no user-space buffer), so a crash loses nothing written.
+
+// event is one line of a journal; a done's line fields are Line's.
+type event struct {
+	Ev  string `json:"ev"`            // "start", "send" or "done"
+	Row int    `json:"row,omitempty"` //
+	Op  string `json:"op,omitempty"`  // send: "create", "update"; an undo's "delete", "restore"
+	Key string `json:"key,omitempty"` // send: the match key "field:value"
+	ID  int64  `json:"id,omitempty"`  // send: the client written (0: a create)
+	// start: the input's fingerprint and the reorder window of the run (at
+	// most that many rows after the report's last line can have been sent).
+	SHA    string `json:"sha,omitempty"`
+	Window int    `json:"window,omitempty"`
+	// start: the run's request timeout (ms): a write it sent may land
+	// until this long after its send. send: when it was sent (Unix ms).
+	Timeout int64 `json:"timeout_ms,omitempty"`
+	At      int64 `json:"at_ms,omitempty"`
+	// Done is an undo's journal before this format (read, never written):
+	// its events had no ev, a send an op and a done Done.
+	Done bool `json:"done,omitempty"`
+}
+
+// Pending is a write whose answer the journal never recorded, or (for a
+// row a resume cannot prove unsent) may have been sent.
+type Pending struct {
+	Op  string
+	Key string
+	// At is when it was sent and Timeout the sending run's request
+	// timeout: until At+Timeout the write may still land.
+	At      time.Time
+	Timeout time.Duration
+}
+
+// Journal is an open journal being written.
+type Journal struct {
+	mu      sync.Mutex
+	f       *os.File
+	path    string
+	sync    bool
+	open    map[int]bool // rows with a send and no done yet
+	carried map[int]bool // of those, sends of an earlier run (settled only by an outcome)
+}
+
+// JournalStart is what a new journal holds before the run's first event.
+type JournalStart struct {
+	SHA     string
+	Window  int
+	Timeout time.Duration
+	Open    map[int]Pending // writes carried over from the resumed run
+	// Settled yields the lines settled before this run whose report line
+	// the new report does not have yet: each gets a done.
+	Settled func(yield func(Line) error) error
+	// Sync makes every send reach the disk before Send returns (fsync).
+	Sync bool
+}
+
+// CreateJournal writes the new journal beside path and renames it into
+// place: a resume's journal replaces the old one only once it holds
+// everything the old one proved (the carried sends, and a done for every
+// row settled before this run whose line the new report does not have yet).
+func CreateJournal(path string, st JournalStart) (*Journal, error) {
+	tmp, err := safefile.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the journal: %w", err)
+	}
+	j := &Journal{f: tmp, path: tmp.Name(), sync: st.Sync, open: map[int]bool{}, carried: map[int]bool{}}
+	err = j.fill(st)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return nil, fmt.Errorf("creating the journal %s: %w", path, err)
+	}
+	j.path = path
+	return j, nil
+}
+
+func (j *Journal) fill(st JournalStart) error {
+	if err := j.write(event{Ev: "start", SHA: st.SHA, Window: st.Window, Timeout: st.Timeout.Milliseconds()}); err != nil {
+		return err
+	}
+	for row, p := range st.Open {
+		// Carried with the time it was sent, and its run's timeout, which
+		// the new start's may not be: the larger decides when it can land.
+		t := max(p.Timeout, st.Timeout)
+		if err := j.write(event{Ev: "send", Row: row, Op: p.Op, Key: p.Key, At: p.At.UnixMilli(), Timeout: t.Milliseconds()}); err != nil {
+			return err
+		}
+		j.open[row], j.carried[row] = true, true
+	}
+	if st.Settled == nil {
+		return nil
+	}
+	return st.Settled(func(l Line) error { return j.done(&l) })
+}
+
+func (j *Journal) write(e event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return j.writeLine(b)
+}
+
+func (j *Journal) writeLine(b []byte) error {
+	b = append(b, '\n')
+	if _, err := j.f.Write(b); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // its path may be the temporary name the journal was created under
+		}
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// done writes the line's done record.
+func (j *Journal) done(l *Line) error {
+	b, err := l.appendJournal([]byte(`{"ev":"done"`))
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return j.writeLine(append(b, '}'))
+}
+
+// Send records a write about to be sent for row: op, the match key of a
+// create, the client of an update (id). A nil Journal records nothing.
+func (j *Journal) Send(row int, op, key string, id int64) error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.open[row] = true
+	if err := j.write(event{Ev: "send", Row: row, Op: op, Key: key, ID: id, At: time.Now().UnixMilli()}); err != nil {
+		return err
+	}
+	if j.sync {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("writing the journal %s: %w", j.path, err)
+		}
+	}
+	return nil
+}
+
+// Done records the end of a row that has a send open (from this run or
+// carried over from a stopped one), unless its outcome is still unknown
+// (l.Unsettled). A carried send is settled only by an outcome: a row
+// interrupted or stopped before it was looked up (skipped) keeps it open
+// for the next resume.
+func (j *Journal) Done(l *Line) error {
+	if j == nil || l.Unsettled {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.open[l.Row] || j.carried[l.Row] && l.Status == StatusSkipped {
+		return nil
+	}
+	delete(j.open, l.Row)
+	return j.done(l)
+}
+
+// Path is where the journal is ("" for a nil Journal).
+func (j *Journal) Path() string {
+	if j == nil {
+		return ""
+	}
+	return j.path
+}
+
+// Close closes the journal. It is removed only when remove is set (the
+// report was written whole and synced) and no write is left unsettled.
+func (j *Journal) Close(remove bool) (kept bool, err error) {
+	if j == nil {
+		return false, nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	err = j.f.Close()
+	if len(j.open) > 0 || !remove {
+		return true, err
+	}
+	if rerr := os.Remove(j.path); rerr != nil && err == nil {
+		err = fmt.Errorf("removing the journal: %w", rerr)
+	}
+	return false, err
+}
+
+// JournalState is what an old journal proves.
+type JournalState struct {
+	Found   bool // the file exists
+	Torn    bool // its last line was cut (a crash mid-write, or the file was cut)
+	SHA     string
+	Window  int
+	Timeout time.Duration   // the run's request timeout
+	Open    map[int]Pending // sends without a done: their outcome is unknown
+	Done    map[int]Line    // the last outcome recorded for each row
+}
+
+// maxJournalLine bounds one journal line (a done holds a report line).
+const maxJournalLine = 4 << 20
+
+// ReadJournal reads the journal at path. A missing journal is empty (Found
+// false). A last line that is not JSON is a line torn by a crash: its
+// request was never sent after it (a send is written before its request).
+// Any other line that is not an event means the file is not a journal.
+func ReadJournal(path string) (JournalState, error) {
+	js := JournalState{Open: map[int]Pending{}, Done: map[int]Line{}}
+	f, err := safefile.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return js, nil
+	}
+	if err != nil {
+		return js, fmt.Errorf("reading the journal: %w", err)
+	}
+	defer f.Close()
+	js.Found = true
+	return js, js.read(path, bufio.NewReaderSize(f, 64<<10))
+}
+
+func (js *JournalState) read(path string, br *bufio.Reader) error {
+	for num := 1; ; num++ {
+		b, err := readLine(br, maxJournalLine)
+		if errors.Is(err, io.EOF) && len(b) == 0 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("%s: line %d: %w", path, num, err)
+		}
+		if jerr := js.apply(b); jerr != nil {
+			if errors.Is(err, io.EOF) { // the last line, without its newline: torn
+				js.Torn = true
+				return nil
+			}
+			return fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
+		}
+		if errors.Is(err, io.EOF) {
+			js.Torn = true // a whole event without its newline: the write was cut after it
+			return nil
+		}
+	}
+}
+
+var errNotEvent = errors.New("not a journal event")
+
+// apply reads one event into the state.
+func (js *JournalState) apply(b []byte) error {
+	var e event
+	if err := json.Unmarshal(b, &e); err != nil {
+		return errNotEvent
+	}
+	switch {
+	case e.Ev != "":
+	case e.Row > 0 && e.Done: // an older undo's
+		e.Ev = "done"
+	case e.Row > 0 && e.Op != "":
+		e.Ev = "send"
+	default:
+		return errNotEvent
+	}
+	switch e.Ev {
+	case "start":
+		js.SHA, js.Window, js.Timeout = e.SHA, e.Window, time.Duration(e.Timeout)*time.Millisecond
+	case "send":
+		p := Pending{Op: e.Op, Key: e.Key, Timeout: max(js.Timeout, time.Duration(e.Timeout)*time.Millisecond)}
+		if e.At > 0 {
+			p.At = time.UnixMilli(e.At)
+		}
+		js.Open[e.Row] = p
+	case "done":
+		var raw map[string]json.RawMessage
+		l := Line{}
+		if json.Unmarshal(b, &raw) != nil || l.setJournal(raw) != nil {
+			return errNotEvent
+		}
+		l.Row = e.Row
+		delete(js.Open, e.Row)
+		js.Done[e.Row] = l
+	}
+	return nil
+}
+
+// readLine reads one line without its newline; a line longer than max is
+// an error. At the end of the input it returns the last bytes and io.EOF.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > max {
+			return nil, fmt.Errorf("a line longer than %d bytes", max)
+		}
+		switch {
+		case err == nil:
+			return bytes.TrimSuffix(line, []byte{'\n'}), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return line, err
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package run
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzReadJournal: a journal left by a crash is outside input; reading it
+// must never panic, every open row had a send event, every settled row a
+// done event, and a journal is torn only when it does not end a line.
+func FuzzReadJournal(f *testing.F) {
+	f.Add(`{"ev":"send","row":2,"op":"create","key":"email:a@b.c"}` + "\n")
+	f.Add(`{"ev":"send","row":2,"op":"create"}` + "\n" + `{"ev":"done","row":2,"status":"created","id":5}` + "\n")
+	f.Add(`{"ev":"send","row":3,"op":"upd`)
+	f.Add("\n\n{}\n[1,2]\nnull\n")
+	f.Add(`{"ev":"send","row":"x"}`)
+	f.Add(`{"ev":"start","sha":"0123456789abcdef","window":32}` + "\n" + `{"ev":"done","row":4,"status":"created","id":9,"changes":"email: \"a@b.c\""}` + "\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		p := filepath.Join(t.TempDir(), "r.journal")
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadJournal(p)
+		if err != nil {
+			return
+		}
+		for row := range got.Open {
+			if !strings.Contains(data, `"send"`) && !strings.Contains(data, `"op"`) { // an older undo's send has an op
+				t.Fatalf("row %d pending without any send event", row)
+			}
+		}
+		for row, l := range got.Done {
+			if !strings.Contains(data, `"done"`) || l.Row != row {
+				t.Fatalf("row %d settled (%v) without a done event", row, l)
+			}
+			if _, open := got.Open[row]; open && strings.Count(data, `"send"`) == 0 {
+				t.Fatalf("row %d both open and done", row)
+			}
+		}
+		if got.Torn && data != "" && data[len(data)-1] == '\n' {
+			t.Fatalf("a journal that ends its last line is torn")
+		}
+	})
+}
+
+// TestJournalEvents: the journal's lines, byte for byte: a start, a send
+// and a done whose line fields are Line's journal tags; read back, the
+// done is the line (its report columns but the run's own) and the send
+// is open until it.
+func TestJournalEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv.journal")
+	j, err := CreateJournal(path, JournalStart{SHA: "sha", Window: 16, Timeout: 2 * time.Second, Sync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Send(7, "update", "email:a@b.pl", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Send(8, "create", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	l := full()
+	if err := j.Done(&l); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := j.Close(true); err != nil || !kept {
+		t.Fatalf("closed: kept %v, %v; want kept (row 8 is open)", kept, err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	at := func(s string) string { // the send's time varies
+		i := strings.Index(s, `"at_ms":`)
+		return s[:i] + `"at_ms":…}`
+	}
+	want := []string{`{"ev":"start","sha":"sha","window":16,"timeout_ms":2000}`,
+		`{"ev":"send","row":7,"op":"update","key":"email:a@b.pl","at_ms":…}`,
+		`{"ev":"send","row":8,"op":"create","at_ms":…}`,
+		`{"ev":"done","row":7,"status":"updated","id":42,"code":"X","msg":"m, \"quoted\"","key":"email:a@b.pl","column":"E-mail",` +
+			`"changes":"phone: \"1\" → \"2\"; status_id: \"3\" → \"5\"","warnings":"w","note":"n"}`}
+	if len(lines) != 4 || lines[0] != want[0] || at(lines[1]) != want[1] || at(lines[2]) != want[2] || lines[3] != want[3] {
+		t.Fatalf("journal\n%s\nwant\n%s", b, strings.Join(want, "\n"))
+	}
+	js, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := js.Done[7]
+	if _, open := js.Open[8]; !open || len(js.Open) != 1 || js.SHA != "sha" || js.Window != 16 || js.Timeout != 2*time.Second {
+		t.Fatalf("state %+v", js)
+	}
+	l.InputSHA, l.Account, l.MAC = "", "", "" // the run's own: not in a done
+	if got, want := strings.Join(d.Cells(), "|"), strings.Join(l.Cells(), "|"); got != want {
+		t.Fatalf("done read back as\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestJournalCarriedSkipped: a send carried from a stopped run is settled
+// only by an outcome, and an unsettled line settles nothing.
+func TestJournalCarriedSkipped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv.journal")
+	j, err := CreateJournal(path, JournalStart{Open: map[int]Pending{2: {Op: "create"}, 3: {Op: "create"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []Line{{Row: 2, Status: StatusSkipped}, {Row: 3, Status: StatusCreated, ID: 9, Unsettled: true}} {
+		if err := j.Done(&l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if kept, err := j.Close(true); err != nil || !kept {
+		t.Fatalf("kept %v, %v", kept, err)
+	}
+	js, err := ReadJournal(path)
+	if err != nil || len(js.Open) != 2 || len(js.Done) != 0 {
+		t.Fatalf("state %+v, %v: want rows 2 and 3 still open", js, err)
+	}
+}
+
+// TestJournalOfAnOlderUndo: an undo stopped by an older crmbulk left a
+// journal without "ev": its sends are open and its dones settle them, so
+// resuming it with this version still knows which writes may have landed.
+func TestJournalOfAnOlderUndo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "u.csv.journal")
+	old := `{"row":2,"op":"carried"}` + "\n" + `{"row":3,"op":"delete","id":5}` + "\n" + `{"row":4,"op":"restore","id":6}` + "\n" + `{"row":4,"done":true}` + "\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	js, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := js.Open[2]; !ok || len(js.Open) != 2 || js.Open[3].Op != "delete" || js.Done[4].Row != 4 {
+		t.Fatalf("state %+v: want rows 2 and 3 open, 4 done", js)
+	}
+}

@@ -1,0 +1,328 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// field is one field of Line as its tags place it.
+type field struct {
+	index       int    // in Line
+	name        string // the Go name
+	kind        reflect.Kind
+	changes     bool   // the Changes field: its cell is ChangesText
+	csv         string // the report's column ("" = none)
+	csvOmit     bool   // zero is an empty cell
+	required    bool   // a report without the column is not read back
+	json        string // the key in the line's JSON ("" = none)
+	jsonOmit    bool
+	journal     string  // the key in the journal's done record ("" = none)
+	width       float64 // the column's width in an XLSX report
+	numericCell bool    // an XLSX report holds the column as a number
+}
+
+// table is Line's fields as their tags say, computed once.
+type table struct {
+	fields  []field // in Line's order
+	columns []field // those that are report columns, in column order
+	header  []string
+	mac     int // the line_mac column (the proof covers all the others)
+}
+
+var lineTable = sync.OnceValue(func() *table {
+	t, err := buildTable(reflect.TypeFor[Line]())
+	if err != nil {
+		panic(err) // a field of Line without its tags: TestEveryFieldHasItsTags says which
+	}
+	return t
+})
+
+// buildTable reads the tags of a Line-shaped struct type.
+func buildTable(typ reflect.Type) (*table, error) {
+	t := &table{mac: -1}
+	changesType := reflect.TypeFor[Changes]()
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		f := field{index: i, name: sf.Name, kind: sf.Type.Kind(), changes: sf.Type == changesType}
+		tags := map[string]string{}
+		for _, k := range []string{"csv", "json", "journal", "xlsx"} {
+			v, ok := sf.Tag.Lookup(k)
+			if !ok || v == "" {
+				return nil, fmt.Errorf("run.Line.%s has no %s tag: give it one (\"-\" when it is not written there)", sf.Name, k)
+			}
+			tags[k] = v
+		}
+		f.csv, f.csvOmit, f.required = tagName(tags["csv"])
+		f.json, f.jsonOmit, _ = tagName(tags["json"])
+		f.journal, _, _ = tagName(tags["journal"])
+		if f.csv != "" {
+			w, err := strconv.ParseFloat(tags["xlsx"], 64)
+			if err != nil {
+				return nil, fmt.Errorf("run.Line.%s: its xlsx tag %q is not a column width", sf.Name, tags["xlsx"])
+			}
+			f.width = w
+			if !f.changes && f.kind != reflect.String && f.kind != reflect.Int && f.kind != reflect.Int64 {
+				return nil, fmt.Errorf("run.Line.%s: a %s cannot be a report column", sf.Name, sf.Type)
+			}
+			f.numericCell = f.kind == reflect.Int || f.kind == reflect.Int64
+		}
+		t.fields = append(t.fields, f)
+		if f.csv != "" {
+			if f.name == "MAC" {
+				t.mac = len(t.columns)
+			}
+			t.columns = append(t.columns, f)
+			t.header = append(t.header, f.csv)
+		}
+	}
+	if t.mac != len(t.columns)-1 {
+		return nil, fmt.Errorf("run.Line: MAC must be the last report column (the proof covers the cells before it)")
+	}
+	return t, nil
+}
+
+// tagName splits a tag "name,omitempty,required"; "-" is no name.
+func tagName(tag string) (name string, omitEmpty, required bool) {
+	name, opts, _ := strings.Cut(tag, ",")
+	if name == "-" {
+		name = ""
+	}
+	for o := range strings.SplitSeq(opts, ",") {
+		omitEmpty = omitEmpty || o == "omitempty"
+		required = required || o == "required"
+	}
+	return name, omitEmpty, required
+}
+
+// Columns is the report's header: its columns, in order.
+func Columns() []string { return append([]string(nil), lineTable().header...) }
+
+// ColumnWidths is the width of each column in an XLSX report.
+func ColumnWidths() []float64 {
+	var out []float64
+	for _, f := range lineTable().columns {
+		out = append(out, f.width)
+	}
+	return out
+}
+
+// NumericColumns are the columns an XLSX report holds as numbers, by index.
+func NumericColumns() map[int]bool {
+	out := map[int]bool{}
+	for i, f := range lineTable().columns {
+		if f.numericCell {
+			out[i] = true
+		}
+	}
+	return out
+}
+
+// Cells is a report line as its file holds it: one cell per column, in
+// Columns' order.
+type Cells []string
+
+// Cells is the line's cells.
+func (l *Line) Cells() Cells {
+	t := lineTable()
+	v := reflect.ValueOf(l).Elem()
+	out := make(Cells, len(t.columns))
+	for i, f := range t.columns {
+		out[i] = f.text(l, v.Field(f.index), f.csvOmit)
+	}
+	return out
+}
+
+// text is the field's value as a cell (or a journal value).
+func (f field) text(l *Line, v reflect.Value, omit bool) string {
+	switch {
+	case f.changes:
+		return l.ChangesText()
+	case f.kind == reflect.Int || f.kind == reflect.Int64:
+		if omit && v.Int() <= 0 {
+			return ""
+		}
+		return strconv.FormatInt(v.Int(), 10)
+	}
+	return v.String()
+}
+
+// set puts a cell's text in the field.
+func (f field) set(l *Line, v reflect.Value, s string) error {
+	switch {
+	case f.changes:
+		l.Changes, l.changesText = nil, s
+	case f.kind == reflect.Int || f.kind == reflect.Int64:
+		s = strings.TrimSpace(s)
+		if s == "" && f.csvOmit {
+			v.SetInt(0)
+			return nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v.OverflowInt(n) {
+			return &CellError{Column: f.csv, Value: s}
+		}
+		v.SetInt(n)
+	default:
+		v.SetString(s)
+	}
+	return nil
+}
+
+// CellError is a cell that cannot be read as its column's value.
+type CellError struct {
+	Column string // the report's column
+	Value  string // the cell
+}
+
+func (e *CellError) Error() string {
+	return fmt.Sprintf("column %q: %q is not a number", e.Column, e.Value)
+}
+
+// Cell is the cell of column name ("" if there is no such column).
+func (c Cells) Cell(name string) string {
+	for i, f := range lineTable().columns {
+		if f.csv == name && i < len(c) {
+			return c[i]
+		}
+	}
+	return ""
+}
+
+// Line reads the cells back into a line. Every cell that can be read is;
+// the error is the first that cannot (a *CellError: a number column that
+// holds no number), whose field is left zero.
+func (c Cells) Line() (Line, error) {
+	t := lineTable()
+	var l Line
+	v := reflect.ValueOf(&l).Elem()
+	var first error
+	for i, f := range t.columns {
+		if i >= len(c) {
+			break
+		}
+		if err := f.set(&l, v.Field(f.index), c[i]); err != nil && first == nil {
+			first = err
+		}
+	}
+	return l, first
+}
+
+// content is the cells the line's MAC proves: all but the MAC.
+func (c Cells) content() []string { m := lineTable().mac; return c[:m:m] }
+
+// MarshalJSON is the line's JSON (import --format json): the fields with a
+// json key, in column order; the changes as a list of {field, before,
+// after, not_compared}, with the statuses' names of a status_id change.
+func (l Line) MarshalJSON() ([]byte, error) {
+	t := lineTable()
+	v := reflect.ValueOf(&l).Elem()
+	b := []byte{'{'}
+	for _, f := range t.fields {
+		fv := v.Field(f.index)
+		if f.json == "" || f.jsonOmit && fv.IsZero() || f.changes && len(l.Changes) == 0 && f.jsonOmit {
+			continue
+		}
+		var val any = fv.Interface()
+		if f.changes {
+			val = l.changesJSON()
+		}
+		enc, err := json.Marshal(val)
+		if err != nil {
+			return nil, fmt.Errorf("run.Line.%s: %w", f.name, err)
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(strconv.AppendQuote(b, f.json), ':')
+		b = append(b, enc...)
+	}
+	return append(b, '}'), nil
+}
+
+// changeJSON is one change of a line's JSON.
+type changeJSON struct {
+	Field  string  `json:"field"`
+	Before *string `json:"before,omitempty"` // absent for a create and for a field not compared
+	After  string  `json:"after"`
+	Why    string  `json:"not_compared,omitempty"`
+	// The statuses' names of a status_id change (the report keeps the IDs).
+	BeforeName string `json:"before_name,omitempty"`
+	AfterName  string `json:"after_name,omitempty"`
+}
+
+func (l *Line) changesJSON() []changeJSON {
+	out := make([]changeJSON, 0, len(l.Changes))
+	for _, c := range l.Changes {
+		pc := changeJSON{Field: c.Field, After: c.After, Why: c.Why}
+		if c.Known {
+			b := c.Before
+			pc.Before = &b
+		}
+		if c.Field == "status_id" {
+			pc.AfterName = l.StatusNames[c.After]
+			if c.Known {
+				pc.BeforeName = l.StatusNames[c.Before]
+			}
+		}
+		out = append(out, pc)
+	}
+	return out
+}
+
+// appendJournal appends the line's journal fields, each `,"key":value`,
+// leaving out empty ones.
+func (l *Line) appendJournal(b []byte) ([]byte, error) {
+	t := lineTable()
+	v := reflect.ValueOf(l).Elem()
+	for _, f := range t.fields {
+		fv := v.Field(f.index)
+		if f.journal == "" {
+			continue
+		}
+		var val any = fv.Interface()
+		if f.changes {
+			val = l.ChangesText()
+		}
+		if val == "" || fv.IsZero() && !f.changes {
+			continue
+		}
+		enc, err := json.Marshal(val)
+		if err != nil {
+			return nil, fmt.Errorf("run.Line.%s: %w", f.name, err)
+		}
+		b = append(strconv.AppendQuote(append(b, ','), f.journal), ':')
+		b = append(b, enc...)
+	}
+	return b, nil
+}
+
+// setJournal reads the line's journal fields from a done record.
+func (l *Line) setJournal(raw map[string]json.RawMessage) error {
+	t := lineTable()
+	v := reflect.ValueOf(l).Elem()
+	for _, f := range t.fields {
+		r, ok := raw[f.journal]
+		if f.journal == "" || !ok {
+			continue
+		}
+		if f.changes {
+			var s string
+			if err := json.Unmarshal(r, &s); err != nil {
+				return fmt.Errorf("%q: %w", f.journal, err)
+			}
+			l.Changes, l.changesText = nil, s
+			continue
+		}
+		if err := json.Unmarshal(r, v.Field(f.index).Addr().Interface()); err != nil {
+			return fmt.Errorf("%q: %w", f.journal, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/crmbulk/crmbulk/internal/inorder"
+)
+
+// PoolConfig sizes a Pool.
+type PoolConfig struct {
+	// Workers is how many jobs run at once (< 1: 1); a job added Apart
+	// does not count.
+	Workers int
+	// Window is how many jobs may be between Add and their result's emit
+	// (< Workers: Workers): a slow job holds back the emit of later ones,
+	// not their work, until the window is full.
+	Window int
+	// Drain is how long requests in flight may run after the run's ctx
+	// ended (< 1: DefaultDrain): an interrupt starts no new work, and cuts
+	// what still runs Drain after it.
+	Drain time.Duration
+}
+
+// Job is the work of one input line.
+type Job[R any] struct {
+	// Keys chain the job: jobs that share a key run one after another, in
+	// the order they were added (Do waits for its Turn).
+	Keys []string
+	// Apart runs the job beside the workers: one that mostly waits (a
+	// create that may still land) holds no worker meanwhile.
+	Apart bool
+	// Do does the work. ctx is the context of its requests: it outlives the
+	// run's by the pool's Drain, so Do checks the run's own ctx before it
+	// starts anything new. An error stops the pool (Wait returns it).
+	Do func(ctx context.Context, turn Turn) (R, error)
+}
+
+// Pool runs a run's jobs: up to Workers at once, jobs that share a key one
+// after another in the order they were added, and each result handed to
+// emit in that order, from one goroutine. One goroutine adds the jobs, in
+// input order; Wait ends the run. Import and undo run on it.
+type Pool[R any] struct {
+	emit    func(R) error
+	order   *inorder.Ordered[task[R], result[R]]
+	chains  chains
+	jobs    chan work[R] // to the workers, in input order
+	workers sync.WaitGroup
+
+	send       context.Context // requests in flight: the run's ctx + Drain
+	cancelSend context.CancelFunc
+	stopDrain  func() bool
+
+	done chan struct{} // closed when the emitting ended
+	err  error         // the emitting's, read after done
+}
+
+// task is a job on its way (a result known already has none).
+type task[R any] struct {
+	job  Job[R]
+	turn Turn
+	left func()
+}
+
+// work is a task for a worker and where its result goes.
+type work[R any] struct {
+	t       task[R]
+	deliver func(result[R])
+}
+
+// result is what a task's work gave.
+type result[R any] struct {
+	res R
+	err error
+}
+
+// StartPool starts a pool for the run of ctx; emit receives the results.
+func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *Pool[R] {
+	cfg.Workers = max(cfg.Workers, 1)
+	if cfg.Drain <= 0 {
+		cfg.Drain = DefaultDrain
+	}
+	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}},
+		jobs: make(chan work[R], cfg.Workers), done: make(chan struct{})}
+	// The order's context is not the run's: after an interrupt the jobs
+	// still come (and say they were not started); it ends when a job or
+	// emit fails.
+	p.order = inorder.New(context.Background(), max(cfg.Window, cfg.Workers), p.emitted)
+	p.send, p.cancelSend = context.WithCancel(context.WithoutCancel(ctx))
+	p.stopDrain = context.AfterFunc(ctx, func() { time.AfterFunc(cfg.Drain, p.cancelSend) })
+	go func() {
+		defer close(p.done)
+		p.err = p.order.Emit()
+	}()
+	// Long-lived workers, not a goroutine a job: a row's work grows a
+	// goroutine's stack, and a worker keeps it.
+	for range cfg.Workers {
+		p.workers.Go(func() {
+			for w := range p.jobs {
+				w.deliver(p.do(w.t))
+			}
+		})
+	}
+	return p
+}
+
+// SendContext is the context of the requests the jobs send: it ends Drain
+// after the run's ctx, or when the pool ends.
+func (p *Pool[R]) SendContext() context.Context { return p.send }
+
+// Context ends once the pool failed (a job or emit returned an error):
+// adding more is then pointless, and Wait returns the error.
+func (p *Pool[R]) Context() context.Context { return p.order.Context() }
+
+// Add adds a job after those added before it: its place in the chains of
+// its keys, a place in the window, then (unless Apart) the next free
+// worker, all in input order — a job waits only for earlier ones, which a
+// worker took already, so the pool cannot deadlock. Add blocks while the
+// window is full or every worker busy, and returns the pool's error if the
+// pool failed.
+func (p *Pool[R]) Add(j Job[R]) error {
+	t := task[R]{job: j}
+	t.turn, t.left = p.chains.enter(j.Keys)
+	if !p.order.Reserve() {
+		t.left()
+		return p.order.Cause()
+	}
+	deliver := p.order.Place(t)
+	if j.Apart {
+		p.workers.Go(func() { deliver(p.do(t)) })
+		return nil
+	}
+	p.jobs <- work[R]{t, deliver} // the workers take jobs until Wait, failed or not
+	return nil
+}
+
+// Done adds a result known already (a line an earlier run finished): it
+// takes its place in the order, and no worker.
+func (p *Pool[R]) Done(r R) error {
+	if !p.order.Reserve() {
+		return p.order.Cause()
+	}
+	p.order.Place(task[R]{})(result[R]{res: r})
+	return nil
+}
+
+// Wait ends the adding, waits until every job ended and every result is
+// emitted, and returns the first error of a job or of emit.
+func (p *Pool[R]) Wait() error {
+	p.order.Close()
+	close(p.jobs)
+	p.workers.Wait()
+	<-p.done
+	p.stopDrain()
+	p.cancelSend()
+	return p.err
+}
+
+func (p *Pool[R]) do(t task[R]) result[R] {
+	defer t.left()
+	r, err := t.job.Do(p.send, t.turn)
+	return result[R]{r, err}
+}
+
+func (p *Pool[R]) emitted(_ task[R], o result[R]) (bool, error) {
+	if o.err != nil {
+		return false, o.err
+	}
+	if err := p.emit(o.res); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// ErrStopped is what Turn.Wait returns when the run's stop channel closed
+// first (a fatal error stopped the run).
+var ErrStopped = errors.New("the run stopped")
+
+// Turn is a job's place in the chains of its keys.
+type Turn struct{ wait []chan struct{} }
+
+// Wait returns nil once every earlier job that shares a key with this one
+// is done; ctx's error if ctx ends first, ErrStopped if stop (nil: never)
+// closes first.
+func (t Turn) Wait(ctx context.Context, stop <-chan struct{}) error {
+	for _, w := range t.wait {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-stop:
+			return ErrStopped
+		}
+	}
+	return nil
+}
+
+// chains serialises jobs that share a key: each waits for the previous job
+// with any of its keys. It holds one entry per key in flight, so it is
+// bounded by the pool.
+type chains struct {
+	mu   sync.Mutex
+	tail map[string]chan struct{}
+}
+
+// enter registers a job with keys (in input order); left ends its turn.
+func (c *chains) enter(keys []string) (Turn, func()) {
+	done := make(chan struct{})
+	var t Turn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		tail, ok := c.tail[k]
+		switch {
+		case ok && tail == done:
+			// The key twice (two match keys that find one client): a job
+			// never waits for itself.
+		case ok:
+			t.wait = append(t.wait, tail)
+		}
+		c.tail[k] = done
+	}
+	return t, func() { c.leave(keys, done) }
+}
+
+func (c *chains) leave(keys []string, done chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(done)
+	for _, k := range keys {
+		if c.tail[k] == done {
+			delete(c.tail, k)
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// spec is one job of a pool test: its keys, how long it works, and whether
+// it is a ready result or runs apart.
+type spec struct {
+	keys  []string
+	work  time.Duration
+	ready bool
+	apart bool
+}
+
+// trace records what the jobs did, for the checks.
+type trace struct {
+	mu      sync.Mutex
+	running map[string]int // jobs running now, by key
+	overlap []string       // keys two jobs held at once
+	order   map[string][]int
+	now     atomic.Int32
+	peak    atomic.Int32
+}
+
+func (tr *trace) start(i int, s spec) {
+	if !s.apart {
+		n := tr.now.Add(1)
+		for p := tr.peak.Load(); n > p && !tr.peak.CompareAndSwap(p, n); p = tr.peak.Load() {
+		}
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for _, k := range distinct(s.keys) {
+		if tr.running[k]++; tr.running[k] > 1 {
+			tr.overlap = append(tr.overlap, k)
+		}
+		tr.order[k] = append(tr.order[k], i)
+	}
+}
+
+func (tr *trace) end(s spec) {
+	if !s.apart {
+		tr.now.Add(-1)
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for _, k := range distinct(s.keys) {
+		tr.running[k]--
+	}
+}
+
+func distinct(keys []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(keys)))
+}
+
+func TestPoolOrderChainsAndWorkers(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name    string
+		workers int
+		window  int
+		jobs    []spec
+	}{
+		{"later jobs answer first", 3, 0, []spec{{work: 8 * ms}, {work: 4 * ms}, {work: 0}, {work: 2 * ms}, {work: 0}}},
+		{"one key runs one at a time, in order", 4, 8, []spec{
+			{keys: []string{"a"}, work: 6 * ms}, {keys: []string{"a"}, work: 0}, {keys: []string{"b"}, work: 3 * ms},
+			{keys: []string{"a", "b"}, work: 2 * ms}, {keys: []string{"b"}}, {keys: []string{"a"}, work: ms}}},
+		{"a key twice in one job", 2, 0, []spec{{keys: []string{"k", "k"}, work: 2 * ms}, {keys: []string{"k"}}}},
+		{"ready results keep their place", 2, 4, []spec{{work: 5 * ms}, {ready: true}, {keys: []string{"x"}, work: ms}, {ready: true}}},
+		{"apart jobs take no worker", 1, 6, []spec{{apart: true, work: 10 * ms}, {work: ms}, {work: ms}, {apart: true, keys: []string{"z"}}, {keys: []string{"z"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &trace{running: map[string]int{}, order: map[string][]int{}}
+			var got []int
+			p := StartPool(context.Background(), PoolConfig{Workers: tc.workers, Window: tc.window}, func(i int) error {
+				got = append(got, i)
+				return nil
+			})
+			for i, s := range tc.jobs {
+				var err error
+				if s.ready {
+					err = p.Done(i)
+				} else {
+					err = p.Add(Job[int]{Keys: s.keys, Apart: s.apart, Do: func(ctx context.Context, turn Turn) (int, error) {
+						if err := turn.Wait(ctx, nil); err != nil {
+							return 0, err
+						}
+						tr.start(i, s)
+						defer tr.end(s)
+						time.Sleep(s.work)
+						return i, nil
+					}})
+				}
+				if err != nil {
+					t.Fatalf("Add(%d): %v", i, err)
+				}
+			}
+			if err := p.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			want := make([]int, len(tc.jobs))
+			for i := range want {
+				want[i] = i
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("emitted %v, want input order %v", got, want)
+			}
+			if len(tr.overlap) > 0 {
+				t.Errorf("jobs sharing keys %v ran at once", tr.overlap)
+			}
+			for k, seq := range tr.order {
+				if !slices.IsSorted(seq) {
+					t.Errorf("key %s: jobs ran in order %v, want input order", k, seq)
+				}
+			}
+			if p := int(tr.peak.Load()); p > tc.workers {
+				t.Errorf("%d jobs ran at once, want at most %d workers", p, tc.workers)
+			}
+		})
+	}
+}
+
+func TestPoolErrors(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name     string
+		jobErr   int // the job that fails (-1: none)
+		emitErr  int // the result whose emit fails (-1: none)
+		wantLast int // the last result emitted
+	}{
+		{"a job's error", 3, -1, 2},
+		{"emit's error", -1, 2, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			last := -1
+			p := StartPool(context.Background(), PoolConfig{Workers: 2, Window: 2}, func(i int) error {
+				last = i
+				if i == tc.emitErr {
+					return boom
+				}
+				return nil
+			})
+			var addErr error
+			for i := 0; i < 100 && addErr == nil; i++ {
+				addErr = p.Add(Job[int]{Do: func(context.Context, Turn) (int, error) {
+					if i == tc.jobErr {
+						return 0, fmt.Errorf("job %d: %w", i, boom)
+					}
+					return i, nil
+				}})
+			}
+			if !errors.Is(addErr, boom) {
+				t.Errorf("Add after the failure = %v, want the pool's error", addErr)
+			}
+			if err := p.Wait(); !errors.Is(err, boom) {
+				t.Fatalf("Wait = %v, want %v", err, boom)
+			}
+			if last != tc.wantLast {
+				t.Errorf("last result emitted %d, want %d (none after the failure)", last, tc.wantLast)
+			}
+		})
+	}
+}
+
+// TestPoolDrain: after the run's ctx ends, a request in flight may finish
+// within Drain; one that takes longer is cut at Drain; a job added after
+// the interrupt sees the run's ctx ended.
+func TestPoolDrain(t *testing.T) {
+	const drain = 60 * time.Millisecond
+	tests := []struct {
+		name    string
+		takes   time.Duration // how long the request in flight takes after the interrupt
+		wantCut bool
+	}{
+		{"finishes within the drain", drain / 4, false},
+		{"cut at the drain", 20 * drain, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var got []string
+			p := StartPool(ctx, PoolConfig{Workers: 2, Drain: drain}, func(s string) error {
+				got = append(got, s)
+				return nil
+			})
+			started := make(chan struct{})
+			var cutAfter time.Duration
+			_ = p.Add(Job[string]{Do: func(send context.Context, _ Turn) (string, error) {
+				close(started)
+				<-ctx.Done() // the interrupt comes while the request is in flight
+				at := time.Now()
+				select {
+				case <-time.After(tc.takes):
+					return "answered", nil
+				case <-send.Done():
+					cutAfter = time.Since(at)
+					return "cut", nil
+				}
+			}})
+			<-started
+			cancel()
+			_ = p.Add(Job[string]{Do: func(context.Context, Turn) (string, error) {
+				if ctx.Err() != nil {
+					return "not started", nil
+				}
+				return "started", nil
+			}})
+			if err := p.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"answered", "not started"}
+			if tc.wantCut {
+				want[0] = "cut"
+				if cutAfter < drain*3/4 {
+					t.Errorf("the request was cut %s after the interrupt, want about %s", cutAfter, drain)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("results %q, want %q", got, want)
+			}
+			if p.SendContext().Err() == nil {
+				t.Error("the requests' context outlives the pool")
+			}
+		})
+	}
+}
+
+func TestTurnWait(t *testing.T) {
+	stop := make(chan struct{})
+	close(stop)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	var c chains
+	c.tail = map[string]chan struct{}{}
+	_, left := c.enter([]string{"k"})
+	turn, _ := c.enter([]string{"k"})
+	tests := []struct {
+		name string
+		ctx  context.Context
+		stop chan struct{}
+		want error
+	}{
+		{"ctx ends first", ended, nil, context.Canceled},
+		{"the run stops first", context.Background(), stop, ErrStopped},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := turn.Wait(tc.ctx, tc.stop); !errors.Is(err, tc.want) {
+				t.Errorf("Wait = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	left()
+	if err := turn.Wait(context.Background(), nil); err != nil {
+		t.Errorf("Wait after the earlier job = %v, want nil", err)
+	}
+	if len(c.tail) != 1 {
+		t.Errorf("chains hold %d keys, want the later job's only", len(c.tail))
+	}
+}

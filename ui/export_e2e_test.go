@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/crmbulk/crmbulk/sandbox"
+)
+
+// TestBrowserExport drives the export flow in headless Chromium against
+// the sandbox: a status chosen by its name, two columns chosen and
+// reordered, the time the notes would take said before starting (then
+// the notes left out), the nightly lines shown for those choices, the
+// export run with its progress to the end, and the file downloaded
+// through the page's link: it holds exactly the sandbox's clients of that
+// status, with the two columns in the order chosen.
+func TestBrowserExport(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Clients: 180, Seed: 6}})
+	e.click("#tab-export")
+	e.waitText("#exp-status", "Stały klient")
+	e.setSelect("#exp-status", "Stały klient")
+
+	e.click("#exp-cols-choose")
+	e.click("#exp-col-email")
+	e.click("#exp-col-crm_client_id")
+	e.waitText("#exp-order", "crm_client_id")
+	e.click("#exp-order li:nth-child(2) button.up") // crm_client_id before email
+	e.waitText("#exp-order li:first-child", "crm_client_id")
+
+	// Every control of the section has an accessible name, and the order
+	// buttons work from the keyboard (Enter on the focused button).
+	if unnamed, _ := e.eval(`[...document.querySelectorAll('#export input, #export select, #export button, #export pre')]
+		.filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())
+		.map((c) => c.id || c.outerHTML).join(', ')`); unnamed != "" {
+		t.Errorf("controls without an accessible name: %s", unnamed)
+	}
+	e.run(chromedp.Focus(chromedp.CSS("#exp-order li:first-child button.down")), chromedp.KeyEvent(kb.Enter))
+	e.waitText("#exp-order li:first-child", "email")
+	e.run(chromedp.Focus(chromedp.CSS("#exp-order li:nth-child(2) button.up")), chromedp.KeyEvent(kb.Enter))
+	e.waitText("#exp-order li:first-child", "crm_client_id")
+
+	want := statusClients(e.sandbox, 2)
+	e.click("#exp-notes")
+	e.waitText("#exp-estimate", "for "+strconv.Itoa(len(want))+" clients")
+	e.click("#exp-notes")
+	e.waitText("#exp-estimate", "No request per client")
+
+	e.setSelect("#exp-format", "csv")
+	e.waitText("#exp-line-cronline", "export --out 'exports/clients-{date}.csv' --filter 'status=Stały klient' --columns crm_client_id,email >>export.log")
+	// The unit is in a closed <details>: its text, not what is drawn.
+	if got, _ := e.eval(`document.querySelector('#exp-line-service').textContent`); !strings.Contains(got, `--filter "status=Stały klient" --columns crm_client_id,email`) {
+		t.Errorf("the systemd unit does not run the choices:\n%s", got)
+	}
+	if got, _ := e.eval(`document.querySelector('#exp-line-windows').textContent`); !strings.Contains(got, "Register-ScheduledTask") ||
+		!strings.Contains(got, "--filter 'status=Stały klient' --columns 'crm_client_id,email'") {
+		t.Errorf("the Task Scheduler registration does not run the choices:\n%s", got)
+	}
+
+	dir := t.TempDir()
+	e.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+		return err
+	}))
+	e.click("#exp-start")
+	e.waitText("#exp-progress-text", "Done")
+	e.waitText("#exp-messages", "exported "+strconv.Itoa(len(want))+" clients")
+	e.waitVisible("#exp-download")
+	e.screenshot("export")
+	e.click("#exp-download")
+	e.setSelect("#lang", "pl")
+	e.waitText("#export h2", "Eksport klientów")
+	e.waitText("#exp-download", "Pobierz clients-")
+	e.setSelect("#lang", "en")
+
+	day := time.Now().Format("2006-01-02")
+	path := filepath.Join(dir, "clients-"+day+".csv")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			names, _ := filepath.Glob(filepath.Join(dir, "*"))
+			t.Fatalf("the download never arrived as %s; the folder holds %q", path, names)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	header, ids := readExported(t, path)
+	if !slices.Equal(header, []string{"crm_client_id", "email"}) {
+		t.Errorf("the downloaded file's columns are %q, want crm_client_id, email", header)
+	}
+	if !slices.Equal(ids, want) {
+		t.Errorf("the downloaded file holds %d clients %v, want the %d of status Stały klient %v", len(ids), ids, len(want), want)
+	}
+}
