@@ -209,7 +209,7 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	st := rec.hub.state().State
 	switch {
 	case rec.kind != kindImport:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an undo: resume an import; to finish an undo, undo its import's report again", rec.id)})
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an %s: only an import is resumed here (to finish an undo, undo its import again)", rec.id, rec.kind)})
 		return
 	case st == stateRunning || st == stateStopping:
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: wait for it to end, then resume", rec.id, st)})
@@ -250,7 +250,7 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 		writeError(w, http.StatusBadRequest, apiError{Error: "an undo changes the account: confirm it (the page asks before it sends)", Field: "confirm"})
 		return
 	case rec.kind != kindImport:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an undo: undo an import", rec.id)})
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an %s: only an import is undone", rec.id, rec.kind)})
 		return
 	case st == stateRunning || st == stateStopping:
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: stop it or wait for it to end, then undo", rec.id, st)})

@@ -280,6 +280,11 @@ func undoHTTP(t *testing.T, e *apiEnv, id string) {
 	if u.Kind != kindUndo || u.Of != id || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
 		t.Fatalf("undo %+v ended %+v with %d clients", u, end, len(e.sandbox.Clients()))
 	}
+	for _, what := range []string{"resume", "undo"} {
+		if code, body := e.do("POST", "/api/runs/"+u.ID+"/"+what, undoRequest{Confirm: true}, nil); code != http.StatusConflict || !strings.Contains(body, "is an undo: only an import is") {
+			t.Errorf("%s of an undo: %d %s", what, code, body)
+		}
+	}
 	var page reportPage
 	if code, body := e.do("GET", "/api/runs/"+u.ID+"/report?status=deleted", nil, &page); code != http.StatusOK || page.Matched != 3 {
 		t.Errorf("undo's report: %d %s", code, body)
