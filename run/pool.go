@@ -6,13 +6,15 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/crmbulk/crmbulk/internal/inorder"
 )
 
 // PoolConfig sizes a Pool.
 type PoolConfig struct {
-	// Workers is how many jobs run at once (< 1: 1); a job added Apart
-	// does not count.
+	// Workers is how many jobs run at once (< 1: 1): the pool's group runs
+	// this many long-lived workers; a job added Apart does not count.
 	Workers int
 	// Window is how many jobs may be between Add and their result's emit
 	// (< Workers: Workers): a slow job holds back the emit of later ones,
@@ -42,19 +44,23 @@ type Job[R any] struct {
 // after another in the order they were added, and each result handed to
 // emit in that order, from one goroutine. One goroutine adds the jobs, in
 // input order; Wait ends the run. Import and undo run on it.
+//
+// The workers, the Apart jobs and the emitting run in one errgroup.Group:
+// the first job that fails ends the group's context, which stops the
+// adding at once, and its error is what Wait returns. A worker whose job
+// failed ends, and the jobs queued for the workers (all added after that
+// job) are not run: their keys are let go, their results never emitted.
 type Pool[R any] struct {
-	emit    func(R) error
-	order   *inorder.Ordered[task[R], result[R]]
-	chains  chains
-	jobs    chan work[R] // to the workers, in input order
-	workers sync.WaitGroup
+	emit   func(R) error
+	order  *inorder.Ordered[task[R], result[R]]
+	chains chains
+	jobs   chan work[R] // to the workers, in input order
+	group  *errgroup.Group
+	failed context.Context // the group's: ends at the first job's error, or once Wait's group ended
 
 	send       context.Context // requests in flight: the run's ctx + Drain
 	cancelSend context.CancelFunc
 	stopDrain  func() bool
-
-	done chan struct{} // closed when the emitting ended
-	err  error         // the emitting's, read after done
 }
 
 // task is a job on its way (a result known already has none).
@@ -82,25 +88,28 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 	if cfg.Drain <= 0 {
 		cfg.Drain = DefaultDrain
 	}
-	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}},
-		jobs: make(chan work[R], cfg.Workers), done: make(chan struct{})}
-	// The order's context is not the run's: after an interrupt the jobs
-	// still come (and say they were not started); it ends when a job or
-	// emit fails.
-	p.order = inorder.New(context.Background(), max(cfg.Window, cfg.Workers), p.emitted)
+	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}}, jobs: make(chan work[R], cfg.Workers)}
+	// The group's context is not the run's: after an interrupt the jobs
+	// still come (and say they were not started); it ends when a job
+	// fails, and the order's with it (or when emit fails).
+	p.group, p.failed = errgroup.WithContext(context.Background())
+	p.order = inorder.New(p.failed, max(cfg.Window, cfg.Workers), p.emitted)
 	p.send, p.cancelSend = context.WithCancel(context.WithoutCancel(ctx))
 	p.stopDrain = context.AfterFunc(ctx, func() { time.AfterFunc(cfg.Drain, p.cancelSend) })
-	go func() {
-		defer close(p.done)
-		p.err = p.order.Emit()
-	}()
-	// Long-lived workers, not a goroutine a job: a row's work grows a
-	// goroutine's stack, and a worker keeps it.
+	p.group.Go(p.order.Emit)
+	// Long-lived workers, not a goroutine a job (SetLimit's way): a row's
+	// work grows a goroutine's stack, and a worker keeps it. A worker
+	// whose job fails ends; a settler takes its place on the queue, so
+	// that Add never blocks on a queue no worker reads.
 	for range cfg.Workers {
-		p.workers.Go(func() {
+		p.group.Go(func() error {
 			for w := range p.jobs {
-				w.deliver(p.do(w.t))
+				if err := p.run(w.t, w.deliver); err != nil {
+					p.group.Go(p.settleRest)
+					return err
+				}
 			}
+			return nil
 		})
 	}
 	return p
@@ -111,7 +120,8 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 func (p *Pool[R]) SendContext() context.Context { return p.send }
 
 // Context ends once the pool failed (a job or emit returned an error):
-// adding more is then pointless, and Wait returns the error.
+// adding more is then pointless, and Wait returns the error. A job's
+// error ends it at once, not when the job's turn to emit comes.
 func (p *Pool[R]) Context() context.Context { return p.order.Context() }
 
 // Add adds a job after those added before it: its place in the chains of
@@ -129,10 +139,21 @@ func (p *Pool[R]) Add(j Job[R]) error {
 	}
 	deliver := p.order.Place(t)
 	if j.Apart {
-		p.workers.Go(func() { deliver(p.do(t)) })
+		p.group.Go(func() error { return p.run(t, deliver) })
 		return nil
 	}
-	p.jobs <- work[R]{t, deliver} // the workers take jobs until Wait, failed or not
+	p.jobs <- work[R]{t, deliver}
+	return nil
+}
+
+// settleRest takes a failed worker's place: it lets go of the keys of
+// the jobs queued after the failure, without running them, until Wait.
+// Their results come after the failed job's, where the emitting stopped.
+func (p *Pool[R]) settleRest() error {
+	for w := range p.jobs {
+		w.t.left()
+		w.deliver(result[R]{err: context.Cause(p.failed)})
+	}
 	return nil
 }
 
@@ -147,21 +168,23 @@ func (p *Pool[R]) Done(r R) error {
 }
 
 // Wait ends the adding, waits until every job ended and every result is
-// emitted, and returns the first error of a job or of emit.
+// emitted, and returns the first error of a job, else emit's.
 func (p *Pool[R]) Wait() error {
 	p.order.Close()
 	close(p.jobs)
-	p.workers.Wait()
-	<-p.done
+	err := p.group.Wait()
 	p.stopDrain()
 	p.cancelSend()
-	return p.err
+	return err
 }
 
-func (p *Pool[R]) do(t task[R]) result[R] {
-	defer t.left()
+// run does a task and delivers its result; the job's error is returned
+// too, for the group.
+func (p *Pool[R]) run(t task[R], deliver func(result[R])) error {
 	r, err := t.job.Do(p.send, t.turn)
-	return result[R]{r, err}
+	t.left()
+	deliver(result[R]{r, err})
+	return err
 }
 
 func (p *Pool[R]) emitted(_ task[R], o result[R]) (bool, error) {

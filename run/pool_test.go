@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,11 +135,13 @@ func TestPoolErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		jobErr   int // the job that fails (-1: none)
+		apart    bool
 		emitErr  int // the result whose emit fails (-1: none)
 		wantLast int // the last result emitted
 	}{
-		{"a job's error", 3, -1, 2},
-		{"emit's error", -1, 2, 2},
+		{"a job's error", 3, false, -1, 2},
+		{"an apart job's error", 3, true, -1, 2},
+		{"emit's error", -1, false, 2, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +155,7 @@ func TestPoolErrors(t *testing.T) {
 			})
 			var addErr error
 			for i := 0; i < 100 && addErr == nil; i++ {
-				addErr = p.Add(Job[int]{Do: func(context.Context, Turn) (int, error) {
+				addErr = p.Add(Job[int]{Apart: tc.apart && i == tc.jobErr, Do: func(context.Context, Turn) (int, error) {
 					if i == tc.jobErr {
 						return 0, fmt.Errorf("job %d: %w", i, boom)
 					}
@@ -169,6 +172,120 @@ func TestPoolErrors(t *testing.T) {
 				t.Errorf("last result emitted %d, want %d (none after the failure)", last, tc.wantLast)
 			}
 		})
+	}
+}
+
+// TestPoolStopsAtFirstError: a job's error stops the pool at once, not
+// when its result's turn to emit comes: the slower job before it sees the
+// pool's Context end while it still runs, and its result is still emitted.
+func TestPoolStopsAtFirstError(t *testing.T) {
+	boom := errors.New("boom")
+	var got []string
+	p := StartPool(context.Background(), PoolConfig{Workers: 2, Window: 4}, func(s string) error {
+		got = append(got, s)
+		return nil
+	})
+	_ = p.Add(Job[string]{Do: func(context.Context, Turn) (string, error) {
+		select {
+		case <-p.Context().Done():
+			return "saw the stop", nil
+		case <-time.After(5 * time.Second):
+			return "not stopped", nil
+		}
+	}})
+	_ = p.Add(Job[string]{Do: func(context.Context, Turn) (string, error) { return "", boom }})
+	if err := p.Wait(); !errors.Is(err, boom) {
+		t.Fatalf("Wait = %v, want %v", err, boom)
+	}
+	if want := []string{"saw the stop"}; !slices.Equal(got, want) {
+		t.Errorf("emitted %q, want %q", got, want)
+	}
+	if err := p.Add(Job[string]{Do: func(context.Context, Turn) (string, error) { return "late", nil }}); !errors.Is(err, boom) {
+		t.Errorf("Add after the failure = %v, want %v", err, boom)
+	}
+}
+
+// TestPoolFailureEnds: jobs keep coming after one failed — keyed, apart,
+// and more than the workers — and none is left waiting for a turn that
+// never comes: Wait ends with the error.
+func TestPoolFailureEnds(t *testing.T) {
+	boom := errors.New("boom")
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			p := StartPool(context.Background(), PoolConfig{Workers: workers, Window: 8}, func(int) error { return nil })
+			waited := make(chan error, 1)
+			go func() {
+				for i := range 200 {
+					fail := i%7 == 3
+					job := Job[int]{Keys: []string{"k" + strconv.Itoa(i%3)}, Apart: i%5 == 0, Do: func(ctx context.Context, turn Turn) (int, error) {
+						if err := turn.Wait(ctx, nil); err != nil {
+							return 0, err
+						}
+						time.Sleep(time.Duration(i%3) * 100 * time.Microsecond)
+						if fail {
+							return 0, boom
+						}
+						return i, nil
+					}}
+					if p.Add(job) != nil {
+						break
+					}
+				}
+				waited <- p.Wait()
+			}()
+			select {
+			case err := <-waited:
+				if !errors.Is(err, boom) {
+					t.Fatalf("Wait = %v, want %v", err, boom)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the pool did not end after a job failed")
+			}
+		})
+	}
+}
+
+// TestPoolFailureReleasesQueued: the one worker's job fails while a keyed
+// job waits in the queue and an apart job waits for that job's turn: the
+// queued job is not run, its key is let go, and Wait ends with the error.
+func TestPoolFailureReleasesQueued(t *testing.T) {
+	boom := errors.New("boom")
+	p := StartPool(context.Background(), PoolConfig{Workers: 1, Window: 4}, func(string) error { return nil })
+	started, release := make(chan struct{}), make(chan struct{})
+	var ran []string
+	var mu sync.Mutex
+	job := func(name string, err error) func(context.Context, Turn) (string, error) {
+		return func(ctx context.Context, turn Turn) (string, error) {
+			if name == "a" {
+				close(started)
+				<-release
+			}
+			if werr := turn.Wait(ctx, nil); werr != nil {
+				return "", werr
+			}
+			mu.Lock()
+			ran = append(ran, name)
+			mu.Unlock()
+			return name, err
+		}
+	}
+	_ = p.Add(Job[string]{Do: job("a", boom)})
+	<-started
+	_ = p.Add(Job[string]{Keys: []string{"k"}, Do: job("queued", nil)})
+	_ = p.Add(Job[string]{Keys: []string{"k"}, Apart: true, Do: job("apart", nil)})
+	close(release)
+	waited := make(chan error, 1)
+	go func() { waited <- p.Wait() }()
+	select {
+	case err := <-waited:
+		if !errors.Is(err, boom) {
+			t.Fatalf("Wait = %v, want %v", err, boom)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pool did not end: the apart job waits for a queued job's turn")
+	}
+	if want := []string{"a", "apart"}; !slices.Equal(ran, want) {
+		t.Errorf("jobs ran %q, want %q (the queued one not run after the failure)", ran, want)
 	}
 }
 

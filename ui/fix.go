@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -115,10 +116,17 @@ func writeCorrected(input string, opts sheet.Options, fixes []cellFix) (string, 
 func indexFixes(header []string, fixes []cellFix) (map[int]map[int]string, error) {
 	byCell := map[int]map[int]string{}
 	for _, f := range fixes {
-		col := slices.Index(header, strings.TrimSpace(f.Column))
+		name := strings.TrimSpace(f.Column)
+		col := slices.Index(header, name)
+		if n := countOf(header, name); n > 1 {
+			return nil, &fixError{Row: f.Row, Column: f.Column, Err: fmt.Errorf("%w: the file has %d columns named %q, so the cell is not clear: give them different names in the file", errFix, n, name)}
+		}
 		if col < 0 {
 			return nil, &fixError{Row: f.Row, Column: f.Column, Err: fmt.Errorf("%w: the file has no column %q (its columns: %s); pick a cell of the plan's table",
 				errFix, f.Column, strings.Join(header, ", "))}
+		}
+		if !utf8.ValidString(f.Value) {
+			return nil, &fixError{Row: f.Row, Column: f.Column, Err: fmt.Errorf("%w: the new value of row %d, column %q is not text (not valid UTF-8); type it again", errFix, f.Row, f.Column)}
 		}
 		if f.Row < 1 {
 			return nil, &fixError{Row: f.Row, Column: f.Column, Err: fmt.Errorf("%w: %d is not a row number; pick a cell of the plan's table", errFix, f.Row)}
@@ -208,4 +216,15 @@ func fixedCells(row sheet.Row, header []string, fixes map[int]string) ([]string,
 		}
 	}
 	return cells, nil
+}
+
+// countOf counts the header cells named name.
+func countOf(header []string, name string) int {
+	n := 0
+	for _, h := range header {
+		if h == name {
+			n++
+		}
+	}
+	return n
 }

@@ -64,6 +64,10 @@ func (s *Server) handleFixProblems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans.File = s.fileInfo(id, spec.Input)
+	if ans.Invalid > 0 { // what a corrected copy would not keep, said before the fixes are saved
+		format, _ := sheet.FormatOf(spec.Input, spec.Sheet.Format)
+		ans.Note = correctedLosses(format)
+	}
 	writeJSON(w, http.StatusOK, ans)
 }
 
@@ -89,6 +93,10 @@ func (s *Server) handleFix(w http.ResponseWriter, r *http.Request) {
 	spec, err := s.importSpec(in.File)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "file"})
+		return
+	}
+	if rec := s.sess.runs.running(correctedPath(spec.Input)); rec != nil {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s of %s is running, and the copy the fixes go to is the file it reads: stop it or wait for it to end, then save the fixes", rec.id, filepath.Base(rec.input)), Field: "fixes"})
 		return
 	}
 	out, err := writeCorrected(spec.Input, spec.Sheet, in.Fixes)

@@ -145,6 +145,7 @@ func TestWriteCorrectedRefuses(t *testing.T) {
 		wantCol, want    string
 	}{
 		{"no such column", "a.csv", "name,email\nJan,j@x.pl\n", []cellFix{{Row: 2, Column: "phone", Value: "1"}}, 2, "phone", `has no column "phone"`},
+		{"a name two columns have", "a.csv", "name,email,name\nJan,j@x.pl,J\n", []cellFix{{Row: 2, Column: "name", Value: "x"}}, 2, "name", `2 columns named "name"`},
 		{"no such row", "a.csv", "name,email\nJan,j@x.pl\n", []cellFix{{Row: 9, Column: "email", Value: "1"}}, 9, "", "no client in row 9"},
 		{"the header row", "a.csv", "name,email\nJan,j@x.pl\n", []cellFix{{Row: 1, Column: "email", Value: "1"}}, 1, "", "no client in row 1"},
 		{"row zero", "a.csv", "name,email\nJan,j@x.pl\n", []cellFix{{Row: 0, Column: "email", Value: "1"}}, 0, "email", "is not a row number"},

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +10,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
 // e2eClients is n clients, row badRow (the spreadsheet's number) with a
@@ -31,10 +36,9 @@ func e2eClients(n, badRow int) string {
 // TestBrowserRunFlow drives the run step in headless Chromium against the
 // sandbox: from a plan with an invalid row, the row's cell is fixed in the
 // page (a corrected copy; the file itself untouched), the plan made again
-// shows no invalid row,
-// the import runs with live progress, is stopped and resumed, its report
-// is shown and filtered, and the import is undone — the page's words and
-// the sandbox's clients checked at each step.
+// shows no invalid row, the import runs with live progress, is stopped and
+// resumed, its report is shown and filtered, and the import is undone —
+// the page's words and the sandbox's clients checked at each step.
 func TestBrowserRunFlow(t *testing.T) {
 	const rows, badRow = 160, 5
 	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}, viewport: [2]int64{1280, 1000}})
@@ -43,15 +47,36 @@ func TestBrowserRunFlow(t *testing.T) {
 	if err := os.WriteFile(input, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	f := &runFlow{e: e, t: t, rows: rows, badRow: badRow, data: data}
+	f.existing = addClient(t, e, "klient3@example.com", "K. Trzeci") // row 3 updates it
 	e.upload("#imp-file", input)
 	e.waitText("#imp-loaded", "klienci.csv")
 	e.click("#imp-plan-btn")
 	e.waitText("#imp-plan-counts", "invalid: 1")
 
+	f.fixTheCell()
+	f.runStopResume()
+	f.report()
+	f.undo()
+	f.inPolish()
+}
+
+// runFlow is TestBrowserRunFlow's page and what it knows, for its steps.
+type runFlow struct {
+	e            *uiEnv
+	t            *testing.T
+	rows, badRow int
+	data         string // the file as uploaded
+	existing     int64  // the client that was there before the import (row 3 updates it)
+}
+
+// fixTheCell fixes the invalid cell in place and checks the plan made again of the copy.
+func (f *runFlow) fixTheCell() {
+	e, t, rows := f.e, f.t, f.rows
 	e.click("#imp-plan-fix")
 	e.waitText("#fix-intro", "Invalid rows in klienci.csv: 1.")
-	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, badRow)
-	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(badRow) {
+	cell := fmt.Sprintf(`#fix-table input[data-row="%d"][data-column="invoice_country_code"]`, f.badRow)
+	if focused, _ := e.eval(`document.activeElement.dataset.row || ''`); focused != fmt.Sprint(f.badRow) {
 		t.Errorf("the focus is on %q, want the first cell to fix", focused)
 	}
 	if v, _ := e.eval(`document.querySelector(` + jsString(cell) + `).value`); v != "Narnia" {
@@ -71,7 +96,8 @@ func TestBrowserRunFlow(t *testing.T) {
 	e.waitText("#run-file", "klienci.corrected.csv")
 	// The plan was made again, of the corrected copy: no row is invalid.
 	e.click("#tab-import")
-	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows-1))
+	e.waitText("#imp-plan-counts", "updated: 1")
 	if got := e.text("#imp-plan-counts"); strings.Contains(got, "invalid") {
 		t.Errorf("the plan of the corrected copy still has invalid rows: %q", got)
 	}
@@ -80,48 +106,81 @@ func TestBrowserRunFlow(t *testing.T) {
 	if len(originals) != 1 {
 		t.Fatalf("uploads: %v", originals)
 	}
-	if b, _ := os.ReadFile(originals[0]); string(b) != data {
+	if b, _ := os.ReadFile(originals[0]); string(b) != f.data {
 		t.Error("the original file was changed")
 	}
 
+}
+
+// runStopResume runs the import, stops it, resumes it by keyboard and waits for its end.
+func (f *runFlow) runStopResume() {
+	e, t, rows := f.e, f.t, f.rows
 	e.click("#run-start")
 	e.waitText("#run-progress .counts", "created")
 	e.click("#run-stop")
 	e.waitText("#run-progress .run-state", "Stopped")
 	stopped := len(e.sandbox.Clients())
-	if stopped == 0 || stopped == rows {
+	if stopped <= 1 || stopped == rows {
 		t.Fatalf("%d clients after the stop: want some, not all %d", stopped, rows)
 	}
 	e.waitText("#run-progress .counts", "skipped")
-	e.click("#run-resume")
-	e.waitText("#run-progress", "rows a minute")
-	e.waitJS(`(() => { const p = document.querySelector('#run-progress progress'); return p.value >= 70 || p.hidden; })()`)
+	// Keyboard: the focus went from Stop to Resume; Enter resumes.
+	if focused, _ := e.eval(`document.activeElement.id`); focused != "run-resume" {
+		t.Errorf("after the stop the focus is on %q, want Resume", focused)
+	}
+	e.run(chromedp.SendKeys(chromedp.CSS("#run-resume"), kb.Enter, chromedp.NodeVisible))
+	e.waitJS(`(() => { const m = document.querySelector('#run-progress .run-numbers').textContent.match(/importing the rows · (\d+) of/);
+		return (m !== null && Number(m[1]) >= 70) || document.getElementById('run-progress').dataset.state === 'done'; })()`)
 	e.screenshot("run-progress")
+	if got := e.text("#run-progress"); !strings.Contains(got, "Finished") && !strings.Contains(got, "rows a minute") {
+		t.Errorf("a running import does not say its rate: %q", got)
+	}
 	e.waitText("#run-progress .run-state", "Finished")
 	if n := len(e.sandbox.Clients()); n != rows {
 		t.Fatalf("%d clients after the run, want %d", n, rows)
 	}
-	if got := e.text("#run-progress .counts"); !strings.Contains(got, fmt.Sprintf("created: %d", rows)) {
+	if c, _ := e.sandbox.Client(f.existing); c.InvoiceFullname != "Klient Numer 3" {
+		t.Errorf("the existing client's name after the run: %q", c.InvoiceFullname)
+	}
+	if got := e.text("#run-progress .counts"); !strings.Contains(got, fmt.Sprintf("created: %d", rows-1)) || !strings.Contains(got, "updated: 1") {
 		t.Errorf("counts %q", got)
 	}
 
+}
+
+// report checks the report table after a reload of the page, its filter and downloads.
+func (f *runFlow) report() {
+	e, t, rows := f.e, f.t, f.rows
+	// A page loaded again finds the run the server holds, and its report.
+	e.run(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("#main")))
+	e.click("#tab-run")
+	e.waitText("#run-progress .run-state", "Finished")
 	e.waitText("#report", fmt.Sprintf("100 of %d lines shown", rows))
-	e.waitText("#report-status", fmt.Sprintf("created (%d)", rows))
-	e.setSelect("#report-status", "created")
-	e.waitText("#report-table", `invoice_country_code: "PL"`)
-	if got := e.text(fmt.Sprintf(`#report-table tr[data-row="%d"]`, badRow)); !strings.Contains(got, "created") || !strings.Contains(got, `invoice_country_code: "PL"`) {
-		t.Errorf("the fixed row's line %q", got)
-	}
-	e.click("#report button[data-i18n='report.more']")
-	e.waitText("#report", fmt.Sprintf("%d of %d lines shown", rows, rows))
-	if href, _ := e.eval(`document.getElementById('report-xlsx').href`); !strings.HasSuffix(href, "/report.xlsx") {
-		t.Errorf("XLSX download %q", href)
+	if got := e.text(`#report-table tr[data-row="3"]`); !strings.Contains(got, "updated") || !strings.Contains(got, `invoice_fullname: "K. Trzeci" → "Klient Numer 3"`) {
+		t.Errorf("the updated row's line %q", got)
 	}
 	e.run(chromedp.ScrollIntoView(chromedp.CSS("#report")))
 	e.screenshot("report")
+	e.waitText("#report-status", fmt.Sprintf("created (%d)", rows-1))
+	e.setSelect("#report-status", "created")
+	e.waitText("#report-table", `invoice_country_code: "PL"`)
+	if got := e.text(fmt.Sprintf(`#report-table tr[data-row="%d"]`, f.badRow)); !strings.Contains(got, "created") || !strings.Contains(got, `invoice_country_code: "PL"`) {
+		t.Errorf("the fixed row's line %q", got)
+	}
+	e.click("#report button[data-i18n='report.more']")
+	e.waitText("#report", fmt.Sprintf("%d of %d lines shown", rows-1, rows-1))
+	if href, _ := e.eval(`document.getElementById('report-xlsx').href`); !strings.HasSuffix(href, "/report.xlsx") {
+		t.Errorf("XLSX download %q", href)
+	}
 
+}
+
+// undo undoes the import after the confirmation and checks the sandbox.
+func (f *runFlow) undo() {
+	e, t, rows := f.e, f.t, f.rows
 	e.click("#undo-start")
 	e.waitText("#undo-dialog", "Undo the import of klienci.corrected.csv?")
+	e.waitText("#undo-dialog", fmt.Sprintf("Clients it created (%d) are deleted, and clients it changed (1)", rows-1))
 	if focused, _ := e.eval(`document.activeElement.id`); focused != "undo-no" {
 		t.Errorf("the dialog's focus is on %q, want Cancel", focused)
 	}
@@ -130,14 +189,23 @@ func TestBrowserRunFlow(t *testing.T) {
 	}
 	e.click("#undo-yes")
 	e.waitText("#undo-progress .run-state", "Finished")
-	e.waitText("#undo-progress .counts", fmt.Sprintf("deleted: %d", rows))
-	if n := len(e.sandbox.Clients()); n != 0 {
-		t.Errorf("%d clients after the undo, want none", n)
+	e.waitText("#undo-progress .counts", fmt.Sprintf("deleted: %d", rows-1))
+	e.waitText("#undo-progress .counts", "restored: 1")
+	if n := len(e.sandbox.Clients()); n != 1 {
+		t.Errorf("%d clients after the undo, want the one that was there before", n)
+	}
+	if c, _ := e.sandbox.Client(f.existing); c.InvoiceFullname != "K. Trzeci" {
+		t.Errorf("the existing client's name after the undo: %q, want it restored", c.InvoiceFullname)
 	}
 	e.waitText("#undo-report", "deleted")
 
+}
+
+// inPolish switches the page to Polish: the run step speaks it.
+func (f *runFlow) inPolish() {
+	e, rows := f.e, f.rows
 	e.setSelect("#lang", "pl")
-	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows))
+	e.waitText("#undo-progress .counts", fmt.Sprintf("usunięty: %d", rows-1))
 	e.waitText("#run", "Cofnij ten import")
 }
 
@@ -155,4 +223,19 @@ func (e *uiEnv) waitJS(cond string) {
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
+}
+
+// addClient adds a client to the page's sandbox, as someone did before the
+// import, and returns its ID.
+func addClient(t *testing.T, e *uiEnv, email, name string) int64 {
+	t.Helper()
+	api, err := baselinker.New(e.endpoint, sandboxtest.DefaultToken, baselinker.WithLimiter(pacer.New(100000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := api.AddCrmClient(context.Background(), baselinker.ClientFields{Values: map[string]string{"email": email, "invoice_fullname": name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/run"
 )
 
@@ -46,6 +48,7 @@ type runJob func(ctx context.Context, ev run.Printer) (run.Summary, error)
 // runRec is one run of the page.
 type runRec struct {
 	id     string
+	seq    int // the order runs started in
 	kind   string
 	input  string     // the file imported, or the report undone
 	report string     // the report this run writes
@@ -85,7 +88,7 @@ func (m *runManager) start(rec *runRec, job runJob) *runRec {
 	rec.cancel, rec.done, rec.hub = cancel, make(chan struct{}), newHub(kind, time.Now())
 	m.mu.Lock()
 	m.seq++
-	rec.id = strconv.Itoa(m.seq)
+	rec.id, rec.seq = strconv.Itoa(m.seq), m.seq
 	m.runs[rec.id] = rec
 	m.wg.Add(1)
 	m.mu.Unlock()
@@ -95,7 +98,7 @@ func (m *runManager) start(rec *runRec, job runJob) *runRec {
 		defer cancel()
 		sum, err := job(ctx, rec.hub)
 		m.log.Info("ui: run ended", "run", rec.id, "kind", kind, "error", err)
-		rec.hub.end(sum, err, ctx.Err() != nil)
+		rec.hub.end(sum, err, ctx.Err() != nil, kind == kindImport && resumable(err))
 	}()
 	return rec
 }
@@ -105,6 +108,28 @@ func (m *runManager) get(id string) *runRec {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.runs[id]
+}
+
+// list returns the runs, newest first.
+func (m *runManager) list() []*runRec {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*runRec, 0, len(m.runs))
+	for _, r := range m.runs {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *runRec) int { return b.seq - a.seq })
+	return out
+}
+
+// running returns a run that imports path now, or nil.
+func (m *runManager) running(path string) *runRec {
+	for _, r := range m.list() {
+		if st := r.hub.state().State; r.kind == kindImport && importer.SamePath(r.input, path) && (st == stateRunning || st == stateStopping) {
+			return r
+		}
+	}
+	return nil
 }
 
 // stopRun asks the run to stop, as Ctrl-C does; it reports whether the
@@ -147,15 +172,19 @@ type runState struct {
 	Requests int64          `json:"requests"`
 	Waiting  string         `json:"waiting,omitempty"`
 	Until    string         `json:"until,omitempty"`    // RFC 3339, when the wait ends
-	ETA      float64        `json:"eta_seconds"`        // 0: unknown
-	ETAWhy   string         `json:"eta_why,omitempty"`  // what decides the ETA ("limit 100/1m0s")
+	ETA      float64        `json:"etaSeconds"`         // 0: unknown
+	ETAWhy   string         `json:"etaWhy,omitempty"`   // what decides the ETA ("limit 100/1m0s")
 	Statuses []string       `json:"statuses,omitempty"` // the order the counts are said in
-	Elapsed  float64        `json:"elapsed_seconds"`
-	Rate     float64        `json:"rate_per_minute"` // units done a minute, so far
+	Elapsed  float64        `json:"elapsedSeconds"`
+	Rate     float64        `json:"ratePerMinute"` // units done in the last minute (a paced phase)
 	Messages []string       `json:"messages,omitempty"`
 	Summary  string         `json:"summary,omitempty"`
 	Error    string         `json:"error,omitempty"`
-	started  time.Time
+	// Resumable: the import stopped with rows not done (interrupted, or a
+	// fatal API error) and its report lets a resume go on; a run refused
+	// before it sent anything (a bad input, another run's lock) is not.
+	Resumable bool `json:"resumable,omitempty"`
+	started   time.Time
 }
 
 func newHub(command string, now time.Time) *hub {
@@ -236,7 +265,7 @@ func (h *hub) stopping() bool {
 }
 
 // end records how the run ended and closes every stream.
-func (h *hub) end(sum run.Summary, err error, interrupted bool) {
+func (h *hub) end(sum run.Summary, err error, interrupted, resume bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v := &h.view
@@ -252,7 +281,7 @@ func (h *hub) end(sum run.Summary, err error, interrupted bool) {
 	if sum.Elapsed > 0 {
 		v.Elapsed = sum.Elapsed.Seconds()
 	}
-	v.Waiting, v.Until, v.ETA, v.ETAWhy = "", "", 0, ""
+	v.Waiting, v.Until, v.ETA, v.ETAWhy, v.Resumable = "", "", 0, "", resume
 	switch {
 	case err == nil:
 		v.State = stateDone
@@ -325,6 +354,12 @@ func (h *hub) subscribe() (now runState, ch <-chan []byte, cancel func()) {
 			close(c)
 		}
 	}
+}
+
+// resumable reports whether an import that ended with err can go on
+// from its report (importer.Config.Resume).
+func resumable(err error) bool {
+	return errors.Is(err, importer.ErrInterrupted) || errors.Is(err, importer.ErrFatal)
 }
 
 // errRunNotFound is a run id the session does not have.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -20,6 +21,7 @@ import (
 // cells (fix_http.go).
 func (s *Server) runRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/runs", s.handleRunStart)
+	mux.HandleFunc("GET /api/runs", s.handleRunList)
 	mux.HandleFunc("GET /api/runs/{id}", s.withRun(s.handleRunGet))
 	mux.HandleFunc("GET /api/runs/{id}/events", s.withRun(s.handleRunEvents))
 	mux.HandleFunc("POST /api/runs/{id}/stop", s.withRun(s.handleRunStop))
@@ -65,7 +67,7 @@ type runRequest struct {
 	// File is the uploaded file to import ("" = the import flow's file).
 	File string `json:"file,omitempty"`
 	// MatchBy overrides the mapping's match keys.
-	MatchBy []string `json:"match_by,omitempty"`
+	MatchBy []string `json:"matchBy,omitempty"`
 }
 
 // handleRunStart starts the real import of the file the plan was made of.
@@ -83,9 +85,8 @@ func (s *Server) handleRunStart(w http.ResponseWriter, r *http.Request) {
 	if len(in.MatchBy) > 0 {
 		spec.MatchBy = in.MatchBy
 	}
-	api, err := s.apiClient()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+	api, ok := s.runAPI(w)
+	if !ok {
 		return
 	}
 	rec := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), spec: spec}, importJob(api, spec))
@@ -121,8 +122,29 @@ func (s *Server) importInput(id string) (*Upload, *mapping.Mapping) {
 	return s.sess.files[id], s.sess.imp.m
 }
 
+// handleRunList answers the session's runs, newest first: a page loaded
+// again finds the run that goes on in the server.
+func (s *Server) handleRunList(w http.ResponseWriter, _ *http.Request) {
+	out := []runView{}
+	for _, rec := range s.sess.runs.list() {
+		out = append(out, rec.view())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
 func (s *Server) handleRunGet(w http.ResponseWriter, _ *http.Request, rec *runRec) {
 	writeJSON(w, http.StatusOK, rec.view())
+}
+
+// runAPI is the session's API client for a run, or false when there is
+// none (answered in words: no token yet).
+func (s *Server) runAPI(w http.ResponseWriter) (*baselinker.API, bool) {
+	api, err := s.apiClient()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+		return nil, false
+	}
+	return api, true
 }
 
 // handleRunEvents streams the run's state as Server-Sent Events: an
@@ -187,7 +209,7 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	st := rec.hub.state().State
 	switch {
 	case rec.kind != kindImport:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an undo: resume an import; to finish an undo, undo its import's report again", rec.id)})
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an %s: only an import is resumed here (to finish an undo, undo its import again)", rec.id, rec.kind)})
 		return
 	case st == stateRunning || st == stateStopping:
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: wait for it to end, then resume", rec.id, st)})
@@ -195,15 +217,14 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	case st == stateDone:
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s ended: there is nothing to resume (see its report)", rec.id)})
 		return
-	case !exists(rec.report) && !exists(rec.report+".journal"):
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s stopped before it wrote a report, so there is nothing to resume: start it again from the plan", rec.id)})
+	case !rec.hub.state().Resumable:
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", rec.id)})
 		return
 	}
 	spec := rec.spec
 	spec.Resume = rec.report
-	api, err := s.apiClient()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+	api, ok := s.runAPI(w)
+	if !ok {
 		return
 	}
 	next := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
@@ -229,7 +250,7 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 		writeError(w, http.StatusBadRequest, apiError{Error: "an undo changes the account: confirm it (the page asks before it sends)", Field: "confirm"})
 		return
 	case rec.kind != kindImport:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an undo: undo an import", rec.id)})
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an %s: only an import is undone", rec.id, rec.kind)})
 		return
 	case st == stateRunning || st == stateStopping:
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: stop it or wait for it to end, then undo", rec.id, st)})
@@ -238,9 +259,8 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s wrote no report, so it changed nothing to undo", rec.id)})
 		return
 	}
-	api, err := s.apiClient()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "token"})
+	api, ok := s.runAPI(w)
+	if !ok {
 		return
 	}
 	u := s.sess.runs.start(&runRec{kind: kindUndo, input: rec.report, report: undoReport(rec.report), of: rec.id},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -35,12 +36,18 @@ type apiEnv struct {
 
 func newAPIEnv(t *testing.T, cfg sandbox.Config) *apiEnv {
 	t.Helper()
+	return newAPIEnvToken(t, cfg, sandboxtest.DefaultToken)
+}
+
+// newAPIEnvToken is newAPIEnv with the token found at the start ("" = none).
+func newAPIEnvToken(t *testing.T, cfg sandbox.Config, token baselinker.Token) *apiEnv {
+	t.Helper()
 	sb, endpoint := sandboxtest.New(t, cfg)
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
 			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(100000)))
 		},
-		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(), StateDir: t.TempDir(),
+		Token: token, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(), StateDir: t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -154,16 +161,28 @@ func ended(v runView) bool { return v.State != stateRunning && v.State != stateS
 
 const invalidCSV = "email,invoice_fullname,invoice_country_code\nanna@example.com,Anna Nowak,PL\njan@example.com,Jan Kowalski,Narnia\nola@example.com,Ola Żak,DE\n"
 
+// TestRunFlowHTTP goes through the run step's requests: the invalid rows,
+// a fix, the run, its report (page, CSV, XLSX), the refusals in words,
+// and the undo.
 func TestRunFlowHTTP(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{})
 	up := e.upload("klienci.csv", invalidCSV)
+	fixHTTP(t, e, up)
+	started := runHTTP(t, e)
+	reportHTTP(t, e, started.ID)
+	refusalsHTTP(t, e, started.ID)
+	undoHTTP(t, e, started.ID)
+}
 
+// fixHTTP lists the invalid row of invalidCSV and fixes it.
+func fixHTTP(t *testing.T, e *apiEnv, up uploadInfo) {
 	var probs fixAnswer
 	if code, body := e.do("GET", "/api/fix/problems", nil, &probs); code != http.StatusOK {
 		t.Fatalf("problems: %d %s", code, body)
 	}
 	if probs.Invalid != 1 || len(probs.Rows) != 1 || probs.Rows[0].Row != 3 || probs.Rows[0].Problems[0].Column != "invoice_country_code" ||
-		probs.Rows[0].Cells["invoice_country_code"] != "Narnia" || !strings.Contains(probs.Rows[0].Problems[0].Hint, "did you mean") || probs.File.ID != up.ID {
+		probs.Rows[0].Cells["invoice_country_code"] != "Narnia" || !strings.Contains(probs.Rows[0].Problems[0].Hint, "did you mean") || probs.File.ID != up.ID ||
+		!strings.Contains(probs.Note, "UTF-8 with a byte order mark") {
 		t.Fatalf("problems %+v, want row 3's country", probs)
 	}
 
@@ -178,7 +197,10 @@ func TestRunFlowHTTP(t *testing.T) {
 	if string(orig) != invalidCSV {
 		t.Errorf("the original was changed: %q", orig)
 	}
+}
 
+// runHTTP runs the import of the corrected copy to its end.
+func runHTTP(t *testing.T, e *apiEnv) runView {
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
 		t.Fatalf("start: %d %s", code, body)
@@ -190,20 +212,24 @@ func TestRunFlowHTTP(t *testing.T) {
 	if end.State != stateDone || end.Counts["created"] != 3 || len(e.sandbox.Clients()) != 3 || !strings.Contains(end.Summary, "created 3") {
 		t.Fatalf("run ended %+v with %d clients", end, len(e.sandbox.Clients()))
 	}
+	return started
+}
 
+// reportHTTP reads the run's report: a filtered page, the CSV, the XLSX.
+func reportHTTP(t *testing.T, e *apiEnv, id string) {
 	var page reportPage
-	if code, body := e.do("GET", "/api/runs/"+started.ID+"/report?status=created&limit=2", nil, &page); code != http.StatusOK {
+	if code, body := e.do("GET", "/api/runs/"+id+"/report?status=created&limit=2", nil, &page); code != http.StatusOK {
 		t.Fatalf("report: %d %s", code, body)
 	}
 	if page.Matched != 3 || len(page.Lines) != 2 || page.Counts["created"] != 3 || page.Lines[1].Row != 3 ||
 		!strings.Contains(page.Lines[1].Changes, `invoice_country_code: "PL"`) {
 		t.Errorf("report page %+v", page)
 	}
-	code, csvBody := e.do("GET", "/api/runs/"+started.ID+"/report.csv", nil, nil)
+	code, csvBody := e.do("GET", "/api/runs/"+id+"/report.csv", nil, nil)
 	if code != http.StatusOK || !strings.HasPrefix(csvBody, "row,status,crm_client_id") || strings.Count(csvBody, ",created,") != 3 {
 		t.Errorf("report.csv: %d %.200s", code, csvBody)
 	}
-	code, xlsx := e.do("GET", "/api/runs/"+started.ID+"/report.xlsx", nil, nil)
+	code, xlsx := e.do("GET", "/api/runs/"+id+"/report.xlsx", nil, nil)
 	if code != http.StatusOK {
 		t.Fatalf("report.xlsx: %d %.200s", code, xlsx)
 	}
@@ -213,7 +239,11 @@ func TestRunFlowHTTP(t *testing.T) {
 	if !slices.Contains(header, "invoice_country_code after") || len(rows) != 3 {
 		t.Errorf("report.xlsx: header %q, %d rows", header, len(rows))
 	}
+}
 
+// refusalsHTTP sends what the run step refuses: each answer's status and
+// words.
+func refusalsHTTP(t *testing.T, e *apiEnv, id string) {
 	for _, c := range []struct {
 		method, path string
 		body         any
@@ -223,10 +253,10 @@ func TestRunFlowHTTP(t *testing.T) {
 		{"GET", "/api/runs/nope", nil, http.StatusNotFound, `\"nope\" is not a run of this page`},
 		{"POST", "/api/runs/nope/stop", struct{}{}, http.StatusNotFound, "is not a run of this page"},
 		{"GET", "/api/runs/nope/report.csv", nil, http.StatusNotFound, "is not a run of this page"},
-		{"POST", "/api/runs/" + started.ID + "/stop", struct{}{}, http.StatusConflict, "is not running (it is done)"},
-		{"POST", "/api/runs/" + started.ID + "/resume", struct{}{}, http.StatusConflict, "nothing to resume"},
-		{"POST", "/api/runs/" + started.ID + "/undo", undoRequest{}, http.StatusBadRequest, "confirm it"},
-		{"GET", "/api/runs/" + started.ID + "/report?offset=x", nil, http.StatusBadRequest, "whole numbers"},
+		{"POST", "/api/runs/" + id + "/stop", struct{}{}, http.StatusConflict, "is not running (it is done)"},
+		{"POST", "/api/runs/" + id + "/resume", struct{}{}, http.StatusConflict, "nothing to resume"},
+		{"POST", "/api/runs/" + id + "/undo", undoRequest{}, http.StatusBadRequest, "confirm it"},
+		{"GET", "/api/runs/" + id + "/report?offset=x", nil, http.StatusBadRequest, "whole numbers"},
 		{"POST", "/api/runs", runRequest{File: "nope"}, http.StatusBadRequest, `\"nope\" is not a file of this page`},
 		{"POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "phone", Value: "1"}}}, http.StatusUnprocessableEntity, `has no column \"phone\"`},
 		{"POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 40, Column: "email", Value: "x@y.pl"}}}, http.StatusUnprocessableEntity, `"row":40`},
@@ -237,17 +267,32 @@ func TestRunFlowHTTP(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d and %q", c.method, c.path, code, body, c.status, c.want)
 		}
 	}
+}
 
+// undoHTTP undoes the run id and checks the sandbox, the undo's report
+// and the session's list of runs.
+func undoHTTP(t *testing.T, e *apiEnv, id string) {
 	var u runView
-	if code, body := e.do("POST", "/api/runs/"+started.ID+"/undo", undoRequest{Confirm: true}, &u); code != http.StatusAccepted {
+	if code, body := e.do("POST", "/api/runs/"+id+"/undo", undoRequest{Confirm: true}, &u); code != http.StatusAccepted {
 		t.Fatalf("undo: %d %s", code, body)
 	}
-	end = e.follow(u.ID, ended)
-	if u.Kind != kindUndo || u.Of != started.ID || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
+	end := e.follow(u.ID, ended)
+	if u.Kind != kindUndo || u.Of != id || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
 		t.Fatalf("undo %+v ended %+v with %d clients", u, end, len(e.sandbox.Clients()))
 	}
+	for _, what := range []string{"resume", "undo"} {
+		if code, body := e.do("POST", "/api/runs/"+u.ID+"/"+what, undoRequest{Confirm: true}, nil); code != http.StatusConflict || !strings.Contains(body, "is an undo: only an import is") {
+			t.Errorf("%s of an undo: %d %s", what, code, body)
+		}
+	}
+	var page reportPage
 	if code, body := e.do("GET", "/api/runs/"+u.ID+"/report?status=deleted", nil, &page); code != http.StatusOK || page.Matched != 3 {
 		t.Errorf("undo's report: %d %s", code, body)
+	}
+	var list struct{ Runs []runView }
+	if code, body := e.do("GET", "/api/runs", nil, &list); code != http.StatusOK || len(list.Runs) != 2 ||
+		list.Runs[0].ID != u.ID || list.Runs[1].ID != id || list.Runs[1].State != stateDone {
+		t.Errorf("the runs: %d %s", code, body)
 	}
 }
 
@@ -259,11 +304,18 @@ func TestRunStopResumeHTTP(t *testing.T) {
 		b.WriteString("k" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@example.com,Klient\n")
 	}
 	e.upload("klienci.csv", b.String())
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "Klient A"}}}, nil); code != http.StatusOK {
+		t.Fatalf("fix: %d %s", code, body)
+	}
 	var started runView
-	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted || started.File != "klienci.corrected.csv" {
 		t.Fatalf("start: %d %s", code, body)
 	}
 	e.follow(started.ID, func(v runView) bool { return v.Counts["created"] > 0 })
+	// The file a run reads is not rewritten under it by a fix.
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "X"}}}, nil); code != http.StatusConflict || !strings.Contains(body, "is running") {
+		t.Errorf("a fix of the file a run reads: %d %s", code, body)
+	}
 	// A second run of the same file while the first goes: the importer's
 	// lock refuses it, and the page has its words.
 	var second runView
@@ -272,6 +324,9 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	}
 	if end := e.follow(second.ID, ended); end.State != stateFailed || !strings.Contains(end.Error, "is in use by another crmbulk run") {
 		t.Errorf("a second run of the file: %q %q, want it refused in words", end.State, end.Error)
+	}
+	if code, body := e.do("POST", "/api/runs/"+second.ID+"/resume", struct{}{}, nil); code != http.StatusConflict || !strings.Contains(body, "refused before it sent anything") {
+		t.Errorf("resuming the refused run: %d %s", code, body)
 	}
 	if code, body := e.do("POST", "/api/runs/"+started.ID+"/stop", struct{}{}, nil); code != http.StatusAccepted {
 		t.Fatalf("stop: %d %s", code, body)
@@ -288,5 +343,77 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	end = e.follow(resumed.ID, ended)
 	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 200 || len(e.sandbox.Clients()) != 200 {
 		t.Fatalf("resumed %+v ended %+v with %d clients", resumed, end, len(e.sandbox.Clients()))
+	}
+}
+
+func TestRunWithoutTokenOrFile(t *testing.T) {
+	e := newAPIEnvToken(t, sandbox.Config{}, "")
+	if code, body := e.do("POST", "/api/runs", runRequest{}, nil); code != http.StatusBadRequest || !strings.Contains(body, "no file to import yet") {
+		t.Errorf("a run before any file: %d %s", code, body)
+	}
+	if code, body := e.do("GET", "/api/fix/problems", nil, nil); code != http.StatusBadRequest || !strings.Contains(body, "no file to import yet") {
+		t.Errorf("problems before any file: %d %s", code, body)
+	}
+	e.upload("klienci.csv", invalidCSV)
+	if code, body := e.do("POST", "/api/runs", runRequest{}, nil); code != http.StatusBadRequest || !strings.Contains(body, "paste your token") {
+		t.Errorf("a run without a token: %d %s", code, body)
+	}
+	if n := len(e.sandbox.Clients()); n != 0 {
+		t.Errorf("%d clients", n)
+	}
+}
+
+// TestRunSaysItsWaits: a run the API blocks says on its stream what it
+// waits for and until when, with its ETA, and ends with every row done.
+func TestRunSaysItsWaits(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{Limit: 10, Window: time.Second, BlockFor: time.Second})
+	var b strings.Builder
+	b.WriteString("email,invoice_fullname\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
+	}
+	e.upload("klienci.csv", b.String())
+	var started runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	var waited runView
+	end := e.follow(started.ID, func(v runView) bool {
+		if v.Waiting != "" && waited.Waiting == "" {
+			waited = v
+		}
+		return ended(v)
+	})
+	if !strings.Contains(waited.Waiting, "blocked until") || waited.ETA <= 0 {
+		t.Errorf("while blocked the stream said waiting %q, ETA %v s; want the block and its end, and an ETA", waited.Waiting, waited.ETA)
+	}
+	if end.State != stateDone || end.Counts["created"] != 20 || end.Waiting != "" {
+		t.Errorf("ended %+v", end)
+	}
+}
+
+// TestFixXLSXHTTP: the fix of an XLSX file makes an XLSX copy beside it
+// (the original untouched), which the plan's checks then find valid.
+func TestFixXLSXHTTP(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	src := filepath.Join(t.TempDir(), "klienci.xlsx")
+	writeXLSX(t, src, [][]string{{"email", "invoice_fullname", "invoice_country_code"},
+		{"anna@example.com", "Anna", "PL"}, {"jan@example.com", "Jan", "Narnia"}})
+	data, _ := os.ReadFile(src)
+	up := e.upload("klienci.xlsx", string(data))
+	var fixed fixAnswer
+	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 3, Column: "invoice_country_code", Value: "DE"}}}, &fixed); code != http.StatusOK {
+		t.Fatalf("fix: %d %s", code, body)
+	}
+	if fixed.File.Name != "klienci.corrected.xlsx" || fixed.Invalid != 0 || !strings.Contains(fixed.Note, "one sheet") {
+		t.Fatalf("after the fix %+v", fixed)
+	}
+	dir := filepath.Join(e.srv.WorkDir(), "uploads", up.ID)
+	if orig, _ := os.ReadFile(filepath.Join(dir, "klienci.xlsx")); !bytes.Equal(orig, data) {
+		t.Error("the original was changed")
+	}
+	_, rows := readAll(t, filepath.Join(dir, "klienci.corrected.xlsx"), sheet.Options{})
+	if len(rows) != 2 || rows[1].Num != 3 || rows[1].Cells[2] != "DE" || rows[0].Cells[0] != "anna@example.com" {
+		t.Errorf("the copy's rows %v", rows)
 	}
 }

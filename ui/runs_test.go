@@ -76,7 +76,7 @@ func TestRunManagerImportStopResumeUndo(t *testing.T) {
 		t.Fatal("stopRun: the run was not running")
 	}
 	st := waitEnd(t, first)
-	if st.State != stateStopped || !strings.Contains(st.Error, "interrupted") {
+	if st.State != stateStopped || !strings.Contains(st.Error, "interrupted") || !st.Resumable {
 		t.Fatalf("after stop: state %q error %q, want stopped and interrupted", st.State, st.Error)
 	}
 	made := len(srv.Clients())
@@ -122,7 +122,7 @@ func TestRunManagerOneRunOfAnInput(t *testing.T) {
 	cancel()
 	second := m.start(&runRec{kind: kindImport, input: input, report: importReport(input), spec: spec}, importJob(api, spec))
 	st := waitEnd(t, second)
-	if st.State != stateFailed || !strings.Contains(st.Error, "is in use by another crmbulk run") || !strings.Contains(st.Error, "nothing was sent") {
+	if st.State != stateFailed || !strings.Contains(st.Error, "is in use by another crmbulk run") || !strings.Contains(st.Error, "nothing was sent") || st.Resumable {
 		t.Errorf("second run: state %q error %q, want failed, saying the file is in use", st.State, st.Error)
 	}
 	m.stopRun(first)
@@ -142,7 +142,7 @@ func TestHubStreams(t *testing.T) {
 	if b := <-ch; !strings.Contains(string(b), "reading the account") {
 		t.Errorf("message event %s", b)
 	}
-	h.end(runSummary("import: 1 rows"), errors.New("boom"), false)
+	h.end(runSummary("import: 1 rows"), errors.New("boom"), false, false)
 	if b := <-ch; !strings.Contains(string(b), `"state":"failed"`) || !strings.Contains(string(b), "boom") {
 		t.Errorf("end event %s", b)
 	}

@@ -102,12 +102,17 @@ func New(cfg Config) (*Server, error) {
 // Close stops the page's runs (as Ctrl-C does) and removes the work
 // folder New made (a WorkDir given in Config stays).
 func (s *Server) Close() error {
-	s.sess.runs.close()
+	s.StopRuns()
 	if s.tempDir {
 		return os.RemoveAll(s.cfg.WorkDir)
 	}
 	return nil
 }
+
+// StopRuns stops the session's runs as Ctrl-C stops a command's (the
+// requests in flight may finish) and waits for them: their event streams
+// end, so that a server shut down after it is not held by an open page.
+func (s *Server) StopRuns() { s.sess.runs.close() }
 
 // WorkDir is the session's work folder.
 func (s *Server) WorkDir() string { return s.cfg.WorkDir }

@@ -96,9 +96,10 @@ func (a *app) serveUI(ctx context.Context, f uiFlags) error {
 		return fmt.Errorf("the page's server stopped: %w", err)
 	case <-ctx.Done():
 	}
+	srv.StopRuns() // runs stop as on Ctrl-C, and their streams to the page end
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = hs.Shutdown(shut) // the page's open streams are cut after 5 s
+	_ = hs.Shutdown(shut) // a stream still open is cut after 5 s
 	return errInterrupted // the same exit code (130) as every command stopped by a signal
 }
 

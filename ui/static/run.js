@@ -15,6 +15,7 @@ I18N.add({
     'fix.constant': 'set by the mapping, not the file: change the mapping',
     'fix.save': 'Save the fixes and plan again',
     'fix.saved': 'Cells fixed: {n}, in {file}.',
+    'fix.copy': 'The corrected copy:',
     'fix.unchanged': 'Change a cell first: no value differs from the file.',
     'fix.nofile': 'Choose a file in the Import tab first.',
     'run.title': 'Run the import',
@@ -38,7 +39,7 @@ I18N.add({
     'report.empty': 'No line has this status.',
     'undo.title': 'Undo',
     'undo.start': 'Undo this import…',
-    'undo.ask': 'Undo the import of {file}? Every client it created is deleted and every field it changed gets its value from before again — unless someone changed the client since (then it is left, and the undo\'s report says so).',
+    'undo.ask': 'Undo the import of {file}? Clients it created ({created}) are deleted, and clients it changed ({updated}) get their values from before again — unless someone changed a client since (then it is left, and the undo\'s report says so).',
     'undo.yes': 'Yes, undo it', 'undo.no': 'Cancel',
     'status.created': 'created', 'status.updated': 'updated', 'status.unchanged': 'unchanged', 'status.invalid': 'invalid',
     'status.failed': 'failed', 'status.conflict': 'conflict', 'status.skipped': 'skipped', 'status.deleted': 'deleted',
@@ -57,6 +58,7 @@ I18N.add({
     'fix.constant': 'ustawia to mapowanie, nie plik: zmień mapowanie',
     'fix.save': 'Zapisz poprawki i zrób plan od nowa',
     'fix.saved': 'Poprawione komórki: {n}, w pliku {file}.',
+    'fix.copy': 'Poprawiona kopia:',
     'fix.unchanged': 'Najpierw zmień komórkę: żadna wartość nie różni się od pliku.',
     'fix.nofile': 'Najpierw wybierz plik na karcie Import.',
     'run.title': 'Uruchom import',
@@ -80,7 +82,7 @@ I18N.add({
     'report.empty': 'Żaden wiersz nie ma tego statusu.',
     'undo.title': 'Cofnij',
     'undo.start': 'Cofnij ten import…',
-    'undo.ask': 'Cofnąć import pliku {file}? Każdy utworzony przez niego klient zostanie usunięty, a każde zmienione pole odzyska wartość sprzed importu — chyba że ktoś od tego czasu zmienił klienta (wtedy zostaje, a raport cofnięcia to mówi).',
+    'undo.ask': 'Cofnąć import pliku {file}? Utworzeni przez niego klienci ({created}) zostaną usunięci, a zmienieni ({updated}) odzyskają wartości sprzed importu — chyba że ktoś od tego czasu zmienił klienta (wtedy zostaje, a raport cofnięcia to mówi).',
     'undo.yes': 'Tak, cofnij', 'undo.no': 'Anuluj',
     'status.created': 'utworzony', 'status.updated': 'zmieniony', 'status.unchanged': 'bez zmian', 'status.invalid': 'błędny',
     'status.failed': 'nieudany', 'status.conflict': 'konflikt', 'status.skipped': 'pominięty', 'status.deleted': 'usunięty',
@@ -92,7 +94,7 @@ I18N.add({
 
 const RunStep = (() => {
   const sec = document.getElementById('run');
-  const state = { file: null, run: null, undo: null, source: null };
+  const state = { file: null, fixes: null, run: null, undo: null, focusFix: false };
 
   // --- fixing invalid cells ---------------------------------------------
   const fixBox = el('div', { id: 'fix' });
@@ -106,7 +108,8 @@ const RunStep = (() => {
   // --- the run ----------------------------------------------------------
   const runFile = el('p', { id: 'run-file' });
   const startBtn = el('button', { type: 'button', id: 'run-start', class: 'primary', 'data-i18n': 'run.start', onclick: startRun });
-  const stopBtn = el('button', { type: 'button', id: 'run-stop', 'data-i18n': 'run.stop', onclick: () => post(`/api/runs/${state.run.id}/stop`) });
+  const stopBtn = el('button', { type: 'button', id: 'run-stop', 'data-i18n': 'run.stop',
+    onclick: () => { if (state.run && state.run.state === 'running') post(`/api/runs/${state.run.id}/stop`); } });
   const resumeBtn = el('button', { type: 'button', id: 'run-resume', 'data-i18n': 'run.resume', onclick: resumeRun });
   const runProgress = progressView('run-progress');
 
@@ -155,6 +158,7 @@ const RunStep = (() => {
     fixIntro.textContent = ans.invalid === 0 ? t('fix.none', { file: ans.file.name })
       : t('fix.some', { n: ans.invalid, file: ans.file.name }) + (ans.rows.length < ans.invalid ? ' ' + t('fix.more', { shown: ans.rows.length }) : '');
     fixSave.hidden = ans.invalid === 0;
+    if (ans.invalid > 0 && ans.note) fixNote.textContent = t('fix.copy') + ' ' + ans.note;
     document.getElementById('fix-wrap').hidden = ans.invalid === 0;
     const head = el('thead', null, el('tr', null, ...['fix.row', 'fix.column', 'fix.value', 'fix.problem'].map((k) => el('th', { scope: 'col', text: t(k) }))));
     const body = el('tbody');
@@ -198,7 +202,9 @@ const RunStep = (() => {
     try {
       showError(null);
       const ans = await api('/api/fix', { json: { file: state.file && state.file.id, fixes } });
+      state.focusFix = ans.invalid > 0; // the next cell to fix, or else the run
       drawFixes(ans);
+      if (ans.invalid === 0) startBtn.focus();
       fixNote.textContent = t('fix.saved', { n: ans.fixed, file: ans.file.name }) + ' ' + ans.note;
       // The import flow (import.js) makes its plan again, of the corrected copy.
       document.dispatchEvent(new CustomEvent('inputchange', { detail: ans.file }));
@@ -229,15 +235,21 @@ const RunStep = (() => {
   // --- the run ------------------------------------------------------------------
   function drawRun() {
     const v = state.run;
+    const had = document.activeElement;
     const going = v && (v.state === 'running' || v.state === 'stopping');
     runFile.textContent = state.file ? t('run.file', { file: state.file.name }) : t('fix.nofile');
     startBtn.disabled = !state.file || going;
     stopBtn.hidden = !going;
-    stopBtn.disabled = !v || v.state !== 'running';
-    resumeBtn.hidden = !(v && (v.state === 'stopped' || v.state === 'failed') && v.kind === 'import');
+    // Not disabled while stopping: a disabled button drops the focus.
+    stopBtn.setAttribute('aria-disabled', String(!v || v.state !== 'running'));
+    resumeBtn.hidden = !(v && v.resumable && v.kind === 'import');
     const u = state.undo;
     undoBox.hidden = !(v && !going && (v.counts.created || v.counts.updated));
     undoBtn.disabled = !!(u && (u.state === 'running' || u.state === 'stopping' || u.state === 'done'));
+    // The focus follows the step a keyboard user is at: a control that
+    // went away hands it to the one that took its place.
+    if ((had === startBtn || had === resumeBtn) && (had.disabled || had.hidden) && !stopBtn.hidden) stopBtn.focus();
+    else if (had === stopBtn && stopBtn.hidden) (resumeBtn.hidden ? startBtn : resumeBtn).focus();
   }
 
   async function startRun() {
@@ -299,9 +311,9 @@ const RunStep = (() => {
         if (v.phase && !bar.hidden) parts.push(t('run.phase', { phase: v.phase === 'import' || v.phase === 'undo' ? t('phase.' + v.phase) : v.phase }));
         parts.push(v.total > 0 ? t('run.done', { done: v.done, total: v.total, unit }) : t('run.done.nototal', { done: v.done, unit }));
         const going = v.state === 'running' || v.state === 'stopping';
-        if (going && v.rate_per_minute > 0) parts.push(t('run.rate', { rate: Math.round(v.rate_per_minute), unit }));
-        if (going && v.eta_seconds > 0) parts.push(t('run.eta', { eta: duration(v.eta_seconds) }) + (v.eta_why ? ` (${v.eta_why})` : ''));
-        parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsed_seconds) }), t('run.requests', { n: v.requests }));
+        if (going && v.ratePerMinute > 0) parts.push(t('run.rate', { rate: Math.round(v.ratePerMinute), unit }));
+        if (going && v.etaSeconds > 0) parts.push(t('run.eta', { eta: duration(v.etaSeconds) }) + (v.etaWhy ? ` (${v.etaWhy})` : ''));
+        parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsedSeconds) }), t('run.requests', { n: v.requests }));
         numbers.textContent = parts.join(' · ');
         waiting.textContent = v.waiting ? t('run.waiting', { what: v.waiting }) + (v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '') : '';
         waiting.hidden = !v.waiting;
@@ -335,7 +347,7 @@ const RunStep = (() => {
     const more = el('button', { type: 'button', 'data-i18n': 'report.more', onclick: () => page(false) });
     root.append(title, el('div', { class: 'row' }, el('label', { for: filter.id, 'data-i18n': 'report.filter', text: t('report.filter') }), filter, csv, xlsx),
       el('div', { class: 'table-wrap' }, table), shown, more);
-    let run = null; let lines = []; let matched = 0; let asked = 0;
+    let run = null; let lines = []; let matched = 0; let asked = 0; let counts = {};
     filter.addEventListener('change', () => page(true));
 
     // page loads the next lines (fresh: the first, for the filter now); an
@@ -350,7 +362,7 @@ const RunStep = (() => {
         if (mine !== asked) return;
         lines = lines.concat(p.lines);
         matched = p.matched;
-        if (fresh) drawFilter(p.counts);
+        if (fresh) { counts = p.counts; drawFilter(counts); }
         drawLines();
       } catch (err) { showError(err); }
     }
@@ -388,13 +400,13 @@ const RunStep = (() => {
         filter.value = '';
         page(true);
       },
-      redraw() { if (run && !root.hidden) drawLines(); },
+      redraw() { if (run && !root.hidden) { drawFilter(counts); drawLines(); } },
     };
   }
 
   // --- the undo -------------------------------------------------------------------------------
   function askUndo() {
-    undoText.textContent = t('undo.ask', { file: state.run.file });
+    undoText.textContent = t('undo.ask', { file: state.run.file, created: state.run.counts.created || 0, updated: state.run.counts.updated || 0 });
     undoDialog.showModal();
     document.getElementById('undo-no').focus();
   }
@@ -423,6 +435,19 @@ const RunStep = (() => {
     if (state.undo) { undoProgress.draw(state.undo); undoReport.redraw(); }
     drawRun();
   });
+  // A page loaded again finds its runs: the newest import (and its undo)
+  // is shown, followed if it still goes.
+  document.addEventListener('session', async () => {
+    if (state.run) return;
+    try {
+      const { runs } = await api('/api/runs');
+      const imp = runs.find((r) => r.kind === 'import');
+      if (!imp) return;
+      follow(imp, 'run');
+      const u = runs.find((r) => r.kind === 'undo' && r.of === imp.id);
+      if (u) follow(u, 'undo');
+    } catch (err) { showError(err); }
+  }, { once: true });
   drawRun();
   return { refresh: loadFixes };
 })();
