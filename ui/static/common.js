@@ -9,7 +9,6 @@ const I18N = {
   // side, so that a translator sees them together:
   // I18N.add({'imp.title': {en: 'Import a file', pl: 'Import pliku'}}).
   add(entries) {
-    if (entries.en && entries.pl && typeof entries.en.en !== 'string') entries = byKey(entries);
     for (const [key, langs] of Object.entries(entries)) {
       for (const [lang, s] of Object.entries(langs)) (this.strings[lang] ||= {})[key] = s;
     }
@@ -23,16 +22,6 @@ const I18N = {
     document.dispatchEvent(new CustomEvent('langchange', { detail: this.lang }));
   },
 };
-
-// byKey turns the older shape of I18N.add's argument, {en: {...}, pl: {...}},
-// into one entry a key.
-function byKey(tables) {
-  const out = {};
-  for (const [lang, table] of Object.entries(tables)) {
-    for (const [key, s] of Object.entries(table)) (out[key] ||= {})[lang] = s;
-  }
-  return out;
-}
 
 // t returns the string key in the page's language (English when missing),
 // {name} replaced by vars.name.
