@@ -415,16 +415,22 @@ func (p *parser) source(n *yaml.Node) {
 	}
 	keys := []string{"sheet", "encoding", "delimiter", "header_row"}
 	p.pairs(n, "source", func(k, v *yaml.Node) {
+		if !slices.Contains(keys, k.Value) {
+			hint := didYouMean(k.Value, keys)
+			if hint == "" {
+				hint = "source: takes " + strings.Join(keys, ", ")
+			}
+			p.add(k, hint, "unknown key %q in source", k.Value)
+			return
+		}
+		s, ok := p.scalar(v, "source."+k.Value) // every source key is one value
+		if !ok {
+			return
+		}
 		switch k.Value {
 		case "sheet":
-			if s, ok := p.scalar(v, "source.sheet"); ok {
-				p.m.Source.Sheet = s
-			}
+			p.m.Source.Sheet = s
 		case "encoding":
-			s, ok := p.scalar(v, "source.encoding")
-			if !ok {
-				return
-			}
 			if strings.TrimSpace(s) == "" || sheet.CheckEncoding(s) != nil {
 				common := []string{"utf-8", "windows-1250", "windows-1252", "iso-8859-2", "iso-8859-1", "utf-16le", "utf-16be"}
 				hint := didYouMean(s, common)
@@ -436,10 +442,6 @@ func (p *parser) source(n *yaml.Node) {
 			}
 			p.m.Source.Encoding = s
 		case "delimiter":
-			s, ok := p.scalar(v, "source.delimiter")
-			if !ok {
-				return
-			}
 			d, ok := sheet.ParseDelimiter(s)
 			if !ok {
 				p.add(v, `use one of ",", ";", "\t" (or tab), "|"`, "unknown delimiter %q", s)
@@ -447,22 +449,12 @@ func (p *parser) source(n *yaml.Node) {
 			}
 			p.m.Source.Delimiter = d
 		case "header_row":
-			s, ok := p.scalar(v, "source.header_row")
-			if !ok {
-				return
-			}
 			r, err := strconv.Atoi(strings.TrimSpace(s))
 			if err != nil || r < 0 {
 				p.add(v, "give the 1-based number of the row that holds the headers, e.g. 1, or 0 for a file without one", "header_row %q is not a row number", s)
 				return
 			}
 			p.m.Source.HeaderRow, p.m.Source.NoHeader = r, r == 0
-		default:
-			hint := didYouMean(k.Value, keys)
-			if hint == "" {
-				hint = "source: takes " + strings.Join(keys, ", ")
-			}
-			p.add(k, hint, "unknown key %q in source", k.Value)
 		}
 	})
 }
