@@ -12,14 +12,6 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// fixRoutes registers the fixes of invalid cells: the invalid rows of a
-// file with their problem cells (importer's Check, the dry run's own
-// verdict), and the corrected copy made from a person's fixes.
-func (s *Server) fixRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/fix/problems", s.handleFixProblems)
-	mux.HandleFunc("POST /api/fix", s.handleFix)
-}
-
 // maxFixRows bounds the invalid rows one answer lists.
 const maxFixRows = 200
 

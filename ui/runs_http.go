@@ -30,7 +30,14 @@ func (s *Server) runRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/runs/{id}/report", s.withRun(s.handleReport))
 	mux.HandleFunc("GET /api/runs/{id}/report.csv", s.withRun(s.handleReportCSV))
 	mux.HandleFunc("GET /api/runs/{id}/report.xlsx", s.withRun(s.handleReportXLSX))
-	s.fixRoutes(mux)
+	mux.HandleFunc("GET /api/fix/problems", s.handleFixProblems)
+	mux.HandleFunc("POST /api/fix", s.handleFix)
+}
+
+// conflict answers 409: the run is not in a state to do what was asked;
+// the words say why and what to do instead.
+func conflict(w http.ResponseWriter, format string, args ...any) {
+	writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf(format, args...)})
 }
 
 // runView is what the page learns of a run.
@@ -197,7 +204,7 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request, rec *ru
 // finish, the rows not sent are "skipped" (INTERRUPTED) in its report.
 func (s *Server) handleRunStop(w http.ResponseWriter, _ *http.Request, rec *runRec) {
 	if !s.sess.runs.stopRun(rec) {
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the %s %s is not running (it is %s): nothing to stop", rec.kind, rec.id, rec.hub.state().State)})
+		conflict(w, "the %s %s is not running (it is %s): nothing to stop", rec.kind, rec.id, rec.hub.state().State)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, rec.view())
@@ -209,16 +216,16 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	st := rec.hub.state().State
 	switch {
 	case rec.kind != kindImport:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an %s: only an import is resumed here (to finish an undo, undo its import again)", rec.id, rec.kind)})
+		conflict(w, "run %s is an %s: only an import is resumed here (to finish an undo, undo its import again)", rec.id, rec.kind)
 		return
 	case st == stateRunning || st == stateStopping:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: wait for it to end, then resume", rec.id, st)})
+		conflict(w, "the import %s is still %s: wait for it to end, then resume", rec.id, st)
 		return
 	case st == stateDone:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s ended: there is nothing to resume (see its report)", rec.id)})
+		conflict(w, "the import %s ended: there is nothing to resume (see its report)", rec.id)
 		return
 	case !rec.hub.state().Resumable:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", rec.id)})
+		conflict(w, "the import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", rec.id)
 		return
 	}
 	spec := rec.spec
@@ -250,13 +257,13 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 		writeError(w, http.StatusBadRequest, apiError{Error: "an undo changes the account: confirm it (the page asks before it sends)", Field: "confirm"})
 		return
 	case rec.kind != kindImport:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("run %s is an %s: only an import is undone", rec.id, rec.kind)})
+		conflict(w, "run %s is an %s: only an import is undone", rec.id, rec.kind)
 		return
 	case st == stateRunning || st == stateStopping:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s is still %s: stop it or wait for it to end, then undo", rec.id, st)})
+		conflict(w, "the import %s is still %s: stop it or wait for it to end, then undo", rec.id, st)
 		return
 	case !exists(rec.report):
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the import %s wrote no report, so it changed nothing to undo", rec.id)})
+		conflict(w, "the import %s wrote no report, so it changed nothing to undo", rec.id)
 		return
 	}
 	api, ok := s.runAPI(w)
@@ -305,7 +312,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 	limit = min(limit, maxReportPage)
 	status := q.Get("status")
 	if st := rec.hub.state().State; st == stateRunning || st == stateStopping {
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)})
+		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
 		return
 	}
 	page := reportPage{Lines: []reportLine{}, Counts: map[string]int{}, Offset: offset}
@@ -322,7 +329,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 		return nil
 	})
 	if err != nil {
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the report %s cannot be read: %v", filepath.Base(rec.report), err)})
+		conflict(w, "the report %s cannot be read: %v", filepath.Base(rec.report), err)
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
@@ -351,7 +358,7 @@ func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *r
 	name := strings.TrimSuffix(filepath.Base(rec.report), ".csv") + ".xlsx"
 	out := filepath.Join(dir, name)
 	if err := importer.ReportXLSX(rec.report, out); err != nil {
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the report %s cannot be written as XLSX: %v", filepath.Base(rec.report), err)})
+		conflict(w, "the report %s cannot be written as XLSX: %v", filepath.Base(rec.report), err)
 		return
 	}
 	download(w, r, out, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -362,7 +369,7 @@ func (s *Server) reportReady(w http.ResponseWriter, rec *runRec) bool {
 	st := rec.hub.state().State
 	switch {
 	case st == stateRunning || st == stateStopping:
-		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("the %s %s is still %s: download its report when it ends", rec.kind, rec.id, st)})
+		conflict(w, "the %s %s is still %s: download its report when it ends", rec.kind, rec.id, st)
 		return false
 	case !exists(rec.report):
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("the %s %s wrote no report (it stopped before its first row): see its message", rec.kind, rec.id)})
