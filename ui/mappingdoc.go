@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -72,9 +73,8 @@ func docFromYAML(data []byte) (mappingDoc, error) {
 	if top.Kind != yaml.MappingNode {
 		return doc, fmt.Errorf("the mapping file is not a YAML mapping")
 	}
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		k, v := top.Content[i].Value, top.Content[i+1]
-		switch k {
+	for key, v := range pairs(top) {
+		switch k := key.Value; k {
 		case "source":
 			doc.Source = readSource(v)
 		case "match_by":
@@ -82,18 +82,18 @@ func docFromYAML(data []byte) (mappingDoc, error) {
 		case "empty":
 			doc.Empty = v.Value
 		case "columns", "custom_extra_fields":
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				name := v.Content[j].Value
+			for fk, fv := range pairs(v) {
+				name := fk.Value
 				if k == "custom_extra_fields" {
 					name = extraPrefix + name
 				}
-				f, err := readField(name, v.Content[j+1])
+				f, err := readField(name, fv)
 				if err != nil {
 					return doc, err
 				}
-				f.Reason = strings.TrimSpace(strings.TrimPrefix(v.Content[j+1].LineComment, "#"))
+				f.Reason = strings.TrimSpace(strings.TrimPrefix(fv.LineComment, "#"))
 				if f.Reason == "" {
-					f.Reason = strings.TrimSpace(strings.TrimPrefix(v.Content[j].LineComment, "#"))
+					f.Reason = strings.TrimSpace(strings.TrimPrefix(fk.LineComment, "#"))
 				}
 				doc.Fields = append(doc.Fields, f)
 			}
@@ -102,11 +102,23 @@ func docFromYAML(data []byte) (mappingDoc, error) {
 	return doc, nil
 }
 
+// pairs yields a YAML mapping node's keys with their values: its
+// Content two by two.
+func pairs(n *yaml.Node) iter.Seq2[*yaml.Node, *yaml.Node] {
+	return func(yield func(*yaml.Node, *yaml.Node) bool) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if !yield(n.Content[i], n.Content[i+1]) {
+				return
+			}
+		}
+	}
+}
+
 func readSource(v *yaml.Node) docSource {
 	var s docSource
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		val := v.Content[i+1].Value
-		switch v.Content[i].Value {
+	for k, n := range pairs(v) {
+		val := n.Value
+		switch k.Value {
 		case "sheet":
 			s.Sheet = val
 		case "encoding":
@@ -147,9 +159,8 @@ func readField(name string, v *yaml.Node) (docField, error) {
 	default:
 		return f, fmt.Errorf("field %s: its recipe is neither a header nor a mapping", name)
 	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i].Value, v.Content[i+1]
-		switch k {
+	for key, val := range pairs(v) {
+		switch k := key.Value; k {
 		case "column":
 			f.Columns = scalars(val)
 		case "template":
@@ -159,8 +170,8 @@ func readField(name string, v *yaml.Node) (docField, error) {
 		case "transform":
 			f.Transform = scalars(val)
 		case "map":
-			for j := 0; j+1 < len(val.Content); j += 2 {
-				f.Map = append(f.Map, [2]string{val.Content[j].Value, val.Content[j+1].Value})
+			for from, to := range pairs(val) {
+				f.Map = append(f.Map, [2]string{from.Value, to.Value})
 			}
 		case "default":
 			f.Default = val.Value

@@ -125,7 +125,7 @@ func (m *runManager) list() []*runRec {
 // running returns a run that imports path now, or nil.
 func (m *runManager) running(path string) *runRec {
 	for _, r := range m.list() {
-		if st := r.hub.state().State; r.kind == kindImport && importer.SamePath(r.input, path) && (st == stateRunning || st == stateStopping) {
+		if st := r.hub.state().State; r.kind == kindImport && importer.SamePath(r.input, path) && isRunning(st) {
 			return r
 		}
 	}
@@ -310,7 +310,7 @@ func (h *hub) snapshot() runState {
 	v.Counts = maps.Clone(v.Counts)
 	v.Messages = append([]string(nil), v.Messages...)
 	v.Statuses = append([]string(nil), v.Statuses...)
-	if v.State == stateRunning || v.State == stateStopping {
+	if isRunning(v.State) {
 		v.Elapsed = max(v.Elapsed, time.Since(v.started).Seconds())
 	}
 	return v

@@ -210,18 +210,29 @@ func (s *Server) handleRunStop(w http.ResponseWriter, _ *http.Request, rec *runR
 	writeJSON(w, http.StatusAccepted, rec.view())
 }
 
+// endedImport answers 409 and false unless rec is an import that is no
+// longer running: only such a run is resumed or undone. only says which
+// runs the request is for, wait what to do while it runs.
+func endedImport(w http.ResponseWriter, rec *runRec, only, wait string) bool {
+	if rec.kind != kindImport {
+		conflict(w, "run %s is an %s: %s", rec.id, rec.kind, only)
+		return false
+	}
+	if st := rec.hub.state().State; isRunning(st) {
+		conflict(w, "the import %s is still %s: %s", rec.id, st, wait)
+		return false
+	}
+	return true
+}
+
 // handleRunResume runs a stopped or failed import again from its report
 // (importer.Config.Resume): the rows it finished are kept, the rest done.
 func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *runRec) {
-	st := rec.hub.state().State
+	if !endedImport(w, rec, "only an import is resumed here (to finish an undo, undo its import again)", "wait for it to end, then resume") {
+		return
+	}
 	switch {
-	case rec.kind != kindImport:
-		conflict(w, "run %s is an %s: only an import is resumed here (to finish an undo, undo its import again)", rec.id, rec.kind)
-		return
-	case st == stateRunning || st == stateStopping:
-		conflict(w, "the import %s is still %s: wait for it to end, then resume", rec.id, st)
-		return
-	case st == stateDone:
+	case rec.hub.state().State == stateDone:
 		conflict(w, "the import %s ended: there is nothing to resume (see its report)", rec.id)
 		return
 	case !rec.hub.state().Resumable:
@@ -251,18 +262,14 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 		badRequest(w, err)
 		return
 	}
-	st := rec.hub.state().State
-	switch {
-	case !in.Confirm:
+	if !in.Confirm {
 		writeError(w, http.StatusBadRequest, apiError{Error: "an undo changes the account: confirm it (the page asks before it sends)", Field: "confirm"})
 		return
-	case rec.kind != kindImport:
-		conflict(w, "run %s is an %s: only an import is undone", rec.id, rec.kind)
+	}
+	if !endedImport(w, rec, "only an import is undone", "stop it or wait for it to end, then undo") {
 		return
-	case st == stateRunning || st == stateStopping:
-		conflict(w, "the import %s is still %s: stop it or wait for it to end, then undo", rec.id, st)
-		return
-	case !exists(rec.report):
+	}
+	if !exists(rec.report) {
 		conflict(w, "the import %s wrote no report, so it changed nothing to undo", rec.id)
 		return
 	}
@@ -311,7 +318,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 	}
 	limit = min(limit, maxReportPage)
 	status := q.Get("status")
-	if st := rec.hub.state().State; st == stateRunning || st == stateStopping {
+	if st := rec.hub.state().State; isRunning(st) {
 		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
 		return
 	}
@@ -368,7 +375,7 @@ func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *r
 func (s *Server) reportReady(w http.ResponseWriter, rec *runRec) bool {
 	st := rec.hub.state().State
 	switch {
-	case st == stateRunning || st == stateStopping:
+	case isRunning(st):
 		conflict(w, "the %s %s is still %s: download its report when it ends", rec.kind, rec.id, st)
 		return false
 	case !exists(rec.report):
