@@ -88,8 +88,9 @@ func buildTable(typ reflect.Type) (*table, error) {
 	if t.mac != len(t.columns)-1 {
 		return nil, fmt.Errorf("run.Line: MAC must be the last report column (the proof covers the cells before it)")
 	}
-	// gocsv writes the header and the cells: it must read the csv tags as
-	// this table does (a tag option it does not know is a second name to it).
+	// gocsv writes the header and the cells (Cells): it must find the same
+	// columns in the csv tags as this table (gocsv names a column by the
+	// tag's first word, or by the field's name when the tag has none).
 	var w captured
 	if err := gocsv.MarshalCSV(reflect.MakeSlice(reflect.SliceOf(typ), 0, 0).Interface(), &w); err != nil {
 		return nil, fmt.Errorf("run.Line: gocsv: %w", err)
@@ -97,6 +98,7 @@ func buildTable(typ reflect.Type) (*table, error) {
 	if !slices.Equal(w.row, t.header) {
 		return nil, fmt.Errorf("run.Line: gocsv reads the csv tags as the columns %q, not %q", w.row, t.header)
 	}
+	t.header = w.row // the header written is gocsv's
 	return t, nil
 }
 
