@@ -37,7 +37,8 @@ const DryRunNote = "dry run: not sent"
 // import's), or of one line of the report undone (an undo's).
 //
 // Its tags are the one list of what a line holds where (see Columns):
-// csv names the report's column, in column order ("-": not a column;
+// csv names the report's column, in column order (gocsv writes the header
+// and the cells from it; "-": not a column;
 // omitempty: zero is an empty cell; required: a report without the column
 // is not read back); json the key of the line's JSON
 // (import --format json; "-": not in it); journal the key of the

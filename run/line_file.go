@@ -241,7 +241,11 @@ func OpenXLSXRecords(path string) (*Records, error) {
 	return rs, nil
 }
 
-// start checks the header and finds the columns in it.
+// start checks the header and finds the columns in it (by gocsv's rule: a
+// name as is, trimmed, or without zero-width characters). Found by hand:
+// the proof (line_mac) covers the cells as the file holds them, in column
+// order, which gocsv's Unmarshaller does not give, and an XLSX report's
+// rows come from sheet.Reader, not the *csv.Reader it takes.
 func (rs *Records) start(header []string) error {
 	rs.header = header
 	if err := checkHeader(rs.path, header); err != nil {

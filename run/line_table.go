@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/gocarina/gocsv"
 )
 
 // field is one field of Line as its tags place it.
@@ -85,8 +88,26 @@ func buildTable(typ reflect.Type) (*table, error) {
 	if t.mac != len(t.columns)-1 {
 		return nil, fmt.Errorf("run.Line: MAC must be the last report column (the proof covers the cells before it)")
 	}
+	// gocsv writes the header and the cells (Cells): it must find the same
+	// columns in the csv tags as this table (gocsv names a column by the
+	// tag's first word, or by the field's name when the tag has none).
+	var w captured
+	if err := gocsv.MarshalCSV(reflect.MakeSlice(reflect.SliceOf(typ), 0, 0).Interface(), &w); err != nil {
+		return nil, fmt.Errorf("run.Line: gocsv: %w", err)
+	}
+	if !slices.Equal(w.row, t.header) {
+		return nil, fmt.Errorf("run.Line: gocsv reads the csv tags as the columns %q, not %q", w.row, t.header)
+	}
+	t.header = w.row // the header written is gocsv's
 	return t, nil
 }
+
+// captured is a gocsv.CSVWriter that keeps the last row written.
+type captured struct{ row []string }
+
+func (w *captured) Write(row []string) error { w.row = slices.Clone(row); return nil }
+func (w *captured) Flush()                   {}
+func (w *captured) Error() error             { return nil }
 
 // tagName splits a tag "name,omitempty,required"; "-" is no name.
 func tagName(tag string) (name string, omitEmpty, required bool) {
@@ -128,29 +149,28 @@ func NumericColumns() map[int]bool {
 // Columns' order.
 type Cells []string
 
-// Cells is the line's cells.
+// Cells is the line's cells, as gocsv marshals its csv-tagged fields in
+// column order (Changes by its String method). Two cells gocsv cannot
+// write as a report holds them are set after it: a number column with
+// omitempty whose value is not above zero is empty (gocsv's omitempty
+// only reads; it writes 0, and a dry run's placeholder IDs are negative),
+// and the changes of a line read back are its text as read (kept
+// unexported, beyond gocsv's reach, while Changes is nil).
 func (l *Line) Cells() Cells {
-	t := lineTable()
+	var w captured
+	if err := gocsv.MarshalCSVWithoutHeaders([]*Line{l}, &w); err != nil {
+		panic(fmt.Sprintf("run.Line: gocsv: %v", err)) // its columns are strings, numbers and a Stringer: nothing fails
+	}
 	v := reflect.ValueOf(l).Elem()
-	out := make(Cells, len(t.columns))
-	for i, f := range t.columns {
-		out[i] = f.text(l, v.Field(f.index), f.csvOmit)
-	}
-	return out
-}
-
-// text is the field's value as a cell (or a journal value).
-func (f field) text(l *Line, v reflect.Value, omit bool) string {
-	switch {
-	case f.changes:
-		return l.ChangesText()
-	case f.kind == reflect.Int || f.kind == reflect.Int64:
-		if omit && v.Int() <= 0 {
-			return ""
+	for i, f := range lineTable().columns {
+		switch {
+		case f.changes && l.Changes == nil:
+			w.row[i] = l.changesText
+		case f.csvOmit && f.numericCell && v.Field(f.index).Int() <= 0:
+			w.row[i] = ""
 		}
-		return strconv.FormatInt(v.Int(), 10)
 	}
-	return v.String()
+	return w.row
 }
 
 // set puts a cell's text in the field.
@@ -198,6 +218,13 @@ func (c Cells) Cell(name string) string {
 // Line reads the cells back into a line. Every cell that can be read is;
 // the error is the first that cannot (a *CellError: a number column that
 // holds no number), whose field is left zero.
+//
+// Written by hand, not with gocsv's Unmarshal: gocsv reads a number with
+// base 0 and cuts a fraction ("010" is 8, "0x10" 16, "2.9" 2, where an
+// edited row number must be refused), drops the whole line at its first bad
+// cell (resume and the report's summary read the rest), decodes a changes
+// cell as JSON (it is text), and takes a csv tag's "required" for a second
+// column name.
 func (c Cells) Line() (Line, error) {
 	t := lineTable()
 	var l Line

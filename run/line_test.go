@@ -68,6 +68,10 @@ func TestBuildTableRefuses(t *testing.T) {
 			OK  bool   `csv:"ok" json:"ok" journal:"ok" xlsx:"6"`
 			MAC string `csv:"line_mac" json:"-" journal:"-" xlsx:"17"`
 		}](), "cannot be a report column"},
+		{"a column gocsv names otherwise", reflect.TypeFor[struct {
+			Row int    `csv:",omitempty" json:"row" journal:"row" xlsx:"6"`
+			MAC string `csv:"line_mac" json:"-" journal:"-" xlsx:"17"`
+		}](), "gocsv reads the csv tags"},
 		{"proof not last", reflect.TypeFor[struct {
 			MAC string `csv:"line_mac" json:"-" journal:"-" xlsx:"17"`
 			Row int    `csv:"row" json:"row" journal:"row" xlsx:"6"`
@@ -174,8 +178,10 @@ func TestCellsRoundTrip(t *testing.T) {
 	if back.Row != 7 || back.ID != 42 || back.Changes != nil || back.ChangesText() != want["changes"] || back.MAC != "mac" || back.Column != "E-mail" {
 		t.Fatalf("read back %+v", back)
 	}
-	if got := (&Line{Row: 2}).Cells(); got[2] != "" {
-		t.Errorf("no client ID is an empty cell, got %q", got[2])
+	for _, id := range []int64{0, -3} { // -3: a dry run's placeholder
+		if got := (&Line{Row: 2, ID: id}).Cells(); got[2] != "" {
+			t.Errorf("client ID %d: the cell %q, want it empty", id, got[2])
+		}
 	}
 	c[2] = "4x"
 	if _, err := c.Line(); err == nil || !strings.Contains(err.Error(), `"crm_client_id"`) {
