@@ -51,6 +51,7 @@ func TestBrowserRunFlow(t *testing.T) {
 	f.existing = addClient(t, e, "klient3@example.com", "K. Trzeci") // row 3 updates it
 	e.upload("#imp-file", input)
 	e.waitText("#imp-loaded", "klienci.csv")
+	f.remapAndBack()
 	e.click("#imp-plan-btn")
 	e.waitText("#imp-plan-counts", "invalid: 1")
 
@@ -68,6 +69,25 @@ type runFlow struct {
 	rows, badRow int
 	data         string // the file as uploaded
 	existing     int64  // the client that was there before the import (row 3 updates it)
+}
+
+// remapAndBack feeds the name column to another field and back in its
+// drop-down: the preview follows each change (the whole import flow in one
+// test: file → remap → preview → plan → fix → run → report → undo).
+func (f *runFlow) remapAndBack() {
+	e := f.e
+	e.waitText("#imp-preview thead", "invoice_fullname")
+	e.setSelect("#map-field-1", "invoice_company")
+	e.waitText("#imp-preview thead", "invoice_company")
+	e.waitText("#imp-preview tbody tr:nth-child(1)", "Klient Numer 2")
+	e.setSelect("#map-field-1", "invoice_fullname")
+	// The header names each field over its column: back to the guess, the
+	// preview has no invoice_company left.
+	for deadline := time.Now().Add(15 * time.Second); strings.Contains(e.text("#imp-preview thead"), "invoice_company"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("the preview keeps invoice_company after the column went back to invoice_fullname: %q", e.text("#imp-preview thead"))
+		}
+	}
 }
 
 // fixTheCell fixes the invalid cell in place and checks the plan made again of the copy.
