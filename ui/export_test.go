@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -68,23 +67,7 @@ func newExportPageWindow(t *testing.T, cfg sandbox.Config, perWindow int, window
 // returns the status and the body.
 func (p *exportPage) do(method, path string, in any) (int, []byte) {
 	p.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, p.base+path, body)
-	req.Header.Set("X-Crmbulk-Request", "1")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := p.client.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	return pageRequest(p.t, p.client, method, p.base+path, in)
 }
 
 func choices(e schedule.Export) exportRequest { return exportRequest{Export: e, Time: "02:15"} }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -68,28 +67,13 @@ func newAPIEnvToken(t *testing.T, cfg sandbox.Config, token baselinker.Token) *a
 // JSON answer into out (when not nil); it returns the status and the body.
 func (e *apiEnv) do(method, path string, v, out any) (int, string) {
 	e.t.Helper()
-	var body io.Reader
-	if v != nil {
-		b, _ := json.Marshal(v)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.base+path, body)
-	req.Header.Set("X-Crmbulk-Request", "1")
-	if v != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := e.c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
+	status, b := pageRequest(e.t, e.c, method, e.base+path, v)
+	if out != nil && status < 300 {
 		if err := json.Unmarshal(b, out); err != nil {
 			e.t.Fatalf("%s %s: %v in %s", method, path, err, b)
 		}
 	}
-	return resp.StatusCode, string(b)
+	return status, string(b)
 }
 
 // upload uploads name with data as the import flow's file.
