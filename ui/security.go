@@ -177,16 +177,32 @@ func safeName(name string) string {
 		}
 		name = string(r[:maxNameRunes-len(ext)]) + string(ext)
 	}
-	stem := strings.ToUpper(strings.TrimSuffix(name, path.Ext(name)))
-	switch stem {
-	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+	// Windows takes a device's name whatever follows its first dot
+	// (NUL.tar.gz is NUL), and spaces before that dot too.
+	stem, _, _ := strings.Cut(name, ".")
+	if windowsDevice(strings.TrimRight(stem, " ")) {
 		name = "_" + name
 	}
 	if name == "" || name == "_" {
 		return "upload"
 	}
 	return name
+}
+
+// windowsDevice reports whether stem names a Windows device (CON, NUL,
+// COM1, LPT¹, CONIN$ …), which a file of that name would reach instead of
+// a file.
+func windowsDevice(stem string) bool {
+	switch s := strings.ToUpper(stem); s {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return true
+	default:
+		if len(s) < 4 || (s[:3] != "COM" && s[:3] != "LPT") {
+			return false
+		}
+		n := s[3:]
+		return len(n) == 1 && n[0] >= '0' && n[0] <= '9' || n == "¹" || n == "²" || n == "³"
+	}
 }
 
 // errTooLarge is an upload over its bound.

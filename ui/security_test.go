@@ -133,6 +133,11 @@ func TestTokenNeverSentBack(t *testing.T) {
 	if strings.Contains(rec.Body.String(), tok) {
 		t.Errorf("GET /api/session sends the token back: %s", rec.Body)
 	}
+	// A token pasted as a key is not named in the answer either.
+	rec = s.request(t, "POST", "/api/token", []byte(`{"`+tok+`":1}`), nil)
+	if rec.Code != http.StatusBadRequest || strings.Contains(rec.Body.String(), tok) {
+		t.Errorf("a token as a JSON key: %d %s", rec.Code, rec.Body)
+	}
 	rec = s.request(t, "POST", "/api/token", []byte(`{"token":"short"}`), nil)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "copy the whole token") {
 		t.Errorf("a short token: %d %s", rec.Code, rec.Body)
@@ -193,6 +198,13 @@ func TestSafeName(t *testing.T) {
 		".hidden.csv":                      "hidden.csv",
 		"a\x00b\x1f.csv":                   "a_b_.csv",
 		"con.csv":                          "_con.csv",
+		"nul.x.csv":                        "_nul.x.csv", // Windows: NUL, whatever follows the first dot
+		"COM1.tar.gz":                      "_COM1.tar.gz",
+		"lpt¹.csv":                         "_lpt¹.csv",
+		"conin$.csv":                       "_conin$.csv",
+		"aux .csv":                         "_aux .csv",
+		"COM10.csv":                        "COM10.csv",
+		"console.csv":                      "console.csv",
 		"name. ":                           "name",
 		`a:b*c?"d<e>f|g.csv`:               "a_b_c__d_e_f_g.csv",
 		strings.Repeat("ą", 150) + ".xlsx": strings.Repeat("ą", 95) + ".xlsx",

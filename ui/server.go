@@ -183,6 +183,10 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &tooBig) {
 			return fmt.Errorf("the request is larger than %d KB; send less at once", maxJSONBody>>10)
 		}
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			// Not named: a key is the sender's text (a token pasted in the wrong place).
+			return errors.New("the request has a field this page does not know; reload the page")
+		}
 		return fmt.Errorf("the request is not valid JSON (%w); reload the page", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

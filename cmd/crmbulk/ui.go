@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -87,9 +90,11 @@ func (a *app) serveUI(ctx context.Context, f uiFlags) error {
 	fmt.Fprintf(out, "crmbulk ui: open %s\n", url)
 	fmt.Fprintf(out, "  (only this address opens the page, from this computer; files go to %s; %s)\n", srv.WorkDir(), a.howToStop())
 	if !f.noBrowser {
-		if err := openBrowser(url); err != nil {
+		remove, err := openBrowser(url)
+		if err != nil {
 			a.logger.Warn("could not open a browser: open the address above yourself", "error", err)
 		}
+		defer remove()
 	}
 	select {
 	case err := <-served:
@@ -103,20 +108,38 @@ func (a *app) serveUI(ctx context.Context, f uiFlags) error {
 	return errInterrupted // the same exit code (130) as every command stopped by a signal
 }
 
-// openBrowser opens url in the default browser, without waiting for it.
-func openBrowser(url string) error {
+// openBrowser opens url in the default browser, without waiting for it,
+// and without putting url on a command line: the address holds the
+// session's key, and any user of the machine can read another's command
+// lines in the process list. It writes a page that forwards to url into a
+// new folder only this user can read, and opens that file; remove deletes
+// it (when the server stops: the browser may read it late).
+func openBrowser(url string) (remove func(), err error) {
+	remove = func() {}
+	dir, err := os.MkdirTemp("", "crmbulk-ui-") // mode 0700
+	if err != nil {
+		return remove, err
+	}
+	remove = func() { _ = os.RemoveAll(dir) }
+	page := filepath.Join(dir, "open-crmbulk-ui.html")
+	q := html.EscapeString(url)
+	body := `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=` + q +
+		`"><title>crmbulk ui</title><p><a href="` + q + `">crmbulk ui</a></p>` + "\n"
+	if err := os.WriteFile(page, []byte(body), 0o600); err != nil {
+		return remove, err
+	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", page)
 	case "darwin":
-		cmd = exec.Command("open", url)
+		cmd = exec.Command("open", page)
 	default:
-		cmd = exec.Command("xdg-open", url)
+		cmd = exec.Command("xdg-open", page)
 	}
 	if err := cmd.Start(); err != nil {
-		return err
+		return remove, err
 	}
 	go func() { _ = cmd.Wait() }() // reaped when the opener exits
-	return nil
+	return remove, nil
 }

@@ -4,9 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"html"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +89,68 @@ func checkUI(t *testing.T, args []string, env map[string]string, secret string) 
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("crmbulk ui did not stop")
+	}
+}
+
+// TestUIBrowserGetsNoKeyOnItsCommandLine: `crmbulk ui` opens the browser
+// on a page file only its user can read, which forwards to the address,
+// never on the address itself: any user of the machine can read the
+// opener's command line (ps), and the address holds the session's key.
+func TestUIBrowserGetsNoKeyOnItsCommandLine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the opener stood in for here is xdg-open")
+	}
+	bin, got := t.TempDir(), filepath.Join(t.TempDir(), "args")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + got + ".tmp && mv " + got + ".tmp " + got + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	ios := &iostreams.IOStreams{In: &bytes.Buffer{}, Out: pw, ErrOut: io.Discard}
+	env := map[string]string{"BASELINKER_TOKEN": "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "CRMBULK_STATE_DIR": t.TempDir()}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"ui", "--work-dir", t.TempDir()}, ios, func(k string) string { return env[k] })
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address printed: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	url := strings.TrimSpace(strings.TrimPrefix(line, "crmbulk ui: open "))
+	var args []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if args, err = os.ReadFile(got); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("the browser was not opened: %v", err)
+	}
+	page := strings.TrimSpace(string(args))
+	if strings.Contains(page, "s=") || !filepath.IsAbs(page) {
+		t.Fatalf("the opener got %q, want the path of a page file, not the address", page)
+	}
+	fi, err := os.Stat(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := os.Stat(filepath.Dir(page))
+	if fi.Mode().Perm() != 0o600 || dir.Mode().Perm() != 0o700 {
+		t.Errorf("the page file is %v in a folder %v, want 0600 in 0700", fi.Mode().Perm(), dir.Mode().Perm())
+	}
+	if body, _ := os.ReadFile(page); !strings.Contains(string(body), `content="0;url=`+html.EscapeString(url)+`"`) {
+		t.Errorf("the page does not forward to %s:\n%s", url, body)
+	}
+	cancel()
+	if code := <-done; code != exitInterrupted {
+		t.Errorf("exit %d after Ctrl-C, want %d", code, exitInterrupted)
+	}
+	if _, err := os.Stat(filepath.Dir(page)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the page's folder is left after the server stopped: %v", err)
 	}
 }
