@@ -190,11 +190,25 @@ func (e *uiEnv) text(sel string) string {
 }
 
 // setSelect chooses value in the <select> sel and fires its change event.
+// One script finds, focuses and sets the element, tried until it exists:
+// a node found first and used by a later step goes stale when the page
+// draws its table again in between.
 func (e *uiEnv) setSelect(sel, value string) {
 	e.t.Helper()
-	e.run(chromedp.Focus(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](`void (() => { const s = document.querySelector(`+jsString(sel)+`);
-		if (![...s.options].some((o) => o.value === `+jsString(value)+`)) throw new Error('no option ' + `+jsString(value)+`);
-		s.value = `+jsString(value)+`; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+	script := `(() => { const s = document.querySelector(` + jsString(sel) + `);
+		if (!s) return 'missing';
+		if (![...s.options].some((o) => o.value === ` + jsString(value) + `)) return 'no option ' + ` + jsString(value) + `;
+		s.focus(); s.value = ` + jsString(value) + `; s.dispatchEvent(new Event('change', {bubbles: true})); return ''; })()`
+	for deadline := time.Now().Add(e.step); ; time.Sleep(50 * time.Millisecond) {
+		got, err := e.eval(script)
+		if err == nil && got == "" {
+			return
+		}
+		if time.Now().After(deadline) || e.ctx.Err() != nil {
+			e.screenshot("failed-" + strings.ReplaceAll(e.t.Name(), "/", "-"))
+			e.t.Fatalf("choosing %q in %s: %q %v", value, sel, got, err)
+		}
+	}
 }
 
 // upload sets the file of the <input type=file> sel to path.
