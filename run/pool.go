@@ -3,7 +3,9 @@ package run
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -48,8 +50,9 @@ type Job[R any] struct {
 // The workers, the Apart jobs and the emitting run in one errgroup.Group:
 // the first job that fails ends the group's context, which stops the
 // adding at once, and its error is what Wait returns. A worker whose job
-// failed ends, and the jobs queued for the workers (all added after that
-// job) are not run: their keys are let go, their results never emitted.
+// failed ends, and no job added after the one that failed is run any more
+// (a live worker or an Apart job skips it): their keys are let go, their
+// results never emitted. Jobs added before it still run, and are emitted.
 type Pool[R any] struct {
 	emit   func(R) error
 	order  *inorder.Ordered[task[R], result[R]]
@@ -57,6 +60,10 @@ type Pool[R any] struct {
 	jobs   chan work[R] // to the workers, in input order
 	group  *errgroup.Group
 	failed context.Context // the group's: ends at the first job's error, or once Wait's group ended
+	added  int64           // jobs added so far (Add's goroutine only)
+	// failedAt is the input place of the earliest job that failed
+	// (math.MaxInt64: none); a queued job after it is not run.
+	failedAt atomic.Int64
 
 	send       context.Context // requests in flight: the run's ctx + Drain
 	cancelSend context.CancelFunc
@@ -66,6 +73,7 @@ type Pool[R any] struct {
 // task is a job on its way (a result known already has none).
 type task[R any] struct {
 	job  Job[R]
+	seq  int64 // its place in input order
 	turn Turn
 	left func()
 }
@@ -89,6 +97,7 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 		cfg.Drain = DefaultDrain
 	}
 	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}}, jobs: make(chan work[R], cfg.Workers)}
+	p.failedAt.Store(math.MaxInt64)
 	// The group's context is not the run's: after an interrupt the jobs
 	// still come (and say they were not started); it ends when a job
 	// fails, and the order's with it (or when emit fails).
@@ -131,7 +140,8 @@ func (p *Pool[R]) Context() context.Context { return p.order.Context() }
 // window is full or every worker busy, and returns the pool's error if the
 // pool failed.
 func (p *Pool[R]) Add(j Job[R]) error {
-	t := task[R]{job: j}
+	p.added++
+	t := task[R]{job: j, seq: p.added}
 	t.turn, t.left = p.chains.enter(j.Keys)
 	if !p.order.Reserve() {
 		t.left()
@@ -181,7 +191,18 @@ func (p *Pool[R]) Wait() error {
 // run does a task and delivers its result; the job's error is returned
 // too, for the group.
 func (p *Pool[R]) run(t task[R], deliver func(result[R])) error {
+	if t.seq > p.failedAt.Load() {
+		// A job before it failed while it was queued: it is not run (the
+		// other live workers would otherwise still send its request).
+		t.left()
+		deliver(result[R]{err: context.Cause(p.failed)})
+		return nil
+	}
 	r, err := t.job.Do(p.send, t.turn)
+	if err != nil {
+		for at := p.failedAt.Load(); t.seq < at && !p.failedAt.CompareAndSwap(at, t.seq); at = p.failedAt.Load() {
+		}
+	}
 	t.left()
 	deliver(result[R]{r, err})
 	return err

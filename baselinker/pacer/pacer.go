@@ -603,11 +603,15 @@ func (l *Limiter) Stats() Stats {
 // the current effective limit (a running pause included), for progress bars
 // and "this will take about X" messages. It does not count the time the
 // requests themselves take, nor a later recovery of the limit.
+//
+// It waits at most etaPatience for the limiter: while a request holds it
+// longer (waiting for the shared window of another run, which can take
+// seconds), the ETA is unknown (0), so that a progress line that asks
+// still says what the run waits for.
 func (l *Limiter) ETA(n int) time.Duration {
-	if n <= 0 {
+	if n <= 0 || !tryLockFor(&l.mu, etaPatience) {
 		return 0
 	}
-	l.mu.Lock()
 	now := l.clock.Now()
 	eff := l.effectiveLocked(now)
 	// A ring of the last eff start times, oldest first, simulated forward.
@@ -707,4 +711,18 @@ func (l *Limiter) effectiveLocked(now time.Time) int {
 		return l.limit
 	}
 	return int(e)
+}
+
+// etaPatience is how long ETA waits for a limiter another request holds.
+const etaPatience = 50 * time.Millisecond
+
+// tryLockFor locks mu if it comes free within d (in real time: a lock is
+// held by real goroutines, whatever the limiter's clock).
+func tryLockFor(mu *sync.Mutex, d time.Duration) bool {
+	for deadline := time.Now().Add(d); !mu.TryLock(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
