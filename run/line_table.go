@@ -253,12 +253,13 @@ func (l Line) MarshalJSON() ([]byte, error) {
 	b := []byte{'{'}
 	for _, f := range t.fields {
 		fv := v.Field(f.index)
-		if f.json == "" || f.jsonOmit && fv.IsZero() || f.changes && len(l.Changes) == 0 && f.jsonOmit {
-			continue
-		}
 		var val any = fv.Interface()
 		if f.changes {
-			val = l.changesJSON()
+			cs := l.changesJSON()
+			val, fv = cs, reflect.ValueOf(cs)
+		}
+		if f.json == "" || f.jsonOmit && (fv.IsZero() || fv.Kind() == reflect.Slice && fv.Len() == 0) {
+			continue
 		}
 		enc, err := json.Marshal(val)
 		if err != nil {
@@ -285,8 +286,17 @@ type changeJSON struct {
 }
 
 func (l *Line) changesJSON() []changeJSON {
-	out := make([]changeJSON, 0, len(l.Changes))
-	for _, c := range l.Changes {
+	changes := l.Changes
+	if changes == nil && l.changesText != "" {
+		// A line read back from a report keeps its column's text (the MAC
+		// proves those cells): its JSON is the same list a new line gives.
+		var err error
+		if changes, err = ParseChanges(l.changesText); err != nil {
+			return []changeJSON{{After: l.changesText, Why: "the report's changes column, not read: " + err.Error()}}
+		}
+	}
+	out := make([]changeJSON, 0, len(changes))
+	for _, c := range changes {
 		pc := changeJSON{Field: c.Field, After: c.After, Why: c.Why}
 		if c.Known {
 			b := c.Before

@@ -234,3 +234,30 @@ func TestRequiredColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestLineJSONReadBack: a line read back from its report's cells (resume,
+// undo, the web page's report table) has the JSON the line had when it
+// was written, its changes included — the report keeps them as text.
+func TestLineJSONReadBack(t *testing.T) {
+	for _, l := range []Line{
+		{Row: 7, Status: StatusUpdated, ID: 42, Changes: Changes{{Field: "phone", Before: "1", After: "2", Known: true}}},
+		{Row: 2, Status: StatusCreated, ID: 5, Changes: Changes{{Field: "email", After: "a@b.pl", Create: true}, {Field: "invoice_country_code", After: "PL", Create: true}}},
+		{Row: 3, Status: StatusInvalid, Code: "X"},
+	} {
+		written, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := l.Cells().Line()
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := json.Marshal(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(read) != string(written) {
+			t.Errorf("read back:\n%s\nwritten:\n%s", read, written)
+		}
+	}
+}
