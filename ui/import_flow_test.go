@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"slices"
@@ -93,8 +94,8 @@ func TestImportFlowHandlers(t *testing.T) {
 		t.Errorf("plan by field: created %v, updated %v", sum.Created, sum.Updated)
 	}
 	var lines struct {
-		Matched int        `json:"matched"`
-		Lines   []planLine `json:"lines"`
+		Matched int               `json:"matched"`
+		Lines   []json.RawMessage `json:"lines"`
 	}
 	for q, n := range map[string]int{"status=invalid": 1, "field=invoice_fullname": 3, "reason=country": 1, "status=updated&field=invoice_fullname": 1} {
 		res, data := s.do(t, http.MethodGet, "/api/import/plan/lines?"+q, "", nil)

@@ -236,28 +236,6 @@ func (s *Server) handlePlanProgress(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// planLine is one line of the plan for the page.
-type planLine struct {
-	Row      int          `json:"row"`
-	Status   string       `json:"status"`
-	ID       int64        `json:"id,omitempty"`
-	MatchKey string       `json:"matchKey,omitempty"`
-	Code     string       `json:"code,omitempty"`
-	Message  string       `json:"message,omitempty"`
-	Column   string       `json:"column,omitempty"`
-	Warnings string       `json:"warnings,omitempty"`
-	Changes  []planChange `json:"changes"`
-}
-
-type planChange struct {
-	Field  string `json:"field"`
-	Before string `json:"before"`
-	After  string `json:"after"`
-	Known  bool   `json:"known"`
-	Create bool   `json:"create"`
-	Why    string `json:"why,omitempty"`
-}
-
 // handlePlanLines answers the plan's lines that pass the filters
 // (?status=, ?field=, ?reason= words of the error code or message; ?offset=), a page at
 // a time, with how many pass.
@@ -270,16 +248,16 @@ func (s *Server) handlePlanLines(w http.ResponseWriter, r *http.Request) {
 	status, field, reason := q.Get("status"), q.Get("field"), strings.ToLower(q.Get("reason"))
 	offset, _ := strconv.Atoi(q.Get("offset"))
 	out := struct {
-		Matched int        `json:"matched"`
-		Offset  int        `json:"offset"`
-		Lines   []planLine `json:"lines"`
-	}{Offset: max(offset, 0), Lines: []planLine{}}
+		Matched int             `json:"matched"`
+		Offset  int             `json:"offset"`
+		Lines   []importer.Line `json:"lines"` // each the line's one JSON (run.Line.MarshalJSON)
+	}{Offset: max(offset, 0), Lines: []importer.Line{}}
 	for _, l := range ps.lines {
 		if !linePasses(l, status, field, reason) {
 			continue
 		}
 		if out.Matched >= out.Offset && len(out.Lines) < planPage {
-			out.Lines = append(out.Lines, planLineOf(l))
+			out.Lines = append(out.Lines, l)
 		}
 		out.Matched++
 	}
@@ -303,13 +281,4 @@ func linePasses(l importer.Line, status, field, reason string) bool {
 		return false
 	}
 	return true
-}
-
-func planLineOf(l importer.Line) planLine {
-	p := planLine{Row: l.Row, Status: string(l.Status), ID: l.ID, MatchKey: l.MatchKey, Code: l.Code, Message: l.Message,
-		Column: l.Column, Warnings: l.Warnings, Changes: []planChange{}}
-	for _, c := range l.Changes {
-		p.Changes = append(p.Changes, planChange{Field: c.Field, Before: c.Before, After: c.After, Known: c.Known, Create: c.Create, Why: c.Why})
-	}
-	return p
 }

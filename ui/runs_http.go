@@ -282,25 +282,12 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 	writeJSON(w, http.StatusAccepted, u.view())
 }
 
-// reportLine is one line of a report as the page's table shows it.
-type reportLine struct {
-	Row      int    `json:"row"`
-	Status   string `json:"status"`
-	ID       int64  `json:"id,omitempty"`
-	Code     string `json:"code,omitempty"`
-	Message  string `json:"message,omitempty"`
-	Column   string `json:"column,omitempty"`
-	Changes  string `json:"changes,omitempty"`
-	Warnings string `json:"warnings,omitempty"`
-	Note     string `json:"note,omitempty"`
-}
-
 // reportPage is a page of a report's lines.
 type reportPage struct {
-	Lines   []reportLine   `json:"lines"`
-	Counts  map[string]int `json:"counts"`  // every line by status
-	Matched int            `json:"matched"` // lines of the status asked for
-	Offset  int            `json:"offset"`
+	Lines   []importer.ReportLine `json:"lines"`   // each the line's one JSON (run.Line.MarshalJSON)
+	Counts  map[string]int        `json:"counts"`  // every line by status
+	Matched int                   `json:"matched"` // lines of the status asked for
+	Offset  int                   `json:"offset"`
 }
 
 // maxReportPage bounds the lines one answer holds.
@@ -322,7 +309,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
 		return
 	}
-	page := reportPage{Lines: []reportLine{}, Counts: map[string]int{}, Offset: offset}
+	page := reportPage{Lines: []importer.ReportLine{}, Counts: map[string]int{}, Offset: offset}
 	err := importer.ReadReport(rec.report, nil, "", func(l importer.ReportLine) error {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
@@ -330,8 +317,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 		}
 		page.Matched++
 		if page.Matched > offset && len(page.Lines) < limit {
-			page.Lines = append(page.Lines, reportLine{Row: l.Row, Status: string(l.Status), ID: l.ID, Code: l.Code, Message: l.Message,
-				Column: l.Column, Changes: l.ChangesText(), Warnings: l.Warnings, Note: l.Note})
+			page.Lines = append(page.Lines, l)
 		}
 		return nil
 	})

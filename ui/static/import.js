@@ -406,8 +406,10 @@ function filterBar(s) {
 
 function changesCell(l) {
   const td = el('td', { class: 'changes' });
-  for (const c of l.changes) {
-    const before = c.create ? t('imp.plan.new') : (c.known ? `"${c.before}"` : t('imp.plan.notread'));
+  // The line's one JSON (crmbulk import --format json): before is absent
+  // for a create, and for a field not compared (not_compared says why).
+  for (const c of l.changes || []) {
+    const before = c.before !== undefined ? `"${c.before}"` : (c.not_compared ? t('imp.plan.notread') : t('imp.plan.new'));
     td.append(el('div', {}, el('strong', { text: c.field }), `: ${before} → "${c.after}"`));
   }
   return td;
@@ -423,7 +425,7 @@ function warningsBox(text) {
 }
 
 function messageCell(l) {
-  const td = el('td', { text: [l.code, l.message].filter(Boolean).join(' — ') });
+  const td = el('td', { text: [l.error_code, l.error_message].filter(Boolean).join(' — ') });
   if (l.warnings) td.append(warningsBox(l.warnings));
   return td;
 }
@@ -443,7 +445,7 @@ async function loadPlanLines(append) {
       body.append(el('tr', { 'data-row': l.row, 'data-status': l.status },
         el('th', { scope: 'row', text: String(l.row) }),
         el('td', { class: 'status-' + l.status, text: t('st.' + l.status) }),
-        el('td', { text: l.matchKey || '' }),
+        el('td', { text: l.match_key || '' }),
         changesCell(l),
         messageCell(l)));
     }

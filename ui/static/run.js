@@ -366,9 +366,9 @@ const RunStep = (() => {
       const body = el('tbody', null, ...lines.map((l) => el('tr', { 'data-row': l.row, 'data-status': l.status },
         el('td', { text: String(l.row) }),
         el('td', { class: 'status-' + l.status, text: t('status.' + l.status) }),
-        el('td', { text: l.id ? String(l.id) : '' }),
-        el('td', { text: [l.code, l.message, l.warnings, l.note].filter(Boolean).join(' — ') }),
-        el('td', { class: 'changes', text: l.changes || '' }))));
+        el('td', { text: l.crm_client_id ? String(l.crm_client_id) : '' }),
+        el('td', { text: [l.error_code, l.error_message, l.warnings, l.note].filter(Boolean).join(' — ') }),
+        el('td', { class: 'changes', text: changesText(l.changes) }))));
       table.replaceChildren(head, body);
       shown.textContent = lines.length === 0 ? t('report.empty') : t('report.shown', { shown: lines.length, n: matched });
       more.hidden = lines.length >= matched;
@@ -437,3 +437,10 @@ const RunStep = (() => {
   drawRun();
   return { refresh: loadFixes };
 })();
+
+// changesText is a line's changes as the report's changes column says
+// them: field: "before" → "after", or field: "after" when nothing was
+// read before (a create, a field not compared).
+function changesText(changes) {
+  return (changes || []).map((c) => `${c.field}: ${c.before !== undefined ? `"${c.before}" → ` : ''}"${c.after}"`).join('; ');
+}
