@@ -61,6 +61,9 @@ type Options struct {
 	NoHeader bool
 	// Sheet names the XLSX sheet; "" = the first sheet with data.
 	Sheet string
+	// Checked, if set, remembers the XLSX files read whole and found sound,
+	// so that opening one again unchanged does not read it all again.
+	Checked *Checked
 	// UnguardFormulas applies UnguardFormula (StripTextMark) to every cell.
 	UnguardFormulas bool
 	// MaxUnzipSize caps how far an XLSX may inflate, in bytes, in total and

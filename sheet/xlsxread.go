@@ -51,14 +51,19 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		return nil, notZip(name, err)
 	}
 	maxUnzip, maxXML := xlsxLimits(opt)
-	err = checkInflation(name, &zr.Reader, maxUnzip)
-	var facts map[string]*sheetFacts
-	if err == nil {
-		facts, err = scanXLSX(name, &zr.Reader)
+	facts, checked := opt.Checked.facts(path)
+	if !checked {
+		err = checkInflation(name, &zr.Reader, maxUnzip)
+		if err == nil {
+			facts, err = scanXLSX(name, &zr.Reader)
+		}
 	}
 	_ = zr.Close()
 	if err != nil {
 		return nil, err
+	}
+	if !checked {
+		opt.Checked.remember(path, facts)
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
 	if err != nil {
