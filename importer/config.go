@@ -147,6 +147,11 @@ func (c Config) withDefaults(input string) Config {
 	if c.Report == "" {
 		c.Report = DefaultReportPath(input, c.DryRun)
 	}
+	if c.Sheet.Checked == nil {
+		// The run opens its input more than once (read to the end first,
+		// then row by row): an XLSX is read whole and checked only once.
+		c.Sheet.Checked = &sheet.Checked{}
+	}
 	if m := c.Mapping; m != nil {
 		c.Sheet = m.SheetOptions(c.Sheet)
 		if len(c.MatchBy) == 0 {

@@ -29,6 +29,9 @@ const HeaderScan = 20
 // said in Source.HeaderRow.
 func ReadFile(path string, so sheet.Options) (Input, error) {
 	var in Input
+	if so.Checked == nil {
+		so.Checked = &sheet.Checked{} // the header search and the read check an XLSX once
+	}
 	if _, err := sheet.FormatOf(path, so.Format); err == nil && so.HeaderRow == 0 && !so.NoHeader {
 		if n := findHeaderRow(path, so); n > 0 {
 			so.HeaderRow, in.Source.HeaderRow = n, n
