@@ -109,7 +109,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, apiError{Error: err.Error(), Field: "file"})
 		return
 	}
-	view, err := guessFile(u)
+	view, err := guessFile(u, &s.sess.checked)
 	if err != nil {
 		_ = os.RemoveAll(filepath.Dir(u.Path))
 		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "file"})
@@ -127,9 +127,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 
 // guessFile reads the header and first rows of u and proposes a mapping
 // (mapping/guess: the proposal `crmbulk mapping init` writes).
-func guessFile(u *Upload) (fileView, error) {
+func guessFile(u *Upload, checked *sheet.Checked) (fileView, error) {
 	view := fileView{File: uploadInfo{ID: u.ID, Name: u.Name, Size: u.Size}, Notes: map[string]string{}}
-	in, err := guess.ReadFile(u.Path, sheet.Options{})
+	in, err := guess.ReadFile(u.Path, sheet.Options{Checked: checked})
 	if err != nil {
 		return view, fmt.Errorf("%s: %w", u.Name, err)
 	}
@@ -212,7 +212,7 @@ func (s *Server) preview(doc mappingDoc) (*previewView, error) {
 		return nil, errNoFile
 	}
 	st.doc, st.m, st.yaml = doc, m, data
-	opts := m.SheetOptions(sheet.Options{})
+	opts := m.SheetOptions(sheet.Options{Checked: &s.sess.checked})
 	if st.rows == nil || opts != st.rowsOpts {
 		if st.header, st.rows, err = firstRows(st.input, opts); err != nil {
 			return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // maxPlanLines bounds the plan lines the page can browse and filter; the
@@ -85,7 +86,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	s.sess.mu.Lock()
 	s.sess.imp.planning = prog
 	s.sess.mu.Unlock()
-	cfg := importer.Config{Mapping: m, DryRun: true, Report: report, Logger: s.cfg.Logger,
+	cfg := importer.Config{Mapping: m, DryRun: true, Report: report, Logger: s.cfg.Logger, Sheet: sheet.Options{Checked: &s.sess.checked},
 		Command: "crmbulk ui (plan of " + input.Name + ")",
 		Events:  prog, ETA: api.Limiter().ETA, Waiting: api.Waiting,
 		OnLine: func(l *importer.Line) {

@@ -112,7 +112,7 @@ func (s *Server) importSpec(id string) (importSpec, error) {
 	}
 	spec := importSpec{Input: u.Path, Mapping: m, StateDir: s.cfg.StateDir, Logger: s.cfg.Logger}
 	if m != nil {
-		spec.Sheet = m.SheetOptions(sheet.Options{})
+		spec.Sheet = m.SheetOptions(sheet.Options{Checked: &s.sess.checked})
 	}
 	return spec, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // Session is the state of the one page a server serves: its uploaded
@@ -17,6 +18,11 @@ import (
 type Session struct {
 	mu  sync.Mutex
 	dir string // the work folder: uploads/ID/NAME, reports, corrected copies
+
+	// checked remembers the XLSX files read whole and found sound, so that
+	// the guess, the preview, the plan and the fixes of one upload read it
+	// whole once.
+	checked sheet.Checked
 
 	tok     baselinker.Token // never written, never sent back
 	tokFrom string           // where tok came from, in words ("" = no token)
