@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/mapping"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -25,6 +26,13 @@ const planPage = 200
 
 // planState is one dry run: its summary and its first lines.
 type planState struct {
+	// What the plan was made of: the run it stands for imports exactly
+	// this file under exactly this mapping (a dry run is what the real run
+	// then does).
+	input *Upload
+	m     *mapping.Mapping
+	yaml  []byte
+
 	sum       planSummary
 	lines     []importer.Line
 	truncated bool
@@ -70,7 +78,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, apiError{Error: err.Error(), Field: "token"})
 		return
 	}
-	input, m, _, err := s.currentImport()
+	input, m, yamlText, err := s.currentImport()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
@@ -80,7 +88,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, apiError{Error: err.Error()})
 		return
 	}
-	ps := &planState{}
+	ps := &planState{input: input, m: m, yaml: yamlText}
 	var mu sync.Mutex
 	prog := &planProgress{}
 	s.sess.mu.Lock()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,10 +72,9 @@ func (s *Server) withRun(h func(http.ResponseWriter, *http.Request, *runRec)) ht
 
 // runRequest starts an import.
 type runRequest struct {
-	// File is the uploaded file to import ("" = the import flow's file).
+	// File is the uploaded file to import ("" = the import flow's file);
+	// it must be the one the plan was made of.
 	File string `json:"file,omitempty"`
-	// MatchBy overrides the mapping's match keys.
-	MatchBy []string `json:"matchBy,omitempty"`
 }
 
 // handleRunStart starts the real import of the file the plan was made of.
@@ -84,20 +84,42 @@ func (s *Server) handleRunStart(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
-	spec, err := s.importSpec(in.File)
-	if err != nil {
+	// In the order a person meets them: a file, a token, its plan.
+	if _, err := s.importSpec(in.File); err != nil {
 		writeError(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: "file"})
 		return
-	}
-	if len(in.MatchBy) > 0 {
-		spec.MatchBy = in.MatchBy
 	}
 	api, ok := s.runAPI(w)
 	if !ok {
 		return
 	}
+	spec, err := s.plannedSpec(in.File)
+	if err != nil {
+		writeError(w, http.StatusConflict, apiError{Error: err.Error(), Field: "file"})
+		return
+	}
 	rec := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), spec: spec}, importJob(api, spec))
 	writeJSON(w, http.StatusAccepted, rec.view())
+}
+
+// plannedSpec is the import the last plan stands for: its file (which
+// must be the upload id, when given) under the mapping it was made with.
+// A file or mapping changed since — in this tab or another — needs the
+// plan made again first: the run does what its plan said, nothing else.
+func (s *Server) plannedSpec(id string) (importSpec, error) {
+	s.sess.mu.Lock()
+	ps, cur, curYAML := s.sess.imp.plan, s.sess.imp.input, s.sess.imp.yaml
+	s.sess.mu.Unlock()
+	switch {
+	case ps == nil:
+		return importSpec{}, errors.New("no plan yet: make the plan in the Import tab first (the run does what its plan says)")
+	case id != "" && ps.input.ID != id:
+		return importSpec{}, fmt.Errorf("the plan is of %s, not of this file: make the plan of this file in the Import tab first", ps.input.Name)
+	case cur != ps.input || !bytes.Equal(curYAML, ps.yaml):
+		return importSpec{}, errors.New("the file or the mapping changed since the plan was made: make the plan again in the Import tab, then run it")
+	}
+	return importSpec{Input: ps.input.Path, Mapping: ps.m, StateDir: s.cfg.StateDir, Logger: s.cfg.Logger,
+		Sheet: ps.m.SheetOptions(sheet.Options{Checked: &s.sess.checked})}, nil
 }
 
 // importSpec is the import of the upload id ("" = the import flow's

@@ -31,6 +31,7 @@ type apiEnv struct {
 	srv     *Server
 	base    string
 	c       *http.Client
+	doc     mappingDoc // the mapping the last upload proposed
 }
 
 func newAPIEnv(t *testing.T, cfg sandbox.Config) *apiEnv {
@@ -96,7 +97,17 @@ func (e *apiEnv) upload(name, data string) uploadInfo {
 	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK || v.File.ID == "" {
 		e.t.Fatalf("upload: %d %v %+v", resp.StatusCode, err, v)
 	}
+	e.doc = v.Doc
 	return v.File
+}
+
+// plan makes the plan of the import flow's file under the proposed
+// mapping, as the page does before a run (and after a fix).
+func (e *apiEnv) plan() {
+	e.t.Helper()
+	if code, body := e.do("POST", "/api/import/plan", e.doc, nil); code != http.StatusOK {
+		e.t.Fatalf("plan: %d %s", code, body)
+	}
 }
 
 // follow reads the run's event stream until until(state) holds or the
@@ -185,6 +196,7 @@ func fixHTTP(t *testing.T, e *apiEnv, up uploadInfo) {
 
 // runHTTP runs the import of the corrected copy to its end.
 func runHTTP(t *testing.T, e *apiEnv) runView {
+	e.plan()
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
 		t.Fatalf("start: %d %s", code, body)
@@ -303,6 +315,7 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "Klient A"}}}, nil); code != http.StatusOK {
 		t.Fatalf("fix: %d %s", code, body)
 	}
+	e.plan()
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted || started.File != "klienci.corrected.csv" {
 		t.Fatalf("start: %d %s", code, body)
@@ -369,6 +382,7 @@ func TestRunSaysItsWaits(t *testing.T) {
 		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
 	}
 	e.upload("klienci.csv", b.String())
+	e.plan()
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
 		t.Fatalf("start: %d %s", code, body)
@@ -411,5 +425,42 @@ func TestFixXLSXHTTP(t *testing.T) {
 	_, rows := readAll(t, filepath.Join(dir, "klienci.corrected.xlsx"), sheet.Options{})
 	if len(rows) != 2 || rows[1].Num != 3 || rows[1].Cells[2] != "DE" || rows[0].Cells[0] != "anna@example.com" {
 		t.Errorf("the copy's rows %v", rows)
+	}
+}
+
+// TestRunIsItsPlan: a run imports the file under the mapping its plan was
+// made with: none before a plan, and none once the mapping changed since
+// (in this tab or another), until the plan is made again.
+func TestRunIsItsPlan(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	e.upload("klienci.csv", "email,invoice_fullname\nk1@example.com,Klient 1\nk2@example.com,Klient 2\n")
+	if code, body := e.do("POST", "/api/runs", runRequest{}, nil); code != http.StatusConflict || !strings.Contains(body, "make the plan") {
+		t.Fatalf("a run before its plan: %d %s", code, body)
+	}
+	e.plan()
+	changed := e.doc
+	changed.Fields = slices.DeleteFunc(slices.Clone(changed.Fields), func(f docField) bool { return f.Field == "invoice_fullname" })
+	if code, body := e.do("POST", "/api/import/preview", changed, nil); code != http.StatusOK {
+		t.Fatalf("preview of the changed mapping: %d %s", code, body)
+	}
+	if code, body := e.do("POST", "/api/runs", runRequest{}, nil); code != http.StatusConflict || !strings.Contains(body, "changed since the plan") {
+		t.Fatalf("a run after the mapping changed: %d %s", code, body)
+	}
+	if n := len(e.sandbox.Clients()); n != 0 {
+		t.Fatalf("%d clients before any run started", n)
+	}
+	e.doc = changed
+	e.plan()
+	var started runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+		t.Fatalf("a run of its plan: %d %s", code, body)
+	}
+	if end := e.follow(started.ID, ended); end.Counts["created"] != 2 {
+		t.Fatalf("the run ended %+v", end)
+	}
+	for _, c := range e.sandbox.Clients() {
+		if c.InvoiceFullname != "" {
+			t.Errorf("client %s got a name the planned mapping does not import: %q", c.Email, c.InvoiceFullname)
+		}
 	}
 }
