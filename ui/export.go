@@ -69,7 +69,6 @@ type exportOptions struct {
 	Defaults       schedule.Export `json:"defaults"`
 	Time           string          `json:"time"`
 	RateLimit      int             `json:"rateLimit"` // the session's requests per window
-	RateWindow     float64         `json:"rateWindowSeconds"`
 }
 
 func (s *Server) handleExportOptions(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +96,7 @@ func (s *Server) handleExportOptions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	l := api.Limiter()
-	o.RateLimit, o.RateWindow = l.Limit(), l.Window().Seconds()
+	o.RateLimit = l.Limit()
 	if l.Window().Minutes() == 1 {
 		o.Defaults.Rate = min(l.Limit(), o.Defaults.Rate)
 	}
@@ -211,7 +210,6 @@ func (s *Server) readExport(w http.ResponseWriter, r *http.Request) (*baselinker
 
 // nightly is the scheduler files for the page's choices.
 type nightly struct {
-	Args    string         `json:"args"` // the export's arguments, as sh words
 	Files   schedule.Files `json:"files"`
 	Choices exportRequest  `json:"choices"` // the choices as checked (notes and extra fields as columns)
 }
@@ -251,7 +249,6 @@ type estimate struct {
 	Details  bool    `json:"details"`  // per-client requests are asked for (notes, extra fields)
 	AtMost   bool    `json:"atMost"`   // only extra fields: none of those requests if the list carries them
 	Clients  int     `json:"clients"`  // the clients the filters select
-	Requests int     `json:"requests"` // the details' requests: one per client
 	Seconds  float64 `json:"seconds"`  // how long the limit makes them take (exporter.DetailsETA)
 	Text     string  `json:"text"`     // the export's own words for it
 }
@@ -283,7 +280,7 @@ func (s *Server) handleExportEstimate(w http.ResponseWriter, r *http.Request) {
 		s.exp.mu.Unlock()
 	}
 	l := api.Limiter()
-	writeJSON(w, http.StatusOK, estimate{Details: true, AtMost: !p.cfg.Notes, Clients: n, Requests: n,
+	writeJSON(w, http.StatusOK, estimate{Details: true, AtMost: !p.cfg.Notes, Clients: n,
 		Seconds: exporter.DetailsETA(l, n).Seconds(), Text: exporter.DetailsText(l, n)})
 }
 

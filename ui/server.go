@@ -95,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("ui: session secret: %w", err)
 	}
 	s.secret = hex.EncodeToString(b[:])
-	s.sess = newSession(s.cfg.WorkDir, cfg.Token, cfg.TokenFrom)
+	s.sess = newSession(s.cfg.WorkDir, cfg.Token, cfg.TokenFrom, s.cfg.Logger)
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,11 +48,11 @@ type Upload struct {
 	Size int64
 }
 
-func newSession(dir string, tok baselinker.Token, from string) *Session {
+func newSession(dir string, tok baselinker.Token, from string, log *slog.Logger) *Session {
 	if tok == "" {
 		from = ""
 	}
-	return &Session{dir: dir, tok: tok, tokFrom: from, files: map[string]*Upload{}, runs: newRunManager(nil)}
+	return &Session{dir: dir, tok: tok, tokFrom: from, files: map[string]*Upload{}, runs: newRunManager(log)}
 }
 
 // token is the session's token and where it came from ("" = none).
