@@ -246,11 +246,11 @@ func parseClock(s string) (schedule.When, error) {
 // estimate is the time the details take at the limit, said before the
 // export starts.
 type estimate struct {
-	Details  bool    `json:"details"`  // per-client requests are asked for (notes, extra fields)
-	AtMost   bool    `json:"atMost"`   // only extra fields: none of those requests if the list carries them
-	Clients  int     `json:"clients"`  // the clients the filters select
-	Seconds  float64 `json:"seconds"`  // how long the limit makes them take (exporter.DetailsETA)
-	Text     string  `json:"text"`     // the export's own words for it
+	Details bool    `json:"details"` // per-client requests are asked for (notes, extra fields)
+	AtMost  bool    `json:"atMost"`  // only extra fields: none of those requests if the list carries them
+	Clients int     `json:"clients"` // the clients the filters select
+	Seconds float64 `json:"seconds"` // how long the limit makes them take (exporter.DetailsETA)
+	Text    string  `json:"text"`    // the export's own words for it
 }
 
 func (s *Server) handleExportEstimate(w http.ResponseWriter, r *http.Request) {

@@ -35,7 +35,6 @@ type importState struct {
 
 	plan     *planState    // the last dry run, nil before
 	planning *planProgress // the dry run being made, nil when none
-	runs     int           // dry runs made (names their reports)
 }
 
 // previewRows is how many rows the preview checks and shows.

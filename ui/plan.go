@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -83,11 +81,10 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	report, err := s.planReportPath(input)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, apiError{Error: err.Error()})
-		return
-	}
+	// The dry run's report is crmbulk import --dry-run's, beside the upload
+	// in its own folder (a random name): no other page or crmbulk ui on
+	// the same work folder writes it, and a plan made again replaces it.
+	report := importer.DefaultReportPath(input.Path, true)
 	ps := &planState{input: input, m: m, yaml: yamlText}
 	var mu sync.Mutex
 	prog := &planProgress{}
@@ -121,20 +118,6 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	s.sess.imp.plan = ps
 	s.sess.mu.Unlock()
 	writeJSON(w, http.StatusOK, ps.sum)
-}
-
-// planReportPath is a new report path for a dry run of input.
-func (s *Server) planReportPath(input *Upload) (string, error) {
-	dir := filepath.Join(s.cfg.WorkDir, "plans")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("the work folder: %w", err)
-	}
-	s.sess.mu.Lock()
-	s.sess.imp.runs++
-	n := s.sess.imp.runs
-	s.sess.mu.Unlock()
-	stem := strings.TrimSuffix(input.Name, filepath.Ext(input.Name))
-	return filepath.Join(dir, fmt.Sprintf("%s.plan-%d.csv", stem, n)), nil
 }
 
 func summaryOf(sum importer.Summary, ps *planState) planSummary {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
-	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
@@ -50,7 +49,7 @@ func importJob(api importer.API, spec importSpec) runJob {
 }
 
 // undoReport is the report an undo of the report source writes.
-func undoReport(source string) string { return strings.TrimSuffix(source, ".csv") + ".undo.csv" }
+func undoReport(source string) string { return undo.DefaultReportPath(source) }
 
 // undoJob undoes what the report source says its import did (undo.Run,
 // as `crmbulk undo --yes` does).

@@ -108,9 +108,12 @@ type Config struct {
 	Rerun shellquote.Rerun
 }
 
+// DefaultReportPath is the undo's report of the import report source.
+func DefaultReportPath(source string) string { return strings.TrimSuffix(source, ".csv") + ".undo.csv" }
+
 func (c Config) withDefaults(source string) Config {
 	if c.Report == "" {
-		c.Report = strings.TrimSuffix(source, ".csv") + ".undo.csv"
+		c.Report = DefaultReportPath(source)
 	}
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
