@@ -1,7 +1,11 @@
 package baselinker
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/crmbulk/crmbulk/internal/suggest"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -32,4 +36,33 @@ func StatusNames(st []Status) []string {
 		names[i] = s.Name
 	}
 	return names
+}
+
+// StatusByName says whether the filter name=value names a client status by
+// its name: status=NAME, status_name=NAME, or status_id= something that is
+// not a number. The command line's --filter and the web page's filters
+// both read it so.
+func StatusByName(name, value string) bool {
+	if name == "status" || name == "status_name" {
+		return true
+	}
+	_, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	return name == "status_id" && err != nil
+}
+
+// NoSuchStatus says that st has no status called name: the closest name,
+// and every name the account has, quoted.
+func NoSuchStatus(name string, st []Status) string {
+	names := StatusNames(st)
+	msg := fmt.Sprintf("the account has no client status %q", name)
+	if best := suggest.Closest(name, names); best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	} else {
+		msg += "."
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return msg + " Its statuses: " + strings.Join(q, ", ")
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/internal/schedule"
-	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -143,7 +142,7 @@ func (s *Server) planExport(ctx context.Context, api *baselinker.API, req export
 	for _, kv := range e.Filters {
 		name, value, _ := strings.Cut(kv, "=")
 		name = strings.TrimSpace(name)
-		if name != "status" {
+		if !baselinker.StatusByName(name, value) {
 			if err := p.cfg.Filters.Set(name, value); err != nil {
 				return exportPlan{}, &apiError{Error: fmt.Sprintf("filter %s: %v", kv, err), Field: "filter"}
 			}
@@ -156,7 +155,7 @@ func (s *Server) planExport(ctx context.Context, api *baselinker.API, req export
 		st := acc.Statuses
 		found, ok := baselinker.FindStatus(st, value)
 		if !ok {
-			return exportPlan{}, &apiError{Error: unknownStatus(value, st), Field: "status"}
+			return exportPlan{}, &apiError{Error: baselinker.NoSuchStatus(value, st) + " — choose one of them, or every client.", Field: "status"}
 		}
 		p.cfg.Filters.StatusID, p.cfg.StatusList = int64(found.ID), st
 	}
@@ -167,21 +166,6 @@ func (s *Server) planExport(ctx context.Context, api *baselinker.API, req export
 }
 
 func isExtraColumn(c string) bool { return strings.HasPrefix(c, exporter.ExtraPrefix) }
-
-// unknownStatus says that the account has no status called name, and
-// names the ones it has.
-func unknownStatus(name string, st []baselinker.Status) string {
-	names := baselinker.StatusNames(st)
-	msg := fmt.Sprintf("the account has no client status %q", name)
-	if best := suggest.Closest(name, names); best != "" {
-		msg += fmt.Sprintf(" (did you mean %q?)", best)
-	}
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	return msg + ". Its statuses: " + strings.Join(q, ", ") + " — choose one of them, or every client."
-}
 
 // readExport reads and checks a request of the export flow; it answers
 // the error itself and returns ok false.

@@ -154,6 +154,15 @@ func TestExportEstimate(t *testing.T) {
 	if status, _ := p.do("POST", "/api/export/estimate", req); status != http.StatusOK || p.sandbox.Stats().Requests != before {
 		t.Errorf("the same filter counted again: %d, %d requests", status, p.sandbox.Stats().Requests-before)
 	}
+	// Every way the command line's --filter names a status by its name
+	// selects the same clients here.
+	for _, f := range []string{"status_name=Stały klient", "status_id=Stały klient"} {
+		req.Filters = []string{f}
+		status, body = p.do("POST", "/api/export/estimate", req)
+		if err := json.Unmarshal(body, &est); status != http.StatusOK || err != nil || est.Clients != want {
+			t.Errorf("--filter %s: %d %s, want %d clients", f, status, body, want)
+		}
+	}
 }
 
 // TestExportNightly: the lines are those internal/schedule writes for the

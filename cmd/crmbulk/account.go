@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
 // accountOptions are one `crmbulk account`'s: the format and the account.
@@ -84,17 +82,6 @@ func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) 
 	return tw.Flush()
 }
 
-// statusFilter says whether --filter name=value names a status by its
-// name: status=NAME, status_name=NAME, or status_id= something that is not
-// a number.
-func statusFilter(name, value string) bool {
-	if name == "status" || name == "status_name" {
-		return true
-	}
-	_, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-	return name == "status_id" && err != nil
-}
-
 // statusID finds the status called name among the account's
 // (baselinker.FindStatus: case, spaces and Unicode composition aside) and
 // returns them with its ID. A name it does not know is a usage error
@@ -108,19 +95,6 @@ func (a *app) statusID(cmd *cobra.Command, api *baselinker.API, name string) ([]
 		a.logger.Info(fmt.Sprintf("--filter status=%s: the account's status %q, status_id %d", name, s.Name, int64(s.ID)))
 		return st, int64(s.ID), nil
 	}
-	names := baselinker.StatusNames(st)
-	hint := "."
-	if best := suggest.Closest(name, names); best != "" {
-		hint = fmt.Sprintf("; did you mean %q?", best)
-	}
-	return nil, 0, usagef("--filter status=%q: the account has no client status of that name%s Its statuses: %s — this lists them with their IDs:\n  %s",
-		name, hint, quoteAll(names), a.command(append(a.globalArgs(cmd), "account")...))
-}
-
-func quoteAll(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	return strings.Join(q, ", ")
+	return nil, 0, usagef("--filter status=%q: %s — this lists them with their IDs:\n  %s",
+		name, baselinker.NoSuchStatus(name, st), a.command(append(a.globalArgs(cmd), "account")...))
 }

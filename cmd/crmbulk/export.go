@@ -208,7 +208,7 @@ func (f exportFlags) request() (exportRequest, error) {
 		if !ok {
 			return req, usagef("--filter %q: write NAME=VALUE, e.g. --filter email=@example.com; names: %s", kv, strings.Join(baselinker.FilterNames(), ", "))
 		}
-		if statusFilter(strings.TrimSpace(name), value) {
+		if baselinker.StatusByName(strings.TrimSpace(name), value) {
 			req.statusName = strings.TrimSpace(value)
 			continue
 		}
