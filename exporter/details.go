@@ -27,7 +27,7 @@ type entry struct {
 // did not carry, and only then write the sheet from the file — memory holds
 // the IDs, not the clients.
 func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *statusNamer) (sum Summary, err error) {
-	store, err := openStore(e.keep, e.spoolDir, e.storeHeader(), e.resume)
+	store, err := openStore(e.cfg.Keep, e.cfg.SpoolDir, e.storeHeader(), e.cfg.Resume)
 	if err != nil {
 		return sum, err // before any request: a refused resume costs nothing
 	}
@@ -40,7 +40,7 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 			sum.Kept = store.path
 		}
 	}()
-	if e.resume && store.kept == 0 {
+	if e.cfg.Resume && store.kept == 0 {
 		e.log.Info("--resume: no details kept by an earlier run of this export; reading all of them", "file", store.path)
 	}
 	if store.kept > 0 {
@@ -72,8 +72,8 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 
 // storeHeader says which export the details file belongs to.
 func (e *Exporter) storeHeader() storeHeader {
-	return storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
-		Account: e.caps.Account}
+	return storeHeader{Kind: storeKind, Version: 1, Filters: e.cfg.Filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
+		Account: e.cfg.Account}
 }
 
 // extraNames reads the names of the account's extra fields (one request)
@@ -156,7 +156,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 	if len(ids) == 0 {
 		return nil
 	}
-	if l := e.caps.Limiter; l != nil {
+	if l := e.cfg.Limiter; l != nil {
 		e.log.Info(DetailsText(l, len(ids)),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
 	}
@@ -228,7 +228,7 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 // eta is the time the limit needs for the n requests left, and the limit
 // (nil without a limiter).
 func (e *Exporter) eta() func(n int64) (time.Duration, string) {
-	l := e.caps.Limiter
+	l := e.cfg.Limiter
 	if l == nil {
 		return nil
 	}
@@ -250,7 +250,7 @@ type detailResult struct {
 	err  error
 }
 
-// fetchDetails reads getCrmClientData for every id with up to e.ahead
+// fetchDetails reads getCrmClientData for every id with up to e.cfg.Ahead
 // requests in flight and calls emit in id order from one goroutine. A client
 // is emitted as gone only when the API says it is not found and the list
 // confirms it (confirmGone); any other error ends the export — an unknown
@@ -270,7 +270,7 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 		}
 		return detailResult{c: c, err: err}
 	}
-	err := inorder.Map(ctx, e.ahead, next, read, func(i int, r detailResult) (bool, error) {
+	err := inorder.Map(ctx, e.cfg.Ahead, next, read, func(i int, r detailResult) (bool, error) {
 		if r.err != nil {
 			return false, apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
 		}

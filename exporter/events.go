@@ -18,8 +18,8 @@ func exported(n int) events.Item { return events.Item{Row: n, Status: StatusExpo
 // in a block never looks hung.
 func (e *Exporter) newEvents(requests func() int64) *events.Aggregator {
 	var waits []events.Wait
-	if w := e.caps.Waiting; w != nil {
+	if w := e.cfg.Waiting; w != nil {
 		waits = append(waits, events.Words(w))
 	}
-	return events.NewAggregator(events.AggregatorConfig{Command: "export", Printer: e.events, Waits: waits, Requests: requests})
+	return events.NewAggregator(events.AggregatorConfig{Command: "export", Printer: e.cfg.Events, Waits: waits, Requests: requests})
 }

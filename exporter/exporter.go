@@ -184,23 +184,11 @@ func CapabilitiesOf(api *baselinker.API) Capabilities {
 
 // Exporter reads every client and writes one row each.
 type Exporter struct {
-	api     API
-	caps    Capabilities
-	filters baselinker.Filters
-	columns []string
-	want    needs // what the columns need: notes, extra fields, status names
-	keep    string
-	resume  bool
-	events  events.Printer
-	ev      *events.Aggregator // the running export's (Run)
-	log     *slog.Logger
-	ahead   int
-	// maxClients bounds the walk (Config.MaxClients).
-	maxClients int
-	spoolDir   string
-	recheck    bool
-	statusList []baselinker.Status // Config.StatusList
-	pageHook   func(int)
+	api  API
+	cfg  Config             // as given, Events and Ahead defaulted
+	want needs              // what the columns need: notes, extra fields, status names
+	ev   *events.Aggregator // the running export's (Run)
+	log  *slog.Logger
 
 	cols     []column
 	requests atomic.Int64
@@ -211,21 +199,17 @@ type Exporter struct {
 // New returns an Exporter reading through api as cfg says. It fails on a
 // bad column list (errors.Is(err, ErrColumn)).
 func New(api API, cfg Config) (*Exporter, error) {
-	e := &Exporter{api: api, caps: cfg.Capabilities, filters: cfg.Filters, columns: cfg.Columns,
-		want: needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames},
-		keep: cfg.Keep, resume: cfg.Resume, events: cfg.Events, log: cfg.Logger, ahead: cfg.Ahead,
-		maxClients: cfg.MaxClients, spoolDir: cfg.SpoolDir, recheck: !cfg.NoRecheck,
-		statusList: cfg.StatusList, pageHook: cfg.PageHook}
-	if e.events == nil {
-		e.events = events.Nop{}
+	if cfg.Events == nil {
+		cfg.Events = events.Nop{}
 	}
+	if cfg.Ahead < 1 {
+		cfg.Ahead = DefaultAhead
+	}
+	e := &Exporter{api: api, cfg: cfg, log: cfg.Logger}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	if e.ahead < 1 {
-		e.ahead = DefaultAhead
-	}
-	cols, err := resolveColumns(e.columns, e.want)
+	cols, err := resolveColumns(cfg.Columns, needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames})
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +235,7 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	start := time.Now()
 	e.requests.Store(0) // this run's requests only
 	e.probed.Store(false)
-	count := e.caps.Requests
+	count := e.cfg.Requests
 	var before int64
 	if count != nil {
 		before = count()
@@ -282,7 +266,7 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
-	if e.resume {
+	if e.cfg.Resume {
 		e.log.Info("--resume: an export without notes or extra fields keeps nothing to resume from (its pages are cheap); it runs whole")
 	}
 

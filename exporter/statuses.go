@@ -44,9 +44,9 @@ func (s *statusNamer) name(id int64) string {
 // statusNamer reads the account's client statuses for the status_name
 // column: once per export, and not at all when Config.StatusList gave them.
 func (e *Exporter) readStatusNames(ctx context.Context) (*statusNamer, error) {
-	if e.statusList != nil {
-		e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account, read once for this export", len(e.statusList)))
-		return newStatusNames(e.statusList), nil
+	if e.cfg.StatusList != nil {
+		e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account, read once for this export", len(e.cfg.StatusList)))
+		return newStatusNames(e.cfg.StatusList), nil
 	}
 	e.requests.Add(1)
 	list, err := e.api.GetCrmClientStatuses(ctx)

@@ -12,19 +12,19 @@ import (
 )
 
 // walk reads getCrmClients pages from 1 until a page holds fewer than
-// baselinker.PageSize clients, with up to e.ahead requests in flight, and calls visit
-// for every client not seen before, in page order, from one goroutine.
-// Page 1 is read alone: most small exports then cost one request. After the
-// walk the last page is read again (e.recheck) to catch clients added
-// meanwhile.
+// baselinker.PageSize clients, with up to Config.Ahead requests in flight,
+// and calls visit for every client not seen before, in page order, from one
+// goroutine. Page 1 is read alone: most small exports then cost one
+// request. After the walk the last page is read again (unless
+// Config.NoRecheck) to catch clients added meanwhile.
 func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinker.Client) error) error {
 	// The IDs met so far, compressed (a roaring bitmap: about 2 bytes a
 	// client for the dense IDs an account hands out, against some 40 in a
 	// map), so a million-client export holds no more than a few MB for it.
 	seen := roaring64.New()
 	take := func(page int, clients []baselinker.Client, recheck bool) error {
-		if e.pageHook != nil {
-			e.pageHook(page)
+		if e.cfg.PageHook != nil {
+			e.cfg.PageHook(page)
 		}
 		fresh := 0
 		for i := range clients {
@@ -47,10 +47,10 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	}
 
 	list := e.lister()
-	last, lastLen, err := baselinker.WalkPages(ctx, list, e.ahead, func(page int, clients []baselinker.Client) error {
+	last, lastLen, err := baselinker.WalkPages(ctx, list, e.cfg.Ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
-	}, baselinker.WithMaxClients(e.maxClients))
+	}, baselinker.WithMaxClients(e.cfg.MaxClients))
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())
@@ -63,7 +63,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	if err != nil {
 		return err
 	}
-	if !e.recheck {
+	if e.cfg.NoRecheck {
 		return nil
 	}
 	again, err := list(ctx, last)
@@ -89,9 +89,9 @@ func (e *Exporter) lister() baselinker.ListFunc {
 		e.requests.Add(1)
 		probed := e.probed.Load()
 		if !e.want.extras || probed && !e.fromList.Load() {
-			return e.api.GetCrmClients(ctx, page, e.filters)
+			return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
 		}
-		cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.filters)
+		cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.cfg.Filters)
 		if probed {
 			return cl, err
 		}
@@ -100,7 +100,7 @@ func (e *Exporter) lister() baselinker.ListFunc {
 			e.log.Info("the client list does not take include_custom_extra_fields (" + err.Error() + "); " +
 				"the extra fields are read with getCrmClientData instead, one request per client")
 			e.requests.Add(1)
-			return e.api.GetCrmClients(ctx, page, e.filters)
+			return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
 		}
 		if err != nil {
 			return nil, err
