@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -146,15 +147,7 @@ func OutHint() string {
 		outs = append(outs, "--out FILE"+f.exts[0])
 	}
 	std, _ := FormatOf("-", "")
-	return orList(append(outs, "--out - ("+strings.ToUpper(std)+" to standard output)"))
-}
-
-// orList joins words as "a, b or c".
-func orList(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+	return suggest.OrList(append(outs, "--out - ("+strings.ToUpper(std)+" to standard output)"))
 }
 
 // FormatOf decides the format (a FormatNames name) from an explicit format
@@ -166,7 +159,7 @@ func FormatOf(path, format string) (string, error) {
 	byExt, extKnown := formatOfName(path)
 	switch {
 	case format != "" && !known:
-		return "", fmt.Errorf("%w: --format %q: use %s", ErrOutput, format, orList(FormatNames()))
+		return "", fmt.Errorf("%w: --format %q: use %s", ErrOutput, format, suggest.OrList(FormatNames()))
 	case path == "-" && format != "" && !named.stdout:
 		return "", fmt.Errorf("%w: --out - cannot write %s to standard output; give a file name such as clients%s", ErrOutput, format, named.exts[0])
 	case path == "-" && format != "":
@@ -185,7 +178,7 @@ func FormatOf(path, format string) (string, error) {
 		return byExt.name, nil
 	}
 	return "", fmt.Errorf("%w: --out %s: cannot tell the format from the name; end it in %s, or add --format %s",
-		ErrOutput, path, orList(FormatExts()), strings.Join(FormatNames(), "|"))
+		ErrOutput, path, suggest.OrList(FormatExts()), strings.Join(FormatNames(), "|"))
 }
 
 // OutputOptions describe where an export goes.
@@ -347,36 +340,29 @@ func (o *Output) Opener() Opener {
 }
 
 // Commit renames the finished file over the target and releases the lock.
-func (o *Output) Commit() error {
-	if o.spool != nil {
-		return o.release(true)
-	}
-	if o.af == nil {
-		return nil
-	}
-	err := o.af.Commit()
-	if o.unlock != nil {
-		if uerr := o.unlock(); err == nil && uerr != nil {
-			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
-		}
-		o.unlock = nil
-	}
-	return err
-}
+func (o *Output) Commit() error { return o.finish(true) }
 
 // Abort throws the temporary file away (the previous target, if any, is
 // untouched) and releases the lock. It is safe after Commit.
-func (o *Output) Abort() error {
+func (o *Output) Abort() error { return o.finish(false) }
+
+// finish commits or aborts the file, then releases the lock.
+func (o *Output) finish(commit bool) error {
 	if o.spool != nil {
-		return o.release(false)
+		return o.release(commit)
 	}
 	if o.af == nil {
 		return nil
 	}
-	err := o.af.Abort()
+	var err error
+	if commit {
+		err = o.af.Commit()
+	} else {
+		err = o.af.Abort()
+	}
 	if o.unlock != nil {
-		if uerr := o.unlock(); err == nil {
-			err = uerr
+		if uerr := o.unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
 		}
 		o.unlock = nil
 	}

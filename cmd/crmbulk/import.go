@@ -12,6 +12,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -93,7 +94,7 @@ dated (crmbulk undo --list FILE lists them). Every report line carries a proof (
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
 	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv; .dry-run.report.csv with --dry-run)")
-	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(baselinker.MatchKeyFields())+", or several tried in order: email,invoice_tax_id (default: the mapping's match_by)")
+	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+suggest.OrList(baselinker.MatchKeyFields())+", or several tried in order: email,invoice_tax_id (default: the mapping's match_by)")
 	fl.IntVar(&f.workers, "workers", importer.DefaultWorkers, "requests in flight at once (the --rate limit still applies)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
 	fl.StringVar(&f.resume, "resume", "", "report of an earlier run of the same FILE: copy its finished rows, redo the rest")
@@ -239,7 +240,7 @@ func parseMatchBy(v string) ([]string, error) {
 		k = strings.TrimSpace(k)
 		switch {
 		case !slices.Contains(baselinker.MatchKeyFields(), k):
-			return nil, usagef("--match-by %q: clients can be matched by %s (several: email,invoice_tax_id)", k, joinNames(baselinker.MatchKeyFields()))
+			return nil, usagef("--match-by %q: clients can be matched by %s (several: email,invoice_tax_id)", k, suggest.OrList(baselinker.MatchKeyFields()))
 		case slices.Contains(keys, k):
 			return nil, usagef("--match-by names %s twice", k)
 		}

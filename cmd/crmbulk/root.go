@@ -282,14 +282,6 @@ func (a *app) versionCmd() *cobra.Command {
 	}
 }
 
-// joinNames formats a list for error messages: "a, b or c".
-func joinNames(names []string) string {
-	if len(names) <= 1 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
 // maxRate bounds --rate: far above any account's limit (the sandbox's
 // tests run at tens of thousands), far below what would exhaust memory.
 const maxRate = 100_000
