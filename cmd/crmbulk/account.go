@@ -56,7 +56,7 @@ func (a *app) runAccount(cmd *cobra.Command, opts *accountOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.writeAccount(a.stdout(), opts.format, info)
+	return a.writeAccount(a.ios.Out, opts.format, info)
 }
 
 func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) error {

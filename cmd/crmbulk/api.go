@@ -10,8 +10,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 )
 
-const defaultEndpoint = baselinker.DefaultEndpoint
-
 // endpoint is --api-url, else BASELINKER_API_URL, else the real API.
 func (a *app) endpoint() string {
 	if a.apiURL != "" {
@@ -20,7 +18,7 @@ func (a *app) endpoint() string {
 	if v := strings.TrimSpace(a.getenv("BASELINKER_API_URL")); v != "" {
 		return v
 	}
-	return defaultEndpoint
+	return baselinker.DefaultEndpoint
 }
 
 // account is how a command reaches the API and where the runs on it keep

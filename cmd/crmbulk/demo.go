@@ -112,7 +112,7 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
 	// stay as they are.
 	acct := a.demoAccount(f, url, token)
 
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "crmbulk demo: a sandbox with %d clients is running on %s (limit %d requests/minute, latency %s).\n\n",
 		f.clients, url, f.rate, f.latency)
 	exportPath := filepath.Join(f.dir, "clients-{datetime}.xlsx")
@@ -173,7 +173,7 @@ func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, stateDir, d
 	}
 	defer os.Remove(tokenFile)
 	prefix := []string{"--api-url", url, "--token-file", tokenFile, "--state-dir", stateDir, "--rate", strconv.Itoa(f.rate)}
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until stopped (%s). Try, in another terminal in this folder:\n\n", url, a.howToStop())
 	for _, c := range [][]string{
 		{"export", "--out", filepath.Join(f.dir, "again.xlsx"), "--force", "--with-details"},

@@ -240,7 +240,7 @@ func (f exportFlags) request() (exportRequest, error) {
 // without --excel, a folder created.
 func (a *app) openExportOutput(f exportFlags, req exportRequest) (*exporter.Output, error) {
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
-		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
+		Path: f.out, Format: f.format, Force: f.force, Stdout: a.ios.Out, Now: time.Now(),
 		CSV:            sheet.CSVWriterOptions{Delimiter: req.delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
 		NoFormulaGuard: f.noFormulaGuard,
 	})

@@ -55,13 +55,9 @@ type app struct {
 	shell shellquote.Shell
 }
 
-// run executes crmbulk with args and returns the process exit code. Tests
-// call it with iostreams.Test() and a fake environment.
-func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
-	return runWith(ctx, args, ios, getenv)
-}
-
-// runWith is run with the app adjusted by setup (main sets selfExe).
+// runWith executes crmbulk with args and returns the process exit code,
+// the app adjusted by setup (main sets selfExe). Tests call it with
+// iostreams.Test() and a fake environment.
 func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, setup ...func(*app)) int {
 	a := &app{ios: ios, getenv: getenv, args: args, shell: shellquote.ForGOOS(runtime.GOOS)}
 	for _, f := range setup {
@@ -117,7 +113,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
+	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+baselinker.DefaultEndpoint+")")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
 	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) before the API's blocks and its silences (requests it never answered, their retries) add up to more than this")
@@ -185,9 +181,6 @@ func (a *app) printer(more ...events.Printer) events.Printer {
 	}
 	return events.Tee(append([]events.Printer{events.Draw(r)}, more...)...)
 }
-
-// stdout is where commands print their results.
-func (a *app) stdout() io.Writer { return a.ios.Out }
 
 // Set at link time by the release build (goreleaser's ldflags:
 // -X main.releaseVersion=… -X main.releaseCommit=… -X main.releaseDate=…);
@@ -276,7 +269,7 @@ func (a *app) versionCmd() *cobra.Command {
 		Short: "Print the version, commit and build date of crmbulk",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(a.stdout(), buildOf())
+			fmt.Fprintln(a.ios.Out, buildOf())
 			return nil
 		},
 	}

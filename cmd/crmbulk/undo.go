@@ -153,7 +153,7 @@ func (a *app) listRecords(path string) error {
 	if len(rs) == 0 {
 		return fmt.Errorf("no record of %s: no report at %s, and none kept beside it (a report given with --report is listed by its own path)", path, report)
 	}
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "records of %s, newest first:\n", report)
 	for _, r := range rs {
 		fmt.Fprintf(out, "  %s  %s  %s\n", r.Path, r.Modified.Local().Format("2006-01-02 15:04:05"), recordText(r))
