@@ -237,13 +237,6 @@ func (e *Exporter) eta() func(n int64) (time.Duration, string) {
 	}
 }
 
-func roundETA(d time.Duration) time.Duration {
-	if d >= time.Minute {
-		return d.Round(time.Minute)
-	}
-	return d.Round(time.Second)
-}
-
 type detailResult struct {
 	c    baselinker.Client
 	gone bool
