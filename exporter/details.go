@@ -191,38 +191,23 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 		extraIDs = append(extraIDs, k)
 	}
 	baselinker.SortExtraIDs(extraIDs)
-	cols := expand(e.cols, extraIDs, names)
-	sum.Columns = header(cols)
-	w, err := open(sum.Columns)
+	rows, err := e.openRows(open, sum, expand(e.cols, extraIDs, names), statuses)
 	if err != nil {
 		return err
 	}
-	if err := w.Write(sum.Columns); err != nil {
-		_ = w.Close()
-		return fmt.Errorf("writing the header: %w", err)
-	}
-	var buf []string
 	for _, en := range entries {
 		if en.gone {
 			continue
 		}
 		c, err := store.get(en.id)
+		if err == nil {
+			err = rows.write(&c)
+		}
 		if err != nil {
-			_ = w.Close()
-			return err
+			return rows.close(err)
 		}
-		buf = row(buf, cols, &c, statuses)
-		if err := w.Write(buf); err != nil {
-			_ = w.Close()
-			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
-		}
-		sum.Clients++
-		e.ev.Record(exported(sum.Clients))
 	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("finishing the file: %w", err)
-	}
-	return nil
+	return rows.close(nil)
 }
 
 // eta is the time the limit needs for the n requests left, and the limit

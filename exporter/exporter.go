@@ -270,36 +270,62 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 		e.log.Info("--resume: an export without notes or extra fields keeps nothing to resume from (its pages are cheap); it runs whole")
 	}
 
-	cols := expand(e.cols, nil, nil)
-	w, err := open(header(cols))
+	rows, err := e.openRows(open, &sum, expand(e.cols, nil, nil), statuses)
 	if err != nil {
 		return sum, err
+	}
+	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
+	defer e.ev.End()
+	err = rows.close(e.walk(ctx, &sum, rows.write))
+	return sum, err
+}
+
+// rowWriter writes an export's sheet: the header, then one row a client.
+type rowWriter struct {
+	e        *Exporter
+	w        sheet.Writer
+	sum      *Summary
+	cols     []column
+	statuses *statusNamer
+	buf      []string
+}
+
+// openRows opens the sheet of cols and writes its header (sum.Columns).
+func (e *Exporter) openRows(open Opener, sum *Summary, cols []column, statuses *statusNamer) (*rowWriter, error) {
+	w, err := open(header(cols))
+	if err != nil {
+		return nil, err
 	}
 	sum.Columns = header(cols)
 	if err := w.Write(sum.Columns); err != nil {
 		_ = w.Close()
-		return sum, fmt.Errorf("writing the header: %w", err)
+		return nil, fmt.Errorf("writing the header: %w", err)
 	}
-	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
-	defer e.ev.End()
-	var buf []string
-	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {
-		buf = row(buf, cols, c, statuses)
-		if err := w.Write(buf); err != nil {
-			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
-		}
-		sum.Clients++
-		e.ev.Record(exported(sum.Clients))
-		return nil
-	})
+	return &rowWriter{e: e, w: w, sum: sum, cols: cols, statuses: statuses}, nil
+}
+
+// write writes c's row and counts it.
+func (r *rowWriter) write(c *baselinker.Client) error {
+	r.buf = row(r.buf, r.cols, c, r.statuses)
+	if err := r.w.Write(r.buf); err != nil {
+		return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
+	}
+	r.sum.Clients++
+	r.e.ev.Record(exported(r.sum.Clients))
+	return nil
+}
+
+// close finishes the file, or closes it and returns err when the export
+// failed (err != nil: the caller throws the output away).
+func (r *rowWriter) close(err error) error {
 	if err != nil {
-		_ = w.Close()
-		return sum, err
+		_ = r.w.Close()
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return sum, fmt.Errorf("finishing the file: %w", err)
+	if err := r.w.Close(); err != nil {
+		return fmt.Errorf("finishing the file: %w", err)
 	}
-	return sum, nil
+	return nil
 }
 
 // apiErr wraps an API error with what was being done, marking fatal ones.
