@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -186,10 +188,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 // not deleted meanwhile, in list order, from the store.
 func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
 	extra map[string]struct{}, names map[string]string, statuses *statusNamer) error {
-	extraIDs := make([]string, 0, len(extra))
-	for k := range extra {
-		extraIDs = append(extraIDs, k)
-	}
+	extraIDs := slices.Collect(maps.Keys(extra))
 	baselinker.SortExtraIDs(extraIDs)
 	rows, err := e.openRows(open, sum, expand(e.cols, extraIDs, names), statuses)
 	if err != nil {

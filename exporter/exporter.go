@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -76,15 +74,11 @@ func (s Summary) String() string {
 		msg += fmt.Sprintf("; %d clients' details reused from the interrupted run", s.Reused)
 	}
 	if n := len(s.Vanished); n > 0 {
-		ids := make([]string, 0, min(n, 20))
-		for _, id := range s.Vanished[:min(n, 20)] {
-			ids = append(ids, strconv.FormatInt(id, 10))
-		}
 		more := ""
 		if n > 20 {
 			more = fmt.Sprintf(" and %d more", n-20)
 		}
-		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, strings.Join(ids, ", "), more)
+		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, joinIDs(s.Vanished[:min(n, 20)]), more)
 	}
 	msg += s.unnamedText()
 	if s.Changed {

@@ -79,10 +79,15 @@ func (s Summary) unnamedText() string {
 	if s.UnnamedStatus == 0 {
 		return ""
 	}
-	ids := make([]string, len(s.UnnamedStatusIDs))
-	for i, id := range s.UnnamedStatusIDs {
-		ids[i] = strconv.FormatInt(id, 10)
-	}
 	return fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
-		s.UnnamedStatus, strings.Join(ids, ", "))
+		s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
+}
+
+// joinIDs writes ids as "1, 2, 3".
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
 }
