@@ -18,14 +18,21 @@ import (
 // a field is quoted when it holds the delimiter, a quote, a backslash, a
 // space, a tab, CR or LF; inner quotes are doubled; the line ends in LF.
 func phpCSV(delim string, fields []string) string {
+	return csvLine(fields, delim, delim+"\"\\ \t\r\n", "\n")
+}
+
+// csvLine is fields joined by delim and ended by eol, a field in double
+// quotes (inner quotes doubled) when it holds any of special, or always
+// when special is "".
+func csvLine(fields []string, delim, special, eol string) string {
 	out := make([]string, len(fields))
 	for i, f := range fields {
-		if strings.ContainsAny(f, delim+"\"\\ \t\r\n") {
+		if special == "" || strings.ContainsAny(f, special) {
 			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
 		}
 		out[i] = f
 	}
-	return strings.Join(out, delim) + "\n"
+	return strings.Join(out, delim) + eol
 }
 
 // wooEscape is WooCommerce's WC_CSV_Exporter::escape_data: a value that a
@@ -172,15 +179,8 @@ var outlookEvery = map[string]string{"Geburtstag": "0.0.00", "Jahrestag": "0.0.0
 // field in double quotes, "," between them, CRLF, windows-1252 (the code
 // page of a German Windows).
 func outlook(dir string) error {
-	quoteAll := func(fields []string) string {
-		out := make([]string, len(fields))
-		for i, f := range fields {
-			out[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
-		}
-		return strings.Join(out, ",") + "\r\n"
-	}
 	var b strings.Builder
-	b.WriteString(quoteAll(outlookHeader))
+	b.WriteString(csvLine(outlookHeader, ",", "", "\r\n"))
 	for _, c := range outlookContacts {
 		row := make([]string, len(outlookHeader))
 		for i, h := range outlookHeader {
@@ -189,7 +189,7 @@ func outlook(dir string) error {
 				row[i] = v
 			}
 		}
-		b.WriteString(quoteAll(row))
+		b.WriteString(csvLine(row, ",", "", "\r\n"))
 	}
 	return writeFile(filepath.Join(dir, "kontakte.csv"), b.String(), charmap.Windows1252)
 }
@@ -251,16 +251,7 @@ var googleContacts = []map[string]string{
 // joined by " ::: "; "Address 1 - Formatted" the whole address in lines.
 func google(dir string) error {
 	var b strings.Builder
-	line := func(fields []string) {
-		out := make([]string, len(fields))
-		for i, f := range fields {
-			if strings.ContainsAny(f, ",\"\r\n") {
-				f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
-			}
-			out[i] = f
-		}
-		b.WriteString(strings.Join(out, ",") + "\r\n")
-	}
+	line := func(fields []string) { b.WriteString(csvLine(fields, ",", ",\"\r\n", "\r\n")) }
 	line(googleHeader)
 	for _, c := range googleContacts {
 		if c["Address 1 - Street"] != "" {
