@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -155,11 +156,7 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
 // demo's rate, and --state-dir or else a folder of the demo's (its token is
 // new every run: its window stays with the demo's files).
 func (a *app) demoAccount(f demoFlags, url, token string) account {
-	stateDir := a.stateDir
-	if stateDir == "" {
-		stateDir = filepath.Join(f.dir, ".crmbulk-state")
-	}
-	return a.accountOf(conn{endpoint: url, rate: f.rate, stateDir: stateDir,
+	return a.accountOf(conn{endpoint: url, rate: f.rate, stateDir: cmp.Or(a.stateDir, filepath.Join(f.dir, ".crmbulk-state")),
 		token: func() (baselinker.Token, error) { return baselinker.Token(token), nil }})
 }
 

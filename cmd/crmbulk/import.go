@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -137,10 +138,7 @@ func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
 	if client != nil {
 		api = client
 	}
-	if f.format == "" {
-		f.format = "text"
-	}
-	if f.format != "text" && f.format != "json" {
+	if f.format = cmp.Or(f.format, "text"); f.format != "text" && f.format != "json" {
 		return usagef("--format %q: use text or json", f.format)
 	}
 	plan := newPlanPrinter(a, f.format)

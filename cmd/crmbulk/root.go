@@ -1,11 +1,7 @@
 package main
 
 import (
-	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/baselinker/pacer"
-
-	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
-
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/internal/iostreams"
 	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
@@ -211,31 +210,21 @@ func buildOf() build {
 	if strings.HasPrefix(b.date, "0001-") {
 		b.date = ""
 	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return b.orDefaults()
-	}
-	if b.version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		b.version = bi.Main.Version
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			if b.commit == "" {
-				b.commit = s.Value
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if b.version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			b.version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.commit = cmp.Or(b.commit, s.Value)
+			case "vcs.time":
+				b.date = cmp.Or(b.date, s.Value)
+			case "vcs.modified":
+				b.modified = s.Value == "true"
 			}
-		case "vcs.time":
-			if b.date == "" {
-				b.date = s.Value
-			}
-		case "vcs.modified":
-			b.modified = s.Value == "true"
 		}
 	}
-	return b.orDefaults()
-}
-
-func (b build) orDefaults() build {
 	if b.version == "" {
 		b.version = "dev"
 		if len(b.commit) >= 12 {
@@ -250,17 +239,11 @@ func version() string { return buildOf().version }
 
 // String is the line `crmbulk version` prints.
 func (b build) String() string {
-	commit, date := b.commit, b.date
-	if commit == "" {
-		commit = "unknown"
-	}
+	commit := cmp.Or(b.commit, "unknown")
 	if b.modified {
 		commit += " (modified)"
 	}
-	if date == "" {
-		date = "unknown"
-	}
-	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s", b.version, commit, date, b.goVersion, b.platform)
+	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s", b.version, commit, cmp.Or(b.date, "unknown"), b.goVersion, b.platform)
 }
 
 func (a *app) versionCmd() *cobra.Command {
