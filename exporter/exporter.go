@@ -179,7 +179,7 @@ func CapabilitiesOf(api *baselinker.API) Capabilities {
 // Exporter reads every client and writes one row each.
 type Exporter struct {
 	api  API
-	cfg  Config             // as given, Events and Ahead defaulted
+	cfg  Config             // as given, Ahead defaulted
 	want needs              // what the columns need: notes, extra fields, status names
 	ev   *events.Aggregator // the running export's (Run)
 	log  *slog.Logger
@@ -193,9 +193,6 @@ type Exporter struct {
 // New returns an Exporter reading through api as cfg says. It fails on a
 // bad column list (errors.Is(err, ErrColumn)).
 func New(api API, cfg Config) (*Exporter, error) {
-	if cfg.Events == nil {
-		cfg.Events = events.Nop{}
-	}
 	if cfg.Ahead < 1 {
 		cfg.Ahead = DefaultAhead
 	}
@@ -229,16 +226,10 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	start := time.Now()
 	e.requests.Store(0) // this run's requests only
 	e.probed.Store(false)
-	count := e.cfg.Requests
-	var before int64
-	if count != nil {
-		before = count()
-	}
-	requests := func() int64 {
-		if count != nil {
-			return count() - before
-		}
-		return e.requests.Load()
+	requests := e.requests.Load
+	if count := e.cfg.Requests; count != nil {
+		before := count()
+		requests = func() int64 { return count() - before }
 	}
 	e.ev = e.newEvents(requests)
 	defer e.ev.Watch()()
