@@ -19,7 +19,8 @@ import (
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
-// demoFlags are the flags of `crmbulk demo`.
+// demoFlags are the flags of `crmbulk demo`: its options (the demo makes
+// its own account).
 type demoFlags struct {
 	dir     string
 	clients int
@@ -28,16 +29,10 @@ type demoFlags struct {
 	keep    bool
 }
 
-// demoOptions are one demo's.
-type demoOptions struct {
-	demoFlags
-}
-
 // demoCmd is `crmbulk demo`. RunE hands the options to runF (a test's), or
 // to runDemo when runF is nil.
-func (a *app) demoCmd(runF func(*cobra.Command, *demoOptions) error) *cobra.Command {
-	opts := &demoOptions{}
-	f := &opts.demoFlags
+func (a *app) demoCmd(runF func(*cobra.Command, *demoFlags) error) *cobra.Command {
+	f := &demoFlags{}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try crmbulk without an account: export and import against a local sandbox",
@@ -54,9 +49,9 @@ in --dir, readable by you only, and the commands name it with --token-file.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
-				return runF(cmd, opts)
+				return runF(cmd, f)
 			}
-			return a.runDemo(cmd, opts)
+			return a.runDemo(cmd, *f)
 		},
 	}
 	fl := cmd.Flags()
@@ -68,8 +63,7 @@ in --dir, readable by you only, and the commands name it with --token-file.`,
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
-	f := opts.demoFlags
+func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
 	if f.clients < 1 || f.rate < 1 {
 		return usagef("--clients and --demo-rate must be at least 1")
 	}
