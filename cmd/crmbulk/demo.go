@@ -29,8 +29,7 @@ type demoFlags struct {
 	keep    bool
 }
 
-// demoCmd is `crmbulk demo`. RunE hands the options to runF (a test's), or
-// to runDemo when runF is nil.
+// demoCmd is `crmbulk demo`; runF as for runOptions.
 func (a *app) demoCmd(runF func(*cobra.Command, *demoFlags) error) *cobra.Command {
 	f := &demoFlags{}
 	cmd := &cobra.Command{
@@ -47,12 +46,7 @@ on it (export, import, undo) that work as printed: the sandbox's token is writte
 in --dir, readable by you only, and the commands name it with --token-file.`,
 		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir demo-files\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd, f)
-			}
-			return a.runDemo(cmd, *f)
-		},
+		RunE:    runOptions(f, nil, runF, a.runDemo),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.dir, "dir", "", "directory for the export, the sample and the report (default: a new folder in the system's temporary folder)")
@@ -63,7 +57,8 @@ in --dir, readable by you only, and the commands name it with --token-file.`,
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
+func (a *app) runDemo(cmd *cobra.Command, opts *demoFlags) error {
+	f := *opts
 	if f.clients < 1 || f.rate < 1 {
 		return usagef("--clients and --demo-rate must be at least 1")
 	}

@@ -44,8 +44,7 @@ type importOptions struct {
 	account
 }
 
-// importCmd is `crmbulk import`. RunE parses the flags into the options and
-// hands them to runF (a test's), or to runImport when runF is nil.
+// importCmd is `crmbulk import`; runF as for runOptions.
 func (a *app) importCmd(runF func(*cobra.Command, *importOptions) error) *cobra.Command {
 	opts := &importOptions{}
 	f := &opts.importFlags
@@ -84,13 +83,7 @@ dated (crmbulk undo --list FILE lists them). Every report line carries a proof (
   crmbulk import export.csv --dry-run --format json
   crmbulk import clients.csv --mapping shop.yaml --resume clients.report.csv`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.input, opts.account = args[0], a.userAccount()
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return a.runImport(cmd, opts)
-		},
+		RunE: runOptions(opts, func(args []string) { opts.input, opts.account = args[0], a.userAccount() }, runF, a.runImport),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")

@@ -30,8 +30,7 @@ type undoOptions struct {
 	account
 }
 
-// undoCmd is `crmbulk undo`. RunE parses the flags into the options and
-// hands them to runF (a test's), or to runUndo when runF is nil.
+// undoCmd is `crmbulk undo`; runF as for runOptions.
 func (a *app) undoCmd(runF func(*cobra.Command, *undoOptions) error) *cobra.Command {
 	opts := &undoOptions{}
 	f := &opts.undoFlags
@@ -77,13 +76,7 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.source, opts.account = args[0], a.userAccount()
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return a.runUndo(cmd, opts)
-		},
+		RunE: runOptions(opts, func(args []string) { opts.source, opts.account = args[0], a.userAccount() }, runF, a.runUndo),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.report, "report", "", "the undo's own report, CSV (default: REPORT with .undo.csv)")
