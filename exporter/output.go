@@ -86,25 +86,18 @@ var formats = []outputFormat{
 		}},
 }
 
-// formatNamed returns the format called name ("": none).
-func formatNamed(name string) (outputFormat, bool) {
-	for _, f := range formats {
-		if f.name == name {
-			return f, true
-		}
+// formatWhere returns the first format of the table that ok accepts.
+func formatWhere(ok func(outputFormat) bool) (outputFormat, bool) {
+	i := slices.IndexFunc(formats, ok)
+	if i < 0 {
+		return outputFormat{}, false
 	}
-	return outputFormat{}, false
+	return formats[i], true
 }
 
-// formatOfName returns the format an --out name's extension chooses.
-func formatOfName(path string) (outputFormat, bool) {
-	ext := strings.ToLower(filepath.Ext(path))
-	for _, f := range formats {
-		if slices.Contains(f.exts, ext) {
-			return f, true
-		}
-	}
-	return outputFormat{}, false
+// formatNamed returns the format called name.
+func formatNamed(name string) (outputFormat, bool) {
+	return formatWhere(func(f outputFormat) bool { return f.name == name })
 }
 
 // FormatNames lists the formats an export writes, in the table's order.
@@ -156,7 +149,8 @@ func OutHint() string {
 func FormatOf(path, format string) (string, error) {
 	format = strings.ToLower(strings.TrimSpace(format))
 	named, known := formatNamed(format)
-	byExt, extKnown := formatOfName(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	byExt, extKnown := formatWhere(func(f outputFormat) bool { return slices.Contains(f.exts, ext) })
 	switch {
 	case format != "" && !known:
 		return "", fmt.Errorf("%w: --format %q: use %s", ErrOutput, format, suggest.OrList(FormatNames()))
@@ -165,11 +159,8 @@ func FormatOf(path, format string) (string, error) {
 	case path == "-" && format != "":
 		return format, nil
 	case path == "-":
-		for _, f := range formats {
-			if f.stdout {
-				return f.name, nil
-			}
-		}
+		f, _ := formatWhere(func(f outputFormat) bool { return f.stdout })
+		return f.name, nil
 	case format != "" && extKnown && format != byExt.name:
 		return "", fmt.Errorf("%w: --out %s has a %s name but --format is %s; make them agree", ErrOutput, path, filepath.Ext(path), format)
 	case format != "":
