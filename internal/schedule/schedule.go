@@ -196,7 +196,6 @@ func Write(e Export, w When, p Program) (Files, error) {
 // values are what the templates fill in, each quoted for its file.
 func values(e Export, w When, p Program) map[string]string {
 	sh := shellquote.POSIX
-	rate := strconv.Itoa(e.Rate)
 	which := "every Base CRM client"
 	if len(e.Filters) > 0 {
 		which = "the Base CRM clients of --filter " + strings.Join(e.Filters, ", ")
@@ -211,7 +210,7 @@ func values(e Export, w When, p Program) map[string]string {
 		"Which":    which,
 		"Shown":    strings.NewReplacer("{date}", "YYYY-MM-DD", "{time}", "HHMMSS", "{datetime}", "YYYY-MM-DD-HHMMSS").Replace(e.FileName()),
 		"Kind":     strings.ToUpper(path.Ext(e.FileName())[1:]),
-		"Rate":     rate,
+		"Rate":     strconv.Itoa(e.Rate),
 		"RateNote": rateNote,
 		// crontab: sh words, with cron's % escaped (cron makes a bare % a line break).
 		"CronProgram": cronEscape(sh.Program(p.POSIX)),
@@ -224,7 +223,6 @@ func values(e Export, w When, p Program) map[string]string {
 		// Task Scheduler: PowerShell words.
 		"PSProgram": psProgram(p.Windows),
 		"PSExport":  psArgs(e.Args("exports")),
-		"PSRate":    rate,
 	}
 }
 
