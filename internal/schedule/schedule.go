@@ -216,10 +216,10 @@ func values(e Export, w When, p Program) map[string]string {
 		"CronProgram": cronEscape(sh.Program(p.POSIX)),
 		"CronExport":  cronEscape(sh.Join("", e.Args("exports")...)[1:]),
 		"CronDocker":  cronEscape(sh.Join("", e.Args("/exports")...)[1:]),
-		// systemd: its own quoting (systemdWords).
+		// systemd: its own quoting (systemdWord).
 		"UnitProgram": systemdWord(p.POSIX),
-		"UnitExport":  systemdWords(e.Args("exports")),
-		"UnitDocker":  systemdWords(e.Args("/exports")),
+		"UnitExport":  joinEach(e.Args("exports"), systemdWord),
+		"UnitDocker":  joinEach(e.Args("/exports"), systemdWord),
 		// Task Scheduler: PowerShell words.
 		"PSProgram": psProgram(p.Windows),
 		"PSExport":  psArgs(e.Args("exports")),
@@ -244,11 +244,7 @@ func psProgram(p string) string {
 // written \" (the backslashes before them doubled), and the backslashes
 // that end an argument it wraps are doubled, as the C runtime reads them.
 func psArgs(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = shellquote.PowerShell.Quote(legacyNative(a))
-	}
-	return strings.Join(q, " ")
+	return joinEach(args, func(a string) string { return shellquote.PowerShell.Quote(legacyNative(a)) })
 }
 
 // legacyNative is a as Windows PowerShell 5.1 must be given it for a
@@ -283,11 +279,11 @@ func legacyNative(a string) string {
 // line break (and what follows into standard input) unless it is written \%.
 func cronEscape(s string) string { return strings.ReplaceAll(s, "%", `\%`) }
 
-// systemdWords joins words for an Exec line of a unit (systemdWord each).
-func systemdWords(words []string) string {
+// joinEach joins word(w) of each of words with spaces.
+func joinEach(words []string, word func(string) string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
-		q[i] = systemdWord(w)
+		q[i] = word(w)
 	}
 	return strings.Join(q, " ")
 }
