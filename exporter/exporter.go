@@ -38,7 +38,6 @@ type Summary struct {
 	Duplicates int           // clients met again on a later page and skipped
 	Vanished   []int64       // clients deleted before their details could be read (not found, and confirmed by the list)
 	Changed    bool          // the client list changed during the walk
-	ListDelta  int           // clients on the last page at the recheck minus at the walk
 	Columns    []string      // the header written
 	// ExtraFieldsFrom says where the custom extra fields came from: "list"
 	// (include_custom_extra_fields, 100 a request), "details" (one

@@ -73,7 +73,6 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	sum.Pages++
 	if len(again) != lastLen {
 		sum.Changed = true
-		sum.ListDelta = len(again) - lastLen
 	}
 	return take(last, again, true)
 }
