@@ -8,9 +8,6 @@ import (
 // the Summary's count of them.
 const StatusExported = "exported"
 
-// exported is the Item of the n-th row written.
-func exported(n int) events.Item { return events.Item{Row: n, Status: StatusExported} }
-
 // newEvents is the aggregator of a run's typed events, to the printer of
 // Config.Events: what the requests wait for is the API's Waiting ("waiting
 // for the limit: next request in 42s (100/1m0s)", "blocked until 14:05:12

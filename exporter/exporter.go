@@ -295,7 +295,7 @@ func (r *rowWriter) write(c *baselinker.Client) error {
 		return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
 	}
 	r.sum.Clients++
-	r.e.ev.Record(exported(r.sum.Clients))
+	r.e.ev.Record(events.Item{Row: r.sum.Clients, Status: StatusExported})
 	return nil
 }
 
