@@ -24,7 +24,7 @@ func (a *app) endpoint() string {
 // account is how a command reaches the API and where the runs on it keep
 // their state: gh's HttpClient factory in a command's options. The user's
 // comes from the global flags and the environment (userAccount); the demo
-// (and a server) give their own (accountOf), so that nothing swaps the
+// (and a server) give their own (demoAccount), so that nothing swaps the
 // environment or the global flags to talk to another account.
 type account struct {
 	// API makes the API client (a new one each call; the token is read then).
@@ -48,11 +48,6 @@ type conn struct {
 // and --state-dir. Read when a command runs, after its flags are parsed.
 func (a *app) userAccount() account {
 	return account{API: a.apiClient, StateDir: a.stateDir}
-}
-
-// accountOf is the account c describes.
-func (a *app) accountOf(c conn) account {
-	return account{API: func() (*baselinker.API, error) { return a.newAPI(c) }, StateDir: c.stateDir}
 }
 
 // apiClient builds the user's API client: the token from --token-file (when
