@@ -35,10 +35,10 @@ type account struct {
 }
 
 // conn says where an account's API is and how fast to go: the endpoint,
-// the token's source, --rate and the state directory.
+// the token, --rate and the state directory.
 type conn struct {
 	endpoint string
-	token    func() (baselinker.Token, error)
+	token    baselinker.Token
 	rate     int
 	stateDir string
 }
@@ -53,9 +53,11 @@ func (a *app) userAccount() account {
 // apiClient builds the user's API client: the token from --token-file (when
 // given) or BASELINKER_TOKEN, the endpoint, --rate and --state-dir.
 func (a *app) apiClient() (*baselinker.API, error) {
-	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) {
-		return baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
-	}})
+	token, err := baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return a.apiWith(token)
 }
 
 // newAPI builds the API client every API-talking command uses: c's token
@@ -64,12 +66,8 @@ func (a *app) apiClient() (*baselinker.API, error) {
 // every other crmbulk run on this machine that uses the token.
 // Configuration mistakes are usage errors (exit 2) before any request.
 func (a *app) newAPI(c conn) (*baselinker.API, error) {
-	token, err := c.token()
-	if err != nil {
-		return nil, usageError{err}
-	}
-	api, err := baselinker.New(c.endpoint, token,
-		baselinker.WithLimiter(a.limiter(token, c.rate, c.stateDir)),
+	api, err := baselinker.New(c.endpoint, c.token,
+		baselinker.WithLimiter(a.limiter(c.token, c.rate, c.stateDir)),
 		baselinker.WithLogger(a.logger),
 		baselinker.WithVersion(version()),
 		baselinker.WithTimeout(a.timeout),
@@ -84,7 +82,7 @@ func (a *app) newAPI(c conn) (*baselinker.API, error) {
 // ui's page may paste one): the endpoint, --rate and --state-dir as the
 // other commands have them.
 func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
-	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) { return token, nil }})
+	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: token})
 }
 
 // limiter is the run's limiter, its window shared with the token's other

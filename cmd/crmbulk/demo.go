@@ -146,7 +146,7 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoFlags) error {
 // new every run: its window stays with the demo's files).
 func (a *app) demoAccount(f demoFlags, url, token string) account {
 	c := conn{endpoint: url, rate: f.rate, stateDir: cmp.Or(a.stateDir, filepath.Join(f.dir, ".crmbulk-state")),
-		token: func() (baselinker.Token, error) { return baselinker.Token(token), nil }}
+		token: baselinker.Token(token)}
 	return account{API: func() (*baselinker.API, error) { return a.newAPI(c) }, StateDir: c.stateDir}
 }
 
