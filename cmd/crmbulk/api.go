@@ -34,15 +34,6 @@ type account struct {
 	StateDir string
 }
 
-// conn says where an account's API is and how fast to go: the endpoint,
-// the token, --rate and the state directory.
-type conn struct {
-	endpoint string
-	token    baselinker.Token
-	rate     int
-	stateDir string
-}
-
 // userAccount is the account the global flags and the environment name:
 // --api-url or BASELINKER_API_URL, --token-file or BASELINKER_TOKEN, --rate
 // and --state-dir. Read when a command runs, after its flags are parsed.
@@ -60,14 +51,14 @@ func (a *app) apiClient() (*baselinker.API, error) {
 	return a.apiWith(token)
 }
 
-// newAPI builds the API client every API-talking command uses: c's token
-// and endpoint, and one limiter of c.rate requests per sliding minute
-// shared by all its goroutines and, through the token's state file, by
-// every other crmbulk run on this machine that uses the token.
+// newAPI builds the API client every API-talking command uses: the token
+// and endpoint, and one limiter of rate requests per sliding minute shared
+// by all its goroutines and, through the token's state file in stateDir,
+// by every other crmbulk run on this machine that uses the token.
 // Configuration mistakes are usage errors (exit 2) before any request.
-func (a *app) newAPI(c conn) (*baselinker.API, error) {
-	api, err := baselinker.New(c.endpoint, c.token,
-		baselinker.WithLimiter(a.limiter(c.token, c.rate, c.stateDir)),
+func (a *app) newAPI(endpoint string, token baselinker.Token, rate int, stateDir string) (*baselinker.API, error) {
+	api, err := baselinker.New(endpoint, token,
+		baselinker.WithLimiter(a.limiter(token, rate, stateDir)),
 		baselinker.WithLogger(a.logger),
 		baselinker.WithVersion(version()),
 		baselinker.WithTimeout(a.timeout),
@@ -82,7 +73,7 @@ func (a *app) newAPI(c conn) (*baselinker.API, error) {
 // ui's page may paste one): the endpoint, --rate and --state-dir as the
 // other commands have them.
 func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
-	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: token})
+	return a.newAPI(a.endpoint(), token, a.rate, a.stateDir)
 }
 
 // limiter is the run's limiter, its window shared with the token's other

@@ -145,9 +145,9 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoFlags) error {
 // demo's rate, and --state-dir or else a folder of the demo's (its token is
 // new every run: its window stays with the demo's files).
 func (a *app) demoAccount(f demoFlags, url, token string) account {
-	c := conn{endpoint: url, rate: f.rate, stateDir: cmp.Or(a.stateDir, filepath.Join(f.dir, ".crmbulk-state")),
-		token: baselinker.Token(token)}
-	return account{API: func() (*baselinker.API, error) { return a.newAPI(c) }, StateDir: c.stateDir}
+	stateDir := cmp.Or(a.stateDir, filepath.Join(f.dir, ".crmbulk-state"))
+	newAPI := func() (*baselinker.API, error) { return a.newAPI(url, baselinker.Token(token), f.rate, stateDir) }
+	return account{API: newAPI, StateDir: stateDir}
 }
 
 // keepDemo writes the sandbox's token to a file only the user can read,
