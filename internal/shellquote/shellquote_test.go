@@ -83,8 +83,8 @@ func TestJoinAndProgram(t *testing.T) {
 	if got := PowerShell.SetEnv("BASELINKER_API_URL", "http://127.0.0.1:8080/connector.php"); got != "$env:BASELINKER_API_URL = 'http://127.0.0.1:8080/connector.php'" {
 		t.Errorf("PowerShell.SetEnv = %s", got)
 	}
-	if got := POSIX.Words(Set("resume", "a b.csv"), Drop("again"), Set("yes", "")); got != "--resume 'a b.csv' --yes" {
-		t.Errorf("Words = %s", got)
+	if got := Rerun(nil).With(Set("resume", "a b.csv"), Drop("again"), Set("yes", "")); got != " the same command with --resume 'a b.csv' --yes without --again" {
+		t.Errorf("Rerun(nil).With = %s", got)
 	}
 }
 
