@@ -224,12 +224,9 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	path, templated := opt.Path, false
-	if path != "-" {
-		var err error
-		if path, templated, err = ExpandName(opt.Path, now); err != nil {
-			return nil, err
-		}
+	path, templated, err := ExpandName(opt.Path, now) // "-" has no placeholder
+	if err != nil {
+		return nil, err
 	}
 	format, err := FormatOf(path, opt.Format)
 	if err != nil {
