@@ -258,14 +258,13 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: checking %s: %w", ErrOutput, path, err)
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			// A schedule's first night: exports/ does not exist yet.
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("%w: creating the folder %s for --out: %w", ErrOutput, dir, err)
-			}
-			o.CreatedDir = dir
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		// A schedule's first night: exports/ does not exist yet.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("%w: creating the folder %s for --out: %w", ErrOutput, dir, err)
 		}
+		o.CreatedDir = dir
 	}
 	if o.unlock, err = sheet.Lock(lockPath(opt.Path, path)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
