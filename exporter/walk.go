@@ -46,8 +46,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		return nil
 	}
 
-	list := e.lister()
-	last, lastLen, err := baselinker.WalkPages(ctx, list, e.cfg.Ahead, func(page int, clients []baselinker.Client) error {
+	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
 	}, baselinker.WithMaxClients(e.cfg.MaxClients))
@@ -66,7 +65,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	if e.cfg.NoRecheck {
 		return nil
 	}
-	again, err := list(ctx, last)
+	again, err := e.list(ctx, last)
 	if err != nil {
 		return apiErr(fmt.Sprintf("re-reading page %d of the clients (getCrmClients)", last), err)
 	}
@@ -77,40 +76,38 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	return take(last, again, true)
 }
 
-// lister returns the page reader of the walk. Without extra fields it is
+// list reads a page of the walk. Without extra fields it is
 // getCrmClients. With them, the first page read (page 1: WalkPages reads it
 // alone) is asked with include_custom_extra_fields:
 // if the API refuses the parameter, or answers without custom_extra_fields,
 // the list is read as usual and the extra fields come from getCrmClientData
 // (said once in the log); otherwise every page is read that way.
-func (e *Exporter) lister() baselinker.ListFunc {
-	return func(ctx context.Context, page int) ([]baselinker.Client, error) {
-		e.requests.Add(1)
-		probed := e.probed.Load()
-		if !e.want.extras || probed && !e.fromList.Load() {
-			return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
-		}
-		cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.cfg.Filters)
-		if probed {
-			return cl, err
-		}
-		if baselinker.IsRefusedParameter(err) {
-			e.probed.Store(true)
-			e.log.Info("the client list does not take include_custom_extra_fields (" + err.Error() + "); " +
-				"the extra fields are read with getCrmClientData instead, one request per client")
-			e.requests.Add(1)
-			return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
-		}
-		if err != nil {
-			return nil, err
-		}
-		carried := len(cl) == 0 || slices.ContainsFunc(cl, func(c baselinker.Client) bool { return c.CustomExtraFields != nil })
-		if !carried {
-			e.log.Info("the client list answered without custom_extra_fields; " +
-				"the extra fields are read with getCrmClientData instead, one request per client")
-		}
-		e.fromList.Store(carried)
-		e.probed.Store(true)
-		return cl, nil
+func (e *Exporter) list(ctx context.Context, page int) ([]baselinker.Client, error) {
+	e.requests.Add(1)
+	probed := e.probed.Load()
+	if !e.want.extras || probed && !e.fromList.Load() {
+		return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
 	}
+	cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.cfg.Filters)
+	if probed {
+		return cl, err
+	}
+	if baselinker.IsRefusedParameter(err) {
+		e.probed.Store(true)
+		e.log.Info("the client list does not take include_custom_extra_fields (" + err.Error() + "); " +
+			"the extra fields are read with getCrmClientData instead, one request per client")
+		e.requests.Add(1)
+		return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
+	}
+	if err != nil {
+		return nil, err
+	}
+	carried := len(cl) == 0 || slices.ContainsFunc(cl, func(c baselinker.Client) bool { return c.CustomExtraFields != nil })
+	if !carried {
+		e.log.Info("the client list answered without custom_extra_fields; " +
+			"the extra fields are read with getCrmClientData instead, one request per client")
+	}
+	e.fromList.Store(carried)
+	e.probed.Store(true)
+	return cl, nil
 }
