@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/progress"
@@ -80,25 +79,19 @@ func roundETA(d time.Duration) time.Duration {
 // Draw returns a Printer that draws a run's Updates on r — the terminal's
 // bar (progress.Bar) or the log lines of a run without one (progress.Log):
 // each phase a Start, its units Add, its Detail the description, its last
-// Update a Finish. A reporter that says waits itself (SetWaiting: the
-// bar's countdown redrawn every second, the log's line when a wait begins
-// and while it lasts) is given the Updates' waits; another has them after
-// the detail. Items, Messages and the Summary draw nothing (the Summary
-// finishes a phase left open).
+// Update a Finish. A reporter that says waits itself (Wait: the bar's
+// countdown, the log's line when a wait begins and while it lasts) is
+// given each Update's wait — the Aggregator sends one every second while a
+// wait lasts; another has it after the detail. Items, Messages and the
+// Summary draw nothing (the Summary finishes a phase left open).
 func Draw(r progress.Reporter) Printer {
-	d := &drawer{r: r}
-	d.waiting.Store(new(string))
-	if w, ok := r.(interface{ SetWaiting(func() string) }); ok {
-		d.saysWaits = true
-		w.SetWaiting(func() string { return *d.waiting.Load() })
-	}
-	return d
+	w, _ := r.(interface{ Wait(string) })
+	return &drawer{r: r, waiter: w}
 }
 
 type drawer struct {
-	r         progress.Reporter
-	saysWaits bool
-	waiting   atomic.Pointer[string] // the last Update's; read by r's own ticker, never under mu
+	r      progress.Reporter
+	waiter interface{ Wait(string) } // r, if it says waits itself
 
 	mu     sync.Mutex
 	open   bool
@@ -107,7 +100,6 @@ type drawer struct {
 }
 
 func (d *drawer) Update(u Update) {
-	d.waiting.Store(&u.Waiting)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if u.Phase == "" {
@@ -118,7 +110,9 @@ func (d *drawer) Update(u Update) {
 		d.open, d.done, d.detail = true, 0, ""
 	}
 	text := Detail(u)
-	if !d.saysWaits && u.Waiting != "" {
+	if d.waiter != nil {
+		d.waiter.Wait(u.Waiting)
+	} else if u.Waiting != "" {
 		text = strings.TrimPrefix(text+" · "+u.Waiting, " · ")
 	}
 	if text != "" || d.detail != "" { // until it has words the phase's name stays

@@ -44,8 +44,8 @@ func TestDetail(t *testing.T) {
 
 // reporter records the calls a progress.Reporter gets, as words.
 type reporter struct {
-	calls   []string
-	waiting func() string
+	calls []string
+	waits []string // each Wait, when the reporter says waits itself
 }
 
 func (r *reporter) Start(phase string, total int64, unit string) {
@@ -58,12 +58,12 @@ func (r *reporter) Finish()                { r.calls = append(r.calls, "finish")
 // waitReporter also says waits itself, as the bar and the log do.
 type waitReporter struct{ reporter }
 
-func (r *waitReporter) SetWaiting(f func() string) { r.waiting = f }
+func (r *waitReporter) Wait(what string) { r.waits = append(r.waits, what) }
 
 // TestDraw: the bar's and the log's calls from a stream of Updates: a
 // phase starts, adds what was done since the last Update, is described,
 // finishes at its end; a reporter that says waits gets them through its
-// SetWaiting, another after the detail.
+// Wait, at each Update, another after the detail.
 func TestDraw(t *testing.T) {
 	stream := []Update{
 		{Phase: "reading in.csv", Total: -1, Unit: "rows"},
@@ -92,19 +92,15 @@ func TestDraw(t *testing.T) {
 			} else {
 				p = Draw(r)
 			}
-			var said []string
 			for _, u := range stream {
 				p.Update(u)
-				if r.waiting != nil {
-					said = append(said, r.waiting())
-				}
 			}
 			p.Summary(Summary{})
 			if !reflect.DeepEqual(r.calls, tt.want) {
 				t.Errorf("calls\n%s\nwant\n%s", strings.Join(r.calls, "\n"), strings.Join(tt.want, "\n"))
 			}
-			if saysWaits && !reflect.DeepEqual(said, []string{"", "", "", "", "blocked until 14:05:12 (8m0s left)", ""}) {
-				t.Errorf("the reporter's waits were %q", said)
+			if saysWaits && !reflect.DeepEqual(r.waits, []string{"", "", "", "", "blocked until 14:05:12 (8m0s left)", ""}) {
+				t.Errorf("the reporter's waits were %q", r.waits)
 			}
 		})
 	}
