@@ -42,8 +42,8 @@ type run struct {
 	key     []byte     // the account's record key (nil: lines are not proved)
 	mu      sync.Mutex // guards state
 	state   map[int64]*baselinker.Client
-	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
-	j       *journal
+	sent    map[int]events.Pending // rows whose write an interrupted undo sent (its journal)
+	j       *events.Journal        // nil in a dry run: it records nothing
 	fatal   atomic.Pointer[error]
 	ev      *events.Aggregator // the undo's typed events
 }
@@ -83,9 +83,11 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if err != nil {
 		return sum, err
 	}
-	if r.sent, err = readJournal(journalPath(cfg.resumeOrReport())); err != nil {
-		return sum, err
+	js, err := events.ReadJournal(journalPath(cfg.resumeOrReport()))
+	if err != nil {
+		return sum, fmt.Errorf("%w: the undo's journal: %w", ErrBadInput, err)
 	}
+	r.sent = js.Open
 	defer r.ev.Watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
@@ -109,10 +111,8 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if cerr := rf.Close(); perr == nil {
 		perr = cerr
 	}
-	if r.j != nil {
-		if cerr := r.j.close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
-			perr = cerr
-		}
+	if _, cerr := r.j.Close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
+		perr = cerr
 	}
 	switch {
 	case perr != nil:
@@ -123,6 +123,31 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 		return sum, fmt.Errorf("the undo was %w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	}
 	return sum, nil
+}
+
+// journalPath is where an undo logs the writes it sends: beside its
+// report, a send on disk (fsynced) before its request leaves, so that after
+// a crash --resume knows which writes may have happened and settles them by
+// the clients' state.
+func journalPath(report string) string { return report + ".journal" }
+
+// createJournal starts the journal, carrying the sends an earlier undo
+// left open (until this run settles them).
+func createJournal(path string, sent map[int]events.Pending) (*events.Journal, error) {
+	carried := make(map[int]events.Pending, len(sent))
+	for row := range sent {
+		carried[row] = events.Pending{Op: "carried"}
+	}
+	return events.CreateJournal(path, events.JournalStart{Open: carried, Sync: true})
+}
+
+// send journals the write op about to be sent for the item's line, to
+// client id (0: a create).
+func (r *run) send(it item, op string, id int64) error {
+	if err := r.j.Send(it.line.Row, op, "", id); err != nil {
+		return fmt.Errorf("%w (nothing was sent for this line)", err)
+	}
+	return nil
 }
 
 func (c Config) resumeOrReport() string {
@@ -289,8 +314,8 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 			werr = rf.Write(l)
 			// The write is settled once its line is on disk, not before:
 			// a crash in between leaves the send open for --resume.
-			if werr == nil && r.j != nil && l.Status != importer.StatusFailed && l.Status != importer.StatusSkipped {
-				werr = r.j.done(&l)
+			if werr == nil && l.Status != importer.StatusFailed && l.Status != importer.StatusSkipped {
+				werr = r.j.Done(&l)
 			}
 		}
 		sum.Lines++
@@ -415,7 +440,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 		return r.failed(l, err)
 	}
 	if c == nil {
-		if r.sent[it.line.Row] {
+		if _, ok := r.sent[it.line.Row]; ok {
 			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
 			l.Changes = it.changes
 			return l
@@ -448,7 +473,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 	if r.cfg.DryRun {
 		return l
 	}
-	if err := r.j.send(it.line.Row, "delete", it.line.ID); err != nil {
+	if err := r.send(it, "delete", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
 	err = r.api.DeleteCrmClient(ctx, it.line.ID)
@@ -531,7 +556,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 	if len(back) == 0 || r.cfg.DryRun {
 		return l
 	}
-	if err := r.j.send(it.line.Row, "restore", it.line.ID); err != nil {
+	if err := r.send(it, "restore", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
 	res, err := r.api.AddCrmClientResult(ctx, back.ClientFields(it.line.ID))
@@ -568,7 +593,7 @@ func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
 		return r.failed(l, err)
 	} else if id > 0 {
 		l.ID = id
-		if r.sent[it.line.Row] {
+		if _, ok := r.sent[it.line.Row]; ok {
 			l.Status, l.Note = importer.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
 			return l
 		}
@@ -580,7 +605,7 @@ func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
 	if r.cfg.DryRun {
 		return l
 	}
-	if err := r.j.send(it.line.Row, "create", 0); err != nil {
+	if err := r.send(it, "create", 0); err != nil {
 		return r.failed(l, err)
 	}
 	res, err := r.api.AddCrmClientResult(ctx, it.changes.ClientFields(0))
