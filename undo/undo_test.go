@@ -248,7 +248,7 @@ func TestUndoRefuses(t *testing.T) {
 		{"one whose created line names no change", api, blanked, "empty \"changes\""},
 	} {
 		_, err := Run(context.Background(), tc.api, tc.report, Config{Report: filepath.Join(dir, "u.csv")})
-		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
@@ -291,7 +291,7 @@ func TestUndoResumed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sum, err := Run(ctx, &crashAfter{API: api, k: 6, cancel: cancel}, report, Config{Workers: 2})
-	if !errors.Is(err, ErrInterrupted) {
+	if !errors.Is(err, events.ErrInterrupted) {
 		t.Fatalf("interrupted undo: %v, %v", sum, err)
 	}
 	t.Log(sum)
@@ -385,7 +385,7 @@ func TestUndoEmptyCreate(t *testing.T) {
 		return p
 	}
 	_, err = Run(context.Background(), api, write("unproven.csv", nil), Config{Report: filepath.Join(dir, "u0.csv")})
-	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3 (input row 4): a created line with an empty \"changes\" column") {
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "row 3 (input row 4): a created line with an empty \"changes\" column") {
 		t.Fatalf("without a proof: %v", err)
 	}
 	sum, err := Run(context.Background(), api, write("proven.csv", key), Config{Report: filepath.Join(dir, "u1.csv"), StateDir: state})
@@ -408,7 +408,7 @@ func TestUndoRefusesALineTwice(t *testing.T) {
 	}
 	before := srv.Stats().Requests
 	_, err := Run(context.Background(), api, twice, Config{Report: filepath.Join(dir, "u.csv")})
-	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3: input row 2 has a line already (row 2)") {
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "row 3: input row 2 has a line already (row 2)") {
 		t.Fatalf("err %v", err)
 	}
 	if n := srv.Stats().Requests - before; n != 0 {
