@@ -213,13 +213,16 @@ func (r *run) readSource(source string) ([]item, error) {
 		items = append(items, it)
 		return nil
 	})
-	if errors.Is(err, events.ErrOldReport) {
-		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
-	}
+	return items, badInput(err)
+}
+
+// badInput is err as an ErrBadInput (nil: nil): a report the undo cannot
+// read is one it will not undo.
+func badInput(err error) error {
 	if err != nil && !errors.Is(err, events.ErrBadInput) {
-		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	return items, err
+	return err
 }
 
 // oneRun refuses a line that cannot be of the run whose report the first
@@ -257,10 +260,7 @@ func (r *run) readResume() (map[int]events.Line, error) {
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, events.ErrBadInput) {
-		err = fmt.Errorf("%w: %w", events.ErrBadInput, err)
-	}
-	return done, err
+	return done, badInput(err)
 }
 
 // readState reads the clients the undo must look at: the list, 100 a

@@ -109,9 +109,6 @@ func (c Config) withDefaults(source string) Config {
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
 	}
-	if c.Events == nil {
-		c.Events = events.Nop{}
-	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
