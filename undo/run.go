@@ -1,6 +1,7 @@
 package undo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,9 +50,9 @@ type run struct {
 }
 
 // Run undoes what the report at source says its run did, writing the
-// undo's own report. It returns events.ErrBadInput for a report it will not undo
-// (nothing is sent then), events.ErrFatal or events.ErrInterrupted; conflicts and failed
-// lines are not errors: see Summary.Problems.
+// undo's own report. It returns run's ErrBadInput for a report it will not
+// undo (nothing is sent then), ErrFatal or ErrInterrupted; conflicts and
+// failed lines are not errors: see Summary.Problems.
 func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, err error) {
 	cfg = cfg.withDefaults(source)
 	start, before := time.Now(), api.Stats().Requests
@@ -83,7 +84,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if err != nil {
 		return sum, err
 	}
-	js, err := events.ReadJournal(journalPath(cfg.resumeOrReport()))
+	js, err := events.ReadJournal(journalPath(cmp.Or(cfg.Resume, cfg.Report)))
 	if err != nil {
 		return sum, fmt.Errorf("%w: the undo's journal: %w", events.ErrBadInput, err)
 	}
@@ -148,13 +149,6 @@ func (r *run) send(it item, op string, id int64) error {
 		return fmt.Errorf("%w (nothing was sent for this line)", err)
 	}
 	return nil
-}
-
-func (c Config) resumeOrReport() string {
-	if c.Resume != "" {
-		return c.Resume
-	}
-	return c.Report
 }
 
 // readSource reads the report to undo and refuses one that cannot be: a
