@@ -113,9 +113,6 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 	return rf, nil
 }
 
-// Path is the file written.
-func (rf *ReportFile) Path() string { return rf.path }
-
 // Append signs and writes a line's cells (Line.Cells) to the buffer; Flush
 // puts it in the file.
 func (rf *ReportFile) Append(c Cells) error {

@@ -2,8 +2,8 @@ package run
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -49,21 +49,17 @@ func Detail(u Update) string {
 // countsText is the counts above zero, in the order of statuses, then the
 // others by name.
 func countsText(counts map[string]int, statuses []string) string {
+	order := slices.Clone(statuses)
+	for _, st := range slices.Sorted(maps.Keys(counts)) {
+		if !slices.Contains(statuses, st) {
+			order = append(order, st)
+		}
+	}
 	var parts []string
-	for _, st := range statuses {
+	for _, st := range order {
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
-	}
-	var rest []string
-	for st, n := range counts {
-		if n > 0 && !slices.Contains(statuses, st) {
-			rest = append(rest, st)
-		}
-	}
-	sort.Strings(rest)
-	for _, st := range rest {
-		parts = append(parts, fmt.Sprintf("%s %d", st, counts[st]))
 	}
 	return strings.Join(parts, " · ")
 }
