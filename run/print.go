@@ -74,20 +74,15 @@ func roundETA(d time.Duration) time.Duration {
 
 // Draw returns a Printer that draws a run's Updates on r — the terminal's
 // bar (progress.Bar) or the log lines of a run without one (progress.Log):
-// each phase a Start, its units Add, its Detail the description, its last
-// Update a Finish. A reporter that says waits itself (Wait: the bar's
-// countdown, the log's line when a wait begins and while it lasts) is
-// given each Update's wait — the Aggregator sends one every second while a
-// wait lasts; another has it after the detail. Items, Messages and the
-// Summary draw nothing (the Summary finishes a phase left open).
-func Draw(r progress.Reporter) Printer {
-	w, _ := r.(interface{ Wait(string) })
-	return &drawer{r: r, waiter: w}
-}
+// each phase a Start, its units Add, its Detail the description, its wait
+// a Wait (the Aggregator sends an Update every second while a wait lasts:
+// the bar's countdown moves, the log says it again each interval), its
+// last Update a Finish. Items, Messages and the Summary draw nothing (the
+// Summary finishes a phase left open).
+func Draw(r progress.Reporter) Printer { return &drawer{r: r} }
 
 type drawer struct {
-	r      progress.Reporter
-	waiter interface{ Wait(string) } // r, if it says waits itself
+	r progress.Reporter
 
 	mu     sync.Mutex
 	open   bool
@@ -105,12 +100,8 @@ func (d *drawer) Update(u Update) {
 		d.r.Start(u.Phase, u.Total, u.Unit)
 		d.open, d.done, d.detail = true, 0, ""
 	}
+	d.r.Wait(u.Waiting)
 	text := Detail(u)
-	if d.waiter != nil {
-		d.waiter.Wait(u.Waiting)
-	} else if u.Waiting != "" {
-		text = strings.TrimPrefix(text+" · "+u.Waiting, " · ")
-	}
 	if text != "" || d.detail != "" { // until it has words the phase's name stays
 		d.r.Describe(text)
 		d.detail = text

@@ -15,7 +15,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/importer"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -339,8 +338,8 @@ func TestUndoProgressSaysBlocked(t *testing.T) {
 	srv, api := newAPI(t, sandbox.Config{Seed: 8, Clients: 10})
 	report := importRows(t, api, t.TempDir(), "p1@undo.example,+48 1,Hel", "p2@undo.example,+48 2,Hel")
 	until, _ := api.Limiter().BlockedUntil(time.Now().Add(1500 * time.Millisecond)) // as if the API had said so
-	rec := &progress.Recorder{}
-	sum, err := Run(context.Background(), api, report, Config{Events: events.Draw(rec), Waiting: api.Limiter().Waiting})
+	rec := &events.Recorder{}
+	sum, err := Run(context.Background(), api, report, Config{Events: rec, Waiting: api.Limiter().Waiting})
 	if err != nil || sum.Counts[StatusDeleted] != 2 {
 		t.Fatalf("%v, %v", sum, err)
 	}

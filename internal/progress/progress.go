@@ -1,6 +1,6 @@
 // Package progress draws how far a long run is: a redrawn bar on a
-// terminal, a log line every few seconds elsewhere (cron, CI, systemd), and
-// nothing in tests. They are Reporters, which run.Draw drives from a run's
+// terminal, a log line every few seconds elsewhere (cron, CI, systemd).
+// They are Reporters, which run.Draw drives from a run's
 // typed events: the pipelines never learn which one they have.
 //
 // A run that waits is never silent: told what the run waits for (Wait: a
@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -35,17 +34,12 @@ type Reporter interface {
 	// Describe sets the detail shown beside the count, e.g.
 	// "created 10 · failed 1 · ETA 4m (limit 100/min)".
 	Describe(detail string)
+	// Wait says what the run waits for now ("" = nothing), again at least
+	// every second while a wait lasts.
+	Wait(what string)
 	// Finish ends the phase.
 	Finish()
 }
-
-// Nop discards everything.
-type Nop struct{}
-
-func (Nop) Start(string, int64, string) {}
-func (Nop) Add(int64)                   {}
-func (Nop) Describe(string)             {}
-func (Nop) Finish()                     {}
 
 // Bar draws a progress bar on a terminal.
 type Bar struct {
@@ -255,41 +249,4 @@ func (l *Log) Finish() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.emit(l.now())
-}
-
-// Recorder keeps every Describe text, for tests that check what a run's
-// progress line said.
-type Recorder struct {
-	Nop
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *Recorder) Describe(s string) {
-	r.mu.Lock()
-	r.lines = append(r.lines, s)
-	r.mu.Unlock()
-}
-
-// Said reports whether a Describe text held every one of parts.
-func (r *Recorder) Said(parts ...string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, l := range r.lines {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(l, p)
-		}
-		if all {
-			return true
-		}
-	}
-	return false
-}
-
-// Lines returns the texts so far.
-func (r *Recorder) Lines() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.lines...)
 }

@@ -43,10 +43,6 @@ func TestBarWritesToItsWriter(t *testing.T) {
 	if !strings.Contains(buf.String(), "5/10") || !strings.Contains(buf.String(), "created 5") {
 		t.Errorf("bar output lacks the count: %q", buf.String())
 	}
-	var n Nop
-	n.Start("x", 1, "y")
-	n.Add(1)
-	n.Finish()
 }
 
 // TestBarWriteClearsTheLine: a log line written while the bar runs starts
