@@ -282,8 +282,7 @@ func (a *Aggregator) Watch() (stop func()) {
 			}
 		}
 	})
-	var once sync.Once
-	return func() { once.Do(func() { close(done); wg.Wait() }) }
+	return sync.OnceFunc(func() { close(done); wg.Wait() })
 }
 
 // waitLocked joins the waits of now, the first given first, and the end

@@ -176,20 +176,13 @@ type Records struct {
 // OpenRecords opens a report written by crmbulk: the CSV record of an XLSX
 // report when a crashed run left one, else the report itself.
 func OpenRecords(path string) (*Records, error) {
-	src := path
 	if _, err := os.Stat(RecordPath(path)); err == nil {
-		src = RecordPath(path)
+		return OpenCSVRecords(RecordPath(path))
 	}
-	format := "csv"
-	if src == path {
-		if f, err := sheet.FormatOf(path, ""); err == nil {
-			format = f
-		}
+	if f, err := sheet.FormatOf(path, ""); err == nil && f == "xlsx" {
+		return OpenXLSXRecords(path)
 	}
-	if format == "xlsx" {
-		return OpenXLSXRecords(src)
-	}
-	return OpenCSVRecords(src)
+	return OpenCSVRecords(path)
 }
 
 // OpenCSVRecords opens a CSV report.

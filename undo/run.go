@@ -176,12 +176,11 @@ func (r *run) readSource(source string) ([]item, error) {
 		case l.Account != r.account:
 			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", events.ErrBadInput, source, l.Account, r.account)
 		}
-		it := item{line: l}
 		cs, err := events.ParseChanges(l.ChangesText())
 		if err != nil {
 			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, err)
 		}
-		it.changes = cs
+		it := item{line: l, changes: cs}
 		switch l.Status {
 		case events.StatusCreated:
 			it.op = opDelete

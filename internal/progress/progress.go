@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -71,10 +72,8 @@ func (b *Bar) Wait(what string) {
 // then the detail, cut to the line the terminal has beside the bar.
 func (b *Bar) describeLocked() string {
 	text := b.detail
-	if b.wait != "" && text != "" {
-		text = b.wait + " · " + text
-	} else if b.wait != "" {
-		text = b.wait
+	if b.wait != "" {
+		text = strings.TrimSuffix(b.wait+" · "+text, " · ")
 	}
 	return fitLine(text, b.width-b.barWidth-barChrome)
 }
@@ -193,11 +192,7 @@ func (l *Log) Wait(what string) {
 	defer l.mu.Unlock()
 	if t := l.now(); what != "" && (l.said == "" || t.Sub(l.saidAt) >= l.interval) {
 		l.saidAt = t
-		attrs := []any{"done", l.done, "unit", l.unit, "waiting", what}
-		if l.total >= 0 {
-			attrs = append(attrs, "total", l.total)
-		}
-		l.logger.Info(l.phase+": waiting: "+what, attrs...)
+		l.logger.Info(l.phase+": waiting: "+what, l.attrs("waiting", what)...)
 	}
 	l.said = what
 }
@@ -225,11 +220,17 @@ func (l *Log) Add(n int64) {
 	}
 }
 
-func (l *Log) emit(t time.Time) {
-	attrs := []any{"done", l.done, "unit", l.unit}
+// attrs are a log line's count of the phase, with extra after its unit.
+func (l *Log) attrs(extra ...any) []any {
+	attrs := append([]any{"done", l.done, "unit", l.unit}, extra...)
 	if l.total >= 0 {
 		attrs = append(attrs, "total", l.total)
 	}
+	return attrs
+}
+
+func (l *Log) emit(t time.Time) {
+	attrs := l.attrs()
 	if el := t.Sub(l.start); el > 0 { // over a minute at least: a first window's burst is not a rate
 		attrs = append(attrs, "per_second", math.Round(float64(l.done)/max(el, time.Minute).Seconds()*10)/10)
 	}
