@@ -206,11 +206,7 @@ func (a *Aggregator) addLocked(n int64, fresh bool) {
 		b.n += n
 	}
 	a.dirty = true
-	a.throttleLocked()
-}
-
-// throttleLocked sends an Update if the last is old enough.
-func (a *Aggregator) throttleLocked() {
+	// The throttle: an Update once the last is old enough.
 	if a.open && (a.cfg.Every < 0 || a.cfg.Now().Sub(a.last) >= a.cfg.Every) {
 		a.emitLocked(false)
 	}
