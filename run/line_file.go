@@ -148,11 +148,7 @@ func (rf *ReportFile) Flush() error {
 
 // Close syncs and closes the file.
 func (rf *ReportFile) Close() error {
-	err := rf.f.Sync()
-	if cerr := rf.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := errors.Join(rf.f.Sync(), rf.f.Close()); err != nil {
 		return fmt.Errorf("closing the report %s: %w", rf.path, err)
 	}
 	return nil
