@@ -1,7 +1,5 @@
 package sandbox
 
-import "fmt"
-
 // Error codes the sandbox answers with. Only ERROR_BLOCKED_TOKEN is seen in
 // the vendor's public material; ERROR_EMPTY_TOKEN and ERROR_BAD_TOKEN are
 // named by public clients; every other code is the sandbox's choice,
@@ -42,14 +40,6 @@ const (
 	CodeClientNotFound = "ERROR_CRM_CLIENT_NOT_FOUND"
 )
 
-// Codes returns every error code the sandbox can answer with, in the order
-// of the table in docs/sandbox.md.
-func Codes() []string {
-	return []string{CodeEmptyToken, CodeBadToken, CodeBlockedToken, CodeBadRequest,
-		CodeUnknownMethod, CodeParseJSON, CodeUnknownParameter, CodeParameterType,
-		CodeMissingParameter, CodeInvalidValue, CodeClientNotFound, CodeAccountBlocked, CodeInternal}
-}
-
 // Fault is a kind of transport failure the sandbox injects.
 type Fault string
 
@@ -72,14 +62,4 @@ const (
 // AllFaults returns the four fault kinds, the default of Config.Faults.
 func AllFaults() []Fault {
 	return []Fault{FaultHTTP500, FaultCutBefore, FaultCutAfter, FaultTruncated}
-}
-
-// ParseFault returns the fault kind called s.
-func ParseFault(s string) (Fault, error) {
-	for _, f := range AllFaults() {
-		if string(f) == s {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("sandbox: unknown fault kind %q; use one of http500, cut_before, cut_after, truncated", s)
 }

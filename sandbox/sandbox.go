@@ -16,6 +16,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,8 +129,6 @@ type Stats struct {
 	ByMethod map[string]int
 	// Blocked counts ERROR_BLOCKED_TOKEN answers.
 	Blocked int
-	// Errors counts the other ERROR answers (auth failures excluded).
-	Errors int
 	// Faults counts injected faults by kind.
 	Faults map[Fault]int
 	// Creates and Updates count applied addCrmClient calls.
@@ -254,23 +253,14 @@ func (cfg Config) withDefaults() (Config, error) {
 	if err := cfg.check(); err != nil {
 		return cfg, err
 	}
+	cfg.Faults = slices.Clone(cfg.Faults)
 	if len(cfg.Faults) == 0 {
 		cfg.Faults = AllFaults()
-	} else {
-		cfg.Faults = append([]Fault(nil), cfg.Faults...)
 	}
-	if cfg.Window == 0 {
-		cfg.Window = 60 * time.Second
-	}
-	if cfg.AccountBlockFor == 0 {
-		cfg.AccountBlockFor = 5 * time.Minute
-	}
-	if cfg.BlockFor == 0 {
-		cfg.BlockFor = 10 * time.Minute
-	}
-	if cfg.SaveEvery == 0 {
-		cfg.SaveEvery = 3 * time.Second
-	}
+	cfg.Window = cmp.Or(cfg.Window, 60*time.Second)
+	cfg.AccountBlockFor = cmp.Or(cfg.AccountBlockFor, 5*time.Minute)
+	cfg.BlockFor = cmp.Or(cfg.BlockFor, 10*time.Minute)
+	cfg.SaveEvery = cmp.Or(cfg.SaveEvery, 3*time.Second)
 	return cfg, nil
 }
 
@@ -292,8 +282,8 @@ func (cfg Config) check() error {
 		return fmt.Errorf("sandbox: Config.Clients %d is negative", cfg.Clients)
 	}
 	for _, f := range cfg.Faults {
-		if _, err := ParseFault(string(f)); err != nil {
-			return err
+		if !slices.Contains(AllFaults(), f) {
+			return fmt.Errorf("sandbox: unknown fault kind %q; use one of http500, cut_before, cut_after, truncated", f)
 		}
 	}
 	return nil
@@ -477,11 +467,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr != nil {
 		body = errorBody(aerr.code, aerr.msg)
-		if !a.blocked {
-			s.mu.Lock()
-			s.stats.Errors++
-			s.mu.Unlock()
-		}
 	}
 	switch a.fault {
 	case FaultCutAfter:
@@ -630,7 +615,7 @@ func (s *Server) MaxInWindow(window time.Duration) int {
 }
 
 func maxInWindow(a []time.Duration, window time.Duration) int {
-	sort.Slice(a, func(i, j int) bool { return a[i] < a[j] })
+	slices.Sort(a)
 	best, i := 0, 0
 	for j := range a {
 		for a[j]-a[i] >= window {
