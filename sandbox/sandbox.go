@@ -48,9 +48,7 @@ type Config struct {
 	// Window is the sliding window of the limit (default 60 s).
 	Window time.Duration
 	// BlockFor is how long the token stays blocked (default 10 min, as the
-	// live API is reported to block). The answer's message names the end,
-	// "… token blocked until 2022-05-03 17:15:34" (Europe/Warsaw), unless
-	// BlockNoEnd.
+	// live API is reported to block); the answer names the end (Europe/Warsaw).
 	BlockFor time.Duration
 	// BlockNoEnd leaves the end out of a blocked answer's message.
 	BlockNoEnd bool
@@ -72,28 +70,19 @@ type Config struct {
 	// addCrmClient answer (seen on other methods).
 	WarnEvery int
 	// ReadErrors is the probability (0..1) that a read (get…) answers
-	// with a code the client does not know, ERROR_INTERNAL, applying
-	// nothing: a transient error of the kind a client must not take for
-	// "not found".
+	// ERROR_INTERNAL: a transient error a client must not take for "not found".
 	ReadErrors float64
 	// ListExtraFields makes getCrmClients accept include_custom_extra_fields
-	// and answer every client with its custom_extra_fields, as the
-	// getCrmClientExtraFields page says the list can. Off, the parameter is
-	// refused as unknown (ERROR_UNKNOWN_PARAMETER), as the getCrmClients
-	// page, which lists no such parameter, implies.
+	// (the vendor's two pages disagree; off, the parameter is unknown).
 	ListExtraFields bool
-	// CommitAfter > 0 applies an addCrmClient this long after it arrives
-	// and answers then, whether or not its client still waits: a PHP back
-	// end goes on with a request after the client has gone (killed, or
-	// timed out), so a write can land after its sender stopped.
+	// CommitAfter > 0 applies an addCrmClient this long after it arrives,
+	// even when its client has gone, as a PHP back end finishes a request.
 	CommitAfter time.Duration
-	// IgnorePage answers getCrmClients' page 1 whatever page is asked: a
-	// hostile or broken endpoint (a proxy that drops the parameter) whose
-	// pages never move on. A client must stop, not read page 1 for ever.
+	// IgnorePage answers getCrmClients' page 1 whatever page is asked (a
+	// hostile endpoint: a client must stop, not read page 1 for ever).
 	IgnorePage bool
-	// EndlessPages answers every page past the last with 100 clients never
-	// listed before: an endpoint whose pages never end. A client must stop
-	// at a bound, not walk for ever.
+	// EndlessPages answers every page past the last with 100 new clients (a
+	// hostile endpoint: a client must stop at a bound).
 	EndlessPages bool
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
@@ -139,10 +128,9 @@ type Stats struct {
 	TimesBlocked int
 	// AccountBlocks counts account blocks (AccountBlockAfter).
 	AccountBlocks int
-	// LatestInBlock is how long after a block (token or account) began
-	// the latest request arrived inside it: a client that stops at the
-	// first blocked answer keeps it within the requests already in flight
-	// then (about one Latency + Jitter).
+	// LatestInBlock is how long after a block (token or account) began the
+	// latest request arrived inside it (about one Latency + Jitter for a
+	// client that stops at the first blocked answer).
 	LatestInBlock time.Duration
 }
 
@@ -224,20 +212,14 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.epoch = s.now()
-	loaded := false
-	if cfg.StatePath != "" {
-		st, ok, err := loadState(cfg.StatePath)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			s.store = st
-			loaded = true
-		}
+	st, loaded, err := loadState(cfg.StatePath)
+	if err != nil {
+		return nil, err
 	}
 	if !loaded {
-		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+		st = seedStore(cfg.Seed, cfg.Clients, s.statuses)
 	}
+	s.store = st
 	if cfg.StatePath != "" {
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
