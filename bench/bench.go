@@ -54,10 +54,6 @@ func WithRows(n int) Option { return func(c *config) { c.rows = n } }
 // WithOnly runs only the named scenarios (see Scenarios); none = all.
 func WithOnly(names ...string) Option { return func(c *config) { c.only = names } }
 
-// WithTempDir sets where the generated files go (default: a new directory
-// under the system's temporary directory, removed at the end).
-func WithTempDir(dir string) Option { return func(c *config) { c.tempDir = dir } }
-
 // WithLogger logs what the suite is doing (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
@@ -70,7 +66,6 @@ type config struct {
 	quick    bool
 	rows     int
 	only     []string
-	tempDir  string
 	log      *slog.Logger
 	launcher Launcher
 
@@ -171,17 +166,14 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	if c.rate.window == 0 {
 		c.rate = defaultRateConfig(c.quick)
 	}
-	if c.tempDir == "" {
-		dir, err := os.MkdirTemp("", "crmbulk-bench-")
-		if err != nil {
-			return nil, fmt.Errorf("bench: making a temporary directory: %w; set TMPDIR to a writable place", err)
-		}
-		defer os.RemoveAll(dir)
-		c.tempDir = dir
+	dir, err := os.MkdirTemp("", "crmbulk-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: making a temporary directory: %w; set TMPDIR to a writable place", err)
 	}
+	defer os.RemoveAll(dir)
 	r := &Report{Machine: ReadMachine(), Started: time.Now(), Quick: c.quick, Rows: c.rows,
 		Window: c.rate.window, Limit: c.rate.limit}
-	files := &fileCache{dir: c.tempDir, files: map[string]string{}}
+	files := &fileCache{dir: dir, files: map[string]string{}}
 	want := func(n string) bool { return len(c.only) == 0 || slices.Contains(c.only, n) }
 
 	steps := []struct {

@@ -317,7 +317,7 @@ func TestRateScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 4 s of real time")
 	}
-	r, err := Run(context.Background(), WithOnly(ScenarioRate), withRate(smallRate()), WithTempDir(t.TempDir()))
+	r, err := Run(context.Background(), WithOnly(ScenarioRate), withRate(smallRate()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestRateScenario(t *testing.T) {
 
 // TestPerRowScenario: unchanged rows send nothing, changed rows one write each.
 func TestPerRowScenario(t *testing.T) {
-	r, err := Run(context.Background(), WithOnly(ScenarioPerRow), WithRows(300), WithTempDir(t.TempDir()))
+	r, err := Run(context.Background(), WithOnly(ScenarioPerRow), WithRows(300))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestPerRowScenario(t *testing.T) {
 // export's requests per client with extra fields. Its targets are the
 // issue's goals, so a regression fails here.
 func TestBlocksScenario(t *testing.T) {
-	r, err := Run(context.Background(), WithOnly(ScenarioBlocks), WithTempDir(t.TempDir()))
+	r, err := Run(context.Background(), WithOnly(ScenarioBlocks))
 	if err != nil {
 		t.Fatal(err)
 	}
