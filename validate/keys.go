@@ -73,9 +73,6 @@ func keyRune(r rune) rune {
 	return r
 }
 
-// cleansKey reports whether the field is stored cleaned (CleanKey).
-func cleansKey(field string) bool { return field == "email" || field == "login" }
-
 // MatchKey returns the form in which values of a key field are compared
 // (see the rule above): "" means no key. For another field it is the value
 // in NFC, trimmed. MatchKey(f, MatchKey(f, v)) == MatchKey(f, v).
@@ -151,12 +148,7 @@ func isTaxPrefix(p string) bool {
 // Same reports whether a and b are the same value of field by the identity
 // rule: the same match key for a key field (both empty included), the same
 // canonical form (Normalize) for another.
-func Same(field, a, b string) bool {
-	if isKeyField(field) {
-		return MatchKey(field, a) == MatchKey(field, b)
-	}
-	return Normalize(field, a) == Normalize(field, b)
-}
+func Same(field, a, b string) bool { return CompareForm(field, a) == CompareForm(field, b) }
 
 // CompareForm is the form Same compares values of field in.
 func CompareForm(field, value string) string {
