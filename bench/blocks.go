@@ -73,7 +73,7 @@ type blockRun struct {
 // into an account blocked for 5 minutes after 120 requests. The figure is
 // the time from the block's start to the next request, against the
 // block's length. Then the export's requests per client with extra fields.
-func runBlocks(ctx context.Context, c *config, r *Report, files *fileCache) error {
+func runBlocks(ctx context.Context, c *Config, r *Report, files *fileCache) error {
 	for _, tc := range []struct {
 		name    string
 		account bool

@@ -39,8 +39,8 @@ type perRowResult struct {
 // the same values (every row unchanged) and with match-by email and a new
 // city in every row (every row updated), counting the requests the sandbox
 // received per run.
-func runPerRow(ctx context.Context, c *config, r *Report, files *fileCache) error {
-	rows := min(c.rows, maxPerRowRows)
+func runPerRow(ctx context.Context, c *Config, r *Report, files *fileCache) error {
+	rows := min(c.Rows, maxPerRowRows)
 	res, err := perRow(ctx, files, rows)
 	if err != nil {
 		return err

@@ -213,9 +213,9 @@ func rateJobs(ctx context.Context, rc rateConfig, files *fileCache) []rateResult
 
 // runRate runs every kind at every latency at once, each with its own
 // sandbox and its own limiter, and adds two lines per run.
-func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error {
+func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error {
 	rc := c.rate
-	c.log.Info("bench: rate scenarios start, all at once", "runs", 3*len(rc.latencies), "about", (rc.baseline + rc.window/2).Round(time.Second))
+	c.Logger.Info("bench: rate scenarios start, all at once", "runs", 3*len(rc.latencies), "about", (rc.baseline + rc.window/2).Round(time.Second))
 	jobs := rateJobs(ctx, rc, files)
 	if err := ctx.Err(); err != nil {
 		return err

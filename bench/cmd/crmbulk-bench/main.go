@@ -181,14 +181,14 @@ explains every figure. Exit 1 when a target was missed.`,
 			if err != nil {
 				return usagef("--only: %v", err)
 			}
-			opts := []bench.Option{bench.WithQuick(quick), bench.WithRows(rows), bench.WithOnly(names...), bench.WithLogger(a.logger)}
+			cfg := bench.Config{Quick: quick, Rows: rows, Only: names, Logger: a.logger}
 			// The export memory figure needs the sandbox in another
 			// process: this binary's own sandbox command. Under tests there
 			// is none; the report then says the sandbox ran in-process.
 			if a.selfExe != "" {
-				opts = append(opts, bench.WithLauncher(childSandbox(a.selfExe)))
+				cfg.Launcher = childSandbox(a.selfExe)
 			}
-			rep, err := bench.Run(cmd.Context(), opts...)
+			rep, err := bench.Run(cmd.Context(), cfg)
 			if err != nil {
 				if cmd.Context().Err() != nil {
 					return errInterrupted
