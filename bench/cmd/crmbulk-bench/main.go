@@ -224,13 +224,7 @@ func childSandbox(exe string) bench.Launcher {
 		token := "bench-" + rand.Text()
 		c := exec.Command(exe, "sandbox", "--addr", "127.0.0.1:0", "--clients", strconv.Itoa(clients),
 			"--limit", "0", "--seed", "1", "--log-level", "warn")
-		env := []string{"BASELINKER_TOKEN=" + token}
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "BASELINKER_TOKEN=") {
-				env = append(env, kv)
-			}
-		}
-		c.Env = env
+		c.Env = append(os.Environ(), "BASELINKER_TOKEN="+token) // os/exec keeps the last value of a key
 		out, err := c.StdoutPipe()
 		if err != nil {
 			return "", "", nil, fmt.Errorf("starting the sandbox process: %w", err)
