@@ -159,12 +159,10 @@ type Server struct {
 	arrivals     []time.Duration // since epoch, in arrival order
 	winStart     int             // first arrival inside the current window
 	blockedUntil time.Time
-	blockStart   time.Time // when the running token block began (an extension keeps it)
 	spans        []BlockSpan
 	tokenSpan    int       // the running token block's index in spans
-	accountUntil time.Time // the account block's end; zero: none yet
+	accountUntil time.Time // the account block's end (once per server: stats.AccountBlocks)
 	accountStart time.Time
-	accountDone  bool // the account block happened (once per server)
 	rng          *rand.Rand
 	faultRate    float64
 	stats        Stats
@@ -313,8 +311,8 @@ func (s *Server) arrive(method string) arrival {
 		s.stats.ByMethod["other"]++
 	}
 	var a arrival
-	if n := s.cfg.AccountBlockAfter; n > 0 && !s.accountDone && s.stats.Requests > n {
-		s.accountDone, s.accountUntil, s.accountStart = true, now.Add(s.cfg.AccountBlockFor), now
+	if n := s.cfg.AccountBlockAfter; n > 0 && s.stats.AccountBlocks == 0 && s.stats.Requests > n {
+		s.accountUntil, s.accountStart = now.Add(s.cfg.AccountBlockFor), now
 		s.stats.AccountBlocks++
 		s.spans = append(s.spans, BlockSpan{Account: true, Start: now, End: s.accountUntil})
 	}
@@ -329,13 +327,13 @@ func (s *Server) arrive(method string) arrival {
 			s.spans[s.tokenSpan].End = s.blockedUntil
 		}
 		a.blocked, a.until = true, s.blockedUntil
-		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.blockStart))
+		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.spans[s.tokenSpan].Start)) // an extension keeps the start
 	case s.cfg.Limit > 0:
 		for s.winStart < len(s.arrivals) && t-s.arrivals[s.winStart] >= s.cfg.Window {
 			s.winStart++
 		}
 		if len(s.arrivals)-s.winStart > s.cfg.Limit {
-			s.blockedUntil, s.blockStart = now.Add(s.cfg.BlockFor), now
+			s.blockedUntil = now.Add(s.cfg.BlockFor)
 			s.stats.TimesBlocked++
 			s.tokenSpan, s.spans = len(s.spans), append(s.spans, BlockSpan{Start: now, End: s.blockedUntil})
 			a.blocked, a.until = true, s.blockedUntil
@@ -343,8 +341,7 @@ func (s *Server) arrive(method string) arrival {
 	}
 	// One draw per arrival, whatever the outcome, so the sequence of faults
 	// depends only on the seed and the order of arrivals.
-	u := s.rng.Float64()
-	if u < s.faultRate && !a.blocked {
+	if s.rng.Float64() < s.faultRate && !a.blocked {
 		a.fault = s.cfg.Faults[s.rng.IntN(len(s.cfg.Faults))]
 		s.stats.Faults[a.fault]++
 	}
@@ -353,10 +350,7 @@ func (s *Server) arrive(method string) arrival {
 	}
 	a.delay = s.cfg.Latency
 	if s.cfg.Jitter > 0 {
-		a.delay += time.Duration((s.rng.Float64()*2 - 1) * float64(s.cfg.Jitter))
-		if a.delay < 0 {
-			a.delay = 0
-		}
+		a.delay = max(0, a.delay+time.Duration((s.rng.Float64()*2-1)*float64(s.cfg.Jitter)))
 	}
 	if a.blocked {
 		s.stats.Blocked++
@@ -465,7 +459,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logAnswer("SUCCESS")
 		}
 	}
-	w.Header().Set("Content-Type", s.contentType())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if s.cfg.HTMLLabel {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	}
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
@@ -484,14 +481,6 @@ func (s *Server) blockedAnswer(a arrival) *apiError {
 	}
 	return &apiError{CodeBlockedToken, fmt.Sprintf("Query limit exceeded, token blocked%s (more than %d requests in %v).",
 		until, s.cfg.Limit, s.cfg.Window)}
-}
-
-// contentType is the label of an answer.
-func (s *Server) contentType() string {
-	if s.cfg.HTMLLabel {
-		return "text/html; charset=UTF-8"
-	}
-	return "application/json; charset=utf-8"
 }
 
 // warsaw is the zone the API states block ends in.
