@@ -46,17 +46,23 @@ const RuleCleaned = "key_cleaned"
 // it (before case folding): see the rule above. It is idempotent; text that
 // is not valid UTF-8 is returned as is (Check reports it).
 func CleanKey(s string) string {
+	// Removing a joiner can let two characters compose, and NFKC can make
+	// a space: hence rounds to the fixed point.
+	return fixedPoint(s, func(s string) string { return strings.TrimSpace(norm.NFKC.String(strings.Map(keyRune, s))) })
+}
+
+// fixedPoint applies step to s until it changes nothing (a few rounds reach
+// that); text that is not valid UTF-8 is returned as is.
+func fixedPoint(s string, step func(string) string) string {
 	if !utf8.ValidString(s) {
 		return s
 	}
-	// Removing a joiner can let two characters compose, and NFKC can make
-	// a space: a few rounds reach the fixed point.
 	for range 4 {
-		c := strings.TrimSpace(norm.NFKC.String(strings.Map(keyRune, s)))
-		if c == s {
+		next := step(s)
+		if next == s {
 			break
 		}
-		s = c
+		s = next
 	}
 	return s
 }
@@ -91,17 +97,7 @@ func MatchKey(field, value string) string {
 
 // foldKey case-folds a cleaned value and keeps it clean.
 func foldKey(s string) string {
-	if !utf8.ValidString(s) {
-		return s
-	}
-	for range 4 {
-		f := CleanKey(cases.Fold().String(s)) // a Caser is not safe to share
-		if f == s {
-			break
-		}
-		s = f
-	}
-	return s
+	return fixedPoint(s, func(s string) string { return CleanKey(cases.Fold().String(s)) }) // a Caser is not safe to share
 }
 
 func phoneKey(v string) string {
