@@ -105,12 +105,12 @@ func (s *Server) readListParam(q *listQuery, k string, raw json.RawMessage) *api
 		return nil
 	}
 	f, known := s.filters[k]
-	if (k == "page" || known && f.FilterExact) && string(bytes.TrimSpace(raw)) == `""` {
-		raw = json.RawMessage("0") // PHP's empty(): no filter, page 1
-	}
 	switch {
 	case k == "page" || known && f.FilterExact:
 		n, ok := jsonInt(raw)
+		if string(bytes.TrimSpace(raw)) == `""` {
+			n, ok = 0, true // PHP's empty(): no filter, page 1
+		}
 		if !ok {
 			return typeError(k, "int")
 		}

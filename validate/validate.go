@@ -258,6 +258,11 @@ func Value(field, value string) []Problem {
 	return ps
 }
 
+func notUTF8(field, value string) Problem {
+	return Problem{Field: field, Value: value, Rule: RuleUTF8,
+		Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"}
+}
+
 func unknown(field, value string) Problem {
 	return Problem{Field: field, Value: value, Rule: RuleUnknownField,
 		Message: fmt.Sprintf("%q is not a CRM field of addCrmClient", field), Fix: "see `crmbulk fields` for the names"}
@@ -272,8 +277,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	field := r.f.Name
 	if !utf8.ValidString(value) {
-		return value, append(ps, Problem{Field: field, Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
+		return value, append(ps, notUTF8(field, value))
 	}
 	if with := controlProblem(field, value, ps); len(with) > len(ps) {
 		return value, with // never stored, whatever else the value is
@@ -401,8 +405,7 @@ func SortProblems(ps []Problem) {
 func Extra(id, value string, ps []Problem) []Problem {
 	ps = append(ps, ExtraID(id)...)
 	if !utf8.ValidString(value) {
-		ps = append(ps, Problem{Field: "custom_extra_fields[" + id + "]", Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
+		ps = append(ps, notUTF8("custom_extra_fields["+id+"]", value))
 	}
 	return controlProblem("custom_extra_fields["+id+"]", value, ps)
 }
