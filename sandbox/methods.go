@@ -203,29 +203,36 @@ func (s *Server) listPage(q listQuery) []byte {
 	return append(b, "]}"...)
 }
 
-func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *apiError) {
-	var id int64
-	var extra, haveID bool
+// clientIDParams reads the crm_client_id a method requires and, when flag
+// is not "", the bool parameter called flag; any other parameter is refused.
+func clientIDParams(method, flag string, params map[string]json.RawMessage) (id int64, on bool, aerr *apiError) {
+	have := false
 	for _, k := range sortedKeys(params) {
 		var ok bool
-		switch k {
-		case "crm_client_id":
-			id, ok = jsonInt(params[k])
-			if !ok {
-				return nil, typeError(k, "int")
+		switch {
+		case k == "crm_client_id":
+			if id, ok = jsonInt(params[k]); !ok {
+				return 0, false, typeError(k, "int")
 			}
-			haveID = true
-		case "include_custom_extra_fields":
-			extra, ok = jsonBool(params[k])
-			if !ok {
-				return nil, typeError(k, "bool")
+			have = true
+		case k == flag && flag != "":
+			if on, ok = jsonBool(params[k]); !ok {
+				return 0, false, typeError(k, "bool")
 			}
 		default:
-			return nil, unknownParam("getCrmClientData", k)
+			return 0, false, unknownParam(method, k)
 		}
 	}
-	if !haveID {
-		return nil, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	if !have {
+		return 0, false, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	}
+	return id, on, nil
+}
+
+func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *apiError) {
+	id, extra, aerr := clientIDParams("getCrmClientData", "include_custom_extra_fields", params)
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.data.RLock()
 	defer s.data.RUnlock()
@@ -469,20 +476,9 @@ func (s *Server) getCrmClientExtraFields(params map[string]json.RawMessage) ([]b
 
 // deleteCrmClient removes a client (orders linked to it would stay).
 func (s *Server) deleteCrmClient(params map[string]json.RawMessage) ([]byte, *apiError) {
-	var id int64
-	have := false
-	for _, k := range sortedKeys(params) {
-		if k != "crm_client_id" {
-			return nil, unknownParam("deleteCrmClient", k)
-		}
-		var ok bool
-		if id, ok = jsonInt(params[k]); !ok {
-			return nil, typeError(k, "int")
-		}
-		have = true
-	}
-	if !have {
-		return nil, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	id, _, aerr := clientIDParams("deleteCrmClient", "", params)
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.data.Lock()
 	gone := s.store.remove(id)
