@@ -109,13 +109,9 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 		if err != nil {
 			return nil, fmt.Errorf("import %d (%s, match-by %q): %w", i+1, filepath.Base(run.in), strings.Join(run.matchBy, ","), err)
 		}
-		after := srv.Stats()
-		out = append(out, perRowResult{
-			rows: rows, status: run.want, got: sum.Counts[run.want],
-			writes:      after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"],
-			walk:        (after.Requests - before.Requests) - (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]),
-			clientsSeen: clients,
-		})
+		writes, walk := cost(before, srv.Stats())
+		out = append(out, perRowResult{rows: rows, status: run.want, got: sum.Counts[run.want],
+			writes: writes, walk: walk, clientsSeen: clients})
 	}
 	// Undo the update run, then the create run: one write per line, plus
 	// the list pages.
@@ -125,14 +121,21 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 		if err != nil {
 			return nil, fmt.Errorf("undo of import %d: %w", i+1, err)
 		}
-		after := srv.Stats()
+		writes, walk := cost(before, srv.Stats())
 		want, status := undo.StatusRestored, importer.StatusUpdated
 		if i == 0 {
 			want, status = undo.StatusDeleted, importer.StatusCreated
 		}
-		writes := (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]) + (after.ByMethod["deleteCrmClient"] - before.ByMethod["deleteCrmClient"])
 		out = append(out, perRowResult{rows: rows, status: want, got: sum.Counts[want], writes: writes,
-			walk: (after.Requests - before.Requests) - writes, clientsSeen: len(srv.Clients()), undoOf: status})
+			walk: walk, clientsSeen: len(srv.Clients()), undoOf: status})
 	}
 	return out, nil
+}
+
+// cost is what the sandbox saw between two of its Stats: the write
+// requests (addCrmClient, deleteCrmClient) and every other request.
+func cost(before, after sandbox.Stats) (writes, other int) {
+	sent := func(method string) int { return after.ByMethod[method] - before.ByMethod[method] }
+	writes = sent("addCrmClient") + sent("deleteCrmClient")
+	return writes, after.Requests - before.Requests - writes
 }
