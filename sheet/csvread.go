@@ -35,14 +35,10 @@ func openFile(path string) (*os.File, error) {
 	return f, nil
 }
 
-// NewCSVReader reads CSV from r; name is the file name used in errors.
+// newCSVReader reads CSV from r; name is the file name used in errors.
 // It reads the header and looks ahead one data row (see Reader). Closing the
-// Reader does not close r.
-func NewCSVReader(r io.Reader, name string, opt Options) (Reader, error) {
-	return newCSVReader(r, name, opt, nil)
-}
-
-func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+// Reader closes r.
+func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
 	txt, err := decodeCSV(r, opt)
 	if err != nil {
@@ -69,7 +65,7 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	src := &csvSource{cr: cr, file: name, closer: closer, lines: lines, budget: budget}
+	src := &csvSource{cr: cr, file: name, closer: r, lines: lines, budget: budget}
 	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
 		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
@@ -289,10 +285,10 @@ func (s *csvSource) next() (int, []string, error) {
 }
 
 func (s *csvSource) close() error {
-	if s.closer == nil {
+	c := s.closer
+	if c == nil {
 		return nil
 	}
-	c := s.closer
 	s.closer = nil
 	return c.Close()
 }

@@ -2,7 +2,7 @@
 // at a time, for crmbulk's exporter (which writes through it) and importer
 // (which reads through it and writes its per-row report through it).
 //
-// Reading (Open, NewCSVReader, NewXLSXReader) yields Rows: the row number a
+// Reading (Open) yields Rows: the row number a
 // spreadsheet program would show and the cells as text, padded to the
 // header's width. Blank rows are skipped but keep their numbers. CSV input is
 // decoded from UTF-8 (with or without BOM), UTF-16 (by BOM) or a named

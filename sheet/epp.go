@@ -60,7 +60,7 @@ type eppSource struct {
 }
 
 // newEPPReader reads the contractors of the EDI++ file in r.
-func newEPPReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
 	raw := bufio.NewReaderSize(r, bufSize)
 	enc, encName, err := eppEncoding(raw, opt.Encoding)
@@ -77,7 +77,7 @@ func newEPPReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
-	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name, closer: closer}
+	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name, closer: r}
 	t := &tableReader{src: src, file: name, unguard: opt.UnguardFormulas, encoding: encName,
 		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
 	t.header = append([]string(nil), EPPContractorFields...)
@@ -232,12 +232,7 @@ func (l *lastByte) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (s *eppSource) close() error {
-	if s.closer == nil {
-		return nil
-	}
-	return s.closer.Close()
-}
+func (s *eppSource) close() error { return s.closer.Close() }
 
 // noContractors is the error of an EDI++ file without contractors.
 func (s *eppSource) noContractors() error {

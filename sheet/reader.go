@@ -31,9 +31,9 @@ type Row struct {
 // (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
 // cells and Read may be called again; other errors are sticky.
 //
-// Open and the New*Reader constructors read the header and look ahead for
-// the first data row, so an empty file (ErrEmpty) or a header-only file
-// (ErrNoRows) fails there, before any work starts.
+// Open reads the header and looks ahead for the first data row, so an
+// empty file (ErrEmpty) or a header-only file (ErrNoRows) fails there,
+// before any work starts.
 type Reader interface {
 	Header() []string
 	Read() (Row, error)
@@ -66,18 +66,14 @@ type Options struct {
 	Checked *Checked
 	// UnguardFormulas applies UnguardFormula (StripTextMark) to every cell.
 	UnguardFormulas bool
-	// MaxUnzipSize caps how far an XLSX may inflate, in bytes, in total and
-	// per part; 0 = DefaultMaxUnzipSize.
-	MaxUnzipSize int64
-	// MaxXMLInMemory is the size above which excelize spills a worksheet's
-	// XML to a temporary file instead of memory; 0 = DefaultMaxXMLInMemory.
-	MaxXMLInMemory int64
 }
 
-// Defaults for Options' XLSX limits. A shared-strings part that excelize
-// parses in memory costs it some 30 times its size (a 16 MB one peaked at
-// 380 MB), so a part over 2 MB is spilled to a temporary file, where
-// excelize keeps only an index (BenchmarkLargeInputRSS).
+// The XLSX limits: how far a workbook may inflate, in total and per part,
+// and the size of a part's XML above which excelize spills it to a
+// temporary file. A shared-strings part that excelize parses in memory
+// costs it some 30 times its size (a 16 MB one peaked at 380 MB), so a
+// part over 2 MB is spilled, and excelize keeps only an index
+// (BenchmarkLargeInputRSS).
 const (
 	DefaultMaxUnzipSize   = 256 << 20
 	DefaultMaxXMLInMemory = 2 << 20
@@ -117,19 +113,16 @@ func Open(path string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if format == "epp" {
-		r, err := newEPPReader(f, name, opt, f)
-		if err != nil {
-			_ = f.Close()
-			return nil, err
-		}
-		return r, nil
-	}
-	if format == "xlsx" {
+	var r Reader
+	switch format {
+	case "epp":
+		r, err = newEPPReader(f, name, opt)
+	case "xlsx":
 		_ = f.Close()
 		return openXLSXFile(path, name, opt)
+	default:
+		r, err = newCSVReader(f, name, opt)
 	}
-	r, err := newCSVReader(f, name, opt, f)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -323,9 +316,9 @@ func ParseDelimiter(s string) (rune, bool) {
 	return 0, false
 }
 
-// DelimiterOf returns the delimiter a CSV reader from Open or NewCSVReader
-// splits cells with — the one given in Options or the one it sniffed — and 0
-// for an XLSX reader.
+// DelimiterOf returns the delimiter a CSV reader from Open splits cells
+// with — the one given in Options or the one it sniffed — and 0 for an
+// XLSX reader.
 func DelimiterOf(r Reader) rune {
 	if t, ok := r.(*tableReader); ok {
 		return t.delim

@@ -2,7 +2,6 @@ package sheet
 
 import (
 	"archive/zip"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,34 +12,6 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// NewXLSXReader reads an XLSX workbook from r (read whole into memory: it is
-// the compressed file; the sheet XML is still streamed row by row). name is
-// the file name used in errors. Open streams from the file without reading
-// it into memory.
-func NewXLSXReader(r io.Reader, name string, opt Options) (Reader, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, &ParseError{File: name, Err: fmt.Errorf("reading the file: %w", err)}
-	}
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return nil, notZip(name, err)
-	}
-	maxUnzip, maxXML := xlsxLimits(opt)
-	if err := checkInflation(name, zr, maxUnzip); err != nil {
-		return nil, err
-	}
-	facts, err := scanXLSX(name, zr)
-	if err != nil {
-		return nil, err
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
-	if err != nil {
-		return nil, excelizeOpenError(name, err)
-	}
-	return newXLSXReader(f, name, opt, facts)
-}
-
 func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -50,10 +21,9 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		}
 		return nil, notZip(name, err)
 	}
-	maxUnzip, maxXML := xlsxLimits(opt)
 	facts, checked := opt.Checked.facts(path)
 	if !checked {
-		err = checkInflation(name, &zr.Reader, maxUnzip)
+		err = checkInflation(name, &zr.Reader, DefaultMaxUnzipSize)
 		if err == nil {
 			facts, err = scanXLSX(name, &zr.Reader)
 		}
@@ -65,22 +35,11 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	if !checked {
 		opt.Checked.remember(path, facts)
 	}
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: DefaultMaxUnzipSize, UnzipXMLSizeLimit: DefaultMaxXMLInMemory})
 	if err != nil {
 		return nil, excelizeOpenError(name, err)
 	}
 	return newXLSXReader(f, name, opt, facts)
-}
-
-func xlsxLimits(opt Options) (maxUnzip, maxXML int64) {
-	maxUnzip, maxXML = opt.MaxUnzipSize, opt.MaxXMLInMemory
-	if maxUnzip <= 0 {
-		maxUnzip = DefaultMaxUnzipSize
-	}
-	if maxXML <= 0 {
-		maxXML = DefaultMaxXMLInMemory
-	}
-	return maxUnzip, min(maxXML, maxUnzip)
 }
 
 func notZip(name string, err error) error {
