@@ -20,7 +20,7 @@ import (
 // best wins; a tie goes to the first candidate (the decodings are then the
 // same wherever they matter).
 
-// codePage is one candidate.
+// codePage is one candidate; name is as Options.Encoding takes it.
 type codePage struct {
 	name string
 	enc  encoding.Encoding
@@ -50,20 +50,14 @@ var languages = []string{
 	"ăâîșşțţ",           // Romanian
 }
 
-// DetectedEncoding is the result of detectCodePage.
-type DetectedEncoding struct {
-	Name string // the candidate's name, as Options.Encoding takes it
-	enc  encoding.Encoding
-}
-
 // detectCodePage returns the code page sample (bytes that are not valid
 // UTF-8) was most likely written in, and false when no candidate is
 // convincing: then the caller's "not UTF-8" error stands.
-func detectCodePage(sample []byte) (DetectedEncoding, bool) {
+func detectCodePage(sample []byte) (codePage, bool) {
 	if mostlyUTF8(sample) {
-		return DetectedEncoding{}, false
+		return codePage{}, false
 	}
-	best, bestScore, found := DetectedEncoding{}, 0, false
+	best, bestScore, found := codePage{}, 0, false
 	for _, cp := range codePages {
 		text, err := cp.enc.NewDecoder().Bytes(sample)
 		if err != nil {
@@ -71,7 +65,7 @@ func detectCodePage(sample []byte) (DetectedEncoding, bool) {
 		}
 		s, ok := judge(string(text))
 		if ok && (!found || s > bestScore) {
-			best, bestScore, found = DetectedEncoding{Name: cp.name, enc: cp.enc}, s, true
+			best, bestScore, found = cp, s, true
 		}
 	}
 	return best, found

@@ -104,13 +104,6 @@ func decodeCSV(r io.Reader, opt Options) (csvText, error) {
 	if isUTF8 {
 		t.encoding = "utf-8"
 	}
-	if detect && !hasBOM(head) {
-		if d, ok, err := detectRaw(raw); err != nil {
-			return csvText{}, fmt.Errorf("reading the file: %w", err)
-		} else if ok {
-			enc, isUTF8, t.encoding, t.detected = d.enc, false, d.Name, true
-		}
-	}
 	var text io.Reader = raw
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
@@ -122,10 +115,21 @@ func decodeCSV(r io.Reader, opt Options) (csvText, error) {
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
 		t.encoding = "utf-16be"
-	case isUTF8:
-		t.checkUTF8 = true
 	default:
-		text = transform.NewReader(raw, enc.NewDecoder())
+		if detect {
+			d, ok, err := detectRaw(raw)
+			if err != nil {
+				return csvText{}, fmt.Errorf("reading the file: %w", err)
+			}
+			if ok {
+				enc, isUTF8, t.encoding, t.detected = d.enc, false, d.name, true
+			}
+		}
+		if isUTF8 {
+			t.checkUTF8 = true
+		} else {
+			text = transform.NewReader(raw, enc.NewDecoder())
+		}
 	}
 	t.br = bufio.NewReaderSize(text, bufSize)
 	return t, nil
@@ -156,23 +160,19 @@ func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
 // to tell UTF-8 from a legacy code page: thousands of rows.
 const detectBytes = 1 << 20
 
-func hasBOM(head []byte) bool {
-	return bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
-}
-
 // detectRaw looks at the first detectBytes of raw: UTF-8 (ok false), or
 // not, and then the code page detectCodePage finds convincing (ok true).
 // When none is, ok is false and the UTF-8 check reports the first bad byte.
-func detectRaw(raw *bufio.Reader) (DetectedEncoding, bool, error) {
+func detectRaw(raw *bufio.Reader) (codePage, bool, error) {
 	sample, err := raw.Peek(detectBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return DetectedEncoding{}, false, err
+		return codePage{}, false, err
 	}
 	if len(sample) == detectBytes {
 		sample = trimCutRune(sample)
 	}
 	if utf8.Valid(sample) {
-		return DetectedEncoding{}, false, nil
+		return codePage{}, false, nil
 	}
 	d, ok := detectCodePage(sample)
 	return d, ok, nil
