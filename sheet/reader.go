@@ -185,22 +185,21 @@ type tableReader struct {
 	fatal   error
 }
 
-// start reads up to and including the header and looks ahead one data row.
+// start reads up to and including the header and looks ahead one data
+// row. Without a header the columns are named A, B, … as wide as the first
+// non-blank row, which is the first data row.
 func (t *tableReader) start(headerRow int, noHeader bool) error {
-	if headerRow <= 0 {
-		headerRow = 1
-	}
 	if noHeader {
-		return t.startWithoutHeader()
+		headerRow = 0
 	}
 	for {
 		num, cells, err := t.src.next()
+		if errors.Is(err, io.EOF) && headerRow > 1 {
+			return &ParseError{File: t.file, Err: hint(ErrEmpty,
+				fmt.Sprintf("no non-blank row at or below row %d (the header row)", headerRow),
+				"check the header row setting and that this is the right file")}
+		}
 		if errors.Is(err, io.EOF) {
-			if headerRow > 1 {
-				return &ParseError{File: t.file, Err: hint(ErrEmpty,
-					fmt.Sprintf("no non-blank row at or below row %d (the header row)", headerRow),
-					"check the header row setting and that this is the right file")}
-			}
 			return &ParseError{File: t.file, Err: hint(ErrEmpty, "", "check that this is the right file and that it was saved with data")}
 		}
 		if err != nil {
@@ -208,6 +207,16 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 		}
 		if num < headerRow || blank(cells) {
 			continue
+		}
+		if noHeader {
+			t.width, t.fixedWidth = len(cells), "the first row (the file has no header row)"
+			t.header = make([]string, len(cells))
+			for i := range cells {
+				t.header[i] = ColumnName(i)
+			}
+			t.pend, t.pendErr = t.build(num, cells)
+			t.hasPend = true
+			return nil
 		}
 		if err := t.setHeader(num, cells); err != nil {
 			return err
@@ -221,31 +230,6 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 	}
 	t.pend, t.pendErr, t.hasPend = row, err, true
 	return nil
-}
-
-// startWithoutHeader names the columns A, B, … as wide as the first
-// non-blank row, which is the first data row.
-func (t *tableReader) startWithoutHeader() error {
-	for {
-		num, cells, err := t.src.next()
-		if errors.Is(err, io.EOF) {
-			return &ParseError{File: t.file, Err: hint(ErrEmpty, "", "check that this is the right file and that it was saved with data")}
-		}
-		if err != nil {
-			return err
-		}
-		if blank(cells) {
-			continue
-		}
-		t.width, t.fixedWidth = len(cells), "the first row (the file has no header row)"
-		t.header = make([]string, len(cells))
-		for i := range cells {
-			t.header[i] = ColumnName(i)
-		}
-		t.pend, t.pendErr = t.build(num, cells)
-		t.hasPend = true
-		return nil
-	}
 }
 
 func (t *tableReader) setHeader(num int, cells []string) error {
