@@ -184,8 +184,7 @@ func Rereadings(text string) []Rereading {
 	return out
 }
 
-// trimCutRune drops the last character of a sample that stopped at a
-// buffer's end, where it may be cut short: that is no sign of an encoding.
+// trimCutRune drops the last character of sample, which may be cut short.
 func trimCutRune(sample []byte) []byte {
 	for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
 		sample = sample[:len(sample)-1]

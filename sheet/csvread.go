@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
 
-	"github.com/crmbulk/crmbulk/internal/safefile"
 	"golang.org/x/text/transform"
 )
 
@@ -26,14 +24,6 @@ const (
 // delimiters are the candidates the sniffer considers, in order of
 // preference on a tie.
 var delimiters = []rune{',', ';', '\t', '|'}
-
-func openFile(path string) (*os.File, error) {
-	f, err := safefile.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening the input file: %w", err)
-	}
-	return f, nil
-}
 
 // newCSVReader reads CSV from r; name is the file name used in errors.
 // It reads the header and looks ahead one data row (see Reader). Closing the
@@ -164,18 +154,29 @@ const detectBytes = 1 << 20
 // not, and then the code page detectCodePage finds convincing (ok true).
 // When none is, ok is false and the UTF-8 check reports the first bad byte.
 func detectRaw(raw *bufio.Reader) (codePage, bool, error) {
-	sample, err := raw.Peek(detectBytes)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	sample, err := peekText(raw, detectBytes)
+	if err != nil {
 		return codePage{}, false, err
-	}
-	if len(sample) == detectBytes {
-		sample = trimCutRune(sample)
 	}
 	if utf8.Valid(sample) {
 		return codePage{}, false, nil
 	}
 	d, ok := detectCodePage(sample)
 	return d, ok, nil
+}
+
+// peekText peeks at the first n bytes of raw (fewer in a shorter file)
+// without the last character when they fill n, where it may be cut short:
+// that is no sign of an encoding.
+func peekText(raw *bufio.Reader, n int) ([]byte, error) {
+	sample, err := raw.Peek(n)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	if len(sample) == n {
+		sample = trimCutRune(sample)
+	}
+	return sample, nil
 }
 
 // The bounds of one CSV row: a hostile or broken file is refused in

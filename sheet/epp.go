@@ -105,16 +105,13 @@ func eppEncoding(raw *bufio.Reader, given string) (encoding.Encoding, string, er
 		}
 		return enc, strings.TrimSpace(given), nil
 	}
-	sample, err := raw.Peek(bufSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	sample, err := peekText(raw, bufSize)
+	if err != nil {
 		return nil, "", fmt.Errorf("reading the file: %w", err)
 	}
 	if bytes.HasPrefix(sample, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = raw.Discard(3)
 		return nil, "utf-8", nil
-	}
-	if len(sample) == bufSize {
-		sample = trimCutRune(sample)
 	}
 	if utf8.Valid(sample) {
 		return nil, "utf-8", nil

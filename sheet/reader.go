@@ -1,14 +1,15 @@
 package sheet
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/internal/safefile"
 )
 
 // Row is one data row: Num is the row number a spreadsheet shows (the header
@@ -109,9 +110,9 @@ func Open(path string, opt Options) (Reader, error) {
 			return nil, &ParseError{File: name, Err: err}
 		}
 	}
-	f, err := openFile(path) // a FIFO or device is refused here, never waited on
+	f, err := safefile.Open(path) // a FIFO or device is refused here, never waited on
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("opening the input file: %w", err)
 	}
 	var r Reader
 	switch format {

@@ -307,19 +307,11 @@ func utf16Len(s string) int {
 
 // plainInt: -?(0|[1-9][0-9]{0,14}) — exact as a float64 and shown as typed.
 func plainInt(s string) bool {
-	d := s
-	if len(d) > 0 && d[0] == '-' {
-		d = d[1:]
-	}
-	if d == "" || len(d) > 15 || (d[0] == '0' && len(d) > 1) || d == "0" && s != "0" {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 15 || d[0] == '0' && s != "0" {
 		return false
 	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return strings.Trim(d, "0123456789") == ""
 }
 
 // Flush is a no-op for XLSX: rows already stream to excelize's temporary
