@@ -21,7 +21,7 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		}
 		return nil, notZip(name, err)
 	}
-	facts, checked := opt.Checked.facts(path)
+	key, facts, checked := opt.Checked.lookup(path)
 	if !checked {
 		err = checkInflation(name, &zr.Reader, DefaultMaxUnzipSize)
 		if err == nil {
@@ -33,7 +33,7 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		return nil, err
 	}
 	if !checked {
-		opt.Checked.remember(path, facts)
+		opt.Checked.remember(key, facts)
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: DefaultMaxUnzipSize, UnzipXMLSizeLimit: DefaultMaxXMLInMemory})
 	if err != nil {
