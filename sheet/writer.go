@@ -62,21 +62,17 @@ func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
 const csvWriteBuf = 64 << 10
 
 type csvWriter struct {
-	w       io.Writer
-	cw      *csv.Writer
-	opt     CSVWriterOptions
-	started bool
-	buf     []string
-	rows    int
+	w    io.Writer
+	cw   *csv.Writer
+	opt  CSVWriterOptions
+	buf  []string
+	rows int
 }
 
 func (c *csvWriter) Write(cells []string) error {
-	if !c.started {
-		c.started = true
-		if c.opt.BOM {
-			if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
-				return fmt.Errorf("writing CSV: %w", err)
-			}
+	if c.rows == 0 && c.opt.BOM {
+		if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
+			return fmt.Errorf("writing CSV: %w", err)
 		}
 	}
 	c.rows++
