@@ -12,6 +12,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// openXLSXFile checks the workbook at path whole (scanXLSX, unless
+// opt.Checked knows it) before excelize streams its sheet.
 func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -32,14 +34,23 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !checked {
-		opt.Checked.remember(key, facts)
-	}
+	opt.Checked.remember(key, facts)
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: DefaultMaxUnzipSize, UnzipXMLSizeLimit: DefaultMaxXMLInMemory})
 	if err != nil {
 		return nil, excelizeOpenError(name, err)
 	}
-	return newXLSXReader(f, name, opt, facts)
+	src, err := pickSheet(f, name, opt.Sheet)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
+	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
+	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
+		_ = src.close()
+		return nil, err
+	}
+	return t, nil
 }
 
 func notZip(name string, err error) error {
@@ -69,21 +80,6 @@ func excelizeOpenError(name string, err error) error {
 	}
 	return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the workbook cannot be read",
 		"open it in a spreadsheet program and save it again as .xlsx, or export it as CSV"), err)}
-}
-
-func newXLSXReader(f *excelize.File, name string, opt Options, facts map[string]*sheetFacts) (Reader, error) {
-	src, err := pickSheet(f, name, opt.Sheet)
-	if err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
-	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
-	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
-		_ = src.close()
-		return nil, err
-	}
-	return t, nil
 }
 
 // pickSheet opens the named sheet, or the first sheet with a non-blank row.
