@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/xuri/excelize/v2"
 )
 
 // Row is one data row: Num is the row number a spreadsheet shows (the header
@@ -276,13 +277,11 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 // header cells cut. Cells of every Row line up with it.
 func (t *tableReader) Header() []string { return t.header }
 
-// ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA, AB …
+// ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA,
+// AB … ("" past XFD, the last column a spreadsheet has).
 func ColumnName(i int) string {
-	var b []byte
-	for i++; i > 0; i = (i - 1) / 26 {
-		b = append([]byte{byte('A' + (i-1)%26)}, b...)
-	}
-	return string(b)
+	name, _ := excelize.ColumnNumberToName(i + 1)
+	return name
 }
 
 // ParseDelimiter reads a delimiter as people write it: "," ";" "|" or a tab,
