@@ -32,9 +32,7 @@ func IsDash(r rune) bool {
 func TrimSpace(s string) string { return strings.TrimFunc(s, IsSpace) }
 
 // Blank reports whether s is empty or only white space (IsSpace).
-func Blank(s string) bool { return strings.IndexFunc(s, notSpace) < 0 }
-
-func notSpace(r rune) bool { return !IsSpace(r) }
+func Blank(s string) bool { return TrimSpace(s) == "" }
 
 // StripDashes removes every dash (IsDash).
 func StripDashes(s string) string { return remove(s, IsDash) }
