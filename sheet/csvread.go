@@ -30,23 +30,24 @@ var delimiters = []rune{',', ';', '\t', '|'}
 // Reader closes r.
 func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
-	txt, err := decodeCSV(r, opt)
+	t := &tableReader{file: name, unguard: opt.UnguardFormulas}
+	br, err := t.decode(r, opt.Encoding)
 	if err != nil {
 		return nil, perr(err)
 	}
-	sample, err := txt.br.Peek(sniffBytes)
+	sample, err := br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, perr(fmt.Errorf("reading the file: %w", err))
 	}
-	if txt.checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
+	if t.checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
 		return nil, perr(hint(ErrEncoding, "the file contains NUL bytes, so it is not UTF-8 text",
 			"if it is UTF-16 without a byte order mark read it with --encoding utf-16le; if it is a workbook name it .xlsx"))
 	}
-	delim, err := csvDelimiter(txt.br, sample, opt.Delimiter)
+	delim, err := csvDelimiter(br, sample, opt.Delimiter)
 	if err != nil {
 		return nil, perr(err)
 	}
-	budget := &recordBudget{r: txt.br, max: MaxRecordBytes}
+	budget := &recordBudget{r: br, max: MaxRecordBytes}
 	lines := &lineTail{r: budget}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
@@ -55,42 +56,32 @@ func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	src := &csvSource{cr: cr, file: name, closer: r, lines: lines, budget: budget}
-	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
+	t.src = &csvSource{cr: cr, file: name, closer: r, lines: lines, budget: budget}
+	t.delim, t.advice = delim, fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
-		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
+		t.advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	t := &tableReader{src: src, file: name, checkUTF8: txt.checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim,
-		encoding: txt.encoding, detected: txt.detected}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// csvText is a CSV file's bytes decoded to UTF-8 text, and how.
-type csvText struct {
-	br        *bufio.Reader
-	checkUTF8 bool   // read as UTF-8 as it is: each cell is checked
-	encoding  string // the encoding's name
-	detected  bool   // the code page was detected, not named
-}
-
-// decodeCSV decides a CSV's encoding — named in opt, else by its byte
-// order mark, else UTF-8 or the code page its letters make sense in — and
-// returns its text.
-func decodeCSV(r io.Reader, opt Options) (csvText, error) {
-	enc, isUTF8, err := lookupEncoding(opt.Encoding)
+// decode decides a CSV's encoding — the one named, else by its byte order
+// mark, else UTF-8 or the code page its letters make sense in — and
+// returns its text. It sets t's encoding, detected and checkUTF8.
+func (t *tableReader) decode(r io.Reader, name string) (*bufio.Reader, error) {
+	enc, isUTF8, err := lookupEncoding(name)
 	if err != nil {
-		return csvText{}, err
+		return nil, err
 	}
-	detect := isUTF8 && strings.TrimSpace(opt.Encoding) == ""
+	detect := isUTF8 && strings.TrimSpace(name) == ""
 	raw := bufio.NewReaderSize(r, bufSize)
 	if detect {
 		raw = bufio.NewReaderSize(r, detectBytes)
 	}
 	head, _ := raw.Peek(3)
-	t := csvText{encoding: strings.TrimSpace(opt.Encoding)}
+	t.encoding = strings.TrimSpace(name)
 	if isUTF8 {
 		t.encoding = "utf-8"
 	}
@@ -109,7 +100,7 @@ func decodeCSV(r io.Reader, opt Options) (csvText, error) {
 		if detect {
 			d, ok, err := detectRaw(raw)
 			if err != nil {
-				return csvText{}, fmt.Errorf("reading the file: %w", err)
+				return nil, fmt.Errorf("reading the file: %w", err)
 			}
 			if ok {
 				enc, isUTF8, t.encoding, t.detected = d.enc, false, d.name, true
@@ -121,8 +112,7 @@ func decodeCSV(r io.Reader, opt Options) (csvText, error) {
 			text = transform.NewReader(raw, enc.NewDecoder())
 		}
 	}
-	t.br = bufio.NewReaderSize(text, bufSize)
-	return t, nil
+	return bufio.NewReaderSize(text, bufSize), nil
 }
 
 // csvDelimiter decides the delimiter: Excel's "sep=;" first line (which is

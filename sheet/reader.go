@@ -167,7 +167,7 @@ type source interface {
 type tableReader struct {
 	src       source
 	file      string
-	checkUTF8 bool
+	checkUTF8 bool // read as UTF-8 as it is: each cell is checked
 	unguard   bool
 	advice    string // extra advice for ragged rows (e.g. the delimiter)
 	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
