@@ -49,13 +49,12 @@ func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
 	// a 4 KiB one): a writer that flushes in batches makes one write per
 	// batch, not one per 4 KiB.
 	bw := bufio.NewWriterSize(w, csvWriteBuf)
-	w = bw
 	cw := csv.NewWriter(bw)
 	if opt.Delimiter != 0 {
 		cw.Comma = opt.Delimiter
 	}
 	cw.UseCRLF = opt.CRLF
-	return &csvWriter{w: w, cw: cw, opt: opt}
+	return &csvWriter{w: bw, cw: cw, opt: opt}
 }
 
 // csvWriteBuf is the CSV writer's buffer size.
