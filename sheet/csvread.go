@@ -56,7 +56,7 @@ func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	t.src = &csvSource{cr: cr, file: name, closer: r, lines: lines, budget: budget}
+	t.src, t.closer = &csvSource{cr: cr, file: name, lines: lines, budget: budget}, r
 	t.delim, t.advice = delim, fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
 		t.advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
@@ -231,7 +231,6 @@ func excelSepLine(sample []byte) (rune, int) {
 type csvSource struct {
 	cr      *csv.Reader
 	file    string
-	closer  io.Closer
 	lines   *lineTail // for the character column of a quote error
 	budget  *recordBudget
 	lastNum int // row number of the last record
@@ -273,15 +272,6 @@ func (s *csvSource) next() (int, []string, error) {
 	last, _ := s.cr.FieldPos(len(rec) - 1)
 	s.lastNum, s.lastEnd = num, last+strings.Count(rec[len(rec)-1], "\n")
 	return num, rec, nil
-}
-
-func (s *csvSource) close() error {
-	c := s.closer
-	if c == nil {
-		return nil
-	}
-	s.closer = nil
-	return c.Close()
 }
 
 // sniffDelimiter picks the candidate that splits the first records of the

@@ -52,7 +52,6 @@ type eppSource struct {
 	tail    *lastByte     // tells a file cut mid-line
 	line    int           // the line of the last record read
 	file    string
-	closer  io.Closer
 	label   string // the last section label read: INFO, NAGLOWEK, ZAWARTOSC
 	keyword string // what the last [NAGLOWEK] announced
 	found   bool   // a KONTRAHENCI section was seen
@@ -77,8 +76,8 @@ func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
-	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name, closer: r}
-	t := &tableReader{src: src, file: name, unguard: opt.UnguardFormulas, encoding: encName,
+	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name}
+	t := &tableReader{src: src, closer: r, file: name, unguard: opt.UnguardFormulas, encoding: encName,
 		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
 	t.header = append([]string(nil), EPPContractorFields...)
 	t.width = len(t.header)
@@ -228,8 +227,6 @@ func (l *lastByte) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-func (s *eppSource) close() error { return s.closer.Close() }
 
 // noContractors is the error of an EDI++ file without contractors.
 func (s *eppSource) noContractors() error {

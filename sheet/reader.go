@@ -160,12 +160,12 @@ func FormatOf(path, format string) (string, error) {
 // cells may be reused by the next call. err is io.EOF or a sticky error.
 type source interface {
 	next() (num int, cells []string, err error)
-	close() error
 }
 
 // tableReader turns a source into header + padded, checked data rows.
 type tableReader struct {
 	src       source
+	closer    io.Closer // what Close releases; nil once it has
 	file      string
 	checkUTF8 bool // read as UTF-8 as it is: each cell is checked
 	unguard   bool
@@ -418,7 +418,14 @@ func (t *tableReader) name(i int) string {
 }
 
 // Close releases the file.
-func (t *tableReader) Close() error { return t.src.close() }
+func (t *tableReader) Close() error {
+	c := t.closer
+	if c == nil {
+		return nil
+	}
+	t.closer = nil
+	return c.Close()
+}
 
 // blank reports whether every cell is empty or white space.
 func blank(cells []string) bool {

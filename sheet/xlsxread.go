@@ -45,9 +45,9 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		return nil, err
 	}
 	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
-	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
+	t := &tableReader{src: src, closer: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
-		_ = src.close()
+		_ = src.Close()
 		return nil, err
 	}
 	return t, nil
@@ -194,11 +194,4 @@ func (s *xlsxSource) wrap(err error) error {
 		"open the workbook in a spreadsheet program and save it again, or export it as CSV"), err)}
 }
 
-func (s *xlsxSource) close() error {
-	if s.f == nil {
-		return nil
-	}
-	err := errors.Join(s.rows.Close(), s.f.Close())
-	s.f = nil
-	return err
-}
+func (s *xlsxSource) Close() error { return errors.Join(s.rows.Close(), s.f.Close()) }
