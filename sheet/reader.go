@@ -322,13 +322,11 @@ func EncodingOf(r Reader) (name string, detected bool) {
 
 // Read returns the next non-blank data row.
 func (t *tableReader) Read() (Row, error) {
-	if t.hasPend {
-		t.hasPend = false
-		row, err := t.pend, t.pendErr
-		t.pend, t.pendErr = Row{}, nil
-		return row, err
+	if !t.hasPend {
+		return t.read()
 	}
-	return t.read()
+	t.hasPend = false
+	return t.pend, t.pendErr
 }
 
 func (t *tableReader) read() (Row, error) {

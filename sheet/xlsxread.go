@@ -45,7 +45,7 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		return nil, err
 	}
 	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
-	t := &tableReader{src: src, closer: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
+	t := &tableReader{src: src, closer: src, file: src.file, unguard: opt.UnguardFormulas}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		_ = src.Close()
 		return nil, err
