@@ -339,19 +339,21 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if blank(cells) && !t.hasUnsaved(num) {
+		if blank(cells) && len(t.unsaved(num)) == 0 {
 			continue
 		}
 		return t.build(num, cells)
 	}
 }
 
-// hasUnsaved reports whether row num holds a formula with no saved value:
-// such a row is not blank, though every cell reads as empty, so that it
-// gets its report line (issue 20) instead of disappearing.
-func (t *tableReader) hasUnsaved(num int) bool {
-	u, ok := t.src.(interface{ unsavedCols(int) []int })
-	return ok && len(u.unsavedCols(num)) > 0
+// unsaved returns the columns of row num that hold a formula with no saved
+// value (XLSX): such a row is not blank, though every cell reads as empty,
+// so that it gets its report line (issue 20) instead of disappearing.
+func (t *tableReader) unsaved(num int) []int {
+	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
+		return u.unsavedCols(num)
+	}
+	return nil
 }
 
 // cellError is the Recoverable problem of a cell with a value at index i:
@@ -378,10 +380,7 @@ func (t *tableReader) cellError(num, i int) error {
 
 // build copies cells into a header-wide row and checks it.
 func (t *tableReader) build(num int, cells []string) (Row, error) {
-	row := Row{Num: num, Cells: make([]string, len(t.header))}
-	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
-		row.Unsaved = u.unsavedCols(num)
-	}
+	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.unsaved(num)}
 	var rowErr error
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {
