@@ -158,10 +158,7 @@ type Rereading struct {
 // mapping names but the sheet lacks is looked up among them, so the error
 // names the encoding to give rather than the garbled name.
 func Rereadings(text string) []Rereading {
-	var out []Rereading
-	if !strings.ContainsFunc(text, func(r rune) bool { return r >= utf8.RuneSelf }) {
-		return nil
-	}
+	var out []Rereading // none for ASCII, which every candidate reads alike
 	for _, as := range codePages {
 		raw, err := as.enc.NewEncoder().Bytes([]byte(text))
 		if err != nil {
