@@ -61,9 +61,6 @@ const QuoteMax = 200
 // Quote is %q of s for a message, cut after QuoteMax characters with the
 // full length said: a 50 MB cell makes a line of a report, not 50 MB of it.
 func Quote(s string) string {
-	if len(s) <= QuoteMax { // bytes ≥ characters
-		return strconv.Quote(s)
-	}
 	n := utf8.RuneCountInString(s)
 	if n <= QuoteMax {
 		return strconv.Quote(s)
