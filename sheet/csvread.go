@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -47,7 +48,7 @@ func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, perr(err)
 	}
-	budget := &recordBudget{r: br, max: MaxRecordBytes}
+	budget := &recordBudget{r: br}
 	lines := &lineTail{r: budget}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
@@ -178,13 +179,12 @@ const (
 
 var errRecordTooLarge = errors.New("record too large")
 
-// recordBudget fails a read once more than max bytes, or more than
+// recordBudget fails a read once more than MaxRecordBytes, or more than
 // maxDelims delimiter bytes (quoted ones too: a bound, not a count of
 // cells), passed since the last reset (the start of the row being read):
 // encoding/csv would otherwise build the whole row first.
 type recordBudget struct {
 	r      io.Reader
-	max    int
 	used   int
 	delim  byte // 0: a delimiter of more than one byte, not counted
 	delims int
@@ -196,7 +196,7 @@ const maxDelims = 32 * MaxColumns
 func (b *recordBudget) reset() { b.used, b.delims = 0, 0 }
 
 func (b *recordBudget) Read(p []byte) (int, error) {
-	if b.used > b.max || b.delims > maxDelims {
+	if b.used > MaxRecordBytes || b.delims > maxDelims {
 		return 0, errRecordTooLarge
 	}
 	n, err := b.r.Read(p)
@@ -296,10 +296,8 @@ func sniffDelimiter(sample []byte) rune {
 			if b != '\r' && b != ' ' {
 				content = true
 			}
-			for k, d := range delimiters {
-				if rune(b) == d {
-					cur[k]++
-				}
+			if k := slices.Index(delimiters, rune(b)); k >= 0 {
+				cur[k]++
 			}
 		}
 		if len(counts) == sniffLines {

@@ -71,7 +71,7 @@ func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 		text = transform.NewReader(raw, enc.NewDecoder())
 	}
 	tail := &lastByte{r: text}
-	budget := &recordBudget{r: tail, max: MaxRecordBytes, delim: ','}
+	budget := &recordBudget{r: tail, delim: ','}
 	cr := csv.NewReader(budget)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
