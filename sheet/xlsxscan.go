@@ -381,10 +381,8 @@ func sheetParts(zr *zip.Reader) (map[string]string, error) {
 	}
 	target := map[string]string{}
 	for _, r := range rels.Rels {
-		t := r.Target
-		if strings.HasPrefix(t, "/") {
-			t = strings.TrimPrefix(t, "/")
-		} else {
+		t, absolute := strings.CutPrefix(r.Target, "/")
+		if !absolute {
 			t = path.Join("xl", t)
 		}
 		target[r.ID] = t
