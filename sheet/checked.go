@@ -26,14 +26,6 @@ type checkedFile struct {
 	mod  time.Time
 }
 
-func fileKey(path string) (checkedFile, bool) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return checkedFile{}, false
-	}
-	return checkedFile{path, fi.Size(), fi.ModTime()}, true
-}
-
 // lookup returns path's key as it is now and, when it was checked as it
 // is now, what checking it found. The key is taken before a check, so that
 // a file that changes while it is checked is checked again next time.
@@ -41,9 +33,11 @@ func (c *Checked) lookup(path string) (k checkedFile, facts map[string]*sheetFac
 	if c == nil {
 		return k, nil, false
 	}
-	if k, ok = fileKey(path); !ok {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return k, nil, false
 	}
+	k = checkedFile{path, fi.Size(), fi.ModTime()}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	facts, ok = c.files[k]
