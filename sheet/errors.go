@@ -52,16 +52,13 @@ type ParseError struct {
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	sep := ":" // before the column: "row 12, column 3" or "column 3"
 	if e.Row > 0 {
 		fmt.Fprintf(&b, ": row %d", e.Row)
+		sep = ","
 	}
 	if e.Column > 0 {
-		if e.Row > 0 {
-			b.WriteString(",")
-		} else {
-			b.WriteString(":")
-		}
-		fmt.Fprintf(&b, " column %d", e.Column)
+		fmt.Fprintf(&b, "%s column %d", sep, e.Column)
 		if e.Name != "" {
 			fmt.Fprintf(&b, " (%q)", e.Name)
 		}
