@@ -77,10 +77,7 @@ func ExcelText(s string) (string, bool) {
 // integer, which they show as written), a truth value, a formula, or a
 // value that starts with a text mark.
 func excelChanges(s string) bool {
-	if s == "" {
-		return false
-	}
-	if excelNumber(s) {
+	if s == "" || excelNumber(s) {
 		return false
 	}
 	if strings.ContainsAny(s, "0123456789") || formulaStart(s[0]) || marked(s) {
