@@ -15,13 +15,9 @@ const (
 )
 
 func (k Kind) String() string {
-	switch k {
-	case KindInt:
-		return "int"
-	case KindText:
-		return "text"
-	case KindExtra:
-		return "object"
+	names := [...]string{KindInt: "int", KindText: "text", KindExtra: "object"}
+	if k > 0 && int(k) < len(names) {
+		return names[k]
 	}
 	return "unknown"
 }
