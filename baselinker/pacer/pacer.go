@@ -18,7 +18,7 @@
 // process; the store bounds all of them together.
 //
 // Backoff gives the pauses of bounded retries: exponential with full
-// jitter, on the same pluggable clock.
+// jitter.
 package pacer
 
 import (
@@ -233,9 +233,7 @@ type Limiter struct {
 	sharedSince atomic.Int64
 
 	mu   sync.Mutex
-	ring []time.Time // the last len(ring) starts, circular
-	head int         // index of the oldest start in ring
-	n    int         // number of starts held in ring
+	ring ring // the last limit starts
 
 	pausedUntil time.Time
 	reducedTo   int       // effective limit when recovery began
@@ -294,7 +292,7 @@ func New(limit int, opts ...Option) *Limiter {
 	if l.rand == nil {
 		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	l.ring = make([]time.Time, limit)
+	l.ring = ring{t: make([]time.Time, limit)}
 	return l
 }
 
@@ -347,7 +345,8 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			if l.probe == probeNeeded {
 				l.probe = probeOut
 			}
-			l.recordLocked(now)
+			l.ring.push(now)
+			l.starts++
 			l.waited += now.Sub(begin)
 			l.mu.Unlock()
 			return nil
@@ -614,40 +613,20 @@ func (l *Limiter) ETA(n int) time.Duration {
 	}
 	now := l.clock.Now()
 	eff := l.effectiveLocked(now)
-	// A ring of the last eff start times, oldest first, simulated forward.
-	sim := make([]time.Time, 0, eff)
-	for k := min(l.n, eff); k >= 1; k-- {
-		sim = append(sim, l.kthLocked(k))
+	// A ring of the last eff start times, simulated forward.
+	sim := ring{t: make([]time.Time, eff)}
+	for k := min(l.ring.n, eff); k >= 1; k-- {
+		sim.push(l.ring.kth(k))
 	}
-	paused := l.pausedUntil
+	t := maxTime(now, l.pausedUntil)
 	l.mu.Unlock()
 
-	t := now
-	if paused.After(t) {
-		t = paused
-	}
-	ring := make([]time.Time, eff)
-	filled, head := 0, 0
-	push := func(v time.Time) {
-		if filled < eff {
-			ring[(head+filled)%eff] = v
-			filled++
-			return
-		}
-		ring[head] = v
-		head = (head + 1) % eff
-	}
-	for _, v := range sim {
-		push(v)
-	}
 	span := l.window + l.margin
 	for range n {
-		if filled == eff {
-			if free := ring[head].Add(span); free.After(t) {
-				t = free
-			}
+		if sim.n == eff {
+			t = maxTime(t, sim.kth(eff).Add(span))
 		}
-		push(t)
+		sim.push(t)
 	}
 	return t.Sub(now)
 }
@@ -659,8 +638,8 @@ func (l *Limiter) nextLocked(now time.Time) time.Time {
 		at = l.pausedUntil
 	}
 	eff := l.effectiveLocked(now)
-	if l.n >= eff {
-		if free := l.kthLocked(eff).Add(l.window + l.margin); free.After(at) {
+	if l.ring.n >= eff {
+		if free := l.ring.kth(eff).Add(l.window + l.margin); free.After(at) {
 			at = free
 		}
 	}
@@ -678,21 +657,26 @@ func (l *Limiter) nextLocked(now time.Time) time.Time {
 	return at
 }
 
-// kthLocked returns the k-th most recent start (k=1: the newest); k <= l.n.
-func (l *Limiter) kthLocked(k int) time.Time {
-	return l.ring[(l.head+l.n-k)%len(l.ring)]
+// ring holds the last len(t) start times, circular.
+type ring struct {
+	t    []time.Time
+	head int // index of the oldest start
+	n    int // number of starts held
 }
 
-func (l *Limiter) recordLocked(now time.Time) {
-	if l.n < len(l.ring) {
-		l.ring[(l.head+l.n)%len(l.ring)] = now
-		l.n++
-	} else {
-		l.ring[l.head] = now
-		l.head = (l.head + 1) % len(l.ring)
+// push records a start, in place of the oldest when the ring is full.
+func (r *ring) push(v time.Time) {
+	if r.n < len(r.t) {
+		r.t[(r.head+r.n)%len(r.t)] = v
+		r.n++
+		return
 	}
-	l.starts++
+	r.t[r.head] = v
+	r.head = (r.head + 1) % len(r.t)
 }
+
+// kth returns the k-th most recent start (k=1: the newest); k <= r.n.
+func (r *ring) kth(k int) time.Time { return r.t[(r.head+r.n-k)%len(r.t)] }
 
 // effectiveLocked returns the limit in force at now, ending recovery once it
 // is back at the configured limit.
