@@ -494,8 +494,8 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 // tries is what one call keeps between its tries.
 type tries struct {
 	method     string
-	idempotent bool
-	attempts   int             // tries allowed for transient failures
+	idempotent bool            // a request that reached the server may be sent again
+	attempts   int             // tries allowed for transient failures (≥ 1)
 	failures   int             // transient failures so far
 	blocks     int             // blocks sat out so far
 	starts     context.Context // when a try may still start
@@ -549,9 +549,7 @@ func (a *API) heard(ctx context.Context, method string, err error, class Class, 
 // attemptOf is what shouldRetry is told of a failed try.
 func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
 	budget, bounded := a.limiter.Budget()
-	return attempt{method: c.method, err: s.err, class: s.class, idempotent: c.idempotent,
-		ending: ending, failures: c.failures, attempts: c.attempts,
-		blocks: c.blocks, blockRetries: a.blockRetries,
+	return attempt{tries: *c, sent: s, ending: ending, blockRetries: a.blockRetries,
 		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
 }
 
@@ -568,9 +566,12 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		c.failures++
 		var te *TransportError
 		errors.As(s.err, &te)
-		a.logRetry(ctx, c.method, te, s.timeout, v.wait, c.failures+1, c.attempts)
+		why := retryWhy(te, s.timeout)
+		// Why and when a request is sent again: a run that waits for an API that does not answer is never silent.
+		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", c.method, why, c.failures+1, c.attempts, roundWait(v.wait)),
+			slog.String("method", c.method))
 		a.mu.Lock()
-		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, retryWhy(te, s.timeout))
+		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, why)
 		a.mu.Unlock()
 		if serr := a.backoff.Sleep(c.starts, v.wait); serr != nil {
 			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, s.err)
@@ -598,16 +599,6 @@ func (a *API) block(ctx context.Context, method string, class Class, err error) 
 			until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
 			slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
 	}
-}
-
-// maxRetryAfter caps the pause a Retry-After header may ask for.
-const maxRetryAfter = 10 * time.Minute
-
-// logRetry says why a request is sent again, and when: a run that waits
-// for an API that does not answer is never silent.
-func (a *API) logRetry(ctx context.Context, method string, te *TransportError, timeout, wait time.Duration, try, attempts int) {
-	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, retryWhy(te, timeout), try, attempts, roundWait(wait)),
-		slog.String("method", method))
 }
 
 // retryWhy is why a request failed, in a few words.
