@@ -210,10 +210,7 @@ func isLoopback(host string) bool {
 // String describes the API without its token.
 func (a *API) String() string { return "baselinker.API{" + a.endpoint + "}" }
 
-// GoString implements fmt.GoStringer: the token is never shown.
-func (a *API) GoString() string { return a.String() }
-
-// Format implements fmt.Formatter: every verb prints String.
+// Format implements fmt.Formatter: every verb, %#v included, prints String.
 func (a *API) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
 
 // LogValue implements slog.LogValuer.
@@ -274,13 +271,11 @@ func (a *API) listClients(ctx context.Context, page int, f Filters, extra bool) 
 	// answer without it says nothing of which clients exist, and must not
 	// pass for "none" (a look-up would take it as proof a create was lost).
 	if raw := bytes.TrimSpace(out.Clients); len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
-		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: the answer has no clients list", ErrBadResponse)}
+		return nil, badAnswer("getCrmClients", http.StatusOK, errors.New("the answer has no clients list"))
 	}
 	clients, err := decodeList[Client](out.Clients, func(c Client) int64 { return int64(c.CrmClientID) })
 	if err != nil {
-		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: clients: %w", ErrBadResponse, a.scrubErr(err))}
+		return nil, badAnswer("getCrmClients", http.StatusOK, fmt.Errorf("clients: %w", a.scrubErr(err)))
 	}
 	return clients, nil
 }
@@ -323,12 +318,10 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 		w = nil
 	}
 	if out.ID <= 0 {
-		err := &TransportError{Method: "addCrmClient", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, ErrNoClientID)}
 		if f.ID > 0 {
 			return Added{ID: f.ID, Warnings: w}, nil // an update: the ID is known
 		}
-		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: err}
+		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: badAnswer("addCrmClient", http.StatusOK, ErrNoClientID)}
 	}
 	return Added{ID: int64(out.ID), Warnings: w}, nil
 }
@@ -394,8 +387,7 @@ func (a *API) GetCrmClientData(ctx context.Context, id int64, includeCustomExtra
 	}
 	c, err := decodeClientData(raw)
 	if err != nil {
-		return Client{}, &TransportError{Method: "getCrmClientData", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, a.scrubErr(err))}
+		return Client{}, badAnswer("getCrmClientData", http.StatusOK, a.scrubErr(err))
 	}
 	return c, nil
 }
@@ -454,8 +446,7 @@ func (a *API) GetCrmClientStatuses(ctx context.Context) ([]Status, error) {
 	}
 	st, err := decodeList[Status](out.Statuses, func(s Status) int64 { return int64(s.ID) })
 	if err != nil {
-		return nil, &TransportError{Method: "getCrmClientStatuses", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: statuses: %w", ErrBadResponse, a.scrubErr(err))}
+		return nil, badAnswer("getCrmClientStatuses", http.StatusOK, fmt.Errorf("statuses: %w", a.scrubErr(err)))
 	}
 	return st, nil
 }
@@ -759,8 +750,7 @@ func (a *API) once(ctx context.Context, method, form string, timeout time.Durati
 		}
 	}
 	if len(body) > maxAnswerBytes {
-		return &TransportError{Method: method, Status: resp.StatusCode, Written: true,
-			Cause: fmt.Errorf("%w: answer larger than %d bytes", ErrBadResponse, maxAnswerBytes)}
+		return badAnswer(method, resp.StatusCode, fmt.Errorf("answer larger than %d bytes", maxAnswerBytes))
 	}
 	return a.decode(method, resp.StatusCode, body, out)
 }
@@ -796,20 +786,21 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 	if out == nil {
 		return nil
 	}
-	if raw, ok := out.(*json.RawMessage); ok {
-		*raw = append((*raw)[:0], body...)
-		return nil
-	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return &TransportError{Method: method, Status: status, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, a.scrubErr(err))}
+		return badAnswer(method, status, a.scrubErr(err))
 	}
 	return nil
 }
 
+// badAnswer is the error of an answer (with HTTP status) that is not the
+// API's JSON, and why.
+func badAnswer(method string, status int, why error) *TransportError {
+	return &TransportError{Method: method, Status: status, Written: true, Cause: fmt.Errorf("%w: %w", ErrBadResponse, why)}
+}
+
 // scrub removes the token from text that came from outside (an answer that
 // echoes it, say), in every form it may come back in (see ScrubToken).
-func (a *API) scrub(s string) string { return a.token.Scrub(s) }
+func (a *API) scrub(s string) string { return ScrubToken(s, a.token.Reveal()) }
 
 // jsonKind names the kind of JSON value that starts with c.
 func jsonKind(c byte) string {
