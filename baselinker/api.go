@@ -310,12 +310,9 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 	if err := a.call(ctx, "addCrmClient", params, f.ID > 0, &out); err != nil {
 		return Added{}, err
 	}
-	w := make([]string, len(out.Warnings))
-	for i, s := range out.Warnings {
-		w[i] = a.scrub(s)
-	}
-	if len(w) == 0 {
-		w = nil
+	var w []string // nil when there are none
+	for _, s := range out.Warnings {
+		w = append(w, a.scrub(s))
 	}
 	if out.ID <= 0 {
 		if f.ID > 0 {

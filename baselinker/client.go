@@ -135,12 +135,7 @@ func (e *ExtraFields) UnmarshalJSON(b []byte) error {
 	}
 	out := make(ExtraFields, len(raw))
 	for k, v := range raw {
-		var s string // JSON null leaves it "", with no error
-		if err := json.Unmarshal(v, &s); err == nil {
-			out[k] = s
-			continue
-		}
-		out[k] = string(bytes.TrimSpace(v))
+		out[k] = textOf(v)
 	}
 	*e = out
 	return nil
@@ -319,12 +314,10 @@ type ClientFields struct {
 func (f ClientFields) Params() (json.RawMessage, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
-	first := true
 	sep := func() {
-		if !first {
+		if buf.Len() > 1 { // after the first member
 			buf.WriteByte(',')
 		}
-		first = false
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Values)) { // the same name every time
 		fd, ok := LookupField(name)

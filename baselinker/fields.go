@@ -1,6 +1,9 @@
 package baselinker
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // Kind is the wire type of a CRM field.
 type Kind int
@@ -104,11 +107,7 @@ var fieldTable = [...]Field{
 }
 
 // Fields returns every documented CRM field, in the documented order.
-func Fields() []Field {
-	out := make([]Field, len(fieldTable))
-	copy(out, fieldTable[:])
-	return out
-}
+func Fields() []Field { return slices.Clone(fieldTable[:]) }
 
 // ListedFields returns the fields getCrmClients returns, in its order.
 func ListedFields() []Field {
