@@ -72,10 +72,9 @@ type API struct {
 
 	mu      sync.Mutex
 	stats   Stats
-	flights map[uint64]flight // requests sent and not answered yet, for Waiting
-	flightN uint64
-	retryAt time.Time // the end of the latest pause before a retry, for Waiting
-	retryIs string    // what that retry is and why
+	flights map[*flight]bool // requests sent and not answered yet, for Waiting
+	retryAt time.Time        // the end of the latest pause before a retry, for Waiting
+	retryIs string           // what that retry is and why
 }
 
 // flight is a request on the wire.
@@ -154,7 +153,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
 		timeout:      DefaultTimeout,
 		stats:        Stats{ByMethod: map[string]int64{}},
-		flights:      map[uint64]flight{},
+		flights:      map[*flight]bool{},
 	}
 	for _, o := range opts {
 		o(a)
@@ -552,9 +551,7 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		c.blocks++
 	case retryLater:
 		c.failures++
-		var te *TransportError
-		errors.As(s.err, &te)
-		why := retryWhy(te, s.timeout)
+		why := retryWhy(s.err, s.timeout)
 		// Why and when a request is sent again: a run that waits for an API that does not answer is never silent.
 		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", c.method, why, c.failures+1, c.attempts, roundWait(v.wait)),
 			slog.String("method", c.method))
@@ -590,7 +587,9 @@ func (a *API) block(ctx context.Context, method string, class Class, err error) 
 }
 
 // retryWhy is why a request failed, in a few words.
-func retryWhy(te *TransportError, timeout time.Duration) string {
+func retryWhy(err error, timeout time.Duration) string {
+	var te *TransportError
+	errors.As(err, &te)
 	switch {
 	case te != nil && te.NoAnswer:
 		return fmt.Sprintf("no answer in %s", roundWait(timeout))
@@ -604,14 +603,13 @@ func retryWhy(te *TransportError, timeout time.Duration) string {
 
 // fly records a request on the wire until the returned func is called.
 func (a *API) fly(method string, start time.Time, timeout time.Duration) (landed func()) {
+	f := &flight{method, start, timeout}
 	a.mu.Lock()
-	a.flightN++
-	id := a.flightN
-	a.flights[id] = flight{method, start, timeout}
+	a.flights[f] = true
 	a.mu.Unlock()
 	return func() {
 		a.mu.Lock()
-		delete(a.flights, id)
+		delete(a.flights, f)
 		a.mu.Unlock()
 	}
 }
@@ -635,9 +633,9 @@ func (a *API) Waiting() string {
 	a.mu.Lock()
 	retryAt, retryIs := a.retryAt, a.retryIs
 	var oldest flight
-	for _, f := range a.flights {
+	for f := range a.flights {
 		if oldest.start.IsZero() || f.start.Before(oldest.start) {
-			oldest = f
+			oldest = *f
 		}
 	}
 	a.mu.Unlock()
