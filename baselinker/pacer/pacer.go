@@ -203,11 +203,10 @@ func WithRand(r *rand.Rand) Option { return func(l *Limiter) { l.rand = r } }
 
 // Stats is a snapshot of a Limiter's counters.
 type Stats struct {
-	Starts      int64         // starts granted by Wait
-	Waited      time.Duration // total time callers spent in Wait, summed over callers
-	Blocks      int64         // blocks reported with Blocked (one per pause)
-	Limit       int           // current effective limit per window
-	PausedUntil time.Time     // end of the current block pause; zero if none
+	Starts      int64     // starts granted by Wait
+	Blocks      int64     // blocks reported with Blocked (one per pause)
+	Limit       int       // current effective limit per window
+	PausedUntil time.Time // end of the current block pause; zero if none
 }
 
 // Limiter lets at most limit starts happen in any sliding window. It is safe
@@ -245,7 +244,6 @@ type Limiter struct {
 	probe       probe     // after a block with no stated end: one request first
 
 	starts     int64
-	waited     time.Duration
 	blocks     int64
 	resumeSaid int64 // blocks when Resumed last said one was over
 }
@@ -314,14 +312,9 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pacer: waiting for a request slot: %w", err)
 	}
-	var begin time.Time
-	first := true
 	for {
 		l.mu.Lock()
 		now := l.clock.Now()
-		if first {
-			begin, first = now, false
-		}
 		if l.overLocked(now) {
 			l.mu.Unlock()
 			return fmt.Errorf("pacer: %w (more than %s in all)", ErrWaitedTooLong, l.maxWait)
@@ -347,7 +340,6 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			}
 			l.ring.push(now)
 			l.starts++
-			l.waited += now.Sub(begin)
 			l.mu.Unlock()
 			return nil
 		}
@@ -361,9 +353,6 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			l.mu.Lock()
-			l.waited += l.clock.Now().Sub(begin)
-			l.mu.Unlock()
 			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 		case <-t.C():
 		}
@@ -591,7 +580,7 @@ func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	s := Stats{Starts: l.starts, Waited: l.waited, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
+	s := Stats{Starts: l.starts, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
 	if now.Before(l.pausedUntil) {
 		s.PausedUntil = l.pausedUntil
 	}
