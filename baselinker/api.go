@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -48,10 +47,7 @@ const (
 
 // Stats counts what an API sent.
 type Stats struct {
-	Requests int64            // HTTP requests sent (retries included)
-	Retries  int64            // requests that repeated an earlier one
-	Blocks   int64            // ERROR_BLOCKED_TOKEN answers
-	ByMethod map[string]int64 // requests per API method
+	Requests int64 // HTTP requests sent (retries included)
 }
 
 // API is a client of the Base (BaseLinker) API. It is safe for concurrent
@@ -69,9 +65,9 @@ type API struct {
 	log          *slog.Logger
 	userAgent    string
 	timeout      time.Duration
+	requests     atomic.Int64 // HTTP requests sent (retries included)
 
 	mu      sync.Mutex
-	stats   Stats
 	flights map[*flight]bool // requests sent and not answered yet, for Waiting
 	retryAt time.Time        // the end of the latest pause before a retry, for Waiting
 	retryIs string           // what that retry is and why
@@ -152,7 +148,6 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 		blockRetries: DefaultBlockRetry,
 		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
 		timeout:      DefaultTimeout,
-		stats:        Stats{ByMethod: map[string]int64{}},
 		flights:      map[*flight]bool{},
 	}
 	for _, o := range opts {
@@ -227,13 +222,7 @@ func (a *API) Account() string {
 func (a *API) Limiter() *pacer.Limiter { return a.limiter }
 
 // Stats returns a snapshot of the request counters.
-func (a *API) Stats() Stats {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	s := a.stats
-	s.ByMethod = maps.Clone(a.stats.ByMethod) // made in New: never nil
-	return s
-}
+func (a *API) Stats() Stats { return Stats{Requests: a.requests.Load()} }
 
 // GetCrmClients returns page (from 1) of the clients matching f; a page
 // holds up to 100 clients, a shorter page is the last one.
@@ -499,7 +488,7 @@ type sent struct {
 // (cut to what --max-wait leaves), logs it, and tells the limiter whether
 // the API answered.
 func (a *API) send(ctx context.Context, method, form string, try int, out any) sent {
-	a.count(method, try > 1)
+	a.requests.Add(1)
 	start := time.Now()
 	timeout := a.timeout
 	if left, bounded := a.limiter.Budget(); bounded && left < timeout {
@@ -569,9 +558,6 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 // until its stated end, or a backoff when it stated none; said once per
 // block, not once per worker.
 func (a *API) block(ctx context.Context, method string, class Class, err error) {
-	a.mu.Lock()
-	a.stats.Blocks++
-	a.mu.Unlock()
 	var until time.Time
 	var started bool
 	if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
@@ -678,16 +664,6 @@ func codeOf(err error) string {
 func wasWritten(err error) bool {
 	var te *TransportError
 	return errors.As(err, &te) && te.Written
-}
-
-func (a *API) count(method string, retry bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.stats.Requests++
-	a.stats.ByMethod[method]++
-	if retry {
-		a.stats.Retries++
-	}
 }
 
 func (a *API) logRequest(ctx context.Context, method string, try int, d time.Duration, err error, class Class) {
