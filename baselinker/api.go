@@ -39,9 +39,6 @@ const (
 	DefaultBlockRetry = 5                // pauses on ERROR_BLOCKED_TOKEN before giving up
 	DefaultRateLimit  = 100              // requests per minute per token
 	maxAnswerBytes    = 32 << 20
-	defaultUserAgentV = "dev"
-	userAgentPrefix   = "crmbulk/"
-	userAgentSuffix   = " (+Go)"
 	bodySnippetLen    = 40
 )
 
@@ -63,7 +60,7 @@ type API struct {
 	backoff      pacer.Backoff
 	blockRetries int
 	log          *slog.Logger
-	userAgent    string
+	version      string // in the User-Agent
 	timeout      time.Duration
 	requests     atomic.Int64 // HTTP requests sent (retries included)
 
@@ -105,7 +102,7 @@ func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
 // WithVersion sets the User-Agent to "crmbulk/<version> (+Go)".
 func WithVersion(version string) Option {
-	return func(a *API) { a.userAgent = userAgentPrefix + version + userAgentSuffix }
+	return func(a *API) { a.version = version }
 }
 
 // WithTimeout bounds one request, reading the answer included (default 90 s).
@@ -146,7 +143,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 		token:        &token,
 		backoff:      pacer.DefaultBackoff(),
 		blockRetries: DefaultBlockRetry,
-		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
+		version:      "dev",
 		timeout:      DefaultTimeout,
 		flights:      map[*flight]bool{},
 	}
@@ -703,7 +700,7 @@ func (a *API) once(ctx context.Context, method, form string, timeout time.Durati
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", a.userAgent)
+	req.Header.Set("User-Agent", "crmbulk/"+a.version+" (+Go)")
 	req.Header.Set("X-BLToken", a.token.Reveal())
 	resp, err := a.hc.Do(req)
 	if err != nil {
