@@ -523,21 +523,16 @@ func (l *Limiter) nextConsecutiveLocked() int {
 // pauseLocked pauses every start until until, then recovers from half the
 // limit in force, and tells the other runs of the token.
 func (l *Limiter) pauseLocked(now, until time.Time) {
-	from := now
-	if l.pausedUntil.After(from) {
-		from = l.pausedUntil // a running pause lengthened: only the extra time counts
-	}
+	from := maxTime(now, l.pausedUntil) // a running pause lengthened: only the extra time counts
 	l.pausedTotal += max(until.Sub(from), 0)
 	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
 		l.gaveUp = true
 	}
-	if now.Before(l.pausedUntil) { // a running pause lengthened: same block, same reduced limit
-		l.pausedUntil, l.recoverFrom = until, until
-	} else {
+	if !now.Before(l.pausedUntil) { // a new block; a running pause lengthened keeps its reduced limit
 		l.reducedTo = max(1, l.effectiveLocked(now)/2)
-		l.pausedUntil, l.recoverFrom = until, until
 		l.blocks++
 	}
+	l.pausedUntil, l.recoverFrom = until, until
 	if l.shared != nil { // one try at the store's lock (no context here); when held, the next Wait writes it
 		done, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -622,15 +617,10 @@ func (l *Limiter) ETA(n int) time.Duration {
 
 // nextLocked returns the earliest time a start may happen, given now.
 func (l *Limiter) nextLocked(now time.Time) time.Time {
-	at := now
-	if l.pausedUntil.After(at) {
-		at = l.pausedUntil
-	}
+	at := maxTime(now, l.pausedUntil)
 	eff := l.effectiveLocked(now)
 	if l.ring.n >= eff {
-		if free := l.ring.kth(eff).Add(l.window + l.margin); free.After(at) {
-			at = free
-		}
+		at = maxTime(at, l.ring.kth(eff).Add(l.window+l.margin))
 	}
 	// While recovering, the limit may grow before the slot frees: wake then.
 	if !l.recoverFrom.IsZero() && at.After(now) {
