@@ -658,11 +658,6 @@ func codeOf(err error) string {
 	return ""
 }
 
-func wasWritten(err error) bool {
-	var te *TransportError
-	return errors.As(err, &te) && te.Written
-}
-
 func (a *API) logRequest(ctx context.Context, method string, try int, d time.Duration, err error, class Class) {
 	if !a.log.Enabled(ctx, slog.LevelDebug) {
 		return

@@ -49,7 +49,8 @@ type verdict struct {
 // it after the API's silence so far): a dead server ends the run within
 // --max-wait, its timeouts included.
 func shouldRetry(a attempt) verdict {
-	written := wasWritten(a.err)
+	var te *TransportError
+	written := errors.As(a.err, &te) && te.Written
 	if a.ending {
 		if !a.idempotent && written {
 			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err}}
@@ -72,8 +73,7 @@ func shouldRetry(a attempt) verdict {
 		return verdict{err: a.err}
 	}
 	wait := a.backoff
-	var te *TransportError
-	if errors.As(a.err, &te) && te.RetryAfter > 0 {
+	if te != nil && te.RetryAfter > 0 {
 		wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
 	}
 	v := verdict{action: retryLater, wait: wait}
