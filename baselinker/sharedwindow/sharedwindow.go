@@ -31,6 +31,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
@@ -262,26 +263,24 @@ func runner() string {
 
 // sane drops what a state file may not say at now: starts further ahead
 // than MaxSkew, a pause longer than MaxPause. It reports what it dropped.
-func (s *Store) sane(st *state, now time.Time) (dropped string) {
+func (s *Store) sane(st *state, now time.Time) string {
+	var dropped []string
 	ahead := now.Add(MaxSkew).UnixMilli()
 	n := len(st.Starts)
 	st.Starts = slices.DeleteFunc(st.Starts, func(ms int64) bool { return ms > ahead })
 	if k := n - len(st.Starts); k > 0 {
-		dropped = fmt.Sprintf("%d start times more than %s in the future (a clock set wrong, or a machine sharing the folder)", k, MaxSkew)
+		dropped = append(dropped, fmt.Sprintf("%d start times more than %s in the future (a clock set wrong, or a machine sharing the folder)", k, MaxSkew))
 	}
 	maps.DeleteFunc(st.Users, func(_ string, ms int64) bool { return ms > ahead })
 	if len(st.Users) > maxUsers {
 		st.Users = nil // not one machine's runs: forgotten, the starts still count
 	}
 	if st.PausedUntil > now.Add(MaxPause).UnixMilli() {
-		if dropped != "" {
-			dropped += " and "
-		}
-		dropped += fmt.Sprintf("a pause until %s, more than %s ahead (the API's blocks last minutes)",
-			time.UnixMilli(st.PausedUntil).UTC().Format(time.RFC3339), MaxPause)
+		dropped = append(dropped, fmt.Sprintf("a pause until %s, more than %s ahead (the API's blocks last minutes)",
+			time.UnixMilli(st.PausedUntil).UTC().Format(time.RFC3339), MaxPause))
 		st.PausedUntil = 0
 	}
-	return dropped
+	return strings.Join(dropped, " and ")
 }
 
 // warnOnce tells the user once per kind of trouble, not once per request.
