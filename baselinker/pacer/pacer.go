@@ -449,11 +449,7 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 	if now.Before(l.pausedUntil) {
 		return l.pausedUntil, false
 	}
-	d, n := l.blockInitial, l.nextConsecutiveLocked()
-	for i := 1; i < n && d < l.blockMax; i++ {
-		d *= 2
-	}
-	d = min(d, l.blockMax)
+	d := Backoff{Base: l.blockInitial, Max: l.blockMax}.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
 	if q := int64(d / 4); q > 0 {
 		d += time.Duration(l.rand.Int64N(q + 1))
 	}
