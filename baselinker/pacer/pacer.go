@@ -140,16 +140,16 @@ func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait =
 // after took. From the first such request after the last answer (Heard)
 // the API is silent, and the silence counts toward WithMaxWait with the
 // blocks, as wall time: several workers failing at once count it once, a
-// long run with a fault now and then never adds them up. It reports
-// whether the run is now past WithMaxWait.
-func (l *Limiter) Failing(took time.Duration) (gaveUp bool) {
+// long run with a fault now and then never adds them up. A silence past
+// WithMaxWait gives the run up for good, even if an answer comes later.
+func (l *Limiter) Failing(took time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
 	if start := now.Add(-max(took, 0)); l.silentSince.IsZero() || start.Before(l.silentSince) {
 		l.silentSince = start
 	}
-	return l.overLocked(now)
+	l.overLocked(now)
 }
 
 // Heard reports an answer from the API (a SUCCESS, or an error it
