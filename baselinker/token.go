@@ -139,10 +139,8 @@ const MinTokenLen = 24
 // more than the token, say) or are too short to be a token. The error never
 // quotes the value.
 func checkToken(v string) error {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x21 || c == 0x7f {
-			return fmt.Errorf("the token contains whitespace or a control character at byte %d; it must be the token alone, on one line", i+1)
-		}
+	if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x21 || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("the token contains whitespace or a control character at byte %d; it must be the token alone, on one line", i+1)
 	}
 	if n := utf8.RuneCountInString(v); n < MinTokenLen {
 		return fmt.Errorf("the token is %d characters long, and a Base API token is much longer (at least %d); copy the whole token from the account's API settings", n, MinTokenLen)
