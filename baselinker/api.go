@@ -101,9 +101,7 @@ func WithBlockRetries(n int) Option { return func(a *API) { a.blockRetries = n }
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
 // WithVersion sets the User-Agent to "crmbulk/<version> (+Go)".
-func WithVersion(version string) Option {
-	return func(a *API) { a.version = version }
-}
+func WithVersion(version string) Option { return func(a *API) { a.version = version } }
 
 // WithTimeout bounds one request, reading the answer included (default 90 s).
 func WithTimeout(d time.Duration) Option { return func(a *API) { a.timeout = d } }
@@ -165,9 +163,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	if a.timeout <= 0 {
 		a.timeout = DefaultTimeout
 	}
-	if a.blockRetries < 0 {
-		a.blockRetries = 0
-	}
+	a.blockRetries = max(a.blockRetries, 0)
 	return a, nil
 }
 
@@ -177,7 +173,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 // context, with WithTimeout's duration (default 90 s), so that option is the
 // one knob.
 func DefaultHTTPClient() *http.Client {
-	tr := &http.Transport{
+	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
@@ -186,8 +182,7 @@ func DefaultHTTPClient() *http.Client {
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
-	}
-	return &http.Client{Transport: tr}
+	}}
 }
 
 func isLoopback(host string) bool {

@@ -261,9 +261,7 @@ const (
 // New returns a Limiter allowing limit request starts per window (60 s by
 // default). A limit below 1 is treated as 1.
 func New(limit int, opts ...Option) *Limiter {
-	if limit < 1 {
-		limit = 1
-	}
+	limit = max(limit, 1)
 	l := &Limiter{
 		clock:        realClock{},
 		limit:        limit,
@@ -281,12 +279,8 @@ func New(limit int, opts ...Option) *Limiter {
 	if l.recoverStep <= 0 {
 		l.recoverStep = max(1, l.limit/10)
 	}
-	if l.blockMax < l.blockInitial {
-		l.blockMax = l.blockInitial
-	}
-	if l.margin < 0 {
-		l.margin = 0
-	}
+	l.blockMax = max(l.blockMax, l.blockInitial)
+	l.margin = max(l.margin, 0)
 	if l.rand == nil {
 		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
