@@ -167,11 +167,9 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	return a, nil
 }
 
-// DefaultHTTPClient returns the client New uses by default: dial and TLS
-// handshake 10 s, idle connections kept for reuse (16 per host), HTTP/2 when
-// offered. It sets no overall timeout: each request is bounded by its
-// context, with WithTimeout's duration (default 90 s), so that option is the
-// one knob.
+// DefaultHTTPClient returns the client New uses by default. It sets no
+// overall timeout: WithTimeout's duration (default 90 s) bounds each
+// request through its context, so that option is the one knob.
 func DefaultHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -213,7 +211,7 @@ func (a *API) Account() string {
 // Limiter returns the pacer every request waits for.
 func (a *API) Limiter() *pacer.Limiter { return a.limiter }
 
-// Stats returns a snapshot of the request counters.
+// Stats returns the count of requests sent so far.
 func (a *API) Stats() Stats { return Stats{Requests: a.requests.Load()} }
 
 // GetCrmClients returns page (from 1) of the clients matching f; a page
