@@ -39,10 +39,7 @@ func (t Token) GoString() string { return redacted }
 // prints the value.
 func (t Token) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
-// MarshalJSON implements json.Marshaler.
-func (t Token) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
-
-// MarshalText implements encoding.TextMarshaler (YAML, XML, …).
+// MarshalText implements encoding.TextMarshaler (JSON, YAML, XML, …).
 func (t Token) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // LogValue implements slog.LogValuer.
