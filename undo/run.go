@@ -283,7 +283,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 		}
 		r.ev.Page(int64(len(cs)))
 		return nil
-	}, baselinker.WithMaxClients(r.cfg.MaxClients))
+	}, r.cfg.MaxClients)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", events.ErrInterrupted, r.cfg.Rerun.With())
