@@ -174,6 +174,10 @@ type Reading struct {
 	Score   float64
 }
 
+// MinScore is the similarity a name needs to be read as the nearest phrase
+// (Near) when no phrase is its own.
+const MinScore = 0.8
+
 // Read takes a column name apart — an entity prefix, words in brackets
 // ("Email (Work)", "Phone [Mobile]"), its section word, its number — and
 // looks it up in the vocabulary: a phrase first, then a stop word, then the
@@ -351,14 +355,8 @@ func number(words []string) ([]string, int) {
 	return words, 0
 }
 
-// IsSection reports the section a single word names ("" when none).
-func IsSection(word string) string { return table().section[word] }
-
 // IsAddressWord reports the word "address" in a language of the table.
 func IsAddressWord(word string) bool { return table().address[word] }
-
-// IsStop reports a word that marks a column as not client data.
-func IsStop(word string) bool { return table().stop[word] }
 
 // Similarity is the scorer: 1 − the optimal-string-alignment distance /
 // the longer length, or, when a (≥ 4 letter) name is the start of the
@@ -382,7 +380,7 @@ func Similarity(a, b string) float64 {
 // did-you-mean; foreign is true when the name is another system's ID,
 // which no field holds.
 func FieldFor(name string) (field string, foreign bool) {
-	rd := Read(name, 0, 0.8)
+	rd := Read(name, 0, MinScore)
 	if rd.Match == NoMatch {
 		if rd.Explicit && len(rd.Rest) == 0 && (rd.Section == "invoice" || rd.Section == "delivery") {
 			return rd.Section + "_address", false

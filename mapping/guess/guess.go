@@ -144,14 +144,7 @@ func (r Result) Fields() []string {
 type Option func(*config)
 
 type config struct {
-	minScore float64
-	rows     [][]string
-}
-
-// WithMinScore sets the lowest fuzzy score (0..1) that still maps a column;
-// the default is 0.8. 1 turns fuzzy matching off.
-func WithMinScore(s float64) Option {
-	return func(c *config) { c.minScore = min(max(s, 0), 1) }
+	rows [][]string
 }
 
 // SampleRows is how many data rows WithRows looks at.
@@ -170,12 +163,12 @@ func WithRows(rows [][]string) Option {
 // the values judged, and the best column of each field chosen, with its
 // fallbacks and templates.
 func Header(header []string, opts ...Option) Result {
-	cfg := config{minScore: 0.8}
+	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
 	r := Result{Header: append([]string(nil), header...), Columns: make([]Guess, len(header))}
-	cands := readHeaders(header, cfg)
+	cands := readHeaders(header)
 	onlyAddressIsInvoice(cands)
 	applyLayouts(header, cands)
 	vals := samples(cfg.rows, len(header))
@@ -201,7 +194,7 @@ func Header(header []string, opts ...Option) Result {
 
 // readHeaders classifies every header; a header repeated or not valid
 // text is never used.
-func readHeaders(header []string, cfg config) []candidate {
+func readHeaders(header []string) []candidate {
 	count := map[string]int{}
 	for _, h := range header {
 		count[strings.TrimPrefix(h, "\ufeff")]++
@@ -214,7 +207,7 @@ func readHeaders(header []string, cfg config) []candidate {
 		case !utf8.ValidString(h):
 			cands[i] = candidate{note: "the header is not valid text; check the file's encoding (--encoding windows-1250?)"}
 		default:
-			cands[i] = classify(h, cfg)
+			cands[i] = classify(h)
 		}
 		cands[i].col = i
 	}
@@ -463,11 +456,11 @@ func sectioned(slot string) bool {
 }
 
 // classify reads one header.
-func classify(h string, cfg config) candidate {
-	if c, ok := numberedPart(h, cfg); ok {
+func classify(h string) candidate {
+	if c, ok := numberedPart(h); ok {
 		return c
 	}
-	return classifyN(h, 0, cfg)
+	return classifyN(h, 0)
 }
 
 // numberedRE matches Google Contacts' numbered headers: "E-mail 1 - Value",
@@ -480,13 +473,13 @@ var recordRE = regexp.MustCompile(`^\s*(.+?)\s+-\s+(\d+)\s*$`)
 
 // numberedPart reads a "X n - Part" header: the value of X (its n-th), its
 // label (never data), or a part of address n.
-func numberedPart(h string, cfg config) (candidate, bool) {
+func numberedPart(h string) (candidate, bool) {
 	if m := recordRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff")); m != nil {
 		// BigCommerce's "City - 1", "Address Line 2 - 1": field of record n.
 		if n, err := strconv.Atoi(m[2]); err == nil && n > 1 {
 			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
 		}
-		return classifyN(m[1], 0, cfg), true
+		return classifyN(m[1], 0), true
 	}
 	m := numberedRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff"))
 	if m == nil {
@@ -509,9 +502,9 @@ func numberedPart(h string, cfg config) (candidate, bool) {
 	case address && (part == "pobox" || part == "postbox"):
 		return candidate{note: "a PO box: no field of the API holds it"}, true
 	case part == "value":
-		c = classifyN(base, n, cfg)
+		c = classifyN(base, n)
 	default:
-		c = classifyN(base+" "+m[3], 0, cfg)
+		c = classifyN(base+" "+m[3], 0)
 	}
 	if c.method == Exact {
 		c.method = Synonym // "E-mail 1 - Value" is not the API's own name
@@ -520,8 +513,8 @@ func numberedPart(h string, cfg config) (candidate, bool) {
 }
 
 // classifyN reads one header whose number (0 = none yet) is n.
-func classifyN(h string, n int, cfg config) candidate {
-	rd := suggest.Read(h, n, cfg.minScore)
+func classifyN(h string, n int) candidate {
+	rd := suggest.Read(h, n, suggest.MinScore)
 	if len(rd.Words) == 0 {
 		return candidate{}
 	}
@@ -546,7 +539,7 @@ func classifyN(h string, n int, cfg config) candidate {
 		case rd.Section == "invoice" || rd.Section == "delivery":
 			c.slot, c.method, c.score = rd.Section+"_address", Synonym, 1
 		case slices.ContainsFunc(rd.Words, suggest.IsAddressWord):
-			return c.resolve(suggest.ConceptOf("address"), cfg, Synonym, 1)
+			return c.resolve(suggest.ConceptOf("address"), Synonym, 1)
 		case rd.Explicit:
 			c.note = "only a section word (Outlook's private flag), not an address"
 		}
@@ -554,9 +547,9 @@ func classifyN(h string, n int, cfg config) candidate {
 	}
 	switch rd.Match {
 	case suggest.Phrase:
-		return c.resolve(rd.Concept, cfg, Synonym, 1)
+		return c.resolve(rd.Concept, Synonym, 1)
 	case suggest.Near:
-		return c.resolve(rd.Concept, cfg, Fuzzy, rd.Score)
+		return c.resolve(rd.Concept, Fuzzy, rd.Score)
 	}
 	if rd.Stop {
 		c.note = "not CRM client data (marketing, totals, dates or another register)"
@@ -565,7 +558,7 @@ func classifyN(h string, n int, cfg config) candidate {
 }
 
 // resolve turns a concept into a slot for the candidate's section.
-func (c candidate) resolve(con suggest.Concept, cfg config, m Method, score float64) candidate {
+func (c candidate) resolve(con suggest.Concept, m Method, score float64) candidate {
 	c.method, c.score = m, score
 	sec := "invoice"
 	switch c.sec {

@@ -175,16 +175,6 @@ func TestTemplates(t *testing.T) {
 	}
 }
 
-func TestMinScore(t *testing.T) {
-	h := []string{"E-mial"}
-	if g := guess.Header(h).Columns[0]; g.Field != "email" {
-		t.Fatalf("default: %q → %q", h[0], g.Field)
-	}
-	if g := guess.Header(h, guess.WithMinScore(1)).Columns[0]; g.Field != "" {
-		t.Errorf("fuzzy off: %q → %q, want nothing", h[0], g.Field)
-	}
-}
-
 func TestYAMLParsesAndBinds(t *testing.T) {
 	headers := [][]string{
 		{"Imię", "Nazwisko", "Firma", "NIP", "Ulica", "Kod pocztowy", "Miejscowość", "Kraj", "Telefon", "E-mail", "Uwagi"},

@@ -129,23 +129,22 @@ func comment1(s string) string {
 // so the proposal reads as a table. Every node is written from
 // Proposal.Node, names always double-quoted (quote), and the text reads
 // back with go.yaml.in/yaml/v3 into the same nodes.
-func (p Proposal) YAML() []byte {
-	var b bytes.Buffer
-	writeNode(&b, p.Node())
-	return b.Bytes()
-}
+func (p Proposal) YAML() []byte { return WriteNode(p.Node()) }
 
-// writeNode writes a document whose content is a block mapping, as
-// Proposal.Node makes (a program may read one back and write it again).
-func writeNode(b *bytes.Buffer, doc *yaml.Node) {
+// WriteNode writes a document whose content is a block mapping, as
+// Proposal.Node makes (a program may read one back and write it again), in
+// the proposal's layout.
+func WriteNode(doc *yaml.Node) []byte {
+	var b bytes.Buffer
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return
+		return nil
 	}
-	writeComment(b, doc.HeadComment, "")
+	writeComment(&b, doc.HeadComment, "")
 	root := doc.Content[0]
-	writeBlock(b, root, "", false)
-	writeComment(b, root.FootComment, "")
-	writeComment(b, doc.FootComment, "")
+	writeBlock(&b, root, "", false)
+	writeComment(&b, root.FootComment, "")
+	writeComment(&b, doc.FootComment, "")
+	return b.Bytes()
 }
 
 // writeBlock writes the pairs of a block mapping at indent; aligned lines
@@ -247,12 +246,4 @@ func writeComment(b *bytes.Buffer, c, indent string) {
 	for _, l := range strings.Split(c, "\n") {
 		b.WriteString(indent + l + "\n")
 	}
-}
-
-// WriteNode writes a proposal read back as YAML nodes (a document whose
-// content is a block mapping, as Node makes) in the proposal's layout.
-func WriteNode(doc *yaml.Node) []byte {
-	var b bytes.Buffer
-	writeNode(&b, doc)
-	return b.Bytes()
 }
