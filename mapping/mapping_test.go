@@ -188,9 +188,9 @@ func TestTransforms(t *testing.T) {
 			}
 		})
 	}
-	for _, n := range transformNames() {
+	for _, n := range TransformNames() {
 		if _, ok := lookupTransform(n); !ok {
-			t.Errorf("transformNames lists %q but lookupTransform does not know it", n)
+			t.Errorf("TransformNames lists %q but lookupTransform does not know it", n)
 		}
 	}
 }
@@ -534,7 +534,7 @@ func TestDocs(t *testing.T) {
 	}
 	var names []string
 	names = append(names, writableFields()...)
-	names = append(names, transformNames()...)
+	names = append(names, TransformNames()...)
 	names = append(names, topKeys()...)
 	names = append(names, fieldKeys()...)
 	names = append(names, matchByKeys()...)
@@ -543,7 +543,7 @@ func TestDocs(t *testing.T) {
 			t.Errorf("docs/mapping.md does not mention `%s`", n)
 		}
 	}
-	for _, n := range append(transformNames(), append(topKeys(), fieldKeys()...)...) {
+	for _, n := range append(TransformNames(), append(topKeys(), fieldKeys()...)...) {
 		if !strings.Contains(string(pkg), n) {
 			t.Errorf("the package doc does not mention %s", n)
 		}

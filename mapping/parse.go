@@ -714,9 +714,9 @@ func (p *parser) transforms(n *yaml.Node, what string) []transformFunc {
 		}
 		fn, ok := lookupTransform(name)
 		if !ok {
-			hint := didYouMean(name, transformNames())
+			hint := didYouMean(name, TransformNames())
 			if hint == "" {
-				hint = "the transforms are " + strings.Join(transformNames(), ", ")
+				hint = "the transforms are " + strings.Join(TransformNames(), ", ")
 			}
 			p.add(it, hint, "unknown transform %q", name)
 			continue

@@ -16,10 +16,7 @@ type transformFunc func(string) string
 
 // TransformNames lists the named transforms (transform:), in
 // documentation order: crmbulk ui offers them.
-func TransformNames() []string { return transformNames() }
-
-// transformNames lists the named transforms, in documentation order.
-func transformNames() []string {
+func TransformNames() []string {
 	return []string{"trim", "upper", "lower", "title", "digits", "digits_plus", "collapse_spaces", "strip_dashes", "nfc"}
 }
 

@@ -81,7 +81,7 @@ var layouts = []layout{
 // headers it has.
 func (l layout) fits(keys map[string]string) (string, bool) {
 	for _, h := range l.all {
-		if _, ok := keys[keyOf(h)]; !ok {
+		if _, ok := keys[suggest.Key(h)]; !ok {
 			return "", false
 		}
 	}
@@ -89,7 +89,7 @@ func (l layout) fits(keys map[string]string) (string, bool) {
 		return "", true
 	}
 	for _, h := range l.any {
-		if orig, ok := keys[keyOf(h)]; ok {
+		if orig, ok := keys[suggest.Key(h)]; ok {
 			return orig, true
 		}
 	}
@@ -101,8 +101,8 @@ func (l layout) fits(keys map[string]string) (string, bool) {
 func applyLayouts(header []string, cands []candidate) {
 	keys := map[string]string{}
 	for _, h := range header {
-		if _, ok := keys[keyOf(h)]; !ok {
-			keys[keyOf(h)] = h
+		if _, ok := keys[suggest.Key(h)]; !ok {
+			keys[suggest.Key(h)] = h
 		}
 	}
 	for _, l := range layouts {
@@ -123,5 +123,3 @@ func applyLayouts(header []string, cands []candidate) {
 		}
 	}
 }
-
-func keyOf(h string) string { return suggest.Key(h) }

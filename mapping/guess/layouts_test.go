@@ -1,6 +1,10 @@
 package guess
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/crmbulk/crmbulk/internal/suggest"
+)
 
 // TestLayoutsFireOnlyOnTheirShape: each layout row changes its columns on
 // a header of its shape, and leaves the same columns of any other file
@@ -45,7 +49,7 @@ func TestLayoutsFireOnlyOnTheirShape(t *testing.T) {
 func keysOf(header []string) map[string]string {
 	m := map[string]string{}
 	for _, h := range header {
-		m[keyOf(h)] = h
+		m[suggest.Key(h)] = h
 	}
 	return m
 }
