@@ -13,7 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -648,115 +647,27 @@ func columnLetter(ref string) (string, bool) {
 	return strings.ToUpper(ref), true
 }
 
-// header reads one column header: a scalar that is not blank.
-func (p *parser) header(n *yaml.Node, what string) (ref, bool) {
-	h, ok := p.scalar(n, what)
-	if !ok {
-		return ref{}, false
-	}
-	if strings.TrimSpace(h) == "" {
-		p.add(n, `give the header of the sheet column, e.g. "E-mail"`, "%s: the column header is empty", what)
-		return ref{}, false
-	}
-	return ref{name: h, line: n.Line, col: n.Column}, true
-}
-
-// columnList reads a list of headers: the first non-blank cell wins.
-func (p *parser) columnList(n *yaml.Node, what string) []ref {
-	if len(n.Content) == 0 {
-		p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
-		return nil
+// columns reads a column: one header, or a list of them (the first cell
+// that is not blank wins); nil when it is unusable.
+func (p *parser) columns(n *yaml.Node, what string) []ref {
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		if items = n.Content; len(items) == 0 {
+			p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
+			return nil
+		}
 	}
 	var refs []ref
-	for _, it := range n.Content {
-		r, ok := p.header(it, what)
+	for _, it := range items {
+		h, ok := p.scalar(it, what)
 		if !ok {
 			return nil
 		}
-		refs = append(refs, r)
+		if strings.TrimSpace(h) == "" {
+			p.add(it, `give the header of the sheet column, e.g. "E-mail"`, "%s: the column header is empty", what)
+			return nil
+		}
+		refs = append(refs, ref{name: h, line: it.Line, col: it.Column})
 	}
 	return refs
-}
-
-// extension reads extension: keep or drop.
-func (p *parser) extension(n *yaml.Node, what string) extPolicy {
-	s, ok := p.scalar(n, what+".extension")
-	switch {
-	case !ok:
-	case s == "keep":
-		return extKeep
-	case s == "drop":
-		return extDrop
-	default:
-		p.add(n, "use keep (the number, then the extension as written: +48601234567 wew. 15) or drop (the number only, with a warning)", "%s.extension %q is not keep or drop", what, s)
-	}
-	return extDefault
-}
-
-func (p *parser) transforms(n *yaml.Node, what string) []transformFunc {
-	var items []*yaml.Node
-	switch n.Kind {
-	case yaml.ScalarNode:
-		items = []*yaml.Node{n}
-	case yaml.SequenceNode:
-		for _, it := range n.Content {
-			items = append(items, resolve(it))
-		}
-	default:
-		p.add(n, "write transform: [trim, upper]", "%s.transform must be a list of transform names", what)
-		return nil
-	}
-	var out []transformFunc
-	for _, it := range items {
-		name, ok := p.scalar(it, what+".transform")
-		if !ok {
-			continue
-		}
-		fn, ok := lookupTransform(name)
-		if !ok {
-			hint := didYouMean(name, TransformNames())
-			if hint == "" {
-				hint = "the transforms are " + strings.Join(TransformNames(), ", ")
-			}
-			p.add(it, hint, "unknown transform %q", name)
-			continue
-		}
-		out = append(out, fn)
-	}
-	return out
-}
-
-func (p *parser) valueMap(n *yaml.Node, what string) (exact, folded map[string]string) {
-	if n.Kind != yaml.MappingNode {
-		p.add(n, `write map: { Polska: PL, Niemcy: DE }`, "%s.map must be a mapping of cell value to API value", what)
-		return nil, nil
-	}
-	exact = make(map[string]string)
-	folded = make(map[string]string)
-	firstLine := make(map[string]int)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		key, ok := p.scalar(k, what+".map key")
-		if !ok {
-			continue
-		}
-		key = chars.TrimSpace(key)
-		if key == "" {
-			p.add(k, "use default: for blank cells", "%s.map has an empty key", what)
-			continue
-		}
-		val, ok := p.scalar(v, fmt.Sprintf("%s.map[%s]", what, key))
-		if !ok {
-			continue
-		}
-		fk := strings.ToLower(key)
-		if first, dup := firstLine[fk]; dup {
-			p.add(k, "keys are compared ignoring case and surrounding spaces; remove one", "%s.map: %q is given twice (first at line %d)", what, key, first)
-			continue
-		}
-		firstLine[fk] = k.Line
-		exact[key] = val
-		folded[fk] = val
-	}
-	return exact, folded
 }
