@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -537,7 +538,7 @@ func TestDocs(t *testing.T) {
 	names = append(names, TransformNames()...)
 	names = append(names, topKeys()...)
 	names = append(names, fieldKeys()...)
-	names = append(names, matchByKeys()...)
+	names = append(names, baselinker.MatchKeyFields()...)
 	for _, n := range names {
 		if !strings.Contains(string(md), "`"+n+"`") {
 			t.Errorf("docs/mapping.md does not mention `%s`", n)

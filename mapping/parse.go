@@ -376,17 +376,11 @@ func (p *parser) root(n *yaml.Node) {
 	}
 	if matchBy != nil {
 		for i, k := range p.m.MatchBy {
-			found := false
-			for _, s := range p.m.specs {
-				if !s.extra && s.field == k {
-					found = true
-				}
-			}
 			at := matchBy
 			if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
 				at = matchBy.Content[i]
 			}
-			if !found {
+			if !slices.Contains(p.m.Fields(), k) {
 				p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
 					"match_by is %s, but no column is mapped to %s", k, k)
 			}
@@ -458,8 +452,6 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
-func matchByKeys() []string { return baselinker.MatchKeyFields() }
-
 // matchBy reads match_by: one key, or a list of keys tried in order.
 func (p *parser) matchBy(n *yaml.Node) {
 	items := []*yaml.Node{n}
@@ -476,10 +468,10 @@ func (p *parser) matchBy(n *yaml.Node) {
 			continue
 		}
 		switch {
-		case !slices.Contains(matchByKeys(), s):
-			hint := didYouMean(s, matchByKeys())
+		case !slices.Contains(baselinker.MatchKeyFields(), s):
+			hint := didYouMean(s, baselinker.MatchKeyFields())
 			if hint == "" {
-				hint = "use one of " + strings.Join(matchByKeys(), ", ")
+				hint = "use one of " + strings.Join(baselinker.MatchKeyFields(), ", ")
 			}
 			p.add(it, hint, "match_by %q is not a key clients can be matched by", s)
 		case slices.Contains(p.m.MatchBy, s):
