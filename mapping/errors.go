@@ -1,11 +1,13 @@
 package mapping
 
 import (
+	"cmp"
 	"fmt"
-	"github.com/crmbulk/crmbulk/internal/suggest"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
 // Error is one problem of a mapping file (or of binding it to a sheet
@@ -83,12 +85,8 @@ func (c *collector) err() error {
 	if len(c.list) == 0 {
 		return nil
 	}
-	sort.SliceStable(c.list, func(i, j int) bool {
-		a, b := c.list[i], c.list[j]
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Column < b.Column
+	slices.SortStableFunc(c.list, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	return &Errors{List: c.list}
 }
@@ -102,33 +100,16 @@ func didYouMean(s string, candidates []string) string {
 	return ""
 }
 
-// quoteList renders names as `"a", "b", "c"`, at most limit of them.
+// quoteList renders the non-blank names as `"a", "b", "c"`, at most limit of them.
 func quoteList(names []string, limit int) string {
-	var b strings.Builder
-	n := 0
-	for _, s := range names {
-		if strings.TrimFunc(s, unicode.IsSpace) == "" {
-			continue
-		}
-		if n == limit {
-			fmt.Fprintf(&b, ", … (%d more)", countNonBlank(names)-limit)
-			break
-		}
-		if n > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q", s)
-		n++
-	}
-	return b.String()
-}
-
-func countNonBlank(names []string) int {
-	n := 0
+	var q []string
 	for _, s := range names {
 		if strings.TrimSpace(s) != "" {
-			n++
+			q = append(q, strconv.Quote(s))
 		}
 	}
-	return n
+	if len(q) > limit {
+		return strings.Join(q[:limit], ", ") + fmt.Sprintf(", … (%d more)", len(q)-limit)
+	}
+	return strings.Join(q, ", ")
 }

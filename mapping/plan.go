@@ -400,30 +400,19 @@ func (b *bound) read(cells []string, i int, column string, r *Result) string {
 // render fills a template; it is blank when every referenced cell is blank,
 // and trimmed otherwise.
 func (b *bound) render(cells []string, r *Result) string {
-	n, some := 0, false
+	var sb strings.Builder
+	some := false
 	for i, pt := range b.parts {
-		if pt.ref != "" {
-			s := b.read(cells, b.partCol[i], pt.ref, r)
-			n += len(s)
-			if !chars.Blank(s) {
-				some = true
-			}
-		} else {
-			n += len(pt.lit)
+		if pt.ref == "" {
+			sb.WriteString(pt.lit)
+			continue
 		}
+		v := b.read(cells, b.partCol[i], pt.ref, r)
+		some = some || !chars.Blank(v)
+		sb.WriteString(v)
 	}
 	if !some {
 		return ""
-	}
-	var sb strings.Builder
-	sb.Grow(n)
-	for i, pt := range b.parts {
-		if pt.ref != "" {
-			v, _ := sheet.StripTextMark(cell(cells, b.partCol[i]))
-			sb.WriteString(v)
-		} else {
-			sb.WriteString(pt.lit)
-		}
 	}
 	return chars.TrimSpace(sb.String())
 }
