@@ -129,7 +129,7 @@ type spec struct {
 	extra      bool
 	kind       specKind
 	refs       []ref      // the column, or the template's references
-	parts      []tmplPart // kindTemplate
+	parts      []tmplPart // kindTemplate; its references are refs, in order
 	value      string     // kindValue
 	transforms []transformFunc
 	exact      map[string]string // map: trimmed key → value
@@ -613,11 +613,6 @@ func (p *parser) letterRefs() {
 				p.c.add(s.refs[i].line, s.refs[i].col, "write column: C or column: 3 (the third column)",
 					"column %q: with header_row: 0 the file has no header, so columns are named by letter or number", s.refs[i].name)
 				continue
-			}
-			for j := range s.parts {
-				if s.parts[j].ref == s.refs[i].name {
-					s.parts[j].ref = name
-				}
 			}
 			s.refs[i].name = name
 		}

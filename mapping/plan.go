@@ -31,8 +31,6 @@ type bound struct {
 	*spec
 	pos  int   // baselinker.FieldPosition of the field; -1 for an extra field
 	cols []int // one per spec.refs
-	// partCol is parallel to spec.parts: the column of a reference, -1 for a literal.
-	partCol []int
 }
 
 // Problem is a mapping-level problem of one row (validation of the values
@@ -187,17 +185,6 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		}
 		for i, r := range s.refs {
 			b.cols[i] = resolveRef(s, r)
-		}
-		if s.kind == kindTemplate {
-			b.partCol = make([]int, len(s.parts))
-			j := 0
-			for i, pt := range s.parts {
-				b.partCol[i] = -1
-				if pt.ref != "" {
-					b.partCol[i] = b.cols[j]
-					j++
-				}
-			}
 		}
 		p.src[s.key()] = b
 		if s.extra {
@@ -401,13 +388,15 @@ func (b *bound) read(cells []string, i int, column string, r *Result) string {
 // and trimmed otherwise.
 func (b *bound) render(cells []string, r *Result) string {
 	var sb strings.Builder
-	some := false
-	for i, pt := range b.parts {
+	some, j := false, 0
+	for _, pt := range b.parts {
 		if pt.ref == "" {
 			sb.WriteString(pt.lit)
 			continue
 		}
-		v := b.read(cells, b.partCol[i], pt.ref, r)
+		// The references are spec.refs, in order.
+		v := b.read(cells, b.cols[j], b.refs[j].name, r)
+		j++
 		some = some || !chars.Blank(v)
 		sb.WriteString(v)
 	}
