@@ -120,49 +120,40 @@ func isTaxID(v string) bool {
 // prefix and 2 to 12 letters and digits, at least two of them digits.
 var euVATRE = regexp.MustCompile(`^(AT|BE|BG|CY|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PT|RO|SE|SI|SK|XI)[0-9A-Z]{2,12}$`)
 
-func allDigits(s string) bool {
-	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+func allDigits(s string) bool { return s != "" && digits(s) == len(s) }
+
+// weighted reads s as len(w) digits and a check digit: it returns the sum
+// of the digits times their weights w mod 11, and the check digit; ok is
+// false when s is not that many digits.
+func weighted(s string, w ...int) (sum, check int, ok bool) {
+	if len(s) != len(w)+1 || !allDigits(s) {
+		return 0, 0, false
+	}
+	for i, x := range w {
+		sum += x * int(s[i]-'0')
+	}
+	return sum % 11, int(s[len(w)] - '0'), true
 }
 
 // nipOK checks a Polish NIP: 10 digits, the last the checksum of the
 // others (weights 6 5 7 2 3 4 5 6 7, mod 11).
 func nipOK(s string) bool {
-	if len(s) != 10 || !allDigits(s) {
-		return false
-	}
-	w := []int{6, 5, 7, 2, 3, 4, 5, 6, 7}
-	sum := 0
-	for i, x := range w {
-		sum += x * int(s[i]-'0')
-	}
-	return sum%11 != 10 && sum%11 == int(s[9]-'0')
+	sum, check, ok := weighted(s, 6, 5, 7, 2, 3, 4, 5, 6, 7)
+	return ok && sum != 10 && sum == check
 }
 
 // regonOK checks a 9-digit Polish REGON (weights 8 9 2 3 4 5 6 7, mod 11,
 // 10 → 0).
 func regonOK(s string) bool {
-	if len(s) != 9 || !allDigits(s) {
-		return false
-	}
-	w := []int{8, 9, 2, 3, 4, 5, 6, 7}
-	sum := 0
-	for i, x := range w {
-		sum += x * int(s[i]-'0')
-	}
-	return sum%11%10 == int(s[8]-'0')
+	sum, check, ok := weighted(s, 8, 9, 2, 3, 4, 5, 6, 7)
+	return ok && sum%10 == check
 }
 
 // icoOK checks a Czech or Slovak IČO: 8 digits, weights 8 … 2, the last
 // (11 − sum mod 11) mod 10.
 func icoOK(s string) bool {
-	if len(s) != 8 || !allDigits(s) {
-		return false
-	}
-	sum := 0
-	for i := range 7 {
-		sum += (8 - i) * int(s[i]-'0')
-	}
-	return (11-sum%11)%10 == int(s[7]-'0')
+	sum, check, ok := weighted(s, 8, 7, 6, 5, 4, 3, 2)
+	return ok && (11-sum)%10 == check
 }
 
 func isRegister(v string) bool {
