@@ -92,12 +92,12 @@ func (c *collector) err() error {
 }
 
 // didYouMean returns `did you mean "x"?` for the candidate closest to s, or
-// "" when none is close enough.
-func didYouMean(s string, candidates []string) string {
+// otherwise when none is close enough.
+func didYouMean(s string, candidates []string, otherwise string) string {
 	if best := suggest.Closest(s, candidates); best != "" {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
-	return ""
+	return otherwise
 }
 
 // quoteList renders the non-blank names as `"a", "b", "c"`, at most limit of them.

@@ -97,15 +97,12 @@ func (r *fieldRead) key(fk, fv *yaml.Node) bool {
 			return h.read(r, fv)
 		}
 	}
-	hint := didYouMean(fk.Value, fieldKeys())
+	hint := didYouMean(fk.Value, fieldKeys(), "a field takes "+strings.Join(fieldKeys(), ", "))
 	switch fk.Value {
 	case "header", "col", "source", "from":
 		hint = `did you mean "column"?`
 	case "const", "constant", "fixed":
 		hint = `did you mean "value"?`
-	}
-	if hint == "" {
-		hint = "a field takes " + strings.Join(fieldKeys(), ", ")
 	}
 	r.p.add(fk, hint, "unknown key %q in %s", fk.Value, r.what)
 	return false
@@ -217,10 +214,7 @@ func (r *fieldRead) transform(fv *yaml.Node) bool {
 		}
 		fn, ok := lookupTransform(name)
 		if !ok {
-			hint := didYouMean(name, TransformNames())
-			if hint == "" {
-				hint = "the transforms are " + strings.Join(TransformNames(), ", ")
-			}
+			hint := didYouMean(name, TransformNames(), "the transforms are "+strings.Join(TransformNames(), ", "))
 			r.p.add(it, hint, "unknown transform %q", name)
 			continue
 		}

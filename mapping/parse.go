@@ -349,15 +349,11 @@ func (p *parser) root(n *yaml.Node) {
 			haveColumns = true
 			p.section(v, true)
 		default:
-			hint := didYouMean(k.Value, topKeys())
-			if hint == "" {
-				if _, ok := baselinker.LookupField(k.Value); ok {
-					hint = "API fields go under columns:"
-				} else {
-					hint = "the top-level keys are " + strings.Join(topKeys(), ", ")
-				}
+			otherwise := "the top-level keys are " + strings.Join(topKeys(), ", ")
+			if _, ok := baselinker.LookupField(k.Value); ok {
+				otherwise = "API fields go under columns:"
 			}
-			p.add(k, hint, "unknown key %q", k.Value)
+			p.add(k, didYouMean(k.Value, topKeys(), otherwise), "unknown key %q", k.Value)
 		}
 	})
 	if !haveColumns {
@@ -409,11 +405,7 @@ func (p *parser) source(n *yaml.Node) {
 	keys := []string{"sheet", "encoding", "delimiter", "header_row"}
 	p.pairs(n, "source", func(k, v *yaml.Node) {
 		if !slices.Contains(keys, k.Value) {
-			hint := didYouMean(k.Value, keys)
-			if hint == "" {
-				hint = "source: takes " + strings.Join(keys, ", ")
-			}
-			p.add(k, hint, "unknown key %q in source", k.Value)
+			p.add(k, didYouMean(k.Value, keys, "source: takes "+strings.Join(keys, ", ")), "unknown key %q in source", k.Value)
 			return
 		}
 		s, ok := p.scalar(v, "source."+k.Value) // every source key is one value
@@ -426,11 +418,7 @@ func (p *parser) source(n *yaml.Node) {
 		case "encoding":
 			if strings.TrimSpace(s) == "" || sheet.CheckEncoding(s) != nil {
 				common := []string{"utf-8", "windows-1250", "windows-1252", "iso-8859-2", "iso-8859-1", "utf-16le", "utf-16be"}
-				hint := didYouMean(s, common)
-				if hint == "" {
-					hint = "use one of " + strings.Join(common, ", ")
-				}
-				p.add(v, hint, "unknown encoding %q", s)
+				p.add(v, didYouMean(s, common, "use one of "+strings.Join(common, ", ")), "unknown encoding %q", s)
 				return
 			}
 			p.m.Source.Encoding = s
@@ -469,10 +457,7 @@ func (p *parser) matchBy(n *yaml.Node) {
 		}
 		switch {
 		case !slices.Contains(baselinker.MatchKeyFields(), s):
-			hint := didYouMean(s, baselinker.MatchKeyFields())
-			if hint == "" {
-				hint = "use one of " + strings.Join(baselinker.MatchKeyFields(), ", ")
-			}
+			hint := didYouMean(s, baselinker.MatchKeyFields(), "use one of "+strings.Join(baselinker.MatchKeyFields(), ", "))
 			p.add(it, hint, "match_by %q is not a key clients can be matched by", s)
 		case slices.Contains(p.m.MatchBy, s):
 			p.add(it, "remove one of them", "match_by names %s twice", s)
@@ -493,10 +478,7 @@ func (p *parser) empty(n *yaml.Node) EmptyPolicy {
 	case "clear":
 		return EmptyClear
 	}
-	hint := didYouMean(s, []string{"keep", "clear"})
-	if hint == "" {
-		hint = `use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)`
-	}
+	hint := didYouMean(s, []string{"keep", "clear"}, "use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)")
 	p.add(n, hint, "empty %q is neither keep nor clear", s)
 	return EmptyKeep
 }
@@ -533,7 +515,7 @@ func fieldHint(name string) string {
 	if len(sfx) > 1 {
 		return "did you mean " + strings.Join(sfx, " or ") + "?"
 	}
-	if h := didYouMean(name, writableFields()); h != "" {
+	if h := didYouMean(name, writableFields(), ""); h != "" {
 		return h
 	}
 	if vocab != "" && slices.Contains(writableFields(), vocab) {

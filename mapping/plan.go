@@ -160,7 +160,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 					"column %q (for %s) is not in the sheet's header, but %q is, which is %q read in the wrong encoding", r.name, s.key(), h, rr.Text)
 				return -1
 			}
-			hint := didYouMean(r.name, header)
+			hint := didYouMean(r.name, header, "")
 			list := "the header has: " + quoteList(header, 30)
 			if hint != "" {
 				hint += " " + strings.ToUpper(list[:1]) + list[1:]
