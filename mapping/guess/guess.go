@@ -310,48 +310,33 @@ func isWinner(winner map[string]candidate, c candidate) bool {
 	return ok && w.col == c.col
 }
 
+// partWords are, for each template part, what it is called, the field it
+// makes (after invoice_/delivery_) and the part it is joined with.
+var partWords = map[string]struct{ name, field, other string }{
+	"firstname": {"first name", "fullname", "last name"},
+	"lastname":  {"last name", "fullname", "first name"},
+	"address2":  {"second address line", "address", "first address line"},
+}
+
 // partNote explains a first/last name or address line column that ended in
 // no template.
 func partNote(c candidate, winner map[string]candidate, header []string) string {
 	sec, part, _ := strings.Cut(c.slot, "|")
+	pw := partWords[part]
 	if w := winner[c.slot]; w.col != c.col {
-		return fmt.Sprintf("also looks like a %s for %s, but column %q is used for it", partName(part), sec+"_"+partField(part), header[w.col])
+		return fmt.Sprintf("also looks like a %s for %s, but column %q is used for it", pw.name, sec+"_"+pw.field, header[w.col])
 	}
 	switch part {
 	case "firstname", "lastname":
 		if _, ok := winner[sec+"_fullname"]; ok {
-			return fmt.Sprintf("a %s; %s_fullname comes from the full name column", strings.TrimSuffix(part, "name")+" name", sec)
+			return fmt.Sprintf("a %s; %s_fullname comes from the full name column", pw.name, sec)
 		}
 		return fmt.Sprintf("a %s column with no matching %s column; map it to %s_fullname yourself if it holds the whole name",
-			strings.TrimSuffix(part, "name")+" name", otherPart(part), sec)
+			pw.name, pw.other, sec)
 	case "address2":
 		return fmt.Sprintf("a second address line with no first line; add it to %s_address yourself", sec)
 	}
 	return "no CRM field fits this name"
-}
-
-func partName(p string) string {
-	switch p {
-	case "firstname":
-		return "first name"
-	case "lastname":
-		return "last name"
-	}
-	return "second address line"
-}
-
-func partField(p string) string {
-	if p == "address2" {
-		return "address"
-	}
-	return "fullname"
-}
-
-func otherPart(p string) string {
-	if p == "firstname" {
-		return "last name"
-	}
-	return "first name"
 }
 
 func makeTemplate(field, why string, header []string, cols ...int) (Template, bool) {
