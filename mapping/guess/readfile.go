@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -113,14 +112,14 @@ func findHeaderRow(path string, so sheet.Options) int {
 func FindHeader(rows [][]string) int {
 	widest := 0
 	for _, r := range rows {
-		widest = max(widest, filled(r))
+		widest = max(widest, len(nonBlank(r)))
 	}
 	first := -1
 	for i, r := range rows {
 		if i == len(rows)-1 {
 			break // a header has data below it
 		}
-		n, names, known := filled(r), 0, 0
+		n, names, known := len(nonBlank(r)), 0, 0
 		for _, c := range r {
 			if headerLike(c) {
 				names++
@@ -142,16 +141,6 @@ func FindHeader(rows [][]string) int {
 	return max(first, 0)
 }
 
-func filled(r []string) int {
-	n := 0
-	for _, c := range r {
-		if !chars.Blank(c) {
-			n++
-		}
-	}
-	return n
-}
-
 // headerLike reports a cell that could be a column's name.
 func headerLike(c string) bool {
 	c = strings.TrimSpace(c)
@@ -159,11 +148,5 @@ func headerLike(c string) bool {
 	if n == 0 || n > 60 || strings.Contains(c, "@") || strings.Contains(c, "://") {
 		return false
 	}
-	letters := 0
-	for _, r := range c {
-		if unicode.IsLetter(r) {
-			letters++
-		}
-	}
-	return letters > 0 && digits(c)*3 <= n
+	return strings.ContainsFunc(c, unicode.IsLetter) && digits(c)*3 <= n
 }
