@@ -222,8 +222,7 @@ func vetoByValues(cands []candidate, cols [][]string) {
 		if cl.what == "dates" && strings.HasSuffix(c.slot, "notes") {
 			continue
 		}
-		c.note = fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what)
-		c.slot, c.method, c.score = "", None, 0
+		c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what))
 	}
 }
 

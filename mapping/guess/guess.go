@@ -429,6 +429,11 @@ func (c candidate) fallsBackTo(o candidate) bool {
 	return false
 }
 
+// drop leaves the column out of every field, saying why.
+func (c *candidate) drop(note string) {
+	c.slot, c.method, c.score, c.note = "", None, 0, note
+}
+
 func (c candidate) describe() string {
 	if c.method == Fuzzy {
 		return fmt.Sprintf("fuzzy %.2f", c.score)
@@ -554,16 +559,14 @@ func (c candidate) resolve(con suggest.Concept, m Method, score float64) candida
 	}
 	switch {
 	case con.ForeignID:
-		c.note = "an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export"
-		c.method, c.score = None, 0
+		c.drop("an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export")
 		return c
 	case con.Part != "":
 		c.slot = sec + "|" + con.Part
 	case con.Addressed && con.Field == "address" && c.n == 2:
 		c.slot = sec + "|address2" // "Straße geschäftlich 2": the second line
 	case con.Addressed && c.n > 1:
-		c.note = fmt.Sprintf("number %d of its kind: the first is mapped; add this one yourself if it holds data", c.n)
-		c.method, c.score = None, 0
+		c.drop(fmt.Sprintf("number %d of its kind: the first is mapped; add this one yourself if it holds data", c.n))
 		return c
 	case con.Addressed:
 		c.slot = sec + "_" + con.Field

@@ -115,11 +115,11 @@ func applyLayouts(header []string, cands []candidate) {
 			if c.slot == "" || !slices.ContainsFunc(l.columns, func(h string) bool { return suggest.Key(h) == suggest.Key(header[c.col]) }) {
 				continue
 			}
-			c.note = l.note
+			note := l.note
 			if strings.Contains(l.note, "%[1]q") {
-				c.note = fmt.Sprintf(l.note, any)
+				note = fmt.Sprintf(l.note, any)
 			}
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(note)
 		}
 	}
 }

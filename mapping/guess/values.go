@@ -139,13 +139,11 @@ func judge(cands []candidate, cols [][]string) {
 		vals := nonBlank(cols[c.col])
 		c.filled = len(vals) > 0
 		if len(vals) == 0 && c.method == Fuzzy {
-			c.note = fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score)
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score))
 			continue
 		}
 		if strings.HasSuffix(c.slot, "_address") && wholeAddress(cols, c.col, postcodes) {
-			c.note = fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, short(vals[0]))
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, short(vals[0])))
 			continue
 		}
 		k, ok := kindOf(c.slot)
@@ -153,13 +151,11 @@ func judge(cands []candidate, cols [][]string) {
 			continue
 		}
 		if bad := slices.IndexFunc(vals, k.bad); bad >= 0 && 2*countFunc(vals, k.bad) > len(vals) {
-			c.note = fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, short(vals[bad]), k.what)
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, short(vals[bad]), k.what))
 			continue
 		}
 		if strings.HasSuffix(c.slot, "_fullname") && labels(vals) {
-			c.note = fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0]))
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0])))
 			continue
 		}
 		if k.what == kCountry.what {
