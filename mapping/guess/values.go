@@ -59,44 +59,32 @@ type kind struct {
 	bad  func(v string) bool
 }
 
-var (
-	kEmail = kind{"e-mail addresses", func(v string) bool { return !strings.Contains(v, "@") }}
-	kPhone = kind{"phone numbers", func(v string) bool { return digits(v) < 5 || strings.Contains(v, "@") }}
-	kTaxID = kind{"tax IDs", func(v string) bool {
+// kName is what a name's values look like: a letter, no e-mail.
+var kName = kind{"names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) || strings.Contains(v, "@") }}
+
+// kinds are what the values of a field (after invoice_/delivery_) look
+// like; a field any text fits has none.
+var kinds = map[string]kind{
+	"email": {"e-mail addresses", func(v string) bool { return !strings.Contains(v, "@") }},
+	"phone": {"phone numbers", func(v string) bool { return digits(v) < 5 || strings.Contains(v, "@") }},
+	"tax_id": {"tax IDs", func(v string) bool {
 		return digits(v) < 7 || strings.ContainsAny(v[:1], "+(") || strings.Contains(v, "@")
-	}}
-	kCountry  = kind{"countries (codes or names)", func(v string) bool { return !isCountryCode(v) && !isCountryName(v) }}
-	kPostcode = kind{"postcodes", func(v string) bool { return digits(v) == 0 || len([]rune(v)) > 12 }}
-	kCity     = kind{"place names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) }}
-	kName     = kind{"names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) || strings.Contains(v, "@") }}
-	kStar     = kind{"stars (0 to 5)", func(v string) bool { return len(v) != 1 || v[0] < '0' || v[0] > '5' }}
-)
+	}},
+	"country_code": {"countries (codes or names)", func(v string) bool { return !isCountryCode(v) && !isCountryName(v) }},
+	"postcode":     {"postcodes", func(v string) bool { return digits(v) == 0 || len([]rune(v)) > 12 }},
+	"city":         {"place names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) }},
+	"fullname":     kName,
+	"company":      kName,
+	"star":         {"stars (0 to 5)", func(v string) bool { return len(v) != 1 || v[0] < '0' || v[0] > '5' }},
+}
 
 // kindOf is the kind of a slot's values, ok false for fields any text fits.
 func kindOf(slot string) (kind, bool) {
 	if _, part, ok := strings.Cut(slot, "|"); ok {
 		return kName, part != "address2"
 	}
-	f := strings.TrimPrefix(strings.TrimPrefix(slot, "invoice_"), "delivery_")
-	switch f {
-	case "email":
-		return kEmail, true
-	case "phone":
-		return kPhone, true
-	case "tax_id":
-		return kTaxID, true
-	case "country_code":
-		return kCountry, true
-	case "postcode":
-		return kPostcode, true
-	case "city":
-		return kCity, true
-	case "fullname", "company":
-		return kName, true
-	case "star":
-		return kStar, true
-	}
-	return kind{}, false
+	k, ok := kinds[strings.TrimPrefix(strings.TrimPrefix(slot, "invoice_"), "delivery_")]
+	return k, ok
 }
 
 func digits(v string) int {
@@ -158,7 +146,7 @@ func judge(cands []candidate, cols [][]string) {
 			c.drop(fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0])))
 			continue
 		}
-		if k.what == kCountry.what {
+		if k.what == kinds["country_code"].what {
 			c.codes = 5*countFunc(vals, isCountryCode) >= 4*len(vals)
 			c.names = !c.codes
 			c.note = "its values are ISO codes"
