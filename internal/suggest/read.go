@@ -1,8 +1,8 @@
 package suggest
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,10 +116,7 @@ var table = sync.OnceValue(func() *vocab {
 			v.concept[k] = byName[p.concept]
 		}
 	}
-	for k := range v.concept {
-		v.keys = append(v.keys, k)
-	}
-	sort.Strings(v.keys)
+	v.keys = slices.Sorted(maps.Keys(v.concept))
 	for _, s := range sectionPhrases {
 		for _, w := range strings.Split(s.list, "|") {
 			v.section[Key(w)] = s.section
