@@ -140,38 +140,22 @@ func (r Result) Fields() []string {
 	return out
 }
 
-// Option tunes Header.
-type Option func(*config)
-
-type config struct {
-	rows [][]string
-}
-
-// SampleRows is how many data rows WithRows looks at.
+// SampleRows is how many data rows Header looks at.
 const SampleRows = 200
-
-// WithRows gives the sheet's first data rows (cells in header order; only
-// the first SampleRows are read), so the values can decide what the header
-// cannot. Values keep their spreadsheet text marks ('+48…): they are
-// judged without them.
-func WithRows(rows [][]string) Option {
-	return func(c *config) { c.rows = rows[:min(len(rows), SampleRows)] }
-}
 
 // Header proposes a field for every column of header: each header is read
 // (classify), the layouts that give a name another meaning are applied,
 // the values judged, and the best column of each field chosen, with its
-// fallbacks and templates.
-func Header(header []string, opts ...Option) Result {
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+// fallbacks and templates. rows are the sheet's first data rows (cells in
+// header order; only the first SampleRows are read; nil for none), so the
+// values can decide what the header cannot. Values keep their spreadsheet
+// text marks ('+48…): they are judged without them.
+func Header(header []string, rows [][]string) Result {
 	r := Result{Header: append([]string(nil), header...), Columns: make([]Guess, len(header))}
 	cands := readHeaders(header)
 	onlyAddressIsInvoice(cands)
 	applyLayouts(header, cands)
-	vals := samples(cfg.rows, len(header))
+	vals := samples(rows[:min(len(rows), SampleRows)], len(header))
 	judge(cands, vals)
 	vetoByValues(cands, vals)
 	proposeByValues(cands, vals)

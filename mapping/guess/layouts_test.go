@@ -34,7 +34,7 @@ func TestLayoutsFireOnlyOnTheirShape(t *testing.T) {
 		}
 	}
 	for _, tt := range tests {
-		r := Header(tt.header)
+		r := Header(tt.header, nil)
 		for _, g := range r.Columns {
 			if g.Header != tt.col {
 				continue
@@ -69,7 +69,7 @@ func TestOnlyAddressIsInvoice(t *testing.T) {
 		{[]string{"Straße privat", "Ort privat", "Telefon geschäftlich"}, "Ort privat", "invoice_city"},
 	}
 	for _, tt := range tests {
-		for _, g := range Header(tt.header).Columns {
+		for _, g := range Header(tt.header, nil).Columns {
 			if g.Header == tt.col && g.Field != tt.want {
 				t.Errorf("%v: %q → %q, want %q", tt.header, g.Header, g.Field, tt.want)
 			}

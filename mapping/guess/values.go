@@ -12,7 +12,7 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
-// What the values of the first rows (WithRows) decide:
+// What the values of the first rows (Header's rows) decide:
 //
 //   - a field is never proposed for a column whose values contradict it —
 //     more than half of its non-blank values are not what the field holds
