@@ -24,41 +24,23 @@ type valueClass struct {
 // valueClasses, most telling first. A class proposes its field when at
 // least four fifths of a column's values are of it.
 var valueClasses = []valueClass{
-	{"e-mail addresses", "email", isEmail},
+	{"e-mail addresses", "email", emailRE.MatchString},
 	{"tax IDs (a NIP or an EU VAT number with its country prefix, checksum right)", "invoice_tax_id", isTaxID},
 	{"company register numbers (REGON, IČO), not tax IDs", "", isRegister},
-	{"postcodes", "invoice_postcode", isPostcode},
+	{"postcodes", "invoice_postcode", postcodeRE.MatchString},
 	{"international phone numbers", "phone", isIntlPhone},
 	{"country names", "invoice_country_code", isCountryName},
-	{"dates", "", isDate},
+	{"dates", "", dateRE.MatchString},
 	{"amounts of money", "", isMoney},
 	{"yes/no flags", "", isFlag},
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
-func isEmail(v string) bool { return emailRE.MatchString(v) }
-
-// postcodeREs are postcodes whose shape names their country: Polish
-// 00-000, Czech and Slovak 000 00, Dutch 0000 AA, British, Portuguese
-// 0000-000, Latvian/Lithuanian LV-0000.
-var postcodeREs = []*regexp.Regexp{
-	regexp.MustCompile(`^\d{2}-\d{3}$`),
-	regexp.MustCompile(`^\d{3} \d{2}$`),
-	regexp.MustCompile(`^\d{4} ?[A-Z]{2}$`),
-	regexp.MustCompile(`^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$`),
-	regexp.MustCompile(`^\d{4}-\d{3}$`),
-	regexp.MustCompile(`^(LV|LT)-\d{4,5}$`),
-}
-
-func isPostcode(v string) bool {
-	for _, re := range postcodeREs {
-		if re.MatchString(v) {
-			return true
-		}
-	}
-	return false
-}
+// postcodeRE is a postcode whose shape names its country: Polish 00-000,
+// Czech and Slovak 000 00, Dutch 0000 AA, British, Portuguese 0000-000,
+// Latvian/Lithuanian LV-0000.
+var postcodeRE = regexp.MustCompile(`^(?:\d{2}-\d{3}|\d{3} \d{2}|\d{4} ?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4}-\d{3}|(LV|LT)-\d{4,5})$`)
 
 var phoneRE = regexp.MustCompile(`^\+[\d ()./-]+$`)
 
@@ -68,19 +50,9 @@ func isIntlPhone(v string) bool {
 	return phoneRE.MatchString(v) && d >= 8 && d <= 15
 }
 
-var dateREs = []*regexp.Regexp{
-	regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?)?$`),
-	regexp.MustCompile(`^\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?$`),
-}
-
-func isDate(v string) bool {
-	for _, re := range dateREs {
-		if re.MatchString(v) {
-			return true
-		}
-	}
-	return false
-}
+// dateRE is a date: ISO, with a time or not, or day, month and year with
+// dots or slashes.
+var dateRE = regexp.MustCompile(`^(?:\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?)?|\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?)$`)
 
 var moneyRE = regexp.MustCompile(`^-?[\d  ]+([.,]\d{2})? ?(zł|PLN|EUR|€|\$|Kč|CZK)?$`)
 
