@@ -2,6 +2,7 @@ package guess
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,7 +133,8 @@ func (src Source) settings() []Setting {
 
 // fieldLine is the line of field f: its template, or its column(s).
 func (r Result) fieldLine(f string) FieldLine {
-	if t, ok := r.template(f); ok {
+	if i := slices.IndexFunc(r.Templates, func(t Template) bool { return t.Field == f }); i >= 0 {
+		t := r.Templates[i]
 		cols := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
 			cols[i] = sheet.ColumnName(c)
@@ -140,7 +142,10 @@ func (r Result) fieldLine(f string) FieldLine {
 		return FieldLine{Field: f, Template: t.Text, Transform: []string{"collapse_spaces"},
 			Comment: fmt.Sprintf("template: %s (columns %s)", t.Why, strings.Join(cols, ", "))}
 	}
-	g := r.column(f)
+	var g Guess
+	if i := slices.IndexFunc(r.Columns, func(g Guess) bool { return g.Field == f }); i >= 0 {
+		g = r.Columns[i]
+	}
 	l := FieldLine{Field: f, Columns: []string{g.Header}, Split: g.Split}
 	letters := []string{sheet.ColumnName(g.Column)}
 	for _, c := range g.Fallbacks {

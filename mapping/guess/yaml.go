@@ -39,24 +39,6 @@ func (r Result) YAML(src Source) []byte {
 	return r.Proposal(src).YAML()
 }
 
-func (r Result) template(field string) (Template, bool) {
-	for _, t := range r.Templates {
-		if t.Field == field {
-			return t, true
-		}
-	}
-	return Template{}, false
-}
-
-func (r Result) column(field string) Guess {
-	for _, g := range r.Columns {
-		if g.Field == field {
-			return g
-		}
-	}
-	return Guess{}
-}
-
 // quote writes s as a YAML double-quoted scalar (JSON strings are valid
 // YAML), keeping non-ASCII letters readable.
 func quote(s string) string {
