@@ -12,23 +12,9 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
-// What the values of the first rows (Header's rows) decide:
-//
-//   - a field is never proposed for a column whose values contradict it —
-//     more than half of its non-blank values are not what the field holds
-//     (a fax number under "VAT", a name under "E-mail");
-//   - of two country columns, the one of ISO codes is used and the one of
-//     names (Polska, Deutschland) read when it is blank;
-//   - a first + last name template beats a name column whose values are not
-//     those names (a label, a company);
-//   - a column whose values hold Google's " ::: " lists is split, its first
-//     value taken.
-//
-// Values are judged without their spreadsheet text marks ('+48…), as the
-// import reads them.
-
 // samples returns the sampled rows column by column (blank cells kept, so
-// the columns stay aligned), each cell without its text mark.
+// the columns stay aligned), each cell without its text mark, as the
+// import reads it.
 func samples(rows [][]string, width int) [][]string {
 	if len(rows) == 0 {
 		return nil
@@ -104,8 +90,9 @@ func isCountryCode(v string) bool {
 
 func isCountryName(v string) bool { _, ok := validate.CountryCode(v); return ok }
 
-// judge drops the candidates whose values contradict their field, and says
-// what a country column holds.
+// judge drops the candidates whose values contradict their field (more
+// than half of the non-blank ones are not what it holds: a fax number
+// under "VAT", a name under "E-mail"), and says what a country column holds.
 func judge(cands []candidate, cols [][]string) {
 	for i := range cands {
 		cands[i].filled = true
