@@ -192,8 +192,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 			p.src["custom_extra_fields["+s.field+"]"] = b // validate.Problem's spelling
 		}
 		if !s.extra && s.field == "crm_client_id" {
-			bb := b
-			p.id = &bb
+			p.id = &b
 			continue
 		}
 		p.fields = append(p.fields, b)

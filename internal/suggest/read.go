@@ -68,24 +68,13 @@ func hump(rs []rune, i int) bool {
 // FoldLetter spells the letters NFD does not decompose as ASCII (ł → l,
 // ß → ss): names and column names are compared without them.
 func FoldLetter(r rune) string {
-	switch r {
-	case 'ł':
-		return "l"
-	case 'ø':
-		return "o"
-	case 'đ':
-		return "d"
-	case 'ß':
-		return "ss"
-	case 'æ':
-		return "ae"
-	case 'œ':
-		return "oe"
-	case 'ı':
-		return "i"
+	if s, ok := foldedLetters[r]; ok {
+		return s
 	}
 	return string(r)
 }
+
+var foldedLetters = map[rune]string{'ł': "l", 'ø': "o", 'đ': "d", 'ß': "ss", 'æ': "ae", 'œ': "oe", 'ı': "i"}
 
 // Key is a name as the vocabulary looks it up: its words joined.
 func Key(s string) string { return strings.Join(Words(s), "") }

@@ -55,17 +55,11 @@ const (
 )
 
 func (m Method) String() string {
-	switch m {
-	case Exact:
-		return "exact"
-	case Synonym:
-		return "synonym"
-	case Fuzzy:
-		return "fuzzy"
-	case Values:
-		return "values"
+	names := []string{"none", "exact", "synonym", "fuzzy", "values"}
+	if m < 0 || int(m) >= len(names) {
+		return "none"
 	}
-	return "none"
+	return names[m]
 }
 
 // Guess is what became of one column of the header.
