@@ -41,7 +41,7 @@ func ReadFile(path string, so sheet.Options) (Input, error) {
 		return in, err
 	}
 	in.Header = r.Header()
-	in.Rows = sampleRows(r)
+	in.Rows, _ = readRows(r, SampleRows) // the first rows the guess judges values by
 	if err := r.Close(); err != nil {
 		return in, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -63,19 +63,18 @@ func ReadFile(path string, so sheet.Options) (Input, error) {
 	return in, nil
 }
 
-// sampleRows reads the first rows the guess judges values by. A row the
-// reader can go on after (ragged) is taken as it is; at any other error
-// the rows so far are enough: the import will report it.
-func sampleRows(r sheet.Reader) [][]string {
-	var rows [][]string
-	for len(rows) < SampleRows {
+// readRows reads up to n rows: their cells and numbers. A row the reader
+// can go on after (ragged) is taken as it is; at any other error the rows
+// so far are enough: the import will report it.
+func readRows(r sheet.Reader, n int) (rows [][]string, nums []int) {
+	for len(rows) < n {
 		row, err := r.Read()
 		if err != nil && !sheet.Recoverable(err) {
 			break
 		}
-		rows = append(rows, row.Cells)
+		rows, nums = append(rows, row.Cells), append(nums, row.Num)
 	}
-	return rows
+	return rows, nums
 }
 
 // findHeaderRow reads the first HeaderScan non-blank rows as data and
@@ -88,15 +87,7 @@ func findHeaderRow(path string, so sheet.Options) int {
 		return 0
 	}
 	defer func() { _ = r.Close() }()
-	var rows [][]string
-	var nums []int
-	for len(rows) < HeaderScan {
-		row, err := r.Read()
-		if err != nil && !sheet.Recoverable(err) {
-			break
-		}
-		rows, nums = append(rows, row.Cells), append(nums, row.Num)
-	}
+	rows, nums := readRows(r, HeaderScan)
 	if i := FindHeader(rows); i > 0 {
 		return nums[i]
 	}
