@@ -31,16 +31,6 @@ const (
 	EmptyClear
 )
 
-func (p EmptyPolicy) String() string {
-	switch p {
-	case EmptyKeep:
-		return "keep"
-	case EmptyClear:
-		return "clear"
-	}
-	return "inherit"
-}
-
 // Source holds the optional source: section: how to read the sheet. Zero
 // values mean "not set"; command-line flags override whatever is set.
 type Source struct {
