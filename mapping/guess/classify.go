@@ -201,12 +201,7 @@ func vetoByValues(cands []candidate, cols [][]string) {
 // wholeNames reports values that are mostly two words or more: a first
 // name column that holds whole names.
 func wholeNames(vals []string) bool {
-	n := 0
-	for _, v := range vals {
-		if len(strings.Fields(v)) >= 2 {
-			n++
-		}
-	}
+	n := countFunc(vals, func(v string) bool { return len(strings.Fields(v)) >= 2 })
 	return len(vals) > 0 && 2*n > len(vals)
 }
 
