@@ -134,7 +134,7 @@ func guessFile(u *Upload, checked *sheet.Checked) (fileView, error) {
 	}
 	in.Source.File = u.Name
 	res := guess.Header(in.Header, in.Rows)
-	doc, err := docFromYAML(res.YAML(in.Source))
+	doc, err := docFromYAML(res.Proposal(in.Source).YAML())
 	if err != nil {
 		return view, fmt.Errorf("%s: the proposed mapping: %w", u.Name, err)
 	}

@@ -95,7 +95,7 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no column of the header (%s) looks like a CRM field — write the mapping by hand: one \"field: Header\" line per field under columns: (see `crmbulk fields`)",
 			filepath.Base(path), quoteHeaders(in.Header, 12))
 	}
-	return res.YAML(in.Source), nil
+	return res.Proposal(in.Source).YAML(), nil
 }
 
 func quoteHeaders(h []string, max int) string {

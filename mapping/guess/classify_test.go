@@ -63,7 +63,7 @@ func TestValuesPropose(t *testing.T) {
 			t.Errorf("%q by %s, want values", g.Header, g.Method)
 		}
 	}
-	if y := string(r.YAML(Source{})); !strings.Contains(y, "match_by: [email") {
+	if y := string(r.Proposal(Source{}).YAML()); !strings.Contains(y, "match_by: [email") {
 		t.Errorf("no match_by for the e-mails found by their values:\n%s", y)
 	}
 }

@@ -184,7 +184,7 @@ func TestYAMLParsesAndBinds(t *testing.T) {
 	}
 	for _, h := range headers {
 		r := guess.Header(h, nil)
-		out := r.YAML(guess.Source{File: "data file.csv", Encoding: "windows-1250", Delimiter: ';', Sheet: "Arkusz 1"})
+		out := r.Proposal(guess.Source{File: "data file.csv", Encoding: "windows-1250", Delimiter: ';', Sheet: "Arkusz 1"}).YAML()
 		m, err := mapping.Parse("proposed.yaml", out)
 		if len(r.Fields()) == 0 {
 			// Nothing to propose: the file says so and does not load by accident.
@@ -228,7 +228,7 @@ func FuzzHeader(f *testing.F) {
 		if len(r.Columns) != len(h) {
 			t.Fatalf("%d guesses for %d columns", len(r.Columns), len(h))
 		}
-		out := r.YAML(guess.Source{File: joined})
+		out := r.Proposal(guess.Source{File: joined}).YAML()
 		if len(r.Fields()) == 0 {
 			return
 		}
@@ -259,7 +259,7 @@ func TestYAMLSetsMatchBy(t *testing.T) {
 		{[]string{"crm_client_id", "email"}, ""},
 	}
 	for _, tt := range tests {
-		out := string(guess.Header(tt.header, nil).YAML(guess.Source{}))
+		out := string(guess.Header(tt.header, nil).Proposal(guess.Source{}).YAML())
 		m, err := mapping.Parse("m.yaml", []byte(out))
 		if err != nil {
 			t.Fatalf("%q: the proposal does not parse: %v\n%s", tt.header, err, out)
@@ -418,7 +418,7 @@ func TestValuesDecide(t *testing.T) {
 					t.Errorf("%q split %q, want %q", g.Header, g.Split, tt.split[g.Header])
 				}
 			}
-			out := r.YAML(guess.Source{})
+			out := r.Proposal(guess.Source{}).YAML()
 			m, err := mapping.Parse("proposed.yaml", out)
 			if err != nil {
 				t.Fatalf("the proposal does not parse: %v\n%s", err, out)

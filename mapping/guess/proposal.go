@@ -60,7 +60,8 @@ type FieldLine struct {
 // Proposal returns the proposal as a model: one line per field with a
 // comment saying how sure the guess is, the templates, source: when src
 // needs it, match_by: (set, suggested, or why not) and every unused column
-// with why.
+// with why. Its YAML loads with mapping.Parse and binds to the header it was
+// made from.
 func (r Result) Proposal(src Source) Proposal {
 	var p Proposal
 	used, unused := 0, 0

@@ -89,9 +89,6 @@ func TestProposalRoundTrip(t *testing.T) {
 			}
 			r := guess.Header(h, rows)
 			p := r.Proposal(src)
-			if !bytes.Equal(p.YAML(), r.YAML(src)) {
-				t.Fatalf("Result.YAML is not the proposal's YAML")
-			}
 			roundTrip(t, p, h)
 			if bytes.Contains(p.YAML(), []byte("{ template: ")) || bytes.Contains(p.YAML(), []byte("split: ")) {
 				flows++
