@@ -60,21 +60,15 @@ type Mapping struct {
 
 // Fields returns the API field names the mapping fills, in file order
 // (crm_client_id included, custom extra fields excluded).
-func (m *Mapping) Fields() []string {
-	var out []string
-	for _, s := range m.specs {
-		if !s.extra {
-			out = append(out, s.field)
-		}
-	}
-	return out
-}
+func (m *Mapping) Fields() []string { return m.fields(false) }
 
 // ExtraFields returns the custom extra field IDs the mapping fills, in file order.
-func (m *Mapping) ExtraFields() []string {
+func (m *Mapping) ExtraFields() []string { return m.fields(true) }
+
+func (m *Mapping) fields(extra bool) []string {
 	var out []string
 	for _, s := range m.specs {
-		if s.extra {
+		if s.extra == extra {
 			out = append(out, s.field)
 		}
 	}
