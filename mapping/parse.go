@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -78,15 +79,9 @@ func (m *Mapping) fields(extra bool) []string {
 // SheetOptions returns o with the mapping's source: settings filling what
 // o leaves unset: a command-line flag wins over the mapping file.
 func (m *Mapping) SheetOptions(o sheet.Options) sheet.Options {
-	if o.Sheet == "" {
-		o.Sheet = m.Source.Sheet
-	}
-	if o.Encoding == "" {
-		o.Encoding = m.Source.Encoding
-	}
-	if o.Delimiter == 0 {
-		o.Delimiter = m.Source.Delimiter
-	}
+	o.Sheet = cmp.Or(o.Sheet, m.Source.Sheet)
+	o.Encoding = cmp.Or(o.Encoding, m.Source.Encoding)
+	o.Delimiter = cmp.Or(o.Delimiter, m.Source.Delimiter)
 	if o.HeaderRow == 0 && !o.NoHeader {
 		o.HeaderRow, o.NoHeader = m.Source.HeaderRow, m.Source.NoHeader
 	}

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"github.com/crmbulk/crmbulk/internal/chars"
 
 	"fmt"
@@ -213,13 +214,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 // pos renders where r is named in the mapping file, for notes.
 func (m *Mapping) pos(r ref) string {
 	e := Error{File: m.File, Line: r.line, Column: r.col}
-	s := e.Error()
-	s = strings.TrimSuffix(s, " ")
-	s = strings.TrimSuffix(s, ":")
-	if s == "" {
-		return "header"
-	}
-	return s
+	return cmp.Or(strings.TrimSuffix(strings.TrimSuffix(e.Error(), " "), ":"), "header")
 }
 
 // Mapping returns the mapping p was bound from.

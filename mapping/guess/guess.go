@@ -24,6 +24,7 @@
 package guess
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -260,10 +261,7 @@ func guessOf(c candidate, header []string, winner map[string]candidate, fallback
 	case tmplCols[c.col] != "":
 		g.Template, g.Method, g.Score = tmplCols[c.col], c.method, c.score
 	case c.slot == "":
-		g.Note = c.note
-		if g.Note == "" {
-			g.Note = "no CRM field fits this name"
-		}
+		g.Note = cmp.Or(c.note, "no CRM field fits this name")
 	case strings.Contains(c.slot, "|"):
 		g.Note = partNote(c, winner, header)
 	case !isWinner(winner, c):

@@ -1,6 +1,7 @@
 package guess
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -74,10 +75,7 @@ func (r Result) Proposal(src Source) Proposal {
 			unused++
 		}
 	}
-	name := src.File
-	if name == "" {
-		name = "the sheet"
-	}
+	name := cmp.Or(src.File, "the sheet")
 	p.Intro = []string{
 		fmt.Sprintf("Mapping proposed by `crmbulk mapping init` for %s: %d columns, %d used, %d not.", oneLine(name), used+unused, used, unused),
 		fmt.Sprintf("Check every line, then try it: crmbulk import %s --mapping THIS_FILE --dry-run", oneLine(src.Shell.Quote(name))),
