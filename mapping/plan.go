@@ -2,14 +2,13 @@ package mapping
 
 import (
 	"cmp"
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 

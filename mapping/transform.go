@@ -1,11 +1,10 @@
 package mapping
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"strings"
 	"unicode"
 
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"golang.org/x/text/unicode/norm"
 )
 
