@@ -27,30 +27,28 @@ func Words(s string) []string {
 		b.WriteRune(r)
 	}
 	var f strings.Builder
+	prev := 0 // what f ends with: 0 a space, 1 a letter, 2 a digit
 	for _, r := range norm.NFD.String(strings.ToLower(b.String())) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			kind := 1
+			if unicode.IsDigit(r) {
+				kind = 2
+			}
+			if prev != 0 && prev != kind {
+				f.WriteRune(' ') // "address1": a letter and a digit part
+			}
+			prev = kind
 			f.WriteString(FoldLetter(r))
 		case r == '\'' || r == '’':
 			// "nom d'utilisateur", "ім'я": an apostrophe joins.
 		default:
 			f.WriteRune(' ')
+			prev = 0
 		}
 	}
-	var out []string
-	for _, w := range strings.Fields(f.String()) {
-		start := 0
-		ws := []rune(w)
-		for i := 1; i < len(ws); i++ {
-			if unicode.IsDigit(ws[i]) != unicode.IsDigit(ws[i-1]) {
-				out = append(out, string(ws[start:i]))
-				start = i
-			}
-		}
-		out = append(out, string(ws[start:]))
-	}
-	return out
+	return strings.Fields(f.String())
 }
 
 // hump reports an upper-case letter at i that starts a word of a
