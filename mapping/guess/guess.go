@@ -119,9 +119,7 @@ type Result struct {
 func (r Result) Fields() []string {
 	used := map[string]bool{}
 	for _, g := range r.Columns {
-		if g.Field != "" {
-			used[g.Field] = true
-		}
+		used[g.Field] = true // "" for a column that feeds no field: no field's name
 	}
 	for _, t := range r.Templates {
 		used[t.Field] = true
