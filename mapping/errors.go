@@ -22,26 +22,29 @@ type Error struct {
 
 // Error formats e as `map.yaml:7:3: unknown API field "emial" — did you mean "email"?`.
 func (e *Error) Error() string {
-	var b strings.Builder
+	s := e.Msg
+	if at := e.where(); at != "" {
+		s = at + ": " + s
+	}
+	if e.Hint != "" {
+		s += " — " + e.Hint
+	}
+	return s
+}
+
+// where is e's position, file:line:column, as far as it is known.
+func (e *Error) where() string {
+	var at []string
 	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteByte(':')
+		at = append(at, e.File)
 	}
 	if e.Line > 0 {
-		fmt.Fprintf(&b, "%d:", e.Line)
+		at = append(at, strconv.Itoa(e.Line))
 		if e.Column > 0 {
-			fmt.Fprintf(&b, "%d:", e.Column)
+			at = append(at, strconv.Itoa(e.Column))
 		}
 	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
-	b.WriteString(e.Msg)
-	if e.Hint != "" {
-		b.WriteString(" — ")
-		b.WriteString(e.Hint)
-	}
-	return b.String()
+	return strings.Join(at, ":")
 }
 
 // Errors is every problem found in one mapping file or one Bind, in file

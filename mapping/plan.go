@@ -213,7 +213,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 // pos renders where r is named in the mapping file, for notes.
 func (m *Mapping) pos(r ref) string {
 	e := Error{File: m.File, Line: r.line, Column: r.col}
-	return cmp.Or(strings.TrimSuffix(strings.TrimSuffix(e.Error(), " "), ":"), "header")
+	return cmp.Or(e.where(), "header")
 }
 
 // Mapping returns the mapping p was bound from.
