@@ -49,7 +49,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
-	}, baselinker.WithMaxClients(e.cfg.MaxClients))
+	}, e.cfg.MaxClients)
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
 )
@@ -42,32 +41,24 @@ type API interface {
 // deleted by an undo, made again when that undo is undone), unchanged
 // (nothing to do), failed and skipped.
 const (
-	StatusDeleted  importer.Status = "deleted"  // the client the import created was deleted
-	StatusRestored importer.Status = "restored" // the fields the import changed hold their values from before it again
-	StatusConflict importer.Status = "conflict" // someone changed the client since: what they changed was left (see column)
+	StatusDeleted  events.Status = "deleted"  // the client the import created was deleted
+	StatusRestored events.Status = "restored" // the fields the import changed hold their values from before it again
+	StatusConflict events.Status = "conflict" // someone changed the client since: what they changed was left (see column)
 )
 
-// Codes an undo writes.
+// Codes an undo writes, besides run's (CodeOutcomeUnknown, CodeInterrupted,
+// CodeNotAttempted).
 const (
-	CodeChanged        = "CHANGED_SINCE"           // the client no longer holds what the import wrote
-	CodeBeforeUnknown  = "BEFORE_UNKNOWN"          // the import did not read the value it replaced (notes, extra fields without --compare-notes)
-	CodeExists         = "EXISTS"                  // re-creating: a client with the match key exists already
-	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a write was sent and its answer lost; the state could not settle it
-	CodeInterrupted    = events.CodeInterrupted
-	CodeNotAttempted   = events.CodeNotAttempted
+	CodeChanged       = "CHANGED_SINCE"  // the client no longer holds what the import wrote
+	CodeBeforeUnknown = "BEFORE_UNKNOWN" // the import did not read the value it replaced (notes, extra fields without --compare-notes)
+	CodeExists        = "EXISTS"         // re-creating: a client with the match key exists already
 )
 
 // The outcomes of an undo are the run's (package run), checked with
 // errors.Is: ErrBadInput (a report that cannot be undone — a dry run's,
 // another account's, an older crmbulk's, an edited one: nothing was sent),
 // ErrFatal (an API error stopped the undo: the lines not done are skipped;
-// --resume goes on) and ErrInterrupted (ctx was cancelled: likewise). The
-// names here are kept for the commands that check them.
-var (
-	ErrBadInput    = events.ErrBadInput
-	ErrFatal       = events.ErrFatal
-	ErrInterrupted = events.ErrInterrupted
-)
+// --resume goes on) and ErrInterrupted (ctx was cancelled: likewise).
 
 // DefaultWorkers is the default size of the request pool.
 const DefaultWorkers = 4
@@ -118,9 +109,6 @@ func (c Config) withDefaults(source string) Config {
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
 	}
-	if c.Events == nil {
-		c.Events = events.Nop{}
-	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -129,7 +117,7 @@ func (c Config) withDefaults(source string) Config {
 
 // Summary is what an undo did.
 type Summary struct {
-	Counts   map[importer.Status]int
+	Counts   map[events.Status]int
 	Lines    int
 	Requests int64
 	Elapsed  time.Duration
@@ -142,13 +130,13 @@ type Summary struct {
 }
 
 // Problems counts the lines that need a person: conflicts and failures.
-func (s Summary) Problems() int { return s.Counts[StatusConflict] + s.Counts[importer.StatusFailed] }
+func (s Summary) Problems() int { return s.Counts[StatusConflict] + s.Counts[events.StatusFailed] }
 
 // String is the summary a person reads.
 func (s Summary) String() string {
 	var parts []string
-	for _, st := range []importer.Status{StatusDeleted, StatusRestored, importer.StatusCreated, StatusConflict,
-		importer.StatusUnchanged, importer.StatusFailed, importer.StatusSkipped} {
+	for _, st := range []events.Status{StatusDeleted, StatusRestored, events.StatusCreated, StatusConflict,
+		events.StatusUnchanged, events.StatusFailed, events.StatusSkipped} {
 		if n := s.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}

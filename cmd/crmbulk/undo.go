@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/undo"
 )
 
@@ -120,7 +121,7 @@ func (a *app) runUndo(cmd *cobra.Command, opts *undoOptions) error {
 		}
 	}
 	switch {
-	case errors.Is(err, undo.ErrInterrupted):
+	case errors.Is(err, events.ErrInterrupted):
 		return fmt.Errorf("%w: %w", errInterrupted, err)
 	case err != nil:
 		return err

@@ -14,25 +14,24 @@ import (
 // them (samples/README.md names each source): the quoting rules of the
 // system's CSV writer, its encoding, BOM and line ends, its text marks.
 
-// phpCSV is one line as PHP's fputcsv writes it (WooCommerce, PrestaShop):
-// a field is quoted when it holds the delimiter, a quote, a backslash, a
-// space, a tab, CR or LF; inner quotes are doubled; the line ends in LF.
-func phpCSV(delim string, fields []string) string {
-	return csvLine(fields, delim, delim+"\"\\ \t\r\n", "\n")
-}
-
-// csvLine is fields joined by delim and ended by eol, a field in double
-// quotes (inner quotes doubled) when it holds any of special, or always
-// when special is "".
-func csvLine(fields []string, delim, special, eol string) string {
+// csvLine joins fields with delim and ends the line in eol, quoting each
+// field that quote says needs it (inner quotes doubled).
+func csvLine(fields []string, delim, eol string, quote func(string) bool) string {
 	out := make([]string, len(fields))
 	for i, f := range fields {
-		if special == "" || strings.ContainsAny(f, special) {
+		if quote(f) {
 			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
 		}
 		out[i] = f
 	}
 	return strings.Join(out, delim) + eol
+}
+
+// phpCSV is one line as PHP's fputcsv writes it (WooCommerce, PrestaShop):
+// a field is quoted when it holds the delimiter, a quote, a backslash, a
+// space, a tab, CR or LF; the line ends in LF.
+func phpCSV(delim string, fields []string) string {
+	return csvLine(fields, delim, "\n", func(f string) bool { return strings.ContainsAny(f, delim+"\"\\ \t\r\n") })
 }
 
 // wooEscape is WooCommerce's WC_CSV_Exporter::escape_data: a value that a
@@ -179,8 +178,9 @@ var outlookEvery = map[string]string{"Geburtstag": "0.0.00", "Jahrestag": "0.0.0
 // field in double quotes, "," between them, CRLF, windows-1252 (the code
 // page of a German Windows).
 func outlook(dir string) error {
+	quoteAll := func(fields []string) string { return csvLine(fields, ",", "\r\n", func(string) bool { return true }) }
 	var b strings.Builder
-	b.WriteString(csvLine(outlookHeader, ",", "", "\r\n"))
+	b.WriteString(quoteAll(outlookHeader))
 	for _, c := range outlookContacts {
 		row := make([]string, len(outlookHeader))
 		for i, h := range outlookHeader {
@@ -189,7 +189,7 @@ func outlook(dir string) error {
 				row[i] = v
 			}
 		}
-		b.WriteString(csvLine(row, ",", "", "\r\n"))
+		b.WriteString(quoteAll(row))
 	}
 	return writeFile(filepath.Join(dir, "kontakte.csv"), b.String(), charmap.Windows1252)
 }
@@ -251,7 +251,9 @@ var googleContacts = []map[string]string{
 // joined by " ::: "; "Address 1 - Formatted" the whole address in lines.
 func google(dir string) error {
 	var b strings.Builder
-	line := func(fields []string) { b.WriteString(csvLine(fields, ",", ",\"\r\n", "\r\n")) }
+	line := func(fields []string) {
+		b.WriteString(csvLine(fields, ",", "\r\n", func(f string) bool { return strings.ContainsAny(f, ",\"\r\n") }))
+	}
 	line(googleHeader)
 	for _, c := range googleContacts {
 		if c["Address 1 - Street"] != "" {
