@@ -125,10 +125,8 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&a.noProgress, "no-progress", false, "never draw a progress bar (log lines instead)")
 
-	root.AddCommand(a.versionCmd())
-	for _, c := range a.subcommands() {
-		root.AddCommand(c)
-	}
+	root.AddCommand(a.versionCmd(), a.fieldsCmd(), a.accountCmd(nil), a.exportCmd(nil), a.importCmd(nil), a.undoCmd(nil),
+		a.mappingCmd(), a.demoCmd(nil), a.sandboxCmd(), a.uiCmd())
 	return root
 }
 
