@@ -138,7 +138,7 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 // extra field IDs met to extra.
 func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry, extra map[string]struct{}) error {
 	var ids []int64
-	at := map[int64]int{}
+	var at []int // the entry of each of ids
 	for i, en := range entries {
 		switch {
 		case en.need && store.reusable(en.id, en.fp):
@@ -152,7 +152,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 			}
 		case en.need:
 			ids = append(ids, en.id)
-			at[en.id] = i
+			at = append(at, i)
 		}
 	}
 	if len(ids) == 0 {
@@ -164,9 +164,9 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 	}
 	e.ev.Begin(events.Phase{Name: "details", Total: int64(len(ids)), Unit: "clients", Paced: true, ETA: e.eta()})
 	defer e.ev.End()
-	err := e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
+	return e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
 		e.ev.Add(1)
-		en := &entries[at[ids[i]]]
+		en := &entries[at[i]]
 		if gone {
 			en.gone = true
 			sum.Vanished = append(sum.Vanished, en.id)
@@ -181,7 +181,6 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 		}
 		return store.flush() // a crash loses at most the reads in flight
 	})
-	return err
 }
 
 // writeFromStore writes the header and one row per listed client that was
