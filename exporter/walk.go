@@ -29,8 +29,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		fresh := 0
 		for i := range clients {
 			c := &clients[i]
-			id := int64(c.CrmClientID)
-			if !seen.CheckedAdd(uint64(id)) {
+			if !seen.CheckedAdd(uint64(c.CrmClientID)) {
 				if !recheck { // meeting the last page's clients again is expected
 					sum.Duplicates++
 					sum.Changed = true
