@@ -101,21 +101,18 @@ func formatNamed(name string) (outputFormat, bool) {
 }
 
 // FormatNames lists the formats an export writes, in the table's order.
-func FormatNames() []string {
-	names := make([]string, len(formats))
-	for i, f := range formats {
-		names[i] = f.name
-	}
-	return names
-}
+func FormatNames() []string { return eachFormat(func(f outputFormat) string { return f.name }) }
 
 // FormatExts lists the name ending each format is suggested with (".csv", …).
-func FormatExts() []string {
-	exts := make([]string, len(formats))
+func FormatExts() []string { return eachFormat(func(f outputFormat) string { return f.exts[0] }) }
+
+// eachFormat lists word(f) of each format of the table, in its order.
+func eachFormat(word func(outputFormat) string) []string {
+	out := make([]string, len(formats))
 	for i, f := range formats {
-		exts[i] = f.exts[0]
+		out[i] = word(f)
 	}
-	return exts
+	return out
 }
 
 // FormatHelp describes each format an export writes, one per line
@@ -135,10 +132,7 @@ func FormatHelp() string {
 // OutHint says what --out takes: "--out FILE.csv, --out FILE.xlsx, … or
 // --out - (CSV to standard output)".
 func OutHint() string {
-	var outs []string
-	for _, f := range formats {
-		outs = append(outs, "--out FILE"+f.exts[0])
-	}
+	outs := eachFormat(func(f outputFormat) string { return "--out FILE" + f.exts[0] })
 	std, _ := FormatOf("-", "")
 	return suggest.OrList(append(outs, "--out - ("+strings.ToUpper(std)+" to standard output)"))
 }
