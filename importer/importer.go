@@ -398,7 +398,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.ev, r.halt)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.ev, r.halt)
 	if err != nil {
 		_, _ = r.jnl.Close(false)
 		return nil, err

@@ -118,11 +118,10 @@ func TestETAWhileCreatesLand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			until := time.Now().Add(tc.landIn)
-			rw := &reportWriter{total: 10, tally: newTally(), cfg: Config{
+			eta, why := Config{
 				ETA:    func(int) time.Duration { return tc.limit },
 				landBy: func() time.Time { return until },
-			}}
-			eta, why := rw.eta()
+			}.eta(10)
 			if why != tc.wantWhy || eta < time.Second {
 				t.Errorf("eta %s (%s), want a wait of a second or more because of %q", eta, why, tc.wantWhy)
 			}

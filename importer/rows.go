@@ -24,14 +24,12 @@ import (
 func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
 	// Requests in flight may finish after an interrupt (DrainTimeout), but
 	// none starts after it: the limiter's waits end with ctx.
-	seq := 0
 	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l Line) error {
-		rw.put(seq, l)
-		seq++
+		rw.put(l)
 		return nil
 	})
 	r.sendCtx = baselinker.InFlight(pool.SendContext(), ctx)
-	readErr := r.feed(ctx, rd, rw, pool)
+	readErr := r.feed(ctx, rd, pool)
 	if err := pool.Wait(); err != nil {
 		return err
 	}
@@ -39,7 +37,7 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 }
 
 // feed reads the rows and adds each to the pool, in file order.
-func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool *events.Pool[Line]) error {
+func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[Line]) error {
 	for {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -47,9 +45,6 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool 
 		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		if err := rw.acquire(pool.Context()); err != nil {
-			return nil // the pool failed: its Wait has the error
 		}
 		if l, done, err := r.resumed(row.Num); err != nil || done {
 			if err == nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
@@ -166,9 +165,9 @@ func byCount(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// tally counts the report's lines as the writer writes them.
+// tally counts the report's lines as the writer writes them (from the
+// pool's emitting goroutine; read once the pool ended).
 type tally struct {
-	mu      sync.Mutex
 	rows    int
 	counts  map[Status]int
 	fieldsN map[string]int
@@ -190,8 +189,6 @@ func newTally() *tally {
 }
 
 func (t *tally) add(l *Line) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.rows++
 	t.counts[l.Status]++
 	for _, a := range l.Adjusted {
@@ -250,8 +247,6 @@ func group(m map[string]*Group, reason string, row int, example string) {
 
 // fields is every field a line changed or set, in field-table order.
 func (t *tally) fields() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	names := slices.Collect(maps.Keys(t.fieldsN))
 	for f := range t.created {
 		if !slices.Contains(names, f) {
@@ -262,18 +257,8 @@ func (t *tally) fields() []string {
 	return names
 }
 
-// settled is the number of lines counted so far (the ETA's, from the
-// events' goroutine).
-func (t *tally) settled() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.rows
-}
-
 // summary fills the counts of s.
 func (t *tally) summary(s Summary) Summary {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	if len(t.status) > 0 {
