@@ -1,10 +1,9 @@
 package importer
 
 import (
-	"errors"
 	"fmt"
-	"io"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -24,7 +23,7 @@ import (
 type Checker struct {
 	plan     *mapping.Plan
 	matchBy  []string
-	statuses *statusBook // the account's statuses, read at the first status given by name (statusnames.go); nil: names are not looked up
+	statuses func() ([]baselinker.Status, error) // the account's statuses, read at the first status given by name (statusnames.go); nil: names are not looked up
 }
 
 // NewChecker binds m (nil: the identity mapping, the header's own API
@@ -82,34 +81,4 @@ func (c *Checker) verdict(it *item) Verdict {
 		return v
 	}
 	return Verdict{Ready: true, Line: it.base(), Values: created(it)}
-}
-
-// Preview gives the first n rows of the file input (n <= 0: every row)
-// their verdicts under m (nil: the identity mapping), read as an import
-// reads them: m's source: settings fill what opts leaves unset.
-func Preview(input string, m *mapping.Mapping, opts sheet.Options, n int) ([]Verdict, error) {
-	if m != nil {
-		opts = m.SheetOptions(opts)
-	}
-	rd, err := sheet.Open(input, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	defer rd.Close()
-	c, err := NewChecker(m, rd.Header(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", input, err)
-	}
-	var out []Verdict
-	for n <= 0 || len(out) < n {
-		row, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return out, fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		out = append(out, c.Check(row))
-	}
-	return out, nil
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -47,10 +48,7 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 			}
 			dry := byRow(t, readReport(t, report))
 
-			verdicts, err := Preview(input, m, sheet.Options{}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			verdicts := checkAll(t, input, m)
 			if len(verdicts) != len(dry) {
 				t.Errorf("%d verdicts, %d lines in the dry run's report", len(verdicts), len(dry))
 			}
@@ -160,17 +158,28 @@ func TestCheckProblems(t *testing.T) {
 	}
 }
 
-func TestPreviewFirstRows(t *testing.T) {
-	input := filepath.Join("..", "samples", "shopify", "customers_export.csv")
-	m, err := mapping.Load(filepath.Join("..", "samples", "shopify", "mapping.yaml"))
+// checkAll gives every row of input its verdict under m, the file read as
+// an import reads it (m's source: settings).
+func checkAll(t *testing.T, input string, m *mapping.Mapping) []Verdict {
+	t.Helper()
+	rd, err := sheet.Open(input, m.SheetOptions(sheet.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := Preview(input, m, sheet.Options{}, 3)
-	if err != nil || len(vs) != 3 || vs[0].Line.Row != 2 || vs[2].Line.Row != 4 {
-		t.Fatalf("Preview of 3 rows: %d verdicts, %v", len(vs), err)
+	defer rd.Close()
+	c, err := NewChecker(m, rd.Header(), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Preview(filepath.Join(t.TempDir(), "nope.csv"), m, sheet.Options{}, 3); !errors.Is(err, ErrBadInput) {
-		t.Errorf("a missing file: %v, want ErrBadInput", err)
+	var out []Verdict
+	for {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c.Check(row))
 	}
 }

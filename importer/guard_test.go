@@ -173,7 +173,7 @@ func TestPrintedCommandsQuotePaths(t *testing.T) {
 		t.Errorf("summary lacks %q:\n%s", want, s.String())
 	}
 	report := filepath.Join(t.TempDir(), "nowi klienci.report.csv")
-	torn := strings.Join(ReportHeader(), ",") + "\n2,created,17"
+	torn := strings.Join(events.Columns(), ",") + "\n2,created,17"
 	if err := os.WriteFile(report, []byte(torn), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestRerunGuardReadsTheJournal(t *testing.T) {
 		}
 		report := filepath.Join(dir, "in.report.csv")
 		if withReport {
-			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n")
+			writeFile(t, dir, "in.report.csv", strings.Join(events.Columns(), ",")+"\n")
 		}
 		writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha)+"\n"+
 			fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at":%d}`, time.Now().UnixMilli())+"\n")

@@ -78,7 +78,7 @@ func TestSettleWaitIsSaid(t *testing.T) {
 			sha, _ := FileSHA(in)
 			a := Line{Row: 2, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
 			b := Line{Row: 3, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
-			report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
+			report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+
 				strings.Join(recordCells(a, sha), ",")+"\n"+strings.Join(recordCells(b, sha), ",")+"\n")
 			var out strings.Builder
 			start := time.Now()

@@ -33,7 +33,7 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 	}
 	input := writeFile(t, dir, "in.csv", in.String())
 	sha, _ := FileSHA(input)
-	rep.WriteString(strings.Join(ReportHeader(), ",") + "\n")
+	rep.WriteString(strings.Join(events.Columns(), ",") + "\n")
 	for row := 2; row < rows+2-left; row++ {
 		l := Line{Row: row, Status: StatusCreated, ID: int64(row + 1000)}
 		rep.WriteString(strings.Join(recordCells(l, sha), ",") + "\n")

@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -189,7 +190,7 @@ func TestXLSXReportColumnsPerField(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := rows[0]
-	want := append(ReportHeader(), "star before", "star after", "phone before", "phone after",
+	want := append(events.Columns(), "star before", "star after", "phone before", "phone after",
 		"email before", "email after", "invoice_city before", "invoice_city after")
 	slices.Sort(want)
 	got := slices.Sorted(slices.Values(head))

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -112,7 +113,7 @@ func TestResumeChecksTheJournal(t *testing.T) {
 		sha, _ := FileSHA(in)
 		id := mustAdd(t, api, map[string]string{"email": "a@example.com"})
 		l := Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}
-		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+strings.Join(recordCells(l, sha), ",")+"\n")
+		report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+strings.Join(recordCells(l, sha), ",")+"\n")
 		writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n"+
 			`{"ev":"send","row":2,"op":"create"}`+"\n"+`{"ev":"done","row":2,"status":"created","id":`+itoa(id)+"}\n")
 		before := srv.Stats().Requests
@@ -133,7 +134,7 @@ func TestResumeChecksTheJournal(t *testing.T) {
 		a := Line{Row: 2, Status: StatusCreated, ID: ida}
 		b := Line{Row: 3, Status: StatusCreated, ID: idb}
 		full := strings.Join(recordCells(b, sha), ",")
-		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+strings.Join(recordCells(a, sha), ",")+"\n"+full[:12])
+		report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+strings.Join(recordCells(a, sha), ",")+"\n"+full[:12])
 		writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n"+
 			`{"ev":"send","row":2,"op":"create"}`+"\n"+`{"ev":"done","row":2,"status":"created","id":`+itoa(ida)+"}\n"+
 			`{"ev":"send","row":3,"op":"create"}`+"\n"+`{"ev":"done","row":3,"status":"created","id":`+itoa(idb)+"}\n")
@@ -161,7 +162,7 @@ func TestResumeChecksTheJournal(t *testing.T) {
 			return Line{Row: row, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
 		}
 		a, b := unknown(2), unknown(3)
-		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
+		report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+
 			strings.Join(recordCells(a, sha), ",")+"\n"+strings.Join(recordCells(b, sha), ",")+"\n")
 		creates := srv.Stats().Creates
 		sum, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: time.Millisecond}) // no journal beside it

@@ -66,9 +66,6 @@ type Problem = events.Problem
 // report was edited or forged, and is not resumed or undone.
 var ErrUnproven = events.ErrUnproven
 
-// ReportHeader is the header of every report, in column order.
-func ReportHeader() []string { return events.Columns() }
-
 // recordPath is where a report in XLSX keeps its lines while the run goes
 // (run.RecordPath).
 func recordPath(report string) string { return events.RecordPath(report) }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -97,7 +98,7 @@ func TestResumeSettlesJournal(t *testing.T) {
 			}
 			// The crash came before any line was written: row 4's outcome
 			// is only in the journal.
-			report := writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n")
+			report := writeFile(t, dir, "in.report.csv", strings.Join(events.Columns(), ",")+"\n")
 			writeFile(t, dir, "in.report.csv.journal",
 				`{"ev":"start","sha":"`+sha+`","window":32}`+"\n"+
 					`{"ev":"send","row":2,"op":"create","key":"email:made@example.com"}`+"\n"+

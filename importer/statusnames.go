@@ -22,22 +22,7 @@ type statusLister interface {
 	GetCrmClientStatuses(ctx context.Context) ([]baselinker.Status, error)
 }
 
-// statusBook reads the account's client statuses once, when the first
-// row gives its status_id by name ("Stały klient", as a spreadsheet says
-// it): a file of IDs costs no request.
-type statusBook struct {
-	once sync.Once
-	load func() ([]baselinker.Status, error)
-	st   []baselinker.Status
-	err  error
-}
-
-func (b *statusBook) get() ([]baselinker.Status, error) {
-	b.once.Do(func() { b.st, b.err = b.load() })
-	return b.st, b.err
-}
-
-// prepareStatuses makes the run's statusBook when the mapping maps
+// prepareStatuses makes the run's status reader when the mapping maps
 // status_id and the API can list statuses. Without one (no API: a dry run
 // without a token) a name stays what it is, and its row is invalid.
 func (r *run) prepareStatuses(ctx context.Context) {
@@ -45,7 +30,9 @@ func (r *run) prepareStatuses(ctx context.Context) {
 	if !ok || !slices.Contains(r.plan.Mapping().Fields(), "status_id") {
 		return
 	}
-	r.statuses = &statusBook{load: func() ([]baselinker.Status, error) { return l.GetCrmClientStatuses(ctx) }}
+	// Read once, when the first row gives its status_id by name ("Stały
+	// klient", as a spreadsheet says it): a file of IDs costs no request.
+	r.statuses = sync.OnceValues(func() ([]baselinker.Status, error) { return l.GetCrmClientStatuses(ctx) })
 }
 
 // statusByName turns a status_id given by its name into the status's ID.
@@ -66,7 +53,7 @@ func (c *Checker) statusByName(it *item) {
 			return
 		}
 		_, h := c.plan.Source("status_id")
-		st, err := c.statuses.get()
+		st, err := c.statuses()
 		if err != nil {
 			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s looks like a status's name, but the account's statuses could not be read (getCrmClientStatuses: %v)",
 				it.num, columnRef(h), chars.Quote(t), err))
@@ -103,7 +90,7 @@ func (r *run) nameStatuses(l *Line) {
 	if i < 0 {
 		return
 	}
-	st, err := r.statuses.get()
+	st, err := r.statuses()
 	if err != nil {
 		return
 	}
