@@ -9,6 +9,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/undo"
 )
@@ -27,12 +28,12 @@ func mkdir(dir string) error {
 // perRowResult is what one import run cost.
 type perRowResult struct {
 	rows        int
-	status      importer.Status // the status every row should have
-	got         int             // rows with that status
-	writes      int             // addCrmClient requests the sandbox saw
-	walk        int             // getCrmClients requests (the index walk)
-	clientsSeen int             // clients in the sandbox during the walk
-	undoOf      importer.Status // an undo of the lines with this status ("" for an import)
+	status      events.Status // the status every row should have
+	got         int           // rows with that status
+	writes      int           // addCrmClient requests the sandbox saw
+	walk        int           // getCrmClients requests (the index walk)
+	clientsSeen int           // clients in the sandbox during the walk
+	undoOf      events.Status // an undo of the lines with this status ("" for an import)
 }
 
 // runPerRow imports the same file three times into one unlimited sandbox:
@@ -105,11 +106,11 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 	runs := []struct {
 		in      string
 		matchBy string
-		want    importer.Status
+		want    events.Status
 	}{
-		{same, "", importer.StatusCreated},
-		{same, "email", importer.StatusUnchanged},
-		{changed, "email", importer.StatusUpdated},
+		{same, "", events.StatusCreated},
+		{same, "email", events.StatusUnchanged},
+		{changed, "email", events.StatusUpdated},
 	}
 	var out []perRowResult
 	var reports []string
@@ -139,9 +140,9 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 			return nil, fmt.Errorf("undo of import %d: %w", i+1, err)
 		}
 		after := srv.Stats()
-		want, status := undo.StatusRestored, importer.StatusUpdated
+		want, status := undo.StatusRestored, events.StatusUpdated
 		if i == 0 {
-			want, status = undo.StatusDeleted, importer.StatusCreated
+			want, status = undo.StatusDeleted, events.StatusCreated
 		}
 		writes := (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]) + (after.ByMethod["deleteCrmClient"] - before.ByMethod["deleteCrmClient"])
 		out = append(out, perRowResult{rows: rows, status: want, got: sum.Counts[want], writes: writes,

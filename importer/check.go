@@ -5,6 +5,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -33,12 +34,12 @@ func NewChecker(m *mapping.Mapping, header []string, matchBy []string) (*Checker
 	if m == nil {
 		var err error
 		if m, err = mapping.Identity(header); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 	}
 	plan, err := m.Bind(header)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if len(matchBy) == 0 {
 		matchBy = m.MatchBy
@@ -54,13 +55,13 @@ type Verdict struct {
 	// for a row that is not Ready its status (StatusInvalid,
 	// StatusSkipped), code, message and columns; for every row its row
 	// number, match key and warnings (a value changed on the way in says so).
-	Line Line
+	Line events.Line
 	// Values is what the row sends as a new client: the fields in
 	// canonical form, in the mapping's order (nil unless Ready). An update
 	// sends those of them that differ from the client.
-	Values Changes
+	Values events.Changes
 	// Problems says why the row is invalid, one per problem.
-	Problems []Problem
+	Problems []events.Problem
 }
 
 // Check returns the verdict on row, a row of the sheet whose header the
@@ -73,7 +74,7 @@ func (c *Checker) Check(row sheet.Row) Verdict {
 // it sends. It puts the row's values in canonical form.
 func (c *Checker) verdict(it *item) Verdict {
 	if it.skipCode != "" {
-		return Verdict{Line: Line{Row: it.num, Status: StatusSkipped, Code: it.skipCode, Message: it.skipMsg}}
+		return Verdict{Line: events.Line{Row: it.num, Status: events.StatusSkipped, Code: it.skipCode, Message: it.skipMsg}}
 	}
 	if l := c.check(it); l != nil {
 		v := Verdict{Line: *l}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -62,8 +63,8 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 				earlier := v.Line.MatchKey != "" && keys[v.Line.MatchKey]
 				keys[v.Line.MatchKey] = true
 				switch {
-				case !v.Ready && (v.Line.Status == StatusSkipped || v.Line.Status == StatusInvalid):
-				case d["status"] == string(StatusCreated):
+				case !v.Ready && (v.Line.Status == events.StatusSkipped || v.Line.Status == events.StatusInvalid):
+				case d["status"] == string(events.StatusCreated):
 				case earlier || d["error_code"] == CodeSameAsRow:
 					byFile++
 					continue // the row's key or values came before: the file decides, not the row
@@ -74,14 +75,14 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 				want := map[string]string{"status": string(v.Line.Status), "error_code": v.Line.Code, "error_message": v.Line.Message,
 					"column": v.Line.Column, "match_key": v.Line.MatchKey, "warnings": v.Line.Warnings, "changes": v.Values.String()}
 				if v.Ready {
-					want["status"] = string(StatusCreated)
+					want["status"] = string(events.StatusCreated)
 				}
 				for col, w := range want {
 					if d[col] != w {
 						t.Errorf("row %d %s: Check says %q, the dry run %q", row, col, w, d[col])
 					}
 				}
-				if len(v.Problems) == 0 && !v.Ready && v.Line.Status == StatusInvalid {
+				if len(v.Problems) == 0 && !v.Ready && v.Line.Status == events.StatusInvalid {
 					t.Errorf("row %d: invalid without problems", row)
 				}
 				for _, p := range v.Problems {
@@ -90,7 +91,7 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 					}
 				}
 				compared++
-				if v.Line.Status == StatusInvalid {
+				if v.Line.Status == events.StatusInvalid {
 					invalid++
 				}
 				if strings.Contains(v.Line.Warnings, "country_name") {
@@ -123,15 +124,15 @@ func TestCheckProblems(t *testing.T) {
 	tests := []struct {
 		cells             []string
 		ready             bool
-		status            Status
+		status            events.Status
 		changes, warnings string
-		problem           Problem
+		problem           events.Problem
 	}{
 		{cells: []string{"a@b.pl", "Polska", "Jan"}, ready: true, changes: `email: "a@b.pl"; invoice_country_code: "PL"; invoice_fullname: "Jan"`, warnings: "country_name"},
 		{cells: []string{"a@b.pl", "PL", "'007 Bond"}, ready: true, changes: `email: "a@b.pl"; invoice_country_code: "PL"; invoice_fullname: "007 Bond"`, warnings: "text mark removed"},
-		{cells: []string{"a@b.pl", "XX", "Jan"}, status: StatusInvalid,
-			problem: Problem{Field: "invoice_country_code", Column: "Kraj", Code: "country_code", Value: "XX"}},
-		{cells: []string{"", "", "Razem"}, status: StatusSkipped},
+		{cells: []string{"a@b.pl", "XX", "Jan"}, status: events.StatusInvalid,
+			problem: events.Problem{Field: "invoice_country_code", Column: "Kraj", Code: "country_code", Value: "XX"}},
+		{cells: []string{"", "", "Razem"}, status: events.StatusSkipped},
 	}
 	for i, tt := range tests {
 		v := c.Check(sheet.Row{Num: i + 2, Cells: tt.cells})

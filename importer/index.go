@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -111,7 +112,7 @@ func (x *index) has(id int64) bool {
 
 // apply records that client id now holds the changes (after a create or
 // update, or its plan in a dry run). A nil index records nothing.
-func (x *index) apply(id int64, changes Changes) {
+func (x *index) apply(id int64, changes events.Changes) {
 	if x == nil {
 		return
 	}

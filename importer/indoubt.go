@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // In-doubt writes settle only once they can no longer land. A create a
@@ -58,10 +60,10 @@ func (r *run) landBy(row int) (until time.Time, later bool) {
 // waitToLand waits until the row's carried create can no longer land. It
 // returns the row's line and true when the run stopped meanwhile (the
 // journal keeps the send open for the next resume).
-func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
+func (r *run) waitToLand(ctx context.Context, it *item) (events.Line, bool) {
 	until, later := r.landBy(it.num)
 	if !later {
-		return Line{}, false
+		return events.Line{}, false
 	}
 	r.landing.begin(it.num, until)
 	defer r.landing.end(it.num)
@@ -69,7 +71,7 @@ func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return Line{}, false
+		return events.Line{}, false
 	case <-ctx.Done():
 		return interrupted(it.base()), true
 	case <-r.stop:
@@ -143,7 +145,7 @@ func (r *run) sayLanding() {
 // no later.
 func (r *run) dateSends() {
 	var last time.Time
-	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", recordPath(r.cfg.Resume)} {
+	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", events.RecordPath(r.cfg.Resume)} {
 		if fi, err := os.Stat(p); err == nil {
 			last = maxTime(last, fi.ModTime())
 		}

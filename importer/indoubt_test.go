@@ -18,7 +18,7 @@ import (
 // the reorder window widens so the other rows go on.
 func TestLandBy(t *testing.T) {
 	now := time.Now()
-	r := &run{cfg: Config{Workers: 4, RequestTimeout: 10 * time.Second}.withDefaults("in.csv"), carry: map[int]pendingSend{
+	r := &run{cfg: Config{Workers: 4, RequestTimeout: 10 * time.Second}.withDefaults("in.csv"), carry: map[int]events.Pending{
 		2: {Op: "create", At: now.Add(-time.Second), Timeout: time.Minute},      // its run's timeout decides
 		3: {Op: "create", At: now.Add(-time.Second), Timeout: time.Second},      // this run's decides
 		4: {Op: "create", At: now.Add(-time.Minute), Timeout: 30 * time.Second}, // landed or lost long ago
@@ -45,7 +45,7 @@ func TestLandBy(t *testing.T) {
 	if w := r.reorder(); w != inDoubtWindow {
 		t.Errorf("window %d while creates wait to land, want %d", w, inDoubtWindow)
 	}
-	r.carry = map[int]pendingSend{4: r.carry[4]}
+	r.carry = map[int]events.Pending{4: r.carry[4]}
 	if w := r.reorder(); w != reorderWindow(4) {
 		t.Errorf("window %d with nothing to wait for, want %d", w, reorderWindow(4))
 	}
@@ -76,8 +76,8 @@ func TestSettleWaitIsSaid(t *testing.T) {
 			dir := t.TempDir()
 			in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city", "a@example.com,Gdańsk", "b@example.com,Sopot"))
 			sha, _ := FileSHA(in)
-			a := Line{Row: 2, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
-			b := Line{Row: 3, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
+			a := events.Line{Row: 2, Status: events.StatusFailed, Code: events.CodeOutcomeUnknown, Message: "the answer never came"}
+			b := events.Line{Row: 3, Status: events.StatusFailed, Code: events.CodeOutcomeUnknown, Message: "the answer never came"}
 			report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+
 				strings.Join(recordCells(a, sha), ",")+"\n"+strings.Join(recordCells(b, sha), ",")+"\n")
 			var out strings.Builder

@@ -13,23 +13,6 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// Status is the outcome of one row (run.Status).
-type Status = events.Status
-
-// The statuses of a report line.
-const (
-	StatusCreated   = events.StatusCreated
-	StatusUpdated   = events.StatusUpdated
-	StatusUnchanged = events.StatusUnchanged
-	StatusInvalid   = events.StatusInvalid
-	StatusFailed    = events.StatusFailed
-	StatusConflict  = events.StatusConflict
-	StatusSkipped   = events.StatusSkipped
-)
-
-// Statuses lists every status in report order.
-func Statuses() []Status { return events.Statuses() }
-
 // Error codes the importer itself writes (API refusals keep the API's code).
 const (
 	CodeInvalid       = "INVALID"         // validation or mapping problems
@@ -44,32 +27,6 @@ const (
 	CodeSameAsRow     = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
 )
 
-// The codes of the rows a run did not finish are the run's (package run),
-// shared with undo.
-const (
-	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a create was sent, its answer never came, and a look-up could not settle it
-	CodeInterrupted    = events.CodeInterrupted    // SIGINT/SIGTERM before the row was sent
-	CodeNotAttempted   = events.CodeNotAttempted   // a fatal API error stopped the run before the row
-)
-
-// dryNote is the note of every line of a dry run.
-const dryNote = events.DryRunNote
-
-// Line is one line of the report (run.Line: its tags are the report's
-// columns, the JSON of a line and the journal's done record).
-type Line = events.Line
-
-// Problem is one reason a row is invalid, for a program to show where it is.
-type Problem = events.Problem
-
-// ErrUnproven marks a report line whose proof (line_mac) fails: the
-// report was edited or forged, and is not resumed or undone.
-var ErrUnproven = events.ErrUnproven
-
-// recordPath is where a report in XLSX keeps its lines while the run goes
-// (run.RecordPath).
-func recordPath(report string) string { return events.RecordPath(report) }
-
 // oldReport streams a previous report for --resume, in lock-step with the
 // input (reports are in input order).
 type oldReport struct {
@@ -81,7 +38,7 @@ type oldReport struct {
 	prevMAC string // the MAC of the line read last (the chain of proofs)
 	src     string // the file read: the report, its record, or either moved aside
 	rs      *events.Records
-	next    *Line
+	next    *events.Line
 	sha     string
 	last    int // the row number of the line read before next
 	// Of the whole report (openOldReport's first pass):
@@ -163,7 +120,7 @@ func (o *oldReport) moveAside() error {
 		}
 	}
 	if err := o.start(prev); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	return nil
 }
@@ -195,8 +152,8 @@ func (o *oldReport) advance() error {
 		return fmt.Errorf("%s: row %d, column \"row\": %d comes after %d; the report's lines must stay in input order (was it sorted?) — restore it or import without --resume", o.src, num, n, o.last)
 	}
 	o.last = n
-	if l.Note == dryNote {
-		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, dryNote)
+	if l.Note == events.DryRunNote {
+		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, events.DryRunNote)
 	}
 	if strings.TrimSpace(l.InputSHA) == "" {
 		return fmt.Errorf("%s: row %d, column \"input_sha256\" is empty: crmbulk writes the input's fingerprint on every line, so the report was edited — restore it or import without --resume", o.src, num)
@@ -207,7 +164,7 @@ func (o *oldReport) advance() error {
 		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.src, num, l.InputSHA, o.sha)
 	}
 	id, st := l.ID, l.Status // a crm_client_id that is no number reads as none
-	if !slices.Contains(Statuses(), st) {
+	if !slices.Contains(events.Statuses(), st) {
 		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, l.Status, statusList())
 	}
 	if st.Finished() && id <= 0 {
@@ -219,7 +176,7 @@ func (o *oldReport) advance() error {
 }
 
 // lookup returns the old line for input row num, if the report has one.
-func (o *oldReport) lookup(num int) (*Line, error) {
+func (o *oldReport) lookup(num int) (*events.Line, error) {
 	for o.next != nil && o.next.Row < num {
 		if err := o.advance(); err != nil {
 			return nil, err
@@ -233,7 +190,7 @@ func (o *oldReport) lookup(num int) (*Line, error) {
 
 func statusList() string {
 	var b strings.Builder
-	for i, s := range Statuses() {
+	for i, s := range events.Statuses() {
 		if i > 0 {
 			b.WriteString(", ")
 		}

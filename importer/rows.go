@@ -24,7 +24,7 @@ import (
 func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
 	// Requests in flight may finish after an interrupt (DrainTimeout), but
 	// none starts after it: the limiter's waits end with ctx.
-	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l Line) error {
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l events.Line) error {
 		rw.put(l)
 		return nil
 	})
@@ -37,14 +37,14 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 }
 
 // feed reads the rows and adds each to the pool, in file order.
-func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[Line]) error {
+func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[events.Line]) error {
 	for {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
+			return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 		if l, done, err := r.resumed(row.Num); err != nil || done {
 			if err == nil {
@@ -58,7 +58,7 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[Line]
 		}
 		it := r.mapRow(row)
 		_, later := r.landBy(it.num) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
-		if pool.Add(events.Job[Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (Line, error) {
+		if pool.Add(events.Job[events.Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (events.Line, error) {
 			l, stopped := r.waitToLand(ctx, it)
 			if !stopped {
 				l = r.process(ctx, it, turn)
@@ -71,13 +71,13 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[Line]
 }
 
 // resumed answers a row that a resumed report finished: its old line.
-func (r *run) resumed(num int) (Line, bool, error) {
+func (r *run) resumed(num int) (events.Line, bool, error) {
 	if r.old == nil {
-		return Line{}, false, nil
+		return events.Line{}, false, nil
 	}
 	ol, err := r.old.lookup(num)
 	if err != nil {
-		return Line{}, false, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return events.Line{}, false, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if ol != nil && ol.Status.Finished() {
 		l := *ol
@@ -88,7 +88,7 @@ func (r *run) resumed(num int) (Line, bool, error) {
 		l.Earlier = true
 		return l, true, nil
 	}
-	return Line{}, false, nil
+	return events.Line{}, false, nil
 }
 
 // item is one row on its way through the pool.
@@ -116,8 +116,8 @@ const (
 	adjustKey       = "email or login cleaned (invisible characters, spaces, full-width forms)"
 )
 
-func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), Adjusted: it.adjusted, Unkeyed: it.unkeyed, Disputed: it.disputed}
+func (it *item) base() events.Line {
+	return events.Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), Adjusted: it.adjusted, Unkeyed: it.unkeyed, Disputed: it.disputed}
 }
 
 // rowKey is one of a row's match keys: a field and its normalised value.
@@ -181,7 +181,7 @@ func (c *Checker) item(row sheet.Row) *item {
 
 // check validates a mapped row and puts its values in canonical form; it
 // returns the row's invalid line, or nil when the row may be sent.
-func (c *Checker) check(it *item) *Line {
+func (c *Checker) check(it *item) *events.Line {
 	c.statusByName(it)
 	var ps []validate.Problem
 	for i := range it.res.Values {
@@ -211,7 +211,7 @@ func (c *Checker) check(it *item) *Line {
 		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
 		it.adjusted = append(it.adjusted, adjustExtension)
 	}
-	var errs []Problem
+	var errs []events.Problem
 	var cols []string
 	for _, i := range it.unsaved {
 		if !c.plan.Reads(i) {
@@ -219,12 +219,12 @@ func (c *Checker) check(it *item) *Line {
 		}
 		h := c.plan.Header()[i]
 		const fix = "open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored"
-		errs = append(errs, Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
+		errs = append(errs, events.Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
 			"%s — row %d, %s: a formula with no saved value (it would be read as empty)", fix, it.num, columnRef(h))})
 		cols = appendNew(cols, h)
 	}
 	for _, p := range it.res.Problems {
-		errs = append(errs, Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
+		errs = append(errs, events.Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 		cols = appendNew(cols, p.Column)
 	}
 	for _, p := range ps {
@@ -243,14 +243,14 @@ func (c *Checker) check(it *item) *Line {
 			}
 			continue
 		}
-		errs = append(errs, Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
+		errs = append(errs, events.Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
 		cols = appendNew(cols, col)
 	}
 	if len(errs) == 0 {
 		return nil
 	}
 	l := it.base()
-	l.Status, l.Code = StatusInvalid, CodeInvalid
+	l.Status, l.Code = events.StatusInvalid, CodeInvalid
 	texts := make([]string, len(errs))
 	for i, e := range errs {
 		texts[i] = e.Text

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crmbulk/crmbulk/internal/chars"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
 )
@@ -133,7 +134,7 @@ func repeatable(it *item) (string, bool) {
 func (r *run) eachRow(ph *phase, fn func(*item)) (int, error) {
 	rd, err := sheet.Open(r.input, r.cfg.Sheet)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	defer rd.Close()
 	for n := 0; ; n++ {

@@ -11,6 +11,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/suggest"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // adjustStatus is the kind of a status given by its name and sent as its ID.
@@ -82,11 +83,11 @@ func (c *Checker) statusByName(it *item) {
 // stays unnamed; without a way to read them (a dry run without a token)
 // or when the read fails, the line keeps its IDs alone (a row that gives a
 // status by name says the read's error in its warnings).
-func (r *run) nameStatuses(l *Line) {
+func (r *run) nameStatuses(l *events.Line) {
 	if r.statuses == nil {
 		return
 	}
-	i := slices.IndexFunc(l.Changes, func(c Change) bool { return c.Field == "status_id" })
+	i := slices.IndexFunc(l.Changes, func(c events.Change) bool { return c.Field == "status_id" })
 	if i < 0 {
 		return
 	}

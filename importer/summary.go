@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // Summary is what a run did (or, for a dry run, would do).
 type Summary struct {
-	Rows     int            // report lines written (= non-blank input rows)
-	Counts   map[Status]int // lines by status
-	Fields   map[string]int // updated rows by the field they change
-	Created  map[string]int // created rows by the field they set
-	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
+	Rows     int                   // report lines written (= non-blank input rows)
+	Counts   map[events.Status]int // lines by status
+	Fields   map[string]int        // updated rows by the field they change
+	Created  map[string]int        // created rows by the field they set
+	Adjusted map[string]int        // values changed on the way in, by kind (text mark removed, country name → code)
 	// StatusSet counts the rows that set status_id (updated or created) by
 	// the status they set: "Stały klient (5)", or the bare ID unnamed.
 	StatusSet map[string]int
@@ -50,13 +51,13 @@ type Group struct {
 
 // Problems is the number of rows that were invalid, failed or in conflict.
 func (s Summary) Problems() int {
-	return s.Counts[StatusInvalid] + s.Counts[StatusFailed] + s.Counts[StatusConflict]
+	return s.Counts[events.StatusInvalid] + s.Counts[events.StatusFailed] + s.Counts[events.StatusConflict]
 }
 
 // LogAttrs is the summary as slog attributes, for --log-format json.
 func (s Summary) LogAttrs() []any {
 	attrs := []any{"rows", s.Rows}
-	for _, st := range Statuses() {
+	for _, st := range events.Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
 	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "status_set", s.StatusSet, "api_warnings", s.Warned, "created_without_key", s.Unkeyed, "rows_in_dispute", s.Disputed)
@@ -95,16 +96,16 @@ func (s Summary) String() string {
 		b.WriteString("dry run (nothing sent): ")
 	}
 	fmt.Fprintf(&b, "%d rows:", s.Rows)
-	for i, st := range Statuses() {
+	for i, st := range events.Statuses() {
 		if i > 0 {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, " %s %d", st, s.Counts[st])
 	}
-	if n := s.Counts[StatusCreated]; n > 0 {
+	if n := s.Counts[events.StatusCreated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients", verb("created", "would create"), n)
 	}
-	if n := s.Counts[StatusUpdated]; n > 0 {
+	if n := s.Counts[events.StatusUpdated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients: %s", verb("updated", "would update"), n, byCount(s.Fields))
 	}
 	if len(s.StatusSet) > 0 {
@@ -169,7 +170,7 @@ func byCount(m map[string]int) string {
 // pool's emitting goroutine; read once the pool ended).
 type tally struct {
 	rows    int
-	counts  map[Status]int
+	counts  map[events.Status]int
 	fieldsN map[string]int
 	created map[string]int
 	adjust  map[string]int
@@ -184,11 +185,11 @@ type tally struct {
 }
 
 func newTally() *tally {
-	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
+	return &tally{counts: map[events.Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
 		invalid: map[string]*Group{}, failed: map[string]*Group{}, clash: map[string]*Group{}, notRows: map[string]*Group{}}
 }
 
-func (t *tally) add(l *Line) {
+func (t *tally) add(l *events.Line) {
 	t.rows++
 	t.counts[l.Status]++
 	for _, a := range l.Adjusted {
@@ -200,7 +201,7 @@ func (t *tally) add(l *Line) {
 	if l.Disputed {
 		t.dispute++
 	}
-	if l.Status == StatusUpdated || l.Status == StatusCreated {
+	if l.Status == events.StatusUpdated || l.Status == events.StatusCreated {
 		for _, c := range l.Changes {
 			if c.Field == "status_id" {
 				t.status[statusLabel(c.After, l.StatusNames)]++
@@ -208,29 +209,29 @@ func (t *tally) add(l *Line) {
 		}
 	}
 	switch l.Status {
-	case StatusUpdated:
+	case events.StatusUpdated:
 		for _, field := range l.ChangedFields() {
 			t.fieldsN[field]++
 		}
-	case StatusCreated:
+	case events.StatusCreated:
 		for _, field := range l.ChangedFields() {
 			t.created[field]++
 		}
 		if l.Unkeyed {
 			t.unkeyed++
 		}
-	case StatusInvalid:
+	case events.StatusInvalid:
 		if len(l.Problems) == 0 {
 			group(t.invalid, l.Code, l.Row, l.Message)
 		}
 		for _, p := range l.Problems {
 			group(t.invalid, p.Field+": "+p.Code, l.Row, p.Text)
 		}
-	case StatusFailed:
+	case events.StatusFailed:
 		group(t.failed, l.Code, l.Row, l.Message)
-	case StatusConflict:
+	case events.StatusConflict:
 		group(t.clash, l.Code, l.Row, l.Message)
-	case StatusSkipped:
+	case events.StatusSkipped:
 		if isNotClientCode(l.Code) {
 			group(t.notRows, l.Code, l.Row, l.Message)
 		}

@@ -17,7 +17,7 @@ import (
 // input order, from the pool's one emitting goroutine, so the pool's window
 // bounds the rows between read and written. Lines go to a CSV file
 // (run.ReportFile), one at a time: the report itself, or for an XLSX report
-// its record beside it (recordPath), which is rendered as the XLSX when the
+// its record beside it (run.RecordPath), which is rendered as the XLSX when the
 // run ends. A real run flushes every line; a dry run every dryFlushLines.
 type reportWriter struct {
 	cfg     Config
@@ -45,7 +45,7 @@ func newReportWriter(cfg Config, sha, account string, total int64, t *tally, ev 
 	}
 	rw := &reportWriter{cfg: cfg, sha: sha, account: account, tally: t, ev: ev, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
 	if rw.xlsx {
-		rw.path = recordPath(cfg.Report)
+		rw.path = events.RecordPath(cfg.Report)
 	}
 	if rw.file, err = events.CreateReportFile(rw.path, cfg.recordKey, cfg.reportWrap); err != nil {
 		return nil, err
@@ -61,9 +61,9 @@ const dryFlushLines = 1024
 
 // put writes the next line: counted, settled on the events, signed after
 // the line before it and guarded against formulas.
-func (rw *reportWriter) put(l Line) {
+func (rw *reportWriter) put(l events.Line) {
 	if rw.cfg.DryRun {
-		l.Note = dryNote
+		l.Note = events.DryRunNote
 	}
 	l.InputSHA, l.Account = rw.sha, rw.account
 	rw.tally.add(&l)
@@ -193,10 +193,6 @@ func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) 
 		}
 	}
 }
-
-// ParseChanges reads a report's changes column back into the plan it
-// shows: see run.ParseChanges.
-func ParseChanges(s string) (Changes, error) { return events.ParseChanges(s) }
 
 // fieldOrder sorts field names (and extra_<ID>) in the field table's order.
 func fieldOrder(a, b string) int {

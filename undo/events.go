@@ -1,7 +1,6 @@
 package undo
 
 import (
-	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -9,8 +8,8 @@ import (
 // counts said in the order of its lines' statuses.
 func newEvents(cfg Config, requests func() int64) *events.Aggregator {
 	var order []string
-	for _, s := range []importer.Status{StatusDeleted, StatusRestored, importer.StatusCreated, StatusConflict,
-		importer.StatusFailed, importer.StatusSkipped} {
+	for _, s := range []events.Status{StatusDeleted, StatusRestored, events.StatusCreated, StatusConflict,
+		events.StatusFailed, events.StatusSkipped} {
 		order = append(order, string(s))
 	}
 	return events.NewAggregator(events.AggregatorConfig{Command: "undo", Printer: cfg.Events, Statuses: order,

@@ -29,9 +29,9 @@ const (
 
 // item is one line of the source report and what undoing it means.
 type item struct {
-	line    importer.ReportLine
+	line    events.Line
 	op      op
-	changes importer.Changes
+	changes events.Changes
 }
 
 type run struct {
@@ -55,7 +55,7 @@ type run struct {
 func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, err error) {
 	cfg = cfg.withDefaults(source)
 	start, before := time.Now(), api.Stats().Requests
-	sum = Summary{Counts: map[importer.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
+	sum = Summary{Counts: map[events.Status]int{}, Report: cfg.Report, DryRun: cfg.DryRun}
 	r := &run{cfg: cfg, api: api, account: api.Account(), ev: newEvents(cfg, func() int64 { return api.Stats().Requests - before })}
 	cfg.Log = r.ev.Logger(cfg.Log) // its notes are the undo's Messages too
 	r.cfg.Log = cfg.Log
@@ -95,7 +95,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 			return sum, fmt.Errorf("%w: %w", ErrBadInput, err)
 		}
 	}
-	rf, err := importer.CreateReport(cfg.Report, r.key)
+	rf, err := events.CreateReportFile(cfg.Report, r.key, nil)
 	if err != nil {
 		return sum, err
 	}
@@ -145,7 +145,7 @@ func (r *run) readSource(source string) ([]item, error) {
 	r.sha = sha
 	var items []item
 	rows := map[int]int{} // input row → its line's row in the report
-	err = importer.ReadReport(source, r.key, r.account, func(l importer.ReportLine) error {
+	err = events.ReadReport(source, r.key, r.account, func(l events.Line) error {
 		if err := r.oneRun(source, l, items, rows); err != nil {
 			return err
 		}
@@ -158,15 +158,15 @@ func (r *run) readSource(source string) ([]item, error) {
 			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", ErrBadInput, source, l.Account, r.account)
 		}
 		it := item{line: l}
-		cs, err := importer.ParseChanges(l.ChangesText())
+		cs, err := events.ParseChanges(l.ChangesText())
 		if err != nil {
 			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, err)
 		}
 		it.changes = cs
 		switch l.Status {
-		case importer.StatusCreated:
+		case events.StatusCreated:
 			it.op = opDelete
-		case importer.StatusUpdated, StatusRestored, StatusConflict:
+		case events.StatusUpdated, StatusRestored, StatusConflict:
 			it.op = opRestore
 		case StatusDeleted:
 			it.op = opRecreate
@@ -188,7 +188,7 @@ func (r *run) readSource(source string) ([]item, error) {
 		items = append(items, it)
 		return nil
 	})
-	if errors.Is(err, importer.ErrOldReport) {
+	if errors.Is(err, events.ErrOldReport) {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	if err != nil && !errors.Is(err, ErrBadInput) {
@@ -200,7 +200,7 @@ func (r *run) readSource(source string) ([]item, error) {
 // oneRun refuses a line that cannot be of the run whose report the first
 // line is: another input's (a line pasted in from another report), or a
 // second line of one input row.
-func (r *run) oneRun(source string, l importer.ReportLine, items []item, rows map[int]int) error {
+func (r *run) oneRun(source string, l events.Line, items []item, rows map[int]int) error {
 	if len(items) > 0 && l.InputSHA != items[0].line.InputSHA {
 		return fmt.Errorf("%w: %s, row %d (input row %d): input_sha256 %s differs from the first line's (%s): the line is of another import's report — restore the report as the run left it",
 			ErrBadInput, source, l.Num, l.Row, l.InputSHA, items[0].line.InputSHA)
@@ -214,12 +214,12 @@ func (r *run) oneRun(source string, l importer.ReportLine, items []item, rows ma
 }
 
 // readResume reads the finished lines of an earlier undo of the same source.
-func (r *run) readResume() (map[int]importer.ReportLine, error) {
-	done := map[int]importer.ReportLine{}
+func (r *run) readResume() (map[int]events.Line, error) {
+	done := map[int]events.Line{}
 	if r.cfg.Resume == "" {
 		return done, nil
 	}
-	err := importer.ReadReport(r.cfg.Resume, r.key, r.account, func(l importer.ReportLine) error {
+	err := events.ReadReport(r.cfg.Resume, r.key, r.account, func(l events.Line) error {
 		switch {
 		case l.DryRun():
 			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume:%s", ErrBadInput, r.cfg.Resume, r.cfg.Rerun.With(shellquote.Drop("resume")))
@@ -227,7 +227,7 @@ func (r *run) readResume() (map[int]importer.ReportLine, error) {
 			return fmt.Errorf("%w: %s, row %d: it is the undo of another report (fingerprint %s, this one %s); resume the undo of this report, or start without --resume:%s", ErrBadInput, r.cfg.Resume, l.Num, l.InputSHA, r.sha, r.cfg.Rerun.With(shellquote.Drop("resume")))
 		}
 		switch l.Status {
-		case StatusDeleted, StatusRestored, StatusConflict, importer.StatusUnchanged, importer.StatusCreated:
+		case StatusDeleted, StatusRestored, StatusConflict, events.StatusUnchanged, events.StatusCreated:
 			done[l.Row] = l
 		}
 		return nil
@@ -240,7 +240,7 @@ func (r *run) readResume() (map[int]importer.ReportLine, error) {
 
 // readState reads the clients the undo must look at: the list, 100 a
 // request, keeping only those.
-func (r *run) readState(ctx context.Context, items []item, done map[int]importer.ReportLine) error {
+func (r *run) readState(ctx context.Context, items []item, done map[int]events.Line) error {
 	want := map[int64]bool{}
 	for _, it := range items {
 		if _, ok := done[it.line.Row]; !ok && (it.op == opDelete || it.op == opRestore) {
@@ -280,22 +280,22 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]importer
 // earlier one — on the run pool: up to Workers requests in flight, lines of
 // one client one after another (chained by the client), and their lines
 // written in that order, each as it is known.
-func (r *run) process(ctx context.Context, items []item, done map[int]importer.ReportLine, rf *importer.ReportFile, sum *Summary) error {
+func (r *run) process(ctx context.Context, items []item, done map[int]events.Line, rf *events.ReportFile, sum *Summary) error {
 	r.ev.Begin(events.Phase{Name: "undo", Total: int64(len(items)), Unit: "lines", Settles: true})
 	defer r.ev.End()
 	var werr error
-	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: 2 * r.cfg.Workers}, func(l importer.ReportLine) error {
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: 2 * r.cfg.Workers}, func(l events.Line) error {
 		if werr == nil {
 			werr = rf.Write(l)
 			// The write is settled once its line is on disk, not before:
 			// a crash in between leaves the send open for --resume.
-			if werr == nil && r.j != nil && l.Status != importer.StatusFailed && l.Status != importer.StatusSkipped {
+			if werr == nil && r.j != nil && l.Status != events.StatusFailed && l.Status != events.StatusSkipped {
 				werr = r.j.done(&l)
 			}
 		}
 		sum.Lines++
 		sum.Counts[l.Status]++
-		if (l.Status == StatusConflict || l.Status == importer.StatusFailed) && len(sum.Examples) < 10 {
+		if (l.Status == StatusConflict || l.Status == events.StatusFailed) && len(sum.Examples) < 10 {
 			sum.Examples = append(sum.Examples, fmt.Sprintf("row %d (client %d): %s: %s", l.Row, l.ID, l.Status, l.Message))
 		}
 		r.ev.Settle(events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: l})
@@ -308,8 +308,8 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 			_ = pool.Done(l) // emit never fails: werr says why the report stopped
 			continue
 		}
-		_ = pool.Add(events.Job[importer.ReportLine]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
-			Do: func(send context.Context, turn events.Turn) (importer.ReportLine, error) {
+		_ = pool.Add(events.Job[events.Line]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
+			Do: func(send context.Context, turn events.Turn) (events.Line, error) {
 				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
 				if skip, ok := r.stopped(ctx, it); ok {
 					return skip, nil
@@ -325,13 +325,13 @@ func (r *run) process(ctx context.Context, items []item, done map[int]importer.R
 
 // stopped returns the skipped line of an item the undo will not start
 // (interrupted, or stopped on a fatal error).
-func (r *run) stopped(ctx context.Context, it item) (importer.ReportLine, bool) {
+func (r *run) stopped(ctx context.Context, it item) (events.Line, bool) {
 	l := r.base(it)
 	switch {
 	case ctx.Err() != nil:
-		l.Status, l.Code, l.Message = importer.StatusSkipped, CodeInterrupted, "interrupted before this line; run the undo again with --resume"
+		l.Status, l.Code, l.Message = events.StatusSkipped, CodeInterrupted, "interrupted before this line; run the undo again with --resume"
 	case r.fatal.Load() != nil:
-		l.Status, l.Code, l.Message = importer.StatusSkipped, CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
+		l.Status, l.Code, l.Message = events.StatusSkipped, CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
 	default:
 		return l, false
 	}
@@ -339,16 +339,16 @@ func (r *run) stopped(ctx context.Context, it item) (importer.ReportLine, bool) 
 }
 
 // base is the line of an item before its outcome.
-func (r *run) base(it item) importer.ReportLine {
-	l := importer.ReportLine{Row: it.line.Row, ID: it.line.ID, MatchKey: it.line.MatchKey, InputSHA: r.sha, Account: r.account}
+func (r *run) base(it item) events.Line {
+	l := events.Line{Row: it.line.Row, ID: it.line.ID, MatchKey: it.line.MatchKey, InputSHA: r.sha, Account: r.account}
 	if r.cfg.DryRun {
-		l.Note = importer.DryRunNote
+		l.Note = events.DryRunNote
 	}
 	return l
 }
 
 // undoOne decides and does what undoing one line takes.
-func (r *run) undoOne(ctx context.Context, it item) importer.ReportLine {
+func (r *run) undoOne(ctx context.Context, it item) events.Line {
 	switch it.op {
 	case opDelete:
 		return r.deleteCreated(ctx, it)
@@ -359,7 +359,7 @@ func (r *run) undoOne(ctx context.Context, it item) importer.ReportLine {
 	}
 	l := r.base(it)
 	l.ID = 0
-	l.Status, l.Note = importer.StatusUnchanged, joinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
 	return l
 }
 
@@ -408,7 +408,7 @@ func equal(field, a, b string) bool {
 
 // deleteCreated deletes a client the import created, if it still holds
 // exactly what the import wrote.
-func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
+func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	l := r.base(it)
 	c, err := r.current(ctx, it)
 	if err != nil {
@@ -420,7 +420,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 			l.Changes = it.changes
 			return l
 		}
-		l.Status, l.Note = importer.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
+		l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
 		return l
 	}
 	var conflicts []string
@@ -457,7 +457,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) importer.ReportLine {
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
 		gone, lerr := r.gone(ctx, it.line.ID)
 		if lerr != nil || !gone {
-			l.Status, l.Code = importer.StatusFailed, CodeOutcomeUnknown
+			l.Status, l.Code = events.StatusFailed, CodeOutcomeUnknown
 			l.Message = "the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume"
 			return l
 		}
@@ -482,7 +482,7 @@ func (r *run) gone(ctx context.Context, id int64) (bool, error) {
 
 // restore gives the fields an update changed their values from before it,
 // each only while it still holds the update's value.
-func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
+func (r *run) restore(ctx context.Context, it item) events.Line {
 	l := r.base(it)
 	c, err := r.current(ctx, it)
 	if err != nil {
@@ -493,7 +493,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 		l.Message = "the client no longer exists (deleted since the import): nothing to restore"
 		return l
 	}
-	var back importer.Changes
+	var back events.Changes
 	var problems, cols []string
 	unknown := false
 	for _, ch := range it.changes {
@@ -503,7 +503,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 			problems = append(problems, fmt.Sprintf("%s: the import did not read the value it replaced (--compare-notes reads it), so it is left as %q", ch.Field, now))
 			cols, unknown = append(cols, ch.Field), true
 		case equal(ch.Field, now, ch.After):
-			back = append(back, importer.Change{Field: ch.Field, Before: now, After: ch.Before, Known: true})
+			back = append(back, events.Change{Field: ch.Field, Before: now, After: ch.Before, Known: true})
 		case equal(ch.Field, now, ch.Before): // restored already (by the undo that was interrupted, or by hand)
 		default:
 			problems = append(problems, fmt.Sprintf("%s: the import wrote %q, it is now %q, so it is left", ch.Field, ch.After, now))
@@ -560,7 +560,7 @@ func (r *run) restore(ctx context.Context, it item) importer.ReportLine {
 
 // recreate makes again a client an undo deleted (undoing that undo), unless
 // a client with its match key exists: a retry never creates it twice.
-func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
+func (r *run) recreate(ctx context.Context, it item) events.Line {
 	l := r.base(it)
 	l.ID = 0
 	l.Changes = it.changes
@@ -569,14 +569,14 @@ func (r *run) recreate(ctx context.Context, it item) importer.ReportLine {
 	} else if id > 0 {
 		l.ID = id
 		if r.sent[it.line.Row] {
-			l.Status, l.Note = importer.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
+			l.Status, l.Note = events.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
 			return l
 		}
 		l.Status, l.Code = StatusConflict, CodeExists
 		l.Message = fmt.Sprintf("a client with %s exists already (crm_client_id %d): it is not created again", it.line.MatchKey, id)
 		return l
 	}
-	l.Status = importer.StatusCreated
+	l.Status = events.StatusCreated
 	if r.cfg.DryRun {
 		return l
 	}
@@ -620,8 +620,8 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 
 // failed is the line of a request that did not succeed; a fatal error
 // also stops the undo.
-func (r *run) failed(l importer.ReportLine, err error) importer.ReportLine {
-	l.Status = importer.StatusFailed
+func (r *run) failed(l events.Line, err error) events.Line {
+	l.Status = events.StatusFailed
 	var ae *baselinker.APIError
 	switch {
 	case errors.As(err, &ae) && !baselinker.Classify(err).Stops():

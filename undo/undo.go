@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
 )
@@ -42,9 +41,9 @@ type API interface {
 // deleted by an undo, made again when that undo is undone), unchanged
 // (nothing to do), failed and skipped.
 const (
-	StatusDeleted  importer.Status = "deleted"  // the client the import created was deleted
-	StatusRestored importer.Status = "restored" // the fields the import changed hold their values from before it again
-	StatusConflict importer.Status = "conflict" // someone changed the client since: what they changed was left (see column)
+	StatusDeleted  events.Status = "deleted"  // the client the import created was deleted
+	StatusRestored events.Status = "restored" // the fields the import changed hold their values from before it again
+	StatusConflict events.Status = "conflict" // someone changed the client since: what they changed was left (see column)
 )
 
 // Codes an undo writes.
@@ -129,7 +128,7 @@ func (c Config) withDefaults(source string) Config {
 
 // Summary is what an undo did.
 type Summary struct {
-	Counts   map[importer.Status]int
+	Counts   map[events.Status]int
 	Lines    int
 	Requests int64
 	Elapsed  time.Duration
@@ -142,13 +141,13 @@ type Summary struct {
 }
 
 // Problems counts the lines that need a person: conflicts and failures.
-func (s Summary) Problems() int { return s.Counts[StatusConflict] + s.Counts[importer.StatusFailed] }
+func (s Summary) Problems() int { return s.Counts[StatusConflict] + s.Counts[events.StatusFailed] }
 
 // String is the summary a person reads.
 func (s Summary) String() string {
 	var parts []string
-	for _, st := range []importer.Status{StatusDeleted, StatusRestored, importer.StatusCreated, StatusConflict,
-		importer.StatusUnchanged, importer.StatusFailed, importer.StatusSkipped} {
+	for _, st := range []events.Status{StatusDeleted, StatusRestored, events.StatusCreated, StatusConflict,
+		events.StatusUnchanged, events.StatusFailed, events.StatusSkipped} {
 		if n := s.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
