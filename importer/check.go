@@ -31,20 +31,25 @@ type Checker struct {
 // field names) to the sheet's header, with the match keys of the run
 // (nil: the mapping's match_by), as an import does.
 func NewChecker(m *mapping.Mapping, header []string, matchBy []string) (*Checker, error) {
-	if m == nil {
-		var err error
-		if m, err = mapping.Identity(header); err != nil {
-			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
-		}
-	}
-	plan, err := m.Bind(header)
+	plan, err := bind(m, header)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if len(matchBy) == 0 {
-		matchBy = m.MatchBy
+		matchBy = plan.Mapping().MatchBy
 	}
 	return &Checker{plan: plan, matchBy: matchBy}, nil
+}
+
+// bind binds m (nil: the identity mapping) to the header.
+func bind(m *mapping.Mapping, header []string) (*mapping.Plan, error) {
+	if m == nil {
+		var err error
+		if m, err = mapping.Identity(header); err != nil {
+			return nil, err
+		}
+	}
+	return m.Bind(header)
 }
 
 // Verdict is what Check decides for one row.

@@ -19,7 +19,6 @@ import (
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
-	"github.com/crmbulk/crmbulk/mapping"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -284,14 +283,7 @@ func SamePath(a, b string) bool {
 // bind resolves the mapping (or the identity mapping) against the header and
 // checks the match key is mapped.
 func (r *run) bind(header []string) error {
-	m := r.cfg.Mapping
-	if m == nil {
-		var err error
-		if m, err = mapping.Identity(header); err != nil {
-			return fmt.Errorf("%w: %s: %w", events.ErrBadInput, r.file, err)
-		}
-	}
-	plan, err := m.Bind(header)
+	plan, err := bind(r.cfg.Mapping, header)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", events.ErrBadInput, r.file, err)
 	}
@@ -304,6 +296,7 @@ func (r *run) bind(header []string) error {
 	if u := plan.Unused(); len(u) > 0 {
 		r.cfg.Logger.Info("columns not imported (no field reads them)", "file", r.file, "columns", strings.Join(u, ", "))
 	}
+	m := plan.Mapping()
 	for _, k := range r.cfg.MatchBy {
 		if slices.Contains(m.Fields(), k) {
 			continue

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -64,13 +65,7 @@ func (x *index) putLocked(c *baselinker.Client) {
 }
 
 func (x *index) removeKeyLocked(k string, id int64) {
-	ids := x.byKey[k]
-	for i, v := range ids {
-		if v == id {
-			ids = append(ids[:i:i], ids[i+1:]...)
-			break
-		}
-	}
+	ids := slices.DeleteFunc(x.byKey[k], func(v int64) bool { return v == id })
 	if len(ids) == 0 {
 		delete(x.byKey, k)
 	} else {
@@ -85,7 +80,7 @@ func (x *index) find(field, key string) []int64 {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]int64(nil), x.byKey[indexKey(field, key)]...)
+	return slices.Clone(x.byKey[indexKey(field, key)])
 }
 
 // client returns a copy of the client with id.

@@ -18,7 +18,7 @@ func ReportXLSX(report, path string) error {
 	if err != nil {
 		return err
 	}
-	var fields []string
+	fields := map[string]bool{}
 	for {
 		c, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
@@ -29,15 +29,12 @@ func ReportXLSX(report, path string) error {
 			return err
 		}
 		l, _ := c.Line()
-		for f := range maps.Keys(events.ChangesByField(l.ChangesText())) {
-			if !slices.Contains(fields, f) {
-				fields = append(fields, f)
-			}
+		for f := range events.ChangesByField(l.ChangesText()) {
+			fields[f] = true
 		}
 	}
 	if err := rs.Close(); err != nil {
 		return err
 	}
-	slices.SortFunc(fields, fieldOrder)
-	return renderXLSX(report, path, fields)
+	return renderXLSX(report, path, slices.SortedFunc(maps.Keys(fields), fieldOrder))
 }

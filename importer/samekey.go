@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/crmbulk/crmbulk/internal/chars"
@@ -179,12 +179,7 @@ func sentValues(it *item) map[string]string {
 // rows and the fields in dispute with their values.
 func disputeWarnings(groups map[string][]keyedRow) map[int][]string {
 	out := map[int][]string{}
-	labels := make([]string, 0, len(groups))
-	for k := range groups {
-		labels = append(labels, k)
-	}
-	sort.Strings(labels)
-	for _, key := range labels {
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		rows := groups[key]
 		fields := disputed(rows)
 		if len(fields) == 0 {

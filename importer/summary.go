@@ -1,12 +1,12 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -152,12 +152,8 @@ func (s Summary) String() string {
 
 // byCount is "phone 398, invoice_city 12" (most first, then by name).
 func byCount(m map[string]int) string {
-	names := slices.Collect(maps.Keys(m))
-	sort.Slice(names, func(i, j int) bool {
-		if m[names[i]] != m[names[j]] {
-			return m[names[i]] > m[names[j]]
-		}
-		return fieldOrder(names[i], names[j]) < 0
+	names := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), fieldOrder(a, b))
 	})
 	parts := make([]string, len(names))
 	for i, n := range names {
@@ -248,14 +244,9 @@ func group(m map[string]*Group, reason string, row int, example string) {
 
 // fields is every field a line changed or set, in field-table order.
 func (t *tally) fields() []string {
-	names := slices.Collect(maps.Keys(t.fieldsN))
-	for f := range t.created {
-		if !slices.Contains(names, f) {
-			names = append(names, f)
-		}
-	}
-	slices.SortFunc(names, fieldOrder)
-	return names
+	set := maps.Clone(t.fieldsN)
+	maps.Copy(set, t.created)
+	return slices.SortedFunc(maps.Keys(set), fieldOrder)
 }
 
 // summary fills the counts of s.
@@ -278,11 +269,6 @@ func groups(m map[string]*Group) []Group {
 	for _, g := range m {
 		out = append(out, *g)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Row < out[j].Row
-	})
+	slices.SortFunc(out, func(a, b Group) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Row, b.Row)) })
 	return out
 }
