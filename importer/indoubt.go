@@ -29,14 +29,7 @@ const inDoubtWindow = 4096
 // to land, so the rows after it are not held up by it.
 func (r *run) reorder() int {
 	w := reorderWindow(r.cfg.Workers)
-	var last time.Time
-	n := 0
-	for row := range r.carry {
-		if until, later := r.landBy(row); later {
-			n++
-			last = maxTime(last, until)
-		}
-	}
+	n, last := inDoubt(r.carry, r.cfg.RequestTimeout)
 	if n == 0 {
 		return w
 	}
@@ -49,12 +42,31 @@ func (r *run) reorder() int {
 // landBy is when the create of row, carried from a stopped run, can no
 // longer land; later reports whether that is still to come.
 func (r *run) landBy(row int) (until time.Time, later bool) {
-	p, ok := r.carry[row]
-	if !ok || p.Op != "create" || p.At.IsZero() {
+	return landsBy(r.carry[row], r.cfg.RequestTimeout)
+}
+
+// landsBy is when a create p sent can no longer land (--request-timeout,
+// the larger of its run's and this one's, after its send); later reports
+// whether that is still to come. Another write, or one of unknown time, has
+// no such wait.
+func landsBy(p events.Pending, timeout time.Duration) (until time.Time, later bool) {
+	if p.Op != "create" || p.At.IsZero() {
 		return time.Time{}, false
 	}
-	until = p.At.Add(max(p.Timeout, r.cfg.RequestTimeout))
+	until = p.At.Add(max(p.Timeout, timeout))
 	return until, time.Now().Before(until)
+}
+
+// inDoubt counts the creates of open that may still land, and when the
+// last of them can no longer.
+func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last time.Time) {
+	for _, p := range open {
+		if until, later := landsBy(p, timeout); later {
+			n++
+			last = maxTime(last, until)
+		}
+	}
+	return n, last
 }
 
 // waitToLand waits until the row's carried create can no longer land. It

@@ -42,9 +42,8 @@ type oldReport struct {
 	sha     string
 	last    int // the row number of the line read before next
 	// Of the whole report (openOldReport's first pass):
-	lines   int  // how many lines it has
-	lastRow int  // the input row of its last line
-	torn    bool // its last line was cut by a crash (and is not read)
+	lines   int // how many lines it has
+	lastRow int // the input row of its last line
 }
 
 // openOldReport opens a report written by Run and reads its first line.
@@ -66,17 +65,11 @@ func openOldReport(path string, key []byte, account string, line func()) (*oldRe
 			return nil, err
 		}
 	}
-	o.torn = o.tornNow()
 	if err := o.close(); err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
 	o.sha = sha
 	return o, nil
-}
-
-// tornNow reports whether the source being read had its last line cut.
-func (o *oldReport) tornNow() bool {
-	return o.rs != nil && o.rs.Torn()
 }
 
 // start opens the report (src, or the one openRecords picks when src is

@@ -78,16 +78,7 @@ func (r *run) guardLanding() error {
 	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
 		return nil
 	}
-	n, last := 0, time.Time{}
-	for _, p := range js.Open {
-		if p.Op != "create" || p.At.IsZero() {
-			continue
-		}
-		if until := p.At.Add(max(p.Timeout, r.cfg.RequestTimeout)); time.Now().Before(until) {
-			n++
-			last = maxTime(last, until)
-		}
-	}
+	n, last := inDoubt(js.Open, r.cfg.RequestTimeout)
 	if n == 0 {
 		return nil
 	}

@@ -174,15 +174,12 @@ type tally struct {
 	warned  int
 	unkeyed int
 	dispute int
-	invalid map[string]*Group
-	failed  map[string]*Group
-	clash   map[string]*Group // conflict lines
-	notRows map[string]*Group // rows skipped as no client
+	groups  map[events.Status]map[string]*Group // invalid, failed, conflict and no-client lines by reason
 }
 
 func newTally() *tally {
 	return &tally{counts: map[events.Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
-		invalid: map[string]*Group{}, failed: map[string]*Group{}, clash: map[string]*Group{}, notRows: map[string]*Group{}}
+		groups: map[events.Status]map[string]*Group{}}
 }
 
 func (t *tally) add(l *events.Line) {
@@ -218,28 +215,33 @@ func (t *tally) add(l *events.Line) {
 		}
 	case events.StatusInvalid:
 		if len(l.Problems) == 0 {
-			group(t.invalid, l.Code, l.Row, l.Message)
+			t.group(l, l.Code, l.Message)
 		}
 		for _, p := range l.Problems {
-			group(t.invalid, p.Field+": "+p.Code, l.Row, p.Text)
+			t.group(l, p.Field+": "+p.Code, p.Text)
 		}
-	case events.StatusFailed:
-		group(t.failed, l.Code, l.Row, l.Message)
-	case events.StatusConflict:
-		group(t.clash, l.Code, l.Row, l.Message)
+	case events.StatusFailed, events.StatusConflict:
+		t.group(l, l.Code, l.Message)
 	case events.StatusSkipped:
 		if isNotClientCode(l.Code) {
-			group(t.notRows, l.Code, l.Row, l.Message)
+			t.group(l, l.Code, l.Message)
 		}
 	}
 }
 
-func group(m map[string]*Group, reason string, row int, example string) {
+// group counts l in its status's group of reason; the group's first line
+// is its example.
+func (t *tally) group(l *events.Line, reason, example string) {
+	m := t.groups[l.Status]
+	if m == nil {
+		m = map[string]*Group{}
+		t.groups[l.Status] = m
+	}
 	if g, ok := m[reason]; ok {
 		g.Count++
 		return
 	}
-	m[reason] = &Group{Reason: reason, Count: 1, Row: row, Example: example}
+	m[reason] = &Group{Reason: reason, Count: 1, Row: l.Row, Example: example}
 }
 
 // fields is every field a line changed or set, in field-table order.
@@ -256,11 +258,9 @@ func (t *tally) summary(s Summary) Summary {
 	if len(t.status) > 0 {
 		s.StatusSet = maps.Clone(t.status)
 	}
-	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
-	s.Conflict, s.NotRows = groups(t.clash), groups(t.notRows)
-	s.Warned = t.warned
-	s.Unkeyed = t.unkeyed
-	s.Disputed = t.dispute
+	s.Invalid, s.Failed = groups(t.groups[events.StatusInvalid]), groups(t.groups[events.StatusFailed])
+	s.Conflict, s.NotRows = groups(t.groups[events.StatusConflict]), groups(t.groups[events.StatusSkipped])
+	s.Warned, s.Unkeyed, s.Disputed = t.warned, t.unkeyed, t.dispute
 	return s
 }
 
