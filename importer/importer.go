@@ -31,10 +31,11 @@ var ErrInputChanged = errors.New("the input file is not the one the report was m
 // + ".dry-run.report.csv" for a dry run: a dry run never overwrites the
 // report a real run may have to resume from.
 func DefaultReportPath(input string, dryRun bool) string {
+	stem := strings.TrimSuffix(input, filepath.Ext(input))
 	if dryRun {
-		return strings.TrimSuffix(input, filepath.Ext(input)) + ".dry-run.report.csv"
+		return stem + ".dry-run.report.csv"
 	}
-	return strings.TrimSuffix(input, filepath.Ext(input)) + ".report.csv"
+	return stem + ".report.csv"
 }
 
 // FileSHA returns the first 16 hex characters of the SHA-256 of the file's bytes.
@@ -66,9 +67,12 @@ func openInput(path string) (*os.File, error) {
 
 // run is the state of one import.
 type run struct {
-	cfg      Config
-	api      API
-	send     sender
+	cfg Config
+	api API
+	// send is where a planned write goes: the API's addCrmClient (a real
+	// run) or a recorder's (a dry run). Everything before it — reading,
+	// mapping, checks, the index, the plan — is the same in both.
+	send     func(context.Context, baselinker.ClientFields) (baselinker.Added, error)
 	input    string
 	file     string           // base name, for messages
 	sha      string           // the input's fingerprint
@@ -108,9 +112,11 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	cfg = cfg.withDefaults(input)
 	start := time.Now()
 	r := &run{cfg: cfg, api: api, input: input, file: filepath.Base(input), stop: make(chan struct{}), tally: newTally()}
-	r.send = apiSender{r}
-	if cfg.DryRun {
-		r.send = &recorder{}
+	r.send = (&recorder{}).add
+	if !cfg.DryRun {
+		r.send = func(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+			return api.AddCrmClientResult(ctx, f) // called only when a row is sent
+		}
 	}
 	before := requestsOf(api)
 	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })

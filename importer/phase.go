@@ -92,11 +92,7 @@ func (ph *phase) end() {
 // counts said in the report's order of statuses, the API's waits (the
 // run's own, the in-doubt rows it settles, are added by sayLanding).
 func newEvents(cfg Config, requests func() int64) *events.Aggregator {
-	statuses := make([]string, 0, len(events.Statuses()))
-	for _, s := range events.Statuses() {
-		statuses = append(statuses, string(s))
-	}
-	return events.NewAggregator(events.AggregatorConfig{Command: "import", Printer: cfg.Events, Statuses: statuses,
+	return events.NewAggregator(events.AggregatorConfig{Command: "import", Printer: cfg.Events, Statuses: statusNames(),
 		Waits: []events.Wait{events.Words(cfg.Waiting)}, Requests: requests})
 }
 

@@ -25,20 +25,6 @@ const lookupRounds = 3
 // outcome stays unknown and a look-up proves it was not created.
 const maxCreateAttempts = 5
 
-// sender is where a planned write goes: the API (a real run) or a recorder
-// (a dry run). Everything before it — reading, mapping, checks, the index,
-// the plan — is the same in both.
-type sender interface {
-	add(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error)
-}
-
-// apiSender sends a write with addCrmClient.
-type apiSender struct{ r *run }
-
-func (s apiSender) add(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
-	return s.r.api.AddCrmClientResult(ctx, f)
-}
-
 // recorder is a dry run's sender: it sends nothing, and gives a would-be
 // client an ID of its own (negative, never shown), so that later rows with
 // its key plan an update of it, as they would in the real run. One key's
@@ -76,15 +62,9 @@ func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) events
 		return v.Line
 	}
 	switch err := turn.Wait(ctx, r.stop); {
-	case errors.Is(err, events.ErrStopped):
+	case errors.Is(err, events.ErrStopped) || err == nil && r.stopped():
 		return r.notAttempted(it.base())
-	case err != nil:
-		return interrupted(it.base())
-	}
-	switch {
-	case r.stopped():
-		return r.notAttempted(it.base())
-	case ctx.Err() != nil:
+	case err != nil || ctx.Err() != nil:
 		return interrupted(it.base())
 	}
 	id, found, done := r.target(it)
@@ -235,10 +215,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		// A crashed run sent this create and never learnt the answer.
 		c, err := r.lookup(it)
 		if err != nil {
-			l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
-			l.Message = fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err)
-			l.Unsettled = true
-			return l // the journal keeps the send open
+			return unsettled(l, fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -260,25 +237,26 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
-			l.Message = fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr)
-			l.Unsettled = true
-			return l // the journal keeps the send open for --resume
+			return unsettled(l, fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
 		}
 		if errors.Is(err, baselinker.ErrNoClientID) { // the API said SUCCESS: not lost, only its ID is unknown
-			l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
-			l.Message = "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
-				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate"
-			l.Unsettled = true
-			return l
+			return unsettled(l, "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, "+
+				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate")
 		}
 		// Proven not created: send it again (bounded).
 	}
 	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
 	l.Message = fmt.Sprintf("run again with --resume — the create's answer never came %d times (each time a look-up proved no client was made)", maxCreateAttempts)
+	return l
+}
+
+// unsettled is the line of a create whose outcome stays unknown: the
+// journal keeps its send open, for --resume to look it up again.
+func unsettled(l events.Line, msg string) events.Line {
+	l.Status, l.Code, l.Message, l.Unsettled = events.StatusFailed, events.CodeOutcomeUnknown, msg, true
 	return l
 }
 
@@ -314,7 +292,7 @@ func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.
 		r.halt(err, it.num)
 		return baselinker.Added{}, err
 	}
-	return r.send.add(r.sendCtx, f)
+	return r.send(r.sendCtx, f)
 }
 
 // errNoLookupKey: the row has nothing a look-up could find it by.

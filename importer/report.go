@@ -158,7 +158,7 @@ func (o *oldReport) advance() error {
 	}
 	id, st := l.ID, l.Status // a crm_client_id that is no number reads as none
 	if !slices.Contains(events.Statuses(), st) {
-		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, l.Status, statusList())
+		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, l.Status, strings.Join(statusNames(), ", "))
 	}
 	if st.Finished() && id <= 0 {
 		return fmt.Errorf("%s: row %d says %s but has no crm_client_id: crmbulk writes the client's ID with every %s line, so the report was edited — restore it or import without --resume", o.src, num, st, st)
@@ -181,15 +181,13 @@ func (o *oldReport) lookup(num int) (*events.Line, error) {
 	return nil, nil
 }
 
-func statusList() string {
-	var b strings.Builder
-	for i, s := range events.Statuses() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(string(s))
+// statusNames is every status in report order.
+func statusNames() []string {
+	names := make([]string, 0, len(events.Statuses()))
+	for _, s := range events.Statuses() {
+		names = append(names, string(s))
 	}
-	return b.String()
+	return names
 }
 
 func (o *oldReport) close() error {

@@ -45,9 +45,7 @@ func (r *run) guardRerun() error {
 	if !ok || prev.created == 0 {
 		return nil
 	}
-	if prev.unknown > 0 {
-		prev.created -= prev.unknown // said apart below
-	}
+	prev.created -= prev.unknown // said apart below
 	what := "imported"
 	if prev.killed {
 		what = "imported by a run that was stopped before it ended"
