@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/mapping"
@@ -82,9 +83,7 @@ func (c *Checker) verdict(it *item) Verdict {
 		return Verdict{Line: events.Line{Row: it.num, Status: events.StatusSkipped, Code: it.skipCode, Message: it.skipMsg}}
 	}
 	if l := c.check(it); l != nil {
-		v := Verdict{Line: *l}
-		v.Problems = append(v.Problems, l.Problems...)
-		return v
+		return Verdict{Line: *l, Problems: slices.Clone(l.Problems)}
 	}
 	return Verdict{Ready: true, Line: it.base(), Values: created(it)}
 }

@@ -97,14 +97,6 @@ func (x *index) client(id int64) (baselinker.Client, bool) {
 	return *c, true
 }
 
-// has reports whether a client with id exists.
-func (x *index) has(id int64) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	_, ok := x.byID[id]
-	return ok
-}
-
 // apply records that client id now holds the changes (after a create or
 // update, or its plan in a dry run). A nil index records nothing.
 func (x *index) apply(id int64, changes events.Changes) {

@@ -39,12 +39,6 @@ func (r *run) reorder() int {
 	return max(w, inDoubtWindow)
 }
 
-// landBy is when the create of row, carried from a stopped run, can no
-// longer land; later reports whether that is still to come.
-func (r *run) landBy(row int) (until time.Time, later bool) {
-	return landsBy(r.carry[row], r.cfg.RequestTimeout)
-}
-
 // landsBy is when a create p sent can no longer land (--request-timeout,
 // the larger of its run's and this one's, after its send); later reports
 // whether that is still to come. Another write, or one of unknown time, has
@@ -73,7 +67,7 @@ func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last ti
 // returns the row's line and true when the run stopped meanwhile (the
 // journal keeps the send open for the next resume).
 func (r *run) waitToLand(ctx context.Context, it *item) (events.Line, bool) {
-	until, later := r.landBy(it.num)
+	until, later := landsBy(r.carry[it.num], r.cfg.RequestTimeout)
 	if !later {
 		return events.Line{}, false
 	}

@@ -38,17 +38,9 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 	return baselinker.Added{ID: -d.placeholders.Add(1)}, nil
 }
 
-// process runs one row in the pool and names the statuses its plan sets
-// (statusnames.go).
+// process runs one row in the pool: check it, wait for earlier rows with
+// its keys, then plan and send it.
 func (r *run) process(ctx context.Context, it *item, turn events.Turn) events.Line {
-	l := r.processRow(ctx, it, turn)
-	r.nameStatuses(&l)
-	return l
-}
-
-// processRow runs one row: check it, wait for earlier rows with its keys,
-// then plan and send it.
-func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) events.Line {
 	// The verdict of the row's own cells (Check's), then what the whole
 	// file says: a repeat of an earlier row is planned once.
 	v := r.verdict(it)
@@ -88,7 +80,7 @@ func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) events
 func (r *run) target(it *item) (id int64, found bool, done *events.Line) {
 	switch {
 	case it.res.ID > 0:
-		if r.idx != nil && !r.idx.has(it.res.ID) {
+		if _, ok := r.idx.client(it.res.ID); r.idx != nil && !ok {
 			l := it.base()
 			l.Status, l.Code = events.StatusInvalid, CodeNoSuchClient
 			l.Message = fmt.Sprintf("check the crm_client_id or empty the cell to create a client — row %d: the account has no client with crm_client_id %d", it.num, it.res.ID)

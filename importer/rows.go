@@ -57,11 +57,12 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[event
 			continue
 		}
 		it := r.mapRow(row)
-		_, later := r.landBy(it.num) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+		_, later := landsBy(r.carry[it.num], r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
 		if pool.Add(events.Job[events.Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (events.Line, error) {
 			l, stopped := r.waitToLand(ctx, it)
 			if !stopped {
 				l = r.process(ctx, it, turn)
+				r.nameStatuses(&l) // the statuses its plan sets (statusnames.go)
 			}
 			return l, r.jnl.Done(&l)
 		}}) != nil {
