@@ -200,20 +200,16 @@ func (c *Checker) check(it *item) *events.Line {
 	}
 	for _, m := range it.res.Marks {
 		v, _ := sheet.StripTextMark(m.Cell)
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): text mark removed: %s → %s", it.num, columnRef(m.Column), m.Field, chars.Quote(m.Cell), chars.Quote(v)))
-		it.adjusted = append(it.adjusted, adjustTextMark)
+		it.adjust(adjustTextMark, fmt.Sprintf("row %d, %s (%s): text mark removed: %s → %s", it.num, columnRef(m.Column), m.Field, chars.Quote(m.Cell), chars.Quote(v)))
 	}
 	for _, d := range it.res.Dropped {
 		if d.Split != "" {
-			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): other values of the cell not sent (split: %s): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Split), chars.Quote(d.Text)))
-			it.adjusted = append(it.adjusted, adjustSplit)
+			it.adjust(adjustSplit, fmt.Sprintf("row %d, %s (%s): other values of the cell not sent (split: %s): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Split), chars.Quote(d.Text)))
 			continue
 		}
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
-		it.adjusted = append(it.adjusted, adjustExtension)
+		it.adjust(adjustExtension, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
 	}
 	var errs []events.Problem
-	var cols []string
 	for _, i := range it.unsaved {
 		if !c.plan.Reads(i) {
 			continue
@@ -222,11 +218,9 @@ func (c *Checker) check(it *item) *events.Line {
 		const fix = "open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored"
 		errs = append(errs, events.Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
 			"%s — row %d, %s: a formula with no saved value (it would be read as empty)", fix, it.num, columnRef(h))})
-		cols = appendNew(cols, h)
 	}
 	for _, p := range it.res.Problems {
 		errs = append(errs, events.Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
-		cols = appendNew(cols, p.Column)
 	}
 	for _, p := range ps {
 		_, col := c.plan.Source(p.Field)
@@ -245,7 +239,6 @@ func (c *Checker) check(it *item) *events.Line {
 			continue
 		}
 		errs = append(errs, events.Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
-		cols = appendNew(cols, col)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -253,13 +246,21 @@ func (c *Checker) check(it *item) *events.Line {
 	l := it.base()
 	l.Status, l.Code = events.StatusInvalid, CodeInvalid
 	texts := make([]string, len(errs))
+	var cols []string
 	for i, e := range errs {
 		texts[i] = e.Text
+		cols = appendNew(cols, e.Column)
 	}
 	l.Message = strings.Join(texts, "; ")
 	l.Column = strings.Join(cols, "; ")
 	l.Problems = errs
 	return &l
+}
+
+// adjust notes a value changed on its way in: its warning, and its kind.
+func (it *item) adjust(kind, warning string) {
+	it.warnings = append(it.warnings, warning)
+	it.adjusted = append(it.adjusted, kind)
 }
 
 // sortedExtra returns the extra fields in ID order.

@@ -71,8 +71,7 @@ func (c *Checker) statusByName(it *item) {
 			return
 		}
 		v.Text = strconv.FormatInt(int64(s.ID), 10)
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
-		it.adjusted = append(it.adjusted, adjustStatus)
+		it.adjust(adjustStatus, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
 		return
 	}
 }
