@@ -123,7 +123,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
-		sum = r.tally.summary(sum)
+		sum = r.tally.summary(sum, r.ev.Counts())
 		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 		r.ev.Finish(sum.String())

@@ -162,11 +162,10 @@ func byCount(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// tally counts the report's lines as the writer writes them (from the
-// pool's emitting goroutine; read once the pool ended).
+// tally counts the report's lines beyond their status (the run's events
+// count that) as the writer writes them: from the pool's emitting
+// goroutine, read once the pool ended.
 type tally struct {
-	rows    int
-	counts  map[events.Status]int
 	fieldsN map[string]int
 	created map[string]int
 	adjust  map[string]int
@@ -178,13 +177,11 @@ type tally struct {
 }
 
 func newTally() *tally {
-	return &tally{counts: map[events.Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
+	return &tally{fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
 		groups: map[events.Status]map[string]*Group{}}
 }
 
 func (t *tally) add(l *events.Line) {
-	t.rows++
-	t.counts[l.Status]++
 	for _, a := range l.Adjusted {
 		t.adjust[a]++
 	}
@@ -251,9 +248,14 @@ func (t *tally) fields() []string {
 	return slices.SortedFunc(maps.Keys(set), fieldOrder)
 }
 
-// summary fills the counts of s.
-func (t *tally) summary(s Summary) Summary {
-	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
+// summary fills the counts of s; byStatus is the lines by status, which
+// the run's events count.
+func (t *tally) summary(s Summary, byStatus map[string]int) Summary {
+	s.Rows, s.Counts = 0, map[events.Status]int{}
+	for st, n := range byStatus {
+		s.Rows += n
+		s.Counts[events.Status(st)] = n
+	}
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	if len(t.status) > 0 {
 		s.StatusSet = maps.Clone(t.status)
