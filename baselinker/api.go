@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -40,18 +39,12 @@ const (
 	DefaultBlockRetry = 5                // pauses on ERROR_BLOCKED_TOKEN before giving up
 	DefaultRateLimit  = 100              // requests per minute per token
 	maxAnswerBytes    = 32 << 20
-	defaultUserAgentV = "dev"
-	userAgentPrefix   = "crmbulk/"
-	userAgentSuffix   = " (+Go)"
 	bodySnippetLen    = 40
 )
 
 // Stats counts what an API sent.
 type Stats struct {
-	Requests int64            // HTTP requests sent (retries included)
-	Retries  int64            // requests that repeated an earlier one
-	Blocks   int64            // ERROR_BLOCKED_TOKEN answers
-	ByMethod map[string]int64 // requests per API method
+	Requests int64 // HTTP requests sent (retries included)
 }
 
 // API is a client of the Base (BaseLinker) API. It is safe for concurrent
@@ -67,15 +60,14 @@ type API struct {
 	backoff      pacer.Backoff
 	blockRetries int
 	log          *slog.Logger
-	userAgent    string
+	version      string // in the User-Agent
 	timeout      time.Duration
+	requests     atomic.Int64 // HTTP requests sent (retries included)
 
 	mu      sync.Mutex
-	stats   Stats
-	flights map[uint64]flight // requests sent and not answered yet, for Waiting
-	flightN uint64
-	retryAt time.Time // the end of the latest pause before a retry, for Waiting
-	retryIs string    // what that retry is and why
+	flights map[*flight]bool // requests sent and not answered yet, for Waiting
+	retryAt time.Time        // the end of the latest pause before a retry, for Waiting
+	retryIs string           // what that retry is and why
 }
 
 // flight is a request on the wire.
@@ -109,9 +101,7 @@ func WithBlockRetries(n int) Option { return func(a *API) { a.blockRetries = n }
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
 // WithVersion sets the User-Agent to "crmbulk/<version> (+Go)".
-func WithVersion(version string) Option {
-	return func(a *API) { a.userAgent = userAgentPrefix + version + userAgentSuffix }
-}
+func WithVersion(version string) Option { return func(a *API) { a.version = version } }
 
 // WithTimeout bounds one request, reading the answer included (default 90 s).
 func WithTimeout(d time.Duration) Option { return func(a *API) { a.timeout = d } }
@@ -151,10 +141,9 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 		token:        &token,
 		backoff:      pacer.DefaultBackoff(),
 		blockRetries: DefaultBlockRetry,
-		userAgent:    userAgentPrefix + defaultUserAgentV + userAgentSuffix,
+		version:      "dev",
 		timeout:      DefaultTimeout,
-		stats:        Stats{ByMethod: map[string]int64{}},
-		flights:      map[uint64]flight{},
+		flights:      map[*flight]bool{},
 	}
 	for _, o := range opts {
 		o(a)
@@ -174,19 +163,15 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	if a.timeout <= 0 {
 		a.timeout = DefaultTimeout
 	}
-	if a.blockRetries < 0 {
-		a.blockRetries = 0
-	}
+	a.blockRetries = max(a.blockRetries, 0)
 	return a, nil
 }
 
-// DefaultHTTPClient returns the client New uses by default: dial and TLS
-// handshake 10 s, idle connections kept for reuse (16 per host), HTTP/2 when
-// offered. It sets no overall timeout: each request is bounded by its
-// context, with WithTimeout's duration (default 90 s), so that option is the
-// one knob.
+// DefaultHTTPClient returns the client New uses by default. It sets no
+// overall timeout: WithTimeout's duration (default 90 s) bounds each
+// request through its context, so that option is the one knob.
 func DefaultHTTPClient() *http.Client {
-	tr := &http.Transport{
+	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
@@ -195,8 +180,7 @@ func DefaultHTTPClient() *http.Client {
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
-	}
-	return &http.Client{Transport: tr}
+	}}
 }
 
 func isLoopback(host string) bool {
@@ -210,10 +194,7 @@ func isLoopback(host string) bool {
 // String describes the API without its token.
 func (a *API) String() string { return "baselinker.API{" + a.endpoint + "}" }
 
-// GoString implements fmt.GoStringer: the token is never shown.
-func (a *API) GoString() string { return a.String() }
-
-// Format implements fmt.Formatter: every verb prints String.
+// Format implements fmt.Formatter: every verb, %#v included, prints String.
 func (a *API) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
 
 // LogValue implements slog.LogValuer.
@@ -230,14 +211,8 @@ func (a *API) Account() string {
 // Limiter returns the pacer every request waits for.
 func (a *API) Limiter() *pacer.Limiter { return a.limiter }
 
-// Stats returns a snapshot of the request counters.
-func (a *API) Stats() Stats {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	s := a.stats
-	s.ByMethod = maps.Clone(a.stats.ByMethod) // made in New: never nil
-	return s
-}
+// Stats returns the count of requests sent so far.
+func (a *API) Stats() Stats { return Stats{Requests: a.requests.Load()} }
 
 // GetCrmClients returns page (from 1) of the clients matching f; a page
 // holds up to 100 clients, a shorter page is the last one.
@@ -274,13 +249,11 @@ func (a *API) listClients(ctx context.Context, page int, f Filters, extra bool) 
 	// answer without it says nothing of which clients exist, and must not
 	// pass for "none" (a look-up would take it as proof a create was lost).
 	if raw := bytes.TrimSpace(out.Clients); len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
-		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: the answer has no clients list", ErrBadResponse)}
+		return nil, badAnswer("getCrmClients", http.StatusOK, errors.New("the answer has no clients list"))
 	}
 	clients, err := decodeList[Client](out.Clients, func(c Client) int64 { return int64(c.CrmClientID) })
 	if err != nil {
-		return nil, &TransportError{Method: "getCrmClients", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: clients: %w", ErrBadResponse, a.scrubErr(err))}
+		return nil, badAnswer("getCrmClients", http.StatusOK, fmt.Errorf("clients: %w", a.scrubErr(err)))
 	}
 	return clients, nil
 }
@@ -315,20 +288,15 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 	if err := a.call(ctx, "addCrmClient", params, f.ID > 0, &out); err != nil {
 		return Added{}, err
 	}
-	w := make([]string, len(out.Warnings))
-	for i, s := range out.Warnings {
-		w[i] = a.scrub(s)
-	}
-	if len(w) == 0 {
-		w = nil
+	var w []string // nil when there are none
+	for _, s := range out.Warnings {
+		w = append(w, a.scrub(s))
 	}
 	if out.ID <= 0 {
-		err := &TransportError{Method: "addCrmClient", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, ErrNoClientID)}
 		if f.ID > 0 {
 			return Added{ID: f.ID, Warnings: w}, nil // an update: the ID is known
 		}
-		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: err}
+		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: badAnswer("addCrmClient", http.StatusOK, ErrNoClientID)}
 	}
 	return Added{ID: int64(out.ID), Warnings: w}, nil
 }
@@ -394,8 +362,7 @@ func (a *API) GetCrmClientData(ctx context.Context, id int64, includeCustomExtra
 	}
 	c, err := decodeClientData(raw)
 	if err != nil {
-		return Client{}, &TransportError{Method: "getCrmClientData", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, a.scrubErr(err))}
+		return Client{}, badAnswer("getCrmClientData", http.StatusOK, a.scrubErr(err))
 	}
 	return c, nil
 }
@@ -454,8 +421,7 @@ func (a *API) GetCrmClientStatuses(ctx context.Context) ([]Status, error) {
 	}
 	st, err := decodeList[Status](out.Statuses, func(s Status) int64 { return int64(s.ID) })
 	if err != nil {
-		return nil, &TransportError{Method: "getCrmClientStatuses", Status: http.StatusOK, Written: true,
-			Cause: fmt.Errorf("%w: statuses: %w", ErrBadResponse, a.scrubErr(err))}
+		return nil, badAnswer("getCrmClientStatuses", http.StatusOK, fmt.Errorf("statuses: %w", a.scrubErr(err)))
 	}
 	return st, nil
 }
@@ -494,8 +460,8 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 // tries is what one call keeps between its tries.
 type tries struct {
 	method     string
-	idempotent bool
-	attempts   int             // tries allowed for transient failures
+	idempotent bool            // a request that reached the server may be sent again
+	attempts   int             // tries allowed for transient failures (≥ 1)
 	failures   int             // transient failures so far
 	blocks     int             // blocks sat out so far
 	starts     context.Context // when a try may still start
@@ -512,7 +478,7 @@ type sent struct {
 // (cut to what --max-wait leaves), logs it, and tells the limiter whether
 // the API answered.
 func (a *API) send(ctx context.Context, method, form string, try int, out any) sent {
-	a.count(method, try > 1)
+	a.requests.Add(1)
 	start := time.Now()
 	timeout := a.timeout
 	if left, bounded := a.limiter.Budget(); bounded && left < timeout {
@@ -549,9 +515,7 @@ func (a *API) heard(ctx context.Context, method string, err error, class Class, 
 // attemptOf is what shouldRetry is told of a failed try.
 func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
 	budget, bounded := a.limiter.Budget()
-	return attempt{method: c.method, err: s.err, class: s.class, idempotent: c.idempotent,
-		ending: ending, failures: c.failures, attempts: c.attempts,
-		blocks: c.blocks, blockRetries: a.blockRetries,
+	return attempt{tries: *c, sent: s, ending: ending, blockRetries: a.blockRetries,
 		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
 }
 
@@ -566,11 +530,12 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		c.blocks++
 	case retryLater:
 		c.failures++
-		var te *TransportError
-		errors.As(s.err, &te)
-		a.logRetry(ctx, c.method, te, s.timeout, v.wait, c.failures+1, c.attempts)
+		why := retryWhy(s.err, s.timeout)
+		// Why and when a request is sent again: a run that waits for an API that does not answer is never silent.
+		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", c.method, why, c.failures+1, c.attempts, roundWait(v.wait)),
+			slog.String("method", c.method))
 		a.mu.Lock()
-		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, retryWhy(te, s.timeout))
+		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, why)
 		a.mu.Unlock()
 		if serr := a.backoff.Sleep(c.starts, v.wait); serr != nil {
 			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, s.err)
@@ -583,9 +548,6 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 // until its stated end, or a backoff when it stated none; said once per
 // block, not once per worker.
 func (a *API) block(ctx context.Context, method string, class Class, err error) {
-	a.mu.Lock()
-	a.stats.Blocks++
-	a.mu.Unlock()
 	var until time.Time
 	var started bool
 	if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
@@ -600,18 +562,10 @@ func (a *API) block(ctx context.Context, method string, class Class, err error) 
 	}
 }
 
-// maxRetryAfter caps the pause a Retry-After header may ask for.
-const maxRetryAfter = 10 * time.Minute
-
-// logRetry says why a request is sent again, and when: a run that waits
-// for an API that does not answer is never silent.
-func (a *API) logRetry(ctx context.Context, method string, te *TransportError, timeout, wait time.Duration, try, attempts int) {
-	a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", method, retryWhy(te, timeout), try, attempts, roundWait(wait)),
-		slog.String("method", method))
-}
-
 // retryWhy is why a request failed, in a few words.
-func retryWhy(te *TransportError, timeout time.Duration) string {
+func retryWhy(err error, timeout time.Duration) string {
+	var te *TransportError
+	errors.As(err, &te)
 	switch {
 	case te != nil && te.NoAnswer:
 		return fmt.Sprintf("no answer in %s", roundWait(timeout))
@@ -625,14 +579,13 @@ func retryWhy(te *TransportError, timeout time.Duration) string {
 
 // fly records a request on the wire until the returned func is called.
 func (a *API) fly(method string, start time.Time, timeout time.Duration) (landed func()) {
+	f := &flight{method, start, timeout}
 	a.mu.Lock()
-	a.flightN++
-	id := a.flightN
-	a.flights[id] = flight{method, start, timeout}
+	a.flights[f] = true
 	a.mu.Unlock()
 	return func() {
 		a.mu.Lock()
-		delete(a.flights, id)
+		delete(a.flights, f)
 		a.mu.Unlock()
 	}
 }
@@ -656,9 +609,9 @@ func (a *API) Waiting() string {
 	a.mu.Lock()
 	retryAt, retryIs := a.retryAt, a.retryIs
 	var oldest flight
-	for _, f := range a.flights {
+	for f := range a.flights {
 		if oldest.start.IsZero() || f.start.Before(oldest.start) {
-			oldest = f
+			oldest = *f
 		}
 	}
 	a.mu.Unlock()
@@ -698,21 +651,6 @@ func codeOf(err error) string {
 	return ""
 }
 
-func wasWritten(err error) bool {
-	var te *TransportError
-	return errors.As(err, &te) && te.Written
-}
-
-func (a *API) count(method string, retry bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.stats.Requests++
-	a.stats.ByMethod[method]++
-	if retry {
-		a.stats.Retries++
-	}
-}
-
 func (a *API) logRequest(ctx context.Context, method string, try int, d time.Duration, err error, class Class) {
 	if !a.log.Enabled(ctx, slog.LevelDebug) {
 		return
@@ -750,7 +688,7 @@ func (a *API) once(ctx context.Context, method, form string, timeout time.Durati
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", a.userAgent)
+	req.Header.Set("User-Agent", "crmbulk/"+a.version+" (+Go)")
 	req.Header.Set("X-BLToken", a.token.Reveal())
 	resp, err := a.hc.Do(req)
 	if err != nil {
@@ -768,8 +706,7 @@ func (a *API) once(ctx context.Context, method, form string, timeout time.Durati
 		}
 	}
 	if len(body) > maxAnswerBytes {
-		return &TransportError{Method: method, Status: resp.StatusCode, Written: true,
-			Cause: fmt.Errorf("%w: answer larger than %d bytes", ErrBadResponse, maxAnswerBytes)}
+		return badAnswer(method, resp.StatusCode, fmt.Errorf("answer larger than %d bytes", maxAnswerBytes))
 	}
 	return a.decode(method, resp.StatusCode, body, out)
 }
@@ -805,20 +742,21 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 	if out == nil {
 		return nil
 	}
-	if raw, ok := out.(*json.RawMessage); ok {
-		*raw = append((*raw)[:0], body...)
-		return nil
-	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return &TransportError{Method: method, Status: status, Written: true,
-			Cause: fmt.Errorf("%w: %w", ErrBadResponse, a.scrubErr(err))}
+		return badAnswer(method, status, a.scrubErr(err))
 	}
 	return nil
 }
 
+// badAnswer is the error of an answer (with HTTP status) that is not the
+// API's JSON, and why.
+func badAnswer(method string, status int, why error) *TransportError {
+	return &TransportError{Method: method, Status: status, Written: true, Cause: fmt.Errorf("%w: %w", ErrBadResponse, why)}
+}
+
 // scrub removes the token from text that came from outside (an answer that
 // echoes it, say), in every form it may come back in (see ScrubToken).
-func (a *API) scrub(s string) string { return a.token.Scrub(s) }
+func (a *API) scrub(s string) string { return ScrubToken(s, a.token.Reveal()) }
 
 // jsonKind names the kind of JSON value that starts with c.
 func jsonKind(c byte) string {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -133,12 +135,7 @@ func (e *ExtraFields) UnmarshalJSON(b []byte) error {
 	}
 	out := make(ExtraFields, len(raw))
 	for k, v := range raw {
-		var s string // JSON null leaves it "", with no error
-		if err := json.Unmarshal(v, &s); err == nil {
-			out[k] = s
-			continue
-		}
-		out[k] = string(bytes.TrimSpace(v))
+		out[k] = textOf(v)
 	}
 	*e = out
 	return nil
@@ -186,19 +183,17 @@ func (c *Client) UnmarshalJSON(b []byte) error {
 	}
 	*c = Client{}
 	for k, v := range raw {
-		switch {
-		case k == "custom_extra_fields":
-			if err := c.CustomExtraFields.UnmarshalJSON(v); err != nil {
+		switch p := c.field(k).(type) {
+		case *ExtraFields:
+			if err := p.UnmarshalJSON(v); err != nil {
 				return err
 			}
-		case c.intField(k) != nil:
-			if err := c.intField(k).UnmarshalJSON(v); err != nil {
+		case *Int:
+			if err := p.UnmarshalJSON(v); err != nil {
 				return fmt.Errorf("decoding a client: field %s: %w", k, err)
 			}
-		case c.textField(k) != nil:
-			var t lenientString
-			_ = t.UnmarshalJSON(v)
-			*c.textField(k) = string(t)
+		case *string:
+			*p = textOf(v)
 		}
 	}
 	return nil
@@ -247,72 +242,36 @@ func textOf(v json.RawMessage) string {
 	return string(t)
 }
 
-func (c *Client) intField(name string) *Int {
-	switch name {
-	case "crm_client_id":
-		return &c.CrmClientID
-	case "status_id":
-		return &c.StatusID
-	case "star":
-		return &c.Star
-	case "contractor_id":
-		return &c.ContractorID
+// clientFields maps a JSON name of Client (its struct tag) to the field's
+// index: the one list of a client's fields is the struct itself.
+var clientFields = sync.OnceValue(func() map[string]int {
+	t := reflect.TypeFor[Client]()
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = i
 	}
-	return nil
-}
+	return m
+})
 
-func (c *Client) textField(name string) *string {
-	switch name {
-	case "login":
-		return &c.Login
-	case "phone":
-		return &c.Phone
-	case "email":
-		return &c.Email
-	case "invoice_company":
-		return &c.InvoiceCompany
-	case "invoice_fullname":
-		return &c.InvoiceFullname
-	case "invoice_address":
-		return &c.InvoiceAddress
-	case "invoice_postcode":
-		return &c.InvoicePostcode
-	case "invoice_city":
-		return &c.InvoiceCity
-	case "invoice_state":
-		return &c.InvoiceState
-	case "invoice_country_code":
-		return &c.InvoiceCountryCode
-	case "invoice_tax_id":
-		return &c.InvoiceTaxID
-	case "delivery_company":
-		return &c.DeliveryCompany
-	case "delivery_fullname":
-		return &c.DeliveryFullname
-	case "delivery_address":
-		return &c.DeliveryAddress
-	case "delivery_postcode":
-		return &c.DeliveryPostcode
-	case "delivery_city":
-		return &c.DeliveryCity
-	case "delivery_state":
-		return &c.DeliveryState
-	case "delivery_country_code":
-		return &c.DeliveryCountryCode
-	case "notes":
-		return &c.Notes
+// field returns a pointer to the field called name (*Int, *string or
+// *ExtraFields), or nil for an unknown name.
+func (c *Client) field(name string) any {
+	i, ok := clientFields()[name]
+	if !ok {
+		return nil
 	}
-	return nil
+	return reflect.ValueOf(c).Elem().Field(i).Addr().Interface()
 }
 
 // Get returns the value of the field called name as text (integers in
 // decimal). ok is false for an unknown name and for custom_extra_fields
 // (use CustomExtraFields).
 func (c *Client) Get(name string) (value string, ok bool) {
-	if p := c.intField(name); p != nil {
+	switch p := c.field(name).(type) {
+	case *Int:
 		return strconv.FormatInt(int64(*p), 10), true
-	}
-	if p := c.textField(name); p != nil {
+	case *string:
 		return *p, true
 	}
 	return "", false
@@ -321,15 +280,15 @@ func (c *Client) Get(name string) (value string, ok bool) {
 // Set stores value, given as text, in the field called name. Integer fields
 // must hold a decimal integer.
 func (c *Client) Set(name, value string) error {
-	if p := c.intField(name); p != nil {
+	switch p := c.field(name).(type) {
+	case *Int:
 		v, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
 		if err != nil {
 			return fmt.Errorf("field %s: %q is not an integer", name, value)
 		}
 		*p = Int(v)
 		return nil
-	}
-	if p := c.textField(name); p != nil {
+	case *string:
 		*p = value
 		return nil
 	}
@@ -355,12 +314,10 @@ type ClientFields struct {
 func (f ClientFields) Params() (json.RawMessage, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
-	first := true
 	sep := func() {
-		if !first {
+		if buf.Len() > 1 { // after the first member
 			buf.WriteByte(',')
 		}
-		first = false
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Values)) { // the same name every time
 		fd, ok := LookupField(name)

@@ -154,19 +154,10 @@ const (
 )
 
 func (c Class) String() string {
-	switch c {
-	case ClassRow:
-		return "row"
-	case ClassRetryable:
-		return "retryable"
-	case ClassBlocked:
-		return "blocked"
-	case ClassFatal:
-		return "fatal"
-	case ClassAccountBlocked:
-		return "account blocked"
-	case ClassBug:
-		return "bug"
+	names := [...]string{ClassRow: "row", ClassRetryable: "retryable", ClassBlocked: "blocked",
+		ClassFatal: "fatal", ClassAccountBlocked: "account blocked", ClassBug: "bug"}
+	if c >= 0 && int(c) < len(names) {
+		return names[c]
 	}
 	return fmt.Sprintf("Class(%d)", int(c))
 }

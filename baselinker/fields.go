@@ -1,6 +1,9 @@
 package baselinker
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // Kind is the wire type of a CRM field.
 type Kind int
@@ -15,13 +18,9 @@ const (
 )
 
 func (k Kind) String() string {
-	switch k {
-	case KindInt:
-		return "int"
-	case KindText:
-		return "text"
-	case KindExtra:
-		return "object"
+	names := [...]string{KindInt: "int", KindText: "text", KindExtra: "object"}
+	if k > 0 && int(k) < len(names) {
+		return names[k]
 	}
 	return "unknown"
 }
@@ -108,11 +107,7 @@ var fieldTable = [...]Field{
 }
 
 // Fields returns every documented CRM field, in the documented order.
-func Fields() []Field {
-	out := make([]Field, len(fieldTable))
-	copy(out, fieldTable[:])
-	return out
-}
+func Fields() []Field { return slices.Clone(fieldTable[:]) }
 
 // ListedFields returns the fields getCrmClients returns, in its order.
 func ListedFields() []Field {

@@ -21,19 +21,17 @@ const (
 // state, no clock — so that whether and when to send again is one pure
 // function (shouldRetry), in the spirit of rclone's shouldRetry.
 type attempt struct {
-	method       string
-	err          error
-	class        Class
-	idempotent   bool          // a request that reached the server may be sent again
+	tries                      // the call's tries before this one
+	sent                       // this one's outcome
 	ending       bool          // the run is ending (interrupt): no more tries
-	failures     int           // transient failures before this one
-	attempts     int           // tries allowed for transient failures (≥ 1)
-	blocks       int           // blocks sat out before this one
 	blockRetries int           // blocks one call may sit out
 	backoff      time.Duration // the pause drawn for the next try
 	budget       time.Duration // what --max-wait has left, the API's silence so far counted
 	bounded      bool          // --max-wait bounds the run
 }
+
+// maxRetryAfter caps the pause a Retry-After header may ask for.
+const maxRetryAfter = 10 * time.Minute
 
 // verdict is shouldRetry's answer.
 type verdict struct {
@@ -51,7 +49,8 @@ type verdict struct {
 // it after the API's silence so far): a dead server ends the run within
 // --max-wait, its timeouts included.
 func shouldRetry(a attempt) verdict {
-	written := wasWritten(a.err)
+	var te *TransportError
+	written := errors.As(a.err, &te) && te.Written
 	if a.ending {
 		if !a.idempotent && written {
 			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err}}
@@ -74,8 +73,7 @@ func shouldRetry(a attempt) verdict {
 		return verdict{err: a.err}
 	}
 	wait := a.backoff
-	var te *TransportError
-	if errors.As(a.err, &te) && te.RetryAfter > 0 {
+	if te != nil && te.RetryAfter > 0 {
 		wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
 	}
 	v := verdict{action: retryLater, wait: wait}
@@ -91,7 +89,7 @@ func shouldRetry(a attempt) verdict {
 	case v.err != nil:
 		return verdict{err: v.err}
 	case a.failures+1 >= a.attempts:
-		if isRead(a.method) && Classify(a.err) == ClassRow {
+		if isRead(a.method) && a.class == ClassRow {
 			return verdict{err: &ReadError{Method: a.method, Err: a.err}}
 		}
 		return verdict{err: fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", a.method, a.attempts, a.err)}

@@ -22,8 +22,8 @@ func TestShouldRetry(t *testing.T) {
 	unknownRead := &APIError{Method: "getCrmClients", Code: "ERROR_SOMETHING", Message: "x"}
 	rowErr := &APIError{Method: "addCrmClient", Code: "ERROR_INVALID_VALUE", Message: "x"}
 	base := func(method string, err error) attempt {
-		return attempt{method: method, err: err, class: Classify(err), idempotent: isRead(method),
-			attempts: 5, blockRetries: 5, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
+		return attempt{tries: tries{method: method, idempotent: isRead(method), attempts: 5},
+			sent: sent{err: err, class: Classify(err)}, blockRetries: 5, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
 	}
 	with := func(a attempt, change func(*attempt)) attempt {
 		change(&a)

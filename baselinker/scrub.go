@@ -32,9 +32,6 @@ type unit struct {
 	start, end int32
 }
 
-// Scrub is ScrubToken for t.
-func (t Token) Scrub(s string) string { return ScrubToken(s, string(t)) }
-
 // ScrubToken returns s with every run of ScrubRun or more characters of the
 // token t — as it is, or escaped, entity-encoded or interleaved with
 // invisible characters — replaced by "[redacted]".

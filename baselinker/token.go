@@ -39,10 +39,7 @@ func (t Token) GoString() string { return redacted }
 // prints the value.
 func (t Token) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
-// MarshalJSON implements json.Marshaler.
-func (t Token) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
-
-// MarshalText implements encoding.TextMarshaler (YAML, XML, …).
+// MarshalText implements encoding.TextMarshaler (JSON, YAML, XML, …).
 func (t Token) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // LogValue implements slog.LogValuer.
@@ -139,10 +136,8 @@ const MinTokenLen = 24
 // more than the token, say) or are too short to be a token. The error never
 // quotes the value.
 func checkToken(v string) error {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x21 || c == 0x7f {
-			return fmt.Errorf("the token contains whitespace or a control character at byte %d; it must be the token alone, on one line", i+1)
-		}
+	if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x21 || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("the token contains whitespace or a control character at byte %d; it must be the token alone, on one line", i+1)
 	}
 	if n := utf8.RuneCountInString(v); n < MinTokenLen {
 		return fmt.Errorf("the token is %d characters long, and a Base API token is much longer (at least %d); copy the whole token from the account's API settings", n, MinTokenLen)

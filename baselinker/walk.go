@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultMaxClients bounds a walk whose caller gives no bound
-// (WithMaxClients): far more clients than any account holds, far fewer
+// (maxClients < 1): far more clients than any account holds, far fewer
 // pages than a walk that never ends would read.
 const DefaultMaxClients = 5_000_000
 
@@ -22,7 +22,7 @@ const DefaultMaxClients = 5_000_000
 var ErrNotPaging = errors.New("the API is not paging")
 
 // ErrTooManyClients is matched by a walk that read more clients than its
-// bound (WithMaxClients) and stopped there.
+// bound (maxClients) and stopped there.
 var ErrTooManyClients = errors.New("more clients than the walk's bound")
 
 // WalkError is why a walk stopped although every page was answered: the
@@ -50,12 +50,6 @@ func (e *WalkError) Error() string {
 }
 
 func (e *WalkError) Unwrap() error { return e.Err }
-
-// WalkOption configures WalkPages.
-type WalkOption func(*walkBound)
-
-// WithMaxClients bounds the walk at n distinct clients (n < 1: DefaultMaxClients).
-func WithMaxClients(n int) WalkOption { return func(b *walkBound) { b.max = n } }
 
 // walkBound is what a walk has seen, to tell pages from a server that does
 // not page.
@@ -109,14 +103,11 @@ type ListFunc func(ctx context.Context, page int) ([]Client, error)
 // *PageError; the walk stops at it, and at the first error of visit.
 //
 // Every walk ends: a page that adds no client not met before, pages that
-// repeat more clients than they add (ErrNotPaging), or more clients than
-// the bound (WithMaxClients, ErrTooManyClients) stop it with a *WalkError
-// before visit sees that page.
-func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page int, clients []Client) error, opts ...WalkOption) (last, lastLen int, err error) {
-	bound := walkBound{seen: roaring64.New()}
-	for _, o := range opts {
-		o(&bound)
-	}
+// repeat more clients than they add (ErrNotPaging), or more than
+// maxClients distinct clients (< 1: DefaultMaxClients; ErrTooManyClients)
+// stop it with a *WalkError before visit sees that page.
+func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page int, clients []Client) error, maxClients int) (last, lastLen int, err error) {
+	bound := walkBound{seen: roaring64.New(), max: maxClients}
 	if bound.max < 1 {
 		bound.max = DefaultMaxClients
 	}

@@ -23,7 +23,7 @@ func TestWalkEnds(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		list      ListFunc
-		opts      []WalkOption
+		max       int
 		wantErr   error
 		wantPages int // pages visited
 	}{
@@ -48,14 +48,14 @@ func TestWalkEnds(t *testing.T) {
 		}, wantPages: 30},
 		{name: "pages that never end stop at the bound", list: func(_ context.Context, p int) ([]Client, error) {
 			return pageOf((p-1)*100+1, 100), nil
-		}, opts: []WalkOption{WithMaxClients(1000)}, wantErr: ErrTooManyClients, wantPages: 10},
+		}, max: 1000, wantErr: ErrTooManyClients, wantPages: 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			visited := 0
 			_, _, err := WalkPages(context.Background(), tc.list, 3, func(int, []Client) error {
 				visited++
 				return nil
-			}, tc.opts...)
+			}, tc.max)
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}

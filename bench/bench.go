@@ -29,10 +29,10 @@ func Scenarios() []string {
 // throughput and memory scenarios); the others are fractions of it.
 const DefaultRows = 1_000_000
 
-// QuickRows is the default size with WithQuick.
+// QuickRows is the default size with Config.Quick.
 const QuickRows = 100_000
 
-// ErrUnknownScenario is returned for a name WithOnly does not know.
+// ErrUnknownScenario is returned for a name Config.Only does not know.
 var ErrUnknownScenario = errors.New("unknown scenario")
 
 // Launcher starts an API sandbox seeded with clients and no request limit
@@ -40,41 +40,23 @@ var ErrUnknownScenario = errors.New("unknown scenario")
 // returns the endpoint URL, the token it accepts and a function that stops it.
 type Launcher func(ctx context.Context, clients int) (url, token string, stop func() error, err error)
 
-// Option configures Run.
-type Option func(*config)
+// Config configures Run; the zero value runs every scenario at full size.
+type Config struct {
+	// Quick scales the rate scenarios' window (60 s → 6 s) and latencies by
+	// 0.1 and makes QuickRows the default size: a smoke run of about 30 s.
+	Quick bool
+	// Rows is the size of the largest generated file; 0 = DefaultRows.
+	Rows int
+	// Only names the scenarios to run (see Scenarios); none = all.
+	Only []string
+	// Logger logs what the suite is doing; nil = discard.
+	Logger *slog.Logger
+	// Launcher runs the export memory scenario's sandbox in another
+	// process; nil runs it in-process, and the report says so, because its
+	// store then counts in the heap.
+	Launcher Launcher
 
-// WithQuick scales the rate scenarios' window (60 s → 6 s) and latencies by
-// 0.1 and makes QuickRows the default size: a smoke run of about 30 s.
-func WithQuick(on bool) Option { return func(c *config) { c.quick = on } }
-
-// WithRows sets the size of the largest generated file (see DefaultRows);
-// 0 keeps the default.
-func WithRows(n int) Option { return func(c *config) { c.rows = n } }
-
-// WithOnly runs only the named scenarios (see Scenarios); none = all.
-func WithOnly(names ...string) Option { return func(c *config) { c.only = names } }
-
-// WithTempDir sets where the generated files go (default: a new directory
-// under the system's temporary directory, removed at the end).
-func WithTempDir(dir string) Option { return func(c *config) { c.tempDir = dir } }
-
-// WithLogger logs what the suite is doing (default: discard).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
-
-// WithLauncher runs the export memory scenario's sandbox through l (in
-// another process); without it the sandbox runs in-process and the report
-// says so, because its store then counts in the heap.
-func WithLauncher(l Launcher) Option { return func(c *config) { c.launcher = l } }
-
-type config struct {
-	quick    bool
-	rows     int
-	only     []string
-	tempDir  string
-	log      *slog.Logger
-	launcher Launcher
-
-	rate rateConfig // derived from quick; tests set their own
+	rate rateConfig // derived from Quick; tests set their own
 }
 
 // Report is the result of one run: the machine and one table.
@@ -146,47 +128,40 @@ func ParseOnly(s string) ([]string, error) {
 // concurrently among themselves) and returns the table. It returns an error
 // only when the suite cannot run at all (a bad option, no temporary
 // directory, ctx cancelled); a scenario that fails is a MISSED line.
-func Run(ctx context.Context, opts ...Option) (*Report, error) {
-	c := config{}
-	for _, o := range opts {
-		o(&c)
+func Run(ctx context.Context, c Config) (*Report, error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
+	if c.Rows < 0 {
+		return nil, fmt.Errorf("bench: rows %d: give a positive number of rows", c.Rows)
 	}
-	if c.rows < 0 {
-		return nil, fmt.Errorf("bench: rows %d: give a positive number of rows", c.rows)
-	}
-	if c.rows == 0 {
-		c.rows = DefaultRows
-		if c.quick {
-			c.rows = QuickRows
+	if c.Rows == 0 {
+		c.Rows = DefaultRows
+		if c.Quick {
+			c.Rows = QuickRows
 		}
 	}
-	for _, n := range c.only {
+	for _, n := range c.Only {
 		if !slices.Contains(Scenarios(), n) {
 			return nil, fmt.Errorf("bench: %w %q: choose among %s", ErrUnknownScenario, n, strings.Join(Scenarios(), ", "))
 		}
 	}
 	if c.rate.window == 0 {
-		c.rate = defaultRateConfig(c.quick)
+		c.rate = defaultRateConfig(c.Quick)
 	}
-	if c.tempDir == "" {
-		dir, err := os.MkdirTemp("", "crmbulk-bench-")
-		if err != nil {
-			return nil, fmt.Errorf("bench: making a temporary directory: %w; set TMPDIR to a writable place", err)
-		}
-		defer os.RemoveAll(dir)
-		c.tempDir = dir
+	dir, err := os.MkdirTemp("", "crmbulk-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: making a temporary directory: %w; set TMPDIR to a writable place", err)
 	}
-	r := &Report{Machine: ReadMachine(), Started: time.Now(), Quick: c.quick, Rows: c.rows,
+	defer os.RemoveAll(dir)
+	r := &Report{Machine: ReadMachine(), Started: time.Now(), Quick: c.Quick, Rows: c.Rows,
 		Window: c.rate.window, Limit: c.rate.limit}
-	files := &fileCache{dir: c.tempDir, files: map[string]string{}}
-	want := func(n string) bool { return len(c.only) == 0 || slices.Contains(c.only, n) }
+	files := &fileCache{dir: dir, files: map[string]string{}}
+	want := func(n string) bool { return len(c.Only) == 0 || slices.Contains(c.Only, n) }
 
 	steps := []struct {
 		name string
-		fn   func(ctx context.Context, c *config, r *Report, files *fileCache) error
+		fn   func(ctx context.Context, c *Config, r *Report, files *fileCache) error
 	}{
 		{ScenarioRate, runRate},
 		{ScenarioPerRow, runPerRow},
@@ -198,7 +173,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		if !want(s.name) {
 			continue
 		}
-		c.log.Info("bench: running", "scenario", s.name)
+		c.Logger.Info("bench: running", "scenario", s.name)
 		if err := s.fn(ctx, &c, r, files); err != nil {
 			if ctx.Err() != nil {
 				return r, fmt.Errorf("bench: %s: %w", s.name, ctx.Err())

@@ -18,9 +18,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// withRate replaces the rate scenario's shape (tests use short windows).
-func withRate(rc rateConfig) Option { return func(c *config) { c.rate = rc } }
-
 // times returns t0 + each offset.
 func times(offsets ...time.Duration) []time.Time {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -270,11 +267,11 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestRunRejectsBadOptions(t *testing.T) {
-	if _, err := Run(context.Background(), WithOnly("speed")); !errors.Is(err, ErrUnknownScenario) {
-		t.Errorf("WithOnly(speed): %v, want ErrUnknownScenario", err)
+	if _, err := Run(context.Background(), Config{Only: []string{"speed"}}); !errors.Is(err, ErrUnknownScenario) {
+		t.Errorf("Only speed: %v, want ErrUnknownScenario", err)
 	}
-	if _, err := Run(context.Background(), WithRows(-1)); err == nil || !strings.Contains(err.Error(), "rows -1") {
-		t.Errorf("WithRows(-1): %v", err)
+	if _, err := Run(context.Background(), Config{Rows: -1}); err == nil || !strings.Contains(err.Error(), "rows -1") {
+		t.Errorf("Rows -1: %v", err)
 	}
 }
 
@@ -317,7 +314,7 @@ func TestRateScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 4 s of real time")
 	}
-	r, err := Run(context.Background(), WithOnly(ScenarioRate), withRate(smallRate()), WithTempDir(t.TempDir()))
+	r, err := Run(context.Background(), Config{Only: []string{ScenarioRate}, rate: smallRate()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +355,7 @@ func TestRateScenario(t *testing.T) {
 
 // TestPerRowScenario: unchanged rows send nothing, changed rows one write each.
 func TestPerRowScenario(t *testing.T) {
-	r, err := Run(context.Background(), WithOnly(ScenarioPerRow), WithRows(300), WithTempDir(t.TempDir()))
+	r, err := Run(context.Background(), Config{Only: []string{ScenarioPerRow}, Rows: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +390,7 @@ func TestPerRowScenario(t *testing.T) {
 // export's requests per client with extra fields. Its targets are the
 // issue's goals, so a regression fails here.
 func TestBlocksScenario(t *testing.T) {
-	r, err := Run(context.Background(), WithOnly(ScenarioBlocks), WithTempDir(t.TempDir()))
+	r, err := Run(context.Background(), Config{Only: []string{ScenarioBlocks}})
 	if err != nil {
 		t.Fatal(err)
 	}

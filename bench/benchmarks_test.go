@@ -122,7 +122,7 @@ func BenchmarkMemory(b *testing.B) {
 	rows := benchRows(b, 50_000)
 	for b.Loop() {
 		r := &Report{}
-		c := &config{rows: rows, launcher: childLauncher(), log: slog.New(slog.DiscardHandler)}
+		c := &Config{Rows: rows, Launcher: childLauncher(), Logger: slog.New(slog.DiscardHandler)}
 		if err := runMemory(context.Background(), c, r, &fileCache{dir: b.TempDir(), files: map[string]string{}}); err != nil {
 			b.Fatal(err)
 		}

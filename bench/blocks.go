@@ -3,13 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
@@ -75,7 +74,7 @@ type blockRun struct {
 // into an account blocked for 5 minutes after 120 requests. The figure is
 // the time from the block's start to the next request, against the
 // block's length. Then the export's requests per client with extra fields.
-func runBlocks(ctx context.Context, c *config, r *Report, files *fileCache) error {
+func runBlocks(ctx context.Context, c *Config, r *Report, files *fileCache) error {
 	for _, tc := range []struct {
 		name    string
 		account bool
@@ -114,25 +113,18 @@ func runBlocks(ctx context.Context, c *config, r *Report, files *fileCache) erro
 func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bool, length time.Duration) (blockRun, error) {
 	const rows = 300
 	clock := &skipClock{}
-	cfg := sandbox.Config{Token: sandboxToken, Seed: 9, Clients: 1, Limit: 100, Window: time.Minute,
+	cfg := sandbox.Config{Seed: 9, Clients: 1, Limit: 100, Window: time.Minute,
 		BlockFor: length, ExtendBlock: !noEnd, BlockNoEnd: noEnd, Now: clock.Now}
 	rate := 110 // the sandbox's 100 are shared with another integration's 10
 	if account {
 		cfg.AccountBlockAfter, cfg.AccountBlockFor = 120, length
 		rate = 100
 	}
-	srv, err := sandbox.New(cfg)
+	srv, api, stop, err := inProcess(cfg, pacer.New(rate, pacer.WithClock(clock)), nil)
 	if err != nil {
 		return blockRun{}, err
 	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	lim := pacer.New(rate, pacer.WithClock(clock))
-	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(lim))
-	if err != nil {
-		return blockRun{}, err
-	}
+	defer stop()
 	in, err := files.input("csv", rows, "Gdańsk")
 	if err != nil {
 		return blockRun{}, err
@@ -162,27 +154,20 @@ func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bo
 func extraFieldsCost(ctx context.Context, r *Report) error {
 	const clients = 10_000
 	for _, carried := range []bool{true, false} {
-		srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Seed: 4, Clients: clients, ListExtraFields: carried})
+		srv, api, stop, err := inProcess(sandbox.Config{Seed: 4, Clients: clients, ListExtraFields: carried}, unlimited(), nil)
 		if err != nil {
-			return err
-		}
-		ts := httptest.NewServer(srv)
-		api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(unlimited()))
-		if err != nil {
-			ts.Close()
-			_ = srv.Close()
 			return err
 		}
 		e, err := exporter.New(api, exporter.Config{ExtraFields: true, Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
-			ts.Close()
-			_ = srv.Close()
+			stop()
 			return err
 		}
-		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) { return discardWriter{}, nil })
+		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) {
+			return sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), nil
+		})
 		st := srv.Stats()
-		ts.Close()
-		_ = srv.Close()
+		stop()
 		name := fmt.Sprintf("export --extra-fields, %d clients, the list carries them: %v", clients, carried)
 		if err != nil {
 			r.failed(name, err)
@@ -208,10 +193,3 @@ func methods(by map[string]int) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// discardWriter is a sheet.Writer that keeps nothing.
-type discardWriter struct{}
-
-func (discardWriter) Write([]string) error { return nil }
-func (discardWriter) Flush() error         { return nil }
-func (discardWriter) Close() error         { return nil }

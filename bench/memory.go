@@ -79,10 +79,10 @@ func flat(small, big memResult) bool {
 	return big.peak < memLimit && big.peak <= 2*small.peak+16<<20
 }
 
-func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) error {
-	small, big := max(c.rows/100, 100), c.rows
+func runMemory(ctx context.Context, c *Config, r *Report, files *fileCache) error {
+	small, big := max(c.Rows/100, 100), c.Rows
 	name := fmt.Sprintf("memory dry-run import %d → %d rows", small, big)
-	c.log.Info("bench: memory, dry run", "rows", []int{small, big})
+	c.Logger.Info("bench: memory, dry run", "rows", []int{small, big})
 	var res []memResult
 	for _, n := range []int{small, big} {
 		in, err := files.input("csv", n, "Gdańsk")
@@ -104,13 +104,13 @@ func runMemory(ctx context.Context, c *config, r *Report, files *fileCache) erro
 		memLines(r, name, "", res[0], res[1])
 	}
 
-	small, big = exportSizes(c.rows)
+	small, big = exportSizes(c.Rows)
 	where := "sandbox in another process"
-	if c.launcher == nil {
+	if c.Launcher == nil {
 		where = "sandbox IN-PROCESS: its store counts"
 	}
 	name = fmt.Sprintf("memory export %d → %d clients", small, big)
-	c.log.Info("bench: memory, export", "clients", []int{small, big}, "sandbox", where)
+	c.Logger.Info("bench: memory, export", "clients", []int{small, big}, "sandbox", where)
 	res = res[:0]
 	for _, n := range []int{small, big} {
 		m, err := exportMem(ctx, c, files.dir, n)
@@ -148,8 +148,8 @@ func memLines(r *Report, name, note string, small, big memResult) {
 
 // exportMem exports n clients from an unlimited sandbox to an XLSX file and
 // measures the memory of the export alone (the sandbox is started first).
-func exportMem(ctx context.Context, c *config, dir string, n int) (memResult, error) {
-	url, token, stop, err := startSandbox(ctx, c.launcher, n)
+func exportMem(ctx context.Context, c *Config, dir string, n int) (memResult, error) {
+	url, token, stop, err := startSandbox(ctx, c.Launcher, n)
 	if err != nil {
 		return memResult{}, err
 	}

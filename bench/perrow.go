@@ -3,11 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 
-	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
@@ -41,23 +40,17 @@ type perRowResult struct {
 // the same values (every row unchanged) and with match-by email and a new
 // city in every row (every row updated), counting the requests the sandbox
 // received per run.
-func runPerRow(ctx context.Context, c *config, r *Report, files *fileCache) error {
-	rows := min(c.rows, maxPerRowRows)
+func runPerRow(ctx context.Context, c *Config, r *Report, files *fileCache) error {
+	rows := min(c.Rows, maxPerRowRows)
 	res, err := perRow(ctx, files, rows)
 	if err != nil {
 		return err
 	}
 	created, unchanged, updated := res[0], res[1], res[2]
-	check := func(p perRowResult) error {
-		if p.got != p.rows {
-			return fmt.Errorf("%d of %d rows were %s; see the report in the temporary directory", p.got, p.rows, p.status)
-		}
-		return nil
-	}
 	name := fmt.Sprintf("per row, match-by email, %d rows", rows)
 	for _, p := range res {
-		if err := check(p); err != nil {
-			r.failed(name, err)
+		if p.got != p.rows {
+			r.failed(name, fmt.Errorf("%d of %d rows were %s; see the report in the temporary directory", p.got, p.rows, p.status))
 			return nil
 		}
 	}
@@ -80,17 +73,11 @@ func runPerRow(ctx context.Context, c *config, r *Report, files *fileCache) erro
 // perRow runs the three imports and returns their costs: created,
 // unchanged, updated.
 func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, error) {
-	srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Seed: 5})
+	srv, api, stop, err := inProcess(sandbox.Config{Seed: 5}, unlimited(), nil)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(unlimited()))
-	if err != nil {
-		return nil, err
-	}
+	defer stop()
 	same, err := files.input("csv", rows, "Gdańsk")
 	if err != nil {
 		return nil, err
@@ -105,12 +92,12 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 	}
 	runs := []struct {
 		in      string
-		matchBy string
+		matchBy []string
 		want    events.Status
 	}{
-		{same, "", events.StatusCreated},
-		{same, "email", events.StatusUnchanged},
-		{changed, "email", events.StatusUpdated},
+		{same, nil, events.StatusCreated},
+		{same, []string{"email"}, events.StatusUnchanged},
+		{changed, []string{"email"}, events.StatusUpdated},
 	}
 	var out []perRowResult
 	var reports []string
@@ -119,17 +106,13 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 		clients := len(srv.Clients())
 		report := filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))
 		reports = append(reports, report)
-		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: keys(run.matchBy), Report: report})
+		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: run.matchBy, Report: report})
 		if err != nil {
-			return nil, fmt.Errorf("import %d (%s, match-by %q): %w", i+1, filepath.Base(run.in), run.matchBy, err)
+			return nil, fmt.Errorf("import %d (%s, match-by %q): %w", i+1, filepath.Base(run.in), strings.Join(run.matchBy, ","), err)
 		}
-		after := srv.Stats()
-		out = append(out, perRowResult{
-			rows: rows, status: run.want, got: sum.Counts[run.want],
-			writes:      after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"],
-			walk:        (after.Requests - before.Requests) - (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]),
-			clientsSeen: clients,
-		})
+		writes, walk := cost(before, srv.Stats())
+		out = append(out, perRowResult{rows: rows, status: run.want, got: sum.Counts[run.want],
+			writes: writes, walk: walk, clientsSeen: clients})
 	}
 	// Undo the update run, then the create run: one write per line, plus
 	// the list pages.
@@ -139,22 +122,21 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 		if err != nil {
 			return nil, fmt.Errorf("undo of import %d: %w", i+1, err)
 		}
-		after := srv.Stats()
+		writes, walk := cost(before, srv.Stats())
 		want, status := undo.StatusRestored, events.StatusUpdated
 		if i == 0 {
 			want, status = undo.StatusDeleted, events.StatusCreated
 		}
-		writes := (after.ByMethod["addCrmClient"] - before.ByMethod["addCrmClient"]) + (after.ByMethod["deleteCrmClient"] - before.ByMethod["deleteCrmClient"])
 		out = append(out, perRowResult{rows: rows, status: want, got: sum.Counts[want], writes: writes,
-			walk: (after.Requests - before.Requests) - writes, clientsSeen: len(srv.Clients()), undoOf: status})
+			walk: walk, clientsSeen: len(srv.Clients()), undoOf: status})
 	}
 	return out, nil
 }
 
-// keys is the match_by list of one key ("" = none).
-func keys(k string) []string {
-	if k == "" {
-		return nil
-	}
-	return []string{k}
+// cost is what the sandbox saw between two of its Stats: the write
+// requests (addCrmClient, deleteCrmClient) and every other request.
+func cost(before, after sandbox.Stats) (writes, other int) {
+	sent := func(method string) int { return after.ByMethod[method] - before.ByMethod[method] }
+	writes = sent("addCrmClient") + sent("deleteCrmClient")
+	return writes, after.Requests - before.Requests - writes
 }

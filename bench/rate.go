@@ -171,6 +171,27 @@ func unlimited() *pacer.Limiter {
 	return pacer.New(10_000, pacer.WithWindow(time.Millisecond), pacer.WithMargin(0))
 }
 
+// inProcess starts a sandbox with cfg (its token sandboxToken) behind a
+// local HTTP server, through rec when not nil, and a client of it paced by
+// lim; stop closes both.
+func inProcess(cfg sandbox.Config, lim *pacer.Limiter, rec *recorder) (srv *sandbox.Server, api *baselinker.API, stop func(), err error) {
+	cfg.Token = sandboxToken
+	if srv, err = sandbox.New(cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	var h http.Handler = srv
+	if rec != nil {
+		rec.h, h = srv, rec
+	}
+	ts := httptest.NewServer(h)
+	stop = func() { ts.Close(); _ = srv.Close() }
+	if api, err = baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(lim)); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return srv, api, stop, nil
+}
+
 // rateJobs runs every kind at every latency at once, each with its own
 // sandbox and limiter, and returns the results in kind, latency order.
 func rateJobs(ctx context.Context, rc rateConfig, files *fileCache) []rateResult {
@@ -193,9 +214,9 @@ func rateJobs(ctx context.Context, rc rateConfig, files *fileCache) []rateResult
 
 // runRate runs every kind at every latency at once, each with its own
 // sandbox and its own limiter, and adds two lines per run.
-func runRate(ctx context.Context, c *config, r *Report, files *fileCache) error {
+func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error {
 	rc := c.rate
-	c.log.Info("bench: rate scenarios start, all at once", "runs", 3*len(rc.latencies), "about", (rc.baseline + rc.window/2).Round(time.Second))
+	c.Logger.Info("bench: rate scenarios start, all at once", "runs", 3*len(rc.latencies), "about", (rc.baseline + rc.window/2).Round(time.Second))
 	jobs := rateJobs(ctx, rc, files)
 	if err := ctx.Err(); err != nil {
 		return err
@@ -234,25 +255,18 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 	if kind == kindExport {
 		clients = rc.requests
 	}
-	srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Limit: rc.limit, Window: rc.window, BlockFor: rc.window,
-		Latency: lat, Jitter: lat / 10, Seed: 7, Clients: clients})
-	if err != nil {
-		return fail(err)
-	}
-	defer srv.Close()
-	rec := &recorder{h: srv}
-	ts := httptest.NewServer(rec)
-	defer ts.Close()
-
 	lim := unlimited()
 	if kind != kindBaseline {
 		lim = pacer.New(rc.limit, pacer.WithWindow(rc.window), pacer.WithMargin(rc.margin),
 			pacer.WithBlockBackoff(rc.block, 20*rc.block))
 	}
-	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(lim))
+	rec := &recorder{}
+	srv, api, stop, err := inProcess(sandbox.Config{Limit: rc.limit, Window: rc.window, BlockFor: rc.window,
+		Latency: lat, Jitter: lat / 10, Seed: 7, Clients: clients}, lim, rec)
 	if err != nil {
 		return fail(err)
 	}
+	defer stop()
 	switch kind {
 	case kindImport:
 		in, err := files.input("csv", rc.requests, "Gdańsk")

@@ -12,8 +12,9 @@ var tableHeader = []string{"Scenario", "Measure", "Value", "Target", ""}
 
 func (l Line) cells() []string { return []string{l.Scenario, l.Measure, l.Value, l.Target, l.Verdict} }
 
-// preamble is the text above the table (the same in both formats).
-func (r *Report) preamble() []string {
+// preamble is the text above the table (the same in both formats), each
+// line ending in eol, then an empty line.
+func (r *Report) preamble(eol string) string {
 	out := []string{
 		fmt.Sprintf("crmbulk bench, %s, took %s", r.Started.Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second)),
 		"machine: " + r.Machine.String(),
@@ -27,16 +28,13 @@ func (r *Report) preamble() []string {
 	} else {
 		out = append(out, fmt.Sprintf("rate: limit %d per %s window; largest file %d rows", r.Limit, r.Window, r.Rows))
 	}
-	return out
+	return strings.Join(out, eol) + eol + "\n"
 }
 
 // WriteText prints the report as an aligned plain-text table.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	for _, p := range r.preamble() {
-		b.WriteString(p + "\n")
-	}
-	b.WriteString("\n")
+	b.WriteString(r.preamble("\n"))
 	rows := [][]string{tableHeader}
 	for _, l := range r.Lines {
 		rows = append(rows, l.cells())
@@ -72,10 +70,7 @@ func (r *Report) WriteText(w io.Writer) error {
 // WriteMarkdown prints the same report as a markdown table (for docs).
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	for _, p := range r.preamble() {
-		b.WriteString(p + "  \n")
-	}
-	b.WriteString("\n")
+	b.WriteString(r.preamble("  \n"))
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	row := func(cells []string) {
 		b.WriteString("|")

@@ -34,13 +34,13 @@ func rate(rows int, d time.Duration) float64 { return float64(rows) / d.Seconds(
 // about ten times slower to read).
 func xlsxRows(rows int) int { return max(rows/10, 100) }
 
-func runThroughput(ctx context.Context, c *config, r *Report, files *fileCache) error {
+func runThroughput(ctx context.Context, c *Config, r *Report, files *fileCache) error {
 	for _, tc := range []struct {
 		format string
 		rows   int
-	}{{"csv", c.rows}, {"xlsx", xlsxRows(c.rows)}} {
+	}{{"csv", c.Rows}, {"xlsx", xlsxRows(c.Rows)}} {
 		name := fmt.Sprintf("dry run %s %d rows", tc.format, tc.rows)
-		c.log.Info("bench: throughput", "format", tc.format, "rows", tc.rows)
+		c.Logger.Info("bench: throughput", "format", tc.format, "rows", tc.rows)
 		res, err := throughput(ctx, files, tc.format, tc.rows)
 		if err != nil {
 			r.failed(name, err)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -268,8 +267,8 @@ func TestProgressSaysBlocked(t *testing.T) {
 	window := 2 * time.Second
 	_, url := sandboxtest.New(t, sandbox.Config{Seed: 9, Clients: 24, Limit: 10, Window: window, BlockFor: 2 * time.Second})
 	api := newAPI(t, url, 14, window, "") // above the sandbox's limit: blocked once, then at half of it
-	rec := &progress.Recorder{}
-	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, capsConfig(api, Config{Notes: true, Events: events.Draw(rec)})); err != nil {
+	rec := &events.Recorder{}
+	if _, err := exportTo(t, api, OutputOptions{Path: tmpOut(t, "b.csv")}, capsConfig(api, Config{Notes: true, Events: rec})); err != nil {
 		t.Fatal(err)
 	}
 	if !rec.Said("blocked until ", "clients/min") {

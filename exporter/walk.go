@@ -50,7 +50,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	last, lastLen, err := baselinker.WalkPages(ctx, list, e.ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
-	}, baselinker.WithMaxClients(e.maxClients))
+	}, e.maxClients)
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())

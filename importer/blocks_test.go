@@ -9,7 +9,6 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -144,8 +143,8 @@ func TestProgressSaysBlocked(t *testing.T) {
 	window := 2 * time.Second
 	_, api := newAPI(t, sandbox.Config{Seed: 9, Limit: 6, Window: window, BlockFor: 4 * time.Second}, 20, window)
 	in := writeFile(t, t.TempDir(), "in.csv", genRows("p", 14))
-	rec := &progress.Recorder{}
-	if _, err := Run(context.Background(), api, in, Config{Workers: 3, Events: events.Draw(rec), Waiting: api.Limiter().Waiting}); err != nil {
+	rec := &events.Recorder{}
+	if _, err := Run(context.Background(), api, in, Config{Workers: 3, Events: rec, Waiting: api.Limiter().Waiting}); err != nil {
 		t.Fatal(err)
 	}
 	// Which rows are written before the first block depends on the order

@@ -332,7 +332,7 @@ func (r *run) readIndex(ctx context.Context) error {
 	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
 	err := r.idx.walk(ctx, r.api, func(n int) {
 		r.ev.Page(int64(n))
-	}, baselinker.WithMaxClients(r.cfg.MaxClients))
+	}, r.cfg.MaxClients)
 	r.ev.End()
 	switch {
 	case err == nil:

@@ -118,7 +118,7 @@ func (x *index) apply(id int64, changes events.Changes) {
 }
 
 // walk fills the index with every client, one page of 100 at a time.
-func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), opts ...baselinker.WalkOption) error {
+func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), maxClients int) error {
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
@@ -128,7 +128,7 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), o
 		}
 		pageDone(len(cs))
 		return nil
-	}, opts...)
+	}, maxClients)
 	if err != nil {
 		return fmt.Errorf("reading the clients (%s): %w", x.why(), err)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmbulk/crmbulk/internal/progress"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -40,9 +39,9 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 	}
 	report := writeFile(t, dir, "r.csv", rep.String())
 	writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n") // its run sent nothing after
-	var said progress.Recorder
+	var said events.Recorder
 	start := time.Now()
-	sum, err := Run(context.Background(), api, input, Config{Resume: report, Events: events.Draw(&said), phaseAfter: -1})
+	sum, err := Run(context.Background(), api, input, Config{Resume: report, Events: &said, phaseAfter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,13 @@
 package mapping
 
 import (
+	"cmp"
 	"fmt"
-	"github.com/crmbulk/crmbulk/internal/suggest"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
 // Error is one problem of a mapping file (or of binding it to a sheet
@@ -20,26 +22,29 @@ type Error struct {
 
 // Error formats e as `map.yaml:7:3: unknown API field "emial" — did you mean "email"?`.
 func (e *Error) Error() string {
-	var b strings.Builder
+	s := e.Msg
+	if at := e.where(); at != "" {
+		s = at + ": " + s
+	}
+	if e.Hint != "" {
+		s += " — " + e.Hint
+	}
+	return s
+}
+
+// where is e's position, file:line:column, as far as it is known.
+func (e *Error) where() string {
+	var at []string
 	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteByte(':')
+		at = append(at, e.File)
 	}
 	if e.Line > 0 {
-		fmt.Fprintf(&b, "%d:", e.Line)
+		at = append(at, strconv.Itoa(e.Line))
 		if e.Column > 0 {
-			fmt.Fprintf(&b, "%d:", e.Column)
+			at = append(at, strconv.Itoa(e.Column))
 		}
 	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
-	b.WriteString(e.Msg)
-	if e.Hint != "" {
-		b.WriteString(" — ")
-		b.WriteString(e.Hint)
-	}
-	return b.String()
+	return strings.Join(at, ":")
 }
 
 // Errors is every problem found in one mapping file or one Bind, in file
@@ -83,52 +88,31 @@ func (c *collector) err() error {
 	if len(c.list) == 0 {
 		return nil
 	}
-	sort.SliceStable(c.list, func(i, j int) bool {
-		a, b := c.list[i], c.list[j]
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Column < b.Column
+	slices.SortStableFunc(c.list, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	return &Errors{List: c.list}
 }
 
 // didYouMean returns `did you mean "x"?` for the candidate closest to s, or
-// "" when none is close enough.
-func didYouMean(s string, candidates []string) string {
+// otherwise when none is close enough.
+func didYouMean(s string, candidates []string, otherwise string) string {
 	if best := suggest.Closest(s, candidates); best != "" {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
-	return ""
+	return otherwise
 }
 
-// quoteList renders names as `"a", "b", "c"`, at most limit of them.
+// quoteList renders the non-blank names as `"a", "b", "c"`, at most limit of them.
 func quoteList(names []string, limit int) string {
-	var b strings.Builder
-	n := 0
-	for _, s := range names {
-		if strings.TrimFunc(s, unicode.IsSpace) == "" {
-			continue
-		}
-		if n == limit {
-			fmt.Fprintf(&b, ", … (%d more)", countNonBlank(names)-limit)
-			break
-		}
-		if n > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q", s)
-		n++
-	}
-	return b.String()
-}
-
-func countNonBlank(names []string) int {
-	n := 0
+	var q []string
 	for _, s := range names {
 		if strings.TrimSpace(s) != "" {
-			n++
+			q = append(q, strconv.Quote(s))
 		}
 	}
-	return n
+	if len(q) > limit {
+		return strings.Join(q[:limit], ", ") + fmt.Sprintf(", … (%d more)", len(q)-limit)
+	}
+	return strings.Join(q, ", ")
 }

@@ -1,10 +1,13 @@
 package mapping
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/crmbulk/crmbulk/internal/chars"
 )
 
 // A field's recipe written as a mapping ({ column: "E-mail", transform:
@@ -62,16 +65,9 @@ func fieldKeys() []string {
 func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 	s := &spec{field: name, extra: extra, line: k.Line, col: k.Column}
 	switch v.Kind {
-	case yaml.ScalarNode:
-		r, ok := p.header(v, what)
-		if !ok {
-			return nil
-		}
-		s.kind, s.refs = kindColumn, []ref{r}
-		return s
-	case yaml.SequenceNode:
-		// [Mobile, Phone]: the first of the columns that is not blank.
-		if s.refs = p.columnList(v, what); s.refs == nil {
+	case yaml.ScalarNode, yaml.SequenceNode:
+		// "E-mail", or [Mobile, Phone]: the first of the columns that is not blank.
+		if s.refs = p.columns(v, what); s.refs == nil {
 			return nil
 		}
 		s.kind = kindColumn
@@ -101,15 +97,12 @@ func (r *fieldRead) key(fk, fv *yaml.Node) bool {
 			return h.read(r, fv)
 		}
 	}
-	hint := didYouMean(fk.Value, fieldKeys())
+	hint := didYouMean(fk.Value, fieldKeys(), "a field takes "+strings.Join(fieldKeys(), ", "))
 	switch fk.Value {
 	case "header", "col", "source", "from":
 		hint = `did you mean "column"?`
 	case "const", "constant", "fixed":
 		hint = `did you mean "value"?`
-	}
-	if hint == "" {
-		hint = "a field takes " + strings.Join(fieldKeys(), ", ")
 	}
 	r.p.add(fk, hint, "unknown key %q in %s", fk.Value, r.what)
 	return false
@@ -152,17 +145,8 @@ func (r *fieldRead) finish(v *yaml.Node, ok bool) bool {
 // column reads column: one header, or a list of them (the first not blank).
 func (r *fieldRead) column(fv *yaml.Node) bool {
 	r.srcs = append(r.srcs, "column")
-	if fv.Kind == yaml.SequenceNode {
-		r.s.refs = r.p.columnList(fv, r.what+".column")
-		r.s.kind = kindColumn
-		return r.s.refs != nil
-	}
-	h, ok := r.p.header(fv, r.what+".column")
-	if !ok {
-		return false
-	}
-	r.s.kind, r.s.refs = kindColumn, []ref{h}
-	return true
+	r.s.kind, r.s.refs = kindColumn, r.p.columns(fv, r.what+".column")
+	return r.s.refs != nil
 }
 
 // template reads template: text with {Header} references.
@@ -211,14 +195,68 @@ func (r *fieldRead) value(fv *yaml.Node) bool {
 // transform reads transform: a name or a list of names.
 func (r *fieldRead) transform(fv *yaml.Node) bool {
 	r.nodes["transform"] = fv
-	r.s.transforms = r.p.transforms(fv, r.what)
+	var items []*yaml.Node
+	switch fv.Kind {
+	case yaml.ScalarNode:
+		items = []*yaml.Node{fv}
+	case yaml.SequenceNode:
+		for _, it := range fv.Content {
+			items = append(items, resolve(it))
+		}
+	default:
+		r.p.add(fv, "write transform: [trim, upper]", "%s.transform must be a list of transform names", r.what)
+		return true
+	}
+	for _, it := range items {
+		name, ok := r.p.scalar(it, r.what+".transform")
+		if !ok {
+			continue
+		}
+		fn, ok := lookupTransform(name)
+		if !ok {
+			hint := didYouMean(name, TransformNames(), "the transforms are "+strings.Join(TransformNames(), ", "))
+			r.p.add(it, hint, "unknown transform %q", name)
+			continue
+		}
+		r.s.transforms = append(r.s.transforms, fn)
+	}
 	return true
 }
 
 // valueMap reads map: cell value → API value.
 func (r *fieldRead) valueMap(fv *yaml.Node) bool {
 	r.nodes["map"] = fv
-	r.s.exact, r.s.folded = r.p.valueMap(fv, r.what)
+	p, what := r.p, r.what
+	if fv.Kind != yaml.MappingNode {
+		p.add(fv, `write map: { Polska: PL, Niemcy: DE }`, "%s.map must be a mapping of cell value to API value", what)
+		return true
+	}
+	r.s.exact, r.s.folded = make(map[string]string), make(map[string]string)
+	firstLine := make(map[string]int)
+	for i := 0; i+1 < len(fv.Content); i += 2 {
+		k, v := resolve(fv.Content[i]), resolve(fv.Content[i+1])
+		key, ok := p.scalar(k, what+".map key")
+		if !ok {
+			continue
+		}
+		key = chars.TrimSpace(key)
+		if key == "" {
+			p.add(k, "use default: for blank cells", "%s.map has an empty key", what)
+			continue
+		}
+		val, ok := p.scalar(v, fmt.Sprintf("%s.map[%s]", what, key))
+		if !ok {
+			continue
+		}
+		fk := strings.ToLower(key)
+		if first, dup := firstLine[fk]; dup {
+			p.add(k, "keys are compared ignoring case and surrounding spaces; remove one", "%s.map: %q is given twice (first at line %d)", what, key, first)
+			continue
+		}
+		firstLine[fk] = k.Line
+		r.s.exact[key] = val
+		r.s.folded[fk] = val
+	}
 	return true
 }
 
@@ -270,8 +308,17 @@ func (r *fieldRead) pick(fv *yaml.Node) bool {
 	return true
 }
 
-// extension reads extension: what a phone extension becomes.
+// extension reads extension: what a phone extension becomes (keep or drop).
 func (r *fieldRead) extension(fv *yaml.Node) bool {
-	r.s.ext = r.p.extension(fv, r.what)
+	s, ok := r.p.scalar(fv, r.what+".extension")
+	switch {
+	case !ok:
+	case s == "keep":
+		r.s.ext = extKeep
+	case s == "drop":
+		r.s.ext = extDrop
+	default:
+		r.p.add(fv, "use keep (the number, then the extension as written: +48601234567 wew. 15) or drop (the number only, with a warning)", "%s.extension %q is not keep or drop", r.what, s)
+	}
 	return true
 }

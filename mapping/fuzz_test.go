@@ -85,7 +85,7 @@ func FuzzApply(f *testing.F) {
 	f.Add("{A}", uint16(0x8), "\xff\xfe|a")
 	f.Fuzz(func(t *testing.T, tmpl string, mask uint16, row string) {
 		var tr []string
-		for i, n := range transformNames() {
+		for i, n := range TransformNames() {
 			if mask&(1<<i) != 0 {
 				tr = append(tr, n)
 			}

@@ -1,11 +1,10 @@
 package mapping
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 

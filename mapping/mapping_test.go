@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -188,9 +189,9 @@ func TestTransforms(t *testing.T) {
 			}
 		})
 	}
-	for _, n := range transformNames() {
+	for _, n := range TransformNames() {
 		if _, ok := lookupTransform(n); !ok {
-			t.Errorf("transformNames lists %q but lookupTransform does not know it", n)
+			t.Errorf("TransformNames lists %q but lookupTransform does not know it", n)
 		}
 	}
 }
@@ -534,16 +535,16 @@ func TestDocs(t *testing.T) {
 	}
 	var names []string
 	names = append(names, writableFields()...)
-	names = append(names, transformNames()...)
+	names = append(names, TransformNames()...)
 	names = append(names, topKeys()...)
 	names = append(names, fieldKeys()...)
-	names = append(names, matchByKeys()...)
+	names = append(names, baselinker.MatchKeyFields()...)
 	for _, n := range names {
 		if !strings.Contains(string(md), "`"+n+"`") {
 			t.Errorf("docs/mapping.md does not mention `%s`", n)
 		}
 	}
-	for _, n := range append(transformNames(), append(topKeys(), fieldKeys()...)...) {
+	for _, n := range append(TransformNames(), append(topKeys(), fieldKeys()...)...) {
 		if !strings.Contains(string(pkg), n) {
 			t.Errorf("the package doc does not mention %s", n)
 		}

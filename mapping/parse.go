@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -31,16 +31,6 @@ const (
 	// EmptyClear sends "", which clears the field in Base.
 	EmptyClear
 )
-
-func (p EmptyPolicy) String() string {
-	switch p {
-	case EmptyKeep:
-		return "keep"
-	case EmptyClear:
-		return "clear"
-	}
-	return "inherit"
-}
 
 // Source holds the optional source: section: how to read the sheet. Zero
 // values mean "not set"; command-line flags override whatever is set.
@@ -71,21 +61,15 @@ type Mapping struct {
 
 // Fields returns the API field names the mapping fills, in file order
 // (crm_client_id included, custom extra fields excluded).
-func (m *Mapping) Fields() []string {
-	var out []string
-	for _, s := range m.specs {
-		if !s.extra {
-			out = append(out, s.field)
-		}
-	}
-	return out
-}
+func (m *Mapping) Fields() []string { return m.fields(false) }
 
 // ExtraFields returns the custom extra field IDs the mapping fills, in file order.
-func (m *Mapping) ExtraFields() []string {
+func (m *Mapping) ExtraFields() []string { return m.fields(true) }
+
+func (m *Mapping) fields(extra bool) []string {
 	var out []string
 	for _, s := range m.specs {
-		if s.extra {
+		if s.extra == extra {
 			out = append(out, s.field)
 		}
 	}
@@ -95,15 +79,9 @@ func (m *Mapping) ExtraFields() []string {
 // SheetOptions returns o with the mapping's source: settings filling what
 // o leaves unset: a command-line flag wins over the mapping file.
 func (m *Mapping) SheetOptions(o sheet.Options) sheet.Options {
-	if o.Sheet == "" {
-		o.Sheet = m.Source.Sheet
-	}
-	if o.Encoding == "" {
-		o.Encoding = m.Source.Encoding
-	}
-	if o.Delimiter == 0 {
-		o.Delimiter = m.Source.Delimiter
-	}
+	o.Sheet = cmp.Or(o.Sheet, m.Source.Sheet)
+	o.Encoding = cmp.Or(o.Encoding, m.Source.Encoding)
+	o.Delimiter = cmp.Or(o.Delimiter, m.Source.Delimiter)
 	if o.HeaderRow == 0 && !o.NoHeader {
 		o.HeaderRow, o.NoHeader = m.Source.HeaderRow, m.Source.NoHeader
 	}
@@ -130,7 +108,7 @@ type spec struct {
 	extra      bool
 	kind       specKind
 	refs       []ref      // the column, or the template's references
-	parts      []tmplPart // kindTemplate
+	parts      []tmplPart // kindTemplate; its references are refs, in order
 	value      string     // kindValue
 	transforms []transformFunc
 	exact      map[string]string // map: trimmed key → value
@@ -350,15 +328,11 @@ func (p *parser) root(n *yaml.Node) {
 			haveColumns = true
 			p.section(v, true)
 		default:
-			hint := didYouMean(k.Value, topKeys())
-			if hint == "" {
-				if _, ok := baselinker.LookupField(k.Value); ok {
-					hint = "API fields go under columns:"
-				} else {
-					hint = "the top-level keys are " + strings.Join(topKeys(), ", ")
-				}
+			otherwise := "the top-level keys are " + strings.Join(topKeys(), ", ")
+			if _, ok := baselinker.LookupField(k.Value); ok {
+				otherwise = "API fields go under columns:"
 			}
-			p.add(k, hint, "unknown key %q", k.Value)
+			p.add(k, didYouMean(k.Value, topKeys(), otherwise), "unknown key %q", k.Value)
 		}
 	})
 	if !haveColumns {
@@ -377,17 +351,11 @@ func (p *parser) root(n *yaml.Node) {
 	}
 	if matchBy != nil {
 		for i, k := range p.m.MatchBy {
-			found := false
-			for _, s := range p.m.specs {
-				if !s.extra && s.field == k {
-					found = true
-				}
-			}
 			at := matchBy
 			if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
 				at = matchBy.Content[i]
 			}
-			if !found {
+			if !slices.Contains(p.m.Fields(), k) {
 				p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
 					"match_by is %s, but no column is mapped to %s", k, k)
 			}
@@ -416,11 +384,7 @@ func (p *parser) source(n *yaml.Node) {
 	keys := []string{"sheet", "encoding", "delimiter", "header_row"}
 	p.pairs(n, "source", func(k, v *yaml.Node) {
 		if !slices.Contains(keys, k.Value) {
-			hint := didYouMean(k.Value, keys)
-			if hint == "" {
-				hint = "source: takes " + strings.Join(keys, ", ")
-			}
-			p.add(k, hint, "unknown key %q in source", k.Value)
+			p.add(k, didYouMean(k.Value, keys, "source: takes "+strings.Join(keys, ", ")), "unknown key %q in source", k.Value)
 			return
 		}
 		s, ok := p.scalar(v, "source."+k.Value) // every source key is one value
@@ -433,11 +397,7 @@ func (p *parser) source(n *yaml.Node) {
 		case "encoding":
 			if strings.TrimSpace(s) == "" || sheet.CheckEncoding(s) != nil {
 				common := []string{"utf-8", "windows-1250", "windows-1252", "iso-8859-2", "iso-8859-1", "utf-16le", "utf-16be"}
-				hint := didYouMean(s, common)
-				if hint == "" {
-					hint = "use one of " + strings.Join(common, ", ")
-				}
-				p.add(v, hint, "unknown encoding %q", s)
+				p.add(v, didYouMean(s, common, "use one of "+strings.Join(common, ", ")), "unknown encoding %q", s)
 				return
 			}
 			p.m.Source.Encoding = s
@@ -459,8 +419,6 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
-func matchByKeys() []string { return baselinker.MatchKeyFields() }
-
 // matchBy reads match_by: one key, or a list of keys tried in order.
 func (p *parser) matchBy(n *yaml.Node) {
 	items := []*yaml.Node{n}
@@ -477,11 +435,8 @@ func (p *parser) matchBy(n *yaml.Node) {
 			continue
 		}
 		switch {
-		case !slices.Contains(matchByKeys(), s):
-			hint := didYouMean(s, matchByKeys())
-			if hint == "" {
-				hint = "use one of " + strings.Join(matchByKeys(), ", ")
-			}
+		case !slices.Contains(baselinker.MatchKeyFields(), s):
+			hint := didYouMean(s, baselinker.MatchKeyFields(), "use one of "+strings.Join(baselinker.MatchKeyFields(), ", "))
 			p.add(it, hint, "match_by %q is not a key clients can be matched by", s)
 		case slices.Contains(p.m.MatchBy, s):
 			p.add(it, "remove one of them", "match_by names %s twice", s)
@@ -502,10 +457,7 @@ func (p *parser) empty(n *yaml.Node) EmptyPolicy {
 	case "clear":
 		return EmptyClear
 	}
-	hint := didYouMean(s, []string{"keep", "clear"})
-	if hint == "" {
-		hint = `use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)`
-	}
+	hint := didYouMean(s, []string{"keep", "clear"}, "use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)")
 	p.add(n, hint, "empty %q is neither keep nor clear", s)
 	return EmptyKeep
 }
@@ -542,7 +494,7 @@ func fieldHint(name string) string {
 	if len(sfx) > 1 {
 		return "did you mean " + strings.Join(sfx, " or ") + "?"
 	}
-	if h := didYouMean(name, writableFields()); h != "" {
+	if h := didYouMean(name, writableFields(), ""); h != "" {
 		return h
 	}
 	if vocab != "" && slices.Contains(writableFields(), vocab) {
@@ -623,11 +575,6 @@ func (p *parser) letterRefs() {
 					"column %q: with header_row: 0 the file has no header, so columns are named by letter or number", s.refs[i].name)
 				continue
 			}
-			for j := range s.parts {
-				if s.parts[j].ref == s.refs[i].name {
-					s.parts[j].ref = name
-				}
-			}
 			s.refs[i].name = name
 		}
 	}
@@ -648,115 +595,27 @@ func columnLetter(ref string) (string, bool) {
 	return strings.ToUpper(ref), true
 }
 
-// header reads one column header: a scalar that is not blank.
-func (p *parser) header(n *yaml.Node, what string) (ref, bool) {
-	h, ok := p.scalar(n, what)
-	if !ok {
-		return ref{}, false
-	}
-	if strings.TrimSpace(h) == "" {
-		p.add(n, `give the header of the sheet column, e.g. "E-mail"`, "%s: the column header is empty", what)
-		return ref{}, false
-	}
-	return ref{name: h, line: n.Line, col: n.Column}, true
-}
-
-// columnList reads a list of headers: the first non-blank cell wins.
-func (p *parser) columnList(n *yaml.Node, what string) []ref {
-	if len(n.Content) == 0 {
-		p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
-		return nil
+// columns reads a column: one header, or a list of them (the first cell
+// that is not blank wins); nil when it is unusable.
+func (p *parser) columns(n *yaml.Node, what string) []ref {
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		if items = n.Content; len(items) == 0 {
+			p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
+			return nil
+		}
 	}
 	var refs []ref
-	for _, it := range n.Content {
-		r, ok := p.header(it, what)
+	for _, it := range items {
+		h, ok := p.scalar(it, what)
 		if !ok {
 			return nil
 		}
-		refs = append(refs, r)
+		if strings.TrimSpace(h) == "" {
+			p.add(it, `give the header of the sheet column, e.g. "E-mail"`, "%s: the column header is empty", what)
+			return nil
+		}
+		refs = append(refs, ref{name: h, line: it.Line, col: it.Column})
 	}
 	return refs
-}
-
-// extension reads extension: keep or drop.
-func (p *parser) extension(n *yaml.Node, what string) extPolicy {
-	s, ok := p.scalar(n, what+".extension")
-	switch {
-	case !ok:
-	case s == "keep":
-		return extKeep
-	case s == "drop":
-		return extDrop
-	default:
-		p.add(n, "use keep (the number, then the extension as written: +48601234567 wew. 15) or drop (the number only, with a warning)", "%s.extension %q is not keep or drop", what, s)
-	}
-	return extDefault
-}
-
-func (p *parser) transforms(n *yaml.Node, what string) []transformFunc {
-	var items []*yaml.Node
-	switch n.Kind {
-	case yaml.ScalarNode:
-		items = []*yaml.Node{n}
-	case yaml.SequenceNode:
-		for _, it := range n.Content {
-			items = append(items, resolve(it))
-		}
-	default:
-		p.add(n, "write transform: [trim, upper]", "%s.transform must be a list of transform names", what)
-		return nil
-	}
-	var out []transformFunc
-	for _, it := range items {
-		name, ok := p.scalar(it, what+".transform")
-		if !ok {
-			continue
-		}
-		fn, ok := lookupTransform(name)
-		if !ok {
-			hint := didYouMean(name, transformNames())
-			if hint == "" {
-				hint = "the transforms are " + strings.Join(transformNames(), ", ")
-			}
-			p.add(it, hint, "unknown transform %q", name)
-			continue
-		}
-		out = append(out, fn)
-	}
-	return out
-}
-
-func (p *parser) valueMap(n *yaml.Node, what string) (exact, folded map[string]string) {
-	if n.Kind != yaml.MappingNode {
-		p.add(n, `write map: { Polska: PL, Niemcy: DE }`, "%s.map must be a mapping of cell value to API value", what)
-		return nil, nil
-	}
-	exact = make(map[string]string)
-	folded = make(map[string]string)
-	firstLine := make(map[string]int)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		key, ok := p.scalar(k, what+".map key")
-		if !ok {
-			continue
-		}
-		key = chars.TrimSpace(key)
-		if key == "" {
-			p.add(k, "use default: for blank cells", "%s.map has an empty key", what)
-			continue
-		}
-		val, ok := p.scalar(v, fmt.Sprintf("%s.map[%s]", what, key))
-		if !ok {
-			continue
-		}
-		fk := strings.ToLower(key)
-		if first, dup := firstLine[fk]; dup {
-			p.add(k, "keys are compared ignoring case and surrounding spaces; remove one", "%s.map: %q is given twice (first at line %d)", what, key, first)
-			continue
-		}
-		firstLine[fk] = k.Line
-		exact[key] = val
-		folded[fk] = val
-	}
-	return exact, folded
 }

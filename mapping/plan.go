@@ -1,14 +1,14 @@
 package mapping
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -31,8 +31,6 @@ type bound struct {
 	*spec
 	pos  int   // baselinker.FieldPosition of the field; -1 for an extra field
 	cols []int // one per spec.refs
-	// partCol is parallel to spec.parts: the column of a reference, -1 for a literal.
-	partCol []int
 }
 
 // Problem is a mapping-level problem of one row (validation of the values
@@ -162,7 +160,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 					"column %q (for %s) is not in the sheet's header, but %q is, which is %q read in the wrong encoding", r.name, s.key(), h, rr.Text)
 				return -1
 			}
-			hint := didYouMean(r.name, header)
+			hint := didYouMean(r.name, header, "")
 			list := "the header has: " + quoteList(header, 30)
 			if hint != "" {
 				hint += " " + strings.ToUpper(list[:1]) + list[1:]
@@ -188,25 +186,13 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		for i, r := range s.refs {
 			b.cols[i] = resolveRef(s, r)
 		}
-		if s.kind == kindTemplate {
-			b.partCol = make([]int, len(s.parts))
-			j := 0
-			for i, pt := range s.parts {
-				b.partCol[i] = -1
-				if pt.ref != "" {
-					b.partCol[i] = b.cols[j]
-					j++
-				}
-			}
-		}
 		p.src[s.key()] = b
 		if s.extra {
 			p.src["custom_extra_fields."+s.field] = b
 			p.src["custom_extra_fields["+s.field+"]"] = b // validate.Problem's spelling
 		}
 		if !s.extra && s.field == "crm_client_id" {
-			bb := b
-			p.id = &bb
+			p.id = &b
 			continue
 		}
 		p.fields = append(p.fields, b)
@@ -227,13 +213,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 // pos renders where r is named in the mapping file, for notes.
 func (m *Mapping) pos(r ref) string {
 	e := Error{File: m.File, Line: r.line, Column: r.col}
-	s := e.Error()
-	s = strings.TrimSuffix(s, " ")
-	s = strings.TrimSuffix(s, ":")
-	if s == "" {
-		return "header"
-	}
-	return s
+	return cmp.Or(e.where(), "header")
 }
 
 // Mapping returns the mapping p was bound from.
@@ -400,30 +380,21 @@ func (b *bound) read(cells []string, i int, column string, r *Result) string {
 // render fills a template; it is blank when every referenced cell is blank,
 // and trimmed otherwise.
 func (b *bound) render(cells []string, r *Result) string {
-	n, some := 0, false
-	for i, pt := range b.parts {
-		if pt.ref != "" {
-			s := b.read(cells, b.partCol[i], pt.ref, r)
-			n += len(s)
-			if !chars.Blank(s) {
-				some = true
-			}
-		} else {
-			n += len(pt.lit)
+	var sb strings.Builder
+	some, j := false, 0
+	for _, pt := range b.parts {
+		if pt.ref == "" {
+			sb.WriteString(pt.lit)
+			continue
 		}
+		// The references are spec.refs, in order.
+		v := b.read(cells, b.cols[j], b.refs[j].name, r)
+		j++
+		some = some || !chars.Blank(v)
+		sb.WriteString(v)
 	}
 	if !some {
 		return ""
-	}
-	var sb strings.Builder
-	sb.Grow(n)
-	for i, pt := range b.parts {
-		if pt.ref != "" {
-			v, _ := sheet.StripTextMark(cell(cells, b.partCol[i]))
-			sb.WriteString(v)
-		} else {
-			sb.WriteString(pt.lit)
-		}
 	}
 	return chars.TrimSpace(sb.String())
 }

@@ -1,11 +1,10 @@
 package mapping
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"strings"
 	"unicode"
 
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -16,10 +15,7 @@ type transformFunc func(string) string
 
 // TransformNames lists the named transforms (transform:), in
 // documentation order: crmbulk ui offers them.
-func TransformNames() []string { return transformNames() }
-
-// transformNames lists the named transforms, in documentation order.
-func transformNames() []string {
+func TransformNames() []string {
 	return []string{"trim", "upper", "lower", "title", "digits", "digits_plus", "collapse_spaces", "strip_dashes", "nfc"}
 }
 
@@ -77,28 +73,14 @@ func title(s string) string {
 	return b.String()
 }
 
-func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
-
 // digits keeps only the ASCII digits 0-9.
 func digits(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if !isASCIIDigit(s[i]) {
-			clean = false
-			break
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
 		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if isASCIIDigit(s[i]) {
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
+		return -1
+	}, s)
 }
 
 // digitsPlus keeps the digits 0-9 and a + when it is the first non-space
@@ -108,18 +90,10 @@ func digitsPlus(s string) string {
 	if !strings.HasPrefix(t, "+") {
 		return digits(s)
 	}
-	if len(t) == len(s) && digits(t[1:]) == t[1:] {
-		return s
+	if d := digits(t[1:]); len(t) != len(s) || d != t[1:] {
+		return "+" + d
 	}
-	var b strings.Builder
-	b.Grow(len(t))
-	b.WriteByte('+')
-	for i := 1; i < len(t); i++ {
-		if isASCIIDigit(t[i]) {
-			b.WriteByte(t[i])
-		}
-	}
-	return b.String()
+	return s
 }
 
 // collapseSpaces replaces every run of white space by one space and trims
@@ -128,21 +102,7 @@ func collapseSpaces(s string) string {
 	if collapsed(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := false
-	for _, r := range s {
-		if chars.IsSpace(r) {
-			pending = b.Len() > 0
-			continue
-		}
-		if pending {
-			b.WriteByte(' ')
-			pending = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return strings.Join(strings.FieldsFunc(s, chars.IsSpace), " ")
 }
 
 // collapsed reports whether s has no leading, trailing, repeated or

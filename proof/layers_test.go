@@ -26,7 +26,7 @@ var layers = map[string]int{
 	"internal/runlock":        0, // one run per report and per input: locks that name their holder
 	"internal/schedule":       0, // the nightly crontab, systemd units and Task Scheduler lines of an export
 	"internal/suggest":        0,
-	"sheet":                   0,
+	"sheet":                   1, // above runlock (an export's lock), below every package that reads or writes a sheet
 	"samples":                 0,
 	"baselinker":              1,
 	"validate":                2,

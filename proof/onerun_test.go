@@ -26,16 +26,26 @@ func slowSandbox(t *testing.T) (*sandbox.Server, string) {
 }
 
 // twoAtOnce starts two runs of the binary, the second 150 ms after the
-// first, and returns both results.
-func twoAtOnce(t *testing.T, dir, url string, a, b []string) (result, result) {
+// first, and returns them as the one that ran and the one that was refused
+// (exit 2), with the index (0: a, 1: b) of the one that ran. Which run takes
+// the locks first is up to the machine's load, so neither order is assumed;
+// that exactly one runs is.
+func twoAtOnce(t *testing.T, dir, url string, a, b []string) (ran, refused result, ranIdx int) {
 	t.Helper()
-	var ra, rb result
+	var rs [2]result
 	var wg sync.WaitGroup
-	wg.Go(func() { ra = runBin(t, dir, url, a...) })
+	wg.Go(func() { rs[0] = runBin(t, dir, url, a...) })
 	time.Sleep(150 * time.Millisecond)
-	wg.Go(func() { rb = runBin(t, dir, url, b...) })
+	wg.Go(func() { rs[1] = runBin(t, dir, url, b...) })
 	wg.Wait()
-	return ra, rb
+	switch {
+	case rs[0].code != 2 && rs[1].code == 2:
+		return rs[0], rs[1], 0
+	case rs[1].code != 2 && rs[0].code == 2:
+		return rs[1], rs[0], 1
+	}
+	t.Fatalf("want one run refused with exit 2 and one run, got exits %d and %d\n%s\n%s", rs[0].code, rs[1].code, rs[0].stderr, rs[1].stderr)
+	return
 }
 
 // TestTwoImportsAtOnce: two imports of one file started together — one
@@ -69,7 +79,8 @@ func TestTwoImportsAtOnce(t *testing.T) {
 				}
 				return a
 			}
-			first, second := twoAtOnce(t, dir, url, args("r.csv"), args(tc.reportB))
+			first, second, ran := twoAtOnce(t, dir, url, args("r.csv"), args(tc.reportB))
+			reports := []string{"r.csv", tc.reportB}
 			if first.code != 1 { // 1: the generated rows include invalid ones
 				t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)
 			}
@@ -81,10 +92,10 @@ func TestTwoImportsAtOnce(t *testing.T) {
 				t.Errorf("the second run printed a summary: %s", second.stderr)
 			}
 			checkOnePerRow(t, srv, rows)
-			checkFinished(t, filepath.Join(dir, "r.csv"), rows)
-			if tc.reportB != "r.csv" {
-				if _, err := os.Stat(filepath.Join(dir, tc.reportB)); err == nil {
-					t.Errorf("the refused run wrote its report %s", tc.reportB)
+			checkFinished(t, filepath.Join(dir, reports[ran]), rows)
+			if refusedReport := reports[1-ran]; refusedReport != reports[ran] {
+				if _, err := os.Stat(filepath.Join(dir, refusedReport)); err == nil {
+					t.Errorf("the refused run wrote its report %s", refusedReport)
 				}
 			}
 			noTokenIn(t, dir)
@@ -135,7 +146,7 @@ func TestTwoUndosAtOnce(t *testing.T) {
 	undo := func(report string) []string {
 		return []string{"undo", "r.csv", "--yes", "--report", report, "--rate", crashRate, "--no-progress", "--workers", "2"}
 	}
-	first, second := twoAtOnce(t, dir, url, undo("u1.csv"), undo("u2.csv"))
+	first, second, _ := twoAtOnce(t, dir, url, undo("u1.csv"), undo("u2.csv"))
 	if first.code != 0 {
 		t.Fatalf("first undo: exit %d\n%s", first.code, first.stderr)
 	}

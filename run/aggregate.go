@@ -107,87 +107,67 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 	return a
 }
 
-// lock takes a's lock; false: a is nil, and reports nothing.
-func (a *Aggregator) lock() bool {
+// locked runs f under a's lock; a nil Aggregator reports nothing.
+func (a *Aggregator) locked(f func()) {
 	if a == nil {
-		return false
+		return
 	}
 	a.mu.Lock()
-	return true
+	defer a.mu.Unlock()
+	f()
 }
 
 // AddWait makes the run's updates say one more wait, after those they say
 // already (nil: none).
 func (a *Aggregator) AddWait(w Wait) {
-	if w == nil || !a.lock() {
-		return
+	if w != nil {
+		a.locked(func() { a.waits = append(a.waits, w) })
 	}
-	defer a.mu.Unlock()
-	a.waits = append(a.waits, w)
 }
 
 // Begin begins a phase (ending the one that runs, if any) and says so at
 // once.
 func (a *Aggregator) Begin(p Phase) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	if a.open {
+	a.locked(func() {
 		a.endLocked()
-	}
-	a.phase, a.open, a.done, a.pages = p, true, 0, 0
-	a.minute = [60]bucket{}
-	a.emitLocked(false)
+		a.phase, a.open, a.done, a.pages = p, true, 0, 0
+		a.minute = [60]bucket{}
+		a.emitLocked(false)
+	})
 }
 
 // End ends the phase that runs, said at once with its last counts.
-func (a *Aggregator) End() {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	if a.open {
-		a.endLocked()
-	}
-}
+func (a *Aggregator) End() { a.locked(a.endLocked) }
 
+// endLocked ends the phase that runs, if any.
 func (a *Aggregator) endLocked() {
-	a.emitLocked(true)
-	a.open = false
+	if a.open {
+		a.emitLocked(true)
+		a.open = false
+	}
 }
 
 // Add records n more units of the phase done.
-func (a *Aggregator) Add(n int64) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	a.addLocked(n, true)
-}
+func (a *Aggregator) Add(n int64) { a.locked(func() { a.addLocked(n, true) }) }
 
 // Step records n more units done and sends an Update at once: a phase
 // that says its count every so many units (its own throttle).
 func (a *Aggregator) Step(n int64) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	a.done += n
-	if a.open {
-		a.emitLocked(false)
-	}
+	a.locked(func() {
+		a.done += n
+		if a.open {
+			a.emitLocked(false)
+		}
+	})
 }
 
 // Page records one more page of the account's clients read, and n more
 // units done (its clients the phase counts).
 func (a *Aggregator) Page(n int64) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	a.pages++
-	a.addLocked(n, true)
+	a.locked(func() {
+		a.pages++
+		a.addLocked(n, true)
+	})
 }
 
 // Settle records a line settled by this run: counted by its status, one
@@ -199,23 +179,18 @@ func (a *Aggregator) Settle(it Item) { a.settle(it, true) }
 func (a *Aggregator) Kept(it Item) { a.settle(it, false) }
 
 func (a *Aggregator) settle(it Item, fresh bool) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	a.counts[it.Status]++
-	a.cfg.Printer.Item(it)
-	a.addLocked(1, fresh)
+	a.locked(func() {
+		a.recordLocked(it)
+		a.addLocked(1, fresh)
+	})
 }
 
 // Record counts a line by its status and sends its Item, with no unit of
 // the phase done: an export's rows, written as its walk counts the
 // clients it reads (or after it, from the details read).
-func (a *Aggregator) Record(it Item) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
+func (a *Aggregator) Record(it Item) { a.locked(func() { a.recordLocked(it) }) }
+
+func (a *Aggregator) recordLocked(it Item) {
 	a.counts[it.Status]++
 	a.cfg.Printer.Item(it)
 }
@@ -231,62 +206,42 @@ func (a *Aggregator) addLocked(n int64, fresh bool) {
 		b.n += n
 	}
 	a.dirty = true
-	a.throttleLocked()
-}
-
-// throttleLocked sends an Update if the last is old enough.
-func (a *Aggregator) throttleLocked() {
+	// The throttle: an Update once the last is old enough.
 	if a.open && (a.cfg.Every < 0 || a.cfg.Now().Sub(a.last) >= a.cfg.Every) {
 		a.emitLocked(false)
 	}
 }
 
 // Message sends a note or warning.
-func (a *Aggregator) Message(m Message) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	a.cfg.Printer.Message(m)
-}
+func (a *Aggregator) Message(m Message) { a.locked(func() { a.cfg.Printer.Message(m) }) }
 
 // Counts returns the lines settled so far, by status.
-func (a *Aggregator) Counts() map[string]int {
-	if !a.lock() {
-		return nil
-	}
-	defer a.mu.Unlock()
-	return maps.Clone(a.counts)
+func (a *Aggregator) Counts() (counts map[string]int) {
+	a.locked(func() { counts = maps.Clone(a.counts) })
+	return counts
 }
 
 // Finish ends the phase that runs and sends the Summary, once: the counts,
 // the requests and the time since the aggregator was made, and text, the
 // run's summary in words.
 func (a *Aggregator) Finish(text string) {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
-	if a.open {
+	a.locked(func() {
 		a.endLocked()
-	}
-	if a.summary {
-		return
-	}
-	a.summary = true
-	a.cfg.Printer.Summary(Summary{Command: a.cfg.Command, Counts: maps.Clone(a.counts), Requests: a.requests(),
-		Elapsed: a.cfg.Now().Sub(a.start), Text: text})
+		if !a.summary {
+			a.summary = true
+			a.cfg.Printer.Summary(Summary{Command: a.cfg.Command, Counts: maps.Clone(a.counts), Requests: a.requests(),
+				Elapsed: a.cfg.Now().Sub(a.start), Text: text})
+		}
+	})
 }
 
 // Poll looks at the waits and sends an Update when one is due: at once
 // when a wait begins or ends, every second while one lasts, and when
 // something changed and the last Update is older than Every. Watch calls
 // it; tests call it with their clock.
-func (a *Aggregator) Poll() {
-	if !a.lock() {
-		return
-	}
-	defer a.mu.Unlock()
+func (a *Aggregator) Poll() { a.locked(a.pollLocked) }
+
+func (a *Aggregator) pollLocked() {
 	if !a.open {
 		return
 	}
@@ -323,8 +278,7 @@ func (a *Aggregator) Watch() (stop func()) {
 			}
 		}
 	})
-	var once sync.Once
-	return func() { once.Do(func() { close(done); wg.Wait() }) }
+	return sync.OnceFunc(func() { close(done); wg.Wait() })
 }
 
 // waitLocked joins the waits of now, the first given first, and the end

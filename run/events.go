@@ -29,8 +29,7 @@ type Update struct {
 	ETA      time.Duration  // time left at the limit (0: unknown)
 	Elapsed  time.Duration  // time since the run began
 
-	// Added to the contract (decisions.md allows fields): what a printer
-	// needs to say the run as crmbulk's bar and log always did.
+	// What a printer needs to say the run as crmbulk's bar and log do.
 	Statuses  []string // the order Counts are said in (the command's statuses)
 	Settles   bool     // the phase settles lines: Counts say how far it is
 	Paced     bool     // the phase's units go at the request limit: PerMinute and ETA mean something

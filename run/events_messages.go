@@ -5,24 +5,20 @@ import (
 	"log/slog"
 )
 
-// Messages returns a slog.Handler that hands each record of level info or
-// above to say as a Message (its words: the record's message) and passes
-// every record on to h as before. A pipeline's notes and warnings, which
-// its logger writes, so reach the run's printers too (the bar and the log
-// print them through the logger already and draw no Message).
-func Messages(h slog.Handler, say func(Message)) slog.Handler {
-	return messages{h: h, say: say}
-}
-
 // Logger returns l, whose records of info and above are also the run's
-// Messages (nil Aggregator: l).
+// Messages (nil Aggregator: l): a pipeline's notes and warnings, which its
+// logger writes, so reach the run's printers too (the bar and the log
+// print them through the logger already and draw no Message).
 func (a *Aggregator) Logger(l *slog.Logger) *slog.Logger {
 	if a == nil {
 		return l
 	}
-	return slog.New(Messages(l.Handler(), a.Message))
+	return slog.New(messages{h: l.Handler(), say: a.Message})
 }
 
+// messages hands each record of level info or above to say as a Message
+// (its words: the record's message) and passes every record on to h as
+// before.
 type messages struct {
 	h   slog.Handler
 	say func(Message)

@@ -33,7 +33,7 @@ func TestMessages(t *testing.T) {
 			var buf bytes.Buffer
 			var rec Recorder
 			a := NewAggregator(AggregatorConfig{Printer: &rec})
-			log := slog.New(Messages(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level}), a.Message)).With("file", "in.csv")
+			log := a.Logger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level}))).With("file", "in.csv")
 			log.Debug("a debug line")
 			log.Info("mapping: a note", "n", 1)
 			log.Warn("rows are in doubt", "rows", 2)

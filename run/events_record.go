@@ -1,9 +1,13 @@
 package run
 
-import "sync"
+import (
+	"slices"
+	"strings"
+	"sync"
+)
 
 // Recorder is a Printer that keeps every event in the order it came, for
-// tests that check a run's typed stream.
+// tests that check a run's typed stream and what its progress line said.
 type Recorder struct {
 	mu     sync.Mutex
 	events []Event
@@ -84,4 +88,25 @@ func (r *Recorder) Final() (Summary, bool) {
 		return Summary{}, false
 	}
 	return s[0], true
+}
+
+// Lines are the Updates' words so far, as a progress line says them: the
+// Detail, then what the run waits for.
+func (r *Recorder) Lines() []string {
+	var out []string
+	for _, u := range r.Updates() {
+		l := Detail(u)
+		if u.Waiting != "" {
+			l = strings.TrimPrefix(l+" · "+u.Waiting, " · ")
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// Said reports whether one of the Lines held every one of parts.
+func (r *Recorder) Said(parts ...string) bool {
+	return slices.ContainsFunc(r.Lines(), func(l string) bool {
+		return !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(l, p) })
+	})
 }

@@ -249,21 +249,18 @@ func ReadJournal(path string) (JournalState, error) {
 func (js *JournalState) read(path string, br *bufio.Reader) error {
 	for num := 1; ; num++ {
 		b, err := readLine(br, maxJournalLine)
-		if errors.Is(err, io.EOF) && len(b) == 0 {
+		last := errors.Is(err, io.EOF) // a line without its newline: the write was cut in it or after it
+		switch {
+		case last && len(b) == 0:
 			return nil
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
+		case err != nil && !last:
 			return fmt.Errorf("%s: line %d: %w", path, num, err)
 		}
-		if jerr := js.apply(b); jerr != nil {
-			if errors.Is(err, io.EOF) { // the last line, without its newline: torn
-				js.Torn = true
-				return nil
-			}
+		if js.apply(b) != nil && !last { // a torn last line that is not an event was never sent
 			return fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
 		}
-		if errors.Is(err, io.EOF) {
-			js.Torn = true // a whole event without its newline: the write was cut after it
+		if last {
+			js.Torn = true
 			return nil
 		}
 	}

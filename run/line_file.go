@@ -113,9 +113,6 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 	return rf, nil
 }
 
-// Path is the file written.
-func (rf *ReportFile) Path() string { return rf.path }
-
 // Append signs and writes a line's cells (Line.Cells) to the buffer; Flush
 // puts it in the file.
 func (rf *ReportFile) Append(c Cells) error {
@@ -151,11 +148,7 @@ func (rf *ReportFile) Flush() error {
 
 // Close syncs and closes the file.
 func (rf *ReportFile) Close() error {
-	err := rf.f.Sync()
-	if cerr := rf.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := errors.Join(rf.f.Sync(), rf.f.Close()); err != nil {
 		return fmt.Errorf("closing the report %s: %w", rf.path, err)
 	}
 	return nil
@@ -179,20 +172,13 @@ type Records struct {
 // OpenRecords opens a report written by crmbulk: the CSV record of an XLSX
 // report when a crashed run left one, else the report itself.
 func OpenRecords(path string) (*Records, error) {
-	src := path
 	if _, err := os.Stat(RecordPath(path)); err == nil {
-		src = RecordPath(path)
+		return OpenCSVRecords(RecordPath(path))
 	}
-	format := "csv"
-	if src == path {
-		if f, err := sheet.FormatOf(path, ""); err == nil {
-			format = f
-		}
+	if f, err := sheet.FormatOf(path, ""); err == nil && f == "xlsx" {
+		return OpenXLSXRecords(path)
 	}
-	if format == "xlsx" {
-		return OpenXLSXRecords(src)
-	}
-	return OpenCSVRecords(src)
+	return OpenCSVRecords(path)
 }
 
 // OpenCSVRecords opens a CSV report.

@@ -98,7 +98,6 @@ func buildTable(typ reflect.Type) (*table, error) {
 	if !slices.Equal(w.row, t.header) {
 		return nil, fmt.Errorf("run.Line: gocsv reads the csv tags as the columns %q, not %q", w.row, t.header)
 	}
-	t.header = w.row // the header written is gocsv's
 	return t, nil
 }
 
@@ -248,30 +247,41 @@ func (c Cells) content() []string { m := lineTable().mac; return c[:m:m] }
 // json key, in column order; the changes as a list of {field, before,
 // after, not_compared}, with the statuses' names of a status_id change.
 func (l Line) MarshalJSON() ([]byte, error) {
-	t := lineTable()
-	v := reflect.ValueOf(&l).Elem()
-	b := []byte{'{'}
-	for _, f := range t.fields {
-		fv := v.Field(f.index)
-		var val any = fv.Interface()
+	b, err := l.appendObject([]byte{'{'}, func(f field) string { return f.json }, func(f field, fv reflect.Value) (any, bool) {
 		if f.changes {
 			cs := l.changesJSON()
-			val, fv = cs, reflect.ValueOf(cs)
+			return cs, f.jsonOmit && len(cs) == 0
 		}
-		if f.json == "" || f.jsonOmit && (fv.IsZero() || fv.Kind() == reflect.Slice && fv.Len() == 0) {
+		return fv.Interface(), f.jsonOmit && (fv.IsZero() || fv.Kind() == reflect.Slice && fv.Len() == 0)
+	})
+	return append(b, '}'), err
+}
+
+// appendObject appends to the JSON object b (its '{' and any members) a
+// member "key":value for each field that key names ("": none), its value
+// what val says unless val says to leave it out.
+func (l *Line) appendObject(b []byte, key func(field) string, val func(field, reflect.Value) (v any, omit bool)) ([]byte, error) {
+	v := reflect.ValueOf(l).Elem()
+	for _, f := range lineTable().fields {
+		k := key(f)
+		if k == "" {
 			continue
 		}
-		enc, err := json.Marshal(val)
+		x, omit := val(f, v.Field(f.index))
+		if omit {
+			continue
+		}
+		enc, err := json.Marshal(x)
 		if err != nil {
 			return nil, fmt.Errorf("run.Line.%s: %w", f.name, err)
 		}
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = append(strconv.AppendQuote(b, f.json), ':')
+		b = append(strconv.AppendQuote(b, k), ':')
 		b = append(b, enc...)
 	}
-	return append(b, '}'), nil
+	return b, nil
 }
 
 // changeJSON is one change of a line's JSON.
@@ -316,28 +326,13 @@ func (l *Line) changesJSON() []changeJSON {
 // appendJournal appends the line's journal fields, each `,"key":value`,
 // leaving out empty ones.
 func (l *Line) appendJournal(b []byte) ([]byte, error) {
-	t := lineTable()
-	v := reflect.ValueOf(l).Elem()
-	for _, f := range t.fields {
-		fv := v.Field(f.index)
-		if f.journal == "" {
-			continue
-		}
-		var val any = fv.Interface()
+	return l.appendObject(b, func(f field) string { return f.journal }, func(f field, fv reflect.Value) (any, bool) {
 		if f.changes {
-			val = l.ChangesText()
+			s := l.ChangesText()
+			return s, s == ""
 		}
-		if val == "" || fv.IsZero() && !f.changes {
-			continue
-		}
-		enc, err := json.Marshal(val)
-		if err != nil {
-			return nil, fmt.Errorf("run.Line.%s: %w", f.name, err)
-		}
-		b = append(strconv.AppendQuote(append(b, ','), f.journal), ':')
-		b = append(b, enc...)
-	}
-	return b, nil
+		return fv.Interface(), fv.IsZero()
+	})
 }
 
 // setJournal reads the line's journal fields from a done record.

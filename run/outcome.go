@@ -5,10 +5,9 @@ import (
 	"time"
 )
 
-// The outcomes a run ends with besides "done", shared by import and undo
-// (each keeps its old names as aliases of these). Check them with
-// errors.Is; the run's own error says which command it was and what to do
-// next ("the import was interrupted; …", "the undo stopped on a fatal API
+// The outcomes a run ends with besides "done", shared by import and undo.
+// Check them with errors.Is; the run's own error says which command it was
+// and what to do next ("the import was interrupted; …", "the undo stopped on a fatal API
 // error: …").
 var (
 	// ErrInterrupted: ctx was cancelled; requests in flight were let finish

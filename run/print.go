@@ -2,11 +2,10 @@ package run
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/progress"
@@ -50,21 +49,17 @@ func Detail(u Update) string {
 // countsText is the counts above zero, in the order of statuses, then the
 // others by name.
 func countsText(counts map[string]int, statuses []string) string {
+	order := slices.Clone(statuses)
+	for _, st := range slices.Sorted(maps.Keys(counts)) {
+		if !slices.Contains(statuses, st) {
+			order = append(order, st)
+		}
+	}
 	var parts []string
-	for _, st := range statuses {
+	for _, st := range order {
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
-	}
-	var rest []string
-	for st, n := range counts {
-		if n > 0 && !slices.Contains(statuses, st) {
-			rest = append(rest, st)
-		}
-	}
-	sort.Strings(rest)
-	for _, st := range rest {
-		parts = append(parts, fmt.Sprintf("%s %d", st, counts[st]))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -79,26 +74,15 @@ func roundETA(d time.Duration) time.Duration {
 
 // Draw returns a Printer that draws a run's Updates on r — the terminal's
 // bar (progress.Bar) or the log lines of a run without one (progress.Log):
-// each phase a Start, its units Add, its Detail the description, its last
-// Update a Finish. A reporter that says waits itself (SetWaiting: the
-// bar's countdown redrawn every second, the log's line when a wait begins
-// and while it lasts) is given the Updates' waits; another has them after
-// the detail. Items, Messages and the Summary draw nothing (the Summary
-// finishes a phase left open).
-func Draw(r progress.Reporter) Printer {
-	d := &drawer{r: r}
-	d.waiting.Store(new(string))
-	if w, ok := r.(interface{ SetWaiting(func() string) }); ok {
-		d.saysWaits = true
-		w.SetWaiting(func() string { return *d.waiting.Load() })
-	}
-	return d
-}
+// each phase a Start, its units Add, its Detail the description, its wait
+// a Wait (the Aggregator sends an Update every second while a wait lasts:
+// the bar's countdown moves, the log says it again each interval), its
+// last Update a Finish. Items, Messages and the Summary draw nothing (the
+// Summary finishes a phase left open).
+func Draw(r progress.Reporter) Printer { return &drawer{r: r} }
 
 type drawer struct {
-	r         progress.Reporter
-	saysWaits bool
-	waiting   atomic.Pointer[string] // the last Update's; read by r's own ticker, never under mu
+	r progress.Reporter
 
 	mu     sync.Mutex
 	open   bool
@@ -107,7 +91,6 @@ type drawer struct {
 }
 
 func (d *drawer) Update(u Update) {
-	d.waiting.Store(&u.Waiting)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if u.Phase == "" {
@@ -117,10 +100,8 @@ func (d *drawer) Update(u Update) {
 		d.r.Start(u.Phase, u.Total, u.Unit)
 		d.open, d.done, d.detail = true, 0, ""
 	}
+	d.r.Wait(u.Waiting)
 	text := Detail(u)
-	if !d.saysWaits && u.Waiting != "" {
-		text = strings.TrimPrefix(text+" · "+u.Waiting, " · ")
-	}
 	if text != "" || d.detail != "" { // until it has words the phase's name stays
 		d.r.Describe(text)
 		d.detail = text

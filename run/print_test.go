@@ -44,8 +44,8 @@ func TestDetail(t *testing.T) {
 
 // reporter records the calls a progress.Reporter gets, as words.
 type reporter struct {
-	calls   []string
-	waiting func() string
+	calls []string
+	waits []string // each Wait
 }
 
 func (r *reporter) Start(phase string, total int64, unit string) {
@@ -53,17 +53,12 @@ func (r *reporter) Start(phase string, total int64, unit string) {
 }
 func (r *reporter) Add(n int64)            { r.calls = append(r.calls, fmt.Sprintf("add %d", n)) }
 func (r *reporter) Describe(detail string) { r.calls = append(r.calls, "describe "+detail) }
+func (r *reporter) Wait(what string)       { r.waits = append(r.waits, what) }
 func (r *reporter) Finish()                { r.calls = append(r.calls, "finish") }
-
-// waitReporter also says waits itself, as the bar and the log do.
-type waitReporter struct{ reporter }
-
-func (r *waitReporter) SetWaiting(f func() string) { r.waiting = f }
 
 // TestDraw: the bar's and the log's calls from a stream of Updates: a
 // phase starts, adds what was done since the last Update, is described,
-// finishes at its end; a reporter that says waits gets them through its
-// SetWaiting, another after the detail.
+// finishes at its end; each Update's wait is the reporter's Wait.
 func TestDraw(t *testing.T) {
 	stream := []Update{
 		{Phase: "reading in.csv", Total: -1, Unit: "rows"},
@@ -73,44 +68,19 @@ func TestDraw(t *testing.T) {
 		{Phase: "import", Total: 3, Unit: "rows", Settles: true, Done: 2, Counts: map[string]int{"created": 2}, Waiting: "blocked until 14:05:12 (8m0s left)"},
 		{Phase: "import", Total: 3, Unit: "rows", Settles: true, Done: 3, Counts: map[string]int{"created": 3}, Ended: true},
 	}
-	begin := []string{"start reading in.csv -1 rows", "describe reading in.csv: 0 rows so far", "describe reading in.csv: 1000 rows so far", "add 1000",
-		"describe reading in.csv: 1500 rows so far", "add 500", "finish", "start import 3 rows"}
-	tests := []struct {
-		name string
-		r    interface{ got() (*reporter, bool) }
-		want []string
-	}{
-		{"says waits itself", &waitReporter{}, append(begin, "describe created 2", "add 2", "describe created 3", "add 1", "finish")},
-		{"waits after the detail", &plain{}, append(begin, "describe created 2 · blocked until 14:05:12 (8m0s left)", "add 2", "describe created 3", "add 1", "finish")},
+	want := []string{"start reading in.csv -1 rows", "describe reading in.csv: 0 rows so far", "describe reading in.csv: 1000 rows so far", "add 1000",
+		"describe reading in.csv: 1500 rows so far", "add 500", "finish", "start import 3 rows",
+		"describe created 2", "add 2", "describe created 3", "add 1", "finish"}
+	var r reporter
+	p := Draw(&r)
+	for _, u := range stream {
+		p.Update(u)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, saysWaits := tt.r.got()
-			var p Printer
-			if saysWaits {
-				p = Draw(tt.r.(*waitReporter))
-			} else {
-				p = Draw(r)
-			}
-			var said []string
-			for _, u := range stream {
-				p.Update(u)
-				if r.waiting != nil {
-					said = append(said, r.waiting())
-				}
-			}
-			p.Summary(Summary{})
-			if !reflect.DeepEqual(r.calls, tt.want) {
-				t.Errorf("calls\n%s\nwant\n%s", strings.Join(r.calls, "\n"), strings.Join(tt.want, "\n"))
-			}
-			if saysWaits && !reflect.DeepEqual(said, []string{"", "", "", "", "blocked until 14:05:12 (8m0s left)", ""}) {
-				t.Errorf("the reporter's waits were %q", said)
-			}
-		})
+	p.Summary(Summary{})
+	if !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("calls\n%s\nwant\n%s", strings.Join(r.calls, "\n"), strings.Join(want, "\n"))
+	}
+	if !reflect.DeepEqual(r.waits, []string{"", "", "", "", "blocked until 14:05:12 (8m0s left)", ""}) {
+		t.Errorf("the reporter's waits were %q", r.waits)
 	}
 }
-
-type plain struct{ reporter }
-
-func (p *plain) got() (*reporter, bool)        { return &p.reporter, false }
-func (w *waitReporter) got() (*reporter, bool) { return &w.reporter, true }

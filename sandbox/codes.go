@@ -1,85 +1,38 @@
 package sandbox
 
-import "fmt"
-
 // Error codes the sandbox answers with. Only ERROR_BLOCKED_TOKEN is seen in
 // the vendor's public material; ERROR_EMPTY_TOKEN and ERROR_BAD_TOKEN are
 // named by public clients; every other code is the sandbox's choice,
 // unverified against the real API (see docs/sandbox.md). A client should key
 // its behaviour on the class of an error, never on these exact strings.
 const (
-	// CodeEmptyToken: the X-BLToken header is missing or empty. Not counted
-	// against the limit.
-	CodeEmptyToken = "ERROR_EMPTY_TOKEN"
-	// CodeBadToken: the token is not the configured one. Not counted.
-	CodeBadToken = "ERROR_BAD_TOKEN"
-	// CodeBlockedToken: more than Limit requests in a Window; the token is
-	// blocked for BlockFor.
-	CodeBlockedToken = "ERROR_BLOCKED_TOKEN"
-	// CodeBadRequest: not a POST, or a body that is not a form.
-	CodeBadRequest = "ERROR_BAD_REQUEST"
-	// CodeUnknownMethod: the method field is empty or names no method.
-	CodeUnknownMethod = "ERROR_UNKNOWN_METHOD"
-	// CodeParseJSON: the parameters field is not a JSON object (the live
-	// API's code, sometimes with an empty message).
-	CodeParseJSON = "ERROR_PARSE_JSON_PARAMETERS"
-	// CodeAccountBlocked: the whole account is blocked (AccountBlockAfter).
-	CodeAccountBlocked = "ERROR_USER_ACCOUNT_BLOCKED"
-	// CodeInternal: a transient error on a read (ReadErrors), a code a
-	// client does not know; nothing was applied.
-	CodeInternal = "ERROR_INTERNAL"
-	// CodeUnknownParameter: a parameter the method does not document.
-	CodeUnknownParameter = "ERROR_UNKNOWN_PARAMETER"
-	// CodeParameterType: a parameter of the wrong JSON type (e.g. an object
-	// where an int or a text is expected, a non-numeric string for an int).
-	CodeParameterType = "ERROR_PARAMETER_TYPE"
-	// CodeMissingParameter: a required parameter is absent.
-	CodeMissingParameter = "ERROR_MISSING_PARAMETER"
-	// CodeInvalidValue: addCrmClient refused a value (length, country code,
-	// range, integer); nothing was stored.
-	CodeInvalidValue = "ERROR_INVALID_VALUE"
-	// CodeClientNotFound: no CRM client has the given crm_client_id.
-	CodeClientNotFound = "ERROR_CRM_CLIENT_NOT_FOUND"
+	CodeEmptyToken       = "ERROR_EMPTY_TOKEN"           // no X-BLToken header; not counted against the limit
+	CodeBadToken         = "ERROR_BAD_TOKEN"             // not the configured token; not counted
+	CodeBlockedToken     = "ERROR_BLOCKED_TOKEN"         // more than Limit requests in a Window: blocked for BlockFor
+	CodeBadRequest       = "ERROR_BAD_REQUEST"           // not a POST, or a body that is not a form
+	CodeUnknownMethod    = "ERROR_UNKNOWN_METHOD"        // the method field is empty or names no method
+	CodeParseJSON        = "ERROR_PARSE_JSON_PARAMETERS" // parameters is not one JSON object (the live API's code)
+	CodeAccountBlocked   = "ERROR_USER_ACCOUNT_BLOCKED"  // the whole account is blocked (AccountBlockAfter)
+	CodeInternal         = "ERROR_INTERNAL"              // a transient error on a read (ReadErrors); nothing applied
+	CodeUnknownParameter = "ERROR_UNKNOWN_PARAMETER"     // a parameter the method does not document
+	CodeParameterType    = "ERROR_PARAMETER_TYPE"        // a parameter of the wrong JSON type
+	CodeMissingParameter = "ERROR_MISSING_PARAMETER"     // a required parameter is absent
+	CodeInvalidValue     = "ERROR_INVALID_VALUE"         // addCrmClient refused a value; nothing stored
+	CodeClientNotFound   = "ERROR_CRM_CLIENT_NOT_FOUND"  // no CRM client has the given crm_client_id
 )
-
-// Codes returns every error code the sandbox can answer with, in the order
-// of the table in docs/sandbox.md.
-func Codes() []string {
-	return []string{CodeEmptyToken, CodeBadToken, CodeBlockedToken, CodeBadRequest,
-		CodeUnknownMethod, CodeParseJSON, CodeUnknownParameter, CodeParameterType,
-		CodeMissingParameter, CodeInvalidValue, CodeClientNotFound, CodeAccountBlocked, CodeInternal}
-}
 
 // Fault is a kind of transport failure the sandbox injects.
 type Fault string
 
-// The four fault kinds.
+// The four fault kinds (docs/sandbox.md, "Faults").
 const (
-	// FaultHTTP500: an HTTP 500 with a non-JSON body; nothing applied.
-	FaultHTTP500 Fault = "http500"
-	// FaultCutBefore: the connection is closed before the request is
-	// applied and before any answer byte is written.
-	FaultCutBefore Fault = "cut_before"
-	// FaultCutAfter: the request is applied (a write is stored), then the
-	// connection is closed without an answer: the client never learns it
-	// succeeded.
-	FaultCutAfter Fault = "cut_after"
-	// FaultTruncated: the request is applied, the answer is cut mid-JSON
-	// (a well-formed HTTP 200 whose body is the first half of the JSON).
-	FaultTruncated Fault = "truncated"
+	FaultHTTP500   Fault = "http500"    // an HTTP 500 with a non-JSON body; nothing applied
+	FaultCutBefore Fault = "cut_before" // the connection closes before the request is applied
+	FaultCutAfter  Fault = "cut_after"  // the request is applied, then the connection closes unanswered
+	FaultTruncated Fault = "truncated"  // the request is applied; the answer is the first half of its JSON
 )
 
 // AllFaults returns the four fault kinds, the default of Config.Faults.
 func AllFaults() []Fault {
 	return []Fault{FaultHTTP500, FaultCutBefore, FaultCutAfter, FaultTruncated}
-}
-
-// ParseFault returns the fault kind called s.
-func ParseFault(s string) (Fault, error) {
-	for _, f := range AllFaults() {
-		if string(f) == s {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("sandbox: unknown fault kind %q; use one of http500, cut_before, cut_after, truncated", s)
 }

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,14 +65,7 @@ func unknownParam(method, name string) *apiError {
 
 // sortedKeys gives the parameters in a stable order, so the first problem
 // reported does not depend on map iteration.
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]json.RawMessage) []string { return slices.Sorted(maps.Keys(m)) }
 
 type textFilter struct {
 	field  string
@@ -111,12 +105,12 @@ func (s *Server) readListParam(q *listQuery, k string, raw json.RawMessage) *api
 		return nil
 	}
 	f, known := s.filters[k]
-	if (k == "page" || known && f.FilterExact) && string(bytes.TrimSpace(raw)) == `""` {
-		raw = json.RawMessage("0") // PHP's empty(): no filter, page 1
-	}
 	switch {
 	case k == "page" || known && f.FilterExact:
 		n, ok := jsonInt(raw)
+		if string(bytes.TrimSpace(raw)) == `""` {
+			n, ok = 0, true // PHP's empty(): no filter, page 1
+		}
 		if !ok {
 			return typeError(k, "int")
 		}
@@ -209,29 +203,36 @@ func (s *Server) listPage(q listQuery) []byte {
 	return append(b, "]}"...)
 }
 
-func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *apiError) {
-	var id int64
-	var extra, haveID bool
+// clientIDParams reads the crm_client_id a method requires and, when flag
+// is not "", the bool parameter called flag; any other parameter is refused.
+func clientIDParams(method, flag string, params map[string]json.RawMessage) (id int64, on bool, aerr *apiError) {
+	have := false
 	for _, k := range sortedKeys(params) {
 		var ok bool
-		switch k {
-		case "crm_client_id":
-			id, ok = jsonInt(params[k])
-			if !ok {
-				return nil, typeError(k, "int")
+		switch {
+		case k == "crm_client_id":
+			if id, ok = jsonInt(params[k]); !ok {
+				return 0, false, typeError(k, "int")
 			}
-			haveID = true
-		case "include_custom_extra_fields":
-			extra, ok = jsonBool(params[k])
-			if !ok {
-				return nil, typeError(k, "bool")
+			have = true
+		case k == flag && flag != "":
+			if on, ok = jsonBool(params[k]); !ok {
+				return 0, false, typeError(k, "bool")
 			}
 		default:
-			return nil, unknownParam("getCrmClientData", k)
+			return 0, false, unknownParam(method, k)
 		}
 	}
-	if !haveID {
-		return nil, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	if !have {
+		return 0, false, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	}
+	return id, on, nil
+}
+
+func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *apiError) {
+	id, extra, aerr := clientIDParams("getCrmClientData", "include_custom_extra_fields", params)
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.data.RLock()
 	defer s.data.RUnlock()
@@ -250,13 +251,10 @@ func (s *Server) getCrmClientStatuses(params map[string]json.RawMessage) ([]byte
 	for _, k := range sortedKeys(params) {
 		return nil, unknownParam("getCrmClientStatuses", k)
 	}
-	b, err := json.Marshal(struct {
+	b, _ := json.Marshal(struct {
 		Status   string   `json:"status"`
 		Statuses []Status `json:"statuses"`
 	}{"SUCCESS", s.statuses})
-	if err != nil {
-		return nil, &apiError{CodeBadRequest, "encoding statuses failed"}
-	}
 	return b, nil
 }
 
@@ -478,20 +476,9 @@ func (s *Server) getCrmClientExtraFields(params map[string]json.RawMessage) ([]b
 
 // deleteCrmClient removes a client (orders linked to it would stay).
 func (s *Server) deleteCrmClient(params map[string]json.RawMessage) ([]byte, *apiError) {
-	var id int64
-	have := false
-	for _, k := range sortedKeys(params) {
-		if k != "crm_client_id" {
-			return nil, unknownParam("deleteCrmClient", k)
-		}
-		var ok bool
-		if id, ok = jsonInt(params[k]); !ok {
-			return nil, typeError(k, "int")
-		}
-		have = true
-	}
-	if !have {
-		return nil, &apiError{CodeMissingParameter, "Parameter crm_client_id is required."}
+	id, _, aerr := clientIDParams("deleteCrmClient", "", params)
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.data.Lock()
 	gone := s.store.remove(id)

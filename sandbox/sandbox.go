@@ -16,6 +16,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,9 +48,7 @@ type Config struct {
 	// Window is the sliding window of the limit (default 60 s).
 	Window time.Duration
 	// BlockFor is how long the token stays blocked (default 10 min, as the
-	// live API is reported to block). The answer's message names the end,
-	// "… token blocked until 2022-05-03 17:15:34" (Europe/Warsaw), unless
-	// BlockNoEnd.
+	// live API is reported to block); the answer names the end (Europe/Warsaw).
 	BlockFor time.Duration
 	// BlockNoEnd leaves the end out of a blocked answer's message.
 	BlockNoEnd bool
@@ -71,28 +70,19 @@ type Config struct {
 	// addCrmClient answer (seen on other methods).
 	WarnEvery int
 	// ReadErrors is the probability (0..1) that a read (get…) answers
-	// with a code the client does not know, ERROR_INTERNAL, applying
-	// nothing: a transient error of the kind a client must not take for
-	// "not found".
+	// ERROR_INTERNAL: a transient error a client must not take for "not found".
 	ReadErrors float64
 	// ListExtraFields makes getCrmClients accept include_custom_extra_fields
-	// and answer every client with its custom_extra_fields, as the
-	// getCrmClientExtraFields page says the list can. Off, the parameter is
-	// refused as unknown (ERROR_UNKNOWN_PARAMETER), as the getCrmClients
-	// page, which lists no such parameter, implies.
+	// (the vendor's two pages disagree; off, the parameter is unknown).
 	ListExtraFields bool
-	// CommitAfter > 0 applies an addCrmClient this long after it arrives
-	// and answers then, whether or not its client still waits: a PHP back
-	// end goes on with a request after the client has gone (killed, or
-	// timed out), so a write can land after its sender stopped.
+	// CommitAfter > 0 applies an addCrmClient this long after it arrives,
+	// even when its client has gone, as a PHP back end finishes a request.
 	CommitAfter time.Duration
-	// IgnorePage answers getCrmClients' page 1 whatever page is asked: a
-	// hostile or broken endpoint (a proxy that drops the parameter) whose
-	// pages never move on. A client must stop, not read page 1 for ever.
+	// IgnorePage answers getCrmClients' page 1 whatever page is asked (a
+	// hostile endpoint: a client must stop, not read page 1 for ever).
 	IgnorePage bool
-	// EndlessPages answers every page past the last with 100 clients never
-	// listed before: an endpoint whose pages never end. A client must stop
-	// at a bound, not walk for ever.
+	// EndlessPages answers every page past the last with 100 new clients (a
+	// hostile endpoint: a client must stop at a bound).
 	EndlessPages bool
 	// Latency delays every answer, ± a uniform Jitter.
 	Latency, Jitter time.Duration
@@ -128,8 +118,6 @@ type Stats struct {
 	ByMethod map[string]int
 	// Blocked counts ERROR_BLOCKED_TOKEN answers.
 	Blocked int
-	// Errors counts the other ERROR answers (auth failures excluded).
-	Errors int
 	// Faults counts injected faults by kind.
 	Faults map[Fault]int
 	// Creates and Updates count applied addCrmClient calls.
@@ -140,10 +128,9 @@ type Stats struct {
 	TimesBlocked int
 	// AccountBlocks counts account blocks (AccountBlockAfter).
 	AccountBlocks int
-	// LatestInBlock is how long after a block (token or account) began
-	// the latest request arrived inside it: a client that stops at the
-	// first blocked answer keeps it within the requests already in flight
-	// then (about one Latency + Jitter).
+	// LatestInBlock is how long after a block (token or account) began the
+	// latest request arrived inside it (about one Latency + Jitter for a
+	// client that stops at the first blocked answer).
 	LatestInBlock time.Duration
 }
 
@@ -172,12 +159,10 @@ type Server struct {
 	arrivals     []time.Duration // since epoch, in arrival order
 	winStart     int             // first arrival inside the current window
 	blockedUntil time.Time
-	blockStart   time.Time // when the running token block began (an extension keeps it)
 	spans        []BlockSpan
 	tokenSpan    int       // the running token block's index in spans
-	accountUntil time.Time // the account block's end; zero: none yet
+	accountUntil time.Time // the account block's end (once per server: stats.AccountBlocks)
 	accountStart time.Time
-	accountDone  bool // the account block happened (once per server)
 	rng          *rand.Rand
 	faultRate    float64
 	stats        Stats
@@ -225,20 +210,14 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.epoch = s.now()
-	loaded := false
-	if cfg.StatePath != "" {
-		st, ok, err := loadState(cfg.StatePath)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			s.store = st
-			loaded = true
-		}
+	st, loaded, err := loadState(cfg.StatePath)
+	if err != nil {
+		return nil, err
 	}
 	if !loaded {
-		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+		st = seedStore(cfg.Seed, cfg.Clients, s.statuses)
 	}
+	s.store = st
 	if cfg.StatePath != "" {
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
@@ -254,23 +233,14 @@ func (cfg Config) withDefaults() (Config, error) {
 	if err := cfg.check(); err != nil {
 		return cfg, err
 	}
+	cfg.Faults = slices.Clone(cfg.Faults)
 	if len(cfg.Faults) == 0 {
 		cfg.Faults = AllFaults()
-	} else {
-		cfg.Faults = append([]Fault(nil), cfg.Faults...)
 	}
-	if cfg.Window == 0 {
-		cfg.Window = 60 * time.Second
-	}
-	if cfg.AccountBlockFor == 0 {
-		cfg.AccountBlockFor = 5 * time.Minute
-	}
-	if cfg.BlockFor == 0 {
-		cfg.BlockFor = 10 * time.Minute
-	}
-	if cfg.SaveEvery == 0 {
-		cfg.SaveEvery = 3 * time.Second
-	}
+	cfg.Window = cmp.Or(cfg.Window, 60*time.Second)
+	cfg.AccountBlockFor = cmp.Or(cfg.AccountBlockFor, 5*time.Minute)
+	cfg.BlockFor = cmp.Or(cfg.BlockFor, 10*time.Minute)
+	cfg.SaveEvery = cmp.Or(cfg.SaveEvery, 3*time.Second)
 	return cfg, nil
 }
 
@@ -292,8 +262,8 @@ func (cfg Config) check() error {
 		return fmt.Errorf("sandbox: Config.Clients %d is negative", cfg.Clients)
 	}
 	for _, f := range cfg.Faults {
-		if _, err := ParseFault(string(f)); err != nil {
-			return err
+		if !slices.Contains(AllFaults(), f) {
+			return fmt.Errorf("sandbox: unknown fault kind %q; use one of http500, cut_before, cut_after, truncated", f)
 		}
 	}
 	return nil
@@ -341,8 +311,8 @@ func (s *Server) arrive(method string) arrival {
 		s.stats.ByMethod["other"]++
 	}
 	var a arrival
-	if n := s.cfg.AccountBlockAfter; n > 0 && !s.accountDone && s.stats.Requests > n {
-		s.accountDone, s.accountUntil, s.accountStart = true, now.Add(s.cfg.AccountBlockFor), now
+	if n := s.cfg.AccountBlockAfter; n > 0 && s.stats.AccountBlocks == 0 && s.stats.Requests > n {
+		s.accountUntil, s.accountStart = now.Add(s.cfg.AccountBlockFor), now
 		s.stats.AccountBlocks++
 		s.spans = append(s.spans, BlockSpan{Account: true, Start: now, End: s.accountUntil})
 	}
@@ -357,13 +327,13 @@ func (s *Server) arrive(method string) arrival {
 			s.spans[s.tokenSpan].End = s.blockedUntil
 		}
 		a.blocked, a.until = true, s.blockedUntil
-		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.blockStart))
+		s.stats.LatestInBlock = max(s.stats.LatestInBlock, now.Sub(s.spans[s.tokenSpan].Start)) // an extension keeps the start
 	case s.cfg.Limit > 0:
 		for s.winStart < len(s.arrivals) && t-s.arrivals[s.winStart] >= s.cfg.Window {
 			s.winStart++
 		}
 		if len(s.arrivals)-s.winStart > s.cfg.Limit {
-			s.blockedUntil, s.blockStart = now.Add(s.cfg.BlockFor), now
+			s.blockedUntil = now.Add(s.cfg.BlockFor)
 			s.stats.TimesBlocked++
 			s.tokenSpan, s.spans = len(s.spans), append(s.spans, BlockSpan{Start: now, End: s.blockedUntil})
 			a.blocked, a.until = true, s.blockedUntil
@@ -371,8 +341,7 @@ func (s *Server) arrive(method string) arrival {
 	}
 	// One draw per arrival, whatever the outcome, so the sequence of faults
 	// depends only on the seed and the order of arrivals.
-	u := s.rng.Float64()
-	if u < s.faultRate && !a.blocked {
+	if s.rng.Float64() < s.faultRate && !a.blocked {
 		a.fault = s.cfg.Faults[s.rng.IntN(len(s.cfg.Faults))]
 		s.stats.Faults[a.fault]++
 	}
@@ -381,10 +350,7 @@ func (s *Server) arrive(method string) arrival {
 	}
 	a.delay = s.cfg.Latency
 	if s.cfg.Jitter > 0 {
-		a.delay += time.Duration((s.rng.Float64()*2 - 1) * float64(s.cfg.Jitter))
-		if a.delay < 0 {
-			a.delay = 0
-		}
+		a.delay = max(0, a.delay+time.Duration((s.rng.Float64()*2-1)*float64(s.cfg.Jitter)))
 	}
 	if a.blocked {
 		s.stats.Blocked++
@@ -477,11 +443,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr != nil {
 		body = errorBody(aerr.code, aerr.msg)
-		if !a.blocked {
-			s.mu.Lock()
-			s.stats.Errors++
-			s.mu.Unlock()
-		}
 	}
 	switch a.fault {
 	case FaultCutAfter:
@@ -498,7 +459,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logAnswer("SUCCESS")
 		}
 	}
-	w.Header().Set("Content-Type", s.contentType())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if s.cfg.HTMLLabel {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	}
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
@@ -517,14 +481,6 @@ func (s *Server) blockedAnswer(a arrival) *apiError {
 	}
 	return &apiError{CodeBlockedToken, fmt.Sprintf("Query limit exceeded, token blocked%s (more than %d requests in %v).",
 		until, s.cfg.Limit, s.cfg.Window)}
-}
-
-// contentType is the label of an answer.
-func (s *Server) contentType() string {
-	if s.cfg.HTMLLabel {
-		return "text/html; charset=UTF-8"
-	}
-	return "application/json; charset=utf-8"
 }
 
 // warsaw is the zone the API states block ends in.
@@ -630,7 +586,7 @@ func (s *Server) MaxInWindow(window time.Duration) int {
 }
 
 func maxInWindow(a []time.Duration, window time.Duration) int {
-	sort.Slice(a, func(i, j int) bool { return a[i] < a[j] })
+	slices.Sort(a)
 	best, i := 0, 0
 	for j := range a {
 		for a[j]-a[i] >= window {

@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
 func seedStatuses() []Status {
@@ -147,46 +150,17 @@ func trickyValues() []string {
 		"'quoted", `"Quoted" & Co`, "NULL", "  leading spaces", "tab\there", "1/2", "00123"}
 }
 
-// asciiFold maps letters with diacritics to ASCII for logins and emails.
+// asciiFold spells a name in the ASCII letters and digits of a login or an
+// e-mail: diacritics dropped (NFD), ł, ø, ß spelt out, the rest left out.
 func asciiFold(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
-		switch r {
-		case 'ą', 'á', 'ä', 'à', 'â', 'å', 'ã':
-			b.WriteByte('a')
-		case 'ć', 'č', 'ç':
-			b.WriteByte('c')
-		case 'ę', 'é', 'è', 'ë', 'ě', 'ê':
-			b.WriteByte('e')
-		case 'ł':
-			b.WriteByte('l')
-		case 'ń', 'ñ':
-			b.WriteByte('n')
-		case 'ó', 'ö', 'ø', 'ô', 'ő', 'õ':
-			b.WriteByte('o')
-		case 'ś', 'š', 'ş':
-			b.WriteByte('s')
-		case 'ź', 'ż', 'ž':
-			b.WriteByte('z')
-		case 'ü', 'ú', 'ů', 'ù', 'û':
-			b.WriteByte('u')
-		case 'í', 'ì', 'î', 'ï':
-			b.WriteByte('i')
-		case 'ř':
-			b.WriteByte('r')
-		case 'ý':
-			b.WriteByte('y')
-		case 'ď':
-			b.WriteByte('d')
-		case 'ť':
-			b.WriteByte('t')
-		case 'ğ':
-			b.WriteByte('g')
-		case 'ß':
-			b.WriteString("ss")
-		default:
-			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-				b.WriteRune(r)
+		if r == 'ò' {
+			continue // left out from the first seed on (Niccolò is "niccol"): a seed keeps its logins and e-mails
+		}
+		for _, c := range norm.NFD.String(suggest.FoldLetter(r)) {
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				b.WriteRune(c)
 			}
 		}
 	}

@@ -25,7 +25,7 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/connector.php", s)
-	var conns connStates
+	conns := &connStates{m: map[net.Conn]http.ConnState{}}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnState: conns.set}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -37,7 +37,7 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	shutErr := shutdown(ctx, srv, &conns)
+	shutErr := shutdown(ctx, srv, conns)
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
@@ -83,9 +83,6 @@ type connStates struct {
 func (c *connStates) set(conn net.Conn, st http.ConnState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[net.Conn]http.ConnState{}
-	}
 	if st == http.StateClosed || st == http.StateHijacked {
 		delete(c.m, conn)
 		return

@@ -23,10 +23,10 @@ type stateFile struct {
 	Clients []baselinker.Client `json:"clients"`
 }
 
-// loadState reads a state file; ok is false when it does not exist.
+// loadState reads a state file; ok is false when path is "" or names no file.
 func loadState(path string) (st store, ok bool, err error) {
 	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if path == "" || errors.Is(err, fs.ErrNotExist) {
 		return store{}, false, nil
 	}
 	if err != nil {

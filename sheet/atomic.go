@@ -47,32 +47,24 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 
 // SweepTemps removes the temporary files CreateAtomic made for names
 // matching glob (a file name, or a pattern such as "clients-*.csv") in dir
-// that no live run holds: those of runs that were killed. It returns the
-// files removed.
-func SweepTemps(dir, glob string) []string {
+// that no live run holds: those of runs that were killed.
+func SweepTemps(dir, glob string) {
 	names, _ := filepath.Glob(filepath.Join(dir, "."+glob+".tmp-*"))
-	var removed []string
 	for _, name := range names {
 		f, err := safefile.OpenFile(name, os.O_RDWR, 0)
 		if err != nil {
 			continue
 		}
 		if unlock, err := flock.Lock(f, false); err == nil {
-			if os.Remove(name) == nil {
-				removed = append(removed, name)
-			}
+			_ = os.Remove(name)
 			_ = unlock()
 		}
 		_ = f.Close()
 	}
-	return removed
 }
 
 // Write writes to the temporary file.
 func (a *AtomicFile) Write(p []byte) (int, error) { return a.f.Write(p) }
-
-// Name is the temporary file's path.
-func (a *AtomicFile) Name() string { return a.f.Name() }
 
 // Commit syncs the temporary file, gives it the old target's mode (0644 for
 // a new one) and renames it over the target, then syncs the directory.

@@ -12,7 +12,7 @@ import (
 // not read as the header.
 func TestExcelSepLine(t *testing.T) {
 	for _, in := range []string{"sep=;\nemail;city\na@b.pl;Łódź\n", "\"sep=;\"\r\nemail;city\r\na@b.pl;Łódź\r\n", "\ufeffSEP=;\nemail;city\na@b.pl;Łódź\n"} {
-		r, err := NewCSVReader(strings.NewReader(in), "x.csv", Options{})
+		r, err := readCSV(strings.NewReader(in), "x.csv", Options{})
 		if err != nil {
 			t.Fatalf("%q: %v", in, err)
 		}
@@ -43,7 +43,7 @@ func TestHostileCSVInBoundedMemory(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			r, err := NewCSVReader(tt.r, "big.csv", Options{Delimiter: ','})
+			r, err := readCSV(tt.r, "big.csv", Options{Delimiter: ','})
 			if err == nil {
 				_, err = Count(r)
 			}

@@ -26,36 +26,27 @@ type checkedFile struct {
 	mod  time.Time
 }
 
-func fileKey(path string) (checkedFile, bool) {
+// lookup returns path's key as it is now and, when it was checked as it
+// is now, what checking it found. The key is taken before a check, so that
+// a file that changes while it is checked is checked again next time.
+func (c *Checked) lookup(path string) (k checkedFile, facts map[string]*sheetFacts, ok bool) {
+	if c == nil {
+		return k, nil, false
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return checkedFile{}, false
+		return k, nil, false
 	}
-	return checkedFile{path, fi.Size(), fi.ModTime()}, true
-}
-
-// facts are what checking path found, if it was checked as it is now.
-func (c *Checked) facts(path string) (map[string]*sheetFacts, bool) {
-	if c == nil {
-		return nil, false
-	}
-	k, ok := fileKey(path)
-	if !ok {
-		return nil, false
-	}
+	k = checkedFile{path, fi.Size(), fi.ModTime()}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	f, ok := c.files[k]
-	return f, ok
+	facts, ok = c.files[k]
+	return k, facts, ok
 }
 
-// remember keeps what checking path found. The facts are only read after.
-func (c *Checked) remember(path string, facts map[string]*sheetFacts) {
-	if c == nil {
-		return
-	}
-	k, ok := fileKey(path)
-	if !ok {
+// remember keeps what checking the file k found. The facts are only read after.
+func (c *Checked) remember(k checkedFile, facts map[string]*sheetFacts) {
+	if c == nil || k.path == "" {
 		return
 	}
 	c.mu.Lock()

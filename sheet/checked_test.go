@@ -58,7 +58,7 @@ func TestCheckedFileIsCheckedAgainWhenItChanges(t *testing.T) {
 			t.Fatalf("first row %q, %v", cells, err)
 		}
 	}
-	if _, ok := checked.facts(p); !ok {
+	if _, _, ok := checked.lookup(p); !ok {
 		t.Fatal("the file checked is not remembered")
 	}
 	b, err := os.ReadFile(p)

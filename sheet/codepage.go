@@ -20,7 +20,7 @@ import (
 // best wins; a tie goes to the first candidate (the decodings are then the
 // same wherever they matter).
 
-// codePage is one candidate.
+// codePage is one candidate; name is as Options.Encoding takes it.
 type codePage struct {
 	name string
 	enc  encoding.Encoding
@@ -50,20 +50,14 @@ var languages = []string{
 	"ăâîșşțţ",           // Romanian
 }
 
-// DetectedEncoding is the result of detectCodePage.
-type DetectedEncoding struct {
-	Name string // the candidate's name, as Options.Encoding takes it
-	enc  encoding.Encoding
-}
-
 // detectCodePage returns the code page sample (bytes that are not valid
 // UTF-8) was most likely written in, and false when no candidate is
 // convincing: then the caller's "not UTF-8" error stands.
-func detectCodePage(sample []byte) (DetectedEncoding, bool) {
+func detectCodePage(sample []byte) (codePage, bool) {
 	if mostlyUTF8(sample) {
-		return DetectedEncoding{}, false
+		return codePage{}, false
 	}
-	best, bestScore, found := DetectedEncoding{}, 0, false
+	best, bestScore, found := codePage{}, 0, false
 	for _, cp := range codePages {
 		text, err := cp.enc.NewDecoder().Bytes(sample)
 		if err != nil {
@@ -71,7 +65,7 @@ func detectCodePage(sample []byte) (DetectedEncoding, bool) {
 		}
 		s, ok := judge(string(text))
 		if ok && (!found || s > bestScore) {
-			best, bestScore, found = DetectedEncoding{Name: cp.name, enc: cp.enc}, s, true
+			best, bestScore, found = cp, s, true
 		}
 	}
 	return best, found
@@ -164,10 +158,7 @@ type Rereading struct {
 // mapping names but the sheet lacks is looked up among them, so the error
 // names the encoding to give rather than the garbled name.
 func Rereadings(text string) []Rereading {
-	var out []Rereading
-	if !strings.ContainsFunc(text, func(r rune) bool { return r >= utf8.RuneSelf }) {
-		return nil
-	}
+	var out []Rereading // none for ASCII, which every candidate reads alike
 	for _, as := range codePages {
 		raw, err := as.enc.NewEncoder().Bytes([]byte(text))
 		if err != nil {
@@ -190,8 +181,7 @@ func Rereadings(text string) []Rereading {
 	return out
 }
 
-// trimCutRune drops the last character of a sample that stopped at a
-// buffer's end, where it may be cut short: that is no sign of an encoding.
+// trimCutRune drops the last character of sample, which may be cut short.
 func trimCutRune(sample []byte) []byte {
 	for i := 0; i < utf8.UTFMax-1 && len(sample) > 0 && !utf8.RuneStart(sample[len(sample)-1]); i++ {
 		sample = sample[:len(sample)-1]

@@ -58,16 +58,16 @@ func TestDetectCodePage(t *testing.T) {
 			got, ok := detectCodePage(encode(t, tt.enc, tt.text))
 			if tt.want == "" {
 				if ok {
-					t.Fatalf("detected %s, want nothing convincing", got.Name)
+					t.Fatalf("detected %s, want nothing convincing", got.name)
 				}
 				return
 			}
-			if !ok || got.Name != tt.want {
-				t.Fatalf("detected %q (ok %v), want %s", got.Name, ok, tt.want)
+			if !ok || got.name != tt.want {
+				t.Fatalf("detected %q (ok %v), want %s", got.name, ok, tt.want)
 			}
 			text, err := got.enc.NewDecoder().Bytes(encode(t, tt.enc, tt.text))
 			if err != nil || string(text) != tt.text {
-				t.Errorf("decoded as %s: %q, want %q", got.Name, text, tt.text)
+				t.Errorf("decoded as %s: %q, want %q", got.name, text, tt.text)
 			}
 		})
 	}
@@ -91,7 +91,7 @@ func TestDetectCodePageUnconvincing(t *testing.T) {
 		"symbols in words":               encode(t, charmap.Windows1252, "Name;City\nA×b;C÷d;E§f;G°h\n"),
 	} {
 		if got, ok := detectCodePage(b); ok {
-			t.Errorf("%s: detected %s, want nothing convincing", name, got.Name)
+			t.Errorf("%s: detected %s, want nothing convincing", name, got.name)
 		}
 	}
 }
@@ -183,10 +183,10 @@ func FuzzDetectCodePage(f *testing.F) {
 		}
 		text, err := d.enc.NewDecoder().Bytes(b)
 		if err != nil {
-			t.Fatalf("%s was detected but does not decode: %v", d.Name, err)
+			t.Fatalf("%s was detected but does not decode: %v", d.name, err)
 		}
 		if _, ok := judge(string(text)); !ok {
-			t.Fatalf("%s was detected but its decoding is not convincing", d.Name)
+			t.Fatalf("%s was detected but its decoding is not convincing", d.name)
 		}
 	})
 }

@@ -7,13 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
 
-	"github.com/crmbulk/crmbulk/internal/safefile"
 	"golang.org/x/text/transform"
 )
 
@@ -27,40 +26,29 @@ const (
 // preference on a tie.
 var delimiters = []rune{',', ';', '\t', '|'}
 
-func openFile(path string) (*os.File, error) {
-	f, err := safefile.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening the input file: %w", err)
-	}
-	return f, nil
-}
-
-// NewCSVReader reads CSV from r; name is the file name used in errors.
+// newCSVReader reads CSV from r; name is the file name used in errors.
 // It reads the header and looks ahead one data row (see Reader). Closing the
-// Reader does not close r.
-func NewCSVReader(r io.Reader, name string, opt Options) (Reader, error) {
-	return newCSVReader(r, name, opt, nil)
-}
-
-func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+// Reader closes r.
+func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
-	txt, err := decodeCSV(r, opt)
+	t := &tableReader{file: name, unguard: opt.UnguardFormulas}
+	br, err := t.decode(r, opt.Encoding)
 	if err != nil {
 		return nil, perr(err)
 	}
-	sample, err := txt.br.Peek(sniffBytes)
+	sample, err := br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, perr(fmt.Errorf("reading the file: %w", err))
 	}
-	if txt.checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
+	if t.checkUTF8 && opt.Encoding == "" && bytes.IndexByte(sample, 0) >= 0 {
 		return nil, perr(hint(ErrEncoding, "the file contains NUL bytes, so it is not UTF-8 text",
 			"if it is UTF-16 without a byte order mark read it with --encoding utf-16le; if it is a workbook name it .xlsx"))
 	}
-	delim, err := csvDelimiter(txt.br, sample, opt.Delimiter)
+	delim, err := csvDelimiter(br, sample, opt.Delimiter)
 	if err != nil {
 		return nil, perr(err)
 	}
-	budget := &recordBudget{r: txt.br, max: MaxRecordBytes}
+	budget := &recordBudget{r: br}
 	lines := &lineTail{r: budget}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
@@ -69,51 +57,34 @@ func newCSVReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	src := &csvSource{cr: cr, file: name, closer: closer, lines: lines, budget: budget}
-	advice := fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
+	t.src, t.closer = &csvSource{cr: cr, file: name, lines: lines, budget: budget}, r
+	t.delim, t.advice = delim, fmt.Sprintf(", or check the delimiter (read as %q; set it with --delimiter)", delim)
 	if opt.Delimiter != 0 {
-		advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
+		t.advice = fmt.Sprintf(", or check the delimiter (%q was given)", delim)
 	}
-	t := &tableReader{src: src, file: name, checkUTF8: txt.checkUTF8, unguard: opt.UnguardFormulas, advice: advice, delim: delim,
-		encoding: txt.encoding, detected: txt.detected}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// csvText is a CSV file's bytes decoded to UTF-8 text, and how.
-type csvText struct {
-	br        *bufio.Reader
-	checkUTF8 bool   // read as UTF-8 as it is: each cell is checked
-	encoding  string // the encoding's name
-	detected  bool   // the code page was detected, not named
-}
-
-// decodeCSV decides a CSV's encoding — named in opt, else by its byte
-// order mark, else UTF-8 or the code page its letters make sense in — and
-// returns its text.
-func decodeCSV(r io.Reader, opt Options) (csvText, error) {
-	enc, isUTF8, err := lookupEncoding(opt.Encoding)
+// decode decides a CSV's encoding — the one named, else by its byte order
+// mark, else UTF-8 or the code page its letters make sense in — and
+// returns its text. It sets t's encoding, detected and checkUTF8.
+func (t *tableReader) decode(r io.Reader, name string) (*bufio.Reader, error) {
+	enc, isUTF8, err := lookupEncoding(name)
 	if err != nil {
-		return csvText{}, err
+		return nil, err
 	}
-	detect := isUTF8 && strings.TrimSpace(opt.Encoding) == ""
+	detect := isUTF8 && strings.TrimSpace(name) == ""
 	raw := bufio.NewReaderSize(r, bufSize)
 	if detect {
 		raw = bufio.NewReaderSize(r, detectBytes)
 	}
 	head, _ := raw.Peek(3)
-	t := csvText{encoding: strings.TrimSpace(opt.Encoding)}
+	t.encoding = strings.TrimSpace(name)
 	if isUTF8 {
 		t.encoding = "utf-8"
-	}
-	if detect && !hasBOM(head) {
-		if d, ok, err := detectRaw(raw); err != nil {
-			return csvText{}, fmt.Errorf("reading the file: %w", err)
-		} else if ok {
-			enc, isUTF8, t.encoding, t.detected = d.enc, false, d.Name, true
-		}
 	}
 	var text io.Reader = raw
 	switch {
@@ -126,13 +97,23 @@ func decodeCSV(r io.Reader, opt Options) (csvText, error) {
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
 		t.encoding = "utf-16be"
-	case isUTF8:
-		t.checkUTF8 = true
 	default:
-		text = transform.NewReader(raw, enc.NewDecoder())
+		if detect {
+			d, ok, err := detectRaw(raw)
+			if err != nil {
+				return nil, fmt.Errorf("reading the file: %w", err)
+			}
+			if ok {
+				enc, isUTF8, t.encoding, t.detected = d.enc, false, d.name, true
+			}
+		}
+		if isUTF8 {
+			t.checkUTF8 = true
+		} else {
+			text = transform.NewReader(raw, enc.NewDecoder())
+		}
 	}
-	t.br = bufio.NewReaderSize(text, bufSize)
-	return t, nil
+	return bufio.NewReaderSize(text, bufSize), nil
 }
 
 // csvDelimiter decides the delimiter: Excel's "sep=;" first line (which is
@@ -160,26 +141,33 @@ func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
 // to tell UTF-8 from a legacy code page: thousands of rows.
 const detectBytes = 1 << 20
 
-func hasBOM(head []byte) bool {
-	return bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
-}
-
 // detectRaw looks at the first detectBytes of raw: UTF-8 (ok false), or
 // not, and then the code page detectCodePage finds convincing (ok true).
 // When none is, ok is false and the UTF-8 check reports the first bad byte.
-func detectRaw(raw *bufio.Reader) (DetectedEncoding, bool, error) {
-	sample, err := raw.Peek(detectBytes)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return DetectedEncoding{}, false, err
-	}
-	if len(sample) == detectBytes {
-		sample = trimCutRune(sample)
+func detectRaw(raw *bufio.Reader) (codePage, bool, error) {
+	sample, err := peekText(raw, detectBytes)
+	if err != nil {
+		return codePage{}, false, err
 	}
 	if utf8.Valid(sample) {
-		return DetectedEncoding{}, false, nil
+		return codePage{}, false, nil
 	}
 	d, ok := detectCodePage(sample)
 	return d, ok, nil
+}
+
+// peekText peeks at the first n bytes of raw (fewer in a shorter file)
+// without the last character when they fill n, where it may be cut short:
+// that is no sign of an encoding.
+func peekText(raw *bufio.Reader, n int) ([]byte, error) {
+	sample, err := raw.Peek(n)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	if len(sample) == n {
+		sample = trimCutRune(sample)
+	}
+	return sample, nil
 }
 
 // The bounds of one CSV row: a hostile or broken file is refused in
@@ -191,13 +179,12 @@ const (
 
 var errRecordTooLarge = errors.New("record too large")
 
-// recordBudget fails a read once more than max bytes, or more than
+// recordBudget fails a read once more than MaxRecordBytes, or more than
 // maxDelims delimiter bytes (quoted ones too: a bound, not a count of
 // cells), passed since the last reset (the start of the row being read):
 // encoding/csv would otherwise build the whole row first.
 type recordBudget struct {
 	r      io.Reader
-	max    int
 	used   int
 	delim  byte // 0: a delimiter of more than one byte, not counted
 	delims int
@@ -209,7 +196,7 @@ const maxDelims = 32 * MaxColumns
 func (b *recordBudget) reset() { b.used, b.delims = 0, 0 }
 
 func (b *recordBudget) Read(p []byte) (int, error) {
-	if b.used > b.max || b.delims > maxDelims {
+	if b.used > MaxRecordBytes || b.delims > maxDelims {
 		return 0, errRecordTooLarge
 	}
 	n, err := b.r.Read(p)
@@ -244,7 +231,6 @@ func excelSepLine(sample []byte) (rune, int) {
 type csvSource struct {
 	cr      *csv.Reader
 	file    string
-	closer  io.Closer
 	lines   *lineTail // for the character column of a quote error
 	budget  *recordBudget
 	lastNum int // row number of the last record
@@ -288,15 +274,6 @@ func (s *csvSource) next() (int, []string, error) {
 	return num, rec, nil
 }
 
-func (s *csvSource) close() error {
-	if s.closer == nil {
-		return nil
-	}
-	c := s.closer
-	s.closer = nil
-	return c.Close()
-}
-
 // sniffDelimiter picks the candidate that splits the first records of the
 // sample most consistently (same count as in the first record), preferring
 // more columns; quotes are respected. It falls back to ','.
@@ -319,10 +296,8 @@ func sniffDelimiter(sample []byte) rune {
 			if b != '\r' && b != ' ' {
 				content = true
 			}
-			for k, d := range delimiters {
-				if rune(b) == d {
-					cur[k]++
-				}
+			if k := slices.Index(delimiters, rune(b)); k >= 0 {
+				cur[k]++
 			}
 		}
 		if len(counts) == sniffLines {

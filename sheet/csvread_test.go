@@ -14,6 +14,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// readCSV reads CSV from r as Open reads a file.
+func readCSV(r io.Reader, name string, opt Options) (Reader, error) {
+	return newCSVReader(io.NopCloser(r), name, opt)
+}
+
 // dump reads everything from r into the text the golden files hold.
 func dump(r Reader, openErr error) string {
 	var b strings.Builder
@@ -143,7 +148,7 @@ func TestOpenCSVGolden(t *testing.T) {
 func TestCSVRowNumbers(t *testing.T) {
 	// Empty lines count, quoted newlines do not, blank rows are skipped.
 	in := "h1,h2\r\n\r\n\"a\nb\nc\",1\r\n,\r\nx,\"y\r\nz\"\r\nlast,2"
-	r, err := NewCSVReader(strings.NewReader(in), "n.csv", Options{})
+	r, err := readCSV(strings.NewReader(in), "n.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +202,7 @@ func TestEncodingNames(t *testing.T) {
 	for _, tt := range tests {
 		in := []byte("x\n\xb9\n")
 		in[2] = tt.b
-		r, err := NewCSVReader(bytes.NewReader(in), "e.csv", Options{Encoding: tt.name})
+		r, err := readCSV(bytes.NewReader(in), "e.csv", Options{Encoding: tt.name})
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -255,7 +260,7 @@ func TestCount(t *testing.T) {
 		{"short rows are padded, not ragged", "a,b\n1\n3,4\n", 2, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := NewCSVReader(strings.NewReader(tc.in), "in.csv", Options{})
+			r, err := readCSV(strings.NewReader(tc.in), "in.csv", Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,7 +282,7 @@ func TestDelimiterOf(t *testing.T) {
 		{"a,b\n1,2\n", 0, ','},
 		{"a|b\n1|2\n", '|', '|'},
 	} {
-		r, err := NewCSVReader(strings.NewReader(tc.in), "in.csv", Options{Delimiter: tc.given})
+		r, err := readCSV(strings.NewReader(tc.in), "in.csv", Options{Delimiter: tc.given})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +306,7 @@ func TestCheckEncoding(t *testing.T) {
 		}
 	}
 	// cp852 is IBM852 (DOS Latin 2), not windows-852: ś is 0x98 there.
-	r, err := NewCSVReader(strings.NewReader("a\n\x98\n"), "in.csv", Options{Encoding: "cp852"})
+	r, err := readCSV(strings.NewReader("a\n\x98\n"), "in.csv", Options{Encoding: "cp852"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +341,7 @@ func TestQuoteErrorCharacter(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := NewCSVReader(strings.NewReader(c.body), "f.csv", Options{})
+			r, err := readCSV(strings.NewReader(c.body), "f.csv", Options{})
 			if err == nil {
 				_, err = Count(r)
 			}

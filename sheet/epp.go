@@ -52,7 +52,6 @@ type eppSource struct {
 	tail    *lastByte     // tells a file cut mid-line
 	line    int           // the line of the last record read
 	file    string
-	closer  io.Closer
 	label   string // the last section label read: INFO, NAGLOWEK, ZAWARTOSC
 	keyword string // what the last [NAGLOWEK] announced
 	found   bool   // a KONTRAHENCI section was seen
@@ -60,7 +59,7 @@ type eppSource struct {
 }
 
 // newEPPReader reads the contractors of the EDI++ file in r.
-func newEPPReader(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
 	raw := bufio.NewReaderSize(r, bufSize)
 	enc, encName, err := eppEncoding(raw, opt.Encoding)
@@ -72,13 +71,13 @@ func newEPPReader(r io.Reader, name string, opt Options, closer io.Closer) (Read
 		text = transform.NewReader(raw, enc.NewDecoder())
 	}
 	tail := &lastByte{r: text}
-	budget := &recordBudget{r: tail, max: MaxRecordBytes, delim: ','}
+	budget := &recordBudget{r: tail, delim: ','}
 	cr := csv.NewReader(budget)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
-	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name, closer: closer}
-	t := &tableReader{src: src, file: name, unguard: opt.UnguardFormulas, encoding: encName,
+	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name}
+	t := &tableReader{src: src, closer: r, file: name, unguard: opt.UnguardFormulas, encoding: encName,
 		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
 	t.header = append([]string(nil), EPPContractorFields...)
 	t.width = len(t.header)
@@ -105,16 +104,13 @@ func eppEncoding(raw *bufio.Reader, given string) (encoding.Encoding, string, er
 		}
 		return enc, strings.TrimSpace(given), nil
 	}
-	sample, err := raw.Peek(bufSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	sample, err := peekText(raw, bufSize)
+	if err != nil {
 		return nil, "", fmt.Errorf("reading the file: %w", err)
 	}
 	if bytes.HasPrefix(sample, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = raw.Discard(3)
 		return nil, "utf-8", nil
-	}
-	if len(sample) == bufSize {
-		sample = trimCutRune(sample)
 	}
 	if utf8.Valid(sample) {
 		return nil, "utf-8", nil
@@ -230,13 +226,6 @@ func (l *lastByte) Read(p []byte) (int, error) {
 		l.b, l.n = p[n-1], l.n+int64(n)
 	}
 	return n, err
-}
-
-func (s *eppSource) close() error {
-	if s.closer == nil {
-		return nil
-	}
-	return s.closer.Close()
 }
 
 // noContractors is the error of an EDI++ file without contractors.

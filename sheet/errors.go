@@ -15,11 +15,6 @@ var (
 	ErrRagged = errors.New("the row has more cells than the header")
 	// ErrEmptyHeader: a cell has a value under a header cell that is empty.
 	ErrEmptyHeader = errors.New("the column has a value but no header name")
-	// ErrDuplicateHeader: two header cells carry the same name. The readers
-	// no longer return it (a repeated name nothing reads is only a warning
-	// of mapping.Bind); it names the problem for callers that need unique
-	// names.
-	ErrDuplicateHeader = errors.New("the header name is used twice")
 	// ErrEmpty: the file (or the sheet) has no non-blank row at all.
 	ErrEmpty = errors.New("the file has no rows")
 	// ErrNoRows: the file has a header but no data row under it.
@@ -57,16 +52,13 @@ type ParseError struct {
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	sep := ":" // before the column: "row 12, column 3" or "column 3"
 	if e.Row > 0 {
 		fmt.Fprintf(&b, ": row %d", e.Row)
+		sep = ","
 	}
 	if e.Column > 0 {
-		if e.Row > 0 {
-			b.WriteString(",")
-		} else {
-			b.WriteString(":")
-		}
-		fmt.Fprintf(&b, " column %d", e.Column)
+		fmt.Fprintf(&b, "%s column %d", sep, e.Column)
 		if e.Name != "" {
 			fmt.Fprintf(&b, " (%q)", e.Name)
 		}

@@ -1,10 +1,10 @@
 package sheet
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -22,9 +22,14 @@ func excelOwnerFile(path string) error {
 	real := ""
 	if _, err := os.Stat(filepath.Join(dir, rest)); err == nil {
 		real = filepath.Join(dir, rest)
-	} else {
-		names, _ := filepath.Glob(filepath.Join(dir, "??"+globEscape(rest)))
-		names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(filepath.Base(n), "~$") })
+	} else if entries, err := os.ReadDir(cmp.Or(dir, ".")); err == nil {
+		var names []string // a Word-style owner file's workbook: its name but the first two letters
+		for _, e := range entries {
+			n := []rune(e.Name())
+			if len(n) >= 2 && string(n[2:]) == rest && !strings.HasPrefix(e.Name(), "~$") {
+				names = append(names, filepath.Join(dir, e.Name()))
+			}
+		}
 		if len(names) == 1 {
 			real = names[0]
 		}
@@ -35,16 +40,4 @@ func excelOwnerFile(path string) error {
 	}
 	return &ParseError{File: base, Err: hint(ErrFormat, "this is Excel's lock file for a workbook that is open in Excel, not a spreadsheet",
 		what+" (save it in Excel first; the lock file goes when Excel closes it)")}
-}
-
-// globEscape makes s match itself in filepath.Glob.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

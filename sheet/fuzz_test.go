@@ -47,7 +47,7 @@ func FuzzCSVReader(f *testing.F) {
 	f.Add([]byte("a;b\n\"x\"\"y\";2\n"), "windows-1250")
 	f.Add([]byte("\xff\xfea\x00,\x00b\x00\n\x001\x00,\x002\x00\n\x00"), "")
 	f.Fuzz(func(t *testing.T, data []byte, enc string) {
-		r, err := NewCSVReader(bytes.NewReader(data), "fuzz.csv", Options{Encoding: enc, UnguardFormulas: len(data)%2 == 0})
+		r, err := readCSV(bytes.NewReader(data), "fuzz.csv", Options{Encoding: enc, UnguardFormulas: len(data)%2 == 0})
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
@@ -84,7 +84,7 @@ func FuzzXLSXReader(f *testing.F) {
 	f.Add(rawXLSX(f, `<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>`, 0))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := NewXLSXReader(bytes.NewReader(data), "fuzz.xlsx", Options{MaxUnzipSize: 4 << 20, MaxXMLInMemory: 1 << 20})
+		r, err := openXLSX(t, data, "fuzz.xlsx", Options{})
 		if err != nil {
 			return
 		}

@@ -32,14 +32,11 @@ func formulaStart(c byte) bool {
 	return false
 }
 
-// markStart reports whether a `'` before c is a text mark: c is a digit or a
-// formula start.
-func markStart(c byte) bool { return c >= '0' && c <= '9' || formulaStart(c) }
-
-// marked reports whether s is one or more `'` followed by a markStart character.
+// marked reports whether s starts with a text mark: one or more `'`
+// followed by a digit or a formula start.
 func marked(s string) bool {
 	rest := strings.TrimLeft(s, "'")
-	return len(rest) < len(s) && rest != "" && markStart(rest[0])
+	return len(rest) < len(s) && rest != "" && (rest[0] >= '0' && rest[0] <= '9' || formulaStart(rest[0]))
 }
 
 // excelText reports whether s is exactly the form ExcelText writes,
@@ -80,10 +77,7 @@ func ExcelText(s string) (string, bool) {
 // integer, which they show as written), a truth value, a formula, or a
 // value that starts with a text mark.
 func excelChanges(s string) bool {
-	if s == "" {
-		return false
-	}
-	if excelNumber(s) {
+	if s == "" || excelNumber(s) {
 		return false
 	}
 	if strings.ContainsAny(s, "0123456789") || formulaStart(s[0]) || marked(s) {
@@ -115,8 +109,8 @@ func GuardFormula(s string) string {
 
 // ProtectTextMark prefixes `'` to a cell that starts with a text mark (a
 // value that really begins with an apostrophe before a digit or a formula
-// start, or is itself of the form ="…"), so that StripTextMark gives it back whole. Other cells come back
-// unchanged.
+// start, or is itself of the form ="…"), so that StripTextMark gives it
+// back whole. Other cells come back unchanged.
 func ProtectTextMark(s string) string {
 	if _, ok := excelText(s); ok || marked(s) {
 		return "'" + s

@@ -28,17 +28,15 @@ func NewJSONLWriter(w io.Writer, opt JSONLWriterOptions) Writer {
 }
 
 type jsonlWriter struct {
-	w      *bufio.Writer
-	opt    JSONLWriterOptions
-	keys   [][]byte // the header's names, JSON-quoted
-	val    bytes.Buffer
-	enc    *json.Encoder
-	header bool
+	w    *bufio.Writer
+	opt  JSONLWriterOptions
+	keys [][]byte // the header's names, JSON-quoted
+	val  bytes.Buffer
+	enc  *json.Encoder
 }
 
 func (j *jsonlWriter) Write(cells []string) error {
-	if !j.header {
-		j.header = true
+	if j.keys == nil { // the header
 		j.keys = make([][]byte, len(cells))
 		for i, name := range cells {
 			q, err := j.quote(name)

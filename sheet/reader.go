@@ -1,14 +1,16 @@
 package sheet
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/xuri/excelize/v2"
 )
 
 // Row is one data row: Num is the row number a spreadsheet shows (the header
@@ -31,9 +33,9 @@ type Row struct {
 // (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
 // cells and Read may be called again; other errors are sticky.
 //
-// Open and the New*Reader constructors read the header and look ahead for
-// the first data row, so an empty file (ErrEmpty) or a header-only file
-// (ErrNoRows) fails there, before any work starts.
+// Open reads the header and looks ahead for the first data row, so an
+// empty file (ErrEmpty) or a header-only file (ErrNoRows) fails there,
+// before any work starts.
 type Reader interface {
 	Header() []string
 	Read() (Row, error)
@@ -66,18 +68,14 @@ type Options struct {
 	Checked *Checked
 	// UnguardFormulas applies UnguardFormula (StripTextMark) to every cell.
 	UnguardFormulas bool
-	// MaxUnzipSize caps how far an XLSX may inflate, in bytes, in total and
-	// per part; 0 = DefaultMaxUnzipSize.
-	MaxUnzipSize int64
-	// MaxXMLInMemory is the size above which excelize spills a worksheet's
-	// XML to a temporary file instead of memory; 0 = DefaultMaxXMLInMemory.
-	MaxXMLInMemory int64
 }
 
-// Defaults for Options' XLSX limits. A shared-strings part that excelize
-// parses in memory costs it some 30 times its size (a 16 MB one peaked at
-// 380 MB), so a part over 2 MB is spilled to a temporary file, where
-// excelize keeps only an index (BenchmarkLargeInputRSS).
+// The XLSX limits: how far a workbook may inflate, in total and per part,
+// and the size of a part's XML above which excelize spills it to a
+// temporary file. A shared-strings part that excelize parses in memory
+// costs it some 30 times its size (a 16 MB one peaked at 380 MB), so a
+// part over 2 MB is spilled, and excelize keeps only an index
+// (BenchmarkLargeInputRSS).
 const (
 	DefaultMaxUnzipSize   = 256 << 20
 	DefaultMaxXMLInMemory = 2 << 20
@@ -113,23 +111,20 @@ func Open(path string, opt Options) (Reader, error) {
 			return nil, &ParseError{File: name, Err: err}
 		}
 	}
-	f, err := openFile(path) // a FIFO or device is refused here, never waited on
+	f, err := safefile.Open(path) // a FIFO or device is refused here, never waited on
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("opening the input file: %w", err)
 	}
-	if format == "epp" {
-		r, err := newEPPReader(f, name, opt, f)
-		if err != nil {
-			_ = f.Close()
-			return nil, err
-		}
-		return r, nil
-	}
-	if format == "xlsx" {
+	var r Reader
+	switch format {
+	case "epp":
+		r, err = newEPPReader(f, name, opt)
+	case "xlsx":
 		_ = f.Close()
 		return openXLSXFile(path, name, opt)
+	default:
+		r, err = newCSVReader(f, name, opt)
 	}
-	r, err := newCSVReader(f, name, opt, f)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -165,14 +160,14 @@ func FormatOf(path, format string) (string, error) {
 // cells may be reused by the next call. err is io.EOF or a sticky error.
 type source interface {
 	next() (num int, cells []string, err error)
-	close() error
 }
 
 // tableReader turns a source into header + padded, checked data rows.
 type tableReader struct {
 	src       source
+	closer    io.Closer // what Close releases; nil once it has
 	file      string
-	checkUTF8 bool
+	checkUTF8 bool // read as UTF-8 as it is: each cell is checked
 	unguard   bool
 	advice    string // extra advice for ragged rows (e.g. the delimiter)
 	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
@@ -192,22 +187,21 @@ type tableReader struct {
 	fatal   error
 }
 
-// start reads up to and including the header and looks ahead one data row.
+// start reads up to and including the header and looks ahead one data
+// row. Without a header the columns are named A, B, … as wide as the first
+// non-blank row, which is the first data row.
 func (t *tableReader) start(headerRow int, noHeader bool) error {
-	if headerRow <= 0 {
-		headerRow = 1
-	}
 	if noHeader {
-		return t.startWithoutHeader()
+		headerRow = 0
 	}
 	for {
 		num, cells, err := t.src.next()
+		if errors.Is(err, io.EOF) && headerRow > 1 {
+			return &ParseError{File: t.file, Err: hint(ErrEmpty,
+				fmt.Sprintf("no non-blank row at or below row %d (the header row)", headerRow),
+				"check the header row setting and that this is the right file")}
+		}
 		if errors.Is(err, io.EOF) {
-			if headerRow > 1 {
-				return &ParseError{File: t.file, Err: hint(ErrEmpty,
-					fmt.Sprintf("no non-blank row at or below row %d (the header row)", headerRow),
-					"check the header row setting and that this is the right file")}
-			}
 			return &ParseError{File: t.file, Err: hint(ErrEmpty, "", "check that this is the right file and that it was saved with data")}
 		}
 		if err != nil {
@@ -215,6 +209,16 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 		}
 		if num < headerRow || blank(cells) {
 			continue
+		}
+		if noHeader {
+			t.width, t.fixedWidth = len(cells), "the first row (the file has no header row)"
+			t.header = make([]string, len(cells))
+			for i := range cells {
+				t.header[i] = ColumnName(i)
+			}
+			t.pend, t.pendErr = t.build(num, cells)
+			t.hasPend = true
+			return nil
 		}
 		if err := t.setHeader(num, cells); err != nil {
 			return err
@@ -228,31 +232,6 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 	}
 	t.pend, t.pendErr, t.hasPend = row, err, true
 	return nil
-}
-
-// startWithoutHeader names the columns A, B, … as wide as the first
-// non-blank row, which is the first data row.
-func (t *tableReader) startWithoutHeader() error {
-	for {
-		num, cells, err := t.src.next()
-		if errors.Is(err, io.EOF) {
-			return &ParseError{File: t.file, Err: hint(ErrEmpty, "", "check that this is the right file and that it was saved with data")}
-		}
-		if err != nil {
-			return err
-		}
-		if blank(cells) {
-			continue
-		}
-		t.width, t.fixedWidth = len(cells), "the first row (the file has no header row)"
-		t.header = make([]string, len(cells))
-		for i := range cells {
-			t.header[i] = ColumnName(i)
-		}
-		t.pend, t.pendErr = t.build(num, cells)
-		t.hasPend = true
-		return nil
-	}
 }
 
 func (t *tableReader) setHeader(num int, cells []string) error {
@@ -298,13 +277,11 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 // header cells cut. Cells of every Row line up with it.
 func (t *tableReader) Header() []string { return t.header }
 
-// ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA, AB …
+// ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA,
+// AB … ("" past XFD, the last column a spreadsheet has).
 func ColumnName(i int) string {
-	var b []byte
-	for i++; i > 0; i = (i - 1) / 26 {
-		b = append([]byte{byte('A' + (i-1)%26)}, b...)
-	}
-	return string(b)
+	name, _ := excelize.ColumnNumberToName(i + 1)
+	return name
 }
 
 // ParseDelimiter reads a delimiter as people write it: "," ";" "|" or a tab,
@@ -323,9 +300,9 @@ func ParseDelimiter(s string) (rune, bool) {
 	return 0, false
 }
 
-// DelimiterOf returns the delimiter a CSV reader from Open or NewCSVReader
-// splits cells with — the one given in Options or the one it sniffed — and 0
-// for an XLSX reader.
+// DelimiterOf returns the delimiter a CSV reader from Open splits cells
+// with — the one given in Options or the one it sniffed — and 0 for an
+// XLSX reader.
 func DelimiterOf(r Reader) rune {
 	if t, ok := r.(*tableReader); ok {
 		return t.delim
@@ -345,13 +322,11 @@ func EncodingOf(r Reader) (name string, detected bool) {
 
 // Read returns the next non-blank data row.
 func (t *tableReader) Read() (Row, error) {
-	if t.hasPend {
-		t.hasPend = false
-		row, err := t.pend, t.pendErr
-		t.pend, t.pendErr = Row{}, nil
-		return row, err
+	if !t.hasPend {
+		return t.read()
 	}
-	return t.read()
+	t.hasPend = false
+	return t.pend, t.pendErr
 }
 
 func (t *tableReader) read() (Row, error) {
@@ -364,19 +339,21 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if blank(cells) && !t.hasUnsaved(num) {
+		if blank(cells) && len(t.unsaved(num)) == 0 {
 			continue
 		}
 		return t.build(num, cells)
 	}
 }
 
-// hasUnsaved reports whether row num holds a formula with no saved value:
-// such a row is not blank, though every cell reads as empty, so that it
-// gets its report line (issue 20) instead of disappearing.
-func (t *tableReader) hasUnsaved(num int) bool {
-	u, ok := t.src.(interface{ unsavedCols(int) []int })
-	return ok && len(u.unsavedCols(num)) > 0
+// unsaved returns the columns of row num that hold a formula with no saved
+// value (XLSX): such a row is not blank, though every cell reads as empty,
+// so that it gets its report line (issue 20) instead of disappearing.
+func (t *tableReader) unsaved(num int) []int {
+	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
+		return u.unsavedCols(num)
+	}
+	return nil
 }
 
 // cellError is the Recoverable problem of a cell with a value at index i:
@@ -403,10 +380,7 @@ func (t *tableReader) cellError(num, i int) error {
 
 // build copies cells into a header-wide row and checks it.
 func (t *tableReader) build(num int, cells []string) (Row, error) {
-	row := Row{Num: num, Cells: make([]string, len(t.header))}
-	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
-		row.Unsaved = u.unsavedCols(num)
-	}
+	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.unsaved(num)}
 	var rowErr error
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {
@@ -441,7 +415,14 @@ func (t *tableReader) name(i int) string {
 }
 
 // Close releases the file.
-func (t *tableReader) Close() error { return t.src.close() }
+func (t *tableReader) Close() error {
+	c := t.closer
+	if c == nil {
+		return nil
+	}
+	t.closer = nil
+	return c.Close()
+}
 
 // blank reports whether every cell is empty or white space.
 func blank(cells []string) bool {

@@ -49,34 +49,29 @@ func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
 	// a 4 KiB one): a writer that flushes in batches makes one write per
 	// batch, not one per 4 KiB.
 	bw := bufio.NewWriterSize(w, csvWriteBuf)
-	w = bw
 	cw := csv.NewWriter(bw)
 	if opt.Delimiter != 0 {
 		cw.Comma = opt.Delimiter
 	}
 	cw.UseCRLF = opt.CRLF
-	return &csvWriter{w: w, cw: cw, opt: opt}
+	return &csvWriter{w: bw, cw: cw, opt: opt}
 }
 
 // csvWriteBuf is the CSV writer's buffer size.
 const csvWriteBuf = 64 << 10
 
 type csvWriter struct {
-	w       io.Writer
-	cw      *csv.Writer
-	opt     CSVWriterOptions
-	started bool
-	buf     []string
-	rows    int
+	w    io.Writer
+	cw   *csv.Writer
+	opt  CSVWriterOptions
+	buf  []string
+	rows int
 }
 
 func (c *csvWriter) Write(cells []string) error {
-	if !c.started {
-		c.started = true
-		if c.opt.BOM {
-			if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
-				return fmt.Errorf("writing CSV: %w", err)
-			}
+	if c.rows == 0 && c.opt.BOM {
+		if _, err := io.WriteString(c.w, "\uFEFF"); err != nil {
+			return fmt.Errorf("writing CSV: %w", err)
 		}
 	}
 	c.rows++
@@ -307,19 +302,11 @@ func utf16Len(s string) int {
 
 // plainInt: -?(0|[1-9][0-9]{0,14}) — exact as a float64 and shown as typed.
 func plainInt(s string) bool {
-	d := s
-	if len(d) > 0 && d[0] == '-' {
-		d = d[1:]
-	}
-	if d == "" || len(d) > 15 || (d[0] == '0' && len(d) > 1) || d == "0" && s != "0" {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 15 || d[0] == '0' && s != "0" {
 		return false
 	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return strings.Trim(d, "0123456789") == ""
 }
 
 // Flush is a no-op for XLSX: rows already stream to excelize's temporary

@@ -70,7 +70,7 @@ func TestCSVRoundTrip(t *testing.T) {
 		if bytes.Contains(buf.Bytes(), []byte("\n=1+1")) || bytes.Contains(buf.Bytes(), []byte(string(opt.Delimiter)+"=1+1")) {
 			t.Error("formula written unguarded")
 		}
-		r, err := NewCSVReader(&buf, "rt.csv", Options{UnguardFormulas: true})
+		r, err := readCSV(&buf, "rt.csv", Options{UnguardFormulas: true})
 		if err != nil {
 			t.Fatalf("%+v: %v", opt, err)
 		}
@@ -96,7 +96,7 @@ func TestXLSXRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := buf.Bytes()
-	r, err := NewXLSXReader(bytes.NewReader(data), "rt.xlsx", Options{})
+	r, err := openXLSX(t, data, "rt.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestCSVForExcel(t *testing.T) {
 			t.Errorf("%.40q written as %.60q, want %.60q", c.in, got, c.want)
 		}
 	}
-	r, err := NewCSVReader(bytes.NewReader(buf.Bytes()), "excel.csv", Options{UnguardFormulas: true})
+	r, err := readCSV(bytes.NewReader(buf.Bytes()), "excel.csv", Options{UnguardFormulas: true})
 	if err != nil {
 		t.Fatal(err)
 	}

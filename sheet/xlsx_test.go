@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,16 @@ import (
 
 	"github.com/xuri/excelize/v2"
 )
+
+// openXLSX writes data to a file called name and opens it.
+func openXLSX(t testing.TB, data []byte, name string, opt Options) (Reader, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Open(path, opt)
+}
 
 // rawXLSX builds a minimal one-sheet workbook around the given sheetData
 // content, written exactly as given (for values excelize itself would not
@@ -63,7 +74,7 @@ func TestXLSXRawValues(t *testing.T) {
 	data := rawXLSX(t, `<row r="1"><c r="A1" t="inlineStr"><is><t>phone</t></is></c><c r="B1" t="inlineStr"><is><t>n</t></is></c><c r="C1" t="inlineStr"><is><t>f</t></is></c><c r="D1" t="inlineStr"><is><t>s</t></is></c></row>`+
 		`<row r="2"><c r="A2"><v>4.86007008E10</v></c><c r="B2"><v>3.0</v></c><c r="C2"><f>B2*2</f><v>6</v></c><c r="D2" t="str"><f>"a"&amp;"b"</f><v>ab</v></c></row>`+
 		`<row r="4"><c r="A4"><v>0.10000000000000001</v></c><c r="B4"><v>0.30000000000000004</v></c><c r="C4" t="b"><v>1</v></c><c r="D4"><v>-12.5</v></c></row>`, 0)
-	r, err := NewXLSXReader(bytes.NewReader(data), "raw.xlsx", Options{})
+	r, err := openXLSX(t, data, "raw.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +154,7 @@ func TestXLSXWorkbook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewXLSXReader(bytes.NewReader(data), "book.xlsx", tt.opt)
+			r, err := openXLSX(t, data, "book.xlsx", tt.opt)
 			if tt.err != nil {
 				var pe *ParseError
 				if !errors.Is(err, tt.err) || !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.inErr) {
@@ -171,7 +182,11 @@ func TestXLSXZipBomb(t *testing.T) {
 	if len(data) > 64<<10 {
 		t.Fatalf("fixture is %d bytes, expected a tiny file", len(data))
 	}
-	_, err := NewXLSXReader(bytes.NewReader(data), "bomb.xlsx", Options{MaxUnzipSize: 1 << 20})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = checkInflation("bomb.xlsx", zr, 1<<20)
 	var pe *ParseError
 	if !errors.Is(err, ErrTooLarge) || !errors.As(err, &pe) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
@@ -183,11 +198,11 @@ func TestXLSXZipBomb(t *testing.T) {
 	}
 	// Under the default limit it is refused too: 4 MB of white space is no
 	// text a field takes (issue 20); half a megabyte of it is read.
-	if _, err := NewXLSXReader(bytes.NewReader(data), "bomb.xlsx", Options{}); !errors.Is(err, ErrRowTooLarge) {
+	if _, err := openXLSX(t, data, "bomb.xlsx", Options{}); !errors.Is(err, ErrRowTooLarge) {
 		t.Errorf("4 MB of white space: err = %v, want ErrRowTooLarge", err)
 	}
 	data = rawXLSX(t, `<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>`, 512<<10)
-	r, err := NewXLSXReader(bytes.NewReader(data), "bomb.xlsx", Options{})
+	r, err := openXLSX(t, data, "bomb.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +213,7 @@ func TestXLSXZipBomb(t *testing.T) {
 }
 
 func TestXLSXNotZip(t *testing.T) {
-	_, err := NewXLSXReader(strings.NewReader("a,b\n1,2\n"), "x.xlsx", Options{})
+	_, err := openXLSX(t, []byte("a,b\n1,2\n"), "x.xlsx", Options{})
 	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "x.xlsx") {
 		t.Errorf("err = %v, want ErrFormat naming the file", err)
 	}

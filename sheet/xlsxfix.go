@@ -67,7 +67,7 @@ func (z *fixZip) Create(name string) (io.Writer, error) {
 		return nil, err
 	}
 	w, err := z.Writer.Create(name)
-	if err != nil || !strings.HasPrefix(name, "xl/worksheets/") || !strings.HasSuffix(name, ".xml") {
+	if err != nil || !isWorksheet(name) {
 		return w, err
 	}
 	z.last = &sheetFixer{w: w, dim: z.dim}

@@ -50,7 +50,7 @@ func TestXLSXControlCharactersRoundTrip(t *testing.T) {
 	if strings.Contains(x, "\ufffd") || !strings.Contains(x, "a_x0001_b") {
 		t.Errorf("the sheet XML does not hold the escapes: %.400s", x[strings.Index(x, "<sheetData"):])
 	}
-	r, err := NewXLSXReader(bytes.NewReader(buf.Bytes()), "t.xlsx", Options{})
+	r, err := openXLSX(t, buf.Bytes(), "t.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

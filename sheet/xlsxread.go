@@ -2,7 +2,6 @@ package sheet
 
 import (
 	"archive/zip"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,34 +12,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// NewXLSXReader reads an XLSX workbook from r (read whole into memory: it is
-// the compressed file; the sheet XML is still streamed row by row). name is
-// the file name used in errors. Open streams from the file without reading
-// it into memory.
-func NewXLSXReader(r io.Reader, name string, opt Options) (Reader, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, &ParseError{File: name, Err: fmt.Errorf("reading the file: %w", err)}
-	}
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return nil, notZip(name, err)
-	}
-	maxUnzip, maxXML := xlsxLimits(opt)
-	if err := checkInflation(name, zr, maxUnzip); err != nil {
-		return nil, err
-	}
-	facts, err := scanXLSX(name, zr)
-	if err != nil {
-		return nil, err
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
-	if err != nil {
-		return nil, excelizeOpenError(name, err)
-	}
-	return newXLSXReader(f, name, opt, facts)
-}
-
+// openXLSXFile checks the workbook at path whole (scanXLSX, unless
+// opt.Checked knows it) before excelize streams its sheet.
 func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -50,10 +23,9 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		}
 		return nil, notZip(name, err)
 	}
-	maxUnzip, maxXML := xlsxLimits(opt)
-	facts, checked := opt.Checked.facts(path)
+	key, facts, checked := opt.Checked.lookup(path)
 	if !checked {
-		err = checkInflation(name, &zr.Reader, maxUnzip)
+		err = checkInflation(name, &zr.Reader, DefaultMaxUnzipSize)
 		if err == nil {
 			facts, err = scanXLSX(name, &zr.Reader)
 		}
@@ -62,25 +34,23 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !checked {
-		opt.Checked.remember(path, facts)
-	}
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML})
+	opt.Checked.remember(key, facts)
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: DefaultMaxUnzipSize, UnzipXMLSizeLimit: DefaultMaxXMLInMemory})
 	if err != nil {
 		return nil, excelizeOpenError(name, err)
 	}
-	return newXLSXReader(f, name, opt, facts)
-}
-
-func xlsxLimits(opt Options) (maxUnzip, maxXML int64) {
-	maxUnzip, maxXML = opt.MaxUnzipSize, opt.MaxXMLInMemory
-	if maxUnzip <= 0 {
-		maxUnzip = DefaultMaxUnzipSize
+	src, err := pickSheet(f, name, opt.Sheet)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
 	}
-	if maxXML <= 0 {
-		maxXML = DefaultMaxXMLInMemory
+	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
+	t := &tableReader{src: src, closer: src, file: src.file, unguard: opt.UnguardFormulas}
+	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
+		_ = src.Close()
+		return nil, err
 	}
-	return maxUnzip, min(maxXML, maxUnzip)
+	return t, nil
 }
 
 func notZip(name string, err error) error {
@@ -110,21 +80,6 @@ func excelizeOpenError(name string, err error) error {
 	}
 	return &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the workbook cannot be read",
 		"open it in a spreadsheet program and save it again as .xlsx, or export it as CSV"), err)}
-}
-
-func newXLSXReader(f *excelize.File, name string, opt Options, facts map[string]*sheetFacts) (Reader, error) {
-	src, err := pickSheet(f, name, opt.Sheet)
-	if err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
-	t := &tableReader{src: src, file: name + " [" + src.sheet + "]", unguard: opt.UnguardFormulas}
-	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
-		_ = src.close()
-		return nil, err
-	}
-	return t, nil
 }
 
 // pickSheet opens the named sheet, or the first sheet with a non-blank row.
@@ -239,11 +194,4 @@ func (s *xlsxSource) wrap(err error) error {
 		"open the workbook in a spreadsheet program and save it again, or export it as CSV"), err)}
 }
 
-func (s *xlsxSource) close() error {
-	if s.f == nil {
-		return nil
-	}
-	err := errors.Join(s.rows.Close(), s.f.Close())
-	s.f = nil
-	return err
-}
+func (s *xlsxSource) Close() error { return errors.Join(s.rows.Close(), s.f.Close()) }

@@ -381,10 +381,8 @@ func sheetParts(zr *zip.Reader) (map[string]string, error) {
 	}
 	target := map[string]string{}
 	for _, r := range rels.Rels {
-		t := r.Target
-		if strings.HasPrefix(t, "/") {
-			t = strings.TrimPrefix(t, "/")
-		} else {
+		t, absolute := strings.CutPrefix(r.Target, "/")
+		if !absolute {
 			t = path.Join("xl", t)
 		}
 		target[r.ID] = t
@@ -417,12 +415,8 @@ func (f *sheetFacts) fill(num int, cells []string, first map[mergeArea]string) [
 		if num < m.r1 || num > m.r2 {
 			continue
 		}
-		if num == m.r1 {
-			v := ""
-			if m.c1-1 < len(cells) {
-				v = cells[m.c1-1]
-			}
-			first[m] = v
+		if num == m.r1 && m.c1 <= len(cells) {
+			first[m] = cells[m.c1-1] // (a first cell beyond the row's end is empty: first[m] stays "")
 		}
 		v := first[m]
 		for len(cells) < m.c2 {

@@ -81,7 +81,7 @@ func TestDamagedXLSXRefused(t *testing.T) {
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {
-			r, err := NewXLSXReader(bytes.NewReader(b), "cut.xlsx", Options{})
+			r, err := openXLSX(t, b, "cut.xlsx", Options{})
 			if err == nil {
 				n, cerr := Count(r)
 				t.Fatalf("opened; %d rows read, %v", n, cerr)
@@ -91,7 +91,7 @@ func TestDamagedXLSXRefused(t *testing.T) {
 			}
 		})
 	}
-	r, err := NewXLSXReader(bytes.NewReader(good), "good.xlsx", Options{})
+	r, err := openXLSX(t, good, "good.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestXLSXFormulasAndMerges(t *testing.T) {
 		_ = f.MergeCell("Sheet1", "B2", "B4")
 		_ = f.SetCellFormula("Sheet1", "C3", "=C2*10") // no cached value, as a generator writes it
 	})
-	r, err := NewXLSXReader(bytes.NewReader(b), "f.xlsx", Options{})
+	r, err := openXLSX(t, b, "f.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestXLSXRowOfUnsavedFormulas(t *testing.T) {
 		_ = f.SetCellFormula("Sheet1", "B3", "=B2*10")
 		_ = f.SetSheetRow("Sheet1", "A4", &[]any{"c@example.com", "3"})
 	})
-	r, err := NewXLSXReader(bytes.NewReader(b), "f.xlsx", Options{})
+	r, err := openXLSX(t, b, "f.xlsx", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

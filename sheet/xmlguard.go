@@ -107,7 +107,7 @@ func (g *xmlGuard) step(c byte) error {
 				g.elems++
 			}
 			g.state, g.quote = inTag, 0
-			return g.tag(c)
+			g.tag(c)
 		}
 	case afterBang:
 		switch c {
@@ -119,7 +119,7 @@ func (g *xmlGuard) step(c byte) error {
 			return fmt.Errorf("a <!%c…> declaration (a DOCTYPE?), which a workbook never has", c)
 		}
 	case inTag:
-		return g.tag(c)
+		g.tag(c)
 	case inComment, inCDATA, inPI:
 		end := c == '>' && (g.state == inComment && g.last2 == [2]byte{'-', '-'} ||
 			g.state == inCDATA && g.last2 == [2]byte{']', ']'} || g.state == inPI && g.last2[1] == '?')
@@ -135,7 +135,7 @@ func (g *xmlGuard) step(c byte) error {
 }
 
 // tag advances through a tag: quotes are respected, '>' outside them ends it.
-func (g *xmlGuard) tag(c byte) error {
+func (g *xmlGuard) tag(c byte) {
 	switch {
 	case g.quote != 0:
 		if c == g.quote {
@@ -146,9 +146,4 @@ func (g *xmlGuard) tag(c byte) error {
 	case c == '>':
 		g.state, g.n = inText, 0
 	}
-	g.last2 = [2]byte{g.last2[1], c}
-	if g.n > g.max {
-		return errXMLToken
-	}
-	return nil
 }

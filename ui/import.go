@@ -134,8 +134,8 @@ func guessFile(u *Upload, checked *sheet.Checked) (fileView, error) {
 		return view, fmt.Errorf("%s: %w", u.Name, err)
 	}
 	in.Source.File = u.Name
-	res := guess.Header(in.Header, guess.WithRows(in.Rows))
-	doc, err := docFromYAML(res.YAML(in.Source))
+	res := guess.Header(in.Header, in.Rows)
+	doc, err := docFromYAML(res.Proposal(in.Source).YAML())
 	if err != nil {
 		return view, fmt.Errorf("%s: the proposed mapping: %w", u.Name, err)
 	}

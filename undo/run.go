@@ -1,6 +1,7 @@
 package undo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,16 +43,16 @@ type run struct {
 	key     []byte     // the account's record key (nil: lines are not proved)
 	mu      sync.Mutex // guards state
 	state   map[int64]*baselinker.Client
-	sent    map[int]bool // rows whose write an interrupted undo sent (its journal)
-	j       *journal
+	sent    map[int]events.Pending // rows whose write an interrupted undo sent (its journal)
+	j       *events.Journal        // nil in a dry run: it records nothing
 	fatal   atomic.Pointer[error]
 	ev      *events.Aggregator // the undo's typed events
 }
 
 // Run undoes what the report at source says its run did, writing the
-// undo's own report. It returns ErrBadInput for a report it will not undo
-// (nothing is sent then), ErrFatal or ErrInterrupted; conflicts and failed
-// lines are not errors: see Summary.Problems.
+// undo's own report. It returns run's ErrBadInput for a report it will not
+// undo (nothing is sent then), ErrFatal or ErrInterrupted; conflicts and
+// failed lines are not errors: see Summary.Problems.
 func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, err error) {
 	cfg = cfg.withDefaults(source)
 	start, before := time.Now(), api.Stats().Requests
@@ -83,16 +84,18 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if err != nil {
 		return sum, err
 	}
-	if r.sent, err = readJournal(journalPath(cfg.resumeOrReport())); err != nil {
-		return sum, err
+	js, err := events.ReadJournal(journalPath(cmp.Or(cfg.Resume, cfg.Report)))
+	if err != nil {
+		return sum, fmt.Errorf("%w: the undo's journal: %w", events.ErrBadInput, err)
 	}
+	r.sent = js.Open
 	defer r.ev.Watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
 	}
 	if cfg.Resume == "" || !importer.SamePath(cfg.Resume, cfg.Report) {
 		if sum.Kept, err = importer.KeepEarlier(cfg.Report); err != nil {
-			return sum, fmt.Errorf("%w: %w", ErrBadInput, err)
+			return sum, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 	}
 	rf, err := events.CreateReportFile(cfg.Report, r.key, nil)
@@ -109,34 +112,50 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if cerr := rf.Close(); perr == nil {
 		perr = cerr
 	}
-	if r.j != nil {
-		if cerr := r.j.close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
-			perr = cerr
-		}
+	if _, cerr := r.j.Close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
+		perr = cerr
 	}
 	switch {
 	case perr != nil:
 		return sum, perr
 	case r.fatal.Load() != nil:
-		return sum, fmt.Errorf("the undo %w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
+		return sum, fmt.Errorf("the undo %w: %w; the lines not done are skipped — fix the cause, then finish the undo:%s", events.ErrFatal, *r.fatal.Load(), cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	case ctx.Err() != nil:
-		return sum, fmt.Errorf("the undo was %w; the report %s says what was done; to finish the undo:%s", ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
+		return sum, fmt.Errorf("the undo was %w; the report %s says what was done; to finish the undo:%s", events.ErrInterrupted, cfg.Report, cfg.Rerun.With(shellquote.Set("resume", cfg.Report)))
 	}
 	return sum, nil
 }
 
-func (c Config) resumeOrReport() string {
-	if c.Resume != "" {
-		return c.Resume
+// journalPath is where an undo logs the writes it sends: beside its
+// report, a send on disk (fsynced) before its request leaves, so that after
+// a crash --resume knows which writes may have happened and settles them by
+// the clients' state.
+func journalPath(report string) string { return report + ".journal" }
+
+// createJournal starts the journal, carrying the sends an earlier undo
+// left open (until this run settles them).
+func createJournal(path string, sent map[int]events.Pending) (*events.Journal, error) {
+	carried := make(map[int]events.Pending, len(sent))
+	for row := range sent {
+		carried[row] = events.Pending{Op: "carried"}
 	}
-	return c.Report
+	return events.CreateJournal(path, events.JournalStart{Open: carried, Sync: true})
+}
+
+// send journals the write op about to be sent for the item's line, to
+// client id (0: a create).
+func (r *run) send(it item, op string, id int64) error {
+	if err := r.j.Send(it.line.Row, op, "", id); err != nil {
+		return fmt.Errorf("%w (nothing was sent for this line)", err)
+	}
+	return nil
 }
 
 // readSource reads the report to undo and refuses one that cannot be: a
 // dry run's, another account's, an older crmbulk's or an edited one.
 func (r *run) readSource(source string) ([]item, error) {
 	if importer.SamePath(r.cfg.Report, source) {
-		return nil, fmt.Errorf("%w: the undo's report would overwrite %s; give another --report", ErrBadInput, source)
+		return nil, fmt.Errorf("%w: the undo's report would overwrite %s; give another --report", events.ErrBadInput, source)
 	}
 	sha, err := importer.FileSHA(source)
 	if err != nil {
@@ -151,18 +170,17 @@ func (r *run) readSource(source string) ([]item, error) {
 		}
 		switch {
 		case l.DryRun():
-			return fmt.Errorf("%w: %s is a dry run's report (row %d: %q): a dry run sent nothing, so there is nothing to undo — give the report of the real run", ErrBadInput, source, l.Num, l.Note)
+			return fmt.Errorf("%w: %s is a dry run's report (row %d: %q): a dry run sent nothing, so there is nothing to undo — give the report of the real run", events.ErrBadInput, source, l.Num, l.Note)
 		case l.Account == "":
-			return fmt.Errorf("%w: %s, row %d: the line does not say which account it was written on (an older crmbulk's report); undo needs a report of this version", ErrBadInput, source, l.Num)
+			return fmt.Errorf("%w: %s, row %d: the line does not say which account it was written on (an older crmbulk's report); undo needs a report of this version", events.ErrBadInput, source, l.Num)
 		case l.Account != r.account:
-			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", ErrBadInput, source, l.Account, r.account)
+			return fmt.Errorf("%w: %s was written with another API token (account %s; this token is %s): undo it with the token of that import", events.ErrBadInput, source, l.Account, r.account)
 		}
-		it := item{line: l}
 		cs, err := events.ParseChanges(l.ChangesText())
 		if err != nil {
-			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, err)
+			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, err)
 		}
-		it.changes = cs
+		it := item{line: l, changes: cs}
 		switch l.Status {
 		case events.StatusCreated:
 			it.op = opDelete
@@ -175,7 +193,7 @@ func (r *run) readSource(source string) ([]item, error) {
 			it.op = opNone // an import's conflict line: nothing was sent
 		}
 		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
-			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line without a crm_client_id; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, l.Status)
+			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line without a crm_client_id; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, l.Status)
 		}
 		if len(cs) == 0 && it.op != opNone && !(it.op == opDelete && l.Proven) {
 			// crmbulk writes every updated or deleted line with its
@@ -183,18 +201,21 @@ func (r *run) readSource(source string) ([]item, error) {
 			// must not end "done" having left the client as it is. A
 			// created line may have none (a client made of a row whose
 			// fields were all empty): its proof tells it from an edit.
-			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line with an empty \"changes\" column; the report was edited — restore it", ErrBadInput, source, l.Num, l.Row, l.Status)
+			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line with an empty \"changes\" column; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, l.Status)
 		}
 		items = append(items, it)
 		return nil
 	})
-	if errors.Is(err, events.ErrOldReport) {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	return items, badInput(err)
+}
+
+// badInput is err as an ErrBadInput (nil: nil): a report the undo cannot
+// read is one it will not undo.
+func badInput(err error) error {
+	if err != nil && !errors.Is(err, events.ErrBadInput) {
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	if err != nil && !errors.Is(err, ErrBadInput) {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	return items, err
+	return err
 }
 
 // oneRun refuses a line that cannot be of the run whose report the first
@@ -203,11 +224,11 @@ func (r *run) readSource(source string) ([]item, error) {
 func (r *run) oneRun(source string, l events.Line, items []item, rows map[int]int) error {
 	if len(items) > 0 && l.InputSHA != items[0].line.InputSHA {
 		return fmt.Errorf("%w: %s, row %d (input row %d): input_sha256 %s differs from the first line's (%s): the line is of another import's report — restore the report as the run left it",
-			ErrBadInput, source, l.Num, l.Row, l.InputSHA, items[0].line.InputSHA)
+			events.ErrBadInput, source, l.Num, l.Row, l.InputSHA, items[0].line.InputSHA)
 	}
 	if num, ok := rows[l.Row]; ok {
 		return fmt.Errorf("%w: %s, row %d: input row %d has a line already (row %d): a report has one line per input row, so it was edited — restore it",
-			ErrBadInput, source, l.Num, l.Row, num)
+			events.ErrBadInput, source, l.Num, l.Row, num)
 	}
 	rows[l.Row] = l.Num
 	return nil
@@ -222,9 +243,9 @@ func (r *run) readResume() (map[int]events.Line, error) {
 	err := events.ReadReport(r.cfg.Resume, r.key, r.account, func(l events.Line) error {
 		switch {
 		case l.DryRun():
-			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume:%s", ErrBadInput, r.cfg.Resume, r.cfg.Rerun.With(shellquote.Drop("resume")))
+			return fmt.Errorf("%w: %s is a dry run's undo report: it sent nothing; run the undo without --resume:%s", events.ErrBadInput, r.cfg.Resume, r.cfg.Rerun.With(shellquote.Drop("resume")))
 		case l.InputSHA != r.sha:
-			return fmt.Errorf("%w: %s, row %d: it is the undo of another report (fingerprint %s, this one %s); resume the undo of this report, or start without --resume:%s", ErrBadInput, r.cfg.Resume, l.Num, l.InputSHA, r.sha, r.cfg.Rerun.With(shellquote.Drop("resume")))
+			return fmt.Errorf("%w: %s, row %d: it is the undo of another report (fingerprint %s, this one %s); resume the undo of this report, or start without --resume:%s", events.ErrBadInput, r.cfg.Resume, l.Num, l.InputSHA, r.sha, r.cfg.Rerun.With(shellquote.Drop("resume")))
 		}
 		switch l.Status {
 		case StatusDeleted, StatusRestored, StatusConflict, events.StatusUnchanged, events.StatusCreated:
@@ -232,10 +253,7 @@ func (r *run) readResume() (map[int]events.Line, error) {
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, ErrBadInput) {
-		err = fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	return done, err
+	return done, badInput(err)
 }
 
 // readState reads the clients the undo must look at: the list, 100 a
@@ -265,12 +283,12 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 		}
 		r.ev.Page(int64(len(cs)))
 		return nil
-	}, baselinker.WithMaxClients(r.cfg.MaxClients))
+	}, r.cfg.MaxClients)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", ErrInterrupted, r.cfg.Rerun.With())
+			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", events.ErrInterrupted, r.cfg.Rerun.With())
 		}
-		return fmt.Errorf("the undo %w: reading the clients (getCrmClients): %w", ErrFatal, err)
+		return fmt.Errorf("the undo %w: reading the clients (getCrmClients): %w", events.ErrFatal, err)
 	}
 	return nil
 }
@@ -289,8 +307,8 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 			werr = rf.Write(l)
 			// The write is settled once its line is on disk, not before:
 			// a crash in between leaves the send open for --resume.
-			if werr == nil && r.j != nil && l.Status != events.StatusFailed && l.Status != events.StatusSkipped {
-				werr = r.j.done(&l)
+			if werr == nil && l.Status != events.StatusFailed && l.Status != events.StatusSkipped {
+				werr = r.j.Done(&l)
 			}
 		}
 		sum.Lines++
@@ -329,9 +347,9 @@ func (r *run) stopped(ctx context.Context, it item) (events.Line, bool) {
 	l := r.base(it)
 	switch {
 	case ctx.Err() != nil:
-		l.Status, l.Code, l.Message = events.StatusSkipped, CodeInterrupted, "interrupted before this line; run the undo again with --resume"
+		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeInterrupted, "interrupted before this line; run the undo again with --resume"
 	case r.fatal.Load() != nil:
-		l.Status, l.Code, l.Message = events.StatusSkipped, CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
+		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
 	default:
 		return l, false
 	}
@@ -415,7 +433,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 		return r.failed(l, err)
 	}
 	if c == nil {
-		if r.sent[it.line.Row] {
+		if _, ok := r.sent[it.line.Row]; ok {
 			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
 			l.Changes = it.changes
 			return l
@@ -448,7 +466,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	if r.cfg.DryRun {
 		return l
 	}
-	if err := r.j.send(it.line.Row, "delete", it.line.ID); err != nil {
+	if err := r.send(it, "delete", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
 	err = r.api.DeleteCrmClient(ctx, it.line.ID)
@@ -457,7 +475,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
 		gone, lerr := r.gone(ctx, it.line.ID)
 		if lerr != nil || !gone {
-			l.Status, l.Code = events.StatusFailed, CodeOutcomeUnknown
+			l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
 			l.Message = "the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume"
 			return l
 		}
@@ -531,16 +549,14 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 	if len(back) == 0 || r.cfg.DryRun {
 		return l
 	}
-	if err := r.j.send(it.line.Row, "restore", it.line.ID); err != nil {
+	if err := r.send(it, "restore", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
 	res, err := r.api.AddCrmClientResult(ctx, back.ClientFields(it.line.ID))
 	if err != nil {
 		return r.failed(l, err)
 	}
-	for _, w := range res.Warnings {
-		l.Warnings = joinNote(l.Warnings, "the API warned: "+w)
-	}
+	l.WarnedBy(res.Warnings)
 	r.mu.Lock()
 	if c := r.state[it.line.ID]; c != nil { // the client's earlier line sees what this one wrote
 		for _, ch := range back {
@@ -568,7 +584,7 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 		return r.failed(l, err)
 	} else if id > 0 {
 		l.ID = id
-		if r.sent[it.line.Row] {
+		if _, ok := r.sent[it.line.Row]; ok {
 			l.Status, l.Note = events.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
 			return l
 		}
@@ -580,7 +596,7 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	if r.cfg.DryRun {
 		return l
 	}
-	if err := r.j.send(it.line.Row, "create", 0); err != nil {
+	if err := r.send(it, "create", 0); err != nil {
 		return r.failed(l, err)
 	}
 	res, err := r.api.AddCrmClientResult(ctx, it.changes.ClientFields(0))
@@ -627,7 +643,7 @@ func (r *run) failed(l events.Line, err error) events.Line {
 	case errors.As(err, &ae) && !baselinker.Classify(err).Stops():
 		l.Code, l.Message = ae.Code, ae.Message
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
-		l.Code, l.Message = CodeOutcomeUnknown, err.Error()
+		l.Code, l.Message = events.CodeOutcomeUnknown, err.Error()
 	default:
 		l.Code, l.Message = "ERROR", err.Error()
 		if c := baselinker.Classify(err); c.Stops() || errors.Is(err, context.Canceled) {

@@ -46,27 +46,19 @@ const (
 	StatusConflict events.Status = "conflict" // someone changed the client since: what they changed was left (see column)
 )
 
-// Codes an undo writes.
+// Codes an undo writes, besides run's (CodeOutcomeUnknown, CodeInterrupted,
+// CodeNotAttempted).
 const (
-	CodeChanged        = "CHANGED_SINCE"           // the client no longer holds what the import wrote
-	CodeBeforeUnknown  = "BEFORE_UNKNOWN"          // the import did not read the value it replaced (notes, extra fields without --compare-notes)
-	CodeExists         = "EXISTS"                  // re-creating: a client with the match key exists already
-	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a write was sent and its answer lost; the state could not settle it
-	CodeInterrupted    = events.CodeInterrupted
-	CodeNotAttempted   = events.CodeNotAttempted
+	CodeChanged       = "CHANGED_SINCE"  // the client no longer holds what the import wrote
+	CodeBeforeUnknown = "BEFORE_UNKNOWN" // the import did not read the value it replaced (notes, extra fields without --compare-notes)
+	CodeExists        = "EXISTS"         // re-creating: a client with the match key exists already
 )
 
 // The outcomes of an undo are the run's (package run), checked with
 // errors.Is: ErrBadInput (a report that cannot be undone — a dry run's,
 // another account's, an older crmbulk's, an edited one: nothing was sent),
 // ErrFatal (an API error stopped the undo: the lines not done are skipped;
-// --resume goes on) and ErrInterrupted (ctx was cancelled: likewise). The
-// names here are kept for the commands that check them.
-var (
-	ErrBadInput    = events.ErrBadInput
-	ErrFatal       = events.ErrFatal
-	ErrInterrupted = events.ErrInterrupted
-)
+// --resume goes on) and ErrInterrupted (ctx was cancelled: likewise).
 
 // DefaultWorkers is the default size of the request pool.
 const DefaultWorkers = 4
@@ -116,9 +108,6 @@ func (c Config) withDefaults(source string) Config {
 	}
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
-	}
-	if c.Events == nil {
-		c.Events = events.Nop{}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

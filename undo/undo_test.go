@@ -15,7 +15,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/importer"
-	"github.com/crmbulk/crmbulk/internal/progress"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -248,7 +247,7 @@ func TestUndoRefuses(t *testing.T) {
 		{"one whose created line names no change", api, blanked, "empty \"changes\""},
 	} {
 		_, err := Run(context.Background(), tc.api, tc.report, Config{Report: filepath.Join(dir, "u.csv")})
-		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
@@ -291,7 +290,7 @@ func TestUndoResumed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sum, err := Run(ctx, &crashAfter{API: api, k: 6, cancel: cancel}, report, Config{Workers: 2})
-	if !errors.Is(err, ErrInterrupted) {
+	if !errors.Is(err, events.ErrInterrupted) {
 		t.Fatalf("interrupted undo: %v, %v", sum, err)
 	}
 	t.Log(sum)
@@ -339,8 +338,8 @@ func TestUndoProgressSaysBlocked(t *testing.T) {
 	srv, api := newAPI(t, sandbox.Config{Seed: 8, Clients: 10})
 	report := importRows(t, api, t.TempDir(), "p1@undo.example,+48 1,Hel", "p2@undo.example,+48 2,Hel")
 	until, _ := api.Limiter().BlockedUntil(time.Now().Add(1500 * time.Millisecond)) // as if the API had said so
-	rec := &progress.Recorder{}
-	sum, err := Run(context.Background(), api, report, Config{Events: events.Draw(rec), Waiting: api.Limiter().Waiting})
+	rec := &events.Recorder{}
+	sum, err := Run(context.Background(), api, report, Config{Events: rec, Waiting: api.Limiter().Waiting})
 	if err != nil || sum.Counts[StatusDeleted] != 2 {
 		t.Fatalf("%v, %v", sum, err)
 	}
@@ -385,7 +384,7 @@ func TestUndoEmptyCreate(t *testing.T) {
 		return p
 	}
 	_, err = Run(context.Background(), api, write("unproven.csv", nil), Config{Report: filepath.Join(dir, "u0.csv")})
-	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3 (input row 4): a created line with an empty \"changes\" column") {
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "row 3 (input row 4): a created line with an empty \"changes\" column") {
 		t.Fatalf("without a proof: %v", err)
 	}
 	sum, err := Run(context.Background(), api, write("proven.csv", key), Config{Report: filepath.Join(dir, "u1.csv"), StateDir: state})
@@ -408,7 +407,7 @@ func TestUndoRefusesALineTwice(t *testing.T) {
 	}
 	before := srv.Stats().Requests
 	_, err := Run(context.Background(), api, twice, Config{Report: filepath.Join(dir, "u.csv")})
-	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "row 3: input row 2 has a line already (row 2)") {
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "row 3: input row 2 has a line already (row 2)") {
 		t.Fatalf("err %v", err)
 	}
 	if n := srv.Stats().Requests - before; n != 0 {

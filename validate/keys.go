@@ -46,17 +46,23 @@ const RuleCleaned = "key_cleaned"
 // it (before case folding): see the rule above. It is idempotent; text that
 // is not valid UTF-8 is returned as is (Check reports it).
 func CleanKey(s string) string {
+	// Removing a joiner can let two characters compose, and NFKC can make
+	// a space: hence rounds to the fixed point.
+	return fixedPoint(s, func(s string) string { return strings.TrimSpace(norm.NFKC.String(strings.Map(keyRune, s))) })
+}
+
+// fixedPoint applies step to s until it changes nothing (a few rounds reach
+// that); text that is not valid UTF-8 is returned as is.
+func fixedPoint(s string, step func(string) string) string {
 	if !utf8.ValidString(s) {
 		return s
 	}
-	// Removing a joiner can let two characters compose, and NFKC can make
-	// a space: a few rounds reach the fixed point.
 	for range 4 {
-		c := strings.TrimSpace(norm.NFKC.String(strings.Map(keyRune, s)))
-		if c == s {
+		next := step(s)
+		if next == s {
 			break
 		}
-		s = c
+		s = next
 	}
 	return s
 }
@@ -72,9 +78,6 @@ func keyRune(r rune) rune {
 	}
 	return r
 }
-
-// cleansKey reports whether the field is stored cleaned (CleanKey).
-func cleansKey(field string) bool { return field == "email" || field == "login" }
 
 // MatchKey returns the form in which values of a key field are compared
 // (see the rule above): "" means no key. For another field it is the value
@@ -94,17 +97,7 @@ func MatchKey(field, value string) string {
 
 // foldKey case-folds a cleaned value and keeps it clean.
 func foldKey(s string) string {
-	if !utf8.ValidString(s) {
-		return s
-	}
-	for range 4 {
-		f := CleanKey(cases.Fold().String(s)) // a Caser is not safe to share
-		if f == s {
-			break
-		}
-		s = f
-	}
-	return s
+	return fixedPoint(s, func(s string) string { return CleanKey(cases.Fold().String(s)) }) // a Caser is not safe to share
 }
 
 func phoneKey(v string) string {
@@ -151,12 +144,7 @@ func isTaxPrefix(p string) bool {
 // Same reports whether a and b are the same value of field by the identity
 // rule: the same match key for a key field (both empty included), the same
 // canonical form (Normalize) for another.
-func Same(field, a, b string) bool {
-	if isKeyField(field) {
-		return MatchKey(field, a) == MatchKey(field, b)
-	}
-	return Normalize(field, a) == Normalize(field, b)
-}
+func Same(field, a, b string) bool { return CompareForm(field, a) == CompareForm(field, b) }
 
 // CompareForm is the form Same compares values of field in.
 func CompareForm(field, value string) string {

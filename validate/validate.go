@@ -15,11 +15,11 @@
 package validate
 
 import (
-	"github.com/crmbulk/crmbulk/internal/chars"
-
+	"cmp"
 	"fmt"
+	"maps"
 	"net/mail"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +29,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
 )
 
 // Severity says whether a problem stops the row.
@@ -164,7 +165,6 @@ type Rule struct {
 // rule is what a Rule knows of its field; it is never changed.
 type rule struct {
 	baselinker.Field
-	email   bool
 	cleaned bool // an email or login: stored cleaned (CleanKey, keys.go)
 }
 
@@ -193,7 +193,7 @@ var rules = sync.OnceValue(func() []Rule {
 	out := make([]Rule, len(fields))
 	for i, f := range fields {
 		if f.Kind != baselinker.KindExtra {
-			out[i] = Rule{f: &rule{Field: f, email: f.Name == "email", cleaned: cleansKey(f.Name)}}
+			out[i] = Rule{f: &rule{Field: f, cleaned: f.Name == "email" || f.Name == "login"}}
 		}
 	}
 	return out
@@ -258,6 +258,11 @@ func Value(field, value string) []Problem {
 	return ps
 }
 
+func notUTF8(field, value string) Problem {
+	return Problem{Field: field, Value: value, Rule: RuleUTF8,
+		Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"}
+}
+
 func unknown(field, value string) Problem {
 	return Problem{Field: field, Value: value, Rule: RuleUnknownField,
 		Message: fmt.Sprintf("%q is not a CRM field of addCrmClient", field), Fix: "see `crmbulk fields` for the names"}
@@ -272,8 +277,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	field := r.f.Name
 	if !utf8.ValidString(value) {
-		return value, append(ps, Problem{Field: field, Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
+		return value, append(ps, notUTF8(field, value))
 	}
 	if with := controlProblem(field, value, ps); len(with) > len(ps) {
 		return value, with // never stored, whatever else the value is
@@ -318,7 +322,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	if r.f.cleaned {
 		ps = append(ps, cleaned(field, value, v)...)
 	}
-	if r.f.email && v != "" {
+	if r.f.Name == "email" && v != "" {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != strings.TrimSpace(v) || a.Name != "" {
 			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleEmail, Severity: Warning,
 				Message: fmt.Sprintf("%s does not look like an email address (sent anyway)", chars.Quote(value))})
@@ -371,10 +375,7 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 	if len(extra) == 0 {
 		return out
 	}
-	ids := make([]string, 0, len(extra))
-	for id := range extra {
-		ids = append(ids, id)
-	}
+	ids := slices.Collect(maps.Keys(extra))
 	baselinker.SortExtraIDs(ids)
 	for _, id := range ids {
 		out = Extra(id, extra[id], out)
@@ -388,18 +389,14 @@ func SortProblems(ps []Problem) {
 	if len(ps) < 2 {
 		return
 	}
-	sort.SliceStable(ps, func(i, j int) bool {
-		pi, pj := baselinker.FieldPosition(ps[i].Field), baselinker.FieldPosition(ps[j].Field)
-		if pi < 0 {
-			pi = 1 << 30
+	pos := func(p Problem) int {
+		if i := baselinker.FieldPosition(p.Field); i >= 0 {
+			return i
 		}
-		if pj < 0 {
-			pj = 1 << 30
-		}
-		if pi != pj {
-			return pi < pj
-		}
-		return ps[i].Field < ps[j].Field
+		return 1 << 30
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(pos(a), pos(b)), strings.Compare(a.Field, b.Field))
 	})
 }
 
@@ -408,8 +405,7 @@ func SortProblems(ps []Problem) {
 func Extra(id, value string, ps []Problem) []Problem {
 	ps = append(ps, ExtraID(id)...)
 	if !utf8.ValidString(value) {
-		ps = append(ps, Problem{Field: "custom_extra_fields[" + id + "]", Value: value, Rule: RuleUTF8,
-			Message: "the value is not valid UTF-8", Fix: "check the file's encoding (--encoding windows-1250?)"})
+		ps = append(ps, notUTF8("custom_extra_fields["+id+"]", value))
 	}
 	return controlProblem("custom_extra_fields["+id+"]", value, ps)
 }

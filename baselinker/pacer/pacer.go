@@ -18,7 +18,7 @@
 // process; the store bounds all of them together.
 //
 // Backoff gives the pauses of bounded retries: exponential with full
-// jitter, on the same pluggable clock.
+// jitter.
 package pacer
 
 import (
@@ -140,16 +140,16 @@ func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait =
 // after took. From the first such request after the last answer (Heard)
 // the API is silent, and the silence counts toward WithMaxWait with the
 // blocks, as wall time: several workers failing at once count it once, a
-// long run with a fault now and then never adds them up. It reports
-// whether the run is now past WithMaxWait.
-func (l *Limiter) Failing(took time.Duration) (gaveUp bool) {
+// long run with a fault now and then never adds them up. A silence past
+// WithMaxWait gives the run up for good, even if an answer comes later.
+func (l *Limiter) Failing(took time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
 	if start := now.Add(-max(took, 0)); l.silentSince.IsZero() || start.Before(l.silentSince) {
 		l.silentSince = start
 	}
-	return l.overLocked(now)
+	l.overLocked(now)
 }
 
 // Heard reports an answer from the API (a SUCCESS, or an error it
@@ -203,11 +203,10 @@ func WithRand(r *rand.Rand) Option { return func(l *Limiter) { l.rand = r } }
 
 // Stats is a snapshot of a Limiter's counters.
 type Stats struct {
-	Starts      int64         // starts granted by Wait
-	Waited      time.Duration // total time callers spent in Wait, summed over callers
-	Blocks      int64         // blocks reported with Blocked (one per pause)
-	Limit       int           // current effective limit per window
-	PausedUntil time.Time     // end of the current block pause; zero if none
+	Starts      int64     // starts granted by Wait
+	Blocks      int64     // blocks reported with Blocked (one per pause)
+	Limit       int       // current effective limit per window
+	PausedUntil time.Time // end of the current block pause; zero if none
 }
 
 // Limiter lets at most limit starts happen in any sliding window. It is safe
@@ -233,9 +232,7 @@ type Limiter struct {
 	sharedSince atomic.Int64
 
 	mu   sync.Mutex
-	ring []time.Time // the last len(ring) starts, circular
-	head int         // index of the oldest start in ring
-	n    int         // number of starts held in ring
+	ring ring // the last limit starts
 
 	pausedUntil time.Time
 	reducedTo   int       // effective limit when recovery began
@@ -247,7 +244,6 @@ type Limiter struct {
 	probe       probe     // after a block with no stated end: one request first
 
 	starts     int64
-	waited     time.Duration
 	blocks     int64
 	resumeSaid int64 // blocks when Resumed last said one was over
 }
@@ -265,9 +261,7 @@ const (
 // New returns a Limiter allowing limit request starts per window (60 s by
 // default). A limit below 1 is treated as 1.
 func New(limit int, opts ...Option) *Limiter {
-	if limit < 1 {
-		limit = 1
-	}
+	limit = max(limit, 1)
 	l := &Limiter{
 		clock:        realClock{},
 		limit:        limit,
@@ -285,16 +279,12 @@ func New(limit int, opts ...Option) *Limiter {
 	if l.recoverStep <= 0 {
 		l.recoverStep = max(1, l.limit/10)
 	}
-	if l.blockMax < l.blockInitial {
-		l.blockMax = l.blockInitial
-	}
-	if l.margin < 0 {
-		l.margin = 0
-	}
+	l.blockMax = max(l.blockMax, l.blockInitial)
+	l.margin = max(l.margin, 0)
 	if l.rand == nil {
 		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	l.ring = make([]time.Time, limit)
+	l.ring = ring{t: make([]time.Time, limit)}
 	return l
 }
 
@@ -316,14 +306,9 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pacer: waiting for a request slot: %w", err)
 	}
-	var begin time.Time
-	first := true
 	for {
 		l.mu.Lock()
 		now := l.clock.Now()
-		if first {
-			begin, first = now, false
-		}
 		if l.overLocked(now) {
 			l.mu.Unlock()
 			return fmt.Errorf("pacer: %w (more than %s in all)", ErrWaitedTooLong, l.maxWait)
@@ -347,8 +332,8 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			if l.probe == probeNeeded {
 				l.probe = probeOut
 			}
-			l.recordLocked(now)
-			l.waited += now.Sub(begin)
+			l.ring.push(now)
+			l.starts++
 			l.mu.Unlock()
 			return nil
 		}
@@ -362,9 +347,6 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			l.mu.Lock()
-			l.waited += l.clock.Now().Sub(begin)
-			l.mu.Unlock()
 			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 		case <-t.C():
 		}
@@ -461,11 +443,7 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 	if now.Before(l.pausedUntil) {
 		return l.pausedUntil, false
 	}
-	d, n := l.blockInitial, l.nextConsecutiveLocked()
-	for i := 1; i < n && d < l.blockMax; i++ {
-		d *= 2
-	}
-	d = min(d, l.blockMax)
+	d := Backoff{Base: l.blockInitial, Max: l.blockMax}.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
 	if q := int64(d / 4); q > 0 {
 		d += time.Duration(l.rand.Int64N(q + 1))
 	}
@@ -535,21 +513,16 @@ func (l *Limiter) nextConsecutiveLocked() int {
 // pauseLocked pauses every start until until, then recovers from half the
 // limit in force, and tells the other runs of the token.
 func (l *Limiter) pauseLocked(now, until time.Time) {
-	from := now
-	if l.pausedUntil.After(from) {
-		from = l.pausedUntil // a running pause lengthened: only the extra time counts
-	}
+	from := maxTime(now, l.pausedUntil) // a running pause lengthened: only the extra time counts
 	l.pausedTotal += max(until.Sub(from), 0)
 	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
 		l.gaveUp = true
 	}
-	if now.Before(l.pausedUntil) { // a running pause lengthened: same block, same reduced limit
-		l.pausedUntil, l.recoverFrom = until, until
-	} else {
+	if !now.Before(l.pausedUntil) { // a new block; a running pause lengthened keeps its reduced limit
 		l.reducedTo = max(1, l.effectiveLocked(now)/2)
-		l.pausedUntil, l.recoverFrom = until, until
 		l.blocks++
 	}
+	l.pausedUntil, l.recoverFrom = until, until
 	if l.shared != nil { // one try at the store's lock (no context here); when held, the next Wait writes it
 		done, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -592,7 +565,7 @@ func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	s := Stats{Starts: l.starts, Waited: l.waited, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
+	s := Stats{Starts: l.starts, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
 	if now.Before(l.pausedUntil) {
 		s.PausedUntil = l.pausedUntil
 	}
@@ -614,55 +587,30 @@ func (l *Limiter) ETA(n int) time.Duration {
 	}
 	now := l.clock.Now()
 	eff := l.effectiveLocked(now)
-	// A ring of the last eff start times, oldest first, simulated forward.
-	sim := make([]time.Time, 0, eff)
-	for k := min(l.n, eff); k >= 1; k-- {
-		sim = append(sim, l.kthLocked(k))
+	// A ring of the last eff start times, simulated forward.
+	sim := ring{t: make([]time.Time, eff)}
+	for k := min(l.ring.n, eff); k >= 1; k-- {
+		sim.push(l.ring.kth(k))
 	}
-	paused := l.pausedUntil
+	t := maxTime(now, l.pausedUntil)
 	l.mu.Unlock()
 
-	t := now
-	if paused.After(t) {
-		t = paused
-	}
-	ring := make([]time.Time, eff)
-	filled, head := 0, 0
-	push := func(v time.Time) {
-		if filled < eff {
-			ring[(head+filled)%eff] = v
-			filled++
-			return
-		}
-		ring[head] = v
-		head = (head + 1) % eff
-	}
-	for _, v := range sim {
-		push(v)
-	}
 	span := l.window + l.margin
 	for range n {
-		if filled == eff {
-			if free := ring[head].Add(span); free.After(t) {
-				t = free
-			}
+		if sim.n == eff {
+			t = maxTime(t, sim.kth(eff).Add(span))
 		}
-		push(t)
+		sim.push(t)
 	}
 	return t.Sub(now)
 }
 
 // nextLocked returns the earliest time a start may happen, given now.
 func (l *Limiter) nextLocked(now time.Time) time.Time {
-	at := now
-	if l.pausedUntil.After(at) {
-		at = l.pausedUntil
-	}
+	at := maxTime(now, l.pausedUntil)
 	eff := l.effectiveLocked(now)
-	if l.n >= eff {
-		if free := l.kthLocked(eff).Add(l.window + l.margin); free.After(at) {
-			at = free
-		}
+	if l.ring.n >= eff {
+		at = maxTime(at, l.ring.kth(eff).Add(l.window+l.margin))
 	}
 	// While recovering, the limit may grow before the slot frees: wake then.
 	if !l.recoverFrom.IsZero() && at.After(now) {
@@ -678,21 +626,26 @@ func (l *Limiter) nextLocked(now time.Time) time.Time {
 	return at
 }
 
-// kthLocked returns the k-th most recent start (k=1: the newest); k <= l.n.
-func (l *Limiter) kthLocked(k int) time.Time {
-	return l.ring[(l.head+l.n-k)%len(l.ring)]
+// ring holds the last len(t) start times, circular.
+type ring struct {
+	t    []time.Time
+	head int // index of the oldest start
+	n    int // number of starts held
 }
 
-func (l *Limiter) recordLocked(now time.Time) {
-	if l.n < len(l.ring) {
-		l.ring[(l.head+l.n)%len(l.ring)] = now
-		l.n++
-	} else {
-		l.ring[l.head] = now
-		l.head = (l.head + 1) % len(l.ring)
+// push records a start, in place of the oldest when the ring is full.
+func (r *ring) push(v time.Time) {
+	if r.n < len(r.t) {
+		r.t[(r.head+r.n)%len(r.t)] = v
+		r.n++
+		return
 	}
-	l.starts++
+	r.t[r.head] = v
+	r.head = (r.head + 1) % len(r.t)
 }
+
+// kth returns the k-th most recent start (k=1: the newest); k <= r.n.
+func (r *ring) kth(k int) time.Time { return r.t[(r.head+r.n-k)%len(r.t)] }
 
 // effectiveLocked returns the limit in force at now, ending recovery once it
 // is back at the configured limit.

@@ -17,8 +17,6 @@ type Backoff struct {
 	// not safe for concurrent use: leave it nil when the Backoff is shared;
 	// nil draws from the goroutine-safe global source.
 	Rand *rand.Rand
-	// Clock is used to sleep between tries; nil is the real clock.
-	Clock Clock
 }
 
 // DefaultBackoff returns 5 attempts, pauses capped at 0.5 s, 1 s, 2 s, 4 s
@@ -45,22 +43,17 @@ func (b Backoff) Cap(k int) time.Duration {
 		return 0
 	}
 	c := b.Base
-	for i := 1; i < k; i++ {
-		if b.Max > 0 && c >= b.Max {
-			break
-		}
-		if c > time.Duration(1<<62)/2 {
-			break // overflow guard
-		}
+	// Doubling stops at Max, and before it would overflow.
+	for i := 1; i < k && (b.Max <= 0 || c < b.Max) && c <= time.Duration(1<<62)/2; i++ {
 		c *= 2
 	}
-	if b.Max > 0 && c > b.Max {
-		c = b.Max
+	if b.Max > 0 {
+		c = min(c, b.Max)
 	}
 	return c
 }
 
-// Sleep pauses for d on b's clock, or until ctx ends (then it returns an
+// Sleep pauses for d, or until ctx ends (then it returns an
 // error wrapping ctx.Err()).
 func (b Backoff) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
@@ -69,16 +62,12 @@ func (b Backoff) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	c := b.Clock
-	if c == nil {
-		c = realClock{}
-	}
-	t := c.NewTimer(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		t.Stop()
 		return ctx.Err()
-	case <-t.C():
+	case <-t.C:
 		return nil
 	}
 }

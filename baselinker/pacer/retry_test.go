@@ -46,8 +46,7 @@ func TestBackoffJitterBounds(t *testing.T) {
 }
 
 func TestSleepHonoursContext(t *testing.T) {
-	fc := newFakeClock()
-	b := Backoff{Clock: fc}
+	b := Backoff{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Sleep(ctx, time.Hour) }()

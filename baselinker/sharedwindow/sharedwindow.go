@@ -31,6 +31,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/flock"
@@ -195,7 +196,9 @@ func (s *Store) Take(ctx context.Context, now time.Time, limit int, span time.Du
 
 // Pause implements pacer.Shared. A pause beyond MaxPause is cut to it.
 func (s *Store) Pause(ctx context.Context, now, until time.Time) error {
-	until = minTime(until, now.Add(MaxPause))
+	if limit := now.Add(MaxPause); until.After(limit) {
+		until = limit
+	}
 	return s.update(ctx, now, func(st *state) bool {
 		if ms := until.UnixMilli(); ms > st.PausedUntil {
 			st.PausedUntil = ms
@@ -215,9 +218,8 @@ func (s *Store) LiveOther(now time.Time, span time.Duration) bool {
 		return false
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
-	var st state
-	if err != nil || len(b) > maxFileBytes || json.Unmarshal(b, &st) != nil || st.Version != 1 {
+	st, _, err := readState(f)
+	if err != nil || st.Version != 1 {
 		return false
 	}
 	s.sane(&st, now)
@@ -261,26 +263,24 @@ func runner() string {
 
 // sane drops what a state file may not say at now: starts further ahead
 // than MaxSkew, a pause longer than MaxPause. It reports what it dropped.
-func (s *Store) sane(st *state, now time.Time) (dropped string) {
+func (s *Store) sane(st *state, now time.Time) string {
+	var dropped []string
 	ahead := now.Add(MaxSkew).UnixMilli()
 	n := len(st.Starts)
 	st.Starts = slices.DeleteFunc(st.Starts, func(ms int64) bool { return ms > ahead })
 	if k := n - len(st.Starts); k > 0 {
-		dropped = fmt.Sprintf("%d start times more than %s in the future (a clock set wrong, or a machine sharing the folder)", k, MaxSkew)
+		dropped = append(dropped, fmt.Sprintf("%d start times more than %s in the future (a clock set wrong, or a machine sharing the folder)", k, MaxSkew))
 	}
 	maps.DeleteFunc(st.Users, func(_ string, ms int64) bool { return ms > ahead })
 	if len(st.Users) > maxUsers {
 		st.Users = nil // not one machine's runs: forgotten, the starts still count
 	}
 	if st.PausedUntil > now.Add(MaxPause).UnixMilli() {
-		if dropped != "" {
-			dropped += " and "
-		}
-		dropped += fmt.Sprintf("a pause until %s, more than %s ahead (the API's blocks last minutes)",
-			time.UnixMilli(st.PausedUntil).UTC().Format(time.RFC3339), MaxPause)
+		dropped = append(dropped, fmt.Sprintf("a pause until %s, more than %s ahead (the API's blocks last minutes)",
+			time.UnixMilli(st.PausedUntil).UTC().Format(time.RFC3339), MaxPause))
 		st.PausedUntil = 0
 	}
-	return dropped
+	return strings.Join(dropped, " and ")
 }
 
 // warnOnce tells the user once per kind of trouble, not once per request.
@@ -304,17 +304,14 @@ func (s *Store) update(ctx context.Context, now time.Time, fn func(*state) (chan
 		return err
 	}
 	defer release()
-	var st state
-	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	st, b, err := readState(f)
 	if err != nil {
 		return fmt.Errorf("the shared request window %s: %w", s.path, err)
 	}
 	mended := false
-	if len(b) > 0 {
-		if len(b) > maxFileBytes || json.Unmarshal(b, &st) != nil || st.Version != 1 {
-			s.warnOnce("garbage", fmt.Sprintf("the shared request window %s was not readable; it was replaced (runs of the last minute on this token are not counted)", s.path))
-			st, mended = state{}, true
-		}
+	if len(b) > 0 && st.Version != 1 {
+		s.warnOnce("garbage", fmt.Sprintf("the shared request window %s was not readable; it was replaced (runs of the last minute on this token are not counted)", s.path))
+		st, mended = state{}, true
 	}
 	if dropped := s.sane(&st, now); dropped != "" {
 		s.warnOnce("insane", fmt.Sprintf("the shared request window %s held %s; they were removed", s.path, dropped))
@@ -336,6 +333,17 @@ func (s *Store) update(ctx context.Context, now time.Time, fn func(*state) (chan
 		return fmt.Errorf("the shared request window %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// readState reads a state file: its bytes, and the state they hold — with
+// Version 0 when they are not a state file (larger than maxFileBytes, not
+// JSON).
+func readState(r io.Reader) (st state, b []byte, err error) {
+	b, err = io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	if err != nil || len(b) > maxFileBytes || json.Unmarshal(b, &st) != nil {
+		return state{}, b, err
+	}
+	return st, b, nil
 }
 
 // openFile opens the state file, creating it readable and writable by
@@ -404,11 +412,4 @@ func (s *Store) lock(ctx context.Context, f *os.File) (release func(), err error
 			return nil, fmt.Errorf("waiting for another run's lock on the shared request window %s: %w", s.path, context.Cause(ctx))
 		}
 	}
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

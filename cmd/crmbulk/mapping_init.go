@@ -90,12 +90,12 @@ func mappingInit(path string, f mappingInitFlags) ([]byte, error) {
 		return nil, err
 	}
 	in.Source.Shell = f.shell
-	res := guess.Header(in.Header, guess.WithRows(in.Rows))
+	res := guess.Header(in.Header, in.Rows)
 	if len(res.Fields()) == 0 {
 		return nil, fmt.Errorf("%s: no column of the header (%s) looks like a CRM field — write the mapping by hand: one \"field: Header\" line per field under columns: (see `crmbulk fields`)",
 			filepath.Base(path), quoteHeaders(in.Header, 12))
 	}
-	return res.YAML(in.Source), nil
+	return res.Proposal(in.Source).YAML(), nil
 }
 
 func quoteHeaders(h []string, max int) string {

@@ -128,7 +128,7 @@ func (a *app) runUndo(cmd *cobra.Command, opts *undoOptions) error {
 		}
 	}
 	switch {
-	case errors.Is(err, undo.ErrInterrupted):
+	case errors.Is(err, events.ErrInterrupted):
 		return fmt.Errorf("%w: %w", errInterrupted, err)
 	case err != nil:
 		return err

@@ -32,9 +32,7 @@ func IsDash(r rune) bool {
 func TrimSpace(s string) string { return strings.TrimFunc(s, IsSpace) }
 
 // Blank reports whether s is empty or only white space (IsSpace).
-func Blank(s string) bool { return strings.IndexFunc(s, notSpace) < 0 }
-
-func notSpace(r rune) bool { return !IsSpace(r) }
+func Blank(s string) bool { return TrimSpace(s) == "" }
 
 // StripDashes removes every dash (IsDash).
 func StripDashes(s string) string { return remove(s, IsDash) }
@@ -63,9 +61,6 @@ const QuoteMax = 200
 // Quote is %q of s for a message, cut after QuoteMax characters with the
 // full length said: a 50 MB cell makes a line of a report, not 50 MB of it.
 func Quote(s string) string {
-	if len(s) <= QuoteMax { // bytes ≥ characters
-		return strconv.Quote(s)
-	}
 	n := utf8.RuneCountInString(s)
 	if n <= QuoteMax {
 		return strconv.Quote(s)

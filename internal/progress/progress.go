@@ -1,14 +1,15 @@
 // Package progress draws how far a long run is: a redrawn bar on a
-// terminal, a log line every few seconds elsewhere (cron, CI, systemd), and
-// nothing in tests. They are Reporters, which run.Draw drives from a run's
+// terminal, a log line every few seconds elsewhere (cron, CI, systemd).
+// They are Reporters, which run.Draw drives from a run's
 // typed events: the pipelines never learn which one they have.
 //
-// A run that waits is never silent: given what the run waits for (a
-// Waiting func: a block and its end, the limit's next slot, a retry, an
-// answer slow to come, another run's lock, the in-doubt rows a resume
-// settles), the bar shows it beside the counts, redrawn every second with
-// its countdown, and the log says it when it begins and every interval
-// while it lasts — even when no unit is done meanwhile.
+// A run that waits is never silent: told what the run waits for (Wait: a
+// block and its end, the limit's next slot, a retry, an answer slow to
+// come, another run's lock, the in-doubt rows a resume settles) with each
+// of the run's updates — at least every second while a wait lasts — the
+// bar shows it beside the counts with its countdown, and the log says it
+// when it begins and every interval while it lasts, even when no unit is
+// done meanwhile.
 package progress
 
 import (
@@ -34,61 +35,34 @@ type Reporter interface {
 	// Describe sets the detail shown beside the count, e.g.
 	// "created 10 · failed 1 · ETA 4m (limit 100/min)".
 	Describe(detail string)
+	// Wait says what the run waits for now ("" = nothing), again at least
+	// every second while a wait lasts.
+	Wait(what string)
 	// Finish ends the phase.
 	Finish()
 }
-
-// Nop discards everything.
-type Nop struct{}
-
-func (Nop) Start(string, int64, string) {}
-func (Nop) Add(int64)                   {}
-func (Nop) Describe(string)             {}
-func (Nop) Finish()                     {}
 
 // Bar draws a progress bar on a terminal.
 type Bar struct {
 	w        io.Writer
 	width    int
 	barWidth int
-	waits    waits // what the run waits for now; none: not said
 
 	mu     sync.Mutex
 	bar    *progressbar.ProgressBar
 	detail string // the last Describe
-	ticker ticker // redraws the running phase's wait every second
+	wait   string // the last Wait: what the run waits for now ("": nothing)
 }
 
 // NewBar returns a Reporter drawing on w (a terminal) of the given width.
 func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
 
-// SetWaiting makes the bar say what the run waits for (waiting() != ""),
-// redrawn every second, from the next phase on.
-func (b *Bar) SetWaiting(waiting func() string) {
+// Wait makes the bar say what the run waits for now ("" = nothing), before
+// the detail; a wait's countdown moves as the run says it again.
+func (b *Bar) Wait(what string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.waits = waits{waiting}
-}
-
-// waits are what a run may wait for, each "" when it does not.
-type waits []func() string
-
-// say joins the waits of now, the first given first ("" when none).
-func (w waits) say() string {
-	var s []string
-	for _, f := range w {
-		if t := f(); t != "" {
-			s = append(s, t)
-		}
-	}
-	return strings.Join(s, " · ")
-}
-
-// redraw redraws the description, so that a wait's countdown moves
-// although nothing else does (the ticker calls it every second).
-func (b *Bar) redraw() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.wait = what
 	if b.bar != nil {
 		b.bar.Describe(b.describeLocked())
 	}
@@ -98,10 +72,8 @@ func (b *Bar) redraw() {
 // then the detail, cut to the line the terminal has beside the bar.
 func (b *Bar) describeLocked() string {
 	text := b.detail
-	if w := b.waits.say(); w != "" && text != "" {
-		text = w + " · " + text
-	} else if w != "" {
-		text = w
+	if b.wait != "" {
+		text = strings.TrimSuffix(b.wait+" · "+text, " · ")
 	}
 	return fitLine(text, b.width-b.barWidth-barChrome)
 }
@@ -118,48 +90,9 @@ func fitLine(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// ticker calls fn every second from start until end: a phase's redraws
-// and wait reports, which go on while nothing else moves.
-type ticker struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-}
-
-func (t *ticker) start(fn func()) {
-	t.stop = make(chan struct{})
-	t.wg.Add(1)
-	go func(stop <-chan struct{}) {
-		defer t.wg.Done()
-		tk := time.NewTicker(time.Second)
-		defer tk.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tk.C:
-				fn()
-			}
-		}
-	}(t.stop)
-}
-
-// end stops the ticker and waits for it; mu, which fn takes, is held by
-// the caller and let go meanwhile.
-func (t *ticker) end(mu *sync.Mutex) {
-	if t.stop == nil {
-		return
-	}
-	close(t.stop)
-	t.stop = nil
-	mu.Unlock()
-	t.wg.Wait()
-	mu.Lock()
-}
-
 func (b *Bar) Start(phase string, total int64, unit string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ticker.end(&b.mu)
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
@@ -182,9 +115,6 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		// No OptionFullWidth: it measures the terminal itself (and would
 		// override this width); the width of stderr's terminal is known here.
 	)
-	if len(b.waits) > 0 {
-		b.ticker.start(b.redraw)
-	}
 }
 
 func (b *Bar) Add(n int64) {
@@ -223,7 +153,6 @@ func (b *Bar) Write(p []byte) (int, error) {
 func (b *Bar) Finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ticker.end(&b.mu)
 	if b.bar != nil {
 		_ = b.bar.Finish()
 		b.bar = nil
@@ -235,12 +164,10 @@ type Log struct {
 	logger   *slog.Logger
 	interval time.Duration
 	now      func() time.Time
-	waits    waits  // what the run waits for now; none: not said
-	ticker   ticker // looks every second whether the run waits
-	said     string // the wait last logged
-	saidAt   time.Time
 
 	mu     sync.Mutex
+	said   string    // the wait last said by Wait ("": none)
+	saidAt time.Time // when it was last logged
 	phase  string
 	unit   string
 	total  int64
@@ -258,44 +185,21 @@ func NewLog(logger *slog.Logger, interval time.Duration, now func() time.Time) *
 	return &Log{logger: logger, interval: interval, now: now}
 }
 
-// SetWaiting makes the log say what the run waits for: when a wait
-// begins, and every interval while it lasts, from the next phase on.
-func (l *Log) SetWaiting(waiting func() string) {
+// Wait logs what the run waits for now ("" = nothing) when a wait begins,
+// and again every interval while it lasts.
+func (l *Log) Wait(what string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.waits = waits{waiting}
-}
-
-// sayWait looks whether the run waits, and says so (the ticker calls it
-// every second).
-func (l *Log) sayWait() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sayWaitLocked(l.now())
-}
-
-// sayWaitLocked logs the run's wait when one begins, and again every
-// interval while it lasts.
-func (l *Log) sayWaitLocked(t time.Time) {
-	w := l.waits.say()
-	if w != "" && (l.said == "" || t.Sub(l.saidAt) >= l.interval) {
+	if t := l.now(); what != "" && (l.said == "" || t.Sub(l.saidAt) >= l.interval) {
 		l.saidAt = t
-		attrs := []any{"done", l.done, "unit", l.unit, "waiting", w}
-		if l.total >= 0 {
-			attrs = append(attrs, "total", l.total)
-		}
-		l.logger.Info(l.phase+": waiting: "+w, attrs...)
+		l.logger.Info(l.phase+": waiting: "+what, l.attrs("waiting", what)...)
 	}
-	l.said = w
+	l.said = what
 }
 
 func (l *Log) Start(phase string, total int64, unit string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ticker.end(&l.mu)
-	if len(l.waits) > 0 {
-		l.ticker.start(l.sayWait)
-	}
 	l.phase, l.total, l.unit, l.done, l.detail = phase, total, unit, 0, ""
 	l.start = l.now()
 	l.last = l.start
@@ -316,11 +220,17 @@ func (l *Log) Add(n int64) {
 	}
 }
 
-func (l *Log) emit(t time.Time) {
-	attrs := []any{"done", l.done, "unit", l.unit}
+// attrs are a log line's count of the phase, with extra after its unit.
+func (l *Log) attrs(extra ...any) []any {
+	attrs := append([]any{"done", l.done, "unit", l.unit}, extra...)
 	if l.total >= 0 {
 		attrs = append(attrs, "total", l.total)
 	}
+	return attrs
+}
+
+func (l *Log) emit(t time.Time) {
+	attrs := l.attrs()
 	if el := t.Sub(l.start); el > 0 { // over a minute at least: a first window's burst is not a rate
 		attrs = append(attrs, "per_second", math.Round(float64(l.done)/max(el, time.Minute).Seconds()*10)/10)
 	}
@@ -339,43 +249,5 @@ func (l *Log) Describe(detail string) {
 func (l *Log) Finish() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ticker.end(&l.mu)
 	l.emit(l.now())
-}
-
-// Recorder keeps every Describe text, for tests that check what a run's
-// progress line said.
-type Recorder struct {
-	Nop
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *Recorder) Describe(s string) {
-	r.mu.Lock()
-	r.lines = append(r.lines, s)
-	r.mu.Unlock()
-}
-
-// Said reports whether a Describe text held every one of parts.
-func (r *Recorder) Said(parts ...string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, l := range r.lines {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(l, p)
-		}
-		if all {
-			return true
-		}
-	}
-	return false
-}
-
-// Lines returns the texts so far.
-func (r *Recorder) Lines() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.lines...)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -45,10 +43,6 @@ func TestBarWritesToItsWriter(t *testing.T) {
 	if !strings.Contains(buf.String(), "5/10") || !strings.Contains(buf.String(), "created 5") {
 		t.Errorf("bar output lacks the count: %q", buf.String())
 	}
-	var n Nop
-	n.Start("x", 1, "y")
-	n.Add(1)
-	n.Finish()
 }
 
 // TestBarWriteClearsTheLine: a log line written while the bar runs starts
@@ -70,55 +64,40 @@ func TestBarWriteClearsTheLine(t *testing.T) {
 	}
 }
 
-// syncBuf is a bytes.Buffer safe for the bar's ticker and the test.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestWaitsAreSaidWithoutProgress (issue 20, item 8): while nothing is
-// done — a block, say — the bar shows why and its countdown moves, and the
-// log says the wait when it begins, though no unit is added.
+// done — a block, say — the bar shows why, first, and its countdown moves
+// as the run says the wait again (run's Aggregator does every second), and
+// the log says the wait when it begins and again only once an interval has
+// passed, though no unit is added.
 func TestWaitsAreSaidWithoutProgress(t *testing.T) {
-	var left atomic.Int64
-	left.Store(300)
-	waiting := func() string {
-		if n := left.Add(-1); n > 0 {
-			return fmt.Sprintf("blocked until 14:05:12 (%ds left)", n)
-		}
-		return ""
-	}
-	var bar syncBuf
+	var bar bytes.Buffer
 	b := NewBar(&bar, 160)
-	b.SetWaiting(waiting)
 	b.Start("import", 10, "rows")
 	b.Describe("created 0")
-	time.Sleep(2300 * time.Millisecond)
+	for _, left := range []string{"300", "299"} {
+		time.Sleep(150 * time.Millisecond) // past the redraw throttle
+		b.Wait("blocked until 14:05:12 (" + left + "s left)")
+	}
 	b.Finish()
-	if s := bar.String(); !strings.Contains(s, "s left) · created 0") || strings.Count(s, "blocked until") < 2 {
+	if s := bar.String(); !strings.Contains(s, "(300s left) · created 0") || !strings.Contains(s, "(299s left) · created 0") {
 		t.Errorf("the bar did not redraw the wait:\n%q", s)
 	}
 
-	var buf syncBuf
-	l := NewLog(slog.New(slog.NewTextHandler(&buf, nil)), time.Hour, nil)
-	l.SetWaiting(waiting)
+	var buf bytes.Buffer
+	now := time.Unix(0, 0)
+	l := NewLog(slog.New(slog.NewTextHandler(&buf, nil)), 5*time.Second, func() time.Time { return now })
 	l.Start("export", -1, "clients")
-	time.Sleep(1200 * time.Millisecond)
+	for i := range 7 { // a wait said every second for 7 seconds: logged at 0 s and 5 s
+		l.Wait(fmt.Sprintf("blocked until 14:05:12 (%ds left)", 300-i))
+		now = now.Add(time.Second)
+	}
+	l.Wait("")
+	l.Wait("blocked until 14:06:00 (40s left)") // a new wait: said at once
 	l.Finish()
-	if s := buf.String(); !strings.Contains(s, `msg="export: waiting: blocked until 14:05:12 (`) || !strings.Contains(s, "done=0") {
-		t.Errorf("the log did not say the wait:\n%s", s)
+	s := buf.String()
+	if !strings.Contains(s, `msg="export: waiting: blocked until 14:05:12 (300s left)"`) || !strings.Contains(s, "done=0") ||
+		!strings.Contains(s, "(295s left)") || strings.Count(s, "waiting:") != 3 || !strings.Contains(s, "(40s left)") {
+		t.Errorf("the log did not say the wait when it began and every interval:\n%s", s)
 	}
 }
 

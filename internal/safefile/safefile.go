@@ -28,7 +28,7 @@ func Create(path string, perm fs.FileMode) (*os.File, error) {
 // opens only a regular file (a hard link to one is refused by the callers
 // that must not write their input: see SameFile).
 func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
-	if err := checkExisting(path); err != nil {
+	if err := CheckWritable(path); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, flag|noFollow|nonBlock, perm)
@@ -66,10 +66,7 @@ func SameFile(a, b string) bool {
 
 // CheckWritable says, before any work starts, whether Create would refuse
 // path: a symbolic link or a non-regular file there (no file is fine).
-func CheckWritable(path string) error { return checkExisting(path) }
-
-// checkExisting refuses a symbolic link or a non-regular file at path.
-func checkExisting(path string) error {
+func CheckWritable(path string) error {
 	fi, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -112,17 +109,15 @@ func kind(m fs.FileMode) string {
 		return "a folder"
 	case m&fs.ModeSocket != 0:
 		return "a socket"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
 	}
 	return "not a plain file"
 }
 
-// explain turns the error of an open that refused a link into one that
-// says so.
+// explain turns the error of an open that refused a link planted after
+// CheckWritable looked into one that says so.
 func explain(path string, err error) error {
 	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return &fs.PathError{Op: "create", Path: path, Err: fmt.Errorf("%w: it is a symbolic link, which crmbulk does not follow when it writes; give the path of a plain file", ErrNotRegular)}
+		return CheckWritable(path)
 	}
 	return err
 }

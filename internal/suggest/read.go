@@ -1,8 +1,8 @@
 package suggest
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,30 +27,28 @@ func Words(s string) []string {
 		b.WriteRune(r)
 	}
 	var f strings.Builder
+	prev := 0 // what f ends with: 0 a space, 1 a letter, 2 a digit
 	for _, r := range norm.NFD.String(strings.ToLower(b.String())) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			kind := 1
+			if unicode.IsDigit(r) {
+				kind = 2
+			}
+			if prev != 0 && prev != kind {
+				f.WriteRune(' ') // "address1": a letter and a digit part
+			}
+			prev = kind
 			f.WriteString(FoldLetter(r))
 		case r == '\'' || r == '’':
 			// "nom d'utilisateur", "ім'я": an apostrophe joins.
 		default:
 			f.WriteRune(' ')
+			prev = 0
 		}
 	}
-	var out []string
-	for _, w := range strings.Fields(f.String()) {
-		start := 0
-		ws := []rune(w)
-		for i := 1; i < len(ws); i++ {
-			if unicode.IsDigit(ws[i]) != unicode.IsDigit(ws[i-1]) {
-				out = append(out, string(ws[start:i]))
-				start = i
-			}
-		}
-		out = append(out, string(ws[start:]))
-	}
-	return out
+	return strings.Fields(f.String())
 }
 
 // hump reports an upper-case letter at i that starts a word of a
@@ -68,24 +66,13 @@ func hump(rs []rune, i int) bool {
 // FoldLetter spells the letters NFD does not decompose as ASCII (ł → l,
 // ß → ss): names and column names are compared without them.
 func FoldLetter(r rune) string {
-	switch r {
-	case 'ł':
-		return "l"
-	case 'ø':
-		return "o"
-	case 'đ':
-		return "d"
-	case 'ß':
-		return "ss"
-	case 'æ':
-		return "ae"
-	case 'œ':
-		return "oe"
-	case 'ı':
-		return "i"
+	if s, ok := foldedLetters[r]; ok {
+		return s
 	}
 	return string(r)
 }
+
+var foldedLetters = map[rune]string{'ł': "l", 'ø': "o", 'đ': "d", 'ß': "ss", 'æ': "ae", 'œ': "oe", 'ı': "i"}
 
 // Key is a name as the vocabulary looks it up: its words joined.
 func Key(s string) string { return strings.Join(Words(s), "") }
@@ -116,10 +103,7 @@ var table = sync.OnceValue(func() *vocab {
 			v.concept[k] = byName[p.concept]
 		}
 	}
-	for k := range v.concept {
-		v.keys = append(v.keys, k)
-	}
-	sort.Strings(v.keys)
+	v.keys = slices.Sorted(maps.Keys(v.concept))
 	for _, s := range sectionPhrases {
 		for _, w := range strings.Split(s.list, "|") {
 			v.section[Key(w)] = s.section
@@ -173,6 +157,10 @@ type Reading struct {
 	Concept Concept
 	Score   float64
 }
+
+// MinScore is the similarity a name needs to be read as the nearest phrase
+// (Near) when no phrase is its own.
+const MinScore = 0.8
 
 // Read takes a column name apart — an entity prefix, words in brackets
 // ("Email (Work)", "Phone [Mobile]"), its section word, its number — and
@@ -351,14 +339,8 @@ func number(words []string) ([]string, int) {
 	return words, 0
 }
 
-// IsSection reports the section a single word names ("" when none).
-func IsSection(word string) string { return table().section[word] }
-
 // IsAddressWord reports the word "address" in a language of the table.
 func IsAddressWord(word string) bool { return table().address[word] }
-
-// IsStop reports a word that marks a column as not client data.
-func IsStop(word string) bool { return table().stop[word] }
 
 // Similarity is the scorer: 1 − the optimal-string-alignment distance /
 // the longer length, or, when a (≥ 4 letter) name is the start of the
@@ -382,7 +364,7 @@ func Similarity(a, b string) float64 {
 // did-you-mean; foreign is true when the name is another system's ID,
 // which no field holds.
 func FieldFor(name string) (field string, foreign bool) {
-	rd := Read(name, 0, 0.8)
+	rd := Read(name, 0, MinScore)
 	if rd.Match == NoMatch {
 		if rd.Explicit && len(rd.Rest) == 0 && (rd.Section == "invoice" || rd.Section == "delivery") {
 			return rd.Section + "_address", false

@@ -2,7 +2,7 @@ package suggest
 
 // The vocabulary of column names: what people call each CRM field in the
 // exports of shops, CRMs, marketing tools, accounting programs and address
-// books, per language. It is data, read by one tokenizer (Words, Parse)
+// books, per language. It is data, read by one tokenizer (Words, Read)
 // and one scorer (Similarity): `crmbulk mapping init` guesses a column's
 // field with it and the mapping checker's did-you-mean suggests a field
 // with it, so the two cannot disagree.

@@ -24,41 +24,23 @@ type valueClass struct {
 // valueClasses, most telling first. A class proposes its field when at
 // least four fifths of a column's values are of it.
 var valueClasses = []valueClass{
-	{"e-mail addresses", "email", isEmail},
+	{"e-mail addresses", "email", emailRE.MatchString},
 	{"tax IDs (a NIP or an EU VAT number with its country prefix, checksum right)", "invoice_tax_id", isTaxID},
 	{"company register numbers (REGON, IČO), not tax IDs", "", isRegister},
-	{"postcodes", "invoice_postcode", isPostcode},
+	{"postcodes", "invoice_postcode", postcodeRE.MatchString},
 	{"international phone numbers", "phone", isIntlPhone},
 	{"country names", "invoice_country_code", isCountryName},
-	{"dates", "", isDate},
+	{"dates", "", dateRE.MatchString},
 	{"amounts of money", "", isMoney},
 	{"yes/no flags", "", isFlag},
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
-func isEmail(v string) bool { return emailRE.MatchString(v) }
-
-// postcodeREs are postcodes whose shape names their country: Polish
-// 00-000, Czech and Slovak 000 00, Dutch 0000 AA, British, Portuguese
-// 0000-000, Latvian/Lithuanian LV-0000.
-var postcodeREs = []*regexp.Regexp{
-	regexp.MustCompile(`^\d{2}-\d{3}$`),
-	regexp.MustCompile(`^\d{3} \d{2}$`),
-	regexp.MustCompile(`^\d{4} ?[A-Z]{2}$`),
-	regexp.MustCompile(`^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$`),
-	regexp.MustCompile(`^\d{4}-\d{3}$`),
-	regexp.MustCompile(`^(LV|LT)-\d{4,5}$`),
-}
-
-func isPostcode(v string) bool {
-	for _, re := range postcodeREs {
-		if re.MatchString(v) {
-			return true
-		}
-	}
-	return false
-}
+// postcodeRE is a postcode whose shape names its country: Polish 00-000,
+// Czech and Slovak 000 00, Dutch 0000 AA, British, Portuguese 0000-000,
+// Latvian/Lithuanian LV-0000.
+var postcodeRE = regexp.MustCompile(`^(?:\d{2}-\d{3}|\d{3} \d{2}|\d{4} ?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4}-\d{3}|(LV|LT)-\d{4,5})$`)
 
 var phoneRE = regexp.MustCompile(`^\+[\d ()./-]+$`)
 
@@ -68,19 +50,9 @@ func isIntlPhone(v string) bool {
 	return phoneRE.MatchString(v) && d >= 8 && d <= 15
 }
 
-var dateREs = []*regexp.Regexp{
-	regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?)?$`),
-	regexp.MustCompile(`^\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?$`),
-}
-
-func isDate(v string) bool {
-	for _, re := range dateREs {
-		if re.MatchString(v) {
-			return true
-		}
-	}
-	return false
-}
+// dateRE is a date: ISO, with a time or not, or day, month and year with
+// dots or slashes.
+var dateRE = regexp.MustCompile(`^(?:\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?)?|\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?)$`)
 
 var moneyRE = regexp.MustCompile(`^-?[\d  ]+([.,]\d{2})? ?(zł|PLN|EUR|€|\$|Kč|CZK)?$`)
 
@@ -120,49 +92,40 @@ func isTaxID(v string) bool {
 // prefix and 2 to 12 letters and digits, at least two of them digits.
 var euVATRE = regexp.MustCompile(`^(AT|BE|BG|CY|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PT|RO|SE|SI|SK|XI)[0-9A-Z]{2,12}$`)
 
-func allDigits(s string) bool {
-	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+func allDigits(s string) bool { return s != "" && digits(s) == len(s) }
+
+// weighted reads s as len(w) digits and a check digit: it returns the sum
+// of the digits times their weights w mod 11, and the check digit; ok is
+// false when s is not that many digits.
+func weighted(s string, w ...int) (sum, check int, ok bool) {
+	if len(s) != len(w)+1 || !allDigits(s) {
+		return 0, 0, false
+	}
+	for i, x := range w {
+		sum += x * int(s[i]-'0')
+	}
+	return sum % 11, int(s[len(w)] - '0'), true
 }
 
 // nipOK checks a Polish NIP: 10 digits, the last the checksum of the
 // others (weights 6 5 7 2 3 4 5 6 7, mod 11).
 func nipOK(s string) bool {
-	if len(s) != 10 || !allDigits(s) {
-		return false
-	}
-	w := []int{6, 5, 7, 2, 3, 4, 5, 6, 7}
-	sum := 0
-	for i, x := range w {
-		sum += x * int(s[i]-'0')
-	}
-	return sum%11 != 10 && sum%11 == int(s[9]-'0')
+	sum, check, ok := weighted(s, 6, 5, 7, 2, 3, 4, 5, 6, 7)
+	return ok && sum != 10 && sum == check
 }
 
 // regonOK checks a 9-digit Polish REGON (weights 8 9 2 3 4 5 6 7, mod 11,
 // 10 → 0).
 func regonOK(s string) bool {
-	if len(s) != 9 || !allDigits(s) {
-		return false
-	}
-	w := []int{8, 9, 2, 3, 4, 5, 6, 7}
-	sum := 0
-	for i, x := range w {
-		sum += x * int(s[i]-'0')
-	}
-	return sum%11%10 == int(s[8]-'0')
+	sum, check, ok := weighted(s, 8, 9, 2, 3, 4, 5, 6, 7)
+	return ok && sum%10 == check
 }
 
 // icoOK checks a Czech or Slovak IČO: 8 digits, weights 8 … 2, the last
 // (11 − sum mod 11) mod 10.
 func icoOK(s string) bool {
-	if len(s) != 8 || !allDigits(s) {
-		return false
-	}
-	sum := 0
-	for i := range 7 {
-		sum += (8 - i) * int(s[i]-'0')
-	}
-	return (11-sum%11)%10 == int(s[7]-'0')
+	sum, check, ok := weighted(s, 8, 7, 6, 5, 4, 3, 2)
+	return ok && (11-sum)%10 == check
 }
 
 func isRegister(v string) bool {
@@ -231,20 +194,14 @@ func vetoByValues(cands []candidate, cols [][]string) {
 		if cl.what == "dates" && strings.HasSuffix(c.slot, "notes") {
 			continue
 		}
-		c.note = fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what)
-		c.slot, c.method, c.score = "", None, 0
+		c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what))
 	}
 }
 
 // wholeNames reports values that are mostly two words or more: a first
 // name column that holds whole names.
 func wholeNames(vals []string) bool {
-	n := 0
-	for _, v := range vals {
-		if len(strings.Fields(v)) >= 2 {
-			n++
-		}
-	}
+	n := countFunc(vals, func(v string) bool { return len(strings.Fields(v)) >= 2 })
 	return len(vals) > 0 && 2*n > len(vals)
 }
 

@@ -54,7 +54,7 @@ func TestValuesPropose(t *testing.T) {
 		{"ewa@example.pl", "31-019", "7740001454", "2024-01-02", "0", "0"},
 	}
 	want := map[string]string{"Kontakt": "email", "Kod": "invoice_postcode", "Identyfikator": "invoice_tax_id", "Telefon": "", "Adres domyślny": "", "Stars": "star"}
-	r := Header(header, WithRows(rows))
+	r := Header(header, rows)
 	for _, g := range r.Columns {
 		if g.Field != want[g.Header] {
 			t.Errorf("%q → %q (%s, note %q), want %q", g.Header, g.Field, g.Method, g.Note, want[g.Header])
@@ -63,7 +63,7 @@ func TestValuesPropose(t *testing.T) {
 			t.Errorf("%q by %s, want values", g.Header, g.Method)
 		}
 	}
-	if y := string(r.YAML(Source{})); !strings.Contains(y, "match_by: [email") {
+	if y := string(r.Proposal(Source{}).YAML()); !strings.Contains(y, "match_by: [email") {
 		t.Errorf("no match_by for the e-mails found by their values:\n%s", y)
 	}
 }
@@ -72,11 +72,11 @@ func TestValuesPropose(t *testing.T) {
 // name; a name column that is not the first + last names beside it is the
 // company.
 func TestNamesByValues(t *testing.T) {
-	r := Header([]string{"Firma", "Jméno"}, WithRows([][]string{{"A s.r.o.", "Jan Novák"}, {"", "Marie Svobodová"}}))
+	r := Header([]string{"Firma", "Jméno"}, [][]string{{"A s.r.o.", "Jan Novák"}, {"", "Marie Svobodová"}})
 	if r.Columns[1].Field != "invoice_fullname" {
 		t.Errorf("Jméno of whole names → %+v", r.Columns[1])
 	}
-	r = Header([]string{"Jméno", "Příjmení"}, WithRows([][]string{{"Jan", "Novák"}}))
+	r = Header([]string{"Jméno", "Příjmení"}, [][]string{{"Jan", "Novák"}})
 	if r.Columns[0].Template != "invoice_fullname" {
 		t.Errorf("Jméno beside Příjmení → %+v", r.Columns[0])
 	}
@@ -93,11 +93,11 @@ func TestCompanyNames(t *testing.T) {
 			t.Errorf("%q is read as a company", v)
 		}
 	}
-	r := Header([]string{"Name", "Email"}, WithRows([][]string{{"ACME Sp. z o.o.", "a@x.pl"}, {"Müller GmbH", "b@x.de"}}))
+	r := Header([]string{"Name", "Email"}, [][]string{{"ACME Sp. z o.o.", "a@x.pl"}, {"Müller GmbH", "b@x.de"}})
 	if r.Columns[0].Field != "invoice_company" {
 		t.Errorf("a name column of companies → %+v", r.Columns[0])
 	}
-	r = Header([]string{"Name", "Email"}, WithRows([][]string{{"ACME Sp. z o.o.", "a@x.pl"}, {"Jan Kowalski", "b@x.de"}}))
+	r = Header([]string{"Name", "Email"}, [][]string{{"ACME Sp. z o.o.", "a@x.pl"}, {"Jan Kowalski", "b@x.de"}})
 	if r.Columns[0].Field != "invoice_fullname" {
 		t.Errorf("a name column of people and companies → %+v", r.Columns[0])
 	}

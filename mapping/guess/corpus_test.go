@@ -77,7 +77,7 @@ func scoreFile(t testing.TB, f CorpusFile) (Score, guess.Input) {
 	if got := max(in.Source.HeaderRow, 1); got != f.HeaderRow {
 		s.Problems = append(s.Problems, fmt.Sprintf("header row %d, want %d", got, f.HeaderRow))
 	}
-	res := guess.Header(in.Header, guess.WithRows(in.Rows))
+	res := guess.Header(in.Header, in.Rows)
 	for _, g := range res.Columns {
 		want, optional := strings.CutPrefix(f.Columns[g.Header], "~")
 		got := target(g)

@@ -24,6 +24,7 @@
 package guess
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -55,17 +56,11 @@ const (
 )
 
 func (m Method) String() string {
-	switch m {
-	case Exact:
-		return "exact"
-	case Synonym:
-		return "synonym"
-	case Fuzzy:
-		return "fuzzy"
-	case Values:
-		return "values"
+	names := []string{"none", "exact", "synonym", "fuzzy", "values"}
+	if m < 0 || int(m) >= len(names) {
+		return "none"
 	}
-	return "none"
+	return names[m]
 }
 
 // Guess is what became of one column of the header.
@@ -124,9 +119,7 @@ type Result struct {
 func (r Result) Fields() []string {
 	used := map[string]bool{}
 	for _, g := range r.Columns {
-		if g.Field != "" {
-			used[g.Field] = true
-		}
+		used[g.Field] = true // "" for a column that feeds no field: no field's name
 	}
 	for _, t := range r.Templates {
 		used[t.Field] = true
@@ -140,45 +133,22 @@ func (r Result) Fields() []string {
 	return out
 }
 
-// Option tunes Header.
-type Option func(*config)
-
-type config struct {
-	minScore float64
-	rows     [][]string
-}
-
-// WithMinScore sets the lowest fuzzy score (0..1) that still maps a column;
-// the default is 0.8. 1 turns fuzzy matching off.
-func WithMinScore(s float64) Option {
-	return func(c *config) { c.minScore = min(max(s, 0), 1) }
-}
-
-// SampleRows is how many data rows WithRows looks at.
+// SampleRows is how many data rows Header looks at.
 const SampleRows = 200
-
-// WithRows gives the sheet's first data rows (cells in header order; only
-// the first SampleRows are read), so the values can decide what the header
-// cannot. Values keep their spreadsheet text marks ('+48…): they are
-// judged without them.
-func WithRows(rows [][]string) Option {
-	return func(c *config) { c.rows = rows[:min(len(rows), SampleRows)] }
-}
 
 // Header proposes a field for every column of header: each header is read
 // (classify), the layouts that give a name another meaning are applied,
 // the values judged, and the best column of each field chosen, with its
-// fallbacks and templates.
-func Header(header []string, opts ...Option) Result {
-	cfg := config{minScore: 0.8}
-	for _, o := range opts {
-		o(&cfg)
-	}
+// fallbacks and templates. rows are the sheet's first data rows (cells in
+// header order; only the first SampleRows are read; nil for none), so the
+// values can decide what the header cannot. Values keep their spreadsheet
+// text marks ('+48…): they are judged without them.
+func Header(header []string, rows [][]string) Result {
 	r := Result{Header: append([]string(nil), header...), Columns: make([]Guess, len(header))}
-	cands := readHeaders(header, cfg)
+	cands := readHeaders(header)
 	onlyAddressIsInvoice(cands)
 	applyLayouts(header, cands)
-	vals := samples(cfg.rows, len(header))
+	vals := samples(rows[:min(len(rows), SampleRows)], len(header))
 	judge(cands, vals)
 	vetoByValues(cands, vals)
 	proposeByValues(cands, vals)
@@ -201,7 +171,7 @@ func Header(header []string, opts ...Option) Result {
 
 // readHeaders classifies every header; a header repeated or not valid
 // text is never used.
-func readHeaders(header []string, cfg config) []candidate {
+func readHeaders(header []string) []candidate {
 	count := map[string]int{}
 	for _, h := range header {
 		count[strings.TrimPrefix(h, "\ufeff")]++
@@ -214,7 +184,7 @@ func readHeaders(header []string, cfg config) []candidate {
 		case !utf8.ValidString(h):
 			cands[i] = candidate{note: "the header is not valid text; check the file's encoding (--encoding windows-1250?)"}
 		default:
-			cands[i] = classify(h, cfg)
+			cands[i] = classify(h)
 		}
 		cands[i].col = i
 	}
@@ -289,10 +259,7 @@ func guessOf(c candidate, header []string, winner map[string]candidate, fallback
 	case tmplCols[c.col] != "":
 		g.Template, g.Method, g.Score = tmplCols[c.col], c.method, c.score
 	case c.slot == "":
-		g.Note = c.note
-		if g.Note == "" {
-			g.Note = "no CRM field fits this name"
-		}
+		g.Note = cmp.Or(c.note, "no CRM field fits this name")
 	case strings.Contains(c.slot, "|"):
 		g.Note = partNote(c, winner, header)
 	case !isWinner(winner, c):
@@ -317,48 +284,33 @@ func isWinner(winner map[string]candidate, c candidate) bool {
 	return ok && w.col == c.col
 }
 
+// partWords are, for each template part, what it is called, the field it
+// makes (after invoice_/delivery_) and the part it is joined with.
+var partWords = map[string]struct{ name, field, other string }{
+	"firstname": {"first name", "fullname", "last name"},
+	"lastname":  {"last name", "fullname", "first name"},
+	"address2":  {"second address line", "address", "first address line"},
+}
+
 // partNote explains a first/last name or address line column that ended in
 // no template.
 func partNote(c candidate, winner map[string]candidate, header []string) string {
 	sec, part, _ := strings.Cut(c.slot, "|")
+	pw := partWords[part]
 	if w := winner[c.slot]; w.col != c.col {
-		return fmt.Sprintf("also looks like a %s for %s, but column %q is used for it", partName(part), sec+"_"+partField(part), header[w.col])
+		return fmt.Sprintf("also looks like a %s for %s, but column %q is used for it", pw.name, sec+"_"+pw.field, header[w.col])
 	}
 	switch part {
 	case "firstname", "lastname":
 		if _, ok := winner[sec+"_fullname"]; ok {
-			return fmt.Sprintf("a %s; %s_fullname comes from the full name column", strings.TrimSuffix(part, "name")+" name", sec)
+			return fmt.Sprintf("a %s; %s_fullname comes from the full name column", pw.name, sec)
 		}
 		return fmt.Sprintf("a %s column with no matching %s column; map it to %s_fullname yourself if it holds the whole name",
-			strings.TrimSuffix(part, "name")+" name", otherPart(part), sec)
+			pw.name, pw.other, sec)
 	case "address2":
 		return fmt.Sprintf("a second address line with no first line; add it to %s_address yourself", sec)
 	}
 	return "no CRM field fits this name"
-}
-
-func partName(p string) string {
-	switch p {
-	case "firstname":
-		return "first name"
-	case "lastname":
-		return "last name"
-	}
-	return "second address line"
-}
-
-func partField(p string) string {
-	if p == "address2" {
-		return "address"
-	}
-	return "fullname"
-}
-
-func otherPart(p string) string {
-	if p == "firstname" {
-		return "last name"
-	}
-	return "first name"
 }
 
 func makeTemplate(field, why string, header []string, cols ...int) (Template, bool) {
@@ -451,6 +403,11 @@ func (c candidate) fallsBackTo(o candidate) bool {
 	return false
 }
 
+// drop leaves the column out of every field, saying why.
+func (c *candidate) drop(note string) {
+	c.slot, c.method, c.score, c.note = "", None, 0, note
+}
+
 func (c candidate) describe() string {
 	if c.method == Fuzzy {
 		return fmt.Sprintf("fuzzy %.2f", c.score)
@@ -463,11 +420,11 @@ func sectioned(slot string) bool {
 }
 
 // classify reads one header.
-func classify(h string, cfg config) candidate {
-	if c, ok := numberedPart(h, cfg); ok {
+func classify(h string) candidate {
+	if c, ok := numberedPart(h); ok {
 		return c
 	}
-	return classifyN(h, 0, cfg)
+	return classifyN(h, 0)
 }
 
 // numberedRE matches Google Contacts' numbered headers: "E-mail 1 - Value",
@@ -480,13 +437,13 @@ var recordRE = regexp.MustCompile(`^\s*(.+?)\s+-\s+(\d+)\s*$`)
 
 // numberedPart reads a "X n - Part" header: the value of X (its n-th), its
 // label (never data), or a part of address n.
-func numberedPart(h string, cfg config) (candidate, bool) {
+func numberedPart(h string) (candidate, bool) {
 	if m := recordRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff")); m != nil {
 		// BigCommerce's "City - 1", "Address Line 2 - 1": field of record n.
 		if n, err := strconv.Atoi(m[2]); err == nil && n > 1 {
 			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
 		}
-		return classifyN(m[1], 0, cfg), true
+		return classifyN(m[1], 0), true
 	}
 	m := numberedRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff"))
 	if m == nil {
@@ -509,9 +466,9 @@ func numberedPart(h string, cfg config) (candidate, bool) {
 	case address && (part == "pobox" || part == "postbox"):
 		return candidate{note: "a PO box: no field of the API holds it"}, true
 	case part == "value":
-		c = classifyN(base, n, cfg)
+		c = classifyN(base, n)
 	default:
-		c = classifyN(base+" "+m[3], 0, cfg)
+		c = classifyN(base+" "+m[3], 0)
 	}
 	if c.method == Exact {
 		c.method = Synonym // "E-mail 1 - Value" is not the API's own name
@@ -520,8 +477,8 @@ func numberedPart(h string, cfg config) (candidate, bool) {
 }
 
 // classifyN reads one header whose number (0 = none yet) is n.
-func classifyN(h string, n int, cfg config) candidate {
-	rd := suggest.Read(h, n, cfg.minScore)
+func classifyN(h string, n int) candidate {
+	rd := suggest.Read(h, n, suggest.MinScore)
 	if len(rd.Words) == 0 {
 		return candidate{}
 	}
@@ -546,7 +503,7 @@ func classifyN(h string, n int, cfg config) candidate {
 		case rd.Section == "invoice" || rd.Section == "delivery":
 			c.slot, c.method, c.score = rd.Section+"_address", Synonym, 1
 		case slices.ContainsFunc(rd.Words, suggest.IsAddressWord):
-			return c.resolve(suggest.ConceptOf("address"), cfg, Synonym, 1)
+			return c.resolve(suggest.ConceptOf("address"), Synonym, 1)
 		case rd.Explicit:
 			c.note = "only a section word (Outlook's private flag), not an address"
 		}
@@ -554,9 +511,9 @@ func classifyN(h string, n int, cfg config) candidate {
 	}
 	switch rd.Match {
 	case suggest.Phrase:
-		return c.resolve(rd.Concept, cfg, Synonym, 1)
+		return c.resolve(rd.Concept, Synonym, 1)
 	case suggest.Near:
-		return c.resolve(rd.Concept, cfg, Fuzzy, rd.Score)
+		return c.resolve(rd.Concept, Fuzzy, rd.Score)
 	}
 	if rd.Stop {
 		c.note = "not CRM client data (marketing, totals, dates or another register)"
@@ -565,7 +522,7 @@ func classifyN(h string, n int, cfg config) candidate {
 }
 
 // resolve turns a concept into a slot for the candidate's section.
-func (c candidate) resolve(con suggest.Concept, cfg config, m Method, score float64) candidate {
+func (c candidate) resolve(con suggest.Concept, m Method, score float64) candidate {
 	c.method, c.score = m, score
 	sec := "invoice"
 	switch c.sec {
@@ -576,16 +533,14 @@ func (c candidate) resolve(con suggest.Concept, cfg config, m Method, score floa
 	}
 	switch {
 	case con.ForeignID:
-		c.note = "an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export"
-		c.method, c.score = None, 0
+		c.drop("an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export")
 		return c
 	case con.Part != "":
 		c.slot = sec + "|" + con.Part
 	case con.Addressed && con.Field == "address" && c.n == 2:
 		c.slot = sec + "|address2" // "Straße geschäftlich 2": the second line
 	case con.Addressed && c.n > 1:
-		c.note = fmt.Sprintf("number %d of its kind: the first is mapped; add this one yourself if it holds data", c.n)
-		c.method, c.score = None, 0
+		c.drop(fmt.Sprintf("number %d of its kind: the first is mapped; add this one yourself if it holds data", c.n))
 		return c
 	case con.Addressed:
 		c.slot = sec + "_" + con.Field

@@ -108,7 +108,7 @@ func TestHeaderColumns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := guess.Header(tt.header)
+			r := guess.Header(tt.header, nil)
 			if len(r.Columns) != len(tt.header) {
 				t.Fatalf("%d guesses for %d columns", len(r.Columns), len(tt.header))
 			}
@@ -137,7 +137,7 @@ func TestHeaderColumns(t *testing.T) {
 }
 
 func TestTemplates(t *testing.T) {
-	r := guess.Header([]string{"billing_first_name", "billing_last_name", "shipping_first_name", "shipping_last_name", "Address 1", "Address 2"})
+	r := guess.Header([]string{"billing_first_name", "billing_last_name", "shipping_first_name", "shipping_last_name", "Address 1", "Address 2"}, nil)
 	got := map[string]string{}
 	for _, tp := range r.Templates {
 		got[tp.Field] = tp.Text
@@ -157,31 +157,21 @@ func TestTemplates(t *testing.T) {
 	}
 	// A third address-like column at index 0 is not also mapped to the
 	// field the template fills.
-	r = guess.Header([]string{"Address", "invoice_address", "Address 2", "Email"})
+	r = guess.Header([]string{"Address", "invoice_address", "Address 2", "Email"}, nil)
 	for _, c := range r.Columns {
 		if c.Field == "invoice_address" {
 			t.Errorf("column %q mapped to invoice_address beside the template %+v", c.Header, r.Templates)
 		}
 	}
 	// A header with braces cannot be referenced in a template: no template.
-	r = guess.Header([]string{"First {name}", "Last name"})
+	r = guess.Header([]string{"First {name}", "Last name"}, nil)
 	if len(r.Templates) != 0 {
 		t.Errorf("template proposed for a header with braces: %+v", r.Templates)
 	}
 	// Nor does the name column then give way to a template that cannot be.
-	r = guess.Header([]string{"Name", "First {name}", "Last name"}, guess.WithRows([][]string{{"ACME", "Jan", "Nowak"}}))
+	r = guess.Header([]string{"Name", "First {name}", "Last name"}, [][]string{{"ACME", "Jan", "Nowak"}})
 	if r.Columns[0].Field != "invoice_fullname" {
 		t.Errorf("the name column was dropped for a template that cannot be made: %+v", r.Columns[0])
-	}
-}
-
-func TestMinScore(t *testing.T) {
-	h := []string{"E-mial"}
-	if g := guess.Header(h).Columns[0]; g.Field != "email" {
-		t.Fatalf("default: %q → %q", h[0], g.Field)
-	}
-	if g := guess.Header(h, guess.WithMinScore(1)).Columns[0]; g.Field != "" {
-		t.Errorf("fuzzy off: %q → %q, want nothing", h[0], g.Field)
 	}
 }
 
@@ -193,8 +183,8 @@ func TestYAMLParsesAndBinds(t *testing.T) {
 		{"Na\"me", "E-mail\nline", "City: \"x\" # not a comment", "Tel'"},
 	}
 	for _, h := range headers {
-		r := guess.Header(h)
-		out := r.YAML(guess.Source{File: "data file.csv", Encoding: "windows-1250", Delimiter: ';', Sheet: "Arkusz 1"})
+		r := guess.Header(h, nil)
+		out := r.Proposal(guess.Source{File: "data file.csv", Encoding: "windows-1250", Delimiter: ';', Sheet: "Arkusz 1"}).YAML()
 		m, err := mapping.Parse("proposed.yaml", out)
 		if len(r.Fields()) == 0 {
 			// Nothing to propose: the file says so and does not load by accident.
@@ -230,15 +220,15 @@ func FuzzHeader(f *testing.F) {
 	f.Add("Name;First Name;Last Name;VAT", "Adres domowy;Jan;Nowak;+48 22 555")
 	f.Fuzz(func(t *testing.T, joined, row string) {
 		h := strings.Split(joined, ";")
-		var opts []guess.Option
+		var rows [][]string
 		if row != "" {
-			opts = append(opts, guess.WithRows([][]string{strings.Split(row, ";"), h}))
+			rows = [][]string{strings.Split(row, ";"), h}
 		}
-		r := guess.Header(h, opts...)
+		r := guess.Header(h, rows)
 		if len(r.Columns) != len(h) {
 			t.Fatalf("%d guesses for %d columns", len(r.Columns), len(h))
 		}
-		out := r.YAML(guess.Source{File: joined})
+		out := r.Proposal(guess.Source{File: joined}).YAML()
 		if len(r.Fields()) == 0 {
 			return
 		}
@@ -269,7 +259,7 @@ func TestYAMLSetsMatchBy(t *testing.T) {
 		{[]string{"crm_client_id", "email"}, ""},
 	}
 	for _, tt := range tests {
-		out := string(guess.Header(tt.header).YAML(guess.Source{}))
+		out := string(guess.Header(tt.header, nil).Proposal(guess.Source{}).YAML())
 		m, err := mapping.Parse("m.yaml", []byte(out))
 		if err != nil {
 			t.Fatalf("%q: the proposal does not parse: %v\n%s", tt.header, err, out)
@@ -407,11 +397,7 @@ func TestValuesDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var opts []guess.Option
-			if tt.rows != nil {
-				opts = append(opts, guess.WithRows(tt.rows))
-			}
-			r := guess.Header(tt.header, opts...)
+			r := guess.Header(tt.header, tt.rows)
 			for _, g := range r.Columns {
 				want, ok := tt.want[g.Header]
 				if !ok {
@@ -432,7 +418,7 @@ func TestValuesDecide(t *testing.T) {
 					t.Errorf("%q split %q, want %q", g.Header, g.Split, tt.split[g.Header])
 				}
 			}
-			out := r.YAML(guess.Source{})
+			out := r.Proposal(guess.Source{}).YAML()
 			m, err := mapping.Parse("proposed.yaml", out)
 			if err != nil {
 				t.Fatalf("the proposal does not parse: %v\n%s", err, out)

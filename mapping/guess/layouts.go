@@ -81,7 +81,7 @@ var layouts = []layout{
 // headers it has.
 func (l layout) fits(keys map[string]string) (string, bool) {
 	for _, h := range l.all {
-		if _, ok := keys[keyOf(h)]; !ok {
+		if _, ok := keys[suggest.Key(h)]; !ok {
 			return "", false
 		}
 	}
@@ -89,7 +89,7 @@ func (l layout) fits(keys map[string]string) (string, bool) {
 		return "", true
 	}
 	for _, h := range l.any {
-		if orig, ok := keys[keyOf(h)]; ok {
+		if orig, ok := keys[suggest.Key(h)]; ok {
 			return orig, true
 		}
 	}
@@ -101,8 +101,8 @@ func (l layout) fits(keys map[string]string) (string, bool) {
 func applyLayouts(header []string, cands []candidate) {
 	keys := map[string]string{}
 	for _, h := range header {
-		if _, ok := keys[keyOf(h)]; !ok {
-			keys[keyOf(h)] = h
+		if _, ok := keys[suggest.Key(h)]; !ok {
+			keys[suggest.Key(h)] = h
 		}
 	}
 	for _, l := range layouts {
@@ -115,13 +115,11 @@ func applyLayouts(header []string, cands []candidate) {
 			if c.slot == "" || !slices.ContainsFunc(l.columns, func(h string) bool { return suggest.Key(h) == suggest.Key(header[c.col]) }) {
 				continue
 			}
-			c.note = l.note
+			note := l.note
 			if strings.Contains(l.note, "%[1]q") {
-				c.note = fmt.Sprintf(l.note, any)
+				note = fmt.Sprintf(l.note, any)
 			}
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(note)
 		}
 	}
 }
-
-func keyOf(h string) string { return suggest.Key(h) }

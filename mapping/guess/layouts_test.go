@@ -1,6 +1,10 @@
 package guess
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/crmbulk/crmbulk/internal/suggest"
+)
 
 // TestLayoutsFireOnlyOnTheirShape: each layout row changes its columns on
 // a header of its shape, and leaves the same columns of any other file
@@ -30,7 +34,7 @@ func TestLayoutsFireOnlyOnTheirShape(t *testing.T) {
 		}
 	}
 	for _, tt := range tests {
-		r := Header(tt.header)
+		r := Header(tt.header, nil)
 		for _, g := range r.Columns {
 			if g.Header != tt.col {
 				continue
@@ -45,7 +49,7 @@ func TestLayoutsFireOnlyOnTheirShape(t *testing.T) {
 func keysOf(header []string) map[string]string {
 	m := map[string]string{}
 	for _, h := range header {
-		m[keyOf(h)] = h
+		m[suggest.Key(h)] = h
 	}
 	return m
 }
@@ -65,7 +69,7 @@ func TestOnlyAddressIsInvoice(t *testing.T) {
 		{[]string{"Straße privat", "Ort privat", "Telefon geschäftlich"}, "Ort privat", "invoice_city"},
 	}
 	for _, tt := range tests {
-		for _, g := range Header(tt.header).Columns {
+		for _, g := range Header(tt.header, nil).Columns {
 			if g.Header == tt.col && g.Field != tt.want {
 				t.Errorf("%v: %q → %q, want %q", tt.header, g.Header, g.Field, tt.want)
 			}

@@ -47,18 +47,13 @@ func (p Proposal) Node() *yaml.Node {
 }
 
 func (s Setting) node() *yaml.Node {
-	style := yaml.Style(0)
+	item := plain
 	if s.Quoted {
-		style = yaml.DoubleQuotedStyle
+		item = quoted
 	}
-	var n *yaml.Node
+	n := item(strings.Join(s.Values, ""))
 	if s.List {
-		n = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-		for _, v := range s.Values {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: v, Style: style})
-		}
-	} else {
-		n = &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Join(s.Values, ""), Style: style}
+		n = flowList(s.Values, item)
 	}
 	n.LineComment = comment1(s.Comment)
 	return n
@@ -70,20 +65,13 @@ func (l FieldLine) node() *yaml.Node {
 	var n *yaml.Node
 	switch {
 	case l.Template != "":
-		tr := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-		for _, t := range l.Transform {
-			tr.Content = append(tr.Content, plain(t))
-		}
-		n = flowMap(plain("template"), quoted(l.Template), plain("transform"), tr)
+		n = flowMap(plain("template"), quoted(l.Template), plain("transform"), flowList(l.Transform, plain))
 	case len(l.Columns) == 1 && l.Split == "":
 		n = quoted(l.Columns[0])
 	default:
 		col := quoted(l.Columns[0])
 		if len(l.Columns) > 1 {
-			col = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-			for _, c := range l.Columns {
-				col.Content = append(col.Content, quoted(c))
-			}
+			col = flowList(l.Columns, quoted)
 		}
 		n = flowMap(plain("column"), col)
 		if l.Split != "" {
@@ -103,16 +91,22 @@ func flowMap(kv ...*yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Content: kv}
 }
 
+// flowList is [a, b] of the items, each made a node by item.
+func flowList(items []string, item func(string) *yaml.Node) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, it := range items {
+		n.Content = append(n.Content, item(it))
+	}
+	return n
+}
+
 // comment is lines as a node's comment: "# " before each.
 func comment(lines []string) string {
-	var b strings.Builder
+	out := make([]string, len(lines))
 	for i, l := range lines {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(comment1(l))
+		out[i] = comment1(l)
 	}
-	return b.String()
+	return strings.Join(out, "\n")
 }
 
 func comment1(s string) string {
@@ -129,23 +123,22 @@ func comment1(s string) string {
 // so the proposal reads as a table. Every node is written from
 // Proposal.Node, names always double-quoted (quote), and the text reads
 // back with go.yaml.in/yaml/v3 into the same nodes.
-func (p Proposal) YAML() []byte {
-	var b bytes.Buffer
-	writeNode(&b, p.Node())
-	return b.Bytes()
-}
+func (p Proposal) YAML() []byte { return WriteNode(p.Node()) }
 
-// writeNode writes a document whose content is a block mapping, as
-// Proposal.Node makes (a program may read one back and write it again).
-func writeNode(b *bytes.Buffer, doc *yaml.Node) {
+// WriteNode writes a document whose content is a block mapping, as
+// Proposal.Node makes (a program may read one back and write it again), in
+// the proposal's layout.
+func WriteNode(doc *yaml.Node) []byte {
+	var b bytes.Buffer
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return
+		return nil
 	}
-	writeComment(b, doc.HeadComment, "")
+	writeComment(&b, doc.HeadComment, "")
 	root := doc.Content[0]
-	writeBlock(b, root, "", false)
-	writeComment(b, root.FootComment, "")
-	writeComment(b, doc.FootComment, "")
+	writeBlock(&b, root, "", false)
+	writeComment(&b, root.FootComment, "")
+	writeComment(&b, doc.FootComment, "")
+	return b.Bytes()
 }
 
 // writeBlock writes the pairs of a block mapping at indent; aligned lines
@@ -247,12 +240,4 @@ func writeComment(b *bytes.Buffer, c, indent string) {
 	for _, l := range strings.Split(c, "\n") {
 		b.WriteString(indent + l + "\n")
 	}
-}
-
-// WriteNode writes a proposal read back as YAML nodes (a document whose
-// content is a block mapping, as Node makes) in the proposal's layout.
-func WriteNode(doc *yaml.Node) []byte {
-	var b bytes.Buffer
-	writeNode(&b, doc)
-	return b.Bytes()
 }

@@ -1,7 +1,9 @@
 package guess
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,7 +61,8 @@ type FieldLine struct {
 // Proposal returns the proposal as a model: one line per field with a
 // comment saying how sure the guess is, the templates, source: when src
 // needs it, match_by: (set, suggested, or why not) and every unused column
-// with why.
+// with why. Its YAML loads with mapping.Parse and binds to the header it was
+// made from.
 func (r Result) Proposal(src Source) Proposal {
 	var p Proposal
 	used, unused := 0, 0
@@ -72,10 +75,7 @@ func (r Result) Proposal(src Source) Proposal {
 			unused++
 		}
 	}
-	name := src.File
-	if name == "" {
-		name = "the sheet"
-	}
+	name := cmp.Or(src.File, "the sheet")
 	p.Intro = []string{
 		fmt.Sprintf("Mapping proposed by `crmbulk mapping init` for %s: %d columns, %d used, %d not.", oneLine(name), used+unused, used, unused),
 		fmt.Sprintf("Check every line, then try it: crmbulk import %s --mapping THIS_FILE --dry-run", oneLine(src.Shell.Quote(name))),
@@ -132,7 +132,8 @@ func (src Source) settings() []Setting {
 
 // fieldLine is the line of field f: its template, or its column(s).
 func (r Result) fieldLine(f string) FieldLine {
-	if t, ok := r.template(f); ok {
+	if i := slices.IndexFunc(r.Templates, func(t Template) bool { return t.Field == f }); i >= 0 {
+		t := r.Templates[i]
 		cols := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
 			cols[i] = sheet.ColumnName(c)
@@ -140,7 +141,10 @@ func (r Result) fieldLine(f string) FieldLine {
 		return FieldLine{Field: f, Template: t.Text, Transform: []string{"collapse_spaces"},
 			Comment: fmt.Sprintf("template: %s (columns %s)", t.Why, strings.Join(cols, ", "))}
 	}
-	g := r.column(f)
+	var g Guess
+	if i := slices.IndexFunc(r.Columns, func(g Guess) bool { return g.Field == f }); i >= 0 {
+		g = r.Columns[i]
+	}
 	l := FieldLine{Field: f, Columns: []string{g.Header}, Split: g.Split}
 	letters := []string{sheet.ColumnName(g.Column)}
 	for _, c := range g.Fallbacks {

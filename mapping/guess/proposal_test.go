@@ -83,15 +83,12 @@ func TestProposalRoundTrip(t *testing.T) {
 	srcs := []guess.Source{{}, {File: "data file.csv", Encoding: "windows-1250", EncodingDetected: true, Delimiter: '\t', Sheet: "Arkusz 1", HeaderRow: 3}}
 	for _, h := range headers {
 		for i, src := range srcs {
-			var opts []guess.Option
+			var rows [][]string
 			if i == 1 { // values that split a cell and veto names
-				opts = append(opts, guess.WithRows([][]string{{"a@b.pl ::: c@d.pl", "x@y.pl", "+48 601 234 567", "Polska"}}))
+				rows = [][]string{{"a@b.pl ::: c@d.pl", "x@y.pl", "+48 601 234 567", "Polska"}}
 			}
-			r := guess.Header(h, opts...)
+			r := guess.Header(h, rows)
 			p := r.Proposal(src)
-			if !bytes.Equal(p.YAML(), r.YAML(src)) {
-				t.Fatalf("Result.YAML is not the proposal's YAML")
-			}
 			roundTrip(t, p, h)
 			if bytes.Contains(p.YAML(), []byte("{ template: ")) || bytes.Contains(p.YAML(), []byte("split: ")) {
 				flows++
@@ -106,7 +103,7 @@ func TestProposalRoundTrip(t *testing.T) {
 // TestProposalIsAModel: a program changes the model, and the file says it.
 func TestProposalIsAModel(t *testing.T) {
 	h := []string{"E-mail", "Telefon", "Kraj"}
-	p := guess.Header(h).Proposal(guess.Source{})
+	p := guess.Header(h, nil).Proposal(guess.Source{})
 	p.Columns = slices.DeleteFunc(p.Columns, func(l guess.FieldLine) bool { return l.Field == "phone" })
 	p.Columns[0].Comment = "checked by hand"
 	p.MatchBy = nil

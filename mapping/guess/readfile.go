@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -42,7 +41,7 @@ func ReadFile(path string, so sheet.Options) (Input, error) {
 		return in, err
 	}
 	in.Header = r.Header()
-	in.Rows = sampleRows(r)
+	in.Rows, _ = readRows(r, SampleRows) // the first rows the guess judges values by
 	if err := r.Close(); err != nil {
 		return in, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -64,19 +63,18 @@ func ReadFile(path string, so sheet.Options) (Input, error) {
 	return in, nil
 }
 
-// sampleRows reads the first rows the guess judges values by. A row the
-// reader can go on after (ragged) is taken as it is; at any other error
-// the rows so far are enough: the import will report it.
-func sampleRows(r sheet.Reader) [][]string {
-	var rows [][]string
-	for len(rows) < SampleRows {
+// readRows reads up to n rows: their cells and numbers. A row the reader
+// can go on after (ragged) is taken as it is; at any other error the rows
+// so far are enough: the import will report it.
+func readRows(r sheet.Reader, n int) (rows [][]string, nums []int) {
+	for len(rows) < n {
 		row, err := r.Read()
 		if err != nil && !sheet.Recoverable(err) {
 			break
 		}
-		rows = append(rows, row.Cells)
+		rows, nums = append(rows, row.Cells), append(nums, row.Num)
 	}
-	return rows
+	return rows, nums
 }
 
 // findHeaderRow reads the first HeaderScan non-blank rows as data and
@@ -89,15 +87,7 @@ func findHeaderRow(path string, so sheet.Options) int {
 		return 0
 	}
 	defer func() { _ = r.Close() }()
-	var rows [][]string
-	var nums []int
-	for len(rows) < HeaderScan {
-		row, err := r.Read()
-		if err != nil && !sheet.Recoverable(err) {
-			break
-		}
-		rows, nums = append(rows, row.Cells), append(nums, row.Num)
-	}
+	rows, nums := readRows(r, HeaderScan)
 	if i := FindHeader(rows); i > 0 {
 		return nums[i]
 	}
@@ -113,14 +103,14 @@ func findHeaderRow(path string, so sheet.Options) int {
 func FindHeader(rows [][]string) int {
 	widest := 0
 	for _, r := range rows {
-		widest = max(widest, filled(r))
+		widest = max(widest, len(nonBlank(r)))
 	}
 	first := -1
 	for i, r := range rows {
 		if i == len(rows)-1 {
 			break // a header has data below it
 		}
-		n, names, known := filled(r), 0, 0
+		n, names, known := len(nonBlank(r)), 0, 0
 		for _, c := range r {
 			if headerLike(c) {
 				names++
@@ -142,16 +132,6 @@ func FindHeader(rows [][]string) int {
 	return max(first, 0)
 }
 
-func filled(r []string) int {
-	n := 0
-	for _, c := range r {
-		if !chars.Blank(c) {
-			n++
-		}
-	}
-	return n
-}
-
 // headerLike reports a cell that could be a column's name.
 func headerLike(c string) bool {
 	c = strings.TrimSpace(c)
@@ -159,11 +139,5 @@ func headerLike(c string) bool {
 	if n == 0 || n > 60 || strings.Contains(c, "@") || strings.Contains(c, "://") {
 		return false
 	}
-	letters := 0
-	for _, r := range c {
-		if unicode.IsLetter(r) {
-			letters++
-		}
-	}
-	return letters > 0 && digits(c)*3 <= n
+	return strings.ContainsFunc(c, unicode.IsLetter) && digits(c)*3 <= n
 }

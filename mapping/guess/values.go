@@ -12,23 +12,9 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
-// What the values of the first rows (WithRows) decide:
-//
-//   - a field is never proposed for a column whose values contradict it —
-//     more than half of its non-blank values are not what the field holds
-//     (a fax number under "VAT", a name under "E-mail");
-//   - of two country columns, the one of ISO codes is used and the one of
-//     names (Polska, Deutschland) read when it is blank;
-//   - a first + last name template beats a name column whose values are not
-//     those names (a label, a company);
-//   - a column whose values hold Google's " ::: " lists is split, its first
-//     value taken.
-//
-// Values are judged without their spreadsheet text marks ('+48…), as the
-// import reads them.
-
 // samples returns the sampled rows column by column (blank cells kept, so
-// the columns stay aligned), each cell without its text mark.
+// the columns stay aligned), each cell without its text mark, as the
+// import reads it.
 func samples(rows [][]string, width int) [][]string {
 	if len(rows) == 0 {
 		return nil
@@ -59,44 +45,32 @@ type kind struct {
 	bad  func(v string) bool
 }
 
-var (
-	kEmail = kind{"e-mail addresses", func(v string) bool { return !strings.Contains(v, "@") }}
-	kPhone = kind{"phone numbers", func(v string) bool { return digits(v) < 5 || strings.Contains(v, "@") }}
-	kTaxID = kind{"tax IDs", func(v string) bool {
+// kName is what a name's values look like: a letter, no e-mail.
+var kName = kind{"names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) || strings.Contains(v, "@") }}
+
+// kinds are what the values of a field (after invoice_/delivery_) look
+// like; a field any text fits has none.
+var kinds = map[string]kind{
+	"email": {"e-mail addresses", func(v string) bool { return !strings.Contains(v, "@") }},
+	"phone": {"phone numbers", func(v string) bool { return digits(v) < 5 || strings.Contains(v, "@") }},
+	"tax_id": {"tax IDs", func(v string) bool {
 		return digits(v) < 7 || strings.ContainsAny(v[:1], "+(") || strings.Contains(v, "@")
-	}}
-	kCountry  = kind{"countries (codes or names)", func(v string) bool { return !isCountryCode(v) && !isCountryName(v) }}
-	kPostcode = kind{"postcodes", func(v string) bool { return digits(v) == 0 || len([]rune(v)) > 12 }}
-	kCity     = kind{"place names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) }}
-	kName     = kind{"names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) || strings.Contains(v, "@") }}
-	kStar     = kind{"stars (0 to 5)", func(v string) bool { return len(v) != 1 || v[0] < '0' || v[0] > '5' }}
-)
+	}},
+	"country_code": {"countries (codes or names)", func(v string) bool { return !isCountryCode(v) && !isCountryName(v) }},
+	"postcode":     {"postcodes", func(v string) bool { return digits(v) == 0 || len([]rune(v)) > 12 }},
+	"city":         {"place names", func(v string) bool { return !strings.ContainsFunc(v, unicode.IsLetter) }},
+	"fullname":     kName,
+	"company":      kName,
+	"star":         {"stars (0 to 5)", func(v string) bool { return len(v) != 1 || v[0] < '0' || v[0] > '5' }},
+}
 
 // kindOf is the kind of a slot's values, ok false for fields any text fits.
 func kindOf(slot string) (kind, bool) {
 	if _, part, ok := strings.Cut(slot, "|"); ok {
 		return kName, part != "address2"
 	}
-	f := strings.TrimPrefix(strings.TrimPrefix(slot, "invoice_"), "delivery_")
-	switch f {
-	case "email":
-		return kEmail, true
-	case "phone":
-		return kPhone, true
-	case "tax_id":
-		return kTaxID, true
-	case "country_code":
-		return kCountry, true
-	case "postcode":
-		return kPostcode, true
-	case "city":
-		return kCity, true
-	case "fullname", "company":
-		return kName, true
-	case "star":
-		return kStar, true
-	}
-	return kind{}, false
+	k, ok := kinds[strings.TrimPrefix(strings.TrimPrefix(slot, "invoice_"), "delivery_")]
+	return k, ok
 }
 
 func digits(v string) int {
@@ -116,8 +90,9 @@ func isCountryCode(v string) bool {
 
 func isCountryName(v string) bool { _, ok := validate.CountryCode(v); return ok }
 
-// judge drops the candidates whose values contradict their field, and says
-// what a country column holds.
+// judge drops the candidates whose values contradict their field (more
+// than half of the non-blank ones are not what it holds: a fax number
+// under "VAT", a name under "E-mail"), and says what a country column holds.
 func judge(cands []candidate, cols [][]string) {
 	for i := range cands {
 		cands[i].filled = true
@@ -139,13 +114,11 @@ func judge(cands []candidate, cols [][]string) {
 		vals := nonBlank(cols[c.col])
 		c.filled = len(vals) > 0
 		if len(vals) == 0 && c.method == Fuzzy {
-			c.note = fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score)
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score))
 			continue
 		}
 		if strings.HasSuffix(c.slot, "_address") && wholeAddress(cols, c.col, postcodes) {
-			c.note = fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, short(vals[0]))
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, short(vals[0])))
 			continue
 		}
 		k, ok := kindOf(c.slot)
@@ -153,16 +126,14 @@ func judge(cands []candidate, cols [][]string) {
 			continue
 		}
 		if bad := slices.IndexFunc(vals, k.bad); bad >= 0 && 2*countFunc(vals, k.bad) > len(vals) {
-			c.note = fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, short(vals[bad]), k.what)
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, short(vals[bad]), k.what))
 			continue
 		}
 		if strings.HasSuffix(c.slot, "_fullname") && labels(vals) {
-			c.note = fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0]))
-			c.slot, c.method, c.score = "", None, 0
+			c.drop(fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0])))
 			continue
 		}
-		if k.what == kCountry.what {
+		if k.what == kinds["country_code"].what {
 			c.codes = 5*countFunc(vals, isCountryCode) >= 4*len(vals)
 			c.names = !c.codes
 			c.note = "its values are ISO codes"

@@ -30,33 +30,6 @@ type Source struct {
 	Shell shellquote.Shell
 }
 
-// YAML renders the proposal as a mapping file (Proposal, written by
-// Proposal.YAML): one line per field with a comment saying how sure the
-// guess is, the templates, source: when src needs it, match_by: (set or
-// suggested) and every unused column as a comment saying why. The output
-// loads with mapping.Parse and binds to the header it was made from.
-func (r Result) YAML(src Source) []byte {
-	return r.Proposal(src).YAML()
-}
-
-func (r Result) template(field string) (Template, bool) {
-	for _, t := range r.Templates {
-		if t.Field == field {
-			return t, true
-		}
-	}
-	return Template{}, false
-}
-
-func (r Result) column(field string) Guess {
-	for _, g := range r.Columns {
-		if g.Field == field {
-			return g
-		}
-	}
-	return Guess{}
-}
-
 // quote writes s as a YAML double-quoted scalar (JSON strings are valid
 // YAML), keeping non-ASCII letters readable.
 func quote(s string) string {

@@ -46,12 +46,8 @@ var errTargetsMissed = errors.New("some benchmark targets were missed")
 // errInterrupted is returned when a signal stopped the run.
 var errInterrupted = errors.New("interrupted")
 
-// errUsage marks a usage error (exit 2 like any error, said as such).
-var errUsage = errors.New("usage")
-
-func usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
-}
+// usagef is a usage error (exit 2 like any error, said as such).
+func usagef(format string, args ...any) error { return fmt.Errorf("usage: "+format, args...) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,17 +64,15 @@ func main() {
 // logger and this binary (to start as its own sandbox process; "" under
 // tests).
 type app struct {
-	out, errOut io.Writer
-	logger      *slog.Logger
-	logLevel    string
-	selfExe     string
+	out      io.Writer
+	logger   *slog.Logger
+	logLevel string
+	selfExe  string
 }
-
-func (a *app) stdout() io.Writer { return a.out }
 
 // run runs crmbulk-bench with args and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, selfExe string) int {
-	a := &app{out: stdout, errOut: stderr, selfExe: selfExe}
+	a := &app{out: stdout, selfExe: selfExe}
 	cmd := a.benchCmd()
 	cmd.AddCommand(a.sandboxCmd())
 	cmd.SetArgs(args)
@@ -128,7 +122,7 @@ func (a *app) sandboxCmd() *cobra.Command {
 			}
 			cfg.Logger = a.logger
 			err := sandbox.Serve(cmd.Context(), cfg, addr, func(url string) {
-				fmt.Fprintf(a.stdout(), "sandbox serving %s\n", url)
+				fmt.Fprintf(a.out, "sandbox serving %s\n", url)
 			})
 			if err == nil && cmd.Context().Err() != nil {
 				return errInterrupted
@@ -187,14 +181,14 @@ explains every figure. Exit 1 when a target was missed.`,
 			if err != nil {
 				return usagef("--only: %v", err)
 			}
-			opts := []bench.Option{bench.WithQuick(quick), bench.WithRows(rows), bench.WithOnly(names...), bench.WithLogger(a.logger)}
+			cfg := bench.Config{Quick: quick, Rows: rows, Only: names, Logger: a.logger}
 			// The export memory figure needs the sandbox in another
 			// process: this binary's own sandbox command. Under tests there
 			// is none; the report then says the sandbox ran in-process.
 			if a.selfExe != "" {
-				opts = append(opts, bench.WithLauncher(childSandbox(a.selfExe)))
+				cfg.Launcher = childSandbox(a.selfExe)
 			}
-			rep, err := bench.Run(cmd.Context(), opts...)
+			rep, err := bench.Run(cmd.Context(), cfg)
 			if err != nil {
 				if cmd.Context().Err() != nil {
 					return errInterrupted
@@ -202,9 +196,9 @@ explains every figure. Exit 1 when a target was missed.`,
 				return err
 			}
 			if format == "markdown" {
-				err = rep.WriteMarkdown(a.stdout())
+				err = rep.WriteMarkdown(a.out)
 			} else {
-				err = rep.WriteText(a.stdout())
+				err = rep.WriteText(a.out)
 			}
 			if err != nil {
 				return fmt.Errorf("printing the table: %w", err)
@@ -230,13 +224,7 @@ func childSandbox(exe string) bench.Launcher {
 		token := "bench-" + rand.Text()
 		c := exec.Command(exe, "sandbox", "--addr", "127.0.0.1:0", "--clients", strconv.Itoa(clients),
 			"--limit", "0", "--seed", "1", "--log-level", "warn")
-		env := []string{"BASELINKER_TOKEN=" + token}
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "BASELINKER_TOKEN=") {
-				env = append(env, kv)
-			}
-		}
-		c.Env = env
+		c.Env = append(os.Environ(), "BASELINKER_TOKEN="+token) // os/exec keeps the last value of a key
 		out, err := c.StdoutPipe()
 		if err != nil {
 			return "", "", nil, fmt.Errorf("starting the sandbox process: %w", err)

@@ -14,18 +14,24 @@ import (
 // them (samples/README.md names each source): the quoting rules of the
 // system's CSV writer, its encoding, BOM and line ends, its text marks.
 
-// phpCSV is one line as PHP's fputcsv writes it (WooCommerce, PrestaShop):
-// a field is quoted when it holds the delimiter, a quote, a backslash, a
-// space, a tab, CR or LF; inner quotes are doubled; the line ends in LF.
-func phpCSV(delim string, fields []string) string {
+// csvLine joins fields with delim and ends the line in eol, quoting each
+// field that quote says needs it (inner quotes doubled).
+func csvLine(fields []string, delim, eol string, quote func(string) bool) string {
 	out := make([]string, len(fields))
 	for i, f := range fields {
-		if strings.ContainsAny(f, delim+"\"\\ \t\r\n") {
+		if quote(f) {
 			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
 		}
 		out[i] = f
 	}
-	return strings.Join(out, delim) + "\n"
+	return strings.Join(out, delim) + eol
+}
+
+// phpCSV is one line as PHP's fputcsv writes it (WooCommerce, PrestaShop):
+// a field is quoted when it holds the delimiter, a quote, a backslash, a
+// space, a tab, CR or LF; the line ends in LF.
+func phpCSV(delim string, fields []string) string {
+	return csvLine(fields, delim, "\n", func(f string) bool { return strings.ContainsAny(f, delim+"\"\\ \t\r\n") })
 }
 
 // wooEscape is WooCommerce's WC_CSV_Exporter::escape_data: a value that a
@@ -172,13 +178,7 @@ var outlookEvery = map[string]string{"Geburtstag": "0.0.00", "Jahrestag": "0.0.0
 // field in double quotes, "," between them, CRLF, windows-1252 (the code
 // page of a German Windows).
 func outlook(dir string) error {
-	quoteAll := func(fields []string) string {
-		out := make([]string, len(fields))
-		for i, f := range fields {
-			out[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
-		}
-		return strings.Join(out, ",") + "\r\n"
-	}
+	quoteAll := func(fields []string) string { return csvLine(fields, ",", "\r\n", func(string) bool { return true }) }
 	var b strings.Builder
 	b.WriteString(quoteAll(outlookHeader))
 	for _, c := range outlookContacts {
@@ -252,14 +252,7 @@ var googleContacts = []map[string]string{
 func google(dir string) error {
 	var b strings.Builder
 	line := func(fields []string) {
-		out := make([]string, len(fields))
-		for i, f := range fields {
-			if strings.ContainsAny(f, ",\"\r\n") {
-				f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
-			}
-			out[i] = f
-		}
-		b.WriteString(strings.Join(out, ",") + "\r\n")
+		b.WriteString(csvLine(fields, ",", "\r\n", func(f string) bool { return strings.ContainsAny(f, ",\"\r\n") }))
 	}
 	line(googleHeader)
 	for _, c := range googleContacts {
