@@ -135,9 +135,6 @@ func (c Config) withDefaults(input string) Config {
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = events.DefaultDrain
 	}
-	if c.Events == nil {
-		c.Events = events.Nop{}
-	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
