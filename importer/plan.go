@@ -10,17 +10,6 @@ import (
 // (getCrmClients) does not return it and the client was not read whole.
 const notRead = "no read"
 
-// compared returns the changes whose before was known.
-func compared(cs events.Changes) events.Changes {
-	var out events.Changes
-	for _, c := range cs {
-		if c.Known {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // created is the plan of a row that creates a client: every field it sets.
 func created(it *item) events.Changes {
 	cs := make(events.Changes, 0, len(it.res.Values)+len(it.res.Extra))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -314,6 +315,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 		return nil, fmt.Errorf("look-up by %s: %w", field, err)
 	}
 	var found []baselinker.Client
+	known := func(ch events.Change) bool { return ch.Known } // a field getCrmClients returns, holding another value
 	for page := 1; page <= maxLookupPages; page++ {
 		cs, err := r.lookupPage(page, f)
 		if err != nil {
@@ -324,7 +326,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 			if validate.MatchKey(field, have) != want {
 				continue
 			}
-			if strict && len(compared(diff(&c, it, false))) > 0 { // the fields getCrmClients returns
+			if strict && slices.ContainsFunc(diff(&c, it, false), known) {
 				continue
 			}
 			found = append(found, c)
