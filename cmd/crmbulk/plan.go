@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // previewRows is how many rows of the plan a terminal is shown.
@@ -34,11 +34,11 @@ func newPlanPrinter(a *app, format string) *planPrinter {
 }
 
 // line is importer.Config.OnLine: it runs on the report's one writer goroutine.
-func (p *planPrinter) line(l *importer.Line) {
+func (p *planPrinter) line(l *events.Line) {
 	if p.json != nil {
 		_ = p.json.Encode(l) // run.Line's JSON: its json tags
 	}
-	if p.errOut == nil || l.Status == importer.StatusUnchanged {
+	if p.errOut == nil || l.Status == events.StatusUnchanged {
 		return
 	}
 	if len(p.preview) < previewRows {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -12,7 +11,7 @@ import (
 
 // Item prints the report line it carries.
 func (p *planPrinter) Item(it events.Item) {
-	if l, ok := it.Line.(*importer.Line); ok {
+	if l, ok := it.Line.(*events.Line); ok {
 		p.line(l)
 	}
 }
