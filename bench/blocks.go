@@ -12,6 +12,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -144,7 +145,7 @@ func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bo
 		return blockRun{}, fmt.Errorf("the import met %d blocks (%+v); the scenario needs one, then requests after it", len(spans), spans)
 	}
 	st := srv.Stats()
-	return blockRun{span: spans[0], inBlock: st.LatestInBlock, rows: rows, done: sum.Counts[importer.StatusCreated], requests: st.Requests}, nil
+	return blockRun{span: spans[0], inBlock: st.LatestInBlock, rows: rows, done: sum.Counts[events.StatusCreated], requests: st.Requests}, nil
 }
 
 // extraFieldsCost exports 10,000 clients with --extra-fields from a list

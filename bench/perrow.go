@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/undo"
 )
@@ -26,12 +27,12 @@ func mkdir(dir string) error {
 // perRowResult is what one import run cost.
 type perRowResult struct {
 	rows        int
-	status      importer.Status // the status every row should have
-	got         int             // rows with that status
-	writes      int             // addCrmClient requests the sandbox saw
-	walk        int             // getCrmClients requests (the index walk)
-	clientsSeen int             // clients in the sandbox during the walk
-	undoOf      importer.Status // an undo of the lines with this status ("" for an import)
+	status      events.Status // the status every row should have
+	got         int           // rows with that status
+	writes      int           // addCrmClient requests the sandbox saw
+	walk        int           // getCrmClients requests (the index walk)
+	clientsSeen int           // clients in the sandbox during the walk
+	undoOf      events.Status // an undo of the lines with this status ("" for an import)
 }
 
 // runPerRow imports the same file three times into one unlimited sandbox:
@@ -92,11 +93,11 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 	runs := []struct {
 		in      string
 		matchBy []string
-		want    importer.Status
+		want    events.Status
 	}{
-		{same, nil, importer.StatusCreated},
-		{same, []string{"email"}, importer.StatusUnchanged},
-		{changed, []string{"email"}, importer.StatusUpdated},
+		{same, nil, events.StatusCreated},
+		{same, []string{"email"}, events.StatusUnchanged},
+		{changed, []string{"email"}, events.StatusUpdated},
 	}
 	var out []perRowResult
 	var reports []string
@@ -122,9 +123,9 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 			return nil, fmt.Errorf("undo of import %d: %w", i+1, err)
 		}
 		writes, walk := cost(before, srv.Stats())
-		want, status := undo.StatusRestored, importer.StatusUpdated
+		want, status := undo.StatusRestored, events.StatusUpdated
 		if i == 0 {
-			want, status = undo.StatusDeleted, importer.StatusCreated
+			want, status = undo.StatusDeleted, events.StatusCreated
 		}
 		out = append(out, perRowResult{rows: rows, status: want, got: sum.Counts[want], writes: writes,
 			walk: walk, clientsSeen: len(srv.Clients()), undoOf: status})

@@ -15,6 +15,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -279,8 +280,8 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		if err != nil {
 			return fail(fmt.Errorf("import: %w", err))
 		}
-		if sum.Counts[importer.StatusCreated] != rc.requests {
-			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[importer.StatusCreated], rc.requests, sum))
+		if sum.Counts[events.StatusCreated] != rc.requests {
+			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[events.StatusCreated], rc.requests, sum))
 		}
 	case kindExport:
 		if err := mkdir(dir); err != nil {

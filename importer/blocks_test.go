@@ -30,7 +30,7 @@ func TestBlockUntilIsWaitedOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := srv.Stats()
-	if sum.Counts[StatusCreated] != 24 || st.Creates != 24 {
+	if sum.Counts[events.StatusCreated] != 24 || st.Creates != 24 {
 		t.Errorf("summary %v, %d creates; want 24", sum.Counts, st.Creates)
 	}
 	if st.TimesBlocked == 0 {
@@ -58,7 +58,7 @@ func TestAccountBlockPausesTheRun(t *testing.T) {
 		t.Errorf("the import took %s for a 2 s block: it did not wait for the stated end", took.Round(time.Millisecond))
 	}
 	st := srv.Stats()
-	if sum.Counts[StatusCreated] != 20 || sum.Counts[StatusFailed] != 0 || st.Creates != 20 {
+	if sum.Counts[events.StatusCreated] != 20 || sum.Counts[events.StatusFailed] != 0 || st.Creates != 20 {
 		t.Errorf("summary %v, %d creates; want 20 created, none failed", sum.Counts, st.Creates)
 	}
 	if st.Blocked == 0 || st.Blocked > 4 {
@@ -79,7 +79,7 @@ func TestDriftingAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Counts[StatusCreated] != 12 || srv.Stats().Creates != 12 {
+	if sum.Counts[events.StatusCreated] != 12 || srv.Stats().Creates != 12 {
 		t.Fatalf("summary %v; want 12 created", sum.Counts)
 	}
 	warned := 0
@@ -111,10 +111,10 @@ func TestMaxWaitStopsCleanly(t *testing.T) {
 	}
 	in := writeFile(t, t.TempDir(), "in.csv", genRows("w", 20))
 	sum, err := Run(context.Background(), client(time.Second), in, Config{Workers: 3})
-	if !errors.Is(err, ErrFatal) || !strings.Contains(err.Error(), "max-wait") && !strings.Contains(err.Error(), "waited too long") {
+	if !errors.Is(err, events.ErrFatal) || !strings.Contains(err.Error(), "max-wait") && !strings.Contains(err.Error(), "waited too long") {
 		t.Fatalf("err = %v, want the run stopped on --max-wait", err)
 	}
-	if sum.Rows != 20 || sum.Counts[StatusSkipped] == 0 {
+	if sum.Rows != 20 || sum.Counts[events.StatusSkipped] == 0 {
 		t.Fatalf("summary %v: want a line for all 20 rows, some skipped", sum.Counts)
 	}
 	waited := 0
@@ -131,7 +131,7 @@ func TestMaxWaitStopsCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum2.Counts[StatusCreated] != 20 || srv.Stats().Creates != 20 {
+	if sum2.Counts[events.StatusCreated] != 20 || srv.Stats().Creates != 20 {
 		t.Errorf("after --resume: %v, %d creates; want 20", sum2.Counts, srv.Stats().Creates)
 	}
 	assertNoDuplicates(t, srv)

@@ -1,11 +1,12 @@
 package importer
 
 import (
-	"errors"
 	"fmt"
-	"io"
+	"slices"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -24,27 +25,32 @@ import (
 type Checker struct {
 	plan     *mapping.Plan
 	matchBy  []string
-	statuses *statusBook // the account's statuses, read at the first status given by name (statusnames.go); nil: names are not looked up
+	statuses func() ([]baselinker.Status, error) // the account's statuses, read at the first status given by name (statusnames.go); nil: names are not looked up
 }
 
 // NewChecker binds m (nil: the identity mapping, the header's own API
 // field names) to the sheet's header, with the match keys of the run
 // (nil: the mapping's match_by), as an import does.
 func NewChecker(m *mapping.Mapping, header []string, matchBy []string) (*Checker, error) {
+	plan, err := bind(m, header)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
+	}
+	if len(matchBy) == 0 {
+		matchBy = plan.Mapping().MatchBy
+	}
+	return &Checker{plan: plan, matchBy: matchBy}, nil
+}
+
+// bind binds m (nil: the identity mapping) to the header.
+func bind(m *mapping.Mapping, header []string) (*mapping.Plan, error) {
 	if m == nil {
 		var err error
 		if m, err = mapping.Identity(header); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+			return nil, err
 		}
 	}
-	plan, err := m.Bind(header)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	if len(matchBy) == 0 {
-		matchBy = m.MatchBy
-	}
-	return &Checker{plan: plan, matchBy: matchBy}, nil
+	return m.Bind(header)
 }
 
 // Verdict is what Check decides for one row.
@@ -55,13 +61,13 @@ type Verdict struct {
 	// for a row that is not Ready its status (StatusInvalid,
 	// StatusSkipped), code, message and columns; for every row its row
 	// number, match key and warnings (a value changed on the way in says so).
-	Line Line
+	Line events.Line
 	// Values is what the row sends as a new client: the fields in
 	// canonical form, in the mapping's order (nil unless Ready). An update
 	// sends those of them that differ from the client.
-	Values Changes
+	Values events.Changes
 	// Problems says why the row is invalid, one per problem.
-	Problems []Problem
+	Problems []events.Problem
 }
 
 // Check returns the verdict on row, a row of the sheet whose header the
@@ -74,42 +80,10 @@ func (c *Checker) Check(row sheet.Row) Verdict {
 // it sends. It puts the row's values in canonical form.
 func (c *Checker) verdict(it *item) Verdict {
 	if it.skipCode != "" {
-		return Verdict{Line: Line{Row: it.num, Status: StatusSkipped, Code: it.skipCode, Message: it.skipMsg}}
+		return Verdict{Line: events.Line{Row: it.num, Status: events.StatusSkipped, Code: it.skipCode, Message: it.skipMsg}}
 	}
 	if l := c.check(it); l != nil {
-		v := Verdict{Line: *l}
-		v.Problems = append(v.Problems, l.Problems...)
-		return v
+		return Verdict{Line: *l, Problems: slices.Clone(l.Problems)}
 	}
 	return Verdict{Ready: true, Line: it.base(), Values: created(it)}
-}
-
-// Preview gives the first n rows of the file input (n <= 0: every row)
-// their verdicts under m (nil: the identity mapping), read as an import
-// reads them: m's source: settings fill what opts leaves unset.
-func Preview(input string, m *mapping.Mapping, opts sheet.Options, n int) ([]Verdict, error) {
-	if m != nil {
-		opts = m.SheetOptions(opts)
-	}
-	rd, err := sheet.Open(input, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	defer rd.Close()
-	c, err := NewChecker(m, rd.Header(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", input, err)
-	}
-	var out []Verdict
-	for n <= 0 || len(out) < n {
-		row, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return out, fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		out = append(out, c.Check(row))
-	}
-	return out, nil
 }

@@ -3,12 +3,14 @@ package importer
 import (
 	"context"
 	"errors"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -47,10 +49,7 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 			}
 			dry := byRow(t, readReport(t, report))
 
-			verdicts, err := Preview(input, m, sheet.Options{}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			verdicts := checkAll(t, input, m)
 			if len(verdicts) != len(dry) {
 				t.Errorf("%d verdicts, %d lines in the dry run's report", len(verdicts), len(dry))
 			}
@@ -64,8 +63,8 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 				earlier := v.Line.MatchKey != "" && keys[v.Line.MatchKey]
 				keys[v.Line.MatchKey] = true
 				switch {
-				case !v.Ready && (v.Line.Status == StatusSkipped || v.Line.Status == StatusInvalid):
-				case d["status"] == string(StatusCreated):
+				case !v.Ready && (v.Line.Status == events.StatusSkipped || v.Line.Status == events.StatusInvalid):
+				case d["status"] == string(events.StatusCreated):
 				case earlier || d["error_code"] == CodeSameAsRow:
 					byFile++
 					continue // the row's key or values came before: the file decides, not the row
@@ -76,14 +75,14 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 				want := map[string]string{"status": string(v.Line.Status), "error_code": v.Line.Code, "error_message": v.Line.Message,
 					"column": v.Line.Column, "match_key": v.Line.MatchKey, "warnings": v.Line.Warnings, "changes": v.Values.String()}
 				if v.Ready {
-					want["status"] = string(StatusCreated)
+					want["status"] = string(events.StatusCreated)
 				}
 				for col, w := range want {
 					if d[col] != w {
 						t.Errorf("row %d %s: Check says %q, the dry run %q", row, col, w, d[col])
 					}
 				}
-				if len(v.Problems) == 0 && !v.Ready && v.Line.Status == StatusInvalid {
+				if len(v.Problems) == 0 && !v.Ready && v.Line.Status == events.StatusInvalid {
 					t.Errorf("row %d: invalid without problems", row)
 				}
 				for _, p := range v.Problems {
@@ -92,7 +91,7 @@ func TestCheckAgreesWithTheDryRun(t *testing.T) {
 					}
 				}
 				compared++
-				if v.Line.Status == StatusInvalid {
+				if v.Line.Status == events.StatusInvalid {
 					invalid++
 				}
 				if strings.Contains(v.Line.Warnings, "country_name") {
@@ -125,15 +124,15 @@ func TestCheckProblems(t *testing.T) {
 	tests := []struct {
 		cells             []string
 		ready             bool
-		status            Status
+		status            events.Status
 		changes, warnings string
-		problem           Problem
+		problem           events.Problem
 	}{
 		{cells: []string{"a@b.pl", "Polska", "Jan"}, ready: true, changes: `email: "a@b.pl"; invoice_country_code: "PL"; invoice_fullname: "Jan"`, warnings: "country_name"},
 		{cells: []string{"a@b.pl", "PL", "'007 Bond"}, ready: true, changes: `email: "a@b.pl"; invoice_country_code: "PL"; invoice_fullname: "007 Bond"`, warnings: "text mark removed"},
-		{cells: []string{"a@b.pl", "XX", "Jan"}, status: StatusInvalid,
-			problem: Problem{Field: "invoice_country_code", Column: "Kraj", Code: "country_code", Value: "XX"}},
-		{cells: []string{"", "", "Razem"}, status: StatusSkipped},
+		{cells: []string{"a@b.pl", "XX", "Jan"}, status: events.StatusInvalid,
+			problem: events.Problem{Field: "invoice_country_code", Column: "Kraj", Code: "country_code", Value: "XX"}},
+		{cells: []string{"", "", "Razem"}, status: events.StatusSkipped},
 	}
 	for i, tt := range tests {
 		v := c.Check(sheet.Row{Num: i + 2, Cells: tt.cells})
@@ -160,17 +159,28 @@ func TestCheckProblems(t *testing.T) {
 	}
 }
 
-func TestPreviewFirstRows(t *testing.T) {
-	input := filepath.Join("..", "samples", "shopify", "customers_export.csv")
-	m, err := mapping.Load(filepath.Join("..", "samples", "shopify", "mapping.yaml"))
+// checkAll gives every row of input its verdict under m, the file read as
+// an import reads it (m's source: settings).
+func checkAll(t *testing.T, input string, m *mapping.Mapping) []Verdict {
+	t.Helper()
+	rd, err := sheet.Open(input, m.SheetOptions(sheet.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := Preview(input, m, sheet.Options{}, 3)
-	if err != nil || len(vs) != 3 || vs[0].Line.Row != 2 || vs[2].Line.Row != 4 {
-		t.Fatalf("Preview of 3 rows: %d verdicts, %v", len(vs), err)
+	defer rd.Close()
+	c, err := NewChecker(m, rd.Header(), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Preview(filepath.Join(t.TempDir(), "nope.csv"), m, sheet.Options{}, 3); !errors.Is(err, ErrBadInput) {
-		t.Errorf("a missing file: %v, want ErrBadInput", err)
+	var out []Verdict
+	for {
+		row, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c.Check(row))
 	}
 }

@@ -30,9 +30,6 @@ const DefaultWorkers = 8
 // already keep the limit busy, and each worker holds rows in flight.
 const MaxWorkers = 64
 
-// DefaultDrainTimeout is how long in-flight requests may run after an interrupt.
-const DefaultDrainTimeout = events.DefaultDrain
-
 // Config is one import. The zero value of every field is a sensible default.
 type Config struct {
 	// Mapping maps the sheet's columns to fields; nil maps a sheet whose
@@ -79,11 +76,11 @@ type Config struct {
 	// does not look hung.
 	Waiting func() string
 	// DrainTimeout is how long requests in flight may finish after ctx is
-	// cancelled (default DefaultDrainTimeout).
+	// cancelled (default run.DefaultDrain).
 	DrainTimeout time.Duration
 	// OnLine, if set, is called with every report line in input order, as
 	// it is written (Events has them too, as Items).
-	OnLine func(*Line)
+	OnLine func(*events.Line)
 	// Rerun, if set, is how the user runs this import again with other
 	// flags (the command layer makes it): a message that says what to run
 	// next prints it, quoted for the user's shell, ready to paste.
@@ -136,10 +133,7 @@ func (c Config) withDefaults(input string) Config {
 		c.RequestTimeout = baselinker.DefaultTimeout
 	}
 	if c.DrainTimeout <= 0 {
-		c.DrainTimeout = DefaultDrainTimeout
-	}
-	if c.Events == nil {
-		c.Events = events.Nop{}
+		c.DrainTimeout = events.DefaultDrain
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -27,10 +27,10 @@
 //
 // Rows run in the run pool (run.Pool, which undo shares: a job's error
 // stops the run); rows that share a key (match key, client ID or email)
-// run one after another in file order. One goroutine writes the report (run.ReportFile), in
-// input order, through a ring bounded by the rows in flight, and flushes
-// every line of a real run (an XLSX report is kept as a CSV record beside
-// it and rendered at the end). An append-only journal (REPORT.journal)
+// run one after another in file order. The pool's one emitting goroutine
+// writes the report (run.ReportFile) in input order, its window bounding
+// the rows in flight, and flushes every line of a real run (an XLSX report
+// is kept as a CSV record beside it and rendered at the end). An append-only journal (REPORT.journal)
 // records each write before it is sent and settles it when its line is
 // written, so a create whose answer never came — in this run or in a
 // crashed one that is resumed — is looked up before it is ever sent again:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -53,7 +54,7 @@ func FuzzDryRun(f *testing.F) {
 		so := sheet.Options{Delimiter: delims[int(delim)%len(delims)], Encoding: encs[int(enc)%len(encs)]}
 		sum, err := importer.Run(context.Background(), nil, in, importer.Config{Mapping: m, DryRun: true, Sheet: so, Workers: 2})
 		if err != nil {
-			if !errors.Is(err, importer.ErrBadInput) {
+			if !errors.Is(err, events.ErrBadInput) {
 				t.Fatalf("refused without ErrBadInput: %v", err)
 			}
 			return
@@ -70,7 +71,7 @@ func FuzzDryRun(f *testing.F) {
 			t.Fatalf("%d report lines, summary says %d rows", len(recs)-1, sum.Rows)
 		}
 		known := map[string]bool{}
-		for _, s := range importer.Statuses() {
+		for _, s := range events.Statuses() {
 			known[string(s)] = true
 		}
 		last := 0
@@ -80,9 +81,9 @@ func FuzzDryRun(f *testing.F) {
 				t.Fatalf("report row %q after %d: not in input order", r[0], last)
 			}
 			last = n
-			noClient := r[1] == string(importer.StatusSkipped) &&
+			noClient := r[1] == string(events.StatusSkipped) &&
 				(r[3] == importer.CodeEmptyRow || r[3] == importer.CodeTotalRow || r[3] == importer.CodeSameAsRow)
-			if !known[r[1]] || r[1] == string(importer.StatusFailed) || r[1] == string(importer.StatusSkipped) && !noClient {
+			if !known[r[1]] || r[1] == string(events.StatusFailed) || r[1] == string(events.StatusSkipped) && !noClient {
 				t.Fatalf("row %d: status %q (%s) in a dry run", n, r[1], r[3])
 			}
 		}

@@ -44,12 +44,12 @@ func TestImportEvents(t *testing.T) {
 
 	var got []string
 	for _, it := range rec.Items() {
-		l, ok := it.Line.(*Line)
+		l, ok := it.Line.(*events.Line)
 		if !ok || l.Row != it.Row || string(l.Status) != it.Status || l.Message != it.Reason {
 			t.Errorf("item %+v does not carry its line", it)
 		}
 		got = append(got, it.Status)
-		if (it.Status == string(StatusInvalid)) != (it.Reason != "") {
+		if (it.Status == string(events.StatusInvalid)) != (it.Reason != "") {
 			t.Errorf("row %d %s: reason %q", it.Row, it.Status, it.Reason)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/validate"
 )
@@ -119,7 +120,7 @@ func TestOutcomeUnknownWithoutMatchBy(t *testing.T) {
 		l := lines[fmt.Sprint(row)]
 		switch {
 		case l["status"] == "created":
-		case l["status"] == "failed" && l["error_code"] == CodeOutcomeUnknown:
+		case l["status"] == "failed" && l["error_code"] == events.CodeOutcomeUnknown:
 			unknown++
 			if row <= 41 {
 				t.Errorf("row %d has an email but was not settled: %s", row, l["error_message"])
@@ -149,7 +150,7 @@ func TestBlockedTokenPauses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Counts[StatusCreated] != 30 {
+	if sum.Counts[events.StatusCreated] != 30 {
 		t.Errorf("summary %v", sum)
 	}
 	st := srv.Stats()

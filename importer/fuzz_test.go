@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -16,7 +17,7 @@ import (
 // reports); reading it must never panic and must stop with an error rather
 // than return rows out of order.
 func FuzzOldReport(f *testing.F) {
-	h := strings.Join(ReportHeader(), ",") + "\n"
+	h := strings.Join(events.Columns(), ",") + "\n"
 	f.Add(h + "2,created,5,,,,,,abcdef0123456789,\n3,failed,,X,msg,,,,abcdef0123456789,\n")
 	f.Add(h + "x,created,5,,,,,,abcdef0123456789,\n")
 	f.Add(h + "2,created,5,,,,,,aaaa,\n3,created,6,,,,,,bbbb,\n")

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmbulk/crmbulk/internal/recordmac"
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	events "github.com/crmbulk/crmbulk/run"
 )
@@ -47,7 +48,7 @@ func LockReports(command string, log func(string), paths ...string) (runlock.Set
 		l, err := runlock.Acquire(ReportLockPath(p), "the report "+p, command, 0o644)
 		if err != nil {
 			_ = set.Release()
-			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 		noteStale(l, log)
 		set = append(set, l)
@@ -74,12 +75,12 @@ func (r *run) lock() error {
 		return nil
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-		return fmt.Errorf("%w: the state directory %s (give a writable --state-dir): %w", ErrBadInput, cfg.StateDir, err)
+		return fmt.Errorf("%w: the state directory %s (give a writable --state-dir): %w", events.ErrBadInput, cfg.StateDir, err)
 	}
 	l, err := runlock.Acquire(filepath.Join(cfg.StateDir, inputLockName(account, r.sha)),
 		fmt.Sprintf("the file %s (input_sha256 %s) on this account", r.file, r.sha), cfg.Command, 0o666)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	noteStale(l, warn)
 	r.locks = append(r.locks, l)
@@ -102,8 +103,8 @@ var keptPattern = regexp.MustCompile(`^\.\d{4}-\d{2}-\d{2}_\d{6}(-\d+)?$`)
 // resumed and undone.
 func KeepEarlier(report string) (string, error) {
 	src := report
-	if _, err := os.Stat(recordPath(report)); err == nil {
-		src = recordPath(report)
+	if _, err := os.Stat(events.RecordPath(report)); err == nil {
+		src = events.RecordPath(report)
 	}
 	fi, err := os.Stat(src)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && (fi.Size() == 0 || isDryRunReport(report)) {
@@ -113,7 +114,7 @@ func KeepEarlier(report string) (string, error) {
 		return "", fmt.Errorf("reading the earlier record %s: %w", src, err)
 	}
 	kept := keptName(report, fi.ModTime())
-	moves := [][2]string{{report, kept}, {recordPath(report), recordPath(kept)}, {report + ".journal", kept + ".journal"}}
+	moves := [][2]string{{report, kept}, {events.RecordPath(report), events.RecordPath(kept)}, {report + ".journal", kept + ".journal"}}
 	for _, m := range moves {
 		if err := os.Rename(m[0], m[1]); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("keeping the earlier run's record %s as %s: %w (nothing was sent)", m[0], m[1], err)
@@ -129,7 +130,7 @@ func keptName(report string, when time.Time) string {
 	stem := strings.TrimSuffix(report, ext)
 	base := stem + "." + when.Local().Format("2006-01-02_150405")
 	name := base + ext
-	for n := 2; exists(name) || exists(name+".journal") || exists(recordPath(name)); n++ {
+	for n := 2; exists(name) || exists(name+".journal") || exists(events.RecordPath(name)); n++ {
 		name = base + "-" + strconv.Itoa(n) + ext
 	}
 	return name
@@ -159,7 +160,7 @@ type Record struct {
 	Path     string
 	Modified time.Time
 	Lines    int
-	Counts   map[Status]int
+	Counts   map[events.Status]int
 	InputSHA string
 	DryRun   bool
 	Journal  bool  // a journal is beside it: its run was stopped before it ended
@@ -195,7 +196,7 @@ func Records(report string) ([]Record, error) {
 }
 
 func readRecord(path string) Record {
-	rec := Record{Path: path, Counts: map[Status]int{}, Journal: exists(path + ".journal")}
+	rec := Record{Path: path, Counts: map[events.Status]int{}, Journal: exists(path + ".journal")}
 	if fi, err := os.Stat(path); err == nil {
 		rec.Modified = fi.ModTime()
 	}
@@ -219,4 +220,15 @@ func readRecord(path string) Record {
 		rec.Counts[l.Status]++
 		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
 	}
+}
+
+// RecordKey is the record key of account in the state directory dir,
+// made the first time (recordmac.Key): what proves an import's or undo's
+// report lines.
+func RecordKey(dir, account string) ([]byte, error) {
+	key, err := recordmac.Key(dir, account)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
+	}
+	return key, nil
 }

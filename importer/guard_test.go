@@ -48,7 +48,7 @@ func TestLockedRunSendsNothing(t *testing.T) {
 				report = filepath.Join(dir, "other.csv")
 			}
 			_, err = Run(context.Background(), api, in, Config{Report: report, StateDir: state, MatchBy: []string{"email"}})
-			if !errors.Is(err, runlock.ErrHeld) || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "(the first run)") {
+			if !errors.Is(err, runlock.ErrHeld) || !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "(the first run)") {
 				t.Fatalf("err %v, want the held lock named", err)
 			}
 			if n := srv.Stats().Requests - before; n != 0 {
@@ -91,7 +91,7 @@ func TestEarlierRecordKept(t *testing.T) {
 		}
 	}
 	rs, err := Records(report)
-	if err != nil || len(rs) != 2 || rs[0].Path != report || rs[1].Path != want || rs[1].Counts[StatusCreated] != 1 || !rs[1].Journal {
+	if err != nil || len(rs) != 2 || rs[0].Path != report || rs[1].Path != want || rs[1].Counts[events.StatusCreated] != 1 || !rs[1].Journal {
 		t.Fatalf("Records: %+v, %v", rs, err)
 	}
 }
@@ -117,7 +117,7 @@ func TestResumeRefusesUnprovenLines(t *testing.T) {
 			edited := writeFile(t, dir, "edited.csv", tc.content)
 			before := srv.Stats()
 			_, err := Run(context.Background(), api, in, Config{Report: filepath.Join(dir, "r2.csv"), Resume: edited, StateDir: state})
-			if !errors.Is(err, ErrUnproven) || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, events.ErrUnproven) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
 			if after := srv.Stats(); after.Requests != before.Requests {
@@ -141,17 +141,17 @@ func TestCarriedSendStaysOpen(t *testing.T) {
 	path := filepath.Join(dir, "r.csv.journal")
 	sent := time.Now().Add(-time.Second)
 	j, err := events.CreateJournal(path, events.JournalStart{SHA: "s", Window: 16, Timeout: time.Minute,
-		Open: map[int]pendingSend{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
+		Open: map[int]events.Pending{2: {Op: "create", Key: "email:a@example.com", At: sent}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Done(&Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}); err != nil {
+	if err := j.Done(&events.Line{Row: 2, Status: events.StatusSkipped, Code: events.CodeInterrupted}); err != nil {
 		t.Fatal(err)
 	}
 	if kept, err := j.Close(true); err != nil || !kept {
 		t.Fatalf("journal kept %v, %v; want kept with the send open", kept, err)
 	}
-	js, err := readJournal(path)
+	js, err := events.ReadJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,11 +173,11 @@ func TestPrintedCommandsQuotePaths(t *testing.T) {
 		t.Errorf("summary lacks %q:\n%s", want, s.String())
 	}
 	report := filepath.Join(t.TempDir(), "nowi klienci.report.csv")
-	torn := strings.Join(ReportHeader(), ",") + "\n2,created,17"
+	torn := strings.Join(events.Columns(), ",") + "\n2,created,17"
 	if err := os.WriteFile(report, []byte(torn), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := ReadReport(report, nil, "", func(ReportLine) error { return nil })
+	err := events.ReadReport(report, nil, "", func(events.Line) error { return nil })
 	if want := "--resume '" + report + "'"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a torn report: %v, want %q in it", err, want)
 	}
@@ -199,12 +199,12 @@ func TestRerunGuardReadsTheJournal(t *testing.T) {
 		}
 		report := filepath.Join(dir, "in.report.csv")
 		if withReport {
-			writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n")
+			writeFile(t, dir, "in.report.csv", strings.Join(events.Columns(), ",")+"\n")
 		}
 		writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha)+"\n"+
 			fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at":%d}`, time.Now().UnixMilli())+"\n")
 		_, err = Run(context.Background(), api, in, Config{Report: report})
-		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "1 creates whose answer never came") || !strings.Contains(err.Error(), "--resume") {
+		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "1 creates whose answer never came") || !strings.Contains(err.Error(), "--resume") {
 			t.Errorf("report %v: err = %v, want the re-run refused, naming the unanswered create and --resume", withReport, err)
 		}
 		if n := srv.Stats().Requests; n != 0 {
@@ -244,7 +244,7 @@ func TestNoNewRunWhileCreatesMayLand(t *testing.T) {
 			cfg := tc.cfg
 			cfg.Report, cfg.RequestTimeout = report, time.Second
 			_, err = Run(context.Background(), api, in, cfg)
-			if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "may still be finishing them") || !strings.Contains(err.Error(), "--resume") {
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "may still be finishing them") || !strings.Contains(err.Error(), "--resume") {
 				t.Fatalf("err = %v, want the run refused while the create may land, pointing to --resume", err)
 			}
 			if n := srv.Stats().Requests; n != 0 {

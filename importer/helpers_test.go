@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -88,7 +89,7 @@ func csvOf(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 
 // recordCells is the cells of l as a report of the input with fingerprint
 // sha holds them (no proof).
-func recordCells(l Line, sha string) []string {
+func recordCells(l events.Line, sha string) []string {
 	l.InputSHA = sha
 	return l.Cells()
 }

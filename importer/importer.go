@@ -19,37 +19,23 @@ import (
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
-	"github.com/crmbulk/crmbulk/mapping"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// Errors Run returns besides input errors (which name file, row and column).
-// ErrFatal, ErrInterrupted and ErrBadInput are the run's outcomes (package
-// run), shared with undo; the names here are kept for the code that checks them.
-var (
-	// ErrFatal: the API refused a request in a way no other request can
-	// succeed (authentication): the run stopped; later rows are "skipped".
-	ErrFatal = events.ErrFatal
-	// ErrInterrupted: ctx was cancelled; in-flight requests were let finish
-	// and the rest of the rows are "skipped" with error_code INTERRUPTED.
-	ErrInterrupted = events.ErrInterrupted
-	// ErrInputChanged: --resume was given a report made from another file,
-	// or the input changed while it was imported.
-	ErrInputChanged = errors.New("the input file is not the one the report was made from")
-	// ErrBadInput marks a problem with the input, the mapping or the options
-	// found before anything was sent.
-	ErrBadInput = events.ErrBadInput
-)
+// ErrInputChanged is returned when --resume was given a report made from
+// another file, or the input changed while it was imported.
+var ErrInputChanged = errors.New("the input file is not the one the report was made from")
 
 // DefaultReportPath is FILE without its extension + ".report.csv", or
 // + ".dry-run.report.csv" for a dry run: a dry run never overwrites the
 // report a real run may have to resume from.
 func DefaultReportPath(input string, dryRun bool) string {
+	stem := strings.TrimSuffix(input, filepath.Ext(input))
 	if dryRun {
-		return strings.TrimSuffix(input, filepath.Ext(input)) + ".dry-run.report.csv"
+		return stem + ".dry-run.report.csv"
 	}
-	return strings.TrimSuffix(input, filepath.Ext(input)) + ".report.csv"
+	return stem + ".report.csv"
 }
 
 // FileSHA returns the first 16 hex characters of the SHA-256 of the file's bytes.
@@ -61,7 +47,7 @@ func FileSHA(path string) (string, error) {
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%w: reading %s: %w", ErrBadInput, filepath.Base(path), err)
+		return "", fmt.Errorf("%w: reading %s: %w", events.ErrBadInput, filepath.Base(path), err)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
@@ -74,16 +60,19 @@ func openInput(path string) (*os.File, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			hint = "check the file's name and the folder crmbulk is run in"
 		}
-		return nil, fmt.Errorf("%w: %w — %s", ErrBadInput, err, hint)
+		return nil, fmt.Errorf("%w: %w — %s", events.ErrBadInput, err, hint)
 	}
 	return f, nil
 }
 
 // run is the state of one import.
 type run struct {
-	cfg      Config
-	api      API
-	send     sender
+	cfg Config
+	api API
+	// send is where a planned write goes: the API's addCrmClient (a real
+	// run) or a recorder's (a dry run). Everything before it — reading,
+	// mapping, checks, the index, the plan — is the same in both.
+	send     func(context.Context, baselinker.ClientFields) (baselinker.Added, error)
 	input    string
 	file     string           // base name, for messages
 	sha      string           // the input's fingerprint
@@ -94,10 +83,10 @@ type run struct {
 	idx      *index           // nil when no row can be compared (no match key, no crm_client_id)
 	jnl      *events.Journal
 	old      *oldReport
-	carry    map[int]pendingSend // writes of a resumed run that may have been sent, by row
-	settled  map[int]Line        // rows the old journal settled and the old report lacks
-	nums     []int               // a resume's input rows, by number, in file order (read once, by scanRows)
-	landing  landing             // of those carried, the creates waiting now until they can no longer land
+	carry    map[int]events.Pending // writes of a resumed run that may have been sent, by row
+	settled  map[int]events.Line    // rows the old journal settled and the old report lacks
+	nums     []int                  // a resume's input rows, by number, in file order (read once, by scanRows)
+	landing  landing                // of those carried, the creates waiting now until they can no longer land
 	tally    *tally
 	locks    runlock.Set        // the run's locks (report, resumed report, input on the account)
 	window   int                // rows between read and written (the report's reorder window)
@@ -115,24 +104,26 @@ type run struct {
 // Run imports the rows of the CSV or XLSX file input through api and writes
 // the report. A dry run is the same run with a sender that records instead
 // of sending. Run returns the summary and, besides errors of the input
-// (which wrap ErrBadInput, name the file, row and column, and are found
-// before anything is sent), ErrFatal (wrapping the API's error),
-// ErrInterrupted or ErrInputChanged. Rows that were invalid or failed are
+// (which wrap run.ErrBadInput, name the file, row and column, and are found
+// before anything is sent), run.ErrFatal (wrapping the API's error),
+// run.ErrInterrupted or ErrInputChanged. Rows that were invalid or failed are
 // not an error: see Summary.Problems.
 func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, err error) {
 	cfg = cfg.withDefaults(input)
 	start := time.Now()
 	r := &run{cfg: cfg, api: api, input: input, file: filepath.Base(input), stop: make(chan struct{}), tally: newTally()}
-	r.send = apiSender{r}
-	if cfg.DryRun {
-		r.send = &recorder{}
+	r.send = (&recorder{}).add
+	if !cfg.DryRun {
+		r.send = func(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+			return api.AddCrmClientResult(ctx, f) // called only when a row is sent
+		}
 	}
 	before := requestsOf(api)
 	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
-		sum = r.tally.summary(sum)
+		sum = r.tally.summary(sum, r.ev.Counts())
 		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 		r.ev.Finish(sum.String())
@@ -217,20 +208,20 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	cfg := r.cfg
 	for i, k := range cfg.MatchBy {
 		if !slices.Contains(baselinker.MatchKeyFields(), k) {
-			return nil, 0, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", ErrBadInput, k,
+			return nil, 0, fmt.Errorf("%w: --match-by %q: clients can be matched by %s", events.ErrBadInput, k,
 				strings.Join(baselinker.MatchKeyFields(), ", "))
 		}
 		if slices.Contains(cfg.MatchBy[:i], k) {
-			return nil, 0, fmt.Errorf("%w: --match-by names %s twice", ErrBadInput, k)
+			return nil, 0, fmt.Errorf("%w: --match-by names %s twice", events.ErrBadInput, k)
 		}
 	}
-	for _, p := range []string{cfg.Report, cfg.Report + ".journal", recordPath(cfg.Report)} {
+	for _, p := range []string{cfg.Report, cfg.Report + ".journal", events.RecordPath(cfg.Report)} {
 		if SamePath(p, r.input) {
-			return nil, 0, fmt.Errorf("%w: %s is the input file %s (or a link to it), and the import would overwrite it; give another --report", ErrBadInput, p, r.file)
+			return nil, 0, fmt.Errorf("%w: %s is the input file %s (or a link to it), and the import would overwrite it; give another --report", events.ErrBadInput, p, r.file)
 		}
 		if !cfg.DryRun || p == cfg.Report {
 			if err := safefile.CheckWritable(p); err != nil {
-				return nil, 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+				return nil, 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 			}
 		}
 	}
@@ -240,7 +231,7 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	}
 	rd, err := sheet.Open(r.input, cfg.Sheet)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return nil, 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if name, detected := sheet.EncodingOf(rd); detected {
 		r.detected = name
@@ -268,7 +259,7 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 func (r *run) readable() error {
 	rd, err := sheet.Open(r.input, r.cfg.Sheet)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	defer rd.Close()
 	if _, err := sheet.Count(rd); err != nil {
@@ -281,9 +272,9 @@ func (r *run) readable() error {
 // message says nothing was sent, once (the sheet's own messages may).
 func badInputNothingSent(err error) error {
 	if strings.Contains(err.Error(), "nothing was sent") {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	return fmt.Errorf("%w: %w (nothing was sent)", ErrBadInput, err)
+	return fmt.Errorf("%w: %w (nothing was sent)", events.ErrBadInput, err)
 }
 
 // SamePath reports whether two paths name the same file: the same path
@@ -298,16 +289,9 @@ func SamePath(a, b string) bool {
 // bind resolves the mapping (or the identity mapping) against the header and
 // checks the match key is mapped.
 func (r *run) bind(header []string) error {
-	m := r.cfg.Mapping
-	if m == nil {
-		var err error
-		if m, err = mapping.Identity(header); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrBadInput, r.file, err)
-		}
-	}
-	plan, err := m.Bind(header)
+	plan, err := bind(r.cfg.Mapping, header)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBadInput, r.file, err)
+		return fmt.Errorf("%w: %s: %w", events.ErrBadInput, r.file, err)
 	}
 	r.Checker = Checker{plan: plan, matchBy: r.cfg.MatchBy}
 	// What docs/mapping.md promises to say: headers matched loosely, and
@@ -318,6 +302,7 @@ func (r *run) bind(header []string) error {
 	if u := plan.Unused(); len(u) > 0 {
 		r.cfg.Logger.Info("columns not imported (no field reads them)", "file", r.file, "columns", strings.Join(u, ", "))
 	}
+	m := plan.Mapping()
 	for _, k := range r.cfg.MatchBy {
 		if slices.Contains(m.Fields(), k) {
 			continue
@@ -327,7 +312,7 @@ func (r *run) bind(header []string) error {
 			what = m.File
 		}
 		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
-			ErrBadInput, k, what, k, k)
+			events.ErrBadInput, k, what, k, k)
 	}
 	return nil
 }
@@ -341,7 +326,7 @@ func (r *run) readIndex(ctx context.Context) error {
 	}
 	if r.api == nil {
 		return fmt.Errorf("%w: the plan compares rows with the account's clients (%s), so it reads them: set BASELINKER_TOKEN or give --token-file",
-			ErrBadInput, newIndex(r.cfg.MatchBy).why())
+			events.ErrBadInput, newIndex(r.cfg.MatchBy).why())
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
@@ -355,10 +340,10 @@ func (r *run) readIndex(ctx context.Context) error {
 	case ctx.Err() != nil: // the cut request's words ("context canceled") say nothing more
 		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
 		return fmt.Errorf("the import was %w while it read the account's clients (%s), before any row was sent; to start it again:%s",
-			ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
+			events.ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
 	case baselinker.Classify(err) == baselinker.ClassFatal,
 		errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
-		return fmt.Errorf("the run %w: %w", ErrFatal, err)
+		return fmt.Errorf("the run %w: %w", events.ErrFatal, err)
 	}
 	return err
 }
@@ -370,7 +355,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if r.old == nil || !SamePath(r.cfg.Resume, r.cfg.Report) {
 		// A new record: an earlier run's at this path is kept, not written over.
 		if r.kept, err = KeepEarlier(r.cfg.Report); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 	}
 	if !r.cfg.DryRun {
@@ -380,8 +365,8 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
-			st.Settled = func(yield func(Line) error) error {
-				return r.settledLines(func(l Line) error { ph.add(); return yield(l) })
+			st.Settled = func(yield func(events.Line) error) error {
+				return r.settledLines(func(l events.Line) error { ph.add(); return yield(l) })
 			}
 		}
 		r.jnl, err = events.CreateJournal(r.cfg.Report+".journal", st)
@@ -398,7 +383,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.window, r.tally, r.ev, r.halt)
+	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.ev, r.halt)
 	if err != nil {
 		_, _ = r.jnl.Close(false)
 		return nil, err
@@ -429,10 +414,10 @@ func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) erro
 		return fmt.Errorf("%w; the rows after the last line were not sent — free space (or fix the cause), then finish the run:%s", werr, r.cfg.Rerun.With(resume...))
 	case r.fatalErr != nil:
 		return fmt.Errorf("the run %w: row %d: %w; the report %s lists the rows not attempted (skipped); fix the cause, then finish the run:%s",
-			ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume...))
+			events.ErrFatal, r.fatalRow, r.fatalErr, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	case ctx.Err() != nil:
 		return fmt.Errorf("the import was %w: the report %s lists the rows not sent (skipped, INTERRUPTED); to finish the run:%s",
-			ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume...))
+			events.ErrInterrupted, r.cfg.Report, r.cfg.Rerun.With(resume...))
 	}
 	return jerr
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -32,7 +33,7 @@ func TestCreateThenUpdateByID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Counts[StatusCreated] != 2 || sum.Rows != 2 {
+	if sum.Counts[events.StatusCreated] != 2 || sum.Rows != 2 {
 		t.Fatalf("summary %+v", sum)
 	}
 	lines := byRow(t, readReport(t, sum.Report))
@@ -202,7 +203,7 @@ func TestRaggedFileIsBadInput(t *testing.T) {
 			"c@example.com,Sopot",
 		))
 		_, err := Run(context.Background(), api, in, Config{DryRun: dry, MatchBy: []string{"email"}})
-		if !errors.Is(err, ErrBadInput) {
+		if !errors.Is(err, events.ErrBadInput) {
 			t.Fatalf("dry run %v: err = %v, want ErrBadInput", dry, err)
 		}
 		for _, s := range []string{"in.csv", "row 3", "column 3"} {
@@ -232,7 +233,7 @@ func TestDryRunSendsNoWrite(t *testing.T) {
 	}
 	lines := byRow(t, readReport(t, sum.Report))
 	for row, st := range map[string]string{"2": "unchanged", "3": "updated", "4": "created", "5": "updated"} {
-		if lines[row]["status"] != st || lines[row]["note"] != dryNote {
+		if lines[row]["status"] != st || lines[row]["note"] != events.DryRunNote {
 			t.Errorf("row %s: %v, want %s (dry run)", row, lines[row], st)
 		}
 	}
@@ -276,7 +277,7 @@ func TestMappingSourceAndMatchByApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []Status{StatusCreated, StatusUnchanged} {
+	for i, want := range []events.Status{events.StatusCreated, events.StatusUnchanged} {
 		sum, err := Run(context.Background(), api, in, Config{Mapping: m, Report: filepath.Join(dir, fmt.Sprint(i, ".csv"))})
 		if err != nil {
 			t.Fatal(err)
@@ -322,12 +323,12 @@ func TestRerunGuard(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", genRows("g", 6))
 	sum, err := Run(context.Background(), api, in, Config{})
-	if err != nil || sum.Counts[StatusCreated] != 6 {
+	if err != nil || sum.Counts[events.StatusCreated] != 6 {
 		t.Fatalf("first run: %v, %v", sum.Counts, err)
 	}
 	before := srv.Stats().Requests
 	_, err = Run(context.Background(), api, in, Config{})
-	if !errors.Is(err, ErrBadInput) {
+	if !errors.Is(err, events.ErrBadInput) {
 		t.Fatalf("second run: err = %v, want ErrBadInput", err)
 	}
 	for _, want := range []string{"creating 6 clients", "--resume " + sum.Report, "--match-by", "--again", "nothing was sent"} {
@@ -343,13 +344,13 @@ func TestRerunGuard(t *testing.T) {
 		t.Errorf("dry run: %v", err)
 	}
 	sum2, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}})
-	if err != nil || sum2.Counts[StatusUnchanged] != 6 {
+	if err != nil || sum2.Counts[events.StatusUnchanged] != 6 {
 		t.Errorf("--match-by: %v, %v; want 6 unchanged", sum2.Counts, err)
 	}
 	// That report holds no creates: a run without a key may go on, and
 	// creates them again — so write it back to the first run's.
 	sum3, err := Run(context.Background(), api, in, Config{Again: true})
-	if err != nil || sum3.Counts[StatusCreated] != 6 || srv.Stats().Creates != 12 {
+	if err != nil || sum3.Counts[events.StatusCreated] != 6 || srv.Stats().Creates != 12 {
 		t.Errorf("--again: %v, %v, %d creates; want 6 more", sum3.Counts, err, srv.Stats().Creates)
 	}
 	// A changed file is another input: no guard.
@@ -373,7 +374,7 @@ func TestRerunGuardAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Run(context.Background(), api, in, Config{})
-	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "stopped before it ended") {
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "stopped before it ended") {
 		t.Fatalf("err = %v, want the guard to say the run was stopped", err)
 	}
 }
@@ -518,7 +519,7 @@ func TestTwoKeysOneClient(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	sum, err := Run(ctx, api, in, keys)
-	if err != nil || sum.Counts[StatusUnchanged] != 1 {
+	if err != nil || sum.Counts[events.StatusUnchanged] != 1 {
 		t.Fatalf("second run: %v, %v; want the row unchanged", sum.Counts, err)
 	}
 }

@@ -3,10 +3,12 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -63,13 +65,7 @@ func (x *index) putLocked(c *baselinker.Client) {
 }
 
 func (x *index) removeKeyLocked(k string, id int64) {
-	ids := x.byKey[k]
-	for i, v := range ids {
-		if v == id {
-			ids = append(ids[:i:i], ids[i+1:]...)
-			break
-		}
-	}
+	ids := slices.DeleteFunc(x.byKey[k], func(v int64) bool { return v == id })
 	if len(ids) == 0 {
 		delete(x.byKey, k)
 	} else {
@@ -84,7 +80,7 @@ func (x *index) find(field, key string) []int64 {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]int64(nil), x.byKey[indexKey(field, key)]...)
+	return slices.Clone(x.byKey[indexKey(field, key)])
 }
 
 // client returns a copy of the client with id.
@@ -101,17 +97,9 @@ func (x *index) client(id int64) (baselinker.Client, bool) {
 	return *c, true
 }
 
-// has reports whether a client with id exists.
-func (x *index) has(id int64) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	_, ok := x.byID[id]
-	return ok
-}
-
 // apply records that client id now holds the changes (after a create or
 // update, or its plan in a dry run). A nil index records nothing.
-func (x *index) apply(id int64, changes Changes) {
+func (x *index) apply(id int64, changes events.Changes) {
 	if x == nil {
 		return
 	}

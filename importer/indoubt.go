@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // In-doubt writes settle only once they can no longer land. A create a
@@ -27,14 +29,7 @@ const inDoubtWindow = 4096
 // to land, so the rows after it are not held up by it.
 func (r *run) reorder() int {
 	w := reorderWindow(r.cfg.Workers)
-	var last time.Time
-	n := 0
-	for row := range r.carry {
-		if until, later := r.landBy(row); later {
-			n++
-			last = maxTime(last, until)
-		}
-	}
+	n, last := inDoubt(r.carry, r.cfg.RequestTimeout)
 	if n == 0 {
 		return w
 	}
@@ -44,24 +39,37 @@ func (r *run) reorder() int {
 	return max(w, inDoubtWindow)
 }
 
-// landBy is when the create of row, carried from a stopped run, can no
-// longer land; later reports whether that is still to come.
-func (r *run) landBy(row int) (until time.Time, later bool) {
-	p, ok := r.carry[row]
-	if !ok || p.Op != "create" || p.At.IsZero() {
+// landsBy is when a create p sent can no longer land (--request-timeout,
+// the larger of its run's and this one's, after its send); later reports
+// whether that is still to come. Another write, or one of unknown time, has
+// no such wait.
+func landsBy(p events.Pending, timeout time.Duration) (until time.Time, later bool) {
+	if p.Op != "create" || p.At.IsZero() {
 		return time.Time{}, false
 	}
-	until = p.At.Add(max(p.Timeout, r.cfg.RequestTimeout))
+	until = p.At.Add(max(p.Timeout, timeout))
 	return until, time.Now().Before(until)
+}
+
+// inDoubt counts the creates of open that may still land, and when the
+// last of them can no longer.
+func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last time.Time) {
+	for _, p := range open {
+		if until, later := landsBy(p, timeout); later {
+			n++
+			last = maxTime(last, until)
+		}
+	}
+	return n, last
 }
 
 // waitToLand waits until the row's carried create can no longer land. It
 // returns the row's line and true when the run stopped meanwhile (the
 // journal keeps the send open for the next resume).
-func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
-	until, later := r.landBy(it.num)
+func (r *run) waitToLand(ctx context.Context, it *item) (events.Line, bool) {
+	until, later := landsBy(r.carry[it.num], r.cfg.RequestTimeout)
 	if !later {
-		return Line{}, false
+		return events.Line{}, false
 	}
 	r.landing.begin(it.num, until)
 	defer r.landing.end(it.num)
@@ -69,7 +77,7 @@ func (r *run) waitToLand(ctx context.Context, it *item) (Line, bool) {
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return Line{}, false
+		return events.Line{}, false
 	case <-ctx.Done():
 		return interrupted(it.base()), true
 	case <-r.stop:
@@ -143,7 +151,7 @@ func (r *run) sayLanding() {
 // no later.
 func (r *run) dateSends() {
 	var last time.Time
-	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", recordPath(r.cfg.Resume)} {
+	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", events.RecordPath(r.cfg.Resume)} {
 		if fi, err := os.Stat(p); err == nil {
 			last = maxTime(last, fi.ModTime())
 		}

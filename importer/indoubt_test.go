@@ -18,7 +18,7 @@ import (
 // the reorder window widens so the other rows go on.
 func TestLandBy(t *testing.T) {
 	now := time.Now()
-	r := &run{cfg: Config{Workers: 4, RequestTimeout: 10 * time.Second}.withDefaults("in.csv"), carry: map[int]pendingSend{
+	r := &run{cfg: Config{Workers: 4, RequestTimeout: 10 * time.Second}.withDefaults("in.csv"), carry: map[int]events.Pending{
 		2: {Op: "create", At: now.Add(-time.Second), Timeout: time.Minute},      // its run's timeout decides
 		3: {Op: "create", At: now.Add(-time.Second), Timeout: time.Second},      // this run's decides
 		4: {Op: "create", At: now.Add(-time.Minute), Timeout: 30 * time.Second}, // landed or lost long ago
@@ -37,7 +37,7 @@ func TestLandBy(t *testing.T) {
 		{6, false, time.Time{}},
 		{7, false, time.Time{}},
 	} {
-		until, later := r.landBy(tc.row)
+		until, later := landsBy(r.carry[tc.row], r.cfg.RequestTimeout)
 		if later != tc.later || !until.Equal(tc.until) {
 			t.Errorf("row %d: until %v later %v, want %v %v", tc.row, until, later, tc.until, tc.later)
 		}
@@ -45,7 +45,7 @@ func TestLandBy(t *testing.T) {
 	if w := r.reorder(); w != inDoubtWindow {
 		t.Errorf("window %d while creates wait to land, want %d", w, inDoubtWindow)
 	}
-	r.carry = map[int]pendingSend{4: r.carry[4]}
+	r.carry = map[int]events.Pending{4: r.carry[4]}
 	if w := r.reorder(); w != reorderWindow(4) {
 		t.Errorf("window %d with nothing to wait for, want %d", w, reorderWindow(4))
 	}
@@ -76,9 +76,9 @@ func TestSettleWaitIsSaid(t *testing.T) {
 			dir := t.TempDir()
 			in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city", "a@example.com,Gdańsk", "b@example.com,Sopot"))
 			sha, _ := FileSHA(in)
-			a := Line{Row: 2, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
-			b := Line{Row: 3, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
-			report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
+			a := events.Line{Row: 2, Status: events.StatusFailed, Code: events.CodeOutcomeUnknown, Message: "the answer never came"}
+			b := events.Line{Row: 3, Status: events.StatusFailed, Code: events.CodeOutcomeUnknown, Message: "the answer never came"}
+			report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+
 				strings.Join(recordCells(a, sha), ",")+"\n"+strings.Join(recordCells(b, sha), ",")+"\n")
 			var out strings.Builder
 			start := time.Now()
@@ -118,11 +118,10 @@ func TestETAWhileCreatesLand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			until := time.Now().Add(tc.landIn)
-			rw := &reportWriter{total: 10, tally: newTally(), cfg: Config{
+			eta, why := Config{
 				ETA:    func(int) time.Duration { return tc.limit },
 				landBy: func() time.Time { return until },
-			}}
-			eta, why := rw.eta()
+			}.eta(10)
 			if why != tc.wantWhy || eta < time.Second {
 				t.Errorf("eta %s (%s), want a wait of a second or more because of %q", eta, why, tc.wantWhy)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -21,7 +22,7 @@ func TestInputChangedDuringTheRun(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", genRows("c", 20))
 	changed := false
-	cfg := Config{Workers: 1, OnLine: func(*Line) {
+	cfg := Config{Workers: 1, OnLine: func(*events.Line) {
 		if !changed {
 			changed = true
 			if err := os.WriteFile(in, []byte(genRows("c", 25)), 0o644); err != nil {
@@ -62,7 +63,7 @@ func TestXLSXFormulaWithoutValueIsInvalid(t *testing.T) {
 	if l := lines["3"]; l["status"] != "invalid" || !strings.Contains(l["error_message"], "save it") {
 		t.Errorf("row 3: %v, want invalid with the advice", l)
 	}
-	if sum.Counts[StatusCreated] != 2 {
+	if sum.Counts[events.StatusCreated] != 2 {
 		t.Errorf("%v", sum.Counts)
 	}
 	for _, c := range srv.Clients() {

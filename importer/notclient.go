@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/internal/chars"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
 )
@@ -117,12 +118,12 @@ func (c *Checker) header(i int) string {
 
 // repeated is the skipped line of a row that repeats an earlier row without
 // a key (samekey.go finds those), or nil.
-func (r *run) repeated(it *item) *Line {
+func (r *run) repeated(it *item) *events.Line {
 	first, ok := r.repeats[it.num]
 	if !ok {
 		return nil
 	}
-	return &Line{Row: it.num, Status: StatusSkipped, Code: CodeSameAsRow, Message: fmt.Sprintf(
+	return &events.Line{Row: it.num, Status: events.StatusSkipped, Code: CodeSameAsRow, Message: fmt.Sprintf(
 		"nothing to do — row %d is the same as row %d (every value it maps, and no match key or crm_client_id): planned once, as row %d", it.num, first, first)}
 }
 

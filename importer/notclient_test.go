@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -165,7 +166,7 @@ func TestFallbackNeverMergesTwoPeople(t *testing.T) {
 			if c := cs[0]; c.Email != "biuro@firma.pl" || c.InvoiceFullname != "Firma" || l["crm_client_id"] != "" || l["changes"] != "" || l["error_code"] != CodeKeyConflict {
 				t.Errorf("the company was touched or the line claims a write: %+v / %v", c, l)
 			}
-			if sum.Counts[StatusConflict] != 1 || sum.Problems() != 1 || !strings.Contains(sum.String(), "1 in conflict (nothing sent): KEY_CONFLICT") {
+			if sum.Counts[events.StatusConflict] != 1 || sum.Problems() != 1 || !strings.Contains(sum.String(), "1 in conflict (nothing sent): KEY_CONFLICT") {
 				t.Errorf("summary:\n%s", sum)
 			}
 		})

@@ -51,13 +51,13 @@ func TestImportOutcomeDrain(t *testing.T) {
 			defer cancel()
 			api := &interruptInFlight{API: base, after: latency / 3, cancel: cancel}
 			sum, err := Run(ctx, api, in, Config{Workers: 1, DrainTimeout: tc.drain})
-			if !errors.Is(err, events.ErrInterrupted) || !errors.Is(err, ErrInterrupted) {
+			if !errors.Is(err, events.ErrInterrupted) {
 				t.Fatalf("Run = %v, want the run's ErrInterrupted", err)
 			}
 			if !strings.HasPrefix(err.Error(), "the import was interrupted: the report ") {
 				t.Errorf("error %q: the import's words changed", err)
 			}
-			if sum.Counts[StatusCreated] != tc.wantCreated || sum.Counts[StatusFailed] != tc.wantCut || sum.Counts[StatusSkipped] != 3 {
+			if sum.Counts[events.StatusCreated] != tc.wantCreated || sum.Counts[events.StatusFailed] != tc.wantCut || sum.Counts[events.StatusSkipped] != 3 {
 				t.Errorf("counts %v, want %d created, %d cut (failed) and 3 skipped", sum.Counts, tc.wantCreated, tc.wantCut)
 			}
 			for row, l := range byRow(t, readReport(t, sum.Report)) {

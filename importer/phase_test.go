@@ -32,9 +32,9 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 	}
 	input := writeFile(t, dir, "in.csv", in.String())
 	sha, _ := FileSHA(input)
-	rep.WriteString(strings.Join(ReportHeader(), ",") + "\n")
+	rep.WriteString(strings.Join(events.Columns(), ",") + "\n")
 	for row := 2; row < rows+2-left; row++ {
-		l := Line{Row: row, Status: StatusCreated, ID: int64(row + 1000)}
+		l := events.Line{Row: row, Status: events.StatusCreated, ID: int64(row + 1000)}
 		rep.WriteString(strings.Join(recordCells(l, sha), ",") + "\n")
 	}
 	report := writeFile(t, dir, "r.csv", rep.String())
@@ -46,7 +46,7 @@ func TestResumeStartSaysEachPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("the resume of %d rows (%d left) took %s", rows, left, time.Since(start).Round(time.Millisecond))
-	if sum.Counts[StatusCreated] != rows {
+	if sum.Counts[events.StatusCreated] != rows {
 		t.Errorf("summary %v, want every row created", sum.Counts)
 	}
 	for _, l := range said.Lines() { // the report's lines were done by the run before: no part of this one's rate

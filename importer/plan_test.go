@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -173,7 +174,7 @@ func TestXLSXReportColumnsPerField(t *testing.T) {
 	if _, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Report: report}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(recordPath(report)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(events.RecordPath(report)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the record is left: %v", err)
 	}
 	f, err := excelize.OpenFile(report)
@@ -189,7 +190,7 @@ func TestXLSXReportColumnsPerField(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := rows[0]
-	want := append(ReportHeader(), "star before", "star after", "phone before", "phone after",
+	want := append(events.Columns(), "star before", "star after", "phone before", "phone after",
 		"email before", "email after", "invoice_city before", "invoice_city after")
 	slices.Sort(want)
 	got := slices.Sorted(slices.Values(head))
@@ -211,7 +212,7 @@ func TestXLSXReportColumnsPerField(t *testing.T) {
 // TestSummaryLogAttrs: the JSON summary line carries the counts by field,
 // for creates and updates alike.
 func TestSummaryLogAttrs(t *testing.T) {
-	s := Summary{Counts: map[Status]int{StatusCreated: 2}, Fields: map[string]int{"phone": 1}, Created: map[string]int{"email": 2}}
+	s := Summary{Counts: map[events.Status]int{events.StatusCreated: 2}, Fields: map[string]int{"phone": 1}, Created: map[string]int{"email": 2}}
 	attrs := s.LogAttrs()
 	got := map[string]any{}
 	for i := 0; i+1 < len(attrs); i += 2 {

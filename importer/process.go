@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -25,20 +26,6 @@ const lookupRounds = 3
 // outcome stays unknown and a look-up proves it was not created.
 const maxCreateAttempts = 5
 
-// sender is where a planned write goes: the API (a real run) or a recorder
-// (a dry run). Everything before it — reading, mapping, checks, the index,
-// the plan — is the same in both.
-type sender interface {
-	add(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error)
-}
-
-// apiSender sends a write with addCrmClient.
-type apiSender struct{ r *run }
-
-func (s apiSender) add(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
-	return s.r.api.AddCrmClientResult(ctx, f)
-}
-
 // recorder is a dry run's sender: it sends nothing, and gives a would-be
 // client an ID of its own (negative, never shown), so that later rows with
 // its key plan an update of it, as they would in the real run. One key's
@@ -52,21 +39,13 @@ func (d *recorder) add(_ context.Context, f baselinker.ClientFields) (baselinker
 	return baselinker.Added{ID: -d.placeholders.Add(1)}, nil
 }
 
-// process runs one row in the pool and names the statuses its plan sets
-// (statusnames.go).
-func (r *run) process(ctx context.Context, it *item, turn events.Turn) Line {
-	l := r.processRow(ctx, it, turn)
-	r.nameStatuses(&l)
-	return l
-}
-
-// processRow runs one row: check it, wait for earlier rows with its keys,
-// then plan and send it.
-func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) Line {
+// process runs one row in the pool: check it, wait for earlier rows with
+// its keys, then plan and send it.
+func (r *run) process(ctx context.Context, it *item, turn events.Turn) events.Line {
 	// The verdict of the row's own cells (Check's), then what the whole
 	// file says: a repeat of an earlier row is planned once.
 	v := r.verdict(it)
-	if v.Line.Status == StatusSkipped {
+	if v.Line.Status == events.StatusSkipped {
 		return v.Line
 	}
 	if l := r.repeated(it); l != nil {
@@ -76,15 +55,9 @@ func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) Line {
 		return v.Line
 	}
 	switch err := turn.Wait(ctx, r.stop); {
-	case errors.Is(err, events.ErrStopped):
+	case errors.Is(err, events.ErrStopped) || err == nil && r.stopped():
 		return r.notAttempted(it.base())
-	case err != nil:
-		return interrupted(it.base())
-	}
-	switch {
-	case r.stopped():
-		return r.notAttempted(it.base())
-	case ctx.Err() != nil:
+	case err != nil || ctx.Err() != nil:
 		return interrupted(it.base())
 	}
 	id, found, done := r.target(it)
@@ -105,15 +78,15 @@ func (r *run) processRow(ctx context.Context, it *item, turn events.Turn) Line {
 
 // target decides what a row does: update id (found), create (!found), or
 // answer at once (done: no such client, ambiguous).
-func (r *run) target(it *item) (id int64, found bool, done *Line) {
+func (r *run) target(it *item) (id int64, found bool, done *events.Line) {
 	switch {
 	case it.res.ID > 0:
-		if r.idx != nil && !r.idx.has(it.res.ID) {
+		if _, ok := r.idx.client(it.res.ID); r.idx != nil && !ok {
 			l := it.base()
-			l.Status, l.Code = StatusInvalid, CodeNoSuchClient
+			l.Status, l.Code = events.StatusInvalid, CodeNoSuchClient
 			l.Message = fmt.Sprintf("check the crm_client_id or empty the cell to create a client — row %d: the account has no client with crm_client_id %d", it.num, it.res.ID)
 			_, l.Column = r.plan.Source("crm_client_id")
-			l.Problems = []Problem{{Field: "crm_client_id", Code: "no_such_client", Text: l.Message}}
+			l.Problems = []events.Problem{{Field: "crm_client_id", Code: "no_such_client", Text: l.Message}}
 			return 0, false, &l
 		}
 		return it.res.ID, true, nil
@@ -145,7 +118,7 @@ func (r *run) target(it *item) (id int64, found bool, done *Line) {
 		return ids[0], true, nil
 	}
 	l := it.base()
-	l.Status, l.Code = StatusFailed, CodeAmbiguous
+	l.Status, l.Code = events.StatusFailed, CodeAmbiguous
 	l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
 		len(ids), k.field, k.key, joinIDs(ids))
 	return 0, false, &l
@@ -153,7 +126,7 @@ func (r *run) target(it *item) (id int64, found bool, done *Line) {
 
 // otherPerson is the conflict line of a row that a fallback key k matched
 // with client id whose email is not the row's (both non-empty), or nil.
-func (r *run) otherPerson(it *item, k rowKey, id int64) *Line {
+func (r *run) otherPerson(it *item, k rowKey, id int64) *events.Line {
 	mine, _ := it.res.Get("email")
 	c, _ := r.idx.client(id)
 	if validate.MatchKey("email", mine) == "" || validate.MatchKey("email", c.Email) == "" || validate.Same("email", mine, c.Email) {
@@ -165,9 +138,9 @@ func (r *run) otherPerson(it *item, k rowKey, id int64) *Line {
 // conflict is the line of a row whose later match key k finds clients ids
 // that are not (or not surely) the row's person: nothing is sent, and the
 // line names the row's own key and the clients.
-func (r *run) conflict(it *item, k rowKey, ids []int64, why string) *Line {
+func (r *run) conflict(it *item, k rowKey, ids []int64, why string) *events.Line {
 	l := it.base()
-	l.Status, l.Code = StatusConflict, CodeKeyConflict
+	l.Status, l.Code = events.StatusConflict, CodeKeyConflict
 	var who []string
 	for _, id := range ids {
 		c, _ := r.idx.client(id)
@@ -201,10 +174,10 @@ func (r *run) current(it *item, id int64) (c baselinker.Client, full bool, err e
 	return c, err == nil, err
 }
 
-func (r *run) update(ctx context.Context, it *item, id int64) Line {
+func (r *run) update(ctx context.Context, it *item, id int64) events.Line {
 	l := it.base()
 	l.ID = max(id, 0)
-	var changes []Change
+	var changes []events.Change
 	if r.idx == nil {
 		changes = uncompared(it)
 	} else {
@@ -215,30 +188,27 @@ func (r *run) update(ctx context.Context, it *item, id int64) Line {
 		changes = diff(&c, it, full)
 	}
 	if len(changes) == 0 {
-		l.Status = StatusUnchanged
+		l.Status = events.StatusUnchanged
 		return l
 	}
-	added, err := r.write(it, "update", Changes(changes).ClientFields(id))
+	added, err := r.write(it, "update", events.Changes(changes).ClientFields(id))
 	if err != nil {
 		return r.failure(ctx, l, err)
 	}
 	r.idx.apply(id, changes)
-	l.Status, l.Changes = StatusUpdated, changes
+	l.Status, l.Changes = events.StatusUpdated, changes
 	l.WarnedBy(added.Warnings)
 	return l
 }
 
-func (r *run) create(ctx context.Context, it *item) Line {
+func (r *run) create(ctx context.Context, it *item) events.Line {
 	l := it.base()
 	changes := created(it)
 	if p, ok := r.carry[it.num]; ok && p.Op == "create" {
 		// A crashed run sent this create and never learnt the answer.
 		c, err := r.lookup(it)
 		if err != nil {
-			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
-			l.Message = fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err)
-			l.Unsettled = true
-			return l // the journal keeps the send open
+			return unsettled(l, fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -248,10 +218,10 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		if attempt > 1 && ctx.Err() != nil {
 			return interrupted(l)
 		}
-		added, err := r.write(it, "create", Changes(changes).ClientFields(0))
+		added, err := r.write(it, "create", events.Changes(changes).ClientFields(0))
 		if err == nil {
 			r.idx.apply(added.ID, changes)
-			l.Status, l.ID, l.Changes = StatusCreated, max(added.ID, 0), changes
+			l.Status, l.ID, l.Changes = events.StatusCreated, max(added.ID, 0), changes
 			l.WarnedBy(added.Warnings)
 			return l
 		}
@@ -260,34 +230,35 @@ func (r *run) create(ctx context.Context, it *item) Line {
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
-			l.Message = fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr)
-			l.Unsettled = true
-			return l // the journal keeps the send open for --resume
+			return unsettled(l, fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
 		}
 		if errors.Is(err, baselinker.ErrNoClientID) { // the API said SUCCESS: not lost, only its ID is unknown
-			l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
-			l.Message = "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
-				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate"
-			l.Unsettled = true
-			return l
+			return unsettled(l, "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, "+
+				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate")
 		}
 		// Proven not created: send it again (bounded).
 	}
-	l.Status, l.Code = StatusFailed, CodeOutcomeUnknown
+	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
 	l.Message = fmt.Sprintf("run again with --resume — the create's answer never came %d times (each time a look-up proved no client was made)", maxCreateAttempts)
+	return l
+}
+
+// unsettled is the line of a create whose outcome stays unknown: the
+// journal keeps its send open, for --resume to look it up again.
+func unsettled(l events.Line, msg string) events.Line {
+	l.Status, l.Code, l.Message, l.Unsettled = events.StatusFailed, events.CodeOutcomeUnknown, msg, true
 	return l
 }
 
 // adopt settles a create whose answer was lost: the look-up found the
 // client, so the row is created; fields that still differ are updated.
-func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) Line {
+func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) events.Line {
 	id := int64(c.CrmClientID)
 	l := it.base()
-	l.Status, l.ID, l.Changes = StatusCreated, id, created(it)
+	l.Status, l.ID, l.Changes = events.StatusCreated, id, created(it)
 	l.Note = "the create's answer was lost; the client was found by a look-up and adopted"
 	r.idx.put(c)
 	rest := diff(c, it, false)
@@ -314,7 +285,7 @@ func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.
 		r.halt(err, it.num)
 		return baselinker.Added{}, err
 	}
-	return r.send.add(r.sendCtx, f)
+	return r.send(r.sendCtx, f)
 }
 
 // errNoLookupKey: the row has nothing a look-up could find it by.
@@ -344,6 +315,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 		return nil, fmt.Errorf("look-up by %s: %w", field, err)
 	}
 	var found []baselinker.Client
+	known := func(ch events.Change) bool { return ch.Known } // a field getCrmClients returns, holding another value
 	for page := 1; page <= maxLookupPages; page++ {
 		cs, err := r.lookupPage(page, f)
 		if err != nil {
@@ -354,7 +326,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 			if validate.MatchKey(field, have) != want {
 				continue
 			}
-			if strict && len(compared(diff(&c, it, false))) > 0 { // the fields getCrmClients returns
+			if strict && slices.ContainsFunc(diff(&c, it, false), known) {
 				continue
 			}
 			found = append(found, c)
@@ -395,20 +367,20 @@ func (r *run) lookupPage(page int, f baselinker.Filters) ([]baselinker.Client, e
 }
 
 // failure turns an API error into the row's line; a fatal one stops the run.
-func (r *run) failure(ctx context.Context, l Line, err error) Line {
+func (r *run) failure(ctx context.Context, l events.Line, err error) events.Line {
 	l.Changes = nil
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		l.Status, l.Code = StatusSkipped, CodeInterrupted
+		l.Status, l.Code = events.StatusSkipped, events.CodeInterrupted
 		l.Message = "run again with --resume — the request was cut off by the interrupt"
 		return l
 	}
 	if errors.Is(err, pacer.ErrWaitedTooLong) {
 		r.halt(err, l.Row)
-		l.Status, l.Code = StatusSkipped, CodeWaitedTooLong
+		l.Status, l.Code = events.StatusSkipped, CodeWaitedTooLong
 		l.Message = "run again with --resume once the block is over or the API answers again — not sent: the API's blocks or its silence took longer than --max-wait"
 		return l
 	}
-	l.Status = StatusFailed
+	l.Status = events.StatusFailed
 	var ae *baselinker.APIError
 	switch {
 	case errors.As(err, &ae):
@@ -424,14 +396,14 @@ func (r *run) failure(ctx context.Context, l Line, err error) Line {
 	return l
 }
 
-func (r *run) notAttempted(l Line) Line {
-	l.Status, l.Code = StatusSkipped, CodeNotAttempted
+func (r *run) notAttempted(l events.Line) events.Line {
+	l.Status, l.Code = events.StatusSkipped, events.CodeNotAttempted
 	l.Message = fmt.Sprintf("fix it and run again with --resume — not attempted: the run stopped at row %d on a fatal API error", r.fatalRow)
 	return l
 }
 
-func interrupted(l Line) Line {
-	l.Status, l.Code, l.Changes = StatusSkipped, CodeInterrupted, nil
+func interrupted(l events.Line) events.Line {
+	l.Status, l.Code, l.Changes = events.StatusSkipped, events.CodeInterrupted, nil
 	l.Message = "run again with --resume — not sent: the import was interrupted"
 	return l
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -83,14 +84,14 @@ func TestResumeRefusesEditedReports(t *testing.T) {
 			dir := t.TempDir()
 			in := writeFile(t, dir, "in.csv", genRows("e", 12))
 			sum, err := Run(context.Background(), api, in, Config{})
-			if err != nil || sum.Counts[StatusCreated] != 12 {
+			if err != nil || sum.Counts[events.StatusCreated] != 12 {
 				t.Fatalf("first run: %v %v", sum, err)
 			}
 			edited := dir + "/edited.csv"
 			writeRecs(t, edited, tt.edit(readReport(t, sum.Report)))
 			before := srv.Stats().Requests
 			_, err = Run(context.Background(), api, in, Config{Resume: edited, Report: dir + "/new.csv"})
-			if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tt.want) {
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want ErrBadInput saying %q", err, tt.want)
 			}
 			if n := srv.Stats().Requests - before; n != 0 {
@@ -111,12 +112,12 @@ func TestResumeChecksTheJournal(t *testing.T) {
 		in := writeFile(t, dir, "in.csv", csvOf("email", "a@example.com", "b@example.com"))
 		sha, _ := FileSHA(in)
 		id := mustAdd(t, api, map[string]string{"email": "a@example.com"})
-		l := Line{Row: 2, Status: StatusSkipped, Code: CodeInterrupted}
-		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+strings.Join(recordCells(l, sha), ",")+"\n")
+		l := events.Line{Row: 2, Status: events.StatusSkipped, Code: events.CodeInterrupted}
+		report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+strings.Join(recordCells(l, sha), ",")+"\n")
 		writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n"+
 			`{"ev":"send","row":2,"op":"create"}`+"\n"+`{"ev":"done","row":2,"status":"created","id":`+itoa(id)+"}\n")
 		before := srv.Stats().Requests
-		if _, err := Run(context.Background(), api, in, Config{Resume: report}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "journal recorded created") {
+		if _, err := Run(context.Background(), api, in, Config{Resume: report}); !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "journal recorded created") {
 			t.Fatalf("err = %v, want the contradiction", err)
 		}
 		if srv.Stats().Requests != before {
@@ -130,10 +131,10 @@ func TestResumeChecksTheJournal(t *testing.T) {
 		sha, _ := FileSHA(in)
 		ida := mustAdd(t, api, map[string]string{"email": "a@example.com", "invoice_city": "Gdańsk"})
 		idb := mustAdd(t, api, map[string]string{"email": "b@example.com", "invoice_city": "Sopot"})
-		a := Line{Row: 2, Status: StatusCreated, ID: ida}
-		b := Line{Row: 3, Status: StatusCreated, ID: idb}
+		a := events.Line{Row: 2, Status: events.StatusCreated, ID: ida}
+		b := events.Line{Row: 3, Status: events.StatusCreated, ID: idb}
 		full := strings.Join(recordCells(b, sha), ",")
-		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+strings.Join(recordCells(a, sha), ",")+"\n"+full[:12])
+		report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+strings.Join(recordCells(a, sha), ",")+"\n"+full[:12])
 		writeFile(t, dir, "r.csv.journal", `{"ev":"start","sha":"`+sha+`","window":16}`+"\n"+
 			`{"ev":"send","row":2,"op":"create"}`+"\n"+`{"ev":"done","row":2,"status":"created","id":`+itoa(ida)+"}\n"+
 			`{"ev":"send","row":3,"op":"create"}`+"\n"+`{"ev":"done","row":3,"status":"created","id":`+itoa(idb)+"}\n")
@@ -157,11 +158,11 @@ func TestResumeChecksTheJournal(t *testing.T) {
 		in := writeFile(t, dir, "in.csv", csvOf("email,invoice_city", "made@example.com,Gdańsk", "lost@example.com,Sopot"))
 		sha, _ := FileSHA(in)
 		id := mustAdd(t, api, map[string]string{"email": "made@example.com", "invoice_city": "Gdańsk"})
-		unknown := func(row int) Line {
-			return Line{Row: row, Status: StatusFailed, Code: CodeOutcomeUnknown, Message: "the answer never came"}
+		unknown := func(row int) events.Line {
+			return events.Line{Row: row, Status: events.StatusFailed, Code: events.CodeOutcomeUnknown, Message: "the answer never came"}
 		}
 		a, b := unknown(2), unknown(3)
-		report := writeFile(t, dir, "r.csv", strings.Join(ReportHeader(), ",")+"\n"+
+		report := writeFile(t, dir, "r.csv", strings.Join(events.Columns(), ",")+"\n"+
 			strings.Join(recordCells(a, sha), ",")+"\n"+strings.Join(recordCells(b, sha), ",")+"\n")
 		creates := srv.Stats().Creates
 		sum, err := Run(context.Background(), api, in, Config{Resume: report, RequestTimeout: time.Millisecond}) // no journal beside it
@@ -199,8 +200,8 @@ func TestResumeAfterAReportWriteFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("first run created %d, the resume %d", created, srv.Stats().Creates-created)
-	if len(srv.Clients()) != 30 || sum2.Counts[StatusCreated] != 30 {
-		t.Errorf("%d clients, %d created lines; want 30 and 30", len(srv.Clients()), sum2.Counts[StatusCreated])
+	if len(srv.Clients()) != 30 || sum2.Counts[events.StatusCreated] != 30 {
+		t.Errorf("%d clients, %d created lines; want 30 and 30", len(srv.Clients()), sum2.Counts[events.StatusCreated])
 	}
 	assertNoDuplicates(t, srv)
 }

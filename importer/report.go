@@ -13,23 +13,6 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// Status is the outcome of one row (run.Status).
-type Status = events.Status
-
-// The statuses of a report line.
-const (
-	StatusCreated   = events.StatusCreated
-	StatusUpdated   = events.StatusUpdated
-	StatusUnchanged = events.StatusUnchanged
-	StatusInvalid   = events.StatusInvalid
-	StatusFailed    = events.StatusFailed
-	StatusConflict  = events.StatusConflict
-	StatusSkipped   = events.StatusSkipped
-)
-
-// Statuses lists every status in report order.
-func Statuses() []Status { return events.Statuses() }
-
 // Error codes the importer itself writes (API refusals keep the API's code).
 const (
 	CodeInvalid       = "INVALID"         // validation or mapping problems
@@ -44,35 +27,6 @@ const (
 	CodeSameAsRow     = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
 )
 
-// The codes of the rows a run did not finish are the run's (package run),
-// shared with undo.
-const (
-	CodeOutcomeUnknown = events.CodeOutcomeUnknown // a create was sent, its answer never came, and a look-up could not settle it
-	CodeInterrupted    = events.CodeInterrupted    // SIGINT/SIGTERM before the row was sent
-	CodeNotAttempted   = events.CodeNotAttempted   // a fatal API error stopped the run before the row
-)
-
-// dryNote is the note of every line of a dry run.
-const dryNote = events.DryRunNote
-
-// Line is one line of the report (run.Line: its tags are the report's
-// columns, the JSON of a line and the journal's done record).
-type Line = events.Line
-
-// Problem is one reason a row is invalid, for a program to show where it is.
-type Problem = events.Problem
-
-// ErrUnproven marks a report line whose proof (line_mac) fails: the
-// report was edited or forged, and is not resumed or undone.
-var ErrUnproven = events.ErrUnproven
-
-// ReportHeader is the header of every report, in column order.
-func ReportHeader() []string { return events.Columns() }
-
-// recordPath is where a report in XLSX keeps its lines while the run goes
-// (run.RecordPath).
-func recordPath(report string) string { return events.RecordPath(report) }
-
 // oldReport streams a previous report for --resume, in lock-step with the
 // input (reports are in input order).
 type oldReport struct {
@@ -84,13 +38,12 @@ type oldReport struct {
 	prevMAC string // the MAC of the line read last (the chain of proofs)
 	src     string // the file read: the report, its record, or either moved aside
 	rs      *events.Records
-	next    *Line
+	next    *events.Line
 	sha     string
 	last    int // the row number of the line read before next
 	// Of the whole report (openOldReport's first pass):
-	lines   int  // how many lines it has
-	lastRow int  // the input row of its last line
-	torn    bool // its last line was cut by a crash (and is not read)
+	lines   int // how many lines it has
+	lastRow int // the input row of its last line
 }
 
 // openOldReport opens a report written by Run and reads its first line.
@@ -112,17 +65,11 @@ func openOldReport(path string, key []byte, account string, line func()) (*oldRe
 			return nil, err
 		}
 	}
-	o.torn = o.tornNow()
 	if err := o.close(); err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
 	o.sha = sha
 	return o, nil
-}
-
-// tornNow reports whether the source being read had its last line cut.
-func (o *oldReport) tornNow() bool {
-	return o.rs != nil && o.rs.Torn()
 }
 
 // start opens the report (src, or the one openRecords picks when src is
@@ -166,7 +113,7 @@ func (o *oldReport) moveAside() error {
 		}
 	}
 	if err := o.start(prev); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	return nil
 }
@@ -198,8 +145,8 @@ func (o *oldReport) advance() error {
 		return fmt.Errorf("%s: row %d, column \"row\": %d comes after %d; the report's lines must stay in input order (was it sorted?) — restore it or import without --resume", o.src, num, n, o.last)
 	}
 	o.last = n
-	if l.Note == dryNote {
-		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, dryNote)
+	if l.Note == events.DryRunNote {
+		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, events.DryRunNote)
 	}
 	if strings.TrimSpace(l.InputSHA) == "" {
 		return fmt.Errorf("%s: row %d, column \"input_sha256\" is empty: crmbulk writes the input's fingerprint on every line, so the report was edited — restore it or import without --resume", o.src, num)
@@ -210,8 +157,8 @@ func (o *oldReport) advance() error {
 		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.src, num, l.InputSHA, o.sha)
 	}
 	id, st := l.ID, l.Status // a crm_client_id that is no number reads as none
-	if !slices.Contains(Statuses(), st) {
-		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, l.Status, statusList())
+	if !slices.Contains(events.Statuses(), st) {
+		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, l.Status, strings.Join(statusNames(), ", "))
 	}
 	if st.Finished() && id <= 0 {
 		return fmt.Errorf("%s: row %d says %s but has no crm_client_id: crmbulk writes the client's ID with every %s line, so the report was edited — restore it or import without --resume", o.src, num, st, st)
@@ -222,7 +169,7 @@ func (o *oldReport) advance() error {
 }
 
 // lookup returns the old line for input row num, if the report has one.
-func (o *oldReport) lookup(num int) (*Line, error) {
+func (o *oldReport) lookup(num int) (*events.Line, error) {
 	for o.next != nil && o.next.Row < num {
 		if err := o.advance(); err != nil {
 			return nil, err
@@ -234,15 +181,13 @@ func (o *oldReport) lookup(num int) (*Line, error) {
 	return nil, nil
 }
 
-func statusList() string {
-	var b strings.Builder
-	for i, s := range Statuses() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(string(s))
+// statusNames is every status in report order.
+func statusNames() []string {
+	names := make([]string, 0, len(events.Statuses()))
+	for _, s := range events.Statuses() {
+		names = append(names, string(s))
 	}
-	return b.String()
+	return names
 }
 
 func (o *oldReport) close() error {

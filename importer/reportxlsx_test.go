@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -24,8 +25,8 @@ func TestReportXLSX(t *testing.T) {
 	}
 	defer rd.Close()
 	header := rd.Header()
-	n := len(ReportHeader())
-	if !slices.Equal(header[:n], ReportHeader()) {
+	n := len(events.Columns())
+	if !slices.Equal(header[:n], events.Columns()) {
 		t.Errorf("report columns %q", header[:n])
 	}
 	want := []string{"email before", "email after", "invoice_fullname before", "invoice_fullname after"}

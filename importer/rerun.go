@@ -45,9 +45,7 @@ func (r *run) guardRerun() error {
 	if !ok || prev.created == 0 {
 		return nil
 	}
-	if prev.unknown > 0 {
-		prev.created -= prev.unknown // said apart below
-	}
+	prev.created -= prev.unknown // said apart below
 	what := "imported"
 	if prev.killed {
 		what = "imported by a run that was stopped before it ended"
@@ -61,7 +59,7 @@ func (r *run) guardRerun() error {
 	}
 	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, %s; without a match key this run would create them again (nothing was sent). "+
 		"Continue that run:%s\nor match rows to the clients made by email (or invoice_tax_id, login; the dry run shows what changes):%s\nor create every client again on purpose:%s",
-		ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), strings.Join(made, " and "),
+		events.ErrBadInput, cfg.Report, r.sha, what, prev.when.Local().Format("2006-01-02 15:04"), strings.Join(made, " and "),
 		cfg.Rerun.With(shellquote.Set("resume", cfg.Report)), cfg.Rerun.With(shellquote.Set("match-by", "email"), shellquote.Set("dry-run", "")),
 		cfg.Rerun.With(shellquote.Set("again", "")))
 }
@@ -74,27 +72,18 @@ func (r *run) guardRerun() error {
 // waits for them (indoubt.go); so does this command, run once they can no
 // longer land.
 func (r *run) guardLanding() error {
-	js, err := readJournal(r.cfg.Report + ".journal")
+	js, err := events.ReadJournal(r.cfg.Report + ".journal")
 	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
 		return nil
 	}
-	n, last := 0, time.Time{}
-	for _, p := range js.Open {
-		if p.Op != "create" || p.At.IsZero() {
-			continue
-		}
-		if until := p.At.Add(max(p.Timeout, r.cfg.RequestTimeout)); time.Now().Before(until) {
-			n++
-			last = maxTime(last, until)
-		}
-	}
+	n, last := inDoubt(js.Open, r.cfg.RequestTimeout)
 	if n == 0 {
 		return nil
 	}
 	return fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent whose answers never came; the server may still be finishing them until %s "+
 		"(--request-timeout after each send), so a new run could not find those clients yet and would create them again (nothing was sent). "+
 		"Continue that run — it waits for them, then looks them up:%s\nor run this command again after %s",
-		ErrBadInput, r.cfg.Report, n, last.Local().Format("15:04:05"), r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)), last.Local().Format("15:04:05"))
+		events.ErrBadInput, r.cfg.Report, n, last.Local().Format("15:04:05"), r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)), last.Local().Format("15:04:05"))
 }
 
 // earlierRun reads the report at path: ok is false when there is none, or
@@ -105,7 +94,7 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 	// The journal knows what the report may not yet say: creates done or
 	// sent before the run was killed (before their lines, or the report,
 	// were written).
-	js, err := readJournal(path + ".journal")
+	js, err := events.ReadJournal(path + ".journal")
 	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
 		return prev, ok
 	}
@@ -117,7 +106,7 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 	}
 	prev.killed = true
 	for row, d := range js.Done {
-		if d.Status == StatusCreated && !prev.rows[row] {
+		if d.Status == events.StatusCreated && !prev.rows[row] {
 			prev.created++
 		}
 	}
@@ -161,7 +150,7 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 		if err != nil || l.InputSHA != r.sha || l.DryRun() {
 			return earlierRun{}, false
 		}
-		if l.Status == StatusCreated {
+		if l.Status == events.StatusCreated {
 			prev.created++
 			if l.Row > 0 {
 				prev.rows[l.Row] = true

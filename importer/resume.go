@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // A resume trusts only what it can prove. The report says what became of
@@ -16,7 +17,7 @@ import (
 // the input's rows, and refuses a report that was edited (a gap before its
 // last line, a line for a row the input lacks, a missing fingerprint, a
 // status the journal contradicts). What it cannot prove unsent it looks up
-// before sending (see pendingSend): a row whose create's answer never came,
+// before sending (run.Pending): a row whose create's answer never came,
 // and, when the journal was torn, the rows that may have been in flight.
 
 // reorderWindow is how many rows a run holds between reading them and
@@ -36,15 +37,15 @@ func (r *run) openResume() error {
 	if neverStarted(path) {
 		return fmt.Errorf("%w: there is nothing to resume: neither %s nor its journal (%s.journal) exists, so the run that was to write them stopped before it sent a row "+
 			"(or the path is not that run's --report); check the path, or start the import afresh:%s",
-			ErrBadInput, path, path, r.cfg.Rerun.With(shellquote.Drop("resume")))
+			events.ErrBadInput, path, path, r.cfg.Rerun.With(shellquote.Drop("resume")))
 	}
 	ph := r.startPhase("checking the report "+path, -1, "lines")
 	old, err := openOldReport(path, r.cfg.recordKey, accountOf(r.api), ph.add)
 	ph.end()
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	js, err := readJournal(path + ".journal")
+	js, err := events.ReadJournal(path + ".journal")
 	if err == nil {
 		err = r.checkFingerprints(old, js)
 	}
@@ -65,7 +66,7 @@ func (r *run) openResume() error {
 
 // checkFingerprints refuses a report or journal of another input, and a
 // report that proves nothing (no line, and no journal of its run).
-func (r *run) checkFingerprints(old *oldReport, js journalState) error {
+func (r *run) checkFingerprints(old *oldReport, js events.JournalState) error {
 	path := r.cfg.Resume
 	for _, c := range []struct{ what, sha string }{{path, old.sha}, {path + ".journal", js.SHA}} {
 		if c.sha != "" && c.sha != r.sha {
@@ -76,7 +77,7 @@ func (r *run) checkFingerprints(old *oldReport, js journalState) error {
 	if old.lines == 0 && js.SHA == "" {
 		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
 			"import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
-			ErrBadInput, path, path, r.cfg.matchedRerun())
+			events.ErrBadInput, path, path, r.cfg.matchedRerun())
 	}
 	return nil
 }
@@ -84,26 +85,26 @@ func (r *run) checkFingerprints(old *oldReport, js journalState) error {
 // prove walks the input's rows (r.nums) with the old report and the journal, and
 // fills r.carry (writes that may have been sent, looked up before sending
 // again) and r.settled (rows the journal settled and the report lacks).
-func (r *run) prove(old *oldReport, js journalState) error {
+func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err := old.start(old.src); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	p := prover{r: r, old: old, js: js, window: js.Window}
 	if p.window == 0 {
 		p.window = reorderWindow(MaxWorkers)
 	}
-	r.carry, r.settled = map[int]pendingSend{}, map[int]Line{}
+	r.carry, r.settled = map[int]events.Pending{}, map[int]events.Line{}
 	ph := r.startPhase(fmt.Sprintf("checking the report %s against %s", old.src, r.file), int64(len(r.nums)), "rows")
 	defer ph.end()
 	for _, num := range r.nums { // the input's rows, read once by scanRows
 		if err := p.row(num); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrBadInput, old.src, err)
+			return fmt.Errorf("%w: %s: %w", events.ErrBadInput, old.src, err)
 		}
 		ph.add()
 	}
 	if l := old.next; l != nil {
 		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",
-			ErrBadInput, old.src, l.Num, l.Row, r.file)
+			events.ErrBadInput, old.src, l.Num, l.Row, r.file)
 	}
 	if p.unproven > 0 {
 		r.cfg.Logger.Warn(fmt.Sprintf("the journal of the run was cut, so up to %d rows after the report's last line may have been sent: each is looked up before it is created", p.unproven),
@@ -116,7 +117,7 @@ func (r *run) prove(old *oldReport, js journalState) error {
 type prover struct {
 	r        *run
 	old      *oldReport
-	js       journalState
+	js       events.JournalState
 	window   int
 	after    int // rows seen after the report's last line
 	unproven int // of those, rows carried because the journal cannot say
@@ -148,7 +149,7 @@ func (p *prover) row(num int) error {
 }
 
 // reported checks a row's report line against the journal.
-func (p *prover) reported(l Line) error {
+func (p *prover) reported(l events.Line) error {
 	d, done := p.js.Done[l.Row]
 	if done && (d.Status != l.Status || d.ID != l.ID) {
 		return fmt.Errorf("row %d (input row %d) says %s%s, but the journal recorded %s%s — the report was edited; %s",
@@ -164,10 +165,10 @@ func (p *prover) reported(l Line) error {
 			l.Num, l.Row, l.Status, restoreAdvice)
 	case open:
 		p.r.carry[l.Row] = p.js.Open[l.Row]
-	case l.Status == StatusFailed && l.Code == CodeOutcomeUnknown:
+	case l.Status == events.StatusFailed && l.Code == events.CodeOutcomeUnknown:
 		// The journal that kept this send open is gone or was cut: the
 		// create may have been made, so it is looked up before it is sent.
-		p.r.carry[l.Row] = pendingSend{Op: "create", Key: l.MatchKey}
+		p.r.carry[l.Row] = events.Pending{Op: "create", Key: l.MatchKey}
 	}
 	return nil
 }
@@ -192,7 +193,7 @@ func (p *prover) unreported(num int) error {
 	case p.js.Torn && len(p.r.cfg.MatchBy) == 0 && p.after < p.window:
 		// (With a match key, the index read at the start finds what the
 		// crashed run created.)
-		p.r.carry[num] = pendingSend{Op: "create"}
+		p.r.carry[num] = events.Pending{Op: "create"}
 		p.unproven++
 	}
 	return nil
@@ -215,7 +216,7 @@ func joinNote(a, b string) string {
 // settledLines yields, for the new journal, every row whose outcome is
 // known before this run and whose line the new report does not have yet:
 // the old report's finished lines and the rows the old journal settled.
-func (r *run) settledLines(yield func(Line) error) error {
+func (r *run) settledLines(yield func(events.Line) error) error {
 	if r.old == nil {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -21,11 +22,11 @@ func TestResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(150*time.Millisecond, cancel)
 	sum1, err := Run(ctx, api, in, Config{MatchBy: []string{"email"}, Workers: 4})
-	if !errors.Is(err, ErrInterrupted) {
+	if !errors.Is(err, events.ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
 	first := byRow(t, readReport(t, sum1.Report))
-	if len(first) != 60 || sum1.Counts[StatusSkipped] == 0 || sum1.Counts[StatusCreated] == 0 {
+	if len(first) != 60 || sum1.Counts[events.StatusSkipped] == 0 || sum1.Counts[events.StatusCreated] == 0 {
 		t.Fatalf("first run: %v", sum1)
 	}
 	if sum1.Journal != "" {
@@ -67,8 +68,8 @@ func TestResume(t *testing.T) {
 			}
 		}
 	}
-	if got := srv.Stats().Creates - creates; got != sum1.Counts[StatusSkipped] {
-		t.Errorf("resume created %d, want the %d skipped rows", got, sum1.Counts[StatusSkipped])
+	if got := srv.Stats().Creates - creates; got != sum1.Counts[events.StatusSkipped] {
+		t.Errorf("resume created %d, want the %d skipped rows", got, sum1.Counts[events.StatusSkipped])
 	}
 	assertNoDuplicates(t, srv)
 	if len(srv.Clients()) != 60 {
@@ -97,7 +98,7 @@ func TestResumeSettlesJournal(t *testing.T) {
 			}
 			// The crash came before any line was written: row 4's outcome
 			// is only in the journal.
-			report := writeFile(t, dir, "in.report.csv", strings.Join(ReportHeader(), ",")+"\n")
+			report := writeFile(t, dir, "in.report.csv", strings.Join(events.Columns(), ",")+"\n")
 			writeFile(t, dir, "in.report.csv.journal",
 				`{"ev":"start","sha":"`+sha+`","window":32}`+"\n"+
 					`{"ev":"send","row":2,"op":"create","key":"email:made@example.com"}`+"\n"+
@@ -137,7 +138,7 @@ func TestXLSXReportResume(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", csvOf("email,star", "a@example.com,1", "b@example.com,9", "c@example.com,2"))
 	report := dir + "/report.xlsx"
 	sum, err := Run(context.Background(), api, in, Config{Report: report})
-	if err != nil || sum.Counts[StatusCreated] != 2 || sum.Counts[StatusInvalid] != 1 {
+	if err != nil || sum.Counts[events.StatusCreated] != 2 || sum.Counts[events.StatusInvalid] != 1 {
 		t.Fatalf("first run: %v, %v", sum, err)
 	}
 	b, err := os.ReadFile(report)
@@ -148,7 +149,7 @@ func TestXLSXReportResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Counts[StatusCreated] != 2 || sum.Counts[StatusInvalid] != 1 || srv.Stats().Creates != 2 {
+	if sum.Counts[events.StatusCreated] != 2 || sum.Counts[events.StatusInvalid] != 1 || srv.Stats().Creates != 2 {
 		t.Errorf("resume from XLSX: %v, %d creates", sum, srv.Stats().Creates)
 	}
 	if _, err := os.Stat(report + ".prev"); err != nil {
@@ -172,7 +173,7 @@ func TestResumeRefusesBadReports(t *testing.T) {
 		t.Errorf("a dry run wrote the real run's default report %s", dry.Report)
 	}
 	before := srv.Stats().Requests
-	if _, err := Run(context.Background(), api, in, Config{Resume: dry.Report}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "dry run") {
+	if _, err := Run(context.Background(), api, in, Config{Resume: dry.Report}); !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "dry run") {
 		t.Fatalf("resume from a dry run's report: err = %v, want ErrBadInput naming the dry run", err)
 	}
 	if n := srv.Stats().Requests - before; n != 0 {
@@ -191,7 +192,7 @@ func TestResumeRefusesBadReports(t *testing.T) {
 	_ = cw.WriteAll(recs)
 	sorted := writeFile(t, dir, "sorted.report.csv", b.String())
 	before = srv.Stats().Requests
-	if _, err := Run(context.Background(), api, in, Config{Resume: sorted, Report: sorted}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "input order") {
+	if _, err := Run(context.Background(), api, in, Config{Resume: sorted, Report: sorted}); !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "input order") {
 		t.Fatalf("resume from a reordered report: err = %v, want ErrBadInput about the order", err)
 	}
 	if srv.Stats().Requests != before {
@@ -273,7 +274,7 @@ func TestResumeOfARunThatNeverStarted(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", genRows("n", 3))
 	missing := filepath.Join(dir, "in.report.csv")
 	_, err := Run(context.Background(), api, in, Config{Resume: missing, Report: missing})
-	if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "nothing to resume") || !strings.Contains(err.Error(), "without --resume") {
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "nothing to resume") || !strings.Contains(err.Error(), "without --resume") {
 		t.Fatalf("err = %v, want ErrBadInput saying there is nothing to resume and how to start afresh", err)
 	}
 	if n := srv.Stats().Requests; n != 0 {

@@ -24,14 +24,12 @@ import (
 func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
 	// Requests in flight may finish after an interrupt (DrainTimeout), but
 	// none starts after it: the limiter's waits end with ctx.
-	seq := 0
-	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l Line) error {
-		rw.put(seq, l)
-		seq++
+	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l events.Line) error {
+		rw.put(l)
 		return nil
 	})
 	r.sendCtx = baselinker.InFlight(pool.SendContext(), ctx)
-	readErr := r.feed(ctx, rd, rw, pool)
+	readErr := r.feed(ctx, rd, pool)
 	if err := pool.Wait(); err != nil {
 		return err
 	}
@@ -39,17 +37,14 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 }
 
 // feed reads the rows and adds each to the pool, in file order.
-func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool *events.Pool[Line]) error {
+func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[events.Line]) error {
 	for {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		if err := rw.acquire(pool.Context()); err != nil {
-			return nil // the pool failed: its Wait has the error
+			return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 		if l, done, err := r.resumed(row.Num); err != nil || done {
 			if err == nil {
@@ -62,11 +57,12 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool 
 			continue
 		}
 		it := r.mapRow(row)
-		_, later := r.landBy(it.num) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
-		if pool.Add(events.Job[Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (Line, error) {
+		_, later := landsBy(r.carry[it.num], r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+		if pool.Add(events.Job[events.Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (events.Line, error) {
 			l, stopped := r.waitToLand(ctx, it)
 			if !stopped {
 				l = r.process(ctx, it, turn)
+				r.nameStatuses(&l) // the statuses its plan sets (statusnames.go)
 			}
 			return l, r.jnl.Done(&l)
 		}}) != nil {
@@ -76,13 +72,13 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, rw *reportWriter, pool 
 }
 
 // resumed answers a row that a resumed report finished: its old line.
-func (r *run) resumed(num int) (Line, bool, error) {
+func (r *run) resumed(num int) (events.Line, bool, error) {
 	if r.old == nil {
-		return Line{}, false, nil
+		return events.Line{}, false, nil
 	}
 	ol, err := r.old.lookup(num)
 	if err != nil {
-		return Line{}, false, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return events.Line{}, false, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if ol != nil && ol.Status.Finished() {
 		l := *ol
@@ -93,7 +89,7 @@ func (r *run) resumed(num int) (Line, bool, error) {
 		l.Earlier = true
 		return l, true, nil
 	}
-	return Line{}, false, nil
+	return events.Line{}, false, nil
 }
 
 // item is one row on its way through the pool.
@@ -121,8 +117,8 @@ const (
 	adjustKey       = "email or login cleaned (invisible characters, spaces, full-width forms)"
 )
 
-func (it *item) base() Line {
-	return Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), Adjusted: it.adjusted, Unkeyed: it.unkeyed, Disputed: it.disputed}
+func (it *item) base() events.Line {
+	return events.Line{Row: it.num, MatchKey: it.keyLabel, Warnings: strings.Join(it.warnings, "; "), Adjusted: it.adjusted, Unkeyed: it.unkeyed, Disputed: it.disputed}
 }
 
 // rowKey is one of a row's match keys: a field and its normalised value.
@@ -186,7 +182,7 @@ func (c *Checker) item(row sheet.Row) *item {
 
 // check validates a mapped row and puts its values in canonical form; it
 // returns the row's invalid line, or nil when the row may be sent.
-func (c *Checker) check(it *item) *Line {
+func (c *Checker) check(it *item) *events.Line {
 	c.statusByName(it)
 	var ps []validate.Problem
 	for i := range it.res.Values {
@@ -204,33 +200,27 @@ func (c *Checker) check(it *item) *Line {
 	}
 	for _, m := range it.res.Marks {
 		v, _ := sheet.StripTextMark(m.Cell)
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): text mark removed: %s → %s", it.num, columnRef(m.Column), m.Field, chars.Quote(m.Cell), chars.Quote(v)))
-		it.adjusted = append(it.adjusted, adjustTextMark)
+		it.adjust(adjustTextMark, fmt.Sprintf("row %d, %s (%s): text mark removed: %s → %s", it.num, columnRef(m.Column), m.Field, chars.Quote(m.Cell), chars.Quote(v)))
 	}
 	for _, d := range it.res.Dropped {
 		if d.Split != "" {
-			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): other values of the cell not sent (split: %s): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Split), chars.Quote(d.Text)))
-			it.adjusted = append(it.adjusted, adjustSplit)
+			it.adjust(adjustSplit, fmt.Sprintf("row %d, %s (%s): other values of the cell not sent (split: %s): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Split), chars.Quote(d.Text)))
 			continue
 		}
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
-		it.adjusted = append(it.adjusted, adjustExtension)
+		it.adjust(adjustExtension, fmt.Sprintf("row %d, %s (%s): phone extension dropped (extension: drop): %s", it.num, columnRef(d.Column), d.Field, chars.Quote(d.Text)))
 	}
-	var errs []Problem
-	var cols []string
+	var errs []events.Problem
 	for _, i := range it.unsaved {
 		if !c.plan.Reads(i) {
 			continue
 		}
 		h := c.plan.Header()[i]
 		const fix = "open the file in Excel (or LibreOffice) and save it, so that the formula's result is stored"
-		errs = append(errs, Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
+		errs = append(errs, events.Problem{Field: h, Column: h, Code: "formula_not_saved", Hint: fix, Text: fmt.Sprintf(
 			"%s — row %d, %s: a formula with no saved value (it would be read as empty)", fix, it.num, columnRef(h))})
-		cols = appendNew(cols, h)
 	}
 	for _, p := range it.res.Problems {
-		errs = append(errs, Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
-		cols = appendNew(cols, p.Column)
+		errs = append(errs, events.Problem{Field: p.Field, Column: p.Column, Code: "mapping", Value: p.Value, Text: fmt.Sprintf("%s — row %d, %s (%s), value %s", p.Msg, it.num, columnRef(p.Column), p.Field, chars.Quote(p.Value))})
 	}
 	for _, p := range ps {
 		_, col := c.plan.Source(p.Field)
@@ -248,22 +238,29 @@ func (c *Checker) check(it *item) *Line {
 			}
 			continue
 		}
-		errs = append(errs, Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
-		cols = appendNew(cols, col)
+		errs = append(errs, events.Problem{Field: p.Field, Column: col, Code: p.Rule, Value: p.Value, Hint: p.Fix, Text: msg})
 	}
 	if len(errs) == 0 {
 		return nil
 	}
 	l := it.base()
-	l.Status, l.Code = StatusInvalid, CodeInvalid
+	l.Status, l.Code = events.StatusInvalid, CodeInvalid
 	texts := make([]string, len(errs))
+	var cols []string
 	for i, e := range errs {
 		texts[i] = e.Text
+		cols = appendNew(cols, e.Column)
 	}
 	l.Message = strings.Join(texts, "; ")
 	l.Column = strings.Join(cols, "; ")
 	l.Problems = errs
 	return &l
+}
+
+// adjust notes a value changed on its way in: its warning, and its kind.
+func (it *item) adjust(kind, warning string) {
+	it.warnings = append(it.warnings, warning)
+	it.adjusted = append(it.adjusted, kind)
 }
 
 // sortedExtra returns the extra fields in ID order.

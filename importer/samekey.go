@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/crmbulk/crmbulk/internal/chars"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 	"github.com/crmbulk/crmbulk/validate"
 )
@@ -133,7 +134,7 @@ func repeatable(it *item) (string, bool) {
 func (r *run) eachRow(ph *phase, fn func(*item)) (int, error) {
 	rd, err := sheet.Open(r.input, r.cfg.Sheet)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	defer rd.Close()
 	for n := 0; ; n++ {
@@ -178,12 +179,7 @@ func sentValues(it *item) map[string]string {
 // rows and the fields in dispute with their values.
 func disputeWarnings(groups map[string][]keyedRow) map[int][]string {
 	out := map[int][]string{}
-	labels := make([]string, 0, len(groups))
-	for k := range groups {
-		labels = append(labels, k)
-	}
-	sort.Strings(labels)
-	for _, key := range labels {
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		rows := groups[key]
 		fields := disputed(rows)
 		if len(fields) == 0 {

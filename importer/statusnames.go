@@ -11,6 +11,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/suggest"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // adjustStatus is the kind of a status given by its name and sent as its ID.
@@ -22,22 +23,7 @@ type statusLister interface {
 	GetCrmClientStatuses(ctx context.Context) ([]baselinker.Status, error)
 }
 
-// statusBook reads the account's client statuses once, when the first
-// row gives its status_id by name ("Stały klient", as a spreadsheet says
-// it): a file of IDs costs no request.
-type statusBook struct {
-	once sync.Once
-	load func() ([]baselinker.Status, error)
-	st   []baselinker.Status
-	err  error
-}
-
-func (b *statusBook) get() ([]baselinker.Status, error) {
-	b.once.Do(func() { b.st, b.err = b.load() })
-	return b.st, b.err
-}
-
-// prepareStatuses makes the run's statusBook when the mapping maps
+// prepareStatuses makes the run's status reader when the mapping maps
 // status_id and the API can list statuses. Without one (no API: a dry run
 // without a token) a name stays what it is, and its row is invalid.
 func (r *run) prepareStatuses(ctx context.Context) {
@@ -45,7 +31,9 @@ func (r *run) prepareStatuses(ctx context.Context) {
 	if !ok || !slices.Contains(r.plan.Mapping().Fields(), "status_id") {
 		return
 	}
-	r.statuses = &statusBook{load: func() ([]baselinker.Status, error) { return l.GetCrmClientStatuses(ctx) }}
+	// Read once, when the first row gives its status_id by name ("Stały
+	// klient", as a spreadsheet says it): a file of IDs costs no request.
+	r.statuses = sync.OnceValues(func() ([]baselinker.Status, error) { return l.GetCrmClientStatuses(ctx) })
 }
 
 // statusByName turns a status_id given by its name into the status's ID.
@@ -66,7 +54,7 @@ func (c *Checker) statusByName(it *item) {
 			return
 		}
 		_, h := c.plan.Source("status_id")
-		st, err := c.statuses.get()
+		st, err := c.statuses()
 		if err != nil {
 			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s looks like a status's name, but the account's statuses could not be read (getCrmClientStatuses: %v)",
 				it.num, columnRef(h), chars.Quote(t), err))
@@ -83,8 +71,7 @@ func (c *Checker) statusByName(it *item) {
 			return
 		}
 		v.Text = strconv.FormatInt(int64(s.ID), 10)
-		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
-		it.adjusted = append(it.adjusted, adjustStatus)
+		it.adjust(adjustStatus, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
 		return
 	}
 }
@@ -95,15 +82,15 @@ func (c *Checker) statusByName(it *item) {
 // stays unnamed; without a way to read them (a dry run without a token)
 // or when the read fails, the line keeps its IDs alone (a row that gives a
 // status by name says the read's error in its warnings).
-func (r *run) nameStatuses(l *Line) {
+func (r *run) nameStatuses(l *events.Line) {
 	if r.statuses == nil {
 		return
 	}
-	i := slices.IndexFunc(l.Changes, func(c Change) bool { return c.Field == "status_id" })
+	i := slices.IndexFunc(l.Changes, func(c events.Change) bool { return c.Field == "status_id" })
 	if i < 0 {
 		return
 	}
-	st, err := r.statuses.get()
+	st, err := r.statuses()
 	if err != nil {
 		return
 	}

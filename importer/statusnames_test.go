@@ -3,6 +3,8 @@ package importer
 import (
 	"strings"
 	"testing"
+
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // TestChangesForPeople: the plan people read names the statuses of a
@@ -12,31 +14,31 @@ func TestChangesForPeople(t *testing.T) {
 	names := map[string]string{"3": "Nowy", "5": "Stały klient"}
 	tests := []struct {
 		name    string
-		changes Changes
+		changes events.Changes
 		names   map[string]string
 		want    string
 	}{
-		{"update", Changes{{Field: "status_id", Before: "3", After: "5", Known: true}}, names,
+		{"update", events.Changes{{Field: "status_id", Before: "3", After: "5", Known: true}}, names,
 			`status_id: "3" (Nowy) → "5" (Stały klient)`},
-		{"create", Changes{{Field: "status_id", After: "5", Create: true}, {Field: "email", After: "a@example.com", Create: true}}, names,
+		{"create", events.Changes{{Field: "status_id", After: "5", Create: true}, {Field: "email", After: "a@example.com", Create: true}}, names,
 			`status_id: "5" (Stały klient); email: "a@example.com"`},
-		{"not compared", Changes{{Field: "status_id", After: "3", Why: notRead}}, names,
+		{"not compared", events.Changes{{Field: "status_id", After: "3", Why: notRead}}, names,
 			`status_id: not compared (no read) → "3" (Nowy)`},
-		{"an ID the account lacks", Changes{{Field: "status_id", Before: "3", After: "99", Known: true}}, names,
+		{"an ID the account lacks", events.Changes{{Field: "status_id", Before: "3", After: "99", Known: true}}, names,
 			`status_id: "3" (Nowy) → "99"`},
-		{"another field with the same value", Changes{{Field: "star", Before: "3", After: "5", Known: true}}, names,
+		{"another field with the same value", events.Changes{{Field: "star", Before: "3", After: "5", Known: true}}, names,
 			`star: "3" → "5"`},
-		{"statuses not read", Changes{{Field: "status_id", Before: "3", After: "5", Known: true}}, nil,
+		{"statuses not read", events.Changes{{Field: "status_id", Before: "3", After: "5", Known: true}}, nil,
 			`status_id: "3" → "5"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := Line{Changes: tt.changes, StatusNames: tt.names}
+			l := events.Line{Changes: tt.changes, StatusNames: tt.names}
 			if got := l.ChangesForPeople(); got != tt.want {
 				t.Errorf("ChangesForPeople = %s, want %s", got, tt.want)
 			}
 			text := l.ChangesText()
-			back, err := ParseChanges(text)
+			back, err := events.ParseChanges(text)
 			if err != nil || back.String() != text {
 				t.Errorf("the report's changes %q read back as %q, %v", text, back.String(), err)
 			}

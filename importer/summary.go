@@ -1,26 +1,26 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // Summary is what a run did (or, for a dry run, would do).
 type Summary struct {
-	Rows     int            // report lines written (= non-blank input rows)
-	Counts   map[Status]int // lines by status
-	Fields   map[string]int // updated rows by the field they change
-	Created  map[string]int // created rows by the field they set
-	Adjusted map[string]int // values changed on the way in, by kind (text mark removed, country name → code)
+	Rows     int                   // report lines written (= non-blank input rows)
+	Counts   map[events.Status]int // lines by status
+	Fields   map[string]int        // updated rows by the field they change
+	Created  map[string]int        // created rows by the field they set
+	Adjusted map[string]int        // values changed on the way in, by kind (text mark removed, country name → code)
 	// StatusSet counts the rows that set status_id (updated or created) by
 	// the status they set: "Stały klient (5)", or the bare ID unnamed.
 	StatusSet map[string]int
@@ -51,13 +51,13 @@ type Group struct {
 
 // Problems is the number of rows that were invalid, failed or in conflict.
 func (s Summary) Problems() int {
-	return s.Counts[StatusInvalid] + s.Counts[StatusFailed] + s.Counts[StatusConflict]
+	return s.Counts[events.StatusInvalid] + s.Counts[events.StatusFailed] + s.Counts[events.StatusConflict]
 }
 
 // LogAttrs is the summary as slog attributes, for --log-format json.
 func (s Summary) LogAttrs() []any {
 	attrs := []any{"rows", s.Rows}
-	for _, st := range Statuses() {
+	for _, st := range events.Statuses() {
 		attrs = append(attrs, string(st), s.Counts[st])
 	}
 	attrs = append(attrs, "fields_updated", s.Fields, "fields_created", s.Created, "adjusted", s.Adjusted, "status_set", s.StatusSet, "api_warnings", s.Warned, "created_without_key", s.Unkeyed, "rows_in_dispute", s.Disputed)
@@ -96,16 +96,16 @@ func (s Summary) String() string {
 		b.WriteString("dry run (nothing sent): ")
 	}
 	fmt.Fprintf(&b, "%d rows:", s.Rows)
-	for i, st := range Statuses() {
+	for i, st := range events.Statuses() {
 		if i > 0 {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, " %s %d", st, s.Counts[st])
 	}
-	if n := s.Counts[StatusCreated]; n > 0 {
+	if n := s.Counts[events.StatusCreated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients", verb("created", "would create"), n)
 	}
-	if n := s.Counts[StatusUpdated]; n > 0 {
+	if n := s.Counts[events.StatusUpdated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients: %s", verb("updated", "would update"), n, byCount(s.Fields))
 	}
 	if len(s.StatusSet) > 0 {
@@ -152,12 +152,8 @@ func (s Summary) String() string {
 
 // byCount is "phone 398, invoice_city 12" (most first, then by name).
 func byCount(m map[string]int) string {
-	names := slices.Collect(maps.Keys(m))
-	sort.Slice(names, func(i, j int) bool {
-		if m[names[i]] != m[names[j]] {
-			return m[names[i]] > m[names[j]]
-		}
-		return fieldOrder(names[i], names[j]) < 0
+	names := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), fieldOrder(a, b))
 	})
 	parts := make([]string, len(names))
 	for i, n := range names {
@@ -166,11 +162,10 @@ func byCount(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// tally counts the report's lines as the writer writes them.
+// tally counts the report's lines beyond their status (the run's events
+// count that) as the writer writes them: from the pool's emitting
+// goroutine, read once the pool ended.
 type tally struct {
-	mu      sync.Mutex
-	rows    int
-	counts  map[Status]int
 	fieldsN map[string]int
 	created map[string]int
 	adjust  map[string]int
@@ -178,22 +173,15 @@ type tally struct {
 	warned  int
 	unkeyed int
 	dispute int
-	invalid map[string]*Group
-	failed  map[string]*Group
-	clash   map[string]*Group // conflict lines
-	notRows map[string]*Group // rows skipped as no client
+	groups  map[events.Status]map[string]*Group // invalid, failed, conflict and no-client lines by reason
 }
 
 func newTally() *tally {
-	return &tally{counts: map[Status]int{}, fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
-		invalid: map[string]*Group{}, failed: map[string]*Group{}, clash: map[string]*Group{}, notRows: map[string]*Group{}}
+	return &tally{fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
+		groups: map[events.Status]map[string]*Group{}}
 }
 
-func (t *tally) add(l *Line) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.rows++
-	t.counts[l.Status]++
+func (t *tally) add(l *events.Line) {
 	for _, a := range l.Adjusted {
 		t.adjust[a]++
 	}
@@ -203,7 +191,7 @@ func (t *tally) add(l *Line) {
 	if l.Disputed {
 		t.dispute++
 	}
-	if l.Status == StatusUpdated || l.Status == StatusCreated {
+	if l.Status == events.StatusUpdated || l.Status == events.StatusCreated {
 		for _, c := range l.Changes {
 			if c.Field == "status_id" {
 				t.status[statusLabel(c.After, l.StatusNames)]++
@@ -211,79 +199,70 @@ func (t *tally) add(l *Line) {
 		}
 	}
 	switch l.Status {
-	case StatusUpdated:
+	case events.StatusUpdated:
 		for _, field := range l.ChangedFields() {
 			t.fieldsN[field]++
 		}
-	case StatusCreated:
+	case events.StatusCreated:
 		for _, field := range l.ChangedFields() {
 			t.created[field]++
 		}
 		if l.Unkeyed {
 			t.unkeyed++
 		}
-	case StatusInvalid:
+	case events.StatusInvalid:
 		if len(l.Problems) == 0 {
-			group(t.invalid, l.Code, l.Row, l.Message)
+			t.group(l, l.Code, l.Message)
 		}
 		for _, p := range l.Problems {
-			group(t.invalid, p.Field+": "+p.Code, l.Row, p.Text)
+			t.group(l, p.Field+": "+p.Code, p.Text)
 		}
-	case StatusFailed:
-		group(t.failed, l.Code, l.Row, l.Message)
-	case StatusConflict:
-		group(t.clash, l.Code, l.Row, l.Message)
-	case StatusSkipped:
+	case events.StatusFailed, events.StatusConflict:
+		t.group(l, l.Code, l.Message)
+	case events.StatusSkipped:
 		if isNotClientCode(l.Code) {
-			group(t.notRows, l.Code, l.Row, l.Message)
+			t.group(l, l.Code, l.Message)
 		}
 	}
 }
 
-func group(m map[string]*Group, reason string, row int, example string) {
+// group counts l in its status's group of reason; the group's first line
+// is its example.
+func (t *tally) group(l *events.Line, reason, example string) {
+	m := t.groups[l.Status]
+	if m == nil {
+		m = map[string]*Group{}
+		t.groups[l.Status] = m
+	}
 	if g, ok := m[reason]; ok {
 		g.Count++
 		return
 	}
-	m[reason] = &Group{Reason: reason, Count: 1, Row: row, Example: example}
+	m[reason] = &Group{Reason: reason, Count: 1, Row: l.Row, Example: example}
 }
 
 // fields is every field a line changed or set, in field-table order.
 func (t *tally) fields() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	names := slices.Collect(maps.Keys(t.fieldsN))
-	for f := range t.created {
-		if !slices.Contains(names, f) {
-			names = append(names, f)
-		}
+	set := maps.Clone(t.fieldsN)
+	maps.Copy(set, t.created)
+	return slices.SortedFunc(maps.Keys(set), fieldOrder)
+}
+
+// summary fills the counts of s; byStatus is the lines by status, which
+// the run's events count.
+func (t *tally) summary(s Summary, byStatus map[string]int) Summary {
+	s.Rows, s.Counts = 0, map[events.Status]int{}
+	for st, n := range byStatus {
+		s.Rows += n
+		s.Counts[events.Status(st)] = n
 	}
-	slices.SortFunc(names, fieldOrder)
-	return names
-}
-
-// settled is the number of lines counted so far (the ETA's, from the
-// events' goroutine).
-func (t *tally) settled() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.rows
-}
-
-// summary fills the counts of s.
-func (t *tally) summary(s Summary) Summary {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s.Rows, s.Counts = t.rows, maps.Clone(t.counts)
 	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
 	if len(t.status) > 0 {
 		s.StatusSet = maps.Clone(t.status)
 	}
-	s.Invalid, s.Failed = groups(t.invalid), groups(t.failed)
-	s.Conflict, s.NotRows = groups(t.clash), groups(t.notRows)
-	s.Warned = t.warned
-	s.Unkeyed = t.unkeyed
-	s.Disputed = t.dispute
+	s.Invalid, s.Failed = groups(t.groups[events.StatusInvalid]), groups(t.groups[events.StatusFailed])
+	s.Conflict, s.NotRows = groups(t.groups[events.StatusConflict]), groups(t.groups[events.StatusSkipped])
+	s.Warned, s.Unkeyed, s.Disputed = t.warned, t.unkeyed, t.dispute
 	return s
 }
 
@@ -292,11 +271,6 @@ func groups(m map[string]*Group) []Group {
 	for _, g := range m {
 		out = append(out, *g)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Row < out[j].Row
-	})
+	slices.SortFunc(out, func(a, b Group) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Row, b.Row)) })
 	return out
 }

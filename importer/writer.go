@@ -1,11 +1,12 @@
 package importer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,17 +15,16 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// reportWriter is the one goroutine that writes report lines, in input
-// order, from a reorder buffer bounded by the number of rows in flight.
-// Lines go to a CSV file (run.ReportFile), one at a time: the report
-// itself, or for an XLSX report its record beside it (recordPath), which is
-// rendered as the XLSX when the run ends. A real run flushes every line; a
-// dry run whenever it has no line waiting.
+// reportWriter writes the report's lines as the run pool emits them: in
+// input order, from the pool's one emitting goroutine, so the pool's window
+// bounds the rows between read and written. Lines go to a CSV file
+// (run.ReportFile), one at a time: the report itself, or for an XLSX report
+// its record beside it (run.RecordPath), which is rendered as the XLSX when the
+// run ends. A real run flushes every line; a dry run every dryFlushLines.
 type reportWriter struct {
 	cfg     Config
 	sha     string
 	account string // the account the run writes to (a hash, never the token)
-	total   int64
 	tally   *tally
 	ev      *events.Aggregator // each line settles there, in input order
 
@@ -32,112 +32,65 @@ type reportWriter struct {
 	xlsx bool   // render cfg.Report from path at the end
 	file *events.ReportFile
 
-	slots chan struct{} // one per row between "read" and "written"
-	in    chan msg
-	done  chan struct{}
-	err   error // the writer goroutine's, read after done
-
+	err error // the first write's or flush's
 	// fail is called once, with the row, when a line cannot be written: the
 	// run stops sending (a row is only sent while its line can be kept).
-	fail    func(err error, row int)
-	lastRow int // the row of the last line written
+	fail      func(err error, row int)
+	lastRow   int // the row of the last line written
+	unflushed int // lines written since the last flush
 }
 
-type msg struct {
-	seq  int
-	line Line
-	rec  events.Cells // the line, formatted by the worker that made it (not yet signed or guarded)
-}
-
-func newReportWriter(cfg Config, sha, account string, total int64, window int, t *tally, ev *events.Aggregator, fail func(error, int)) (*reportWriter, error) {
+func newReportWriter(cfg Config, sha, account string, total int64, t *tally, ev *events.Aggregator, fail func(error, int)) (*reportWriter, error) {
 	format, err := sheet.FormatOf(cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{cfg: cfg, sha: sha, account: account, total: total, tally: t, ev: ev, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
+	rw := &reportWriter{cfg: cfg, sha: sha, account: account, tally: t, ev: ev, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
 	if rw.xlsx {
-		rw.path = recordPath(cfg.Report)
+		rw.path = events.RecordPath(cfg.Report)
 	}
 	if rw.file, err = events.CreateReportFile(rw.path, cfg.recordKey, cfg.reportWrap); err != nil {
 		return nil, err
 	}
-	rw.slots, rw.in, rw.done = make(chan struct{}, window), make(chan msg, window), make(chan struct{})
 	// A dry run sends nothing: its rows go at no limit.
-	ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !cfg.DryRun, Settles: true,
-		ETA: func(int64) (time.Duration, string) { return rw.eta() }})
-	go rw.loop()
+	ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !cfg.DryRun, Settles: true, ETA: cfg.eta})
 	return rw, nil
-}
-
-// acquire reserves a place in the reorder window for the next row.
-func (rw *reportWriter) acquire(ctx context.Context) error {
-	select {
-	case rw.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// put hands the line of row seq to the writer. The caller's goroutine
-// formats it (the changes); the writer signs it after the line before it
-// and guards it against formulas.
-func (rw *reportWriter) put(seq int, l Line) {
-	if rw.cfg.DryRun {
-		l.Note = dryNote
-	}
-	l.InputSHA, l.Account = rw.sha, rw.account
-	rw.in <- msg{seq, l, l.Cells()}
 }
 
 // dryFlushLines is how many lines a dry run writes between flushes (a real
 // run flushes every line: a crash loses at most the rows in flight).
 const dryFlushLines = 1024
 
-func (rw *reportWriter) loop() {
-	defer close(rw.done)
-	// At most cap(slots) rows are between read and written, so row seq's
-	// place in the ring is seq % cap(slots) and no two rows share one.
-	ring := make([]msg, cap(rw.slots))
-	has := make([]bool, cap(rw.slots))
-	next, unflushed := 0, 0
-	for m := range rw.in {
-		ring[m.seq%len(ring)], has[m.seq%len(ring)] = m, true
-		for has[next%len(ring)] {
-			i := next % len(ring)
-			rw.write(&ring[i].line, ring[i].rec)
-			ring[i], has[i] = msg{}, false
-			next++
-			unflushed++
-			<-rw.slots
-		}
-		if !rw.cfg.DryRun || unflushed >= dryFlushLines {
-			rw.flush()
-			unflushed = 0
-		}
+// put writes the next line: counted, settled on the events, signed after
+// the line before it and guarded against formulas.
+func (rw *reportWriter) put(l events.Line) {
+	if rw.cfg.DryRun {
+		l.Note = events.DryRunNote
 	}
-}
-
-func (rw *reportWriter) write(l *Line, rec events.Cells) {
-	rw.tally.add(l)
+	l.InputSHA, l.Account = rw.sha, rw.account
+	rw.tally.add(&l)
 	if l.Earlier { // a resumed line was done by an earlier run: no part of this one's rate
-		rw.ev.Kept(itemOf(l))
+		rw.ev.Kept(itemOf(&l))
 	} else {
-		rw.ev.Settle(itemOf(l))
+		rw.ev.Settle(itemOf(&l))
 	}
 	if rw.cfg.OnLine != nil {
-		rw.cfg.OnLine(l)
+		rw.cfg.OnLine(&l)
 	}
 	if rw.err != nil {
 		return
 	}
-	if err := rw.file.Append(rec); err != nil {
+	if err := rw.file.Append(l.Cells()); err != nil {
 		rw.failed(err, l.Row)
 	}
 	rw.lastRow = l.Row
+	if rw.unflushed++; !rw.cfg.DryRun || rw.unflushed >= dryFlushLines {
+		rw.flush()
+	}
 }
 
 func (rw *reportWriter) flush() {
+	rw.unflushed = 0
 	if rw.err != nil {
 		return
 	}
@@ -155,25 +108,22 @@ func (rw *reportWriter) failed(err error, row int) {
 
 // eta is how long the rows left take at the limit, or until the carried
 // creates waiting to land are looked up if that is later (0: not known).
-func (rw *reportWriter) eta() (time.Duration, string) {
-	left := rw.total - int64(rw.tally.settled())
-	if rw.cfg.ETA == nil || rw.total < 0 || rw.cfg.DryRun || left <= 0 {
+func (c Config) eta(left int64) (time.Duration, string) {
+	if c.ETA == nil {
 		return 0, ""
 	}
-	eta, why := rw.cfg.ETA(int(left)), "limit"
-	if rw.cfg.landBy != nil {
-		if d := time.Until(rw.cfg.landBy()); d > eta {
+	eta, why := c.ETA(int(left)), "limit"
+	if c.landBy != nil {
+		if d := time.Until(c.landBy()); d > eta {
 			eta, why = d, "in-doubt rows settle"
 		}
 	}
 	return eta, why
 }
 
-// close waits for every line, finishes the file and, for an XLSX report,
-// renders it from the record (which is then removed).
+// close finishes the file once the pool emitted every line and, for an
+// XLSX report, renders it from the record (which is then removed).
 func (rw *reportWriter) close() error {
-	close(rw.in)
-	<-rw.done
 	rw.ev.End()
 	rw.flush()
 	if err := rw.file.Close(); err != nil && rw.err == nil {
@@ -246,10 +196,6 @@ func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) 
 	}
 }
 
-// ParseChanges reads a report's changes column back into the plan it
-// shows: see run.ParseChanges.
-func ParseChanges(s string) (Changes, error) { return events.ParseChanges(s) }
-
 // fieldOrder sorts field names (and extra_<ID>) in the field table's order.
 func fieldOrder(a, b string) int {
 	pa, pb := baselinker.FieldPosition(a), baselinker.FieldPosition(b)
@@ -267,4 +213,34 @@ func fieldOrder(a, b string) int {
 		return c
 	}
 	return strings.Compare(a, b)
+}
+
+// ReportXLSX writes the report at report (a CSV report crmbulk wrote, an
+// import's or an undo's) to path as the XLSX report a run given an .xlsx
+// --report writes: the same columns, then a "before" and an "after"
+// column for every field a line changed, for a person to filter by field.
+func ReportXLSX(report, path string) error {
+	rs, err := events.OpenCSVRecords(report)
+	if err != nil {
+		return err
+	}
+	fields := map[string]bool{}
+	for {
+		c, _, err := rs.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			_ = rs.Close()
+			return err
+		}
+		l, _ := c.Line()
+		for f := range events.ChangesByField(l.ChangesText()) {
+			fields[f] = true
+		}
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	return renderXLSX(report, path, slices.SortedFunc(maps.Keys(fields), fieldOrder))
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/crmbulk/crmbulk/importer"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -22,7 +23,7 @@ type invalidRow struct {
 	Cells    map[string]string `json:"cells"` // the problem columns' cells as the file holds them
 }
 
-// fixProblem is one problem of a row: importer.Problem for the page.
+// fixProblem is one problem of a row: run.Problem for the page.
 type fixProblem struct {
 	Field  string `json:"field"`
 	Column string `json:"column,omitempty"` // "" for a constant of the mapping: not fixable in the file
@@ -149,7 +150,7 @@ func invalidRows(spec importSpec) (fixAnswer, error) {
 			return ans, fmt.Errorf("%w — fix that in the file itself, then choose it again", err)
 		}
 		v := c.Check(row)
-		if v.Ready || v.Line.Status != importer.StatusInvalid {
+		if v.Ready || v.Line.Status != events.StatusInvalid {
 			continue
 		}
 		ans.Invalid++

@@ -15,6 +15,7 @@ import (
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
 	"github.com/crmbulk/crmbulk/mapping/guess"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -323,7 +324,7 @@ func previewOf(v importer.Verdict, row sheet.Row, doc mappingDoc, header []strin
 }
 
 // problemField is the doc field a problem belongs to ("" for the row).
-func problemField(pr importer.Problem, doc mappingDoc) string {
+func problemField(pr events.Problem, doc mappingDoc) string {
 	for _, f := range doc.Fields {
 		if apiName(f.Field) == pr.Field || f.Field == pr.Field || strings.Contains(pr.Field, "["+strings.TrimPrefix(f.Field, extraPrefix)+"]") {
 			return f.Field

@@ -32,7 +32,7 @@ type planState struct {
 	yaml  []byte
 
 	sum       planSummary
-	lines     []importer.Line
+	lines     []events.Line
 	truncated bool
 }
 
@@ -94,7 +94,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	cfg := importer.Config{Mapping: m, DryRun: true, Report: report, Logger: s.cfg.Logger, Sheet: sheet.Options{Checked: &s.sess.checked},
 		Command: "crmbulk ui (plan of " + input.Name + ")",
 		Events:  prog, ETA: api.Limiter().ETA, Waiting: api.Waiting,
-		OnLine: func(l *importer.Line) {
+		OnLine: func(l *events.Line) {
 			mu.Lock()
 			defer mu.Unlock()
 			if len(ps.lines) < maxPlanLines {
@@ -240,10 +240,10 @@ func (s *Server) handlePlanLines(w http.ResponseWriter, r *http.Request) {
 	status, field, reason := q.Get("status"), q.Get("field"), strings.ToLower(q.Get("reason"))
 	offset, _ := strconv.Atoi(q.Get("offset"))
 	out := struct {
-		Matched int             `json:"matched"`
-		Offset  int             `json:"offset"`
-		Lines   []importer.Line `json:"lines"` // each the line's one JSON (run.Line.MarshalJSON)
-	}{Offset: max(offset, 0), Lines: []importer.Line{}}
+		Matched int           `json:"matched"`
+		Offset  int           `json:"offset"`
+		Lines   []events.Line `json:"lines"` // each the line's one JSON (run.Line.MarshalJSON)
+	}{Offset: max(offset, 0), Lines: []events.Line{}}
 	for _, l := range ps.lines {
 		if !linePasses(l, status, field, reason) {
 			continue
@@ -256,7 +256,7 @@ func (s *Server) handlePlanLines(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func linePasses(l importer.Line, status, field, reason string) bool {
+func linePasses(l events.Line, status, field, reason string) bool {
 	if status != "" && string(l.Status) != status {
 		return false
 	}

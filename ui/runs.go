@@ -359,7 +359,7 @@ func (h *hub) subscribe() (now runState, ch <-chan []byte, cancel func()) {
 // resumable reports whether an import that ended with err can go on
 // from its report (importer.Config.Resume).
 func resumable(err error) bool {
-	return errors.Is(err, importer.ErrInterrupted) || errors.Is(err, importer.ErrFatal)
+	return errors.Is(err, run.ErrInterrupted) || errors.Is(err, run.ErrFatal)
 }
 
 // errRunNotFound is a run id the session does not have.

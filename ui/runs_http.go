@@ -14,6 +14,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -306,10 +307,10 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 
 // reportPage is a page of a report's lines.
 type reportPage struct {
-	Lines   []importer.ReportLine `json:"lines"`   // each the line's one JSON (run.Line.MarshalJSON)
-	Counts  map[string]int        `json:"counts"`  // every line by status
-	Matched int                   `json:"matched"` // lines of the status asked for
-	Offset  int                   `json:"offset"`
+	Lines   []events.Line  `json:"lines"`   // each the line's one JSON (run.Line.MarshalJSON)
+	Counts  map[string]int `json:"counts"`  // every line by status
+	Matched int            `json:"matched"` // lines of the status asked for
+	Offset  int            `json:"offset"`
 }
 
 // maxReportPage bounds the lines one answer holds.
@@ -331,8 +332,8 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
 		return
 	}
-	page := reportPage{Lines: []importer.ReportLine{}, Counts: map[string]int{}, Offset: offset}
-	err := importer.ReadReport(rec.report, nil, "", func(l importer.ReportLine) error {
+	page := reportPage{Lines: []events.Line{}, Counts: map[string]int{}, Offset: offset}
+	err := events.ReadReport(rec.report, nil, "", func(l events.Line) error {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
 			return nil

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -34,7 +33,7 @@ func TestUndoEvents(t *testing.T) {
 	var got []string
 	var rows []int
 	for _, it := range rec.Items() {
-		if l, ok := it.Line.(importer.ReportLine); !ok || l.Row != it.Row || string(l.Status) != it.Status {
+		if l, ok := it.Line.(events.Line); !ok || l.Row != it.Row || string(l.Status) != it.Status {
 			t.Errorf("item %+v does not carry its line", it)
 		}
 		got, rows = append(got, it.Status), append(rows, it.Row)

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -59,12 +58,12 @@ func TestUndoOutcomeInterrupted(t *testing.T) {
 	if d := srv.Stats().Deletes - before; d != 3 {
 		t.Errorf("%d deletes reached the server, want the 3 started before the interrupt", d)
 	}
-	if sum.Counts[StatusDeleted] != 3 || sum.Counts[importer.StatusSkipped] != 9 {
+	if sum.Counts[StatusDeleted] != 3 || sum.Counts[events.StatusSkipped] != 9 {
 		t.Errorf("counts %v, want 3 deleted and 9 skipped", sum.Counts)
 	}
 	var codes []string
-	_ = importer.ReadReport(sum.Report, nil, "", func(l importer.ReportLine) error {
-		if l.Status == importer.StatusSkipped {
+	_ = events.ReadReport(sum.Report, nil, "", func(l events.Line) error {
+		if l.Status == events.StatusSkipped {
 			codes = append(codes, l.Code)
 		}
 		return nil

@@ -126,7 +126,7 @@ func TestUndoRestoresTheStateBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum2.Counts[importer.StatusCreated] != 4 || sum2.Counts[StatusRestored] != 3 || sum2.Problems() != 0 {
+	if sum2.Counts[events.StatusCreated] != 4 || sum2.Counts[StatusRestored] != 3 || sum2.Problems() != 0 {
 		t.Errorf("undo of the undo: %v", sum2)
 	}
 	byEmail := map[string]baselinker.Client{}
@@ -182,8 +182,8 @@ func TestUndoConflicts(t *testing.T) {
 	if c.Phone != "+48 999" || c.InvoiceCity != cs[1].InvoiceCity {
 		t.Errorf("the edited updated client: phone %q (kept?), city %q (restored to %q?)", c.Phone, c.InvoiceCity, cs[1].InvoiceCity)
 	}
-	var lines []importer.ReportLine
-	_ = importer.ReadReport(sum.Report, nil, "", func(l importer.ReportLine) error { lines = append(lines, l); return nil })
+	var lines []events.Line
+	_ = events.ReadReport(sum.Report, nil, "", func(l events.Line) error { lines = append(lines, l); return nil })
 	for _, l := range lines {
 		if l.Status != StatusConflict || l.Code != CodeChanged || l.Column == "" {
 			t.Errorf("line %+v", l)
@@ -224,11 +224,11 @@ func TestUndoRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	blanked := filepath.Join(dir, "blanked.csv") // the created line's changes cleared in a spreadsheet
-	rf, err := importer.CreateReport(blanked, nil)
+	rf, err := events.CreateReportFile(blanked, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := importer.ReadReport(real, nil, "", func(l importer.ReportLine) error { l.Changes = importer.Changes{}; return rf.Write(l) }); err != nil {
+	if err := events.ReadReport(real, nil, "", func(l events.Line) error { l.Changes = events.Changes{}; return rf.Write(l) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := rf.Close(); err != nil {
@@ -366,13 +366,13 @@ func TestUndoEmptyCreate(t *testing.T) {
 	}
 	write := func(name string, key []byte) string {
 		p := filepath.Join(dir, name)
-		rf, err := importer.CreateReport(p, key)
+		rf, err := events.CreateReportFile(p, key, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range []importer.ReportLine{
-			{Row: 2, Status: importer.StatusInvalid, Code: "INVALID", InputSHA: "abc", Account: api.Account()},
-			{Row: 4, Status: importer.StatusCreated, ID: added.ID, InputSHA: "abc", Account: api.Account()}, // row 3 was blank
+		for _, l := range []events.Line{
+			{Row: 2, Status: events.StatusInvalid, Code: "INVALID", InputSHA: "abc", Account: api.Account()},
+			{Row: 4, Status: events.StatusCreated, ID: added.ID, InputSHA: "abc", Account: api.Account()}, // row 3 was blank
 		} {
 			if err := rf.Write(l); err != nil {
 				t.Fatal(err)
@@ -442,7 +442,7 @@ func TestUndoRefusesALinePastedIn(t *testing.T) {
 	}
 	before := srv.Stats()
 	_, err := Run(context.Background(), api, mixed, Config{Report: filepath.Join(dir, "u.csv"), StateDir: state})
-	if !errors.Is(err, importer.ErrUnproven) || !strings.Contains(err.Error(), "row 3 does not match its proof") {
+	if !errors.Is(err, events.ErrUnproven) || !strings.Contains(err.Error(), "row 3 does not match its proof") {
 		t.Fatalf("err %v", err)
 	}
 	if after := srv.Stats(); after.Requests != before.Requests || after.Deletes != 0 {

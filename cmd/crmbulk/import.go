@@ -15,6 +15,7 @@ import (
 	"github.com/crmbulk/crmbulk/importer"
 	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/mapping"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -98,7 +99,7 @@ dated (crmbulk undo --list FILE lists them). Every report line carries a proof (
 	fl.BoolVar(&f.again, "again", false, "import a file without a match key although its report says an earlier run created its clients (they are created again)")
 	fl.BoolVar(&f.compareNotes, "compare-notes", false, "read each matched client (one request) so that notes and extra fields are compared, not sent again")
 	fl.StringVar(&f.format, "format", "text", "text, or json: print every report line (the plan) as a JSON line on standard output")
-	fl.DurationVar(&f.drain, "drain-timeout", importer.DefaultDrainTimeout, "after an interrupt, how long requests in flight may finish")
+	fl.DurationVar(&f.drain, "drain-timeout", events.DefaultDrain, "after an interrupt, how long requests in flight may finish")
 	_ = fl.MarkHidden("drain-timeout")
 	return cmd
 }
@@ -193,18 +194,18 @@ func (a *app) importDone(cmd *cobra.Command, sum importer.Summary, err error) er
 		a.logger.Info("import finished", sum.LogAttrs()...)
 	default:
 		fmt.Fprintf(a.ios.ErrOut, "crmbulk import: %s\n", sum)
-		if n := sum.Counts[importer.StatusCreated] + sum.Counts[importer.StatusUpdated]; n > 0 && !sum.DryRun && a.rerun(cmd, "import") != nil {
+		if n := sum.Counts[events.StatusCreated] + sum.Counts[events.StatusUpdated]; n > 0 && !sum.DryRun && a.rerun(cmd, "import") != nil {
 			fmt.Fprintf(a.ios.ErrOut, "To undo it (the plan first, on a terminal):\n  %s\n", a.command(append(a.globalArgs(cmd), "undo", sum.Report)...))
 		}
 	}
 	switch {
-	case errors.Is(err, importer.ErrInterrupted):
+	case errors.Is(err, events.ErrInterrupted):
 		return fmt.Errorf("%w: %w", errInterrupted, err)
 	case err != nil:
 		return err
 	case sum.Problems() > 0:
-		return rowsFailedError{invalid: sum.Counts[importer.StatusInvalid], failed: sum.Counts[importer.StatusFailed],
-			conflict: sum.Counts[importer.StatusConflict]}
+		return rowsFailedError{invalid: sum.Counts[events.StatusInvalid], failed: sum.Counts[events.StatusFailed],
+			conflict: sum.Counts[events.StatusConflict]}
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -40,14 +39,14 @@ func newPlanPrinter(a *app, format string) *planPrinter {
 // of the import's printers (app.printer tees it with the bar or the log,
 // which draw the rest: its Update, Message and Summary are events.Nop's).
 func (p *planPrinter) Item(it events.Item) {
-	l, ok := it.Line.(*importer.Line)
+	l, ok := it.Line.(*events.Line)
 	if !ok {
 		return
 	}
 	if p.json != nil {
 		_ = p.json.Encode(l) // run.Line's JSON: its json tags
 	}
-	if p.errOut == nil || l.Status == importer.StatusUnchanged {
+	if p.errOut == nil || l.Status == events.StatusUnchanged {
 		return
 	}
 	if len(p.preview) < previewRows {
