@@ -17,8 +17,6 @@ const (
 	// StatusNameColumn holds the name of the client's status
 	// (getCrmClientStatuses); the importer ignores it.
 	StatusNameColumn = "status_name"
-	// ExtraPrefix starts a custom extra field column: extra_<ID>.
-	ExtraPrefix = baselinker.ExtraColumnPrefix
 	// ExtraAll in a column list stands for every custom extra field found,
 	// by ascending ID.
 	ExtraAll = "extra_*"
@@ -111,8 +109,8 @@ func parseColumn(name string, want needs) (column, error) {
 			return column{}, fmt.Errorf("%q %s", name, needExtras)
 		}
 		return column{kind: colExtraAll, name: name}, nil
-	case strings.HasPrefix(name, ExtraPrefix):
-		id := name[len(ExtraPrefix):]
+	case strings.HasPrefix(name, baselinker.ExtraColumnPrefix):
+		id := name[len(baselinker.ExtraColumnPrefix):]
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
 			return column{}, fmt.Errorf("%q: an extra field column is extra_<ID> with a positive ID without leading zeros (e.g. extra_15), or extra_* for all", name)
@@ -131,15 +129,17 @@ func parseColumn(name string, want needs) (column, error) {
 		return column{kind: colField, name: name}, nil
 	}
 	msg := fmt.Sprintf("unknown column %q", name)
-	valid := validColumns()
+	valid := ColumnNames()
 	if s := suggest.Closest(name, valid); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return column{}, fmt.Errorf("%s; valid columns: %s", msg, strings.Join(valid, ", "))
 }
 
-// validColumns lists every name --columns accepts (extra_<ID> aside).
-func validColumns() []string {
+// ColumnNames lists every column name a Config's Columns accepts, in the
+// field table's order (extra_<ID> aside): what --columns and the web page
+// offer.
+func ColumnNames() []string {
 	var out []string
 	for _, f := range baselinker.Fields() {
 		if f.Kind != baselinker.KindExtra {

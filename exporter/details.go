@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,7 +29,7 @@ type entry struct {
 // did not carry, and only then write the sheet from the file — memory holds
 // the IDs, not the clients.
 func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *statusNamer) (sum Summary, err error) {
-	store, err := openStore(e.keep, e.spoolDir, e.storeHeader(), e.resume)
+	store, err := openStore(e.cfg.Keep, e.cfg.SpoolDir, e.storeHeader(), e.cfg.Resume)
 	if err != nil {
 		return sum, err // before any request: a refused resume costs nothing
 	}
@@ -40,7 +42,7 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 			sum.Kept = store.path
 		}
 	}()
-	if e.resume && store.kept == 0 {
+	if e.cfg.Resume && store.kept == 0 {
 		e.log.Info("--resume: no details kept by an earlier run of this export; reading all of them", "file", store.path)
 	}
 	if store.kept > 0 {
@@ -72,8 +74,8 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 
 // storeHeader says which export the details file belongs to.
 func (e *Exporter) storeHeader() storeHeader {
-	return storeHeader{Kind: storeKind, Version: 1, Filters: e.filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
-		Account: e.caps.Account}
+	return storeHeader{Kind: storeKind, Version: 1, Filters: e.cfg.Filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
+		Account: e.cfg.Account}
 }
 
 // extraNames reads the names of the account's extra fields (one request)
@@ -136,7 +138,7 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 // extra field IDs met to extra.
 func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry, extra map[string]struct{}) error {
 	var ids []int64
-	at := map[int64]int{}
+	var at []int // the entry of each of ids
 	for i, en := range entries {
 		switch {
 		case en.need && store.reusable(en.id, en.fp):
@@ -150,21 +152,21 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 			}
 		case en.need:
 			ids = append(ids, en.id)
-			at[en.id] = i
+			at = append(at, i)
 		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	if l := e.caps.Limiter; l != nil {
+	if l := e.cfg.Limiter; l != nil {
 		e.log.Info(DetailsText(l, len(ids)),
 			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
 	}
 	e.ev.Begin(events.Phase{Name: "details", Total: int64(len(ids)), Unit: "clients", Paced: true, ETA: e.eta()})
 	defer e.ev.End()
-	err := e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
+	return e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
 		e.ev.Add(1)
-		en := &entries[at[ids[i]]]
+		en := &entries[at[i]]
 		if gone {
 			en.gone = true
 			sum.Vanished = append(sum.Vanished, en.id)
@@ -179,56 +181,37 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 		}
 		return store.flush() // a crash loses at most the reads in flight
 	})
-	return err
 }
 
 // writeFromStore writes the header and one row per listed client that was
 // not deleted meanwhile, in list order, from the store.
 func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
 	extra map[string]struct{}, names map[string]string, statuses *statusNamer) error {
-	extraIDs := make([]string, 0, len(extra))
-	for k := range extra {
-		extraIDs = append(extraIDs, k)
-	}
+	extraIDs := slices.Collect(maps.Keys(extra))
 	baselinker.SortExtraIDs(extraIDs)
-	cols := expand(e.cols, extraIDs, names)
-	sum.Columns = header(cols)
-	w, err := open(sum.Columns)
+	rows, err := e.openRows(open, sum, expand(e.cols, extraIDs, names), statuses)
 	if err != nil {
 		return err
 	}
-	if err := w.Write(sum.Columns); err != nil {
-		_ = w.Close()
-		return fmt.Errorf("writing the header: %w", err)
-	}
-	var buf []string
 	for _, en := range entries {
 		if en.gone {
 			continue
 		}
 		c, err := store.get(en.id)
+		if err == nil {
+			err = rows.write(&c)
+		}
 		if err != nil {
-			_ = w.Close()
-			return err
+			return rows.close(err)
 		}
-		buf = row(buf, cols, &c, statuses)
-		if err := w.Write(buf); err != nil {
-			_ = w.Close()
-			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
-		}
-		sum.Clients++
-		e.ev.Record(exported(sum.Clients))
 	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("finishing the file: %w", err)
-	}
-	return nil
+	return rows.close(nil)
 }
 
 // eta is the time the limit needs for the n requests left, and the limit
 // (nil without a limiter).
 func (e *Exporter) eta() func(n int64) (time.Duration, string) {
-	l := e.caps.Limiter
+	l := e.cfg.Limiter
 	if l == nil {
 		return nil
 	}
@@ -237,20 +220,13 @@ func (e *Exporter) eta() func(n int64) (time.Duration, string) {
 	}
 }
 
-func roundETA(d time.Duration) time.Duration {
-	if d >= time.Minute {
-		return d.Round(time.Minute)
-	}
-	return d.Round(time.Second)
-}
-
 type detailResult struct {
 	c    baselinker.Client
 	gone bool
 	err  error
 }
 
-// fetchDetails reads getCrmClientData for every id with up to e.ahead
+// fetchDetails reads getCrmClientData for every id with up to e.cfg.Ahead
 // requests in flight and calls emit in id order from one goroutine. A client
 // is emitted as gone only when the API says it is not found and the list
 // confirms it (confirmGone); any other error ends the export — an unknown
@@ -270,7 +246,7 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 		}
 		return detailResult{c: c, err: err}
 	}
-	err := inorder.Map(ctx, e.ahead, next, read, func(i int, r detailResult) (bool, error) {
+	err := inorder.Map(ctx, e.cfg.Ahead, next, read, func(i int, r detailResult) (bool, error) {
 		if r.err != nil {
 			return false, apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
 		}

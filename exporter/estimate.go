@@ -13,7 +13,13 @@ import (
 // rounded as the export says it: the time the notes and extra fields
 // read one request per client take (the export's log line and progress,
 // and `crmbulk ui` before an export starts, all say this one).
-func DetailsETA(l *pacer.Limiter, n int) time.Duration { return roundETA(l.ETA(n)) }
+func DetailsETA(l *pacer.Limiter, n int) time.Duration {
+	d := l.ETA(n)
+	if d >= time.Minute {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}
 
 // DetailsText is the words the export says before it reads the details of
 // n clients at l's limit.
@@ -21,11 +27,6 @@ func DetailsText(l *pacer.Limiter, n int) string {
 	return fmt.Sprintf("reading the details of %d clients: one request each; at %d requests per %s that takes about %s",
 		n, l.Limit(), l.Window(), DetailsETA(l, n))
 }
-
-// ColumnNames lists every column name a Config's Columns accepts, in the
-// field table's order (extra_<ID> aside): what --columns and the web page
-// offer.
-func ColumnNames() []string { return validColumns() }
 
 // Count walks the list of clients the Config's filters select (pages
 // only: one request per baselinker.PageSize clients, no details) and

@@ -8,9 +8,6 @@ import (
 // the Summary's count of them.
 const StatusExported = "exported"
 
-// exported is the Item of the n-th row written.
-func exported(n int) events.Item { return events.Item{Row: n, Status: StatusExported} }
-
 // newEvents is the aggregator of a run's typed events, to the printer of
 // Config.Events: what the requests wait for is the API's Waiting ("waiting
 // for the limit: next request in 42s (100/1m0s)", "blocked until 14:05:12
@@ -18,8 +15,8 @@ func exported(n int) events.Item { return events.Item{Row: n, Status: StatusExpo
 // in a block never looks hung.
 func (e *Exporter) newEvents(requests func() int64) *events.Aggregator {
 	var waits []events.Wait
-	if w := e.caps.Waiting; w != nil {
+	if w := e.cfg.Waiting; w != nil {
 		waits = append(waits, events.Words(w))
 	}
-	return events.NewAggregator(events.AggregatorConfig{Command: "export", Printer: e.events, Waits: waits, Requests: requests})
+	return events.NewAggregator(events.AggregatorConfig{Command: "export", Printer: e.cfg.Events, Waits: waits, Requests: requests})
 }

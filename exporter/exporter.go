@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,7 +38,6 @@ type Summary struct {
 	Duplicates int           // clients met again on a later page and skipped
 	Vanished   []int64       // clients deleted before their details could be read (not found, and confirmed by the list)
 	Changed    bool          // the client list changed during the walk
-	ListDelta  int           // clients on the last page at the recheck minus at the walk
 	Columns    []string      // the header written
 	// ExtraFieldsFrom says where the custom extra fields came from: "list"
 	// (include_custom_extra_fields, 100 a request), "details" (one
@@ -76,15 +73,11 @@ func (s Summary) String() string {
 		msg += fmt.Sprintf("; %d clients' details reused from the interrupted run", s.Reused)
 	}
 	if n := len(s.Vanished); n > 0 {
-		ids := make([]string, 0, min(n, 20))
-		for _, id := range s.Vanished[:min(n, 20)] {
-			ids = append(ids, strconv.FormatInt(id, 10))
-		}
 		more := ""
 		if n > 20 {
 			more = fmt.Sprintf(" and %d more", n-20)
 		}
-		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, strings.Join(ids, ", "), more)
+		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, joinIDs(s.Vanished[:min(n, 20)]), more)
 	}
 	msg += s.unnamedText()
 	if s.Changed {
@@ -184,23 +177,11 @@ func CapabilitiesOf(api *baselinker.API) Capabilities {
 
 // Exporter reads every client and writes one row each.
 type Exporter struct {
-	api     API
-	caps    Capabilities
-	filters baselinker.Filters
-	columns []string
-	want    needs // what the columns need: notes, extra fields, status names
-	keep    string
-	resume  bool
-	events  events.Printer
-	ev      *events.Aggregator // the running export's (Run)
-	log     *slog.Logger
-	ahead   int
-	// maxClients bounds the walk (Config.MaxClients).
-	maxClients int
-	spoolDir   string
-	recheck    bool
-	statusList []baselinker.Status // Config.StatusList
-	pageHook   func(int)
+	api  API
+	cfg  Config             // as given, Ahead defaulted
+	want needs              // what the columns need: notes, extra fields, status names
+	ev   *events.Aggregator // the running export's (Run)
+	log  *slog.Logger
 
 	cols     []column
 	requests atomic.Int64
@@ -211,21 +192,14 @@ type Exporter struct {
 // New returns an Exporter reading through api as cfg says. It fails on a
 // bad column list (errors.Is(err, ErrColumn)).
 func New(api API, cfg Config) (*Exporter, error) {
-	e := &Exporter{api: api, caps: cfg.Capabilities, filters: cfg.Filters, columns: cfg.Columns,
-		want: needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames},
-		keep: cfg.Keep, resume: cfg.Resume, events: cfg.Events, log: cfg.Logger, ahead: cfg.Ahead,
-		maxClients: cfg.MaxClients, spoolDir: cfg.SpoolDir, recheck: !cfg.NoRecheck,
-		statusList: cfg.StatusList, pageHook: cfg.PageHook}
-	if e.events == nil {
-		e.events = events.Nop{}
+	if cfg.Ahead < 1 {
+		cfg.Ahead = DefaultAhead
 	}
+	e := &Exporter{api: api, cfg: cfg, log: cfg.Logger}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	if e.ahead < 1 {
-		e.ahead = DefaultAhead
-	}
-	cols, err := resolveColumns(e.columns, e.want)
+	cols, err := resolveColumns(cfg.Columns, needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames})
 	if err != nil {
 		return nil, err
 	}
@@ -251,16 +225,10 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	start := time.Now()
 	e.requests.Store(0) // this run's requests only
 	e.probed.Store(false)
-	count := e.caps.Requests
-	var before int64
-	if count != nil {
-		before = count()
-	}
-	requests := func() int64 {
-		if count != nil {
-			return count() - before
-		}
-		return e.requests.Load()
+	requests := e.requests.Load
+	if count := e.cfg.Requests; count != nil {
+		before := count()
+		requests = func() int64 { return count() - before }
 	}
 	e.ev = e.newEvents(requests)
 	defer e.ev.Watch()()
@@ -282,40 +250,66 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
-	if e.resume {
+	if e.cfg.Resume {
 		e.log.Info("--resume: an export without notes or extra fields keeps nothing to resume from (its pages are cheap); it runs whole")
 	}
 
-	cols := expand(e.cols, nil, nil)
-	w, err := open(header(cols))
+	rows, err := e.openRows(open, &sum, expand(e.cols, nil, nil), statuses)
 	if err != nil {
 		return sum, err
+	}
+	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
+	defer e.ev.End()
+	err = rows.close(e.walk(ctx, &sum, rows.write))
+	return sum, err
+}
+
+// rowWriter writes an export's sheet: the header, then one row a client.
+type rowWriter struct {
+	e        *Exporter
+	w        sheet.Writer
+	sum      *Summary
+	cols     []column
+	statuses *statusNamer
+	buf      []string
+}
+
+// openRows opens the sheet of cols and writes its header (sum.Columns).
+func (e *Exporter) openRows(open Opener, sum *Summary, cols []column, statuses *statusNamer) (*rowWriter, error) {
+	w, err := open(header(cols))
+	if err != nil {
+		return nil, err
 	}
 	sum.Columns = header(cols)
 	if err := w.Write(sum.Columns); err != nil {
 		_ = w.Close()
-		return sum, fmt.Errorf("writing the header: %w", err)
+		return nil, fmt.Errorf("writing the header: %w", err)
 	}
-	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
-	defer e.ev.End()
-	var buf []string
-	err = e.walk(ctx, &sum, func(c *baselinker.Client) error {
-		buf = row(buf, cols, c, statuses)
-		if err := w.Write(buf); err != nil {
-			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
-		}
-		sum.Clients++
-		e.ev.Record(exported(sum.Clients))
-		return nil
-	})
+	return &rowWriter{e: e, w: w, sum: sum, cols: cols, statuses: statuses}, nil
+}
+
+// write writes c's row and counts it.
+func (r *rowWriter) write(c *baselinker.Client) error {
+	r.buf = row(r.buf, r.cols, c, r.statuses)
+	if err := r.w.Write(r.buf); err != nil {
+		return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
+	}
+	r.sum.Clients++
+	r.e.ev.Record(events.Item{Row: r.sum.Clients, Status: StatusExported})
+	return nil
+}
+
+// close finishes the file, or closes it and returns err when the export
+// failed (err != nil: the caller throws the output away).
+func (r *rowWriter) close(err error) error {
 	if err != nil {
-		_ = w.Close()
-		return sum, err
+		_ = r.w.Close()
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return sum, fmt.Errorf("finishing the file: %w", err)
+	if err := r.w.Close(); err != nil {
+		return fmt.Errorf("finishing the file: %w", err)
 	}
-	return sum, nil
+	return nil
 }
 
 // apiErr wraps an API error with what was being done, marking fatal ones.

@@ -106,7 +106,7 @@ func TestNotesAlone(t *testing.T) {
 	}
 	h, rows := readBack(t, path)
 	checkRows(t, h, rows, s.Clients(), nil)
-	if !slices.Contains(h, "notes") || slices.ContainsFunc(h, func(c string) bool { return strings.HasPrefix(c, ExtraPrefix) }) {
+	if !slices.Contains(h, "notes") || slices.ContainsFunc(h, func(c string) bool { return strings.HasPrefix(c, baselinker.ExtraColumnPrefix) }) {
 		t.Errorf("header %q", h)
 	}
 	if st := s.Stats(); st.ByMethod["getCrmClientData"] != 120 || st.ByMethod["getCrmClientExtraFields"] != 0 {

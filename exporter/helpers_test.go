@@ -136,7 +136,7 @@ func checkRows(t testing.TB, h []string, rows [][]string, want []baselinker.Clie
 			switch {
 			case name == StatusNameColumn:
 				want = statuses[int64(c.StatusID)]
-			case strings.HasPrefix(name, ExtraPrefix):
+			case strings.HasPrefix(name, baselinker.ExtraColumnPrefix):
 				id, _ := baselinker.ParseExtraColumn(name)
 				want = c.CustomExtraFields[id]
 			default:

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -85,43 +86,33 @@ var formats = []outputFormat{
 		}},
 }
 
-// formatNamed returns the format called name ("": none).
-func formatNamed(name string) (outputFormat, bool) {
-	for _, f := range formats {
-		if f.name == name {
-			return f, true
-		}
+// formatWhere returns the first format of the table that ok accepts.
+func formatWhere(ok func(outputFormat) bool) (outputFormat, bool) {
+	i := slices.IndexFunc(formats, ok)
+	if i < 0 {
+		return outputFormat{}, false
 	}
-	return outputFormat{}, false
+	return formats[i], true
 }
 
-// formatOfName returns the format an --out name's extension chooses.
-func formatOfName(path string) (outputFormat, bool) {
-	ext := strings.ToLower(filepath.Ext(path))
-	for _, f := range formats {
-		if slices.Contains(f.exts, ext) {
-			return f, true
-		}
-	}
-	return outputFormat{}, false
+// formatNamed returns the format called name.
+func formatNamed(name string) (outputFormat, bool) {
+	return formatWhere(func(f outputFormat) bool { return f.name == name })
 }
 
 // FormatNames lists the formats an export writes, in the table's order.
-func FormatNames() []string {
-	names := make([]string, len(formats))
-	for i, f := range formats {
-		names[i] = f.name
-	}
-	return names
-}
+func FormatNames() []string { return eachFormat(func(f outputFormat) string { return f.name }) }
 
 // FormatExts lists the name ending each format is suggested with (".csv", …).
-func FormatExts() []string {
-	exts := make([]string, len(formats))
+func FormatExts() []string { return eachFormat(func(f outputFormat) string { return f.exts[0] }) }
+
+// eachFormat lists word(f) of each format of the table, in its order.
+func eachFormat(word func(outputFormat) string) []string {
+	out := make([]string, len(formats))
 	for i, f := range formats {
-		exts[i] = f.exts[0]
+		out[i] = word(f)
 	}
-	return exts
+	return out
 }
 
 // FormatHelp describes each format an export writes, one per line
@@ -141,20 +132,9 @@ func FormatHelp() string {
 // OutHint says what --out takes: "--out FILE.csv, --out FILE.xlsx, … or
 // --out - (CSV to standard output)".
 func OutHint() string {
-	var outs []string
-	for _, f := range formats {
-		outs = append(outs, "--out FILE"+f.exts[0])
-	}
+	outs := eachFormat(func(f outputFormat) string { return "--out FILE" + f.exts[0] })
 	std, _ := FormatOf("-", "")
-	return orList(append(outs, "--out - ("+strings.ToUpper(std)+" to standard output)"))
-}
-
-// orList joins words as "a, b or c".
-func orList(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+	return suggest.OrList(append(outs, "--out - ("+strings.ToUpper(std)+" to standard output)"))
 }
 
 // FormatOf decides the format (a FormatNames name) from an explicit format
@@ -163,20 +143,18 @@ func orList(words []string) string {
 func FormatOf(path, format string) (string, error) {
 	format = strings.ToLower(strings.TrimSpace(format))
 	named, known := formatNamed(format)
-	byExt, extKnown := formatOfName(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	byExt, extKnown := formatWhere(func(f outputFormat) bool { return slices.Contains(f.exts, ext) })
 	switch {
 	case format != "" && !known:
-		return "", fmt.Errorf("%w: --format %q: use %s", ErrOutput, format, orList(FormatNames()))
+		return "", fmt.Errorf("%w: --format %q: use %s", ErrOutput, format, suggest.OrList(FormatNames()))
 	case path == "-" && format != "" && !named.stdout:
 		return "", fmt.Errorf("%w: --out - cannot write %s to standard output; give a file name such as clients%s", ErrOutput, format, named.exts[0])
 	case path == "-" && format != "":
 		return format, nil
 	case path == "-":
-		for _, f := range formats {
-			if f.stdout {
-				return f.name, nil
-			}
-		}
+		f, _ := formatWhere(func(f outputFormat) bool { return f.stdout })
+		return f.name, nil
 	case format != "" && extKnown && format != byExt.name:
 		return "", fmt.Errorf("%w: --out %s has a %s name but --format is %s; make them agree", ErrOutput, path, filepath.Ext(path), format)
 	case format != "":
@@ -185,7 +163,7 @@ func FormatOf(path, format string) (string, error) {
 		return byExt.name, nil
 	}
 	return "", fmt.Errorf("%w: --out %s: cannot tell the format from the name; end it in %s, or add --format %s",
-		ErrOutput, path, orList(FormatExts()), strings.Join(FormatNames(), "|"))
+		ErrOutput, path, suggest.OrList(FormatExts()), strings.Join(FormatNames(), "|"))
 }
 
 // OutputOptions describe where an export goes.
@@ -240,12 +218,9 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	path, templated := opt.Path, false
-	if path != "-" {
-		var err error
-		if path, templated, err = ExpandName(opt.Path, now); err != nil {
-			return nil, err
-		}
+	path, templated, err := ExpandName(opt.Path, now) // "-" has no placeholder
+	if err != nil {
+		return nil, err
 	}
 	format, err := FormatOf(path, opt.Format)
 	if err != nil {
@@ -277,14 +252,13 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: checking %s: %w", ErrOutput, path, err)
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			// A schedule's first night: exports/ does not exist yet.
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("%w: creating the folder %s for --out: %w", ErrOutput, dir, err)
-			}
-			o.CreatedDir = dir
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		// A schedule's first night: exports/ does not exist yet.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("%w: creating the folder %s for --out: %w", ErrOutput, dir, err)
 		}
+		o.CreatedDir = dir
 	}
 	if o.unlock, err = sheet.Lock(lockPath(opt.Path, path)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
@@ -347,36 +321,29 @@ func (o *Output) Opener() Opener {
 }
 
 // Commit renames the finished file over the target and releases the lock.
-func (o *Output) Commit() error {
-	if o.spool != nil {
-		return o.release(true)
-	}
-	if o.af == nil {
-		return nil
-	}
-	err := o.af.Commit()
-	if o.unlock != nil {
-		if uerr := o.unlock(); err == nil && uerr != nil {
-			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
-		}
-		o.unlock = nil
-	}
-	return err
-}
+func (o *Output) Commit() error { return o.finish(true) }
 
 // Abort throws the temporary file away (the previous target, if any, is
 // untouched) and releases the lock. It is safe after Commit.
-func (o *Output) Abort() error {
+func (o *Output) Abort() error { return o.finish(false) }
+
+// finish commits or aborts the file, then releases the lock.
+func (o *Output) finish(commit bool) error {
 	if o.spool != nil {
-		return o.release(false)
+		return o.release(commit)
 	}
 	if o.af == nil {
 		return nil
 	}
-	err := o.af.Abort()
+	var err error
+	if commit {
+		err = o.af.Commit()
+	} else {
+		err = o.af.Abort()
+	}
 	if o.unlock != nil {
-		if uerr := o.unlock(); err == nil {
-			err = uerr
+		if uerr := o.unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
 		}
 		o.unlock = nil
 	}

@@ -44,9 +44,9 @@ func (s *statusNamer) name(id int64) string {
 // statusNamer reads the account's client statuses for the status_name
 // column: once per export, and not at all when Config.StatusList gave them.
 func (e *Exporter) readStatusNames(ctx context.Context) (*statusNamer, error) {
-	if e.statusList != nil {
-		e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account, read once for this export", len(e.statusList)))
-		return newStatusNames(e.statusList), nil
+	if e.cfg.StatusList != nil {
+		e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account, read once for this export", len(e.cfg.StatusList)))
+		return newStatusNames(e.cfg.StatusList), nil
 	}
 	e.requests.Add(1)
 	list, err := e.api.GetCrmClientStatuses(ctx)
@@ -79,10 +79,15 @@ func (s Summary) unnamedText() string {
 	if s.UnnamedStatus == 0 {
 		return ""
 	}
-	ids := make([]string, len(s.UnnamedStatusIDs))
-	for i, id := range s.UnnamedStatusIDs {
-		ids[i] = strconv.FormatInt(id, 10)
-	}
 	return fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
-		s.UnnamedStatus, strings.Join(ids, ", "))
+		s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
+}
+
+// joinIDs writes ids as "1, 2, 3".
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
 }

@@ -3,6 +3,7 @@ package exporter
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -257,9 +258,7 @@ const spoolPattern = "crmbulk-export-*.jsonl"
 // export runs. Spools of runs that died (SIGKILL, a power cut) hold no
 // lock: each is removed here, so none stays for ever.
 func createSpool(dir string) (*os.File, func() error, error) {
-	if dir == "" {
-		dir = os.TempDir()
-	}
+	dir = cmp.Or(dir, os.TempDir())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("creating the folder %s for the details spool file: %w", dir, err)
 	}

@@ -12,25 +12,24 @@ import (
 )
 
 // walk reads getCrmClients pages from 1 until a page holds fewer than
-// baselinker.PageSize clients, with up to e.ahead requests in flight, and calls visit
-// for every client not seen before, in page order, from one goroutine.
-// Page 1 is read alone: most small exports then cost one request. After the
-// walk the last page is read again (e.recheck) to catch clients added
-// meanwhile.
+// baselinker.PageSize clients, with up to Config.Ahead requests in flight,
+// and calls visit for every client not seen before, in page order, from one
+// goroutine. Page 1 is read alone: most small exports then cost one
+// request. After the walk the last page is read again (unless
+// Config.NoRecheck) to catch clients added meanwhile.
 func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinker.Client) error) error {
 	// The IDs met so far, compressed (a roaring bitmap: about 2 bytes a
 	// client for the dense IDs an account hands out, against some 40 in a
 	// map), so a million-client export holds no more than a few MB for it.
 	seen := roaring64.New()
 	take := func(page int, clients []baselinker.Client, recheck bool) error {
-		if e.pageHook != nil {
-			e.pageHook(page)
+		if e.cfg.PageHook != nil {
+			e.cfg.PageHook(page)
 		}
 		fresh := 0
 		for i := range clients {
 			c := &clients[i]
-			id := int64(c.CrmClientID)
-			if !seen.CheckedAdd(uint64(id)) {
+			if !seen.CheckedAdd(uint64(c.CrmClientID)) {
 				if !recheck { // meeting the last page's clients again is expected
 					sum.Duplicates++
 					sum.Changed = true
@@ -46,11 +45,10 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		return nil
 	}
 
-	list := e.lister()
-	last, lastLen, err := baselinker.WalkPages(ctx, list, e.ahead, func(page int, clients []baselinker.Client) error {
+	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, func(page int, clients []baselinker.Client) error {
 		sum.Pages++
 		return take(page, clients, false)
-	}, e.maxClients)
+	}, e.cfg.MaxClients)
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())
@@ -63,55 +61,52 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	if err != nil {
 		return err
 	}
-	if !e.recheck {
+	if e.cfg.NoRecheck {
 		return nil
 	}
-	again, err := list(ctx, last)
+	again, err := e.list(ctx, last)
 	if err != nil {
 		return apiErr(fmt.Sprintf("re-reading page %d of the clients (getCrmClients)", last), err)
 	}
 	sum.Pages++
 	if len(again) != lastLen {
 		sum.Changed = true
-		sum.ListDelta = len(again) - lastLen
 	}
 	return take(last, again, true)
 }
 
-// lister returns the page reader of the walk. Without extra fields it is
+// list reads a page of the walk. Without extra fields it is
 // getCrmClients. With them, the first page read (page 1: WalkPages reads it
 // alone) is asked with include_custom_extra_fields:
 // if the API refuses the parameter, or answers without custom_extra_fields,
 // the list is read as usual and the extra fields come from getCrmClientData
 // (said once in the log); otherwise every page is read that way.
-func (e *Exporter) lister() baselinker.ListFunc {
-	return func(ctx context.Context, page int) ([]baselinker.Client, error) {
-		e.requests.Add(1)
-		probed := e.probed.Load()
-		if !e.want.extras || probed && !e.fromList.Load() {
-			return e.api.GetCrmClients(ctx, page, e.filters)
-		}
-		cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.filters)
-		if probed {
-			return cl, err
-		}
-		if baselinker.IsRefusedParameter(err) {
-			e.probed.Store(true)
-			e.log.Info("the client list does not take include_custom_extra_fields (" + err.Error() + "); " +
-				"the extra fields are read with getCrmClientData instead, one request per client")
-			e.requests.Add(1)
-			return e.api.GetCrmClients(ctx, page, e.filters)
-		}
-		if err != nil {
-			return nil, err
-		}
-		carried := len(cl) == 0 || slices.ContainsFunc(cl, func(c baselinker.Client) bool { return c.CustomExtraFields != nil })
-		if !carried {
-			e.log.Info("the client list answered without custom_extra_fields; " +
-				"the extra fields are read with getCrmClientData instead, one request per client")
-		}
-		e.fromList.Store(carried)
-		e.probed.Store(true)
-		return cl, nil
+func (e *Exporter) list(ctx context.Context, page int) ([]baselinker.Client, error) {
+	e.requests.Add(1)
+	probed := e.probed.Load()
+	if !e.want.extras || probed && !e.fromList.Load() {
+		return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
 	}
+	cl, err := e.api.GetCrmClientsWithExtraFields(ctx, page, e.cfg.Filters)
+	if probed {
+		return cl, err
+	}
+	if baselinker.IsRefusedParameter(err) {
+		e.probed.Store(true)
+		e.log.Info("the client list does not take include_custom_extra_fields (" + err.Error() + "); " +
+			"the extra fields are read with getCrmClientData instead, one request per client")
+		e.requests.Add(1)
+		return e.api.GetCrmClients(ctx, page, e.cfg.Filters)
+	}
+	if err != nil {
+		return nil, err
+	}
+	carried := len(cl) == 0 || slices.ContainsFunc(cl, func(c baselinker.Client) bool { return c.CustomExtraFields != nil })
+	if !carried {
+		e.log.Info("the client list answered without custom_extra_fields; " +
+			"the extra fields are read with getCrmClientData instead, one request per client")
+	}
+	e.fromList.Store(carried)
+	e.probed.Store(true)
+	return cl, nil
 }

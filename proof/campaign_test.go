@@ -250,7 +250,7 @@ func checkExport(t *testing.T, path string, clients []baselinker.Client) {
 		for _, name := range h {
 			var want string
 			switch {
-			case strings.HasPrefix(name, exporter.ExtraPrefix):
+			case strings.HasPrefix(name, baselinker.ExtraColumnPrefix):
 				id, _ := baselinker.ParseExtraColumn(name)
 				want = c.CustomExtraFields[id]
 			default:

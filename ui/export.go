@@ -165,7 +165,7 @@ func (s *Server) planExport(ctx context.Context, api *baselinker.API, req export
 	return p, nil
 }
 
-func isExtraColumn(c string) bool { return strings.HasPrefix(c, exporter.ExtraPrefix) }
+func isExtraColumn(c string) bool { return strings.HasPrefix(c, baselinker.ExtraColumnPrefix) }
 
 // readExport reads and checks a request of the export flow; it answers
 // the error itself and returns ok false.

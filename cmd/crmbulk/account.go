@@ -18,8 +18,7 @@ type accountOptions struct {
 	account
 }
 
-// accountCmd is `crmbulk account`. RunE parses the flags into the options
-// and hands them to runF (a test's), or to runAccount when runF is nil.
+// accountCmd is `crmbulk account`; runF as for runOptions.
 func (a *app) accountCmd(runF func(*cobra.Command, *accountOptions) error) *cobra.Command {
 	opts := &accountOptions{}
 	cmd := &cobra.Command{
@@ -32,13 +31,7 @@ names, types and allowed values, which a mapping's extra_<ID> fields and the exp
 extra_<ID> columns use. Two requests; nothing is changed.`,
 		Example: "  crmbulk account\n  crmbulk account --format json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.account = a.userAccount()
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return a.runAccount(cmd, opts)
-		},
+		RunE:    runOptions(opts, func([]string) { opts.account = a.userAccount() }, runF, a.runAccount),
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output format: text or json")
 	return cmd
@@ -56,7 +49,7 @@ func (a *app) runAccount(cmd *cobra.Command, opts *accountOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.writeAccount(a.stdout(), opts.format, info)
+	return a.writeAccount(a.ios.Out, opts.format, info)
 }
 
 func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) error {

@@ -138,7 +138,7 @@ func TestImportStatusNamesInPlan(t *testing.T) {
 	// On a terminal, so that the plan's first rows follow the run.
 	ios, _, stdout, stderr := iostreams.Test()
 	ios.SetStderrTTY(true)
-	code := run(context.Background(), []string{"import", in, "--dry-run", "--format", "json", "--report", filepath.Join(t.TempDir(), "dry.csv")},
+	code := runWith(context.Background(), []string{"import", in, "--dry-run", "--format", "json", "--report", filepath.Join(t.TempDir(), "dry.csv")},
 		ios, func(k string) string { return env[k] })
 	dry := result{code: code, out: stdout.String(), errOut: stderr.String()}
 	if dry.code != 0 {

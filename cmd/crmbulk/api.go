@@ -10,8 +10,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 )
 
-const defaultEndpoint = baselinker.DefaultEndpoint
-
 // endpoint is --api-url, else BASELINKER_API_URL, else the real API.
 func (a *app) endpoint() string {
 	if a.apiURL != "" {
@@ -20,13 +18,13 @@ func (a *app) endpoint() string {
 	if v := strings.TrimSpace(a.getenv("BASELINKER_API_URL")); v != "" {
 		return v
 	}
-	return defaultEndpoint
+	return baselinker.DefaultEndpoint
 }
 
 // account is how a command reaches the API and where the runs on it keep
 // their state: gh's HttpClient factory in a command's options. The user's
 // comes from the global flags and the environment (userAccount); the demo
-// (and a server) give their own (accountOf), so that nothing swaps the
+// (and a server) give their own (demoAccount), so that nothing swaps the
 // environment or the global flags to talk to another account.
 type account struct {
 	// API makes the API client (a new one each call; the token is read then).
@@ -36,15 +34,6 @@ type account struct {
 	StateDir string
 }
 
-// conn says where an account's API is and how fast to go: the endpoint,
-// the token's source, --rate and the state directory.
-type conn struct {
-	endpoint string
-	token    func() (baselinker.Token, error)
-	rate     int
-	stateDir string
-}
-
 // userAccount is the account the global flags and the environment name:
 // --api-url or BASELINKER_API_URL, --token-file or BASELINKER_TOKEN, --rate
 // and --state-dir. Read when a command runs, after its flags are parsed.
@@ -52,31 +41,24 @@ func (a *app) userAccount() account {
 	return account{API: a.apiClient, StateDir: a.stateDir}
 }
 
-// accountOf is the account c describes.
-func (a *app) accountOf(c conn) account {
-	return account{API: func() (*baselinker.API, error) { return a.newAPI(c) }, StateDir: c.stateDir}
-}
-
 // apiClient builds the user's API client: the token from --token-file (when
 // given) or BASELINKER_TOKEN, the endpoint, --rate and --state-dir.
 func (a *app) apiClient() (*baselinker.API, error) {
-	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) {
-		return baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
-	}})
-}
-
-// newAPI builds the API client every API-talking command uses: c's token
-// and endpoint, and one limiter of c.rate requests per sliding minute
-// shared by all its goroutines and, through the token's state file, by
-// every other crmbulk run on this machine that uses the token.
-// Configuration mistakes are usage errors (exit 2) before any request.
-func (a *app) newAPI(c conn) (*baselinker.API, error) {
-	token, err := c.token()
+	token, err := baselinker.LoadToken(a.getenv, a.tokenFile, func(msg string) { a.logger.Warn(msg) })
 	if err != nil {
 		return nil, usageError{err}
 	}
-	api, err := baselinker.New(c.endpoint, token,
-		baselinker.WithLimiter(a.limiter(token, c.rate, c.stateDir)),
+	return a.apiWith(token)
+}
+
+// newAPI builds the API client every API-talking command uses: the token
+// and endpoint, and one limiter of rate requests per sliding minute shared
+// by all its goroutines and, through the token's state file in stateDir,
+// by every other crmbulk run on this machine that uses the token.
+// Configuration mistakes are usage errors (exit 2) before any request.
+func (a *app) newAPI(endpoint string, token baselinker.Token, rate int, stateDir string) (*baselinker.API, error) {
+	api, err := baselinker.New(endpoint, token,
+		baselinker.WithLimiter(a.limiter(token, rate, stateDir)),
 		baselinker.WithLogger(a.logger),
 		baselinker.WithVersion(version()),
 		baselinker.WithTimeout(a.timeout),
@@ -91,7 +73,7 @@ func (a *app) newAPI(c conn) (*baselinker.API, error) {
 // ui's page may paste one): the endpoint, --rate and --state-dir as the
 // other commands have them.
 func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
-	return a.newAPI(conn{endpoint: a.endpoint(), rate: a.rate, stateDir: a.stateDir, token: func() (baselinker.Token, error) { return token, nil }})
+	return a.newAPI(a.endpoint(), token, a.rate, a.stateDir)
 }
 
 // limiter is the run's limiter, its window shared with the token's other

@@ -63,6 +63,21 @@ func (a *app) globalArgs(cmd *cobra.Command) []string {
 	return shellquote.OnlyFlags(a.args, flagLookup(cmd), global)
 }
 
+// runOptions is the RunE of a command with an options struct: fill (if
+// set) completes opts from the arguments, then runF (a test's) gets them,
+// or run when runF is nil.
+func runOptions[O any](opts *O, fill func(args []string), runF, run func(*cobra.Command, *O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if fill != nil {
+			fill(args)
+		}
+		if runF != nil {
+			return runF(cmd, opts)
+		}
+		return run(cmd, opts)
+	}
+}
+
 // flagLookup gives the long name of a flag of cmd (long or shorthand) and
 // whether it takes a value.
 func flagLookup(cmd *cobra.Command) func(string) (string, bool) {

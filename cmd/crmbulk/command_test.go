@@ -39,7 +39,7 @@ func TestProg(t *testing.T) {
 	for _, tt := range tests {
 		a := &app{shell: tt.shell, args0: tt.args0, selfExe: tt.self}
 		if got := a.prog(); got != tt.want {
-			t.Errorf("%s, ran as %q: %s, want %s", tt.shell, tt.args0, got, tt.want)
+			t.Errorf("shell %d, ran as %q: %s, want %s", tt.shell, tt.args0, got, tt.want)
 		}
 	}
 }

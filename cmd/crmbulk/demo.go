@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -18,7 +19,8 @@ import (
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
-// demoFlags are the flags of `crmbulk demo`.
+// demoFlags are the flags of `crmbulk demo`: its options (the demo makes
+// its own account).
 type demoFlags struct {
 	dir     string
 	clients int
@@ -27,16 +29,9 @@ type demoFlags struct {
 	keep    bool
 }
 
-// demoOptions are one demo's.
-type demoOptions struct {
-	demoFlags
-}
-
-// demoCmd is `crmbulk demo`. RunE hands the options to runF (a test's), or
-// to runDemo when runF is nil.
-func (a *app) demoCmd(runF func(*cobra.Command, *demoOptions) error) *cobra.Command {
-	opts := &demoOptions{}
-	f := &opts.demoFlags
+// demoCmd is `crmbulk demo`; runF as for runOptions.
+func (a *app) demoCmd(runF func(*cobra.Command, *demoFlags) error) *cobra.Command {
+	f := &demoFlags{}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try crmbulk without an account: export and import against a local sandbox",
@@ -51,12 +46,7 @@ on it (export, import, undo) that work as printed: the sandbox's token is writte
 in --dir, readable by you only, and the commands name it with --token-file.`,
 		Example: "  go run ./cmd/crmbulk demo\n  crmbulk demo --dir demo-files\n  crmbulk demo --keep      # then try the printed commands; Ctrl-C stops the sandbox",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return a.runDemo(cmd, opts)
-		},
+		RunE:    runOptions(f, nil, runF, a.runDemo),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.dir, "dir", "", "directory for the export, the sample and the report (default: a new folder in the system's temporary folder)")
@@ -67,8 +57,8 @@ in --dir, readable by you only, and the commands name it with --token-file.`,
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
-	f := opts.demoFlags
+func (a *app) runDemo(cmd *cobra.Command, opts *demoFlags) error {
+	f := *opts
 	if f.clients < 1 || f.rate < 1 {
 		return usagef("--clients and --demo-rate must be at least 1")
 	}
@@ -112,7 +102,7 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
 	// stay as they are.
 	acct := a.demoAccount(f, url, token)
 
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "crmbulk demo: a sandbox with %d clients is running on %s (limit %d requests/minute, latency %s).\n\n",
 		f.clients, url, f.rate, f.latency)
 	exportPath := filepath.Join(f.dir, "clients-{datetime}.xlsx")
@@ -155,12 +145,9 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoOptions) error {
 // demo's rate, and --state-dir or else a folder of the demo's (its token is
 // new every run: its window stays with the demo's files).
 func (a *app) demoAccount(f demoFlags, url, token string) account {
-	stateDir := a.stateDir
-	if stateDir == "" {
-		stateDir = filepath.Join(f.dir, ".crmbulk-state")
-	}
-	return a.accountOf(conn{endpoint: url, rate: f.rate, stateDir: stateDir,
-		token: func() (baselinker.Token, error) { return baselinker.Token(token), nil }})
+	stateDir := cmp.Or(a.stateDir, filepath.Join(f.dir, ".crmbulk-state"))
+	newAPI := func() (*baselinker.API, error) { return a.newAPI(url, baselinker.Token(token), f.rate, stateDir) }
+	return account{API: newAPI, StateDir: stateDir}
 }
 
 // keepDemo writes the sandbox's token to a file only the user can read,
@@ -173,7 +160,7 @@ func (a *app) keepDemo(ctx context.Context, f demoFlags, url, token, stateDir, d
 	}
 	defer os.Remove(tokenFile)
 	prefix := []string{"--api-url", url, "--token-file", tokenFile, "--state-dir", stateDir, "--rate", strconv.Itoa(f.rate)}
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "\nThe sandbox keeps running on %s until stopped (%s). Try, in another terminal in this folder:\n\n", url, a.howToStop())
 	for _, c := range [][]string{
 		{"export", "--out", filepath.Join(f.dir, "again.xlsx"), "--force", "--with-details"},

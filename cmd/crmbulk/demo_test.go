@@ -96,7 +96,7 @@ func TestDemoKeep(t *testing.T) {
 	defer cancel()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--no-progress", "demo", "--keep", "--clients", "40"}, ios, func(string) string { return "" })
+		done <- runWith(ctx, []string{"--no-progress", "demo", "--keep", "--clients", "40"}, ios, func(string) string { return "" })
 	}()
 	var cmds []string
 	for deadline := time.Now().Add(30 * time.Second); len(cmds) < 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

@@ -40,8 +40,7 @@ type exportOptions struct {
 	account
 }
 
-// exportCmd is `crmbulk export`. RunE parses the flags into the options and
-// hands them to runF (a test's), or to runExport when runF is nil.
+// exportCmd is `crmbulk export`; runF as for runOptions.
 func (a *app) exportCmd(runF func(*cobra.Command, *exportOptions) error) *cobra.Command {
 	opts := &exportOptions{}
 	f := &opts.exportFlags
@@ -104,14 +103,10 @@ stops two exports into the same place from overlapping.`,
   crmbulk export --out clients.jsonl
   crmbulk export --out - --format jsonl --columns crm_client_id,email`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.account = a.userAccount()
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			_, err := a.runExport(cmd, opts)
+		RunE: runOptions(opts, func([]string) { opts.account = a.userAccount() }, runF, func(cmd *cobra.Command, o *exportOptions) error {
+			_, err := a.runExport(cmd, o)
 			return err
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.out, "out", "o", "", "output file ("+strings.Join(exporter.FormatExts(), ", ")+"; placeholders {date} {time} {datetime} {unix}); - = standard output (CSV unless --format says)")
@@ -240,7 +235,7 @@ func (f exportFlags) request() (exportRequest, error) {
 // without --excel, a folder created.
 func (a *app) openExportOutput(f exportFlags, req exportRequest) (*exporter.Output, error) {
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
-		Path: f.out, Format: f.format, Force: f.force, Stdout: a.stdout(), Now: time.Now(),
+		Path: f.out, Format: f.format, Force: f.force, Stdout: a.ios.Out, Now: time.Now(),
 		CSV:            sheet.CSVWriterOptions{Delimiter: req.delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},
 		NoFormulaGuard: f.noFormulaGuard,
 	})

@@ -71,7 +71,7 @@ table the validation, the exporter's columns and the mapping file's field names 
 		Example: "  crmbulk fields\n  crmbulk fields --format markdown > FIELDS.md",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return writeFields(a.stdout(), format, fieldRows())
+			return writeFields(a.ios.Out, format, fieldRows())
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")

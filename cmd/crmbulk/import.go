@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/mapping"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -43,8 +45,7 @@ type importOptions struct {
 	account
 }
 
-// importCmd is `crmbulk import`. RunE parses the flags into the options and
-// hands them to runF (a test's), or to runImport when runF is nil.
+// importCmd is `crmbulk import`; runF as for runOptions.
 func (a *app) importCmd(runF func(*cobra.Command, *importOptions) error) *cobra.Command {
 	opts := &importOptions{}
 	f := &opts.importFlags
@@ -83,18 +84,12 @@ dated (crmbulk undo --list FILE lists them). Every report line carries a proof (
   crmbulk import export.csv --dry-run --format json
   crmbulk import clients.csv --mapping shop.yaml --resume clients.report.csv`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.input, opts.account = args[0], a.userAccount()
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return a.runImport(cmd, opts)
-		},
+		RunE: runOptions(opts, func(args []string) { opts.input, opts.account = args[0], a.userAccount() }, runF, a.runImport),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
 	fl.StringVar(&f.report, "report", "", "report path, .csv or .xlsx (default: FILE without extension + .report.csv; .dry-run.report.csv with --dry-run)")
-	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+joinNames(baselinker.MatchKeyFields())+", or several tried in order: email,invoice_tax_id (default: the mapping's match_by)")
+	fl.StringVar(&f.matchBy, "match-by", "", "match rows to existing clients by "+suggest.OrList(baselinker.MatchKeyFields())+", or several tried in order: email,invoice_tax_id (default: the mapping's match_by)")
 	fl.IntVar(&f.workers, "workers", importer.DefaultWorkers, "requests in flight at once (the --rate limit still applies)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read, map, validate and match, write the report of what would happen, send no write")
 	fl.StringVar(&f.resume, "resume", "", "report of an earlier run of the same FILE: copy its finished rows, redo the rest")
@@ -137,10 +132,7 @@ func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
 	if client != nil {
 		api = client
 	}
-	if f.format == "" {
-		f.format = "text"
-	}
-	if f.format != "text" && f.format != "json" {
+	if f.format = cmp.Or(f.format, "text"); f.format != "text" && f.format != "json" {
 		return usagef("--format %q: use text or json", f.format)
 	}
 	plan := newPlanPrinter(a, f.format)
@@ -240,7 +232,7 @@ func parseMatchBy(v string) ([]string, error) {
 		k = strings.TrimSpace(k)
 		switch {
 		case !slices.Contains(baselinker.MatchKeyFields(), k):
-			return nil, usagef("--match-by %q: clients can be matched by %s (several: email,invoice_tax_id)", k, joinNames(baselinker.MatchKeyFields()))
+			return nil, usagef("--match-by %q: clients can be matched by %s (several: email,invoice_tax_id)", k, suggest.OrList(baselinker.MatchKeyFields()))
 		case slices.Contains(keys, k):
 			return nil, usagef("--match-by names %s twice", k)
 		}

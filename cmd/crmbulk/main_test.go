@@ -29,7 +29,7 @@ func runCmd(t *testing.T, ctx context.Context, env map[string]string, args ...st
 		}
 		return stateDir
 	}
-	code := run(ctx, args, ios, getenv)
+	code := runWith(ctx, args, ios, getenv)
 	return result{code: code, out: out.String(), errOut: errOut.String()}
 }
 

@@ -67,7 +67,7 @@ Read the proposal, fix what is wrong, then try it with crmbulk import FILE --map
 			if err != nil {
 				return err
 			}
-			_, err = a.stdout().Write(out)
+			_, err = a.ios.Out.Write(out)
 			return err
 		},
 	}

@@ -146,9 +146,9 @@ func TestCommandsHandTheirOptionsToRunF(t *testing.T) {
 			account("account", o.account)
 			return nil
 		}), []string{"--format", "json"}},
-		{a.demoCmd(func(_ *cobra.Command, o *demoOptions) error {
+		{a.demoCmd(func(_ *cobra.Command, o *demoFlags) error {
 			if o.clients != 7 {
-				t.Errorf("demo options %+v", o.demoFlags)
+				t.Errorf("demo options %+v", *o)
 			}
 			got = append(got, "demo")
 			return nil

@@ -16,6 +16,7 @@ const previewRows = 10
 // as a JSON line on standard output (for scripts); on a terminal the first
 // rows that change something, after the run.
 type planPrinter struct {
+	events.Nop
 	json    *json.Encoder
 	preview []string
 	shown   int
@@ -25,7 +26,7 @@ type planPrinter struct {
 func newPlanPrinter(a *app, format string) *planPrinter {
 	p := &planPrinter{errOut: a.ios.ErrOut}
 	if format == "json" {
-		p.json = json.NewEncoder(a.stdout())
+		p.json = json.NewEncoder(a.ios.Out)
 	}
 	if !a.ios.IsStderrTTY() {
 		p.errOut = nil
@@ -33,8 +34,15 @@ func newPlanPrinter(a *app, format string) *planPrinter {
 	return p
 }
 
-// line is importer.Config.OnLine: it runs on the report's one writer goroutine.
-func (p *planPrinter) line(l *events.Line) {
+// Item prints the report line the run's Item carries, in input order, as
+// it settles: on the report's one writer goroutine. The plan printer is one
+// of the import's printers (app.printer tees it with the bar or the log,
+// which draw the rest: its Update, Message and Summary are events.Nop's).
+func (p *planPrinter) Item(it events.Item) {
+	l, ok := it.Line.(*events.Line)
+	if !ok {
+		return
+	}
 	if p.json != nil {
 		_ = p.json.Encode(l) // run.Line's JSON: its json tags
 	}

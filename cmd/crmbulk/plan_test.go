@@ -26,7 +26,7 @@ func TestDryRunPlanOutput(t *testing.T) {
 	ios.SetStderrTTY(true)
 	env := map[string]string{"BASELINKER_TOKEN": sandboxtest.DefaultToken, "BASELINKER_API_URL": url}
 	report := filepath.Join(t.TempDir(), "r.csv")
-	code := run(context.Background(), []string{"import", in, "--match-by", "email", "--dry-run", "--format", "json", "--report", report},
+	code := runWith(context.Background(), []string{"import", in, "--match-by", "email", "--dry-run", "--format", "json", "--report", report},
 		ios, func(k string) string { return env[k] })
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (an invalid row)\n%s", code, errOut)

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/baselinker/pacer"
-
-	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
-
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 	"github.com/crmbulk/crmbulk/internal/iostreams"
 	"github.com/crmbulk/crmbulk/internal/progress"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
@@ -55,13 +54,9 @@ type app struct {
 	shell shellquote.Shell
 }
 
-// run executes crmbulk with args and returns the process exit code. Tests
-// call it with iostreams.Test() and a fake environment.
-func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
-	return runWith(ctx, args, ios, getenv)
-}
-
-// runWith is run with the app adjusted by setup (main sets selfExe).
+// runWith executes crmbulk with args and returns the process exit code,
+// the app adjusted by setup (main sets selfExe). Tests call it with
+// iostreams.Test() and a fake environment.
 func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, setup ...func(*app)) int {
 	a := &app{ios: ios, getenv: getenv, args: args, shell: shellquote.ForGOOS(runtime.GOOS)}
 	for _, f := range setup {
@@ -117,7 +112,7 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+defaultEndpoint+")")
+	pf.StringVar(&a.apiURL, "api-url", "", "API endpoint (env BASELINKER_API_URL; default "+baselinker.DefaultEndpoint+")")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file (else env BASELINKER_TOKEN)")
 	pf.IntVar(&a.rate, "rate", 100, "requests per minute the token's crmbulk runs may use together (lower it when other integrations share the token)")
 	pf.DurationVar(&a.maxWait, "max-wait", 30*time.Minute, "stop cleanly (exit 2, --resume continues) before the API's blocks and its silences (requests it never answered, their retries) add up to more than this")
@@ -130,10 +125,8 @@ The token comes from BASELINKER_TOKEN or --token-file, never from a flag value.`
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&a.noProgress, "no-progress", false, "never draw a progress bar (log lines instead)")
 
-	root.AddCommand(a.versionCmd())
-	for _, c := range a.subcommands() {
-		root.AddCommand(c)
-	}
+	root.AddCommand(a.versionCmd(), a.fieldsCmd(), a.accountCmd(nil), a.exportCmd(nil), a.importCmd(nil), a.undoCmd(nil),
+		a.mappingCmd(), a.demoCmd(nil), a.sandboxCmd(), a.uiCmd())
 	return root
 }
 
@@ -186,9 +179,6 @@ func (a *app) printer(more ...events.Printer) events.Printer {
 	return events.Tee(append([]events.Printer{events.Draw(r)}, more...)...)
 }
 
-// stdout is where commands print their results.
-func (a *app) stdout() io.Writer { return a.ios.Out }
-
 // Set at link time by the release build (goreleaser's ldflags:
 // -X main.releaseVersion=… -X main.releaseCommit=… -X main.releaseDate=…);
 // empty in other builds, which read debug.ReadBuildInfo instead. They are
@@ -218,31 +208,21 @@ func buildOf() build {
 	if strings.HasPrefix(b.date, "0001-") {
 		b.date = ""
 	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return b.orDefaults()
-	}
-	if b.version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		b.version = bi.Main.Version
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			if b.commit == "" {
-				b.commit = s.Value
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if b.version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			b.version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.commit = cmp.Or(b.commit, s.Value)
+			case "vcs.time":
+				b.date = cmp.Or(b.date, s.Value)
+			case "vcs.modified":
+				b.modified = s.Value == "true"
 			}
-		case "vcs.time":
-			if b.date == "" {
-				b.date = s.Value
-			}
-		case "vcs.modified":
-			b.modified = s.Value == "true"
 		}
 	}
-	return b.orDefaults()
-}
-
-func (b build) orDefaults() build {
 	if b.version == "" {
 		b.version = "dev"
 		if len(b.commit) >= 12 {
@@ -257,17 +237,11 @@ func version() string { return buildOf().version }
 
 // String is the line `crmbulk version` prints.
 func (b build) String() string {
-	commit, date := b.commit, b.date
-	if commit == "" {
-		commit = "unknown"
-	}
+	commit := cmp.Or(b.commit, "unknown")
 	if b.modified {
 		commit += " (modified)"
 	}
-	if date == "" {
-		date = "unknown"
-	}
-	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s", b.version, commit, date, b.goVersion, b.platform)
+	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s", b.version, commit, cmp.Or(b.date, "unknown"), b.goVersion, b.platform)
 }
 
 func (a *app) versionCmd() *cobra.Command {
@@ -276,18 +250,10 @@ func (a *app) versionCmd() *cobra.Command {
 		Short: "Print the version, commit and build date of crmbulk",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(a.stdout(), buildOf())
+			fmt.Fprintln(a.ios.Out, buildOf())
 			return nil
 		},
 	}
-}
-
-// joinNames formats a list for error messages: "a, b or c".
-func joinNames(names []string) string {
-	if len(names) <= 1 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // maxRate bounds --rate: far above any account's limit (the sandbox's

@@ -57,9 +57,9 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 			cfg.Logger = a.logger
 			ctx := cmd.Context()
 			err = sandbox.Serve(ctx, cfg, addr, func(url string) {
-				fmt.Fprintf(a.stdout(), "sandbox serving %s\n", url)
-				fmt.Fprintf(a.stdout(), "  %s\n", a.shell.SetEnv("BASELINKER_API_URL", url))
-				fmt.Fprintf(a.stdout(), "  limit %d requests per %s, clients seeded: %d; %s\n", cfg.Limit, cfg.Window, cfg.Clients, a.howToStop())
+				fmt.Fprintf(a.ios.Out, "sandbox serving %s\n", url)
+				fmt.Fprintf(a.ios.Out, "  %s\n", a.shell.SetEnv("BASELINKER_API_URL", url))
+				fmt.Fprintf(a.ios.Out, "  limit %d requests per %s, clients seeded: %d; %s\n", cfg.Limit, cfg.Window, cfg.Clients, a.howToStop())
 			})
 			if err != nil {
 				return err

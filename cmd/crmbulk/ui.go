@@ -86,7 +86,7 @@ func (a *app) serveUI(ctx context.Context, f uiFlags) error {
 	go func() { served <- hs.Serve(ln) }()
 
 	url := srv.URL(ln.Addr().String())
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "crmbulk ui: open %s\n", url)
 	fmt.Fprintf(out, "  (only this address opens the page, from this computer; files go to %s; %s)\n", srv.WorkDir(), a.howToStop())
 	if !f.noBrowser {

@@ -45,7 +45,7 @@ func checkUI(t *testing.T, args []string, env map[string]string, secret string) 
 	ios := &iostreams.IOStreams{In: &bytes.Buffer{}, Out: pw, ErrOut: io.Discard}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, ios, func(k string) string { return env[k] })
+		done <- runWith(ctx, args, ios, func(k string) string { return env[k] })
 		_ = pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -113,7 +113,7 @@ func TestUIBrowserGetsNoKeyOnItsCommandLine(t *testing.T) {
 	env := map[string]string{"BASELINKER_TOKEN": "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "CRMBULK_STATE_DIR": t.TempDir()}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"ui", "--work-dir", t.TempDir()}, ios, func(k string) string { return env[k] })
+		done <- runWith(ctx, []string{"ui", "--work-dir", t.TempDir()}, ios, func(k string) string { return env[k] })
 		_ = pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -31,8 +31,7 @@ type undoOptions struct {
 	account
 }
 
-// undoCmd is `crmbulk undo`. RunE parses the flags into the options and
-// hands them to runF (a test's), or to runUndo when runF is nil.
+// undoCmd is `crmbulk undo`; runF as for runOptions.
 func (a *app) undoCmd(runF func(*cobra.Command, *undoOptions) error) *cobra.Command {
 	opts := &undoOptions{}
 	f := &opts.undoFlags
@@ -78,13 +77,7 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.source, opts.account = args[0], a.userAccount()
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return a.runUndo(cmd, opts)
-		},
+		RunE: runOptions(opts, func(args []string) { opts.source, opts.account = args[0], a.userAccount() }, runF, a.runUndo),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.report, "report", "", "the undo's own report, CSV (default: REPORT with .undo.csv)")
@@ -154,7 +147,7 @@ func (a *app) listRecords(path string) error {
 	if len(rs) == 0 {
 		return fmt.Errorf("no record of %s: no report at %s, and none kept beside it (a report given with --report is listed by its own path)", path, report)
 	}
-	out := a.stdout()
+	out := a.ios.Out
 	fmt.Fprintf(out, "records of %s, newest first:\n", report)
 	for _, r := range rs {
 		fmt.Fprintf(out, "  %s  %s  %s\n", r.Path, r.Modified.Local().Format("2006-01-02 15:04:05"), recordText(r))

@@ -43,7 +43,7 @@ func TestUndoCommand(t *testing.T) {
 		}
 		return ""
 	}
-	if code := run(context.Background(), []string{"--no-progress", "undo", report}, ios, getenv); code != 0 || !strings.Contains(errOut.String(), "that was the plan") {
+	if code := runWith(context.Background(), []string{"--no-progress", "undo", report}, ios, getenv); code != 0 || !strings.Contains(errOut.String(), "that was the plan") {
 		t.Fatalf("undo on a terminal: exit %d\n%s", code, errOut)
 	}
 	if n := len(srv.Clients()); n != 32 || srv.Stats().Deletes != 0 {

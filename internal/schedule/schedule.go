@@ -196,7 +196,6 @@ func Write(e Export, w When, p Program) (Files, error) {
 // values are what the templates fill in, each quoted for its file.
 func values(e Export, w When, p Program) map[string]string {
 	sh := shellquote.POSIX
-	rate := strconv.Itoa(e.Rate)
 	which := "every Base CRM client"
 	if len(e.Filters) > 0 {
 		which = "the Base CRM clients of --filter " + strings.Join(e.Filters, ", ")
@@ -211,20 +210,19 @@ func values(e Export, w When, p Program) map[string]string {
 		"Which":    which,
 		"Shown":    strings.NewReplacer("{date}", "YYYY-MM-DD", "{time}", "HHMMSS", "{datetime}", "YYYY-MM-DD-HHMMSS").Replace(e.FileName()),
 		"Kind":     strings.ToUpper(path.Ext(e.FileName())[1:]),
-		"Rate":     rate,
+		"Rate":     strconv.Itoa(e.Rate),
 		"RateNote": rateNote,
 		// crontab: sh words, with cron's % escaped (cron makes a bare % a line break).
 		"CronProgram": cronEscape(sh.Program(p.POSIX)),
 		"CronExport":  cronEscape(sh.Join("", e.Args("exports")...)[1:]),
 		"CronDocker":  cronEscape(sh.Join("", e.Args("/exports")...)[1:]),
-		// systemd: its own quoting (systemdWords).
+		// systemd: its own quoting (systemdWord).
 		"UnitProgram": systemdWord(p.POSIX),
-		"UnitExport":  systemdWords(e.Args("exports")),
-		"UnitDocker":  systemdWords(e.Args("/exports")),
+		"UnitExport":  joinEach(e.Args("exports"), systemdWord),
+		"UnitDocker":  joinEach(e.Args("/exports"), systemdWord),
 		// Task Scheduler: PowerShell words.
 		"PSProgram": psProgram(p.Windows),
 		"PSExport":  psArgs(e.Args("exports")),
-		"PSRate":    rate,
 	}
 }
 
@@ -246,11 +244,7 @@ func psProgram(p string) string {
 // written \" (the backslashes before them doubled), and the backslashes
 // that end an argument it wraps are doubled, as the C runtime reads them.
 func psArgs(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = shellquote.PowerShell.Quote(legacyNative(a))
-	}
-	return strings.Join(q, " ")
+	return joinEach(args, func(a string) string { return shellquote.PowerShell.Quote(legacyNative(a)) })
 }
 
 // legacyNative is a as Windows PowerShell 5.1 must be given it for a
@@ -285,11 +279,11 @@ func legacyNative(a string) string {
 // line break (and what follows into standard input) unless it is written \%.
 func cronEscape(s string) string { return strings.ReplaceAll(s, "%", `\%`) }
 
-// systemdWords joins words for an Exec line of a unit (systemdWord each).
-func systemdWords(words []string) string {
+// joinEach joins word(w) of each of words with spaces.
+func joinEach(words []string, word func(string) string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
-		q[i] = systemdWord(w)
+		q[i] = word(w)
 	}
 	return strings.Join(q, " ")
 }

@@ -18,21 +18,6 @@ func Set(flag, value string) Edit { return Edit{Flag: flag, Value: value} }
 // Drop is the edit that removes --flag (and its value).
 func Drop(flag string) Edit { return Edit{Flag: flag, Drop: true} }
 
-// Words are the edits written as the flags they set: --resume REPORT, for
-// a message that can name only the flags (Drop edits are left out).
-func (s Shell) Words(edits ...Edit) string {
-	var args []string
-	for _, e := range edits {
-		if !e.Drop {
-			args = append(args, "--"+e.Flag)
-			if e.Value != "" {
-				args = append(args, e.Value)
-			}
-		}
-	}
-	return strings.TrimPrefix(s.Join("", args...), " ")
-}
-
 // EditArgs applies edits to args (the arguments as the user gave them,
 // without the program): a flag already given is changed where it stands
 // (--name value, --name=value), one not given is added at the end, before
@@ -145,10 +130,13 @@ func (r Rerun) With(edits ...Edit) string {
 	}
 	var sets, drops []string
 	for _, e := range edits {
-		if e.Drop {
+		switch {
+		case e.Drop:
 			drops = append(drops, "--"+e.Flag)
-		} else {
-			sets = append(sets, POSIX.Words(e))
+		case e.Value == "":
+			sets = append(sets, "--"+e.Flag)
+		default:
+			sets = append(sets, "--"+e.Flag+" "+POSIX.Quote(e.Value))
 		}
 	}
 	s := " the same command"

@@ -42,13 +42,6 @@ func ForGOOS(goos string) Shell {
 	return POSIX
 }
 
-func (s Shell) String() string {
-	if s == PowerShell {
-		return "PowerShell"
-	}
-	return "sh"
-}
-
 // safe reports whether r needs no quoting anywhere in an argument of s.
 func (s Shell) safe(r rune) bool {
 	switch {

@@ -54,7 +54,7 @@ func TestQuote(t *testing.T) {
 func TestForGOOS(t *testing.T) {
 	for goos, want := range map[string]Shell{"windows": PowerShell, "linux": POSIX, "darwin": POSIX, "freebsd": POSIX} {
 		if got := ForGOOS(goos); got != want {
-			t.Errorf("ForGOOS(%s) = %s, want %s", goos, got, want)
+			t.Errorf("ForGOOS(%s) = %d, want %d", goos, got, want)
 		}
 	}
 }
@@ -74,7 +74,7 @@ func TestJoinAndProgram(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := tt.shell.Join(tt.shell.Program(tt.path), "undo", "klienci sklep.report.csv", "--yes"); got != tt.want {
-			t.Errorf("%s: %s, want %s", tt.shell, got, tt.want)
+			t.Errorf("shell %d: %s, want %s", tt.shell, got, tt.want)
 		}
 	}
 	if got := POSIX.SetEnv("BASELINKER_API_URL", "http://127.0.0.1:8080/connector.php"); got != "export BASELINKER_API_URL=http://127.0.0.1:8080/connector.php" {
@@ -83,8 +83,8 @@ func TestJoinAndProgram(t *testing.T) {
 	if got := PowerShell.SetEnv("BASELINKER_API_URL", "http://127.0.0.1:8080/connector.php"); got != "$env:BASELINKER_API_URL = 'http://127.0.0.1:8080/connector.php'" {
 		t.Errorf("PowerShell.SetEnv = %s", got)
 	}
-	if got := POSIX.Words(Set("resume", "a b.csv"), Drop("again"), Set("yes", "")); got != "--resume 'a b.csv' --yes" {
-		t.Errorf("Words = %s", got)
+	if got := Rerun(nil).With(Set("resume", "a b.csv"), Drop("again"), Set("yes", "")); got != " the same command with --resume 'a b.csv' --yes without --again" {
+		t.Errorf("Rerun(nil).With = %s", got)
 	}
 }
 

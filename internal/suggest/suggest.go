@@ -37,6 +37,14 @@ func Closest(s string, candidates []string) string {
 
 func fold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// OrList joins the choices an error offers as "a", "a or b", "a, b or c".
+func OrList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 // Distance is the optimal string alignment distance between a and b, in
 // characters.
 func Distance(a, b string) int {

@@ -21,6 +21,20 @@ func TestClosest(t *testing.T) {
 	}
 }
 
+func TestOrList(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""}, {[]string{"csv"}, "csv"}, {[]string{"csv", "xlsx"}, "csv or xlsx"}, {[]string{"csv", "xlsx", "jsonl"}, "csv, xlsx or jsonl"},
+	}
+	for _, tt := range tests {
+		if got := OrList(tt.in); got != tt.want {
+			t.Errorf("OrList(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestDistance(t *testing.T) {
 	tests := []struct {
 		a, b string
