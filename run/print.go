@@ -84,10 +84,11 @@ func Draw(r progress.Reporter) Printer { return &drawer{r: r} }
 type drawer struct {
 	r progress.Reporter
 
-	mu     sync.Mutex
-	open   bool
-	done   int64
-	detail string
+	mu      sync.Mutex
+	open    bool
+	done    int64
+	detail  string
+	waiting string
 }
 
 func (d *drawer) Update(u Update) {
@@ -98,13 +99,15 @@ func (d *drawer) Update(u Update) {
 	}
 	if !d.open {
 		d.r.Start(u.Phase, u.Total, u.Unit)
-		d.open, d.done, d.detail = true, 0, ""
+		d.open, d.done, d.detail, d.waiting = true, 0, "", ""
 	}
 	d.r.Wait(u.Waiting)
 	text := Detail(u)
-	if text != "" || d.detail != "" { // until it has words the phase's name stays
+	// Until it has words or a wait the phase's name stays; the words are
+	// said again with each wait, which a reporter shows beside them.
+	if text != "" || d.detail != "" || u.Waiting != "" || d.waiting != "" {
 		d.r.Describe(text)
-		d.detail = text
+		d.detail, d.waiting = text, u.Waiting
 	}
 	if n := u.Done - d.done; n > 0 { // after the words: the bar's redraw shows both
 		d.r.Add(n)

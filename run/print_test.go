@@ -1,11 +1,14 @@
 package run
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmbulk/crmbulk/internal/progress"
 )
 
 // TestDetail: the words beside the count, as the bar and the log always
@@ -82,5 +85,38 @@ func TestDraw(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.waits, []string{"", "", "", "", "blocked until 14:05:12 (8m0s left)", ""}) {
 		t.Errorf("the reporter's waits were %q", r.waits)
+	}
+}
+
+// TestDrawBarShowsEachUpdate: the bar's last frame after each Update shows
+// that update's wait, detail and count — not the previous update's. A redraw
+// at the wait, before the detail and count were set, throttled the ones that
+// followed, so the bar was one update behind.
+func TestDrawBarShowsEachUpdate(t *testing.T) {
+	var buf bytes.Buffer
+	d := Draw(progress.NewBar(&buf, 200))
+	for i, tc := range []struct {
+		done    int64
+		waiting string
+	}{
+		{1, ""},
+		{2, "the token is blocked: 9m left"},
+		{3, "the token is blocked: 8m left"},
+		{4, ""},
+	} {
+		u := Update{Phase: "importing rows", Unit: "rows", Total: 10, Done: tc.done, Settles: true,
+			Counts: map[string]int{"created": int(tc.done)}, Statuses: []string{"created"}, Waiting: tc.waiting}
+		buf.Reset()
+		d.Update(u)
+		frames := strings.Split(buf.String(), "\r")
+		last := frames[len(frames)-1]
+		for _, want := range []string{fmt.Sprintf("created %d", tc.done), fmt.Sprintf("%d/10", tc.done), tc.waiting} {
+			if !strings.Contains(last, want) {
+				t.Errorf("update %d: the bar shows %q, want %q in it", i+1, last, want)
+			}
+		}
+		if tc.waiting == "" && strings.Contains(last, "blocked") {
+			t.Errorf("update %d: the bar still says an ended wait: %q", i+1, last)
+		}
 	}
 }

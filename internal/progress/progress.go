@@ -58,14 +58,13 @@ type Bar struct {
 func NewBar(w io.Writer, width int) *Bar { return &Bar{w: w, width: width} }
 
 // Wait makes the bar say what the run waits for now ("" = nothing), before
-// the detail; a wait's countdown moves as the run says it again.
+// the detail, at the next Describe; a wait's countdown moves as the run says
+// it again. It draws nothing itself: a redraw here, before the detail and
+// count of the same update are set, showed the previous update's.
 func (b *Bar) Wait(what string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.wait = what
-	if b.bar != nil {
-		b.bar.Describe(b.describeLocked())
-	}
 }
 
 // describeLocked is, when the run waits, why — first, it matters most —
@@ -109,7 +108,9 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 		// No OptionShowIts: the rate that means something (over the last
 		// minute, under the limit) comes from the caller, in Describe.
 		progressbar.OptionSetWidth(barWidth),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		// No OptionThrottle: a throttled bar dropped the redraws of an
+		// update's detail and count that came within 100 ms of its wait's;
+		// the updates come throttled already (run.DefaultEvery).
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetPredictTime(false), // the ETA comes from the limit, in Describe
 		// No OptionFullWidth: it measures the terminal itself (and would

@@ -66,7 +66,8 @@ func TestBarWriteClearsTheLine(t *testing.T) {
 
 // TestWaitsAreSaidWithoutProgress (issue 20, item 8): while nothing is
 // done — a block, say — the bar shows why, first, and its countdown moves
-// as the run says the wait again (run's Aggregator does every second), and
+// as the run says the wait again (run's Aggregator does every second; its
+// drawer sets the wait, then the words, and the words draw both), and
 // the log says the wait when it begins and again only once an interval has
 // passed, though no unit is added.
 func TestWaitsAreSaidWithoutProgress(t *testing.T) {
@@ -75,8 +76,8 @@ func TestWaitsAreSaidWithoutProgress(t *testing.T) {
 	b.Start("import", 10, "rows")
 	b.Describe("created 0")
 	for _, left := range []string{"300", "299"} {
-		time.Sleep(150 * time.Millisecond) // past the redraw throttle
 		b.Wait("blocked until 14:05:12 (" + left + "s left)")
+		b.Describe("created 0")
 	}
 	b.Finish()
 	if s := bar.String(); !strings.Contains(s, "(300s left) · created 0") || !strings.Contains(s, "(299s left) · created 0") {
