@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -88,6 +89,12 @@ func TestLock(t *testing.T) {
 	_, err = Lock(target)
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "clients.csv.lock") {
 		t.Fatalf("second Lock: err = %v, want ErrLocked naming the lock file", err)
+	}
+	// The lock file names its holder (pid, host): it is its owner's alone.
+	if fi, err := os.Stat(target + ".lock"); err != nil {
+		t.Fatal(err)
+	} else if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("the lock file's mode is %v, want -rw-------", fi.Mode().Perm())
 	}
 	if err := unlock(); err != nil {
 		t.Fatal(err)

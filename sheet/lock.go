@@ -13,7 +13,7 @@ import (
 // a run.
 func Lock(path string) (unlock func() error, err error) {
 	name := path + ".lock"
-	l, err := runlock.Acquire(name, path, "", 0o644)
+	l, err := runlock.Acquire(name, path, "", 0o600) // it names the holder (pid, host): for its owner only
 	if errors.Is(err, runlock.ErrHeld) {
 		return nil, fmt.Errorf("%w: %s is locked (%s) — wait for the other run to finish, or check that it is still alive", ErrLocked, path, name)
 	}
