@@ -117,7 +117,9 @@ func kind(m fs.FileMode) string {
 // CheckWritable looked into one that says so.
 func explain(path string, err error) error {
 	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return CheckWritable(path)
+		if e := CheckWritable(path); e != nil {
+			return e
+		}
 	}
-	return err
+	return err // the link went again: the open's own error, never nil
 }
