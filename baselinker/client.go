@@ -321,7 +321,7 @@ func (f ClientFields) Params() (json.RawMessage, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Values)) { // the same name every time
 		fd, ok := LookupField(name)
-		if !ok || !fd.Writable || fd.Kind == KindExtra || name == "crm_client_id" {
+		if !ok || !fd.Mappable() || name == "crm_client_id" {
 			return nil, fmt.Errorf("addCrmClient: field %q cannot be sent", name)
 		}
 	}

@@ -52,6 +52,13 @@ type Field struct {
 	Doc string
 }
 
+// Mappable says whether a sheet's column may feed f by its name: a field
+// addCrmClient accepts, other than the custom_extra_fields object (an
+// extra field is a column by its ID, ParseExtraColumn). The mapping file,
+// a sheet read by its header (mapping.Identity) and the guessed mapping
+// all offer these.
+func (f Field) Mappable() bool { return f.Writable && f.Kind != KindExtra }
+
 // fieldTable is the documented CRM field list, in getCrmClients' output order,
 // followed by the fields only addCrmClient / getCrmClientData know.
 // It is never modified; Fields returns a copy.

@@ -7,18 +7,15 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/run"
 )
 
 // DetailsETA is how long the limiter l needs to grant n more requests,
-// rounded as the export says it: the time the notes and extra fields
+// rounded as run.RoundETA says an ETA: the time the notes and extra fields
 // read one request per client take (the export's log line and progress,
 // and `crmbulk ui` before an export starts, all say this one).
 func DetailsETA(l *pacer.Limiter, n int) time.Duration {
-	d := l.ETA(n)
-	if d >= time.Minute {
-		return d.Round(time.Minute)
-	}
-	return d.Round(time.Second)
+	return run.RoundETA(l.ETA(n))
 }
 
 // DetailsText is the words the export says before it reads the details of

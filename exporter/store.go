@@ -18,6 +18,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/flock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // ErrResume is the kind of every error about kept details that cannot be
@@ -277,17 +278,4 @@ func createSpool(dir string) (*os.File, func() error, error) {
 }
 
 // sweepSpools removes the spools in dir that no live export holds.
-func sweepSpools(dir string) {
-	names, _ := filepath.Glob(filepath.Join(dir, spoolPattern))
-	for _, name := range names {
-		f, err := safefile.OpenFile(name, os.O_RDWR, 0)
-		if err != nil {
-			continue
-		}
-		if unlock, err := flock.Lock(f, false); err == nil {
-			_ = os.Remove(name)
-			_ = unlock()
-		}
-		_ = f.Close()
-	}
-}
+func sweepSpools(dir string) { sheet.RemoveUnheld(filepath.Join(dir, spoolPattern)) }

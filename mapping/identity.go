@@ -27,7 +27,7 @@ func Identity(header []string) (*Mapping, error) {
 			continue
 		}
 		var s *spec
-		if f, ok := baselinker.LookupField(name); ok && f.Writable && f.Kind != baselinker.KindExtra {
+		if f, ok := baselinker.LookupField(name); ok && f.Mappable() {
 			s = &spec{field: name}
 		} else if id, ok := baselinker.ParseExtraColumn(name); ok {
 			s = &spec{field: id, extra: true}

@@ -466,7 +466,7 @@ func (p *parser) empty(n *yaml.Node) EmptyPolicy {
 func writableFields() []string {
 	var out []string
 	for _, f := range baselinker.Fields() {
-		if f.Writable && f.Kind != baselinker.KindExtra {
+		if f.Mappable() {
 			out = append(out, f.Name)
 		}
 	}

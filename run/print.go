@@ -41,7 +41,7 @@ func Detail(u Update) string {
 		parts = append(parts, fmt.Sprintf("%d %s/min", u.PerMinute, u.Unit))
 	}
 	if u.Paced && u.ETA >= time.Second {
-		parts = append(parts, fmt.Sprintf("ETA %s (%s)", roundETA(u.ETA), u.ETAWhy))
+		parts = append(parts, fmt.Sprintf("ETA %s (%s)", RoundETA(u.ETA), u.ETAWhy))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -64,8 +64,10 @@ func countsText(counts map[string]int, statuses []string) string {
 	return strings.Join(parts, " · ")
 }
 
-// roundETA shows an ETA to the minute past a minute, else to the second.
-func roundETA(d time.Duration) time.Duration {
+// RoundETA is an ETA as crmbulk says it: to the minute from a minute on,
+// else to the second (the progress line's ETA, and the export's
+// exporter.DetailsETA, both say it this way).
+func RoundETA(d time.Duration) time.Duration {
 	if d >= time.Minute {
 		return d.Round(time.Minute)
 	}

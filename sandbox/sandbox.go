@@ -230,7 +230,7 @@ func New(cfg Config) (*Server, error) {
 // 60-second window, a 10-minute token block, a 5-minute account block, a
 // save every 3 seconds.
 func (cfg Config) withDefaults() (Config, error) {
-	if err := cfg.check(); err != nil {
+	if err := cfg.Check(); err != nil {
 		return cfg, err
 	}
 	cfg.Faults = slices.Clone(cfg.Faults)
@@ -244,22 +244,36 @@ func (cfg Config) withDefaults() (Config, error) {
 	return cfg, nil
 }
 
-// check refuses a Config the sandbox cannot run.
-func (cfg Config) check() error {
+// FieldError is the one field of a Config the sandbox cannot run with
+// (Check): a command that sets the field from a flag finds it with
+// errors.As and says it in the flag's words.
+type FieldError struct {
+	Field   string // the Config field, e.g. "FaultRate"
+	Value   any    // its value
+	Problem string // what is wrong with it, e.g. "is outside 0..1"
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("sandbox: Config.%s %v %s", e.Field, e.Value, e.Problem)
+}
+
+// Check refuses a Config the sandbox cannot run (New and Serve check it
+// too); a value out of its field's range is a *FieldError.
+func (cfg Config) Check() error {
 	if cfg.Token == "" {
 		return errors.New("sandbox: Config.Token is empty; set the token clients must send")
 	}
-	if cfg.Limit < 0 {
-		return fmt.Errorf("sandbox: Config.Limit %d is negative; use 0 for unlimited", cfg.Limit)
-	}
 	if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
-		return fmt.Errorf("sandbox: Config.FaultRate %v is outside 0..1", cfg.FaultRate)
+		return &FieldError{Field: "FaultRate", Value: cfg.FaultRate, Problem: "is outside 0..1"}
+	}
+	if cfg.Limit < 0 {
+		return &FieldError{Field: "Limit", Value: cfg.Limit, Problem: "is negative; use 0 for unlimited"}
 	}
 	if cfg.Latency < 0 || cfg.Jitter < 0 || cfg.Window < 0 || cfg.BlockFor < 0 || cfg.SaveEvery < 0 {
 		return errors.New("sandbox: Config durations must not be negative")
 	}
 	if cfg.Clients < 0 {
-		return fmt.Errorf("sandbox: Config.Clients %d is negative", cfg.Clients)
+		return &FieldError{Field: "Clients", Value: cfg.Clients, Problem: "is negative"}
 	}
 	for _, f := range cfg.Faults {
 		if !slices.Contains(AllFaults(), f) {

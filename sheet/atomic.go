@@ -48,8 +48,14 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 // SweepTemps removes the temporary files CreateAtomic made for names
 // matching glob (a file name, or a pattern such as "clients-*.csv") in dir
 // that no live run holds: those of runs that were killed.
-func SweepTemps(dir, glob string) {
-	names, _ := filepath.Glob(filepath.Join(dir, "."+glob+".tmp-*"))
+func SweepTemps(dir, glob string) { RemoveUnheld(filepath.Join(dir, "."+glob+".tmp-*")) }
+
+// RemoveUnheld removes the files matching pattern (filepath.Glob) whose
+// lock no live run holds: a run holds a lock on the temporary file it
+// writes (CreateAtomic's, an export's details spool) until it is done, so
+// one without is a dead run's. A file it cannot open or lock stays.
+func RemoveUnheld(pattern string) {
+	names, _ := filepath.Glob(pattern)
 	for _, name := range names {
 		f, err := safefile.OpenFile(name, os.O_RDWR, 0)
 		if err != nil {

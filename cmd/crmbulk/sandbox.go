@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -48,7 +49,8 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 				return usagef("--addr %q: the sandbox listens on loopback only (127.0.0.1, ::1, localhost)", addr)
 			}
-			if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
+			// The sandbox's own check is the rule; the flag's words say it.
+			if fe := (*sandbox.FieldError)(nil); errors.As(cfg.Check(), &fe) && fe.Field == "FaultRate" {
 				return usagef("--fault-rate %v: must be between 0 and 1", cfg.FaultRate)
 			}
 			for _, f := range faults {

@@ -485,7 +485,7 @@ func classifyN(h string, n int) candidate {
 	sq := strings.Join(rd.Words, "")
 	// The API's own names (as crmbulk's export writes them).
 	for _, f := range baselinker.Fields() {
-		if f.Writable && f.Kind != baselinker.KindExtra && sq == strings.ReplaceAll(f.Name, "_", "") {
+		if f.Mappable() && sq == strings.ReplaceAll(f.Name, "_", "") {
 			return candidate{slot: f.Name, method: Exact, score: 1, n: n}
 		}
 	}
