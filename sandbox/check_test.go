@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -20,6 +21,8 @@ func TestCheckFieldError(t *testing.T) {
 		{sandbox.Config{Token: token, FaultRate: -0.1}, "FaultRate", "sandbox: Config.FaultRate -0.1 is outside 0..1"},
 		{sandbox.Config{Token: token, Limit: -1}, "Limit", "sandbox: Config.Limit -1 is negative; use 0 for unlimited"},
 		{sandbox.Config{Token: token, Clients: -3}, "Clients", "sandbox: Config.Clients -3 is negative"},
+		{sandbox.Config{Token: token, ReadErrors: 1.2}, "ReadErrors", "sandbox: Config.ReadErrors 1.2 is outside 0..1"},
+		{sandbox.Config{Token: token, Jitter: -time.Second}, "Jitter", "sandbox: Config.Jitter -1s is negative"},
 		{sandbox.Config{Token: token, Limit: -1, FaultRate: 2}, "FaultRate", "sandbox: Config.FaultRate 2 is outside 0..1"},
 		{sandbox.Config{}, "", "sandbox: Config.Token is empty; set the token clients must send"},
 		{sandbox.Config{Token: token, Faults: []sandbox.Fault{"x"}}, "", `sandbox: unknown fault kind "x"; use one of http500, cut_before, cut_after, truncated`},

@@ -251,6 +251,7 @@ type FieldError struct {
 	Field   string // the Config field, e.g. "FaultRate"
 	Value   any    // its value
 	Problem string // what is wrong with it, e.g. "is outside 0..1"
+	Want    string // what it must be, e.g. "between 0 and 1"
 }
 
 func (e *FieldError) Error() string {
@@ -263,17 +264,33 @@ func (cfg Config) Check() error {
 	if cfg.Token == "" {
 		return errors.New("sandbox: Config.Token is empty; set the token clients must send")
 	}
-	if cfg.FaultRate < 0 || cfg.FaultRate > 1 {
-		return &FieldError{Field: "FaultRate", Value: cfg.FaultRate, Problem: "is outside 0..1"}
+	for _, p := range []struct {
+		field string
+		v     float64
+	}{{"FaultRate", cfg.FaultRate}, {"ReadErrors", cfg.ReadErrors}} {
+		if p.v < 0 || p.v > 1 {
+			return &FieldError{Field: p.field, Value: p.v, Problem: "is outside 0..1", Want: "between 0 and 1"}
+		}
 	}
 	if cfg.Limit < 0 {
-		return &FieldError{Field: "Limit", Value: cfg.Limit, Problem: "is negative; use 0 for unlimited"}
+		return &FieldError{Field: "Limit", Value: cfg.Limit, Problem: "is negative; use 0 for unlimited", Want: "0 or more (0: no limit)"}
 	}
-	if cfg.Latency < 0 || cfg.Jitter < 0 || cfg.Window < 0 || cfg.BlockFor < 0 || cfg.SaveEvery < 0 {
-		return errors.New("sandbox: Config durations must not be negative")
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"Latency", cfg.Latency}, {"Jitter", cfg.Jitter}, {"Window", cfg.Window}, {"BlockFor", cfg.BlockFor},
+		{"AccountBlockFor", cfg.AccountBlockFor}, {"CommitAfter", cfg.CommitAfter}, {"SaveEvery", cfg.SaveEvery}} {
+		if d.v < 0 {
+			return &FieldError{Field: d.field, Value: d.v, Problem: "is negative", Want: "0 or more"}
+		}
 	}
-	if cfg.Clients < 0 {
-		return &FieldError{Field: "Clients", Value: cfg.Clients, Problem: "is negative"}
+	for _, n := range []struct {
+		field string
+		v     int
+	}{{"Clients", cfg.Clients}, {"AccountBlockAfter", cfg.AccountBlockAfter}, {"WarnEvery", cfg.WarnEvery}} {
+		if n.v < 0 {
+			return &FieldError{Field: n.field, Value: n.v, Problem: "is negative", Want: "0 or more"}
+		}
 	}
 	for _, f := range cfg.Faults {
 		if !slices.Contains(AllFaults(), f) {

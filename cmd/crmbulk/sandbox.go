@@ -50,8 +50,8 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 				return usagef("--addr %q: the sandbox listens on loopback only (127.0.0.1, ::1, localhost)", addr)
 			}
 			// The sandbox's own check is the rule; the flag's words say it.
-			if fe := (*sandbox.FieldError)(nil); errors.As(cfg.Check(), &fe) && fe.Field == "FaultRate" {
-				return usagef("--fault-rate %v: must be between 0 and 1", cfg.FaultRate)
+			if fe := (*sandbox.FieldError)(nil); errors.As(cfg.Check(), &fe) && sandboxFlags[fe.Field] != "" {
+				return usagef("--%s %v: must be %s", sandboxFlags[fe.Field], fe.Value, fe.Want)
 			}
 			for _, f := range faults {
 				cfg.Faults = append(cfg.Faults, sandbox.Fault(strings.TrimSpace(f)))
@@ -103,4 +103,13 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed for the data, the faults and the jitter")
 	f.StringVar(&cfg.StatePath, "state", "", "JSON file keeping the data between runs")
 	return cmd
+}
+
+// sandboxFlags names the flag that sets each sandbox.Config field a
+// FieldError can name.
+var sandboxFlags = map[string]string{
+	"FaultRate": "fault-rate", "ReadErrors": "read-errors", "Limit": "limit", "Clients": "clients",
+	"Latency": "latency", "Jitter": "jitter", "Window": "window", "BlockFor": "block-for",
+	"AccountBlockFor": "account-block-for", "AccountBlockAfter": "account-block-after",
+	"CommitAfter": "commit-after", "WarnEvery": "warn-every",
 }
