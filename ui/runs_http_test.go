@@ -325,11 +325,19 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "X"}}}, nil); code != http.StatusConflict || !strings.Contains(body, "is running") {
 		t.Errorf("a fix of the file a run reads: %d %s", code, body)
 	}
-	// A second run of the same file while the first goes: the importer's
-	// lock refuses it, and the page has its words.
+	// A second start of the same plan while the first goes starts nothing:
+	// it is answered with the run that goes.
+	var same startedView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &same); code != http.StatusOK || same.ID != started.ID || same.Already == "" {
+		t.Fatalf("a second start of the plan: %d %s, want the run that goes", code, body)
+	}
+	// A run of the file under another plan while the first goes: the
+	// importer's lock refuses it, and the page has its words.
+	e.doc.Fields = append(slices.Clone(e.doc.Fields), docField{Field: "invoice_company", Columns: []string{"invoice_fullname"}})
+	e.plan()
 	var second runView
-	if code, body := e.do("POST", "/api/runs", runRequest{}, &second); code != http.StatusAccepted {
-		t.Fatalf("second start: %d %s", code, body)
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &second); code != http.StatusAccepted || second.ID == started.ID {
+		t.Fatalf("a start of another plan: %d %s", code, body)
 	}
 	if end := e.follow(second.ID, ended); end.State != stateFailed || !strings.Contains(end.Error, "is in use by another crmbulk run") {
 		t.Errorf("a second run of the file: %q %q, want it refused in words", end.State, end.Error)
@@ -462,5 +470,80 @@ func TestRunIsItsPlan(t *testing.T) {
 		if c.InvoiceFullname != "" {
 			t.Errorf("client %s got a name the planned mapping does not import: %q", c.Email, c.InvoiceFullname)
 		}
+	}
+}
+
+// TestRunStartsOnceAtOnce: starts of one plan sent at once (a
+// double-click, a click in a second tab) make one run: one answer starts
+// it, the others name it and say it is already running — none is a
+// failed run. A start after it ended is a new run again.
+func TestRunStartsOnceAtOnce(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{Latency: 50 * time.Millisecond})
+	var b strings.Builder
+	b.WriteString("email,invoice_fullname\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
+	}
+	e.upload("klienci.csv", b.String())
+	e.plan()
+	const clicks = 3
+	type answer struct {
+		code int
+		v    startedView
+		body string
+	}
+	answers := make(chan answer, clicks)
+	ready := make(chan struct{})
+	for range clicks {
+		go func() {
+			<-ready
+			var a answer
+			status, body := pageRequest(t, e.c, "POST", e.base+"/api/runs", runRequest{})
+			a.code, a.body = status, string(body)
+			_ = json.Unmarshal(body, &a.v)
+			answers <- a
+		}()
+	}
+	close(ready)
+	var started, joined []answer
+	for range clicks {
+		switch a := <-answers; a.code {
+		case http.StatusAccepted:
+			started = append(started, a)
+		case http.StatusOK:
+			joined = append(joined, a)
+		default:
+			t.Fatalf("a start: %d %s", a.code, a.body)
+		}
+	}
+	if len(started) != 1 || len(joined) != clicks-1 {
+		t.Fatalf("%d starts made %d runs (and %d answers named a run that goes), want 1 run", clicks, len(started), len(joined))
+	}
+	id := started[0].v.ID
+	if started[0].v.Already != "" {
+		t.Errorf("the start that started the run says %q", started[0].v.Already)
+	}
+	for _, a := range joined {
+		if a.v.ID != id || a.v.Kind != kindImport || !isRunning(a.v.State) || !strings.Contains(a.v.Already, "this import is already running (run "+id+" of klienci.csv") {
+			t.Errorf("a start while the run goes answered %s, want run %s, running, in words", a.body, id)
+		}
+	}
+	if end := e.follow(id, ended); end.State != stateDone || end.Counts["created"] != 20 {
+		t.Fatalf("the run ended %+v", end)
+	}
+	var list struct{ Runs []runView }
+	if code, body := e.do("GET", "/api/runs", nil, &list); code != http.StatusOK || len(list.Runs) != 1 {
+		t.Fatalf("the runs after %d starts at once: %d %s, want the one", clicks, code, body)
+	}
+	if n := len(e.sandbox.Clients()); n != 20 {
+		t.Errorf("%d clients, want 20", n)
+	}
+	// It ended: a start now is a new run (the importer's guards decide what it sends).
+	var again startedView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &again); code != http.StatusAccepted || again.ID == id || again.Already != "" {
+		t.Errorf("a start after the run ended: %d %s, want a new run", code, body)
+	}
+	if end := e.follow(again.ID, ended); end.State != stateDone || end.Counts["unchanged"] != 20 {
+		t.Errorf("the run after the end ended %+v, want the 20 rows unchanged", end)
 	}
 }
