@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -353,10 +354,9 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if end.State != stateStopped || made == 200 || end.Counts["skipped"] == 0 {
 		t.Fatalf("stopped %+v with %d clients", end, made)
 	}
-	var resumed runView
-	if code, body := e.do("POST", "/api/runs/"+started.ID+"/resume", struct{}{}, &resumed); code != http.StatusAccepted {
-		t.Fatalf("resume: %d %s", code, body)
-	}
+	// Resume double-clicked: one resumed run.
+	got, _ := startAtOnce(t, e, "/api/runs/"+started.ID+"/resume", struct{}{}, 2)
+	resumed := got.v.runView
 	end = e.follow(resumed.ID, ended)
 	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 200 || len(e.sandbox.Clients()) != 200 {
 		t.Fatalf("resumed %+v ended %+v with %d clients", resumed, end, len(e.sandbox.Clients()))
@@ -487,46 +487,10 @@ func TestRunStartsOnceAtOnce(t *testing.T) {
 	e.upload("klienci.csv", b.String())
 	e.plan()
 	const clicks = 3
-	type answer struct {
-		code int
-		v    startedView
-		body string
-	}
-	answers := make(chan answer, clicks)
-	ready := make(chan struct{})
-	for range clicks {
-		go func() {
-			<-ready
-			var a answer
-			status, body := pageRequest(t, e.c, "POST", e.base+"/api/runs", runRequest{})
-			a.code, a.body = status, string(body)
-			_ = json.Unmarshal(body, &a.v)
-			answers <- a
-		}()
-	}
-	close(ready)
-	var started, joined []answer
-	for range clicks {
-		switch a := <-answers; a.code {
-		case http.StatusAccepted:
-			started = append(started, a)
-		case http.StatusOK:
-			joined = append(joined, a)
-		default:
-			t.Fatalf("a start: %d %s", a.code, a.body)
-		}
-	}
-	if len(started) != 1 || len(joined) != clicks-1 {
-		t.Fatalf("%d starts made %d runs (and %d answers named a run that goes), want 1 run", clicks, len(started), len(joined))
-	}
-	id := started[0].v.ID
-	if started[0].v.Already != "" {
-		t.Errorf("the start that started the run says %q", started[0].v.Already)
-	}
-	for _, a := range joined {
-		if a.v.ID != id || a.v.Kind != kindImport || !isRunning(a.v.State) || !strings.Contains(a.v.Already, "this import is already running (run "+id+" of klienci.csv") {
-			t.Errorf("a start while the run goes answered %s, want run %s, running, in words", a.body, id)
-		}
+	started, joined := startAtOnce(t, e, "/api/runs", runRequest{}, clicks)
+	id := started.v.ID
+	if len(joined) != clicks-1 || !strings.Contains(joined[0].v.Already, "of klienci.csv, started from the same plan") {
+		t.Errorf("the other starts: %+v", joined)
 	}
 	if end := e.follow(id, ended); end.State != stateDone || end.Counts["created"] != 20 {
 		t.Fatalf("the run ended %+v", end)
@@ -546,4 +510,68 @@ func TestRunStartsOnceAtOnce(t *testing.T) {
 	if end := e.follow(again.ID, ended); end.State != stateDone || end.Counts["unchanged"] != 20 {
 		t.Errorf("the run after the end ended %+v, want the 20 rows unchanged", end)
 	}
+}
+
+// startAnswer is one answer to a start (or a resume) of an import.
+type startAnswer struct {
+	code int
+	v    startedView
+	body string
+}
+
+// startAtOnce sends n starts (POST path with body) at once, as a
+// double-click or a second tab does, and returns the answer that
+// started a run and the answers that named the run going instead; it
+// fails the test unless exactly one started a run and the others named it.
+func startAtOnce(t *testing.T, e *apiEnv, path string, body any, n int) (started startAnswer, joined []startAnswer) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	answers := make(chan startAnswer, n)
+	ready := make(chan struct{})
+	for range n {
+		go func() {
+			<-ready
+			req, _ := http.NewRequest(http.MethodPost, e.base+path, bytes.NewReader(b))
+			req.Header.Set("X-Crmbulk-Request", "1")
+			req.Header.Set("Content-Type", "application/json")
+			var a startAnswer
+			res, err := e.c.Do(req)
+			if err != nil {
+				a.body = err.Error()
+				answers <- a
+				return
+			}
+			defer res.Body.Close()
+			data, _ := io.ReadAll(res.Body)
+			a.code, a.body = res.StatusCode, string(data)
+			_ = json.Unmarshal(data, &a.v)
+			answers <- a
+		}()
+	}
+	close(ready)
+	var runs []startAnswer
+	for range n {
+		switch a := <-answers; a.code {
+		case http.StatusAccepted:
+			runs = append(runs, a)
+		case http.StatusOK:
+			joined = append(joined, a)
+		default:
+			t.Fatalf("POST %s: %d %s", path, a.code, a.body)
+		}
+	}
+	if len(runs) != 1 {
+		t.Fatalf("%d requests POST %s at once made %d runs (and %d answers named a run that goes), want 1 run", n, path, len(runs), len(joined))
+	}
+	started = runs[0]
+	if started.v.Already != "" {
+		t.Errorf("the answer that started the run says %q", started.v.Already)
+	}
+	for _, a := range joined {
+		if a.v.ID != started.v.ID || a.v.Kind != kindImport || !isRunning(a.v.State) ||
+			!strings.Contains(a.v.Already, "this import is already running (run "+started.v.ID+" of ") {
+			t.Errorf("POST %s while run %s goes answered %s, want that run, running, in words", path, started.v.ID, a.body)
+		}
+	}
+	return started, joined
 }
