@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -384,12 +383,7 @@ func TestRunWithoutTokenOrFile(t *testing.T) {
 // waits for and until when, with its ETA, and ends with every row done.
 func TestRunSaysItsWaits(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{Limit: 10, Window: time.Second, BlockFor: time.Second})
-	var b strings.Builder
-	b.WriteString("email,invoice_fullname\n")
-	for i := range 20 {
-		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
-	}
-	e.upload("klienci.csv", b.String())
+	e.upload("klienci.csv", clientsText(20))
 	e.plan()
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
@@ -479,12 +473,7 @@ func TestRunIsItsPlan(t *testing.T) {
 // failed run. A start after it ended is a new run again.
 func TestRunStartsOnceAtOnce(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{Latency: 50 * time.Millisecond})
-	var b strings.Builder
-	b.WriteString("email,invoice_fullname\n")
-	for i := range 20 {
-		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
-	}
-	e.upload("klienci.csv", b.String())
+	e.upload("klienci.csv", clientsText(20))
 	e.plan()
 	const clicks = 3
 	started, joined := startAtOnce(t, e, "/api/runs", runRequest{}, clicks)
