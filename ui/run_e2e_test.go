@@ -259,3 +259,99 @@ func addClient(t *testing.T, e *uiEnv, email, name string) int64 {
 	}
 	return id
 }
+
+// TestBrowserStartOnce: a double-click on Start sends one start and shows
+// one run, running, never a failed one; Start in a second tab opened
+// before the run began shows the same run's progress and says it was
+// already running. The server holds one run throughout.
+func TestBrowserStartOnce(t *testing.T) {
+	const rows = 80
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}})
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(e2eClients(rows, 0)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	other := e.newTab()
+	other.click("#tab-run")
+	other.waitText("#run-file", "klienci.csv")
+
+	e.click("#tab-run")
+	e.waitText("#run-file", "klienci.csv")
+	// What the page asked for since the load (its GET /api/runs) is forgotten.
+	if _, err := e.eval(`performance.clearResourceTimings(), ''`); err != nil {
+		t.Fatal(err)
+	}
+	e.doubleClick("#run-start")
+	e.waitText("#run-progress .counts", "created")
+	if n, _ := e.eval(`String(performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname === '/api/runs').length)`); n != "1" {
+		t.Errorf("the double-click sent %s starts, want 1", n)
+	}
+	other.click("#run-start")
+	other.waitText("#run-note", "This import is already running (run 1,")
+	other.waitText("#run-progress .run-state", "Running")
+	other.screenshot("run-already")
+	other.setSelect("#lang", "pl")
+	other.waitText("#run-note", "Ten import już trwa (uruchomienie 1,")
+	for _, p := range []*uiEnv{e, other} {
+		if got, _ := p.eval(`[document.getElementById('run-progress').dataset.state, document.getElementById('error').hidden].join(' ')`); got != "running true" {
+			t.Errorf("a page shows the run as %q (state, error banner hidden), want it running with no error", got)
+		}
+	}
+	if runs := e.srv.sess.runs.list(); len(runs) != 1 {
+		t.Fatalf("%d runs on the server after a double-click and a click in another tab, want 1", len(runs))
+	}
+	e.waitText("#run-progress .run-state", "Finished")
+	other.waitText("#run-progress .run-state", "Zakończono")
+	if hidden, _ := other.eval(`String(document.getElementById('run-note').hidden)`); hidden != "true" {
+		t.Error("the run ended, and the page still says it is already running")
+	}
+	if n := len(e.sandbox.Clients()); n != rows {
+		t.Errorf("%d clients, want %d", n, rows)
+	}
+	if got := e.text("#run"); strings.Contains(got, "Did not finish") {
+		t.Errorf("the page says the run failed: %q", got)
+	}
+}
+
+// newTab opens the page again in a second tab of the same browser (the
+// same session); the tab closes at the test's end.
+func (e *uiEnv) newTab() *uiEnv {
+	e.t.Helper()
+	ctx, cancel := chromedp.NewContext(e.ctx)
+	e.t.Cleanup(cancel)
+	// The tab lives as long as the context of its first call: none on it.
+	if err := chromedp.Do(ctx); err != nil {
+		e.t.Fatalf("a second tab: %v", err)
+	}
+	tab := *e
+	tab.ctx = ctx
+	tab.run(chromedp.Navigate(e.srv.URL(strings.TrimPrefix(e.base, "http://"))), chromedp.WaitReady(chromedp.CSS("#main")))
+	return &tab
+}
+
+// doubleClick double-clicks sel as a person does: two presses and
+// releases in quick succession, the second with click count 2. (chromedp's
+// DoubleClick sends one press with count 2: one click event.)
+func (e *uiEnv) doubleClick(sel string) {
+	e.t.Helper()
+	e.waitVisible(sel)
+	at, err := e.eval(`(() => { const b = document.querySelector(` + jsString(sel) + `); b.scrollIntoView({block: 'center'});
+		const r = b.getBoundingClientRect(); return (r.left + r.width / 2) + ' ' + (r.top + r.height / 2); })()`)
+	if err != nil {
+		e.t.Fatalf("where %s is: %v", sel, err)
+	}
+	var x, y float64
+	if _, err := fmt.Sscan(at, &x, &y); err != nil {
+		e.t.Fatalf("where %s is: %q: %v", sel, at, err)
+	}
+	var acts []chromedp.Action[chromedp.Void]
+	for n := 1; n <= 2; n++ {
+		acts = append(acts, chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(n)),
+			chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(n)))
+	}
+	e.run(acts...)
+}

@@ -83,24 +83,68 @@ func newRunManager(log *slog.Logger) *runManager {
 // start runs job in the background as the run rec (its kind, input,
 // report, of, resume and spec set) and returns rec at once.
 func (m *runManager) start(rec *runRec, job runJob) *runRec {
-	ctx, cancel := context.WithCancel(m.base)
-	kind := rec.kind
-	rec.cancel, rec.done, rec.hub = cancel, make(chan struct{}), newHub(kind, time.Now())
 	m.mu.Lock()
+	ctx := m.add(rec)
+	m.mu.Unlock()
+	m.launch(ctx, rec, job)
+	return rec
+}
+
+// startImport starts the import rec as start does, unless an import of
+// the same plan (rec.spec.Plan: the same file under the same mapping) is
+// running: then it starts nothing and returns that run and false. A
+// double-click, or a click in a second tab, follows the run that goes
+// instead of starting a second one that the input's lock would refuse.
+// Once that run ended, a start is a new run again.
+func (m *runManager) startImport(rec *runRec, job runJob) (*runRec, bool) {
+	m.mu.Lock()
+	if r := m.runningPlan(rec.spec.Plan); r != nil {
+		m.mu.Unlock()
+		return r, false
+	}
+	ctx := m.add(rec)
+	m.mu.Unlock()
+	m.launch(ctx, rec, job)
+	return rec, true
+}
+
+// runningPlan is the import of plan that runs now, or nil ("" is no
+// plan: nil). m.mu is held.
+func (m *runManager) runningPlan(plan string) *runRec {
+	if plan == "" {
+		return nil
+	}
+	for _, r := range m.runs {
+		if r.kind == kindImport && r.spec.Plan == plan && isRunning(r.hub.state().State) {
+			return r
+		}
+	}
+	return nil
+}
+
+// add lists rec as a new run, running, and returns the context its job
+// runs in. m.mu is held.
+func (m *runManager) add(rec *runRec) context.Context {
+	ctx, cancel := context.WithCancel(m.base)
+	rec.cancel, rec.done, rec.hub = cancel, make(chan struct{}), newHub(rec.kind, time.Now())
 	m.seq++
 	rec.id, rec.seq = strconv.Itoa(m.seq), m.seq
 	m.runs[rec.id] = rec
 	m.wg.Add(1)
-	m.mu.Unlock()
+	return ctx
+}
+
+// launch runs the job of rec, listed by add, in the background.
+func (m *runManager) launch(ctx context.Context, rec *runRec, job runJob) {
+	kind := rec.kind
 	go func() {
 		defer m.wg.Done()
 		defer close(rec.done)
-		defer cancel()
+		defer rec.cancel()
 		sum, err := job(ctx, rec.hub)
 		m.log.Info("ui: run ended", "run", rec.id, "kind", kind, "error", err)
 		rec.hub.end(sum, err, ctx.Err() != nil, kind == kindImport && resumable(err))
 	}()
-	return rec
 }
 
 // get returns the run id names, or nil.

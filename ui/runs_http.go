@@ -99,9 +99,34 @@ func (s *Server) handleRunStart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, apiError{Error: err.Error(), Field: "file"})
 		return
 	}
-	rec := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), spec: spec}, importJob(api, spec))
-	writeJSON(w, http.StatusAccepted, rec.view())
+	s.startImport(w, &runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), spec: spec}, importJob(api, spec))
 }
+
+// startedView answers a start (or a resume) of an import.
+type startedView struct {
+	runView
+	// Already says, in words, that an import of the same plan was running
+	// when the start was asked (a double-click, a click in another tab):
+	// nothing new started, and the run answered is that one.
+	Already string `json:"already,omitempty"`
+}
+
+// startImport starts the import rec and answers 202 with it; while an
+// import of the same plan runs, it starts nothing and answers 200 with
+// the run that goes (runManager.startImport).
+func (s *Server) startImport(w http.ResponseWriter, rec *runRec, job runJob) {
+	got, started := s.sess.runs.startImport(rec, job)
+	if started {
+		writeJSON(w, http.StatusAccepted, startedView{runView: got.view()})
+		return
+	}
+	writeJSON(w, http.StatusOK, startedView{runView: got.view(),
+		Already: fmt.Sprintf("this import is already running (run %s of %s, started from the same plan): its progress is shown; nothing new was started", got.id, filepath.Base(got.input))})
+}
+
+// planKey names the plan ps: its file and its mapping as the page sent
+// it (importSpec.Plan).
+func planKey(ps *planState) string { return ps.input.Path + "\x00" + string(ps.yaml) }
 
 // plannedSpec is the import the last plan stands for: its file (which
 // must be the upload id, when given) under the mapping it was made with.
@@ -119,7 +144,7 @@ func (s *Server) plannedSpec(id string) (importSpec, error) {
 	case cur != ps.input || !bytes.Equal(curYAML, ps.yaml):
 		return importSpec{}, errors.New("the file or the mapping changed since the plan was made: make the plan again in the Import tab, then run it")
 	}
-	return importSpec{Input: ps.input.Path, Mapping: ps.m, StateDir: s.cfg.StateDir, Logger: s.cfg.Logger,
+	return importSpec{Input: ps.input.Path, Mapping: ps.m, StateDir: s.cfg.StateDir, Logger: s.cfg.Logger, Plan: planKey(ps),
 		Sheet: ps.m.SheetOptions(sheet.Options{Checked: &s.sess.checked})}, nil
 }
 
@@ -268,9 +293,8 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	if !ok {
 		return
 	}
-	next := s.sess.runs.start(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
+	s.startImport(w, &runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
 		importJob(api, spec))
-	writeJSON(w, http.StatusAccepted, next.view())
 }
 
 // undoRequest confirms an undo.

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -325,11 +325,19 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 2, Column: "invoice_fullname", Value: "X"}}}, nil); code != http.StatusConflict || !strings.Contains(body, "is running") {
 		t.Errorf("a fix of the file a run reads: %d %s", code, body)
 	}
-	// A second run of the same file while the first goes: the importer's
-	// lock refuses it, and the page has its words.
+	// A second start of the same plan while the first goes starts nothing:
+	// it is answered with the run that goes.
+	var same startedView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &same); code != http.StatusOK || same.ID != started.ID || same.Already == "" {
+		t.Fatalf("a second start of the plan: %d %s, want the run that goes", code, body)
+	}
+	// A run of the file under another plan while the first goes: the
+	// importer's lock refuses it, and the page has its words.
+	e.doc.Fields = append(slices.Clone(e.doc.Fields), docField{Field: "invoice_company", Columns: []string{"invoice_fullname"}})
+	e.plan()
 	var second runView
-	if code, body := e.do("POST", "/api/runs", runRequest{}, &second); code != http.StatusAccepted {
-		t.Fatalf("second start: %d %s", code, body)
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &second); code != http.StatusAccepted || second.ID == started.ID {
+		t.Fatalf("a start of another plan: %d %s", code, body)
 	}
 	if end := e.follow(second.ID, ended); end.State != stateFailed || !strings.Contains(end.Error, "is in use by another crmbulk run") {
 		t.Errorf("a second run of the file: %q %q, want it refused in words", end.State, end.Error)
@@ -345,10 +353,9 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if end.State != stateStopped || made == 200 || end.Counts["skipped"] == 0 {
 		t.Fatalf("stopped %+v with %d clients", end, made)
 	}
-	var resumed runView
-	if code, body := e.do("POST", "/api/runs/"+started.ID+"/resume", struct{}{}, &resumed); code != http.StatusAccepted {
-		t.Fatalf("resume: %d %s", code, body)
-	}
+	// Resume double-clicked: one resumed run.
+	got, _ := startAtOnce(t, e, "/api/runs/"+started.ID+"/resume", struct{}{}, 2)
+	resumed := got.v.runView
 	end = e.follow(resumed.ID, ended)
 	if !resumed.Resume || resumed.Of != started.ID || end.State != stateDone || end.Counts["created"] != 200 || len(e.sandbox.Clients()) != 200 {
 		t.Fatalf("resumed %+v ended %+v with %d clients", resumed, end, len(e.sandbox.Clients()))
@@ -376,12 +383,7 @@ func TestRunWithoutTokenOrFile(t *testing.T) {
 // waits for and until when, with its ETA, and ends with every row done.
 func TestRunSaysItsWaits(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{Limit: 10, Window: time.Second, BlockFor: time.Second})
-	var b strings.Builder
-	b.WriteString("email,invoice_fullname\n")
-	for i := range 20 {
-		fmt.Fprintf(&b, "k%d@example.com,Klient %d\n", i, i)
-	}
-	e.upload("klienci.csv", b.String())
+	e.upload("klienci.csv", clientsText(20))
 	e.plan()
 	var started runView
 	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
@@ -463,4 +465,102 @@ func TestRunIsItsPlan(t *testing.T) {
 			t.Errorf("client %s got a name the planned mapping does not import: %q", c.Email, c.InvoiceFullname)
 		}
 	}
+}
+
+// TestRunStartsOnceAtOnce: starts of one plan sent at once (a
+// double-click, a click in a second tab) make one run: one answer starts
+// it, the others name it and say it is already running — none is a
+// failed run. A start after it ended is a new run again.
+func TestRunStartsOnceAtOnce(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{Latency: 50 * time.Millisecond})
+	e.upload("klienci.csv", clientsText(20))
+	e.plan()
+	const clicks = 3
+	started, joined := startAtOnce(t, e, "/api/runs", runRequest{}, clicks)
+	id := started.v.ID
+	if len(joined) != clicks-1 || !strings.Contains(joined[0].v.Already, "of klienci.csv, started from the same plan") {
+		t.Errorf("the other starts: %+v", joined)
+	}
+	if end := e.follow(id, ended); end.State != stateDone || end.Counts["created"] != 20 {
+		t.Fatalf("the run ended %+v", end)
+	}
+	var list struct{ Runs []runView }
+	if code, body := e.do("GET", "/api/runs", nil, &list); code != http.StatusOK || len(list.Runs) != 1 {
+		t.Fatalf("the runs after %d starts at once: %d %s, want the one", clicks, code, body)
+	}
+	if n := len(e.sandbox.Clients()); n != 20 {
+		t.Errorf("%d clients, want 20", n)
+	}
+	// It ended: a start now is a new run (the importer's guards decide what it sends).
+	var again startedView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &again); code != http.StatusAccepted || again.ID == id || again.Already != "" {
+		t.Errorf("a start after the run ended: %d %s, want a new run", code, body)
+	}
+	if end := e.follow(again.ID, ended); end.State != stateDone || end.Counts["unchanged"] != 20 {
+		t.Errorf("the run after the end ended %+v, want the 20 rows unchanged", end)
+	}
+}
+
+// startAnswer is one answer to a start (or a resume) of an import.
+type startAnswer struct {
+	code int
+	v    startedView
+	body string
+}
+
+// startAtOnce sends n starts (POST path with body) at once, as a
+// double-click or a second tab does, and returns the answer that
+// started a run and the answers that named the run going instead; it
+// fails the test unless exactly one started a run and the others named it.
+func startAtOnce(t *testing.T, e *apiEnv, path string, body any, n int) (started startAnswer, joined []startAnswer) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	answers := make(chan startAnswer, n)
+	ready := make(chan struct{})
+	for range n {
+		go func() {
+			<-ready
+			req, _ := http.NewRequest(http.MethodPost, e.base+path, bytes.NewReader(b))
+			req.Header.Set("X-Crmbulk-Request", "1")
+			req.Header.Set("Content-Type", "application/json")
+			var a startAnswer
+			res, err := e.c.Do(req)
+			if err != nil {
+				a.body = err.Error()
+				answers <- a
+				return
+			}
+			defer res.Body.Close()
+			data, _ := io.ReadAll(res.Body)
+			a.code, a.body = res.StatusCode, string(data)
+			_ = json.Unmarshal(data, &a.v)
+			answers <- a
+		}()
+	}
+	close(ready)
+	var runs []startAnswer
+	for range n {
+		switch a := <-answers; a.code {
+		case http.StatusAccepted:
+			runs = append(runs, a)
+		case http.StatusOK:
+			joined = append(joined, a)
+		default:
+			t.Fatalf("POST %s: %d %s", path, a.code, a.body)
+		}
+	}
+	if len(runs) != 1 {
+		t.Fatalf("%d requests POST %s at once made %d runs (and %d answers named a run that goes), want 1 run", n, path, len(runs), len(joined))
+	}
+	started = runs[0]
+	if started.v.Already != "" {
+		t.Errorf("the answer that started the run says %q", started.v.Already)
+	}
+	for _, a := range joined {
+		if a.v.ID != started.v.ID || a.v.Kind != kindImport || !isRunning(a.v.State) ||
+			!strings.Contains(a.v.Already, "this import is already running (run "+started.v.ID+" of ") {
+			t.Errorf("POST %s while run %s goes answered %s, want that run, running, in words", path, started.v.ID, a.body)
+		}
+	}
+	return started, joined
 }

@@ -15,11 +15,14 @@ import (
 
 // importSpec is an import the page asks for: what the plan was made of.
 type importSpec struct {
-	Input    string
-	Mapping  *mapping.Mapping
-	MatchBy  []string
-	Sheet    sheet.Options
-	Resume   string // the report of the run this one resumes ("" = a new run)
+	Input   string
+	Mapping *mapping.Mapping
+	MatchBy []string
+	Sheet   sheet.Options
+	Resume  string // the report of the run this one resumes ("" = a new run)
+	// Plan names the plan the run does: its file and mapping (planKey).
+	// One import of a plan runs at a time (runManager.startImport).
+	Plan     string
 	StateDir string // the state directory: the input's lock on the account, the record key
 	Logger   *slog.Logger
 }

@@ -33,16 +33,21 @@ func sandboxAPI(t *testing.T, cfg sandbox.Config, perMinute int) (*sandbox.Serve
 // clientsCSV writes n clients (email, invoice_fullname) to dir/name.
 func clientsCSV(t *testing.T, dir, name string, n int) string {
 	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(clientsText(n)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// clientsText is n clients (email, invoice_fullname) as CSV.
+func clientsText(n int) string {
 	var b strings.Builder
 	b.WriteString("email,invoice_fullname\n")
 	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, "client%d@example.com,Klient %d\n", i, i)
 	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return b.String()
 }
 
 // waitEnd waits for rec to end and returns its final state.

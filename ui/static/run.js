@@ -26,6 +26,7 @@ I18N.add({
   'run.stop': { en: 'Stop', pl: 'Zatrzymaj' },
   'run.resume': { en: 'Resume', pl: 'Wznów' },
   'run.progress': { en: 'Progress', pl: 'Postęp' },
+  'run.already': { en: 'This import is already running (run {id}, started by an earlier click or in another tab): its progress is shown below. Nothing new was started.', pl: 'Ten import już trwa (uruchomienie {id}, rozpoczęte wcześniejszym kliknięciem lub w innej karcie): poniżej widać jego postęp. Nic nowego nie zostało uruchomione.' },
   'run.state.running': { en: 'Running', pl: 'Trwa' },
   'run.state.stopping': { en: 'Stopping: the requests already sent finish, nothing new is sent…', pl: 'Zatrzymywanie: wysłane już żądania się kończą, nic nowego nie jest wysyłane…' },
   'run.state.stopped': { en: 'Stopped. Resume goes on from where it stopped (the rows done are kept).', pl: 'Zatrzymano. Wznowienie zacznie tam, gdzie skończył (zrobione wiersze zostają).' },
@@ -80,7 +81,10 @@ I18N.add({
 
 const RunStep = (() => {
   const sec = document.getElementById('run');
-  const state = { file: null, fixes: null, run: null, undo: null, focusFix: false };
+  // asking: a start or resume was sent and its answer has not come yet
+  // (its buttons stay disabled: a double-click sends one request);
+  // already: the run answered was already running (its words' values).
+  const state = { file: null, fixes: null, run: null, undo: null, focusFix: false, asking: false, already: null };
 
   // --- fixing invalid cells ---------------------------------------------
   const fixBox = el('div', { id: 'fix' });
@@ -97,6 +101,7 @@ const RunStep = (() => {
   const stopBtn = el('button', { type: 'button', id: 'run-stop', 'data-i18n': 'run.stop',
     onclick: () => { if (state.run && state.run.state === 'running') post(`/api/runs/${state.run.id}/stop`); } });
   const resumeBtn = el('button', { type: 'button', id: 'run-resume', 'data-i18n': 'run.resume', onclick: resumeRun });
+  const runNote = el('p', { id: 'run-note', class: 'note', role: 'status', hidden: true });
   const runProgress = progressView('run-progress');
 
   // --- the report and the undo ----------------------------------------------
@@ -114,7 +119,7 @@ const RunStep = (() => {
 
   sec.append(fixBox,
     el('h2', { 'data-i18n': 'run.title' }), runFile,
-    el('div', { class: 'row' }, startBtn, stopBtn, resumeBtn),
+    el('div', { class: 'row' }, startBtn, stopBtn, resumeBtn), runNote,
     runProgress.root, report.root, undoBox);
 
   // post sends a state-changing request; errors go to the banner.
@@ -224,7 +229,10 @@ const RunStep = (() => {
     const had = document.activeElement;
     const going = v && (v.state === 'running' || v.state === 'stopping');
     runFile.textContent = state.file ? t('run.file', { file: state.file.name }) : t('fix.nofile');
-    startBtn.disabled = !state.file || going;
+    startBtn.disabled = !state.file || going || state.asking;
+    resumeBtn.disabled = state.asking;
+    runNote.hidden = !(state.already && going); // said while it goes: its end says the rest
+    runNote.textContent = runNote.hidden ? '' : t('run.already', state.already);
     stopBtn.hidden = !going;
     // Not disabled while stopping: a disabled button drops the focus.
     stopBtn.setAttribute('aria-disabled', String(!v || v.state !== 'running'));
@@ -238,14 +246,27 @@ const RunStep = (() => {
     else if (had === stopBtn && stopBtn.hidden) (resumeBtn.hidden ? startBtn : resumeBtn).focus();
   }
 
-  async function startRun() {
-    const v = await post('/api/runs', { file: state.file && state.file.id });
-    if (v) follow(v, 'run');
-  }
+  function startRun() { begin(startBtn, '/api/runs', { file: state.file && state.file.id }); }
 
-  async function resumeRun() {
-    const v = await post(`/api/runs/${state.run.id}/resume`);
+  function resumeRun() { begin(resumeBtn, `/api/runs/${state.run.id}/resume`); }
+
+  // begin asks the server to start (or resume) an import with the button
+  // btn, disabled from the click to the answer, and follows the run it
+  // answers: a new one, or the one of the same plan already running (a
+  // click in another tab), which is said, not shown as a failure.
+  async function begin(btn, path, json) {
+    if (state.asking) return;
+    const focused = document.activeElement === btn;
+    state.asking = true;
+    drawRun();
+    let v = null;
+    try { v = await post(path, json); } finally { state.asking = false; }
     if (v) follow(v, 'run');
+    if (v && v.already) state.already = { id: v.id };
+    drawRun();
+    // Disabled, the button may have dropped the focus: it goes to Stop
+    // while the run goes, else back to the button.
+    if (focused && document.activeElement === document.body) (stopBtn.hidden ? btn : stopBtn).focus();
   }
 
   // follow shows a run's events as they come: which is 'run' or 'undo'.
@@ -254,7 +275,7 @@ const RunStep = (() => {
     const view = which === 'run' ? runProgress : undoProgress;
     const rep = which === 'run' ? report : undoReport;
     rep.clear();
-    if (which === 'run') { state.undo = null; undoProgress.clear(); undoReport.clear(); }
+    if (which === 'run') { state.undo = null; state.already = null; undoProgress.clear(); undoReport.clear(); }
     view.draw(v);
     drawRun();
     const es = new EventSource(`/api/runs/${v.id}/events`);
