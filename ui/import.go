@@ -70,7 +70,7 @@ type fieldInfo struct {
 func (s *Server) handleFields(w http.ResponseWriter, _ *http.Request) {
 	var fields []fieldInfo
 	for _, f := range baselinker.Fields() {
-		if f.Writable && f.Kind != baselinker.KindExtra {
+		if f.Mappable() {
 			fields = append(fields, fieldInfo{Name: f.Name, MaxLen: f.MaxLen})
 		}
 	}
