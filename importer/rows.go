@@ -77,7 +77,7 @@ func (r *run) resumed(num int) (events.Line, bool, error) {
 	if r.old == nil {
 		return events.Line{}, false, nil
 	}
-	ol, err := r.old.lookup(num)
+	ol, err := r.old.lines.Lookup(num)
 	if err != nil {
 		return events.Line{}, false, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
