@@ -41,7 +41,7 @@ func FuzzOldReport(f *testing.F) {
 		}
 		got := map[int]bool{}
 		for n := 1; n < 50; n++ {
-			l, err := o.lookup(n)
+			l, err := o.lines.Lookup(n)
 			if err != nil {
 				return // refused: an edited, reordered or dry-run report
 			}

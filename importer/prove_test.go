@@ -68,6 +68,14 @@ func TestResumeRefusesEditedReports(t *testing.T) {
 			r[col(recs, "status")], r[col(recs, "crm_client_id")] = "created", ""
 			return recs
 		}, "has no crm_client_id"},
+		{"a row number zero", func(recs [][]string) [][]string {
+			recs[1][col(recs, "row")] = "0"
+			return recs
+		}, `column "row": "0" is not a row number; the report was edited — restore it or import without --resume`},
+		{"a client ID that is no number", func(recs [][]string) [][]string {
+			recs[2][col(recs, "crm_client_id")] = "12x"
+			return recs
+		}, `column "crm_client_id": "12x" is not a client ID; the report was edited — restore it or import without --resume`},
 		{"a status no crmbulk writes", func(recs [][]string) [][]string {
 			recs[3][col(recs, "status")] = "done"
 			return recs

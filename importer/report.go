@@ -27,76 +27,80 @@ const (
 	CodeSameAsRow     = "SAME_AS_ROW"     // the row repeats an earlier row without a key, which is planned once (skipped)
 )
 
-// oldReport streams a previous report for --resume, in lock-step with the
-// input (reports are in input order).
+// oldReport is the report a --resume names, read in lock-step with the
+// input (reports are in input order) by a run.ReportLines that applies
+// resume's rules (check) to every line it reads.
 type oldReport struct {
-	path string // the report named by --resume
-	// key proves each line (nil: not checked); account is this run's, to
-	// tell a line of another token from an edited one.
-	key     []byte
-	account string
-	prevMAC string // the MAC of the line read last (the chain of proofs)
-	src     string // the file read: the report, its record, or either moved aside
-	rs      *events.Records
-	next    *events.Line
-	sha     string
-	last    int // the row number of the line read before next
+	path  string // the report named by --resume
+	cfg   events.ReadConfig
+	src   string              // the file read: the report, its record, or either moved aside
+	lines *events.ReportLines // nil: the report has no rows (or is closed)
+	sha   string              // the input_sha256 of the first line read
 	// Of the whole report (openOldReport's first pass):
-	lines   int // how many lines it has
+	count   int // how many lines it has
 	lastRow int // the input row of its last line
 }
 
-// openOldReport opens a report written by Run and reads its first line.
-// It reads the whole report once first: an edited, reordered or dry-run
-// report is refused before any row is sent, not when the run reaches the
-// bad line (the rows before it would have been sent again).
+// newOldReport reads the report at path: key proves each line (nil: not
+// checked); account is this run's, to tell a line of another token from an
+// edited one.
+func newOldReport(path string, key []byte, account string) *oldReport {
+	o := &oldReport{path: path}
+	o.cfg = events.ReadConfig{Key: key, Account: account, Restore: "restore it or import without --resume", InOrder: true, Check: o.check}
+	return o
+}
+
+// openOldReport opens a report written by Run. It reads the whole report
+// once first: an edited, reordered or dry-run report is refused before any
+// row is sent, not when the run reaches the bad line (the rows before it
+// would have been sent again).
 func openOldReport(path string, key []byte, account string, line func()) (*oldReport, error) {
-	o := &oldReport{path: path, key: key, account: account}
+	o := newOldReport(path, key, account)
 	if err := o.start(""); err != nil {
 		return nil, err
 	}
-	sha := o.sha
-	for o.next != nil {
-		line()
-		o.lines++
-		o.lastRow = o.next.Row
-		if err := o.advance(); err != nil {
+	for {
+		l, err := o.lines.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
 			_ = o.close()
 			return nil, err
 		}
+		line()
+		o.count++
+		o.lastRow = l.Row
 	}
 	if err := o.close(); err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	o.sha = sha
 	return o, nil
 }
 
-// start opens the report (src, or the one openRecords picks when src is
-// "") and reads its first line.
+// start opens the report (src, or the file run.OpenRecords picks when src
+// is "") to read it from its first line.
 func (o *oldReport) start(src string) error {
+	_ = o.close()
 	var rs *events.Records
 	var err error
 	switch {
 	case src == "":
 		rs, err = events.OpenRecords(o.path)
-		if err == nil {
-			src = rs.Path()
-		}
 	case strings.HasSuffix(src, ".csv") || strings.HasSuffix(src, ".csv.prev"):
 		rs, err = events.OpenCSVRecords(src)
 	default:
 		rs, err = events.OpenXLSXRecords(src)
 	}
+	if errors.Is(err, sheet.ErrNoRows) {
+		o.src = src
+		return nil
+	}
 	if err != nil {
-		if errors.Is(err, sheet.ErrNoRows) {
-			o.rs, o.src, o.next = nil, src, nil
-			return nil
-		}
 		return err
 	}
-	o.rs, o.src, o.last, o.sha, o.prevMAC = rs, src, 0, "", ""
-	return o.advance()
+	o.lines, o.src, o.sha = rs.Lines(o.cfg), rs.Path(), ""
+	return nil
 }
 
 // moveAside renames the file the report is read from to NAME.prev (the new
@@ -118,67 +122,28 @@ func (o *oldReport) moveAside() error {
 	return nil
 }
 
-func (o *oldReport) advance() error {
-	o.next = nil
-	if o.rs == nil {
-		return nil
-	}
-	c, num, err := o.rs.Next()
-	if errors.Is(err, io.EOF) {
-		return o.close()
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.Proven(o.key, o.prevMAC, o.src, num, o.account); err != nil {
-		return err
-	}
-	o.prevMAC = c.MAC()
-	l, err := c.Line()
-	if ce := (*events.CellError)(nil); errors.As(err, &ce) && ce.Column == "row" {
-		return fmt.Errorf("%s: row %d, column \"row\": %q is not a row number; the report was edited — restore it or import without --resume", o.src, num, c.Cell("row"))
-	}
-	n := l.Row
-	if n <= o.last {
-		// lookup walks the report in step with the input: a line out of
-		// order would be missed and its row sent again.
-		return fmt.Errorf("%s: row %d, column \"row\": %d comes after %d; the report's lines must stay in input order (was it sorted?) — restore it or import without --resume", o.src, num, n, o.last)
-	}
-	o.last = n
-	if l.Note == events.DryRunNote {
-		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, num, events.DryRunNote)
+// check is resume's rule for a report line (run.ReportLines has proven it
+// and checked its row is in order): a real run's, of one input, with a
+// status crmbulk writes and, when finished, the client's ID.
+func (o *oldReport) check(l events.Line) error {
+	if l.DryRun() {
+		return fmt.Errorf("%s: row %d is a dry run's (note %q): a dry run sends nothing, so its report cannot be resumed — give the report of a real run, or import without --resume", o.src, l.Num, events.DryRunNote)
 	}
 	if strings.TrimSpace(l.InputSHA) == "" {
-		return fmt.Errorf("%s: row %d, column \"input_sha256\" is empty: crmbulk writes the input's fingerprint on every line, so the report was edited — restore it or import without --resume", o.src, num)
+		return fmt.Errorf("%s: row %d, column \"input_sha256\" is empty: crmbulk writes the input's fingerprint on every line, so the report was edited — restore it or import without --resume", o.src, l.Num)
 	}
 	if o.sha == "" {
 		o.sha = l.InputSHA // the first line's: every line must carry the same
 	} else if l.InputSHA != o.sha {
-		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.src, num, l.InputSHA, o.sha)
+		return fmt.Errorf("%s: row %d, column \"input_sha256\": %q differs from the report's first line (%q); the report was edited or mixes two inputs", o.src, l.Num, l.InputSHA, o.sha)
 	}
-	id, st := l.ID, l.Status // a crm_client_id that is no number reads as none
-	if !slices.Contains(events.Statuses(), st) {
-		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, num, l.Status, strings.Join(statusNames(), ", "))
+	if !slices.Contains(events.Statuses(), l.Status) {
+		return fmt.Errorf("%s: row %d, column \"status\": %q is not a status crmbulk writes (%s) — the report was edited; restore it or import without --resume", o.src, l.Num, l.Status, strings.Join(statusNames(), ", "))
 	}
-	if st.Finished() && id <= 0 {
-		return fmt.Errorf("%s: row %d says %s but has no crm_client_id: crmbulk writes the client's ID with every %s line, so the report was edited — restore it or import without --resume", o.src, num, st, st)
+	if st := l.Status; st.Finished() && l.ID <= 0 {
+		return fmt.Errorf("%s: row %d says %s but has no crm_client_id: crmbulk writes the client's ID with every %s line, so the report was edited — restore it or import without --resume", o.src, l.Num, st, st)
 	}
-	l.Num = num
-	o.next = &l
 	return nil
-}
-
-// lookup returns the old line for input row num, if the report has one.
-func (o *oldReport) lookup(num int) (*events.Line, error) {
-	for o.next != nil && o.next.Row < num {
-		if err := o.advance(); err != nil {
-			return nil, err
-		}
-	}
-	if o.next != nil && o.next.Row == num {
-		return o.next, nil
-	}
-	return nil, nil
 }
 
 // statusNames is every status in report order.
@@ -191,10 +156,7 @@ func statusNames() []string {
 }
 
 func (o *oldReport) close() error {
-	if o.rs == nil {
-		return nil
-	}
-	rs := o.rs
-	o.rs = nil
-	return rs.Close()
+	rl := o.lines
+	o.lines = nil
+	return rl.Close()
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -74,7 +75,7 @@ func (r *run) checkFingerprints(old *oldReport, js events.JournalState) error {
 				ErrInputChanged, c.what, c.sha, r.file, r.sha)
 		}
 	}
-	if old.lines == 0 && js.SHA == "" {
+	if old.count == 0 && js.SHA == "" {
 		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
 			"import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
 			events.ErrBadInput, path, path, r.cfg.matchedRerun())
@@ -102,7 +103,11 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 		}
 		ph.add()
 	}
-	if l := old.next; l != nil {
+	l, err := old.lines.Peek()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", events.ErrBadInput, old.src, err)
+	}
+	if l != nil {
 		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",
 			events.ErrBadInput, old.src, l.Num, l.Row, r.file)
 	}
@@ -126,17 +131,16 @@ type prover struct {
 const restoreAdvice = "restore the report and its journal as the run left them, or import without --resume"
 
 func (p *prover) row(num int) error {
-	if l := p.old.next; l != nil && l.Row < num {
+	l, err := p.old.lines.Peek()
+	switch {
+	case err != nil:
+		return err
+	case l != nil && l.Row < num:
 		return fmt.Errorf("row %d is the line of input row %d, which is blank or missing in %s — the report was edited or is of another file; %s",
 			l.Num, l.Row, p.r.file, restoreAdvice)
-	}
-	l, err := p.old.lookup(num)
-	if err != nil {
-		return err
-	}
-	if l != nil {
-		line := *l
-		if err := p.old.advance(); err != nil {
+	case l != nil && l.Row == num:
+		line, err := p.old.lines.Next()
+		if err != nil {
 			return err
 		}
 		return p.reported(line)
@@ -220,19 +224,23 @@ func (r *run) settledLines(yield func(events.Line) error) error {
 	if r.old == nil {
 		return nil
 	}
-	o := &oldReport{path: r.old.path, key: r.old.key, account: r.old.account}
+	o := newOldReport(r.old.path, r.old.cfg.Key, r.old.cfg.Account)
 	if err := o.start(r.old.src); err != nil {
 		return err
 	}
 	defer o.close()
-	for o.next != nil {
-		if l := *o.next; l.Status.Finished() {
+	for {
+		l, err := o.lines.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if l.Status.Finished() {
 			if err := yield(l); err != nil {
 				return err
 			}
-		}
-		if err := o.advance(); err != nil {
-			return err
 		}
 	}
 	for _, l := range r.settled {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
+	"github.com/crmbulk/crmbulk/internal/suggest"
 	"github.com/crmbulk/crmbulk/mapping"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
@@ -76,7 +77,7 @@ func (r *run) resumed(num int) (events.Line, bool, error) {
 	if r.old == nil {
 		return events.Line{}, false, nil
 	}
-	ol, err := r.old.lookup(num)
+	ol, err := r.old.lines.Lookup(num)
 	if err != nil {
 		return events.Line{}, false, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
@@ -175,7 +176,7 @@ func (c *Checker) item(row sheet.Row) *item {
 	case len(c.matchBy) > 0 && it.res.ID == 0:
 		// Created, this client cannot be found again by a re-run.
 		it.unkeyed = true
-		it.warnings = append(it.warnings, fmt.Sprintf("no %s: a re-run creates this client again", orList(c.matchBy)))
+		it.warnings = append(it.warnings, fmt.Sprintf("no %s: a re-run creates this client again", suggest.OrList(c.matchBy)))
 	}
 	return it
 }
@@ -290,12 +291,4 @@ func joinIDs(ids []int64) string {
 		s[i] = fmt.Sprint(id)
 	}
 	return strings.Join(s, ", ")
-}
-
-// orList is "email", "email or phone", "email, invoice_tax_id or phone".
-func orList(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
