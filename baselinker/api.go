@@ -495,11 +495,15 @@ func (a *API) send(ctx context.Context, method, form string, try int, out any) s
 
 // heard tells the limiter how a try ended: no answer counts toward
 // --max-wait; an answer that is not a block lets the others go on after a
-// block (said once per block, not once per worker).
+// block (said once per block, not once per worker). A try its caller cut
+// (ctx ended: Ctrl-C, or a page the walk read ahead of the last) says
+// nothing of the API: it is neither an answer nor a silence.
 func (a *API) heard(ctx context.Context, method string, err error, class Class, start time.Time) {
-	if te := (*TransportError)(nil); errors.As(err, &te) {
+	switch te := (*TransportError)(nil); {
+	case errors.As(err, &te) && ctx.Err() != nil: // cut by the caller, not unanswered
+	case te != nil:
 		a.limiter.Failing(time.Since(start)) // no answer: the API's silence counts toward --max-wait
-	} else {
+	default:
 		a.limiter.Heard()
 	}
 	if class.Pauses() {

@@ -56,6 +56,38 @@ func TestNoAnswerIsCutAndSaid(t *testing.T) {
 	}
 }
 
+// TestACutTryIsNoSilence: a request its caller cut — the walk cuts the
+// pages it read ahead of the last one — says nothing of the API, so it
+// takes nothing of --max-wait: the next call (the export's re-read of the
+// last page) has the whole budget, however long after the cut it starts.
+// Counted as the API's silence from the cut try's start, it stopped the
+// resume of cmd/crmbulk's TestExportPastMaxWaitResumes now and then.
+func TestACutTryIsNoSilence(t *testing.T) {
+	done := make(chan struct{})
+	defer close(done)
+	f := newFakeAPI(t, sequence(silent(done), reply(`{"status":"SUCCESS","clients":[]}`)))
+	const maxWait = 300 * time.Millisecond
+	lim := pacer.New(1000, pacer.WithMaxWait(maxWait))
+	a, _ := testAPI(t, f.srv.URL, WithLimiter(lim))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { // cut the try once the server has it
+		for len(f.requests()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := a.GetCrmClients(ctx, 3, Filters{}); err == nil {
+		t.Fatal("the cut call succeeded")
+	}
+	time.Sleep(maxWait) // a silence counted from the cut try's start would now fill the budget
+	if left, _ := lim.Budget(); left != maxWait {
+		t.Errorf("budget left %s after a cut try, want the whole %s", left, maxWait)
+	}
+	if _, err := a.GetCrmClients(context.Background(), 2, Filters{}); err != nil {
+		t.Errorf("the call after a cut try: %v", err)
+	}
+}
+
 // TestRetryAfterIsHonoured: a 503 (or 429) with Retry-After is retried no
 // sooner than it asks, and the wait is said.
 func TestRetryAfterIsHonoured(t *testing.T) {

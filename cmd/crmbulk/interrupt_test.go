@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -51,7 +52,17 @@ func TestExportPastMaxWaitResumes(t *testing.T) {
 		t.Errorf("the old file changed: %q", b)
 	}
 	before := srv.Stats().ByMethod["getCrmClientData"]
-	time.Sleep(3 * time.Second) // the account block ends
+	// The resume starts once the block is over for every run of the token:
+	// the first run left its end in the shared window as the API stated it
+	// (to the second, cut) plus pacer.UntilMargin, no later than the end
+	// the sandbox applied plus that margin. A resume started before waits
+	// out the rest against its own --max-wait of 1s, and a loaded machine
+	// then answers too slowly for what is left of it.
+	blocks := srv.Blocks()
+	if len(blocks) != 1 || !blocks[0].Account {
+		t.Fatalf("blocks %+v, want the one account block", blocks)
+	}
+	time.Sleep(time.Until(blocks[0].End.Add(pacer.UntilMargin)))
 	r = runCmd(t, context.Background(), env, append(args, "--resume")...)
 	if r.code != exitOK || !strings.Contains(r.errOut, "reused from the interrupted run") {
 		t.Fatalf("resume: exit %d\n%s", r.code, r.errOut)
