@@ -346,14 +346,7 @@ func TestExportStopAndAgain(t *testing.T) {
 	}
 
 	before := p.sandbox.Stats().Requests
-	status, body := p.do("POST", "/api/export", req)
-	var again exportStarted
-	if err := json.Unmarshal(body, &again); status != http.StatusAccepted || err != nil {
-		t.Fatalf("%d %s", status, body)
-	}
-	states := p.follow(again.ID)
-	end := states[len(states)-1]
-	said := strings.Join(end.Messages, "\n")
+	end, said := p.exportToEnd(req)
 	if end.State != stateDone || end.Counts["exported"] != 40 || !strings.Contains(said, "resuming: ") {
 		t.Fatalf("again: %+v", end)
 	}
@@ -361,6 +354,20 @@ func TestExportStopAndAgain(t *testing.T) {
 	if got := p.sandbox.Stats().Requests - before; got > 40-10+3 {
 		t.Errorf("the second export sent %d requests: the kept details were read again", got)
 	}
+}
+
+// exportToEnd starts an export of req, follows it to its end and returns
+// its last state and what it said.
+func (p *exportPage) exportToEnd(req exportRequest) (runState, string) {
+	p.t.Helper()
+	status, body := p.do("POST", "/api/export", req)
+	var started exportStarted
+	if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
+		p.t.Fatalf("%d %s", status, body)
+	}
+	states := p.follow(started.ID)
+	end := states[len(states)-1]
+	return end, strings.Join(end.Messages, "\n")
 }
 
 // startAndStop starts the export req and stops it once its details phase
@@ -411,14 +418,7 @@ func TestExportAgainOtherFilter(t *testing.T) {
 	req.Notes = true
 	p.startAndStop(req, 3)
 	req.Filters = []string{"status=VIP"}
-	status, body := p.do("POST", "/api/export", req)
-	var again exportStarted
-	if err := json.Unmarshal(body, &again); status != http.StatusAccepted || err != nil {
-		t.Fatalf("%d %s", status, body)
-	}
-	states := p.follow(again.ID)
-	end := states[len(states)-1]
-	said := strings.Join(end.Messages, "\n")
+	end, said := p.exportToEnd(req)
 	if end.State != stateDone || end.Counts["exported"] != len(statusClients(p.sandbox, 3)) || !strings.Contains(said, "belong to another export") || !strings.Contains(said, "starts it over") {
 		t.Fatalf("again with another filter: %+v", end)
 	}

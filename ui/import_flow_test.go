@@ -46,17 +46,7 @@ func docFieldOf(doc mappingDoc, header string) string {
 func TestImportFlowHandlers(t *testing.T) {
 	s := newTestServer(t)
 	existingAnna(t, s.endpoint)
-	xlsx, err := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, ctype := multipartBody(t, "file", "klienci-sklep.xlsx", xlsx)
-	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %d %s", res.StatusCode, data)
-	}
-	var view fileView
-	mustJSON(t, data, &view)
+	view := uploadShop(t, s, "klienci-sklep.xlsx")
 	if got := docFieldOf(view.Doc, "Nazwa"); got != "invoice_company" {
 		t.Fatalf("the guess maps Nazwa to %q; this test wants the guess's wrong invoice_company", got)
 	}
@@ -112,8 +102,8 @@ func TestImportFlowHandlers(t *testing.T) {
 		t.Errorf("the plan's report download: %d %.300s", res.StatusCode, data)
 	}
 
-	body = mustMarshal(t, doc)
-	res, data = s.do(t, http.MethodPost, "/api/import/yaml", "application/json", body)
+	body := mustMarshal(t, doc)
+	res, data := s.do(t, http.MethodPost, "/api/import/yaml", "application/json", body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(data), `invoice_fullname: "Nazwa"`) {
 		t.Fatalf("save: %d %s", res.StatusCode, data)
 	}
@@ -169,14 +159,7 @@ func TestOpenMappings(t *testing.T) {
 // default reach the preview as the import applies them.
 func TestPreviewTransformsAndMaps(t *testing.T) {
 	s := newTestServer(t)
-	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
-	body, ctype := multipartBody(t, "file", "klienci.xlsx", xlsx)
-	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %d %s", res.StatusCode, data)
-	}
-	var view fileView
-	mustJSON(t, data, &view)
+	view := uploadShop(t, s, "klienci.xlsx")
 	doc := view.Doc
 	for i, f := range doc.Fields {
 		switch f.Field {
@@ -200,7 +183,7 @@ func TestPreviewTransformsAndMaps(t *testing.T) {
 		t.Errorf("default of a blank NIP: %q", got)
 	}
 	doc.Fields[0].Transform = []string{"uppercase"}
-	res, data = s.do(t, http.MethodPost, "/api/import/preview", "application/json", mustMarshal(t, doc))
+	res, data := s.do(t, http.MethodPost, "/api/import/preview", "application/json", mustMarshal(t, doc))
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `unknown transform \"uppercase\"`) {
 		t.Errorf("an unknown transform: %d %s", res.StatusCode, data)
 	}
@@ -232,14 +215,7 @@ func TestUploadRefusedInWords(t *testing.T) {
 // how far it is: the run events' phase, in words; after it, nothing.
 func TestPlanProgress(t *testing.T) {
 	s := newTestServerWith(t, sandbox.Config{Latency: 400 * time.Millisecond})
-	xlsx, _ := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
-	body, ctype := multipartBody(t, "file", "klienci.xlsx", xlsx)
-	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %d %s", res.StatusCode, data)
-	}
-	var view fileView
-	mustJSON(t, data, &view)
+	view := uploadShop(t, s, "klienci.xlsx")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -264,4 +240,22 @@ func TestPlanProgress(t *testing.T) {
 	if res, _ := s.do(t, http.MethodGet, "/api/import/plan/progress", "", nil); res.StatusCode != http.StatusNoContent {
 		t.Errorf("after the plan: %d, want 204", res.StatusCode)
 	}
+}
+
+// uploadShop uploads the shop's XLSX (shopHeader, shopRows) as name and
+// returns the page's view of it.
+func uploadShop(t *testing.T, s *testServer, name string) fileView {
+	t.Helper()
+	xlsx, err := os.ReadFile(writeShopXLSX(t, t.TempDir(), shopHeader, shopRows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ctype := multipartBody(t, "file", name, xlsx)
+	res, data := s.do(t, http.MethodPost, "/api/import/upload", ctype, body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.StatusCode, data)
+	}
+	var view fileView
+	mustJSON(t, data, &view)
+	return view
 }

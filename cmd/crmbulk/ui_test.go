@@ -39,21 +39,8 @@ func TestUICommand(t *testing.T) {
 // stops it with Ctrl-C.
 func checkUI(t *testing.T, args []string, env map[string]string, secret string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	line, url, cancel, done := startUI(t, args, env)
 	defer cancel()
-	pr, pw := io.Pipe()
-	ios := &iostreams.IOStreams{In: &bytes.Buffer{}, Out: pw, ErrOut: io.Discard}
-	done := make(chan int, 1)
-	go func() {
-		done <- runWith(ctx, args, ios, func(k string) string { return env[k] })
-		_ = pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address printed: %v", err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	url := strings.TrimSpace(strings.TrimPrefix(line, "crmbulk ui: open "))
 	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/?s=") {
 		t.Fatalf("printed %q, want the page's address with its key", line)
 	}
@@ -92,6 +79,28 @@ func checkUI(t *testing.T, args []string, env map[string]string, secret string) 
 	}
 }
 
+// startUI runs crmbulk with args (a `crmbulk ui` command line) and env
+// until cancel, and returns the first line it printed, the address in it
+// and the channel its exit code comes on.
+func startUI(t *testing.T, args []string, env map[string]string) (line, url string, cancel context.CancelFunc, done <-chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	ios := &iostreams.IOStreams{In: &bytes.Buffer{}, Out: pw, ErrOut: io.Discard}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- runWith(ctx, args, ios, func(k string) string { return env[k] })
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("no address printed: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return line, strings.TrimSpace(strings.TrimPrefix(line, "crmbulk ui: open ")), cancel, exit
+}
+
 // TestUIBrowserGetsNoKeyOnItsCommandLine: `crmbulk ui` opens the browser
 // on a page file only its user can read, which forwards to the address,
 // never on the address itself: any user of the machine can read the
@@ -106,23 +115,11 @@ func TestUIBrowserGetsNoKeyOnItsCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	ios := &iostreams.IOStreams{In: &bytes.Buffer{}, Out: pw, ErrOut: io.Discard}
 	env := map[string]string{"BASELINKER_TOKEN": "3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y", "CRMBULK_STATE_DIR": t.TempDir()}
-	done := make(chan int, 1)
-	go func() {
-		done <- runWith(ctx, []string{"ui", "--work-dir", t.TempDir()}, ios, func(k string) string { return env[k] })
-		_ = pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address printed: %v", err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	url := strings.TrimSpace(strings.TrimPrefix(line, "crmbulk ui: open "))
+	_, url, cancel, done := startUI(t, []string{"ui", "--work-dir", t.TempDir()}, env)
+	defer cancel()
 	var args []byte
+	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if args, err = os.ReadFile(got); err == nil || time.Now().After(deadline) {
 			break
