@@ -103,8 +103,13 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoFlags) error {
 	acct := a.demoAccount(f, url, token)
 
 	out := a.ios.Out
-	fmt.Fprintf(out, "crmbulk demo: a sandbox with %d clients is running on %s (limit %d requests/minute, latency %s).\n\n",
+	fmt.Fprintf(out, "crmbulk demo: a sandbox with %d clients is running on %s (limit %d requests/minute, latency %s).\n",
 		f.clients, url, f.rate, f.latency)
+	// The steps' commands stand for what the demo runs in-process on its
+	// sandbox; pasted as they are they go to the account of BASELINKER_TOKEN.
+	fmt.Fprintln(out, "Each step runs on this sandbox; the command beside it is the same step on a real account (BASELINKER_TOKEN),")
+	fmt.Fprintf(out, "so step 2 pasted there imports the sample's clients into that shop; %s keeps the sandbox and prints them for it.\n", a.command("demo", "--keep"))
+	fmt.Fprintln(out)
 	exportPath := filepath.Join(f.dir, "clients-{datetime}.xlsx")
 	fmt.Fprintln(out, "1. Export every client:  "+a.command("export", "--out", exportPath))
 	exported, err := a.runExport(cmd, &exportOptions{exportFlags: exportFlags{out: exportPath, delimiter: ","}, account: acct})
