@@ -80,7 +80,7 @@ func (r *run) guardLanding() error {
 			"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
 			events.ErrBadInput, err, r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)))
 	}
-	if !js.Found || js.SHA != "" && js.SHA != r.sha {
+	if !js.Found || !js.Of(r.sha) {
 		return nil
 	}
 	n, last := inDoubt(js.Open, r.cfg.RequestTimeout)
@@ -102,7 +102,7 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 	// sent before the run was killed (before their lines, or the report,
 	// were written).
 	js, err := events.ReadJournal(path + ".journal")
-	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
+	if err != nil || !js.Found || !js.Of(r.sha) {
 		return prev, ok
 	}
 	if !ok {

@@ -120,6 +120,9 @@ func TestJournalCarriedSkipped(t *testing.T) {
 	if err != nil || len(js.Open) != 2 || len(js.Done) != 0 {
 		t.Fatalf("state %+v, %v: want rows 2 and 3 still open", js, err)
 	}
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), `"at_ms"`) {
+		t.Errorf("sends of unknown time carried with a time:\n%s", b)
+	}
 }
 
 // TestJournalOfAnOlderUndo: an undo stopped by an older crmbulk left a

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,11 +86,9 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if err != nil {
 		return sum, err
 	}
-	js, err := events.ReadJournal(journalPath(cmp.Or(cfg.Resume, cfg.Report)))
-	if err != nil {
-		return sum, fmt.Errorf("%w: the undo's journal: %w", events.ErrBadInput, err)
+	if r.sent, err = r.readJournal(source, items); err != nil {
+		return sum, err
 	}
-	r.sent = js.Open
 	defer r.ev.Watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
@@ -103,7 +103,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 		return sum, err
 	}
 	if !cfg.DryRun {
-		if r.j, err = createJournal(journalPath(cfg.Report), r.sent); err != nil {
+		if r.j, err = createJournal(journalPath(cfg.Report), r.sha, r.sent); err != nil {
 			_ = rf.Close()
 			return sum, err
 		}
@@ -132,14 +132,59 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 // the clients' state.
 func journalPath(report string) string { return report + ".journal" }
 
-// createJournal starts the journal, carrying the sends an earlier undo
-// left open (until this run settles them).
-func createJournal(path string, sent map[int]events.Pending) (*events.Journal, error) {
-	carried := make(map[int]events.Pending, len(sent))
-	for row := range sent {
-		carried[row] = events.Pending{Op: "carried"}
+// createJournal starts the journal of the undo of the source report whose
+// fingerprint is sha, carrying the sends an earlier undo left open (until
+// this run settles them) as they were: their op, client and send time.
+func createJournal(path, sha string, sent map[int]events.Pending) (*events.Journal, error) {
+	return events.CreateJournal(path, events.JournalStart{SHA: sha, Open: sent, Sync: true})
+}
+
+// readJournal reads the sends with no outcome in the journal of the undo
+// resumed (of a new undo: the journal at its report's path). A journal of
+// the undo of another report is refused on a resume, and not carried by a
+// new undo — as an import treats a journal of another input (its record
+// is kept aside with its report, KeepEarlier).
+func (r *run) readJournal(source string, items []item) (map[int]events.Pending, error) {
+	path := journalPath(cmp.Or(r.cfg.Resume, r.cfg.Report))
+	js, err := events.ReadJournal(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the undo's journal: %w", events.ErrBadInput, err)
 	}
-	return events.CreateJournal(path, events.JournalStart{Open: carried, Sync: true})
+	why := r.otherSource(js, items)
+	switch {
+	case why == "":
+		return js.Open, nil
+	case r.cfg.Resume == "":
+		r.cfg.Log.Warn(fmt.Sprintf("the journal %s is of the undo of another report (%s): this undo of %s does not carry its writes", path, why, source))
+		return map[int]events.Pending{}, nil
+	}
+	return nil, fmt.Errorf("%w: the journal %s is of the undo of another report, not of %s (%s); nothing was sent. "+
+		"Resume the undo of that report with it, or undo %s afresh (without --resume):%s",
+		events.ErrBadInput, path, source, why, source, r.cfg.Rerun.With(shellquote.Drop("resume")))
+}
+
+// otherSource says why the journal is not of the undo of this source
+// report ("" when it may be): another fingerprint, or (a journal of an
+// older crmbulk names none) a write to a client the source's line of that
+// row does not name.
+func (r *run) otherSource(js events.JournalState, items []item) string {
+	if !js.Of(r.sha) {
+		return fmt.Sprintf("its source's fingerprint is %s, this report's %s", js.SHA, r.sha)
+	}
+	ids := make(map[int]int64, len(items))
+	for _, it := range items {
+		ids[it.line.Row] = it.line.ID
+	}
+	for _, row := range slices.Sorted(maps.Keys(js.Open)) {
+		id, ok := ids[row]
+		switch p := js.Open[row]; {
+		case !ok:
+			return fmt.Sprintf("it sent a write for input row %d, which this report has no line of", row)
+		case p.ID != 0 && p.ID != id:
+			return fmt.Sprintf("its write for input row %d went to client %d; this report's line of that row names client %d", row, p.ID, id)
+		}
+	}
+	return ""
 }
 
 // send journals the write op about to be sent for the item's line, to
