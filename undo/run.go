@@ -657,7 +657,8 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	return l
 }
 
-// lookup finds the client with match key "field:value" (0: none).
+// lookup finds the client with match key "field:value" (0: none), reading
+// as many pages of the filter as it takes (baselinker.FindClients).
 func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	field, v, ok := strings.Cut(key, ":")
 	if !ok || v == "" {
@@ -667,16 +668,18 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	if err := f.Set(field, v); err != nil {
 		return 0, nil // not a filter: cannot look it up
 	}
-	cs, err := r.api.GetCrmClients(ctx, 1, f)
+	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
+		return r.api.GetCrmClients(ctx, page, f)
+	}
+	same := func(c *baselinker.Client) bool { have, _ := c.Get(field); return equal(field, have, v) }
+	cs, err := baselinker.FindClients(ctx, list, same, 1) // a text filter is a partial match: the client may be on any page
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("look-up by %s: %w", field, err)
 	}
-	for i := range cs {
-		if have, _ := cs[i].Get(field); equal(field, have, v) {
-			return int64(cs[i].CrmClientID), nil
-		}
+	if len(cs) == 0 {
+		return 0, nil
 	}
-	return 0, nil
+	return int64(cs[0].CrmClientID), nil
 }
 
 // failed is the line of a request that did not succeed; a fatal error
