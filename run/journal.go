@@ -56,6 +56,19 @@ type Pending struct {
 	Timeout time.Duration
 }
 
+// LandsBy is when the write p can no longer land: the larger of its run's
+// request timeout and timeout after its send (the server may finish a
+// request after its client has gone). later says whether that is still
+// to come; a write that is not a create, or whose send time is unknown,
+// has no such wait.
+func (p Pending) LandsBy(timeout time.Duration) (until time.Time, later bool) {
+	if p.Op != "create" || p.At.IsZero() {
+		return time.Time{}, false
+	}
+	until = p.At.Add(max(p.Timeout, timeout))
+	return until, time.Now().Before(until)
+}
+
 // Journal is an open journal being written.
 type Journal struct {
 	mu      sync.Mutex

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
@@ -139,5 +140,38 @@ func TestUndoResumeKeepsSendTimes(t *testing.T) {
 	p, ok := js.Open[2]
 	if !ok || p.Op != "delete" || p.ID != id || !p.At.Equal(at) || js.SHA != sha {
 		t.Fatalf("the journal after the resume: row 2 %+v (open %v), source %q; want the delete of %d sent at %s, of %s", p, ok, js.SHA, id, at, sha)
+	}
+}
+
+// TestUndoResumeWaitsForACreateToLand: an undo of an undo was killed just
+// after it sent a create, which the server makes 0.5 s later. Its resume,
+// started at once, looks the client up only once the create can no longer
+// land (--request-timeout after the send the journal dates): it finds it
+// and does not make the client a second time.
+func TestUndoResumeWaitsForACreateToLand(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 12, Clients: 5, CommitAfter: 500 * time.Millisecond})
+	ctx := context.Background()
+	report := importRows(t, api, t.TempDir(), "land@undo.example,+48 1,Hel")
+	undone, err := Run(ctx, api, report, Config{})
+	if err != nil || undone.Counts[StatusDeleted] != 1 {
+		t.Fatalf("undo: %v, %v", undone, err)
+	}
+	sha, err := importer.FileSHA(undone.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := filepath.Join(t.TempDir(), "u.csv")
+	crashedUndo(t, u, fmt.Sprintf(`{"ev":"start","sha":%q,"timeout_ms":1000}`, sha),
+		fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at_ms":%d}`, time.Now().UnixMilli()))
+	cut, cancel := context.WithTimeout(ctx, 50*time.Millisecond) // killed: no answer, the server goes on
+	_, _ = api.AddCrmClient(cut, baselinker.ClientFields{Values: map[string]string{"email": "land@undo.example", "phone": "+48 1", "invoice_city": "Hel"}})
+	cancel()
+
+	sum, err := Run(ctx, api, undone.Report, Config{Report: u, Resume: u, RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := withEmail(srv, "land@undo.example"); n != 1 || sum.Counts[events.StatusCreated] != 1 {
+		t.Fatalf("%d clients with the key after the resume (%v), want the one the killed undo made", n, sum.Counts)
 	}
 }

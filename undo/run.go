@@ -103,7 +103,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 		return sum, err
 	}
 	if !cfg.DryRun {
-		if r.j, err = createJournal(journalPath(cfg.Report), r.sha, r.sent); err != nil {
+		if r.j, err = createJournal(journalPath(cfg.Report), r.sha, cfg.RequestTimeout, r.sent); err != nil {
 			_ = rf.Close()
 			return sum, err
 		}
@@ -133,10 +133,10 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 func journalPath(report string) string { return report + ".journal" }
 
 // createJournal starts the journal of the undo of the source report whose
-// fingerprint is sha, carrying the sends an earlier undo left open (until
+// fingerprint is sha (its requests cut after timeout), carrying the sends an earlier undo left open (until
 // this run settles them) as they were: their op, client and send time.
-func createJournal(path, sha string, sent map[int]events.Pending) (*events.Journal, error) {
-	return events.CreateJournal(path, events.JournalStart{SHA: sha, Open: sent, Sync: true})
+func createJournal(path, sha string, timeout time.Duration, sent map[int]events.Pending) (*events.Journal, error) {
+	return events.CreateJournal(path, events.JournalStart{SHA: sha, Timeout: timeout, Open: sent, Sync: true})
 }
 
 // readJournal reads the sends with no outcome in the journal of the undo
@@ -374,6 +374,7 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 		_ = pool.Add(events.Job[events.Line]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
 			Do: func(send context.Context, turn events.Turn) (events.Line, error) {
 				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
+				r.waitToLand(ctx, it)
 				if skip, ok := r.stopped(ctx, it); ok {
 					return skip, nil
 				}
@@ -384,6 +385,26 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 		return err
 	}
 	return werr
+}
+
+// waitToLand waits, before a create an interrupted undo sent is looked
+// up, until it can no longer land (Pending.LandsBy): a look-up before
+// then could miss the client the server is still making, and the create
+// would be sent again. An interrupt ends the wait (the line is skipped,
+// its send stays open for the next resume).
+func (r *run) waitToLand(ctx context.Context, it item) {
+	until, later := r.sent[it.line.Row].LandsBy(r.cfg.RequestTimeout)
+	if !later || it.op != opRecreate || r.cfg.DryRun {
+		return
+	}
+	r.cfg.Log.Warn(fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
+		it.line.Row, until.Local().Format("15:04:05")), "row", it.line.Row, "until", until)
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // stopped returns the skipped line of an item the undo will not start

@@ -41,6 +41,17 @@ func snapshot(srv *sandbox.Server) map[int64]string {
 	return out
 }
 
+// withEmail counts the clients whose email is email.
+func withEmail(srv *sandbox.Server, email string) int {
+	n := 0
+	for _, c := range srv.Clients() {
+		if c.Email == email {
+			n++
+		}
+	}
+	return n
+}
+
 func diffSnapshots(t *testing.T, got, want map[int64]string) {
 	t.Helper()
 	var ids []int64
@@ -502,13 +513,7 @@ func TestUndoLookupReadsEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, c := range srv.Clients() {
-		if c.Email == "p@undo.example" {
-			n++
-		}
-	}
-	if n != 1 || sum.Counts[StatusConflict] != 1 || sum.Counts[events.StatusCreated] != 0 {
+	if n := withEmail(srv, "p@undo.example"); n != 1 || sum.Counts[StatusConflict] != 1 || sum.Counts[events.StatusCreated] != 0 {
 		t.Fatalf("%d clients with the key after the undo of the undo (%v); want the one made by hand (%d) found, a conflict, nothing created", n, sum.Counts, made.ID)
 	}
 }
