@@ -93,9 +93,17 @@ func TestUndoJournalOfAnotherReport(t *testing.T) {
 			}
 
 			crashedUndo(t, u, tc.journal...)
-			sum, err := Run(context.Background(), api, reportB, Config{Report: filepath.Join(dir, "u.csv")})
+			rec := &events.Recorder{}
+			sum, err := Run(context.Background(), api, reportB, Config{Report: u, Events: rec})
 			if err != nil {
 				t.Fatal(err)
+			}
+			said := false
+			for _, e := range rec.Events() {
+				said = said || e.Message != nil && strings.Contains(e.Message.Text, "the journal "+u+".journal is of the undo of another report")
+			}
+			if !said {
+				t.Errorf("a new undo did not say it leaves the journal's writes: %+v", rec.Events())
 			}
 			var row3 events.Line
 			_ = events.ReadReport(sum.Report, nil, "", func(l events.Line) error {
