@@ -133,8 +133,9 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 func journalPath(report string) string { return report + ".journal" }
 
 // createJournal starts the journal of the undo of the source report whose
-// fingerprint is sha (its requests cut after timeout), carrying the sends an earlier undo left open (until
-// this run settles them) as they were: their op, client and send time.
+// fingerprint is sha (its requests cut after timeout), carrying the sends
+// an earlier undo left open (until this run settles them) as they were:
+// their op, client and send time.
 func createJournal(path, sha string, timeout time.Duration, sent map[int]events.Pending) (*events.Journal, error) {
 	return events.CreateJournal(path, events.JournalStart{SHA: sha, Timeout: timeout, Open: sent, Sync: true})
 }
