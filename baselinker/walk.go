@@ -163,3 +163,44 @@ func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page in
 	}
 	return last, lastLen, &PageError{Page: last + 1, Err: context.Canceled}
 }
+
+// MaxFindPages bounds the pages one look-up (FindClients) reads.
+const MaxFindPages = 20
+
+// ErrTooManyMatches is matched by a look-up that read MaxFindPages full
+// pages of a filter's matches without coming to their end.
+var ErrTooManyMatches = errors.New("too many clients match the filter")
+
+// FindClients reads the pages of a filtered list (list) from the first until a
+// page holds fewer than PageSize clients, or until enough of its clients
+// (< 1: all) satisfy match, and returns those, in the list's order. A
+// filter on a text field (email, name, …) is a partial match, so the
+// client sought may be on any page of it, not only the first. More than
+// MaxFindPages full pages is ErrTooManyMatches; pages that do not page
+// stop it as they stop a walk (ErrNotPaging).
+func FindClients(ctx context.Context, list ListFunc, match func(*Client) bool, enough int) ([]Client, error) {
+	bound := walkBound{seen: roaring64.New(), max: MaxFindPages * PageSize}
+	var found []Client
+	for page := 1; ; page++ {
+		cs, err := list(ctx, page)
+		if err != nil {
+			return nil, err
+		}
+		if err := bound.check(page, cs); err != nil {
+			return nil, err
+		}
+		for i := range cs {
+			if match(&cs[i]) {
+				if found = append(found, cs[i]); len(found) == enough {
+					return found, nil
+				}
+			}
+		}
+		switch {
+		case len(cs) < PageSize:
+			return found, nil
+		case page == MaxFindPages:
+			return nil, fmt.Errorf("%w: more than %d pages (%d clients) of partial matches", ErrTooManyMatches, MaxFindPages, MaxFindPages*PageSize)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package baselinker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -65,6 +66,70 @@ func TestWalkEnds(t *testing.T) {
 			}
 			if visited != tc.wantPages {
 				t.Errorf("visited %d pages, want %d", visited, tc.wantPages)
+			}
+		})
+	}
+}
+
+// TestFindClients: a look-up reads the pages of its filter until it has found
+// enough clients or the list ends — the client sought may be on any page
+// of a partial match — and stops at MaxFindPages full pages, at pages that
+// do not page, and at a failed page.
+func TestFindClients(t *testing.T) {
+	pages := func(n, last int) ListFunc { // n full pages, then one of last
+		return func(_ context.Context, p int) ([]Client, error) {
+			if p > n {
+				return pageOf(n*100+1, last), nil
+			}
+			return pageOf((p-1)*100+1, 100), nil
+		}
+	}
+	failed := errors.New("cut")
+	for _, tc := range []struct {
+		name      string
+		list      ListFunc
+		ids       []int // the clients that match
+		enough    int
+		wantIDs   []int
+		wantPages int
+		wantErr   error
+	}{
+		{name: "one page", list: pages(0, 40), ids: []int{7}, enough: 1, wantIDs: []int{7}, wantPages: 1},
+		{name: "the match on page 3", list: pages(4, 10), ids: []int{250}, enough: 1, wantIDs: []int{250}, wantPages: 3},
+		{name: "every match, to the end", list: pages(2, 10), ids: []int{3, 150, 205}, wantIDs: []int{3, 150, 205}, wantPages: 3},
+		{name: "no match", list: pages(1, 0), ids: nil, enough: 1, wantPages: 2},
+		{name: "more pages than the bound", list: pages(1000, 0), ids: []int{-1}, enough: 1, wantPages: MaxFindPages, wantErr: ErrTooManyMatches},
+		{name: "an API that ignores page", list: func(context.Context, int) ([]Client, error) {
+			return pageOf(1, 100), nil
+		}, ids: []int{-1}, enough: 1, wantPages: 2, wantErr: ErrNotPaging},
+		{name: "a page that fails", list: func(_ context.Context, p int) ([]Client, error) {
+			if p == 2 {
+				return nil, failed
+			}
+			return pageOf(1, 100), nil
+		}, enough: 1, wantPages: 2, wantErr: failed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			read := 0
+			list := func(ctx context.Context, p int) ([]Client, error) { read++; return tc.list(ctx, p) }
+			match := func(c *Client) bool {
+				for _, id := range tc.ids {
+					if int(c.CrmClientID) == id {
+						return true
+					}
+				}
+				return false
+			}
+			got, err := FindClients(context.Background(), list, match, tc.enough)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			var ids []int
+			for _, c := range got {
+				ids = append(ids, int(c.CrmClientID))
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tc.wantIDs) || read != tc.wantPages {
+				t.Errorf("found %v on %d pages, want %v on %d", ids, read, tc.wantIDs, tc.wantPages)
 			}
 		})
 	}

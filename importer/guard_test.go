@@ -260,3 +260,34 @@ func TestNoNewRunWhileCreatesMayLand(t *testing.T) {
 		})
 	}
 }
+
+// TestNoNewRunOverAnUnreadableJournal: the journal at the report's path
+// cannot be read (here a line in it is not an event): it may hold creates
+// still landing, so a new run — with a match key or without — is refused
+// with nothing sent, naming the journal and what to do.
+func TestNoNewRunOverAnUnreadableJournal(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"match key", Config{MatchBy: []string{"email"}}},
+		{"no key", Config{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", genRows("n", 3))
+			writeFile(t, dir, "in.report.csv.journal", "not a journal\n"+fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at_ms":%d}`, time.Now().UnixMilli())+"\n")
+			cfg := tc.cfg
+			cfg.Report = filepath.Join(dir, "in.report.csv")
+			_, err := Run(context.Background(), api, in, cfg)
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "the journal of an earlier run at this report path cannot be read ("+cfg.Report+".journal: line 1") ||
+				!strings.Contains(err.Error(), "--resume") {
+				t.Fatalf("err = %v, want the run refused, naming the journal and --resume", err)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("the refused run sent %d requests", n)
+			}
+		})
+	}
+}

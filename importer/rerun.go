@@ -70,10 +70,17 @@ func (r *run) guardRerun() error {
 // not find those clients yet and would create them again — the case of a
 // supervisor that restarts a killed run within a second. Its --resume
 // waits for them (indoubt.go); so does this command, run once they can no
-// longer land.
+// longer land. A journal it cannot read could hold such creates: it
+// refuses then too, rather than guess.
 func (r *run) guardLanding() error {
 	js, err := events.ReadJournal(r.cfg.Report + ".journal")
-	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
+	if err != nil {
+		return fmt.Errorf("%w: the journal of an earlier run at this report path cannot be read (%w); it may hold creates a stopped run sent whose answers never came, "+
+			"so a new run could create those clients again (nothing was sent). Restore the journal as that run left it and continue that run:%s\n"+
+			"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
+			events.ErrBadInput, err, r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)))
+	}
+	if !js.Found || !js.Of(r.sha) {
 		return nil
 	}
 	n, last := inDoubt(js.Open, r.cfg.RequestTimeout)
@@ -95,7 +102,7 @@ func (r *run) earlierRun(path string) (earlierRun, bool) {
 	// sent before the run was killed (before their lines, or the report,
 	// were written).
 	js, err := events.ReadJournal(path + ".journal")
-	if err != nil || !js.Found || js.SHA != "" && js.SHA != r.sha {
+	if err != nil || !js.Found || !js.Of(r.sha) {
 		return prev, ok
 	}
 	if !ok {

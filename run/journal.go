@@ -28,7 +28,9 @@ type event struct {
 	Row int    `json:"row,omitempty"` //
 	Op  string `json:"op,omitempty"`  // send: "create", "update"; an undo's "delete", "restore"
 	Key string `json:"key,omitempty"` // send: the match key "field:value"
-	ID  int64  `json:"id,omitempty"`  // send: the client written (0: a create)
+	// send: the client written (0: a create, or an import's update), read
+	// back as Pending.ID: an undo checks it against its source's lines.
+	ID int64 `json:"id,omitempty"`
 	// start: the input's fingerprint and the reorder window of the run (at
 	// most that many rows after the report's last line can have been sent).
 	SHA    string `json:"sha,omitempty"`
@@ -47,10 +49,24 @@ type event struct {
 type Pending struct {
 	Op  string
 	Key string
+	ID  int64 // the client written (0: a create, or not recorded)
 	// At is when it was sent and Timeout the sending run's request
 	// timeout: until At+Timeout the write may still land.
 	At      time.Time
 	Timeout time.Duration
+}
+
+// LandsBy is when the write p can no longer land: the larger of its run's
+// request timeout and timeout after its send (the server may finish a
+// request after its client has gone). later says whether that is still
+// to come; a write that is not a create, or whose send time is unknown,
+// has no such wait.
+func (p Pending) LandsBy(timeout time.Duration) (until time.Time, later bool) {
+	if p.Op != "create" || p.At.IsZero() {
+		return time.Time{}, false
+	}
+	until = p.At.Add(max(p.Timeout, timeout))
+	return until, time.Now().Before(until)
 }
 
 // Journal is an open journal being written.
@@ -110,7 +126,11 @@ func (j *Journal) fill(st JournalStart) error {
 		// Carried with the time it was sent, and its run's timeout, which
 		// the new start's may not be: the larger decides when it can land.
 		t := max(p.Timeout, st.Timeout)
-		if err := j.write(event{Ev: "send", Row: row, Op: p.Op, Key: p.Key, At: p.At.UnixMilli(), Timeout: t.Milliseconds()}); err != nil {
+		e := event{Ev: "send", Row: row, Op: p.Op, Key: p.Key, ID: p.ID, Timeout: t.Milliseconds()}
+		if !p.At.IsZero() { // unknown stays unknown, not a time before the epoch
+			e.At = p.At.UnixMilli()
+		}
+		if err := j.write(e); err != nil {
 			return err
 		}
 		j.open[row], j.carried[row] = true, true
@@ -225,6 +245,11 @@ type JournalState struct {
 	Done    map[int]Line    // the last outcome recorded for each row
 }
 
+// Of reports whether the journal is of a run of the input whose
+// fingerprint is sha (an import's input file, an undo's source report).
+// A journal that names none (an older crmbulk's) is taken to be.
+func (js JournalState) Of(sha string) bool { return js.SHA == "" || js.SHA == sha }
+
 // maxJournalLine bounds one journal line (a done holds a report line).
 const maxJournalLine = 4 << 20
 
@@ -287,7 +312,7 @@ func (js *JournalState) apply(b []byte) error {
 	case "start":
 		js.SHA, js.Window, js.Timeout = e.SHA, e.Window, time.Duration(e.Timeout)*time.Millisecond
 	case "send":
-		p := Pending{Op: e.Op, Key: e.Key, Timeout: max(js.Timeout, time.Duration(e.Timeout)*time.Millisecond)}
+		p := Pending{Op: e.Op, Key: e.Key, ID: e.ID, Timeout: max(js.Timeout, time.Duration(e.Timeout)*time.Millisecond)}
 		if e.At > 0 {
 			p.At = time.UnixMilli(e.At)
 		}

@@ -120,6 +120,9 @@ func TestJournalCarriedSkipped(t *testing.T) {
 	if err != nil || len(js.Open) != 2 || len(js.Done) != 0 {
 		t.Fatalf("state %+v, %v: want rows 2 and 3 still open", js, err)
 	}
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), `"at_ms"`) {
+		t.Errorf("sends of unknown time carried with a time:\n%s", b)
+	}
 }
 
 // TestJournalOfAnOlderUndo: an undo stopped by an older crmbulk left a
@@ -137,5 +140,30 @@ func TestJournalOfAnOlderUndo(t *testing.T) {
 	}
 	if _, ok := js.Open[2]; !ok || len(js.Open) != 2 || js.Open[3].Op != "delete" || js.Done[4].Row != 4 {
 		t.Fatalf("state %+v: want rows 2 and 3 open, 4 done", js)
+	}
+}
+
+// TestPendingLandsBy: a create may land until the larger of its run's
+// request timeout and the resuming run's after its send; another write,
+// or one of unknown time, has no such wait.
+func TestPendingLandsBy(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name      string
+		p         Pending
+		timeout   time.Duration
+		wantUntil time.Time
+		wantLater bool
+	}{
+		{"a create just sent, its run's timeout larger", Pending{Op: "create", At: now, Timeout: time.Minute}, time.Second, now.Add(time.Minute), true},
+		{"a create just sent, this run's timeout larger", Pending{Op: "create", At: now, Timeout: time.Second}, time.Minute, now.Add(time.Minute), true},
+		{"a create sent long ago", Pending{Op: "create", At: now.Add(-time.Hour)}, time.Minute, now.Add(-time.Hour + time.Minute), false},
+		{"a create of unknown time", Pending{Op: "create"}, time.Minute, time.Time{}, false},
+		{"a delete", Pending{Op: "delete", At: now}, time.Minute, time.Time{}, false},
+	} {
+		until, later := tc.p.LandsBy(tc.timeout)
+		if !until.Equal(tc.wantUntil) || later != tc.wantLater {
+			t.Errorf("%s: %s, %v; want %s, %v", tc.name, until, later, tc.wantUntil, tc.wantLater)
+		}
 	}
 }

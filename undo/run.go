@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,11 +86,9 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 	if err != nil {
 		return sum, err
 	}
-	js, err := events.ReadJournal(journalPath(cmp.Or(cfg.Resume, cfg.Report)))
-	if err != nil {
-		return sum, fmt.Errorf("%w: the undo's journal: %w", events.ErrBadInput, err)
+	if r.sent, err = r.readJournal(source, items); err != nil {
+		return sum, err
 	}
-	r.sent = js.Open
 	defer r.ev.Watch()() // from the first request: reading the clients may wait out a block too
 	if err := r.readState(ctx, items, done); err != nil {
 		return sum, err
@@ -103,7 +103,7 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 		return sum, err
 	}
 	if !cfg.DryRun {
-		if r.j, err = createJournal(journalPath(cfg.Report), r.sent); err != nil {
+		if r.j, err = createJournal(journalPath(cfg.Report), r.sha, cfg.RequestTimeout, r.sent); err != nil {
 			_ = rf.Close()
 			return sum, err
 		}
@@ -132,14 +132,60 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 // the clients' state.
 func journalPath(report string) string { return report + ".journal" }
 
-// createJournal starts the journal, carrying the sends an earlier undo
-// left open (until this run settles them).
-func createJournal(path string, sent map[int]events.Pending) (*events.Journal, error) {
-	carried := make(map[int]events.Pending, len(sent))
-	for row := range sent {
-		carried[row] = events.Pending{Op: "carried"}
+// createJournal starts the journal of the undo of the source report whose
+// fingerprint is sha (its requests cut after timeout), carrying the sends
+// an earlier undo left open (until this run settles them) as they were:
+// their op, client and send time.
+func createJournal(path, sha string, timeout time.Duration, sent map[int]events.Pending) (*events.Journal, error) {
+	return events.CreateJournal(path, events.JournalStart{SHA: sha, Timeout: timeout, Open: sent, Sync: true})
+}
+
+// readJournal reads the sends with no outcome in the journal of the undo
+// resumed (of a new undo: the journal at its report's path). A journal of
+// the undo of another report is refused on a resume, and not carried by a
+// new undo — as an import treats a journal of another input (its record
+// is kept aside with its report, KeepEarlier).
+func (r *run) readJournal(source string, items []item) (map[int]events.Pending, error) {
+	path := journalPath(cmp.Or(r.cfg.Resume, r.cfg.Report))
+	js, err := events.ReadJournal(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the undo's journal: %w", events.ErrBadInput, err)
 	}
-	return events.CreateJournal(path, events.JournalStart{Open: carried, Sync: true})
+	why := r.otherSource(js, items)
+	switch {
+	case why == "":
+		return js.Open, nil
+	case r.cfg.Resume == "":
+		r.cfg.Log.Warn(fmt.Sprintf("the journal %s is of the undo of another report (%s): this undo of %s does not carry its writes", path, why, source))
+		return map[int]events.Pending{}, nil
+	}
+	return nil, fmt.Errorf("%w: the journal %s is of the undo of another report, not of %s (%s); nothing was sent. "+
+		"Resume the undo of that report with it, or undo %s afresh (without --resume):%s",
+		events.ErrBadInput, path, source, why, source, r.cfg.Rerun.With(shellquote.Drop("resume")))
+}
+
+// otherSource says why the journal is not of the undo of this source
+// report ("" when it may be): another fingerprint, or (a journal of an
+// older crmbulk names none) a write to a client the source's line of that
+// row does not name.
+func (r *run) otherSource(js events.JournalState, items []item) string {
+	if !js.Of(r.sha) {
+		return fmt.Sprintf("its source's fingerprint is %s, this report's %s", js.SHA, r.sha)
+	}
+	ids := make(map[int]int64, len(items))
+	for _, it := range items {
+		ids[it.line.Row] = it.line.ID
+	}
+	for _, row := range slices.Sorted(maps.Keys(js.Open)) {
+		id, ok := ids[row]
+		switch p := js.Open[row]; {
+		case !ok:
+			return fmt.Sprintf("it sent a write for input row %d, which this report has no line of", row)
+		case p.ID != 0 && p.ID != id:
+			return fmt.Sprintf("its write for input row %d went to client %d; this report's line of that row names client %d", row, p.ID, id)
+		}
+	}
+	return ""
 }
 
 // send journals the write op about to be sent for the item's line, to
@@ -329,6 +375,7 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 		_ = pool.Add(events.Job[events.Line]{Keys: []string{strconv.FormatInt(it.line.ID, 10)},
 			Do: func(send context.Context, turn events.Turn) (events.Line, error) {
 				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
+				r.waitToLand(ctx, it)
 				if skip, ok := r.stopped(ctx, it); ok {
 					return skip, nil
 				}
@@ -339,6 +386,26 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 		return err
 	}
 	return werr
+}
+
+// waitToLand waits, before a create an interrupted undo sent is looked
+// up, until it can no longer land (Pending.LandsBy): a look-up before
+// then could miss the client the server is still making, and the create
+// would be sent again. An interrupt ends the wait (the line is skipped,
+// its send stays open for the next resume).
+func (r *run) waitToLand(ctx context.Context, it item) {
+	until, later := r.sent[it.line.Row].LandsBy(r.cfg.RequestTimeout)
+	if !later || it.op != opRecreate || r.cfg.DryRun {
+		return
+	}
+	r.cfg.Log.Warn(fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
+		it.line.Row, until.Local().Format("15:04:05")), "row", it.line.Row, "until", until)
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // stopped returns the skipped line of an item the undo will not start
@@ -612,7 +679,8 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	return l
 }
 
-// lookup finds the client with match key "field:value" (0: none).
+// lookup finds the client with match key "field:value" (0: none), reading
+// as many pages of the filter as it takes (baselinker.FindClients).
 func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	field, v, ok := strings.Cut(key, ":")
 	if !ok || v == "" {
@@ -622,16 +690,18 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	if err := f.Set(field, v); err != nil {
 		return 0, nil // not a filter: cannot look it up
 	}
-	cs, err := r.api.GetCrmClients(ctx, 1, f)
+	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
+		return r.api.GetCrmClients(ctx, page, f)
+	}
+	same := func(c *baselinker.Client) bool { have, _ := c.Get(field); return equal(field, have, v) }
+	cs, err := baselinker.FindClients(ctx, list, same, 1) // a text filter is a partial match: the client may be on any page
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("look-up by %s: %w", field, err)
 	}
-	for i := range cs {
-		if have, _ := cs[i].Get(field); equal(field, have, v) {
-			return int64(cs[i].CrmClientID), nil
-		}
+	if len(cs) == 0 {
+		return 0, nil
 	}
-	return 0, nil
+	return int64(cs[0].CrmClientID), nil
 }
 
 // failed is the line of a request that did not succeed; a fatal error

@@ -90,6 +90,11 @@ type Config struct {
 	StateDir string
 	// Command describes this run in its locks (the command as typed).
 	Command string
+	// RequestTimeout is the API's request timeout (default
+	// baselinker.DefaultTimeout): a create an interrupted undo sent may
+	// land until this long after its send, so a resume looks it up only
+	// then.
+	RequestTimeout time.Duration
 	// MaxClients bounds the walk that reads the account's clients before
 	// anything is changed (< 1: baselinker.DefaultMaxClients): an API whose
 	// pages never end stops there (--max-clients).
@@ -108,6 +113,9 @@ func (c Config) withDefaults(source string) Config {
 	}
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = baselinker.DefaultTimeout
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

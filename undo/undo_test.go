@@ -41,6 +41,17 @@ func snapshot(srv *sandbox.Server) map[int64]string {
 	return out
 }
 
+// withEmail counts the clients whose email is email.
+func withEmail(srv *sandbox.Server, email string) int {
+	n := 0
+	for _, c := range srv.Clients() {
+		if c.Email == email {
+			n++
+		}
+	}
+	return n
+}
+
 func diffSnapshots(t *testing.T, got, want map[int64]string) {
 	t.Helper()
 	var ids []int64
@@ -472,5 +483,37 @@ func TestUndoWalkBounded(t *testing.T) {
 	_, err := Run(ctx, api, report, Config{MaxClients: 1000})
 	if !errors.Is(err, baselinker.ErrTooManyClients) {
 		t.Fatalf("undo over endless pages with MaxClients 1000: %v, want ErrTooManyClients", err)
+	}
+}
+
+// TestUndoLookupReadsEveryPage: undoing an undo makes a deleted client
+// again only if no client holds its match key. The email filter is a
+// partial match: with more than a page of clients whose email contains
+// the key, the one that holds it exactly is on page 2 — the look-up must
+// find it there, and not create the client twice.
+func TestUndoLookupReadsEveryPage(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 11, Clients: 5})
+	dir := t.TempDir()
+	report := importRows(t, api, dir, "p@undo.example,+48 1,Hel")
+	undone, err := Run(context.Background(), api, report, Config{})
+	if err != nil || undone.Counts[StatusDeleted] != 1 {
+		t.Fatalf("undo: %v, %v", undone, err)
+	}
+	ctx := context.Background()
+	for i := range baselinker.PageSize + 5 { // partial matches first: page 1 is theirs
+		if _, err := api.AddCrmClient(ctx, baselinker.ClientFields{Values: map[string]string{"email": fmt.Sprintf("x%dp@undo.example", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	made, err := api.AddCrmClientResult(ctx, baselinker.ClientFields{Values: map[string]string{"email": "p@undo.example"}}) // made again by hand
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(ctx, api, undone.Report, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := withEmail(srv, "p@undo.example"); n != 1 || sum.Counts[StatusConflict] != 1 || sum.Counts[events.StatusCreated] != 0 {
+		t.Fatalf("%d clients with the key after the undo of the undo (%v); want the one made by hand (%d) found, a conflict, nothing created", n, sum.Counts, made.ID)
 	}
 }

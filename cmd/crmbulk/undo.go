@@ -108,7 +108,7 @@ func (a *app) runUndo(cmd *cobra.Command, opts *undoOptions) error {
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
 		Events: a.printer(), Waiting: client.Waiting, Log: a.logger, Rerun: a.rerun(cmd, "undo"), // the printers say the waits
-		StateDir: stateDir, Command: "crmbulk undo " + source, MaxClients: a.maxClients}
+		StateDir: stateDir, Command: "crmbulk undo " + source, MaxClients: a.maxClients, RequestTimeout: a.timeout}
 	sum, err := undo.Run(cmd.Context(), client, source, cfg)
 	if sum.Lines > 0 {
 		if a.logFormat == "json" {
