@@ -367,21 +367,21 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 	if !ok {
 		return
 	}
+	lines, err := s.sess.runs.reports.read(report)
+	if err != nil {
+		conflict(w, "the report %s cannot be read: %v", filepath.Base(report), err)
+		return
+	}
 	page := reportPage{Lines: []events.Line{}, Counts: map[string]int{}, Offset: offset}
-	err := events.ReadReport(report, nil, "", func(l events.Line) error {
+	for _, l := range lines {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
-			return nil
+			continue
 		}
 		page.Matched++
 		if page.Matched > offset && len(page.Lines) < limit {
 			page.Lines = append(page.Lines, l)
 		}
-		return nil
-	})
-	if err != nil {
-		conflict(w, "the report %s cannot be read: %v", filepath.Base(report), err)
-		return
 	}
 	writeJSON(w, http.StatusOK, page)
 }
