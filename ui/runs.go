@@ -214,7 +214,7 @@ type reportFile struct {
 // began: the run wrote it (its lines' phase began, the report made just
 // before), else the file there is another run's or none.
 func (f *reportFile) wrote(path string, began bool) {
-	fi, err := os.Stat(path)
+	fi, err := statFile(path)
 	if err != nil || !began {
 		fi = nil
 	}
@@ -245,6 +245,17 @@ func (f *reportFile) find() (string, error) {
 	return "", fmt.Errorf("its report %s is no longer in %s (moved or deleted outside this page)", filepath.Base(f.path), dir)
 }
 
+// statFile is os.Stat of path with the file's identity read now: on
+// Windows os.SameFile reads it from the path at its first call, when the
+// path may name another file.
+func statFile(path string) (os.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err == nil {
+		os.SameFile(fi, fi)
+	}
+	return fi, err
+}
+
 // sameFile reports whether a and b are one file, unchanged.
 func sameFile(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
@@ -267,7 +278,7 @@ type reportCache struct {
 
 // read returns the lines of the report at path, read as crmbulk reads it.
 func (c *reportCache) read(path string) ([]run.Line, error) {
-	fi, err := os.Stat(path)
+	fi, err := statFile(path)
 	if err != nil {
 		return nil, err
 	}
