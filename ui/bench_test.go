@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
@@ -129,4 +132,45 @@ func benchServer(b *testing.B) *testServer {
 	ts := httptest.NewServer(srv.Handler())
 	b.Cleanup(ts.Close)
 	return &testServer{srv: srv, ts: ts, endpoint: endpoint}
+}
+
+// reportLines is the size of the report the report view's benchmark pages through.
+const reportLines = 50_000
+
+// BenchmarkReportPage measures one page of 100 lines of a run's report of
+// 50,000 lines, as the page asks for it (the whole HTTP request): pages
+// from the start to the end in turn, all lines or one status. The report
+// is a dry run's of a 50,000-row file, written once outside the timing.
+func BenchmarkReportPage(b *testing.B) {
+	s := benchServer(b)
+	input := filepath.Join(b.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(clientsText(reportLines)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	api, err := s.srv.cfg.NewAPI(sandboxtest.DefaultToken)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := s.srv.sess.runs.start(&runRec{kind: kindImport, input: input, report: importReport(input)},
+		func(ctx context.Context, ev run.Printer) (run.Summary, error) {
+			_, err := importer.Run(ctx, api, input, importer.Config{DryRun: true, Report: importReport(input), StateDir: b.TempDir(), Events: ev})
+			return run.Summary{}, err
+		})
+	<-rec.done
+	if st := rec.hub.state(); st.State != stateDone {
+		b.Fatalf("the run that writes the report: %s %s", st.State, st.Error)
+	}
+	for _, status := range []string{"", "created"} {
+		b.Run("status="+status, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				path := fmt.Sprintf("/api/runs/%s/report?limit=100&offset=%d&status=%s", rec.id, i*100%reportLines, status)
+				res, out := s.do(b, http.MethodGet, path, "", nil)
+				var p reportPage
+				if res.StatusCode != http.StatusOK || json.Unmarshal(out, &p) != nil || len(p.Lines) != 100 || p.Matched != reportLines {
+					b.Fatalf("%s: %d %.300s", path, res.StatusCode, out)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+		})
+	}
 }

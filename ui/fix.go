@@ -18,7 +18,7 @@ import (
 // XLSX stays XLSX), never over the input itself, atomically (a temporary
 // file renamed on success), through sheet's writers. Every row keeps its
 // number, so the plan, the report and the person's fixes all say the same
-// row. What sheet's writers cannot keep is said in correctedLosses.
+// row. What sheet's writers cannot keep is said by the page (copyKind).
 
 // cellFix is one cell a person corrected: the row number the plan shows,
 // the column's header (a letter for a file without a header row) and the
@@ -55,13 +55,15 @@ func correctedPath(input string) string {
 	return base + ".corrected" + ext
 }
 
-// correctedLosses says, for a person, what a corrected copy of a file of
-// format does not keep of the original.
-func correctedLosses(format string) string {
+// copyKind is the kind of corrected copy a file of format gets: "xlsx"
+// (one sheet of the cells' text) or "csv" (UTF-8 with a byte order
+// mark). The page says in its language what such a copy does not keep
+// of the original (fix.copy.* in static/run.js).
+func copyKind(format string) string {
 	if format == "xlsx" {
-		return "The copy holds one sheet with the cells' text as crmbulk reads it (the same values the import reads): other sheets, formatting, formulas and cell types (numbers, dates) are not kept; rows above the header are left empty."
+		return "xlsx"
 	}
-	return "The copy is UTF-8 with a byte order mark (crmbulk and Excel read it so, whatever the mapping's encoding says); the delimiter and every other cell are kept; quoting and line ends are made plain; rows above the header are left empty."
+	return "csv"
 }
 
 // writeCorrected writes the corrected copy of input (read with opts, as

@@ -38,7 +38,7 @@ type fixAnswer struct {
 	File    uploadInfo   `json:"file"`
 	Rows    []invalidRow `json:"rows"`
 	Invalid int          `json:"invalid"`         // every invalid row of the file (Rows holds the first maxFixRows)
-	Note    string       `json:"note,omitempty"`  // what the corrected copy does not keep of the original
+	Copy    string       `json:"copy,omitempty"`  // the corrected copy's kind (copyKind): the page says what it does not keep
 	Fixed   int          `json:"fixed,omitempty"` // cells fixed
 }
 
@@ -59,7 +59,7 @@ func (s *Server) handleFixProblems(w http.ResponseWriter, r *http.Request) {
 	ans.File = s.fileInfo(id, spec.Input)
 	if ans.Invalid > 0 { // what a corrected copy would not keep, said before the fixes are saved
 		format, _ := sheet.FormatOf(spec.Input, spec.Sheet.Format)
-		ans.Note = correctedLosses(format)
+		ans.Copy = copyKind(format)
 	}
 	writeJSON(w, http.StatusOK, ans)
 }
@@ -115,7 +115,7 @@ func (s *Server) handleFix(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	format, _ := sheet.FormatOf(out, spec.Sheet.Format)
-	ans.File, ans.Note, ans.Fixed = uploadInfo{ID: u.ID, Name: u.Name, Size: fileSize(out)}, correctedLosses(format), len(in.Fixes)
+	ans.File, ans.Copy, ans.Fixed = uploadInfo{ID: u.ID, Name: u.Name, Size: fileSize(out)}, copyKind(format), len(in.Fixes)
 	writeJSON(w, http.StatusOK, ans)
 }
 

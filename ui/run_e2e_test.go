@@ -359,3 +359,41 @@ func (e *uiEnv) doubleClick(sel string) {
 	}
 	e.run(acts...)
 }
+
+// TestBrowserPolishSaysWhoseWords: on the page in Polish the page's own
+// words are Polish — what a corrected copy keeps, which the server said
+// in English — and crmbulk's own messages, English, are said to be
+// crmbulk's (lang="en"): the plan's messages, the fixes' problems, the
+// report's reasons and the run's summary.
+func TestBrowserPolishSaysWhoseWords(t *testing.T) {
+	const rows, badRow = 12, 5
+	e := newBrowserPage(t, browserOptions{lang: "pl-PL", viewport: [2]int64{1280, 1000}})
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(e2eClients(rows, badRow)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", "błędny: 1")
+	e.waitText("#imp-plan-lines thead", "Komunikat (crmbulk, po angielsku)")
+	e.click("#imp-plan-fix")
+	e.waitText("#fix-note", "Poprawiona kopia: Kopia jest w UTF-8 ze znacznikiem BOM")
+	e.waitText("#fix-table thead", "Problem (crmbulk, po angielsku)")
+	e.click("#run-start")
+	e.waitText("#run-progress .run-state", "Zakończono")
+	e.waitText("#run-progress .run-summary", fmt.Sprintf("[komunikat crmbulk po angielsku] %d rows: created %d", rows, rows-1))
+	e.waitText("#report-table thead", "Przyczyna (crmbulk, po angielsku)")
+	e.waitText("#report-table", "Narnia")
+	if got := e.text("#run"); strings.Contains(got, "The copy is") {
+		t.Errorf("the page in Polish says what a corrected copy keeps in English: %q", got)
+	}
+	for _, sel := range []string{`#imp-plan-lines tbody tr[data-row="5"] td:last-child`, `#fix-table tbody td:last-child`,
+		`#report-table tbody tr[data-row="5"] td:nth-child(4)`, `#run-progress .run-summary > span`} {
+		if lang, _ := e.eval(`(document.querySelector(` + jsString(sel) + `) || {}).lang || 'none'`); lang != "en" {
+			t.Errorf("%s is crmbulk's English, marked lang %q", sel, lang)
+		}
+	}
+	e.run(chromedp.ScrollIntoView(chromedp.CSS("#run-progress")))
+	e.screenshot("run-polish")
+}

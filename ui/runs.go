@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -51,11 +53,12 @@ type runRec struct {
 	seq    int // the order runs started in
 	kind   string
 	input  string     // the file imported, or the report undone
-	report string     // the report this run writes
+	report string     // the report this run writes (where: out follows it after)
 	of     string     // the run this one resumes or undoes ("" for none)
 	resume bool       // it resumes of
 	spec   importSpec // an import's spec (resume runs it again)
 	hub    *hub
+	out    reportFile // the report the run wrote, where it is now
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -70,6 +73,8 @@ type runManager struct {
 	runs map[string]*runRec
 	seq  int
 	wg   sync.WaitGroup
+
+	reports reportCache // the lines of the report the page pages through
 }
 
 func newRunManager(log *slog.Logger) *runManager {
@@ -142,6 +147,7 @@ func (m *runManager) launch(ctx context.Context, rec *runRec, job runJob) {
 		defer close(rec.done)
 		defer rec.cancel()
 		sum, err := job(ctx, rec.hub)
+		rec.out.wrote(rec.report, rec.hub.wrote()) // before the run ends: no later run of its plan has started
 		m.log.Info("ui: run ended", "run", rec.id, "kind", kind, "error", err)
 		rec.hub.end(sum, err, ctx.Err() != nil, kind == kindImport && resumable(err))
 	}()
@@ -192,6 +198,109 @@ func (m *runManager) close() {
 	m.wg.Wait()
 }
 
+// reportFile is the report a run wrote, followed where it goes. A later
+// run of the same file moves it aside before it writes its own at the
+// path (importer.KeepEarlier's dated name; a resume's NAME.prev), so the
+// path alone would name the later run's lines. The file is known by its
+// identity (os.SameFile, size and time: a finished report is not written
+// again), taken when the run ended, and looked for beside the path.
+type reportFile struct {
+	mu   sync.Mutex
+	path string      // where the file was last seen
+	file os.FileInfo // the file the run wrote; nil: none (the run ended before its first line, or goes on)
+}
+
+// wrote takes the file at path, the run's report, when the run ended;
+// began: the run wrote it (its lines' phase began, the report made just
+// before), else the file there is another run's or none.
+func (f *reportFile) wrote(path string, began bool) {
+	fi, err := statFile(path)
+	if err != nil || !began {
+		fi = nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.path, f.file = path, fi
+}
+
+// find returns where the run's report is now: at its path, or the name a
+// later run of the file moved it to. The error says why there is none.
+func (f *reportFile) find() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.file == nil {
+		return "", errors.New("it wrote no report (it ended before its first line): see its message")
+	}
+	if fi, err := os.Stat(f.path); err == nil && sameFile(f.file, fi) {
+		return f.path, nil
+	}
+	dir := filepath.Dir(f.path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && sameFile(f.file, fi) {
+			f.path = filepath.Join(dir, e.Name())
+			return f.path, nil
+		}
+	}
+	return "", fmt.Errorf("its report %s is no longer in %s (moved or deleted outside this page)", filepath.Base(f.path), dir)
+}
+
+// statFile is os.Stat of path with the file's identity read now: on
+// Windows os.SameFile reads it from the path at its first call, when the
+// path may name another file.
+func statFile(path string) (os.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err == nil {
+		os.SameFile(fi, fi)
+	}
+	return fi, err
+}
+
+// sameFile reports whether a and b are one file, unchanged.
+func sameFile(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// maxCachedReport bounds the report whose lines reportCache keeps (its
+// size on disk, about 220,000 lines; they take about 3.5 times that in
+// memory): a larger one is read again for each page.
+const maxCachedReport = 32 << 20
+
+// reportCache keeps the lines of the last report read, by its version
+// (the file, its size and time): the page asks for a report's lines a
+// page of 100 at a time, and a report of 50,000 lines takes about 100 ms
+// to read (BenchmarkReportPage).
+type reportCache struct {
+	mu    sync.Mutex
+	file  os.FileInfo // the version read; nil: none
+	lines []run.Line
+}
+
+// read returns the lines of the report at path, read as crmbulk reads it.
+func (c *reportCache) read(path string) ([]run.Line, error) {
+	fi, err := statFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock() // a second page asked meanwhile waits for these lines
+	defer c.mu.Unlock()
+	if c.file != nil && sameFile(c.file, fi) {
+		return c.lines, nil
+	}
+	var lines []run.Line
+	err = run.ReadReport(path, nil, "", func(l run.Line) error {
+		lines = append(lines, l)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() <= maxCachedReport {
+		c.file, c.lines = fi, lines
+	}
+	return lines, nil
+}
+
 // hub is a run's run.Printer: it keeps the run's state for the page and
 // fans every change out to the page's event streams.
 type hub struct {
@@ -199,6 +308,7 @@ type hub struct {
 	view    runState
 	counts  map[string]int // lines by status, from the items (until an Update brings the run's own)
 	updated bool           // an Update brought Counts
+	began   bool           // the run's own phase (its kind: its lines) began: it made its report
 	subs    map[chan []byte]struct{}
 	closed  bool
 }
@@ -258,7 +368,16 @@ func (h *hub) Update(u run.Update) {
 		h.updated = true
 		v.Counts = maps.Clone(u.Counts)
 	}
+	h.began = h.began || u.Phase == v.Command
 	h.publish()
+}
+
+// wrote reports whether the run made its report: importer and undo make
+// it just before their phase of lines (named as the run's kind) begins.
+func (h *hub) wrote() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.began
 }
 
 // Item counts a settled line (the counts the page shows until an Update

@@ -54,8 +54,13 @@ type runView struct {
 }
 
 func (rec *runRec) view() runView {
-	return runView{ID: rec.id, Kind: rec.kind, File: filepath.Base(rec.input), Report: filepath.Base(rec.report),
-		Of: rec.of, Resume: rec.resume, runState: rec.hub.state()}
+	st := rec.hub.state()
+	report := rec.report // while it runs: where it writes
+	if !isRunning(st.State) {
+		report, _ = rec.out.find() // "": none to show
+	}
+	return runView{ID: rec.id, Kind: rec.kind, File: filepath.Base(rec.input), Report: filepath.Base(report),
+		Of: rec.of, Resume: rec.resume, runState: st}
 }
 
 // withRun finds the run the path names, or answers 404 in words.
@@ -287,8 +292,13 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 		conflict(w, "the import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", rec.id)
 		return
 	}
+	report, err := rec.out.find()
+	if err != nil {
+		conflict(w, "the import %s cannot be resumed: %v", rec.id, err)
+		return
+	}
 	spec := rec.spec
-	spec.Resume = rec.report
+	spec.Resume = report
 	api, ok := s.runAPI(w)
 	if !ok {
 		return
@@ -316,16 +326,17 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 	if !endedImport(w, rec, "only an import is undone", "stop it or wait for it to end, then undo") {
 		return
 	}
-	if !exists(rec.report) {
-		conflict(w, "the import %s wrote no report, so it changed nothing to undo", rec.id)
+	report, err := rec.out.find()
+	if err != nil {
+		conflict(w, "the import %s has nothing to undo here: %v", rec.id, err)
 		return
 	}
 	api, ok := s.runAPI(w)
 	if !ok {
 		return
 	}
-	u := s.sess.runs.start(&runRec{kind: kindUndo, input: rec.report, report: undoReport(rec.report), of: rec.id},
-		undoJob(api, rec.report, s.cfg.StateDir, s.cfg.Logger))
+	u := s.sess.runs.start(&runRec{kind: kindUndo, input: report, report: undoReport(report), of: rec.id},
+		undoJob(api, report, s.cfg.StateDir, s.cfg.Logger))
 	writeJSON(w, http.StatusAccepted, u.view())
 }
 
@@ -352,41 +363,41 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 	}
 	limit = min(limit, maxReportPage)
 	status := q.Get("status")
-	if st := rec.hub.state().State; isRunning(st) {
-		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
+	report, ok := reportReady(w, rec)
+	if !ok {
+		return
+	}
+	lines, err := s.sess.runs.reports.read(report)
+	if err != nil {
+		conflict(w, "the report %s cannot be read: %v", filepath.Base(report), err)
 		return
 	}
 	page := reportPage{Lines: []events.Line{}, Counts: map[string]int{}, Offset: offset}
-	err := events.ReadReport(rec.report, nil, "", func(l events.Line) error {
+	for _, l := range lines {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
-			return nil
+			continue
 		}
 		page.Matched++
 		if page.Matched > offset && len(page.Lines) < limit {
 			page.Lines = append(page.Lines, l)
 		}
-		return nil
-	})
-	if err != nil {
-		conflict(w, "the report %s cannot be read: %v", filepath.Base(rec.report), err)
-		return
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
 // handleReportCSV downloads the run's report as crmbulk wrote it.
 func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rec *runRec) {
-	if !s.reportReady(w, rec) {
-		return
+	if report, ok := reportReady(w, rec); ok {
+		download(w, r, report, filepath.Base(report), "text/csv; charset=utf-8")
 	}
-	download(w, r, rec.report, filepath.Base(rec.report), "text/csv; charset=utf-8")
 }
 
 // handleReportXLSX downloads the run's report as the XLSX report a run
 // given an .xlsx --report writes (importer.ReportXLSX).
 func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *runRec) {
-	if !s.reportReady(w, rec) {
+	report, ok := reportReady(w, rec)
+	if !ok {
 		return
 	}
 	dir, err := os.MkdirTemp(s.cfg.WorkDir, "xlsx-")
@@ -395,27 +406,28 @@ func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *r
 		return
 	}
 	defer os.RemoveAll(dir)
-	name := strings.TrimSuffix(filepath.Base(rec.report), ".csv") + ".xlsx"
+	name := strings.TrimSuffix(filepath.Base(report), ".csv") + ".xlsx"
 	out := filepath.Join(dir, name)
-	if err := importer.ReportXLSX(rec.report, out); err != nil {
-		conflict(w, "the report %s cannot be written as XLSX: %v", filepath.Base(rec.report), err)
+	if err := importer.ReportXLSX(report, out); err != nil {
+		conflict(w, "the report %s cannot be written as XLSX: %v", filepath.Base(report), err)
 		return
 	}
 	download(w, r, out, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 }
 
-// reportReady answers 409 for a run whose report is not finished.
-func (s *Server) reportReady(w http.ResponseWriter, rec *runRec) bool {
-	st := rec.hub.state().State
-	switch {
-	case isRunning(st):
-		conflict(w, "the %s %s is still %s: download its report when it ends", rec.kind, rec.id, st)
-		return false
-	case !exists(rec.report):
-		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("the %s %s wrote no report (it stopped before its first row): see its message", rec.kind, rec.id)})
-		return false
+// reportReady returns where the run's report is now (reportFile.find),
+// or answers 409 for a run that goes on and 404 for a run without one.
+func reportReady(w http.ResponseWriter, rec *runRec) (string, bool) {
+	if st := rec.hub.state().State; isRunning(st) {
+		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
+		return "", false
 	}
-	return true
+	report, err := rec.out.find()
+	if err != nil {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("the %s %s has no report to show: %v", rec.kind, rec.id, err)})
+		return "", false
+	}
+	return report, true
 }
 
 // download sends the file path as an attachment named name.
@@ -435,11 +447,6 @@ func download(w http.ResponseWriter, r *http.Request, path, name, ctype string) 
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	w.Header().Set("Cache-Control", "no-store")
 	http.ServeContent(w, r, name, st.ModTime(), f)
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // atoiOr is s as a number, or def when s is empty.

@@ -177,7 +177,7 @@ func fixHTTP(t *testing.T, e *apiEnv, up uploadInfo) {
 	}
 	if probs.Invalid != 1 || len(probs.Rows) != 1 || probs.Rows[0].Row != 3 || probs.Rows[0].Problems[0].Column != "invoice_country_code" ||
 		probs.Rows[0].Cells["invoice_country_code"] != "Narnia" || !strings.Contains(probs.Rows[0].Problems[0].Hint, "did you mean") || probs.File.ID != up.ID ||
-		!strings.Contains(probs.Note, "UTF-8 with a byte order mark") {
+		probs.Copy != "csv" {
 		t.Fatalf("problems %+v, want row 3's country", probs)
 	}
 
@@ -185,7 +185,7 @@ func fixHTTP(t *testing.T, e *apiEnv, up uploadInfo) {
 	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 3, Column: "invoice_country_code", Value: "PL"}}}, &fixed); code != http.StatusOK {
 		t.Fatalf("fix: %d %s", code, body)
 	}
-	if fixed.Invalid != 0 || fixed.File.Name != "klienci.corrected.csv" || fixed.File.ID == up.ID || fixed.Fixed != 1 || !strings.Contains(fixed.Note, "UTF-8") {
+	if fixed.Invalid != 0 || fixed.File.Name != "klienci.corrected.csv" || fixed.File.ID == up.ID || fixed.Fixed != 1 || fixed.Copy != "csv" {
 		t.Fatalf("after the fix %+v", fixed)
 	}
 	orig, _ := os.ReadFile(filepath.Join(e.srv.WorkDir(), "uploads", up.ID, "klienci.csv"))
@@ -345,6 +345,10 @@ func TestRunStopResumeHTTP(t *testing.T) {
 	if code, body := e.do("POST", "/api/runs/"+second.ID+"/resume", struct{}{}, nil); code != http.StatusConflict || !strings.Contains(body, "refused before it sent anything") {
 		t.Errorf("resuming the refused run: %d %s", code, body)
 	}
+	// The report at the path is the first run's: the refused run shows none.
+	if code, body := e.do("GET", "/api/runs/"+second.ID+"/report", nil, nil); code != http.StatusNotFound || !strings.Contains(body, "wrote no report") {
+		t.Errorf("the refused run's report: %d %.300s, want none", code, body)
+	}
 	if code, body := e.do("POST", "/api/runs/"+started.ID+"/stop", struct{}{}, nil); code != http.StatusAccepted {
 		t.Fatalf("stop: %d %s", code, body)
 	}
@@ -417,7 +421,7 @@ func TestFixXLSXHTTP(t *testing.T) {
 	if code, body := e.do("POST", "/api/fix", fixRequest{Fixes: []cellFix{{Row: 3, Column: "invoice_country_code", Value: "DE"}}}, &fixed); code != http.StatusOK {
 		t.Fatalf("fix: %d %s", code, body)
 	}
-	if fixed.File.Name != "klienci.corrected.xlsx" || fixed.Invalid != 0 || !strings.Contains(fixed.Note, "one sheet") {
+	if fixed.File.Name != "klienci.corrected.xlsx" || fixed.Invalid != 0 || fixed.Copy != "xlsx" {
 		t.Fatalf("after the fix %+v", fixed)
 	}
 	dir := filepath.Join(e.srv.WorkDir(), "uploads", up.ID)
@@ -563,4 +567,53 @@ func startAtOnce(t *testing.T, e *apiEnv, path string, body any, n int) (started
 		}
 	}
 	return started, joined
+}
+
+// TestRunKeepsItsOwnReport: a second run of the same plan moves the first
+// run's report aside (importer.KeepEarlier) and writes its own at the
+// path; the first run's record follows its report, so its report view,
+// its download and its undo act on its own lines, not the second run's.
+func TestRunKeepsItsOwnReport(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	e.upload("klienci.csv", clientsText(3))
+	e.plan()
+	runOf := func(want string) runView {
+		t.Helper()
+		var v runView
+		if code, body := e.do("POST", "/api/runs", runRequest{}, &v); code != http.StatusAccepted {
+			t.Fatalf("start: %d %s", code, body)
+		}
+		if end := e.follow(v.ID, ended); end.State != stateDone || end.Counts[want] != 3 {
+			t.Fatalf("run %s ended %+v, want 3 %s", v.ID, end, want)
+		}
+		return v
+	}
+	first, second := runOf("created"), runOf("unchanged")
+
+	var list struct{ Runs []runView }
+	e.do("GET", "/api/runs", nil, &list)
+	if len(list.Runs) != 2 || list.Runs[0].Report != "klienci.report.csv" || list.Runs[1].Report == "klienci.report.csv" ||
+		!strings.HasPrefix(list.Runs[1].Report, "klienci.report.") {
+		t.Errorf("the runs name the reports %+v, want the second's at the path and the first's kept beside it", list.Runs)
+	}
+	for _, c := range []struct {
+		id, status string
+	}{{first.ID, "created"}, {second.ID, "unchanged"}} {
+		var page reportPage
+		if code, body := e.do("GET", "/api/runs/"+c.id+"/report", nil, &page); code != http.StatusOK || page.Counts[c.status] != 3 || len(page.Counts) != 1 {
+			t.Errorf("run %s's report view: %d %s, want its own 3 %s lines", c.id, code, body, c.status)
+		}
+		if code, body := e.do("GET", "/api/runs/"+c.id+"/report.csv", nil, nil); code != http.StatusOK || strings.Count(body, ","+c.status+",") != 3 {
+			t.Errorf("run %s's report.csv: %d %.300s, want its own 3 %s lines", c.id, code, body, c.status)
+		}
+	}
+
+	var u runView
+	if code, body := e.do("POST", "/api/runs/"+first.ID+"/undo", undoRequest{Confirm: true}, &u); code != http.StatusAccepted {
+		t.Fatalf("undo of the first run: %d %s", code, body)
+	}
+	if end := e.follow(u.ID, ended); u.File != list.Runs[1].Report || end.State != stateDone || end.Counts["deleted"] != 3 || len(e.sandbox.Clients()) != 0 {
+		t.Errorf("the undo of the first run undid %s and ended %+v with %d clients left, want the first run's report and its 3 clients deleted",
+			u.File, end, len(e.sandbox.Clients()))
+	}
 }

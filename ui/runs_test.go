@@ -165,3 +165,35 @@ func TestHubStreams(t *testing.T) {
 
 func runMessage(s string) run.Message { return run.Message{Level: slog.LevelInfo, Text: s} }
 func runSummary(s string) run.Summary { return run.Summary{Command: kindImport, Text: s} }
+
+// TestReportCache: the report view reads a report once per version of
+// the file (BenchmarkReportPage: each page of 100 lines re-read the whole
+// report); a report written again is read again.
+func TestReportCache(t *testing.T) {
+	_, api := sandboxAPI(t, sandbox.Config{}, 100000)
+	dir, state := t.TempDir(), t.TempDir()
+	report := filepath.Join(dir, "klienci.report.csv")
+	write := func(n int) { // a dry run writes over a dry run's report in place
+		t.Helper()
+		input := clientsCSV(t, dir, "klienci.csv", n)
+		if _, err := importer.Run(t.Context(), api, input, importer.Config{DryRun: true, Report: report, StateDir: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c reportCache
+	write(3)
+	first, err := c.read(report)
+	if err != nil || len(first) != 3 {
+		t.Fatalf("read: %d lines, %v", len(first), err)
+	}
+	if again, err := c.read(report); err != nil || len(again) != 3 || &again[0] != &first[0] {
+		t.Errorf("the same report read again: %d lines, %v, read anew: %v", len(again), err, &again[0] != &first[0])
+	}
+	write(5)
+	if now, err := c.read(report); err != nil || len(now) != 5 {
+		t.Errorf("the report written again: %d lines, %v, want its 5", len(now), err)
+	}
+	if _, err := c.read(filepath.Join(dir, "none.csv")); err == nil {
+		t.Error("a report that is not there was read")
+	}
+}

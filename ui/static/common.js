@@ -33,6 +33,27 @@ function t(key, vars) {
   return s;
 }
 
+// toolWords is text in crmbulk's own words — a run's message, a check's
+// problem, an answer of the server — which are English whatever the
+// page's language: an element (tag, default span) marked lang="en" that,
+// on a page in another language, says first whose words they are.
+function toolWords(text, tag = 'span', props = {}) {
+  const label = t('tool.label');
+  return el(tag, { ...props, lang: 'en' }, label ? el('span', { class: 'tool-label', lang: I18N.lang, text: label + ' ' }) : null, text);
+}
+
+// toolColumn is the header of a column whose cells are crmbulk's own
+// words (toolWords): the column's name (key), and on a page in another
+// language whose words they are.
+function toolColumn(key) { return t('tool.column', { name: t(key) }); }
+
+// tNode is t(key, vars) as nodes with node in place of {name}: the page's
+// words around a node (toolWords) that t would flatten to text.
+function tNode(key, vars, name, node) {
+  const [before, after = ''] = t(key, vars).split('{' + name + '}');
+  return [before, node, after];
+}
+
 // applyI18n fills data-i18n (text) and data-i18n-ATTR (an attribute:
 // aria-label, placeholder, title) under root.
 function applyI18n(root) {
@@ -49,6 +70,7 @@ function applyI18n(root) {
 class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error) || t('err.status', { status }));
+    this.tool = status !== 0 && !!(body && body.error); // the server's words (toolWords), not the page's
     this.status = status;
     this.field = body && body.field;
     this.row = body && body.row;
@@ -85,11 +107,12 @@ async function api(path, options = {}) {
   return ct.startsWith('application/json') ? res.json() : res.text();
 }
 
-// showError puts err (an ApiError, an Error or words) in the banner; null hides it.
+// showError puts err (an ApiError, an Error, the page's words or a node)
+// in the banner; null hides it.
 function showError(err) {
   const box = document.getElementById('error');
   if (!err) { box.hidden = true; box.textContent = ''; return; }
-  box.textContent = typeof err === 'string' ? err : err.message;
+  box.replaceChildren(err instanceof Node ? err : err.tool ? toolWords(err.message) : typeof err === 'string' ? err : err.message);
   box.hidden = false;
 }
 
@@ -183,6 +206,8 @@ I18N.add({
   'token.set.env': { en: 'API token: from BASELINKER_TOKEN.', pl: 'Token API: z BASELINKER_TOKEN.' },
   'token.set.file': { en: 'API token: from the token file.', pl: 'Token API: z pliku tokenu.' },
   'token.set.page': { en: 'API token: pasted here, kept in memory only.', pl: 'Token API: wklejony tutaj, tylko w pamięci.' },
+  'tool.label': { en: '', pl: '[komunikat crmbulk po angielsku]' },
+  'tool.column': { en: '{name}', pl: '{name} (crmbulk, po angielsku)' },
   'err.status': { en: 'The server answered {status}; reload the page.', pl: 'Serwer odpowiedział {status}; odśwież stronę.' },
   'err.network': { en: 'crmbulk ui does not answer: is it still running? Start it again and open the address it prints.', pl: 'crmbulk ui nie odpowiada: czy nadal działa? Uruchom go ponownie i otwórz adres, który wypisze.' },
 });

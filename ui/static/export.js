@@ -271,7 +271,7 @@ I18N.add({
     const notesShown = (s.messages || []).slice();
     if (s.summary) notesShown.push(s.summary);
     if (s.error) notesShown.push(s.error);
-    messages.replaceChildren(...notesShown.map((m) => el('li', { text: m })));
+    messages.replaceChildren(...notesShown.map((m) => toolWords(m, 'li')));
     progress.classList.toggle('failed', s.state === 'failed');
     if (s.state === 'done') {
       const file = (s.summary || '').split(' → ').pop();

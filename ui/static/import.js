@@ -268,8 +268,8 @@ function drawPreview() {
   const body = el('tbody');
   for (const r of p.rows) {
     const status = el('td', { class: 'status-' + r.status }, t('st.' + r.status));
-    for (const p of (r.problems[''] || [])) status.append(el('span', { class: 'fix', text: p.text }));
-    if (r.status === 'skipped' && r.message) status.append(el('span', { class: 'fix', text: r.message }));
+    for (const p of (r.problems[''] || [])) status.append(el('span', { class: 'fix', lang: 'en', text: p.text }));
+    if (r.status === 'skipped' && r.message) status.append(el('span', { class: 'fix', lang: 'en', text: r.message }));
     if (r.warnings) status.append(warningsBox(r.warnings));
     const tr = el('tr', { 'data-row': r.row }, el('th', { scope: 'row', text: r.row }), status);
     for (const f of p.fields) tr.append(cellOf(r, f));
@@ -349,7 +349,7 @@ async function openMapping(promise) {
     imp.preview = out.preview || null;
     drawMapping();
     drawPreview();
-    if (out.previewError) showError(out.previewError);
+    if (out.previewError) showError(toolWords(out.previewError));
   } catch (err) { showError(err); }
 }
 
@@ -425,7 +425,7 @@ function warningsBox(text) {
 }
 
 function messageCell(l) {
-  const td = el('td', { text: [l.error_code, l.error_message].filter(Boolean).join(' — ') });
+  const td = el('td', { lang: 'en', text: [l.error_code, l.error_message].filter(Boolean).join(' — ') });
   if (l.warnings) td.append(warningsBox(l.warnings));
   return td;
 }
@@ -473,7 +473,7 @@ function drawPlan(s) {
     el('div', { class: 'table-wrap' }, el('table', { id: 'imp-plan-lines' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('imp.row') }), el('th', { scope: 'col', text: t('imp.status') }),
         el('th', { scope: 'col', text: t('imp.plan.key') }), el('th', { scope: 'col', text: t('imp.plan.changes') }),
-        el('th', { scope: 'col', text: t('imp.plan.message') }))),
+        el('th', { scope: 'col', text: toolColumn('imp.plan.message') }))),
       el('tbody'))),
     more].filter(Boolean));
   imp.planOffset = 0;

@@ -18,6 +18,8 @@ I18N.add({
   'fix.save': { en: 'Save the fixes and plan again', pl: 'Zapisz poprawki i zrób plan od nowa' },
   'fix.saved': { en: 'Cells fixed: {n}, in {file}.', pl: 'Poprawione komórki: {n}, w pliku {file}.' },
   'fix.copy': { en: 'The corrected copy:', pl: 'Poprawiona kopia:' },
+  'fix.copy.csv': { en: 'The copy is UTF-8 with a byte order mark (crmbulk and Excel read it so, whatever the mapping\'s encoding says); the delimiter and every other cell are kept; quoting and line ends are made plain; rows above the header are left empty.', pl: 'Kopia jest w UTF-8 ze znacznikiem BOM (crmbulk i Excel czytają ją tak, bez względu na kodowanie podane w przypisaniu); separator i wszystkie pozostałe komórki zostają bez zmian; cudzysłowy i końce wierszy są ujednolicone; wiersze nad nagłówkiem zostają puste.' },
+  'fix.copy.xlsx': { en: 'The copy holds one sheet with the cells\' text as crmbulk reads it (the same values the import reads): other sheets, formatting, formulas and cell types (numbers, dates) are not kept; rows above the header are left empty.', pl: 'Kopia ma jeden arkusz z tekstem komórek tak, jak czyta go crmbulk (te same wartości, które czyta import): inne arkusze, formatowanie, formuły i typy komórek (liczby, daty) nie zostają zachowane; wiersze nad nagłówkiem zostają puste.' },
   'fix.unchanged': { en: 'Change a cell first: no value differs from the file.', pl: 'Najpierw zmień komórkę: żadna wartość nie różni się od pliku.' },
   'fix.nofile': { en: 'Choose a file in the Import tab first.', pl: 'Najpierw wybierz plik na karcie Import.' },
   'run.title': { en: 'Run the import', pl: 'Uruchom import' },
@@ -84,7 +86,8 @@ const RunStep = (() => {
   // asking: a start or resume was sent and its answer has not come yet
   // (its buttons stay disabled: a double-click sends one request);
   // already: the run answered was already running (its words' values).
-  const state = { file: null, fixes: null, run: null, undo: null, focusFix: false, asking: false, already: null };
+  // saved: the last fixes saved (the words of fix.saved, and the copy's kind).
+  const state = { file: null, fixes: null, saved: null, run: null, undo: null, focusFix: false, asking: false, already: null };
 
   // --- fixing invalid cells ---------------------------------------------
   const fixBox = el('div', { id: 'fix' });
@@ -149,9 +152,12 @@ const RunStep = (() => {
     fixIntro.textContent = ans.invalid === 0 ? t('fix.none', { file: ans.file.name })
       : t('fix.some', { n: ans.invalid, file: ans.file.name }) + (ans.rows.length < ans.invalid ? ' ' + t('fix.more', { shown: ans.rows.length }) : '');
     fixSave.hidden = ans.invalid === 0;
-    if (ans.invalid > 0 && ans.note) fixNote.textContent = t('fix.copy') + ' ' + ans.note;
+    if (state.saved && state.saved.file !== ans.file.name) state.saved = null; // another file's
+    if (state.saved) fixNote.textContent = t('fix.saved', state.saved) + ' ' + t('fix.copy.' + state.saved.copy);
+    else if (ans.invalid > 0 && ans.copy) fixNote.textContent = t('fix.copy') + ' ' + t('fix.copy.' + ans.copy);
     document.getElementById('fix-wrap').hidden = ans.invalid === 0;
-    const head = el('thead', null, el('tr', null, ...['fix.row', 'fix.column', 'fix.value', 'fix.problem'].map((k) => el('th', { scope: 'col', text: t(k) }))));
+    const head = el('thead', null, el('tr', null, ...['fix.row', 'fix.column', 'fix.value'].map((k) => el('th', { scope: 'col', text: t(k) })),
+      el('th', { scope: 'col', text: toolColumn('fix.problem') })));
     const body = el('tbody');
     for (const r of ans.rows) {
       r.problems.forEach((p, i) => {
@@ -166,7 +172,7 @@ const RunStep = (() => {
         } else {
           cell.append(el('span', { text: (p.value || '') + ' — ' + t('fix.constant') }));
         }
-        tr.append(cell, el('td', null, el('span', { text: p.text }), p.hint && !p.text.includes(p.hint) ? el('span', { class: 'fix', text: p.hint }) : null));
+        tr.append(cell, el('td', { lang: 'en' }, el('span', { text: p.text }), p.hint && !p.text.includes(p.hint) ? el('span', { class: 'fix', text: p.hint }) : null));
         body.append(tr);
       });
     }
@@ -194,9 +200,9 @@ const RunStep = (() => {
       showError(null);
       const ans = await api('/api/fix', { json: { file: state.file && state.file.id, fixes } });
       state.focusFix = ans.invalid > 0; // the next cell to fix, or else the run
+      state.saved = { n: ans.fixed, file: ans.file.name, copy: ans.copy };
       drawFixes(ans);
       if (ans.invalid === 0) startBtn.focus();
-      fixNote.textContent = t('fix.saved', { n: ans.fixed, file: ans.file.name }) + ' ' + ans.note;
       // The import flow (import.js) makes its plan again, of the corrected copy.
       document.dispatchEvent(new CustomEvent('inputchange', { detail: ans.file }));
       if (typeof imp === 'object' && typeof makePlan === 'function') {
@@ -310,25 +316,30 @@ const RunStep = (() => {
         root.hidden = false;
         root.dataset.state = v.state;
         stateLine.replaceChildren(el('strong', { text: t('run.state.' + v.state) }));
-        if (v.error) stateLine.append(' ', el('span', { class: 'run-error', role: 'alert', text: v.error }));
+        if (v.error) stateLine.append(' ', toolWords(v.error, 'span', { class: 'run-error', role: 'alert' }));
         const unit = t('unit.' + (v.unit || 'rows'));
         if (v.total > 0) { bar.max = v.total; bar.value = Math.min(v.done, v.total); } else { bar.removeAttribute('value'); }
         bar.hidden = !(v.state === 'running' || v.state === 'stopping');
         const parts = [];
-        if (v.phase && !bar.hidden) parts.push(t('run.phase', { phase: v.phase === 'import' || v.phase === 'undo' ? t('phase.' + v.phase) : v.phase }));
+        // The phases of lines have the page's words; the others (reading the
+        // clients, checking a report …) are named by crmbulk.
+        if (v.phase && !bar.hidden) {
+          parts.push(v.phase === 'import' || v.phase === 'undo' ? t('run.phase', { phase: t('phase.' + v.phase) }) : el('span', null, ...tNode('run.phase', null, 'phase', toolWords(v.phase))));
+        }
         parts.push(v.total > 0 ? t('run.done', { done: v.done, total: v.total, unit }) : t('run.done.nototal', { done: v.done, unit }));
         const going = v.state === 'running' || v.state === 'stopping';
         if (going && v.ratePerMinute > 0) parts.push(t('run.rate', { rate: Math.round(v.ratePerMinute), unit }));
         if (going && v.etaSeconds > 0) parts.push(t('run.eta', { eta: duration(v.etaSeconds) }) + (v.etaWhy ? ` (${v.etaWhy})` : ''));
         parts.push(t(going ? 'run.elapsed' : 'run.took', { elapsed: duration(v.elapsedSeconds) }), t('run.requests', { n: v.requests }));
-        numbers.textContent = parts.join(' · ');
-        waiting.textContent = v.waiting ? t('run.waiting', { what: v.waiting }) + (v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '') : '';
+        numbers.replaceChildren(...parts.flatMap((p, i) => (i ? [' · ', p] : [p])));
+        waiting.replaceChildren(...(v.waiting ? tNode('run.waiting', null, 'what', toolWords(v.waiting)) : []),
+          v.waiting && v.until ? ' ' + t('run.until', { time: new Date(v.until).toLocaleTimeString(I18N.lang) }) : '');
         waiting.hidden = !v.waiting;
         const order = (v.statuses || []).concat(Object.keys(v.counts || {}).filter((st) => !(v.statuses || []).includes(st)));
         counts.replaceChildren(...order.map((st) => [st, (v.counts || {})[st]]).filter(([, n]) => n > 0).map(([st, n]) =>
           el('li', { class: 'status-' + st, 'data-status': st, text: `${t('status.' + st)}: ${n}` })));
-        messages.replaceChildren(...(v.messages || []).map((m) => el('li', { text: m })));
-        summary.textContent = v.summary || '';
+        messages.replaceChildren(...(v.messages || []).map((m) => toolWords(m, 'li')));
+        summary.replaceChildren(v.summary ? toolWords(v.summary) : '');
         summary.hidden = !v.summary;
       },
     };
@@ -383,12 +394,13 @@ const RunStep = (() => {
     }
 
     function drawLines() {
-      const head = el('thead', null, el('tr', null, ...['report.row', 'report.status', 'report.id', 'report.reason', 'report.changes'].map((k) => el('th', { scope: 'col', text: t(k) }))));
+      const head = el('thead', null, el('tr', null, ...['report.row', 'report.status', 'report.id', 'report.reason', 'report.changes'].map((k) =>
+        el('th', { scope: 'col', text: k === 'report.reason' ? toolColumn(k) : t(k) }))));
       const body = el('tbody', null, ...lines.map((l) => el('tr', { 'data-row': l.row, 'data-status': l.status },
         el('td', { text: String(l.row) }),
         el('td', { class: 'status-' + l.status, text: t('status.' + l.status) }),
         el('td', { text: l.crm_client_id ? String(l.crm_client_id) : '' }),
-        el('td', { text: [l.error_code, l.error_message, l.warnings, l.note].filter(Boolean).join(' — ') }),
+        el('td', { lang: 'en', text: [l.error_code, l.error_message, l.warnings, l.note].filter(Boolean).join(' — ') }),
         el('td', { class: 'changes', text: changesText(l.changes) }))));
       table.replaceChildren(head, body);
       shown.textContent = lines.length === 0 ? t('report.empty') : t('report.shown', { shown: lines.length, n: matched });
