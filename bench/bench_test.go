@@ -76,6 +76,55 @@ func TestWindowFill(t *testing.T) {
 	}
 }
 
+// TestPace: the pace is the limiter's period over the mean time from an
+// arrival to the limit-th after it — 1 for bursts a period apart or an
+// even spread at the limit, 0.5 at half of it — and a tail late by a busy
+// core barely moves it, where it takes the fill of these short runs under
+// the 0.72 it was once held to.
+func TestPace(t *testing.T) {
+	const period, limit = 1250 * time.Millisecond, 20
+	bursts := func(n int, late time.Duration) []time.Time {
+		var at []time.Duration
+		for i := range n {
+			d := time.Duration(i/limit)*period + time.Duration(i%limit)*time.Millisecond
+			if i == n-1 {
+				d += late
+			}
+			at = append(at, d)
+		}
+		return times(at...)
+	}
+	tests := []struct {
+		name     string
+		at       []time.Time
+		min, max float64
+	}{
+		{"bursts a period apart", bursts(70, 0), 0.99, 1.01},
+		{"the last request 100 ms late", bursts(70, 100*time.Millisecond), 0.99, 1.01},
+		{"an even spread at the limit", times(every(0, period/limit, 70)...), 0.99, 1.01},
+		{"half the limit", times(every(0, 2*period/limit, 70)...), 0.49, 0.51},
+		{"a margin twice the limiter's", times(every(0, (period+250*time.Millisecond)/limit, 70)...), 0.82, 0.85},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if p, stride := pace(tt.at, limit, period); p < tt.min || p > tt.max {
+				t.Errorf("pace %.3f (mean %s), want %.2f to %.2f", p, stride, tt.min, tt.max)
+			}
+		})
+	}
+	if p, _ := pace(bursts(limit, 0), limit, period); p != 0 {
+		t.Errorf("pace of %d arrivals = %v, want 0 (none has a %dth after it)", limit, p, limit)
+	}
+	// The fill of the same short runs: the late tail alone costs it 1 %.
+	fill := func(at []time.Time) float64 {
+		f, _, _ := windowFill(at, time.Second, 5*time.Millisecond, limit)
+		return f
+	}
+	if on, late := fill(bursts(70, 0)), fill(bursts(70, 100*time.Millisecond)); on < 0.72 || late >= 0.72 {
+		t.Errorf("fill %.3f on time, %.3f with the tail 100 ms late; want ≥ 0.72 then < 0.72 (why the fill is no target here)", on, late)
+	}
+}
+
 func TestOverLimit(t *testing.T) {
 	const W = 10 * time.Second
 	tests := []struct {
@@ -282,13 +331,15 @@ func TestRunRejectsBadOptions(t *testing.T) {
 // start at the client and its arrival at the sandbox, which under -race on
 // a loaded 2-core machine went past 25 ms, and in CI, with every package's
 // tests running beside this one, past 100 ms (the sandbox then saw 21 in a
-// window and blocked the token). The expected fill is therefore about
-// 1/1.25.
+// window and blocked the token). The fill is therefore at most 1/1.25,
+// and with so few windows it is the bursts' geometry: about 0.727, and a
+// last arrival 100 ms late (a busy core) takes it under 0.72 (TestPace).
+// It is only said; the pace, which such a delay barely moves, is checked.
 func smallRate() rateConfig {
 	const w, limit = time.Second, 20
 	return rateConfig{window: w, limit: limit, latencies: []time.Duration{time.Millisecond, 20 * time.Millisecond},
 		gap: w / limit, margin: 250 * time.Millisecond, requests: limit*3 + limit/2, baseline: 3 * w,
-		block: w / 2, step: w / 200, target: 0.72}
+		block: w / 2, step: w / 200, pace: 0.9}
 }
 
 // TestQuickRateKeepsTheRealMargin: --quick scales the window, not the
@@ -308,8 +359,10 @@ func TestQuickRateKeepsTheRealMargin(t *testing.T) {
 }
 
 // TestRateScenario runs the rate scenario in small: the importer and the
-// exporter keep the windows nearly full and never cross the limit; the
-// fixed-gap baseline fills less.
+// exporter never cross the limit and keep the pace their limiter allows
+// (each 20 requests take its 1.25 s, not more); the fixed-gap baseline
+// fills less. The pace does not depend on the machine's speed: a request
+// late by a busy core moves it by 1/20 of the delay (TestPace).
 func TestRateScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 4 s of real time")
@@ -321,35 +374,38 @@ func TestRateScenario(t *testing.T) {
 	var b strings.Builder
 	_ = r.WriteText(&b)
 	out := b.String()
-	if len(r.Lines) != 2*3*2 {
-		t.Fatalf("%d lines, want 12 (2 per kind and latency):\n%s", len(r.Lines), out)
+	if len(r.Lines) != 2*3*2+2*2 {
+		t.Fatalf("%d lines, want 16 (2 per kind and latency, and a pace for import and export):\n%s", len(r.Lines), out)
 	}
-	fillRe := regexp.MustCompile(`^(\d\.\d+) `)
+	numRe := regexp.MustCompile(`^(\d\.\d+) `)
+	paced := 0
 	for _, l := range r.Lines {
 		if strings.HasPrefix(l.Measure, "requests over the limit") && l.Verdict != "ok" {
 			t.Errorf("%s: %s %s", l.Scenario, l.Value, l.Verdict)
 		}
-		if !strings.HasPrefix(l.Measure, "achieved/allowed") {
-			continue
-		}
-		m := fillRe.FindStringSubmatch(l.Value)
-		if m == nil {
-			t.Errorf("%s: no fill in %q", l.Scenario, l.Value)
-			continue
-		}
-		fill, _ := strconv.ParseFloat(m[1], 64)
+		m := numRe.FindStringSubmatch(l.Value)
+		v, _ := strconv.ParseFloat(append(m, "", "")[1], 64)
 		switch {
+		case strings.HasPrefix(l.Measure, "pace"):
+			paced++
+			if m == nil || l.Verdict != "ok" || v < 0.9 {
+				t.Errorf("%s: pace %q (verdict %q), want ≥ 0.90 of what the limiter allows\n%s", l.Scenario, l.Value, l.Verdict, out)
+			}
+		case !strings.HasPrefix(l.Measure, "achieved/allowed"):
+		case m == nil:
+			t.Errorf("%s: no fill in %q", l.Scenario, l.Value)
 		case strings.Contains(l.Scenario, kindBaseline):
 			// A fixed gap of window/limit after each answer can only
 			// lose time: the latency and the timers come on top.
-			if l.Verdict != "" || fill >= 0.97 || (strings.HasSuffix(l.Scenario, " 20ms") && fill >= 0.80) {
-				t.Errorf("%s: baseline fill %.3f (verdict %q), want < 0.97 (< 0.80 at 20 ms) and no target", l.Scenario, fill, l.Verdict)
+			if l.Verdict != "" || v >= 0.97 || (strings.HasSuffix(l.Scenario, " 20ms") && v >= 0.80) {
+				t.Errorf("%s: baseline fill %.3f (verdict %q), want < 0.97 (< 0.80 at 20 ms) and no target", l.Scenario, v, l.Verdict)
 			}
-		case fill < 0.72:
-			// The 0.98 target is for 60 s windows and a 250 ms margin;
-			// here the same margin alone costs 20 % (1/1.25).
-			t.Errorf("%s: fill %.3f, want ≥ 0.72\n%s", l.Scenario, fill, out)
+		case l.Verdict != "":
+			t.Errorf("%s: the fill of 1 s windows has a target (%s); it is only said", l.Scenario, l.Target)
 		}
+	}
+	if paced != 4 {
+		t.Errorf("%d pace lines, want one per import and export run\n%s", paced, out)
 	}
 }
 

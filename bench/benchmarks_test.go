@@ -34,7 +34,7 @@ func benchRows(b *testing.B, def int) int {
 }
 
 // BenchmarkRate reports the mean window fill (achieved/allowed) of each kind
-// and latency: a 2 s window (latencies scaled by 1/30, the margin held at
+// and latency, and the importer's and exporter's pace: a 2 s window (latencies scaled by 1/30, the margin held at
 // 100 ms, so fill tops out near 0.95), about 7 s, unless
 // CRMBULK_LONG_BENCH=1 (60 s, about 3.5 minutes: the figures to quote).
 func BenchmarkRate(b *testing.B) {
@@ -66,6 +66,9 @@ func BenchmarkRate(b *testing.B) {
 			}
 			name := j.kind + "@" + j.latency.Round(100*time.Microsecond).String()
 			b.ReportMetric(j.fill, "fill:"+name)
+			if j.kind != kindBaseline {
+				b.ReportMetric(j.pace, "pace:"+name)
+			}
 			if j.over > 0 || j.blocked > 0 {
 				b.Errorf("%s: %d requests over the limit, %d blocked", name, j.over, j.blocked)
 			}

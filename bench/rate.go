@@ -42,7 +42,8 @@ type rateConfig struct {
 	baseline  time.Duration // how long the baseline runs
 	block     time.Duration // the limiter's first pause after a block
 	step      time.Duration // spacing of the windows whose fill is averaged
-	target    float64       // the fill an import or export must reach
+	target    float64       // the fill an import or export must reach (0: the fill is only said)
+	pace      float64       // the pace an import or export must reach
 }
 
 // defaultRateConfig is the real thing (100 per 60 s, 50 ms, 500 ms, 2 s) or,
@@ -73,6 +74,7 @@ func defaultRateConfig(quick bool) rateConfig {
 		block:     sc(pacer.DefaultBlockInitial),
 		step:      w / 600,
 		target:    0.98,
+		pace:      0.95,
 	}
 	if quick {
 		rc.target = 0.90
@@ -88,6 +90,8 @@ type rateResult struct {
 	span        time.Duration // first to last arrival
 	fill, worst float64       // mean and lowest fill of the windows inside the run
 	windows     int           // windows averaged (0: the run was shorter than a window)
+	pace        float64       // the limiter's period ÷ the mean time from an arrival to the limit-th after it (0: too few)
+	stride      time.Duration // that mean time
 	over        int           // arrivals whose trailing window held more than the limit
 	maxInWindow int           // the sandbox's own count
 	blocked     int           // ERROR_BLOCKED_TOKEN answers
@@ -147,6 +151,31 @@ func windowFill(at []time.Time, window, step time.Duration, limit int) (mean, wo
 		return 0, 0, 0
 	}
 	return sum / float64(n), worst, n
+}
+
+// pace returns the mean time from each arrival to the limit-th after it
+// (stride), and period ÷ stride: 1 when every limit's worth of requests
+// took just the period the limiter holds them to (its window + margin),
+// less when the client was slower than its limiter let it be. A sum of
+// those differences is the last limit arrivals' times less the first
+// limit's, so the late arrival of one request (a busy core) moves it by
+// 1/limit of that delay and the same delay on every request not at all —
+// unlike the window fill, whose windows end at the last arrival. 0 when
+// the arrivals are fewer than limit+1.
+func pace(at []time.Time, limit int, period time.Duration) (p float64, stride time.Duration) {
+	n := len(at) - limit
+	if limit < 1 || n < 1 || period <= 0 {
+		return 0, 0
+	}
+	var sum time.Duration
+	for i := range n {
+		sum += at[i+limit].Sub(at[i])
+	}
+	stride = sum / time.Duration(n)
+	if stride <= 0 {
+		return 0, 0
+	}
+	return float64(period) / float64(stride), stride
 }
 
 // overLimit counts the arrivals at which the window ending there (the
@@ -234,11 +263,19 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 			r.add(name, measure, fmt.Sprintf("n/a: %d requests in %s, shorter than a window", j.requests, j.span.Round(time.Millisecond)), target, false)
 		} else {
 			value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
-			if j.kind == kindBaseline {
+			switch {
+			case j.kind == kindBaseline:
 				r.info(name, measure+", baseline", value)
-			} else {
+			case rc.target == 0:
+				r.info(name, measure, value)
+			default:
 				r.add(name, measure, value, target, j.fill >= rc.target)
 			}
+		}
+		if j.kind != kindBaseline {
+			period := rc.window + rc.margin
+			r.add(name, fmt.Sprintf("pace (the limiter's %s ÷ the mean time from a request to the %dth after it)", period, rc.limit),
+				fmt.Sprintf("%.3f (mean %s)", j.pace, j.stride.Round(time.Millisecond)), fmt.Sprintf("≥ %.2f", rc.pace), j.pace >= rc.pace)
 		}
 		r.add(name, "requests over the limit (max in one window; blocked answers)",
 			fmt.Sprintf("%d (max %d/%d; blocked %d)", j.over, j.maxInWindow, rc.limit, j.blocked), "0",
@@ -311,6 +348,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		res.span = at[len(at)-1].Sub(at[0])
 	}
 	res.fill, res.worst, res.windows = windowFill(at, rc.window, rc.step, rc.limit)
+	res.pace, res.stride = pace(at, rc.limit, rc.window+rc.margin)
 	res.over = overLimit(at, rc.window, rc.limit)
 	res.maxInWindow = srv.MaxInWindow(rc.window)
 	res.blocked = srv.Stats().Blocked

@@ -199,15 +199,37 @@ func New(api API, cfg Config) (*Exporter, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	cols, err := resolveColumns(cfg.Columns, needs{notes: cfg.Notes, extras: cfg.ExtraFields, statuses: cfg.StatusNames})
-	if err != nil {
+	var err error
+	if e.cols, e.want, err = cfg.columns(); err != nil {
 		return nil, err
 	}
-	e.cols = cols
-	// The columns say what is needed: no details or statuses requests for
-	// columns nobody asked for (with the default columns this is the flags).
-	e.want = needsOf(cols)
 	return e, nil
+}
+
+// Check returns the error New would return for c — a bad column list
+// (ErrColumn), Resume of an export that keeps nothing (ErrResume) — with
+// no API, so that a command refuses them before its first request.
+func (c Config) Check() error {
+	_, _, err := c.columns()
+	return err
+}
+
+// columns resolves c's columns and what they need. The columns say it: no
+// details or statuses requests for columns nobody asked for (with the
+// default columns this is the flags). Resume needs an export that reads
+// details: only those keep what they read (a plain export is one walk of
+// the list, written at its end, and keeps nothing to go on from).
+func (c Config) columns() ([]column, needs, error) {
+	cols, err := resolveColumns(c.Columns, needs{notes: c.Notes, extras: c.ExtraFields, statuses: c.StatusNames})
+	if err != nil {
+		return nil, needs{}, err
+	}
+	want := needsOf(cols)
+	if c.Resume && !want.notes && !want.extras {
+		return nil, needs{}, fmt.Errorf("%w: --resume goes on from the notes and extra fields an export with --notes, --extra-fields or --with-details read before it stopped; "+
+			"this export reads only the client list (its columns need no notes or extra fields), keeps nothing to go on from and, if it stops, leaves the old file as it was — run it without --resume", ErrResume)
+	}
+	return cols, want, nil
 }
 
 // Opener makes the sheet writer once the header is known.
@@ -250,10 +272,6 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
-	if e.cfg.Resume {
-		e.log.Info("--resume: an export without notes or extra fields keeps nothing to resume from (its pages are cheap); it runs whole")
-	}
-
 	rows, err := e.openRows(open, &sum, expand(e.cols, nil, nil), statuses)
 	if err != nil {
 		return sum, err

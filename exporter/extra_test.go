@@ -276,27 +276,56 @@ func TestProgressSaysBlocked(t *testing.T) {
 	}
 }
 
-// TestResumeWithNothingKeptSaysSo: --resume with no kept details, and
-// --resume of an export that keeps none, run whole and say so.
+// TestResumeWithNothingKeptSaysSo: --resume of a details export with no
+// kept details runs whole and says so.
 func TestResumeWithNothingKeptSaysSo(t *testing.T) {
 	_, url := sandboxtest.New(t, sandbox.Config{Clients: 30, Seed: 2})
 	api := newAPI(t, url, 0, 0, "")
-	for _, notes := range []bool{true, false} {
-		var log bytes.Buffer
-		out, err := OpenOutput(OutputOptions{Path: filepath.Join(t.TempDir(), "c.csv")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := New(api, capsConfig(api, Config{Notes: notes, Keep: out.DetailsPath(), Resume: true, Logger: slog.New(slog.NewTextHandler(&log, nil))}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum, err := e.Run(context.Background(), out.Opener())
-		if err != nil || sum.Clients != 30 || out.Commit() != nil {
-			t.Fatalf("%v, %v", sum, err)
-		}
-		if !strings.Contains(log.String(), "--resume:") {
-			t.Errorf("--resume with nothing to resume from says nothing:\n%s", log.String())
-		}
+	var log bytes.Buffer
+	out, err := OpenOutput(OutputOptions{Path: filepath.Join(t.TempDir(), "c.csv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(api, capsConfig(api, Config{Notes: true, Keep: out.DetailsPath(), Resume: true, Logger: slog.New(slog.NewTextHandler(&log, nil))}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := e.Run(context.Background(), out.Opener())
+	if err != nil || sum.Clients != 30 || out.Commit() != nil {
+		t.Fatalf("%v, %v", sum, err)
+	}
+	if !strings.Contains(log.String(), "--resume:") {
+		t.Errorf("--resume with nothing to resume from says nothing:\n%s", log.String())
+	}
+}
+
+// TestResumeOfAListExportRefused: an export whose columns need no details
+// reads only the list and keeps nothing, so Resume is refused (ErrResume,
+// naming the flags that keep details) by Check and New alike, before any
+// request; with a column that needs details it is accepted.
+func TestResumeOfAListExportRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"plain", Config{}, false},
+		{"details flags, list columns only", Config{Notes: true, ExtraFields: true, Columns: []string{"crm_client_id", "email"}}, false},
+		{"notes", Config{Notes: true}, true},
+		{"an extra field column", Config{ExtraFields: true, Columns: []string{"crm_client_id", "extra_*"}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Resume = true
+			_, newErr := New(nil, cfg)
+			for what, err := range map[string]error{"Check": cfg.Check(), "New": newErr} {
+				if tc.ok && err != nil {
+					t.Errorf("%s: %v, want the resume accepted", what, err)
+				}
+				if !tc.ok && (!errors.Is(err, ErrResume) || !strings.Contains(err.Error(), "--with-details") || !strings.Contains(err.Error(), "without --resume")) {
+					t.Errorf("%s: %v, want ErrResume naming --with-details and saying to run without --resume", what, err)
+				}
+			}
+		})
 	}
 }

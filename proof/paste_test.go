@@ -397,3 +397,22 @@ func TestPastedExportStartOver(t *testing.T) {
 		t.Errorf("no export: %v", err)
 	}
 }
+
+// TestPastedListExportResume: --resume of an export without notes or
+// extra fields (nothing kept to go on from) is refused with the command
+// without it, which runs when pasted.
+func TestPastedListExportResume(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 30})
+	p := newPaster(t, url)
+	r := p.sh(`crmbulk --no-progress export --out "$O" --columns crm_client_id,email --resume`, "O=clients "+awkward+".csv")
+	if r.code != 2 || !strings.Contains(r.stderr, "run it without --resume") {
+		t.Fatalf("--resume of a list export: exit %d, want 2 and the command without --resume\n%s", r.code, r.stderr)
+	}
+	again := one(t, r.stderr, "--columns crm_client_id,email")
+	if strings.Contains(again, "--resume") {
+		t.Fatalf("the command to run instead resumes: %s", again)
+	}
+	if res := p.paste(again, 0); !strings.Contains(res.stderr, "exported 30 clients") {
+		t.Errorf("the pasted command exported no clients:\n%s", res.stderr)
+	}
+}

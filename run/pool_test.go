@@ -76,7 +76,7 @@ func TestPoolOrderChainsAndWorkers(t *testing.T) {
 			{keys: []string{"a", "b"}, work: 2 * ms}, {keys: []string{"b"}}, {keys: []string{"a"}, work: ms}}},
 		{"a key twice in one job", 2, 0, []spec{{keys: []string{"k", "k"}, work: 2 * ms}, {keys: []string{"k"}}}},
 		{"ready results keep their place", 2, 4, []spec{{work: 5 * ms}, {ready: true}, {keys: []string{"x"}, work: ms}, {ready: true}}},
-		{"apart jobs take no worker", 1, 6, []spec{{apart: true, work: 10 * ms}, {work: ms}, {work: ms}, {apart: true, keys: []string{"z"}}, {keys: []string{"z"}}}},
+		{"apart jobs keep their place and their keys", 1, 6, []spec{{apart: true, work: 10 * ms}, {work: ms}, {work: ms}, {apart: true, keys: []string{"z"}}, {keys: []string{"z"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,6 +127,51 @@ func TestPoolOrderChainsAndWorkers(t *testing.T) {
 				t.Errorf("%d jobs ran at once, want at most %d workers", p, tc.workers)
 			}
 		})
+	}
+}
+
+// TestPoolApartTakesNoWorker: with the one worker held by a job that waits,
+// an Apart job still runs and ends; had it gone to the workers' queue it
+// would wait for the held worker, and the test times out.
+func TestPoolApartTakesNoWorker(t *testing.T) {
+	var got []string
+	p := StartPool(context.Background(), PoolConfig{Workers: 1, Window: 4}, func(s string) error {
+		got = append(got, s)
+		return nil
+	})
+	held, release, apartDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	if err := p.Add(Job[string]{Do: func(context.Context, Turn) (string, error) {
+		close(held)
+		<-release
+		return "held", nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	if err := p.Add(Job[string]{Apart: true, Do: func(context.Context, Turn) (string, error) {
+		close(apartDone)
+		return "apart", nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-apartDone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Apart job did not run while the one worker was held: it waited for a worker")
+	}
+	close(release)
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"held", "apart"}; !slices.Equal(got, want) {
+		t.Errorf("emitted %q, want %q (input order)", got, want)
 	}
 }
 

@@ -87,7 +87,9 @@ and the log and the summary count those clients. --status-names=false leaves the
 A long export that stops (Ctrl-C, a block past --max-wait, a network failure) keeps the
 details it read in a hidden file beside --out; the same command with --resume walks the
 list again and reads only the clients it does not hold or whose list entry changed since.
-A client's notes are those read by the first run unless a listed field changed too.
+A client's notes are those read by the first run unless a listed field changed too. An
+export without notes or extra fields reads only the list and keeps nothing: --resume is
+refused there (exit 2); run it again as it was.
 
 Safe for schedules: the file is written beside the target and renamed over it only when
 the export succeeded; an existing file is replaced only with --force or when the name
@@ -116,7 +118,7 @@ stops two exports into the same place from overlapping.`,
 	fl.BoolVar(&f.details, "with-details", false, "--notes and --extra-fields together")
 	fl.BoolVar(&f.notes, "notes", false, "add the notes column (one request per client)")
 	fl.BoolVar(&f.extraFields, "extra-fields", false, "add a column per custom extra field (from the list when it carries them, else one request per client)")
-	fl.BoolVar(&f.resume, "resume", false, "continue an export that stopped: reuse the details it kept beside --out")
+	fl.BoolVar(&f.resume, "resume", false, "continue an export with notes or extra fields that stopped: reuse the details it kept beside --out")
 	fl.BoolVar(&f.statusNames, "status-names", true, "add a status_name column after status_id (one request); --status-names=false leaves it out")
 	fl.BoolVar(&f.force, "force", false, "replace an existing --out file (only once the export succeeded)")
 	fl.BoolVar(&f.bom, "bom", false, "CSV: start with a UTF-8 byte order mark (for Excel: see --excel)")
@@ -134,13 +136,21 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 	if err != nil {
 		return "", err
 	}
+	cfg := exporter.Config{Columns: req.columns,
+		Notes: f.details || f.notes, ExtraFields: f.details || f.extraFields,
+		StatusNames: f.statusNames, MaxClients: a.maxClients, Resume: f.resume}
+	if err := cfg.Check(); err != nil { // before any request (--filter status=NAME sends one)
+		if errors.Is(err, exporter.ErrResume) { // it ends "run it without --resume"
+			return "", usagef("%w:%s", err, a.withoutResume(cmd))
+		}
+		return "", usageError{err}
+	}
 	api, err := opts.API()
 	if err != nil {
 		return "", err
 	}
-	var statuses []baselinker.Status // read once for the filter and status_name
-	if req.statusName != "" {
-		if statuses, req.filters.StatusID, err = a.statusID(cmd, api, req.statusName); err != nil {
+	if req.statusName != "" { // the statuses are read once, for the filter and status_name
+		if cfg.StatusList, req.filters.StatusID, err = a.statusID(cmd, api, req.statusName); err != nil {
 			return "", err
 		}
 	}
@@ -149,11 +159,8 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 		return "", err
 	}
 	defer func() { _ = out.Abort() }()
-	cfg := exporter.Config{Filters: req.filters, Columns: req.columns,
-		Notes: f.details || f.notes, ExtraFields: f.details || f.extraFields,
-		StatusNames: f.statusNames, StatusList: statuses, MaxClients: a.maxClients,
-		Keep: out.DetailsPath(), Resume: f.resume,
-		Events: a.printer(), Logger: a.logger, Capabilities: exporter.CapabilitiesOf(api)}
+	cfg.Filters, cfg.Keep, cfg.Capabilities = req.filters, out.DetailsPath(), exporter.CapabilitiesOf(api)
+	cfg.Events, cfg.Logger = a.printer(), a.logger
 	if dir, err := sharedwindow.Dir(opts.StateDir, a.getenv); err == nil && out.DetailsPath() == "" {
 		// To standard output nothing is kept beside a file: the details
 		// read are spooled in crmbulk's own folder, not a shared /tmp.
@@ -258,7 +265,7 @@ func (a *app) openExportOutput(f exportFlags, req exportRequest) (*exporter.Outp
 // it, that the old file is unchanged, and how to continue or start over.
 func (a *app) exportFailed(cmd *cobra.Command, out *exporter.Output, sum exporter.Summary, err error) error {
 	if errors.Is(err, exporter.ErrResume) {
-		return usagef("%w; to start over:%s", err, a.rerun(cmd, "export").With(shellquote.Drop("resume")))
+		return usagef("%w; to start over:%s", err, a.withoutResume(cmd))
 	}
 	if cmd.Context().Err() != nil {
 		// The signal's words, not the cut request's ("context canceled").
@@ -272,4 +279,10 @@ func (a *app) exportFailed(cmd *cobra.Command, out *exporter.Output, sum exporte
 		err = fmt.Errorf("%w; the details read so far are kept in %s; to continue from them, run:%s", err, sum.Kept, a.rerun(cmd, "export").With(shellquote.Set("resume", "")))
 	}
 	return fmt.Errorf("export: %w", err)
+}
+
+// withoutResume is the export's command as the user gave it, without
+// --resume: what to run when there is nothing to resume from.
+func (a *app) withoutResume(cmd *cobra.Command) string {
+	return a.rerun(cmd, "export").With(shellquote.Drop("resume"))
 }

@@ -271,3 +271,38 @@ func TestExportSaysWhatExcelDoesToACSV(t *testing.T) {
 		}
 	}
 }
+
+// TestExportResumeOfAListExport: an export that reads only the list (no
+// notes or extra fields) keeps nothing to go on from, so --resume is
+// refused — exit 2, naming the flag and what to run instead — before any
+// request, the statuses of --filter status=NAME included; with
+// --with-details it goes ahead.
+func TestExportResumeOfAListExport(t *testing.T) {
+	s, env := exportEnv(t, 5)
+	dir := t.TempDir()
+	status := s.Statuses()[0].Name
+	for _, args := range [][]string{
+		{"--resume"},
+		{"--resume", "--filter", "status=" + status},
+		{"--resume", "--with-details", "--columns", "crm_client_id,email"},
+	} {
+		out := filepath.Join(dir, "c.csv")
+		r := runCmd(t, context.Background(), env, append([]string{"export", "--out", out}, args...)...)
+		if r.code != exitError || !strings.Contains(r.errOut, "--resume goes on from") || !strings.Contains(r.errOut, "run it without --resume") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 saying --resume has nothing to go on from", args, r.code, r.errOut)
+		}
+		if again := "crmbulk export --out " + out; !strings.Contains(r.errOut, again) || strings.Contains(r.errOut, again+" --resume") {
+			t.Errorf("%v: stderr %q does not give the command without --resume", args, r.errOut)
+		}
+		if n := s.Stats().Requests; n != 0 {
+			t.Errorf("%v: %d requests sent", args, n)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: a refused export wrote %s", args, out)
+		}
+	}
+	r := runCmd(t, context.Background(), env, "export", "--out", filepath.Join(dir, "d.csv"), "--with-details", "--resume")
+	if r.code != 0 || !strings.Contains(r.errOut, "exported 5 clients") {
+		t.Errorf("--with-details --resume with nothing kept: exit %d, %q; want it to run whole", r.code, r.errOut)
+	}
+}

@@ -153,7 +153,8 @@ and prints every figure side by side in one table, with the machine it ran on:
 
   rate        request rate achieved / allowed for import, export and a serial client with a
               fixed 600 ms gap, at sandbox latencies 50 ms, 500 ms and 2 s, all at once, over
-              three 60 s windows (about 3.5 minutes), with the requests over the limit
+              three 60 s windows (about 3.5 minutes), with the requests over the limit and
+              the pace of import and export against their limiter
   perrow      requests per row of an import with --match-by email (changed and unchanged rows)
   blocks      time a 10-minute token block and a 5-minute account block cost an import (their
               stated end + the margin; lived through on a skipping clock, in seconds), the same
