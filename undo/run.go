@@ -392,10 +392,14 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 // up, until it can no longer land (Pending.LandsBy): a look-up before
 // then could miss the client the server is still making, and the create
 // would be sent again. An interrupt ends the wait (the line is skipped,
-// its send stays open for the next resume).
+// its send stays open for the next resume). A line without a key to look
+// it up by is not waited for: it stays OUTCOME_UNKNOWN (recreate).
 func (r *run) waitToLand(ctx context.Context, it item) {
 	until, later := r.sent[it.line.Row].LandsBy(r.cfg.RequestTimeout)
 	if !later || it.op != opRecreate || r.cfg.DryRun {
+		return
+	}
+	if _, _, _, err := lookupFilter(it.line.MatchKey); err != nil {
 		return
 	}
 	r.cfg.Log.Warn(fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
@@ -642,19 +646,29 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 }
 
 // recreate makes again a client an undo deleted (undoing that undo), unless
-// a client with its match key exists: a retry never creates it twice.
+// a client with its match key exists: a retry never creates it twice. A
+// create already sent (by the undo that was interrupted, or by this one,
+// its answer lost) is looked up by the key; a line without a key it can be
+// looked up by stays OUTCOME_UNKNOWN, never sent again blindly (as an
+// import's row, importer/indoubt.go).
 func (r *run) recreate(ctx context.Context, it item) events.Line {
 	l := r.base(it)
 	l.ID = 0
 	l.Changes = it.changes
-	if id, err := r.lookup(ctx, it.line.MatchKey); err != nil {
+	_, sent := r.sent[it.line.Row]
+	id, err := r.lookup(ctx, it.line.MatchKey)
+	switch {
+	case errors.Is(err, errNoLookupKey) && sent:
+		return unsettled(l, it, "an earlier run of this undo sent its create and its answer never came")
+	case errors.Is(err, errNoLookupKey): // nothing sent yet: nothing to find
+	case err != nil:
 		return r.failed(l, err)
-	} else if id > 0 {
+	case id > 0 && sent:
 		l.ID = id
-		if _, ok := r.sent[it.line.Row]; ok {
-			l.Status, l.Note = events.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
-			return l
-		}
+		l.Status, l.Note = events.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
+		return l
+	case id > 0:
+		l.ID = id
 		l.Status, l.Code = StatusConflict, CodeExists
 		l.Message = fmt.Sprintf("a client with %s exists already (crm_client_id %d): it is not created again", it.line.MatchKey, id)
 		return l
@@ -667,8 +681,12 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 		return r.failed(l, err)
 	}
 	res, err := r.api.AddCrmClientResult(ctx, it.changes.ClientFields(0))
-	if errors.Is(err, baselinker.ErrOutcomeUnknown) && it.line.MatchKey != "" {
-		if id, lerr := r.lookup(ctx, it.line.MatchKey); lerr == nil && id > 0 {
+	if errors.Is(err, baselinker.ErrOutcomeUnknown) {
+		id, lerr := r.lookup(ctx, it.line.MatchKey)
+		switch {
+		case errors.Is(lerr, errNoLookupKey):
+			return unsettled(l, it, fmt.Sprintf("its create was sent and its answer never came (%v)", err))
+		case lerr == nil && id > 0:
 			res, err = baselinker.Added{ID: id}, nil
 		}
 	}
@@ -679,16 +697,39 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	return l
 }
 
-// lookup finds the client with match key "field:value" (0: none), reading
-// as many pages of the filter as it takes (baselinker.FindClients).
-func (r *run) lookup(ctx context.Context, key string) (int64, error) {
+// errNoLookupKey: the line has no match key a look-up can find its client by.
+var errNoLookupKey = errors.New("the line has no match key (email, invoice_tax_id or login) to look the client up by")
+
+// unsettled is the line of a create sent whose outcome stays unknown: it is
+// not sent again (the client may exist), and its journal entry stays open
+// (a failed line settles nothing), so each resume says so again.
+func unsettled(l events.Line, it item, what string) events.Line {
+	l.Status, l.Code, l.Unsettled = events.StatusFailed, events.CodeOutcomeUnknown, true
+	l.Message = fmt.Sprintf("check the account by hand — input row %d: %s, and %s, so the client may exist; it is not sent again to avoid a duplicate. "+
+		"If it is missing, add it by hand with the values of the \"changes\" column (%s)", it.line.Row, what, errNoLookupKey, it.changes)
+	return l
+}
+
+// lookupFilter is the filter that finds the client of match key
+// "field:value"; errNoLookupKey when there is none.
+func lookupFilter(key string) (field, v string, f baselinker.Filters, err error) {
 	field, v, ok := strings.Cut(key, ":")
 	if !ok || v == "" {
-		return 0, nil
+		return "", "", f, errNoLookupKey
 	}
-	var f baselinker.Filters
-	if err := f.Set(field, v); err != nil {
-		return 0, nil // not a filter: cannot look it up
+	if f.Set(field, v) != nil {
+		return "", "", f, errNoLookupKey // not a filter: cannot look it up
+	}
+	return field, v, f, nil
+}
+
+// lookup finds the client with match key "field:value" (0: none), reading
+// as many pages of the filter as it takes (baselinker.FindClients); it
+// returns errNoLookupKey for a key it cannot look up.
+func (r *run) lookup(ctx context.Context, key string) (int64, error) {
+	field, v, f, err := lookupFilter(key)
+	if err != nil {
+		return 0, err
 	}
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, f)
