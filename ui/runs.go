@@ -366,21 +366,31 @@ func (c *reportCache) each(path string, want os.FileInfo, fn func(run.Line)) err
 	}
 	lines, ok := c.kept(fi)
 	if !ok {
-		c.fill.Lock()
-		defer c.fill.Unlock()
-		if lines, ok = c.kept(fi); !ok { // not read by a page that held fill before
-			if err := readVersion(path, fi, func(l run.Line) { lines = append(lines, l) }); err != nil {
-				return err
-			}
-			c.mu.Lock()
-			c.file, c.lines = fi, lines
-			c.mu.Unlock()
+		if lines, err = c.fillWith(path, fi); err != nil {
+			return err
 		}
 	}
 	for _, l := range lines {
 		fn(l)
 	}
 	return nil
+}
+
+// fillWith reads the report at path, the version fi, and keeps its lines.
+func (c *reportCache) fillWith(path string, fi os.FileInfo) ([]run.Line, error) {
+	c.fill.Lock()
+	defer c.fill.Unlock()
+	if lines, ok := c.kept(fi); ok { // read by the page that held fill before
+		return lines, nil
+	}
+	var lines []run.Line
+	if err := readVersion(path, fi, func(l run.Line) { lines = append(lines, l) }); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.file, c.lines = fi, lines
+	return lines, nil
 }
 
 // kept returns the lines kept if they are of the version fi.

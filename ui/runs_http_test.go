@@ -627,12 +627,7 @@ func TestRunKeepsItsOwnReport(t *testing.T) {
 // because of that resume, not "outside this page".
 func TestResumeOfAnEarlierRunGoesOnFromTheNewest(t *testing.T) {
 	e := newAPIEnv(t, sandbox.Config{Latency: 100 * time.Millisecond})
-	var b strings.Builder
-	b.WriteString("email,invoice_fullname\n")
-	for i := range 200 {
-		b.WriteString("k" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@example.com,Klient\n")
-	}
-	e.upload("klienci.csv", b.String())
+	e.upload("klienci.csv", clientsText(200))
 	e.doc.MatchBy = []string{} // nothing finds a client made before: a row sent again is a duplicate
 	e.plan()
 	var first runView
