@@ -204,11 +204,17 @@ func (m *runManager) report(rec *runRec) (string, error) {
 	if !errors.Is(err, errReportGone) {
 		return path, err
 	}
-	var by *runRec
-	for _, r := range m.list() { // newest first
+	// The resume of rec moved its report to NAME.prev; the next resume in
+	// place moved its own there.
+	var moved, by *runRec
+	for _, r := range slices.Backward(m.list()) { // oldest first
 		if r.seq > rec.seq && r.resume && importer.SamePath(r.input, rec.input) && importer.SamePath(r.spec.Resume, r.report) && r.out.version() != nil {
-			by = r
-			break
+			switch {
+			case moved == nil && r.of == rec.id:
+				moved = r
+			case moved != nil:
+				by = r
+			}
 		}
 	}
 	if by == nil {
