@@ -401,14 +401,14 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 		return
 	}
 	page := reportPage{Lines: []events.Line{}, Counts: map[string]int{}, Offset: offset}
-	err := s.sess.runs.reports.each(report, rec.out.version(), func(l events.Line) {
+	err := s.sess.runs.reports.each(report, rec.out.version(), func(l *events.Line) {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
 			return
 		}
 		page.Matched++
 		if page.Matched > offset && len(page.Lines) < limit {
-			page.Lines = append(page.Lines, l)
+			page.Lines = append(page.Lines, *l)
 		}
 	})
 	if err != nil {

@@ -224,7 +224,7 @@ func TestReportCacheKeepsOnlyTheRunsFile(t *testing.T) {
 	}
 	// The lines read at the path are another file's than the one opened
 	// (the move came between the open and the read): refused.
-	if err := readVersion(report, mine, func(run.Line) {}); !errors.Is(err, errReportMoved) {
+	if err := readVersion(report, mine, func(*run.Line) {}); !errors.Is(err, errReportMoved) {
 		t.Errorf("lines read from a path that no longer names the file opened: %v, want errReportMoved", err)
 	}
 }
@@ -246,7 +246,7 @@ func dryReports(t *testing.T) (dir string, write func(report string, n int)) {
 // cachedLines is every line reportCache.each gives.
 func cachedLines(c *reportCache, path string, want os.FileInfo) ([]run.Line, error) {
 	var lines []run.Line
-	err := c.each(path, want, func(l run.Line) { lines = append(lines, l) })
+	err := c.each(path, want, func(l *run.Line) { lines = append(lines, *l) })
 	return lines, err
 }
 
