@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,6 +190,20 @@ func TestReportCache(t *testing.T) {
 	}
 	if _, err := cachedLines(&c, filepath.Join(dir, "none.csv"), nil); err == nil {
 		t.Error("a report that is not there was read")
+	}
+	// Pages asked at once of a version not read yet: one fills, all get it.
+	var fresh reportCache
+	var wg sync.WaitGroup
+	got := make([]int, 4)
+	for i := range got {
+		wg.Go(func() {
+			lines, _ := cachedLines(&fresh, report, nil)
+			got[i] = len(lines)
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(got, []int{5, 5, 5, 5}) || len(fresh.lines) != 5 {
+		t.Errorf("pages asked at once: %v lines, %d kept, want 5 each", got, len(fresh.lines))
 	}
 	big := reportCache{limit: 100} // bytes: the report of 5 lines is larger
 	for range 2 {
