@@ -270,15 +270,7 @@ func addClient(t *testing.T, e *uiEnv, email, name string) int64 {
 // already running. The server holds one run throughout.
 func TestBrowserStartOnce(t *testing.T) {
 	const rows = 80
-	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}})
-	input := filepath.Join(t.TempDir(), "klienci.csv")
-	if err := os.WriteFile(input, []byte(e2eClients(rows, 0)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e.upload("#imp-file", input)
-	e.waitText("#imp-loaded", "klienci.csv")
-	e.click("#imp-plan-btn")
-	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	e := plannedPage(t, rows)
 	other := e.newTab()
 	other.click("#tab-run")
 	other.waitText("#run-file", "klienci.csv")
@@ -404,15 +396,7 @@ func TestBrowserPolishSaysWhoseWords(t *testing.T) {
 // page says so.
 func TestBrowserResumeOfAnEarlierRun(t *testing.T) {
 	const rows = 80
-	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}})
-	input := filepath.Join(t.TempDir(), "klienci.csv")
-	if err := os.WriteFile(input, []byte(e2eClients(rows, 0)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e.upload("#imp-file", input)
-	e.waitText("#imp-loaded", "klienci.csv")
-	e.click("#imp-plan-btn")
-	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	e := plannedPage(t, rows)
 	e.click("#tab-run")
 	e.waitText("#run-file", "klienci.csv")
 	stop := func(p *uiEnv) {
@@ -438,4 +422,20 @@ func TestBrowserResumeOfAnEarlierRun(t *testing.T) {
 	if n := len(e.sandbox.Clients()); n != rows {
 		t.Errorf("%d clients, want %d", n, rows)
 	}
+}
+
+// plannedPage is a page with the plan of a file of rows clients made,
+// on a sandbox that answers each request in 150 ms.
+func plannedPage(t *testing.T, rows int) *uiEnv {
+	t.Helper()
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}})
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(e2eClients(rows, 0)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	return e
 }
