@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
@@ -90,7 +93,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	p := prover{r: r, old: old, js: js, window: js.Window}
+	p := prover{r: r, old: old, js: js, window: js.Window, later: r.laterCreates()}
 	if p.window == 0 {
 		p.window = reorderWindow(MaxWorkers)
 	}
@@ -111,6 +114,9 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",
 			events.ErrBadInput, old.src, l.Num, l.Row, r.file)
 	}
+	if len(p.ahead) > 0 {
+		return r.furtherAlong(p.ahead)
+	}
 	if p.unproven > 0 {
 		r.cfg.Logger.Warn(fmt.Sprintf("the journal of the run was cut, so up to %d rows after the report's last line may have been sent: each is looked up before it is created", p.unproven),
 			"report", old.src)
@@ -124,8 +130,10 @@ type prover struct {
 	old      *oldReport
 	js       events.JournalState
 	window   int
-	after    int // rows seen after the report's last line
-	unproven int // of those, rows carried because the journal cannot say
+	after    int          // rows seen after the report's last line
+	unproven int          // of those, rows carried because the journal cannot say
+	later    map[int]bool // rows a later record of the input created (laterCreates)
+	ahead    []int        // of those, rows this report leaves to send: not finished, settled or looked up
 }
 
 const restoreAdvice = "restore the report and its journal as the run left them, or import without --resume"
@@ -140,16 +148,73 @@ func (p *prover) row(num int) error {
 			l.Num, l.Row, p.r.file, restoreAdvice)
 	case l != nil && l.Row == num:
 		line, err := p.old.lines.Next()
-		if err != nil {
-			return err
+		if err == nil {
+			err = p.reported(line)
 		}
-		return p.reported(line)
+		p.behind(num, line.Status.Finished())
+		return err
 	}
 	if p.old.lastRow > num {
 		return fmt.Errorf("input row %d has no line, but the report goes on to row %d: lines were deleted (a crmbulk report has a line for every row up to its last); %s",
 			num, p.old.lastRow, restoreAdvice)
 	}
-	return p.unreported(num)
+	err = p.unreported(num)
+	p.behind(num, false)
+	return err
+}
+
+// behind notes row num when a later record of the input created its
+// client and this report leaves the row to be sent: it is not finished
+// here, nor settled by the journal, nor looked up before it is sent.
+func (p *prover) behind(num int, finished bool) {
+	_, settled := p.r.settled[num]
+	_, carried := p.r.carry[num]
+	if p.later[num] && !finished && !settled && !carried {
+		p.ahead = append(p.ahead, num)
+	}
+}
+
+// laterCreates is the rows whose client the record at --report created,
+// or whose create it sent, when that record is another file than the one
+// resumed and of this input: a later run of this import — a resume of
+// the report resumed here (which moved it to NAME.prev), or a run started
+// after it. Its report and, after a crash, its journal say so.
+func (r *run) laterCreates() map[int]bool {
+	if SamePath(r.cfg.Resume, r.cfg.Report) {
+		return nil
+	}
+	rows := map[int]bool{}
+	if rec, ok := r.earlierReport(r.cfg.Report); ok {
+		maps.Copy(rows, rec.rows)
+	}
+	js, err := events.ReadJournal(r.cfg.Report + ".journal")
+	if err != nil || !js.Found || !js.Of(r.sha) {
+		return rows
+	}
+	for row, d := range js.Done {
+		rows[row] = rows[row] || d.Status == events.StatusCreated
+	}
+	for row, s := range js.Open {
+		rows[row] = rows[row] || s.Op == "create"
+	}
+	return rows
+}
+
+// furtherAlong refuses to resume a report that a later record of the
+// input at --report went past: the rows it created (ahead) would be
+// created again.
+func (r *run) furtherAlong(ahead []int) error {
+	rows := make([]string, 0, 6)
+	for _, n := range ahead[:min(len(ahead), 5)] {
+		rows = append(rows, strconv.Itoa(n))
+	}
+	if len(ahead) > 5 {
+		rows = append(rows, "…")
+	}
+	return fmt.Errorf("%w: %s is further along than %s: a later run of this file created the clients of %d rows that %s leaves to send (input rows %s), "+
+		"so resuming %s would create them again (nothing was sent). Continue the newest record:%s",
+		events.ErrBadInput, r.cfg.Report, r.cfg.Resume, len(ahead), r.cfg.Resume, strings.Join(rows, ", "), r.cfg.Resume,
+		r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)))
 }
 
 // reported checks a row's report line against the journal.

@@ -288,3 +288,48 @@ func TestResumeOfARunThatNeverStarted(t *testing.T) {
 		t.Errorf("with a journal beside it: err = %v, want another refusal than 'nothing to resume'", err)
 	}
 }
+
+// TestResumeOfAReportALaterRunWentPast: a run stopped, its resume (in
+// place: the first report went to NAME.prev) stopped too; resuming
+// NAME.prev into the report path again would send every row the resume
+// created (no match key finds them). Refused, exit 2, nothing sent, both
+// files named; the newest record resumes to the end without a duplicate.
+func TestResumeOfAReportALaterRunWentPast(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("p", 80))
+	report := filepath.Join(dir, "in.report.csv")
+	stopped := func(cfg Config) Summary {
+		t.Helper()
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		time.AfterFunc(150*time.Millisecond, cancel)
+		cfg.Report, cfg.Workers = report, 4
+		sum, err := Run(ctx, api, in, cfg)
+		if !errors.Is(err, events.ErrInterrupted) {
+			t.Fatalf("err = %v, want ErrInterrupted", err)
+		}
+		return sum
+	}
+	first := stopped(Config{})
+	second := stopped(Config{Resume: report})
+	if second.Counts[events.StatusCreated] <= first.Counts[events.StatusCreated] || second.Counts[events.StatusSkipped] == 0 {
+		t.Fatalf("the resume created %d after %d, %d left: want it further along and stopped", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated], second.Counts[events.StatusSkipped])
+	}
+	before := srv.Stats().Requests
+	_, err := Run(t.Context(), api, in, Config{Resume: report + ".prev", Report: report})
+	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), report+" is further along than "+report+".prev") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("clients of %d rows", second.Counts[events.StatusCreated]-first.Counts[events.StatusCreated])) {
+		t.Fatalf("resume of the report its resume went past: %v, want ErrBadInput naming both and the rows", err)
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("the refused resume sent %d requests", n)
+	}
+	if _, err := Run(t.Context(), api, in, Config{Resume: report, Report: report}); err != nil {
+		t.Fatal(err)
+	}
+	assertNoDuplicates(t, srv)
+	if n := len(srv.Clients()); n != 80 {
+		t.Errorf("%d clients, want 80", n)
+	}
+}

@@ -270,15 +270,7 @@ func addClient(t *testing.T, e *uiEnv, email, name string) int64 {
 // already running. The server holds one run throughout.
 func TestBrowserStartOnce(t *testing.T) {
 	const rows = 80
-	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}})
-	input := filepath.Join(t.TempDir(), "klienci.csv")
-	if err := os.WriteFile(input, []byte(e2eClients(rows, 0)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e.upload("#imp-file", input)
-	e.waitText("#imp-loaded", "klienci.csv")
-	e.click("#imp-plan-btn")
-	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	e := plannedPage(t, rows)
 	other := e.newTab()
 	other.click("#tab-run")
 	other.waitText("#run-file", "klienci.csv")
@@ -396,4 +388,54 @@ func TestBrowserPolishSaysWhoseWords(t *testing.T) {
 	}
 	e.run(chromedp.ScrollIntoView(chromedp.CSS("#run-progress")))
 	e.screenshot("run-polish")
+}
+
+// TestBrowserResumeOfAnEarlierRun: a tab still shows run 1, stopped,
+// while another tab resumed it (run 2) and stopped that too; Resume in
+// the first tab goes on from run 2, the newest run of the import, and the
+// page says so.
+func TestBrowserResumeOfAnEarlierRun(t *testing.T) {
+	const rows = 80
+	e := plannedPage(t, rows)
+	e.click("#tab-run")
+	e.waitText("#run-file", "klienci.csv")
+	stop := func(p *uiEnv) {
+		t.Helper()
+		p.waitJS(`document.getElementById('run-progress').dataset.state === 'running' &&
+			document.querySelector('#run-progress .run-numbers').textContent.includes('importing the rows')`) // its report is made
+		p.click("#run-stop")
+		p.waitText("#run-progress .run-state", "Stopped")
+	}
+	e.click("#run-start")
+	stop(e)
+	stale := e.newTab() // it finds run 1, stopped
+	stale.click("#tab-run")
+	stale.waitVisible("#run-resume")
+	e.click("#run-resume")
+	stop(e)
+	stale.click("#run-resume")
+	stale.waitText("#run-note", "Run 1 had been resumed already (run 2), so this resume goes on from run 2")
+	stale.waitText("#run-progress .run-state", "Finished")
+	if runs := e.srv.sess.runs.list(); len(runs) != 3 || runs[0].of != "2" || !runs[0].resume {
+		t.Errorf("the runs: %d, the newest of %q, want 3, the newest a resume of run 2", len(runs), runs[0].of)
+	}
+	if n := len(e.sandbox.Clients()); n != rows {
+		t.Errorf("%d clients, want %d", n, rows)
+	}
+}
+
+// plannedPage is a page with the plan of a file of rows clients made,
+// on a sandbox that answers each request in 150 ms.
+func plannedPage(t *testing.T, rows int) *uiEnv {
+	t.Helper()
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Latency: 150 * time.Millisecond}})
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(e2eClients(rows, 0)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
+	return e
 }

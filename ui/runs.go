@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -172,6 +173,57 @@ func (m *runManager) list() []*runRec {
 	return out
 }
 
+// newest returns the run that goes on with rec's import: rec, or the
+// last run that resumed it (one that wrote its report, or goes on), and
+// so on down the chain. A resume moves its run's report aside and writes
+// every row on in its own, so rec's report no longer says what was sent:
+// a resume of rec goes on from the newest run's report instead.
+func (m *runManager) newest(rec *runRec) *runRec {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for {
+		var next *runRec
+		for _, r := range m.runs {
+			if r.resume && r.of == rec.id && (next == nil || r.seq > next.seq) && (isRunning(r.hub.state().State) || r.out.version() != nil) {
+				next = r
+			}
+		}
+		if next == nil {
+			return rec
+		}
+		rec = next
+	}
+}
+
+// report returns where rec's report is now (reportFile.find); when it is
+// gone and a later resume of this import on this page wrote over it
+// (each resume in place moves the report at the path to NAME.prev, over
+// the one an earlier resume put there), the error says so.
+func (m *runManager) report(rec *runRec) (string, error) {
+	path, err := rec.out.find()
+	if !errors.Is(err, errReportGone) {
+		return path, err
+	}
+	// The resume of rec moved its report to NAME.prev; the next resume in
+	// place moved its own there.
+	var moved, by *runRec
+	for _, r := range slices.Backward(m.list()) { // oldest first
+		if r.seq > rec.seq && r.resume && importer.SamePath(r.input, rec.input) && importer.SamePath(r.spec.Resume, r.report) && r.out.version() != nil {
+			switch {
+			case moved == nil && r.of == rec.id:
+				moved = r
+			case moved != nil:
+				by = r
+			}
+		}
+	}
+	if by == nil {
+		return "", fmt.Errorf("%w (moved or deleted outside this page)", err)
+	}
+	return "", fmt.Errorf("its report was replaced by a later resume of this import (run %s moved its own to %s.prev, where this run's was): run %s's report has the rows this run finished",
+		by.id, filepath.Base(by.report), by.id)
+}
+
 // running returns a run that imports path now, or nil.
 func (m *runManager) running(path string) *runRec {
 	for _, r := range m.list() {
@@ -242,7 +294,17 @@ func (f *reportFile) find() (string, error) {
 			return f.path, nil
 		}
 	}
-	return "", fmt.Errorf("its report %s is no longer in %s (moved or deleted outside this page)", filepath.Base(f.path), dir)
+	return "", fmt.Errorf("%w: its report %s is no longer in %s", errReportGone, filepath.Base(f.path), dir)
+}
+
+// errReportGone is a run's report that is nowhere beside its path.
+var errReportGone = errors.New("the report is gone")
+
+// version is the file the run wrote (nil: none yet, or none).
+func (f *reportFile) version() os.FileInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.file
 }
 
 // statFile is os.Stat of path with the file's identity read now: on
@@ -263,7 +325,8 @@ func sameFile(a, b os.FileInfo) bool {
 
 // maxCachedReport bounds the report whose lines reportCache keeps (its
 // size on disk, about 220,000 lines; they take about 3.5 times that in
-// memory): a larger one is read again for each page.
+// memory): a larger one is read again for each page, keeping only the
+// page's lines.
 const maxCachedReport = 32 << 20
 
 // reportCache keeps the lines of the last report read, by its version
@@ -271,34 +334,95 @@ const maxCachedReport = 32 << 20
 // page of 100 at a time, and a report of 50,000 lines takes about 100 ms
 // to read (BenchmarkReportPage).
 type reportCache struct {
-	mu    sync.Mutex
-	file  os.FileInfo // the version read; nil: none
-	lines []run.Line
+	limit int64 // the largest report kept (maxCachedReport; tests set less)
+	// fill is held while a report is read to be kept: a second page of it
+	// waits for those lines instead of reading them too. Pages of the
+	// report kept, and of a report too large to keep, do not wait for it.
+	fill  sync.Mutex
+	mu    sync.Mutex // guards file and lines (never held across a read)
+	file  os.FileInfo
+	lines []run.Line // never changed once kept: read without mu
 }
 
-// read returns the lines of the report at path, read as crmbulk reads it.
-func (c *reportCache) read(path string) ([]run.Line, error) {
-	fi, err := statFile(path)
+// errReportMoved is a report that is no longer the run's at its path
+// (a later run of the file moved it while the page asked for it).
+var errReportMoved = errors.New("a later run of the same file moved it just now: reload the page")
+
+// each calls fn with each line of the report at path, read as crmbulk
+// reads it, if the file there is want (the run's: reportFile.version;
+// nil for any). The file's identity is taken from the file opened, and
+// the lines are kept as that version only if the path still names that
+// file once they are read: a report moved meanwhile (a later run of the
+// same file) is never kept, or shown, under another run's identity.
+func (c *reportCache) each(path string, want os.FileInfo, fn func(*run.Line)) error {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	c.mu.Lock() // a second page asked meanwhile waits for these lines
-	defer c.mu.Unlock()
-	if c.file != nil && sameFile(c.file, fi) {
-		return c.lines, nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if want != nil && !sameFile(want, fi) {
+		return errReportMoved
+	}
+	if fi.Size() > cmp.Or(c.limit, maxCachedReport) {
+		return readVersion(path, fi, fn) // streamed: only the page's lines are kept
+	}
+	lines, ok := c.kept(fi)
+	if !ok {
+		if lines, err = c.fillWith(path, fi); err != nil {
+			return err
+		}
+	}
+	for i := range lines { // not copied: a line is about 300 bytes, a report 50,000 lines
+		fn(&lines[i])
+	}
+	return nil
+}
+
+// fillWith reads the report at path, the version fi, and keeps its lines.
+func (c *reportCache) fillWith(path string, fi os.FileInfo) ([]run.Line, error) {
+	c.fill.Lock()
+	defer c.fill.Unlock()
+	if lines, ok := c.kept(fi); ok { // read by the page that held fill before
+		return lines, nil
 	}
 	var lines []run.Line
-	err = run.ReadReport(path, nil, "", func(l run.Line) error {
-		lines = append(lines, l)
+	if err := readVersion(path, fi, func(l *run.Line) { lines = append(lines, *l) }); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.file, c.lines = fi, lines
+	return lines, nil
+}
+
+// kept returns the lines kept if they are of the version fi.
+func (c *reportCache) kept(fi os.FileInfo) ([]run.Line, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.file != nil && sameFile(c.file, fi) {
+		return c.lines, true
+	}
+	return nil, false
+}
+
+// readVersion calls fn with each line of the report at path, which must
+// still be the version fi when they are read (errReportMoved).
+func readVersion(path string, fi os.FileInfo, fn func(*run.Line)) error {
+	err := run.ReadReport(path, nil, "", func(l run.Line) error {
+		fn(&l)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if fi.Size() <= maxCachedReport {
-		c.file, c.lines = fi, lines
+	if now, err := statFile(path); err != nil || !sameFile(fi, now) {
+		return errReportMoved
 	}
-	return lines, nil
+	return nil
 }
 
 // hub is a run's run.Printer: it keeps the run's state for the page and

@@ -59,7 +59,10 @@ func (rec *runRec) view() runView {
 	if !isRunning(st.State) {
 		report, _ = rec.out.find() // "": none to show
 	}
-	return runView{ID: rec.id, Kind: rec.kind, File: filepath.Base(rec.input), Report: filepath.Base(report),
+	if report != "" {
+		report = filepath.Base(report)
+	}
+	return runView{ID: rec.id, Kind: rec.kind, File: filepath.Base(rec.input), Report: report,
 		Of: rec.of, Resume: rec.resume, runState: st}
 }
 
@@ -114,6 +117,10 @@ type startedView struct {
 	// when the start was asked (a double-click, a click in another tab):
 	// nothing new started, and the run answered is that one.
 	Already string `json:"already,omitempty"`
+	// InsteadOf is the run the resume was asked of when a later run had
+	// resumed that one already: the resume went on from the newest run
+	// of the import (Of) instead (runManager.newest).
+	InsteadOf string `json:"insteadOf,omitempty"`
 }
 
 // startImport starts the import rec and answers 202 with it; while an
@@ -125,6 +132,12 @@ func (s *Server) startImport(w http.ResponseWriter, rec *runRec, job runJob) {
 		writeJSON(w, http.StatusAccepted, startedView{runView: got.view()})
 		return
 	}
+	alreadyRunning(w, got)
+}
+
+// alreadyRunning answers 200 with the import got, which runs: nothing new
+// was started.
+func alreadyRunning(w http.ResponseWriter, got *runRec) {
 	writeJSON(w, http.StatusOK, startedView{runView: got.view(),
 		Already: fmt.Sprintf("this import is already running (run %s of %s, started from the same plan): its progress is shown; nothing new was started", got.id, filepath.Base(got.input))})
 }
@@ -280,21 +293,32 @@ func endedImport(w http.ResponseWriter, rec *runRec, only, wait string) bool {
 
 // handleRunResume runs a stopped or failed import again from its report
 // (importer.Config.Resume): the rows it finished are kept, the rest done.
-func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *runRec) {
-	if !endedImport(w, rec, "only an import is resumed here (to finish an undo, undo its import again)", "wait for it to end, then resume") {
+// A run a later run resumed already is gone on from the newest run of
+// that import (runManager.newest): its own report no longer says what
+// was sent, so going on from it would send again what the later run did.
+func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, asked *runRec) {
+	if !endedImport(w, asked, "only an import is resumed here (to finish an undo, undo its import again)", "wait for it to end, then resume") {
 		return
+	}
+	rec, was := s.sess.runs.newest(asked), ""
+	if rec != asked {
+		if isRunning(rec.hub.state().State) {
+			alreadyRunning(w, rec)
+			return
+		}
+		was = fmt.Sprintf("the import %s was resumed already, and run %s goes on with it: ", asked.id, rec.id)
 	}
 	switch {
 	case rec.hub.state().State == stateDone:
-		conflict(w, "the import %s ended: there is nothing to resume (see its report)", rec.id)
+		conflict(w, "%sthe import %s ended: there is nothing to resume (see its report)", was, rec.id)
 		return
 	case !rec.hub.state().Resumable:
-		conflict(w, "the import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", rec.id)
+		conflict(w, "%sthe import %s was refused before it sent anything (see its message), so there is nothing to resume: fix what it says, then start it again", was, rec.id)
 		return
 	}
-	report, err := rec.out.find()
+	report, err := s.sess.runs.report(rec)
 	if err != nil {
-		conflict(w, "the import %s cannot be resumed: %v", rec.id, err)
+		conflict(w, "%sthe import %s cannot be resumed: %v", was, rec.id, err)
 		return
 	}
 	spec := rec.spec
@@ -303,8 +327,17 @@ func (s *Server) handleRunResume(w http.ResponseWriter, _ *http.Request, rec *ru
 	if !ok {
 		return
 	}
-	s.startImport(w, &runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
+	got, started := s.sess.runs.startImport(&runRec{kind: kindImport, input: spec.Input, report: importReport(spec.Input), of: rec.id, resume: true, spec: spec},
 		importJob(api, spec))
+	if !started {
+		alreadyRunning(w, got)
+		return
+	}
+	v := startedView{runView: got.view()}
+	if rec != asked {
+		v.InsteadOf = asked.id
+	}
+	writeJSON(w, http.StatusAccepted, v)
 }
 
 // undoRequest confirms an undo.
@@ -326,7 +359,7 @@ func (s *Server) handleRunUndo(w http.ResponseWriter, r *http.Request, rec *runR
 	if !endedImport(w, rec, "only an import is undone", "stop it or wait for it to end, then undo") {
 		return
 	}
-	report, err := rec.out.find()
+	report, err := s.sess.runs.report(rec)
 	if err != nil {
 		conflict(w, "the import %s has nothing to undo here: %v", rec.id, err)
 		return
@@ -363,32 +396,31 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 	}
 	limit = min(limit, maxReportPage)
 	status := q.Get("status")
-	report, ok := reportReady(w, rec)
+	report, ok := s.reportReady(w, rec)
 	if !ok {
 		return
 	}
-	lines, err := s.sess.runs.reports.read(report)
-	if err != nil {
-		conflict(w, "the report %s cannot be read: %v", filepath.Base(report), err)
-		return
-	}
 	page := reportPage{Lines: []events.Line{}, Counts: map[string]int{}, Offset: offset}
-	for _, l := range lines {
+	err := s.sess.runs.reports.each(report, rec.out.version(), func(l *events.Line) {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
-			continue
+			return
 		}
 		page.Matched++
 		if page.Matched > offset && len(page.Lines) < limit {
-			page.Lines = append(page.Lines, l)
+			page.Lines = append(page.Lines, *l)
 		}
+	})
+	if err != nil {
+		conflict(w, "the report %s cannot be read: %v", filepath.Base(report), err)
+		return
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
 // handleReportCSV downloads the run's report as crmbulk wrote it.
 func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rec *runRec) {
-	if report, ok := reportReady(w, rec); ok {
+	if report, ok := s.reportReady(w, rec); ok {
 		download(w, r, report, filepath.Base(report), "text/csv; charset=utf-8")
 	}
 }
@@ -396,7 +428,7 @@ func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rec *ru
 // handleReportXLSX downloads the run's report as the XLSX report a run
 // given an .xlsx --report writes (importer.ReportXLSX).
 func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *runRec) {
-	report, ok := reportReady(w, rec)
+	report, ok := s.reportReady(w, rec)
 	if !ok {
 		return
 	}
@@ -417,12 +449,12 @@ func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *r
 
 // reportReady returns where the run's report is now (reportFile.find),
 // or answers 409 for a run that goes on and 404 for a run without one.
-func reportReady(w http.ResponseWriter, rec *runRec) (string, bool) {
+func (s *Server) reportReady(w http.ResponseWriter, rec *runRec) (string, bool) {
 	if st := rec.hub.state().State; isRunning(st) {
 		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
 		return "", false
 	}
-	report, err := rec.out.find()
+	report, err := s.sess.runs.report(rec)
 	if err != nil {
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("the %s %s has no report to show: %v", rec.kind, rec.id, err)})
 		return "", false

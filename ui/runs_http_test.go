@@ -617,3 +617,60 @@ func TestRunKeepsItsOwnReport(t *testing.T) {
 			u.File, end, len(e.sandbox.Clients()))
 	}
 }
+
+// TestResumeOfAnEarlierRunGoesOnFromTheNewest: run 1 stopped, resumed as
+// run 2 (which moved run 1's report to NAME.prev), run 2 stopped; a
+// resume asked of run 1 again goes on from run 2's report, the newest of
+// the import — from run 1's it sent again every row run 2 had made (56
+// duplicates of 200 rows). Run 1's report is shown where run 2 moved it;
+// once the next resume in place wrote over NAME.prev, it is said gone
+// because of that resume, not "outside this page".
+func TestResumeOfAnEarlierRunGoesOnFromTheNewest(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{Latency: 100 * time.Millisecond})
+	e.upload("klienci.csv", clientsText(200))
+	e.doc.MatchBy = []string{} // nothing finds a client made before: a row sent again is a duplicate
+	e.plan()
+	var first runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &first); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	e.follow(first.ID, func(v runView) bool { return v.Counts["created"] >= 20 })
+	e.do("POST", "/api/runs/"+first.ID+"/stop", struct{}{}, nil)
+	end1 := e.follow(first.ID, ended)
+	var second startedView
+	if code, body := e.do("POST", "/api/runs/"+first.ID+"/resume", struct{}{}, &second); code != http.StatusAccepted || second.Of != first.ID || second.InsteadOf != "" {
+		t.Fatalf("resume of run 1: %d %s", code, body)
+	}
+	e.follow(second.ID, func(v runView) bool { return v.Counts["created"] >= end1.Counts["created"]+40 })
+	e.do("POST", "/api/runs/"+second.ID+"/stop", struct{}{}, nil)
+	if end2 := e.follow(second.ID, ended); end2.State != stateStopped || end2.Counts["created"] == 200 {
+		t.Fatalf("run 2 ended %+v, want it stopped before the end", end2)
+	}
+	for _, p := range []string{"/report", "/report.csv", "/report.xlsx"} {
+		if code, body := e.do("GET", "/api/runs/"+first.ID+p, nil, nil); code != http.StatusOK {
+			t.Errorf("run 1's %s, moved to NAME.prev by its resume: %d %.300s", p, code, body)
+		}
+	}
+	var third startedView
+	if code, body := e.do("POST", "/api/runs/"+first.ID+"/resume", struct{}{}, &third); code != http.StatusAccepted || third.Of != second.ID || third.InsteadOf != first.ID {
+		t.Fatalf("resume of run 1 again: %d %s, want run 2 resumed instead (of %s, insteadOf %s)", code, body, second.ID, first.ID)
+	}
+	if end3 := e.follow(third.ID, ended); end3.State != stateDone || end3.Counts["created"] != 200 {
+		t.Errorf("run 3 ended %+v, want done with the 200 rows created", end3)
+	}
+	seen := map[string]int{}
+	for _, c := range e.sandbox.Clients() {
+		seen[c.Email]++
+	}
+	if len(seen) != 200 || len(e.sandbox.Clients()) != 200 {
+		t.Errorf("%d clients of %d addresses, want 200 of 200 (no duplicates)", len(e.sandbox.Clients()), len(seen))
+	}
+	// Run 3 moved run 2's report to NAME.prev, over run 1's.
+	if code, body := e.do("GET", "/api/runs/"+first.ID+"/report", nil, nil); code != http.StatusNotFound ||
+		!strings.Contains(body, "replaced by a later resume of this import (run "+third.ID+" ") || strings.Contains(body, "outside this page") {
+		t.Errorf("run 1's report, written over by run 3's move: %d %.300s, want it said replaced by run %s", code, body, third.ID)
+	}
+	if code, body := e.do("POST", "/api/runs/"+first.ID+"/resume", struct{}{}, nil); code != http.StatusConflict || !strings.Contains(body, "run "+third.ID+" goes on with it") {
+		t.Errorf("resume of run 1 once its import ended: %d %s", code, body)
+	}
+}

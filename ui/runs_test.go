@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,32 +170,110 @@ func runSummary(s string) run.Summary { return run.Summary{Command: kindImport, 
 
 // TestReportCache: the report view reads a report once per version of
 // the file (BenchmarkReportPage: each page of 100 lines re-read the whole
-// report); a report written again is read again.
+// report); a report written again is read again; a report above the
+// cache's limit is streamed, never kept.
 func TestReportCache(t *testing.T) {
+	dir, write := dryReports(t)
+	report := filepath.Join(dir, "klienci.report.csv")
+	var c reportCache
+	write(report, 3)
+	if first, err := cachedLines(&c, report, nil); err != nil || len(first) != 3 || len(c.lines) != 3 {
+		t.Fatalf("read: %d lines (%d kept), %v", len(first), len(c.lines), err)
+	}
+	kept := c.lines
+	if again, err := cachedLines(&c, report, nil); err != nil || len(again) != 3 || &c.lines[0] != &kept[0] {
+		t.Errorf("the same report read again: %d lines, %v, read anew: %v", len(again), err, &c.lines[0] != &kept[0])
+	}
+	write(report, 5)
+	if now, err := cachedLines(&c, report, nil); err != nil || len(now) != 5 {
+		t.Errorf("the report written again: %d lines, %v, want its 5", len(now), err)
+	}
+	if _, err := cachedLines(&c, filepath.Join(dir, "none.csv"), nil); err == nil {
+		t.Error("a report that is not there was read")
+	}
+	// Pages asked at once of a version not read yet: one fills, all get it.
+	var fresh reportCache
+	var wg sync.WaitGroup
+	got := make([]int, 4)
+	for i := range got {
+		wg.Go(func() {
+			lines, _ := cachedLines(&fresh, report, nil)
+			got[i] = len(lines)
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(got, []int{5, 5, 5, 5}) || len(fresh.lines) != 5 {
+		t.Errorf("pages asked at once: %v lines, %d kept, want 5 each", got, len(fresh.lines))
+	}
+	big := reportCache{limit: 100} // bytes: the report of 5 lines is larger
+	for range 2 {
+		if lines, err := cachedLines(&big, report, nil); err != nil || len(lines) != 5 || big.file != nil || big.lines != nil {
+			t.Errorf("a report above the limit: %d lines, %v; kept %v, %d lines, want streamed, none kept", len(lines), err, big.file != nil, len(big.lines))
+		}
+	}
+}
+
+// TestReportCacheKeepsOnlyTheRunsFile: the report view reads the run's
+// own file (its identity taken from the file opened), and lines read
+// while a later run of the file moved the report are not kept under the
+// identity of the file opened: another run's lines are never shown as
+// this run's.
+func TestReportCacheKeepsOnlyTheRunsFile(t *testing.T) {
+	dir, write := dryReports(t)
+	report := filepath.Join(dir, "klienci.report.csv")
+	write(report, 3)
+	mine, err := statFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later run moves the run's report aside and writes its own there.
+	if err := os.Rename(report, report+".prev"); err != nil {
+		t.Fatal(err)
+	}
+	write(report, 5)
+	var c reportCache
+	if lines, err := cachedLines(&c, report, mine); !errors.Is(err, errReportMoved) || len(lines) != 0 || c.file != nil {
+		t.Errorf("the run's report asked at a path that names another file: %d lines, %v, kept %v; want errReportMoved and nothing kept", len(lines), err, c.file != nil)
+	}
+	if lines, err := cachedLines(&c, report+".prev", mine); err != nil || len(lines) != 3 || !sameFile(c.file, mine) {
+		t.Errorf("the run's report where it went: %d lines, %v, want its 3, kept as its version", len(lines), err)
+	}
+	// The lines read at the path are another file's than the one opened
+	// (the move came between the open and the read): refused.
+	if err := readVersion(report, mine, func(*run.Line) {}); !errors.Is(err, errReportMoved) {
+		t.Errorf("lines read from a path that no longer names the file opened: %v, want errReportMoved", err)
+	}
+}
+
+// dryReports writes dry runs' reports of n rows (a dry run's report is
+// written over in place) in a folder of its own.
+func dryReports(t *testing.T) (dir string, write func(report string, n int)) {
 	_, api := sandboxAPI(t, sandbox.Config{}, 100000)
 	dir, state := t.TempDir(), t.TempDir()
-	report := filepath.Join(dir, "klienci.report.csv")
-	write := func(n int) { // a dry run writes over a dry run's report in place
+	return dir, func(report string, n int) {
 		t.Helper()
 		input := clientsCSV(t, dir, "klienci.csv", n)
 		if _, err := importer.Run(t.Context(), api, input, importer.Config{DryRun: true, Report: report, StateDir: state}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var c reportCache
-	write(3)
-	first, err := c.read(report)
-	if err != nil || len(first) != 3 {
-		t.Fatalf("read: %d lines, %v", len(first), err)
-	}
-	if again, err := c.read(report); err != nil || len(again) != 3 || &again[0] != &first[0] {
-		t.Errorf("the same report read again: %d lines, %v, read anew: %v", len(again), err, &again[0] != &first[0])
-	}
-	write(5)
-	if now, err := c.read(report); err != nil || len(now) != 5 {
-		t.Errorf("the report written again: %d lines, %v, want its 5", len(now), err)
-	}
-	if _, err := c.read(filepath.Join(dir, "none.csv")); err == nil {
-		t.Error("a report that is not there was read")
+}
+
+// cachedLines is every line reportCache.each gives.
+func cachedLines(c *reportCache, path string, want os.FileInfo) ([]run.Line, error) {
+	var lines []run.Line
+	err := c.each(path, want, func(l *run.Line) { lines = append(lines, *l) })
+	return lines, err
+}
+
+// TestRunViewWithoutReport: a run that wrote no report (refused before
+// its lines) names none, so the page shows no report panel (the base
+// name of no path is ".").
+func TestRunViewWithoutReport(t *testing.T) {
+	rec := &runRec{id: "1", kind: kindImport, input: "/tmp/x.csv", report: "/tmp/x.report.csv", hub: newHub(kindImport, time.Now())}
+	rec.out.wrote(rec.report, false)
+	rec.hub.end(run.Summary{Text: "0 rows"}, errors.New("refused"), false, false)
+	if v := rec.view(); v.Report != "" {
+		t.Errorf("a run with no report: view Report = %q, want \"\"", v.Report)
 	}
 }

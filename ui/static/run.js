@@ -28,6 +28,7 @@ I18N.add({
   'run.stop': { en: 'Stop', pl: 'Zatrzymaj' },
   'run.resume': { en: 'Resume', pl: 'Wznów' },
   'run.progress': { en: 'Progress', pl: 'Postęp' },
+  'run.newest': { en: 'Run {asked} had been resumed already (run {of}), so this resume goes on from run {of}, the newest run of this import: nothing either sent is sent again.', pl: 'Uruchomienie {asked} było już wznowione (uruchomienie {of}), więc to wznowienie idzie dalej od uruchomienia {of}, najnowszego w tym imporcie: nic, co wysłały, nie zostanie wysłane ponownie.' },
   'run.already': { en: 'This import is already running (run {id}, started by an earlier click or in another tab): its progress is shown below. Nothing new was started.', pl: 'Ten import już trwa (uruchomienie {id}, rozpoczęte wcześniejszym kliknięciem lub w innej karcie): poniżej widać jego postęp. Nic nowego nie zostało uruchomione.' },
   'run.state.running': { en: 'Running', pl: 'Trwa' },
   'run.state.stopping': { en: 'Stopping: the requests already sent finish, nothing new is sent…', pl: 'Zatrzymywanie: wysłane już żądania się kończą, nic nowego nie jest wysyłane…' },
@@ -85,9 +86,11 @@ const RunStep = (() => {
   const sec = document.getElementById('run');
   // asking: a start or resume was sent and its answer has not come yet
   // (its buttons stay disabled: a double-click sends one request);
-  // already: the run answered was already running (its words' values).
+  // note: what is said of the run answered while it goes (its words' key
+  // and values): it was already running, or a resume went on from the
+  // newest run of its import instead of the run asked.
   // saved: the last fixes saved (the words of fix.saved, and the copy's kind).
-  const state = { file: null, fixes: null, saved: null, run: null, undo: null, focusFix: false, asking: false, already: null };
+  const state = { file: null, fixes: null, saved: null, run: null, undo: null, focusFix: false, asking: false, note: null };
 
   // --- fixing invalid cells ---------------------------------------------
   const fixBox = el('div', { id: 'fix' });
@@ -237,8 +240,8 @@ const RunStep = (() => {
     runFile.textContent = state.file ? t('run.file', { file: state.file.name }) : t('fix.nofile');
     startBtn.disabled = !state.file || going || state.asking;
     resumeBtn.disabled = state.asking;
-    runNote.hidden = !(state.already && going); // said while it goes: its end says the rest
-    runNote.textContent = runNote.hidden ? '' : t('run.already', state.already);
+    runNote.hidden = !(state.note && going); // said while it goes: its end says the rest
+    runNote.textContent = runNote.hidden ? '' : t(state.note.key, state.note.vals);
     stopBtn.hidden = !going;
     // Not disabled while stopping: a disabled button drops the focus.
     stopBtn.setAttribute('aria-disabled', String(!v || v.state !== 'running'));
@@ -268,7 +271,8 @@ const RunStep = (() => {
     let v = null;
     try { v = await post(path, json); } finally { state.asking = false; }
     if (v) follow(v, 'run');
-    if (v && v.already) state.already = { id: v.id };
+    if (v && v.already) state.note = { key: 'run.already', vals: { id: v.id } };
+    else if (v && v.insteadOf) state.note = { key: 'run.newest', vals: { asked: v.insteadOf, of: v.of } };
     drawRun();
     // Disabled, the button may have dropped the focus: it goes to Stop
     // while the run goes, else back to the button.
@@ -281,7 +285,7 @@ const RunStep = (() => {
     const view = which === 'run' ? runProgress : undoProgress;
     const rep = which === 'run' ? report : undoReport;
     rep.clear();
-    if (which === 'run') { state.undo = null; state.already = null; undoProgress.clear(); undoReport.clear(); }
+    if (which === 'run') { state.undo = null; state.note = null; undoProgress.clear(); undoReport.clear(); }
     view.draw(v);
     drawRun();
     const es = new EventSource(`/api/runs/${v.id}/events`);
