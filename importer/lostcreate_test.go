@@ -78,13 +78,27 @@ func newLateAPI(t *testing.T, commit time.Duration, apply bool, lose int64) (*sa
 	return srv, h, api
 }
 
+// slowSend holds each write before it goes, as the limiter does when the
+// token is blocked or other workers took the minute's requests.
+type slowSend struct {
+	*baselinker.API
+	before time.Duration
+}
+
+func (a *slowSend) AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+	time.Sleep(a.before)
+	return a.API.AddCrmClientResult(ctx, f)
+}
+
 // TestLostCreateLandsLate: a create whose answer is lost after 100 ms
 // while the server makes the client only at 600 ms is looked up once it
 // can no longer land (--request-timeout after its send), not at once: the
 // look-up finds the client and adopts it, and the row is not sent again (a
 // look-up at once found nothing and sent the row five times: five
-// clients). A create cut before the server saw it is found nowhere and
-// sent again: one client too. Meanwhile the run says the wait.
+// clients). The wait counts from when the answer was lost, not from before
+// the send: a send held by the limit longer than the timeout still waits.
+// A create cut before the server saw it is found nowhere and sent again:
+// one client too. Meanwhile the run says the wait.
 func TestLostCreateLandsLate(t *testing.T) {
 	t.Parallel()
 	const timeout = 1500 * time.Millisecond
@@ -95,10 +109,12 @@ func TestLostCreateLandsLate(t *testing.T) {
 		lose    int64 // creates whose answer is lost
 		sends   int   // addCrmClient requests the server sees
 		adopted bool
+		before  time.Duration // the send waits this long before it goes (the limit, a block)
 	}{
-		{"lands late, --match-by email", []string{"email"}, true, 1 << 30, 1, true},
-		{"lands late, no match key: looked up by email", nil, true, 1 << 30, 1, true},
-		{"cut before it reached the server: sent again", []string{"email"}, false, 1, 1, false},
+		{"lands late, --match-by email", []string{"email"}, true, 1 << 30, 1, true, 0},
+		{"lands late, no match key: looked up by email", nil, true, 1 << 30, 1, true, 0},
+		{"lands late after the send waited longer than the timeout to go", []string{"email"}, true, 1 << 30, 1, true, 2 * time.Second},
+		{"cut before it reached the server: sent again", []string{"email"}, false, 1, 1, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -106,7 +122,7 @@ func TestLostCreateLandsLate(t *testing.T) {
 			in := writeFile(t, t.TempDir(), "in.csv", csvOf("email,invoice_fullname,invoice_city", "late@example.com,Late Client,Gdańsk"))
 			rec := &events.Recorder{}
 			start := time.Now()
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: tc.matchBy, RequestTimeout: timeout, Events: rec})
+			sum, err := Run(context.Background(), &slowSend{API: api, before: tc.before}, in, Config{MatchBy: tc.matchBy, RequestTimeout: timeout, Events: rec})
 			if err != nil {
 				t.Fatal(err)
 			}

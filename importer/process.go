@@ -219,7 +219,6 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		if attempt > 1 && ctx.Err() != nil {
 			return interrupted(l)
 		}
-		sent := time.Now()
 		added, err := r.write(it, "create", events.Changes(changes).ClientFields(0))
 		if err == nil {
 			r.idx.apply(added.ID, changes)
@@ -230,7 +229,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
 			return r.failure(ctx, l, err)
 		}
-		if msg := r.waitLost(ctx, it, sent, err); msg != "" {
+		if msg := r.waitLost(ctx, it, err); msg != "" {
 			return unsettled(l, msg)
 		}
 		c, lerr := r.lookup(it)
@@ -251,23 +250,25 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	return l
 }
 
-// waitLost waits, after the answer to a create sent at sent was lost
-// (err), until the create can no longer land: the server may still be
-// making the client, and a look-up before it lands would find nothing and
-// send the row again — a second client. An answer SUCCESS without an ID
+// waitLost waits, after the answer to the row's create was lost (err),
+// until the create can no longer land: the server may still be making the
+// client, and a look-up before it lands would find nothing and send the
+// row again — a second client. The wait counts from now, not from before
+// the send: the send may have waited long for the limit (a block) or for
+// retries of tries that never reached the server, and the try whose answer
+// was lost went no later than now. An answer SUCCESS without an ID
 // (ErrNoClientID) needs no wait: the client was made; nor does a row with
 // nothing to look it up by (it stays unsettled at once). It returns the
 // message of the row, left unsettled, when the run is interrupted or stops
 // first ("" once the row may be looked up).
-func (r *run) waitLost(ctx context.Context, it *item, sent time.Time, err error) string {
+func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
 		return ""
 	}
-	p := events.Pending{Op: "create", At: sent}
-	if until, later := landsBy(p, r.cfg.RequestTimeout); later {
-		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after its send) — not sent again before",
-			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
-	}
+	p := events.Pending{Op: "create", At: time.Now()}
+	until, _ := landsBy(p, r.cfg.RequestTimeout)
+	r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after the answer was lost) — not sent again before",
+		it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
 	werr := r.waitToLand(ctx, it.num, p)
 	if werr == nil {
 		return ""
@@ -276,7 +277,7 @@ func (r *run) waitLost(ctx context.Context, it *item, sent time.Time, err error)
 	if errors.Is(werr, events.ErrStopped) {
 		why = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
 	}
-	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
+	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after the answer was lost)",
 		err, why, r.cfg.RequestTimeout)
 }
 
