@@ -32,8 +32,19 @@ type lateCreates struct {
 	srv   *sandbox.Server
 	cut   time.Duration
 	apply bool
-	lose  atomic.Int64   // creates still to lose
-	going sync.WaitGroup // the sandbox's requests whose answer was lost
+	lose  atomic.Int64 // creates still to lose
+	mu    sync.Mutex
+	going []chan struct{} // the sandbox's requests whose answer was lost: closed once done
+}
+
+// wait waits until the sandbox finished every request whose answer was lost.
+func (h *lateCreates) wait() {
+	h.mu.Lock()
+	going := h.going
+	h.mu.Unlock()
+	for _, c := range going {
+		<-c
+	}
 }
 
 func (h *lateCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -48,15 +59,17 @@ func (h *lateCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.srv.ServeHTTP(w, r)
 		return
 	}
-	if h.apply {
-		on := r.Clone(context.WithoutCancel(r.Context()))
-		on.Body = io.NopCloser(bytes.NewReader(body))
-		h.going.Go(func() { h.srv.ServeHTTP(httptest.NewRecorder(), on) })
+	if h.apply { // the same request, on without its client
+		on := httptest.NewRequest(http.MethodPost, "/connector.php", bytes.NewReader(body))
+		on.Header = r.Header.Clone()
+		done := make(chan struct{})
+		h.mu.Lock()
+		h.going = append(h.going, done)
+		h.mu.Unlock()
+		go func() { defer close(done); h.srv.ServeHTTP(httptest.NewRecorder(), on) }()
 	}
 	time.Sleep(h.cut)
-	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-		_ = conn.Close()
-	}
+	panic(http.ErrAbortHandler) // the server closes the connection unanswered
 }
 
 // newLateAPI starts a sandbox with CommitAfter commit behind lateCreates,
@@ -67,7 +80,7 @@ func newLateAPI(t *testing.T, commit time.Duration, apply bool, lose int64) (*sa
 	h := &lateCreates{srv: srv, cut: 100 * time.Millisecond, apply: apply}
 	h.lose.Store(lose)
 	ts := httptest.NewServer(h)
-	t.Cleanup(func() { h.going.Wait(); ts.Close() })
+	t.Cleanup(func() { h.wait(); ts.Close() })
 	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxtest.DefaultToken),
 		baselinker.WithLimiter(pacer.New(10000, pacer.WithMargin(time.Millisecond))),
 		baselinker.WithRetry(pacer.Backoff{Attempts: 6, Base: time.Millisecond, Max: 5 * time.Millisecond}),
@@ -126,7 +139,7 @@ func TestLostCreateLandsLate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.going.Wait()
+			h.wait()
 			if took := time.Since(start); took < timeout {
 				t.Errorf("the run took %s: it did not wait %s for the lost create to land", took, timeout)
 			}
@@ -176,7 +189,7 @@ func TestLostCreateWaitInterrupted(t *testing.T) {
 	if sum.Journal == "" {
 		t.Fatal("the journal was removed although the create is unsettled")
 	}
-	h.going.Wait()
+	h.wait()
 	sum, err = Run(context.Background(), base, in, Config{MatchBy: []string{"email"}, RequestTimeout: timeout, Resume: sum.Report})
 	if err != nil {
 		t.Fatal(err)
