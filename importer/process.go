@@ -266,9 +266,10 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 		return ""
 	}
 	p := events.Pending{Op: "create", At: time.Now()}
-	until, _ := landsBy(p, r.cfg.RequestTimeout)
-	r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after the answer was lost) — not sent again before",
-		it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
+	if until, _ := landsBy(p, r.cfg.RequestTimeout); ctx.Err() == nil {
+		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after the answer was lost) — not sent again before",
+			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
+	}
 	werr := r.waitToLand(ctx, it.num, p)
 	if werr == nil {
 		return ""
