@@ -253,21 +253,25 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 // waitLost waits, after the answer to the row's create was lost (err),
 // until the create can no longer land: the server may still be making the
 // client, and a look-up before it lands would find nothing and send the
-// row again — a second client. The wait counts from now, not from before
-// the send: the send may have waited long for the limit (a block) or for
-// retries of tries that never reached the server, and the try whose answer
-// was lost went no later than now. An answer SUCCESS without an ID
-// (ErrNoClientID) needs no wait: the client was made; nor does a row with
-// nothing to look it up by (it stays unsettled at once). It returns the
-// message of the row, left unsettled, when the run is interrupted or stops
-// first ("" once the row may be looked up).
+// row again — a second client. It counts from when the try whose answer
+// was lost went out (err's Sent), not from before r.write: the write may
+// have waited long for the limit (a block) or retried tries that never
+// reached the server. An error that does not say it counts from now (the
+// try went no later). An answer SUCCESS without an ID (ErrNoClientID) needs
+// no wait: the client was made; nor does a row with nothing to look it up
+// by (it stays unsettled at once). It returns the message of the row, left
+// unsettled, when the run is interrupted or stops first ("" once the row
+// may be looked up).
 func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
 		return ""
 	}
 	p := events.Pending{Op: "create", At: time.Now()}
-	if until, _ := landsBy(p, r.cfg.RequestTimeout); ctx.Err() == nil {
-		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after the answer was lost) — not sent again before",
+	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
+		p.At = oe.Sent
+	}
+	if until, later := landsBy(p, r.cfg.RequestTimeout); later && ctx.Err() == nil {
+		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after its send) — not sent again before",
 			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
 	}
 	werr := r.waitToLand(ctx, it.num, p)
@@ -278,7 +282,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if errors.Is(werr, events.ErrStopped) {
 		why = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
 	}
-	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after the answer was lost)",
+	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
 		err, why, r.cfg.RequestTimeout)
 }
 
