@@ -472,6 +472,7 @@ type sent struct {
 	err     error
 	class   Class
 	timeout time.Duration // the time the try was given
+	at      time.Time     // when it went out
 }
 
 // send makes one try: it counts it, sends it within the request timeout
@@ -490,7 +491,7 @@ func (a *API) send(ctx context.Context, method, form string, try int, out any) s
 	class := Classify(err)
 	a.logRequest(ctx, method, try, time.Since(start), err, class)
 	a.heard(ctx, method, err, class, start)
-	return sent{err: err, class: class, timeout: timeout}
+	return sent{err: err, class: class, timeout: timeout, at: start}
 }
 
 // heard tells the limiter how a try ended: no answer counts toward

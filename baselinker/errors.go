@@ -93,6 +93,10 @@ var ErrNoClientID = errors.New("SUCCESS without a usable crm_client_id")
 type OutcomeUnknownError struct {
 	Method string
 	Cause  error
+	// Sent is when the try whose answer was lost went out (zero: not
+	// known): a create the server is still making may land until its own
+	// time limit after it, so the caller looks it up only then.
+	Sent time.Time
 }
 
 func (e *OutcomeUnknownError) Error() string {

@@ -53,7 +53,7 @@ func shouldRetry(a attempt) verdict {
 	written := errors.As(a.err, &te) && te.Written
 	if a.ending {
 		if !a.idempotent && written {
-			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err}}
+			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err, Sent: a.at}}
 		}
 		return verdict{err: a.err}
 	}
@@ -85,7 +85,7 @@ func shouldRetry(a attempt) verdict {
 		if v.err == nil {
 			v.err = a.err
 		}
-		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err}}
+		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err, Sent: a.at}}
 	case v.err != nil:
 		return verdict{err: v.err}
 	case a.failures+1 >= a.attempts:

@@ -21,9 +21,10 @@ func TestShouldRetry(t *testing.T) {
 	blocked := &APIError{Method: "getCrmClients", Code: "ERROR_BLOCKED_TOKEN", Message: "Query limit exceeded"}
 	unknownRead := &APIError{Method: "getCrmClients", Code: "ERROR_SOMETHING", Message: "x"}
 	rowErr := &APIError{Method: "addCrmClient", Code: "ERROR_INVALID_VALUE", Message: "x"}
+	at := time.Date(2026, 12, 6, 14, 5, 0, 0, time.UTC) // when the try went out
 	base := func(method string, err error) attempt {
 		return attempt{tries: tries{method: method, idempotent: isRead(method), attempts: 5},
-			sent: sent{err: err, class: Classify(err)}, blockRetries: 5, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
+			sent: sent{err: err, class: Classify(err), at: at}, blockRetries: 5, backoff: 500 * time.Millisecond, budget: time.Minute, bounded: true}
 	}
 	with := func(a attempt, change func(*attempt)) attempt {
 		change(&a)
@@ -72,6 +73,11 @@ func TestShouldRetry(t *testing.T) {
 			}
 			if tc.errWords != "" && (v.err == nil || !strings.Contains(v.err.Error(), tc.errWords)) {
 				t.Errorf("err %v, want it to say %q", v.err, tc.errWords)
+			}
+			// A lost write says when its try went out: the caller waits
+			// until the server can no longer finish it before a look-up.
+			if oe := (*OutcomeUnknownError)(nil); errors.As(v.err, &oe) && !oe.Sent.Equal(at) {
+				t.Errorf("outcome unknown, sent %v; want the try's %v", oe.Sent, at)
 			}
 		})
 	}

@@ -33,6 +33,7 @@
 // is kept as a CSV record beside it and rendered at the end). An append-only journal (REPORT.journal)
 // records each write before it is sent and settles it when its line is
 // written, so a create whose answer never came — in this run or in a
-// crashed one that is resumed — is looked up before it is ever sent again:
-// a client is never created twice.
+// crashed one that is resumed — is looked up, once it can no longer land
+// (--request-timeout after its send: indoubt.go), before it is ever sent
+// again: a client is never created twice.
 package importer

@@ -13,6 +13,12 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
+// lostWait is the --request-timeout of the runs whose creates' answers the
+// sandbox loses: a lost create is looked up only this long after its send
+// (process.go); the sandbox (no latency) answers far sooner, and applies
+// a create before it loses its answer.
+const lostWait = 100 * time.Millisecond
+
 // genRows makes n rows with distinct emails (prefix-i@example.com).
 func genRows(prefix string, n int) string {
 	var b strings.Builder
@@ -38,7 +44,7 @@ func TestFaultsNeverDuplicate(t *testing.T) {
 				fmt.Fprintf(&extra, "N-%d@example.com,Again %d,\n", i*3, i)
 			}
 			in := writeFile(t, dir, "in.csv", body+extra.String())
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 8})
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 8, RequestTimeout: lostWait})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +104,7 @@ func TestOutcomeUnknownWithoutMatchBy(t *testing.T) {
 		fmt.Fprintf(&b, ",login%d\n", i)
 	}
 	in := writeFile(t, t.TempDir(), "in.csv", b.String())
-	sum, err := Run(context.Background(), api, in, Config{})
+	sum, err := Run(context.Background(), api, in, Config{RequestTimeout: lostWait})
 	if err != nil {
 		t.Fatal(err)
 	}

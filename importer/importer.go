@@ -146,6 +146,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if err := r.openResume(); err != nil {
 		return sum, err
 	}
+	r.sayLanding()
 	r.window = r.reorder()
 	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {

@@ -33,7 +33,6 @@ func (r *run) reorder() int {
 	if n == 0 {
 		return w
 	}
-	r.sayLanding()
 	r.cfg.Logger.Warn(fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
 		n, last.Local().Format("15:04:05"), r.cfg.RequestTimeout), "rows", n, "until", last)
 	return max(w, inDoubtWindow)
@@ -63,30 +62,34 @@ func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last ti
 	return n, last
 }
 
-// waitToLand waits until the row's carried create can no longer land. It
-// returns the row's line and true when the run stopped meanwhile (the
-// journal keeps the send open for the next resume).
-func (r *run) waitToLand(ctx context.Context, it *item) (events.Line, bool) {
-	until, later := landsBy(r.carry[it.num], r.cfg.RequestTimeout)
+// waitToLand waits until the create p a row sent can no longer land: the
+// carried create of a resumed row, or this run's own create whose answer
+// was lost (process.go). It returns nil then, or at once when p has no
+// such wait; ctx's error when the run is interrupted first, and
+// events.ErrStopped when it stops on a fatal error first (the caller keeps
+// the send open in the journal: the row is looked up by the next resume).
+func (r *run) waitToLand(ctx context.Context, row int, p events.Pending) error {
+	until, later := landsBy(p, r.cfg.RequestTimeout)
 	if !later {
-		return events.Line{}, false
+		return nil
 	}
-	r.landing.begin(it.num, until)
-	defer r.landing.end(it.num)
+	r.landing.begin(row, until)
+	defer r.landing.end(row)
 	t := time.NewTimer(time.Until(until))
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return events.Line{}, false
+		return nil
 	case <-ctx.Done():
-		return interrupted(it.base()), true
+		return ctx.Err()
 	case <-r.stop:
-		return r.notAttempted(it.base()), true
+		return events.ErrStopped
 	}
 }
 
-// landing is the carried creates waiting now until they can no longer
-// land, for the wait the run says: the rows and when each is looked up.
+// landing is the creates waiting now until they can no longer land (a
+// resume's carried ones, this run's lost ones), for the wait the run says:
+// the rows and when each is looked up.
 type landing struct {
 	mu    sync.Mutex
 	until map[int]time.Time // by row
@@ -129,17 +132,18 @@ func (l *landing) waiting() string {
 		return ""
 	}
 	last := l.by()
-	rows := "rows"
+	rows, them := "rows", "them"
 	if n == 1 {
-		rows = "row"
+		rows, them = "row", "it"
 	}
-	return fmt.Sprintf("settling %d in-doubt %s: looking them up at %s (in %s)",
-		n, rows, last.Local().Format("15:04:05"), max(time.Until(last), 0).Round(time.Second))
+	return fmt.Sprintf("settling %d in-doubt %s: looking %s up at %s (in %s)",
+		n, rows, them, last.Local().Format("15:04:05"), max(time.Until(last), 0).Round(time.Second))
 }
 
-// sayLanding makes the run's Updates say the wait of its carried creates,
-// and until when, after the API's waits (the bar says it with its
-// countdown, the log when it begins and while it lasts).
+// sayLanding makes the run's Updates say the wait of the creates waiting to
+// land, and until when, after the API's waits (the bar says it with its
+// countdown, the log when it begins and while it lasts). Run calls it once:
+// a lost answer may make any real run wait.
 func (r *run) sayLanding() {
 	r.cfg.landBy = r.landing.by // the ETA lasts until then at least
 	r.ev.AddWait(func() (string, time.Time) { return r.landing.waiting(), r.landing.by() })

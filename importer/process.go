@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
@@ -228,6 +229,9 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
 			return r.failure(ctx, l, err)
 		}
+		if msg := r.waitLost(ctx, it, err); msg != "" {
+			return unsettled(l, msg)
+		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
 			return unsettled(l, fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
@@ -244,6 +248,42 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
 	l.Message = fmt.Sprintf("run again with --resume — the create's answer never came %d times (each time a look-up proved no client was made)", maxCreateAttempts)
 	return l
+}
+
+// waitLost waits, after the answer to the row's create was lost (err),
+// until the create can no longer land: the server may still be making the
+// client, and a look-up before it lands would find nothing and send the
+// row again — a second client. It counts from when the try whose answer
+// was lost went out (err's Sent), not from before r.write: the write may
+// have waited long for the limit (a block) or retried tries that never
+// reached the server. An error that does not say it counts from now (the
+// try went no later). An answer SUCCESS without an ID (ErrNoClientID) needs
+// no wait: the client was made; nor does a row with nothing to look it up
+// by (it stays unsettled at once). It returns the message of the row, left
+// unsettled, when the run is interrupted or stops first ("" once the row
+// may be looked up).
+func (r *run) waitLost(ctx context.Context, it *item, err error) string {
+	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
+		return ""
+	}
+	p := events.Pending{Op: "create", At: time.Now()}
+	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
+		p.At = oe.Sent
+	}
+	if until, later := landsBy(p, r.cfg.RequestTimeout); later && ctx.Err() == nil {
+		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after its send) — not sent again before",
+			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
+	}
+	werr := r.waitToLand(ctx, it.num, p)
+	if werr == nil {
+		return ""
+	}
+	why := "the import was interrupted"
+	if errors.Is(werr, events.ErrStopped) {
+		why = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
+	}
+	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
+		err, why, r.cfg.RequestTimeout)
 }
 
 // unsettled is the line of a create whose outcome stays unknown: the
@@ -296,15 +336,11 @@ var errNoLookupKey = errors.New("the row has no match key and no email to look t
 // email, adopting only a client whose sent fields all equal the row's.
 // It returns nil, nil when no such client exists.
 func (r *run) lookup(it *item) (*baselinker.Client, error) {
-	field, strict := "email", true
-	if len(it.keys) > 0 {
-		field, strict = it.keys[0].field, false
-	}
-	value, _ := it.res.Get(field)
-	want := validate.MatchKey(field, value)
+	field, want, strict := lookupKey(it)
 	if want == "" {
 		return nil, errNoLookupKey
 	}
+	value, _ := it.res.Get(field)
 	if field == "invoice_tax_id" {
 		// The key is part of every spelling of it the account may hold
 		// ("PL…"; the API strips spaces and dashes): the filter is a part match.
@@ -349,6 +385,18 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 		ids[i] = int64(c.CrmClientID)
 	}
 	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), joinIDs(ids))
+}
+
+// lookupKey is what a look-up of the row goes by: its first match key, or
+// without one its email, strict (every sent field must agree); want is
+// the normalised value, "" when the row has none.
+func lookupKey(it *item) (field, want string, strict bool) {
+	field, strict = "email", true
+	if len(it.keys) > 0 {
+		field, strict = it.keys[0].field, false
+	}
+	value, _ := it.res.Get(field)
+	return field, validate.MatchKey(field, value), strict
 }
 
 // lookupPage reads one page of a look-up: a read, so after the client's own

@@ -60,8 +60,13 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[event
 		it := r.mapRow(row)
 		_, later := landsBy(r.carry[it.num], r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
 		if pool.Add(events.Job[events.Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (events.Line, error) {
-			l, stopped := r.waitToLand(ctx, it)
-			if !stopped {
+			var l events.Line
+			switch err := r.waitToLand(ctx, it.num, r.carry[it.num]); {
+			case errors.Is(err, events.ErrStopped): // the journal keeps a carried send open until it is looked up
+				l = r.notAttempted(it.base())
+			case err != nil:
+				l = interrupted(it.base())
+			default:
 				l = r.process(ctx, it, turn)
 				r.nameStatuses(&l) // the statuses its plan sets (statusnames.go)
 			}

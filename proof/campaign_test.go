@@ -26,6 +26,11 @@ import (
 const (
 	campaignLimit  = 100
 	campaignWindow = time.Second
+	// campaignTimeout is the imports' --request-timeout: a create whose
+	// answer a fault lost is looked up only this long after its send
+	// (importer/process.go); the sandbox answers in 2–14 ms, and applies a
+	// create before it loses its answer.
+	campaignTimeout = 100 * time.Millisecond
 )
 
 func campaignSandbox(t *testing.T, seed int64, clients int) (*sandbox.Server, string) {
@@ -93,7 +98,7 @@ func TestFaultCampaignImport(t *testing.T) {
 	srv.SetFaultRate(0.1)
 
 	start := time.Now()
-	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report})
+	sum, err := importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, RequestTimeout: campaignTimeout, Report: report})
 	if err != nil {
 		t.Fatalf("first run: %v", err)
 	}
@@ -146,7 +151,7 @@ func TestFaultCampaignImport(t *testing.T) {
 	// The same file again, faults on: nothing to create, every valid row unchanged.
 	before := srv.Stats()
 	report2 := filepath.Join(dir, "again.report.csv")
-	sum, err = importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report2})
+	sum, err = importer.Run(ctx, api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, RequestTimeout: campaignTimeout, Report: report2})
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}
@@ -287,7 +292,7 @@ func resumeUntilDone(t *testing.T, api importer.API, in, report string, m *mappi
 		if round > 5 {
 			t.Fatalf("%d rows still failed after %d resumes", failed, round-1)
 		}
-		sum, err := importer.Run(context.Background(), api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, Report: report, Resume: report})
+		sum, err := importer.Run(context.Background(), api, in, importer.Config{Mapping: m, MatchBy: []string{"email"}, RequestTimeout: campaignTimeout, Report: report, Resume: report})
 		if err != nil {
 			t.Fatalf("resume %d: %v", round, err)
 		}

@@ -68,8 +68,10 @@ func TestHostileServerEchoesToken(t *testing.T) {
 	defer srv.Close()
 	dir := noKeyDir(t, uniqueRows(genInput(5, 30)))
 	runs := [][]string{
-		{"import", "data.csv", "--mapping", "m.yaml", "--report", "r.csv", "--rate", crashRate, "--no-progress", "--log-format", "json", "--log-level", "debug"},
-		{"import", "data.csv", "--mapping", "m.yaml", "--report", "r2.csv", "--rate", crashRate, "--no-progress", "--match-by", "email"},
+		// --request-timeout: a create whose answer is garbage is looked up
+		// only this long after its send (the server answers at once).
+		{"import", "data.csv", "--mapping", "m.yaml", "--report", "r.csv", "--rate", crashRate, "--no-progress", "--log-format", "json", "--log-level", "debug", "--request-timeout", "1s"},
+		{"import", "data.csv", "--mapping", "m.yaml", "--report", "r2.csv", "--rate", crashRate, "--no-progress", "--match-by", "email", "--request-timeout", "1s"},
 		{"export", "--out", "out.csv", "--rate", crashRate, "--no-progress", "--with-details"},
 	}
 	var printed bytes.Buffer

@@ -15,7 +15,7 @@ import (
 // and resumed at once, without a terminal (--no-progress: the log is the
 // only screen). The resume says, before it waits, which rows wait and until
 // when, and then, every few seconds while it waits, "settling N in-doubt
-// rows: looking them up at HH:MM:SS (in Ns)" with the
+// rows: looking them up at HH:MM:SS (in Ns)" ("row: looking it up" for one) with the
 // countdown; the time it names is when the wait ends.
 func TestSettleWaitIsLogged(t *testing.T) {
 	if testing.Short() {
@@ -37,7 +37,7 @@ func TestSettleWaitIsLogged(t *testing.T) {
 	if !strings.Contains(res.stderr, "may land until") {
 		t.Fatalf("the resume did not say it waits for the killed run's creates\n%s", res.stderr)
 	}
-	said := regexp.MustCompile(`msg="import: waiting: settling (\d+) in-doubt rows?: looking them up at (\d\d:\d\d:\d\d) \(in (\d+)s\)"`).
+	said := regexp.MustCompile(`msg="import: waiting: settling (\d+) in-doubt rows?: looking (?:it|them) up at (\d\d:\d\d:\d\d) \(in (\d+)s\)"`).
 		FindAllStringSubmatch(res.stderr, -1)
 	if len(said) < 2 {
 		t.Fatalf("the settle wait was logged %d times in a wait of about %s, want at its start and again while it lasts\n%s", len(said), took.Round(time.Second), res.stderr)
