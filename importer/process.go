@@ -270,7 +270,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
 		p.At = oe.Sent
 	}
-	if until, later := landsBy(p, r.cfg.RequestTimeout); later && ctx.Err() == nil {
+	if until, later := p.LandsBy(r.cfg.RequestTimeout); later && ctx.Err() == nil {
 		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after its send) — not sent again before",
 			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
 	}
