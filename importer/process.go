@@ -314,14 +314,26 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) events.
 }
 
 // write sends one addCrmClient through the run's sender, with the
-// journal's "send" before it (a real run's only journal write besides the
-// settling of each row in emit).
+// journal's "send" before it and, for a create, its "try" as each try goes
+// out (after the limiter's wait, which may outlast --request-timeout: a
+// resume counts the create's land-by from the try) — a real run's only
+// journal writes besides the settling of each row in emit.
 func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.Added, error) {
 	if err := r.jnl.Send(it.num, op, it.keyLabel, 0); err != nil {
 		r.halt(err, it.num)
 		return baselinker.Added{}, err
 	}
-	return r.send(r.sendCtx, f)
+	ctx := r.sendCtx
+	if op == "create" && r.jnl != nil {
+		ctx = baselinker.OnTry(ctx, func(at time.Time) error {
+			err := r.jnl.Try(it.num, at)
+			if err != nil {
+				r.halt(err, it.num)
+			}
+			return err
+		})
+	}
+	return r.send(ctx, f)
 }
 
 // errNoLookupKey: the row has nothing a look-up could find it by.
