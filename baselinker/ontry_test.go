@@ -3,8 +3,6 @@ package baselinker
 import (
 	"context"
 	"errors"
-	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,27 +13,14 @@ import (
 // after the limiter held it through a block, not before — and an error of
 // the hook stops the call before that try reaches the server.
 func TestOnTry(t *testing.T) {
-	blocked := reply(`{"status":"ERROR","error_code":"ERROR_BLOCKED_TOKEN","error_message":"Query limit exceeded, token blocked until 2026-01-01 10:00:00"}`)
-	var mu sync.Mutex
-	var saw []time.Time // when the server saw each try
-	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int, s seen) {
-		mu.Lock()
-		saw = append(saw, time.Now())
-		mu.Unlock()
-		if n == 1 {
-			blocked(w, r, n, s)
-			return
-		}
-		reply(`{"status":"SUCCESS","clients":[]}`)(w, r, n, s)
-	})
+	f, seenAt := blockedOnce(t)
 	a, _ := testAPI(t, f.srv.URL, WithLimiter(pacer.New(1000, pacer.WithBlockBackoff(150*time.Millisecond, 150*time.Millisecond))))
 	var went []time.Time
 	ctx := OnTry(context.Background(), func(at time.Time) error { went = append(went, at); return nil })
 	if _, err := a.GetCrmClients(ctx, 1, Filters{}); err != nil {
 		t.Fatal(err)
 	}
-	seenBy := func() []time.Time { mu.Lock(); defer mu.Unlock(); return append([]time.Time(nil), saw...) }
-	got := seenBy()
+	got := seenAt()
 	if len(went) != 2 || len(got) != 2 {
 		t.Fatalf("%d tries told, %d seen; want 2 and 2", len(went), len(got))
 	}
@@ -53,7 +38,7 @@ func TestOnTry(t *testing.T) {
 	if _, err := a.GetCrmClients(ctx, 1, Filters{}); !errors.Is(err, full) {
 		t.Errorf("call = %v, want the hook's error", err)
 	}
-	if got := seenBy(); len(got) != 2 {
+	if got := seenAt(); len(got) != 2 {
 		t.Errorf("the server saw %d requests, want no third: the hook refused it", len(got))
 	}
 }
