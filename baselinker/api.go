@@ -429,7 +429,7 @@ func (a *API) GetCrmClientStatuses(ctx context.Context) ([]Status, error) {
 // call sends method with params, retrying as shouldRetry decides, and
 // decodes a SUCCESS answer into out. idempotent says whether a request that
 // reached the server may be sent again. Each try is: wait for the limiter,
-// send, and on a failure tell the limiter of a block, decide, and follow
+// tell ctx's OnTry hook, send, and on a failure tell the limiter of a block, decide, and follow
 // the verdict.
 func (a *API) call(ctx context.Context, method string, params any, idempotent bool, out any) error {
 	pj, err := json.Marshal(params)
@@ -442,6 +442,9 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 	for try := 1; ; try++ {
 		if err := a.limiter.Wait(c.starts); err != nil {
 			return fmt.Errorf("baselinker: %s: %w", method, err)
+		}
+		if err := tryStarts(ctx); err != nil {
+			return fmt.Errorf("baselinker: %s: not sent: %w", method, err)
 		}
 		s := a.send(ctx, method, form, try, out)
 		if s.err == nil {

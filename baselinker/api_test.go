@@ -579,11 +579,13 @@ func TestCreateCancelledAfterSendIsUnknown(t *testing.T) {
 	}
 }
 
-func TestBlockedPausesLimiterThenSucceeds(t *testing.T) {
+// blockedOnce is an API whose first request is answered blocked and the
+// others with no clients; seenAt is when each request came.
+func blockedOnce(t *testing.T) (f *fakeAPI, seenAt func() []time.Time) {
 	blocked := reply(`{"status":"ERROR","error_code":"ERROR_BLOCKED_TOKEN","error_message":"Query limit exceeded, token blocked until 2026-01-01 10:00:00"}`)
 	var times []time.Time
 	var mu sync.Mutex
-	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int, s seen) {
+	f = newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int, s seen) {
 		mu.Lock()
 		times = append(times, time.Now())
 		mu.Unlock()
@@ -593,15 +595,19 @@ func TestBlockedPausesLimiterThenSucceeds(t *testing.T) {
 		}
 		reply(`{"status":"SUCCESS","clients":[]}`)(w, r, n, s)
 	})
+	return f, func() []time.Time { mu.Lock(); defer mu.Unlock(); return append([]time.Time(nil), times...) }
+}
+
+func TestBlockedPausesLimiterThenSucceeds(t *testing.T) {
+	f, seenAt := blockedOnce(t)
 	lim := pacer.New(1000, pacer.WithBlockBackoff(150*time.Millisecond, 150*time.Millisecond))
 	a, logs := testAPI(t, f.srv.URL, WithLimiter(lim))
 	// A second caller that only waits for the limiter must pause too.
 	if _, err := a.GetCrmClients(context.Background(), 1, Filters{}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
+	times := seenAt()
 	gap := times[1].Sub(times[0])
-	mu.Unlock()
 	if gap < 150*time.Millisecond {
 		t.Errorf("retry %v after the block, want >= the 150ms pause", gap)
 	}

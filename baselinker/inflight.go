@@ -1,6 +1,9 @@
 package baselinker
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 type startsKey struct{}
 
@@ -18,4 +21,23 @@ func startsOf(ctx context.Context) context.Context {
 		return s
 	}
 	return ctx
+}
+
+type tryKey struct{}
+
+// OnTry returns a context whose requests call try as each of their tries
+// goes out — after the limiter's wait, before the request is written — with
+// the time it goes: a journal dates a create from its try, not from before
+// a wait that may have lasted longer than the request timeout. An error of
+// try stops the call before that try is sent.
+func OnTry(ctx context.Context, try func(at time.Time) error) context.Context {
+	return context.WithValue(ctx, tryKey{}, try)
+}
+
+// tryStarts tells ctx's OnTry hook, if any, that a try goes out now.
+func tryStarts(ctx context.Context) error {
+	if try, ok := ctx.Value(tryKey{}).(func(time.Time) error); ok {
+		return try(time.Now())
+	}
+	return nil
 }

@@ -38,23 +38,11 @@ func (r *run) reorder() int {
 	return max(w, inDoubtWindow)
 }
 
-// landsBy is when a create p sent can no longer land (--request-timeout,
-// the larger of its run's and this one's, after its send); later reports
-// whether that is still to come. Another write, or one of unknown time, has
-// no such wait.
-func landsBy(p events.Pending, timeout time.Duration) (until time.Time, later bool) {
-	if p.Op != "create" || p.At.IsZero() {
-		return time.Time{}, false
-	}
-	until = p.At.Add(max(p.Timeout, timeout))
-	return until, time.Now().Before(until)
-}
-
 // inDoubt counts the creates of open that may still land, and when the
 // last of them can no longer.
 func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last time.Time) {
 	for _, p := range open {
-		if until, later := landsBy(p, timeout); later {
+		if until, later := p.LandsBy(timeout); later {
 			n++
 			last = maxTime(last, until)
 		}
@@ -69,7 +57,7 @@ func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last ti
 // events.ErrStopped when it stops on a fatal error first (the caller keeps
 // the send open in the journal: the row is looked up by the next resume).
 func (r *run) waitToLand(ctx context.Context, row int, p events.Pending) error {
-	until, later := landsBy(p, r.cfg.RequestTimeout)
+	until, later := p.LandsBy(r.cfg.RequestTimeout)
 	if !later {
 		return nil
 	}

@@ -37,7 +37,7 @@ func TestLandBy(t *testing.T) {
 		{6, false, time.Time{}},
 		{7, false, time.Time{}},
 	} {
-		until, later := landsBy(r.carry[tc.row], r.cfg.RequestTimeout)
+		until, later := r.carry[tc.row].LandsBy(r.cfg.RequestTimeout)
 		if later != tc.later || !until.Equal(tc.until) {
 			t.Errorf("row %d: until %v later %v, want %v %v", tc.row, until, later, tc.until, tc.later)
 		}

@@ -16,10 +16,6 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
-// maxLookupPages bounds the pages one outcome look-up reads (partial-match
-// filters can return many clients).
-const maxLookupPages = 20
-
 // lookupRounds bounds how often a failed look-up page is asked again.
 const lookupRounds = 3
 
@@ -270,7 +266,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
 		p.At = oe.Sent
 	}
-	if until, later := landsBy(p, r.cfg.RequestTimeout); later && ctx.Err() == nil {
+	if until, later := p.LandsBy(r.cfg.RequestTimeout); later && ctx.Err() == nil {
 		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after its send) — not sent again before",
 			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
 	}
@@ -318,14 +314,26 @@ func (r *run) adopt(ctx context.Context, it *item, c *baselinker.Client) events.
 }
 
 // write sends one addCrmClient through the run's sender, with the
-// journal's "send" before it (a real run's only journal write besides the
-// settling of each row in emit).
+// journal's "send" before it and, for a create, its "try" as each try goes
+// out (after the limiter's wait, which may outlast --request-timeout: a
+// resume counts the create's land-by from the try) — a real run's only
+// journal writes besides the settling of each row in emit.
 func (r *run) write(it *item, op string, f baselinker.ClientFields) (baselinker.Added, error) {
 	if err := r.jnl.Send(it.num, op, it.keyLabel, 0); err != nil {
 		r.halt(err, it.num)
 		return baselinker.Added{}, err
 	}
-	return r.send(r.sendCtx, f)
+	ctx := r.sendCtx
+	if op == "create" && r.jnl != nil {
+		ctx = baselinker.OnTry(ctx, func(at time.Time) error {
+			err := r.jnl.Try(it.num, at)
+			if err != nil {
+				r.halt(err, it.num)
+			}
+			return err
+		})
+	}
+	return r.send(ctx, f)
 }
 
 // errNoLookupKey: the row has nothing a look-up could find it by.
@@ -350,29 +358,14 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	if err := f.Set(field, value); err != nil {
 		return nil, fmt.Errorf("look-up by %s: %w", field, err)
 	}
-	var found []baselinker.Client
 	known := func(ch events.Change) bool { return ch.Known } // a field getCrmClients returns, holding another value
-	for page := 1; page <= maxLookupPages; page++ {
-		cs, err := r.lookupPage(page, f)
-		if err != nil {
-			return nil, fmt.Errorf("look-up by %s: %w", field, err)
-		}
-		for _, c := range cs {
-			have, _ := c.Get(field)
-			if validate.MatchKey(field, have) != want {
-				continue
-			}
-			if strict && slices.ContainsFunc(diff(&c, it, false), known) {
-				continue
-			}
-			found = append(found, c)
-		}
-		if len(cs) < baselinker.PageSize {
-			break
-		}
-		if page == maxLookupPages {
-			return nil, fmt.Errorf("look-up by %s: more than %d pages of partial matches", field, maxLookupPages)
-		}
+	fits := func(c *baselinker.Client) bool {
+		have, _ := c.Get(field)
+		return validate.MatchKey(field, have) == want && !(strict && slices.ContainsFunc(diff(c, it, false), known))
+	}
+	found, err := baselinker.FindClients(r.sendCtx, r.lookupPage(f), fits, 0) // every fit: two are not this row's to pick from
+	if err != nil {
+		return nil, fmt.Errorf("look-up by %s: %w", field, lookupStopped(err))
 	}
 	switch len(found) {
 	case 0:
@@ -399,19 +392,43 @@ func lookupKey(it *item) (field, want string, strict bool) {
 	return field, validate.MatchKey(field, value), strict
 }
 
-// lookupPage reads one page of a look-up: a read, so after the client's own
-// retries it is worth a few more rounds (the alternative is a row left
-// unsettled).
-func (r *run) lookupPage(page int, f baselinker.Filters) ([]baselinker.Client, error) {
-	var cs []baselinker.Client
-	var err error
-	for range lookupRounds {
-		cs, err = r.api.GetCrmClients(r.sendCtx, page, f)
-		if err == nil || baselinker.Classify(err) != baselinker.ClassRetryable {
-			break
+// lookupPage is the list of a look-up's pages: a read, so after the
+// client's own retries each page is worth a few more rounds (the
+// alternative is a row left unsettled).
+func (r *run) lookupPage(f baselinker.Filters) baselinker.ListFunc {
+	return func(ctx context.Context, page int) (cs []baselinker.Client, err error) {
+		for range lookupRounds {
+			cs, err = r.api.GetCrmClients(ctx, page, f)
+			if err == nil || baselinker.Classify(err) != baselinker.ClassRetryable {
+				break
+			}
 		}
+		return cs, err
 	}
-	return cs, err
+}
+
+// lookupError says why a look-up stopped in the words of the row's line
+// (FindClients' own speak of a walk that wrote nothing).
+type lookupError struct {
+	words string
+	err   error
+}
+
+func (e *lookupError) Error() string { return e.words }
+func (e *lookupError) Unwrap() error { return e.err }
+
+// lookupStopped words the bounds of FindClients for a row's line: more
+// pages of partial matches than it reads (the words the import has always
+// said), or pages that do not page.
+func lookupStopped(err error) error {
+	var we *baselinker.WalkError
+	switch {
+	case errors.Is(err, baselinker.ErrTooManyMatches):
+		return &lookupError{fmt.Sprintf("more than %d pages of partial matches", baselinker.MaxFindPages), err}
+	case errors.As(err, &we) && errors.Is(err, baselinker.ErrNotPaging):
+		return &lookupError{fmt.Sprintf("%v: page %d of the filter's matches repeats the clients of earlier pages", baselinker.ErrNotPaging, we.Page), err}
+	}
+	return err
 }
 
 // failure turns an API error into the row's line; a fatal one stops the run.

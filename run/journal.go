@@ -18,13 +18,14 @@ import (
 
 // A journal (REPORT.journal) is the append-only crash log of a run's
 // writes, one JSON event a line: a "start" with the run's input, a "send"
-// before each write and a "done" with the line's outcome (the journal
-// fields of Line) before its report line. Each event is written with one
+// before each write, a "try" as a create's request goes out (after the
+// limiter's wait: the time it may land from) and a "done" with the line's
+// outcome (the journal fields of Line) before its report line. Each event is written with one
 // write call (no user-space buffer), so a crash loses nothing written.
 
 // event is one line of a journal; a done's line fields are Line's.
 type event struct {
-	Ev  string `json:"ev"`            // "start", "send" or "done"
+	Ev  string `json:"ev"`            // "start", "send", "try" or "done"
 	Row int    `json:"row,omitempty"` //
 	Op  string `json:"op,omitempty"`  // send: "create", "update"; an undo's "delete", "restore"
 	Key string `json:"key,omitempty"` // send: the match key "field:value"
@@ -36,7 +37,8 @@ type event struct {
 	SHA    string `json:"sha,omitempty"`
 	Window int    `json:"window,omitempty"`
 	// start: the run's request timeout (ms): a write it sent may land
-	// until this long after its send. send: when it was sent (Unix ms).
+	// until this long after its send. send: when it was sent (Unix ms);
+	// try: when its request went out.
 	Timeout int64 `json:"timeout_ms,omitempty"`
 	At      int64 `json:"at_ms,omitempty"`
 	// Done is an undo's journal before this format (read, never written):
@@ -50,8 +52,9 @@ type Pending struct {
 	Op  string
 	Key string
 	ID  int64 // the client written (0: a create, or not recorded)
-	// At is when it was sent and Timeout the sending run's request
-	// timeout: until At+Timeout the write may still land.
+	// At is when it was sent — when its request last went out, or, in a
+	// journal without "try" events, its send — and Timeout the sending
+	// run's request timeout: until At+Timeout the write may still land.
 	At      time.Time
 	Timeout time.Duration
 }
@@ -182,10 +185,32 @@ func (j *Journal) Send(row int, op, key string, id int64) error {
 	if err := j.write(event{Ev: "send", Row: row, Op: op, Key: key, ID: id, At: time.Now().UnixMilli()}); err != nil {
 		return err
 	}
-	if j.sync {
-		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("writing the journal %s: %w", j.path, err)
-		}
+	return j.synced()
+}
+
+// Try records that the request of row's send goes out now (at), after
+// whatever it waited for since Send: a create may land until the request
+// timeout after its latest try, which a resume counts from. A nil Journal
+// records nothing.
+func (j *Journal) Try(row int, at time.Time) error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.write(event{Ev: "try", Row: row, At: at.UnixMilli()}); err != nil {
+		return err
+	}
+	return j.synced()
+}
+
+// synced makes what was written reach the disk when the journal syncs.
+func (j *Journal) synced() error {
+	if !j.sync {
+		return nil
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
 	}
 	return nil
 }
@@ -317,6 +342,11 @@ func (js *JournalState) apply(b []byte) error {
 			p.At = time.UnixMilli(e.At)
 		}
 		js.Open[e.Row] = p
+	case "try": // the open send's request went out then (a journal before "try" dates it by its send)
+		if p, ok := js.Open[e.Row]; ok && e.At > 0 {
+			p.At = time.UnixMilli(e.At)
+			js.Open[e.Row] = p
+		}
 	case "done":
 		var raw map[string]json.RawMessage
 		l := Line{}

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add(`{"ev":"send","row":3,"op":"upd`)
 	f.Add("\n\n{}\n[1,2]\nnull\n")
 	f.Add(`{"ev":"send","row":"x"}`)
+	f.Add(`{"ev":"send","row":2,"op":"create","at_ms":1000}` + "\n" + `{"ev":"try","row":2,"at_ms":601000}` + "\n" + `{"ev":"try","row":5,"at_ms":1}` + "\n")
 	f.Add(`{"ev":"start","sha":"0123456789abcdef","window":32}` + "\n" + `{"ev":"done","row":4,"status":"created","id":9,"changes":"email: \"a@b.c\""}` + "\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		p := filepath.Join(t.TempDir(), "r.journal")
@@ -140,6 +142,72 @@ func TestJournalOfAnOlderUndo(t *testing.T) {
 	}
 	if _, ok := js.Open[2]; !ok || len(js.Open) != 2 || js.Open[3].Op != "delete" || js.Done[4].Row != 4 {
 		t.Fatalf("state %+v: want rows 2 and 3 open, 4 done", js)
+	}
+}
+
+// TestJournalTry: a create's land-by counts from when its request went out
+// (its latest "try"), not from its send before the limiter's wait; a try of
+// a row with no open send opens nothing, and a journal without tries (an
+// older crmbulk's) dates each send by its send.
+func TestJournalTry(t *testing.T) {
+	const send = `{"ev":"start","timeout_ms":90000}` + "\n" + `{"ev":"send","row":2,"op":"create","at_ms":1000}` + "\n"
+	for _, tc := range []struct {
+		name    string
+		journal string
+		want    map[int]int64 // open rows and their time (Unix ms)
+	}{
+		{"no try: an older journal", send, map[int]int64{2: 1000}},
+		{"a try ten minutes after the send", send + `{"ev":"try","row":2,"at_ms":601000}` + "\n", map[int]int64{2: 601000}},
+		{"the latest of two tries (a block between them)", send + `{"ev":"try","row":2,"at_ms":2000}` + "\n" + `{"ev":"try","row":2,"at_ms":9000}` + "\n", map[int]int64{2: 9000}},
+		{"a try of a row without a send", send + `{"ev":"try","row":3,"at_ms":2000}` + "\n", map[int]int64{2: 1000}},
+		{"a try after the row's done", send + `{"ev":"done","row":2,"status":"created","id":5}` + "\n" + `{"ev":"try","row":2,"at_ms":2000}` + "\n", map[int]int64{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.csv.journal")
+			if err := os.WriteFile(path, []byte(tc.journal), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			js, err := ReadJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[int]int64{}
+			for row, p := range js.Open {
+				got[row] = p.At.UnixMilli()
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("open %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// Written by Try, read back: the try's time, kept by the carrying journal.
+	path := filepath.Join(t.TempDir(), "r.csv.journal")
+	j, err := CreateJournal(path, JournalStart{Timeout: time.Second, Sync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	went := time.Now().Add(10 * time.Minute)
+	if err := j.Send(2, "create", "email:a@b.pl", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Try(2, went); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Close(false); err != nil {
+		t.Fatal(err)
+	}
+	js, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = CreateJournal(path, JournalStart{Timeout: time.Second, Open: js.Open}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Close(false); err != nil {
+		t.Fatal(err)
+	}
+	if js, err = ReadJournal(path); err != nil || js.Open[2].At.UnixMilli() != went.UnixMilli() {
+		t.Fatalf("row 2 dated %v (%v), want the try's %v", js.Open[2].At, err, went)
 	}
 }
 

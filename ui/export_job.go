@@ -41,12 +41,16 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	}
 	defer func() { _ = out.Abort() }()
 	// An export of the same file that stopped kept the details it read
-	// beside it: this one goes on from them (--resume); kept details of
+	// beside it: this one goes on from them (--resume) when its columns
+	// read details too (the exporter's rule, Check: a list export keeps
+	// nothing, and its refusal speaks the CLI's flags); kept details of
 	// another export (other filters) are said and read again.
 	cfg := j.plan.cfg
 	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
-	if _, err := os.Stat(cfg.Keep); err == nil && cfg.Keep != "" && (cfg.Notes || cfg.ExtraFields) {
-		cfg.Resume = true
+	if _, err := os.Stat(cfg.Keep); err == nil && cfg.Keep != "" {
+		resumed := cfg
+		resumed.Resume = true
+		cfg.Resume = resumed.Check() == nil
 	}
 	sum, err := j.export(ctx, cfg, out)
 	if errors.Is(err, exporter.ErrResume) {
