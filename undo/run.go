@@ -680,7 +680,11 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	if err := r.send(it, "create", 0); err != nil {
 		return r.failed(l, err)
 	}
-	res, err := r.api.AddCrmClientResult(ctx, it.changes.ClientFields(0))
+	// The journal dates the create by each try as it goes out, after the
+	// limiter's wait: a resume counts its land-by from the try (as an
+	// import's create, importer/process.go write).
+	tries := baselinker.OnTry(ctx, func(at time.Time) error { return r.j.Try(it.line.Row, at) })
+	res, err := r.api.AddCrmClientResult(tries, it.changes.ClientFields(0))
 	if errors.Is(err, baselinker.ErrOutcomeUnknown) {
 		id, lerr := r.lookup(ctx, it.line.MatchKey)
 		switch {
