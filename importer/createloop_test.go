@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -105,5 +106,63 @@ func TestCreateAnsweredLooksUpAtOnce(t *testing.T) {
 				t.Errorf("row 2: %s %s %q; want failed OUTCOME_UNKNOWN naming the 5 sends and HTTP %d", l["status"], l["error_code"], l["error_message"], tc.status)
 			}
 		})
+	}
+}
+
+// stopDuringLookup gives the first row's create a fatal answer once the
+// second row's create has failed and its look-up is under way, and holds
+// that look-up until the first row's line is written — the run has
+// stopped by then. The second row's create is lost each time (the server
+// never sees it), so its look-up proves no client was made.
+type stopDuringLookup struct {
+	*baselinker.API
+	lost       string // the second row's email
+	lostSends  atomic.Int64
+	looking    chan struct{} // closed when the second row's look-up begins
+	stopped    chan struct{} // closed when the first row's line is written
+	lookupOnce atomic.Bool
+}
+
+func (a *stopDuringLookup) AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+	if f.Values["email"] == a.lost {
+		a.lostSends.Add(1)
+		return baselinker.Added{}, &baselinker.OutcomeUnknownError{Method: "addCrmClient", Cause: errors.New("connection cut"), Answered: true}
+	}
+	<-a.looking
+	return baselinker.Added{}, &baselinker.APIError{Method: "addCrmClient", Code: "ERROR_BAD_TOKEN", Message: "invalid token"}
+}
+
+func (a *stopDuringLookup) GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error) {
+	if a.lostSends.Load() > 0 && a.lookupOnce.CompareAndSwap(false, true) {
+		close(a.looking)
+		<-a.stopped
+	}
+	return a.API.GetCrmClients(ctx, page, f)
+}
+
+// TestCreateNotResentAfterFatalStop: a row whose lost create a look-up
+// proved was not made is not sent again once the run has stopped on
+// another row's fatal error (it was, before: the loop checked only for an
+// interrupt); it is skipped NOT_ATTEMPTED like the rest of the file.
+func TestCreateNotResentAfterFatalStop(t *testing.T) {
+	t.Parallel()
+	_, base := newAPI(t, sandbox.Config{Seed: 61}, 0, 0)
+	api := &stopDuringLookup{API: base, lost: "lost@example.com", looking: make(chan struct{}), stopped: make(chan struct{})}
+	in := writeFile(t, t.TempDir(), "in.csv", csvOf("email,invoice_fullname", "fatal@example.com,Fatal Client", "lost@example.com,Lost Client"))
+	sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 2, RequestTimeout: time.Second,
+		OnLine: func(l *events.Line) {
+			if l.Row == 2 {
+				close(api.stopped)
+			}
+		}})
+	if !errors.Is(err, events.ErrFatal) {
+		t.Fatalf("Run = %v, want ErrFatal", err)
+	}
+	if n := api.lostSends.Load(); n != 1 {
+		t.Errorf("row 3's create was sent %d times; want once (not again after the run stopped)", n)
+	}
+	l := byRow(t, readReport(t, sum.Report))["3"]
+	if l["status"] != "skipped" || l["error_code"] != events.CodeNotAttempted || !strings.Contains(l["error_message"], "the run stopped at row 2") {
+		t.Errorf("row 3: %s %s %q; want skipped NOT_ATTEMPTED, the run stopped at row 2", l["status"], l["error_code"], l["error_message"])
 	}
 }

@@ -217,6 +217,9 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	}
 	var err error
 	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
+		if attempt > 1 && r.stopped() { // a look-up proved nothing made: after a fatal stop, nothing more goes out
+			return r.notAttempted(l)
+		}
 		if attempt > 1 && ctx.Err() != nil {
 			return interrupted(l)
 		}
