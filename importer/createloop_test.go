@@ -31,13 +31,11 @@ type answerCreates struct {
 }
 
 func (h *answerCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	_, method, ok := readForm(w, r)
+	if !ok {
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if form, _ := url.ParseQuery(string(body)); form.Get("method") != "addCrmClient" {
+	if method != "addCrmClient" {
 		h.srv.ServeHTTP(w, r)
 		return
 	}
@@ -46,6 +44,34 @@ func (h *answerCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", h.retryAfter)
 	}
 	http.Error(w, "boom", h.status)
+}
+
+// readForm reads the body of r, a request to the API, and puts it back
+// for the sandbox; it returns the body and its API method. It answers 400
+// itself (ok false) when the body cannot be read.
+func readForm(w http.ResponseWriter, r *http.Request) (body []byte, method string, ok bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, "", false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	form, _ := url.ParseQuery(string(body))
+	return body, form.Get("method"), true
+}
+
+// clientOf is a client of the API at endpoint (a sandbox behind a
+// handler of a test) with fast retries and no limit to speak of.
+func clientOf(t *testing.T, endpoint string) *baselinker.API {
+	t.Helper()
+	api, err := baselinker.New(endpoint, baselinker.Token(sandboxtest.DefaultToken),
+		baselinker.WithLimiter(pacer.New(10000, pacer.WithMargin(time.Millisecond))),
+		baselinker.WithRetry(pacer.Backoff{Attempts: 6, Base: time.Millisecond, Max: 5 * time.Millisecond}),
+		baselinker.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
 }
 
 // TestCreateAnsweredLooksUpAtOnce: a create the server answered it was
@@ -77,13 +103,7 @@ func TestCreateAnsweredLooksUpAtOnce(t *testing.T) {
 			h := &answerCreates{srv: srv, status: tc.status, retryAfter: tc.retryAfter}
 			ts := httptest.NewServer(h)
 			defer ts.Close()
-			api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxtest.DefaultToken),
-				baselinker.WithLimiter(pacer.New(10000, pacer.WithMargin(time.Millisecond))),
-				baselinker.WithRetry(pacer.Backoff{Attempts: 6, Base: time.Millisecond, Max: 5 * time.Millisecond}),
-				baselinker.WithTimeout(5*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
+			api := clientOf(t, ts.URL+"/connector.php")
 			in := writeFile(t, t.TempDir(), "in.csv", genRows("q", 1))
 			start := time.Now()
 			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 1, RequestTimeout: tc.timeout})
