@@ -97,7 +97,19 @@ type OutcomeUnknownError struct {
 	// known): a create the server is still making may land until its own
 	// time limit after it, so the caller looks it up only then.
 	Sent time.Time
+	// Answered: a whole answer came back that says the server is done with
+	// the request — HTTP 500, or 429/503 with a Retry-After — so whatever
+	// the create did, it did before that answer (see answered in retry.go).
+	Answered bool
 }
+
+// MayLandLater reports whether the create may still land after its error
+// came back: true when no answer came (a cut connection, a timeout, a body
+// cut short) or a gateway answered (502, 504: the back end may still run),
+// so a look-up waits until the server's own time limit after Sent has
+// passed; false when the server answered it was done, so a look-up may go
+// at once.
+func (e *OutcomeUnknownError) MayLandLater() bool { return !e.Answered }
 
 func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("baselinker: %s: the request reached the server but no valid answer came back (%v); "+

@@ -3,6 +3,7 @@ package baselinker
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
@@ -53,7 +54,7 @@ func shouldRetry(a attempt) verdict {
 	written := errors.As(a.err, &te) && te.Written
 	if a.ending {
 		if !a.idempotent && written {
-			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err, Sent: a.at}}
+			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err, Sent: a.at, Answered: answered(a.err)}}
 		}
 		return verdict{err: a.err}
 	}
@@ -85,7 +86,7 @@ func shouldRetry(a attempt) verdict {
 		if v.err == nil {
 			v.err = a.err
 		}
-		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err, Sent: a.at}}
+		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err, Sent: a.at, Answered: answered(a.err)}}
 	case v.err != nil:
 		return verdict{err: v.err}
 	case a.failures+1 >= a.attempts:
@@ -95,4 +96,26 @@ func shouldRetry(a attempt) verdict {
 		return verdict{err: fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", a.method, a.attempts, a.err)}
 	}
 	return v
+}
+
+// answered reports whether the failed try err got a whole answer that
+// says the server is done with the request, so a write it carried cannot
+// land later: HTTP 500 (the back end itself failed the request), or 429 or
+// 503 with a Retry-After (refused, come back later). Not an answer: no
+// status (a cut, a timeout), a body that could not be read whole or is not
+// the API's JSON (a 200 cut short — the sandbox's "truncated" — shows
+// only that the connection broke mid-answer, not where the back end was),
+// and a gateway's 502 or 504 (it gave up waiting; the back end may go on).
+func answered(err error) bool {
+	var te *TransportError
+	if !errors.As(err, &te) || te.NoAnswer || te.Cause != nil {
+		return false
+	}
+	switch te.Status {
+	case http.StatusInternalServerError:
+		return true
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return te.RetryAfter > 0
+	}
+	return false
 }

@@ -82,3 +82,53 @@ func TestShouldRetry(t *testing.T) {
 		})
 	}
 }
+
+// TestOutcomeUnknownMayLandLater: a create whose try failed after it was
+// written is outcome unknown either way; whether it may still land later
+// (the caller waits before its look-up) follows from what came back. A
+// whole answer that says the server is done with it (HTTP 500, 429/503
+// with Retry-After) cannot be followed by a late commit; silence, a cut or
+// unreadable body, and a gateway's 502/504 can.
+func TestOutcomeUnknownMayLandLater(t *testing.T) {
+	const m = "addCrmClient"
+	at := time.Date(2026, 12, 6, 14, 5, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		err    *TransportError
+		ending bool // the run is ending (interrupt)
+		budget time.Duration
+		later  bool
+	}{
+		{name: "HTTP 500: answered", err: &TransportError{Method: m, Status: 500, Written: true}},
+		{name: "HTTP 500 while the run ends: answered", err: &TransportError{Method: m, Status: 500, Written: true}, ending: true},
+		{name: "HTTP 500 past --max-wait: answered", err: &TransportError{Method: m, Status: 500, Written: true}, budget: -1},
+		{name: "503 with Retry-After: refused", err: &TransportError{Method: m, Status: 503, Written: true, RetryAfter: time.Second}},
+		{name: "429 with Retry-After: refused", err: &TransportError{Method: m, Status: 429, Written: true, RetryAfter: time.Second}},
+		{name: "503 without Retry-After: maybe a gateway", err: &TransportError{Method: m, Status: 503, Written: true}, later: true},
+		{name: "502 from a gateway", err: &TransportError{Method: m, Status: 502, Written: true}, later: true},
+		{name: "504 from a gateway", err: &TransportError{Method: m, Status: 504, Written: true}, later: true},
+		{name: "no answer at the timeout", err: &TransportError{Method: m, Written: true, NoAnswer: true}, later: true},
+		{name: "connection cut, no status", err: &TransportError{Method: m, Written: true, Cause: errors.New("EOF")}, later: true},
+		{name: "HTTP 500 whose body was cut", err: &TransportError{Method: m, Status: 500, Written: true, Cause: errors.New("reading the answer: unexpected EOF")}, later: true},
+		{name: "200 with a truncated body", err: badAnswer(m, 200, errors.New("unexpected end of JSON input")), later: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := attempt{tries: tries{method: m, attempts: 5}, sent: sent{err: tc.err, class: Classify(tc.err), at: at},
+				ending: tc.ending, blockRetries: 5, backoff: time.Millisecond, budget: time.Minute, bounded: true}
+			if tc.budget < 0 {
+				a.budget = 0
+			}
+			v := shouldRetry(a)
+			var oe *OutcomeUnknownError
+			if !errors.As(v.err, &oe) {
+				t.Fatalf("verdict %d, err %v; want an OutcomeUnknownError", v.action, v.err)
+			}
+			if got := oe.MayLandLater(); got != tc.later {
+				t.Errorf("MayLandLater = %v, want %v (err %v)", got, tc.later, v.err)
+			}
+			if !oe.Sent.Equal(at) {
+				t.Errorf("Sent = %v, want %v", oe.Sent, at)
+			}
+		})
+	}
+}

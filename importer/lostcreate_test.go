@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
-	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -48,14 +45,11 @@ func (h *lateCreates) wait() {
 }
 
 func (h *lateCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	body, method, ok := readForm(w, r)
+	if !ok {
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	form, _ := url.ParseQuery(string(body))
-	if form.Get("method") != "addCrmClient" || h.lose.Add(-1) < 0 {
+	if method != "addCrmClient" || h.lose.Add(-1) < 0 {
 		h.srv.ServeHTTP(w, r)
 		return
 	}
@@ -81,14 +75,7 @@ func newLateAPI(t *testing.T, commit time.Duration, apply bool, lose int64) (*sa
 	h.lose.Store(lose)
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() { h.wait(); ts.Close() })
-	api, err := baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxtest.DefaultToken),
-		baselinker.WithLimiter(pacer.New(10000, pacer.WithMargin(time.Millisecond))),
-		baselinker.WithRetry(pacer.Backoff{Attempts: 6, Base: time.Millisecond, Max: 5 * time.Millisecond}),
-		baselinker.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, h, api
+	return srv, h, clientOf(t, ts.URL+"/connector.php")
 }
 
 // slowSend holds each write before it goes, as the limiter does when the

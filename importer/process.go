@@ -211,11 +211,16 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return r.adopt(ctx, it, c)
 		}
 	}
+	var err error
 	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
+		if attempt > 1 && r.stopped() { // a look-up proved nothing made: after a fatal stop, nothing more goes out
+			return r.notAttempted(l)
+		}
 		if attempt > 1 && ctx.Err() != nil {
 			return interrupted(l)
 		}
-		added, err := r.write(it, "create", events.Changes(changes).ClientFields(0))
+		var added baselinker.Added
+		added, err = r.write(it, "create", events.Changes(changes).ClientFields(0))
 		if err == nil {
 			r.idx.apply(added.ID, changes)
 			l.Status, l.ID, l.Changes = events.StatusCreated, max(added.ID, 0), changes
@@ -242,7 +247,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		// Proven not created: send it again (bounded).
 	}
 	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
-	l.Message = fmt.Sprintf("run again with --resume — the create's answer never came %d times (each time a look-up proved no client was made)", maxCreateAttempts)
+	l.Message = fmt.Sprintf("run again with --resume — the create got no usable answer %d times (the last: %v); each time a look-up proved no client was made", maxCreateAttempts, err)
 	return l
 }
 
@@ -257,13 +262,17 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 // no wait: the client was made; nor does a row with nothing to look it up
 // by (it stays unsettled at once). It returns the message of the row, left
 // unsettled, when the run is interrupted or stops first ("" once the row
-// may be looked up).
+// may be looked up). Nor does a create the server answered it was done
+// with (HTTP 500, 429/503 with Retry-After: OutcomeUnknownError's
+// MayLandLater): whatever it did, it did before that answer.
 func (r *run) waitLost(ctx context.Context, it *item, err error) string {
-	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	answered := errors.As(err, &oe) && !oe.MayLandLater()
+	if _, want, _ := lookupKey(it); want == "" || answered || errors.Is(err, baselinker.ErrNoClientID) {
 		return ""
 	}
 	p := events.Pending{Op: "create", At: time.Now()}
-	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
+	if oe != nil && !oe.Sent.IsZero() {
 		p.At = oe.Sent
 	}
 	if until, later := p.LandsBy(r.cfg.RequestTimeout); later && ctx.Err() == nil {
