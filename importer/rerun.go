@@ -25,6 +25,7 @@ type earlierRun struct {
 	killed  bool         // its journal is still there, or its last line was cut
 	unknown int          // creates its journal shows sent with no outcome (in created too)
 	rows    map[int]bool // the input rows of the report's created lines
+	account string       // the account its lines were written to ("" if they do not say)
 }
 
 // guardRerun refuses a real run without a match key over the report of a
@@ -156,6 +157,9 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 		l, _ := c.Line() // a row that is no number reads as 0: not a row
 		if err != nil || l.InputSHA != r.sha || l.DryRun() {
 			return earlierRun{}, false
+		}
+		if prev.account == "" {
+			prev.account = l.Account
 		}
 		if l.Status == events.StatusCreated {
 			prev.created++
