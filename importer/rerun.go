@@ -76,10 +76,7 @@ func (r *run) guardRerun() error {
 func (r *run) guardLanding() error {
 	js, err := events.ReadJournal(r.cfg.Report + ".journal")
 	if err != nil {
-		return fmt.Errorf("%w: the journal of an earlier run at this report path cannot be read (%w); it may hold creates a stopped run sent whose answers never came, "+
-			"so a new run could create those clients again (nothing was sent). Restore the journal as that run left it and continue that run:%s\n"+
-			"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
-			events.ErrBadInput, err, r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)))
+		return r.unreadableJournal("an earlier run at this report path", r.cfg.Report, err)
 	}
 	if !js.Found || !js.Of(r.sha) {
 		return nil
@@ -92,6 +89,18 @@ func (r *run) guardLanding() error {
 		"(--request-timeout after each send), so a new run could not find those clients yet and would create them again (nothing was sent). "+
 		"Continue that run — it waits for them, then looks them up:%s\nor run this command again after %s",
 		events.ErrBadInput, r.cfg.Report, n, last.Local().Format("15:04:05"), r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)), last.Local().Format("15:04:05"))
+}
+
+// unreadableJournal refuses a run when the journal of the run at report
+// (whose: which run that is) cannot be read: it could hold creates that
+// run sent whose answers never came, which this run would make again.
+// guardLanding's rule for a new run, and a resume's for a later record of
+// the report it resumes (laterRecords).
+func (r *run) unreadableJournal(whose, report string, err error) error {
+	return fmt.Errorf("%w: the journal of %s cannot be read (%w); it may hold creates a stopped run sent whose answers never came, "+
+		"so this run could create those clients again (nothing was sent). Restore the journal as that run left it and continue that run:%s\n"+
+		"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
+		events.ErrBadInput, whose, err, r.cfg.Rerun.With(shellquote.Set("resume", report)))
 }
 
 // earlierRun reads the report at path: ok is false when there is none, or

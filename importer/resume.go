@@ -202,13 +202,17 @@ type laterRecord struct {
 // no match key (with one, the index read at the start finds what any run
 // created) and it is this run's continuation: of this input, written to
 // this account (a record with no line cannot say, and counts) and last
-// written after the report resumed.
+// written after the report resumed. A journal at those paths that cannot
+// be read refuses the resume, as guardLanding refuses a new run.
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
 	var recs []*laterRecord
 	for _, path := range r.laterPaths() {
 		js, err := events.ReadJournal(path + ".journal")
-		if err != nil || len(r.cfg.MatchBy) > 0 {
+		if err != nil {
+			return nil, r.unreadableJournal("the run at "+path, path, err)
+		}
+		if len(r.cfg.MatchBy) > 0 {
 			continue
 		}
 		if rec, ok := r.laterRecord(path, js); ok && rec.when.After(since) {

@@ -419,3 +419,42 @@ func TestResumeCountsOnlyItsContinuation(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeRefusesAnUnreadableLaterJournal: the journal of the run that
+// went on from NAME.prev (at NAME; written here as a crash would leave it,
+// but with a first line that is not an event) cannot be read: it may hold
+// creates that run sent, so --resume NAME.prev is
+// refused as a new run over it is (TestNoNewRunOverAnUnreadableJournal),
+// whatever --report and the match key, naming the journal and what to
+// do, nothing sent.
+func TestResumeRefusesAnUnreadableLaterJournal(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 15, Latency: 40 * time.Millisecond}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("u", 80))
+	name := filepath.Join(dir, "out.csv")
+	stoppedRun(t, api, in, name, Config{})
+	stoppedRun(t, api, in, name, Config{Resume: name})
+	writeFile(t, dir, "out.csv.journal", "not a journal\n"+fmt.Sprintf(`{"ev":"send","row":70,"op":"create","at_ms":%d}`, time.Now().UnixMilli())+"\n")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"--report NAME", Config{Report: name}},
+		{"--report left out", Config{}},
+		{"match key", Config{MatchBy: []string{"email"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := srv.Stats().Requests
+			cfg := tc.cfg
+			cfg.Resume = name + ".prev"
+			_, err := Run(t.Context(), api, in, cfg)
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "the journal of the run at "+name+" cannot be read ("+name+".journal: line 1") ||
+				!strings.Contains(err.Error(), "--resume "+shellquote.POSIX.Quote(name)) {
+				t.Fatalf("err = %v, want the resume refused, naming the journal and resuming %s", err, name)
+			}
+			if n := srv.Stats().Requests - before; n != 0 {
+				t.Errorf("the refused resume sent %d requests", n)
+			}
+		})
+	}
+}
