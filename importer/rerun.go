@@ -25,6 +25,7 @@ type earlierRun struct {
 	killed  bool         // its journal is still there, or its last line was cut
 	unknown int          // creates its journal shows sent with no outcome (in created too)
 	rows    map[int]bool // the input rows of the report's created lines
+	account string       // the account its lines were written to ("" if they do not say)
 }
 
 // guardRerun refuses a real run without a match key over the report of a
@@ -75,10 +76,7 @@ func (r *run) guardRerun() error {
 func (r *run) guardLanding() error {
 	js, err := events.ReadJournal(r.cfg.Report + ".journal")
 	if err != nil {
-		return fmt.Errorf("%w: the journal of an earlier run at this report path cannot be read (%w); it may hold creates a stopped run sent whose answers never came, "+
-			"so a new run could create those clients again (nothing was sent). Restore the journal as that run left it and continue that run:%s\n"+
-			"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
-			events.ErrBadInput, err, r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)))
+		return r.unreadableJournal("an earlier run at this report path", r.cfg.Report, err)
 	}
 	if !js.Found || !js.Of(r.sha) {
 		return nil
@@ -91,6 +89,18 @@ func (r *run) guardLanding() error {
 		"(--request-timeout after each send), so a new run could not find those clients yet and would create them again (nothing was sent). "+
 		"Continue that run — it waits for them, then looks them up:%s\nor run this command again after %s",
 		events.ErrBadInput, r.cfg.Report, n, last.Local().Format("15:04:05"), r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)), last.Local().Format("15:04:05"))
+}
+
+// unreadableJournal refuses a run when the journal of the run at report
+// (whose: which run that is) cannot be read: it could hold creates that
+// run sent whose answers never came, which this run would make again.
+// guardLanding's rule for a new run, and a resume's for a later record of
+// the report it resumes (laterRecords).
+func (r *run) unreadableJournal(whose, report string, err error) error {
+	return fmt.Errorf("%w: the journal of %s cannot be read (%w); it may hold creates a stopped run sent whose answers never came, "+
+		"so this run could create those clients again (nothing was sent). Restore the journal as that run left it and continue that run:%s\n"+
+		"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
+		events.ErrBadInput, whose, err, r.cfg.Rerun.With(shellquote.Set("resume", report)))
 }
 
 // earlierRun reads the report at path: ok is false when there is none, or
@@ -156,6 +166,9 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 		l, _ := c.Line() // a row that is no number reads as 0: not a row
 		if err != nil || l.InputSHA != r.sha || l.DryRun() {
 			return earlierRun{}, false
+		}
+		if prev.account == "" {
+			prev.account = l.Account
 		}
 		if l.Status == events.StatusCreated {
 			prev.created++

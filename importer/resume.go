@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
@@ -93,7 +95,11 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	p := prover{r: r, old: old, js: js, window: js.Window, later: r.laterCreates()}
+	later, err := r.laterRecords()
+	if err != nil {
+		return err
+	}
+	p := prover{r: r, old: old, js: js, window: js.Window, later: later}
 	if p.window == 0 {
 		p.window = reorderWindow(MaxWorkers)
 	}
@@ -114,8 +120,10 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 		return fmt.Errorf("%w: %s: row %d is the line of input row %d, which %s does not have (the input ends before it) — the report was edited or is of another file; restore it or import without --resume",
 			events.ErrBadInput, old.src, l.Num, l.Row, r.file)
 	}
-	if len(p.ahead) > 0 {
-		return r.furtherAlong(p.ahead)
+	for _, rec := range p.later {
+		if len(rec.ahead) > 0 {
+			return r.furtherAlong(rec)
+		}
 	}
 	if p.unproven > 0 {
 		r.cfg.Logger.Warn(fmt.Sprintf("the journal of the run was cut, so up to %d rows after the report's last line may have been sent: each is looked up before it is created", p.unproven),
@@ -130,10 +138,9 @@ type prover struct {
 	old      *oldReport
 	js       events.JournalState
 	window   int
-	after    int          // rows seen after the report's last line
-	unproven int          // of those, rows carried because the journal cannot say
-	later    map[int]bool // rows a later record of the input created (laterCreates)
-	ahead    []int        // of those, rows this report leaves to send: not finished, settled or looked up
+	after    int            // rows seen after the report's last line
+	unproven int            // of those, rows carried because the journal cannot say
+	later    []*laterRecord // records that went on from this report (laterRecords)
 }
 
 const restoreAdvice = "restore the report and its journal as the run left them, or import without --resume"
@@ -163,47 +170,110 @@ func (p *prover) row(num int) error {
 	return err
 }
 
-// behind notes row num when a later record of the input created its
-// client and this report leaves the row to be sent: it is not finished
-// here, nor settled by the journal, nor looked up before it is sent.
+// behind notes row num for each later record that created its client
+// when this report leaves the row to be sent: it is not finished here,
+// nor settled by the journal, nor looked up before it is sent.
 func (p *prover) behind(num int, finished bool) {
 	_, settled := p.r.settled[num]
 	_, carried := p.r.carry[num]
-	if p.later[num] && !finished && !settled && !carried {
-		p.ahead = append(p.ahead, num)
+	if finished || settled || carried {
+		return
+	}
+	for _, rec := range p.later {
+		if rec.rows[num] {
+			rec.ahead = append(rec.ahead, num)
+		}
 	}
 }
 
-// laterCreates is the rows whose client the record at --report created,
-// or whose create it sent, when that record is another file than the one
-// resumed and of this input: a later run of this import — a resume of
-// the report resumed here (which moved it to NAME.prev), or a run started
-// after it. Its report and, after a crash, its journal say so.
-func (r *run) laterCreates() map[int]bool {
-	if SamePath(r.cfg.Resume, r.cfg.Report) {
-		return nil
+// laterRecord is a record that went on from the report resumed here: the
+// rows whose client it created or whose create it sent.
+type laterRecord struct {
+	path  string
+	when  time.Time // its last write
+	rows  map[int]bool
+	ahead []int // of rows, those the resumed report leaves to send
+}
+
+// laterRecords are the records that may have gone on from the report
+// resumed here, newest first: the one at NAME when --resume names
+// NAME.prev (the resume that moved it there), whatever --report says,
+// and the one at --report. Such a record counts only when this resume has
+// no match key (with one, the index read at the start finds what any run
+// created) and it is this run's continuation: of this input, written to
+// this account (a record with no line cannot say, and counts) and last
+// written after the report resumed. A journal at those paths that cannot
+// be read refuses the resume, as guardLanding refuses a new run.
+func (r *run) laterRecords() ([]*laterRecord, error) {
+	since := lastWrite(r.cfg.Resume)
+	var recs []*laterRecord
+	for _, path := range r.laterPaths() {
+		js, err := events.ReadJournal(path + ".journal")
+		if err != nil {
+			return nil, r.unreadableJournal("the run at "+path, path, err)
+		}
+		if len(r.cfg.MatchBy) > 0 {
+			continue
+		}
+		if rec, ok := r.laterRecord(path, js); ok && rec.when.After(since) {
+			recs = append(recs, rec)
+		}
 	}
-	rows := map[int]bool{}
-	if rec, ok := r.earlierReport(r.cfg.Report); ok {
-		maps.Copy(rows, rec.rows)
+	slices.SortFunc(recs, func(a, b *laterRecord) int { return b.when.Compare(a.when) })
+	return recs, nil
+}
+
+// laterPaths are the paths of the records laterRecords reads: NAME for a
+// --resume of NAME.prev, and --report, each once and never the resumed one.
+func (r *run) laterPaths() []string {
+	var paths []string
+	if name, ok := strings.CutSuffix(r.cfg.Resume, ".prev"); ok {
+		paths = append(paths, name)
 	}
-	js, err := events.ReadJournal(r.cfg.Report + ".journal")
-	if err != nil || !js.Found || !js.Of(r.sha) {
-		return rows
+	if len(paths) == 0 || !SamePath(paths[0], r.cfg.Report) {
+		paths = append(paths, r.cfg.Report)
+	}
+	return slices.DeleteFunc(paths, func(p string) bool { return SamePath(p, r.cfg.Resume) })
+}
+
+// laterRecord reads the record at path (its report, and js, its journal):
+// ok is false when it is of another account, or holds nothing of this
+// input.
+func (r *run) laterRecord(path string, js events.JournalState) (*laterRecord, bool) {
+	rec := &laterRecord{path: path, when: lastWrite(path), rows: map[int]bool{}}
+	prev, ok := r.earlierReport(path)
+	if account := accountOf(r.api); ok && prev.account != "" && account != "" && prev.account != account {
+		return nil, false
+	}
+	maps.Copy(rec.rows, prev.rows)
+	if !js.Found || !js.Of(r.sha) {
+		return rec, ok
 	}
 	for row, d := range js.Done {
-		rows[row] = rows[row] || d.Status == events.StatusCreated
+		rec.rows[row] = rec.rows[row] || d.Status == events.StatusCreated
 	}
 	for row, s := range js.Open {
-		rows[row] = rows[row] || s.Op == "create"
+		rec.rows[row] = rec.rows[row] || s.Op == "create"
 	}
-	return rows
+	return rec, true
+}
+
+// lastWrite is the last write of a run's record: its report, the report's
+// record (an XLSX report's) or its journal (zero if there is none).
+func lastWrite(report string) time.Time {
+	var last time.Time
+	for _, p := range []string{report, report + ".journal", events.RecordPath(report)} {
+		if fi, err := os.Stat(p); err == nil {
+			last = maxTime(last, fi.ModTime())
+		}
+	}
+	return last
 }
 
 // furtherAlong refuses to resume a report that a later record of the
-// input at --report went past: the rows it created (ahead) would be
-// created again.
-func (r *run) furtherAlong(ahead []int) error {
+// input went past: the rows it created (rec.ahead) would be created again.
+func (r *run) furtherAlong(rec *laterRecord) error {
+	ahead := rec.ahead
 	rows := make([]string, 0, 6)
 	for _, n := range ahead[:min(len(ahead), 5)] {
 		rows = append(rows, strconv.Itoa(n))
@@ -213,8 +283,8 @@ func (r *run) furtherAlong(ahead []int) error {
 	}
 	return fmt.Errorf("%w: %s is further along than %s: a later run of this file created the clients of %d rows that %s leaves to send (input rows %s), "+
 		"so resuming %s would create them again (nothing was sent). Continue the newest record:%s",
-		events.ErrBadInput, r.cfg.Report, r.cfg.Resume, len(ahead), r.cfg.Resume, strings.Join(rows, ", "), r.cfg.Resume,
-		r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)))
+		events.ErrBadInput, rec.path, r.cfg.Resume, len(ahead), r.cfg.Resume, strings.Join(rows, ", "), r.cfg.Resume,
+		r.cfg.Rerun.With(shellquote.Set("resume", rec.path)))
 }
 
 // reported checks a row's report line against the journal.

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
@@ -291,45 +293,168 @@ func TestResumeOfARunThatNeverStarted(t *testing.T) {
 
 // TestResumeOfAReportALaterRunWentPast: a run stopped, its resume (in
 // place: the first report went to NAME.prev) stopped too; resuming
-// NAME.prev into the report path again would send every row the resume
-// created (no match key finds them). Refused, exit 2, nothing sent, both
-// files named; the newest record resumes to the end without a duplicate.
+// NAME.prev again would send every row the resume created (no match key
+// finds them). Refused, exit 2, nothing sent, both files named, NAME given
+// to resume — with --report NAME, and as well with --report left out (the
+// input's default report) or another one: the record at NAME is the run
+// that went on from NAME.prev whatever --report says. The newest record
+// resumes to the end without a duplicate.
 func TestResumeOfAReportALaterRunWentPast(t *testing.T) {
-	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
+	for _, tc := range []struct{ name, record, report string }{
+		{"--report NAME", "in.report.csv", "in.report.csv"},
+		{"--report left out", "out.csv", ""},
+		{"another --report", "out.csv", "again.csv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", genRows("p", 80))
+			name := filepath.Join(dir, tc.record)
+			first := stoppedRun(t, api, in, name, Config{})
+			second := stoppedRun(t, api, in, name, Config{Resume: name})
+			if second.Counts[events.StatusCreated] <= first.Counts[events.StatusCreated] || second.Counts[events.StatusSkipped] == 0 {
+				t.Fatalf("the resume created %d after %d, %d left: want it further along and stopped", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated], second.Counts[events.StatusSkipped])
+			}
+			cfg := Config{Resume: name + ".prev"}
+			if tc.report != "" {
+				cfg.Report = filepath.Join(dir, tc.report)
+			}
+			before := srv.Stats().Requests
+			_, err := Run(t.Context(), api, in, cfg)
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), name+" is further along than "+name+".prev") ||
+				!strings.Contains(err.Error(), fmt.Sprintf("clients of %d rows", second.Counts[events.StatusCreated]-first.Counts[events.StatusCreated])) ||
+				!strings.Contains(err.Error(), "--resume "+shellquote.POSIX.Quote(name)) {
+				t.Fatalf("resume of the report its resume went past: %v, want ErrBadInput naming both and the rows, resuming %s", err, name)
+			}
+			if n := srv.Stats().Requests - before; n != 0 {
+				t.Errorf("the refused resume sent %d requests", n)
+			}
+			if _, err := Run(t.Context(), api, in, Config{Resume: name, Report: name}); err != nil {
+				t.Fatal(err)
+			}
+			assertNoDuplicates(t, srv)
+			if n := len(srv.Clients()); n != 80 {
+				t.Errorf("%d clients, want 80", n)
+			}
+		})
+	}
+}
+
+// stoppedRun runs an import into report with 4 workers and stops it after
+// 150ms (Ctrl-C): with the sandbox's 40ms latency, part of the rows done.
+func stoppedRun(t *testing.T, api API, in, report string, cfg Config) Summary {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	time.AfterFunc(150*time.Millisecond, cancel)
+	cfg.Report, cfg.Workers = report, 4
+	sum, err := Run(ctx, api, in, cfg)
+	if !errors.Is(err, events.ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	return sum
+}
+
+// inAccount is an API whose token is another account's: Account, the
+// hash every report line carries, is account.
+type inAccount struct {
+	*baselinker.API
+	account string
+}
+
+func (a inAccount) Account() string { return a.account }
+
+// TestResumeCountsOnlyItsContinuation: a run of the input is stopped at
+// prod.report.csv, and another run of it completes at the input's default
+// report; --resume prod.report.csv without --report (so --report is that
+// default) is not refused as "further along" when that other run is not
+// this run's continuation: the resume has a match key (it finds what any
+// run created), the other run wrote to another account, or it is older
+// than the stopped one. The resume ends the run: a client for each row in
+// its account, nothing created twice by it.
+func TestResumeCountsOnlyItsContinuation(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		matchBy      []string
+		otherAccount bool
+		otherFirst   bool // the complete run is older than the stopped one
+		want         int  // clients in the stopped run's account at the end
+	}{
+		{"a test account's complete run first, match key", []string{"email"}, true, true, 80},
+		{"a later run of this account, match key", []string{"email"}, false, false, 80},
+		{"another account's later run, no key", nil, true, false, 80},
+		{"an older run of this account, no key", nil, false, true, 160}, // two runs without a key: 80 each
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, api := newAPI(t, sandbox.Config{Seed: 14, Latency: 40 * time.Millisecond}, 0, 0)
+			var other API = api
+			if tc.otherAccount {
+				_, test := newAPI(t, sandbox.Config{Seed: 13}, 0, 0)
+				other = inAccount{API: test, account: "0123456789abcdef"}
+			}
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", genRows("p", 80))
+			prod := filepath.Join(dir, "prod.report.csv")
+			complete := func() {
+				if _, err := Run(t.Context(), other, in, Config{MatchBy: tc.matchBy}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.otherFirst {
+				complete()
+			}
+			stoppedRun(t, api, in, prod, Config{MatchBy: tc.matchBy})
+			if !tc.otherFirst {
+				complete()
+			}
+			if _, err := Run(t.Context(), api, in, Config{MatchBy: tc.matchBy, Resume: prod}); err != nil {
+				t.Fatalf("resume of %s: %v", prod, err)
+			}
+			if n := len(srv.Clients()); n != tc.want {
+				t.Errorf("%d clients, want %d", n, tc.want)
+			}
+			if tc.want == 80 {
+				assertNoDuplicates(t, srv)
+			}
+		})
+	}
+}
+
+// TestResumeRefusesAnUnreadableLaterJournal: the journal of the run that
+// went on from NAME.prev (at NAME; written here as a crash would leave it,
+// but with a first line that is not an event) cannot be read: it may hold
+// creates that run sent, so --resume NAME.prev is
+// refused as a new run over it is (TestNoNewRunOverAnUnreadableJournal),
+// whatever --report and the match key, naming the journal and what to
+// do, nothing sent.
+func TestResumeRefusesAnUnreadableLaterJournal(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 15, Latency: 40 * time.Millisecond}, 0, 0)
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", genRows("p", 80))
-	report := filepath.Join(dir, "in.report.csv")
-	stopped := func(cfg Config) Summary {
-		t.Helper()
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		time.AfterFunc(150*time.Millisecond, cancel)
-		cfg.Report, cfg.Workers = report, 4
-		sum, err := Run(ctx, api, in, cfg)
-		if !errors.Is(err, events.ErrInterrupted) {
-			t.Fatalf("err = %v, want ErrInterrupted", err)
-		}
-		return sum
-	}
-	first := stopped(Config{})
-	second := stopped(Config{Resume: report})
-	if second.Counts[events.StatusCreated] <= first.Counts[events.StatusCreated] || second.Counts[events.StatusSkipped] == 0 {
-		t.Fatalf("the resume created %d after %d, %d left: want it further along and stopped", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated], second.Counts[events.StatusSkipped])
-	}
-	before := srv.Stats().Requests
-	_, err := Run(t.Context(), api, in, Config{Resume: report + ".prev", Report: report})
-	if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), report+" is further along than "+report+".prev") ||
-		!strings.Contains(err.Error(), fmt.Sprintf("clients of %d rows", second.Counts[events.StatusCreated]-first.Counts[events.StatusCreated])) {
-		t.Fatalf("resume of the report its resume went past: %v, want ErrBadInput naming both and the rows", err)
-	}
-	if n := srv.Stats().Requests - before; n != 0 {
-		t.Errorf("the refused resume sent %d requests", n)
-	}
-	if _, err := Run(t.Context(), api, in, Config{Resume: report, Report: report}); err != nil {
-		t.Fatal(err)
-	}
-	assertNoDuplicates(t, srv)
-	if n := len(srv.Clients()); n != 80 {
-		t.Errorf("%d clients, want 80", n)
+	in := writeFile(t, dir, "in.csv", genRows("u", 80))
+	name := filepath.Join(dir, "out.csv")
+	stoppedRun(t, api, in, name, Config{})
+	stoppedRun(t, api, in, name, Config{Resume: name})
+	writeFile(t, dir, "out.csv.journal", "not a journal\n"+fmt.Sprintf(`{"ev":"send","row":70,"op":"create","at_ms":%d}`, time.Now().UnixMilli())+"\n")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"--report NAME", Config{Report: name}},
+		{"--report left out", Config{}},
+		{"match key", Config{MatchBy: []string{"email"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := srv.Stats().Requests
+			cfg := tc.cfg
+			cfg.Resume = name + ".prev"
+			_, err := Run(t.Context(), api, in, cfg)
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "the journal of the run at "+name+" cannot be read ("+name+".journal: line 1") ||
+				!strings.Contains(err.Error(), "--resume "+shellquote.POSIX.Quote(name)) {
+				t.Fatalf("err = %v, want the resume refused, naming the journal and resuming %s", err, name)
+			}
+			if n := srv.Stats().Requests - before; n != 0 {
+				t.Errorf("the refused resume sent %d requests", n)
+			}
+		})
 	}
 }
