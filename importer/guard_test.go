@@ -204,7 +204,7 @@ func TestRerunGuardReadsTheJournal(t *testing.T) {
 		writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha)+"\n"+
 			fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at":%d}`, time.Now().UnixMilli())+"\n")
 		_, err = Run(context.Background(), api, in, Config{Report: report})
-		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "1 creates whose answer never came") || !strings.Contains(err.Error(), "--resume") {
+		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "1 creates that got no usable answer") || !strings.Contains(err.Error(), "--resume") {
 			t.Errorf("report %v: err = %v, want the re-run refused, naming the unanswered create and --resume", withReport, err)
 		}
 		if n := srv.Stats().Requests; n != 0 {
@@ -287,6 +287,62 @@ func TestNoNewRunOverAnUnreadableJournal(t *testing.T) {
 			}
 			if n := srv.Stats().Requests; n != 0 {
 				t.Errorf("the refused run sent %d requests", n)
+			}
+		})
+	}
+}
+
+// TestNoResumeWhileAnotherRecordsCreatesMayLand: a resume may go on from a
+// record other than the one it resumes — the journal at --report when that
+// is another path, and the one at NAME when it resumes NAME.prev. A
+// stopped run's create sent a moment ago sits in that journal with no
+// answer: the resume's look-up (the index read at its start, with a match
+// key) could not find a client the server is still making, so it is
+// refused with nothing sent, pointing to that run's --resume. Once the
+// create can no longer land, the resume with a key goes ahead.
+func TestNoResumeWhileAnotherRecordsCreatesMayLand(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		resumed string // the report resumed
+		report  string // --report
+		other   string // the record whose journal holds the create
+		matchBy []string
+	}{
+		{"--report another path, match key", "in.report.csv", "other.report.csv", "other.report.csv", []string{"email"}},
+		{"--report another path, no key", "in.report.csv", "other.report.csv", "other.report.csv", nil},
+		{"NAME for NAME.prev, match key", "in.report.csv.prev", "third.report.csv", "in.report.csv", []string{"email"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", genRows("n", 3))
+			sha, err := FileSHA(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout_ms":60000}`, sha) + "\n"
+			writeFile(t, dir, tc.resumed, strings.Join(events.Columns(), ",")+"\n")
+			writeFile(t, dir, tc.resumed+".journal", start)
+			journal := func(at time.Time) {
+				writeFile(t, dir, tc.other+".journal", start+fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at_ms":%d}`, at.UnixMilli())+"\n")
+			}
+			journal(time.Now())
+			cfg := Config{MatchBy: tc.matchBy, Resume: filepath.Join(dir, tc.resumed), Report: filepath.Join(dir, tc.report), RequestTimeout: time.Second}
+			_, err = Run(context.Background(), api, in, cfg)
+			other := filepath.Join(dir, tc.other)
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), other+".journal shows 1 creates") ||
+				!strings.Contains(err.Error(), "so this resume could not find those clients yet") || !strings.Contains(err.Error(), "--resume "+other) {
+				t.Fatalf("err = %v, want the resume refused while the create in %s may land, pointing to its --resume", err, other)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("the refused resume sent %d requests", n)
+			}
+			if len(tc.matchBy) == 0 {
+				return
+			}
+			journal(time.Now().Add(-2 * time.Minute)) // sent long ago: it landed or never will
+			if _, err := Run(context.Background(), api, in, cfg); err != nil {
+				t.Errorf("with the create past its landing time: err = %v, want the resume to go ahead", err)
 			}
 		})
 	}
