@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -142,12 +141,7 @@ func (r *run) sayLanding() {
 // account for) the last write of the report or journal: they were sent
 // no later.
 func (r *run) dateSends() {
-	var last time.Time
-	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", events.RecordPath(r.cfg.Resume)} {
-		if fi, err := os.Stat(p); err == nil {
-			last = maxTime(last, fi.ModTime())
-		}
-	}
+	last := lastWrite(r.cfg.Resume)
 	for row, p := range r.carry {
 		if p.At.IsZero() {
 			p.At = last
