@@ -23,7 +23,7 @@ import (
 // the input's rows, and refuses a report that was edited (a gap before its
 // last line, a line for a row the input lacks, a missing fingerprint, a
 // status the journal contradicts). What it cannot prove unsent it looks up
-// before sending (run.Pending): a row whose create's answer never came,
+// before sending (run.Pending): a row whose create got no usable answer,
 // and, when the journal was torn, the rows that may have been in flight.
 
 // reorderWindow is how many rows a run holds between reading them and
