@@ -287,7 +287,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if errors.Is(werr, events.ErrStopped) {
 		why = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
 	}
-	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
+	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but got no usable answer (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
 		err, why, r.cfg.RequestTimeout)
 }
 

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -35,21 +36,25 @@ func (h *failLookups) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // whose look-up then fails, stays unsettled; its message says it got no
 // usable answer and names the 500 — not that its answer never came. A
 // resume's carried create (its answer lost or a 500: the journal cannot
-// say) whose look-up fails says the same.
+// say) whose look-up fails says the same, and so does a create a gateway
+// answered 502 (it may still land) whose wait the user interrupts.
 func TestUnsettledWordsAfterAnAnswer(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name   string
-		resume bool
-		want   []string
+		name      string
+		status    int
+		resume    bool
+		interrupt bool
+		want      []string
 	}{
-		{"this run's create answered 500", false, []string{"the create was sent but got no usable answer", "HTTP 500"}},
-		{"a resumed run's create", true, []string{"an earlier run sent this row's create and got no usable answer"}},
+		{"this run's create answered 500", http.StatusInternalServerError, false, false, []string{"the create was sent but got no usable answer", "HTTP 500"}},
+		{"a resumed run's create", http.StatusInternalServerError, true, false, []string{"an earlier run sent this row's create and got no usable answer"}},
+		{"a 502 interrupted in its wait", http.StatusBadGateway, false, true, []string{"the create was sent but got no usable answer", "HTTP 502", "the import was interrupted"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv, _ := sandboxtest.New(t, sandbox.Config{Seed: 62})
-			h := &failLookups{answerCreates{srv: srv, status: http.StatusInternalServerError}}
+			h := &failLookups{answerCreates{srv: srv, status: tc.status}}
 			ts := httptest.NewServer(h)
 			defer ts.Close()
 			api := clientOf(t, ts.URL+"/connector.php")
@@ -66,8 +71,20 @@ func TestUnsettledWordsAfterAnAnswer(t *testing.T) {
 				writeFile(t, dir, "in.report.csv", strings.Join(events.Columns(), ",")+"\n")
 				cfg.Resume = cfg.Report
 			}
-			sum, err := Run(context.Background(), api, in, cfg)
-			if err != nil {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.interrupt {
+				cfg.RequestTimeout = time.Minute // the wait the interrupt cuts
+				go func() {
+					for h.creates.Load() == 0 && ctx.Err() == nil {
+						time.Sleep(5 * time.Millisecond)
+					}
+					time.Sleep(50 * time.Millisecond) // into the wait to land
+					cancel()
+				}()
+			}
+			sum, err := Run(ctx, api, in, cfg)
+			if err != nil && !(tc.interrupt && errors.Is(err, events.ErrInterrupted)) {
 				t.Fatal(err)
 			}
 			l := byRow(t, readReport(t, sum.Report))["2"]
