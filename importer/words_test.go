@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,12 +75,17 @@ func TestUnsettledWordsAfterAnAnswer(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tc.interrupt {
-				cfg.RequestTimeout = time.Minute // the wait the interrupt cuts
+				rec := &events.Recorder{}
+				cfg.RequestTimeout, cfg.Events = time.Minute, rec // the wait the interrupt cuts
+				waits := func() bool {
+					return slices.ContainsFunc(rec.Events(), func(e events.Event) bool {
+						return e.Message != nil && strings.HasPrefix(e.Message.Text, "row 2: the create's answer was lost (")
+					})
+				}
 				go func() {
-					for h.creates.Load() == 0 && ctx.Err() == nil {
+					for !waits() && ctx.Err() == nil {
 						time.Sleep(5 * time.Millisecond)
 					}
-					time.Sleep(50 * time.Millisecond) // into the wait to land
 					cancel()
 				}()
 			}
