@@ -200,12 +200,18 @@ type laterRecord struct {
 // NAME.prev (the resume that moved it there), whatever --report says,
 // and the one at --report. Such a record counts only when this resume has
 // no match key (with one, the index read at the start finds what any run
-// created) and it is this run's continuation: of this input, written to
-// this account (a record with no line cannot say, and counts) and last
-// written after the report resumed. A journal at those paths that cannot
-// be read refuses the resume, as guardLanding refuses a new run.
+// created; creates of those records still landing refuse the resume in
+// guardRerun) and it is this run's continuation: of this input, written
+// to this account (a record with no line cannot say, and counts) and —
+// for the record at --report — last written after the report resumed.
+// The record at NAME is NAME.prev's continuation whatever the files'
+// dates: only the resume that wrote NAME moves a report to NAME.prev, and
+// NAME.prev restored by a copy (as our messages advise) is dated anew. A
+// journal at those paths that cannot be read refuses the resume, as
+// guardLanding refuses a new run.
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
+	name, prev := strings.CutSuffix(r.cfg.Resume, ".prev")
 	var recs []*laterRecord
 	for _, path := range r.laterPaths() {
 		js, err := events.ReadJournal(path + ".journal")
@@ -215,7 +221,8 @@ func (r *run) laterRecords() ([]*laterRecord, error) {
 		if len(r.cfg.MatchBy) > 0 {
 			continue
 		}
-		if rec, ok := r.laterRecord(path, js); ok && rec.when.After(since) {
+		rec, ok := r.laterRecord(path, js)
+		if ok && ((prev && SamePath(path, name)) || rec.when.After(since)) {
 			recs = append(recs, rec)
 		}
 	}
