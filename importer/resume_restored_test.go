@@ -14,16 +14,19 @@ import (
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
-// TestResumeOfARestoredPrevIsRefused: a run stopped, its resume in place
-// (the first report moved to NAME.prev) stopped too, and NAME.prev was
-// then restored — copied back from a backup, as our messages advise, so
-// its files are dated now, or given NAME's date (a FAT disk keeps dates
-// to 2 s). The record at NAME still went further than NAME.prev: resuming
-// NAME.prev is refused (exit 2, nothing sent, NAME given to resume),
+// TestResumeOfARestoredReportIsRefused: a run stopped, its resume stopped
+// too — in place (the first report moved to NAME.prev), or into another
+// --report — and the resumed report was then restored: copied back from
+// a backup, as our messages advise, so its files are dated now, or given
+// the later record's date (a FAT disk keeps dates to 2 s). The later
+// record still went further: resuming the restored report again is
+// refused (exit 2, nothing sent, the later record given to resume),
 // whatever the files' dates say; before, it created the clients of the
-// rows NAME created again (96 clients for 80 rows).
-func TestResumeOfARestoredPrevIsRefused(t *testing.T) {
-	for _, tc := range []struct {
+// rows the later record created again (96 clients for 80 rows).
+func TestResumeOfARestoredReportIsRefused(t *testing.T) {
+	// The ways the report resumed (prev) is restored after the later
+	// record (name) was written.
+	restores := []struct {
 		name    string
 		restore func(t *testing.T, prev, name string)
 	}{
@@ -37,7 +40,7 @@ func TestResumeOfARestoredPrevIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"dated as NAME", func(t *testing.T, prev, name string) {
+		{"dated as the later record", func(t *testing.T, prev, name string) {
 			fi, err := os.Stat(name)
 			if err != nil {
 				t.Fatal(err)
@@ -48,29 +51,35 @@ func TestResumeOfARestoredPrevIsRefused(t *testing.T) {
 				}
 			}
 		}},
+	}
+	for _, where := range []struct{ name, resumed, record string }{
+		{"in place", "in.report.csv.prev", "in.report.csv"},
+		{"another --report", "prod.report.csv", "out.csv"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
-			dir := t.TempDir()
-			in := writeFile(t, dir, "in.csv", genRows("p", 80))
-			name := filepath.Join(dir, "in.report.csv")
-			first := stoppedRun(t, api, in, name, Config{})
-			second := stoppedRun(t, api, in, name, Config{Resume: name})
-			ahead := second.Counts[events.StatusCreated] - first.Counts[events.StatusCreated]
-			if ahead <= 0 {
-				t.Fatalf("the resume created %d after %d: want it further along", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated])
-			}
-			tc.restore(t, name+".prev", name)
-			before := srv.Stats().Requests
-			_, err := Run(t.Context(), api, in, Config{Resume: name + ".prev", Report: name})
-			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), name+" is further along than "+name+".prev") ||
-				!strings.Contains(err.Error(), fmt.Sprintf("clients of %d rows", ahead)) ||
-				!strings.Contains(err.Error(), "--resume "+shellquote.POSIX.Quote(name)) {
-				t.Fatalf("resume of the restored %s.prev: %v, want ErrBadInput naming both and the rows, resuming %s (%d clients now)", name, err, name, len(srv.Clients()))
-			}
-			if n := srv.Stats().Requests - before; n != 0 {
-				t.Errorf("the refused resume sent %d requests", n)
-			}
-		})
+		for _, tc := range restores {
+			t.Run(where.name+"/"+tc.name, func(t *testing.T) {
+				srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
+				dir := t.TempDir()
+				in := writeFile(t, dir, "in.csv", genRows("p", 80))
+				resumed, record := filepath.Join(dir, where.resumed), filepath.Join(dir, where.record)
+				first := stoppedRun(t, api, in, strings.TrimSuffix(resumed, ".prev"), Config{})
+				second := stoppedRun(t, api, in, record, Config{Resume: strings.TrimSuffix(resumed, ".prev")})
+				ahead := second.Counts[events.StatusCreated] - first.Counts[events.StatusCreated]
+				if ahead <= 0 {
+					t.Fatalf("the resume created %d after %d: want it further along", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated])
+				}
+				tc.restore(t, resumed, record)
+				before := srv.Stats().Requests
+				_, err := Run(t.Context(), api, in, Config{Resume: resumed, Report: record})
+				if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), record+" is further along than "+resumed) ||
+					!strings.Contains(err.Error(), fmt.Sprintf("clients of %d rows", ahead)) ||
+					!strings.Contains(err.Error(), "--resume "+shellquote.POSIX.Quote(record)) {
+					t.Fatalf("resume of the restored %s: %v, want ErrBadInput naming both and the rows, resuming %s (%d clients now)", resumed, err, record, len(srv.Clients()))
+				}
+				if n := srv.Stats().Requests - before; n != 0 {
+					t.Errorf("the refused resume sent %d requests", n)
+				}
+			})
+		}
 	}
 }
