@@ -203,7 +203,9 @@ type laterRecord struct {
 // created) and it is this run's continuation: of this input, written to
 // this account (a record with no line cannot say, and counts) and last
 // written after the report resumed. A journal at those paths that cannot
-// be read refuses the resume, as guardLanding refuses a new run.
+// be read refuses the resume (a real one is refused sooner, with the same
+// words, by guardLanding, which also waits out their creates that may still
+// land; a dry run is refused here).
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
 	var recs []*laterRecord
