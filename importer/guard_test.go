@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/runlock"
 	"github.com/crmbulk/crmbulk/sandbox"
 
@@ -204,7 +205,7 @@ func TestRerunGuardReadsTheJournal(t *testing.T) {
 		writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha)+"\n"+
 			fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at":%d}`, time.Now().UnixMilli())+"\n")
 		_, err = Run(context.Background(), api, in, Config{Report: report})
-		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "1 creates whose answer never came") || !strings.Contains(err.Error(), "--resume") {
+		if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "1 creates that got no usable answer") || !strings.Contains(err.Error(), "--resume") {
 			t.Errorf("report %v: err = %v, want the re-run refused, naming the unanswered create and --resume", withReport, err)
 		}
 		if n := srv.Stats().Requests; n != 0 {
@@ -228,22 +229,12 @@ func TestNoNewRunWhileCreatesMayLand(t *testing.T) {
 		{"no key", Config{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
-			dir := t.TempDir()
-			in := writeFile(t, dir, "in.csv", genRows("n", 3))
-			sha, err := FileSHA(in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv, api, dir, in, sha := guardInput(t)
 			report := filepath.Join(dir, "in.report.csv")
-			journal := func(at time.Time) {
-				writeFile(t, dir, "in.report.csv.journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout_ms":60000}`, sha)+"\n"+
-					fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at_ms":%d}`, at.UnixMilli())+"\n")
-			}
-			journal(time.Now())
+			landingJournal(t, report, sha, time.Now())
 			cfg := tc.cfg
 			cfg.Report, cfg.RequestTimeout = report, time.Second
-			_, err = Run(context.Background(), api, in, cfg)
+			_, err := Run(context.Background(), api, in, cfg)
 			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), "may still be finishing them") || !strings.Contains(err.Error(), "--resume") {
 				t.Fatalf("err = %v, want the run refused while the create may land, pointing to --resume", err)
 			}
@@ -253,7 +244,7 @@ func TestNoNewRunWhileCreatesMayLand(t *testing.T) {
 			if len(tc.cfg.MatchBy) == 0 {
 				return
 			}
-			journal(time.Now().Add(-2 * time.Minute)) // sent long ago: it landed or never will
+			landingJournal(t, report, sha, time.Now().Add(-2*time.Minute)) // sent long ago: it landed or never will
 			if _, err := Run(context.Background(), api, in, cfg); err != nil {
 				t.Errorf("with the create past its landing time: err = %v, want the run to go ahead", err)
 			}
@@ -290,4 +281,72 @@ func TestNoNewRunOverAnUnreadableJournal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNoResumeWhileAnotherRecordsCreatesMayLand: a resume may go on from a
+// record other than the one it resumes — the journal at --report when that
+// is another path, and the one at NAME when it resumes NAME.prev. A
+// stopped run's create sent a moment ago sits in that journal with no
+// answer: the resume's look-up (the index read at its start, with a match
+// key) could not find a client the server is still making, so it is
+// refused with nothing sent, pointing to that run's --resume. Once the
+// create can no longer land, the resume with a key goes ahead.
+func TestNoResumeWhileAnotherRecordsCreatesMayLand(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		resumed string // the report resumed
+		report  string // --report
+		other   string // the record whose journal holds the create
+		matchBy []string
+	}{
+		{"--report another path, match key", "in.report.csv", "other.report.csv", "other.report.csv", []string{"email"}},
+		{"--report another path, no key", "in.report.csv", "other.report.csv", "other.report.csv", nil},
+		{"NAME for NAME.prev, match key", "in.report.csv.prev", "third.report.csv", "in.report.csv", []string{"email"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, api, dir, in, sha := guardInput(t)
+			writeFile(t, dir, tc.resumed, strings.Join(events.Columns(), ",")+"\n")
+			writeFile(t, dir, tc.resumed+".journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout_ms":60000}`, sha)+"\n")
+			other := filepath.Join(dir, tc.other)
+			landingJournal(t, other, sha, time.Now())
+			cfg := Config{MatchBy: tc.matchBy, Resume: filepath.Join(dir, tc.resumed), Report: filepath.Join(dir, tc.report), RequestTimeout: time.Second}
+			_, err := Run(context.Background(), api, in, cfg)
+			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), other+".journal shows 1 creates") ||
+				!strings.Contains(err.Error(), "so this resume could not find those clients yet") || !strings.Contains(err.Error(), "--resume "+other) {
+				t.Fatalf("err = %v, want the resume refused while the create in %s may land, pointing to its --resume", err, other)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("the refused resume sent %d requests", n)
+			}
+			if len(tc.matchBy) == 0 {
+				return
+			}
+			landingJournal(t, other, sha, time.Now().Add(-2*time.Minute)) // sent long ago: it landed or never will
+			if _, err := Run(context.Background(), api, in, cfg); err != nil {
+				t.Errorf("with the create past its landing time: err = %v, want the resume to go ahead", err)
+			}
+		})
+	}
+}
+
+// guardInput is the sandbox, folder and three-row input (with its
+// input_sha256) of a guard test.
+func guardInput(t *testing.T) (srv *sandbox.Server, api *baselinker.API, dir, in, sha string) {
+	t.Helper()
+	srv, api = newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+	dir = t.TempDir()
+	in = writeFile(t, dir, "in.csv", genRows("n", 3))
+	sha, err := FileSHA(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, api, dir, in, sha
+}
+
+// landingJournal writes at report's journal path the journal of a stopped
+// run of the input sha whose create of row 2, sent at at, got no answer.
+func landingJournal(t *testing.T, report, sha string, at time.Time) {
+	t.Helper()
+	writeFile(t, filepath.Dir(report), filepath.Base(report)+".journal", fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout_ms":60000}`, sha)+"\n"+
+		fmt.Sprintf(`{"ev":"send","row":2,"op":"create","at_ms":%d}`, at.UnixMilli())+"\n")
 }

@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -33,7 +32,7 @@ func (r *run) reorder() int {
 	if n == 0 {
 		return w
 	}
-	r.cfg.Logger.Warn(fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and their answer never came: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
+	r.cfg.Logger.Warn(fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and got no usable answer: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
 		n, last.Local().Format("15:04:05"), r.cfg.RequestTimeout), "rows", n, "until", last)
 	return max(w, inDoubtWindow)
 }
@@ -142,12 +141,7 @@ func (r *run) sayLanding() {
 // account for) the last write of the report or journal: they were sent
 // no later.
 func (r *run) dateSends() {
-	var last time.Time
-	for _, p := range []string{r.cfg.Resume, r.cfg.Resume + ".journal", events.RecordPath(r.cfg.Resume)} {
-		if fi, err := os.Stat(p); err == nil {
-			last = maxTime(last, fi.ModTime())
-		}
-	}
+	last := lastWrite(r.cfg.Resume)
 	for row, p := range r.carry {
 		if p.At.IsZero() {
 			p.At = last

@@ -202,10 +202,10 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	l := it.base()
 	changes := created(it)
 	if p, ok := r.carry[it.num]; ok && p.Op == "create" {
-		// A crashed run sent this create and never learnt the answer.
+		// A stopped run sent this create and got no usable answer.
 		c, err := r.lookup(it)
 		if err != nil {
-			return unsettled(l, fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and its answer never came; the look-up could not settle whether the client exists (%v)", err))
+			return unsettled(l, fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and got no usable answer; the look-up could not settle whether the client exists (%v)", err))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -235,7 +235,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			return unsettled(l, fmt.Sprintf("check the account, then run again with --resume — the create was sent but its answer never came (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
+			return unsettled(l, fmt.Sprintf("check the account, then run again with --resume — the create was sent but got no usable answer (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -287,7 +287,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if errors.Is(werr, events.ErrStopped) {
 		why = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
 	}
-	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but its answer never came (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
+	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but got no usable answer (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
 		err, why, r.cfg.RequestTimeout)
 }
 

@@ -30,13 +30,23 @@ type earlierRun struct {
 
 // guardRerun refuses a real run without a match key over the report of a
 // finished or crashed earlier run of the same input that created clients.
-// Config.Again (--again) creates them again on purpose.
+// Config.Again (--again) creates them again on purpose. A resume instead
+// checks, by guardLanding, the records other than the one it resumes that
+// it may go on from (laterPaths); its own journal's creates it waits for.
 func (r *run) guardRerun() error {
 	cfg := r.cfg
-	if cfg.DryRun || cfg.Resume != "" {
+	if cfg.DryRun {
 		return nil
 	}
-	if err := r.guardLanding(); err != nil {
+	if cfg.Resume != "" {
+		for _, path := range r.laterPaths() {
+			if err := r.guardLanding(path, "this resume"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := r.guardLanding(cfg.Report, "a new run"); err != nil {
 		return err
 	}
 	if len(cfg.MatchBy) > 0 || cfg.Again {
@@ -56,7 +66,7 @@ func (r *run) guardRerun() error {
 		made = append(made, fmt.Sprintf("creating %d clients", prev.created))
 	}
 	if prev.unknown > 0 {
-		made = append(made, fmt.Sprintf("sending %d creates whose answer never came (their clients may exist)", prev.unknown))
+		made = append(made, fmt.Sprintf("sending %d creates that got no usable answer (their clients may exist)", prev.unknown))
 	}
 	return fmt.Errorf("%w: %s says this file (input_sha256 %s) was %s at %s, %s; without a match key this run would create them again (nothing was sent). "+
 		"Continue that run:%s\nor match rows to the clients made by email (or invoice_tax_id, login; the dry run shows what changes):%s\nor create every client again on purpose:%s",
@@ -65,18 +75,23 @@ func (r *run) guardRerun() error {
 		cfg.Rerun.With(shellquote.Set("again", "")))
 }
 
-// guardLanding refuses any new run (a match key and --again included)
-// over the journal of a stopped run of this input whose creates may still
-// land: the server may be finishing them, so the new run's look-up would
+// guardLanding refuses a run (who: "a new run", with a match key and
+// --again too, or "this resume") over the journal at report of a stopped
+// run of this input whose creates may still land: the server may be
+// finishing them, so the run's look-up (the index read at its start) would
 // not find those clients yet and would create them again — the case of a
-// supervisor that restarts a killed run within a second. Its --resume
-// waits for them (indoubt.go); so does this command, run once they can no
-// longer land. A journal it cannot read could hold such creates: it
-// refuses then too, rather than guess.
-func (r *run) guardLanding() error {
-	js, err := events.ReadJournal(r.cfg.Report + ".journal")
+// supervisor that restarts a killed run within a second. That run's
+// --resume waits for them (indoubt.go); so does this command, run once
+// they can no longer land. A journal it cannot read could hold such
+// creates: it refuses then too, rather than guess.
+func (r *run) guardLanding(report, who string) error {
+	js, err := events.ReadJournal(report + ".journal")
 	if err != nil {
-		return r.unreadableJournal("an earlier run at this report path", r.cfg.Report, err)
+		whose := "an earlier run at this report path"
+		if r.cfg.Resume != "" {
+			whose = "the run at " + report // as laterRecords says it
+		}
+		return r.unreadableJournal(whose, report, err)
 	}
 	if !js.Found || !js.Of(r.sha) {
 		return nil
@@ -85,19 +100,19 @@ func (r *run) guardLanding() error {
 	if n == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent whose answers never came; the server may still be finishing them until %s "+
-		"(--request-timeout after each send), so a new run could not find those clients yet and would create them again (nothing was sent). "+
+	return fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent that got no usable answer; the server may still be finishing them until %s "+
+		"(--request-timeout after each send), so %s could not find those clients yet and would create them again (nothing was sent). "+
 		"Continue that run — it waits for them, then looks them up:%s\nor run this command again after %s",
-		events.ErrBadInput, r.cfg.Report, n, last.Local().Format("15:04:05"), r.cfg.Rerun.With(shellquote.Set("resume", r.cfg.Report)), last.Local().Format("15:04:05"))
+		events.ErrBadInput, report, n, last.Local().Format("15:04:05"), who, r.cfg.Rerun.With(shellquote.Set("resume", report)), last.Local().Format("15:04:05"))
 }
 
 // unreadableJournal refuses a run when the journal of the run at report
 // (whose: which run that is) cannot be read: it could hold creates that
-// run sent whose answers never came, which this run would make again.
+// run sent that got no usable answer, which this run would make again.
 // guardLanding's rule for a new run, and a resume's for a later record of
 // the report it resumes (laterRecords).
 func (r *run) unreadableJournal(whose, report string, err error) error {
-	return fmt.Errorf("%w: the journal of %s cannot be read (%w); it may hold creates a stopped run sent whose answers never came, "+
+	return fmt.Errorf("%w: the journal of %s cannot be read (%w); it may hold creates a stopped run sent that got no usable answer, "+
 		"so this run could create those clients again (nothing was sent). Restore the journal as that run left it and continue that run:%s\n"+
 		"or, if that run's writes can no longer land (--request-timeout after it stopped), move the journal away and run this command again",
 		events.ErrBadInput, whose, err, r.cfg.Rerun.With(shellquote.Set("resume", report)))

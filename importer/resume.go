@@ -23,7 +23,7 @@ import (
 // the input's rows, and refuses a report that was edited (a gap before its
 // last line, a line for a row the input lacks, a missing fingerprint, a
 // status the journal contradicts). What it cannot prove unsent it looks up
-// before sending (run.Pending): a row whose create's answer never came,
+// before sending (run.Pending): a row whose create got no usable answer,
 // and, when the journal was torn, the rows that may have been in flight.
 
 // reorderWindow is how many rows a run holds between reading them and
@@ -203,7 +203,9 @@ type laterRecord struct {
 // created) and it is this run's continuation: of this input, written to
 // this account (a record with no line cannot say, and counts) and last
 // written after the report resumed. A journal at those paths that cannot
-// be read refuses the resume, as guardLanding refuses a new run.
+// be read refuses the resume (a real one is refused sooner, with the same
+// words, by guardLanding, which also waits out their creates that may still
+// land; a dry run is refused here).
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
 	var recs []*laterRecord
