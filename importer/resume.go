@@ -232,15 +232,17 @@ func (rec *laterRecord) continues() bool {
 // NAME.prev (the resume that moved it there), whatever --report says,
 // and the one at --report. Such a record counts only when this resume has
 // no match key (with one, the index read at the start finds what any run
-// created; creates of those records still landing refuse the resume in
-// guardRerun) and it is this run's continuation (laterRecord.continues,
-// settled by prove's walk): of this input, written to this account (a
-// record with no line cannot say, and counts). The record at NAME is
-// NAME.prev's continuation whatever the files' dates: only the resume
-// that wrote NAME moves a report to NAME.prev, and NAME.prev restored by
-// a copy (as our messages advise) is dated anew; one at --report is told
-// by its contents first. A journal at those paths that cannot be read
-// refuses the resume, as guardLanding refuses a new run.
+// created; creates of those records still landing refuse a real resume
+// sooner, in guardRerun) and it is this run's continuation
+// (laterRecord.continues, settled by prove's walk): of this input,
+// written to this account (a record with no line cannot say, and
+// counts). The record at NAME is NAME.prev's continuation whatever the
+// files' dates: only the resume that wrote NAME moves a report to
+// NAME.prev, and NAME.prev restored by a copy (as our messages advise) is
+// dated anew; one at --report is told by its contents first. A journal at
+// those paths that cannot be read refuses the resume (a real one is
+// refused sooner, with the same words, by guardLanding, which also waits
+// out their creates that may still land; a dry run is refused here).
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
 	name, prev := strings.CutSuffix(r.cfg.Resume, ".prev")
