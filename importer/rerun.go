@@ -26,6 +26,8 @@ type earlierRun struct {
 	unknown int          // creates its journal shows sent with no outcome (in created too)
 	rows    map[int]bool // the input rows of the report's created lines
 	account string       // the account its lines were written to ("" if they do not say)
+
+	ids map[int]int64 // of rows, the client each created (crm_client_id)
 }
 
 // guardRerun refuses a real run without a match key over the report of a
@@ -163,7 +165,7 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 	}
 	defer rs.Close()
 	src := rs.Path()
-	prev := earlierRun{when: fi.ModTime(), rows: map[int]bool{}}
+	prev := earlierRun{when: fi.ModTime(), rows: map[int]bool{}, ids: map[int]int64{}}
 	if s, err := os.Stat(src); err == nil && s.ModTime().After(prev.when) {
 		prev.when = s.ModTime()
 	}
@@ -188,7 +190,7 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 		if l.Status == events.StatusCreated {
 			prev.created++
 			if l.Row > 0 {
-				prev.rows[l.Row] = true
+				prev.rows[l.Row], prev.ids[l.Row] = true, l.ID
 			}
 		}
 	}

@@ -121,7 +121,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 			events.ErrBadInput, old.src, l.Num, l.Row, r.file)
 	}
 	for _, rec := range p.later {
-		if len(rec.ahead) > 0 {
+		if len(rec.ahead) > 0 && rec.continues() {
 			return r.furtherAlong(rec)
 		}
 	}
@@ -158,6 +158,7 @@ func (p *prover) row(num int) error {
 		if err == nil {
 			err = p.reported(line)
 		}
+		p.compare(line)
 		p.behind(num, line.Status.Finished())
 		return err
 	}
@@ -166,8 +167,25 @@ func (p *prover) row(num int) error {
 			num, p.old.lastRow, restoreAdvice)
 	}
 	err = p.unreported(num)
+	if d, ok := p.r.settled[num]; ok {
+		p.compare(d)
+	}
 	p.behind(num, false)
 	return err
+}
+
+// compare counts, for each later record, whether it created the client
+// l (a line of the resumed run) created: a run that went on from it
+// carries its lines.
+func (p *prover) compare(l events.Line) {
+	if l.Status != events.StatusCreated || l.ID == 0 {
+		return
+	}
+	for _, rec := range p.later {
+		if rec.ids[l.Row] == l.ID {
+			rec.same++
+		}
+	}
 }
 
 // behind notes row num for each later record that created its client
@@ -186,13 +204,27 @@ func (p *prover) behind(num int, finished bool) {
 	}
 }
 
-// laterRecord is a record that went on from the report resumed here: the
-// rows whose client it created or whose create it sent.
+// laterRecord is a record that may have gone on from the report resumed
+// here: the rows whose client it created or whose create it sent.
 type laterRecord struct {
 	path  string
 	when  time.Time // its last write
 	rows  map[int]bool
-	ahead []int // of rows, those the resumed report leaves to send
+	ids   map[int]int64 // of rows, the client each created, where known
+	ahead []int         // of rows, those the resumed report leaves to send
+	// Whether it is the resumed report's continuation: the record at NAME
+	// for NAME.prev is; one at --report is if it carries a client the
+	// resumed report created (a resume copies the lines of the report it
+	// resumes; same counts the rows both created with the same client),
+	// whatever the dates, or else if it was written after it (dated,
+	// after).
+	dated, after bool
+	same         int
+}
+
+// continues says whether rec is the resumed report's continuation.
+func (rec *laterRecord) continues() bool {
+	return !rec.dated || rec.same > 0 || rec.after
 }
 
 // laterRecords are the records that may have gone on from the report
@@ -200,14 +232,20 @@ type laterRecord struct {
 // NAME.prev (the resume that moved it there), whatever --report says,
 // and the one at --report. Such a record counts only when this resume has
 // no match key (with one, the index read at the start finds what any run
-// created) and it is this run's continuation: of this input, written to
-// this account (a record with no line cannot say, and counts) and last
-// written after the report resumed. A journal at those paths that cannot
-// be read refuses the resume (a real one is refused sooner, with the same
-// words, by guardLanding, which also waits out their creates that may still
-// land; a dry run is refused here).
+// created; creates of those records still landing refuse a real resume
+// sooner, in guardRerun) and it is this run's continuation
+// (laterRecord.continues, settled by prove's walk): of this input,
+// written to this account (a record with no line cannot say, and
+// counts). The record at NAME is NAME.prev's continuation whatever the
+// files' dates: only the resume that wrote NAME moves a report to
+// NAME.prev, and NAME.prev restored by a copy (as our messages advise) is
+// dated anew; one at --report is told by its contents first. A journal at
+// those paths that cannot be read refuses the resume (a real one is
+// refused sooner, with the same words, by guardLanding, which also waits
+// out their creates that may still land; a dry run is refused here).
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
+	name, prev := strings.CutSuffix(r.cfg.Resume, ".prev")
 	var recs []*laterRecord
 	for _, path := range r.laterPaths() {
 		js, err := events.ReadJournal(path + ".journal")
@@ -217,7 +255,8 @@ func (r *run) laterRecords() ([]*laterRecord, error) {
 		if len(r.cfg.MatchBy) > 0 {
 			continue
 		}
-		if rec, ok := r.laterRecord(path, js); ok && rec.when.After(since) {
+		if rec, ok := r.laterRecord(path, js); ok {
+			rec.dated, rec.after = !prev || !SamePath(path, name), rec.when.After(since)
 			recs = append(recs, rec)
 		}
 	}
@@ -242,17 +281,20 @@ func (r *run) laterPaths() []string {
 // ok is false when it is of another account, or holds nothing of this
 // input.
 func (r *run) laterRecord(path string, js events.JournalState) (*laterRecord, bool) {
-	rec := &laterRecord{path: path, when: lastWrite(path), rows: map[int]bool{}}
+	rec := &laterRecord{path: path, when: lastWrite(path), rows: map[int]bool{}, ids: map[int]int64{}}
 	prev, ok := r.earlierReport(path)
 	if account := accountOf(r.api); ok && prev.account != "" && account != "" && prev.account != account {
 		return nil, false
 	}
 	maps.Copy(rec.rows, prev.rows)
+	maps.Copy(rec.ids, prev.ids)
 	if !js.Found || !js.Of(r.sha) {
 		return rec, ok
 	}
 	for row, d := range js.Done {
-		rec.rows[row] = rec.rows[row] || d.Status == events.StatusCreated
+		if d.Status == events.StatusCreated {
+			rec.rows[row], rec.ids[row] = true, d.ID
+		}
 	}
 	for row, s := range js.Open {
 		rec.rows[row] = rec.rows[row] || s.Op == "create"
