@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -270,5 +272,35 @@ func TestCreateNotResentAfterFatalStop(t *testing.T) {
 	l := byRow(t, readReport(t, sum.Report))["3"]
 	if l["status"] != "skipped" || l["error_code"] != events.CodeNotAttempted || !strings.Contains(l["error_message"], "the run stopped at row 2") {
 		t.Errorf("row 3: %s %s %q; want skipped NOT_ATTEMPTED, the run stopped at row 2", l["status"], l["error_code"], l["error_message"])
+	}
+}
+
+// TestNotAttemptedSaysWhatStoppedTheRun: the rows a stopped run leaves say
+// what stopped it — a journal that could not be written said "on a fatal
+// API error", sending the user to the token instead of the disk.
+func TestNotAttemptedSaysWhatStoppedTheRun(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+		not  string
+	}{
+		{"a fatal API error", &baselinker.APIError{Method: "addCrmClient", Code: "ERROR_BAD_TOKEN", Message: "invalid token"},
+			"the run stopped at row 4 on a fatal API error", ""},
+		{"the journal could not be written", fmt.Errorf("writing the journal /tmp/r.csv.journal: %w", syscall.ENOSPC),
+			"the run stopped at row 4: writing the journal /tmp/r.csv.journal: no space left on device", "API"},
+		{"--max-wait", fmt.Errorf("baselinker: addCrmClient: %w", pacer.ErrWaitedTooLong),
+			"the run stopped at row 4: the API's blocks or its silence took longer than --max-wait", "fatal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &run{stop: make(chan struct{})}
+			r.halt(tc.err, 4)
+			l := r.notAttempted(events.Line{Row: 7})
+			if l.Status != events.StatusSkipped || l.Code != events.CodeNotAttempted || !strings.Contains(l.Message, tc.want) ||
+				(tc.not != "" && strings.Contains(l.Message, tc.not)) {
+				t.Errorf("row 7: %s %s %q; want skipped NOT_ATTEMPTED saying %q", l.Status, l.Code, l.Message, tc.want)
+			}
+		})
 	}
 }

@@ -288,7 +288,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	}
 	stop := "the import was interrupted"
 	if errors.Is(werr, events.ErrStopped) {
-		stop = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
+		stop = r.stopWhy()
 	}
 	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — %s (%v), and %s before %s (%s)",
 		w.sent, err, stop, w.before, w.rule)
@@ -512,8 +512,21 @@ func (r *run) failure(ctx context.Context, l events.Line, err error) events.Line
 
 func (r *run) notAttempted(l events.Line) events.Line {
 	l.Status, l.Code = events.StatusSkipped, events.CodeNotAttempted
-	l.Message = fmt.Sprintf("fix it and run again with --resume — not attempted: the run stopped at row %d on a fatal API error", r.fatalRow)
+	l.Message = "fix it and run again with --resume — not attempted: " + r.stopWhy()
 	return l
+}
+
+// stopWhy says what stopped the run, for the rows it leaves: a fatal API
+// error, --max-wait, or the error itself (the journal could not be
+// written, say).
+func (r *run) stopWhy() string {
+	switch {
+	case errors.Is(r.fatalErr, pacer.ErrWaitedTooLong):
+		return fmt.Sprintf("the run stopped at row %d: the API's blocks or its silence took longer than --max-wait", r.fatalRow)
+	case baselinker.Classify(r.fatalErr) == baselinker.ClassFatal:
+		return fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
+	}
+	return fmt.Sprintf("the run stopped at row %d: %v", r.fatalRow, r.fatalErr)
 }
 
 func interrupted(l events.Line) events.Line {
