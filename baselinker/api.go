@@ -296,7 +296,8 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 		if f.ID > 0 {
 			return Added{ID: f.ID, Warnings: w}, nil // an update: the ID is known
 		}
-		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: badAnswer("addCrmClient", http.StatusOK, ErrNoClientID)}
+		return Added{}, &OutcomeUnknownError{Method: "addCrmClient", Cause: badAnswer("addCrmClient", http.StatusOK, ErrNoClientID),
+			Answered: true} // the server answered: it is done with the create
 	}
 	return Added{ID: int64(out.ID), Warnings: w}, nil
 }
@@ -476,6 +477,7 @@ type sent struct {
 	class   Class
 	timeout time.Duration // the time the try was given
 	at      time.Time     // when it went out
+	back    time.Time     // when its answer (or failure) came
 }
 
 // send makes one try: it counts it, sends it within the request timeout
@@ -491,10 +493,11 @@ func (a *API) send(ctx context.Context, method, form string, try int, out any) s
 	done := a.fly(method, start, timeout)
 	err := a.once(ctx, method, form, timeout, out)
 	done()
+	back := time.Now()
 	class := Classify(err)
 	a.logRequest(ctx, method, try, time.Since(start), err, class)
 	a.heard(ctx, method, err, class, start)
-	return sent{err: err, class: class, timeout: timeout, at: start}
+	return sent{err: err, class: class, timeout: timeout, at: start, back: back}
 }
 
 // heard tells the limiter how a try ended: no answer counts toward
@@ -735,7 +738,7 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 		return &APIError{Method: method, Code: a.scrub(string(env.ErrorCode)), Message: a.scrub(string(env.ErrorMessage))}
 	}
 	if status < 200 || status > 299 {
-		return &TransportError{Method: method, Status: status, Written: true}
+		return &TransportError{Method: method, Status: status, Written: true, Replied: jerr == nil && env.Status != ""}
 	}
 	if jerr != nil || env.Status != "SUCCESS" {
 		why := "no status field"

@@ -46,6 +46,10 @@ type TransportError struct {
 	RetryAfter time.Duration
 	// NoAnswer: the request was cut at its timeout without an answer.
 	NoAnswer bool
+	// Replied: the body of an error status was the API's JSON reply (an
+	// object with its status field), so the API's back end answered — not
+	// a proxy, CDN or firewall in front of it with a page of its own.
+	Replied bool
 }
 
 func (e *TransportError) Error() string {
@@ -98,9 +102,14 @@ type OutcomeUnknownError struct {
 	// time limit after it, so the caller looks it up only then.
 	Sent time.Time
 	// Answered: a whole answer came back that says the server is done with
-	// the request — HTTP 500, or 429/503 with a Retry-After — so whatever
-	// the create did, it did before that answer (see answered in retry.go).
+	// the request — HTTP 500 with the API's JSON reply, or 429/503 with a
+	// Retry-After — so whatever the create did, it did before that answer
+	// (see answered in retry.go).
 	Answered bool
+	// RetryAt is when the server said the request may be sent again: its
+	// Retry-After counted from its answer, bounded as a retry bounds it
+	// (zero: it said nothing). A look-up and a new send wait until then.
+	RetryAt time.Time
 }
 
 // MayLandLater reports whether the create may still land after its error

@@ -54,7 +54,7 @@ func shouldRetry(a attempt) verdict {
 	written := errors.As(a.err, &te) && te.Written
 	if a.ending {
 		if !a.idempotent && written {
-			return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: a.err, Sent: a.at, Answered: answered(a.err)}}
+			return verdict{err: outcomeUnknown(a, a.err)}
 		}
 		return verdict{err: a.err}
 	}
@@ -86,7 +86,7 @@ func shouldRetry(a attempt) verdict {
 		if v.err == nil {
 			v.err = a.err
 		}
-		return verdict{err: &OutcomeUnknownError{Method: a.method, Cause: v.err, Sent: a.at, Answered: answered(a.err)}}
+		return verdict{err: outcomeUnknown(a, v.err)}
 	case v.err != nil:
 		return verdict{err: v.err}
 	case a.failures+1 >= a.attempts:
@@ -98,13 +98,31 @@ func shouldRetry(a attempt) verdict {
 	return v
 }
 
+// outcomeUnknown is the error of a create whose try a failed after it was
+// written, with cause: when it went out, whether the server answered it
+// was done with it, and when the server said it may come again.
+func outcomeUnknown(a attempt, cause error) *OutcomeUnknownError {
+	e := &OutcomeUnknownError{Method: a.method, Cause: cause, Sent: a.at, Answered: answered(a.err)}
+	var te *TransportError
+	if errors.As(a.err, &te) && te.RetryAfter > 0 {
+		from := a.back // counted from the answer, as a retry's pause is
+		if from.IsZero() {
+			from = a.at
+		}
+		e.RetryAt = from.Add(min(te.RetryAfter, maxRetryAfter))
+	}
+	return e
+}
+
 // answered reports whether the failed try err got a whole answer that
 // says the server is done with the request, so a write it carried cannot
-// land later: HTTP 500 (the back end itself failed the request), or 429 or
-// 503 with a Retry-After (refused, come back later). Not an answer: no
-// status (a cut, a timeout), a body that could not be read whole or is not
-// the API's JSON (a 200 cut short — the sandbox's "truncated" — shows
-// only that the connection broke mid-answer, not where the back end was),
+// land later: HTTP 500 whose body is the API's JSON reply (the back end
+// itself failed the request), or 429 or 503 with a Retry-After (refused,
+// come back later). Not an answer: no status (a cut, a timeout), a body
+// that could not be read whole or is not the API's JSON (a 200 cut short —
+// the sandbox's "truncated" — shows only that the connection broke
+// mid-answer, not where the back end was; a 500 page of HTML or text comes
+// from a proxy, CDN or firewall in front, while the back end may go on),
 // and a gateway's 502 or 504 (it gave up waiting; the back end may go on).
 func answered(err error) bool {
 	var te *TransportError
@@ -113,7 +131,7 @@ func answered(err error) bool {
 	}
 	switch te.Status {
 	case http.StatusInternalServerError:
-		return true
+		return te.Replied
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		return te.RetryAfter > 0
 	}

@@ -1,7 +1,9 @@
 package baselinker
 
 import (
+	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -86,9 +88,12 @@ func TestShouldRetry(t *testing.T) {
 // TestOutcomeUnknownMayLandLater: a create whose try failed after it was
 // written is outcome unknown either way; whether it may still land later
 // (the caller waits before its look-up) follows from what came back. A
-// whole answer that says the server is done with it (HTTP 500, 429/503
-// with Retry-After) cannot be followed by a late commit; silence, a cut or
-// unreadable body, and a gateway's 502/504 can.
+// whole answer that says the server is done with it (HTTP 500 with the
+// API's JSON, 429/503 with Retry-After) cannot be followed by a late
+// commit; silence, a cut or unreadable body, a 500 page of a proxy in
+// front of the API, and a gateway's 502/504 can. A Retry-After is carried
+// (bounded), counted from the answer: the caller waits for it before it
+// looks the create up and sends it again.
 func TestOutcomeUnknownMayLandLater(t *testing.T) {
 	const m = "addCrmClient"
 	at := time.Date(2026, 12, 6, 14, 5, 0, 0, time.UTC)
@@ -98,12 +103,18 @@ func TestOutcomeUnknownMayLandLater(t *testing.T) {
 		ending bool // the run is ending (interrupt)
 		budget time.Duration
 		later  bool
+		// retryAt: when the answer said to come back (the answer came a
+		// second after the send), zero when it said nothing
+		retryAt time.Time
 	}{
-		{name: "HTTP 500: answered", err: &TransportError{Method: m, Status: 500, Written: true}},
-		{name: "HTTP 500 while the run ends: answered", err: &TransportError{Method: m, Status: 500, Written: true}, ending: true},
-		{name: "HTTP 500 past --max-wait: answered", err: &TransportError{Method: m, Status: 500, Written: true}, budget: -1},
-		{name: "503 with Retry-After: refused", err: &TransportError{Method: m, Status: 503, Written: true, RetryAfter: time.Second}},
-		{name: "429 with Retry-After: refused", err: &TransportError{Method: m, Status: 429, Written: true, RetryAfter: time.Second}},
+		{name: "HTTP 500 with the API's JSON: answered", err: &TransportError{Method: m, Status: 500, Written: true, Replied: true}},
+		{name: "HTTP 500 while the run ends: answered", err: &TransportError{Method: m, Status: 500, Written: true, Replied: true}, ending: true},
+		{name: "HTTP 500 past --max-wait: answered", err: &TransportError{Method: m, Status: 500, Written: true, Replied: true}, budget: -1},
+		{name: "HTTP 500 page of a proxy, not the API's JSON", err: &TransportError{Method: m, Status: 500, Written: true}, later: true},
+		{name: "HTTP 500 page of a proxy while the run ends", err: &TransportError{Method: m, Status: 500, Written: true}, ending: true, later: true},
+		{name: "503 with Retry-After: refused", err: &TransportError{Method: m, Status: 503, Written: true, RetryAfter: time.Second}, retryAt: at.Add(2 * time.Second)},
+		{name: "429 with Retry-After: refused", err: &TransportError{Method: m, Status: 429, Written: true, RetryAfter: time.Second}, retryAt: at.Add(2 * time.Second)},
+		{name: "429 with a Retry-After past the bound", err: &TransportError{Method: m, Status: 429, Written: true, RetryAfter: time.Hour}, retryAt: at.Add(time.Second + maxRetryAfter)},
 		{name: "503 without Retry-After: maybe a gateway", err: &TransportError{Method: m, Status: 503, Written: true}, later: true},
 		{name: "502 from a gateway", err: &TransportError{Method: m, Status: 502, Written: true}, later: true},
 		{name: "504 from a gateway", err: &TransportError{Method: m, Status: 504, Written: true}, later: true},
@@ -113,7 +124,7 @@ func TestOutcomeUnknownMayLandLater(t *testing.T) {
 		{name: "200 with a truncated body", err: badAnswer(m, 200, errors.New("unexpected end of JSON input")), later: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := attempt{tries: tries{method: m, attempts: 5}, sent: sent{err: tc.err, class: Classify(tc.err), at: at},
+			a := attempt{tries: tries{method: m, attempts: 5}, sent: sent{err: tc.err, class: Classify(tc.err), at: at, back: at.Add(time.Second)},
 				ending: tc.ending, blockRetries: 5, backoff: time.Millisecond, budget: time.Minute, bounded: true}
 			if tc.budget < 0 {
 				a.budget = 0
@@ -129,6 +140,72 @@ func TestOutcomeUnknownMayLandLater(t *testing.T) {
 			if !oe.Sent.Equal(at) {
 				t.Errorf("Sent = %v, want %v", oe.Sent, at)
 			}
+			if !oe.RetryAt.Equal(tc.retryAt) {
+				t.Errorf("RetryAt = %v, want %v", oe.RetryAt, tc.retryAt)
+			}
 		})
+	}
+}
+
+// TestCreate500AnsweredOnlyByTheAPIsJSON: an HTTP 500 to a create is the
+// back end's answer only when its body is the API's JSON reply; a page of
+// HTML or text comes from a proxy, CDN or firewall in front of the API,
+// while the back end may go on making the client — its look-up waits. A
+// 500 whose JSON says ERROR is the API's error, not an unknown outcome.
+func TestCreate500AnsweredOnlyByTheAPIsJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		body   string
+		later  bool // MayLandLater; an *APIError when the body says ERROR
+		apiErr bool
+	}{
+		{name: "HTML page of a proxy", body: "<html><body><h1>500 Internal Server Error</h1>nginx</body></html>", later: true},
+		{name: "plain text", body: "Internal Server Error\n", later: true},
+		{name: "empty body", body: "", later: true},
+		{name: "JSON without the API's status field", body: `{"message":"internal error"}`, later: true},
+		{name: "the API's JSON reply", body: `{"status":"SUCCESS","crm_client_id":5}`},
+		{name: "the API's ERROR", body: `{"status":"ERROR","error_code":"ERROR_INTERNAL","error_message":"x"}`, apiErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int, s seen) {
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte(tc.body))
+			})
+			a, _ := testAPI(t, f.srv.URL)
+			_, err := a.AddCrmClientResult(context.Background(), ClientFields{Values: map[string]string{"email": "a@b.pl"}})
+			var oe *OutcomeUnknownError
+			var ae *APIError
+			switch {
+			case tc.apiErr:
+				if !errors.As(err, &ae) {
+					t.Fatalf("err %T %v; want an *APIError", err, err)
+				}
+			case !errors.As(err, &oe):
+				t.Fatalf("err %T %v; want an *OutcomeUnknownError", err, err)
+			case oe.MayLandLater() != tc.later:
+				t.Errorf("MayLandLater = %v, want %v (err %v)", oe.MayLandLater(), tc.later, err)
+			}
+		})
+	}
+}
+
+// TestCreateSuccessWithoutIDIsAnswered: a SUCCESS without a crm_client_id
+// is outcome unknown (the client was most likely made, its ID is not
+// known) but answered: the server is done with the create, nothing lands
+// later, so the look-up need not wait.
+func TestCreateSuccessWithoutIDIsAnswered(t *testing.T) {
+	for _, body := range []string{`{"status":"SUCCESS"}`, `{"status":"SUCCESS","crm_client_id":0}`} {
+		f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int, s seen) {
+			_, _ = w.Write([]byte(body))
+		})
+		a, _ := testAPI(t, f.srv.URL)
+		_, err := a.AddCrmClientResult(context.Background(), ClientFields{Values: map[string]string{"email": "a@b.pl"}})
+		var oe *OutcomeUnknownError
+		if !errors.As(err, &oe) || !errors.Is(err, ErrNoClientID) {
+			t.Fatalf("%s: err %T %v; want an *OutcomeUnknownError of ErrNoClientID", body, err, err)
+		}
+		if oe.MayLandLater() {
+			t.Errorf("%s: MayLandLater = true; want false: the server answered", body)
+		}
 	}
 }

@@ -60,6 +60,13 @@ func (r *run) waitToLand(ctx context.Context, row int, p events.Pending) error {
 	if !later {
 		return nil
 	}
+	return r.waitLookup(ctx, row, until)
+}
+
+// waitLookup holds the row's look-up until the time until (the bar and the
+// log say it with the other rows waiting): nil then; ctx's error when the
+// run is interrupted first, events.ErrStopped when it stops first.
+func (r *run) waitLookup(ctx context.Context, row int, until time.Time) error {
 	r.landing.begin(row, until)
 	defer r.landing.end(row)
 	t := time.NewTimer(time.Until(until))

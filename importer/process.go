@@ -244,6 +244,9 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return unsettled(l, "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, "+
 				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate")
 		}
+		if errors.Is(err, pacer.ErrWaitedTooLong) { // proven not created, but the wait before a new send would pass --max-wait
+			return r.failure(ctx, l, err)
+		}
 		// Proven not created: send it again (bounded).
 	}
 	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
@@ -252,43 +255,80 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 }
 
 // waitLost waits, after the answer to the row's create was lost (err),
-// until the create can no longer land: the server may still be making the
-// client, and a look-up before it lands would find nothing and send the
-// row again — a second client. It counts from when the try whose answer
-// was lost went out (err's Sent), not from before r.write: the write may
-// have waited long for the limit (a block) or retried tries that never
-// reached the server. An error that does not say it counts from now (the
-// try went no later). An answer SUCCESS without an ID (ErrNoClientID) needs
-// no wait: the client was made; nor does a row with nothing to look it up
-// by (it stays unsettled at once). It returns the message of the row, left
-// unsettled, when the run is interrupted or stops first ("" once the row
-// may be looked up). Nor does a create the server answered it was done
-// with (HTTP 500, 429/503 with Retry-After: OutcomeUnknownError's
-// MayLandLater): whatever it did, it did before that answer.
+// until the row may be looked up and sent again. A create may still land
+// until --request-timeout after its send: the server may still be making
+// the client, and a look-up before it lands would find nothing and send
+// the row again — a second client. It counts from when the try whose
+// answer was lost went out (err's Sent), not from before r.write: the
+// write may have waited long for the limit (a block) or retried tries that
+// never reached the server. An error that does not say it counts from now
+// (the try went no later). A create the server answered it was done with
+// (HTTP 500 with the API's JSON, 429/503 with Retry-After, SUCCESS without
+// an ID: OutcomeUnknownError's MayLandLater) cannot land later, but a
+// Retry-After is kept: nothing goes before it has passed (RetryAt) — or,
+// when it would pass --max-wait, nothing goes again at all (create stops
+// the row once its look-up is done). A row with nothing to look it up by
+// needs no wait (it stays unsettled at once). It returns the message of the row, left unsettled, when the run
+// is interrupted or stops first ("" once the row may be looked up).
 func (r *run) waitLost(ctx context.Context, it *item, err error) string {
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	answered := errors.As(err, &oe) && !oe.MayLandLater()
-	if _, want, _ := lookupKey(it); want == "" || answered || errors.Is(err, baselinker.ErrNoClientID) {
+	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
 		return ""
 	}
-	p := events.Pending{Op: "create", At: time.Now()}
-	if oe != nil && !oe.Sent.IsZero() {
-		p.At = oe.Sent
+	w := r.lostWait(err)
+	if !time.Now().Before(w.until) {
+		return ""
 	}
-	if until, later := p.LandsBy(r.cfg.RequestTimeout); later && ctx.Err() == nil {
-		r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create's answer was lost (%v); the server may still be making the client, so the row is looked up at %s (--request-timeout %s after its send) — not sent again before",
-			it.num, err, until.Local().Format("15:04:05"), r.cfg.RequestTimeout), "row", it.num, "until", until)
+	if ctx.Err() == nil {
+		r.cfg.Logger.Warn(fmt.Sprintf("row %d: %s (%v); %s, so the row is looked up at %s (%s) — not sent again before",
+			it.num, w.what, err, w.why, w.until.Local().Format("15:04:05"), w.rule), "row", it.num, "until", w.until)
 	}
-	werr := r.waitToLand(ctx, it.num, p)
+	werr := r.waitLookup(ctx, it.num, w.until)
 	if werr == nil {
 		return ""
 	}
-	why := "the import was interrupted"
+	stop := "the import was interrupted"
 	if errors.Is(werr, events.ErrStopped) {
-		why = fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
+		stop = r.stopWhy()
 	}
-	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — the create was sent but got no usable answer (%v), and %s before the create could no longer land (--request-timeout %s after its send)",
-		err, why, r.cfg.RequestTimeout)
+	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — %s (%v), and %s before %s (%s)",
+		w.sent, err, stop, w.before, w.rule)
+}
+
+// lookupWait is when the look-up of a create whose answer was lost may go,
+// and the words that say why.
+type lookupWait struct {
+	until  time.Time
+	what   string // what came back: "the create's answer was lost"
+	sent   string // the same, for the row's line
+	why    string // why the row waits: "the server may still be making the client"
+	before string // what the row waits for: "the create could no longer land"
+	rule   string // how until follows: "--request-timeout 1m30s after its send"
+}
+
+// lostWait is the wait of a create whose answer was lost (err): until it
+// can no longer land, unless the server answered it was done with it; and
+// at least until the server's Retry-After has passed.
+func (r *run) lostWait(err error) lookupWait {
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	errors.As(err, &oe)
+	var w lookupWait
+	if oe == nil || oe.MayLandLater() {
+		p := events.Pending{Op: "create", At: time.Now()}
+		if oe != nil && !oe.Sent.IsZero() {
+			p.At = oe.Sent
+		}
+		w.until, _ = p.LandsBy(r.cfg.RequestTimeout)
+		w.what, w.sent = "the create's answer was lost", "the create was sent but got no usable answer"
+		w.why, w.before = "the server may still be making the client", "the create could no longer land"
+		w.rule = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout)
+	}
+	if oe != nil && oe.RetryAt.After(w.until) && !errors.Is(err, pacer.ErrWaitedTooLong) { // past --max-wait: the row is not sent again (create)
+		w.until = oe.RetryAt
+		w.what, w.sent = "the server refused the create for now", "the server refused the create for now"
+		w.why, w.before = "it asked to wait before the row goes again", "the wait it asked for had passed"
+		w.rule = "the Retry-After of its answer"
+	}
+	return w
 }
 
 // unsettled is the line of a create whose outcome stays unknown: the
@@ -472,8 +512,21 @@ func (r *run) failure(ctx context.Context, l events.Line, err error) events.Line
 
 func (r *run) notAttempted(l events.Line) events.Line {
 	l.Status, l.Code = events.StatusSkipped, events.CodeNotAttempted
-	l.Message = fmt.Sprintf("fix it and run again with --resume — not attempted: the run stopped at row %d on a fatal API error", r.fatalRow)
+	l.Message = "fix it and run again with --resume — not attempted: " + r.stopWhy()
 	return l
+}
+
+// stopWhy says what stopped the run, for the rows it leaves: a fatal API
+// error, --max-wait, or the error itself (the journal could not be
+// written, say).
+func (r *run) stopWhy() string {
+	switch {
+	case errors.Is(r.fatalErr, pacer.ErrWaitedTooLong):
+		return fmt.Sprintf("the run stopped at row %d: the API's blocks or its silence took longer than --max-wait", r.fatalRow)
+	case baselinker.Classify(r.fatalErr) == baselinker.ClassFatal:
+		return fmt.Sprintf("the run stopped at row %d on a fatal API error", r.fatalRow)
+	}
+	return fmt.Sprintf("the run stopped at row %d: %v", r.fatalRow, r.fatalErr)
 }
 
 func interrupted(l events.Line) events.Line {
