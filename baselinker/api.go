@@ -738,7 +738,7 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 		return &APIError{Method: method, Code: a.scrub(string(env.ErrorCode)), Message: a.scrub(string(env.ErrorMessage))}
 	}
 	if status < 200 || status > 299 {
-		return &TransportError{Method: method, Status: status, Written: true, Replied: jerr == nil && env.Status != ""}
+		return &TransportError{Method: method, Status: status, Written: true, Replied: jerr == nil && env.Status == "SUCCESS"} // the API's own reply (its ERROR is an *APIError above); a proxy's {"status":"error"} is not
 	}
 	if jerr != nil || env.Status != "SUCCESS" {
 		why := "no status field"

@@ -163,6 +163,8 @@ func TestCreate500AnsweredOnlyByTheAPIsJSON(t *testing.T) {
 		{name: "plain text", body: "Internal Server Error\n", later: true},
 		{name: "empty body", body: "", later: true},
 		{name: "JSON without the API's status field", body: `{"message":"internal error"}`, later: true},
+		{name: "a proxy's JSON with a status of its own", body: `{"status":"error","message":"upstream failed"}`, later: true},
+		{name: "JSON with a numeric status", body: `{"status":500}`, later: true},
 		{name: "the API's JSON reply", body: `{"status":"SUCCESS","crm_client_id":5}`},
 		{name: "the API's ERROR", body: `{"status":"ERROR","error_code":"ERROR_INTERNAL","error_message":"x"}`, apiErr: true},
 	} {
