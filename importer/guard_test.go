@@ -289,8 +289,11 @@ func TestNoNewRunOverAnUnreadableJournal(t *testing.T) {
 // stopped run's create sent a moment ago sits in that journal with no
 // answer: the resume's look-up (the index read at its start, with a match
 // key) could not find a client the server is still making, so it is
-// refused with nothing sent, pointing to that run's --resume. Once the
-// create can no longer land, the resume with a key goes ahead.
+// refused with nothing sent. Resuming NAME.prev, it is pointed to NAME's
+// --resume (its continuation); over a record at another --report, which
+// may be older than the one resumed (going on from it could send again
+// what the resumed run made), only to wait. Once the create can no longer
+// land, the resume with a key goes ahead.
 func TestNoResumeWhileAnotherRecordsCreatesMayLand(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -298,10 +301,11 @@ func TestNoResumeWhileAnotherRecordsCreatesMayLand(t *testing.T) {
 		report  string // --report
 		other   string // the record whose journal holds the create
 		matchBy []string
+		goOn    bool // the refusal points to the other record's --resume, else only to waiting
 	}{
-		{"--report another path, match key", "in.report.csv", "other.report.csv", "other.report.csv", []string{"email"}},
-		{"--report another path, no key", "in.report.csv", "other.report.csv", "other.report.csv", nil},
-		{"NAME for NAME.prev, match key", "in.report.csv.prev", "third.report.csv", "in.report.csv", []string{"email"}},
+		{"--report another path, match key", "in.report.csv", "other.report.csv", "other.report.csv", []string{"email"}, false},
+		{"--report another path, no key", "in.report.csv", "other.report.csv", "other.report.csv", nil, false},
+		{"NAME for NAME.prev, match key", "in.report.csv.prev", "third.report.csv", "in.report.csv", []string{"email"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, api, dir, in, sha := guardInput(t)
@@ -312,8 +316,11 @@ func TestNoResumeWhileAnotherRecordsCreatesMayLand(t *testing.T) {
 			cfg := Config{MatchBy: tc.matchBy, Resume: filepath.Join(dir, tc.resumed), Report: filepath.Join(dir, tc.report), RequestTimeout: time.Second}
 			_, err := Run(context.Background(), api, in, cfg)
 			if !errors.Is(err, events.ErrBadInput) || !strings.Contains(err.Error(), other+".journal shows 1 creates") ||
-				!strings.Contains(err.Error(), "so this resume could not find those clients yet") || !strings.Contains(err.Error(), "--resume "+other) {
-				t.Fatalf("err = %v, want the resume refused while the create in %s may land, pointing to its --resume", err, other)
+				!strings.Contains(err.Error(), "so this resume could not find those clients yet") {
+				t.Fatalf("err = %v, want the resume refused while the create in %s may land", err, other)
+			}
+			if goOn := strings.Contains(err.Error(), "--resume "+other); goOn != tc.goOn || goOn == strings.Contains(err.Error(), "run this command again after") {
+				t.Errorf("err = %v; want it to point to --resume %s: %v, else only to waiting", err, other, tc.goOn)
 			}
 			if n := srv.Stats().Requests; n != 0 {
 				t.Errorf("the refused resume sent %d requests", n)

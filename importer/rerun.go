@@ -103,9 +103,27 @@ func (r *run) guardLanding(report, who string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent that got no usable answer; the server may still be finishing them until %s "+
-		"(--request-timeout after each send), so %s could not find those clients yet and would create them again (nothing was sent). "+
-		"Continue that run — it waits for them, then looks them up:%s\nor run this command again after %s",
-		events.ErrBadInput, report, n, last.Local().Format("15:04:05"), who, r.cfg.Rerun.With(shellquote.Set("resume", report)), last.Local().Format("15:04:05"))
+		"(--request-timeout after each send), so %s could not find those clients yet and would create them again (nothing was sent). %s",
+		events.ErrBadInput, report, n, last.Local().Format("15:04:05"), who, r.landingAdvice(report, last))
+}
+
+// landingAdvice is what guardLanding tells to do over the journal at
+// report whose creates may land until last. A new run may continue that
+// run, or wait. A resume of NAME.prev must go on from NAME (its
+// continuation; waiting would only meet laterRecords' refusal); any other
+// record a resume meets may be older than the one it resumes, so going on
+// from it could send again what the resumed run made: it is told to wait.
+func (r *run) landingAdvice(report string, last time.Time) string {
+	cont := "Continue that run — it waits for them, then looks them up:" + r.cfg.Rerun.With(shellquote.Set("resume", report))
+	wait := "run this command again after " + last.Local().Format("15:04:05")
+	switch {
+	case r.cfg.Resume == "":
+		return cont + "\nor " + wait
+	case SamePath(r.cfg.Resume, report+".prev"):
+		return cont
+	default:
+		return "Wait for them: " + wait
+	}
 }
 
 // unreadableJournal refuses a run when the journal of the run at report
