@@ -182,7 +182,7 @@ func TestCreateRetryAfterLongWait(t *testing.T) {
 		{"interrupted while it waits", 0, "failed", events.CodeOutcomeUnknown,
 			"the server refused the create for now (", events.ErrInterrupted},
 		{"past --max-wait", 2 * time.Second, "skipped", CodeWaitedTooLong,
-			"took longer than --max-wait", events.ErrFatal},
+			"sent, refused for longer than --max-wait, and a look-up proved no client was made", events.ErrFatal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -245,7 +245,9 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate")
 		}
 		if errors.Is(err, pacer.ErrWaitedTooLong) { // proven not created, but the wait before a new send would pass --max-wait
-			return r.failure(ctx, l, err)
+			l = r.failure(ctx, l, err)
+			l.Message = "run again with --resume once the API takes requests again — sent, refused for longer than --max-wait, and a look-up proved no client was made; not sent again in this run"
+			return l
 		}
 		// Proven not created: send it again (bounded).
 	}
