@@ -124,7 +124,8 @@ func TestCreateAnsweredLooksUpAtOnce(t *testing.T) {
 		timeout    time.Duration
 		gap        time.Duration // the least time between two sends
 	}{
-		{"HTTP 500 with the API's JSON", http.StatusInternalServerError, "", `{"status":"FAILURE"}`, time.Second, 0},
+		{"HTTP 500 with the API's JSON", http.StatusInternalServerError, "", `{"status":"SUCCESS"}`, time.Second, 0},
+		{"HTTP 500 with a proxy's JSON: waits", http.StatusInternalServerError, "", `{"status":"FAILURE"}`, 300 * time.Millisecond, 300 * time.Millisecond},
 		{"HTTP 500 page of a proxy: waits", http.StatusInternalServerError, "", "", 300 * time.Millisecond, 300 * time.Millisecond},
 		{"503 with Retry-After: waits it", http.StatusServiceUnavailable, "1", "", 3 * time.Second, time.Second},
 		{"429 with Retry-After: waits it", http.StatusTooManyRequests, "1", "", 3 * time.Second, time.Second},
