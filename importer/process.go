@@ -205,7 +205,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		// A stopped run sent this create and got no usable answer.
 		c, err := r.lookup(it)
 		if err != nil {
-			return unsettled(l, fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and got no usable answer; the look-up could not settle whether the client exists (%v)", err))
+			return l.OutcomeUnknown(fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and got no usable answer; the look-up could not settle whether the client exists (%v)", err))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -231,17 +231,17 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return r.failure(ctx, l, err)
 		}
 		if msg := r.waitLost(ctx, it, err); msg != "" {
-			return unsettled(l, msg)
+			return l.OutcomeUnknown(msg)
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			return unsettled(l, fmt.Sprintf("check the account, then run again with --resume — the create was sent but got no usable answer (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
+			return l.OutcomeUnknown(fmt.Sprintf("check the account, then run again with --resume — the create was sent but got no usable answer (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
 		}
 		if errors.Is(err, baselinker.ErrNoClientID) { // the API said SUCCESS: not lost, only its ID is unknown
-			return unsettled(l, "check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, "+
+			return l.OutcomeUnknown("check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
 				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate")
 		}
 		if errors.Is(err, pacer.ErrWaitedTooLong) { // proven not created, but the wait before a new send would pass --max-wait
@@ -331,13 +331,6 @@ func (r *run) lostWait(err error) lookupWait {
 		w.rule = "the Retry-After of its answer"
 	}
 	return w
-}
-
-// unsettled is the line of a create whose outcome stays unknown: the
-// journal keeps its send open, for --resume to look it up again.
-func unsettled(l events.Line, msg string) events.Line {
-	l.Status, l.Code, l.Message, l.Unsettled = events.StatusFailed, events.CodeOutcomeUnknown, msg, true
-	return l
 }
 
 // adopt settles a create whose answer was lost: the look-up found the

@@ -84,6 +84,15 @@ type Line struct {
 	changesText string // the changes column as read back (Changes is nil then)
 }
 
+// OutcomeUnknown is l failed OUTCOME_UNKNOWN with msg, its write
+// unsettled: it was sent and may have taken effect, so the journal keeps
+// its send open and --resume looks it up before anything is sent again.
+// The one home of that line for the import and the undo.
+func (l Line) OutcomeUnknown(msg string) Line {
+	l.Status, l.Code, l.Message, l.Unsettled = StatusFailed, CodeOutcomeUnknown, msg, true
+	return l
+}
+
 // Problem is one reason a row is invalid, for a program to show where it is.
 type Problem struct {
 	Field  string // the API field (extra_<ID> or custom_extra_fields[ID] for an extra field), or the header of a column

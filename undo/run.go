@@ -708,10 +708,8 @@ var errNoLookupKey = errors.New("the line has no match key (email, invoice_tax_i
 // not sent again (the client may exist), and its journal entry stays open
 // (a failed line settles nothing), so each resume says so again.
 func unsettled(l events.Line, it item, what string) events.Line {
-	l.Status, l.Code, l.Unsettled = events.StatusFailed, events.CodeOutcomeUnknown, true
-	l.Message = fmt.Sprintf("check the account by hand — input row %d: %s, and %s, so the client may exist; it is not sent again to avoid a duplicate. "+
-		"If it is missing, add it by hand with the values of the \"changes\" column (%s)", it.line.Row, what, errNoLookupKey, it.changes)
-	return l
+	return l.OutcomeUnknown(fmt.Sprintf("check the account by hand — input row %d: %s, and %s, so the client may exist; it is not sent again to avoid a duplicate. "+
+		"If it is missing, add it by hand with the values of the \"changes\" column (%s)", it.line.Row, what, errNoLookupKey, it.changes))
 }
 
 // lookupFilter is the filter that finds the client of match key
