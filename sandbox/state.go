@@ -130,7 +130,7 @@ func (s *Server) autosave() {
 		case <-t.C:
 			if s.dirty() {
 				if err := s.save(); err != nil {
-					s.log.Error("sandbox: autosave failed", "err", err)
+					s.cfg.Logger.Error("sandbox: autosave failed", "err", err)
 				}
 			}
 		}
