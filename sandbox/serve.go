@@ -35,15 +35,12 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	var serveErr error
 	select {
 	case <-ctx.Done():
-	case serveErr = <-errc:
+	case err := <-errc: // never nil
+		if !errors.Is(err, http.ErrServerClosed) {
+			serveErr = fmt.Errorf("sandbox: serving on %s: %w", addr, err)
+		}
 	}
 	shutErr := shutdown(ctx, srv, conns)
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
-	if serveErr != nil {
-		serveErr = fmt.Errorf("sandbox: serving on %s: %w", addr, serveErr)
-	}
 	if shutErr != nil {
 		shutErr = fmt.Errorf("sandbox: shutting down: %w", shutErr)
 	}
