@@ -142,13 +142,9 @@ func subiekt(dir string) error {
 	for _, c := range subiektContractors {
 		f := make([]string, len(c))
 		for i, v := range c {
-			switch i {
-			case 0, 29: // Bajt, Logiczne
-				f[i] = v
-			default:
-				f[i] = q(v)
-			}
+			f[i] = q(v)
 		}
+		f[0], f[29] = c[0], c[29] // Bajt, Logiczne: bare
 		line(f...)
 	}
 	b.WriteString("\r\n[NAGLOWEK]\r\n")
@@ -172,11 +168,7 @@ func long(c baselinker.Client) bool {
 }
 
 func writeAll(w sheet.Writer, header []string, rows [][]string) error {
-	if err := w.Write(header); err != nil {
-		_ = w.Close()
-		return err
-	}
-	for _, r := range rows {
+	for _, r := range append([][]string{header}, rows...) {
 		if err := w.Write(r); err != nil {
 			_ = w.Close()
 			return err
