@@ -525,14 +525,12 @@ func (s *Server) dispatch(method, parameters string) ([]byte, *apiError) {
 	params := map[string]json.RawMessage{}
 	if strings.TrimSpace(parameters) != "" {
 		dec := json.NewDecoder(strings.NewReader(parameters))
-		var obj map[string]json.RawMessage
-		if err := dec.Decode(&obj); err != nil || obj == nil {
+		if err := dec.Decode(&params); err != nil || params == nil { // null makes it nil
 			return nil, &apiError{CodeParseJSON, "The parameters field is not a JSON object; send e.g. {\"page\":1}."}
 		}
 		if _, err := dec.Token(); err == nil {
 			return nil, &apiError{CodeParseJSON, ""}
 		}
-		params = obj
 	}
 	return h(params)
 }
