@@ -196,9 +196,9 @@ func New(cfg Config) (*Server, error) {
 		stats:    Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
 	}
 	s.handlers = map[string]func(map[string]json.RawMessage) ([]byte, *apiError){
-		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient, "getCrmClientData": s.getCrmClientData,
-		"getCrmClientStatuses": s.getCrmClientStatuses, "getCrmClientExtraFields": s.getCrmClientExtraFields,
-		"deleteCrmClient": s.deleteCrmClient,
+		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient,
+		"getCrmClientData": s.getCrmClientData, "getCrmClientStatuses": s.getCrmClientStatuses,
+		"getCrmClientExtraFields": s.getCrmClientExtraFields, "deleteCrmClient": s.deleteCrmClient,
 	}
 	for _, f := range baselinker.Fields() {
 		if f.Filter != "" {
@@ -266,14 +266,15 @@ func (cfg Config) Check() error {
 	if cfg.Token == "" {
 		return errors.New("sandbox: Config.Token is empty; set the token clients must send")
 	}
-	const negative, noLess = "is negative", "0 or more"
+	const negative, noLess, outside, within = "is negative", "0 or more", "is outside 0..1", "between 0 and 1"
 	for _, c := range []struct {
 		bad bool
 		FieldError
 	}{
-		{cfg.FaultRate < 0 || cfg.FaultRate > 1, FieldError{"FaultRate", cfg.FaultRate, "is outside 0..1", "between 0 and 1"}},
-		{cfg.ReadErrors < 0 || cfg.ReadErrors > 1, FieldError{"ReadErrors", cfg.ReadErrors, "is outside 0..1", "between 0 and 1"}},
-		{cfg.Limit < 0, FieldError{"Limit", cfg.Limit, "is negative; use 0 for unlimited", "0 or more (0: no limit)"}},
+		{cfg.FaultRate < 0 || cfg.FaultRate > 1, FieldError{"FaultRate", cfg.FaultRate, outside, within}},
+		{cfg.ReadErrors < 0 || cfg.ReadErrors > 1, FieldError{"ReadErrors", cfg.ReadErrors, outside, within}},
+		{cfg.Limit < 0, FieldError{"Limit", cfg.Limit, "is negative; use 0 for unlimited",
+			"0 or more (0: no limit)"}},
 		{cfg.Latency < 0, FieldError{"Latency", cfg.Latency, negative, noLess}},
 		{cfg.Jitter < 0, FieldError{"Jitter", cfg.Jitter, negative, noLess}},
 		{cfg.Window < 0, FieldError{"Window", cfg.Window, negative, noLess}},

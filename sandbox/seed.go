@@ -306,7 +306,8 @@ func (g *seeder) extras(c *baselinker.Client) {
 		return
 	}
 	v := g.pick(g.tricky)
-	*[]*string{&c.Login, &c.InvoiceCompany, &c.InvoiceFullname, &c.DeliveryAddress, &c.InvoiceState}[r.IntN(5)] = v
+	fields := []*string{&c.Login, &c.InvoiceCompany, &c.InvoiceFullname, &c.DeliveryAddress, &c.InvoiceState}
+	*fields[r.IntN(5)] = v
 }
 
 // atLimit fills every text field with exactly its varchar(n) characters.
