@@ -332,24 +332,19 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 func readClientParams(params map[string]json.RawMessage) (values, extra map[string]string, aerr *apiError) {
 	values = map[string]string{}
 	for _, k := range sortedKeys(params) {
-		raw := params[k]
 		f, ok := baselinker.LookupField(k)
 		if !ok || !f.Writable {
 			return nil, nil, unknownParam("addCrmClient", k)
 		}
-		want := "text"
-		switch f.Kind {
-		case baselinker.KindExtra:
-			if extra, aerr = readExtraParam(k, raw); aerr != nil {
+		if f.Kind == baselinker.KindExtra {
+			if extra, aerr = readExtraParam(k, params[k]); aerr != nil {
 				return nil, nil, aerr
 			}
 			continue
-		case baselinker.KindInt:
-			want = "int"
 		}
-		v, ok := jsonText(raw)
+		v, ok := jsonText(params[k])
 		if !ok {
-			return nil, nil, typeError(k, want)
+			return nil, nil, typeError(k, f.Kind.String()) // "int" or "text"
 		}
 		values[k] = v
 	}
