@@ -172,12 +172,11 @@ type Server struct {
 	store   store
 	changes uint64 // incremented by every write
 
-	saveMu    sync.Mutex
-	saved     uint64 // changes at the last save
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	saveMu     sync.Mutex
+	saved      uint64        // changes at the last save
+	stop, done chan struct{} // autosave: asked to stop, stopped
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // New makes a Server: it loads StatePath if the file exists, otherwise seeds
@@ -215,8 +214,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.store = st
 	if cfg.StatePath != "" {
-		s.stop = make(chan struct{})
-		s.done = make(chan struct{})
+		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.autosave()
 	}
 	return s, nil
