@@ -193,6 +193,7 @@ func New(cfg Config) (*Server, error) {
 		statuses: seedStatuses(),
 		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
 		stats:    Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
+		epoch:    cfg.Now(),
 	}
 	s.handlers = map[string]func(map[string]json.RawMessage) ([]byte, *apiError){
 		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient,
@@ -204,15 +205,13 @@ func New(cfg Config) (*Server, error) {
 			s.filters[f.Filter] = f
 		}
 	}
-	s.epoch = cfg.Now()
-	st, loaded, err := loadState(cfg.StatePath)
-	if err != nil {
+	var loaded bool
+	if s.store, loaded, err = loadState(cfg.StatePath); err != nil {
 		return nil, err
 	}
 	if !loaded {
-		st = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
 	}
-	s.store = st
 	if cfg.StatePath != "" {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.autosave()
