@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,12 +160,10 @@ func subiekt(dir string) error {
 // long reports a seeded client with a value at a length limit: real, but
 // not what a person edits by hand.
 func long(c baselinker.Client) bool {
-	for _, f := range baselinker.ListedFields() {
-		if v, _ := c.Get(f.Name); len([]rune(v)) > 60 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(baselinker.ListedFields(), func(f baselinker.Field) bool {
+		v, _ := c.Get(f.Name)
+		return len([]rune(v)) > 60
+	})
 }
 
 func writeAll(w sheet.Writer, header []string, rows [][]string) error {
