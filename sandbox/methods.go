@@ -240,11 +240,8 @@ func (s *Server) getCrmClientData(params map[string]json.RawMessage) ([]byte, *a
 	if c == nil {
 		return nil, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d.", id)}
 	}
-	b := make([]byte, 0, 2048)
-	b = append(b, `{"status":"SUCCESS",`...)
-	obj := s.appendClient(nil, c, true, extra)
-	b = append(b, obj[1:]...) // the client's fields at the top level
-	return b, nil
+	obj := s.appendClient(make([]byte, 0, 2048), c, true, extra)
+	return append([]byte(`{"status":"SUCCESS",`), obj[1:]...), nil // the client's fields at the top level
 }
 
 func (s *Server) getCrmClientStatuses(params map[string]json.RawMessage) ([]byte, *apiError) {
@@ -335,24 +332,19 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 func readClientParams(params map[string]json.RawMessage) (values, extra map[string]string, aerr *apiError) {
 	values = map[string]string{}
 	for _, k := range sortedKeys(params) {
-		raw := params[k]
 		f, ok := baselinker.LookupField(k)
 		if !ok || !f.Writable {
 			return nil, nil, unknownParam("addCrmClient", k)
 		}
-		want := "text"
-		switch f.Kind {
-		case baselinker.KindExtra:
-			if extra, aerr = readExtraParam(k, raw); aerr != nil {
+		if f.Kind == baselinker.KindExtra {
+			if extra, aerr = readExtraParam(k, params[k]); aerr != nil {
 				return nil, nil, aerr
 			}
 			continue
-		case baselinker.KindInt:
-			want = "int"
 		}
-		v, ok := jsonText(raw)
+		v, ok := jsonText(params[k])
 		if !ok {
-			return nil, nil, typeError(k, want)
+			return nil, nil, typeError(k, f.Kind.String()) // "int" or "text"
 		}
 		values[k] = v
 	}
@@ -397,25 +389,23 @@ func checkClient(values, extra map[string]string) *apiError {
 	return nil
 }
 
-// saveClient updates client id (> 0) or creates one with the values and
-// extra fields, and returns its ID.
-func (s *Server) saveClient(id int64, values, extra map[string]string) (int64, bool, *apiError) {
+// saveClient updates client id (> 0) or creates one (created) with the
+// values and extra fields, and returns its ID.
+func (s *Server) saveClient(id int64, values, extra map[string]string) (_ int64, created bool, _ *apiError) {
 	s.data.Lock()
 	defer s.data.Unlock()
-	if id > 0 {
-		c := s.store.get(id)
-		if c == nil {
+	c, created := &baselinker.Client{}, id <= 0
+	if !created {
+		if c = s.store.get(id); c == nil {
 			return 0, false, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d; send 0 or omit it to create one.", id)}
 		}
-		applyClient(c, values, extra)
-		s.changes++
-		return id, false, nil
 	}
-	var c baselinker.Client
-	applyClient(&c, values, extra)
-	id = int64(s.store.create(c).CrmClientID)
+	applyClient(c, values, extra)
+	if created {
+		c = s.store.create(*c)
+	}
 	s.changes++
-	return id, true, nil
+	return int64(c.CrmClientID), created, nil
 }
 
 // applyClient sets the values on c; an empty extra field value removes it.

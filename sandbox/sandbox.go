@@ -146,12 +146,13 @@ type Status struct {
 // Server is the emulator; it is an http.Handler. Its methods are safe for
 // concurrent use.
 type Server struct {
-	cfg      Config
-	now      func() time.Time
-	log      *slog.Logger
+	cfg      Config // withDefaults; its FaultRate is guarded by mu (SetFaultRate)
 	listed   []baselinker.Field
 	filters  map[string]baselinker.Field // by filter parameter name
 	statuses []Status
+	// handlers maps each method the API has to its handler: the one list
+	// of methods, for dispatch and the counters.
+	handlers map[string]func(map[string]json.RawMessage) ([]byte, *apiError)
 
 	// mu guards the limiter, the statistics and the random source.
 	mu           sync.Mutex
@@ -164,7 +165,6 @@ type Server struct {
 	accountUntil time.Time // the account block's end (once per server: stats.AccountBlocks)
 	accountStart time.Time
 	rng          *rand.Rand
-	faultRate    float64
 	stats        Stats
 
 	// data guards the store and changes.
@@ -172,12 +172,11 @@ type Server struct {
 	store   store
 	changes uint64 // incremented by every write
 
-	saveMu    sync.Mutex
-	saved     uint64 // changes at the last save
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	saveMu     sync.Mutex
+	saved      uint64        // changes at the last save
+	stop, done chan struct{} // autosave: asked to stop, stopped
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // New makes a Server: it loads StatePath if the file exists, otherwise seeds
@@ -188,39 +187,33 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:       cfg,
-		now:       cfg.Now,
-		log:       cfg.Logger,
-		listed:    baselinker.ListedFields(),
-		filters:   map[string]baselinker.Field{},
-		statuses:  seedStatuses(),
-		rng:       rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
-		faultRate: cfg.FaultRate,
-		stats:     Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
+		cfg:      cfg,
+		listed:   baselinker.ListedFields(),
+		filters:  map[string]baselinker.Field{},
+		statuses: seedStatuses(),
+		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		stats:    Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
+		epoch:    cfg.Now(),
 	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+	s.handlers = map[string]func(map[string]json.RawMessage) ([]byte, *apiError){
+		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient,
+		"getCrmClientData": s.getCrmClientData, "getCrmClientStatuses": s.getCrmClientStatuses,
+		"getCrmClientExtraFields": s.getCrmClientExtraFields, "deleteCrmClient": s.deleteCrmClient,
 	}
 	for _, f := range baselinker.Fields() {
 		if f.Filter != "" {
 			s.filters[f.Filter] = f
 		}
 	}
-	s.epoch = s.now()
-	st, loaded, err := loadState(cfg.StatePath)
-	if err != nil {
+	var loaded bool
+	if s.store, loaded, err = loadState(cfg.StatePath); err != nil {
 		return nil, err
 	}
 	if !loaded {
-		st = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
 	}
-	s.store = st
 	if cfg.StatePath != "" {
-		s.stop = make(chan struct{})
-		s.done = make(chan struct{})
+		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.autosave()
 	}
 	return s, nil
@@ -228,7 +221,7 @@ func New(cfg Config) (*Server, error) {
 
 // withDefaults checks cfg and fills what it leaves unset: every fault, a
 // 60-second window, a 10-minute token block, a 5-minute account block, a
-// save every 3 seconds.
+// save every 3 seconds, the wall clock, a logger that discards.
 func (cfg Config) withDefaults() (Config, error) {
 	if err := cfg.Check(); err != nil {
 		return cfg, err
@@ -241,6 +234,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.AccountBlockFor = cmp.Or(cfg.AccountBlockFor, 5*time.Minute)
 	cfg.BlockFor = cmp.Or(cfg.BlockFor, 10*time.Minute)
 	cfg.SaveEvery = cmp.Or(cfg.SaveEvery, 3*time.Second)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	return cfg, nil
 }
 
@@ -264,32 +263,28 @@ func (cfg Config) Check() error {
 	if cfg.Token == "" {
 		return errors.New("sandbox: Config.Token is empty; set the token clients must send")
 	}
-	for _, p := range []struct {
-		field string
-		v     float64
-	}{{"FaultRate", cfg.FaultRate}, {"ReadErrors", cfg.ReadErrors}} {
-		if p.v < 0 || p.v > 1 {
-			return &FieldError{Field: p.field, Value: p.v, Problem: "is outside 0..1", Want: "between 0 and 1"}
-		}
-	}
-	if cfg.Limit < 0 {
-		return &FieldError{Field: "Limit", Value: cfg.Limit, Problem: "is negative; use 0 for unlimited", Want: "0 or more (0: no limit)"}
-	}
-	for _, d := range []struct {
-		field string
-		v     time.Duration
-	}{{"Latency", cfg.Latency}, {"Jitter", cfg.Jitter}, {"Window", cfg.Window}, {"BlockFor", cfg.BlockFor},
-		{"AccountBlockFor", cfg.AccountBlockFor}, {"CommitAfter", cfg.CommitAfter}, {"SaveEvery", cfg.SaveEvery}} {
-		if d.v < 0 {
-			return &FieldError{Field: d.field, Value: d.v, Problem: "is negative", Want: "0 or more"}
-		}
-	}
-	for _, n := range []struct {
-		field string
-		v     int
-	}{{"Clients", cfg.Clients}, {"AccountBlockAfter", cfg.AccountBlockAfter}, {"WarnEvery", cfg.WarnEvery}} {
-		if n.v < 0 {
-			return &FieldError{Field: n.field, Value: n.v, Problem: "is negative", Want: "0 or more"}
+	const negative, noLess, outside, within = "is negative", "0 or more", "is outside 0..1", "between 0 and 1"
+	for _, c := range []struct {
+		bad bool
+		FieldError
+	}{
+		{cfg.FaultRate < 0 || cfg.FaultRate > 1, FieldError{"FaultRate", cfg.FaultRate, outside, within}},
+		{cfg.ReadErrors < 0 || cfg.ReadErrors > 1, FieldError{"ReadErrors", cfg.ReadErrors, outside, within}},
+		{cfg.Limit < 0, FieldError{"Limit", cfg.Limit, "is negative; use 0 for unlimited",
+			"0 or more (0: no limit)"}},
+		{cfg.Latency < 0, FieldError{"Latency", cfg.Latency, negative, noLess}},
+		{cfg.Jitter < 0, FieldError{"Jitter", cfg.Jitter, negative, noLess}},
+		{cfg.Window < 0, FieldError{"Window", cfg.Window, negative, noLess}},
+		{cfg.BlockFor < 0, FieldError{"BlockFor", cfg.BlockFor, negative, noLess}},
+		{cfg.AccountBlockFor < 0, FieldError{"AccountBlockFor", cfg.AccountBlockFor, negative, noLess}},
+		{cfg.CommitAfter < 0, FieldError{"CommitAfter", cfg.CommitAfter, negative, noLess}},
+		{cfg.SaveEvery < 0, FieldError{"SaveEvery", cfg.SaveEvery, negative, noLess}},
+		{cfg.Clients < 0, FieldError{"Clients", cfg.Clients, negative, noLess}},
+		{cfg.AccountBlockAfter < 0, FieldError{"AccountBlockAfter", cfg.AccountBlockAfter, negative, noLess}},
+		{cfg.WarnEvery < 0, FieldError{"WarnEvery", cfg.WarnEvery, negative, noLess}},
+	} {
+		if c.bad { // the first in this order
+			return &c.FieldError
 		}
 	}
 	for _, f := range cfg.Faults {
@@ -332,11 +327,11 @@ type arrival struct {
 func (s *Server) arrive(method string) arrival {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.cfg.Now()
 	t := now.Sub(s.epoch)
 	s.arrivals = append(s.arrivals, t)
 	s.stats.Requests++
-	if s.handler(method) != nil {
+	if s.handlers[method] != nil {
 		s.stats.ByMethod[method]++
 	} else {
 		s.stats.ByMethod["other"]++
@@ -372,7 +367,7 @@ func (s *Server) arrive(method string) arrival {
 	}
 	// One draw per arrival, whatever the outcome, so the sequence of faults
 	// depends only on the seed and the order of arrivals.
-	if s.rng.Float64() < s.faultRate && !a.blocked {
+	if s.rng.Float64() < s.cfg.FaultRate && !a.blocked {
 		a.fault = s.cfg.Faults[s.rng.IntN(len(s.cfg.Faults))]
 		s.stats.Faults[a.fault]++
 	}
@@ -387,26 +382,6 @@ func (s *Server) arrive(method string) arrival {
 		s.stats.Blocked++
 	}
 	return a
-}
-
-// handler returns the method's handler, or nil for a method the API does
-// not have: the one list of methods, for dispatch and the counters.
-func (s *Server) handler(method string) func(map[string]json.RawMessage) ([]byte, *apiError) {
-	switch method {
-	case "getCrmClients":
-		return s.getCrmClients
-	case "addCrmClient":
-		return s.addCrmClient
-	case "getCrmClientData":
-		return s.getCrmClientData
-	case "getCrmClientStatuses":
-		return s.getCrmClientStatuses
-	case "getCrmClientExtraFields":
-		return s.getCrmClientExtraFields
-	case "deleteCrmClient":
-		return s.deleteCrmClient
-	}
-	return nil
 }
 
 // ServeHTTP answers one API request.
@@ -438,16 +413,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d := s.cfg.CommitAfter; d > 0 && method == "addCrmClient" && !a.blocked && formErr == nil {
 		time.Sleep(max(d, a.delay)) // not cut short when the client goes: the back end finishes the request
 	} else if a.delay > 0 {
-		t := time.NewTimer(a.delay)
 		select {
-		case <-t.C:
+		case <-time.After(a.delay): // collected when the client goes first
 		case <-r.Context().Done():
-			t.Stop()
 			return
 		}
 	}
 	logAnswer := func(answer string) {
-		s.log.Debug("sandbox request", "method", method, "answer", answer,
+		s.cfg.Logger.Debug("sandbox request", "method", method, "answer", answer,
 			"fault", string(a.fault), "took", time.Since(start))
 	}
 	switch a.fault {
@@ -472,8 +445,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		body, aerr = s.dispatch(method, r.PostForm.Get("parameters"))
 	}
+	answer := "SUCCESS"
 	if aerr != nil {
-		body = errorBody(aerr.code, aerr.msg)
+		body, answer = errorBody(aerr.code, aerr.msg), aerr.code
 	}
 	switch a.fault {
 	case FaultCutAfter:
@@ -481,15 +455,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		cut(w)
 		return
 	case FaultTruncated:
-		logAnswer("truncated")
-		body = body[:len(body)/2]
-	default:
-		if aerr != nil {
-			logAnswer(aerr.code)
-		} else {
-			logAnswer("SUCCESS")
-		}
+		answer, body = "truncated", body[:len(body)/2]
 	}
+	logAnswer(answer)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if s.cfg.HTMLLabel {
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
@@ -527,7 +495,7 @@ func (s *Server) authFailure(w http.ResponseWriter, code, msg string) {
 	s.mu.Lock()
 	s.stats.AuthFailures++
 	s.mu.Unlock()
-	s.log.Debug("sandbox request", "answer", code)
+	s.cfg.Logger.Debug("sandbox request", "answer", code)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(errorBody(code, msg))
 }
@@ -545,7 +513,7 @@ func cut(w http.ResponseWriter) {
 }
 
 func (s *Server) dispatch(method, parameters string) ([]byte, *apiError) {
-	h := s.handler(method)
+	h := s.handlers[method]
 	switch {
 	case method == "":
 		return nil, &apiError{CodeUnknownMethod, "No method: send the method field, e.g. getCrmClients."}
@@ -555,14 +523,12 @@ func (s *Server) dispatch(method, parameters string) ([]byte, *apiError) {
 	params := map[string]json.RawMessage{}
 	if strings.TrimSpace(parameters) != "" {
 		dec := json.NewDecoder(strings.NewReader(parameters))
-		var obj map[string]json.RawMessage
-		if err := dec.Decode(&obj); err != nil || obj == nil {
+		if err := dec.Decode(&params); err != nil || params == nil { // null makes it nil
 			return nil, &apiError{CodeParseJSON, "The parameters field is not a JSON object; send e.g. {\"page\":1}."}
 		}
 		if _, err := dec.Token(); err == nil {
 			return nil, &apiError{CodeParseJSON, ""}
 		}
-		params = obj
 	}
 	return h(params)
 }
@@ -623,9 +589,7 @@ func maxInWindow(a []time.Duration, window time.Duration) int {
 		for a[j]-a[i] >= window {
 			i++
 		}
-		if n := j - i + 1; n > best {
-			best = n
-		}
+		best = max(best, j-i+1)
 	}
 	return best
 }
@@ -634,7 +598,7 @@ func maxInWindow(a []time.Duration, window time.Duration) int {
 func (s *Server) SetFaultRate(p float64) {
 	p = min(max(p, 0), 1)
 	s.mu.Lock()
-	s.faultRate = p
+	s.cfg.FaultRate = p
 	s.mu.Unlock()
 }
 

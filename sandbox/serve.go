@@ -25,7 +25,7 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/connector.php", s)
-	conns := &connStates{m: map[net.Conn]http.ConnState{}}
+	conns := &connStates{m: map[net.Conn]bool{}}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnState: conns.set}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -35,15 +35,12 @@ func Serve(ctx context.Context, cfg Config, addr string, ready func(url string))
 	var serveErr error
 	select {
 	case <-ctx.Done():
-	case serveErr = <-errc:
+	case err := <-errc: // never nil
+		if !errors.Is(err, http.ErrServerClosed) {
+			serveErr = fmt.Errorf("sandbox: serving on %s: %w", addr, err)
+		}
 	}
 	shutErr := shutdown(ctx, srv, conns)
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
-	if serveErr != nil {
-		serveErr = fmt.Errorf("sandbox: serving on %s: %w", addr, serveErr)
-	}
 	if shutErr != nil {
 		shutErr = fmt.Errorf("sandbox: shutting down: %w", shutErr)
 	}
@@ -74,31 +71,26 @@ func shutdown(ctx context.Context, srv *http.Server, conns *connStates) error {
 	}
 }
 
-// connStates tracks the state of every open connection of a server.
+// connStates tracks which connections of a server are in the middle of a
+// request (http.StateActive).
 type connStates struct {
 	mu sync.Mutex
-	m  map[net.Conn]http.ConnState
+	m  map[net.Conn]bool // the active connections
 }
 
 func (c *connStates) set(conn net.Conn, st http.ConnState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st == http.StateClosed || st == http.StateHijacked {
+	if st == http.StateActive {
+		c.m[conn] = true
+	} else {
 		delete(c.m, conn)
-		return
 	}
-	c.m[conn] = st
 }
 
 // active counts the connections in the middle of a request.
 func (c *connStates) active() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := 0
-	for _, st := range c.m {
-		if st == http.StateActive {
-			n++
-		}
-	}
-	return n
+	return len(c.m)
 }

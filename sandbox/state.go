@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,9 +74,7 @@ func (s *Server) save() error {
 	if err == nil {
 		err = tmp.Sync()
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	err = cmp.Or(err, tmp.Close()) // closed whatever happened
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
@@ -130,7 +129,7 @@ func (s *Server) autosave() {
 		case <-t.C:
 			if s.dirty() {
 				if err := s.save(); err != nil {
-					s.log.Error("sandbox: autosave failed", "err", err)
+					s.cfg.Logger.Error("sandbox: autosave failed", "err", err)
 				}
 			}
 		}

@@ -3,71 +3,62 @@ package sandbox
 import (
 	"maps"
 	"slices"
+	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/crmbulk/crmbulk/baselinker"
 )
 
 // store holds the clients ordered by id. Ids only grow (new ids are
-// nextID), so appending keeps the order and a page is a slice walk.
+// nextID), so appending keeps the order, a page is a slice walk and a
+// look-up a binary search.
 type store struct {
 	clients []baselinker.Client
-	index   map[int64]int // id → position in clients
 	nextID  int64
 }
 
 // newStore takes clients sorted by id without duplicates.
 func newStore(clients []baselinker.Client, nextID int64) store {
-	st := store{clients: clients, index: make(map[int64]int, len(clients)), nextID: nextID}
-	for i, c := range clients {
-		st.index[int64(c.CrmClientID)] = i
-		if int64(c.CrmClientID) >= st.nextID {
-			st.nextID = int64(c.CrmClientID) + 1
-		}
+	if n := len(clients); n > 0 {
+		nextID = max(nextID, int64(clients[n-1].CrmClientID)+1)
 	}
-	if st.nextID < 1 {
-		st.nextID = 1
-	}
-	return st
+	return store{clients: clients, nextID: max(nextID, 1)}
+}
+
+// find returns the position of the client with id and whether there is one.
+func (st *store) find(id int64) (int, bool) {
+	i := sort.Search(len(st.clients), func(i int) bool { return int64(st.clients[i].CrmClientID) >= id })
+	return i, i < len(st.clients) && int64(st.clients[i].CrmClientID) == id
 }
 
 func (st *store) get(id int64) *baselinker.Client {
-	i, ok := st.index[id]
-	if !ok {
-		return nil
+	if i, ok := st.find(id); ok {
+		return &st.clients[i]
 	}
-	return &st.clients[i]
+	return nil
 }
 
 // create appends c with a new id and returns a pointer to the stored copy.
 func (st *store) create(c baselinker.Client) *baselinker.Client {
-	id := st.nextID
+	c.CrmClientID = baselinker.Int(st.nextID)
 	st.nextID++
-	c.CrmClientID = baselinker.Int(id)
-	st.index[id] = len(st.clients)
 	st.clients = append(st.clients, c)
 	return &st.clients[len(st.clients)-1]
 }
 
 // remove deletes the client with id; it reports whether there was one.
 func (st *store) remove(id int64) bool {
-	i, ok := st.index[id]
-	if !ok {
-		return false
+	i, ok := st.find(id)
+	if ok {
+		st.clients = slices.Delete(st.clients, i, i+1)
 	}
-	st.clients = slices.Delete(st.clients, i, i+1)
-	delete(st.index, id)
-	for j := i; j < len(st.clients); j++ {
-		st.index[int64(st.clients[j].CrmClientID)] = j
-	}
-	return true
+	return ok
 }
 
 func cloneClient(c *baselinker.Client) baselinker.Client {
 	out := *c
-	if c.CustomExtraFields != nil {
-		out.CustomExtraFields = maps.Clone(c.CustomExtraFields)
-	}
+	out.CustomExtraFields = maps.Clone(c.CustomExtraFields) // nil stays nil
 	return out
 }
 
@@ -106,7 +97,7 @@ func (s *Server) appendClient(b []byte, c *baselinker.Client, notes, extra bool)
 			b = append(b, "[]"...) // how PHP encodes an empty array
 		} else {
 			b = append(b, '{')
-			for i, k := range sortedExtraIDs(c.CustomExtraFields) {
+			for i, k := range slices.SortedFunc(maps.Keys(c.CustomExtraFields), baselinker.CompareExtraIDs) {
 				if i > 0 {
 					b = append(b, ',')
 				}
@@ -123,22 +114,7 @@ func (s *Server) appendClient(b []byte, c *baselinker.Client, notes, extra bool)
 // digitsOnly reports whether v is a JSON number as written: digits, no
 // leading zero (which a number would lose).
 func digitsOnly(v string) bool {
-	if v == "" || v[0] == '0' || len(v) > 15 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// sortedExtraIDs returns m's keys in baselinker.SortExtraIDs order.
-func sortedExtraIDs(m map[string]string) []string {
-	ids := slices.Collect(maps.Keys(m))
-	baselinker.SortExtraIDs(ids)
-	return ids
+	return v != "" && v[0] != '0' && len(v) <= 15 && strings.Trim(v, "0123456789") == ""
 }
 
 const hexDigits = "0123456789abcdef"
@@ -147,36 +123,25 @@ const hexDigits = "0123456789abcdef"
 // as encoding/json does.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+	for i, r := range s { // an invalid byte is one utf8.RuneError
 		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
 		case r == '\u2028' || r == '\u2029':
 			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\ufffd"):
+			b = append(b, `\ufffd`...)
 		default:
-			b = append(b, s[i:i+size]...)
+			b = utf8.AppendRune(b, r)
 		}
-		i += size
 	}
 	return append(b, '"')
 }

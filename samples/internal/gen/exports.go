@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -184,10 +185,7 @@ func outlook(dir string) error {
 	for _, c := range outlookContacts {
 		row := make([]string, len(outlookHeader))
 		for i, h := range outlookHeader {
-			row[i] = outlookEvery[h]
-			if v, ok := c[h]; ok {
-				row[i] = v
-			}
+			row[i] = cmp.Or(c[h], outlookEvery[h]) // no contact sets a cell to ""
 		}
 		b.WriteString(quoteAll(row))
 	}

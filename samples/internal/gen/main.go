@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,13 +143,9 @@ func subiekt(dir string) error {
 	for _, c := range subiektContractors {
 		f := make([]string, len(c))
 		for i, v := range c {
-			switch i {
-			case 0, 29: // Bajt, Logiczne
-				f[i] = v
-			default:
-				f[i] = q(v)
-			}
+			f[i] = q(v)
 		}
+		f[0], f[29] = c[0], c[29] // Bajt, Logiczne: bare
 		line(f...)
 	}
 	b.WriteString("\r\n[NAGLOWEK]\r\n")
@@ -163,20 +160,14 @@ func subiekt(dir string) error {
 // long reports a seeded client with a value at a length limit: real, but
 // not what a person edits by hand.
 func long(c baselinker.Client) bool {
-	for _, f := range baselinker.ListedFields() {
-		if v, _ := c.Get(f.Name); len([]rune(v)) > 60 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(baselinker.ListedFields(), func(f baselinker.Field) bool {
+		v, _ := c.Get(f.Name)
+		return len([]rune(v)) > 60
+	})
 }
 
 func writeAll(w sheet.Writer, header []string, rows [][]string) error {
-	if err := w.Write(header); err != nil {
-		_ = w.Close()
-		return err
-	}
-	for _, r := range rows {
+	for _, r := range append([][]string{header}, rows...) {
 		if err := w.Write(r); err != nil {
 			_ = w.Close()
 			return err
