@@ -148,18 +148,11 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	for _, o := range opts {
 		o(a)
 	}
-	if a.hc == nil {
-		a.hc = DefaultHTTPClient()
-	}
-	hc := *a.hc // a copy: never follow redirects with the token
+	hc := *cmp.Or(a.hc, DefaultHTTPClient()) // a copy: never follow redirects with the token
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	a.hc = &hc
-	if a.limiter == nil {
-		a.limiter = pacer.New(DefaultRateLimit)
-	}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
-	}
+	a.limiter = cmp.Or(a.limiter, pacer.New(DefaultRateLimit))
+	a.log = cmp.Or(a.log, slog.New(slog.DiscardHandler))
 	if a.timeout <= 0 {
 		a.timeout = DefaultTimeout
 	}

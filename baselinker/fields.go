@@ -118,13 +118,7 @@ func Fields() []Field { return slices.Clone(fieldTable[:]) }
 
 // ListedFields returns the fields getCrmClients returns, in its order.
 func ListedFields() []Field {
-	var out []Field
-	for _, f := range fieldTable {
-		if f.Listed {
-			out = append(out, f)
-		}
-	}
-	return out
+	return slices.DeleteFunc(Fields(), func(f Field) bool { return !f.Listed })
 }
 
 // fieldIndex maps a field name to its position in fieldTable. It is built
