@@ -35,17 +35,10 @@ import (
 // fake clock lets tests run minutes of traffic in milliseconds.
 type Clock interface {
 	Now() time.Time
-	// NewTimer returns a timer that sends on C once d has elapsed.
-	NewTimer(d time.Duration) Timer
-}
-
-// DeadlineClock is a Clock that can also make a timer for an absolute
-// time; the limiter then uses it for every wait. A clock that skips the
-// time it is asked to wait needs it: several waiters of one block end ask
-// for the same deadline, and must move such a clock once, not once each.
-type DeadlineClock interface {
-	Clock
 	// TimerAt returns a timer that sends on C once the clock reaches t.
+	// The time is absolute because a clock that skips the time it is asked
+	// to wait needs it: several waiters of one block end ask for the same
+	// deadline, and must move such a clock once, not once each.
 	TimerAt(t time.Time) Timer
 }
 
@@ -58,10 +51,8 @@ type Timer interface {
 
 type realClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
-func (realClock) NewTimer(d time.Duration) Timer {
-	return realTimer{time.NewTimer(d)}
-}
+func (realClock) Now() time.Time            { return time.Now() }
+func (realClock) TimerAt(t time.Time) Timer { return realTimer{time.NewTimer(time.Until(t))} }
 
 type realTimer struct{ t *time.Timer }
 
@@ -338,12 +329,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return nil
 		}
 		l.mu.Unlock()
-		var t Timer
-		if dc, ok := l.clock.(DeadlineClock); ok {
-			t = dc.TimerAt(at)
-		} else {
-			t = l.clock.NewTimer(at.Sub(now))
-		}
+		t := l.clock.TimerAt(at)
 		select {
 		case <-ctx.Done():
 			t.Stop()
