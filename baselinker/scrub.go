@@ -43,7 +43,7 @@ func ScrubToken(s, t string) string {
 		}
 		return r
 	}, t)))
-	if seen == nil || len(s) < ScrubRun {
+	if seen == nil || len(s) < ScrubRun { // seen is never longer than plain: plain is set too
 		return s
 	}
 	// A long text (a whole answer body, up to 32 MB) is searched in chunks
@@ -95,7 +95,7 @@ func newTokenMatcher(tok []rune) *tokenMatcher {
 }
 
 // chunkRuns returns the spans of s[from:end] that hold a run of the token:
-// of the token as it is (plain, nil when it is too short) in the text as
+// of the token as it is (plain) in the text as
 // it is, and of its visible characters (seen) in the text's, each layer of
 // escapes undone in turn.
 func chunkRuns(s string, from, end int, plain, seen *tokenMatcher) [][2]int {
@@ -107,9 +107,7 @@ func chunkRuns(s string, from, end int, plain, seen *tokenMatcher) [][2]int {
 	}
 	var spans [][2]int
 	for layer := 0; ; layer++ {
-		if plain != nil {
-			spans = append(spans, plain.runs(units)...)
-		}
+		spans = append(spans, plain.runs(units)...)
 		spans = append(spans, seen.runs(visible(units))...)
 		next, changed := unescapeUnits(units)
 		if !changed || layer == maxScrubLayers {
