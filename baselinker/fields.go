@@ -134,11 +134,10 @@ var fieldIndex = sync.OnceValue(func() map[string]int {
 
 // LookupField returns the field called name.
 func LookupField(name string) (Field, bool) {
-	i, ok := fieldIndex()[name]
-	if !ok {
-		return Field{}, false
+	if i := FieldPosition(name); i >= 0 {
+		return fieldTable[i], true
 	}
-	return fieldTable[i], true
+	return Field{}, false
 }
 
 // FieldPosition returns the position of the field called name in the

@@ -488,11 +488,10 @@ func (l *Limiter) BlockedUntil(until time.Time) (end time.Time, started bool) {
 // nextConsecutiveLocked counts a new block: consecutive when it comes
 // before the limit fully recovered from the last one.
 func (l *Limiter) nextConsecutiveLocked() int {
-	if !l.recoverFrom.IsZero() {
-		l.consecutive++
-	} else {
-		l.consecutive = 1
+	if l.recoverFrom.IsZero() {
+		l.consecutive = 0
 	}
+	l.consecutive++
 	return l.consecutive
 }
 
