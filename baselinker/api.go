@@ -16,7 +16,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -829,7 +828,7 @@ func decodeList[T any](raw json.RawMessage, id func(T) int64) ([]T, error) {
 		for _, v := range m {
 			out = append(out, v)
 		}
-		sort.SliceStable(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
+		slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
 		return out, nil
 	}
 	return nil, fmt.Errorf("want a list, got %s", jsonKind(raw[0])) // (not quoted: an answer's bytes may echo the token)
