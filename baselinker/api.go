@@ -176,11 +176,7 @@ func DefaultHTTPClient() *http.Client {
 }
 
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host).IsLoopback() // not an IP: nil, not loopback
 }
 
 // String describes the API without its token.
@@ -884,10 +880,7 @@ func isTimeout(ctx context.Context, err error) bool {
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date.
 func retryAfter(h string, now time.Time) (time.Duration, bool) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0, false
-	}
+	h = strings.TrimSpace(h) // "" is neither form
 	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, true
 	}
