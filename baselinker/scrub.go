@@ -222,23 +222,19 @@ func hexAt(in []unit, i, n int) (v rune, ok bool) {
 // not start a valid character is left alone.
 func unescapePercent(in []unit, i int) ([]unit, int) {
 	var b []byte
-	var ends []int // the unit index after each byte's escape
 	for j := i; j+2 < len(in) && in[j].r == '%' && len(b) < utf8.UTFMax; j += 3 {
 		v, ok := hexAt(in, j+1, 2)
 		if !ok {
 			break
 		}
-		b, ends = append(b, byte(v)), append(ends, j+3)
-	}
-	if len(b) == 0 {
-		return nil, 0
+		b = append(b, byte(v))
 	}
 	r, size := utf8.DecodeRune(b)
-	if r == utf8.RuneError {
+	if r == utf8.RuneError { // no escape, or its bytes are not a character
 		return nil, 0
 	}
-	last := ends[size-1]
-	return []unit{{r, in[i].start, in[last-1].end}}, last - i
+	n := 3 * size // the units of the character's escapes, %XX a byte
+	return []unit{{r, in[i].start, in[i+n-1].end}}, n
 }
 
 // unescapeBackslash decodes \uXXXX (and a surrogate pair), \xXX and \/ \\ \".
