@@ -84,7 +84,7 @@ func WithMargin(d time.Duration) Option { return func(l *Limiter) { l.margin = d
 // doubling on consecutive blocks up to max, plus up to 25 % jitter (capped at
 // max). Defaults: 30 s, 10 min.
 func WithBlockBackoff(initial, max time.Duration) Option {
-	return func(l *Limiter) { l.blockInitial, l.blockMax = initial, max }
+	return func(l *Limiter) { l.block = Backoff{Base: initial, Max: max} }
 }
 
 // WithRecovery sets how the limit climbs back after a block: every period
@@ -207,8 +207,7 @@ type Limiter struct {
 	limit        int
 	window       time.Duration
 	margin       time.Duration
-	blockInitial time.Duration
-	blockMax     time.Duration
+	block        Backoff // the pause after a block: Base, doubling on consecutive blocks up to Max
 	recoverEvery time.Duration
 	recoverStep  int
 	rand         *rand.Rand
@@ -254,12 +253,11 @@ const (
 func New(limit int, opts ...Option) *Limiter {
 	limit = max(limit, 1)
 	l := &Limiter{
-		clock:        realClock{},
-		limit:        limit,
-		window:       DefaultWindow,
-		margin:       DefaultMargin,
-		blockInitial: DefaultBlockInitial,
-		blockMax:     DefaultBlockMax,
+		clock:  realClock{},
+		limit:  limit,
+		window: DefaultWindow,
+		margin: DefaultMargin,
+		block:  Backoff{Base: DefaultBlockInitial, Max: DefaultBlockMax},
 	}
 	for _, o := range opts {
 		o(l)
@@ -270,7 +268,7 @@ func New(limit int, opts ...Option) *Limiter {
 	if l.recoverStep <= 0 {
 		l.recoverStep = max(1, l.limit/10)
 	}
-	l.blockMax = max(l.blockMax, l.blockInitial)
+	l.block.Max = max(l.block.Max, l.block.Base)
 	l.margin = max(l.margin, 0)
 	if l.rand == nil {
 		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -429,11 +427,11 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 	if now.Before(l.pausedUntil) {
 		return l.pausedUntil, false
 	}
-	d := Backoff{Base: l.blockInitial, Max: l.blockMax}.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
+	d := l.block.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
 	if q := int64(d / 4); q > 0 {
 		d += time.Duration(l.rand.Int64N(q + 1))
 	}
-	l.pauseLocked(now, now.Add(min(d, l.blockMax)))
+	l.pauseLocked(now, now.Add(min(d, l.block.Max)))
 	l.probe = probeNeeded // the end was a guess: one request finds out first
 	return l.pausedUntil, true
 }
