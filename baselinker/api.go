@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -820,10 +821,7 @@ func decodeList[T any](raw json.RawMessage, id func(T) int64) ([]T, error) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, err
 		}
-		out := make([]T, 0, len(m))
-		for _, v := range m {
-			out = append(out, v)
-		}
+		out := slices.AppendSeq(make([]T, 0, len(m)), maps.Values(m))
 		slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
 		return out, nil
 	}
