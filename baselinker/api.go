@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -148,18 +148,11 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	for _, o := range opts {
 		o(a)
 	}
-	if a.hc == nil {
-		a.hc = DefaultHTTPClient()
-	}
-	hc := *a.hc // a copy: never follow redirects with the token
+	hc := *cmp.Or(a.hc, DefaultHTTPClient()) // a copy: never follow redirects with the token
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	a.hc = &hc
-	if a.limiter == nil {
-		a.limiter = pacer.New(DefaultRateLimit)
-	}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
-	}
+	a.limiter = cmp.Or(a.limiter, pacer.New(DefaultRateLimit))
+	a.log = cmp.Or(a.log, slog.New(slog.DiscardHandler))
 	if a.timeout <= 0 {
 		a.timeout = DefaultTimeout
 	}
@@ -184,11 +177,7 @@ func DefaultHTTPClient() *http.Client {
 }
 
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host).IsLoopback() // not an IP: nil, not loopback
 }
 
 // String describes the API without its token.
@@ -832,11 +821,8 @@ func decodeList[T any](raw json.RawMessage, id func(T) int64) ([]T, error) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, err
 		}
-		out := make([]T, 0, len(m))
-		for _, v := range m {
-			out = append(out, v)
-		}
-		sort.SliceStable(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
+		out := slices.AppendSeq(make([]T, 0, len(m)), maps.Values(m))
+		slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
 		return out, nil
 	}
 	return nil, fmt.Errorf("want a list, got %s", jsonKind(raw[0])) // (not quoted: an answer's bytes may echo the token)
@@ -892,10 +878,7 @@ func isTimeout(ctx context.Context, err error) bool {
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date.
 func retryAfter(h string, now time.Time) (time.Duration, bool) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0, false
-	}
+	h = strings.TrimSpace(h) // "" is neither form
 	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, true
 	}

@@ -312,55 +312,40 @@ type ClientFields struct {
 // documented order. It fails on an unknown field or a non-integer value for
 // an integer field; nothing is sent then.
 func (f ClientFields) Params() (json.RawMessage, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	sep := func() {
-		if buf.Len() > 1 { // after the first member
-			buf.WriteByte(',')
-		}
-	}
 	for _, name := range slices.Sorted(maps.Keys(f.Values)) { // the same name every time
 		fd, ok := LookupField(name)
 		if !ok || !fd.Mappable() || name == "crm_client_id" {
 			return nil, fmt.Errorf("addCrmClient: field %q cannot be sent", name)
 		}
 	}
+	var members []string // "name":value, the field names being plain ASCII
 	if f.ID > 0 {
-		sep()
-		fmt.Fprintf(&buf, `"crm_client_id":%d`, f.ID)
+		members = append(members, fmt.Sprintf(`"crm_client_id":%d`, f.ID))
 	}
 	for _, fd := range fieldTable {
 		v, ok := f.Values[fd.Name]
-		if !ok {
-			continue
-		}
-		sep()
-		key, _ := json.Marshal(fd.Name)
-		buf.Write(key)
-		buf.WriteByte(':')
-		if fd.Kind == KindInt {
+		switch {
+		case !ok:
+		case fd.Kind == KindInt:
 			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("addCrmClient: field %s: %q is not an integer", fd.Name, v)
 			}
-			buf.WriteString(strconv.FormatInt(n, 10))
-			continue
+			members = append(members, fmt.Sprintf("%q:%d", fd.Name, n))
+		default:
+			s, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			members = append(members, fmt.Sprintf("%q:%s", fd.Name, s))
 		}
-		s, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(s)
 	}
 	if len(f.Extra) > 0 {
-		sep()
 		e, err := json.Marshal(f.Extra) // map keys are sorted: deterministic
 		if err != nil {
 			return nil, err
 		}
-		buf.WriteString(`"custom_extra_fields":`)
-		buf.Write(e)
+		members = append(members, `"custom_extra_fields":`+string(e))
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return json.RawMessage("{" + strings.Join(members, ",") + "}"), nil
 }

@@ -118,13 +118,7 @@ func Fields() []Field { return slices.Clone(fieldTable[:]) }
 
 // ListedFields returns the fields getCrmClients returns, in its order.
 func ListedFields() []Field {
-	var out []Field
-	for _, f := range fieldTable {
-		if f.Listed {
-			out = append(out, f)
-		}
-	}
-	return out
+	return slices.DeleteFunc(Fields(), func(f Field) bool { return !f.Listed })
 }
 
 // fieldIndex maps a field name to its position in fieldTable. It is built
@@ -140,11 +134,10 @@ var fieldIndex = sync.OnceValue(func() map[string]int {
 
 // LookupField returns the field called name.
 func LookupField(name string) (Field, bool) {
-	i, ok := fieldIndex()[name]
-	if !ok {
-		return Field{}, false
+	if i := FieldPosition(name); i >= 0 {
+		return fieldTable[i], true
 	}
-	return fieldTable[i], true
+	return Field{}, false
 }
 
 // FieldPosition returns the position of the field called name in the

@@ -32,52 +32,40 @@ func (f *Filters) Set(name, value string) error {
 		}
 		return fmt.Errorf("unknown filter %q%s; valid filters: %s", name, hint, strings.Join(FilterNames(), ", "))
 	}
-	if fd.Kind == KindInt {
+	switch p := f.field(name).(type) {
+	case *int64:
 		v, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
 		if err != nil || v <= 0 {
 			// 0 would not be sent (zero values mean "no filter"), so the
 			// export would silently take every client.
 			return fmt.Errorf("filter %s: %q is not a positive whole number; give a client or status ID such as 12345", name, value)
 		}
-		switch name {
-		case "crm_client_id":
-			f.CrmClientID = v
-		case "status_id":
-			f.StatusID = v
-		}
+		*p = v
 		return nil
-	}
-	if strings.TrimSpace(value) == "" {
-		// An empty text filter would not be sent: every client would match.
-		return fmt.Errorf("filter %s: the value is empty; give the text to look for (it is a partial match), or leave the filter out", name)
-	}
-	if fd.MaxLen > 0 && utf8.RuneCountInString(value) > fd.MaxLen {
-		return fmt.Errorf("filter %s: %d characters, the API accepts at most %d; shorten it (it is a partial match)",
-			name, utf8.RuneCountInString(value), fd.MaxLen)
-	}
-	if p := f.text(name); p != nil {
+	case *string:
+		if strings.TrimSpace(value) == "" {
+			// An empty text filter would not be sent: every client would match.
+			return fmt.Errorf("filter %s: the value is empty; give the text to look for (it is a partial match), or leave the filter out", name)
+		}
+		if fd.MaxLen > 0 && utf8.RuneCountInString(value) > fd.MaxLen {
+			return fmt.Errorf("filter %s: %d characters, the API accepts at most %d; shorten it (it is a partial match)",
+				name, utf8.RuneCountInString(value), fd.MaxLen)
+		}
 		*p = value
 		return nil
 	}
 	return fmt.Errorf("filter %s: not supported by this version of crmbulk", name)
 }
 
-func (f *Filters) text(name string) *string {
-	switch name {
-	case "email":
-		return &f.Email
-	case "phone":
-		return &f.Phone
-	case "login":
-		return &f.Login
-	case "invoice_company":
-		return &f.InvoiceCompany
-	case "invoice_tax_id":
-		return &f.InvoiceTaxID
-	case "invoice_fullname":
-		return &f.InvoiceFullname
-	}
-	return nil
+// field returns a pointer to the filter called name (*int64 or *string),
+// or nil when Filters has none.
+func (f *Filters) field(name string) any {
+	return map[string]any{
+		"crm_client_id": &f.CrmClientID, "status_id": &f.StatusID,
+		"email": &f.Email, "phone": &f.Phone, "login": &f.Login,
+		"invoice_company": &f.InvoiceCompany, "invoice_tax_id": &f.InvoiceTaxID,
+		"invoice_fullname": &f.InvoiceFullname,
+	}[name]
 }
 
 // IsZero reports whether no filter is set.
@@ -85,15 +73,16 @@ func (f Filters) IsZero() bool { return f == Filters{} }
 
 // params adds the set filters to p, under their filter_ names.
 func (f Filters) params(p map[string]any) {
-	if f.CrmClientID != 0 {
-		p["filter_crm_client_id"] = f.CrmClientID
-	}
-	if f.StatusID != 0 {
-		p["filter_status_id"] = f.StatusID
-	}
 	for _, fd := range fieldTable {
-		if s := f.text(fd.Name); fd.Filter != "" && s != nil && *s != "" {
-			p[fd.Filter] = *s
+		switch v := f.field(fd.Name).(type) {
+		case *int64:
+			if *v != 0 {
+				p[fd.Filter] = *v
+			}
+		case *string:
+			if *v != "" {
+				p[fd.Filter] = *v
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package baselinker
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -105,10 +106,7 @@ func outcomeUnknown(a attempt, cause error) *OutcomeUnknownError {
 	e := &OutcomeUnknownError{Method: a.method, Cause: cause, Sent: a.at, Answered: answered(a.err)}
 	var te *TransportError
 	if errors.As(a.err, &te) && te.RetryAfter > 0 {
-		from := a.back // counted from the answer, as a retry's pause is
-		if from.IsZero() {
-			from = a.at
-		}
+		from := cmp.Or(a.back, a.at) // counted from the answer, as a retry's pause is
 		e.RetryAt = from.Add(min(te.RetryAfter, maxRetryAfter))
 	}
 	return e

@@ -43,7 +43,7 @@ func ScrubToken(s, t string) string {
 		}
 		return r
 	}, t)))
-	if seen == nil || len(s) < ScrubRun {
+	if seen == nil || len(s) < ScrubRun { // seen is never longer than plain: plain is set too
 		return s
 	}
 	// A long text (a whole answer body, up to 32 MB) is searched in chunks
@@ -95,7 +95,7 @@ func newTokenMatcher(tok []rune) *tokenMatcher {
 }
 
 // chunkRuns returns the spans of s[from:end] that hold a run of the token:
-// of the token as it is (plain, nil when it is too short) in the text as
+// of the token as it is (plain) in the text as
 // it is, and of its visible characters (seen) in the text's, each layer of
 // escapes undone in turn.
 func chunkRuns(s string, from, end int, plain, seen *tokenMatcher) [][2]int {
@@ -107,9 +107,7 @@ func chunkRuns(s string, from, end int, plain, seen *tokenMatcher) [][2]int {
 	}
 	var spans [][2]int
 	for layer := 0; ; layer++ {
-		if plain != nil {
-			spans = append(spans, plain.runs(units)...)
-		}
+		spans = append(spans, plain.runs(units)...)
 		spans = append(spans, seen.runs(visible(units))...)
 		next, changed := unescapeUnits(units)
 		if !changed || layer == maxScrubLayers {
@@ -224,23 +222,19 @@ func hexAt(in []unit, i, n int) (v rune, ok bool) {
 // not start a valid character is left alone.
 func unescapePercent(in []unit, i int) ([]unit, int) {
 	var b []byte
-	var ends []int // the unit index after each byte's escape
 	for j := i; j+2 < len(in) && in[j].r == '%' && len(b) < utf8.UTFMax; j += 3 {
 		v, ok := hexAt(in, j+1, 2)
 		if !ok {
 			break
 		}
-		b, ends = append(b, byte(v)), append(ends, j+3)
-	}
-	if len(b) == 0 {
-		return nil, 0
+		b = append(b, byte(v))
 	}
 	r, size := utf8.DecodeRune(b)
-	if r == utf8.RuneError {
+	if r == utf8.RuneError { // no escape, or its bytes are not a character
 		return nil, 0
 	}
-	last := ends[size-1]
-	return []unit{{r, in[i].start, in[last-1].end}}, last - i
+	n := 3 * size // the units of the character's escapes, %XX a byte
+	return []unit{{r, in[i].start, in[i+n-1].end}}, n
 }
 
 // unescapeBackslash decodes \uXXXX (and a surrogate pair), \xXX and \/ \\ \".

@@ -2,6 +2,7 @@ package baselinker
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,10 +22,8 @@ func StatusKey(name string) string {
 // FindStatus returns the status of st called name (by StatusKey).
 func FindStatus(st []Status, name string) (Status, bool) {
 	k := StatusKey(name)
-	for _, s := range st {
-		if StatusKey(s.Name) == k {
-			return s, true
-		}
+	if i := slices.IndexFunc(st, func(s Status) bool { return StatusKey(s.Name) == k }); i >= 0 {
+		return st[i], true
 	}
 	return Status{}, false
 }

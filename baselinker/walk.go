@@ -1,6 +1,7 @@
 package baselinker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -155,13 +156,10 @@ func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page in
 		ended = len(r.clients) < PageSize
 		return !ended, nil
 	})
-	switch {
-	case err != nil || ended:
+	if err != nil || ended {
 		return last, lastLen, err
-	case ctx.Err() != nil:
-		return last, lastLen, &PageError{Page: last + 1, Err: ctx.Err()}
 	}
-	return last, lastLen, &PageError{Page: last + 1, Err: context.Canceled}
+	return last, lastLen, &PageError{Page: last + 1, Err: cmp.Or(ctx.Err(), context.Canceled)}
 }
 
 // MaxFindPages bounds the pages one look-up (FindClients) reads.

@@ -28,7 +28,7 @@ const (
 // and moves the clock to its deadline. The sandbox and the limiter share
 // it, so a 10-minute block is lived through, to the limiter's and the
 // sandbox's eyes, in milliseconds. The limiter asks for absolute deadlines
-// (pacer.DeadlineClock), so a waiter moves the clock exactly to its
+// (pacer.Clock's TimerAt), so a waiter moves the clock exactly to its
 // deadline. It is exact for one waiter at a time: of two waiters with
 // different deadlines, the later one may move the clock first.
 type skipClock struct {

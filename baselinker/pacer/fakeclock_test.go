@@ -31,11 +31,23 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+func (c *fakeClock) TimerAt(at time.Time) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timerLocked(at)
+}
+
+// NewTimer is a timer d after now, now read under the same lock (a test's
+// sleep).
 func (c *fakeClock) NewTimer(d time.Duration) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
+	return c.timerLocked(c.now.Add(d))
+}
+
+func (c *fakeClock) timerLocked(at time.Time) Timer {
+	t := &fakeTimer{c: c, at: at, ch: make(chan time.Time, 1)}
+	if !at.After(c.now) {
 		t.ch <- c.now
 		return t
 	}

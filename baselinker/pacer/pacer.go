@@ -35,17 +35,10 @@ import (
 // fake clock lets tests run minutes of traffic in milliseconds.
 type Clock interface {
 	Now() time.Time
-	// NewTimer returns a timer that sends on C once d has elapsed.
-	NewTimer(d time.Duration) Timer
-}
-
-// DeadlineClock is a Clock that can also make a timer for an absolute
-// time; the limiter then uses it for every wait. A clock that skips the
-// time it is asked to wait needs it: several waiters of one block end ask
-// for the same deadline, and must move such a clock once, not once each.
-type DeadlineClock interface {
-	Clock
 	// TimerAt returns a timer that sends on C once the clock reaches t.
+	// The time is absolute because a clock that skips the time it is asked
+	// to wait needs it: several waiters of one block end ask for the same
+	// deadline, and must move such a clock once, not once each.
 	TimerAt(t time.Time) Timer
 }
 
@@ -58,10 +51,8 @@ type Timer interface {
 
 type realClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
-func (realClock) NewTimer(d time.Duration) Timer {
-	return realTimer{time.NewTimer(d)}
-}
+func (realClock) Now() time.Time            { return time.Now() }
+func (realClock) TimerAt(t time.Time) Timer { return realTimer{time.NewTimer(time.Until(t))} }
 
 type realTimer struct{ t *time.Timer }
 
@@ -93,7 +84,7 @@ func WithMargin(d time.Duration) Option { return func(l *Limiter) { l.margin = d
 // doubling on consecutive blocks up to max, plus up to 25 % jitter (capped at
 // max). Defaults: 30 s, 10 min.
 func WithBlockBackoff(initial, max time.Duration) Option {
-	return func(l *Limiter) { l.blockInitial, l.blockMax = initial, max }
+	return func(l *Limiter) { l.block = Backoff{Base: initial, Max: max} }
 }
 
 // WithRecovery sets how the limit climbs back after a block: every period
@@ -216,8 +207,7 @@ type Limiter struct {
 	limit        int
 	window       time.Duration
 	margin       time.Duration
-	blockInitial time.Duration
-	blockMax     time.Duration
+	block        Backoff // the pause after a block: Base, doubling on consecutive blocks up to Max
 	recoverEvery time.Duration
 	recoverStep  int
 	rand         *rand.Rand
@@ -263,12 +253,11 @@ const (
 func New(limit int, opts ...Option) *Limiter {
 	limit = max(limit, 1)
 	l := &Limiter{
-		clock:        realClock{},
-		limit:        limit,
-		window:       DefaultWindow,
-		margin:       DefaultMargin,
-		blockInitial: DefaultBlockInitial,
-		blockMax:     DefaultBlockMax,
+		clock:  realClock{},
+		limit:  limit,
+		window: DefaultWindow,
+		margin: DefaultMargin,
+		block:  Backoff{Base: DefaultBlockInitial, Max: DefaultBlockMax},
 	}
 	for _, o := range opts {
 		o(l)
@@ -279,7 +268,7 @@ func New(limit int, opts ...Option) *Limiter {
 	if l.recoverStep <= 0 {
 		l.recoverStep = max(1, l.limit/10)
 	}
-	l.blockMax = max(l.blockMax, l.blockInitial)
+	l.block.Max = max(l.block.Max, l.block.Base)
 	l.margin = max(l.margin, 0)
 	if l.rand == nil {
 		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -338,12 +327,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return nil
 		}
 		l.mu.Unlock()
-		var t Timer
-		if dc, ok := l.clock.(DeadlineClock); ok {
-			t = dc.TimerAt(at)
-		} else {
-			t = l.clock.NewTimer(at.Sub(now))
-		}
+		t := l.clock.TimerAt(at)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -443,11 +427,11 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 	if now.Before(l.pausedUntil) {
 		return l.pausedUntil, false
 	}
-	d := Backoff{Base: l.blockInitial, Max: l.blockMax}.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
+	d := l.block.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
 	if q := int64(d / 4); q > 0 {
 		d += time.Duration(l.rand.Int64N(q + 1))
 	}
-	l.pauseLocked(now, now.Add(min(d, l.blockMax)))
+	l.pauseLocked(now, now.Add(min(d, l.block.Max)))
 	l.probe = probeNeeded // the end was a guess: one request finds out first
 	return l.pausedUntil, true
 }
@@ -502,11 +486,10 @@ func (l *Limiter) BlockedUntil(until time.Time) (end time.Time, started bool) {
 // nextConsecutiveLocked counts a new block: consecutive when it comes
 // before the limit fully recovered from the last one.
 func (l *Limiter) nextConsecutiveLocked() int {
-	if !l.recoverFrom.IsZero() {
-		l.consecutive++
-	} else {
-		l.consecutive = 1
+	if l.recoverFrom.IsZero() {
+		l.consecutive = 0
 	}
+	l.consecutive++
 	return l.consecutive
 }
 

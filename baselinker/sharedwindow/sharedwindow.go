@@ -135,7 +135,7 @@ func FileName(token string) string {
 // a time.
 type Store struct {
 	path string
-	warn func(string) // told when the file is replaced, once per kind
+	warn func(string) // told when the file is replaced, once per kind (nil: no one)
 	said map[string]bool
 }
 
@@ -144,11 +144,7 @@ func Open(dir, token string, warn func(string)) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("the shared request window: %w", err)
 	}
-	s := &Store{path: filepath.Join(dir, FileName(token)), warn: warn, said: map[string]bool{}}
-	if warn == nil {
-		s.warn = func(string) {}
-	}
-	return s, nil
+	return &Store{path: filepath.Join(dir, FileName(token)), warn: warn, said: map[string]bool{}}, nil
 }
 
 // Path is the state file's path.
@@ -285,7 +281,7 @@ func (s *Store) sane(st *state, now time.Time) string {
 
 // warnOnce tells the user once per kind of trouble, not once per request.
 func (s *Store) warnOnce(kind, msg string) {
-	if !s.said[kind] {
+	if s.warn != nil && !s.said[kind] {
 		s.said[kind] = true
 		s.warn(msg)
 	}
