@@ -176,16 +176,7 @@ func (j *Journal) done(l *Line) error {
 // Send records a write about to be sent for row: op, the match key of a
 // create, the client of an update (id). A nil Journal records nothing.
 func (j *Journal) Send(row int, op, key string, id int64) error {
-	if j == nil {
-		return nil
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.open[row] = true
-	if err := j.write(event{Ev: "send", Row: row, Op: op, Key: key, ID: id, At: time.Now().UnixMilli()}); err != nil {
-		return err
-	}
-	return j.synced()
+	return j.record(event{Ev: "send", Row: row, Op: op, Key: key, ID: id, At: time.Now().UnixMilli()})
 }
 
 // Try records that the request of row's send goes out now (at), after
@@ -193,21 +184,22 @@ func (j *Journal) Send(row int, op, key string, id int64) error {
 // timeout after its latest try, which a resume counts from. A nil Journal
 // records nothing.
 func (j *Journal) Try(row int, at time.Time) error {
+	return j.record(event{Ev: "try", Row: row, At: at.UnixMilli()})
+}
+
+// record writes a send or a try (a send opens its row), on the disk
+// before it returns when the journal syncs.
+func (j *Journal) record(e event) error {
 	if j == nil {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if err := j.write(event{Ev: "try", Row: row, At: at.UnixMilli()}); err != nil {
-		return err
+	if e.Ev == "send" {
+		j.open[e.Row] = true
 	}
-	return j.synced()
-}
-
-// synced makes what was written reach the disk when the journal syncs.
-func (j *Journal) synced() error {
-	if !j.sync {
-		return nil
+	if err := j.write(e); err != nil || !j.sync {
+		return err
 	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("writing the journal %s: %w", j.path, err)

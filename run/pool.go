@@ -128,11 +128,6 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 // after the run's ctx, or when the pool ends.
 func (p *Pool[R]) SendContext() context.Context { return p.send }
 
-// Context ends once the pool failed (a job or emit returned an error):
-// adding more is then pointless, and Wait returns the error. A job's
-// error ends it at once, not when the job's turn to emit comes.
-func (p *Pool[R]) Context() context.Context { return p.order.Context() }
-
 // Add adds a job after those added before it: its place in the chains of
 // its keys, a place in the window, then (unless Apart) the next free
 // worker, all in input order — a job waits only for earlier ones, which a
@@ -209,13 +204,10 @@ func (p *Pool[R]) run(t task[R], deliver func(result[R])) error {
 }
 
 func (p *Pool[R]) emitted(_ task[R], o result[R]) (bool, error) {
-	if o.err != nil {
-		return false, o.err
+	if o.err == nil {
+		o.err = p.emit(o.res)
 	}
-	if err := p.emit(o.res); err != nil {
-		return false, err
-	}
-	return true, nil
+	return o.err == nil, o.err
 }
 
 // ErrStopped is what Turn.Wait returns when the run's stop channel closed
