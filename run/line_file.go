@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -339,12 +340,9 @@ func checkHeader(path string, header []string) error {
 
 // HasColumn reports whether header has the column name.
 func HasColumn(header []string, name string) bool {
-	for _, h := range header {
-		if strings.TrimSpace(sheet.UnguardFormula(h)) == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(header, func(h string) bool {
+		return strings.TrimSpace(sheet.UnguardFormula(h)) == name
+	})
 }
 
 // wholeLines returns how many bytes of f end with its last newline: crmbulk

@@ -344,15 +344,11 @@ func (l *Line) setJournal(raw map[string]json.RawMessage) error {
 		if f.journal == "" || !ok {
 			continue
 		}
+		dst := v.Field(f.index).Addr().Interface()
 		if f.changes {
-			var s string
-			if err := json.Unmarshal(r, &s); err != nil {
-				return fmt.Errorf("%q: %w", f.journal, err)
-			}
-			l.Changes, l.changesText = nil, s
-			continue
+			l.Changes, dst = nil, &l.changesText // the column's text, as a line read back keeps it
 		}
-		if err := json.Unmarshal(r, v.Field(f.index).Addr().Interface()); err != nil {
+		if err := json.Unmarshal(r, dst); err != nil {
 			return fmt.Errorf("%q: %w", f.journal, err)
 		}
 	}
