@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"maps"
 	"strings"
 	"sync"
@@ -97,9 +98,10 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Every == 0 {
-		cfg.Every = DefaultEvery
+	if cfg.Requests == nil {
+		cfg.Requests = func() int64 { return 0 }
 	}
+	cfg.Every = cmp.Or(cfg.Every, DefaultEvery)
 	a := &Aggregator{cfg: cfg, start: cfg.Now(), counts: map[string]int{}}
 	for _, w := range cfg.Waits {
 		a.AddWait(w)
@@ -229,7 +231,7 @@ func (a *Aggregator) Finish(text string) {
 		a.endLocked()
 		if !a.summary {
 			a.summary = true
-			a.cfg.Printer.Summary(Summary{Command: a.cfg.Command, Counts: maps.Clone(a.counts), Requests: a.requests(),
+			a.cfg.Printer.Summary(Summary{Command: a.cfg.Command, Counts: maps.Clone(a.counts), Requests: a.cfg.Requests(),
 				Elapsed: a.cfg.Now().Sub(a.start), Text: text})
 		}
 	})
@@ -299,18 +301,11 @@ func (a *Aggregator) waitLocked() (string, time.Time) {
 	return strings.Join(words, " · "), until
 }
 
-func (a *Aggregator) requests() int64 {
-	if a.cfg.Requests == nil {
-		return 0
-	}
-	return a.cfg.Requests()
-}
-
 // emitLocked sends the Update of now (ended: the phase's last).
 func (a *Aggregator) emitLocked(ended bool) {
 	now := a.cfg.Now()
 	u := Update{Command: a.cfg.Command, Phase: a.phase.Name, Unit: a.phase.Unit, Done: a.done, Total: a.phase.Total,
-		Counts: maps.Clone(a.counts), Requests: a.requests(), Elapsed: now.Sub(a.start),
+		Counts: maps.Clone(a.counts), Requests: a.cfg.Requests(), Elapsed: now.Sub(a.start),
 		Statuses: a.cfg.Statuses, Pages: a.pages, Paced: a.phase.Paced, Settles: a.phase.Settles, Walk: a.phase.Walk, Ended: ended}
 	u.Waiting, u.Until = a.waitLocked()
 	if a.phase.Paced {
