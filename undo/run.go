@@ -103,18 +103,18 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 		return sum, err
 	}
 	if !cfg.DryRun {
-		if r.j, err = createJournal(journalPath(cfg.Report), r.sha, cfg.RequestTimeout, r.sent); err != nil {
+		// The journal of the undo of this source (its fingerprint) carries
+		// the sends an earlier undo left open (until this run settles
+		// them) as they were: their op, client and send time.
+		st := events.JournalStart{SHA: r.sha, Timeout: cfg.RequestTimeout, Open: r.sent, Sync: true}
+		if r.j, err = events.CreateJournal(journalPath(cfg.Report), st); err != nil {
 			_ = rf.Close()
 			return sum, err
 		}
 	}
-	perr := r.process(ctx, items, done, rf, &sum)
-	if cerr := rf.Close(); perr == nil {
-		perr = cerr
-	}
-	if _, cerr := r.j.Close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
-		perr = cerr
-	}
+	perr := cmp.Or(r.process(ctx, items, done, rf, &sum), rf.Close()) // the first error
+	_, cerr := r.j.Close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil)
+	perr = cmp.Or(perr, cerr)
 	switch {
 	case perr != nil:
 		return sum, perr
@@ -131,14 +131,6 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 // a crash --resume knows which writes may have happened and settles them by
 // the clients' state.
 func journalPath(report string) string { return report + ".journal" }
-
-// createJournal starts the journal of the undo of the source report whose
-// fingerprint is sha (its requests cut after timeout), carrying the sends
-// an earlier undo left open (until this run settles them) as they were:
-// their op, client and send time.
-func createJournal(path, sha string, timeout time.Duration, sent map[int]events.Pending) (*events.Journal, error) {
-	return events.CreateJournal(path, events.JournalStart{SHA: sha, Timeout: timeout, Open: sent, Sync: true})
-}
 
 // readJournal reads the sends with no outcome in the journal of the undo
 // resumed (of a new undo: the journal at its report's path). A journal of
@@ -396,10 +388,8 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 // it up by is not waited for: it stays OUTCOME_UNKNOWN (recreate).
 func (r *run) waitToLand(ctx context.Context, it item) {
 	until, later := r.sent[it.line.Row].LandsBy(r.cfg.RequestTimeout)
-	if !later || it.op != opRecreate || r.cfg.DryRun {
-		return
-	}
-	if _, _, _, err := lookupFilter(it.line.MatchKey); err != nil {
+	_, _, _, noKey := lookupFilter(it.line.MatchKey)
+	if !later || it.op != opRecreate || r.cfg.DryRun || noKey != nil {
 		return
 	}
 	r.cfg.Log.Warn(fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
@@ -512,8 +502,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 		l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
 		return l
 	}
-	var conflicts []string
-	var cols []string
+	var conflicts, cols []string
 	set := map[string]bool{}
 	for _, ch := range it.changes {
 		set[ch.Field] = true
@@ -629,16 +618,12 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 	}
 	l.WarnedBy(res.Warnings)
 	r.mu.Lock()
-	if c := r.state[it.line.ID]; c != nil { // the client's earlier line sees what this one wrote
+	// The client's earlier line sees what this one wrote. Only the listed
+	// fields are read from the state (current reads the client whole for
+	// the others), so an extra field, which Set does not know, is left.
+	if c := r.state[it.line.ID]; c != nil {
 		for _, ch := range back {
-			if x, ok := strings.CutPrefix(ch.Field, "extra_"); ok {
-				if c.CustomExtraFields == nil {
-					c.CustomExtraFields = baselinker.ExtraFields{}
-				}
-				c.CustomExtraFields[x] = ch.After
-			} else {
-				_ = c.Set(ch.Field, ch.After)
-			}
+			_ = c.Set(ch.Field, ch.After)
 		}
 	}
 	r.mu.Unlock()
