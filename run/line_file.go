@@ -188,7 +188,7 @@ func OpenCSVRecords(path string) (*Records, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	whole, err := wholeLines(f)
+	whole, size, err := wholeLines(f)
 	if err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("reading the report to resume: %s: %w", path, err)
@@ -203,10 +203,7 @@ func OpenCSVRecords(path string) (*Records, error) {
 		}
 		return nil, fmt.Errorf("%s: %w: it is not a crmbulk import report; give the report an earlier import wrote", path, err)
 	}
-	rs := &Records{path: path, f: f, cr: cr}
-	if st, err := f.Stat(); err == nil && st.Size() > whole {
-		rs.torn = true
-	}
+	rs := &Records{path: path, f: f, cr: cr, torn: size > whole}
 	if err := rs.start(header); err != nil {
 		_ = rs.Close()
 		return nil, err
@@ -345,25 +342,26 @@ func HasColumn(header []string, name string) bool {
 	})
 }
 
-// wholeLines returns how many bytes of f end with its last newline: crmbulk
-// ends every report line with one, so bytes after it are a line a crash
-// cut short, which a resume settles from the journal. f is left at 0.
-func wholeLines(f *os.File) (int64, error) {
+// wholeLines returns how many bytes of f end with its last newline, and
+// f's size: crmbulk ends every report line with one, so bytes after it are
+// a line a crash cut short, which a resume settles from the journal. f is
+// left at 0.
+func wholeLines(f *os.File) (whole, size int64, err error) {
 	st, err := f.Stat()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	buf := make([]byte, 64<<10)
 	for end := st.Size(); end > 0; {
 		start := max(end-int64(len(buf)), 0)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, err
+			return 0, 0, err
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			return start + int64(i) + 1, nil
+			return start + int64(i) + 1, st.Size(), nil
 		}
 		end = start
 	}
-	return 0, nil
+	return 0, st.Size(), nil
 }

@@ -71,10 +71,10 @@ func buildTable(typ reflect.Type) (*table, error) {
 				return nil, fmt.Errorf("run.Line.%s: its xlsx tag %q is not a column width", sf.Name, tags["xlsx"])
 			}
 			f.width = w
-			if !f.changes && f.kind != reflect.String && f.kind != reflect.Int && f.kind != reflect.Int64 {
+			f.numericCell = f.kind == reflect.Int || f.kind == reflect.Int64
+			if !f.changes && !f.numericCell && f.kind != reflect.String {
 				return nil, fmt.Errorf("run.Line.%s: a %s cannot be a report column", sf.Name, sf.Type)
 			}
-			f.numericCell = f.kind == reflect.Int || f.kind == reflect.Int64
 		}
 		t.fields = append(t.fields, f)
 		if f.csv != "" {
@@ -177,7 +177,7 @@ func (f field) set(l *Line, v reflect.Value, s string) error {
 	switch {
 	case f.changes:
 		l.Changes, l.changesText = nil, s
-	case f.kind == reflect.Int || f.kind == reflect.Int64:
+	case f.numericCell:
 		s = strings.TrimSpace(s)
 		if s == "" && f.csvOmit {
 			v.SetInt(0)

@@ -701,11 +701,8 @@ func unsettled(l events.Line, it item, what string) events.Line {
 // "field:value"; errNoLookupKey when there is none.
 func lookupFilter(key string) (field, v string, f baselinker.Filters, err error) {
 	field, v, ok := strings.Cut(key, ":")
-	if !ok || v == "" {
+	if !ok || v == "" || f.Set(field, v) != nil { // no key, or not one a filter takes
 		return "", "", f, errNoLookupKey
-	}
-	if f.Set(field, v) != nil {
-		return "", "", f, errNoLookupKey // not a filter: cannot look it up
 	}
 	return field, v, f, nil
 }
