@@ -166,7 +166,7 @@ func (j *Journal) writeLine(b []byte) error {
 
 // done writes the line's done record.
 func (j *Journal) done(l *Line) error {
-	b, err := l.appendJournal([]byte(`{"ev":"done"`))
+	b, err := l.appendObject([]byte(`{"ev":"done"`), true) // its journal fields, the empty ones left out
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}

@@ -247,28 +247,29 @@ func (c Cells) content() []string { m := lineTable().mac; return c[:m:m] }
 // json key, in column order; the changes as a list of {field, before,
 // after, not_compared}, with the statuses' names of a status_id change.
 func (l Line) MarshalJSON() ([]byte, error) {
-	b, err := l.appendObject([]byte{'{'}, func(f field) string { return f.json }, func(f field, fv reflect.Value) (any, bool) {
-		if f.changes {
-			cs := l.changesJSON()
-			return cs, f.jsonOmit && len(cs) == 0
-		}
-		return fv.Interface(), f.jsonOmit && (fv.IsZero() || fv.Kind() == reflect.Slice && fv.Len() == 0)
-	})
+	b, err := l.appendObject([]byte{'{'}, false)
 	return append(b, '}'), err
 }
 
 // appendObject appends to the JSON object b (its '{' and any members) a
-// member "key":value for each field that key names ("": none), its value
-// what val says unless val says to leave it out.
-func (l *Line) appendObject(b []byte, key func(field) string, val func(field, reflect.Value) (v any, omit bool)) ([]byte, error) {
+// member "key":value for each field with a json key — or, for the
+// journal's done record, a journal key — leaving out an empty value where
+// the json tag says omitempty (in the journal: always). The changes are
+// their JSON list (changesJSON), in the journal the column's text.
+func (l *Line) appendObject(b []byte, journal bool) ([]byte, error) {
 	v := reflect.ValueOf(l).Elem()
 	for _, f := range lineTable().fields {
-		k := key(f)
-		if k == "" {
-			continue
+		k, omitEmpty, x := f.json, f.jsonOmit, v.Field(f.index).Interface()
+		switch {
+		case journal && f.changes:
+			k, omitEmpty, x = f.journal, true, l.ChangesText()
+		case journal:
+			k, omitEmpty = f.journal, true
+		case f.changes:
+			x = l.changesJSON()
 		}
-		x, omit := val(f, v.Field(f.index))
-		if omit {
+		xv := reflect.ValueOf(x)
+		if k == "" || omitEmpty && (xv.IsZero() || xv.Kind() == reflect.Slice && xv.Len() == 0) {
 			continue
 		}
 		enc, err := json.Marshal(x)
@@ -321,18 +322,6 @@ func (l *Line) changesJSON() []changeJSON {
 		out = append(out, pc)
 	}
 	return out
-}
-
-// appendJournal appends the line's journal fields, each `,"key":value`,
-// leaving out empty ones.
-func (l *Line) appendJournal(b []byte) ([]byte, error) {
-	return l.appendObject(b, func(f field) string { return f.journal }, func(f field, fv reflect.Value) (any, bool) {
-		if f.changes {
-			s := l.ChangesText()
-			return s, s == ""
-		}
-		return fv.Interface(), fv.IsZero()
-	})
 }
 
 // setJournal reads the line's journal fields from a done record.
