@@ -3,6 +3,7 @@ package run
 import (
 	"cmp"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -103,9 +104,7 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 	}
 	cfg.Every = cmp.Or(cfg.Every, DefaultEvery)
 	a := &Aggregator{cfg: cfg, start: cfg.Now(), counts: map[string]int{}}
-	for _, w := range cfg.Waits {
-		a.AddWait(w)
-	}
+	a.waits = slices.DeleteFunc(slices.Clone(cfg.Waits), func(w Wait) bool { return w == nil })
 	return a
 }
 

@@ -219,16 +219,14 @@ func (r *run) readSource(source string) ([]item, error) {
 			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, err)
 		}
 		it := item{line: l, changes: cs}
-		switch l.Status {
-		case events.StatusCreated:
+		switch st := l.Status; {
+		case l.Code == importer.CodeKeyConflict: // an import's conflict line: nothing was sent
+		case st == events.StatusCreated:
 			it.op = opDelete
-		case events.StatusUpdated, StatusRestored, StatusConflict:
+		case st == events.StatusUpdated || st == StatusRestored || st == StatusConflict:
 			it.op = opRestore
-		case StatusDeleted:
+		case st == StatusDeleted:
 			it.op = opRecreate
-		}
-		if l.Code == importer.CodeKeyConflict {
-			it.op = opNone // an import's conflict line: nothing was sent
 		}
 		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
 			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line without a crm_client_id; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, l.Status)
@@ -600,9 +598,7 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 			l.Message = "the other fields were restored; " + l.Message
 		}
 	case len(back) == 0:
-		l.Status = StatusRestored
-		l.Note = joinNote(l.Note, "already holds the values from before the import")
-		return l
+		l.Status, l.Note = StatusRestored, joinNote(l.Note, "already holds the values from before the import")
 	default:
 		l.Status = StatusRestored
 	}
