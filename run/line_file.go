@@ -3,6 +3,7 @@ package run
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -103,11 +104,7 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 	// (hidden behind an io.Writer: csv.NewWriter would adopt a *bufio.Writer
 	// as its own buffer, and its flush would reach the file)
 	rf.csv = csv.NewWriter(struct{ io.Writer }{rf.buf})
-	err = rf.append(Columns())
-	if err == nil {
-		err = rf.Flush()
-	}
-	if err != nil {
+	if err := cmp.Or(rf.append(Columns()), rf.Flush()); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
@@ -249,8 +246,7 @@ func (rs *Records) start(header []string) error {
 
 // dropZeroWidth drops the zero-width characters a header may carry (a BOM).
 func dropZeroWidth(r rune) rune {
-	switch r {
-	case '\u200B', '\uFEFF', '\u200D', '\u200C':
+	if strings.ContainsRune("\u200B\uFEFF\u200D\u200C", r) {
 		return -1
 	}
 	return r
