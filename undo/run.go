@@ -466,21 +466,15 @@ func (r *run) current(ctx context.Context, it item) (*baselinker.Client, error) 
 }
 
 // value is a client's value of a changes field (extra_<ID> included).
+// Values are compared by validate.Same, the identity rule: keys by their
+// match key, other fields as the API stores them (an extra field, which
+// has no rule, exactly).
 func value(c *baselinker.Client, field string) string {
 	if id, ok := strings.CutPrefix(field, "extra_"); ok {
 		return c.CustomExtraFields[id]
 	}
 	v, _ := c.Get(field)
 	return v
-}
-
-// equal compares two values of field by the identity rule (validate.Same:
-// keys by their match key, other fields as the API stores them).
-func equal(field, a, b string) bool {
-	if strings.HasPrefix(field, "extra_") {
-		return a == b
-	}
-	return validate.Same(field, a, b)
 }
 
 // deleteCreated deletes a client the import created, if it still holds
@@ -504,7 +498,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	set := map[string]bool{}
 	for _, ch := range it.changes {
 		set[ch.Field] = true
-		if now := value(c, ch.Field); !equal(ch.Field, now, ch.After) {
+		if now := value(c, ch.Field); !validate.Same(ch.Field, now, ch.After) {
 			conflicts = append(conflicts, fmt.Sprintf("%s: the import wrote %q, it is now %q", ch.Field, ch.After, now))
 			cols = append(cols, ch.Field)
 		}
@@ -578,9 +572,9 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 		case !ch.Known && !ch.Create:
 			problems = append(problems, fmt.Sprintf("%s: the import did not read the value it replaced (--compare-notes reads it), so it is left as %q", ch.Field, now))
 			cols, unknown = append(cols, ch.Field), true
-		case equal(ch.Field, now, ch.After):
+		case validate.Same(ch.Field, now, ch.After):
 			back = append(back, events.Change{Field: ch.Field, Before: now, After: ch.Before, Known: true})
-		case equal(ch.Field, now, ch.Before): // restored already (by the undo that was interrupted, or by hand)
+		case validate.Same(ch.Field, now, ch.Before): // restored already (by the undo that was interrupted, or by hand)
 		default:
 			problems = append(problems, fmt.Sprintf("%s: the import wrote %q, it is now %q, so it is left", ch.Field, ch.After, now))
 			cols = append(cols, ch.Field)
@@ -714,7 +708,7 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, f)
 	}
-	same := func(c *baselinker.Client) bool { have, _ := c.Get(field); return equal(field, have, v) }
+	same := func(c *baselinker.Client) bool { have, _ := c.Get(field); return validate.Same(field, have, v) }
 	cs, err := baselinker.FindClients(ctx, list, same, 1) // a text filter is a partial match: the client may be on any page
 	if err != nil {
 		return 0, fmt.Errorf("look-up by %s: %w", field, err)
