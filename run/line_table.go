@@ -16,7 +16,6 @@ import (
 type field struct {
 	index       int    // in Line
 	name        string // the Go name
-	kind        reflect.Kind
 	changes     bool   // the Changes field: its cell is ChangesText
 	csv         string // the report's column ("" = none)
 	csvOmit     bool   // zero is an empty cell
@@ -53,7 +52,7 @@ func buildTable(typ reflect.Type) (*table, error) {
 		if !sf.IsExported() {
 			continue
 		}
-		f := field{index: i, name: sf.Name, kind: sf.Type.Kind(), changes: sf.Type == changesType}
+		f := field{index: i, name: sf.Name, changes: sf.Type == changesType}
 		tags := map[string]string{}
 		for _, k := range []string{"csv", "json", "journal", "xlsx"} {
 			v, ok := sf.Tag.Lookup(k)
@@ -70,20 +69,18 @@ func buildTable(typ reflect.Type) (*table, error) {
 			if err != nil {
 				return nil, fmt.Errorf("run.Line.%s: its xlsx tag %q is not a column width", sf.Name, tags["xlsx"])
 			}
-			f.width = w
-			f.numericCell = f.kind == reflect.Int || f.kind == reflect.Int64
-			if !f.changes && !f.numericCell && f.kind != reflect.String {
+			kind := sf.Type.Kind()
+			f.width, f.numericCell = w, kind == reflect.Int || kind == reflect.Int64
+			if !f.changes && !f.numericCell && kind != reflect.String {
 				return nil, fmt.Errorf("run.Line.%s: a %s cannot be a report column", sf.Name, sf.Type)
 			}
-		}
-		t.fields = append(t.fields, f)
-		if f.csv != "" {
 			if f.name == "MAC" {
 				t.mac = len(t.columns)
 			}
 			t.columns = append(t.columns, f)
 			t.header = append(t.header, f.csv)
 		}
+		t.fields = append(t.fields, f)
 	}
 	if t.mac != len(t.columns)-1 {
 		return nil, fmt.Errorf("run.Line: MAC must be the last report column (the proof covers the cells before it)")
