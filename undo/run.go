@@ -527,9 +527,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
 		gone, lerr := r.gone(ctx, it.line.ID)
 		if lerr != nil || !gone {
-			l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
-			l.Message = "the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume"
-			return l
+			return l.OutcomeUnknown("the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume")
 		}
 	default:
 		return r.failed(l, err)
