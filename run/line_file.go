@@ -67,16 +67,6 @@ func (c Cells) Proven(key []byte, prev, file string, num int, account string) er
 		"or, if it is as written, run as the user and with the --state-dir of the run that wrote it, whose key proves it (nothing was sent)", ErrUnproven, file, num)
 }
 
-// guarded is the cells each guarded by guard (sheet.GuardFormula against
-// being run as a formula by a spreadsheet; sheet.UnguardFormula back).
-func (c Cells) guarded(guard func(string) string) Cells {
-	out := make(Cells, len(c))
-	for i, s := range c {
-		out[i] = guard(s)
-	}
-	return out
-}
-
 // ReportFile writes a CSV report a line at a time: the header, then each
 // line signed after the one before it and guarded against formulas.
 type ReportFile struct {
@@ -114,9 +104,12 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 // Append signs and writes a line's cells (Line.Cells) to the buffer; Flush
 // puts it in the file.
 func (rf *ReportFile) Append(c Cells) error {
-	c = c.Signed(rf.key, rf.prev)
+	c = c.Signed(rf.key, rf.prev) // a copy: guarded in place
 	rf.prev = c.MAC()
-	return rf.append(c.guarded(sheet.GuardFormula))
+	for i, s := range c {
+		c[i] = sheet.GuardFormula(s) // against being run as a formula by a spreadsheet
+	}
+	return rf.append(c)
 }
 
 func (rf *ReportFile) append(cells []string) error {
@@ -294,10 +287,10 @@ func (rs *Records) Next() (Cells, int, error) {
 	c := make(Cells, len(rs.col))
 	for i, j := range rs.col {
 		if j >= 0 && j < len(row) {
-			c[i] = row[j]
+			c[i] = sheet.UnguardFormula(row[j])
 		}
 	}
-	return c.guarded(sheet.UnguardFormula), num, nil
+	return c, num, nil
 }
 
 // Close closes the file.
