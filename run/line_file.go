@@ -189,7 +189,7 @@ func OpenCSVRecords(path string) (*Records, error) {
 	if err != nil {
 		_ = f.Close()
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: the file is empty: it is not a crmbulk import report; give the report an earlier import wrote", path)
+			err = errors.New("the file is empty")
 		}
 		return nil, fmt.Errorf("%s: %w: it is not a crmbulk import report; give the report an earlier import wrote", path, err)
 	}
