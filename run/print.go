@@ -84,7 +84,8 @@ func RoundETA(d time.Duration) time.Duration {
 func Draw(r progress.Reporter) Printer { return &drawer{r: r} }
 
 type drawer struct {
-	r progress.Reporter
+	Nop // Items and Messages draw nothing
+	r   progress.Reporter
 
 	mu      sync.Mutex
 	open    bool
@@ -120,9 +121,6 @@ func (d *drawer) Update(u Update) {
 		d.open = false
 	}
 }
-
-func (d *drawer) Item(Item)       {}
-func (d *drawer) Message(Message) {}
 
 func (d *drawer) Summary(Summary) {
 	d.mu.Lock()
