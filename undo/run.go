@@ -311,10 +311,9 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
 	_, _, err := baselinker.WalkPages(ctx, list, 2, func(_ int, cs []baselinker.Client) error {
-		for i := range cs {
-			if id := int64(cs[i].CrmClientID); want[id] {
-				c := cs[i]
-				r.state[id] = &c
+		for _, c := range cs {
+			if id := int64(c.CrmClientID); want[id] {
+				r.state[id] = &c // each iteration's own c
 			}
 		}
 		r.ev.Page(int64(len(cs)))
