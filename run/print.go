@@ -23,11 +23,10 @@ func Detail(u Update) string {
 	case u.Walk && u.Pages == 0:
 		parts = append(parts, "reading the account's clients: page 1")
 	case u.Walk:
-		s := fmt.Sprintf("reading the account's clients: %d pages so far", u.Pages)
+		parts = append(parts, fmt.Sprintf("reading the account's clients: %d pages so far", u.Pages))
 		if u.Requests > 0 {
-			s += fmt.Sprintf(" · %d requests", u.Requests)
+			parts = append(parts, fmt.Sprintf("%d requests", u.Requests))
 		}
-		parts = append(parts, s)
 	case u.Settles:
 		if s := countsText(u.Counts, u.Statuses); s != "" {
 			parts = append(parts, s)
