@@ -285,25 +285,22 @@ func ReadJournal(path string) (JournalState, error) {
 	}
 	defer f.Close()
 	js.Found = true
-	return js, js.read(path, bufio.NewReaderSize(f, 64<<10))
-}
-
-func (js *JournalState) read(path string, br *bufio.Reader) error {
+	br := bufio.NewReaderSize(f, 64<<10)
 	for num := 1; ; num++ {
 		b, err := readLine(br, maxJournalLine)
 		last := errors.Is(err, io.EOF) // a line without its newline: the write was cut in it or after it
 		switch {
 		case last && len(b) == 0:
-			return nil
+			return js, nil
 		case err != nil && !last:
-			return fmt.Errorf("%s: line %d: %w", path, num, err)
+			return js, fmt.Errorf("%s: line %d: %w", path, num, err)
 		}
 		if js.apply(b) != nil && !last { // a torn last line that is not an event was never sent
-			return fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
+			return js, fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
 		}
 		if last {
 			js.Torn = true
-			return nil
+			return js, nil
 		}
 	}
 }
