@@ -1,7 +1,9 @@
 package run
 
 import (
+	"cmp"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,13 +99,12 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Every == 0 {
-		cfg.Every = DefaultEvery
+	if cfg.Requests == nil {
+		cfg.Requests = func() int64 { return 0 }
 	}
+	cfg.Every = cmp.Or(cfg.Every, DefaultEvery)
 	a := &Aggregator{cfg: cfg, start: cfg.Now(), counts: map[string]int{}}
-	for _, w := range cfg.Waits {
-		a.AddWait(w)
-	}
+	a.waits = slices.DeleteFunc(slices.Clone(cfg.Waits), func(w Wait) bool { return w == nil })
 	return a
 }
 
@@ -229,7 +230,7 @@ func (a *Aggregator) Finish(text string) {
 		a.endLocked()
 		if !a.summary {
 			a.summary = true
-			a.cfg.Printer.Summary(Summary{Command: a.cfg.Command, Counts: maps.Clone(a.counts), Requests: a.requests(),
+			a.cfg.Printer.Summary(Summary{Command: a.cfg.Command, Counts: maps.Clone(a.counts), Requests: a.cfg.Requests(),
 				Elapsed: a.cfg.Now().Sub(a.start), Text: text})
 		}
 	})
@@ -299,18 +300,11 @@ func (a *Aggregator) waitLocked() (string, time.Time) {
 	return strings.Join(words, " · "), until
 }
 
-func (a *Aggregator) requests() int64 {
-	if a.cfg.Requests == nil {
-		return 0
-	}
-	return a.cfg.Requests()
-}
-
 // emitLocked sends the Update of now (ended: the phase's last).
 func (a *Aggregator) emitLocked(ended bool) {
 	now := a.cfg.Now()
 	u := Update{Command: a.cfg.Command, Phase: a.phase.Name, Unit: a.phase.Unit, Done: a.done, Total: a.phase.Total,
-		Counts: maps.Clone(a.counts), Requests: a.requests(), Elapsed: now.Sub(a.start),
+		Counts: maps.Clone(a.counts), Requests: a.cfg.Requests(), Elapsed: now.Sub(a.start),
 		Statuses: a.cfg.Statuses, Pages: a.pages, Paced: a.phase.Paced, Settles: a.phase.Settles, Walk: a.phase.Walk, Ended: ended}
 	u.Waiting, u.Until = a.waitLocked()
 	if a.phase.Paced {

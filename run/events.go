@@ -2,6 +2,7 @@ package run
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -66,13 +67,7 @@ type Summary struct {
 // Tee returns a Printer that hands every event to each of p in turn; nil
 // printers are skipped.
 func Tee(p ...Printer) Printer {
-	var t tee
-	for _, q := range p {
-		if q != nil {
-			t = append(t, q)
-		}
-	}
-	return t
+	return tee(slices.DeleteFunc(slices.Clone(p), func(q Printer) bool { return q == nil }))
 }
 
 type tee []Printer

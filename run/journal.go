@@ -166,7 +166,7 @@ func (j *Journal) writeLine(b []byte) error {
 
 // done writes the line's done record.
 func (j *Journal) done(l *Line) error {
-	b, err := l.appendJournal([]byte(`{"ev":"done"`))
+	b, err := l.appendObject([]byte(`{"ev":"done"`), true) // its journal fields, the empty ones left out
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -176,16 +176,7 @@ func (j *Journal) done(l *Line) error {
 // Send records a write about to be sent for row: op, the match key of a
 // create, the client of an update (id). A nil Journal records nothing.
 func (j *Journal) Send(row int, op, key string, id int64) error {
-	if j == nil {
-		return nil
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.open[row] = true
-	if err := j.write(event{Ev: "send", Row: row, Op: op, Key: key, ID: id, At: time.Now().UnixMilli()}); err != nil {
-		return err
-	}
-	return j.synced()
+	return j.record(event{Ev: "send", Row: row, Op: op, Key: key, ID: id, At: time.Now().UnixMilli()})
 }
 
 // Try records that the request of row's send goes out now (at), after
@@ -193,21 +184,22 @@ func (j *Journal) Send(row int, op, key string, id int64) error {
 // timeout after its latest try, which a resume counts from. A nil Journal
 // records nothing.
 func (j *Journal) Try(row int, at time.Time) error {
+	return j.record(event{Ev: "try", Row: row, At: at.UnixMilli()})
+}
+
+// record writes a send or a try (a send opens its row), on the disk
+// before it returns when the journal syncs.
+func (j *Journal) record(e event) error {
 	if j == nil {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if err := j.write(event{Ev: "try", Row: row, At: at.UnixMilli()}); err != nil {
-		return err
+	if e.Ev == "send" {
+		j.open[e.Row] = true
 	}
-	return j.synced()
-}
-
-// synced makes what was written reach the disk when the journal syncs.
-func (j *Journal) synced() error {
-	if !j.sync {
-		return nil
+	if err := j.write(e); err != nil || !j.sync {
+		return err
 	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("writing the journal %s: %w", j.path, err)
@@ -293,25 +285,22 @@ func ReadJournal(path string) (JournalState, error) {
 	}
 	defer f.Close()
 	js.Found = true
-	return js, js.read(path, bufio.NewReaderSize(f, 64<<10))
-}
-
-func (js *JournalState) read(path string, br *bufio.Reader) error {
+	br := bufio.NewReaderSize(f, 64<<10)
 	for num := 1; ; num++ {
 		b, err := readLine(br, maxJournalLine)
 		last := errors.Is(err, io.EOF) // a line without its newline: the write was cut in it or after it
 		switch {
 		case last && len(b) == 0:
-			return nil
+			return js, nil
 		case err != nil && !last:
-			return fmt.Errorf("%s: line %d: %w", path, num, err)
+			return js, fmt.Errorf("%s: line %d: %w", path, num, err)
 		}
 		if js.apply(b) != nil && !last { // a torn last line that is not an event was never sent
-			return fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
+			return js, fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
 		}
 		if last {
 			js.Torn = true
-			return nil
+			return js, nil
 		}
 	}
 }

@@ -126,8 +126,7 @@ func (l *Line) ChangesForPeople() string {
 // ChangedFields names the fields of the line's plan.
 func (l *Line) ChangedFields() []string {
 	if l.Changes == nil {
-		cs, _ := ParseChanges(l.changesText)
-		return slices.Collect(maps.Keys(cs.byField()))
+		return slices.Collect(maps.Keys(ChangesByField(l.changesText)))
 	}
 	out := make([]string, len(l.Changes))
 	for i, c := range l.Changes {

@@ -80,22 +80,16 @@ func (cs Changes) ClientFields(id int64) baselinker.ClientFields {
 	return f
 }
 
-// byField is the changes by field: [before, after]. A before that was not
-// read (or a create's) is "".
-func (cs Changes) byField() map[string][2]string {
-	out := make(map[string][2]string, len(cs))
-	for _, c := range cs {
-		out[c.Field] = [2]string{c.Before, c.After}
-	}
-	return out
-}
-
 // ChangesByField reads a changes column back: field → [before, after]. A
 // before that was not read (or a create's) is "". What cannot be read is
 // left out.
 func ChangesByField(s string) map[string][2]string {
 	cs, _ := ParseChanges(s)
-	return cs.byField()
+	out := make(map[string][2]string, len(cs))
+	for _, c := range cs {
+		out[c.Field] = [2]string{c.Before, c.After}
+	}
+	return out
 }
 
 // ParseChanges reads a report's changes column back into the plan it
@@ -112,25 +106,19 @@ func ParseChanges(s string) (Changes, error) {
 		}
 		c := Change{Field: field}
 		var err error
-		switch {
-		case strings.HasPrefix(rest, "not compared ("): // field: not compared (why) → "after"
-			why, r, _ := strings.Cut(strings.TrimPrefix(rest, "not compared ("), ") → ")
-			c.Why = why
-			if c.After, rest, err = unquotePrefix(r); err != nil {
-				return out, fmt.Errorf("changes: field %s: %w", field, err)
-			}
-		default:
-			if c.Before, rest, err = unquotePrefix(rest); err != nil {
-				return out, fmt.Errorf("changes: field %s: %w", field, err)
-			}
+		if r, ok := strings.CutPrefix(rest, "not compared ("); ok { // field: not compared (why) → "after"
+			c.Why, r, _ = strings.Cut(r, ") → ")
+			c.After, rest, err = unquotePrefix(r)
+		} else if c.Before, rest, err = unquotePrefix(rest); err == nil {
 			if r, ok := strings.CutPrefix(rest, " → "); ok { // field: "before" → "after"
 				c.Known = true
-				if c.After, rest, err = unquotePrefix(r); err != nil {
-					return out, fmt.Errorf("changes: field %s: %w", field, err)
-				}
+				c.After, rest, err = unquotePrefix(r)
 			} else { // a create: field: "value"
 				c.Before, c.After, c.Create = "", c.Before, true
 			}
+		}
+		if err != nil {
+			return out, fmt.Errorf("changes: field %s: %w", field, err)
 		}
 		out = append(out, c)
 		if rest != "" && !strings.HasPrefix(rest, "; ") {

@@ -3,11 +3,13 @@ package run
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -65,16 +67,6 @@ func (c Cells) Proven(key []byte, prev, file string, num int, account string) er
 		"or, if it is as written, run as the user and with the --state-dir of the run that wrote it, whose key proves it (nothing was sent)", ErrUnproven, file, num)
 }
 
-// guarded is the cells each guarded by guard (sheet.GuardFormula against
-// being run as a formula by a spreadsheet; sheet.UnguardFormula back).
-func (c Cells) guarded(guard func(string) string) Cells {
-	out := make(Cells, len(c))
-	for i, s := range c {
-		out[i] = guard(s)
-	}
-	return out
-}
-
 // ReportFile writes a CSV report a line at a time: the header, then each
 // line signed after the one before it and guarded against formulas.
 type ReportFile struct {
@@ -102,11 +94,7 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 	// (hidden behind an io.Writer: csv.NewWriter would adopt a *bufio.Writer
 	// as its own buffer, and its flush would reach the file)
 	rf.csv = csv.NewWriter(struct{ io.Writer }{rf.buf})
-	err = rf.append(Columns())
-	if err == nil {
-		err = rf.Flush()
-	}
-	if err != nil {
+	if err := cmp.Or(rf.append(Columns()), rf.Flush()); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
@@ -116,9 +104,12 @@ func CreateReportFile(path string, key []byte, wrap func(io.Writer) io.Writer) (
 // Append signs and writes a line's cells (Line.Cells) to the buffer; Flush
 // puts it in the file.
 func (rf *ReportFile) Append(c Cells) error {
-	c = c.Signed(rf.key, rf.prev)
+	c = c.Signed(rf.key, rf.prev) // a copy: guarded in place
 	rf.prev = c.MAC()
-	return rf.append(c.guarded(sheet.GuardFormula))
+	for i, s := range c {
+		c[i] = sheet.GuardFormula(s) // against being run as a formula by a spreadsheet
+	}
+	return rf.append(c)
 }
 
 func (rf *ReportFile) append(cells []string) error {
@@ -187,7 +178,7 @@ func OpenCSVRecords(path string) (*Records, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	whole, err := wholeLines(f)
+	whole, size, err := wholeLines(f)
 	if err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("reading the report to resume: %s: %w", path, err)
@@ -198,14 +189,11 @@ func OpenCSVRecords(path string) (*Records, error) {
 	if err != nil {
 		_ = f.Close()
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: the file is empty: it is not a crmbulk import report; give the report an earlier import wrote", path)
+			err = errors.New("the file is empty")
 		}
 		return nil, fmt.Errorf("%s: %w: it is not a crmbulk import report; give the report an earlier import wrote", path, err)
 	}
-	rs := &Records{path: path, f: f, cr: cr}
-	if st, err := f.Stat(); err == nil && st.Size() > whole {
-		rs.torn = true
-	}
+	rs := &Records{path: path, f: f, cr: cr, torn: size > whole}
 	if err := rs.start(header); err != nil {
 		_ = rs.Close()
 		return nil, err
@@ -251,8 +239,7 @@ func (rs *Records) start(header []string) error {
 
 // dropZeroWidth drops the zero-width characters a header may carry (a BOM).
 func dropZeroWidth(r rune) rune {
-	switch r {
-	case '\u200B', '\uFEFF', '\u200D', '\u200C':
+	if strings.ContainsRune("\u200B\uFEFF\u200D\u200C", r) {
 		return -1
 	}
 	return r
@@ -300,10 +287,10 @@ func (rs *Records) Next() (Cells, int, error) {
 	c := make(Cells, len(rs.col))
 	for i, j := range rs.col {
 		if j >= 0 && j < len(row) {
-			c[i] = row[j]
+			c[i] = sheet.UnguardFormula(row[j])
 		}
 	}
-	return c.guarded(sheet.UnguardFormula), num, nil
+	return c, num, nil
 }
 
 // Close closes the file.
@@ -339,33 +326,31 @@ func checkHeader(path string, header []string) error {
 
 // HasColumn reports whether header has the column name.
 func HasColumn(header []string, name string) bool {
-	for _, h := range header {
-		if strings.TrimSpace(sheet.UnguardFormula(h)) == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(header, func(h string) bool {
+		return strings.TrimSpace(sheet.UnguardFormula(h)) == name
+	})
 }
 
-// wholeLines returns how many bytes of f end with its last newline: crmbulk
-// ends every report line with one, so bytes after it are a line a crash
-// cut short, which a resume settles from the journal. f is left at 0.
-func wholeLines(f *os.File) (int64, error) {
+// wholeLines returns how many bytes of f end with its last newline, and
+// f's size: crmbulk ends every report line with one, so bytes after it are
+// a line a crash cut short, which a resume settles from the journal. f is
+// left at 0.
+func wholeLines(f *os.File) (whole, size int64, err error) {
 	st, err := f.Stat()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	buf := make([]byte, 64<<10)
 	for end := st.Size(); end > 0; {
 		start := max(end-int64(len(buf)), 0)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, err
+			return 0, 0, err
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			return start + int64(i) + 1, nil
+			return start + int64(i) + 1, st.Size(), nil
 		}
 		end = start
 	}
-	return 0, nil
+	return 0, st.Size(), nil
 }

@@ -16,7 +16,6 @@ import (
 type field struct {
 	index       int    // in Line
 	name        string // the Go name
-	kind        reflect.Kind
 	changes     bool   // the Changes field: its cell is ChangesText
 	csv         string // the report's column ("" = none)
 	csvOmit     bool   // zero is an empty cell
@@ -53,7 +52,7 @@ func buildTable(typ reflect.Type) (*table, error) {
 		if !sf.IsExported() {
 			continue
 		}
-		f := field{index: i, name: sf.Name, kind: sf.Type.Kind(), changes: sf.Type == changesType}
+		f := field{index: i, name: sf.Name, changes: sf.Type == changesType}
 		tags := map[string]string{}
 		for _, k := range []string{"csv", "json", "journal", "xlsx"} {
 			v, ok := sf.Tag.Lookup(k)
@@ -70,20 +69,18 @@ func buildTable(typ reflect.Type) (*table, error) {
 			if err != nil {
 				return nil, fmt.Errorf("run.Line.%s: its xlsx tag %q is not a column width", sf.Name, tags["xlsx"])
 			}
-			f.width = w
-			if !f.changes && f.kind != reflect.String && f.kind != reflect.Int && f.kind != reflect.Int64 {
+			kind := sf.Type.Kind()
+			f.width, f.numericCell = w, kind == reflect.Int || kind == reflect.Int64
+			if !f.changes && !f.numericCell && kind != reflect.String {
 				return nil, fmt.Errorf("run.Line.%s: a %s cannot be a report column", sf.Name, sf.Type)
 			}
-			f.numericCell = f.kind == reflect.Int || f.kind == reflect.Int64
-		}
-		t.fields = append(t.fields, f)
-		if f.csv != "" {
 			if f.name == "MAC" {
 				t.mac = len(t.columns)
 			}
 			t.columns = append(t.columns, f)
 			t.header = append(t.header, f.csv)
 		}
+		t.fields = append(t.fields, f)
 	}
 	if t.mac != len(t.columns)-1 {
 		return nil, fmt.Errorf("run.Line: MAC must be the last report column (the proof covers the cells before it)")
@@ -177,7 +174,7 @@ func (f field) set(l *Line, v reflect.Value, s string) error {
 	switch {
 	case f.changes:
 		l.Changes, l.changesText = nil, s
-	case f.kind == reflect.Int || f.kind == reflect.Int64:
+	case f.numericCell:
 		s = strings.TrimSpace(s)
 		if s == "" && f.csvOmit {
 			v.SetInt(0)
@@ -247,28 +244,29 @@ func (c Cells) content() []string { m := lineTable().mac; return c[:m:m] }
 // json key, in column order; the changes as a list of {field, before,
 // after, not_compared}, with the statuses' names of a status_id change.
 func (l Line) MarshalJSON() ([]byte, error) {
-	b, err := l.appendObject([]byte{'{'}, func(f field) string { return f.json }, func(f field, fv reflect.Value) (any, bool) {
-		if f.changes {
-			cs := l.changesJSON()
-			return cs, f.jsonOmit && len(cs) == 0
-		}
-		return fv.Interface(), f.jsonOmit && (fv.IsZero() || fv.Kind() == reflect.Slice && fv.Len() == 0)
-	})
+	b, err := l.appendObject([]byte{'{'}, false)
 	return append(b, '}'), err
 }
 
 // appendObject appends to the JSON object b (its '{' and any members) a
-// member "key":value for each field that key names ("": none), its value
-// what val says unless val says to leave it out.
-func (l *Line) appendObject(b []byte, key func(field) string, val func(field, reflect.Value) (v any, omit bool)) ([]byte, error) {
+// member "key":value for each field with a json key — or, for the
+// journal's done record, a journal key — leaving out an empty value where
+// the json tag says omitempty (in the journal: always). The changes are
+// their JSON list (changesJSON), in the journal the column's text.
+func (l *Line) appendObject(b []byte, journal bool) ([]byte, error) {
 	v := reflect.ValueOf(l).Elem()
 	for _, f := range lineTable().fields {
-		k := key(f)
-		if k == "" {
-			continue
+		k, omitEmpty, x := f.json, f.jsonOmit, v.Field(f.index).Interface()
+		switch {
+		case journal && f.changes:
+			k, omitEmpty, x = f.journal, true, l.ChangesText()
+		case journal:
+			k, omitEmpty = f.journal, true
+		case f.changes:
+			x = l.changesJSON()
 		}
-		x, omit := val(f, v.Field(f.index))
-		if omit {
+		xv := reflect.ValueOf(x)
+		if k == "" || omitEmpty && (xv.IsZero() || xv.Kind() == reflect.Slice && xv.Len() == 0) {
 			continue
 		}
 		enc, err := json.Marshal(x)
@@ -323,18 +321,6 @@ func (l *Line) changesJSON() []changeJSON {
 	return out
 }
 
-// appendJournal appends the line's journal fields, each `,"key":value`,
-// leaving out empty ones.
-func (l *Line) appendJournal(b []byte) ([]byte, error) {
-	return l.appendObject(b, func(f field) string { return f.journal }, func(f field, fv reflect.Value) (any, bool) {
-		if f.changes {
-			s := l.ChangesText()
-			return s, s == ""
-		}
-		return fv.Interface(), fv.IsZero()
-	})
-}
-
 // setJournal reads the line's journal fields from a done record.
 func (l *Line) setJournal(raw map[string]json.RawMessage) error {
 	t := lineTable()
@@ -344,15 +330,11 @@ func (l *Line) setJournal(raw map[string]json.RawMessage) error {
 		if f.journal == "" || !ok {
 			continue
 		}
+		dst := v.Field(f.index).Addr().Interface()
 		if f.changes {
-			var s string
-			if err := json.Unmarshal(r, &s); err != nil {
-				return fmt.Errorf("%q: %w", f.journal, err)
-			}
-			l.Changes, l.changesText = nil, s
-			continue
+			l.Changes, dst = nil, &l.changesText // the column's text, as a line read back keeps it
 		}
-		if err := json.Unmarshal(r, v.Field(f.index).Addr().Interface()); err != nil {
+		if err := json.Unmarshal(r, dst); err != nil {
 			return fmt.Errorf("%q: %w", f.journal, err)
 		}
 	}

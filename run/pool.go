@@ -57,7 +57,7 @@ type Pool[R any] struct {
 	emit   func(R) error
 	order  *inorder.Ordered[task[R], result[R]]
 	chains chains
-	jobs   chan work[R] // to the workers, in input order
+	jobs   chan task[R] // to the workers, in input order
 	group  *errgroup.Group
 	failed context.Context // the group's: ends at the first job's error, or once Wait's group ended
 	added  int64           // jobs added so far (Add's goroutine only)
@@ -76,11 +76,7 @@ type task[R any] struct {
 	seq  int64 // its place in input order
 	turn Turn
 	left func()
-}
-
-// work is a task for a worker and where its result goes.
-type work[R any] struct {
-	t       task[R]
+	// deliver hands its result to the order (set once it has its place).
 	deliver func(result[R])
 }
 
@@ -96,7 +92,7 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 	if cfg.Drain <= 0 {
 		cfg.Drain = DefaultDrain
 	}
-	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}}, jobs: make(chan work[R], cfg.Workers)}
+	p := &Pool[R]{emit: emit, chains: chains{tail: map[string]chan struct{}{}}, jobs: make(chan task[R], cfg.Workers)}
 	p.failedAt.Store(math.MaxInt64)
 	// The group's context is not the run's: after an interrupt the jobs
 	// still come (and say they were not started); it ends when a job
@@ -112,8 +108,8 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 	// that Add never blocks on a queue no worker reads.
 	for range cfg.Workers {
 		p.group.Go(func() error {
-			for w := range p.jobs {
-				if err := p.run(w.t, w.deliver); err != nil {
+			for t := range p.jobs {
+				if err := p.run(t); err != nil {
 					p.group.Go(p.settleRest)
 					return err
 				}
@@ -127,11 +123,6 @@ func StartPool[R any](ctx context.Context, cfg PoolConfig, emit func(R) error) *
 // SendContext is the context of the requests the jobs send: it ends Drain
 // after the run's ctx, or when the pool ends.
 func (p *Pool[R]) SendContext() context.Context { return p.send }
-
-// Context ends once the pool failed (a job or emit returned an error):
-// adding more is then pointless, and Wait returns the error. A job's
-// error ends it at once, not when the job's turn to emit comes.
-func (p *Pool[R]) Context() context.Context { return p.order.Context() }
 
 // Add adds a job after those added before it: its place in the chains of
 // its keys, a place in the window, then (unless Apart) the next free
@@ -147,12 +138,12 @@ func (p *Pool[R]) Add(j Job[R]) error {
 		t.left()
 		return p.order.Cause()
 	}
-	deliver := p.order.Place(t)
+	t.deliver = p.order.Place(t)
 	if j.Apart {
-		p.group.Go(func() error { return p.run(t, deliver) })
+		p.group.Go(func() error { return p.run(t) })
 		return nil
 	}
-	p.jobs <- work[R]{t, deliver}
+	p.jobs <- t
 	return nil
 }
 
@@ -160,9 +151,9 @@ func (p *Pool[R]) Add(j Job[R]) error {
 // the jobs queued after the failure, without running them, until Wait.
 // Their results come after the failed job's, where the emitting stopped.
 func (p *Pool[R]) settleRest() error {
-	for w := range p.jobs {
-		w.t.left()
-		w.deliver(result[R]{err: context.Cause(p.failed)})
+	for t := range p.jobs {
+		t.left()
+		t.deliver(result[R]{err: context.Cause(p.failed)})
 	}
 	return nil
 }
@@ -190,12 +181,12 @@ func (p *Pool[R]) Wait() error {
 
 // run does a task and delivers its result; the job's error is returned
 // too, for the group.
-func (p *Pool[R]) run(t task[R], deliver func(result[R])) error {
+func (p *Pool[R]) run(t task[R]) error {
 	if t.seq > p.failedAt.Load() {
 		// A job before it failed while it was queued: it is not run (the
 		// other live workers would otherwise still send its request).
 		t.left()
-		deliver(result[R]{err: context.Cause(p.failed)})
+		t.deliver(result[R]{err: context.Cause(p.failed)})
 		return nil
 	}
 	r, err := t.job.Do(p.send, t.turn)
@@ -204,18 +195,15 @@ func (p *Pool[R]) run(t task[R], deliver func(result[R])) error {
 		}
 	}
 	t.left()
-	deliver(result[R]{r, err})
+	t.deliver(result[R]{r, err})
 	return err
 }
 
 func (p *Pool[R]) emitted(_ task[R], o result[R]) (bool, error) {
-	if o.err != nil {
-		return false, o.err
+	if o.err == nil {
+		o.err = p.emit(o.res)
 	}
-	if err := p.emit(o.res); err != nil {
-		return false, err
-	}
-	return true, nil
+	return o.err == nil, o.err
 }
 
 // ErrStopped is what Turn.Wait returns when the run's stop channel closed

@@ -222,7 +222,7 @@ func TestPoolErrors(t *testing.T) {
 
 // TestPoolStopsAtFirstError: a job's error stops the pool at once, not
 // when its result's turn to emit comes: the slower job before it sees the
-// pool's Context end while it still runs, and its result is still emitted.
+// pool's failed context end while it still runs, and its result is still emitted.
 func TestPoolStopsAtFirstError(t *testing.T) {
 	boom := errors.New("boom")
 	var got []string
@@ -232,7 +232,7 @@ func TestPoolStopsAtFirstError(t *testing.T) {
 	})
 	_ = p.Add(Job[string]{Do: func(context.Context, Turn) (string, error) {
 		select {
-		case <-p.Context().Done():
+		case <-p.failed.Done():
 			return "saw the stop", nil
 		case <-time.After(5 * time.Second):
 			return "not stopped", nil
@@ -469,7 +469,7 @@ func TestPoolQueuedJobsNotRunAfterFailure(t *testing.T) {
 			}})
 		}
 		close(aRelease)
-		<-p.Context().Done()
+		<-p.failed.Done()
 		close(bRelease)
 		if err := p.Wait(); !errors.Is(err, boom) {
 			t.Fatalf("Wait = %v, want the job's error", err)

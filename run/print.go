@@ -23,11 +23,10 @@ func Detail(u Update) string {
 	case u.Walk && u.Pages == 0:
 		parts = append(parts, "reading the account's clients: page 1")
 	case u.Walk:
-		s := fmt.Sprintf("reading the account's clients: %d pages so far", u.Pages)
+		parts = append(parts, fmt.Sprintf("reading the account's clients: %d pages so far", u.Pages))
 		if u.Requests > 0 {
-			s += fmt.Sprintf(" · %d requests", u.Requests)
+			parts = append(parts, fmt.Sprintf("%d requests", u.Requests))
 		}
-		parts = append(parts, s)
 	case u.Settles:
 		if s := countsText(u.Counts, u.Statuses); s != "" {
 			parts = append(parts, s)
@@ -84,7 +83,8 @@ func RoundETA(d time.Duration) time.Duration {
 func Draw(r progress.Reporter) Printer { return &drawer{r: r} }
 
 type drawer struct {
-	r progress.Reporter
+	Nop // Items and Messages draw nothing
+	r   progress.Reporter
 
 	mu      sync.Mutex
 	open    bool
@@ -120,9 +120,6 @@ func (d *drawer) Update(u Update) {
 		d.open = false
 	}
 }
-
-func (d *drawer) Item(Item)       {}
-func (d *drawer) Message(Message) {}
 
 func (d *drawer) Summary(Summary) {
 	d.mu.Lock()

@@ -103,18 +103,18 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 		return sum, err
 	}
 	if !cfg.DryRun {
-		if r.j, err = createJournal(journalPath(cfg.Report), r.sha, cfg.RequestTimeout, r.sent); err != nil {
+		// The journal of the undo of this source (its fingerprint) carries
+		// the sends an earlier undo left open (until this run settles
+		// them) as they were: their op, client and send time.
+		st := events.JournalStart{SHA: r.sha, Timeout: cfg.RequestTimeout, Open: r.sent, Sync: true}
+		if r.j, err = events.CreateJournal(journalPath(cfg.Report), st); err != nil {
 			_ = rf.Close()
 			return sum, err
 		}
 	}
-	perr := r.process(ctx, items, done, rf, &sum)
-	if cerr := rf.Close(); perr == nil {
-		perr = cerr
-	}
-	if _, cerr := r.j.Close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil); perr == nil {
-		perr = cerr
-	}
+	perr := cmp.Or(r.process(ctx, items, done, rf, &sum), rf.Close()) // the first error
+	_, cerr := r.j.Close(perr == nil && ctx.Err() == nil && r.fatal.Load() == nil)
+	perr = cmp.Or(perr, cerr)
 	switch {
 	case perr != nil:
 		return sum, perr
@@ -131,14 +131,6 @@ func Run(ctx context.Context, api API, source string, cfg Config) (sum Summary, 
 // a crash --resume knows which writes may have happened and settles them by
 // the clients' state.
 func journalPath(report string) string { return report + ".journal" }
-
-// createJournal starts the journal of the undo of the source report whose
-// fingerprint is sha (its requests cut after timeout), carrying the sends
-// an earlier undo left open (until this run settles them) as they were:
-// their op, client and send time.
-func createJournal(path, sha string, timeout time.Duration, sent map[int]events.Pending) (*events.Journal, error) {
-	return events.CreateJournal(path, events.JournalStart{SHA: sha, Timeout: timeout, Open: sent, Sync: true})
-}
 
 // readJournal reads the sends with no outcome in the journal of the undo
 // resumed (of a new undo: the journal at its report's path). A journal of
@@ -227,16 +219,14 @@ func (r *run) readSource(source string) ([]item, error) {
 			return fmt.Errorf("%w: %s, row %d (input row %d), column \"changes\": %w; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, err)
 		}
 		it := item{line: l, changes: cs}
-		switch l.Status {
-		case events.StatusCreated:
+		switch st := l.Status; {
+		case l.Code == importer.CodeKeyConflict: // an import's conflict line: nothing was sent
+		case st == events.StatusCreated:
 			it.op = opDelete
-		case events.StatusUpdated, StatusRestored, StatusConflict:
+		case st == events.StatusUpdated || st == StatusRestored || st == StatusConflict:
 			it.op = opRestore
-		case StatusDeleted:
+		case st == StatusDeleted:
 			it.op = opRecreate
-		}
-		if l.Code == importer.CodeKeyConflict {
-			it.op = opNone // an import's conflict line: nothing was sent
 		}
 		if it.op != opNone && it.op != opRecreate && l.ID <= 0 {
 			return fmt.Errorf("%w: %s, row %d (input row %d): a %s line without a crm_client_id; the report was edited — restore it", events.ErrBadInput, source, l.Num, l.Row, l.Status)
@@ -321,10 +311,9 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
 	_, _, err := baselinker.WalkPages(ctx, list, 2, func(_ int, cs []baselinker.Client) error {
-		for i := range cs {
-			if id := int64(cs[i].CrmClientID); want[id] {
-				c := cs[i]
-				r.state[id] = &c
+		for _, c := range cs {
+			if id := int64(c.CrmClientID); want[id] {
+				r.state[id] = &c // each iteration's own c
 			}
 		}
 		r.ev.Page(int64(len(cs)))
@@ -396,10 +385,8 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 // it up by is not waited for: it stays OUTCOME_UNKNOWN (recreate).
 func (r *run) waitToLand(ctx context.Context, it item) {
 	until, later := r.sent[it.line.Row].LandsBy(r.cfg.RequestTimeout)
-	if !later || it.op != opRecreate || r.cfg.DryRun {
-		return
-	}
-	if _, _, _, err := lookupFilter(it.line.MatchKey); err != nil {
+	_, _, _, noKey := lookupFilter(it.line.MatchKey)
+	if !later || it.op != opRecreate || r.cfg.DryRun || noKey != nil {
 		return
 	}
 	r.cfg.Log.Warn(fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
@@ -478,21 +465,15 @@ func (r *run) current(ctx context.Context, it item) (*baselinker.Client, error) 
 }
 
 // value is a client's value of a changes field (extra_<ID> included).
+// Values are compared by validate.Same, the identity rule: keys by their
+// match key, other fields as the API stores them (an extra field, which
+// has no rule, exactly).
 func value(c *baselinker.Client, field string) string {
 	if id, ok := strings.CutPrefix(field, "extra_"); ok {
 		return c.CustomExtraFields[id]
 	}
 	v, _ := c.Get(field)
 	return v
-}
-
-// equal compares two values of field by the identity rule (validate.Same:
-// keys by their match key, other fields as the API stores them).
-func equal(field, a, b string) bool {
-	if strings.HasPrefix(field, "extra_") {
-		return a == b
-	}
-	return validate.Same(field, a, b)
 }
 
 // deleteCreated deletes a client the import created, if it still holds
@@ -512,12 +493,11 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 		l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
 		return l
 	}
-	var conflicts []string
-	var cols []string
+	var conflicts, cols []string
 	set := map[string]bool{}
 	for _, ch := range it.changes {
 		set[ch.Field] = true
-		if now := value(c, ch.Field); !equal(ch.Field, now, ch.After) {
+		if now := value(c, ch.Field); !validate.Same(ch.Field, now, ch.After) {
 			conflicts = append(conflicts, fmt.Sprintf("%s: the import wrote %q, it is now %q", ch.Field, ch.After, now))
 			cols = append(cols, ch.Field)
 		}
@@ -546,9 +526,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
 		gone, lerr := r.gone(ctx, it.line.ID)
 		if lerr != nil || !gone {
-			l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
-			l.Message = "the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume"
-			return l
+			return l.OutcomeUnknown("the delete was sent and its answer lost, and the client could not be seen gone; run the undo again with --resume")
 		}
 	default:
 		return r.failed(l, err)
@@ -591,9 +569,9 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 		case !ch.Known && !ch.Create:
 			problems = append(problems, fmt.Sprintf("%s: the import did not read the value it replaced (--compare-notes reads it), so it is left as %q", ch.Field, now))
 			cols, unknown = append(cols, ch.Field), true
-		case equal(ch.Field, now, ch.After):
+		case validate.Same(ch.Field, now, ch.After):
 			back = append(back, events.Change{Field: ch.Field, Before: now, After: ch.Before, Known: true})
-		case equal(ch.Field, now, ch.Before): // restored already (by the undo that was interrupted, or by hand)
+		case validate.Same(ch.Field, now, ch.Before): // restored already (by the undo that was interrupted, or by hand)
 		default:
 			problems = append(problems, fmt.Sprintf("%s: the import wrote %q, it is now %q, so it is left", ch.Field, ch.After, now))
 			cols = append(cols, ch.Field)
@@ -611,9 +589,7 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 			l.Message = "the other fields were restored; " + l.Message
 		}
 	case len(back) == 0:
-		l.Status = StatusRestored
-		l.Note = joinNote(l.Note, "already holds the values from before the import")
-		return l
+		l.Status, l.Note = StatusRestored, joinNote(l.Note, "already holds the values from before the import")
 	default:
 		l.Status = StatusRestored
 	}
@@ -629,16 +605,12 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 	}
 	l.WarnedBy(res.Warnings)
 	r.mu.Lock()
-	if c := r.state[it.line.ID]; c != nil { // the client's earlier line sees what this one wrote
+	// The client's earlier line sees what this one wrote. Only the listed
+	// fields are read from the state (current reads the client whole for
+	// the others), so an extra field, which Set does not know, is left.
+	if c := r.state[it.line.ID]; c != nil {
 		for _, ch := range back {
-			if x, ok := strings.CutPrefix(ch.Field, "extra_"); ok {
-				if c.CustomExtraFields == nil {
-					c.CustomExtraFields = baselinker.ExtraFields{}
-				}
-				c.CustomExtraFields[x] = ch.After
-			} else {
-				_ = c.Set(ch.Field, ch.After)
-			}
+			_ = c.Set(ch.Field, ch.After)
 		}
 	}
 	r.mu.Unlock()
@@ -716,11 +688,8 @@ func unsettled(l events.Line, it item, what string) events.Line {
 // "field:value"; errNoLookupKey when there is none.
 func lookupFilter(key string) (field, v string, f baselinker.Filters, err error) {
 	field, v, ok := strings.Cut(key, ":")
-	if !ok || v == "" {
+	if !ok || v == "" || f.Set(field, v) != nil { // no key, or not one a filter takes
 		return "", "", f, errNoLookupKey
-	}
-	if f.Set(field, v) != nil {
-		return "", "", f, errNoLookupKey // not a filter: cannot look it up
 	}
 	return field, v, f, nil
 }
@@ -736,7 +705,7 @@ func (r *run) lookup(ctx context.Context, key string) (int64, error) {
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, f)
 	}
-	same := func(c *baselinker.Client) bool { have, _ := c.Get(field); return equal(field, have, v) }
+	same := func(c *baselinker.Client) bool { have, _ := c.Get(field); return validate.Same(field, have, v) }
 	cs, err := baselinker.FindClients(ctx, list, same, 1) // a text filter is a partial match: the client may be on any page
 	if err != nil {
 		return 0, fmt.Errorf("look-up by %s: %w", field, err)
