@@ -79,11 +79,7 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 	}
 	r := &fieldRead{p: p, what: what, s: s, nodes: make(map[string]*yaml.Node)}
 	ok := true
-	p.pairs(v, what, func(fk, fv *yaml.Node) {
-		if !r.key(fk, fv) {
-			ok = false
-		}
-	})
+	p.pairs(v, what, func(fk, fv *yaml.Node) { ok = r.key(fk, fv) && ok })
 	if !r.finish(v, ok) {
 		return nil
 	}

@@ -195,9 +195,7 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 		line, col := 1, 0
 		if sm := yamlLine.FindStringSubmatch(msg); sm != nil {
 			line, _ = strconv.Atoi(sm[1])
-			if sm[2] != "" {
-				col, _ = strconv.Atoi(sm[2])
-			}
+			col, _ = strconv.Atoi(sm[2]) // 0 when the library names no column
 			msg = strings.Replace(msg, sm[0], "", 1)
 		}
 		line = max(line, 1)
@@ -256,13 +254,7 @@ func secondDocument(data []byte) int {
 			}
 		}
 	}
-	switch {
-	case marker > 0:
-		return marker
-	case at > 0:
-		return at
-	}
-	return 1
+	return cmp.Or(marker, at, 1)
 }
 
 // resolve follows YAML aliases to the node they name.
@@ -507,8 +499,7 @@ func fieldHint(name string) string {
 }
 
 func extraIDHint(key string) string {
-	d := digits(key)
-	if d != "" {
+	if d := digits(key); d != "" {
 		return fmt.Sprintf("did you mean %q?", strings.TrimLeft(d, "0"))
 	}
 	return "use the numeric ID of the extra field (crmbulk account lists them, as does the Base panel)"
