@@ -22,7 +22,6 @@ type Plan struct {
 	id     *bound  // crm_client_id, if mapped
 	src    map[string]bound
 	notes  []string
-	unused []string
 	used   []bool // the columns some field reads
 }
 
@@ -140,7 +139,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		return nil, &Errors{List: []*Error{{Msg: "the sheet's header row is empty",
 			Hint: "check source.header_row (or --header-row) and that the sheet starts with a header row"}}}
 	}
-	used := make([]bool, len(header))
+	p.used = make([]bool, len(header))
 	resolveRef := func(s *spec, r ref) int {
 		idx := exact[r.name]
 		if len(idx) == 0 {
@@ -152,7 +151,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		}
 		switch len(idx) {
 		case 1:
-			used[idx[0]] = true
+			p.used[idx[0]] = true
 			return idx[0]
 		case 0:
 			if h, rr, ok := misread(r.name, header); ok {
@@ -160,12 +159,9 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 					"column %q (for %s) is not in the sheet's header, but %q is, which is %q read in the wrong encoding", r.name, s.key(), h, rr.Text)
 				return -1
 			}
-			hint := didYouMean(r.name, header, "")
-			list := "the header has: " + quoteList(header, 30)
-			if hint != "" {
-				hint += " " + strings.ToUpper(list[:1]) + list[1:]
-			} else {
-				hint = list
+			hint := "the header has: " + quoteList(header, 30)
+			if dym := didYouMean(r.name, header, ""); dym != "" {
+				hint = dym + " The header has: " + quoteList(header, 30)
 			}
 			c.add(r.line, r.col, hint, "column %q (for %s) is not in the sheet's header", r.name, s.key())
 		default:
@@ -197,13 +193,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		}
 		p.fields = append(p.fields, b)
 	}
-	for i, h := range header {
-		if !used[i] && !chars.Blank(h) {
-			p.unused = append(p.unused, h)
-		}
-	}
-	p.notes = append(p.notes, repeatedUnused(header, folded, used)...)
-	p.used = used
+	p.notes = append(p.notes, repeatedUnused(header, folded, p.used)...)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -225,7 +215,15 @@ func (p *Plan) Mapping() *Mapping { return p.m }
 func (p *Plan) Notes() []string { return append([]string(nil), p.notes...) }
 
 // Unused returns the non-blank headers of the sheet no field reads.
-func (p *Plan) Unused() []string { return append([]string(nil), p.unused...) }
+func (p *Plan) Unused() []string {
+	var out []string
+	for i, h := range p.header {
+		if !p.used[i] && !chars.Blank(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
 
 // Header returns the sheet's header the plan was bound to.
 func (p *Plan) Header() []string { return p.header }
@@ -250,19 +248,9 @@ func (p *Plan) Source(field string) (col int, header string) {
 // is: column or template → transforms (in the listed order) → map → default
 // → empty policy.
 func (p *Plan) Apply(cells []string) Result {
-	var r Result
-	p.ApplyTo(cells, &r)
-	return r
-}
-
-// ApplyTo is Apply into r, reusing the memory of r's slices: a caller that
-// maps many rows and is done with each Result before the next one saves
-// their allocation per row. r's previous contents are discarded, so no
-// earlier copy of r may still be in use.
-func (p *Plan) ApplyTo(cells []string, r *Result) {
-	*r = Result{Values: slices.Grow(r.Values[:0], len(p.fields)), Extra: r.Extra[:0]}
+	r := Result{Values: slices.Grow([]Value(nil), len(p.fields))} // nil when only crm_client_id is mapped
 	if p.id != nil {
-		if v, send := p.id.eval(cells, r); send && !chars.Blank(v) {
+		if v, send := p.id.eval(cells, &r); send && !chars.Blank(v) {
 			id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64)
 			switch {
 			case err != nil || id < 0:
@@ -276,7 +264,7 @@ func (p *Plan) ApplyTo(cells []string, r *Result) {
 	}
 	for i := range p.fields {
 		b := &p.fields[i]
-		v, send := b.eval(cells, r)
+		v, send := b.eval(cells, &r)
 		if !send {
 			continue
 		}
@@ -286,6 +274,7 @@ func (p *Plan) ApplyTo(cells []string, r *Result) {
 			r.Values = append(r.Values, Value{Field: b.field, Pos: b.pos, Text: v})
 		}
 	}
+	return r
 }
 
 func cell(cells []string, i int) string {
