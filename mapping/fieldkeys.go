@@ -307,13 +307,10 @@ func (r *fieldRead) pick(fv *yaml.Node) bool {
 // extension reads extension: what a phone extension becomes (keep or drop).
 func (r *fieldRead) extension(fv *yaml.Node) bool {
 	s, ok := r.p.scalar(fv, r.what+".extension")
-	switch {
-	case !ok:
-	case s == "keep":
-		r.s.ext = extKeep
-	case s == "drop":
-		r.s.ext = extDrop
-	default:
+	if !ok {
+		return true
+	}
+	if r.s.ext, ok = map[string]extPolicy{"keep": extKeep, "drop": extDrop}[s]; !ok {
 		r.p.add(fv, "use keep (the number, then the extension as written: +48601234567 wew. 15) or drop (the number only, with a warning)", "%s.extension %q is not keep or drop", r.what, s)
 	}
 	return true

@@ -443,11 +443,8 @@ func (p *parser) empty(n *yaml.Node) EmptyPolicy {
 	if !ok {
 		return EmptyKeep
 	}
-	switch s {
-	case "keep":
-		return EmptyKeep
-	case "clear":
-		return EmptyClear
+	if pol, ok := map[string]EmptyPolicy{"keep": EmptyKeep, "clear": EmptyClear}[s]; ok {
+		return pol
 	}
 	hint := didYouMean(s, []string{"keep", "clear"}, "use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)")
 	p.add(n, hint, "empty %q is neither keep nor clear", s)
