@@ -94,10 +94,8 @@ type Mark struct {
 
 // Get returns the value of the API field called field, if the row sends it.
 func (r *Result) Get(field string) (string, bool) {
-	for _, v := range r.Values {
-		if v.Field == field {
-			return v.Text, true
-		}
+	if i := slices.IndexFunc(r.Values, func(v Value) bool { return v.Field == field }); i >= 0 {
+		return r.Values[i].Text, true
 	}
 	return "", false
 }
@@ -303,7 +301,7 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	if b.split != "" {
 		var others []string
 		if v, others = pickPart(v, b.split, b.pick); len(others) > 0 {
-			_, h := b.column(cells)
+			h := b.column(cells)
 			r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: h, Text: strings.Join(others, b.split), Split: b.split})
 		}
 	}
@@ -317,8 +315,7 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	switch {
 	case ext == "":
 	case b.ext == extDrop:
-		_, h := b.column(cells)
-		r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: h, Text: ext})
+		r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: b.column(cells), Text: ext})
 	default:
 		v += " " + ext
 	}
@@ -342,18 +339,18 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	return v, true
 }
 
-// column returns the column a field's value came from: the first of its
-// columns that is not blank (for a list), else the first.
-func (b *bound) column(cells []string) (int, string) {
+// column returns the header of the column a field's value came from: the
+// first of its columns that is not blank (for a list), else the first.
+func (b *bound) column(cells []string) string {
 	for i, c := range b.cols {
 		if !chars.Blank(cell(cells, c)) {
-			return c, b.refs[i].name
+			return b.refs[i].name
 		}
 	}
-	if len(b.cols) == 0 {
-		return -1, ""
+	if len(b.refs) == 0 {
+		return ""
 	}
-	return b.cols[0], b.refs[0].name
+	return b.refs[0].name
 }
 
 // read is the cell at column i without its text mark.
