@@ -290,17 +290,14 @@ func partNote(c candidate, winner map[string]candidate, header []string) string 
 	if w := winner[c.slot]; w.col != c.col {
 		return fmt.Sprintf("also looks like a %s for %s, but column %q is used for it", pw.name, sec+"_"+pw.field, header[w.col])
 	}
-	switch part {
-	case "firstname", "lastname":
-		if _, ok := winner[sec+"_fullname"]; ok {
-			return fmt.Sprintf("a %s; %s_fullname comes from the full name column", pw.name, sec)
-		}
-		return fmt.Sprintf("a %s column with no matching %s column; map it to %s_fullname yourself if it holds the whole name",
-			pw.name, pw.other, sec)
-	case "address2":
+	if part == "address2" {
 		return fmt.Sprintf("a second address line with no first line; add it to %s_address yourself", sec)
 	}
-	return "no CRM field fits this name"
+	if _, ok := winner[sec+"_fullname"]; ok { // a first or last name
+		return fmt.Sprintf("a %s; %s_fullname comes from the full name column", pw.name, sec)
+	}
+	return fmt.Sprintf("a %s column with no matching %s column; map it to %s_fullname yourself if it holds the whole name",
+		pw.name, pw.other, sec)
 }
 
 func makeTemplate(field, why string, header []string, cols ...int) (Template, bool) {
