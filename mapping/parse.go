@@ -313,12 +313,9 @@ func (p *parser) root(n *yaml.Node) {
 			p.matchBy(v)
 		case "empty":
 			p.m.Empty = p.empty(v)
-		case "columns":
+		case "columns", "custom_extra_fields":
 			haveColumns = true
-			p.section(v, false)
-		case "custom_extra_fields":
-			haveColumns = true
-			p.section(v, true)
+			p.section(v, k.Value)
 		default:
 			otherwise := "the top-level keys are " + strings.Join(topKeys(), ", ")
 			if _, ok := baselinker.LookupField(k.Value); ok {
@@ -341,16 +338,14 @@ func (p *parser) root(n *yaml.Node) {
 			s.empty = p.m.Empty
 		}
 	}
-	if matchBy != nil {
-		for i, k := range p.m.MatchBy {
-			at := matchBy
-			if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
-				at = matchBy.Content[i]
-			}
-			if !slices.Contains(p.m.Fields(), k) {
-				p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
-					"match_by is %s, but no column is mapped to %s", k, k)
-			}
+	for i, k := range p.m.MatchBy { // none without a match_by: node
+		at := matchBy
+		if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
+			at = matchBy.Content[i]
+		}
+		if !slices.Contains(p.m.Fields(), k) {
+			p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
+				"match_by is %s, but no column is mapped to %s", k, k)
 		}
 	}
 }
@@ -502,12 +497,9 @@ func extraIDHint(key string) string {
 	return "use the numeric ID of the extra field (crmbulk account lists them, as does the Base panel)"
 }
 
-// section reads columns: (extra false) or custom_extra_fields: (extra true).
-func (p *parser) section(n *yaml.Node, extra bool) {
-	what := "columns"
-	if extra {
-		what = "custom_extra_fields"
-	}
+// section reads columns: or custom_extra_fields:, the section called what.
+func (p *parser) section(n *yaml.Node, what string) {
+	extra := what == "custom_extra_fields"
 	if n.Kind != yaml.MappingNode {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			p.add(n, `add one "field: Header" line per field, indented under it`, "%s is empty", what)

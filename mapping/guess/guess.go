@@ -348,7 +348,7 @@ func (c candidate) better(o candidate) bool {
 	if c.method != o.method {
 		return c.method < o.method
 	}
-	if sectioned(c.slot) {
+	if strings.HasPrefix(c.slot, "invoice") || strings.HasPrefix(c.slot, "delivery") { // a field of a section
 		if c.explicit != o.explicit {
 			return c.explicit
 		}
@@ -396,10 +396,6 @@ func (c candidate) describe() string {
 		return fmt.Sprintf("fuzzy %.2f", c.score)
 	}
 	return c.method.String()
-}
-
-func sectioned(slot string) bool {
-	return strings.HasPrefix(slot, "invoice") || strings.HasPrefix(slot, "delivery")
 }
 
 // classify reads one header.
