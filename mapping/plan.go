@@ -163,12 +163,8 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 			}
 			c.add(r.line, r.col, hint, "column %q (for %s) is not in the sheet's header", r.name, s.key())
 		default:
-			cols := make([]string, len(idx))
-			for i, x := range idx {
-				cols[i] = sheet.ColumnName(x)
-			}
 			c.add(r.line, r.col, "rename the columns in the sheet so each header is unique",
-				"column %q (for %s) appears %d times in the sheet's header (columns %s)", r.name, s.key(), len(idx), strings.Join(cols, ", "))
+				"column %q (for %s) appears %d times in the sheet's header (columns %s)", r.name, s.key(), len(idx), columnNames(idx))
 		}
 		return -1
 	}
@@ -416,11 +412,16 @@ func repeatedUnused(header []string, folded map[string][]int, used []bool) []str
 		if len(idx) < 2 || idx[0] != i || slices.ContainsFunc(idx, func(j int) bool { return used[j] }) {
 			continue
 		}
-		cols := make([]string, len(idx))
-		for k, j := range idx {
-			cols[k] = sheet.ColumnName(j)
-		}
-		out = append(out, fmt.Sprintf("header %q appears %d times (columns %s); no field reads it, so it is not imported", h, len(idx), strings.Join(cols, ", ")))
+		out = append(out, fmt.Sprintf("header %q appears %d times (columns %s); no field reads it, so it is not imported", h, len(idx), columnNames(idx)))
 	}
 	return out
+}
+
+// columnNames names the 0-based columns idx as a spreadsheet does: "B, F".
+func columnNames(idx []int) string {
+	cols := make([]string, len(idx))
+	for i, x := range idx {
+		cols[i] = sheet.ColumnName(x)
+	}
+	return strings.Join(cols, ", ")
 }
