@@ -406,17 +406,21 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
+// items is the items of a list node, or the node itself as the one item;
+// an empty list (what: the key it is given for) is reported with hint.
+func (p *parser) items(n *yaml.Node, what, hint string) []*yaml.Node {
+	if n.Kind != yaml.SequenceNode {
+		return []*yaml.Node{n}
+	}
+	if len(n.Content) == 0 {
+		p.add(n, hint, "%s is an empty list", what)
+	}
+	return n.Content
+}
+
 // matchBy reads match_by: one key, or a list of keys tried in order.
 func (p *parser) matchBy(n *yaml.Node) {
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		items = n.Content
-		if len(items) == 0 {
-			p.add(n, "name a key, e.g. match_by: email, or delete the line", "match_by is an empty list")
-			return
-		}
-	}
-	for _, it := range items {
+	for _, it := range p.items(n, "match_by", "name a key, e.g. match_by: email, or delete the line") {
 		s, ok := p.scalar(it, "match_by")
 		if !ok {
 			continue
@@ -578,15 +582,8 @@ func columnLetter(ref string) (string, bool) {
 // columns reads a column: one header, or a list of them (the first cell
 // that is not blank wins); nil when it is unusable.
 func (p *parser) columns(n *yaml.Node, what string) []ref {
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		if items = n.Content; len(items) == 0 {
-			p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
-			return nil
-		}
-	}
 	var refs []ref
-	for _, it := range items {
+	for _, it := range p.items(n, what, `name the columns, e.g. [Mobile, Phone]`) {
 		h, ok := p.scalar(it, what)
 		if !ok {
 			return nil
