@@ -227,7 +227,7 @@ func (r *fieldRead) valueMap(fv *yaml.Node) bool {
 		p.add(fv, `write map: { Polska: PL, Niemcy: DE }`, "%s.map must be a mapping of cell value to API value", what)
 		return true
 	}
-	r.s.exact, r.s.folded = make(map[string]string), make(map[string]string)
+	r.s.folded = make(map[string]string)
 	firstLine := make(map[string]int)
 	for i := 0; i+1 < len(fv.Content); i += 2 {
 		k, v := resolve(fv.Content[i]), resolve(fv.Content[i+1])
@@ -250,7 +250,6 @@ func (r *fieldRead) valueMap(fv *yaml.Node) bool {
 			continue
 		}
 		firstLine[fk] = k.Line
-		r.s.exact[key] = val
 		r.s.folded[fk] = val
 	}
 	return true

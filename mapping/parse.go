@@ -111,7 +111,6 @@ type spec struct {
 	parts      []tmplPart // kindTemplate; its references are refs, in order
 	value      string     // kindValue
 	transforms []transformFunc
-	exact      map[string]string // map: trimmed key → value
 	folded     map[string]string // map: lower-cased trimmed key → value
 	def        string
 	hasDef     bool

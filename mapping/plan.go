@@ -315,11 +315,8 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	default:
 		v += " " + ext
 	}
-	if b.folded != nil && !chars.Blank(v) {
-		k := chars.TrimSpace(v)
-		if m, ok := b.exact[k]; ok {
-			v = m
-		} else if m, ok := b.folded[strings.ToLower(k)]; ok {
+	if b.folded != nil { // map: keys are told apart ignoring case, so the folded key finds an exact one too
+		if m, ok := b.folded[strings.ToLower(chars.TrimSpace(v))]; ok {
 			v = m
 		}
 	}
