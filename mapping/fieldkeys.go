@@ -62,8 +62,8 @@ func fieldKeys() []string {
 
 // field reads one field's recipe: a header name, a list of headers, or a
 // mapping of fieldKeys.
-func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
-	s := &spec{field: name, extra: extra, line: k.Line, col: k.Column}
+func (p *parser) field(what, name string, extra bool, v *yaml.Node) *spec {
+	s := &spec{field: name, extra: extra}
 	switch v.Kind {
 	case yaml.ScalarNode, yaml.SequenceNode:
 		// "E-mail", or [Mobile, Phone]: the first of the columns that is not blank.

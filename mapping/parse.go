@@ -118,7 +118,6 @@ type spec struct {
 	split      string    // split: the separator of several values in one cell
 	pick       int       // pick: which of them (1-based; 0 = the first)
 	ext        extPolicy // extension: what a phone extension becomes
-	line, col  int
 }
 
 // key is the name Plan.Source and Problem use for the field.
@@ -540,7 +539,7 @@ func (p *parser) section(n *yaml.Node, what string) {
 				return
 			}
 		}
-		if s := p.field(what+"."+k.Value, name, extra, k, v); s != nil {
+		if s := p.field(what+"."+k.Value, name, extra, v); s != nil {
 			p.m.specs = append(p.m.specs, s)
 		}
 	})
