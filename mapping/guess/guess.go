@@ -243,8 +243,8 @@ func (r *Result) templates(header []string, winner map[string]candidate, vals []
 
 // guessOf is what became of candidate c: a field it feeds is read from its
 // fallbacks too, and split when its sampled values (vals) hold lists.
-func guessOf(c candidate, header []string, vals [][]string, winner map[string]candidate, fallbacks map[string][]int,
-	tmplCols map[int]string) Guess {
+func guessOf(c candidate, header []string, vals [][]string, winner map[string]candidate,
+	fallbacks map[string][]int, tmplCols map[int]string) Guess {
 	g := Guess{Column: c.col, Header: header[c.col]}
 	w, won := winner[c.slot]
 	switch {
