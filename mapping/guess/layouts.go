@@ -89,10 +89,8 @@ func (l layout) fits(keys map[string]string) (string, bool) {
 // layout says.
 func applyLayouts(header []string, cands []candidate) {
 	keys := map[string]string{}
-	for _, h := range header {
-		if _, ok := keys[suggest.Key(h)]; !ok {
-			keys[suggest.Key(h)] = h
-		}
+	for _, h := range slices.Backward(header) {
+		keys[suggest.Key(h)] = h // the first header of a key is written last
 	}
 	for _, l := range layouts {
 		any, ok := l.fits(keys)
