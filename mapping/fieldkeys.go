@@ -62,8 +62,8 @@ func fieldKeys() []string {
 
 // field reads one field's recipe: a header name, a list of headers, or a
 // mapping of fieldKeys.
-func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
-	s := &spec{field: name, extra: extra, line: k.Line, col: k.Column}
+func (p *parser) field(what, name string, extra bool, v *yaml.Node) *spec {
+	s := &spec{field: name, extra: extra}
 	switch v.Kind {
 	case yaml.ScalarNode, yaml.SequenceNode:
 		// "E-mail", or [Mobile, Phone]: the first of the columns that is not blank.
@@ -79,11 +79,7 @@ func (p *parser) field(what, name string, extra bool, k, v *yaml.Node) *spec {
 	}
 	r := &fieldRead{p: p, what: what, s: s, nodes: make(map[string]*yaml.Node)}
 	ok := true
-	p.pairs(v, what, func(fk, fv *yaml.Node) {
-		if !r.key(fk, fv) {
-			ok = false
-		}
-	})
+	p.pairs(v, what, func(fk, fv *yaml.Node) { ok = r.key(fk, fv) && ok })
 	if !r.finish(v, ok) {
 		return nil
 	}
@@ -231,7 +227,7 @@ func (r *fieldRead) valueMap(fv *yaml.Node) bool {
 		p.add(fv, `write map: { Polska: PL, Niemcy: DE }`, "%s.map must be a mapping of cell value to API value", what)
 		return true
 	}
-	r.s.exact, r.s.folded = make(map[string]string), make(map[string]string)
+	r.s.folded = make(map[string]string)
 	firstLine := make(map[string]int)
 	for i := 0; i+1 < len(fv.Content); i += 2 {
 		k, v := resolve(fv.Content[i]), resolve(fv.Content[i+1])
@@ -254,7 +250,6 @@ func (r *fieldRead) valueMap(fv *yaml.Node) bool {
 			continue
 		}
 		firstLine[fk] = k.Line
-		r.s.exact[key] = val
 		r.s.folded[fk] = val
 	}
 	return true
@@ -311,13 +306,10 @@ func (r *fieldRead) pick(fv *yaml.Node) bool {
 // extension reads extension: what a phone extension becomes (keep or drop).
 func (r *fieldRead) extension(fv *yaml.Node) bool {
 	s, ok := r.p.scalar(fv, r.what+".extension")
-	switch {
-	case !ok:
-	case s == "keep":
-		r.s.ext = extKeep
-	case s == "drop":
-		r.s.ext = extDrop
-	default:
+	if !ok {
+		return true
+	}
+	if r.s.ext, ok = map[string]extPolicy{"keep": extKeep, "drop": extDrop}[s]; !ok {
 		r.p.add(fv, "use keep (the number, then the extension as written: +48601234567 wew. 15) or drop (the number only, with a warning)", "%s.extension %q is not keep or drop", r.what, s)
 	}
 	return true

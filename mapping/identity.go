@@ -26,11 +26,11 @@ func Identity(header []string) (*Mapping, error) {
 		if name == "" {
 			continue
 		}
-		var s *spec
+		s := &spec{kind: kindColumn, refs: []ref{{name: strings.TrimPrefix(h, "\ufeff")}}, empty: EmptyKeep}
 		if f, ok := baselinker.LookupField(name); ok && f.Mappable() {
-			s = &spec{field: name}
+			s.field = name
 		} else if id, ok := baselinker.ParseExtraColumn(name); ok {
-			s = &spec{field: id, extra: true}
+			s.field, s.extra = id, true
 		} else {
 			continue
 		}
@@ -40,9 +40,6 @@ func Identity(header []string) (*Mapping, error) {
 			continue
 		}
 		first[s.key()] = i
-		s.kind = kindColumn
-		s.refs = []ref{{name: strings.TrimPrefix(h, "\ufeff")}}
-		s.empty = EmptyKeep
 		m.specs = append(m.specs, s)
 	}
 	if len(m.specs) == 0 && len(c.list) == 0 {

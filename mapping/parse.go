@@ -111,7 +111,6 @@ type spec struct {
 	parts      []tmplPart // kindTemplate; its references are refs, in order
 	value      string     // kindValue
 	transforms []transformFunc
-	exact      map[string]string // map: trimmed key → value
 	folded     map[string]string // map: lower-cased trimmed key → value
 	def        string
 	hasDef     bool
@@ -119,7 +118,6 @@ type spec struct {
 	split      string    // split: the separator of several values in one cell
 	pick       int       // pick: which of them (1-based; 0 = the first)
 	ext        extPolicy // extension: what a phone extension becomes
-	line, col  int
 }
 
 // key is the name Plan.Source and Problem use for the field.
@@ -195,9 +193,7 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 		line, col := 1, 0
 		if sm := yamlLine.FindStringSubmatch(msg); sm != nil {
 			line, _ = strconv.Atoi(sm[1])
-			if sm[2] != "" {
-				col, _ = strconv.Atoi(sm[2])
-			}
+			col, _ = strconv.Atoi(sm[2]) // 0 when the library names no column
 			msg = strings.Replace(msg, sm[0], "", 1)
 		}
 		line = max(line, 1)
@@ -256,13 +252,7 @@ func secondDocument(data []byte) int {
 			}
 		}
 	}
-	switch {
-	case marker > 0:
-		return marker
-	case at > 0:
-		return at
-	}
-	return 1
+	return cmp.Or(marker, at, 1)
 }
 
 // resolve follows YAML aliases to the node they name.
@@ -321,12 +311,9 @@ func (p *parser) root(n *yaml.Node) {
 			p.matchBy(v)
 		case "empty":
 			p.m.Empty = p.empty(v)
-		case "columns":
+		case "columns", "custom_extra_fields":
 			haveColumns = true
-			p.section(v, false)
-		case "custom_extra_fields":
-			haveColumns = true
-			p.section(v, true)
+			p.section(v, k.Value)
 		default:
 			otherwise := "the top-level keys are " + strings.Join(topKeys(), ", ")
 			if _, ok := baselinker.LookupField(k.Value); ok {
@@ -349,16 +336,14 @@ func (p *parser) root(n *yaml.Node) {
 			s.empty = p.m.Empty
 		}
 	}
-	if matchBy != nil {
-		for i, k := range p.m.MatchBy {
-			at := matchBy
-			if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
-				at = matchBy.Content[i]
-			}
-			if !slices.Contains(p.m.Fields(), k) {
-				p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
-					"match_by is %s, but no column is mapped to %s", k, k)
-			}
+	for i, k := range p.m.MatchBy { // none without a match_by: node
+		at := matchBy
+		if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
+			at = matchBy.Content[i]
+		}
+		if !slices.Contains(p.m.Fields(), k) {
+			p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
+				"match_by is %s, but no column is mapped to %s", k, k)
 		}
 	}
 }
@@ -419,17 +404,21 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
+// items is the items of a list node, or the node itself as the one item;
+// an empty list (what: the key it is given for) is reported with hint.
+func (p *parser) items(n *yaml.Node, what, hint string) []*yaml.Node {
+	if n.Kind != yaml.SequenceNode {
+		return []*yaml.Node{n}
+	}
+	if len(n.Content) == 0 {
+		p.add(n, hint, "%s is an empty list", what)
+	}
+	return n.Content
+}
+
 // matchBy reads match_by: one key, or a list of keys tried in order.
 func (p *parser) matchBy(n *yaml.Node) {
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		items = n.Content
-		if len(items) == 0 {
-			p.add(n, "name a key, e.g. match_by: email, or delete the line", "match_by is an empty list")
-			return
-		}
-	}
-	for _, it := range items {
+	for _, it := range p.items(n, "match_by", "name a key, e.g. match_by: email, or delete the line") {
 		s, ok := p.scalar(it, "match_by")
 		if !ok {
 			continue
@@ -451,11 +440,8 @@ func (p *parser) empty(n *yaml.Node) EmptyPolicy {
 	if !ok {
 		return EmptyKeep
 	}
-	switch s {
-	case "keep":
-		return EmptyKeep
-	case "clear":
-		return EmptyClear
+	if pol, ok := map[string]EmptyPolicy{"keep": EmptyKeep, "clear": EmptyClear}[s]; ok {
+		return pol
 	}
 	hint := didYouMean(s, []string{"keep", "clear"}, "use keep (a blank cell leaves the field unchanged) or clear (a blank cell clears it)")
 	p.add(n, hint, "empty %q is neither keep nor clear", s)
@@ -507,19 +493,15 @@ func fieldHint(name string) string {
 }
 
 func extraIDHint(key string) string {
-	d := digits(key)
-	if d != "" {
+	if d := digits(key); d != "" {
 		return fmt.Sprintf("did you mean %q?", strings.TrimLeft(d, "0"))
 	}
 	return "use the numeric ID of the extra field (crmbulk account lists them, as does the Base panel)"
 }
 
-// section reads columns: (extra false) or custom_extra_fields: (extra true).
-func (p *parser) section(n *yaml.Node, extra bool) {
-	what := "columns"
-	if extra {
-		what = "custom_extra_fields"
-	}
+// section reads columns: or custom_extra_fields:, the section called what.
+func (p *parser) section(n *yaml.Node, what string) {
+	extra := what == "custom_extra_fields"
 	if n.Kind != yaml.MappingNode {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			p.add(n, `add one "field: Header" line per field, indented under it`, "%s is empty", what)
@@ -557,7 +539,7 @@ func (p *parser) section(n *yaml.Node, extra bool) {
 				return
 			}
 		}
-		if s := p.field(what+"."+k.Value, name, extra, k, v); s != nil {
+		if s := p.field(what+"."+k.Value, name, extra, v); s != nil {
 			p.m.specs = append(p.m.specs, s)
 		}
 	})
@@ -598,15 +580,8 @@ func columnLetter(ref string) (string, bool) {
 // columns reads a column: one header, or a list of them (the first cell
 // that is not blank wins); nil when it is unusable.
 func (p *parser) columns(n *yaml.Node, what string) []ref {
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		if items = n.Content; len(items) == 0 {
-			p.add(n, `name the columns, e.g. [Mobile, Phone]`, "%s is an empty list", what)
-			return nil
-		}
-	}
 	var refs []ref
-	for _, it := range items {
+	for _, it := range p.items(n, what, `name the columns, e.g. [Mobile, Phone]`) {
 		h, ok := p.scalar(it, what)
 		if !ok {
 			return nil

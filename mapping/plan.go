@@ -22,7 +22,6 @@ type Plan struct {
 	id     *bound  // crm_client_id, if mapped
 	src    map[string]bound
 	notes  []string
-	unused []string
 	used   []bool // the columns some field reads
 }
 
@@ -95,10 +94,8 @@ type Mark struct {
 
 // Get returns the value of the API field called field, if the row sends it.
 func (r *Result) Get(field string) (string, bool) {
-	for _, v := range r.Values {
-		if v.Field == field {
-			return v.Text, true
-		}
+	if i := slices.IndexFunc(r.Values, func(v Value) bool { return v.Field == field }); i >= 0 {
+		return r.Values[i].Text, true
 	}
 	return "", false
 }
@@ -140,7 +137,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		return nil, &Errors{List: []*Error{{Msg: "the sheet's header row is empty",
 			Hint: "check source.header_row (or --header-row) and that the sheet starts with a header row"}}}
 	}
-	used := make([]bool, len(header))
+	p.used = make([]bool, len(header))
 	resolveRef := func(s *spec, r ref) int {
 		idx := exact[r.name]
 		if len(idx) == 0 {
@@ -152,7 +149,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		}
 		switch len(idx) {
 		case 1:
-			used[idx[0]] = true
+			p.used[idx[0]] = true
 			return idx[0]
 		case 0:
 			if h, rr, ok := misread(r.name, header); ok {
@@ -160,21 +157,14 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 					"column %q (for %s) is not in the sheet's header, but %q is, which is %q read in the wrong encoding", r.name, s.key(), h, rr.Text)
 				return -1
 			}
-			hint := didYouMean(r.name, header, "")
-			list := "the header has: " + quoteList(header, 30)
-			if hint != "" {
-				hint += " " + strings.ToUpper(list[:1]) + list[1:]
-			} else {
-				hint = list
+			hint := "the header has: " + quoteList(header, 30)
+			if dym := didYouMean(r.name, header, ""); dym != "" {
+				hint = dym + " The header has: " + quoteList(header, 30)
 			}
 			c.add(r.line, r.col, hint, "column %q (for %s) is not in the sheet's header", r.name, s.key())
 		default:
-			cols := make([]string, len(idx))
-			for i, x := range idx {
-				cols[i] = sheet.ColumnName(x)
-			}
 			c.add(r.line, r.col, "rename the columns in the sheet so each header is unique",
-				"column %q (for %s) appears %d times in the sheet's header (columns %s)", r.name, s.key(), len(idx), strings.Join(cols, ", "))
+				"column %q (for %s) appears %d times in the sheet's header (columns %s)", r.name, s.key(), len(idx), columnNames(idx))
 		}
 		return -1
 	}
@@ -197,13 +187,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		}
 		p.fields = append(p.fields, b)
 	}
-	for i, h := range header {
-		if !used[i] && !chars.Blank(h) {
-			p.unused = append(p.unused, h)
-		}
-	}
-	p.notes = append(p.notes, repeatedUnused(header, folded, used)...)
-	p.used = used
+	p.notes = append(p.notes, repeatedUnused(header, folded, p.used)...)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -225,7 +209,15 @@ func (p *Plan) Mapping() *Mapping { return p.m }
 func (p *Plan) Notes() []string { return append([]string(nil), p.notes...) }
 
 // Unused returns the non-blank headers of the sheet no field reads.
-func (p *Plan) Unused() []string { return append([]string(nil), p.unused...) }
+func (p *Plan) Unused() []string {
+	var out []string
+	for i, h := range p.header {
+		if !p.used[i] && !chars.Blank(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
 
 // Header returns the sheet's header the plan was bound to.
 func (p *Plan) Header() []string { return p.header }
@@ -250,19 +242,9 @@ func (p *Plan) Source(field string) (col int, header string) {
 // is: column or template → transforms (in the listed order) → map → default
 // → empty policy.
 func (p *Plan) Apply(cells []string) Result {
-	var r Result
-	p.ApplyTo(cells, &r)
-	return r
-}
-
-// ApplyTo is Apply into r, reusing the memory of r's slices: a caller that
-// maps many rows and is done with each Result before the next one saves
-// their allocation per row. r's previous contents are discarded, so no
-// earlier copy of r may still be in use.
-func (p *Plan) ApplyTo(cells []string, r *Result) {
-	*r = Result{Values: slices.Grow(r.Values[:0], len(p.fields)), Extra: r.Extra[:0]}
+	r := Result{Values: slices.Grow([]Value(nil), len(p.fields))} // nil when only crm_client_id is mapped
 	if p.id != nil {
-		if v, send := p.id.eval(cells, r); send && !chars.Blank(v) {
+		if v, send := p.id.eval(cells, &r); send && !chars.Blank(v) {
 			id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64)
 			switch {
 			case err != nil || id < 0:
@@ -276,7 +258,7 @@ func (p *Plan) ApplyTo(cells []string, r *Result) {
 	}
 	for i := range p.fields {
 		b := &p.fields[i]
-		v, send := b.eval(cells, r)
+		v, send := b.eval(cells, &r)
 		if !send {
 			continue
 		}
@@ -286,6 +268,7 @@ func (p *Plan) ApplyTo(cells []string, r *Result) {
 			r.Values = append(r.Values, Value{Field: b.field, Pos: b.pos, Text: v})
 		}
 	}
+	return r
 }
 
 func cell(cells []string, i int) string {
@@ -314,7 +297,7 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	if b.split != "" {
 		var others []string
 		if v, others = pickPart(v, b.split, b.pick); len(others) > 0 {
-			_, h := b.column(cells)
+			h := b.column(cells)
 			r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: h, Text: strings.Join(others, b.split), Split: b.split})
 		}
 	}
@@ -328,16 +311,12 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	switch {
 	case ext == "":
 	case b.ext == extDrop:
-		_, h := b.column(cells)
-		r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: h, Text: ext})
+		r.Dropped = append(r.Dropped, Dropped{Field: b.key(), Column: b.column(cells), Text: ext})
 	default:
 		v += " " + ext
 	}
-	if b.folded != nil && !chars.Blank(v) {
-		k := chars.TrimSpace(v)
-		if m, ok := b.exact[k]; ok {
-			v = m
-		} else if m, ok := b.folded[strings.ToLower(k)]; ok {
+	if b.folded != nil { // map: keys are told apart ignoring case, so the folded key finds an exact one too
+		if m, ok := b.folded[strings.ToLower(chars.TrimSpace(v))]; ok {
 			v = m
 		}
 	}
@@ -353,18 +332,18 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	return v, true
 }
 
-// column returns the column a field's value came from: the first of its
-// columns that is not blank (for a list), else the first.
-func (b *bound) column(cells []string) (int, string) {
+// column returns the header of the column a field's value came from: the
+// first of its columns that is not blank (for a list), else the first.
+func (b *bound) column(cells []string) string {
 	for i, c := range b.cols {
 		if !chars.Blank(cell(cells, c)) {
-			return c, b.refs[i].name
+			return b.refs[i].name
 		}
 	}
-	if len(b.cols) == 0 {
-		return -1, ""
+	if len(b.refs) == 0 {
+		return ""
 	}
-	return b.cols[0], b.refs[0].name
+	return b.refs[0].name
 }
 
 // read is the cell at column i without its text mark.
@@ -430,11 +409,16 @@ func repeatedUnused(header []string, folded map[string][]int, used []bool) []str
 		if len(idx) < 2 || idx[0] != i || slices.ContainsFunc(idx, func(j int) bool { return used[j] }) {
 			continue
 		}
-		cols := make([]string, len(idx))
-		for k, j := range idx {
-			cols[k] = sheet.ColumnName(j)
-		}
-		out = append(out, fmt.Sprintf("header %q appears %d times (columns %s); no field reads it, so it is not imported", h, len(idx), strings.Join(cols, ", ")))
+		out = append(out, fmt.Sprintf("header %q appears %d times (columns %s); no field reads it, so it is not imported", h, len(idx), columnNames(idx)))
 	}
 	return out
+}
+
+// columnNames names the 0-based columns idx as a spreadsheet does: "B, F".
+func columnNames(idx []int) string {
+	cols := make([]string, len(idx))
+	for i, x := range idx {
+		cols[i] = sheet.ColumnName(x)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -20,27 +20,12 @@ func TransformNames() []string {
 }
 
 func lookupTransform(name string) (transformFunc, bool) {
-	switch name {
-	case "trim":
-		return chars.TrimSpace, true
-	case "upper":
-		return strings.ToUpper, true
-	case "lower":
-		return strings.ToLower, true
-	case "title":
-		return title, true
-	case "digits":
-		return digits, true
-	case "digits_plus":
-		return digitsPlus, true
-	case "collapse_spaces":
-		return collapseSpaces, true
-	case "strip_dashes":
-		return chars.StripDashes, true
-	case "nfc":
-		return norm.NFC.String, true
-	}
-	return nil, false
+	fn, ok := map[string]transformFunc{
+		"trim": chars.TrimSpace, "upper": strings.ToUpper, "lower": strings.ToLower, "title": title,
+		"digits": digits, "digits_plus": digitsPlus, "collapse_spaces": collapseSpaces,
+		"strip_dashes": chars.StripDashes, "nfc": norm.NFC.String,
+	}[name]
+	return fn, ok
 }
 
 // title lowercases s and upper-cases the first letter of every word; a word

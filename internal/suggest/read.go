@@ -89,10 +89,6 @@ type vocab struct {
 
 var table = sync.OnceValue(func() *vocab {
 	v := &vocab{concept: map[string]Concept{}, section: map[string]string{}, stop: map[string]bool{}, address: map[string]bool{}}
-	byName := map[string]Concept{}
-	for _, c := range concepts {
-		byName[c.Name] = c
-	}
 	for _, p := range phrases {
 		for _, ph := range strings.Split(p.list, "|") {
 			k := Key(ph)
@@ -100,7 +96,7 @@ var table = sync.OnceValue(func() *vocab {
 				v.conflict = append(v.conflict, k+": "+have.Name+" and "+p.concept)
 				continue
 			}
-			v.concept[k] = byName[p.concept]
+			v.concept[k] = ConceptOf(p.concept)
 		}
 	}
 	v.keys = slices.Sorted(maps.Keys(v.concept))
@@ -172,10 +168,9 @@ func Read(name string, n int, minScore float64) Reading {
 	rd := Reading{Words: Words(name), N: n}
 	main, qual := brackets(name)
 	words := Words(main)
-	if segs := strings.Split(main, " - "); len(segs) > 1 {
-		if e, ok := entityWords[Key(segs[0])]; ok {
-			rd.Entity = e
-			words = Words(strings.Join(segs[1:], " "))
+	if ent, rest, ok := strings.Cut(main, " - "); ok {
+		if e, ok := entityWords[Key(ent)]; ok {
+			rd.Entity, words = e, Words(rest)
 		}
 	}
 	rd.Section, rd.Explicit, rd.Rest = section(append(words, Words(qual)...))
@@ -391,10 +386,8 @@ func FieldFor(name string) (field string, foreign bool) {
 
 // ConceptOf returns the concept of that name ("address").
 func ConceptOf(name string) Concept {
-	for _, c := range concepts {
-		if c.Name == name {
-			return c
-		}
+	if i := slices.IndexFunc(concepts, func(c Concept) bool { return c.Name == name }); i >= 0 {
+		return concepts[i]
 	}
 	return Concept{}
 }

@@ -146,55 +146,34 @@ func classOf(vals []string) (valueClass, bool) {
 	return valueClass{}, false
 }
 
-// proposeByValues gives a field to a column whose name says nothing (no
-// field, no reason to leave it out) when its values say what it is: the
-// e-mails under "Kontakt", the postcodes under "Kod".
-func proposeByValues(cands []candidate, cols [][]string) {
+// byValues reads each column by its values (cols nil: no rows). A name's
+// guess whose values are dates, money, flags or register numbers, which no
+// field of its kind holds, is dropped (a date under "Phone", 0/1 under
+// "_address_default_billing_"); a column whose name says nothing (no
+// field, no reason to leave it out) gets the field its values say it is:
+// the e-mails under "Kontakt", the postcodes under "Kod".
+func byValues(cands []candidate, cols [][]string) {
 	if cols == nil {
 		return
 	}
 	for i := range cands {
 		c := &cands[i]
-		if c.slot != "" || c.note != "" {
-			continue
-		}
 		vals := nonBlank(cols[c.col])
 		cl, ok := classOf(vals)
-		if !ok || cl.slot == "" {
-			continue
+		switch {
+		case !ok:
+		case cl.slot == "" && c.slot != "" && c.slot != "star":
+			if cl.what != "dates" || !strings.HasSuffix(c.slot, "notes") {
+				c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what))
+			}
+		case cl.slot != "" && c.slot == "" && c.note == "":
+			c.slot, c.method, c.score, c.filled = cl.slot, Values, 1, true
+			if c.sec == "delivery" || c.sec == "private" {
+				c.slot = strings.Replace(c.slot, "invoice_", "delivery_", 1)
+			}
+			c.note = fmt.Sprintf("its name says nothing, but its values are %s (e.g. %q)", cl.what, short(vals[0]))
+			c.names = strings.HasSuffix(cl.slot, "_country_code")
 		}
-		c.slot, c.method, c.score, c.filled = cl.slot, Values, 1, true
-		if c.sec == "delivery" || c.sec == "private" {
-			c.slot = strings.Replace(c.slot, "invoice_", "delivery_", 1)
-		}
-		c.note = fmt.Sprintf("its name says nothing, but its values are %s (e.g. %q)", cl.what, short(vals[0]))
-		if strings.HasSuffix(cl.slot, "_country_code") {
-			c.names = true
-		}
-	}
-}
-
-// vetoByValues drops a name's guess whose values are dates, money, flags
-// or register numbers, which no field of its kind holds (a date under
-// "Phone", 0/1 under "_address_default_billing_").
-func vetoByValues(cands []candidate, cols [][]string) {
-	if cols == nil {
-		return
-	}
-	for i := range cands {
-		c := &cands[i]
-		if c.slot == "" || c.method == Values || c.slot == "star" {
-			continue
-		}
-		vals := nonBlank(cols[c.col])
-		cl, ok := classOf(vals)
-		if !ok || cl.slot != "" {
-			continue
-		}
-		if cl.what == "dates" && strings.HasSuffix(c.slot, "notes") {
-			continue
-		}
-		c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what))
 	}
 }
 

@@ -150,21 +150,12 @@ func Header(header []string, rows [][]string) Result {
 	applyLayouts(header, cands)
 	vals := samples(rows[:min(len(rows), SampleRows)], len(header))
 	judge(cands, vals)
-	vetoByValues(cands, vals)
-	proposeByValues(cands, vals)
+	byValues(cands, vals)
 	namesByValues(header, cands, vals)
 	winner, fallbacks := choose(cands)
 	tmplCols := r.templates(header, winner, vals)
 	for _, c := range cands {
-		r.Columns[c.col] = guessOf(c, header, winner, fallbacks, tmplCols)
-	}
-	for slot, w := range winner {
-		g := &r.Columns[w.col]
-		if g.Field != slot {
-			continue
-		}
-		g.Fallbacks = fallbacks[slot]
-		g.Split = splitOf(vals, append([]int{w.col}, g.Fallbacks...))
+		r.Columns[c.col] = guessOf(c, header, vals, winner, fallbacks, tmplCols)
 	}
 	return r
 }
@@ -250,9 +241,12 @@ func (r *Result) templates(header []string, winner map[string]candidate, vals []
 	return tmplCols
 }
 
-// guessOf is what became of candidate c.
-func guessOf(c candidate, header []string, winner map[string]candidate, fallbacks map[string][]int, tmplCols map[int]string) Guess {
+// guessOf is what became of candidate c: a field it feeds is read from its
+// fallbacks too, and split when its sampled values (vals) hold lists.
+func guessOf(c candidate, header []string, vals [][]string, winner map[string]candidate,
+	fallbacks map[string][]int, tmplCols map[int]string) Guess {
 	g := Guess{Column: c.col, Header: header[c.col]}
+	w, won := winner[c.slot]
 	switch {
 	case strings.TrimSpace(g.Header) == "":
 		g.Note = "blank header"
@@ -262,10 +256,9 @@ func guessOf(c candidate, header []string, winner map[string]candidate, fallback
 		g.Note = cmp.Or(c.note, "no CRM field fits this name")
 	case strings.Contains(c.slot, "|"):
 		g.Note = partNote(c, winner, header)
-	case !isWinner(winner, c):
-		w, ok := winner[c.slot]
+	case !won || w.col != c.col:
 		switch {
-		case !ok && strings.HasSuffix(c.slot, "_fullname"):
+		case !won && strings.HasSuffix(c.slot, "_fullname"):
 			g.Note = fmt.Sprintf("its values are not the first and last names, which the %s template joins", c.slot)
 		case slices.Contains(fallbacks[c.slot], c.col):
 			g.FallbackFor = c.slot
@@ -275,13 +268,10 @@ func guessOf(c candidate, header []string, winner map[string]candidate, fallback
 		}
 	default:
 		g.Field, g.Method, g.Score, g.Note = c.slot, c.method, c.score, c.note
+		g.Fallbacks = fallbacks[c.slot]
+		g.Split = splitOf(vals, append([]int{c.col}, g.Fallbacks...))
 	}
 	return g
-}
-
-func isWinner(winner map[string]candidate, c candidate) bool {
-	w, ok := winner[c.slot]
-	return ok && w.col == c.col
 }
 
 // partWords are, for each template part, what it is called, the field it
@@ -300,17 +290,14 @@ func partNote(c candidate, winner map[string]candidate, header []string) string 
 	if w := winner[c.slot]; w.col != c.col {
 		return fmt.Sprintf("also looks like a %s for %s, but column %q is used for it", pw.name, sec+"_"+pw.field, header[w.col])
 	}
-	switch part {
-	case "firstname", "lastname":
-		if _, ok := winner[sec+"_fullname"]; ok {
-			return fmt.Sprintf("a %s; %s_fullname comes from the full name column", pw.name, sec)
-		}
-		return fmt.Sprintf("a %s column with no matching %s column; map it to %s_fullname yourself if it holds the whole name",
-			pw.name, pw.other, sec)
-	case "address2":
+	if part == "address2" {
 		return fmt.Sprintf("a second address line with no first line; add it to %s_address yourself", sec)
 	}
-	return "no CRM field fits this name"
+	if _, ok := winner[sec+"_fullname"]; ok { // a first or last name
+		return fmt.Sprintf("a %s; %s_fullname comes from the full name column", pw.name, sec)
+	}
+	return fmt.Sprintf("a %s column with no matching %s column; map it to %s_fullname yourself if it holds the whole name",
+		pw.name, pw.other, sec)
 }
 
 func makeTemplate(field, why string, header []string, cols ...int) (Template, bool) {
@@ -361,7 +348,7 @@ func (c candidate) better(o candidate) bool {
 	if c.method != o.method {
 		return c.method < o.method
 	}
-	if sectioned(c.slot) {
+	if strings.HasPrefix(c.slot, "invoice") || strings.HasPrefix(c.slot, "delivery") { // a field of a section
 		if c.explicit != o.explicit {
 			return c.explicit
 		}
@@ -377,15 +364,11 @@ func (c candidate) better(o candidate) bool {
 	return c.col < o.col
 }
 
-// rank orders the sections of a field that has none of its own.
+// rank orders the sections of a field that has none of its own: business,
+// none, invoice, then the others.
 func (c candidate) rank() int {
-	switch c.sec {
-	case "business":
-		return 0
-	case "":
-		return 1
-	case "invoice":
-		return 2
+	if i := slices.Index([]string{"business", "", "invoice"}, c.sec); i >= 0 {
+		return i
 	}
 	return 3
 }
@@ -415,10 +398,6 @@ func (c candidate) describe() string {
 	return c.method.String()
 }
 
-func sectioned(slot string) bool {
-	return strings.HasPrefix(slot, "invoice") || strings.HasPrefix(slot, "delivery")
-}
-
 // classify reads one header.
 func classify(h string) candidate {
 	if c, ok := numberedPart(h); ok {
@@ -438,14 +417,15 @@ var recordRE = regexp.MustCompile(`^\s*(.+?)\s+-\s+(\d+)\s*$`)
 // numberedPart reads a "X n - Part" header: the value of X (its n-th), its
 // label (never data), or a part of address n.
 func numberedPart(h string) (candidate, bool) {
-	if m := recordRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff")); m != nil {
+	h = strings.TrimPrefix(h, "\ufeff")
+	if m := recordRE.FindStringSubmatch(h); m != nil {
 		// BigCommerce's "City - 1", "Address Line 2 - 1": field of record n.
 		if n, err := strconv.Atoi(m[2]); err == nil && n > 1 {
 			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
 		}
 		return classifyN(m[1], 0), true
 	}
-	m := numberedRE.FindStringSubmatch(strings.TrimPrefix(h, "\ufeff"))
+	m := numberedRE.FindStringSubmatch(h)
 	if m == nil {
 		return candidate{}, false
 	}

@@ -8,20 +8,9 @@ import (
 	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
-// addressFields are the fields (after invoice_/delivery_) and template
-// parts that make an address, as opposed to a name or a company.
-var addressFields = []string{"address", "address2", "postcode", "city", "state", "country_code"}
-
-func addressSlot(slot string) (sec, field string, ok bool) {
-	sec, field, ok = strings.Cut(slot, "|")
-	if !ok {
-		sec, field, ok = strings.Cut(slot, "_")
-	}
-	if !ok || sec != "invoice" && sec != "delivery" || !slices.Contains(addressFields, field) {
-		return "", "", false
-	}
-	return sec, field, true
-}
+// addressSlots are the slots (after invoice or delivery) of the fields and
+// template parts that make an address, as opposed to a name or a company.
+var addressSlots = []string{"_address", "|address2", "_postcode", "_city", "_state", "_country_code"}
 
 // onlyAddressIsInvoice applies the rule that a file's only address is the
 // invoice address: a private (home) address goes to delivery_* only when
@@ -32,8 +21,8 @@ func addressSlot(slot string) (sec, field string, ok bool) {
 // delivery_*.
 func onlyAddressIsInvoice(cands []candidate) {
 	if slices.ContainsFunc(cands, func(c candidate) bool {
-		sec, _, ok := addressSlot(c.slot)
-		return ok && sec == "invoice"
+		rest, ok := strings.CutPrefix(c.slot, "invoice")
+		return ok && slices.Contains(addressSlots, rest)
 	}) {
 		return
 	}
@@ -100,10 +89,8 @@ func (l layout) fits(keys map[string]string) (string, bool) {
 // layout says.
 func applyLayouts(header []string, cands []candidate) {
 	keys := map[string]string{}
-	for _, h := range header {
-		if _, ok := keys[suggest.Key(h)]; !ok {
-			keys[suggest.Key(h)] = h
-		}
+	for _, h := range slices.Backward(header) {
+		keys[suggest.Key(h)] = h // the first header of a key is written last
 	}
 	for _, l := range layouts {
 		any, ok := l.fits(keys)

@@ -84,14 +84,12 @@ func (r Result) Proposal(src Source) Proposal {
 	has := map[string]bool{}
 	for _, f := range r.Fields() {
 		has[f] = true
+		p.Columns = append(p.Columns, r.fieldLine(f))
 	}
 	if has["crm_client_id"] {
 		p.Notes = []string{"Rows with a crm_client_id update that client; rows without one create a new client."}
 	} else {
 		p.MatchBy, p.Notes = matchBy(has)
-	}
-	for _, f := range r.Fields() {
-		p.Columns = append(p.Columns, r.fieldLine(f))
 	}
 	if len(p.Columns) == 0 {
 		p.Notes = append(p.Notes, "No column looked like a CRM field; write one \"field: Header\" line per field (see `crmbulk fields`).")

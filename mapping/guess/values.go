@@ -25,11 +25,7 @@ func samples(rows [][]string, width int) [][]string {
 	}
 	for r, row := range rows {
 		for i := 0; i < width && i < len(row); i++ {
-			v := strings.TrimSpace(row[i])
-			if s, ok := sheet.StripTextMark(v); ok {
-				v = s
-			}
-			cols[i][r] = v
+			cols[i][r] = sheet.UnguardFormula(strings.TrimSpace(row[i])) // the text mark off
 		}
 	}
 	return cols

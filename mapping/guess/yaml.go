@@ -37,14 +37,10 @@ func quote(s string) string {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
-	out := strings.TrimSuffix(b.String(), "\n")
 	// JSON leaves DEL, the C1 controls and U+FFFE/U+FFFF as they are; YAML
 	// refuses them unescaped.
-	if strings.IndexFunc(out, notYAMLPrintable) < 0 {
-		return out
-	}
 	var e strings.Builder
-	for _, r := range out {
+	for _, r := range strings.TrimSuffix(b.String(), "\n") {
 		if notYAMLPrintable(r) {
 			fmt.Fprintf(&e, `\u%04X`, r)
 			continue
