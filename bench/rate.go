@@ -3,11 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
-	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // sandboxToken is the token of the in-process sandboxes: a made-up value
@@ -115,8 +113,8 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func (r *recorder) times() []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := append([]time.Time(nil), r.at...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	out := slices.Clone(r.at)
+	slices.SortFunc(out, time.Time.Compare)
 	return out
 }
 
@@ -129,17 +127,14 @@ func windowFill(at []time.Time, window, step time.Duration, limit int) (mean, wo
 		return 0, 0, 0
 	}
 	if step <= 0 {
-		step = window / 600
-		if step <= 0 {
-			step = 1
-		}
+		step = max(window/600, 1)
 	}
 	last := at[len(at)-1]
 	worst = -1
 	var sum float64
 	for t := at[0]; !t.Add(window).After(last); t = t.Add(step) {
-		lo := sort.Search(len(at), func(i int) bool { return !at[i].Before(t) })
-		hi := sort.Search(len(at), func(i int) bool { return !at[i].Before(t.Add(window)) })
+		lo, _ := slices.BinarySearchFunc(at, t, time.Time.Compare)
+		hi, _ := slices.BinarySearchFunc(at, t.Add(window), time.Time.Compare)
 		f := float64(hi-lo) / float64(limit)
 		sum += f
 		if worst < 0 || f < worst {
@@ -304,13 +299,13 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		return fail(err)
 	}
 	defer stop()
+	if err := mkdir(dir); err != nil {
+		return fail(err)
+	}
 	switch kind {
 	case kindImport:
 		in, err := files.input("csv", rc.requests, "Gdańsk")
 		if err != nil {
-			return fail(err)
-		}
-		if err := mkdir(dir); err != nil {
 			return fail(err)
 		}
 		sum, err := importer.Run(ctx, api, in, importer.Config{Report: filepath.Join(dir, "report.csv")})
@@ -321,16 +316,11 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[events.StatusCreated], rc.requests, sum))
 		}
 	case kindExport:
-		if err := mkdir(dir); err != nil {
-			return fail(err)
-		}
 		e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir, Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			return fail(err)
 		}
-		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) {
-			return sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), nil
-		})
+		sum, err := e.Run(ctx, toDiscard)
 		if err != nil {
 			return fail(fmt.Errorf("export: %w", err))
 		}
