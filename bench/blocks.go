@@ -129,14 +129,10 @@ func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bo
 	if err != nil {
 		return blockRun{}, err
 	}
-	dir := filepath.Join(files.dir, "blocks")
-	if err := mkdir(dir); err != nil {
-		return blockRun{}, err
-	}
 	// One worker: a skipping clock is exact only while one goroutine waits
 	// on it (two waiters of different deadlines would move it to the later
 	// one first). That every worker stops at a block is proven in proof/.
-	sum, err := importer.Run(ctx, api, in, importer.Config{Workers: 1, Report: filepath.Join(dir, fmt.Sprintf("report-%v-%v.csv", account, noEnd))})
+	sum, err := importer.Run(ctx, api, in, importer.Config{Workers: 1, Report: filepath.Join(files.dir, fmt.Sprintf("blocks-%v-%v.report.csv", account, noEnd))})
 	if err != nil {
 		return blockRun{}, fmt.Errorf("import: %w", err)
 	}

@@ -279,7 +279,8 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 	return nil
 }
 
-// rateRun measures one kind at one latency.
+// rateRun measures one kind at one latency: an export spools in dir (which
+// the exporter makes), an import reports beside it (dir.report.csv).
 func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration, dir string, files *fileCache) rateResult {
 	res := rateResult{kind: kind, latency: lat}
 	fail := func(err error) rateResult { res.err = err; return res }
@@ -299,16 +300,13 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		return fail(err)
 	}
 	defer stop()
-	if err := mkdir(dir); err != nil {
-		return fail(err)
-	}
 	switch kind {
 	case kindImport:
 		in, err := files.input("csv", rc.requests, "Gdańsk")
 		if err != nil {
 			return fail(err)
 		}
-		sum, err := importer.Run(ctx, api, in, importer.Config{Report: filepath.Join(dir, "report.csv")})
+		sum, err := importer.Run(ctx, api, in, importer.Config{Report: dir + ".report.csv"})
 		if err != nil {
 			return fail(fmt.Errorf("import: %w", err))
 		}
