@@ -254,18 +254,16 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 			continue
 		}
 		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", wname)
-		if j.windows == 0 {
+		value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
+		switch {
+		case j.windows == 0:
 			r.add(name, measure, fmt.Sprintf("n/a: %d requests in %s, shorter than a window", j.requests, j.span.Round(time.Millisecond)), target, false)
-		} else {
-			value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
-			switch {
-			case j.kind == kindBaseline:
-				r.info(name, measure+", baseline", value)
-			case rc.target == 0:
-				r.info(name, measure, value)
-			default:
-				r.add(name, measure, value, target, j.fill >= rc.target)
-			}
+		case j.kind == kindBaseline:
+			r.info(name, measure+", baseline", value)
+		case rc.target == 0:
+			r.info(name, measure, value)
+		default:
+			r.add(name, measure, value, target, j.fill >= rc.target)
 		}
 		if j.kind != kindBaseline {
 			period := rc.window + rc.margin

@@ -66,13 +66,11 @@ func (r *Report) WriteText(w io.Writer) error {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(r.preamble("  \n"))
-	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	row := func(cells []string) {
-		b.WriteString("|")
 		for _, c := range cells {
-			b.WriteString(" " + cell(c) + " |")
+			b.WriteString("| " + strings.ReplaceAll(c, "|", `\|`) + " ")
 		}
-		b.WriteString("\n")
+		b.WriteString("|\n")
 	}
 	row(tableHeader)
 	b.WriteString("|---|---|---:|---|---|\n")
