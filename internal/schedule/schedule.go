@@ -165,18 +165,12 @@ func Write(e Export, w When, p Program) (Files, error) {
 	}
 	v := values(e, w, p)
 	var f Files
-	for name, out := range map[string]*string{"crontab": &f.Crontab, "service": &f.Service, "timer": &f.Timer, "windows": &f.Windows} {
+	for name, out := range map[string]*string{"crontab": &f.Crontab, "cronline": &f.CronLine, "service": &f.Service, "timer": &f.Timer, "windows": &f.Windows} {
 		var b bytes.Buffer
 		if err := templates.ExecuteTemplate(&b, name+".tmpl", v); err != nil {
 			return Files{}, fmt.Errorf("the %s template: %w", name, err)
 		}
 		*out = b.String()
-	}
-	for _, l := range strings.Split(f.Crontab, "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "SHELL=") && !strings.HasPrefix(l, "MAILTO=") {
-			f.CronLine = l
-			break
-		}
 	}
 	return f, nil
 }
