@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,12 +136,10 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if c.Rows < 0 {
 		return nil, fmt.Errorf("bench: rows %d: give a positive number of rows", c.Rows)
 	}
-	if c.Rows == 0 {
-		c.Rows = DefaultRows
-		if c.Quick {
-			c.Rows = QuickRows
-		}
+	if c.Rows == 0 && c.Quick {
+		c.Rows = QuickRows
 	}
+	c.Rows = cmp.Or(c.Rows, DefaultRows)
 	for _, n := range c.Only {
 		if !slices.Contains(Scenarios(), n) {
 			return nil, fmt.Errorf("bench: %w %q: choose among %s", ErrUnknownScenario, n, strings.Join(Scenarios(), ", "))
