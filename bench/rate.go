@@ -351,12 +351,10 @@ func fixedGap(ctx context.Context, api *baselinker.API, gap, d time.Duration) er
 		if err != nil {
 			return fmt.Errorf("fixed-gap client, request %d: %w", i+1, err)
 		}
-		t := time.NewTimer(gap)
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+			return ctx.Err() // the timer needs no Stop: an unreferenced one is collected (Go 1.23)
+		case <-time.After(gap):
 		}
 	}
 	return nil
