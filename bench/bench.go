@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,12 +136,10 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if c.Rows < 0 {
 		return nil, fmt.Errorf("bench: rows %d: give a positive number of rows", c.Rows)
 	}
-	if c.Rows == 0 {
-		c.Rows = DefaultRows
-		if c.Quick {
-			c.Rows = QuickRows
-		}
+	if c.Rows == 0 && c.Quick {
+		c.Rows = QuickRows
 	}
+	c.Rows = cmp.Or(c.Rows, DefaultRows)
 	for _, n := range c.Only {
 		if !slices.Contains(Scenarios(), n) {
 			return nil, fmt.Errorf("bench: %w %q: choose among %s", ErrUnknownScenario, n, strings.Join(Scenarios(), ", "))
@@ -157,28 +156,21 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	r := &Report{Machine: ReadMachine(), Started: time.Now(), Quick: c.Quick, Rows: c.Rows,
 		Window: c.rate.window, Limit: c.rate.limit}
 	files := &fileCache{dir: dir, files: map[string]string{}}
-	want := func(n string) bool { return len(c.Only) == 0 || slices.Contains(c.Only, n) }
 
-	steps := []struct {
-		name string
-		fn   func(ctx context.Context, c *Config, r *Report, files *fileCache) error
-	}{
-		{ScenarioRate, runRate},
-		{ScenarioPerRow, runPerRow},
-		{ScenarioBlocks, runBlocks},
-		{ScenarioThroughput, runThroughput},
-		{ScenarioMemory, runMemory},
+	scenarios := map[string]func(ctx context.Context, c *Config, r *Report, files *fileCache) error{
+		ScenarioRate: runRate, ScenarioPerRow: runPerRow, ScenarioBlocks: runBlocks,
+		ScenarioThroughput: runThroughput, ScenarioMemory: runMemory,
 	}
-	for _, s := range steps {
-		if !want(s.name) {
+	for _, name := range Scenarios() { // in their order
+		if len(c.Only) > 0 && !slices.Contains(c.Only, name) {
 			continue
 		}
-		c.Logger.Info("bench: running", "scenario", s.name)
-		if err := s.fn(ctx, &c, r, files); err != nil {
+		c.Logger.Info("bench: running", "scenario", name)
+		if err := scenarios[name](ctx, &c, r, files); err != nil {
 			if ctx.Err() != nil {
-				return r, fmt.Errorf("bench: %s: %w", s.name, ctx.Err())
+				return r, fmt.Errorf("bench: %s: %w", name, ctx.Err())
 			}
-			r.failed(s.name, err)
+			r.failed(name, err)
 		}
 	}
 	r.Elapsed = time.Since(r.Started)

@@ -129,14 +129,10 @@ func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bo
 	if err != nil {
 		return blockRun{}, err
 	}
-	dir := filepath.Join(files.dir, "blocks")
-	if err := mkdir(dir); err != nil {
-		return blockRun{}, err
-	}
 	// One worker: a skipping clock is exact only while one goroutine waits
 	// on it (two waiters of different deadlines would move it to the later
 	// one first). That every worker stops at a block is proven in proof/.
-	sum, err := importer.Run(ctx, api, in, importer.Config{Workers: 1, Report: filepath.Join(dir, fmt.Sprintf("report-%v-%v.csv", account, noEnd))})
+	sum, err := importer.Run(ctx, api, in, importer.Config{Workers: 1, Report: filepath.Join(files.dir, fmt.Sprintf("blocks-%v-%v.report.csv", account, noEnd))})
 	if err != nil {
 		return blockRun{}, fmt.Errorf("import: %w", err)
 	}
@@ -163,9 +159,7 @@ func extraFieldsCost(ctx context.Context, r *Report) error {
 			stop()
 			return err
 		}
-		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) {
-			return sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), nil
-		})
+		sum, err := e.Run(ctx, toDiscard)
 		st := srv.Stats()
 		stop()
 		name := fmt.Sprintf("export --extra-fields, %d clients, the list carries them: %v", clients, carried)
@@ -192,4 +186,9 @@ func methods(by map[string]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// toDiscard is an export's opener that writes its CSV nowhere.
+func toDiscard([]string) (sheet.Writer, error) {
+	return sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), nil
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -21,11 +22,7 @@ type Machine struct {
 
 // String is the one-line description printed above the table.
 func (m Machine) String() string {
-	cpu := m.CPU
-	if cpu == "" {
-		cpu = "unknown CPU"
-	}
-	s := fmt.Sprintf("%s, %d cores, %s %s/%s", cpu, m.Cores, m.GoVersion, m.OS, m.Arch)
+	s := fmt.Sprintf("%s, %d cores, %s %s/%s", cmp.Or(m.CPU, "unknown CPU"), m.Cores, m.GoVersion, m.OS, m.Arch)
 	if m.LoadStart != "" {
 		s += ", load average " + m.LoadStart + " at start"
 	}

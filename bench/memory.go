@@ -40,7 +40,7 @@ func measureMem(fn func() error) (memResult, error) {
 	res.base, res.peak = ms.HeapInuse, ms.HeapInuse
 	rssReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 
-	var mu sync.Mutex
+	// Only the sampler touches res.peak until wg.Wait.
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -49,9 +49,7 @@ func measureMem(fn func() error) (memResult, error) {
 		for {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
-			mu.Lock()
 			res.peak = max(res.peak, m.HeapInuse)
-			mu.Unlock()
 			select {
 			case <-done:
 				return
@@ -81,46 +79,30 @@ func flat(small, big memResult) bool {
 
 func runMemory(ctx context.Context, c *Config, r *Report, files *fileCache) error {
 	small, big := max(c.Rows/100, 100), c.Rows
-	name := fmt.Sprintf("memory dry-run import %d → %d rows", small, big)
 	c.Logger.Info("bench: memory, dry run", "rows", []int{small, big})
-	var res []memResult
+	in := map[int]string{}
 	for _, n := range []int{small, big} {
-		in, err := files.input("csv", n, "Gdańsk")
-		if err != nil {
+		var err error
+		if in[n], err = files.input("csv", n, "Gdańsk"); err != nil {
 			return err
 		}
-		m, err := measureMem(func() error {
-			_, err := importer.Run(ctx, nil, in, importer.Config{DryRun: true, Report: filepath.Join(files.dir, fmt.Sprintf("mem-%d.report.csv", n))})
+	}
+	memLines(r, fmt.Sprintf("memory dry-run import %d → %d rows", small, big), "", small, big, func(n int) (memResult, error) {
+		return measureMem(func() error {
+			_, err := importer.Run(ctx, nil, in[n], importer.Config{DryRun: true, Report: filepath.Join(files.dir, fmt.Sprintf("mem-%d.report.csv", n))})
 			return err
 		})
-		if err != nil {
-			r.failed(name, err)
-			res = nil
-			break
-		}
-		res = append(res, m)
-	}
-	if len(res) == 2 {
-		memLines(r, name, "", res[0], res[1])
-	}
+	})
 
 	small, big = exportSizes(c.Rows)
 	where := "sandbox in another process"
 	if c.Launcher == nil {
 		where = "sandbox IN-PROCESS: its store counts"
 	}
-	name = fmt.Sprintf("memory export %d → %d clients", small, big)
 	c.Logger.Info("bench: memory, export", "clients", []int{small, big}, "sandbox", where)
-	res = res[:0]
-	for _, n := range []int{small, big} {
-		m, err := exportMem(ctx, c, files.dir, n)
-		if err != nil {
-			r.failed(name, err)
-			return nil
-		}
-		res = append(res, m)
-	}
-	memLines(r, name, "; "+where, res[0], res[1])
+	memLines(r, fmt.Sprintf("memory export %d → %d clients", small, big), "; "+where, small, big, func(n int) (memResult, error) {
+		return exportMem(ctx, c, files.dir, n)
+	})
 	return nil
 }
 
@@ -134,7 +116,18 @@ func exportSizes(rows int) (small, big int) {
 	return small, max(rows/10, 4*small)
 }
 
-func memLines(r *Report, name, note string, small, big memResult) {
+// memLines measures run at the small and the big size and adds their
+// lines, or a failed line at the first error.
+func memLines(r *Report, name, note string, smallN, bigN int, run func(n int) (memResult, error)) {
+	var res [2]memResult
+	for i, n := range []int{smallN, bigN} {
+		var err error
+		if res[i], err = run(n); err != nil {
+			r.failed(name, err)
+			return
+		}
+	}
+	small, big := res[0], res[1]
 	r.add(name, "peak heap in use (HeapInuse sampled every 10 ms)",
 		fmt.Sprintf("%s → %s (before the runs %s → %s)%s", mb(small.peak), mb(big.peak), mb(small.base), mb(big.base), note),
 		"flat, < 100 MB", flat(small, big))

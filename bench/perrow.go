@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -16,13 +15,6 @@ import (
 // maxPerRowRows bounds the per-row scenario: the figure is a ratio, a
 // larger file adds time, not information.
 const maxPerRowRows = 10_000
-
-func mkdir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("making %s: %w", dir, err)
-	}
-	return nil
-}
 
 // perRowResult is what one import run cost.
 type perRowResult struct {
@@ -86,10 +78,6 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(files.dir, "perrow")
-	if err := mkdir(dir); err != nil {
-		return nil, err
-	}
 	runs := []struct {
 		in      string
 		matchBy []string
@@ -104,7 +92,7 @@ func perRow(ctx context.Context, files *fileCache, rows int) ([]perRowResult, er
 	for i, run := range runs {
 		before := srv.Stats()
 		clients := len(srv.Clients())
-		report := filepath.Join(dir, fmt.Sprintf("report-%d.csv", i))
+		report := filepath.Join(files.dir, fmt.Sprintf("perrow-%d.report.csv", i))
 		reports = append(reports, report)
 		sum, err := importer.Run(ctx, api, run.in, importer.Config{MatchBy: run.matchBy, Report: report})
 		if err != nil {

@@ -3,11 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/crmbulk/crmbulk/importer"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
-	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // sandboxToken is the token of the in-process sandboxes: a made-up value
@@ -115,8 +113,8 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func (r *recorder) times() []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := append([]time.Time(nil), r.at...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	out := slices.Clone(r.at)
+	slices.SortFunc(out, time.Time.Compare)
 	return out
 }
 
@@ -129,17 +127,14 @@ func windowFill(at []time.Time, window, step time.Duration, limit int) (mean, wo
 		return 0, 0, 0
 	}
 	if step <= 0 {
-		step = window / 600
-		if step <= 0 {
-			step = 1
-		}
+		step = max(window/600, 1)
 	}
 	last := at[len(at)-1]
 	worst = -1
 	var sum float64
 	for t := at[0]; !t.Add(window).After(last); t = t.Add(step) {
-		lo := sort.Search(len(at), func(i int) bool { return !at[i].Before(t) })
-		hi := sort.Search(len(at), func(i int) bool { return !at[i].Before(t.Add(window)) })
+		lo, _ := slices.BinarySearchFunc(at, t, time.Time.Compare)
+		hi, _ := slices.BinarySearchFunc(at, t.Add(window), time.Time.Compare)
 		f := float64(hi-lo) / float64(limit)
 		sum += f
 		if worst < 0 || f < worst {
@@ -259,18 +254,16 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 			continue
 		}
 		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", wname)
-		if j.windows == 0 {
+		value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
+		switch {
+		case j.windows == 0:
 			r.add(name, measure, fmt.Sprintf("n/a: %d requests in %s, shorter than a window", j.requests, j.span.Round(time.Millisecond)), target, false)
-		} else {
-			value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
-			switch {
-			case j.kind == kindBaseline:
-				r.info(name, measure+", baseline", value)
-			case rc.target == 0:
-				r.info(name, measure, value)
-			default:
-				r.add(name, measure, value, target, j.fill >= rc.target)
-			}
+		case j.kind == kindBaseline:
+			r.info(name, measure+", baseline", value)
+		case rc.target == 0:
+			r.info(name, measure, value)
+		default:
+			r.add(name, measure, value, target, j.fill >= rc.target)
 		}
 		if j.kind != kindBaseline {
 			period := rc.window + rc.margin
@@ -284,7 +277,8 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 	return nil
 }
 
-// rateRun measures one kind at one latency.
+// rateRun measures one kind at one latency: an export spools in dir (which
+// the exporter makes), an import reports beside it (dir.report.csv).
 func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration, dir string, files *fileCache) rateResult {
 	res := rateResult{kind: kind, latency: lat}
 	fail := func(err error) rateResult { res.err = err; return res }
@@ -310,10 +304,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 		if err != nil {
 			return fail(err)
 		}
-		if err := mkdir(dir); err != nil {
-			return fail(err)
-		}
-		sum, err := importer.Run(ctx, api, in, importer.Config{Report: filepath.Join(dir, "report.csv")})
+		sum, err := importer.Run(ctx, api, in, importer.Config{Report: dir + ".report.csv"})
 		if err != nil {
 			return fail(fmt.Errorf("import: %w", err))
 		}
@@ -321,16 +312,11 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[events.StatusCreated], rc.requests, sum))
 		}
 	case kindExport:
-		if err := mkdir(dir); err != nil {
-			return fail(err)
-		}
 		e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir, Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			return fail(err)
 		}
-		sum, err := e.Run(ctx, func([]string) (sheet.Writer, error) {
-			return sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), nil
-		})
+		sum, err := e.Run(ctx, toDiscard)
 		if err != nil {
 			return fail(fmt.Errorf("export: %w", err))
 		}
@@ -365,12 +351,10 @@ func fixedGap(ctx context.Context, api *baselinker.API, gap, d time.Duration) er
 		if err != nil {
 			return fmt.Errorf("fixed-gap client, request %d: %w", i+1, err)
 		}
-		t := time.NewTimer(gap)
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+			return ctx.Err() // the timer needs no Stop: an unreferenced one is collected (Go 1.23)
+		case <-time.After(gap):
 		}
 	}
 	return nil

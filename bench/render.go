@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,22 +46,16 @@ func (r *Report) WriteText(w io.Writer) error {
 			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
-	for i, row := range rows {
+	sep := make([]string, len(width))
+	for i, n := range width {
+		sep[i] = strings.Repeat("-", n)
+	}
+	for _, row := range slices.Insert(rows, 1, sep) {
 		var line strings.Builder
 		for j, c := range row {
-			line.WriteString(c)
-			if j < len(row)-1 {
-				line.WriteString(strings.Repeat(" ", width[j]-utf8.RuneCountInString(c)+2))
-			}
+			fmt.Fprintf(&line, "%-*s  ", width[j], c) // fmt pads to a width in characters
 		}
 		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
-		if i == 0 {
-			var sep []string
-			for _, n := range width {
-				sep = append(sep, strings.Repeat("-", n))
-			}
-			b.WriteString(strings.Join(sep, "  ") + "\n")
-		}
 	}
 	b.WriteString(r.verdict() + "\n")
 	_, err := io.WriteString(w, b.String())
@@ -71,13 +66,11 @@ func (r *Report) WriteText(w io.Writer) error {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(r.preamble("  \n"))
-	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	row := func(cells []string) {
-		b.WriteString("|")
 		for _, c := range cells {
-			b.WriteString(" " + cell(c) + " |")
+			b.WriteString("| " + strings.ReplaceAll(c, "|", `\|`) + " ")
 		}
-		b.WriteString("\n")
+		b.WriteString("|\n")
 	}
 	row(tableHeader)
 	b.WriteString("|---|---|---:|---|---|\n")

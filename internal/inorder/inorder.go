@@ -43,14 +43,15 @@ func Map[T, R any](ctx context.Context, ahead int, next func(ctx context.Context
 			if !ok || o.ctx.Err() != nil {
 				return
 			}
-			o.Start(t, do)
+			deliver := o.Place(t)
+			o.calls.Go(func() { deliver(do(o.ctx, t)) })
 		}
 	}()
 	return o.Emit()
 }
 
 // Ordered is Map for a caller that pushes its inputs: one goroutine calls
-// Reserve and Start for each input, in order, then Close; another runs
+// Reserve and Place for each input, in order, then Close; another runs
 // Emit, which hands the results to emit in that order.
 type Ordered[T, R any] struct {
 	ctx     context.Context
@@ -119,13 +120,6 @@ func (o *Ordered[T, R]) Reserve() bool {
 	case <-o.ctx.Done():
 		return false
 	}
-}
-
-// Start runs do(ctx, t) in a goroutine, in the room Reserve made; ctx is
-// Context.
-func (o *Ordered[T, R]) Start(t T, do func(ctx context.Context, t T) R) {
-	deliver := o.Place(t)
-	o.calls.Go(func() { deliver(do(o.ctx, t)) })
 }
 
 // Place puts input t in the room Reserve made and returns where its result

@@ -12,7 +12,7 @@ package schedule
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"fmt"
 	"path"
 	"strconv"
@@ -146,16 +146,11 @@ type Program struct {
 // DefaultProgram is where the samples' install steps put crmbulk.
 var DefaultProgram = Program{POSIX: "/usr/local/bin/crmbulk", Windows: `C:\Program Files\crmbulk\crmbulk.exe`}
 
-var (
-	//go:embed crontab.tmpl
-	crontabTmpl string
-	//go:embed service.tmpl
-	serviceTmpl string
-	//go:embed timer.tmpl
-	timerTmpl string
-	//go:embed windows.tmpl
-	windowsTmpl string
-)
+//go:embed *.tmpl
+var templateFiles embed.FS
+
+// templates are the files' templates, named by their file names.
+var templates = template.Must(template.ParseFS(templateFiles, "*.tmpl"))
 
 // Write writes the scheduler files for e, run at w by the program at p.
 func Write(e Export, w When, p Program) (Files, error) {
@@ -170,25 +165,12 @@ func Write(e Export, w When, p Program) (Files, error) {
 	}
 	v := values(e, w, p)
 	var f Files
-	for _, t := range []struct {
-		name, text string
-		out        *string
-	}{{"crontab", crontabTmpl, &f.Crontab}, {"service", serviceTmpl, &f.Service}, {"timer", timerTmpl, &f.Timer}, {"windows", windowsTmpl, &f.Windows}} {
-		tmpl, err := template.New(t.name).Parse(t.text)
-		if err != nil {
-			return Files{}, fmt.Errorf("the %s template: %w", t.name, err)
-		}
+	for name, out := range map[string]*string{"crontab": &f.Crontab, "cronline": &f.CronLine, "service": &f.Service, "timer": &f.Timer, "windows": &f.Windows} {
 		var b bytes.Buffer
-		if err := tmpl.Execute(&b, v); err != nil {
-			return Files{}, fmt.Errorf("the %s template: %w", t.name, err)
+		if err := templates.ExecuteTemplate(&b, name+".tmpl", v); err != nil {
+			return Files{}, fmt.Errorf("the %s template: %w", name, err)
 		}
-		*t.out = b.String()
-	}
-	for _, l := range strings.Split(f.Crontab, "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "SHELL=") && !strings.HasPrefix(l, "MAILTO=") {
-			f.CronLine = l
-			break
-		}
+		*out = b.String()
 	}
 	return f, nil
 }

@@ -1,6 +1,9 @@
 package shellquote
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // Edit changes one flag of a command line: Set gives it a value (or, with
 // Value "", sets a flag that takes none, such as --yes); Drop removes it.
@@ -31,39 +34,22 @@ func EditArgs(args []string, lookup func(name string) (long string, takesValue b
 	for _, e := range edits {
 		want[e.Flag] = e
 	}
-	end := len(args)
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			end = i
-			break
-		}
-		name, hasValue := flagOf(a)
-		if name == "" {
-			out = append(out, a)
-			continue
-		}
-		name, takes := lookup(name)
-		n := 1 // the words this flag takes
-		if !hasValue && takes && i+1 < len(args) {
-			n = 2
-		}
-		e, ok := want[name]
+	n := 0 // the arguments before a "--"
+	for w := range words(args, lookup) {
+		n += len(w.args)
+		e, ok := want[w.long]
 		switch {
-		case !ok:
-			out = append(out, args[i:i+n]...)
-		case e.Drop || done[name]:
+		case !ok || w.long == "":
+			out = append(out, w.args...)
+		case e.Drop || done[w.long]:
 		case e.Value == "":
-			out = append(out, "--"+name)
-		case hasValue || n == 1:
-			out = append(out, "--"+name+"="+e.Value)
+			out = append(out, "--"+w.long)
+		case w.inline || len(w.args) == 1:
+			out = append(out, "--"+w.long+"="+e.Value)
 		default:
-			out = append(out, "--"+name, e.Value)
+			out = append(out, "--"+w.long, e.Value)
 		}
-		if ok {
-			done[name] = true
-		}
-		i += n - 1
+		done[w.long] = ok
 	}
 	for _, e := range edits {
 		if done[e.Flag] || e.Drop {
@@ -75,7 +61,7 @@ func EditArgs(args []string, lookup func(name string) (long string, takesValue b
 			out = append(out, e.Value)
 		}
 	}
-	return append(out, args[end:]...)
+	return append(out, args[n:]...)
 }
 
 // flagOf names the flag of an argument: "--name=value" → name, true;
@@ -92,25 +78,43 @@ func flagOf(a string) (name string, hasValue bool) {
 	return "", false
 }
 
+// word is one flag with the value it reads, or one positional argument.
+type word struct {
+	args   []string // the flag and its value (one or two arguments), or the positional argument
+	long   string   // the flag's long name ("" for a positional argument)
+	inline bool     // the value is in the flag's own argument (--name=value)
+}
+
+// words splits args, up to a "--" that ends the flags, into words; lookup
+// is as for EditArgs.
+func words(args []string, lookup func(name string) (long string, takesValue bool)) iter.Seq[word] {
+	return func(yield func(word) bool) {
+		for i := 0; i < len(args) && args[i] != "--"; {
+			w := word{args: args[i : i+1]}
+			if name, inline := flagOf(args[i]); name != "" {
+				long, takes := lookup(name)
+				w.long, w.inline = long, inline
+				if !inline && takes && i+1 < len(args) {
+					w.args = args[i : i+2]
+				}
+			}
+			if !yield(w) {
+				return
+			}
+			i += len(w.args)
+		}
+	}
+}
+
 // OnlyFlags returns the flags of args (with their values) whose long name
 // keep accepts, in their order; positional arguments and other flags are
 // left out. lookup is as for EditArgs.
 func OnlyFlags(args []string, lookup func(name string) (long string, takesValue bool), keep func(long string) bool) []string {
 	var out []string
-	for i := 0; i < len(args) && args[i] != "--"; i++ {
-		name, hasValue := flagOf(args[i])
-		if name == "" {
-			continue
+	for w := range words(args, lookup) {
+		if w.long != "" && keep(w.long) {
+			out = append(out, w.args...)
 		}
-		long, takes := lookup(name)
-		n := 1
-		if !hasValue && takes && i+1 < len(args) {
-			n = 2
-		}
-		if keep(long) {
-			out = append(out, args[i:i+n]...)
-		}
-		i += n - 1
 	}
 	return out
 }

@@ -17,10 +17,7 @@
 // native programs on older PowerShell do not arise for paths.
 package shellquote
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // Shell is the shell a command line is written for.
 type Shell int
@@ -67,18 +64,7 @@ func (s Shell) Quote(arg string) string {
 		return arg
 	}
 	if s == PowerShell {
-		var b strings.Builder
-		b.WriteByte('\'')
-		for rest := arg; rest != ""; {
-			r, n := utf8.DecodeRuneInString(rest) // a byte that is not UTF-8 stays as it is
-			b.WriteString(rest[:n])
-			if isSingleQuote(r) {
-				b.WriteString(rest[:n])
-			}
-			rest = rest[n:]
-		}
-		b.WriteByte('\'')
-		return b.String()
+		return "'" + psQuotes.Replace(arg) + "'" // a byte that is not UTF-8 stays as it is
 	}
 	return "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'"
 }
@@ -109,22 +95,16 @@ func (s Shell) Program(path string) string {
 	return q
 }
 
-// isSingleQuote reports whether PowerShell reads r as a single quote: the
-// ASCII one and the typographic ones a word processor puts in its place.
-func isSingleQuote(r rune) bool {
-	return r == '\'' || r == '‘' || r == '’' || r == '‚' || r == '‛'
-}
+// psQuotes doubles what PowerShell reads as a single quote: the ASCII one
+// and the typographic ones a word processor puts in its place.
+var psQuotes = strings.NewReplacer("'", "''", "‘", "‘‘", "’", "’’", "‚", "‚‚", "‛", "‛‛")
 
 // SetEnv is the line that sets the environment variable name to value for
 // the commands that follow in the same shell: export NAME='…' in sh,
 // $env:NAME = '…' in PowerShell (always quoted: it is an expression).
 func (s Shell) SetEnv(name, value string) string {
-	if s == PowerShell {
-		q := s.Quote(value)
-		if !strings.HasPrefix(q, "'") { // a bare word there would run as a command
-			q = "'" + q + "'"
-		}
-		return "$env:" + name + " = " + q
+	if s == PowerShell { // quoted even when safe: a bare word there would run as a command
+		return "$env:" + name + " = '" + psQuotes.Replace(value) + "'"
 	}
 	return "export " + name + "=" + s.Quote(value)
 }

@@ -125,6 +125,12 @@ func TestEditArgs(t *testing.T) {
 	}
 }
 
+// isSingleQuote reports whether PowerShell reads r as a single quote: the
+// ASCII one and the typographic ones (the reading side of psQuotes).
+func isSingleQuote(r rune) bool {
+	return r == '\'' || r == '‘' || r == '’' || r == '‚' || r == '‛'
+}
+
 // unquotePowerShell reads one PowerShell word that Quote wrote: bare, or
 // single-quoted with each quote character doubled. ok is false when the
 // word would not be one argument.
