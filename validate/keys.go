@@ -111,10 +111,7 @@ func phoneKey(v string) string {
 	if !plus && strings.HasPrefix(d, "00") {
 		plus, d = true, d[2:]
 	}
-	switch {
-	case d == "":
-		return ""
-	case plus:
+	if plus && d != "" {
 		return "+" + d
 	}
 	return d
