@@ -99,11 +99,11 @@ func (t *tableReader) decode(r io.Reader, name string) (*bufio.Reader, error) {
 		t.encoding = "utf-16be"
 	default:
 		if detect {
-			d, ok, err := detectRaw(raw)
+			sample, err := peekText(raw, detectBytes)
 			if err != nil {
 				return nil, fmt.Errorf("reading the file: %w", err)
 			}
-			if ok {
+			if d, ok := detectCodePage(sample); ok {
 				enc, isUTF8, t.encoding, t.detected = d.enc, false, d.name, true
 			}
 		}
@@ -140,21 +140,6 @@ func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
 // detectBytes is how much of a CSV without a named encoding is looked at
 // to tell UTF-8 from a legacy code page: thousands of rows.
 const detectBytes = 1 << 20
-
-// detectRaw looks at the first detectBytes of raw: UTF-8 (ok false), or
-// not, and then the code page detectCodePage finds convincing (ok true).
-// When none is, ok is false and the UTF-8 check reports the first bad byte.
-func detectRaw(raw *bufio.Reader) (codePage, bool, error) {
-	sample, err := peekText(raw, detectBytes)
-	if err != nil {
-		return codePage{}, false, err
-	}
-	if utf8.Valid(sample) {
-		return codePage{}, false, nil
-	}
-	d, ok := detectCodePage(sample)
-	return d, ok, nil
-}
 
 // peekText peeks at the first n bytes of raw (fewer in a shorter file)
 // without the last character when they fill n, where it may be cut short:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -287,17 +288,14 @@ func ColumnName(i int) string {
 // ParseDelimiter reads a delimiter as people write it: "," ";" "|" or a tab,
 // or their names comma, semicolon, tab (also written \t) and pipe.
 func ParseDelimiter(s string) (rune, bool) {
-	switch strings.ToLower(s) {
-	case ",", "comma":
-		return ',', true
-	case ";", "semicolon":
-		return ';', true
-	case "\t", `\t`, "tab":
-		return '\t', true
-	case "|", "pipe":
-		return '|', true
-	}
-	return 0, false
+	d, ok := delimiterNames[strings.ToLower(s)]
+	return d, ok
+}
+
+// delimiterNames are the spellings ParseDelimiter reads. Never modified.
+var delimiterNames = map[string]rune{
+	",": ',', "comma": ',', ";": ';', "semicolon": ';',
+	"\t": '\t', `\t`: '\t', "tab": '\t', "|": '|', "pipe": '|',
 }
 
 // DelimiterOf returns the delimiter a CSV reader from Open splits cells
@@ -426,10 +424,5 @@ func (t *tableReader) Close() error {
 
 // blank reports whether every cell is empty or white space.
 func blank(cells []string) bool {
-	for _, c := range cells {
-		if !chars.Blank(c) {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(cells, func(c string) bool { return !chars.Blank(c) })
 }
