@@ -268,16 +268,14 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	v := r.Normalize(value)
 	start := len(ps)
-	if r.f.MaxLen > 0 {
-		if n := utf8.RuneCountInString(v); n > r.f.MaxLen { // v is in NFC already
-			what := "characters"
-			if r.f.StripTaxID {
-				what = "characters without whitespace and dashes"
-			}
-			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleMaxLength,
-				Message: fmt.Sprintf("%d %s, the API allows at most %d", n, what, r.f.MaxLen),
-				Fix:     fmt.Sprintf("shorten it to %d %s", r.f.MaxLen, what)})
+	if n := utf8.RuneCountInString(v); r.f.MaxLen > 0 && n > r.f.MaxLen { // v is in NFC already
+		what := "characters"
+		if r.f.StripTaxID {
+			what = "characters without whitespace and dashes"
 		}
+		ps = append(ps, Problem{Field: field, Value: value, Rule: RuleMaxLength,
+			Message: fmt.Sprintf("%d %s, the API allows at most %d", n, what, r.f.MaxLen),
+			Fix:     fmt.Sprintf("shorten it to %d %s", r.f.MaxLen, what)})
 	}
 	if r.f.Country && v != "" && value != v {
 		if code, _ := CountryCode(value); code == v { // a name read as its code (see Normalize)
