@@ -60,11 +60,10 @@ type eppSource struct {
 
 // newEPPReader reads the contractors of the EDI++ file in r.
 func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
-	perr := func(err error) error { return &ParseError{File: name, Err: err} }
 	raw := bufio.NewReaderSize(r, bufSize)
 	enc, encName, err := eppEncoding(raw, opt.Encoding)
 	if err != nil {
-		return nil, perr(err)
+		return nil, &ParseError{File: name, Err: err}
 	}
 	var text io.Reader = raw
 	if enc != nil {

@@ -116,16 +116,15 @@ func Open(path string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the input file: %w", err)
 	}
-	var r Reader
+	newReader := newCSVReader
 	switch format {
-	case "epp":
-		r, err = newEPPReader(f, name, opt)
 	case "xlsx":
 		_ = f.Close()
 		return openXLSXFile(path, name, opt)
-	default:
-		r, err = newCSVReader(f, name, opt)
+	case "epp":
+		newReader = newEPPReader
 	}
+	r, err := newReader(f, name, opt)
 	if err != nil {
 		_ = f.Close()
 		return nil, err

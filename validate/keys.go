@@ -127,15 +127,10 @@ func taxKey(v string) string {
 	if strings.IndexFunc(k, unicode.IsDigit) < 0 {
 		return ""
 	}
-	for len(k) > 2 && isTaxPrefix(k[:2]) {
+	for len(k) > 2 && (IsCountry(k[:2]) || k[:2] == "EL") { // a country prefix (IsCountry: two letters A-Z)
 		k = k[2:] // the prefix is letters: the digits stay ("PLPL1" too, so the key is a fixed point)
 	}
 	return k
-}
-
-// isTaxPrefix reports whether p is a country prefix of a tax ID.
-func isTaxPrefix(p string) bool {
-	return len(p) == 2 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && (IsCountry(p) || p == "EL")
 }
 
 // Same reports whether a and b are the same value of field by the identity
