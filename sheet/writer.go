@@ -260,10 +260,9 @@ func (x *xlsxWriter) Write(cells []string) error {
 	x.vals = x.vals[:0]
 	x.cols = max(x.cols, len(cells))
 	for i, s := range cells {
-		if len(s) > maxXLSXCellChars { // bytes ≥ UTF-16 units: most cells stop here
-			if n := utf16Len(s); n > maxXLSXCellChars {
-				return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, n, maxXLSXCellChars)
-			}
+		// bytes ≥ UTF-16 units: most cells stop at the first test
+		if len(s) > maxXLSXCellChars && utf16Len(s) > maxXLSXCellChars {
+			return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, utf16Len(s), maxXLSXCellChars)
 		}
 		if x.row > 1 && x.opt.ProtectTextMarks {
 			s = ProtectTextMark(s)
