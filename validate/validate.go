@@ -128,15 +128,10 @@ func SuggestCountry(s string) string {
 	if len(code) == 2 {
 		return ""
 	}
-	c := countries.ByName(strings.TrimSpace(s))
-	if c == countries.Unknown {
-		return ""
+	if a := countries.ByName(strings.TrimSpace(s)).Alpha2(); IsCountry(a) { // Unknown's is "Unknown"
+		return a
 	}
-	a := c.Alpha2()
-	if !IsCountry(a) {
-		return ""
-	}
-	return a
+	return ""
 }
 
 // Rule checks the values of one field and puts them in canonical form. For
@@ -351,9 +346,6 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 		out = append(out, Value(name, v)...)
 	}
 	SortProblems(out)
-	if len(extra) == 0 {
-		return out
-	}
 	ids := slices.Collect(maps.Keys(extra))
 	baselinker.SortExtraIDs(ids)
 	for _, id := range ids {
