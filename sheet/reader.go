@@ -235,8 +235,7 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 }
 
 func (t *tableReader) setHeader(num int, cells []string) error {
-	t.hdrNum = num
-	t.width = len(cells)
+	t.hdrNum, t.width = num, len(cells)
 	last := -1
 	h := make([]string, len(cells))
 	for i, c := range cells {
@@ -260,13 +259,11 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 
 func (t *tableReader) encodingError(num, col int, name, cell string) error {
 	bad := cell
-	for i := 0; i < len(cell); {
-		r, n := utf8.DecodeRuneInString(cell[i:])
-		if r == utf8.RuneError && n == 1 {
+	for i, r := range cell {
+		if r == utf8.RuneError && !strings.HasPrefix(cell[i:], "\uFFFD") { // a bad byte, not the character
 			bad = cell[i:min(len(cell), i+2)]
 			break
 		}
-		i += n
 	}
 	return &ParseError{File: t.file, Row: num, Column: col, Name: name, Err: hint(ErrEncoding,
 		fmt.Sprintf("the file is not valid UTF-8 (bytes % x)", bad),
