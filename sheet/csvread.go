@@ -173,6 +173,7 @@ type recordBudget struct {
 	used   int
 	delim  byte // 0: a delimiter of more than one byte, not counted
 	delims int
+	last   byte // the last byte read: an EDI++ file cut short ends mid-line
 }
 
 // maxDelims bounds the delimiters of one row before it is parsed.
@@ -186,6 +187,9 @@ func (b *recordBudget) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.used += n
+	if n > 0 {
+		b.last = p[n-1]
+	}
 	if b.delim != 0 {
 		b.delims += bytes.Count(p[:n], []byte{b.delim})
 	}
