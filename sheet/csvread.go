@@ -49,7 +49,7 @@ func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 		return nil, perr(err)
 	}
 	budget := &recordBudget{r: br}
-	lines := &lineTail{r: budget}
+	lines := &lineTail{r: budget, first: 1, line: 1}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
 	if delim < utf8.RuneSelf {
@@ -330,9 +330,6 @@ const tailBytes = 256 << 10
 
 func (l *lineTail) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	if l.line == 0 {
-		l.line, l.first = 1, 1
-	}
 	for _, chunk := range bytes.SplitAfter(p[:n], []byte{'\n'}) {
 		if l.first != 0 {
 			l.tail = append(l.tail, chunk...)
