@@ -3,6 +3,7 @@ package sheet
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -123,9 +124,7 @@ func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
 	delim := given
 	if sep, n := excelSepLine(sample); n > 0 {
 		_, _ = br.Discard(n)
-		if delim == 0 {
-			delim = sep
-		}
+		delim = cmp.Or(delim, sep) // a delimiter given wins
 		sample = sample[n:]
 	}
 	if delim == 0 {
