@@ -56,12 +56,13 @@ var names = sync.OnceValue(func() *countryNames {
 	for name, code := range commonNames {
 		t.code[foldName(name)], t.of[name] = code, code
 	}
-	codes := slices.Sorted(maps.Keys(assigned()))
-	for _, code := range codes {
+	regions := map[string]language.Region{} // by code
+	for _, code := range slices.Sorted(maps.Keys(assigned())) {
 		r, err := language.ParseRegion(code)
 		if err != nil {
 			continue
 		}
+		regions[code] = r
 		langs := nameLanguages
 		if base, conf := language.Make("und-" + code).Base(); conf != language.No {
 			langs = append(slices.Clip(langs), language.Make(base.String())) // its own language
@@ -84,11 +85,7 @@ var names = sync.OnceValue(func() *countryNames {
 		if n == nil {
 			continue
 		}
-		for _, code := range codes {
-			r, err := language.ParseRegion(code)
-			if err != nil {
-				continue
-			}
+		for code, r := range regions { // (in any order: a name two codes share is none)
 			k := foldName(n.Name(r))
 			if _, ok := t.code[k]; ok || k == "" {
 				continue

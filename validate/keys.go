@@ -140,13 +140,11 @@ func Same(field, a, b string) bool { return CompareForm(field, a) == CompareForm
 
 // CompareForm is the form Same compares values of field in.
 func CompareForm(field, value string) string {
-	if isKeyField(field) {
+	if slices.Contains(baselinker.MatchKeyFields(), field) {
 		return MatchKey(field, value)
 	}
 	return Normalize(field, value)
 }
-
-func isKeyField(field string) bool { return slices.Contains(baselinker.MatchKeyFields(), field) }
 
 // cleaned is the warning of a value of field that CleanKey changed beyond
 // the white space around it (nil when it did not).
