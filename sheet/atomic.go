@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,9 +29,7 @@ type AtomicFile struct {
 // temporary files a dead run left for path are removed first.
 func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
+	dir = cmp.Or(dir, ".")
 	SweepTemps(dir, base)
 	f, err := safefile.CreateTemp(dir, "."+base+".tmp-")
 	if err != nil {

@@ -15,8 +15,7 @@ import (
 // own to read; a file whose size or modification time changed is read
 // whole again. Safe for concurrent use.
 type Checked struct {
-	mu    sync.Mutex
-	files map[checkedFile]map[string]*sheetFacts
+	files sync.Map // checkedFile → map[string]*sheetFacts; a key is written once, then read
 }
 
 // checkedFile is a file as it was when it was checked.
@@ -38,9 +37,8 @@ func (c *Checked) lookup(path string) (k checkedFile, facts map[string]*sheetFac
 		return k, nil, false
 	}
 	k = checkedFile{path, fi.Size(), fi.ModTime()}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	facts, ok = c.files[k]
+	v, ok := c.files.Load(k)
+	facts, _ = v.(map[string]*sheetFacts)
 	return k, facts, ok
 }
 
@@ -49,10 +47,5 @@ func (c *Checked) remember(k checkedFile, facts map[string]*sheetFacts) {
 	if c == nil || k.path == "" {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.files == nil {
-		c.files = map[checkedFile]map[string]*sheetFacts{}
-	}
-	c.files[k] = facts
+	c.files.Store(k, facts)
 }

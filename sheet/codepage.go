@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,11 +51,11 @@ var languages = []string{
 	"ăâîșşțţ",           // Romanian
 }
 
-// detectCodePage returns the code page sample (bytes that are not valid
-// UTF-8) was most likely written in, and false when no candidate is
-// convincing: then the caller's "not UTF-8" error stands.
+// detectCodePage returns the code page sample was most likely written in,
+// and false when it is UTF-8 or no candidate is convincing: then the
+// caller's "not UTF-8" error, if any, stands.
 func detectCodePage(sample []byte) (codePage, bool) {
-	if mostlyUTF8(sample) {
+	if utf8.Valid(sample) || mostlyUTF8(sample) {
 		return codePage{}, false
 	}
 	best, bestScore, found := codePage{}, 0, false
@@ -138,11 +139,7 @@ func judge(text string) (score int, ok bool) {
 	if letters == 0 || bad*10 > letters || letters > ascii {
 		return 0, false
 	}
-	most := 0
-	for _, h := range hits {
-		most = max(most, h)
-	}
-	return 2*letters + most - 10*bad, true
+	return 2*letters + slices.Max(hits) - 10*bad, true
 }
 
 // A Rereading is what a text read in the wrong encoding was meant to be.

@@ -3,6 +3,7 @@ package sheet
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -49,7 +50,7 @@ func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 		return nil, perr(err)
 	}
 	budget := &recordBudget{r: br}
-	lines := &lineTail{r: budget}
+	lines := &lineTail{r: budget, first: 1, line: 1}
 	cr := csv.NewReader(lines)
 	cr.Comma = delim
 	if delim < utf8.RuneSelf {
@@ -99,11 +100,11 @@ func (t *tableReader) decode(r io.Reader, name string) (*bufio.Reader, error) {
 		t.encoding = "utf-16be"
 	default:
 		if detect {
-			d, ok, err := detectRaw(raw)
+			sample, err := peekText(raw, detectBytes)
 			if err != nil {
 				return nil, fmt.Errorf("reading the file: %w", err)
 			}
-			if ok {
+			if d, ok := detectCodePage(sample); ok {
 				enc, isUTF8, t.encoding, t.detected = d.enc, false, d.name, true
 			}
 		}
@@ -123,9 +124,7 @@ func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
 	delim := given
 	if sep, n := excelSepLine(sample); n > 0 {
 		_, _ = br.Discard(n)
-		if delim == 0 {
-			delim = sep
-		}
+		delim = cmp.Or(delim, sep) // a delimiter given wins
 		sample = sample[n:]
 	}
 	if delim == 0 {
@@ -140,21 +139,6 @@ func csvDelimiter(br *bufio.Reader, sample []byte, given rune) (rune, error) {
 // detectBytes is how much of a CSV without a named encoding is looked at
 // to tell UTF-8 from a legacy code page: thousands of rows.
 const detectBytes = 1 << 20
-
-// detectRaw looks at the first detectBytes of raw: UTF-8 (ok false), or
-// not, and then the code page detectCodePage finds convincing (ok true).
-// When none is, ok is false and the UTF-8 check reports the first bad byte.
-func detectRaw(raw *bufio.Reader) (codePage, bool, error) {
-	sample, err := peekText(raw, detectBytes)
-	if err != nil {
-		return codePage{}, false, err
-	}
-	if utf8.Valid(sample) {
-		return codePage{}, false, nil
-	}
-	d, ok := detectCodePage(sample)
-	return d, ok, nil
-}
 
 // peekText peeks at the first n bytes of raw (fewer in a shorter file)
 // without the last character when they fill n, where it may be cut short:
@@ -188,6 +172,7 @@ type recordBudget struct {
 	used   int
 	delim  byte // 0: a delimiter of more than one byte, not counted
 	delims int
+	last   byte // the last byte read: an EDI++ file cut short ends mid-line
 }
 
 // maxDelims bounds the delimiters of one row before it is parsed.
@@ -201,6 +186,9 @@ func (b *recordBudget) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.used += n
+	if n > 0 {
+		b.last = p[n-1]
+	}
 	if b.delim != 0 {
 		b.delims += bytes.Count(p[:n], []byte{b.delim})
 	}
@@ -341,9 +329,6 @@ const tailBytes = 256 << 10
 
 func (l *lineTail) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	if l.line == 0 {
-		l.line, l.first = 1, 1
-	}
 	for _, chunk := range bytes.SplitAfter(p[:n], []byte{'\n'}) {
 		if l.first != 0 {
 			l.tail = append(l.tail, chunk...)

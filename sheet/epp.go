@@ -48,8 +48,7 @@ func isEPP(path, format string) bool {
 // eppSource yields the KONTRAHENCI records of an EDI++ file.
 type eppSource struct {
 	cr      *csv.Reader
-	budget  *recordBudget // bounds one record, reset at each
-	tail    *lastByte     // tells a file cut mid-line
+	budget  *recordBudget // bounds one record, reset at each; its last byte tells a file cut mid-line
 	line    int           // the line of the last record read
 	file    string
 	label   string // the last section label read: INFO, NAGLOWEK, ZAWARTOSC
@@ -60,23 +59,21 @@ type eppSource struct {
 
 // newEPPReader reads the contractors of the EDI++ file in r.
 func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
-	perr := func(err error) error { return &ParseError{File: name, Err: err} }
 	raw := bufio.NewReaderSize(r, bufSize)
 	enc, encName, err := eppEncoding(raw, opt.Encoding)
 	if err != nil {
-		return nil, perr(err)
+		return nil, &ParseError{File: name, Err: err}
 	}
 	var text io.Reader = raw
 	if enc != nil {
 		text = transform.NewReader(raw, enc.NewDecoder())
 	}
-	tail := &lastByte{r: text}
-	budget := &recordBudget{r: tail, delim: ','}
+	budget := &recordBudget{r: text, delim: ',', last: '\n'} // an empty file is not cut short
 	cr := csv.NewReader(budget)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
-	src := &eppSource{cr: cr, budget: budget, tail: tail, file: name}
+	src := &eppSource{cr: cr, budget: budget, file: name}
 	t := &tableReader{src: src, closer: r, file: name, unguard: opt.UnguardFormulas, encoding: encName,
 		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
 	t.header = append([]string(nil), EPPContractorFields...)
@@ -147,7 +144,7 @@ func (s *eppSource) next() (int, []string, error) {
 		s.budget.reset()
 		rec, err := s.cr.Read()
 		if errors.Is(err, io.EOF) {
-			if s.tail.n > 0 && s.tail.b != '\n' && s.tail.b != 0x1a { // (^Z: a DOS end of file)
+			if last := s.budget.last; last != '\n' && last != 0x1a { // (^Z: a DOS end of file)
 				return 0, nil, &ParseError{File: s.file, Row: s.line, Err: hint(ErrIncomplete,
 					fmt.Sprintf("the file ends in the middle of line %d (it has no line break at its end): it was cut short", s.line),
 					"export the contractors again from the program, or copy the whole file; nothing was sent")}
@@ -211,21 +208,6 @@ func (s *eppSource) checkRecord(line int, rec []string) error {
 			"export the contractors again from the program; nothing was sent")}
 	}
 	return nil
-}
-
-// lastByte passes text through and keeps its last byte and how many bytes passed.
-type lastByte struct {
-	r io.Reader
-	b byte
-	n int64
-}
-
-func (l *lastByte) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	if n > 0 {
-		l.b, l.n = p[n-1], l.n+int64(n)
-	}
-	return n, err
 }
 
 // noContractors is the error of an EDI++ file without contractors.

@@ -1,6 +1,9 @@
 package sheet
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Text marks and formula guards: one rule, both ways.
 //
@@ -24,13 +27,7 @@ import "strings"
 
 // formulaStart reports whether c makes a spreadsheet treat a cell as a
 // formula (or strip/ignore it): = + - @ tab CR.
-func formulaStart(c byte) bool {
-	switch c {
-	case '=', '+', '-', '@', '\t', '\r':
-		return true
-	}
-	return false
-}
+func formulaStart(c byte) bool { return strings.IndexByte("=+-@\t\r", c) >= 0 }
 
 // marked reports whether s starts with a text mark: one or more `'`
 // followed by a digit or a formula start.
@@ -80,14 +77,9 @@ func excelChanges(s string) bool {
 	if s == "" || excelNumber(s) {
 		return false
 	}
-	if strings.ContainsAny(s, "0123456789") || formulaStart(s[0]) || marked(s) {
-		return true
-	}
-	switch strings.ToUpper(s) {
-	case "TRUE", "FALSE", "PRAWDA", "FAŁSZ", "WAHR", "FALSCH", "VRAI", "FAUX":
-		return true
-	}
-	return false
+	truth := []string{"TRUE", "FALSE", "PRAWDA", "FAŁSZ", "WAHR", "FALSCH", "VRAI", "FAUX"}
+	return strings.ContainsAny(s, "0123456789") || formulaStart(s[0]) || marked(s) ||
+		slices.Contains(truth, strings.ToUpper(s))
 }
 
 // excelNumber reports whether s is an integer Excel and LibreOffice show

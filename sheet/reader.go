@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -115,16 +116,15 @@ func Open(path string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the input file: %w", err)
 	}
-	var r Reader
+	newReader := newCSVReader
 	switch format {
-	case "epp":
-		r, err = newEPPReader(f, name, opt)
 	case "xlsx":
 		_ = f.Close()
 		return openXLSXFile(path, name, opt)
-	default:
-		r, err = newCSVReader(f, name, opt)
+	case "epp":
+		newReader = newEPPReader
 	}
+	r, err := newReader(f, name, opt)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -235,8 +235,7 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 }
 
 func (t *tableReader) setHeader(num int, cells []string) error {
-	t.hdrNum = num
-	t.width = len(cells)
+	t.hdrNum, t.width = num, len(cells)
 	last := -1
 	h := make([]string, len(cells))
 	for i, c := range cells {
@@ -260,13 +259,11 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 
 func (t *tableReader) encodingError(num, col int, name, cell string) error {
 	bad := cell
-	for i := 0; i < len(cell); {
-		r, n := utf8.DecodeRuneInString(cell[i:])
-		if r == utf8.RuneError && n == 1 {
+	for i, r := range cell {
+		if r == utf8.RuneError && !strings.HasPrefix(cell[i:], "\uFFFD") { // a bad byte, not the character
 			bad = cell[i:min(len(cell), i+2)]
 			break
 		}
-		i += n
 	}
 	return &ParseError{File: t.file, Row: num, Column: col, Name: name, Err: hint(ErrEncoding,
 		fmt.Sprintf("the file is not valid UTF-8 (bytes % x)", bad),
@@ -287,17 +284,14 @@ func ColumnName(i int) string {
 // ParseDelimiter reads a delimiter as people write it: "," ";" "|" or a tab,
 // or their names comma, semicolon, tab (also written \t) and pipe.
 func ParseDelimiter(s string) (rune, bool) {
-	switch strings.ToLower(s) {
-	case ",", "comma":
-		return ',', true
-	case ";", "semicolon":
-		return ';', true
-	case "\t", `\t`, "tab":
-		return '\t', true
-	case "|", "pipe":
-		return '|', true
-	}
-	return 0, false
+	d, ok := delimiterNames[strings.ToLower(s)]
+	return d, ok
+}
+
+// delimiterNames are the spellings ParseDelimiter reads. Never modified.
+var delimiterNames = map[string]rune{
+	",": ',', "comma": ',', ";": ';', "semicolon": ';',
+	"\t": '\t', `\t`: '\t', "tab": '\t', "|": '|', "pipe": '|',
 }
 
 // DelimiterOf returns the delimiter a CSV reader from Open splits cells
@@ -426,10 +420,5 @@ func (t *tableReader) Close() error {
 
 // blank reports whether every cell is empty or white space.
 func blank(cells []string) bool {
-	for _, c := range cells {
-		if !chars.Blank(c) {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(cells, func(c string) bool { return !chars.Blank(c) })
 }

@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -50,9 +51,7 @@ func NewCSVWriter(w io.Writer, opt CSVWriterOptions) Writer {
 	// batch, not one per 4 KiB.
 	bw := bufio.NewWriterSize(w, csvWriteBuf)
 	cw := csv.NewWriter(bw)
-	if opt.Delimiter != 0 {
-		cw.Comma = opt.Delimiter
-	}
+	cw.Comma = cmp.Or(opt.Delimiter, ',')
 	cw.UseCRLF = opt.CRLF
 	return &csvWriter{w: bw, cw: cw, opt: opt}
 }
@@ -149,9 +148,7 @@ const (
 // error text is shown whole rather than cut or over its neighbours. Close
 // writes the zip to w.
 func NewXLSXWriter(w io.Writer, opt XLSXWriterOptions) (Writer, error) {
-	if opt.SheetName == "" {
-		opt.SheetName = "Sheet1"
-	}
+	opt.SheetName = cmp.Or(opt.SheetName, "Sheet1")
 	if opt.MaxWidth <= 0 {
 		opt.MaxWidth = 60
 	}
@@ -260,10 +257,9 @@ func (x *xlsxWriter) Write(cells []string) error {
 	x.vals = x.vals[:0]
 	x.cols = max(x.cols, len(cells))
 	for i, s := range cells {
-		if len(s) > maxXLSXCellChars { // bytes ≥ UTF-16 units: most cells stop here
-			if n := utf16Len(s); n > maxXLSXCellChars {
-				return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, n, maxXLSXCellChars)
-			}
+		// bytes ≥ UTF-16 units: most cells stop at the first test
+		if len(s) > maxXLSXCellChars && utf16Len(s) > maxXLSXCellChars {
+			return fmt.Errorf("writing XLSX row %d, column %d: the value has %d characters but an XLSX cell holds at most %d — export as CSV instead", x.row, i+1, utf16Len(s), maxXLSXCellChars)
 		}
 		if x.row > 1 && x.opt.ProtectTextMarks {
 			s = ProtectTextMark(s)

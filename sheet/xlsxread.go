@@ -86,10 +86,8 @@ func excelizeOpenError(name string, err error) error {
 func pickSheet(f *excelize.File, name, want string) (*xlsxSource, error) {
 	sheets := f.GetSheetList()
 	if want != "" {
-		for _, s := range sheets {
-			if strings.EqualFold(s, want) {
-				return openSheet(f, name, s)
-			}
+		if i := slices.IndexFunc(sheets, func(s string) bool { return strings.EqualFold(s, want) }); i >= 0 {
+			return openSheet(f, name, sheets[i])
 		}
 		return nil, &ParseError{File: name, Err: hint(ErrSheetNotFound,
 			fmt.Sprintf("no sheet named %q; the workbook has %s", want, quoteList(sheets)), "pass one of them with --sheet")}

@@ -68,9 +68,7 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 		if err != nil {
 			return nil, damaged(name, zf.Name, err)
 		}
-		if sf != nil {
-			byPart[zf.Name] = sf
-		}
+		byPart[zf.Name] = sf // nil for a part that is no worksheet
 	}
 	if sst.tooBig >= 0 {
 		return nil, &ParseError{File: name, Err: hint(ErrRowTooLarge,
@@ -84,9 +82,7 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 	}
 	out := map[string]*sheetFacts{}
 	for sheet, part := range sheets {
-		if f, ok := byPart[part]; ok {
-			out[sheet] = f
-		}
+		out[sheet] = byPart[part]
 	}
 	return out, nil
 }

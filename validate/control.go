@@ -15,13 +15,10 @@ const RuleControl = "control_character"
 // means a damaged file or one saved as UTF-16. Tab and the line breaks LF
 // and CR are not refused: notes and addresses hold several lines.
 
-// allowedControl reports whether the control character r may stay in a value.
-func allowedControl(r rune) bool { return r == '\t' || r == '\n' || r == '\r' }
-
 // controlProblem appends the problem of a value holding a refused control
 // character to ps.
 func controlProblem(field, value string, ps []Problem) []Problem {
-	i := strings.IndexFunc(value, func(r rune) bool { return r < 0x20 && !allowedControl(r) })
+	i := strings.IndexFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' })
 	if i < 0 {
 		return ps
 	}

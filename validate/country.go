@@ -31,8 +31,8 @@ var nameLanguages = []language.Tag{
 // names as written, for suggestions. Built once, never modified.
 type countryNames struct {
 	code  map[string]string // folded name → alpha-2 code ("" when two countries share it)
-	names []string          // every name as CLDR writes it
-	of    map[string]string // a name as written → its code
+	names []string          // every name as written, sorted: the keys of of
+	of    map[string]string // a name as written (CLDR's, the library's, commonNames) → its code
 }
 
 var names = sync.OnceValue(func() *countryNames {
@@ -47,20 +47,22 @@ var names = sync.OnceValue(func() *countryNames {
 			return
 		}
 		t.code[k] = code
-		t.written(name, code)
+		if _, ok := t.of[name]; !ok {
+			t.of[name] = code
+		}
 	}
 	// Long, former and common forms first: they name one country whatever
 	// a CLDR name in another language says.
 	for name, code := range commonNames {
-		t.code[foldName(name)] = code
-		t.written(name, code)
+		t.code[foldName(name)], t.of[name] = code, code
 	}
-	codes := slices.Sorted(maps.Keys(assigned()))
-	for _, code := range codes {
+	regions := map[string]language.Region{} // by code
+	for _, code := range slices.Sorted(maps.Keys(assigned())) {
 		r, err := language.ParseRegion(code)
 		if err != nil {
 			continue
 		}
+		regions[code] = r
 		langs := nameLanguages
 		if base, conf := language.Make("und-" + code).Base(); conf != language.No {
 			langs = append(slices.Clip(langs), language.Make(base.String())) // its own language
@@ -83,11 +85,7 @@ var names = sync.OnceValue(func() *countryNames {
 		if n == nil {
 			continue
 		}
-		for _, code := range codes {
-			r, err := language.ParseRegion(code)
-			if err != nil {
-				continue
-			}
+		for code, r := range regions { // (in any order: a name two codes share is none)
 			k := foldName(n.Name(r))
 			if _, ok := t.code[k]; ok || k == "" {
 				continue
@@ -102,17 +100,9 @@ var names = sync.OnceValue(func() *countryNames {
 	for k, code := range other {
 		t.code[k] = code
 	}
-	slices.Sort(t.names)
+	t.names = slices.Sorted(maps.Keys(t.of))
 	return t
 })
-
-// written records a name as written, for suggestions.
-func (t *countryNames) written(name, code string) {
-	if _, ok := t.of[name]; !ok {
-		t.of[name] = code
-		t.names = append(t.names, name)
-	}
-}
 
 // commonNames are the long, former and everyday names of countries that
 // CLDR's one name per language leaves out, as customer files hold them.

@@ -111,10 +111,7 @@ func phoneKey(v string) string {
 	if !plus && strings.HasPrefix(d, "00") {
 		plus, d = true, d[2:]
 	}
-	switch {
-	case d == "":
-		return ""
-	case plus:
+	if plus && d != "" {
 		return "+" + d
 	}
 	return d
@@ -130,15 +127,10 @@ func taxKey(v string) string {
 	if strings.IndexFunc(k, unicode.IsDigit) < 0 {
 		return ""
 	}
-	for len(k) > 2 && isTaxPrefix(k[:2]) {
+	for len(k) > 2 && (IsCountry(k[:2]) || k[:2] == "EL") { // a country prefix (IsCountry: two letters A-Z)
 		k = k[2:] // the prefix is letters: the digits stay ("PLPL1" too, so the key is a fixed point)
 	}
 	return k
-}
-
-// isTaxPrefix reports whether p is a country prefix of a tax ID.
-func isTaxPrefix(p string) bool {
-	return len(p) == 2 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && (IsCountry(p) || p == "EL")
 }
 
 // Same reports whether a and b are the same value of field by the identity
@@ -148,13 +140,11 @@ func Same(field, a, b string) bool { return CompareForm(field, a) == CompareForm
 
 // CompareForm is the form Same compares values of field in.
 func CompareForm(field, value string) string {
-	if isKeyField(field) {
+	if slices.Contains(baselinker.MatchKeyFields(), field) {
 		return MatchKey(field, value)
 	}
 	return Normalize(field, value)
 }
-
-func isKeyField(field string) bool { return slices.Contains(baselinker.MatchKeyFields(), field) }
 
 // cleaned is the warning of a value of field that CleanKey changed beyond
 // the white space around it (nil when it did not).

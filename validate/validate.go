@@ -42,13 +42,6 @@ const (
 	Warning
 )
 
-func (s Severity) String() string {
-	if s == Warning {
-		return "warning"
-	}
-	return "error"
-}
-
 // Rule names, as they appear in reports.
 const (
 	RuleUnknownField = "unknown_field"
@@ -97,23 +90,14 @@ func NormalizeCountry(s string) string {
 // notAssigned lists codes that the countries library knows but that are
 // not officially assigned ISO 3166-1 alpha-2 codes, and codes people write
 // for a country whose official code is another. The value is the code to
-// use instead ("" when there is none).
-func notAssigned(code string) (use string, reason string, ok bool) {
-	switch code {
-	case "UK":
-		return "GB", "UK is exceptionally reserved, not assigned; the United Kingdom is GB", true
-	case "EL":
-		return "GR", "EL is exceptionally reserved, not assigned; Greece is GR", true
-	case "XK":
-		return "", "XK (Kosovo) is a user-assigned code, not an ISO 3166-1 assignment", true
-	case "AN":
-		return "", "AN (Netherlands Antilles) was withdrawn in 2010; use BQ, CW or SX", true
-	case "YU":
-		return "RS", "YU (Yugoslavia) was withdrawn; use RS, ME, BA, HR, SI or MK", true
-	case "EU":
-		return "", "EU is exceptionally reserved for the European Union, not a country", true
-	}
-	return "", "", false
+// use instead ("" when there is none) and why. Never modified.
+var notAssigned = map[string]struct{ use, reason string }{
+	"UK": {"GB", "UK is exceptionally reserved, not assigned; the United Kingdom is GB"},
+	"EL": {"GR", "EL is exceptionally reserved, not assigned; Greece is GR"},
+	"XK": {"", "XK (Kosovo) is a user-assigned code, not an ISO 3166-1 assignment"},
+	"AN": {"", "AN (Netherlands Antilles) was withdrawn in 2010; use BQ, CW or SX"},
+	"YU": {"RS", "YU (Yugoslavia) was withdrawn; use RS, ME, BA, HR, SI or MK"},
+	"EU": {"", "EU is exceptionally reserved for the European Union, not a country"},
 }
 
 // IsCountry reports whether code (already normalised) is an officially
@@ -126,7 +110,7 @@ var assigned = sync.OnceValue(func() map[string]bool {
 	set := make(map[string]bool, 256)
 	for _, c := range countries.All() {
 		a := c.Alpha2()
-		if _, _, bad := notAssigned(a); !bad && len(a) == 2 {
+		if _, bad := notAssigned[a]; !bad && len(a) == 2 {
 			set[a] = true
 		}
 	}
@@ -138,21 +122,16 @@ var assigned = sync.OnceValue(func() map[string]bool {
 // code the alpha-2 code, "" when nothing fits.
 func SuggestCountry(s string) string {
 	code := NormalizeCountry(s)
-	if use, _, ok := notAssigned(code); ok {
-		return use
+	if na, ok := notAssigned[code]; ok {
+		return na.use
 	}
 	if len(code) == 2 {
 		return ""
 	}
-	c := countries.ByName(strings.TrimSpace(s))
-	if c == countries.Unknown {
-		return ""
+	if a := countries.ByName(strings.TrimSpace(s)).Alpha2(); IsCountry(a) { // Unknown's is "Unknown"
+		return a
 	}
-	a := c.Alpha2()
-	if !IsCountry(a) {
-		return ""
-	}
-	return a
+	return ""
 }
 
 // Rule checks the values of one field and puts them in canonical form. For
@@ -207,10 +186,7 @@ var rules = sync.OnceValue(func() []Rule {
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
-	r, ok := For(field)
-	if !ok {
-		return value
-	}
+	r, _ := For(field) // the zero Rule returns value as is
 	return r.Normalize(value)
 }
 
@@ -287,16 +263,14 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	v := r.Normalize(value)
 	start := len(ps)
-	if r.f.MaxLen > 0 {
-		if n := utf8.RuneCountInString(v); n > r.f.MaxLen { // v is in NFC already
-			what := "characters"
-			if r.f.StripTaxID {
-				what = "characters without whitespace and dashes"
-			}
-			ps = append(ps, Problem{Field: field, Value: value, Rule: RuleMaxLength,
-				Message: fmt.Sprintf("%d %s, the API allows at most %d", n, what, r.f.MaxLen),
-				Fix:     fmt.Sprintf("shorten it to %d %s", r.f.MaxLen, what)})
+	if n := utf8.RuneCountInString(v); r.f.MaxLen > 0 && n > r.f.MaxLen { // v is in NFC already
+		what := "characters"
+		if r.f.StripTaxID {
+			what = "characters without whitespace and dashes"
 		}
+		ps = append(ps, Problem{Field: field, Value: value, Rule: RuleMaxLength,
+			Message: fmt.Sprintf("%d %s, the API allows at most %d", n, what, r.f.MaxLen),
+			Fix:     fmt.Sprintf("shorten it to %d %s", r.f.MaxLen, what)})
 	}
 	if r.f.Country && v != "" && value != v {
 		if code, _ := CountryCode(value); code == v { // a name read as its code (see Normalize)
@@ -307,8 +281,8 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	if r.f.Country && v != "" && !IsCountry(v) {
 		msg := fmt.Sprintf("%s is not an ISO 3166-1 alpha-2 country code", chars.Quote(value))
-		if _, reason, ok := notAssigned(v); ok {
-			msg += " (" + reason + ")"
+		if na, ok := notAssigned[v]; ok {
+			msg += " (" + na.reason + ")"
 		}
 		fix := "use a two-letter code such as PL, DE, GB, or the country's name in English, Polish, German or its own language"
 		if s := SuggestCountry(value); s != "" {
@@ -372,9 +346,6 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 		out = append(out, Value(name, v)...)
 	}
 	SortProblems(out)
-	if len(extra) == 0 {
-		return out
-	}
 	ids := slices.Collect(maps.Keys(extra))
 	baselinker.SortExtraIDs(ids)
 	for _, id := range ids {
@@ -386,9 +357,6 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 // SortProblems puts problems of API fields in the field table's order
 // (unknown fields after, by name), keeping the order of one field's own.
 func SortProblems(ps []Problem) {
-	if len(ps) < 2 {
-		return
-	}
 	pos := func(p Problem) int {
 		if i := baselinker.FieldPosition(p.Field); i >= 0 {
 			return i
@@ -412,10 +380,5 @@ func Extra(id, value string, ps []Problem) []Problem {
 
 // HasErrors reports whether any problem is of Error severity.
 func HasErrors(ps []Problem) bool {
-	for _, p := range ps {
-		if p.Severity == Error {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ps, func(p Problem) bool { return p.Severity == Error })
 }
