@@ -166,7 +166,8 @@ func recordText(r importer.Record) string {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
 	}
-	for _, st := range []events.Status{undo.StatusDeleted, undo.StatusRestored, undo.StatusConflict} {
+	// an undo's own statuses; its conflict is the import's (listed above)
+	for _, st := range []events.Status{undo.StatusDeleted, undo.StatusRestored} {
 		if n := r.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
