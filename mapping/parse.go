@@ -399,8 +399,9 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
-// items is the items of a list node, or the node itself as the one item;
-// an empty list (what: the key it is given for) is reported with hint.
+// items is the items of a list node (listItems), or the node itself as the
+// one item; an empty list (what: the key it is given for) is reported with
+// hint.
 func (p *parser) items(n *yaml.Node, what, hint string) []*yaml.Node {
 	if n.Kind != yaml.SequenceNode {
 		return []*yaml.Node{n}
@@ -408,7 +409,23 @@ func (p *parser) items(n *yaml.Node, what, hint string) []*yaml.Node {
 	if len(n.Content) == 0 {
 		p.add(n, hint, "%s is an empty list", what)
 	}
-	return n.Content
+	return listItems(n)
+}
+
+// listItems is the items of a list node, an alias (*name) read as the
+// value it names but placed where the alias is written, so a problem with
+// that item points at it.
+func listItems(n *yaml.Node) []*yaml.Node {
+	out := make([]*yaml.Node, len(n.Content))
+	for i, it := range n.Content {
+		out[i] = resolve(it)
+		if out[i] != it {
+			at := *out[i]
+			at.Line, at.Column = it.Line, it.Column
+			out[i] = &at
+		}
+	}
+	return out
 }
 
 // matchBy reads match_by: one key, or a list of keys tried in order. It

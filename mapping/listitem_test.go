@@ -51,3 +51,39 @@ func TestMatchByErrorAtItsItem(t *testing.T) {
 		})
 	}
 }
+
+// TestAliasListItem: an alias (*name) as an item of a list — match_by,
+// a field's columns, transform — is read as the value it names, as an
+// alias given as a field's value is, and a problem with it is reported
+// where the alias is written.
+func TestAliasListItem(t *testing.T) {
+	header := []string{"E-mail", "Tel"}
+	tests := []struct {
+		name, yaml string
+		want       string // "" = parses and binds; else the error at that position
+	}{
+		{"column list", "columns:\n  email: &h E-mail\n  phone: [Tel, *h]\n", ""},
+		{"match_by", "match_by: [&k email, phone]\ncolumns:\n  email: E-mail\n  phone: { column: [Tel, *k] }\n", `m.yaml:4:26: column "email" (for phone) is not in the sheet's header`},
+		{"match_by twice", "match_by: [&k email, *k]\ncolumns:\n  email: E-mail\n", "m.yaml:1:22: match_by names email twice"},
+		{"unknown header", "columns:\n  email: &h Mail\n  phone: [Tel, *h]\n", `m.yaml:3:16: column "Mail" (for phone) is not in the sheet's header`},
+		{"transform", "columns:\n  email: { column: E-mail, transform: [&t trimm, *t] }\n", `m.yaml:2:50: unknown transform "trimm"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Parse("m.yaml", []byte(tt.yaml))
+			if err == nil {
+				_, err = m.Bind(header)
+			}
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	p := mustBind(t, mustParse(t, tests[0].yaml), header)
+	if got := p.Apply([]string{"a@b.pl", ""}).ClientFields().Values["phone"]; got != "a@b.pl" {
+		t.Errorf("phone = %q, want the E-mail cell the alias names", got)
+	}
+}
