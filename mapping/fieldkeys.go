@@ -196,9 +196,7 @@ func (r *fieldRead) transform(fv *yaml.Node) bool {
 	case yaml.ScalarNode:
 		items = []*yaml.Node{fv}
 	case yaml.SequenceNode:
-		for _, it := range fv.Content {
-			items = append(items, resolve(it))
-		}
+		items = listItems(fv)
 	default:
 		r.p.add(fv, "write transform: [trim, upper]", "%s.transform must be a list of transform names", r.what)
 		return true

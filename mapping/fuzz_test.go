@@ -31,6 +31,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("columns: {email: [x], phone: {column: {a: b}}}"))
 	f.Add([]byte("columns:\n  phone: { column: [Mobile, Phone], split: \" ::: \", pick: 2, extension: drop }\n"))
 	f.Add([]byte("source: { header_row: 0 }\ncolumns:\n  email: C\n  phone: 3\n  notes: { template: \"{A} {b}\" }\n"))
+	f.Add([]byte("match_by: [nip, ~, email, login]\ncolumns:\n  email: E-mail\n"))
+	f.Add([]byte("match_by: [&k email, *k]\ncolumns:\n  email: &h E-mail\n  phone: [Tel, *h, *k]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse("f.yaml", data)
 		if err != nil {

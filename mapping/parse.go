@@ -300,15 +300,14 @@ func (p *parser) root(n *yaml.Node) {
 		p.add(n, `start with "columns:" and one "field: Header" line per field below it`, "the mapping file must be a YAML mapping with a columns: section")
 		return
 	}
-	var matchBy *yaml.Node
+	var matchBy []*yaml.Node // the match_by keys kept, each where it is written
 	haveColumns := false
 	p.pairs(n, "mapping file", func(k, v *yaml.Node) {
 		switch k.Value {
 		case "source":
 			p.source(v)
 		case "match_by":
-			matchBy = v
-			p.matchBy(v)
+			matchBy = p.matchBy(v)
 		case "empty":
 			p.m.Empty = p.empty(v)
 		case "columns", "custom_extra_fields":
@@ -336,12 +335,8 @@ func (p *parser) root(n *yaml.Node) {
 			s.empty = p.m.Empty
 		}
 	}
-	for i, k := range p.m.MatchBy { // none without a match_by: node
-		at := matchBy
-		if matchBy.Kind == yaml.SequenceNode && i < len(matchBy.Content) {
-			at = matchBy.Content[i]
-		}
-		if !slices.Contains(p.m.Fields(), k) {
+	for _, at := range matchBy {
+		if k := at.Value; !slices.Contains(p.m.Fields(), k) {
 			p.add(at, fmt.Sprintf("map a column to %s under columns:, or choose another match_by", k),
 				"match_by is %s, but no column is mapped to %s", k, k)
 		}
@@ -404,8 +399,9 @@ func (p *parser) source(n *yaml.Node) {
 	})
 }
 
-// items is the items of a list node, or the node itself as the one item;
-// an empty list (what: the key it is given for) is reported with hint.
+// items is the items of a list node (listItems), or the node itself as the
+// one item; an empty list (what: the key it is given for) is reported with
+// hint.
 func (p *parser) items(n *yaml.Node, what, hint string) []*yaml.Node {
 	if n.Kind != yaml.SequenceNode {
 		return []*yaml.Node{n}
@@ -413,11 +409,30 @@ func (p *parser) items(n *yaml.Node, what, hint string) []*yaml.Node {
 	if len(n.Content) == 0 {
 		p.add(n, hint, "%s is an empty list", what)
 	}
-	return n.Content
+	return listItems(n)
 }
 
-// matchBy reads match_by: one key, or a list of keys tried in order.
-func (p *parser) matchBy(n *yaml.Node) {
+// listItems is the items of a list node, an alias (*name) read as the
+// value it names but placed where the alias is written, so a problem with
+// that item points at it.
+func listItems(n *yaml.Node) []*yaml.Node {
+	out := make([]*yaml.Node, len(n.Content))
+	for i, it := range n.Content {
+		out[i] = resolve(it)
+		if out[i] != it {
+			at := *out[i]
+			at.Line, at.Column = it.Line, it.Column
+			out[i] = &at
+		}
+	}
+	return out
+}
+
+// matchBy reads match_by: one key, or a list of keys tried in order. It
+// returns the nodes of the keys it keeps, in order: a refused item is
+// skipped, so a later check must point at these, not count along n.
+func (p *parser) matchBy(n *yaml.Node) []*yaml.Node {
+	var kept []*yaml.Node
 	for _, it := range p.items(n, "match_by", "name a key, e.g. match_by: email, or delete the line") {
 		s, ok := p.scalar(it, "match_by")
 		if !ok {
@@ -431,8 +446,10 @@ func (p *parser) matchBy(n *yaml.Node) {
 			p.add(it, "remove one of them", "match_by names %s twice", s)
 		default:
 			p.m.MatchBy = append(p.m.MatchBy, s)
+			kept = append(kept, it)
 		}
 	}
+	return kept
 }
 
 func (p *parser) empty(n *yaml.Node) EmptyPolicy {
