@@ -161,12 +161,7 @@ func recordText(r importer.Record) string {
 		return "not readable as a report: " + r.Err.Error()
 	}
 	var parts []string
-	for _, st := range events.Statuses() {
-		if n := r.Counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
-	}
-	for _, st := range []events.Status{undo.StatusDeleted, undo.StatusRestored, undo.StatusConflict} {
+	for _, st := range append(events.Statuses(), undo.StatusDeleted, undo.StatusRestored, undo.StatusConflict) {
 		if n := r.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
