@@ -80,7 +80,10 @@ func (s Summary) String() string {
 		}
 		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, joinIDs(s.Vanished[:min(n, 20)]), more)
 	}
-	msg += s.unnamedText()
+	if s.UnnamedStatus > 0 {
+		msg += fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
+			s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
+	}
 	if s.Changed {
 		msg += "; the client list changed while it was read (clients added or removed): " +
 			"every client was written at most once, but run the export again for an exact snapshot"

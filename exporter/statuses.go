@@ -68,15 +68,6 @@ func (s *statusNamer) finish(e *Exporter, sum *Summary) {
 		strings.Join(parts, ", ")), "clients", sum.UnnamedStatus)
 }
 
-// unnamedText is the summary's words about clients whose status has no name.
-func (s Summary) unnamedText() string {
-	if s.UnnamedStatus == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
-		s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
-}
-
 // joinIDs writes ids as "1, 2, 3".
 func joinIDs(ids []int64) string {
 	s := make([]string, len(ids))
