@@ -327,12 +327,11 @@ func (o *Output) finish(commit bool) error {
 	if o.af == nil {
 		return nil
 	}
-	var err error
+	end := o.af.Abort
 	if commit {
-		err = o.af.Commit()
-	} else {
-		err = o.af.Abort()
+		end = o.af.Commit
 	}
+	err := end()
 	if o.unlock != nil {
 		if uerr := o.unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
