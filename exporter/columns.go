@@ -50,8 +50,8 @@ type needs struct{ notes, extras, statuses bool }
 // status_name (with want.statuses, placed after status_id), then notes
 // (want.notes) and every extra field (want.extras).
 func resolveColumns(names []string, want needs) ([]column, error) {
+	var cols []column
 	if len(names) == 0 {
-		var cols []column
 		for _, f := range baselinker.ListedFields() {
 			cols = append(cols, column{kind: colField, name: f.Name})
 			if f.Name == "status_id" && want.statuses {
@@ -66,7 +66,6 @@ func resolveColumns(names []string, want needs) ([]column, error) {
 		}
 		return cols, nil
 	}
-	var cols []column
 	seen := map[string]int{}
 	var problems []string
 	for i, raw := range names {

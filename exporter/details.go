@@ -54,7 +54,7 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 	if err != nil {
 		return sum, err
 	}
-	extra := map[string]struct{}{} // the extra field IDs met, for the columns
+	extra := map[string]string{} // the extra field IDs met (the keys: the columns; the values are unused)
 	entries, err := e.listInto(ctx, &sum, store, extra)
 	if err != nil {
 		return sum, err
@@ -62,9 +62,7 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 	if err := e.readDetails(ctx, &sum, store, entries, extra); err != nil {
 		return sum, err
 	}
-	for id := range names {
-		extra[id] = struct{}{}
-	}
+	maps.Copy(extra, names)
 	if err := e.writeFromStore(open, &sum, store, entries, extra, names, statuses); err != nil {
 		return sum, err
 	}
@@ -104,7 +102,7 @@ func (e *Exporter) extraNames(ctx context.Context) (map[string]string, error) {
 // listInto walks the list. A client the list gives whole (no notes asked,
 // extra fields carried) goes to the store at once, its extra field IDs to
 // extra; the others are marked to have their details read.
-func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore, extra map[string]struct{}) ([]entry, error) {
+func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStore, extra map[string]string) ([]entry, error) {
 	var entries []entry
 	e.ev.Begin(events.Phase{Name: "listing clients", Total: -1, Unit: "clients", Walk: true})
 	defer e.ev.End()
@@ -115,9 +113,7 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 		if en.need {
 			return nil
 		}
-		for k := range c.CustomExtraFields {
-			extra[k] = struct{}{}
-		}
+		maps.Copy(extra, c.CustomExtraFields)
 		return store.add(en.id, en.fp, c)
 	})
 	if err == nil {
@@ -136,7 +132,7 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 // readDetails reads getCrmClientData for every entry that needs it and is
 // not kept from an interrupted run with the same list entry, adding the
 // extra field IDs met to extra.
-func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry, extra map[string]struct{}) error {
+func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry, extra map[string]string) error {
 	var ids []int64
 	var at []int // the entry of each of ids
 	for i, en := range entries {
@@ -147,9 +143,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 				return err
 			}
 			sum.Reused++
-			for k := range c.CustomExtraFields {
-				extra[k] = struct{}{}
-			}
+			maps.Copy(extra, c.CustomExtraFields)
 		case en.need:
 			ids = append(ids, en.id)
 			at = append(at, i)
@@ -173,9 +167,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 			e.log.Warn("client deleted during the export (not found, and not in the list); skipped", "crm_client_id", en.id)
 			return nil
 		}
-		for k := range c.CustomExtraFields {
-			extra[k] = struct{}{}
-		}
+		maps.Copy(extra, c.CustomExtraFields)
 		if err := store.add(en.id, en.fp, c); err != nil {
 			return err
 		}
@@ -186,7 +178,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 // writeFromStore writes the header and one row per listed client that was
 // not deleted meanwhile, in list order, from the store.
 func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
-	extra map[string]struct{}, names map[string]string, statuses *statusNamer) error {
+	extra map[string]string, names map[string]string, statuses *statusNamer) error {
 	extraIDs := slices.Collect(maps.Keys(extra))
 	baselinker.SortExtraIDs(extraIDs)
 	rows, err := e.openRows(open, sum, expand(e.cols, extraIDs, names), statuses)

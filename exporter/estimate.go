@@ -30,8 +30,7 @@ func DetailsText(l *pacer.Limiter, n int) string {
 // returns how many there are, for an estimate before an export (with
 // Config.NoRecheck it saves the re-read of the last page).
 func (e *Exporter) Count(ctx context.Context) (clients int, err error) {
-	var sum Summary
 	e.ev = e.newEvents(e.requests.Load) // the walk counts its pages there (to Config.Events, if any)
-	err = e.walk(ctx, &sum, func(*baselinker.Client) error { clients++; return nil })
+	err = e.walk(ctx, &Summary{}, func(*baselinker.Client) error { clients++; return nil })
 	return clients, err
 }

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,7 +80,10 @@ func (s Summary) String() string {
 		}
 		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, joinIDs(s.Vanished[:min(n, 20)]), more)
 	}
-	msg += s.unnamedText()
+	if s.UnnamedStatus > 0 {
+		msg += fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
+			s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
+	}
 	if s.Changed {
 		msg += "; the client list changed while it was read (clients added or removed): " +
 			"every client was written at most once, but run the export again for an exact snapshot"
@@ -195,10 +199,7 @@ func New(api API, cfg Config) (*Exporter, error) {
 	if cfg.Ahead < 1 {
 		cfg.Ahead = DefaultAhead
 	}
-	e := &Exporter{api: api, cfg: cfg, log: cfg.Logger}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
-	}
+	e := &Exporter{api: api, cfg: cfg, log: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))}
 	var err error
 	if e.cols, e.want, err = cfg.columns(); err != nil {
 		return nil, err
@@ -343,4 +344,21 @@ func apiErr(what string, err error) error {
 		return fmt.Errorf("%s: %w: %w", what, ErrFatal, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// StatusExported is the status of a client's row written: its Item's, and
+// the Summary's count of them.
+const StatusExported = "exported"
+
+// newEvents is the aggregator of a run's typed events, to the printer of
+// Config.Events: what the requests wait for is the API's Waiting ("waiting
+// for the limit: next request in 42s (100/1m0s)", "blocked until 14:05:12
+// (8m0s left)", a retry, a slow answer), so that a run under the limit or
+// in a block never looks hung.
+func (e *Exporter) newEvents(requests func() int64) *events.Aggregator {
+	var waits []events.Wait
+	if w := e.cfg.Waiting; w != nil {
+		waits = append(waits, events.Words(w))
+	}
+	return events.NewAggregator(events.AggregatorConfig{Command: "export", Printer: e.cfg.Events, Waits: waits, Requests: requests})
 }

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -214,11 +215,7 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 	if opt.Path == "" {
 		return nil, fmt.Errorf("%w: no output given; add %s", ErrOutput, OutHint())
 	}
-	now := opt.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	path, templated, err := ExpandName(opt.Path, now) // "-" has no placeholder
+	path, templated, err := ExpandName(opt.Path, cmp.Or(opt.Now, time.Now())) // "-" has no placeholder
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +261,7 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	if templated { // yesterday's killed run left its temporary file under yesterday's name
-		sheet.SweepTemps(filepath.Dir(path), placeholderGlob(filepath.Base(opt.Path)))
+		sheet.SweepTemps(filepath.Dir(path), replacePlaceholders(filepath.Base(opt.Path), func(string) string { return "*" }))
 	}
 	if o.af, err = sheet.CreateAtomic(path); err != nil {
 		_ = o.unlock()
@@ -278,23 +275,18 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 // A nightly 'clients-{datetime}.xlsx' so reuses one lock file, and two runs of
 // it overlap no more than two runs of a fixed name do.
 func lockPath(pattern, expanded string) string {
-	return filepath.Join(filepath.Dir(expanded), "."+placeholderWords(filepath.Base(pattern)))
+	// Each placeholder's braces are dropped ({date} → date): a file name with
+	// braces in it is awkward to type in every shell.
+	return filepath.Join(filepath.Dir(expanded), "."+replacePlaceholders(filepath.Base(pattern), func(name string) string {
+		return strings.Trim(name, "{}")
+	}))
 }
 
-// placeholderWords is a --out pattern with each placeholder's braces
-// dropped ({date} → date): a file name with braces in it is awkward to type
-// in every shell.
-func placeholderWords(pattern string) string {
+// replacePlaceholders is a --out pattern with each placeholder replaced by
+// with(its name).
+func replacePlaceholders(pattern string, with func(name string) string) string {
 	for _, p := range placeholders {
-		pattern = strings.ReplaceAll(pattern, p.name, strings.Trim(p.name, "{}"))
-	}
-	return pattern
-}
-
-// placeholderGlob is a --out pattern with each placeholder as "*".
-func placeholderGlob(pattern string) string {
-	for _, p := range placeholders {
-		pattern = strings.ReplaceAll(pattern, p.name, "*")
+		pattern = strings.ReplaceAll(pattern, p.name, with(p.name))
 	}
 	return pattern
 }
@@ -335,12 +327,11 @@ func (o *Output) finish(commit bool) error {
 	if o.af == nil {
 		return nil
 	}
-	var err error
+	end := o.af.Abort
 	if commit {
-		err = o.af.Commit()
-	} else {
-		err = o.af.Abort()
+		end = o.af.Commit
 	}
+	err := end()
 	if o.unlock != nil {
 		if uerr := o.unlock(); err == nil && uerr != nil {
 			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)

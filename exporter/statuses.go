@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/crmbulk/crmbulk/baselinker"
 )
 
 // statusNamer fills the status_name column: the account's client statuses
@@ -18,14 +16,6 @@ import (
 type statusNamer struct {
 	names   map[int64]string
 	unnamed map[int64]int // status_id → clients
-}
-
-func newStatusNames(list []baselinker.Status) *statusNamer {
-	s := &statusNamer{names: make(map[int64]string, len(list)), unnamed: map[int64]int{}}
-	for _, st := range list {
-		s.names[int64(st.ID)] = st.Name
-	}
-	return s
 }
 
 // name is the name of status id; "" for no status (0) and for an ID the
@@ -44,17 +34,21 @@ func (s *statusNamer) name(id int64) string {
 // statusNamer reads the account's client statuses for the status_name
 // column: once per export, and not at all when Config.StatusList gave them.
 func (e *Exporter) readStatusNames(ctx context.Context) (*statusNamer, error) {
-	if e.cfg.StatusList != nil {
-		e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account, read once for this export", len(e.cfg.StatusList)))
-		return newStatusNames(e.cfg.StatusList), nil
+	list, how := e.cfg.StatusList, ", read once for this export"
+	if list == nil {
+		e.requests.Add(1)
+		var err error
+		if list, err = e.api.GetCrmClientStatuses(ctx); err != nil {
+			return nil, apiErr("reading the client statuses for status_name (getCrmClientStatuses; --status-names=false exports without them)", err)
+		}
+		how = " (getCrmClientStatuses, one request)"
 	}
-	e.requests.Add(1)
-	list, err := e.api.GetCrmClientStatuses(ctx)
-	if err != nil {
-		return nil, apiErr("reading the client statuses for status_name (getCrmClientStatuses; --status-names=false exports without them)", err)
+	e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account%s", len(list), how))
+	s := &statusNamer{names: make(map[int64]string, len(list)), unnamed: map[int64]int{}}
+	for _, st := range list {
+		s.names[int64(st.ID)] = st.Name
 	}
-	e.log.Info(fmt.Sprintf("status_name: %d client statuses of the account (getCrmClientStatuses, one request)", len(list)))
-	return newStatusNames(list), nil
+	return s, nil
 }
 
 // finish puts the status IDs without a name into sum and warns about them.
@@ -72,15 +66,6 @@ func (s *statusNamer) finish(e *Exporter, sum *Summary) {
 	}
 	e.log.Warn(fmt.Sprintf("status_name: status_id %s not among the account's client statuses (getCrmClientStatuses): those clients' status_name is empty; crmbulk account lists the statuses",
 		strings.Join(parts, ", ")), "clients", sum.UnnamedStatus)
-}
-
-// unnamedText is the summary's words about clients whose status has no name.
-func (s Summary) unnamedText() string {
-	if s.UnnamedStatus == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
-		s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
 }
 
 // joinIDs writes ids as "1, 2, 3".

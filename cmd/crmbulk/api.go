@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -12,13 +13,7 @@ import (
 
 // endpoint is --api-url, else BASELINKER_API_URL, else the real API.
 func (a *app) endpoint() string {
-	if a.apiURL != "" {
-		return a.apiURL
-	}
-	if v := strings.TrimSpace(a.getenv("BASELINKER_API_URL")); v != "" {
-		return v
-	}
-	return baselinker.DefaultEndpoint
+	return cmp.Or(a.apiURL, strings.TrimSpace(a.getenv("BASELINKER_API_URL")), baselinker.DefaultEndpoint)
 }
 
 // account is how a command reaches the API and where the runs on it keep

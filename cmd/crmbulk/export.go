@@ -197,8 +197,7 @@ type exportRequest struct {
 }
 
 // request checks the flags and reads them into an exportRequest.
-func (f exportFlags) request() (exportRequest, error) {
-	var req exportRequest
+func (f exportFlags) request() (req exportRequest, err error) {
 	if f.out == "" {
 		return req, usagef("export needs %s", exporter.OutHint())
 	}
@@ -218,7 +217,6 @@ func (f exportFlags) request() (exportRequest, error) {
 			return req, usagef("--filter %s: %v", kv, err)
 		}
 	}
-	var err error
 	if req.delim, err = parseDelimiter(f.delimiter); err != nil {
 		return req, err
 	}

@@ -36,12 +36,11 @@ func fieldRows() []fieldRow {
 			r.Range = fmt.Sprintf("%d–%d", f.Min, f.Max)
 		}
 		if f.Filter != "" {
-			r.Filter = "--filter " + f.Name + "=…"
+			match := "partial"
 			if f.FilterExact {
-				r.Filter += " (exact)"
-			} else {
-				r.Filter += " (partial)"
+				match = "exact"
 			}
+			r.Filter = "--filter " + f.Name + "=… (" + match + ")"
 		}
 		var extra []string
 		if f.Country {

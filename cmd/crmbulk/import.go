@@ -154,29 +154,25 @@ func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
 
 // importInput checks the flags and reads what they name: the mapping, how
 // the sheet is read and the match keys (the flag's, else the mapping's).
-func (a *app) importInput(cmd *cobra.Command, opts *importOptions) (*mapping.Mapping, sheet.Options, []string, error) {
+func (a *app) importInput(cmd *cobra.Command, opts *importOptions) (m *mapping.Mapping, so sheet.Options, matchBy []string, err error) {
 	f := opts.importFlags
-	so := sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
+	so = sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return nil, so, nil, usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
 	}
 	if err := a.checkMappingName(cmd, opts.input, f.mapping); err != nil {
 		return nil, so, nil, err
 	}
-	var m *mapping.Mapping
 	if f.mapping != "" {
-		var err error
 		if m, err = mapping.Load(f.mapping); err != nil {
 			return nil, so, nil, err
 		}
 	}
-	var err error
 	if so.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
 		return nil, so, nil, err
 	}
 	// importer.Run falls back on the mapping's too; here it decides the token.
-	matchBy, err := parseMatchBy(f.matchBy)
-	if err != nil {
+	if matchBy, err = parseMatchBy(f.matchBy); err != nil {
 		return nil, so, nil, err
 	}
 	if len(matchBy) == 0 && m != nil {

@@ -74,11 +74,7 @@ func runWith(ctx context.Context, args []string, ios *iostreams.IOStreams, geten
 	case a.logFormat == "json":
 		// A scheduled run's log is JSON to the last line: the error too,
 		// also one found before the logger was made (a flag's).
-		logger := a.logger
-		if logger == nil {
-			logger = slog.New(slog.NewJSONHandler(ios.ErrOut, nil))
-		}
-		logger.Error(err.Error(), "exit_code", code)
+		cmp.Or(a.logger, slog.New(slog.NewJSONHandler(ios.ErrOut, nil))).Error(err.Error(), "exit_code", code)
 	case err == errInterrupted: //nolint:errorlint // the bare sentinel carries nothing more to say
 		fmt.Fprintln(ios.ErrOut, "crmbulk:", errInterrupted)
 	default:

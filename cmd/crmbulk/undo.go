@@ -161,13 +161,8 @@ func recordText(r importer.Record) string {
 		return "not readable as a report: " + r.Err.Error()
 	}
 	var parts []string
-	for _, st := range events.Statuses() {
-		if n := r.Counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
-	}
-	// an undo's own statuses; its conflict is the import's (listed above)
-	for _, st := range []events.Status{undo.StatusDeleted, undo.StatusRestored} {
+	// an undo's own statuses after the import's; its conflict is the import's
+	for _, st := range append(events.Statuses(), undo.StatusDeleted, undo.StatusRestored) {
 		if n := r.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
