@@ -331,9 +331,7 @@ func (r *run) readIndex(ctx context.Context) error {
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
-	err := r.idx.walk(ctx, r.api, func(n int) {
-		r.ev.Page(int64(n))
-	}, r.cfg.MaxClients)
+	err := r.idx.walk(ctx, r.api, r.ev.Page, r.cfg.MaxClients)
 	r.ev.End()
 	switch {
 	case err == nil:

@@ -105,20 +105,19 @@ func (x *index) apply(id int64, changes events.Changes) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	c := &baselinker.Client{}
+	var c baselinker.Client
 	if old, ok := x.byID[id]; ok {
-		cp := *old
-		c = &cp
+		c = *old
 	}
 	c.CrmClientID = baselinker.Int(id)
 	for _, ch := range changes {
 		_ = c.Set(ch.Field, ch.After) // notes and extra fields are not indexed
 	}
-	x.putLocked(c)
+	x.putLocked(&c)
 }
 
 // walk fills the index with every client, one page of 100 at a time.
-func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), maxClients int) error {
+func (x *index) walk(ctx context.Context, api API, pageDone func(clients int64), maxClients int) error {
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
@@ -126,7 +125,7 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), m
 		for i := range cs {
 			x.put(&cs[i])
 		}
-		pageDone(len(cs))
+		pageDone(int64(len(cs)))
 		return nil
 	}, maxClients)
 	if err != nil {
