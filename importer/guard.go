@@ -206,19 +206,31 @@ func readRecord(path string) Record {
 		return rec
 	}
 	defer rs.Close()
+	rec.Err = eachLine(rs, func(_ events.Cells, l events.Line) error {
+		rec.Lines++
+		rec.Counts[l.Status]++
+		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
+		return nil
+	})
+	return rec
+}
+
+// eachLine calls fn with each line of rs, its cells and the line they
+// read as (a row that is no number reads as 0), until the end (nil), a
+// line that cannot be read or fn's error.
+func eachLine(rs *events.Records, fn func(events.Cells, events.Line) error) error {
 	for {
 		c, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
-			return rec
+			return nil
 		}
 		if err != nil {
-			rec.Err = err
-			return rec
+			return err
 		}
-		rec.Lines++
 		l, _ := c.Line()
-		rec.Counts[l.Status]++
-		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
+		if err := fn(c, l); err != nil {
+			return err
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -308,12 +309,8 @@ func (r *run) bind(header []string) error {
 		if slices.Contains(m.Fields(), k) {
 			continue
 		}
-		what := "the mapping"
-		if m.File != "" {
-			what = m.File
-		}
 		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
-			events.ErrBadInput, k, what, k, k)
+			events.ErrBadInput, k, cmp.Or(m.File, "the mapping"), k, k)
 	}
 	return nil
 }
@@ -385,9 +382,8 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.ev, r.halt)
 	if err != nil {
 		_, _ = r.jnl.Close(false)
-		return nil, err
 	}
-	return rw, nil
+	return rw, err
 }
 
 // settle closes the journal and turns the run's end into Run's error.

@@ -87,10 +87,7 @@ func (r *run) target(it *item) (id int64, found bool, done *events.Line) {
 			return 0, false, &l
 		}
 		return it.res.ID, true, nil
-	case r.idx == nil:
-		return 0, false, nil
-	}
-	if len(it.keys) == 0 {
+	case r.idx == nil, len(it.keys) == 0:
 		return 0, false, nil
 	}
 	// The first key of match_by the row has a value for decides. A later

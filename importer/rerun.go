@@ -1,9 +1,9 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -193,23 +193,22 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 	if _, err := os.Stat(path + ".journal"); err == nil {
 		prev.killed = true
 	}
-	for {
-		c, _, err := rs.Next()
-		if errors.Is(err, io.EOF) {
-			return prev, true
+	errOther := errors.New("not a real run's report of this input")
+	err = eachLine(rs, func(_ events.Cells, l events.Line) error {
+		if l.InputSHA != r.sha || l.DryRun() {
+			return errOther
 		}
-		l, _ := c.Line() // a row that is no number reads as 0: not a row
-		if err != nil || l.InputSHA != r.sha || l.DryRun() {
-			return earlierRun{}, false
-		}
-		if prev.account == "" {
-			prev.account = l.Account
-		}
+		prev.account = cmp.Or(prev.account, l.Account)
 		if l.Status == events.StatusCreated {
 			prev.created++
-			if l.Row > 0 {
+			if l.Row > 0 { // a row that is no number reads as 0: not a row
 				prev.rows[l.Row], prev.ids[l.Row] = true, l.ID
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return earlierRun{}, false
 	}
+	return prev, true
 }

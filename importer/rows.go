@@ -86,16 +86,12 @@ func (r *run) resumed(num int) (events.Line, bool, error) {
 	if err != nil {
 		return events.Line{}, false, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
+	l, ok := r.settled[num]
 	if ol != nil && ol.Status.Finished() {
-		l := *ol
-		l.Earlier = true
-		return l, true, nil
+		l, ok = *ol, true
 	}
-	if l, ok := r.settled[num]; ok {
-		l.Earlier = true
-		return l, true, nil
-	}
-	return events.Line{}, false, nil
+	l.Earlier = true
+	return l, ok, nil
 }
 
 // item is one row on its way through the pool.

@@ -1,9 +1,8 @@
 package importer
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
@@ -101,9 +100,7 @@ func (rw *reportWriter) flush() {
 
 func (rw *reportWriter) failed(err error, row int) {
 	rw.err = err
-	if rw.fail != nil {
-		rw.fail(err, row)
-	}
+	rw.fail(err, row)
 }
 
 // eta is how long the rows left take at the limit, or until the carried
@@ -176,29 +173,18 @@ func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) 
 	if err := w.Write(header); err != nil {
 		return err
 	}
-	for {
-		cells, _, err := rs.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		l, _ := cells.Line()
+	return eachLine(rs, func(cells events.Cells, l events.Line) error {
 		byField := events.ChangesByField(l.ChangesText())
 		for _, f := range fields {
 			c := byField[f]
 			cells = append(cells, c[0], c[1])
 		}
-		if err := w.Write(cells); err != nil {
-			return err
-		}
-	}
+		return w.Write(cells)
+	})
 }
 
 // fieldOrder sorts field names (and extra_<ID>) in the field table's order.
 func fieldOrder(a, b string) int {
-	pa, pb := baselinker.FieldPosition(a), baselinker.FieldPosition(b)
 	ea, aok := strings.CutPrefix(a, "extra_")
 	eb, bok := strings.CutPrefix(b, "extra_")
 	switch {
@@ -209,10 +195,7 @@ func fieldOrder(a, b string) int {
 	case bok:
 		return -1
 	}
-	if c := pa - pb; c != 0 {
-		return c
-	}
-	return strings.Compare(a, b)
+	return cmp.Or(baselinker.FieldPosition(a)-baselinker.FieldPosition(b), strings.Compare(a, b))
 }
 
 // ReportXLSX writes the report at report (a CSV report crmbulk wrote, an
@@ -225,21 +208,16 @@ func ReportXLSX(report, path string) error {
 		return err
 	}
 	fields := map[string]bool{}
-	for {
-		c, _, err := rs.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			_ = rs.Close()
-			return err
-		}
-		l, _ := c.Line()
+	err = eachLine(rs, func(_ events.Cells, l events.Line) error {
 		for f := range events.ChangesByField(l.ChangesText()) {
 			fields[f] = true
 		}
+		return nil
+	})
+	if cerr := rs.Close(); err == nil {
+		err = cerr
 	}
-	if err := rs.Close(); err != nil {
+	if err != nil {
 		return err
 	}
 	return renderXLSX(report, path, slices.SortedFunc(maps.Keys(fields), fieldOrder))
