@@ -177,19 +177,15 @@ func Records(report string) ([]Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing the records of %s: %w", report, err)
 	}
-	paths := []string{}
+	var out []Record
 	if exists(report) {
-		paths = append(paths, report)
+		out = append(out, readRecord(report))
 	}
 	for _, e := range entries {
 		n := e.Name()
 		if mid, ok := strings.CutPrefix(n, stem); ok && strings.HasSuffix(mid, ext) && keptPattern.MatchString(strings.TrimSuffix(mid, ext)) {
-			paths = append(paths, filepath.Join(dir, n))
+			out = append(out, readRecord(filepath.Join(dir, n)))
 		}
-	}
-	out := make([]Record, 0, len(paths))
-	for _, p := range paths {
-		out = append(out, readRecord(p))
 	}
 	slices.SortStableFunc(out, func(a, b Record) int { return b.Modified.Compare(a.Modified) })
 	return out, nil

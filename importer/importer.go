@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,10 +39,15 @@ func DefaultReportPath(input string, dryRun bool) string {
 }
 
 // FileSHA returns the first 16 hex characters of the SHA-256 of the file's bytes.
+// A file that cannot be opened is refused with advice.
 func FileSHA(path string) (string, error) {
-	f, err := openInput(path)
+	f, err := safefile.Open(path)
 	if err != nil {
-		return "", err
+		hint := "check that the file may be read, and that it is not open in another program"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "check the file's name and the folder crmbulk is run in"
+		}
+		return "", fmt.Errorf("%w: %w — %s", events.ErrBadInput, err, hint)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -51,19 +55,6 @@ func FileSHA(path string) (string, error) {
 		return "", fmt.Errorf("%w: reading %s: %w", events.ErrBadInput, filepath.Base(path), err)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-// openInput opens the input file, with advice when it cannot be.
-func openInput(path string) (*os.File, error) {
-	f, err := safefile.Open(path)
-	if err != nil {
-		hint := "check that the file may be read, and that it is not open in another program"
-		if errors.Is(err, fs.ErrNotExist) {
-			hint = "check the file's name and the folder crmbulk is run in"
-		}
-		return nil, fmt.Errorf("%w: %w — %s", events.ErrBadInput, err, hint)
-	}
-	return f, nil
 }
 
 // run is the state of one import.
@@ -120,7 +111,11 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 		}
 	}
 	before := requestsOf(api)
-	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
+	// The import's typed events, to cfg.Events: counts said in the report's
+	// order of statuses, the API's waits (the run's own, the in-doubt rows
+	// it settles, are added by sayLanding).
+	r.ev = events.NewAggregator(events.AggregatorConfig{Command: "import", Printer: cfg.Events, Statuses: statusNames(),
+		Waits: []events.Wait{events.Words(cfg.Waiting)}, Requests: func() int64 { return requestsOf(api) - before }})
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {

@@ -68,10 +68,12 @@ func (rw *reportWriter) put(l events.Line) {
 	}
 	l.InputSHA, l.Account = rw.sha, rw.account
 	rw.tally.add(&l)
+	c := l // the Item's line is a copy, which a printer may keep
+	it := events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: &c}
 	if l.Earlier { // a resumed line was done by an earlier run: no part of this one's rate
-		rw.ev.Kept(itemOf(&l))
+		rw.ev.Kept(it)
 	} else {
-		rw.ev.Settle(itemOf(&l))
+		rw.ev.Settle(it)
 	}
 	if rw.cfg.OnLine != nil {
 		rw.cfg.OnLine(&l)
