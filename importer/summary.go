@@ -172,8 +172,8 @@ type tally struct {
 }
 
 func newTally() *tally {
-	return &tally{s: Summary{Fields: map[string]int{}, Created: map[string]int{}, Adjusted: map[string]int{}, StatusSet: map[string]int{}},
-		groups: map[events.Status]map[string]*Group{}}
+	s := Summary{Fields: map[string]int{}, Created: map[string]int{}, Adjusted: map[string]int{}, StatusSet: map[string]int{}}
+	return &tally{s: s, groups: map[events.Status]map[string]*Group{}}
 }
 
 func (t *tally) add(l *events.Line) {
