@@ -113,7 +113,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	before := requestsOf(api)
 	// The import's typed events, to cfg.Events: counts said in the report's
 	// order of statuses, the API's waits (the run's own, the in-doubt rows
-	// it settles, are added by sayLanding).
+	// it settles, are added below).
 	r.ev = events.NewAggregator(events.AggregatorConfig{Command: "import", Printer: cfg.Events, Statuses: statusNames(),
 		Waits: []events.Wait{events.Words(cfg.Waiting)}, Requests: func() int64 { return requestsOf(api) - before }})
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
@@ -142,7 +142,11 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if err := r.openResume(); err != nil {
 		return sum, err
 	}
-	r.sayLanding()
+	// The Updates say the wait of the creates waiting to land, and until
+	// when, after the API's waits (the bar says it with its countdown, the
+	// log when it begins and while it lasts); the ETA lasts until then at
+	// least. Every run says it: a lost answer may make any real run wait.
+	r.ev.AddWait(func() (string, time.Time) { return r.landing.waiting(), r.landing.by() })
 	r.window = r.reorder()
 	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {
@@ -374,7 +378,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.ev, r.halt)
+	rw, err := newReportWriter(r, total)
 	if err != nil {
 		_, _ = r.jnl.Close(false)
 	}

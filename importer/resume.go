@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -99,10 +100,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err != nil {
 		return err
 	}
-	p := prover{r: r, old: old, js: js, window: js.Window, later: later}
-	if p.window == 0 {
-		p.window = reorderWindow(MaxWorkers)
-	}
+	p := prover{r: r, old: old, js: js, window: cmp.Or(js.Window, reorderWindow(MaxWorkers)), later: later}
 	r.carry, r.settled = map[int]events.Pending{}, map[int]events.Line{}
 	ph := r.startPhase(fmt.Sprintf("checking the report %s against %s", old.src, r.file), int64(len(r.nums)), "rows")
 	defer ph.end()

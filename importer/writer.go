@@ -21,38 +21,34 @@ import (
 // its record beside it (run.RecordPath), which is rendered as the XLSX when the
 // run ends. A real run flushes every line; a dry run every dryFlushLines.
 type reportWriter struct {
-	cfg     Config
-	sha     string
+	// The run whose report it is: its config, fingerprint, tally, and
+	// events, where each line settles in input order.
+	*run
 	account string // the account the run writes to (a hash, never the token)
-	tally   *tally
-	ev      *events.Aggregator // each line settles there, in input order
 
 	path string // the CSV file written as the run goes
 	xlsx bool   // render cfg.Report from path at the end
 	file *events.ReportFile
 
-	err error // the first write's or flush's
-	// fail is called once, with the row, when a line cannot be written: the
-	// run stops sending (a row is only sent while its line can be kept).
-	fail      func(err error, row int)
-	lastRow   int // the row of the last line written
-	unflushed int // lines written since the last flush
+	err       error // the first write's or flush's
+	lastRow   int   // the row of the last line written
+	unflushed int   // lines written since the last flush
 }
 
-func newReportWriter(cfg Config, sha, account string, total int64, t *tally, ev *events.Aggregator, fail func(error, int)) (*reportWriter, error) {
-	format, err := sheet.FormatOf(cfg.Report, "")
+func newReportWriter(r *run, total int64) (*reportWriter, error) {
+	format, err := sheet.FormatOf(r.cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{cfg: cfg, sha: sha, account: account, tally: t, ev: ev, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
+	rw := &reportWriter{run: r, account: accountOf(r.api), path: r.cfg.Report, xlsx: format == "xlsx"}
 	if rw.xlsx {
-		rw.path = events.RecordPath(cfg.Report)
+		rw.path = events.RecordPath(r.cfg.Report)
 	}
-	if rw.file, err = events.CreateReportFile(rw.path, cfg.recordKey, cfg.reportWrap); err != nil {
+	if rw.file, err = events.CreateReportFile(rw.path, r.cfg.recordKey, r.cfg.reportWrap); err != nil {
 		return nil, err
 	}
 	// A dry run sends nothing: its rows go at no limit.
-	ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !cfg.DryRun, Settles: true, ETA: cfg.eta})
+	r.ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !r.cfg.DryRun, Settles: true, ETA: r.eta})
 	return rw, nil
 }
 
@@ -100,22 +96,22 @@ func (rw *reportWriter) flush() {
 	}
 }
 
+// failed keeps the first error and stops the run: a row is only sent
+// while its line can be kept.
 func (rw *reportWriter) failed(err error, row int) {
 	rw.err = err
-	rw.fail(err, row)
+	rw.halt(err, row)
 }
 
 // eta is how long the rows left take at the limit, or until the carried
 // creates waiting to land are looked up if that is later (0: not known).
-func (c Config) eta(left int64) (time.Duration, string) {
-	if c.ETA == nil {
+func (r *run) eta(left int64) (time.Duration, string) {
+	if r.cfg.ETA == nil {
 		return 0, ""
 	}
-	eta, why := c.ETA(int(left)), "limit"
-	if c.landBy != nil {
-		if d := time.Until(c.landBy()); d > eta {
-			eta, why = d, "in-doubt rows settle"
-		}
+	eta, why := r.cfg.ETA(int(left)), "limit"
+	if d := time.Until(r.landing.by()); d > eta { // none waiting: the zero time, long past
+		eta, why = d, "in-doubt rows settle"
 	}
 	return eta, why
 }
