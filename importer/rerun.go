@@ -183,12 +183,9 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 	}
 	defer rs.Close()
 	src := rs.Path()
-	prev := earlierRun{when: fi.ModTime(), rows: map[int]bool{}, ids: map[int]int64{}}
+	prev := earlierRun{when: fi.ModTime(), killed: rs.Torn(), rows: map[int]bool{}, ids: map[int]int64{}}
 	if s, err := os.Stat(src); err == nil && s.ModTime().After(prev.when) {
 		prev.when = s.ModTime()
-	}
-	if rs.Torn() {
-		prev.killed = true
 	}
 	if _, err := os.Stat(path + ".journal"); err == nil {
 		prev.killed = true
