@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -279,25 +278,11 @@ func (r *run) laterPaths() []string {
 // ok is false when it is of another account, or holds nothing of this
 // input.
 func (r *run) laterRecord(path string, js events.JournalState) (*laterRecord, bool) {
-	rec := &laterRecord{path: path, when: lastWrite(path), rows: map[int]bool{}, ids: map[int]int64{}}
-	prev, ok := r.earlierReport(path)
+	prev, ok := r.earlierRun(path, js)
 	if account := accountOf(r.api); ok && prev.account != "" && account != "" && prev.account != account {
 		return nil, false
 	}
-	maps.Copy(rec.rows, prev.rows)
-	maps.Copy(rec.ids, prev.ids)
-	if !js.Found || !js.Of(r.sha) {
-		return rec, ok
-	}
-	for row, d := range js.Done {
-		if d.Status == events.StatusCreated {
-			rec.rows[row], rec.ids[row] = true, d.ID
-		}
-	}
-	for row, s := range js.Open {
-		rec.rows[row] = rec.rows[row] || s.Op == "create"
-	}
-	return rec, true
+	return &laterRecord{path: path, when: lastWrite(path), rows: prev.rows, ids: prev.ids}, ok
 }
 
 // lastWrite is the last write of a run's record: its report, the report's
