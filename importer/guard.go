@@ -127,8 +127,7 @@ func KeepEarlier(report string) (string, error) {
 // extension: clients.report.2026-12-06_123005.csv (-2, -3 … if taken).
 func keptName(report string, when time.Time) string {
 	ext := filepath.Ext(report)
-	stem := strings.TrimSuffix(report, ext)
-	base := stem + "." + when.Local().Format("2006-01-02_150405")
+	base := strings.TrimSuffix(report, ext) + "." + when.Local().Format("2006-01-02_150405")
 	name := base + ext
 	for n := 2; exists(name) || exists(name+".journal") || exists(events.RecordPath(name)); n++ {
 		name = base + "-" + strconv.Itoa(n) + ext

@@ -55,21 +55,16 @@ func (x *index) putLocked(c *baselinker.Client) {
 	id := int64(c.CrmClientID)
 	if old, ok := x.byID[id]; ok {
 		for _, k := range x.keysOf(old) {
-			x.removeKeyLocked(k, id)
+			if ids := slices.DeleteFunc(x.byKey[k], func(v int64) bool { return v == id }); len(ids) > 0 {
+				x.byKey[k] = ids
+			} else {
+				delete(x.byKey, k)
+			}
 		}
 	}
 	x.byID[id] = c
 	for _, k := range x.keysOf(c) {
 		x.byKey[k] = append(x.byKey[k], id)
-	}
-}
-
-func (x *index) removeKeyLocked(k string, id int64) {
-	ids := slices.DeleteFunc(x.byKey[k], func(v int64) bool { return v == id })
-	if len(ids) == 0 {
-		delete(x.byKey, k)
-	} else {
-		x.byKey[k] = ids
 	}
 }
 

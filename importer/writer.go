@@ -154,7 +154,16 @@ func renderXLSX(record, path string, fields []string) error {
 	if err != nil {
 		return err
 	}
-	err = writeXLSXRows(w, rs, header, fields)
+	if err = w.Write(header); err == nil {
+		err = eachLine(rs, func(cells events.Cells, l events.Line) error {
+			byField := events.ChangesByField(l.ChangesText())
+			for _, f := range fields {
+				c := byField[f]
+				cells = append(cells, c[0], c[1])
+			}
+			return w.Write(cells)
+		})
+	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -165,20 +174,6 @@ func renderXLSX(record, path string, fields []string) error {
 		_ = os.Remove(path + ".tmp")
 	}
 	return err
-}
-
-func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) error {
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	return eachLine(rs, func(cells events.Cells, l events.Line) error {
-		byField := events.ChangesByField(l.ChangesText())
-		for _, f := range fields {
-			c := byField[f]
-			cells = append(cells, c[0], c[1])
-		}
-		return w.Write(cells)
-	})
 }
 
 // fieldOrder sorts field names (and extra_<ID>) in the field table's order.
