@@ -95,13 +95,11 @@ func (s Summary) String() string {
 	if s.DryRun {
 		b.WriteString("dry run (nothing sent): ")
 	}
-	fmt.Fprintf(&b, "%d rows:", s.Rows)
-	for i, st := range events.Statuses() {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, " %s %d", st, s.Counts[st])
+	var counts []string
+	for _, st := range events.Statuses() {
+		counts = append(counts, fmt.Sprintf("%s %d", st, s.Counts[st]))
 	}
+	fmt.Fprintf(&b, "%d rows: %s", s.Rows, strings.Join(counts, ", "))
 	if n := s.Counts[events.StatusCreated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients", verb("created", "would create"), n)
 	}
