@@ -16,18 +16,16 @@ import (
 // with the account's clients, never with the rows.
 type index struct {
 	mu     sync.Mutex
-	fields []string           // the match keys, in the order rows try them
-	byKey  map[string][]int64 // indexKey(field, key) → clients
-	byID   map[int64]*baselinker.Client
+	fields []string // the match keys, in the order rows try them
+	// rowKey.label() → clients: a field's normalised value, by field (an
+	// email and a login may be the same text).
+	byKey map[string][]int64
+	byID  map[int64]*baselinker.Client
 }
 
 func newIndex(fields []string) *index {
 	return &index{fields: fields, byKey: map[string][]int64{}, byID: map[int64]*baselinker.Client{}}
 }
-
-// indexKey is a key of the index: a field's normalised value, by field (an
-// email and a login may be the same text).
-func indexKey(field, key string) string { return field + ":" + key }
 
 // keysOf returns the index keys of c, one per match field it has a value for.
 func (x *index) keysOf(c *baselinker.Client) []string {
@@ -35,7 +33,7 @@ func (x *index) keysOf(c *baselinker.Client) []string {
 	for _, f := range x.fields {
 		v, _ := c.Get(f)
 		if k := validate.MatchKey(f, v); k != "" {
-			keys = append(keys, indexKey(f, k))
+			keys = append(keys, rowKey{f, k}.label())
 		}
 	}
 	return keys
@@ -75,7 +73,7 @@ func (x *index) find(field, key string) []int64 {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return slices.Clone(x.byKey[indexKey(field, key)])
+	return slices.Clone(x.byKey[rowKey{field, key}.label()])
 }
 
 // client returns a copy of the client with id.
