@@ -26,9 +26,9 @@ type reportWriter struct {
 	*run
 	account string // the account the run writes to (a hash, never the token)
 
-	path string // the CSV file written as the run goes
-	xlsx bool   // render cfg.Report from path at the end
-	file *events.ReportFile
+	path string             // the CSV file written as the run goes
+	xlsx bool               // render cfg.Report from path at the end
+	out  *events.ReportFile // path, open (run.file is the input's base name)
 
 	err       error // the first write's or flush's
 	lastRow   int   // the row of the last line written
@@ -44,7 +44,7 @@ func newReportWriter(r *run, total int64) (*reportWriter, error) {
 	if rw.xlsx {
 		rw.path = events.RecordPath(r.cfg.Report)
 	}
-	if rw.file, err = events.CreateReportFile(rw.path, r.cfg.recordKey, r.cfg.reportWrap); err != nil {
+	if rw.out, err = events.CreateReportFile(rw.path, r.cfg.recordKey, r.cfg.reportWrap); err != nil {
 		return nil, err
 	}
 	// A dry run sends nothing: its rows go at no limit.
@@ -77,7 +77,7 @@ func (rw *reportWriter) put(l events.Line) {
 	if rw.err != nil {
 		return
 	}
-	if err := rw.file.Append(l.Cells()); err != nil {
+	if err := rw.out.Append(l.Cells()); err != nil {
 		rw.failed(err, l.Row)
 	}
 	rw.lastRow = l.Row
@@ -91,7 +91,7 @@ func (rw *reportWriter) flush() {
 	if rw.err != nil {
 		return
 	}
-	if err := rw.file.Flush(); err != nil {
+	if err := rw.out.Flush(); err != nil {
 		rw.failed(err, rw.lastRow)
 	}
 }
@@ -121,7 +121,7 @@ func (r *run) eta(left int64) (time.Duration, string) {
 func (rw *reportWriter) close() error {
 	rw.ev.End()
 	rw.flush()
-	if err := rw.file.Close(); err != nil && rw.err == nil {
+	if err := rw.out.Close(); err != nil && rw.err == nil {
 		rw.err = err
 	}
 	if rw.err != nil || !rw.xlsx {
