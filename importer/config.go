@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -102,9 +103,6 @@ type Config struct {
 
 	// reportWrap, in tests, wraps the report file's writer (a full disk).
 	reportWrap func(io.Writer) io.Writer
-	// landBy is when the carried creates waiting now can no longer land
-	// (indoubt.go): the Updates' ETA is not earlier.
-	landBy func() time.Time
 	// phaseAfter is how long a start phase goes unsaid (phase.go): at
 	// least phaseAfter; < 0, in tests, said at once.
 	phaseAfter time.Duration
@@ -138,9 +136,7 @@ func (c Config) withDefaults(input string) Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.Report == "" {
-		c.Report = DefaultReportPath(input, c.DryRun)
-	}
+	c.Report = cmp.Or(c.Report, DefaultReportPath(input, c.DryRun))
 	if c.Sheet.Checked == nil {
 		// The run opens its input more than once (read to the end first,
 		// then row by row): an XLSX is read whole and checked only once.

@@ -127,8 +127,7 @@ func KeepEarlier(report string) (string, error) {
 // extension: clients.report.2026-12-06_123005.csv (-2, -3 … if taken).
 func keptName(report string, when time.Time) string {
 	ext := filepath.Ext(report)
-	stem := strings.TrimSuffix(report, ext)
-	base := stem + "." + when.Local().Format("2006-01-02_150405")
+	base := strings.TrimSuffix(report, ext) + "." + when.Local().Format("2006-01-02_150405")
 	name := base + ext
 	for n := 2; exists(name) || exists(name+".journal") || exists(events.RecordPath(name)); n++ {
 		name = base + "-" + strconv.Itoa(n) + ext
@@ -177,19 +176,15 @@ func Records(report string) ([]Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing the records of %s: %w", report, err)
 	}
-	paths := []string{}
+	var out []Record
 	if exists(report) {
-		paths = append(paths, report)
+		out = append(out, readRecord(report))
 	}
 	for _, e := range entries {
 		n := e.Name()
 		if mid, ok := strings.CutPrefix(n, stem); ok && strings.HasSuffix(mid, ext) && keptPattern.MatchString(strings.TrimSuffix(mid, ext)) {
-			paths = append(paths, filepath.Join(dir, n))
+			out = append(out, readRecord(filepath.Join(dir, n)))
 		}
-	}
-	out := make([]Record, 0, len(paths))
-	for _, p := range paths {
-		out = append(out, readRecord(p))
 	}
 	slices.SortStableFunc(out, func(a, b Record) int { return b.Modified.Compare(a.Modified) })
 	return out, nil
@@ -206,19 +201,31 @@ func readRecord(path string) Record {
 		return rec
 	}
 	defer rs.Close()
+	rec.Err = eachLine(rs, func(_ events.Cells, l events.Line) error {
+		rec.Lines++
+		rec.Counts[l.Status]++
+		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
+		return nil
+	})
+	return rec
+}
+
+// eachLine calls fn with each line of rs, its cells and the line they
+// read as (a row that is no number reads as 0), until the end (nil), a
+// line that cannot be read or fn's error.
+func eachLine(rs *events.Records, fn func(events.Cells, events.Line) error) error {
 	for {
 		c, _, err := rs.Next()
 		if errors.Is(err, io.EOF) {
-			return rec
+			return nil
 		}
 		if err != nil {
-			rec.Err = err
-			return rec
+			return err
 		}
-		rec.Lines++
 		l, _ := c.Line()
-		rec.Counts[l.Status]++
-		rec.InputSHA, rec.DryRun = l.InputSHA, l.DryRun()
+		if err := fn(c, l); err != nil {
+			return err
+		}
 	}
 }
 

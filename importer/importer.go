@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -39,10 +39,15 @@ func DefaultReportPath(input string, dryRun bool) string {
 }
 
 // FileSHA returns the first 16 hex characters of the SHA-256 of the file's bytes.
+// A file that cannot be opened is refused with advice.
 func FileSHA(path string) (string, error) {
-	f, err := openInput(path)
+	f, err := safefile.Open(path)
 	if err != nil {
-		return "", err
+		hint := "check that the file may be read, and that it is not open in another program"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "check the file's name and the folder crmbulk is run in"
+		}
+		return "", fmt.Errorf("%w: %w — %s", events.ErrBadInput, err, hint)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -50,19 +55,6 @@ func FileSHA(path string) (string, error) {
 		return "", fmt.Errorf("%w: reading %s: %w", events.ErrBadInput, filepath.Base(path), err)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-// openInput opens the input file, with advice when it cannot be.
-func openInput(path string) (*os.File, error) {
-	f, err := safefile.Open(path)
-	if err != nil {
-		hint := "check that the file may be read, and that it is not open in another program"
-		if errors.Is(err, fs.ErrNotExist) {
-			hint = "check the file's name and the folder crmbulk is run in"
-		}
-		return nil, fmt.Errorf("%w: %w — %s", events.ErrBadInput, err, hint)
-	}
-	return f, nil
 }
 
 // run is the state of one import.
@@ -119,7 +111,11 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 		}
 	}
 	before := requestsOf(api)
-	r.ev = newEvents(cfg, func() int64 { return requestsOf(api) - before })
+	// The import's typed events, to cfg.Events: counts said in the report's
+	// order of statuses, the API's waits (the run's own, the in-doubt rows
+	// it settles, are added below).
+	r.ev = events.NewAggregator(events.AggregatorConfig{Command: "import", Printer: cfg.Events, Statuses: statusNames(),
+		Waits: []events.Wait{events.Words(cfg.Waiting)}, Requests: func() int64 { return requestsOf(api) - before }})
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
@@ -146,7 +142,11 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if err := r.openResume(); err != nil {
 		return sum, err
 	}
-	r.sayLanding()
+	// The Updates say the wait of the creates waiting to land, and until
+	// when, after the API's waits (the bar says it with its countdown, the
+	// log when it begins and while it lasts); the ETA lasts until then at
+	// least. Every run says it: a lost answer may make any real run wait.
+	r.ev.AddWait(func() (string, time.Time) { return r.landing.waiting(), r.landing.by() })
 	r.window = r.reorder()
 	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {
@@ -308,12 +308,8 @@ func (r *run) bind(header []string) error {
 		if slices.Contains(m.Fields(), k) {
 			continue
 		}
-		what := "the mapping"
-		if m.File != "" {
-			what = m.File
-		}
 		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
-			events.ErrBadInput, k, what, k, k)
+			events.ErrBadInput, k, cmp.Or(m.File, "the mapping"), k, k)
 	}
 	return nil
 }
@@ -331,9 +327,7 @@ func (r *run) readIndex(ctx context.Context) error {
 	}
 	r.idx = newIndex(r.cfg.MatchBy)
 	r.ev.Begin(events.Phase{Name: "reading clients (" + r.idx.why() + ")", Total: -1, Unit: "clients", Walk: true})
-	err := r.idx.walk(ctx, r.api, func(n int) {
-		r.ev.Page(int64(n))
-	}, r.cfg.MaxClients)
+	err := r.idx.walk(ctx, r.api, r.ev.Page, r.cfg.MaxClients)
 	r.ev.End()
 	switch {
 	case err == nil:
@@ -384,12 +378,11 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, err
 		}
 	}
-	rw, err := newReportWriter(r.cfg, r.sha, accountOf(r.api), total, r.tally, r.ev, r.halt)
+	rw, err := newReportWriter(r, total)
 	if err != nil {
 		_, _ = r.jnl.Close(false)
-		return nil, err
 	}
-	return rw, nil
+	return rw, err
 }
 
 // settle closes the journal and turns the run's end into Run's error.

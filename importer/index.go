@@ -16,18 +16,16 @@ import (
 // with the account's clients, never with the rows.
 type index struct {
 	mu     sync.Mutex
-	fields []string           // the match keys, in the order rows try them
-	byKey  map[string][]int64 // indexKey(field, key) → clients
-	byID   map[int64]*baselinker.Client
+	fields []string // the match keys, in the order rows try them
+	// rowKey.label() → clients: a field's normalised value, by field (an
+	// email and a login may be the same text).
+	byKey map[string][]int64
+	byID  map[int64]*baselinker.Client
 }
 
 func newIndex(fields []string) *index {
 	return &index{fields: fields, byKey: map[string][]int64{}, byID: map[int64]*baselinker.Client{}}
 }
-
-// indexKey is a key of the index: a field's normalised value, by field (an
-// email and a login may be the same text).
-func indexKey(field, key string) string { return field + ":" + key }
 
 // keysOf returns the index keys of c, one per match field it has a value for.
 func (x *index) keysOf(c *baselinker.Client) []string {
@@ -35,7 +33,7 @@ func (x *index) keysOf(c *baselinker.Client) []string {
 	for _, f := range x.fields {
 		v, _ := c.Get(f)
 		if k := validate.MatchKey(f, v); k != "" {
-			keys = append(keys, indexKey(f, k))
+			keys = append(keys, rowKey{f, k}.label())
 		}
 	}
 	return keys
@@ -55,21 +53,16 @@ func (x *index) putLocked(c *baselinker.Client) {
 	id := int64(c.CrmClientID)
 	if old, ok := x.byID[id]; ok {
 		for _, k := range x.keysOf(old) {
-			x.removeKeyLocked(k, id)
+			if ids := slices.DeleteFunc(x.byKey[k], func(v int64) bool { return v == id }); len(ids) > 0 {
+				x.byKey[k] = ids
+			} else {
+				delete(x.byKey, k)
+			}
 		}
 	}
 	x.byID[id] = c
 	for _, k := range x.keysOf(c) {
 		x.byKey[k] = append(x.byKey[k], id)
-	}
-}
-
-func (x *index) removeKeyLocked(k string, id int64) {
-	ids := slices.DeleteFunc(x.byKey[k], func(v int64) bool { return v == id })
-	if len(ids) == 0 {
-		delete(x.byKey, k)
-	} else {
-		x.byKey[k] = ids
 	}
 }
 
@@ -80,7 +73,7 @@ func (x *index) find(field, key string) []int64 {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return slices.Clone(x.byKey[indexKey(field, key)])
+	return slices.Clone(x.byKey[rowKey{field, key}.label()])
 }
 
 // client returns a copy of the client with id.
@@ -105,20 +98,19 @@ func (x *index) apply(id int64, changes events.Changes) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	c := &baselinker.Client{}
+	var c baselinker.Client
 	if old, ok := x.byID[id]; ok {
-		cp := *old
-		c = &cp
+		c = *old
 	}
 	c.CrmClientID = baselinker.Int(id)
 	for _, ch := range changes {
 		_ = c.Set(ch.Field, ch.After) // notes and extra fields are not indexed
 	}
-	x.putLocked(c)
+	x.putLocked(&c)
 }
 
 // walk fills the index with every client, one page of 100 at a time.
-func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), maxClients int) error {
+func (x *index) walk(ctx context.Context, api API, pageDone func(clients int64), maxClients int) error {
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
@@ -126,7 +118,7 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int), m
 		for i := range cs {
 			x.put(&cs[i])
 		}
-		pageDone(len(cs))
+		pageDone(int64(len(cs)))
 		return nil
 	}, maxClients)
 	if err != nil {

@@ -134,15 +134,6 @@ func (l *landing) waiting() string {
 		n, rows, them, last.Local().Format("15:04:05"), max(time.Until(last), 0).Round(time.Second))
 }
 
-// sayLanding makes the run's Updates say the wait of the creates waiting to
-// land, and until when, after the API's waits (the bar says it with its
-// countdown, the log when it begins and while it lasts). Run calls it once:
-// a lost answer may make any real run wait.
-func (r *run) sayLanding() {
-	r.cfg.landBy = r.landing.by // the ETA lasts until then at least
-	r.ev.AddWait(func() (string, time.Time) { return r.landing.waiting(), r.landing.by() })
-}
-
 // dateSends gives the carried sends without a time (a report's
 // OUTCOME_UNKNOWN line whose journal is gone, rows a cut journal cannot
 // account for) the last write of the report or journal: they were sent

@@ -117,11 +117,9 @@ func TestETAWhileCreatesLand(t *testing.T) {
 		{"nothing to land", time.Second, -time.Second, "limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			until := time.Now().Add(tc.landIn)
-			eta, why := Config{
-				ETA:    func(int) time.Duration { return tc.limit },
-				landBy: func() time.Time { return until },
-			}.eta(10)
+			r := &run{cfg: Config{ETA: func(int) time.Duration { return tc.limit }}}
+			r.landing.begin(7, time.Now().Add(tc.landIn))
+			eta, why := r.eta(10)
 			if why != tc.wantWhy || eta < time.Second {
 				t.Errorf("eta %s (%s), want a wait of a second or more because of %q", eta, why, tc.wantWhy)
 			}

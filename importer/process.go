@@ -87,10 +87,7 @@ func (r *run) target(it *item) (id int64, found bool, done *events.Line) {
 			return 0, false, &l
 		}
 		return it.res.ID, true, nil
-	case r.idx == nil:
-		return 0, false, nil
-	}
-	if len(it.keys) == 0 {
+	case r.idx == nil, len(it.keys) == 0:
 		return 0, false, nil
 	}
 	// The first key of match_by the row has a value for decides. A later
@@ -161,10 +158,7 @@ func (r *run) conflict(it *item, k rowKey, ids []int64, why string) *events.Line
 // or with CompareNotes the client read whole (notes and extra fields).
 func (r *run) current(it *item, id int64) (c baselinker.Client, full bool, err error) {
 	c, _ = r.idx.client(id)
-	if !r.cfg.CompareNotes {
-		return c, false, nil
-	}
-	if _, notes := it.res.Get("notes"); !notes && len(it.res.Extra) == 0 {
+	if _, notes := it.res.Get("notes"); !r.cfg.CompareNotes || !notes && len(it.res.Extra) == 0 {
 		return c, false, nil
 	}
 	c, err = r.api.GetCrmClientData(r.sendCtx, id, len(it.res.Extra) > 0)
@@ -174,7 +168,7 @@ func (r *run) current(it *item, id int64) (c baselinker.Client, full bool, err e
 func (r *run) update(ctx context.Context, it *item, id int64) events.Line {
 	l := it.base()
 	l.ID = max(id, 0)
-	var changes []events.Change
+	var changes events.Changes
 	if r.idx == nil {
 		changes = uncompared(it)
 	} else {
@@ -188,7 +182,7 @@ func (r *run) update(ctx context.Context, it *item, id int64) events.Line {
 		l.Status = events.StatusUnchanged
 		return l
 	}
-	added, err := r.write(it, "update", events.Changes(changes).ClientFields(id))
+	added, err := r.write(it, "update", changes.ClientFields(id))
 	if err != nil {
 		return r.failure(ctx, l, err)
 	}
@@ -220,7 +214,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return interrupted(l)
 		}
 		var added baselinker.Added
-		added, err = r.write(it, "create", events.Changes(changes).ClientFields(0))
+		added, err = r.write(it, "create", changes.ClientFields(0))
 		if err == nil {
 			r.idx.apply(added.ID, changes)
 			l.Status, l.ID, l.Changes = events.StatusCreated, max(added.ID, 0), changes

@@ -82,16 +82,14 @@ func openOldReport(path string, key []byte, account string, line func()) (*oldRe
 // is "") to read it from its first line.
 func (o *oldReport) start(src string) error {
 	_ = o.close()
-	var rs *events.Records
-	var err error
+	open, path := events.OpenXLSXRecords, src
 	switch {
 	case src == "":
-		rs, err = events.OpenRecords(o.path)
+		open, path = events.OpenRecords, o.path
 	case strings.HasSuffix(src, ".csv") || strings.HasSuffix(src, ".csv.prev"):
-		rs, err = events.OpenCSVRecords(src)
-	default:
-		rs, err = events.OpenXLSXRecords(src)
+		open = events.OpenCSVRecords
 	}
+	rs, err := open(path)
 	if errors.Is(err, sheet.ErrNoRows) {
 		o.src = src
 		return nil

@@ -1,9 +1,9 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -24,7 +24,7 @@ type earlierRun struct {
 	created int          // lines with status created
 	killed  bool         // its journal is still there, or its last line was cut
 	unknown int          // creates its journal shows sent with no outcome (in created too)
-	rows    map[int]bool // the input rows of the report's created lines
+	rows    map[int]bool // the input rows whose client it created or whose create it sent
 	account string       // the account its lines were written to ("" if they do not say)
 
 	ids map[int]int64 // of rows, the client each created (crm_client_id)
@@ -42,19 +42,20 @@ func (r *run) guardRerun() error {
 	}
 	if cfg.Resume != "" {
 		for _, path := range r.laterPaths() {
-			if err := r.guardLanding(path, "this resume"); err != nil {
+			if _, err := r.guardLanding(path, "this resume"); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := r.guardLanding(cfg.Report, "a new run"); err != nil {
+	js, err := r.guardLanding(cfg.Report, "a new run")
+	if err != nil {
 		return err
 	}
 	if len(cfg.MatchBy) > 0 || cfg.Again {
 		return nil
 	}
-	prev, ok := r.earlierRun(cfg.Report)
+	prev, ok := r.earlierRun(cfg.Report, js)
 	if !ok || prev.created == 0 {
 		return nil
 	}
@@ -85,24 +86,22 @@ func (r *run) guardRerun() error {
 // supervisor that restarts a killed run within a second. That run's
 // --resume waits for them (indoubt.go); so does this command, run once
 // they can no longer land. A journal it cannot read could hold such
-// creates: it refuses then too, rather than guess.
-func (r *run) guardLanding(report, who string) error {
+// creates: it refuses then too, rather than guess. It returns the journal
+// it read.
+func (r *run) guardLanding(report, who string) (events.JournalState, error) {
 	js, err := events.ReadJournal(report + ".journal")
 	if err != nil {
 		whose := "an earlier run at this report path"
 		if r.cfg.Resume != "" {
 			whose = "the run at " + report // as laterRecords says it
 		}
-		return r.unreadableJournal(whose, report, err)
-	}
-	if !js.Found || !js.Of(r.sha) {
-		return nil
+		return js, r.unreadableJournal(whose, report, err)
 	}
 	n, last := inDoubt(js.Open, r.cfg.RequestTimeout)
-	if n == 0 {
-		return nil
+	if !js.Found || !js.Of(r.sha) || n == 0 {
+		return js, nil
 	}
-	return fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent that got no usable answer; the server may still be finishing them until %s "+
+	return js, fmt.Errorf("%w: %s.journal shows %d creates a stopped run of this file sent that got no usable answer; the server may still be finishing them until %s "+
 		"(--request-timeout after each send), so %s could not find those clients yet and would create them again (nothing was sent). %s",
 		events.ErrBadInput, report, n, last.Local().Format("15:04:05"), who, r.landingAdvice(report, last))
 }
@@ -138,34 +137,38 @@ func (r *run) unreadableJournal(whose, report string, err error) error {
 		events.ErrBadInput, whose, err, r.cfg.Rerun.With(shellquote.Set("resume", report)))
 }
 
-// earlierRun reads the report at path: ok is false when there is none, or
-// it is not a report of this input (another file, a dry run, not
-// crmbulk's) — then it holds nothing this run could repeat.
-func (r *run) earlierRun(path string) (earlierRun, bool) {
+// earlierRun reads the record at path, its report and js, its journal
+// (ReadJournal's): ok is false when neither holds anything of this input
+// (another file, a dry run, not crmbulk's) — then it holds nothing this
+// run could repeat.
+func (r *run) earlierRun(path string, js events.JournalState) (earlierRun, bool) {
 	prev, ok := r.earlierReport(path)
 	// The journal knows what the report may not yet say: creates done or
 	// sent before the run was killed (before their lines, or the report,
 	// were written).
-	js, err := events.ReadJournal(path + ".journal")
-	if err != nil || !js.Found || !js.Of(r.sha) {
+	if !js.Found || !js.Of(r.sha) {
 		return prev, ok
 	}
 	if !ok {
-		prev, ok = earlierRun{}, true
+		prev, ok = earlierRun{rows: map[int]bool{}, ids: map[int]int64{}}, true
 		if fi, err := os.Stat(path + ".journal"); err == nil {
 			prev.when = fi.ModTime()
 		}
 	}
 	prev.killed = true
 	for row, d := range js.Done {
-		if d.Status == events.StatusCreated && !prev.rows[row] {
-			prev.created++
+		if d.Status == events.StatusCreated {
+			if !prev.rows[row] {
+				prev.created++
+			}
+			prev.rows[row], prev.ids[row] = true, d.ID
 		}
 	}
-	for _, p := range js.Open {
+	for row, p := range js.Open {
 		if p.Op == "create" {
 			prev.created++
 			prev.unknown++
+			prev.rows[row] = true
 		}
 	}
 	return prev, ok
@@ -183,33 +186,29 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 	}
 	defer rs.Close()
 	src := rs.Path()
-	prev := earlierRun{when: fi.ModTime(), rows: map[int]bool{}, ids: map[int]int64{}}
+	prev := earlierRun{when: fi.ModTime(), killed: rs.Torn(), rows: map[int]bool{}, ids: map[int]int64{}}
 	if s, err := os.Stat(src); err == nil && s.ModTime().After(prev.when) {
 		prev.when = s.ModTime()
-	}
-	if rs.Torn() {
-		prev.killed = true
 	}
 	if _, err := os.Stat(path + ".journal"); err == nil {
 		prev.killed = true
 	}
-	for {
-		c, _, err := rs.Next()
-		if errors.Is(err, io.EOF) {
-			return prev, true
+	errOther := errors.New("not a real run's report of this input")
+	err = eachLine(rs, func(_ events.Cells, l events.Line) error {
+		if l.InputSHA != r.sha || l.DryRun() {
+			return errOther
 		}
-		l, _ := c.Line() // a row that is no number reads as 0: not a row
-		if err != nil || l.InputSHA != r.sha || l.DryRun() {
-			return earlierRun{}, false
-		}
-		if prev.account == "" {
-			prev.account = l.Account
-		}
+		prev.account = cmp.Or(prev.account, l.Account)
 		if l.Status == events.StatusCreated {
 			prev.created++
-			if l.Row > 0 {
+			if l.Row > 0 { // a row that is no number reads as 0: not a row
 				prev.rows[l.Row], prev.ids[l.Row] = true, l.ID
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return earlierRun{}, false
 	}
+	return prev, true
 }

@@ -1,11 +1,11 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -99,10 +99,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err != nil {
 		return err
 	}
-	p := prover{r: r, old: old, js: js, window: js.Window, later: later}
-	if p.window == 0 {
-		p.window = reorderWindow(MaxWorkers)
-	}
+	p := prover{r: r, old: old, js: js, window: cmp.Or(js.Window, reorderWindow(MaxWorkers)), later: later}
 	r.carry, r.settled = map[int]events.Pending{}, map[int]events.Line{}
 	ph := r.startPhase(fmt.Sprintf("checking the report %s against %s", old.src, r.file), int64(len(r.nums)), "rows")
 	defer ph.end()
@@ -281,25 +278,11 @@ func (r *run) laterPaths() []string {
 // ok is false when it is of another account, or holds nothing of this
 // input.
 func (r *run) laterRecord(path string, js events.JournalState) (*laterRecord, bool) {
-	rec := &laterRecord{path: path, when: lastWrite(path), rows: map[int]bool{}, ids: map[int]int64{}}
-	prev, ok := r.earlierReport(path)
+	prev, ok := r.earlierRun(path, js)
 	if account := accountOf(r.api); ok && prev.account != "" && account != "" && prev.account != account {
 		return nil, false
 	}
-	maps.Copy(rec.rows, prev.rows)
-	maps.Copy(rec.ids, prev.ids)
-	if !js.Found || !js.Of(r.sha) {
-		return rec, ok
-	}
-	for row, d := range js.Done {
-		if d.Status == events.StatusCreated {
-			rec.rows[row], rec.ids[row] = true, d.ID
-		}
-	}
-	for row, s := range js.Open {
-		rec.rows[row] = rec.rows[row] || s.Op == "create"
-	}
-	return rec, true
+	return &laterRecord{path: path, when: lastWrite(path), rows: prev.rows, ids: prev.ids}, ok
 }
 
 // lastWrite is the last write of a run's record: its report, the report's

@@ -86,16 +86,12 @@ func (r *run) resumed(num int) (events.Line, bool, error) {
 	if err != nil {
 		return events.Line{}, false, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
+	l, ok := r.settled[num]
 	if ol != nil && ol.Status.Finished() {
-		l := *ol
-		l.Earlier = true
-		return l, true, nil
+		l, ok = *ol, true
 	}
-	if l, ok := r.settled[num]; ok {
-		l.Earlier = true
-		return l, true, nil
-	}
-	return events.Line{}, false, nil
+	l.Earlier = true
+	return l, ok, nil
 }
 
 // item is one row on its way through the pool.
@@ -250,16 +246,15 @@ func (c *Checker) check(it *item) *events.Line {
 		return nil
 	}
 	l := it.base()
-	l.Status, l.Code = events.StatusInvalid, CodeInvalid
-	texts := make([]string, len(errs))
-	var cols []string
-	for i, e := range errs {
-		texts[i] = e.Text
-		cols = appendNew(cols, e.Column)
+	l.Status, l.Code, l.Problems = events.StatusInvalid, CodeInvalid, errs
+	var texts, cols []string
+	for _, e := range errs {
+		texts = append(texts, e.Text)
+		if e.Column != "" && !slices.Contains(cols, e.Column) {
+			cols = append(cols, e.Column)
+		}
 	}
-	l.Message = strings.Join(texts, "; ")
-	l.Column = strings.Join(cols, "; ")
-	l.Problems = errs
+	l.Message, l.Column = strings.Join(texts, "; "), strings.Join(cols, "; ")
 	return &l
 }
 
@@ -274,13 +269,6 @@ func sortedExtra(extra []mapping.Value) []mapping.Value {
 	out := slices.Clone(extra)
 	slices.SortStableFunc(out, func(a, b mapping.Value) int { return baselinker.CompareExtraIDs(a.Field, b.Field) })
 	return out
-}
-
-func appendNew(list []string, s string) []string {
-	if s == "" || slices.Contains(list, s) {
-		return list
-	}
-	return append(list, s)
 }
 
 func columnRef(header string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/internal/suggest"
+	"github.com/crmbulk/crmbulk/mapping"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -41,39 +42,35 @@ func (r *run) prepareStatuses(ctx context.Context) {
 // the row's warnings name the closest status and the command that lists
 // them.
 func (c *Checker) statusByName(it *item) {
-	if c.statuses == nil {
+	// A mapping maps a field once: its one status_id, if any.
+	i := slices.IndexFunc(it.res.Values, func(v mapping.Value) bool { return v.Field == "status_id" })
+	if c.statuses == nil || i < 0 {
 		return
 	}
-	for i := range it.res.Values {
-		v := &it.res.Values[i]
-		t := strings.TrimSpace(v.Text)
-		if v.Field != "status_id" || t == "" {
-			continue
-		}
-		if _, err := strconv.ParseInt(t, 10, 64); err == nil {
-			return
-		}
-		_, h := c.plan.Source("status_id")
-		st, err := c.statuses()
-		if err != nil {
-			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s looks like a status's name, but the account's statuses could not be read (getCrmClientStatuses: %v)",
-				it.num, columnRef(h), chars.Quote(t), err))
-			return
-		}
-		s, ok := baselinker.FindStatus(st, t)
-		if !ok {
-			hint := ""
-			if best := suggest.Closest(t, baselinker.StatusNames(st)); best != "" {
-				hint = fmt.Sprintf(" — did you mean %s?", chars.Quote(best))
-			}
-			it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s is not a client status of the account%s (crmbulk account lists them)",
-				it.num, columnRef(h), chars.Quote(t), hint))
-			return
-		}
-		v.Text = strconv.FormatInt(int64(s.ID), 10)
-		it.adjust(adjustStatus, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
+	v := &it.res.Values[i]
+	t := strings.TrimSpace(v.Text)
+	if _, err := strconv.ParseInt(t, 10, 64); t == "" || err == nil {
 		return
 	}
+	_, h := c.plan.Source("status_id")
+	st, err := c.statuses()
+	if err != nil {
+		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s looks like a status's name, but the account's statuses could not be read (getCrmClientStatuses: %v)",
+			it.num, columnRef(h), chars.Quote(t), err))
+		return
+	}
+	s, ok := baselinker.FindStatus(st, t)
+	if !ok {
+		hint := ""
+		if best := suggest.Closest(t, baselinker.StatusNames(st)); best != "" {
+			hint = fmt.Sprintf(" — did you mean %s?", chars.Quote(best))
+		}
+		it.warnings = append(it.warnings, fmt.Sprintf("row %d, %s (status_id): %s is not a client status of the account%s (crmbulk account lists them)",
+			it.num, columnRef(h), chars.Quote(t), hint))
+		return
+	}
+	v.Text = strconv.FormatInt(int64(s.ID), 10)
+	it.adjust(adjustStatus, fmt.Sprintf("row %d, %s (status_id): status name → ID: %s → %s", it.num, columnRef(h), chars.Quote(t), v.Text))
 }
 
 // nameStatuses names, for people, the status IDs a line's plan changes

@@ -95,13 +95,11 @@ func (s Summary) String() string {
 	if s.DryRun {
 		b.WriteString("dry run (nothing sent): ")
 	}
-	fmt.Fprintf(&b, "%d rows:", s.Rows)
-	for i, st := range events.Statuses() {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, " %s %d", st, s.Counts[st])
+	var counts []string
+	for _, st := range events.Statuses() {
+		counts = append(counts, fmt.Sprintf("%s %d", st, s.Counts[st]))
 	}
+	fmt.Fprintf(&b, "%d rows: %s", s.Rows, strings.Join(counts, ", "))
 	if n := s.Counts[events.StatusCreated]; n > 0 {
 		fmt.Fprintf(&b, "\n  %s %d clients", verb("created", "would create"), n)
 	}
@@ -164,51 +162,44 @@ func byCount(m map[string]int) string {
 
 // tally counts the report's lines beyond their status (the run's events
 // count that) as the writer writes them: from the pool's emitting
-// goroutine, read once the pool ended.
+// goroutine, read once the pool ended. Its counts are the Summary's
+// fields of the same names.
 type tally struct {
-	fieldsN map[string]int
-	created map[string]int
-	adjust  map[string]int
-	status  map[string]int // rows setting status_id, by status
-	warned  int
-	unkeyed int
-	dispute int
-	groups  map[events.Status]map[string]*Group // invalid, failed, conflict and no-client lines by reason
+	s      Summary
+	groups map[events.Status]map[string]*Group // invalid, failed, conflict and no-client lines by reason
 }
 
 func newTally() *tally {
-	return &tally{fieldsN: map[string]int{}, created: map[string]int{}, adjust: map[string]int{}, status: map[string]int{},
-		groups: map[events.Status]map[string]*Group{}}
+	s := Summary{Fields: map[string]int{}, Created: map[string]int{}, Adjusted: map[string]int{}, StatusSet: map[string]int{}}
+	return &tally{s: s, groups: map[events.Status]map[string]*Group{}}
 }
 
 func (t *tally) add(l *events.Line) {
 	for _, a := range l.Adjusted {
-		t.adjust[a]++
+		t.s.Adjusted[a]++
 	}
 	if l.APIWarned {
-		t.warned++
+		t.s.Warned++
 	}
 	if l.Disputed {
-		t.dispute++
-	}
-	if l.Status == events.StatusUpdated || l.Status == events.StatusCreated {
-		for _, c := range l.Changes {
-			if c.Field == "status_id" {
-				t.status[statusLabel(c.After, l.StatusNames)]++
-			}
-		}
+		t.s.Disputed++
 	}
 	switch l.Status {
-	case events.StatusUpdated:
-		for _, field := range l.ChangedFields() {
-			t.fieldsN[field]++
+	case events.StatusUpdated, events.StatusCreated:
+		fields := t.s.Fields
+		if l.Status == events.StatusCreated {
+			fields = t.s.Created
+			if l.Unkeyed {
+				t.s.Unkeyed++
+			}
 		}
-	case events.StatusCreated:
 		for _, field := range l.ChangedFields() {
-			t.created[field]++
+			fields[field]++
 		}
-		if l.Unkeyed {
-			t.unkeyed++
+		for _, c := range l.Changes {
+			if c.Field == "status_id" {
+				t.s.StatusSet[statusLabel(c.After, l.StatusNames)]++
+			}
 		}
 	case events.StatusInvalid:
 		if len(l.Problems) == 0 {
@@ -243,8 +234,8 @@ func (t *tally) group(l *events.Line, reason, example string) {
 
 // fields is every field a line changed or set, in field-table order.
 func (t *tally) fields() []string {
-	set := maps.Clone(t.fieldsN)
-	maps.Copy(set, t.created)
+	set := maps.Clone(t.s.Fields)
+	maps.Copy(set, t.s.Created)
 	return slices.SortedFunc(maps.Keys(set), fieldOrder)
 }
 
@@ -256,13 +247,13 @@ func (t *tally) summary(s Summary, byStatus map[string]int) Summary {
 		s.Rows += n
 		s.Counts[events.Status(st)] = n
 	}
-	s.Fields, s.Created, s.Adjusted = maps.Clone(t.fieldsN), maps.Clone(t.created), maps.Clone(t.adjust)
-	if len(t.status) > 0 {
-		s.StatusSet = maps.Clone(t.status)
+	s.Fields, s.Created, s.Adjusted = t.s.Fields, t.s.Created, t.s.Adjusted
+	if len(t.s.StatusSet) > 0 {
+		s.StatusSet = t.s.StatusSet
 	}
 	s.Invalid, s.Failed = groups(t.groups[events.StatusInvalid]), groups(t.groups[events.StatusFailed])
 	s.Conflict, s.NotRows = groups(t.groups[events.StatusConflict]), groups(t.groups[events.StatusSkipped])
-	s.Warned, s.Unkeyed, s.Disputed = t.warned, t.unkeyed, t.dispute
+	s.Warned, s.Unkeyed, s.Disputed = t.s.Warned, t.s.Unkeyed, t.s.Disputed
 	return s
 }
 

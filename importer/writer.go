@@ -1,9 +1,8 @@
 package importer
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
@@ -22,38 +21,34 @@ import (
 // its record beside it (run.RecordPath), which is rendered as the XLSX when the
 // run ends. A real run flushes every line; a dry run every dryFlushLines.
 type reportWriter struct {
-	cfg     Config
-	sha     string
+	// The run whose report it is: its config, fingerprint, tally, and
+	// events, where each line settles in input order.
+	*run
 	account string // the account the run writes to (a hash, never the token)
-	tally   *tally
-	ev      *events.Aggregator // each line settles there, in input order
 
-	path string // the CSV file written as the run goes
-	xlsx bool   // render cfg.Report from path at the end
-	file *events.ReportFile
+	path string             // the CSV file written as the run goes
+	xlsx bool               // render cfg.Report from path at the end
+	out  *events.ReportFile // path, open (run.file is the input's base name)
 
-	err error // the first write's or flush's
-	// fail is called once, with the row, when a line cannot be written: the
-	// run stops sending (a row is only sent while its line can be kept).
-	fail      func(err error, row int)
-	lastRow   int // the row of the last line written
-	unflushed int // lines written since the last flush
+	err       error // the first write's or flush's
+	lastRow   int   // the row of the last line written
+	unflushed int   // lines written since the last flush
 }
 
-func newReportWriter(cfg Config, sha, account string, total int64, t *tally, ev *events.Aggregator, fail func(error, int)) (*reportWriter, error) {
-	format, err := sheet.FormatOf(cfg.Report, "")
+func newReportWriter(r *run, total int64) (*reportWriter, error) {
+	format, err := sheet.FormatOf(r.cfg.Report, "")
 	if err != nil {
 		format = "csv" // a name without a known extension gets CSV
 	}
-	rw := &reportWriter{cfg: cfg, sha: sha, account: account, tally: t, ev: ev, path: cfg.Report, xlsx: format == "xlsx", fail: fail}
+	rw := &reportWriter{run: r, account: accountOf(r.api), path: r.cfg.Report, xlsx: format == "xlsx"}
 	if rw.xlsx {
-		rw.path = events.RecordPath(cfg.Report)
+		rw.path = events.RecordPath(r.cfg.Report)
 	}
-	if rw.file, err = events.CreateReportFile(rw.path, cfg.recordKey, cfg.reportWrap); err != nil {
+	if rw.out, err = events.CreateReportFile(rw.path, r.cfg.recordKey, r.cfg.reportWrap); err != nil {
 		return nil, err
 	}
 	// A dry run sends nothing: its rows go at no limit.
-	ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !cfg.DryRun, Settles: true, ETA: cfg.eta})
+	r.ev.Begin(events.Phase{Name: "import", Total: total, Unit: "rows", Paced: !r.cfg.DryRun, Settles: true, ETA: r.eta})
 	return rw, nil
 }
 
@@ -69,10 +64,12 @@ func (rw *reportWriter) put(l events.Line) {
 	}
 	l.InputSHA, l.Account = rw.sha, rw.account
 	rw.tally.add(&l)
+	c := l // the Item's line is a copy, which a printer may keep
+	it := events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: &c}
 	if l.Earlier { // a resumed line was done by an earlier run: no part of this one's rate
-		rw.ev.Kept(itemOf(&l))
+		rw.ev.Kept(it)
 	} else {
-		rw.ev.Settle(itemOf(&l))
+		rw.ev.Settle(it)
 	}
 	if rw.cfg.OnLine != nil {
 		rw.cfg.OnLine(&l)
@@ -80,7 +77,7 @@ func (rw *reportWriter) put(l events.Line) {
 	if rw.err != nil {
 		return
 	}
-	if err := rw.file.Append(l.Cells()); err != nil {
+	if err := rw.out.Append(l.Cells()); err != nil {
 		rw.failed(err, l.Row)
 	}
 	rw.lastRow = l.Row
@@ -94,29 +91,27 @@ func (rw *reportWriter) flush() {
 	if rw.err != nil {
 		return
 	}
-	if err := rw.file.Flush(); err != nil {
+	if err := rw.out.Flush(); err != nil {
 		rw.failed(err, rw.lastRow)
 	}
 }
 
+// failed keeps the first error and stops the run: a row is only sent
+// while its line can be kept.
 func (rw *reportWriter) failed(err error, row int) {
 	rw.err = err
-	if rw.fail != nil {
-		rw.fail(err, row)
-	}
+	rw.halt(err, row)
 }
 
 // eta is how long the rows left take at the limit, or until the carried
 // creates waiting to land are looked up if that is later (0: not known).
-func (c Config) eta(left int64) (time.Duration, string) {
-	if c.ETA == nil {
+func (r *run) eta(left int64) (time.Duration, string) {
+	if r.cfg.ETA == nil {
 		return 0, ""
 	}
-	eta, why := c.ETA(int(left)), "limit"
-	if c.landBy != nil {
-		if d := time.Until(c.landBy()); d > eta {
-			eta, why = d, "in-doubt rows settle"
-		}
+	eta, why := r.cfg.ETA(int(left)), "limit"
+	if d := time.Until(r.landing.by()); d > eta { // none waiting: the zero time, long past
+		eta, why = d, "in-doubt rows settle"
 	}
 	return eta, why
 }
@@ -126,7 +121,7 @@ func (c Config) eta(left int64) (time.Duration, string) {
 func (rw *reportWriter) close() error {
 	rw.ev.End()
 	rw.flush()
-	if err := rw.file.Close(); err != nil && rw.err == nil {
+	if err := rw.out.Close(); err != nil && rw.err == nil {
 		rw.err = err
 	}
 	if rw.err != nil || !rw.xlsx {
@@ -159,7 +154,16 @@ func renderXLSX(record, path string, fields []string) error {
 	if err != nil {
 		return err
 	}
-	err = writeXLSXRows(w, rs, header, fields)
+	if err = w.Write(header); err == nil {
+		err = eachLine(rs, func(cells events.Cells, l events.Line) error {
+			byField := events.ChangesByField(l.ChangesText())
+			for _, f := range fields {
+				c := byField[f]
+				cells = append(cells, c[0], c[1])
+			}
+			return w.Write(cells)
+		})
+	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -172,33 +176,8 @@ func renderXLSX(record, path string, fields []string) error {
 	return err
 }
 
-func writeXLSXRows(w sheet.Writer, rs *events.Records, header, fields []string) error {
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	for {
-		cells, _, err := rs.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		l, _ := cells.Line()
-		byField := events.ChangesByField(l.ChangesText())
-		for _, f := range fields {
-			c := byField[f]
-			cells = append(cells, c[0], c[1])
-		}
-		if err := w.Write(cells); err != nil {
-			return err
-		}
-	}
-}
-
 // fieldOrder sorts field names (and extra_<ID>) in the field table's order.
 func fieldOrder(a, b string) int {
-	pa, pb := baselinker.FieldPosition(a), baselinker.FieldPosition(b)
 	ea, aok := strings.CutPrefix(a, "extra_")
 	eb, bok := strings.CutPrefix(b, "extra_")
 	switch {
@@ -209,10 +188,7 @@ func fieldOrder(a, b string) int {
 	case bok:
 		return -1
 	}
-	if c := pa - pb; c != 0 {
-		return c
-	}
-	return strings.Compare(a, b)
+	return cmp.Or(baselinker.FieldPosition(a)-baselinker.FieldPosition(b), strings.Compare(a, b))
 }
 
 // ReportXLSX writes the report at report (a CSV report crmbulk wrote, an
@@ -225,21 +201,16 @@ func ReportXLSX(report, path string) error {
 		return err
 	}
 	fields := map[string]bool{}
-	for {
-		c, _, err := rs.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			_ = rs.Close()
-			return err
-		}
-		l, _ := c.Line()
+	err = eachLine(rs, func(_ events.Cells, l events.Line) error {
 		for f := range events.ChangesByField(l.ChangesText()) {
 			fields[f] = true
 		}
+		return nil
+	})
+	if cerr := rs.Close(); err == nil {
+		err = cerr
 	}
-	if err := rs.Close(); err != nil {
+	if err != nil {
 		return err
 	}
 	return renderXLSX(report, path, slices.SortedFunc(maps.Keys(fields), fieldOrder))
