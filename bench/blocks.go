@@ -42,8 +42,6 @@ func (c *skipClock) Now() time.Time {
 	return time.Now().Add(c.skipped)
 }
 
-func (c *skipClock) NewTimer(d time.Duration) pacer.Timer { return c.TimerAt(c.Now().Add(d)) }
-
 func (c *skipClock) TimerAt(t time.Time) pacer.Timer {
 	c.mu.Lock()
 	c.skipped = max(c.skipped, time.Until(t))
