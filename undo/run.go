@@ -630,8 +630,8 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	_, sent := r.sent[it.line.Row]
 	id, err := r.lookup(ctx, it.line.MatchKey)
 	switch {
-	case errors.Is(err, errNoLookupKey) && sent:
-		return unsettled(l, it, "an earlier run of this undo sent its create and its answer never came")
+	case errors.Is(err, errNoLookupKey) && sent: // its journal says it went out, not what came back
+		return unsettled(l, it, "an earlier run of this undo sent its create and "+baselinker.NoUsableAnswer)
 	case errors.Is(err, errNoLookupKey): // nothing sent yet: nothing to find
 	case err != nil:
 		return r.failed(l, err)
@@ -657,20 +657,43 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	// import's create, importer/process.go write).
 	tries := baselinker.OnTry(ctx, func(at time.Time) error { return r.j.Try(it.line.Row, at) })
 	res, err := r.api.AddCrmClientResult(tries, it.changes.ClientFields(0))
-	if errors.Is(err, baselinker.ErrOutcomeUnknown) {
-		id, lerr := r.lookup(ctx, it.line.MatchKey)
-		switch {
-		case errors.Is(lerr, errNoLookupKey):
-			return unsettled(l, it, fmt.Sprintf("its create was sent and its answer never came (%v)", err))
-		case lerr == nil && id > 0:
-			res, err = baselinker.Added{ID: id}, nil
-		}
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, baselinker.ErrOutcomeUnknown):
+		return r.lostCreate(ctx, l, it, err)
+	case err != nil:
 		return r.failed(l, err)
 	}
 	l.ID = res.ID
 	return l
+}
+
+// lostCreate settles the line l of a create this undo sent that got no
+// usable answer (err) by looking the client up: found, it is the line's;
+// otherwise the line stays OUTCOME_UNKNOWN, not sent again, its journal
+// entry open for a resume to look it up (once it can no longer land) and
+// create it only if it is missing. What came back is said in the words an
+// import says it in (OutcomeUnknownError.Got).
+func (r *run) lostCreate(ctx context.Context, l events.Line, it item, err error) events.Line {
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	errors.As(err, &oe)
+	what := fmt.Sprintf("its create was sent but %s (%v)", oe.Got(), err)
+	id, lerr := r.lookup(ctx, it.line.MatchKey)
+	switch {
+	case errors.Is(lerr, errNoLookupKey):
+		return unsettled(l, it, what)
+	case lerr != nil:
+		return l.OutcomeUnknown(fmt.Sprintf("check the account, then run the undo again with --resume — input row %d: %s, and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate",
+			it.line.Row, what, lerr))
+	case id > 0:
+		l.ID, l.Note = id, joinNote(l.Note, "the create was sent but "+oe.Got()+"; the client was found by a look-up")
+		return l
+	}
+	found := "a look-up right after found no client, but the server may still be making it"
+	if oe != nil && !oe.MayLandLater() {
+		found = "the server was done with it and a look-up found no client, so it was not made"
+	}
+	return l.OutcomeUnknown(fmt.Sprintf("run the undo again with --resume, which looks the client up and creates it only if it is missing — input row %d: %s; %s; not sent again in this run",
+		it.line.Row, what, found))
 }
 
 // errNoLookupKey: the line has no match key a look-up can find its client by.
