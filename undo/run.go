@@ -323,10 +323,19 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 		if ctx.Err() != nil {
 			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", events.ErrInterrupted, r.cfg.Rerun.With())
 		}
-		return fmt.Errorf("the undo %w: reading the clients (getCrmClients): %w", events.ErrFatal, err)
+		again := ""
+		if errors.Is(err, baselinker.ErrNotPaging) {
+			again = "; " + checkEndpoint + ", then run the undo again:" + r.cfg.Rerun.With()
+		}
+		return fmt.Errorf("the undo %w: reading the account's clients (getCrmClients) before changing any: %w; nothing was deleted or restored, and no report was written%s",
+			events.ErrFatal, err, again)
 	}
 	return nil
 }
+
+// checkEndpoint is what to do when the API's pages did not page
+// (baselinker.ErrNotPaging): the endpoint is likely not Base's.
+const checkEndpoint = "check that --api-url (or BASELINKER_API_URL), if set, names Base's API"
 
 // process undoes the items last first — the reverse of the import's order,
 // so that of two lines of one client the later change is undone before the
@@ -633,6 +642,8 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	case errors.Is(err, errNoLookupKey) && sent: // its journal says it went out, not what came back
 		return unsettled(l, it, "an earlier run of this undo sent its create and "+baselinker.NoUsableAnswer)
 	case errors.Is(err, errNoLookupKey): // nothing sent yet: nothing to find
+	case errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyMatches):
+		return lookupStopped(l, it, err)
 	case err != nil:
 		return r.failed(l, err)
 	case id > 0 && sent:
@@ -705,6 +716,20 @@ var errNoLookupKey = errors.New("the line has no match key (email, invoice_tax_i
 func unsettled(l events.Line, it item, what string) events.Line {
 	return l.OutcomeUnknown(fmt.Sprintf("check the account by hand — input row %d: %s, and %s, so the client may exist; it is not sent again to avoid a duplicate. "+
 		"If it is missing, add it by hand with the values of the \"changes\" column (%s)", it.line.Row, what, errNoLookupKey, it.changes))
+}
+
+// lookupStopped is the line of a re-create whose look-up stopped reading
+// the pages of its key's matches (err: they did not page, or there were
+// more than it reads): what stopped, that nothing was created, what to do.
+func lookupStopped(l events.Line, it item, err error) events.Line {
+	l.Status, l.Code = events.StatusFailed, "ERROR"
+	todo := checkEndpoint + ", then run the undo again with --resume"
+	if errors.Is(err, baselinker.ErrTooManyMatches) {
+		todo = fmt.Sprintf("check the account by hand for a client with %s; if there is none, add it with the values of the \"changes\" column (%s)", it.line.MatchKey, it.changes)
+	}
+	l.Message = fmt.Sprintf("not created again: the look-up of a client with %s, which must find none first, stopped (%v); nothing was created for this line — %s",
+		it.line.MatchKey, err, todo)
+	return l
 }
 
 // lookupFilter is the filter that finds the client of match key
