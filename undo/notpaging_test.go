@@ -77,3 +77,24 @@ func TestUndoNotPagingWords(t *testing.T) {
 		}
 	})
 }
+
+// TestUndoLookupStoppedWords: a re-create's look-up that stopped reading
+// pages says what to do by why it stopped: pages that do not page point
+// at the endpoint and --resume; more partial matches than a look-up reads
+// point at the account, by hand (a resume would stop there again).
+func TestUndoLookupStoppedWords(t *testing.T) {
+	it := item{line: events.Line{Row: 4, MatchKey: "email:a@undo.example"},
+		changes: events.Changes{{Field: "email", After: "a@undo.example", Known: true, Create: true}}}
+	for _, tc := range []struct {
+		err       error
+		want, not string
+	}{
+		{&baselinker.WalkError{Page: 2, Clients: 100, Err: baselinker.ErrNotPaging}, "check that --api-url (or BASELINKER_API_URL), if set, names Base's API, then run the undo again with --resume", "by hand"},
+		{fmt.Errorf("%w: more than 20 pages", baselinker.ErrTooManyMatches), "check the account by hand for a client with email:a@undo.example; if there is none, add it", "--resume"},
+	} {
+		l := lookupStopped(events.Line{Row: 4}, it, fmt.Errorf("look-up by email: %w", tc.err))
+		if l.Status != events.StatusFailed || !strings.Contains(l.Message, "nothing was created for this line — "+tc.want) || strings.Contains(l.Message, tc.not) {
+			t.Errorf("%v: %s %q; want failed, saying %q, not %q", tc.err, l.Status, l.Message, tc.want, tc.not)
+		}
+	}
+}
