@@ -120,6 +120,27 @@ type OutcomeUnknownError struct {
 // at once.
 func (e *OutcomeUnknownError) MayLandLater() bool { return !e.Answered }
 
+// NoUsableAnswer is what a write whose outcome is unknown got back, said
+// when no more is known of it (a send an earlier run's journal left
+// open): "the create was sent but " + NoUsableAnswer.
+const NoUsableAnswer = "got no usable answer"
+
+// Got says what the create got back, in the words of the lines of every
+// command ("the create was sent but " + Got()): NoUsableAnswer when an
+// HTTP answer came that it cannot use — the server's own (Answered: a 500
+// with the API's JSON, a 429/503 with Retry-After, SUCCESS without an ID)
+// or one from in front of it (a gateway's 502/504, a page that is not the
+// API's JSON, a body cut short) — and "its answer never came" when none
+// came at all (a connection cut, a timeout). A nil e (the error is not an
+// OutcomeUnknownError) says NoUsableAnswer.
+func (e *OutcomeUnknownError) Got() string {
+	var te *TransportError
+	if e == nil || e.Answered || errors.As(e.Cause, &te) && te.Status != 0 {
+		return NoUsableAnswer
+	}
+	return "its answer never came"
+}
+
 func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("baselinker: %s: the request reached the server but no valid answer came back (%v); "+
 		"it may or may not have taken effect — look the client up before sending it again", e.Method, e.Cause)

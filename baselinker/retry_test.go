@@ -3,6 +3,7 @@ package baselinker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -208,6 +209,30 @@ func TestCreateSuccessWithoutIDIsAnswered(t *testing.T) {
 		}
 		if oe.MayLandLater() {
 			t.Errorf("%s: MayLandLater = true; want false: the server answered", body)
+		}
+	}
+}
+
+// TestOutcomeUnknownGot: what a create whose outcome is unknown got back
+// is said from the facts — any HTTP answer (the server's own, a
+// gateway's, a body cut short) is "no usable answer"; no answer at all
+// (a cut, a timeout) is one that "never came".
+func TestOutcomeUnknownGot(t *testing.T) {
+	cut := &TransportError{Method: "addCrmClient", Written: true, Cause: errors.New("EOF")}
+	for _, tc := range []struct {
+		name string
+		e    *OutcomeUnknownError
+		want string
+	}{
+		{"a 500 with the API's JSON", &OutcomeUnknownError{Cause: &TransportError{Status: 500, Written: true, Replied: true}, Answered: true}, NoUsableAnswer},
+		{"a gateway's 502", &OutcomeUnknownError{Cause: &TransportError{Status: 502, Written: true}}, NoUsableAnswer},
+		{"a 200 cut short", &OutcomeUnknownError{Cause: badAnswer("addCrmClient", 200, errors.New("unexpected end of JSON input"))}, NoUsableAnswer},
+		{"a cut connection", &OutcomeUnknownError{Cause: cut}, "its answer never came"},
+		{"a timeout, wrapped", &OutcomeUnknownError{Cause: fmt.Errorf("gave up: %w", &TransportError{Written: true, NoAnswer: true})}, "its answer never came"},
+		{"not an OutcomeUnknownError", nil, NoUsableAnswer},
+	} {
+		if got := tc.e.Got(); got != tc.want {
+			t.Errorf("%s: Got() = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

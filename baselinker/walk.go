@@ -28,7 +28,10 @@ var ErrTooManyClients = errors.New("more clients than the walk's bound")
 
 // WalkError is why a walk stopped although every page was answered: the
 // page it stopped at, the clients read until then, and the reason
-// (ErrNotPaging or ErrTooManyClients).
+// (ErrNotPaging or ErrTooManyClients). Its words say what the pages did
+// and why that stopped the walk, not what that means for the run: each
+// caller says its own consequence (an export wrote nothing, an undo's
+// look-up created nothing, …).
 type WalkError struct {
 	Page    int   // the page that ended the walk
 	Clients int   // distinct clients read, that page included
@@ -43,11 +46,11 @@ func (e *WalkError) Error() string {
 			"if the account really holds more, give a larger --max-clients, else the API's pages never end", e.Page, e.Bound, e.Bound)
 	}
 	if e.Repeats == 0 {
-		return fmt.Sprintf("%v: page %d holds no client that earlier pages did not (%d clients read on %d pages): "+
-			"stopped, nothing written; the endpoint seems to ignore the page number", e.Err, e.Page, e.Clients, e.Page)
+		return fmt.Sprintf("%v: page %d holds no client that earlier pages did not (%d clients read on %d pages), "+
+			"so the reading of pages stopped there; the endpoint seems to ignore the page number", e.Err, e.Page, e.Clients, e.Page)
 	}
-	return fmt.Sprintf("%v: by page %d the pages had repeated %d clients and added only %d: "+
-		"stopped, nothing written; the endpoint seems to ignore the page number", e.Err, e.Page, e.Repeats, e.Clients)
+	return fmt.Sprintf("%v: by page %d the pages had repeated %d clients and added only %d, "+
+		"so the reading of pages stopped there; the endpoint seems to ignore the page number", e.Err, e.Page, e.Repeats, e.Clients)
 }
 
 func (e *WalkError) Unwrap() error { return e.Err }

@@ -56,7 +56,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		return apiErr(fmt.Sprintf("reading page %d of the clients (getCrmClients)", pe.Page), pe.Err)
 	}
 	if we := (*baselinker.WalkError)(nil); errors.As(err, &we) {
-		return fmt.Errorf("reading the clients (getCrmClients): %w: %w", ErrFatal, err)
+		return fmt.Errorf("reading the clients (getCrmClients): %w: %w; nothing written", ErrFatal, err)
 	}
 	if err != nil {
 		return err

@@ -336,8 +336,9 @@ func (r *run) readIndex(ctx context.Context) error {
 		r.cfg.Logger.Debug("the walk of the account's clients stopped", "error", err)
 		return fmt.Errorf("the import was %w while it read the account's clients (%s), before any row was sent; to start it again:%s",
 			events.ErrInterrupted, r.idx.why(), r.cfg.Rerun.With())
-	case baselinker.Classify(err) == baselinker.ClassFatal,
-		errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
+	case errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyClients):
+		return fmt.Errorf("the run %w: reading the account's clients (%s): %w; no row was sent", events.ErrFatal, r.idx.why(), err)
+	case baselinker.Classify(err) == baselinker.ClassFatal:
 		return fmt.Errorf("the run %w: %w", events.ErrFatal, err)
 	}
 	return err

@@ -199,7 +199,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		// A stopped run sent this create and got no usable answer.
 		c, err := r.lookup(it)
 		if err != nil {
-			return l.OutcomeUnknown(fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and got no usable answer; the look-up could not settle whether the client exists (%v)", err))
+			return l.OutcomeUnknown(fmt.Sprintf("check the account before sending it again — an earlier run sent this row's create and %s; the look-up could not settle whether the client exists (%v)", baselinker.NoUsableAnswer, err))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -229,7 +229,9 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			return l.OutcomeUnknown(fmt.Sprintf("check the account, then run again with --resume — the create was sent but got no usable answer (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", err, lerr))
+			oe := (*baselinker.OutcomeUnknownError)(nil)
+			errors.As(err, &oe)
+			return l.OutcomeUnknown(fmt.Sprintf("check the account, then run again with --resume — the create was sent but %s (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", oe.Got(), err, lerr))
 		}
 		if c != nil {
 			return r.adopt(ctx, it, c)
@@ -314,7 +316,7 @@ func (r *run) lostWait(err error) lookupWait {
 			p.At = oe.Sent
 		}
 		w.until, _ = p.LandsBy(r.cfg.RequestTimeout)
-		w.what, w.sent = "the create's answer was lost", "the create was sent but got no usable answer"
+		w.what, w.sent = "the create's answer was lost", "the create was sent but "+oe.Got()
 		w.why, w.before = "the server may still be making the client", "the create could no longer land"
 		w.rule = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout)
 	}

@@ -26,7 +26,7 @@ var (
 const (
 	CodeInterrupted    = "INTERRUPTED"     // ctx ended before the line was sent
 	CodeNotAttempted   = "NOT_ATTEMPTED"   // a fatal API error stopped the run before the line
-	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a write was sent, its answer never came, and a look-up could not settle it
+	CodeOutcomeUnknown = "OUTCOME_UNKNOWN" // a write was sent, got no usable answer, and a look-up could not settle it
 )
 
 // DefaultDrain is how long requests in flight may finish after an

@@ -3,6 +3,8 @@ package undo
 import (
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	events "github.com/crmbulk/crmbulk/run"
@@ -47,5 +49,50 @@ func TestUndoEvents(t *testing.T) {
 	}
 	if s, ok := rec.Final(); !ok || !reflect.DeepEqual(s.Counts, counts) || s.Requests != sum.Requests || s.Text != sum.String() || s.Command != "undo" {
 		t.Errorf("summary %+v (one, last: %v), want the undo's (%v, %d requests)", s, ok, counts, sum.Requests)
+	}
+}
+
+// TestUndoStatusOrder: the undo's progress line and its summary say the
+// counts of one list of statuses in one order — "unchanged" included (a
+// line the import left as it was is one the undo has nothing to do for).
+func TestUndoStatusOrder(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 11, Clients: 3})
+	known := srv.Clients()[1]
+	report := importRows(t, api, t.TempDir(), "a@order.example,+48 1,Hel", known.Email+","+known.Phone+","+known.InvoiceCity,
+		known.Email+",+48 600 000 009,Sopot")
+	var rec events.Recorder
+	sum, err := Run(context.Background(), api, report, Config{Events: &rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[events.StatusUnchanged] != 1 {
+		t.Fatalf("counts %v, want one line unchanged", sum.Counts)
+	}
+	ups := rec.Updates()
+	if len(ups) == 0 {
+		t.Fatal("no progress updates")
+	}
+	said := ups[len(ups)-1].Statuses
+	var want []string
+	for _, st := range Statuses() {
+		want = append(want, string(st))
+	}
+	if !reflect.DeepEqual(said, want) {
+		t.Errorf("the progress line says the statuses %q, want %q", said, want)
+	}
+	// The summary says the statuses it has counts of in the same order.
+	counts, _, _ := strings.Cut(strings.SplitN(sum.String(), " lines: ", 2)[1], ";")
+	var in []string
+	for _, part := range strings.Split(counts, ", ") {
+		in = append(in, strings.Fields(part)[0])
+	}
+	var inOrder []string
+	for _, st := range said {
+		if sum.Counts[events.Status(st)] > 0 {
+			inOrder = append(inOrder, st)
+		}
+	}
+	if !reflect.DeepEqual(in, inOrder) || !slices.Contains(in, string(events.StatusUnchanged)) {
+		t.Errorf("the summary %q says %q, want %q (the progress line's order)", sum.String(), in, inOrder)
 	}
 }

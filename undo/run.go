@@ -323,10 +323,19 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 		if ctx.Err() != nil {
 			return fmt.Errorf("the undo was %w while it read the account's clients, before anything was changed; to start it again:%s", events.ErrInterrupted, r.cfg.Rerun.With())
 		}
-		return fmt.Errorf("the undo %w: reading the clients (getCrmClients): %w", events.ErrFatal, err)
+		again := ""
+		if errors.Is(err, baselinker.ErrNotPaging) {
+			again = "; " + checkEndpoint + ", then run the undo again:" + r.cfg.Rerun.With()
+		}
+		return fmt.Errorf("the undo %w: reading the account's clients (getCrmClients) before changing any: %w; nothing was deleted or restored, and no report was written%s",
+			events.ErrFatal, err, again)
 	}
 	return nil
 }
+
+// checkEndpoint is what to do when the API's pages did not page
+// (baselinker.ErrNotPaging): the endpoint is likely not Base's.
+const checkEndpoint = "check that --api-url (or BASELINKER_API_URL), if set, names Base's API"
 
 // process undoes the items last first — the reverse of the import's order,
 // so that of two lines of one client the later change is undone before the
@@ -630,9 +639,11 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	_, sent := r.sent[it.line.Row]
 	id, err := r.lookup(ctx, it.line.MatchKey)
 	switch {
-	case errors.Is(err, errNoLookupKey) && sent:
-		return unsettled(l, it, "an earlier run of this undo sent its create and its answer never came")
+	case errors.Is(err, errNoLookupKey) && sent: // its journal says it went out, not what came back
+		return unsettled(l, it, "an earlier run of this undo sent its create and "+baselinker.NoUsableAnswer)
 	case errors.Is(err, errNoLookupKey): // nothing sent yet: nothing to find
+	case errors.Is(err, baselinker.ErrNotPaging), errors.Is(err, baselinker.ErrTooManyMatches):
+		return lookupStopped(l, it, err)
 	case err != nil:
 		return r.failed(l, err)
 	case id > 0 && sent:
@@ -657,20 +668,43 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 	// import's create, importer/process.go write).
 	tries := baselinker.OnTry(ctx, func(at time.Time) error { return r.j.Try(it.line.Row, at) })
 	res, err := r.api.AddCrmClientResult(tries, it.changes.ClientFields(0))
-	if errors.Is(err, baselinker.ErrOutcomeUnknown) {
-		id, lerr := r.lookup(ctx, it.line.MatchKey)
-		switch {
-		case errors.Is(lerr, errNoLookupKey):
-			return unsettled(l, it, fmt.Sprintf("its create was sent and its answer never came (%v)", err))
-		case lerr == nil && id > 0:
-			res, err = baselinker.Added{ID: id}, nil
-		}
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, baselinker.ErrOutcomeUnknown):
+		return r.lostCreate(ctx, l, it, err)
+	case err != nil:
 		return r.failed(l, err)
 	}
 	l.ID = res.ID
 	return l
+}
+
+// lostCreate settles the line l of a create this undo sent that got no
+// usable answer (err) by looking the client up: found, it is the line's;
+// otherwise the line stays OUTCOME_UNKNOWN, not sent again, its journal
+// entry open for a resume to look it up (once it can no longer land) and
+// create it only if it is missing. What came back is said in the words an
+// import says it in (OutcomeUnknownError.Got).
+func (r *run) lostCreate(ctx context.Context, l events.Line, it item, err error) events.Line {
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	errors.As(err, &oe)
+	what := fmt.Sprintf("its create was sent but %s (%v)", oe.Got(), err)
+	id, lerr := r.lookup(ctx, it.line.MatchKey)
+	switch {
+	case errors.Is(lerr, errNoLookupKey):
+		return unsettled(l, it, what)
+	case lerr != nil:
+		return l.OutcomeUnknown(fmt.Sprintf("check the account, then run the undo again with --resume — input row %d: %s, and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate",
+			it.line.Row, what, lerr))
+	case id > 0:
+		l.ID, l.Note = id, joinNote(l.Note, "the create was sent but "+oe.Got()+"; the client was found by a look-up")
+		return l
+	}
+	found := "a look-up right after found no client, but the server may still be making it"
+	if oe != nil && !oe.MayLandLater() {
+		found = "the server was done with it and a look-up found no client, so it was not made"
+	}
+	return l.OutcomeUnknown(fmt.Sprintf("run the undo again with --resume, which looks the client up and creates it only if it is missing — input row %d: %s; %s; not sent again in this run",
+		it.line.Row, what, found))
 }
 
 // errNoLookupKey: the line has no match key a look-up can find its client by.
@@ -682,6 +716,20 @@ var errNoLookupKey = errors.New("the line has no match key (email, invoice_tax_i
 func unsettled(l events.Line, it item, what string) events.Line {
 	return l.OutcomeUnknown(fmt.Sprintf("check the account by hand — input row %d: %s, and %s, so the client may exist; it is not sent again to avoid a duplicate. "+
 		"If it is missing, add it by hand with the values of the \"changes\" column (%s)", it.line.Row, what, errNoLookupKey, it.changes))
+}
+
+// lookupStopped is the line of a re-create whose look-up stopped reading
+// the pages of its key's matches (err: they did not page, or there were
+// more than it reads): what stopped, that nothing was created, what to do.
+func lookupStopped(l events.Line, it item, err error) events.Line {
+	l.Status, l.Code = events.StatusFailed, "ERROR"
+	todo := checkEndpoint + ", then run the undo again with --resume"
+	if errors.Is(err, baselinker.ErrTooManyMatches) {
+		todo = fmt.Sprintf("check the account by hand for a client with %s; if there is none, add it with the values of the \"changes\" column (%s)", it.line.MatchKey, it.changes)
+	}
+	l.Message = fmt.Sprintf("not created again: the look-up of a client with %s, which must find none first, stopped (%v); nothing was created for this line — %s",
+		it.line.MatchKey, err, todo)
+	return l
 }
 
 // lookupFilter is the filter that finds the client of match key

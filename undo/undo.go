@@ -143,8 +143,7 @@ func (s Summary) Problems() int { return s.Counts[StatusConflict] + s.Counts[eve
 // String is the summary a person reads.
 func (s Summary) String() string {
 	var parts []string
-	for _, st := range []events.Status{StatusDeleted, StatusRestored, events.StatusCreated, StatusConflict,
-		events.StatusUnchanged, events.StatusFailed, events.StatusSkipped} {
+	for _, st := range Statuses() {
 		if n := s.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
