@@ -293,6 +293,7 @@ func (s *Server) handleExportStart(w http.ResponseWriter, r *http.Request) {
 		defer s.exp.mu.Unlock()
 		s.exp.files[rec.id] = path
 	}
+	job.note = rec.hub.note
 	close(job.ready)
 	writeJSON(w, http.StatusAccepted, exportStarted{ID: rec.id})
 }

@@ -456,6 +456,7 @@ type runState struct {
 	Elapsed  float64        `json:"elapsedSeconds"`
 	Rate     float64        `json:"ratePerMinute"` // units done in the last minute (a paced phase)
 	Messages []string       `json:"messages,omitempty"`
+	Notes    []pageNote     `json:"notes,omitempty"` // notes in the page's own words
 	Summary  string         `json:"summary,omitempty"`
 	Error    string         `json:"error,omitempty"`
 	// Resumable: the import stopped with rows not done (interrupted, or a
@@ -528,6 +529,26 @@ func (h *hub) Message(m run.Message) {
 	h.publish()
 }
 
+// pageNote is a note the page says in its own words (its language): the
+// key of its text and the facts that fill it in. The run's Messages are
+// crmbulk's words, which speak the command line's flags.
+type pageNote struct {
+	Key  string            `json:"key"`
+	Vars map[string]string `json:"vars,omitempty"`
+}
+
+// note keeps a note in the page's words.
+func (h *hub) note(n pageNote) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := &h.view
+	v.Notes = append(v.Notes, n)
+	if len(v.Notes) > maxMessages {
+		v.Notes = v.Notes[len(v.Notes)-maxMessages:]
+	}
+	h.publish()
+}
+
 // Summary keeps the run's end in words.
 func (h *hub) Summary(s run.Summary) {
 	h.mu.Lock()
@@ -596,6 +617,7 @@ func (h *hub) snapshot() runState {
 	v := h.view
 	v.Counts = maps.Clone(v.Counts)
 	v.Messages = append([]string(nil), v.Messages...)
+	v.Notes = slices.Clone(v.Notes)
 	v.Statuses = append([]string(nil), v.Statuses...)
 	if isRunning(v.State) {
 		v.Elapsed = max(v.Elapsed, time.Since(v.started).Seconds())
