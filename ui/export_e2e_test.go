@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,6 +138,9 @@ func TestBrowserExportKeptOfAnotherExport(t *testing.T) {
 	e.waitText("#exp-progress-text", "Done")
 	e.waitText("#exp-messages", "were read with another API token (another account). That export started ")
 	e.waitText("#exp-messages", "Nothing to do: if you stop it, exporting again with these same choices goes on from what it read.")
+	if progress := e.text("#exp-progress-text"); strings.Contains(progress, "NaN") || !regexp.MustCompile(`\d+ requests · \d+ s`).MatchString(progress) {
+		t.Errorf("the progress line says %q, want its requests and the seconds it took (the state's elapsedSeconds)", progress)
+	}
 	e.screenshot("export-kept-en")
 	e.setSelect("#lang", "pl")
 	e.waitText("#exp-messages", "zostały przeczytane innym tokenem API (z innego konta). Tamten eksport rozpoczął się ")

@@ -284,9 +284,9 @@ I18N.add({
       parts.push(t(key) === key ? s.phase : t(key));
     }
     parts.push(s.total > 0 ? t('exp.doneOf', { done: s.done, total: s.total }) : t('exp.done', { done: s.counts && s.counts.exported !== undefined ? s.counts.exported : s.done }));
-    parts.push(t('exp.requests', { n: s.requests }), t('exp.elapsed', { s: Math.round(s.elapsed_seconds) }));
-    if (running && s.rate_per_minute > 0) parts.push(t('exp.rate.now', { n: Math.round(s.rate_per_minute) }));
-    if (running && s.eta_seconds > 0) parts.push(t('exp.left', { time: duration(s.eta_seconds) }));
+    parts.push(t('exp.requests', { n: s.requests }), t('exp.elapsed', { s: Math.round(s.elapsedSeconds) }));
+    if (running && s.ratePerMinute > 0) parts.push(t('exp.rate.now', { n: Math.round(s.ratePerMinute) }));
+    if (running && s.etaSeconds > 0) parts.push(t('exp.left', { time: duration(s.etaSeconds) }));
     if (s.waiting) parts.push(t('exp.waiting', { what: s.waiting }));
     progressText.textContent = parts.join(' · ');
     const notesShown = (s.messages || []).slice();
@@ -308,7 +308,7 @@ I18N.add({
       const res = await api('/api/export', { json: choices() });
       showError(null);
       runID = res.id;
-      runState = { state: 'running', done: 0, total: -1, requests: 0, elapsed_seconds: 0, messages: [] };
+      runState = { state: 'running', done: 0, total: -1, requests: 0, elapsedSeconds: 0, messages: [] };
       drawRun();
       if (stream) stream.close();
       stream = new EventSource('/api/runs/' + runID + '/events');
