@@ -43,26 +43,7 @@ func TestExportJobResumesOnlyDetails(t *testing.T) {
 		{"notes column", exporter.Config{Notes: true, Columns: []string{"crm_client_id", "notes"}}, true}, // (its kept file is not details: read again)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			now := time.Now()
-			var notes []pageNote
-			job := &exportJob{api: api, dir: dir, now: now, log: slog.New(slog.DiscardHandler), ready: make(chan struct{}), done: func(string) {},
-				note: func(n pageNote) { notes = append(notes, n) }, plan: exportPlan{req: choices(schedule.Default()), format: "xlsx", cfg: tc.cfg}}
-			close(job.ready)
-			out, err := exporter.OpenOutput(exporter.OutputOptions{Path: filepath.Join(dir, job.plan.req.FileName()), Format: "xlsx", Force: true, Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept := out.DetailsPath()
-			_ = out.Abort()
-			if err := os.WriteFile(kept, []byte("details of a stopped export\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			rec := &run.Recorder{}
-			sum, err := job.run(context.Background(), rec)
-			if err != nil || sum.Counts["exported"] != 5 {
-				t.Fatalf("%+v, %v; want 5 clients exported", sum, err)
-			}
+			rec, notes, _ := runKeptJob(t, api, tc.cfg, "details of a stopped export\n")
 			var said string
 			for _, e := range rec.Events() {
 				if e.Message != nil {
@@ -110,29 +91,8 @@ func TestExportJobSaysKeptRefusalInPageWords(t *testing.T) {
 		{"not crmbulk's file", "details of a stopped export\n", "exp.kept.notDetails", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			now := time.Now()
-			var notes []pageNote
-			job := &exportJob{api: api, dir: dir, now: now, log: slog.New(slog.DiscardHandler), ready: make(chan struct{}), done: func(string) {},
-				note: func(n pageNote) { notes = append(notes, n) },
-				plan: exportPlan{req: choices(schedule.Default()), format: "xlsx",
-					cfg: exporter.Config{Notes: true, Columns: []string{"crm_client_id", "notes"}, Capabilities: exporter.CapabilitiesOf(api)}}}
-			close(job.ready)
-			out, err := exporter.OpenOutput(exporter.OutputOptions{Path: filepath.Join(dir, job.plan.req.FileName()), Format: "xlsx", Force: true, Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept := out.DetailsPath()
-			_ = out.Abort()
-			if err := os.WriteFile(kept, []byte(tc.kept), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			rec := &run.Recorder{}
-			sum, err := job.run(context.Background(), rec)
-			if err != nil || sum.Counts["exported"] != 5 {
-				t.Fatalf("%+v, %v; want 5 clients exported", sum, err)
-			}
-			want := pageNote{Key: tc.key, Vars: map[string]string{"file": filepath.Base(out.Path)}}
+			rec, notes, file := runKeptJob(t, api, exporter.Config{Notes: true, Columns: []string{"crm_client_id", "notes"}, Capabilities: exporter.CapabilitiesOf(api)}, tc.kept)
+			want := pageNote{Key: tc.key, Vars: map[string]string{"file": filepath.Base(file)}}
 			if tc.started {
 				want.Vars["started"] = "2026-11-30T22:15:00Z"
 			}
@@ -146,4 +106,30 @@ func TestExportJobSaysKeptRefusalInPageWords(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runKeptJob runs the page's export job of cfg (the default choices, 5
+// clients) with kept written as the details kept beside its file; it
+// returns what the job said, its notes in the page's words and its file.
+func runKeptJob(t *testing.T, api *baselinker.API, cfg exporter.Config, kept string) (*run.Recorder, []pageNote, string) {
+	t.Helper()
+	dir, now := t.TempDir(), time.Now()
+	var notes []pageNote
+	job := &exportJob{api: api, dir: dir, now: now, log: slog.New(slog.DiscardHandler), ready: make(chan struct{}), done: func(string) {},
+		note: func(n pageNote) { notes = append(notes, n) }, plan: exportPlan{req: choices(schedule.Default()), format: "xlsx", cfg: cfg}}
+	close(job.ready)
+	out, err := exporter.OpenOutput(exporter.OutputOptions{Path: filepath.Join(dir, job.plan.req.FileName()), Format: "xlsx", Force: true, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = out.Abort()
+	if err := os.WriteFile(out.DetailsPath(), []byte(kept), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := &run.Recorder{}
+	sum, err := job.run(context.Background(), rec)
+	if err != nil || sum.Counts["exported"] != 5 {
+		t.Fatalf("%+v, %v; want 5 clients exported", sum, err)
+	}
+	return rec, notes, out.Path
 }
