@@ -208,7 +208,7 @@ func New(api API, cfg Config) (*Exporter, error) {
 }
 
 // Check returns the error New would return for c — a bad column list
-// (ErrColumn), Resume of an export that keeps nothing (ErrResume) — with
+// (ErrColumn), Resume of an export that keeps nothing (a ResumeError) — with
 // no API, so that a command refuses them before its first request.
 func (c Config) Check() error {
 	_, _, err := c.columns()
@@ -227,8 +227,7 @@ func (c Config) columns() ([]column, needs, error) {
 	}
 	want := needsOf(cols)
 	if c.Resume && !want.notes && !want.extras {
-		return nil, needs{}, fmt.Errorf("%w: --resume goes on from the notes and extra fields an export with --notes, --extra-fields or --with-details read before it stopped; "+
-			"this export reads only the client list (its columns need no notes or extra fields), keeps nothing to go on from and, if it stops, leaves the old file as it was — run it without --resume", ErrResume)
+		return nil, needs{}, &ResumeError{Reason: ResumeListOnly}
 	}
 	return cols, want, nil
 }

@@ -25,6 +25,64 @@ import (
 // resumed from (another account, other filters, not crmbulk's file).
 var ErrResume = errors.New("cannot resume the export")
 
+// ResumeReason is why kept details cannot be resumed from.
+type ResumeReason int
+
+// The reasons of a ResumeError.
+const (
+	// ResumeListOnly: the export reads only the client list, so it keeps
+	// nothing to go on from (Path is "").
+	ResumeListOnly ResumeReason = iota + 1
+	// ResumeNotDetails: the file does not start with crmbulk's details header.
+	ResumeNotDetails
+	// ResumeVersion: the header is not that of this crmbulk version's details.
+	ResumeVersion
+	// ResumeAccount: the details were read with another API token or endpoint.
+	ResumeAccount
+	// ResumeExtraFields: they were read with other extra-fields choices.
+	ResumeExtraFields
+	// ResumeFilters: they were read with other filters.
+	ResumeFilters
+)
+
+// ResumeError is a refusal to go on from kept details: which details
+// (Path), why (Reason) and, when the kept file's header says it, when the
+// export that kept them started. It is ErrResume (errors.Is); its text is
+// the command line's words (the flags to change), so a caller that is not
+// the command line (the web page) says its own from the facts.
+type ResumeError struct {
+	Path    string // the kept details file ("" for ResumeListOnly)
+	Reason  ResumeReason
+	Started time.Time // when the kept details' export started (zero: unknown)
+}
+
+func (e *ResumeError) Error() string {
+	switch e.Reason {
+	case ResumeListOnly:
+		return ErrResume.Error() + ": --resume goes on from the notes and extra fields an export with --notes, --extra-fields or --with-details read before it stopped; " +
+			"this export reads only the client list (its columns need no notes or extra fields), keeps nothing to go on from and, if it stops, leaves the old file as it was — run it without --resume"
+	case ResumeNotDetails:
+		return fmt.Sprintf("%v: %s does not start with crmbulk's details header; remove it, or run without --resume", ErrResume, e.Path)
+	}
+	return fmt.Sprintf("%v: the details kept in %s belong to another export: %s; run without --resume to start over (the kept details are then discarded)", ErrResume, e.Path, e.why())
+}
+
+// why is the command line's words for a kept header of another export.
+func (e *ResumeError) why() string {
+	switch e.Reason {
+	case ResumeAccount:
+		return "it was read with another API token or endpoint"
+	case ResumeExtraFields:
+		return "it was read with other --extra-fields/--with-details flags"
+	case ResumeFilters:
+		return "it was read with other --filter values"
+	}
+	return "it is not a details file of this crmbulk version"
+}
+
+// Unwrap makes a ResumeError ErrResume.
+func (e *ResumeError) Unwrap() error { return ErrResume }
+
 // storeHeader is the first line of a details file: what export it belongs
 // to, so that --resume never mixes two exports.
 type storeHeader struct {
@@ -38,22 +96,23 @@ type storeHeader struct {
 
 const storeKind = "client details read by crmbulk export; --resume reuses them"
 
-// same reports whether a kept header belongs to the export h describes.
-func (h storeHeader) same(o storeHeader) (bool, string) {
+// same reports why a kept header o does not belong to the export h
+// describes (0: it does).
+func (h storeHeader) same(o storeHeader) ResumeReason {
 	switch {
 	case o.Kind != storeKind || o.Version != 1:
-		return false, "it is not a details file of this crmbulk version"
+		return ResumeVersion
 	case o.Account != h.Account:
-		return false, "it was read with another API token or endpoint"
+		return ResumeAccount
 	case o.ExtraFields != h.ExtraFields:
-		return false, "it was read with other --extra-fields/--with-details flags"
+		return ResumeExtraFields
 	}
 	a, _ := json.Marshal(h.Filters)
 	b, _ := json.Marshal(o.Filters)
 	if !bytes.Equal(a, b) {
-		return false, "it was read with other --filter values"
+		return ResumeFilters
 	}
-	return true, ""
+	return 0
 }
 
 // storeLine is one client in a details file, with the fingerprint of its
@@ -147,10 +206,10 @@ func (s *detailStore) load(want storeHeader) error {
 	first, err := r.ReadBytes('\n')
 	var got storeHeader
 	if err != nil || json.Unmarshal(first, &got) != nil {
-		return fmt.Errorf("%w: %s does not start with crmbulk's details header; remove it, or run without --resume", ErrResume, s.path)
+		return &ResumeError{Path: s.path, Reason: ResumeNotDetails}
 	}
-	if ok, why := want.same(got); !ok {
-		return fmt.Errorf("%w: the details kept in %s belong to another export: %s; run without --resume to start over (the kept details are then discarded)", ErrResume, s.path, why)
+	if why := want.same(got); why != 0 {
+		return &ResumeError{Path: s.path, Reason: why, Started: got.Started}
 	}
 	s.age = got.Started
 	off := int64(len(first))

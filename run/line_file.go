@@ -178,16 +178,25 @@ func OpenCSVRecords(path string) (*Records, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %w", err)
 	}
-	whole, size, err := wholeLines(f)
+	rs, err := csvRecords(f, path)
 	if err != nil {
 		_ = f.Close()
+		return nil, err
+	}
+	return rs, nil
+}
+
+// csvRecords reads the header of the CSV report open in f (from path);
+// f is not closed on an error.
+func csvRecords(f *os.File, path string) (*Records, error) {
+	whole, size, err := wholeLines(f)
+	if err != nil {
 		return nil, fmt.Errorf("reading the report to resume: %s: %w", path, err)
 	}
 	cr := csv.NewReader(io.LimitReader(f, whole))
 	cr.FieldsPerRecord = 0 // every line as wide as the header, as crmbulk writes it: a ragged line is an edit
 	header, err := cr.Read()
 	if err != nil {
-		_ = f.Close()
 		if errors.Is(err, io.EOF) {
 			err = errors.New("the file is empty")
 		}
@@ -195,7 +204,6 @@ func OpenCSVRecords(path string) (*Records, error) {
 	}
 	rs := &Records{path: path, f: f, cr: cr, torn: size > whole}
 	if err := rs.start(header); err != nil {
-		_ = rs.Close()
 		return nil, err
 	}
 	return rs, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 
 	"github.com/crmbulk/crmbulk/internal/shellquote"
@@ -146,6 +147,22 @@ func readReport(path string, key []byte, account string, fn func(Line) error) er
 		return err
 	}
 	defer rs.Close()
+	return readRecords(rs, path, key, account, fn)
+}
+
+// ReadReportFile is ReadReport, without a key, of the CSV report open in
+// f (named by f.Name()), read from f's start: the file a caller opened and
+// checked is the one read, whatever its path names meanwhile. f stays open.
+func ReadReportFile(f *os.File, fn func(Line) error) error {
+	rs, err := csvRecords(f, f.Name())
+	if err != nil {
+		return err
+	}
+	return readRecords(rs, f.Name(), nil, "", fn)
+}
+
+// readRecords calls fn with each line of the report rs (opened from path).
+func readRecords(rs *Records, path string, key []byte, account string, fn func(Line) error) error {
 	src, rl := rs.Path(), rs.Lines(ReadConfig{Key: key, Account: account})
 	if rs.Torn() {
 		return fmt.Errorf("%s: its last line was cut short (the run that wrote it was killed): the outcome of that row is in the run's journal; finish the run first with --resume %s", src, shellquote.ForGOOS(runtime.GOOS).Quote(path))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -34,15 +35,15 @@ const kindExport = "export"
 // going now, and the clients counted per filter for the estimate.
 type exportState struct {
 	mu      sync.Mutex
-	files   map[string]string // run id → the file it wrote, once committed
-	current string            // the run id of the last export started
-	counts  map[string]int    // filter → clients counted
+	files   map[string]exportFile // run id → the file it wrote, once committed
+	current string                // the run id of the last export started
+	counts  map[string]int        // filter → clients counted
 }
 
 // exportRoutes registers the export flow's requests.
 func (s *Server) exportRoutes(mux *http.ServeMux) {
 	if s.exp == nil {
-		s.exp = &exportState{files: map[string]string{}, counts: map[string]int{}}
+		s.exp = &exportState{files: map[string]exportFile{}, counts: map[string]int{}}
 	}
 	mux.HandleFunc("GET /api/export/options", s.handleExportOptions)
 	mux.HandleFunc("POST /api/export/nightly", s.handleExportNightly)
@@ -289,10 +290,14 @@ func (s *Server) handleExportStart(w http.ResponseWriter, r *http.Request) {
 	rec := s.sess.runs.start(&runRec{kind: kindExport, input: filepath.Join(dir, p.req.FileName())}, job.run)
 	s.exp.current = rec.id
 	job.done = func(path string) {
+		fi, err := statFile(path) // the file just committed: a later export of the name replaces it
 		s.exp.mu.Lock()
 		defer s.exp.mu.Unlock()
-		s.exp.files[rec.id] = path
+		if err == nil {
+			s.exp.files[rec.id] = exportFile{path: path, file: fi}
+		}
 	}
+	job.note = rec.hub.note
 	close(job.ready)
 	writeJSON(w, http.StatusAccepted, exportStarted{ID: rec.id})
 }
@@ -309,21 +314,36 @@ func (s *Server) exportRun(w http.ResponseWriter, r *http.Request) *runRec {
 	return rec
 }
 
-// handleExportFile sends the finished export's file as a download.
+// exportFile is the file an export wrote: where, and which (its identity,
+// size and time when it was committed).
+type exportFile struct {
+	path string
+	file os.FileInfo
+}
+
+// handleExportFile sends the finished export's file as a download: the
+// file it wrote, checked on the file opened (a later export of the same
+// name replaces the file at the path), and sent from it.
 func (s *Server) handleExportFile(w http.ResponseWriter, r *http.Request) {
 	rec := s.exportRun(w, r)
 	if rec == nil {
 		return
 	}
 	s.exp.mu.Lock()
-	path, ok := s.exp.files[rec.id]
+	out, ok := s.exp.files[rec.id]
 	s.exp.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusConflict, apiError{Error: "the export has not finished (or it failed: its messages say why): download it once it is done"})
 		return
 	}
-	name := filepath.Base(path)
+	name := filepath.Base(out.path)
+	f, fi, err := openVersion(out.path, out.file)
+	if err != nil {
+		conflict(w, "%s is no longer the file this export wrote (a later export of the same name wrote over it, or it was moved): download it from the latest export, or export again", name)
+		return
+	}
+	defer f.Close()
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q; filename*=UTF-8''%s", asciiName(name), urlEscape(name)))
 	w.Header().Set("Cache-Control", "no-store")
-	http.ServeFile(w, r, path)
+	http.ServeContent(w, r, name, fi.ModTime(), f)
 }

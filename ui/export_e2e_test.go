@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/exporter"
+	"github.com/crmbulk/crmbulk/internal/schedule"
 	"github.com/crmbulk/crmbulk/sandbox"
 )
 
@@ -103,4 +108,46 @@ func TestBrowserExport(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Errorf("the downloaded file holds %d clients %v, want the %d of status Stały klient %v", len(ids), ids, len(want), want)
 	}
+}
+
+// TestBrowserExportKeptOfAnotherExport: details kept beside the export's
+// file by an export with another token are not gone on from; the page
+// says so in its own words, in English and in Polish (why, and what the
+// user can do: nothing, exporting again goes on), never the exporter's
+// refusal naming the CLI's --resume, and the export ends.
+func TestBrowserExportKeptOfAnotherExport(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Clients: 12, Seed: 6}})
+	now := time.Now()
+	out, err := exporter.OpenOutput(exporter.OutputOptions{Path: filepath.Join(e.srv.cfg.WorkDir, "exports", choices(schedule.Default()).FileName()),
+		Format: "xlsx", Force: true, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := out.DetailsPath()
+	_ = out.Abort()
+	h, _ := json.Marshal(map[string]any{"crmbulk_export_details": "client details read by crmbulk export; --resume reuses them", "version": 1,
+		"account": "0123456789abcdef", "filters": baselinker.Filters{}, "extra_fields": false, "started": now.Add(-time.Hour)})
+	if err := os.WriteFile(kept, append(h, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	e.click("#tab-export")
+	e.waitText("#exp-status", "Stały klient")
+	e.click("#exp-notes")
+	e.click("#exp-start")
+	e.waitText("#exp-progress-text", "Done")
+	e.waitText("#exp-messages", "were read with another API token (another account). That export started ")
+	e.waitText("#exp-messages", "Nothing to do: if you stop it, exporting again with these same choices goes on from what it read.")
+	if progress := e.text("#exp-progress-text"); strings.Contains(progress, "NaN") || !regexp.MustCompile(`\d+ requests · \d+ s`).MatchString(progress) {
+		t.Errorf("the progress line says %q, want its requests and the seconds it took (the state's elapsedSeconds)", progress)
+	}
+	e.screenshot("export-kept-en")
+	e.setSelect("#lang", "pl")
+	e.waitText("#exp-messages", "zostały przeczytane innym tokenem API (z innego konta). Tamten eksport rozpoczął się ")
+	e.waitText("#exp-messages", "Nic nie trzeba robić")
+	e.screenshot("export-kept-pl")
+	if said := e.text("#exp-messages"); strings.Contains(said, "--") || strings.Contains(said, "cannot resume") {
+		t.Errorf("the page showed the CLI's refusal:\n%s", said)
+	}
+	e.setSelect("#lang", "en")
 }

@@ -27,8 +27,9 @@ type exportJob struct {
 	now  time.Time
 	log  *slog.Logger
 
-	ready chan struct{}     // closed once done is set
+	ready chan struct{}     // closed once done and note are set
 	done  func(path string) // called with the file written
+	note  func(pageNote)    // says a note in the page's words
 }
 
 // run is the job's runJob.
@@ -43,8 +44,9 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	// An export of the same file that stopped kept the details it read
 	// beside it: this one goes on from them (--resume) when its columns
 	// read details too (the exporter's rule, Check: a list export keeps
-	// nothing, and its refusal speaks the CLI's flags); kept details of
-	// another export (other filters) are said and read again.
+	// nothing); kept details of another export (other filters, another
+	// account, not crmbulk's file) are said in the page's words (the
+	// refusal's own speak the CLI's flags) and read again.
 	cfg := j.plan.cfg
 	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
 	if _, err := os.Stat(cfg.Keep); err == nil && cfg.Keep != "" {
@@ -53,8 +55,11 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 		cfg.Resume = resumed.Check() == nil
 	}
 	sum, err := j.export(ctx, cfg, out)
-	if errors.Is(err, exporter.ErrResume) {
-		ev.Message(run.Message{Level: slog.LevelInfo, Text: err.Error() + " — the page starts it over"})
+	if refused := (*exporter.ResumeError)(nil); errors.As(err, &refused) {
+		// Its words are the CLI's (--resume, --filter): the page says
+		// its own, from the facts.
+		j.log.Info("ui: the kept details are not gone on from; the export starts over", "error", err)
+		j.note(keptRefused(refused, out.Path))
 		cfg.Resume = false
 		sum, err = j.export(ctx, cfg, out)
 	}
@@ -79,6 +84,37 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	res.Text = sum.String() + " → " + filepath.Base(out.Path)
 	j.done(out.Path)
 	return res, nil
+}
+
+// keptReason names a reason kept details are refused for in the page's
+// texts (exp.kept.NAME).
+func keptReason(r exporter.ResumeReason) string {
+	switch r {
+	case exporter.ResumeListOnly:
+		return "listOnly"
+	case exporter.ResumeNotDetails:
+		return "notDetails"
+	case exporter.ResumeVersion:
+		return "version"
+	case exporter.ResumeAccount:
+		return "account"
+	case exporter.ResumeExtraFields:
+		return "extraFields"
+	case exporter.ResumeFilters:
+		return "filters"
+	}
+	return "other"
+}
+
+// keptRefused is the page's note for kept details beside the export's
+// file (path) that the export does not go on from: why, and when the
+// export that kept them started (RFC 3339, the page says it in its time).
+func keptRefused(e *exporter.ResumeError, path string) pageNote {
+	n := pageNote{Key: "exp.kept." + keptReason(e.Reason), Vars: map[string]string{"file": filepath.Base(path)}}
+	if !e.Started.IsZero() {
+		n.Vars["started"] = e.Started.UTC().Format(time.RFC3339)
+	}
+	return n
 }
 
 // export runs one export with cfg into out.

@@ -410,8 +410,8 @@ func (p *exportPage) startAndStop(req exportRequest, n int64) exportStarted {
 }
 
 // TestExportAgainOtherFilter: details kept by a stopped export of other
-// filters into the same file are not mixed in: the page says so and
-// starts over.
+// filters into the same file are not mixed in: the page says so in its
+// own words (a note, not the CLI's --resume refusal) and starts over.
 func TestExportAgainOtherFilter(t *testing.T) {
 	p := newExportPageWindow(t, sandbox.Config{Clients: 20, Seed: 8}, 10, time.Second)
 	req := choices(schedule.Default())
@@ -419,7 +419,38 @@ func TestExportAgainOtherFilter(t *testing.T) {
 	p.startAndStop(req, 3)
 	req.Filters = []string{"status=VIP"}
 	end, said := p.exportToEnd(req)
-	if end.State != stateDone || end.Counts["exported"] != len(statusClients(p.sandbox, 3)) || !strings.Contains(said, "belong to another export") || !strings.Contains(said, "starts it over") {
+	if end.State != stateDone || end.Counts["exported"] != len(statusClients(p.sandbox, 3)) || len(end.Notes) != 1 || end.Notes[0].Key != "exp.kept.filters" || end.Notes[0].Vars["started"] == "" {
 		t.Fatalf("again with another filter: %+v", end)
+	}
+	if strings.Contains(said, "--") {
+		t.Errorf("the page showed the CLI's words:\n%s", said)
+	}
+}
+
+// TestExportDownloadIsItsOwnFile: a later export of the same name writes
+// over the file; the earlier export's download is then refused (its file
+// is gone), never served with the later export's clients, and the later
+// one's is its own.
+func TestExportDownloadIsItsOwnFile(t *testing.T) {
+	p := newExportPage(t, sandbox.Config{Clients: 30, Seed: 9}, 100000)
+	run := func(filter string) string {
+		req := choices(schedule.Export{Name: "same", Format: schedule.CSV, Rate: 60, Filters: []string{filter}, Columns: []string{"crm_client_id", "status_id"}})
+		status, body := p.do("POST", "/api/export", req)
+		var started exportStarted
+		if err := json.Unmarshal(body, &started); status != http.StatusAccepted || err != nil {
+			t.Fatalf("%d %s", status, body)
+		}
+		if states := p.follow(started.ID); states[len(states)-1].State != stateDone {
+			t.Fatalf("export %s: %+v", filter, states[len(states)-1])
+		}
+		return started.ID
+	}
+	first, second := run("status=VIP"), run("status=Stały klient")
+	if code, body := p.do("GET", "/api/export/"+first+"/file", nil); code != http.StatusConflict || !strings.Contains(string(body), "no longer the file this export wrote") {
+		t.Errorf("the first export's download, its file written over by the second: %d %.300s, want 409", code, body)
+	}
+	code, body := p.do("GET", "/api/export/"+second+"/file", nil)
+	if lines := strings.Count(string(body), "\n"); code != http.StatusOK || lines != len(statusClients(p.sandbox, 2))+1 {
+		t.Errorf("the second export's download: %d, %d lines, want its %d clients and the header", code, lines, len(statusClients(p.sandbox, 2)))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -76,6 +77,10 @@ type runManager struct {
 	wg   sync.WaitGroup
 
 	reports reportCache // the lines of the report the page pages through
+
+	// opening, when set (tests; under mu), is called with the path of a
+	// run's report between its lookup and its open (openReport).
+	opening func(path string)
 }
 
 func newRunManager(log *slog.Logger) *runManager {
@@ -348,31 +353,20 @@ type reportCache struct {
 // (a later run of the file moved it while the page asked for it).
 var errReportMoved = errors.New("a later run of the same file moved it just now: reload the page")
 
-// each calls fn with each line of the report at path, read as crmbulk
-// reads it, if the file there is want (the run's: reportFile.version;
-// nil for any). The file's identity is taken from the file opened, and
-// the lines are kept as that version only if the path still names that
-// file once they are read: a report moved meanwhile (a later run of the
-// same file) is never kept, or shown, under another run's identity.
-func (c *reportCache) each(path string, want os.FileInfo, fn func(*run.Line)) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if want != nil && !sameFile(want, fi) {
-		return errReportMoved
-	}
+// each calls fn with each line of the report open in f, the run's (its
+// identity checked on f: openReport), read from f as crmbulk reads it. The
+// lines are kept as that version (fi) only if f is still that version once
+// they are read: a report written meanwhile is never kept, or shown, under
+// another identity. The path f was opened by plays no part: a later run of
+// the same file that moves it changes nothing here.
+func (c *reportCache) each(f *os.File, fi os.FileInfo, fn func(*run.Line)) error {
 	if fi.Size() > cmp.Or(c.limit, maxCachedReport) {
-		return readVersion(path, fi, fn) // streamed: only the page's lines are kept
+		return readVersion(f, fi, fn) // streamed: only the page's lines are kept
 	}
 	lines, ok := c.kept(fi)
 	if !ok {
-		if lines, err = c.fillWith(path, fi); err != nil {
+		var err error
+		if lines, err = c.fillWith(f, fi); err != nil {
 			return err
 		}
 	}
@@ -382,15 +376,15 @@ func (c *reportCache) each(path string, want os.FileInfo, fn func(*run.Line)) er
 	return nil
 }
 
-// fillWith reads the report at path, the version fi, and keeps its lines.
-func (c *reportCache) fillWith(path string, fi os.FileInfo) ([]run.Line, error) {
+// fillWith reads the report open in f, the version fi, and keeps its lines.
+func (c *reportCache) fillWith(f *os.File, fi os.FileInfo) ([]run.Line, error) {
 	c.fill.Lock()
 	defer c.fill.Unlock()
 	if lines, ok := c.kept(fi); ok { // read by the page that held fill before
 		return lines, nil
 	}
 	var lines []run.Line
-	if err := readVersion(path, fi, func(l *run.Line) { lines = append(lines, *l) }); err != nil {
+	if err := readVersion(f, fi, func(l *run.Line) { lines = append(lines, *l) }); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -409,20 +403,60 @@ func (c *reportCache) kept(fi os.FileInfo) ([]run.Line, bool) {
 	return nil, false
 }
 
-// readVersion calls fn with each line of the report at path, which must
-// still be the version fi when they are read (errReportMoved).
-func readVersion(path string, fi os.FileInfo, fn func(*run.Line)) error {
-	err := run.ReadReport(path, nil, "", func(l run.Line) error {
+// readVersion calls fn with each line of the report open in f, which must
+// still be the version fi when they are read (errReportMoved: written
+// meanwhile).
+func readVersion(f *os.File, fi os.FileInfo, fn func(*run.Line)) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	err := run.ReadReportFile(f, func(l run.Line) error {
 		fn(&l)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if now, err := statFile(path); err != nil || !sameFile(fi, now) {
+	if now, err := f.Stat(); err != nil || !sameFile(fi, now) {
 		return errReportMoved
 	}
 	return nil
+}
+
+// openReport opens rec's report once, where reportFile.find says it is
+// now, and checks on the open file that it is the one the run wrote
+// (openVersion): a later run of the same file may move it, and put its
+// own at that path, between the lookup and the open. What the page shows
+// or sends of the report is read from f (the caller closes it), never by
+// its path again. m.opening, a test's hook, runs between the two.
+func (m *runManager) openReport(rec *runRec) (*os.File, os.FileInfo, string, error) {
+	path, err := m.report(rec)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	m.mu.Lock()
+	hook := m.opening
+	m.mu.Unlock()
+	if hook != nil {
+		hook(path)
+	}
+	f, fi, err := openVersion(path, rec.out.version())
+	return f, fi, path, err
+}
+
+// openVersion opens path and checks on the open file (os.SameFile of
+// f.Stat, size and time) that it is want (errReportMoved if not).
+func openVersion(path string, want os.FileInfo) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (%v)", errReportMoved, err)
+	}
+	fi, err := f.Stat()
+	if err != nil || want == nil || !sameFile(want, fi) {
+		_ = f.Close()
+		return nil, nil, errReportMoved
+	}
+	return f, fi, nil
 }
 
 // hub is a run's run.Printer: it keeps the run's state for the page and
@@ -456,6 +490,7 @@ type runState struct {
 	Elapsed  float64        `json:"elapsedSeconds"`
 	Rate     float64        `json:"ratePerMinute"` // units done in the last minute (a paced phase)
 	Messages []string       `json:"messages,omitempty"`
+	Notes    []pageNote     `json:"notes,omitempty"` // notes in the page's own words
 	Summary  string         `json:"summary,omitempty"`
 	Error    string         `json:"error,omitempty"`
 	// Resumable: the import stopped with rows not done (interrupted, or a
@@ -528,6 +563,26 @@ func (h *hub) Message(m run.Message) {
 	h.publish()
 }
 
+// pageNote is a note the page says in its own words (its language): the
+// key of its text and the facts that fill it in. The run's Messages are
+// crmbulk's words, which speak the command line's flags.
+type pageNote struct {
+	Key  string            `json:"key"`
+	Vars map[string]string `json:"vars,omitempty"`
+}
+
+// note keeps a note in the page's words.
+func (h *hub) note(n pageNote) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := &h.view
+	v.Notes = append(v.Notes, n)
+	if len(v.Notes) > maxMessages {
+		v.Notes = v.Notes[len(v.Notes)-maxMessages:]
+	}
+	h.publish()
+}
+
 // Summary keeps the run's end in words.
 func (h *hub) Summary(s run.Summary) {
 	h.mu.Lock()
@@ -596,6 +651,7 @@ func (h *hub) snapshot() runState {
 	v := h.view
 	v.Counts = maps.Clone(v.Counts)
 	v.Messages = append([]string(nil), v.Messages...)
+	v.Notes = slices.Clone(v.Notes)
 	v.Statuses = append([]string(nil), v.Statuses...)
 	if isRunning(v.State) {
 		v.Elapsed = max(v.Elapsed, time.Since(v.started).Seconds())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -396,12 +397,13 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 	}
 	limit = min(limit, maxReportPage)
 	status := q.Get("status")
-	report, ok := s.reportReady(w, rec)
+	f, fi, report, ok := s.openReady(w, rec)
 	if !ok {
 		return
 	}
+	defer f.Close()
 	page := reportPage{Lines: []events.Line{}, Counts: map[string]int{}, Offset: offset}
-	err := s.sess.runs.reports.each(report, rec.out.version(), func(l *events.Line) {
+	err := s.sess.runs.reports.each(f, fi, func(l *events.Line) {
 		page.Counts[string(l.Status)]++
 		if status != "" && string(l.Status) != status {
 			return
@@ -420,18 +422,21 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rec *runRe
 
 // handleReportCSV downloads the run's report as crmbulk wrote it.
 func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rec *runRec) {
-	if report, ok := s.reportReady(w, rec); ok {
-		download(w, r, report, filepath.Base(report), "text/csv; charset=utf-8")
+	if f, fi, report, ok := s.openReady(w, rec); ok {
+		defer f.Close()
+		download(w, r, f, fi, filepath.Base(report), "text/csv; charset=utf-8")
 	}
 }
 
 // handleReportXLSX downloads the run's report as the XLSX report a run
-// given an .xlsx --report writes (importer.ReportXLSX).
+// given an .xlsx --report writes (importer.ReportXLSX), made from a copy
+// of the file opened as the run's (ReportXLSX reads by path).
 func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *runRec) {
-	report, ok := s.reportReady(w, rec)
+	f, _, report, ok := s.openReady(w, rec)
 	if !ok {
 		return
 	}
+	defer f.Close()
 	dir, err := os.MkdirTemp(s.cfg.WorkDir, "xlsx-")
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("a temporary folder in %s: %v", s.cfg.WorkDir, err)})
@@ -439,46 +444,68 @@ func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *r
 	}
 	defer os.RemoveAll(dir)
 	name := strings.TrimSuffix(filepath.Base(report), ".csv") + ".xlsx"
-	out := filepath.Join(dir, name)
-	if err := importer.ReportXLSX(report, out); err != nil {
+	in, out := filepath.Join(dir, filepath.Base(report)), filepath.Join(dir, name)
+	if err := copyTo(in, f); err != nil {
+		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("copying the report %s to make its XLSX: %v", filepath.Base(report), err)})
+		return
+	}
+	if err := importer.ReportXLSX(in, out); err != nil {
 		conflict(w, "the report %s cannot be written as XLSX: %v", filepath.Base(report), err)
 		return
 	}
-	download(w, r, out, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	x, err := os.Open(out)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("%s cannot be read: %v", name, err)})
+		return
+	}
+	defer x.Close()
+	xi, err := x.Stat()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("%s cannot be read: %v", name, err)})
+		return
+	}
+	download(w, r, x, xi, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 }
 
-// reportReady returns where the run's report is now (reportFile.find),
-// or answers 409 for a run that goes on and 404 for a run without one.
-func (s *Server) reportReady(w http.ResponseWriter, rec *runRec) (string, bool) {
+// copyTo writes what r holds from its start to a new file at path.
+func copyTo(path string, r io.ReadSeeker) error {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	return errors.Join(err, w.Close())
+}
+
+// openReady opens the run's report (runManager.openReport: the file the
+// run wrote, checked on the open file), or answers 409 for a run that
+// goes on or a report moved just now, and 404 for a run without one.
+func (s *Server) openReady(w http.ResponseWriter, rec *runRec) (*os.File, os.FileInfo, string, bool) {
 	if st := rec.hub.state().State; isRunning(st) {
 		conflict(w, "the %s %s is still %s: its report is shown when it ends", rec.kind, rec.id, st)
-		return "", false
+		return nil, nil, "", false
 	}
-	report, err := s.sess.runs.report(rec)
+	f, fi, report, err := s.sess.runs.openReport(rec)
+	if errors.Is(err, errReportMoved) {
+		conflict(w, "the %s %s's report cannot be read: %v", rec.kind, rec.id, err)
+		return nil, nil, "", false
+	}
 	if err != nil {
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("the %s %s has no report to show: %v", rec.kind, rec.id, err)})
-		return "", false
+		return nil, nil, "", false
 	}
-	return report, true
+	return f, fi, report, true
 }
 
-// download sends the file path as an attachment named name.
-func download(w http.ResponseWriter, r *http.Request, path, name, ctype string) {
-	f, err := os.Open(path)
-	if err != nil {
-		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("%s cannot be read: %v", name, err)})
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("%s cannot be read: %v", name, err)})
-		return
-	}
+// download sends the open file f (fi: its Stat) as an attachment named name.
+func download(w http.ResponseWriter, r *http.Request, f *os.File, fi os.FileInfo, name, ctype string) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	w.Header().Set("Cache-Control", "no-store")
-	http.ServeContent(w, r, name, st.ModTime(), f)
+	http.ServeContent(w, r, name, fi.ModTime(), f)
 }
 
 // atoiOr is s as a number, or def when s is empty.

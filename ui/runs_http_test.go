@@ -674,3 +674,67 @@ func TestResumeOfAnEarlierRunGoesOnFromTheNewest(t *testing.T) {
 		t.Errorf("resume of run 1 once its import ended: %d %s", code, body)
 	}
 }
+
+// TestReportReplacedAtOpenIsNotServed: the run's report is found by its
+// identity, then, before it is opened, a later run's report takes its
+// name (the run's own moved away): the view, the CSV and the XLSX are
+// refused, not served as the run's with the other run's lines (the open
+// file is checked, and what is sent is read from it). Once the run's file
+// is back, all three are its own.
+func TestReportReplacedAtOpenIsNotServed(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	e.upload("klienci.csv", clientsText(3))
+	e.plan()
+	var ids []string
+	for _, want := range []string{"created", "unchanged"} {
+		var v runView
+		if code, body := e.do("POST", "/api/runs", runRequest{}, &v); code != http.StatusAccepted {
+			t.Fatalf("start: %d %s", code, body)
+		}
+		if end := e.follow(v.ID, ended); end.State != stateDone || end.Counts[want] != 3 {
+			t.Fatalf("run %s ended %+v, want 3 %s", v.ID, end, want)
+		}
+		ids = append(ids, v.ID)
+	}
+	m := e.srv.sess.runs
+	first, err := m.report(m.get(ids[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(filepath.Dir(first), "klienci.report.csv")
+	swap := func(path string) { // the first run's report away, the second's in its place
+		if path != first {
+			t.Errorf("opened %s, want the first run's %s", path, first)
+			return
+		}
+		for _, mv := range [][2]string{{first, first + ".away"}, {second, first}} {
+			if err := os.Rename(mv[0], mv[1]); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	unswap := func() {
+		for _, mv := range [][2]string{{first, second}, {first + ".away", first}} {
+			if err := os.Rename(mv[0], mv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, p := range []string{"/report", "/report.csv", "/report.xlsx"} {
+		m.mu.Lock()
+		m.opening = swap
+		m.mu.Unlock()
+		code, body := e.do("GET", "/api/runs/"+ids[0]+p, nil, nil)
+		m.mu.Lock()
+		m.opening = nil
+		m.mu.Unlock()
+		if code != http.StatusConflict || !strings.Contains(body, "moved it just now") {
+			t.Errorf("run %s's %s replaced between its lookup and its open: %d %.300s, want 409, not the other run's lines", ids[0], p, code, body)
+		}
+		unswap()
+		code, body = e.do("GET", "/api/runs/"+ids[0]+p, nil, nil)
+		if code != http.StatusOK || strings.Contains(body, "unchanged") || (p == "/report.csv" && strings.Count(body, ",created,") != 3) {
+			t.Errorf("run %s's %s back in place: %d %.300s, want its own 3 created lines", ids[0], p, code, body)
+		}
+	}
+}

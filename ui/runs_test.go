@@ -238,10 +238,25 @@ func TestReportCacheKeepsOnlyTheRunsFile(t *testing.T) {
 	if lines, err := cachedLines(&c, report+".prev", mine); err != nil || len(lines) != 3 || !sameFile(c.file, mine) {
 		t.Errorf("the run's report where it went: %d lines, %v, want its 3, kept as its version", len(lines), err)
 	}
-	// The lines read at the path are another file's than the one opened
-	// (the move came between the open and the read): refused.
-	if err := readVersion(report, mine, func(*run.Line) {}); !errors.Is(err, errReportMoved) {
-		t.Errorf("lines read from a path that no longer names the file opened: %v, want errReportMoved", err)
+	// The run's report opened as its, then a later run moves it and writes
+	// its own at the path before the lines are read: they are read from
+	// the file opened, the run's, never from the path.
+	f, fi, err := openVersion(report+".prev", mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.Rename(report+".prev", report+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(report, report+".prev"); err != nil {
+		t.Fatal(err)
+	}
+	write(report+".prev", 7)
+	var fresh reportCache
+	var got []run.Line
+	if err := fresh.each(f, fi, func(l *run.Line) { got = append(got, *l) }); err != nil || len(got) != 3 || !sameFile(fresh.file, mine) {
+		t.Errorf("the run's report opened, then another put at its path: %d lines, %v; want the run's 3, kept as its version", len(got), err)
 	}
 }
 
@@ -259,10 +274,23 @@ func dryReports(t *testing.T) (dir string, write func(report string, n int)) {
 	}
 }
 
-// cachedLines is every line reportCache.each gives.
+// cachedLines is every line reportCache.each gives of the report at path,
+// opened as want (nil: whatever file is there).
 func cachedLines(c *reportCache, path string, want os.FileInfo) ([]run.Line, error) {
+	if want == nil {
+		fi, err := statFile(path)
+		if err != nil {
+			return nil, err
+		}
+		want = fi
+	}
+	f, fi, err := openVersion(path, want)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	var lines []run.Line
-	err := c.each(path, want, func(l *run.Line) { lines = append(lines, *l) })
+	err = c.each(f, fi, func(l *run.Line) { lines = append(lines, *l) })
 	return lines, err
 }
 

@@ -68,6 +68,15 @@ I18N.add({
   'exp.copy.service': { en: 'Copy the systemd service', pl: 'Kopiuj usługę systemd' },
   'exp.copy.timer': { en: 'Copy the systemd timer', pl: 'Kopiuj timer systemd' },
   'exp.copy.windows': { en: 'Copy the PowerShell', pl: 'Kopiuj skrypt PowerShell' },
+  'exp.kept.notDetails': { en: 'The file of kept details beside {file} is not one crmbulk wrote.', pl: 'Plik zachowanych szczegółów obok {file} nie został zapisany przez crmbulk.' },
+  'exp.kept.version': { en: 'The details kept beside {file} were written by another version of crmbulk.', pl: 'Szczegóły zachowane obok {file} zapisała inna wersja crmbulk.' },
+  'exp.kept.account': { en: 'The details kept beside {file} were read with another API token (another account).', pl: 'Szczegóły zachowane obok {file} zostały przeczytane innym tokenem API (z innego konta).' },
+  'exp.kept.extraFields': { en: 'The details kept beside {file} were read with another choice of extra fields.', pl: 'Szczegóły zachowane obok {file} zostały przeczytane przy innym wyborze pól dodatkowych.' },
+  'exp.kept.filters': { en: 'The details kept beside {file} were read for other clients (another status or filter).', pl: 'Szczegóły zachowane obok {file} zostały przeczytane dla innych klientów (inny status lub filtr).' },
+  'exp.kept.listOnly': { en: 'This export reads only the client list, so it has no details to go on from.', pl: 'Ten eksport czyta tylko listę klientów, więc nie ma szczegółów, od których mógłby iść dalej.' },
+  'exp.kept.other': { en: 'The details kept beside {file} belong to another export.', pl: 'Szczegóły zachowane obok {file} należą do innego eksportu.' },
+  'exp.kept.started': { en: 'That export started {started}.', pl: 'Tamten eksport rozpoczął się {started}.' },
+  'exp.kept.over': { en: 'They are not mixed in: this export reads every client’s notes and extra fields again, and what it reads replaces them. Nothing to do: if you stop it, exporting again with these same choices goes on from what it read.', pl: 'Nie są dołączane: ten eksport czyta ponownie notatki i pola dodatkowe wszystkich klientów, a to, co przeczyta, je zastępuje. Nic nie trzeba robić: jeśli go zatrzymasz, eksport z tymi samymi ustawieniami pójdzie dalej od tego, co przeczytał.' },
   'exp.minutes': { en: '{n} minutes', pl: '{n} min' },
   'exp.minute': { en: '1 minute', pl: '1 min' },
   'exp.seconds': { en: '{n} seconds', pl: '{n} s' },
@@ -249,6 +258,18 @@ I18N.add({
   let timer = 0;
   function changed() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
 
+  // pageNote is a note of the run in the page's own words (key and facts):
+  // kept details the export does not go on from, why, and what follows.
+  function pageNote(n) {
+    const vars = { ...(n.vars || {}) };
+    const parts = [t(n.key, vars)];
+    if (n.key.startsWith('exp.kept.')) {
+      if (vars.started) parts.push(t('exp.kept.started', { started: new Date(vars.started).toLocaleString(I18N.lang) }));
+      if (n.key !== 'exp.kept.listOnly') parts.push(t('exp.kept.over'));
+    }
+    return el('li', { class: 'page-note', text: parts.join(' ') });
+  }
+
   function drawRun() {
     const s = runState;
     if (!s) return;
@@ -263,15 +284,15 @@ I18N.add({
       parts.push(t(key) === key ? s.phase : t(key));
     }
     parts.push(s.total > 0 ? t('exp.doneOf', { done: s.done, total: s.total }) : t('exp.done', { done: s.counts && s.counts.exported !== undefined ? s.counts.exported : s.done }));
-    parts.push(t('exp.requests', { n: s.requests }), t('exp.elapsed', { s: Math.round(s.elapsed_seconds) }));
-    if (running && s.rate_per_minute > 0) parts.push(t('exp.rate.now', { n: Math.round(s.rate_per_minute) }));
-    if (running && s.eta_seconds > 0) parts.push(t('exp.left', { time: duration(s.eta_seconds) }));
+    parts.push(t('exp.requests', { n: s.requests }), t('exp.elapsed', { s: Math.round(s.elapsedSeconds) }));
+    if (running && s.ratePerMinute > 0) parts.push(t('exp.rate.now', { n: Math.round(s.ratePerMinute) }));
+    if (running && s.etaSeconds > 0) parts.push(t('exp.left', { time: duration(s.etaSeconds) }));
     if (s.waiting) parts.push(t('exp.waiting', { what: s.waiting }));
     progressText.textContent = parts.join(' · ');
     const notesShown = (s.messages || []).slice();
     if (s.summary) notesShown.push(s.summary);
     if (s.error) notesShown.push(s.error);
-    messages.replaceChildren(...notesShown.map((m) => toolWords(m, 'li')));
+    messages.replaceChildren(...(s.notes || []).map(pageNote), ...notesShown.map((m) => toolWords(m, 'li')));
     progress.classList.toggle('failed', s.state === 'failed');
     if (s.state === 'done') {
       const file = (s.summary || '').split(' → ').pop();
@@ -287,7 +308,7 @@ I18N.add({
       const res = await api('/api/export', { json: choices() });
       showError(null);
       runID = res.id;
-      runState = { state: 'running', done: 0, total: -1, requests: 0, elapsed_seconds: 0, messages: [] };
+      runState = { state: 'running', done: 0, total: -1, requests: 0, elapsedSeconds: 0, messages: [] };
       drawRun();
       if (stream) stream.close();
       stream = new EventSource('/api/runs/' + runID + '/events');
