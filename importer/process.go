@@ -114,7 +114,7 @@ func (r *run) target(it *item) (id int64, found bool, done *events.Line) {
 	l := it.base()
 	l.Status, l.Code = events.StatusFailed, CodeAmbiguous
 	l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
-		len(ids), k.field, k.key, joinIDs(ids))
+		len(ids), k.field, k.key, events.JoinIDs(ids))
 	return 0, false, &l
 }
 
@@ -415,7 +415,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	for i, c := range found {
 		ids[i] = int64(c.CrmClientID)
 	}
-	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), joinIDs(ids))
+	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), events.JoinIDs(ids))
 }
 
 // lookupKey is what a look-up of the row goes by: its first match key, or

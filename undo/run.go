@@ -435,7 +435,7 @@ func (r *run) undoOne(ctx context.Context, it item) events.Line {
 	}
 	l := r.base(it)
 	l.ID = 0
-	l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
 	return l
 }
 
@@ -486,11 +486,11 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	}
 	if c == nil {
 		if _, ok := r.sent[it.line.Row]; ok {
-			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
+			l.Status, l.Note = StatusDeleted, events.JoinNote(l.Note, "deleted by the undo that was interrupted")
 			l.Changes = it.changes
 			return l
 		}
-		l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
+		l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, "the client no longer exists: nothing to delete")
 		return l
 	}
 	var conflicts, cols []string
@@ -589,7 +589,7 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 			l.Message = "the other fields were restored; " + l.Message
 		}
 	case len(back) == 0:
-		l.Status, l.Note = StatusRestored, joinNote(l.Note, "already holds the values from before the import")
+		l.Status, l.Note = StatusRestored, events.JoinNote(l.Note, "already holds the values from before the import")
 	default:
 		l.Status = StatusRestored
 	}
@@ -637,7 +637,7 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 		return r.failed(l, err)
 	case id > 0 && sent:
 		l.ID = id
-		l.Status, l.Note = events.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
+		l.Status, l.Note = events.StatusCreated, events.JoinNote(l.Note, "created by the undo that was interrupted")
 		return l
 	case id > 0:
 		l.ID = id
@@ -733,11 +733,4 @@ func (r *run) failed(l events.Line, err error) events.Line {
 		}
 	}
 	return l
-}
-
-func joinNote(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }
