@@ -28,7 +28,7 @@ func samples(rows [][]string, width int) [][]string {
 	}
 	for r, row := range rows {
 		for i := 0; i < width && i < len(row); i++ {
-			cols[i][r] = sheet.UnguardFormula(strings.TrimSpace(row[i])) // the text mark off
+			cols[i][r], _ = sheet.StripTextMark(strings.TrimSpace(row[i])) // the text mark off
 		}
 	}
 	return cols
