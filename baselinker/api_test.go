@@ -761,7 +761,6 @@ func TestTokenFormatting(t *testing.T) {
 	}
 }
 
-
 // TestBlockedUntil: the end a blocked answer states is read in
 // Europe/Warsaw, believed when it is ahead and at most an hour away.
 func TestBlockedUntil(t *testing.T) {

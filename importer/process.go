@@ -260,7 +260,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 // never reached the server. An error that does not say it counts from now
 // (the try went no later). A create the server answered it was done with
 // (HTTP 500 with the API's JSON, 429/503 with Retry-After, SUCCESS without
-// an ID: OutcomeUnknownError's MayLandLater) cannot land later, but a
+// an ID: OutcomeUnknownError's Answered) cannot land later, but a
 // Retry-After is kept: nothing goes before it has passed (RetryAt) — or,
 // when it would pass --max-wait, nothing goes again at all (create stops
 // the row once its look-up is done). A row with nothing to look it up by
@@ -308,7 +308,7 @@ func (r *run) lostWait(err error) lookupWait {
 	oe := (*baselinker.OutcomeUnknownError)(nil)
 	errors.As(err, &oe)
 	var w lookupWait
-	if oe == nil || oe.MayLandLater() {
+	if oe == nil || !oe.Answered {
 		p := events.Pending{Op: "create", At: time.Now()}
 		if oe != nil && !oe.Sent.IsZero() {
 			p.At = oe.Sent

@@ -7,7 +7,6 @@ import (
 	"unicode"
 
 	"github.com/crmbulk/crmbulk/internal/chars"
-	"github.com/crmbulk/crmbulk/validate"
 )
 
 // What a column's values are, whatever its name says: the classifiers
@@ -73,7 +72,7 @@ func isFlag(v string) bool {
 // its country prefix (PL and CZ checked by their checksums, the others by
 // their shape).
 func isTaxID(v string) bool {
-	s := strings.ToUpper(validate.NormalizeTaxID(strings.ReplaceAll(v, ".", "")))
+	s := strings.ToUpper(chars.StripSpaceAndDashes(strings.ReplaceAll(v, ".", "")))
 	if len(s) > 2 && unicode.IsLetter(rune(s[0])) && unicode.IsLetter(rune(s[1])) {
 		prefix, rest := s[:2], s[2:]
 		switch prefix {
@@ -130,7 +129,7 @@ func icoOK(s string) bool {
 }
 
 func isRegister(v string) bool {
-	s := validate.NormalizeTaxID(v)
+	s := chars.StripSpaceAndDashes(v)
 	return regonOK(s) || icoOK(s)
 }
 
