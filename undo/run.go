@@ -310,7 +310,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
-	_, _, err := baselinker.WalkPages(ctx, list, 2, func(_ int, cs []baselinker.Client) error {
+	_, _, err := baselinker.WalkPages(ctx, list, 2, nil, func(_ int, cs []baselinker.Client, _ []bool) error {
 		for _, c := range cs {
 			if id := int64(c.CrmClientID); want[id] {
 				r.state[id] = &c // each iteration's own c
