@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/internal/chars"
 )
 
 // DefaultEndpoint is the API's one endpoint.
@@ -734,10 +735,10 @@ func (a *API) decode(method string, status int, body []byte, out any) error {
 		if jerr != nil {
 			why = jerr.Error()
 		} else if env.Status != "" {
-			why = fmt.Sprintf("status %q", truncate(a.scrub(env.Status), bodySnippetLen)) // scrubbed whole, then cut: a cut token would not be found
+			why = fmt.Sprintf("status %q", chars.Cut(a.scrub(env.Status), bodySnippetLen)) // scrubbed whole, then cut: a cut token would not be found
 		}
 		return &TransportError{Method: method, Status: status, Written: true,
-			Cause: fmt.Errorf("%w (%s; %d bytes starting %q)", ErrBadResponse, why, len(body), truncate(a.scrub(string(body)), bodySnippetLen))}
+			Cause: fmt.Errorf("%w (%s; %d bytes starting %q)", ErrBadResponse, why, len(body), chars.Cut(a.scrub(string(body)), bodySnippetLen))}
 	}
 	if out == nil {
 		return nil
@@ -789,18 +790,6 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
-
-// truncate keeps the first n characters of s, marking a cut with "…".
-func truncate(s string, n int) string {
-	if len(s) <= n { // bytes ≥ characters: nothing to cut
-		return s
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
-}
 
 // decodeList decodes a JSON list of T, or an object whose values are T (how
 // PHP encodes a keyed array), ordered by id then. null and "" are empty.

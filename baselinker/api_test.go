@@ -761,23 +761,6 @@ func TestTokenFormatting(t *testing.T) {
 	}
 }
 
-func TestTruncate(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"abc", 5, "abc"},
-		{"abcdef", 3, "abc…"},
-		{strings.Repeat("ż", 30), 30, strings.Repeat("ż", 30)}, // 60 bytes, 30 characters: not cut
-		{strings.Repeat("ż", 31), 30, strings.Repeat("ż", 30) + "…"},
-	} {
-		if got := truncate(tc.in, tc.n); got != tc.want {
-			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
-		}
-	}
-}
-
 // TestBlockedUntil: the end a blocked answer states is read in
 // Europe/Warsaw, believed when it is ahead and at most an hour away.
 func TestBlockedUntil(t *testing.T) {

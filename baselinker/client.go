@@ -90,11 +90,8 @@ func ParseExtraColumn(header string) (id string, ok bool) {
 	return strconv.FormatInt(n, 10), true
 }
 
-// SortExtraIDs orders custom extra field IDs the way every room shows them:
+// CompareExtraIDs is the order every room shows custom extra field IDs in:
 // numeric IDs first, by value, then the others as text.
-func SortExtraIDs(ids []string) { slices.SortFunc(ids, CompareExtraIDs) }
-
-// CompareExtraIDs is the order of SortExtraIDs.
 func CompareExtraIDs(a, b string) int {
 	na, ea := strconv.ParseInt(a, 10, 64)
 	nb, eb := strconv.ParseInt(b, 10, 64)

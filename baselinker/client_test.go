@@ -63,7 +63,7 @@ func FuzzClientUnmarshal(f *testing.F) {
 	})
 }
 
-func TestSortExtraIDs(t *testing.T) {
+func TestCompareExtraIDs(t *testing.T) {
 	for _, tc := range []struct{ in, want []string }{
 		{[]string{"10", "2", "1"}, []string{"1", "2", "10"}},
 		{[]string{"b", "7", "a", "07"}, []string{"07", "7", "a", "b"}}, // equal numbers: as text
@@ -71,9 +71,9 @@ func TestSortExtraIDs(t *testing.T) {
 		{nil, nil},
 	} {
 		got := slices.Clone(tc.in)
-		SortExtraIDs(got)
+		slices.SortFunc(got, CompareExtraIDs)
 		if !slices.Equal(got, tc.want) {
-			t.Errorf("SortExtraIDs(%q) = %q, want %q", tc.in, got, tc.want)
+			t.Errorf("sorted by CompareExtraIDs %q = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -104,21 +104,17 @@ type OutcomeUnknownError struct {
 	// Answered: a whole answer came back that says the server is done with
 	// the request — HTTP 500 with the API's JSON reply, or 429/503 with a
 	// Retry-After — so whatever the create did, it did before that answer
-	// (see answered in retry.go).
+	// (see answered in retry.go) and a look-up may go at once. When false
+	// the create may still land after its error came back: no answer came
+	// (a cut connection, a timeout, a body cut short) or a gateway answered
+	// (502, 504: the back end may still run), so a look-up waits until the
+	// server's own time limit after Sent has passed.
 	Answered bool
 	// RetryAt is when the server said the request may be sent again: its
 	// Retry-After counted from its answer, bounded as a retry bounds it
 	// (zero: it said nothing). A look-up and a new send wait until then.
 	RetryAt time.Time
 }
-
-// MayLandLater reports whether the create may still land after its error
-// came back: true when no answer came (a cut connection, a timeout, a body
-// cut short) or a gateway answered (502, 504: the back end may still run),
-// so a look-up waits until the server's own time limit after Sent has
-// passed; false when the server answered it was done, so a look-up may go
-// at once.
-func (e *OutcomeUnknownError) MayLandLater() bool { return !e.Answered }
 
 // NoUsableAnswer is what a write whose outcome is unknown got back, said
 // when no more is known of it (a send an earlier run's journal left

@@ -135,8 +135,8 @@ func TestOutcomeUnknownMayLandLater(t *testing.T) {
 			if !errors.As(v.err, &oe) {
 				t.Fatalf("verdict %d, err %v; want an OutcomeUnknownError", v.action, v.err)
 			}
-			if got := oe.MayLandLater(); got != tc.later {
-				t.Errorf("MayLandLater = %v, want %v (err %v)", got, tc.later, v.err)
+			if got := !oe.Answered; got != tc.later {
+				t.Errorf("may land later (not Answered) = %v, want %v (err %v)", got, tc.later, v.err)
 			}
 			if !oe.Sent.Equal(at) {
 				t.Errorf("Sent = %v, want %v", oe.Sent, at)
@@ -157,7 +157,7 @@ func TestCreate500AnsweredOnlyByTheAPIsJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		body   string
-		later  bool // MayLandLater; an *APIError when the body says ERROR
+		later  bool // may land later (not Answered); an *APIError when the body says ERROR
 		apiErr bool
 	}{
 		{name: "HTML page of a proxy", body: "<html><body><h1>500 Internal Server Error</h1>nginx</body></html>", later: true},
@@ -185,8 +185,8 @@ func TestCreate500AnsweredOnlyByTheAPIsJSON(t *testing.T) {
 				}
 			case !errors.As(err, &oe):
 				t.Fatalf("err %T %v; want an *OutcomeUnknownError", err, err)
-			case oe.MayLandLater() != tc.later:
-				t.Errorf("MayLandLater = %v, want %v (err %v)", oe.MayLandLater(), tc.later, err)
+			case !oe.Answered != tc.later:
+				t.Errorf("may land later (not Answered) = %v, want %v (err %v)", !oe.Answered, tc.later, err)
 			}
 		})
 	}
@@ -207,8 +207,8 @@ func TestCreateSuccessWithoutIDIsAnswered(t *testing.T) {
 		if !errors.As(err, &oe) || !errors.Is(err, ErrNoClientID) {
 			t.Fatalf("%s: err %T %v; want an *OutcomeUnknownError of ErrNoClientID", body, err, err)
 		}
-		if oe.MayLandLater() {
-			t.Errorf("%s: MayLandLater = true; want false: the server answered", body)
+		if !oe.Answered {
+			t.Errorf("%s: Answered = false; want true: the server answered", body)
 		}
 	}
 }

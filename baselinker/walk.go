@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 
@@ -61,6 +62,7 @@ type walkBound struct {
 	max     int
 	seen    *roaring64.Bitmap
 	repeats int
+	met     []bool // the last page checked: met[i], its client i was met before
 }
 
 // check counts page's clients and says whether the walk must stop there.
@@ -69,8 +71,9 @@ type walkBound struct {
 // while it is read shifts a few clients from page to page, not half).
 func (b *walkBound) check(page int, clients []Client) error {
 	fresh := 0
+	b.met = slices.Grow(b.met[:0], len(clients))[:len(clients)]
 	for i := range clients {
-		if b.seen.CheckedAdd(uint64(clients[i].CrmClientID)) {
+		if b.met[i] = !b.seen.CheckedAdd(uint64(clients[i].CrmClientID)); !b.met[i] {
 			fresh++
 		}
 	}
@@ -105,13 +108,18 @@ type ListFunc func(ctx context.Context, page int) ([]Client, error)
 // are asked only once page 1 turned out full, so a small account costs one
 // request. It returns the last page's number and size. A failed page is a
 // *PageError; the walk stops at it, and at the first error of visit.
+// The IDs the walk meets go into seen (nil: a set of its own), and visit
+// is told which of the page's clients were met before (met[i]: on an
+// earlier page, or earlier on this one; valid until visit returns), so a
+// caller needs no set of its own.
 //
 // Every walk ends: a page that adds no client not met before, pages that
 // repeat more clients than they add (ErrNotPaging), or more than
 // maxClients distinct clients (< 1: DefaultMaxClients; ErrTooManyClients)
 // stop it with a *WalkError before visit sees that page.
-func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page int, clients []Client) error, maxClients int) (last, lastLen int, err error) {
-	bound := walkBound{seen: roaring64.New(), max: maxClients}
+func WalkPages(ctx context.Context, list ListFunc, ahead int, seen *roaring64.Bitmap,
+	visit func(page int, clients []Client, met []bool) error, maxClients int) (last, lastLen int, err error) {
+	bound := walkBound{seen: cmp.Or(seen, roaring64.New()), max: maxClients}
 	if bound.max < 1 {
 		bound.max = DefaultMaxClients
 	}
@@ -153,7 +161,7 @@ func WalkPages(ctx context.Context, list ListFunc, ahead int, visit func(page in
 		} else if page == 1 {
 			close(firstFull)
 		}
-		if err := visit(page, r.clients); err != nil {
+		if err := visit(page, r.clients, bound.met); err != nil {
 			return false, err
 		}
 		ended = len(r.clients) < PageSize

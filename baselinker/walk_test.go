@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
 )
 
 // pageOf returns a full or partial page of clients with ids from..from+n-1.
@@ -53,7 +56,7 @@ func TestWalkEnds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			visited := 0
-			_, _, err := WalkPages(context.Background(), tc.list, 3, func(int, []Client) error {
+			_, _, err := WalkPages(context.Background(), tc.list, 3, nil, func(int, []Client, []bool) error {
 				visited++
 				return nil
 			}, tc.max)
@@ -132,5 +135,37 @@ func TestFindClients(t *testing.T) {
 				t.Errorf("found %v on %d pages, want %v on %d", ids, read, tc.wantIDs, tc.wantPages)
 			}
 		})
+	}
+}
+
+// TestWalkSaysWhatWasMet: visit is told which clients an earlier page (or
+// an earlier place of the same page) held, and the caller's set holds every
+// ID the walk met, so the exporter keeps no second set beside the walk's.
+func TestWalkSaysWhatWasMet(t *testing.T) {
+	pages := map[int][]Client{
+		1: pageOf(1, 100),
+		2: pageOf(98, 100), // 98–100 again, then 101–196
+		3: pageOf(197, 5),
+	}
+	pages[2][99] = pages[2][60] // client 158 twice on one page
+	list := func(_ context.Context, p int) ([]Client, error) { return pages[p], nil }
+	seen := roaring64.New()
+	var got []string
+	_, _, err := WalkPages(context.Background(), list, 2, seen, func(page int, cs []Client, met []bool) error {
+		for i := range cs {
+			if met[i] {
+				got = append(got, fmt.Sprintf("%d:%d", page, cs[i].CrmClientID))
+			}
+		}
+		return nil
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"2:98", "2:99", "2:100", "2:158"}; !slices.Equal(got, want) {
+		t.Errorf("met = %v, want %v", got, want)
+	}
+	if n := seen.GetCardinality(); n != 201 || !seen.Contains(1) || !seen.Contains(201) {
+		t.Errorf("seen holds %d IDs, want 1–201", n)
 	}
 }

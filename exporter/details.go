@@ -179,8 +179,7 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 // not deleted meanwhile, in list order, from the store.
 func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
 	extra map[string]string, names map[string]string, statuses *statusNamer) error {
-	extraIDs := slices.Collect(maps.Keys(extra))
-	baselinker.SortExtraIDs(extraIDs)
+	extraIDs := slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs)
 	rows, err := e.openRows(open, sum, expand(e.cols, extraIDs, names), statuses)
 	if err != nil {
 		return err

@@ -78,11 +78,11 @@ func (s Summary) String() string {
 		if n > 20 {
 			more = fmt.Sprintf(" and %d more", n-20)
 		}
-		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, joinIDs(s.Vanished[:min(n, 20)]), more)
+		msg += fmt.Sprintf("; %d clients were deleted before their details could be read (crm_client_id %s%s)", n, events.JoinIDs(s.Vanished[:min(n, 20)]), more)
 	}
 	if s.UnnamedStatus > 0 {
 		msg += fmt.Sprintf("; %d clients hold a status_id the account does not list (%s): their status_name is empty (crmbulk account lists the statuses)",
-			s.UnnamedStatus, joinIDs(s.UnnamedStatusIDs))
+			s.UnnamedStatus, events.JoinIDs(s.UnnamedStatusIDs))
 	}
 	if s.Changed {
 		msg += "; the client list changed while it was read (clients added or removed): " +

@@ -198,7 +198,7 @@ func TestDetailsAndStatusNames(t *testing.T) {
 			for k := range ids {
 				wantExtra = append(wantExtra, k)
 			}
-			baselinker.SortExtraIDs(wantExtra)
+			slices.SortFunc(wantExtra, baselinker.CompareExtraIDs)
 			var gotExtra []string
 			for _, name := range h {
 				if id, ok := baselinker.ParseExtraColumn(name); ok {

@@ -307,6 +307,9 @@ func TestKilledExportsLeaveNothing(t *testing.T) {
 	if fi, err := os.Stat(f.Name()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("spool %s: %v %v, want mode 0600", f.Name(), fi, err)
 	}
+	if ok, _ := filepath.Match(spoolPattern, filepath.Base(f.Name())); !ok {
+		t.Errorf("spool %s: the sweep (%s) would never find it once its run was killed", f.Name(), spoolPattern)
+	}
 	sweepSpools(dir)
 	if _, err := os.Stat(f.Name()); err != nil {
 		t.Errorf("a live spool was swept: %v", err)

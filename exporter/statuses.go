@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -66,13 +65,4 @@ func (s *statusNamer) finish(e *Exporter, sum *Summary) {
 	}
 	e.log.Warn(fmt.Sprintf("status_name: status_id %s not among the account's client statuses (getCrmClientStatuses): those clients' status_name is empty; crmbulk account lists the statuses",
 		strings.Join(parts, ", ")), "clients", sum.UnnamedStatus)
-}
-
-// joinIDs writes ids as "1, 2, 3".
-func joinIDs(ids []int64) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(s, ", ")
 }

@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
@@ -323,7 +322,7 @@ func createSpool(dir string) (*os.File, func() error, error) {
 		return nil, nil, fmt.Errorf("creating the folder %s for the details spool file: %w", dir, err)
 	}
 	sweepSpools(dir)
-	f, err := safefile.CreateTemp(dir, strings.TrimSuffix(spoolPattern, "*.jsonl"))
+	f, err := os.CreateTemp(dir, spoolPattern)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating the details spool file in %s: %w (set --state-dir to a writable folder)", dir, err)
 	}

@@ -18,18 +18,19 @@ import (
 // request. After the walk the last page is read again (unless
 // Config.NoRecheck) to catch clients added meanwhile.
 func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinker.Client) error) error {
-	// The IDs met so far, compressed (a roaring bitmap: about 2 bytes a
-	// client for the dense IDs an account hands out, against some 40 in a
-	// map), so a million-client export holds no more than a few MB for it.
+	// The IDs met so far, the walk's and then the recheck's, compressed (a
+	// roaring bitmap: about 2 bytes a client for the dense IDs an account
+	// hands out, against some 40 in a map), so a million-client export holds
+	// no more than a few MB for it.
 	seen := roaring64.New()
-	take := func(page int, clients []baselinker.Client, recheck bool) error {
+	take := func(page int, clients []baselinker.Client, met []bool, recheck bool) error {
 		if e.cfg.PageHook != nil {
 			e.cfg.PageHook(page)
 		}
 		fresh := 0
 		for i := range clients {
 			c := &clients[i]
-			if !seen.CheckedAdd(uint64(c.CrmClientID)) {
+			if met[i] {
 				if !recheck { // meeting the last page's clients again is expected
 					sum.Duplicates++
 					sum.Changed = true
@@ -45,10 +46,11 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		return nil
 	}
 
-	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, func(page int, clients []baselinker.Client) error {
+	visitPage := func(page int, clients []baselinker.Client, met []bool) error {
 		sum.Pages++
-		return take(page, clients, false)
-	}, e.cfg.MaxClients)
+		return take(page, clients, met, false)
+	}
+	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, seen, visitPage, e.cfg.MaxClients)
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())
@@ -72,7 +74,11 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	if len(again) != lastLen {
 		sum.Changed = true
 	}
-	return take(last, again, true)
+	met := make([]bool, len(again))
+	for i := range again {
+		met[i] = !seen.CheckedAdd(uint64(again[i].CrmClientID))
+	}
+	return take(last, again, met, true)
 }
 
 // list reads a page of the walk. Without extra fields it is

@@ -114,7 +114,7 @@ func (x *index) walk(ctx context.Context, api API, pageDone func(clients int64),
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
-	_, _, err := baselinker.WalkPages(ctx, list, 1, func(_ int, cs []baselinker.Client) error {
+	_, _, err := baselinker.WalkPages(ctx, list, 1, nil, func(_ int, cs []baselinker.Client, _ []bool) error {
 		for i := range cs {
 			x.put(&cs[i])
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -43,7 +44,7 @@ func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last ti
 	for _, p := range open {
 		if until, later := p.LandsBy(timeout); later {
 			n++
-			last = maxTime(last, until)
+			last = pacer.Later(last, until)
 		}
 	}
 	return n, last
@@ -110,7 +111,7 @@ func (l *landing) by() time.Time {
 	defer l.mu.Unlock()
 	var last time.Time
 	for _, t := range l.until {
-		last = maxTime(last, t)
+		last = pacer.Later(last, t)
 	}
 	return last
 }
@@ -146,11 +147,4 @@ func (r *run) dateSends() {
 			r.carry[row] = p
 		}
 	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

@@ -114,7 +114,7 @@ func (r *run) target(it *item) (id int64, found bool, done *events.Line) {
 	l := it.base()
 	l.Status, l.Code = events.StatusFailed, CodeAmbiguous
 	l.Message = fmt.Sprintf("add a crm_client_id column to choose one, or merge the duplicates — %d clients have %s %q (crm_client_id %s); the row is not applied to any of them",
-		len(ids), k.field, k.key, joinIDs(ids))
+		len(ids), k.field, k.key, events.JoinIDs(ids))
 	return 0, false, &l
 }
 
@@ -262,7 +262,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 // never reached the server. An error that does not say it counts from now
 // (the try went no later). A create the server answered it was done with
 // (HTTP 500 with the API's JSON, 429/503 with Retry-After, SUCCESS without
-// an ID: OutcomeUnknownError's MayLandLater) cannot land later, but a
+// an ID: OutcomeUnknownError's Answered) cannot land later, but a
 // Retry-After is kept: nothing goes before it has passed (RetryAt) — or,
 // when it would pass --max-wait, nothing goes again at all (create stops
 // the row once its look-up is done). A row with nothing to look it up by
@@ -310,7 +310,7 @@ func (r *run) lostWait(err error) lookupWait {
 	oe := (*baselinker.OutcomeUnknownError)(nil)
 	errors.As(err, &oe)
 	var w lookupWait
-	if oe == nil || oe.MayLandLater() {
+	if oe == nil || !oe.Answered {
 		p := events.Pending{Op: "create", At: time.Now()}
 		if oe != nil && !oe.Sent.IsZero() {
 			p.At = oe.Sent
@@ -417,7 +417,7 @@ func (r *run) lookup(it *item) (*baselinker.Client, error) {
 	for i, c := range found {
 		ids[i] = int64(c.CrmClientID)
 	}
-	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), joinIDs(ids))
+	return nil, fmt.Errorf("%d clients fit (crm_client_id %s), cannot tell which one this row made", len(found), events.JoinIDs(ids))
 }
 
 // lookupKey is what a look-up of the row goes by: its first match key, or

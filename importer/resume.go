@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
 )
@@ -291,7 +292,7 @@ func lastWrite(report string) time.Time {
 	var last time.Time
 	for _, p := range []string{report, report + ".journal", events.RecordPath(report)} {
 		if fi, err := os.Stat(p); err == nil {
-			last = maxTime(last, fi.ModTime())
+			last = pacer.Later(last, fi.ModTime())
 		}
 	}
 	return last
@@ -343,7 +344,7 @@ func (p *prover) reported(l events.Line) error {
 func (p *prover) unreported(num int) error {
 	defer func() { p.after++ }()
 	if d, ok := p.js.Done[num]; ok && d.Status.Finished() {
-		d.Note = joinNote(d.Note, "settled from the journal: the run stopped before writing this line")
+		d.Note = events.JoinNote(d.Note, "settled from the journal: the run stopped before writing this line")
 		p.r.settled[num] = d
 		return nil
 	}
@@ -370,13 +371,6 @@ func idText(id int64) string {
 		return fmt.Sprintf(" (crm_client_id %d)", id)
 	}
 	return ""
-}
-
-func joinNote(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }
 
 // settledLines yields, for the new journal, every row whose outcome is

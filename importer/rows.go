@@ -277,11 +277,3 @@ func columnRef(header string) string {
 	}
 	return fmt.Sprintf("column %q", header)
 }
-
-func joinIDs(ids []int64) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = fmt.Sprint(id)
-	}
-	return strings.Join(s, ", ")
-}

@@ -83,7 +83,7 @@ func TestAliasListItem(t *testing.T) {
 		})
 	}
 	p := mustBind(t, mustParse(t, tests[0].yaml), header)
-	if got := p.Apply([]string{"a@b.pl", ""}).ClientFields().Values["phone"]; got != "a@b.pl" {
+	if got := clientFields(p.Apply([]string{"a@b.pl", ""})).Values["phone"]; got != "a@b.pl" {
 		t.Errorf("phone = %q, want the E-mail cell the alias names", got)
 	}
 }

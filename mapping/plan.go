@@ -100,21 +100,6 @@ func (r *Result) Get(field string) (string, bool) {
 	return "", false
 }
 
-// ClientFields returns r as addCrmClient's input.
-func (r Result) ClientFields() baselinker.ClientFields {
-	f := baselinker.ClientFields{ID: r.ID, Values: make(map[string]string, len(r.Values))}
-	for _, v := range r.Values {
-		f.Values[v.Field] = v.Text
-	}
-	if len(r.Extra) > 0 {
-		f.Extra = make(map[string]string, len(r.Extra))
-		for _, v := range r.Extra {
-			f.Extra[v.Field] = v.Text
-		}
-	}
-	return f
-}
-
 // Bind resolves the mapping's source columns against a sheet header:
 // exactly first, then ignoring case and surrounding white space (recorded in
 // Notes). It reports every header the mapping names but the sheet lacks, and

@@ -100,7 +100,7 @@ type JournalStart struct {
 // everything the old one proved (the carried sends, and a done for every
 // row settled before this run whose line the new report does not have yet).
 func CreateJournal(path string, st JournalStart) (*Journal, error) {
-	tmp, err := safefile.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating the journal: %w", err)
 	}

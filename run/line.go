@@ -139,10 +139,15 @@ func (l *Line) ChangedFields() []string {
 // verbatim.
 func (l *Line) WarnedBy(ws []string) {
 	for _, w := range ws {
-		if l.Warnings != "" {
-			l.Warnings += "; "
-		}
-		l.Warnings += "the API warned: " + w
+		l.Warnings = JoinNote(l.Warnings, "the API warned: "+w)
 	}
 	l.APIWarned = l.APIWarned || len(ws) > 0
+}
+
+// JoinNote adds b to a line's note (or warnings) a, after "; ".
+func JoinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

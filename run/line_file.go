@@ -295,7 +295,7 @@ func (rs *Records) Next() (Cells, int, error) {
 	c := make(Cells, len(rs.col))
 	for i, j := range rs.col {
 		if j >= 0 && j < len(row) {
-			c[i] = sheet.UnguardFormula(row[j])
+			c[i], _ = sheet.StripTextMark(row[j])
 		}
 	}
 	return c, num, nil
@@ -318,7 +318,8 @@ func checkHeader(path string, header []string) error {
 		if !utf8.ValidString(h) || strings.IndexByte(h, 0) >= 0 {
 			return fmt.Errorf("%s: row 1, column %d: the header is not UTF-8 text — the report was saved again in another encoding; restore it or import without --resume", path, i+1)
 		}
-		k := strings.ToLower(strings.TrimSpace(sheet.UnguardFormula(h)))
+		k, _ := sheet.StripTextMark(h)
+		k = strings.ToLower(strings.TrimSpace(k))
 		if seen[k] && k != "" {
 			return fmt.Errorf("%s: row 1, column %d: %q is a column twice — the report was edited; restore it or import without --resume", path, i+1, h)
 		}
@@ -335,7 +336,8 @@ func checkHeader(path string, header []string) error {
 // HasColumn reports whether header has the column name.
 func HasColumn(header []string, name string) bool {
 	return slices.ContainsFunc(header, func(h string) bool {
-		return strings.TrimSpace(sheet.UnguardFormula(h)) == name
+		h, _ = sheet.StripTextMark(h)
+		return strings.TrimSpace(h) == name
 	})
 }
 

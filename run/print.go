@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,15 @@ func Detail(u Update) string {
 		parts = append(parts, fmt.Sprintf("ETA %s (%s)", RoundETA(u.ETA), u.ETAWhy))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// JoinIDs writes client ids as a message lists them: "1, 2, 3".
+func JoinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
 }
 
 // countsText is the counts above zero, in the order of statuses, then the

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -306,7 +307,7 @@ func (s *Server) addCrmClient(params map[string]json.RawMessage) ([]byte, *apiEr
 		delete(values, "crm_client_id")
 	}
 	if v, ok := values["invoice_tax_id"]; ok {
-		values["invoice_tax_id"] = validate.NormalizeTaxID(v)
+		values["invoice_tax_id"] = chars.StripSpaceAndDashes(v)
 	}
 	id, created, aerr := s.saveClient(id, values, extra)
 	if aerr != nil {

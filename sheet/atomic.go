@@ -31,7 +31,7 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
 	dir = cmp.Or(dir, ".")
 	SweepTemps(dir, base)
-	f, err := safefile.CreateTemp(dir, "."+base+".tmp-")
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // O_EXCL: no planted link is followed
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary file next to %s: %w", path, err)
 	}

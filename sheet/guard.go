@@ -122,10 +122,3 @@ func StripTextMark(s string) (v string, ok bool) {
 	}
 	return s, false
 }
-
-// UnguardFormula undoes GuardFormula (StripTextMark, without the flag):
-// UnguardFormula(GuardFormula(s)) == s for every s.
-func UnguardFormula(s string) string {
-	v, _ := StripTextMark(s)
-	return v
-}

@@ -67,7 +67,7 @@ type Options struct {
 	// Checked, if set, remembers the XLSX files read whole and found sound,
 	// so that opening one again unchanged does not read it all again.
 	Checked *Checked
-	// UnguardFormulas applies UnguardFormula (StripTextMark) to every cell.
+	// UnguardFormulas applies StripTextMark to every cell.
 	UnguardFormulas bool
 }
 
@@ -243,7 +243,7 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 			return t.encodingError(num, i+1, "", c)
 		}
 		if t.unguard {
-			c = UnguardFormula(c)
+			c, _ = StripTextMark(c)
 		}
 		h[i] = chars.TrimSpace(c)
 		if h[i] != "" {
@@ -388,7 +388,7 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 			return Row{}, t.fatal
 		}
 		if t.unguard {
-			c = UnguardFormula(c)
+			c, _ = StripTextMark(c)
 		}
 		if i < len(t.header) {
 			row.Cells[i] = c

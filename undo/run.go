@@ -310,7 +310,7 @@ func (r *run) readState(ctx context.Context, items []item, done map[int]events.L
 	list := func(ctx context.Context, page int) ([]baselinker.Client, error) {
 		return r.api.GetCrmClients(ctx, page, baselinker.Filters{})
 	}
-	_, _, err := baselinker.WalkPages(ctx, list, 2, func(_ int, cs []baselinker.Client) error {
+	_, _, err := baselinker.WalkPages(ctx, list, 2, nil, func(_ int, cs []baselinker.Client, _ []bool) error {
 		for _, c := range cs {
 			if id := int64(c.CrmClientID); want[id] {
 				r.state[id] = &c // each iteration's own c
@@ -444,7 +444,7 @@ func (r *run) undoOne(ctx context.Context, it item) events.Line {
 	}
 	l := r.base(it)
 	l.ID = 0
-	l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
 	return l
 }
 
@@ -495,11 +495,11 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	}
 	if c == nil {
 		if _, ok := r.sent[it.line.Row]; ok {
-			l.Status, l.Note = StatusDeleted, joinNote(l.Note, "deleted by the undo that was interrupted")
+			l.Status, l.Note = StatusDeleted, events.JoinNote(l.Note, "deleted by the undo that was interrupted")
 			l.Changes = it.changes
 			return l
 		}
-		l.Status, l.Note = events.StatusUnchanged, joinNote(l.Note, "the client no longer exists: nothing to delete")
+		l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, "the client no longer exists: nothing to delete")
 		return l
 	}
 	var conflicts, cols []string
@@ -598,7 +598,7 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 			l.Message = "the other fields were restored; " + l.Message
 		}
 	case len(back) == 0:
-		l.Status, l.Note = StatusRestored, joinNote(l.Note, "already holds the values from before the import")
+		l.Status, l.Note = StatusRestored, events.JoinNote(l.Note, "already holds the values from before the import")
 	default:
 		l.Status = StatusRestored
 	}
@@ -648,7 +648,7 @@ func (r *run) recreate(ctx context.Context, it item) events.Line {
 		return r.failed(l, err)
 	case id > 0 && sent:
 		l.ID = id
-		l.Status, l.Note = events.StatusCreated, joinNote(l.Note, "created by the undo that was interrupted")
+		l.Status, l.Note = events.StatusCreated, events.JoinNote(l.Note, "created by the undo that was interrupted")
 		return l
 	case id > 0:
 		l.ID = id
@@ -696,11 +696,11 @@ func (r *run) lostCreate(ctx context.Context, l events.Line, it item, err error)
 		return l.OutcomeUnknown(fmt.Sprintf("check the account, then run the undo again with --resume — input row %d: %s, and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate",
 			it.line.Row, what, lerr))
 	case id > 0:
-		l.ID, l.Note = id, joinNote(l.Note, "the create was sent but "+oe.Got()+"; the client was found by a look-up")
+		l.ID, l.Note = id, events.JoinNote(l.Note, "the create was sent but "+oe.Got()+"; the client was found by a look-up")
 		return l
 	}
 	found := "a look-up right after found no client, but the server may still be making it"
-	if oe != nil && !oe.MayLandLater() {
+	if oe != nil && oe.Answered {
 		found = "the server was done with it and a look-up found no client, so it was not made"
 	}
 	return l.OutcomeUnknown(fmt.Sprintf("run the undo again with --resume, which looks the client up and creates it only if it is missing — input row %d: %s; %s; not sent again in this run",
@@ -781,11 +781,4 @@ func (r *run) failed(l events.Line, err error) events.Line {
 		}
 	}
 	return l
-}
-
-func joinNote(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }

@@ -79,9 +79,6 @@ func Length(s string) int {
 	return utf8.RuneCountInString(norm.NFC.String(s))
 }
 
-// NormalizeTaxID removes whitespace and dashes, as the API does itself.
-func NormalizeTaxID(s string) string { return chars.StripSpaceAndDashes(s) }
-
 // NormalizeCountry trims and upper-cases a country code.
 func NormalizeCountry(s string) string {
 	return strings.ToUpper(chars.TrimSpace(s))
@@ -209,7 +206,7 @@ func (r Rule) Normalize(value string) string {
 		}
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
-		return norm.NFC.String(NormalizeTaxID(value))
+		return norm.NFC.String(chars.StripSpaceAndDashes(value))
 	case r.f.cleaned:
 		return CleanKey(value)
 	}
@@ -346,8 +343,7 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 		out = append(out, Value(name, v)...)
 	}
 	SortProblems(out)
-	ids := slices.Collect(maps.Keys(extra))
-	baselinker.SortExtraIDs(ids)
+	ids := slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs)
 	for _, id := range ids {
 		out = Extra(id, extra[id], out)
 	}

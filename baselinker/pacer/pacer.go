@@ -367,7 +367,7 @@ func (l *Limiter) takeSharedLocked(ctx context.Context, now time.Time) (time.Tim
 	case ok:
 		return now, nil
 	case paused && next.After(l.pausedUntil): // another run's block: this run's too
-		l.pausedTotal += next.Sub(maxTime(now, l.pausedUntil))
+		l.pausedTotal += next.Sub(Later(now, l.pausedUntil))
 		l.pausedUntil = next
 		if l.maxWait > 0 && l.pausedTotal > l.maxWait {
 			l.gaveUp = true
@@ -394,7 +394,8 @@ func (l *Limiter) sharedFailedLocked(ctx, sctx context.Context, err error) (time
 	return now, nil
 }
 
-func maxTime(a, b time.Time) time.Time {
+// Later is the later of a and b (b when they are the same instant).
+func Later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
 	}
@@ -496,7 +497,7 @@ func (l *Limiter) nextConsecutiveLocked() int {
 // pauseLocked pauses every start until until, then recovers from half the
 // limit in force, and tells the other runs of the token.
 func (l *Limiter) pauseLocked(now, until time.Time) {
-	from := maxTime(now, l.pausedUntil) // a running pause lengthened: only the extra time counts
+	from := Later(now, l.pausedUntil) // a running pause lengthened: only the extra time counts
 	l.pausedTotal += max(until.Sub(from), 0)
 	if l.maxWait > 0 && l.pausedTotal > l.maxWait {
 		l.gaveUp = true
@@ -575,13 +576,13 @@ func (l *Limiter) ETA(n int) time.Duration {
 	for k := min(l.ring.n, eff); k >= 1; k-- {
 		sim.push(l.ring.kth(k))
 	}
-	t := maxTime(now, l.pausedUntil)
+	t := Later(now, l.pausedUntil)
 	l.mu.Unlock()
 
 	span := l.window + l.margin
 	for range n {
 		if sim.n == eff {
-			t = maxTime(t, sim.kth(eff).Add(span))
+			t = Later(t, sim.kth(eff).Add(span))
 		}
 		sim.push(t)
 	}
@@ -590,10 +591,10 @@ func (l *Limiter) ETA(n int) time.Duration {
 
 // nextLocked returns the earliest time a start may happen, given now.
 func (l *Limiter) nextLocked(now time.Time) time.Time {
-	at := maxTime(now, l.pausedUntil)
+	at := Later(now, l.pausedUntil)
 	eff := l.effectiveLocked(now)
 	if l.ring.n >= eff {
-		at = maxTime(at, l.ring.kth(eff).Add(l.window+l.margin))
+		at = Later(at, l.ring.kth(eff).Add(l.window+l.margin))
 	}
 	// While recovering, the limit may grow before the slot frees: wake then.
 	if !l.recoverFrom.IsZero() && at.After(now) {

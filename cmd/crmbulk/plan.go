@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/crmbulk/crmbulk/internal/chars"
 	events "github.com/crmbulk/crmbulk/run"
 )
 
@@ -54,7 +55,7 @@ func (p *planPrinter) Item(it events.Item) {
 		if l.Message != "" {
 			text = l.Message
 		}
-		p.preview = append(p.preview, fmt.Sprintf("  row %d %s: %s", l.Row, l.Status, truncate(text, 160)))
+		p.preview = append(p.preview, fmt.Sprintf("  row %d %s: %s", l.Row, l.Status, chars.Fit(text, 160)))
 	}
 	p.shown++
 }
@@ -66,12 +67,4 @@ func (p *planPrinter) flush() {
 	}
 	fmt.Fprintf(p.errOut, "plan, the first %d of %d rows that change something or need a look (all in the report):\n%s\n",
 		len(p.preview), p.shown, strings.Join(p.preview, "\n"))
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -72,3 +72,24 @@ func Quote(s string) string {
 	}
 	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d characters in all)", n)
 }
+
+// Cut keeps the first n characters of s, marking a cut with "…".
+func Cut(s string, n int) string {
+	if len(s) <= n { // bytes ≥ characters: nothing to cut
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// Fit cuts s to n characters in all, the last of them the "…" that marks
+// the cut (a line of the terminal).
+func Fit(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return Cut(s, n-1)
+}

@@ -1,6 +1,9 @@
 package chars
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRules(t *testing.T) {
 	cases := []struct {
@@ -28,6 +31,28 @@ func TestRules(t *testing.T) {
 		}
 		if got := StripSpaceAndDashes(c.in); got != c.spaces {
 			t.Errorf("StripSpaceAndDashes(%q) = %q, want %q", c.in, got, c.spaces)
+		}
+	}
+}
+
+// TestCut was baselinker's TestTruncate (Cut was its truncate); the Fit
+// cases are the plan preview's and the progress line's cut.
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		n        int
+		cut, fit string
+	}{
+		{"abc", 5, "abc", "abc"},
+		{"abcdef", 3, "abc…", "ab…"},
+		{strings.Repeat("ż", 30), 30, strings.Repeat("ż", 30), strings.Repeat("ż", 30)}, // 60 bytes, 30 characters: not cut
+		{strings.Repeat("ż", 31), 30, strings.Repeat("ż", 30) + "…", strings.Repeat("ż", 29) + "…"},
+	} {
+		if got := Cut(tc.in, tc.n); got != tc.cut {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.cut)
+		}
+		if got := Fit(tc.in, tc.n); got != tc.fit {
+			t.Errorf("Fit(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.fit)
 		}
 	}
 }

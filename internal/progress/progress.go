@@ -19,8 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -74,20 +74,15 @@ func (b *Bar) describeLocked() string {
 	if b.wait != "" {
 		text = strings.TrimSuffix(b.wait+" · "+text, " · ")
 	}
-	return fitLine(text, b.width-b.barWidth-barChrome)
+	if n := b.width - b.barWidth - barChrome; n >= 20 { // less: as is
+		return chars.Fit(text, n)
+	}
+	return text
 }
 
 // barChrome is what the bar's line holds besides the description and the
 // bar: the percentage, the count and the elapsed time.
 const barChrome = 32
-
-// fitLine cuts s to n characters, marking the cut with "…" (n < 20: as is).
-func fitLine(s string, n int) string {
-	if n < 20 || utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
 
 func (b *Bar) Start(phase string, total int64, unit string) {
 	b.mu.Lock()

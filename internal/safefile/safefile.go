@@ -38,12 +38,6 @@ func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	return regular(f, path)
 }
 
-// CreateTemp creates a new file in dir whose name starts with prefix, mode
-// 0600 (os.CreateTemp: O_EXCL, so no link is followed).
-func CreateTemp(dir, prefix string) (*os.File, error) {
-	return os.CreateTemp(dir, prefix+"*")
-}
-
 // Open opens path for reading. It never blocks on a FIFO or a device (it
 // opens without waiting for a writer, then refuses what is not a regular
 // file), so a signal is always answered. Symbolic links are followed: an

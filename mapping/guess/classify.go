@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/crmbulk/crmbulk/validate"
+	"github.com/crmbulk/crmbulk/internal/chars"
 )
 
 // What a column's values are, whatever its name says: the classifiers
@@ -72,7 +72,7 @@ func isFlag(v string) bool {
 // its country prefix (PL and CZ checked by their checksums, the others by
 // their shape).
 func isTaxID(v string) bool {
-	s := strings.ToUpper(validate.NormalizeTaxID(strings.ReplaceAll(v, ".", "")))
+	s := strings.ToUpper(chars.StripSpaceAndDashes(strings.ReplaceAll(v, ".", "")))
 	if len(s) > 2 && unicode.IsLetter(rune(s[0])) && unicode.IsLetter(rune(s[1])) {
 		prefix, rest := s[:2], s[2:]
 		switch prefix {
@@ -129,7 +129,7 @@ func icoOK(s string) bool {
 }
 
 func isRegister(v string) bool {
-	s := validate.NormalizeTaxID(v)
+	s := chars.StripSpaceAndDashes(v)
 	return regonOK(s) || icoOK(s)
 }
 
@@ -164,14 +164,14 @@ func byValues(cands []candidate, cols [][]string) {
 		case !ok:
 		case cl.slot == "" && c.slot != "" && c.slot != "star":
 			if cl.what != "dates" || !strings.HasSuffix(c.slot, "notes") {
-				c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, short(vals[0]), cl.what))
+				c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, chars.Cut(vals[0], exampleLen), cl.what))
 			}
 		case cl.slot != "" && c.slot == "" && c.note == "":
 			c.slot, c.method, c.score, c.filled = cl.slot, Values, 1, true
 			if c.sec == "delivery" || c.sec == "private" {
 				c.slot = strings.Replace(c.slot, "invoice_", "delivery_", 1)
 			}
-			c.note = fmt.Sprintf("its name says nothing, but its values are %s (e.g. %q)", cl.what, short(vals[0]))
+			c.note = fmt.Sprintf("its name says nothing, but its values are %s (e.g. %q)", cl.what, chars.Cut(vals[0], exampleLen))
 			c.names = strings.HasSuffix(cl.slot, "_country_code")
 		}
 	}
@@ -226,19 +226,19 @@ func namesByValues(header []string, cands []candidate, cols [][]string) {
 			a, b := cands[first[0]].col, cands[last[0]].col
 			if _, ok := makeTemplate("", "", header, a, b); ok && !partsMake(cols, f.col, a, b) {
 				f.slot = sec + "_company"
-				f.note = fmt.Sprintf("a name column beside first and last name columns whose values are mostly not those names (e.g. %q): the buyer's or company's name", short(nonBlank(cols[f.col])[0]))
+				f.note = fmt.Sprintf("a name column beside first and last name columns whose values are mostly not those names (e.g. %q): the buyer's or company's name", chars.Cut(nonBlank(cols[f.col])[0], exampleLen))
 			}
 		case len(full) == 1 && len(company) == 0 && len(first) == 0 && len(last) == 0:
 			f := &cands[full[0]]
 			if vals := nonBlank(cols[f.col]); len(vals) > 0 && 5*countFunc(vals, isCompanyName) >= 4*len(vals) {
 				f.slot = sec + "_company"
-				f.note = fmt.Sprintf("a name column whose values are company names (e.g. %q)", short(vals[0]))
+				f.note = fmt.Sprintf("a name column whose values are company names (e.g. %q)", chars.Cut(vals[0], exampleLen))
 			}
 		case len(first) == 1 && len(last) == 0 && len(full) == 0:
 			f := &cands[first[0]]
 			if vals := nonBlank(cols[f.col]); wholeNames(vals) {
 				f.slot = sec + "_fullname"
-				f.note = fmt.Sprintf("named a first name, but its values are whole names (e.g. %q)", short(vals[0]))
+				f.note = fmt.Sprintf("named a first name, but its values are whole names (e.g. %q)", chars.Cut(vals[0], exampleLen))
 			}
 		}
 	}

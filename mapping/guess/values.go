@@ -12,6 +12,9 @@ import (
 	"github.com/crmbulk/crmbulk/validate"
 )
 
+// exampleLen is how many characters of a value a note quotes as its example.
+const exampleLen = 40
+
 // samples returns the sampled rows column by column (blank cells kept, so
 // the columns stay aligned), each cell without its text mark, as the
 // import reads it.
@@ -25,7 +28,7 @@ func samples(rows [][]string, width int) [][]string {
 	}
 	for r, row := range rows {
 		for i := 0; i < width && i < len(row); i++ {
-			cols[i][r] = sheet.UnguardFormula(strings.TrimSpace(row[i])) // the text mark off
+			cols[i][r], _ = sheet.StripTextMark(strings.TrimSpace(row[i])) // the text mark off
 		}
 	}
 	return cols
@@ -114,7 +117,7 @@ func judge(cands []candidate, cols [][]string) {
 			continue
 		}
 		if strings.HasSuffix(c.slot, "_address") && wholeAddress(cols, c.col, postcodes) {
-			c.drop(fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, short(vals[0])))
+			c.drop(fmt.Sprintf("looks like %s by its name, but it holds the whole address (e.g. %q), whose parts have their own columns", c.slot, chars.Cut(vals[0], exampleLen)))
 			continue
 		}
 		k, ok := kindOf(c.slot)
@@ -122,11 +125,11 @@ func judge(cands []candidate, cols [][]string) {
 			continue
 		}
 		if bad := slices.IndexFunc(vals, k.bad); bad >= 0 && 2*countFunc(vals, k.bad) > len(vals) {
-			c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, short(vals[bad]), k.what))
+			c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are not %s", c.slot, chars.Cut(vals[bad], exampleLen), k.what))
 			continue
 		}
 		if strings.HasSuffix(c.slot, "_fullname") && labels(vals) {
-			c.drop(fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, short(vals[0])))
+			c.drop(fmt.Sprintf("looks like %s by its name, but its values repeat (e.g. %q): a label, not a person's name", c.slot, chars.Cut(vals[0], exampleLen)))
 			continue
 		}
 		if k.what == kinds["country_code"].what {
@@ -135,7 +138,7 @@ func judge(cands []candidate, cols [][]string) {
 			c.note = "its values are ISO codes"
 			if c.names {
 				name := vals[slices.IndexFunc(vals, func(v string) bool { return !isCountryCode(v) })]
-				c.note = fmt.Sprintf("its values are country names (e.g. %q): each is sent as its ISO code, and the report says so", short(name))
+				c.note = fmt.Sprintf("its values are country names (e.g. %q): each is sent as its ISO code, and the report says so", chars.Cut(name, exampleLen))
 			}
 		}
 	}
@@ -162,13 +165,6 @@ func labels(vals []string) bool {
 		seen[strings.ToLower(v)] = true
 	}
 	return len(seen) <= 2
-}
-
-func short(v string) string {
-	if r := []rune(v); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return v
 }
 
 // wholeAddress reports an address column that holds, in at least half of
