@@ -371,13 +371,18 @@ func TestQuickRateKeepsTheRealMargin(t *testing.T) {
 // the sandbox then saw 21 in a window and blocked the token, which also
 // takes the pace down; such a run proves nothing of the client either way,
 // so when every failing run is one of those the test is skipped, saying so.
-// (The pace of a process starved of CPU, at load 15 and more under -race,
-// can still miss 0.90: the client is then really slower than its limiter.)
+// The pace is the client's: a process the machine kept from running for
+// longer than the margin (at load 10 and more under -race: 354 ms seen
+// with a pace of 0.87) is really slower than its limiter, so a missed pace
+// is excused then too; a process held less (245 ms at most in the runs
+// that kept the pace) must keep it.
 func TestRateScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 4 s of real time")
 	}
+	stalled := stallProbe()
 	r, err := Run(context.Background(), Config{Only: []string{ScenarioRate}, rate: smallRate()})
+	stall := stalled()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,10 +405,15 @@ func TestRateScenario(t *testing.T) {
 	paced, excused := 0, map[string]string{}
 	for _, l := range r.Lines {
 		if spread, ok := overrun[l.Scenario]; ok && l.Verdict == "MISSED" {
-			excused[l.Scenario+": "+l.Value] = spread
+			excused[l.Scenario+": "+l.Value] = "delays spread " + spread
 			if strings.HasPrefix(l.Measure, "pace") {
 				paced++
 			}
+			continue
+		}
+		if strings.HasPrefix(l.Measure, "pace") && l.Verdict == "MISSED" && stall > smallRate().margin {
+			excused[l.Scenario+": "+l.Value] = "the process held " + stall.Round(time.Millisecond).String()
+			paced++
 			continue
 		}
 		if strings.HasPrefix(l.Measure, "requests over the limit") && (l.Verdict != "ok" || !spreadRe.MatchString(l.Value)) {
@@ -434,8 +444,33 @@ func TestRateScenario(t *testing.T) {
 		t.Errorf("%d pace lines, want one per import and export run\n%s", paced, out)
 	}
 	if len(excused) > 0 && !t.Failed() {
-		t.Skipf("the machine delayed requests past the %s margin (the spread of their delays to the sandbox after each check that missed: %v), so these runs say nothing of the client; the others passed\n%s",
+		t.Skipf("the machine held requests or the process past the %s margin (after each check that missed, how: %v), so these runs say nothing of the client; the others passed\n%s",
 			smallRate().margin, excused, out)
+	}
+}
+
+// stallProbe starts a goroutine that sleeps 5 ms again and again; the
+// returned func stops it and returns the longest it woke up late: how long
+// the machine (a loaded core, -race) kept this process from running.
+func stallProbe() (stop func() time.Duration) {
+	done, worst := make(chan struct{}), make(chan time.Duration)
+	go func() {
+		var w time.Duration
+		for {
+			select {
+			case <-done:
+				worst <- w
+				return
+			default:
+			}
+			at := time.Now()
+			time.Sleep(5 * time.Millisecond)
+			w = max(w, time.Since(at)-5*time.Millisecond)
+		}
+	}()
+	return func() time.Duration {
+		close(done)
+		return <-worst
 	}
 }
 
