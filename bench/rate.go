@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -93,21 +94,59 @@ type rateResult struct {
 	over        int           // arrivals whose trailing window held more than the limit
 	maxInWindow int           // the sandbox's own count
 	blocked     int           // ERROR_BLOCKED_TOKEN answers
+	spread      time.Duration // the latest less the earliest delay from a request's send to its arrival
 	err         error
 }
 
-// recorder notes when each request reaches the sandbox.
+// recorder notes when each request reaches the sandbox, and how late
+// after the client sent it (sentHeader).
 type recorder struct {
-	h  http.Handler
-	mu sync.Mutex
-	at []time.Time
+	h                http.Handler
+	mu               sync.Mutex
+	at               []time.Time
+	earliest, latest time.Duration // the shortest and longest delay from send to arrival
+	delays           int
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	now := time.Now()
+	sent, err := strconv.ParseInt(req.Header.Get(sentHeader), 10, 64)
 	r.mu.Lock()
-	r.at = append(r.at, time.Now())
+	r.at = append(r.at, now)
+	if d := now.Sub(time.Unix(0, sent)); err == nil {
+		if r.delays == 0 || d < r.earliest {
+			r.earliest = d
+		}
+		r.latest = max(r.latest, d)
+		r.delays++
+	}
 	r.mu.Unlock()
 	r.h.ServeHTTP(w, req)
+}
+
+// spread is the latest less the earliest delay from a request's send to
+// its arrival. The limiter spaces the sends of limit+1 requests by its
+// window and margin, so the sandbox sees no more than the limit in a
+// window as long as the spread stays within the margin: a machine that
+// delays one request more than that (a loaded core, -race) can put one
+// more in a window whatever the client does.
+func (r *recorder) spread() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.latest - r.earliest
+}
+
+// sentHeader carries the time a request left the client (its RoundTrip).
+const sentHeader = "X-Crmbulk-Bench-Sent"
+
+// stamped is a transport that sends each request's RoundTrip time in
+// sentHeader.
+type stamped struct{ http.RoundTripper }
+
+func (s stamped) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set(sentHeader, strconv.FormatInt(time.Now().UnixNano(), 10))
+	return s.RoundTripper.RoundTrip(req)
 }
 
 func (r *recorder) times() []time.Time {
@@ -204,12 +243,16 @@ func inProcess(cfg sandbox.Config, lim *pacer.Limiter, rec *recorder) (srv *sand
 		return nil, nil, nil, err
 	}
 	var h http.Handler = srv
+	opts := []baselinker.Option{baselinker.WithLimiter(lim)}
 	if rec != nil {
 		rec.h, h = srv, rec
+		hc := baselinker.DefaultHTTPClient()
+		hc.Transport = stamped{hc.Transport}
+		opts = append(opts, baselinker.WithHTTPClient(hc))
 	}
 	ts := httptest.NewServer(h)
 	stop = func() { ts.Close(); _ = srv.Close() }
-	if api, err = baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), baselinker.WithLimiter(lim)); err != nil {
+	if api, err = baselinker.New(ts.URL+"/connector.php", baselinker.Token(sandboxToken), opts...); err != nil {
 		stop()
 		return nil, nil, nil, err
 	}
@@ -271,7 +314,7 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 				fmt.Sprintf("%.3f (mean %s)", j.pace, j.stride.Round(time.Millisecond)), fmt.Sprintf("≥ %.2f", rc.pace), j.pace >= rc.pace)
 		}
 		r.add(name, "requests over the limit (max in one window; blocked answers)",
-			fmt.Sprintf("%d (max %d/%d; blocked %d)", j.over, j.maxInWindow, rc.limit, j.blocked), "0",
+			fmt.Sprintf("%d (max %d/%d; blocked %d; send-to-arrival delays spread %s)", j.over, j.maxInWindow, rc.limit, j.blocked, j.spread.Round(time.Millisecond)), "0",
 			j.over == 0 && j.maxInWindow <= rc.limit && j.blocked == 0)
 	}
 	return nil
@@ -338,6 +381,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 	res.over = overLimit(at, rc.window, rc.limit)
 	res.maxInWindow = srv.MaxInWindow(rc.window)
 	res.blocked = srv.Stats().Blocked
+	res.spread = rec.spread()
 	return res
 }
 

@@ -1,14 +1,17 @@
 package importer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/shellquote"
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
@@ -62,8 +65,8 @@ func TestResumeOfARestoredReportIsRefused(t *testing.T) {
 				dir := t.TempDir()
 				in := writeFile(t, dir, "in.csv", genRows("p", 80))
 				resumed, record := filepath.Join(dir, where.resumed), filepath.Join(dir, where.record)
-				first := stoppedRun(t, api, in, strings.TrimSuffix(resumed, ".prev"), Config{})
-				second := stoppedRun(t, api, in, record, Config{Resume: strings.TrimSuffix(resumed, ".prev")})
+				first := stoppedAfterCreates(t, api, 16, in, strings.TrimSuffix(resumed, ".prev"), Config{})
+				second := stoppedAfterCreates(t, api, 16, in, record, Config{Resume: strings.TrimSuffix(resumed, ".prev")})
 				ahead := second.Counts[events.StatusCreated] - first.Counts[events.StatusCreated]
 				if ahead <= 0 {
 					t.Fatalf("the resume created %d after %d: want it further along", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated])
@@ -82,4 +85,37 @@ func TestResumeOfARestoredReportIsRefused(t *testing.T) {
 			})
 		}
 	}
+}
+
+// stoppedAfterCreates runs an import with 4 workers and interrupts it once
+// its creates-th create was answered: the run stops at a point of its own
+// progress, not after a time a loaded machine may spend before the first
+// create (a resume stopped after 150 ms had created nothing yet).
+func stoppedAfterCreates(t *testing.T, api *baselinker.API, creates int64, in, report string, cfg Config) Summary {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cfg.Report, cfg.Workers = report, 4
+	sum, err := Run(ctx, &creatingUntil{API: api, last: creates, stop: cancel}, in, cfg)
+	if !errors.Is(err, events.ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted after %d creates", err, creates)
+	}
+	return sum
+}
+
+// creatingUntil is an API that calls stop once its last-th create was
+// answered.
+type creatingUntil struct {
+	*baselinker.API
+	last int64
+	done atomic.Int64
+	stop context.CancelFunc
+}
+
+func (c *creatingUntil) AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+	a, err := c.API.AddCrmClientResult(ctx, f)
+	if c.done.Add(1) == c.last {
+		c.stop()
+	}
+	return a, err
 }

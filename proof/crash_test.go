@@ -34,10 +34,15 @@ func crashSeed(t *testing.T) uint64 {
 // reaches.
 func crashSandbox(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
-	return sandboxtest.New(t, sandbox.Config{
+	return sandboxtest.New(t, crashConfig())
+}
+
+// crashConfig is crashSandbox's configuration.
+func crashConfig() sandbox.Config {
+	return sandbox.Config{
 		Limit: 50000, Latency: 35 * time.Millisecond, Jitter: 15 * time.Millisecond,
 		Seed: 5, Clients: 20,
-	})
+	}
 }
 
 const crashRate = "40000" // requests per minute: never the bottleneck

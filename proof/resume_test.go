@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 	"github.com/crmbulk/crmbulk/validate"
 )
 
@@ -108,31 +112,69 @@ func killAt(t *testing.T, dir, url string, at time.Duration, args ...string) {
 	}
 }
 
+// killOnRequest starts an import against a crashSandbox of its own and
+// kills it (SIGKILL) when its at-th request reaches the sandbox: a point of
+// the run's own progress, whatever the machine's load. That request waits
+// for the kill before the sandbox takes it, so the run cannot end first.
+// It returns the sandbox (still serving) and its URL.
+func killOnRequest(t *testing.T, dir string, at int64, args ...string) (*sandbox.Server, string) {
+	t.Helper()
+	cfg := crashConfig()
+	cfg.Token = sandboxtest.DefaultToken
+	srv, err := sandbox.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arrived atomic.Int64
+	proc := make(chan *os.Process, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if arrived.Add(1) == at {
+			_ = (<-proc).Signal(syscall.SIGKILL)
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("closing the sandbox: %v", err)
+		}
+	})
+	url := ts.URL + "/connector.php"
+	cmd, errb := startBin(t, dir, url, args...)
+	proc <- cmd.Process
+	_ = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("the run ended (exit %d) after %d requests, not killed at request %d\n%s",
+			cmd.ProcessState.ExitCode(), arrived.Load(), at, errb)
+	}
+	return srv, url
+}
+
 // TestKillWithoutMatchKey: SIGKILL at points spread over a run with no
 // match key (rows finish out of order: 8 workers, jittered latency), then
-// --resume: no row creates a second client.
+// --resume: no row creates a second client. The points are requests (10%
+// to 90% of a clean run's), not times: under a changing load a run timed
+// once may be over before a kill timed from it.
 func TestKillWithoutMatchKey(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}
 	rows := uniqueRows(genInput(7, 300))
 	bin(t)
-	_, url := crashSandbox(t)
+	clean, url := crashSandbox(t)
 	dir := noKeyDir(t, rows)
-	start := time.Now()
 	if res := runBin(t, dir, url, noKeyArgs()...); res.code != 1 {
 		t.Fatalf("clean run: exit %d\n%s", res.code, res.stderr)
 	}
-	took := time.Since(start)
+	total := clean.Stats().Requests
 	n := pick(4, 12)
 	for i := range n {
-		at := time.Duration(float64(took) * (0.1 + 0.8*float64(i)/float64(n))).Round(time.Millisecond)
-		t.Run(fmt.Sprintf("kill-at-%s", at), func(t *testing.T) {
+		at := int64(float64(total) * (0.1 + 0.8*float64(i)/float64(n)))
+		t.Run(fmt.Sprintf("kill-at-request-%d-of-%d", at, total), func(t *testing.T) {
 			t.Parallel()
-			srv, url := crashSandbox(t)
 			dir := noKeyDir(t, rows)
-			killAt(t, dir, url, at, noKeyArgs()...)
-			t.Logf("killed after %s with %d creates", at, srv.Stats().Creates)
+			srv, url := killOnRequest(t, dir, at, noKeyArgs()...)
+			t.Logf("killed at request %d of %d with %d creates", at, total, srv.Stats().Creates)
 			startedAfresh(t, srv, dir, url)
 			resumeToEnd(t, dir, url, rows)
 			checkOnePerRow(t, srv, rows)

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,8 +249,9 @@ func TestReadmeCommands(t *testing.T) {
 				}
 				if c.waitForPort {
 					waitListening(t, "127.0.0.1:"+port)
-					if !strings.Contains(sh.out.String(), "sandbox serving http://127.0.0.1:"+port+"/connector.php") {
-						t.Errorf("%s\nthe sandbox did not say where it serves:\n%s", where, sh.out.String())
+					// It says so once it listens: maybe a little after.
+					if !sh.background(t, "sandbox serving http://127.0.0.1:"+port+"/connector.php\n", 30*time.Second) {
+						t.Errorf("%s\nthe sandbox did not say where it serves:\n%s", where, sh.bgOut.String())
 					}
 				}
 			}
@@ -546,7 +548,12 @@ type session struct {
 	cmd      *exec.Cmd
 	in       io.WriteCloser
 	out, err *lockedBuffer
-	n        int
+	// bgOut and bgErr get what the programs started in the background
+	// print (the shell's descriptors 3 and 4), which in a terminal mixes
+	// with what the next lines print whenever it comes: kept apart, it
+	// cannot be taken for a later line's output.
+	bgOut, bgErr *lockedBuffer
+	n            int
 }
 
 // shell starts /bin/sh as the user in dir. The shell and what it starts
@@ -557,35 +564,92 @@ func (a *release) shell(t *testing.T, dir string, extra map[string]string) *sess
 	cmd.Dir = dir
 	cmd.Env = a.environ(extra)
 	cmd.SysProcAttr = a.user.procAttr(true)
-	s := &session{cmd: cmd, out: &lockedBuffer{}, err: &lockedBuffer{}}
+	s := &session{cmd: cmd, out: &lockedBuffer{}, err: &lockedBuffer{}, bgOut: &lockedBuffer{}, bgErr: &lockedBuffer{}}
 	cmd.Stdout, cmd.Stderr = s.out, s.err
+	var copies sync.WaitGroup
+	for _, b := range []*lockedBuffer{s.bgOut, s.bgErr} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, w)
+		copies.Go(func() {
+			_, _ = io.Copy(b, r)
+			_ = r.Close()
+		})
+	}
 	var err error
 	if s.in, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	for _, w := range cmd.ExtraFiles {
+		_ = w.Close() // the shell has them; the copies end when it and its background programs end
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		endGroup(cmd.Process)
 		_ = s.in.Close()
 		_ = cmd.Wait()
+		copies.Wait()
 	})
 	return s
 }
 
+// TestSessionKeepsBackgroundOutputApart: what a program started with &
+// prints while a later line runs is not that line's output (a sandbox's
+// startup lines, printed once it listens, were taken for the next line's
+// under load), and the session still gets it.
+func TestSessionKeepsBackgroundOutputApart(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs /bin/sh")
+	}
+	dir := t.TempDir()
+	sh := (&release{env: os.Environ()}).shell(t, dir, nil)
+	if r := sh.run(t, "(until [ -e go ]; do sleep 0.02; done; echo late; echo late-err >&2; touch said) &"); r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("the background line: %+v", r)
+	}
+	// The next line lets the background program print, then waits for it.
+	r := sh.run(t, "touch go; until [ -e said ]; do sleep 0.02; done; echo mine")
+	if r.code != 0 || r.stdout != "mine\n" || r.stderr != "" {
+		t.Errorf("the next line printed %+v, want only its own mine", r)
+	}
+	if !sh.background(t, "late\n", 10*time.Second) || !strings.Contains(sh.bgErr.String(), "late-err\n") {
+		t.Errorf("the background program's output is lost: %q, %q", sh.bgOut.String(), sh.bgErr.String())
+	}
+}
+
+// background waits up to within for the programs started in the background
+// to print want, and reports whether they did.
+func (s *session) background(t *testing.T, want string, within time.Duration) bool {
+	t.Helper()
+	for deadline := time.Now().Add(within); !strings.Contains(s.bgOut.String(), want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // run types line into the shell (its standard input empty) and returns
-// what it printed and its exit status.
+// what it printed and its exit status. A line ending in & prints into
+// bgOut and bgErr, it and the program it leaves running; the others do not
+// get those descriptors.
 func (s *session) run(t *testing.T, line string) ran {
 	t.Helper()
 	s.n++
 	mark := fmt.Sprintf("@@crmbulk-test-%d", s.n)
 	o0, e0 := len(s.out.String()), len(s.err.String())
-	script := fmt.Sprintf("{ %s\n} </dev/null\nprintf '\\n%s %%d\\n' $?; printf '\\n%s\\n' >&2\n", line, mark, mark)
+	redirect := "3>&- 4>&-"
+	if strings.HasSuffix(line, "&") && !strings.HasSuffix(line, "&&") {
+		redirect = ">&3 2>&4 3>&- 4>&-"
+	}
+	script := fmt.Sprintf("{ %s\n} </dev/null %s\nprintf '\\n%s %%d\\n' $?; printf '\\n%s\\n' >&2\n", line, redirect, mark, mark)
 	if _, err := io.WriteString(s.in, script); err != nil {
 		t.Fatalf("the shell ended: %v\n%s", err, s.err.String())
 	}
-	// What a program started in the background prints may follow the mark.
 	re := regexp.MustCompile(`(?s)^(.*?)\n` + mark + ` (\d+)\n`)
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
