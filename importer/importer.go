@@ -142,6 +142,9 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if err := r.openResume(); err != nil {
 		return sum, err
 	}
+	// The resumed report is closed on every way out (settle closes it
+	// before the journal; closing it again does nothing).
+	defer func() { _ = r.old.close() }()
 	// The Updates say the wait of the creates waiting to land, and until
 	// when, after the API's waits (the bar says it with its countdown, the
 	// log when it begins and while it lasts); the ETA lasts until then at
@@ -150,9 +153,6 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	r.window = r.reorder()
 	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {
-		if r.old != nil {
-			_ = r.old.close()
-		}
 		return sum, err
 	}
 	rw, err := r.createReport(total)
@@ -387,9 +387,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 
 // settle closes the journal and turns the run's end into Run's error.
 func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) error {
-	if r.old != nil {
-		_ = r.old.close()
-	}
+	_ = r.old.close()
 	// The journal goes only once the report is whole and synced.
 	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {
