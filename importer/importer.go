@@ -356,7 +356,10 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry}
+		// Synced as an undo's: a create whose send a power loss took from
+		// the disk would be sent again by a keyless --resume (a duplicate).
+		// An fsync costs well under a request's time, let alone the limit's.
+		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry, Sync: true}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
