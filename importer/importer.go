@@ -23,8 +23,9 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// ErrInputChanged is returned when --resume was given a report made from
-// another file, or the input changed while it was imported.
+// ErrInputChanged is returned when --resume was given a report or journal
+// made from another file (with run.ErrBadInput: nothing was sent), or the
+// input changed while it was imported.
 var ErrInputChanged = errors.New("the input file is not the one the report was made from")
 
 // DefaultReportPath is FILE without its extension + ".report.csv", or
