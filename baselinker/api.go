@@ -520,6 +520,19 @@ func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
 		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
 }
 
+// ResendPause is the pause before a caller sends a write again, for the
+// k-th time (k ≥ 1), after the API answered without doing it (a create
+// answered HTTP 500, which a look-up proved was not made): the pause of
+// the API's own retries (WithRetry's Backoff). When it would pass what
+// --max-wait leaves, the error wraps pacer.ErrWaitedTooLong.
+func (a *API) ResendPause(k int) (time.Duration, error) {
+	wait := a.backoff.Delay(k)
+	if budget, bounded := a.limiter.Budget(); bounded && wait >= budget {
+		return wait, fmt.Errorf("a pause of %s before sending it again: %w", roundWait(wait), pacer.ErrWaitedTooLong)
+	}
+	return wait, nil
+}
+
 // follow carries out shouldRetry's verdict on a failed try: stop with its
 // error, count a block (the limiter holds the next start until its end),
 // or say why and when the request goes again and sleep until then.

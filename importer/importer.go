@@ -23,8 +23,9 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// ErrInputChanged is returned when --resume was given a report made from
-// another file, or the input changed while it was imported.
+// ErrInputChanged is returned when --resume was given a report or journal
+// made from another file (with run.ErrBadInput: nothing was sent), or the
+// input changed while it was imported.
 var ErrInputChanged = errors.New("the input file is not the one the report was made from")
 
 // DefaultReportPath is FILE without its extension + ".report.csv", or
@@ -142,6 +143,9 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if err := r.openResume(); err != nil {
 		return sum, err
 	}
+	// The resumed report is closed on every way out (settle closes it
+	// before the journal; closing it again does nothing).
+	defer func() { _ = r.old.close() }()
 	// The Updates say the wait of the creates waiting to land, and until
 	// when, after the API's waits (the bar says it with its countdown, the
 	// log when it begins and while it lasts); the ETA lasts until then at
@@ -150,9 +154,6 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	r.window = r.reorder()
 	r.prepareStatuses(ctx)
 	if err := r.readIndex(ctx); err != nil {
-		if r.old != nil {
-			_ = r.old.close()
-		}
 		return sum, err
 	}
 	rw, err := r.createReport(total)
@@ -357,7 +358,10 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
-		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry}
+		// Synced as an undo's: a create whose send a power loss took from
+		// the disk would be sent again by a keyless --resume (a duplicate).
+		// An fsync costs well under a request's time, let alone the limit's.
+		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry, Sync: true}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")
@@ -388,9 +392,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 
 // settle closes the journal and turns the run's end into Run's error.
 func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) error {
-	if r.old != nil {
-		_ = r.old.close()
-	}
+	_ = r.old.close()
 	// The journal goes only once the report is whole and synced.
 	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {

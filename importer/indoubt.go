@@ -70,16 +70,7 @@ func (r *run) waitToLand(ctx context.Context, row int, p events.Pending) error {
 func (r *run) waitLookup(ctx context.Context, row int, until time.Time) error {
 	r.landing.begin(row, until)
 	defer r.landing.end(row)
-	t := time.NewTimer(time.Until(until))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-r.stop:
-		return events.ErrStopped
-	}
+	return r.sleep(ctx, until)
 }
 
 // landing is the creates waiting now until they can no longer land (a

@@ -245,11 +245,71 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			l.Message = "run again with --resume once the API takes requests again — sent, refused for longer than --max-wait, and a look-up proved no client was made; not sent again in this run"
 			return l
 		}
-		// Proven not created: send it again (bounded).
+		// Proven not created: send it again (bounded), after the API's retry pause.
+		if attempt == maxCreateAttempts {
+			break
+		}
+		if perr := r.pauseResend(ctx, it, attempt, err); perr != nil {
+			l = r.failure(ctx, l, perr)
+			l.Message = fmt.Sprintf("run again with --resume once the API answers again — sent, answered without a client (%v), and a look-up proved no client was made; "+
+				"the pause before sending it again would pass --max-wait, so it was not sent again in this run", err)
+			return l
+		}
 	}
 	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
 	l.Message = fmt.Sprintf("run again with --resume — the create got no usable answer %d times (the last: %v); each time a look-up proved no client was made", maxCreateAttempts, err)
 	return l
+}
+
+// resendPauser is an API that says its retry pause (baselinker.API's ResendPause).
+type resendPauser interface {
+	ResendPause(k int) (time.Duration, error)
+}
+
+// pauseResend waits, before a create goes again after its k-th send got
+// no usable answer (err) and a look-up proved no client was made, the
+// pause of the API's own retries counted from that send: a server that
+// answers HTTP 500 at once is not sent the row again in the same
+// millisecond. A lost answer's wait has usually covered it already. It
+// returns early when the run is interrupted or stops (the loop then sends
+// nothing more), and an error wrapping pacer.ErrWaitedTooLong, without
+// waiting, when the pause would pass --max-wait.
+func (r *run) pauseResend(ctx context.Context, it *item, k int, err error) error {
+	p, ok := r.api.(resendPauser)
+	if !ok {
+		return nil
+	}
+	pause, perr := p.ResendPause(k)
+	if perr != nil {
+		return fmt.Errorf("row %d: %w; last answer: %w", it.num, perr, err)
+	}
+	from := time.Now()
+	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
+		from = oe.Sent
+	}
+	until := from.Add(pause)
+	if !time.Now().Before(until) {
+		return nil
+	}
+	r.cfg.Logger.Warn(fmt.Sprintf("row %d: the create got no usable answer (%v) and a look-up proved no client was made; it goes again at %s (the API's retry pause, send %d/%d)",
+		it.num, err, until.Local().Format("15:04:05.000"), k+1, maxCreateAttempts), "row", it.num, "until", until)
+	_ = r.sleep(ctx, until)
+	return nil
+}
+
+// sleep waits until the time until: nil then; ctx's error when the run is
+// interrupted first, events.ErrStopped when it stops first.
+func (r *run) sleep(ctx context.Context, until time.Time) error {
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.stop:
+		return events.ErrStopped
+	}
 }
 
 // waitLost waits, after the answer to the row's create was lost (err),

@@ -153,7 +153,11 @@ func statusNames() []string {
 	return names
 }
 
+// close closes the report's lines; closing a closed (or nil) report does nothing.
 func (o *oldReport) close() error {
+	if o == nil {
+		return nil
+	}
 	rl := o.lines
 	o.lines = nil
 	return rl.Close()

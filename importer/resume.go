@@ -71,14 +71,19 @@ func (r *run) openResume() error {
 	return nil
 }
 
-// checkFingerprints refuses a report or journal of another input, and a
-// report that proves nothing (no line, and no journal of its run).
+// checkFingerprints refuses a report or journal of another input (bad
+// input, exit 2, as an undo's journal of another report is), and a report
+// that proves nothing (no line, and no journal of its run).
 func (r *run) checkFingerprints(old *oldReport, js events.JournalState) error {
 	path := r.cfg.Resume
-	for _, c := range []struct{ what, sha string }{{path, old.sha}, {path + ".journal", js.SHA}} {
+	for _, c := range []struct{ what, sha, fix string }{
+		{path, old.sha, fmt.Sprintf("Resume %s with the file it was made from, or give --resume the report of %s", path, r.file)},
+		{path + ".journal", js.SHA, fmt.Sprintf("It is another import's journal: put it back beside that import's report, then resume %s again", path)},
+	} {
 		if c.sha != "" && c.sha != r.sha {
-			return fmt.Errorf("%w: %s was made from a file with input_sha256 %s, but %s has %s; give the report of this file, or import without --resume",
-				ErrInputChanged, c.what, c.sha, r.file, r.sha)
+			return fmt.Errorf("%w: %w: %s was made from a file with input_sha256 %s, but %s has %s; nothing was sent. "+
+				"%s; or import %s without --resume (a match key finds the clients an earlier run made):%s",
+				events.ErrBadInput, ErrInputChanged, c.what, c.sha, r.input, r.sha, c.fix, r.file, r.cfg.matchedRerun())
 		}
 	}
 	if old.count == 0 && js.SHA == "" {

@@ -458,3 +458,50 @@ func TestResumeRefusesAnUnreadableLaterJournal(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeRefusesAnotherInputsRecord: --resume with a report, or a
+// journal, made from another file is bad input (exit 2, as an undo's
+// journal of another report is), refused before any request; the message
+// names the report or journal and the input, says nothing was sent and
+// gives the command that imports the input without --resume.
+func TestResumeRefusesAnotherInputsRecord(t *testing.T) {
+	t.Parallel()
+	srv, api := newAPI(t, sandbox.Config{Seed: 12}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("f", 3))
+	other := writeFile(t, dir, "other.csv", genRows("f", 4))
+	sum, err := Run(context.Background(), api, in, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSHA, err := FileSHA(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, input, record string
+		journal             string // written at the report's journal path first
+		fix                 string
+	}{
+		{"another input's report", other, sum.Report, "", "Resume " + sum.Report + " with the file it was made from, or give --resume the report of other.csv"},
+		{"another input's journal", in, sum.Report + ".journal", `{"ev":"start","sha":"` + otherSHA + `","window":32,"timeout_ms":90000}` + "\n",
+			"It is another import's journal: put it back beside that import's report, then resume " + sum.Report + " again"},
+	} {
+		if tc.journal != "" {
+			writeFile(t, dir, filepath.Base(sum.Report)+".journal", tc.journal)
+		}
+		before := srv.Stats().Requests
+		_, err := Run(context.Background(), api, tc.input, Config{Resume: sum.Report, Report: filepath.Join(dir, "new.report.csv")})
+		if !errors.Is(err, events.ErrBadInput) || !errors.Is(err, ErrInputChanged) {
+			t.Fatalf("%s: err = %v; want bad input (ErrBadInput, ErrInputChanged)", tc.name, err)
+		}
+		for _, want := range []string{tc.record + " was made from", tc.input + " has", "nothing was sent", tc.fix, "--match-by email"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %q does not say %q", tc.name, err, want)
+			}
+		}
+		if n := srv.Stats().Requests - before; n != 0 {
+			t.Errorf("%s: the refused resume sent %d requests", tc.name, n)
+		}
+	}
+}

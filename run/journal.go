@@ -225,6 +225,10 @@ func (j *Journal) Done(l *Line) error {
 	return j.done(l)
 }
 
+// Synced reports whether every send and try reaches the disk before it
+// returns (JournalStart.Sync).
+func (j *Journal) Synced() bool { return j != nil && j.sync }
+
 // Path is where the journal is ("" for a nil Journal).
 func (j *Journal) Path() string {
 	if j == nil {

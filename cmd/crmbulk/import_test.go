@@ -91,6 +91,32 @@ func TestImportExitCodes(t *testing.T) {
 	}
 }
 
+// TestImportResumeOfAnotherFilesReport: --resume with the report of
+// another file is bad input — exit 2, nothing sent, as an undo's resume
+// with another report's journal — and says what to do, with the command.
+func TestImportResumeOfAnotherFilesReport(t *testing.T) {
+	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1})
+	ok := writeInput(t, "ok.csv", "email", "a@example.com", "b@example.com")
+	other := writeInput(t, "other.csv", "email", "c@example.com")
+	if r := runCmd(t, context.Background(), importEnv(), "--api-url", url, "--no-progress", "import", ok); r.code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.errOut)
+	}
+	before := srv.Stats().Requests
+	report := strings.TrimSuffix(ok, ".csv") + ".report.csv"
+	r := runCmd(t, context.Background(), importEnv(), "--api-url", url, "--no-progress", "import", other, "--resume", report)
+	if r.code != exitError {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitError, r.errOut)
+	}
+	for _, want := range []string{report + " was made from", other + " has", "nothing was sent", "give --resume the report of other.csv", "--match-by email"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.errOut)
+		}
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("the refused resume sent %d requests", n)
+	}
+}
+
 func TestImportFatalAuthSkipsTheRest(t *testing.T) {
 	srv, url := sandboxtest.New(t, sandbox.Config{Seed: 1})
 	in := writeInput(t, "in.csv", manyRows(20)...)
