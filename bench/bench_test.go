@@ -369,8 +369,12 @@ func TestQuickRateKeepsTheRealMargin(t *testing.T) {
 // margin (250 ms). A machine at load 10 under -race delayed some requests
 // 455 ms in its HTTP stack (the client's own steps took microseconds), and
 // the sandbox then saw 21 in a window and blocked the token, which also
-// takes the pace down; such a run proves nothing of the client either way,
-// so when every failing run is one of those the test is skipped, saying so.
+// takes the pace down. A delay can add one request to a window, no more:
+// a run the machine delayed past the margin with at most one over (21/20)
+// proves nothing of the client either way, so when every failing run is
+// one of those the test is skipped, saying so; two over, or 22 in a
+// window, fails whatever the machine did (a limiter allowing 30 where 20
+// were asked, with one request in 40 held 300 ms, was skipped before).
 // The pace is the client's: a process the machine kept from running for
 // longer than the margin (at load 10 and more under -race: 354 ms seen
 // with a pace of 0.87) is really slower than its limiter, so a missed pace
@@ -394,19 +398,31 @@ func TestRateScenario(t *testing.T) {
 	}
 	numRe := regexp.MustCompile(`^(\d\.\d+) `)
 	spreadRe := regexp.MustCompile(`delays spread (\S+)\)$`)
-	overrun := map[string]string{} // the runs the machine delayed past the margin, and by how much
+	overRe := regexp.MustCompile(`^(\d+) \(max (\d+)/(\d+);`)
+	// The runs the machine delayed past the margin, and by how much. A delay
+	// can put one request more in a window, never more: a run with two over,
+	// or more than one over the limit in a window, is the client's fault
+	// whatever the machine did, and fails.
+	overrun := map[string]string{}
 	for _, l := range r.Lines {
-		if m := spreadRe.FindStringSubmatch(l.Value); strings.HasPrefix(l.Measure, "requests over the limit") && m != nil {
-			if d, err := time.ParseDuration(m[1]); err == nil && d > smallRate().margin {
-				overrun[l.Scenario] = m[1]
-			}
+		m, o := spreadRe.FindStringSubmatch(l.Value), overRe.FindStringSubmatch(l.Value)
+		if !strings.HasPrefix(l.Measure, "requests over the limit") || m == nil || o == nil {
+			continue
+		}
+		over, _ := strconv.Atoi(o[1])
+		most, _ := strconv.Atoi(o[2])
+		limit, _ := strconv.Atoi(o[3])
+		if d, err := time.ParseDuration(m[1]); err == nil && d > smallRate().margin && over <= 1 && most <= limit+1 {
+			overrun[l.Scenario] = m[1]
 		}
 	}
 	paced, excused := 0, map[string]string{}
 	for _, l := range r.Lines {
-		if spread, ok := overrun[l.Scenario]; ok && l.Verdict == "MISSED" {
+		over := strings.HasPrefix(l.Measure, "requests over the limit")
+		if spread, ok := overrun[l.Scenario]; ok && l.Verdict == "MISSED" && (over || strings.HasPrefix(l.Measure, "pace")) {
+			// the one request more got a blocked answer, which takes the pace down too
 			excused[l.Scenario+": "+l.Value] = "delays spread " + spread
-			if strings.HasPrefix(l.Measure, "pace") {
+			if !over {
 				paced++
 			}
 			continue
