@@ -48,7 +48,7 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	// account, not crmbulk's file) are said in the page's words (the
 	// refusal's own speak the CLI's flags) and read again.
 	cfg := j.plan.cfg
-	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
+	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, j.log
 	if _, err := os.Stat(cfg.Keep); err == nil && cfg.Keep != "" {
 		resumed := cfg
 		resumed.Resume = true

@@ -14,7 +14,9 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/schedule"
 	"github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -303,5 +305,60 @@ func TestRunViewWithoutReport(t *testing.T) {
 	rec.hub.end(run.Summary{Text: "0 rows"}, errors.New("refused"), false, false)
 	if v := rec.view(); v.Report != "" {
 		t.Errorf("a run with no report: view Report = %q, want \"\"", v.Report)
+	}
+}
+
+// TestJobsSayEachMessageOnce: import, undo and export hand their notes to
+// the run's events themselves (run.Aggregator.Logger); the page's jobs
+// give them the server's logger only, so each note reaches the page once
+// (a second forwarder made every one of them appear twice).
+func TestJobsSayEachMessageOnce(t *testing.T) {
+	_, api := sandboxAPI(t, sandbox.Config{Clients: 4, Seed: 3}, 100000)
+	dir, state := t.TempDir(), t.TempDir()
+	input := filepath.Join(dir, "klienci.csv") // a column no field reads: the import says so
+	if err := os.WriteFile(input, []byte("email,invoice_fullname,ulubiony kolor\na@example.com,A,zielony\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imp := &run.Recorder{}
+	if _, err := importJob(api, importSpec{Input: input, MatchBy: []string{"email"}, StateDir: state})(t.Context(), imp); err != nil {
+		t.Fatal(err)
+	}
+	und := &run.Recorder{}
+	if _, err := undoJob(api, importReport(input), state, nil)(t.Context(), und); err != nil {
+		t.Fatal(err)
+	}
+	exp := &run.Recorder{}
+	job := &exportJob{api: api, dir: t.TempDir(), now: time.Now(), log: slog.New(slog.DiscardHandler), ready: make(chan struct{}), done: func(string) {},
+		note: func(pageNote) {}, plan: exportPlan{req: choices(schedule.Default()), format: "xlsx",
+			cfg: exporter.Config{Columns: []string{"crm_client_id", "status_name"}, StatusNames: true}}}
+	close(job.ready)
+	if _, err := job.run(t.Context(), exp); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		rec  *run.Recorder
+		want string // a note the run says
+	}{
+		{"import", imp, "columns not imported"},
+		{"undo", und, ""},
+		{"export", exp, "status_name: "},
+	} {
+		said := map[string]int{}
+		var all []string
+		for _, e := range tc.rec.Events() {
+			if e.Message != nil {
+				said[e.Message.Text]++
+				all = append(all, e.Message.Text)
+			}
+		}
+		for text, n := range said {
+			if n > 1 {
+				t.Errorf("%s: said %d times: %s", tc.name, n, text)
+			}
+		}
+		if tc.want != "" && !slices.ContainsFunc(all, func(s string) bool { return strings.HasPrefix(s, tc.want) }) {
+			t.Errorf("%s: never said %q…; said %q", tc.name, tc.want, all)
+		}
 	}
 }
