@@ -362,3 +362,33 @@ func TestJobsSayEachMessageOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestImportJobSaysEncodingInPageWords: an input not in UTF-8 is read in the
+// encoding whose letters make sense; the importer's note of it names the
+// CLI's --encoding, so the page gets it as a note of its own (key and
+// facts), not as those words.
+func TestImportJobSaysEncodingInPageWords(t *testing.T) {
+	_, api := sandboxAPI(t, sandbox.Config{}, 100000)
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	// "Zażółć gęślą jaźń" in windows-1250.
+	cp1250 := []byte("email,invoice_fullname\na@example.com,Za\xbf\xf3\xb3\xe6 g\xea\x9cl\xb9 ja\x9f\xf1\n")
+	if err := os.WriteFile(input, cp1250, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHub(kindImport, time.Now())
+	sum, err := importJob(api, importSpec{Input: input, MatchBy: []string{"email"}, StateDir: t.TempDir()})(t.Context(), h)
+	if err != nil || sum.Counts["created"] != 1 {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	st := h.state()
+	if !slices.ContainsFunc(st.Notes, func(n pageNote) bool {
+		return n.Key == "run.encoding" && n.Vars["file"] == "klienci.csv" && n.Vars["encoding"] != ""
+	}) {
+		t.Errorf("notes %+v, want run.encoding with the file and its encoding", st.Notes)
+	}
+	for _, m := range st.Messages {
+		if strings.Contains(m, "--") || strings.Contains(m, "UTF-8") {
+			t.Errorf("the page showed the CLI's words: %s", m)
+		}
+	}
+}
