@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -469,4 +471,40 @@ func TestBrowserRunSaysKeyedNotes(t *testing.T) {
 	}
 	e.waitText("#run-progress .run-state", "Zakończono")
 	e.setSelect("#lang", "en")
+
+	// Every key the pipelines give their notes has its text in both languages.
+	keys := pipelineKeys(t)
+	if len(keys) < 4 {
+		t.Fatalf("the pipelines' keys: %q", keys)
+	}
+	for _, k := range keys {
+		if got, _ := e.eval(`['en', 'pl'].filter((l) => !I18N.strings[l][` + jsString(k) + `]).join(' ')`); got != "" {
+			t.Errorf("%s has no text in %s", k, got)
+		}
+	}
+}
+
+// pipelineKeys are the keys of the page's texts the pipelines name
+// (run.Keyed) in their sources.
+func pipelineKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	for _, dir := range []string{"../importer", "../undo", "../exporter"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range regexp.MustCompile(`"(run\.[A-Za-z]+)"`).FindAllStringSubmatch(string(b), -1) {
+				if !slices.Contains(keys, m[1]) {
+					keys = append(keys, m[1])
+				}
+			}
+		}
+	}
+	return keys
 }
