@@ -121,11 +121,7 @@ func TestBrowserExportKeptOfAnotherExport(t *testing.T) {
 	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Clients: 12, Seed: 6}})
 	keepHeader(e, "0123456789abcdef")
 
-	e.click("#tab-export")
-	e.waitText("#exp-status", "Stały klient")
-	e.click("#exp-notes")
-	e.click("#exp-start")
-	e.waitText("#exp-progress-text", "Done")
+	exportNotes(e)
 	e.waitText("#exp-messages", "were read with another API token (another account). That export started ")
 	e.waitText("#exp-messages", "Nothing to do: if you stop it, exporting again with these same choices goes on from what it read.")
 	if progress := e.text("#exp-progress-text"); strings.Contains(progress, "NaN") || !regexp.MustCompile(`\d+ requests · \d+ s`).MatchString(progress) {
@@ -175,11 +171,7 @@ func TestBrowserExportKeptHeaderOnly(t *testing.T) {
 	}
 	keepHeader(e, api.Account())
 
-	e.click("#tab-export")
-	e.waitText("#exp-status", "Stały klient")
-	e.click("#exp-notes")
-	e.click("#exp-start")
-	e.waitText("#exp-progress-text", "Done")
+	exportNotes(e)
 	e.waitText("#exp-messages", "reading the details of 12 clients")
 	e.waitText("#exp-messages", "exported 12 clients")
 	e.screenshot("export-kept-header-only")
@@ -207,4 +199,14 @@ func keepHeader(e *uiEnv, account string) {
 	if err := os.WriteFile(kept, append(h, '\n'), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// exportNotes runs the page's default export with notes to its end.
+func exportNotes(e *uiEnv) {
+	e.t.Helper()
+	e.click("#tab-export")
+	e.waitText("#exp-status", "Stały klient")
+	e.click("#exp-notes")
+	e.click("#exp-start")
+	e.waitText("#exp-progress-text", "Done")
 }
