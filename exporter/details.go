@@ -71,9 +71,13 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 }
 
 // storeHeader says which export the details file belongs to.
-func (e *Exporter) storeHeader() storeHeader {
-	return storeHeader{Kind: storeKind, Version: 1, Filters: e.cfg.Filters, ExtraFields: e.want.extras, Started: time.Now().UTC(),
-		Account: e.cfg.Account}
+func (e *Exporter) storeHeader() storeHeader { return e.cfg.storeHeader(e.want) }
+
+// storeHeader says which export, reading what want says, c's details file
+// belongs to.
+func (c Config) storeHeader(want needs) storeHeader {
+	return storeHeader{Kind: storeKind, Version: 1, Filters: c.Filters, ExtraFields: want.extras, Started: time.Now().UTC(),
+		Account: c.Account}
 }
 
 // extraNames reads the names of the account's extra fields (one request)

@@ -202,26 +202,18 @@ func openStore(path, tmpDir string, hdr storeHeader, resume bool) (*detailStore,
 // load reads a kept file's header and index.
 func (s *detailStore) load(want storeHeader) error {
 	r := bufio.NewReaderSize(s.f, 64<<10)
-	first, err := r.ReadBytes('\n')
-	var got storeHeader
-	if err != nil || json.Unmarshal(first, &got) != nil {
-		return &ResumeError{Path: s.path, Reason: ResumeNotDetails}
-	}
-	if why := want.same(got); why != 0 {
-		return &ResumeError{Path: s.path, Reason: why, Started: got.Started}
+	got, off, err := readHeader(r, s.path, want)
+	if err != nil {
+		return err
 	}
 	s.age = got.Started
-	off := int64(len(first))
 	for {
 		line, err := r.ReadBytes('\n')
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			var l storeLine
-			if json.Unmarshal(line, &l) == nil && l.ID > 0 && int64(l.Client.CrmClientID) == l.ID {
-				s.index[l.ID] = storeRef{off: off, n: len(line), fp: l.FP}
-				s.kept++
-				off += int64(len(line))
-				continue
-			}
+		if l, ok := keptLine(line); ok {
+			s.index[l.ID] = storeRef{off: off, n: len(line), fp: l.FP}
+			s.kept++
+			off += int64(len(line))
+			continue
 		}
 		if errors.Is(err, io.EOF) || err == nil { // the end, or a torn or bad line: everything after it goes
 			break
@@ -236,6 +228,62 @@ func (s *detailStore) load(want storeHeader) error {
 	}
 	s.end = off
 	return nil
+}
+
+// readHeader reads the header of the kept file at path from r: a
+// ResumeError when it is not crmbulk's or not of the export want describes;
+// else the header and its length.
+func readHeader(r *bufio.Reader, path string, want storeHeader) (storeHeader, int64, error) {
+	first, err := r.ReadBytes('\n')
+	var got storeHeader
+	if err != nil || json.Unmarshal(first, &got) != nil {
+		return got, 0, &ResumeError{Path: path, Reason: ResumeNotDetails}
+	}
+	if why := want.same(got); why != 0 {
+		return got, 0, &ResumeError{Path: path, Reason: why, Started: got.Started}
+	}
+	return got, int64(len(first)), nil
+}
+
+// keptLine is line of a kept file as a client's details, if it is one
+// whole (a torn or bad line is not: it and what follows are not kept).
+func keptLine(line []byte) (storeLine, bool) {
+	var l storeLine
+	if len(line) == 0 || line[len(line)-1] != '\n' || json.Unmarshal(line, &l) != nil {
+		return l, false
+	}
+	return l, l.ID > 0 && int64(l.Client.CrmClientID) == l.ID
+}
+
+// Kept checks the details kept at c.Keep as Run with Resume would, before
+// it: a ResumeError when the export c describes does not go on from them
+// (it keeps nothing, or they are another export's or not crmbulk's);
+// else whether they hold any client's details. False: nothing is kept, or
+// only the header of an export that stopped while it listed the clients —
+// Resume would read every client all the same, and say so in the CLI's
+// words. It reads the header and the first line after it and changes
+// nothing.
+func (c Config) Kept() (bool, error) {
+	c.Resume = true
+	_, want, err := c.columns()
+	if err != nil || c.Keep == "" {
+		return false, err
+	}
+	f, err := safefile.OpenFile(c.Keep, os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("opening the kept details %s: %w", c.Keep, err)
+	}
+	defer func() { _ = f.Close() }()
+	r := bufio.NewReader(f)
+	if _, _, err := readHeader(r, c.Keep, c.storeHeader(want)); err != nil {
+		return false, err
+	}
+	line, _ := r.ReadBytes('\n')
+	_, ok := keptLine(line)
+	return ok, nil
 }
 
 // reusable reports whether details kept for id were read while its list

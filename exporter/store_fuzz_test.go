@@ -13,7 +13,9 @@ import (
 
 // FuzzKeptDetails: whatever follows the header of a kept details file (an
 // edit, a torn write, garbage), --resume either refuses it or reads it,
-// and every client it then says it holds reads back with its own id.
+// and every client it then says it holds reads back with its own id;
+// Config.Kept, which the page asks first, says it holds some exactly when
+// it does.
 func FuzzKeptDetails(f *testing.F) {
 	hdr := storeHeader{Kind: storeKind, Version: 1, Account: "a1", Started: time.Unix(1700000000, 0).UTC()}
 	line := func(id int64, fp uint64, email string) string {
@@ -32,11 +34,15 @@ func FuzzKeptDetails(f *testing.F) {
 		if err := os.WriteFile(path, append(append(h, '\n'), body...), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		kept, kerr := keptConfig(path).Kept()
 		s, err := openStore(path, "", hdr, true)
 		if err != nil {
 			return
 		}
 		defer s.close(false)
+		if kerr != nil || kept != (s.kept > 0) {
+			t.Errorf("Kept says %v, %v; Resume keeps %d clients", kept, kerr, s.kept)
+		}
 		if s.kept < len(s.index) {
 			t.Errorf("kept %d lines but indexes %d clients", s.kept, len(s.index))
 		}

@@ -71,6 +71,12 @@ func TestResumeRefusals(t *testing.T) {
 			if b, _ := os.ReadFile(path); string(b) != tc.kept {
 				t.Errorf("a refused file was changed: %q", b)
 			}
+			// Kept refuses it alike, before the export.
+			kept, err := keptConfig(path).Kept()
+			var before *ResumeError
+			if kept || !errors.As(err, &before) || *before != *re {
+				t.Errorf("Kept: %v, %v; want the refusal %+v", kept, err, *re)
+			}
 		})
 	}
 	// A list export keeps nothing: refused before any file is looked at.
@@ -82,5 +88,65 @@ func TestResumeRefusals(t *testing.T) {
 	if w := "cannot resume the export: --resume goes on from the notes and extra fields an export with --notes, --extra-fields or --with-details read before it stopped; " +
 		"this export reads only the client list (its columns need no notes or extra fields), keeps nothing to go on from and, if it stops, leaves the old file as it was — run it without --resume"; err.Error() != w {
 		t.Errorf("list export's words changed:\n got %s\nwant %s", err, w)
+	}
+}
+
+// keptConfig is the export whose details are kept at path in
+// TestResumeRefusals and TestConfigKept (account a1, no filters, notes).
+func keptConfig(path string) Config {
+	return Config{Keep: path, Notes: true, Columns: []string{"crm_client_id", "notes"}, Capabilities: Capabilities{Account: "a1"}}
+}
+
+// TestConfigKept: Kept says whether kept details hold any client before the
+// export runs — not when there is no file, or only the header of an export
+// stopped while it listed the clients (Resume would read every client and
+// say so in the command line's words) or a torn first line — and changes
+// nothing; a list export, which keeps nothing, is refused.
+func TestConfigKept(t *testing.T) {
+	h, _ := json.Marshal(storeHeader{Kind: storeKind, Version: 1, Account: "a1", Started: time.Now().UTC()})
+	header := string(h) + "\n"
+	client, _ := json.Marshal(storeLine{ID: 7, FP: 1, Client: baselinker.Client{CrmClientID: 7, Email: "a@x.pl"}})
+	for _, tc := range []struct {
+		name string
+		kept string // "": no file
+		want bool
+	}{
+		{"no file", "", false},
+		{"header only", header, false},
+		{"a torn first client", header + string(client[:len(client)-3]), false},
+		{"a client", header + string(client) + "\n", true},
+		{"a client, then a torn one", header + string(client) + "\n" + string(client[:9]), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), ".kept.jsonl")
+			if tc.kept != "" {
+				if err := os.WriteFile(path, []byte(tc.kept), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := keptConfig(path).Kept()
+			if err != nil || got != tc.want {
+				t.Errorf("Kept() = %v, %v; want %v", got, err, tc.want)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tc.kept {
+				t.Errorf("the kept file was changed: %q", b)
+			}
+			// Resume reads the same: clients kept exactly when Kept says so.
+			if tc.kept != "" {
+				s, err := openStore(path, "", keptConfig(path).storeHeader(needs{notes: true}), true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.close(false)
+				if (s.kept > 0) != tc.want {
+					t.Errorf("Resume keeps %d clients, Kept says %v", s.kept, tc.want)
+				}
+			}
+		})
+	}
+	list := Config{Keep: filepath.Join(t.TempDir(), ".kept.jsonl"), Columns: []string{"crm_client_id", "email"}}
+	var re *ResumeError
+	if _, err := list.Kept(); !errors.As(err, &re) || re.Reason != ResumeListOnly {
+		t.Errorf("a list export: %v, want a ResumeError of ResumeListOnly", err)
 	}
 }

@@ -44,9 +44,15 @@ func TestFaultsNeverDuplicate(t *testing.T) {
 				fmt.Fprintf(&extra, "N-%d@example.com,Again %d,\n", i*3, i)
 			}
 			in := writeFile(t, dir, "in.csv", body+extra.String())
-			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 8, RequestTimeout: lostWait})
+			var said events.Recorder
+			sum, err := Run(context.Background(), api, in, Config{MatchBy: []string{"email"}, Workers: 8, RequestTimeout: lostWait, Events: &said})
 			if err != nil {
 				t.Fatal(err)
+			}
+			for _, e := range said.Events() { // a page says these in its own words
+				if m := e.Message; m != nil && strings.Contains(m.Text, "--") && m.Key == "" {
+					t.Errorf("a note names a flag and has no key for a page: %s", m.Text)
+				}
 			}
 			recs := readReport(t, sum.Report)
 			lines := byRow(t, recs)

@@ -237,7 +237,8 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 	}
 	if name, detected := sheet.EncodingOf(rd); detected {
 		r.detected = name
-		r.cfg.Logger.Info(fmt.Sprintf("%s is not UTF-8: reading it as %s, whose letters make sense of it (give --encoding if it is another)", r.file, name),
+		page := events.Keyed(context.Background(), "run.encoding", map[string]string{"file": r.file, "encoding": name}) // no --encoding there
+		r.cfg.Logger.InfoContext(page, fmt.Sprintf("%s is not UTF-8: reading it as %s, whose letters make sense of it (give --encoding if it is another)", r.file, name),
 			"file", r.file, "encoding", name)
 	}
 	if err := r.bind(rd.Header()); err != nil {

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,7 +34,8 @@ func (r *run) reorder() int {
 	if n == 0 {
 		return w
 	}
-	r.cfg.Logger.Warn(fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and got no usable answer: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
+	page := events.Keyed(context.Background(), "run.inDoubt", map[string]string{"rows": strconv.Itoa(n), "until": last.UTC().Format(time.RFC3339)})
+	r.cfg.Logger.WarnContext(page, fmt.Sprintf("%d rows are in doubt: they were sent by the run that stopped and got no usable answer: a create still running on the server may land until %s (--request-timeout %s after its send), so those rows are looked up then — not sent again — and the other rows go first",
 		n, last.Local().Format("15:04:05"), r.cfg.RequestTimeout), "rows", n, "until", last)
 	return max(w, inDoubtWindow)
 }

@@ -15,7 +15,8 @@ import (
 // TestLandBy: a carried create is looked up only once the larger of its
 // run's request timeout and this run's has passed since it was sent; an
 // update, or a send of unknown time, is not waited for; while one waits,
-// the reorder window widens so the other rows go on.
+// the reorder window widens so the other rows go on, and is said (keyed
+// for a page).
 func TestLandBy(t *testing.T) {
 	now := time.Now()
 	r := &run{cfg: Config{Workers: 4, RequestTimeout: 10 * time.Second}.withDefaults("in.csv"), carry: map[int]events.Pending{
@@ -42,8 +43,15 @@ func TestLandBy(t *testing.T) {
 			t.Errorf("row %d: until %v later %v, want %v %v", tc.row, until, later, tc.until, tc.later)
 		}
 	}
+	var said events.Recorder
+	r.cfg.Logger = events.NewAggregator(events.AggregatorConfig{Printer: &said}).Logger(slog.New(slog.DiscardHandler))
 	if w := r.reorder(); w != inDoubtWindow {
 		t.Errorf("window %d while creates wait to land, want %d", w, inDoubtWindow)
+	}
+	// Its words name --request-timeout: a page gets its key and facts.
+	if ev := said.Events(); len(ev) != 1 || ev[0].Message == nil || ev[0].Message.Key != "run.inDoubt" ||
+		ev[0].Message.Vars["rows"] != "2" || ev[0].Message.Vars["until"] != now.Add(59*time.Second).UTC().Format(time.RFC3339) {
+		t.Errorf("the in-doubt note: %+v", ev)
 	}
 	r.carry = map[int]events.Pending{4: r.carry[4]}
 	if w := r.reorder(); w != reorderWindow(4) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -337,7 +338,11 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 		return ""
 	}
 	if ctx.Err() == nil {
-		r.cfg.Logger.Warn(fmt.Sprintf("row %d: %s (%v); %s, so the row is looked up at %s (%s) — not sent again before",
+		page := ctx
+		if w.key != "" {
+			page = events.Keyed(ctx, w.key, map[string]string{"row": strconv.Itoa(it.num), "until": w.until.UTC().Format(time.RFC3339)})
+		}
+		r.cfg.Logger.WarnContext(page, fmt.Sprintf("row %d: %s (%v); %s, so the row is looked up at %s (%s) — not sent again before",
 			it.num, w.what, err, w.why, w.until.Local().Format("15:04:05"), w.rule), "row", it.num, "until", w.until)
 	}
 	werr := r.waitLookup(ctx, it.num, w.until)
@@ -361,6 +366,7 @@ type lookupWait struct {
 	why    string // why the row waits: "the server may still be making the client"
 	before string // what the row waits for: "the create could no longer land"
 	rule   string // how until follows: "--request-timeout 1m30s after its send"
+	key    string // its note in a page's texts when rule names a flag (run.Keyed)
 }
 
 // lostWait is the wait of a create whose answer was lost (err): until it
@@ -378,13 +384,13 @@ func (r *run) lostWait(err error) lookupWait {
 		w.until, _ = p.LandsBy(r.cfg.RequestTimeout)
 		w.what, w.sent = "the create's answer was lost", "the create was sent but "+oe.Got()
 		w.why, w.before = "the server may still be making the client", "the create could no longer land"
-		w.rule = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout)
+		w.rule, w.key = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout), "run.lookupLost"
 	}
 	if oe != nil && oe.RetryAt.After(w.until) && !errors.Is(err, pacer.ErrWaitedTooLong) { // past --max-wait: the row is not sent again (create)
 		w.until = oe.RetryAt
 		w.what, w.sent = "the server refused the create for now", "the server refused the create for now"
 		w.why, w.before = "it asked to wait before the row goes again", "the wait it asked for had passed"
-		w.rule = "the Retry-After of its answer"
+		w.rule, w.key = "the Retry-After of its answer", ""
 	}
 	return w
 }

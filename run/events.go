@@ -53,6 +53,11 @@ type Item struct {
 type Message struct {
 	Level slog.Level
 	Text  string
+	// Key, when set, names the same note in a page's own texts, Vars its
+	// facts (Keyed): Text speaks the command line's flags, which a page
+	// has not.
+	Key  string
+	Vars map[string]string
 }
 
 // Summary is the run's end: what it did, said once.

@@ -30,7 +30,8 @@ func (m messages) Enabled(ctx context.Context, l slog.Level) bool {
 
 func (m messages) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelInfo {
-		m.say(Message{Level: r.Level, Text: r.Message})
+		k, _ := ctx.Value(keyedKey{}).(keyed)
+		m.say(Message{Level: r.Level, Text: r.Message, Key: k.key, Vars: k.vars})
 	}
 	if !m.h.Enabled(ctx, r.Level) {
 		return nil
@@ -44,4 +45,19 @@ func (m messages) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (m messages) WithGroup(name string) slog.Handler {
 	return messages{h: m.h.WithGroup(name), say: m.say}
+}
+
+// Keyed is ctx for one note a pipeline logs with it (InfoContext,
+// WarnContext) whose words name the command line's flags: the run's
+// Message of it carries key and vars, the note in a page's own texts and
+// the facts they say; the log's words stay the command line's.
+func Keyed(ctx context.Context, key string, vars map[string]string) context.Context {
+	return context.WithValue(ctx, keyedKey{}, keyed{key: key, vars: vars})
+}
+
+type keyedKey struct{}
+
+type keyed struct {
+	key  string
+	vars map[string]string
 }

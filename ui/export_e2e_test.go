@@ -20,6 +20,7 @@ import (
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/internal/schedule"
 	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
 // TestBrowserExport drives the export flow in headless Chromium against
@@ -82,6 +83,7 @@ func TestBrowserExport(t *testing.T) {
 	e.waitText("#exp-messages", "exported "+strconv.Itoa(len(want))+" clients")
 	e.waitVisible("#exp-download")
 	e.screenshot("export")
+	saidOnce(t, e)
 	e.click("#exp-download")
 	e.setSelect("#lang", "pl")
 	e.waitText("#export h2", "Eksport klientów")
@@ -117,31 +119,16 @@ func TestBrowserExport(t *testing.T) {
 // refusal naming the CLI's --resume, and the export ends.
 func TestBrowserExportKeptOfAnotherExport(t *testing.T) {
 	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Clients: 12, Seed: 6}})
-	now := time.Now()
-	out, err := exporter.OpenOutput(exporter.OutputOptions{Path: filepath.Join(e.srv.cfg.WorkDir, "exports", choices(schedule.Default()).FileName()),
-		Format: "xlsx", Force: true, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kept := out.DetailsPath()
-	_ = out.Abort()
-	h, _ := json.Marshal(map[string]any{"crmbulk_export_details": "client details read by crmbulk export; --resume reuses them", "version": 1,
-		"account": "0123456789abcdef", "filters": baselinker.Filters{}, "extra_fields": false, "started": now.Add(-time.Hour)})
-	if err := os.WriteFile(kept, append(h, '\n'), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keepHeader(e, "0123456789abcdef")
 
-	e.click("#tab-export")
-	e.waitText("#exp-status", "Stały klient")
-	e.click("#exp-notes")
-	e.click("#exp-start")
-	e.waitText("#exp-progress-text", "Done")
+	exportNotes(e)
 	e.waitText("#exp-messages", "were read with another API token (another account). That export started ")
 	e.waitText("#exp-messages", "Nothing to do: if you stop it, exporting again with these same choices goes on from what it read.")
 	if progress := e.text("#exp-progress-text"); strings.Contains(progress, "NaN") || !regexp.MustCompile(`\d+ requests · \d+ s`).MatchString(progress) {
 		t.Errorf("the progress line says %q, want its requests and the seconds it took (the state's elapsedSeconds)", progress)
 	}
 	e.screenshot("export-kept-en")
+	saidOnce(t, e)
 	e.setSelect("#lang", "pl")
 	e.waitText("#exp-messages", "zostały przeczytane innym tokenem API (z innego konta). Tamten eksport rozpoczął się ")
 	e.waitText("#exp-messages", "Nic nie trzeba robić")
@@ -150,4 +137,76 @@ func TestBrowserExportKeptOfAnotherExport(t *testing.T) {
 		t.Errorf("the page showed the CLI's refusal:\n%s", said)
 	}
 	e.setSelect("#lang", "en")
+}
+
+// saidOnce checks the export's messages: each line once (the exporter's
+// notes reach the page through one path), and at least one.
+func saidOnce(t *testing.T, e *uiEnv) {
+	t.Helper()
+	got, _ := e.eval(`JSON.stringify([...document.querySelectorAll('#exp-messages li')].map((li) => li.textContent))`)
+	var lines []string
+	if err := json.Unmarshal([]byte(got), &lines); err != nil || len(lines) == 0 {
+		t.Fatalf("the export's messages %s: %v", got, err)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l] {
+			t.Errorf("the page says twice: %s", l)
+		}
+		seen[l] = true
+	}
+	t.Logf("the export's messages: %q", lines)
+}
+
+// TestBrowserExportKeptHeaderOnly: beside the export's file, the header
+// only of the details of an export that stopped while it listed the
+// clients: nothing to go on from, and nothing of it is said (the exporter
+// says "--resume: no details kept…" on the command line); the export
+// reads everything and ends, each of its notes said once.
+func TestBrowserExportKeptHeaderOnly(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{sandbox: sandbox.Config{Clients: 12, Seed: 6}})
+	api, err := baselinker.New(e.endpoint, sandboxtest.DefaultToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepHeader(e, api.Account())
+
+	exportNotes(e)
+	e.waitText("#exp-messages", "reading the details of 12 clients")
+	e.waitText("#exp-messages", "exported 12 clients")
+	e.screenshot("export-kept-header-only")
+	saidOnce(t, e)
+	if said := e.text("#exp-messages"); strings.Contains(said, "--") || strings.Contains(said, "resum") || strings.Contains(said, "kept") {
+		t.Errorf("the page spoke of the kept header:\n%s", said)
+	}
+}
+
+// keepHeader writes, beside the file of the page's default export, the
+// header of kept details of account with no client after it, as an export
+// stopped while it listed the clients leaves it.
+func keepHeader(e *uiEnv, account string) {
+	e.t.Helper()
+	now := time.Now()
+	out, err := exporter.OpenOutput(exporter.OutputOptions{Path: filepath.Join(e.srv.cfg.WorkDir, "exports", choices(schedule.Default()).FileName()),
+		Format: "xlsx", Force: true, Now: now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	kept := out.DetailsPath()
+	_ = out.Abort()
+	h, _ := json.Marshal(map[string]any{"crmbulk_export_details": "client details read by crmbulk export; --resume reuses them", "version": 1,
+		"account": account, "filters": baselinker.Filters{}, "extra_fields": false, "started": now.Add(-time.Hour)})
+	if err := os.WriteFile(kept, append(h, '\n'), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// exportNotes runs the page's default export with notes to its end.
+func exportNotes(e *uiEnv) {
+	e.t.Helper()
+	e.click("#tab-export")
+	e.waitText("#exp-status", "Stały klient")
+	e.click("#exp-notes")
+	e.click("#exp-start")
+	e.waitText("#exp-progress-text", "Done")
 }

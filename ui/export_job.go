@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,23 +42,24 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	defer func() { _ = out.Abort() }()
 	// An export of the same file that stopped kept the details it read
 	// beside it: this one goes on from them (--resume) when its columns
-	// read details too (the exporter's rule, Check: a list export keeps
-	// nothing); kept details of another export (other filters, another
-	// account, not crmbulk's file) are said in the page's words (the
-	// refusal's own speak the CLI's flags) and read again.
+	// read details too (the exporter's rule: a list export keeps nothing)
+	// and they hold any (a header only, of an export stopped while it
+	// listed the clients, is nothing to go on from: nothing is said).
+	// Kept details of another export (other filters, another account, not
+	// crmbulk's file) are said in the page's words (the refusal's own
+	// speak the CLI's flags) and read again: Kept refuses them before the
+	// export's first request, and the export refuses them likewise should
+	// the file change in between.
 	cfg := j.plan.cfg
-	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, messages(ev, j.log)
-	if _, err := os.Stat(cfg.Keep); err == nil && cfg.Keep != "" {
-		resumed := cfg
-		resumed.Resume = true
-		cfg.Resume = resumed.Check() == nil
+	cfg.Keep, cfg.Events, cfg.Logger = out.DetailsPath(), ev, j.log
+	kept, err := cfg.Kept()
+	if refused := (*exporter.ResumeError)(nil); errors.As(err, &refused) && refused.Reason != exporter.ResumeListOnly {
+		j.refused(refused, out.Path)
 	}
+	cfg.Resume = kept && err == nil
 	sum, err := j.export(ctx, cfg, out)
 	if refused := (*exporter.ResumeError)(nil); errors.As(err, &refused) {
-		// Its words are the CLI's (--resume, --filter): the page says
-		// its own, from the facts.
-		j.log.Info("ui: the kept details are not gone on from; the export starts over", "error", err)
-		j.note(keptRefused(refused, out.Path))
+		j.refused(refused, out.Path)
 		cfg.Resume = false
 		sum, err = j.export(ctx, cfg, out)
 	}
@@ -84,6 +84,14 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 	res.Text = sum.String() + " → " + filepath.Base(out.Path)
 	j.done(out.Path)
 	return res, nil
+}
+
+// refused says in the page's words why the details kept beside the
+// export's file (path) are not gone on from: the refusal's own words are
+// the CLI's (--resume, --filter).
+func (j *exportJob) refused(e *exporter.ResumeError, path string) {
+	j.log.Info("ui: the kept details are not gone on from; the export starts over", "error", e)
+	j.note(keptRefused(e, path))
 }
 
 // keptReason names a reason kept details are refused for in the page's

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +107,44 @@ func TestExportJobSaysKeptRefusalInPageWords(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExportJobKeptHeaderOnlySaysNothing: the details kept beside the file
+// by an export stopped while it listed the clients hold its header only:
+// nothing to go on from, so the job does not go on (the exporter would say
+// "--resume: no details kept by an earlier run of this export…", the
+// CLI's words) and says nothing of them; it reads every client's details
+// as a new export and says each of its notes once.
+func TestExportJobKeptHeaderOnlySaysNothing(t *testing.T) {
+	_, endpoint := sandboxtest.New(t, sandbox.Config{Clients: 5, Seed: 3})
+	api, err := baselinker.New(endpoint, sandboxtest.DefaultToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := json.Marshal(map[string]any{"crmbulk_export_details": "client details read by crmbulk export; --resume reuses them", "version": 1,
+		"account": api.Account(), "filters": baselinker.Filters{}, "extra_fields": false, "started": time.Now().Add(-time.Hour)})
+	rec, notes, _ := runKeptJob(t, api, exporter.Config{Notes: true, Columns: []string{"crm_client_id", "notes", "status_name"}, StatusNames: true,
+		Capabilities: exporter.CapabilitiesOf(api)}, string(h)+"\n")
+	if len(notes) != 0 {
+		t.Errorf("noted %+v, want nothing", notes)
+	}
+	said := map[string]int{}
+	for _, e := range rec.Events() {
+		if e.Message != nil {
+			said[e.Message.Text]++
+			if strings.Contains(e.Message.Text, "--") || strings.Contains(e.Message.Text, "resum") {
+				t.Errorf("the page showed: %s", e.Message.Text)
+			}
+		}
+	}
+	for text, n := range said {
+		if n != 1 {
+			t.Errorf("said %d times: %s", n, text)
+		}
+	}
+	if !slices.ContainsFunc(slices.Collect(maps.Keys(said)), func(s string) bool { return strings.HasPrefix(s, "reading the details of 5 clients") }) {
+		t.Errorf("did not read the 5 clients' details; said %v", said)
 	}
 }
 

@@ -3,8 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -438,4 +442,69 @@ func plannedPage(t *testing.T, rows int) *uiEnv {
 	e.click("#imp-plan-btn")
 	e.waitText("#imp-plan-counts", fmt.Sprintf("created: %d", rows))
 	return e
+}
+
+// TestBrowserRunSaysKeyedNotes: a note a pipeline says with the command
+// line's flags (run.Keyed: here the in-doubt rows of a resume, whose words
+// name --request-timeout) is said in the page's words, with its facts, in
+// English and in Polish; its time in the page's time.
+func TestBrowserRunSaysKeyedNotes(t *testing.T) {
+	e := plannedPage(t, 20)
+	e.click("#tab-run")
+	e.click("#run-start")
+	e.waitText("#run-progress .counts", "created")
+	runs := e.srv.sess.runs.list()
+	if len(runs) != 1 {
+		t.Fatalf("%d runs", len(runs))
+	}
+	runs[0].hub.Message(run.Message{Level: slog.LevelWarn, Text: "2 rows are in doubt: … (--request-timeout 30s after its send) …",
+		Key: "run.inDoubt", Vars: map[string]string{"rows": "2", "until": "2026-12-01T08:30:00Z"}})
+	e.waitText("#run-progress .run-messages", "Rows in doubt: 2. The run that stopped sent them")
+	if said := e.text("#run-progress .run-messages"); !strings.Contains(said, "may land until "+time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC).Local().Format("3:04:05")) {
+		t.Errorf("the time is not said in the page's time:\n%s", said)
+	}
+	e.screenshot("run-keyed-note")
+	e.setSelect("#lang", "pl")
+	e.waitText("#run-progress .run-messages", "Niepewne wiersze: 2.")
+	if said := e.text("#run-progress"); strings.Contains(said, "--") {
+		t.Errorf("the page showed the CLI's words:\n%s", said)
+	}
+	e.waitText("#run-progress .run-state", "Zakończono")
+	e.setSelect("#lang", "en")
+
+	// Every key the pipelines give their notes has its text in both languages.
+	keys := pipelineKeys(t)
+	if len(keys) < 4 {
+		t.Fatalf("the pipelines' keys: %q", keys)
+	}
+	for _, k := range keys {
+		if got, _ := e.eval(`['en', 'pl'].filter((l) => !I18N.strings[l][` + jsString(k) + `]).join(' ')`); got != "" {
+			t.Errorf("%s has no text in %s", k, got)
+		}
+	}
+}
+
+// pipelineKeys are the keys of the page's texts the pipelines name
+// (run.Keyed) in their sources.
+func pipelineKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	for _, dir := range []string{"../importer", "../undo", "../exporter"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range regexp.MustCompile(`"(run\.[A-Za-z]+)"`).FindAllStringSubmatch(string(b), -1) {
+				if !slices.Contains(keys, m[1]) {
+					keys = append(keys, m[1])
+				}
+			}
+		}
+	}
+	return keys
 }

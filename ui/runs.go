@@ -552,7 +552,13 @@ func (h *hub) Item(i run.Item) {
 }
 
 // Message keeps a note for the page.
+// A keyed one (run.Keyed: its words name the CLI's flags) is a note in the
+// page's own words.
 func (h *hub) Message(m run.Message) {
+	if m.Key != "" {
+		h.note(pageNote{Key: m.Key, Vars: m.Vars})
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v := &h.view

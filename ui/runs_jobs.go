@@ -33,11 +33,13 @@ func importReport(input string) string { return importer.DefaultReportPath(input
 
 // importJob is the real import of spec through api (importer.Run, as
 // `crmbulk import` runs it); a resume writes on the report it resumes.
+// The pipelines hand their notes to Events themselves (run's
+// Aggregator.Logger): their logger is the server's log only.
 func importJob(api importer.API, spec importSpec) runJob {
 	return func(ctx context.Context, ev run.Printer) (run.Summary, error) {
 		cfg := importer.Config{Mapping: spec.Mapping, MatchBy: spec.MatchBy, Sheet: spec.Sheet,
 			Report: importReport(spec.Input), Resume: spec.Resume, StateDir: spec.StateDir,
-			Command: "crmbulk ui: import " + filepath.Base(spec.Input), Logger: messages(ev, spec.Logger)}
+			Command: "crmbulk ui: import " + filepath.Base(spec.Input), Logger: spec.Logger}
 		cfg.Events = ev
 		if a, ok := api.(*baselinker.API); ok {
 			cfg.ETA, cfg.Waiting = a.Limiter().ETA, a.Waiting
@@ -58,7 +60,7 @@ func undoReport(source string) string { return undo.DefaultReportPath(source) }
 // as `crmbulk undo --yes` does).
 func undoJob(api undo.API, source, stateDir string, log *slog.Logger) runJob {
 	return func(ctx context.Context, ev run.Printer) (run.Summary, error) {
-		cfg := undo.Config{Report: undoReport(source), StateDir: stateDir, Log: messages(ev, log),
+		cfg := undo.Config{Report: undoReport(source), StateDir: stateDir, Log: log,
 			Command: "crmbulk ui: undo " + filepath.Base(source)}
 		cfg.Events = ev
 		if a, ok := api.(*baselinker.API); ok {
@@ -71,40 +73,4 @@ func undoJob(api undo.API, source, stateDir string, log *slog.Logger) runJob {
 		}
 		return run.Summary{Command: kindUndo, Counts: counts, Requests: sum.Requests, Elapsed: sum.Elapsed, Text: sum.String()}, err
 	}
-}
-
-// messages is a logger whose records go to the page as the run's notes
-// (and to log, the server's own log).
-func messages(ev run.Printer, log *slog.Logger) *slog.Logger {
-	var next slog.Handler = slog.DiscardHandler
-	if log != nil {
-		next = log.Handler()
-	}
-	return slog.New(noteHandler{ev: ev, next: next})
-}
-
-// noteHandler hands each record's message to a run.Printer as a Message.
-type noteHandler struct {
-	ev   run.Printer
-	next slog.Handler
-}
-
-func (h noteHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h noteHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelInfo {
-		h.ev.Message(run.Message{Level: r.Level, Text: r.Message})
-	}
-	if h.next.Enabled(ctx, r.Level) {
-		return h.next.Handle(ctx, r)
-	}
-	return nil
-}
-
-func (h noteHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return noteHandler{ev: h.ev, next: h.next.WithAttrs(as)}
-}
-
-func (h noteHandler) WithGroup(name string) slog.Handler {
-	return noteHandler{ev: h.ev, next: h.next.WithGroup(name)}
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
+	"github.com/crmbulk/crmbulk/internal/schedule"
 	"github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
@@ -303,5 +305,90 @@ func TestRunViewWithoutReport(t *testing.T) {
 	rec.hub.end(run.Summary{Text: "0 rows"}, errors.New("refused"), false, false)
 	if v := rec.view(); v.Report != "" {
 		t.Errorf("a run with no report: view Report = %q, want \"\"", v.Report)
+	}
+}
+
+// TestJobsSayEachMessageOnce: import, undo and export hand their notes to
+// the run's events themselves (run.Aggregator.Logger); the page's jobs
+// give them the server's logger only, so each note reaches the page once
+// (a second forwarder made every one of them appear twice).
+func TestJobsSayEachMessageOnce(t *testing.T) {
+	_, api := sandboxAPI(t, sandbox.Config{Clients: 4, Seed: 3}, 100000)
+	dir, state := t.TempDir(), t.TempDir()
+	input := filepath.Join(dir, "klienci.csv") // a column no field reads: the import says so
+	if err := os.WriteFile(input, []byte("email,invoice_fullname,ulubiony kolor\na@example.com,A,zielony\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imp := &run.Recorder{}
+	if _, err := importJob(api, importSpec{Input: input, MatchBy: []string{"email"}, StateDir: state})(t.Context(), imp); err != nil {
+		t.Fatal(err)
+	}
+	und := &run.Recorder{}
+	if _, err := undoJob(api, importReport(input), state, nil)(t.Context(), und); err != nil {
+		t.Fatal(err)
+	}
+	exp := &run.Recorder{}
+	job := &exportJob{api: api, dir: t.TempDir(), now: time.Now(), log: slog.New(slog.DiscardHandler), ready: make(chan struct{}), done: func(string) {},
+		note: func(pageNote) {}, plan: exportPlan{req: choices(schedule.Default()), format: "xlsx",
+			cfg: exporter.Config{Columns: []string{"crm_client_id", "status_name"}, StatusNames: true}}}
+	close(job.ready)
+	if _, err := job.run(t.Context(), exp); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		rec  *run.Recorder
+		want string // a note the run says
+	}{
+		{"import", imp, "columns not imported"},
+		{"undo", und, ""},
+		{"export", exp, "status_name: "},
+	} {
+		said := map[string]int{}
+		var all []string
+		for _, e := range tc.rec.Events() {
+			if e.Message != nil {
+				said[e.Message.Text]++
+				all = append(all, e.Message.Text)
+			}
+		}
+		for text, n := range said {
+			if n > 1 {
+				t.Errorf("%s: said %d times: %s", tc.name, n, text)
+			}
+		}
+		if tc.want != "" && !slices.ContainsFunc(all, func(s string) bool { return strings.HasPrefix(s, tc.want) }) {
+			t.Errorf("%s: never said %q…; said %q", tc.name, tc.want, all)
+		}
+	}
+}
+
+// TestImportJobSaysEncodingInPageWords: an input not in UTF-8 is read in the
+// encoding whose letters make sense; the importer's note of it names the
+// CLI's --encoding, so the page gets it as a note of its own (key and
+// facts), not as those words.
+func TestImportJobSaysEncodingInPageWords(t *testing.T) {
+	_, api := sandboxAPI(t, sandbox.Config{}, 100000)
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	// "Zażółć gęślą jaźń" in windows-1250.
+	cp1250 := []byte("email,invoice_fullname\na@example.com,Za\xbf\xf3\xb3\xe6 g\xea\x9cl\xb9 ja\x9f\xf1\n")
+	if err := os.WriteFile(input, cp1250, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHub(kindImport, time.Now())
+	sum, err := importJob(api, importSpec{Input: input, MatchBy: []string{"email"}, StateDir: t.TempDir()})(t.Context(), h)
+	if err != nil || sum.Counts["created"] != 1 {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	st := h.state()
+	if !slices.ContainsFunc(st.Notes, func(n pageNote) bool {
+		return n.Key == "run.encoding" && n.Vars["file"] == "klienci.csv" && n.Vars["encoding"] != ""
+	}) {
+		t.Errorf("notes %+v, want run.encoding with the file and its encoding", st.Notes)
+	}
+	for _, m := range st.Messages {
+		if strings.Contains(m, "--") || strings.Contains(m, "UTF-8") {
+			t.Errorf("the page showed the CLI's words: %s", m)
+		}
 	}
 }

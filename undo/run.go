@@ -398,7 +398,8 @@ func (r *run) waitToLand(ctx context.Context, it item) {
 	if !later || it.op != opRecreate || r.cfg.DryRun || noKey != nil {
 		return
 	}
-	r.cfg.Log.Warn(fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
+	page := events.Keyed(ctx, "run.undoInDoubt", map[string]string{"row": strconv.Itoa(it.line.Row), "until": until.UTC().Format(time.RFC3339)})
+	r.cfg.Log.WarnContext(page, fmt.Sprintf("input row %d: the create the interrupted undo sent may still land until %s (--request-timeout after its send): it is looked up then, not sent again",
 		it.line.Row, until.Local().Format("15:04:05")), "row", it.line.Row, "until", until)
 	t := time.NewTimer(time.Until(until))
 	defer t.Stop()

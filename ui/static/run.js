@@ -44,6 +44,11 @@ I18N.add({
   'run.requests': { en: '{n} requests', pl: 'żądań: {n}' },
   'run.waiting': { en: 'Waiting: {what}', pl: 'Czeka: {what}' },
   'run.until': { en: 'until {time}', pl: 'do {time}' },
+  // Notes crmbulk says with the command line's flags (run.Keyed), in the page's words.
+  'run.encoding': { en: '{file} is not UTF-8: it is read as {encoding}, whose letters make sense of it. If letters look wrong in the report, save the file as UTF-8 and import it again.', pl: 'Plik {file} nie jest w UTF-8: jest czytany jako {encoding}, w którym jego litery mają sens. Jeśli litery w raporcie wyglądają źle, zapisz plik jako UTF-8 i zaimportuj go ponownie.' },
+  'run.inDoubt': { en: 'Rows in doubt: {rows}. The run that stopped sent them and got no usable answer; a create still running on the server may land until {until}, so those rows are looked up then — not sent again — and the other rows go first.', pl: 'Niepewne wiersze: {rows}. Przerwany import wysłał je i nie dostał użytecznej odpowiedzi; tworzenie klienta wciąż trwające na serwerze może się zakończyć do {until}, więc te wiersze zostaną wtedy wyszukane — nie wysłane ponownie — a pozostałe wiersze idą pierwsze.' },
+  'run.lookupLost': { en: 'Row {row}: the create’s answer was lost and the server may still be making the client, so the row is looked up at {until} — not sent again before.', pl: 'Wiersz {row}: odpowiedź na utworzenie klienta przepadła, a serwer może jeszcze tworzyć klienta, więc wiersz zostanie wyszukany o {until} — do tego czasu nie będzie wysłany ponownie.' },
+  'run.undoInDoubt': { en: 'Input row {row}: the create the interrupted undo sent may still land until {until}; the row is looked up then, not sent again.', pl: 'Wiersz pliku {row}: tworzenie klienta wysłane przez przerwane cofanie może się zakończyć do {until}; wiersz zostanie wtedy wyszukany, nie wysłany ponownie.' },
   'run.phase': { en: 'Now: {phase}', pl: 'Teraz: {phase}' },
   'run.summary': { en: 'Summary', pl: 'Podsumowanie' },
   'report.title': { en: 'Report', pl: 'Raport' },
@@ -342,11 +347,19 @@ const RunStep = (() => {
         const order = (v.statuses || []).concat(Object.keys(v.counts || {}).filter((st) => !(v.statuses || []).includes(st)));
         counts.replaceChildren(...order.map((st) => [st, (v.counts || {})[st]]).filter(([, n]) => n > 0).map(([st, n]) =>
           el('li', { class: 'status-' + st, 'data-status': st, text: `${t('status.' + st)}: ${n}` })));
-        messages.replaceChildren(...(v.messages || []).map((m) => toolWords(m, 'li')));
+        messages.replaceChildren(...(v.notes || []).map(keyedNote), ...(v.messages || []).map((m) => toolWords(m, 'li')));
         summary.replaceChildren(v.summary ? toolWords(v.summary) : '');
         summary.hidden = !v.summary;
       },
     };
+  }
+
+  // keyedNote is a note of the run in the page's words: its key's text
+  // with its facts, a time said in the page's time.
+  function keyedNote(n) {
+    const vars = { ...(n.vars || {}) };
+    if (vars.until) vars.until = new Date(vars.until).toLocaleTimeString(I18N.lang);
+    return el('li', { class: 'page-note', text: t(n.key, vars) });
   }
 
   // duration says seconds for people: 45 s, 3 min 20 s, 1 h 5 min.
