@@ -113,10 +113,7 @@ func (a *AtomicFile) Commit() error {
 		_ = os.Remove(a.f.Name())
 		return fmt.Errorf("saving %s (the previous file, if any, is unchanged): %w", a.target, err)
 	}
-	if d, derr := os.Open(filepath.Dir(a.target)); derr == nil {
-		_ = d.Sync() // best effort: makes the rename durable where supported
-		_ = d.Close()
-	}
+	_ = safefile.SyncDir(filepath.Dir(a.target)) // best effort: the file is saved; this makes the rename durable
 	return nil
 }
 
