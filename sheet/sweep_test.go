@@ -10,7 +10,10 @@ import (
 
 // TestRemoveUnheld: of the files the pattern matches, one whose lock a
 // live run holds stays and one nobody holds (a dead run's) goes; a file
-// the pattern does not match stays whatever its lock.
+// the pattern does not match stays whatever its lock. The removal comes
+// once the sweep's lock is released and its handle closed (Windows
+// deletes no file a handle without share-delete has open, the sweep's own
+// included).
 func TestRemoveUnheld(t *testing.T) {
 	dir := t.TempDir()
 	path := func(name string) string { return filepath.Join(dir, name) }
@@ -29,7 +32,20 @@ func TestRemoveUnheld(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = unlock() }()
-	RemoveUnheld(path("spool-*.jsonl"))
+	var removed []string
+	removeUnheld(path("spool-*.jsonl"), func(name string) error {
+		removed = append(removed, filepath.Base(name))
+		if n := openHandles(t, name); n > 0 {
+			t.Errorf("%s removed with %d handle(s) of this process open on it", name, n)
+		}
+		if err := lockable(name); err != nil {
+			t.Errorf("%s removed while locked: %v", name, err)
+		}
+		return os.Remove(name)
+	})
+	if len(removed) != 1 || removed[0] != "spool-dead.jsonl" {
+		t.Errorf("removed %q, want only spool-dead.jsonl", removed)
+	}
 	for name, want := range map[string]bool{"spool-held.jsonl": true, "spool-dead.jsonl": false, "other.jsonl": true} {
 		if _, err := os.Stat(path(name)); (err == nil) != want {
 			t.Errorf("%s: stat %v, want it there: %t", name, err, want)
@@ -37,50 +53,18 @@ func TestRemoveUnheld(t *testing.T) {
 	}
 }
 
-// TestRemoveUnheldFreesBeforeRemoving: the removal of an unheld file comes
-// once the sweep's lock is released and its handle closed (Windows deletes
-// no file a handle without share-delete has open, the sweep's own
-// included), and never for a file a live run holds.
-func TestRemoveUnheldFreesBeforeRemoving(t *testing.T) {
-	dir := t.TempDir()
-	dead, live := filepath.Join(dir, "spool-dead.jsonl"), filepath.Join(dir, "spool-live.jsonl")
-	for _, name := range []string{dead, live} {
-		if err := os.WriteFile(name, []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	held, err := os.OpenFile(live, os.O_RDWR, 0)
+// lockable says whether a new handle on name gets its lock now.
+func lockable(name string) error {
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	defer held.Close()
-	unlock, err := flock.Lock(held, false)
+	defer f.Close()
+	release, err := flock.Lock(f, false)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	defer func() { _ = unlock() }()
-	var removed []string
-	removeUnheld(filepath.Join(dir, "spool-*.jsonl"), func(name string) error {
-		removed = append(removed, name)
-		if n := openHandles(t, name); n > 0 {
-			t.Errorf("%s removed with %d handle(s) of this process open on it", name, n)
-		}
-		f, err := os.OpenFile(name, os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		release, err := flock.Lock(f, false)
-		if err != nil {
-			t.Errorf("%s removed while locked: %v", name, err)
-			return nil
-		}
-		_ = release()
-		return nil
-	})
-	if len(removed) != 1 || removed[0] != dead {
-		t.Errorf("removed %q, want only %s", removed, dead)
-	}
+	return release()
 }
 
 // openHandles counts the descriptors of this process open on name where
