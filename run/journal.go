@@ -91,7 +91,8 @@ type JournalStart struct {
 	// Settled yields the lines settled before this run whose report line
 	// the new report does not have yet: each gets a done.
 	Settled func(yield func(Line) error) error
-	// Sync makes every send reach the disk before Send returns (fsync).
+	// Sync makes every send reach the disk before Send returns (fsync),
+	// and the journal's rename into place before CreateJournal returns.
 	Sync bool
 }
 
@@ -118,6 +119,14 @@ func CreateJournal(path string, st JournalStart) (*Journal, error) {
 		return nil, fmt.Errorf("creating the journal %s: %w", path, err)
 	}
 	j.path = path
+	if st.Sync {
+		// The rename is durable too: after a power cut the path is not
+		// the old journal while this run's sends were synced into the new.
+		if err := safefile.SyncDir(filepath.Dir(path)); err != nil {
+			_ = tmp.Close()
+			return nil, fmt.Errorf("creating the journal %s: %w", path, err)
+		}
+	}
 	return j, nil
 }
 

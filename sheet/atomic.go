@@ -53,18 +53,34 @@ func SweepTemps(dir, glob string) { RemoveUnheld(filepath.Join(dir, "."+glob+".t
 // lock no live run holds: a run holds a lock on the temporary file it
 // writes (CreateAtomic's, an export's details spool) until it is done, so
 // one without is a dead run's. A file it cannot open or lock stays.
-func RemoveUnheld(pattern string) {
+func RemoveUnheld(pattern string) { removeUnheld(pattern, os.Remove) }
+
+// removeUnheld is RemoveUnheld with its removal given. The lock taken
+// proves no live run holds the file; it is then released and the file
+// closed before remove, because Windows refuses to delete a file while any
+// handle to it is open without FILE_SHARE_DELETE, which Go never asks for
+// (our own handle included: removed under it, nothing was ever swept
+// there). A live run keeps its file open all along, so the removal still
+// fails on a file it holds. On unix (flock: the lock is the open file's,
+// and a name is removed whoever has it open) a run opens its temporary
+// file only by creating it (O_EXCL, a new name) and locks it at once, so
+// the lock released here can be taken only by a run caught between the
+// two, whose file a removal under the lock took from it just the same.
+func removeUnheld(pattern string, remove func(name string) error) {
 	names, _ := filepath.Glob(pattern)
 	for _, name := range names {
 		f, err := safefile.OpenFile(name, os.O_RDWR, 0)
 		if err != nil {
 			continue
 		}
-		if unlock, err := flock.Lock(f, false); err == nil {
-			_ = os.Remove(name)
+		unlock, err := flock.Lock(f, false)
+		if err == nil {
 			_ = unlock()
 		}
 		_ = f.Close()
+		if err == nil {
+			_ = remove(name)
+		}
 	}
 }
 
@@ -97,10 +113,7 @@ func (a *AtomicFile) Commit() error {
 		_ = os.Remove(a.f.Name())
 		return fmt.Errorf("saving %s (the previous file, if any, is unchanged): %w", a.target, err)
 	}
-	if d, derr := os.Open(filepath.Dir(a.target)); derr == nil {
-		_ = d.Sync() // best effort: makes the rename durable where supported
-		_ = d.Close()
-	}
+	_ = safefile.SyncDir(filepath.Dir(a.target)) // best effort: the file is saved; this makes the rename durable
 	return nil
 }
 

@@ -441,13 +441,25 @@ func (m *runManager) openReport(rec *runRec) (*os.File, os.FileInfo, string, err
 		hook(path)
 	}
 	f, fi, err := openVersion(path, rec.out.version())
+	if errors.Is(err, os.ErrNotExist) {
+		// Gone between the lookup and the open: moved by a later run of
+		// the file (found again: reload) or deleted (said as the page says it).
+		if _, ferr := m.report(rec); ferr != nil {
+			return nil, nil, "", ferr
+		}
+		err = errReportMoved
+	}
 	return f, fi, path, err
 }
 
 // openVersion opens path and checks on the open file (os.SameFile of
-// f.Stat, size and time) that it is want (errReportMoved if not).
+// f.Stat, size and time) that it is want (errReportMoved if not). A path
+// with no file is os.ErrNotExist, any other failure to open errReportMoved.
 func openVersion(path string, want os.FileInfo) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, err
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (%v)", errReportMoved, err)
 	}

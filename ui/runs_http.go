@@ -430,22 +430,27 @@ func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rec *ru
 
 // handleReportXLSX downloads the run's report as the XLSX report a run
 // given an .xlsx --report writes (importer.ReportXLSX), made from a copy
-// of the file opened as the run's (ReportXLSX reads by path).
+// of the file opened as the run's (ReportXLSX reads by path). The report
+// is closed once copied, not held through the conversion and the download:
+// Windows renames no open file, and a later run of the same file moves
+// the report aside.
 func (s *Server) handleReportXLSX(w http.ResponseWriter, r *http.Request, rec *runRec) {
 	f, _, report, ok := s.openReady(w, rec)
 	if !ok {
 		return
 	}
-	defer f.Close()
 	dir, err := os.MkdirTemp(s.cfg.WorkDir, "xlsx-")
 	if err != nil {
+		_ = f.Close()
 		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("a temporary folder in %s: %v", s.cfg.WorkDir, err)})
 		return
 	}
 	defer os.RemoveAll(dir)
 	name := strings.TrimSuffix(filepath.Base(report), ".csv") + ".xlsx"
 	in, out := filepath.Join(dir, filepath.Base(report)), filepath.Join(dir, name)
-	if err := copyTo(in, f); err != nil {
+	err = copyTo(in, f)
+	_ = f.Close() // read only: copyTo's error says what went wrong
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("copying the report %s to make its XLSX: %v", filepath.Base(report), err)})
 		return
 	}
