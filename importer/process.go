@@ -261,33 +261,35 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	return l
 }
 
-// resendPauser is an API that says its retry pause (baselinker.API's ResendPause).
+// resendPauser is an API that says when a write may go again after its
+// retry pause (baselinker.API's ResendAt).
 type resendPauser interface {
-	ResendPause(k int) (time.Duration, error)
+	ResendAt(k int, sent time.Time) (time.Time, error)
 }
 
 // pauseResend waits, before a create goes again after its k-th send got
 // no usable answer (err) and a look-up proved no client was made, the
 // pause of the API's own retries counted from that send: a server that
 // answers HTTP 500 at once is not sent the row again in the same
-// millisecond. A lost answer's wait has usually covered it already. It
-// returns early when the run is interrupted or stops (the loop then sends
-// nothing more), and an error wrapping pacer.ErrWaitedTooLong, without
-// waiting, when the pause would pass --max-wait.
+// millisecond. A lost answer's wait, or a look-up that sat out a block,
+// has often covered it already: nothing is waited then, and only what is
+// left of it counts against --max-wait. It returns early when the run is
+// interrupted or stops (the loop then sends nothing more), and an error
+// wrapping pacer.ErrWaitedTooLong, without waiting, when what is left of
+// the pause would pass --max-wait.
 func (r *run) pauseResend(ctx context.Context, it *item, k int, err error) error {
 	p, ok := r.api.(resendPauser)
 	if !ok {
 		return nil
 	}
-	pause, perr := p.ResendPause(k)
+	var sent time.Time
+	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) {
+		sent = oe.Sent
+	}
+	until, perr := p.ResendAt(k, sent)
 	if perr != nil {
 		return fmt.Errorf("row %d: %w; last answer: %w", it.num, perr, err)
 	}
-	from := time.Now()
-	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
-		from = oe.Sent
-	}
-	until := from.Add(pause)
 	if !time.Now().Before(until) {
 		return nil
 	}
