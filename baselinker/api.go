@@ -520,17 +520,29 @@ func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
 		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
 }
 
-// ResendPause is the pause before a caller sends a write again, for the
-// k-th time (k ≥ 1), after the API answered without doing it (a create
-// answered HTTP 500, which a look-up proved was not made): the pause of
-// the API's own retries (WithRetry's Backoff). When it would pass what
-// --max-wait leaves, the error wraps pacer.ErrWaitedTooLong.
-func (a *API) ResendPause(k int) (time.Duration, error) {
-	wait := a.backoff.Delay(k)
-	if budget, bounded := a.limiter.Budget(); bounded && wait >= budget {
-		return wait, fmt.Errorf("a pause of %s before sending it again: %w", roundWait(wait), pacer.ErrWaitedTooLong)
+// ResendAt is when a caller may send a write again, for the k-th time
+// (k ≥ 1), after the try that went out at sent (zero: now) was answered
+// without doing it (a create answered HTTP 500, which a look-up proved was
+// not made): sent plus the pause of the API's own retries (WithRetry's
+// Backoff). A pause that has passed by now (a look-up that sat out a
+// block, say) is never refused; only the part still to wait counts: when
+// it would pass what --max-wait leaves, the error wraps
+// pacer.ErrWaitedTooLong.
+func (a *API) ResendAt(k int, sent time.Time) (time.Time, error) {
+	now := time.Now()
+	if sent.IsZero() {
+		sent = now
 	}
-	return wait, nil
+	until := sent.Add(a.backoff.Delay(k))
+	left := until.Sub(now)
+	if left <= 0 {
+		return until, nil
+	}
+	if budget, bounded := a.limiter.Budget(); bounded && left >= budget {
+		return until, fmt.Errorf("a pause of %s more before sending it again, with %s of --max-wait left: %w",
+			roundWait(left), roundWait(max(budget, 0)), pacer.ErrWaitedTooLong)
+	}
+	return until, nil
 }
 
 // follow carries out shouldRetry's verdict on a failed try: stop with its

@@ -275,8 +275,9 @@ func TestCreateNotResentAfterFatalStop(t *testing.T) {
 		t.Errorf("row 3's create was sent %d times; want once (not again after the run stopped)", n)
 	}
 	l := byRow(t, readReport(t, sum.Report))["3"]
-	if l["status"] != "skipped" || l["error_code"] != events.CodeNotAttempted || !strings.Contains(l["error_message"], "the run stopped at row 2") {
-		t.Errorf("row 3: %s %s %q; want skipped NOT_ATTEMPTED, the run stopped at row 2", l["status"], l["error_code"], l["error_message"])
+	if l["status"] != "skipped" || l["error_code"] != events.CodeNotAttempted || !strings.Contains(l["error_message"], "the run stopped at row 2") ||
+		!strings.Contains(l["error_message"], "the create was sent once and each time a look-up proved no client was made") {
+		t.Errorf("row 3: %s %s %q; want skipped NOT_ATTEMPTED saying it was sent once, proven not made, and the run stopped at row 2", l["status"], l["error_code"], l["error_message"])
 	}
 }
 

@@ -208,11 +208,8 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	}
 	var err error
 	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
-		if attempt > 1 && r.stopped() { // a look-up proved nothing made: after a fatal stop, nothing more goes out
-			return r.notAttempted(l)
-		}
-		if attempt > 1 && ctx.Err() != nil {
-			return interrupted(l)
+		if attempt > 1 && (r.stopped() || ctx.Err() != nil) { // a look-up proved nothing made: after a stop or an interrupt, nothing more goes out
+			return r.notResent(l, attempt-1, err)
 		}
 		var added baselinker.Added
 		added, err = r.write(it, "create", changes.ClientFields(0))
@@ -241,20 +238,15 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return l.OutcomeUnknown("check the account before sending this row again — the API answered the create SUCCESS without a crm_client_id, " +
 				"so the client was most likely made, and a look-up did not find it; not sent again to avoid a duplicate")
 		}
-		if errors.Is(err, pacer.ErrWaitedTooLong) { // proven not created, but the wait before a new send would pass --max-wait
-			l = r.failure(ctx, l, err)
-			l.Message = "run again with --resume once the API takes requests again — sent, refused for longer than --max-wait, and a look-up proved no client was made; not sent again in this run"
-			return l
+		if errors.Is(err, pacer.ErrWaitedTooLong) { // proven not created, but the client's wait before a new send would pass --max-wait
+			return r.tooLongToResend(ctx, l, err, err)
 		}
 		// Proven not created: send it again (bounded), after the API's retry pause.
 		if attempt == maxCreateAttempts {
 			break
 		}
 		if perr := r.pauseResend(ctx, it, attempt, err); perr != nil {
-			l = r.failure(ctx, l, perr)
-			l.Message = fmt.Sprintf("run again with --resume once the API answers again — sent, answered without a client (%v), and a look-up proved no client was made; "+
-				"the pause before sending it again would pass --max-wait, so it was not sent again in this run", err)
-			return l
+			return r.tooLongToResend(ctx, l, err, perr)
 		}
 	}
 	l.Status, l.Code = events.StatusFailed, events.CodeOutcomeUnknown
@@ -262,33 +254,80 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	return l
 }
 
-// resendPauser is an API that says its retry pause (baselinker.API's ResendPause).
+// tooLongToResend is the line of a create that got no usable answer
+// (err) and that a look-up proved was not made, not sent again in this
+// run because the wait before it may go again would pass --max-wait
+// (why: err itself when the client's own retry rule refused the wait, or
+// the retry pause's refusal): the run stops as for any wait past it. The
+// line says what the create got: a server's refusal for a while
+// (Retry-After) or, in OutcomeUnknownError.Got's words, no usable answer
+// or none at all.
+func (r *run) tooLongToResend(ctx context.Context, l events.Line, err, why error) events.Line {
+	l = r.failure(ctx, l, why)
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	if errors.As(err, &oe) && !oe.RetryAt.IsZero() {
+		l.Message = "run again with --resume once the API takes requests again — sent, refused for longer than --max-wait, and a look-up proved no client was made; not sent again in this run"
+		return l
+	}
+	l.Message = fmt.Sprintf("run again with --resume once the API answers again — the create was sent but %s (%v), and a look-up proved no client was made; "+
+		"the pause before sending it again would pass --max-wait, so it was not sent again in this run", oe.Got(), err)
+	return l
+}
+
+// notResent is the line of a create sent sends times, each time answered
+// without a client (the last: err) that a look-up proved was not made,
+// not sent again because the run was interrupted or stopped meanwhile:
+// skipped as the rows the run did not reach, but saying it was sent.
+func (r *run) notResent(l events.Line, sends int, err error) events.Line {
+	why := "the import was interrupted"
+	if r.stopped() {
+		l, why = r.notAttempted(l), r.stopWhy()
+	} else {
+		l = interrupted(l)
+	}
+	times := fmt.Sprintf("%d times", sends)
+	switch sends {
+	case 1:
+		times = "once"
+	case 2:
+		times = "twice"
+	}
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	errors.As(err, &oe)
+	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); not sent again: %s",
+		times, oe.Got(), err, why)
+	return l
+}
+
+// resendPauser is an API that says when a write may go again after its
+// retry pause (baselinker.API's ResendAt).
 type resendPauser interface {
-	ResendPause(k int) (time.Duration, error)
+	ResendAt(k int, sent time.Time) (time.Time, error)
 }
 
 // pauseResend waits, before a create goes again after its k-th send got
 // no usable answer (err) and a look-up proved no client was made, the
 // pause of the API's own retries counted from that send: a server that
 // answers HTTP 500 at once is not sent the row again in the same
-// millisecond. A lost answer's wait has usually covered it already. It
-// returns early when the run is interrupted or stops (the loop then sends
-// nothing more), and an error wrapping pacer.ErrWaitedTooLong, without
-// waiting, when the pause would pass --max-wait.
+// millisecond. A lost answer's wait, or a look-up that sat out a block,
+// has often covered it already: nothing is waited then, and only what is
+// left of it counts against --max-wait. It returns early when the run is
+// interrupted or stops (the loop then sends nothing more), and an error
+// wrapping pacer.ErrWaitedTooLong, without waiting, when what is left of
+// the pause would pass --max-wait.
 func (r *run) pauseResend(ctx context.Context, it *item, k int, err error) error {
 	p, ok := r.api.(resendPauser)
 	if !ok {
 		return nil
 	}
-	pause, perr := p.ResendPause(k)
+	var sent time.Time
+	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) {
+		sent = oe.Sent
+	}
+	until, perr := p.ResendAt(k, sent)
 	if perr != nil {
 		return fmt.Errorf("row %d: %w; last answer: %w", it.num, perr, err)
 	}
-	from := time.Now()
-	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) && !oe.Sent.IsZero() {
-		from = oe.Sent
-	}
-	until := from.Add(pause)
 	if !time.Now().Before(until) {
 		return nil
 	}
