@@ -212,6 +212,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return r.notResent(l, attempt-1, err)
 		}
 		var added baselinker.Added
+		prev := err // the last send's, each proven not made
 		added, err = r.write(it, "create", changes.ClientFields(0))
 		if err == nil {
 			r.idx.apply(added.ID, changes)
@@ -220,6 +221,9 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 			return l
 		}
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
+			if attempt > 1 {
+				return r.resendFailed(ctx, l, attempt-1, prev, err)
+			}
 			return r.failure(ctx, l, err)
 		}
 		if msg := r.waitLost(ctx, it, err); msg != "" {
@@ -285,18 +289,39 @@ func (r *run) notResent(l events.Line, sends int, err error) events.Line {
 	} else {
 		l = interrupted(l)
 	}
-	times := fmt.Sprintf("%d times", sends)
-	switch sends {
-	case 1:
-		times = "once"
-	case 2:
-		times = "twice"
-	}
 	oe := (*baselinker.OutcomeUnknownError)(nil)
 	errors.As(err, &oe)
 	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); not sent again: %s",
-		times, oe.Got(), err, why)
+		sentTimes(sends), oe.Got(), err, why)
 	return l
+}
+
+// resendFailed is the line of a create sent sends times, each answered
+// without a client (the last: prev) that a look-up proved was not made,
+// whose next send failed (err) before or as it went out — a journal that
+// could not be written, the limiter's --max-wait, an API's refusal: the
+// status and code are failure's, the words say the sends before it.
+func (r *run) resendFailed(ctx context.Context, l events.Line, sends int, prev, err error) events.Line {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return r.notResent(l, sends, prev)
+	}
+	l = r.failure(ctx, l, err)
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	errors.As(prev, &oe)
+	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); sending it again failed: %v",
+		sentTimes(sends), oe.Got(), prev, err)
+	return l
+}
+
+// sentTimes says how many times a create was sent: once, twice, 3 times.
+func sentTimes(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // resendPauser is an API that says when a write may go again after its
