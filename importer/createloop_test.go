@@ -32,6 +32,7 @@ type answerCreates struct {
 	status     int
 	retryAfter string
 	body       string
+	later      string // if set, the body of every create after the first, answered 200
 	creates    atomic.Int64
 
 	mu sync.Mutex
@@ -58,10 +59,15 @@ func (h *answerCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.srv.ServeHTTP(w, r)
 		return
 	}
-	h.creates.Add(1)
+	n := h.creates.Add(1)
 	h.mu.Lock()
 	h.at = append(h.at, time.Now())
 	h.mu.Unlock()
+	if n > 1 && h.later != "" {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, h.later)
+		return
+	}
 	if h.retryAfter != "" {
 		w.Header().Set("Retry-After", h.retryAfter)
 	}

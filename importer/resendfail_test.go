@@ -2,42 +2,14 @@ package importer
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
-
-// refuseResend answers the first create HTTP 500 with the API's JSON (the
-// server is done with it, no client made) and refuses every later one
-// with an API error.
-type refuseResend struct {
-	srv     *sandbox.Server
-	creates atomic.Int64
-}
-
-func (h *refuseResend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, method, ok := readForm(w, r)
-	if !ok {
-		return
-	}
-	if method != "addCrmClient" {
-		h.srv.ServeHTTP(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if h.creates.Add(1) == 1 {
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = io.WriteString(w, `{"status":"SUCCESS"}`)
-		return
-	}
-	_, _ = io.WriteString(w, `{"status":"ERROR","error_code":"ERROR_TEST_REFUSED","error_message":"refused by the test"}`)
-}
 
 // TestResendFailedSaysTheSendsBefore: a create resent after a look-up
 // proved its first send made nothing, whose resend the API refuses, is
@@ -46,7 +18,9 @@ func (h *refuseResend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestResendFailedSaysTheSendsBefore(t *testing.T) {
 	t.Parallel()
 	srv, _ := sandboxtest.New(t, sandbox.Config{Seed: 61})
-	h := &refuseResend{srv: srv}
+	// the first create answered 500 with the API's JSON (done, nothing made), every later one refused
+	h := &answerCreates{srv: srv, status: http.StatusInternalServerError, body: `{"status":"SUCCESS"}`,
+		later: `{"status":"ERROR","error_code":"ERROR_TEST_REFUSED","error_message":"refused by the test"}`}
 	ts := httptest.NewServer(h)
 	defer ts.Close()
 	api := clientOf(t, ts.URL+"/connector.php")
