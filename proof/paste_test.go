@@ -289,6 +289,23 @@ func TestPastedCommandsAfterARefusal(t *testing.T) {
 	p.paste(one(t, r.stderr, "--match-by email"), 0, 1)
 	checkOnce(t, srv, rows)
 
+	// --resume of that report with another file (the same rows saved again,
+	// so its input_sha256 differs): refused, nothing sent; the printed
+	// import of the other file without --resume runs and, by the mapping's
+	// key, makes nobody twice.
+	b, err := os.ReadFile(filepath.Join(p.dir, pasteInput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, p.dir, "again "+pasteInput, string(b)+"\n")
+	before := srv.Stats().Requests
+	r = p.sh(`crmbulk --no-progress import "$O" --mapping "$M" --resume "$R"`, append(pasteVars, "O=again "+pasteInput, "R="+awkward+".report.csv")...)
+	if r.code != 2 || srv.Stats().Requests != before {
+		t.Fatalf("resume of another file's report: exit %d, %d requests; want 2, none\n%s", r.code, srv.Stats().Requests-before, r.stderr)
+	}
+	p.paste(one(t, r.stderr, "again "), 0, 1)
+	checkOnce(t, srv, rows)
+
 	if err := os.Symlink(bin(t), filepath.Join(p.dir, "crmbulk")); err != nil {
 		t.Fatal(err)
 	}
