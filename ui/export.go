@@ -338,6 +338,10 @@ func (s *Server) handleExportFile(w http.ResponseWriter, r *http.Request) {
 	}
 	name := filepath.Base(out.path)
 	f, fi, err := openVersion(out.path, out.file)
+	if errors.Is(err, os.ErrNotExist) {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("%s, the file this export wrote, is gone from %s (deleted, or moved away): export again", name, filepath.Dir(out.path))})
+		return
+	}
 	if err != nil {
 		conflict(w, "%s is no longer the file this export wrote (a later export of the same name wrote over it, or it was moved): download it from the latest export, or export again", name)
 		return

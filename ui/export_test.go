@@ -30,6 +30,7 @@ type exportPage struct {
 	sandbox *sandbox.Server
 	base    string
 	client  *http.Client
+	workDir string // the page's folder: where its exports are written
 }
 
 func newExportPage(t *testing.T, cfg sandbox.Config, perMinute int) *exportPage {
@@ -42,11 +43,12 @@ func newExportPage(t *testing.T, cfg sandbox.Config, perMinute int) *exportPage 
 func newExportPageWindow(t *testing.T, cfg sandbox.Config, perWindow int, window time.Duration) *exportPage {
 	t.Helper()
 	sb, endpoint := sandboxtest.New(t, cfg)
+	workDir := t.TempDir()
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
 			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(perWindow, pacer.WithWindow(window))))
 		},
-		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: t.TempDir(),
+		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: workDir,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +56,7 @@ func newExportPageWindow(t *testing.T, cfg sandbox.Config, perWindow int, window
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
-	p := &exportPage{t: t, sandbox: sb, base: ts.URL, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	p := &exportPage{t: t, sandbox: sb, base: ts.URL, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, workDir: workDir}
 	res, err := p.client.Get(srv.URL(strings.TrimPrefix(ts.URL, "http://")))
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("entering the page: %v %v", res, err)
@@ -452,5 +454,12 @@ func TestExportDownloadIsItsOwnFile(t *testing.T) {
 	code, body := p.do("GET", "/api/export/"+second+"/file", nil)
 	if lines := strings.Count(string(body), "\n"); code != http.StatusOK || lines != len(statusClients(p.sandbox, 2))+1 {
 		t.Errorf("the second export's download: %d, %d lines, want its %d clients and the header", code, lines, len(statusClients(p.sandbox, 2)))
+	}
+	// Deleted: 404, said as gone (a reload or a later export cannot bring it back).
+	if err := os.Remove(filepath.Join(p.workDir, "exports", "same.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := p.do("GET", "/api/export/"+second+"/file", nil); code != http.StatusNotFound || !strings.Contains(string(body), "same.csv, the file this export wrote, is gone from ") {
+		t.Errorf("the second export's download, its file deleted: %d %.300s, want 404 gone", code, body)
 	}
 }
