@@ -374,10 +374,7 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 			Do: func(send context.Context, turn events.Turn) (events.Line, error) {
 				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
 				r.waitToLand(ctx, it)
-				if skip, ok := r.stopped(ctx, it); ok {
-					return skip, nil
-				}
-				return r.undoOne(send, it), nil
+				return r.undoOne(ctx, send, it), nil
 			}})
 	}
 	if err := pool.Wait(); err != nil {
@@ -409,21 +406,6 @@ func (r *run) waitToLand(ctx context.Context, it item) {
 	}
 }
 
-// stopped returns the skipped line of an item the undo will not start
-// (interrupted, or stopped on a fatal error).
-func (r *run) stopped(ctx context.Context, it item) (events.Line, bool) {
-	l := r.base(it)
-	switch {
-	case ctx.Err() != nil:
-		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeInterrupted, "interrupted before this line; run the undo again with --resume"
-	case r.fatal.Load() != nil:
-		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
-	default:
-		return l, false
-	}
-	return l, true
-}
-
 // base is the line of an item before its outcome.
 func (r *run) base(it item) events.Line {
 	l := events.Line{Row: it.line.Row, ID: it.line.ID, MatchKey: it.line.MatchKey, InputSHA: r.sha, Account: r.account}
@@ -433,19 +415,26 @@ func (r *run) base(it item) events.Line {
 	return l
 }
 
-// undoOne decides and does what undoing one line takes.
-func (r *run) undoOne(ctx context.Context, it item) events.Line {
-	switch it.op {
-	case opDelete:
-		return r.deleteCreated(ctx, it)
-	case opRestore:
-		return r.restore(ctx, it)
-	case opRecreate:
-		return r.recreate(ctx, it)
-	}
+// undoOne decides and does what undoing one line takes, its requests sent
+// with send; a line the undo will not start (ctx interrupted, or stopped
+// on a fatal error) is skipped.
+func (r *run) undoOne(ctx, send context.Context, it item) events.Line {
 	l := r.base(it)
-	l.ID = 0
-	l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	switch {
+	case ctx.Err() != nil:
+		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeInterrupted, "interrupted before this line; run the undo again with --resume"
+	case r.fatal.Load() != nil:
+		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
+	case it.op == opDelete:
+		return r.deleteCreated(send, it)
+	case it.op == opRestore:
+		return r.restore(send, it)
+	case it.op == opRecreate:
+		return r.recreate(send, it)
+	default:
+		l.ID = 0
+		l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	}
 	return l
 }
 
