@@ -106,27 +106,23 @@ func CreateJournal(path string, st JournalStart) (*Journal, error) {
 		return nil, fmt.Errorf("creating the journal: %w", err)
 	}
 	j := &Journal{f: tmp, path: tmp.Name(), sync: st.Sync, open: map[int]bool{}, carried: map[int]bool{}}
-	err = j.fill(st)
-	if err == nil {
+	if err = j.fill(st); err == nil {
 		err = tmp.Sync()
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
+	if err == nil && st.Sync {
+		// The rename is durable too: after a power cut the path is not
+		// the old journal while this run's sends were synced into the new.
+		err = safefile.SyncDir(filepath.Dir(path))
+	}
 	if err != nil {
 		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
+		_ = os.Remove(tmp.Name()) // once renamed, there is nothing at its temporary name
 		return nil, fmt.Errorf("creating the journal %s: %w", path, err)
 	}
 	j.path = path
-	if st.Sync {
-		// The rename is durable too: after a power cut the path is not
-		// the old journal while this run's sends were synced into the new.
-		if err := safefile.SyncDir(filepath.Dir(path)); err != nil {
-			_ = tmp.Close()
-			return nil, fmt.Errorf("creating the journal %s: %w", path, err)
-		}
-	}
 	return j, nil
 }
 
