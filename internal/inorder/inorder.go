@@ -130,7 +130,3 @@ func (o *Ordered[T, R]) Place(t T) (deliver func(R)) {
 	o.futures <- f // never blocks: room bounds it
 	return func(r R) { f.out <- r }
 }
-
-// Context is the calls' context: it ends with New's ctx, once emit
-// stopped, or when Emit returns.
-func (o *Ordered[T, R]) Context() context.Context { return o.ctx }
