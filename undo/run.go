@@ -425,12 +425,17 @@ func (r *run) undoOne(ctx, send context.Context, it item) events.Line {
 		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeInterrupted, "interrupted before this line; run the undo again with --resume"
 	case r.fatal.Load() != nil:
 		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
-	case it.op == opDelete:
-		return r.deleteCreated(send, it)
-	case it.op == opRestore:
-		return r.restore(send, it)
+	case it.op == opDelete || it.op == opRestore:
+		c, err := r.current(send, it)
+		switch {
+		case err != nil:
+			return r.failed(l, err)
+		case it.op == opDelete:
+			return r.deleteCreated(send, it, l, c)
+		}
+		return r.restore(send, it, l, c)
 	case it.op == opRecreate:
-		return r.recreate(send, it)
+		return r.recreate(send, it, l)
 	default:
 		l.ID = 0
 		l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
@@ -475,14 +480,10 @@ func value(c *baselinker.Client, field string) string {
 	return v
 }
 
-// deleteCreated deletes a client the import created, if it still holds
-// exactly what the import wrote.
-func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
-	l := r.base(it)
-	c, err := r.current(ctx, it)
-	if err != nil {
-		return r.failed(l, err)
-	}
+// deleteCreated deletes a client the import created (c as it is now, nil
+// if gone), if it still holds exactly what the import wrote; l is the
+// item's line before its outcome.
+func (r *run) deleteCreated(ctx context.Context, it item, l events.Line, c *baselinker.Client) events.Line {
 	if c == nil {
 		if _, ok := r.sent[it.line.Row]; ok {
 			l.Status, l.Note = StatusDeleted, events.JoinNote(l.Note, "deleted by the undo that was interrupted")
@@ -519,8 +520,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	if err := r.send(it, "delete", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
-	err = r.api.DeleteCrmClient(ctx, it.line.ID)
-	switch {
+	switch err := r.api.DeleteCrmClient(ctx, it.line.ID); {
 	case err == nil, baselinker.IsNotFound(err):
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
 		gone, lerr := r.gone(ctx, it.line.ID)
@@ -546,14 +546,10 @@ func (r *run) gone(ctx context.Context, id int64) (bool, error) {
 	return err == nil && len(cs) == 0, err
 }
 
-// restore gives the fields an update changed their values from before it,
-// each only while it still holds the update's value.
-func (r *run) restore(ctx context.Context, it item) events.Line {
-	l := r.base(it)
-	c, err := r.current(ctx, it)
-	if err != nil {
-		return r.failed(l, err)
-	}
+// restore gives the fields an update changed (of client c as it is now,
+// nil if gone) their values from before it, each only while it still
+// holds the update's value; l is the item's line before its outcome.
+func (r *run) restore(ctx context.Context, it item, l events.Line, c *baselinker.Client) events.Line {
 	if c == nil {
 		l.Status, l.Code = StatusConflict, CodeChanged
 		l.Message = "the client no longer exists (deleted since the import): nothing to restore"
@@ -621,9 +617,9 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 // create already sent (by the undo that was interrupted, or by this one,
 // its answer lost) is looked up by the key; a line without a key it can be
 // looked up by stays OUTCOME_UNKNOWN, never sent again blindly (as an
-// import's row, importer/indoubt.go).
-func (r *run) recreate(ctx context.Context, it item) events.Line {
-	l := r.base(it)
+// import's row, importer/indoubt.go). l is the item's line before its
+// outcome.
+func (r *run) recreate(ctx context.Context, it item, l events.Line) events.Line {
 	l.ID = 0
 	l.Changes = it.changes
 	_, sent := r.sent[it.line.Row]
