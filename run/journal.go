@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -294,24 +293,35 @@ func ReadJournal(path string) (JournalState, error) {
 	}
 	defer f.Close()
 	js.Found = true
-	br := bufio.NewReaderSize(f, 64<<10)
-	for num := 1; ; num++ {
-		b, err := readLine(br, maxJournalLine)
-		last := errors.Is(err, io.EOF) // a line without its newline: the write was cut in it or after it
-		switch {
-		case last && len(b) == 0:
-			return js, nil
-		case err != nil && !last:
-			return js, fmt.Errorf("%s: line %d: %w", path, num, err)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxJournalLine+1)
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		switch i := bytes.IndexByte(data, '\n'); {
+		case i >= maxJournalLine: // with its newline, longer than a line may be
+			return 0, nil, bufio.ErrTooLong
+		case i >= 0:
+			return i + 1, data[:i], nil
+		case atEOF && len(data) > 0: // a line without its newline: the write was cut in it or after it
+			js.Torn = true
+			return len(data), data, nil
 		}
-		if js.apply(b) != nil && !last { // a torn last line that is not an event was never sent
+		return 0, nil, nil
+	})
+	num := 0
+	for sc.Scan() {
+		num++
+		if js.apply(sc.Bytes()) != nil && !js.Torn { // a torn last line that is not an event was never sent
 			return js, fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
 		}
-		if last {
-			js.Torn = true
-			return js, nil
-		}
 	}
+	err = sc.Err()
+	if errors.Is(err, bufio.ErrTooLong) {
+		err = fmt.Errorf("a line longer than %d bytes", maxJournalLine)
+	}
+	if err != nil {
+		return js, fmt.Errorf("%s: line %d: %w", path, num+1, err)
+	}
+	return js, nil
 }
 
 var errNotEvent = errors.New("not a journal event")
@@ -356,25 +366,4 @@ func (js *JournalState) apply(b []byte) error {
 		js.Done[e.Row] = l
 	}
 	return nil
-}
-
-// readLine reads one line without its newline; a line longer than max is
-// an error. At the end of the input it returns the last bytes and io.EOF.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
-		if len(line) > max {
-			return nil, fmt.Errorf("a line longer than %d bytes", max)
-		}
-		switch {
-		case err == nil:
-			return bytes.TrimSuffix(line, []byte{'\n'}), nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return line, err
-		}
-	}
 }
