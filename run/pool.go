@@ -244,12 +244,9 @@ func (c *chains) enter(keys []string) (Turn, func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range keys {
-		tail, ok := c.tail[k]
-		switch {
-		case ok && tail == done:
-			// The key twice (two match keys that find one client): a job
-			// never waits for itself.
-		case ok:
+		// Not after its own tail when it has the key twice (two match
+		// keys that find one client): a job never waits for itself.
+		if tail, ok := c.tail[k]; ok && tail != done {
 			t.wait = append(t.wait, tail)
 		}
 		c.tail[k] = done
