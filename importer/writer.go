@@ -149,8 +149,7 @@ func renderXLSX(record, path string, fields []string) error {
 	for _, f := range fields {
 		header = append(header, f+" before", f+" after")
 	}
-	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: sheet.XLSXWriterOptions{
-		SheetName: "Report", NumericColumns: events.NumericColumns(), Widths: events.ColumnWidths(), MaxWidth: 60}})
+	w, err := sheet.Create(path+".tmp", sheet.CreateOptions{Format: "xlsx", XLSX: events.XLSXOptions()})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,27 +105,23 @@ func CreateJournal(path string, st JournalStart) (*Journal, error) {
 		return nil, fmt.Errorf("creating the journal: %w", err)
 	}
 	j := &Journal{f: tmp, path: tmp.Name(), sync: st.Sync, open: map[int]bool{}, carried: map[int]bool{}}
-	err = j.fill(st)
-	if err == nil {
+	if err = j.fill(st); err == nil {
 		err = tmp.Sync()
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
+	if err == nil && st.Sync {
+		// The rename is durable too: after a power cut the path is not
+		// the old journal while this run's sends were synced into the new.
+		err = safefile.SyncDir(filepath.Dir(path))
+	}
 	if err != nil {
 		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
+		_ = os.Remove(tmp.Name()) // once renamed, there is nothing at its temporary name
 		return nil, fmt.Errorf("creating the journal %s: %w", path, err)
 	}
 	j.path = path
-	if st.Sync {
-		// The rename is durable too: after a power cut the path is not
-		// the old journal while this run's sends were synced into the new.
-		if err := safefile.SyncDir(filepath.Dir(path)); err != nil {
-			_ = tmp.Close()
-			return nil, fmt.Errorf("creating the journal %s: %w", path, err)
-		}
-	}
 	return j, nil
 }
 
@@ -298,24 +293,35 @@ func ReadJournal(path string) (JournalState, error) {
 	}
 	defer f.Close()
 	js.Found = true
-	br := bufio.NewReaderSize(f, 64<<10)
-	for num := 1; ; num++ {
-		b, err := readLine(br, maxJournalLine)
-		last := errors.Is(err, io.EOF) // a line without its newline: the write was cut in it or after it
-		switch {
-		case last && len(b) == 0:
-			return js, nil
-		case err != nil && !last:
-			return js, fmt.Errorf("%s: line %d: %w", path, num, err)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxJournalLine+1)
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		switch i := bytes.IndexByte(data, '\n'); {
+		case i >= maxJournalLine: // with its newline, longer than a line may be
+			return 0, nil, bufio.ErrTooLong
+		case i >= 0:
+			return i + 1, data[:i], nil
+		case atEOF && len(data) > 0: // a line without its newline: the write was cut in it or after it
+			js.Torn = true
+			return len(data), data, nil
 		}
-		if js.apply(b) != nil && !last { // a torn last line that is not an event was never sent
+		return 0, nil, nil
+	})
+	num := 0
+	for sc.Scan() {
+		num++
+		if js.apply(sc.Bytes()) != nil && !js.Torn { // a torn last line that is not an event was never sent
 			return js, fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
 		}
-		if last {
-			js.Torn = true
-			return js, nil
-		}
 	}
+	err = sc.Err()
+	if errors.Is(err, bufio.ErrTooLong) {
+		err = fmt.Errorf("a line longer than %d bytes", maxJournalLine)
+	}
+	if err != nil {
+		return js, fmt.Errorf("%s: line %d: %w", path, num+1, err)
+	}
+	return js, nil
 }
 
 var errNotEvent = errors.New("not a journal event")
@@ -360,25 +366,4 @@ func (js *JournalState) apply(b []byte) error {
 		js.Done[e.Row] = l
 	}
 	return nil
-}
-
-// readLine reads one line without its newline; a line longer than max is
-// an error. At the end of the input it returns the last bytes and io.EOF.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
-		if len(line) > max {
-			return nil, fmt.Errorf("a line longer than %d bytes", max)
-		}
-		switch {
-		case err == nil:
-			return bytes.TrimSuffix(line, []byte{'\n'}), nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return line, err
-		}
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // field is one field of Line as its tags place it.
@@ -121,24 +123,17 @@ func tagName(tag string) (name string, omitEmpty, required bool) {
 // Columns is the report's header: its columns, in order.
 func Columns() []string { return append([]string(nil), lineTable().header...) }
 
-// ColumnWidths is the width of each column in an XLSX report.
-func ColumnWidths() []float64 {
-	var out []float64
-	for _, f := range lineTable().columns {
-		out = append(out, f.width)
-	}
-	return out
-}
-
-// NumericColumns are the columns an XLSX report holds as numbers, by index.
-func NumericColumns() map[int]bool {
-	out := map[int]bool{}
+// XLSXOptions is how an XLSX report lays out its sheet: the width of each
+// column, and the columns it holds as numbers, by index.
+func XLSXOptions() sheet.XLSXWriterOptions {
+	o := sheet.XLSXWriterOptions{SheetName: "Report", NumericColumns: map[int]bool{}, MaxWidth: 60}
 	for i, f := range lineTable().columns {
+		o.Widths = append(o.Widths, f.width)
 		if f.numericCell {
-			out[i] = true
+			o.NumericColumns[i] = true
 		}
 	}
-	return out
+	return o
 }
 
 // Cells is a report line as its file holds it: one cell per column, in

@@ -138,8 +138,8 @@ func TestColumnsAreTheGoldenReportsHeader(t *testing.T) {
 	// columns (a column added later brings its own).
 	widths := map[string]float64{"row": 6, "status": 10, "crm_client_id": 13, "error_code": 16, "error_message": 60, "match_key": 24,
 		"column": 18, "changes": 60, "warnings": 40, "note": 20, "input_sha256": 17, "account": 17, "line_mac": 17}
-	numeric := NumericColumns()
-	for i, w := range ColumnWidths() {
+	numeric := XLSXOptions().NumericColumns
+	for i, w := range XLSXOptions().Widths {
 		name := Columns()[i]
 		if want, ok := widths[name]; ok && w != want {
 			t.Errorf("column %s is %v wide, want %v", name, w, want)

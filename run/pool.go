@@ -150,10 +150,10 @@ func (p *Pool[R]) Add(j Job[R]) error {
 // settleRest takes a failed worker's place: it lets go of the keys of
 // the jobs queued after the failure, without running them, until Wait.
 // Their results come after the failed job's, where the emitting stopped.
+// (Each comes after the failed job in input order, so run skips it.)
 func (p *Pool[R]) settleRest() error {
 	for t := range p.jobs {
-		t.left()
-		t.deliver(result[R]{err: context.Cause(p.failed)})
+		_ = p.run(t)
 	}
 	return nil
 }
@@ -244,12 +244,9 @@ func (c *chains) enter(keys []string) (Turn, func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range keys {
-		tail, ok := c.tail[k]
-		switch {
-		case ok && tail == done:
-			// The key twice (two match keys that find one client): a job
-			// never waits for itself.
-		case ok:
+		// Not after its own tail when it has the key twice (two match
+		// keys that find one client): a job never waits for itself.
+		if tail, ok := c.tail[k]; ok && tail != done {
 			t.wait = append(t.wait, tail)
 		}
 		c.tail[k] = done

@@ -374,10 +374,7 @@ func (r *run) process(ctx context.Context, items []item, done map[int]events.Lin
 			Do: func(send context.Context, turn events.Turn) (events.Line, error) {
 				_ = turn.Wait(ctx, nil) // the client's later line is done first; an interrupt ends the wait
 				r.waitToLand(ctx, it)
-				if skip, ok := r.stopped(ctx, it); ok {
-					return skip, nil
-				}
-				return r.undoOne(send, it), nil
+				return r.undoOne(ctx, send, it), nil
 			}})
 	}
 	if err := pool.Wait(); err != nil {
@@ -409,21 +406,6 @@ func (r *run) waitToLand(ctx context.Context, it item) {
 	}
 }
 
-// stopped returns the skipped line of an item the undo will not start
-// (interrupted, or stopped on a fatal error).
-func (r *run) stopped(ctx context.Context, it item) (events.Line, bool) {
-	l := r.base(it)
-	switch {
-	case ctx.Err() != nil:
-		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeInterrupted, "interrupted before this line; run the undo again with --resume"
-	case r.fatal.Load() != nil:
-		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
-	default:
-		return l, false
-	}
-	return l, true
-}
-
 // base is the line of an item before its outcome.
 func (r *run) base(it item) events.Line {
 	l := events.Line{Row: it.line.Row, ID: it.line.ID, MatchKey: it.line.MatchKey, InputSHA: r.sha, Account: r.account}
@@ -433,19 +415,31 @@ func (r *run) base(it item) events.Line {
 	return l
 }
 
-// undoOne decides and does what undoing one line takes.
-func (r *run) undoOne(ctx context.Context, it item) events.Line {
-	switch it.op {
-	case opDelete:
-		return r.deleteCreated(ctx, it)
-	case opRestore:
-		return r.restore(ctx, it)
-	case opRecreate:
-		return r.recreate(ctx, it)
-	}
+// undoOne decides and does what undoing one line takes, its requests sent
+// with send; a line the undo will not start (ctx interrupted, or stopped
+// on a fatal error) is skipped.
+func (r *run) undoOne(ctx, send context.Context, it item) events.Line {
 	l := r.base(it)
-	l.ID = 0
-	l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	switch {
+	case ctx.Err() != nil:
+		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeInterrupted, "interrupted before this line; run the undo again with --resume"
+	case r.fatal.Load() != nil:
+		l.Status, l.Code, l.Message = events.StatusSkipped, events.CodeNotAttempted, "the undo stopped on a fatal API error before this line; fix it, then --resume"
+	case it.op == opDelete || it.op == opRestore:
+		c, err := r.current(send, it)
+		switch {
+		case err != nil:
+			return r.failed(l, err)
+		case it.op == opDelete:
+			return r.deleteCreated(send, it, l, c)
+		}
+		return r.restore(send, it, l, c)
+	case it.op == opRecreate:
+		return r.recreate(send, it, l)
+	default:
+		l.ID = 0
+		l.Status, l.Note = events.StatusUnchanged, events.JoinNote(l.Note, fmt.Sprintf("nothing to undo: the line was %s", it.line.Status))
+	}
 	return l
 }
 
@@ -486,14 +480,10 @@ func value(c *baselinker.Client, field string) string {
 	return v
 }
 
-// deleteCreated deletes a client the import created, if it still holds
-// exactly what the import wrote.
-func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
-	l := r.base(it)
-	c, err := r.current(ctx, it)
-	if err != nil {
-		return r.failed(l, err)
-	}
+// deleteCreated deletes a client the import created (c as it is now, nil
+// if gone), if it still holds exactly what the import wrote; l is the
+// item's line before its outcome.
+func (r *run) deleteCreated(ctx context.Context, it item, l events.Line, c *baselinker.Client) events.Line {
 	if c == nil {
 		if _, ok := r.sent[it.line.Row]; ok {
 			l.Status, l.Note = StatusDeleted, events.JoinNote(l.Note, "deleted by the undo that was interrupted")
@@ -530,8 +520,7 @@ func (r *run) deleteCreated(ctx context.Context, it item) events.Line {
 	if err := r.send(it, "delete", it.line.ID); err != nil {
 		return r.failed(l, err)
 	}
-	err = r.api.DeleteCrmClient(ctx, it.line.ID)
-	switch {
+	switch err := r.api.DeleteCrmClient(ctx, it.line.ID); {
 	case err == nil, baselinker.IsNotFound(err):
 	case errors.Is(err, baselinker.ErrOutcomeUnknown):
 		gone, lerr := r.gone(ctx, it.line.ID)
@@ -557,14 +546,10 @@ func (r *run) gone(ctx context.Context, id int64) (bool, error) {
 	return err == nil && len(cs) == 0, err
 }
 
-// restore gives the fields an update changed their values from before it,
-// each only while it still holds the update's value.
-func (r *run) restore(ctx context.Context, it item) events.Line {
-	l := r.base(it)
-	c, err := r.current(ctx, it)
-	if err != nil {
-		return r.failed(l, err)
-	}
+// restore gives the fields an update changed (of client c as it is now,
+// nil if gone) their values from before it, each only while it still
+// holds the update's value; l is the item's line before its outcome.
+func (r *run) restore(ctx context.Context, it item, l events.Line, c *baselinker.Client) events.Line {
 	if c == nil {
 		l.Status, l.Code = StatusConflict, CodeChanged
 		l.Message = "the client no longer exists (deleted since the import): nothing to restore"
@@ -632,9 +617,9 @@ func (r *run) restore(ctx context.Context, it item) events.Line {
 // create already sent (by the undo that was interrupted, or by this one,
 // its answer lost) is looked up by the key; a line without a key it can be
 // looked up by stays OUTCOME_UNKNOWN, never sent again blindly (as an
-// import's row, importer/indoubt.go).
-func (r *run) recreate(ctx context.Context, it item) events.Line {
-	l := r.base(it)
+// import's row, importer/indoubt.go). l is the item's line before its
+// outcome.
+func (r *run) recreate(ctx context.Context, it item, l events.Line) events.Line {
 	l.ID = 0
 	l.Changes = it.changes
 	_, sent := r.sent[it.line.Row]

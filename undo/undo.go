@@ -14,6 +14,7 @@
 package undo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -108,17 +109,13 @@ type Config struct {
 func DefaultReportPath(source string) string { return strings.TrimSuffix(source, ".csv") + ".undo.csv" }
 
 func (c Config) withDefaults(source string) Config {
-	if c.Report == "" {
-		c.Report = DefaultReportPath(source)
-	}
+	c.Report = cmp.Or(c.Report, DefaultReportPath(source))
+	c.Log = cmp.Or(c.Log, slog.New(slog.DiscardHandler))
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = baselinker.DefaultTimeout
-	}
-	if c.Log == nil {
-		c.Log = slog.New(slog.DiscardHandler)
 	}
 	return c
 }

@@ -57,9 +57,8 @@ type Ordered[T, R any] struct {
 	ctx     context.Context
 	stop    context.CancelCauseFunc
 	emit    func(T, R) (bool, error)
-	room    chan struct{} // a place for each input from its start to its emit
-	futures chan future[T, R]
-	closed  chan struct{}
+	room    chan struct{}     // a place for each input from its start to its emit
+	futures chan future[T, R] // closed by Close
 	calls   sync.WaitGroup
 }
 
@@ -72,7 +71,7 @@ type future[T, R any] struct {
 // their emit (ahead < 1 counts as 1). Its calls get a context that ends
 // with ctx or once emit stops.
 func New[T, R any](ctx context.Context, ahead int, emit func(t T, r R) (more bool, err error)) *Ordered[T, R] {
-	o := &Ordered[T, R]{emit: emit, room: make(chan struct{}, max(ahead, 1)), closed: make(chan struct{})}
+	o := &Ordered[T, R]{emit: emit, room: make(chan struct{}, max(ahead, 1))}
 	o.ctx, o.stop = context.WithCancelCause(ctx)
 	o.futures = make(chan future[T, R], cap(o.room))
 	return o
@@ -83,10 +82,7 @@ func New[T, R any](ctx context.Context, ahead int, emit func(t T, r R) (more boo
 func (o *Ordered[T, R]) Cause() error { return context.Cause(o.ctx) }
 
 // Close says there is no more input; the goroutine that reserves calls it.
-func (o *Ordered[T, R]) Close() {
-	close(o.futures)
-	close(o.closed)
-}
+func (o *Ordered[T, R]) Close() { close(o.futures) }
 
 // Emit hands each result to emit in input order until Close and the last
 // result, or until emit stops (more=false or an error): the calls still in
@@ -103,7 +99,8 @@ func (o *Ordered[T, R]) Emit() error {
 		}
 		<-o.room
 	}
-	<-o.closed
+	for range o.futures { // until Close (after a stop, inputs placed meanwhile are not emitted)
+	}
 	o.stop(nil)
 	o.calls.Wait()
 	return err
@@ -130,7 +127,3 @@ func (o *Ordered[T, R]) Place(t T) (deliver func(R)) {
 	o.futures <- f // never blocks: room bounds it
 	return func(r R) { f.out <- r }
 }
-
-// Context is the calls' context: it ends with New's ctx, once emit
-// stopped, or when Emit returns.
-func (o *Ordered[T, R]) Context() context.Context { return o.ctx }
