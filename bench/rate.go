@@ -124,16 +124,19 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.h.ServeHTTP(w, req)
 }
 
-// spread is the latest less the earliest delay from a request's send to
-// its arrival. The limiter spaces the sends of limit+1 requests by its
-// window and margin, so the sandbox sees no more than the limit in a
-// window as long as the spread stays within the margin: a machine that
-// delays one request more than that (a loaded core, -race) can put one
-// more in a window whatever the client does.
-func (r *recorder) spread() time.Duration {
+// arrivals returns the arrival times in order, and their spread: the
+// latest less the earliest delay from a request's send to its arrival. The
+// limiter spaces the sends of limit+1 requests by its window and margin, so
+// the sandbox sees no more than the limit in a window as long as the spread
+// stays within the margin: a machine that delays one request more than
+// that (a loaded core, -race) can put one more in a window whatever the
+// client does.
+func (r *recorder) arrivals() (at []time.Time, spread time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.latest - r.earliest
+	at = slices.Clone(r.at)
+	slices.SortFunc(at, time.Time.Compare)
+	return at, r.latest - r.earliest
 }
 
 // sentHeader carries the time a request left the client (its RoundTrip).
@@ -147,14 +150,6 @@ func (s stamped) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set(sentHeader, strconv.FormatInt(time.Now().UnixNano(), 10))
 	return s.RoundTripper.RoundTrip(req)
-}
-
-func (r *recorder) times() []time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := slices.Clone(r.at)
-	slices.SortFunc(out, time.Time.Compare)
-	return out
 }
 
 // windowFill returns the mean and the lowest number of arrivals in the
@@ -371,7 +366,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 			return fail(err)
 		}
 	}
-	at := rec.times()
+	at, spread := rec.arrivals()
 	res.requests = len(at)
 	if len(at) > 0 {
 		res.span = at[len(at)-1].Sub(at[0])
@@ -381,7 +376,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 	res.over = overLimit(at, rc.window, rc.limit)
 	res.maxInWindow = srv.MaxInWindow(rc.window)
 	res.blocked = srv.Stats().Blocked
-	res.spread = rec.spread()
+	res.spread = spread
 	return res
 }
 

@@ -155,11 +155,17 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 	if len(todo) == 0 {
 		return nil
 	}
+	phase := events.Phase{Name: "details", Total: int64(len(todo)), Unit: "clients", Paced: true}
 	if l := e.cfg.Limiter; l != nil {
 		e.log.Info(DetailsText(l, len(todo)),
 			"clients", len(todo), "eta_seconds", int(l.ETA(len(todo)).Seconds()))
+		// The progress's ETA: the time the limit needs for the n requests
+		// left, and the limit.
+		phase.ETA = func(n int64) (time.Duration, string) {
+			return l.ETA(int(n)), fmt.Sprintf("limit %d/%s", l.Limit(), l.Window())
+		}
 	}
-	e.ev.Begin(events.Phase{Name: "details", Total: int64(len(todo)), Unit: "clients", Paced: true, ETA: e.eta()})
+	e.ev.Begin(phase)
 	defer e.ev.End()
 	k := -1
 	next := func(context.Context) (int, bool) {
@@ -223,18 +229,6 @@ func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore,
 		}
 		return nil
 	})
-}
-
-// eta is the time the limit needs for the n requests left, and the limit
-// (nil without a limiter).
-func (e *Exporter) eta() func(n int64) (time.Duration, string) {
-	l := e.cfg.Limiter
-	if l == nil {
-		return nil
-	}
-	return func(n int64) (time.Duration, string) {
-		return l.ETA(int(n)), fmt.Sprintf("limit %d/%s", l.Limit(), l.Window())
-	}
 }
 
 type detailResult struct {

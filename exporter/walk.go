@@ -30,7 +30,6 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		}
 		fresh := 0
 		for i := range clients {
-			c := &clients[i]
 			if met[i] {
 				if !recheck { // meeting the last page's clients again is expected
 					sum.Duplicates++
@@ -38,7 +37,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 				}
 				continue
 			}
-			if err := visit(c); err != nil {
+			if err := visit(&clients[i]); err != nil {
 				return err
 			}
 			fresh++
