@@ -154,13 +154,12 @@ func exportMem(ctx context.Context, c *Config, dir string, n int) (memResult, er
 	out := filepath.Join(dir, fmt.Sprintf("export-%d.xlsx", n))
 	var sum exporter.Summary
 	m, err := measureMem(func() error {
-		o, err := exporter.OpenOutput(exporter.OutputOptions{Path: out, Force: true})
+		e, err := exporter.New(api, exporter.Config{Capabilities: exporter.CapabilitiesOf(api)})
 		if err != nil {
 			return err
 		}
-		e, err := exporter.New(api, exporter.Config{Capabilities: exporter.CapabilitiesOf(api)})
+		o, err := exporter.OpenOutput(exporter.OutputOptions{Path: out, Force: true})
 		if err != nil {
-			_ = o.Abort()
 			return err
 		}
 		if sum, err = e.Run(ctx, o.Opener()); err != nil {
