@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
@@ -147,12 +148,7 @@ func extraFieldsCost(ctx context.Context, r *Report) error {
 		if err != nil {
 			return err
 		}
-		e, err := exporter.New(api, exporter.Config{ExtraFields: true, Capabilities: exporter.CapabilitiesOf(api)})
-		if err != nil {
-			stop()
-			return err
-		}
-		sum, err := e.Run(ctx, toDiscard)
+		sum, err := export(ctx, api, exporter.Config{ExtraFields: true}, toDiscard)
 		st := srv.Stats()
 		stop()
 		name := fmt.Sprintf("export --extra-fields, %d clients, the list carries them: %v", clients, carried)
@@ -179,6 +175,17 @@ func methods(by map[string]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// export exports api's clients as cfg says, with everything the client
+// offers the exporter, through open.
+func export(ctx context.Context, api *baselinker.API, cfg exporter.Config, open exporter.Opener) (exporter.Summary, error) {
+	cfg.Capabilities = exporter.CapabilitiesOf(api)
+	e, err := exporter.New(api, cfg)
+	if err != nil {
+		return exporter.Summary{}, err
+	}
+	return e.Run(ctx, open)
 }
 
 // toDiscard is an export's opener that writes its CSV nowhere.

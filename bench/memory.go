@@ -149,15 +149,11 @@ func exportMem(ctx context.Context, c *Config, dir string, n int) (memResult, er
 	out := filepath.Join(dir, fmt.Sprintf("export-%d.xlsx", n))
 	var sum exporter.Summary
 	m, err := measureMem(func() error {
-		e, err := exporter.New(api, exporter.Config{Capabilities: exporter.CapabilitiesOf(api)})
-		if err != nil {
-			return err
-		}
 		o, err := exporter.OpenOutput(exporter.OutputOptions{Path: out, Force: true})
 		if err != nil {
 			return err
 		}
-		if sum, err = e.Run(ctx, o.Opener()); err != nil {
+		if sum, err = export(ctx, api, exporter.Config{}, o.Opener()); err != nil {
 			_ = o.Abort()
 			return err
 		}

@@ -350,11 +350,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[events.StatusCreated], rc.requests, sum))
 		}
 	case kindExport:
-		e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir, Capabilities: exporter.CapabilitiesOf(api)})
-		if err != nil {
-			return fail(err)
-		}
-		sum, err := e.Run(ctx, toDiscard)
+		sum, err := export(ctx, api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir}, toDiscard)
 		if err != nil {
 			return fail(fmt.Errorf("export: %w", err))
 		}
