@@ -283,7 +283,6 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	wname := rc.window.String()
 	target := fmt.Sprintf("≥ %.2f", rc.target)
 	for _, j := range jobs {
 		name := fmt.Sprintf("rate %s %s", j.kind, j.latency)
@@ -291,7 +290,7 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 			r.failed(name, j.err)
 			continue
 		}
-		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", wname)
+		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", rc.window)
 		value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
 		switch {
 		case j.windows == 0:
