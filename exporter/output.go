@@ -312,10 +312,25 @@ func (o *Output) Commit() error { return o.finish(true) }
 // untouched) and releases the lock. It is safe after Commit.
 func (o *Output) Abort() error { return o.finish(false) }
 
-// finish commits or aborts the file, then releases the lock.
+// finish commits or aborts the file, then releases the lock. The spool of
+// standard output is copied to Stdout when commit is true, then removed.
 func (o *Output) finish(commit bool) error {
-	if o.spool != nil {
-		return o.release(commit)
+	if f := o.spool; f != nil {
+		o.spool = nil
+		var err error
+		if commit {
+			if _, err = f.Seek(0, io.SeekStart); err == nil {
+				_, err = io.Copy(o.opt.Stdout, f)
+			}
+			if err != nil {
+				err = fmt.Errorf("writing the %s to standard output: %w", strings.ToUpper(o.Format), err)
+			}
+		}
+		err = errors.Join(err, f.Close())
+		if o.named {
+			err = errors.Join(err, os.Remove(f.Name()))
+		}
+		return err
 	}
 	if o.af == nil {
 		return nil
@@ -330,27 +345,6 @@ func (o *Output) finish(commit bool) error {
 			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
 		}
 		o.unlock = nil
-	}
-	return err
-}
-
-// release ends the spool of standard output: copied to Stdout when send
-// is true, then removed.
-func (o *Output) release(send bool) error {
-	f := o.spool
-	o.spool = nil
-	var err error
-	if send {
-		if _, err = f.Seek(0, io.SeekStart); err == nil {
-			_, err = io.Copy(o.opt.Stdout, f)
-		}
-		if err != nil {
-			err = fmt.Errorf("writing the %s to standard output: %w", strings.ToUpper(o.Format), err)
-		}
-	}
-	err = errors.Join(err, f.Close())
-	if o.named {
-		err = errors.Join(err, os.Remove(f.Name()))
 	}
 	return err
 }
