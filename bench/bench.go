@@ -130,9 +130,7 @@ func ParseOnly(s string) ([]string, error) {
 // only when the suite cannot run at all (a bad option, no temporary
 // directory, ctx cancelled); a scenario that fails is a MISSED line.
 func Run(ctx context.Context, c Config) (*Report, error) {
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	if c.Rows < 0 {
 		return nil, fmt.Errorf("bench: rows %d: give a positive number of rows", c.Rows)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/importer"
@@ -56,14 +57,8 @@ type firedTimer chan time.Time
 func (t firedTimer) C() <-chan time.Time { return t }
 func (t firedTimer) Stop() bool          { return false }
 
-// blockRun is what one import through a block cost, in the shared clock.
-type blockRun struct {
-	span     sandbox.BlockSpan
-	inBlock  time.Duration // the latest arrival into the block, after its start
-	rows     int
-	done     int // rows created
-	requests int
-}
+// blockRows is the size of the import through a block.
+const blockRows = 300
 
 // runBlocks measures, at the real limit and the real block lengths, what a
 // block costs an import: it runs 300 creates at 110 requests a minute into
@@ -83,16 +78,16 @@ func runBlocks(ctx context.Context, c *Config, r *Report, files *fileCache) erro
 		{"account blocked until (5 min)", true, false, liveAccountBlock},
 		{"token blocked, no end stated (10 min)", false, true, liveBlock},
 	} {
-		res, err := importThroughBlock(ctx, files, tc.account, tc.noEnd, tc.length)
+		span, st, done, err := importThroughBlock(ctx, files, tc.account, tc.noEnd, tc.length)
 		if err != nil {
 			r.failed("block: "+tc.name, err)
 			continue
 		}
-		name := "block: " + tc.name + ", import of 300 creates"
-		lost := res.span.FirstAfter.Sub(res.span.Start)
-		over := lost - (res.span.End.Sub(res.span.Start))
-		value := fmt.Sprintf("%s for a block of %s (+%.2f s)", lost.Round(10*time.Millisecond), res.span.End.Sub(res.span.Start).Round(time.Millisecond), over.Seconds())
-		r.add(name, "rows created", fmt.Sprintf("%d of %d, %d requests", res.done, res.rows, res.requests), "all", res.done == res.rows)
+		name := fmt.Sprintf("block: %s, import of %d creates", tc.name, blockRows)
+		lost := span.FirstAfter.Sub(span.Start)
+		over := lost - (span.End.Sub(span.Start))
+		value := fmt.Sprintf("%s for a block of %s (+%.2f s)", lost.Round(10*time.Millisecond), span.End.Sub(span.Start).Round(time.Millisecond), over.Seconds())
+		r.add(name, "rows created", fmt.Sprintf("%d of %d, %d requests", done, blockRows, st.Requests), "all", done == blockRows)
 		if tc.noEnd { // for comparison: what guessing costs
 			r.info(name, "time lost to the block, waited out by backoff probes", value)
 			continue
@@ -100,16 +95,18 @@ func runBlocks(ctx context.Context, c *Config, r *Report, files *fileCache) erro
 		r.add(name, "time lost to the block (its start to the next request)", value,
 			"block + < 2 s", over >= 0 && over < 2*time.Second)
 		r.add(name, "latest request into the block after its start",
-			fmt.Sprintf("%s (the requests in flight)", res.inBlock.Round(time.Millisecond)), "< 1 s", res.inBlock < time.Second)
+			fmt.Sprintf("%s (the requests in flight)", st.LatestInBlock.Round(time.Millisecond)), "< 1 s", st.LatestInBlock < time.Second)
 	}
 	return extraFieldsCost(ctx, r)
 }
 
-// importThroughBlock imports 300 new rows into a sandbox on a skipClock.
+// importThroughBlock imports blockRows new rows into a sandbox on a
+// skipClock and returns the block met, the sandbox's counts (the requests,
+// the latest arrival into the block after its start) and the rows created.
 // Without noEnd the block restarts on every request inside it (ExtendBlock):
 // a request sent too early would show as a longer block.
-func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bool, length time.Duration) (blockRun, error) {
-	const rows = 300
+func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bool, length time.Duration) (
+	span sandbox.BlockSpan, st sandbox.Stats, created int, err error) {
 	clock := &skipClock{}
 	cfg := sandbox.Config{Seed: 9, Clients: 1, Limit: 100, Window: time.Minute,
 		BlockFor: length, ExtendBlock: !noEnd, BlockNoEnd: noEnd, Now: clock.Now}
@@ -120,26 +117,25 @@ func importThroughBlock(ctx context.Context, files *fileCache, account, noEnd bo
 	}
 	srv, api, stop, err := inProcess(cfg, pacer.New(rate, pacer.WithClock(clock)), nil)
 	if err != nil {
-		return blockRun{}, err
+		return span, st, 0, err
 	}
 	defer stop()
-	in, err := files.input("csv", rows, "Gdańsk")
+	in, err := files.input("csv", blockRows, "Gdańsk")
 	if err != nil {
-		return blockRun{}, err
+		return span, st, 0, err
 	}
 	// One worker: a skipping clock is exact only while one goroutine waits
 	// on it (two waiters of different deadlines would move it to the later
 	// one first). That every worker stops at a block is proven in proof/.
 	sum, err := importer.Run(ctx, api, in, importer.Config{Workers: 1, Report: filepath.Join(files.dir, fmt.Sprintf("blocks-%v-%v.report.csv", account, noEnd))})
 	if err != nil {
-		return blockRun{}, fmt.Errorf("import: %w", err)
+		return span, st, 0, fmt.Errorf("import: %w", err)
 	}
 	spans := srv.Blocks()
 	if len(spans) < 1 || spans[0].FirstAfter.IsZero() {
-		return blockRun{}, fmt.Errorf("the import met %d blocks (%+v); the scenario needs one, then requests after it", len(spans), spans)
+		return span, st, 0, fmt.Errorf("the import met %d blocks (%+v); the scenario needs one, then requests after it", len(spans), spans)
 	}
-	st := srv.Stats()
-	return blockRun{span: spans[0], inBlock: st.LatestInBlock, rows: rows, done: sum.Counts[events.StatusCreated], requests: st.Requests}, nil
+	return spans[0], srv.Stats(), sum.Counts[events.StatusCreated], nil
 }
 
 // extraFieldsCost exports 10,000 clients with --extra-fields from a list
@@ -152,12 +148,7 @@ func extraFieldsCost(ctx context.Context, r *Report) error {
 		if err != nil {
 			return err
 		}
-		e, err := exporter.New(api, exporter.Config{ExtraFields: true, Capabilities: exporter.CapabilitiesOf(api)})
-		if err != nil {
-			stop()
-			return err
-		}
-		sum, err := e.Run(ctx, toDiscard)
+		sum, err := export(ctx, api, exporter.Config{ExtraFields: true}, toDiscard)
 		st := srv.Stats()
 		stop()
 		name := fmt.Sprintf("export --extra-fields, %d clients, the list carries them: %v", clients, carried)
@@ -184,6 +175,17 @@ func methods(by map[string]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// export exports api's clients as cfg says, with everything the client
+// offers the exporter, through open.
+func export(ctx context.Context, api *baselinker.API, cfg exporter.Config, open exporter.Opener) (exporter.Summary, error) {
+	cfg.Capabilities = exporter.CapabilitiesOf(api)
+	e, err := exporter.New(api, cfg)
+	if err != nil {
+		return exporter.Summary{}, err
+	}
+	return e.Run(ctx, open)
 }
 
 // toDiscard is an export's opener that writes its CSV nowhere.

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -142,15 +141,11 @@ func memLines(r *Report, name, note string, smallN, bigN int, run func(n int) (m
 // exportMem exports n clients from an unlimited sandbox to an XLSX file and
 // measures the memory of the export alone (the sandbox is started first).
 func exportMem(ctx context.Context, c *Config, dir string, n int) (memResult, error) {
-	url, token, stop, err := startSandbox(ctx, c.Launcher, n)
+	api, stop, err := memSandbox(ctx, c.Launcher, n)
 	if err != nil {
 		return memResult{}, err
 	}
-	defer func() { _ = stop() }()
-	api, err := baselinker.New(url, baselinker.Token(token), baselinker.WithLimiter(unlimited()))
-	if err != nil {
-		return memResult{}, err
-	}
+	defer stop()
 	out := filepath.Join(dir, fmt.Sprintf("export-%d.xlsx", n))
 	var sum exporter.Summary
 	m, err := measureMem(func() error {
@@ -158,12 +153,7 @@ func exportMem(ctx context.Context, c *Config, dir string, n int) (memResult, er
 		if err != nil {
 			return err
 		}
-		e, err := exporter.New(api, exporter.Config{Capabilities: exporter.CapabilitiesOf(api)})
-		if err != nil {
-			_ = o.Abort()
-			return err
-		}
-		if sum, err = e.Run(ctx, o.Opener()); err != nil {
+		if sum, err = export(ctx, api, exporter.Config{}, o.Opener()); err != nil {
 			_ = o.Abort()
 			return err
 		}
@@ -179,16 +169,20 @@ func exportMem(ctx context.Context, c *Config, dir string, n int) (memResult, er
 	return m, nil
 }
 
-// startSandbox starts an unlimited sandbox with n clients through l, or
-// in-process without one.
-func startSandbox(ctx context.Context, l Launcher, n int) (url, token string, stop func() error, err error) {
-	if l != nil {
-		return l(ctx, n)
+// memSandbox starts an unlimited sandbox with n clients through l, or
+// in-process without one, and returns an unpaced client of it.
+func memSandbox(ctx context.Context, l Launcher, n int) (api *baselinker.API, stop func(), err error) {
+	if l == nil {
+		_, api, stop, err = inProcess(sandbox.Config{Clients: n, Seed: 1}, unlimited(), nil)
+		return api, stop, err
 	}
-	srv, err := sandbox.New(sandbox.Config{Token: sandboxToken, Clients: n, Seed: 1})
+	url, token, stopL, err := l(ctx, n)
 	if err != nil {
-		return "", "", nil, err
+		return nil, nil, err
 	}
-	ts := httptest.NewServer(srv)
-	return ts.URL + "/connector.php", sandboxToken, func() error { ts.Close(); return srv.Close() }, nil
+	if api, err = baselinker.New(url, baselinker.Token(token), baselinker.WithLimiter(unlimited())); err != nil {
+		_ = stopL()
+		return nil, nil, err
+	}
+	return api, func() { _ = stopL() }, nil
 }

@@ -124,16 +124,19 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.h.ServeHTTP(w, req)
 }
 
-// spread is the latest less the earliest delay from a request's send to
-// its arrival. The limiter spaces the sends of limit+1 requests by its
-// window and margin, so the sandbox sees no more than the limit in a
-// window as long as the spread stays within the margin: a machine that
-// delays one request more than that (a loaded core, -race) can put one
-// more in a window whatever the client does.
-func (r *recorder) spread() time.Duration {
+// arrivals returns the arrival times in order, and their spread: the
+// latest less the earliest delay from a request's send to its arrival. The
+// limiter spaces the sends of limit+1 requests by its window and margin, so
+// the sandbox sees no more than the limit in a window as long as the spread
+// stays within the margin: a machine that delays one request more than
+// that (a loaded core, -race) can put one more in a window whatever the
+// client does.
+func (r *recorder) arrivals() (at []time.Time, spread time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.latest - r.earliest
+	at = slices.Clone(r.at)
+	slices.SortFunc(at, time.Time.Compare)
+	return at, r.latest - r.earliest
 }
 
 // sentHeader carries the time a request left the client (its RoundTrip).
@@ -147,14 +150,6 @@ func (s stamped) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set(sentHeader, strconv.FormatInt(time.Now().UnixNano(), 10))
 	return s.RoundTripper.RoundTrip(req)
-}
-
-func (r *recorder) times() []time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := slices.Clone(r.at)
-	slices.SortFunc(out, time.Time.Compare)
-	return out
 }
 
 // windowFill returns the mean and the lowest number of arrivals in the
@@ -288,7 +283,6 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	wname := rc.window.String()
 	target := fmt.Sprintf("≥ %.2f", rc.target)
 	for _, j := range jobs {
 		name := fmt.Sprintf("rate %s %s", j.kind, j.latency)
@@ -296,7 +290,7 @@ func runRate(ctx context.Context, c *Config, r *Report, files *fileCache) error 
 			r.failed(name, j.err)
 			continue
 		}
-		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", wname)
+		measure := fmt.Sprintf("achieved/allowed (mean fill of the %s windows in the run)", rc.window)
 		value := fmt.Sprintf("%.3f (worst window %.2f; %d requests in %s)", j.fill, j.worst, j.requests, j.span.Round(time.Second/10))
 		switch {
 		case j.windows == 0:
@@ -355,11 +349,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 			return fail(fmt.Errorf("import created %d of %d rows: %s", sum.Counts[events.StatusCreated], rc.requests, sum))
 		}
 	case kindExport:
-		e, err := exporter.New(api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir, Capabilities: exporter.CapabilitiesOf(api)})
-		if err != nil {
-			return fail(err)
-		}
-		sum, err := e.Run(ctx, toDiscard)
+		sum, err := export(ctx, api, exporter.Config{Notes: true, ExtraFields: true, SpoolDir: dir}, toDiscard)
 		if err != nil {
 			return fail(fmt.Errorf("export: %w", err))
 		}
@@ -371,7 +361,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 			return fail(err)
 		}
 	}
-	at := rec.times()
+	at, spread := rec.arrivals()
 	res.requests = len(at)
 	if len(at) > 0 {
 		res.span = at[len(at)-1].Sub(at[0])
@@ -381,7 +371,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 	res.over = overLimit(at, rc.window, rc.limit)
 	res.maxInWindow = srv.MaxInWindow(rc.window)
 	res.blocked = srv.Stats().Blocked
-	res.spread = rec.spread()
+	res.spread = spread
 	return res
 }
 

@@ -79,32 +79,24 @@ func throughput(ctx context.Context, files *fileCache, format string, rows int) 
 	if format == "xlsx" {
 		bare, res.bareName = bareXLSX, "excelize Rows()"
 	}
+	if res.bare, res.bareCPU, err = best(ctx, rows, in, bare); err != nil {
+		return res, err
+	}
+	if res.sheet, _, err = best(ctx, rows, in, sheetRows); err != nil {
+		return res, err
+	}
 	report := filepath.Join(files.dir, "dry-"+filepath.Base(in)+".report.csv")
-	dry := func() (int, error) {
+	res.dry, res.dryCPU, err = best(ctx, rows, in, func(in string) (int, error) {
 		sum, err := importer.Run(ctx, nil, in, importer.Config{DryRun: true, Report: report})
 		return sum.Rows, err
-	}
-	for _, m := range []struct {
-		fn       func() (int, error)
-		out, cpu *time.Duration
-	}{
-		{func() (int, error) { return bare(in) }, &res.bare, &res.bareCPU},
-		{func() (int, error) { return sheetRows(in) }, &res.sheet, new(time.Duration)},
-		{dry, &res.dry, &res.dryCPU},
-	} {
-		d, cpu, err := best(ctx, rows, m.fn)
-		if err != nil {
-			return res, err
-		}
-		*m.out, *m.cpu = d, cpu
-	}
-	return res, nil
+	})
+	return res, err
 }
 
-// best runs fn until a second has passed or three runs are done and
-// returns the shortest run and the CPU time it used (0 when unknown);
-// every run must see rows rows.
-func best(ctx context.Context, rows int, fn func() (int, error)) (shortest, cpu time.Duration, err error) {
+// best runs read over the file in until a second has passed or three runs
+// are done and returns the shortest run and the CPU time it used (0 when
+// unknown); every run must see rows rows.
+func best(ctx context.Context, rows int, in string, read func(path string) (int, error)) (shortest, cpu time.Duration, err error) {
 	var total time.Duration
 	for i := 0; i < 3 && (i == 0 || total < time.Second); i++ {
 		if err := ctx.Err(); err != nil {
@@ -112,7 +104,7 @@ func best(ctx context.Context, rows int, fn func() (int, error)) (shortest, cpu 
 		}
 		c0, cpuOK := cpuTime()
 		t0 := time.Now()
-		n, err := fn()
+		n, err := read(in)
 		d := time.Since(t0)
 		c1, _ := cpuTime()
 		if err != nil {

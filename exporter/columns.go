@@ -178,11 +178,10 @@ func expand(cols []column, extraIDs []string, names map[string]string) []column 
 			continue
 		}
 		for _, id := range extraIDs {
-			name := baselinker.ExtraColumn(id, names[id])
 			if slices.ContainsFunc(cols, func(o column) bool { return o.kind == colExtra && o.id == id }) {
 				continue // named on its own elsewhere
 			}
-			out = append(out, column{kind: colExtra, name: name, id: id})
+			out = append(out, column{kind: colExtra, name: baselinker.ExtraColumn(id, names[id]), id: id})
 		}
 	}
 	return out

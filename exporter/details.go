@@ -29,12 +29,12 @@ type entry struct {
 // did not carry, and only then write the sheet from the file — memory holds
 // the IDs, not the clients.
 func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *statusNamer) (sum Summary, err error) {
-	store, err := openStore(e.cfg.Keep, e.cfg.SpoolDir, e.storeHeader(), e.cfg.Resume)
+	store, err := openStore(e.cfg.Keep, e.cfg.SpoolDir, e.cfg.storeHeader(e.want), e.cfg.Resume)
 	if err != nil {
 		return sum, err // before any request: a refused resume costs nothing
 	}
-	finished := false
 	defer func() {
+		finished := err == nil // every step that fails returns its error
 		if cerr := store.close(finished); cerr != nil && err == nil {
 			err = cerr
 		}
@@ -63,15 +63,9 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 		return sum, err
 	}
 	maps.Copy(extra, names)
-	if err := e.writeFromStore(open, &sum, store, entries, extra, names, statuses); err != nil {
-		return sum, err
-	}
-	finished = true
-	return sum, nil
+	err = e.writeFromStore(open, &sum, store, entries, extra, names, statuses)
+	return sum, err
 }
-
-// storeHeader says which export the details file belongs to.
-func (e *Exporter) storeHeader() storeHeader { return e.cfg.storeHeader(e.want) }
 
 // storeHeader says which export, reading what want says, c's details file
 // belongs to.
@@ -134,11 +128,14 @@ func (e *Exporter) listInto(ctx context.Context, sum *Summary, store *detailStor
 }
 
 // readDetails reads getCrmClientData for every entry that needs it and is
-// not kept from an interrupted run with the same list entry, adding the
-// extra field IDs met to extra.
+// not kept from an interrupted run with the same list entry, with up to
+// Config.Ahead requests in flight, and stores the clients in list order from
+// one goroutine, adding the extra field IDs met to extra. A client is taken
+// as gone only when the API says it is not found and the list confirms it
+// (confirmGone); any other error ends the export — an unknown code is never
+// taken for a deletion.
 func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailStore, entries []entry, extra map[string]string) error {
-	var ids []int64
-	var at []int // the entry of each of ids
+	var todo []int // the entries whose details are read
 	for i, en := range entries {
 		switch {
 		case en.need && store.reusable(en.id, en.fp):
@@ -149,103 +146,56 @@ func (e *Exporter) readDetails(ctx context.Context, sum *Summary, store *detailS
 			sum.Reused++
 			maps.Copy(extra, c.CustomExtraFields)
 		case en.need:
-			ids = append(ids, en.id)
-			at = append(at, i)
+			todo = append(todo, i)
 		}
 	}
-	if len(ids) == 0 {
+	if len(todo) == 0 {
 		return nil
 	}
+	phase := events.Phase{Name: "details", Total: int64(len(todo)), Unit: "clients", Paced: true}
 	if l := e.cfg.Limiter; l != nil {
-		e.log.Info(DetailsText(l, len(ids)),
-			"clients", len(ids), "eta_seconds", int(l.ETA(len(ids)).Seconds()))
+		e.log.Info(DetailsText(l, len(todo)),
+			"clients", len(todo), "eta_seconds", int(l.ETA(len(todo)).Seconds()))
+		// The progress's ETA: the time the limit needs for the n requests
+		// left, and the limit.
+		phase.ETA = func(n int64) (time.Duration, string) {
+			return l.ETA(int(n)), fmt.Sprintf("limit %d/%s", l.Limit(), l.Window())
+		}
 	}
-	e.ev.Begin(events.Phase{Name: "details", Total: int64(len(ids)), Unit: "clients", Paced: true, ETA: e.eta()})
+	e.ev.Begin(phase)
 	defer e.ev.End()
-	return e.fetchDetails(ctx, ids, func(i int, c *baselinker.Client, gone bool) error {
-		e.ev.Add(1)
-		en := &entries[at[i]]
-		if gone {
-			en.gone = true
-			sum.Vanished = append(sum.Vanished, en.id)
-			e.log.Warn("client deleted during the export (not found, and not in the list); skipped", "crm_client_id", en.id)
-			return nil
-		}
-		maps.Copy(extra, c.CustomExtraFields)
-		if err := store.add(en.id, en.fp, c); err != nil {
-			return err
-		}
-		return store.flush() // a crash loses at most the reads in flight
-	})
-}
-
-// writeFromStore writes the header and one row per listed client that was
-// not deleted meanwhile, in list order, from the store.
-func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
-	extra map[string]string, names map[string]string, statuses *statusNamer) error {
-	extraIDs := slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs)
-	rows, err := e.openRows(open, sum, expand(e.cols, extraIDs, names), statuses)
-	if err != nil {
-		return err
-	}
-	for _, en := range entries {
-		if en.gone {
-			continue
-		}
-		c, err := store.get(en.id)
-		if err == nil {
-			err = rows.write(&c)
-		}
-		if err != nil {
-			return rows.close(err)
-		}
-	}
-	return rows.close(nil)
-}
-
-// eta is the time the limit needs for the n requests left, and the limit
-// (nil without a limiter).
-func (e *Exporter) eta() func(n int64) (time.Duration, string) {
-	l := e.cfg.Limiter
-	if l == nil {
-		return nil
-	}
-	return func(n int64) (time.Duration, string) {
-		return l.ETA(int(n)), fmt.Sprintf("limit %d/%s", l.Limit(), l.Window())
-	}
-}
-
-type detailResult struct {
-	c    baselinker.Client
-	gone bool
-	err  error
-}
-
-// fetchDetails reads getCrmClientData for every id with up to e.cfg.Ahead
-// requests in flight and calls emit in id order from one goroutine. A client
-// is emitted as gone only when the API says it is not found and the list
-// confirms it (confirmGone); any other error ends the export — an unknown
-// code is never taken for a deletion.
-func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i int, c *baselinker.Client, gone bool) error) error {
-	i := -1
+	k := -1
 	next := func(context.Context) (int, bool) {
-		i++
-		return i, i < len(ids)
+		k++
+		return k, k < len(todo)
 	}
-	read := func(ctx context.Context, i int) detailResult {
+	read := func(ctx context.Context, k int) detailResult {
+		id := entries[todo[k]].id
 		e.requests.Add(1)
-		c, err := e.api.GetCrmClientData(ctx, ids[i], e.want.extras)
+		c, err := e.api.GetCrmClientData(ctx, id, e.want.extras)
 		if err != nil && baselinker.IsNotFound(err) && ctx.Err() == nil {
-			gone, cerr := e.confirmGone(ctx, ids[i], err)
+			gone, cerr := e.confirmGone(ctx, id, err)
 			return detailResult{gone: gone, err: cerr}
 		}
 		return detailResult{c: c, err: err}
 	}
-	err := inorder.Map(ctx, e.cfg.Ahead, next, read, func(i int, r detailResult) (bool, error) {
+	err := inorder.Map(ctx, e.cfg.Ahead, next, read, func(k int, r detailResult) (bool, error) {
+		en := &entries[todo[k]]
 		if r.err != nil {
-			return false, apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", ids[i]), r.err)
+			return false, apiErr(fmt.Sprintf("reading client %d (getCrmClientData)", en.id), r.err)
 		}
-		return true, emit(i, &r.c, r.gone)
+		e.ev.Add(1)
+		if r.gone {
+			en.gone = true
+			sum.Vanished = append(sum.Vanished, en.id)
+			e.log.Warn("client deleted during the export (not found, and not in the list); skipped", "crm_client_id", en.id)
+			return true, nil
+		}
+		maps.Copy(extra, r.c.CustomExtraFields)
+		if err := store.add(en.id, en.fp, &r.c); err != nil {
+			return true, err
+		}
+		return true, store.flush() // a crash loses at most the reads in flight
 	})
 	if err != nil {
 		return err
@@ -254,6 +204,34 @@ func (e *Exporter) fetchDetails(ctx context.Context, ids []int64, emit func(i in
 		return fmt.Errorf("reading the client details: interrupted: %w", err)
 	}
 	return nil
+}
+
+// writeFromStore writes the header and one row per listed client that was
+// not deleted meanwhile, in list order, from the store.
+func (e *Exporter) writeFromStore(open Opener, sum *Summary, store *detailStore, entries []entry,
+	extra map[string]string, names map[string]string, statuses *statusNamer) error {
+	extraIDs := slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs)
+	return e.writeSheet(open, sum, expand(e.cols, extraIDs, names), statuses, func(write func(*baselinker.Client) error) error {
+		for _, en := range entries {
+			if en.gone {
+				continue
+			}
+			c, err := store.get(en.id)
+			if err == nil {
+				err = write(&c)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type detailResult struct {
+	c    baselinker.Client
+	gone bool
+	err  error
 }
 
 // confirmGone asks the list, filtered by the id, whether a client that

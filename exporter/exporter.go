@@ -272,59 +272,44 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
-	rows, err := e.openRows(open, &sum, expand(e.cols, nil, nil), statuses)
-	if err != nil {
-		return sum, err
-	}
-	e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
-	defer e.ev.End()
-	err = rows.close(e.walk(ctx, &sum, rows.write))
+	err = e.writeSheet(open, &sum, expand(e.cols, nil, nil), statuses, func(write func(*baselinker.Client) error) error {
+		e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
+		defer e.ev.End()
+		return e.walk(ctx, &sum, write)
+	})
 	return sum, err
 }
 
-// rowWriter writes an export's sheet: the header, then one row a client.
-type rowWriter struct {
-	e        *Exporter
-	w        sheet.Writer
-	sum      *Summary
-	cols     []column
-	statuses *statusNamer
-	buf      []string
-}
-
-// openRows opens the sheet of cols and writes its header (sum.Columns).
-func (e *Exporter) openRows(open Opener, sum *Summary, cols []column, statuses *statusNamer) (*rowWriter, error) {
+// writeSheet opens the sheet of cols, writes its header (sum.Columns),
+// then the row of each client rows hands to write (counted in sum), and
+// closes it. On error the writer is closed too (the caller throws the output
+// away).
+func (e *Exporter) writeSheet(open Opener, sum *Summary, cols []column, statuses *statusNamer,
+	rows func(write func(*baselinker.Client) error) error) error {
 	w, err := open(header(cols))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sum.Columns = header(cols)
 	if err := w.Write(sum.Columns); err != nil {
 		_ = w.Close()
-		return nil, fmt.Errorf("writing the header: %w", err)
+		return fmt.Errorf("writing the header: %w", err)
 	}
-	return &rowWriter{e: e, w: w, sum: sum, cols: cols, statuses: statuses}, nil
-}
-
-// write writes c's row and counts it.
-func (r *rowWriter) write(c *baselinker.Client) error {
-	r.buf = row(r.buf, r.cols, c, r.statuses)
-	if err := r.w.Write(r.buf); err != nil {
-		return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
-	}
-	r.sum.Clients++
-	r.e.ev.Record(events.Item{Row: r.sum.Clients, Status: StatusExported})
-	return nil
-}
-
-// close finishes the file, or closes it and returns err when the export
-// failed (err != nil: the caller throws the output away).
-func (r *rowWriter) close(err error) error {
+	var buf []string
+	err = rows(func(c *baselinker.Client) error {
+		buf = row(buf, cols, c, statuses)
+		if err := w.Write(buf); err != nil {
+			return fmt.Errorf("writing client %d: %w", c.CrmClientID, err)
+		}
+		sum.Clients++
+		e.ev.Record(events.Item{Row: sum.Clients, Status: StatusExported})
+		return nil
+	})
 	if err != nil {
-		_ = r.w.Close()
+		_ = w.Close()
 		return err
 	}
-	if err := r.w.Close(); err != nil {
+	if err := w.Close(); err != nil {
 		return fmt.Errorf("finishing the file: %w", err)
 	}
 	return nil

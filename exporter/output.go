@@ -30,6 +30,7 @@ var placeholders = []struct{ name, layout string }{
 	{"{unix}", ""},
 }
 
+// placeholderRE finds the placeholders of an output name, known or not.
 var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 
 // ExpandName fills the placeholders of an output name from now:
@@ -261,7 +262,7 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	if templated { // yesterday's killed run left its temporary file under yesterday's name
-		sheet.SweepTemps(filepath.Dir(path), replacePlaceholders(filepath.Base(opt.Path), func(string) string { return "*" }))
+		sheet.SweepTemps(filepath.Dir(path), placeholderRE.ReplaceAllLiteralString(filepath.Base(opt.Path), "*"))
 	}
 	if o.af, err = sheet.CreateAtomic(path); err != nil {
 		_ = o.unlock()
@@ -277,18 +278,10 @@ func OpenOutput(opt OutputOptions) (*Output, error) {
 func lockPath(pattern, expanded string) string {
 	// Each placeholder's braces are dropped ({date} → date): a file name with
 	// braces in it is awkward to type in every shell.
-	return filepath.Join(filepath.Dir(expanded), "."+replacePlaceholders(filepath.Base(pattern), func(name string) string {
+	// (pattern's placeholders are known ones: ExpandName checked them).
+	return filepath.Join(filepath.Dir(expanded), "."+placeholderRE.ReplaceAllStringFunc(filepath.Base(pattern), func(name string) string {
 		return strings.Trim(name, "{}")
 	}))
-}
-
-// replacePlaceholders is a --out pattern with each placeholder replaced by
-// with(its name).
-func replacePlaceholders(pattern string, with func(name string) string) string {
-	for _, p := range placeholders {
-		pattern = strings.ReplaceAll(pattern, p.name, with(p.name))
-	}
-	return pattern
 }
 
 // DetailsPath is where an export into this output keeps the client details
@@ -319,10 +312,25 @@ func (o *Output) Commit() error { return o.finish(true) }
 // untouched) and releases the lock. It is safe after Commit.
 func (o *Output) Abort() error { return o.finish(false) }
 
-// finish commits or aborts the file, then releases the lock.
+// finish commits or aborts the file, then releases the lock. The spool of
+// standard output is copied to Stdout when commit is true, then removed.
 func (o *Output) finish(commit bool) error {
-	if o.spool != nil {
-		return o.release(commit)
+	if f := o.spool; f != nil {
+		o.spool = nil
+		var err error
+		if commit {
+			if _, err = f.Seek(0, io.SeekStart); err == nil {
+				_, err = io.Copy(o.opt.Stdout, f)
+			}
+			if err != nil {
+				err = fmt.Errorf("writing the %s to standard output: %w", strings.ToUpper(o.Format), err)
+			}
+		}
+		err = errors.Join(err, f.Close())
+		if o.named {
+			err = errors.Join(err, os.Remove(f.Name()))
+		}
+		return err
 	}
 	if o.af == nil {
 		return nil
@@ -337,27 +345,6 @@ func (o *Output) finish(commit bool) error {
 			err = fmt.Errorf("releasing the lock of %s: %w", o.Path, uerr)
 		}
 		o.unlock = nil
-	}
-	return err
-}
-
-// release ends the spool of standard output: copied to Stdout when send
-// is true, then removed.
-func (o *Output) release(send bool) error {
-	f := o.spool
-	o.spool = nil
-	var err error
-	if send {
-		if _, err = f.Seek(0, io.SeekStart); err == nil {
-			_, err = io.Copy(o.opt.Stdout, f)
-		}
-		if err != nil {
-			err = fmt.Errorf("writing the %s to standard output: %w", strings.ToUpper(o.Format), err)
-		}
-	}
-	err = errors.Join(err, f.Close())
-	if o.named {
-		err = errors.Join(err, os.Remove(f.Name()))
 	}
 	return err
 }

@@ -57,7 +57,6 @@ func (s *statusNamer) finish(e *Exporter, sum *Summary) {
 	}
 	ids := slices.Sorted(maps.Keys(s.unnamed))
 	sum.UnnamedStatusIDs = ids
-	sum.UnnamedStatus = 0
 	parts := make([]string, len(ids))
 	for i, id := range ids {
 		sum.UnnamedStatus += s.unnamed[id]

@@ -63,20 +63,16 @@ func (e *ResumeError) Error() string {
 	case ResumeNotDetails:
 		return fmt.Sprintf("%v: %s does not start with crmbulk's details header; remove it, or run without --resume", ErrResume, e.Path)
 	}
-	return fmt.Sprintf("%v: the details kept in %s belong to another export: %s; run without --resume to start over (the kept details are then discarded)", ErrResume, e.Path, e.why())
+	why := cmp.Or(resumeWhy[e.Reason], "it is not a details file of this crmbulk version")
+	return fmt.Sprintf("%v: the details kept in %s belong to another export: %s; run without --resume to start over (the kept details are then discarded)", ErrResume, e.Path, why)
 }
 
-// why is the command line's words for a kept header of another export.
-func (e *ResumeError) why() string {
-	switch e.Reason {
-	case ResumeAccount:
-		return "it was read with another API token or endpoint"
-	case ResumeExtraFields:
-		return "it was read with other --extra-fields/--with-details flags"
-	case ResumeFilters:
-		return "it was read with other --filter values"
-	}
-	return "it is not a details file of this crmbulk version"
+// resumeWhy is the command line's words for a kept header of another
+// export, by reason (any other: not this version's details).
+var resumeWhy = map[ResumeReason]string{
+	ResumeAccount:     "it was read with another API token or endpoint",
+	ResumeExtraFields: "it was read with other --extra-fields/--with-details flags",
+	ResumeFilters:     "it was read with other --filter values",
 }
 
 // Unwrap makes a ResumeError ErrResume.

@@ -24,12 +24,12 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	// no more than a few MB for it.
 	seen := roaring64.New()
 	take := func(page int, clients []baselinker.Client, met []bool, recheck bool) error {
+		sum.Pages++
 		if e.cfg.PageHook != nil {
 			e.cfg.PageHook(page)
 		}
 		fresh := 0
 		for i := range clients {
-			c := &clients[i]
 			if met[i] {
 				if !recheck { // meeting the last page's clients again is expected
 					sum.Duplicates++
@@ -37,7 +37,7 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 				}
 				continue
 			}
-			if err := visit(c); err != nil {
+			if err := visit(&clients[i]); err != nil {
 				return err
 			}
 			fresh++
@@ -46,11 +46,9 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 		return nil
 	}
 
-	visitPage := func(page int, clients []baselinker.Client, met []bool) error {
-		sum.Pages++
+	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, seen, func(page int, clients []baselinker.Client, met []bool) error {
 		return take(page, clients, met, false)
-	}
-	last, lastLen, err := baselinker.WalkPages(ctx, e.list, e.cfg.Ahead, seen, visitPage, e.cfg.MaxClients)
+	}, e.cfg.MaxClients)
 	if pe := (*baselinker.PageError)(nil); errors.As(err, &pe) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading the clients: %w", ctx.Err())
@@ -70,7 +68,6 @@ func (e *Exporter) walk(ctx context.Context, sum *Summary, visit func(*baselinke
 	if err != nil {
 		return apiErr(fmt.Sprintf("re-reading page %d of the clients (getCrmClients)", last), err)
 	}
-	sum.Pages++
 	if len(again) != lastLen {
 		sum.Changed = true
 	}

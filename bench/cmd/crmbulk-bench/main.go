@@ -172,7 +172,9 @@ explains every figure. Exit 1 when a target was missed.`,
   go run ./bench/cmd/crmbulk-bench --rows 200000 --only throughput,memory`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "text" && format != "markdown" {
+			write, ok := map[string]func(*bench.Report, io.Writer) error{
+				"text": (*bench.Report).WriteText, "markdown": (*bench.Report).WriteMarkdown}[format]
+			if !ok {
 				return usagef("--format %q: use text or markdown", format)
 			}
 			if rows < 0 {
@@ -196,12 +198,7 @@ explains every figure. Exit 1 when a target was missed.`,
 				}
 				return err
 			}
-			if format == "markdown" {
-				err = rep.WriteMarkdown(a.out)
-			} else {
-				err = rep.WriteText(a.out)
-			}
-			if err != nil {
+			if err := write(rep, a.out); err != nil {
 				return fmt.Errorf("printing the table: %w", err)
 			}
 			if !rep.OK() {
