@@ -27,22 +27,6 @@ type Row struct {
 	Unsaved []int
 }
 
-// Reader yields data rows after the header.
-//
-// Read returns io.EOF at the end. Blank rows (all cells empty or white
-// space) are skipped and keep their numbers. When the error is Recoverable
-// (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
-// cells and Read may be called again; other errors are sticky.
-//
-// Open reads the header and looks ahead for the first data row, so an
-// empty file (ErrEmpty) or a header-only file (ErrNoRows) fails there,
-// before any work starts.
-type Reader interface {
-	Header() []string
-	Read() (Row, error)
-	Close() error
-}
-
 // Options tell a reader how to read a file. The zero value reads CSV or XLSX
 // by the file's extension, sniffs the CSV encoding and delimiter and takes
 // the first non-blank row as the header.
@@ -85,7 +69,7 @@ const (
 // Count reads r to the end and returns how many data rows it yielded. It
 // stops at the first error, which it returns with the rows counted before
 // it; a file that counts without error will read without error.
-func Count(r Reader) (int, error) {
+func Count(r *Reader) (int, error) {
 	n := 0
 	for {
 		_, err := r.Read()
@@ -100,7 +84,7 @@ func Count(r Reader) (int, error) {
 }
 
 // Open opens a CSV or XLSX file for reading (see Options, Reader).
-func Open(path string, opt Options) (Reader, error) {
+func Open(path string, opt Options) (*Reader, error) {
 	if err := excelOwnerFile(path); err != nil {
 		return nil, err
 	}
@@ -162,8 +146,18 @@ type source interface {
 	next() (num int, cells []string, err error)
 }
 
-// tableReader turns a source into header + padded, checked data rows.
-type tableReader struct {
+// Reader yields data rows after the header: it turns a source into
+// header + padded, checked data rows.
+//
+// Read returns io.EOF at the end. Blank rows (all cells empty or white
+// space) are skipped and keep their numbers. When the error is Recoverable
+// (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
+// cells and Read may be called again; other errors are sticky.
+//
+// Open reads the header and looks ahead for the first data row, so an
+// empty file (ErrEmpty) or a header-only file (ErrNoRows) fails there,
+// before any work starts.
+type Reader struct {
 	src       source
 	closer    io.Closer // what Close releases; nil once it has
 	file      string
@@ -190,7 +184,7 @@ type tableReader struct {
 // start reads up to and including the header and looks ahead one data
 // row. Without a header the columns are named A, B, … as wide as the first
 // non-blank row, which is the first data row.
-func (t *tableReader) start(headerRow int, noHeader bool) error {
+func (t *Reader) start(headerRow int, noHeader bool) error {
 	if noHeader {
 		headerRow = 0
 	}
@@ -234,7 +228,7 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 	return nil
 }
 
-func (t *tableReader) setHeader(num int, cells []string) error {
+func (t *Reader) setHeader(num int, cells []string) error {
 	t.hdrNum, t.width = num, len(cells)
 	last := -1
 	h := make([]string, len(cells))
@@ -257,7 +251,7 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 	return nil
 }
 
-func (t *tableReader) encodingError(num, col int, name, cell string) error {
+func (t *Reader) encodingError(num, col int, name, cell string) error {
 	bad := cell
 	for i, r := range cell {
 		if r == utf8.RuneError && !strings.HasPrefix(cell[i:], "\uFFFD") { // a bad byte, not the character
@@ -272,7 +266,7 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 
 // Header returns the header names, white space trimmed, trailing empty
 // header cells cut. Cells of every Row line up with it.
-func (t *tableReader) Header() []string { return t.header }
+func (t *Reader) Header() []string { return t.header }
 
 // ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA,
 // AB … ("" past XFD, the last column a spreadsheet has).
@@ -297,25 +291,15 @@ var delimiterNames = map[string]rune{
 // DelimiterOf returns the delimiter a CSV reader from Open splits cells
 // with — the one given in Options or the one it sniffed — and 0 for an
 // XLSX reader.
-func DelimiterOf(r Reader) rune {
-	if t, ok := r.(*tableReader); ok {
-		return t.delim
-	}
-	return 0
-}
+func DelimiterOf(r *Reader) rune { return r.delim }
 
 // EncodingOf returns the encoding a CSV Reader decodes its file from —
 // "utf-8", the name given in Options.Encoding, "utf-16le"/"utf-16be" by BOM,
-// or the code page it detected (detected true) — and "" for other Readers.
-func EncodingOf(r Reader) (name string, detected bool) {
-	if t, ok := r.(*tableReader); ok {
-		return t.encoding, t.detected
-	}
-	return "", false
-}
+// or the code page it detected (detected true) — and "" for an XLSX Reader.
+func EncodingOf(r *Reader) (name string, detected bool) { return r.encoding, r.detected }
 
 // Read returns the next non-blank data row.
-func (t *tableReader) Read() (Row, error) {
+func (t *Reader) Read() (Row, error) {
 	if !t.hasPend {
 		return t.read()
 	}
@@ -323,7 +307,7 @@ func (t *tableReader) Read() (Row, error) {
 	return t.pend, t.pendErr
 }
 
-func (t *tableReader) read() (Row, error) {
+func (t *Reader) read() (Row, error) {
 	if t.fatal != nil {
 		return Row{}, t.fatal
 	}
@@ -343,7 +327,7 @@ func (t *tableReader) read() (Row, error) {
 // unsaved returns the columns of row num that hold a formula with no saved
 // value (XLSX): such a row is not blank, though every cell reads as empty,
 // so that it gets its report line (issue 20) instead of disappearing.
-func (t *tableReader) unsaved(num int) []int {
+func (t *Reader) unsaved(num int) []int {
 	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
 		return u.unsavedCols(num)
 	}
@@ -353,7 +337,7 @@ func (t *tableReader) unsaved(num int) []int {
 // cellError is the Recoverable problem of a cell with a value at index i:
 // beyond the header (ragged) or under an empty header cell; nil when the
 // cell is under a named header.
-func (t *tableReader) cellError(num, i int) error {
+func (t *Reader) cellError(num, i int) error {
 	switch {
 	case i < len(t.header) && t.header[i] != "":
 		return nil
@@ -373,7 +357,7 @@ func (t *tableReader) cellError(num, i int) error {
 }
 
 // build copies cells into a header-wide row and checks it.
-func (t *tableReader) build(num int, cells []string) (Row, error) {
+func (t *Reader) build(num int, cells []string) (Row, error) {
 	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.unsaved(num)}
 	var rowErr error
 	for i, c := range cells {
@@ -401,7 +385,7 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 	return row, rowErr
 }
 
-func (t *tableReader) name(i int) string {
+func (t *Reader) name(i int) string {
 	if i < len(t.header) {
 		return t.header[i]
 	}
@@ -409,7 +393,7 @@ func (t *tableReader) name(i int) string {
 }
 
 // Close releases the file.
-func (t *tableReader) Close() error {
+func (t *Reader) Close() error {
 	c := t.closer
 	if c == nil {
 		return nil

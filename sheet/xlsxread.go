@@ -14,7 +14,7 @@ import (
 
 // openXLSXFile checks the workbook at path whole (scanXLSX, unless
 // opt.Checked knows it) before excelize streams its sheet.
-func openXLSXFile(path, name string, opt Options) (Reader, error) {
+func openXLSXFile(path, name string, opt Options) (*Reader, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -45,7 +45,7 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		return nil, err
 	}
 	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
-	t := &tableReader{src: src, closer: src, file: src.file, unguard: opt.UnguardFormulas}
+	t := &Reader{src: src, closer: src, file: src.file, unguard: opt.UnguardFormulas}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		_ = src.Close()
 		return nil, err
