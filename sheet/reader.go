@@ -163,10 +163,11 @@ type Reader struct {
 	file      string
 	checkUTF8 bool // read as UTF-8 as it is: each cell is checked
 	unguard   bool
-	advice    string // extra advice for ragged rows (e.g. the delimiter)
-	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
-	encoding  string // the CSV encoding in use (given, by BOM or detected); "" for XLSX
-	detected  bool   // encoding was detected, not given
+	advice    string      // extra advice for ragged rows (e.g. the delimiter)
+	delim     rune        // the CSV delimiter in use (given or sniffed); 0 for XLSX
+	encoding  string      // the CSV encoding in use (given, by BOM or detected); "" for XLSX
+	detected  bool        // encoding was detected, not given
+	facts     *sheetFacts // from scanXLSX: formulas with no saved value, merged ranges; nil for CSV
 	// fixedWidth names what sets the width when no header row does ("the
 	// first row (the file has no header row)", an EDI++ record).
 	fixedWidth string
@@ -317,21 +318,11 @@ func (t *Reader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if blank(cells) && len(t.unsaved(num)) == 0 {
+		if blank(cells) && len(t.facts.unsavedCols(num)) == 0 {
 			continue
 		}
 		return t.build(num, cells)
 	}
-}
-
-// unsaved returns the columns of row num that hold a formula with no saved
-// value (XLSX): such a row is not blank, though every cell reads as empty,
-// so that it gets its report line (issue 20) instead of disappearing.
-func (t *Reader) unsaved(num int) []int {
-	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
-		return u.unsavedCols(num)
-	}
-	return nil
 }
 
 // cellError is the Recoverable problem of a cell with a value at index i:
@@ -358,7 +349,7 @@ func (t *Reader) cellError(num, i int) error {
 
 // build copies cells into a header-wide row and checks it.
 func (t *Reader) build(num int, cells []string) (Row, error) {
-	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.unsaved(num)}
+	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.facts.unsavedCols(num)}
 	var rowErr error
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {

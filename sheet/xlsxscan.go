@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -402,6 +403,21 @@ func readXMLPart(zr *zip.Reader, name string, v any) error {
 		}
 	}
 	return fmt.Errorf("no %s in the archive", name)
+}
+
+// unsavedCols returns the 0-based columns of row num that hold a formula
+// with no saved value: they read as empty. Such a row is not blank, though
+// every cell reads as empty, so that it gets its report line (issue 20)
+// instead of disappearing.
+func (f *sheetFacts) unsavedCols(num int) []int {
+	if f == nil || len(f.unsaved[num]) == 0 {
+		return nil
+	}
+	out := slices.Sorted(slices.Values(f.unsaved[num]))
+	for i := range out {
+		out[i]--
+	}
+	return out
 }
 
 // fill carries each merged range's value (its first cell's) to every cell
