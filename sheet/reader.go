@@ -89,12 +89,12 @@ func Open(path string, opt Options) (*Reader, error) {
 		return nil, err
 	}
 	name := filepath.Base(path)
-	format := "epp"
-	if !isEPP(path, opt.Format) {
-		var err error
-		if format, err = FormatOf(path, opt.Format); err != nil {
-			return nil, &ParseError{File: name, Err: err}
-		}
+	format, err := FormatOf(path, opt.Format)
+	if isEPP(path, opt.Format) {
+		format, err = "epp", nil
+	}
+	if err != nil {
+		return nil, &ParseError{File: name, Err: err}
 	}
 	f, err := safefile.Open(path) // a FIFO or device is refused here, never waited on
 	if err != nil {
