@@ -193,10 +193,7 @@ func (s *eppSource) next() (int, []string, error) {
 func (s *eppSource) checkRecord(line int, rec []string) error {
 	for i, f := range rec {
 		if strings.ContainsAny(f, "\r\n") {
-			name := ""
-			if i < len(EPPContractorFields) {
-				name = EPPContractorFields[i]
-			}
+			name := nameAt(EPPContractorFields, i)
 			return &ParseError{File: s.file, Row: line, Column: i + 1, Name: name, Err: hint(ErrQuote,
 				fmt.Sprintf("the quote that opens field %d on line %d is not closed on that line", i+1, line),
 				"an EDI++ record is one line: export the contractors again from the program, or close the quote; nothing was sent")}

@@ -353,11 +353,11 @@ func (t *Reader) build(num int, cells []string) (Row, error) {
 	var rowErr error
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {
-			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			t.fatal = t.encodingError(num, i+1, nameAt(t.header, i), c)
 			return Row{}, t.fatal
 		}
 		if len(c) > MaxCellChars && utf8.RuneCountInString(c) > MaxCellChars {
-			t.fatal = &ParseError{File: t.file, Row: num, Column: i + 1, Name: t.name(i), Err: hint(ErrRowTooLarge,
+			t.fatal = &ParseError{File: t.file, Row: num, Column: i + 1, Name: nameAt(t.header, i), Err: hint(ErrRowTooLarge,
 				fmt.Sprintf("the cell holds %d characters, more than the %d any field of the API takes (notes, the longest, holds 65,535 bytes)", utf8.RuneCountInString(c), MaxCellChars),
 				"shorten it, or delete it if it is not client data; nothing was sent")}
 			return Row{}, t.fatal
@@ -376,9 +376,10 @@ func (t *Reader) build(num int, cells []string) (Row, error) {
 	return row, rowErr
 }
 
-func (t *Reader) name(i int) string {
-	if i < len(t.header) {
-		return t.header[i]
+// nameAt is the name of column i among names: "" past their end.
+func nameAt(names []string, i int) string {
+	if i < len(names) {
+		return names[i]
 	}
 	return ""
 }
