@@ -70,8 +70,7 @@ const (
 // stops at the first error, which it returns with the rows counted before
 // it; a file that counts without error will read without error.
 func Count(r *Reader) (int, error) {
-	n := 0
-	for {
+	for n := 0; ; n++ {
 		_, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return n, nil
@@ -79,7 +78,6 @@ func Count(r *Reader) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		n++
 	}
 }
 
