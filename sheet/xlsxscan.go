@@ -133,7 +133,7 @@ func scanSharedStrings(name string, zr *zip.Reader) (*sharedStrings, error) {
 				sst.tooBig = len(sst.sizes)
 				return sst, nil // refused when the cells that use it are known
 			}
-			if errors.Is(err, io.EOF) {
+			if errors.Is(err, io.EOF) { // the part's end, where archive/zip has checked its CRC
 				break
 			}
 			if err != nil {
@@ -158,9 +158,6 @@ func scanSharedStrings(name string, zr *zip.Reader) (*sharedStrings, error) {
 					}
 				}
 			}
-		}
-		if _, err := io.Copy(io.Discard, rc); err != nil { // to the end: the CRC is checked there
-			return nil, damaged(name, zf.Name, err)
 		}
 	}
 	return sst, nil
@@ -189,12 +186,8 @@ func scanPart(zf *zip.File, sst *sharedStrings, elems, facts *int) (*sheetFacts,
 		}
 		return nil, err
 	}
-	sf, err := scanSheet(newXMLGuard(rc), sst, facts)
-	if err != nil {
-		return nil, err
-	}
-	_, err = io.Copy(io.Discard, rc) // to the end: the CRC is checked there
-	return sf, err
+	// scanSheet reads to the part's end, where archive/zip checks its CRC.
+	return scanSheet(newXMLGuard(rc), sst, facts)
 }
 
 // sheetScan is the state of scanSheet.
