@@ -76,16 +76,12 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 			fmt.Sprintf("its shared text number %d is longer than %d MB (no cell uses it)", sst.tooBig+1, maxXMLToken>>20),
 			"this is not an ordinary spreadsheet; save the sheet as CSV in the spreadsheet program and import that")}
 	}
-	sheets, err := sheetParts(zr)
+	bySheet, err := bySheetName(zr, byPart)
 	if err != nil {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the workbook's list of sheets cannot be read",
 			"open it in Excel and save it again"), err)}
 	}
-	out := map[string]*sheetFacts{}
-	for sheet, part := range sheets {
-		out[sheet] = byPart[part]
-	}
-	return out, nil
+	return bySheet, nil
 }
 
 func damaged(name, part string, err error) error {
@@ -348,9 +344,9 @@ func parseMerge(ref string) (mergeArea, bool) {
 	return mergeArea{r1, c1, r2, c2}, true
 }
 
-// sheetParts maps each sheet's name to its part, from xl/workbook.xml and
-// its relationships.
-func sheetParts(zr *zip.Reader) (map[string]string, error) {
+// bySheetName keys the facts of each part (byPart) by the name of the sheet
+// it holds, from xl/workbook.xml and its relationships.
+func bySheetName(zr *zip.Reader, byPart map[string]*sheetFacts) (map[string]*sheetFacts, error) {
 	var wb struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
@@ -377,9 +373,9 @@ func sheetParts(zr *zip.Reader) (map[string]string, error) {
 		}
 		target[r.ID] = t
 	}
-	out := map[string]string{}
+	out := map[string]*sheetFacts{}
 	for _, s := range wb.Sheets {
-		out[s.Name] = target[s.RID]
+		out[s.Name] = byPart[target[s.RID]]
 	}
 	return out, nil
 }
