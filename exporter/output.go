@@ -84,7 +84,7 @@ var formats = []outputFormat{
 		what: "JSON Lines: one object a client, the columns as keys, integers as numbers",
 		open: func(w io.Writer, header []string, _ OutputOptions) (sheet.Writer, error) {
 			// The integer fields are numbers, as in the workbook.
-			return sheet.NewJSONLWriter(w, sheet.JSONLWriterOptions{NumericColumns: XLSXOptions(header).NumericColumns}), nil
+			return sheet.NewJSONLWriter(w, XLSXOptions(header).NumericColumns), nil
 		}},
 }
 

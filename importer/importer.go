@@ -206,7 +206,7 @@ func requestsOf(api API) int64 {
 // openInput checks the options, fingerprints the input, binds the mapping
 // to its header and reads it once to the end (a file that cannot be read
 // whole is refused before anything is sent; the count feeds the ETA).
-func (r *run) openInput() (sheet.Reader, int64, error) {
+func (r *run) openInput() (*sheet.Reader, int64, error) {
 	cfg := r.cfg
 	for i, k := range cfg.MatchBy {
 		if !slices.Contains(baselinker.MatchKeyFields(), k) {

@@ -22,7 +22,7 @@ import (
 // Workers rows at once and hands their lines to the report writer in file
 // order; rows that share a key are chained in file order, and a job's
 // error (the journal cannot be written) stops the run.
-func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error {
+func (r *run) rows(ctx context.Context, rd *sheet.Reader, rw *reportWriter) error {
 	// Requests in flight may finish after an interrupt (DrainTimeout), but
 	// none starts after it: the limiter's waits end with ctx.
 	pool := events.StartPool(ctx, events.PoolConfig{Workers: r.cfg.Workers, Window: r.window, Drain: r.cfg.DrainTimeout}, func(l events.Line) error {
@@ -38,7 +38,7 @@ func (r *run) rows(ctx context.Context, rd sheet.Reader, rw *reportWriter) error
 }
 
 // feed reads the rows and adds each to the pool, in file order.
-func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[events.Line]) error {
+func (r *run) feed(ctx context.Context, rd *sheet.Reader, pool *events.Pool[events.Line]) error {
 	for {
 		row, err := rd.Read()
 		if errors.Is(err, io.EOF) {

@@ -157,7 +157,7 @@ type Records struct {
 	torn bool // the bytes after the last newline (a line cut by a crash) are not read
 	read int  // records read: the next is the spreadsheet's row read+2
 	// XLSX:
-	x sheet.Reader
+	x *sheet.Reader
 }
 
 // OpenRecords opens a report written by crmbulk: the CSV record of an XLSX

@@ -98,15 +98,9 @@ func (a *AtomicFile) Commit() error {
 	if fi, err := os.Stat(a.target); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	err := a.f.Chmod(mode)
-	if err == nil {
-		err = a.f.Sync()
-	}
+	err := cmp.Or(a.f.Chmod(mode), a.f.Sync())
 	_ = a.unlock()
-	if cerr := a.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
+	if err = cmp.Or(err, a.f.Close()); err == nil {
 		err = os.Rename(a.f.Name(), a.target)
 	}
 	if err != nil {

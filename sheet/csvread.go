@@ -30,9 +30,9 @@ var delimiters = []rune{',', ';', '\t', '|'}
 // newCSVReader reads CSV from r; name is the file name used in errors.
 // It reads the header and looks ahead one data row (see Reader). Closing the
 // Reader closes r.
-func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
+func newCSVReader(r io.ReadCloser, name string, opt Options) (*Reader, error) {
 	perr := func(err error) error { return &ParseError{File: name, Err: err} }
-	t := &tableReader{file: name, unguard: opt.UnguardFormulas}
+	t := &Reader{file: name, unguard: opt.UnguardFormulas}
 	br, err := t.decode(r, opt.Encoding)
 	if err != nil {
 		return nil, perr(err)
@@ -72,21 +72,21 @@ func newCSVReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 // decode decides a CSV's encoding — the one named, else by its byte order
 // mark, else UTF-8 or the code page its letters make sense in — and
 // returns its text. It sets t's encoding, detected and checkUTF8.
-func (t *tableReader) decode(r io.Reader, name string) (*bufio.Reader, error) {
-	enc, isUTF8, err := lookupEncoding(name)
+func (t *Reader) decode(r io.Reader, name string) (*bufio.Reader, error) {
+	enc, err := lookupEncoding(name)
 	if err != nil {
 		return nil, err
 	}
-	detect := isUTF8 && strings.TrimSpace(name) == ""
+	t.encoding = strings.TrimSpace(name)
+	detect := t.encoding == ""
+	if enc == nil {
+		t.encoding = "utf-8"
+	}
 	raw := bufio.NewReaderSize(r, bufSize)
 	if detect {
 		raw = bufio.NewReaderSize(r, detectBytes)
 	}
 	head, _ := raw.Peek(3)
-	t.encoding = strings.TrimSpace(name)
-	if isUTF8 {
-		t.encoding = "utf-8"
-	}
 	var text io.Reader = raw
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
@@ -105,10 +105,10 @@ func (t *tableReader) decode(r io.Reader, name string) (*bufio.Reader, error) {
 				return nil, fmt.Errorf("reading the file: %w", err)
 			}
 			if d, ok := detectCodePage(sample); ok {
-				enc, isUTF8, t.encoding, t.detected = d.enc, false, d.name, true
+				enc, t.encoding, t.detected = d.enc, d.name, true
 			}
 		}
-		if isUTF8 {
+		if enc == nil {
 			t.checkUTF8 = true
 		} else {
 			text = transform.NewReader(raw, enc.NewDecoder())

@@ -15,12 +15,12 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // readCSV reads CSV from r as Open reads a file.
-func readCSV(r io.Reader, name string, opt Options) (Reader, error) {
+func readCSV(r io.Reader, name string, opt Options) (*Reader, error) {
 	return newCSVReader(io.NopCloser(r), name, opt)
 }
 
 // dump reads everything from r into the text the golden files hold.
-func dump(r Reader, openErr error) string {
+func dump(r *Reader, openErr error) string {
 	var b strings.Builder
 	if openErr != nil {
 		fmt.Fprintf(&b, "open error: %v\n", openErr)
@@ -212,7 +212,7 @@ func TestEncodingNames(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"windows-1252", "iso-8859-1", "latin1", "utf-8", "UTF8", "utf-16le", "utf-16be"} {
-		if _, _, err := lookupEncoding(name); err != nil {
+		if _, err := lookupEncoding(name); err != nil {
 			t.Errorf("lookupEncoding(%q): %v", name, err)
 		}
 	}

@@ -38,32 +38,32 @@ func spelledEncoding(key string) string {
 // file's source.encoding is checked with it, so a mapping never names an
 // encoding the reader then refuses.
 func CheckEncoding(name string) error {
-	_, _, err := lookupEncoding(name)
+	_, err := lookupEncoding(name)
 	return err
 }
 
-// lookupEncoding resolves an encoding name. isUTF8 is true for UTF-8 (no
-// decoding, but validation); enc is nil then.
-func lookupEncoding(name string) (enc encoding.Encoding, isUTF8 bool, err error) {
+// lookupEncoding resolves an encoding name. A nil enc (and nil err) is
+// UTF-8: no decoding, but validation.
+func lookupEncoding(name string) (enc encoding.Encoding, err error) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	// The name as given first (cp852 is IBM852, not windows-852), then as
 	// spelled out.
 	for _, k := range []string{key, spelledEncoding(key)} {
 		switch k {
 		case "", "utf-8":
-			return nil, true, nil
+			return nil, nil
 		case "utf-16le":
-			return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), false, nil
+			return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), nil
 		case "utf-16be", "utf-16":
-			return unicode.UTF16(unicode.BigEndian, unicode.UseBOM), false, nil
+			return unicode.UTF16(unicode.BigEndian, unicode.UseBOM), nil
 		}
 		if e, err := ianaindex.IANA.Encoding(k); err == nil && e != nil {
-			return e, false, nil
+			return e, nil
 		}
 		if e, err := htmlindex.Get(k); err == nil && e != nil {
-			return e, false, nil
+			return e, nil
 		}
 	}
-	return nil, false, hint(ErrEncoding, fmt.Sprintf("unknown encoding %q", name),
+	return nil, hint(ErrEncoding, fmt.Sprintf("unknown encoding %q", name),
 		"use one of utf-8, windows-1250 (cp1250), iso-8859-2 (latin2), windows-1252, iso-8859-1, utf-16le")
 }

@@ -58,7 +58,7 @@ type eppSource struct {
 }
 
 // newEPPReader reads the contractors of the EDI++ file in r.
-func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
+func newEPPReader(r io.ReadCloser, name string, opt Options) (*Reader, error) {
 	raw := bufio.NewReaderSize(r, bufSize)
 	enc, encName, err := eppEncoding(raw, opt.Encoding)
 	if err != nil {
@@ -74,7 +74,7 @@ func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true // Jet's text driver never doubles a quote it did not write
 	src := &eppSource{cr: cr, budget: budget, file: name}
-	t := &tableReader{src: src, closer: r, file: name, unguard: opt.UnguardFormulas, encoding: encName,
+	t := &Reader{src: src, closer: r, file: name, unguard: opt.UnguardFormulas, encoding: encName,
 		checkUTF8: enc == nil, fixedWidth: "a KONTRAHENCI record of EDI++ (its specification, version 1.05)"}
 	t.header = append([]string(nil), EPPContractorFields...)
 	t.width = len(t.header)
@@ -95,8 +95,8 @@ func newEPPReader(r io.ReadCloser, name string, opt Options) (Reader, error) {
 // windows-1250). A nil encoding means UTF-8.
 func eppEncoding(raw *bufio.Reader, given string) (encoding.Encoding, string, error) {
 	if strings.TrimSpace(given) != "" {
-		enc, isUTF8, err := lookupEncoding(given)
-		if err != nil || isUTF8 {
+		enc, err := lookupEncoding(given)
+		if err != nil || enc == nil {
 			return nil, "utf-8", err
 		}
 		return enc, strings.TrimSpace(given), nil
@@ -193,10 +193,7 @@ func (s *eppSource) next() (int, []string, error) {
 func (s *eppSource) checkRecord(line int, rec []string) error {
 	for i, f := range rec {
 		if strings.ContainsAny(f, "\r\n") {
-			name := ""
-			if i < len(EPPContractorFields) {
-				name = EPPContractorFields[i]
-			}
+			name := nameAt(EPPContractorFields, i)
 			return &ParseError{File: s.file, Row: line, Column: i + 1, Name: name, Err: hint(ErrQuote,
 				fmt.Sprintf("the quote that opens field %d on line %d is not closed on that line", i+1, line),
 				"an EDI++ record is one line: export the contractors again from the program, or close the quote; nothing was sent")}

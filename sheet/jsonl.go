@@ -8,31 +8,26 @@ import (
 	"io"
 )
 
-// JSONLWriterOptions shape JSON Lines output.
-type JSONLWriterOptions struct {
-	// NumericColumns marks 0-based columns whose plain integers (as
-	// XLSXWriterOptions.NumericColumns) are written as JSON numbers; every
-	// other value is a JSON string, exactly the text a CSV cell holds.
-	NumericColumns map[int]bool
-}
-
 // NewJSONLWriter writes JSON Lines to w: the first Write is the header,
 // each later one a line holding one object whose keys are the header's
 // names in order. Nothing is guarded or marked: the values are the text
-// itself (a JSON reader runs no formulas).
-func NewJSONLWriter(w io.Writer, opt JSONLWriterOptions) Writer {
-	j := &jsonlWriter{w: bufio.NewWriterSize(w, csvWriteBuf), opt: opt}
+// itself (a JSON reader runs no formulas). numeric marks 0-based columns
+// whose plain integers (as XLSXWriterOptions.NumericColumns) are written
+// as JSON numbers; every other value is a JSON string, exactly the text a
+// CSV cell holds.
+func NewJSONLWriter(w io.Writer, numeric map[int]bool) Writer {
+	j := &jsonlWriter{w: bufio.NewWriterSize(w, csvWriteBuf), numeric: numeric}
 	j.enc = json.NewEncoder(&j.val)
 	j.enc.SetEscapeHTML(false) // "a&b <x>" stays readable
 	return j
 }
 
 type jsonlWriter struct {
-	w    *bufio.Writer
-	opt  JSONLWriterOptions
-	keys [][]byte // the header's names, JSON-quoted
-	val  bytes.Buffer
-	enc  *json.Encoder
+	w       *bufio.Writer
+	numeric map[int]bool
+	keys    [][]byte // the header's names, JSON-quoted
+	val     bytes.Buffer
+	enc     *json.Encoder
 }
 
 func (j *jsonlWriter) Write(cells []string) error {
@@ -52,7 +47,7 @@ func (j *jsonlWriter) Write(cells []string) error {
 			line = append(line, ',')
 		}
 		line = append(append(line, j.keys[i]...), ':')
-		if j.opt.NumericColumns[i] && plainInt(v) {
+		if j.numeric[i] && plainInt(v) {
 			line = append(line, v...)
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 // and formulas untouched), plain integers of numeric columns as numbers.
 func TestJSONLWriterGolden(t *testing.T) {
 	var b strings.Builder
-	w := NewJSONLWriter(&b, JSONLWriterOptions{NumericColumns: map[int]bool{0: true, 3: true}})
+	w := NewJSONLWriter(&b, map[int]bool{0: true, 3: true})
 	rows := [][]string{
 		{"crm_client_id", "email", "notes", "star", "extra_1 Typ klienta"},
 		{"17", "a@example.com", "line one\r\nline \"two\"", "5", "hurt"},
@@ -39,7 +39,7 @@ func TestJSONLWriterGolden(t *testing.T) {
 // width than the header is refused, not written under the wrong keys.
 func TestJSONLWriterEdges(t *testing.T) {
 	var b strings.Builder
-	w := NewJSONLWriter(&b, JSONLWriterOptions{})
+	w := NewJSONLWriter(&b, nil)
 	if err := w.Write([]string{"a", "b"}); err != nil {
 		t.Fatal(err)
 	}

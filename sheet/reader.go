@@ -27,22 +27,6 @@ type Row struct {
 	Unsaved []int
 }
 
-// Reader yields data rows after the header.
-//
-// Read returns io.EOF at the end. Blank rows (all cells empty or white
-// space) are skipped and keep their numbers. When the error is Recoverable
-// (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
-// cells and Read may be called again; other errors are sticky.
-//
-// Open reads the header and looks ahead for the first data row, so an
-// empty file (ErrEmpty) or a header-only file (ErrNoRows) fails there,
-// before any work starts.
-type Reader interface {
-	Header() []string
-	Read() (Row, error)
-	Close() error
-}
-
 // Options tell a reader how to read a file. The zero value reads CSV or XLSX
 // by the file's extension, sniffs the CSV encoding and delimiter and takes
 // the first non-blank row as the header.
@@ -85,9 +69,8 @@ const (
 // Count reads r to the end and returns how many data rows it yielded. It
 // stops at the first error, which it returns with the rows counted before
 // it; a file that counts without error will read without error.
-func Count(r Reader) (int, error) {
-	n := 0
-	for {
+func Count(r *Reader) (int, error) {
+	for n := 0; ; n++ {
 		_, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return n, nil
@@ -95,22 +78,21 @@ func Count(r Reader) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		n++
 	}
 }
 
 // Open opens a CSV or XLSX file for reading (see Options, Reader).
-func Open(path string, opt Options) (Reader, error) {
+func Open(path string, opt Options) (*Reader, error) {
 	if err := excelOwnerFile(path); err != nil {
 		return nil, err
 	}
 	name := filepath.Base(path)
-	format := "epp"
-	if !isEPP(path, opt.Format) {
-		var err error
-		if format, err = FormatOf(path, opt.Format); err != nil {
-			return nil, &ParseError{File: name, Err: err}
-		}
+	format, err := FormatOf(path, opt.Format)
+	if isEPP(path, opt.Format) {
+		format, err = "epp", nil
+	}
+	if err != nil {
+		return nil, &ParseError{File: name, Err: err}
 	}
 	f, err := safefile.Open(path) // a FIFO or device is refused here, never waited on
 	if err != nil {
@@ -162,17 +144,28 @@ type source interface {
 	next() (num int, cells []string, err error)
 }
 
-// tableReader turns a source into header + padded, checked data rows.
-type tableReader struct {
+// Reader yields data rows after the header: it turns a source into
+// header + padded, checked data rows.
+//
+// Read returns io.EOF at the end. Blank rows (all cells empty or white
+// space) are skipped and keep their numbers. When the error is Recoverable
+// (ErrRagged, ErrEmptyHeader) the returned Row carries the row's number and
+// cells and Read may be called again; other errors are sticky.
+//
+// Open reads the header and looks ahead for the first data row, so an
+// empty file (ErrEmpty) or a header-only file (ErrNoRows) fails there,
+// before any work starts.
+type Reader struct {
 	src       source
 	closer    io.Closer // what Close releases; nil once it has
 	file      string
 	checkUTF8 bool // read as UTF-8 as it is: each cell is checked
 	unguard   bool
-	advice    string // extra advice for ragged rows (e.g. the delimiter)
-	delim     rune   // the CSV delimiter in use (given or sniffed); 0 for XLSX
-	encoding  string // the CSV encoding in use (given, by BOM or detected); "" for XLSX
-	detected  bool   // encoding was detected, not given
+	advice    string      // extra advice for ragged rows (e.g. the delimiter)
+	delim     rune        // the CSV delimiter in use (given or sniffed); 0 for XLSX
+	encoding  string      // the CSV encoding in use (given, by BOM or detected); "" for XLSX
+	detected  bool        // encoding was detected, not given
+	facts     *sheetFacts // from scanXLSX: formulas with no saved value, merged ranges; nil for CSV
 	// fixedWidth names what sets the width when no header row does ("the
 	// first row (the file has no header row)", an EDI++ record).
 	fixedWidth string
@@ -190,7 +183,7 @@ type tableReader struct {
 // start reads up to and including the header and looks ahead one data
 // row. Without a header the columns are named A, B, … as wide as the first
 // non-blank row, which is the first data row.
-func (t *tableReader) start(headerRow int, noHeader bool) error {
+func (t *Reader) start(headerRow int, noHeader bool) error {
 	if noHeader {
 		headerRow = 0
 	}
@@ -234,7 +227,7 @@ func (t *tableReader) start(headerRow int, noHeader bool) error {
 	return nil
 }
 
-func (t *tableReader) setHeader(num int, cells []string) error {
+func (t *Reader) setHeader(num int, cells []string) error {
 	t.hdrNum, t.width = num, len(cells)
 	last := -1
 	h := make([]string, len(cells))
@@ -257,7 +250,7 @@ func (t *tableReader) setHeader(num int, cells []string) error {
 	return nil
 }
 
-func (t *tableReader) encodingError(num, col int, name, cell string) error {
+func (t *Reader) encodingError(num, col int, name, cell string) error {
 	bad := cell
 	for i, r := range cell {
 		if r == utf8.RuneError && !strings.HasPrefix(cell[i:], "\uFFFD") { // a bad byte, not the character
@@ -272,7 +265,7 @@ func (t *tableReader) encodingError(num, col int, name, cell string) error {
 
 // Header returns the header names, white space trimmed, trailing empty
 // header cells cut. Cells of every Row line up with it.
-func (t *tableReader) Header() []string { return t.header }
+func (t *Reader) Header() []string { return t.header }
 
 // ColumnName is a spreadsheet's name of the 0-based column i: A … Z, AA,
 // AB … ("" past XFD, the last column a spreadsheet has).
@@ -297,25 +290,15 @@ var delimiterNames = map[string]rune{
 // DelimiterOf returns the delimiter a CSV reader from Open splits cells
 // with — the one given in Options or the one it sniffed — and 0 for an
 // XLSX reader.
-func DelimiterOf(r Reader) rune {
-	if t, ok := r.(*tableReader); ok {
-		return t.delim
-	}
-	return 0
-}
+func DelimiterOf(r *Reader) rune { return r.delim }
 
 // EncodingOf returns the encoding a CSV Reader decodes its file from —
 // "utf-8", the name given in Options.Encoding, "utf-16le"/"utf-16be" by BOM,
-// or the code page it detected (detected true) — and "" for other Readers.
-func EncodingOf(r Reader) (name string, detected bool) {
-	if t, ok := r.(*tableReader); ok {
-		return t.encoding, t.detected
-	}
-	return "", false
-}
+// or the code page it detected (detected true) — and "" for an XLSX Reader.
+func EncodingOf(r *Reader) (name string, detected bool) { return r.encoding, r.detected }
 
 // Read returns the next non-blank data row.
-func (t *tableReader) Read() (Row, error) {
+func (t *Reader) Read() (Row, error) {
 	if !t.hasPend {
 		return t.read()
 	}
@@ -323,7 +306,7 @@ func (t *tableReader) Read() (Row, error) {
 	return t.pend, t.pendErr
 }
 
-func (t *tableReader) read() (Row, error) {
+func (t *Reader) read() (Row, error) {
 	if t.fatal != nil {
 		return Row{}, t.fatal
 	}
@@ -333,27 +316,17 @@ func (t *tableReader) read() (Row, error) {
 			t.fatal = err
 			return Row{}, err
 		}
-		if blank(cells) && len(t.unsaved(num)) == 0 {
+		if blank(cells) && len(t.facts.unsavedCols(num)) == 0 {
 			continue
 		}
 		return t.build(num, cells)
 	}
 }
 
-// unsaved returns the columns of row num that hold a formula with no saved
-// value (XLSX): such a row is not blank, though every cell reads as empty,
-// so that it gets its report line (issue 20) instead of disappearing.
-func (t *tableReader) unsaved(num int) []int {
-	if u, ok := t.src.(interface{ unsavedCols(int) []int }); ok {
-		return u.unsavedCols(num)
-	}
-	return nil
-}
-
 // cellError is the Recoverable problem of a cell with a value at index i:
 // beyond the header (ragged) or under an empty header cell; nil when the
 // cell is under a named header.
-func (t *tableReader) cellError(num, i int) error {
+func (t *Reader) cellError(num, i int) error {
 	switch {
 	case i < len(t.header) && t.header[i] != "":
 		return nil
@@ -373,16 +346,16 @@ func (t *tableReader) cellError(num, i int) error {
 }
 
 // build copies cells into a header-wide row and checks it.
-func (t *tableReader) build(num int, cells []string) (Row, error) {
-	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.unsaved(num)}
+func (t *Reader) build(num int, cells []string) (Row, error) {
+	row := Row{Num: num, Cells: make([]string, len(t.header)), Unsaved: t.facts.unsavedCols(num)}
 	var rowErr error
 	for i, c := range cells {
 		if t.checkUTF8 && !utf8.ValidString(c) {
-			t.fatal = t.encodingError(num, i+1, t.name(i), c)
+			t.fatal = t.encodingError(num, i+1, nameAt(t.header, i), c)
 			return Row{}, t.fatal
 		}
 		if len(c) > MaxCellChars && utf8.RuneCountInString(c) > MaxCellChars {
-			t.fatal = &ParseError{File: t.file, Row: num, Column: i + 1, Name: t.name(i), Err: hint(ErrRowTooLarge,
+			t.fatal = &ParseError{File: t.file, Row: num, Column: i + 1, Name: nameAt(t.header, i), Err: hint(ErrRowTooLarge,
 				fmt.Sprintf("the cell holds %d characters, more than the %d any field of the API takes (notes, the longest, holds 65,535 bytes)", utf8.RuneCountInString(c), MaxCellChars),
 				"shorten it, or delete it if it is not client data; nothing was sent")}
 			return Row{}, t.fatal
@@ -401,15 +374,16 @@ func (t *tableReader) build(num int, cells []string) (Row, error) {
 	return row, rowErr
 }
 
-func (t *tableReader) name(i int) string {
-	if i < len(t.header) {
-		return t.header[i]
+// nameAt is the name of column i among names: "" past their end.
+func nameAt(names []string, i int) string {
+	if i < len(names) {
+		return names[i]
 	}
 	return ""
 }
 
 // Close releases the file.
-func (t *tableReader) Close() error {
+func (t *Reader) Close() error {
 	c := t.closer
 	if c == nil {
 		return nil

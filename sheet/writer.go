@@ -172,22 +172,23 @@ type xlsxWriter struct {
 	vals []any
 	done bool
 	// header is the header's column count (the autofilter's width), widths
-	// each column's width in characters, wrap the style of a wrapped cell.
-	header int
-	widths []float64
-	wrap   int
+	// each column's width in characters, wrap the style of a wrapped cell,
+	// bold the header's.
+	header     int
+	widths     []float64
+	wrap, bold int
 }
 
 // begin prepares the sheet from the header: autofilter over the header
 // (must precede the stream writer; Close widens it to every row), widths,
 // frozen pane, bold and wrap styles.
-func (x *xlsxWriter) begin(header []string) (style int, err error) {
+func (x *xlsxWriter) begin(header []string) (err error) {
 	x.header = len(header)
 	if err := x.autoFilter(1); err != nil {
-		return 0, err
+		return err
 	}
 	if x.sw, err = x.f.NewStreamWriter(x.opt.SheetName); err != nil {
-		return 0, fmt.Errorf("starting the sheet: %w", err)
+		return fmt.Errorf("starting the sheet: %w", err)
 	}
 	for i, h := range header {
 		width := float64(utf8.RuneCountInString(h)) + 4
@@ -197,19 +198,19 @@ func (x *xlsxWriter) begin(header []string) (style int, err error) {
 		width = min(max(width, 8), x.opt.MaxWidth)
 		x.widths = append(x.widths, width)
 		if err := x.sw.SetColWidth(i+1, i+1, width); err != nil {
-			return 0, fmt.Errorf("setting the width of column %d: %w", i+1, err)
+			return fmt.Errorf("setting the width of column %d: %w", i+1, err)
 		}
 	}
 	if err := x.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return 0, fmt.Errorf("freezing the header: %w", err)
+		return fmt.Errorf("freezing the header: %w", err)
 	}
-	if style, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
-		return 0, fmt.Errorf("making the header style: %w", err)
+	if x.bold, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return fmt.Errorf("making the header style: %w", err)
 	}
 	if x.wrap, err = x.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}); err != nil {
-		return 0, fmt.Errorf("making the wrap style: %w", err)
+		return fmt.Errorf("making the wrap style: %w", err)
 	}
-	return style, nil
+	return nil
 }
 
 // autoFilter puts the autofilter over the header's columns and rows 1 to
@@ -243,10 +244,8 @@ func (x *xlsxWriter) Write(cells []string) error {
 	if x.done {
 		return errors.New("writing XLSX: the writer is closed")
 	}
-	style := 0
 	if x.sw == nil {
-		var err error
-		if style, err = x.begin(cells); err != nil {
+		if err := x.begin(cells); err != nil {
 			return fmt.Errorf("writing XLSX: %w", err)
 		}
 	}
@@ -275,8 +274,8 @@ func (x *xlsxWriter) Write(cells []string) error {
 		} else if x.row > 1 && x.wraps(i, s) {
 			v = excelize.Cell{StyleID: x.wrap, Value: s}
 		}
-		if style != 0 {
-			v = excelize.Cell{StyleID: style, Value: v}
+		if x.row == 1 {
+			v = excelize.Cell{StyleID: x.bold, Value: v}
 		}
 		x.vals = append(x.vals, v)
 	}

@@ -152,7 +152,7 @@ func zipPart(t *testing.T, data []byte, name string) string {
 	return string(b)
 }
 
-func compareRows(t *testing.T, r Reader, want [][]string) {
+func compareRows(t *testing.T, r *Reader, want [][]string) {
 	t.Helper()
 	defer r.Close()
 	if got := r.Header(); strings.Join(got, "|") != strings.Join(want[0], "|") {

@@ -16,7 +16,7 @@ import (
 )
 
 // openXLSX writes data to a file called name and opens it.
-func openXLSX(t testing.TB, data []byte, name string, opt Options) (Reader, error) {
+func openXLSX(t testing.TB, data []byte, name string, opt Options) (*Reader, error) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -55,7 +55,7 @@ func rawXLSX(t testing.TB, sheetData string, pad int) []byte {
 	return buf.Bytes()
 }
 
-func readAll(t testing.TB, r Reader) []Row {
+func readAll(t testing.TB, r *Reader) []Row {
 	t.Helper()
 	var rows []Row
 	for {

@@ -14,7 +14,7 @@ import (
 
 // openXLSXFile checks the workbook at path whole (scanXLSX, unless
 // opt.Checked knows it) before excelize streams its sheet.
-func openXLSXFile(path, name string, opt Options) (Reader, error) {
+func openXLSXFile(path, name string, opt Options) (*Reader, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -45,7 +45,7 @@ func openXLSXFile(path, name string, opt Options) (Reader, error) {
 		return nil, err
 	}
 	src.facts, src.first = facts[src.sheet], map[mergeArea]string{}
-	t := &tableReader{src: src, closer: src, file: src.file, unguard: opt.UnguardFormulas}
+	t := &Reader{src: src, closer: src, file: src.file, unguard: opt.UnguardFormulas, facts: src.facts}
 	if err := t.start(opt.HeaderRow, opt.NoHeader); err != nil {
 		_ = src.Close()
 		return nil, err
@@ -171,20 +171,6 @@ func (s *xlsxSource) next() (int, []string, error) {
 		cells = s.facts.fill(s.num, cells, s.first)
 	}
 	return s.num, cells, nil
-}
-
-// unsavedCols returns the 0-based columns of row num that hold a formula
-// with no saved value: they read as empty.
-func (s *xlsxSource) unsavedCols(num int) []int {
-	if s.facts == nil || len(s.facts.unsaved) == 0 {
-		return nil
-	}
-	var out []int
-	for _, c := range s.facts.unsaved[num] {
-		out = append(out, c-1)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (s *xlsxSource) wrap(err error) error {

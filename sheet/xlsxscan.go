@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,16 +76,12 @@ func scanXLSX(name string, zr *zip.Reader) (map[string]*sheetFacts, error) {
 			fmt.Sprintf("its shared text number %d is longer than %d MB (no cell uses it)", sst.tooBig+1, maxXMLToken>>20),
 			"this is not an ordinary spreadsheet; save the sheet as CSV in the spreadsheet program and import that")}
 	}
-	sheets, err := sheetParts(zr)
+	bySheet, err := bySheetName(zr, byPart)
 	if err != nil {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w (%w)", hint(ErrFormat, "the workbook's list of sheets cannot be read",
 			"open it in Excel and save it again"), err)}
 	}
-	out := map[string]*sheetFacts{}
-	for sheet, part := range sheets {
-		out[sheet] = byPart[part]
-	}
-	return out, nil
+	return bySheet, nil
 }
 
 func damaged(name, part string, err error) error {
@@ -132,7 +129,7 @@ func scanSharedStrings(name string, zr *zip.Reader) (*sharedStrings, error) {
 				sst.tooBig = len(sst.sizes)
 				return sst, nil // refused when the cells that use it are known
 			}
-			if errors.Is(err, io.EOF) {
+			if errors.Is(err, io.EOF) { // the part's end, where archive/zip has checked its CRC
 				break
 			}
 			if err != nil {
@@ -157,9 +154,6 @@ func scanSharedStrings(name string, zr *zip.Reader) (*sharedStrings, error) {
 					}
 				}
 			}
-		}
-		if _, err := io.Copy(io.Discard, rc); err != nil { // to the end: the CRC is checked there
-			return nil, damaged(name, zf.Name, err)
 		}
 	}
 	return sst, nil
@@ -188,12 +182,8 @@ func scanPart(zf *zip.File, sst *sharedStrings, elems, facts *int) (*sheetFacts,
 		}
 		return nil, err
 	}
-	sf, err := scanSheet(newXMLGuard(rc), sst, facts)
-	if err != nil {
-		return nil, err
-	}
-	_, err = io.Copy(io.Discard, rc) // to the end: the CRC is checked there
-	return sf, err
+	// scanSheet reads to the part's end, where archive/zip checks its CRC.
+	return scanSheet(newXMLGuard(rc), sst, facts)
 }
 
 // sheetScan is the state of scanSheet.
@@ -354,9 +344,9 @@ func parseMerge(ref string) (mergeArea, bool) {
 	return mergeArea{r1, c1, r2, c2}, true
 }
 
-// sheetParts maps each sheet's name to its part, from xl/workbook.xml and
-// its relationships.
-func sheetParts(zr *zip.Reader) (map[string]string, error) {
+// bySheetName keys the facts of each part (byPart) by the name of the sheet
+// it holds, from xl/workbook.xml and its relationships.
+func bySheetName(zr *zip.Reader, byPart map[string]*sheetFacts) (map[string]*sheetFacts, error) {
 	var wb struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
@@ -383,9 +373,9 @@ func sheetParts(zr *zip.Reader) (map[string]string, error) {
 		}
 		target[r.ID] = t
 	}
-	out := map[string]string{}
+	out := map[string]*sheetFacts{}
 	for _, s := range wb.Sheets {
-		out[s.Name] = target[s.RID]
+		out[s.Name] = byPart[target[s.RID]]
 	}
 	return out, nil
 }
@@ -402,6 +392,21 @@ func readXMLPart(zr *zip.Reader, name string, v any) error {
 		}
 	}
 	return fmt.Errorf("no %s in the archive", name)
+}
+
+// unsavedCols returns the 0-based columns of row num that hold a formula
+// with no saved value: they read as empty. Such a row is not blank, though
+// every cell reads as empty, so that it gets its report line (issue 20)
+// instead of disappearing.
+func (f *sheetFacts) unsavedCols(num int) []int {
+	if f == nil || len(f.unsaved[num]) == 0 {
+		return nil
+	}
+	out := slices.Sorted(slices.Values(f.unsaved[num]))
+	for i := range out {
+		out[i]--
+	}
+	return out
 }
 
 // fill carries each merged range's value (its first cell's) to every cell

@@ -144,7 +144,7 @@ func indexFixes(header []string, fixes []cellFix) (map[int]map[int]string, error
 // correctedWriter makes the copy's writer in the input's format: CSV with
 // the input's delimiter, UTF-8 with a BOM (which wins over any encoding a
 // mapping names); XLSX with the sheet's name.
-func correctedWriter(w io.Writer, format string, rd sheet.Reader, opts sheet.Options) (sheet.Writer, error) {
+func correctedWriter(w io.Writer, format string, rd *sheet.Reader, opts sheet.Options) (sheet.Writer, error) {
 	if format == "xlsx" {
 		return sheet.NewXLSXWriter(w, sheet.XLSXWriterOptions{SheetName: opts.Sheet})
 	}
@@ -154,7 +154,7 @@ func correctedWriter(w io.Writer, format string, rd sheet.Reader, opts sheet.Opt
 // copyFixed writes the header and every row, each at its own row number
 // (blank rows where the input has blank rows), with the fixes applied. A
 // fix whose row the file does not have is an error at the end.
-func copyFixed(w sheet.Writer, rd sheet.Reader, noHeader bool, byCell map[int]map[int]string) error {
+func copyFixed(w sheet.Writer, rd *sheet.Reader, noHeader bool, byCell map[int]map[int]string) error {
 	num := 0 // the row number written last
 	pad := func(to int) error {
 		for ; num < to; num++ {

@@ -78,15 +78,13 @@ func CheckWritable(path string) error {
 // regular returns f if it is a regular file, else closes it and refuses it.
 func regular(f *os.File, path string) (*os.File, error) {
 	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w (%s); give the path of a plain file", ErrNotRegular, kind(fi.Mode()))}
+	}
+	if err == nil {
+		err = clearNonBlock(f)
+	}
 	if err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		_ = f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w (%s); give the path of a plain file", ErrNotRegular, kind(fi.Mode()))}
-	}
-	if err := clearNonBlock(f); err != nil {
 		_ = f.Close()
 		return nil, err
 	}

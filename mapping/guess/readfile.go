@@ -66,7 +66,7 @@ func ReadFile(path string, so sheet.Options) (Input, error) {
 // readRows reads up to n rows: their cells and numbers. A row the reader
 // can go on after (ragged) is taken as it is; at any other error the rows
 // so far are enough: the import will report it.
-func readRows(r sheet.Reader, n int) (rows [][]string, nums []int) {
+func readRows(r *sheet.Reader, n int) (rows [][]string, nums []int) {
 	for len(rows) < n {
 		row, err := r.Read()
 		if err != nil && !sheet.Recoverable(err) {
