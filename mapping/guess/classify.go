@@ -167,7 +167,7 @@ func byValues(cands []candidate, cols [][]string) {
 				c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, chars.Cut(vals[0], exampleLen), cl.what))
 			}
 		case cl.slot != "" && c.slot == "" && c.note == "":
-			c.slot, c.method, c.score, c.filled = cl.slot, Values, 1, true
+			c.slot, c.method, c.score = cl.slot, Values, 1
 			if c.sec == "delivery" || c.sec == "private" {
 				c.slot = strings.Replace(c.slot, "invoice_", "delivery_", 1)
 			}
