@@ -281,9 +281,7 @@ func extraValue(id string, raw json.RawMessage) (string, *apiError) {
 			return "", &apiError{CodeInvalidValue, fmt.Sprintf("%s: the file is larger than 2 MB; send a smaller file.", name)}
 		}
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			return "", typeError(name, `text or {"title","file"}`)
-		}
+		_ = json.Compact(&buf, raw) // it unmarshalled above: valid JSON compacts
 		return buf.String(), nil
 	}
 	v, ok := jsonText(raw)
@@ -391,7 +389,8 @@ func checkClient(values, extra map[string]string) *apiError {
 }
 
 // saveClient updates client id (> 0) or creates one (created) with the
-// values and extra fields, and returns its ID.
+// values and extra fields (an empty extra field value removes it), and
+// returns its ID.
 func (s *Server) saveClient(id int64, values, extra map[string]string) (_ int64, created bool, _ *apiError) {
 	s.data.Lock()
 	defer s.data.Unlock()
@@ -401,16 +400,6 @@ func (s *Server) saveClient(id int64, values, extra map[string]string) (_ int64,
 			return 0, false, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d; send 0 or omit it to create one.", id)}
 		}
 	}
-	applyClient(c, values, extra)
-	if created {
-		c = s.store.create(*c)
-	}
-	s.changes++
-	return int64(c.CrmClientID), created, nil
-}
-
-// applyClient sets the values on c; an empty extra field value removes it.
-func applyClient(c *baselinker.Client, values, extra map[string]string) {
 	for name, v := range values {
 		_ = c.Set(name, v) // validated: ints parse, names are known
 	}
@@ -427,6 +416,11 @@ func applyClient(c *baselinker.Client, values, extra map[string]string) {
 	if len(c.CustomExtraFields) == 0 {
 		c.CustomExtraFields = nil
 	}
+	if created {
+		c = s.store.create(*c)
+	}
+	s.changes++
+	return int64(c.CrmClientID), created, nil
 }
 
 // ExtraFieldDefs are the account's custom extra fields the sandbox knows

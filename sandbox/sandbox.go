@@ -172,8 +172,7 @@ type Server struct {
 	store   store
 	changes uint64 // incremented by every write
 
-	saveMu     sync.Mutex
-	saved      uint64        // changes at the last save
+	saved      uint64        // changes at the last save; the autosave's, then Close's: no lock
 	stop, done chan struct{} // autosave: asked to stop, stopped
 	closeOnce  sync.Once
 	closeErr   error

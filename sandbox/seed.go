@@ -143,13 +143,6 @@ func locales() []locale {
 	}
 }
 
-// trickyValues are values spreadsheets love to mangle: formulas, numbers,
-// dates, booleans, leading zeros.
-func trickyValues() []string {
-	return []string{"=SUM(A1)", "+48123456789", "-", "007", "1e5", "TRUE", "2024-01-02", "@SUM(1+1)", "0.50",
-		"'quoted", `"Quoted" & Co`, "NULL", "  leading spaces", "tab\there", "1/2", "00123"}
-}
-
 // asciiFold spells a name in the ASCII letters and digits of a login or an
 // e-mail: diacritics dropped (NFD), ł, ø, ß spelt out, the rest left out.
 func asciiFold(s string) string {
@@ -177,7 +170,7 @@ func fill(alphabet string, n int) string {
 // seedStore makes n realistic clients, the same for the same seed. Ids start
 // at 1 with small gaps (deleted clients), as an account's history leaves them.
 func seedStore(seed int64, n int, statuses []Status) store {
-	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), tricky: trickyValues(), statuses: statuses}
+	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), statuses: statuses}
 	clients := make([]baselinker.Client, 0, n)
 	id := int64(0)
 	for i := range n {
@@ -192,7 +185,6 @@ func seedStore(seed int64, n int, statuses []Status) store {
 type seeder struct {
 	r        *rand.Rand
 	locs     []locale
-	tricky   []string
 	statuses []Status
 }
 
@@ -305,7 +297,9 @@ func (g *seeder) extras(c *baselinker.Client) {
 	if r.IntN(12) != 0 {
 		return
 	}
-	v := g.pick(g.tricky)
+	// Values spreadsheets love to mangle: formulas, numbers, dates, booleans, leading zeros.
+	v := g.pick([]string{"=SUM(A1)", "+48123456789", "-", "007", "1e5", "TRUE", "2024-01-02", "@SUM(1+1)", "0.50",
+		"'quoted", `"Quoted" & Co`, "NULL", "  leading spaces", "tab\there", "1/2", "00123"})
 	fields := []*string{&c.Login, &c.InvoiceCompany, &c.InvoiceFullname, &c.DeliveryAddress, &c.InvoiceState}
 	*fields[r.IntN(5)] = v
 }
