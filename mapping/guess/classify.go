@@ -167,10 +167,7 @@ func byValues(cands []candidate, cols [][]string) {
 				c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, chars.Cut(vals[0], exampleLen), cl.what))
 			}
 		case cl.slot != "" && c.slot == "" && c.note == "":
-			c.slot, c.method, c.score = cl.slot, Values, 1
-			if c.sec == "delivery" || c.sec == "private" {
-				c.slot = strings.Replace(c.slot, "invoice_", "delivery_", 1)
-			}
+			c.slot, c.method, c.score = strings.Replace(cl.slot, "invoice_", c.section()+"_", 1), Values, 1
 			c.note = fmt.Sprintf("its name says nothing, but its values are %s (e.g. %q)", cl.what, chars.Cut(vals[0], exampleLen))
 			c.names = strings.HasSuffix(cl.slot, "_country_code")
 		}

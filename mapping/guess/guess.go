@@ -386,6 +386,16 @@ func (c candidate) fallsBackTo(o candidate) bool {
 	return false
 }
 
+// section is the section of the fields the candidate feeds: delivery for
+// a delivery or a private header (unless it is the file's only address:
+// onlyAddressIsInvoice), else invoice.
+func (c candidate) section() string {
+	if c.sec == "delivery" || c.sec == "private" {
+		return "delivery"
+	}
+	return "invoice"
+}
+
 // drop leaves the column out of every field, saying why.
 func (c *candidate) drop(note string) {
 	c.slot, c.method, c.score, c.note = "", None, 0, note
@@ -496,13 +506,7 @@ func classifyN(h string, n int) candidate {
 // resolve turns a concept into a slot for the candidate's section.
 func (c candidate) resolve(con suggest.Concept, m Method, score float64) candidate {
 	c.method, c.score = m, score
-	sec := "invoice"
-	switch c.sec {
-	case "delivery":
-		sec = "delivery"
-	case "private":
-		sec = "delivery" // unless it is the file's only address: onlyAddressIsInvoice
-	}
+	sec := c.section()
 	switch {
 	case con.ForeignID:
 		c.drop("an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export")

@@ -132,10 +132,7 @@ func (r Result) fieldLine(f string) FieldLine {
 		return FieldLine{Field: f, Template: t.Text, Transform: []string{"collapse_spaces"},
 			Comment: fmt.Sprintf("template: %s (columns %s)", t.Why, strings.Join(cols, ", "))}
 	}
-	var g Guess
-	if i := slices.IndexFunc(r.Columns, func(g Guess) bool { return g.Field == f }); i >= 0 {
-		g = r.Columns[i]
-	}
+	g := r.Columns[slices.IndexFunc(r.Columns, func(g Guess) bool { return g.Field == f })] // f is in r.Fields()
 	l := FieldLine{Field: f, Columns: []string{g.Header}, Split: g.Split}
 	letters := []string{sheet.ColumnName(g.Column)}
 	for _, c := range g.Fallbacks {
