@@ -105,7 +105,8 @@ func (s *Server) readListParam(q *listQuery, k string, raw json.RawMessage) *api
 		}
 		return nil
 	}
-	f, known := s.filters[k]
+	f, known := baselinker.LookupField(strings.TrimPrefix(k, "filter_"))
+	known = known && f.Filter == k // a field's filter is filter_ and its name
 	switch {
 	case k == "page" || known && f.FilterExact:
 		n, ok := jsonInt(raw)

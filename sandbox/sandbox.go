@@ -148,7 +148,6 @@ type Status struct {
 type Server struct {
 	cfg      Config // withDefaults; its FaultRate is guarded by mu (SetFaultRate)
 	listed   []baselinker.Field
-	filters  map[string]baselinker.Field // by filter parameter name
 	statuses []Status
 	// handlers maps each method the API has to its handler: the one list
 	// of methods, for dispatch and the counters.
@@ -188,7 +187,6 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		listed:   baselinker.ListedFields(),
-		filters:  map[string]baselinker.Field{},
 		statuses: seedStatuses(),
 		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
 		stats:    Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
@@ -198,11 +196,6 @@ func New(cfg Config) (*Server, error) {
 		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient,
 		"getCrmClientData": s.getCrmClientData, "getCrmClientStatuses": s.getCrmClientStatuses,
 		"getCrmClientExtraFields": s.getCrmClientExtraFields, "deleteCrmClient": s.deleteCrmClient,
-	}
-	for _, f := range baselinker.Fields() {
-		if f.Filter != "" {
-			s.filters[f.Filter] = f
-		}
 	}
 	var loaded bool
 	if s.store, loaded, err = loadState(cfg.StatePath); err != nil {
