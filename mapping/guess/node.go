@@ -177,10 +177,9 @@ func writeBlock(b *bytes.Buffer, m *yaml.Node, indent string, aligned bool) {
 			flush()
 			b.WriteString(text + "\n")
 			writeBlock(b, v, indent+"  ", k.Value == "columns" || k.Value == "custom_extra_fields")
-			writeComment(b, k.FootComment, indent)
-			continue
+		} else {
+			lines = append(lines, line{text + " " + flow(v), v.LineComment})
 		}
-		lines = append(lines, line{text + " " + flow(v), v.LineComment})
 		if k.FootComment != "" {
 			flush()
 			writeComment(b, k.FootComment, indent)
