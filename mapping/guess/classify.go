@@ -146,16 +146,13 @@ func classOf(vals []string) (valueClass, bool) {
 	return valueClass{}, false
 }
 
-// byValues reads each column by its values (cols nil: no rows). A name's
+// byValues reads each column by its values. A name's
 // guess whose values are dates, money, flags or register numbers, which no
 // field of its kind holds, is dropped (a date under "Phone", 0/1 under
 // "_address_default_billing_"); a column whose name says nothing (no
 // field, no reason to leave it out) gets the field its values say it is:
 // the e-mails under "Kontakt", the postcodes under "Kod".
 func byValues(cands []candidate, cols [][]string) {
-	if cols == nil {
-		return
-	}
 	for i := range cands {
 		c := &cands[i]
 		vals := nonBlank(cols[c.col])
@@ -203,9 +200,6 @@ func isCompanyName(v string) bool { return legalFormRE.MatchString(strings.TrimS
 //     (GmbH, Sp. z o.o., s.r.o.) is the company's name when the file has
 //     no company column.
 func namesByValues(header []string, cands []candidate, cols [][]string) {
-	if cols == nil {
-		return
-	}
 	for _, sec := range []string{"invoice", "delivery"} {
 		at := func(slot string) []int {
 			var out []int

@@ -149,9 +149,11 @@ func Header(header []string, rows [][]string) Result {
 	onlyAddressIsInvoice(cands)
 	applyLayouts(header, cands)
 	vals := samples(rows[:min(len(rows), SampleRows)], len(header))
-	judge(cands, vals)
-	byValues(cands, vals)
-	namesByValues(header, cands, vals)
+	if vals != nil { // rows to judge the values by
+		judge(cands, vals)
+		byValues(cands, vals)
+		namesByValues(header, cands, vals)
+	}
 	winner, fallbacks := choose(cands)
 	tmplCols := r.templates(header, winner, vals)
 	for _, c := range cands {

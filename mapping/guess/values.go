@@ -93,9 +93,6 @@ func isCountryName(v string) bool { _, ok := validate.CountryCode(v); return ok 
 // than half of the non-blank ones are not what it holds: a fax number
 // under "VAT", a name under "E-mail"), and says what a country column holds.
 func judge(cands []candidate, cols [][]string) {
-	if cols == nil {
-		return
-	}
 	var postcodes []int // the postcode columns
 	for _, c := range cands {
 		if strings.HasSuffix(c.slot, "_postcode") {
