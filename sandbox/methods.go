@@ -179,18 +179,12 @@ func (s *Server) listPage(q listQuery) []byte {
 		if c := s.store.get(q.id); c != nil && q.page == 1 && q.match(c) {
 			add(c)
 		}
-	case q.status == 0 && len(q.texts) == 0:
-		// No filter: the page is a slice of the store.
-		from := int((q.page - 1) * baselinker.PageSize)
-		for i := from; i < len(all) && i < from+baselinker.PageSize; i++ {
-			add(&all[i])
-		}
 	default:
-		skip := (q.page - 1) * baselinker.PageSize
-		for i := range all {
-			if n == baselinker.PageSize {
-				break
-			}
+		from, skip := 0, (q.page-1)*baselinker.PageSize // skip: the matching clients of earlier pages
+		if q.status == 0 && len(q.texts) == 0 {
+			from, skip = int(skip), 0 // no filter: the page is a slice of the store
+		}
+		for i := from; i < len(all) && n < baselinker.PageSize; i++ {
 			if !q.match(&all[i]) {
 				continue
 			}
