@@ -56,11 +56,10 @@ const (
 )
 
 func (m Method) String() string {
-	names := []string{"none", "exact", "synonym", "fuzzy", "values"}
-	if m < 0 || int(m) >= len(names) {
+	if m < None || m > Values {
 		return "none"
 	}
-	return names[m]
+	return [...]string{"none", "exact", "synonym", "fuzzy", "values"}[m]
 }
 
 // Guess is what became of one column of the header.

@@ -226,9 +226,7 @@ func plainWord(s string) bool {
 	case "", "true", "false", "null", "yes", "no", "on", "off", "y", "n":
 		return false
 	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0
+	return strings.Trim(s, "_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }
 
 // writeComment writes a node's comment, one line each, at indent.
