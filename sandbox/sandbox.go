@@ -146,9 +146,8 @@ type Status struct {
 // Server is the emulator; it is an http.Handler. Its methods are safe for
 // concurrent use.
 type Server struct {
-	cfg      Config // withDefaults; its FaultRate is guarded by mu (SetFaultRate)
-	listed   []baselinker.Field
-	statuses []Status
+	cfg    Config // withDefaults; its FaultRate is guarded by mu (SetFaultRate)
+	listed []baselinker.Field
 	// handlers maps each method the API has to its handler: the one list
 	// of methods, for dispatch and the counters.
 	handlers map[string]func(map[string]json.RawMessage) ([]byte, *apiError)
@@ -185,12 +184,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		listed:   baselinker.ListedFields(),
-		statuses: seedStatuses(),
-		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
-		stats:    Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
-		epoch:    cfg.Now(),
+		cfg:    cfg,
+		listed: baselinker.ListedFields(),
+		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		stats:  Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
+		epoch:  cfg.Now(),
 	}
 	s.handlers = map[string]func(map[string]json.RawMessage) ([]byte, *apiError){
 		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient,
@@ -202,7 +200,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if !loaded {
-		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+		s.store = seedStore(cfg.Seed, cfg.Clients)
 	}
 	if cfg.StatePath != "" {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
@@ -288,7 +286,7 @@ func (cfg Config) Check() error {
 }
 
 // Statuses returns the seeded client statuses.
-func (s *Server) Statuses() []Status { return append([]Status(nil), s.statuses...) }
+func (s *Server) Statuses() []Status { return seedStatuses() }
 
 // apiError is an ERROR answer.
 type apiError struct {

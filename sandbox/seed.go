@@ -13,6 +13,8 @@ import (
 	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
+// seedStatuses are the account's client statuses (getCrmClientStatuses,
+// the seeded clients' status_id), exactly one primary; a new slice each call.
 func seedStatuses() []Status {
 	return []Status{
 		{ID: 1, Name: "Nowy klient", Color: "#1C8752", GroupID: 1, IsPrimary: 1},
@@ -169,8 +171,8 @@ func fill(alphabet string, n int) string {
 
 // seedStore makes n realistic clients, the same for the same seed. Ids start
 // at 1 with small gaps (deleted clients), as an account's history leaves them.
-func seedStore(seed int64, n int, statuses []Status) store {
-	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), statuses: statuses}
+func seedStore(seed int64, n int) store {
+	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), statuses: seedStatuses()}
 	clients := make([]baselinker.Client, 0, n)
 	id := int64(0)
 	for i := range n {
