@@ -214,6 +214,7 @@ const maxFallbacks = 3
 // name column whose values are not the names (a label, a company).
 func (r *Result) templates(header []string, winner map[string]candidate, vals [][]string) map[int]string {
 	tmplCols := map[int]string{}
+	// In the field table's order: invoice_* before delivery_*, a name before an address.
 	for _, sec := range []string{"invoice", "delivery"} {
 		full := sec + "_fullname"
 		first, okF := winner[sec+"|firstname"]
@@ -236,9 +237,6 @@ func (r *Result) templates(header []string, winner map[string]candidate, vals []
 			}
 		}
 	}
-	sort.SliceStable(r.Templates, func(i, j int) bool {
-		return baselinker.FieldPosition(r.Templates[i].Field) < baselinker.FieldPosition(r.Templates[j].Field)
-	})
 	return tmplCols
 }
 
