@@ -105,7 +105,8 @@ func (s *Server) readListParam(q *listQuery, k string, raw json.RawMessage) *api
 		}
 		return nil
 	}
-	f, known := s.filters[k]
+	f, known := baselinker.LookupField(strings.TrimPrefix(k, "filter_"))
+	known = known && f.Filter == k // a field's filter is filter_ and its name
 	switch {
 	case k == "page" || known && f.FilterExact:
 		n, ok := jsonInt(raw)
@@ -178,18 +179,12 @@ func (s *Server) listPage(q listQuery) []byte {
 		if c := s.store.get(q.id); c != nil && q.page == 1 && q.match(c) {
 			add(c)
 		}
-	case q.status == 0 && len(q.texts) == 0:
-		// No filter: the page is a slice of the store.
-		from := int((q.page - 1) * baselinker.PageSize)
-		for i := from; i < len(all) && i < from+baselinker.PageSize; i++ {
-			add(&all[i])
-		}
 	default:
-		skip := (q.page - 1) * baselinker.PageSize
-		for i := range all {
-			if n == baselinker.PageSize {
-				break
-			}
+		from, skip := 0, (q.page-1)*baselinker.PageSize // skip: the matching clients of earlier pages
+		if q.status == 0 && len(q.texts) == 0 {
+			from, skip = int(skip), 0 // no filter: the page is a slice of the store
+		}
+		for i := from; i < len(all) && n < baselinker.PageSize; i++ {
 			if !q.match(&all[i]) {
 				continue
 			}
@@ -252,7 +247,7 @@ func (s *Server) getCrmClientStatuses(params map[string]json.RawMessage) ([]byte
 	b, _ := json.Marshal(struct {
 		Status   string   `json:"status"`
 		Statuses []Status `json:"statuses"`
-	}{"SUCCESS", s.statuses})
+	}{"SUCCESS", seedStatuses()})
 	return b, nil
 }
 
@@ -281,9 +276,7 @@ func extraValue(id string, raw json.RawMessage) (string, *apiError) {
 			return "", &apiError{CodeInvalidValue, fmt.Sprintf("%s: the file is larger than 2 MB; send a smaller file.", name)}
 		}
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			return "", typeError(name, `text or {"title","file"}`)
-		}
+		_ = json.Compact(&buf, raw) // it unmarshalled above: valid JSON compacts
 		return buf.String(), nil
 	}
 	v, ok := jsonText(raw)
@@ -391,7 +384,8 @@ func checkClient(values, extra map[string]string) *apiError {
 }
 
 // saveClient updates client id (> 0) or creates one (created) with the
-// values and extra fields, and returns its ID.
+// values and extra fields (an empty extra field value removes it), and
+// returns its ID.
 func (s *Server) saveClient(id int64, values, extra map[string]string) (_ int64, created bool, _ *apiError) {
 	s.data.Lock()
 	defer s.data.Unlock()
@@ -401,16 +395,6 @@ func (s *Server) saveClient(id int64, values, extra map[string]string) (_ int64,
 			return 0, false, &apiError{CodeClientNotFound, fmt.Sprintf("No CRM client with crm_client_id %d; send 0 or omit it to create one.", id)}
 		}
 	}
-	applyClient(c, values, extra)
-	if created {
-		c = s.store.create(*c)
-	}
-	s.changes++
-	return int64(c.CrmClientID), created, nil
-}
-
-// applyClient sets the values on c; an empty extra field value removes it.
-func applyClient(c *baselinker.Client, values, extra map[string]string) {
 	for name, v := range values {
 		_ = c.Set(name, v) // validated: ints parse, names are known
 	}
@@ -427,6 +411,11 @@ func applyClient(c *baselinker.Client, values, extra map[string]string) {
 	if len(c.CustomExtraFields) == 0 {
 		c.CustomExtraFields = nil
 	}
+	if created {
+		c = s.store.create(*c)
+	}
+	s.changes++
+	return int64(c.CrmClientID), created, nil
 }
 
 // ExtraFieldDefs are the account's custom extra fields the sandbox knows

@@ -146,10 +146,8 @@ type Status struct {
 // Server is the emulator; it is an http.Handler. Its methods are safe for
 // concurrent use.
 type Server struct {
-	cfg      Config // withDefaults; its FaultRate is guarded by mu (SetFaultRate)
-	listed   []baselinker.Field
-	filters  map[string]baselinker.Field // by filter parameter name
-	statuses []Status
+	cfg    Config // withDefaults; its FaultRate is guarded by mu (SetFaultRate)
+	listed []baselinker.Field
 	// handlers maps each method the API has to its handler: the one list
 	// of methods, for dispatch and the counters.
 	handlers map[string]func(map[string]json.RawMessage) ([]byte, *apiError)
@@ -172,8 +170,7 @@ type Server struct {
 	store   store
 	changes uint64 // incremented by every write
 
-	saveMu     sync.Mutex
-	saved      uint64        // changes at the last save
+	saved      uint64        // changes at the last save; the autosave's, then Close's: no lock
 	stop, done chan struct{} // autosave: asked to stop, stopped
 	closeOnce  sync.Once
 	closeErr   error
@@ -187,30 +184,23 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		listed:   baselinker.ListedFields(),
-		filters:  map[string]baselinker.Field{},
-		statuses: seedStatuses(),
-		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
-		stats:    Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
-		epoch:    cfg.Now(),
+		cfg:    cfg,
+		listed: baselinker.ListedFields(),
+		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		stats:  Stats{ByMethod: map[string]int{}, Faults: map[Fault]int{}},
+		epoch:  cfg.Now(),
 	}
 	s.handlers = map[string]func(map[string]json.RawMessage) ([]byte, *apiError){
 		"getCrmClients": s.getCrmClients, "addCrmClient": s.addCrmClient,
 		"getCrmClientData": s.getCrmClientData, "getCrmClientStatuses": s.getCrmClientStatuses,
 		"getCrmClientExtraFields": s.getCrmClientExtraFields, "deleteCrmClient": s.deleteCrmClient,
 	}
-	for _, f := range baselinker.Fields() {
-		if f.Filter != "" {
-			s.filters[f.Filter] = f
-		}
-	}
 	var loaded bool
 	if s.store, loaded, err = loadState(cfg.StatePath); err != nil {
 		return nil, err
 	}
 	if !loaded {
-		s.store = seedStore(cfg.Seed, cfg.Clients, s.statuses)
+		s.store = seedStore(cfg.Seed, cfg.Clients)
 	}
 	if cfg.StatePath != "" {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
@@ -296,7 +286,7 @@ func (cfg Config) Check() error {
 }
 
 // Statuses returns the seeded client statuses.
-func (s *Server) Statuses() []Status { return append([]Status(nil), s.statuses...) }
+func (s *Server) Statuses() []Status { return seedStatuses() }
 
 // apiError is an ERROR answer.
 type apiError struct {

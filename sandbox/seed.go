@@ -13,6 +13,8 @@ import (
 	"github.com/crmbulk/crmbulk/internal/suggest"
 )
 
+// seedStatuses are the account's client statuses (getCrmClientStatuses,
+// the seeded clients' status_id), exactly one primary; a new slice each call.
 func seedStatuses() []Status {
 	return []Status{
 		{ID: 1, Name: "Nowy klient", Color: "#1C8752", GroupID: 1, IsPrimary: 1},
@@ -143,13 +145,6 @@ func locales() []locale {
 	}
 }
 
-// trickyValues are values spreadsheets love to mangle: formulas, numbers,
-// dates, booleans, leading zeros.
-func trickyValues() []string {
-	return []string{"=SUM(A1)", "+48123456789", "-", "007", "1e5", "TRUE", "2024-01-02", "@SUM(1+1)", "0.50",
-		"'quoted", `"Quoted" & Co`, "NULL", "  leading spaces", "tab\there", "1/2", "00123"}
-}
-
 // asciiFold spells a name in the ASCII letters and digits of a login or an
 // e-mail: diacritics dropped (NFD), ł, ø, ß spelt out, the rest left out.
 func asciiFold(s string) string {
@@ -176,8 +171,8 @@ func fill(alphabet string, n int) string {
 
 // seedStore makes n realistic clients, the same for the same seed. Ids start
 // at 1 with small gaps (deleted clients), as an account's history leaves them.
-func seedStore(seed int64, n int, statuses []Status) store {
-	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), tricky: trickyValues(), statuses: statuses}
+func seedStore(seed int64, n int) store {
+	g := seeder{r: rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(seed))), locs: locales(), statuses: seedStatuses()}
 	clients := make([]baselinker.Client, 0, n)
 	id := int64(0)
 	for i := range n {
@@ -192,7 +187,6 @@ func seedStore(seed int64, n int, statuses []Status) store {
 type seeder struct {
 	r        *rand.Rand
 	locs     []locale
-	tricky   []string
 	statuses []Status
 }
 
@@ -200,20 +194,19 @@ func (g *seeder) pick(s []string) string { return s[g.r.IntN(len(s))] }
 
 // client draws the i-th client, whose ID is id.
 func (g *seeder) client(i int, id int64) baselinker.Client {
-	r := g.r
 	l := g.locale()
 	first, last := g.pick(l.first), g.pick(l.last)
-	ct := l.cities[r.IntN(len(l.cities))]
+	ct := l.cities[g.r.IntN(len(l.cities))]
 	c := baselinker.Client{
 		CrmClientID:        baselinker.Int(id),
-		StatusID:           baselinker.Int(g.statuses[r.IntN(len(g.statuses))].ID),
+		StatusID:           baselinker.Int(g.statuses[g.r.IntN(len(g.statuses))].ID),
 		InvoiceFullname:    first + " " + last,
-		InvoiceAddress:     fmt.Sprintf("%s %d", g.pick(l.streets), 1+r.IntN(200)),
+		InvoiceAddress:     fmt.Sprintf("%s %d", g.pick(l.streets), 1+g.r.IntN(200)),
 		InvoicePostcode:    ct.postcode,
 		InvoiceCity:        ct.name,
 		InvoiceState:       ct.state,
 		InvoiceCountryCode: ct.country,
-		Phone:              l.phone(r),
+		Phone:              l.phone(g.r),
 	}
 	g.contact(&c, i, first, last, ct.country)
 	g.company(&c, l, first, last)
@@ -240,24 +233,23 @@ func (g *seeder) locale() *locale {
 // contact draws the star, the contractor, the login, the e-mail (sometimes
 // none, sometimes in capitals) and, rarely, no phone.
 func (g *seeder) contact(c *baselinker.Client, i int, first, last, country string) {
-	r := g.r
-	if r.IntN(3) == 0 {
-		c.Star = baselinker.Int(1 + r.IntN(5))
+	if g.r.IntN(3) == 0 {
+		c.Star = baselinker.Int(1 + g.r.IntN(5))
 	}
-	if r.IntN(10) == 0 {
-		c.ContractorID = baselinker.Int(1 + r.IntN(500))
+	if g.r.IntN(10) == 0 {
+		c.ContractorID = baselinker.Int(1 + g.r.IntN(500))
 	}
-	if r.IntN(10) < 7 {
-		c.Login = asciiFold(first) + "." + asciiFold(last) + strconv.Itoa(r.IntN(100))
+	if g.r.IntN(10) < 7 {
+		c.Login = asciiFold(first) + "." + asciiFold(last) + strconv.Itoa(g.r.IntN(100))
 	}
-	switch p := r.IntN(20); {
+	switch p := g.r.IntN(20); {
 	case p == 0: // no email
 	case p == 1:
 		c.Email = strings.ToUpper(asciiFold(first)[:1]) + asciiFold(last) + "@Example.COM"
 	default:
 		c.Email = fmt.Sprintf("%s.%s%d@example.%s", asciiFold(first), asciiFold(last), i, strings.ToLower(country))
 	}
-	if r.IntN(20) == 0 {
+	if g.r.IntN(20) == 0 {
 		c.Phone = ""
 	}
 }
@@ -275,15 +267,14 @@ func (g *seeder) company(c *baselinker.Client, l *locale, first, last string) {
 
 // delivery draws the delivery address: the invoice's, another place, or none.
 func (g *seeder) delivery(c *baselinker.Client, l *locale, last string) {
-	r := g.r
-	switch r.IntN(3) {
+	switch g.r.IntN(3) {
 	case 0: // delivery = invoice
 		c.DeliveryCompany, c.DeliveryFullname, c.DeliveryAddress = c.InvoiceCompany, c.InvoiceFullname, c.InvoiceAddress
 		c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = c.InvoicePostcode, c.InvoiceCity, c.InvoiceState, c.InvoiceCountryCode
 	case 1: // another place
-		dc := l.cities[r.IntN(len(l.cities))]
+		dc := l.cities[g.r.IntN(len(l.cities))]
 		c.DeliveryFullname = g.pick(l.first) + " " + last
-		c.DeliveryAddress = fmt.Sprintf("%s %d/%d", g.pick(l.streets), 1+r.IntN(200), 1+r.IntN(40))
+		c.DeliveryAddress = fmt.Sprintf("%s %d/%d", g.pick(l.streets), 1+g.r.IntN(200), 1+g.r.IntN(40))
 		c.DeliveryPostcode, c.DeliveryCity, c.DeliveryState, c.DeliveryCountryCode = dc.postcode, dc.name, dc.state, dc.country
 	}
 }
@@ -291,23 +282,24 @@ func (g *seeder) delivery(c *baselinker.Client, l *locale, last string) {
 // extras draws notes, custom extra fields and, now and then, a value a
 // spreadsheet would turn into a formula, a number or a date.
 func (g *seeder) extras(c *baselinker.Client) {
-	r := g.r
-	if r.IntN(4) == 0 {
+	if g.r.IntN(4) == 0 {
 		c.Notes = g.pick([]string{"Płaci przelewem, 14 dni.", "Dzwonić po 15:00.\nNie wysyłać faktur papierowych.",
 			"=HYPERLINK(\"x\")", "Kunde seit 2019 — Rabatt 5 %", "Zákazník preferuje e-mail."})
 	}
-	if r.IntN(5) == 0 {
+	if g.r.IntN(5) == 0 {
 		c.CustomExtraFields = baselinker.ExtraFields{"1": g.pick([]string{"VIP", "B2B", "hurt"})}
-		if r.IntN(2) == 0 {
-			c.CustomExtraFields["3"] = fmt.Sprintf("2024-%02d-%02d", 1+r.IntN(12), 1+r.IntN(28))
+		if g.r.IntN(2) == 0 {
+			c.CustomExtraFields["3"] = fmt.Sprintf("2024-%02d-%02d", 1+g.r.IntN(12), 1+g.r.IntN(28))
 		}
 	}
-	if r.IntN(12) != 0 {
+	if g.r.IntN(12) != 0 {
 		return
 	}
-	v := g.pick(g.tricky)
+	// Values spreadsheets love to mangle: formulas, numbers, dates, booleans, leading zeros.
+	v := g.pick([]string{"=SUM(A1)", "+48123456789", "-", "007", "1e5", "TRUE", "2024-01-02", "@SUM(1+1)", "0.50",
+		"'quoted", `"Quoted" & Co`, "NULL", "  leading spaces", "tab\there", "1/2", "00123"})
 	fields := []*string{&c.Login, &c.InvoiceCompany, &c.InvoiceFullname, &c.DeliveryAddress, &c.InvoiceState}
-	*fields[r.IntN(5)] = v
+	*fields[g.r.IntN(5)] = v
 }
 
 // atLimit fills every text field with exactly its varchar(n) characters.

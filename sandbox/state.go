@@ -54,13 +54,12 @@ func loadState(path string) (st store, ok bool, err error) {
 }
 
 // save writes the state atomically: a temp file in the same directory,
-// synced, then renamed over the old one.
+// synced, then renamed over the old one. Only the autosave calls it, then
+// Close once the autosave has stopped: never two at once.
 func (s *Server) save() error {
 	if s.cfg.StatePath == "" {
 		return nil
 	}
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
 	path := s.cfg.StatePath
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -137,10 +136,7 @@ func (s *Server) autosave() {
 }
 
 func (s *Server) dirty() bool {
-	s.saveMu.Lock()
-	saved := s.saved
-	s.saveMu.Unlock()
 	s.data.RLock()
 	defer s.data.RUnlock()
-	return s.changes != saved
+	return s.changes != s.saved
 }

@@ -146,16 +146,13 @@ func classOf(vals []string) (valueClass, bool) {
 	return valueClass{}, false
 }
 
-// byValues reads each column by its values (cols nil: no rows). A name's
+// byValues reads each column by its values. A name's
 // guess whose values are dates, money, flags or register numbers, which no
 // field of its kind holds, is dropped (a date under "Phone", 0/1 under
 // "_address_default_billing_"); a column whose name says nothing (no
 // field, no reason to leave it out) gets the field its values say it is:
 // the e-mails under "Kontakt", the postcodes under "Kod".
 func byValues(cands []candidate, cols [][]string) {
-	if cols == nil {
-		return
-	}
 	for i := range cands {
 		c := &cands[i]
 		vals := nonBlank(cols[c.col])
@@ -167,10 +164,7 @@ func byValues(cands []candidate, cols [][]string) {
 				c.drop(fmt.Sprintf("looks like %s by its name, but its values (e.g. %q) are %s", c.slot, chars.Cut(vals[0], exampleLen), cl.what))
 			}
 		case cl.slot != "" && c.slot == "" && c.note == "":
-			c.slot, c.method, c.score, c.filled = cl.slot, Values, 1, true
-			if c.sec == "delivery" || c.sec == "private" {
-				c.slot = strings.Replace(c.slot, "invoice_", "delivery_", 1)
-			}
+			c.slot, c.method, c.score = strings.Replace(cl.slot, "invoice_", c.section()+"_", 1), Values, 1
 			c.note = fmt.Sprintf("its name says nothing, but its values are %s (e.g. %q)", cl.what, chars.Cut(vals[0], exampleLen))
 			c.names = strings.HasSuffix(cl.slot, "_country_code")
 		}
@@ -206,9 +200,6 @@ func isCompanyName(v string) bool { return legalFormRE.MatchString(strings.TrimS
 //     (GmbH, Sp. z o.o., s.r.o.) is the company's name when the file has
 //     no company column.
 func namesByValues(header []string, cands []candidate, cols [][]string) {
-	if cols == nil {
-		return
-	}
 	for _, sec := range []string{"invoice", "delivery"} {
 		at := func(slot string) []int {
 			var out []int

@@ -56,11 +56,10 @@ const (
 )
 
 func (m Method) String() string {
-	names := []string{"none", "exact", "synonym", "fuzzy", "values"}
-	if m < 0 || int(m) >= len(names) {
+	if m < None || m > Values {
 		return "none"
 	}
-	return names[m]
+	return [...]string{"none", "exact", "synonym", "fuzzy", "values"}[m]
 }
 
 // Guess is what became of one column of the header.
@@ -149,9 +148,11 @@ func Header(header []string, rows [][]string) Result {
 	onlyAddressIsInvoice(cands)
 	applyLayouts(header, cands)
 	vals := samples(rows[:min(len(rows), SampleRows)], len(header))
-	judge(cands, vals)
-	byValues(cands, vals)
-	namesByValues(header, cands, vals)
+	if vals != nil { // rows to judge the values by
+		judge(cands, vals)
+		byValues(cands, vals)
+		namesByValues(header, cands, vals)
+	}
 	winner, fallbacks := choose(cands)
 	tmplCols := r.templates(header, winner, vals)
 	for _, c := range cands {
@@ -213,6 +214,7 @@ const maxFallbacks = 3
 // name column whose values are not the names (a label, a company).
 func (r *Result) templates(header []string, winner map[string]candidate, vals [][]string) map[int]string {
 	tmplCols := map[int]string{}
+	// In the field table's order: invoice_* before delivery_*, a name before an address.
 	for _, sec := range []string{"invoice", "delivery"} {
 		full := sec + "_fullname"
 		first, okF := winner[sec+"|firstname"]
@@ -235,9 +237,6 @@ func (r *Result) templates(header []string, winner map[string]candidate, vals []
 			}
 		}
 	}
-	sort.SliceStable(r.Templates, func(i, j int) bool {
-		return baselinker.FieldPosition(r.Templates[i].Field) < baselinker.FieldPosition(r.Templates[j].Field)
-	})
 	return tmplCols
 }
 
@@ -326,10 +325,10 @@ type candidate struct {
 	// n is the column's number among its twins ("E-mail 2 - Value",
 	// "Telefon privat 2"); 0 when it has none.
 	n int
-	// codes and names say what a country column's values are; filled is
-	// whether the sampled rows have a value in it (true without rows).
-	codes, names, filled bool
-	note                 string
+	// codes and names say what a country column's values are; empty is
+	// whether the sampled rows have no value in it (false without rows).
+	codes, names, empty bool
+	note                string
 }
 
 // better orders the candidates for one slot: a column with values in the
@@ -339,8 +338,8 @@ type candidate struct {
 // business one, then none, billing, private), the lower number, the higher
 // score, the leftmost column.
 func (c candidate) better(o candidate) bool {
-	if c.filled != o.filled {
-		return c.filled
+	if c.empty != o.empty {
+		return o.empty
 	}
 	if c.codes != o.codes {
 		return c.codes
@@ -386,6 +385,16 @@ func (c candidate) fallsBackTo(o candidate) bool {
 	return false
 }
 
+// section is the section of the fields the candidate feeds: delivery for
+// a delivery or a private header (unless it is the file's only address:
+// onlyAddressIsInvoice), else invoice.
+func (c candidate) section() string {
+	if c.sec == "delivery" || c.sec == "private" {
+		return "delivery"
+	}
+	return "invoice"
+}
+
 // drop leaves the column out of every field, saying why.
 func (c *candidate) drop(note string) {
 	c.slot, c.method, c.score, c.note = "", None, 0, note
@@ -398,14 +407,6 @@ func (c candidate) describe() string {
 	return c.method.String()
 }
 
-// classify reads one header.
-func classify(h string) candidate {
-	if c, ok := numberedPart(h); ok {
-		return c
-	}
-	return classifyN(h, 0)
-}
-
 // numberedRE matches Google Contacts' numbered headers: "E-mail 1 - Value",
 // "Phone 2 - Label", "Address 1 - Postal Code".
 var numberedRE = regexp.MustCompile(`^\s*(.+?)\s+(\d+)\s+-\s+(.+?)\s*$`)
@@ -414,37 +415,37 @@ var numberedRE = regexp.MustCompile(`^\s*(.+?)\s+(\d+)\s+-\s+(.+?)\s*$`)
 // (address) it belongs to: BigCommerce's "Address Line 1 - 1", "Zip - 2".
 var recordRE = regexp.MustCompile(`^\s*(.+?)\s+-\s+(\d+)\s*$`)
 
-// numberedPart reads a "X n - Part" header: the value of X (its n-th), its
-// label (never data), or a part of address n.
-func numberedPart(h string) (candidate, bool) {
-	h = strings.TrimPrefix(h, "\ufeff")
+// classify reads one header; a "X n - Part" header is the value of X (its
+// n-th), its label (never data), or a part of address n.
+func classify(header string) candidate {
+	h := strings.TrimPrefix(header, "\ufeff")
 	if m := recordRE.FindStringSubmatch(h); m != nil {
 		// BigCommerce's "City - 1", "Address Line 2 - 1": field of record n.
 		if n, err := strconv.Atoi(m[2]); err == nil && n > 1 {
-			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
+			return candidate{note: fmt.Sprintf("a field of address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}
 		}
-		return classifyN(m[1], 0), true
+		return classifyN(m[1], 0)
 	}
 	m := numberedRE.FindStringSubmatch(h)
 	if m == nil {
-		return candidate{}, false
+		return classifyN(header, 0)
 	}
-	base, part := m[1], suggest.Key(m[3])
 	n, err := strconv.Atoi(m[2])
 	if err != nil {
-		return candidate{}, false
+		return classifyN(header, 0)
 	}
+	base, part := m[1], suggest.Key(m[3])
 	address := suggest.IsAddressWord(suggest.Key(base))
 	var c candidate
 	switch {
 	case part == "label" || part == "type":
-		return candidate{note: fmt.Sprintf("the label of %s %d (Home, Work, …), not client data", base, n)}, true
+		return candidate{note: fmt.Sprintf("the label of %s %d (Home, Work, …), not client data", base, n)}
 	case address && n > 1:
-		return candidate{note: fmt.Sprintf("address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}, true
+		return candidate{note: fmt.Sprintf("address %d of the contact: address 1 is mapped; map this one to delivery_* yourself if it is the delivery address", n)}
 	case address && part == "formatted":
-		return candidate{note: "the whole address in one cell; its parts are mapped from the columns beside it"}, true
+		return candidate{note: "the whole address in one cell; its parts are mapped from the columns beside it"}
 	case address && (part == "pobox" || part == "postbox"):
-		return candidate{note: "a PO box: no field of the API holds it"}, true
+		return candidate{note: "a PO box: no field of the API holds it"}
 	case part == "value":
 		c = classifyN(base, n)
 	default:
@@ -453,7 +454,7 @@ func numberedPart(h string) (candidate, bool) {
 	if c.method == Exact {
 		c.method = Synonym // "E-mail 1 - Value" is not the API's own name
 	}
-	return c, true
+	return c
 }
 
 // classifyN reads one header whose number (0 = none yet) is n.
@@ -504,13 +505,7 @@ func classifyN(h string, n int) candidate {
 // resolve turns a concept into a slot for the candidate's section.
 func (c candidate) resolve(con suggest.Concept, m Method, score float64) candidate {
 	c.method, c.score = m, score
-	sec := "invoice"
-	switch c.sec {
-	case "delivery":
-		sec = "delivery"
-	case "private":
-		sec = "delivery" // unless it is the file's only address: onlyAddressIsInvoice
-	}
+	sec := c.section()
 	switch {
 	case con.ForeignID:
 		c.drop("an ID of another system is not a Base client ID; map crm_client_id only from a crmbulk export")

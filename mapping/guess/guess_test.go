@@ -1,6 +1,7 @@
 package guess_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,6 +155,13 @@ func TestTemplates(t *testing.T) {
 		if got[f] != w {
 			t.Errorf("%s template %q, want %q", f, got[f], w)
 		}
+	}
+	var order []string
+	for _, tp := range r.Templates {
+		order = append(order, tp.Field)
+	}
+	if want := []string{"invoice_fullname", "invoice_address", "delivery_fullname"}; !slices.Equal(order, want) {
+		t.Errorf("templates in the order %v, want the field table's %v", order, want)
 	}
 	// A third address-like column at index 0 is not also mapped to the
 	// field the template fills.

@@ -1,8 +1,8 @@
 package guess
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crmbulk/crmbulk/internal/suggest"
@@ -43,7 +43,7 @@ type layout struct {
 	// headers of which it must have one; together they are the shape.
 	all, any []string
 	// columns are the headers the layout reads otherwise; note says how
-	// (%[1]q is the header of any that the file has).
+	// ({any} stands for the header of any that the file has, quoted).
 	columns []string
 	note    string
 }
@@ -62,7 +62,7 @@ var layouts = []layout{
 		evidence: "Outlook's CSV export has 'Ort' (Location) beside 'Ort geschäftlich' and 'Ort privat' (the cities)",
 		any:      []string{"Ort geschäftlich", "Ort privat"},
 		columns:  []string{"Ort"},
-		note:     "Outlook's Location (Ort), not the city: the city is in %[1]q",
+		note:     "Outlook's Location (Ort), not the city: the city is in {any}",
 	},
 }
 
@@ -102,11 +102,7 @@ func applyLayouts(header []string, cands []candidate) {
 			if c.slot == "" || !slices.ContainsFunc(l.columns, func(h string) bool { return suggest.Key(h) == suggest.Key(header[c.col]) }) {
 				continue
 			}
-			note := l.note
-			if strings.Contains(l.note, "%[1]q") {
-				note = fmt.Sprintf(l.note, any)
-			}
-			c.drop(note)
+			c.drop(strings.ReplaceAll(l.note, "{any}", strconv.Quote(any))) // as %q quotes
 		}
 	}
 }

@@ -177,10 +177,9 @@ func writeBlock(b *bytes.Buffer, m *yaml.Node, indent string, aligned bool) {
 			flush()
 			b.WriteString(text + "\n")
 			writeBlock(b, v, indent+"  ", k.Value == "columns" || k.Value == "custom_extra_fields")
-			writeComment(b, k.FootComment, indent)
-			continue
+		} else {
+			lines = append(lines, line{text + " " + flow(v), v.LineComment})
 		}
-		lines = append(lines, line{text + " " + flow(v), v.LineComment})
 		if k.FootComment != "" {
 			flush()
 			writeComment(b, k.FootComment, indent)
@@ -227,9 +226,7 @@ func plainWord(s string) bool {
 	case "", "true", "false", "null", "yes", "no", "on", "off", "y", "n":
 		return false
 	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0
+	return strings.Trim(s, "_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }
 
 // writeComment writes a node's comment, one line each, at indent.

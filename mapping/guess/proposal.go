@@ -65,16 +65,9 @@ type FieldLine struct {
 // made from.
 func (r Result) Proposal(src Source) Proposal {
 	var p Proposal
-	used, unused := 0, 0
-	for _, g := range r.Columns {
-		switch {
-		case strings.TrimSpace(g.Header) == "":
-		case g.Field != "" || g.Template != "" || g.FallbackFor != "":
-			used++
-		default:
-			unused++
-		}
-	}
+	notUsed := r.unusedLines() // a title and one line per column that feeds nothing
+	unused := len(notUsed) - 1
+	used := len(r.Columns) - unused - countFunc(r.Header, func(h string) bool { return strings.TrimSpace(h) == "" })
 	name := cmp.Or(src.File, "the sheet")
 	p.Intro = []string{
 		fmt.Sprintf("Mapping proposed by `crmbulk mapping init` for %s: %d columns, %d used, %d not.", oneLine(name), used+unused, used, unused),
@@ -95,7 +88,7 @@ func (r Result) Proposal(src Source) Proposal {
 		p.Notes = append(p.Notes, "No column looked like a CRM field; write one \"field: Header\" line per field (see `crmbulk fields`).")
 	}
 	if unused > 0 {
-		p.Unused = r.unusedLines()
+		p.Unused = notUsed
 	}
 	return p
 }
@@ -139,10 +132,7 @@ func (r Result) fieldLine(f string) FieldLine {
 		return FieldLine{Field: f, Template: t.Text, Transform: []string{"collapse_spaces"},
 			Comment: fmt.Sprintf("template: %s (columns %s)", t.Why, strings.Join(cols, ", "))}
 	}
-	var g Guess
-	if i := slices.IndexFunc(r.Columns, func(g Guess) bool { return g.Field == f }); i >= 0 {
-		g = r.Columns[i]
-	}
+	g := r.Columns[slices.IndexFunc(r.Columns, func(g Guess) bool { return g.Field == f })] // f is in r.Fields()
 	l := FieldLine{Field: f, Columns: []string{g.Header}, Split: g.Split}
 	letters := []string{sheet.ColumnName(g.Column)}
 	for _, c := range g.Fallbacks {

@@ -32,9 +32,8 @@ func ReadFile(path string, so sheet.Options) (Input, error) {
 		so.Checked = &sheet.Checked{} // the header search and the read check an XLSX once
 	}
 	if _, err := sheet.FormatOf(path, so.Format); err == nil && so.HeaderRow == 0 && !so.NoHeader {
-		if n := findHeaderRow(path, so); n > 0 {
-			so.HeaderRow, in.Source.HeaderRow = n, n
-		}
+		so.HeaderRow = findHeaderRow(path, so) // 0: the first non-blank row, as without
+		in.Source.HeaderRow = so.HeaderRow
 	}
 	r, err := sheet.Open(path, so)
 	if err != nil {

@@ -25,10 +25,10 @@ func samples(rows [][]string, width int) [][]string {
 	cols := make([][]string, width)
 	for i := range cols {
 		cols[i] = make([]string, len(rows))
-	}
-	for r, row := range rows {
-		for i := 0; i < width && i < len(row); i++ {
-			cols[i][r], _ = sheet.StripTextMark(strings.TrimSpace(row[i])) // the text mark off
+		for r, row := range rows {
+			if i < len(row) {
+				cols[i][r], _ = sheet.StripTextMark(strings.TrimSpace(row[i])) // the text mark off
+			}
 		}
 	}
 	return cols
@@ -93,12 +93,6 @@ func isCountryName(v string) bool { _, ok := validate.CountryCode(v); return ok 
 // than half of the non-blank ones are not what it holds: a fax number
 // under "VAT", a name under "E-mail"), and says what a country column holds.
 func judge(cands []candidate, cols [][]string) {
-	for i := range cands {
-		cands[i].filled = true
-	}
-	if cols == nil {
-		return
-	}
 	var postcodes []int // the postcode columns
 	for _, c := range cands {
 		if strings.HasSuffix(c.slot, "_postcode") {
@@ -111,7 +105,7 @@ func judge(cands []candidate, cols [][]string) {
 			continue
 		}
 		vals := nonBlank(cols[c.col])
-		c.filled = len(vals) > 0
+		c.empty = len(vals) == 0
 		if len(vals) == 0 && c.method == Fuzzy {
 			c.drop(fmt.Sprintf("its name is near %s (fuzzy %.2f), but the first rows have no value to confirm it", c.slot, c.score))
 			continue

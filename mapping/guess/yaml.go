@@ -91,9 +91,9 @@ func matchBy(has map[string]bool) (*Setting, []string) {
 	case 0:
 	case 1:
 		return &Setting{Key: "match_by", Values: keys, Comment: fmt.Sprintf("set because a column is mapped to %s: a row updates the client with the same %s, and a second run creates no client twice; delete this line to create every row as a new client", keys[0], keys[0])}, nil
-	default:
+	default: // a row lacks every key before the last ("email nor invoice_tax_id") when the last is tried
 		return &Setting{Key: "match_by", Values: keys, List: true, Comment: fmt.Sprintf("set because columns are mapped to these: a row updates the client with the same %s; %s is tried only for a row that has no %s, and a row whose own %s differs from the non-empty %s of the client a later key finds is a conflict, never an update; a second run creates no client twice; delete this line to create every row as a new client",
-			keys[0], fallbackWords(keys[1:]), earlier(keys), keys[0], keys[0])}, nil
+			keys[0], fallbackWords(keys[1:]), strings.Join(keys[:len(keys)-1], " nor "), keys[0], keys[0])}, nil
 	}
 	for _, k := range baselinker.MatchKeyFields() {
 		if has[k] {
@@ -111,13 +111,4 @@ func fallbackWords(keys []string) string {
 		return keys[0]
 	}
 	return keys[0] + " (then " + strings.Join(keys[1:], ", then ") + ")"
-}
-
-// earlier names what a row lacks before a later key is tried: the first
-// key, or "email nor invoice_tax_id".
-func earlier(keys []string) string {
-	if len(keys) == 2 {
-		return keys[0]
-	}
-	return strings.Join(keys[:len(keys)-1], " nor ")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
@@ -255,8 +256,12 @@ func google(dir string) error {
 	line(googleHeader)
 	for _, c := range googleContacts {
 		if c["Address 1 - Street"] != "" {
-			c["Address 1 - Formatted"] = strings.Join(slicesNonEmpty(c["Address 1 - Street"]+" "+c["Address 1 - Extended Address"],
-				c["Address 1 - Postal Code"]+" "+c["Address 1 - City"], c["Address 1 - Country"]), "\n")
+			lines := []string{c["Address 1 - Street"] + " " + c["Address 1 - Extended Address"],
+				c["Address 1 - Postal Code"] + " " + c["Address 1 - City"], c["Address 1 - Country"]}
+			for i := range lines {
+				lines[i] = strings.TrimSpace(lines[i])
+			}
+			c["Address 1 - Formatted"] = strings.Join(slices.DeleteFunc(lines, func(l string) bool { return l == "" }), "\n")
 		}
 		row := make([]string, len(googleHeader))
 		for i, h := range googleHeader {
@@ -265,14 +270,4 @@ func google(dir string) error {
 		line(row)
 	}
 	return writeFile(filepath.Join(dir, "contacts.csv"), b.String(), nil)
-}
-
-func slicesNonEmpty(parts ...string) []string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

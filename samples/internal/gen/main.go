@@ -95,13 +95,8 @@ func polish(dir string) error {
 		return err
 	}
 	// The CSV twin, as Excel's "CSV (separated by semicolons)" saves it on a Polish Windows.
-	f, err := os.Create(filepath.Join(dir, "klienci-cp1250.csv"))
-	if err != nil {
-		return err
-	}
-	cw := sheet.NewCSVWriter(charmap.Windows1250.NewEncoder().Writer(f), sheet.CSVWriterOptions{Delimiter: ';', CRLF: true})
-	err = writeAll(cw, polishHeader, polishRows)
-	return errors.Join(err, f.Close())
+	return writeCSV(filepath.Join(dir, "klienci-cp1250.csv"), sheet.CSVWriterOptions{Delimiter: ';', CRLF: true},
+		charmap.Windows1250, polishHeader, polishRows)
 }
 
 // subiektContractors are the KONTRAHENCI records of the EDI++ sample, as
@@ -166,6 +161,16 @@ func long(c baselinker.Client) bool {
 	})
 }
 
+// writeCSV writes header and rows to path with the sheet's CSV writer, in
+// the code page cp (nil: UTF-8).
+func writeCSV(path string, opt sheet.CSVWriterOptions, cp *charmap.Charmap, header []string, rows [][]string) error {
+	var b strings.Builder
+	if err := writeAll(sheet.NewCSVWriter(&b, opt), header, rows); err != nil {
+		return err
+	}
+	return writeFile(path, b.String(), cp)
+}
+
 func writeAll(w sheet.Writer, header []string, rows [][]string) error {
 	for _, r := range append([][]string{header}, rows...) {
 		if err := w.Write(r); err != nil {
@@ -221,10 +226,5 @@ func roundtrip(dir string) error {
 		}
 		rows[i] = row
 	}
-	f, err := os.Create(filepath.Join(dir, "clients-edited.csv"))
-	if err != nil {
-		return err
-	}
-	err = writeAll(sheet.NewCSVWriter(f, sheet.CSVWriterOptions{}), cols, rows)
-	return errors.Join(err, f.Close())
+	return writeCSV(filepath.Join(dir, "clients-edited.csv"), sheet.CSVWriterOptions{}, nil, cols, rows)
 }
