@@ -63,12 +63,8 @@ func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) 
 	for _, s := range info.Statuses {
 		fmt.Fprintf(tw, "%d\t%s\t--filter %s\n", int64(s.ID), s.Name, a.shell.Quote("status="+s.Name))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXTRA FIELD\tNAME\tTYPE\tVALUES")
+	// A line without cells ends the column blocks: the two tables align apart.
+	fmt.Fprintln(tw, "\nEXTRA FIELD\tNAME\tTYPE\tVALUES")
 	for _, f := range info.ExtraFields {
 		fmt.Fprintf(tw, "extra_%d\t%s\t%s\t%s\n", f.ID, f.Name, f.EditorType, strings.Join(f.Options, ", "))
 	}
