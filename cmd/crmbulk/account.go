@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -49,16 +48,12 @@ func (a *app) runAccount(cmd *cobra.Command, opts *accountOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.writeAccount(a.ios.Out, opts.format, info)
-}
-
-func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
+	if opts.format == "json" {
+		enc := json.NewEncoder(a.ios.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(info)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.ios.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS ID\tNAME\tFILTER")
 	for _, s := range info.Statuses {
 		fmt.Fprintf(tw, "%d\t%s\t--filter %s\n", int64(s.ID), s.Name, a.shell.Quote("status="+s.Name))
