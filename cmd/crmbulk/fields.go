@@ -36,10 +36,7 @@ func fieldRows() []fieldRow {
 			r.Range = fmt.Sprintf("%d–%d", f.Min, f.Max)
 		}
 		if f.Filter != "" {
-			match := "partial"
-			if f.FilterExact {
-				match = "exact"
-			}
+			match := map[bool]string{false: "partial", true: "exact"}[f.FilterExact]
 			r.Filter = "--filter " + f.Name + "=… (" + match + ")"
 		}
 		var extra []string
