@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -49,26 +48,18 @@ func (a *app) runAccount(cmd *cobra.Command, opts *accountOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.writeAccount(a.ios.Out, opts.format, info)
-}
-
-func (a *app) writeAccount(w io.Writer, format string, info baselinker.Account) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
+	if opts.format == "json" {
+		enc := json.NewEncoder(a.ios.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(info)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.ios.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS ID\tNAME\tFILTER")
 	for _, s := range info.Statuses {
 		fmt.Fprintf(tw, "%d\t%s\t--filter %s\n", int64(s.ID), s.Name, a.shell.Quote("status="+s.Name))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXTRA FIELD\tNAME\tTYPE\tVALUES")
+	// A line without cells ends the column blocks: the two tables align apart.
+	fmt.Fprintln(tw, "\nEXTRA FIELD\tNAME\tTYPE\tVALUES")
 	for _, f := range info.ExtraFields {
 		fmt.Fprintf(tw, "extra_%d\t%s\t%s\t%s\n", f.ID, f.Name, f.EditorType, strings.Join(f.Options, ", "))
 	}

@@ -11,11 +11,6 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker/sharedwindow"
 )
 
-// endpoint is --api-url, else BASELINKER_API_URL, else the real API.
-func (a *app) endpoint() string {
-	return cmp.Or(a.apiURL, strings.TrimSpace(a.getenv("BASELINKER_API_URL")), baselinker.DefaultEndpoint)
-}
-
 // account is how a command reaches the API and where the runs on it keep
 // their state: gh's HttpClient factory in a command's options. The user's
 // comes from the global flags and the environment (userAccount); the demo
@@ -66,9 +61,11 @@ func (a *app) newAPI(endpoint string, token baselinker.Token, rate int, stateDir
 
 // apiWith is the user's API client for a token already found (crmbulk
 // ui's page may paste one): the endpoint, --rate and --state-dir as the
-// other commands have them.
+// other commands have them. The endpoint is --api-url, else
+// BASELINKER_API_URL, else the real API.
 func (a *app) apiWith(token baselinker.Token) (*baselinker.API, error) {
-	return a.newAPI(a.endpoint(), token, a.rate, a.stateDir)
+	endpoint := cmp.Or(a.apiURL, strings.TrimSpace(a.getenv("BASELINKER_API_URL")), baselinker.DefaultEndpoint)
+	return a.newAPI(endpoint, token, a.rate, a.stateDir)
 }
 
 // limiter is the run's limiter, its window shared with the token's other

@@ -112,13 +112,13 @@ func (a *app) runDemo(cmd *cobra.Command, opts *demoFlags) error {
 	fmt.Fprintln(out)
 	exportPath := filepath.Join(f.dir, "clients-{datetime}.xlsx")
 	fmt.Fprintln(out, "1. Export every client:  "+a.command("export", "--out", exportPath))
-	exported, err := a.runExport(cmd, &exportOptions{exportFlags: exportFlags{out: exportPath, delimiter: ","}, account: acct})
+	exported, err := a.runExport(cmd, &exportOptions{out: exportPath, delimiter: ",", account: acct})
 	if err != nil {
 		return fmt.Errorf("demo export: %w", err)
 	}
 	report := filepath.Join(f.dir, "shopify-customers_export.report.csv")
 	fmt.Fprintf(out, "\n2. Import the Shopify sample:  %s\n", a.command("import", data, "--mapping", mapFile, "--report", report))
-	err = a.runImport(cmd, &importOptions{input: data, importFlags: importFlags{mapping: mapFile, report: report, workers: 4, drain: 5 * time.Second},
+	err = a.runImport(cmd, &importOptions{input: data, mapping: mapFile, report: report, workers: 4, drain: 5 * time.Second,
 		account: acct})
 	var rf rowsFailedError
 	switch {

@@ -15,8 +15,8 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// exportFlags are the flags of `crmbulk export`.
-type exportFlags struct {
+// exportOptions are one export's: its flags and the account it reads.
+type exportOptions struct {
 	out            string
 	format         string
 	filters        []string
@@ -32,18 +32,12 @@ type exportFlags struct {
 	delimiter      string
 	crlf           bool
 	noFormulaGuard bool
-}
-
-// exportOptions are one export's: its flags and the account it reads.
-type exportOptions struct {
-	exportFlags
 	account
 }
 
 // exportCmd is `crmbulk export`; runF as for runOptions.
 func (a *app) exportCmd(runF func(*cobra.Command, *exportOptions) error) *cobra.Command {
-	opts := &exportOptions{}
-	f := &opts.exportFlags
+	f := &exportOptions{}
 	cmd := &cobra.Command{
 		Use:   "export --out FILE",
 		Short: "Write every CRM client to an XLSX, CSV or JSON Lines file",
@@ -105,7 +99,7 @@ stops two exports into the same place from overlapping.`,
   crmbulk export --out clients.jsonl
   crmbulk export --out - --format jsonl --columns crm_client_id,email`,
 		Args: cobra.NoArgs,
-		RunE: runOptions(opts, func([]string) { opts.account = a.userAccount() }, runF, func(cmd *cobra.Command, o *exportOptions) error {
+		RunE: runOptions(f, func([]string) { f.account = a.userAccount() }, runF, func(cmd *cobra.Command, o *exportOptions) error {
 			_, err := a.runExport(cmd, o)
 			return err
 		}),
@@ -130,8 +124,7 @@ stops two exports into the same place from overlapping.`,
 }
 
 // runExport runs one export and returns the path it wrote ("-" for stdout).
-func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error) {
-	f := opts.exportFlags
+func (a *app) runExport(cmd *cobra.Command, f *exportOptions) (string, error) {
 	req, err := f.request()
 	if err != nil {
 		return "", err
@@ -145,7 +138,7 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 		}
 		return "", usageError{err}
 	}
-	api, err := opts.API()
+	api, err := f.API()
 	if err != nil {
 		return "", err
 	}
@@ -161,7 +154,7 @@ func (a *app) runExport(cmd *cobra.Command, opts *exportOptions) (string, error)
 	defer func() { _ = out.Abort() }()
 	cfg.Filters, cfg.Keep, cfg.Capabilities = req.filters, out.DetailsPath(), exporter.CapabilitiesOf(api)
 	cfg.Events, cfg.Logger = a.printer(), a.logger
-	if dir, err := sharedwindow.Dir(opts.StateDir, a.getenv); err == nil && out.DetailsPath() == "" {
+	if dir, err := sharedwindow.Dir(f.StateDir, a.getenv); err == nil && out.DetailsPath() == "" {
 		// To standard output nothing is kept beside a file: the details
 		// read are spooled in crmbulk's own folder, not a shared /tmp.
 		cfg.SpoolDir = dir
@@ -197,7 +190,7 @@ type exportRequest struct {
 }
 
 // request checks the flags and reads them into an exportRequest.
-func (f exportFlags) request() (req exportRequest, err error) {
+func (f *exportOptions) request() (req exportRequest, err error) {
 	if f.out == "" {
 		return req, usagef("export needs %s", exporter.OutHint())
 	}
@@ -238,7 +231,7 @@ func (f exportFlags) request() (req exportRequest, err error) {
 // openExportOutput opens the export's destination (exporter.OpenOutput)
 // and says what the user should know of it: a CSV chosen for Excel
 // without --excel, a folder created.
-func (a *app) openExportOutput(f exportFlags, req exportRequest) (*exporter.Output, error) {
+func (a *app) openExportOutput(f *exportOptions, req exportRequest) (*exporter.Output, error) {
 	out, err := exporter.OpenOutput(exporter.OutputOptions{
 		Path: f.out, Format: f.format, Force: f.force, Stdout: a.ios.Out, Now: time.Now(),
 		CSV:            sheet.CSVWriterOptions{Delimiter: req.delim, BOM: f.bom || f.excel, CRLF: f.crlf, ExcelText: f.excel},

@@ -36,10 +36,7 @@ func fieldRows() []fieldRow {
 			r.Range = fmt.Sprintf("%d–%d", f.Min, f.Max)
 		}
 		if f.Filter != "" {
-			match := "partial"
-			if f.FilterExact {
-				match = "exact"
-			}
+			match := map[bool]string{false: "partial", true: "exact"}[f.FilterExact]
 			r.Filter = "--filter " + f.Name + "=… (" + match + ")"
 		}
 		var extra []string
@@ -78,12 +75,7 @@ table the validation, the exporter's columns and the mapping file's field names 
 }
 
 func writeFields(w io.Writer, format string, rows []fieldRow) error {
-	yes := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "-"
-	}
+	yes := map[bool]string{true: "yes", false: "-"}
 	limit := func(r fieldRow) string {
 		switch {
 		case r.MaxLen > 0:
@@ -102,7 +94,7 @@ func writeFields(w io.Writer, format string, rows []fieldRow) error {
 		fmt.Fprintln(w, "| field | type | limit | export | import | filter | notes |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		for _, r := range rows {
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", r.Name, r.Type, limit(r), yes(r.Export), yes(r.Import),
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", r.Name, r.Type, limit(r), yes[r.Export], yes[r.Import],
 				strings.ReplaceAll(r.Filter, "|", `\|`), strings.ReplaceAll(r.Notes, "|", `\|`))
 		}
 		return nil
@@ -110,7 +102,7 @@ func writeFields(w io.Writer, format string, rows []fieldRow) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "FIELD\tTYPE\tLIMIT\tEXPORT\tIMPORT\tNOTES")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, limit(r), yes(r.Export), yes(r.Import), r.Notes)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, limit(r), yes[r.Export], yes[r.Import], r.Notes)
 		}
 		return tw.Flush()
 	}

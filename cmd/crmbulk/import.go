@@ -19,8 +19,10 @@ import (
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
-// importFlags are the flags of `crmbulk import`.
-type importFlags struct {
+// importOptions are one import's: the file, the flags and the account it
+// writes to.
+type importOptions struct {
+	input     string
 	mapping   string
 	report    string
 	matchBy   string
@@ -35,20 +37,12 @@ type importFlags struct {
 	compareNotes bool
 	format       string
 	again        bool
-}
-
-// importOptions are one import's: the file, the flags and the account it
-// writes to.
-type importOptions struct {
-	input string
-	importFlags
 	account
 }
 
 // importCmd is `crmbulk import`; runF as for runOptions.
 func (a *app) importCmd(runF func(*cobra.Command, *importOptions) error) *cobra.Command {
-	opts := &importOptions{}
-	f := &opts.importFlags
+	f := &importOptions{}
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Create or update CRM clients from the rows of a CSV or XLSX file",
@@ -84,7 +78,7 @@ dated (crmbulk undo --list FILE lists them). Every report line carries a proof (
   crmbulk import export.csv --dry-run --format json
   crmbulk import clients.csv --mapping shop.yaml --resume clients.report.csv`,
 		Args: cobra.ExactArgs(1),
-		RunE: runOptions(opts, func(args []string) { opts.input, opts.account = args[0], a.userAccount() }, runF, a.runImport),
+		RunE: runOptions(f, func(args []string) { f.input, f.account = args[0], a.userAccount() }, runF, a.runImport),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.mapping, "mapping", "", "mapping file (YAML); without it the headers must be API field names")
@@ -114,9 +108,8 @@ func parseDelimiter(s string) (rune, error) {
 	return 0, usagef("--delimiter %q: use , ; tab or |", s)
 }
 
-func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
-	input, f := opts.input, opts.importFlags
-	m, so, matchBy, err := a.importInput(cmd, opts)
+func (a *app) runImport(cmd *cobra.Command, f *importOptions) error {
+	m, so, matchBy, err := a.importInput(cmd, f)
 	if err != nil {
 		return err
 	}
@@ -126,41 +119,40 @@ func (a *app) runImport(cmd *cobra.Command, opts *importOptions) error {
 	// without a token it runs as long as nothing needs reading.
 	var api importer.API
 	var client *baselinker.API
-	if client, err = opts.API(); err != nil && (!f.dryRun || len(matchBy) > 0) {
+	if client, err = f.API(); err != nil && (!f.dryRun || len(matchBy) > 0) {
 		return err
 	}
 	if client != nil {
 		api = client
 	}
-	if f.format = cmp.Or(f.format, "text"); f.format != "text" && f.format != "json" {
-		return usagef("--format %q: use text or json", f.format)
+	if format := cmp.Or(f.format, "text"); format != "text" && format != "json" {
+		return usagef("--format %q: use text or json", format)
 	}
 	plan := newPlanPrinter(a, f.format)
-	stateDir, err := a.recordStateDir(opts.StateDir, f.dryRun)
+	stateDir, err := a.recordStateDir(f.StateDir, f.dryRun)
 	if err != nil {
 		return err
 	}
 	cfg := importer.Config{Mapping: m, MatchBy: matchBy, Workers: f.workers, MaxClients: a.maxClients, DryRun: f.dryRun,
 		CompareNotes: f.compareNotes, Report: f.report, Resume: f.resume, Again: f.again, Sheet: so,
 		Events: a.printer(plan), Logger: a.logger, DrainTimeout: f.drain, Rerun: a.rerun(cmd, "import"),
-		StateDir: stateDir, Command: "crmbulk import " + input, RequestTimeout: a.timeout}
+		StateDir: stateDir, Command: "crmbulk import " + f.input, RequestTimeout: a.timeout}
 	if client != nil {
 		cfg.ETA, cfg.Waiting = client.Limiter().ETA, client.Waiting // the printers say them (app.printer)
 	}
-	sum, err := importer.Run(cmd.Context(), api, input, cfg)
+	sum, err := importer.Run(cmd.Context(), api, f.input, cfg)
 	plan.flush()
 	return a.importDone(cmd, sum, err)
 }
 
 // importInput checks the flags and reads what they name: the mapping, how
 // the sheet is read and the match keys (the flag's, else the mapping's).
-func (a *app) importInput(cmd *cobra.Command, opts *importOptions) (m *mapping.Mapping, so sheet.Options, matchBy []string, err error) {
-	f := opts.importFlags
+func (a *app) importInput(cmd *cobra.Command, f *importOptions) (m *mapping.Mapping, so sheet.Options, matchBy []string, err error) {
 	so = sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return nil, so, nil, usagef("--workers %d: give 1 to %d (at 100 requests a minute a few workers keep the limit busy)", f.workers, importer.MaxWorkers)
 	}
-	if err := a.checkMappingName(cmd, opts.input, f.mapping); err != nil {
+	if err := a.checkMappingName(cmd, f.input, f.mapping); err != nil {
 		return nil, so, nil, err
 	}
 	if f.mapping != "" {

@@ -68,7 +68,7 @@ func TestDemoAccountLeavesTheEnvironment(t *testing.T) {
 
 	cmd := &cobra.Command{Use: "demo"}
 	cmd.SetContext(context.Background())
-	out, err := a.runExport(cmd, &exportOptions{exportFlags: exportFlags{out: filepath.Join(dir, "c.csv"), delimiter: ",", statusNames: true}, account: acct})
+	out, err := a.runExport(cmd, &exportOptions{out: filepath.Join(dir, "c.csv"), delimiter: ",", statusNames: true, account: acct})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestDemoAccountLeavesTheEnvironment(t *testing.T) {
 		t.Errorf("the export holds %d records (%v), want a header and the sandbox's 40 clients", len(recs), err)
 	}
 	err = a.runImport(cmd, &importOptions{input: data, account: acct,
-		importFlags: importFlags{mapping: mapFile, report: filepath.Join(dir, "r.csv"), workers: 2, drain: time.Second}})
+		mapping: mapFile, report: filepath.Join(dir, "r.csv"), workers: 2, drain: time.Second})
 	var rf rowsFailedError
 	if !errors.As(err, &rf) || rf.invalid != samples.DemoCounts()["invalid"] || rf.failed != 0 {
 		t.Fatalf("import: %v, want the sample's invalid rows only", err)
@@ -120,21 +120,21 @@ func TestCommandsHandTheirOptionsToRunF(t *testing.T) {
 	}{
 		{a.exportCmd(func(_ *cobra.Command, o *exportOptions) error {
 			if o.out != "x.jsonl" || !o.notes {
-				t.Errorf("export options %+v", o.exportFlags)
+				t.Errorf("export options %+v", *o)
 			}
 			account("export", o.account)
 			return nil
 		}), []string{"--out", "x.jsonl", "--notes"}},
 		{a.importCmd(func(_ *cobra.Command, o *importOptions) error {
 			if o.input != "f.csv" || o.mapping != "m.yaml" || !o.dryRun {
-				t.Errorf("import options %q %+v", o.input, o.importFlags)
+				t.Errorf("import options %q %+v", o.input, *o)
 			}
 			account("import", o.account)
 			return nil
 		}), []string{"f.csv", "--mapping", "m.yaml", "--dry-run"}},
 		{a.undoCmd(func(_ *cobra.Command, o *undoOptions) error {
 			if o.source != "r.csv" || !o.yes {
-				t.Errorf("undo options %q %+v", o.source, o.undoFlags)
+				t.Errorf("undo options %q %+v", o.source, *o)
 			}
 			account("undo", o.account)
 			return nil

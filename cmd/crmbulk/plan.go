@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,10 +52,7 @@ func (p *planPrinter) Item(it events.Item) {
 		return
 	}
 	if len(p.preview) < previewRows {
-		text := l.ChangesForPeople()
-		if l.Message != "" {
-			text = l.Message
-		}
+		text := cmp.Or(l.Message, l.ChangesForPeople())
 		p.preview = append(p.preview, fmt.Sprintf("  row %d %s: %s", l.Row, l.Status, chars.Fit(text, 160)))
 	}
 	p.shown++

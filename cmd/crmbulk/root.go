@@ -189,15 +189,13 @@ var (
 type build struct {
 	version, commit, date string
 	modified              bool
-	goVersion, platform   string
 }
 
 // buildOf returns the release ldflags when set, else what the Go toolchain
 // recorded: a `go install …@v1.2.3` build has its module version, a build
 // in a clone its VCS revision and time.
 func buildOf() build {
-	b := build{version: releaseVersion, commit: releaseCommit, date: releaseDate,
-		goVersion: runtime.Version(), platform: runtime.GOOS + "/" + runtime.GOARCH}
+	b := build{version: releaseVersion, commit: releaseCommit, date: releaseDate}
 	if b.commit == "none" { // goreleaser's word when it could not read git (a snapshot of a clone without a remote)
 		b.commit = ""
 	}
@@ -237,7 +235,8 @@ func (b build) String() string {
 	if b.modified {
 		commit += " (modified)"
 	}
-	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s", b.version, commit, cmp.Or(b.date, "unknown"), b.goVersion, b.platform)
+	return fmt.Sprintf("crmbulk %s\ncommit %s\nbuilt %s\n%s %s/%s", b.version, commit, cmp.Or(b.date, "unknown"),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 func (a *app) versionCmd() *cobra.Command {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -33,10 +34,7 @@ The sandbox accepts one token: --token, or BASELINKER_TOKEN when --token is not 
   BASELINKER_TOKEN=3000001-3000002-SANDBOXDEMO7Q4W9E2R5T8Y crmbulk --api-url http://127.0.0.1:8080/connector.php export --out clients.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg.Token == "" {
-				cfg.Token = a.getenv("BASELINKER_TOKEN")
-			}
-			if cfg.Token == "" {
+			if cfg.Token = cmp.Or(cfg.Token, a.getenv("BASELINKER_TOKEN")); cfg.Token == "" {
 				return usagef("the sandbox needs a token to accept: --token T or BASELINKER_TOKEN")
 			}
 			if n := utf8.RuneCountInString(cfg.Token); n < baselinker.MinTokenLen {

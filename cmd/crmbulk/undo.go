@@ -14,27 +14,21 @@ import (
 	"github.com/crmbulk/crmbulk/undo"
 )
 
-// undoFlags are the flags of `crmbulk undo`.
-type undoFlags struct {
+// undoOptions are one undo's: the report, the flags and the account.
+type undoOptions struct {
+	source  string
 	report  string
 	resume  string
 	dryRun  bool
 	yes     bool
 	workers int
 	list    bool
-}
-
-// undoOptions are one undo's: the report, the flags and the account.
-type undoOptions struct {
-	source string
-	undoFlags
 	account
 }
 
 // undoCmd is `crmbulk undo`; runF as for runOptions.
 func (a *app) undoCmd(runF func(*cobra.Command, *undoOptions) error) *cobra.Command {
-	opts := &undoOptions{}
-	f := &opts.undoFlags
+	f := &undoOptions{}
 	cmd := &cobra.Command{
 		Use:   "undo REPORT",
 		Short: "Reverse what an import did, from its report",
@@ -77,7 +71,7 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 			}
 			return nil
 		},
-		RunE: runOptions(opts, func(args []string) { opts.source, opts.account = args[0], a.userAccount() }, runF, a.runUndo),
+		RunE: runOptions(f, func(args []string) { f.source, f.account = args[0], a.userAccount() }, runF, a.runUndo),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.report, "report", "", "the undo's own report, CSV (default: REPORT with .undo.csv)")
@@ -89,27 +83,26 @@ report), 2 when the report cannot be undone (nothing was sent), 130 when interru
 	return cmd
 }
 
-func (a *app) runUndo(cmd *cobra.Command, opts *undoOptions) error {
-	source, f := opts.source, opts.undoFlags
+func (a *app) runUndo(cmd *cobra.Command, f *undoOptions) error {
 	if f.workers < 1 || f.workers > importer.MaxWorkers {
 		return usagef("--workers %d: give 1 to %d", f.workers, importer.MaxWorkers)
 	}
 	if f.list {
-		return a.listRecords(source)
+		return a.listRecords(f.source)
 	}
 	planFirst := !f.dryRun && !f.yes && a.ios.IsInteractive()
-	client, err := opts.API()
+	client, err := f.API()
 	if err != nil {
 		return err
 	}
-	stateDir, err := a.recordStateDir(opts.StateDir, false)
+	stateDir, err := a.recordStateDir(f.StateDir, false)
 	if err != nil {
 		return err
 	}
 	cfg := undo.Config{Report: f.report, Resume: f.resume, DryRun: f.dryRun || planFirst, Workers: f.workers,
 		Events: a.printer(), Waiting: client.Waiting, Log: a.logger, Rerun: a.rerun(cmd, "undo"), // the printers say the waits
-		StateDir: stateDir, Command: "crmbulk undo " + source, MaxClients: a.maxClients, RequestTimeout: a.timeout}
-	sum, err := undo.Run(cmd.Context(), client, source, cfg)
+		StateDir: stateDir, Command: "crmbulk undo " + f.source, MaxClients: a.maxClients, RequestTimeout: a.timeout}
+	sum, err := undo.Run(cmd.Context(), client, f.source, cfg)
 	if sum.Lines > 0 {
 		if a.logFormat == "json" {
 			a.logger.Info("undo finished", "lines", sum.Lines, "deleted", sum.Counts[undo.StatusDeleted],

@@ -48,10 +48,9 @@ type Bar struct {
 	width    int
 	barWidth int
 
-	mu     sync.Mutex
-	bar    *progressbar.ProgressBar
-	detail string // the last Describe
-	wait   string // the last Wait: what the run waits for now ("": nothing)
+	mu   sync.Mutex
+	bar  *progressbar.ProgressBar
+	wait string // the last Wait: what the run waits for now ("": nothing)
 }
 
 // NewBar returns a Reporter drawing on w (a terminal) of the given width.
@@ -69,15 +68,14 @@ func (b *Bar) Wait(what string) {
 
 // describeLocked is, when the run waits, why — first, it matters most —
 // then the detail, cut to the line the terminal has beside the bar.
-func (b *Bar) describeLocked() string {
-	text := b.detail
+func (b *Bar) describeLocked(detail string) string {
 	if b.wait != "" {
-		text = strings.TrimSuffix(b.wait+" · "+text, " · ")
+		detail = strings.TrimSuffix(b.wait+" · "+detail, " · ")
 	}
 	if n := b.width - b.barWidth - barChrome; n >= 20 { // less: as is
-		return chars.Fit(text, n)
+		return chars.Fit(detail, n)
 	}
-	return text
+	return detail
 }
 
 // barChrome is what the bar's line holds besides the description and the
@@ -90,19 +88,17 @@ func (b *Bar) Start(phase string, total int64, unit string) {
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
-	b.detail = ""
-	barWidth := 30
+	b.barWidth = 30
 	if b.width > 0 && b.width < 140 {
-		barWidth = 15
+		b.barWidth = 15
 	}
-	b.barWidth = barWidth
 	b.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(b.w),
 		progressbar.OptionSetDescription(phase),
 		progressbar.OptionShowCount(),
 		// No OptionShowIts: the rate that means something (over the last
 		// minute, under the limit) comes from the caller, in Describe.
-		progressbar.OptionSetWidth(barWidth),
+		progressbar.OptionSetWidth(b.barWidth),
 		// No OptionThrottle: a throttled bar dropped the redraws of an
 		// update's detail and count that came within 100 ms of its wait's;
 		// the updates come throttled already (run.DefaultEvery).
@@ -124,9 +120,8 @@ func (b *Bar) Add(n int64) {
 func (b *Bar) Describe(detail string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.detail = detail
 	if b.bar != nil {
-		b.bar.Describe(b.describeLocked())
+		b.bar.Describe(b.describeLocked(detail))
 	}
 }
 

@@ -106,8 +106,8 @@ func TestWaitsAreSaidWithoutProgress(t *testing.T) {
 // has beside the bar, so that a long wait never wraps the bar onto lines
 // of its own.
 func TestBarFitsItsLine(t *testing.T) {
-	b := &Bar{width: 80, barWidth: 15, detail: strings.Repeat("x", 200)}
-	if got := b.describeLocked(); utf8.RuneCountInString(got) != 80-15-barChrome || !strings.HasSuffix(got, "…") {
+	b := &Bar{width: 80, barWidth: 15}
+	if got := b.describeLocked(strings.Repeat("x", 200)); utf8.RuneCountInString(got) != 80-15-barChrome || !strings.HasSuffix(got, "…") {
 		t.Errorf("a 200-character detail on an 80-column line: %d characters %q", utf8.RuneCountInString(got), got)
 	}
 }
