@@ -33,8 +33,8 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 	if err != nil {
 		return sum, err // before any request: a refused resume costs nothing
 	}
+	finished := false // set only once the sheet is written: a panic keeps the details for --resume
 	defer func() {
-		finished := err == nil // every step that fails returns its error
 		if cerr := store.close(finished); cerr != nil && err == nil {
 			err = cerr
 		}
@@ -63,8 +63,11 @@ func (e *Exporter) runDetails(ctx context.Context, open Opener, statuses *status
 		return sum, err
 	}
 	maps.Copy(extra, names)
-	err = e.writeFromStore(open, &sum, store, entries, extra, names, statuses)
-	return sum, err
+	if err := e.writeFromStore(open, &sum, store, entries, extra, names, statuses); err != nil {
+		return sum, err
+	}
+	finished = true
+	return sum, nil
 }
 
 // storeHeader says which export, reading what want says, c's details file

@@ -1,12 +1,16 @@
 package exporter
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
 	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+	"github.com/crmbulk/crmbulk/sheet"
 )
 
 // TestExportEvents: an export sends its phases in turn — a walk of the
@@ -54,5 +58,77 @@ func TestExportEvents(t *testing.T) {
 				t.Errorf("summary %+v (one, last: %v), want the export's (%d requests)", s, ok, sum.Requests)
 			}
 		})
+	}
+}
+
+// closeSpy is a sheet.Writer whose Close runs a hook (then can panic), for
+// what a run does around the close of its sheet.
+type closeSpy struct {
+	sheet.Writer
+	onClose func()
+	panics  bool
+}
+
+func (c closeSpy) Close() error {
+	c.onClose()
+	if c.panics {
+		panic("the sheet's close panicked")
+	}
+	return c.Writer.Close()
+}
+
+// TestExportPhaseLastsUntilTheFileIsWritten: the "export" phase ends after
+// the sheet's Close returned, not before it — writing a large XLSX takes
+// seconds, and the bar (and the page) would show the run over while the
+// file was still being written.
+func TestExportPhaseLastsUntilTheFileIsWritten(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 30})
+	api := newAPI(t, url, 0, 0, "")
+	var rec events.Recorder
+	e, err := New(api, capsConfig(api, Config{Events: &rec}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	endedAtClose := true
+	_, err = e.Run(t.Context(), func([]string) (sheet.Writer, error) {
+		return closeSpy{Writer: sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), onClose: func() {
+			_, endedAtClose = rec.Phases()
+			endedAtClose = !endedAtClose
+		}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if endedAtClose {
+		t.Error("the export phase had ended when the sheet's Close was called: want it open until the file is written")
+	}
+	if phases, open := rec.Phases(); !reflect.DeepEqual(phases, []string{"export"}) || open {
+		t.Errorf("phases %q (open at the end: %v), want the export's, ended", phases, open)
+	}
+}
+
+// TestDetailsKeptWhenTheRunPanics: the details an export keeps for
+// --resume are thrown away only once its sheet is written; a run that dies
+// (here a panic as the sheet closes) leaves them for the next run.
+func TestDetailsKeptWhenTheRunPanics(t *testing.T) {
+	_, url := sandboxtest.New(t, sandbox.Config{Seed: 4, Clients: 30})
+	api := newAPI(t, url, 0, 0, "")
+	keep := filepath.Join(t.TempDir(), "kept.details")
+	e, err := New(api, capsConfig(api, Config{Notes: true, Keep: keep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the run did not panic")
+			}
+		}()
+		_, _ = e.Run(t.Context(), func([]string) (sheet.Writer, error) {
+			return closeSpy{Writer: sheet.NewCSVWriter(io.Discard, sheet.CSVWriterOptions{}), onClose: func() {}, panics: true}, nil
+		})
+	}()
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("the kept details after a run that panicked: %v, want them kept for --resume", err)
 	}
 }

@@ -272,9 +272,9 @@ func (e *Exporter) Run(ctx context.Context, open Opener) (sum Summary, err error
 	if e.want.notes || e.want.extras {
 		return e.runDetails(ctx, open, statuses)
 	}
+	defer e.ev.End() // after writeSheet's Close: the phase lasts until the file is written
 	err = e.writeSheet(open, &sum, expand(e.cols, nil, nil), statuses, func(write func(*baselinker.Client) error) error {
 		e.ev.Begin(events.Phase{Name: "export", Total: -1, Unit: "clients", Walk: true})
-		defer e.ev.End()
 		return e.walk(ctx, &sum, write)
 	})
 	return sum, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -293,7 +294,12 @@ func ReadJournal(path string) (JournalState, error) {
 	}
 	defer f.Close()
 	js.Found = true
-	sc := bufio.NewScanner(f)
+	return readJournal(path, f, js)
+}
+
+// readJournal reads the journal at path from r into js.
+func readJournal(path string, r io.Reader, js JournalState) (JournalState, error) {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxJournalLine+1)
 	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
 		switch i := bytes.IndexByte(data, '\n'); {
@@ -314,12 +320,15 @@ func ReadJournal(path string) (JournalState, error) {
 			return js, fmt.Errorf("%s: line %d is not a journal event — the journal was edited; restore it, or move it away and resume with --match-by", path, num)
 		}
 	}
-	err = sc.Err()
+	err := sc.Err()
 	if errors.Is(err, bufio.ErrTooLong) {
 		err = fmt.Errorf("a line longer than %d bytes", maxJournalLine)
 	}
 	if err != nil {
-		return js, fmt.Errorf("%s: line %d: %w", path, num+1, err)
+		if !js.Torn { // a read error hands the scanner its part of a line as the last (torn) one: that line
+			num++
+		}
+		return js, fmt.Errorf("%s: line %d: %w", path, num, err)
 	}
 	return js, nil
 }

@@ -1,11 +1,13 @@
 package run
 
 import (
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -233,5 +235,28 @@ func TestPendingLandsBy(t *testing.T) {
 		if !until.Equal(tc.wantUntil) || later != tc.wantLater {
 			t.Errorf("%s: %s, %v; want %s, %v", tc.name, until, later, tc.wantUntil, tc.wantLater)
 		}
+	}
+}
+
+// TestJournalReadErrorNamesItsLine: a read that fails partway through a
+// line names that line, whether the failure comes after whole lines or
+// inside one (the scanner then hands over the part it has as a last line).
+func TestJournalReadErrorNamesItsLine(t *testing.T) {
+	line := `{"ev":"send","row":2,"op":"create"}` + "\n"
+	tests := []struct {
+		name, before string
+		want         string
+	}{
+		{"after two whole lines", line + line, "j.journal: line 3: " + iotest.ErrTimeout.Error()},
+		{"inside the third line", line + line + `{"ev":"se`, "j.journal: line 3: " + iotest.ErrTimeout.Error()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := io.MultiReader(strings.NewReader(tt.before), iotest.ErrReader(iotest.ErrTimeout))
+			_, err := readJournal("j.journal", r, JournalState{Open: map[int]Pending{}, Done: map[int]Line{}})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
