@@ -293,12 +293,12 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 }
 
 // ExtraFieldDef is one custom extra field of the account
-// (getCrmClientExtraFields).
+// (getCrmClientExtraFields). Its JSON is the one of an Account's list.
 type ExtraFieldDef struct {
-	ID         int64
-	Name       string
-	EditorType string   // text, number, select, checkbox, radio, date, file
-	Options    []string // the allowed values, for select, checkbox and radio
+	ID         int64    `json:"id"`
+	Name       string   `json:"name"`
+	EditorType string   `json:"type"`              // text, number, select, checkbox, radio, date, file
+	Options    []string `json:"options,omitempty"` // the allowed values, for select, checkbox and radio
 }
 
 // GetCrmClientExtraFields returns the account's custom extra fields, by ID.
