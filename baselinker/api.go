@@ -590,8 +590,7 @@ func (a *API) block(ctx context.Context, method string, class Class, err error) 
 
 // retryWhy is why a request failed, in a few words.
 func retryWhy(err error, timeout time.Duration) string {
-	var te *TransportError
-	errors.As(err, &te)
+	te, _ := errors.AsType[*TransportError](err)
 	switch {
 	case te != nil && te.NoAnswer:
 		return fmt.Sprintf("no answer in %s", roundWait(timeout))
@@ -670,8 +669,7 @@ func blockedWhat(c Class) string {
 }
 
 func codeOf(err error) string {
-	var ae *APIError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*APIError](err); ok {
 		return ae.Code
 	}
 	return ""
@@ -686,12 +684,9 @@ func (a *API) logRequest(ctx context.Context, method string, try int, d time.Dur
 		attrs = append(attrs, slog.String("outcome", "ok"))
 	} else {
 		attrs = append(attrs, slog.String("outcome", class.String()))
-		var ae *APIError
-		var te *TransportError
-		switch {
-		case errors.As(err, &ae):
+		if ae, ok := errors.AsType[*APIError](err); ok {
 			attrs = append(attrs, slog.String("error_code", ae.Code))
-		case errors.As(err, &te):
+		} else if te, ok := errors.AsType[*TransportError](err); ok {
 			if te.Status != 0 {
 				attrs = append(attrs, slog.Int("http_status", te.Status))
 			}

@@ -104,8 +104,7 @@ func shouldRetry(a attempt) verdict {
 // was done with it, and when the server said it may come again.
 func outcomeUnknown(a attempt, cause error) *OutcomeUnknownError {
 	e := &OutcomeUnknownError{Method: a.method, Cause: cause, Sent: a.at, Answered: answered(a.err)}
-	var te *TransportError
-	if errors.As(a.err, &te) && te.RetryAfter > 0 {
+	if te, ok := errors.AsType[*TransportError](a.err); ok && te.RetryAfter > 0 {
 		from := cmp.Or(a.back, a.at) // counted from the answer, as a retry's pause is
 		e.RetryAt = from.Add(min(te.RetryAfter, maxRetryAfter))
 	}
