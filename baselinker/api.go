@@ -506,8 +506,8 @@ func (a *API) heard(ctx context.Context, method string, err error, class Class, 
 	if class.Pauses() {
 		return
 	}
-	a.limiter.Answered() // a probe after a block with no stated end came back: the others may go
-	if now, full, ok := a.limiter.Resumed(); ok {
+	// A probe after a block with no stated end came back: the others may go.
+	if now, full, resumed := a.limiter.Answered(); resumed {
 		a.log.LogAttrs(ctx, slog.LevelInfo, fmt.Sprintf("the block is over: requests go on at %d per %s, back to %d step by step",
 			now, a.limiter.Window(), full), slog.String("method", method))
 	}

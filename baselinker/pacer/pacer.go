@@ -235,7 +235,7 @@ type Limiter struct {
 
 	starts     int64
 	blocks     int64
-	resumeSaid int64 // blocks when Resumed last said one was over
+	resumeSaid int64 // blocks when Answered last said one was over
 }
 
 // probe is the state of the first request after a block whose end the
@@ -437,29 +437,24 @@ func (l *Limiter) Blocked() (until time.Time, started bool) {
 	return l.pausedUntil, true
 }
 
-// Resumed reports, once per block, that the block is over: the first
-// caller after its end gets ok, the rate the limiter resumes at (limit
-// per window now) and the limit it climbs back to — for one log line per
-// block, not one per worker.
-func (l *Limiter) Resumed() (now, full int, ok bool) {
+// Answered reports that a request got an answer that was not a block:
+// after a block with no stated end, the others may start again. It also
+// says, once per block, that the block is over: the first caller after
+// its end gets resumed, the rate the limiter resumes at (limit per window
+// now) and the limit it climbs back to — for one log line per block, not
+// one per worker.
+func (l *Limiter) Answered() (now, full int, resumed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.probe == probeOut {
+		l.probe = probeNone
+	}
 	t := l.clock.Now()
 	if l.blocks == l.resumeSaid || t.Before(l.pausedUntil) {
 		return 0, 0, false
 	}
 	l.resumeSaid = l.blocks
 	return l.effectiveLocked(t), l.limit, true
-}
-
-// Answered reports that a request got an answer that was not a block:
-// after a block with no stated end, the others may start again.
-func (l *Limiter) Answered() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.probe == probeOut {
-		l.probe = probeNone
-	}
 }
 
 // BlockedUntil reports a block whose end the server stated: no start is

@@ -478,10 +478,10 @@ func TestBlockedUntilIsExact(t *testing.T) {
 	// The end is said once, whoever asks first.
 	said := 0
 	for range 8 {
-		if now, full, ok := l.Resumed(); ok {
+		if now, full, ok := l.Answered(); ok {
 			said++
 			if now != limit/2 || full != limit {
-				t.Errorf("Resumed = %d, %d; want %d, %d", now, full, limit/2, limit)
+				t.Errorf("Answered = %d, %d; want %d, %d", now, full, limit/2, limit)
 			}
 		}
 	}
