@@ -375,33 +375,31 @@ func (s *Store) lock(ctx context.Context, f *os.File) (release func(), err error
 		_ = f.Close()
 		return nil, fmt.Errorf("the shared request window %s: %w", s.path, err)
 	}
-	type locked struct {
-		unlock func() error
-		err    error
-	}
-	got := make(chan locked, 1)
+	var unlock func() error // set before got says how the lock ended
+	got := make(chan error, 1)
 	go func() { // a blocking lock: it ends when the holder lets go (or dies)
 		u, err := flock.Lock(f, true)
-		got <- locked{u, err}
+		unlock = u
+		got <- err
 	}()
 	start := time.Now()
 	said := time.NewTimer(lockSaid)
 	defer said.Stop()
 	for {
 		select {
-		case r := <-got:
-			if r.err != nil {
+		case err := <-got:
+			if err != nil {
 				_ = f.Close()
-				return nil, fmt.Errorf("the shared request window %s: %w", s.path, r.err)
+				return nil, fmt.Errorf("the shared request window %s: %w", s.path, err)
 			}
-			return func() { _ = r.unlock(); _ = f.Close() }, nil
+			return func() { _ = unlock(); _ = f.Close() }, nil
 		case <-said.C:
 			s.warnOnce("lock", fmt.Sprintf("waiting for another run's lock on the shared request window %s (held for %s so far; Ctrl-C stops, --max-wait bounds the wait)",
 				s.path, time.Since(start).Round(time.Second)))
 		case <-ctx.Done():
 			go func() { // the wait goes on in the kernel: give the lock back when it comes
-				if r := <-got; r.err == nil {
-					_ = r.unlock()
+				if err := <-got; err == nil {
+					_ = unlock()
 				}
 				_ = f.Close()
 			}()
