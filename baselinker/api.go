@@ -154,9 +154,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	a.hc = &hc
 	a.limiter = cmp.Or(a.limiter, pacer.New(DefaultRateLimit))
 	a.log = cmp.Or(a.log, slog.New(slog.DiscardHandler))
-	if a.timeout <= 0 {
-		a.timeout = DefaultTimeout
-	}
+	a.timeout = cmp.Or(max(a.timeout, 0), DefaultTimeout)
 	a.blockRetries = max(a.blockRetries, 0)
 	return a, nil
 }
@@ -843,11 +841,10 @@ type lenientString string
 func (s *lenientString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	var v string // JSON null leaves it "", with no error
-	if err := json.Unmarshal(b, &v); err == nil {
-		*s = lenientString(v)
-		return nil
+	if json.Unmarshal(b, &v) != nil {
+		v = string(b)
 	}
-	*s = lenientString(b)
+	*s = lenientString(v)
 	return nil
 }
 

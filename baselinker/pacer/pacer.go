@@ -22,6 +22,7 @@
 package pacer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -262,17 +263,11 @@ func New(limit int, opts ...Option) *Limiter {
 	for _, o := range opts {
 		o(l)
 	}
-	if l.recoverEvery <= 0 {
-		l.recoverEvery = l.window
-	}
-	if l.recoverStep <= 0 {
-		l.recoverStep = max(1, l.limit/10)
-	}
+	l.recoverEvery = cmp.Or(max(l.recoverEvery, 0), l.window)
+	l.recoverStep = cmp.Or(max(l.recoverStep, 0), max(1, l.limit/10))
 	l.block.Max = max(l.block.Max, l.block.Base)
 	l.margin = max(l.margin, 0)
-	if l.rand == nil {
-		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	}
+	l.rand = cmp.Or(l.rand, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
 	l.ring = ring{t: make([]time.Time, limit)}
 	return l
 }
