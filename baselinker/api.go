@@ -532,11 +532,8 @@ func (a *API) ResendAt(k int, sent time.Time) (time.Time, error) {
 		sent = now
 	}
 	until := sent.Add(a.backoff.Delay(k))
-	left := until.Sub(now)
-	if left <= 0 {
-		return until, nil
-	}
-	if budget, bounded := a.limiter.Budget(); bounded && left >= budget {
+	left := until.Sub(now) // ≤ 0: the pause has passed, never refused
+	if budget, bounded := a.limiter.Budget(); left > 0 && bounded && left >= budget {
 		return until, fmt.Errorf("a pause of %s more before sending it again, with %s of --max-wait left: %w",
 			roundWait(left), roundWait(max(budget, 0)), pacer.ErrWaitedTooLong)
 	}
