@@ -287,10 +287,7 @@ func (l *Limiter) Window() time.Duration { return l.window }
 // error wrapping ctx.Err() if ctx ends first; a cancelled waiter consumes no
 // slot.
 func (l *Limiter) Wait(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pacer: waiting for a request slot: %w", err)
-	}
-	for {
+	for ctx.Err() == nil {
 		l.mu.Lock()
 		now := l.clock.Now()
 		if l.overLocked(now) {
@@ -308,11 +305,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 				return err
 			}
 		}
-		if !at.After(now) && ctx.Err() != nil { // a timer and the end of ctx at once: the end wins
-			l.mu.Unlock()
-			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
-		}
-		if !at.After(now) {
+		if !at.After(now) && ctx.Err() == nil { // a timer and the end of ctx at once: the end wins
 			if l.probe == probeNeeded {
 				l.probe = probeOut
 			}
@@ -326,10 +319,10 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 		case <-t.C():
 		}
 	}
+	return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 }
 
 // takeSharedLocked asks the shared window for a start at now: it returns
