@@ -234,7 +234,6 @@ type Limiter struct {
 	gaveUp      bool      // the blocks and the silence took longer than maxWait
 	probe       probe     // after a block with no stated end: one request first
 
-	starts     int64
 	blocks     int64
 	resumeSaid int64 // blocks when Answered last said one was over
 }
@@ -310,7 +309,6 @@ func (l *Limiter) Wait(ctx context.Context) error {
 				l.probe = probeOut
 			}
 			l.ring.push(now)
-			l.starts++
 			l.mu.Unlock()
 			return nil
 		}
@@ -532,7 +530,7 @@ func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	s := Stats{Starts: l.starts, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
+	s := Stats{Starts: l.ring.pushed, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
 	if now.Before(l.pausedUntil) {
 		s.PausedUntil = l.pausedUntil
 	}
@@ -556,7 +554,7 @@ func (l *Limiter) ETA(n int) time.Duration {
 	eff := l.effectiveLocked(now)
 	// A ring of the last eff start times, simulated forward.
 	sim := ring{t: make([]time.Time, eff)}
-	for k := min(l.ring.n, eff); k >= 1; k-- {
+	for k := min(l.ring.held(), eff); k >= 1; k-- {
 		sim.push(l.ring.kth(k))
 	}
 	t := Later(now, l.pausedUntil)
@@ -564,7 +562,7 @@ func (l *Limiter) ETA(n int) time.Duration {
 
 	span := l.window + l.margin
 	for range n {
-		if sim.n == eff {
+		if sim.held() == eff {
 			t = Later(t, sim.kth(eff).Add(span))
 		}
 		sim.push(t)
@@ -576,7 +574,7 @@ func (l *Limiter) ETA(n int) time.Duration {
 func (l *Limiter) nextLocked(now time.Time) time.Time {
 	at := Later(now, l.pausedUntil)
 	eff := l.effectiveLocked(now)
-	if l.ring.n >= eff {
+	if l.ring.held() >= eff {
 		at = Later(at, l.ring.kth(eff).Add(l.window+l.margin))
 	}
 	// While recovering, the limit may grow before the slot frees: wake then.
@@ -593,26 +591,24 @@ func (l *Limiter) nextLocked(now time.Time) time.Time {
 	return at
 }
 
-// ring holds the last len(t) start times, circular.
+// ring holds the last len(t) start times, circular: start number i (from
+// 0) is at t[i % len(t)] until len(t) later ones replace it.
 type ring struct {
-	t    []time.Time
-	head int // index of the oldest start
-	n    int // number of starts held
+	t      []time.Time
+	pushed int64 // the starts pushed in all: the limiter's count of starts
 }
 
 // push records a start, in place of the oldest when the ring is full.
 func (r *ring) push(v time.Time) {
-	if r.n < len(r.t) {
-		r.t[(r.head+r.n)%len(r.t)] = v
-		r.n++
-		return
-	}
-	r.t[r.head] = v
-	r.head = (r.head + 1) % len(r.t)
+	r.t[r.pushed%int64(len(r.t))] = v
+	r.pushed++
 }
 
-// kth returns the k-th most recent start (k=1: the newest); k <= r.n.
-func (r *ring) kth(k int) time.Time { return r.t[(r.head+r.n-k)%len(r.t)] }
+// held is the number of starts the ring holds.
+func (r *ring) held() int { return int(min(r.pushed, int64(len(r.t)))) }
+
+// kth returns the k-th most recent start (k=1: the newest); k <= held().
+func (r *ring) kth(k int) time.Time { return r.t[(r.pushed-int64(k))%int64(len(r.t))] }
 
 // effectiveLocked returns the limit in force at now, ending recovery once it
 // is back at the configured limit.
