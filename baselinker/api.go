@@ -426,8 +426,8 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		return fmt.Errorf("baselinker: %s: encoding the parameters: %w", method, err)
 	}
 	form := url.Values{"method": {method}, "parameters": {string(pj)}}.Encode()
-	c := &tries{method: method, idempotent: idempotent, attempts: max(a.backoff.Attempts, 1),
-		starts: startsOf(ctx)} // no request starts once ctx ends (InFlight)
+	c := attempt{tries: tries{method: method, idempotent: idempotent, attempts: max(a.backoff.Attempts, 1),
+		starts: startsOf(ctx)}, blockRetries: a.blockRetries} // no request starts once ctx ends (InFlight)
 	for try := 1; ; try++ {
 		if err := a.limiter.Wait(c.starts); err != nil {
 			return fmt.Errorf("baselinker: %s: %w", method, err)
@@ -435,15 +435,16 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		if err := tryStarts(ctx); err != nil {
 			return fmt.Errorf("baselinker: %s: not sent: %w", method, err)
 		}
-		s := a.send(ctx, method, form, try, out)
-		if s.err == nil {
+		if c.sent = a.send(ctx, method, form, try, out); c.err == nil {
 			return nil
 		}
-		ending := ctx.Err() != nil || c.starts.Err() != nil
-		if s.class.Pauses() && !ending {
-			a.block(ctx, method, s.class, s.err)
+		c.ending = ctx.Err() != nil || c.starts.Err() != nil
+		if c.class.Pauses() && !c.ending {
+			a.block(ctx, method, c.class, c.err)
 		}
-		if err := a.follow(ctx, c, s, shouldRetry(a.attemptOf(c, s, ending))); err != nil {
+		c.backoff = a.backoff.Delay(c.failures + 1)
+		c.budget, c.bounded = a.limiter.Budget()
+		if err := a.follow(ctx, &c, shouldRetry(c)); err != nil {
 			return err
 		}
 	}
@@ -511,13 +512,6 @@ func (a *API) heard(ctx context.Context, method string, err error, class Class, 
 	}
 }
 
-// attemptOf is what shouldRetry is told of a failed try.
-func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
-	budget, bounded := a.limiter.Budget()
-	return attempt{tries: *c, sent: s, ending: ending, blockRetries: a.blockRetries,
-		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
-}
-
 // ResendAt is when a caller may send a write again, for the k-th time
 // (k ≥ 1), after the try that went out at sent (zero: now) was answered
 // without doing it (a create answered HTTP 500, which a look-up proved was
@@ -543,7 +537,7 @@ func (a *API) ResendAt(k int, sent time.Time) (time.Time, error) {
 // follow carries out shouldRetry's verdict on a failed try: stop with its
 // error, count a block (the limiter holds the next start until its end),
 // or say why and when the request goes again and sleep until then.
-func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
+func (a *API) follow(ctx context.Context, c *attempt, v verdict) error {
 	switch v.action {
 	case retryStop:
 		return v.err
@@ -551,7 +545,7 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		c.blocks++
 	case retryLater:
 		c.failures++
-		why := retryWhy(s.err, s.timeout)
+		why := retryWhy(c.err, c.timeout)
 		// Why and when a request is sent again: a run that waits for an API that does not answer is never silent.
 		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", c.method, why, c.failures+1, c.attempts, roundWait(v.wait)),
 			slog.String("method", c.method))
@@ -559,7 +553,7 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, why)
 		a.mu.Unlock()
 		if serr := a.backoff.Sleep(c.starts, v.wait); serr != nil {
-			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, s.err)
+			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, c.err)
 		}
 	}
 	return nil
