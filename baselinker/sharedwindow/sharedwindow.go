@@ -16,6 +16,7 @@
 package sharedwindow
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,11 +72,7 @@ const fileMode = 0o666
 // Windows.
 func SystemDir(getenv func(string) string) string {
 	if runtime.GOOS == "windows" {
-		base := getenv("ProgramData")
-		if base == "" {
-			base = `C:\ProgramData`
-		}
-		return filepath.Join(base, "crmbulk")
+		return filepath.Join(cmp.Or(getenv("ProgramData"), `C:\ProgramData`), "crmbulk")
 	}
 	return "/var/tmp/crmbulk"
 }
@@ -83,11 +80,8 @@ func SystemDir(getenv func(string) string) string {
 // Dir is where the state files go: dir when given, else $CRMBULK_STATE_DIR
 // (getenv), else SystemDir, created (sticky, world-writable) when missing.
 func Dir(dir string, getenv func(string) string) (string, error) {
-	if dir != "" {
-		return dir, nil
-	}
-	if v := getenv(DirEnv); v != "" {
-		return v, nil
+	if d := cmp.Or(dir, getenv(DirEnv)); d != "" {
+		return d, nil
 	}
 	d := SystemDir(getenv)
 	if err := ensureShared(d); err != nil {
