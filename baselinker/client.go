@@ -218,8 +218,7 @@ func (w *Warnings) UnmarshalJSON(b []byte) error {
 	case b[0] == '{':
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err == nil {
-			keys := slices.Sorted(maps.Keys(m))
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				*w = append(*w, k+": "+textOf(m[k]))
 			}
 			return nil
