@@ -563,14 +563,8 @@ func (a *API) follow(ctx context.Context, c *attempt, v verdict) error {
 // until its stated end, or a backoff when it stated none; said once per
 // block, not once per worker.
 func (a *API) block(ctx context.Context, method string, class Class, err error) {
-	var until time.Time
-	var started bool
-	if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
-		until, started = a.limiter.BlockedUntil(end)
-	} else {
-		until, started = a.limiter.Blocked()
-	}
-	if started {
+	end, _ := BlockedUntil(err, a.limiter.Now()) // zero: none stated; the limiter's clock: one time for the block and the wait
+	if until, started := a.limiter.Blocked(end); started {
 		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
 			until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
 			slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))

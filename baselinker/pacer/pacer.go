@@ -400,27 +400,43 @@ func (l *Limiter) dropSharedLocked(err error) {
 const UntilMargin = time.Second
 
 // Blocked reports that the server refused a request because the limit was
-// crossed (a blocked token) without saying until when. Every waiter pauses —
-// no start is granted — for a backoff that doubles on consecutive blocks
-// (with jitter); then the limiter resumes at half its effective limit and
-// climbs back step by step. Reports that arrive while a pause is running
-// belong to the same block and are ignored. It returns the pause's end and
-// whether this report started it (so that a block is said once, not once
-// per worker).
-func (l *Limiter) Blocked() (until time.Time, started bool) {
+// crossed (a blocked token). Every waiter pauses — no start is granted —
+// then the limiter resumes at half its effective limit and climbs back
+// step by step. It returns the pause's end and whether this report
+// started it (so that a block is said once, not once per worker).
+//
+// A zero until: the server did not say until when. The pause is a
+// backoff that doubles on consecutive blocks (with jitter); reports that
+// arrive while a pause is running belong to the same block and are
+// ignored.
+//
+// An until the server stated: no start is granted before until +
+// UntilMargin. A report that ends no later than the running pause belongs
+// to it; one that ends later lengthens it.
+func (l *Limiter) Blocked(until time.Time) (end time.Time, started bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	if now.Before(l.pausedUntil) {
+	running := now.Before(l.pausedUntil)
+	switch {
+	case until.IsZero() && running:
 		return l.pausedUntil, false
+	case until.IsZero():
+		d := l.block.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
+		if q := int64(d / 4); q > 0 {
+			d += time.Duration(l.rand.Int64N(q + 1))
+		}
+		until, l.probe = now.Add(min(d, l.block.Max)), probeNeeded // the end was a guess: one request finds out first
+	case !until.Add(UntilMargin).After(l.pausedUntil):
+		return l.pausedUntil, false
+	default:
+		if !running {
+			l.nextConsecutiveLocked()
+		}
+		until, l.probe = until.Add(UntilMargin), probeNone // the server said when: no guess to check
 	}
-	d := l.block.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
-	if q := int64(d / 4); q > 0 {
-		d += time.Duration(l.rand.Int64N(q + 1))
-	}
-	l.pauseLocked(now, now.Add(min(d, l.block.Max)))
-	l.probe = probeNeeded // the end was a guess: one request finds out first
-	return l.pausedUntil, true
+	l.pauseLocked(now, until)
+	return l.pausedUntil, !running
 }
 
 // Answered reports that a request got an answer that was not a block:
@@ -441,28 +457,6 @@ func (l *Limiter) Answered() (now, full int, resumed bool) {
 	}
 	l.resumeSaid = l.blocks
 	return l.effectiveLocked(t), l.limit, true
-}
-
-// BlockedUntil reports a block whose end the server stated: no start is
-// granted before until + UntilMargin, every waiter included; then the
-// limiter resumes at half its effective limit, as after Blocked. A report
-// that ends no later than the running pause belongs to it; one that ends
-// later lengthens it. started is as for Blocked.
-func (l *Limiter) BlockedUntil(until time.Time) (end time.Time, started bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock.Now()
-	until = until.Add(UntilMargin)
-	if !until.After(l.pausedUntil) {
-		return l.pausedUntil, false
-	}
-	running := now.Before(l.pausedUntil)
-	if !running {
-		l.nextConsecutiveLocked()
-	}
-	l.pauseLocked(now, until)
-	l.probe = probeNone // the server said when: no guess to check
-	return l.pausedUntil, !running
 }
 
 // nextConsecutiveLocked counts a new block: consecutive when it comes
