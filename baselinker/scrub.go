@@ -37,12 +37,7 @@ type unit struct {
 // invisible characters — replaced by "[redacted]".
 func ScrubToken(s, t string) string {
 	plain := newTokenMatcher([]rune(t))
-	seen := newTokenMatcher([]rune(strings.Map(func(r rune) rune {
-		if invisible(r) {
-			return -1
-		}
-		return r
-	}, t)))
+	seen := newTokenMatcher(slices.DeleteFunc([]rune(t), invisible))
 	if seen == nil || len(s) < ScrubRun { // seen is never longer than plain: plain is set too
 		return s
 	}
