@@ -21,20 +21,16 @@ type Int int64
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *Int) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
-		*n = 0
-		return nil
-	}
 	s := string(b)
-	if b[0] == '"' {
+	if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("decoding an integer: a malformed JSON string: %w", err)
 		}
 		s = strings.TrimSpace(s)
-		if s == "" {
-			*n = 0
-			return nil
-		}
+	}
+	if s == "" || string(b) == "null" { // nothing, null or a blank string
+		*n = 0
+		return nil
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
