@@ -36,19 +36,12 @@ func (a *API) ReadAccount(ctx context.Context) (Account, error) {
 	return Account{Statuses: st, ExtraFields: ef}, nil
 }
 
-// accountStatus and accountExtra are one status and one extra field in
-// an Account's JSON.
+// accountStatus is one status in an Account's JSON (an extra field is an
+// ExtraFieldDef, by its tags).
 type accountStatus struct {
 	ID      int64  `json:"id"`
 	Name    string `json:"name"`
 	Primary bool   `json:"is_primary"`
-}
-
-type accountExtra struct {
-	ID      int64    `json:"id"`
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Options []string `json:"options,omitempty"`
 }
 
 // MarshalJSON writes what `crmbulk account --format json` prints and the
@@ -58,13 +51,10 @@ type accountExtra struct {
 func (acc Account) MarshalJSON() ([]byte, error) {
 	j := struct {
 		Statuses    []accountStatus `json:"statuses"`
-		ExtraFields []accountExtra  `json:"extra_fields"`
-	}{Statuses: []accountStatus{}, ExtraFields: []accountExtra{}}
+		ExtraFields []ExtraFieldDef `json:"extra_fields"`
+	}{Statuses: []accountStatus{}, ExtraFields: append([]ExtraFieldDef{}, acc.ExtraFields...)}
 	for _, s := range acc.Statuses {
 		j.Statuses = append(j.Statuses, accountStatus{ID: int64(s.ID), Name: s.Name, Primary: s.IsPrimary})
-	}
-	for _, f := range acc.ExtraFields {
-		j.ExtraFields = append(j.ExtraFields, accountExtra{ID: f.ID, Name: f.Name, Type: f.EditorType, Options: f.Options})
 	}
 	return json.Marshal(j)
 }

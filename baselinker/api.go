@@ -154,9 +154,7 @@ func New(endpoint string, token Token, opts ...Option) (*API, error) {
 	a.hc = &hc
 	a.limiter = cmp.Or(a.limiter, pacer.New(DefaultRateLimit))
 	a.log = cmp.Or(a.log, slog.New(slog.DiscardHandler))
-	if a.timeout <= 0 {
-		a.timeout = DefaultTimeout
-	}
+	a.timeout = cmp.Or(max(a.timeout, 0), DefaultTimeout)
 	a.blockRetries = max(a.blockRetries, 0)
 	return a, nil
 }
@@ -293,12 +291,12 @@ func (a *API) AddCrmClientResult(ctx context.Context, f ClientFields) (Added, er
 }
 
 // ExtraFieldDef is one custom extra field of the account
-// (getCrmClientExtraFields).
+// (getCrmClientExtraFields). Its JSON is the one of an Account's list.
 type ExtraFieldDef struct {
-	ID         int64
-	Name       string
-	EditorType string   // text, number, select, checkbox, radio, date, file
-	Options    []string // the allowed values, for select, checkbox and radio
+	ID         int64    `json:"id"`
+	Name       string   `json:"name"`
+	EditorType string   `json:"type"`              // text, number, select, checkbox, radio, date, file
+	Options    []string `json:"options,omitempty"` // the allowed values, for select, checkbox and radio
 }
 
 // GetCrmClientExtraFields returns the account's custom extra fields, by ID.
@@ -428,8 +426,8 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		return fmt.Errorf("baselinker: %s: encoding the parameters: %w", method, err)
 	}
 	form := url.Values{"method": {method}, "parameters": {string(pj)}}.Encode()
-	c := &tries{method: method, idempotent: idempotent, attempts: max(a.backoff.Attempts, 1),
-		starts: startsOf(ctx)} // no request starts once ctx ends (InFlight)
+	c := attempt{tries: tries{method: method, idempotent: idempotent, attempts: max(a.backoff.Attempts, 1),
+		starts: startsOf(ctx)}, blockRetries: a.blockRetries} // no request starts once ctx ends (InFlight)
 	for try := 1; ; try++ {
 		if err := a.limiter.Wait(c.starts); err != nil {
 			return fmt.Errorf("baselinker: %s: %w", method, err)
@@ -437,15 +435,16 @@ func (a *API) call(ctx context.Context, method string, params any, idempotent bo
 		if err := tryStarts(ctx); err != nil {
 			return fmt.Errorf("baselinker: %s: not sent: %w", method, err)
 		}
-		s := a.send(ctx, method, form, try, out)
-		if s.err == nil {
+		if c.sent = a.send(ctx, method, form, try, out); c.err == nil {
 			return nil
 		}
-		ending := ctx.Err() != nil || c.starts.Err() != nil
-		if s.class.Pauses() && !ending {
-			a.block(ctx, method, s.class, s.err)
+		c.ending = ctx.Err() != nil || c.starts.Err() != nil
+		if c.class.Pauses() && !c.ending {
+			a.block(ctx, method, c.class, c.err)
 		}
-		if err := a.follow(ctx, c, s, shouldRetry(a.attemptOf(c, s, ending))); err != nil {
+		c.backoff = a.backoff.Delay(c.failures + 1)
+		c.budget, c.bounded = a.limiter.Budget()
+		if err := a.follow(ctx, &c, shouldRetry(c)); err != nil {
 			return err
 		}
 	}
@@ -506,18 +505,11 @@ func (a *API) heard(ctx context.Context, method string, err error, class Class, 
 	if class.Pauses() {
 		return
 	}
-	a.limiter.Answered() // a probe after a block with no stated end came back: the others may go
-	if now, full, ok := a.limiter.Resumed(); ok {
+	// A probe after a block with no stated end came back: the others may go.
+	if now, full, resumed := a.limiter.Answered(); resumed {
 		a.log.LogAttrs(ctx, slog.LevelInfo, fmt.Sprintf("the block is over: requests go on at %d per %s, back to %d step by step",
 			now, a.limiter.Window(), full), slog.String("method", method))
 	}
-}
-
-// attemptOf is what shouldRetry is told of a failed try.
-func (a *API) attemptOf(c *tries, s sent, ending bool) attempt {
-	budget, bounded := a.limiter.Budget()
-	return attempt{tries: *c, sent: s, ending: ending, blockRetries: a.blockRetries,
-		backoff: a.backoff.Delay(c.failures + 1), budget: budget, bounded: bounded}
 }
 
 // ResendAt is when a caller may send a write again, for the k-th time
@@ -534,11 +526,8 @@ func (a *API) ResendAt(k int, sent time.Time) (time.Time, error) {
 		sent = now
 	}
 	until := sent.Add(a.backoff.Delay(k))
-	left := until.Sub(now)
-	if left <= 0 {
-		return until, nil
-	}
-	if budget, bounded := a.limiter.Budget(); bounded && left >= budget {
+	left := until.Sub(now) // ≤ 0: the pause has passed, never refused
+	if budget, bounded := a.limiter.Budget(); left > 0 && bounded && left >= budget {
 		return until, fmt.Errorf("a pause of %s more before sending it again, with %s of --max-wait left: %w",
 			roundWait(left), roundWait(max(budget, 0)), pacer.ErrWaitedTooLong)
 	}
@@ -548,7 +537,7 @@ func (a *API) ResendAt(k int, sent time.Time) (time.Time, error) {
 // follow carries out shouldRetry's verdict on a failed try: stop with its
 // error, count a block (the limiter holds the next start until its end),
 // or say why and when the request goes again and sleep until then.
-func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
+func (a *API) follow(ctx context.Context, c *attempt, v verdict) error {
 	switch v.action {
 	case retryStop:
 		return v.err
@@ -556,7 +545,7 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		c.blocks++
 	case retryLater:
 		c.failures++
-		why := retryWhy(s.err, s.timeout)
+		why := retryWhy(c.err, c.timeout)
 		// Why and when a request is sent again: a run that waits for an API that does not answer is never silent.
 		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("%s: %s, retrying %d/%d in %s", c.method, why, c.failures+1, c.attempts, roundWait(v.wait)),
 			slog.String("method", c.method))
@@ -564,7 +553,7 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 		a.retryAt, a.retryIs = time.Now().Add(v.wait), fmt.Sprintf("%s (try %d/%d) after %s", c.method, c.failures+1, c.attempts, why)
 		a.mu.Unlock()
 		if serr := a.backoff.Sleep(c.starts, v.wait); serr != nil {
-			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, s.err)
+			return fmt.Errorf("baselinker: %s: stopped while waiting to retry: %w; last error: %w", c.method, serr, c.err)
 		}
 	}
 	return nil
@@ -574,14 +563,8 @@ func (a *API) follow(ctx context.Context, c *tries, s sent, v verdict) error {
 // until its stated end, or a backoff when it stated none; said once per
 // block, not once per worker.
 func (a *API) block(ctx context.Context, method string, class Class, err error) {
-	var until time.Time
-	var started bool
-	if end, ok := BlockedUntil(err, a.limiter.Now()); ok { // the limiter's clock: one time for the block and the wait
-		until, started = a.limiter.BlockedUntil(end)
-	} else {
-		until, started = a.limiter.Blocked()
-	}
-	if started {
+	end, _ := BlockedUntil(err, a.limiter.Now()) // zero: none stated; the limiter's clock: one time for the block and the wait
+	if until, started := a.limiter.Blocked(end); started {
 		a.log.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf("the %s is blocked until %s (%s): every request waits", blockedWhat(class),
 			until.Local().Format("15:04:05"), until.Sub(a.limiter.Now()).Round(time.Second)),
 			slog.String("method", method), slog.String("code", codeOf(err)), slog.Int("limit_after", a.limiter.Stats().Limit))
@@ -590,8 +573,7 @@ func (a *API) block(ctx context.Context, method string, class Class, err error) 
 
 // retryWhy is why a request failed, in a few words.
 func retryWhy(err error, timeout time.Duration) string {
-	var te *TransportError
-	errors.As(err, &te)
+	te, _ := errors.AsType[*TransportError](err)
 	switch {
 	case te != nil && te.NoAnswer:
 		return fmt.Sprintf("no answer in %s", roundWait(timeout))
@@ -670,8 +652,7 @@ func blockedWhat(c Class) string {
 }
 
 func codeOf(err error) string {
-	var ae *APIError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*APIError](err); ok {
 		return ae.Code
 	}
 	return ""
@@ -686,12 +667,9 @@ func (a *API) logRequest(ctx context.Context, method string, try int, d time.Dur
 		attrs = append(attrs, slog.String("outcome", "ok"))
 	} else {
 		attrs = append(attrs, slog.String("outcome", class.String()))
-		var ae *APIError
-		var te *TransportError
-		switch {
-		case errors.As(err, &ae):
+		if ae, ok := errors.AsType[*APIError](err); ok {
 			attrs = append(attrs, slog.String("error_code", ae.Code))
-		case errors.As(err, &te):
+		} else if te, ok := errors.AsType[*TransportError](err); ok {
 			if te.Status != 0 {
 				attrs = append(attrs, slog.Int("http_status", te.Status))
 			}
@@ -848,11 +826,10 @@ type lenientString string
 func (s *lenientString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	var v string // JSON null leaves it "", with no error
-	if err := json.Unmarshal(b, &v); err == nil {
-		*s = lenientString(v)
-		return nil
+	if json.Unmarshal(b, &v) != nil {
+		v = string(b)
 	}
-	*s = lenientString(b)
+	*s = lenientString(v)
 	return nil
 }
 

@@ -620,7 +620,7 @@ func TestBlockedPausesLimiterThenSucceeds(t *testing.T) {
 	}
 
 	// Every waiter pauses, not only the caller that saw the block.
-	lim.Blocked()
+	lim.Blocked(time.Time{})
 	start := time.Now()
 	if err := lim.Wait(context.Background()); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 )
 
@@ -22,20 +21,16 @@ type Int int64
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *Int) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
-		*n = 0
-		return nil
-	}
 	s := string(b)
-	if b[0] == '"' {
+	if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("decoding an integer: a malformed JSON string: %w", err)
 		}
 		s = strings.TrimSpace(s)
-		if s == "" {
-			*n = 0
-			return nil
-		}
+	}
+	if s == "" || string(b) == "null" { // nothing, null or a blank string
+		*n = 0
+		return nil
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -138,9 +133,9 @@ func (e *ExtraFields) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Client is one CRM client with every documented field. getCrmClients fills
-// the listed fields; getCrmClientData adds Notes and, on request,
-// CustomExtraFields.
+// Client is one CRM client with every documented field, in the order of
+// the field table (Fields). getCrmClients fills the listed fields;
+// getCrmClientData adds Notes and, on request, CustomExtraFields.
 type Client struct {
 	CrmClientID         Int         `json:"crm_client_id"`
 	StatusID            Int         `json:"status_id"`
@@ -219,8 +214,7 @@ func (w *Warnings) UnmarshalJSON(b []byte) error {
 	case b[0] == '{':
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err == nil {
-			keys := slices.Sorted(maps.Keys(m))
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				*w = append(*w, k+": "+textOf(m[k]))
 			}
 			return nil
@@ -239,23 +233,13 @@ func textOf(v json.RawMessage) string {
 	return string(t)
 }
 
-// clientFields maps a JSON name of Client (its struct tag) to the field's
-// index: the one list of a client's fields is the struct itself.
-var clientFields = sync.OnceValue(func() map[string]int {
-	t := reflect.TypeFor[Client]()
-	m := make(map[string]int, t.NumField())
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		m[name] = i
-	}
-	return m
-})
-
 // field returns a pointer to the field called name (*Int, *string or
-// *ExtraFields), or nil for an unknown name.
+// *ExtraFields), or nil for an unknown name. Client's fields are the
+// table's, in its order (TestClientIsTheFieldTable): a field's position
+// in the table is its index in the struct.
 func (c *Client) field(name string) any {
-	i, ok := clientFields()[name]
-	if !ok {
+	i := FieldPosition(name)
+	if i < 0 {
 		return nil
 	}
 	return reflect.ValueOf(c).Elem().Field(i).Addr().Interface()

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -129,4 +130,19 @@ func FuzzExtraColumn(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestClientIsTheFieldTable: Client holds the table's fields, by their
+// JSON names, in the table's order — Get, Set and the decoding find a
+// field by its position in the table.
+func TestClientIsTheFieldTable(t *testing.T) {
+	typ := reflect.TypeFor[Client]()
+	if typ.NumField() != len(Fields()) {
+		t.Fatalf("Client has %d fields, the table %d", typ.NumField(), len(Fields()))
+	}
+	for i, f := range Fields() {
+		if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ","); name != f.Name {
+			t.Errorf("Client's field %d is %q, the table's %q", i, name, f.Name)
+		}
+	}
 }

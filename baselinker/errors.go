@@ -252,12 +252,11 @@ func IsRefusedParameter(err error) bool {
 // other than a block, HTTP 401 or 403): the one fatal error that is the
 // token's fault.
 func IsAuth(err error) bool {
-	var ae *APIError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*APIError](err); ok {
 		return strings.Contains(ae.Code, "TOKEN") && codeClass(ae.Code, ae.Message) == ClassFatal
 	}
-	var te *TransportError
-	return errors.As(err, &te) && (te.Status == http.StatusUnauthorized || te.Status == http.StatusForbidden)
+	te, ok := errors.AsType[*TransportError](err)
+	return ok && (te.Status == http.StatusUnauthorized || te.Status == http.StatusForbidden)
 }
 
 // ReadError is a read the API kept refusing with a code that says nothing
@@ -294,8 +293,8 @@ const maxStatedBlock = time.Hour
 // until 2022-05-03 17:15:34", Europe/Warsaw), when it is in the future and
 // at most an hour ahead of now.
 func BlockedUntil(err error, now time.Time) (time.Time, bool) {
-	var ae *APIError
-	if !errors.As(err, &ae) {
+	ae, ok := errors.AsType[*APIError](err)
+	if !ok {
 		return time.Time{}, false
 	}
 	m := untilRE.FindStringSubmatch(ae.Message)
@@ -313,22 +312,19 @@ func BlockedUntil(err error, now time.Time) (time.Time, bool) {
 // table on Class). A nil or unrecognised error, and an OutcomeUnknownError
 // (it needs a look-up, not a blind retry), are ClassRow.
 func Classify(err error) Class {
-	var re *ReadError
 	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
 		return ClassRow
 	}
-	if errors.As(err, &re) || errors.Is(err, pacer.ErrWaitedTooLong) {
+	if _, ok := errors.AsType[*ReadError](err); ok || errors.Is(err, pacer.ErrWaitedTooLong) {
 		return ClassFatal
 	}
-	var ae *APIError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*APIError](err); ok {
 		return codeClass(ae.Code, ae.Message)
 	}
 	if errors.Is(err, context.Canceled) {
 		return ClassFatal
 	}
-	var te *TransportError
-	if errors.As(err, &te) {
+	if te, ok := errors.AsType[*TransportError](err); ok {
 		switch s := te.Status; {
 		case s == http.StatusUnauthorized, s == http.StatusForbidden:
 			return ClassFatal
@@ -339,8 +335,7 @@ func Classify(err error) Class {
 		}
 		return ClassRetryable
 	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || errors.Is(err, ErrBadResponse) {
+	if _, ok := errors.AsType[net.Error](err); ok || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBadResponse) {
 		return ClassRetryable
 	}
 	return ClassRow

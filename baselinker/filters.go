@@ -2,6 +2,7 @@ package baselinker
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -74,14 +75,9 @@ func (f Filters) IsZero() bool { return f == Filters{} }
 // params adds the set filters to p, under their filter_ names.
 func (f Filters) params(p map[string]any) {
 	for _, fd := range fieldTable {
-		switch v := f.field(fd.Name).(type) {
-		case *int64:
-			if *v != 0 {
-				p[fd.Filter] = *v
-			}
-		case *string:
-			if *v != "" {
-				p[fd.Filter] = *v
+		if v := f.field(fd.Name); v != nil {
+			if e := reflect.ValueOf(v).Elem(); !e.IsZero() {
+				p[fd.Filter] = e.Interface() // an int64 or a string, as the field holds it
 			}
 		}
 	}

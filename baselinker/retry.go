@@ -78,25 +78,22 @@ func shouldRetry(a attempt) verdict {
 	if te != nil && te.RetryAfter > 0 {
 		wait = max(wait, min(te.RetryAfter, maxRetryAfter)) // the server said how long
 	}
-	v := verdict{action: retryLater, wait: wait}
+	var tooLong error // the pause would take the run past --max-wait
 	if a.bounded && wait >= a.budget {
-		v.err = fmt.Errorf("baselinker: %s: %w; last error: %w", a.method, pacer.ErrWaitedTooLong, a.err)
+		tooLong = fmt.Errorf("baselinker: %s: %w; last error: %w", a.method, pacer.ErrWaitedTooLong, a.err)
 	}
 	switch {
 	case !a.idempotent && written:
-		if v.err == nil {
-			v.err = a.err
-		}
-		return verdict{err: outcomeUnknown(a, v.err)}
-	case v.err != nil:
-		return verdict{err: v.err}
+		return verdict{err: outcomeUnknown(a, cmp.Or(tooLong, a.err))}
+	case tooLong != nil:
+		return verdict{err: tooLong}
 	case a.failures+1 >= a.attempts:
 		if isRead(a.method) && a.class == ClassRow {
 			return verdict{err: &ReadError{Method: a.method, Err: a.err}}
 		}
 		return verdict{err: fmt.Errorf("baselinker: %s: gave up after %d attempts: %w", a.method, a.attempts, a.err)}
 	}
-	return v
+	return verdict{action: retryLater, wait: wait}
 }
 
 // outcomeUnknown is the error of a create whose try a failed after it was
@@ -104,8 +101,7 @@ func shouldRetry(a attempt) verdict {
 // was done with it, and when the server said it may come again.
 func outcomeUnknown(a attempt, cause error) *OutcomeUnknownError {
 	e := &OutcomeUnknownError{Method: a.method, Cause: cause, Sent: a.at, Answered: answered(a.err)}
-	var te *TransportError
-	if errors.As(a.err, &te) && te.RetryAfter > 0 {
+	if te, ok := errors.AsType[*TransportError](a.err); ok && te.RetryAfter > 0 {
 		from := cmp.Or(a.back, a.at) // counted from the answer, as a retry's pause is
 		e.RetryAt = from.Add(min(te.RetryAfter, maxRetryAfter))
 	}

@@ -37,12 +37,7 @@ type unit struct {
 // invisible characters — replaced by "[redacted]".
 func ScrubToken(s, t string) string {
 	plain := newTokenMatcher([]rune(t))
-	seen := newTokenMatcher([]rune(strings.Map(func(r rune) rune {
-		if invisible(r) {
-			return -1
-		}
-		return r
-	}, t)))
+	seen := newTokenMatcher(slices.DeleteFunc([]rune(t), invisible))
 	if seen == nil || len(s) < ScrubRun { // seen is never longer than plain: plain is set too
 		return s
 	}
@@ -270,19 +265,12 @@ const maxEntity = 40
 
 // unescapeEntity decodes an HTML character reference (&#x41; &#65; &amp;).
 func unescapeEntity(in []unit, i int) ([]unit, int) {
-	end := -1
-	for j := i + 1; j < len(in) && j-i <= maxEntity; j++ {
-		if in[j].r == ';' {
-			end = j
-			break
-		}
-		if in[j].r == '&' || unicode.IsSpace(in[j].r) {
-			return nil, 0
-		}
-	}
-	if end < 0 {
+	rest := in[i+1 : min(len(in), i+1+maxEntity)]
+	k := slices.IndexFunc(rest, func(u unit) bool { return u.r == ';' || u.r == '&' || unicode.IsSpace(u.r) })
+	if k < 0 || rest[k].r != ';' { // none within reach, or a & or a space before the ;
 		return nil, 0
 	}
+	end := i + 1 + k
 	var ref strings.Builder
 	for _, u := range in[i : end+1] {
 		ref.WriteRune(u.r)

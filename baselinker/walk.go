@@ -119,10 +119,7 @@ type ListFunc func(ctx context.Context, page int) ([]Client, error)
 // stop it with a *WalkError before visit sees that page.
 func WalkPages(ctx context.Context, list ListFunc, ahead int, seen *roaring64.Bitmap,
 	visit func(page int, clients []Client, met []bool) error, maxClients int) (last, lastLen int, err error) {
-	bound := walkBound{seen: cmp.Or(seen, roaring64.New()), max: maxClients}
-	if bound.max < 1 {
-		bound.max = DefaultMaxClients
-	}
+	bound := walkBound{seen: cmp.Or(seen, roaring64.New()), max: cmp.Or(max(maxClients, 0), DefaultMaxClients)}
 	type result struct {
 		clients []Client
 		err     error

@@ -348,7 +348,7 @@ func TestUndoTwoLinesOfOneClient(t *testing.T) {
 func TestUndoProgressSaysBlocked(t *testing.T) {
 	srv, api := newAPI(t, sandbox.Config{Seed: 8, Clients: 10})
 	report := importRows(t, api, t.TempDir(), "p1@undo.example,+48 1,Hel", "p2@undo.example,+48 2,Hel")
-	until, _ := api.Limiter().BlockedUntil(time.Now().Add(1500 * time.Millisecond)) // as if the API had said so
+	until, _ := api.Limiter().Blocked(time.Now().Add(1500 * time.Millisecond)) // as if the API had said so
 	rec := &events.Recorder{}
 	sum, err := Run(context.Background(), api, report, Config{Events: rec, Waiting: api.Limiter().Waiting})
 	if err != nil || sum.Counts[StatusDeleted] != 2 {

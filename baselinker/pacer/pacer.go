@@ -22,6 +22,7 @@
 package pacer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -233,9 +234,8 @@ type Limiter struct {
 	gaveUp      bool      // the blocks and the silence took longer than maxWait
 	probe       probe     // after a block with no stated end: one request first
 
-	starts     int64
 	blocks     int64
-	resumeSaid int64 // blocks when Resumed last said one was over
+	resumeSaid int64 // blocks when Answered last said one was over
 }
 
 // probe is the state of the first request after a block whose end the
@@ -262,17 +262,11 @@ func New(limit int, opts ...Option) *Limiter {
 	for _, o := range opts {
 		o(l)
 	}
-	if l.recoverEvery <= 0 {
-		l.recoverEvery = l.window
-	}
-	if l.recoverStep <= 0 {
-		l.recoverStep = max(1, l.limit/10)
-	}
+	l.recoverEvery = cmp.Or(max(l.recoverEvery, 0), l.window)
+	l.recoverStep = cmp.Or(max(l.recoverStep, 0), max(1, l.limit/10))
 	l.block.Max = max(l.block.Max, l.block.Base)
 	l.margin = max(l.margin, 0)
-	if l.rand == nil {
-		l.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	}
+	l.rand = cmp.Or(l.rand, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
 	l.ring = ring{t: make([]time.Time, limit)}
 	return l
 }
@@ -292,10 +286,7 @@ func (l *Limiter) Window() time.Duration { return l.window }
 // error wrapping ctx.Err() if ctx ends first; a cancelled waiter consumes no
 // slot.
 func (l *Limiter) Wait(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pacer: waiting for a request slot: %w", err)
-	}
-	for {
+	for ctx.Err() == nil {
 		l.mu.Lock()
 		now := l.clock.Now()
 		if l.overLocked(now) {
@@ -313,16 +304,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 				return err
 			}
 		}
-		if !at.After(now) && ctx.Err() != nil { // a timer and the end of ctx at once: the end wins
-			l.mu.Unlock()
-			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
-		}
-		if !at.After(now) {
+		if !at.After(now) && ctx.Err() == nil { // a timer and the end of ctx at once: the end wins
 			if l.probe == probeNeeded {
 				l.probe = probeOut
 			}
 			l.ring.push(now)
-			l.starts++
 			l.mu.Unlock()
 			return nil
 		}
@@ -331,10 +317,10 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 		case <-t.C():
 		}
 	}
+	return fmt.Errorf("pacer: waiting for a request slot: %w", ctx.Err())
 }
 
 // takeSharedLocked asks the shared window for a start at now: it returns
@@ -414,74 +400,63 @@ func (l *Limiter) dropSharedLocked(err error) {
 const UntilMargin = time.Second
 
 // Blocked reports that the server refused a request because the limit was
-// crossed (a blocked token) without saying until when. Every waiter pauses —
-// no start is granted — for a backoff that doubles on consecutive blocks
-// (with jitter); then the limiter resumes at half its effective limit and
-// climbs back step by step. Reports that arrive while a pause is running
-// belong to the same block and are ignored. It returns the pause's end and
-// whether this report started it (so that a block is said once, not once
-// per worker).
-func (l *Limiter) Blocked() (until time.Time, started bool) {
+// crossed (a blocked token). Every waiter pauses — no start is granted —
+// then the limiter resumes at half its effective limit and climbs back
+// step by step. It returns the pause's end and whether this report
+// started it (so that a block is said once, not once per worker).
+//
+// A zero until: the server did not say until when. The pause is a
+// backoff that doubles on consecutive blocks (with jitter); reports that
+// arrive while a pause is running belong to the same block and are
+// ignored.
+//
+// An until the server stated: no start is granted before until +
+// UntilMargin. A report that ends no later than the running pause belongs
+// to it; one that ends later lengthens it.
+func (l *Limiter) Blocked(until time.Time) (end time.Time, started bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	if now.Before(l.pausedUntil) {
+	running := now.Before(l.pausedUntil)
+	switch {
+	case until.IsZero() && running:
 		return l.pausedUntil, false
+	case until.IsZero():
+		d := l.block.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
+		if q := int64(d / 4); q > 0 {
+			d += time.Duration(l.rand.Int64N(q + 1))
+		}
+		until, l.probe = now.Add(min(d, l.block.Max)), probeNeeded // the end was a guess: one request finds out first
+	case !until.Add(UntilMargin).After(l.pausedUntil):
+		return l.pausedUntil, false
+	default:
+		if !running {
+			l.nextConsecutiveLocked()
+		}
+		until, l.probe = until.Add(UntilMargin), probeNone // the server said when: no guess to check
 	}
-	d := l.block.Cap(l.nextConsecutiveLocked()) // doubling on consecutive blocks
-	if q := int64(d / 4); q > 0 {
-		d += time.Duration(l.rand.Int64N(q + 1))
-	}
-	l.pauseLocked(now, now.Add(min(d, l.block.Max)))
-	l.probe = probeNeeded // the end was a guess: one request finds out first
-	return l.pausedUntil, true
+	l.pauseLocked(now, until)
+	return l.pausedUntil, !running
 }
 
-// Resumed reports, once per block, that the block is over: the first
-// caller after its end gets ok, the rate the limiter resumes at (limit
-// per window now) and the limit it climbs back to — for one log line per
-// block, not one per worker.
-func (l *Limiter) Resumed() (now, full int, ok bool) {
+// Answered reports that a request got an answer that was not a block:
+// after a block with no stated end, the others may start again. It also
+// says, once per block, that the block is over: the first caller after
+// its end gets resumed, the rate the limiter resumes at (limit per window
+// now) and the limit it climbs back to — for one log line per block, not
+// one per worker.
+func (l *Limiter) Answered() (now, full int, resumed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.probe == probeOut {
+		l.probe = probeNone
+	}
 	t := l.clock.Now()
 	if l.blocks == l.resumeSaid || t.Before(l.pausedUntil) {
 		return 0, 0, false
 	}
 	l.resumeSaid = l.blocks
 	return l.effectiveLocked(t), l.limit, true
-}
-
-// Answered reports that a request got an answer that was not a block:
-// after a block with no stated end, the others may start again.
-func (l *Limiter) Answered() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.probe == probeOut {
-		l.probe = probeNone
-	}
-}
-
-// BlockedUntil reports a block whose end the server stated: no start is
-// granted before until + UntilMargin, every waiter included; then the
-// limiter resumes at half its effective limit, as after Blocked. A report
-// that ends no later than the running pause belongs to it; one that ends
-// later lengthens it. started is as for Blocked.
-func (l *Limiter) BlockedUntil(until time.Time) (end time.Time, started bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock.Now()
-	until = until.Add(UntilMargin)
-	if !until.After(l.pausedUntil) {
-		return l.pausedUntil, false
-	}
-	running := now.Before(l.pausedUntil)
-	if !running {
-		l.nextConsecutiveLocked()
-	}
-	l.pauseLocked(now, until)
-	l.probe = probeNone // the server said when: no guess to check
-	return l.pausedUntil, !running
 }
 
 // nextConsecutiveLocked counts a new block: consecutive when it comes
@@ -549,7 +524,7 @@ func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	s := Stats{Starts: l.starts, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
+	s := Stats{Starts: l.ring.pushed, Blocks: l.blocks, Limit: l.effectiveLocked(now)}
 	if now.Before(l.pausedUntil) {
 		s.PausedUntil = l.pausedUntil
 	}
@@ -573,7 +548,7 @@ func (l *Limiter) ETA(n int) time.Duration {
 	eff := l.effectiveLocked(now)
 	// A ring of the last eff start times, simulated forward.
 	sim := ring{t: make([]time.Time, eff)}
-	for k := min(l.ring.n, eff); k >= 1; k-- {
+	for k := min(l.ring.held(), eff); k >= 1; k-- {
 		sim.push(l.ring.kth(k))
 	}
 	t := Later(now, l.pausedUntil)
@@ -581,7 +556,7 @@ func (l *Limiter) ETA(n int) time.Duration {
 
 	span := l.window + l.margin
 	for range n {
-		if sim.n == eff {
+		if sim.held() == eff {
 			t = Later(t, sim.kth(eff).Add(span))
 		}
 		sim.push(t)
@@ -593,7 +568,7 @@ func (l *Limiter) ETA(n int) time.Duration {
 func (l *Limiter) nextLocked(now time.Time) time.Time {
 	at := Later(now, l.pausedUntil)
 	eff := l.effectiveLocked(now)
-	if l.ring.n >= eff {
+	if l.ring.held() >= eff {
 		at = Later(at, l.ring.kth(eff).Add(l.window+l.margin))
 	}
 	// While recovering, the limit may grow before the slot frees: wake then.
@@ -610,26 +585,24 @@ func (l *Limiter) nextLocked(now time.Time) time.Time {
 	return at
 }
 
-// ring holds the last len(t) start times, circular.
+// ring holds the last len(t) start times, circular: start number i (from
+// 0) is at t[i % len(t)] until len(t) later ones replace it.
 type ring struct {
-	t    []time.Time
-	head int // index of the oldest start
-	n    int // number of starts held
+	t      []time.Time
+	pushed int64 // the starts pushed in all: the limiter's count of starts
 }
 
 // push records a start, in place of the oldest when the ring is full.
 func (r *ring) push(v time.Time) {
-	if r.n < len(r.t) {
-		r.t[(r.head+r.n)%len(r.t)] = v
-		r.n++
-		return
-	}
-	r.t[r.head] = v
-	r.head = (r.head + 1) % len(r.t)
+	r.t[r.pushed%int64(len(r.t))] = v
+	r.pushed++
 }
 
-// kth returns the k-th most recent start (k=1: the newest); k <= r.n.
-func (r *ring) kth(k int) time.Time { return r.t[(r.head+r.n-k)%len(r.t)] }
+// held is the number of starts the ring holds.
+func (r *ring) held() int { return int(min(r.pushed, int64(len(r.t)))) }
+
+// kth returns the k-th most recent start (k=1: the newest); k <= held().
+func (r *ring) kth(k int) time.Time { return r.t[(r.pushed-int64(k))%int64(len(r.t))] }
 
 // effectiveLocked returns the limit in force at now, ending recovery once it
 // is back at the configured limit.

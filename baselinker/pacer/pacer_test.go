@@ -132,7 +132,7 @@ func TestWindowNeverExceeded(t *testing.T) {
 			var pauseFrom, pauseTo time.Time
 			if tc.blocked {
 				tc.cfg.at = map[time.Duration]func(){90 * time.Second: func() {
-					l.Blocked()
+					l.Blocked(time.Time{})
 					pauseFrom, pauseTo = fc.Now(), l.Stats().PausedUntil
 				}}
 			}
@@ -291,7 +291,7 @@ func TestBlockedPausesAllThenRecovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l.Blocked()
+	l.Blocked(time.Time{})
 	st := l.Stats()
 	pause := st.PausedUntil.Sub(fc.Now())
 	if pause < 4*time.Second || pause > 5*time.Second {
@@ -300,7 +300,7 @@ func TestBlockedPausesAllThenRecovers(t *testing.T) {
 	if st.Limit != limit/2 || st.Blocks != 1 {
 		t.Fatalf("after block: limit %d blocks %d, want %d, 1", st.Limit, st.Blocks, limit/2)
 	}
-	l.Blocked() // same block reported by another in-flight request
+	l.Blocked(time.Time{}) // same block reported by another in-flight request
 	if got := l.Stats(); got.Blocks != 1 || !got.PausedUntil.Equal(st.PausedUntil) {
 		t.Fatalf("a second report during the pause changed it: %+v", got)
 	}
@@ -337,7 +337,7 @@ func TestBlockedPausesAllThenRecovers(t *testing.T) {
 	}
 
 	// A block during recovery counts as consecutive: the pause doubles.
-	l.Blocked()
+	l.Blocked(time.Time{})
 	st2 := l.Stats()
 	pause2 := st2.PausedUntil.Sub(fc.Now())
 	if pause2 < 8*time.Second || pause2 > 10*time.Second {
@@ -357,7 +357,7 @@ func TestBlockedPausesAllThenRecovers(t *testing.T) {
 	}
 	// Back at full limit, a new block is a first block again.
 	fc.Advance(time.Minute)
-	l.Blocked()
+	l.Blocked(time.Time{})
 	if p := l.Stats().PausedUntil.Sub(fc.Now()); p < 4*time.Second || p > 5*time.Second {
 		t.Errorf("pause after full recovery %v, want 4s..5s", p)
 	}
@@ -368,7 +368,7 @@ func TestBlockBackoffCapped(t *testing.T) {
 	l := New(100, WithClock(fc), WithBlockBackoff(time.Second, 5*time.Second))
 	var last time.Duration
 	for range 8 {
-		l.Blocked()
+		l.Blocked(time.Time{})
 		last = l.Stats().PausedUntil.Sub(fc.Now())
 		if last > 5*time.Second {
 			t.Fatalf("pause %v above max", last)
@@ -415,7 +415,7 @@ func TestETA(t *testing.T) {
 	}
 	fc := newFakeClock()
 	l := New(100, WithClock(fc), WithBlockBackoff(30*time.Second, 30*time.Second))
-	l.Blocked()
+	l.Blocked(time.Time{})
 	if got := l.ETA(1); got != 30*time.Second {
 		t.Errorf("ETA during a 30s pause = %v", got)
 	}
@@ -442,14 +442,14 @@ func TestBlockedUntilIsExact(t *testing.T) {
 	const limit = 10
 	l := New(limit, WithClock(fc), WithWindow(10*time.Second), WithMargin(0))
 	end := fc.Now().Add(10 * time.Minute)
-	if got, started := l.BlockedUntil(end); !started || !got.Equal(end.Add(UntilMargin)) {
-		t.Fatalf("BlockedUntil = %v, %v; want %v, true", got, started, end.Add(UntilMargin))
+	if got, started := l.Blocked(end); !started || !got.Equal(end.Add(UntilMargin)) {
+		t.Fatalf("Blocked = %v, %v; want %v, true", got, started, end.Add(UntilMargin))
 	}
-	if _, started := l.BlockedUntil(end.Add(-time.Minute)); started || !l.Stats().PausedUntil.Equal(end.Add(UntilMargin)) {
+	if _, started := l.Blocked(end.Add(-time.Minute)); started || !l.Stats().PausedUntil.Equal(end.Add(UntilMargin)) {
 		t.Fatal("an earlier end changed the block")
 	}
 	later := end.Add(2 * time.Minute) // another run's request restarted the block
-	if _, started := l.BlockedUntil(later); started || !l.Stats().PausedUntil.Equal(later.Add(UntilMargin)) || l.Stats().Blocks != 1 {
+	if _, started := l.Blocked(later); started || !l.Stats().PausedUntil.Equal(later.Add(UntilMargin)) || l.Stats().Blocks != 1 {
 		t.Fatalf("a later end of the same block: %+v", l.Stats())
 	}
 	var granted atomic.Int64
@@ -478,10 +478,10 @@ func TestBlockedUntilIsExact(t *testing.T) {
 	// The end is said once, whoever asks first.
 	said := 0
 	for range 8 {
-		if now, full, ok := l.Resumed(); ok {
+		if now, full, ok := l.Answered(); ok {
 			said++
 			if now != limit/2 || full != limit {
-				t.Errorf("Resumed = %d, %d; want %d, %d", now, full, limit/2, limit)
+				t.Errorf("Answered = %d, %d; want %d, %d", now, full, limit/2, limit)
 			}
 		}
 	}
@@ -495,7 +495,7 @@ func TestBlockedUntilIsExact(t *testing.T) {
 func TestProbeAfterAGuessedBlock(t *testing.T) {
 	fc := newFakeClock()
 	l := New(100, WithClock(fc), WithWindow(10*time.Second), WithMargin(0), WithBlockBackoff(time.Second, time.Second))
-	until, _ := l.Blocked()
+	until, _ := l.Blocked(time.Time{})
 	var granted atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -531,12 +531,12 @@ func TestProbeAfterAGuessedBlock(t *testing.T) {
 func TestMaxWait(t *testing.T) {
 	fc := newFakeClock()
 	l := New(100, WithClock(fc), WithMaxWait(90*time.Second))
-	l.BlockedUntil(fc.Now().Add(time.Minute))
+	l.Blocked(fc.Now().Add(time.Minute))
 	fc.Advance(time.Minute + UntilMargin)
 	if err := l.Wait(context.Background()); err != nil {
 		t.Fatalf("after a 1 min block with 90 s allowed: %v", err)
 	}
-	l.BlockedUntil(fc.Now().Add(time.Minute)) // 2 min in all
+	l.Blocked(fc.Now().Add(time.Minute)) // 2 min in all
 	if err := l.Wait(context.Background()); !errors.Is(err, ErrWaitedTooLong) {
 		t.Fatalf("after 2 min of blocks with 90 s allowed: %v, want ErrWaitedTooLong", err)
 	}
@@ -556,7 +556,7 @@ func TestWaiting(t *testing.T) {
 		t.Errorf("a full window: %q", w)
 	}
 	end := fc.Now().Add(8 * time.Minute)
-	l.BlockedUntil(end)
+	l.Blocked(end)
 	if w, want := l.Waiting(), "blocked until "+end.Add(UntilMargin).Format("15:04:05")+" (8m1s left)"; w != want {
 		t.Errorf("a block: %q, want %q", w, want)
 	}

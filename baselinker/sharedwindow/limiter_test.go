@@ -69,7 +69,7 @@ func TestBlockStopsTheOtherRun(t *testing.T) {
 		}
 		a, b := open(), open()
 		start := time.Now()
-		a.Blocked()
+		a.Blocked(time.Time{})
 		if err := b.Wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@
 package sharedwindow
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,11 +72,7 @@ const fileMode = 0o666
 // Windows.
 func SystemDir(getenv func(string) string) string {
 	if runtime.GOOS == "windows" {
-		base := getenv("ProgramData")
-		if base == "" {
-			base = `C:\ProgramData`
-		}
-		return filepath.Join(base, "crmbulk")
+		return filepath.Join(cmp.Or(getenv("ProgramData"), `C:\ProgramData`), "crmbulk")
 	}
 	return "/var/tmp/crmbulk"
 }
@@ -83,11 +80,8 @@ func SystemDir(getenv func(string) string) string {
 // Dir is where the state files go: dir when given, else $CRMBULK_STATE_DIR
 // (getenv), else SystemDir, created (sticky, world-writable) when missing.
 func Dir(dir string, getenv func(string) string) (string, error) {
-	if dir != "" {
-		return dir, nil
-	}
-	if v := getenv(DirEnv); v != "" {
-		return v, nil
+	if d := cmp.Or(dir, getenv(DirEnv)); d != "" {
+		return d, nil
 	}
 	d := SystemDir(getenv)
 	if err := ensureShared(d); err != nil {
@@ -375,33 +369,31 @@ func (s *Store) lock(ctx context.Context, f *os.File) (release func(), err error
 		_ = f.Close()
 		return nil, fmt.Errorf("the shared request window %s: %w", s.path, err)
 	}
-	type locked struct {
-		unlock func() error
-		err    error
-	}
-	got := make(chan locked, 1)
+	var unlock func() error // set before got says how the lock ended
+	got := make(chan error, 1)
 	go func() { // a blocking lock: it ends when the holder lets go (or dies)
 		u, err := flock.Lock(f, true)
-		got <- locked{u, err}
+		unlock = u
+		got <- err
 	}()
 	start := time.Now()
 	said := time.NewTimer(lockSaid)
 	defer said.Stop()
 	for {
 		select {
-		case r := <-got:
-			if r.err != nil {
+		case err := <-got:
+			if err != nil {
 				_ = f.Close()
-				return nil, fmt.Errorf("the shared request window %s: %w", s.path, r.err)
+				return nil, fmt.Errorf("the shared request window %s: %w", s.path, err)
 			}
-			return func() { _ = r.unlock(); _ = f.Close() }, nil
+			return func() { _ = unlock(); _ = f.Close() }, nil
 		case <-said.C:
 			s.warnOnce("lock", fmt.Sprintf("waiting for another run's lock on the shared request window %s (held for %s so far; Ctrl-C stops, --max-wait bounds the wait)",
 				s.path, time.Since(start).Round(time.Second)))
 		case <-ctx.Done():
 			go func() { // the wait goes on in the kernel: give the lock back when it comes
-				if r := <-got; r.err == nil {
-					_ = r.unlock()
+				if err := <-got; err == nil {
+					_ = unlock()
 				}
 				_ = f.Close()
 			}()
