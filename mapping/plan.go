@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -28,7 +27,6 @@ type Plan struct {
 // bound is a spec with its columns resolved.
 type bound struct {
 	*spec
-	pos  int   // baselinker.FieldPosition of the field; -1 for an extra field
 	cols []int // one per spec.refs
 }
 
@@ -45,10 +43,7 @@ type Problem struct {
 type Value struct {
 	// Field is the API field name, or in Result.Extra the extra field's ID.
 	Field string
-	// Pos is the field's place in baselinker.Fields() (-1 in Result.Extra),
-	// for look-ups without the name (validate.RuleAt).
-	Pos  int
-	Text string
+	Text  string
 }
 
 // Result is one row, mapped.
@@ -154,10 +149,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		return -1
 	}
 	for _, s := range m.specs {
-		b := bound{spec: s, pos: -1, cols: make([]int, len(s.refs))}
-		if !s.extra {
-			b.pos = baselinker.FieldPosition(s.field)
-		}
+		b := bound{spec: s, cols: make([]int, len(s.refs))}
 		for i, r := range s.refs {
 			b.cols[i] = resolveRef(s, r)
 		}
@@ -248,9 +240,9 @@ func (p *Plan) Apply(cells []string) Result {
 			continue
 		}
 		if b.extra {
-			r.Extra = append(r.Extra, Value{Field: b.field, Pos: -1, Text: v})
+			r.Extra = append(r.Extra, Value{Field: b.field, Text: v})
 		} else {
-			r.Values = append(r.Values, Value{Field: b.field, Pos: b.pos, Text: v})
+			r.Values = append(r.Values, Value{Field: b.field, Text: v})
 		}
 	}
 	return r

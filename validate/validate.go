@@ -146,30 +146,19 @@ type rule struct {
 
 // For returns the rule of the API field called name; ok is false for a name
 // that is not a field addCrmClient takes a value for (custom_extra_fields
-// has its own check, ExtraID).
+// has its own check, Extra).
 func For(name string) (Rule, bool) {
-	return RuleAt(baselinker.FieldPosition(name))
+	r, ok := rules()[name]
+	return r, ok
 }
 
-// RuleAt returns the rule of the field at position i of baselinker.Fields()
-// (mapping.Value.Pos), without a look-up by name; ok as For's.
-func RuleAt(i int) (Rule, bool) {
-	rs := rules()
-	if i < 0 || i >= len(rs) || rs[i].f == nil {
-		return Rule{}, false
-	}
-	return rs[i], true
-}
-
-// rules holds the Rule of every field, by its place in the table (the zero
-// Rule for custom_extra_fields). Built once, never modified: For and
-// Normalize run for every value.
-var rules = sync.OnceValue(func() []Rule {
-	fields := baselinker.Fields()
-	out := make([]Rule, len(fields))
-	for i, f := range fields {
+// rules holds the Rule of every field but custom_extra_fields, by name.
+// Built once, never modified: For and Normalize run for every value.
+var rules = sync.OnceValue(func() map[string]Rule {
+	out := make(map[string]Rule)
+	for _, f := range baselinker.Fields() {
 		if f.Kind != baselinker.KindExtra {
-			out[i] = Rule{f: &rule{Field: f, cleaned: f.Name == "email" || f.Name == "login"}}
+			out[f.Name] = Rule{f: &rule{Field: f, cleaned: f.Name == "email" || f.Name == "login"}}
 		}
 	}
 	return out
