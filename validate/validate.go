@@ -298,29 +298,15 @@ func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
 		return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
 			Message: fmt.Sprintf("%s is not a whole number", chars.Quote(value)), Fix: "give a whole number"})
 	}
-	lo, hi := int64(0), int64(1<<63-1)
-	if f.HasRange {
-		lo, hi = f.Min, f.Max
-	}
-	if n < lo || n > hi {
-		msg, fix := fmt.Sprintf("%d is out of range", n), fmt.Sprintf("give a number from %d to %d", lo, hi)
-		if !f.HasRange {
-			msg, fix = fmt.Sprintf("%d is negative", n), "give 0 or more"
-		}
-		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange, Message: msg, Fix: fix})
+	switch {
+	case f.HasRange && (n < f.Min || n > f.Max):
+		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange,
+			Message: fmt.Sprintf("%d is out of range", n), Fix: fmt.Sprintf("give a number from %d to %d", f.Min, f.Max)})
+	case !f.HasRange && n < 0:
+		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange,
+			Message: fmt.Sprintf("%d is negative", n), Fix: "give 0 or more"})
 	}
 	return strconv.FormatInt(n, 10), ps
-}
-
-// ExtraID checks a custom extra field ID (a positive integer).
-func ExtraID(id string) []Problem {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
-		return []Problem{{Field: "custom_extra_fields[" + id + "]", Value: id, Rule: RuleExtraID,
-			Message: fmt.Sprintf("extra field ID %q is not a positive whole number", id),
-			Fix:     "name the extra field by its numeric ID (as an export heads it: extra_15)"}}
-	}
-	return nil
 }
 
 // Fields checks every value of an addCrmClient payload and returns every
@@ -353,14 +339,19 @@ func SortProblems(ps []Problem) {
 	})
 }
 
-// Extra checks one custom extra field (its ID and value) and appends its
-// problems to ps.
+// Extra checks one custom extra field (its ID, a positive integer, and its
+// value) and appends its problems to ps.
 func Extra(id, value string, ps []Problem) []Problem {
-	ps = append(ps, ExtraID(id)...)
-	if !utf8.ValidString(value) {
-		ps = append(ps, notUTF8("custom_extra_fields["+id+"]", value))
+	field := "custom_extra_fields[" + id + "]"
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		ps = append(ps, Problem{Field: field, Value: id, Rule: RuleExtraID,
+			Message: fmt.Sprintf("extra field ID %q is not a positive whole number", id),
+			Fix:     "name the extra field by its numeric ID (as an export heads it: extra_15)"})
 	}
-	return controlProblem("custom_extra_fields["+id+"]", value, ps)
+	if !utf8.ValidString(value) {
+		ps = append(ps, notUTF8(field, value))
+	}
+	return controlProblem(field, value, ps)
 }
 
 // HasErrors reports whether any problem is of Error severity.
