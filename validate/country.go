@@ -46,10 +46,7 @@ var names = sync.OnceValue(func() *countryNames {
 			t.code[k] = "" // ambiguous: no conversion
 			return
 		}
-		t.code[k] = code
-		if _, ok := t.of[name]; !ok {
-			t.of[name] = code
-		}
+		t.code[k], t.of[name] = code, code
 	}
 	// Long, former and common forms first: they name one country whatever
 	// a CLDR name in another language says.

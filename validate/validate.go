@@ -135,13 +135,8 @@ func SuggestCountry(s string) string {
 // resolves it once; Check then runs for every value without looking the
 // field up again. A Rule is a value: safe to copy and to use concurrently.
 type Rule struct {
-	f *rule
-}
-
-// rule is what a Rule knows of its field; it is never changed.
-type rule struct {
-	baselinker.Field
-	cleaned bool // an email or login: stored cleaned (CleanKey, keys.go)
+	f       *baselinker.Field // never changed
+	cleaned bool              // an email or login: stored cleaned (CleanKey, keys.go)
 }
 
 // For returns the rule of the API field called name; ok is false for a name
@@ -158,7 +153,7 @@ var rules = sync.OnceValue(func() map[string]Rule {
 	out := make(map[string]Rule)
 	for _, f := range baselinker.Fields() {
 		if f.Kind != baselinker.KindExtra {
-			out[f.Name] = Rule{f: &rule{Field: f, cleaned: f.Name == "email" || f.Name == "login"}}
+			out[f.Name] = Rule{f: &f, cleaned: f.Name == "email" || f.Name == "login"}
 		}
 	}
 	return out
@@ -196,7 +191,7 @@ func (r Rule) Normalize(value string) string {
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
 		return norm.NFC.String(chars.StripSpaceAndDashes(value))
-	case r.f.cleaned:
+	case r.cleaned:
 		return CleanKey(value)
 	}
 	// A line break is one, however a file spells it: CSV (encoding/csv, as
@@ -279,7 +274,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg, Fix: fix})
 	}
-	if r.f.cleaned {
+	if r.cleaned {
 		ps = append(ps, cleaned(field, value, v)...)
 	}
 	if r.f.Name == "email" && v != "" {
