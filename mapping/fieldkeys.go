@@ -179,7 +179,7 @@ func (r *fieldRead) value(fv *yaml.Node) bool {
 	val, ok := r.p.scalar(fv, r.what+".value")
 	if !ok {
 		if fv.Kind == yaml.ScalarNode {
-			r.p.c.list[len(r.p.c.list)-1].Hint = `write value: "" to clear the field in every row`
+			r.p.c.List[len(r.p.c.List)-1].Hint = `write value: "" to clear the field in every row`
 		}
 		return false
 	}

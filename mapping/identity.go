@@ -18,7 +18,7 @@ import (
 // Blank cells are kept (not sent). The result is already bound-ready:
 // m.Bind(header) cannot fail for the same header.
 func Identity(header []string) (*Mapping, error) {
-	c := &collector{}
+	c := &Errors{}
 	m := &Mapping{Empty: EmptyKeep}
 	first := make(map[string]int)
 	for i, h := range header {
@@ -42,7 +42,7 @@ func Identity(header []string) (*Mapping, error) {
 		first[s.key()] = i
 		m.specs = append(m.specs, s)
 	}
-	if len(m.specs) == 0 && len(c.list) == 0 {
+	if len(m.specs) == 0 && len(c.List) == 0 {
 		hint := "give a mapping file (--mapping) that names the column of each field, or rename the headers to API field names such as email, phone, invoice_fullname"
 		c.add(0, 0, hint, "no column of the sheet's header is a CRM field name (the header has: %s)", quoteList(header, 30))
 	}

@@ -186,7 +186,7 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 				Msg: fmt.Sprintf("cannot read the mapping file (%v)", r), Hint: "check the YAML syntax"}}}
 		}
 	}()
-	c := &collector{file: filename}
+	c := &Errors{file: filename}
 	var doc yaml.Node
 	if yerr := yaml.Unmarshal(data, &doc); yerr != nil {
 		msg := strings.TrimPrefix(yerr.Error(), "yaml: ")
@@ -264,7 +264,7 @@ func resolve(n *yaml.Node) *yaml.Node {
 }
 
 type parser struct {
-	c *collector
+	c *Errors
 	m *Mapping
 }
 
@@ -323,7 +323,7 @@ func (p *parser) root(n *yaml.Node) {
 	})
 	if !haveColumns {
 		p.add(n, `add a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file has no columns: section")
-	} else if len(p.m.specs) == 0 && len(p.c.list) == 0 {
+	} else if len(p.m.specs) == 0 && len(p.c.List) == 0 {
 		p.add(n, `add one "field: Header" line per field under columns:`, "the mapping file maps no field")
 	}
 	if p.m.Source.NoHeader {

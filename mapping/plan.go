@@ -100,7 +100,7 @@ func (r *Result) Get(field string) (string, bool) {
 // Notes). It reports every header the mapping names but the sheet lacks, and
 // every named header the sheet holds more than once, as *Errors.
 func (m *Mapping) Bind(header []string) (*Plan, error) {
-	c := &collector{file: m.File}
+	c := &Errors{file: m.File}
 	p := &Plan{m: m, header: append([]string(nil), header...), src: make(map[string]bound)}
 	exact := make(map[string][]int)
 	folded := make(map[string][]int)
