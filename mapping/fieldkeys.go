@@ -260,7 +260,7 @@ func (r *fieldRead) def(fv *yaml.Node) bool {
 	if !ok {
 		return false
 	}
-	r.s.def, r.s.hasDef = d, true
+	r.s.def = &d
 	return true
 }
 

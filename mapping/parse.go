@@ -112,8 +112,7 @@ type spec struct {
 	value      string     // kindValue
 	transforms []transformFunc
 	folded     map[string]string // map: lower-cased trimmed key → value
-	def        string
-	hasDef     bool
+	def        *string           // default:, when given
 	empty      EmptyPolicy
 	split      string    // split: the separator of several values in one cell
 	pick       int       // pick: which of them (1-based; 0 = the first)

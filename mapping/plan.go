@@ -123,8 +123,9 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		if len(idx) == 0 {
 			idx = folded[strings.ToLower(chars.TrimSpace(r.name))]
 			if len(idx) == 1 {
+				at := cmp.Or((&Error{File: m.File, Line: r.line, Column: r.col}).where(), "header")
 				p.notes = append(p.notes, fmt.Sprintf("%s: column %q for %s matched header %q (column %s) ignoring case and spaces",
-					m.pos(r), r.name, s.key(), header[idx[0]], sheet.ColumnName(idx[0])))
+					at, r.name, s.key(), header[idx[0]], sheet.ColumnName(idx[0])))
 			}
 		}
 		switch len(idx) {
@@ -169,12 +170,6 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// pos renders where r is named in the mapping file, for notes.
-func (m *Mapping) pos(r ref) string {
-	e := Error{File: m.File, Line: r.line, Column: r.col}
-	return cmp.Or(e.where(), "header")
 }
 
 // Mapping returns the mapping p was bound from.
@@ -299,8 +294,8 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	}
 	if chars.Blank(v) {
 		switch {
-		case b.hasDef:
-			return b.def, true
+		case b.def != nil:
+			return *b.def, true
 		case b.empty == EmptyClear:
 			return "", true
 		}
@@ -317,10 +312,7 @@ func (b *bound) column(cells []string) string {
 			return b.refs[i].name
 		}
 	}
-	if len(b.refs) == 0 {
-		return ""
-	}
-	return b.refs[0].name
+	return b.refs[0].name // a column or template names at least one
 }
 
 // read is the cell at column i without its text mark.
