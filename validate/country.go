@@ -38,15 +38,9 @@ type countryNames struct {
 var names = sync.OnceValue(func() *countryNames {
 	t := &countryNames{code: map[string]string{}, of: map[string]string{}}
 	add := func(name, code string) {
-		k := foldName(name)
-		if k == "" {
-			return
+		if k := foldName(name); k != "" && share(t.code, k, code) {
+			t.of[name] = code
 		}
-		if have, ok := t.code[k]; ok && have != code {
-			t.code[k] = "" // ambiguous: no conversion
-			return
-		}
-		t.code[k], t.of[name] = code, code
 	}
 	// Long, former and common forms first: they name one country whatever
 	// a CLDR name in another language says.
@@ -87,11 +81,7 @@ var names = sync.OnceValue(func() *countryNames {
 			if _, ok := t.code[k]; ok || k == "" {
 				continue
 			}
-			if have, ok := other[k]; ok && have != code {
-				other[k] = ""
-				continue
-			}
-			other[k] = code // read, but not offered as a suggestion
+			share(other, k, code) // read, but not offered as a suggestion
 		}
 	}
 	for k, code := range other {
@@ -100,6 +90,18 @@ var names = sync.OnceValue(func() *countryNames {
 	t.names = slices.Sorted(maps.Keys(t.of))
 	return t
 })
+
+// share gives the folded name k to code in m, or to no code ("": no
+// conversion) when another code has it already; it reports whether k is
+// code's.
+func share(m map[string]string, k, code string) bool {
+	if have, ok := m[k]; ok && have != code {
+		m[k] = ""
+		return false
+	}
+	m[k] = code
+	return true
+}
 
 // commonNames are the long, former and everyday names of countries that
 // CLDR's one name per language leaves out, as customer files hold them.
