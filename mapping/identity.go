@@ -22,17 +22,13 @@ func Identity(header []string) (*Mapping, error) {
 	m := &Mapping{Empty: EmptyKeep}
 	first := make(map[string]int)
 	for i, h := range header {
-		name := strings.ToLower(chars.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if name == "" {
-			continue
-		}
-		s := &spec{kind: kindColumn, refs: []ref{{name: strings.TrimPrefix(h, "\ufeff")}}, empty: EmptyKeep}
+		h = strings.TrimPrefix(h, "\ufeff")
+		name := strings.ToLower(chars.TrimSpace(h))
+		s := &spec{kind: kindColumn, refs: []ref{{name: h}}, empty: EmptyKeep}
 		if f, ok := baselinker.LookupField(name); ok && f.Mappable() {
 			s.field = name
-		} else if id, ok := baselinker.ParseExtraColumn(name); ok {
-			s.field, s.extra = id, true
-		} else {
-			continue
+		} else if s.field, s.extra = baselinker.ParseExtraColumn(name); !s.extra {
+			continue // neither a field nor extra_<ID> (a blank header included)
 		}
 		if j, dup := first[s.key()]; dup {
 			c.add(0, 0, "remove or rename one of the columns",
