@@ -371,10 +371,7 @@ func repeatedUnused(header []string, folded map[string][]int, used []bool) []str
 	var out []string
 	for i, h := range header {
 		h = strings.TrimPrefix(h, "\ufeff")
-		if chars.Blank(h) {
-			continue
-		}
-		idx := folded[strings.ToLower(chars.TrimSpace(h))]
+		idx := folded[strings.ToLower(chars.TrimSpace(h))] // none for a blank header
 		if len(idx) < 2 || idx[0] != i || slices.ContainsFunc(idx, func(j int) bool { return used[j] }) {
 			continue
 		}
