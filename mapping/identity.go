@@ -24,7 +24,7 @@ func Identity(header []string) (*Mapping, error) {
 	for i, h := range header {
 		h = strings.TrimPrefix(h, "\ufeff")
 		name := strings.ToLower(chars.TrimSpace(h))
-		s := &spec{kind: kindColumn, refs: []ref{{name: h}}, empty: EmptyKeep}
+		s := &spec{refs: []ref{{name: h}}, empty: EmptyKeep}
 		if f, ok := baselinker.LookupField(name); ok && f.Mappable() {
 			s.field = name
 		} else if s.field, s.extra = baselinker.ParseExtraColumn(name); !s.extra {

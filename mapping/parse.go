@@ -88,14 +88,6 @@ func (m *Mapping) SheetOptions(o sheet.Options) sheet.Options {
 	return o
 }
 
-type specKind int
-
-const (
-	kindColumn specKind = iota + 1
-	kindTemplate
-	kindValue
-)
-
 // ref is one use of a sheet header, with where the mapping file names it.
 type ref struct {
 	name      string
@@ -104,12 +96,14 @@ type ref struct {
 
 // spec is one field's recipe, checked and pre-compiled.
 type spec struct {
-	field      string // API field name, or the extra field ID when extra
-	extra      bool
-	kind       specKind
-	refs       []ref      // the column, or the template's references
-	parts      []tmplPart // kindTemplate; its references are refs, in order
-	value      string     // kindValue
+	field string // API field name, or the extra field ID when extra
+	extra bool
+	// A field comes from one of three sources: a column (or a list of
+	// them: refs), a template (parts, with its references in refs), or a
+	// constant (value; refs and parts nil).
+	refs       []ref
+	parts      []tmplPart
+	value      string
 	transforms []transformFunc
 	folded     map[string]string // map: lower-cased trimmed key → value
 	def        *string           // default:, when given

@@ -253,17 +253,17 @@ func cell(cells []string, i int) string {
 // eval computes one field of a row; send is false when it is not to be
 // sent. The text marks it removes from cells are recorded in r.
 func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
-	switch b.kind {
-	case kindValue:
+	switch {
+	case b.refs == nil: // a constant
 		return b.value, true
-	case kindColumn:
+	case b.parts == nil: // a column
 		for i, col := range b.cols {
 			// A list of columns: the first that is not blank.
 			if v = b.read(cells, col, b.refs[i].name, r); !chars.Blank(v) {
 				break
 			}
 		}
-	case kindTemplate:
+	default:
 		v = b.render(cells, r)
 	}
 	if b.split != "" {
