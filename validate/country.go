@@ -162,11 +162,8 @@ func foldName(s string) string {
 // compared ignoring case, diacritics and punctuation. ok is false when the
 // value names no country, or two.
 func CountryCode(s string) (code string, ok bool) {
-	switch NormalizeCountry(s) {
-	case "UK":
-		return "GB", true
-	case "EL":
-		return "GR", true
+	if c := NormalizeCountry(s); c == "UK" || c == "EL" {
+		return notAssigned[c].use, true // GB, GR
 	}
 	code = names().code[foldName(s)]
 	return code, code != ""
