@@ -217,14 +217,12 @@ func (p *Plan) Apply(cells []string) Result {
 	r := Result{Values: slices.Grow([]Value(nil), len(p.fields))} // nil when only crm_client_id is mapped
 	if p.id != nil {
 		if v, send := p.id.eval(cells, &r); send && !chars.Blank(v) {
-			id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64)
-			switch {
-			case err != nil || id < 0:
+			if id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64); err == nil && id >= 0 {
+				r.ID = id
+			} else {
 				_, h := p.Source("crm_client_id")
 				r.Problems = append(r.Problems, Problem{Field: "crm_client_id", Column: h, Value: v,
 					Msg: "crm_client_id is not a client ID (a whole number); leave it blank to create a new client, or give the ID of the client to update"})
-			default:
-				r.ID = id
 			}
 		}
 	}
