@@ -57,10 +57,7 @@ func Words(s string) []string {
 // capitals (EMAIL, FNAME) has no humps.
 func hump(rs []rune, i int) bool {
 	prev := rs[i-1]
-	if unicode.IsLower(prev) {
-		return true
-	}
-	return unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])
+	return unicode.IsLower(prev) || unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])
 }
 
 // FoldLetter spells the letters NFD does not decompose as ASCII (ł → l,
