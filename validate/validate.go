@@ -167,8 +167,7 @@ var rules = sync.OnceValue(func() map[string]Rule {
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
-	r, _ := For(field) // the zero Rule returns value as is
-	return r.Normalize(value)
+	return rules()[field].Normalize(value) // the zero Rule (no such field) returns value as is
 }
 
 // Normalize returns the canonical form of value (see the function Normalize).
