@@ -84,9 +84,7 @@ var names = sync.OnceValue(func() *countryNames {
 			share(other, k, code) // read, but not offered as a suggestion
 		}
 	}
-	for k, code := range other {
-		t.code[k] = code
-	}
+	maps.Copy(t.code, other)
 	t.names = slices.Sorted(maps.Keys(t.of))
 	return t
 })
