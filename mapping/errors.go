@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -58,11 +59,10 @@ type Errors struct {
 
 // Error joins the problems, one per line.
 func (e *Errors) Error() string {
-	lines := make([]string, len(e.List))
-	for i, x := range e.List {
-		lines[i] = x.Error()
+	if err := errors.Join(e.Unwrap()...); err != nil {
+		return err.Error()
 	}
-	return strings.Join(lines, "\n")
+	return ""
 }
 
 // Unwrap returns the individual problems.
