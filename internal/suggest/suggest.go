@@ -48,13 +48,7 @@ func OrList(names []string) string {
 // Distance is the optimal string alignment distance between a and b, in
 // characters.
 func Distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 {
-		return len(rb)
-	}
-	if len(rb) == 0 {
-		return len(ra)
-	}
+	ra, rb := []rune(a), []rune(b) // an empty one needs no case of its own: the rows start at 0, 1, 2…
 	// Three rolling rows: two back (for transpositions), previous, current.
 	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
