@@ -14,10 +14,7 @@ import "strings"
 // distance 2, so a shortened name still finds its field. "" when none fits.
 func Closest(s string, candidates []string) string {
 	ns := fold(s)
-	n := len([]rune(ns))
-	if n == 0 {
-		return ""
-	}
+	n := len([]rune(ns)) // 0: no distance is below it, so nothing fits
 	best, bestD := "", -1
 	for _, c := range candidates {
 		nc := fold(c)
