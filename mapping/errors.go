@@ -90,6 +90,14 @@ func (e *Errors) err() error {
 	return e
 }
 
+// checked returns v, or nil and the problems c gathered when there are any.
+func checked[T any](v *T, c *Errors) (*T, error) {
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // didYouMean returns `did you mean "x"?` for the candidate closest to s, or
 // otherwise when none is close enough.
 func didYouMean(s string, candidates []string, otherwise string) string {

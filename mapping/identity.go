@@ -42,8 +42,5 @@ func Identity(header []string) (*Mapping, error) {
 		hint := "give a mapping file (--mapping) that names the column of each field, or rename the headers to API field names such as email, phone, invoice_fullname"
 		c.add(0, 0, hint, "no column of the sheet's header is a CRM field name (the header has: %s)", quoteList(header, 30))
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return checked(m, c)
 }

@@ -207,10 +207,7 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 	}
 	p := &parser{c: c, m: &Mapping{File: filename, Empty: EmptyKeep}}
 	p.root(resolve(doc.Content[0]))
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return p.m, nil
+	return checked(p.m, c)
 }
 
 // secondDocument returns the line of the --- that starts a second YAML

@@ -166,10 +166,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		p.fields = append(p.fields, b)
 	}
 	p.notes = append(p.notes, repeatedUnused(header, folded, p.used)...)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return checked(p, c)
 }
 
 // Mapping returns the mapping p was bound from.
