@@ -312,8 +312,7 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 		out = append(out, Value(name, v)...)
 	}
 	SortProblems(out)
-	ids := slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs)
-	for _, id := range ids {
+	for _, id := range slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs) {
 		out = Extra(id, extra[id], out)
 	}
 	return out
