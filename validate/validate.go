@@ -254,9 +254,8 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	if r.f.Country && v != "" && value != v {
 		if code, _ := CountryCode(value); code == v { // a name read as its code (see Normalize)
-			ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountryName, Severity: Warning,
+			return v, append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountryName, Severity: Warning,
 				Message: fmt.Sprintf("%s → %s (sent as the country's ISO 3166-1 code)", strings.TrimSpace(value), code)})
-			return v, ps
 		}
 	}
 	if r.f.Country && v != "" && !IsCountry(v) {
