@@ -133,21 +133,15 @@ var commonNames = map[string]string{
 // punctuation, spaces collapsed ("Côte d’Ivoire" → "cote divoire").
 func foldName(s string) string {
 	var b strings.Builder
-	space := false
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		switch {
-		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
 			b.WriteString(suggest.FoldLetter(r))
 		case unicode.IsSpace(r) || r == '-' || r == '_' || r == '/':
-			space = true
+			b.WriteByte(' ') // a word break; marks and other punctuation are dropped
 		}
 	}
-	return b.String()
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // CountryCode reads a country as people write it: a name in English,
