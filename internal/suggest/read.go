@@ -18,12 +18,11 @@ import (
 // stays Cyrillic (й → и, ё → е). The one tokenizer of column names.
 func Words(s string) []string {
 	rs := []rune(strings.TrimPrefix(s, "\ufeff"))
-	var f strings.Builder
-	prev := 0 // what f ends with: 0 a space, 1 a letter, 2 a digit
+	var f strings.Builder // words and spaces, which strings.Fields collapses
+	digit := false        // the last letter or digit written was a digit
 	for i, c := range rs {
 		if i > 0 && unicode.IsUpper(c) && hump(rs, i) {
 			f.WriteRune(' ')
-			prev = 0
 		}
 		// Each rune lower-cased and decomposed on its own: the marks NFD
 		// would reorder are dropped anyway.
@@ -31,20 +30,15 @@ func Words(s string) []string {
 			switch {
 			case unicode.Is(unicode.Mn, r):
 			case unicode.IsLetter(r) || unicode.IsDigit(r):
-				kind := 1
-				if unicode.IsDigit(r) {
-					kind = 2
-				}
-				if prev != 0 && prev != kind {
+				if d := unicode.IsDigit(r); d != digit {
 					f.WriteRune(' ') // "address1": a letter and a digit part
+					digit = d
 				}
-				prev = kind
 				f.WriteString(FoldLetter(r))
 			case r == '\'' || r == '’':
 				// "nom d'utilisateur", "ім'я": an apostrophe joins.
 			default:
 				f.WriteRune(' ')
-				prev = 0
 			}
 		}
 	}
