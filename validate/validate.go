@@ -122,10 +122,8 @@ func SuggestCountry(s string) string {
 	if na, ok := notAssigned[code]; ok {
 		return na.use
 	}
-	if len(code) == 2 {
-		return ""
-	}
-	if a := countries.ByName(strings.TrimSpace(s)).Alpha2(); IsCountry(a) { // Unknown's is "Unknown"
+	// Not for a two-letter code; the Alpha2 of no country (Unknown) is "Unknown".
+	if a := countries.ByName(strings.TrimSpace(s)).Alpha2(); len(code) != 2 && IsCountry(a) {
 		return a
 	}
 	return ""
