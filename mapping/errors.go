@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,15 +54,15 @@ func (e *Error) where() string {
 // first one.
 type Errors struct {
 	List []*Error
+	file string // the file add places its problems in, while they are gathered
 }
 
 // Error joins the problems, one per line.
 func (e *Errors) Error() string {
-	lines := make([]string, len(e.List))
-	for i, x := range e.List {
-		lines[i] = x.Error()
+	if err := errors.Join(e.Unwrap()...); err != nil {
+		return err.Error()
 	}
-	return strings.Join(lines, "\n")
+	return ""
 }
 
 // Unwrap returns the individual problems.
@@ -73,25 +74,28 @@ func (e *Errors) Unwrap() []error {
 	return out
 }
 
-// collector gathers errors for one file.
-type collector struct {
-	file string
-	list []*Error
+// add gathers one problem of e's file.
+func (e *Errors) add(line, col int, hint, format string, args ...any) {
+	e.List = append(e.List, &Error{File: e.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
-func (c *collector) add(line, col int, hint, format string, args ...any) {
-	c.list = append(c.list, &Error{File: c.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-// err returns nil when nothing was collected, else an *Errors sorted by position.
-func (c *collector) err() error {
-	if len(c.list) == 0 {
+// err returns nil when nothing was gathered, else e sorted by position.
+func (e *Errors) err() error {
+	if len(e.List) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(c.list, func(a, b *Error) int {
+	slices.SortStableFunc(e.List, func(a, b *Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	return &Errors{List: c.list}
+	return e
+}
+
+// checked returns v, or nil and the problems c gathered when there are any.
+func checked[T any](v *T, c *Errors) (*T, error) {
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // didYouMean returns `did you mean "x"?` for the candidate closest to s, or

@@ -22,8 +22,8 @@ type fieldRead struct {
 	what string // where the recipe is, e.g. "columns.email"
 	s    *spec
 	srcs []string // the source keys given: column, template, value
-	// nodes holds the keys the checks across keys look at: value,
-	// transform, map and default as given, split and pick once read well.
+	// nodes holds the keys the checks across keys look at: transform, map
+	// and default as given, value, split and pick once read well.
 	nodes map[string]*yaml.Node
 }
 
@@ -70,7 +70,6 @@ func (p *parser) field(what, name string, extra bool, v *yaml.Node) *spec {
 		if s.refs = p.columns(v, what); s.refs == nil {
 			return nil
 		}
-		s.kind = kindColumn
 		return s
 	case yaml.MappingNode:
 	default:
@@ -119,7 +118,7 @@ func (r *fieldRead) finish(v *yaml.Node, ok bool) bool {
 	case len(r.srcs) == 0:
 		return false
 	}
-	if r.s.kind == kindValue {
+	if r.nodes["value"] != nil { // a constant, read well
 		for _, name := range []string{"transform", "map", "default", "split", "pick"} {
 			if n := r.nodes[name]; n != nil {
 				p.add(n, "remove it, or take the value from a column", "%s: %s does not apply to a constant value", what, name)
@@ -141,7 +140,7 @@ func (r *fieldRead) finish(v *yaml.Node, ok bool) bool {
 // column reads column: one header, or a list of them (the first not blank).
 func (r *fieldRead) column(fv *yaml.Node) bool {
 	r.srcs = append(r.srcs, "column")
-	r.s.kind, r.s.refs = kindColumn, r.p.columns(fv, r.what+".column")
+	r.s.refs = r.p.columns(fv, r.what+".column")
 	return r.s.refs != nil
 }
 
@@ -158,7 +157,6 @@ func (r *fieldRead) template(fv *yaml.Node) bool {
 			"%s.template %q: %v at character %d", r.what, t, err, len([]rune(t[:off]))+1)
 		return false
 	}
-	r.s.kind = kindTemplate
 	r.s.parts = parts
 	for _, pt := range parts {
 		if pt.ref != "" {
@@ -175,16 +173,15 @@ func (r *fieldRead) template(fv *yaml.Node) bool {
 // value reads value: a constant sent in every row.
 func (r *fieldRead) value(fv *yaml.Node) bool {
 	r.srcs = append(r.srcs, "value")
-	r.nodes["value"] = fv
 	val, ok := r.p.scalar(fv, r.what+".value")
 	if !ok {
 		if fv.Kind == yaml.ScalarNode {
-			r.p.c.list[len(r.p.c.list)-1].Hint = `write value: "" to clear the field in every row`
+			r.p.c.List[len(r.p.c.List)-1].Hint = `write value: "" to clear the field in every row`
 		}
 		return false
 	}
-	r.s.kind = kindValue
 	r.s.value = val
+	r.nodes["value"] = fv
 	return true
 }
 
@@ -260,7 +257,7 @@ func (r *fieldRead) def(fv *yaml.Node) bool {
 	if !ok {
 		return false
 	}
-	r.s.def, r.s.hasDef = d, true
+	r.s.def = &d
 	return true
 }
 

@@ -18,21 +18,17 @@ import (
 // Blank cells are kept (not sent). The result is already bound-ready:
 // m.Bind(header) cannot fail for the same header.
 func Identity(header []string) (*Mapping, error) {
-	c := &collector{}
+	c := &Errors{}
 	m := &Mapping{Empty: EmptyKeep}
 	first := make(map[string]int)
 	for i, h := range header {
-		name := strings.ToLower(chars.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if name == "" {
-			continue
-		}
-		s := &spec{kind: kindColumn, refs: []ref{{name: strings.TrimPrefix(h, "\ufeff")}}, empty: EmptyKeep}
+		h = strings.TrimPrefix(h, "\ufeff")
+		name := strings.ToLower(chars.TrimSpace(h))
+		s := &spec{refs: []ref{{name: h}}, empty: EmptyKeep}
 		if f, ok := baselinker.LookupField(name); ok && f.Mappable() {
 			s.field = name
-		} else if id, ok := baselinker.ParseExtraColumn(name); ok {
-			s.field, s.extra = id, true
-		} else {
-			continue
+		} else if s.field, s.extra = baselinker.ParseExtraColumn(name); !s.extra {
+			continue // neither a field nor extra_<ID> (a blank header included)
 		}
 		if j, dup := first[s.key()]; dup {
 			c.add(0, 0, "remove or rename one of the columns",
@@ -42,12 +38,9 @@ func Identity(header []string) (*Mapping, error) {
 		first[s.key()] = i
 		m.specs = append(m.specs, s)
 	}
-	if len(m.specs) == 0 && len(c.list) == 0 {
+	if len(m.specs) == 0 && len(c.List) == 0 {
 		hint := "give a mapping file (--mapping) that names the column of each field, or rename the headers to API field names such as email, phone, invoice_fullname"
 		c.add(0, 0, hint, "no column of the sheet's header is a CRM field name (the header has: %s)", quoteList(header, 30))
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return checked(m, c)
 }

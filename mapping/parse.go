@@ -88,14 +88,6 @@ func (m *Mapping) SheetOptions(o sheet.Options) sheet.Options {
 	return o
 }
 
-type specKind int
-
-const (
-	kindColumn specKind = iota + 1
-	kindTemplate
-	kindValue
-)
-
 // ref is one use of a sheet header, with where the mapping file names it.
 type ref struct {
 	name      string
@@ -104,16 +96,17 @@ type ref struct {
 
 // spec is one field's recipe, checked and pre-compiled.
 type spec struct {
-	field      string // API field name, or the extra field ID when extra
-	extra      bool
-	kind       specKind
-	refs       []ref      // the column, or the template's references
-	parts      []tmplPart // kindTemplate; its references are refs, in order
-	value      string     // kindValue
+	field string // API field name, or the extra field ID when extra
+	extra bool
+	// A field comes from one of three sources: a column (or a list of
+	// them: refs), a template (parts, with its references in refs), or a
+	// constant (value; refs and parts nil).
+	refs       []ref
+	parts      []tmplPart
+	value      string
 	transforms []transformFunc
 	folded     map[string]string // map: lower-cased trimmed key → value
-	def        string
-	hasDef     bool
+	def        *string           // default:, when given
 	empty      EmptyPolicy
 	split      string    // split: the separator of several values in one cell
 	pick       int       // pick: which of them (1-based; 0 = the first)
@@ -186,7 +179,7 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 				Msg: fmt.Sprintf("cannot read the mapping file (%v)", r), Hint: "check the YAML syntax"}}}
 		}
 	}()
-	c := &collector{file: filename}
+	c := &Errors{file: filename}
 	var doc yaml.Node
 	if yerr := yaml.Unmarshal(data, &doc); yerr != nil {
 		msg := strings.TrimPrefix(yerr.Error(), "yaml: ")
@@ -214,10 +207,7 @@ func Parse(filename string, data []byte) (m *Mapping, err error) {
 	}
 	p := &parser{c: c, m: &Mapping{File: filename, Empty: EmptyKeep}}
 	p.root(resolve(doc.Content[0]))
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return p.m, nil
+	return checked(p.m, c)
 }
 
 // secondDocument returns the line of the --- that starts a second YAML
@@ -264,7 +254,7 @@ func resolve(n *yaml.Node) *yaml.Node {
 }
 
 type parser struct {
-	c *collector
+	c *Errors
 	m *Mapping
 }
 
@@ -323,7 +313,7 @@ func (p *parser) root(n *yaml.Node) {
 	})
 	if !haveColumns {
 		p.add(n, `add a columns: section, e.g. "columns:" then "  email: E-mail"`, "the mapping file has no columns: section")
-	} else if len(p.m.specs) == 0 && len(p.c.list) == 0 {
+	} else if len(p.m.specs) == 0 && len(p.c.List) == 0 {
 		p.add(n, `add one "field: Header" line per field under columns:`, "the mapping file maps no field")
 	}
 	if p.m.Source.NoHeader {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/chars"
 	"github.com/crmbulk/crmbulk/sheet"
 )
@@ -28,7 +27,6 @@ type Plan struct {
 // bound is a spec with its columns resolved.
 type bound struct {
 	*spec
-	pos  int   // baselinker.FieldPosition of the field; -1 for an extra field
 	cols []int // one per spec.refs
 }
 
@@ -45,10 +43,7 @@ type Problem struct {
 type Value struct {
 	// Field is the API field name, or in Result.Extra the extra field's ID.
 	Field string
-	// Pos is the field's place in baselinker.Fields() (-1 in Result.Extra),
-	// for look-ups without the name (validate.RuleAt).
-	Pos  int
-	Text string
+	Text  string
 }
 
 // Result is one row, mapped.
@@ -105,7 +100,7 @@ func (r *Result) Get(field string) (string, bool) {
 // Notes). It reports every header the mapping names but the sheet lacks, and
 // every named header the sheet holds more than once, as *Errors.
 func (m *Mapping) Bind(header []string) (*Plan, error) {
-	c := &collector{file: m.File}
+	c := &Errors{file: m.File}
 	p := &Plan{m: m, header: append([]string(nil), header...), src: make(map[string]bound)}
 	exact := make(map[string][]int)
 	folded := make(map[string][]int)
@@ -128,8 +123,9 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		if len(idx) == 0 {
 			idx = folded[strings.ToLower(chars.TrimSpace(r.name))]
 			if len(idx) == 1 {
+				at := cmp.Or((&Error{File: m.File, Line: r.line, Column: r.col}).where(), "header")
 				p.notes = append(p.notes, fmt.Sprintf("%s: column %q for %s matched header %q (column %s) ignoring case and spaces",
-					m.pos(r), r.name, s.key(), header[idx[0]], sheet.ColumnName(idx[0])))
+					at, r.name, s.key(), header[idx[0]], sheet.ColumnName(idx[0])))
 			}
 		}
 		switch len(idx) {
@@ -154,10 +150,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		return -1
 	}
 	for _, s := range m.specs {
-		b := bound{spec: s, pos: -1, cols: make([]int, len(s.refs))}
-		if !s.extra {
-			b.pos = baselinker.FieldPosition(s.field)
-		}
+		b := bound{spec: s, cols: make([]int, len(s.refs))}
 		for i, r := range s.refs {
 			b.cols[i] = resolveRef(s, r)
 		}
@@ -173,16 +166,7 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 		p.fields = append(p.fields, b)
 	}
 	p.notes = append(p.notes, repeatedUnused(header, folded, p.used)...)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// pos renders where r is named in the mapping file, for notes.
-func (m *Mapping) pos(r ref) string {
-	e := Error{File: m.File, Line: r.line, Column: r.col}
-	return cmp.Or(e.where(), "header")
+	return checked(p, c)
 }
 
 // Mapping returns the mapping p was bound from.
@@ -230,14 +214,12 @@ func (p *Plan) Apply(cells []string) Result {
 	r := Result{Values: slices.Grow([]Value(nil), len(p.fields))} // nil when only crm_client_id is mapped
 	if p.id != nil {
 		if v, send := p.id.eval(cells, &r); send && !chars.Blank(v) {
-			id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64)
-			switch {
-			case err != nil || id < 0:
+			if id, err := strconv.ParseInt(chars.TrimSpace(v), 10, 64); err == nil && id >= 0 {
+				r.ID = id
+			} else {
 				_, h := p.Source("crm_client_id")
 				r.Problems = append(r.Problems, Problem{Field: "crm_client_id", Column: h, Value: v,
 					Msg: "crm_client_id is not a client ID (a whole number); leave it blank to create a new client, or give the ID of the client to update"})
-			default:
-				r.ID = id
 			}
 		}
 	}
@@ -248,9 +230,9 @@ func (p *Plan) Apply(cells []string) Result {
 			continue
 		}
 		if b.extra {
-			r.Extra = append(r.Extra, Value{Field: b.field, Pos: -1, Text: v})
+			r.Extra = append(r.Extra, Value{Field: b.field, Text: v})
 		} else {
-			r.Values = append(r.Values, Value{Field: b.field, Pos: b.pos, Text: v})
+			r.Values = append(r.Values, Value{Field: b.field, Text: v})
 		}
 	}
 	return r
@@ -266,17 +248,17 @@ func cell(cells []string, i int) string {
 // eval computes one field of a row; send is false when it is not to be
 // sent. The text marks it removes from cells are recorded in r.
 func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
-	switch b.kind {
-	case kindValue:
+	switch {
+	case b.refs == nil: // a constant
 		return b.value, true
-	case kindColumn:
+	case b.parts == nil: // a column
 		for i, col := range b.cols {
 			// A list of columns: the first that is not blank.
 			if v = b.read(cells, col, b.refs[i].name, r); !chars.Blank(v) {
 				break
 			}
 		}
-	case kindTemplate:
+	default:
 		v = b.render(cells, r)
 	}
 	if b.split != "" {
@@ -307,8 +289,8 @@ func (b *bound) eval(cells []string, r *Result) (v string, send bool) {
 	}
 	if chars.Blank(v) {
 		switch {
-		case b.hasDef:
-			return b.def, true
+		case b.def != nil:
+			return *b.def, true
 		case b.empty == EmptyClear:
 			return "", true
 		}
@@ -325,10 +307,7 @@ func (b *bound) column(cells []string) string {
 			return b.refs[i].name
 		}
 	}
-	if len(b.refs) == 0 {
-		return ""
-	}
-	return b.refs[0].name
+	return b.refs[0].name // a column or template names at least one
 }
 
 // read is the cell at column i without its text mark.
@@ -387,10 +366,7 @@ func repeatedUnused(header []string, folded map[string][]int, used []bool) []str
 	var out []string
 	for i, h := range header {
 		h = strings.TrimPrefix(h, "\ufeff")
-		if chars.Blank(h) {
-			continue
-		}
-		idx := folded[strings.ToLower(chars.TrimSpace(h))]
+		idx := folded[strings.ToLower(chars.TrimSpace(h))] // none for a blank header
 		if len(idx) < 2 || idx[0] != i || slices.ContainsFunc(idx, func(j int) bool { return used[j] }) {
 			continue
 		}

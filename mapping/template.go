@@ -29,35 +29,25 @@ func parseTemplate(s string) (parts []tmplPart, off int, err error) {
 		}
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '{':
-			if i+1 < len(s) && s[i+1] == '{' {
-				lit.WriteByte('{')
-				i++
-				continue
-			}
+		switch c := s[i]; {
+		case (c == '{' || c == '}') && i+1 < len(s) && s[i+1] == c: // {{ or }}
+			lit.WriteByte(c)
+			i++
+		case c == '}':
+			return nil, i, errUnopened
+		case c == '{':
 			end := strings.IndexAny(s[i+1:], "{}")
-			if end < 0 || s[i+1+end] == '{' {
-				if end >= 0 {
-					return nil, i + 1 + end, errNestedRef
-				}
+			switch {
+			case end < 0:
 				return nil, i, errUnclosed
-			}
-			name := s[i+1 : i+1+end]
-			if strings.TrimSpace(name) == "" {
+			case s[i+1+end] == '{':
+				return nil, i + 1 + end, errNestedRef
+			case strings.TrimSpace(s[i+1:i+1+end]) == "":
 				return nil, i, errEmptyRef
 			}
 			flush()
-			parts = append(parts, tmplPart{ref: name})
+			parts = append(parts, tmplPart{ref: s[i+1 : i+1+end]})
 			i += 1 + end
-		case '}':
-			if i+1 < len(s) && s[i+1] == '}' {
-				lit.WriteByte('}')
-				i++
-				continue
-			}
-			return nil, i, errUnopened
 		default:
 			lit.WriteByte(c)
 		}

@@ -32,30 +32,18 @@ func lookupTransform(name string) (transformFunc, bool) {
 // starts after any rune that is not a letter, mark, digit or apostrophe
 // ("jan KOWALSKI-nowak" → "Jan Kowalski-Nowak", "o'brien" → "O'brien").
 func title(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
 	start := true
-	for _, r := range s {
+	return strings.Map(func(r rune) rune {
+		letter := unicode.IsLetter(r)
 		switch {
-		case unicode.IsLetter(r):
-			if start {
-				b.WriteRune(unicode.ToTitle(r))
-			} else {
-				b.WriteRune(unicode.ToLower(r))
-			}
-			start = false
-		case unicode.IsMark(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
-			b.WriteRune(r)
-			start = false
-		default:
-			b.WriteRune(r)
-			start = true
+		case letter && start:
+			r = unicode.ToTitle(r)
+		case letter:
+			r = unicode.ToLower(r)
 		}
-	}
-	if b.String() == s {
-		return s
-	}
-	return b.String()
+		start = !letter && !unicode.IsMark(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
+		return r
+	}, s)
 }
 
 // digits keeps only the ASCII digits 0-9.

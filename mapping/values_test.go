@@ -3,22 +3,18 @@ package mapping
 import (
 	"reflect"
 	"testing"
-
-	"github.com/crmbulk/crmbulk/baselinker"
 )
 
-// TestValuesInMappingOrder: values come in the mapping's order, each with
-// its place in the field table; extra fields have none.
+// TestValuesInMappingOrder: values come in the mapping's order.
 func TestValuesInMappingOrder(t *testing.T) {
 	m := mustParse(t, "columns:\n  phone: Phone\n  email: E-mail\ncustom_extra_fields:\n  \"7\": Note\n")
 	p := mustBind(t, m, []string{"E-mail", "Phone", "Note"})
 	r := p.Apply([]string{"a@b.pl", "+48 1", "n"})
-	want := []Value{{Field: "phone", Pos: baselinker.FieldPosition("phone"), Text: "+48 1"},
-		{Field: "email", Pos: baselinker.FieldPosition("email"), Text: "a@b.pl"}}
+	want := []Value{{Field: "phone", Text: "+48 1"}, {Field: "email", Text: "a@b.pl"}}
 	if !reflect.DeepEqual(r.Values, want) {
 		t.Errorf("Values = %+v, want %+v", r.Values, want)
 	}
-	if !reflect.DeepEqual(r.Extra, []Value{{Field: "7", Pos: -1, Text: "n"}}) {
+	if !reflect.DeepEqual(r.Extra, []Value{{Field: "7", Text: "n"}}) {
 		t.Errorf("Extra = %+v", r.Extra)
 	}
 	if v, ok := r.Get("email"); !ok || v != "a@b.pl" {

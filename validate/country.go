@@ -38,16 +38,7 @@ type countryNames struct {
 var names = sync.OnceValue(func() *countryNames {
 	t := &countryNames{code: map[string]string{}, of: map[string]string{}}
 	add := func(name, code string) {
-		k := foldName(name)
-		if k == "" {
-			return
-		}
-		if have, ok := t.code[k]; ok && have != code {
-			t.code[k] = "" // ambiguous: no conversion
-			return
-		}
-		t.code[k] = code
-		if _, ok := t.of[name]; !ok {
+		if k := foldName(name); k != "" && share(t.code, k, code) {
 			t.of[name] = code
 		}
 	}
@@ -90,19 +81,25 @@ var names = sync.OnceValue(func() *countryNames {
 			if _, ok := t.code[k]; ok || k == "" {
 				continue
 			}
-			if have, ok := other[k]; ok && have != code {
-				other[k] = ""
-				continue
-			}
-			other[k] = code // read, but not offered as a suggestion
+			share(other, k, code) // read, but not offered as a suggestion
 		}
 	}
-	for k, code := range other {
-		t.code[k] = code
-	}
+	maps.Copy(t.code, other)
 	t.names = slices.Sorted(maps.Keys(t.of))
 	return t
 })
+
+// share gives the folded name k to code in m, or to no code ("": no
+// conversion) when another code has it already; it reports whether k is
+// code's.
+func share(m map[string]string, k, code string) bool {
+	if have, ok := m[k]; ok && have != code {
+		m[k] = ""
+		return false
+	}
+	m[k] = code
+	return true
+}
 
 // commonNames are the long, former and everyday names of countries that
 // CLDR's one name per language leaves out, as customer files hold them.
@@ -136,21 +133,15 @@ var commonNames = map[string]string{
 // punctuation, spaces collapsed ("Côte d’Ivoire" → "cote divoire").
 func foldName(s string) string {
 	var b strings.Builder
-	space := false
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		switch {
-		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
 			b.WriteString(suggest.FoldLetter(r))
 		case unicode.IsSpace(r) || r == '-' || r == '_' || r == '/':
-			space = true
+			b.WriteByte(' ') // a word break; marks and other punctuation are dropped
 		}
 	}
-	return b.String()
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // CountryCode reads a country as people write it: a name in English,
@@ -163,11 +154,8 @@ func foldName(s string) string {
 // compared ignoring case, diacritics and punctuation. ok is false when the
 // value names no country, or two.
 func CountryCode(s string) (code string, ok bool) {
-	switch NormalizeCountry(s) {
-	case "UK":
-		return "GB", true
-	case "EL":
-		return "GR", true
+	if c := NormalizeCountry(s); c == "UK" || c == "EL" {
+		return notAssigned[c].use, true // GB, GR
 	}
 	code = names().code[foldName(s)]
 	return code, code != ""

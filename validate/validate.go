@@ -122,10 +122,8 @@ func SuggestCountry(s string) string {
 	if na, ok := notAssigned[code]; ok {
 		return na.use
 	}
-	if len(code) == 2 {
-		return ""
-	}
-	if a := countries.ByName(strings.TrimSpace(s)).Alpha2(); IsCountry(a) { // Unknown's is "Unknown"
+	// Not for a two-letter code; the Alpha2 of no country (Unknown) is "Unknown".
+	if a := countries.ByName(strings.TrimSpace(s)).Alpha2(); len(code) != 2 && IsCountry(a) {
 		return a
 	}
 	return ""
@@ -135,41 +133,25 @@ func SuggestCountry(s string) string {
 // resolves it once; Check then runs for every value without looking the
 // field up again. A Rule is a value: safe to copy and to use concurrently.
 type Rule struct {
-	f *rule
-}
-
-// rule is what a Rule knows of its field; it is never changed.
-type rule struct {
-	baselinker.Field
-	cleaned bool // an email or login: stored cleaned (CleanKey, keys.go)
+	f       *baselinker.Field // never changed
+	cleaned bool              // an email or login: stored cleaned (CleanKey, keys.go)
 }
 
 // For returns the rule of the API field called name; ok is false for a name
 // that is not a field addCrmClient takes a value for (custom_extra_fields
-// has its own check, ExtraID).
+// has its own check, Extra).
 func For(name string) (Rule, bool) {
-	return RuleAt(baselinker.FieldPosition(name))
+	r, ok := rules()[name]
+	return r, ok
 }
 
-// RuleAt returns the rule of the field at position i of baselinker.Fields()
-// (mapping.Value.Pos), without a look-up by name; ok as For's.
-func RuleAt(i int) (Rule, bool) {
-	rs := rules()
-	if i < 0 || i >= len(rs) || rs[i].f == nil {
-		return Rule{}, false
-	}
-	return rs[i], true
-}
-
-// rules holds the Rule of every field, by its place in the table (the zero
-// Rule for custom_extra_fields). Built once, never modified: For and
-// Normalize run for every value.
-var rules = sync.OnceValue(func() []Rule {
-	fields := baselinker.Fields()
-	out := make([]Rule, len(fields))
-	for i, f := range fields {
+// rules holds the Rule of every field but custom_extra_fields, by name.
+// Built once, never modified: For and Normalize run for every value.
+var rules = sync.OnceValue(func() map[string]Rule {
+	out := make(map[string]Rule)
+	for _, f := range baselinker.Fields() {
 		if f.Kind != baselinker.KindExtra {
-			out[i] = Rule{f: &rule{Field: f, cleaned: f.Name == "email" || f.Name == "login"}}
+			out[f.Name] = Rule{f: &f, cleaned: f.Name == "email" || f.Name == "login"}
 		}
 	}
 	return out
@@ -183,8 +165,7 @@ var rules = sync.OnceValue(func() []Rule {
 // plain decimal. A value that is not valid for the field is returned as is
 // (Value reports it).
 func Normalize(field, value string) string {
-	r, _ := For(field) // the zero Rule returns value as is
-	return r.Normalize(value)
+	return rules()[field].Normalize(value) // the zero Rule (no such field) returns value as is
 }
 
 // Normalize returns the canonical form of value (see the function Normalize).
@@ -207,7 +188,7 @@ func (r Rule) Normalize(value string) string {
 		return NormalizeCountry(value)
 	case r.f.StripTaxID:
 		return norm.NFC.String(chars.StripSpaceAndDashes(value))
-	case r.f.cleaned:
+	case r.cleaned:
 		return CleanKey(value)
 	}
 	// A line break is one, however a file spells it: CSV (encoding/csv, as
@@ -271,9 +252,8 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 	}
 	if r.f.Country && v != "" && value != v {
 		if code, _ := CountryCode(value); code == v { // a name read as its code (see Normalize)
-			ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountryName, Severity: Warning,
+			return v, append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountryName, Severity: Warning,
 				Message: fmt.Sprintf("%s → %s (sent as the country's ISO 3166-1 code)", strings.TrimSpace(value), code)})
-			return v, ps
 		}
 	}
 	if r.f.Country && v != "" && !IsCountry(v) {
@@ -290,7 +270,7 @@ func (r Rule) Check(value string, ps []Problem) (string, []Problem) {
 		// A too-long value already has its own problem; keep the country one, it is the useful one.
 		ps = append(ps[:start], Problem{Field: field, Value: value, Rule: RuleCountry, Message: msg, Fix: fix})
 	}
-	if r.f.cleaned {
+	if r.cleaned {
 		ps = append(ps, cleaned(field, value, v)...)
 	}
 	if r.f.Name == "email" && v != "" {
@@ -309,29 +289,15 @@ func (r Rule) checkInt(value string, ps []Problem) (string, []Problem) {
 		return value, append(ps, Problem{Field: f.Name, Value: value, Rule: RuleInteger,
 			Message: fmt.Sprintf("%s is not a whole number", chars.Quote(value)), Fix: "give a whole number"})
 	}
-	lo, hi := int64(0), int64(1<<63-1)
-	if f.HasRange {
-		lo, hi = f.Min, f.Max
-	}
-	if n < lo || n > hi {
-		msg, fix := fmt.Sprintf("%d is out of range", n), fmt.Sprintf("give a number from %d to %d", lo, hi)
-		if !f.HasRange {
-			msg, fix = fmt.Sprintf("%d is negative", n), "give 0 or more"
-		}
-		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange, Message: msg, Fix: fix})
+	switch {
+	case f.HasRange && (n < f.Min || n > f.Max):
+		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange,
+			Message: fmt.Sprintf("%d is out of range", n), Fix: fmt.Sprintf("give a number from %d to %d", f.Min, f.Max)})
+	case !f.HasRange && n < 0:
+		ps = append(ps, Problem{Field: f.Name, Value: value, Rule: RuleRange,
+			Message: fmt.Sprintf("%d is negative", n), Fix: "give 0 or more"})
 	}
 	return strconv.FormatInt(n, 10), ps
-}
-
-// ExtraID checks a custom extra field ID (a positive integer).
-func ExtraID(id string) []Problem {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
-		return []Problem{{Field: "custom_extra_fields[" + id + "]", Value: id, Rule: RuleExtraID,
-			Message: fmt.Sprintf("extra field ID %q is not a positive whole number", id),
-			Fix:     "name the extra field by its numeric ID (as an export heads it: extra_15)"}}
-	}
-	return nil
 }
 
 // Fields checks every value of an addCrmClient payload and returns every
@@ -343,8 +309,7 @@ func Fields(values map[string]string, extra map[string]string) []Problem {
 		out = append(out, Value(name, v)...)
 	}
 	SortProblems(out)
-	ids := slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs)
-	for _, id := range ids {
+	for _, id := range slices.SortedFunc(maps.Keys(extra), baselinker.CompareExtraIDs) {
 		out = Extra(id, extra[id], out)
 	}
 	return out
@@ -364,14 +329,19 @@ func SortProblems(ps []Problem) {
 	})
 }
 
-// Extra checks one custom extra field (its ID and value) and appends its
-// problems to ps.
+// Extra checks one custom extra field (its ID, a positive integer, and its
+// value) and appends its problems to ps.
 func Extra(id, value string, ps []Problem) []Problem {
-	ps = append(ps, ExtraID(id)...)
-	if !utf8.ValidString(value) {
-		ps = append(ps, notUTF8("custom_extra_fields["+id+"]", value))
+	field := "custom_extra_fields[" + id + "]"
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		ps = append(ps, Problem{Field: field, Value: id, Rule: RuleExtraID,
+			Message: fmt.Sprintf("extra field ID %q is not a positive whole number", id),
+			Fix:     "name the extra field by its numeric ID (as an export heads it: extra_15)"})
 	}
-	return controlProblem("custom_extra_fields["+id+"]", value, ps)
+	if !utf8.ValidString(value) {
+		ps = append(ps, notUTF8(field, value))
+	}
+	return controlProblem(field, value, ps)
 }
 
 // HasErrors reports whether any problem is of Error severity.

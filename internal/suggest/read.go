@@ -17,35 +17,29 @@ import (
 // ("MailingStreet" → mailing street, "VATNumber" → vat number). Cyrillic
 // stays Cyrillic (й → и, ё → е). The one tokenizer of column names.
 func Words(s string) []string {
-	s = strings.TrimPrefix(s, "\ufeff")
-	var b strings.Builder
-	rs := []rune(s)
-	for i, r := range rs {
-		if i > 0 && unicode.IsUpper(r) && hump(rs, i) {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
-	}
-	var f strings.Builder
-	prev := 0 // what f ends with: 0 a space, 1 a letter, 2 a digit
-	for _, r := range norm.NFD.String(strings.ToLower(b.String())) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			kind := 1
-			if unicode.IsDigit(r) {
-				kind = 2
-			}
-			if prev != 0 && prev != kind {
-				f.WriteRune(' ') // "address1": a letter and a digit part
-			}
-			prev = kind
-			f.WriteString(FoldLetter(r))
-		case r == '\'' || r == '’':
-			// "nom d'utilisateur", "ім'я": an apostrophe joins.
-		default:
+	rs := []rune(strings.TrimPrefix(s, "\ufeff"))
+	var f strings.Builder // words and spaces, which strings.Fields collapses
+	digit := false        // the last letter or digit written was a digit
+	for i, c := range rs {
+		if i > 0 && unicode.IsUpper(c) && hump(rs, i) {
 			f.WriteRune(' ')
-			prev = 0
+		}
+		// Each rune lower-cased and decomposed on its own: the marks NFD
+		// would reorder are dropped anyway.
+		for _, r := range norm.NFD.String(strings.ToLower(string(c))) {
+			switch {
+			case unicode.Is(unicode.Mn, r):
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				if d := unicode.IsDigit(r); d != digit {
+					f.WriteRune(' ') // "address1": a letter and a digit part
+					digit = d
+				}
+				f.WriteString(FoldLetter(r))
+			case r == '\'' || r == '’':
+				// "nom d'utilisateur", "ім'я": an apostrophe joins.
+			default:
+				f.WriteRune(' ')
+			}
 		}
 	}
 	return strings.Fields(f.String())
@@ -57,10 +51,7 @@ func Words(s string) []string {
 // capitals (EMAIL, FNAME) has no humps.
 func hump(rs []rune, i int) bool {
 	prev := rs[i-1]
-	if unicode.IsLower(prev) {
-		return true
-	}
-	return unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])
+	return unicode.IsLower(prev) || unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])
 }
 
 // FoldLetter spells the letters NFD does not decompose as ASCII (ł → l,

@@ -14,10 +14,7 @@ import "strings"
 // distance 2, so a shortened name still finds its field. "" when none fits.
 func Closest(s string, candidates []string) string {
 	ns := fold(s)
-	n := len([]rune(ns))
-	if n == 0 {
-		return ""
-	}
+	n := len([]rune(ns)) // 0: no distance is below it, so nothing fits
 	best, bestD := "", -1
 	for _, c := range candidates {
 		nc := fold(c)
@@ -48,13 +45,7 @@ func OrList(names []string) string {
 // Distance is the optimal string alignment distance between a and b, in
 // characters.
 func Distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 {
-		return len(rb)
-	}
-	if len(rb) == 0 {
-		return len(ra)
-	}
+	ra, rb := []rune(a), []rune(b) // an empty one needs no case of its own: the rows start at 0, 1, 2…
 	// Three rolling rows: two back (for transpositions), previous, current.
 	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
