@@ -242,10 +242,13 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 			"file", r.file, "encoding", name)
 	}
 	if err := r.bind(rd.Header()); err != nil {
-		_ = rd.Close()
-		if rerr := r.readable(); rerr != nil {
-			return nil, 0, rerr // a file that cannot be read whole is refused for that first
+		// A file that cannot be read whole (cut short, a ragged row) is
+		// refused for that first, before what its header lacks. (A file
+		// that binds is read whole by scanRows.)
+		if _, cerr := sheet.Count(rd); cerr != nil {
+			err = badInputNothingSent(cerr)
 		}
+		_ = rd.Close()
 		return nil, 0, err
 	}
 	n, err := r.scanRows() // the count feeds the ETA
@@ -254,21 +257,6 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		return nil, 0, err
 	}
 	return rd, int64(n), nil
-}
-
-// readable reads the whole file once: a file that cannot be read whole
-// (cut short, a ragged row) is refused for that, before what its header
-// lacks. (A file that binds is read whole by scanRows.)
-func (r *run) readable() error {
-	rd, err := sheet.Open(r.input, r.cfg.Sheet)
-	if err != nil {
-		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
-	}
-	defer rd.Close()
-	if _, err := sheet.Count(rd); err != nil {
-		return badInputNothingSent(err)
-	}
-	return nil
 }
 
 // badInputNothingSent is a bad input found before the first request; the
