@@ -56,26 +56,41 @@ func newOldReport(path string, key []byte, account string) *oldReport {
 // would have been sent again).
 func openOldReport(path string, key []byte, account string, line func()) (*oldReport, error) {
 	o := newOldReport(path, key, account)
-	if err := o.start(""); err != nil {
+	err := o.each("", func(l events.Line) error {
+		line()
+		o.count++
+		o.lastRow = l.Row
+		return nil
+	})
+	if err != nil {
 		return nil, err
+	}
+	return o, nil
+}
+
+// each reads the report from src (as start does) to its end, calls fn
+// with each line, and closes it.
+func (o *oldReport) each(src string, fn func(events.Line) error) error {
+	if err := o.start(src); err != nil {
+		return err
 	}
 	for {
 		l, err := o.lines.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err == nil {
+			err = fn(l)
+		}
 		if err != nil {
 			_ = o.close()
-			return nil, err
+			return err
 		}
-		line()
-		o.count++
-		o.lastRow = l.Row
 	}
 	if err := o.close(); err != nil {
-		return nil, fmt.Errorf("reading the report to resume: %w", err)
+		return fmt.Errorf("reading the report to resume: %w", err)
 	}
-	return o, nil
+	return nil
 }
 
 // start opens the report (src, or the file run.OpenRecords picks when src

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -382,34 +381,20 @@ func idText(id int64) string {
 // known before this run and whose line the new report does not have yet:
 // the old report's finished lines and the rows the old journal settled.
 func (r *run) settledLines(yield func(events.Line) error) error {
-	if r.old == nil {
-		return nil
-	}
 	o := newOldReport(r.old.path, r.old.cfg.Key, r.old.cfg.Account)
-	if err := o.start(r.old.src); err != nil {
-		return err
-	}
-	defer o.close()
-	for {
-		l, err := o.lines.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	err := o.each(r.old.src, func(l events.Line) error {
+		if l.Status.Finished() {
+			return yield(l)
 		}
+		return nil
+	})
+	for _, l := range r.settled {
 		if err != nil {
 			return err
 		}
-		if l.Status.Finished() {
-			if err := yield(l); err != nil {
-				return err
-			}
-		}
+		err = yield(l)
 	}
-	for _, l := range r.settled {
-		if err := yield(l); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // neverStarted says that neither the report a resume names nor its journal
