@@ -120,7 +120,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
-		sum = r.tally.summary(sum, r.ev.Counts())
+		sum = r.tally.summary(r.ev.Counts())
 		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 		r.ev.Finish(sum.String())
@@ -165,7 +165,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if runErr == nil {
 		runErr = r.checkUnchanged()
 	}
-	return sum, r.settle(ctx, runErr, werr, &sum)
+	return sum, r.settle(ctx, runErr, werr)
 }
 
 // checkUnchanged fingerprints the input again at the end: a file that
@@ -380,12 +380,12 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 }
 
 // settle closes the journal and turns the run's end into Run's error.
-func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) error {
+func (r *run) settle(ctx context.Context, runErr, werr error) error {
 	_ = r.old.close()
 	// The journal goes only once the report is whole and synced.
 	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {
-		sum.Journal = r.jnl.Path()
+		r.tally.Journal = r.jnl.Path()
 	}
 	// To finish: the same command with --resume; a dry run sent nothing
 	// (and --resume refuses its report): the same command again.
