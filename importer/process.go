@@ -397,19 +397,46 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
 		return ""
 	}
-	w := r.lostWait(err)
-	if !time.Now().Before(w.until) {
+	// The wait: until the create can no longer land, unless the server
+	// answered it was done with it; and at least until the server's
+	// Retry-After has passed. Its words: what came back ("the create's
+	// answer was lost"; sent, the same for the row's line), why the row
+	// waits ("the server may still be making the client"), what it waits
+	// for ("the create could no longer land"), how until follows
+	// ("--request-timeout 1m30s after its send"), and key, its note in a
+	// page's texts when rule names a flag (run.Keyed).
+	oe := (*baselinker.OutcomeUnknownError)(nil)
+	errors.As(err, &oe)
+	var until time.Time
+	var what, sent, why, before, rule, key string
+	if oe == nil || !oe.Answered {
+		p := events.Pending{Op: "create", At: time.Now()}
+		if oe != nil && !oe.Sent.IsZero() {
+			p.At = oe.Sent
+		}
+		until, _ = p.LandsBy(r.cfg.RequestTimeout)
+		what, sent = "the create's answer was lost", "the create was sent but "+oe.Got()
+		why, before = "the server may still be making the client", "the create could no longer land"
+		rule, key = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout), "run.lookupLost"
+	}
+	if oe != nil && oe.RetryAt.After(until) && !errors.Is(err, pacer.ErrWaitedTooLong) { // past --max-wait: the row is not sent again (create)
+		until = oe.RetryAt
+		what, sent = "the server refused the create for now", "the server refused the create for now"
+		why, before = "it asked to wait before the row goes again", "the wait it asked for had passed"
+		rule, key = "the Retry-After of its answer", ""
+	}
+	if !time.Now().Before(until) {
 		return ""
 	}
 	if ctx.Err() == nil {
 		page := ctx
-		if w.key != "" {
-			page = events.Keyed(ctx, w.key, map[string]string{"row": strconv.Itoa(it.num), "until": w.until.UTC().Format(time.RFC3339)})
+		if key != "" {
+			page = events.Keyed(ctx, key, map[string]string{"row": strconv.Itoa(it.num), "until": until.UTC().Format(time.RFC3339)})
 		}
 		r.cfg.Logger.WarnContext(page, fmt.Sprintf("row %d: %s (%v); %s, so the row is looked up at %s (%s) — not sent again before",
-			it.num, w.what, err, w.why, w.until.Local().Format("15:04:05"), w.rule), "row", it.num, "until", w.until)
+			it.num, what, err, why, until.Local().Format("15:04:05"), rule), "row", it.num, "until", until)
 	}
-	werr := r.waitLookup(ctx, it.num, w.until)
+	werr := r.waitLookup(ctx, it.num, until)
 	if werr == nil {
 		return ""
 	}
@@ -418,45 +445,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 		stop = r.stopWhy()
 	}
 	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — %s (%v), and %s before %s (%s)",
-		w.sent, err, stop, w.before, w.rule)
-}
-
-// lookupWait is when the look-up of a create whose answer was lost may go,
-// and the words that say why.
-type lookupWait struct {
-	until  time.Time
-	what   string // what came back: "the create's answer was lost"
-	sent   string // the same, for the row's line
-	why    string // why the row waits: "the server may still be making the client"
-	before string // what the row waits for: "the create could no longer land"
-	rule   string // how until follows: "--request-timeout 1m30s after its send"
-	key    string // its note in a page's texts when rule names a flag (run.Keyed)
-}
-
-// lostWait is the wait of a create whose answer was lost (err): until it
-// can no longer land, unless the server answered it was done with it; and
-// at least until the server's Retry-After has passed.
-func (r *run) lostWait(err error) lookupWait {
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(err, &oe)
-	var w lookupWait
-	if oe == nil || !oe.Answered {
-		p := events.Pending{Op: "create", At: time.Now()}
-		if oe != nil && !oe.Sent.IsZero() {
-			p.At = oe.Sent
-		}
-		w.until, _ = p.LandsBy(r.cfg.RequestTimeout)
-		w.what, w.sent = "the create's answer was lost", "the create was sent but "+oe.Got()
-		w.why, w.before = "the server may still be making the client", "the create could no longer land"
-		w.rule, w.key = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout), "run.lookupLost"
-	}
-	if oe != nil && oe.RetryAt.After(w.until) && !errors.Is(err, pacer.ErrWaitedTooLong) { // past --max-wait: the row is not sent again (create)
-		w.until = oe.RetryAt
-		w.what, w.sent = "the server refused the create for now", "the server refused the create for now"
-		w.why, w.before = "it asked to wait before the row goes again", "the wait it asked for had passed"
-		w.rule, w.key = "the Retry-After of its answer", ""
-	}
-	return w
+		sent, err, stop, before, rule)
 }
 
 // adopt settles a create whose answer was lost: the look-up found the
