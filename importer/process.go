@@ -231,8 +231,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			oe := (*baselinker.OutcomeUnknownError)(nil)
-			errors.As(err, &oe)
+			oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
 			return l.OutcomeUnknown(fmt.Sprintf("check the account, then run again with --resume — the create was sent but %s (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", oe.Got(), err, lerr))
 		}
 		if c != nil {
@@ -268,8 +267,8 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 // or none at all.
 func (r *run) tooLongToResend(ctx context.Context, l events.Line, err, why error) events.Line {
 	l = r.failure(ctx, l, why)
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	if errors.As(err, &oe) && !oe.RetryAt.IsZero() {
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
+	if oe != nil && !oe.RetryAt.IsZero() {
 		l.Message = "run again with --resume once the API takes requests again — sent, refused for longer than --max-wait, and a look-up proved no client was made; not sent again in this run"
 		return l
 	}
@@ -289,8 +288,7 @@ func (r *run) notResent(l events.Line, sends int, err error) events.Line {
 	} else {
 		l = interrupted(l)
 	}
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(err, &oe)
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
 	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); not sent again: %s",
 		sentTimes(sends), oe.Got(), err, why)
 	return l
@@ -306,8 +304,7 @@ func (r *run) resendFailed(ctx context.Context, l events.Line, sends int, prev, 
 		return r.notResent(l, sends, prev)
 	}
 	l = r.failure(ctx, l, err)
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(prev, &oe)
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](prev)
 	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); sending it again failed: %v",
 		sentTimes(sends), oe.Got(), prev, err)
 	return l
@@ -346,7 +343,7 @@ func (r *run) pauseResend(ctx context.Context, it *item, k int, err error) error
 		return nil
 	}
 	var sent time.Time
-	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) {
+	if oe, ok := errors.AsType[*baselinker.OutcomeUnknownError](err); ok {
 		sent = oe.Sent
 	}
 	until, perr := p.ResendAt(k, sent)
@@ -405,8 +402,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	// for ("the create could no longer land"), how until follows
 	// ("--request-timeout 1m30s after its send"), and key, its note in a
 	// page's texts when rule names a flag (run.Keyed).
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(err, &oe)
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
 	var until time.Time
 	var what, sent, why, before, rule, key string
 	if oe == nil || !oe.Answered {
