@@ -185,14 +185,13 @@ func (r *run) checkUnchanged() error {
 	return nil
 }
 
-// accountOf names the account an API writes to (baselinker.API.Account: a
-// hash of the token), "" when it cannot say. Each report
-// line carries it, so that an undo is never run against another account.
+// accountOf names the account an API writes to (API.Account), "" without
+// an API (a dry run that reads nothing).
 func accountOf(api API) string {
-	if a, ok := api.(interface{ Account() string }); ok {
-		return a.Account()
+	if api == nil {
+		return ""
 	}
-	return ""
+	return api.Account()
 }
 
 // requestsOf is the API's request count (0 without an API: a dry run that reads nothing).

@@ -321,12 +321,6 @@ func sentTimes(n int) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// resendPauser is an API that says when a write may go again after its
-// retry pause (baselinker.API's ResendAt).
-type resendPauser interface {
-	ResendAt(k int, sent time.Time) (time.Time, error)
-}
-
 // pauseResend waits, before a create goes again after its k-th send got
 // no usable answer (err) and a look-up proved no client was made, the
 // pause of the API's own retries counted from that send: a server that
@@ -338,15 +332,11 @@ type resendPauser interface {
 // wrapping pacer.ErrWaitedTooLong, without waiting, when what is left of
 // the pause would pass --max-wait.
 func (r *run) pauseResend(ctx context.Context, it *item, k int, err error) error {
-	p, ok := r.api.(resendPauser)
-	if !ok {
-		return nil
-	}
 	var sent time.Time
 	if oe, ok := errors.AsType[*baselinker.OutcomeUnknownError](err); ok {
 		sent = oe.Sent
 	}
-	until, perr := p.ResendAt(k, sent)
+	until, perr := r.api.ResendAt(k, sent) // a write went out: the run has an API
 	if perr != nil {
 		return fmt.Errorf("row %d: %w; last answer: %w", it.num, perr, err)
 	}

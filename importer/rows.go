@@ -58,10 +58,10 @@ func (r *run) feed(ctx context.Context, rd sheet.Reader, pool *events.Pool[event
 			continue
 		}
 		it := r.mapRow(row)
-		_, later := r.carry[it.num].LandsBy(r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+		until, later := r.carry[it.num].LandsBy(r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
 		if pool.Add(events.Job[events.Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (events.Line, error) {
 			var l events.Line
-			switch err := r.waitToLand(ctx, it.num, r.carry[it.num]); {
+			switch err := r.waitLookup(ctx, it.num, until); {
 			case errors.Is(err, events.ErrStopped): // the journal keeps a carried send open until it is looked up
 				l = r.notAttempted(it.base())
 			case err != nil:
