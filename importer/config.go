@@ -139,15 +139,11 @@ func (c Config) withDefaults(input string) Config {
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = events.DefaultDrain
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	c.Report = cmp.Or(c.Report, DefaultReportPath(input, c.DryRun))
-	if c.Sheet.Checked == nil {
-		// The run opens its input more than once (read to the end first,
-		// then row by row): an XLSX is read whole and checked only once.
-		c.Sheet.Checked = &sheet.Checked{}
-	}
+	// The run opens its input more than once (read to the end first,
+	// then row by row): an XLSX is read whole and checked only once.
+	c.Sheet.Checked = cmp.Or(c.Sheet.Checked, &sheet.Checked{})
 	if m := c.Mapping; m != nil {
 		c.Sheet = m.SheetOptions(c.Sheet)
 		if len(c.MatchBy) == 0 {
