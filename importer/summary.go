@@ -171,7 +171,9 @@ type tally struct {
 
 func newTally() *tally {
 	s := Summary{Fields: map[string]int{}, Created: map[string]int{}, Adjusted: map[string]int{}, StatusSet: map[string]int{}}
-	return &tally{Summary: s, groups: map[events.Status]map[string]*Group{}}
+	groups := map[events.Status]map[string]*Group{ // the statuses whose lines are grouped by reason
+		events.StatusInvalid: {}, events.StatusFailed: {}, events.StatusConflict: {}, events.StatusSkipped: {}}
+	return &tally{Summary: s, groups: groups}
 }
 
 func (t *tally) add(l *events.Line) {
@@ -221,10 +223,6 @@ func (t *tally) add(l *events.Line) {
 // is its example.
 func (t *tally) group(l *events.Line, reason, example string) {
 	m := t.groups[l.Status]
-	if m == nil {
-		m = map[string]*Group{}
-		t.groups[l.Status] = m
-	}
 	if g, ok := m[reason]; ok {
 		g.Count++
 		return
