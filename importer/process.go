@@ -209,7 +209,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	var err error
 	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
 		if attempt > 1 && (r.stopped() || ctx.Err() != nil) { // a look-up proved nothing made: after a stop or an interrupt, nothing more goes out
-			return r.notResent(l, attempt-1, err)
+			return r.notResent(ctx, l, attempt-1, err, nil)
 		}
 		var added baselinker.Added
 		prev := err // the last send's, each proven not made
@@ -222,7 +222,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
 			if attempt > 1 {
-				return r.resendFailed(ctx, l, attempt-1, prev, err)
+				return r.notResent(ctx, l, attempt-1, prev, err)
 			}
 			return r.failure(ctx, l, err)
 		}
@@ -277,36 +277,30 @@ func (r *run) tooLongToResend(ctx context.Context, l events.Line, err, why error
 	return l
 }
 
-// notResent is the line of a create sent sends times, each time answered
-// without a client (the last: err) that a look-up proved was not made,
-// not sent again because the run was interrupted or stopped meanwhile:
-// skipped as the rows the run did not reach, but saying it was sent.
-func (r *run) notResent(l events.Line, sends int, err error) events.Line {
+// notResent is the line of a create sent sends times, each answered
+// without a client (the last: prev) that a look-up proved was not made,
+// and not sent again. err is why its next send failed before or as it
+// went out — a journal that could not be written, the limiter's
+// --max-wait, an API's refusal: the status and code are failure's, the
+// words say the sends before it. err is nil (or the interrupt's) when the
+// run was interrupted or stopped meanwhile: skipped as the rows the run
+// did not reach, but saying it was sent.
+func (r *run) notResent(ctx context.Context, l events.Line, sends int, prev, err error) events.Line {
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](prev)
+	sent := fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made "+
+		"(the last time the create was sent but %s: %v); ", sentTimes(sends), oe.Got(), prev)
+	if err != nil && !(ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))) {
+		l = r.failure(ctx, l, err)
+		l.Message = sent + "sending it again failed: " + err.Error()
+		return l
+	}
 	why := "the import was interrupted"
 	if r.stopped() {
 		l, why = r.notAttempted(l), r.stopWhy()
 	} else {
 		l = interrupted(l)
 	}
-	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
-	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); not sent again: %s",
-		sentTimes(sends), oe.Got(), err, why)
-	return l
-}
-
-// resendFailed is the line of a create sent sends times, each answered
-// without a client (the last: prev) that a look-up proved was not made,
-// whose next send failed (err) before or as it went out — a journal that
-// could not be written, the limiter's --max-wait, an API's refusal: the
-// status and code are failure's, the words say the sends before it.
-func (r *run) resendFailed(ctx context.Context, l events.Line, sends int, prev, err error) events.Line {
-	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return r.notResent(l, sends, prev)
-	}
-	l = r.failure(ctx, l, err)
-	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](prev)
-	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); sending it again failed: %v",
-		sentTimes(sends), oe.Got(), prev, err)
+	l.Message = sent + "not sent again: " + why
 	return l
 }
 
