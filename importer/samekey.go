@@ -163,14 +163,12 @@ func sameKeys(it *item) []string {
 	return keys
 }
 
-// sentValues is what a row sends, by field ("extra_15" for extra fields).
+// sentValues is what a row sends (created's plan), by field ("extra_15"
+// for extra fields).
 func sentValues(it *item) map[string]string {
-	m := make(map[string]string, len(it.res.Values)+len(it.res.Extra))
-	for _, v := range it.res.Values {
-		m[v.Field] = v.Text
-	}
-	for _, v := range it.res.Extra {
-		m["extra_"+v.Field] = v.Text
+	m := map[string]string{}
+	for _, c := range created(it) {
+		m[c.Field] = c.After
 	}
 	return m
 }
