@@ -69,7 +69,6 @@ type run struct {
 	input    string
 	file     string           // base name, for messages
 	sha      string           // the input's fingerprint
-	detected string           // the code page the input was read in, when detected
 	disputes map[int][]string // warnings of rows that share a key and disagree, by row
 	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	Checker                   // the plan and the match keys: what each row's own cells decide
@@ -80,11 +79,10 @@ type run struct {
 	settled  map[int]events.Line    // rows the old journal settled and the old report lacks
 	nums     []int                  // a resume's input rows, by number, in file order (read once, by scanRows)
 	landing  landing                // of those carried, the creates waiting now until they can no longer land
-	tally    *tally
-	locks    runlock.Set        // the run's locks (report, resumed report, input on the account)
-	window   int                // rows between read and written (the report's reorder window)
-	kept     string             // where the earlier run's record at the report's path was kept
-	ev       *events.Aggregator // the run's typed events (progress.go)
+	tally    *tally                 // the Summary as the run fills it (with the code page detected, the earlier record kept)
+	locks    runlock.Set            // the run's locks (report, resumed report, input on the account)
+	window   int                    // rows between read and written (the report's reorder window)
+	ev       *events.Aggregator     // the run's typed events (progress.go)
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -121,7 +119,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	defer r.ev.Watch()()
 	defer func() {
 		sum = r.tally.summary(r.ev.Counts())
-		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
+		sum.Report, sum.DryRun, sum.InputSHA = cfg.Report, cfg.DryRun, r.sha
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 		r.ev.Finish(sum.String())
 	}()
@@ -235,7 +233,7 @@ func (r *run) openInput() (sheet.Reader, int64, error) {
 		return nil, 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if name, detected := sheet.EncodingOf(rd); detected {
-		r.detected = name
+		r.tally.Encoding = name
 		page := events.Keyed(context.Background(), "run.encoding", map[string]string{"file": r.file, "encoding": name}) // no --encoding there
 		r.cfg.Logger.InfoContext(page, fmt.Sprintf("%s is not UTF-8: reading it as %s, whose letters make sense of it (give --encoding if it is another)", r.file, name),
 			"file", r.file, "encoding", name)
@@ -339,7 +337,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	var err error
 	if r.old == nil || !SamePath(r.cfg.Resume, r.cfg.Report) {
 		// A new record: an earlier run's at this path is kept, not written over.
-		if r.kept, err = KeepEarlier(r.cfg.Report); err != nil {
+		if r.tally.Kept, err = KeepEarlier(r.cfg.Report); err != nil {
 			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 	}
