@@ -120,16 +120,13 @@ func (o *oldReport) start(src string) error {
 // report takes its path) and reads it from there.
 func (o *oldReport) moveAside() error {
 	_ = o.close()
-	prev := o.src + ".prev"
-	if err := os.Rename(o.src, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("moving the old report aside: %w", err)
-	}
-	if o.src != o.path { // the record of an XLSX report: the XLSX goes too
-		if err := os.Rename(o.path, o.path+".prev"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// The record of an XLSX report (src is not path): the XLSX goes too.
+	for _, p := range slices.Compact([]string{o.src, o.path}) {
+		if err := os.Rename(p, p+".prev"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("moving the old report aside: %w", err)
 		}
 	}
-	if err := o.start(prev); err != nil {
+	if err := o.start(o.src + ".prev"); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	return nil
