@@ -41,17 +41,14 @@ type keyedRow struct {
 // repeat an earlier row value for value (r.repeats: planned once, the
 // others skipped); for a resume, the rows' numbers (r.nums).
 func (r *run) scanRows() (int, error) {
-	keyed := len(r.cfg.MatchBy) > 0 || r.plan.MapsID()
 	seed := maphash.MakeSeed()
 	var keyHashes, rowHashes []uint64
 	n, err := r.eachRow("reading "+r.file, -1, func(it *item) {
 		if r.cfg.Resume != "" {
 			r.nums = append(r.nums, it.num) // what prove walks: the input is not read again
 		}
-		if keyed {
-			for _, k := range sameKeys(it) {
-				keyHashes = append(keyHashes, maphash.String(seed, k))
-			}
+		for _, k := range sameKeys(it) { // none without a match key or a mapped crm_client_id
+			keyHashes = append(keyHashes, maphash.String(seed, k))
 		}
 		if c, ok := repeatable(it); ok {
 			rowHashes = append(rowHashes, maphash.String(seed, c))
