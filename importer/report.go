@@ -37,8 +37,7 @@ type oldReport struct {
 	lines *events.ReportLines // nil: the report has no rows (or is closed)
 	sha   string              // the input_sha256 of the first line read
 	// Of the whole report (openOldReport's first pass):
-	count   int // how many lines it has
-	lastRow int // the input row of its last line
+	lastRow int // the input row of its last line (0: it has none; a line's row is 1 or more)
 }
 
 // newOldReport reads the report at path: key proves each line (nil: not
@@ -58,7 +57,6 @@ func openOldReport(path string, key []byte, account string, line func()) (*oldRe
 	o := newOldReport(path, key, account)
 	err := o.each("", func(l events.Line) error {
 		line()
-		o.count++
 		o.lastRow = l.Row
 		return nil
 	})

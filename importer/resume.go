@@ -85,7 +85,7 @@ func (r *run) checkFingerprints(old *oldReport, js events.JournalState) error {
 				events.ErrBadInput, ErrInputChanged, c.what, c.sha, r.input, r.sha, c.fix, r.file, r.cfg.matchedRerun())
 		}
 	}
-	if old.count == 0 && js.SHA == "" {
+	if old.lastRow == 0 && js.SHA == "" { // no line
 		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
 			"import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
 			events.ErrBadInput, path, path, r.cfg.matchedRerun())
