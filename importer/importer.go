@@ -292,11 +292,10 @@ func (r *run) bind(header []string) error {
 	}
 	m := plan.Mapping()
 	for _, k := range r.cfg.MatchBy {
-		if slices.Contains(m.Fields(), k) {
-			continue
+		if !slices.Contains(m.Fields(), k) {
+			return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
+				events.ErrBadInput, k, cmp.Or(m.File, "the mapping"), k, k)
 		}
-		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
-			events.ErrBadInput, k, cmp.Or(m.File, "the mapping"), k, k)
 	}
 	return nil
 }
