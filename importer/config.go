@@ -16,12 +16,18 @@ import (
 
 // API is what the importer needs of the Base API; *baselinker.API has it.
 // Stats counts the requests as the limiter sees them (retries included):
-// the summary's one request count.
+// the summary's one request count. Account names the account it writes
+// to (a hash of the token), which each report line carries, so that an
+// undo is never run against another account. ResendAt says when a write
+// may go again after its retry pause (process.go).
 type API interface {
 	GetCrmClients(ctx context.Context, page int, f baselinker.Filters) ([]baselinker.Client, error)
 	GetCrmClientData(ctx context.Context, id int64, includeCustomExtraFields bool) (baselinker.Client, error)
+	GetCrmClientStatuses(ctx context.Context) ([]baselinker.Status, error)
 	AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error)
+	ResendAt(k int, sent time.Time) (time.Time, error)
 	Stats() baselinker.Stats
+	Account() string
 }
 
 // DefaultWorkers is the default size of the request pool.
@@ -133,15 +139,11 @@ func (c Config) withDefaults(input string) Config {
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = events.DefaultDrain
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	c.Report = cmp.Or(c.Report, DefaultReportPath(input, c.DryRun))
-	if c.Sheet.Checked == nil {
-		// The run opens its input more than once (read to the end first,
-		// then row by row): an XLSX is read whole and checked only once.
-		c.Sheet.Checked = &sheet.Checked{}
-	}
+	// The run opens its input more than once (read to the end first,
+	// then row by row): an XLSX is read whole and checked only once.
+	c.Sheet.Checked = cmp.Or(c.Sheet.Checked, &sheet.Checked{})
 	if m := c.Mapping; m != nil {
 		c.Sheet = m.SheetOptions(c.Sheet)
 		if len(c.MatchBy) == 0 {

@@ -69,7 +69,6 @@ type run struct {
 	input    string
 	file     string           // base name, for messages
 	sha      string           // the input's fingerprint
-	detected string           // the code page the input was read in, when detected
 	disputes map[int][]string // warnings of rows that share a key and disagree, by row
 	repeats  map[int]int      // rows without a key that repeat an earlier row: the first one's number, by row
 	Checker                   // the plan and the match keys: what each row's own cells decide
@@ -80,11 +79,10 @@ type run struct {
 	settled  map[int]events.Line    // rows the old journal settled and the old report lacks
 	nums     []int                  // a resume's input rows, by number, in file order (read once, by scanRows)
 	landing  landing                // of those carried, the creates waiting now until they can no longer land
-	tally    *tally
-	locks    runlock.Set        // the run's locks (report, resumed report, input on the account)
-	window   int                // rows between read and written (the report's reorder window)
-	kept     string             // where the earlier run's record at the report's path was kept
-	ev       *events.Aggregator // the run's typed events (progress.go)
+	tally    *tally                 // the Summary as the run fills it (with the code page detected, the earlier record kept)
+	locks    runlock.Set            // the run's locks (report, resumed report, input on the account)
+	window   int                    // rows between read and written (the report's reorder window)
+	ev       *events.Aggregator     // the run's typed events (progress.go)
 
 	sendCtx context.Context // detached from the run's ctx: in-flight requests finish after an interrupt
 
@@ -120,8 +118,8 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	r.cfg.Logger = r.ev.Logger(cfg.Logger) // its notes are the run's Messages too
 	defer r.ev.Watch()()
 	defer func() {
-		sum = r.tally.summary(sum, r.ev.Counts())
-		sum.Report, sum.DryRun, sum.InputSHA, sum.Encoding, sum.Kept = cfg.Report, cfg.DryRun, r.sha, r.detected, r.kept
+		sum = r.tally.summary(r.ev.Counts())
+		sum.Report, sum.DryRun, sum.InputSHA = cfg.Report, cfg.DryRun, r.sha
 		sum.Elapsed, sum.Requests = time.Since(start), requestsOf(api)-before
 		r.ev.Finish(sum.String())
 	}()
@@ -165,7 +163,7 @@ func Run(ctx context.Context, api API, input string, cfg Config) (sum Summary, e
 	if runErr == nil {
 		runErr = r.checkUnchanged()
 	}
-	return sum, r.settle(ctx, runErr, werr, &sum)
+	return sum, r.settle(ctx, runErr, werr)
 }
 
 // checkUnchanged fingerprints the input again at the end: a file that
@@ -185,14 +183,13 @@ func (r *run) checkUnchanged() error {
 	return nil
 }
 
-// accountOf names the account an API writes to (baselinker.API.Account: a
-// hash of the token), "" when it cannot say. Each report
-// line carries it, so that an undo is never run against another account.
+// accountOf names the account an API writes to (API.Account), "" without
+// an API (a dry run that reads nothing).
 func accountOf(api API) string {
-	if a, ok := api.(interface{ Account() string }); ok {
-		return a.Account()
+	if api == nil {
+		return ""
 	}
-	return ""
+	return api.Account()
 }
 
 // requestsOf is the API's request count (0 without an API: a dry run that reads nothing).
@@ -236,16 +233,19 @@ func (r *run) openInput() (*sheet.Reader, int64, error) {
 		return nil, 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	if name, detected := sheet.EncodingOf(rd); detected {
-		r.detected = name
+		r.tally.Encoding = name
 		page := events.Keyed(context.Background(), "run.encoding", map[string]string{"file": r.file, "encoding": name}) // no --encoding there
 		r.cfg.Logger.InfoContext(page, fmt.Sprintf("%s is not UTF-8: reading it as %s, whose letters make sense of it (give --encoding if it is another)", r.file, name),
 			"file", r.file, "encoding", name)
 	}
 	if err := r.bind(rd.Header()); err != nil {
-		_ = rd.Close()
-		if rerr := r.readable(); rerr != nil {
-			return nil, 0, rerr // a file that cannot be read whole is refused for that first
+		// A file that cannot be read whole (cut short, a ragged row) is
+		// refused for that first, before what its header lacks. (A file
+		// that binds is read whole by scanRows.)
+		if _, cerr := sheet.Count(rd); cerr != nil {
+			err = badInputNothingSent(cerr)
 		}
+		_ = rd.Close()
 		return nil, 0, err
 	}
 	n, err := r.scanRows() // the count feeds the ETA
@@ -254,21 +254,6 @@ func (r *run) openInput() (*sheet.Reader, int64, error) {
 		return nil, 0, err
 	}
 	return rd, int64(n), nil
-}
-
-// readable reads the whole file once: a file that cannot be read whole
-// (cut short, a ragged row) is refused for that, before what its header
-// lacks. (A file that binds is read whole by scanRows.)
-func (r *run) readable() error {
-	rd, err := sheet.Open(r.input, r.cfg.Sheet)
-	if err != nil {
-		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
-	}
-	defer rd.Close()
-	if _, err := sheet.Count(rd); err != nil {
-		return badInputNothingSent(err)
-	}
-	return nil
 }
 
 // badInputNothingSent is a bad input found before the first request; the
@@ -307,11 +292,10 @@ func (r *run) bind(header []string) error {
 	}
 	m := plan.Mapping()
 	for _, k := range r.cfg.MatchBy {
-		if slices.Contains(m.Fields(), k) {
-			continue
+		if !slices.Contains(m.Fields(), k) {
+			return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
+				events.ErrBadInput, k, cmp.Or(m.File, "the mapping"), k, k)
 		}
-		return fmt.Errorf("%w: --match-by %s: %s does not map the field %s, so no row would have that key; map a column to %s or choose another key",
-			events.ErrBadInput, k, cmp.Or(m.File, "the mapping"), k, k)
 	}
 	return nil
 }
@@ -352,7 +336,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 	var err error
 	if r.old == nil || !SamePath(r.cfg.Resume, r.cfg.Report) {
 		// A new record: an earlier run's at this path is kept, not written over.
-		if r.kept, err = KeepEarlier(r.cfg.Report); err != nil {
+		if r.tally.Kept, err = KeepEarlier(r.cfg.Report); err != nil {
 			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 	}
@@ -392,12 +376,12 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 }
 
 // settle closes the journal and turns the run's end into Run's error.
-func (r *run) settle(ctx context.Context, runErr, werr error, sum *Summary) error {
+func (r *run) settle(ctx context.Context, runErr, werr error) error {
 	_ = r.old.close()
 	// The journal goes only once the report is whole and synced.
 	kept, jerr := r.jnl.Close(runErr == nil && werr == nil)
 	if kept {
-		sum.Journal = r.jnl.Path()
+		r.tally.Journal = r.jnl.Path()
 	}
 	// To finish: the same command with --resume; a dry run sent nothing
 	// (and --resume refuses its report): the same command again.

@@ -52,24 +52,18 @@ func inDoubt(open map[int]events.Pending, timeout time.Duration) (n int, last ti
 	return n, last
 }
 
-// waitToLand waits until the create p a row sent can no longer land: the
-// carried create of a resumed row, or this run's own create whose answer
-// was lost (process.go). It returns nil then, or at once when p has no
-// such wait; ctx's error when the run is interrupted first, and
+// waitLookup holds the row's look-up until the time until (the bar and the
+// log say it with the other rows waiting): until the create the row sent
+// can no longer land — the carried create of a resumed row (until is zero
+// when it has no such wait), or this run's own create whose answer was
+// lost (process.go). It returns nil then, or at once when until has
+// passed; ctx's error when the run is interrupted first, and
 // events.ErrStopped when it stops on a fatal error first (the caller keeps
 // the send open in the journal: the row is looked up by the next resume).
-func (r *run) waitToLand(ctx context.Context, row int, p events.Pending) error {
-	until, later := p.LandsBy(r.cfg.RequestTimeout)
-	if !later {
+func (r *run) waitLookup(ctx context.Context, row int, until time.Time) error {
+	if !time.Now().Before(until) {
 		return nil
 	}
-	return r.waitLookup(ctx, row, until)
-}
-
-// waitLookup holds the row's look-up until the time until (the bar and the
-// log say it with the other rows waiting): nil then; ctx's error when the
-// run is interrupted first, events.ErrStopped when it stops first.
-func (r *run) waitLookup(ctx context.Context, row int, until time.Time) error {
 	r.landing.begin(row, until)
 	defer r.landing.end(row)
 	return r.sleep(ctx, until)

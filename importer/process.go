@@ -209,7 +209,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 	var err error
 	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
 		if attempt > 1 && (r.stopped() || ctx.Err() != nil) { // a look-up proved nothing made: after a stop or an interrupt, nothing more goes out
-			return r.notResent(l, attempt-1, err)
+			return r.notResent(ctx, l, attempt-1, err, nil)
 		}
 		var added baselinker.Added
 		prev := err // the last send's, each proven not made
@@ -222,7 +222,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		if !errors.Is(err, baselinker.ErrOutcomeUnknown) {
 			if attempt > 1 {
-				return r.resendFailed(ctx, l, attempt-1, prev, err)
+				return r.notResent(ctx, l, attempt-1, prev, err)
 			}
 			return r.failure(ctx, l, err)
 		}
@@ -231,8 +231,7 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 		}
 		c, lerr := r.lookup(it)
 		if lerr != nil {
-			oe := (*baselinker.OutcomeUnknownError)(nil)
-			errors.As(err, &oe)
+			oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
 			return l.OutcomeUnknown(fmt.Sprintf("check the account, then run again with --resume — the create was sent but %s (%v), and the look-up could not settle whether the client exists (%v); not sent again to avoid a duplicate", oe.Got(), err, lerr))
 		}
 		if c != nil {
@@ -268,8 +267,8 @@ func (r *run) create(ctx context.Context, it *item) events.Line {
 // or none at all.
 func (r *run) tooLongToResend(ctx context.Context, l events.Line, err, why error) events.Line {
 	l = r.failure(ctx, l, why)
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	if errors.As(err, &oe) && !oe.RetryAt.IsZero() {
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
+	if oe != nil && !oe.RetryAt.IsZero() {
 		l.Message = "run again with --resume once the API takes requests again — sent, refused for longer than --max-wait, and a look-up proved no client was made; not sent again in this run"
 		return l
 	}
@@ -278,38 +277,30 @@ func (r *run) tooLongToResend(ctx context.Context, l events.Line, err, why error
 	return l
 }
 
-// notResent is the line of a create sent sends times, each time answered
-// without a client (the last: err) that a look-up proved was not made,
-// not sent again because the run was interrupted or stopped meanwhile:
-// skipped as the rows the run did not reach, but saying it was sent.
-func (r *run) notResent(l events.Line, sends int, err error) events.Line {
+// notResent is the line of a create sent sends times, each answered
+// without a client (the last: prev) that a look-up proved was not made,
+// and not sent again. err is why its next send failed before or as it
+// went out — a journal that could not be written, the limiter's
+// --max-wait, an API's refusal: the status and code are failure's, the
+// words say the sends before it. err is nil (or the interrupt's) when the
+// run was interrupted or stopped meanwhile: skipped as the rows the run
+// did not reach, but saying it was sent.
+func (r *run) notResent(ctx context.Context, l events.Line, sends int, prev, err error) events.Line {
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](prev)
+	sent := fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made "+
+		"(the last time the create was sent but %s: %v); ", sentTimes(sends), oe.Got(), prev)
+	if err != nil && !(ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))) {
+		l = r.failure(ctx, l, err)
+		l.Message = sent + "sending it again failed: " + err.Error()
+		return l
+	}
 	why := "the import was interrupted"
 	if r.stopped() {
 		l, why = r.notAttempted(l), r.stopWhy()
 	} else {
 		l = interrupted(l)
 	}
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(err, &oe)
-	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); not sent again: %s",
-		sentTimes(sends), oe.Got(), err, why)
-	return l
-}
-
-// resendFailed is the line of a create sent sends times, each answered
-// without a client (the last: prev) that a look-up proved was not made,
-// whose next send failed (err) before or as it went out — a journal that
-// could not be written, the limiter's --max-wait, an API's refusal: the
-// status and code are failure's, the words say the sends before it.
-func (r *run) resendFailed(ctx context.Context, l events.Line, sends int, prev, err error) events.Line {
-	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return r.notResent(l, sends, prev)
-	}
-	l = r.failure(ctx, l, err)
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(prev, &oe)
-	l.Message = fmt.Sprintf("run again with --resume — the create was sent %s and each time a look-up proved no client was made (the last time the create was sent but %s: %v); sending it again failed: %v",
-		sentTimes(sends), oe.Got(), prev, err)
+	l.Message = sent + "not sent again: " + why
 	return l
 }
 
@@ -324,12 +315,6 @@ func sentTimes(n int) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// resendPauser is an API that says when a write may go again after its
-// retry pause (baselinker.API's ResendAt).
-type resendPauser interface {
-	ResendAt(k int, sent time.Time) (time.Time, error)
-}
-
 // pauseResend waits, before a create goes again after its k-th send got
 // no usable answer (err) and a look-up proved no client was made, the
 // pause of the API's own retries counted from that send: a server that
@@ -341,15 +326,11 @@ type resendPauser interface {
 // wrapping pacer.ErrWaitedTooLong, without waiting, when what is left of
 // the pause would pass --max-wait.
 func (r *run) pauseResend(ctx context.Context, it *item, k int, err error) error {
-	p, ok := r.api.(resendPauser)
-	if !ok {
-		return nil
-	}
 	var sent time.Time
-	if oe := (*baselinker.OutcomeUnknownError)(nil); errors.As(err, &oe) {
+	if oe, ok := errors.AsType[*baselinker.OutcomeUnknownError](err); ok {
 		sent = oe.Sent
 	}
-	until, perr := p.ResendAt(k, sent)
+	until, perr := r.api.ResendAt(k, sent) // a write went out: the run has an API
 	if perr != nil {
 		return fmt.Errorf("row %d: %w; last answer: %w", it.num, perr, err)
 	}
@@ -397,19 +378,45 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 	if _, want, _ := lookupKey(it); want == "" || errors.Is(err, baselinker.ErrNoClientID) {
 		return ""
 	}
-	w := r.lostWait(err)
-	if !time.Now().Before(w.until) {
+	// The wait: until the create can no longer land, unless the server
+	// answered it was done with it; and at least until the server's
+	// Retry-After has passed. Its words: what came back ("the create's
+	// answer was lost"; sent, the same for the row's line), why the row
+	// waits ("the server may still be making the client"), what it waits
+	// for ("the create could no longer land"), how until follows
+	// ("--request-timeout 1m30s after its send"), and key, its note in a
+	// page's texts when rule names a flag (run.Keyed).
+	oe, _ := errors.AsType[*baselinker.OutcomeUnknownError](err)
+	var until time.Time
+	var what, sent, why, before, rule, key string
+	if oe == nil || !oe.Answered {
+		p := events.Pending{Op: "create", At: time.Now()}
+		if oe != nil && !oe.Sent.IsZero() {
+			p.At = oe.Sent
+		}
+		until, _ = p.LandsBy(r.cfg.RequestTimeout)
+		what, sent = "the create's answer was lost", "the create was sent but "+oe.Got()
+		why, before = "the server may still be making the client", "the create could no longer land"
+		rule, key = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout), "run.lookupLost"
+	}
+	if oe != nil && oe.RetryAt.After(until) && !errors.Is(err, pacer.ErrWaitedTooLong) { // past --max-wait: the row is not sent again (create)
+		until = oe.RetryAt
+		what, sent = "the server refused the create for now", "the server refused the create for now"
+		why, before = "it asked to wait before the row goes again", "the wait it asked for had passed"
+		rule, key = "the Retry-After of its answer", ""
+	}
+	if !time.Now().Before(until) {
 		return ""
 	}
 	if ctx.Err() == nil {
 		page := ctx
-		if w.key != "" {
-			page = events.Keyed(ctx, w.key, map[string]string{"row": strconv.Itoa(it.num), "until": w.until.UTC().Format(time.RFC3339)})
+		if key != "" {
+			page = events.Keyed(ctx, key, map[string]string{"row": strconv.Itoa(it.num), "until": until.UTC().Format(time.RFC3339)})
 		}
 		r.cfg.Logger.WarnContext(page, fmt.Sprintf("row %d: %s (%v); %s, so the row is looked up at %s (%s) — not sent again before",
-			it.num, w.what, err, w.why, w.until.Local().Format("15:04:05"), w.rule), "row", it.num, "until", w.until)
+			it.num, what, err, why, until.Local().Format("15:04:05"), rule), "row", it.num, "until", until)
 	}
-	werr := r.waitLookup(ctx, it.num, w.until)
+	werr := r.waitLookup(ctx, it.num, until)
 	if werr == nil {
 		return ""
 	}
@@ -418,45 +425,7 @@ func (r *run) waitLost(ctx context.Context, it *item, err error) string {
 		stop = r.stopWhy()
 	}
 	return fmt.Sprintf("run again with --resume, which looks the client up and does not send it again — %s (%v), and %s before %s (%s)",
-		w.sent, err, stop, w.before, w.rule)
-}
-
-// lookupWait is when the look-up of a create whose answer was lost may go,
-// and the words that say why.
-type lookupWait struct {
-	until  time.Time
-	what   string // what came back: "the create's answer was lost"
-	sent   string // the same, for the row's line
-	why    string // why the row waits: "the server may still be making the client"
-	before string // what the row waits for: "the create could no longer land"
-	rule   string // how until follows: "--request-timeout 1m30s after its send"
-	key    string // its note in a page's texts when rule names a flag (run.Keyed)
-}
-
-// lostWait is the wait of a create whose answer was lost (err): until it
-// can no longer land, unless the server answered it was done with it; and
-// at least until the server's Retry-After has passed.
-func (r *run) lostWait(err error) lookupWait {
-	oe := (*baselinker.OutcomeUnknownError)(nil)
-	errors.As(err, &oe)
-	var w lookupWait
-	if oe == nil || !oe.Answered {
-		p := events.Pending{Op: "create", At: time.Now()}
-		if oe != nil && !oe.Sent.IsZero() {
-			p.At = oe.Sent
-		}
-		w.until, _ = p.LandsBy(r.cfg.RequestTimeout)
-		w.what, w.sent = "the create's answer was lost", "the create was sent but "+oe.Got()
-		w.why, w.before = "the server may still be making the client", "the create could no longer land"
-		w.rule, w.key = fmt.Sprintf("--request-timeout %s after its send", r.cfg.RequestTimeout), "run.lookupLost"
-	}
-	if oe != nil && oe.RetryAt.After(w.until) && !errors.Is(err, pacer.ErrWaitedTooLong) { // past --max-wait: the row is not sent again (create)
-		w.until = oe.RetryAt
-		w.what, w.sent = "the server refused the create for now", "the server refused the create for now"
-		w.why, w.before = "it asked to wait before the row goes again", "the wait it asked for had passed"
-		w.rule, w.key = "the Retry-After of its answer", ""
-	}
-	return w
+		sent, err, stop, before, rule)
 }
 
 // adopt settles a create whose answer was lost: the look-up found the

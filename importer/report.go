@@ -37,8 +37,7 @@ type oldReport struct {
 	lines *events.ReportLines // nil: the report has no rows (or is closed)
 	sha   string              // the input_sha256 of the first line read
 	// Of the whole report (openOldReport's first pass):
-	count   int // how many lines it has
-	lastRow int // the input row of its last line
+	lastRow int // the input row of its last line (0: it has none; a line's row is 1 or more)
 }
 
 // newOldReport reads the report at path: key proves each line (nil: not
@@ -56,26 +55,40 @@ func newOldReport(path string, key []byte, account string) *oldReport {
 // would have been sent again).
 func openOldReport(path string, key []byte, account string, line func()) (*oldReport, error) {
 	o := newOldReport(path, key, account)
-	if err := o.start(""); err != nil {
+	err := o.each("", func(l events.Line) error {
+		line()
+		o.lastRow = l.Row
+		return nil
+	})
+	if err != nil {
 		return nil, err
+	}
+	return o, nil
+}
+
+// each reads the report from src (as start does) to its end, calls fn
+// with each line, and closes it.
+func (o *oldReport) each(src string, fn func(events.Line) error) error {
+	if err := o.start(src); err != nil {
+		return err
 	}
 	for {
 		l, err := o.lines.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err == nil {
+			err = fn(l)
+		}
 		if err != nil {
 			_ = o.close()
-			return nil, err
+			return err
 		}
-		line()
-		o.count++
-		o.lastRow = l.Row
 	}
 	if err := o.close(); err != nil {
-		return nil, fmt.Errorf("reading the report to resume: %w", err)
+		return fmt.Errorf("reading the report to resume: %w", err)
 	}
-	return o, nil
+	return nil
 }
 
 // start opens the report (src, or the file run.OpenRecords picks when src
@@ -105,16 +118,13 @@ func (o *oldReport) start(src string) error {
 // report takes its path) and reads it from there.
 func (o *oldReport) moveAside() error {
 	_ = o.close()
-	prev := o.src + ".prev"
-	if err := os.Rename(o.src, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("moving the old report aside: %w", err)
-	}
-	if o.src != o.path { // the record of an XLSX report: the XLSX goes too
-		if err := os.Rename(o.path, o.path+".prev"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// The record of an XLSX report (src is not path): the XLSX goes too.
+	for _, p := range slices.Compact([]string{o.src, o.path}) {
+		if err := os.Rename(p, p+".prev"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("moving the old report aside: %w", err)
 		}
 	}
-	if err := o.start(prev); err != nil {
+	if err := o.start(o.src + ".prev"); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
 	return nil

@@ -23,7 +23,7 @@ type earlierRun struct {
 	when    time.Time    // the report's last write
 	created int          // lines with status created
 	killed  bool         // its journal is still there, or its last line was cut
-	unknown int          // creates its journal shows sent with no outcome (in created too)
+	unknown int          // creates its journal shows sent with no outcome (not in created)
 	rows    map[int]bool // the input rows whose client it created or whose create it sent
 	account string       // the account its lines were written to ("" if they do not say)
 
@@ -56,10 +56,9 @@ func (r *run) guardRerun() error {
 		return nil
 	}
 	prev, ok := r.earlierRun(cfg.Report, js)
-	if !ok || prev.created == 0 {
+	if !ok || prev.created+prev.unknown == 0 {
 		return nil
 	}
-	prev.created -= prev.unknown // said apart below
 	what := "imported"
 	if prev.killed {
 		what = "imported by a run that was stopped before it ended"
@@ -166,7 +165,6 @@ func (r *run) earlierRun(path string, js events.JournalState) (earlierRun, bool)
 	}
 	for row, p := range js.Open {
 		if p.Op == "create" {
-			prev.created++
 			prev.unknown++
 			prev.rows[row] = true
 		}

@@ -182,11 +182,11 @@ func TestNotResentSaysWhatHappened(t *testing.T) {
 		{"a Retry-After past --max-wait", func(r *run) events.Line {
 			return r.tooLongToResend(context.Background(), events.Line{Row: 2}, retryAfter, retryAfter)
 		}, CodeWaitedTooLong, "sent, refused for longer than --max-wait", "no usable answer"},
-		{"interrupted after two sends", func(r *run) events.Line { return r.notResent(events.Line{Row: 2}, 2, lost) },
+		{"interrupted after two sends", func(r *run) events.Line { return r.notResent(context.Background(), events.Line{Row: 2}, 2, lost, nil) },
 			events.CodeInterrupted, "the create was sent twice and each time a look-up proved no client was made (the last time the create was sent but its answer never came: ", "not sent:"},
 		{"stopped after four sends", func(r *run) events.Line {
 			r.halt(&baselinker.APIError{Method: "addCrmClient", Code: "ERROR_BAD_TOKEN", Message: "invalid token"}, 4)
-			return r.notResent(events.Line{Row: 2}, 4, gateway)
+			return r.notResent(context.Background(), events.Line{Row: 2}, 4, gateway, nil)
 		}, events.CodeNotAttempted, "the create was sent 4 times and each time a look-up proved no client was made (the last time the create was sent but got no usable answer: ", "not attempted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

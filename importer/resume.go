@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -86,7 +85,7 @@ func (r *run) checkFingerprints(old *oldReport, js events.JournalState) error {
 				events.ErrBadInput, ErrInputChanged, c.what, c.sha, r.input, r.sha, c.fix, r.file, r.cfg.matchedRerun())
 		}
 	}
-	if old.count == 0 && js.SHA == "" {
+	if old.lastRow == 0 && js.SHA == "" { // no line
 		return fmt.Errorf("%w: %s has no lines and there is no journal of its run (%s.journal), so nothing proves which rows were sent; "+
 			"import with a match key instead (another: invoice_tax_id, login), so that clients already created are found and not created again:%s",
 			events.ErrBadInput, path, path, r.cfg.matchedRerun())
@@ -210,11 +209,9 @@ func (p *prover) behind(num int, finished bool) {
 // laterRecord is a record that may have gone on from the report resumed
 // here: the rows whose client it created or whose create it sent.
 type laterRecord struct {
-	path  string
-	when  time.Time // its last write
-	rows  map[int]bool
-	ids   map[int]int64 // of rows, the client each created, where known
-	ahead []int         // of rows, those the resumed report leaves to send
+	path       string
+	earlierRun       // what it says of its run (when: its last write)
+	ahead      []int // of rows, those the resumed report leaves to send
 	// Whether it is the resumed report's continuation: the record at NAME
 	// for NAME.prev is; one at --report is if it carries a client the
 	// resumed report created (a resume copies the lines of the report it
@@ -248,7 +245,8 @@ func (rec *laterRecord) continues() bool {
 // out their creates that may still land; a dry run is refused here).
 func (r *run) laterRecords() ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
-	name, prev := strings.CutSuffix(r.cfg.Resume, ".prev")
+	name, isPrev := strings.CutSuffix(r.cfg.Resume, ".prev")
+	account := accountOf(r.api)
 	var recs []*laterRecord
 	for _, path := range r.laterPaths() {
 		js, err := events.ReadJournal(path + ".journal")
@@ -258,10 +256,15 @@ func (r *run) laterRecords() ([]*laterRecord, error) {
 		if len(r.cfg.MatchBy) > 0 {
 			continue
 		}
-		if rec, ok := r.laterRecord(path, js); ok {
-			rec.dated, rec.after = !prev || !SamePath(path, name), rec.when.After(since)
-			recs = append(recs, rec)
+		// Not when it is of another account, or holds nothing of this input.
+		prev, ok := r.earlierRun(path, js)
+		if !ok || prev.account != "" && account != "" && prev.account != account {
+			continue
 		}
+		prev.when = lastWrite(path)
+		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since)}
+		rec.dated = !isPrev || !SamePath(path, name)
+		recs = append(recs, rec)
 	}
 	slices.SortFunc(recs, func(a, b *laterRecord) int { return b.when.Compare(a.when) })
 	return recs, nil
@@ -278,17 +281,6 @@ func (r *run) laterPaths() []string {
 		paths = append(paths, r.cfg.Report)
 	}
 	return slices.DeleteFunc(paths, func(p string) bool { return SamePath(p, r.cfg.Resume) })
-}
-
-// laterRecord reads the record at path (its report, and js, its journal):
-// ok is false when it is of another account, or holds nothing of this
-// input.
-func (r *run) laterRecord(path string, js events.JournalState) (*laterRecord, bool) {
-	prev, ok := r.earlierRun(path, js)
-	if account := accountOf(r.api); ok && prev.account != "" && account != "" && prev.account != account {
-		return nil, false
-	}
-	return &laterRecord{path: path, when: lastWrite(path), rows: prev.rows, ids: prev.ids}, ok
 }
 
 // lastWrite is the last write of a run's record: its report, the report's
@@ -382,34 +374,20 @@ func idText(id int64) string {
 // known before this run and whose line the new report does not have yet:
 // the old report's finished lines and the rows the old journal settled.
 func (r *run) settledLines(yield func(events.Line) error) error {
-	if r.old == nil {
-		return nil
-	}
 	o := newOldReport(r.old.path, r.old.cfg.Key, r.old.cfg.Account)
-	if err := o.start(r.old.src); err != nil {
-		return err
-	}
-	defer o.close()
-	for {
-		l, err := o.lines.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	err := o.each(r.old.src, func(l events.Line) error {
+		if l.Status.Finished() {
+			return yield(l)
 		}
+		return nil
+	})
+	for _, l := range r.settled {
 		if err != nil {
 			return err
 		}
-		if l.Status.Finished() {
-			if err := yield(l); err != nil {
-				return err
-			}
-		}
+		err = yield(l)
 	}
-	for _, l := range r.settled {
-		if err := yield(l); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // neverStarted says that neither the report a resume names nor its journal

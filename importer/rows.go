@@ -58,10 +58,10 @@ func (r *run) feed(ctx context.Context, rd *sheet.Reader, pool *events.Pool[even
 			continue
 		}
 		it := r.mapRow(row)
-		_, later := r.carry[it.num].LandsBy(r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
+		until, later := r.carry[it.num].LandsBy(r.cfg.RequestTimeout) // a create a stopped run sent, not yet landed: it waits apart (indoubt.go)
 		if pool.Add(events.Job[events.Line]{Keys: it.chainKeys(r.idx), Apart: later, Do: func(_ context.Context, turn events.Turn) (events.Line, error) {
 			var l events.Line
-			switch err := r.waitToLand(ctx, it.num, r.carry[it.num]); {
+			switch err := r.waitLookup(ctx, it.num, until); {
 			case errors.Is(err, events.ErrStopped): // the journal keeps a carried send open until it is looked up
 				l = r.notAttempted(it.base())
 			case err != nil:
@@ -129,23 +129,19 @@ type rowKey struct{ field, key string }
 func (k rowKey) label() string { return k.field + ":" + k.key }
 
 // chainKeys are the keys whose rows must run one after another: its
-// client ID, every match key it has, the clients those keys find, and its
-// email (what a look-up of a lost create goes by).
+// client ID and every match key it has (sameKeys), the clients those keys
+// find, and its email (what a look-up of a lost create goes by).
 func (it *item) chainKeys(idx *index) []string {
-	var keys []string
-	if it.res.ID > 0 {
-		keys = append(keys, fmt.Sprintf("id:%d", it.res.ID))
-	}
-	for _, k := range it.keys {
-		keys = append(keys, "k:"+k.label())
-		if idx != nil && it.res.ID == 0 {
+	keys := sameKeys(it)
+	if it.res.ID == 0 {
+		for _, k := range it.keys {
 			for _, id := range idx.find(k.field, k.key) {
-				keys = append(keys, fmt.Sprintf("id:%d", id))
+				keys = append(keys, fmt.Sprintf("crm_client_id:%d", id))
 			}
 		}
 	}
 	if e, _ := it.res.Get("email"); e != "" {
-		keys = append(keys, "e:"+validate.MatchKey("email", e))
+		keys = append(keys, rowKey{"email", validate.MatchKey("email", e)}.label())
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys) // two keys may find one client

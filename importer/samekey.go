@@ -41,24 +41,19 @@ type keyedRow struct {
 // repeat an earlier row value for value (r.repeats: planned once, the
 // others skipped); for a resume, the rows' numbers (r.nums).
 func (r *run) scanRows() (int, error) {
-	keyed := len(r.cfg.MatchBy) > 0 || r.plan.MapsID()
 	seed := maphash.MakeSeed()
 	var keyHashes, rowHashes []uint64
-	ph := r.startPhase("reading "+r.file, -1, "rows")
-	n, err := r.eachRow(ph, func(it *item) {
+	n, err := r.eachRow("reading "+r.file, -1, func(it *item) {
 		if r.cfg.Resume != "" {
 			r.nums = append(r.nums, it.num) // what prove walks: the input is not read again
 		}
-		if keyed {
-			for _, k := range sameKeys(it) {
-				keyHashes = append(keyHashes, maphash.String(seed, k))
-			}
+		for _, k := range sameKeys(it) { // none without a match key or a mapped crm_client_id
+			keyHashes = append(keyHashes, maphash.String(seed, k))
 		}
 		if c, ok := repeatable(it); ok {
 			rowHashes = append(rowHashes, maphash.String(seed, c))
 		}
 	})
-	ph.end()
 	if err != nil {
 		return 0, err
 	}
@@ -70,8 +65,7 @@ func (r *run) scanRows() (int, error) {
 	groups := map[string][]keyedRow{}
 	first := map[string]int{} // a repeated row's content → the first row with it
 	r.repeats = map[int]int{}
-	ph = r.startPhase("comparing the rows of "+r.file+" that share a key or repeat", int64(n), "rows")
-	_, err = r.eachRow(ph, func(it *item) {
+	_, err = r.eachRow("comparing the rows of "+r.file+" that share a key or repeat", int64(n), func(it *item) {
 		for _, k := range sameKeys(it) {
 			if sharedKeys[maphash.String(seed, k)] && len(groups[k]) < maxGroupRows {
 				groups[k] = append(groups[k], keyedRow{num: it.num, values: sentValues(it)})
@@ -85,7 +79,6 @@ func (r *run) scanRows() (int, error) {
 			}
 		}
 	})
-	ph.end()
 	if err != nil {
 		return 0, err
 	}
@@ -127,11 +120,14 @@ func repeatable(it *item) (string, bool) {
 	return b.String(), true
 }
 
-// eachRow maps every row of the input, in file order, counting them on
-// ph, and returns how many there are. Any row that cannot be read (a
-// ragged one too: the file is not what the mapping expects) refuses the
-// file before anything is sent.
-func (r *run) eachRow(ph *phase, fn func(*item)) (int, error) {
+// eachRow maps every row of the input, in file order, counting them in
+// the start phase what (of total rows; -1: not known), and returns how
+// many there are. Any row that cannot be read (a ragged one too: the file
+// is not what the mapping expects) refuses the file before anything is
+// sent.
+func (r *run) eachRow(what string, total int64, fn func(*item)) (int, error) {
+	ph := r.startPhase(what, total, "rows")
+	defer ph.end()
 	rd, err := sheet.Open(r.input, r.cfg.Sheet)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", events.ErrBadInput, err)
@@ -163,14 +159,12 @@ func sameKeys(it *item) []string {
 	return keys
 }
 
-// sentValues is what a row sends, by field ("extra_15" for extra fields).
+// sentValues is what a row sends (created's plan), by field ("extra_15"
+// for extra fields).
 func sentValues(it *item) map[string]string {
-	m := make(map[string]string, len(it.res.Values)+len(it.res.Extra))
-	for _, v := range it.res.Values {
-		m[v.Field] = v.Text
-	}
-	for _, v := range it.res.Extra {
-		m["extra_"+v.Field] = v.Text
+	m := map[string]string{}
+	for _, c := range created(it) {
+		m[c.Field] = c.After
 	}
 	return m
 }

@@ -18,23 +18,16 @@ import (
 // adjustStatus is the kind of a status given by its name and sent as its ID.
 const adjustStatus = "status name → ID"
 
-// statusLister is an API that can list the account's client statuses
-// (baselinker.API; the importer's tests' fakes need not).
-type statusLister interface {
-	GetCrmClientStatuses(ctx context.Context) ([]baselinker.Status, error)
-}
-
 // prepareStatuses makes the run's status reader when the mapping maps
-// status_id and the API can list statuses. Without one (no API: a dry run
+// status_id and there is an API to list statuses. Without one (a dry run
 // without a token) a name stays what it is, and its row is invalid.
 func (r *run) prepareStatuses(ctx context.Context) {
-	l, ok := r.api.(statusLister)
-	if !ok || !slices.Contains(r.plan.Mapping().Fields(), "status_id") {
+	if r.api == nil || !slices.Contains(r.plan.Mapping().Fields(), "status_id") {
 		return
 	}
 	// Read once, when the first row gives its status_id by name ("Stały
 	// klient", as a spreadsheet says it): a file of IDs costs no request.
-	r.statuses = sync.OnceValues(func() ([]baselinker.Status, error) { return l.GetCrmClientStatuses(ctx) })
+	r.statuses = sync.OnceValues(func() ([]baselinker.Status, error) { return r.api.GetCrmClientStatuses(ctx) })
 }
 
 // statusByName turns a status_id given by its name into the status's ID.

@@ -165,32 +165,34 @@ func byCount(m map[string]int) string {
 // goroutine, read once the pool ended. Its counts are the Summary's
 // fields of the same names.
 type tally struct {
-	s      Summary
+	Summary
 	groups map[events.Status]map[string]*Group // invalid, failed, conflict and no-client lines by reason
 }
 
 func newTally() *tally {
 	s := Summary{Fields: map[string]int{}, Created: map[string]int{}, Adjusted: map[string]int{}, StatusSet: map[string]int{}}
-	return &tally{s: s, groups: map[events.Status]map[string]*Group{}}
+	groups := map[events.Status]map[string]*Group{ // the statuses whose lines are grouped by reason
+		events.StatusInvalid: {}, events.StatusFailed: {}, events.StatusConflict: {}, events.StatusSkipped: {}}
+	return &tally{Summary: s, groups: groups}
 }
 
 func (t *tally) add(l *events.Line) {
 	for _, a := range l.Adjusted {
-		t.s.Adjusted[a]++
+		t.Adjusted[a]++
 	}
 	if l.APIWarned {
-		t.s.Warned++
+		t.Warned++
 	}
 	if l.Disputed {
-		t.s.Disputed++
+		t.Disputed++
 	}
 	switch l.Status {
 	case events.StatusUpdated, events.StatusCreated:
-		fields := t.s.Fields
+		fields := t.Fields
 		if l.Status == events.StatusCreated {
-			fields = t.s.Created
+			fields = t.Created
 			if l.Unkeyed {
-				t.s.Unkeyed++
+				t.Unkeyed++
 			}
 		}
 		for _, field := range l.ChangedFields() {
@@ -198,7 +200,7 @@ func (t *tally) add(l *events.Line) {
 		}
 		for _, c := range l.Changes {
 			if c.Field == "status_id" {
-				t.s.StatusSet[statusLabel(c.After, l.StatusNames)]++
+				t.StatusSet[statusLabel(c.After, l.StatusNames)]++
 			}
 		}
 	case events.StatusInvalid:
@@ -221,10 +223,6 @@ func (t *tally) add(l *events.Line) {
 // is its example.
 func (t *tally) group(l *events.Line, reason, example string) {
 	m := t.groups[l.Status]
-	if m == nil {
-		m = map[string]*Group{}
-		t.groups[l.Status] = m
-	}
 	if g, ok := m[reason]; ok {
 		g.Count++
 		return
@@ -234,26 +232,25 @@ func (t *tally) group(l *events.Line, reason, example string) {
 
 // fields is every field a line changed or set, in field-table order.
 func (t *tally) fields() []string {
-	set := maps.Clone(t.s.Fields)
-	maps.Copy(set, t.s.Created)
+	set := maps.Clone(t.Fields)
+	maps.Copy(set, t.Created)
 	return slices.SortedFunc(maps.Keys(set), fieldOrder)
 }
 
-// summary fills the counts of s; byStatus is the lines by status, which
-// the run's events count.
-func (t *tally) summary(s Summary, byStatus map[string]int) Summary {
-	s.Rows, s.Counts = 0, map[events.Status]int{}
+// summary is the tally's Summary with the counts; byStatus is the lines
+// by status, which the run's events count.
+func (t *tally) summary(byStatus map[string]int) Summary {
+	s := t.Summary
+	s.Counts = map[events.Status]int{}
 	for st, n := range byStatus {
 		s.Rows += n
 		s.Counts[events.Status(st)] = n
 	}
-	s.Fields, s.Created, s.Adjusted = t.s.Fields, t.s.Created, t.s.Adjusted
-	if len(t.s.StatusSet) > 0 {
-		s.StatusSet = t.s.StatusSet
+	if len(s.StatusSet) == 0 {
+		s.StatusSet = nil
 	}
 	s.Invalid, s.Failed = groups(t.groups[events.StatusInvalid]), groups(t.groups[events.StatusFailed])
 	s.Conflict, s.NotRows = groups(t.groups[events.StatusConflict]), groups(t.groups[events.StatusSkipped])
-	s.Warned, s.Unkeyed, s.Disputed = t.s.Warned, t.s.Unkeyed, t.s.Disputed
 	return s
 }
 

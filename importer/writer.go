@@ -26,8 +26,7 @@ type reportWriter struct {
 	*run
 	account string // the account the run writes to (a hash, never the token)
 
-	path string             // the CSV file written as the run goes
-	xlsx bool               // render cfg.Report from path at the end
+	path string             // the CSV file written as the run goes (not cfg.Report: render it from path at the end)
 	out  *events.ReportFile // path, open (run.file is the input's base name)
 
 	err       error // the first write's or flush's
@@ -36,14 +35,12 @@ type reportWriter struct {
 }
 
 func newReportWriter(r *run, total int64) (*reportWriter, error) {
-	format, err := sheet.FormatOf(r.cfg.Report, "")
-	if err != nil {
-		format = "csv" // a name without a known extension gets CSV
-	}
-	rw := &reportWriter{run: r, account: accountOf(r.api), path: r.cfg.Report, xlsx: format == "xlsx"}
-	if rw.xlsx {
+	rw := &reportWriter{run: r, account: accountOf(r.api), path: r.cfg.Report}
+	// (A name without a known extension gets CSV.)
+	if format, err := sheet.FormatOf(r.cfg.Report, ""); err == nil && format == "xlsx" {
 		rw.path = events.RecordPath(r.cfg.Report)
 	}
+	var err error
 	if rw.out, err = events.CreateReportFile(rw.path, r.cfg.recordKey, r.cfg.reportWrap); err != nil {
 		return nil, err
 	}
@@ -124,7 +121,7 @@ func (rw *reportWriter) close() error {
 	if err := rw.out.Close(); err != nil && rw.err == nil {
 		rw.err = err
 	}
-	if rw.err != nil || !rw.xlsx {
+	if rw.err != nil || rw.path == rw.cfg.Report {
 		return rw.err
 	}
 	if err := renderXLSX(rw.path, rw.cfg.Report, rw.tally.fields()); err != nil {
