@@ -60,7 +60,9 @@ func TestResumeWithAKeyWhileALaterRunsCreatesLand(t *testing.T) {
 
 // stopAfterCreates runs an import into report with 4 workers and stops it
 // (Ctrl-C) once the server has had n more creates: the run is stopped with
-// creates sent, whatever its start took (stoppedRun stops after a time).
+// creates sent, whatever its start took. It counts the creates the server
+// received, not answered (stoppedAfterCreates): the stop must come while
+// they are still being made.
 func stopAfterCreates(t *testing.T, srv *sandbox.Server, api API, in, report string, cfg Config, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)

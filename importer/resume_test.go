@@ -21,12 +21,8 @@ func TestResume(t *testing.T) {
 	srv, api := newAPI(t, sandbox.Config{Seed: 10, Latency: 40 * time.Millisecond}, 0, 0)
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", genRows("r", 60))
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(150*time.Millisecond, cancel)
-	sum1, err := Run(ctx, api, in, Config{MatchBy: []string{"email"}, Workers: 4})
-	if !errors.Is(err, events.ErrInterrupted) {
-		t.Fatalf("err = %v, want ErrInterrupted", err)
-	}
+	// Stopped at its 20th create: rows created and rows left to resume.
+	sum1 := stoppedAfterCreates(t, api, 20, in, "", Config{MatchBy: []string{"email"}})
 	first := byRow(t, readReport(t, sum1.Report))
 	if len(first) != 60 || sum1.Counts[events.StatusSkipped] == 0 || sum1.Counts[events.StatusCreated] == 0 {
 		t.Fatalf("first run: %v", sum1)
@@ -310,8 +306,8 @@ func TestResumeOfAReportALaterRunWentPast(t *testing.T) {
 			dir := t.TempDir()
 			in := writeFile(t, dir, "in.csv", genRows("p", 80))
 			name := filepath.Join(dir, tc.record)
-			first := stoppedRun(t, api, in, name, Config{})
-			second := stoppedRun(t, api, in, name, Config{Resume: name})
+			first := stoppedAfterCreates(t, api, 16, in, name, Config{})
+			second := stoppedAfterCreates(t, api, 16, in, name, Config{Resume: name})
 			if second.Counts[events.StatusCreated] <= first.Counts[events.StatusCreated] || second.Counts[events.StatusSkipped] == 0 {
 				t.Fatalf("the resume created %d after %d, %d left: want it further along and stopped", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated], second.Counts[events.StatusSkipped])
 			}
@@ -338,21 +334,6 @@ func TestResumeOfAReportALaterRunWentPast(t *testing.T) {
 			}
 		})
 	}
-}
-
-// stoppedRun runs an import into report with 4 workers and stops it after
-// 150ms (Ctrl-C): with the sandbox's 40ms latency, part of the rows done.
-func stoppedRun(t *testing.T, api API, in, report string, cfg Config) Summary {
-	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	time.AfterFunc(150*time.Millisecond, cancel)
-	cfg.Report, cfg.Workers = report, 4
-	sum, err := Run(ctx, api, in, cfg)
-	if !errors.Is(err, events.ErrInterrupted) {
-		t.Fatalf("err = %v, want ErrInterrupted", err)
-	}
-	return sum
 }
 
 // inAccount is an API whose token is another account's: Account, the
@@ -403,7 +384,10 @@ func TestResumeCountsOnlyItsContinuation(t *testing.T) {
 			if tc.otherFirst {
 				complete()
 			}
-			stoppedRun(t, api, in, prod, Config{MatchBy: tc.matchBy})
+			stopped := stoppedAfterCreates(t, api, 16, in, prod, Config{MatchBy: tc.matchBy})
+			if stopped.Counts[events.StatusCreated] == 0 || stopped.Counts[events.StatusSkipped] == 0 {
+				t.Fatalf("the stopped run created %d, left %d: want both, so its resume has rows to send and created ones to count", stopped.Counts[events.StatusCreated], stopped.Counts[events.StatusSkipped])
+			}
 			if !tc.otherFirst {
 				complete()
 			}
@@ -432,8 +416,11 @@ func TestResumeRefusesAnUnreadableLaterJournal(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", genRows("u", 80))
 	name := filepath.Join(dir, "out.csv")
-	stoppedRun(t, api, in, name, Config{})
-	stoppedRun(t, api, in, name, Config{Resume: name})
+	first := stoppedAfterCreates(t, api, 16, in, name, Config{})
+	second := stoppedAfterCreates(t, api, 16, in, name, Config{Resume: name})
+	if second.Counts[events.StatusCreated] <= first.Counts[events.StatusCreated] {
+		t.Fatalf("the resume created %d after %d: want the run at %s further along than %s.prev", second.Counts[events.StatusCreated], first.Counts[events.StatusCreated], name, name)
+	}
 	writeFile(t, dir, "out.csv.journal", "not a journal\n"+fmt.Sprintf(`{"ev":"send","row":70,"op":"create","at_ms":%d}`, time.Now().UnixMilli())+"\n")
 	for _, tc := range []struct {
 		name string

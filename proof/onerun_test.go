@@ -164,7 +164,9 @@ func TestTwoUndosAtOnce(t *testing.T) {
 
 // TestResumeWaitsForLateCreates: a server that applies each create 2 s
 // after it arrives, also when its client is gone; the import is killed at
-// several points and resumed at once, with a match key and without (then
+// several points (as its 4th, 8th and 12th create go: 4 workers, so the
+// first, second and third round of creates in flight, the rounds before
+// answered) and resumed at once, with a match key and without (then
 // the resume looks a row up by its email). The resume takes over the
 // killed run's locks (the OS let them go with it) and waits until
 // --request-timeout has passed since each open send before it looks the
@@ -174,19 +176,21 @@ func TestResumeWaitsForLateCreates(t *testing.T) {
 		t.Skip("runs the binary")
 	}
 	rows := uniqueRows(genInput(29, 14))
+	if n := validRows(rows); n < 12 {
+		t.Fatalf("%d valid rows: the kill at the 12th create needs 12", n)
+	}
 	bin(t)
 	for _, key := range []bool{true, false} {
-		for _, at := range []time.Duration{700 * time.Millisecond, 2500 * time.Millisecond, 4500 * time.Millisecond} {
-			t.Run(fmt.Sprintf("key=%v/kill-at-%s", key, at), func(t *testing.T) {
+		for _, at := range []int64{4, 8, 12} {
+			t.Run(fmt.Sprintf("key=%v/kill-at-create-%d", key, at), func(t *testing.T) {
 				t.Parallel()
-				srv, url := sandboxtest.New(t, sandbox.Config{Limit: 50000, CommitAfter: 2 * time.Second, Seed: 5, Clients: 20})
 				dir := noKeyDir(t, rows)
 				args := []string{"import", "data.csv", "--mapping", "m.yaml", "--report", "r.csv", "--rate", crashRate,
 					"--no-progress", "--workers", "4", "--request-timeout", "3s"}
 				if key {
 					args = append(args, "--match-by", "email")
 				}
-				killAt(t, dir, url, at, args...)
+				srv, url := killOnRequest(t, dir, sandbox.Config{Limit: 50000, CommitAfter: 2 * time.Second, Seed: 5, Clients: 20}, "addCrmClient", at, args...)
 				killedCreates := srv.Stats().Creates
 				start := time.Now()
 				res := runBin(t, dir, url, append(args, "--resume", "r.csv")...)
@@ -198,7 +202,7 @@ func TestResumeWaitsForLateCreates(t *testing.T) {
 				}
 				checkFinished(t, filepath.Join(dir, "r.csv"), rows)
 				checkOnePerRow(t, srv, rows)
-				t.Logf("killed at %s (%d creates applied then); the resume took %s; %d clients for %d valid rows",
+				t.Logf("killed at create %d (%d creates applied then); the resume took %s; %d clients for %d valid rows",
 					at, killedCreates, time.Since(start).Round(time.Millisecond), srv.Stats().Creates, validRows(rows))
 			})
 		}

@@ -1,11 +1,14 @@
 package proof
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,25 +104,14 @@ func resumeToEnd(t *testing.T, dir, url string, rows []genRow, extra ...string) 
 	checkFinished(t, filepath.Join(dir, "r.csv"), rows)
 }
 
-// killAt starts an import and kills it (SIGKILL) after at.
-func killAt(t *testing.T, dir, url string, at time.Duration, args ...string) {
+// killOnRequest starts an import against a sandbox of cfg of its own and
+// kills it (SIGKILL) when the at-th request of method (of any method if
+// method is "") reaches the sandbox: a point of the run's own progress,
+// whatever the machine's load. That request waits for the kill before the
+// sandbox takes it, so the run cannot end first. It returns the sandbox
+// (still serving) and its URL.
+func killOnRequest(t *testing.T, dir string, cfg sandbox.Config, method string, at int64, args ...string) (*sandbox.Server, string) {
 	t.Helper()
-	cmd, errb := startBin(t, dir, url, args...)
-	timer := time.AfterFunc(at, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
-	_ = cmd.Wait()
-	if timer.Stop() {
-		t.Fatalf("the run ended (exit %d) before the kill at %s\n%s", cmd.ProcessState.ExitCode(), at, errb)
-	}
-}
-
-// killOnRequest starts an import against a crashSandbox of its own and
-// kills it (SIGKILL) when its at-th request reaches the sandbox: a point of
-// the run's own progress, whatever the machine's load. That request waits
-// for the kill before the sandbox takes it, so the run cannot end first.
-// It returns the sandbox (still serving) and its URL.
-func killOnRequest(t *testing.T, dir string, at int64, args ...string) (*sandbox.Server, string) {
-	t.Helper()
-	cfg := crashConfig()
 	cfg.Token = sandboxtest.DefaultToken
 	srv, err := sandbox.New(cfg)
 	if err != nil {
@@ -128,7 +120,7 @@ func killOnRequest(t *testing.T, dir string, at int64, args ...string) (*sandbox
 	var arrived atomic.Int64
 	proc := make(chan *os.Process, 1)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if arrived.Add(1) == at {
+		if (method == "" || methodOf(r) == method) && arrived.Add(1) == at {
 			_ = (<-proc).Signal(syscall.SIGKILL)
 		}
 		srv.ServeHTTP(w, r)
@@ -144,10 +136,22 @@ func killOnRequest(t *testing.T, dir string, at int64, args ...string) (*sandbox
 	proc <- cmd.Process
 	_ = cmd.Wait()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("the run ended (exit %d) after %d requests, not killed at request %d\n%s",
-			cmd.ProcessState.ExitCode(), arrived.Load(), at, errb)
+		t.Fatalf("the run ended (exit %d) after %d requests (method %q), not killed at the %d-th\n%s",
+			cmd.ProcessState.ExitCode(), arrived.Load(), method, at, errb)
 	}
 	return srv, url
+}
+
+// methodOf is the API method r calls; r's body is left whole for the
+// sandbox to read.
+func methodOf(r *http.Request) string {
+	b, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	if err != nil {
+		return ""
+	}
+	form, _ := neturl.ParseQuery(string(b))
+	return form.Get("method")
 }
 
 // TestKillWithoutMatchKey: SIGKILL at points spread over a run with no
@@ -173,7 +177,7 @@ func TestKillWithoutMatchKey(t *testing.T) {
 		t.Run(fmt.Sprintf("kill-at-request-%d-of-%d", at, total), func(t *testing.T) {
 			t.Parallel()
 			dir := noKeyDir(t, rows)
-			srv, url := killOnRequest(t, dir, at, noKeyArgs()...)
+			srv, url := killOnRequest(t, dir, crashConfig(), "", at, noKeyArgs()...)
 			t.Logf("killed at request %d of %d with %d creates", at, total, srv.Stats().Creates)
 			startedAfresh(t, srv, dir, url)
 			resumeToEnd(t, dir, url, rows)
@@ -223,9 +227,13 @@ func TestJournalLoss(t *testing.T) {
 	for _, loss := range []string{"deleted", "cut"} {
 		t.Run(loss, func(t *testing.T) {
 			t.Parallel()
-			srv, url := crashSandbox(t)
 			dir := noKeyDir(t, rows)
-			killAt(t, dir, url, 350*time.Millisecond, noKeyArgs()...)
+			// Killed as its 60th create goes (of 186): the report
+			// and the journal are written, rows are left.
+			srv, url := killOnRequest(t, dir, crashConfig(), "addCrmClient", 60, noKeyArgs()...)
+			if _, err := os.Stat(filepath.Join(dir, "r.csv")); err != nil {
+				t.Fatalf("no report after the kill: %v", err)
+			}
 			jpath := filepath.Join(dir, "r.csv.journal")
 			b, err := os.ReadFile(jpath)
 			if err != nil {

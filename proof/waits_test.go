@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/crmbulk/crmbulk/sandbox"
-	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
 
 // TestSettleWaitIsLogged: an import against a server that applies each
@@ -23,11 +22,12 @@ func TestSettleWaitIsLogged(t *testing.T) {
 	}
 	rows := uniqueRows(genInput(43, 12))
 	bin(t)
-	srv, url := sandboxtest.New(t, sandbox.Config{Limit: 50000, CommitAfter: 2 * time.Second, Seed: 6, Clients: 5})
 	dir := noKeyDir(t, rows)
 	args := []string{"import", "data.csv", "--mapping", "m.yaml", "--report", "r.csv", "--rate", crashRate,
 		"--no-progress", "--workers", "4", "--request-timeout", "8s"}
-	killAt(t, dir, url, 900*time.Millisecond, args...)
+	// Killed as its 4th create goes: the 4 workers' first creates are in
+	// flight, none answered (each takes 2 s).
+	srv, url := killOnRequest(t, dir, sandbox.Config{Limit: 50000, CommitAfter: 2 * time.Second, Seed: 6, Clients: 5}, "addCrmClient", 4, args...)
 	start := time.Now()
 	res := runBin(t, dir, url, append(args, "--resume", "r.csv")...)
 	took := time.Since(start)
