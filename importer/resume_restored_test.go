@@ -175,6 +175,41 @@ func TestResumeAfterAnUnrelatedRunIsNotRefused(t *testing.T) {
 	}
 }
 
+// TestResumeCarriesTheLineage: a new import's journal has a lineage of
+// its own; a resume's journal carries the one of the journal it resumes,
+// in place (its journal replaces the old one, the report goes to
+// NAME.prev) or into another --report (the resumed journal stays).
+func TestResumeCarriesTheLineage(t *testing.T) {
+	_, api := newAPI(t, sandbox.Config{Seed: 13}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("p", 80))
+	report, out, other := filepath.Join(dir, "in.report.csv"), filepath.Join(dir, "out.csv"), filepath.Join(dir, "other.csv")
+	lineage := func(report string) string {
+		t.Helper()
+		js, err := events.ReadJournal(report + ".journal")
+		if err != nil || !js.Found || js.Lineage == "" {
+			t.Fatalf("%s.journal: found %v, lineage %q, %v; want one", report, js.Found, js.Lineage, err)
+		}
+		return js.Lineage
+	}
+	cfg := Config{RequestTimeout: time.Millisecond}
+	stoppedUnanswered(t, api, 4, in, report, cfg)
+	first := lineage(report)
+	cfg.Resume = report
+	stoppedUnanswered(t, api, 8, in, report, cfg) // in place
+	if got := lineage(report); got != first {
+		t.Errorf("the in-place resume's journal has lineage %q, want the resumed one's %q", got, first)
+	}
+	stoppedUnanswered(t, api, 8, in, out, cfg)
+	if got, kept := lineage(out), lineage(report); got != first || kept != first {
+		t.Errorf("the resume into %s: lineage %q, the resumed journal's now %q; want both %q", out, got, kept, first)
+	}
+	stoppedUnanswered(t, api, 4, in, other, Config{RequestTimeout: time.Millisecond})
+	if got := lineage(other); got == first {
+		t.Errorf("a new import of the same file has the lineage %q of another", got)
+	}
+}
+
 // stoppedUnanswered runs an import with 4 workers whose creates after the
 // answered-th get no answer (they are not sent: the connection is taken
 // as cut before it): the first of them interrupts the run, and the
