@@ -212,14 +212,17 @@ type laterRecord struct {
 	path       string
 	earlierRun       // what it says of its run (when: its last write)
 	ahead      []int // of rows, those the resumed report leaves to send
-	// Whether it is the resumed report's continuation. When its journal
-	// and the resumed run's both have a lineage (run.JournalStart.Lineage:
-	// a resume's journal carries the one it resumes), it is iff they are
-	// the same, whatever the files say. Otherwise: the record at NAME for
-	// NAME.prev is; one at --report is if it carries a client the resumed
-	// report created (a resume copies the lines of the report it resumes;
-	// same counts the rows both created with the same client), whatever
-	// the dates, or else if it was written after it (dated, after).
+	// Whether it is the resumed report's continuation: it is when its
+	// journal and the resumed run's have the same lineage
+	// (run.JournalStart.Lineage: a resume's journal carries the one it
+	// resumes), whatever the files say. Otherwise (another lineage, or a
+	// journal gone, as a run's is once its writes all settled): the record
+	// at NAME for NAME.prev is; one at --report is if it carries a client
+	// the resumed report created (a resume copies the lines of the report
+	// it resumes; same counts the rows both created with the same client),
+	// whatever the dates, or else if it was written after it (dated,
+	// after). Another lineage never clears a record the rest counts: a
+	// later run of the file that created clients refuses the resume.
 	lineage, resumed string // "" when unknown (no journal, or one older than lineages)
 	dated, after     bool
 	same             int
@@ -227,10 +230,7 @@ type laterRecord struct {
 
 // continues says whether rec is the resumed report's continuation.
 func (rec *laterRecord) continues() bool {
-	if rec.lineage != "" && rec.resumed != "" {
-		return rec.lineage == rec.resumed
-	}
-	return !rec.dated || rec.same > 0 || rec.after
+	return rec.lineage != "" && rec.lineage == rec.resumed || !rec.dated || rec.same > 0 || rec.after
 }
 
 // laterRecords are the records that may have gone on from the report
@@ -242,8 +242,8 @@ func (rec *laterRecord) continues() bool {
 // sooner, in guardRerun) and it is this run's continuation
 // (laterRecord.continues, settled by prove's walk): of this input,
 // written to this account (a record with no line cannot say, and
-// counts). Its journal's lineage, when it and the resumed journal's
-// (lineage) are both known, says that alone. Else the record at NAME is
+// counts). Its journal's lineage, the same as the resumed journal's
+// (lineage), makes it one whatever else. Else the record at NAME is
 // NAME.prev's continuation whatever the files' dates: only the resume
 // that wrote NAME moves a report to NAME.prev, and NAME.prev restored by
 // a copy (as our messages advise) is dated anew; one at --report is told
