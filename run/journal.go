@@ -3,6 +3,8 @@ package run
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +38,9 @@ type event struct {
 	// most that many rows after the report's last line can have been sent).
 	SHA    string `json:"sha,omitempty"`
 	Window int    `json:"window,omitempty"`
+	// start: the run's lineage (NewLineage): a resume's is the one of the
+	// journal it resumes, so the records of one import share it.
+	Lineage string `json:"lineage,omitempty"`
 	// start: the run's request timeout (ms): a write it sent may land
 	// until this long after its send. send: when it was sent (Unix ms);
 	// try: when its request went out.
@@ -87,6 +92,9 @@ type JournalStart struct {
 	SHA     string
 	Window  int
 	Timeout time.Duration
+	// Lineage ties the journal to the runs it goes on from: NewLineage's
+	// for a new import, the resumed journal's for a resume ("": none).
+	Lineage string
 	Open    map[int]Pending // writes carried over from the resumed run
 	// Settled yields the lines settled before this run whose report line
 	// the new report does not have yet: each gets a done.
@@ -94,6 +102,15 @@ type JournalStart struct {
 	// Sync makes every send reach the disk before Send returns (fsync),
 	// and the journal's rename into place before CreateJournal returns.
 	Sync bool
+}
+
+// NewLineage is a new import's lineage: 16 random hex digits (from
+// crypto/rand, so nothing of the token or the input), the same in the
+// journal of every resume that goes on from it.
+func NewLineage() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
+	return hex.EncodeToString(b[:])
 }
 
 // CreateJournal writes the new journal beside path and renames it into
@@ -127,7 +144,7 @@ func CreateJournal(path string, st JournalStart) (*Journal, error) {
 }
 
 func (j *Journal) fill(st JournalStart) error {
-	if err := j.write(event{Ev: "start", SHA: st.SHA, Window: st.Window, Timeout: st.Timeout.Milliseconds()}); err != nil {
+	if err := j.write(event{Ev: "start", SHA: st.SHA, Window: st.Window, Lineage: st.Lineage, Timeout: st.Timeout.Milliseconds()}); err != nil {
 		return err
 	}
 	for row, p := range st.Open {
@@ -267,6 +284,7 @@ type JournalState struct {
 	SHA     string
 	Window  int
 	Timeout time.Duration   // the run's request timeout
+	Lineage string          // JournalStart.Lineage ("": unknown, as in a journal older than lineages)
 	Open    map[int]Pending // sends without a done: their outcome is unknown
 	Done    map[int]Line    // the last outcome recorded for each row
 }
@@ -352,7 +370,7 @@ func (js *JournalState) apply(b []byte) error {
 	}
 	switch e.Ev {
 	case "start":
-		js.SHA, js.Window, js.Timeout = e.SHA, e.Window, time.Duration(e.Timeout)*time.Millisecond
+		js.SHA, js.Window, js.Lineage, js.Timeout = e.SHA, e.Window, e.Lineage, time.Duration(e.Timeout)*time.Millisecond
 	case "send":
 		p := Pending{Op: e.Op, Key: e.Key, ID: e.ID, Timeout: max(js.Timeout, time.Duration(e.Timeout)*time.Millisecond)}
 		if e.At > 0 {

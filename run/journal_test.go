@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -21,6 +22,7 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add("\n\n{}\n[1,2]\nnull\n")
 	f.Add(`{"ev":"send","row":"x"}`)
 	f.Add(`{"ev":"send","row":2,"op":"create","at_ms":1000}` + "\n" + `{"ev":"try","row":2,"at_ms":601000}` + "\n" + `{"ev":"try","row":5,"at_ms":1}` + "\n")
+	f.Add(`{"ev":"start","sha":"0123456789abcdef","window":32,"lineage":"00ff00ff00ff00ff"}` + "\n" + `{"ev":"send","row":2,"op":"create"}` + "\n")
 	f.Add(`{"ev":"start","sha":"0123456789abcdef","window":32}` + "\n" + `{"ev":"done","row":4,"status":"created","id":9,"changes":"email: \"a@b.c\""}` + "\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		p := filepath.Join(t.TempDir(), "r.journal")
@@ -101,6 +103,54 @@ func TestJournalEvents(t *testing.T) {
 	l.InputSHA, l.Account, l.MAC = "", "", "" // the run's own: not in a done
 	if got, want := strings.Join(d.Cells(), "|"), strings.Join(l.Cells(), "|"); got != want {
 		t.Fatalf("done read back as\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestJournalLineage: a journal's lineage is read back as written — a new
+// import's (NewLineage: 16 hex digits, another each time) or the one a
+// resume carries — and a journal without one (an undo's, or one older
+// than lineages) reads as unknown (""), as does a missing journal.
+func TestJournalLineage(t *testing.T) {
+	fresh, other := NewLineage(), NewLineage()
+	if !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(fresh) || fresh == other {
+		t.Fatalf("NewLineage: %q then %q, want 16 hex digits, new each time", fresh, other)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, journal string // journal: written by hand ("": by CreateJournal with lineage)
+		lineage, want string
+	}{
+		{"a new import's", "", fresh, fresh},
+		{"a resume's, carried", "", "carried0carried0", "carried0carried0"},
+		{"none given (an undo's)", "", "", ""},
+		{"older than lineages", `{"ev":"start","sha":"s","window":16,"timeout_ms":1000}` + "\n" + `{"ev":"send","row":2,"op":"create"}` + "\n", "", ""},
+		{"missing", "-", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".journal")
+			switch tc.journal {
+			case "":
+				j, err := CreateJournal(path, JournalStart{SHA: "s", Lineage: tc.lineage, Open: map[int]Pending{2: {Op: "create"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := j.Close(true); err != nil {
+					t.Fatal(err)
+				}
+			case "-":
+			default:
+				if err := os.WriteFile(path, []byte(tc.journal), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			js, err := ReadJournal(path)
+			if err != nil || js.Lineage != tc.want {
+				t.Fatalf("lineage %q, %v; want %q", js.Lineage, err, tc.want)
+			}
+			if b, _ := os.ReadFile(path); tc.want == "" && strings.Contains(string(b), "lineage") {
+				t.Errorf("a journal without a lineage names one:\n%s", b)
+			}
+		})
 	}
 }
 
