@@ -77,6 +77,7 @@ type run struct {
 	old      *oldReport
 	carry    map[int]events.Pending // writes of a resumed run that may have been sent, by row
 	lineage  string                 // the journal's (run.JournalStart.Lineage): the resumed journal's, or new
+	gen      int                    // the journal's run.JournalStart.Gen: one past the resumed journal's
 	settled  map[int]events.Line    // rows the old journal settled and the old report lacks
 	nums     []int                  // a resume's input rows, by number, in file order (read once, by scanRows)
 	landing  landing                // of those carried, the creates waiting now until they can no longer land
@@ -350,7 +351,7 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 		// The lineage of the run resumed goes on in this journal; a new
 		// import (or a resume of a journal without one) starts its own.
 		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry, Sync: true,
-			Lineage: cmp.Or(r.lineage, events.NewLineage())}
+			Lineage: cmp.Or(r.lineage, events.NewLineage()), Gen: r.gen}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")

@@ -26,7 +26,9 @@ func TestRerunGuardCountsWhatItFound(t *testing.T) {
 		}
 		return fmt.Sprintf(`{"ev":"start","sha":%q,"window":16,"timeout":1000}`, sha) + "\n"
 	}
-	send := func(row int) string { return fmt.Sprintf(`{"ev":"send","row":%d,"op":"create","at":%d}`, row, long) + "\n" }
+	send := func(row int) string {
+		return fmt.Sprintf(`{"ev":"send","row":%d,"op":"create","at":%d}`, row, long) + "\n"
+	}
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, api API, in, report string) Config // writes the record, returns the run's Config

@@ -66,6 +66,9 @@ func (r *run) openResume() error {
 		return err
 	}
 	r.old, r.lineage = old, js.Lineage
+	if js.Lineage != "" {
+		r.gen = js.Gen + 1
+	}
 	r.dateSends()
 	return nil
 }
@@ -100,7 +103,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	later, err := r.laterRecords(js.Lineage)
+	later, err := r.laterRecords(js)
 	if err != nil {
 		return err
 	}
@@ -212,11 +215,13 @@ type laterRecord struct {
 	path       string
 	earlierRun       // what it says of its run (when: its last write)
 	ahead      []int // of rows, those the resumed report leaves to send
-	// Whether it is the resumed report's continuation: it is when its
-	// journal and the resumed run's have the same lineage
-	// (run.JournalStart.Lineage: a resume's journal carries the one it
-	// resumes), whatever the files say. Otherwise (another lineage, or a
-	// journal gone, as a run's is once its writes all settled): the record
+	// Whether it is the resumed report's continuation. When its journal
+	// and the resumed run's have the same lineage (run.JournalStart: a
+	// resume's journal carries the one it resumes, one generation on), a
+	// later generation is, whatever the files say, and an earlier one (an
+	// ancestor: all it knew, the resumed run carried and looked up) is
+	// not. Otherwise (the same generation, another lineage, or a journal
+	// gone, as a run's is once its writes all settled): the record
 	// at NAME for NAME.prev is; one at --report is if it carries a client
 	// the resumed report created (a resume copies the lines of the report
 	// it resumes; same counts the rows both created with the same client),
@@ -224,13 +229,17 @@ type laterRecord struct {
 	// after). Another lineage never clears a record the rest counts: a
 	// later run of the file that created clients refuses the resume.
 	lineage, resumed string // "" when unknown (no journal, or one older than lineages)
+	gen, resumedGen  int
 	dated, after     bool
 	same             int
 }
 
 // continues says whether rec is the resumed report's continuation.
 func (rec *laterRecord) continues() bool {
-	return rec.lineage != "" && rec.lineage == rec.resumed || !rec.dated || rec.same > 0 || rec.after
+	if rec.lineage != "" && rec.lineage == rec.resumed && rec.gen != rec.resumedGen {
+		return rec.gen > rec.resumedGen
+	}
+	return !rec.dated || rec.same > 0 || rec.after
 }
 
 // laterRecords are the records that may have gone on from the report
@@ -242,8 +251,8 @@ func (rec *laterRecord) continues() bool {
 // sooner, in guardRerun) and it is this run's continuation
 // (laterRecord.continues, settled by prove's walk): of this input,
 // written to this account (a record with no line cannot say, and
-// counts). Its journal's lineage, the same as the resumed journal's
-// (lineage), makes it one whatever else. Else the record at NAME is
+// counts). Its journal's lineage and generation, against the resumed
+// journal's (resumed), settle it when they can. Else the record at NAME is
 // NAME.prev's continuation whatever the files' dates: only the resume
 // that wrote NAME moves a report to NAME.prev, and NAME.prev restored by
 // a copy (as our messages advise) is dated anew; one at --report is told
@@ -251,7 +260,7 @@ func (rec *laterRecord) continues() bool {
 // refuses the resume (a real one is refused sooner, with the same words,
 // by guardLanding, which also waits out their creates that may still
 // land; a dry run is refused here).
-func (r *run) laterRecords(lineage string) ([]*laterRecord, error) {
+func (r *run) laterRecords(resumed events.JournalState) ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
 	name, isPrev := strings.CutSuffix(r.cfg.Resume, ".prev")
 	account := accountOf(r.api)
@@ -270,7 +279,7 @@ func (r *run) laterRecords(lineage string) ([]*laterRecord, error) {
 			continue
 		}
 		prev.when = lastWrite(path)
-		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since), lineage: js.Lineage, resumed: lineage}
+		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since), lineage: js.Lineage, resumed: resumed.Lineage, gen: js.Gen, resumedGen: resumed.Gen}
 		rec.dated = !isPrev || !SamePath(path, name)
 		recs = append(recs, rec)
 	}

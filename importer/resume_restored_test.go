@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -183,12 +184,14 @@ func TestResumeCarriesTheLineage(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", genRows("p", 80))
 	report, out, other := filepath.Join(dir, "in.report.csv"), filepath.Join(dir, "out.csv"), filepath.Join(dir, "other.csv")
+	gens := map[string]int{} // each journal's generation, as last read
 	lineage := func(report string) string {
 		t.Helper()
 		js, err := events.ReadJournal(report + ".journal")
 		if err != nil || !js.Found || js.Lineage == "" {
 			t.Fatalf("%s.journal: found %v, lineage %q, %v; want one", report, js.Found, js.Lineage, err)
 		}
+		gens[report] = js.Gen
 		return js.Lineage
 	}
 	cfg := Config{RequestTimeout: time.Millisecond}
@@ -206,6 +209,11 @@ func TestResumeCarriesTheLineage(t *testing.T) {
 	stoppedUnanswered(t, api, 4, in, other, Config{RequestTimeout: time.Millisecond})
 	if got := lineage(other); got == first {
 		t.Errorf("a new import of the same file has the lineage %q of another", got)
+	}
+	// One generation a resume: the import 0, its in-place resume 1, that
+	// one's resume into out 2; a new import starts again at 0.
+	if want := map[string]int{report: 1, out: 2, other: 0}; !maps.Equal(gens, want) {
+		t.Errorf("generations %v, want %v", gens, want)
 	}
 }
 
@@ -263,4 +271,58 @@ func (c *creatingUntil) AddCrmClientResult(ctx context.Context, f baselinker.Cli
 		c.stop()
 	}
 	return a, err
+}
+
+// refusing is an API that refuses the creates of the e-mails in refuse
+// (an API error: the row fails), and passes the others on.
+type refusing struct {
+	*creatingUntil
+	refuse map[string]bool
+}
+
+func (r *refusing) AddCrmClientResult(ctx context.Context, f baselinker.ClientFields) (baselinker.Added, error) {
+	if r.refuse[f.Values["email"]] {
+		return baselinker.Added{}, &baselinker.APIError{Method: "addCrmClient", Code: "ERROR_TEST_REFUSED", Message: "refused by the test"}
+	}
+	return r.creatingUntil.AddCrmClientResult(ctx, f)
+}
+
+// TestResumeOfTheNewestWithItsAncestorAtReport: a record of the same
+// lineage from an EARLIER generation (its ancestor, whose journal still
+// holds creates it sent) does not refuse a resume of the newest record:
+// the newest carried and looked up all it knew. Before generations, the
+// ancestor's unanswered creates read as rows it went further on, the
+// refusal advised resuming the ancestor, and that made 96 clients for 80.
+func TestResumeOfTheNewestWithItsAncestorAtReport(t *testing.T) {
+	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", genRows("p", 80))
+	prod, out := filepath.Join(dir, "in.report.csv"), filepath.Join(dir, "out.csv")
+	cfg := Config{RequestTimeout: time.Millisecond}
+	stoppedUnanswered(t, api, 0, in, prod, cfg) // its first creates in flight: kept open in its journal
+	js, err := events.ReadJournal(prod + ".journal")
+	if err != nil || len(js.Open) == 0 {
+		t.Fatalf("the first run's journal: %d open, %v; want its creates in flight kept", len(js.Open), err)
+	}
+	refuse := map[string]bool{}
+	for row := range js.Open {
+		refuse[fmt.Sprintf("p-%d@example.com", row-2)] = true
+	}
+	// The resume into out looks those up, sends them again and the API
+	// refuses them; it creates 16 others and is stopped with creates in flight.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	second := cfg
+	second.Resume, second.Report, second.Workers = prod, out, 4
+	if _, err := Run(ctx, &refusing{creatingUntil: &creatingUntil{API: api, last: 16, stop: cancel, lose: true}, refuse: refuse}, in, second); !errors.Is(err, events.ErrInterrupted) {
+		t.Fatalf("the resume into %s: %v, want it stopped", out, err)
+	}
+	third := cfg
+	third.Resume, third.Report = out, prod
+	if _, err := Run(t.Context(), api, in, third); err != nil {
+		t.Fatalf("resume of the newest record %s with --report at its ancestor %s: %v; want it to finish", out, prod, err)
+	}
+	if n := len(srv.Clients()); n != 80 {
+		t.Errorf("%d clients for 80 rows", n)
+	}
 }

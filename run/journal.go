@@ -41,6 +41,10 @@ type event struct {
 	// start: the run's lineage (NewLineage): a resume's is the one of the
 	// journal it resumes, so the records of one import share it.
 	Lineage string `json:"lineage,omitempty"`
+	// start: how many resumes the run is from the import that began its
+	// lineage (0: that import), so of two records of one lineage the later
+	// is told.
+	Gen int `json:"gen,omitempty"`
 	// start: the run's request timeout (ms): a write it sent may land
 	// until this long after its send. send: when it was sent (Unix ms);
 	// try: when its request went out.
@@ -95,6 +99,7 @@ type JournalStart struct {
 	// Lineage ties the journal to the runs it goes on from: NewLineage's
 	// for a new import, the resumed journal's for a resume ("": none).
 	Lineage string
+	Gen     int             // the resumed journal's Gen + 1 for a resume of a lineage, else 0
 	Open    map[int]Pending // writes carried over from the resumed run
 	// Settled yields the lines settled before this run whose report line
 	// the new report does not have yet: each gets a done.
@@ -144,7 +149,7 @@ func CreateJournal(path string, st JournalStart) (*Journal, error) {
 }
 
 func (j *Journal) fill(st JournalStart) error {
-	if err := j.write(event{Ev: "start", SHA: st.SHA, Window: st.Window, Lineage: st.Lineage, Timeout: st.Timeout.Milliseconds()}); err != nil {
+	if err := j.write(event{Ev: "start", SHA: st.SHA, Window: st.Window, Lineage: st.Lineage, Gen: st.Gen, Timeout: st.Timeout.Milliseconds()}); err != nil {
 		return err
 	}
 	for row, p := range st.Open {
@@ -285,6 +290,7 @@ type JournalState struct {
 	Window  int
 	Timeout time.Duration   // the run's request timeout
 	Lineage string          // JournalStart.Lineage ("": unknown, as in a journal older than lineages)
+	Gen     int             // JournalStart.Gen
 	Open    map[int]Pending // sends without a done: their outcome is unknown
 	Done    map[int]Line    // the last outcome recorded for each row
 }
@@ -370,7 +376,8 @@ func (js *JournalState) apply(b []byte) error {
 	}
 	switch e.Ev {
 	case "start":
-		js.SHA, js.Window, js.Lineage, js.Timeout = e.SHA, e.Window, e.Lineage, time.Duration(e.Timeout)*time.Millisecond
+		js.SHA, js.Window, js.Lineage, js.Gen = e.SHA, e.Window, e.Lineage, e.Gen
+		js.Timeout = time.Duration(e.Timeout) * time.Millisecond
 	case "send":
 		p := Pending{Op: e.Op, Key: e.Key, ID: e.ID, Timeout: max(js.Timeout, time.Duration(e.Timeout)*time.Millisecond)}
 		if e.At > 0 {

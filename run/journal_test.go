@@ -119,18 +119,19 @@ func TestJournalLineage(t *testing.T) {
 	for _, tc := range []struct {
 		name, journal string // journal: written by hand ("": by CreateJournal with lineage)
 		lineage, want string
+		gen           int // given, and read back
 	}{
-		{"a new import's", "", fresh, fresh},
-		{"a resume's, carried", "", "carried0carried0", "carried0carried0"},
-		{"none given (an undo's)", "", "", ""},
-		{"older than lineages", `{"ev":"start","sha":"s","window":16,"timeout_ms":1000}` + "\n" + `{"ev":"send","row":2,"op":"create"}` + "\n", "", ""},
-		{"missing", "-", "", ""},
+		{"a new import's", "", fresh, fresh, 0},
+		{"a resume's, carried", "", "carried0carried0", "carried0carried0", 3},
+		{"none given (an undo's)", "", "", "", 0},
+		{"older than lineages", `{"ev":"start","sha":"s","window":16,"timeout_ms":1000}` + "\n" + `{"ev":"send","row":2,"op":"create"}` + "\n", "", "", 0},
+		{"missing", "-", "", "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".journal")
 			switch tc.journal {
 			case "":
-				j, err := CreateJournal(path, JournalStart{SHA: "s", Lineage: tc.lineage, Open: map[int]Pending{2: {Op: "create"}}})
+				j, err := CreateJournal(path, JournalStart{SHA: "s", Lineage: tc.lineage, Gen: tc.gen, Open: map[int]Pending{2: {Op: "create"}}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,8 +145,8 @@ func TestJournalLineage(t *testing.T) {
 				}
 			}
 			js, err := ReadJournal(path)
-			if err != nil || js.Lineage != tc.want {
-				t.Fatalf("lineage %q, %v; want %q", js.Lineage, err, tc.want)
+			if err != nil || js.Lineage != tc.want || js.Gen != tc.gen {
+				t.Fatalf("lineage %q generation %d, %v; want %q %d", js.Lineage, js.Gen, err, tc.want, tc.gen)
 			}
 			if b, _ := os.ReadFile(path); tc.want == "" && strings.Contains(string(b), "lineage") {
 				t.Errorf("a journal without a lineage names one:\n%s", b)
