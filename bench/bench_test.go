@@ -142,8 +142,33 @@ func TestOverLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := overLimit(times(tt.at...), W, tt.limit); got != tt.want {
-				t.Errorf("overLimit = %d, want %d", got, tt.want)
+			if got := OverLimit(times(tt.at...), W, tt.limit); got != tt.want {
+				t.Errorf("OverLimit = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMachineExcuse: only a run the machine delayed past the margin, and
+// only for one request over, is excused.
+func TestMachineExcuse(t *testing.T) {
+	const margin = 250 * time.Millisecond
+	tests := []struct {
+		name       string
+		spread     time.Duration
+		over, most int
+		want       bool
+	}{
+		{"within the margin, one over: the client's", margin, 1, 11, false},
+		{"past the margin, one over: the machine's", margin + time.Millisecond, 1, 11, true},
+		{"past the margin, two over: the client's", time.Second, 2, 11, false},
+		{"past the margin, two more in a window: the client's", time.Second, 1, 12, false},
+		{"past the margin, 15 of 10: the client's", time.Second, 5, 15, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := MachineExcuse(tt.spread, margin, tt.over, tt.most, 10); got != tt.want {
+				t.Errorf("MachineExcuse(%s, %s, %d, %d, 10) = %v", tt.spread, margin, tt.over, tt.most, got)
 			}
 		})
 	}
@@ -412,7 +437,7 @@ func TestRateScenario(t *testing.T) {
 		over, _ := strconv.Atoi(o[1])
 		most, _ := strconv.Atoi(o[2])
 		limit, _ := strconv.Atoi(o[3])
-		if d, err := time.ParseDuration(m[1]); err == nil && d > smallRate().margin && over <= 1 && most <= limit+1 {
+		if d, err := time.ParseDuration(m[1]); err == nil && MachineExcuse(d, smallRate().margin, over, most, limit) {
 			overrun[l.Scenario] = m[1]
 		}
 	}

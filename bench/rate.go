@@ -207,10 +207,10 @@ func pace(at []time.Time, limit int, period time.Duration) (p float64, stride ti
 	return float64(period) / float64(stride), stride
 }
 
-// overLimit counts the arrivals at which the window ending there (the
+// OverLimit counts the arrivals at which the window ending there (the
 // arrivals less than window before it, itself included) holds more than
 // limit: the sandbox's rule for blocking the token.
-func overLimit(at []time.Time, window time.Duration, limit int) int {
+func OverLimit(at []time.Time, window time.Duration, limit int) int {
 	over, i := 0, 0
 	for j := range at {
 		for at[j].Sub(at[i]) >= window {
@@ -221,6 +221,20 @@ func overLimit(at []time.Time, window time.Duration, limit int) int {
 		}
 	}
 	return over
+}
+
+// MachineExcuse reports whether a run that went over the limit at the
+// sandbox may be the machine's doing, not the client's. The limiter
+// spaces the starts of limit+1 requests by its window and margin, so the
+// sandbox sees no more than the limit in a window as long as the delays
+// from a request's start to its arrival spread by no more than the margin:
+// within it, any request over is the client's. A machine that delays a
+// request past the margin (a loaded core, -race) can put one request more
+// in a window, never more: over (OverLimit's count) at most 1, and most
+// (the most arrivals in one window) at most limit+1. Anything beyond is
+// the client's, whatever the machine did.
+func MachineExcuse(spread, margin time.Duration, over, most, limit int) bool {
+	return spread > margin && over <= 1 && most <= limit+1
 }
 
 // unlimited is a limiter that never makes anyone wait (10 000 starts per
@@ -368,7 +382,7 @@ func rateRun(ctx context.Context, rc rateConfig, kind string, lat time.Duration,
 	}
 	res.fill, res.worst, res.windows = windowFill(at, rc.window, rc.step, rc.limit)
 	res.pace, res.stride = pace(at, rc.limit, rc.window+rc.margin)
-	res.over = overLimit(at, rc.window, rc.limit)
+	res.over = OverLimit(at, rc.window, rc.limit)
 	res.maxInWindow = srv.MaxInWindow(rc.window)
 	res.blocked = srv.Stats().Blocked
 	res.spread = spread

@@ -135,11 +135,11 @@ func runBin(t testing.TB, dir, url string, args ...string) result {
 
 // newAPI returns a client of the sandbox at url that never sends more than
 // limit requests in any window (the sandbox's own window), with short
-// retry pauses so faults are retried quickly.
-func newAPI(t testing.TB, url string, limit int, window time.Duration) *baselinker.API {
+// retry pauses so faults are retried quickly; opts add to its limiter's.
+func newAPI(t testing.TB, url string, limit int, window time.Duration, opts ...pacer.Option) *baselinker.API {
 	t.Helper()
-	lim := pacer.New(limit, pacer.WithWindow(window), pacer.WithMargin(max(250*time.Millisecond, window/4)),
-		pacer.WithBlockBackoff(window, 4*window), pacer.WithRecovery(window, limit))
+	lim := pacer.New(limit, append([]pacer.Option{pacer.WithWindow(window), pacer.WithMargin(max(250*time.Millisecond, window/4)),
+		pacer.WithBlockBackoff(window, 4*window), pacer.WithRecovery(window, limit)}, opts...)...)
 	api, err := baselinker.New(url, baselinker.Token(sandboxtest.DefaultToken),
 		baselinker.WithLimiter(lim),
 		baselinker.WithRetry(pacer.Backoff{Attempts: 6, Base: time.Millisecond, Max: 10 * time.Millisecond}),

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
 	"github.com/crmbulk/crmbulk/importer"
@@ -173,4 +175,38 @@ func BenchmarkReportPage(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
 		})
 	}
+}
+
+// BenchmarkFirstLoad measures the page's first load in a fresh headless
+// Chromium (a profile of its own each time: no cache, no cookie), from the
+// address crmbulk ui prints (the key traded for the cookie, the redirect)
+// to the session's state drawn. It reports, from the navigation's own
+// timing, the ms to the load event (load-ms), to /api/session's answer
+// (session-ms) and the KB transferred, as means over b.N loads; Chromium's
+// start is outside the timing. It skips where Chromium is missing, as the
+// browser tests do. TestFirstLoad checks what is not a clock.
+func BenchmarkFirstLoad(b *testing.B) {
+	exe := chromiumPath(b)
+	sb, endpoint := sandboxtest.New(b, sandboxConfig())
+	srv, base := pageServer(b, endpoint, true)
+	addr := strings.TrimPrefix(base, "http://")
+	var load, session, kb float64
+	b.StopTimer()
+	for range b.N {
+		ctx, stop := openChromium(b, exe, browserOptions{})
+		e := &uiEnv{t: b, ctx: ctx, sandbox: sb, endpoint: endpoint, srv: srv, base: base, step: 20 * time.Second}
+		b.StartTimer()
+		e.run(chromedp.Navigate(srv.URL(addr)), chromedp.WaitReady(chromedp.CSS("#main")))
+		m := measureFirstLoad(e)
+		b.StopTimer()
+		stop()
+		if m.Foreign != "" || m.Session <= 0 || m.Load <= 0 {
+			b.Fatalf("the first load is not one: %+v", m)
+		}
+		load, session, kb = load+m.Load, session+m.Session, kb+float64(m.Bytes)/1024
+	}
+	n := float64(b.N)
+	b.ReportMetric(load/n, "load-ms")
+	b.ReportMetric(session/n, "session-ms")
+	b.ReportMetric(kb/n, "KB")
 }

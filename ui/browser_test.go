@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +52,7 @@ func chromiumPath(t testing.TB) string {
 
 // uiEnv is one page under test: the sandbox, the server and the browser tab.
 type uiEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context // the tab's context (chromedp.Run runs in it)
 	sandbox  *sandbox.Server
 	endpoint string // the sandbox's API address
@@ -78,27 +77,48 @@ func newBrowserPage(t *testing.T, o browserOptions) *uiEnv {
 	t.Helper()
 	exe := chromiumPath(t)
 	sb, endpoint := sandboxtest.New(t, o.sandbox)
+	srv, base := pageServer(t, endpoint, !o.noToken)
+	if o.timeout == 0 {
+		o.timeout = 20 * time.Second
+	}
+	ctx, stop := openChromium(t, exe, o)
+	t.Cleanup(stop)
+	e := &uiEnv{t: t, ctx: ctx, sandbox: sb, endpoint: endpoint, srv: srv, base: base, step: o.timeout}
+	addr := strings.TrimPrefix(base, "http://")
+	e.run(chromedp.Navigate(srv.URL(addr)), chromedp.WaitReady(chromedp.CSS("#main")))
+	return e
+}
+
+// pageServer starts a Server whose API is the sandbox at endpoint (no
+// request limit on the client side), with the sandbox's token unless
+// noToken, on a local HTTP server; both stop at tb's end. It returns the
+// server and its address, http://127.0.0.1:PORT.
+func pageServer(tb testing.TB, endpoint string, withToken bool) (*Server, string) {
+	tb.Helper()
 	cfg := Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
 			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(100000)))
 		},
-		WorkDir: t.TempDir(),
+		WorkDir: tb.TempDir(),
 	}
-	if !o.noToken {
+	if withToken {
 		cfg.Token, cfg.TokenFrom = sandboxtest.DefaultToken, TokenFromEnv
 	}
 	srv, err := New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
+	tb.Cleanup(ts.Close)
+	return srv, ts.URL
+}
 
+// openChromium starts headless Chromium (exe) with a profile of its own —
+// no cache, no cookie — and returns its tab's context and what stops it.
+func openChromium(tb testing.TB, exe string, o browserOptions) (context.Context, func()) {
+	tb.Helper()
 	if o.lang == "" {
 		o.lang = "en-GB"
-	}
-	if o.timeout == 0 {
-		o.timeout = 20 * time.Second
 	}
 	if o.viewport == [2]int64{} {
 		o.viewport = [2]int64{1280, 900}
@@ -114,21 +134,19 @@ func newBrowserPage(t *testing.T, o browserOptions) *uiEnv {
 		chromedp.Flag("lang", o.lang),
 		chromedp.Flag("accept-lang", o.lang),
 		chromedp.Env("LANGUAGE=" + strings.ReplaceAll(o.lang, "-", "_")),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.WindowSize(int(o.viewport[0]), int(o.viewport[1])),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	stop := func() { cancelTab(); cancelAlloc() }
 	// The first call starts the browser, which lives as long as that
 	// call's context: no timeout on it (each later step has its own).
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium %s: %v", exe, err)
+		stop()
+		tb.Fatalf("starting Chromium %s: %v", exe, err)
 	}
-	e := &uiEnv{t: t, ctx: ctx, sandbox: sb, endpoint: endpoint, srv: srv, base: ts.URL, step: o.timeout}
-	addr := strings.TrimPrefix(ts.URL, "http://")
-	e.run(chromedp.Navigate(srv.URL(addr)), chromedp.WaitReady(chromedp.CSS("#main")))
-	return e
+	return ctx, stop
 }
 
 // run runs chromedp actions in the tab; a failure fails the test with a
@@ -289,42 +307,58 @@ func TestBrowserSmoke(t *testing.T) {
 	}
 }
 
-// firstLoadGoal is the page's first load on this machine: from the
-// printed address (the key traded for the cookie, the redirect) to the
-// page drawn with the session's state.
-const firstLoadGoal = time.Second
+// firstLoadBudget bounds what the page's first load transfers (the HTML,
+// the scripts, the styles and /api/session, uncompressed: 108 KB on
+// 2026-12-07), so that a page that grows a dependency says so.
+const firstLoadBudget = 192 << 10
 
-// TestFirstLoad measures the page's first load in Chromium (the
-// navigation's own timing, and the moment the token status is drawn from
-// /api/session) and fails above firstLoadGoal, or when anything comes
-// from another origin (the page works offline).
+// firstLoad is what a page's first load did, from the navigation's own
+// timing: its redirect (the key traded for the cookie), DOMContentLoaded
+// and load event, and when /api/session answered (the session's state), in
+// ms from the navigation's start; the bytes transferred; and the
+// addresses it loaded from another origin.
+type firstLoad struct {
+	Redirect, DOM, Load, Session float64
+	Bytes                        int
+	Foreign                      string
+}
+
+// measureFirstLoad reads the first load of e's page once the session's
+// state is drawn.
+func measureFirstLoad(e *uiEnv) firstLoad {
+	e.t.Helper()
+	e.waitText("#token-status", "BASELINKER_TOKEN")
+	got, err := e.eval(`(() => { const n = performance.getEntriesByType('navigation')[0], rs = performance.getEntriesByType('resource');
+		const s = rs.find((r) => r.name.endsWith('/api/session'));
+		return JSON.stringify({redirect: n.redirectEnd - n.redirectStart, dom: n.domContentLoadedEventEnd, load: n.loadEventEnd,
+			session: s ? s.responseEnd : 0, bytes: rs.reduce((sum, r) => sum + r.transferSize, n.transferSize),
+			foreign: rs.map((r) => r.name).filter((a) => !a.startsWith(location.origin + '/')).join(' ')}); })()`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var m firstLoad
+	if err := json.Unmarshal([]byte(got), &m); err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// TestFirstLoad: the page's first load in Chromium takes nothing from
+// another origin (the page works offline), transfers within
+// firstLoadBudget, and draws the session's state from /api/session. How
+// long it takes is BenchmarkFirstLoad's: a timed test fails on a busy
+// machine, not on a slow page.
 func TestFirstLoad(t *testing.T) {
 	e := newBrowserPage(t, browserOptions{})
-	e.waitText("#token-status", "BASELINKER_TOKEN")
-	got, err := e.eval(`(() => { const n = performance.getEntriesByType('navigation')[0];
-		return JSON.stringify({redirect: n.redirectEnd - n.redirectStart, dom: n.domContentLoadedEventEnd, load: n.loadEventEnd,
-			bytes: performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, n.transferSize)}); })()`)
-	if err != nil {
-		t.Fatal(err)
+	m := measureFirstLoad(e)
+	t.Logf("first load: redirect %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, session state %.0f ms, %d KB transferred", m.Redirect, m.DOM, m.Load, m.Session, m.Bytes>>10)
+	if m.Foreign != "" {
+		t.Errorf("the page loads from elsewhere (it must work offline): %q", m.Foreign)
 	}
-	var m struct {
-		Redirect, DOM, Load float64
-		Bytes               int
+	if m.Bytes <= 0 || m.Bytes > firstLoadBudget {
+		t.Errorf("the first load transferred %d bytes, budget %d (1..%d KB)", m.Bytes, firstLoadBudget, firstLoadBudget>>10)
 	}
-	if err := json.Unmarshal([]byte(got), &m); err != nil {
-		t.Fatal(err)
-	}
-	ready, err := e.eval(`String(performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/session')).map((r) => r.responseEnd)[0] || 0)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readyMS, _ := strconv.ParseFloat(ready, 64)
-	t.Logf("first load: redirect %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, session state %.0f ms, %d KB transferred", m.Redirect, m.DOM, m.Load, readyMS, m.Bytes>>10)
-	foreign, err := e.eval(`performance.getEntriesByType('resource').map((r) => r.name).filter((n) => !n.startsWith(location.origin + '/')).join(' ')`)
-	if err != nil || foreign != "" {
-		t.Errorf("the page loads from elsewhere (it must work offline): %q %v", foreign, err)
-	}
-	if total := time.Duration(max(m.Load, readyMS) * float64(time.Millisecond)); total > firstLoadGoal || total <= 0 {
-		t.Errorf("the first load took %s, goal %s", total, firstLoadGoal)
+	if m.Session <= 0 || m.Load <= 0 {
+		t.Errorf("the first load never fetched /api/session or never reached its load event: %+v", m)
 	}
 }

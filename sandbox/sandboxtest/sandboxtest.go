@@ -3,6 +3,7 @@
 package sandboxtest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -17,6 +18,13 @@ const DefaultToken = "3004211-3011977-SANDBOXT0KEN8RAQ2ZJ5N7W1LMF6XC4HVD9"
 // a failing Close (saving the state) fails the test.
 func New(t testing.TB, cfg sandbox.Config) (*sandbox.Server, string) {
 	t.Helper()
+	return NewWrapped(t, cfg, nil)
+}
+
+// NewWrapped is New with the sandbox served through wrap (nil: as is): a
+// test that notes what reaches the sandbox, and when, wraps it.
+func NewWrapped(t testing.TB, cfg sandbox.Config, wrap func(http.Handler) http.Handler) (*sandbox.Server, string) {
+	t.Helper()
 	if cfg.Token == "" {
 		cfg.Token = DefaultToken
 	}
@@ -24,7 +32,11 @@ func New(t testing.TB, cfg sandbox.Config) (*sandbox.Server, string) {
 	if err != nil {
 		t.Fatalf("sandboxtest: %v", err)
 	}
-	ts := httptest.NewServer(s)
+	var h http.Handler = s
+	if wrap != nil {
+		h = wrap(s)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ts.Close()
 		if err := s.Close(); err != nil {
