@@ -75,7 +75,8 @@ func (r *run) lock() error {
 		return nil
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-		return fmt.Errorf("%w: the state directory %s (give a writable --state-dir): %w", events.ErrBadInput, cfg.StateDir, err)
+		return &events.StateDirError{Dir: cfg.StateDir,
+			Err: fmt.Errorf("%w: the state directory %s (give a writable --state-dir): %w", events.ErrBadInput, cfg.StateDir, err)}
 	}
 	l, err := runlock.Acquire(filepath.Join(cfg.StateDir, inputLockName(account, r.sha)),
 		fmt.Sprintf("the file %s (input_sha256 %s) on this account", r.file, r.sha), cfg.Command, 0o666)

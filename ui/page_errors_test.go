@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"cmp"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmbulk/crmbulk/baselinker"
+	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/internal/schedule"
+	"github.com/crmbulk/crmbulk/sandbox"
+	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
+)
+
+// pageWords is the page's text of key in lang (en, pl) with vars filled
+// in, as t() says it, read from the page's scripts; a key the scripts do
+// not have fails the test.
+func pageWords(t *testing.T, key, lang string, vars map[string]string) string {
+	t.Helper()
+	re := regexp.MustCompile(`'` + regexp.QuoteMeta(key) + `': \{ en: '((?:[^'\\]|\\.)*)', pl: '((?:[^'\\]|\\.)*)' \}`)
+	scripts, _ := fs.Glob(staticFiles, "static/*.js")
+	for _, s := range scripts {
+		b, err := staticFiles.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := re.FindStringSubmatch(string(b)); m != nil {
+			text := m[1]
+			if lang == "pl" {
+				text = m[2]
+			}
+			for k, v := range vars {
+				text = strings.ReplaceAll(text, "{"+k+"}", v)
+			}
+			return text
+		}
+	}
+	t.Fatalf("the page has no text %s in both languages", key)
+	return ""
+}
+
+// checkPageError checks that an ended run's error is said in the page's
+// words (want: its key and facts), that those words exist in English and
+// in Polish and name no command line flag, and that crmbulk's own words
+// (the CLI's, flag included: byte-identical) still name cliFlag.
+func checkPageError(t *testing.T, st runState, want pageNote, cliFlag string) {
+	t.Helper()
+	if st.State != stateFailed {
+		t.Fatalf("the run ended %s, want failed: %+v", st.State, st)
+	}
+	if !strings.Contains(st.Error, cliFlag) {
+		t.Errorf("crmbulk's words changed: %q does not name %s", st.Error, cliFlag)
+	}
+	if st.ErrorNote == nil || st.ErrorNote.Key != want.Key || !mapsEqual(st.ErrorNote.Vars, want.Vars) {
+		t.Fatalf("the page's words for %q: %+v, want %+v", st.Error, st.ErrorNote, want)
+	}
+	key := want.Key
+	if key == errKeyToken {
+		key += "." + TokenFromEnv // the pages of these tests were started with BASELINKER_TOKEN's
+	}
+	for _, lang := range []string{"en", "pl"} {
+		said := pageWords(t, key, lang, want.Vars)
+		if strings.Contains(said, "--") || strings.Contains(said, "{") {
+			t.Errorf("%s (%s) says %q", key, lang, said)
+		}
+		if v := want.Vars["dir"]; v != "" && !strings.Contains(said, v) {
+			t.Errorf("%s (%s) does not name the folder %s: %q", key, lang, v, said)
+		}
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestExportErrorsInPageWords: an export the API stops — a wrong token,
+// blocks longer than the run waits, the account's statuses not given for
+// the status name column — ends with crmbulk's words unchanged (they name
+// --token-file, --max-wait, --status-names) and the page's own, in both
+// languages, which name no flag.
+func TestExportErrorsInPageWords(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     sandbox.Config
+		token   baselinker.Token
+		maxWait time.Duration
+		key     string
+		cliFlag string
+	}{
+		{"a wrong token", sandbox.Config{Clients: 3}, "0123456789abcdef0123456789abcdef-not-the-token", 0, errKeyToken, "--token-file"},
+		{"blocks longer than the wait", sandbox.Config{Clients: 3, Limit: 1, BlockFor: time.Hour}, "", time.Second, errKeyWaited, "--max-wait"},
+		{"the statuses not given", sandbox.Config{Clients: 3, ReadErrors: 1}, "", 0, errKeyStatusNames, "--status-names"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			token := cmp.Or(tc.token, sandboxtest.DefaultToken)
+			var opts []pacer.Option
+			if tc.maxWait > 0 {
+				opts = append(opts, pacer.WithMaxWait(tc.maxWait))
+			}
+			p := newExportPageWith(t, tc.cfg, token, 100000, opts...)
+			end, _ := p.exportToEnd(choices(schedule.Default()))
+			checkPageError(t, end, pageNote{Key: tc.key}, tc.cliFlag)
+			if !strings.Contains(end.Error, "nothing was saved") {
+				t.Errorf("error %q", end.Error)
+			}
+		})
+	}
+}
+
+// TestImportStateDirInPageWords: an import whose state folder cannot be
+// made (a file is in its way) is refused before it sends anything, and
+// the page names the folder and says it must be writable, in its words —
+// crmbulk's name --state-dir.
+func TestImportStateDirInPageWords(t *testing.T) {
+	e := newAPIEnv(t, sandbox.Config{})
+	blocker := filepath.Join(t.TempDir(), "not-a-folder")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(blocker, "state")
+	e.srv.cfg.StateDir = state
+	e.upload("klienci.csv", "email,invoice_fullname\nanna@example.com,Anna Nowak\n")
+	e.plan()
+	var started runView
+	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	end := e.follow(started.ID, ended)
+	checkPageError(t, end.runState, pageNote{Key: errKeyStateDir, Vars: map[string]string{"dir": state}}, "--state-dir")
+	if n := len(e.sandbox.Clients()); n != 0 {
+		t.Errorf("%d clients sent", n)
+	}
+	// The state the page reads carries the page's words.
+	var got runView
+	if code, body := e.do("GET", "/api/runs/"+started.ID, nil, &got); code != http.StatusOK || got.ErrorNote == nil {
+		t.Errorf("GET the run: %d %s", code, body)
+	}
+	b, _ := json.Marshal(end.ErrorNote)
+	if !strings.Contains(string(b), `"key":"run.err.stateDir"`) {
+		t.Errorf("errorNote %s", b)
+	}
+}
+
+// TestPageErrorKeysHaveBothLanguages: every text pageError names (the
+// token's for each place it comes from, the export's ending words) is in
+// the page's scripts in English and in Polish, and none names a flag.
+func TestPageErrorKeysHaveBothLanguages(t *testing.T) {
+	for _, k := range pageErrorKeys() {
+		for _, lang := range []string{"en", "pl"} {
+			if said := pageWords(t, k, lang, nil); said == "" || strings.Contains(said, "--") {
+				t.Errorf("%s (%s): %q", k, lang, said)
+			}
+		}
+	}
+}
