@@ -3,6 +3,8 @@ package ui
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -14,7 +16,9 @@ import (
 
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/baselinker/pacer"
+	"github.com/crmbulk/crmbulk/exporter"
 	"github.com/crmbulk/crmbulk/internal/schedule"
+	"github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sandbox"
 	"github.com/crmbulk/crmbulk/sandbox/sandboxtest"
 )
@@ -166,5 +170,35 @@ func TestPageErrorKeysHaveBothLanguages(t *testing.T) {
 				t.Errorf("%s (%s): %q", k, lang, said)
 			}
 		}
+	}
+}
+
+// TestPageError: the page's words are chosen by the error's type or
+// sentinel however deep it is wrapped, the folder first, then the token,
+// the wait, the statuses; an error with none of them keeps crmbulk's
+// words (nil); an export's kept details are said beside.
+func TestPageError(t *testing.T) {
+	auth := &baselinker.APIError{Code: "ERROR_BAD_TOKEN", Message: "invalid token"}
+	waited := fmt.Errorf("pacer: %w (more than 1s in all)", pacer.ErrWaitedTooLong)
+	dir := &run.StateDirError{Dir: "/srv/state", Err: errors.New("the state directory /srv/state (give a writable --state-dir)")}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want *pageNote
+	}{
+		{"none", nil, nil},
+		{"another error", errors.New("reading x.csv, row 3: --match-by"), nil},
+		{"the token", fmt.Errorf("export: %w", auth), &pageNote{Key: errKeyToken}},
+		{"the wait, kept details", fmt.Errorf("export: %w; nothing was saved; %w", waited, errDetailsKept), &pageNote{Key: errKeyWaited, Vars: map[string]string{"kept": "yes"}}},
+		{"the folder before the token", fmt.Errorf("%w: %w", dir, auth), &pageNote{Key: errKeyStateDir, Vars: map[string]string{"dir": "/srv/state"}}},
+		{"the token before the statuses", &exporter.StatusNamesError{Err: fmt.Errorf("reading the client statuses: %w", auth)}, &pageNote{Key: errKeyToken}},
+		{"the statuses", fmt.Errorf("export: %w", &exporter.StatusNamesError{Err: errors.New("ERROR_INTERNAL")}), &pageNote{Key: errKeyStatusNames}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := pageError(tc.err)
+			if (got == nil) != (tc.want == nil) || got != nil && (got.Key != tc.want.Key || !mapsEqual(got.Vars, tc.want.Vars)) {
+				t.Errorf("pageError(%v) = %+v, want %+v", tc.err, got, tc.want)
+			}
+		})
 	}
 }
