@@ -232,9 +232,13 @@ func eachLine(rs *events.Records, fn func(events.Cells, events.Line) error) erro
 
 // RecordKey is the record key of account in the state directory dir,
 // made the first time (recordmac.Key): what proves an import's or undo's
-// report lines.
+// report lines. A state directory it cannot make or write in is a
+// run.StateDirError.
 func RecordKey(dir, account string) ([]byte, error) {
 	key, err := recordmac.Key(dir, account)
+	if de := (*recordmac.DirError)(nil); errors.As(err, &de) {
+		return nil, &events.StateDirError{Dir: de.Dir, Err: fmt.Errorf("%w: %w", events.ErrBadInput, err)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}

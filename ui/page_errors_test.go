@@ -2,7 +2,6 @@ package ui
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -60,7 +59,7 @@ func checkPageError(t *testing.T, st runState, want pageNote, cliFlag string) {
 		t.Fatalf("the run ended %s, want failed: %+v", st.State, st)
 	}
 	if !strings.Contains(st.Error, cliFlag) {
-		t.Errorf("crmbulk's words changed: %q does not name %s", st.Error, cliFlag)
+		t.Errorf("crmbulk's words changed: %q does not say %q", st.Error, cliFlag)
 	}
 	if st.ErrorNote == nil || st.ErrorNote.Key != want.Key || !mapsEqual(st.ErrorNote.Vars, want.Vars) {
 		t.Fatalf("the page's words for %q: %+v, want %+v", st.Error, st.ErrorNote, want)
@@ -126,37 +125,56 @@ func TestExportErrorsInPageWords(t *testing.T) {
 	}
 }
 
-// TestImportStateDirInPageWords: an import whose state folder cannot be
-// made (a file is in its way) is refused before it sends anything, and
-// the page names the folder and says it must be writable, in its words —
-// crmbulk's name --state-dir.
-func TestImportStateDirInPageWords(t *testing.T) {
-	e := newAPIEnv(t, sandbox.Config{})
-	blocker := filepath.Join(t.TempDir(), "not-a-folder")
-	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(blocker, "state")
-	e.srv.cfg.StateDir = state
-	e.upload("klienci.csv", "email,invoice_fullname\nanna@example.com,Anna Nowak\n")
-	e.plan()
-	var started runView
-	if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
-		t.Fatalf("start: %d %s", code, body)
-	}
-	end := e.follow(started.ID, ended)
-	checkPageError(t, end.runState, pageNote{Key: errKeyStateDir, Vars: map[string]string{"dir": state}}, "--state-dir")
-	if n := len(e.sandbox.Clients()); n != 0 {
-		t.Errorf("%d clients sent", n)
-	}
-	// The state the page reads carries the page's words.
-	var got runView
-	if code, body := e.do("GET", "/api/runs/"+started.ID, nil, &got); code != http.StatusOK || got.ErrorNote == nil {
-		t.Errorf("GET the run: %d %s", code, body)
-	}
-	b, _ := json.Marshal(end.ErrorNote)
-	if !strings.Contains(string(b), `"key":"run.err.stateDir"`) {
-		t.Errorf("errorNote %s", b)
+// TestStateDirInPageWords: an import, or an undo, whose state folder
+// cannot be made (a file is in its way) is refused before it sends
+// anything, and the page names the folder and says it must be writable,
+// in its words — crmbulk's name --state-dir (the import's guard).
+func TestStateDirInPageWords(t *testing.T) {
+	for _, tc := range []struct {
+		kind  string
+		words string // crmbulk's words, unchanged
+	}{
+		{kindImport, "(give a writable --state-dir)"},
+		{kindUndo, "the state directory "},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			e := newAPIEnv(t, sandbox.Config{})
+			blocker := filepath.Join(t.TempDir(), "not-a-folder")
+			if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			state := filepath.Join(blocker, "state")
+			e.upload("klienci.csv", "email,invoice_fullname\nanna@example.com,Anna Nowak\n")
+			e.plan()
+			if tc.kind == kindImport {
+				e.srv.cfg.StateDir = state
+			}
+			var started runView
+			if code, body := e.do("POST", "/api/runs", runRequest{}, &started); code != http.StatusAccepted {
+				t.Fatalf("start: %d %s", code, body)
+			}
+			end := e.follow(started.ID, ended)
+			if tc.kind == kindUndo {
+				if end.State != stateDone {
+					t.Fatalf("the import ended %+v", end)
+				}
+				e.srv.cfg.StateDir = state
+				if code, body := e.do("POST", "/api/runs/"+started.ID+"/undo", undoRequest{Confirm: true}, &started); code != http.StatusAccepted {
+					t.Fatalf("undo: %d %s", code, body)
+				}
+				end = e.follow(started.ID, ended)
+			}
+			clients := len(e.sandbox.Clients())
+			checkPageError(t, end.runState, pageNote{Key: errKeyStateDir, Vars: map[string]string{"dir": state}}, tc.words)
+			if want := map[string]int{kindImport: 0, kindUndo: 1}[tc.kind]; clients != want {
+				t.Errorf("%d clients, want %d: the %s sent something", clients, want, tc.kind)
+			}
+			// The state the page reads carries the page's words.
+			var got runView
+			if code, body := e.do("GET", "/api/runs/"+started.ID, nil, &got); code != http.StatusOK || got.ErrorNote == nil || got.ErrorNote.Key != errKeyStateDir {
+				t.Errorf("GET the run: %d %s", code, body)
+			}
+		})
 	}
 }
 
