@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,5 +39,27 @@ func TestBrowserExportWrongTokenInPageWords(t *testing.T) {
 			t.Errorf("screenshot %s: %v, %v", p, st, err)
 		}
 		t.Logf("screenshot: %s", p)
+	}
+}
+
+// TestBrowserPlanWrongTokenInPageWords: the plan of an import with a
+// pasted token the API refuses says, in the page's error banner, the
+// page's words — not crmbulk's, which name --match-by.
+func TestBrowserPlanWrongTokenInPageWords(t *testing.T) {
+	e := newBrowserPage(t, browserOptions{noToken: true})
+	e.waitVisible("#token-input")
+	e.typeText("#token-input", "0123456789abcdef0123456789abcdef-not-the-token")
+	e.click("#token-form button[type=submit]")
+	e.waitText("#token-status", "pasted here")
+	input := filepath.Join(t.TempDir(), "klienci.csv")
+	if err := os.WriteFile(input, []byte(e2eClients(3, 0)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.upload("#imp-file", input)
+	e.waitText("#imp-loaded", "klienci.csv")
+	e.click("#imp-plan-btn")
+	e.waitText("#error", "The API refused the API token pasted on this page.")
+	if said := e.text("#error"); strings.Contains(said, "--") {
+		t.Errorf("the banner shows crmbulk's words:\n%s", said)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -218,5 +219,21 @@ func TestPageError(t *testing.T) {
 				t.Errorf("pageError(%v) = %+v, want %+v", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPlanWrongTokenInPageWords: the import's plan with a token the API
+// refuses is refused with the page's words beside crmbulk's, which name
+// --match-by (the clients it reads): the page says those (note).
+func TestPlanWrongTokenInPageWords(t *testing.T) {
+	e := newAPIEnvToken(t, sandbox.Config{}, "0123456789abcdef0123456789abcdef-not-the-token")
+	e.upload("klienci.csv", "email,invoice_fullname\nanna@example.com,Anna Nowak\n")
+	code, body := e.do("POST", "/api/import/plan", e.doc, nil)
+	var got apiError
+	if err := json.Unmarshal([]byte(body), &got); err != nil || code != http.StatusBadRequest {
+		t.Fatalf("plan: %d %s", code, body)
+	}
+	if got.Note == nil || got.Note.Key != errKeyToken || !strings.Contains(got.Error, "ERROR_BAD_TOKEN") {
+		t.Errorf("plan refused with %+v, want the page's words %s", got, errKeyToken)
 	}
 }

@@ -76,8 +76,9 @@ function applyI18n(root) {
 // with the fix, the field and the row it concerns when known.
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.error) || t('err.status', { status }));
-    this.tool = status !== 0 && !!(body && body.error); // the server's words (toolWords), not the page's
+    // An error whose crmbulk words name command line flags comes with the page's (note).
+    super(body && body.note ? errorNoteText(body.note) : (body && body.error) || t('err.status', { status }));
+    this.tool = status !== 0 && !!(body && body.error) && !(body && body.note); // the server's words (toolWords), not the page's
     this.status = status;
     this.field = body && body.field;
     this.row = body && body.row;
