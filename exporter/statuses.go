@@ -30,6 +30,17 @@ func (s *statusNamer) name(id int64) string {
 	return n
 }
 
+// StatusNamesError is an export stopped because the account's client
+// statuses, which its status_name column needs, could not be read. Its
+// words are Err's, which name the command line's way out
+// (--status-names=false); a page says its own (errors.As).
+type StatusNamesError struct{ Err error }
+
+func (e *StatusNamesError) Error() string { return e.Err.Error() }
+
+// Unwrap is Err (ErrFatal, the API's error).
+func (e *StatusNamesError) Unwrap() error { return e.Err }
+
 // statusNamer reads the account's client statuses for the status_name
 // column: once per export, and not at all when Config.StatusList gave them.
 func (e *Exporter) readStatusNames(ctx context.Context) (*statusNamer, error) {
@@ -38,7 +49,7 @@ func (e *Exporter) readStatusNames(ctx context.Context) (*statusNamer, error) {
 		e.requests.Add(1)
 		var err error
 		if list, err = e.api.GetCrmClientStatuses(ctx); err != nil {
-			return nil, apiErr("reading the client statuses for status_name (getCrmClientStatuses; --status-names=false exports without them)", err)
+			return nil, &StatusNamesError{Err: apiErr("reading the client statuses for status_name (getCrmClientStatuses; --status-names=false exports without them)", err)}
 		}
 		how = " (getCrmClientStatuses, one request)"
 	}

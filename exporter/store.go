@@ -17,6 +17,7 @@ import (
 	"github.com/crmbulk/crmbulk/baselinker"
 	"github.com/crmbulk/crmbulk/internal/flock"
 	"github.com/crmbulk/crmbulk/internal/safefile"
+	events "github.com/crmbulk/crmbulk/run"
 	"github.com/crmbulk/crmbulk/sheet"
 )
 
@@ -363,12 +364,13 @@ const spoolPattern = "crmbulk-export-*.jsonl"
 func createSpool(dir string) (*os.File, func() error, error) {
 	dir = cmp.Or(dir, os.TempDir())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("creating the folder %s for the details spool file: %w", dir, err)
+		return nil, nil, &events.StateDirError{Dir: dir, Err: fmt.Errorf("creating the folder %s for the details spool file: %w", dir, err)}
 	}
 	sweepSpools(dir)
 	f, err := os.CreateTemp(dir, spoolPattern)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating the details spool file in %s: %w (set --state-dir to a writable folder)", dir, err)
+		return nil, nil, &events.StateDirError{Dir: dir,
+			Err: fmt.Errorf("creating the details spool file in %s: %w (set --state-dir to a writable folder)", dir, err)}
 	}
 	unlock, err := flock.Lock(f, false)
 	if err != nil {

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/crmbulk/crmbulk/baselinker"
+	events "github.com/crmbulk/crmbulk/run"
 )
 
 // TestResumeRefusals: each refusal of kept details is a *ResumeError with
@@ -148,5 +151,24 @@ func TestConfigKept(t *testing.T) {
 	var re *ResumeError
 	if _, err := list.Kept(); !errors.As(err, &re) || re.Reason != ResumeListOnly {
 		t.Errorf("a list export: %v, want a ResumeError of ResumeListOnly", err)
+	}
+}
+
+// TestSpoolFolderIsStateDirError: a details spool whose folder cannot be
+// made is a *run.StateDirError naming the folder (a page says it in its
+// words), and its own words are the command line's, unchanged.
+func TestSpoolFolderIsStateDirError(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(blocker, "spool")
+	_, _, err := createSpool(dir)
+	var sd *events.StateDirError
+	if !errors.As(err, &sd) || sd.Dir != dir {
+		t.Fatalf("%v (%T): want a *run.StateDirError of %s", err, err, dir)
+	}
+	if want := "creating the folder " + dir + " for the details spool file: "; !strings.HasPrefix(err.Error(), want) || !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("%q: want it to start %q and wrap ENOTDIR", err, want)
 	}
 }

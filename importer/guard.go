@@ -75,7 +75,8 @@ func (r *run) lock() error {
 		return nil
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-		return fmt.Errorf("%w: the state directory %s (give a writable --state-dir): %w", events.ErrBadInput, cfg.StateDir, err)
+		return &events.StateDirError{Dir: cfg.StateDir,
+			Err: fmt.Errorf("%w: the state directory %s (give a writable --state-dir): %w", events.ErrBadInput, cfg.StateDir, err)}
 	}
 	l, err := runlock.Acquire(filepath.Join(cfg.StateDir, inputLockName(account, r.sha)),
 		fmt.Sprintf("the file %s (input_sha256 %s) on this account", r.file, r.sha), cfg.Command, 0o666)
@@ -231,9 +232,13 @@ func eachLine(rs *events.Records, fn func(events.Cells, events.Line) error) erro
 
 // RecordKey is the record key of account in the state directory dir,
 // made the first time (recordmac.Key): what proves an import's or undo's
-// report lines.
+// report lines. A state directory it cannot make or write in is a
+// run.StateDirError.
 func RecordKey(dir, account string) ([]byte, error) {
 	key, err := recordmac.Key(dir, account)
+	if de := (*recordmac.DirError)(nil); errors.As(err, &de) {
+		return nil, &events.StateDirError{Dir: de.Dir, Err: fmt.Errorf("%w: %w", events.ErrBadInput, err)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}

@@ -77,7 +77,7 @@ func (j *exportJob) run(ctx context.Context, ev run.Printer) (run.Summary, error
 		}
 		err = fmt.Errorf("export: %w; nothing was saved", err)
 		if sum.Kept != "" {
-			err = fmt.Errorf("%w; the details read so far are kept: export again with the same choices to go on from them", err)
+			err = fmt.Errorf("%w; %w", err, errDetailsKept)
 		}
 		return res, err
 	}

@@ -42,13 +42,20 @@ func newExportPage(t *testing.T, cfg sandbox.Config, perMinute int) *exportPage 
 // in window.
 func newExportPageWindow(t *testing.T, cfg sandbox.Config, perWindow int, window time.Duration) *exportPage {
 	t.Helper()
+	return newExportPageWith(t, cfg, sandboxtest.DefaultToken, perWindow, pacer.WithWindow(window))
+}
+
+// newExportPageWith is newExportPage with the page started with token
+// (from BASELINKER_TOKEN) and a limiter of perWindow requests and opts.
+func newExportPageWith(t *testing.T, cfg sandbox.Config, token baselinker.Token, perWindow int, opts ...pacer.Option) *exportPage {
+	t.Helper()
 	sb, endpoint := sandboxtest.New(t, cfg)
 	workDir := t.TempDir()
 	srv, err := New(Config{
 		NewAPI: func(tok baselinker.Token) (*baselinker.API, error) {
-			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(perWindow, pacer.WithWindow(window))))
+			return baselinker.New(endpoint, tok, baselinker.WithLimiter(pacer.New(perWindow, opts...)))
 		},
-		Token: sandboxtest.DefaultToken, TokenFrom: TokenFromEnv, WorkDir: workDir,
+		Token: token, TokenFrom: TokenFromEnv, WorkDir: workDir,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -108,7 +108,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	s.sess.imp.planning = nil
 	s.sess.mu.Unlock()
 	if err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Error: ctxErr(r.Context(), err).Error()})
+		writeError(w, http.StatusBadRequest, apiError{Error: ctxErr(r.Context(), err).Error(), Note: pageError(err)})
 		return
 	}
 	mu.Lock()

@@ -472,12 +472,13 @@ func TestBrowserRunSaysKeyedNotes(t *testing.T) {
 	e.waitText("#run-progress .run-state", "Zakończono")
 	e.setSelect("#lang", "en")
 
-	// Every key the pipelines give their notes has its text in both languages.
+	// Every key the pipelines give their notes has its text in both
+	// languages, and so has every key of a run's error in the page's words.
 	keys := pipelineKeys(t)
 	if len(keys) < 4 {
 		t.Fatalf("the pipelines' keys: %q", keys)
 	}
-	for _, k := range keys {
+	for _, k := range append(keys, pageErrorKeys()...) {
 		if got, _ := e.eval(`['en', 'pl'].filter((l) => !I18N.strings[l][` + jsString(k) + `]).join(' ')`); got != "" {
 			t.Errorf("%s has no text in %s", k, got)
 		}

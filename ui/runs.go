@@ -505,6 +505,10 @@ type runState struct {
 	Notes    []pageNote     `json:"notes,omitempty"` // notes in the page's own words
 	Summary  string         `json:"summary,omitempty"`
 	Error    string         `json:"error,omitempty"`
+	// ErrorNote is the error in the page's words when crmbulk's (Error)
+	// tell the user to use a command line flag (pageError): the page
+	// shows it instead.
+	ErrorNote *pageNote `json:"errorNote,omitempty"`
 	// Resumable: the import stopped with rows not done (interrupted, or a
 	// fatal API error) and its report lets a resume go on; a run refused
 	// before it sent anything (a bad input, another run's lock) is not.
@@ -650,6 +654,7 @@ func (h *hub) end(sum run.Summary, err error, interrupted, resume bool) {
 	default:
 		v.State, v.Error = stateFailed, err.Error()
 	}
+	v.ErrorNote = pageError(err)
 	h.publish()
 	h.closed = true
 	for ch := range h.subs {

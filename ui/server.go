@@ -151,6 +151,9 @@ type apiError struct {
 	Error string `json:"error"`           // what went wrong and what to do
 	Field string `json:"field,omitempty"` // the field or control it concerns
 	Row   int    `json:"row,omitempty"`   // the input row it concerns
+	// Note is the error in the page's words when crmbulk's (Error) tell
+	// the user to use a command line flag (pageError): the page shows it.
+	Note *pageNote `json:"note,omitempty"`
 }
 
 // writeJSON answers v as JSON with status.

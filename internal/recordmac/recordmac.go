@@ -39,6 +39,18 @@ func FileName(account string) string {
 	return "records-" + hex.EncodeToString(sum[:8]) + ".key"
 }
 
+// DirError is the state directory (Dir) that Key could not make or write
+// in; its words are Err's, which name the command line's --state-dir.
+type DirError struct {
+	Dir string
+	Err error
+}
+
+func (e *DirError) Error() string { return e.Err.Error() }
+
+// Unwrap is Err.
+func (e *DirError) Unwrap() error { return e.Err }
+
 // Key returns the secret of account in dir, making it the first time. Two
 // runs that make it at once agree: the file is created with O_EXCL, and the
 // loser reads the winner's (waiting a moment for it to be written whole).
@@ -47,7 +59,7 @@ func Key(dir, account string) ([]byte, error) {
 		return nil, errors.New("the record key needs an account")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("the state directory %s: %w", dir, err)
+		return nil, &DirError{Dir: dir, Err: fmt.Errorf("the state directory %s: %w", dir, err)}
 	}
 	path := filepath.Join(dir, FileName(account))
 	f, err := safefile.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -68,7 +80,7 @@ func Key(dir, account string) ([]byte, error) {
 		return key, nil
 	}
 	if !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("creating the record key %s: %w (give a writable --state-dir)", path, err)
+		return nil, &DirError{Dir: dir, Err: fmt.Errorf("creating the record key %s: %w (give a writable --state-dir)", path, err)}
 	}
 	return read(path)
 }

@@ -2,6 +2,7 @@ package recordmac
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -118,4 +119,19 @@ func TestKeyPlanted(t *testing.T) {
 			t.Fatalf("planted key taken: %x, %v", k, err)
 		}
 	})
+}
+
+// TestKeyDirError: a state directory Key cannot make is a *DirError
+// naming it, its words the command line's, unchanged.
+func TestKeyDirError(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(blocker, "state")
+	_, err := Key(dir, "acct")
+	var de *DirError
+	if !errors.As(err, &de) || de.Dir != dir || !strings.HasPrefix(err.Error(), "the state directory "+dir+": ") {
+		t.Fatalf("%v (%T): want a *DirError of %s", err, err, dir)
+	}
 }

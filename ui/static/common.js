@@ -42,6 +42,13 @@ function toolWords(text, tag = 'span', props = {}) {
   return el(tag, { ...props, lang: 'en' }, label ? el('span', { class: 'tool-label', lang: I18N.lang, text: label + ' ' }) : null, text);
 }
 
+// errorNoteText is a run's error in the page's words (the state's
+// errorNote: its key and facts); the token's is said for where the page's
+// token came from (session.tokenFrom).
+function errorNoteText(n) {
+  return t(n.key === 'run.err.token' ? n.key + '.' + (session.tokenFrom || 'page') : n.key, n.vars);
+}
+
 // toolColumn is the header of a column whose cells are crmbulk's own
 // words (toolWords): the column's name (key), and on a page in another
 // language whose words they are.
@@ -69,8 +76,9 @@ function applyI18n(root) {
 // with the fix, the field and the row it concerns when known.
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.error) || t('err.status', { status }));
-    this.tool = status !== 0 && !!(body && body.error); // the server's words (toolWords), not the page's
+    // An error whose crmbulk words name command line flags comes with the page's (note).
+    super(body && body.note ? errorNoteText(body.note) : (body && body.error) || t('err.status', { status }));
+    this.tool = status !== 0 && !!(body && body.error) && !(body && body.note); // the server's words (toolWords), not the page's
     this.status = status;
     this.field = body && body.field;
     this.row = body && body.row;
@@ -210,6 +218,12 @@ I18N.add({
   'tool.column': { en: '{name}', pl: '{name} (crmbulk, po angielsku)' },
   'err.status': { en: 'The server answered {status}; reload the page.', pl: 'Serwer odpowiedział {status}; odśwież stronę.' },
   'err.network': { en: 'crmbulk ui does not answer: is it still running? Start it again and open the address it prints.', pl: 'crmbulk ui nie odpowiada: czy nadal działa? Uruchom go ponownie i otwórz adres, który wypisze.' },
+  // A run's error in the page's words (errorNote): crmbulk's own name command line flags.
+  'run.err.token.page': { en: 'The API refused the API token pasted on this page. Click “Forget token” at the top, paste the account’s current API token, then start again.', pl: 'API odrzuciło token API wklejony na tej stronie. Kliknij „Zapomnij token” u góry, wklej aktualny token API konta, a potem uruchom ponownie.' },
+  'run.err.token.env': { en: 'The API refused the API token this page was started with (from BASELINKER_TOKEN). This page cannot change it: ask whoever starts crmbulk ui to start it with the account’s current token, then start again.', pl: 'API odrzuciło token API, z którym uruchomiono tę stronę (z BASELINKER_TOKEN). Ta strona nie może go zmienić: poproś osobę, która uruchamia crmbulk ui, o uruchomienie go z aktualnym tokenem konta, a potem uruchom ponownie.' },
+  'run.err.token.file': { en: 'The API refused the API token this page was started with (from the token file). This page cannot change it: ask whoever starts crmbulk ui to put the account’s current token in that file and start it again.', pl: 'API odrzuciło token API, z którym uruchomiono tę stronę (z pliku tokenu). Ta strona nie może go zmienić: poproś osobę, która uruchamia crmbulk ui, o wpisanie aktualnego tokenu konta do tego pliku i ponowne uruchomienie.' },
+  'run.err.waitedTooLong': { en: 'The API kept the token blocked (or did not answer) for longer than this run waits. Try again later.', pl: 'API blokowało token (lub nie odpowiadało) dłużej, niż ten przebieg czeka. Spróbuj ponownie później.' },
+  'run.err.stateDir': { en: 'crmbulk could not write in its state folder {dir}, where it keeps the locks of the runs. That folder must exist and be writable by the user crmbulk ui runs as: make it so (or ask whoever set up crmbulk ui), then start again.', pl: 'crmbulk nie mógł zapisać w swoim folderze stanu {dir}, w którym trzyma blokady przebiegów. Ten folder musi istnieć i być zapisywalny dla użytkownika, jako który działa crmbulk ui: popraw to (lub poproś osobę, która skonfigurowała crmbulk ui), a potem uruchom ponownie.' },
 });
 
 document.addEventListener('DOMContentLoaded', () => {

@@ -76,6 +76,9 @@ I18N.add({
   'exp.kept.listOnly': { en: 'This export reads only the client list, so it has no details to go on from.', pl: 'Ten eksport czyta tylko listę klientów, więc nie ma szczegółów, od których mógłby iść dalej.' },
   'exp.kept.other': { en: 'The details kept beside {file} belong to another export.', pl: 'Szczegóły zachowane obok {file} należą do innego eksportu.' },
   'exp.kept.started': { en: 'That export started {started}.', pl: 'Tamten eksport rozpoczął się {started}.' },
+  'exp.err.statusNames': { en: 'The API did not give the account’s client statuses, which the status name column needs. Export again later, or choose the columns and their order yourself and leave out status_name.', pl: 'API nie podało statusów klientów konta, których potrzebuje kolumna nazwy statusu. Wyeksportuj ponownie później albo wybierz kolumny i ich kolejność samodzielnie i pomiń status_name.' },
+  'exp.err.notSaved': { en: 'Nothing was saved.', pl: 'Nic nie zostało zapisane.' },
+  'exp.err.kept': { en: 'The details read so far are kept: export again with the same choices to go on from them.', pl: 'Dotąd przeczytane szczegóły są zachowane: wyeksportuj ponownie z tymi samymi ustawieniami, aby pójść dalej od nich.' },
   'exp.kept.over': { en: 'They are not mixed in: this export reads every client’s notes and extra fields again, and what it reads replaces them. Nothing to do: if you stop it, exporting again with these same choices goes on from what it read.', pl: 'Nie są dołączane: ten eksport czyta ponownie notatki i pola dodatkowe wszystkich klientów, a to, co przeczyta, je zastępuje. Nic nie trzeba robić: jeśli go zatrzymasz, eksport z tymi samymi ustawieniami pójdzie dalej od tego, co przeczytał.' },
   'exp.minutes': { en: '{n} minutes', pl: '{n} min' },
   'exp.minute': { en: '1 minute', pl: '1 min' },
@@ -291,8 +294,12 @@ I18N.add({
     progressText.textContent = parts.join(' · ');
     const notesShown = (s.messages || []).slice();
     if (s.summary) notesShown.push(s.summary);
-    if (s.error) notesShown.push(s.error);
-    messages.replaceChildren(...(s.notes || []).map(pageNote), ...notesShown.map((m) => toolWords(m, 'li')));
+    // An error whose crmbulk words name command line flags is said in the page's.
+    const said = s.errorNote ? [errorNoteText(s.errorNote), t('exp.err.notSaved')] : [];
+    if (s.errorNote && s.errorNote.vars && s.errorNote.vars.kept) said.push(t('exp.err.kept'));
+    if (s.error && !s.errorNote) notesShown.push(s.error);
+    messages.replaceChildren(...(s.notes || []).map(pageNote), ...(said.length ? [el('li', { class: 'page-note page-error', role: 'alert', text: said.join(' ') })] : []),
+      ...notesShown.map((m) => toolWords(m, 'li')));
     progress.classList.toggle('failed', s.state === 'failed');
     if (s.state === 'done') {
       const file = (s.summary || '').split(' → ').pop();

@@ -325,7 +325,9 @@ const RunStep = (() => {
         root.hidden = false;
         root.dataset.state = v.state;
         stateLine.replaceChildren(el('strong', { text: t('run.state.' + v.state) }));
-        if (v.error) stateLine.append(' ', toolWords(v.error, 'span', { class: 'run-error', role: 'alert' }));
+        // An error whose crmbulk words name command line flags is said in the page's.
+        if (v.errorNote) stateLine.append(' ', el('span', { class: 'run-error page-error', role: 'alert', text: errorNoteText(v.errorNote) }));
+        else if (v.error) stateLine.append(' ', toolWords(v.error, 'span', { class: 'run-error', role: 'alert' }));
         const unit = t('unit.' + (v.unit || 'rows'));
         if (v.total > 0) { bar.max = v.total; bar.value = Math.min(v.done, v.total); } else { bar.removeAttribute('value'); }
         bar.hidden = !(v.state === 'running' || v.state === 'stopping');
