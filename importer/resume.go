@@ -203,7 +203,7 @@ func (p *prover) behind(num int, finished bool) {
 		return
 	}
 	for _, rec := range p.later {
-		if rec.rows[num] {
+		if rec.rows[num] && (!rec.earlier() || rec.ids[num] != 0) {
 			rec.ahead = append(rec.ahead, num)
 		}
 	}
@@ -217,10 +217,13 @@ type laterRecord struct {
 	ahead      []int // of rows, those the resumed report leaves to send
 	// Whether it is the resumed report's continuation. When its journal
 	// and the resumed run's have the same lineage (run.JournalStart: a
-	// resume's journal carries the one it resumes, one generation on), a
-	// later generation is, whatever the files say, and an earlier one (an
-	// ancestor: all it knew, the resumed run carried and looked up) is
-	// not. Otherwise (the same generation, another lineage, or a journal
+	// resume's journal carries the one it resumes, one generation on), it
+	// is, whatever the files say: a record of the same import that went
+	// further, whichever branch it is on. Of one from an earlier
+	// generation (earlier), only the clients it made count (ahead): were it
+	// the resumed run's ancestor, the sends it left open were carried and
+	// looked up; were it another branch, or a copy taken mid-run, the
+	// clients it made were not. Otherwise (another lineage, or a journal
 	// gone, as a run's is once its writes all settled): the record
 	// at NAME for NAME.prev is; one at --report is if it carries a client
 	// the resumed report created (a resume copies the lines of the report
@@ -236,10 +239,13 @@ type laterRecord struct {
 
 // continues says whether rec is the resumed report's continuation.
 func (rec *laterRecord) continues() bool {
-	if rec.lineage != "" && rec.lineage == rec.resumed && rec.gen != rec.resumedGen {
-		return rec.gen > rec.resumedGen
-	}
-	return !rec.dated || rec.same > 0 || rec.after
+	return rec.lineage != "" && rec.lineage == rec.resumed || !rec.dated || rec.same > 0 || rec.after
+}
+
+// earlier says whether rec is of the resumed run's lineage and an earlier
+// generation: maybe its ancestor.
+func (rec *laterRecord) earlier() bool {
+	return rec.lineage != "" && rec.lineage == rec.resumed && rec.gen < rec.resumedGen
 }
 
 // laterRecords are the records that may have gone on from the report

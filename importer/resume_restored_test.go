@@ -300,14 +300,7 @@ func TestResumeOfTheNewestWithItsAncestorAtReport(t *testing.T) {
 	prod, out := filepath.Join(dir, "in.report.csv"), filepath.Join(dir, "out.csv")
 	cfg := Config{RequestTimeout: time.Millisecond}
 	stoppedUnanswered(t, api, 0, in, prod, cfg) // its first creates in flight: kept open in its journal
-	js, err := events.ReadJournal(prod + ".journal")
-	if err != nil || len(js.Open) == 0 {
-		t.Fatalf("the first run's journal: %d open, %v; want its creates in flight kept", len(js.Open), err)
-	}
-	refuse := map[string]bool{}
-	for row := range js.Open {
-		refuse[fmt.Sprintf("p-%d@example.com", row-2)] = true
-	}
+	refuse := refusedOpen(t, prod)
 	// The resume into out looks those up, sends them again and the API
 	// refuses them; it creates 16 others and is stopped with creates in flight.
 	ctx, cancel := context.WithCancel(t.Context())
