@@ -65,7 +65,7 @@ func (r *run) openResume() error {
 		_ = old.close()
 		return err
 	}
-	r.old, r.lineage = old, js.Lineage
+	r.old, r.lineage = old, cmp.Or(js.Lineage, old.lineage)
 	r.dateSends()
 	return nil
 }
@@ -100,7 +100,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	later, err := r.laterRecords(js.Lineage)
+	later, err := r.laterRecords(cmp.Or(js.Lineage, old.lineage))
 	if err != nil {
 		return err
 	}
@@ -212,20 +212,21 @@ type laterRecord struct {
 	path       string
 	earlierRun       // what it says of its run (when: its last write)
 	ahead      []int // of rows, those the resumed report leaves to send
-	// Whether it is the resumed report's continuation: it is when its
-	// journal and the resumed run's have the same lineage
-	// (run.JournalStart.Lineage: a resume's journal carries the one it
-	// resumes), whatever the files say. Otherwise (another lineage, or a
-	// journal gone, as a run's is once its writes all settled): the record
+	// Whether it is the resumed report's continuation: it is when it and
+	// the resumed run have the same lineage (run.JournalStart.Lineage: a
+	// resume's journal and report lines carry the one it resumes; a run's
+	// is its journal's, else its report lines', which outlive the journal),
+	// whatever the files say. Otherwise (another lineage, or none known:
+	// files older than lineages): the record
 	// at NAME for NAME.prev is; one at --report is if it carries a client
 	// the resumed report created (a resume copies the lines of the report
 	// it resumes; same counts the rows both created with the same client),
 	// whatever the dates, or else if it was written after it (dated,
 	// after). Another lineage never clears a record the rest counts: a
 	// later run of the file that created clients refuses the resume.
-	lineage, resumed string // "" when unknown (no journal, or one older than lineages)
-	dated, after     bool
-	same             int
+	resumed      string // the resumed run's lineage ("" when unknown); the record's is earlierRun.lineage
+	dated, after bool
+	same         int
 }
 
 // continues says whether rec is the resumed report's continuation.
@@ -242,9 +243,10 @@ func (rec *laterRecord) continues() bool {
 // sooner, in guardRerun) and it is this run's continuation
 // (laterRecord.continues, settled by prove's walk): of this input,
 // written to this account (a record with no line cannot say, and
-// counts). Its journal's lineage, the same as the resumed journal's
-// (lineage), makes it one whatever else. Else the record at NAME is
-// NAME.prev's continuation whatever the files' dates: only the resume
+// counts). Its lineage (its journal's, else its report lines'), the same
+// as the resumed run's (lineage), makes it one whatever else. Else the
+// record at NAME is NAME.prev's continuation whatever the files' dates:
+// only the resume
 // that wrote NAME moves a report to NAME.prev, and NAME.prev restored by
 // a copy (as our messages advise) is dated anew; one at --report is told
 // by its contents first. A journal at those paths that cannot be read
@@ -269,8 +271,8 @@ func (r *run) laterRecords(lineage string) ([]*laterRecord, error) {
 		if !ok || prev.account != "" && account != "" && prev.account != account {
 			continue
 		}
-		prev.when = lastWrite(path)
-		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since), lineage: js.Lineage, resumed: lineage}
+		prev.when, prev.lineage = lastWrite(path), cmp.Or(js.Lineage, prev.lineage)
+		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since), resumed: lineage}
 		rec.dated = !isPrev || !SamePath(path, name)
 		recs = append(recs, rec)
 	}
