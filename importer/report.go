@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,9 @@ type oldReport struct {
 	src   string              // the file read: the report, its record, or either moved aside
 	lines *events.ReportLines // nil: the report has no rows (or is closed)
 	sha   string              // the input_sha256 of the first line read
+	// lineage is the first lineage its lines carry (openOldReport's pass;
+	// "" for a report older than the column).
+	lineage string
 	// Of the whole report (openOldReport's first pass):
 	lastRow int // the input row of its last line (0: it has none; a line's row is 1 or more)
 }
@@ -57,7 +61,7 @@ func openOldReport(path string, key []byte, account string, line func()) (*oldRe
 	o := newOldReport(path, key, account)
 	err := o.each("", func(l events.Line) error {
 		line()
-		o.lastRow = l.Row
+		o.lastRow, o.lineage = l.Row, cmp.Or(o.lineage, l.Lineage)
 		return nil
 	})
 	if err != nil {
