@@ -76,8 +76,8 @@ type run struct {
 	jnl      *events.Journal
 	old      *oldReport
 	carry    map[int]events.Pending // writes of a resumed run that may have been sent, by row
-	lineage  string                 // of the journal and every report line (run.JournalStart.Lineage): the resumed run's (its journal's, else its lines'), or new
-	gen      int                    // the journal's run.JournalStart.Gen: one past the resumed journal's (nextGen; -1: unknown)
+	lineage  string                 // the journal's (run.JournalStart.Lineage): the resumed journal's, or new
+	gen      int                    // the journal's run.JournalStart.Gen: one past the resumed journal's
 	settled  map[int]events.Line    // rows the old journal settled and the old report lacks
 	nums     []int                  // a resume's input rows, by number, in file order (read once, by scanRows)
 	landing  landing                // of those carried, the creates waiting now until they can no longer land
@@ -342,19 +342,16 @@ func (r *run) createReport(total int64) (*reportWriter, error) {
 			return nil, fmt.Errorf("%w: %w", events.ErrBadInput, err)
 		}
 	}
-	// The lineage of the run resumed goes on in this journal and on every
-	// line of the report, which outlives the journal (deleted once the
-	// run's writes all settle); a new import (or a resume of a run that
-	// left none) starts its own.
-	r.lineage = cmp.Or(r.lineage, events.NewLineage())
 	if !r.cfg.DryRun {
 		// The journal first: it holds everything the old report and
 		// journal proved, before the old report is moved aside.
 		// Synced as an undo's: a create whose send a power loss took from
 		// the disk would be sent again by a keyless --resume (a duplicate).
 		// An fsync costs well under a request's time, let alone the limit's.
+		// The lineage of the run resumed goes on in this journal; a new
+		// import (or a resume of a journal without one) starts its own.
 		st := events.JournalStart{SHA: r.sha, Window: r.window, Timeout: r.cfg.RequestTimeout, Open: r.carry, Sync: true,
-			Lineage: r.lineage, Gen: r.gen}
+			Lineage: cmp.Or(r.lineage, events.NewLineage()), Gen: r.gen}
 		var ph *phase
 		if r.old != nil {
 			ph = r.startPhase("writing this run's journal: the rows done before it", -1, "rows")

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -37,9 +36,6 @@ type oldReport struct {
 	src   string              // the file read: the report, its record, or either moved aside
 	lines *events.ReportLines // nil: the report has no rows (or is closed)
 	sha   string              // the input_sha256 of the first line read
-	// lineage is the first lineage its lines carry (openOldReport's pass;
-	// "" for a report older than the column).
-	lineage string
 	// Of the whole report (openOldReport's first pass):
 	lastRow int // the input row of its last line (0: it has none; a line's row is 1 or more)
 }
@@ -61,7 +57,7 @@ func openOldReport(path string, key []byte, account string, line func()) (*oldRe
 	o := newOldReport(path, key, account)
 	err := o.each("", func(l events.Line) error {
 		line()
-		o.lastRow, o.lineage = l.Row, cmp.Or(o.lineage, l.Lineage)
+		o.lastRow = l.Row
 		return nil
 	})
 	if err != nil {

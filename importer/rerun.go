@@ -26,7 +26,6 @@ type earlierRun struct {
 	unknown int          // creates its journal shows sent with no outcome (not in created)
 	rows    map[int]bool // the input rows whose client it created or whose create it sent
 	account string       // the account its lines were written to ("" if they do not say)
-	lineage string       // the lineage its lines carry ("" if they do not say)
 
 	ids map[int]int64 // of rows, the client each created (crm_client_id)
 }
@@ -197,7 +196,7 @@ func (r *run) earlierReport(path string) (earlierRun, bool) {
 		if l.InputSHA != r.sha || l.DryRun() {
 			return errOther
 		}
-		prev.account, prev.lineage = cmp.Or(prev.account, l.Account), cmp.Or(prev.lineage, l.Lineage)
+		prev.account = cmp.Or(prev.account, l.Account)
 		if l.Status == events.StatusCreated {
 			prev.created++
 			if l.Row > 0 { // a row that is no number reads as 0: not a row

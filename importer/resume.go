@@ -65,7 +65,10 @@ func (r *run) openResume() error {
 		_ = old.close()
 		return err
 	}
-	r.old, r.lineage, r.gen = old, cmp.Or(js.Lineage, old.lineage), nextGen(js, old.lineage)
+	r.old, r.lineage = old, js.Lineage
+	if js.Lineage != "" {
+		r.gen = js.Gen + 1
+	}
 	r.dateSends()
 	return nil
 }
@@ -100,7 +103,7 @@ func (r *run) prove(old *oldReport, js events.JournalState) error {
 	if err := old.start(old.src); err != nil {
 		return fmt.Errorf("%w: %w", events.ErrBadInput, err)
 	}
-	later, err := r.laterRecords(cmp.Or(js.Lineage, old.lineage), genOf(js))
+	later, err := r.laterRecords(js)
 	if err != nil {
 		return err
 	}
@@ -212,27 +215,26 @@ type laterRecord struct {
 	path       string
 	earlierRun       // what it says of its run (when: its last write)
 	ahead      []int // of rows, those the resumed report leaves to send
-	// Whether it is the resumed report's continuation: it is when it and
-	// the resumed run have the same lineage (run.JournalStart.Lineage: a
-	// resume's journal and report lines carry the one it resumes; a run's
-	// is its journal's, else its report lines', which outlive the journal),
-	// whatever the files say: a record of the same import that went
+	// Whether it is the resumed report's continuation. When its journal
+	// and the resumed run's have the same lineage (run.JournalStart: a
+	// resume's journal carries the one it resumes, one generation on), it
+	// is, whatever the files say: a record of the same import that went
 	// further, whichever branch it is on. Of one from an earlier
-	// generation (earlier: told by both journals), only the clients it made
-	// count (ahead): were it the resumed run's ancestor, the sends it left
-	// open were carried and looked up; were it another branch, or a copy
-	// taken mid-run, the clients it made were not. Otherwise (another
-	// lineage, or none known: files older than lineages): the record
+	// generation (earlier), only the clients it made count (ahead): were it
+	// the resumed run's ancestor, the sends it left open were carried and
+	// looked up; were it another branch, or a copy taken mid-run, the
+	// clients it made were not. Otherwise (another lineage, or a journal
+	// gone, as a run's is once its writes all settled): the record
 	// at NAME for NAME.prev is; one at --report is if it carries a client
 	// the resumed report created (a resume copies the lines of the report
 	// it resumes; same counts the rows both created with the same client),
 	// whatever the dates, or else if it was written after it (dated,
 	// after). Another lineage never clears a record the rest counts: a
 	// later run of the file that created clients refuses the resume.
-	resumed         string // the resumed run's lineage ("" when unknown); the record's is earlierRun.lineage
-	gen, resumedGen int    // the record's and the resumed run's generations (genOf; -1: unknown)
-	dated, after    bool
-	same            int
+	lineage, resumed string // "" when unknown (no journal, or one older than lineages)
+	gen, resumedGen  int
+	dated, after     bool
+	same             int
 }
 
 // continues says whether rec is the resumed report's continuation.
@@ -243,30 +245,7 @@ func (rec *laterRecord) continues() bool {
 // earlier says whether rec is of the resumed run's lineage and an earlier
 // generation: maybe its ancestor.
 func (rec *laterRecord) earlier() bool {
-	return rec.lineage != "" && rec.lineage == rec.resumed && rec.gen >= 0 && rec.gen < rec.resumedGen
-}
-
-// genOf is the generation the journal js says (-1: unknown, as for a run
-// whose journal is gone or older than lineages).
-func genOf(js events.JournalState) int {
-	if js.Lineage == "" {
-		return -1
-	}
-	return js.Gen
-}
-
-// nextGen is the generation of a resume of the run whose journal is js
-// and whose report lines carry lineage: one past the journal's; unknown
-// (-1) when only the lines say the lineage, or the journal's is unknown;
-// 0 for a new lineage (neither says one).
-func nextGen(js events.JournalState, lines string) int {
-	switch g := genOf(js); {
-	case g >= 0:
-		return g + 1
-	case js.Lineage != "" || lines != "":
-		return -1
-	}
-	return 0
+	return rec.lineage != "" && rec.lineage == rec.resumed && rec.gen < rec.resumedGen
 }
 
 // laterRecords are the records that may have gone on from the report
@@ -278,19 +257,16 @@ func nextGen(js events.JournalState, lines string) int {
 // sooner, in guardRerun) and it is this run's continuation
 // (laterRecord.continues, settled by prove's walk): of this input,
 // written to this account (a record with no line cannot say, and
-// counts). Its lineage (its journal's, else its report lines'), the same
-// as the resumed run's (lineage), makes it one whatever else (of an
-// earlier generation, gen against the resumed journal's, only by the
-// clients it made). Else the
-// record at NAME is NAME.prev's continuation whatever the files' dates:
-// only the resume
+// counts). Its journal's lineage and generation, against the resumed
+// journal's (resumed), settle it when they can. Else the record at NAME is
+// NAME.prev's continuation whatever the files' dates: only the resume
 // that wrote NAME moves a report to NAME.prev, and NAME.prev restored by
 // a copy (as our messages advise) is dated anew; one at --report is told
 // by its contents first. A journal at those paths that cannot be read
 // refuses the resume (a real one is refused sooner, with the same words,
 // by guardLanding, which also waits out their creates that may still
 // land; a dry run is refused here).
-func (r *run) laterRecords(lineage string, gen int) ([]*laterRecord, error) {
+func (r *run) laterRecords(resumed events.JournalState) ([]*laterRecord, error) {
 	since := lastWrite(r.cfg.Resume)
 	name, isPrev := strings.CutSuffix(r.cfg.Resume, ".prev")
 	account := accountOf(r.api)
@@ -308,8 +284,8 @@ func (r *run) laterRecords(lineage string, gen int) ([]*laterRecord, error) {
 		if !ok || prev.account != "" && account != "" && prev.account != account {
 			continue
 		}
-		prev.when, prev.lineage = lastWrite(path), cmp.Or(js.Lineage, prev.lineage)
-		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since), resumed: lineage, gen: genOf(js), resumedGen: gen}
+		prev.when = lastWrite(path)
+		rec := &laterRecord{path: path, earlierRun: prev, after: prev.when.After(since), lineage: js.Lineage, resumed: resumed.Lineage, gen: js.Gen, resumedGen: resumed.Gen}
 		rec.dated = !isPrev || !SamePath(path, name)
 		recs = append(recs, rec)
 	}

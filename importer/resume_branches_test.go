@@ -124,31 +124,3 @@ func (c *copyingAt) AddCrmClientResult(ctx context.Context, f baselinker.ClientF
 	}
 	return a, err
 }
-
-// TestNextGen: a resume's generation is one past its journal's; when only
-// the report's lines say the lineage (the journal gone), or the journal's
-// own is unknown, so is the resume's (-1), and an unknown generation never
-// reads as an earlier one; a new lineage starts at 0.
-func TestNextGen(t *testing.T) {
-	tests := []struct {
-		name  string
-		js    events.JournalState
-		lines string
-		want  int
-	}{
-		{"the journal's, one on", events.JournalState{Lineage: "L", Gen: 2}, "L", 3},
-		{"an import's journal", events.JournalState{Lineage: "L"}, "", 1},
-		{"the lines only", events.JournalState{}, "L", -1},
-		{"a journal whose generation is unknown", events.JournalState{Lineage: "L", Gen: -1}, "L", -1},
-		{"neither: a new lineage", events.JournalState{}, "", 0},
-	}
-	for _, tt := range tests {
-		if got := nextGen(tt.js, tt.lines); got != tt.want {
-			t.Errorf("%s: nextGen = %d, want %d", tt.name, got, tt.want)
-		}
-	}
-	unknown := laterRecord{earlierRun: earlierRun{lineage: "L"}, resumed: "L", gen: -1, resumedGen: 3}
-	if unknown.earlier() {
-		t.Error("a record of unknown generation read as an earlier one")
-	}
-}

@@ -59,7 +59,7 @@ func (rw *reportWriter) put(l events.Line) {
 	if rw.cfg.DryRun {
 		l.Note = events.DryRunNote
 	}
-	l.InputSHA, l.Account, l.Lineage = rw.sha, rw.account, rw.lineage
+	l.InputSHA, l.Account = rw.sha, rw.account
 	rw.tally.add(&l)
 	c := l // the Item's line is a copy, which a printer may keep
 	it := events.Item{Row: l.Row, Status: string(l.Status), Reason: l.Message, Line: &c}

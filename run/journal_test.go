@@ -100,7 +100,7 @@ func TestJournalEvents(t *testing.T) {
 	if _, open := js.Open[8]; !open || len(js.Open) != 1 || js.SHA != "sha" || js.Window != 16 || js.Timeout != 2*time.Second {
 		t.Fatalf("state %+v", js)
 	}
-	l.InputSHA, l.Account, l.Lineage, l.MAC = "", "", "", "" // the run's own: not in a done
+	l.InputSHA, l.Account, l.MAC = "", "", "" // the run's own: not in a done
 	if got, want := strings.Join(d.Cells(), "|"), strings.Join(l.Cells(), "|"); got != want {
 		t.Fatalf("done read back as\n%s\nwant\n%s", got, want)
 	}

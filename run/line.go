@@ -40,9 +40,7 @@ const DryRunNote = "dry run: not sent"
 // csv names the report's column, in column order (gocsv writes the header
 // and the cells from it; "-": not a column;
 // omitempty: zero is an empty cell; required: a report without the column
-// is not read back; newer: a column added after line_mac, which proves its
-// cell only when it is not empty, as a report older than the column
-// proved its line without it); json the key of the line's JSON
+// is not read back); json the key of the line's JSON
 // (import --format json; "-": not in it); journal the key of the
 // journal's done record ("-": not in it); xlsx the column's width in an
 // XLSX report ("-": not a column). Every exported field has all four: a
@@ -60,7 +58,6 @@ type Line struct {
 	Note     string  `csv:"note" json:"note,omitempty" journal:"note" xlsx:"20"`                           // e.g. DryRunNote
 	InputSHA string  `csv:"input_sha256,required" json:"-" journal:"-" xlsx:"17"`                          // the fingerprint of the file the run read (the journal's start holds it)
 	Account  string  `csv:"account" json:"-" journal:"-" xlsx:"17"`                                        // the account written to (a hash of the token, never the token)
-	Lineage  string  `csv:"lineage,newer" json:"-" journal:"-" xlsx:"17"`                                  // the import's lineage (NewLineage; the journal's start holds it): a resume's lines carry the one it resumes
 	MAC      string  `csv:"line_mac" json:"-" journal:"-" xlsx:"17"`                                       // the line's proof: see Sign
 	// StatusNames names the status IDs of a status_id change (ID → the
 	// account's name) for people: the plan printed and the summary. The

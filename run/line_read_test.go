@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/crmbulk/crmbulk/internal/recordmac"
 )
 
 // FuzzReadReport: a report given to undo is outside input (people edit
@@ -18,9 +16,9 @@ import (
 // number and no negative client ID.
 func FuzzReadReport(f *testing.F) {
 	h := strings.Join(Columns(), ",") + "\n"
-	f.Add(h + "2,created,5,,,,,\"email: \"\"a@b.pl\"\"\",,,abc,acc,,\n")
-	f.Add(h + "x,created,5,,,,,,,,abc,acc,,\n")
-	f.Add(h + "2,created,-5,,,,,,,,abc,acc,,\n")
+	f.Add(h + "2,created,5,,,,,\"email: \"\"a@b.pl\"\"\",,,abc,acc,\n")
+	f.Add(h + "x,created,5,,,,,,,,abc,acc,\n")
+	f.Add(h + "2,created,-5,,,,,,,,abc,acc,\n")
 	f.Add("row,status,input_sha256\n2,created,abc\n")
 	f.Add(h + "2,created")
 	f.Add("")
@@ -74,68 +72,6 @@ func TestReadReportWritten(t *testing.T) {
 	}
 	if err := ReadReport(p, key, "acc", func(Line) error { return nil }); !errors.Is(err, ErrUnproven) {
 		t.Fatalf("an edited line: %v, want ErrUnproven", err)
-	}
-}
-
-// TestTheLineageIsProven: the lineage cell is under the line's proof
-// (blanked or changed, the line fails it), and a report older than the
-// column (no lineage column; its lines proven without it) is still read
-// back, proven, with no lineage.
-func TestTheLineageIsProven(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
-	lin := slices.Index(Columns(), "lineage")
-	if lin < 0 {
-		t.Fatal("no lineage column")
-	}
-	// write writes the header and lines, each signed after the one before
-	// it, and drops the column drop (-1: none) as an older crmbulk did not have it.
-	write := func(t *testing.T, lineage string, drop int) string {
-		p := filepath.Join(t.TempDir(), "r.csv")
-		cut := func(c []string) []string {
-			if drop < 0 {
-				return c
-			}
-			return slices.Delete(slices.Clone(c), drop, drop+1)
-		}
-		var sb strings.Builder
-		sb.WriteString(strings.Join(cut(Columns()), ",") + "\n")
-		prev := ""
-		for _, row := range []int{2, 3} {
-			l := full()
-			l.Row, l.Changes, l.Message, l.Lineage = row, nil, "m", lineage
-			c := cut(l.Cells())
-			// The proof as crmbulk signs the cells it writes: all but the last.
-			c[len(c)-1] = recordmac.Sum(key, append(c[:len(c)-1:len(c)-1], prev))
-			prev = c[len(c)-1]
-			sb.WriteString(strings.Join(c, ",") + "\n")
-		}
-		if err := os.WriteFile(p, []byte(sb.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	read := func(p string) ([]Line, error) {
-		var got []Line
-		err := ReadReport(p, key, "acc", func(l Line) error { got = append(got, l); return nil })
-		return got, err
-	}
-	got, err := read(write(t, "", lin))
-	if err != nil || len(got) != 2 || !got[1].Proven || got[1].Lineage != "" {
-		t.Fatalf("a report without the lineage column: %v, %+v; want both lines proven, no lineage", err, got)
-	}
-	p := write(t, "0123456789abcdef", -1)
-	if got, err := read(p); err != nil || len(got) != 2 || got[0].Lineage != "0123456789abcdef" {
-		t.Fatalf("a report with a lineage: %v, %+v; want both lines with it", err, got)
-	}
-	raw, _ := os.ReadFile(p)
-	for _, edit := range []string{",,", ",fedcba9876543210,"} {
-		edited := strings.Replace(string(raw), ",0123456789abcdef,", edit, 1)
-		if err := os.WriteFile(p, []byte(edited), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := read(p); !errors.Is(err, ErrUnproven) {
-			t.Errorf("the lineage edited to %q: %v, want ErrUnproven", edit, err)
-		}
 	}
 }
 
@@ -195,7 +131,7 @@ func TestReportLinesLookup(t *testing.T) {
 // row and the column, and say what to do in the reader's words.
 func TestReportLinesRefuses(t *testing.T) {
 	h := strings.Join(Columns(), ",") + "\n"
-	line := func(row, id string) string { return row + ",failed," + id + ",,,,,,,,abc,acc,,\n" }
+	line := func(row, id string) string { return row + ",failed," + id + ",,,,,,,,abc,acc,\n" }
 	stop := errors.New("stop")
 	tests := []struct {
 		name, data string

@@ -22,7 +22,6 @@ type field struct {
 	csv         string // the report's column ("" = none)
 	csvOmit     bool   // zero is an empty cell
 	required    bool   // a report without the column is not read back
-	newer       bool   // added after line_mac: the proof covers its cell only when it is not empty
 	json        string // the key in the line's JSON ("" = none)
 	jsonOmit    bool
 	journal     string  // the key in the journal's done record ("" = none)
@@ -64,12 +63,9 @@ func buildTable(typ reflect.Type) (*table, error) {
 			}
 			tags[k] = v
 		}
-		var opts []string
-		f.csv, opts = tagName(tags["csv"])
-		f.csvOmit, f.required, f.newer = slices.Contains(opts, "omitempty"), slices.Contains(opts, "required"), slices.Contains(opts, "newer")
-		f.json, opts = tagName(tags["json"])
-		f.jsonOmit = slices.Contains(opts, "omitempty")
-		f.journal, _ = tagName(tags["journal"])
+		f.csv, f.csvOmit, f.required = tagName(tags["csv"])
+		f.json, f.jsonOmit, _ = tagName(tags["json"])
+		f.journal, _, _ = tagName(tags["journal"])
 		if f.csv != "" {
 			w, err := strconv.ParseFloat(tags["xlsx"], 64)
 			if err != nil {
@@ -111,14 +107,17 @@ func (w *captured) Write(row []string) error { w.row = slices.Clone(row); return
 func (w *captured) Flush()                   {}
 func (w *captured) Error() error             { return nil }
 
-// tagName splits a tag "name,omitempty,required" into its name ("-" is
-// none) and its options.
-func tagName(tag string) (name string, opts []string) {
-	name, rest, _ := strings.Cut(tag, ",")
+// tagName splits a tag "name,omitempty,required"; "-" is no name.
+func tagName(tag string) (name string, omitEmpty, required bool) {
+	name, opts, _ := strings.Cut(tag, ",")
 	if name == "-" {
 		name = ""
 	}
-	return name, strings.Split(rest, ",")
+	for o := range strings.SplitSeq(opts, ",") {
+		omitEmpty = omitEmpty || o == "omitempty"
+		required = required || o == "required"
+	}
+	return name, omitEmpty, required
 }
 
 // Columns is the report's header: its columns, in order.
@@ -233,19 +232,8 @@ func (c Cells) Line() (Line, error) {
 	return l, first
 }
 
-// content is the cells the line's MAC proves: all but the MAC, and but an
-// empty cell of a column newer than the MAC (a report written before the
-// column proved its lines without it, and still passes).
-func (c Cells) content() []string {
-	t := lineTable()
-	out := make([]string, 0, t.mac+1)
-	for i, f := range t.columns[:t.mac] {
-		if !f.newer || c[i] != "" {
-			out = append(out, c[i])
-		}
-	}
-	return out
-}
+// content is the cells the line's MAC proves: all but the MAC.
+func (c Cells) content() []string { m := lineTable().mac; return c[:m:m] }
 
 // MarshalJSON is the line's JSON (import --format json): the fields with a
 // json key, in column order; the changes as a list of {field, before,

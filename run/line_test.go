@@ -35,12 +35,12 @@ func TestEveryFieldHasItsTags(t *testing.T) {
 }
 
 // TestEveryColumnIsInTheJournal: every report column of a line (all but
-// the run's fingerprint, account, lineage and proof, which the journal's start and
+// the run's fingerprint, account and proof, which the journal's start and
 // the report's key hold) is in the journal's done record, so a line
 // settled from the journal after a crash is the line the report would
 // have had. This is the copy that used to be forgotten.
 func TestEveryColumnIsInTheJournal(t *testing.T) {
-	perRun := map[string]bool{"InputSHA": true, "Account": true, "Lineage": true, "MAC": true}
+	perRun := map[string]bool{"InputSHA": true, "Account": true, "MAC": true}
 	for _, f := range lineTable().columns {
 		if f.journal == "" && !perRun[f.name] {
 			t.Errorf("Line.%s is the report's column %q but not in the journal's done record: give it a journal tag", f.name, f.csv)
@@ -154,7 +154,7 @@ func TestColumnsAreTheGoldenReportsHeader(t *testing.T) {
 func full() Line {
 	return Line{Row: 7, Status: StatusUpdated, ID: 42, Code: "X", Message: "m, \"quoted\"", MatchKey: "email:a@b.pl",
 		Column: "E-mail", Changes: Changes{{Field: "phone", Before: "1", After: "2", Known: true}, {Field: "status_id", Before: "3", After: "5", Known: true}},
-		Warnings: "w", Note: "n", InputSHA: "sha", Account: "acc", Lineage: "lin", MAC: "mac",
+		Warnings: "w", Note: "n", InputSHA: "sha", Account: "acc", MAC: "mac",
 		StatusNames: map[string]string{"3": "Nowy", "5": "Stały"}}
 }
 
@@ -165,7 +165,7 @@ func TestCellsRoundTrip(t *testing.T) {
 	c := l.Cells()
 	want := map[string]string{"row": "7", "status": "updated", "crm_client_id": "42", "error_code": "X", "error_message": "m, \"quoted\"",
 		"match_key": "email:a@b.pl", "column": "E-mail", "changes": `phone: "1" → "2"; status_id: "3" → "5"`, "warnings": "w", "note": "n",
-		"input_sha256": "sha", "account": "acc", "lineage": "lin", "line_mac": "mac"}
+		"input_sha256": "sha", "account": "acc", "line_mac": "mac"}
 	for name, cell := range want {
 		if c.Cell(name) != cell {
 			t.Errorf("column %s: %q, want %q", name, c.Cell(name), cell)

@@ -227,8 +227,7 @@ func TestUndoRefuses(t *testing.T) {
 	b, _ := os.ReadFile(real)
 	var old []string
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		line = line[:strings.LastIndex(line, ",")]             // the line_mac column cut off,
-		line = line[:strings.LastIndex(line, ",")]             // the lineage column
+		line = line[:strings.LastIndex(line, ",")]             // the line_mac column cut off
 		old = append(old, line[:strings.LastIndex(line, ",")]) // and the account column
 	}
 	older := filepath.Join(dir, "older.csv")
