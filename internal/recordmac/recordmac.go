@@ -79,6 +79,9 @@ func Key(dir, account string) ([]byte, error) {
 		}
 		return key, nil
 	}
+	if errors.Is(err, safefile.ErrNotRegular) { // a link or a device at the key's path: the file, not the folder
+		return nil, fmt.Errorf("creating the record key %s: %w", path, err)
+	}
 	if !errors.Is(err, fs.ErrExist) {
 		return nil, &DirError{Dir: dir, Err: fmt.Errorf("creating the record key %s: %w (give a writable --state-dir)", path, err)}
 	}

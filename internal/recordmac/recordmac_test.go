@@ -3,6 +3,7 @@ package recordmac
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -133,5 +134,15 @@ func TestKeyDirError(t *testing.T) {
 	var de *DirError
 	if !errors.As(err, &de) || de.Dir != dir || !strings.HasPrefix(err.Error(), "the state directory "+dir+": ") {
 		t.Fatalf("%v (%T): want a *DirError of %s", err, err, dir)
+	}
+	// A symbolic link at the key's path is the file's fault, not the
+	// folder's: said as it is, not as a folder to make writable.
+	state := t.TempDir()
+	if err := os.Symlink(filepath.Join(t.TempDir(), "elsewhere"), filepath.Join(state, FileName("acct"))); err != nil {
+		t.Skip(err)
+	}
+	_, err = Key(state, "acct")
+	if errors.As(err, &de) || !strings.Contains(fmt.Sprint(err), "symbolic link") {
+		t.Errorf("a symlinked key: %v (%T); want its own words, not a *DirError", err, err)
 	}
 }
