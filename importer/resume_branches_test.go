@@ -77,9 +77,7 @@ func TestResumeRefusedByAnotherBranch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
-			dir := t.TempDir()
-			in := writeFile(t, dir, "in.csv", genRows("p", 80))
+			srv, api, dir, in := eightyRows(t, 40*time.Millisecond)
 			resume, report := tt.setup(t, api, dir, in)
 			before, clients := srv.Stats().Requests, len(srv.Clients())
 			_, err := Run(t.Context(), api, in, Config{Resume: resume, Report: report, RequestTimeout: cfg.RequestTimeout})
@@ -135,9 +133,7 @@ func (c *copyingAt) AddCrmClientResult(ctx context.Context, f baselinker.ClientF
 // its generation refused it, and the advice made 97 clients for 80 rows:
 // review round 12.)
 func TestRetryOfAFinishedResumeWithTheFirstRunAtReport(t *testing.T) {
-	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 10 * time.Millisecond}, 0, 0)
-	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", genRows("p", 80))
+	srv, api, dir, in := eightyRows(t, 10*time.Millisecond)
 	first, out := filepath.Join(dir, "in.report.csv"), filepath.Join(dir, "out.csv")
 	cfg := Config{RequestTimeout: time.Millisecond}
 	stoppedUnanswered(t, api, 0, in, first, cfg)
@@ -156,4 +152,13 @@ func TestRetryOfAFinishedResumeWithTheFirstRunAtReport(t *testing.T) {
 	if n := len(srv.Clients()); n != 80 {
 		t.Errorf("%d clients for 80 rows", n)
 	}
+}
+
+// eightyRows is the resume tests' setup: a sandbox answering after
+// latency, its API, a folder, and an input of 80 new clients in it.
+func eightyRows(t *testing.T, latency time.Duration) (*sandbox.Server, *baselinker.API, string, string) {
+	t.Helper()
+	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: latency}, 0, 0)
+	dir := t.TempDir()
+	return srv, api, dir, writeFile(t, dir, "in.csv", genRows("p", 80))
 }

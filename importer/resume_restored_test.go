@@ -35,9 +35,7 @@ func TestResumeOfARestoredReportIsRefused(t *testing.T) {
 	} {
 		for _, tc := range restoreWays() {
 			t.Run(where.name+"/"+tc.name, func(t *testing.T) {
-				srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
-				dir := t.TempDir()
-				in := writeFile(t, dir, "in.csv", genRows("p", 80))
+				srv, api, dir, in := eightyRows(t, 40*time.Millisecond)
 				resumed, record := filepath.Join(dir, where.resumed), filepath.Join(dir, where.record)
 				first := stoppedAfterCreates(t, api, 16, in, strings.TrimSuffix(resumed, ".prev"), Config{})
 				second := stoppedAfterCreates(t, api, 16, in, record, Config{Resume: strings.TrimSuffix(resumed, ".prev")})
@@ -110,9 +108,7 @@ func restoreWays() []struct {
 func TestResumeOfARestoredReportIsRefusedByLineage(t *testing.T) {
 	for _, tc := range restoreWays() {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
-			dir := t.TempDir()
-			in := writeFile(t, dir, "in.csv", genRows("p", 80))
+			srv, api, dir, in := eightyRows(t, 40*time.Millisecond)
 			prod, out := filepath.Join(dir, "prod.report.csv"), filepath.Join(dir, "out.csv")
 			// The unanswered creates (never sent) could land until 1 ms after their send.
 			cfg := Config{RequestTimeout: time.Millisecond}
@@ -154,9 +150,7 @@ func TestResumeOfARestoredReportIsRefusedByLineage(t *testing.T) {
 // lineage ties nothing, and the rest of the rule (its date) counts it, as
 // before lineages — resuming would create those people again.
 func TestResumeAfterAnUnrelatedLaterRunStaysRefused(t *testing.T) {
-	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
-	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", genRows("p", 80))
+	srv, api, dir, in := eightyRows(t, 40*time.Millisecond)
 	prod, out := filepath.Join(dir, "prod.report.csv"), filepath.Join(dir, "out.csv")
 	cfg := Config{RequestTimeout: time.Millisecond}
 	stoppedUnanswered(t, api, 0, in, prod, cfg)
@@ -294,9 +288,7 @@ func (r *refusing) AddCrmClientResult(ctx context.Context, f baselinker.ClientFi
 // ancestor's unanswered creates read as rows it went further on, the
 // refusal advised resuming the ancestor, and that made 96 clients for 80.
 func TestResumeOfTheNewestWithItsAncestorAtReport(t *testing.T) {
-	srv, api := newAPI(t, sandbox.Config{Seed: 13, Latency: 40 * time.Millisecond}, 0, 0)
-	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", genRows("p", 80))
+	srv, api, dir, in := eightyRows(t, 40*time.Millisecond)
 	prod, out := filepath.Join(dir, "in.report.csv"), filepath.Join(dir, "out.csv")
 	cfg := Config{RequestTimeout: time.Millisecond}
 	stoppedUnanswered(t, api, 0, in, prod, cfg) // its first creates in flight: kept open in its journal
